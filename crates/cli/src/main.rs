@@ -1,0 +1,4 @@
+//! The padlock command.
+#![forbid(unsafe_code)]
+
+fn main() {}

@@ -1,0 +1,357 @@
+//! padlock's crypto provider: the one small trait through which every other padlock crate
+//! reaches a cipher, hash, curve or RSA, and its implementation on `aws-lc-rs`.
+//!
+//! `padlock-pki` and `padlock-tls` depend on this crate with default features off: they see
+//! only [`Provider`] and the object traits it hands out, and take a provider from their
+//! caller. The `aws-lc-rs` feature (on by default) adds [`AwsLcProvider`], the only code in
+//! the workspace that touches aws-lc-rs.
+//!
+//! Nothing here implements a primitive by hand. Protocol constructions built *from* these
+//! primitives (HKDF, the TLS 1.2 PRF, the TLS 1.3 key schedule) live in `padlock-tls`.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+use std::fmt;
+
+#[cfg(feature = "aws-lc-rs")]
+mod aws_lc;
+#[cfg(feature = "aws-lc-rs")]
+pub use aws_lc::AwsLcProvider;
+
+/// The provider: everything padlock needs from a crypto library.
+///
+/// Object-safe, so callers hold a `&'static dyn Provider` or `Arc<dyn Provider>`.
+pub trait Provider: Send + Sync + fmt::Debug {
+    /// Fills `out` with cryptographically secure random bytes.
+    fn fill_random(&self, out: &mut [u8]) -> Result<(), CryptoError>;
+
+    /// Starts an incremental hash.
+    fn hash(&self, algorithm: HashAlgorithm) -> Box<dyn HashContext>;
+
+    /// HMAC (RFC 2104) of the concatenation of `data` under `key`.
+    fn hmac(&self, algorithm: HashAlgorithm, key: &[u8], data: &[&[u8]]) -> Digest;
+
+    /// Makes an AEAD key for sealing and opening records. `key.len()` must equal
+    /// `algorithm.key_len()`.
+    fn aead_key(
+        &self,
+        algorithm: AeadAlgorithm,
+        key: &[u8],
+    ) -> Result<Box<dyn AeadKey>, CryptoError>;
+
+    /// Starts an ephemeral (EC)DH key exchange: generates a fresh private key.
+    fn start_key_exchange(
+        &self,
+        group: KeyExchangeAlgorithm,
+    ) -> Result<Box<dyn KeyExchange>, CryptoError>;
+
+    /// Verifies `signature` over `message` with a public key.
+    ///
+    /// `public_key` is the content of the SubjectPublicKeyInfo's `subjectPublicKey` BIT
+    /// STRING: an `RSAPublicKey` DER for RSA, the uncompressed SEC1 point for ECDSA, the 32
+    /// raw bytes for Ed25519. ECDSA signatures are the DER `Ecdsa-Sig-Value` of X.509 and TLS.
+    /// The caller has already checked that the key's curve matches `algorithm`.
+    fn verify_signature(
+        &self,
+        algorithm: SignatureAlgorithm,
+        public_key: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CryptoError>;
+
+    /// Loads a private key for signing from DER.
+    fn load_signing_key(
+        &self,
+        der: &[u8],
+        format: PrivateKeyFormat,
+    ) -> Result<Box<dyn SigningKey>, CryptoError>;
+
+    /// Generates a new signing key; returns it with its PKCS#8 DER encoding (for storage).
+    fn generate_signing_key(
+        &self,
+        kind: KeyKind,
+    ) -> Result<(Box<dyn SigningKey>, Vec<u8>), CryptoError>;
+
+    /// One-shot hash of `data`.
+    fn hash_once(&self, algorithm: HashAlgorithm, data: &[u8]) -> Digest {
+        let mut ctx = self.hash(algorithm);
+        ctx.update(data);
+        ctx.finish()
+    }
+}
+
+/// An incremental hash in progress.
+pub trait HashContext: Send + Sync {
+    /// Feeds more input.
+    fn update(&mut self, data: &[u8]);
+    /// The hash of what was fed so far, leaving `self` usable (the TLS transcript needs
+    /// intermediate values).
+    fn fork_finish(&self) -> Digest;
+    /// A copy of this context.
+    fn fork(&self) -> Box<dyn HashContext>;
+    /// The final hash.
+    fn finish(self: Box<Self>) -> Digest;
+    /// Which hash this is.
+    fn algorithm(&self) -> HashAlgorithm;
+}
+
+/// An AEAD key (RFC 5116) for one direction of a connection.
+///
+/// Both operations work in place in the caller's buffer: records are never copied.
+pub trait AeadKey: Send + Sync {
+    /// Encrypts `in_out` in place and returns the authentication tag.
+    fn seal_in_place(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        aad: &[u8],
+        in_out: &mut [u8],
+    ) -> Result<[u8; TAG_LEN], CryptoError>;
+
+    /// Decrypts `in_out` (ciphertext followed by the tag) in place; returns the plaintext
+    /// length. On failure the buffer's contents are unspecified.
+    fn open_in_place(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        aad: &[u8],
+        in_out: &mut [u8],
+    ) -> Result<usize, CryptoError>;
+
+    /// Which algorithm this key is for.
+    fn algorithm(&self) -> AeadAlgorithm;
+}
+
+/// An ephemeral key exchange in progress: our key share has been made.
+pub trait KeyExchange: Send + Sync {
+    /// Our public key share, in the TLS encoding (RFC 8446 §4.2.8.2): 32 bytes for X25519,
+    /// the uncompressed point for the NIST curves.
+    fn public_key(&self) -> &[u8];
+    /// Combines our private key with the peer's share. Fails on a malformed or invalid
+    /// peer key (including an all-zero X25519 result).
+    fn complete(self: Box<Self>, peer_public_key: &[u8]) -> Result<SharedSecret, CryptoError>;
+    /// Which group this is.
+    fn algorithm(&self) -> KeyExchangeAlgorithm;
+}
+
+/// A private key that signs.
+pub trait SigningKey: Send + Sync + fmt::Debug {
+    /// What kind of key this is.
+    fn kind(&self) -> KeyKind;
+    /// Signs `message`. Fails if `algorithm` does not fit this key.
+    fn sign(&self, algorithm: SignatureAlgorithm, message: &[u8]) -> Result<Vec<u8>, CryptoError>;
+    /// The DER SubjectPublicKeyInfo of the matching public key.
+    fn public_key_spki(&self) -> Vec<u8>;
+}
+
+/// Length of every AEAD nonce used by TLS 1.2 and 1.3.
+pub const NONCE_LEN: usize = 12;
+/// Length of every AEAD tag used by TLS 1.2 and 1.3.
+pub const TAG_LEN: usize = 16;
+
+/// Hash functions.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HashAlgorithm {
+    /// SHA-256.
+    Sha256,
+    /// SHA-384.
+    Sha384,
+    /// SHA-512.
+    Sha512,
+}
+
+impl HashAlgorithm {
+    /// Output length in bytes.
+    pub const fn output_len(self) -> usize {
+        match self {
+            Self::Sha256 => 32,
+            Self::Sha384 => 48,
+            Self::Sha512 => 64,
+        }
+    }
+}
+
+/// AEAD algorithms.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AeadAlgorithm {
+    /// AES-128-GCM (RFC 5116).
+    Aes128Gcm,
+    /// AES-256-GCM (RFC 5116).
+    Aes256Gcm,
+    /// ChaCha20-Poly1305 (RFC 8439).
+    ChaCha20Poly1305,
+}
+
+impl AeadAlgorithm {
+    /// Key length in bytes.
+    pub const fn key_len(self) -> usize {
+        match self {
+            Self::Aes128Gcm => 16,
+            Self::Aes256Gcm | Self::ChaCha20Poly1305 => 32,
+        }
+    }
+}
+
+/// Key exchange groups.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KeyExchangeAlgorithm {
+    /// X25519 (RFC 7748).
+    X25519,
+    /// ECDH on NIST P-256.
+    P256,
+    /// ECDH on NIST P-384.
+    P384,
+}
+
+/// Signature algorithms, for verifying and signing.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SignatureAlgorithm {
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (RFC 8017 §8.2).
+    RsaPkcs1Sha256,
+    /// RSASSA-PKCS1-v1_5 with SHA-384.
+    RsaPkcs1Sha384,
+    /// RSASSA-PKCS1-v1_5 with SHA-512.
+    RsaPkcs1Sha512,
+    /// RSASSA-PSS with SHA-256, MGF1-SHA-256, salt length 32 (RFC 8017 §8.1).
+    RsaPssSha256,
+    /// RSASSA-PSS with SHA-384, MGF1-SHA-384, salt length 48.
+    RsaPssSha384,
+    /// RSASSA-PSS with SHA-512, MGF1-SHA-512, salt length 64.
+    RsaPssSha512,
+    /// ECDSA on P-256 with SHA-256.
+    EcdsaP256Sha256,
+    /// ECDSA on P-256 with SHA-384 (allowed in X.509, not in TLS 1.3).
+    EcdsaP256Sha384,
+    /// ECDSA on P-384 with SHA-256 (allowed in X.509, not in TLS 1.3).
+    EcdsaP384Sha256,
+    /// ECDSA on P-384 with SHA-384.
+    EcdsaP384Sha384,
+    /// Ed25519 (RFC 8032).
+    Ed25519,
+}
+
+/// Kinds of signing key.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KeyKind {
+    /// ECDSA on P-256.
+    EcdsaP256,
+    /// ECDSA on P-384.
+    EcdsaP384,
+    /// Ed25519.
+    Ed25519,
+    /// RSA with a modulus of this many bits.
+    Rsa(u32),
+}
+
+/// Encodings of a private key in DER.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrivateKeyFormat {
+    /// PKCS#8 `PrivateKeyInfo` / `OneAsymmetricKey` (RFC 5958); PEM label `PRIVATE KEY`.
+    Pkcs8,
+    /// SEC1 `ECPrivateKey` (RFC 5915); PEM label `EC PRIVATE KEY`.
+    Sec1,
+    /// PKCS#1 `RSAPrivateKey` (RFC 8017 A.1.2); PEM label `RSA PRIVATE KEY`.
+    Pkcs1,
+}
+
+/// A hash or HMAC output (up to 64 bytes).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Digest {
+    buf: [u8; 64],
+    len: usize,
+}
+
+impl Digest {
+    /// Wraps `bytes` (at most 64 of them; longer input is truncated, which no hash here
+    /// produces).
+    pub fn new(bytes: &[u8]) -> Self {
+        let len = bytes.len().min(64);
+        let mut buf = [0u8; 64];
+        buf[..len].copy_from_slice(&bytes[..len]);
+        Self { buf, len }
+    }
+}
+
+impl AsRef<[u8]> for Digest {
+    fn as_ref(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+impl fmt::Debug for Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in self.as_ref() {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The output of a key exchange. Zeroed when dropped.
+pub struct SharedSecret(Vec<u8>);
+
+impl SharedSecret {
+    /// Wraps secret bytes.
+    pub fn new(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+}
+
+impl AsRef<[u8]> for SharedSecret {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl Drop for SharedSecret {
+    fn drop(&mut self) {
+        self.0.iter_mut().for_each(|b| *b = 0);
+    }
+}
+
+impl fmt::Debug for SharedSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SharedSecret(..)")
+    }
+}
+
+/// Why a crypto operation failed. Deliberately coarse: a failed AEAD open or signature check
+/// must not say more than that it failed.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CryptoError {
+    /// An AEAD open failed: the record was altered, or the keys differ.
+    Decrypt,
+    /// A signature did not verify.
+    BadSignature,
+    /// A public key share or public key was malformed or invalid.
+    BadPublicKey,
+    /// A private key could not be parsed, or is of an unsupported kind or size.
+    BadPrivateKey,
+    /// The algorithm does not fit the key, or is not supported by this provider.
+    Unsupported,
+    /// A key or nonce had the wrong length.
+    BadLength,
+    /// The random number generator failed.
+    Random,
+}
+
+impl fmt::Display for CryptoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Decrypt => "decryption failed: the data was altered or the keys differ",
+            Self::BadSignature => "signature does not match",
+            Self::BadPublicKey => "invalid public key",
+            Self::BadPrivateKey => "unusable private key",
+            Self::Unsupported => "algorithm not supported for this key",
+            Self::BadLength => "wrong key or nonce length",
+            Self::Random => "the random number generator failed",
+        })
+    }
+}
+
+impl std::error::Error for CryptoError {}

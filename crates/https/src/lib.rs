@@ -1,0 +1,3 @@
+//! padlock-https.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]

@@ -1,0 +1,3 @@
+//! padlock-pki.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]

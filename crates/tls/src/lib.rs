@@ -1,0 +1,3 @@
+//! padlock-tls.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]

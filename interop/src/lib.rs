@@ -1,0 +1,2 @@
+//! Helpers for interop tests against real peers.
+#![forbid(unsafe_code)]
