@@ -1,4 +1,51 @@
-//! The padlock command.
+//! The padlock command: argument parsing and output only; the work happens in the library
+//! crates.
 #![forbid(unsafe_code)]
 
-fn main() {}
+mod cmd_ca;
+mod cmd_get;
+mod cmd_inspect;
+mod cmd_serve;
+mod cmd_verify;
+
+use clap::{Parser, Subcommand};
+
+/// HTTPS for Rust, whole.
+#[derive(Parser, Debug)]
+#[command(name = "padlock", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// The local certificate authority.
+    Ca(cmd_ca::Args),
+    /// Print a certificate or chain readably.
+    Inspect(cmd_inspect::Args),
+    /// Validate a certificate chain.
+    Verify(cmd_verify::Args),
+    /// Serve a folder (or proxy) over HTTPS.
+    Serve(cmd_serve::Args),
+    /// Fetch a URL, curl-like.
+    Get(cmd_get::Args),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Ca(a) => cmd_ca::run(a),
+        Command::Inspect(a) => cmd_inspect::run(a),
+        Command::Verify(a) => cmd_verify::run(a),
+        Command::Serve(a) => cmd_serve::run(a),
+        Command::Get(a) => cmd_get::run(a),
+    };
+    match result {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("padlock: {e:#}");
+            std::process::exit(2);
+        }
+    }
+}

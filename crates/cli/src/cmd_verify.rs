@@ -1,0 +1,10 @@
+//! `padlock verify`.
+
+/// Arguments of `padlock verify`.
+#[derive(clap::Args, Debug)]
+pub struct Args {}
+
+/// Runs the command; returns the process exit code.
+pub fn run(_args: Args) -> anyhow::Result<i32> {
+    anyhow::bail!("padlock verify is not built yet")
+}

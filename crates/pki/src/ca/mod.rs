@@ -1,0 +1,1 @@
+//! The local certificate authority behind `padlock ca`.

@@ -1,0 +1,1 @@
+//! HKDF (RFC 5869) on the provider's HMAC.

@@ -1,0 +1,1 @@
+//! Record protection (RFC 8446 §5).

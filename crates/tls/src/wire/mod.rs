@@ -1,0 +1,1 @@
+//! The wire format: codec, IANA registries, messages, extensions, deframer.
