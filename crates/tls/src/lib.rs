@@ -1,4 +1,8 @@
-//! padlock-tls: a sans-IO TLS 1.3 engine.
+//! padlock-tls: a sans-IO TLS 1.3 engine (RFC 8446), client and server.
+//!
+//! The engine never touches sockets or clocks: the caller moves TLS bytes in and out of a
+//! [`Connection`] and reads/writes plaintext; time and crypto come from the configuration.
+//! [`Stream`] / [`StreamOwned`] drive a connection over any blocking `Read + Write`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -6,3 +10,33 @@ mod hkdf;
 pub mod record;
 pub mod tls13;
 pub mod wire;
+
+pub mod alert;
+mod config;
+mod conn;
+mod error;
+pub mod keylog;
+mod pem;
+mod pending;
+mod pki_glue;
+mod stream;
+pub mod trace;
+mod verify;
+
+pub use config::{
+    system_time, CertifiedKey, ClientAuth, ClientConfig, ClientHelloInfo, ResolvesServerCert,
+    ServerConfig, SingleCert, SniResolver, TimeSource,
+};
+pub use conn::{Connection, HandshakeKind, IoState};
+pub use error::{ApiMisuse, Error, PeerIncompatible, PeerMisbehaved};
+pub use keylog::{KeyLog, KeyLogFile};
+pub use pending::{
+    AlertDescription, CipherSuite, DecodeError, NamedGroup, PkiError as CertificateError,
+    ProtocolVersion, RootStore, SignatureScheme, UnixTime,
+};
+pub use stream::{Stream, StreamOwned};
+pub use trace::{Trace, TraceEvent};
+pub use verify::{
+    danger, ClientCertVerifier, InvalidServerName, ServerCertVerifier, ServerName,
+    WebPkiClientVerifier, WebPkiServerVerifier,
+};

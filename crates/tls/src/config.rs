@@ -1,0 +1,244 @@
+//! Client and server configuration, with secure defaults.
+
+use std::fmt;
+use std::sync::Arc;
+
+use padlock_crypto::{Provider, SigningKey};
+
+use crate::keylog::KeyLog;
+use crate::trace::Trace;
+use crate::verify::{ClientCertVerifier, ServerCertVerifier};
+use crate::{CipherSuite, Error, NamedGroup, SignatureScheme, UnixTime};
+
+/// Where the engine reads the current time (for certificate validity).
+pub type TimeSource = Arc<dyn Fn() -> UnixTime + Send + Sync>;
+
+/// Configuration for client connections. Share one `Arc<ClientConfig>` between connections.
+#[non_exhaustive]
+#[derive(Clone)]
+pub struct ClientConfig {
+    /// The crypto provider (randomness, hashes, AEADs, key exchange, signatures).
+    pub provider: Arc<dyn Provider>,
+    /// Cipher suites offered, most preferred first.
+    pub cipher_suites: Vec<CipherSuite>,
+    /// Key exchange groups offered, most preferred first; a key share is sent for the
+    /// first.
+    pub groups: Vec<NamedGroup>,
+    /// Signature schemes accepted in CertificateVerify, most preferred first.
+    pub signature_schemes: Vec<SignatureScheme>,
+    /// ALPN protocols offered (RFC 7301), most preferred first; empty = no ALPN.
+    pub alpn_protocols: Vec<Vec<u8>>,
+    /// Checks the server's certificate chain and name.
+    pub verifier: Arc<dyn ServerCertVerifier>,
+    /// Our certificate and key, sent if the server asks for one (mutual TLS).
+    pub client_auth: Option<Arc<CertifiedKey>>,
+    /// Whether to send server_name (RFC 6066 §3) for DNS names (never for IP addresses).
+    pub enable_sni: bool,
+    /// Where to log secrets (NSS key log format), for debugging with Wireshark.
+    pub key_log: Option<Arc<dyn KeyLog>>,
+    /// Who receives structured handshake events; `None` costs nothing.
+    pub trace: Option<Arc<dyn Trace>>,
+    /// The clock used for certificate validity.
+    pub time: TimeSource,
+}
+
+impl ClientConfig {
+    /// A configuration with secure defaults: the three TLS 1.3 suites, X25519 / P-256 /
+    /// P-384, and the ECDSA, RSA-PSS and Ed25519 signature schemes.
+    pub fn new(provider: Arc<dyn Provider>, verifier: Arc<dyn ServerCertVerifier>) -> Self {
+        Self {
+            provider,
+            cipher_suites: default_cipher_suites(),
+            groups: default_groups(),
+            signature_schemes: default_signature_schemes(),
+            alpn_protocols: Vec::new(),
+            verifier,
+            client_auth: None,
+            enable_sni: true,
+            key_log: None,
+            trace: None,
+            time: system_time(),
+        }
+    }
+}
+
+/// Configuration for server connections. Share one `Arc<ServerConfig>` between connections.
+#[non_exhaustive]
+#[derive(Clone)]
+pub struct ServerConfig {
+    /// The crypto provider.
+    pub provider: Arc<dyn Provider>,
+    /// Cipher suites accepted, in the server's order of preference (the server chooses).
+    pub cipher_suites: Vec<CipherSuite>,
+    /// Key exchange groups accepted, in order of preference.
+    pub groups: Vec<NamedGroup>,
+    /// Signature schemes we sign with / accept from clients, in order of preference.
+    pub signature_schemes: Vec<SignatureScheme>,
+    /// ALPN protocols we speak, in order of preference (RFC 7301 §3.2: the server picks).
+    pub alpn_protocols: Vec<Vec<u8>>,
+    /// Chooses the certificate to present, e.g. by SNI.
+    pub cert_resolver: Arc<dyn ResolvesServerCert>,
+    /// Whether to ask the client for a certificate.
+    pub client_auth: ClientAuth,
+    /// Where to log secrets (NSS key log format).
+    pub key_log: Option<Arc<dyn KeyLog>>,
+    /// Who receives structured handshake events; `None` costs nothing.
+    pub trace: Option<Arc<dyn Trace>>,
+    /// The clock used for certificate validity.
+    pub time: TimeSource,
+}
+
+impl ServerConfig {
+    /// A configuration presenting one certificate, with the same secure defaults as
+    /// [`ClientConfig::new`] and no client authentication.
+    pub fn new(provider: Arc<dyn Provider>, cert: Arc<CertifiedKey>) -> Self {
+        Self {
+            provider,
+            cipher_suites: default_cipher_suites(),
+            groups: default_groups(),
+            signature_schemes: default_signature_schemes(),
+            alpn_protocols: Vec::new(),
+            cert_resolver: Arc::new(SingleCert(cert)),
+            client_auth: ClientAuth::None,
+            key_log: None,
+            trace: None,
+            time: system_time(),
+        }
+    }
+}
+
+/// Whether and how a server authenticates clients (RFC 8446 §4.3.2).
+#[non_exhaustive]
+#[derive(Clone)]
+pub enum ClientAuth {
+    /// No CertificateRequest is sent.
+    None,
+    /// A CertificateRequest is sent; a client may answer with no certificate.
+    Optional(Arc<dyn ClientCertVerifier>),
+    /// A CertificateRequest is sent; no certificate → certificate_required.
+    Required(Arc<dyn ClientCertVerifier>),
+}
+
+/// A certificate chain and its private key.
+pub struct CertifiedKey {
+    /// DER certificates, leaf first.
+    pub chain: Vec<Vec<u8>>,
+    /// The leaf's private key.
+    pub key: Arc<dyn SigningKey>,
+}
+
+impl fmt::Debug for CertifiedKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CertifiedKey")
+            .field("chain_len", &self.chain.len())
+            .field("key", &self.key.kind())
+            .finish()
+    }
+}
+
+impl CertifiedKey {
+    /// Loads a PEM chain (leaf first) and a PEM private key (PKCS#8, SEC1 or PKCS#1).
+    pub fn from_pem(
+        provider: &dyn Provider,
+        chain_pem: &[u8],
+        key_pem: &[u8],
+    ) -> Result<Self, Error> {
+        crate::pem::certified_key_from_pem(provider, chain_pem, key_pem)
+    }
+}
+
+/// What a client said that a server may choose a certificate by.
+#[derive(Debug)]
+pub struct ClientHelloInfo<'a> {
+    /// The server_name the client asked for, if any.
+    pub server_name: Option<&'a str>,
+    /// The signature schemes the client accepts.
+    pub signature_schemes: &'a [SignatureScheme],
+}
+
+/// Chooses the server's certificate for a connection.
+pub trait ResolvesServerCert: Send + Sync {
+    /// The certificate to present, or `None` to refuse the connection.
+    fn resolve(&self, hello: &ClientHelloInfo<'_>) -> Option<Arc<CertifiedKey>>;
+}
+
+/// Always the same certificate.
+#[derive(Debug)]
+pub struct SingleCert(pub Arc<CertifiedKey>);
+
+impl ResolvesServerCert for SingleCert {
+    fn resolve(&self, _: &ClientHelloInfo<'_>) -> Option<Arc<CertifiedKey>> {
+        Some(self.0.clone())
+    }
+}
+
+/// Several certificates, chosen by the client's server_name (RFC 6066 §3).
+#[derive(Debug, Default)]
+pub struct SniResolver {
+    by_name: Vec<(String, Arc<CertifiedKey>)>,
+    default: Option<Arc<CertifiedKey>>,
+}
+
+impl SniResolver {
+    /// An empty resolver.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Presents `cert` to clients asking for `name` (compared case-insensitively).
+    pub fn add(&mut self, name: &str, cert: Arc<CertifiedKey>) {
+        self.by_name.push((name.to_ascii_lowercase(), cert));
+    }
+
+    /// Presents `cert` when no name matches (or the client sent none).
+    pub fn set_default(&mut self, cert: Arc<CertifiedKey>) {
+        self.default = Some(cert);
+    }
+}
+
+impl ResolvesServerCert for SniResolver {
+    fn resolve(&self, hello: &ClientHelloInfo<'_>) -> Option<Arc<CertifiedKey>> {
+        if let Some(name) = hello.server_name {
+            let found = self
+                .by_name
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name.trim_end_matches('.')));
+            if let Some((_, cert)) = found {
+                return Some(cert.clone());
+            }
+        }
+        self.default.clone()
+    }
+}
+
+/// The system clock.
+pub fn system_time() -> TimeSource {
+    Arc::new(UnixTime::now)
+}
+
+fn default_cipher_suites() -> Vec<CipherSuite> {
+    vec![
+        CipherSuite::TLS13_AES_128_GCM_SHA256,
+        CipherSuite::TLS13_AES_256_GCM_SHA384,
+        CipherSuite::TLS13_CHACHA20_POLY1305_SHA256,
+    ]
+}
+
+fn default_groups() -> Vec<NamedGroup> {
+    vec![
+        NamedGroup::X25519,
+        NamedGroup::secp256r1,
+        NamedGroup::secp384r1,
+    ]
+}
+
+fn default_signature_schemes() -> Vec<SignatureScheme> {
+    vec![
+        SignatureScheme::ECDSA_NISTP256_SHA256,
+        SignatureScheme::ECDSA_NISTP384_SHA384,
+        SignatureScheme::ED25519,
+        SignatureScheme::RSA_PSS_SHA256,
+        SignatureScheme::RSA_PSS_SHA384,
+        SignatureScheme::RSA_PSS_SHA512,
+    ]
+}

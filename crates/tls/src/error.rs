@@ -1,0 +1,311 @@
+//! The one error type of the engine (see the crate's `manual` for how it maps to alerts).
+
+use std::fmt;
+
+use crate::{AlertDescription, CertificateError, DecodeError};
+
+/// Everything that can go wrong on a connection.
+///
+/// After a connection returns an `Error`, every later call returns the same one. The alert
+/// sent to the peer is derived from it in exactly one place, [`crate::alert::alert_for`].
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Error {
+    /// A message or record from the peer could not be decoded.
+    Decode(DecodeError),
+    /// The peer broke a rule of the protocol.
+    PeerMisbehaved(PeerMisbehaved),
+    /// The peer is well-behaved but we have nothing in common with it.
+    PeerIncompatible(PeerIncompatible),
+    /// A certificate was refused.
+    Certificate(CertificateError),
+    /// The peer sent a fatal alert (or close_notify during the handshake).
+    AlertReceived(AlertDescription),
+    /// The API was used in a way it does not allow.
+    ApiMisuse(ApiMisuse),
+    /// A record from the peer failed authentication (RFC 8446 §5.2): altered in transit, or
+    /// the keys differ.
+    DecryptFailed,
+    /// A record from the peer was longer than RFC 8446 §5.1/§5.2 allow.
+    RecordOverflow,
+    /// A local failure (e.g. the random number generator); the peer did nothing wrong.
+    Internal(&'static str),
+    /// The configuration cannot work (e.g. no cipher suite enabled).
+    Config(&'static str),
+    /// The connection is closed (close_notify exchanged); nothing more can be sent.
+    Closed,
+}
+
+/// A specific violation of the protocol by the peer, named for it. Callers should not
+/// branch on these; they exist so logs and tests say exactly what happened.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PeerMisbehaved {
+    /// A message arrived that is not allowed in the current state.
+    UnexpectedMessage {
+        /// What we were waiting for.
+        expected: &'static str,
+        /// What arrived.
+        got: &'static str,
+    },
+    /// A ChangeCipherSpec record outside the window RFC 8446 §5 allows, or not `0x01`.
+    IllegalChangeCipherSpec,
+    /// A handshake message was interleaved with another content type, or spanned a key
+    /// change (RFC 8446 §5.1).
+    HandshakeMessageSplitAcrossKeyChange,
+    /// The server chose a cipher suite the client did not offer.
+    SelectedUnofferedCipherSuite,
+    /// The server chose a group the client did not offer.
+    SelectedUnofferedGroup,
+    /// The server chose a protocol version the client did not offer.
+    SelectedUnofferedVersion,
+    /// The server's key share is for a different group than the one it chose (or HRR).
+    WrongGroupForKeyShare,
+    /// A key share could not be used (invalid point).
+    InvalidKeyShare,
+    /// The ServerHello carried a TLS 1.2/1.1 downgrade sentinel (RFC 8446 §4.1.3).
+    DowngradeMarkerPresent,
+    /// legacy_session_id_echo did not echo ours (RFC 8446 §4.1.3).
+    SessionIdNotEchoed,
+    /// legacy_compression_method was not 0 (RFC 8446 §4.1.3).
+    NonNullCompression,
+    /// The peer sent an extension we did not ask for or that is not allowed in that
+    /// message (RFC 8446 §4.2).
+    UnsolicitedExtension,
+    /// The ClientHello is missing an extension TLS 1.3 requires (RFC 8446 §9.2).
+    MissingExtension(&'static str),
+    /// A second HelloRetryRequest (RFC 8446 §4.1.4).
+    DuplicateHelloRetryRequest,
+    /// A HelloRetryRequest that would not change the ClientHello (RFC 8446 §4.1.4).
+    UselessHelloRetryRequest,
+    /// A HelloRetryRequest naming a group we already sent a share for (RFC 8446 §4.2.8).
+    HelloRetryRequestWithOfferedGroup,
+    /// The server's choice after HRR differs from its HelloRetryRequest (RFC 8446 §4.1.4).
+    ServerHelloChangedAfterRetry,
+    /// The second ClientHello differs from the first in a way §4.1.2 forbids, or lacks the
+    /// key share the server asked for.
+    IllegalClientHelloAfterRetry,
+    /// The peer's Finished did not match the transcript (RFC 8446 §4.4.4).
+    FinishedMismatch,
+    /// The CertificateVerify signature did not verify (RFC 8446 §4.4.3).
+    BadCertificateVerifySignature,
+    /// The CertificateVerify used a scheme we did not offer or one not usable in TLS 1.3.
+    UnofferedSignatureScheme,
+    /// The server sent an empty Certificate message (RFC 8446 §4.4.2.4).
+    EmptyServerCertificate,
+    /// The certificate_request_context was not the one required (RFC 8446 §4.4.2).
+    BadCertificateRequestContext,
+    /// An ALPN protocol we did not offer (RFC 7301 §3.2).
+    SelectedUnofferedAlpnProtocol,
+    /// The ALPN extension named more or fewer than one protocol in a server reply.
+    MalformedAlpn,
+    /// A KeyUpdate with an undefined request_update value (RFC 8446 §4.6.3).
+    IllegalKeyUpdate,
+    /// Data arrived after the peer's close_notify.
+    DataAfterCloseNotify,
+    /// A record of an unknown content type, or an empty non-application record (§5.1, §5.4).
+    IllegalRecord,
+    /// The peer's handshake message is larger than we are willing to buffer.
+    HandshakeMessageTooLarge,
+    /// A cookie was sent that we did not ask for.
+    UnsolicitedCookie,
+    /// An unknown or malformed alert arrived.
+    MalformedAlert,
+    /// The peer sent a warning-level alert other than close_notify/user_canceled (§6).
+    WarningAlert,
+    /// A message only the server sends arrived at the server, or the reverse.
+    WrongDirection,
+}
+
+/// The peer follows the protocol but we share nothing with it.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PeerIncompatible {
+    /// The peer does not speak TLS 1.3.
+    Tls13NotOffered,
+    /// No cipher suite in common.
+    NoCipherSuitesInCommon,
+    /// No key exchange group in common.
+    NoGroupsInCommon,
+    /// No signature scheme in common that our key can make.
+    NoSignatureSchemesInCommon,
+    /// No ALPN protocol in common (RFC 7301 §3.2).
+    NoApplicationProtocol,
+    /// The server requires a client certificate and we sent none (RFC 8446 §4.4.2.4).
+    CertificateRequired,
+    /// No certificate configured for the name the client asked for.
+    NoCertificateForName,
+    /// The peer did not offer the null compression method.
+    NullCompressionRequired,
+}
+
+/// Ways of using the API that are not allowed.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApiMisuse {
+    /// Plaintext written while too much is already buffered.
+    PlaintextBufferFull,
+    /// Writing after `send_close_notify`.
+    WriteAfterClose,
+    /// Exporting keying material before the handshake finished.
+    HandshakeNotComplete,
+    /// Exporter output longer than 255 × hash length.
+    ExporterOutputTooLong,
+    /// The feature is not implemented yet.
+    NotImplemented(&'static str),
+}
+
+impl From<DecodeError> for Error {
+    fn from(e: DecodeError) -> Self {
+        Self::Decode(e)
+    }
+}
+
+impl From<PeerMisbehaved> for Error {
+    fn from(e: PeerMisbehaved) -> Self {
+        Self::PeerMisbehaved(e)
+    }
+}
+
+impl From<PeerIncompatible> for Error {
+    fn from(e: PeerIncompatible) -> Self {
+        Self::PeerIncompatible(e)
+    }
+}
+
+impl From<ApiMisuse> for Error {
+    fn from(e: ApiMisuse) -> Self {
+        Self::ApiMisuse(e)
+    }
+}
+
+impl From<CertificateError> for Error {
+    fn from(e: CertificateError) -> Self {
+        Self::Certificate(e)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Decode(e) => write!(f, "the peer sent a malformed message: {e}"),
+            Self::PeerMisbehaved(e) => write!(f, "the peer broke the TLS protocol: {e}"),
+            Self::PeerIncompatible(e) => write!(f, "the peer is incompatible: {e}"),
+            Self::Certificate(e) => write!(f, "the peer's certificate was refused: {e}"),
+            Self::AlertReceived(a) => write!(f, "the peer aborted the connection with alert {a:?}"),
+            Self::ApiMisuse(e) => write!(f, "API misuse: {e}"),
+            Self::DecryptFailed => f.write_str(
+                "a record from the peer failed authentication: it was altered, or the keys differ",
+            ),
+            Self::RecordOverflow => f.write_str("the peer sent a record longer than TLS allows"),
+            Self::Internal(why) => write!(f, "internal error: {why}"),
+            Self::Config(why) => write!(f, "the configuration cannot work: {why}"),
+            Self::Closed => f.write_str("the connection is closed"),
+        }
+    }
+}
+
+impl fmt::Display for PeerMisbehaved {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use PeerMisbehaved as P;
+        match self {
+            P::UnexpectedMessage { expected, got } => {
+                return write!(f, "it sent {got} while {expected} was expected")
+            }
+            P::MissingExtension(which) => {
+                return write!(
+                    f,
+                    "its ClientHello lacks the {which} extension TLS 1.3 requires"
+                )
+            }
+            _ => {}
+        }
+        f.write_str(match self {
+            P::IllegalChangeCipherSpec => "it sent a ChangeCipherSpec where none is allowed",
+            P::HandshakeMessageSplitAcrossKeyChange => {
+                "it split a handshake message across a key change or another record type"
+            }
+            P::SelectedUnofferedCipherSuite => "the server chose a cipher suite we did not offer",
+            P::SelectedUnofferedGroup => "the server chose a group we did not offer",
+            P::SelectedUnofferedVersion => "the server chose a version we did not offer",
+            P::WrongGroupForKeyShare => "its key share is for the wrong group",
+            P::InvalidKeyShare => "its key share is not a valid public key",
+            P::DowngradeMarkerPresent => {
+                "the server signalled a downgrade to TLS 1.2 or older (an attack, or a misconfigured middlebox)"
+            }
+            P::SessionIdNotEchoed => "the server did not echo our legacy session id",
+            P::NonNullCompression => "it chose a compression method, which TLS 1.3 forbids",
+            P::UnsolicitedExtension => "it sent an extension that is not allowed there",
+            P::DuplicateHelloRetryRequest => "the server sent a second HelloRetryRequest",
+            P::UselessHelloRetryRequest => {
+                "the server sent a HelloRetryRequest that would change nothing"
+            }
+            P::HelloRetryRequestWithOfferedGroup => {
+                "the server asked for a key share we had already sent"
+            }
+            P::ServerHelloChangedAfterRetry => {
+                "the server's ServerHello contradicts its HelloRetryRequest"
+            }
+            P::IllegalClientHelloAfterRetry => {
+                "the client's second ClientHello does not follow the HelloRetryRequest"
+            }
+            P::FinishedMismatch => "its Finished message does not match the handshake",
+            P::BadCertificateVerifySignature => {
+                "its CertificateVerify signature does not verify with its certificate"
+            }
+            P::UnofferedSignatureScheme => "it signed with a scheme we did not offer",
+            P::EmptyServerCertificate => "the server sent no certificate",
+            P::BadCertificateRequestContext => "its certificate_request_context is wrong",
+            P::SelectedUnofferedAlpnProtocol => "the server chose an ALPN protocol we did not offer",
+            P::MalformedAlpn => "the server's ALPN reply does not name exactly one protocol",
+            P::IllegalKeyUpdate => "it sent a KeyUpdate with an undefined request value",
+            P::DataAfterCloseNotify => "it sent data after its close_notify",
+            P::IllegalRecord => "it sent a record of an unknown or empty content type",
+            P::HandshakeMessageTooLarge => "it sent a handshake message larger than we accept",
+            P::UnsolicitedCookie => "it sent a cookie we did not ask for",
+            P::MalformedAlert => "it sent a malformed alert",
+            P::WarningAlert => "it sent a warning alert, which TLS 1.3 does not allow",
+            P::WrongDirection => "it sent a message only the other side may send",
+            P::UnexpectedMessage { .. } | P::MissingExtension(_) => unreachable_display(),
+        })
+    }
+}
+
+/// Both variants are handled by the early returns above; this keeps the match total.
+fn unreachable_display() -> &'static str {
+    "it broke the protocol"
+}
+
+impl fmt::Display for PeerIncompatible {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use PeerIncompatible as P;
+        f.write_str(match self {
+            P::Tls13NotOffered => "it does not offer TLS 1.3, the only version we speak",
+            P::NoCipherSuitesInCommon => "we have no cipher suite in common",
+            P::NoGroupsInCommon => "we have no key exchange group in common",
+            P::NoSignatureSchemesInCommon => "we have no signature scheme in common",
+            P::NoApplicationProtocol => "we have no application protocol (ALPN) in common",
+            P::CertificateRequired => "the server requires a client certificate and none was sent",
+            P::NoCertificateForName => "no certificate is configured for the requested name",
+            P::NullCompressionRequired => "it does not offer the null compression method",
+        })
+    }
+}
+
+impl fmt::Display for ApiMisuse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::PlaintextBufferFull => {
+                f.write_str("too much plaintext is buffered; send pending TLS data first")
+            }
+            Self::WriteAfterClose => f.write_str("data was written after close_notify"),
+            Self::HandshakeNotComplete => f.write_str("the handshake has not finished yet"),
+            Self::ExporterOutputTooLong => {
+                f.write_str("exporter output longer than 255 times the hash length")
+            }
+            Self::NotImplemented(what) => write!(f, "{what} is not implemented yet"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,287 @@
+//! Certificate verification: the traits the handshake calls, and the stock implementations
+//! on top of `padlock_pki`.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use padlock_crypto::Provider;
+
+use crate::{CertificateError, Error, UnixTime};
+
+/// The name the client expects the server's certificate to carry.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ServerName {
+    /// A DNS name, lower-case, without a trailing dot.
+    Dns(String),
+    /// An IP address (never sent as SNI, RFC 6066 §3).
+    Ip(IpAddr),
+}
+
+impl ServerName {
+    /// The name as text.
+    pub fn as_str(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::Dns(d) => std::borrow::Cow::Borrowed(d),
+            Self::Ip(ip) => std::borrow::Cow::Owned(ip.to_string()),
+        }
+    }
+}
+
+impl fmt::Display for ServerName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Dns(d) => f.write_str(d),
+            Self::Ip(ip) => write!(f, "{ip}"),
+        }
+    }
+}
+
+/// Why a string is not a usable server name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvalidServerName(pub String);
+
+impl fmt::Display for InvalidServerName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?} is neither a DNS name nor an IP address", self.0)
+    }
+}
+
+impl std::error::Error for InvalidServerName {}
+
+impl TryFrom<&str> for ServerName {
+    type Error = InvalidServerName;
+
+    fn try_from(s: &str) -> Result<Self, Self::Error> {
+        let bracketless = s.trim_start_matches('[').trim_end_matches(']');
+        if let Ok(ip) = bracketless.parse::<IpAddr>() {
+            return Ok(Self::Ip(ip));
+        }
+        let name = s.strip_suffix('.').unwrap_or(s);
+        let valid = !name.is_empty()
+            && name.len() <= 253
+            && name.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'*')
+            });
+        if valid {
+            Ok(Self::Dns(name.to_ascii_lowercase()))
+        } else {
+            Err(InvalidServerName(s.to_owned()))
+        }
+    }
+}
+
+impl TryFrom<String> for ServerName {
+    type Error = InvalidServerName;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::try_from(s.as_str())
+    }
+}
+
+/// Checks a server's certificate chain and name. Called once per handshake, after the
+/// server's Certificate message and before its CertificateVerify is checked.
+pub trait ServerCertVerifier: Send + Sync {
+    /// `Ok` if `end_entity` (DER) chains through `intermediates` to a trusted root, is valid
+    /// at `now`, is for `server_name`, and may authenticate TLS servers.
+    fn verify_server_cert(
+        &self,
+        end_entity: &[u8],
+        intermediates: &[&[u8]],
+        server_name: &ServerName,
+        now: UnixTime,
+    ) -> Result<(), Error>;
+}
+
+/// Checks a client's certificate chain (mutual TLS).
+pub trait ClientCertVerifier: Send + Sync {
+    /// DER subject names of the trusted roots, sent as the certificate_authorities hint in
+    /// the CertificateRequest (RFC 8446 §4.2.4). Empty = no hint.
+    fn root_hint_subjects(&self) -> Vec<Vec<u8>>;
+    /// `Ok` if `end_entity` chains to a trusted root, is valid at `now`, and may
+    /// authenticate TLS clients (EKU clientAuth).
+    fn verify_client_cert(
+        &self,
+        end_entity: &[u8],
+        intermediates: &[&[u8]],
+        now: UnixTime,
+    ) -> Result<(), Error>;
+}
+
+/// The standard server verifier: RFC 5280 path validation and RFC 6125 name checks by
+/// `padlock_pki`, against a root store.
+pub struct WebPkiServerVerifier {
+    provider: Arc<dyn Provider>,
+    roots: Arc<crate::RootStore>,
+}
+
+impl fmt::Debug for WebPkiServerVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("WebPkiServerVerifier")
+    }
+}
+
+impl WebPkiServerVerifier {
+    /// Verifies against `roots`.
+    pub fn new(provider: Arc<dyn Provider>, roots: Arc<crate::RootStore>) -> Self {
+        Self { provider, roots }
+    }
+}
+
+impl ServerCertVerifier for WebPkiServerVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &[u8],
+        intermediates: &[&[u8]],
+        server_name: &ServerName,
+        now: UnixTime,
+    ) -> Result<(), Error> {
+        crate::pki_glue::verify_server(
+            self.provider.as_ref(),
+            &self.roots,
+            end_entity,
+            intermediates,
+            server_name,
+            now,
+        )
+    }
+}
+
+/// The standard client verifier for mutual TLS: path validation with EKU clientAuth.
+pub struct WebPkiClientVerifier {
+    provider: Arc<dyn Provider>,
+    roots: Arc<crate::RootStore>,
+}
+
+impl fmt::Debug for WebPkiClientVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("WebPkiClientVerifier")
+    }
+}
+
+impl WebPkiClientVerifier {
+    /// Verifies against `roots`.
+    pub fn new(provider: Arc<dyn Provider>, roots: Arc<crate::RootStore>) -> Self {
+        Self { provider, roots }
+    }
+}
+
+impl ClientCertVerifier for WebPkiClientVerifier {
+    fn root_hint_subjects(&self) -> Vec<Vec<u8>> {
+        crate::pki_glue::root_subjects(&self.roots)
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &[u8],
+        intermediates: &[&[u8]],
+        now: UnixTime,
+    ) -> Result<(), Error> {
+        crate::pki_glue::verify_client(
+            self.provider.as_ref(),
+            &self.roots,
+            end_entity,
+            intermediates,
+            now,
+        )
+    }
+}
+
+/// Verifiers that turn security off. Each name says what it costs.
+pub mod danger {
+    use super::*;
+
+    /// **Accepts any server certificate, for any name, from anyone.** The connection is
+    /// encrypted but not authenticated: an active attacker can read and change everything.
+    /// For tests and debugging only. (The CertificateVerify signature is still checked, so
+    /// the peer does hold the key of the certificate it sent.)
+    #[derive(Debug, Default)]
+    pub struct NoServerVerification;
+
+    impl ServerCertVerifier for NoServerVerification {
+        fn verify_server_cert(
+            &self,
+            _end_entity: &[u8],
+            _intermediates: &[&[u8]],
+            _server_name: &ServerName,
+            _now: UnixTime,
+        ) -> Result<(), Error> {
+            Ok(())
+        }
+    }
+}
+
+/// Proof that the peer's certificate chain was accepted by the configured verifier. Only
+/// this module can make one.
+#[derive(Debug)]
+pub(crate) struct CertVerified(());
+
+/// Proof that the CertificateVerify signature checked out.
+#[derive(Debug)]
+pub(crate) struct SignatureVerified(());
+
+/// Proof that the peer's Finished matched the transcript.
+#[derive(Debug)]
+pub(crate) struct FinishedVerified(());
+
+/// Runs the server verifier; the token proves it said yes.
+pub(crate) fn verify_server_chain(
+    verifier: &dyn ServerCertVerifier,
+    chain: &[Vec<u8>],
+    name: &ServerName,
+    now: UnixTime,
+) -> Result<CertVerified, Error> {
+    let (leaf, rest) = chain
+        .split_first()
+        .ok_or(crate::error::PeerMisbehaved::EmptyServerCertificate)?;
+    let intermediates: Vec<&[u8]> = rest.iter().map(Vec::as_slice).collect();
+    verifier.verify_server_cert(leaf, &intermediates, name, now)?;
+    Ok(CertVerified(()))
+}
+
+/// Runs the client verifier on a non-empty chain.
+pub(crate) fn verify_client_chain(
+    verifier: &dyn ClientCertVerifier,
+    chain: &[Vec<u8>],
+    now: UnixTime,
+) -> Result<CertVerified, Error> {
+    let (leaf, rest) = chain
+        .split_first()
+        .ok_or(crate::error::PeerIncompatible::CertificateRequired)?;
+    let intermediates: Vec<&[u8]> = rest.iter().map(Vec::as_slice).collect();
+    verifier.verify_client_cert(leaf, &intermediates, now)?;
+    Ok(CertVerified(()))
+}
+
+/// Checks a CertificateVerify signature (RFC 8446 §4.4.3) made by `leaf`'s key.
+pub(crate) fn verify_handshake_signature(
+    provider: &dyn Provider,
+    leaf: &[u8],
+    scheme: crate::SignatureScheme,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<SignatureVerified, Error> {
+    crate::pki_glue::verify_signature(provider, leaf, scheme, message, signature)?;
+    Ok(SignatureVerified(()))
+}
+
+/// Compares Finished verify_data in constant time (RFC 8446 §4.4.4).
+pub(crate) fn verify_finished(expected: &[u8], got: &[u8]) -> Result<FinishedVerified, Error> {
+    let mut diff = u8::from(expected.len() != got.len());
+    for (a, b) in expected.iter().zip(got) {
+        diff |= a ^ b;
+    }
+    if diff == 0 {
+        Ok(FinishedVerified(()))
+    } else {
+        Err(crate::error::PeerMisbehaved::FinishedMismatch.into())
+    }
+}
+
+#[allow(dead_code)]
+fn _uses(_: CertificateError) {}
