@@ -1,5 +1,253 @@
 //! The aws-lc-rs implementation of [`crate::Provider`].
+//!
+//! Hashes, HMAC, AEAD and key exchange live here; signing and verification in
+//! [`sign`](self::sign). Every aws-lc-rs error is mapped to a coarse [`CryptoError`].
 
-/// The aws-lc-rs provider (to be implemented).
+mod sign;
+
+use aws_lc_rs::{aead, agreement, digest, hmac, rand};
+
+use crate::{
+    AeadAlgorithm, CryptoError, Digest, HashAlgorithm, HashContext, KeyExchangeAlgorithm, KeyKind,
+    PrivateKeyFormat, Provider, SharedSecret, SignatureAlgorithm, SigningKey, NONCE_LEN, TAG_LEN,
+};
+
+/// The aws-lc-rs provider: a unit struct, cheap to copy, safe to share.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct AwsLcProvider;
+
+impl Provider for AwsLcProvider {
+    fn fill_random(&self, out: &mut [u8]) -> Result<(), CryptoError> {
+        rand::fill(out).map_err(|_| CryptoError::Random)
+    }
+
+    fn hash(&self, algorithm: HashAlgorithm) -> Box<dyn HashContext> {
+        Box::new(AwsHashContext {
+            algorithm,
+            ctx: digest::Context::new(digest_algorithm(algorithm)),
+        })
+    }
+
+    fn hmac(&self, algorithm: HashAlgorithm, key: &[u8], data: &[&[u8]]) -> Digest {
+        let key = hmac::Key::new(hmac_algorithm(algorithm), key);
+        let mut ctx = hmac::Context::with_key(&key);
+        for part in data {
+            ctx.update(part);
+        }
+        Digest::new(ctx.sign().as_ref())
+    }
+
+    fn aead_key(
+        &self,
+        algorithm: AeadAlgorithm,
+        key: &[u8],
+    ) -> Result<Box<dyn crate::AeadKey>, CryptoError> {
+        if key.len() != algorithm.key_len() {
+            return Err(CryptoError::BadLength);
+        }
+        let alg = match algorithm {
+            AeadAlgorithm::Aes128Gcm => &aead::AES_128_GCM,
+            AeadAlgorithm::Aes256Gcm => &aead::AES_256_GCM,
+            AeadAlgorithm::ChaCha20Poly1305 => &aead::CHACHA20_POLY1305,
+        };
+        let unbound = aead::UnboundKey::new(alg, key).map_err(|_| CryptoError::BadLength)?;
+        Ok(Box::new(AwsAeadKey {
+            algorithm,
+            key: aead::LessSafeKey::new(unbound),
+        }))
+    }
+
+    fn start_key_exchange(
+        &self,
+        group: KeyExchangeAlgorithm,
+    ) -> Result<Box<dyn crate::KeyExchange>, CryptoError> {
+        let alg = match group {
+            KeyExchangeAlgorithm::X25519 => &agreement::X25519,
+            KeyExchangeAlgorithm::P256 => &agreement::ECDH_P256,
+            KeyExchangeAlgorithm::P384 => &agreement::ECDH_P384,
+        };
+        let private = agreement::EphemeralPrivateKey::generate(alg, &rand::SystemRandom::new())
+            .map_err(|_| CryptoError::Random)?;
+        // For the NIST curves aws-lc-rs returns the uncompressed point (SEC1 §2.3.3), which
+        // is what RFC 8446 §4.2.8.2 puts on the wire; for X25519 the 32 raw bytes.
+        let public = private
+            .compute_public_key()
+            .map_err(|_| CryptoError::Random)?
+            .as_ref()
+            .to_vec();
+        Ok(Box::new(AwsKeyExchange {
+            group,
+            private,
+            public,
+        }))
+    }
+
+    fn verify_signature(
+        &self,
+        algorithm: SignatureAlgorithm,
+        public_key: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CryptoError> {
+        sign::verify(algorithm, public_key, message, signature)
+    }
+
+    fn load_signing_key(
+        &self,
+        der: &[u8],
+        format: PrivateKeyFormat,
+    ) -> Result<Box<dyn SigningKey>, CryptoError> {
+        sign::load(der, format)
+    }
+
+    fn generate_signing_key(
+        &self,
+        kind: KeyKind,
+    ) -> Result<(Box<dyn SigningKey>, Vec<u8>), CryptoError> {
+        sign::generate(kind)
+    }
+}
+
+fn digest_algorithm(algorithm: HashAlgorithm) -> &'static digest::Algorithm {
+    match algorithm {
+        HashAlgorithm::Sha256 => &digest::SHA256,
+        HashAlgorithm::Sha384 => &digest::SHA384,
+        HashAlgorithm::Sha512 => &digest::SHA512,
+    }
+}
+
+fn hmac_algorithm(algorithm: HashAlgorithm) -> hmac::Algorithm {
+    match algorithm {
+        HashAlgorithm::Sha256 => hmac::HMAC_SHA256,
+        HashAlgorithm::Sha384 => hmac::HMAC_SHA384,
+        HashAlgorithm::Sha512 => hmac::HMAC_SHA512,
+    }
+}
+
+/// An incremental hash: `digest::Context` is `Clone`, which gives `fork` and `fork_finish`.
+#[derive(Clone)]
+struct AwsHashContext {
+    algorithm: HashAlgorithm,
+    ctx: digest::Context,
+}
+
+impl HashContext for AwsHashContext {
+    fn update(&mut self, data: &[u8]) {
+        self.ctx.update(data);
+    }
+
+    fn fork_finish(&self) -> Digest {
+        Digest::new(self.ctx.clone().finish().as_ref())
+    }
+
+    fn fork(&self) -> Box<dyn HashContext> {
+        Box::new(self.clone())
+    }
+
+    fn finish(self: Box<Self>) -> Digest {
+        Digest::new(self.ctx.finish().as_ref())
+    }
+
+    fn algorithm(&self) -> HashAlgorithm {
+        self.algorithm
+    }
+}
+
+/// An AEAD key. `LessSafeKey` because TLS supplies its own per-record nonce (RFC 8446 §5.3).
+struct AwsAeadKey {
+    algorithm: AeadAlgorithm,
+    key: aead::LessSafeKey,
+}
+
+impl crate::AeadKey for AwsAeadKey {
+    fn seal_in_place(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        aad: &[u8],
+        in_out: &mut [u8],
+    ) -> Result<[u8; TAG_LEN], CryptoError> {
+        let nonce = aead::Nonce::assume_unique_for_key(*nonce);
+        let tag = self
+            .key
+            .seal_in_place_separate_tag(nonce, aead::Aad::from(aad), in_out)
+            .map_err(|_| CryptoError::BadLength)?;
+        let mut out = [0u8; TAG_LEN];
+        let tag = tag.as_ref();
+        if tag.len() != TAG_LEN {
+            return Err(CryptoError::Unsupported);
+        }
+        out.copy_from_slice(tag);
+        Ok(out)
+    }
+
+    fn open_in_place(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        aad: &[u8],
+        in_out: &mut [u8],
+    ) -> Result<usize, CryptoError> {
+        if in_out.len() < TAG_LEN {
+            return Err(CryptoError::Decrypt);
+        }
+        let nonce = aead::Nonce::assume_unique_for_key(*nonce);
+        let plain = self
+            .key
+            .open_in_place(nonce, aead::Aad::from(aad), in_out)
+            .map_err(|_| CryptoError::Decrypt)?;
+        Ok(plain.len())
+    }
+
+    fn algorithm(&self) -> AeadAlgorithm {
+        self.algorithm
+    }
+}
+
+/// An ephemeral (EC)DH private key and our encoded share.
+struct AwsKeyExchange {
+    group: KeyExchangeAlgorithm,
+    private: agreement::EphemeralPrivateKey,
+    public: Vec<u8>,
+}
+
+impl crate::KeyExchange for AwsKeyExchange {
+    fn public_key(&self) -> &[u8] {
+        &self.public
+    }
+
+    fn complete(self: Box<Self>, peer_public_key: &[u8]) -> Result<SharedSecret, CryptoError> {
+        // RFC 8446 §4.2.8.2: NIST shares are uncompressed points only (0x04 || X || Y);
+        // X25519 shares are exactly 32 bytes. Anything else is refused before aws-lc sees
+        // it (it would also accept compressed points and SPKI encodings).
+        let ok = match self.group {
+            KeyExchangeAlgorithm::X25519 => peer_public_key.len() == 32,
+            KeyExchangeAlgorithm::P256 => {
+                peer_public_key.len() == 65 && peer_public_key.first() == Some(&0x04)
+            }
+            KeyExchangeAlgorithm::P384 => {
+                peer_public_key.len() == 97 && peer_public_key.first() == Some(&0x04)
+            }
+        };
+        if !ok {
+            return Err(CryptoError::BadPublicKey);
+        }
+        let alg = self.private.algorithm();
+        let peer = agreement::UnparsedPublicKey::new(alg, peer_public_key);
+        // aws-lc checks the point is on the curve, and for X25519 refuses an all-zero
+        // output (RFC 7748 §6.1, RFC 8446 §7.4.2).
+        let secret =
+            agreement::agree_ephemeral(self.private, peer, CryptoError::BadPublicKey, |bytes| {
+                Ok(SharedSecret::new(bytes.to_vec()))
+            })?;
+        if secret.as_ref().iter().all(|b| *b == 0) {
+            return Err(CryptoError::BadPublicKey);
+        }
+        Ok(secret)
+    }
+
+    fn algorithm(&self) -> KeyExchangeAlgorithm {
+        self.group
+    }
+}
+
+#[cfg(test)]
+mod tests;

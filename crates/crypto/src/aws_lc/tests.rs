@@ -1,0 +1,566 @@
+//! Tests of the aws-lc-rs provider: known-answer vectors, round trips, tamper detection,
+//! and keys written by `openssl` (generated at test time).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::AwsLcProvider;
+use crate::{
+    AeadAlgorithm, CryptoError, HashAlgorithm, KeyExchangeAlgorithm, KeyKind, PrivateKeyFormat,
+    Provider, SignatureAlgorithm, TAG_LEN,
+};
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn sha256_of_abc_matches_fips_180_2() {
+    let d = AwsLcProvider.hash_once(HashAlgorithm::Sha256, b"abc");
+    assert_eq!(
+        hex(d.as_ref()),
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+}
+
+#[test]
+fn hash_fork_finish_leaves_context_usable() {
+    let mut ctx = AwsLcProvider.hash(HashAlgorithm::Sha384);
+    ctx.update(b"ab");
+    let forked = ctx.fork();
+    let mid = ctx.fork_finish();
+    ctx.update(b"c");
+    assert_eq!(
+        ctx.finish(),
+        AwsLcProvider.hash_once(HashAlgorithm::Sha384, b"abc")
+    );
+    assert_eq!(mid, AwsLcProvider.hash_once(HashAlgorithm::Sha384, b"ab"));
+    assert_eq!(forked.finish(), mid);
+}
+
+#[test]
+fn hmac_sha256_matches_rfc_4231_test_case_2() {
+    let mac = AwsLcProvider.hmac(
+        HashAlgorithm::Sha256,
+        b"Jefe",
+        &[b"what do ya want ", b"for nothing?"],
+    );
+    assert_eq!(
+        hex(mac.as_ref()),
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    );
+}
+
+#[test]
+fn aead_seals_and_opens_in_place_and_detects_tampering() {
+    for alg in [
+        AeadAlgorithm::Aes128Gcm,
+        AeadAlgorithm::Aes256Gcm,
+        AeadAlgorithm::ChaCha20Poly1305,
+    ] {
+        let key = AwsLcProvider
+            .aead_key(alg, &vec![7u8; alg.key_len()])
+            .unwrap();
+        assert_eq!(key.algorithm(), alg);
+        let nonce = [1u8; 12];
+        let plain = b"hello, record layer";
+        let mut buf = plain.to_vec();
+        let tag = key.seal_in_place(&nonce, b"aad", &mut buf).unwrap();
+        assert_ne!(&buf[..], &plain[..]);
+        buf.extend_from_slice(&tag);
+        let sealed = buf.clone();
+        let n = key.open_in_place(&nonce, b"aad", &mut buf).unwrap();
+        assert_eq!(&buf[..n], &plain[..]);
+
+        let mut bad = sealed.clone();
+        bad[0] ^= 1;
+        assert_eq!(
+            key.open_in_place(&nonce, b"aad", &mut bad),
+            Err(CryptoError::Decrypt)
+        );
+        let mut bad = sealed.clone();
+        assert_eq!(
+            key.open_in_place(&nonce, b"aae", &mut bad),
+            Err(CryptoError::Decrypt)
+        );
+        let mut short = vec![0u8; TAG_LEN - 1];
+        assert_eq!(
+            key.open_in_place(&nonce, b"", &mut short),
+            Err(CryptoError::Decrypt)
+        );
+    }
+}
+
+#[test]
+fn aead_key_of_wrong_length_is_refused() {
+    assert!(matches!(
+        AwsLcProvider.aead_key(AeadAlgorithm::Aes128Gcm, &[0u8; 32]),
+        Err(CryptoError::BadLength)
+    ));
+}
+
+#[test]
+fn aes_128_gcm_matches_known_answer() {
+    // GCM spec (McGrew & Viega) test case 2: zero key, zero IV, one zero block.
+    let key = AwsLcProvider
+        .aead_key(AeadAlgorithm::Aes128Gcm, &[0u8; 16])
+        .unwrap();
+    let mut buf = [0u8; 16];
+    let tag = key.seal_in_place(&[0u8; 12], b"", &mut buf).unwrap();
+    assert_eq!(hex(&buf), "0388dace60b6a392f328c2b971b2fe78");
+    assert_eq!(hex(&tag), "ab6e47d42cec13bdf53a67b21257bddf");
+}
+
+#[test]
+fn key_exchange_parties_agree_on_every_group() {
+    for group in [
+        KeyExchangeAlgorithm::X25519,
+        KeyExchangeAlgorithm::P256,
+        KeyExchangeAlgorithm::P384,
+    ] {
+        let a = AwsLcProvider.start_key_exchange(group).unwrap();
+        let b = AwsLcProvider.start_key_exchange(group).unwrap();
+        let expected_len = match group {
+            KeyExchangeAlgorithm::X25519 => 32,
+            KeyExchangeAlgorithm::P256 => 65,
+            _ => 97,
+        };
+        assert_eq!(a.public_key().len(), expected_len);
+        assert_eq!(a.algorithm(), group);
+        let a_pub = a.public_key().to_vec();
+        let b_pub = b.public_key().to_vec();
+        let s1 = a.complete(&b_pub).unwrap();
+        let s2 = b.complete(&a_pub).unwrap();
+        assert_eq!(s1.as_ref(), s2.as_ref());
+    }
+}
+
+#[test]
+fn key_exchange_rejects_bad_peer_shares() {
+    // All-zero X25519 point: a low-order point giving an all-zero secret (RFC 7748 §6.1).
+    let a = AwsLcProvider
+        .start_key_exchange(KeyExchangeAlgorithm::X25519)
+        .unwrap();
+    assert_eq!(
+        a.complete(&[0u8; 32]).err(),
+        Some(CryptoError::BadPublicKey)
+    );
+    let a = AwsLcProvider
+        .start_key_exchange(KeyExchangeAlgorithm::X25519)
+        .unwrap();
+    assert_eq!(
+        a.complete(&[9u8; 31]).err(),
+        Some(CryptoError::BadPublicKey)
+    );
+    // A point not on P-256.
+    let a = AwsLcProvider
+        .start_key_exchange(KeyExchangeAlgorithm::P256)
+        .unwrap();
+    let mut bad = vec![4u8];
+    bad.extend_from_slice(&[1u8; 64]);
+    assert_eq!(a.complete(&bad).err(), Some(CryptoError::BadPublicKey));
+    // A compressed point is not a TLS 1.3 share.
+    let b = AwsLcProvider
+        .start_key_exchange(KeyExchangeAlgorithm::P256)
+        .unwrap();
+    let mut compressed = vec![2 | (b.public_key()[64] & 1)];
+    compressed.extend_from_slice(&b.public_key()[1..33]);
+    let a = AwsLcProvider
+        .start_key_exchange(KeyExchangeAlgorithm::P256)
+        .unwrap();
+    assert_eq!(
+        a.complete(&compressed).err(),
+        Some(CryptoError::BadPublicKey)
+    );
+}
+
+/// Signature algorithms that fit each kind of key.
+fn algorithms_for(kind: KeyKind) -> Vec<SignatureAlgorithm> {
+    use SignatureAlgorithm as S;
+    match kind {
+        KeyKind::EcdsaP256 => vec![S::EcdsaP256Sha256],
+        KeyKind::EcdsaP384 => vec![S::EcdsaP384Sha384],
+        KeyKind::Ed25519 => vec![S::Ed25519],
+        _ => vec![
+            S::RsaPkcs1Sha256,
+            S::RsaPkcs1Sha384,
+            S::RsaPkcs1Sha512,
+            S::RsaPssSha256,
+            S::RsaPssSha384,
+            S::RsaPssSha512,
+        ],
+    }
+}
+
+/// The subjectPublicKey BIT STRING content of a DER SubjectPublicKeyInfo: the last BIT
+/// STRING in it. Good enough for the keys made here (test helper, not a DER parser).
+fn spki_key_bits(spki: &[u8]) -> Vec<u8> {
+    // SEQUENCE { AlgorithmIdentifier, BIT STRING }: skip the outer header, then the
+    // AlgorithmIdentifier, then the BIT STRING header and its unused-bits byte.
+    fn header(b: &[u8]) -> (usize, usize) {
+        let first = b[1] as usize;
+        if first < 0x80 {
+            (2, first)
+        } else {
+            let n = first & 0x7f;
+            let len = b[2..2 + n]
+                .iter()
+                .fold(0usize, |a, x| (a << 8) | *x as usize);
+            (2 + n, len)
+        }
+    }
+    let (h, _) = header(spki);
+    let rest = &spki[h..];
+    let (h2, l2) = header(rest);
+    let bits = &rest[h2 + l2..];
+    let (h3, l3) = header(bits);
+    bits[h3 + 1..h3 + l3].to_vec()
+}
+
+fn sign_verify_round_trip(kind: KeyKind) {
+    let (key, pkcs8) = AwsLcProvider.generate_signing_key(kind).unwrap();
+    assert_eq!(key.kind(), kind);
+    let reloaded = AwsLcProvider
+        .load_signing_key(&pkcs8, PrivateKeyFormat::Pkcs8)
+        .unwrap();
+    assert_eq!(reloaded.kind(), kind);
+    assert_eq!(reloaded.public_key_spki(), key.public_key_spki());
+    let public = spki_key_bits(&key.public_key_spki());
+    for alg in algorithms_for(kind) {
+        let sig = key.sign(alg, b"message").unwrap();
+        AwsLcProvider
+            .verify_signature(alg, &public, b"message", &sig)
+            .unwrap_or_else(|e| panic!("{kind:?} {alg:?}: {e}"));
+        assert_eq!(
+            AwsLcProvider.verify_signature(alg, &public, b"messagf", &sig),
+            Err(CryptoError::BadSignature),
+            "{kind:?} {alg:?}"
+        );
+    }
+    // A mismatched algorithm is refused.
+    let wrong = if matches!(kind, KeyKind::Rsa(_)) {
+        SignatureAlgorithm::Ed25519
+    } else {
+        SignatureAlgorithm::RsaPssSha256
+    };
+    assert_eq!(key.sign(wrong, b"m").err(), Some(CryptoError::Unsupported));
+}
+
+#[test]
+fn ecdsa_p256_keys_sign_and_verify() {
+    sign_verify_round_trip(KeyKind::EcdsaP256);
+}
+
+#[test]
+fn ecdsa_p384_keys_sign_and_verify() {
+    sign_verify_round_trip(KeyKind::EcdsaP384);
+}
+
+#[test]
+fn ed25519_keys_sign_and_verify() {
+    sign_verify_round_trip(KeyKind::Ed25519);
+}
+
+#[test]
+fn rsa_2048_keys_sign_and_verify_pkcs1_and_pss() {
+    sign_verify_round_trip(KeyKind::Rsa(2048));
+}
+
+#[test]
+fn rsa_3072_keys_sign_and_verify_pkcs1_and_pss() {
+    sign_verify_round_trip(KeyKind::Rsa(3072));
+}
+
+#[test]
+fn odd_rsa_sizes_are_not_generated() {
+    assert_eq!(
+        AwsLcProvider.generate_signing_key(KeyKind::Rsa(1024)).err(),
+        Some(CryptoError::Unsupported)
+    );
+}
+
+#[test]
+fn ecdsa_verifies_with_other_hash_of_the_x509_forms() {
+    // A P-256 key can't sign with SHA-384 here, but a P-256/SHA-384 signature must be
+    // checkable; a mismatched pairing fails cleanly rather than panicking.
+    let (key, _) = AwsLcProvider
+        .generate_signing_key(KeyKind::EcdsaP256)
+        .unwrap();
+    let public = spki_key_bits(&key.public_key_spki());
+    let sig = key.sign(SignatureAlgorithm::EcdsaP256Sha256, b"m").unwrap();
+    assert_eq!(
+        AwsLcProvider.verify_signature(SignatureAlgorithm::EcdsaP256Sha384, &public, b"m", &sig),
+        Err(CryptoError::BadSignature)
+    );
+    assert!(AwsLcProvider
+        .verify_signature(SignatureAlgorithm::EcdsaP384Sha384, &public, b"m", &sig)
+        .is_err());
+}
+
+#[test]
+fn garbage_keys_and_signatures_are_errors_not_panics() {
+    for alg in [
+        SignatureAlgorithm::RsaPkcs1Sha256,
+        SignatureAlgorithm::RsaPssSha256,
+        SignatureAlgorithm::EcdsaP256Sha256,
+        SignatureAlgorithm::Ed25519,
+    ] {
+        assert!(AwsLcProvider
+            .verify_signature(alg, b"junk", b"m", b"sig")
+            .is_err());
+        assert!(AwsLcProvider.verify_signature(alg, &[], b"m", &[]).is_err());
+    }
+    for format in [
+        PrivateKeyFormat::Pkcs8,
+        PrivateKeyFormat::Sec1,
+        PrivateKeyFormat::Pkcs1,
+    ] {
+        assert_eq!(
+            AwsLcProvider
+                .load_signing_key(b"\x30\x03\x02\x01\x00", format)
+                .err(),
+            Some(CryptoError::BadPrivateKey)
+        );
+    }
+}
+
+// ---- keys written by openssl -------------------------------------------------------------
+
+/// A temporary directory removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> Self {
+        let path = std::env::temp_dir().join(format!(
+            "padlock-crypto-{tag}-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        Self(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Whether `openssl` can run; skips (or panics under PADLOCK_REQUIRE_PEERS=1) if not.
+fn have_openssl() -> bool {
+    let ok = Command::new("openssl")
+        .arg("version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !ok {
+        if std::env::var("PADLOCK_REQUIRE_PEERS").as_deref() == Ok("1") {
+            panic!("openssl is required (PADLOCK_REQUIRE_PEERS=1) but could not be run");
+        }
+        eprintln!("skipping: openssl not found");
+    }
+    ok
+}
+
+fn openssl(dir: &Path, args: &[&str]) -> Vec<u8> {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// Loads `file` from `dir`, signs with it, and has openssl verify the signature with the
+/// public key we report, proving both load and SPKI are right.
+fn load_and_cross_check(dir: &Path, file: &str, format: PrivateKeyFormat, kind: KeyKind) {
+    let der = std::fs::read(dir.join(file)).unwrap();
+    let key = AwsLcProvider
+        .load_signing_key(&der, format)
+        .unwrap_or_else(|e| panic!("{file}: {e}"));
+    assert_eq!(key.kind(), kind, "{file}");
+    std::fs::write(dir.join("pub.der"), key.public_key_spki()).unwrap();
+    std::fs::write(dir.join("msg"), b"signed by padlock").unwrap();
+    let alg = algorithms_for(kind)[0];
+    let sig = key.sign(alg, b"signed by padlock").unwrap();
+    std::fs::write(dir.join("sig"), &sig).unwrap();
+    let mut args = vec![
+        "pkeyutl", "-verify", "-pubin", "-keyform", "DER", "-inkey", "pub.der", "-in", "msg",
+        "-sigfile", "sig", "-rawin",
+    ];
+    if kind != KeyKind::Ed25519 {
+        args.extend(["-digest", "sha256"]);
+        if kind == KeyKind::EcdsaP384 {
+            args.pop();
+            args.push("sha384");
+        }
+    }
+    let out = openssl(dir, &args);
+    assert!(
+        String::from_utf8_lossy(&out).contains("Success"),
+        "{file}: {}",
+        String::from_utf8_lossy(&out)
+    );
+}
+
+#[test]
+fn loads_keys_written_by_openssl() {
+    if !have_openssl() {
+        return;
+    }
+    let tmp = TempDir::new("openssl-keys");
+    let d = tmp.0.as_path();
+    // OpenSSL 3.0's `genpkey -outform DER` writes the traditional form, so keys are made
+    // as PEM (PKCS#8) and converted with `pkcs8 -topk8`.
+    let pkcs8_keys = [
+        (
+            "p256",
+            vec!["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+            KeyKind::EcdsaP256,
+        ),
+        (
+            "p384",
+            vec!["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
+            KeyKind::EcdsaP384,
+        ),
+        ("ed", vec!["-algorithm", "ED25519"], KeyKind::Ed25519),
+        (
+            "rsa",
+            vec!["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
+            KeyKind::Rsa(2048),
+        ),
+    ];
+    for (name, opts, kind) in pkcs8_keys {
+        let pem = format!("{name}.pem");
+        let der = format!("{name}.p8");
+        let mut args = vec!["genpkey"];
+        args.extend(opts);
+        args.extend(["-out", pem.as_str()]);
+        openssl(d, &args);
+        openssl(
+            d,
+            &[
+                "pkcs8", "-topk8", "-nocrypt", "-in", &pem, "-outform", "DER", "-out", &der,
+            ],
+        );
+        load_and_cross_check(d, &der, PrivateKeyFormat::Pkcs8, kind);
+    }
+    let sec1_keys = [
+        ("prime256v1", KeyKind::EcdsaP256),
+        ("secp384r1", KeyKind::EcdsaP384),
+    ];
+    for (curve, kind) in sec1_keys {
+        let file = format!("{curve}.sec1");
+        openssl(
+            d,
+            &[
+                "ecparam", "-name", curve, "-genkey", "-noout", "-outform", "DER", "-out", &file,
+            ],
+        );
+        load_and_cross_check(d, &file, PrivateKeyFormat::Sec1, kind);
+    }
+    // PKCS#1: `genrsa -traditional` writes PEM; convert to DER with `rsa -traditional`.
+    openssl(d, &["genrsa", "-traditional", "-out", "rsa1.pem", "2048"]);
+    openssl(
+        d,
+        &[
+            "rsa",
+            "-traditional",
+            "-in",
+            "rsa1.pem",
+            "-outform",
+            "DER",
+            "-out",
+            "rsa1.der",
+        ],
+    );
+    load_and_cross_check(d, "rsa1.der", PrivateKeyFormat::Pkcs1, KeyKind::Rsa(2048));
+
+    // 1024-bit RSA is refused.
+    openssl(d, &["genrsa", "-traditional", "-out", "small.pem", "1024"]);
+    openssl(
+        d,
+        &[
+            "rsa",
+            "-traditional",
+            "-in",
+            "small.pem",
+            "-outform",
+            "DER",
+            "-out",
+            "small.der",
+        ],
+    );
+    let small = std::fs::read(d.join("small.der")).unwrap();
+    assert_eq!(
+        AwsLcProvider
+            .load_signing_key(&small, PrivateKeyFormat::Pkcs1)
+            .err(),
+        Some(CryptoError::BadPrivateKey)
+    );
+}
+
+#[test]
+fn verifies_signatures_made_by_openssl() {
+    if !have_openssl() {
+        return;
+    }
+    let tmp = TempDir::new("openssl-sigs");
+    let d = tmp.0.as_path();
+    std::fs::write(d.join("msg"), b"signed by openssl").unwrap();
+    openssl(
+        d,
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            "rsa.pem",
+        ],
+    );
+    openssl(
+        d,
+        &[
+            "pkey", "-in", "rsa.pem", "-pubout", "-outform", "DER", "-out", "rsa.pub",
+        ],
+    );
+    openssl(
+        d,
+        &[
+            "pkeyutl",
+            "-sign",
+            "-inkey",
+            "rsa.pem",
+            "-rawin",
+            "-digest",
+            "sha256",
+            "-pkeyopt",
+            "rsa_padding_mode:pss",
+            "-pkeyopt",
+            "rsa_pss_saltlen:digest",
+            "-in",
+            "msg",
+            "-out",
+            "pss.sig",
+        ],
+    );
+    let spki = std::fs::read(d.join("rsa.pub")).unwrap();
+    let sig = std::fs::read(d.join("pss.sig")).unwrap();
+    AwsLcProvider
+        .verify_signature(
+            SignatureAlgorithm::RsaPssSha256,
+            &spki_key_bits(&spki),
+            b"signed by openssl",
+            &sig,
+        )
+        .unwrap();
+}
