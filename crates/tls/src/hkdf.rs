@@ -1,1 +1,348 @@
-//! HKDF (RFC 5869) on the provider's HMAC.
+//! HKDF (RFC 5869) on the provider's HMAC, and the TLS 1.3 wrappers around it:
+//! HKDF-Expand-Label and Derive-Secret (RFC 8446 §7.1).
+//!
+//! This is protocol code, not a primitive: every MAC is computed by
+//! [`Provider::hmac`]. Outputs that are secrets come back as [`Secret`], which is zeroed
+//! when dropped.
+
+use std::fmt;
+
+use padlock_crypto::{HashAlgorithm, Provider};
+
+/// The longest HKDF output any caller needs in one piece: a SHA-512 sized secret.
+pub const MAX_SECRET_LEN: usize = 64;
+
+/// A secret value of at most 64 bytes (a PRK, a TLS 1.3 secret, a traffic key or IV).
+///
+/// Zeroed when dropped; `Debug` does not print it.
+#[derive(Clone)]
+pub struct Secret {
+    buf: [u8; MAX_SECRET_LEN],
+    len: usize,
+}
+
+impl Secret {
+    /// Copies `bytes` (at most 64 of them; longer input is truncated, which no caller in
+    /// this crate produces because every secret is a hash output or a key).
+    pub fn new(bytes: &[u8]) -> Self {
+        let len = bytes.len().min(MAX_SECRET_LEN);
+        let mut buf = [0u8; MAX_SECRET_LEN];
+        buf[..len].copy_from_slice(&bytes[..len]);
+        Self { buf, len }
+    }
+
+    /// A secret of `len` zero bytes (capped at 64), to be filled through [`Self::bytes_mut`].
+    fn zeroed(len: usize) -> Self {
+        Self {
+            buf: [0u8; MAX_SECRET_LEN],
+            len: len.min(MAX_SECRET_LEN),
+        }
+    }
+
+    /// The secret bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        &mut self.buf[..self.len]
+    }
+
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the secret is empty (never, for secrets this crate derives).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        self.buf.iter_mut().for_each(|b| *b = 0);
+        // Keep the zeroing from being optimised away as a dead store.
+        std::hint::black_box(&self.buf);
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({} bytes)", self.len)
+    }
+}
+
+/// HKDF-Expand was asked for more than 255 × HashLen bytes (RFC 5869 §2.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutputTooLong;
+
+impl fmt::Display for OutputTooLong {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("HKDF cannot produce more than 255 blocks of output")
+    }
+}
+
+impl std::error::Error for OutputTooLong {}
+
+/// HKDF-Extract(salt, IKM) = HMAC-Hash(salt, IKM) (RFC 5869 §2.2).
+///
+/// An empty `salt` stands for HashLen zero bytes, as §2.2 says.
+pub fn extract(provider: &dyn Provider, hash: HashAlgorithm, salt: &[u8], ikm: &[u8]) -> Secret {
+    let zeros = [0u8; MAX_SECRET_LEN];
+    let salt = if salt.is_empty() {
+        &zeros[..hash.output_len()]
+    } else {
+        salt
+    };
+    let prk = provider.hmac(hash, salt, &[ikm]);
+    Secret::new(prk.as_ref())
+}
+
+/// HKDF-Expand(PRK, info, L) into `out` (L = `out.len()`) (RFC 5869 §2.3).
+///
+/// `info` is given in pieces (at most 8) that are MACed as if concatenated, so callers
+/// need not build it in a buffer.
+pub fn expand(
+    provider: &dyn Provider,
+    hash: HashAlgorithm,
+    prk: &[u8],
+    info: &[&[u8]],
+    out: &mut [u8],
+) -> Result<(), OutputTooLong> {
+    const MAX_INFO_PIECES: usize = 8;
+    let hash_len = hash.output_len();
+    if out.len() > 255 * hash_len || info.len() > MAX_INFO_PIECES {
+        return Err(OutputTooLong);
+    }
+
+    // T(0) = empty; T(i) = HMAC-Hash(PRK, T(i-1) | info | i).
+    let mut previous = padlock_crypto::Digest::new(&[]);
+    for (i, chunk) in out.chunks_mut(hash_len).enumerate() {
+        // At most 255 chunks (checked above), so the counter fits a byte and starts at 1.
+        let counter = [(i + 1) as u8];
+        let mut parts: [&[u8]; MAX_INFO_PIECES + 2] = [&[]; MAX_INFO_PIECES + 2];
+        parts[0] = previous.as_ref();
+        parts[1..=info.len()].copy_from_slice(info);
+        parts[info.len() + 1] = &counter;
+        let block = provider.hmac(hash, prk, &parts[..info.len() + 2]);
+        chunk.copy_from_slice(&block.as_ref()[..chunk.len()]);
+        previous = block;
+    }
+    wipe_digest(&mut previous);
+    Ok(())
+}
+
+/// HKDF-Expand-Label(Secret, Label, Context, Length) (RFC 8446 §7.1), into `out`
+/// (Length = `out.len()`). `label` is given without the `"tls13 "` prefix.
+///
+/// ```text
+/// struct {
+///     uint16 length = Length;
+///     opaque label<7..255> = "tls13 " + Label;
+///     opaque context<0..255> = Context;
+/// } HkdfLabel;
+/// ```
+pub fn expand_label(
+    provider: &dyn Provider,
+    hash: HashAlgorithm,
+    secret: &[u8],
+    label: &[u8],
+    context: &[u8],
+    out: &mut [u8],
+) -> Result<(), OutputTooLong> {
+    const PREFIX: &[u8] = b"tls13 ";
+    if out.len() > usize::from(u16::MAX) || PREFIX.len() + label.len() > 255 || context.len() > 255
+    {
+        return Err(OutputTooLong);
+    }
+    // All three lengths were bounded just above, so the casts are exact.
+    let length = (out.len() as u16).to_be_bytes();
+    let label_len = [(PREFIX.len() + label.len()) as u8];
+    let context_len = [context.len() as u8];
+    let info: [&[u8]; 6] = [&length, &label_len, PREFIX, label, &context_len, context];
+    expand(provider, hash, secret, &info, out)
+}
+
+/// HKDF-Expand-Label into a new [`Secret`] of `len` bytes (at most 64).
+pub fn expand_label_secret(
+    provider: &dyn Provider,
+    hash: HashAlgorithm,
+    secret: &[u8],
+    label: &[u8],
+    context: &[u8],
+    len: usize,
+) -> Secret {
+    let mut out = Secret::zeroed(len);
+    // Cannot fail: `len` ≤ 64 ≤ 255 × HashLen, and every label and context this crate
+    // passes is a short constant or a hash output.
+    let _ = expand_label(provider, hash, secret, label, context, out.bytes_mut());
+    out
+}
+
+/// Derive-Secret(Secret, Label, Messages) =
+/// HKDF-Expand-Label(Secret, Label, Transcript-Hash(Messages), Hash.length)
+/// (RFC 8446 §7.1). The caller passes the transcript hash, not the messages.
+pub fn derive_secret(
+    provider: &dyn Provider,
+    hash: HashAlgorithm,
+    secret: &[u8],
+    label: &[u8],
+    transcript_hash: &[u8],
+) -> Secret {
+    expand_label_secret(
+        provider,
+        hash,
+        secret,
+        label,
+        transcript_hash,
+        hash.output_len(),
+    )
+}
+
+/// Overwrites an HMAC output that held key material.
+fn wipe_digest(digest: &mut padlock_crypto::Digest) {
+    *digest = padlock_crypto::Digest::new(&[0u8; MAX_SECRET_LEN]);
+    std::hint::black_box(digest);
+}
+
+#[cfg(test)]
+mod tests {
+    use padlock_crypto::AwsLcProvider;
+
+    use super::*;
+
+    fn hex(s: &str) -> Vec<u8> {
+        let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    fn check_rfc5869_case(ikm: &str, salt: &str, info: &str, prk: &str, okm: &str) {
+        let provider = AwsLcProvider;
+        let got_prk = extract(&provider, HashAlgorithm::Sha256, &hex(salt), &hex(ikm));
+        assert_eq!(got_prk.as_bytes(), hex(prk).as_slice());
+        let okm = hex(okm);
+        let mut out = vec![0u8; okm.len()];
+        expand(
+            &provider,
+            HashAlgorithm::Sha256,
+            got_prk.as_bytes(),
+            &[&hex(info)],
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out, okm);
+    }
+
+    #[test]
+    fn matches_rfc5869_test_case_1() {
+        check_rfc5869_case(
+            "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b",
+            "000102030405060708090a0b0c",
+            "f0f1f2f3f4f5f6f7f8f9",
+            "077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5",
+            "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf
+             34007208d5b887185865",
+        );
+    }
+
+    #[test]
+    fn matches_rfc5869_test_case_2_with_long_inputs() {
+        check_rfc5869_case(
+            "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+             202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f
+             404142434445464748494a4b4c4d4e4f",
+            "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f
+             808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f
+             a0a1a2a3a4a5a6a7a8a9aaabacadaeaf",
+            "b0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecf
+             d0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeef
+             f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff",
+            "06a6b88c5853361a06104c9ceb35b45cef760014904671014a193f40c15fc244",
+            "b11e398dc80327a1c8e7f78c596a49344f012eda2d4efad8a050cc4c19afa97c
+             59045a99cac7827271cb41c65e590e09da3275600c2f09b8367793a9aca3db71
+             cc30c58179ec3e87c14c01d5c1f3434f1d87",
+        );
+    }
+
+    #[test]
+    fn matches_rfc5869_test_case_3_with_empty_salt_and_info() {
+        check_rfc5869_case(
+            "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b",
+            "",
+            "",
+            "19ef24a32c717b167f33a91d6f648bdf96596776afdb6377ac434c1c293ccb04",
+            "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d
+             9d201395faa4b61a96c8",
+        );
+    }
+
+    #[test]
+    fn refuses_output_longer_than_255_blocks() {
+        let provider = AwsLcProvider;
+        let mut out = vec![0u8; 255 * 32 + 1];
+        assert_eq!(
+            expand(&provider, HashAlgorithm::Sha256, &[1; 32], &[], &mut out),
+            Err(OutputTooLong)
+        );
+        let mut out = vec![0u8; 255 * 32];
+        assert!(expand(&provider, HashAlgorithm::Sha256, &[1; 32], &[], &mut out).is_ok());
+    }
+
+    #[test]
+    fn splitting_info_into_pieces_does_not_change_the_output() {
+        let provider = AwsLcProvider;
+        let mut whole = [0u8; 80];
+        let mut pieces = [0u8; 80];
+        expand(
+            &provider,
+            HashAlgorithm::Sha384,
+            &[7; 48],
+            &[b"abcdef"],
+            &mut whole,
+        )
+        .unwrap();
+        expand(
+            &provider,
+            HashAlgorithm::Sha384,
+            &[7; 48],
+            &[b"ab", b"", b"cdef"],
+            &mut pieces,
+        )
+        .unwrap();
+        assert_eq!(whole, pieces);
+    }
+
+    #[test]
+    fn expand_label_matches_rfc8448_derived_secret() {
+        // RFC 8448 §3: "derive secret for handshake" from the early secret (no PSK),
+        // with the hash of the empty string as context.
+        let provider = AwsLcProvider;
+        let early = extract(&provider, HashAlgorithm::Sha256, &[], &[0u8; 32]);
+        assert_eq!(
+            early.as_bytes(),
+            hex("33ad0a1c607ec03b09e6cd9893680ce210adf300aa1f2660e1b22e10f170f92a")
+        );
+        let empty_hash = provider.hash_once(HashAlgorithm::Sha256, &[]);
+        let derived = derive_secret(
+            &provider,
+            HashAlgorithm::Sha256,
+            early.as_bytes(),
+            b"derived",
+            empty_hash.as_ref(),
+        );
+        assert_eq!(
+            derived.as_bytes(),
+            hex("6f2615a108c702c5678f54fc9dbab69716c076189c48250cebeac3576c3611ba")
+        );
+    }
+
+    #[test]
+    fn debug_output_does_not_reveal_the_secret() {
+        let s = Secret::new(&[0xab; 32]);
+        assert_eq!(format!("{s:?}"), "Secret(32 bytes)");
+    }
+}

@@ -1,1 +1,551 @@
-//! Record protection (RFC 8446 §5).
+//! Record protection (RFC 8446 §5.2–§5.5): one [`RecordSealer`] for what we send and one
+//! [`RecordOpener`] for what we receive.
+//!
+//! Both work **in place**. Sealing appends header, content, inner content type and padding
+//! to the caller's output buffer and encrypts them where they lie; opening decrypts the
+//! received record inside the receive buffer and reports where the plaintext is. Neither
+//! allocates per record (the output buffer grows only if its capacity is short).
+//!
+//! Before keys are installed both sides pass records through unprotected
+//! (`TLSPlaintext`, §5.1). After [`RecordSealer::install`] every record is a
+//! `TLSCiphertext` with outer type application_data and version 0x0303:
+//!
+//! ```text
+//! struct {
+//!     opaque content[TLSPlaintext.length];
+//!     ContentType type;
+//!     uint8 zeros[length_of_padding];
+//! } TLSInnerPlaintext;
+//! ```
+//!
+//! The per-record nonce is the write IV XORed with the 64-bit sequence number, left-padded
+//! with zeros (§5.3); the additional data is the 5-byte record header (§5.2). Sequence
+//! numbers start at 0 with each new key and never wrap: at 2^64−1 the connection must end
+//! (§5.3). Keys are retired before their usage limit (§5.5): see
+//! [`RecordSealer::needs_key_update`].
+
+use std::fmt;
+use std::ops::Range;
+
+use padlock_crypto::{AeadAlgorithm, AeadKey, CryptoError, Provider, NONCE_LEN, TAG_LEN};
+
+use crate::tls13::key_schedule::TrafficSecret;
+
+/// Length of a record header: type (1), legacy_record_version (2), length (2) (§5.1).
+pub const HEADER_LEN: usize = 5;
+/// Largest content in one record: 2^14 bytes (RFC 8446 §5.1).
+pub const MAX_PLAINTEXT_LEN: usize = 1 << 14;
+/// Largest `TLSCiphertext.length`: 2^14 + 256 (RFC 8446 §5.2).
+pub const MAX_CIPHERTEXT_LEN: usize = MAX_PLAINTEXT_LEN + 256;
+/// Bytes a protected record adds to its content without padding: header, inner content
+/// type and tag.
+pub const PROTECTED_OVERHEAD: usize = HEADER_LEN + 1 + TAG_LEN;
+
+/// ContentType values the record layer itself needs (RFC 8446 §5.1).
+pub mod content_type {
+    /// change_cipher_spec(20).
+    pub const CHANGE_CIPHER_SPEC: u8 = 0x14;
+    /// alert(21).
+    pub const ALERT: u8 = 0x15;
+    /// handshake(22).
+    pub const HANDSHAKE: u8 = 0x16;
+    /// application_data(23): the outer type of every protected record.
+    pub const APPLICATION_DATA: u8 = 0x17;
+}
+
+/// legacy_record_version of every record we write: 0x0303 (RFC 8446 §5.1).
+const LEGACY_RECORD_VERSION: [u8; 2] = [0x03, 0x03];
+
+/// Why a record could not be protected or unprotected. Each peer-caused variant names the
+/// alert RFC 8446 prescribes.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordError {
+    /// The record did not authenticate (alert bad_record_mac, §5.2).
+    BadRecordMac,
+    /// `TLSCiphertext.length` exceeds 2^14 + 256 (alert record_overflow, §5.2).
+    CiphertextTooLong,
+    /// The content exceeds 2^14 bytes (alert record_overflow, §5.1/§5.4).
+    PlaintextTooLong,
+    /// The decrypted TLSInnerPlaintext was all zeros: no content type (alert
+    /// unexpected_message, §5.4).
+    NoContentType,
+    /// A record under protection had an outer type other than application_data (alert
+    /// unexpected_message, §5.2).
+    UnexpectedOuterType(u8),
+    /// The record is shorter than its header says, or shorter than a header.
+    Truncated,
+    /// The sequence number reached 2^64−1; the connection must end (§5.3).
+    SequenceExhausted,
+    /// We refused to seal: this key reached its usage limit (§5.5). Update keys first.
+    KeyLimitReached,
+    /// We were asked to seal more than 2^14 bytes in one record; the caller must fragment.
+    PayloadTooLong,
+    /// A key update was asked of a direction installed without its traffic secret.
+    NoTrafficSecret,
+    /// The provider refused the key (wrong length, unsupported algorithm).
+    Crypto(CryptoError),
+}
+
+impl fmt::Display for RecordError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::BadRecordMac => f.write_str(
+                "a record failed authentication: it was altered in transit, or the keys differ",
+            ),
+            Self::CiphertextTooLong => {
+                f.write_str("an encrypted record was longer than the 16640 bytes TLS 1.3 allows")
+            }
+            Self::PlaintextTooLong => {
+                f.write_str("a record carried more than the 16384 bytes of content TLS allows")
+            }
+            Self::NoContentType => {
+                f.write_str("a decrypted record held only padding, with no content type")
+            }
+            Self::UnexpectedOuterType(t) => write!(
+                f,
+                "a record of type {t} arrived unencrypted where only encrypted records are allowed"
+            ),
+            Self::Truncated => f.write_str("a record was shorter than its header says"),
+            Self::SequenceExhausted => f.write_str(
+                "the record sequence number is exhausted; the connection cannot continue",
+            ),
+            Self::KeyLimitReached => f.write_str(
+                "the traffic key reached its usage limit and must be updated before sending more",
+            ),
+            Self::PayloadTooLong => {
+                f.write_str("asked to seal more than 16384 bytes in one record")
+            }
+            Self::NoTrafficSecret => {
+                f.write_str("cannot update keys that were installed without their traffic secret")
+            }
+            Self::Crypto(e) => write!(f, "could not install record keys: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for RecordError {}
+
+/// A record opened by [`RecordOpener::open_in_place`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenedRecord {
+    /// The (inner, if protected) content type.
+    pub content_type: u8,
+    /// Where the content lies, relative to the slice passed in.
+    pub content: Range<usize>,
+}
+
+/// Protection of the records we send.
+#[derive(Default)]
+pub struct RecordSealer {
+    state: Option<DirectionState>,
+}
+
+impl RecordSealer {
+    /// A sealer that writes unprotected records until keys are installed.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Installs the keys derived from `secret` for `aead` (RFC 8446 §7.3), resetting the
+    /// sequence number to 0. The secret is kept so [`Self::update_to_next_generation`]
+    /// can derive its successor.
+    pub fn install(
+        &mut self,
+        provider: &dyn Provider,
+        aead: AeadAlgorithm,
+        secret: &TrafficSecret,
+    ) -> Result<(), RecordError> {
+        self.state = Some(DirectionState::from_secret(provider, aead, secret)?);
+        Ok(())
+    }
+
+    /// Installs a raw key and IV (no key update possible afterwards).
+    pub fn install_keys(
+        &mut self,
+        provider: &dyn Provider,
+        aead: AeadAlgorithm,
+        key: &[u8],
+        iv: [u8; NONCE_LEN],
+    ) -> Result<(), RecordError> {
+        self.state = Some(DirectionState::from_keys(provider, aead, key, iv, None)?);
+        Ok(())
+    }
+
+    /// Replaces the keys with the next generation (RFC 8446 §7.2), after sending a
+    /// KeyUpdate. Returns the new traffic secret (for key logs).
+    pub fn update_to_next_generation(
+        &mut self,
+        provider: &dyn Provider,
+    ) -> Result<&TrafficSecret, RecordError> {
+        update(&mut self.state, provider)
+    }
+
+    /// Whether records are being protected.
+    pub fn is_protected(&self) -> bool {
+        self.state.is_some()
+    }
+
+    /// The sequence number the next protected record will use (0 when unprotected).
+    pub fn sequence_number(&self) -> u64 {
+        self.state.as_ref().map_or(0, |s| s.seq)
+    }
+
+    /// Whether this key is close to its usage limit (RFC 8446 §5.5) or to sequence
+    /// exhaustion, so that a KeyUpdate should be sent now. For AES-GCM this becomes true
+    /// after 2^24 records, well before the 2^24.5 limit; for ChaCha20-Poly1305 the limit
+    /// exceeds 2^64 and only sequence exhaustion matters.
+    pub fn needs_key_update(&self) -> bool {
+        self.state
+            .as_ref()
+            .is_some_and(|s| s.seq >= s.limits.update_after)
+    }
+
+    /// Appends one record carrying `payload` (at most 2^14 bytes) of `content_type` to
+    /// `out`: protected if keys are installed, else as a plain `TLSPlaintext`.
+    pub fn seal_append(
+        &mut self,
+        content_type: u8,
+        payload: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), RecordError> {
+        self.seal_append_padded(content_type, payload, 0, out)
+    }
+
+    /// Like [`Self::seal_append`], with `padding` zero bytes after the inner content type
+    /// (RFC 8446 §5.4). Padding is ignored for unprotected records.
+    pub fn seal_append_padded(
+        &mut self,
+        content_type: u8,
+        payload: &[u8],
+        padding: usize,
+        out: &mut Vec<u8>,
+    ) -> Result<(), RecordError> {
+        if payload.len() > MAX_PLAINTEXT_LEN {
+            return Err(RecordError::PayloadTooLong);
+        }
+        let start = out.len();
+        let extra = if self.state.is_some() {
+            1 + padding + TAG_LEN
+        } else {
+            0
+        };
+        out.reserve(HEADER_LEN + payload.len() + extra);
+        out.extend_from_slice(&[0; HEADER_LEN]);
+        out.extend_from_slice(payload);
+        self.seal_in_place_padded(content_type, out, start, padding)
+    }
+
+    /// Seals the record that starts at `record_start` in `buf`: `buf[record_start..][..5]`
+    /// is space for the header (its contents are overwritten), and everything after it to
+    /// the end of `buf` is the content (at most 2^14 bytes). Appends the inner content
+    /// type and the tag, and writes the header. On error `buf` is truncated back to
+    /// `record_start`.
+    pub fn seal_in_place(
+        &mut self,
+        content_type: u8,
+        buf: &mut Vec<u8>,
+        record_start: usize,
+    ) -> Result<(), RecordError> {
+        self.seal_in_place_padded(content_type, buf, record_start, 0)
+    }
+
+    fn seal_in_place_padded(
+        &mut self,
+        content_type: u8,
+        buf: &mut Vec<u8>,
+        record_start: usize,
+        padding: usize,
+    ) -> Result<(), RecordError> {
+        let result = self.try_seal(content_type, buf, record_start, padding);
+        if result.is_err() {
+            buf.truncate(record_start);
+        }
+        result
+    }
+
+    fn try_seal(
+        &mut self,
+        content_type: u8,
+        buf: &mut Vec<u8>,
+        record_start: usize,
+        padding: usize,
+    ) -> Result<(), RecordError> {
+        let content_start = record_start
+            .checked_add(HEADER_LEN)
+            .filter(|&s| s <= buf.len())
+            .ok_or(RecordError::Truncated)?;
+        let content_len = buf.len() - content_start;
+        if content_len > MAX_PLAINTEXT_LEN {
+            return Err(RecordError::PayloadTooLong);
+        }
+
+        let Some(state) = self.state.as_mut() else {
+            // TLSPlaintext (§5.1); the length fits u16 because it is at most 2^14.
+            write_header(buf, record_start, content_type, content_len);
+            return Ok(());
+        };
+
+        // TLSCiphertext.length = content + type + padding + tag ≤ 2^14 + 256 (§5.2).
+        let ciphertext_len = content_len + 1 + padding + TAG_LEN;
+        if ciphertext_len > MAX_CIPHERTEXT_LEN {
+            return Err(RecordError::PayloadTooLong);
+        }
+        let nonce = state.next_nonce(true)?;
+
+        buf.push(content_type);
+        buf.resize(buf.len() + padding, 0);
+        write_header(
+            buf,
+            record_start,
+            content_type::APPLICATION_DATA,
+            ciphertext_len,
+        );
+        let (header, inner) = buf[record_start..].split_at_mut(HEADER_LEN);
+        let tag = state
+            .key
+            .seal_in_place(&nonce, header, inner)
+            .map_err(RecordError::Crypto)?;
+        buf.extend_from_slice(&tag);
+        state.seq += 1;
+        Ok(())
+    }
+}
+
+/// Protection of the records we receive.
+#[derive(Default)]
+pub struct RecordOpener {
+    state: Option<DirectionState>,
+}
+
+impl RecordOpener {
+    /// An opener that accepts unprotected records until keys are installed.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Installs the keys derived from `secret` for `aead` (RFC 8446 §7.3), resetting the
+    /// sequence number to 0, and keeps the secret for key updates.
+    pub fn install(
+        &mut self,
+        provider: &dyn Provider,
+        aead: AeadAlgorithm,
+        secret: &TrafficSecret,
+    ) -> Result<(), RecordError> {
+        self.state = Some(DirectionState::from_secret(provider, aead, secret)?);
+        Ok(())
+    }
+
+    /// Installs a raw key and IV (no key update possible afterwards).
+    pub fn install_keys(
+        &mut self,
+        provider: &dyn Provider,
+        aead: AeadAlgorithm,
+        key: &[u8],
+        iv: [u8; NONCE_LEN],
+    ) -> Result<(), RecordError> {
+        self.state = Some(DirectionState::from_keys(provider, aead, key, iv, None)?);
+        Ok(())
+    }
+
+    /// Replaces the keys with the next generation (RFC 8446 §7.2), after receiving a
+    /// KeyUpdate. Returns the new traffic secret (for key logs).
+    pub fn update_to_next_generation(
+        &mut self,
+        provider: &dyn Provider,
+    ) -> Result<&TrafficSecret, RecordError> {
+        update(&mut self.state, provider)
+    }
+
+    /// Whether records are expected to be protected.
+    pub fn is_protected(&self) -> bool {
+        self.state.is_some()
+    }
+
+    /// The sequence number the next protected record must carry (0 when unprotected).
+    pub fn sequence_number(&self) -> u64 {
+        self.state.as_ref().map_or(0, |s| s.seq)
+    }
+
+    /// Opens one whole record (header included) in place and returns its content type and
+    /// where its content now lies within `record`.
+    ///
+    /// Unprotected: the outer type and the fragment, after the §5.1 length check.
+    /// Protected: the outer type must be application_data; the ciphertext is decrypted in
+    /// place, the zero padding stripped from the end and the inner type taken (§5.2,
+    /// §5.4). The caller routes ChangeCipherSpec records before calling this.
+    pub fn open_in_place(&mut self, record: &mut [u8]) -> Result<OpenedRecord, RecordError> {
+        let (header, body) = split_record(record)?;
+        let outer_type = header[0];
+
+        let Some(state) = self.state.as_mut() else {
+            if body.len() > MAX_PLAINTEXT_LEN {
+                return Err(RecordError::PlaintextTooLong);
+            }
+            return Ok(OpenedRecord {
+                content_type: outer_type,
+                content: HEADER_LEN..HEADER_LEN + body.len(),
+            });
+        };
+
+        if body.len() > MAX_CIPHERTEXT_LEN {
+            return Err(RecordError::CiphertextTooLong);
+        }
+        if outer_type != content_type::APPLICATION_DATA {
+            return Err(RecordError::UnexpectedOuterType(outer_type));
+        }
+        let nonce = state.next_nonce(false)?;
+        let inner_len = state
+            .key
+            .open_in_place(&nonce, header, body)
+            .map_err(|_| RecordError::BadRecordMac)?;
+        state.seq += 1;
+
+        // The inner plaintext is at most 2^14 + 256 − 16 bytes (checked above), so this
+        // scan from the end is bounded.
+        let inner = body.get(..inner_len).ok_or(RecordError::BadRecordMac)?;
+        let type_at = inner
+            .iter()
+            .rposition(|&b| b != 0)
+            .ok_or(RecordError::NoContentType)?;
+        if type_at > MAX_PLAINTEXT_LEN {
+            return Err(RecordError::PlaintextTooLong);
+        }
+        Ok(OpenedRecord {
+            content_type: inner[type_at],
+            content: HEADER_LEN..HEADER_LEN + type_at,
+        })
+    }
+}
+
+/// Splits a whole record into its header and the body its length field covers.
+fn split_record(record: &mut [u8]) -> Result<(&[u8], &mut [u8]), RecordError> {
+    if record.len() < HEADER_LEN {
+        return Err(RecordError::Truncated);
+    }
+    let (header, body) = record.split_at_mut(HEADER_LEN);
+    let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
+    let body = body.get_mut(..len).ok_or(RecordError::Truncated)?;
+    Ok((header, body))
+}
+
+fn write_header(buf: &mut [u8], at: usize, content_type: u8, len: usize) {
+    // Callers bound `len` by 2^14 + 256, so it fits in u16.
+    let len = (len as u16).to_be_bytes();
+    buf[at..at + HEADER_LEN].copy_from_slice(&[
+        content_type,
+        LEGACY_RECORD_VERSION[0],
+        LEGACY_RECORD_VERSION[1],
+        len[0],
+        len[1],
+    ]);
+}
+
+fn update<'a>(
+    state: &'a mut Option<DirectionState>,
+    provider: &dyn Provider,
+) -> Result<&'a TrafficSecret, RecordError> {
+    let current = state.as_ref().ok_or(RecordError::NoTrafficSecret)?;
+    let secret = current
+        .secret
+        .as_ref()
+        .ok_or(RecordError::NoTrafficSecret)?;
+    let next = secret.next_generation(provider);
+    let new_state = DirectionState::from_secret(provider, current.aead, &next)?;
+    let installed = state.insert(new_state);
+    installed
+        .secret
+        .as_ref()
+        .ok_or(RecordError::NoTrafficSecret)
+}
+
+/// One direction's keys and counters.
+struct DirectionState {
+    key: Box<dyn AeadKey>,
+    iv: [u8; NONCE_LEN],
+    seq: u64,
+    limits: KeyLimits,
+    aead: AeadAlgorithm,
+    secret: Option<TrafficSecret>,
+}
+
+impl DirectionState {
+    fn from_secret(
+        provider: &dyn Provider,
+        aead: AeadAlgorithm,
+        secret: &TrafficSecret,
+    ) -> Result<Self, RecordError> {
+        let keys = secret.keys(provider, aead);
+        Self::from_keys(
+            provider,
+            aead,
+            keys.key.as_bytes(),
+            keys.iv,
+            Some(secret.clone()),
+        )
+    }
+
+    fn from_keys(
+        provider: &dyn Provider,
+        aead: AeadAlgorithm,
+        key: &[u8],
+        iv: [u8; NONCE_LEN],
+        secret: Option<TrafficSecret>,
+    ) -> Result<Self, RecordError> {
+        Ok(Self {
+            key: provider.aead_key(aead, key).map_err(RecordError::Crypto)?,
+            iv,
+            seq: 0,
+            limits: KeyLimits::for_aead(aead),
+            aead,
+            secret,
+        })
+    }
+
+    /// The nonce for the current sequence number (§5.3), refusing an exhausted sequence
+    /// and, when sending, a key past its usage limit.
+    fn next_nonce(&self, sending: bool) -> Result<[u8; NONCE_LEN], RecordError> {
+        if self.seq == u64::MAX {
+            return Err(RecordError::SequenceExhausted);
+        }
+        if sending && self.seq >= self.limits.refuse_at {
+            return Err(RecordError::KeyLimitReached);
+        }
+        let mut nonce = self.iv;
+        for (n, s) in nonce[NONCE_LEN - 8..]
+            .iter_mut()
+            .zip(self.seq.to_be_bytes())
+        {
+            *n ^= s;
+        }
+        Ok(nonce)
+    }
+}
+
+/// Record counts at which a key should be updated and after which it must not be used
+/// (RFC 8446 §5.5).
+#[derive(Clone, Copy)]
+struct KeyLimits {
+    update_after: u64,
+    refuse_at: u64,
+}
+
+impl KeyLimits {
+    fn for_aead(aead: AeadAlgorithm) -> Self {
+        match aead {
+            // §5.5: at most 2^24.5 full-size records (about 24 million) per AES-GCM key.
+            AeadAlgorithm::Aes128Gcm | AeadAlgorithm::Aes256Gcm => Self {
+                update_after: 1 << 24,
+                refuse_at: 23_726_566,
+            },
+            // ChaCha20-Poly1305's limit is beyond 2^64 records; stop short of exhaustion.
+            _ => Self {
+                update_after: u64::MAX - (1 << 16),
+                refuse_at: u64::MAX,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,396 @@
+use padlock_crypto::{AwsLcProvider, HashAlgorithm};
+
+use super::content_type::{ALERT, APPLICATION_DATA, HANDSHAKE};
+use super::*;
+
+fn secret(byte: u8) -> TrafficSecret {
+    TrafficSecret::from_bytes(HashAlgorithm::Sha256, &[byte; 32])
+}
+
+fn pair(aead: AeadAlgorithm) -> (RecordSealer, RecordOpener) {
+    let p = AwsLcProvider;
+    let mut sealer = RecordSealer::new();
+    let mut opener = RecordOpener::new();
+    sealer.install(&p, aead, &secret(1)).unwrap();
+    opener.install(&p, aead, &secret(1)).unwrap();
+    (sealer, opener)
+}
+
+fn open(opener: &mut RecordOpener, record: &mut [u8]) -> Result<(u8, Vec<u8>), RecordError> {
+    let opened = opener.open_in_place(record)?;
+    Ok((opened.content_type, record[opened.content].to_vec()))
+}
+
+#[test]
+fn round_trips_every_aead() {
+    for aead in [
+        AeadAlgorithm::Aes128Gcm,
+        AeadAlgorithm::Aes256Gcm,
+        AeadAlgorithm::ChaCha20Poly1305,
+    ] {
+        let (mut sealer, mut opener) = pair(aead);
+        for (i, payload) in [&b"hello"[..], b"", &[7u8; MAX_PLAINTEXT_LEN]]
+            .iter()
+            .enumerate()
+        {
+            let mut buf = Vec::new();
+            sealer
+                .seal_append(APPLICATION_DATA, payload, &mut buf)
+                .unwrap();
+            assert_eq!(buf.len(), payload.len() + PROTECTED_OVERHEAD);
+            assert_eq!(&buf[..3], &[APPLICATION_DATA, 3, 3]);
+            if !payload.is_empty() {
+                assert_ne!(&buf[HEADER_LEN..HEADER_LEN + payload.len()], *payload);
+            }
+            let (ty, content) = open(&mut opener, &mut buf).unwrap();
+            assert_eq!((ty, content.as_slice()), (APPLICATION_DATA, *payload));
+            assert_eq!(opener.sequence_number(), i as u64 + 1);
+        }
+    }
+}
+
+#[test]
+fn hides_the_inner_content_type_behind_application_data() {
+    let (mut sealer, mut opener) = pair(AeadAlgorithm::Aes128Gcm);
+    let mut buf = Vec::new();
+    sealer
+        .seal_append(HANDSHAKE, b"\x14\x00\x00\x00", &mut buf)
+        .unwrap();
+    assert_eq!(buf[0], APPLICATION_DATA);
+    assert_eq!(open(&mut opener, &mut buf).unwrap().0, HANDSHAKE);
+}
+
+#[test]
+fn seals_several_records_into_one_buffer_and_in_place() {
+    let (mut sealer, mut opener) = pair(AeadAlgorithm::ChaCha20Poly1305);
+    let mut buf = b"prefix".to_vec();
+    sealer.seal_append(ALERT, &[1, 0], &mut buf).unwrap();
+    let second = buf.len();
+    buf.extend_from_slice(&[0; HEADER_LEN]);
+    buf.extend_from_slice(b"in place");
+    sealer
+        .seal_in_place(APPLICATION_DATA, &mut buf, second)
+        .unwrap();
+    assert_eq!(&buf[..6], b"prefix");
+    assert_eq!(
+        open(&mut opener, &mut buf[6..second]).unwrap(),
+        (ALERT, vec![1, 0])
+    );
+    assert_eq!(
+        open(&mut opener, &mut buf[second..]).unwrap(),
+        (APPLICATION_DATA, b"in place".to_vec())
+    );
+}
+
+#[test]
+fn rejects_a_tampered_record_as_bad_record_mac() {
+    let (mut sealer, mut opener) = pair(AeadAlgorithm::Aes256Gcm);
+    let mut buf = Vec::new();
+    sealer
+        .seal_append(APPLICATION_DATA, b"attack at dawn", &mut buf)
+        .unwrap();
+    for at in [HEADER_LEN, buf.len() - 1] {
+        let mut tampered = buf.clone();
+        tampered[at] ^= 0x80;
+        let mut fresh = pair(AeadAlgorithm::Aes256Gcm).1;
+        assert_eq!(
+            open(&mut fresh, &mut tampered),
+            Err(RecordError::BadRecordMac)
+        );
+    }
+    // The header is additional data: changing its version breaks authentication too.
+    let mut tampered = buf.clone();
+    tampered[2] = 1;
+    assert_eq!(
+        open(&mut opener, &mut tampered),
+        Err(RecordError::BadRecordMac)
+    );
+}
+
+#[test]
+fn rejects_a_record_replayed_or_out_of_order() {
+    let (mut sealer, mut opener) = pair(AeadAlgorithm::Aes128Gcm);
+    let mut first = Vec::new();
+    let mut second = Vec::new();
+    sealer
+        .seal_append(APPLICATION_DATA, b"one", &mut first)
+        .unwrap();
+    sealer
+        .seal_append(APPLICATION_DATA, b"two", &mut second)
+        .unwrap();
+    assert_eq!(
+        open(&mut opener, &mut second),
+        Err(RecordError::BadRecordMac)
+    );
+}
+
+#[test]
+fn rejects_a_record_under_the_wrong_key() {
+    let p = AwsLcProvider;
+    let (mut sealer, _) = pair(AeadAlgorithm::Aes128Gcm);
+    let mut opener = RecordOpener::new();
+    opener
+        .install(&p, AeadAlgorithm::Aes128Gcm, &secret(2))
+        .unwrap();
+    let mut buf = Vec::new();
+    sealer
+        .seal_append(APPLICATION_DATA, b"x", &mut buf)
+        .unwrap();
+    assert_eq!(open(&mut opener, &mut buf), Err(RecordError::BadRecordMac));
+}
+
+#[test]
+fn strips_padding_to_find_the_content_type() {
+    let (mut sealer, mut opener) = pair(AeadAlgorithm::Aes128Gcm);
+    let mut buf = Vec::new();
+    sealer
+        .seal_append_padded(HANDSHAKE, b"msg\0\0", 100, &mut buf)
+        .unwrap();
+    assert_eq!(buf.len(), PROTECTED_OVERHEAD + 5 + 100);
+    // Zeros inside the content survive: only those after the type are padding.
+    assert_eq!(
+        open(&mut opener, &mut buf).unwrap(),
+        (HANDSHAKE, b"msg\0\0".to_vec())
+    );
+}
+
+#[test]
+fn rejects_an_all_zero_inner_plaintext() {
+    let p = AwsLcProvider;
+    let (_, mut opener) = pair(AeadAlgorithm::Aes128Gcm);
+    // Seal zeros with no content type, as a misbehaving peer would.
+    let mut raw = RecordSealer::new();
+    raw.install(&p, AeadAlgorithm::Aes128Gcm, &secret(1))
+        .unwrap();
+    let mut buf = Vec::new();
+    raw.seal_append_padded(0, b"", 10, &mut buf).unwrap();
+    assert_eq!(open(&mut opener, &mut buf), Err(RecordError::NoContentType));
+}
+
+#[test]
+fn rejects_oversized_content_after_decryption() {
+    let (mut sealer, mut opener) = pair(AeadAlgorithm::ChaCha20Poly1305);
+    // A peer that puts 2^14 + 1 content bytes in one record (padding-free, so the
+    // ciphertext stays within 2^14 + 256).
+    let mut buf = vec![0; HEADER_LEN];
+    buf.resize(HEADER_LEN + MAX_PLAINTEXT_LEN + 1, 9);
+    let state = sealer.state.as_mut().unwrap();
+    let nonce = state.next_nonce(true).unwrap();
+    buf.push(APPLICATION_DATA);
+    let ct_len = buf.len() - HEADER_LEN + TAG_LEN;
+    write_header(&mut buf, 0, APPLICATION_DATA, ct_len);
+    let (header, inner) = buf.split_at_mut(HEADER_LEN);
+    let tag = state.key.seal_in_place(&nonce, header, inner).unwrap();
+    buf.extend_from_slice(&tag);
+    assert_eq!(
+        open(&mut opener, &mut buf),
+        Err(RecordError::PlaintextTooLong)
+    );
+}
+
+#[test]
+fn rejects_oversized_ciphertext_before_decrypting() {
+    let (_, mut opener) = pair(AeadAlgorithm::Aes128Gcm);
+    let mut buf = vec![0u8; HEADER_LEN + MAX_CIPHERTEXT_LEN + 1];
+    write_header(&mut buf, 0, APPLICATION_DATA, MAX_CIPHERTEXT_LEN + 1);
+    assert_eq!(
+        open(&mut opener, &mut buf),
+        Err(RecordError::CiphertextTooLong)
+    );
+    assert_eq!(opener.sequence_number(), 0);
+}
+
+#[test]
+fn rejects_oversized_plaintext_records() {
+    let mut opener = RecordOpener::new();
+    let mut buf = vec![0u8; HEADER_LEN + MAX_PLAINTEXT_LEN + 1];
+    write_header(&mut buf, 0, HANDSHAKE, MAX_PLAINTEXT_LEN + 1);
+    assert_eq!(
+        open(&mut opener, &mut buf),
+        Err(RecordError::PlaintextTooLong)
+    );
+}
+
+#[test]
+fn refuses_to_seal_more_than_a_record_holds() {
+    let (mut sealer, _) = pair(AeadAlgorithm::Aes128Gcm);
+    let mut buf = b"keep".to_vec();
+    assert_eq!(
+        sealer.seal_append(APPLICATION_DATA, &[0; MAX_PLAINTEXT_LEN + 1], &mut buf),
+        Err(RecordError::PayloadTooLong)
+    );
+    assert_eq!(
+        sealer.seal_append_padded(APPLICATION_DATA, &[0; MAX_PLAINTEXT_LEN], 256, &mut buf),
+        Err(RecordError::PayloadTooLong)
+    );
+    assert_eq!(buf, b"keep");
+    assert_eq!(sealer.sequence_number(), 0);
+}
+
+#[test]
+fn rejects_unencrypted_types_once_protected() {
+    let (mut sealer, mut opener) = pair(AeadAlgorithm::Aes128Gcm);
+    let mut buf = Vec::new();
+    sealer.seal_append(HANDSHAKE, b"x", &mut buf).unwrap();
+    buf[0] = HANDSHAKE;
+    assert_eq!(
+        open(&mut opener, &mut buf),
+        Err(RecordError::UnexpectedOuterType(HANDSHAKE))
+    );
+}
+
+#[test]
+fn rejects_truncated_records() {
+    let (mut sealer, mut opener) = pair(AeadAlgorithm::Aes128Gcm);
+    let mut buf = Vec::new();
+    sealer
+        .seal_append(APPLICATION_DATA, b"abc", &mut buf)
+        .unwrap();
+    let n = buf.len();
+    assert_eq!(
+        open(&mut opener, &mut buf[..n - 1]),
+        Err(RecordError::Truncated)
+    );
+    assert_eq!(
+        open(&mut opener, &mut buf[..3]),
+        Err(RecordError::Truncated)
+    );
+}
+
+#[test]
+fn passes_records_through_before_keys_are_installed() {
+    let mut sealer = RecordSealer::new();
+    let mut opener = RecordOpener::new();
+    let mut buf = Vec::new();
+    sealer.seal_append(HANDSHAKE, b"hello", &mut buf).unwrap();
+    assert_eq!(buf, b"\x16\x03\x03\x00\x05hello");
+    assert_eq!(
+        open(&mut opener, &mut buf).unwrap(),
+        (HANDSHAKE, b"hello".to_vec())
+    );
+}
+
+#[test]
+fn key_update_moves_both_sides_to_the_next_generation() {
+    let p = AwsLcProvider;
+    let (mut sealer, mut opener) = pair(AeadAlgorithm::Aes128Gcm);
+    let mut buf = Vec::new();
+    sealer
+        .seal_append(APPLICATION_DATA, b"gen0", &mut buf)
+        .unwrap();
+    open(&mut opener, &mut buf).unwrap();
+
+    let sent = sealer
+        .update_to_next_generation(&p)
+        .unwrap()
+        .as_bytes()
+        .to_vec();
+    assert_eq!(sent, secret(1).next_generation(&p).as_bytes());
+    assert_eq!(sealer.sequence_number(), 0);
+    let mut buf = Vec::new();
+    sealer
+        .seal_append(APPLICATION_DATA, b"gen1", &mut buf)
+        .unwrap();
+    let mut stale = buf.clone();
+    assert_eq!(
+        open(&mut opener, &mut stale),
+        Err(RecordError::BadRecordMac)
+    );
+
+    let mut opener = pair(AeadAlgorithm::Aes128Gcm).1;
+    opener.update_to_next_generation(&p).unwrap();
+    assert_eq!(open(&mut opener, &mut buf).unwrap().1, b"gen1");
+}
+
+#[test]
+fn key_update_needs_the_traffic_secret() {
+    let p = AwsLcProvider;
+    let mut sealer = RecordSealer::new();
+    assert_eq!(
+        sealer.update_to_next_generation(&p).err(),
+        Some(RecordError::NoTrafficSecret)
+    );
+    sealer
+        .install_keys(&p, AeadAlgorithm::Aes128Gcm, &[0; 16], [0; 12])
+        .unwrap();
+    assert_eq!(
+        sealer.update_to_next_generation(&p).err(),
+        Some(RecordError::NoTrafficSecret)
+    );
+}
+
+#[test]
+fn signals_key_update_before_the_aes_gcm_limit_and_refuses_past_it() {
+    let (mut sealer, _) = pair(AeadAlgorithm::Aes128Gcm);
+    assert!(!sealer.needs_key_update());
+    sealer.state.as_mut().unwrap().seq = (1 << 24) - 1;
+    assert!(!sealer.needs_key_update());
+    let mut buf = Vec::new();
+    sealer
+        .seal_append(APPLICATION_DATA, b"x", &mut buf)
+        .unwrap();
+    assert!(sealer.needs_key_update());
+    sealer.state.as_mut().unwrap().seq = 23_726_566;
+    assert_eq!(
+        sealer.seal_append(APPLICATION_DATA, b"x", &mut buf),
+        Err(RecordError::KeyLimitReached)
+    );
+}
+
+#[test]
+fn chacha_keys_need_no_update_for_a_long_time() {
+    let (mut sealer, _) = pair(AeadAlgorithm::ChaCha20Poly1305);
+    sealer.state.as_mut().unwrap().seq = 1 << 40;
+    assert!(!sealer.needs_key_update());
+}
+
+#[test]
+fn sequence_number_errors_instead_of_wrapping() {
+    let (mut sealer, mut opener) = pair(AeadAlgorithm::ChaCha20Poly1305);
+    sealer.state.as_mut().unwrap().seq = u64::MAX - 1;
+    opener.state.as_mut().unwrap().seq = u64::MAX - 1;
+    let mut buf = Vec::new();
+    sealer
+        .seal_append(APPLICATION_DATA, b"last", &mut buf)
+        .unwrap();
+    assert!(sealer.needs_key_update());
+    assert_eq!(open(&mut opener, &mut buf).unwrap().1, b"last");
+    let mut more = Vec::new();
+    assert_eq!(
+        sealer.seal_append(APPLICATION_DATA, b"x", &mut more),
+        Err(RecordError::SequenceExhausted)
+    );
+    assert_eq!(
+        open(&mut opener, &mut buf),
+        Err(RecordError::SequenceExhausted)
+    );
+}
+
+#[test]
+fn nonce_is_the_iv_xored_with_the_left_padded_sequence_number() {
+    let p = AwsLcProvider;
+    let mut sealer = RecordSealer::new();
+    sealer
+        .install_keys(&p, AeadAlgorithm::ChaCha20Poly1305, &[0; 32], [0xff; 12])
+        .unwrap();
+    let state = sealer.state.as_mut().unwrap();
+    state.seq = 0x0102_0304_0506_0708;
+    let nonce = state.next_nonce(true).unwrap();
+    assert_eq!(
+        nonce,
+        [0xff, 0xff, 0xff, 0xff, 0xfe, 0xfd, 0xfc, 0xfb, 0xfa, 0xf9, 0xf8, 0xf7]
+    );
+}
+
+#[test]
+fn sealing_into_a_buffer_with_room_does_not_reallocate() {
+    let (mut sealer, mut opener) = pair(AeadAlgorithm::Aes128Gcm);
+    let mut buf = Vec::with_capacity(MAX_PLAINTEXT_LEN + PROTECTED_OVERHEAD);
+    let before = buf.as_ptr();
+    sealer
+        .seal_append(APPLICATION_DATA, &[1; MAX_PLAINTEXT_LEN], &mut buf)
+        .unwrap();
+    assert_eq!(buf.as_ptr(), before);
+    let opened = opener.open_in_place(&mut buf).unwrap();
+    assert_eq!(opened.content, HEADER_LEN..HEADER_LEN + MAX_PLAINTEXT_LEN);
+}
