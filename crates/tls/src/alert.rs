@@ -11,8 +11,9 @@ use crate::AlertDescription;
 pub fn alert_for(error: &Error) -> Option<AlertDescription> {
     use AlertDescription as A;
     Some(match error {
-        // RFC 8446 §6.2: decode_error for messages that cannot be parsed.
-        Error::Decode(_) => A::DecodeError,
+        // RFC 8446 §6.2: decode_error for messages that cannot be parsed, illegal_parameter
+        // for well-formed but forbidden values (the wire layer knows which).
+        Error::Decode(e) => e.alert(),
         Error::PeerMisbehaved(p) => misbehaviour_alert(*p),
         Error::PeerIncompatible(p) => incompatible_alert(*p),
         Error::Certificate(_) => A::BadCertificate,
@@ -79,6 +80,8 @@ fn misbehaviour_alert(p: PeerMisbehaved) -> AlertDescription {
         | P::SelectedUnofferedAlpnProtocol
         | P::IllegalKeyUpdate
         | P::UnsolicitedCookie
+        | P::IllegalExtension
+        | P::IllegalKeyShare
         | P::MalformedAlert => A::IllegalParameter,
         // RFC 8446 §4.2: an extension not allowed in that message → unsupported_extension.
         P::UnsolicitedExtension => A::UnsupportedExtension,
@@ -107,7 +110,7 @@ fn incompatible_alert(p: PeerIncompatible) -> AlertDescription {
         // RFC 8446 §4.4.2.4.
         P::CertificateRequired => A::CertificateRequired,
         // RFC 6066 §3.
-        P::NoCertificateForName => A::UnrecognisedName,
+        P::NoCertificateForName => A::UnrecognizedName,
         P::NullCompressionRequired => A::IllegalParameter,
     }
 }

@@ -218,15 +218,15 @@ pub fn system_time() -> TimeSource {
 
 fn default_cipher_suites() -> Vec<CipherSuite> {
     vec![
-        CipherSuite::TLS13_AES_128_GCM_SHA256,
-        CipherSuite::TLS13_AES_256_GCM_SHA384,
-        CipherSuite::TLS13_CHACHA20_POLY1305_SHA256,
+        CipherSuite::TLS_AES_128_GCM_SHA256,
+        CipherSuite::TLS_AES_256_GCM_SHA384,
+        CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
     ]
 }
 
 fn default_groups() -> Vec<NamedGroup> {
     vec![
-        NamedGroup::X25519,
+        NamedGroup::x25519,
         NamedGroup::secp256r1,
         NamedGroup::secp384r1,
     ]
@@ -234,11 +234,11 @@ fn default_groups() -> Vec<NamedGroup> {
 
 fn default_signature_schemes() -> Vec<SignatureScheme> {
     vec![
-        SignatureScheme::ECDSA_NISTP256_SHA256,
-        SignatureScheme::ECDSA_NISTP384_SHA384,
-        SignatureScheme::ED25519,
-        SignatureScheme::RSA_PSS_SHA256,
-        SignatureScheme::RSA_PSS_SHA384,
-        SignatureScheme::RSA_PSS_SHA512,
+        SignatureScheme::ecdsa_secp256r1_sha256,
+        SignatureScheme::ecdsa_secp384r1_sha384,
+        SignatureScheme::ed25519,
+        SignatureScheme::rsa_pss_rsae_sha256,
+        SignatureScheme::rsa_pss_rsae_sha384,
+        SignatureScheme::rsa_pss_rsae_sha512,
     ]
 }

@@ -1,12 +1,47 @@
 //! The public, sans-IO connection: bytes in, bytes out, plaintext in, plaintext out.
+//!
+//! # When to call what
+//!
+//! * When the socket is readable: [`Connection::read_tls_from`] (or [`Connection::read_tls`]
+//!   with bytes you read yourself), then [`Connection::process_new_packets`].
+//! * When [`Connection::wants_write`]: [`Connection::write_tls_to`] (or
+//!   [`Connection::pending_tls`] + [`Connection::consume_tls`]). Check it after creating a
+//!   client (the ClientHello is queued at once), after every `process_new_packets`, and
+//!   after every `write_plaintext` / `send_close_notify`.
+//! * When `process_new_packets` reports `plaintext_bytes_to_read > 0`:
+//!   [`Connection::read_plaintext`].
+//! * [`Connection::write_plaintext`] at any time; before the handshake completes the data is
+//!   held (up to a bound) and sent once application keys exist.
+//!
+//! After an error, every later call returns that error; the alert that explains it to the
+//! peer has been queued (encrypted if keys were installed) and is in `pending_tls`.
+//!
+//! # Buffers
+//!
+//! Received records are decrypted in place in the receive buffer; application data stays
+//! there until `read_plaintext` copies it out (one copy, into the caller's buffer).
+//! Outgoing plaintext is copied once into the send buffer and encrypted there. Both buffers
+//! are freed when they become empty, so an idle connection holds almost nothing.
 
+use std::collections::VecDeque;
 use std::io;
+use std::ops::Range;
 use std::sync::Arc;
 
-use crate::error::ApiMisuse;
+use padlock_crypto::{AeadAlgorithm, Provider};
+
+use crate::error::{ApiMisuse, PeerMisbehaved};
+use crate::hs::{Keys, Output};
+use crate::record::{
+    content_type, RecordError, RecordOpener, RecordSealer, HEADER_LEN, MAX_CIPHERTEXT_LEN,
+    MAX_PLAINTEXT_LEN,
+};
+use crate::suites::Suite;
+use crate::tls13::key_schedule::{ExporterSecret, TrafficSecret};
+use crate::trace::{Direction, KeyPhase, Trace, TraceEvent};
 use crate::{
-    CipherSuite, ClientConfig, Error, NamedGroup, ProtocolVersion, ServerConfig, ServerName,
-    SignatureScheme,
+    alert, AlertDescription, CipherSuite, ClientConfig, Error, KeyLog, NamedGroup,
+    ProtocolVersion, ServerConfig, ServerName, SignatureScheme,
 };
 
 /// How the handshake went.
@@ -30,145 +65,812 @@ pub struct IoState {
     pub peer_has_closed: bool,
 }
 
+/// Receive buffer size: room for two maximal records, so a full record can always be
+/// completed while the previous one's plaintext waits to be read.
+const RX_CAPACITY: usize = 2 * (HEADER_LEN + MAX_CIPHERTEXT_LEN);
+/// Largest handshake message we accept (certificate chains are the big ones).
+const MAX_HANDSHAKE_MESSAGE: usize = 0x1_0000;
+/// Plaintext accepted before the handshake completes.
+const MAX_EARLY_PLAINTEXT: usize = 0x1_0000;
+/// `write_plaintext` stops accepting once this much TLS data is waiting to be sent.
+const MAX_PENDING_TLS: usize = 0x4_0000;
+
 /// One TLS 1.3 connection, client or server.
 pub struct Connection {
+    core: Core,
+    state: Option<crate::state::State>,
     error: Option<Error>,
 }
 
 impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Connection").finish_non_exhaustive()
+        f.debug_struct("Connection")
+            .field("handshaking", &self.is_handshaking())
+            .field("suite", &self.cipher_suite())
+            .finish_non_exhaustive()
     }
 }
 
 impl Connection {
-    /// Starts a client connection to `server_name`; the ClientHello is queued at once.
+    /// Starts a client connection to `server_name`; the ClientHello is queued at once, so
+    /// call [`Self::write_tls_to`] next.
     pub fn client(config: Arc<ClientConfig>, server_name: ServerName) -> Result<Self, Error> {
-        let _ = (config, server_name);
-        Err(ApiMisuse::NotImplemented("the client").into())
+        let mut core = Core::new(
+            config.provider.clone(),
+            config.key_log.clone(),
+            config.trace.clone(),
+            true,
+        );
+        let state = crate::client::start(config, server_name, &mut core)?;
+        core.flush_handshake();
+        Ok(Self { core, state: Some(state), error: None })
     }
 
     /// Starts a server connection; it waits for a ClientHello.
     pub fn server(config: Arc<ServerConfig>) -> Result<Self, Error> {
-        let _ = config;
-        Err(ApiMisuse::NotImplemented("the server").into())
+        let core = Core::new(
+            config.provider.clone(),
+            config.key_log.clone(),
+            config.trace.clone(),
+            false,
+        );
+        let state = crate::server::start(config)?;
+        Ok(Self { core, state: Some(state), error: None })
     }
 
     /// Copies TLS bytes received from the peer into the receive buffer. Returns how many
-    /// were taken; 0 means the buffer is full: call `process_new_packets` first.
+    /// were taken; 0 means the buffer is full (call `process_new_packets` and
+    /// `read_plaintext` first) or the connection has failed.
     pub fn read_tls(&mut self, data: &[u8]) -> usize {
-        let _ = data;
-        0
-    }
-
-    /// Reads TLS bytes from `rd` straight into the receive buffer. `Ok(0)` means EOF.
-    pub fn read_tls_from(&mut self, rd: &mut dyn io::Read) -> io::Result<usize> {
-        let _ = rd;
-        Ok(0)
-    }
-
-    /// Decrypts and handles the buffered records.
-    pub fn process_new_packets(&mut self) -> Result<IoState, Error> {
-        match &self.error {
-            Some(e) => Err(e.clone()),
-            None => Ok(IoState::default()),
+        if self.error.is_some() {
+            return 0;
         }
+        let room = self.core.rx_room();
+        let n = room.len().min(data.len());
+        room[..n].copy_from_slice(&data[..n]);
+        self.core.rx_len += n;
+        n
     }
 
-    /// Writes queued TLS bytes to `wr`.
+    /// Reads TLS bytes from `rd` straight into the receive buffer (one `read` call).
+    /// `Ok(0)` means EOF — or that the buffer is full; check [`Self::wants_read`].
+    pub fn read_tls_from(&mut self, rd: &mut dyn io::Read) -> io::Result<usize> {
+        if self.error.is_some() {
+            return Ok(0);
+        }
+        let room = self.core.rx_room();
+        if room.is_empty() {
+            return Ok(0);
+        }
+        let n = rd.read(room)?;
+        self.core.rx_len += n;
+        if n == 0 {
+            self.core.eof = true;
+        }
+        Ok(n)
+    }
+
+    /// Decrypts and handles the buffered records: runs the handshake, queues replies,
+    /// and makes application data available to `read_plaintext`.
+    pub fn process_new_packets(&mut self) -> Result<IoState, Error> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        let result = self.process_records();
+        self.core.flush_handshake();
+        if let Err(e) = result {
+            return Err(self.fail(e));
+        }
+        Ok(self.io_state())
+    }
+
+    /// Writes queued TLS bytes to `wr` (one `write` call); returns the count written.
     pub fn write_tls_to(&mut self, wr: &mut dyn io::Write) -> io::Result<usize> {
-        let _ = wr;
-        Ok(0)
+        let pending = self.pending_tls();
+        if pending.is_empty() {
+            return Ok(0);
+        }
+        let n = wr.write(pending)?;
+        self.consume_tls(n);
+        Ok(n)
     }
 
     /// The queued TLS bytes, to send to the peer.
     pub fn pending_tls(&self) -> &[u8] {
-        &[]
+        self.core.tx.get(self.core.tx_start..).unwrap_or(&[])
     }
 
-    /// Marks `n` bytes of `pending_tls` as sent.
+    /// Marks the first `n` bytes of `pending_tls` as sent.
     pub fn consume_tls(&mut self, n: usize) {
-        let _ = n;
+        self.core.tx_start = self.core.tx_start.saturating_add(n).min(self.core.tx.len());
+        if self.core.tx_start == self.core.tx.len() {
+            // Everything is out: free the buffer, an idle connection holds nothing.
+            self.core.tx = Vec::new();
+            self.core.tx_start = 0;
+        }
     }
 
-    /// Copies received plaintext into `buf`; returns the count (0 = nothing buffered).
+    /// Copies received plaintext into `buf`; returns the count (0 = nothing buffered; see
+    /// [`IoState::peer_has_closed`] to tell the end of the stream).
     pub fn read_plaintext(&mut self, buf: &mut [u8]) -> usize {
-        let _ = buf;
-        0
+        let mut copied = 0;
+        while copied < buf.len() {
+            let Some(range) = self.core.plaintext.front_mut() else { break };
+            let n = (range.end - range.start).min(buf.len() - copied);
+            buf[copied..copied + n].copy_from_slice(&self.core.rx[range.start..range.start + n]);
+            range.start += n;
+            copied += n;
+            if range.start == range.end {
+                self.core.plaintext.pop_front();
+            }
+        }
+        self.core.compact_rx();
+        copied
     }
 
-    /// Queues plaintext to send (buffered until the handshake completes).
+    /// Queues plaintext to send. Before the handshake completes it is held (up to 64 KiB)
+    /// and sent once application keys exist. Returns how much was accepted, which is less
+    /// than `data.len()` when the send buffer is full: write out TLS data, then retry.
     pub fn write_plaintext(&mut self, data: &[u8]) -> Result<usize, Error> {
-        let _ = data;
-        Err(ApiMisuse::NotImplemented("write_plaintext").into())
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        if self.core.write_closed {
+            return Err(ApiMisuse::WriteAfterClose.into());
+        }
+        if !self.core.write_app {
+            let room = MAX_EARLY_PLAINTEXT.saturating_sub(self.core.early_plaintext.len());
+            let n = room.min(data.len());
+            if n == 0 && !data.is_empty() {
+                return Err(ApiMisuse::PlaintextBufferFull.into());
+            }
+            self.core.early_plaintext.extend_from_slice(&data[..n]);
+            return Ok(n);
+        }
+        let room = MAX_PENDING_TLS.saturating_sub(self.pending_tls().len());
+        let n = room.min(data.len());
+        if n == 0 && !data.is_empty() {
+            return Err(ApiMisuse::PlaintextBufferFull.into());
+        }
+        if let Err(e) = self.core.send_application_data(&data[..n]) {
+            return Err(self.fail(e));
+        }
+        Ok(n)
     }
 
-    /// Queues a close_notify alert.
-    pub fn send_close_notify(&mut self) {}
+    /// Queues a close_notify alert (RFC 8446 §6.1); nothing more can be written.
+    pub fn send_close_notify(&mut self) {
+        if self.error.is_some() || self.core.write_closed {
+            return;
+        }
+        self.core.flush_handshake();
+        self.core.send_alert(AlertDescription::CloseNotify);
+        self.core.write_closed = true;
+    }
 
     /// Whether the connection wants more TLS bytes from the peer.
     pub fn wants_read(&self) -> bool {
-        false
+        self.error.is_none() && !self.core.peer_closed && !self.core.eof
     }
 
     /// Whether TLS bytes are waiting to be sent.
     pub fn wants_write(&self) -> bool {
-        false
+        !self.pending_tls().is_empty()
     }
 
     /// Whether the handshake is still running.
     pub fn is_handshaking(&self) -> bool {
-        true
+        self.error.is_none() && !self.core.handshake_complete
     }
 
-    /// The negotiated version.
+    /// The negotiated version (always TLS 1.3 once known).
     pub fn protocol_version(&self) -> Option<ProtocolVersion> {
-        None
+        self.core.suite.map(|_| ProtocolVersion::TLSv1_3)
     }
 
     /// The negotiated cipher suite.
     pub fn cipher_suite(&self) -> Option<CipherSuite> {
-        None
+        self.core.suite.map(|s| s.suite)
     }
 
     /// The negotiated key exchange group.
     pub fn negotiated_group(&self) -> Option<NamedGroup> {
-        None
+        self.core.group
     }
 
-    /// The scheme of the peer's (client: server's) CertificateVerify.
+    /// The scheme of the peer's CertificateVerify.
     pub fn signature_scheme(&self) -> Option<SignatureScheme> {
-        None
+        self.core.scheme
     }
 
-    /// The ALPN protocol chosen.
+    /// The ALPN protocol chosen (RFC 7301).
     pub fn alpn_protocol(&self) -> Option<&[u8]> {
-        None
+        self.core.alpn.as_deref()
     }
 
     /// The server name (client: the one we asked for; server: the client's SNI).
     pub fn server_name(&self) -> Option<&str> {
-        None
+        self.core.server_name.as_deref()
     }
 
     /// The peer's certificate chain (DER, leaf first), once verified.
     pub fn peer_certificates(&self) -> Option<&[Vec<u8>]> {
-        None
+        self.core.peer_certificates.as_deref()
     }
 
     /// Whether a HelloRetryRequest happened.
     pub fn handshake_kind(&self) -> Option<HandshakeKind> {
-        None
+        self.core.kind
     }
 
-    /// RFC 8446 §7.5 exporter.
+    /// The error that ended the connection, if any.
+    pub fn error(&self) -> Option<&Error> {
+        self.error.as_ref()
+    }
+
+    /// Keying material exporter (RFC 8446 §7.5, RFC 5705); `context: None` and
+    /// `Some(&[])` differ, as RFC 8446 §7.5 says.
     pub fn export_keying_material(
         &self,
         out: &mut [u8],
         label: &[u8],
         context: Option<&[u8]>,
     ) -> Result<(), Error> {
-        let _ = (out, label, context);
-        Err(ApiMisuse::HandshakeNotComplete.into())
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        let exporter = self
+            .core
+            .exporter
+            .as_ref()
+            .filter(|_| self.core.handshake_complete)
+            .ok_or(ApiMisuse::HandshakeNotComplete)?;
+        exporter
+            .export(self.core.provider.as_ref(), label, context, out)
+            .map_err(|_| ApiMisuse::ExporterOutputTooLong.into())
     }
+
+    fn io_state(&self) -> IoState {
+        IoState {
+            plaintext_bytes_to_read: self.core.plaintext.iter().map(|r| r.end - r.start).sum(),
+            tls_bytes_to_write: self.pending_tls().len(),
+            peer_has_closed: self.core.peer_closed,
+        }
+    }
+
+    /// Records `e` as the connection's fate and queues the alert that explains it.
+    fn fail(&mut self, e: Error) -> Error {
+        if !alert::is_fatal(&e) {
+            return e;
+        }
+        if let Some(description) = alert::alert_for(&e) {
+            if !self.core.write_closed {
+                self.core.send_alert(description);
+            }
+        }
+        self.core.write_closed = true;
+        self.state = None;
+        self.error = Some(e.clone());
+        // Nothing more will be read: drop what was received.
+        self.core.rx = Vec::new();
+        self.core.rx_len = 0;
+        self.core.rx_start = 0;
+        self.core.plaintext.clear();
+        self.core.hs_in = Vec::new();
+        e
+    }
+
+    fn process_records(&mut self) -> Result<(), Error> {
+        loop {
+            let Some(record) = self.core.next_record()? else {
+                self.core.compact_rx();
+                return Ok(());
+            };
+            self.handle_record(record)?;
+        }
+    }
+
+    fn handle_record(&mut self, record: Range<usize>) -> Result<(), Error> {
+        let core = &mut self.core;
+        let outer_type = core.rx[record.start];
+        if core.peer_closed {
+            // RFC 8446 §6.1: nothing may follow close_notify.
+            return Err(PeerMisbehaved::DataAfterCloseNotify.into());
+        }
+        // RFC 8446 §5: a ChangeCipherSpec is never protected; one 0x01 is tolerated between
+        // the first ClientHello and the peer's Finished, anything else is unexpected.
+        if outer_type == content_type::CHANGE_CIPHER_SPEC {
+            let body = &core.rx[record.start + HEADER_LEN..record.end];
+            let allowed = self.state.as_ref().is_some_and(|s| s.allows_change_cipher_spec());
+            if body != [0x01] || !allowed || core.ccs_received || !core.hs_in.is_empty() {
+                return Err(PeerMisbehaved::IllegalChangeCipherSpec.into());
+            }
+            core.ccs_received = true;
+            return Ok(());
+        }
+        if !core.opener.is_protected() && outer_type == content_type::APPLICATION_DATA {
+            // RFC 8446 §5.1/§5.2: application data before keys exist.
+            return Err(crate::hs::unexpected("a handshake record", "application data"));
+        }
+        let seq = core.opener.sequence_number();
+        let opened = core
+            .opener
+            .open_in_place(&mut core.rx[record.clone()])
+            .map_err(record_error)?;
+        if core.opener.is_protected() {
+            if let Some(t) = core.trace.as_deref() {
+                t.event(&TraceEvent::Record {
+                    direction: Direction::Received,
+                    seq,
+                    len: record.len(),
+                });
+            }
+        }
+        let content = record.start + opened.content.start..record.start + opened.content.end;
+        match opened.content_type {
+            content_type::HANDSHAKE => {
+                if content.is_empty() {
+                    // RFC 8446 §5.1: zero-length handshake fragments are not allowed.
+                    return Err(PeerMisbehaved::IllegalRecord.into());
+                }
+                if core.hs_in.len() + content.len() > MAX_HANDSHAKE_MESSAGE + 4 {
+                    return Err(PeerMisbehaved::HandshakeMessageTooLarge.into());
+                }
+                core.hs_in.extend_from_slice(&core.rx[content]);
+                self.handle_handshake_messages()
+            }
+            content_type::ALERT => self.handle_alert(content),
+            content_type::APPLICATION_DATA => {
+                if !core.read_app || !core.hs_in.is_empty() {
+                    // RFC 8446 §5.1: not before the handshake is done, nor inside a
+                    // fragmented handshake message.
+                    return Err(crate::hs::unexpected("a handshake message", "application data"));
+                }
+                if !content.is_empty() {
+                    core.plaintext.push_back(content);
+                }
+                Ok(())
+            }
+            _ => Err(PeerMisbehaved::IllegalRecord.into()),
+        }
+    }
+
+    fn handle_alert(&mut self, content: Range<usize>) -> Result<(), Error> {
+        let core = &mut self.core;
+        // RFC 8446 §5.1: alerts are never fragmented nor coalesced: exactly two bytes.
+        let &[level, description] = &core.rx[content] else {
+            return Err(PeerMisbehaved::MalformedAlert.into());
+        };
+        if !core.hs_in.is_empty() {
+            return Err(PeerMisbehaved::HandshakeMessageSplitAcrossKeyChange.into());
+        }
+        let description = AlertDescription::from_wire(description);
+        if let Some(t) = core.trace.as_deref() {
+            t.event(&TraceEvent::Alert { direction: Direction::Received, description });
+        }
+        match description {
+            // RFC 8446 §6.1: close_notify ends the peer's writing.
+            AlertDescription::CloseNotify if core.handshake_complete => {
+                core.peer_closed = true;
+                Ok(())
+            }
+            // §6.1: user_canceled is followed by close_notify; keep going.
+            AlertDescription::UserCanceled if level == 1 => Ok(()),
+            // §6: "all alerts are fatal" apart from those two; unknown levels included.
+            other => Err(Error::AlertReceived(other)),
+        }
+    }
+
+    fn handle_handshake_messages(&mut self) -> Result<(), Error> {
+        // Each iteration consumes one whole message; the loop ends when hs_in holds less
+        // than one message (bounded by hs_in's length).
+        loop {
+            let hs = &self.core.hs_in;
+            if hs.len() < 4 {
+                return Ok(());
+            }
+            let len = usize::from(hs[1]) << 16 | usize::from(hs[2]) << 8 | usize::from(hs[3]);
+            if len > MAX_HANDSHAKE_MESSAGE {
+                return Err(PeerMisbehaved::HandshakeMessageTooLarge.into());
+            }
+            if hs.len() < 4 + len {
+                return Ok(());
+            }
+            let message: Vec<u8> = self.core.hs_in.drain(..4 + len).collect();
+            let state = self.state.take().ok_or(Error::Internal("handshake state missing"))?;
+            let read_keys_before = self.core.read_key_changes;
+            let next = state.handle(&message, &mut self.core)?;
+            self.state = Some(next);
+            if self.core.read_key_changes != read_keys_before && !self.core.hs_in.is_empty() {
+                // RFC 8446 §5.1: a key change must fall on a record boundary.
+                return Err(PeerMisbehaved::HandshakeMessageSplitAcrossKeyChange.into());
+            }
+            if self.core.hs_in.is_empty() {
+                self.core.hs_in = Vec::new();
+            }
+        }
+    }
+}
+
+/// The connection's machinery: record protection, buffers, and what was negotiated. It is
+/// the [`Output`] handshake states write to.
+pub(crate) struct Core {
+    provider: Arc<dyn Provider>,
+    key_log: Option<Arc<dyn KeyLog>>,
+    trace: Option<Arc<dyn Trace>>,
+    is_client: bool,
+
+    sealer: RecordSealer,
+    opener: RecordOpener,
+    aead: Option<AeadAlgorithm>,
+    /// Incremented whenever read keys change (for the §5.1 record-boundary check).
+    read_key_changes: u32,
+    write_generation: u64,
+    read_generation: u64,
+
+    /// Receive buffer: `rx[..rx_len]` holds data, `rx[rx_start..rx_len]` is unprocessed.
+    rx: Vec<u8>,
+    rx_len: usize,
+    rx_start: usize,
+    /// Decrypted application data lying in `rx`, oldest first.
+    plaintext: VecDeque<Range<usize>>,
+    /// Handshake bytes received, not yet a whole message.
+    hs_in: Vec<u8>,
+    /// Handshake messages to send, coalesced into records at the next flush.
+    hs_out: Vec<u8>,
+    /// Outgoing TLS bytes; `tx[tx_start..]` is not yet sent.
+    tx: Vec<u8>,
+    tx_start: usize,
+    /// Plaintext written before application keys existed.
+    early_plaintext: Vec<u8>,
+
+    ccs_received: bool,
+    ccs_sent: bool,
+    read_app: bool,
+    write_app: bool,
+    write_closed: bool,
+    peer_closed: bool,
+    eof: bool,
+    handshake_complete: bool,
+
+    client_random: [u8; 32],
+    suite: Option<Suite>,
+    group: Option<NamedGroup>,
+    scheme: Option<SignatureScheme>,
+    alpn: Option<Vec<u8>>,
+    server_name: Option<String>,
+    peer_certificates: Option<Vec<Vec<u8>>>,
+    kind: Option<HandshakeKind>,
+    exporter: Option<ExporterSecret>,
+}
+
+impl Core {
+    fn new(
+        provider: Arc<dyn Provider>,
+        key_log: Option<Arc<dyn KeyLog>>,
+        trace: Option<Arc<dyn Trace>>,
+        is_client: bool,
+    ) -> Self {
+        Self {
+            provider,
+            key_log,
+            trace,
+            is_client,
+            sealer: RecordSealer::new(),
+            opener: RecordOpener::new(),
+            aead: None,
+            read_key_changes: 0,
+            write_generation: 0,
+            read_generation: 0,
+            rx: Vec::new(),
+            rx_len: 0,
+            rx_start: 0,
+            plaintext: VecDeque::new(),
+            hs_in: Vec::new(),
+            hs_out: Vec::new(),
+            tx: Vec::new(),
+            tx_start: 0,
+            early_plaintext: Vec::new(),
+            ccs_received: false,
+            ccs_sent: false,
+            read_app: false,
+            write_app: false,
+            write_closed: false,
+            peer_closed: false,
+            eof: false,
+            handshake_complete: false,
+            client_random: [0; 32],
+            suite: None,
+            group: None,
+            scheme: None,
+            alpn: None,
+            server_name: None,
+            peer_certificates: None,
+            kind: None,
+            exporter: None,
+        }
+    }
+
+    /// The free part of the receive buffer, allocating it on first use.
+    fn rx_room(&mut self) -> &mut [u8] {
+        if self.rx.is_empty() {
+            self.rx = vec![0; RX_CAPACITY];
+        }
+        &mut self.rx[self.rx_len..]
+    }
+
+    /// Moves unread data to the front of the receive buffer; frees it when empty.
+    fn compact_rx(&mut self) {
+        let keep_from = self.plaintext.front().map_or(self.rx_start, |r| r.start);
+        if keep_from == self.rx_len {
+            if self.plaintext.is_empty() {
+                self.rx = Vec::new();
+                self.rx_len = 0;
+                self.rx_start = 0;
+            }
+            return;
+        }
+        if keep_from == 0 {
+            return;
+        }
+        self.rx.copy_within(keep_from..self.rx_len, 0);
+        self.rx_len -= keep_from;
+        self.rx_start -= keep_from;
+        for r in &mut self.plaintext {
+            r.start -= keep_from;
+            r.end -= keep_from;
+        }
+    }
+
+    /// The next whole record in the receive buffer, if one has arrived.
+    fn next_record(&mut self) -> Result<Option<Range<usize>>, Error> {
+        let pending = &self.rx[self.rx_start..self.rx_len];
+        if pending.len() < HEADER_LEN {
+            return Ok(None);
+        }
+        // RFC 8446 §5.1: only the four TLS 1.3 content types exist.
+        if !matches!(
+            pending[0],
+            content_type::CHANGE_CIPHER_SPEC
+                | content_type::ALERT
+                | content_type::HANDSHAKE
+                | content_type::APPLICATION_DATA
+        ) {
+            return Err(PeerMisbehaved::IllegalRecord.into());
+        }
+        let len = usize::from(u16::from_be_bytes([pending[3], pending[4]]));
+        // RFC 8446 §5.2: no record is longer than 2^14 + 256.
+        if len > MAX_CIPHERTEXT_LEN {
+            return Err(Error::RecordOverflow);
+        }
+        if pending.len() < HEADER_LEN + len {
+            return Ok(None);
+        }
+        let start = self.rx_start;
+        self.rx_start += HEADER_LEN + len;
+        Ok(Some(start..self.rx_start))
+    }
+
+    /// Turns the queued handshake messages into records under the current write keys.
+    fn flush_handshake(&mut self) {
+        if self.hs_out.is_empty() {
+            return;
+        }
+        let out = std::mem::take(&mut self.hs_out);
+        for chunk in out.chunks(MAX_PLAINTEXT_LEN) {
+            self.seal(content_type::HANDSHAKE, chunk);
+        }
+    }
+
+    fn seal(&mut self, typ: u8, payload: &[u8]) {
+        let seq = self.sealer.sequence_number();
+        let protected = self.sealer.is_protected();
+        let before = self.tx.len();
+        // Sealing only fails on a payload over 2^14 (callers chunk) or an exhausted key,
+        // which the key-update logic prevents; either way nothing is appended.
+        let _ = self.sealer.seal_append(typ, payload, &mut self.tx);
+        if protected {
+            if let Some(t) = self.trace.as_deref() {
+                t.event(&TraceEvent::Record {
+                    direction: Direction::Sent,
+                    seq,
+                    len: self.tx.len() - before,
+                });
+            }
+        }
+    }
+
+    fn send_alert(&mut self, description: AlertDescription) {
+        // RFC 8446 §6: close_notify and user_canceled are warnings, the rest fatal.
+        let level = if matches!(description, AlertDescription::CloseNotify) { 1 } else { 2 };
+        if let Some(t) = self.trace.as_deref() {
+            t.event(&TraceEvent::Alert { direction: Direction::Sent, description });
+        }
+        self.seal(content_type::ALERT, &[level, description.to_wire()]);
+    }
+
+    fn send_application_data(&mut self, data: &[u8]) -> Result<(), Error> {
+        for chunk in data.chunks(MAX_PLAINTEXT_LEN) {
+            // RFC 8446 §5.5: update keys before their usage limit.
+            if self.sealer.needs_key_update() {
+                self.send_key_update(false);
+            }
+            let seq = self.sealer.sequence_number();
+            self.sealer
+                .seal_append(content_type::APPLICATION_DATA, chunk, &mut self.tx)
+                .map_err(record_error)?;
+            if let Some(t) = self.trace.as_deref() {
+                t.event(&TraceEvent::Record {
+                    direction: Direction::Sent,
+                    seq,
+                    len: chunk.len() + crate::record::PROTECTED_OVERHEAD,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn log(&self, label: &'static str, secret: &[u8]) {
+        if let Some(k) = &self.key_log {
+            k.log(label, &self.client_random, secret);
+        }
+    }
+}
+
+impl Output for Core {
+    fn provider(&self) -> Arc<dyn Provider> {
+        self.provider.clone()
+    }
+
+    fn tracer(&self) -> Option<&dyn Trace> {
+        self.trace.as_deref()
+    }
+
+    fn send_handshake(&mut self, message: &[u8]) {
+        self.hs_out.extend_from_slice(message);
+    }
+
+    fn send_change_cipher_spec(&mut self) {
+        // RFC 8446 §D.4: at most one, always unprotected, in order with the handshake.
+        if self.ccs_sent {
+            return;
+        }
+        self.ccs_sent = true;
+        self.flush_handshake();
+        self.tx.extend_from_slice(&[content_type::CHANGE_CIPHER_SPEC, 0x03, 0x03, 0x00, 0x01, 0x01]);
+    }
+
+    fn negotiated(&mut self, suite: Suite, group: NamedGroup) {
+        self.suite = Some(suite);
+        self.aead = Some(suite.aead);
+        self.group = Some(group);
+    }
+
+    fn client_random(&mut self, random: [u8; 32]) {
+        self.client_random = random;
+    }
+
+    fn install_write_keys(&mut self, secret: &TrafficSecret, keys: Keys) {
+        self.flush_handshake();
+        let Some(aead) = self.aead else { return };
+        // A provider refusing a key of the right length is a local failure; the next
+        // seal will then not be protected and the peer will fail to read it.
+        let _ = self.sealer.install(self.provider.as_ref(), aead, secret);
+        let phase = match keys {
+            Keys::Handshake => KeyPhase::Handshake,
+            Keys::Application => KeyPhase::Application(0),
+        };
+        if let Some(t) = self.trace.as_deref() {
+            t.event(&TraceEvent::KeysInstalled { direction: Direction::Sent, phase });
+        }
+        if keys == Keys::Application {
+            self.write_app = true;
+            let early = std::mem::take(&mut self.early_plaintext);
+            if !early.is_empty() {
+                let _ = self.send_application_data(&early);
+            }
+        }
+    }
+
+    fn install_read_keys(&mut self, secret: &TrafficSecret, keys: Keys) {
+        let Some(aead) = self.aead else { return };
+        let _ = self.opener.install(self.provider.as_ref(), aead, secret);
+        self.read_key_changes += 1;
+        let phase = match keys {
+            Keys::Handshake => KeyPhase::Handshake,
+            Keys::Application => KeyPhase::Application(0),
+        };
+        if let Some(t) = self.trace.as_deref() {
+            t.event(&TraceEvent::KeysInstalled { direction: Direction::Received, phase });
+        }
+        if keys == Keys::Application {
+            self.read_app = true;
+        }
+    }
+
+    fn log_secret(&mut self, label: &'static str, secret: &[u8]) {
+        self.log(label, secret);
+    }
+
+    fn alpn(&mut self, protocol: Vec<u8>) {
+        if let Some(t) = self.trace.as_deref() {
+            t.event(&TraceEvent::Alpn { protocol: &protocol });
+        }
+        self.alpn = Some(protocol);
+    }
+
+    fn server_name(&mut self, name: String) {
+        self.server_name = Some(name);
+    }
+
+    fn peer_certificates(&mut self, chain: Vec<Vec<u8>>) {
+        self.peer_certificates = Some(chain);
+    }
+
+    fn signature_scheme(&mut self, scheme: SignatureScheme) {
+        self.scheme = Some(scheme);
+    }
+
+    fn handshake_kind(&mut self, kind: HandshakeKind) {
+        self.kind = Some(kind);
+    }
+
+    fn exporter(&mut self, secret: ExporterSecret) {
+        self.log("EXPORTER_SECRET", secret.as_bytes());
+        self.exporter = Some(secret);
+    }
+
+    fn handshake_complete(&mut self) {
+        self.handshake_complete = true;
+        if let Some(t) = self.trace.as_deref() {
+            t.event(&TraceEvent::HandshakeComplete);
+        }
+    }
+
+    fn send_key_update(&mut self, request_peer_update: bool) {
+        self.flush_handshake();
+        // RFC 8446 §4.6.3: KeyUpdate { KeyUpdateRequest request_update; }.
+        let message = [0x18, 0, 0, 1, u8::from(request_peer_update)];
+        self.seal(content_type::HANDSHAKE, &message);
+        if self.sealer.update_to_next_generation(self.provider.as_ref()).is_ok() {
+            self.write_generation += 1;
+            if let Some(t) = self.trace.as_deref() {
+                t.event(&TraceEvent::KeysInstalled {
+                    direction: Direction::Sent,
+                    phase: KeyPhase::Application(self.write_generation),
+                });
+            }
+        }
+    }
+
+    fn update_read_keys(&mut self) {
+        if self.opener.update_to_next_generation(self.provider.as_ref()).is_ok() {
+            self.read_generation += 1;
+            self.read_key_changes += 1;
+            if let Some(t) = self.trace.as_deref() {
+                t.event(&TraceEvent::KeysInstalled {
+                    direction: Direction::Received,
+                    phase: KeyPhase::Application(self.read_generation),
+                });
+            }
+        }
+    }
+}
+
+/// The engine's error for a record-layer failure (RFC 8446 §5).
+fn record_error(e: RecordError) -> Error {
+    match e {
+        RecordError::BadRecordMac => Error::DecryptFailed,
+        RecordError::CiphertextTooLong | RecordError::PlaintextTooLong => Error::RecordOverflow,
+        RecordError::NoContentType | RecordError::UnexpectedOuterType(_) => {
+            PeerMisbehaved::IllegalRecord.into()
+        }
+        RecordError::Truncated => Error::Internal("a record was cut short"),
+        _ => Error::Internal("record protection failed"),
+    }
+}
+
+#[allow(dead_code)]
+fn _is_client(core: &Core) -> bool {
+    core.is_client
 }

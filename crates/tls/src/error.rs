@@ -69,6 +69,10 @@ pub enum PeerMisbehaved {
     SessionIdNotEchoed,
     /// legacy_compression_method was not 0 (RFC 8446 §4.1.3).
     NonNullCompression,
+    /// An extension that RFC 8446 §4.2 does not allow in that message.
+    IllegalExtension,
+    /// A key share for a group the client does not list in supported_groups (§4.2.8).
+    IllegalKeyShare,
     /// The peer sent an extension we did not ask for or that is not allowed in that
     /// message (RFC 8446 §4.2).
     UnsolicitedExtension,
@@ -235,7 +239,9 @@ impl fmt::Display for PeerMisbehaved {
             }
             P::SessionIdNotEchoed => "the server did not echo our legacy session id",
             P::NonNullCompression => "it chose a compression method, which TLS 1.3 forbids",
-            P::UnsolicitedExtension => "it sent an extension that is not allowed there",
+            P::UnsolicitedExtension => "it answered with an extension we did not ask for",
+            P::IllegalExtension => "it sent an extension that is not allowed in that message",
+            P::IllegalKeyShare => "it sent a key share for a group it does not list",
             P::DuplicateHelloRetryRequest => "the server sent a second HelloRetryRequest",
             P::UselessHelloRetryRequest => {
                 "the server sent a HelloRetryRequest that would change nothing"

@@ -12,6 +12,7 @@ pub mod tls13;
 pub mod wire;
 
 pub mod alert;
+mod client;
 mod config;
 mod conn;
 mod error;
@@ -19,9 +20,14 @@ pub mod keylog;
 mod pem;
 mod pending;
 mod pki_glue;
+mod server;
+mod state;
 mod stream;
+mod suites;
 pub mod trace;
+mod transcript;
 mod verify;
+mod hs;
 
 pub use config::{
     system_time, CertifiedKey, ClientAuth, ClientConfig, ClientHelloInfo, ResolvesServerCert,
@@ -30,9 +36,9 @@ pub use config::{
 pub use conn::{Connection, HandshakeKind, IoState};
 pub use error::{ApiMisuse, Error, PeerIncompatible, PeerMisbehaved};
 pub use keylog::{KeyLog, KeyLogFile};
-pub use pending::{
-    AlertDescription, CipherSuite, DecodeError, NamedGroup, PkiError as CertificateError,
-    ProtocolVersion, RootStore, SignatureScheme, UnixTime,
+pub use pending::{PkiError as CertificateError, RootStore, UnixTime};
+pub use wire::{
+    AlertDescription, CipherSuite, DecodeError, NamedGroup, ProtocolVersion, SignatureScheme,
 };
 pub use stream::{Stream, StreamOwned};
 pub use trace::{Trace, TraceEvent};

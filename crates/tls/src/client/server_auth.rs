@@ -1,0 +1,351 @@
+//! The server's encrypted flight: EncryptedExtensions, CertificateRequest, Certificate,
+//! CertificateVerify, Finished (RFC 8446 §4.3, §4.4) — and our answer.
+
+use std::sync::Arc;
+
+use crate::config::CertifiedKey;
+use crate::error::{PeerIncompatible, PeerMisbehaved};
+use crate::hs::{trace, unexpected, Keys, Output};
+use crate::state::{self, encode};
+use crate::suites::Suite;
+use crate::tls13::key_schedule::{HandshakeSecret, TrafficSecret};
+use crate::trace::TraceEvent;
+use crate::transcript::Transcript;
+use crate::verify::{self, CertVerified, SignatureVerified};
+use crate::wire::{
+    CertificateRequest, EncryptedExtensions, ExtensionBlock, ExtensionType, HandshakePayload,
+};
+use crate::{ClientConfig, Error, ServerName, SignatureScheme};
+
+use super::{ExpectTraffic, State};
+
+/// Everything the client carries from the ServerHello to the end of the handshake.
+pub(crate) struct ExpectEncryptedExtensions {
+    pub(super) config: Arc<ClientConfig>,
+    pub(super) server_name: ServerName,
+    pub(super) offered_alpn: Vec<Vec<u8>>,
+    pub(super) sent_sni: bool,
+    pub(super) suite: Suite,
+    pub(super) transcript: Transcript,
+    pub(super) handshake_secret: HandshakeSecret,
+    pub(super) client_secret: TrafficSecret,
+    pub(super) server_secret: TrafficSecret,
+}
+
+/// Handshake context after EncryptedExtensions.
+pub(crate) struct Context {
+    config: Arc<ClientConfig>,
+    server_name: ServerName,
+    suite: Suite,
+    transcript: Transcript,
+    handshake_secret: HandshakeSecret,
+    client_secret: TrafficSecret,
+    server_secret: TrafficSecret,
+}
+
+/// What the server asked for in its CertificateRequest.
+struct ClientAuthRequest {
+    context: Vec<u8>,
+    schemes: Vec<SignatureScheme>,
+}
+
+impl ExpectEncryptedExtensions {
+    pub(super) fn handle(
+        mut self: Box<Self>,
+        message: HandshakePayload,
+        raw: &[u8],
+        out: &mut dyn Output,
+    ) -> Result<State, Error> {
+        let HandshakePayload::EncryptedExtensions(ee) = message else {
+            return Err(unexpected("EncryptedExtensions", message.name()));
+        };
+        self.check(&ee, out)?;
+        self.transcript.add(raw);
+        Ok(State::CertificateOrCertificateRequest(Box::new(
+            ExpectCertificateOrCertificateRequest {
+                cx: Context {
+                    config: self.config,
+                    server_name: self.server_name,
+                    suite: self.suite,
+                    transcript: self.transcript,
+                    handshake_secret: self.handshake_secret,
+                    client_secret: self.client_secret,
+                    server_secret: self.server_secret,
+                },
+            },
+        )))
+    }
+
+    fn check(&self, ee: &EncryptedExtensions, out: &mut dyn Output) -> Result<(), Error> {
+        // RFC 8446 §4.2: only extensions allowed in EncryptedExtensions...
+        ee.extensions.check_allowed().map_err(|_| PeerMisbehaved::IllegalExtension)?;
+        // ...and only answers to what we asked (supported_groups may always be sent,
+        // §4.2.7).
+        let mut offered = vec![ExtensionType::SupportedGroups];
+        if self.sent_sni {
+            offered.push(ExtensionType::ServerName);
+        }
+        if !self.offered_alpn.is_empty() {
+            offered.push(ExtensionType::ApplicationLayerProtocolNegotiation);
+        }
+        if ee.extensions.first_unsolicited(&offered).is_some() {
+            return Err(PeerMisbehaved::UnsolicitedExtension.into());
+        }
+        // RFC 7301 §3.2: the server's protocol must be one we offered.
+        if let Some(protocol) = &ee.extensions.alpn {
+            if !self.offered_alpn.contains(protocol) {
+                return Err(PeerMisbehaved::SelectedUnofferedAlpnProtocol.into());
+            }
+            out.alpn(protocol.clone());
+        }
+        Ok(())
+    }
+}
+
+/// After EncryptedExtensions: Certificate, or CertificateRequest first.
+pub(crate) struct ExpectCertificateOrCertificateRequest {
+    cx: Context,
+}
+
+impl ExpectCertificateOrCertificateRequest {
+    pub(super) fn handle(
+        mut self: Box<Self>,
+        message: HandshakePayload,
+        raw: &[u8],
+        out: &mut dyn Output,
+    ) -> Result<State, Error> {
+        match message {
+            HandshakePayload::CertificateRequest(cr) => {
+                let request = check_certificate_request(&cr)?;
+                self.cx.transcript.add(raw);
+                Ok(State::Certificate(Box::new(ExpectCertificate {
+                    cx: self.cx,
+                    request: Some(request),
+                })))
+            }
+            HandshakePayload::Certificate(_) => {
+                ExpectCertificate { cx: self.cx, request: None }.handle_certificate(message, raw, out)
+            }
+            other => Err(unexpected("Certificate or CertificateRequest", other.name())),
+        }
+    }
+}
+
+fn check_certificate_request(cr: &CertificateRequest) -> Result<ClientAuthRequest, Error> {
+    // RFC 8446 §4.3.2: during the handshake the context is empty.
+    if !cr.certificate_request_context.is_empty() {
+        return Err(PeerMisbehaved::BadCertificateRequestContext.into());
+    }
+    cr.extensions.check_allowed().map_err(|_| PeerMisbehaved::IllegalExtension)?;
+    // RFC 8446 §4.3.2: signature_algorithms must be present.
+    let schemes = cr
+        .extensions
+        .signature_algorithms
+        .clone()
+        .ok_or(PeerMisbehaved::MissingExtension("signature_algorithms"))?;
+    Ok(ClientAuthRequest { context: cr.certificate_request_context.clone(), schemes })
+}
+
+/// Waiting for the server's Certificate.
+pub(crate) struct ExpectCertificate {
+    cx: Context,
+    request: Option<ClientAuthRequest>,
+}
+
+impl ExpectCertificate {
+    pub(super) fn handle(
+        self: Box<Self>,
+        message: HandshakePayload,
+        raw: &[u8],
+        out: &mut dyn Output,
+    ) -> Result<State, Error> {
+        self.handle_certificate(message, raw, out)
+    }
+
+    fn handle_certificate(
+        mut self,
+        message: HandshakePayload,
+        raw: &[u8],
+        out: &mut dyn Output,
+    ) -> Result<State, Error> {
+        let HandshakePayload::Certificate(certificate) = message else {
+            return Err(unexpected("Certificate", message.name()));
+        };
+        // RFC 8446 §4.4.2: the server's context is empty.
+        if !certificate.certificate_request_context.is_empty() {
+            return Err(PeerMisbehaved::BadCertificateRequestContext.into());
+        }
+        let chain: Vec<Vec<u8>> =
+            certificate.certificate_list.iter().map(|e| e.cert_data.to_vec()).collect();
+        // RFC 8446 §4.4.2.4: an empty server Certificate → decode_error.
+        if chain.is_empty() {
+            return Err(PeerMisbehaved::EmptyServerCertificate.into());
+        }
+        let now = (self.cx.config.time)();
+        let verified = verify::verify_server_chain(
+            self.cx.config.verifier.as_ref(),
+            &chain,
+            &self.cx.server_name,
+            now,
+        );
+        trace(out, || TraceEvent::CertificateCheck {
+            subject: self.cx.server_name.to_string(),
+            chain_len: chain.len(),
+            result: verified.as_ref().map(|_| ()).map_err(|e| e.to_string()),
+        });
+        let cert = verified?;
+        self.cx.transcript.add(raw);
+        Ok(State::CertificateVerify(Box::new(ExpectCertificateVerify {
+            cx: self.cx,
+            request: self.request,
+            chain,
+            cert,
+        })))
+    }
+}
+
+/// Waiting for the server's CertificateVerify.
+pub(crate) struct ExpectCertificateVerify {
+    cx: Context,
+    request: Option<ClientAuthRequest>,
+    chain: Vec<Vec<u8>>,
+    cert: CertVerified,
+}
+
+impl ExpectCertificateVerify {
+    pub(super) fn handle(
+        mut self: Box<Self>,
+        message: HandshakePayload,
+        raw: &[u8],
+        out: &mut dyn Output,
+    ) -> Result<State, Error> {
+        let HandshakePayload::CertificateVerify(cv) = message else {
+            return Err(unexpected("CertificateVerify", message.name()));
+        };
+        let provider = out.provider();
+        let provider = provider.as_ref();
+        // RFC 8446 §4.4.3: the scheme must be one we offered in signature_algorithms.
+        if !self.cx.config.signature_schemes.contains(&cv.algorithm) {
+            return Err(PeerMisbehaved::UnofferedSignatureScheme.into());
+        }
+        let hash = self.cx.transcript.current_hash(provider);
+        let signed = state::certificate_verify_message(state::SERVER_CONTEXT, hash.as_ref());
+        let leaf = self.chain.first().map(Vec::as_slice).unwrap_or_default();
+        let result =
+            verify::verify_handshake_signature(provider, leaf, cv.algorithm, &signed, &cv.signature);
+        trace(out, || TraceEvent::SignatureCheck { scheme: cv.algorithm, ok: result.is_ok() });
+        let signature = result?;
+        out.signature_scheme(cv.algorithm);
+        self.cx.transcript.add(raw);
+        Ok(State::Finished(Box::new(ExpectFinished {
+            cx: self.cx,
+            request: self.request,
+            chain: self.chain,
+            cert: self.cert,
+            signature,
+        })))
+    }
+}
+
+/// Waiting for the server's Finished.
+pub(crate) struct ExpectFinished {
+    cx: Context,
+    request: Option<ClientAuthRequest>,
+    chain: Vec<Vec<u8>>,
+    cert: CertVerified,
+    signature: SignatureVerified,
+}
+
+impl ExpectFinished {
+    pub(super) fn handle(
+        self: Box<Self>,
+        message: HandshakePayload,
+        raw: &[u8],
+        out: &mut dyn Output,
+    ) -> Result<State, Error> {
+        let HandshakePayload::Finished(finished) = message else {
+            return Err(unexpected("Finished", message.name()));
+        };
+        let Self { cx, request, chain, cert, signature } = *self;
+        let Context { config, mut transcript, handshake_secret, client_secret, server_secret, .. } =
+            cx;
+        let provider = out.provider();
+        let provider = provider.as_ref();
+        // RFC 8446 §4.4.4: verify_data = HMAC(finished_key, Hash(CH..CV)).
+        let hash = transcript.current_hash(provider);
+        let expected = server_secret.finished_verify_data(provider, hash.as_ref());
+        let finished_ok = verify::verify_finished(expected.as_ref(), &finished.verify_data)?;
+        transcript.add(raw);
+
+        // RFC 8446 §7.1: application secrets from Hash(CH..server Finished).
+        let hash = transcript.current_hash(provider);
+        let master = handshake_secret.into_master(provider);
+        let client_app = master.client_application_traffic_secret(provider, hash.as_ref());
+        let server_app = master.server_application_traffic_secret(provider, hash.as_ref());
+        let exporter = master.exporter_master_secret(provider, hash.as_ref());
+        out.log_secret("CLIENT_TRAFFIC_SECRET_0", client_app.as_bytes());
+        out.log_secret("SERVER_TRAFFIC_SECRET_0", server_app.as_bytes());
+        out.install_read_keys(&server_app, Keys::Application);
+        out.exporter(exporter);
+        out.peer_certificates(chain);
+
+        // Our second flight (RFC 8446 §4.4): [Certificate, CertificateVerify], Finished.
+        out.send_change_cipher_spec();
+        if let Some(request) = request {
+            send_client_auth(&config, &mut transcript, &request, out)?;
+        }
+        let hash = transcript.current_hash(provider);
+        let verify_data = client_secret.finished_verify_data(provider, hash.as_ref());
+        let message = encode(&HandshakePayload::Finished(crate::wire::Finished {
+            verify_data: verify_data.as_ref().to_vec(),
+        }));
+        state::trace_sent(out, "Finished", message.len(), String::new);
+        out.send_handshake(&message);
+        out.install_write_keys(&client_app, Keys::Application);
+        out.handshake_complete();
+        Ok(State::Traffic(Box::new(ExpectTraffic {
+            _cert: cert,
+            _signature: signature,
+            _finished: finished_ok,
+        })))
+    }
+}
+
+/// Sends our Certificate (possibly empty) and CertificateVerify (RFC 8446 §4.4.2, §4.4.3).
+fn send_client_auth(
+    config: &ClientConfig,
+    transcript: &mut Transcript,
+    request: &ClientAuthRequest,
+    out: &mut dyn Output,
+) -> Result<(), Error> {
+    let provider = out.provider();
+        let provider = provider.as_ref();
+    // Pick a scheme the server accepts that our key can make; without one we send an
+    // empty Certificate (RFC 8446 §4.4.2: "If no suitable certificate is available...").
+    let chosen: Option<(&Arc<CertifiedKey>, SignatureScheme)> =
+        config.client_auth.as_ref().and_then(|key| {
+            state::choose_scheme(key, &request.schemes, &config.signature_schemes)
+                .map(|s| (key, s))
+        });
+    let chain: &[Vec<u8>] = chosen.map(|(k, _)| k.chain.as_slice()).unwrap_or_default();
+    let message = state::encode_certificate(&request.context, chain);
+    state::trace_sent(out, "Certificate", message.len(), || format!("{} certificate(s)", chain.len()));
+    transcript.add(&message);
+    out.send_handshake(&message);
+    let Some((key, scheme)) = chosen else {
+        return Ok(());
+    };
+    let hash = transcript.current_hash(provider);
+    let message = state::sign_certificate_verify(
+        provider,
+        key,
+        scheme,
+        state::CLIENT_CONTEXT,
+        hash.as_ref(),
+    )
+    .map_err(|_| Error::from(PeerIncompatible::NoSignatureSchemesInCommon))?;
+    state::trace_sent(out, "CertificateVerify", message.len(), || format!("scheme={scheme}"));
+    transcript.add(&message);
+    out.send_handshake(&message);
+    Ok(())
+}

@@ -1,0 +1,148 @@
+//! The client's second flight as the server sees it: Certificate, CertificateVerify
+//! (mutual TLS, RFC 8446 §4.4.2–§4.4.3) and Finished (§4.4.4).
+
+use std::sync::Arc;
+
+use crate::error::{PeerIncompatible, PeerMisbehaved};
+use crate::hs::{trace, unexpected, Keys, Output};
+use crate::state;
+use crate::tls13::key_schedule::TrafficSecret;
+use crate::trace::TraceEvent;
+use crate::transcript::Transcript;
+use crate::verify::{self, CertVerified};
+use crate::wire::HandshakePayload;
+use crate::{ClientAuth, Error, ServerConfig};
+
+use super::{ExpectTraffic, State};
+
+/// What the server keeps until the client's Finished.
+pub(crate) struct Pending {
+    pub(crate) config: Arc<ServerConfig>,
+    pub(crate) transcript: Transcript,
+    pub(crate) client_handshake_secret: TrafficSecret,
+    pub(crate) client_application_secret: TrafficSecret,
+}
+
+/// Waiting for the client's Certificate (we sent a CertificateRequest).
+pub(crate) struct ExpectCertificate {
+    pub(crate) pending: Pending,
+}
+
+impl ExpectCertificate {
+    pub(super) fn handle(
+        mut self: Box<Self>,
+        message: HandshakePayload,
+        raw: &[u8],
+        out: &mut dyn Output,
+    ) -> Result<State, Error> {
+        let HandshakePayload::Certificate(certificate) = message else {
+            return Err(unexpected("Certificate", message.name()));
+        };
+        // RFC 8446 §4.4.2: the context echoes the CertificateRequest's (empty).
+        if !certificate.certificate_request_context.is_empty() {
+            return Err(PeerMisbehaved::BadCertificateRequestContext.into());
+        }
+        let chain: Vec<Vec<u8>> =
+            certificate.certificate_list.into_iter().map(|e| e.cert_data).collect();
+        self.pending.transcript.add(raw);
+        let (verifier, required) = match &self.pending.config.client_auth {
+            ClientAuth::Required(v) => (v.clone(), true),
+            ClientAuth::Optional(v) => (v.clone(), false),
+            ClientAuth::None => return Err(Error::Internal("client auth state without config")),
+        };
+        if chain.is_empty() {
+            // RFC 8446 §4.4.2.4: no certificate; if one is required → certificate_required.
+            if required {
+                return Err(PeerIncompatible::CertificateRequired.into());
+            }
+            return Ok(State::Finished(Box::new(ExpectFinished {
+                pending: self.pending,
+                client_cert: None,
+            })));
+        }
+        let now = (self.pending.config.time)();
+        let result = verify::verify_client_chain(verifier.as_ref(), &chain, now);
+        trace(out, || TraceEvent::CertificateCheck {
+            subject: String::from("client"),
+            chain_len: chain.len(),
+            result: result.as_ref().map(|_| ()).map_err(|e| e.to_string()),
+        });
+        let cert = result?;
+        Ok(State::CertificateVerify(Box::new(ExpectCertificateVerify {
+            pending: self.pending,
+            chain,
+            cert,
+        })))
+    }
+}
+
+/// Waiting for the client's CertificateVerify.
+pub(crate) struct ExpectCertificateVerify {
+    pending: Pending,
+    chain: Vec<Vec<u8>>,
+    cert: CertVerified,
+}
+
+impl ExpectCertificateVerify {
+    pub(super) fn handle(
+        mut self: Box<Self>,
+        message: HandshakePayload,
+        raw: &[u8],
+        out: &mut dyn Output,
+    ) -> Result<State, Error> {
+        let HandshakePayload::CertificateVerify(cv) = message else {
+            return Err(unexpected("CertificateVerify", message.name()));
+        };
+        let provider = out.provider();
+        let provider = provider.as_ref();
+        // RFC 8446 §4.4.3: a scheme from our CertificateRequest's signature_algorithms.
+        if !self.pending.config.signature_schemes.contains(&cv.algorithm) {
+            return Err(PeerMisbehaved::UnofferedSignatureScheme.into());
+        }
+        let hash = self.pending.transcript.current_hash(provider);
+        let signed = state::certificate_verify_message(state::CLIENT_CONTEXT, hash.as_ref());
+        let leaf = self.chain.first().map(Vec::as_slice).unwrap_or_default();
+        let result =
+            verify::verify_handshake_signature(provider, leaf, cv.algorithm, &signed, &cv.signature);
+        trace(out, || TraceEvent::SignatureCheck { scheme: cv.algorithm, ok: result.is_ok() });
+        let _signature = result?;
+        self.pending.transcript.add(raw);
+        out.peer_certificates(self.chain);
+        Ok(State::Finished(Box::new(ExpectFinished {
+            pending: self.pending,
+            client_cert: Some(self.cert),
+        })))
+    }
+}
+
+/// Waiting for the client's Finished.
+pub(crate) struct ExpectFinished {
+    pub(crate) pending: Pending,
+    pub(crate) client_cert: Option<CertVerified>,
+}
+
+impl ExpectFinished {
+    pub(super) fn handle(
+        self: Box<Self>,
+        message: HandshakePayload,
+        _raw: &[u8],
+        out: &mut dyn Output,
+    ) -> Result<State, Error> {
+        let HandshakePayload::Finished(finished) = message else {
+            return Err(unexpected("Finished", message.name()));
+        };
+        let provider = out.provider();
+        let provider = provider.as_ref();
+        let pending = self.pending;
+        // RFC 8446 §4.4.4: verify_data over Hash(CH..client CertificateVerify).
+        let hash = pending.transcript.current_hash(provider);
+        let expected = pending.client_handshake_secret.finished_verify_data(provider, hash.as_ref());
+        let finished = verify::verify_finished(expected.as_ref(), &finished.verify_data)?;
+        out.install_read_keys(&pending.client_application_secret, Keys::Application);
+        out.handshake_complete();
+        Ok(State::Traffic(Box::new(ExpectTraffic {
+            _client_cert: self.client_cert,
+            _finished: finished,
+        })))
+    }
+}

@@ -1,0 +1,201 @@
+//! The handshake state of either side, and the steps both sides share.
+
+use padlock_crypto::{KeyKind, Provider};
+
+use crate::config::CertifiedKey;
+use crate::error::PeerMisbehaved;
+use crate::hs::Output;
+use crate::trace::{Direction, TraceEvent};
+use crate::wire::{
+    Certificate, CertificateEntry, CertificateVerify, Codec, HandshakePayload, KeyUpdateRequest,
+};
+use crate::{Error, SignatureScheme};
+
+/// The handshake state machine of one connection.
+pub(crate) enum State {
+    Client(crate::client::State),
+    Server(crate::server::State),
+}
+
+impl State {
+    /// Handles one whole handshake message (header included).
+    pub(crate) fn handle(self, raw: &[u8], out: &mut dyn Output) -> Result<Self, Error> {
+        match self {
+            Self::Client(s) => s.handle(raw, out).map(Self::Client),
+            Self::Server(s) => s.handle(raw, out).map(Self::Server),
+        }
+    }
+
+    /// Whether a ChangeCipherSpec record may arrive now (RFC 8446 §5).
+    pub(crate) fn allows_change_cipher_spec(&self) -> bool {
+        match self {
+            Self::Client(s) => s.allows_change_cipher_spec(),
+            Self::Server(s) => s.allows_change_cipher_spec(),
+        }
+    }
+}
+
+/// The wire encoding of a handshake message, header included.
+pub(crate) fn encode(payload: &HandshakePayload) -> Vec<u8> {
+    payload.to_vec()
+}
+
+/// `N` random bytes from the provider.
+pub(crate) fn random_bytes<const N: usize>(provider: &dyn Provider) -> Result<[u8; N], Error> {
+    let mut out = [0u8; N];
+    provider
+        .fill_random(&mut out)
+        .map_err(|_| Error::Internal("the random number generator failed"))?;
+    Ok(out)
+}
+
+/// Traces a received message with a summary of its main parameters.
+pub(crate) fn trace_message(
+    out: &dyn Output,
+    direction: Direction,
+    message: &HandshakePayload,
+    len: usize,
+) {
+    let Some(t) = out.tracer() else { return };
+    t.event(&TraceEvent::Message {
+        direction,
+        name: message.name(),
+        len,
+        summary: summarise(message),
+    });
+}
+
+/// Traces a message we send; `summary` is only built if someone listens.
+pub(crate) fn trace_sent(
+    out: &dyn Output,
+    name: &'static str,
+    len: usize,
+    summary: impl FnOnce() -> String,
+) {
+    if let Some(t) = out.tracer() {
+        t.event(&TraceEvent::Message { direction: Direction::Sent, name, len, summary: summary() });
+    }
+}
+
+fn summarise(message: &HandshakePayload) -> String {
+    match message {
+        HandshakePayload::ClientHello(ch) => format!(
+            "sni={:?} suites={:?} groups={:?} alpn={}",
+            ch.extensions.server_name,
+            ch.cipher_suites.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            ch.extensions.supported_groups.as_deref().unwrap_or_default(),
+            alpn_list(ch.extensions.alpn.as_deref().unwrap_or_default()),
+        ),
+        HandshakePayload::ServerHello(sh) => format!(
+            "suite={} group={:?}",
+            sh.cipher_suite,
+            sh.extensions.key_share.as_ref().map(|k| k.group)
+        ),
+        HandshakePayload::HelloRetryRequest(hrr) => format!(
+            "suite={} group={:?} cookie={}",
+            hrr.cipher_suite,
+            hrr.extensions.key_share,
+            hrr.extensions.cookie.is_some()
+        ),
+        HandshakePayload::Certificate(c) => format!("{} certificate(s)", c.certificate_list.len()),
+        HandshakePayload::CertificateVerify(cv) => format!("scheme={}", cv.algorithm),
+        HandshakePayload::KeyUpdate(k) => format!("{}", k.request_update),
+        _ => String::new(),
+    }
+}
+
+/// ALPN names as text, for traces.
+pub(crate) fn alpn_list(names: &[Vec<u8>]) -> String {
+    let names: Vec<String> = names.iter().map(|n| String::from_utf8_lossy(n).into_owned()).collect();
+    format!("[{}]", names.join(","))
+}
+
+/// A received KeyUpdate (RFC 8446 §4.6.3): switch read keys; answer if asked.
+pub(crate) fn handle_key_update(
+    request: KeyUpdateRequest,
+    out: &mut dyn Output,
+) -> Result<(), Error> {
+    let answer = match request {
+        KeyUpdateRequest::update_not_requested => false,
+        KeyUpdateRequest::update_requested => true,
+        // RFC 8446 §4.6.3: any other value → illegal_parameter.
+        _ => return Err(PeerMisbehaved::IllegalKeyUpdate.into()),
+    };
+    out.update_read_keys();
+    if answer {
+        out.send_key_update(false);
+    }
+    Ok(())
+}
+
+/// Context strings of RFC 8446 §4.4.3.
+pub(crate) const SERVER_CONTEXT: &[u8] = b"TLS 1.3, server CertificateVerify";
+pub(crate) const CLIENT_CONTEXT: &[u8] = b"TLS 1.3, client CertificateVerify";
+
+/// The content a CertificateVerify signs (RFC 8446 §4.4.3): 64 spaces, the context
+/// string, a zero byte, then the transcript hash.
+pub(crate) fn certificate_verify_message(context: &[u8], transcript_hash: &[u8]) -> Vec<u8> {
+    let mut m = Vec::with_capacity(64 + context.len() + 1 + transcript_hash.len());
+    m.extend_from_slice(&[0x20; 64]);
+    m.extend_from_slice(context);
+    m.push(0);
+    m.extend_from_slice(transcript_hash);
+    m
+}
+
+/// The first scheme in `ours` (our preference) that the peer accepts and our key can
+/// make. RSA keys sign with RSA-PSS only (RFC 8446 §4.4.3: never PKCS#1 v1.5).
+pub(crate) fn choose_scheme(
+    key: &CertifiedKey,
+    theirs: &[SignatureScheme],
+    ours: &[SignatureScheme],
+) -> Option<SignatureScheme> {
+    ours.iter().copied().find(|s| theirs.contains(s) && key_fits(key.key.kind(), *s))
+}
+
+fn key_fits(kind: KeyKind, scheme: SignatureScheme) -> bool {
+    matches!(
+        (kind, scheme),
+        (KeyKind::EcdsaP256, SignatureScheme::ecdsa_secp256r1_sha256)
+            | (KeyKind::EcdsaP384, SignatureScheme::ecdsa_secp384r1_sha384)
+            | (KeyKind::Ed25519, SignatureScheme::ed25519)
+            | (
+                KeyKind::Rsa(_),
+                SignatureScheme::rsa_pss_rsae_sha256
+                    | SignatureScheme::rsa_pss_rsae_sha384
+                    | SignatureScheme::rsa_pss_rsae_sha512
+            )
+    )
+}
+
+/// An encoded Certificate message (RFC 8446 §4.4.2).
+pub(crate) fn encode_certificate(context: &[u8], chain: &[Vec<u8>]) -> Vec<u8> {
+    encode(&HandshakePayload::Certificate(Certificate {
+        certificate_request_context: context.to_vec(),
+        certificate_list: chain
+            .iter()
+            .map(|der| CertificateEntry { cert_data: der.clone(), extensions: Default::default() })
+            .collect(),
+    }))
+}
+
+/// An encoded CertificateVerify signed by `key` (RFC 8446 §4.4.3).
+pub(crate) fn sign_certificate_verify(
+    _provider: &dyn Provider,
+    key: &CertifiedKey,
+    scheme: SignatureScheme,
+    context: &[u8],
+    transcript_hash: &[u8],
+) -> Result<Vec<u8>, Error> {
+    let algorithm = crate::pki_glue::handshake_algorithm(scheme)
+        .ok_or(Error::Internal("no signature algorithm for the chosen scheme"))?;
+    let message = certificate_verify_message(context, transcript_hash);
+    let signature = key
+        .key
+        .sign(algorithm, &message)
+        .map_err(|_| Error::Internal("signing the CertificateVerify failed"))?;
+    Ok(encode(&HandshakePayload::CertificateVerify(CertificateVerify {
+        algorithm: scheme,
+        signature,
+    })))
+}

@@ -1,0 +1,74 @@
+//! The handshake transcript hash (RFC 8446 §4.4.1).
+
+use padlock_crypto::{Digest, HashAlgorithm, HashContext, Provider};
+
+use crate::tls13::key_schedule::hello_retry_message_hash;
+
+/// The running hash of every handshake message so far.
+///
+/// A client sends its ClientHello before it knows the suite's hash, so until then the
+/// transcript keeps the raw bytes (`Buffered`) and starts hashing once the ServerHello names
+/// the suite.
+pub(crate) enum Transcript {
+    /// Raw messages, hash not yet known.
+    Buffered(Vec<u8>),
+    /// Hashing.
+    Hashing(Box<dyn HashContext>),
+}
+
+impl Transcript {
+    /// An empty transcript whose hash is not yet known.
+    pub(crate) fn buffered() -> Self {
+        Self::Buffered(Vec::new())
+    }
+
+    /// An empty transcript hashing with `hash`.
+    pub(crate) fn hashing(provider: &dyn Provider, hash: HashAlgorithm) -> Self {
+        Self::Hashing(provider.hash(hash))
+    }
+
+    /// Adds one encoded handshake message (with its 4-byte header).
+    pub(crate) fn add(&mut self, message: &[u8]) {
+        match self {
+            Self::Buffered(buf) => buf.extend_from_slice(message),
+            Self::Hashing(ctx) => ctx.update(message),
+        }
+    }
+
+    /// Starts hashing with `hash`, feeding what was buffered.
+    pub(crate) fn start_hash(self, provider: &dyn Provider, hash: HashAlgorithm) -> Self {
+        match self {
+            Self::Buffered(buf) => {
+                let mut ctx = provider.hash(hash);
+                ctx.update(&buf);
+                Self::Hashing(ctx)
+            }
+            hashing => hashing,
+        }
+    }
+
+    /// Replaces everything so far (ClientHello1) by the synthetic `message_hash` message
+    /// (RFC 8446 §4.4.1), before the HelloRetryRequest is added.
+    pub(crate) fn replace_with_message_hash(
+        self,
+        provider: &dyn Provider,
+        hash: HashAlgorithm,
+    ) -> Self {
+        let ch1_hash = match self.start_hash(provider, hash) {
+            Self::Hashing(ctx) => ctx.finish(),
+            Self::Buffered(_) => provider.hash_once(hash, &[]),
+        };
+        let mut ctx = provider.hash(hash);
+        ctx.update(&hello_retry_message_hash(ch1_hash.as_ref()));
+        Self::Hashing(ctx)
+    }
+
+    /// The hash of the messages so far. Before the hash is known this hashes the buffer
+    /// with SHA-256 (never used for protocol values).
+    pub(crate) fn current_hash(&self, provider: &dyn Provider) -> Digest {
+        match self {
+            Self::Hashing(ctx) => ctx.fork_finish(),
+            Self::Buffered(buf) => provider.hash_once(HashAlgorithm::Sha256, buf),
+        }
+    }
+}
