@@ -58,6 +58,12 @@ pub enum PskKind {
 }
 
 impl EarlySecret {
+    /// The stage's secret itself, for checking test vectors. The protocol never sends or
+    /// logs it.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.secret.as_bytes()
+    }
+
     /// Starts the key schedule for a suite with hash `hash`. Without a PSK the input is
     /// HashLen zero bytes (RFC 8446 §7.1).
     pub fn new(provider: &dyn Provider, hash: HashAlgorithm, psk: Option<&[u8]>) -> Self {
@@ -127,6 +133,12 @@ pub struct HandshakeSecret {
 }
 
 impl HandshakeSecret {
+    /// The stage's secret itself, for checking test vectors. The protocol never sends or
+    /// logs it.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.secret.as_bytes()
+    }
+
     /// The suite's hash function.
     pub fn hash(&self) -> HashAlgorithm {
         self.hash
@@ -198,6 +210,12 @@ pub struct MasterSecret {
 }
 
 impl MasterSecret {
+    /// The stage's secret itself, for checking test vectors. The protocol never sends or
+    /// logs it.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.secret.as_bytes()
+    }
+
     /// The suite's hash function.
     pub fn hash(&self) -> HashAlgorithm {
         self.hash

@@ -1,0 +1,386 @@
+//! RFC 8448 example handshakes, checked against padlock's key schedule and record layer.
+//!
+//! For §3 (simple 1-RTT), §5 (HelloRetryRequest) and §6 (client authentication): the
+//! transcript hashes computed from the trace's handshake messages (with the §4.4.1
+//! `message_hash` rule after a HelloRetryRequest), every secret, key, IV and Finished value
+//! of the key schedule, and every protected record — decrypted with [`RecordOpener`] to the
+//! trace's plaintext, and re-encrypted with [`RecordSealer`] to the trace's exact bytes.
+//!
+//! The values are read from the RFC's text at test time (see `rfc8448_trace`).
+
+#[path = "rfc8448_trace/mod.rs"]
+mod rfc8448_trace;
+
+use padlock_crypto::{AeadAlgorithm, AwsLcProvider, HashAlgorithm, Provider};
+use padlock_tls::record::{content_type, RecordOpener, RecordSealer};
+use padlock_tls::tls13::key_schedule::{
+    hello_retry_message_hash, EarlySecret, TrafficKeys, TrafficSecret,
+};
+use rfc8448_trace::Trace;
+
+const SIMPLE: &str = "3.  Simple 1-RTT Handshake";
+const HELLO_RETRY: &str = "5.  HelloRetryRequest";
+const CLIENT_AUTH: &str = "6.  Client Authentication";
+
+/// ServerHello.random of a HelloRetryRequest: SHA-256("HelloRetryRequest") (RFC 8446 §4.1.3).
+const HRR_RANDOM: [u8; 32] = [
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+];
+
+#[test]
+fn trace_parser_reads_every_declared_value() {
+    for section in [SIMPLE, HELLO_RETRY, CLIENT_AUTH] {
+        rfc8448_trace::check_declared_lengths(section);
+    }
+}
+
+#[test]
+fn simple_1rtt_key_schedule_matches_every_secret() {
+    check_key_schedule(&Trace::section(SIMPLE));
+}
+
+#[test]
+fn simple_1rtt_records_decrypt_and_reencrypt_exactly() {
+    check_records(&Trace::section(SIMPLE), 7);
+}
+
+#[test]
+fn simple_1rtt_exporter_and_resumption_psk() {
+    let trace = Trace::section(SIMPLE);
+    let p = AwsLcProvider;
+    let run = Run::new(&p, &trace);
+    // §3 shows the resumption secret "tls13 resumption" with the ticket nonce as context.
+    let step = "{server}  generate resumption secret \"tls13 resumption\"";
+    let nonce = trace.value(step, "hash");
+    let psk = run
+        .master
+        .resumption_master_secret(&p, &run.hash_through_client_finished)
+        .ticket_psk(&p, nonce);
+    assert_eq!(psk.as_bytes(), trace.value(step, "expanded"));
+    // The ticket in §3 carries that nonce.
+    let ticket = run.message(0x04);
+    assert_eq!(
+        &ticket[12..12 + nonce.len() + 1],
+        &[&[nonce.len() as u8][..], nonce].concat()
+    );
+}
+
+#[test]
+fn hello_retry_key_schedule_matches_every_secret() {
+    let trace = Trace::section(HELLO_RETRY);
+    let run = Run::new(&AwsLcProvider, &trace);
+    assert!(run.saw_hello_retry, "§5 should contain a HelloRetryRequest");
+    check_key_schedule(&trace);
+}
+
+#[test]
+fn hello_retry_records_decrypt_and_reencrypt_exactly() {
+    check_records(&Trace::section(HELLO_RETRY), 4);
+}
+
+#[test]
+fn client_auth_key_schedule_matches_every_secret() {
+    check_key_schedule(&Trace::section(CLIENT_AUTH));
+}
+
+#[test]
+fn client_auth_records_decrypt_and_reencrypt_exactly() {
+    check_records(&Trace::section(CLIENT_AUTH), 4);
+}
+
+/// The key schedule of one section, computed from its messages and its (EC)DHE input.
+struct Run<'t> {
+    trace: &'t Trace,
+    messages: Vec<Vec<u8>>,
+    aead: AeadAlgorithm,
+    saw_hello_retry: bool,
+    hello_hash: Vec<u8>,
+    hash_before_server_finished: Vec<u8>,
+    hash_through_server_finished: Vec<u8>,
+    hash_before_client_finished: Vec<u8>,
+    hash_through_client_finished: Vec<u8>,
+    early: Vec<u8>,
+    handshake: Vec<u8>,
+    client_hs: TrafficSecret,
+    server_hs: TrafficSecret,
+    master: padlock_tls::tls13::key_schedule::MasterSecret,
+    client_ap: TrafficSecret,
+    server_ap: TrafficSecret,
+}
+
+impl<'t> Run<'t> {
+    fn new(p: &dyn Provider, trace: &'t Trace) -> Self {
+        // Every "construct a ... handshake message" step, in order.
+        let messages: Vec<Vec<u8>> = trace
+            .steps
+            .iter()
+            .filter(|s| {
+                s.heading.contains("construct a") && s.heading.contains("handshake message")
+            })
+            .map(|s| s.values[0].1.clone())
+            .collect();
+        let server_hello_at = last_index(&messages, 0x02);
+        let (hash, aead) = suite_of(&messages[server_hello_at]);
+        let finished: Vec<usize> = (0..messages.len())
+            .filter(|&i| messages[i][0] == 0x14)
+            .collect();
+        let (server_fin, client_fin) = (finished[0], finished[1]);
+        let saw_hello_retry = messages.iter().any(|m| is_hello_retry_request(m));
+        let hashes = |n: usize| transcript_hash(p, hash, &messages[..n]);
+
+        let shared = trace.value("{server}  extract secret \"handshake\"", "IKM");
+        let early = EarlySecret::new(p, hash, None);
+        let early_bytes = early.as_bytes().to_vec();
+        let handshake = early.into_handshake(p, shared);
+        let handshake_bytes = handshake.as_bytes().to_vec();
+        let hello_hash = hashes(server_hello_at + 1);
+        let (client_hs, server_hs) = handshake.handshake_traffic_secrets(p, &hello_hash);
+        let master = handshake.into_master(p);
+        let hash_through_server_finished = hashes(server_fin + 1);
+        let (client_ap, server_ap) =
+            master.application_traffic_secrets(p, &hash_through_server_finished);
+        Run {
+            trace,
+            aead,
+            saw_hello_retry,
+            hello_hash,
+            hash_before_server_finished: hashes(server_fin),
+            hash_through_server_finished,
+            hash_before_client_finished: hashes(client_fin),
+            hash_through_client_finished: hashes(client_fin + 1),
+            early: early_bytes,
+            handshake: handshake_bytes,
+            client_hs,
+            server_hs,
+            master,
+            client_ap,
+            server_ap,
+            messages,
+        }
+    }
+
+    /// The first handshake message of type `ty`.
+    fn message(&self, ty: u8) -> &[u8] {
+        self.messages
+            .iter()
+            .find(|m| m[0] == ty)
+            .unwrap_or_else(|| panic!("no handshake message of type {ty}"))
+    }
+
+    fn expect(&self, heading: &str, label: &str, got: &[u8]) {
+        assert_eq!(
+            hex(got),
+            hex(self.trace.value(heading, label)),
+            "{label} of {heading}"
+        );
+    }
+
+    fn expect_keys(&self, heading: &str, keys: &TrafficKeys) {
+        self.expect(heading, "key expanded", keys.key.as_bytes());
+        self.expect(heading, "iv expanded", &keys.iv);
+    }
+}
+
+fn check_key_schedule(trace: &Trace) {
+    let p = AwsLcProvider;
+    let r = Run::new(&p, trace);
+    let s = "{server}  ";
+    let c = "{client}  ";
+
+    r.expect(&format!("{s}extract secret \"early\""), "secret", &r.early);
+    r.expect(
+        &format!("{s}extract secret \"handshake\""),
+        "secret",
+        &r.handshake,
+    );
+    for (label, secret) in [
+        ("c hs traffic", &r.client_hs),
+        ("s hs traffic", &r.server_hs),
+    ] {
+        let step = format!("{s}derive secret \"tls13 {label}\"");
+        r.expect(&step, "hash", &r.hello_hash);
+        r.expect(&step, "expanded", secret.as_bytes());
+    }
+    r.expect(
+        &format!("{s}extract secret \"master\""),
+        "secret",
+        r.master.as_bytes(),
+    );
+
+    let exporter = r
+        .master
+        .exporter_master_secret(&p, &r.hash_through_server_finished);
+    for (label, secret) in [
+        ("c ap traffic", r.client_ap.as_bytes()),
+        ("s ap traffic", r.server_ap.as_bytes()),
+        ("exp master", exporter.as_bytes()),
+    ] {
+        let step = format!("{s}derive secret \"tls13 {label}\"");
+        r.expect(&step, "hash", &r.hash_through_server_finished);
+        r.expect(&step, "expanded", secret);
+    }
+    let res_master = r
+        .master
+        .resumption_master_secret(&p, &r.hash_through_client_finished);
+    let step = format!("{c}derive secret \"tls13 res master\"");
+    r.expect(&step, "hash", &r.hash_through_client_finished);
+    r.expect(&step, "expanded", res_master.as_bytes());
+
+    // Write keys and IVs (RFC 8446 §7.3) of every direction and stage.
+    r.expect_keys(
+        &format!("{s}derive write traffic keys for handshake data"),
+        &r.server_hs.keys(&p, r.aead),
+    );
+    r.expect_keys(
+        &format!("{s}derive read traffic keys for handshake data"),
+        &r.client_hs.keys(&p, r.aead),
+    );
+    r.expect_keys(
+        &format!("{s}derive write traffic keys for application data"),
+        &r.server_ap.keys(&p, r.aead),
+    );
+    r.expect_keys(
+        &format!("{c}derive write traffic keys for application data"),
+        &r.client_ap.keys(&p, r.aead),
+    );
+
+    // Finished keys and verify_data (RFC 8446 §4.4.4), and the Finished messages.
+    let server_fin = r
+        .server_hs
+        .finished_verify_data(&p, &r.hash_before_server_finished);
+    let step = format!("{s}calculate finished \"tls13 finished\"");
+    r.expect(&step, "expanded", r.server_hs.finished_key(&p).as_bytes());
+    r.expect(&step, "finished", server_fin.as_ref());
+    let client_fin = r
+        .client_hs
+        .finished_verify_data(&p, &r.hash_before_client_finished);
+    let step = format!("{c}calculate finished \"tls13 finished\"");
+    r.expect(&step, "expanded", r.client_hs.finished_key(&p).as_bytes());
+    r.expect(&step, "finished", client_fin.as_ref());
+    let finished: Vec<&Vec<u8>> = r.messages.iter().filter(|m| m[0] == 0x14).collect();
+    assert_eq!(&finished[0][4..], server_fin.as_ref());
+    assert_eq!(&finished[1][4..], client_fin.as_ref());
+    assert!(r
+        .server_hs
+        .verify_finished(&p, &r.hash_before_server_finished, &finished[0][4..]));
+    assert!(!r
+        .client_hs
+        .verify_finished(&p, &r.hash_before_client_finished, &finished[0][4..]));
+}
+
+/// Decrypts every protected record of the section with the right direction's keys (in
+/// order, so sequence numbers advance as on the wire), compares with the trace's payload,
+/// and re-encrypts the payload to the trace's exact record. Returns nothing; asserts that
+/// at least `min_records` protected records were seen.
+fn check_records(trace: &Trace, min_records: usize) {
+    let p = AwsLcProvider;
+    let r = Run::new(&p, trace);
+    let mut seen = 0;
+    for (side, hs, ap) in [
+        ("{server}", &r.server_hs, &r.server_ap),
+        ("{client}", &r.client_hs, &r.client_ap),
+    ] {
+        let own_finished = r
+            .messages
+            .iter()
+            .filter(|m| m[0] == 0x14)
+            .nth(usize::from(side == "{client}"))
+            .expect("both Finished messages")
+            .clone();
+        let mut opener = RecordOpener::new();
+        let mut sealer = RecordSealer::new();
+        opener.install(&p, r.aead, hs).unwrap();
+        sealer.install(&p, r.aead, hs).unwrap();
+        let mut finished_sent = false;
+
+        for step in r.trace.steps_named(side) {
+            if !step.heading.contains(" send ") || !step.heading.contains(" record") {
+                continue;
+            }
+            let (Some(payload), Some(record)) =
+                (step.value("payload"), step.value("complete record"))
+            else {
+                continue;
+            };
+            if record[0] != content_type::APPLICATION_DATA {
+                continue; // an unprotected ClientHello / ServerHello record
+            }
+            if finished_sent {
+                // After this side's Finished, its records use the application keys.
+                opener.install(&p, r.aead, ap).unwrap();
+                sealer.install(&p, r.aead, ap).unwrap();
+                finished_sent = false;
+            }
+            let inner_type = if step.heading.contains("handshake record") {
+                content_type::HANDSHAKE
+            } else if step.heading.contains("alert record") {
+                content_type::ALERT
+            } else {
+                content_type::APPLICATION_DATA
+            };
+
+            let mut buf = record.to_vec();
+            let opened = opener
+                .open_in_place(&mut buf)
+                .unwrap_or_else(|e| panic!("{}: {e}", step.heading));
+            assert_eq!(opened.content_type, inner_type, "{}", step.heading);
+            assert_eq!(hex(&buf[opened.content]), hex(payload), "{}", step.heading);
+
+            let mut sealed = Vec::new();
+            sealer
+                .seal_append(inner_type, payload, &mut sealed)
+                .unwrap();
+            assert_eq!(hex(&sealed), hex(record), "re-encrypting {}", step.heading);
+            seen += 1;
+
+            if payload
+                .windows(own_finished.len())
+                .any(|w| w == own_finished.as_slice())
+            {
+                finished_sent = true;
+            }
+        }
+    }
+    assert!(seen >= min_records, "only {seen} protected records found");
+}
+
+/// Hash of the handshake messages, applying the HelloRetryRequest rule of RFC 8446 §4.4.1.
+fn transcript_hash(p: &dyn Provider, hash: HashAlgorithm, messages: &[Vec<u8>]) -> Vec<u8> {
+    let mut buffer: Vec<u8> = Vec::new();
+    for m in messages {
+        if is_hello_retry_request(m) {
+            let ch1 = p.hash_once(hash, &buffer);
+            buffer = hello_retry_message_hash(ch1.as_ref());
+        }
+        buffer.extend_from_slice(m);
+    }
+    p.hash_once(hash, &buffer).as_ref().to_vec()
+}
+
+fn is_hello_retry_request(message: &[u8]) -> bool {
+    message[0] == 0x02 && message[6..38] == HRR_RANDOM
+}
+
+/// The suite a ServerHello chose, read by hand (type, length, version, random, session id).
+fn suite_of(server_hello: &[u8]) -> (HashAlgorithm, AeadAlgorithm) {
+    let sid_len = usize::from(server_hello[38]);
+    let suite = u16::from_be_bytes([server_hello[39 + sid_len], server_hello[40 + sid_len]]);
+    match suite {
+        0x1301 => (HashAlgorithm::Sha256, AeadAlgorithm::Aes128Gcm),
+        0x1302 => (HashAlgorithm::Sha384, AeadAlgorithm::Aes256Gcm),
+        0x1303 => (HashAlgorithm::Sha256, AeadAlgorithm::ChaCha20Poly1305),
+        other => panic!("unexpected suite {other:#06x}"),
+    }
+}
+
+fn last_index(messages: &[Vec<u8>], ty: u8) -> usize {
+    messages
+        .iter()
+        .rposition(|m| m[0] == ty)
+        .unwrap_or_else(|| panic!("no handshake message of type {ty}"))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
