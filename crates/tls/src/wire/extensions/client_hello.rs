@@ -1,0 +1,490 @@
+//! The ClientHello's extensions (RFC 8446 §4.1.2, §4.2).
+
+use crate::wire::codec::DecodeErrorKind;
+use crate::wire::codec::{write_opaque, write_prefixed, Codec, DecodeError, LengthPrefix, Reader};
+use crate::wire::enums::{
+    EcPointFormat, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode, SignatureScheme,
+};
+use crate::wire::extensions::payloads::{
+    read_alpn_list, read_authorities, read_server_name, read_u16_list, read_u8_list,
+    write_alpn_list, write_authorities, write_server_name, write_u16_list, write_u8_list,
+    CertificateStatusRequest, DistinguishedName, KeyShareEntry, OfferedPsks,
+};
+use crate::wire::extensions::{
+    read_block, write_extension, write_raw, ExtensionBlock, ExtensionContext, RawExtension,
+};
+
+/// The extensions of a ClientHello. `None`/`false` means absent.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClientHelloExtensions {
+    /// server_name (RFC 6066 §3): the one `host_name` of the ServerNameList.
+    pub server_name: Option<String>,
+    /// supported_versions (RFC 8446 §4.2.1): `ProtocolVersion versions<2..254>`.
+    pub supported_versions: Option<Vec<ProtocolVersion>>,
+    /// supported_groups (RFC 8446 §4.2.7): `NamedGroup named_group_list<2..2^16-1>`.
+    pub supported_groups: Option<Vec<NamedGroup>>,
+    /// key_share (RFC 8446 §4.2.8): `KeyShareEntry client_shares<0..2^16-1>`, which may be
+    /// empty (to ask for a HelloRetryRequest). Two entries for one group are rejected
+    /// while decoding (§4.2.8: "Clients MUST NOT offer multiple KeyShareEntry values for
+    /// the same group"; servers MAY check, with `illegal_parameter`).
+    pub key_share: Option<Vec<KeyShareEntry>>,
+    /// signature_algorithms (RFC 8446 §4.2.3):
+    /// `SignatureScheme supported_signature_algorithms<2..2^16-2>`.
+    pub signature_algorithms: Option<Vec<SignatureScheme>>,
+    /// signature_algorithms_cert (RFC 8446 §4.2.3), same encoding.
+    pub signature_algorithms_cert: Option<Vec<SignatureScheme>>,
+    /// application_layer_protocol_negotiation (RFC 7301 §3.1): non-empty protocol names.
+    pub alpn: Option<Vec<Vec<u8>>>,
+    /// cookie (RFC 8446 §4.2.2): `opaque cookie<1..2^16-1>`, echoed from a
+    /// HelloRetryRequest.
+    pub cookie: Option<Vec<u8>>,
+    /// psk_key_exchange_modes (RFC 8446 §4.2.9): `PskKeyExchangeMode ke_modes<1..255>`.
+    pub psk_key_exchange_modes: Option<Vec<PskKeyExchangeMode>>,
+    /// early_data (RFC 8446 §4.2.10): empty in a ClientHello.
+    pub early_data: bool,
+    /// certificate_authorities (RFC 8446 §4.2.4): `DistinguishedName authorities<3..2^16-1>`.
+    pub certificate_authorities: Option<Vec<DistinguishedName>>,
+    /// post_handshake_auth (RFC 8446 §4.2.6): empty.
+    pub post_handshake_auth: bool,
+    /// status_request (RFC 6066 §8): an OCSP stapling request, kept unparsed.
+    pub status_request: Option<CertificateStatusRequest>,
+    /// record_size_limit (RFC 8449 §4): at least 64, else `illegal_parameter`.
+    pub record_size_limit: Option<u16>,
+    /// renegotiation_info (RFC 5746 §3.2): `opaque renegotiated_connection<0..255>`;
+    /// TLS 1.2 only.
+    pub renegotiation_info: Option<Vec<u8>>,
+    /// extended_master_secret (RFC 7627 §5.1): empty; TLS 1.2 only.
+    pub extended_master_secret: bool,
+    /// ec_point_formats (RFC 8422 §5.1.2): `ECPointFormat ec_point_format_list<1..2^8-1>`;
+    /// TLS 1.2 only.
+    pub ec_point_formats: Option<Vec<EcPointFormat>>,
+    /// session_ticket (RFC 5077 §3.2): the ticket (possibly empty); TLS 1.2 only.
+    pub session_ticket: Option<Vec<u8>>,
+    /// Every other extension (unknown, GREASE, or known but not parsed here), in order.
+    pub other: Vec<RawExtension>,
+    /// pre_shared_key (RFC 8446 §4.2.11). It must be the last extension: one anywhere else
+    /// is rejected while decoding with `MisplacedExtension` (→ `illegal_parameter`), and it
+    /// is always encoded last.
+    pub pre_shared_key: Option<OfferedPsks>,
+}
+
+const WHAT: &str = "ClientHello.extensions";
+
+impl ExtensionBlock for ClientHelloExtensions {
+    const CONTEXT: ExtensionContext = ExtensionContext::ClientHello;
+}
+
+impl ClientHelloExtensions {
+    /// The length of the `binders` list at the end of an encoded ClientHello that carries
+    /// `pre_shared_key`, including its two-byte prefix: the transcript for binder
+    /// computation is the ClientHello truncated by this many bytes (RFC 8446 §4.2.11.2).
+    pub fn binders_len(&self) -> Option<usize> {
+        let psks = self.pre_shared_key.as_ref()?;
+        Some(2 + psks.binders.iter().map(|b| 1 + b.len()).sum::<usize>())
+    }
+}
+
+impl Codec<'_> for ClientHelloExtensions {
+    fn encode(&self, out: &mut Vec<u8>) {
+        write_prefixed(out, LengthPrefix::U16, |out| {
+            if let Some(name) = &self.server_name {
+                write_extension(out, ExtensionType::ServerName, |out| {
+                    write_server_name(out, name)
+                });
+            }
+            if let Some(versions) = &self.supported_versions {
+                write_extension(out, ExtensionType::SupportedVersions, |out| {
+                    write_u16_list(out, LengthPrefix::U8, versions)
+                });
+            }
+            if let Some(groups) = &self.supported_groups {
+                write_extension(out, ExtensionType::SupportedGroups, |out| {
+                    write_u16_list(out, LengthPrefix::U16, groups)
+                });
+            }
+            if let Some(shares) = &self.key_share {
+                write_extension(out, ExtensionType::KeyShare, |out| {
+                    write_prefixed(out, LengthPrefix::U16, |out| {
+                        shares.iter().for_each(|share| share.encode(out))
+                    })
+                });
+            }
+            if let Some(schemes) = &self.signature_algorithms {
+                write_extension(out, ExtensionType::SignatureAlgorithms, |out| {
+                    write_u16_list(out, LengthPrefix::U16, schemes)
+                });
+            }
+            if let Some(schemes) = &self.signature_algorithms_cert {
+                write_extension(out, ExtensionType::SignatureAlgorithmsCert, |out| {
+                    write_u16_list(out, LengthPrefix::U16, schemes)
+                });
+            }
+            if let Some(names) = &self.alpn {
+                write_extension(
+                    out,
+                    ExtensionType::ApplicationLayerProtocolNegotiation,
+                    |out| write_alpn_list(out, names),
+                );
+            }
+            if let Some(cookie) = &self.cookie {
+                write_extension(out, ExtensionType::Cookie, |out| {
+                    write_opaque(out, LengthPrefix::U16, cookie)
+                });
+            }
+            if let Some(modes) = &self.psk_key_exchange_modes {
+                write_extension(out, ExtensionType::PskKeyExchangeModes, |out| {
+                    write_u8_list(out, modes)
+                });
+            }
+            if self.early_data {
+                write_extension(out, ExtensionType::EarlyData, |_| {});
+            }
+            if let Some(names) = &self.certificate_authorities {
+                write_extension(out, ExtensionType::CertificateAuthorities, |out| {
+                    write_authorities(out, names)
+                });
+            }
+            if self.post_handshake_auth {
+                write_extension(out, ExtensionType::PostHandshakeAuth, |_| {});
+            }
+            if let Some(request) = &self.status_request {
+                write_extension(out, ExtensionType::StatusRequest, |out| request.encode(out));
+            }
+            if let Some(limit) = self.record_size_limit {
+                write_extension(out, ExtensionType::RecordSizeLimit, |out| {
+                    out.extend_from_slice(&limit.to_be_bytes())
+                });
+            }
+            if let Some(info) = &self.renegotiation_info {
+                write_extension(out, ExtensionType::RenegotiationInfo, |out| {
+                    write_opaque(out, LengthPrefix::U8, info)
+                });
+            }
+            if self.extended_master_secret {
+                write_extension(out, ExtensionType::ExtendedMasterSecret, |_| {});
+            }
+            if let Some(formats) = &self.ec_point_formats {
+                write_extension(out, ExtensionType::EcPointFormats, |out| {
+                    write_u8_list(out, formats)
+                });
+            }
+            if let Some(ticket) = &self.session_ticket {
+                write_extension(out, ExtensionType::SessionTicket, |out| {
+                    out.extend_from_slice(ticket)
+                });
+            }
+            write_raw(out, &self.other);
+            if let Some(psks) = &self.pre_shared_key {
+                write_extension(out, ExtensionType::PreSharedKey, |out| psks.encode(out));
+            }
+        });
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let mut exts = Self::default();
+        let mut psk_seen = false;
+        let other = read_block(r, 0, true, WHAT, |typ, data| {
+            if psk_seen {
+                // RFC 8446 §4.2.11: "The "pre_shared_key" extension MUST be the last
+                // extension in the ClientHello ... Servers MUST check that it is the last
+                // extension and otherwise fail the handshake with an "illegal_parameter"
+                // alert."
+                return Err(DecodeError::new(
+                    "ClientHello.pre_shared_key",
+                    DecodeErrorKind::MisplacedExtension(ExtensionType::PreSharedKey),
+                ));
+            }
+            psk_seen = typ == ExtensionType::PreSharedKey;
+            exts.read_one(typ, data)
+        })?;
+        exts.other = other;
+        Ok(exts)
+    }
+}
+
+impl ClientHelloExtensions {
+    /// Parses one extension into its field; `Ok(false)` keeps it in `other`.
+    fn read_one(&mut self, typ: ExtensionType, data: &mut Reader<'_>) -> Result<bool, DecodeError> {
+        match typ {
+            ExtensionType::ServerName => self.server_name = Some(read_server_name(data)?),
+            ExtensionType::SupportedVersions => {
+                self.supported_versions = Some(read_u16_list(
+                    data,
+                    LengthPrefix::U8,
+                    2,
+                    254,
+                    "ClientHello.supported_versions",
+                )?)
+            }
+            ExtensionType::SupportedGroups => {
+                self.supported_groups = Some(read_u16_list(
+                    data,
+                    LengthPrefix::U16,
+                    2,
+                    0xffff,
+                    "ClientHello.supported_groups",
+                )?)
+            }
+            ExtensionType::KeyShare => self.key_share = Some(read_client_shares(data)?),
+            ExtensionType::SignatureAlgorithms => {
+                self.signature_algorithms = Some(read_u16_list(
+                    data,
+                    LengthPrefix::U16,
+                    2,
+                    0xfffe,
+                    "ClientHello.signature_algorithms",
+                )?)
+            }
+            ExtensionType::SignatureAlgorithmsCert => {
+                self.signature_algorithms_cert = Some(read_u16_list(
+                    data,
+                    LengthPrefix::U16,
+                    2,
+                    0xfffe,
+                    "ClientHello.signature_algorithms_cert",
+                )?)
+            }
+            ExtensionType::ApplicationLayerProtocolNegotiation => {
+                self.alpn = Some(read_alpn_list(data, "ClientHello.alpn")?)
+            }
+            ExtensionType::Cookie => {
+                self.cookie = Some(
+                    data.opaque(LengthPrefix::U16, 1, 0xffff, "ClientHello.cookie")?
+                        .to_vec(),
+                )
+            }
+            ExtensionType::PskKeyExchangeModes => {
+                self.psk_key_exchange_modes = Some(read_u8_list(
+                    data,
+                    1,
+                    255,
+                    "ClientHello.psk_key_exchange_modes",
+                )?)
+            }
+            ExtensionType::EarlyData => self.early_data = true,
+            ExtensionType::CertificateAuthorities => {
+                self.certificate_authorities = Some(read_authorities(
+                    data,
+                    "ClientHello.certificate_authorities",
+                )?)
+            }
+            ExtensionType::PostHandshakeAuth => self.post_handshake_auth = true,
+            ExtensionType::StatusRequest => {
+                self.status_request = Some(CertificateStatusRequest::read(data)?)
+            }
+            ExtensionType::RecordSizeLimit => {
+                self.record_size_limit = Some(read_record_size_limit(
+                    data,
+                    "ClientHello.record_size_limit",
+                )?)
+            }
+            ExtensionType::RenegotiationInfo => {
+                self.renegotiation_info = Some(
+                    data.opaque(LengthPrefix::U8, 0, 255, "ClientHello.renegotiation_info")?
+                        .to_vec(),
+                )
+            }
+            ExtensionType::ExtendedMasterSecret => self.extended_master_secret = true,
+            ExtensionType::EcPointFormats => {
+                self.ec_point_formats =
+                    Some(read_u8_list(data, 1, 255, "ClientHello.ec_point_formats")?)
+            }
+            ExtensionType::SessionTicket => self.session_ticket = Some(data.rest().to_vec()),
+            // Its position is checked by `read` when another extension follows.
+            ExtensionType::PreSharedKey => self.pre_shared_key = Some(OfferedPsks::read(data)?),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+/// Reads `KeyShareEntry client_shares<0..2^16-1>` (RFC 8446 §4.2.8), rejecting two
+/// entries for one group.
+fn read_client_shares(data: &mut Reader<'_>) -> Result<Vec<KeyShareEntry>, DecodeError> {
+    const WHAT: &str = "ClientHello.key_share";
+    let shares = crate::wire::codec::read_list(data, LengthPrefix::U16, 0, 0xffff, WHAT, |r| {
+        KeyShareEntry::read(r).map_err(|e| DecodeError::new(WHAT, e.kind))
+    })?;
+    let mut groups: Vec<u16> = shares.iter().map(|s| s.group.to_wire()).collect();
+    groups.sort_unstable();
+    if groups.windows(2).any(|pair| pair[0] == pair[1]) {
+        return Err(DecodeError::new(WHAT, DecodeErrorKind::IllegalValue));
+    }
+    Ok(shares)
+}
+
+/// Reads `uint16 RecordSizeLimit` (RFC 8449 §4): "An endpoint MUST treat receipt of a
+/// smaller value [than 64] as a fatal error and generate an "illegal_parameter" alert."
+pub(crate) fn read_record_size_limit(
+    data: &mut Reader<'_>,
+    what: &'static str,
+) -> Result<u16, DecodeError> {
+    let limit = data.u16(what)?;
+    if limit < 64 {
+        return Err(DecodeError::new(what, DecodeErrorKind::IllegalValue));
+    }
+    Ok(limit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::enums::CertificateStatusType;
+    use crate::wire::extensions::payloads::PskIdentity;
+    use crate::wire::extensions::test_support::assert_round_trip;
+
+    pub(crate) fn full() -> ClientHelloExtensions {
+        ClientHelloExtensions {
+            server_name: Some("example.com".into()),
+            supported_versions: Some(vec![ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2]),
+            supported_groups: Some(vec![NamedGroup::x25519, NamedGroup::secp256r1]),
+            key_share: Some(vec![KeyShareEntry {
+                group: NamedGroup::x25519,
+                key_exchange: vec![1; 32],
+            }]),
+            signature_algorithms: Some(vec![SignatureScheme::ed25519]),
+            signature_algorithms_cert: Some(vec![SignatureScheme::rsa_pkcs1_sha256]),
+            alpn: Some(vec![b"h2".to_vec(), b"http/1.1".to_vec()]),
+            cookie: Some(vec![5; 10]),
+            psk_key_exchange_modes: Some(vec![PskKeyExchangeMode::psk_dhe_ke]),
+            early_data: true,
+            certificate_authorities: Some(vec![DistinguishedName(vec![0x30, 0])]),
+            post_handshake_auth: true,
+            status_request: Some(CertificateStatusRequest {
+                status_type: CertificateStatusType::ocsp,
+                request: vec![0, 0, 0, 0],
+            }),
+            record_size_limit: Some(0x4001),
+            renegotiation_info: Some(vec![]),
+            extended_master_secret: true,
+            ec_point_formats: Some(vec![EcPointFormat::uncompressed]),
+            session_ticket: Some(vec![]),
+            other: vec![RawExtension {
+                typ: ExtensionType::Unknown(0x3a3a),
+                data: vec![],
+            }],
+            pre_shared_key: Some(OfferedPsks {
+                identities: vec![PskIdentity {
+                    identity: vec![1, 2, 3],
+                    obfuscated_ticket_age: 7,
+                }],
+                binders: vec![vec![0; 32]],
+            }),
+        }
+    }
+
+    #[test]
+    fn every_extension_round_trips() {
+        assert_round_trip(&full());
+        assert_round_trip(&ClientHelloExtensions::default());
+    }
+
+    #[test]
+    fn pre_shared_key_is_encoded_last() {
+        let types = full().extension_types();
+        assert_eq!(types.last(), Some(&ExtensionType::PreSharedKey));
+        assert_eq!(full().binders_len(), Some(2 + 33));
+    }
+
+    #[test]
+    fn rejects_pre_shared_key_before_another_extension() {
+        let psk = full().pre_shared_key.unwrap().to_vec();
+        let mut block = Vec::new();
+        write_prefixed(&mut block, LengthPrefix::U16, |out| {
+            write_extension(out, ExtensionType::PreSharedKey, |out| {
+                out.extend_from_slice(&psk)
+            });
+            write_extension(out, ExtensionType::EarlyData, |_| {});
+        });
+        let err = ClientHelloExtensions::decode(&block).unwrap_err();
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::MisplacedExtension(ExtensionType::PreSharedKey)
+        );
+        assert_eq!(err.alert(), crate::wire::AlertDescription::IllegalParameter);
+    }
+
+    #[test]
+    fn rejects_duplicate_key_share() {
+        let mut block = Vec::new();
+        write_prefixed(&mut block, LengthPrefix::U16, |out| {
+            for _ in 0..2 {
+                write_extension(out, ExtensionType::KeyShare, |out| {
+                    write_prefixed(out, LengthPrefix::U16, |_| {})
+                });
+            }
+        });
+        let err = ClientHelloExtensions::decode(&block).unwrap_err();
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::DuplicateExtension(ExtensionType::KeyShare)
+        );
+    }
+
+    #[test]
+    fn rejects_two_key_shares_for_one_group() {
+        let mut exts = full();
+        exts.key_share = Some(vec![
+            KeyShareEntry {
+                group: NamedGroup::x25519,
+                key_exchange: vec![1; 32],
+            };
+            2
+        ]);
+        let err = ClientHelloExtensions::decode(&exts.to_vec()).unwrap_err();
+        assert_eq!(err.what, "ClientHello.key_share");
+    }
+
+    #[test]
+    fn rejects_empty_supported_groups_and_versions() {
+        for typ in [
+            ExtensionType::SupportedGroups,
+            ExtensionType::SignatureAlgorithms,
+        ] {
+            let mut block = Vec::new();
+            write_prefixed(&mut block, LengthPrefix::U16, |out| {
+                write_extension(out, typ, |out| {
+                    write_prefixed(out, LengthPrefix::U16, |_| {})
+                })
+            });
+            let err = ClientHelloExtensions::decode(&block).unwrap_err();
+            assert!(matches!(err.kind, DecodeErrorKind::LengthOutOfRange { .. }));
+        }
+    }
+
+    #[test]
+    fn rejects_record_size_limit_below_64() {
+        let mut block = Vec::new();
+        write_prefixed(&mut block, LengthPrefix::U16, |out| {
+            write_extension(out, ExtensionType::RecordSizeLimit, |out| {
+                out.extend_from_slice(&[0, 63])
+            })
+        });
+        let err = ClientHelloExtensions::decode(&block).unwrap_err();
+        assert_eq!(err.kind, DecodeErrorKind::IllegalValue);
+    }
+
+    #[test]
+    fn rejects_data_in_an_empty_extension() {
+        let mut block = Vec::new();
+        write_prefixed(&mut block, LengthPrefix::U16, |out| {
+            write_extension(out, ExtensionType::EarlyData, |out| out.push(0))
+        });
+        let err = ClientHelloExtensions::decode(&block).unwrap_err();
+        assert_eq!(err.kind, DecodeErrorKind::TrailingBytes { count: 1 });
+    }
+
+    #[test]
+    fn grease_values_are_kept_but_ignored() {
+        let mut exts = ClientHelloExtensions {
+            supported_groups: Some(vec![NamedGroup::Unknown(0x2a2a), NamedGroup::x25519]),
+            ..Default::default()
+        };
+        exts.other.push(RawExtension {
+            typ: ExtensionType::Unknown(0x4a4a),
+            data: vec![0],
+        });
+        assert_round_trip(&exts);
+        assert_eq!(exts.check_allowed(), Ok(()));
+    }
+}

@@ -1,0 +1,290 @@
+//! Extensions (RFC 8446 §4.2): one struct per message, one `Option` field per extension.
+//!
+//! Every block is decoded the same way: walk `Extension extensions<..2^16-1>` (§4.2),
+//! reject a type seen twice ("There MUST NOT be more than one extension of the same type in
+//! a given extension block", §4.2), parse the extensions the message knows into their
+//! fields, and keep every other one — unknown, GREASE (RFC 8701) or recognised but not ours
+//! — in `other`, untouched. Policy is the state machine's: [`ExtensionBlock::check_allowed`]
+//! applies the §4.2 table (→ `illegal_parameter`) and
+//! [`ExtensionBlock::first_unsolicited`] finds responses to requests never made
+//! (→ `unsupported_extension`).
+//!
+//! Encoding writes the known fields in declaration order, then `other`, and — in a
+//! ClientHello — `pre_shared_key` last (§4.2.11).
+
+mod certificate;
+mod client_hello;
+pub(crate) mod payloads;
+mod server;
+
+pub use certificate::{
+    CertificateEntryExtensions, CertificateRequestExtensions, NewSessionTicketExtensions,
+};
+pub use client_hello::ClientHelloExtensions;
+pub use payloads::{
+    CertificateStatusRequest, DistinguishedName, KeyShareEntry, OfferedPsks, PskIdentity,
+};
+pub use server::{
+    EncryptedExtensionsExtensions, HelloRetryRequestExtensions, ServerHelloExtensions,
+};
+
+use crate::wire::codec::{Codec, DecodeError, DecodeErrorKind, LengthPrefix, Reader};
+use crate::wire::enums::ExtensionType;
+
+/// The message an extension block belongs to: the columns of the RFC 8446 §4.2 table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ExtensionContext {
+    /// CH.
+    ClientHello,
+    /// SH.
+    ServerHello,
+    /// HRR.
+    HelloRetryRequest,
+    /// EE.
+    EncryptedExtensions,
+    /// CR.
+    CertificateRequest,
+    /// CT (per CertificateEntry).
+    Certificate,
+    /// NST.
+    NewSessionTicket,
+}
+
+/// An extension kept as bytes: unknown, GREASE, or known but not parsed in this message.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RawExtension {
+    /// The extension's type.
+    pub typ: ExtensionType,
+    /// Its `extension_data`, unparsed.
+    pub data: Vec<u8>,
+}
+
+/// What every per-message extension struct offers the state machines.
+pub trait ExtensionBlock: for<'a> Codec<'a> {
+    /// The message this block belongs to.
+    const CONTEXT: ExtensionContext;
+
+    /// The types present, in encoding order.
+    fn extension_types(&self) -> Vec<ExtensionType> {
+        types_in_block(&self.to_vec())
+    }
+
+    /// RFC 8446 §4.2: "If an implementation receives an extension which it recognizes and
+    /// which is not specified for the message in which it appears, it MUST abort the
+    /// handshake with an "illegal_parameter" alert." Returns the first such extension.
+    fn check_allowed(&self) -> Result<(), ExtensionType> {
+        match self
+            .extension_types()
+            .into_iter()
+            .find(|typ| !typ.allowed_in(Self::CONTEXT))
+        {
+            Some(typ) => Err(typ),
+            None => Ok(()),
+        }
+    }
+
+    /// RFC 8446 §4.2: "Implementations MUST NOT send extension responses if the remote
+    /// endpoint did not send the corresponding extension requests, with the exception of
+    /// the "cookie" extension in the HelloRetryRequest. Upon receiving such an extension,
+    /// an endpoint MUST abort the handshake with an "unsupported_extension" alert."
+    /// Returns the first extension in this block whose type is not in `offered`.
+    fn first_unsolicited(&self, offered: &[ExtensionType]) -> Option<ExtensionType> {
+        let exempt = |typ: &ExtensionType| {
+            Self::CONTEXT == ExtensionContext::HelloRetryRequest && *typ == ExtensionType::Cookie
+        };
+        self.extension_types()
+            .into_iter()
+            .find(|typ| !offered.contains(typ) && !exempt(typ))
+    }
+}
+
+impl ExtensionType {
+    /// Whether this extension may appear in `context`, per the table of RFC 8446 §4.2
+    /// (plus RFC 8449 record_size_limit in CH/EE, RFC 8879 compress_certificate in CH/CR,
+    /// and the TLS 1.2-only extensions in CH). Unknown types are always allowed: they are
+    /// ignored (§4.2, RFC 8701).
+    pub fn allowed_in(self, context: ExtensionContext) -> bool {
+        use ExtensionContext::{
+            Certificate as CT, CertificateRequest as CR, ClientHello as CH,
+            EncryptedExtensions as EE, HelloRetryRequest as HRR, NewSessionTicket as NST,
+            ServerHello as SH,
+        };
+        let allowed: &[ExtensionContext] = match self {
+            Self::ServerName
+            | Self::MaxFragmentLength
+            | Self::SupportedGroups
+            | Self::UseSrtp
+            | Self::Heartbeat
+            | Self::ApplicationLayerProtocolNegotiation
+            | Self::ClientCertificateType
+            | Self::ServerCertificateType
+            | Self::RecordSizeLimit => &[CH, EE],
+            Self::StatusRequest | Self::SignedCertificateTimestamp => &[CH, CR, CT],
+            Self::SignatureAlgorithms
+            | Self::SignatureAlgorithmsCert
+            | Self::CertificateAuthorities
+            | Self::CompressCertificate => &[CH, CR],
+            Self::Padding
+            | Self::PskKeyExchangeModes
+            | Self::PostHandshakeAuth
+            | Self::EcPointFormats
+            | Self::EncryptThenMac
+            | Self::ExtendedMasterSecret
+            | Self::SessionTicket
+            | Self::RenegotiationInfo => &[CH],
+            Self::KeyShare | Self::SupportedVersions => &[CH, SH, HRR],
+            Self::PreSharedKey => &[CH, SH],
+            Self::EarlyData => &[CH, EE, NST],
+            Self::Cookie => &[CH, HRR],
+            Self::OidFilters => &[CR],
+            // draft-ietf-tls-esni §5: CH and EE (retry configs), HRR (confirmation).
+            Self::EncryptedClientHello => &[CH, EE, HRR],
+            Self::Unknown(_) => return true,
+        };
+        allowed.contains(&context)
+    }
+}
+
+/// Walks an extension block `Extension extensions<min..2^16-1>` (RFC 8446 §4.2), calling
+/// `each` with every extension's type and a reader over its data. `each` returns `true` if
+/// it parsed the extension (and must consume all of its data), `false` to have it kept as a
+/// [`RawExtension`]. Duplicated types are rejected.
+///
+/// An absent block (no bytes left at all) is read as empty when `optional` is set: TLS 1.2
+/// hellos may omit it (RFC 5246 §7.4.1.2), and a TLS 1.3 endpoint must still parse such a
+/// hello to answer it with `protocol_version` rather than `decode_error`.
+pub(crate) fn read_block<'a>(
+    r: &mut Reader<'a>,
+    min: usize,
+    optional: bool,
+    what: &'static str,
+    mut each: impl FnMut(ExtensionType, &mut Reader<'a>) -> Result<bool, DecodeError>,
+) -> Result<Vec<RawExtension>, DecodeError> {
+    let mut other = Vec::new();
+    if optional && r.is_empty() {
+        return Ok(other);
+    }
+    let mut block = r.sub(LengthPrefix::U16, min, 0xffff, what)?;
+    let mut seen: Vec<u16> = Vec::new();
+    while !block.is_empty() {
+        let typ = ExtensionType::from_wire(block.u16(what)?);
+        let mut data = block.sub(LengthPrefix::U16, 0, 0xffff, what)?;
+        seen.push(typ.to_wire());
+        if !each(typ, &mut data)? {
+            other.push(RawExtension {
+                typ,
+                data: data.rest().to_vec(),
+            });
+        }
+        data.expect_empty(what)?;
+    }
+    // Sorting keeps the duplicate check O(n log n) however many extensions a peer sends.
+    seen.sort_unstable();
+    if let Some(pair) = seen.windows(2).find(|pair| pair[0] == pair[1]) {
+        return Err(DecodeError::new(
+            what,
+            DecodeErrorKind::DuplicateExtension(ExtensionType::from_wire(pair[0])),
+        ));
+    }
+    Ok(other)
+}
+
+/// Appends one extension: its type, then `body` as `extension_data<0..2^16-1>`.
+pub(crate) fn write_extension(
+    out: &mut Vec<u8>,
+    typ: ExtensionType,
+    body: impl FnOnce(&mut Vec<u8>),
+) {
+    typ.encode(out);
+    crate::wire::codec::write_prefixed(out, LengthPrefix::U16, body);
+}
+
+/// Appends the kept extensions unchanged.
+pub(crate) fn write_raw(out: &mut Vec<u8>, other: &[RawExtension]) {
+    for ext in other {
+        write_extension(out, ext.typ, |out| out.extend_from_slice(&ext.data));
+    }
+}
+
+/// The extension types in an encoded block, in order. Only used on blocks we encoded.
+fn types_in_block(encoded: &[u8]) -> Vec<ExtensionType> {
+    let mut types = Vec::new();
+    let mut r = Reader::new(encoded);
+    let Ok(mut block) = r.sub(LengthPrefix::U16, 0, 0xffff, "extensions") else {
+        return types;
+    };
+    while let Ok(typ) = block.u16("extensions") {
+        types.push(ExtensionType::from_wire(typ));
+        if block
+            .opaque(LengthPrefix::U16, 0, 0xffff, "extensions")
+            .is_err()
+        {
+            break;
+        }
+    }
+    types
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::wire::codec::Codec;
+
+    /// encode → decode → encode is the identity on bytes, and decode inverts encode.
+    pub fn assert_round_trip<T>(value: &T)
+    where
+        T: for<'a> Codec<'a> + PartialEq + std::fmt::Debug,
+    {
+        let bytes = value.to_vec();
+        let decoded = T::decode(&bytes).unwrap_or_else(|e| panic!("{e}: {bytes:02x?}"));
+        assert_eq!(&decoded, value);
+        assert_eq!(decoded.to_vec(), bytes);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn section_4_2_table_is_applied() {
+        assert!(ExtensionType::KeyShare.allowed_in(ExtensionContext::HelloRetryRequest));
+        assert!(!ExtensionType::ServerName.allowed_in(ExtensionContext::ServerHello));
+        assert!(ExtensionType::ServerName.allowed_in(ExtensionContext::EncryptedExtensions));
+        assert!(!ExtensionType::KeyShare.allowed_in(ExtensionContext::EncryptedExtensions));
+        assert!(ExtensionType::EarlyData.allowed_in(ExtensionContext::NewSessionTicket));
+        assert!(ExtensionType::StatusRequest.allowed_in(ExtensionContext::Certificate));
+        assert!(ExtensionType::Unknown(0x1a1a).allowed_in(ExtensionContext::ServerHello));
+    }
+
+    #[test]
+    fn rejects_duplicate_extension_in_any_position() {
+        // Two unknown extensions of type 0x9999 separated by another.
+        let block = [0, 12, 0x99, 0x99, 0, 0, 0x12, 0x34, 0, 0, 0x99, 0x99, 0, 0];
+        let err = read_block(
+            &mut Reader::new(&block),
+            0,
+            false,
+            "X.extensions",
+            |_, _| Ok(false),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.kind,
+            DecodeErrorKind::DuplicateExtension(ExtensionType::Unknown(0x9999))
+        );
+    }
+
+    #[test]
+    fn keeps_unknown_extensions_as_raw() {
+        let block = [0, 6, 0x1a, 0x1a, 0, 2, 0xab, 0xcd];
+        let other = read_block(&mut Reader::new(&block), 0, false, "X", |_, _| Ok(false)).unwrap();
+        assert_eq!(
+            other,
+            [RawExtension {
+                typ: ExtensionType::Unknown(0x1a1a),
+                data: vec![0xab, 0xcd]
+            }]
+        );
+    }
+}

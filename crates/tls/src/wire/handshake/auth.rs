@@ -1,0 +1,190 @@
+//! The server parameters and authentication messages: EncryptedExtensions (RFC 8446
+//! §4.3.1), CertificateRequest (§4.3.2), Certificate (§4.4.2), CertificateVerify (§4.4.3)
+//! and Finished (§4.4.4).
+
+use crate::wire::codec::{
+    read_list, write_opaque, write_prefixed, Codec, DecodeError, LengthPrefix, Reader,
+};
+use crate::wire::enums::SignatureScheme;
+use crate::wire::extensions::{
+    CertificateEntryExtensions, CertificateRequestExtensions, EncryptedExtensionsExtensions,
+};
+
+/// EncryptedExtensions (RFC 8446 §4.3.1): `Extension extensions<0..2^16-1>`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EncryptedExtensions {
+    /// The extensions.
+    pub extensions: EncryptedExtensionsExtensions,
+}
+
+/// CertificateRequest (RFC 8446 §4.3.2).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CertificateRequest {
+    /// `opaque certificate_request_context<0..2^8-1>`: empty during the handshake
+    /// (§4.3.2); echoed in the client's Certificate.
+    pub certificate_request_context: Vec<u8>,
+    /// `Extension extensions<2..2^16-1>`; signature_algorithms is required (§4.3.2).
+    pub extensions: CertificateRequestExtensions,
+}
+
+/// Certificate (RFC 8446 §4.4.2), TLS 1.3 form with per-entry extensions.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Certificate {
+    /// `opaque certificate_request_context<0..2^8-1>`: empty from a server; the
+    /// CertificateRequest's value from a client (§4.4.2).
+    pub certificate_request_context: Vec<u8>,
+    /// `CertificateEntry certificate_list<0..2^24-1>`: end-entity first (§4.4.2). Empty
+    /// when a client has no certificate to send.
+    pub certificate_list: Vec<CertificateEntry>,
+}
+
+/// CertificateEntry (RFC 8446 §4.4.2), X.509 form.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CertificateEntry {
+    /// `opaque cert_data<1..2^24-1>`: one DER certificate.
+    pub cert_data: Vec<u8>,
+    /// `Extension extensions<0..2^16-1>` for this certificate.
+    pub extensions: CertificateEntryExtensions,
+}
+
+/// CertificateVerify (RFC 8446 §4.4.3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CertificateVerify {
+    /// The scheme the signature was made with.
+    pub algorithm: SignatureScheme,
+    /// `opaque signature<0..2^16-1>`.
+    pub signature: Vec<u8>,
+}
+
+/// Finished (RFC 8446 §4.4.4): `opaque verify_data[Hash.length]`.
+///
+/// The length depends on the negotiated hash, which the codec does not know: decoding
+/// keeps the whole body, and the state machine compares it (in constant time, length
+/// included) with the expected value; a wrong length fails that comparison
+/// (`decrypt_error`, §4.4.4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finished {
+    /// The HMAC over the transcript.
+    pub verify_data: Vec<u8>,
+}
+
+impl Codec<'_> for EncryptedExtensions {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.extensions.encode(out);
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            extensions: EncryptedExtensionsExtensions::read(r)?,
+        })
+    }
+}
+
+impl Codec<'_> for CertificateRequest {
+    fn encode(&self, out: &mut Vec<u8>) {
+        write_opaque(out, LengthPrefix::U8, &self.certificate_request_context);
+        self.extensions.encode(out);
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            certificate_request_context: r
+                .opaque(
+                    LengthPrefix::U8,
+                    0,
+                    0xff,
+                    "CertificateRequest.certificate_request_context",
+                )?
+                .to_vec(),
+            extensions: CertificateRequestExtensions::read(r)?,
+        })
+    }
+}
+
+impl Certificate {
+    /// The DER certificates, end-entity first.
+    pub fn certificates(&self) -> impl Iterator<Item = &[u8]> {
+        self.certificate_list.iter().map(|e| e.cert_data.as_slice())
+    }
+}
+
+impl Codec<'_> for Certificate {
+    fn encode(&self, out: &mut Vec<u8>) {
+        write_opaque(out, LengthPrefix::U8, &self.certificate_request_context);
+        write_prefixed(out, LengthPrefix::U24, |out| {
+            for entry in &self.certificate_list {
+                entry.encode(out);
+            }
+        });
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            certificate_request_context: r
+                .opaque(
+                    LengthPrefix::U8,
+                    0,
+                    0xff,
+                    "Certificate.certificate_request_context",
+                )?
+                .to_vec(),
+            certificate_list: read_list(
+                r,
+                LengthPrefix::U24,
+                0,
+                0xff_ffff,
+                "Certificate.certificate_list",
+                CertificateEntry::read,
+            )?,
+        })
+    }
+}
+
+impl Codec<'_> for CertificateEntry {
+    fn encode(&self, out: &mut Vec<u8>) {
+        write_opaque(out, LengthPrefix::U24, &self.cert_data);
+        self.extensions.encode(out);
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            cert_data: r
+                .opaque(
+                    LengthPrefix::U24,
+                    1,
+                    0xff_ffff,
+                    "CertificateEntry.cert_data",
+                )?
+                .to_vec(),
+            extensions: CertificateEntryExtensions::read(r)?,
+        })
+    }
+}
+
+impl Codec<'_> for CertificateVerify {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.algorithm.encode(out);
+        write_opaque(out, LengthPrefix::U16, &self.signature);
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            algorithm: SignatureScheme::from_wire(r.u16("CertificateVerify.algorithm")?),
+            signature: r
+                .opaque(LengthPrefix::U16, 0, 0xffff, "CertificateVerify.signature")?
+                .to_vec(),
+        })
+    }
+}
+
+impl Codec<'_> for Finished {
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.verify_data);
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            verify_data: r.rest().to_vec(),
+        })
+    }
+}

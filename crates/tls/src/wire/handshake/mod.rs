@@ -1,0 +1,221 @@
+//! Handshake messages (RFC 8446 §4, Appendix B.3).
+//!
+//! A [`HandshakeMessage`] is a decoded [`HandshakePayload`] plus the exact bytes it was
+//! decoded from (header included), because the transcript hash covers the bytes as sent
+//! (§4.4.1), not a re-encoding.
+
+mod auth;
+mod hello;
+mod post;
+
+pub use auth::{
+    Certificate, CertificateEntry, CertificateRequest, CertificateVerify, EncryptedExtensions,
+    Finished,
+};
+pub use hello::{
+    is_hello_retry_request_random, ClientHello, HelloRetryRequest, ServerHello, DOWNGRADE_TLS11,
+    DOWNGRADE_TLS12, HELLO_RETRY_REQUEST_RANDOM,
+};
+pub use post::{KeyUpdate, MessageHash, NewSessionTicket};
+
+use crate::wire::codec::{write_prefixed, Codec, DecodeError, LengthPrefix, Reader};
+use crate::wire::enums::HandshakeType;
+
+/// Length of the handshake message header: `msg_type` and a `uint24` length (§4).
+pub const HANDSHAKE_HEADER_LEN: usize = 4;
+
+/// The body of a handshake message, by type (RFC 8446 §4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
+pub enum HandshakePayload {
+    /// client_hello (§4.1.2).
+    ClientHello(ClientHello),
+    /// server_hello (§4.1.3) with an ordinary random.
+    ServerHello(ServerHello),
+    /// server_hello with the HelloRetryRequest random (§4.1.4).
+    HelloRetryRequest(HelloRetryRequest),
+    /// new_session_ticket (§4.6.1).
+    NewSessionTicket(NewSessionTicket),
+    /// end_of_early_data (§4.5): empty.
+    EndOfEarlyData,
+    /// encrypted_extensions (§4.3.1).
+    EncryptedExtensions(EncryptedExtensions),
+    /// certificate (§4.4.2).
+    Certificate(Certificate),
+    /// certificate_request (§4.3.2).
+    CertificateRequest(CertificateRequest),
+    /// certificate_verify (§4.4.3).
+    CertificateVerify(CertificateVerify),
+    /// finished (§4.4.4).
+    Finished(Finished),
+    /// key_update (§4.6.3).
+    KeyUpdate(KeyUpdate),
+    /// message_hash (§4.4.1): synthetic, transcript only.
+    MessageHash(MessageHash),
+    /// Any other type (TLS 1.2 messages, unknown values): kept so the state machine can
+    /// answer with `unexpected_message`.
+    Unknown {
+        /// The message type.
+        typ: HandshakeType,
+        /// The body, unparsed.
+        body: Vec<u8>,
+    },
+}
+
+/// A decoded handshake message with its encoded bytes, header included, for the
+/// transcript hash (RFC 8446 §4.4.1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HandshakeMessage {
+    /// The decoded message.
+    pub payload: HandshakePayload,
+    /// The message exactly as received (or as encoded, for one we send).
+    pub raw: Vec<u8>,
+}
+
+impl HandshakeMessage {
+    /// Decodes one complete message (header and body, nothing after) and keeps its bytes.
+    pub fn decode(raw: &[u8]) -> Result<Self, DecodeError> {
+        Ok(Self {
+            payload: HandshakePayload::decode(raw)?,
+            raw: raw.to_vec(),
+        })
+    }
+
+    /// Encodes `payload`, keeping the encoding as `raw`.
+    pub fn from_payload(payload: HandshakePayload) -> Self {
+        let raw = payload.to_vec();
+        Self { payload, raw }
+    }
+
+    /// The message type from the header.
+    pub fn typ(&self) -> HandshakeType {
+        self.payload.typ()
+    }
+}
+
+impl HandshakePayload {
+    /// The `msg_type` this payload is sent with. A HelloRetryRequest is a `server_hello`
+    /// on the wire (§4.1.4).
+    pub fn typ(&self) -> HandshakeType {
+        match self {
+            Self::ClientHello(_) => HandshakeType::ClientHello,
+            Self::ServerHello(_) | Self::HelloRetryRequest(_) => HandshakeType::ServerHello,
+            Self::NewSessionTicket(_) => HandshakeType::NewSessionTicket,
+            Self::EndOfEarlyData => HandshakeType::EndOfEarlyData,
+            Self::EncryptedExtensions(_) => HandshakeType::EncryptedExtensions,
+            Self::Certificate(_) => HandshakeType::Certificate,
+            Self::CertificateRequest(_) => HandshakeType::CertificateRequest,
+            Self::CertificateVerify(_) => HandshakeType::CertificateVerify,
+            Self::Finished(_) => HandshakeType::Finished,
+            Self::KeyUpdate(_) => HandshakeType::KeyUpdate,
+            Self::MessageHash(_) => HandshakeType::MessageHash,
+            Self::Unknown { typ, .. } => *typ,
+        }
+    }
+
+    /// A short human name: the IANA name of the type, or `hello_retry_request`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::HelloRetryRequest(_) => "hello_retry_request",
+            other => other.typ().name().unwrap_or("unknown"),
+        }
+    }
+
+    fn encode_body(&self, out: &mut Vec<u8>) {
+        match self {
+            Self::ClientHello(m) => m.encode(out),
+            Self::ServerHello(m) => m.encode(out),
+            Self::HelloRetryRequest(m) => m.encode(out),
+            Self::NewSessionTicket(m) => m.encode(out),
+            Self::EndOfEarlyData => {}
+            Self::EncryptedExtensions(m) => m.encode(out),
+            Self::Certificate(m) => m.encode(out),
+            Self::CertificateRequest(m) => m.encode(out),
+            Self::CertificateVerify(m) => m.encode(out),
+            Self::Finished(m) => m.encode(out),
+            Self::KeyUpdate(m) => m.encode(out),
+            Self::MessageHash(m) => m.encode(out),
+            Self::Unknown { body, .. } => out.extend_from_slice(body),
+        }
+    }
+
+    /// Decodes a body of type `typ`; the whole of `body` must be used.
+    pub fn read_body(typ: HandshakeType, body: &[u8]) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(body);
+        let payload = match typ {
+            HandshakeType::ClientHello => Self::ClientHello(ClientHello::read(&mut r)?),
+            HandshakeType::ServerHello => {
+                // §4.1.3: the random (after the 2-byte legacy_version) tells a
+                // HelloRetryRequest from a ServerHello.
+                let is_hrr = body
+                    .get(2..34)
+                    .is_some_and(|random| random == HELLO_RETRY_REQUEST_RANDOM);
+                if is_hrr {
+                    Self::HelloRetryRequest(HelloRetryRequest::read(&mut r)?)
+                } else {
+                    Self::ServerHello(ServerHello::read(&mut r)?)
+                }
+            }
+            HandshakeType::NewSessionTicket => {
+                Self::NewSessionTicket(NewSessionTicket::read(&mut r)?)
+            }
+            HandshakeType::EndOfEarlyData => Self::EndOfEarlyData,
+            HandshakeType::EncryptedExtensions => {
+                Self::EncryptedExtensions(EncryptedExtensions::read(&mut r)?)
+            }
+            HandshakeType::Certificate => Self::Certificate(Certificate::read(&mut r)?),
+            HandshakeType::CertificateRequest => {
+                Self::CertificateRequest(CertificateRequest::read(&mut r)?)
+            }
+            HandshakeType::CertificateVerify => {
+                Self::CertificateVerify(CertificateVerify::read(&mut r)?)
+            }
+            HandshakeType::Finished => Self::Finished(Finished::read(&mut r)?),
+            HandshakeType::KeyUpdate => Self::KeyUpdate(KeyUpdate::read(&mut r)?),
+            HandshakeType::MessageHash => Self::MessageHash(MessageHash::read(&mut r)?),
+            typ => Self::Unknown {
+                typ,
+                body: r.rest().to_vec(),
+            },
+        };
+        r.expect_empty(body_name(typ))?;
+        Ok(payload)
+    }
+}
+
+/// Encodes and decodes the whole message: `HandshakeType msg_type; uint24 length;` then
+/// the body (§4).
+impl Codec<'_> for HandshakePayload {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.typ().encode(out);
+        write_prefixed(out, LengthPrefix::U24, |out| self.encode_body(out));
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let typ = HandshakeType::from_wire(r.u8("Handshake.msg_type")?);
+        let body = r.opaque(LengthPrefix::U24, 0, 0xff_ffff, "Handshake.length")?;
+        Self::read_body(typ, body)
+    }
+}
+
+/// The name used for trailing-byte errors in a message body.
+fn body_name(typ: HandshakeType) -> &'static str {
+    match typ {
+        HandshakeType::ClientHello => "ClientHello",
+        HandshakeType::ServerHello => "ServerHello",
+        HandshakeType::NewSessionTicket => "NewSessionTicket",
+        HandshakeType::EndOfEarlyData => "EndOfEarlyData",
+        HandshakeType::EncryptedExtensions => "EncryptedExtensions",
+        HandshakeType::Certificate => "Certificate",
+        HandshakeType::CertificateRequest => "CertificateRequest",
+        HandshakeType::CertificateVerify => "CertificateVerify",
+        HandshakeType::Finished => "Finished",
+        HandshakeType::KeyUpdate => "KeyUpdate",
+        HandshakeType::MessageHash => "MessageHash",
+        _ => "Handshake",
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,625 @@
+//! Round-trip and rejection tests for every handshake message, and the messages of the
+//! RFC 8448 §3 trace.
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::wire::codec::DecodeErrorKind;
+use crate::wire::enums::{
+    CipherSuite, ExtensionType, KeyUpdateRequest, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
+    SignatureScheme,
+};
+use crate::wire::extensions::{
+    CertificateEntryExtensions, CertificateRequestExtensions, ClientHelloExtensions,
+    DistinguishedName, EncryptedExtensionsExtensions, ExtensionBlock, HelloRetryRequestExtensions,
+    KeyShareEntry, NewSessionTicketExtensions, RawExtension, ServerHelloExtensions,
+};
+
+pub(crate) fn hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// decode(raw) keeps raw, and decode → encode → decode gives the same message.
+fn assert_message_round_trips(raw: &[u8]) -> HandshakeMessage {
+    let msg = HandshakeMessage::decode(raw).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(msg.raw, raw);
+    let again = HandshakeMessage::from_payload(msg.payload.clone());
+    assert_eq!(
+        HandshakeMessage::decode(&again.raw).unwrap().payload,
+        msg.payload
+    );
+    msg
+}
+
+fn assert_payload_round_trips(payload: HandshakePayload) {
+    let msg = HandshakeMessage::from_payload(payload);
+    let decoded = HandshakeMessage::decode(&msg.raw).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(decoded, msg);
+    assert_eq!(decoded.payload.to_vec(), msg.raw);
+}
+
+#[test]
+fn parses_rfc8448_client_hello() {
+    let msg = assert_message_round_trips(&hex(CLIENT_HELLO));
+    let HandshakePayload::ClientHello(ch) = msg.payload else {
+        panic!("not a ClientHello: {msg:?}");
+    };
+    assert_eq!(ch.legacy_version, ProtocolVersion::TLSv1_2);
+    assert_eq!(ch.random[..4], [0xcb, 0x34, 0xec, 0xb1]);
+    assert!(ch.legacy_session_id.is_empty());
+    assert_eq!(
+        ch.cipher_suites,
+        [
+            CipherSuite::TLS_AES_128_GCM_SHA256,
+            CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
+            CipherSuite::TLS_AES_256_GCM_SHA384
+        ]
+    );
+    assert_eq!(ch.legacy_compression_methods, [0]);
+    let exts = &ch.extensions;
+    assert_eq!(exts.server_name.as_deref(), Some("server"));
+    assert_eq!(exts.renegotiation_info.as_deref(), Some(&[][..]));
+    assert_eq!(
+        exts.supported_groups.as_ref().unwrap()[..4],
+        [
+            NamedGroup::x25519,
+            NamedGroup::secp256r1,
+            NamedGroup::secp384r1,
+            NamedGroup::secp521r1
+        ]
+    );
+    assert_eq!(exts.session_ticket.as_deref(), Some(&[][..]));
+    let shares = exts.key_share.as_ref().unwrap();
+    assert_eq!(shares.len(), 1);
+    assert_eq!(shares[0].group, NamedGroup::x25519);
+    assert_eq!(shares[0].key_exchange[..4], [0x99, 0x38, 0x1d, 0xe5]);
+    assert_eq!(
+        exts.supported_versions.as_deref(),
+        Some(&[ProtocolVersion::TLSv1_3][..])
+    );
+    let schemes = exts.signature_algorithms.as_ref().unwrap();
+    assert_eq!(schemes.len(), 15);
+    assert_eq!(schemes[0], SignatureScheme::ecdsa_secp256r1_sha256);
+    assert_eq!(
+        exts.psk_key_exchange_modes.as_deref(),
+        Some(&[PskKeyExchangeMode::psk_dhe_ke][..])
+    );
+    assert_eq!(exts.record_size_limit, Some(0x4001));
+    assert!(exts.other.is_empty());
+    assert_eq!(exts.check_allowed(), Ok(()));
+}
+
+#[test]
+fn parses_rfc8448_server_hello() {
+    let msg = assert_message_round_trips(&hex(SERVER_HELLO));
+    let HandshakePayload::ServerHello(sh) = msg.payload else {
+        panic!("not a ServerHello: {msg:?}");
+    };
+    assert!(!sh.is_hello_retry_request());
+    assert_eq!(sh.downgrade_sentinel(), None);
+    assert_eq!(sh.cipher_suite, CipherSuite::TLS_AES_128_GCM_SHA256);
+    assert_eq!(sh.legacy_compression_method, 0);
+    assert_eq!(
+        sh.extensions.supported_versions,
+        Some(ProtocolVersion::TLSv1_3)
+    );
+    let share = sh.extensions.key_share.as_ref().unwrap();
+    assert_eq!(share.group, NamedGroup::x25519);
+    assert_eq!(share.key_exchange[..4], [0xc9, 0x82, 0x88, 0x76]);
+    assert_eq!(
+        sh.extensions.extension_types(),
+        [ExtensionType::SupportedVersions, ExtensionType::KeyShare]
+    );
+    // The RFC's ServerHello writes key_share before supported_versions; we encode in
+    // field order, so re-encoding may differ in order but never in content.
+    assert_eq!(msg.raw, hex(SERVER_HELLO));
+}
+
+#[test]
+fn parses_rfc8448_server_flight() {
+    let ee = assert_message_round_trips(&hex(ENCRYPTED_EXTENSIONS));
+    let HandshakePayload::EncryptedExtensions(ee) = ee.payload else {
+        panic!("not EncryptedExtensions");
+    };
+    assert!(ee.extensions.server_name);
+    assert_eq!(ee.extensions.record_size_limit, Some(0x4001));
+    assert_eq!(ee.extensions.supported_groups.as_ref().unwrap().len(), 9);
+
+    let cert = assert_message_round_trips(&hex(CERTIFICATE));
+    let HandshakePayload::Certificate(cert) = cert.payload else {
+        panic!("not a Certificate");
+    };
+    assert!(cert.certificate_request_context.is_empty());
+    assert_eq!(cert.certificate_list.len(), 1);
+    assert_eq!(cert.certificate_list[0].cert_data.len(), 432);
+    assert_eq!(cert.certificates().next().unwrap()[..2], [0x30, 0x82]);
+
+    let cv = assert_message_round_trips(&hex(CERTIFICATE_VERIFY));
+    let HandshakePayload::CertificateVerify(cv) = cv.payload else {
+        panic!("not a CertificateVerify");
+    };
+    assert_eq!(cv.algorithm, SignatureScheme::rsa_pss_rsae_sha256);
+    assert_eq!(cv.signature.len(), 128);
+
+    let fin = assert_message_round_trips(&hex(SERVER_FINISHED));
+    let HandshakePayload::Finished(fin) = fin.payload else {
+        panic!("not a Finished");
+    };
+    assert_eq!(fin.verify_data.len(), 32);
+
+    let nst = assert_message_round_trips(&hex(NEW_SESSION_TICKET));
+    let HandshakePayload::NewSessionTicket(nst) = nst.payload else {
+        panic!("not a NewSessionTicket");
+    };
+    assert_eq!(nst.ticket_lifetime, 0x1e);
+    assert_eq!(nst.extensions.early_data, Some(0x400));
+}
+
+#[test]
+fn hello_retry_request_is_recognised_by_its_random() {
+    let hrr = HelloRetryRequest {
+        legacy_version: ProtocolVersion::TLSv1_2,
+        legacy_session_id_echo: vec![],
+        cipher_suite: CipherSuite::TLS_AES_128_GCM_SHA256,
+        legacy_compression_method: 0,
+        extensions: HelloRetryRequestExtensions {
+            supported_versions: Some(ProtocolVersion::TLSv1_3),
+            key_share: Some(NamedGroup::secp384r1),
+            cookie: Some(vec![1, 2, 3]),
+            other: vec![],
+        },
+    };
+    let msg = HandshakeMessage::from_payload(HandshakePayload::HelloRetryRequest(hrr));
+    assert_eq!(msg.typ(), HandshakeType::ServerHello);
+    assert_eq!(msg.raw[6..38], HELLO_RETRY_REQUEST_RANDOM);
+    assert!(matches!(
+        HandshakeMessage::decode(&msg.raw).unwrap().payload,
+        HandshakePayload::HelloRetryRequest(_)
+    ));
+    assert_eq!(msg.payload.name(), "hello_retry_request");
+}
+
+#[test]
+fn detects_downgrade_sentinels() {
+    let mut sh = server_hello();
+    sh.random[24..].copy_from_slice(&DOWNGRADE_TLS12);
+    assert_eq!(sh.downgrade_sentinel(), Some(ProtocolVersion::TLSv1_2));
+    sh.random[24..].copy_from_slice(&DOWNGRADE_TLS11);
+    assert_eq!(sh.downgrade_sentinel(), Some(ProtocolVersion::TLSv1_1));
+}
+
+#[test]
+fn accepts_tls12_hellos_without_extensions() {
+    let mut ch = hex(CLIENT_HELLO);
+    // Cut the extension block (2 + 0x91 bytes) and fix the handshake length.
+    ch.truncate(ch.len() - 2 - 0x91);
+    let body_len = (ch.len() - 4) as u8;
+    ch[3] = body_len;
+    let msg = HandshakeMessage::decode(&ch).unwrap();
+    let HandshakePayload::ClientHello(ch) = msg.payload else {
+        panic!()
+    };
+    assert_eq!(ch.extensions, ClientHelloExtensions::default());
+}
+
+#[test]
+fn every_message_round_trips() {
+    assert_payload_round_trips(HandshakePayload::ServerHello(server_hello()));
+    assert_payload_round_trips(HandshakePayload::EndOfEarlyData);
+    assert_payload_round_trips(HandshakePayload::EncryptedExtensions(EncryptedExtensions {
+        extensions: EncryptedExtensionsExtensions {
+            alpn: Some(b"h2".to_vec()),
+            ..Default::default()
+        },
+    }));
+    assert_payload_round_trips(HandshakePayload::CertificateRequest(CertificateRequest {
+        certificate_request_context: vec![],
+        extensions: CertificateRequestExtensions {
+            signature_algorithms: Some(vec![SignatureScheme::ed25519]),
+            certificate_authorities: Some(vec![DistinguishedName(vec![0x30, 0])]),
+            ..Default::default()
+        },
+    }));
+    assert_payload_round_trips(HandshakePayload::Certificate(Certificate {
+        certificate_request_context: vec![7],
+        certificate_list: vec![
+            CertificateEntry {
+                cert_data: vec![0x30, 1, 0],
+                extensions: CertificateEntryExtensions {
+                    ocsp_response: Some(vec![1, 2]),
+                    ..Default::default()
+                },
+            },
+            CertificateEntry {
+                cert_data: vec![0x30, 0],
+                extensions: CertificateEntryExtensions::default(),
+            },
+        ],
+    }));
+    assert_payload_round_trips(HandshakePayload::Certificate(Certificate::default()));
+    assert_payload_round_trips(HandshakePayload::CertificateVerify(CertificateVerify {
+        algorithm: SignatureScheme::ecdsa_secp256r1_sha256,
+        signature: vec![0x30; 70],
+    }));
+    assert_payload_round_trips(HandshakePayload::Finished(Finished {
+        verify_data: vec![0xaa; 48],
+    }));
+    assert_payload_round_trips(HandshakePayload::NewSessionTicket(NewSessionTicket {
+        ticket_lifetime: 7200,
+        ticket_age_add: 12345,
+        ticket_nonce: vec![0],
+        ticket: vec![1; 100],
+        extensions: NewSessionTicketExtensions::default(),
+    }));
+    for request_update in [
+        KeyUpdateRequest::update_not_requested,
+        KeyUpdateRequest::update_requested,
+    ] {
+        assert_payload_round_trips(HandshakePayload::KeyUpdate(KeyUpdate { request_update }));
+    }
+    assert_payload_round_trips(HandshakePayload::MessageHash(MessageHash {
+        hash: vec![5; 32],
+    }));
+    assert_payload_round_trips(HandshakePayload::Unknown {
+        typ: HandshakeType::ServerHelloDone,
+        body: vec![],
+    });
+}
+
+#[test]
+fn message_hash_matches_section_4_4_1() {
+    let msg = HandshakeMessage::from_payload(HandshakePayload::MessageHash(MessageHash {
+        hash: vec![0x11; 32],
+    }));
+    assert_eq!(msg.raw[..4], [254, 0, 0, 32]);
+}
+
+#[test]
+fn rejects_key_update_with_undefined_request() {
+    let err = HandshakeMessage::decode(&[24, 0, 0, 1, 2]).unwrap_err();
+    assert_eq!(err.what, "KeyUpdate.request_update");
+    assert_eq!(err.alert(), crate::wire::AlertDescription::IllegalParameter);
+}
+
+#[test]
+fn rejects_trailing_bytes_in_a_message_body() {
+    let err = HandshakeMessage::decode(&[5, 0, 0, 1, 0]).unwrap_err();
+    assert_eq!(err.what, "EndOfEarlyData");
+    assert_eq!(err.kind, DecodeErrorKind::TrailingBytes { count: 1 });
+    let err = HandshakeMessage::decode(&[24, 0, 0, 2, 1, 0]).unwrap_err();
+    assert_eq!(err.kind, DecodeErrorKind::TrailingBytes { count: 1 });
+}
+
+#[test]
+fn rejects_truncated_messages_at_every_length() {
+    for raw in [hex(CLIENT_HELLO), hex(SERVER_HELLO), hex(CERTIFICATE)] {
+        for cut in 0..raw.len() {
+            assert!(
+                HandshakeMessage::decode(&raw[..cut]).is_err(),
+                "cut at {cut}"
+            );
+        }
+    }
+}
+
+#[test]
+fn rejects_client_hello_with_odd_cipher_suites_or_long_session_id() {
+    let mut ch = client_hello();
+    ch.legacy_session_id = vec![0; 33];
+    let err = HandshakeMessage::decode(&HandshakePayload::ClientHello(ch).to_vec()).unwrap_err();
+    assert_eq!(err.what, "ClientHello.legacy_session_id");
+
+    // cipher_suites of length 3.
+    let mut raw = HandshakePayload::ClientHello(client_hello()).to_vec();
+    let at = 4 + 2 + 32 + 1 + 32;
+    raw[at..at + 2].copy_from_slice(&[0, 3]);
+    let err = HandshakeMessage::decode(&raw).unwrap_err();
+    assert_eq!(err.what, "ClientHello.cipher_suites");
+
+    let mut ch = client_hello();
+    ch.cipher_suites.clear();
+    let err = HandshakeMessage::decode(&HandshakePayload::ClientHello(ch).to_vec()).unwrap_err();
+    assert_eq!(err.what, "ClientHello.cipher_suites");
+}
+
+#[test]
+fn rejects_empty_certificate_data() {
+    let cert = Certificate {
+        certificate_request_context: vec![],
+        certificate_list: vec![CertificateEntry::default()],
+    };
+    let err = HandshakeMessage::decode(&HandshakePayload::Certificate(cert).to_vec()).unwrap_err();
+    assert_eq!(err.what, "CertificateEntry.cert_data");
+}
+
+#[test]
+fn grease_in_client_hello_is_kept_as_unknown() {
+    let mut ch = client_hello();
+    ch.cipher_suites.insert(0, CipherSuite::Unknown(0x0a0a));
+    ch.extensions.other.push(RawExtension {
+        typ: ExtensionType::Unknown(0xdada),
+        data: vec![],
+    });
+    ch.extensions.supported_versions = Some(vec![
+        ProtocolVersion::Unknown(0x7a7a),
+        ProtocolVersion::TLSv1_3,
+    ]);
+    let raw = HandshakePayload::ClientHello(ch.clone()).to_vec();
+    let decoded = HandshakeMessage::decode(&raw).unwrap();
+    assert_eq!(decoded.payload, HandshakePayload::ClientHello(ch));
+}
+
+pub(crate) fn client_hello() -> ClientHello {
+    ClientHello {
+        legacy_version: ProtocolVersion::TLSv1_2,
+        random: [3; 32],
+        legacy_session_id: vec![9; 32],
+        cipher_suites: vec![CipherSuite::TLS_AES_128_GCM_SHA256],
+        legacy_compression_methods: vec![0],
+        extensions: ClientHelloExtensions {
+            supported_versions: Some(vec![ProtocolVersion::TLSv1_3]),
+            key_share: Some(vec![KeyShareEntry {
+                group: NamedGroup::x25519,
+                key_exchange: vec![1; 32],
+            }]),
+            ..Default::default()
+        },
+    }
+}
+
+fn server_hello() -> ServerHello {
+    ServerHello {
+        legacy_version: ProtocolVersion::TLSv1_2,
+        random: [4; 32],
+        legacy_session_id_echo: vec![9; 32],
+        cipher_suite: CipherSuite::TLS_AES_256_GCM_SHA384,
+        legacy_compression_method: 0,
+        extensions: ServerHelloExtensions {
+            supported_versions: Some(ProtocolVersion::TLSv1_3),
+            key_share: Some(KeyShareEntry {
+                group: NamedGroup::secp256r1,
+                key_exchange: vec![4; 65],
+            }),
+            ..Default::default()
+        },
+    }
+}
+
+// ---- property tests ----
+
+fn bytes(min: usize, max: usize) -> impl Strategy<Value = Vec<u8>> {
+    proptest::collection::vec(any::<u8>(), min..=max)
+}
+
+fn raw_extensions() -> impl Strategy<Value = Vec<RawExtension>> {
+    // Types from a range no parser claims (unknown/GREASE), unique.
+    proptest::collection::btree_map(0x7000u16..0x7100, bytes(0, 8), 0..4).prop_map(|m| {
+        m.into_iter()
+            .map(|(typ, data)| RawExtension {
+                typ: ExtensionType::from_wire(typ),
+                data,
+            })
+            .collect()
+    })
+}
+
+fn client_hello_strategy() -> impl Strategy<Value = ClientHello> {
+    (
+        any::<[u8; 32]>(),
+        bytes(0, 32),
+        proptest::collection::vec(any::<u16>().prop_map(CipherSuite::from_wire), 1..20),
+        bytes(1, 4),
+        proptest::option::of(proptest::collection::vec(
+            any::<u16>().prop_map(NamedGroup::from_wire),
+            1..10,
+        )),
+        proptest::option::of(proptest::collection::btree_map(
+            any::<u16>(),
+            bytes(1, 100),
+            0..4,
+        )),
+        proptest::option::of(proptest::collection::vec(bytes(1, 20), 1..4)),
+        proptest::option::of(bytes(1, 64)),
+        raw_extensions(),
+    )
+        .prop_map(
+            |(random, session_id, suites, compression, groups, shares, alpn, cookie, other)| {
+                ClientHello {
+                    legacy_version: ProtocolVersion::TLSv1_2,
+                    random,
+                    legacy_session_id: session_id,
+                    cipher_suites: suites,
+                    legacy_compression_methods: compression,
+                    extensions: ClientHelloExtensions {
+                        supported_groups: groups,
+                        key_share: shares.map(|m| {
+                            m.into_iter()
+                                .map(|(g, key_exchange)| KeyShareEntry {
+                                    group: NamedGroup::from_wire(g),
+                                    key_exchange,
+                                })
+                                .collect()
+                        }),
+                        alpn,
+                        cookie,
+                        other,
+                        ..Default::default()
+                    },
+                }
+            },
+        )
+}
+
+fn certificate_strategy() -> impl Strategy<Value = Certificate> {
+    (
+        bytes(0, 8),
+        proptest::collection::vec(
+            (
+                bytes(1, 300),
+                proptest::option::of(bytes(1, 20)),
+                raw_extensions(),
+            ),
+            0..5,
+        ),
+    )
+        .prop_map(|(context, entries)| Certificate {
+            certificate_request_context: context,
+            certificate_list: entries
+                .into_iter()
+                .map(|(cert_data, ocsp_response, other)| CertificateEntry {
+                    cert_data,
+                    extensions: CertificateEntryExtensions {
+                        ocsp_response,
+                        signed_certificate_timestamp: None,
+                        other,
+                    },
+                })
+                .collect(),
+        })
+}
+
+proptest! {
+    #[test]
+    fn client_hellos_round_trip(ch in client_hello_strategy()) {
+        assert_payload_round_trips(HandshakePayload::ClientHello(ch));
+    }
+
+    #[test]
+    fn certificates_round_trip(cert in certificate_strategy()) {
+        assert_payload_round_trips(HandshakePayload::Certificate(cert));
+    }
+
+    #[test]
+    fn server_hellos_round_trip(
+        random in any::<[u8; 32]>(),
+        suite in any::<u16>(),
+        key in bytes(1, 200),
+        other in raw_extensions(),
+    ) {
+        prop_assume!(random != HELLO_RETRY_REQUEST_RANDOM);
+        let mut sh = server_hello();
+        sh.random = random;
+        sh.cipher_suite = CipherSuite::from_wire(suite);
+        sh.extensions.key_share.as_mut().unwrap().key_exchange = key;
+        sh.extensions.other = other;
+        assert_payload_round_trips(HandshakePayload::ServerHello(sh));
+    }
+
+    #[test]
+    fn new_session_tickets_round_trip(
+        lifetime in any::<u32>(), add in any::<u32>(), nonce in bytes(0, 255),
+        ticket in bytes(1, 500), early in proptest::option::of(any::<u32>()),
+    ) {
+        assert_payload_round_trips(HandshakePayload::NewSessionTicket(NewSessionTicket {
+            ticket_lifetime: lifetime,
+            ticket_age_add: add,
+            ticket_nonce: nonce,
+            ticket,
+            extensions: NewSessionTicketExtensions { early_data: early, other: vec![] },
+        }));
+    }
+
+    #[test]
+    fn certificate_verify_round_trips(scheme in any::<u16>(), sig in bytes(0, 600)) {
+        assert_payload_round_trips(HandshakePayload::CertificateVerify(CertificateVerify {
+            algorithm: SignatureScheme::from_wire(scheme),
+            signature: sig,
+        }));
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic_and_reencode_stably(data in bytes(0, 400)) {
+        if let Ok(msg) = HandshakeMessage::decode(&data) {
+            let once = msg.payload.to_vec();
+            let again = HandshakeMessage::decode(&once).unwrap();
+            prop_assert_eq!(&again.payload, &msg.payload);
+            prop_assert_eq!(again.payload.to_vec(), once);
+        }
+    }
+
+    #[test]
+    fn mutated_rfc8448_messages_never_panic(
+        which in 0usize..7, at in any::<prop::sample::Index>(), byte in any::<u8>(),
+    ) {
+        let all = [CLIENT_HELLO, SERVER_HELLO, ENCRYPTED_EXTENSIONS, CERTIFICATE,
+            CERTIFICATE_VERIFY, SERVER_FINISHED, NEW_SESSION_TICKET];
+        let mut raw = hex(all[which]);
+        let i = at.index(raw.len());
+        raw[i] = byte;
+        if let Ok(msg) = HandshakeMessage::decode(&raw) {
+            let once = msg.payload.to_vec();
+            prop_assert_eq!(HandshakeMessage::decode(&once).unwrap().payload, msg.payload);
+        }
+    }
+}
+
+/// RFC 8448 §3: ClientHello (196 octets).
+const CLIENT_HELLO: &str = concat!(
+    "010000c00303cb34ecb1e78163ba1c38c6dacb196a6dffa21a8d9912ec18a2ef",
+    "6283024dece7000006130113031302010000910000000b000900000673657276",
+    "6572ff01000100000a00140012001d0017001800190100010101020103010400",
+    "230000003300260024001d002099381de560e4bd43d23d8e435a7dbafeb3c06e",
+    "51c13cae4d5413691e529aaf2c002b0003020304000d0020001e040305030603",
+    "020308040805080604010501060102010402050206020202002d00020101001c",
+    "00024001",
+);
+
+/// RFC 8448 §3: ServerHello (90 octets).
+const SERVER_HELLO: &str = concat!(
+    "020000560303a6af06a4121860dc5e6e60249cd34c95930c8ac5cb1434dac155",
+    "772ed3e2692800130100002e00330024001d0020c9828876112095fe66762bdb",
+    "f7c672e156d6cc253b833df1dd69b1b04e751f0f002b00020304",
+);
+
+/// RFC 8448 §3: EncryptedExtensions (40 octets).
+const ENCRYPTED_EXTENSIONS: &str = concat!(
+    "080000240022000a00140012001d00170018001901000101010201030104001c",
+    "0002400100000000",
+);
+
+/// RFC 8448 §3: Certificate (445 octets).
+const CERTIFICATE: &str = concat!(
+    "0b0001b9000001b50001b0308201ac30820115a003020102020102300d06092a",
+    "864886f70d01010b0500300e310c300a06035504031303727361301e170d3136",
+    "303733303031323335395a170d3236303733303031323335395a300e310c300a",
+    "0603550403130372736130819f300d06092a864886f70d010101050003818d00",
+    "30818902818100b4bb498f8279303d980836399b36c6988c0c68de55e1bdb826",
+    "d3901a2461eafd2de49a91d015abbc9a95137ace6c1af19eaa6af98c7ced4312",
+    "0998e187a80ee0ccb0524b1b018c3e0b63264d449a6d38e22a5fda4308467480",
+    "30530ef0461c8ca9d9efbfae8ea6d1d03e2bd193eff0ab9a8002c47428a6d35a",
+    "8d88d79f7f1e3f0203010001a31a301830090603551d1304023000300b060355",
+    "1d0f0404030205a0300d06092a864886f70d01010b05000381810085aad2a0e5",
+    "b9276b908c65f73a7267170618a54c5f8a7b337d2df7a594365417f2eae8f8a5",
+    "8c8f8172f9319cf36b7fd6c55b80f21a03015156726096fd335e5e67f2dbf102",
+    "702e608ccae6bec1fc63a42a99be5c3eb7107c3c54e9b9eb2bd5203b1c3b84e0",
+    "a8b2f759409ba3eac9d91d402dcc0cc8f8961229ac9187b42b4de10000",
+);
+
+/// RFC 8448 §3: CertificateVerify (136 octets).
+const CERTIFICATE_VERIFY: &str = concat!(
+    "0f000084080400805a747c5d88fa9bd2e55ab085a61015b7211f824cd484145a",
+    "b3ff52f1fda8477b0b7abc90db78e2d33a5c141a078653fa6bef780c5ea248ee",
+    "aaa785c4f394cab6d30bbe8d4859ee511f602957b15411ac027671459e46445c",
+    "9ea58c181e818e95b8c3fb0bf3278409d3be152a3da5043e063dda65cdf5aea2",
+    "0d53dfacd42f74f3",
+);
+
+/// RFC 8448 §3: Finished (36 octets).
+const SERVER_FINISHED: &str = concat!(
+    "140000209b9b141d906337fbd2cbdce71df4deda4ab42c309572cb7fffee5454",
+    "b78f0718",
+);
+
+/// RFC 8448 §3: NewSessionTicket (205 octets).
+const NEW_SESSION_TICKET: &str = concat!(
+    "040000c90000001efad6aac502000000b22c035d829359ee5ff7af4ec9000000",
+    "00262a6494dc486d2c8a34cb33fa90bf1b0070ad3c498883c9367c09a2be785a",
+    "bc55cd226097a3a982117283f82a03a143efd3ff5dd36d64e861be7fd61d2827",
+    "db279cce145077d454a3664d4e6da4d29ee03725a6a4dafcd0fc67d2aea70529",
+    "513e3da2677fa5906c5b3f7d8f92f228bda40dda721470f9fbf297b5aea61764",
+    "6fac5c03272e970727c621a79141ef5f7de6505e5bfbc388e93343694093934a",
+    "e4d3570008002a000400000400",
+);
