@@ -1,0 +1,378 @@
+//! The X.509 v3 certificate (RFC 5280 §4.1), parsed strictly and borrowing its DER.
+
+use std::net::IpAddr;
+
+use crate::der::{oid_to_string, tag, Reader, Tlv};
+use crate::error::Error;
+use crate::name::{ip_from_bytes, GeneralName, Name, NameConstraints};
+use crate::signature::SignatureAlgorithmId;
+use crate::spki::SubjectPublicKeyInfo;
+use crate::time::{parse_generalized_time, parse_utc_time, UnixTime};
+
+/// A parsed certificate. It only exists if its structure was valid DER of the RFC 5280 shape.
+#[derive(Clone, Debug)]
+pub struct Certificate<'a> {
+    der: &'a [u8],
+    pub(crate) tbs: &'a [u8],
+    version: u8,
+    serial: &'a [u8],
+    pub(crate) tbs_signature_alg: &'a [u8],
+    pub(crate) signature_alg_raw: &'a [u8],
+    pub(crate) signature_alg: SignatureAlgorithmId,
+    pub(crate) signature: &'a [u8],
+    issuer: Name<'a>,
+    subject: Name<'a>,
+    pub(crate) not_before: i64,
+    pub(crate) not_after: i64,
+    spki: SubjectPublicKeyInfo<'a>,
+    pub(crate) ext: Extensions<'a>,
+}
+
+/// basicConstraints (RFC 5280 §4.2.1.9).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BasicConstraints {
+    /// cA.
+    pub ca: bool,
+    /// pathLenConstraint.
+    pub path_len: Option<u64>,
+}
+
+/// The extensions padlock understands, plus the OIDs of critical ones it does not.
+#[derive(Clone, Debug, Default)]
+pub struct Extensions<'a> {
+    /// basicConstraints.
+    pub basic_constraints: Option<BasicConstraints>,
+    /// keyUsage bits: bit `i` of the ASN.1 BIT STRING is `1 << i` (0 = digitalSignature,
+    /// 5 = keyCertSign, 6 = cRLSign).
+    pub key_usage: Option<u16>,
+    /// extendedKeyUsage OIDs (content octets).
+    pub extended_key_usage: Option<Vec<&'a [u8]>>,
+    /// subjectAltName.
+    pub subject_alt_names: Option<Vec<GeneralName<'a>>>,
+    /// nameConstraints.
+    pub name_constraints: Option<NameConstraints<'a>>,
+    /// subjectKeyIdentifier.
+    pub subject_key_id: Option<&'a [u8]>,
+    /// authorityKeyIdentifier's keyIdentifier.
+    pub authority_key_id: Option<&'a [u8]>,
+    /// Critical extensions not understood (dotted OIDs).
+    pub unknown_critical: Vec<String>,
+    /// Every extension: (dotted OID, critical).
+    pub all: Vec<(String, bool)>,
+}
+
+/// keyUsage bit for digitalSignature.
+pub const KU_DIGITAL_SIGNATURE: u16 = 1 << 0;
+/// keyUsage bit for keyEncipherment.
+pub const KU_KEY_ENCIPHERMENT: u16 = 1 << 2;
+/// keyUsage bit for keyAgreement.
+pub const KU_KEY_AGREEMENT: u16 = 1 << 4;
+/// keyUsage bit for keyCertSign.
+pub const KU_KEY_CERT_SIGN: u16 = 1 << 5;
+/// keyUsage bit for cRLSign.
+pub const KU_CRL_SIGN: u16 = 1 << 6;
+
+/// id-kp-serverAuth (1.3.6.1.5.5.7.3.1).
+pub const EKU_SERVER_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01];
+/// id-kp-clientAuth (1.3.6.1.5.5.7.3.2).
+pub const EKU_CLIENT_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02];
+/// anyExtendedKeyUsage (2.5.29.37.0).
+pub const EKU_ANY: &[u8] = &[0x55, 0x1d, 0x25, 0x00];
+
+impl<'a> Certificate<'a> {
+    /// Parses a DER certificate (RFC 5280 §4.1).
+    pub fn from_der(der: &'a [u8]) -> Result<Self, Error> {
+        let mut outer = Reader::new(der, "Certificate");
+        let mut cert = outer.nested(tag::SEQUENCE, "Certificate")?;
+        outer.finish()?;
+        let tbs_tlv = cert.read(tag::SEQUENCE)?;
+        let sig_alg_tlv = cert.read(tag::SEQUENCE)?;
+        let signature = cert.bit_string_octets()?;
+        cert.finish()?;
+
+        let mut tbs = Reader::new(tbs_tlv.value, "TBSCertificate");
+        // RFC 5280 §4.1.2.1: version [0] EXPLICIT, DEFAULT v1 (so never encoded as v1 in DER).
+        let version = match tbs.optional(tag::context_constructed(0))? {
+            Some(v) => {
+                let mut vr = Reader::new(v.value, "TBSCertificate.version");
+                let n = vr.small_uint()?;
+                vr.finish()?;
+                match n {
+                    1 => 2,
+                    2 => 3,
+                    _ => return Err(tbs.err("unsupported version")),
+                }
+            }
+            None => 1,
+        };
+        let serial = tbs.integer()?;
+        let tbs_sig = tbs.read(tag::SEQUENCE)?;
+        let issuer = Name::read(&mut tbs)?;
+        let mut validity = tbs.nested(tag::SEQUENCE, "TBSCertificate.validity")?;
+        let not_before = read_time(&mut validity)?;
+        let not_after = read_time(&mut validity)?;
+        validity.finish()?;
+        let subject = Name::read(&mut tbs)?;
+        let spki_tlv = tbs.read(tag::SEQUENCE)?;
+        let spki = SubjectPublicKeyInfo::from_tlv(spki_tlv)?;
+        // RFC 5280 §4.1.2.8: unique identifiers only in v2/v3.
+        for n in [1, 2] {
+            if tbs.optional(tag::context_primitive(n))?.is_some() && version < 2 {
+                return Err(tbs.err("unique identifier in a v1 certificate"));
+            }
+        }
+        let mut ext = Extensions::default();
+        if let Some(e) = tbs.optional(tag::context_constructed(3))? {
+            if version != 3 {
+                return Err(tbs.err("extensions in a certificate that is not v3"));
+            }
+            let mut er = Reader::new(e.value, "Extensions");
+            let list = er.nested(tag::SEQUENCE, "Extensions")?;
+            er.finish()?;
+            ext = Extensions::parse(list)?;
+        }
+        tbs.finish()?;
+
+        let signature_alg = SignatureAlgorithmId::parse(sig_alg_tlv)?;
+        Ok(Self {
+            der,
+            tbs: tbs_tlv.raw,
+            version,
+            serial,
+            tbs_signature_alg: tbs_sig.raw,
+            signature_alg_raw: sig_alg_tlv.raw,
+            signature_alg,
+            signature,
+            issuer,
+            subject,
+            not_before,
+            not_after,
+            spki,
+            ext,
+        })
+    }
+
+    /// The whole certificate DER.
+    pub fn der(&self) -> &'a [u8] {
+        self.der
+    }
+    /// The SubjectPublicKeyInfo.
+    pub fn subject_public_key_info(&self) -> &SubjectPublicKeyInfo<'a> {
+        &self.spki
+    }
+    /// The subject name.
+    pub fn subject(&self) -> &Name<'a> {
+        &self.subject
+    }
+    /// The issuer name.
+    pub fn issuer(&self) -> &Name<'a> {
+        &self.issuer
+    }
+    /// The start of the validity period (clamped to the epoch).
+    pub fn not_before(&self) -> UnixTime {
+        UnixTime(self.not_before.max(0) as u64)
+    }
+    /// The end of the validity period (clamped to the epoch).
+    pub fn not_after(&self) -> UnixTime {
+        UnixTime(self.not_after.max(0) as u64)
+    }
+    /// The X.509 version: 1, 2 or 3.
+    pub fn version(&self) -> u8 {
+        self.version
+    }
+    /// The serial number's content octets (big-endian two's complement).
+    pub fn serial(&self) -> &'a [u8] {
+        self.serial
+    }
+    /// The signature algorithm.
+    pub fn signature_algorithm(&self) -> &SignatureAlgorithmId {
+        &self.signature_alg
+    }
+    /// The extensions padlock understands.
+    pub fn extensions(&self) -> &Extensions<'a> {
+        &self.ext
+    }
+    /// DNS names from subjectAltName.
+    pub fn dns_names(&self) -> impl Iterator<Item = &str> {
+        self.sans().filter_map(|n| match n {
+            GeneralName::Dns(d) => std::str::from_utf8(d).ok(),
+            _ => None,
+        })
+    }
+    /// IP addresses from subjectAltName.
+    pub fn ip_addresses(&self) -> impl Iterator<Item = IpAddr> + '_ {
+        self.sans().filter_map(|n| match n {
+            GeneralName::Ip(ip) => ip_from_bytes(ip),
+            _ => None,
+        })
+    }
+    /// Every subjectAltName entry.
+    pub fn sans(&self) -> impl Iterator<Item = &GeneralName<'a>> {
+        self.ext.subject_alt_names.iter().flatten()
+    }
+    /// Whether basicConstraints says this is a CA.
+    pub fn is_ca(&self) -> bool {
+        self.ext.basic_constraints.is_some_and(|b| b.ca)
+    }
+    /// Whether subject and issuer are the same name (RFC 5280 §6.1: "self-issued").
+    pub fn is_self_issued(&self) -> bool {
+        self.subject.rdns == self.issuer.rdns
+    }
+    /// A short label for messages: the first DNS name, else the first IP, else the subject.
+    pub fn label(&self) -> String {
+        if let Some(d) = self.dns_names().next() {
+            return d.to_string();
+        }
+        if let Some(ip) = self.ip_addresses().next() {
+            return ip.to_string();
+        }
+        if let Some(cn) = self.subject.common_names().into_iter().next() {
+            return cn;
+        }
+        self.subject.to_string()
+    }
+}
+
+/// Reads a Time (RFC 5280 §4.1.2.5): UTCTime or GeneralizedTime.
+fn read_time(r: &mut Reader<'_>) -> Result<i64, Error> {
+    let tlv = r.read_any()?;
+    let t = match tlv.tag {
+        tag::UTC_TIME => parse_utc_time(tlv.value),
+        tag::GENERALIZED_TIME => parse_generalized_time(tlv.value),
+        _ => return Err(r.err("validity time is neither UTCTime nor GeneralizedTime")),
+    };
+    t.ok_or_else(|| r.err("invalid time"))
+}
+
+const fn id_ce(n: u8) -> [u8; 3] {
+    [0x55, 0x1d, n]
+}
+
+impl<'a> Extensions<'a> {
+    fn parse(mut list: Reader<'a>) -> Result<Self, Error> {
+        let mut ext = Self::default();
+        let mut seen: Vec<&[u8]> = Vec::new();
+        if list.is_empty() {
+            return Err(list.err("empty Extensions"));
+        }
+        while !list.is_empty() {
+            let mut e = list.nested(tag::SEQUENCE, "Extension")?;
+            let oid = e.oid()?;
+            let critical = if e.peek_tag() == Some(tag::BOOLEAN) {
+                e.boolean()?
+            } else {
+                false
+            };
+            let value = e.value(tag::OCTET_STRING)?;
+            e.finish()?;
+            if seen.contains(&oid) {
+                return Err(list.err("duplicate extension"));
+            }
+            seen.push(oid);
+            ext.all.push((oid_to_string(oid), critical));
+            ext.parse_one(oid, critical, value)?;
+        }
+        Ok(ext)
+    }
+
+    fn parse_one(&mut self, oid: &[u8], critical: bool, value: &'a [u8]) -> Result<(), Error> {
+        let mut outer = Reader::new(value, "Extension value");
+        match oid {
+            o if o == id_ce(19) => {
+                let mut r = outer.nested(tag::SEQUENCE, "BasicConstraints")?;
+                let mut bc = BasicConstraints::default();
+                if r.peek_tag() == Some(tag::BOOLEAN) {
+                    bc.ca = r.boolean()?;
+                    if !bc.ca {
+                        return Err(r.err("cA FALSE is the DEFAULT and not encoded in DER"));
+                    }
+                }
+                if r.peek_tag() == Some(tag::INTEGER) {
+                    bc.path_len = Some(r.small_uint()?);
+                }
+                r.finish()?;
+                self.basic_constraints = Some(bc);
+            }
+            o if o == id_ce(15) => {
+                let (unused, bytes) = outer.bit_string()?;
+                if bytes.len() > 2 {
+                    return Err(outer.err("keyUsage too long"));
+                }
+                let _ = unused;
+                let mut bits = 0u16;
+                for (i, &b) in bytes.iter().enumerate() {
+                    for j in 0..8 {
+                        if b & (0x80 >> j) != 0 {
+                            bits |= 1 << (i * 8 + j);
+                        }
+                    }
+                }
+                if bits == 0 {
+                    return Err(outer.err("keyUsage with no bits set"));
+                }
+                self.key_usage = Some(bits);
+            }
+            o if o == id_ce(37) => {
+                let mut r = outer.nested(tag::SEQUENCE, "ExtKeyUsageSyntax")?;
+                let mut oids = Vec::new();
+                while !r.is_empty() {
+                    oids.push(r.oid()?);
+                }
+                if oids.is_empty() {
+                    return Err(r.err("empty extendedKeyUsage"));
+                }
+                self.extended_key_usage = Some(oids);
+            }
+            o if o == id_ce(17) => {
+                let seq = outer.value(tag::SEQUENCE)?;
+                self.subject_alt_names = Some(GeneralName::read_all(seq)?);
+            }
+            o if o == id_ce(30) => {
+                self.name_constraints = Some(NameConstraints::parse(value)?);
+                return Ok(());
+            }
+            o if o == id_ce(14) => {
+                self.subject_key_id = Some(outer.value(tag::OCTET_STRING)?);
+            }
+            o if o == id_ce(35) => {
+                let mut r = outer.nested(tag::SEQUENCE, "AuthorityKeyIdentifier")?;
+                if let Some(k) = r.optional(tag::context_primitive(0))? {
+                    self.authority_key_id = Some(k.value);
+                }
+                let _: Option<Tlv<'_>> = r.optional(tag::context_constructed(1))?;
+                let _: Option<Tlv<'_>> = r.optional(tag::context_primitive(2))?;
+                r.finish()?;
+            }
+            // Understood and deliberately ignored: certificatePolicies and policy
+            // constraints/mappings (the Web PKI does not process policies), issuerAltName,
+            // CRL distribution points, authorityInfoAccess, SCTs.
+            o if o == id_ce(32)
+                || o == id_ce(18)
+                || o == id_ce(31)
+                || o == id_ce(46)
+                || o == [0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01]
+                || o == [0x2b, 0x06, 0x01, 0x04, 0x01, 0xd6, 0x79, 0x02, 0x04, 0x02] =>
+            {
+                outer.read_any()?;
+            }
+            _ => {
+                if critical {
+                    self.unknown_critical.push(oid_to_string(oid));
+                }
+                return Ok(());
+            }
+        }
+        outer.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_empty_and_truncated_input() {
+        assert!(Certificate::from_der(&[]).is_err());
+        assert!(Certificate::from_der(&[0x30, 0x03, 0x30, 0x01]).is_err());
+    }
+}

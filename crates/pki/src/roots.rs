@@ -1,0 +1,129 @@
+//! Trust anchors: the certificates a validator starts from.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::cert::Certificate;
+use crate::error::Error;
+use crate::pem;
+
+/// A set of trust anchors, indexed by subject name.
+#[derive(Clone, Debug, Default)]
+pub struct RootStore {
+    certs: Vec<Vec<u8>>,
+    /// Subject RDNs → indices into `certs`.
+    by_subject: HashMap<Vec<u8>, Vec<usize>>,
+    /// DER subject names (with tag), for `certificate_authorities` hints.
+    subjects: Vec<Vec<u8>>,
+}
+
+impl RootStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one DER certificate. Duplicates are ignored.
+    pub fn add_der(&mut self, der: &[u8]) -> Result<(), Error> {
+        let cert = Certificate::from_der(der)?;
+        if self.certs.iter().any(|c| c == der) {
+            return Ok(());
+        }
+        let idx = self.certs.len();
+        self.by_subject
+            .entry(cert.subject().rdns.to_vec())
+            .or_default()
+            .push(idx);
+        self.subjects.push(cert.subject().der.to_vec());
+        self.certs.push(der.to_vec());
+        Ok(())
+    }
+
+    /// Adds every CERTIFICATE block of a PEM text; returns how many were added. Fails on the
+    /// first certificate that does not parse.
+    pub fn add_pem(&mut self, pem: &[u8]) -> Result<usize, Error> {
+        let mut n = 0;
+        for block in pem::parse_all(pem)? {
+            if block.label == "CERTIFICATE" || block.label == "TRUSTED CERTIFICATE" {
+                self.add_der(&block.der)?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Adds a file: PEM (one or more certificates) or a single DER certificate.
+    pub fn add_file(&mut self, path: &Path) -> Result<usize, std::io::Error> {
+        let data = std::fs::read(path)?;
+        let res = if data.starts_with(b"0") || data.first() == Some(&0x30) {
+            self.add_der(&data).map(|()| 1)
+        } else {
+            self.add_pem(&data)
+        };
+        res.map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+    }
+
+    /// The system's trust anchors: `SSL_CERT_FILE` (or `/etc/ssl/certs/ca-certificates.crt`)
+    /// and every PEM file in `SSL_CERT_DIR`. Certificates that do not parse are skipped; it
+    /// fails only if nothing at all could be loaded.
+    pub fn system() -> Result<Self, Error> {
+        let mut store = Self::new();
+        let file = std::env::var_os("SSL_CERT_FILE")
+            .unwrap_or_else(|| "/etc/ssl/certs/ca-certificates.crt".into());
+        store.add_lenient(Path::new(&file));
+        if let Some(dir) = std::env::var_os("SSL_CERT_DIR") {
+            for d in std::env::split_paths(&dir) {
+                if let Ok(entries) = std::fs::read_dir(&d) {
+                    for e in entries.flatten().take(10_000) {
+                        store.add_lenient(&e.path());
+                    }
+                }
+            }
+        }
+        if store.is_empty() {
+            return Err(Error::Decode(crate::error::DecodeError {
+                context: "system trust store",
+                reason: "no certificates found",
+            }));
+        }
+        Ok(store)
+    }
+
+    fn add_lenient(&mut self, path: &Path) {
+        let Ok(data) = std::fs::read(path) else {
+            return;
+        };
+        let Ok(blocks) = pem::parse_all(&data) else {
+            return;
+        };
+        for b in blocks {
+            if b.label == "CERTIFICATE" {
+                let _ = self.add_der(&b.der);
+            }
+        }
+    }
+
+    /// How many anchors.
+    pub fn len(&self) -> usize {
+        self.certs.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.certs.is_empty()
+    }
+
+    /// The DER subject names of the anchors (for TLS `certificate_authorities`).
+    pub fn subjects(&self) -> Vec<Vec<u8>> {
+        self.subjects.clone()
+    }
+
+    /// The anchors whose subject (RDN contents) is `rdns`.
+    pub(crate) fn by_subject<'s>(&'s self, rdns: &[u8]) -> impl Iterator<Item = &'s [u8]> + 's {
+        self.by_subject
+            .get(rdns)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.certs.get(i).map(Vec::as_slice))
+    }
+}

@@ -1,0 +1,143 @@
+//! SubjectPublicKeyInfo (RFC 5280 §4.1.2.7) and the key algorithms of RFC 3279, RFC 5480 and
+//! RFC 8410.
+
+use std::fmt;
+
+use crate::der::{oid_to_string, tag, Reader, Tlv};
+use crate::error::Error;
+
+/// A public key with its algorithm, borrowed from a certificate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SubjectPublicKeyInfo<'a> {
+    /// The key algorithm (with its size or curve).
+    pub algorithm: PublicKeyAlgorithm,
+    /// The subjectPublicKey BIT STRING's contents: an RSAPublicKey DER, an uncompressed SEC1
+    /// point, or 32 raw Ed25519 bytes.
+    pub key: &'a [u8],
+    /// The whole SubjectPublicKeyInfo DER.
+    pub der: &'a [u8],
+}
+
+/// Public key algorithms.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PublicKeyAlgorithm {
+    /// RSA (rsaEncryption).
+    Rsa {
+        /// The modulus length in bits.
+        modulus_bits: u32,
+    },
+    /// Elliptic-curve key (id-ecPublicKey) on a named curve.
+    Ec(Curve),
+    /// Ed25519 (RFC 8410).
+    Ed25519,
+    /// Something else (DSA, RSASSA-PSS-only keys, X25519, ...): parsed, not usable.
+    Unsupported,
+}
+
+/// Named curves.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Curve {
+    /// NIST P-256 (secp256r1).
+    P256,
+    /// NIST P-384 (secp384r1).
+    P384,
+    /// NIST P-521 (secp521r1): parsed, not supported for signatures.
+    P521,
+    /// Another named curve, or explicit parameters.
+    Other,
+}
+
+const OID_RSA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+const OID_EC: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
+const OID_P256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+const OID_P384: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x22];
+const OID_P521: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x23];
+const OID_ED25519: &[u8] = &[0x2b, 0x65, 0x70];
+
+impl<'a> SubjectPublicKeyInfo<'a> {
+    /// Parses a DER SubjectPublicKeyInfo.
+    pub fn from_der(der: &'a [u8]) -> Result<Self, Error> {
+        let mut r = Reader::new(der, "SubjectPublicKeyInfo");
+        let tlv = r.read(tag::SEQUENCE)?;
+        r.finish()?;
+        Self::from_tlv(tlv)
+    }
+
+    pub(crate) fn from_tlv(tlv: Tlv<'a>) -> Result<Self, Error> {
+        let mut r = Reader::new(tlv.value, "SubjectPublicKeyInfo");
+        let mut alg = r.nested(tag::SEQUENCE, "SubjectPublicKeyInfo.algorithm")?;
+        let key = r.bit_string_octets()?;
+        r.finish()?;
+        let oid = alg.oid()?;
+        let algorithm = match oid {
+            OID_RSA => {
+                // RFC 3279 §2.3.1: parameters MUST be NULL.
+                alg.value(tag::NULL)?;
+                alg.finish()?;
+                let mut k = Reader::new(key, "RSAPublicKey");
+                let mut seq = k.nested(tag::SEQUENCE, "RSAPublicKey")?;
+                k.finish()?;
+                let n = seq.integer()?;
+                let e = seq.integer()?;
+                seq.finish()?;
+                if n.first().is_some_and(|b| b & 0x80 != 0)
+                    || e.first().is_some_and(|b| b & 0x80 != 0)
+                {
+                    return Err(seq.err("negative RSA modulus or exponent"));
+                }
+                let n = match n {
+                    [0, rest @ ..] => rest,
+                    _ => n,
+                };
+                let bits = (n.len() as u32) * 8 - n.first().map_or(8, |b| b.leading_zeros());
+                PublicKeyAlgorithm::Rsa { modulus_bits: bits }
+            }
+            OID_EC => {
+                let curve = if alg.peek_tag() == Some(tag::OID) {
+                    match alg.oid()? {
+                        OID_P256 => Curve::P256,
+                        OID_P384 => Curve::P384,
+                        OID_P521 => Curve::P521,
+                        _ => Curve::Other,
+                    }
+                } else {
+                    alg.read_any()?;
+                    Curve::Other
+                };
+                alg.finish()?;
+                PublicKeyAlgorithm::Ec(curve)
+            }
+            OID_ED25519 => {
+                // RFC 8410 §3: parameters MUST be absent.
+                alg.finish()?;
+                if key.len() != 32 {
+                    return Err(alg.err("Ed25519 key is not 32 bytes"));
+                }
+                PublicKeyAlgorithm::Ed25519
+            }
+            _ => PublicKeyAlgorithm::Unsupported,
+        };
+        let _ = oid_to_string;
+        Ok(Self {
+            algorithm,
+            key,
+            der: tlv.raw,
+        })
+    }
+}
+
+impl fmt::Display for PublicKeyAlgorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Rsa { modulus_bits } => write!(f, "RSA {modulus_bits} bits"),
+            Self::Ec(Curve::P256) => f.write_str("ECDSA P-256"),
+            Self::Ec(Curve::P384) => f.write_str("ECDSA P-384"),
+            Self::Ec(Curve::P521) => f.write_str("ECDSA P-521"),
+            Self::Ec(Curve::Other) => f.write_str("EC (unsupported curve)"),
+            Self::Ed25519 => f.write_str("Ed25519"),
+            Self::Unsupported => f.write_str("unsupported key type"),
+        }
+    }
+}

@@ -1,0 +1,445 @@
+//! Path building and validation: RFC 5280 §6 as the Web PKI applies it, with server identity
+//! per RFC 6125 §6.
+
+use padlock_crypto::Provider;
+
+use crate::cert::{
+    Certificate, EKU_ANY, EKU_CLIENT_AUTH, EKU_SERVER_AUTH, KU_DIGITAL_SIGNATURE, KU_KEY_CERT_SIGN,
+};
+use crate::crl::Crl;
+use crate::error::Error;
+use crate::name::{dns_name_matches, is_valid_dns_name, GeneralName, SubjectName};
+use crate::roots::RootStore;
+use crate::signature::verify_signed;
+use crate::time::UnixTime;
+
+/// What the end-entity certificate is to be used for.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// A TLS server (id-kp-serverAuth).
+    ServerAuth,
+    /// A TLS client (id-kp-clientAuth).
+    ClientAuth,
+}
+
+impl Purpose {
+    fn oid(self) -> &'static [u8] {
+        match self {
+            Self::ServerAuth => EKU_SERVER_AUTH,
+            Self::ClientAuth => EKU_CLIENT_AUTH,
+        }
+    }
+    fn name(self) -> &'static str {
+        match self {
+            Self::ServerAuth => "serverAuth",
+            Self::ClientAuth => "clientAuth",
+        }
+    }
+}
+
+/// Options for [`verify_chain`].
+#[derive(Clone, Debug)]
+pub struct VerifyOptions<'a> {
+    /// The time of validation.
+    pub time: UnixTime,
+    /// What the end-entity certificate must be good for.
+    pub purpose: Purpose,
+    /// The name the end-entity certificate must carry (RFC 6125); `None` skips the check.
+    pub name: Option<&'a SubjectName>,
+    /// DER CRLs to consult (RFC 5280 §6.3). Certificates whose issuer has no CRL here are
+    /// not checked for revocation.
+    pub crls: &'a [Vec<u8>],
+    /// The most intermediate certificates allowed between end entity and anchor.
+    pub max_depth: Option<usize>,
+}
+
+impl<'a> VerifyOptions<'a> {
+    /// Server authentication at `time`, no name check, no CRLs, default depth.
+    pub fn new(time: UnixTime) -> Self {
+        Self {
+            time,
+            purpose: Purpose::ServerAuth,
+            name: None,
+            crls: &[],
+            max_depth: None,
+        }
+    }
+}
+
+/// A validated path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedPath {
+    /// The DER of each certificate, end entity first, trust anchor last.
+    pub chain: Vec<Vec<u8>>,
+}
+
+/// The most signature checks one validation may make before giving up.
+pub const MAX_SIGNATURE_CHECKS: usize = 100;
+/// The most intermediates a path may hold by default.
+const DEFAULT_MAX_INTERMEDIATES: usize = 8;
+
+/// Validates `end_entity` for `options.purpose` (and `options.name`), building a path through
+/// `intermediates` (any order; extras, duplicates and cross-signs allowed) to an anchor in
+/// `roots`. When every candidate path fails, the most specific failure is returned.
+pub fn verify_chain(
+    provider: &dyn Provider,
+    roots: &RootStore,
+    end_entity: &[u8],
+    intermediates: &[&[u8]],
+    options: &VerifyOptions<'_>,
+) -> Result<VerifiedPath, Error> {
+    let leaf = Certificate::from_der(end_entity)?;
+    check_end_entity(&leaf, options)?;
+    let pool: Vec<Certificate<'_>> = intermediates
+        .iter()
+        .take(64)
+        .filter_map(|d| Certificate::from_der(d).ok())
+        .collect();
+    let crls: Vec<Crl<'_>> = options
+        .crls
+        .iter()
+        .map(|d| Crl::from_der(d))
+        .collect::<Result<_, _>>()?;
+    let mut builder = Builder {
+        provider,
+        roots,
+        pool: &pool,
+        crls: &crls,
+        options,
+        signature_checks: 0,
+    };
+    let mut path = vec![&leaf];
+    let mut best: Option<Error> = None;
+    match builder.extend(&mut path, &mut best) {
+        Ok(chain) => Ok(VerifiedPath { chain }),
+        Err(Error::BudgetExceeded) => Err(Error::BudgetExceeded),
+        Err(e) => Err(best.unwrap_or(e)),
+    }
+}
+
+struct Builder<'p, 'c> {
+    provider: &'p dyn Provider,
+    roots: &'p RootStore,
+    pool: &'p [Certificate<'c>],
+    crls: &'p [Crl<'p>],
+    options: &'p VerifyOptions<'p>,
+    signature_checks: usize,
+}
+
+fn keep_best(best: &mut Option<Error>, e: Error) {
+    if best.as_ref().is_none_or(|b| e.rank() > b.rank()) {
+        *best = Some(e);
+    }
+}
+
+impl<'p, 'c> Builder<'p, 'c> {
+    fn spend(&mut self) -> Result<(), Error> {
+        self.signature_checks += 1;
+        if self.signature_checks > MAX_SIGNATURE_CHECKS {
+            return Err(Error::BudgetExceeded);
+        }
+        Ok(())
+    }
+
+    /// Extends `path` (end entity first; its last element still needs an issuer). Returns the
+    /// DER chain of the first complete, valid path; on failure, the last error (and `best`
+    /// holds the most specific one seen).
+    fn extend<'x>(
+        &mut self,
+        path: &mut Vec<&'x Certificate<'c>>,
+        best: &mut Option<Error>,
+    ) -> Result<Vec<Vec<u8>>, Error>
+    where
+        'p: 'x,
+    {
+        let Some(&child) = path.last() else {
+            return Err(Error::BudgetExceeded);
+        };
+        let max = self.options.max_depth.unwrap_or(DEFAULT_MAX_INTERMEDIATES);
+        let mut last = Error::UnknownIssuer {
+            issuer: child.issuer().to_string(),
+        };
+        // Trust anchors first: the shortest path wins.
+        for anchor_der in self.roots.by_subject(child.issuer().rdns) {
+            let Ok(anchor) = Certificate::from_der(anchor_der) else {
+                continue;
+            };
+            self.spend()?;
+            let res = check_issued_by(self.provider, child, &anchor)
+                .and_then(|()| self.validate_path(path, &anchor));
+            match res {
+                Ok(()) => {
+                    let mut chain: Vec<Vec<u8>> = path.iter().map(|c| c.der().to_vec()).collect();
+                    chain.push(anchor_der.to_vec());
+                    return Ok(chain);
+                }
+                Err(e) => {
+                    keep_best(best, e.clone());
+                    last = e;
+                }
+            }
+        }
+        for cand in self.pool {
+            if cand.subject().rdns != child.issuer().rdns {
+                continue;
+            }
+            // No certificate twice (by subject and key), so cross-sign loops end.
+            if path.iter().any(|p| {
+                p.subject().rdns == cand.subject().rdns
+                    && p.subject_public_key_info().der == cand.subject_public_key_info().der
+            }) {
+                continue;
+            }
+            if path.len() > max {
+                let e = Error::PathTooLong {
+                    subject: "the chain".to_string(),
+                };
+                keep_best(best, e.clone());
+                last = e;
+                continue;
+            }
+            if let Err(e) = check_ca(cand, self.options) {
+                keep_best(best, e.clone());
+                last = e;
+                continue;
+            }
+            self.spend()?;
+            if let Err(e) = check_issued_by(self.provider, child, cand) {
+                keep_best(best, e.clone());
+                last = e;
+                continue;
+            }
+            path.push(cand);
+            let res = self.extend(path, best);
+            path.pop();
+            match res {
+                Ok(chain) => return Ok(chain),
+                Err(Error::BudgetExceeded) => return Err(Error::BudgetExceeded),
+                Err(e) => last = e,
+            }
+        }
+        keep_best(best, last.clone());
+        Err(last)
+    }
+
+    /// Whole-path checks once an anchor is found: path lengths, name constraints,
+    /// revocation.
+    fn validate_path(
+        &self,
+        path: &[&Certificate<'_>],
+        anchor: &Certificate<'_>,
+    ) -> Result<(), Error> {
+        let mut issuers: Vec<&Certificate<'_>> = path.iter().skip(1).copied().collect();
+        issuers.push(anchor);
+        // RFC 5280 §4.2.1.9: pathLenConstraint counts the non-self-issued intermediates
+        // below the CA.
+        for (i, ca) in issuers.iter().enumerate() {
+            if let Some(limit) = ca.extensions().basic_constraints.and_then(|b| b.path_len) {
+                let below = path
+                    .iter()
+                    .take(i + 1)
+                    .skip(1)
+                    .filter(|c| !c.is_self_issued())
+                    .count() as u64;
+                if below > limit {
+                    return Err(Error::PathTooLong {
+                        subject: ca.label(),
+                    });
+                }
+            }
+        }
+        // RFC 5280 §6.1.3 (b)/(c): every name below a constrained CA lies within its
+        // constraints. Self-issued intermediates are exempt, the end entity never is.
+        for (i, ca) in issuers.iter().enumerate() {
+            let Some(nc) = &ca.extensions().name_constraints else {
+                continue;
+            };
+            for (j, cert) in path.iter().enumerate().take(i + 1) {
+                if j > 0 && cert.is_self_issued() {
+                    continue;
+                }
+                for name in names_for_constraints(cert, j == 0) {
+                    nc.check(&name)?;
+                }
+            }
+        }
+        // RFC 5280 §6.3: revocation, for each certificate whose issuer published a CRL here.
+        for (i, cert) in path.iter().enumerate() {
+            let Some(issuer) = issuers.get(i) else {
+                continue;
+            };
+            for crl in self.crls {
+                if crl.issuer.rdns == cert.issuer().rdns {
+                    crl.check(self.provider, cert, issuer, self.options.time)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The names of `cert` that name constraints apply to: the subject as a directoryName (when
+/// not empty), each subjectAltName, and for an end entity without SAN dNSNames its subject
+/// common names that look like host names (as browsers do).
+fn names_for_constraints<'a>(cert: &Certificate<'a>, end_entity: bool) -> Vec<GeneralName<'a>> {
+    let mut names = Vec::new();
+    if !cert.subject().is_empty() {
+        names.push(GeneralName::Directory(*cert.subject()));
+        for email in cert.subject().email_addresses() {
+            names.push(GeneralName::Email(email));
+        }
+    }
+    names.extend(cert.sans().copied());
+    if end_entity && cert.extensions().subject_alt_names.is_none() {
+        for (oid, t, v) in cert.subject().attributes() {
+            if oid == [0x55, 0x04, 0x03]
+                && matches!(t, 0x0c | 0x13 | 0x16)
+                && is_valid_dns_name(v, true)
+            {
+                names.push(GeneralName::Dns(v));
+            }
+        }
+    }
+    names
+}
+
+/// Checks that `issuer` signed `child` (RFC 5280 §6.1.3 (a)(1)).
+fn check_issued_by(
+    provider: &dyn Provider,
+    child: &Certificate<'_>,
+    issuer: &Certificate<'_>,
+) -> Result<(), Error> {
+    verify_signed(
+        provider,
+        issuer.subject_public_key_info(),
+        &child.signature_alg,
+        child.tbs,
+        child.signature,
+        || child.label(),
+    )
+}
+
+/// Checks common to every certificate in the path except the anchor.
+fn check_common(cert: &Certificate<'_>, options: &VerifyOptions<'_>) -> Result<(), Error> {
+    // RFC 5280 §4.1.1.2: signatureAlgorithm MUST equal tbsCertificate.signature.
+    if cert.tbs_signature_alg != cert.signature_alg_raw {
+        return Err(Error::SignatureAlgorithmMismatch {
+            subject: cert.label(),
+        });
+    }
+    if let Some(oid) = cert.extensions().unknown_critical.first() {
+        return Err(Error::UnknownCriticalExtension {
+            subject: cert.label(),
+            oid: oid.clone(),
+        });
+    }
+    let now = options.time.0 as i64;
+    if now < cert.not_before {
+        return Err(Error::NotYetValid {
+            subject: cert.label(),
+            not_before: cert.not_before(),
+            now: options.time,
+        });
+    }
+    if now > cert.not_after {
+        return Err(Error::Expired {
+            subject: cert.label(),
+            not_after: cert.not_after(),
+            now: options.time,
+        });
+    }
+    // RFC 5280 §4.1.2.2: the serial is positive and at most 20 octets.
+    let serial = cert.serial();
+    if serial.len() > 21 || (serial.len() == 21 && serial.first() != Some(&0)) {
+        return Err(Error::Malformed {
+            subject: cert.label(),
+            reason: "serial number longer than 20 octets",
+        });
+    }
+    // RFC 5280 §4.2.1.6: an empty subject requires a critical subjectAltName.
+    if cert.subject().is_empty() && cert.extensions().subject_alt_names.is_none() {
+        return Err(Error::Malformed {
+            subject: cert.label(),
+            reason: "empty subject and no subjectAltName",
+        });
+    }
+    check_eku(cert, options.purpose)
+}
+
+/// extendedKeyUsage must allow the purpose when present (RFC 5280 §4.2.1.12; the Web PKI
+/// also applies it to CAs, where anyExtendedKeyUsage is not enough either).
+fn check_eku(cert: &Certificate<'_>, purpose: Purpose) -> Result<(), Error> {
+    if let Some(ekus) = &cert.extensions().extended_key_usage {
+        if !ekus.contains(&purpose.oid()) {
+            let _ = EKU_ANY;
+            return Err(Error::EkuMissing {
+                subject: cert.label(),
+                purpose: purpose.name(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// End-entity checks, made before any path is built.
+fn check_end_entity(leaf: &Certificate<'_>, options: &VerifyOptions<'_>) -> Result<(), Error> {
+    check_common(leaf, options)?;
+    if leaf.is_ca() {
+        return Err(Error::CaUsedAsEndEntity {
+            subject: leaf.label(),
+        });
+    }
+    if let Some(ku) = leaf.extensions().key_usage {
+        if ku & KU_DIGITAL_SIGNATURE == 0 && options.purpose == Purpose::ClientAuth {
+            return Err(Error::KeyUsageMissing {
+                subject: leaf.label(),
+                usage: "digitalSignature",
+            });
+        }
+    }
+    if let Some(name) = options.name {
+        check_name(leaf, name)?;
+    }
+    Ok(())
+}
+
+/// RFC 6125 §6: the reference identity must match a subjectAltName entry of its type; the
+/// subject common name is never consulted.
+pub(crate) fn check_name(leaf: &Certificate<'_>, name: &SubjectName) -> Result<(), Error> {
+    let ok = match name {
+        SubjectName::Dns(d) => leaf.dns_names().any(|p| dns_name_matches(p.as_bytes(), d)),
+        SubjectName::Ip(ip) => leaf.ip_addresses().any(|p| p == *ip),
+    };
+    if ok {
+        return Ok(());
+    }
+    let presented = leaf
+        .sans()
+        .filter(|n| matches!(n, GeneralName::Dns(_) | GeneralName::Ip(_)))
+        .map(|n| n.to_string())
+        .collect();
+    Err(Error::NameMismatch {
+        presented,
+        expected: name.to_string(),
+    })
+}
+
+/// Checks a candidate issuer: an X.509 v3 CA allowed to sign certificates, valid now.
+fn check_ca(ca: &Certificate<'_>, options: &VerifyOptions<'_>) -> Result<(), Error> {
+    // RFC 5280 §4.2.1.9: without basicConstraints cA (only possible in v3), not a CA.
+    if ca.version() != 3 || !ca.is_ca() {
+        return Err(Error::NotCa {
+            subject: ca.label(),
+        });
+    }
+    if let Some(ku) = ca.extensions().key_usage {
+        if ku & KU_KEY_CERT_SIGN == 0 {
+            return Err(Error::KeyUsageMissing {
+                subject: ca.label(),
+                usage: "keyCertSign",
+            });
+        }
+    }
+    check_common(ca, options)
+}
