@@ -1,3 +1,29 @@
-//! padlock-https.
+//! padlock-https: HTTPS on tokio and hyper over the padlock TLS engine.
+//!
+//! - [`stream`]: [`TlsStream`], an `AsyncRead + AsyncWrite` over [`padlock_tls::Connection`],
+//!   made by [`TlsAcceptor`] and [`TlsConnector`] (the shape tokio-rustls users know).
+//! - [`site`], [`files`], [`proxy`]: the HTTP service behind `padlock serve` — a folder or a
+//!   reverse proxy — independent of TLS.
+//! - [`server`]: listeners, connection limit, timeouts, graceful shutdown, certificate reload.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+pub mod body;
+pub mod certinfo;
+pub mod error;
+pub mod files;
+pub mod idle;
+pub mod listing;
+pub mod mime;
+pub mod proxy;
+pub mod range;
+pub mod server;
+pub mod site;
+pub mod stream;
+pub mod tls_server;
+
+pub use error::Error;
+pub use server::{Server, ServerOptions};
+pub use site::{ConnInfo, Mode, Site};
+pub use stream::{TlsAcceptor, TlsConnector, TlsStream};
+pub use tls_server::TlsSetup;

@@ -1,0 +1,328 @@
+//! Serving a folder: path resolution that cannot escape the root, files with Content-Type,
+//! Last-Modified/ETag validators, conditional requests (RFC 9110 §13), single byte ranges
+//! (RFC 9110 §14), HEAD, and HTML directory listings.
+
+use std::io::SeekFrom;
+use std::path::{Component, Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use hyper::header::{self, HeaderMap, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use percent_encoding::percent_decode_str;
+use tokio::io::AsyncSeekExt;
+
+use crate::body::{self, Body, FileBody};
+use crate::error::Error;
+use crate::listing;
+use crate::mime;
+use crate::range::{self, RangeRequest};
+
+/// Serves the files under one folder.
+#[derive(Debug, Clone)]
+pub struct FileServer {
+    root: PathBuf,
+}
+
+impl FileServer {
+    /// Serves `root`, which must be an existing folder. Symlinks inside it are followed only
+    /// while their target stays inside it.
+    pub fn new(root: &Path) -> Result<Self, Error> {
+        let root = std::fs::canonicalize(root).map_err(|source| Error::Root {
+            path: root.to_path_buf(),
+            source,
+        })?;
+        if !root.is_dir() {
+            let source = std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a folder");
+            return Err(Error::Root { path: root, source });
+        }
+        Ok(FileServer { root })
+    }
+
+    /// The folder served (canonical).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Answers one request.
+    pub async fn respond<B>(&self, req: &Request<B>) -> Response<Body> {
+        let head_only = match *req.method() {
+            Method::GET => false,
+            Method::HEAD => true,
+            _ => {
+                let mut res = status_page(StatusCode::METHOD_NOT_ALLOWED);
+                res.headers_mut()
+                    .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+                return res;
+            }
+        };
+        let uri_path = req.uri().path();
+        let relative = match resolve(uri_path) {
+            Ok(relative) => relative,
+            Err(status) => return status_page(status),
+        };
+        let joined = self.root.join(&relative);
+        // Follow symlinks, then insist the result is still under the root.
+        let real = match tokio::fs::canonicalize(&joined).await {
+            Ok(real) => real,
+            Err(_) => return status_page(StatusCode::NOT_FOUND),
+        };
+        if !real.starts_with(&self.root) {
+            return status_page(StatusCode::FORBIDDEN);
+        }
+        let meta = match tokio::fs::metadata(&real).await {
+            Ok(meta) => meta,
+            Err(_) => return status_page(StatusCode::NOT_FOUND),
+        };
+        if meta.is_dir() {
+            if !uri_path.ends_with('/') {
+                // Relative links in the listing need the trailing slash.
+                let mut location = format!("{uri_path}/");
+                if let Some(q) = req.uri().query() {
+                    location.push('?');
+                    location.push_str(q);
+                }
+                return redirect(StatusCode::MOVED_PERMANENTLY, &location);
+            }
+            let index = real.join("index.html");
+            match tokio::fs::metadata(&index).await {
+                Ok(m) if m.is_file() => {
+                    return serve_file(&index, &m, req.headers(), head_only).await
+                }
+                _ => {}
+            }
+            return match listing::render(&real, uri_path).await {
+                Ok(html) => {
+                    let len = html.len();
+                    let mut res = Response::new(if head_only {
+                        body::empty()
+                    } else {
+                        body::full(html)
+                    });
+                    let h = res.headers_mut();
+                    h.insert(
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("text/html; charset=utf-8"),
+                    );
+                    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+                    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+                    res
+                }
+                Err(_) => status_page(StatusCode::FORBIDDEN),
+            };
+        }
+        if !meta.is_file() {
+            return status_page(StatusCode::NOT_FOUND);
+        }
+        serve_file(&real, &meta, req.headers(), head_only).await
+    }
+}
+
+/// Turns the request path into a relative file path: percent-decoded, `.` and empty
+/// segments dropped, and any `..`, NUL or backslash refused so the path cannot climb out of
+/// the root before the filesystem is even asked.
+pub fn resolve(uri_path: &str) -> Result<PathBuf, StatusCode> {
+    let mut out = PathBuf::new();
+    for raw in uri_path.split('/') {
+        let segment = percent_decode_str(raw)
+            .decode_utf8()
+            .map_err(|_| StatusCode::BAD_REQUEST)?;
+        match &*segment {
+            "" | "." => continue,
+            ".." => return Err(StatusCode::FORBIDDEN),
+            s if s.contains(['\0', '/', '\\']) => return Err(StatusCode::FORBIDDEN),
+            s => out.push(s),
+        }
+    }
+    // Belt and braces: only plain names may remain.
+    if out.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return Err(StatusCode::FORBIDDEN);
+    }
+    Ok(out)
+}
+
+async fn serve_file(
+    path: &Path,
+    meta: &std::fs::Metadata,
+    headers: &HeaderMap,
+    head_only: bool,
+) -> Response<Body> {
+    let len = meta.len();
+    let modified = meta.modified().ok().map(whole_seconds);
+    let etag = modified.map(|m| {
+        let secs = m
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        format!("\"{len:x}-{secs:x}\"")
+    });
+
+    // RFC 9110 §13.2.2: If-None-Match takes precedence over If-Modified-Since.
+    if not_modified(headers, etag.as_deref(), modified) {
+        let mut res = Response::new(body::empty());
+        *res.status_mut() = StatusCode::NOT_MODIFIED;
+        add_validators(res.headers_mut(), etag.as_deref(), modified);
+        return res;
+    }
+
+    let mut range = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
+        Some(value) => range::parse(value, len),
+        None => RangeRequest::Whole,
+    };
+    // RFC 9110 §13.1.5: a Range with a stale If-Range is ignored.
+    if range != RangeRequest::Whole && !if_range_matches(headers, etag.as_deref(), modified) {
+        range = RangeRequest::Whole;
+    }
+
+    let (status, start, count) = match range {
+        RangeRequest::Whole => (StatusCode::OK, 0, len),
+        RangeRequest::Satisfiable { start, end } => {
+            (StatusCode::PARTIAL_CONTENT, start, end - start + 1)
+        }
+        RangeRequest::Unsatisfiable => {
+            let mut res = status_page(StatusCode::RANGE_NOT_SATISFIABLE);
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
+                res.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
+            return res;
+        }
+    };
+
+    let body = if head_only || count == 0 {
+        body::empty()
+    } else {
+        let mut file = match tokio::fs::File::open(path).await {
+            Ok(f) => f,
+            Err(_) => return status_page(StatusCode::FORBIDDEN),
+        };
+        if start > 0 && file.seek(SeekFrom::Start(start)).await.is_err() {
+            return status_page(StatusCode::INTERNAL_SERVER_ERROR);
+        }
+        http_body_util::BodyExt::boxed(FileBody::new(file, count))
+    };
+    let mut res = Response::new(body);
+    *res.status_mut() = status;
+    let h = res.headers_mut();
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(mime::content_type(name)),
+    );
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(count));
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    if status == StatusCode::PARTIAL_CONTENT {
+        let end = start + count - 1;
+        if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{len}")) {
+            h.insert(header::CONTENT_RANGE, v);
+        }
+    }
+    add_validators(h, etag.as_deref(), modified);
+    res
+}
+
+fn whole_seconds(t: SystemTime) -> SystemTime {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => UNIX_EPOCH + std::time::Duration::from_secs(d.as_secs()),
+        Err(_) => UNIX_EPOCH,
+    }
+}
+
+fn add_validators(h: &mut HeaderMap, etag: Option<&str>, modified: Option<SystemTime>) {
+    if let Some(v) = etag.and_then(|e| HeaderValue::from_str(e).ok()) {
+        h.insert(header::ETAG, v);
+    }
+    if let Some(v) = modified.and_then(|m| HeaderValue::from_str(&httpdate::fmt_http_date(m)).ok())
+    {
+        h.insert(header::LAST_MODIFIED, v);
+    }
+}
+
+/// RFC 9110 §13.1.2 (If-None-Match, weak comparison) then §13.1.3 (If-Modified-Since).
+fn not_modified(headers: &HeaderMap, etag: Option<&str>, modified: Option<SystemTime>) -> bool {
+    if let Some(inm) = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    {
+        let Some(etag) = etag else { return false };
+        return inm
+            .split(',')
+            .map(|t| t.trim().trim_start_matches("W/"))
+            .any(|t| t == "*" || t == etag);
+    }
+    let Some(ims) = headers
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    match (httpdate::parse_http_date(ims), modified) {
+        (Ok(since), Some(modified)) => modified <= since,
+        _ => false,
+    }
+}
+
+fn if_range_matches(headers: &HeaderMap, etag: Option<&str>, modified: Option<SystemTime>) -> bool {
+    let Some(value) = headers.get(header::IF_RANGE).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    if value.starts_with('"') {
+        return etag == Some(value);
+    }
+    match (httpdate::parse_http_date(value), modified) {
+        (Ok(date), Some(modified)) => modified == date,
+        _ => false,
+    }
+}
+
+/// A small HTML page for an error status.
+pub fn status_page(status: StatusCode) -> Response<Body> {
+    let reason = status.canonical_reason().unwrap_or("");
+    let html = format!(
+        "<!doctype html><title>{code} {reason}</title><h1>{code} {reason}</h1>\n",
+        code = status.as_u16()
+    );
+    let len = html.len();
+    let mut res = Response::new(body::full(html));
+    *res.status_mut() = status;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    res
+}
+
+/// A redirect to `location` with a short body.
+pub fn redirect(status: StatusCode, location: &str) -> Response<Body> {
+    let mut res = status_page(status);
+    if let Ok(v) = HeaderValue::from_str(location) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_plain_and_encoded_paths() {
+        assert_eq!(resolve("/a/b%20c.txt").unwrap(), PathBuf::from("a/b c.txt"));
+        assert_eq!(resolve("/").unwrap(), PathBuf::new());
+        assert_eq!(resolve("//./a//").unwrap(), PathBuf::from("a"));
+    }
+
+    #[test]
+    fn refuses_dot_dot_in_any_spelling() {
+        assert_eq!(resolve("/../etc/passwd"), Err(StatusCode::FORBIDDEN));
+        assert_eq!(resolve("/a/%2e%2e/%2e%2e/etc"), Err(StatusCode::FORBIDDEN));
+        assert_eq!(resolve("/a%2f..%2f..%2fetc"), Err(StatusCode::FORBIDDEN));
+        assert_eq!(resolve("/a%5c..%5cetc"), Err(StatusCode::FORBIDDEN));
+        assert_eq!(resolve("/a%00b"), Err(StatusCode::FORBIDDEN));
+    }
+
+    #[test]
+    fn refuses_invalid_utf8() {
+        assert_eq!(resolve("/%ff"), Err(StatusCode::BAD_REQUEST));
+    }
+}

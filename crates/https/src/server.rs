@@ -1,0 +1,309 @@
+//! The listener side of `padlock serve`: accept loops, a connection limit, handshake and
+//! idle timeouts, the redirect listener, and graceful shutdown.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, Semaphore};
+
+use crate::error::Error;
+use crate::idle::{Activity, Tracked};
+use crate::site::{redirect_to_https, ConnInfo, Site};
+use crate::tls_server::{self, TlsSetup};
+
+/// How to run the server.
+#[derive(Debug)]
+pub struct ServerOptions {
+    /// Addresses to listen on.
+    pub listen: Vec<SocketAddr>,
+    /// What to serve.
+    pub site: Arc<Site>,
+    /// TLS, or `None` for plain HTTP (tests, or behind another terminator).
+    pub tls: Option<TlsSetup>,
+    /// A plain-HTTP listener that redirects every request to HTTPS.
+    pub redirect_http: Option<SocketAddr>,
+    /// How long a TLS handshake may take.
+    pub handshake_timeout: Duration,
+    /// How long a connection may move no bytes before it is closed.
+    pub idle_timeout: Duration,
+    /// How many connections are served at once; further ones wait in the kernel's backlog.
+    pub max_connections: usize,
+    /// How long graceful shutdown waits for open connections to finish.
+    pub shutdown_grace: Duration,
+}
+
+impl ServerOptions {
+    /// Options with the defaults: 10 s handshake, 60 s idle, 1024 connections, 10 s grace.
+    pub fn new(listen: Vec<SocketAddr>, site: Arc<Site>) -> Self {
+        ServerOptions {
+            listen,
+            site,
+            tls: None,
+            redirect_http: None,
+            handshake_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 1024,
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A server with its sockets bound, ready to run.
+#[derive(Debug)]
+pub struct Server {
+    options: ServerOptions,
+    listeners: Vec<TcpListener>,
+    redirect: Option<TcpListener>,
+}
+
+impl Server {
+    /// Binds every listening socket (so a port conflict is reported before anything runs).
+    pub async fn bind(options: ServerOptions) -> Result<Server, Error> {
+        let mut listeners = Vec::new();
+        for &addr in &options.listen {
+            let l = TcpListener::bind(addr)
+                .await
+                .map_err(|source| Error::Bind { addr, source })?;
+            listeners.push(l);
+        }
+        let redirect = match options.redirect_http {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .map_err(|source| Error::Bind { addr, source })?,
+            ),
+            None => None,
+        };
+        Ok(Server {
+            options,
+            listeners,
+            redirect,
+        })
+    }
+
+    /// The bound addresses of the main listeners (with real ports when port 0 was asked).
+    pub fn local_addrs(&self) -> Vec<SocketAddr> {
+        self.listeners
+            .iter()
+            .filter_map(|l| l.local_addr().ok())
+            .collect()
+    }
+
+    /// The bound address of the redirect listener.
+    pub fn redirect_addr(&self) -> Option<SocketAddr> {
+        self.redirect.as_ref().and_then(|l| l.local_addr().ok())
+    }
+
+    /// Serves until `shutdown` resolves, then stops accepting, asks every connection to
+    /// finish gracefully (HTTP/1 closes after the response in flight, HTTP/2 sends GOAWAY),
+    /// and waits up to the grace period for them.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), Error> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let limit = Arc::new(Semaphore::new(self.options.max_connections));
+        let shared = Arc::new(Shared {
+            site: self.options.site.clone(),
+            tls: self.options.tls.clone(),
+            handshake_timeout: self.options.handshake_timeout,
+            idle_timeout: self.options.idle_timeout,
+        });
+        let https_port = self.local_addrs().first().map_or(443, |a| a.port());
+
+        let mut loops = tokio::task::JoinSet::new();
+        for listener in self.listeners {
+            loops.spawn(accept_loop(
+                listener,
+                shared.clone(),
+                limit.clone(),
+                stop_rx.clone(),
+                None,
+            ));
+        }
+        if let Some(listener) = self.redirect {
+            loops.spawn(accept_loop(
+                listener,
+                shared.clone(),
+                limit.clone(),
+                stop_rx.clone(),
+                Some(https_port),
+            ));
+        }
+        shutdown.await;
+        let _ = stop_tx.send(true);
+        while loops.join_next().await.is_some() {}
+        // Every connection holds one permit; all permits back means all connections done.
+        let all = u32::try_from(self.options.max_connections).unwrap_or(u32::MAX);
+        let drained = tokio::time::timeout(self.options.shutdown_grace, limit.acquire_many(all));
+        if drained.await.is_err() {
+            eprintln!("padlock: grace period over, closing the remaining connections");
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug)]
+struct Shared {
+    site: Arc<Site>,
+    tls: Option<TlsSetup>,
+    handshake_timeout: Duration,
+    idle_timeout: Duration,
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    limit: Arc<Semaphore>,
+    mut stop: watch::Receiver<bool>,
+    redirect_port: Option<u16>,
+) {
+    loop {
+        let permit = tokio::select! {
+            p = limit.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => return },
+            _ = stop.changed() => return,
+        };
+        let (tcp, peer) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(x) => x,
+                Err(e) => {
+                    // EMFILE and friends: back off briefly instead of spinning.
+                    eprintln!("padlock: accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = stop.changed() => return,
+        };
+        let _ = tcp.set_nodelay(true);
+        let shared = shared.clone();
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            handle_connection(tcp, peer, shared, stop, redirect_port).await;
+        });
+    }
+}
+
+async fn handle_connection(
+    tcp: TcpStream,
+    peer: SocketAddr,
+    shared: Arc<Shared>,
+    stop: watch::Receiver<bool>,
+    redirect_port: Option<u16>,
+) {
+    let activity = Activity::new();
+    let tcp = Tracked::new(tcp, activity.clone());
+    let idle = shared.idle_timeout;
+    if let Some(port) = redirect_port {
+        let info = Arc::new(ConnInfo {
+            peer: Some(peer),
+            secure: false,
+            client_subject: None,
+        });
+        let svc = service_fn(move |req| redirect_to_https(req, port, info.clone()));
+        serve_http(tcp, Protocols::Auto, svc, stop, activity, idle).await;
+        return;
+    }
+    let site = shared.site.clone();
+    match &shared.tls {
+        None => {
+            let info = Arc::new(ConnInfo {
+                peer: Some(peer),
+                secure: false,
+                client_subject: None,
+            });
+            let svc = service_fn(move |req| site.clone().handle(req, info.clone()));
+            serve_http(tcp, Protocols::Auto, svc, stop, activity, idle).await;
+        }
+        Some(tls) => {
+            let accepted =
+                tokio::time::timeout(shared.handshake_timeout, tls_server::accept(tls, tcp)).await;
+            let (stream, details) = match accepted {
+                Ok(Ok(x)) => x,
+                Ok(Err(e)) => {
+                    eprintln!("{peer} TLS handshake failed: {e}");
+                    return;
+                }
+                Err(_) => {
+                    eprintln!(
+                        "{peer} TLS handshake timed out after {:?}",
+                        shared.handshake_timeout
+                    );
+                    return;
+                }
+            };
+            let info = Arc::new(ConnInfo {
+                peer: Some(peer),
+                secure: true,
+                client_subject: details.client_subject,
+            });
+            let protocols = match details.alpn.as_deref() {
+                Some(b"h2") => Protocols::Http2,
+                Some(b"http/1.1") => Protocols::Http1,
+                _ => Protocols::Auto,
+            };
+            let svc = service_fn(move |req| site.clone().handle(req, info.clone()));
+            serve_http(stream, protocols, svc, stop, activity, idle).await;
+        }
+    }
+}
+
+/// Which HTTP versions a connection may speak: fixed by ALPN, or sniffed from the first
+/// bytes when ALPN chose nothing.
+#[derive(Debug, Clone, Copy)]
+enum Protocols {
+    Auto,
+    Http1,
+    Http2,
+}
+
+async fn serve_http<IO, S>(
+    io: IO,
+    protocols: Protocols,
+    service: S,
+    mut stop: watch::Receiver<bool>,
+    activity: Arc<Activity>,
+    idle: Duration,
+) where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    S: hyper::service::Service<
+            hyper::Request<hyper::body::Incoming>,
+            Response = hyper::Response<crate::body::Body>,
+            Error = std::convert::Infallible,
+        > + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder.http2().max_concurrent_streams(128);
+    builder = match protocols {
+        Protocols::Auto => builder,
+        Protocols::Http1 => builder.http1_only(),
+        Protocols::Http2 => builder.http2_only(),
+    };
+    let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
+    tokio::pin!(conn);
+    let mut asked_to_stop = false;
+    loop {
+        tokio::select! {
+            _ = conn.as_mut() => return,
+            changed = stop.changed(), if !asked_to_stop => {
+                let _ = changed;
+                asked_to_stop = true;
+                conn.as_mut().graceful_shutdown();
+            }
+            _ = activity.idle_for(idle) => {
+                if asked_to_stop {
+                    return; // Idle even after being asked to stop: drop it.
+                }
+                asked_to_stop = true;
+                conn.as_mut().graceful_shutdown();
+            }
+        }
+    }
+}

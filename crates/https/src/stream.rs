@@ -1,0 +1,395 @@
+//! A tokio stream over the sans-IO engine: [`TlsStream`] implements `AsyncRead` and
+//! `AsyncWrite` on top of a [`padlock_tls::Connection`] and any `AsyncRead + AsyncWrite`
+//! transport, with [`TlsAcceptor`] and [`TlsConnector`] to make one.
+//!
+//! Close semantics (RFC 8446 §6.1): `poll_shutdown` sends close_notify before shutting the
+//! transport's write side. A read returns end-of-file only after the peer's close_notify;
+//! a transport EOF without it is an `UnexpectedEof` error, so a truncated response is never
+//! mistaken for a complete one.
+//!
+//! Buffers are bounded by the engine (its receive buffer refuses bytes until
+//! `process_new_packets` drains it; `write_plaintext` accepts only what fits), and every
+//! `Pending` is returned only after the transport registered the waker, so there is no
+//! busy loop.
+
+use std::future::Future;
+use std::io::{self, Read, Write};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use padlock_tls::{ClientConfig, Connection, ServerConfig, ServerName};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+/// Accepts TLS connections with a server configuration.
+#[derive(Clone)]
+pub struct TlsAcceptor {
+    config: Arc<ServerConfig>,
+}
+
+impl std::fmt::Debug for TlsAcceptor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TlsAcceptor")
+    }
+}
+
+impl From<Arc<ServerConfig>> for TlsAcceptor {
+    fn from(config: Arc<ServerConfig>) -> Self {
+        TlsAcceptor { config }
+    }
+}
+
+impl TlsAcceptor {
+    /// Runs the server handshake over `io`; resolves to a stream ready for application data.
+    pub fn accept<IO>(&self, io: IO) -> Handshake<IO>
+    where
+        IO: AsyncRead + AsyncWrite + Unpin,
+    {
+        let conn = Connection::server(self.config.clone()).map_err(tls_to_io);
+        Handshake {
+            stream: Some(conn.map(|conn| TlsStream::new(io, conn))),
+        }
+    }
+}
+
+/// Opens TLS connections with a client configuration.
+#[derive(Clone)]
+pub struct TlsConnector {
+    config: Arc<ClientConfig>,
+}
+
+impl std::fmt::Debug for TlsConnector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TlsConnector")
+    }
+}
+
+impl From<Arc<ClientConfig>> for TlsConnector {
+    fn from(config: Arc<ClientConfig>) -> Self {
+        TlsConnector { config }
+    }
+}
+
+impl TlsConnector {
+    /// Runs the client handshake for `server_name` over `io`.
+    pub fn connect<IO>(&self, server_name: ServerName, io: IO) -> Handshake<IO>
+    where
+        IO: AsyncRead + AsyncWrite + Unpin,
+    {
+        let conn = Connection::client(self.config.clone(), server_name).map_err(tls_to_io);
+        Handshake {
+            stream: Some(conn.map(|conn| TlsStream::new(io, conn))),
+        }
+    }
+}
+
+/// The handshake in progress; resolves to the [`TlsStream`].
+#[derive(Debug)]
+pub struct Handshake<IO> {
+    stream: Option<io::Result<TlsStream<IO>>>,
+}
+
+impl<IO: AsyncRead + AsyncWrite + Unpin> Future for Handshake<IO> {
+    type Output = io::Result<TlsStream<IO>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let stream = match self.stream.as_mut() {
+            Some(Ok(stream)) => stream,
+            Some(Err(_)) => {
+                return match self.stream.take() {
+                    Some(Err(e)) => Poll::Ready(Err(e)),
+                    _ => Poll::Ready(Err(io::Error::other("handshake polled after completion"))),
+                }
+            }
+            None => return Poll::Ready(Err(io::Error::other("handshake polled after completion"))),
+        };
+        match stream.poll_handshake(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Ok(())) => match self.stream.take() {
+                Some(Ok(stream)) => Poll::Ready(Ok(stream)),
+                _ => Poll::Ready(Err(io::Error::other("handshake polled after completion"))),
+            },
+            Poll::Ready(Err(e)) => {
+                self.stream = None;
+                Poll::Ready(Err(e))
+            }
+        }
+    }
+}
+
+/// A TLS connection over a tokio transport.
+#[derive(Debug)]
+pub struct TlsStream<IO> {
+    io: IO,
+    conn: Connection,
+    /// The transport reached EOF.
+    eof: bool,
+    /// The peer sent close_notify.
+    peer_closed: bool,
+    /// We queued close_notify.
+    close_sent: bool,
+}
+
+impl<IO> TlsStream<IO> {
+    fn new(io: IO, conn: Connection) -> Self {
+        TlsStream {
+            io,
+            conn,
+            eof: false,
+            peer_closed: false,
+            close_sent: false,
+        }
+    }
+
+    /// The engine, for queries (ALPN, peer certificates, cipher suite, ...).
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The transport.
+    pub fn get_ref(&self) -> &IO {
+        &self.io
+    }
+
+    /// Both parts.
+    pub fn into_parts(self) -> (IO, Connection) {
+        (self.io, self.conn)
+    }
+}
+
+impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
+    /// Drives the handshake to completion (flushing our last flight too).
+    fn poll_handshake(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        loop {
+            while self.conn.wants_write() {
+                match self.write_io(cx) {
+                    Poll::Ready(Ok(_)) => {}
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    Poll::Pending => return Poll::Pending,
+                }
+            }
+            if !self.conn.is_handshaking() {
+                return Poll::Ready(Ok(()));
+            }
+            if self.eof {
+                return Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the peer closed the connection during the TLS handshake",
+                )));
+            }
+            match self.read_io(cx) {
+                Poll::Ready(Ok(_)) => {}
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+
+    /// Moves TLS bytes from the transport into the engine and processes them. `Ok(0)` means
+    /// transport EOF.
+    fn read_io(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let n = {
+            let mut reader = SyncIo {
+                io: &mut self.io,
+                cx,
+            };
+            match self.conn.read_tls_from(&mut reader) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Poll::Pending,
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        };
+        if n == 0 {
+            self.eof = true;
+        }
+        match self.conn.process_new_packets() {
+            Ok(state) => {
+                if state.peer_has_closed {
+                    self.peer_closed = true;
+                }
+                Poll::Ready(Ok(n))
+            }
+            Err(e) => {
+                // Best effort: the engine queued an alert for the peer; try to send it.
+                let mut writer = SyncIo {
+                    io: &mut self.io,
+                    cx,
+                };
+                let _ = self.conn.write_tls_to(&mut writer);
+                Poll::Ready(Err(tls_to_io(e)))
+            }
+        }
+    }
+
+    /// Moves TLS bytes from the engine to the transport.
+    fn write_io(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let mut writer = SyncIo {
+            io: &mut self.io,
+            cx,
+        };
+        match self.conn.write_tls_to(&mut writer) {
+            Ok(0) if self.conn.wants_write() => Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+            Ok(n) => Poll::Ready(Ok(n)),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Poll::Pending,
+            Err(e) => Poll::Ready(Err(e)),
+        }
+    }
+
+    /// Writes out everything the engine has queued.
+    fn poll_flush_tls(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while self.conn.wants_write() {
+            match self.write_io(cx) {
+                Poll::Ready(Ok(_)) => {}
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for TlsStream<IO> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        if this.conn.is_handshaking() {
+            match this.poll_handshake(cx) {
+                Poll::Ready(Ok(())) => {}
+                other => return other,
+            }
+        }
+        loop {
+            let n = this.conn.read_plaintext(buf.initialize_unfilled());
+            if n > 0 {
+                buf.advance(n);
+                return Poll::Ready(Ok(()));
+            }
+            if this.peer_closed {
+                return Poll::Ready(Ok(())); // clean EOF: close_notify received
+            }
+            if this.eof {
+                return Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the peer closed the connection without close_notify (the data may be truncated)",
+                )));
+            }
+            // Post-handshake messages (KeyUpdate) may need an answer: send what is queued,
+            // but don't wait for it here.
+            if this.conn.wants_write() {
+                if let Poll::Ready(Err(e)) = this.poll_flush_tls(cx) {
+                    return Poll::Ready(Err(e));
+                }
+            }
+            match this.read_io(cx) {
+                Poll::Ready(Ok(_)) => continue,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+}
+
+impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<IO> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        if this.conn.is_handshaking() {
+            match this.poll_handshake(cx) {
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        loop {
+            let n = this.conn.write_plaintext(buf).map_err(tls_to_io)?;
+            if n > 0 {
+                // Push out what we can; if the transport is full, what the engine accepted
+                // stays queued there (bounded) and goes out on the next write or flush.
+                if let Poll::Ready(Err(e)) = this.poll_flush_tls(cx) {
+                    return Poll::Ready(Err(e));
+                }
+                return Poll::Ready(Ok(n));
+            }
+            if !this.conn.wants_write() {
+                // The engine took nothing and has nothing to send: no progress is possible.
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            }
+            // The engine's buffer is full: drain it to the transport, then try again.
+            match this.poll_flush_tls(cx) {
+                Poll::Ready(Ok(())) => continue,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        match this.poll_flush_tls(cx) {
+            Poll::Ready(Ok(())) => Pin::new(&mut this.io).poll_flush(cx),
+            other => other,
+        }
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        if !this.close_sent {
+            // RFC 8446 §6.1: close_notify before closing the write side.
+            this.conn.send_close_notify();
+            this.close_sent = true;
+        }
+        match this.poll_flush_tls(cx) {
+            Poll::Ready(Ok(())) => Pin::new(&mut this.io).poll_shutdown(cx),
+            other => other,
+        }
+    }
+}
+
+/// Presents an async transport as blocking `Read + Write` for one poll: `Pending` becomes
+/// `WouldBlock` (with the waker registered by the transport).
+struct SyncIo<'a, 'b, IO> {
+    io: &'a mut IO,
+    cx: &'a mut Context<'b>,
+}
+
+impl<IO: AsyncRead + Unpin> Read for SyncIo<'_, '_, IO> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut rb = ReadBuf::new(buf);
+        match Pin::new(&mut *self.io).poll_read(self.cx, &mut rb) {
+            Poll::Ready(Ok(())) => Ok(rb.filled().len()),
+            Poll::Ready(Err(e)) => Err(e),
+            Poll::Pending => Err(io::ErrorKind::WouldBlock.into()),
+        }
+    }
+}
+
+impl<IO: AsyncWrite + Unpin> Write for SyncIo<'_, '_, IO> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match Pin::new(&mut *self.io).poll_write(self.cx, buf) {
+            Poll::Ready(r) => r,
+            Poll::Pending => Err(io::ErrorKind::WouldBlock.into()),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match Pin::new(&mut *self.io).poll_flush(self.cx) {
+            Poll::Ready(r) => r,
+            Poll::Pending => Err(io::ErrorKind::WouldBlock.into()),
+        }
+    }
+}
+
+/// Engine errors surface as `InvalidData` I/O errors carrying the engine's error, so
+/// callers can downcast to [`padlock_tls::Error`] for the precise reason.
+fn tls_to_io(e: padlock_tls::Error) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, e)
+}

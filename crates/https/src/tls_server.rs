@@ -1,0 +1,82 @@
+//! The TLS side of the server: a swappable configuration (certificate reload without
+//! dropping connections) and the accept step that reports ALPN and the client's identity.
+
+use std::sync::{Arc, RwLock};
+
+use padlock_tls::ServerConfig;
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use crate::error::Error;
+use crate::stream::{TlsAcceptor, TlsStream};
+
+/// The server's TLS configuration, replaceable while running: new handshakes use the new
+/// one; connections already open keep the one they started with.
+#[derive(Clone)]
+pub struct TlsSetup {
+    current: Arc<RwLock<Arc<ServerConfig>>>,
+}
+
+impl std::fmt::Debug for TlsSetup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TlsSetup")
+    }
+}
+
+impl TlsSetup {
+    /// A setup starting with `config`.
+    pub fn new(config: Arc<ServerConfig>) -> Self {
+        TlsSetup {
+            current: Arc::new(RwLock::new(config)),
+        }
+    }
+
+    /// The configuration new handshakes use.
+    pub fn current(&self) -> Arc<ServerConfig> {
+        match self.current.read() {
+            Ok(guard) => guard.clone(),
+            // A writer panicked mid-swap; the value inside is still a whole Arc.
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Replaces the configuration for every later handshake.
+    pub fn replace(&self, config: Arc<ServerConfig>) {
+        match self.current.write() {
+            Ok(mut guard) => *guard = config,
+            Err(poisoned) => *poisoned.into_inner() = config,
+        }
+    }
+}
+
+/// What the handshake settled that the HTTP layer needs.
+#[derive(Debug, Clone, Default)]
+pub struct HandshakeDetails {
+    /// The ALPN protocol chosen, if any.
+    pub alpn: Option<Vec<u8>>,
+    /// The verified client certificate's subject (mutual TLS).
+    pub client_subject: Option<String>,
+}
+
+/// Runs the server handshake on `io` with the current configuration.
+pub async fn accept<IO>(
+    setup: &TlsSetup,
+    io: IO,
+) -> Result<(TlsStream<IO>, HandshakeDetails), Error>
+where
+    IO: AsyncRead + AsyncWrite + Unpin,
+{
+    let acceptor = TlsAcceptor::from(setup.current());
+    let stream = acceptor
+        .accept(io)
+        .await
+        .map_err(|e| Error::io("TLS handshake", e))?;
+    let conn = stream.connection();
+    let details = HandshakeDetails {
+        alpn: conn.alpn_protocol().map(<[u8]>::to_vec),
+        client_subject: conn
+            .peer_certificates()
+            .and_then(|chain| chain.first())
+            .and_then(|leaf| crate::certinfo::subject_of(leaf)),
+    };
+    Ok((stream, details))
+}
