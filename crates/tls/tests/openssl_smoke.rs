@@ -1,0 +1,124 @@
+//! A quick check against `openssl s_server` / `s_client` (the full matrix lives in
+//! `interop/`). Skips when openssl is missing, unless PADLOCK_REQUIRE_PEERS=1.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::*;
+use padlock_tls::{Connection, StreamOwned};
+
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn have_openssl() -> bool {
+    let ok = Command::new("openssl").arg("version").output().is_ok();
+    if !ok {
+        assert!(std::env::var("PADLOCK_REQUIRE_PEERS").as_deref() != Ok("1"), "openssl missing");
+        eprintln!("skipping: openssl not installed");
+    }
+    ok
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn connect_with_retry(port: u16) -> TcpStream {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match TcpStream::connect(("127.0.0.1", port)) {
+            Ok(s) => return s,
+            Err(e) if Instant::now() < deadline => {
+                let _ = e;
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(e) => panic!("could not connect: {e}"),
+        }
+    }
+}
+
+#[test]
+fn our_client_talks_to_openssl_s_server() {
+    if !have_openssl() {
+        return;
+    }
+    for kind in [KeyType::P256, KeyType::Rsa2048] {
+        let dir = temp_dir();
+        let (chain, key) = test_ca().issue(kind, &["localhost"], false);
+        let cert_path = write_file(&dir, "cert.pem", &chain);
+        let key_path = write_file(&dir, "key.pem", &key);
+        let port = free_port();
+        let _server = Guard(
+            Command::new("openssl")
+                .args(["s_server", "-tls1_3", "-quiet", "-www", "-accept"])
+                .arg(port.to_string())
+                .arg("-cert")
+                .arg(&cert_path)
+                .arg("-key")
+                .arg(&key_path)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let sock = connect_with_retry(port);
+        sock.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let conn = Connection::client(Arc::new(insecure_client_config()), localhost()).unwrap();
+        let mut tls = StreamOwned::new(conn, sock);
+        tls.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+        let mut body = Vec::new();
+        let _ = tls.read_to_end(&mut body);
+        let text = String::from_utf8_lossy(&body);
+        assert!(text.contains("TLSv1.3"), "{kind:?}: unexpected answer: {text}");
+    }
+}
+
+#[test]
+fn openssl_s_client_talks_to_our_server() {
+    if !have_openssl() {
+        return;
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let config = Arc::new(server_config(KeyType::P256));
+    let server = std::thread::spawn(move || {
+        let (sock, _) = listener.accept().unwrap();
+        sock.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut tls = StreamOwned::new(Connection::server(config).unwrap(), sock);
+        let mut line = String::new();
+        let mut reader = BufReader::new(&mut tls);
+        reader.read_line(&mut line).unwrap();
+        drop(reader);
+        tls.write_all(format!("echo: {line}").as_bytes()).unwrap();
+        tls.conn.send_close_notify();
+        tls.flush().unwrap();
+    });
+    let mut child = Command::new("openssl")
+        .args(["s_client", "-tls1_3", "-quiet", "-connect"])
+        .arg(format!("127.0.0.1:{port}"))
+        .args(["-servername", "localhost"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    child.stdin.as_mut().unwrap().write_all(b"ping\n").unwrap();
+    let mut out = String::new();
+    let mut stdout = child.stdout.take().unwrap();
+    let guard = Guard(child);
+    let _ = stdout.read_to_string(&mut out);
+    server.join().unwrap();
+    drop(guard);
+    assert!(out.contains("echo: ping"), "openssl said: {out}");
+}
