@@ -51,7 +51,22 @@ fn run_inner(provider: &dyn Provider, case: &Value) -> Result<Outcome, String> {
             ));
         }
     }
-    let _ = features;
+    // Features we deliberately do not follow: we validate as the Web PKI does.
+    for (feature, why) in [
+        (
+            "rfc5280-incompatible-with-webpki",
+            "RFC 5280 rule the Web PKI does not apply; we follow the Web PKI",
+        ),
+        (
+            "pedantic-rfc5280",
+            "pedantic RFC 5280 rule that real chains break (e.g. cve-2024-0567)",
+        ),
+    ] {
+        if features.contains(&feature) {
+            return Ok(Outcome::Skipped(why.into()));
+        }
+    }
+    let pedantic_eku = features.contains(&"pedantic-webpki-eku");
     let mut roots = RootStore::new();
     for der in pem_ders(&case["trusted_certs"])? {
         roots
@@ -109,7 +124,7 @@ fn run_inner(provider: &dyn Provider, case: &Value) -> Result<Outcome, String> {
         options.name = None;
         let path = verify_chain(provider, &roots, leaf, &inter_refs, &options);
         return Ok(match path {
-            Ok(_) => check_emails(leaf, &emails),
+            Ok(_) => lint(leaf, pedantic_eku).unwrap_or_else(|| check_emails(leaf, &emails)),
             Err(e) => Outcome::Failure(e.to_string()),
         });
     }
@@ -119,7 +134,21 @@ fn run_inner(provider: &dyn Provider, case: &Value) -> Result<Outcome, String> {
             return Ok(Outcome::Failure(e.to_string()));
         }
     }
+    if let Some(o) = lint(leaf, pedantic_eku) {
+        return Ok(o);
+    }
     Ok(check_emails(leaf, &emails))
+}
+
+/// The opt-in CA/B Forum subscriber lint, for cases tagged `pedantic-webpki-eku`.
+fn lint(leaf: &[u8], pedantic_eku: bool) -> Option<Outcome> {
+    if !pedantic_eku {
+        return None;
+    }
+    let cert = padlock_pki::Certificate::from_der(leaf).ok()?;
+    padlock_pki::lint_subscriber_eku(&cert)
+        .err()
+        .map(|e| Outcome::Failure(e.to_string()))
 }
 
 /// RFC822 peer names: the leaf must carry each as an rfc822Name SAN.

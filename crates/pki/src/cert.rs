@@ -55,6 +55,10 @@ pub struct Extensions<'a> {
     pub subject_key_id: Option<&'a [u8]>,
     /// authorityKeyIdentifier's keyIdentifier.
     pub authority_key_id: Option<&'a [u8]>,
+    /// Whether authorityKeyIdentifier is present at all.
+    pub authority_key_present: bool,
+    /// Whether authorityKeyIdentifier names an authorityCertIssuer.
+    pub authority_cert_issuer: bool,
     /// Critical extensions not understood (dotted OIDs).
     pub unknown_critical: Vec<String>,
     /// Every extension: (dotted OID, critical).
@@ -249,6 +253,11 @@ const fn id_ce(n: u8) -> [u8; 3] {
 }
 
 impl<'a> Extensions<'a> {
+    /// Whether the extension with this dotted OID is present and critical (`None`: absent).
+    pub fn critical(&self, oid: &str) -> Option<bool> {
+        self.all.iter().find(|(o, _)| o == oid).map(|(_, c)| *c)
+    }
+
     fn parse(mut list: Reader<'a>) -> Result<Self, Error> {
         let mut ext = Self::default();
         let mut seen: Vec<&[u8]> = Vec::new();
@@ -339,7 +348,9 @@ impl<'a> Extensions<'a> {
                 if let Some(k) = r.optional(tag::context_primitive(0))? {
                     self.authority_key_id = Some(k.value);
                 }
-                let _: Option<Tlv<'_>> = r.optional(tag::context_constructed(1))?;
+                self.authority_key_present = true;
+                let issuer: Option<Tlv<'_>> = r.optional(tag::context_constructed(1))?;
+                self.authority_cert_issuer = issuer.is_some();
                 let _: Option<Tlv<'_>> = r.optional(tag::context_primitive(2))?;
                 r.finish()?;
             }

@@ -49,10 +49,8 @@ impl<'a> Crl<'a> {
         let signature = cl.bit_string_octets()?;
         cl.finish()?;
         let mut t = Reader::new(tbs_tlv.value, "TBSCertList");
-        if t.peek_tag() == Some(tag::INTEGER) {
-            if t.small_uint()? != 1 {
-                return Err(t.err("CRL version must be v2"));
-            }
+        if t.peek_tag() == Some(tag::INTEGER) && t.small_uint()? != 1 {
+            return Err(t.err("CRL version must be v2"));
         }
         let tbs_sig = t.read(tag::SEQUENCE)?;
         let issuer = Name::read(&mut t)?;
@@ -116,6 +114,10 @@ impl<'a> Crl<'a> {
                 x.value(tag::OCTET_STRING)?;
                 x.finish()?;
                 match oid {
+                    [0x55, 0x1d, 0x14] if critical => {
+                        unsupported =
+                            Some("its CRL number is marked critical (RFC 5280 §5.2.3)".into())
+                    }
                     [0x55, 0x1d, 0x14] => has_number = true,
                     [0x55, 0x1d, 0x23] => {}
                     [0x55, 0x1d, 0x1b] => unsupported = Some("delta CRLs are not supported".into()),

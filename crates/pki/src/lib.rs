@@ -30,4 +30,6 @@ pub use roots::RootStore;
 pub use signature::{verify_signature, SignatureAlgorithmId};
 pub use spki::{Curve, PublicKeyAlgorithm, SubjectPublicKeyInfo};
 pub use time::UnixTime;
-pub use verify::{verify_chain, Purpose, VerifiedPath, VerifyOptions, MAX_SIGNATURE_CHECKS};
+pub use verify::{
+    lint_subscriber_eku, verify_chain, Purpose, VerifiedPath, VerifyOptions, MAX_SIGNATURE_CHECKS,
+};

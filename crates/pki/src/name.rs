@@ -235,8 +235,8 @@ fn ia5(v: &[u8]) -> Option<&[u8]> {
 /// An IP address from 4 or 16 octets.
 pub(crate) fn ip_from_bytes(b: &[u8]) -> Option<IpAddr> {
     match b.len() {
-        4 => <[u8; 4]>::try_from(b).ok().map(|a| IpAddr::from(a)),
-        16 => <[u8; 16]>::try_from(b).ok().map(|a| IpAddr::from(a)),
+        4 => <[u8; 4]>::try_from(b).ok().map(IpAddr::from),
+        16 => <[u8; 16]>::try_from(b).ok().map(IpAddr::from),
         _ => None,
     }
 }
@@ -300,7 +300,7 @@ pub(crate) fn is_valid_dns_name(name: &[u8], wildcard: bool) -> bool {
         }
         if !label
             .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'-')
         {
             return false;
         }
@@ -452,7 +452,7 @@ impl<'a> NameConstraints<'a> {
 
 fn violation(name: &GeneralName<'_>, kind: &str, base: &GeneralName<'_>) -> Error {
     let base_text = match base {
-        GeneralName::Dns(b) if b.is_empty() => "(any DNS name)".to_string(),
+        GeneralName::Dns([]) => "(any DNS name)".to_string(),
         _ => base.to_string(),
     };
     let constraint = match kind {
@@ -496,8 +496,15 @@ fn subtree_match(
             let n = String::from_utf8_lossy(n).to_ascii_lowercase();
             let n = n.strip_suffix('.').unwrap_or(&n).to_string();
             let b = String::from_utf8_lossy(b).to_ascii_lowercase();
-            if !b.is_empty() && !is_valid_dns_name(b.trim_start_matches('.').as_bytes(), false) {
+            if !b.is_empty() && !is_valid_dns_name(b.as_bytes(), false) {
                 return Err(malformed_constraint(base));
+            }
+            // A presented name that is not a valid host name is never inside a subtree.
+            if !is_valid_dns_name(n.as_bytes(), true) {
+                return Err(Error::NameConstraintViolated {
+                    name: name.to_string(),
+                    constraint: "not a valid DNS name, so not inside any subtree".to_string(),
+                });
             }
             let inside = dns_in_subtree(&n, &b)
                 || (excluded
@@ -534,6 +541,14 @@ fn subtree_match(
             return Err(Error::NameConstraintViolated {
                 name: name.to_string(),
                 constraint: "URI name constraints are not supported".to_string(),
+            })
+        }
+        // RFC 5280 §4.2.1.10: a constraint on a name form we cannot process, applied to a
+        // name of that form, is a failure.
+        (GeneralName::Other(a), GeneralName::Other(b)) if a == b => {
+            return Err(Error::NameConstraintViolated {
+                name: name.to_string(),
+                constraint: "constraints on this name form are not supported".to_string(),
             })
         }
         (_, GeneralName::Other(_)) | (GeneralName::Other(_), _) => None,

@@ -252,21 +252,24 @@ pub fn verify_signature(
     signature: &[u8],
 ) -> Result<(), Error> {
     use SignatureAlgorithm as S;
-    let fits = match (algorithm, spki.algorithm) {
+    let fits = matches!(
+        (algorithm, spki.algorithm),
         (
             S::RsaPkcs1Sha256
-            | S::RsaPkcs1Sha384
-            | S::RsaPkcs1Sha512
-            | S::RsaPssSha256
-            | S::RsaPssSha384
-            | S::RsaPssSha512,
+                | S::RsaPkcs1Sha384
+                | S::RsaPkcs1Sha512
+                | S::RsaPssSha256
+                | S::RsaPssSha384
+                | S::RsaPssSha512,
             PublicKeyAlgorithm::Rsa { .. },
-        ) => true,
-        (S::EcdsaP256Sha256 | S::EcdsaP256Sha384, PublicKeyAlgorithm::Ec(Curve::P256)) => true,
-        (S::EcdsaP384Sha256 | S::EcdsaP384Sha384, PublicKeyAlgorithm::Ec(Curve::P384)) => true,
-        (S::Ed25519, PublicKeyAlgorithm::Ed25519) => true,
-        _ => false,
-    };
+        ) | (
+            S::EcdsaP256Sha256 | S::EcdsaP256Sha384,
+            PublicKeyAlgorithm::Ec(Curve::P256)
+        ) | (
+            S::EcdsaP384Sha256 | S::EcdsaP384Sha384,
+            PublicKeyAlgorithm::Ec(Curve::P384)
+        ) | (S::Ed25519, PublicKeyAlgorithm::Ed25519)
+    );
     if !fits {
         return Err(Error::UnsupportedSignatureAlgorithm(format!(
             "{algorithm:?} with a {} key",

@@ -8,9 +8,10 @@ use crate::cert::{
 };
 use crate::crl::Crl;
 use crate::error::Error;
-use crate::name::{dns_name_matches, is_valid_dns_name, GeneralName, SubjectName};
+use crate::name::{dns_name_matches, ip_from_bytes, is_valid_dns_name, GeneralName, SubjectName};
 use crate::roots::RootStore;
 use crate::signature::verify_signed;
+use crate::spki::{Curve, PublicKeyAlgorithm};
 use crate::time::UnixTime;
 
 /// What the end-entity certificate is to be used for.
@@ -166,7 +167,8 @@ impl<'p, 'c> Builder<'p, 'c> {
                 continue;
             };
             self.spend()?;
-            let res = check_issued_by(self.provider, child, &anchor)
+            let res = check_anchor(&anchor, self.options)
+                .and_then(|()| check_issued_by(self.provider, child, &anchor))
                 .and_then(|()| self.validate_path(path, &anchor));
             match res {
                 Ok(()) => {
@@ -191,7 +193,9 @@ impl<'p, 'c> Builder<'p, 'c> {
             }) {
                 continue;
             }
-            if path.len() > max {
+            let logical = path.iter().skip(1).filter(|c| !c.is_self_issued()).count()
+                + usize::from(!cand.is_self_issued());
+            if logical > max {
                 let e = Error::PathTooLong {
                     subject: "the chain".to_string(),
                 };
@@ -334,6 +338,124 @@ fn check_common(cert: &Certificate<'_>, options: &VerifyOptions<'_>) -> Result<(
             oid: oid.clone(),
         });
     }
+    check_validity(cert, options)?;
+    check_key(cert)?;
+    // RFC 5280 §4.2.2.1: authorityInfoAccess MUST be non-critical.
+    if cert.extensions().critical("1.3.6.1.5.5.7.1.1") == Some(true) {
+        return Err(malformed(cert, "critical authorityInfoAccess"));
+    }
+    // RFC 5280 §4.1.2.2: the serial is positive and at most 20 octets.
+    let serial = cert.serial();
+    if serial.iter().all(|&b| b == 0) || serial.first().is_some_and(|b| b & 0x80 != 0) {
+        return Err(malformed(cert, "serial number is not positive"));
+    }
+    if serial.len() > 21 || (serial.len() == 21 && serial.first() != Some(&0)) {
+        return Err(Error::Malformed {
+            subject: cert.label(),
+            reason: "serial number longer than 20 octets",
+        });
+    }
+    // RFC 5280 §4.2.1.6: an empty subject requires a critical subjectAltName.
+    if cert.subject().is_empty() && cert.extensions().subject_alt_names.is_none() {
+        return Err(Error::Malformed {
+            subject: cert.label(),
+            reason: "empty subject and no subjectAltName",
+        });
+    }
+    check_eku(cert, options.purpose)
+}
+
+fn malformed(cert: &Certificate<'_>, reason: &'static str) -> Error {
+    Error::Malformed {
+        subject: cert.label(),
+        reason,
+    }
+}
+
+/// The key must be one we can use at a strength the Web PKI accepts (CA/Browser Forum
+/// Baseline Requirements §6.1.5): RSA of at least 2048 bits in whole bytes, P-256, P-384,
+/// Ed25519.
+fn check_key(cert: &Certificate<'_>) -> Result<(), Error> {
+    match cert.subject_public_key_info().algorithm {
+        PublicKeyAlgorithm::Rsa { modulus_bits } if modulus_bits < 2048 => Err(
+            Error::UnsupportedPublicKey(format!("RSA {modulus_bits} bits (under 2048)")),
+        ),
+        PublicKeyAlgorithm::Rsa { modulus_bits } if modulus_bits % 8 != 0 => Err(
+            Error::UnsupportedPublicKey(format!("RSA {modulus_bits} bits (not whole bytes)")),
+        ),
+        PublicKeyAlgorithm::Rsa { .. }
+        | PublicKeyAlgorithm::Ec(Curve::P256 | Curve::P384)
+        | PublicKeyAlgorithm::Ed25519 => Ok(()),
+        other => Err(Error::UnsupportedPublicKey(other.to_string())),
+    }
+}
+
+/// CA profile rules shared by intermediates and anchors (RFC 5280 §4.2.1.2, §4.2.1.9,
+/// §4.2.1.10, §4.2.1.11, §4.1.2.6).
+fn check_ca_profile(ca: &Certificate<'_>) -> Result<(), Error> {
+    if ca.version() != 3 || !ca.is_ca() {
+        return Err(Error::NotCa {
+            subject: ca.label(),
+        });
+    }
+    let ext = ca.extensions();
+    if ext.critical("2.5.29.19") != Some(true) {
+        return Err(malformed(ca, "basicConstraints of a CA must be critical"));
+    }
+    if ext.subject_key_id.is_none() {
+        return Err(malformed(
+            ca,
+            "a CA certificate must have a subjectKeyIdentifier",
+        ));
+    }
+    if ca.subject().is_empty() {
+        return Err(malformed(ca, "a CA certificate must have a subject name"));
+    }
+    if ext.critical("2.5.29.36") == Some(false) {
+        return Err(malformed(ca, "policyConstraints must be critical"));
+    }
+    if let Some(ku) = ext.key_usage {
+        if ku & KU_KEY_CERT_SIGN == 0 {
+            return Err(Error::KeyUsageMissing {
+                subject: ca.label(),
+                usage: "keyCertSign",
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Checks a trust anchor: the CA profile, validity, no EKU (CA/B Forum §7.1.2.1.2), and a
+/// well-formed authorityKeyIdentifier (§7.1.2.1.3).
+fn check_anchor(anchor: &Certificate<'_>, options: &VerifyOptions<'_>) -> Result<(), Error> {
+    check_ca_profile(anchor)?;
+    check_key(anchor)?;
+    check_validity(anchor, options)?;
+    let ext = anchor.extensions();
+    if ext.extended_key_usage.is_some() {
+        return Err(malformed(
+            anchor,
+            "a root certificate must not carry extendedKeyUsage",
+        ));
+    }
+    if ext.authority_key_present {
+        if ext.authority_key_id.is_none() || ext.authority_cert_issuer {
+            return Err(malformed(
+                anchor,
+                "a root's authorityKeyIdentifier must hold only a keyIdentifier",
+            ));
+        }
+        if anchor.is_self_issued() && ext.authority_key_id != ext.subject_key_id {
+            return Err(malformed(
+                anchor,
+                "a root's authorityKeyIdentifier differs from its subjectKeyIdentifier",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_validity(cert: &Certificate<'_>, options: &VerifyOptions<'_>) -> Result<(), Error> {
     let now = options.time.0 as i64;
     if now < cert.not_before {
         return Err(Error::NotYetValid {
@@ -349,22 +471,7 @@ fn check_common(cert: &Certificate<'_>, options: &VerifyOptions<'_>) -> Result<(
             now: options.time,
         });
     }
-    // RFC 5280 §4.1.2.2: the serial is positive and at most 20 octets.
-    let serial = cert.serial();
-    if serial.len() > 21 || (serial.len() == 21 && serial.first() != Some(&0)) {
-        return Err(Error::Malformed {
-            subject: cert.label(),
-            reason: "serial number longer than 20 octets",
-        });
-    }
-    // RFC 5280 §4.2.1.6: an empty subject requires a critical subjectAltName.
-    if cert.subject().is_empty() && cert.extensions().subject_alt_names.is_none() {
-        return Err(Error::Malformed {
-            subject: cert.label(),
-            reason: "empty subject and no subjectAltName",
-        });
-    }
-    check_eku(cert, options.purpose)
+    Ok(())
 }
 
 /// extendedKeyUsage must allow the purpose when present (RFC 5280 §4.2.1.12; the Web PKI
@@ -382,6 +489,19 @@ fn check_eku(cert: &Certificate<'_>, purpose: Purpose) -> Result<(), Error> {
     Ok(())
 }
 
+/// An opt-in lint of the CA/Browser Forum subscriber profile beyond what browsers enforce:
+/// the end-entity certificate must carry extendedKeyUsage (Baseline Requirements
+/// §7.1.2.7.6). Not part of [`verify_chain`], since many private PKIs omit it.
+pub fn lint_subscriber_eku(end_entity: &Certificate<'_>) -> Result<(), Error> {
+    if end_entity.extensions().extended_key_usage.is_none() {
+        return Err(Error::EkuMissing {
+            subject: end_entity.label(),
+            purpose: "the Web PKI (a subscriber certificate must list its key usages)",
+        });
+    }
+    Ok(())
+}
+
 /// End-entity checks, made before any path is built.
 fn check_end_entity(leaf: &Certificate<'_>, options: &VerifyOptions<'_>) -> Result<(), Error> {
     check_common(leaf, options)?;
@@ -390,8 +510,70 @@ fn check_end_entity(leaf: &Certificate<'_>, options: &VerifyOptions<'_>) -> Resu
             subject: leaf.label(),
         });
     }
-    if let Some(ku) = leaf.extensions().key_usage {
-        if ku & KU_DIGITAL_SIGNATURE == 0 && options.purpose == Purpose::ClientAuth {
+    let ext = leaf.extensions();
+    // RFC 5280 §4.2.1.10: name constraints only in CA certificates.
+    if ext.name_constraints.is_some() {
+        return Err(malformed(
+            leaf,
+            "nameConstraints in an end-entity certificate",
+        ));
+    }
+    // RFC 5280 §4.2.1.6 / CA/B Forum §7.1.2.7.12: SAN is critical exactly when the subject
+    // is empty.
+    if ext.critical("2.5.29.17") == Some(true) && !leaf.subject().is_empty() {
+        return Err(malformed(
+            leaf,
+            "critical subjectAltName with a non-empty subject",
+        ));
+    }
+    // CA/B Forum §7.1.2.7.10: anyExtendedKeyUsage is not for subscriber certificates.
+    if ext
+        .extended_key_usage
+        .as_ref()
+        .is_some_and(|e| e.contains(&EKU_ANY))
+    {
+        return Err(Error::EkuMissing {
+            subject: leaf.label(),
+            purpose: "anything (anyExtendedKeyUsage is not allowed in a leaf)",
+        });
+    }
+    // RFC 5280 §4.2.1.6: dNSNames in the preferred name syntax.
+    for d in leaf.sans() {
+        if let GeneralName::Dns(d) = d {
+            if !is_valid_dns_name(d, true) {
+                return Err(malformed(
+                    leaf,
+                    "a subjectAltName dNSName is not a valid host name",
+                ));
+            }
+        }
+    }
+    // CA/B Forum §7.1.4.3: a common name that repeats a subjectAltName must repeat it
+    // exactly (same case, canonical IP text), so the two can't be read differently.
+    for cn in leaf.subject().common_names() {
+        for san in leaf.sans() {
+            let confusable = match san {
+                GeneralName::Dns(d) => d.eq_ignore_ascii_case(cn.as_bytes()) && *d != cn.as_bytes(),
+                GeneralName::Ip(ip) => {
+                    let ip = ip_from_bytes(ip);
+                    ip.is_some()
+                        && cn_as_ip(&cn) == ip
+                        && ip.map(|a| a.to_string()) != Some(cn.clone())
+                }
+                _ => false,
+            };
+            if confusable {
+                return Err(malformed(
+                    leaf,
+                    "the common name spells a subjectAltName differently",
+                ));
+            }
+        }
+    }
+    // RFC 5280 §4.2.1.3: a TLS 1.3 peer signs the handshake, so when keyUsage is present
+    // it must allow digitalSignature.
+    if let Some(ku) = ext.key_usage {
+        if ku & KU_DIGITAL_SIGNATURE == 0 {
             return Err(Error::KeyUsageMissing {
                 subject: leaf.label(),
                 usage: "digitalSignature",
@@ -402,6 +584,17 @@ fn check_end_entity(leaf: &Certificate<'_>, options: &VerifyOptions<'_>) -> Resu
         check_name(leaf, name)?;
     }
     Ok(())
+}
+
+/// A common name read as an IP address, in any of its spellings (including `0x` hex IPv4).
+fn cn_as_ip(cn: &str) -> Option<std::net::IpAddr> {
+    if let Ok(ip) = cn.parse() {
+        return Some(ip);
+    }
+    let hex = cn.strip_prefix("0x").or_else(|| cn.strip_prefix("0X"))?;
+    u32::from_str_radix(hex, 16)
+        .ok()
+        .map(|v| std::net::IpAddr::from(std::net::Ipv4Addr::from(v)))
 }
 
 /// RFC 6125 §6: the reference identity must match a subjectAltName entry of its type; the
@@ -428,18 +621,14 @@ pub(crate) fn check_name(leaf: &Certificate<'_>, name: &SubjectName) -> Result<(
 /// Checks a candidate issuer: an X.509 v3 CA allowed to sign certificates, valid now.
 fn check_ca(ca: &Certificate<'_>, options: &VerifyOptions<'_>) -> Result<(), Error> {
     // RFC 5280 §4.2.1.9: without basicConstraints cA (only possible in v3), not a CA.
-    if ca.version() != 3 || !ca.is_ca() {
-        return Err(Error::NotCa {
-            subject: ca.label(),
-        });
-    }
-    if let Some(ku) = ca.extensions().key_usage {
-        if ku & KU_KEY_CERT_SIGN == 0 {
-            return Err(Error::KeyUsageMissing {
-                subject: ca.label(),
-                usage: "keyCertSign",
-            });
-        }
+    check_ca_profile(ca)?;
+    // RFC 5280 §4.2.1.1: keyIdentifier MUST be in all certificates a conforming CA issues
+    // (self-signed ones excepted).
+    if ca.extensions().authority_key_id.is_none() {
+        return Err(malformed(
+            ca,
+            "an intermediate CA must have an authorityKeyIdentifier",
+        ));
     }
     check_common(ca, options)
 }
