@@ -16,7 +16,7 @@ pub fn alert_for(error: &Error) -> Option<AlertDescription> {
         Error::Decode(e) => e.alert(),
         Error::PeerMisbehaved(p) => misbehaviour_alert(*p),
         Error::PeerIncompatible(p) => incompatible_alert(*p),
-        Error::Certificate(_) => A::BadCertificate,
+        Error::Certificate(e) => certificate_alert(e),
         // The peer ended it; answering an alert with an alert helps no one.
         Error::AlertReceived(_) => return None,
         Error::ApiMisuse(ApiMisuse::PlaintextBufferFull | ApiMisuse::HandshakeNotComplete) => {
@@ -92,6 +92,23 @@ fn misbehaviour_alert(p: PeerMisbehaved) -> AlertDescription {
         // RFC 8446 §4.4.2.4: an empty server Certificate → decode_error.
         P::EmptyServerCertificate | P::MalformedAlpn => A::DecodeError,
         P::HandshakeMessageTooLarge => A::UnexpectedMessage,
+    }
+}
+
+/// RFC 8446 §6.2: the certificate alerts, by what was wrong.
+fn certificate_alert(e: &padlock_pki::Error) -> AlertDescription {
+    use padlock_pki::Error as P;
+    use AlertDescription as A;
+    match e {
+        P::Expired { .. } | P::NotYetValid { .. } => A::CertificateExpired,
+        P::UnknownIssuer { .. } => A::UnknownCa,
+        P::Revoked { .. } => A::CertificateRevoked,
+        P::EkuMissing { .. }
+        | P::KeyUsageMissing { .. }
+        | P::UnsupportedSignatureAlgorithm(_)
+        | P::UnsupportedPublicKey(_) => A::UnsupportedCertificate,
+        P::BudgetExceeded | P::BadCrl { .. } => A::CertificateUnknown,
+        _ => A::BadCertificate,
     }
 }
 

@@ -248,6 +248,23 @@ impl Connection {
         self.core.write_closed = true;
     }
 
+    /// Sends a KeyUpdate now (RFC 8446 §4.6.3) and switches to the next write keys; with
+    /// `ask_peer`, the peer is asked to update its keys too. Updates also happen
+    /// automatically before a key reaches its usage limit (§5.5).
+    pub fn request_key_update(&mut self, ask_peer: bool) -> Result<(), Error> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        if !self.core.handshake_complete || !self.core.write_app {
+            return Err(ApiMisuse::HandshakeNotComplete.into());
+        }
+        if self.core.write_closed {
+            return Err(ApiMisuse::WriteAfterClose.into());
+        }
+        self.core.send_key_update(ask_peer);
+        Ok(())
+    }
+
     /// Whether the connection wants more TLS bytes from the peer.
     pub fn wants_read(&self) -> bool {
         self.error.is_none() && !self.core.peer_closed && !self.core.eof

@@ -18,7 +18,6 @@ mod conn;
 mod error;
 pub mod keylog;
 mod pem;
-mod pending;
 mod pki_glue;
 mod server;
 mod state;
@@ -36,7 +35,7 @@ pub use config::{
 pub use conn::{Connection, HandshakeKind, IoState};
 pub use error::{ApiMisuse, Error, PeerIncompatible, PeerMisbehaved};
 pub use keylog::{KeyLog, KeyLogFile};
-pub use pending::{PkiError as CertificateError, RootStore, UnixTime};
+pub use padlock_pki::{Error as CertificateError, RootStore, UnixTime};
 pub use wire::{
     AlertDescription, CipherSuite, DecodeError, NamedGroup, ProtocolVersion, SignatureScheme,
 };

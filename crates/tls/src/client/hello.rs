@@ -250,7 +250,6 @@ impl ExpectServerHello {
             server_name: self.server_name,
             offered_alpn: self.hello.extensions.alpn.unwrap_or_default(),
             sent_sni: self.hello.extensions.server_name.is_some(),
-            suite,
             transcript,
             handshake_secret,
             client_secret,

@@ -7,7 +7,6 @@ use crate::config::CertifiedKey;
 use crate::error::{PeerIncompatible, PeerMisbehaved};
 use crate::hs::{trace, unexpected, Keys, Output};
 use crate::state::{self, encode};
-use crate::suites::Suite;
 use crate::tls13::key_schedule::{HandshakeSecret, TrafficSecret};
 use crate::trace::TraceEvent;
 use crate::transcript::Transcript;
@@ -25,7 +24,6 @@ pub(crate) struct ExpectEncryptedExtensions {
     pub(super) server_name: ServerName,
     pub(super) offered_alpn: Vec<Vec<u8>>,
     pub(super) sent_sni: bool,
-    pub(super) suite: Suite,
     pub(super) transcript: Transcript,
     pub(super) handshake_secret: HandshakeSecret,
     pub(super) client_secret: TrafficSecret,
@@ -36,7 +34,6 @@ pub(crate) struct ExpectEncryptedExtensions {
 pub(crate) struct Context {
     config: Arc<ClientConfig>,
     server_name: ServerName,
-    suite: Suite,
     transcript: Transcript,
     handshake_secret: HandshakeSecret,
     client_secret: TrafficSecret,
@@ -66,7 +63,6 @@ impl ExpectEncryptedExtensions {
                 cx: Context {
                     config: self.config,
                     server_name: self.server_name,
-                    suite: self.suite,
                     transcript: self.transcript,
                     handshake_secret: self.handshake_secret,
                     client_secret: self.client_secret,

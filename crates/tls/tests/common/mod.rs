@@ -232,3 +232,10 @@ pub fn write_file(dir: &Path, name: &str, data: &[u8]) -> PathBuf {
     std::fs::write(&p, data).unwrap();
     p
 }
+
+/// Delivers what `from` queued (typically its alert) and returns the error `to` reports.
+pub fn deliver(from: &mut Connection, to: &mut Connection) -> Error {
+    let n = to.read_tls(from.pending_tls());
+    from.consume_tls(n);
+    to.process_new_packets().expect_err("the peer's alert should surface as an error")
+}

@@ -1,0 +1,244 @@
+//! Negotiation features end to end, in memory: chain verification, HelloRetryRequest,
+//! ALPN, SNI, KeyUpdate, close_notify, mutual TLS.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use padlock_tls::{
+    AlertDescription, ClientAuth, ClientConfig, Connection, Error, HandshakeKind, NamedGroup,
+    PeerIncompatible, RootStore, ServerConfig, SniResolver, WebPkiClientVerifier,
+    WebPkiServerVerifier,
+};
+
+fn roots_of(ca: &Ca) -> Arc<RootStore> {
+    let mut roots = RootStore::new();
+    roots.add_pem(&ca.cert_pem()).unwrap();
+    Arc::new(roots)
+}
+
+fn verifying_client_config() -> ClientConfig {
+    ClientConfig::new(
+        provider(),
+        Arc::new(WebPkiServerVerifier::new(provider(), roots_of(test_ca()))),
+    )
+}
+
+fn pair(client: ClientConfig, server: ServerConfig) -> (Connection, Connection) {
+    let server_name = localhost();
+    (
+        Connection::client(Arc::new(client), server_name).unwrap(),
+        Connection::server(Arc::new(server)).unwrap(),
+    )
+}
+
+#[test]
+fn verifies_the_server_chain_against_roots() {
+    let (mut client, mut server) = pair(verifying_client_config(), server_config(KeyType::P256));
+    handshake(&mut client, &mut server);
+    assert_eq!(send(&mut client, &mut server, b"ok"), b"ok");
+}
+
+#[test]
+fn refuses_a_server_from_another_ca() {
+    let other = Ca::new("other CA");
+    let (chain, key) = other.issue(KeyType::P256, &["localhost"], false);
+    let cert = padlock_tls::CertifiedKey::from_pem(provider().as_ref(), &chain, &key).unwrap();
+    let (mut client, mut server) =
+        pair(verifying_client_config(), ServerConfig::new(provider(), Arc::new(cert)));
+    let (side, err) = pump(&mut client, &mut server).unwrap_err();
+    assert_eq!(side, Side::Client);
+    assert!(matches!(err, Error::Certificate(_)), "{err}");
+    assert_eq!(padlock_tls::alert::alert_for(&err), Some(AlertDescription::UnknownCa));
+    // The server is told why.
+    let server_err = deliver(&mut client, &mut server);
+    assert_eq!(server_err, Error::AlertReceived(AlertDescription::UnknownCa));
+}
+
+#[test]
+fn refuses_a_server_certificate_for_another_name() {
+    let (mut client, _) = pair(verifying_client_config(), server_config(KeyType::P256));
+    let server_cfg = ServerConfig::new(provider(), certified_key(KeyType::P256, &["example.org"], false));
+    let mut server = Connection::server(Arc::new(server_cfg)).unwrap();
+    let (side, err) = pump(&mut client, &mut server).unwrap_err();
+    assert_eq!(side, Side::Client);
+    assert!(err.to_string().contains("example.org"), "{err}");
+}
+
+#[test]
+fn retries_hello_when_the_server_wants_another_group() {
+    let mut server = server_config(KeyType::P256);
+    server.groups = vec![NamedGroup::secp384r1];
+    let mut client = insecure_client_config();
+    client.groups = vec![NamedGroup::x25519, NamedGroup::secp384r1];
+    let (mut client, mut server) = pair(client, server);
+    handshake(&mut client, &mut server);
+    assert_eq!(client.handshake_kind(), Some(HandshakeKind::FullWithHelloRetryRequest));
+    assert_eq!(server.handshake_kind(), Some(HandshakeKind::FullWithHelloRetryRequest));
+    assert_eq!(client.negotiated_group(), Some(NamedGroup::secp384r1));
+    assert_eq!(send(&mut client, &mut server, b"after hrr"), b"after hrr");
+}
+
+#[test]
+fn fails_without_a_common_group() {
+    let mut server = server_config(KeyType::P256);
+    server.groups = vec![NamedGroup::secp384r1];
+    let mut client = insecure_client_config();
+    client.groups = vec![NamedGroup::x25519];
+    let (mut client, mut server) = pair(client, server);
+    let (side, err) = pump(&mut client, &mut server).unwrap_err();
+    assert_eq!(side, Side::Server);
+    assert_eq!(err, Error::PeerIncompatible(PeerIncompatible::NoGroupsInCommon));
+    assert_eq!(
+        deliver(&mut server, &mut client),
+        Error::AlertReceived(AlertDescription::HandshakeFailure)
+    );
+}
+
+#[test]
+fn server_chooses_alpn_by_its_own_preference() {
+    let mut server = server_config(KeyType::P256);
+    server.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let mut client = insecure_client_config();
+    client.alpn_protocols = vec![b"http/1.1".to_vec(), b"h2".to_vec()];
+    let (mut client, mut server) = pair(client, server);
+    handshake(&mut client, &mut server);
+    assert_eq!(client.alpn_protocol(), Some(&b"h2"[..]));
+    assert_eq!(server.alpn_protocol(), Some(&b"h2"[..]));
+}
+
+#[test]
+fn alpn_without_overlap_is_no_application_protocol() {
+    let mut server = server_config(KeyType::P256);
+    server.alpn_protocols = vec![b"h2".to_vec()];
+    let mut client = insecure_client_config();
+    client.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let (mut client, mut server) = pair(client, server);
+    let (_, err) = pump(&mut client, &mut server).unwrap_err();
+    assert_eq!(err, Error::PeerIncompatible(PeerIncompatible::NoApplicationProtocol));
+    assert_eq!(
+        deliver(&mut server, &mut client),
+        Error::AlertReceived(AlertDescription::NoApplicationProtocol)
+    );
+}
+
+#[test]
+fn sni_chooses_between_two_certificates() {
+    let a = certified_key(KeyType::P256, &["a.test"], false);
+    let b = certified_key(KeyType::Ed25519, &["b.test"], false);
+    let mut resolver = SniResolver::new();
+    resolver.add("a.test", a.clone());
+    resolver.add("b.test", b.clone());
+    let mut server = server_config(KeyType::P256);
+    server.cert_resolver = Arc::new(resolver);
+    let server = Arc::new(server);
+    for (name, expected) in [("a.test", &a), ("b.test", &b)] {
+        let mut client = Connection::client(
+            Arc::new(verifying_client_config()),
+            padlock_tls::ServerName::try_from(name).unwrap(),
+        )
+        .unwrap();
+        let mut server = Connection::server(server.clone()).unwrap();
+        handshake(&mut client, &mut server);
+        assert_eq!(server.server_name(), Some(name));
+        assert_eq!(client.peer_certificates().unwrap()[0], expected.chain[0]);
+    }
+}
+
+#[test]
+fn key_update_during_a_ten_megabyte_transfer() {
+    let (mut client, mut server) = pair(insecure_client_config(), server_config(KeyType::P256));
+    handshake(&mut client, &mut server);
+    let data: Vec<u8> = (0..10 * 1024 * 1024).map(|i| (i % 251) as u8).collect();
+    let (first, second) = data.split_at(data.len() / 2);
+    let mut got = send(&mut client, &mut server, first);
+    client.request_key_update(true).unwrap();
+    got.extend(send(&mut client, &mut server, second));
+    assert_eq!(got.len(), data.len());
+    assert!(got == data);
+    // The server answered with its own KeyUpdate; both directions still work.
+    assert_eq!(send(&mut server, &mut client, b"still here"), b"still here");
+    assert_eq!(send(&mut client, &mut server, b"and here"), b"and here");
+}
+
+#[test]
+fn close_notify_ends_the_stream_cleanly() {
+    let (mut client, mut server) = pair(insecure_client_config(), server_config(KeyType::P256));
+    handshake(&mut client, &mut server);
+    client.send_close_notify();
+    transfer(&mut client, &mut server).unwrap();
+    let state = server.process_new_packets().unwrap();
+    assert!(state.peer_has_closed);
+    assert!(client.write_plaintext(b"x").is_err());
+}
+
+fn mtls_server(required: bool) -> ServerConfig {
+    let mut server = server_config(KeyType::P256);
+    let verifier = Arc::new(WebPkiClientVerifier::new(provider(), roots_of(test_ca())));
+    server.client_auth = if required {
+        ClientAuth::Required(verifier)
+    } else {
+        ClientAuth::Optional(verifier)
+    };
+    server
+}
+
+#[test]
+fn mutual_tls_accepts_a_good_client_certificate() {
+    for kind in [KeyType::P256, KeyType::Rsa2048, KeyType::Ed25519] {
+        let key = certified_key(kind, &["client.test"], true);
+        let mut client = verifying_client_config();
+        client.client_auth = Some(key.clone());
+        let (mut client, mut server) = pair(client, mtls_server(true));
+        handshake(&mut client, &mut server);
+        assert_eq!(server.peer_certificates().unwrap()[0], key.chain[0]);
+        assert_eq!(send(&mut client, &mut server, b"authenticated"), b"authenticated");
+    }
+}
+
+#[test]
+fn mutual_tls_required_refuses_a_client_without_certificate() {
+    let (mut client, mut server) = pair(verifying_client_config(), mtls_server(true));
+    let (side, err) = pump(&mut client, &mut server).unwrap_err();
+    assert_eq!(side, Side::Server);
+    assert_eq!(err, Error::PeerIncompatible(PeerIncompatible::CertificateRequired));
+    assert_eq!(
+        deliver(&mut server, &mut client),
+        Error::AlertReceived(AlertDescription::CertificateRequired)
+    );
+}
+
+#[test]
+fn mutual_tls_optional_accepts_a_client_without_certificate() {
+    let (mut client, mut server) = pair(verifying_client_config(), mtls_server(false));
+    handshake(&mut client, &mut server);
+    assert!(server.peer_certificates().is_none());
+}
+
+#[test]
+fn mutual_tls_refuses_a_client_certificate_from_another_ca() {
+    let other = Ca::new("rogue CA");
+    let (chain, key) = other.issue(KeyType::P256, &["client.test"], true);
+    let mut client = verifying_client_config();
+    client.client_auth =
+        Some(Arc::new(padlock_tls::CertifiedKey::from_pem(provider().as_ref(), &chain, &key).unwrap()));
+    let (mut client, mut server) = pair(client, mtls_server(true));
+    let (side, err) = pump(&mut client, &mut server).unwrap_err();
+    assert_eq!(side, Side::Server);
+    assert!(matches!(err, Error::Certificate(_)), "{err}");
+    assert_eq!(
+        deliver(&mut server, &mut client),
+        Error::AlertReceived(AlertDescription::UnknownCa)
+    );
+}
+
+#[test]
+fn mutual_tls_refuses_a_server_certificate_used_as_client_certificate() {
+    let mut client = verifying_client_config();
+    client.client_auth = Some(certified_key(KeyType::P256, &["client.test"], false));
+    let (mut client, mut server) = pair(client, mtls_server(true));
+    let (side, err) = pump(&mut client, &mut server).unwrap_err();
+    assert_eq!(side, Side::Server);
+    assert!(matches!(err, Error::Certificate(_)), "{err}");
+}
