@@ -1,2 +1,199 @@
-//! Helpers for interop tests against real peers.
+//! Test support for interop tests against real peers on 127.0.0.1.
+//!
+//! Everything here is plain `std`: finding peer binaries (skipping, or failing under
+//! `PADLOCK_REQUIRE_PEERS=1`), free ports, peer processes that are killed when dropped and
+//! whose output is captured without blocking, bounded waits, temporary directories, and
+//! certificate chains generated at test time with `openssl`.
+//!
+//! Helpers that build padlock engine configurations live in [`engine`].
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod certs;
+pub mod engine;
+pub mod process;
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+pub use certs::{Fixtures, Issued, KeyType, TestCa};
+pub use process::PeerProcess;
+
+/// The environment variable that turns a missing peer from a skip into a failure.
+pub const REQUIRE_PEERS_ENV: &str = "PADLOCK_REQUIRE_PEERS";
+
+/// Whether missing peers fail the test (`PADLOCK_REQUIRE_PEERS=1`, as in CI).
+pub fn peers_required() -> bool {
+    std::env::var(REQUIRE_PEERS_ENV).is_ok_and(|v| v == "1")
+}
+
+/// Finds the peer binary `name` on `PATH`.
+///
+/// Returns `None` (after printing why, so the skip shows in `--nocapture` output and in the
+/// test log) when it is missing; panics instead under `PADLOCK_REQUIRE_PEERS=1`.
+pub fn require_peer(name: &str) -> Option<PathBuf> {
+    match find_on_path(name) {
+        Some(path) => Some(path),
+        None if peers_required() => {
+            panic!("peer `{name}` is not installed and {REQUIRE_PEERS_ENV}=1 requires it")
+        }
+        None => {
+            eprintln!(
+                "SKIP: peer `{name}` is not installed (set {REQUIRE_PEERS_ENV}=1 to fail instead)"
+            );
+            None
+        }
+    }
+}
+
+/// Looks `name` up in the directories of `PATH` (plus /usr/sbin, where nginx lives).
+pub fn find_on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")])
+        .map(|dir| dir.join(name))
+        .find(|candidate| is_executable(candidate))
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// A port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
+///
+/// A peer process started right after binds it; the window for another test to take it is
+/// small, and [`wait_for_port`] notices if the peer could not bind.
+pub fn free_port() -> u16 {
+    // Binding port 0 on loopback cannot fail on a working machine; a test has nothing
+    // useful to do without it.
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    listener
+        .local_addr()
+        .expect("local_addr of a bound socket")
+        .port()
+}
+
+/// Waits until something accepts TCP connections on 127.0.0.1:`port`, for at most
+/// `timeout`. Returns whether it did.
+///
+/// The probe connection is closed at once; the servers we start treat that as a failed
+/// handshake and go on.
+pub fn wait_for_port(port: u16, timeout: Duration) -> bool {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    false
+}
+
+/// Reads from `r` until EOF, an error, or `max` bytes — whichever comes first.
+///
+/// Timeouts belong to the reader (e.g. `TcpStream::set_read_timeout`); an error after some
+/// bytes were read returns those bytes.
+pub fn read_bounded(r: &mut dyn std::io::Read, max: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 16 * 1024];
+    while out.len() < max {
+        let want = buf.len().min(max - out.len());
+        match r.read(&mut buf[..want]) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+        }
+    }
+    out
+}
+
+/// Whether `haystack` contains `needle`.
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// A temporary directory, removed (with its contents) when dropped.
+#[derive(Debug)]
+pub struct TempDir {
+    path: PathBuf,
+}
+
+impl TempDir {
+    /// Creates a fresh directory under the system temp dir, named after `tag`.
+    pub fn new(tag: &str) -> TempDir {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let path = std::env::temp_dir().join(format!(
+            "padlock-{tag}-{}-{n}-{nanos:x}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&path).expect("create a temporary directory");
+        TempDir { path }
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A path inside the directory.
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_port_is_nonzero_and_bindable() {
+        let port = free_port();
+        assert_ne!(port, 0);
+        assert!(TcpListener::bind(("127.0.0.1", port)).is_ok());
+    }
+
+    #[test]
+    fn wait_for_port_sees_a_listener_and_times_out_without_one() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        assert!(wait_for_port(port, Duration::from_secs(1)));
+        drop(listener);
+        assert!(!wait_for_port(port, Duration::from_millis(100)));
+    }
+
+    #[test]
+    fn temp_dir_is_removed_on_drop() {
+        let dir = TempDir::new("selftest");
+        let path = dir.path().to_path_buf();
+        std::fs::write(dir.join("f"), b"x").unwrap();
+        drop(dir);
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn read_bounded_stops_at_the_limit() {
+        let data = vec![7u8; 100_000];
+        let got = read_bounded(&mut &data[..], 40_000);
+        assert_eq!(got.len(), 40_000);
+    }
+
+    #[test]
+    fn contains_finds_a_needle() {
+        assert!(contains(b"hello world", b"o w"));
+        assert!(!contains(b"hello", b"world"));
+    }
+}

@@ -3,10 +3,13 @@
 #![forbid(unsafe_code)]
 
 mod cmd_ca;
+mod cmd_connect;
 mod cmd_get;
 mod cmd_inspect;
+mod cmd_listen;
 mod cmd_serve;
 mod cmd_verify;
+mod common;
 
 use clap::{Parser, Subcommand};
 
@@ -30,6 +33,10 @@ enum Command {
     Serve(cmd_serve::Args),
     /// Fetch a URL, curl-like.
     Get(cmd_get::Args),
+    /// Open a TLS connection and relay stdin/stdout, like `openssl s_client`.
+    Connect(cmd_connect::Args),
+    /// A TLS test server that shows what was negotiated, like `openssl s_server -www`.
+    Listen(cmd_listen::Args),
 }
 
 fn main() {
@@ -40,6 +47,8 @@ fn main() {
         Command::Verify(a) => cmd_verify::run(a),
         Command::Serve(a) => cmd_serve::run(a),
         Command::Get(a) => cmd_get::run(a),
+        Command::Connect(a) => cmd_connect::run(a),
+        Command::Listen(a) => cmd_listen::run(a),
     };
     match result {
         Ok(code) => std::process::exit(code),

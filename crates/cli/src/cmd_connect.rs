@@ -1,0 +1,221 @@
+//! `padlock connect HOST:PORT`: a TLS 1.3 client on a terminal, like `openssl s_client`.
+//!
+//! stdin goes to the server, the server's bytes to stdout. When stdin ends, padlock sends
+//! close_notify (TLS 1.3 allows a half-close, RFC 8446 §6.1) and keeps printing what the
+//! server sends until it closes. A failed handshake exits non-zero with one line saying why.
+
+use std::io::{self, Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use padlock_tls::{ClientConfig, Connection, ServerName, Stream, WebPkiServerVerifier};
+
+use crate::common;
+
+/// Arguments of `padlock connect`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The server, as HOST:PORT.
+    pub address: String,
+    /// The name to send in SNI and to check the certificate against (default: HOST).
+    #[arg(long)]
+    pub servername: Option<String>,
+    /// Trust only the CA certificates in this PEM file (default: the system's roots).
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+    /// Client certificate chain (PEM), for mutual TLS.
+    #[arg(long, value_name = "FILE", requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// Private key for --cert (PEM: PKCS#8, SEC1 or PKCS#1).
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// Application protocols to offer, comma-separated (e.g. h2,http/1.1).
+    #[arg(long, value_name = "LIST")]
+    pub alpn: Option<String>,
+    /// Cipher suites to offer, comma-separated IANA names (e.g. TLS_AES_256_GCM_SHA384).
+    #[arg(long, value_name = "LIST")]
+    pub suites: Option<String>,
+    /// Key exchange groups to offer, in order (x25519, secp256r1, secp384r1).
+    #[arg(long, value_name = "LIST")]
+    pub groups: Option<String>,
+    /// Give up connecting or handshaking after this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub timeout: u64,
+    /// Print the negotiated parameters to stderr.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// Runs the command; returns the process exit code.
+pub fn run(args: Args) -> anyhow::Result<i32> {
+    let (host, _port) = split_host_port(&args.address)?;
+    let name_text = args.servername.clone().unwrap_or_else(|| host.to_string());
+    let server_name = ServerName::try_from(name_text.as_str())
+        .map_err(|e| anyhow::anyhow!("bad server name: {e}"))?;
+    let config = Arc::new(client_config(&args)?);
+
+    let timeout = Duration::from_secs(args.timeout.max(1));
+    let mut sock = connect(&args.address, timeout)?;
+    let mut conn = Connection::client(config, server_name)
+        .map_err(|e| anyhow::anyhow!("cannot start the handshake: {e}"))?;
+
+    sock.set_read_timeout(Some(timeout))?;
+    if let Err(e) = Stream::new(&mut conn, &mut sock).complete_handshake() {
+        eprintln!("padlock: TLS handshake with {} failed: {e}", args.address);
+        return Ok(1);
+    }
+    if args.verbose {
+        eprintln!("* connected to {}", args.address);
+        for (label, value) in common::negotiated(&conn) {
+            eprintln!("* {label}: {value}");
+        }
+    }
+    pump(conn, sock)
+}
+
+/// Builds the client configuration from the arguments.
+fn client_config(args: &Args) -> anyhow::Result<ClientConfig> {
+    let provider = common::provider();
+    let roots = match &args.cacert {
+        Some(path) => common::load_roots(path)?,
+        None => common::system_roots()?,
+    };
+    let verifier = Arc::new(WebPkiServerVerifier::new(provider.clone(), roots));
+    let mut config = ClientConfig::new(provider.clone(), verifier);
+    if let Some(list) = &args.suites {
+        config.cipher_suites = common::parse_suites(list)?;
+    }
+    if let Some(list) = &args.groups {
+        config.groups = common::parse_groups(list)?;
+    }
+    if let Some(list) = &args.alpn {
+        config.alpn_protocols = common::parse_alpn(list);
+    }
+    if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
+        config.client_auth = Some(common::load_certified_key(provider.as_ref(), cert, key)?);
+    }
+    Ok(config)
+}
+
+/// Copies stdin to the server and the server to stdout until the server closes.
+fn pump(mut conn: Connection, mut sock: TcpStream) -> anyhow::Result<i32> {
+    let stdin = spawn_stdin_reader();
+    let mut stdin_open = true;
+    let mut out = io::stdout().lock();
+    let mut buf = vec![0u8; 16 * 1024];
+    // Short read timeouts let one thread serve both directions.
+    sock.set_read_timeout(Some(Duration::from_millis(20)))?;
+    loop {
+        while stdin_open {
+            match stdin.try_recv() {
+                Ok(chunk) => {
+                    let mut stream = Stream::new(&mut conn, &mut sock);
+                    stream.write_all(&chunk).context("sending to the server")?;
+                    stream.flush().context("sending to the server")?;
+                }
+                Err(mpsc::TryRecvError::Empty) => break,
+                Err(mpsc::TryRecvError::Disconnected) => {
+                    stdin_open = false;
+                    conn.send_close_notify();
+                    Stream::new(&mut conn, &mut sock)
+                        .flush()
+                        .context("sending close_notify")?;
+                }
+            }
+        }
+        match Stream::new(&mut conn, &mut sock).read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                out.write_all(&buf[..n])?;
+                out.flush()?;
+            }
+            Err(e) if is_timeout(&e) => continue,
+            Err(e) => {
+                eprintln!("padlock: connection failed: {e}");
+                return Ok(1);
+            }
+        }
+    }
+    if stdin_open {
+        conn.send_close_notify();
+        let _ = Stream::new(&mut conn, &mut sock).flush();
+    }
+    Ok(0)
+}
+
+fn spawn_stdin_reader() -> mpsc::Receiver<Vec<u8>> {
+    let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(16);
+    std::thread::spawn(move || {
+        let mut stdin = io::stdin().lock();
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            match stdin.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if tx.send(buf[..n].to_vec()).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    });
+    rx
+}
+
+fn connect(address: &str, timeout: Duration) -> anyhow::Result<TcpStream> {
+    let addrs = address
+        .to_socket_addrs()
+        .with_context(|| format!("cannot resolve {address}"))?;
+    let mut last = None;
+    for addr in addrs {
+        match TcpStream::connect_timeout(&addr, timeout) {
+            Ok(sock) => {
+                let _ = sock.set_nodelay(true);
+                return Ok(sock);
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    match last {
+        Some(e) => Err(anyhow::anyhow!("cannot connect to {address}: {e}")),
+        None => Err(anyhow::anyhow!("{address} resolves to no address")),
+    }
+}
+
+/// Splits `HOST:PORT` (also `[v6]:PORT`).
+fn split_host_port(address: &str) -> anyhow::Result<(&str, u16)> {
+    let (host, port) = address
+        .rsplit_once(':')
+        .ok_or_else(|| anyhow::anyhow!("expected HOST:PORT, got {address:?}"))?;
+    let port = port
+        .parse()
+        .map_err(|_| anyhow::anyhow!("bad port in {address:?}"))?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    Ok((host, port))
+}
+
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_host_and_port() {
+        assert_eq!(
+            split_host_port("localhost:443").unwrap(),
+            ("localhost", 443)
+        );
+        assert_eq!(split_host_port("[::1]:8443").unwrap(), ("::1", 8443));
+        assert!(split_host_port("localhost").is_err());
+    }
+}

@@ -1,0 +1,272 @@
+//! `padlock listen`: a TLS 1.3 test server, like `openssl s_server -www`.
+//!
+//! Answers an HTTP/1.x GET with a small page listing what was negotiated, or echoes every
+//! byte back with `--echo`. One thread per connection, at most `--max-connections` at once;
+//! an error on one connection is logged and never stops the listener.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use padlock_tls::{ClientAuth, Connection, ServerConfig, Stream, WebPkiClientVerifier};
+
+use crate::common;
+
+/// Largest HTTP request head read before answering.
+const MAX_REQUEST_HEAD: usize = 16 * 1024;
+
+/// Arguments of `padlock listen`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Certificate chain to present (PEM, leaf first).
+    #[arg(long, value_name = "FILE")]
+    pub cert: PathBuf,
+    /// Private key for --cert (PEM: PKCS#8, SEC1 or PKCS#1).
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// Address to listen on (port 0 picks a free port; the chosen one is printed).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:4433")]
+    pub listen: SocketAddr,
+    /// Ask clients for a certificate issued by a CA in this PEM file.
+    #[arg(long, value_name = "FILE")]
+    pub client_ca: Option<PathBuf>,
+    /// With --client-ca: whether a client certificate is required or optional.
+    #[arg(long, value_enum, default_value_t = ClientAuthMode::Required)]
+    pub client_auth: ClientAuthMode,
+    /// Cipher suites to accept, in preference order (IANA names, comma-separated).
+    #[arg(long, value_name = "LIST")]
+    pub suites: Option<String>,
+    /// Key exchange groups to accept, in preference order (x25519, secp256r1, secp384r1).
+    #[arg(long, value_name = "LIST")]
+    pub groups: Option<String>,
+    /// Application protocols to accept (e.g. http/1.1).
+    #[arg(long, value_name = "LIST")]
+    pub alpn: Option<String>,
+    /// Echo the client's bytes back instead of answering HTTP.
+    #[arg(long)]
+    pub echo: bool,
+    /// Most connections served at once; more wait in the kernel's backlog.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub max_connections: usize,
+    /// Seconds a connection may stay idle before it is closed.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub idle_timeout: u64,
+}
+
+/// Whether a client certificate is required.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientAuthMode {
+    /// The handshake fails without a valid client certificate.
+    Required,
+    /// A client certificate is checked if sent.
+    Optional,
+}
+
+/// Runs the command; returns the process exit code (it only returns on a setup error).
+pub fn run(args: Args) -> anyhow::Result<i32> {
+    let config = Arc::new(server_config(&args)?);
+    let listener = TcpListener::bind(args.listen)
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let local = listener.local_addr()?;
+    eprintln!(
+        "padlock listen: listening on {local} (https://{local}/){}",
+        if args.echo { ", echo mode" } else { "" }
+    );
+    let active = Arc::new(AtomicUsize::new(0));
+    let max = args.max_connections.max(1);
+    let idle = Duration::from_secs(args.idle_timeout.max(1));
+    for incoming in listener.incoming() {
+        let sock = match incoming {
+            Ok(sock) => sock,
+            Err(e) => {
+                eprintln!("padlock listen: accept failed: {e}");
+                std::thread::sleep(Duration::from_millis(50));
+                continue;
+            }
+        };
+        while active.load(Ordering::Acquire) >= max {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let guard = ActiveGuard::new(&active);
+        let config = config.clone();
+        let echo = args.echo;
+        let spawned = std::thread::Builder::new()
+            .name("padlock-conn".into())
+            .spawn(move || {
+                let _guard = guard;
+                let peer = sock
+                    .peer_addr()
+                    .map(|a| a.to_string())
+                    .unwrap_or_else(|_| "?".into());
+                if let Err(e) = serve_one(config, sock, echo, idle) {
+                    eprintln!("padlock listen: {peer}: {e}");
+                }
+            });
+        if let Err(e) = spawned {
+            eprintln!("padlock listen: cannot start a connection thread: {e}");
+        }
+    }
+    Ok(0)
+}
+
+fn server_config(args: &Args) -> anyhow::Result<ServerConfig> {
+    let provider = common::provider();
+    let cert = common::load_certified_key(provider.as_ref(), &args.cert, &args.key)?;
+    let mut config = ServerConfig::new(provider.clone(), cert);
+    if let Some(list) = &args.suites {
+        config.cipher_suites = common::parse_suites(list)?;
+    }
+    if let Some(list) = &args.groups {
+        config.groups = common::parse_groups(list)?;
+    }
+    if let Some(list) = &args.alpn {
+        config.alpn_protocols = common::parse_alpn(list);
+    }
+    if let Some(path) = &args.client_ca {
+        let roots = common::load_roots(path)?;
+        let verifier = Arc::new(WebPkiClientVerifier::new(provider, roots));
+        config.client_auth = match args.client_auth {
+            ClientAuthMode::Required => ClientAuth::Required(verifier),
+            ClientAuthMode::Optional => ClientAuth::Optional(verifier),
+        };
+    }
+    Ok(config)
+}
+
+/// Serves one connection: handshake, then the page or the echo, then close_notify.
+fn serve_one(
+    config: Arc<ServerConfig>,
+    mut sock: TcpStream,
+    echo: bool,
+    idle: Duration,
+) -> anyhow::Result<()> {
+    sock.set_read_timeout(Some(idle))?;
+    sock.set_write_timeout(Some(idle))?;
+    let _ = sock.set_nodelay(true);
+    let mut conn = Connection::server(config).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Stream::new(&mut conn, &mut sock)
+        .complete_handshake()
+        .map_err(|e| anyhow::anyhow!("TLS handshake failed: {e}"))?;
+    if echo {
+        echo_until_closed(&mut conn, &mut sock)?;
+    } else {
+        answer_http(&mut conn, &mut sock)?;
+    }
+    conn.send_close_notify();
+    let _ = Stream::new(&mut conn, &mut sock).flush();
+    let _ = sock.shutdown(std::net::Shutdown::Write);
+    Ok(())
+}
+
+fn echo_until_closed(conn: &mut Connection, sock: &mut TcpStream) -> anyhow::Result<()> {
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut stream = Stream::new(conn, sock);
+    loop {
+        let n = stream.read(&mut buf).context("reading")?;
+        if n == 0 {
+            return Ok(());
+        }
+        stream.write_all(&buf[..n]).context("writing")?;
+        stream.flush()?;
+    }
+}
+
+fn answer_http(conn: &mut Connection, sock: &mut TcpStream) -> anyhow::Result<()> {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = Stream::new(conn, sock)
+            .read(&mut buf)
+            .context("reading the request")?;
+        if n == 0 {
+            return Ok(());
+        }
+        head.extend_from_slice(&buf[..n]);
+        if head.len() > MAX_REQUEST_HEAD {
+            anyhow::bail!("request head longer than {MAX_REQUEST_HEAD} bytes");
+        }
+    }
+    let request_line = head
+        .split(|&b| b == b'\r' || b == b'\n')
+        .next()
+        .map(|l| String::from_utf8_lossy(l).into_owned())
+        .unwrap_or_default();
+    let (status, body) = if request_line.starts_with("GET ") || request_line.starts_with("HEAD ") {
+        ("200 OK", page(conn, &request_line))
+    } else {
+        ("405 Method Not Allowed", "only GET and HEAD\n".to_string())
+    };
+    let mut response = format!(
+        "HTTP/1.0 {status}\r\nContent-Type: text/html; charset=utf-8\r\n\
+         Content-Length: {}\r\nConnection: close\r\nServer: padlock\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    if !request_line.starts_with("HEAD ") {
+        response.extend_from_slice(body.as_bytes());
+    }
+    let mut stream = Stream::new(conn, sock);
+    stream
+        .write_all(&response)
+        .context("writing the response")?;
+    stream.flush()?;
+    Ok(())
+}
+
+/// The page: one line per negotiated parameter.
+fn page(conn: &Connection, request_line: &str) -> String {
+    let mut rows = String::new();
+    for (label, value) in common::negotiated(conn) {
+        rows.push_str(&format!(
+            "<tr><th>{}</th><td>{}</td></tr>\n",
+            escape(label),
+            escape(&value)
+        ));
+    }
+    format!(
+        "<!doctype html>\n<html><head><title>padlock listen</title></head><body>\n\
+         <h1>padlock: TLS connection established</h1>\n<p>Request: <code>{}</code></p>\n\
+         <table>\n{rows}</table>\n</body></html>\n",
+        escape(request_line)
+    )
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Counts a live connection; the count drops when the connection's thread ends.
+struct ActiveGuard(Arc<AtomicUsize>);
+
+impl ActiveGuard {
+    fn new(active: &Arc<AtomicUsize>) -> ActiveGuard {
+        active.fetch_add(1, Ordering::AcqRel);
+        ActiveGuard(Arc::clone(active))
+    }
+}
+
+impl Drop for ActiveGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_html() {
+        assert_eq!(
+            escape("<a href=\"x\">&"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;"
+        );
+    }
+}

@@ -1,0 +1,1 @@
+//! Helpers that build padlock engine configurations for interop tests.
