@@ -117,7 +117,9 @@ impl Ca {
             .arg(&self.cert)
             .arg("-CAkey")
             .arg(&self.key)
-            .args(["-CAcreateserial", "-out"])
+            .arg("-set_serial")
+            .arg(unique_serial())
+            .arg("-out")
             .arg(&cert)
             .arg("-extfile")
             .arg(&ext));
@@ -136,8 +138,32 @@ pub fn certified_key(kind: KeyType, names: &[&str], client: bool) -> Arc<Certifi
     Arc::new(CertifiedKey::from_pem(provider().as_ref(), &chain, &key).unwrap())
 }
 
+/// A serial number unique within this machine's test runs (parallel tests share a CA, so
+/// openssl's serial file would race).
+fn unique_serial() -> String {
+    static N: AtomicUsize = AtomicUsize::new(1);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{}{:09}{}", std::process::id(), nanos, N.fetch_add(1, Ordering::SeqCst))
+}
+
+/// The localhost server key of each type, made once per test binary.
+pub fn server_key(kind: KeyType) -> Arc<CertifiedKey> {
+    static KEYS: std::sync::Mutex<Vec<(KeyType, Arc<CertifiedKey>)>> =
+        std::sync::Mutex::new(Vec::new());
+    let mut keys = KEYS.lock().unwrap();
+    if let Some((_, k)) = keys.iter().find(|(k, _)| *k == kind) {
+        return k.clone();
+    }
+    let key = certified_key(kind, &["localhost"], false);
+    keys.push((kind, key.clone()));
+    key
+}
+
 pub fn server_config(kind: KeyType) -> ServerConfig {
-    ServerConfig::new(provider(), certified_key(kind, &["localhost"], false))
+    ServerConfig::new(provider(), server_key(kind))
 }
 
 /// A client that accepts any server certificate: for tests of the protocol, not of chains.

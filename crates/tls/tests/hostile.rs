@@ -1,0 +1,703 @@
+//! Hostile input: every malformed, misplaced or tampered message yields the RFC's alert and
+//! a typed error — never a panic — and the server goes on accepting connections.
+//!
+//! Tampering inside the encrypted flight uses the real handshake secrets (captured through
+//! the key log) to decrypt, alter and re-encrypt records with the crate's record layer.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use common::*;
+use padlock_crypto::{AeadAlgorithm, HashAlgorithm};
+use padlock_tls::record::{content_type, RecordOpener, RecordSealer};
+use padlock_tls::tls13::key_schedule::TrafficSecret;
+use padlock_tls::wire::{
+    Codec, HandshakePayload, HelloRetryRequest, HelloRetryRequestExtensions, ServerHello,
+};
+use padlock_tls::{
+    alert::alert_for, AlertDescription, CipherSuite, ClientConfig, Connection, Error, KeyLog,
+    NamedGroup, PeerMisbehaved, ProtocolVersion, ServerConfig,
+};
+
+/// Keeps every secret both sides log.
+#[derive(Default)]
+struct Capture(Mutex<Vec<(String, Vec<u8>)>>);
+
+impl KeyLog for Capture {
+    fn log(&self, label: &str, _client_random: &[u8], secret: &[u8]) {
+        self.0.lock().unwrap().push((label.to_owned(), secret.to_vec()));
+    }
+}
+
+impl Capture {
+    fn secret(&self, label: &str) -> TrafficSecret {
+        let all = self.0.lock().unwrap();
+        let (_, s) = all.iter().rev().find(|(l, _)| l == label).expect("secret logged");
+        TrafficSecret::from_bytes(HashAlgorithm::Sha256, s)
+    }
+}
+
+struct Setup {
+    client: Connection,
+    server: Connection,
+    keys: Arc<Capture>,
+    server_config: Arc<ServerConfig>,
+}
+
+fn setup_with(client: ClientConfig, server: ServerConfig) -> Setup {
+    let keys = Arc::new(Capture::default());
+    let mut client = client;
+    client.cipher_suites = vec![CipherSuite::TLS_AES_128_GCM_SHA256];
+    client.key_log = Some(keys.clone());
+    let mut server = server;
+    server.key_log = Some(keys.clone());
+    let server_config = Arc::new(server);
+    Setup {
+        client: Connection::client(Arc::new(client), localhost()).unwrap(),
+        server: Connection::server(server_config.clone()).unwrap(),
+        keys,
+        server_config,
+    }
+}
+
+fn setup() -> Setup {
+    setup_with(insecure_client_config(), server_config(KeyType::P256))
+}
+
+/// Splits a byte stream into whole records.
+fn records(mut bytes: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    while bytes.len() >= 5 {
+        let len = 5 + usize::from(u16::from_be_bytes([bytes[3], bytes[4]]));
+        out.push(bytes[..len].to_vec());
+        bytes = &bytes[len..];
+    }
+    out
+}
+
+/// Splits handshake bytes into messages (header included).
+fn messages(mut bytes: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    while bytes.len() >= 4 {
+        let len = 4 + (usize::from(bytes[1]) << 16 | usize::from(bytes[2]) << 8 | usize::from(bytes[3]));
+        out.push(bytes[..len].to_vec());
+        bytes = &bytes[len..];
+    }
+    out
+}
+
+fn plain_record(typ: u8, payload: &[u8]) -> Vec<u8> {
+    let mut r = vec![typ, 3, 3];
+    r.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+    r.extend_from_slice(payload);
+    r
+}
+
+/// Feeds `bytes` to `conn` and returns the error it reports (panics if none).
+fn feed(conn: &mut Connection, bytes: &[u8]) -> Error {
+    let mut offset = 0;
+    loop {
+        let n = conn.read_tls(&bytes[offset..]);
+        offset += n;
+        if let Err(e) = conn.process_new_packets() {
+            return e;
+        }
+        if n == 0 || offset == bytes.len() {
+            panic!("no error after feeding {} bytes", bytes.len());
+        }
+    }
+}
+
+/// Asserts `e` maps to `alert`, and that the connection queued that alert.
+fn expect_alert(conn: &Connection, e: &Error, alert: AlertDescription) {
+    assert_eq!(alert_for(e), Some(alert), "{e:?}");
+    let pending = conn.pending_tls();
+    assert!(!pending.is_empty(), "no alert queued for {e:?}");
+    // Every later call returns the same error.
+    let mut c = ConnectionRef(conn);
+    c.assert_sticky(e);
+}
+
+struct ConnectionRef<'a>(&'a Connection);
+
+impl ConnectionRef<'_> {
+    fn assert_sticky(&mut self, e: &Error) {
+        assert_eq!(self.0.error(), Some(e));
+    }
+}
+
+/// The client's first flight.
+fn client_hello(s: &mut Setup) -> Vec<u8> {
+    let ch = s.client.pending_tls().to_vec();
+    let n = ch.len();
+    s.client.consume_tls(n);
+    ch
+}
+
+/// Runs CH → server, and returns the server's flight split as (ServerHello record, CCS
+/// record, the decrypted handshake messages of the encrypted part).
+fn server_flight(s: &mut Setup) -> (Vec<u8>, Vec<u8>, Vec<Vec<u8>>) {
+    let ch = client_hello(s);
+    assert_eq!(s.server.read_tls(&ch), ch.len());
+    s.server.process_new_packets().unwrap();
+    let flight = s.server.pending_tls().to_vec();
+    let n = flight.len();
+    s.server.consume_tls(n);
+    let recs = records(&flight);
+    let mut opener = RecordOpener::new();
+    opener
+        .install(
+            provider().as_ref(),
+            AeadAlgorithm::Aes128Gcm,
+            &s.keys.secret("SERVER_HANDSHAKE_TRAFFIC_SECRET"),
+        )
+        .unwrap();
+    let mut hs = Vec::new();
+    for mut r in recs[2..].iter().cloned() {
+        let opened = opener.open_in_place(&mut r).unwrap();
+        hs.extend_from_slice(&r[opened.content]);
+    }
+    (recs[0].clone(), recs[1].clone(), messages(&hs))
+}
+
+/// Re-encrypts handshake messages as the server would.
+fn seal_server(s: &Setup, msgs: &[Vec<u8>]) -> Vec<u8> {
+    seal(&s.keys.secret("SERVER_HANDSHAKE_TRAFFIC_SECRET"), msgs)
+}
+
+fn seal(secret: &TrafficSecret, msgs: &[Vec<u8>]) -> Vec<u8> {
+    let mut sealer = RecordSealer::new();
+    sealer.install(provider().as_ref(), AeadAlgorithm::Aes128Gcm, secret).unwrap();
+    let mut out = Vec::new();
+    sealer.seal_append(content_type::HANDSHAKE, &msgs.concat(), &mut out).unwrap();
+    out
+}
+
+/// Sends the server's flight, altered by `alter`, to the client; returns its error.
+fn client_error_after(alter: impl FnOnce(&mut Vec<Vec<u8>>)) -> (Setup, Error) {
+    let mut s = setup();
+    let (sh, ccs, mut msgs) = server_flight(&mut s);
+    alter(&mut msgs);
+    let mut bytes = sh;
+    bytes.extend(ccs);
+    bytes.extend(seal_server(&s, &msgs));
+    let e = feed(&mut s.client, &bytes);
+    (s, e)
+}
+
+/// Sends a ServerHello, altered by `alter`, to the client; returns its error.
+fn client_error_for_server_hello(alter: impl FnOnce(&mut ServerHello)) -> (Setup, Error) {
+    let mut s = setup();
+    let (sh_record, _, _) = server_flight(&mut s);
+    let HandshakePayload::ServerHello(mut sh) =
+        HandshakePayload::decode(&sh_record[5..]).unwrap()
+    else {
+        panic!("not a ServerHello")
+    };
+    alter(&mut sh);
+    let bytes = plain_record(content_type::HANDSHAKE, &HandshakePayload::ServerHello(sh).to_vec());
+    let e = feed(&mut s.client, &bytes);
+    (s, e)
+}
+
+/// Sends a ClientHello, altered by `alter` (on its encoding), to a server.
+fn server_error_for_client_hello(alter: impl FnOnce(&mut Vec<u8>)) -> (Setup, Error) {
+    let mut s = setup();
+    let ch = client_hello(&mut s);
+    let mut msg = ch[5..].to_vec();
+    alter(&mut msg);
+    let e = feed(&mut s.server, &plain_record(content_type::HANDSHAKE, &msg));
+    (s, e)
+}
+
+fn server_error_for_client_hello_struct(
+    alter: impl FnOnce(&mut padlock_tls::wire::ClientHello),
+) -> (Setup, Error) {
+    server_error_for_client_hello(|msg| {
+        let HandshakePayload::ClientHello(mut ch) = HandshakePayload::decode(msg).unwrap() else {
+            panic!()
+        };
+        alter(&mut ch);
+        *msg = HandshakePayload::ClientHello(ch).to_vec();
+    })
+}
+
+// ---- records ----
+
+#[test]
+fn oversized_record_is_record_overflow() {
+    let mut s = setup();
+    let mut bytes = vec![content_type::HANDSHAKE, 3, 3, 0x41, 0x01];
+    bytes.extend(vec![0; 300]);
+    let e = feed(&mut s.server, &bytes);
+    assert_eq!(e, Error::RecordOverflow);
+    expect_alert(&s.server, &e, AlertDescription::RecordOverflow);
+}
+
+#[test]
+fn oversized_plaintext_record_is_record_overflow() {
+    let mut s = setup();
+    let payload = vec![0u8; (1 << 14) + 1];
+    let e = feed(&mut s.server, &plain_record(content_type::HANDSHAKE, &payload));
+    assert_eq!(e, Error::RecordOverflow);
+}
+
+#[test]
+fn unknown_content_type_is_unexpected_message() {
+    let mut s = setup();
+    let e = feed(&mut s.server, &plain_record(0x19, b"hello"));
+    expect_alert(&s.server, &e, AlertDescription::UnexpectedMessage);
+}
+
+#[test]
+fn application_data_before_the_handshake_is_unexpected_message() {
+    let mut s = setup();
+    let e = feed(&mut s.server, &plain_record(content_type::APPLICATION_DATA, b"early"));
+    expect_alert(&s.server, &e, AlertDescription::UnexpectedMessage);
+}
+
+#[test]
+fn empty_handshake_record_is_refused() {
+    let mut s = setup();
+    let e = feed(&mut s.server, &plain_record(content_type::HANDSHAKE, b""));
+    expect_alert(&s.server, &e, AlertDescription::UnexpectedMessage);
+}
+
+#[test]
+fn change_cipher_spec_before_client_hello_is_unexpected_message() {
+    let mut s = setup();
+    let e = feed(&mut s.server, &plain_record(content_type::CHANGE_CIPHER_SPEC, &[1]));
+    assert_eq!(e, Error::PeerMisbehaved(PeerMisbehaved::IllegalChangeCipherSpec));
+    expect_alert(&s.server, &e, AlertDescription::UnexpectedMessage);
+}
+
+#[test]
+fn malformed_or_repeated_change_cipher_spec_is_unexpected_message() {
+    for bad in [&[2u8][..], &[1, 1][..]] {
+        let mut s = setup();
+        let (sh, _, msgs) = server_flight(&mut s);
+        let mut bytes = sh;
+        bytes.extend(plain_record(content_type::CHANGE_CIPHER_SPEC, bad));
+        bytes.extend(seal_server(&s, &msgs));
+        let e = feed(&mut s.client, &bytes);
+        assert_eq!(e, Error::PeerMisbehaved(PeerMisbehaved::IllegalChangeCipherSpec));
+    }
+    let mut s = setup();
+    let (sh, ccs, msgs) = server_flight(&mut s);
+    let mut bytes = sh;
+    bytes.extend(ccs.clone());
+    bytes.extend(ccs);
+    bytes.extend(seal_server(&s, &msgs));
+    let e = feed(&mut s.client, &bytes);
+    assert_eq!(e, Error::PeerMisbehaved(PeerMisbehaved::IllegalChangeCipherSpec));
+}
+
+#[test]
+fn truncated_handshake_message_then_alert_is_refused() {
+    let mut s = setup();
+    let ch = client_hello(&mut s);
+    // Half a ClientHello, then an alert record: a message may not be interleaved.
+    let half = &ch[5..ch.len() / 2];
+    let mut bytes = plain_record(content_type::HANDSHAKE, half);
+    bytes.extend(plain_record(content_type::ALERT, &[2, 40]));
+    let e = feed(&mut s.server, &bytes);
+    assert!(matches!(e, Error::PeerMisbehaved(_)), "{e:?}");
+}
+
+#[test]
+fn malformed_alert_is_refused() {
+    let mut s = setup();
+    let e = feed(&mut s.server, &plain_record(content_type::ALERT, &[2]));
+    assert_eq!(e, Error::PeerMisbehaved(PeerMisbehaved::MalformedAlert));
+}
+
+#[test]
+fn received_fatal_alert_is_a_typed_error() {
+    let mut s = setup();
+    let e = feed(&mut s.server, &plain_record(content_type::ALERT, &[2, 40]));
+    assert_eq!(e, Error::AlertReceived(AlertDescription::HandshakeFailure));
+    assert_eq!(alert_for(&e), None);
+}
+
+// ---- ClientHello at the server ----
+
+#[test]
+fn truncated_client_hello_is_decode_error() {
+    let (s, e) = server_error_for_client_hello(|m| {
+        let len = m.len() - 10;
+        m.truncate(len);
+        let body = (len - 4) as u32;
+        m[1..4].copy_from_slice(&body.to_be_bytes()[1..]);
+    });
+    assert!(matches!(e, Error::Decode(_)), "{e:?}");
+    expect_alert(&s.server, &e, AlertDescription::DecodeError);
+}
+
+#[test]
+fn tls12_only_client_gets_protocol_version() {
+    let (s, e) = server_error_for_client_hello_struct(|ch| ch.extensions.supported_versions = None);
+    expect_alert(&s.server, &e, AlertDescription::ProtocolVersion);
+}
+
+#[test]
+fn client_hello_without_key_share_is_missing_extension() {
+    let (s, e) = server_error_for_client_hello_struct(|ch| ch.extensions.key_share = None);
+    expect_alert(&s.server, &e, AlertDescription::MissingExtension);
+}
+
+#[test]
+fn client_hello_without_signature_algorithms_is_missing_extension() {
+    let (s, e) =
+        server_error_for_client_hello_struct(|ch| ch.extensions.signature_algorithms = None);
+    expect_alert(&s.server, &e, AlertDescription::MissingExtension);
+}
+
+#[test]
+fn client_hello_with_compression_is_illegal_parameter() {
+    let (s, e) =
+        server_error_for_client_hello_struct(|ch| ch.legacy_compression_methods = vec![1, 0]);
+    expect_alert(&s.server, &e, AlertDescription::IllegalParameter);
+}
+
+#[test]
+fn client_hello_without_common_suite_is_handshake_failure() {
+    let (s, e) = server_error_for_client_hello_struct(|ch| {
+        ch.cipher_suites = vec![CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256]
+    });
+    expect_alert(&s.server, &e, AlertDescription::HandshakeFailure);
+}
+
+#[test]
+fn client_hello_with_duplicate_extension_is_illegal_parameter() {
+    let (s, e) = server_error_for_client_hello(|m| {
+        // Append a second supported_versions extension at the end of the block.
+        let extra = [0x00, 0x2b, 0x00, 0x03, 0x02, 0x03, 0x04];
+        m.extend_from_slice(&extra);
+        let body_len = (m.len() - 4) as u32;
+        m[1..4].copy_from_slice(&body_len.to_be_bytes()[1..]);
+        // Fix the extensions block length: it ends the message; find it by walking.
+        let mut p = 4 + 2 + 32;
+        p += 1 + usize::from(m[p]);
+        p += 2 + usize::from(u16::from_be_bytes([m[p], m[p + 1]]));
+        p += 1 + usize::from(m[p]);
+        let ext_len = (m.len() - p - 2) as u16;
+        m[p..p + 2].copy_from_slice(&ext_len.to_be_bytes());
+    });
+    assert!(matches!(e, Error::Decode(_)), "{e:?}");
+    expect_alert(&s.server, &e, AlertDescription::IllegalParameter);
+}
+
+#[test]
+fn client_hello_with_share_for_unlisted_group_is_illegal_parameter() {
+    let (s, e) = server_error_for_client_hello_struct(|ch| {
+        ch.extensions.supported_groups = Some(vec![NamedGroup::secp256r1]);
+    });
+    expect_alert(&s.server, &e, AlertDescription::IllegalParameter);
+}
+
+#[test]
+fn client_hello_with_invalid_key_share_is_illegal_parameter() {
+    let (s, e) = server_error_for_client_hello_struct(|ch| {
+        if let Some(shares) = ch.extensions.key_share.as_mut() {
+            shares[0].key_exchange = vec![0; 32];
+        }
+    });
+    expect_alert(&s.server, &e, AlertDescription::IllegalParameter);
+}
+
+#[test]
+fn server_refuses_messages_it_never_receives_first() {
+    let finished = HandshakePayload::Finished(padlock_tls::wire::Finished { verify_data: vec![0; 32] });
+    let key_update = [0x18, 0, 0, 1, 0];
+    for msg in [finished.to_vec(), key_update.to_vec()] {
+        let mut s = setup();
+        let e = feed(&mut s.server, &plain_record(content_type::HANDSHAKE, &msg));
+        expect_alert(&s.server, &e, AlertDescription::UnexpectedMessage);
+    }
+}
+
+// ---- ServerHello at the client ----
+
+#[test]
+fn server_choosing_an_unknown_cipher_suite_is_illegal_parameter() {
+    for suite in [CipherSuite::TLS_AES_256_GCM_SHA384, CipherSuite::Unknown(0x1399)] {
+        let (s, e) = client_error_for_server_hello(|sh| sh.cipher_suite = suite);
+        assert_eq!(e, Error::PeerMisbehaved(PeerMisbehaved::SelectedUnofferedCipherSuite));
+        expect_alert(&s.client, &e, AlertDescription::IllegalParameter);
+    }
+}
+
+#[test]
+fn tls12_server_hello_with_downgrade_marker_is_illegal_parameter() {
+    for marker in [padlock_tls::wire::DOWNGRADE_TLS12, padlock_tls::wire::DOWNGRADE_TLS11] {
+        let (s, e) = client_error_for_server_hello(|sh| {
+            sh.extensions = Default::default();
+            sh.random[24..].copy_from_slice(&marker);
+        });
+        assert_eq!(e, Error::PeerMisbehaved(PeerMisbehaved::DowngradeMarkerPresent));
+        expect_alert(&s.client, &e, AlertDescription::IllegalParameter);
+    }
+}
+
+#[test]
+fn tls12_server_hello_is_protocol_version() {
+    let (s, e) = client_error_for_server_hello(|sh| sh.extensions = Default::default());
+    expect_alert(&s.client, &e, AlertDescription::ProtocolVersion);
+}
+
+#[test]
+fn server_hello_with_other_version_is_illegal_parameter() {
+    let (s, e) = client_error_for_server_hello(|sh| {
+        sh.extensions.supported_versions = Some(ProtocolVersion::TLSv1_2)
+    });
+    expect_alert(&s.client, &e, AlertDescription::IllegalParameter);
+}
+
+#[test]
+fn server_hello_not_echoing_session_id_is_illegal_parameter() {
+    let (s, e) = client_error_for_server_hello(|sh| sh.legacy_session_id_echo = vec![7; 32]);
+    expect_alert(&s.client, &e, AlertDescription::IllegalParameter);
+}
+
+#[test]
+fn server_hello_with_key_share_for_another_group_is_illegal_parameter() {
+    let (s, e) = client_error_for_server_hello(|sh| {
+        if let Some(k) = sh.extensions.key_share.as_mut() {
+            k.group = NamedGroup::secp256r1;
+        }
+    });
+    expect_alert(&s.client, &e, AlertDescription::IllegalParameter);
+}
+
+#[test]
+fn second_hello_retry_request_is_unexpected_message() {
+    let mut server = server_config(KeyType::P256);
+    server.groups = vec![NamedGroup::secp384r1];
+    let mut s = setup_with(insecure_client_config(), server);
+    let ch = client_hello(&mut s);
+    s.server.read_tls(&ch);
+    s.server.process_new_packets().unwrap();
+    let hrr_flight = s.server.pending_tls().to_vec();
+    let hrr = records(&hrr_flight)[0].clone();
+    s.client.read_tls(&hrr);
+    s.client.process_new_packets().unwrap();
+    let e = feed(&mut s.client, &hrr);
+    assert_eq!(e, Error::PeerMisbehaved(PeerMisbehaved::DuplicateHelloRetryRequest));
+    expect_alert(&s.client, &e, AlertDescription::UnexpectedMessage);
+}
+
+#[test]
+fn hello_retry_request_for_the_offered_group_is_illegal_parameter() {
+    let mut s = setup();
+    let ch = client_hello(&mut s);
+    let HandshakePayload::ClientHello(hello) = HandshakePayload::decode(&ch[5..]).unwrap() else {
+        panic!()
+    };
+    let hrr = HandshakePayload::HelloRetryRequest(HelloRetryRequest {
+        legacy_version: ProtocolVersion::TLSv1_2,
+        legacy_session_id_echo: hello.legacy_session_id.clone(),
+        cipher_suite: CipherSuite::TLS_AES_128_GCM_SHA256,
+        legacy_compression_method: 0,
+        extensions: HelloRetryRequestExtensions {
+            supported_versions: Some(ProtocolVersion::TLSv1_3),
+            key_share: Some(NamedGroup::x25519),
+            ..Default::default()
+        },
+    });
+    let e = feed(&mut s.client, &plain_record(content_type::HANDSHAKE, &hrr.to_vec()));
+    assert_eq!(e, Error::PeerMisbehaved(PeerMisbehaved::HelloRetryRequestWithOfferedGroup));
+    expect_alert(&s.client, &e, AlertDescription::IllegalParameter);
+}
+
+// ---- the encrypted flight at the client ----
+
+#[test]
+fn untampered_flight_is_accepted() {
+    let mut s = setup();
+    let (sh, ccs, msgs) = server_flight(&mut s);
+    let mut bytes = sh;
+    bytes.extend(ccs);
+    bytes.extend(seal_server(&s, &msgs));
+    s.client.read_tls(&bytes);
+    s.client.process_new_packets().unwrap();
+    assert!(!s.client.is_handshaking());
+}
+
+#[test]
+fn tampered_ciphertext_is_bad_record_mac() {
+    let mut s = setup();
+    let (sh, ccs, msgs) = server_flight(&mut s);
+    let mut sealed = seal_server(&s, &msgs);
+    let last = sealed.len() - 20;
+    sealed[last] ^= 1;
+    let mut bytes = sh;
+    bytes.extend(ccs);
+    bytes.extend(sealed);
+    let e = feed(&mut s.client, &bytes);
+    assert_eq!(e, Error::DecryptFailed);
+    expect_alert(&s.client, &e, AlertDescription::BadRecordMac);
+}
+
+#[test]
+fn tampered_finished_is_decrypt_error() {
+    let (s, e) = client_error_after(|msgs| {
+        let fin = msgs.last_mut().unwrap();
+        let i = fin.len() - 1;
+        fin[i] ^= 0x80;
+    });
+    assert_eq!(e, Error::PeerMisbehaved(PeerMisbehaved::FinishedMismatch));
+    expect_alert(&s.client, &e, AlertDescription::DecryptError);
+}
+
+#[test]
+fn tampered_certificate_verify_is_decrypt_error() {
+    let (s, e) = client_error_after(|msgs| {
+        let cv = &mut msgs[2];
+        let i = cv.len() - 5;
+        cv[i] ^= 0x01;
+    });
+    assert!(
+        matches!(e, Error::PeerMisbehaved(PeerMisbehaved::BadCertificateVerifySignature)),
+        "{e:?}"
+    );
+    expect_alert(&s.client, &e, AlertDescription::DecryptError);
+}
+
+#[test]
+fn certificate_verify_with_pkcs1_is_illegal_parameter() {
+    let (s, e) = client_error_after(|msgs| {
+        // ecdsa_secp256r1_sha256 → rsa_pkcs1_sha256 (never allowed in TLS 1.3 CV).
+        msgs[2][4] = 0x04;
+        msgs[2][5] = 0x01;
+    });
+    expect_alert(&s.client, &e, AlertDescription::IllegalParameter);
+}
+
+#[test]
+fn each_server_message_out_of_order_is_unexpected_message() {
+    // Drop EncryptedExtensions, Certificate, CertificateVerify in turn; and repeat one.
+    for drop in 0..3 {
+        let (s, e) = client_error_after(|msgs| {
+            msgs.remove(drop);
+        });
+        assert!(
+            matches!(e, Error::PeerMisbehaved(PeerMisbehaved::UnexpectedMessage { .. })),
+            "dropping {drop}: {e:?}"
+        );
+        expect_alert(&s.client, &e, AlertDescription::UnexpectedMessage);
+    }
+    let (_, e) = client_error_after(|msgs| {
+        let ee = msgs[0].clone();
+        msgs.insert(1, ee);
+    });
+    assert!(matches!(e, Error::PeerMisbehaved(PeerMisbehaved::UnexpectedMessage { .. })));
+}
+
+#[test]
+fn empty_server_certificate_is_decode_error() {
+    let (s, e) = client_error_after(|msgs| {
+        msgs[1] = HandshakePayload::Certificate(Default::default()).to_vec();
+    });
+    assert_eq!(e, Error::PeerMisbehaved(PeerMisbehaved::EmptyServerCertificate));
+    expect_alert(&s.client, &e, AlertDescription::DecodeError);
+}
+
+#[test]
+fn unsolicited_alpn_in_encrypted_extensions_is_unsupported_extension() {
+    let (s, e) = client_error_after(|msgs| {
+        let mut ee = padlock_tls::wire::EncryptedExtensions::default();
+        ee.extensions.alpn = Some(b"h2".to_vec());
+        msgs[0] = HandshakePayload::EncryptedExtensions(ee).to_vec();
+    });
+    expect_alert(&s.client, &e, AlertDescription::UnsupportedExtension);
+}
+
+#[test]
+fn duplicate_extension_in_encrypted_extensions_is_illegal_parameter() {
+    let (s, e) = client_error_after(|msgs| {
+        // server_name (empty) twice.
+        msgs[0] = vec![0x08, 0, 0, 10, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0];
+    });
+    assert!(matches!(e, Error::Decode(_)), "{e:?}");
+    expect_alert(&s.client, &e, AlertDescription::IllegalParameter);
+}
+
+#[test]
+fn key_update_with_bad_value_is_illegal_parameter() {
+    let mut s = setup();
+    handshake(&mut s.client, &mut s.server);
+    let mut sealer = RecordSealer::new();
+    sealer
+        .install(
+            provider().as_ref(),
+            AeadAlgorithm::Aes128Gcm,
+            &s.keys.secret("SERVER_TRAFFIC_SECRET_0"),
+        )
+        .unwrap();
+    let mut bytes = Vec::new();
+    sealer.seal_append(content_type::HANDSHAKE, &[0x18, 0, 0, 1, 7], &mut bytes).unwrap();
+    let e = feed(&mut s.client, &bytes);
+    expect_alert(&s.client, &e, AlertDescription::IllegalParameter);
+}
+
+// ---- the client's flight at the server ----
+
+#[test]
+fn tampered_client_finished_is_decrypt_error_and_server_keeps_accepting() {
+    let mut s = setup();
+    let ch = client_hello(&mut s);
+    s.server.read_tls(&ch);
+    s.server.process_new_packets().unwrap();
+    let flight = s.server.pending_tls().to_vec();
+    s.client.read_tls(&flight);
+    s.client.process_new_packets().unwrap();
+    let client_flight = s.client.pending_tls().to_vec();
+    let recs = records(&client_flight);
+    let secret = s.keys.secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET");
+    let mut opener = RecordOpener::new();
+    opener.install(provider().as_ref(), AeadAlgorithm::Aes128Gcm, &secret).unwrap();
+    let mut fin = recs[1].clone();
+    let opened = opener.open_in_place(&mut fin).unwrap();
+    let mut msg = fin[opened.content].to_vec();
+    let i = msg.len() - 1;
+    msg[i] ^= 1;
+    let mut bytes = recs[0].clone();
+    bytes.extend(seal(&secret, &[msg]));
+    let e = feed(&mut s.server, &bytes);
+    assert_eq!(e, Error::PeerMisbehaved(PeerMisbehaved::FinishedMismatch));
+    expect_alert(&s.server, &e, AlertDescription::DecryptError);
+
+    // The same configuration serves the next client.
+    let mut client = Connection::client(Arc::new(insecure_client_config()), localhost()).unwrap();
+    let mut server = Connection::server(s.server_config.clone()).unwrap();
+    handshake(&mut client, &mut server);
+}
+
+#[test]
+fn garbage_never_panics() {
+    // A cheap deterministic fuzz: random records at both sides, in every state we reach.
+    let mut seed = 0x1234_5678_9abc_def0u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for round in 0..300 {
+        let mut s = setup();
+        let len = (next() % 300) as usize;
+        let mut bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+        if round % 2 == 0 && bytes.len() >= 5 {
+            bytes[0] = [20, 21, 22, 23][(next() % 4) as usize];
+            bytes[1] = 3;
+            bytes[2] = 3;
+            let l = (bytes.len() - 5) as u16;
+            bytes[3..5].copy_from_slice(&l.to_be_bytes());
+        }
+        s.server.read_tls(&bytes);
+        let _ = s.server.process_new_packets();
+        s.client.read_tls(&bytes);
+        let _ = s.client.process_new_packets();
+    }
+}
