@@ -36,90 +36,51 @@ pub fn load_certified_key(
 pub fn load_roots(path: &Path) -> anyhow::Result<Arc<RootStore>> {
     let mut roots = RootStore::new();
     let text = read(path)?;
-    let mut added = 0usize;
-    for der in certificates_in_pem(&text) {
-        roots
-            .add_der(&der)
-            .map_err(|e| anyhow::anyhow!("{}: bad CA certificate: {e}", path.display()))?;
-        added += 1;
-    }
+    let added = roots
+        .add_pem(&text)
+        .map_err(|e| anyhow::anyhow!("{}: bad CA certificate: {e}", path.display()))?;
     if added == 0 {
         bail!("{} holds no PEM certificate", path.display());
     }
     Ok(Arc::new(roots))
 }
 
-/// The system's trust anchors (`SSL_CERT_FILE`, else the Debian/Ubuntu bundle).
-///
-/// Certificates the parser rejects are skipped: one odd root must not stop every
-/// connection.
+/// The system's trust anchors (`SSL_CERT_FILE`, `SSL_CERT_DIR`, else the Debian bundle).
 pub fn system_roots() -> anyhow::Result<Arc<RootStore>> {
-    let path = std::env::var_os("SSL_CERT_FILE")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| "/etc/ssl/certs/ca-certificates.crt".into());
-    let text = read(&path).context("cannot load the system's trusted roots (use --cacert)")?;
-    let mut roots = RootStore::new();
-    for der in certificates_in_pem(&text) {
-        let _ = roots.add_der(&der);
-    }
+    let roots = RootStore::system().map_err(|e| {
+        anyhow::anyhow!("cannot load the system's trusted roots (use --cacert): {e}")
+    })?;
     Ok(Arc::new(roots))
-}
-
-/// The DER of every `CERTIFICATE` block in a PEM text (RFC 7468); other blocks and text
-/// between blocks are ignored, as are blocks whose base64 is broken.
-pub fn certificates_in_pem(text: &[u8]) -> Vec<Vec<u8>> {
-    use base64::Engine as _;
-    let text = String::from_utf8_lossy(text);
-    let mut out = Vec::new();
-    let mut body: Option<String> = None;
-    for line in text.lines() {
-        let line = line.trim();
-        if line == "-----BEGIN CERTIFICATE-----" {
-            body = Some(String::new());
-        } else if line == "-----END CERTIFICATE-----" {
-            if let Some(b64) = body.take() {
-                if let Ok(der) = base64::engine::general_purpose::STANDARD.decode(b64) {
-                    out.push(der);
-                }
-            }
-        } else if let Some(b64) = body.as_mut() {
-            b64.push_str(line);
-        }
-    }
-    out
 }
 
 /// Parses a comma-separated list of IANA suite names (`TLS_AES_256_GCM_SHA384`, …).
 pub fn parse_suites(list: &str) -> anyhow::Result<Vec<CipherSuite>> {
     split(list)
         .map(|name| {
-            SUITES
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case(name) || alias(n).eq_ignore_ascii_case(name))
-                .map(|(_, s)| *s)
+            let lookup = name.replacen("TLS13_", "TLS_", 1);
+            CipherSuite::from_name(&lookup)
+                .filter(|s| SUITES.contains(s))
                 .ok_or_else(|| {
-                    anyhow::anyhow!(
-                        "unknown cipher suite {name:?} (known: {})",
-                        SUITES.map(|(n, _)| n).join(", ")
-                    )
+                    anyhow::anyhow!("unknown cipher suite {name:?} (known: {})", names(&SUITES))
                 })
         })
         .collect()
 }
 
-/// Parses a comma-separated list of groups (`x25519`, `secp256r1`, `secp384r1`).
+/// Parses a comma-separated list of groups (`x25519`, `secp256r1`, `secp384r1`; also
+/// `P-256`, `prime256v1`, `P-384`).
 pub fn parse_groups(list: &str) -> anyhow::Result<Vec<NamedGroup>> {
     split(list)
         .map(|name| {
-            GROUPS
-                .iter()
-                .find(|(names, _)| names.iter().any(|n| n.eq_ignore_ascii_case(name)))
-                .map(|(_, g)| *g)
+            let lookup = match name.to_ascii_lowercase().as_str() {
+                "p-256" | "prime256v1" => "secp256r1".to_string(),
+                "p-384" => "secp384r1".to_string(),
+                other => other.to_string(),
+            };
+            NamedGroup::from_name(&lookup)
+                .filter(|g| GROUPS.contains(g))
                 .ok_or_else(|| {
-                    anyhow::anyhow!(
-                        "unknown group {name:?} (known: {})",
-                        GROUPS.map(|(n, _)| n[0]).join(", ")
-                    )
+                    anyhow::anyhow!("unknown group {name:?} (known: {})", names(&GROUPS))
                 })
         })
         .collect()
@@ -130,38 +91,20 @@ pub fn parse_alpn(list: &str) -> Vec<Vec<u8>> {
     split(list).map(|p| p.as_bytes().to_vec()).collect()
 }
 
-/// The IANA name of a suite.
-pub fn suite_name(suite: CipherSuite) -> String {
-    SUITES
-        .iter()
-        .find(|(_, s)| *s == suite)
-        .map(|(n, _)| n.to_string())
-        .unwrap_or_else(|| format!("{suite:?}"))
-}
-
-/// The command-line name of a group.
-pub fn group_name(group: NamedGroup) -> String {
-    GROUPS
-        .iter()
-        .find(|(_, g)| *g == group)
-        .map(|(n, _)| n[0].to_string())
-        .unwrap_or_else(|| format!("{group:?}"))
-}
-
 /// The negotiated parameters of an established connection, as `(label, value)` lines.
 pub fn negotiated(conn: &Connection) -> Vec<(&'static str, String)> {
     let mut lines = Vec::new();
     if let Some(v) = conn.protocol_version() {
-        lines.push(("protocol", version_name(format!("{v:?}"))));
+        lines.push(("protocol", v.to_string()));
     }
     if let Some(s) = conn.cipher_suite() {
-        lines.push(("cipher suite", suite_name(s)));
+        lines.push(("cipher suite", s.to_string()));
     }
     if let Some(g) = conn.negotiated_group() {
-        lines.push(("key exchange", group_name(g)));
+        lines.push(("key exchange", g.to_string()));
     }
     if let Some(s) = conn.signature_scheme() {
-        lines.push(("signature scheme", format!("{s:?}")));
+        lines.push(("signature scheme", s.to_string()));
     }
     if let Some(k) = conn.handshake_kind() {
         lines.push(("handshake", format!("{k:?}")));
@@ -193,38 +136,25 @@ pub fn negotiated(conn: &Connection) -> Vec<(&'static str, String)> {
     lines
 }
 
-const SUITES: [(&str, CipherSuite); 3] = [
-    (
-        "TLS_AES_128_GCM_SHA256",
-        CipherSuite::TLS13_AES_128_GCM_SHA256,
-    ),
-    (
-        "TLS_AES_256_GCM_SHA384",
-        CipherSuite::TLS13_AES_256_GCM_SHA384,
-    ),
-    (
-        "TLS_CHACHA20_POLY1305_SHA256",
-        CipherSuite::TLS13_CHACHA20_POLY1305_SHA256,
-    ),
+/// The suites padlock implements (RFC 8446 §9.1, plus ChaCha20-Poly1305).
+const SUITES: [CipherSuite; 3] = [
+    CipherSuite::TLS_AES_128_GCM_SHA256,
+    CipherSuite::TLS_AES_256_GCM_SHA384,
+    CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
 ];
 
-const GROUPS: [(&[&str], NamedGroup); 3] = [
-    (&["x25519", "X25519"], NamedGroup::X25519),
-    (&["secp256r1", "P-256", "prime256v1"], NamedGroup::secp256r1),
-    (&["secp384r1", "P-384"], NamedGroup::secp384r1),
+/// The groups padlock implements.
+const GROUPS: [NamedGroup; 3] = [
+    NamedGroup::x25519,
+    NamedGroup::secp256r1,
+    NamedGroup::secp384r1,
 ];
 
-/// `TLS13_AES_128_GCM_SHA256` is accepted for `TLS_AES_128_GCM_SHA256`.
-fn alias(iana: &str) -> String {
-    iana.replacen("TLS_", "TLS13_", 1)
-}
-
-fn version_name(debug: String) -> String {
-    match debug.as_str() {
-        "TLSv1_3" => "TLSv1.3".into(),
-        "TLSv1_2" => "TLSv1.2".into(),
-        _ => debug,
-    }
+fn names<T: std::fmt::Display>(list: &[T]) -> String {
+    list.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn split(list: &str) -> impl Iterator<Item = &str> {
@@ -247,11 +177,12 @@ mod tests {
         assert_eq!(
             suites,
             [
-                CipherSuite::TLS13_AES_256_GCM_SHA384,
-                CipherSuite::TLS13_CHACHA20_POLY1305_SHA256
+                CipherSuite::TLS_AES_256_GCM_SHA384,
+                CipherSuite::TLS_CHACHA20_POLY1305_SHA256
             ]
         );
         assert!(parse_suites("TLS_RSA_WITH_RC4_128_MD5").is_err());
+        assert!(parse_suites("TLS_AES_128_CCM_SHA256").is_err());
     }
 
     #[test]
@@ -260,7 +191,7 @@ mod tests {
         assert_eq!(
             groups,
             [
-                NamedGroup::X25519,
+                NamedGroup::x25519,
                 NamedGroup::secp256r1,
                 NamedGroup::secp384r1
             ]
@@ -269,18 +200,10 @@ mod tests {
     }
 
     #[test]
-    fn names_round_trip() {
-        for (name, suite) in SUITES {
-            assert_eq!(suite_name(suite), name);
-        }
-        assert_eq!(group_name(NamedGroup::secp384r1), "secp384r1");
-    }
-
-    #[test]
-    fn finds_every_certificate_in_a_pem_bundle() {
-        let pem = b"junk\n-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n\
-                    -----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n\
-                    -----BEGIN CERTIFICATE-----\nAwQF\n-----END CERTIFICATE-----\n";
-        assert_eq!(certificates_in_pem(pem), vec![vec![0, 1, 2], vec![3, 4, 5]]);
+    fn parses_alpn_lists() {
+        assert_eq!(
+            parse_alpn("h2, http/1.1"),
+            [b"h2".to_vec(), b"http/1.1".to_vec()]
+        );
     }
 }
