@@ -1,10 +1,251 @@
-//! `padlock serve`.
+//! `padlock serve`: a folder (or a reverse proxy) over HTTPS, with the local CA's
+//! certificate by default.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use padlock_https::credentials::{self, ClientAuthMode};
+use padlock_https::files::FileServer;
+use padlock_https::proxy::Proxy;
+use padlock_https::{Mode, Server, ServerOptions, Site, TlsSetup};
+use padlock_pki::ca::{CaPaths, InitOptions, LocalCa};
 
 /// Arguments of `padlock serve`.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// The folder to serve.
+    #[arg(long, default_value = ".")]
+    dir: PathBuf,
+    /// Address to listen on (repeatable).
+    #[arg(long = "listen", value_name = "ADDR")]
+    listen: Vec<SocketAddr>,
+    /// Certificate chain (PEM, leaf first) instead of the local CA's localhost certificate.
+    #[arg(long, requires = "key")]
+    cert: Option<PathBuf>,
+    /// Private key (PEM) for --cert.
+    #[arg(long, requires = "cert")]
+    key: Option<PathBuf>,
+    /// Reverse-proxy every request to this http:// upstream instead of serving files.
+    #[arg(long, value_name = "URL")]
+    proxy: Option<String>,
+    /// Also listen for plain HTTP here and redirect every request to HTTPS.
+    #[arg(long, value_name = "ADDR")]
+    redirect_http: Option<SocketAddr>,
+    /// Send Strict-Transport-Security (RFC 6797).
+    #[arg(long)]
+    hsts: bool,
+    /// max-age for --hsts, in seconds.
+    #[arg(long, default_value_t = 31_536_000)]
+    hsts_max_age: u64,
+    /// Ask clients for a certificate issued by a CA in this PEM file (mutual TLS).
+    #[arg(long, value_name = "FILE")]
+    client_ca: Option<PathBuf>,
+    /// Whether the client certificate is required or optional.
+    #[arg(long, value_enum, default_value_t = ClientAuthArg::Required, requires = "client_ca")]
+    client_auth: ClientAuthArg,
+    /// Seconds a TLS handshake may take.
+    #[arg(long, default_value_t = 10)]
+    handshake_timeout: u64,
+    /// Seconds a connection may stay idle.
+    #[arg(long, default_value_t = 60)]
+    idle_timeout: u64,
+    /// Connections served at once.
+    #[arg(long, default_value_t = 1024)]
+    max_connections: usize,
+    /// No access log.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum ClientAuthArg {
+    Optional,
+    Required,
+}
 
 /// Runs the command; returns the process exit code.
-pub fn run(_args: Args) -> anyhow::Result<i32> {
-    anyhow::bail!("padlock serve is not built yet")
+pub fn run(args: Args) -> anyhow::Result<i32> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(serve(args))
+}
+
+/// Where the certificate comes from, so SIGHUP can read it again.
+struct CertSource {
+    cert: PathBuf,
+    key: PathBuf,
+    /// Present when the files are the local CA's: then the root to tell people about.
+    ca_root: Option<PathBuf>,
+}
+
+async fn serve(args: Args) -> anyhow::Result<i32> {
+    let provider = credentials::provider();
+    let source = cert_source(&args, provider.as_ref())?;
+    let client_roots = match &args.client_ca {
+        Some(path) => {
+            let mode = match args.client_auth {
+                ClientAuthArg::Optional => ClientAuthMode::Optional,
+                ClientAuthArg::Required => ClientAuthMode::Required,
+            };
+            Some((credentials::load_roots(path)?, mode))
+        }
+        None => None,
+    };
+    let load = {
+        let provider = provider.clone();
+        let client_roots = client_roots.clone();
+        move |source: &CertSource| -> anyhow::Result<_> {
+            let key =
+                credentials::load_certified_key(provider.as_ref(), &source.cert, &source.key)?;
+            Ok(credentials::server_config(
+                provider.clone(),
+                key,
+                client_roots.clone(),
+            ))
+        }
+    };
+    let tls = TlsSetup::new(load(&source)?);
+
+    let mode = match &args.proxy {
+        Some(url) => Mode::Proxy(Box::new(Proxy::new(url)?)),
+        None => Mode::Files(FileServer::new(&args.dir)?),
+    };
+    let site = Arc::new(Site {
+        mode,
+        hsts: args.hsts.then(|| Duration::from_secs(args.hsts_max_age)),
+        access_log: !args.quiet,
+    });
+    let listen = if args.listen.is_empty() {
+        vec![SocketAddr::from(([127, 0, 0, 1], 8443))]
+    } else {
+        args.listen.clone()
+    };
+    let mut options = ServerOptions::new(listen, site);
+    options.tls = Some(tls.clone());
+    options.redirect_http = args.redirect_http;
+    options.handshake_timeout = Duration::from_secs(args.handshake_timeout);
+    options.idle_timeout = Duration::from_secs(args.idle_timeout);
+    options.max_connections = args.max_connections.max(1);
+    let server = Server::bind(options).await?;
+
+    print_banner(&args, &server, &source);
+    spawn_reload_on_sighup(tls, source, load);
+
+    server.run(shutdown_signal()).await?;
+    eprintln!("padlock: stopped");
+    Ok(0)
+}
+
+fn cert_source(args: &Args, provider: &dyn padlock_crypto::Provider) -> anyhow::Result<CertSource> {
+    if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
+        return Ok(CertSource {
+            cert: cert.clone(),
+            key: key.clone(),
+            ca_root: None,
+        });
+    }
+    let home = CaPaths::default_home();
+    let first_run = !CaPaths::new(&home).root_cert().exists();
+    let ca = LocalCa::open_or_init(provider, &home, InitOptions::default())
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| {
+            format!(
+                "cannot open or create the local CA under {}",
+                home.display()
+            )
+        })?;
+    if first_run {
+        eprintln!(
+            "padlock: created a local CA in {}",
+            ca.paths().dir.display()
+        );
+    }
+    Ok(CertSource {
+        cert: ca.paths().localhost_chain(),
+        key: ca.paths().localhost_key(),
+        ca_root: Some(ca.root_pem_path()),
+    })
+}
+
+fn print_banner(args: &Args, server: &Server, source: &CertSource) {
+    let what = match &args.proxy {
+        Some(url) => format!("proxying to {url}"),
+        None => {
+            let dir = std::fs::canonicalize(&args.dir).unwrap_or_else(|_| args.dir.clone());
+            format!("serving {}", dir.display())
+        }
+    };
+    let addrs = server.local_addrs();
+    let urls: Vec<String> = addrs.iter().map(|a| url_for(*a)).collect();
+    println!("padlock: {what} on {}", urls.join(" and "));
+    if let Some(r) = server.redirect_addr() {
+        println!("padlock: redirecting http://{r}/ to HTTPS");
+    }
+    if let (Some(root), Some(url)) = (&source.ca_root, urls.first()) {
+        println!("padlock: try it:  curl --cacert {} {url}", root.display());
+    }
+}
+
+fn url_for(addr: SocketAddr) -> String {
+    let host = match addr.ip() {
+        ip if ip.is_loopback() || ip.is_unspecified() => "localhost".to_string(),
+        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+        ip => ip.to_string(),
+    };
+    format!("https://{host}:{}/", addr.port())
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    eprintln!("padlock: shutting down (finishing open requests)");
+}
+
+/// SIGHUP: read the certificate and key again; new handshakes use them, open connections
+/// keep theirs.
+fn spawn_reload_on_sighup<F>(tls: TlsSetup, source: CertSource, load: F)
+where
+    F: Fn(&CertSource) -> anyhow::Result<Arc<padlock_tls::ServerConfig>> + Send + 'static,
+{
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut hup) = signal(SignalKind::hangup()) else {
+            return;
+        };
+        while hup.recv().await.is_some() {
+            match load(&source) {
+                Ok(config) => {
+                    tls.replace(config);
+                    eprintln!("padlock: reloaded {}", source.cert.display());
+                }
+                Err(e) => eprintln!("padlock: reload failed, keeping the old certificate: {e:#}"),
+            }
+        }
+    });
+    #[cfg(not(unix))]
+    let _ = (tls, source, load);
 }

@@ -8,20 +8,20 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum Error {
     /// A listening socket could not be opened.
-    #[error("could not listen on {addr}: {source}")]
+    #[error("could not listen on {addr}: {error}")]
     Bind {
         /// The address asked for.
         addr: SocketAddr,
         /// Why the kernel refused.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The folder to serve is missing or not a folder.
-    #[error("cannot serve {path}: {source}")]
+    #[error("cannot serve {path}: {error}")]
     Root {
         /// The folder asked for.
         path: PathBuf,
         /// Why it can't be used.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The upstream URL of the reverse proxy is not a usable `http://host[:port][/path]`.
     #[error("the proxy upstream {url:?} is not an http:// URL with a host ({reason})")]
@@ -43,12 +43,12 @@ pub enum Error {
     #[error("TLS: {0}")]
     Tls(#[from] padlock_tls::Error),
     /// Reading or writing a socket or file failed.
-    #[error("{context}: {source}")]
+    #[error("{context}: {error}")]
     Io {
         /// What we were doing.
         context: String,
         /// The operating system's error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The TLS handshake did not complete in time.
     #[error("the TLS handshake did not complete within {0:?}")]
@@ -68,21 +68,21 @@ pub enum Error {
         reason: String,
     },
     /// A connection to `addr` could not be made.
-    #[error("could not connect to {addr}: {source}")]
+    #[error("could not connect to {addr}: {error}")]
     Connect {
         /// Where we tried.
         addr: SocketAddr,
         /// Why it failed.
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 
 impl Error {
     /// Wraps an I/O error with what we were doing.
-    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+    pub fn io(context: impl Into<String>, error: std::io::Error) -> Self {
         Error::Io {
             context: context.into(),
-            source,
+            error,
         }
     }
 }

@@ -27,13 +27,13 @@ impl FileServer {
     /// Serves `root`, which must be an existing folder. Symlinks inside it are followed only
     /// while their target stays inside it.
     pub fn new(root: &Path) -> Result<Self, Error> {
-        let root = std::fs::canonicalize(root).map_err(|source| Error::Root {
+        let root = std::fs::canonicalize(root).map_err(|error| Error::Root {
             path: root.to_path_buf(),
-            source,
+            error,
         })?;
         if !root.is_dir() {
-            let source = std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a folder");
-            return Err(Error::Root { path: root, source });
+            let error = std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a folder");
+            return Err(Error::Root { path: root, error });
         }
         Ok(FileServer { root })
     }

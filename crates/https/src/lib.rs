@@ -10,6 +10,8 @@
 
 pub mod body;
 pub mod certinfo;
+pub mod client;
+pub mod credentials;
 pub mod error;
 pub mod files;
 pub mod idle;
@@ -21,6 +23,7 @@ pub mod server;
 pub mod site;
 pub mod stream;
 pub mod tls_server;
+pub mod trace;
 
 pub use error::Error;
 pub use server::{Server, ServerOptions};

@@ -70,14 +70,14 @@ impl Server {
         for &addr in &options.listen {
             let l = TcpListener::bind(addr)
                 .await
-                .map_err(|source| Error::Bind { addr, source })?;
+                .map_err(|error| Error::Bind { addr, error })?;
             listeners.push(l);
         }
         let redirect = match options.redirect_http {
             Some(addr) => Some(
                 TcpListener::bind(addr)
                     .await
-                    .map_err(|source| Error::Bind { addr, source })?,
+                    .map_err(|error| Error::Bind { addr, error })?,
             ),
             None => None,
         };
