@@ -291,7 +291,19 @@ async fn serve_http<IO, S>(
     let mut asked_to_stop = false;
     loop {
         tokio::select! {
-            _ = conn.as_mut() => return,
+            result = conn.as_mut() => {
+                if let Err(e) = result {
+                    let mut msg = e.to_string();
+                    let mut source = std::error::Error::source(&*e);
+                    while let Some(s) = source {
+                        msg.push_str(": ");
+                        msg.push_str(&s.to_string());
+                        source = s.source();
+                    }
+                    eprintln!("padlock: connection ended with an error: {msg}");
+                }
+                return;
+            }
             changed = stop.changed(), if !asked_to_stop => {
                 let _ = changed;
                 asked_to_stop = true;

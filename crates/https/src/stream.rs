@@ -310,7 +310,14 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<IO> {
             }
         }
         loop {
-            let n = this.conn.write_plaintext(buf).map_err(tls_to_io)?;
+            let n = match this.conn.write_plaintext(buf) {
+                Ok(n) => n,
+                // The send buffer is full: not an error, just "flush first".
+                Err(padlock_tls::Error::ApiMisuse(padlock_tls::ApiMisuse::PlaintextBufferFull)) => {
+                    0
+                }
+                Err(e) => return Poll::Ready(Err(tls_to_io(e))),
+            };
             if n > 0 {
                 // Push out what we can; if the transport is full, what the engine accepted
                 // stays queued there (bounded) and goes out on the next write or flush.
