@@ -1,0 +1,428 @@
+//! padlock ↔ OpenSSL (`openssl s_server` / `openssl s_client`, TLS 1.3) on 127.0.0.1.
+//!
+//! Every suite × every group × ECDSA and RSA server certificates, both directions; then
+//! HelloRetryRequest, ALPN, SNI, KeyUpdate during a 10 MB transfer, and mutual TLS.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use padlock_interop::engine::{self, TestServer, GROUPS, SUITES};
+use padlock_interop::{contains, free_port, Fixtures, Issued, KeyType, PeerProcess};
+use padlock_tls::{HandshakeKind, NamedGroup, SniResolver};
+
+const WAIT: Duration = Duration::from_secs(10);
+const GET: &[u8] = b"GET / HTTP/1.0\r\n\r\n";
+
+/// Starts `openssl s_server -tls1_3` on a free port with `extra` arguments; waits for it.
+fn s_server(fx: &Fixtures, server: &Issued, extra: &[&str]) -> (PeerProcess, u16) {
+    for _ in 0..3 {
+        let port = free_port();
+        let mut cmd = Command::new(&fx.openssl);
+        cmd.args(["s_server", "-tls1_3", "-accept"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("-cert")
+            .arg(&server.chain)
+            .arg("-key")
+            .arg(&server.key)
+            .args(extra);
+        let p = PeerProcess::spawn("openssl s_server", cmd);
+        if p.wait_stdout(b"ACCEPT", WAIT) {
+            return (p, port);
+        }
+        eprintln!("s_server did not start (port race?): {}", p.output_text());
+    }
+    panic!("openssl s_server would not start");
+}
+
+/// Runs `openssl s_client` against 127.0.0.1:`port`, sends `GET`, waits for it to exit.
+fn s_client(fx: &Fixtures, port: u16, extra: &[&str]) -> PeerProcess {
+    let mut cmd = Command::new(&fx.openssl);
+    cmd.args(["s_client", "-tls1_3", "-connect"])
+        .arg(format!("127.0.0.1:{port}"))
+        .args(extra);
+    let mut p = PeerProcess::spawn("openssl s_client", cmd);
+    p.write_stdin(GET);
+    // stdin stays open: s_client would otherwise close before the answer arrives.
+    let _ = p.wait_exit(WAIT);
+    p
+}
+
+fn ca_arg(path: &Path) -> String {
+    path.display().to_string()
+}
+
+#[test]
+fn padlock_client_against_openssl_server_every_suite_group_and_key() {
+    let Some(fx) = Fixtures::get() else { return };
+    let mut failures = Vec::new();
+    let mut cells = 0;
+    for key in KeyType::ALL {
+        let (server, ca) = fx.server(key);
+        let (_peer, port) = s_server(fx, server, &["-www"]);
+        for suite in SUITES {
+            for group in GROUPS {
+                cells += 1;
+                let mut config = engine::client_config(&ca.cert);
+                config.cipher_suites = vec![suite.suite];
+                config.groups = vec![group.group];
+                let label = format!("{} {} {}", key.label(), suite.iana, group.openssl);
+                match engine::client_exchange(config, "localhost", port, GET, 64 * 1024) {
+                    Ok(out) => {
+                        let ok = out.negotiated.suite == Some(suite.suite)
+                            && out.negotiated.group == Some(group.group)
+                            && contains(&out.response, suite.iana.as_bytes());
+                        println!("{label}: {}", if ok { "pass" } else { "FAIL" });
+                        if !ok {
+                            failures.push(format!("{label}: {:?}", out.negotiated));
+                        }
+                    }
+                    Err(e) => {
+                        println!("{label}: FAIL {e}");
+                        failures.push(format!("{label}: {e}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {cells} cells failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn openssl_client_against_padlock_server_every_suite_group_and_key() {
+    let Some(fx) = Fixtures::get() else { return };
+    let mut failures = Vec::new();
+    for key in KeyType::ALL {
+        let (server_cert, ca) = fx.server(key);
+        let server = TestServer::start(
+            engine::server_config(server_cert),
+            SUITES.len() * GROUPS.len(),
+            4096,
+        );
+        for suite in SUITES {
+            for group in GROUPS {
+                let label = format!("{} {} {}", key.label(), suite.iana, group.openssl);
+                let client = s_client(
+                    fx,
+                    server.port,
+                    &[
+                        "-ciphersuites",
+                        suite.iana,
+                        "-groups",
+                        group.openssl,
+                        "-servername",
+                        "localhost",
+                        "-verify_hostname",
+                        "localhost",
+                        "-verify_return_error",
+                        "-CAfile",
+                        &ca_arg(&ca.cert),
+                    ],
+                );
+                let outcome = server.next(WAIT);
+                let expected_banner = format!("suite={} group={}", suite.iana, group.group);
+                let ok = matches!(&outcome, Ok(n) if n.suite == Some(suite.suite) && n.group == Some(group.group))
+                    && contains(&client.stdout(), expected_banner.as_bytes());
+                println!("{label}: {}", if ok { "pass" } else { "FAIL" });
+                if !ok {
+                    failures.push(format!(
+                        "{label}: server {outcome:?}\n{}",
+                        client.output_text()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} cells failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn padlock_client_retries_with_secp384r1_when_openssl_server_asks() {
+    let Some(fx) = Fixtures::get() else { return };
+    let (_peer, port) = s_server(fx, &fx.ecdsa_server, &["-www", "-groups", "P-384"]);
+    // Default groups: x25519 first, so the first ClientHello's key share is x25519.
+    let config = engine::client_config(&fx.ecdsa_ca.cert);
+    let out = engine::client_exchange(config, "localhost", port, GET, 64 * 1024).unwrap();
+    assert_eq!(out.negotiated.group, Some(NamedGroup::secp384r1));
+    assert_eq!(
+        out.negotiated.kind,
+        Some(HandshakeKind::FullWithHelloRetryRequest)
+    );
+}
+
+#[test]
+fn padlock_server_sends_hello_retry_request_to_openssl_client() {
+    let Some(fx) = Fixtures::get() else { return };
+    let mut config = engine::server_config(&fx.ecdsa_server);
+    config.groups = vec![NamedGroup::secp384r1];
+    let server = TestServer::start(config, 1, 16);
+    let client = s_client(
+        fx,
+        server.port,
+        &[
+            "-groups",
+            "X25519:P-384",
+            "-CAfile",
+            &ca_arg(&fx.ecdsa_ca.cert),
+            "-verify_return_error",
+        ],
+    );
+    let n = server
+        .next(WAIT)
+        .unwrap_or_else(|e| panic!("{e}\n{}", client.output_text()));
+    assert_eq!(n.group, Some(NamedGroup::secp384r1));
+    assert_eq!(n.kind, Some(HandshakeKind::FullWithHelloRetryRequest));
+    assert!(
+        contains(&client.stdout(), b"padlock-server"),
+        "{}",
+        client.output_text()
+    );
+}
+
+#[test]
+fn alpn_is_negotiated_both_ways_with_openssl() {
+    let Some(fx) = Fixtures::get() else { return };
+    // padlock client offers h2, http/1.1; s_server accepts only http/1.1.
+    let (_peer, port) = s_server(fx, &fx.ecdsa_server, &["-www", "-alpn", "http/1.1"]);
+    let mut config = engine::client_config(&fx.ecdsa_ca.cert);
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let out = engine::client_exchange(config, "localhost", port, GET, 64 * 1024).unwrap();
+    assert_eq!(out.negotiated.alpn.as_deref(), Some(&b"http/1.1"[..]));
+
+    // s_client offers h2, http/1.1; the padlock server prefers h2.
+    let mut config = engine::server_config(&fx.ecdsa_server);
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let server = TestServer::start(config, 1, 16);
+    let client = s_client(
+        fx,
+        server.port,
+        &[
+            "-alpn",
+            "http/1.1,h2",
+            "-CAfile",
+            &ca_arg(&fx.ecdsa_ca.cert),
+        ],
+    );
+    let n = server
+        .next(WAIT)
+        .unwrap_or_else(|e| panic!("{e}\n{}", client.output_text()));
+    assert_eq!(n.alpn.as_deref(), Some(&b"h2"[..]));
+    assert!(
+        contains(&client.stdout(), b"ALPN protocol: h2"),
+        "{}",
+        client.output_text()
+    );
+}
+
+#[test]
+fn padlock_server_chooses_the_certificate_by_sni_for_openssl_client() {
+    let Some(fx) = Fixtures::get() else { return };
+    let mut resolver = SniResolver::new();
+    resolver.add("a.padlock.test", engine::certified_key(&fx.sni_a));
+    resolver.add("b.padlock.test", engine::certified_key(&fx.sni_b));
+    let mut config = engine::server_config(&fx.ecdsa_server);
+    config.cert_resolver = std::sync::Arc::new(resolver);
+    let server = TestServer::start(config, 2, 16);
+    for name in ["a.padlock.test", "b.padlock.test"] {
+        let client = s_client(
+            fx,
+            server.port,
+            &[
+                "-servername",
+                name,
+                "-verify_hostname",
+                name,
+                "-verify_return_error",
+                "-CAfile",
+                &ca_arg(&fx.ecdsa_ca.cert),
+            ],
+        );
+        let n = server
+            .next(WAIT)
+            .unwrap_or_else(|e| panic!("{name}: {e}\n{}", client.output_text()));
+        assert_eq!(n.server_name.as_deref(), Some(name));
+        let out = String::from_utf8_lossy(&client.stdout()).into_owned();
+        assert!(
+            out.contains(&format!("CN = {name}")),
+            "{name}: {}",
+            client.output_text()
+        );
+    }
+}
+
+#[test]
+fn padlock_client_gets_the_sni_certificate_from_openssl_server() {
+    let Some(fx) = Fixtures::get() else { return };
+    let cert2 = fx.sni_b.chain.display().to_string();
+    let key2 = fx.sni_b.key.display().to_string();
+    let (_peer, port) = s_server(
+        fx,
+        &fx.sni_a,
+        &[
+            "-www",
+            "-servername",
+            "b.padlock.test",
+            "-cert2",
+            &cert2,
+            "-key2",
+            &key2,
+        ],
+    );
+    for name in ["a.padlock.test", "b.padlock.test"] {
+        // The verifier checks the name, so success means the right certificate came.
+        let config = engine::client_config(&fx.ecdsa_ca.cert);
+        let out = engine::client_exchange(config, name, port, GET, 64 * 1024);
+        assert!(out.is_ok(), "{name}: {out:?}");
+    }
+}
+
+#[test]
+fn key_update_during_a_10_mb_transfer_to_openssl_server() {
+    let Some(fx) = Fixtures::get() else { return };
+    // Without -www, s_server prints what it receives and sends what it reads on stdin.
+    let (mut peer, port) = s_server(fx, &fx.ecdsa_server, &[]);
+    let config = engine::client_config(&fx.ecdsa_ca.cert);
+    let mut sock = engine::connect(port).unwrap();
+    let name = padlock_tls::ServerName::try_from("localhost").unwrap();
+    let mut conn = padlock_tls::Connection::client(std::sync::Arc::new(config), name).unwrap();
+    use std::io::{Read, Write};
+    let total = 10 * 1024 * 1024;
+    let chunk = vec![b'k'; 16 * 1024];
+    {
+        let mut stream = padlock_tls::Stream::new(&mut conn, &mut sock);
+        stream.complete_handshake().unwrap();
+    }
+    let mut sent = 0;
+    while sent < total {
+        if sent % (1024 * 1024) == 0 && sent > 0 {
+            // Ask openssl to update its keys too (update_requested).
+            conn.request_key_update(true).unwrap();
+        }
+        let mut stream = padlock_tls::Stream::new(&mut conn, &mut sock);
+        stream.write_all(&chunk).unwrap();
+        sent += chunk.len();
+    }
+    padlock_tls::Stream::new(&mut conn, &mut sock)
+        .flush()
+        .unwrap();
+    assert!(
+        peer.wait_stdout_len(total, Duration::from_secs(30)),
+        "s_server got {} of {total} bytes\n{}",
+        peer.stdout().len(),
+        peer.stderr_text()
+    );
+    // openssl answered each update_requested with its own KeyUpdate: data it sends now
+    // must decrypt under its updated keys.
+    peer.write_stdin(b"after-key-update\n");
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    let mut stream = padlock_tls::Stream::new(&mut conn, &mut sock);
+    while !contains(&got, b"after-key-update") {
+        let n = stream.read(&mut buf).expect("read after key updates");
+        assert!(n > 0, "closed before the line arrived");
+        got.extend_from_slice(&buf[..n]);
+    }
+    let received = peer.stdout();
+    assert!(received.iter().filter(|&&b| b == b'k').count() >= total);
+    assert!(peer.is_running());
+}
+
+fn mtls_server_config(fx: &Fixtures) -> padlock_tls::ServerConfig {
+    let mut config = engine::server_config(&fx.ecdsa_server);
+    config.client_auth = engine::require_client_cert(&fx.ecdsa_ca.cert);
+    config
+}
+
+#[test]
+fn padlock_server_requires_a_client_certificate_from_openssl() {
+    let Some(fx) = Fixtures::get() else { return };
+    let server = TestServer::start(mtls_server_config(fx), 3, 16);
+    let ca = ca_arg(&fx.ecdsa_ca.cert);
+    let good_cert = ca_arg(&fx.client.chain);
+    let good_key = ca_arg(&fx.client.key);
+    let client = s_client(
+        fx,
+        server.port,
+        &["-CAfile", &ca, "-cert", &good_cert, "-key", &good_key],
+    );
+    let n = server
+        .next(WAIT)
+        .unwrap_or_else(|e| panic!("good cert refused: {e}\n{}", client.output_text()));
+    // s_client also sends the root it found in -CAfile, so the chain may hold 2.
+    assert!(n.peer_certs >= 1, "{n:?}");
+    assert!(contains(&client.stdout(), b"padlock-server"));
+
+    let client = s_client(fx, server.port, &["-CAfile", &ca]);
+    let outcome = server.next(WAIT);
+    assert!(
+        outcome.is_err(),
+        "accepted without a client certificate: {outcome:?}"
+    );
+    assert!(!contains(&client.stdout(), b"padlock-server"));
+
+    let bad_cert = ca_arg(&fx.other_client.chain);
+    let bad_key = ca_arg(&fx.other_client.key);
+    let client = s_client(
+        fx,
+        server.port,
+        &["-CAfile", &ca, "-cert", &bad_cert, "-key", &bad_key],
+    );
+    let outcome = server.next(WAIT);
+    assert!(
+        outcome.is_err(),
+        "accepted another CA's client certificate: {outcome:?}"
+    );
+    assert!(!contains(&client.stdout(), b"padlock-server"));
+}
+
+#[test]
+fn openssl_server_requires_a_client_certificate_from_padlock() {
+    let Some(fx) = Fixtures::get() else { return };
+    let ca = ca_arg(&fx.ecdsa_ca.cert);
+    let (_peer, port) = s_server(
+        fx,
+        &fx.ecdsa_server,
+        &[
+            "-www",
+            "-Verify",
+            "1",
+            "-verify_return_error",
+            "-CAfile",
+            &ca,
+        ],
+    );
+    let attempt = |client: Option<&Issued>| {
+        let mut config = engine::client_config(&fx.ecdsa_ca.cert);
+        config.client_auth = client.map(engine::certified_key);
+        engine::client_exchange(config, "localhost", port, GET, 64 * 1024)
+    };
+    let good = attempt(Some(&fx.client));
+    assert!(
+        good.as_ref()
+            .is_ok_and(|o| contains(&o.response, b"TLSv1.3")),
+        "{good:?}"
+    );
+    let none = attempt(None);
+    assert!(
+        none.as_ref()
+            .map_or(true, |o| !contains(&o.response, b"TLSv1.3")),
+        "{none:?}"
+    );
+    let other = attempt(Some(&fx.other_client));
+    assert!(
+        other
+            .as_ref()
+            .map_or(true, |o| !contains(&o.response, b"TLSv1.3")),
+        "{other:?}"
+    );
+}
