@@ -559,3 +559,51 @@ fn revoked_leaves_appear_on_the_crl() {
     assert!(ok, "{out}");
     let _ = root;
 }
+
+#[test]
+fn every_ca_error_reads_as_a_sentence() {
+    let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "denied");
+    let cases: Vec<(CaError, &str)> = vec![
+        (
+            CaError::Io {
+                path: "/x/root.pem".into(),
+                source: io,
+            },
+            "could not use /x/root.pem: denied",
+        ),
+        (
+            CaError::AlreadyInitialized("/x/ca".into()),
+            "a local CA already exists in /x/ca",
+        ),
+        (
+            CaError::NotInitialized("/x/ca".into()),
+            "run `padlock ca init`",
+        ),
+        (
+            CaError::Crypto(padlock_crypto::CryptoError::Random),
+            "random number generator failed",
+        ),
+        (CaError::Malformed("root.pem".into()), "root.pem is malformed"),
+        (CaError::BadName("a b".into()), "\"a b\" is not a DNS name"),
+        (CaError::NoNames, "at least one DNS name"),
+        (CaError::BadValidity(0), "0 days is not a usable validity"),
+        (CaError::UnsupportedKey("Rsa(1024)".into()), "cannot use a Rsa(1024) key"),
+        (CaError::CsrSignature, "signature does not verify"),
+        (
+            CaError::CsrUnsupported("signature algorithm 1.2.3".into()),
+            "uses signature algorithm 1.2.3, which is not supported",
+        ),
+        (CaError::NotIssuedHere, "not issued by this local CA"),
+        (
+            CaError::NotPermitted {
+                name: "example.com".into(),
+                permitted: vec!["localhost".into(), "test".into()],
+            },
+            "example.com is outside this CA's name constraints (it may issue only for localhost, test)",
+        ),
+    ];
+    for (err, expected) in cases {
+        let text = err.to_string();
+        assert!(text.contains(expected), "{text:?} lacks {expected:?}");
+    }
+}
