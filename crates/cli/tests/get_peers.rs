@@ -1,0 +1,168 @@
+//! `padlock get` against real servers: nginx (HTTP/1.1 and HTTP/2, with a certificate from
+//! our local CA) and `openssl s_server -www`.
+
+mod serve_support;
+
+use std::process::{Command, Stdio};
+
+use serve_support::*;
+
+fn padlock_get(ca: &Ca, args: &[&str]) -> std::process::Output {
+    let mut c = Command::new(PADLOCK);
+    c.arg("get").arg("--cacert").arg(ca.root()).args(args);
+    run(&mut c)
+}
+
+fn start_nginx(ca: &Ca, www: &TempDir, conf_dir: &TempDir) -> Option<(Guard, u16)> {
+    let nginx = peer("nginx")?;
+    let port = free_port();
+    for d in ["tmp", "logs"] {
+        std::fs::create_dir_all(conf_dir.join(d)).unwrap();
+    }
+    let conf = format!(
+        "worker_processes 1;\n\
+         error_log {dir}/logs/error.log;\n\
+         pid {dir}/nginx.pid;\n\
+         events {{ worker_connections 256; }}\n\
+         http {{\n\
+           access_log off;\n\
+           client_body_temp_path {dir}/tmp/body; proxy_temp_path {dir}/tmp/proxy;\n\
+           fastcgi_temp_path {dir}/tmp/fcgi; uwsgi_temp_path {dir}/tmp/uwsgi; scgi_temp_path {dir}/tmp/scgi;\n\
+           types {{ text/plain txt; text/html html; }}\n\
+           server {{\n\
+             listen 127.0.0.1:{port} ssl http2;\n\
+             ssl_certificate {chain};\n\
+             ssl_certificate_key {key};\n\
+             ssl_protocols TLSv1.3;\n\
+             root {www};\n\
+           }}\n\
+         }}\n",
+        dir = conf_dir.path().display(),
+        chain = ca.leaf_chain().display(),
+        key = ca.leaf_key().display(),
+        www = www.path().display(),
+    );
+    std::fs::write(conf_dir.join("nginx.conf"), conf).unwrap();
+    let mut child = Command::new(nginx)
+        .arg("-p")
+        .arg(conf_dir.path())
+        .args(["-c", "nginx.conf", "-g", "daemon off;"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_port(port, &mut child);
+    Some((Guard(child), port))
+}
+
+#[test]
+fn padlock_get_fetches_from_nginx_over_http1_and_http2() {
+    let ca = Ca::new();
+    let www = www();
+    let conf = TempDir::new("nginx");
+    let Some((_nginx, port)) = start_nginx(&ca, &www, &conf) else {
+        return;
+    };
+    let url = format!("https://localhost:{port}/hello.txt");
+    for (flag, want) in [("--http1.1", "HTTP/1.1"), ("--http2", "HTTP/2.0")] {
+        let out = padlock_get(&ca, &[flag, &url]);
+        assert!(
+            out.status.success(),
+            "{flag}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "hello from padlock\n",
+            "{flag}"
+        );
+        let out = padlock_get(&ca, &[flag, "-I", &url]);
+        let head = String::from_utf8_lossy(&out.stdout);
+        assert!(head.starts_with(&format!("{want} 200")), "{flag}: {head}");
+        assert!(
+            head.to_ascii_lowercase().contains("server: nginx"),
+            "{head}"
+        );
+    }
+    // -v shows the handshake with nginx step by step.
+    let out = padlock_get(&ca, &["-v", &url]);
+    let trace = String::from_utf8_lossy(&out.stderr);
+    for step in [
+        "TCP connected",
+        "ClientHello",
+        "server_hello",
+        "certificate chain presented",
+        "CertificateVerify signature check",
+        "handshake complete",
+        "HTTP response",
+    ] {
+        assert!(trace.contains(step), "missing {step:?} in:\n{trace}");
+    }
+}
+
+#[test]
+fn padlock_get_fetches_from_openssl_s_server() {
+    let Some(openssl) = peer("openssl") else {
+        return;
+    };
+    let ca = Ca::new();
+    let port = free_port();
+    let mut child = Command::new(openssl)
+        .args(["s_server", "-www", "-tls1_3", "-accept"])
+        .arg(port.to_string())
+        .arg("-cert")
+        .arg(ca.leaf_chain())
+        .arg("-cert_chain")
+        .arg(ca.leaf_chain())
+        .arg("-key")
+        .arg(ca.leaf_key())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_port(port, &mut child);
+    let _guard = Guard(child);
+    let out = padlock_get(&ca, &["--http1.1", &format!("https://localhost:{port}/")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(page.contains("TLSv1.3"), "{page}");
+    // s_server -www speaks only HTTP/1.x: offering both still works.
+    let out = padlock_get(&ca, &[&format!("https://127.0.0.1:{port}/")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn padlock_get_refuses_a_server_it_cannot_verify_unless_insecure() {
+    if peer("openssl").is_none() {
+        return;
+    }
+    let ca = Ca::new();
+    let other = Ca::new();
+    let www = www();
+    let (_server, port) = serve(&ca, www.path(), &[]);
+    let url = format!("https://localhost:{port}/hello.txt");
+    let out = padlock_get(&other, &[&url]);
+    assert!(
+        !out.status.success(),
+        "a certificate from an untrusted CA was accepted"
+    );
+    let mut c = Command::new(PADLOCK);
+    let out = run(c.args(["get", "-k", &url]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("WARNING"));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "hello from padlock\n");
+}
