@@ -131,3 +131,160 @@ fn incompatible_alert(p: PeerIncompatible) -> AlertDescription {
         P::NullCompressionRequired => A::IllegalParameter,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::{DecodeError, DecodeErrorKind};
+    use AlertDescription as A;
+    use PeerIncompatible as I;
+    use PeerMisbehaved as P;
+
+    /// Every error variant and the alert RFC 8446 §6.2 names for it.
+    fn table() -> Vec<(Error, Option<AlertDescription>)> {
+        let misbehaved = [
+            (
+                P::UnexpectedMessage {
+                    expected: "x",
+                    got: "y",
+                },
+                A::UnexpectedMessage,
+            ),
+            (P::IllegalChangeCipherSpec, A::UnexpectedMessage),
+            (
+                P::HandshakeMessageSplitAcrossKeyChange,
+                A::UnexpectedMessage,
+            ),
+            (P::SelectedUnofferedCipherSuite, A::IllegalParameter),
+            (P::SelectedUnofferedGroup, A::IllegalParameter),
+            (P::SelectedUnofferedVersion, A::IllegalParameter),
+            (P::WrongGroupForKeyShare, A::IllegalParameter),
+            (P::InvalidKeyShare, A::IllegalParameter),
+            (P::DowngradeMarkerPresent, A::IllegalParameter),
+            (P::SessionIdNotEchoed, A::IllegalParameter),
+            (P::NonNullCompression, A::IllegalParameter),
+            (P::IllegalExtension, A::IllegalParameter),
+            (P::IllegalKeyShare, A::IllegalParameter),
+            (P::UnsolicitedExtension, A::UnsupportedExtension),
+            (P::MissingExtension("key_share"), A::MissingExtension),
+            (P::DuplicateHelloRetryRequest, A::UnexpectedMessage),
+            (P::UselessHelloRetryRequest, A::IllegalParameter),
+            (P::HelloRetryRequestWithOfferedGroup, A::IllegalParameter),
+            (P::ServerHelloChangedAfterRetry, A::IllegalParameter),
+            (P::IllegalClientHelloAfterRetry, A::IllegalParameter),
+            (P::FinishedMismatch, A::DecryptError),
+            (P::BadCertificateVerifySignature, A::DecryptError),
+            (P::UnofferedSignatureScheme, A::IllegalParameter),
+            (P::EmptyServerCertificate, A::DecodeError),
+            (P::BadCertificateRequestContext, A::IllegalParameter),
+            (P::SelectedUnofferedAlpnProtocol, A::IllegalParameter),
+            (P::MalformedAlpn, A::DecodeError),
+            (P::IllegalKeyUpdate, A::IllegalParameter),
+            (P::DataAfterCloseNotify, A::UnexpectedMessage),
+            (P::IllegalRecord, A::UnexpectedMessage),
+            (P::HandshakeMessageTooLarge, A::UnexpectedMessage),
+            (P::UnsolicitedCookie, A::IllegalParameter),
+            (P::MalformedAlert, A::IllegalParameter),
+            (P::WarningAlert, A::UnexpectedMessage),
+            (P::WrongDirection, A::UnexpectedMessage),
+        ];
+        let incompatible = [
+            (I::Tls13NotOffered, A::ProtocolVersion),
+            (I::NoCipherSuitesInCommon, A::HandshakeFailure),
+            (I::NoGroupsInCommon, A::HandshakeFailure),
+            (I::NoSignatureSchemesInCommon, A::HandshakeFailure),
+            (I::NoApplicationProtocol, A::NoApplicationProtocol),
+            (I::CertificateRequired, A::CertificateRequired),
+            (I::NoCertificateForName, A::UnrecognizedName),
+            (I::NullCompressionRequired, A::IllegalParameter),
+        ];
+        let pki = |e: padlock_pki::Error, a| (Error::Certificate(e), Some(a));
+        let mut table: Vec<(Error, Option<AlertDescription>)> = misbehaved
+            .into_iter()
+            .map(|(p, a)| (Error::PeerMisbehaved(p), Some(a)))
+            .chain(
+                incompatible
+                    .into_iter()
+                    .map(|(i, a)| (Error::PeerIncompatible(i), Some(a))),
+            )
+            .collect();
+        table.extend([
+            (
+                Error::Decode(DecodeError::new("ClientHello", DecodeErrorKind::Truncated)),
+                Some(A::DecodeError),
+            ),
+            (
+                Error::Decode(DecodeError::new(
+                    "ClientHello",
+                    DecodeErrorKind::IllegalValue,
+                )),
+                Some(A::IllegalParameter),
+            ),
+            pki(
+                padlock_pki::Error::UnknownIssuer {
+                    issuer: "CN=x".into(),
+                },
+                A::UnknownCa,
+            ),
+            pki(
+                padlock_pki::Error::Expired {
+                    subject: "a".into(),
+                    not_after: crate::UnixTime(1),
+                    now: crate::UnixTime(2),
+                },
+                A::CertificateExpired,
+            ),
+            pki(
+                padlock_pki::Error::NameMismatch {
+                    presented: vec![],
+                    expected: "b".into(),
+                },
+                A::BadCertificate,
+            ),
+            pki(
+                padlock_pki::Error::EkuMissing {
+                    subject: "a".into(),
+                    purpose: "serverAuth",
+                },
+                A::UnsupportedCertificate,
+            ),
+            (Error::AlertReceived(A::HandshakeFailure), None),
+            (Error::ApiMisuse(ApiMisuse::PlaintextBufferFull), None),
+            (Error::ApiMisuse(ApiMisuse::WriteAfterClose), None),
+            (Error::ApiMisuse(ApiMisuse::HandshakeNotComplete), None),
+            (Error::ApiMisuse(ApiMisuse::ExporterOutputTooLong), None),
+            (
+                Error::ApiMisuse(ApiMisuse::NotImplemented("x")),
+                Some(A::InternalError),
+            ),
+            (Error::DecryptFailed, Some(A::BadRecordMac)),
+            (Error::RecordOverflow, Some(A::RecordOverflow)),
+            (Error::Internal("x"), Some(A::InternalError)),
+            (Error::Config("x"), Some(A::InternalError)),
+            (Error::Closed, None),
+        ]);
+        table
+    }
+
+    #[test]
+    fn every_error_maps_to_the_rfc_alert() {
+        for (error, alert) in table() {
+            assert_eq!(alert_for(&error), alert, "{error:?}");
+        }
+    }
+
+    #[test]
+    fn every_error_displays_as_a_sentence() {
+        for (error, _) in table() {
+            let text = error.to_string();
+            assert!(text.len() > 10, "{error:?} → {text:?}");
+            assert!(!text.contains("Unknown"), "{text}");
+        }
+    }
+
+    #[test]
+    fn only_local_api_misuse_is_not_fatal() {
+        assert!(!is_fatal(&Error::ApiMisuse(ApiMisuse::PlaintextBufferFull)));
+        assert!(is_fatal(&Error::DecryptFailed));
+    }
+}

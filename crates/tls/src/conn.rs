@@ -40,8 +40,8 @@ use crate::suites::Suite;
 use crate::tls13::key_schedule::{ExporterSecret, TrafficSecret};
 use crate::trace::{Direction, KeyPhase, Trace, TraceEvent};
 use crate::{
-    alert, AlertDescription, CipherSuite, ClientConfig, Error, KeyLog, NamedGroup,
-    ProtocolVersion, ServerConfig, ServerName, SignatureScheme,
+    alert, AlertDescription, CipherSuite, ClientConfig, Error, KeyLog, NamedGroup, ProtocolVersion,
+    ServerConfig, ServerName, SignatureScheme,
 };
 
 /// How the handshake went.
@@ -103,7 +103,11 @@ impl Connection {
         );
         let state = crate::client::start(config, server_name, &mut core)?;
         core.flush_handshake();
-        Ok(Self { core, state: Some(state), error: None })
+        Ok(Self {
+            core,
+            state: Some(state),
+            error: None,
+        })
     }
 
     /// Starts a server connection; it waits for a ClientHello.
@@ -115,7 +119,11 @@ impl Connection {
             false,
         );
         let state = crate::server::start(config)?;
-        Ok(Self { core, state: Some(state), error: None })
+        Ok(Self {
+            core,
+            state: Some(state),
+            error: None,
+        })
     }
 
     /// Copies TLS bytes received from the peer into the receive buffer. Returns how many
@@ -125,10 +133,9 @@ impl Connection {
         if self.error.is_some() {
             return 0;
         }
-        let room = self.core.rx_room();
-        let n = room.len().min(data.len());
-        room[..n].copy_from_slice(&data[..n]);
-        self.core.rx_len += n;
+        let rx = self.core.rx_buffer();
+        let n = (RX_CAPACITY - rx.len()).min(data.len());
+        rx.extend_from_slice(&data[..n]);
         n
     }
 
@@ -138,12 +145,16 @@ impl Connection {
         if self.error.is_some() {
             return Ok(0);
         }
-        let room = self.core.rx_room();
-        if room.is_empty() {
+        let rx = self.core.rx_buffer();
+        let start = rx.len();
+        if start == RX_CAPACITY {
             return Ok(0);
         }
-        let n = rd.read(room)?;
-        self.core.rx_len += n;
+        rx.resize(RX_CAPACITY, 0);
+        let result = rd.read(&mut rx[start..]);
+        let n = *result.as_ref().unwrap_or(&0);
+        rx.truncate(start + n);
+        let n = result?;
         if n == 0 {
             self.core.eof = true;
         }
@@ -195,7 +206,9 @@ impl Connection {
     pub fn read_plaintext(&mut self, buf: &mut [u8]) -> usize {
         let mut copied = 0;
         while copied < buf.len() {
-            let Some(range) = self.core.plaintext.front_mut() else { break };
+            let Some(range) = self.core.plaintext.front_mut() else {
+                break;
+            };
             let n = (range.end - range.start).min(buf.len() - copied);
             buf[copied..copied + n].copy_from_slice(&self.core.rx[range.start..range.start + n]);
             range.start += n;
@@ -370,7 +383,6 @@ impl Connection {
         self.error = Some(e.clone());
         // Nothing more will be read: drop what was received.
         self.core.rx = Vec::new();
-        self.core.rx_len = 0;
         self.core.rx_start = 0;
         self.core.plaintext.clear();
         self.core.hs_in = Vec::new();
@@ -398,7 +410,10 @@ impl Connection {
         // the first ClientHello and the peer's Finished, anything else is unexpected.
         if outer_type == content_type::CHANGE_CIPHER_SPEC {
             let body = &core.rx[record.start + HEADER_LEN..record.end];
-            let allowed = self.state.as_ref().is_some_and(|s| s.allows_change_cipher_spec());
+            let allowed = self
+                .state
+                .as_ref()
+                .is_some_and(|s| s.allows_change_cipher_spec());
             if body != [0x01] || !allowed || core.ccs_received || !core.hs_in.is_empty() {
                 return Err(PeerMisbehaved::IllegalChangeCipherSpec.into());
             }
@@ -407,7 +422,10 @@ impl Connection {
         }
         if !core.opener.is_protected() && outer_type == content_type::APPLICATION_DATA {
             // RFC 8446 §5.1/§5.2: application data before keys exist.
-            return Err(crate::hs::unexpected("a handshake record", "application data"));
+            return Err(crate::hs::unexpected(
+                "a handshake record",
+                "application data",
+            ));
         }
         let seq = core.opener.sequence_number();
         let opened = core
@@ -441,7 +459,10 @@ impl Connection {
                 if !core.read_app || !core.hs_in.is_empty() {
                     // RFC 8446 §5.1: not before the handshake is done, nor inside a
                     // fragmented handshake message.
-                    return Err(crate::hs::unexpected("a handshake message", "application data"));
+                    return Err(crate::hs::unexpected(
+                        "a handshake message",
+                        "application data",
+                    ));
                 }
                 if !content.is_empty() {
                     core.plaintext.push_back(content);
@@ -463,7 +484,10 @@ impl Connection {
         }
         let description = AlertDescription::from_wire(description);
         if let Some(t) = core.trace.as_deref() {
-            t.event(&TraceEvent::Alert { direction: Direction::Received, description });
+            t.event(&TraceEvent::Alert {
+                direction: Direction::Received,
+                description,
+            });
         }
         match description {
             // RFC 8446 §6.1: close_notify ends the peer's writing.
@@ -494,7 +518,10 @@ impl Connection {
                 return Ok(());
             }
             let message: Vec<u8> = self.core.hs_in.drain(..4 + len).collect();
-            let state = self.state.take().ok_or(Error::Internal("handshake state missing"))?;
+            let state = self
+                .state
+                .take()
+                .ok_or(Error::Internal("handshake state missing"))?;
             let read_keys_before = self.core.read_key_changes;
             let next = state.handle(&message, &mut self.core)?;
             self.state = Some(next);
@@ -525,9 +552,8 @@ pub(crate) struct Core {
     write_generation: u64,
     read_generation: u64,
 
-    /// Receive buffer: `rx[..rx_len]` holds data, `rx[rx_start..rx_len]` is unprocessed.
+    /// Receive buffer (at most `RX_CAPACITY` bytes); `rx[rx_start..]` is unprocessed.
     rx: Vec<u8>,
-    rx_len: usize,
     rx_start: usize,
     /// Decrypted application data lying in `rx`, oldest first.
     plaintext: VecDeque<Range<usize>>,
@@ -580,7 +606,6 @@ impl Core {
             write_generation: 0,
             read_generation: 0,
             rx: Vec::new(),
-            rx_len: 0,
             rx_start: 0,
             plaintext: VecDeque::new(),
             hs_in: Vec::new(),
@@ -608,21 +633,21 @@ impl Core {
         }
     }
 
-    /// The free part of the receive buffer, allocating it on first use.
-    fn rx_room(&mut self) -> &mut [u8] {
-        if self.rx.is_empty() {
-            self.rx = vec![0; RX_CAPACITY];
+    /// The receive buffer, allocated (not initialised) on first use.
+    fn rx_buffer(&mut self) -> &mut Vec<u8> {
+        if self.rx.capacity() == 0 {
+            self.rx.reserve_exact(RX_CAPACITY);
         }
-        &mut self.rx[self.rx_len..]
+        &mut self.rx
     }
 
-    /// Moves unread data to the front of the receive buffer; frees it when empty.
+    /// Moves unread data to the front of the receive buffer; frees it when empty, so an
+    /// idle connection holds no receive buffer.
     fn compact_rx(&mut self) {
         let keep_from = self.plaintext.front().map_or(self.rx_start, |r| r.start);
-        if keep_from == self.rx_len {
+        if keep_from == self.rx.len() {
             if self.plaintext.is_empty() {
                 self.rx = Vec::new();
-                self.rx_len = 0;
                 self.rx_start = 0;
             }
             return;
@@ -630,8 +655,8 @@ impl Core {
         if keep_from == 0 {
             return;
         }
-        self.rx.copy_within(keep_from..self.rx_len, 0);
-        self.rx_len -= keep_from;
+        self.rx.copy_within(keep_from.., 0);
+        self.rx.truncate(self.rx.len() - keep_from);
         self.rx_start -= keep_from;
         for r in &mut self.plaintext {
             r.start -= keep_from;
@@ -641,7 +666,7 @@ impl Core {
 
     /// The next whole record in the receive buffer, if one has arrived.
     fn next_record(&mut self) -> Result<Option<Range<usize>>, Error> {
-        let pending = &self.rx[self.rx_start..self.rx_len];
+        let pending = self.rx.get(self.rx_start..).unwrap_or_default();
         if pending.len() < HEADER_LEN {
             return Ok(None);
         }
@@ -699,9 +724,16 @@ impl Core {
 
     fn send_alert(&mut self, description: AlertDescription) {
         // RFC 8446 §6: close_notify and user_canceled are warnings, the rest fatal.
-        let level = if matches!(description, AlertDescription::CloseNotify) { 1 } else { 2 };
+        let level = if matches!(description, AlertDescription::CloseNotify) {
+            1
+        } else {
+            2
+        };
         if let Some(t) = self.trace.as_deref() {
-            t.event(&TraceEvent::Alert { direction: Direction::Sent, description });
+            t.event(&TraceEvent::Alert {
+                direction: Direction::Sent,
+                description,
+            });
         }
         self.seal(content_type::ALERT, &[level, description.to_wire()]);
     }
@@ -754,7 +786,14 @@ impl Output for Core {
         }
         self.ccs_sent = true;
         self.flush_handshake();
-        self.tx.extend_from_slice(&[content_type::CHANGE_CIPHER_SPEC, 0x03, 0x03, 0x00, 0x01, 0x01]);
+        self.tx.extend_from_slice(&[
+            content_type::CHANGE_CIPHER_SPEC,
+            0x03,
+            0x03,
+            0x00,
+            0x01,
+            0x01,
+        ]);
     }
 
     fn negotiated(&mut self, suite: Suite, group: NamedGroup) {
@@ -778,7 +817,10 @@ impl Output for Core {
             Keys::Application => KeyPhase::Application(0),
         };
         if let Some(t) = self.trace.as_deref() {
-            t.event(&TraceEvent::KeysInstalled { direction: Direction::Sent, phase });
+            t.event(&TraceEvent::KeysInstalled {
+                direction: Direction::Sent,
+                phase,
+            });
         }
         if keys == Keys::Application {
             self.write_app = true;
@@ -798,7 +840,10 @@ impl Output for Core {
             Keys::Application => KeyPhase::Application(0),
         };
         if let Some(t) = self.trace.as_deref() {
-            t.event(&TraceEvent::KeysInstalled { direction: Direction::Received, phase });
+            t.event(&TraceEvent::KeysInstalled {
+                direction: Direction::Received,
+                phase,
+            });
         }
         if keys == Keys::Application {
             self.read_app = true;
@@ -811,7 +856,9 @@ impl Output for Core {
 
     fn alpn(&mut self, protocol: Vec<u8>) {
         if let Some(t) = self.trace.as_deref() {
-            t.event(&TraceEvent::Alpn { protocol: &protocol });
+            t.event(&TraceEvent::Alpn {
+                protocol: &protocol,
+            });
         }
         self.alpn = Some(protocol);
     }
@@ -849,7 +896,11 @@ impl Output for Core {
         // RFC 8446 §4.6.3: KeyUpdate { KeyUpdateRequest request_update; }.
         let message = [0x18, 0, 0, 1, u8::from(request_peer_update)];
         self.seal(content_type::HANDSHAKE, &message);
-        if self.sealer.update_to_next_generation(self.provider.as_ref()).is_ok() {
+        if self
+            .sealer
+            .update_to_next_generation(self.provider.as_ref())
+            .is_ok()
+        {
             self.write_generation += 1;
             if let Some(t) = self.trace.as_deref() {
                 t.event(&TraceEvent::KeysInstalled {
@@ -861,7 +912,11 @@ impl Output for Core {
     }
 
     fn update_read_keys(&mut self) {
-        if self.opener.update_to_next_generation(self.provider.as_ref()).is_ok() {
+        if self
+            .opener
+            .update_to_next_generation(self.provider.as_ref())
+            .is_ok()
+        {
             self.read_generation += 1;
             self.read_key_changes += 1;
             if let Some(t) = self.trace.as_deref() {

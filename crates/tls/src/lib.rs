@@ -16,7 +16,9 @@ mod client;
 mod config;
 mod conn;
 mod error;
+mod hs;
 pub mod keylog;
+pub mod manual;
 mod pem;
 mod pki_glue;
 mod server;
@@ -26,7 +28,6 @@ mod suites;
 pub mod trace;
 mod transcript;
 mod verify;
-mod hs;
 
 pub use config::{
     system_time, CertifiedKey, ClientAuth, ClientConfig, ClientHelloInfo, ResolvesServerCert,
@@ -36,12 +37,12 @@ pub use conn::{Connection, HandshakeKind, IoState};
 pub use error::{ApiMisuse, Error, PeerIncompatible, PeerMisbehaved};
 pub use keylog::{KeyLog, KeyLogFile};
 pub use padlock_pki::{Error as CertificateError, RootStore, UnixTime};
-pub use wire::{
-    AlertDescription, CipherSuite, DecodeError, NamedGroup, ProtocolVersion, SignatureScheme,
-};
 pub use stream::{Stream, StreamOwned};
 pub use trace::{Trace, TraceEvent};
 pub use verify::{
     danger, ClientCertVerifier, InvalidServerName, ServerCertVerifier, ServerName,
     WebPkiClientVerifier, WebPkiServerVerifier,
+};
+pub use wire::{
+    AlertDescription, CipherSuite, DecodeError, NamedGroup, ProtocolVersion, SignatureScheme,
 };

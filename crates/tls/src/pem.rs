@@ -19,7 +19,9 @@ pub(crate) fn certified_key_from_pem(
         .map(|b| b.der)
         .collect();
     if chain.is_empty() {
-        return Err(Error::Config("the certificate file holds no CERTIFICATE block"));
+        return Err(Error::Config(
+            "the certificate file holds no CERTIFICATE block",
+        ));
     }
     let key_block = padlock_pki::pem::parse_all(key_pem)?
         .into_iter()
@@ -29,11 +31,17 @@ pub(crate) fn certified_key_from_pem(
         "PRIVATE KEY" => PrivateKeyFormat::Pkcs8,
         "EC PRIVATE KEY" => PrivateKeyFormat::Sec1,
         "RSA PRIVATE KEY" => PrivateKeyFormat::Pkcs1,
-        _ => return Err(Error::Config("the private key is encrypted or of an unknown kind")),
+        _ => {
+            return Err(Error::Config(
+                "the private key is encrypted or of an unknown kind",
+            ))
+        }
     };
     let key = provider
         .load_signing_key(&key_block.der, format)
         .map_err(|_| Error::Config("the private key could not be loaded"))?;
-    Ok(CertifiedKey { chain, key: Arc::from(key) })
+    Ok(CertifiedKey {
+        chain,
+        key: Arc::from(key),
+    })
 }
-

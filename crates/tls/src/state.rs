@@ -73,7 +73,12 @@ pub(crate) fn trace_sent(
     summary: impl FnOnce() -> String,
 ) {
     if let Some(t) = out.tracer() {
-        t.event(&TraceEvent::Message { direction: Direction::Sent, name, len, summary: summary() });
+        t.event(&TraceEvent::Message {
+            direction: Direction::Sent,
+            name,
+            len,
+            summary: summary(),
+        });
     }
 }
 
@@ -82,8 +87,14 @@ fn summarise(message: &HandshakePayload) -> String {
         HandshakePayload::ClientHello(ch) => format!(
             "sni={:?} suites={:?} groups={:?} alpn={}",
             ch.extensions.server_name,
-            ch.cipher_suites.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-            ch.extensions.supported_groups.as_deref().unwrap_or_default(),
+            ch.cipher_suites
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>(),
+            ch.extensions
+                .supported_groups
+                .as_deref()
+                .unwrap_or_default(),
             alpn_list(ch.extensions.alpn.as_deref().unwrap_or_default()),
         ),
         HandshakePayload::ServerHello(sh) => format!(
@@ -106,7 +117,10 @@ fn summarise(message: &HandshakePayload) -> String {
 
 /// ALPN names as text, for traces.
 pub(crate) fn alpn_list(names: &[Vec<u8>]) -> String {
-    let names: Vec<String> = names.iter().map(|n| String::from_utf8_lossy(n).into_owned()).collect();
+    let names: Vec<String> = names
+        .iter()
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .collect();
     format!("[{}]", names.join(","))
 }
 
@@ -150,7 +164,9 @@ pub(crate) fn choose_scheme(
     theirs: &[SignatureScheme],
     ours: &[SignatureScheme],
 ) -> Option<SignatureScheme> {
-    ours.iter().copied().find(|s| theirs.contains(s) && key_fits(key.key.kind(), *s))
+    ours.iter()
+        .copied()
+        .find(|s| theirs.contains(s) && key_fits(key.key.kind(), *s))
 }
 
 fn key_fits(kind: KeyKind, scheme: SignatureScheme) -> bool {
@@ -174,7 +190,10 @@ pub(crate) fn encode_certificate(context: &[u8], chain: &[Vec<u8>]) -> Vec<u8> {
         certificate_request_context: context.to_vec(),
         certificate_list: chain
             .iter()
-            .map(|der| CertificateEntry { cert_data: der.clone(), extensions: Default::default() })
+            .map(|der| CertificateEntry {
+                cert_data: der.clone(),
+                extensions: Default::default(),
+            })
             .collect(),
     }))
 }
@@ -187,15 +206,18 @@ pub(crate) fn sign_certificate_verify(
     context: &[u8],
     transcript_hash: &[u8],
 ) -> Result<Vec<u8>, Error> {
-    let algorithm = crate::pki_glue::handshake_algorithm(scheme)
-        .ok_or(Error::Internal("no signature algorithm for the chosen scheme"))?;
+    let algorithm = crate::pki_glue::handshake_algorithm(scheme).ok_or(Error::Internal(
+        "no signature algorithm for the chosen scheme",
+    ))?;
     let message = certificate_verify_message(context, transcript_hash);
     let signature = key
         .key
         .sign(algorithm, &message)
         .map_err(|_| Error::Internal("signing the CertificateVerify failed"))?;
-    Ok(encode(&HandshakePayload::CertificateVerify(CertificateVerify {
-        algorithm: scheme,
-        signature,
-    })))
+    Ok(encode(&HandshakePayload::CertificateVerify(
+        CertificateVerify {
+            algorithm: scheme,
+            signature,
+        },
+    )))
 }

@@ -45,21 +45,32 @@ fn refuses_a_server_from_another_ca() {
     let other = Ca::new("other CA");
     let (chain, key) = other.issue(KeyType::P256, &["localhost"], false);
     let cert = padlock_tls::CertifiedKey::from_pem(provider().as_ref(), &chain, &key).unwrap();
-    let (mut client, mut server) =
-        pair(verifying_client_config(), ServerConfig::new(provider(), Arc::new(cert)));
+    let (mut client, mut server) = pair(
+        verifying_client_config(),
+        ServerConfig::new(provider(), Arc::new(cert)),
+    );
     let (side, err) = pump(&mut client, &mut server).unwrap_err();
     assert_eq!(side, Side::Client);
     assert!(matches!(err, Error::Certificate(_)), "{err}");
-    assert_eq!(padlock_tls::alert::alert_for(&err), Some(AlertDescription::UnknownCa));
+    assert_eq!(
+        padlock_tls::alert::alert_for(&err),
+        Some(AlertDescription::UnknownCa)
+    );
     // The server is told why.
     let server_err = deliver(&mut client, &mut server);
-    assert_eq!(server_err, Error::AlertReceived(AlertDescription::UnknownCa));
+    assert_eq!(
+        server_err,
+        Error::AlertReceived(AlertDescription::UnknownCa)
+    );
 }
 
 #[test]
 fn refuses_a_server_certificate_for_another_name() {
     let (mut client, _) = pair(verifying_client_config(), server_config(KeyType::P256));
-    let server_cfg = ServerConfig::new(provider(), certified_key(KeyType::P256, &["example.org"], false));
+    let server_cfg = ServerConfig::new(
+        provider(),
+        certified_key(KeyType::P256, &["example.org"], false),
+    );
     let mut server = Connection::server(Arc::new(server_cfg)).unwrap();
     let (side, err) = pump(&mut client, &mut server).unwrap_err();
     assert_eq!(side, Side::Client);
@@ -74,8 +85,14 @@ fn retries_hello_when_the_server_wants_another_group() {
     client.groups = vec![NamedGroup::x25519, NamedGroup::secp384r1];
     let (mut client, mut server) = pair(client, server);
     handshake(&mut client, &mut server);
-    assert_eq!(client.handshake_kind(), Some(HandshakeKind::FullWithHelloRetryRequest));
-    assert_eq!(server.handshake_kind(), Some(HandshakeKind::FullWithHelloRetryRequest));
+    assert_eq!(
+        client.handshake_kind(),
+        Some(HandshakeKind::FullWithHelloRetryRequest)
+    );
+    assert_eq!(
+        server.handshake_kind(),
+        Some(HandshakeKind::FullWithHelloRetryRequest)
+    );
     assert_eq!(client.negotiated_group(), Some(NamedGroup::secp384r1));
     assert_eq!(send(&mut client, &mut server, b"after hrr"), b"after hrr");
 }
@@ -89,7 +106,10 @@ fn fails_without_a_common_group() {
     let (mut client, mut server) = pair(client, server);
     let (side, err) = pump(&mut client, &mut server).unwrap_err();
     assert_eq!(side, Side::Server);
-    assert_eq!(err, Error::PeerIncompatible(PeerIncompatible::NoGroupsInCommon));
+    assert_eq!(
+        err,
+        Error::PeerIncompatible(PeerIncompatible::NoGroupsInCommon)
+    );
     assert_eq!(
         deliver(&mut server, &mut client),
         Error::AlertReceived(AlertDescription::HandshakeFailure)
@@ -116,7 +136,10 @@ fn alpn_without_overlap_is_no_application_protocol() {
     client.alpn_protocols = vec![b"http/1.1".to_vec()];
     let (mut client, mut server) = pair(client, server);
     let (_, err) = pump(&mut client, &mut server).unwrap_err();
-    assert_eq!(err, Error::PeerIncompatible(PeerIncompatible::NoApplicationProtocol));
+    assert_eq!(
+        err,
+        Error::PeerIncompatible(PeerIncompatible::NoApplicationProtocol)
+    );
     assert_eq!(
         deliver(&mut server, &mut client),
         Error::AlertReceived(AlertDescription::NoApplicationProtocol)
@@ -193,7 +216,10 @@ fn mutual_tls_accepts_a_good_client_certificate() {
         let (mut client, mut server) = pair(client, mtls_server(true));
         handshake(&mut client, &mut server);
         assert_eq!(server.peer_certificates().unwrap()[0], key.chain[0]);
-        assert_eq!(send(&mut client, &mut server, b"authenticated"), b"authenticated");
+        assert_eq!(
+            send(&mut client, &mut server, b"authenticated"),
+            b"authenticated"
+        );
     }
 }
 
@@ -202,7 +228,10 @@ fn mutual_tls_required_refuses_a_client_without_certificate() {
     let (mut client, mut server) = pair(verifying_client_config(), mtls_server(true));
     let (side, err) = pump(&mut client, &mut server).unwrap_err();
     assert_eq!(side, Side::Server);
-    assert_eq!(err, Error::PeerIncompatible(PeerIncompatible::CertificateRequired));
+    assert_eq!(
+        err,
+        Error::PeerIncompatible(PeerIncompatible::CertificateRequired)
+    );
     assert_eq!(
         deliver(&mut server, &mut client),
         Error::AlertReceived(AlertDescription::CertificateRequired)
@@ -221,8 +250,9 @@ fn mutual_tls_refuses_a_client_certificate_from_another_ca() {
     let other = Ca::new("rogue CA");
     let (chain, key) = other.issue(KeyType::P256, &["client.test"], true);
     let mut client = verifying_client_config();
-    client.client_auth =
-        Some(Arc::new(padlock_tls::CertifiedKey::from_pem(provider().as_ref(), &chain, &key).unwrap()));
+    client.client_auth = Some(Arc::new(
+        padlock_tls::CertifiedKey::from_pem(provider().as_ref(), &chain, &key).unwrap(),
+    ));
     let (mut client, mut server) = pair(client, mtls_server(true));
     let (side, err) = pump(&mut client, &mut server).unwrap_err();
     assert_eq!(side, Side::Server);

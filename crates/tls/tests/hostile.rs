@@ -26,14 +26,21 @@ struct Capture(Mutex<Vec<(String, Vec<u8>)>>);
 
 impl KeyLog for Capture {
     fn log(&self, label: &str, _client_random: &[u8], secret: &[u8]) {
-        self.0.lock().unwrap().push((label.to_owned(), secret.to_vec()));
+        self.0
+            .lock()
+            .unwrap()
+            .push((label.to_owned(), secret.to_vec()));
     }
 }
 
 impl Capture {
     fn secret(&self, label: &str) -> TrafficSecret {
         let all = self.0.lock().unwrap();
-        let (_, s) = all.iter().rev().find(|(l, _)| l == label).expect("secret logged");
+        let (_, s) = all
+            .iter()
+            .rev()
+            .find(|(l, _)| l == label)
+            .expect("secret logged");
         TrafficSecret::from_bytes(HashAlgorithm::Sha256, s)
     }
 }
@@ -80,7 +87,8 @@ fn records(mut bytes: &[u8]) -> Vec<Vec<u8>> {
 fn messages(mut bytes: &[u8]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     while bytes.len() >= 4 {
-        let len = 4 + (usize::from(bytes[1]) << 16 | usize::from(bytes[2]) << 8 | usize::from(bytes[3]));
+        let len =
+            4 + (usize::from(bytes[1]) << 16 | usize::from(bytes[2]) << 8 | usize::from(bytes[3]));
         out.push(bytes[..len].to_vec());
         bytes = &bytes[len..];
     }
@@ -168,9 +176,13 @@ fn seal_server(s: &Setup, msgs: &[Vec<u8>]) -> Vec<u8> {
 
 fn seal(secret: &TrafficSecret, msgs: &[Vec<u8>]) -> Vec<u8> {
     let mut sealer = RecordSealer::new();
-    sealer.install(provider().as_ref(), AeadAlgorithm::Aes128Gcm, secret).unwrap();
+    sealer
+        .install(provider().as_ref(), AeadAlgorithm::Aes128Gcm, secret)
+        .unwrap();
     let mut out = Vec::new();
-    sealer.seal_append(content_type::HANDSHAKE, &msgs.concat(), &mut out).unwrap();
+    sealer
+        .seal_append(content_type::HANDSHAKE, &msgs.concat(), &mut out)
+        .unwrap();
     out
 }
 
@@ -190,13 +202,15 @@ fn client_error_after(alter: impl FnOnce(&mut Vec<Vec<u8>>)) -> (Setup, Error) {
 fn client_error_for_server_hello(alter: impl FnOnce(&mut ServerHello)) -> (Setup, Error) {
     let mut s = setup();
     let (sh_record, _, _) = server_flight(&mut s);
-    let HandshakePayload::ServerHello(mut sh) =
-        HandshakePayload::decode(&sh_record[5..]).unwrap()
+    let HandshakePayload::ServerHello(mut sh) = HandshakePayload::decode(&sh_record[5..]).unwrap()
     else {
         panic!("not a ServerHello")
     };
     alter(&mut sh);
-    let bytes = plain_record(content_type::HANDSHAKE, &HandshakePayload::ServerHello(sh).to_vec());
+    let bytes = plain_record(
+        content_type::HANDSHAKE,
+        &HandshakePayload::ServerHello(sh).to_vec(),
+    );
     let e = feed(&mut s.client, &bytes);
     (s, e)
 }
@@ -239,7 +253,10 @@ fn oversized_record_is_record_overflow() {
 fn oversized_plaintext_record_is_record_overflow() {
     let mut s = setup();
     let payload = vec![0u8; (1 << 14) + 1];
-    let e = feed(&mut s.server, &plain_record(content_type::HANDSHAKE, &payload));
+    let e = feed(
+        &mut s.server,
+        &plain_record(content_type::HANDSHAKE, &payload),
+    );
     assert_eq!(e, Error::RecordOverflow);
 }
 
@@ -253,7 +270,10 @@ fn unknown_content_type_is_unexpected_message() {
 #[test]
 fn application_data_before_the_handshake_is_unexpected_message() {
     let mut s = setup();
-    let e = feed(&mut s.server, &plain_record(content_type::APPLICATION_DATA, b"early"));
+    let e = feed(
+        &mut s.server,
+        &plain_record(content_type::APPLICATION_DATA, b"early"),
+    );
     expect_alert(&s.server, &e, AlertDescription::UnexpectedMessage);
 }
 
@@ -267,8 +287,14 @@ fn empty_handshake_record_is_refused() {
 #[test]
 fn change_cipher_spec_before_client_hello_is_unexpected_message() {
     let mut s = setup();
-    let e = feed(&mut s.server, &plain_record(content_type::CHANGE_CIPHER_SPEC, &[1]));
-    assert_eq!(e, Error::PeerMisbehaved(PeerMisbehaved::IllegalChangeCipherSpec));
+    let e = feed(
+        &mut s.server,
+        &plain_record(content_type::CHANGE_CIPHER_SPEC, &[1]),
+    );
+    assert_eq!(
+        e,
+        Error::PeerMisbehaved(PeerMisbehaved::IllegalChangeCipherSpec)
+    );
     expect_alert(&s.server, &e, AlertDescription::UnexpectedMessage);
 }
 
@@ -281,7 +307,10 @@ fn malformed_or_repeated_change_cipher_spec_is_unexpected_message() {
         bytes.extend(plain_record(content_type::CHANGE_CIPHER_SPEC, bad));
         bytes.extend(seal_server(&s, &msgs));
         let e = feed(&mut s.client, &bytes);
-        assert_eq!(e, Error::PeerMisbehaved(PeerMisbehaved::IllegalChangeCipherSpec));
+        assert_eq!(
+            e,
+            Error::PeerMisbehaved(PeerMisbehaved::IllegalChangeCipherSpec)
+        );
     }
     let mut s = setup();
     let (sh, ccs, msgs) = server_flight(&mut s);
@@ -290,7 +319,10 @@ fn malformed_or_repeated_change_cipher_spec_is_unexpected_message() {
     bytes.extend(ccs);
     bytes.extend(seal_server(&s, &msgs));
     let e = feed(&mut s.client, &bytes);
-    assert_eq!(e, Error::PeerMisbehaved(PeerMisbehaved::IllegalChangeCipherSpec));
+    assert_eq!(
+        e,
+        Error::PeerMisbehaved(PeerMisbehaved::IllegalChangeCipherSpec)
+    );
 }
 
 #[test]
@@ -408,7 +440,9 @@ fn client_hello_with_invalid_key_share_is_illegal_parameter() {
 
 #[test]
 fn server_refuses_messages_it_never_receives_first() {
-    let finished = HandshakePayload::Finished(padlock_tls::wire::Finished { verify_data: vec![0; 32] });
+    let finished = HandshakePayload::Finished(padlock_tls::wire::Finished {
+        verify_data: vec![0; 32],
+    });
     let key_update = [0x18, 0, 0, 1, 0];
     for msg in [finished.to_vec(), key_update.to_vec()] {
         let mut s = setup();
@@ -421,21 +455,33 @@ fn server_refuses_messages_it_never_receives_first() {
 
 #[test]
 fn server_choosing_an_unknown_cipher_suite_is_illegal_parameter() {
-    for suite in [CipherSuite::TLS_AES_256_GCM_SHA384, CipherSuite::Unknown(0x1399)] {
+    for suite in [
+        CipherSuite::TLS_AES_256_GCM_SHA384,
+        CipherSuite::Unknown(0x1399),
+    ] {
         let (s, e) = client_error_for_server_hello(|sh| sh.cipher_suite = suite);
-        assert_eq!(e, Error::PeerMisbehaved(PeerMisbehaved::SelectedUnofferedCipherSuite));
+        assert_eq!(
+            e,
+            Error::PeerMisbehaved(PeerMisbehaved::SelectedUnofferedCipherSuite)
+        );
         expect_alert(&s.client, &e, AlertDescription::IllegalParameter);
     }
 }
 
 #[test]
 fn tls12_server_hello_with_downgrade_marker_is_illegal_parameter() {
-    for marker in [padlock_tls::wire::DOWNGRADE_TLS12, padlock_tls::wire::DOWNGRADE_TLS11] {
+    for marker in [
+        padlock_tls::wire::DOWNGRADE_TLS12,
+        padlock_tls::wire::DOWNGRADE_TLS11,
+    ] {
         let (s, e) = client_error_for_server_hello(|sh| {
             sh.extensions = Default::default();
             sh.random[24..].copy_from_slice(&marker);
         });
-        assert_eq!(e, Error::PeerMisbehaved(PeerMisbehaved::DowngradeMarkerPresent));
+        assert_eq!(
+            e,
+            Error::PeerMisbehaved(PeerMisbehaved::DowngradeMarkerPresent)
+        );
         expect_alert(&s.client, &e, AlertDescription::IllegalParameter);
     }
 }
@@ -483,7 +529,10 @@ fn second_hello_retry_request_is_unexpected_message() {
     s.client.read_tls(&hrr);
     s.client.process_new_packets().unwrap();
     let e = feed(&mut s.client, &hrr);
-    assert_eq!(e, Error::PeerMisbehaved(PeerMisbehaved::DuplicateHelloRetryRequest));
+    assert_eq!(
+        e,
+        Error::PeerMisbehaved(PeerMisbehaved::DuplicateHelloRetryRequest)
+    );
     expect_alert(&s.client, &e, AlertDescription::UnexpectedMessage);
 }
 
@@ -505,8 +554,14 @@ fn hello_retry_request_for_the_offered_group_is_illegal_parameter() {
             ..Default::default()
         },
     });
-    let e = feed(&mut s.client, &plain_record(content_type::HANDSHAKE, &hrr.to_vec()));
-    assert_eq!(e, Error::PeerMisbehaved(PeerMisbehaved::HelloRetryRequestWithOfferedGroup));
+    let e = feed(
+        &mut s.client,
+        &plain_record(content_type::HANDSHAKE, &hrr.to_vec()),
+    );
+    assert_eq!(
+        e,
+        Error::PeerMisbehaved(PeerMisbehaved::HelloRetryRequestWithOfferedGroup)
+    );
     expect_alert(&s.client, &e, AlertDescription::IllegalParameter);
 }
 
@@ -558,7 +613,10 @@ fn tampered_certificate_verify_is_decrypt_error() {
         cv[i] ^= 0x01;
     });
     assert!(
-        matches!(e, Error::PeerMisbehaved(PeerMisbehaved::BadCertificateVerifySignature)),
+        matches!(
+            e,
+            Error::PeerMisbehaved(PeerMisbehaved::BadCertificateVerifySignature)
+        ),
         "{e:?}"
     );
     expect_alert(&s.client, &e, AlertDescription::DecryptError);
@@ -582,7 +640,10 @@ fn each_server_message_out_of_order_is_unexpected_message() {
             msgs.remove(drop);
         });
         assert!(
-            matches!(e, Error::PeerMisbehaved(PeerMisbehaved::UnexpectedMessage { .. })),
+            matches!(
+                e,
+                Error::PeerMisbehaved(PeerMisbehaved::UnexpectedMessage { .. })
+            ),
             "dropping {drop}: {e:?}"
         );
         expect_alert(&s.client, &e, AlertDescription::UnexpectedMessage);
@@ -591,7 +652,10 @@ fn each_server_message_out_of_order_is_unexpected_message() {
         let ee = msgs[0].clone();
         msgs.insert(1, ee);
     });
-    assert!(matches!(e, Error::PeerMisbehaved(PeerMisbehaved::UnexpectedMessage { .. })));
+    assert!(matches!(
+        e,
+        Error::PeerMisbehaved(PeerMisbehaved::UnexpectedMessage { .. })
+    ));
 }
 
 #[test]
@@ -599,7 +663,10 @@ fn empty_server_certificate_is_decode_error() {
     let (s, e) = client_error_after(|msgs| {
         msgs[1] = HandshakePayload::Certificate(Default::default()).to_vec();
     });
-    assert_eq!(e, Error::PeerMisbehaved(PeerMisbehaved::EmptyServerCertificate));
+    assert_eq!(
+        e,
+        Error::PeerMisbehaved(PeerMisbehaved::EmptyServerCertificate)
+    );
     expect_alert(&s.client, &e, AlertDescription::DecodeError);
 }
 
@@ -636,7 +703,9 @@ fn key_update_with_bad_value_is_illegal_parameter() {
         )
         .unwrap();
     let mut bytes = Vec::new();
-    sealer.seal_append(content_type::HANDSHAKE, &[0x18, 0, 0, 1, 7], &mut bytes).unwrap();
+    sealer
+        .seal_append(content_type::HANDSHAKE, &[0x18, 0, 0, 1, 7], &mut bytes)
+        .unwrap();
     let e = feed(&mut s.client, &bytes);
     expect_alert(&s.client, &e, AlertDescription::IllegalParameter);
 }
@@ -656,7 +725,9 @@ fn tampered_client_finished_is_decrypt_error_and_server_keeps_accepting() {
     let recs = records(&client_flight);
     let secret = s.keys.secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET");
     let mut opener = RecordOpener::new();
-    opener.install(provider().as_ref(), AeadAlgorithm::Aes128Gcm, &secret).unwrap();
+    opener
+        .install(provider().as_ref(), AeadAlgorithm::Aes128Gcm, &secret)
+        .unwrap();
     let mut fin = recs[1].clone();
     let opened = opener.open_in_place(&mut fin).unwrap();
     let mut msg = fin[opened.content].to_vec();

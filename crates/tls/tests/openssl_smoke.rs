@@ -24,14 +24,21 @@ impl Drop for Guard {
 fn have_openssl() -> bool {
     let ok = Command::new("openssl").arg("version").output().is_ok();
     if !ok {
-        assert!(std::env::var("PADLOCK_REQUIRE_PEERS").as_deref() != Ok("1"), "openssl missing");
+        assert!(
+            std::env::var("PADLOCK_REQUIRE_PEERS").as_deref() != Ok("1"),
+            "openssl missing"
+        );
         eprintln!("skipping: openssl not installed");
     }
     ok
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn connect_with_retry(port: u16) -> TcpStream {
@@ -73,14 +80,18 @@ fn our_client_talks_to_openssl_s_server() {
                 .unwrap(),
         );
         let sock = connect_with_retry(port);
-        sock.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        sock.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
         let conn = Connection::client(Arc::new(insecure_client_config()), localhost()).unwrap();
         let mut tls = StreamOwned::new(conn, sock);
         tls.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
         let mut body = Vec::new();
         let _ = tls.read_to_end(&mut body);
         let text = String::from_utf8_lossy(&body);
-        assert!(text.contains("TLSv1.3"), "{kind:?}: unexpected answer: {text}");
+        assert!(
+            text.contains("TLSv1.3"),
+            "{kind:?}: unexpected answer: {text}"
+        );
     }
 }
 
@@ -94,7 +105,8 @@ fn openssl_s_client_talks_to_our_server() {
     let config = Arc::new(server_config(KeyType::P256));
     let server = std::thread::spawn(move || {
         let (sock, _) = listener.accept().unwrap();
-        sock.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        sock.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
         let mut tls = StreamOwned::new(Connection::server(config).unwrap(), sock);
         let mut line = String::new();
         let mut reader = BufReader::new(&mut tls);

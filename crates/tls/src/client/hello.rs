@@ -15,8 +15,8 @@ use crate::wire::{
     ClientHello, ClientHelloExtensions, ExtensionBlock, ExtensionType, HandshakePayload,
     HelloRetryRequest, KeyShareEntry, ServerHello,
 };
-use crate::{ClientConfig, Error, HandshakeKind, NamedGroup, ProtocolVersion, ServerName};
 use crate::SignatureScheme;
+use crate::{ClientConfig, Error, HandshakeKind, NamedGroup, ProtocolVersion, ServerName};
 
 use super::server_auth::ExpectEncryptedExtensions;
 use super::State;
@@ -53,8 +53,12 @@ pub(super) fn start(
     out: &mut dyn Output,
 ) -> Result<ExpectServerHello, Error> {
     let provider = out.provider();
-        let provider = provider.as_ref();
-    if !config.cipher_suites.iter().any(|s| suites::suite(*s).is_some()) {
+    let provider = provider.as_ref();
+    if !config
+        .cipher_suites
+        .iter()
+        .any(|s| suites::suite(*s).is_some())
+    {
         return Err(Error::Config("no supported cipher suite is enabled"));
     }
     let offered_group = *config
@@ -121,8 +125,16 @@ fn send_hello(hello: &ClientHello, transcript: &mut Transcript, out: &mut dyn Ou
     crate::state::trace_sent(out, "ClientHello", encoded.len(), || {
         format!(
             "suites={:?} groups={:?} key_share={:?} alpn={}",
-            hello.cipher_suites.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-            hello.extensions.supported_groups.as_deref().unwrap_or_default(),
+            hello
+                .cipher_suites
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>(),
+            hello
+                .extensions
+                .supported_groups
+                .as_deref()
+                .unwrap_or_default(),
             hello
                 .extensions
                 .key_share
@@ -138,10 +150,7 @@ fn send_hello(hello: &ClientHello, transcript: &mut Transcript, out: &mut dyn Ou
     out.send_handshake(&encoded);
 }
 
-fn start_key_exchange(
-    out: &dyn Output,
-    group: NamedGroup,
-) -> Result<Box<dyn KeyExchange>, Error> {
+fn start_key_exchange(out: &dyn Output, group: NamedGroup) -> Result<Box<dyn KeyExchange>, Error> {
     let algorithm = suites::group(group).ok_or(Error::Config("unsupported group"))?;
     out.provider()
         .start_key_exchange(algorithm)
@@ -204,12 +213,22 @@ impl ExpectServerHello {
             return Err(PeerMisbehaved::ServerHelloChangedAfterRetry.into());
         }
         // RFC 8446 §4.2: only extensions allowed in a ServerHello, and only ones we sent.
-        sh.extensions.check_allowed().map_err(|_| PeerMisbehaved::IllegalExtension)?;
-        if sh.extensions.first_unsolicited(&offered_types(&self.hello)).is_some() {
+        sh.extensions
+            .check_allowed()
+            .map_err(|_| PeerMisbehaved::IllegalExtension)?;
+        if sh
+            .extensions
+            .first_unsolicited(&offered_types(&self.hello))
+            .is_some()
+        {
             return Err(PeerMisbehaved::UnsolicitedExtension.into());
         }
         // RFC 8446 §4.2.8: the key share must be for the group we sent a share for.
-        let share = sh.extensions.key_share.as_ref().ok_or(PeerMisbehaved::MissingExtension("key_share"))?;
+        let share = sh
+            .extensions
+            .key_share
+            .as_ref()
+            .ok_or(PeerMisbehaved::MissingExtension("key_share"))?;
         if share.group != self.offered_group {
             return Err(PeerMisbehaved::WrongGroupForKeyShare.into());
         }
@@ -233,8 +252,8 @@ impl ExpectServerHello {
         // RFC 8446 §7.1: Early Secret (no PSK) → Handshake Secret with the ECDHE secret.
         let mut transcript = self.transcript.start_hash(provider, suite.hash);
         transcript.add(raw);
-        let handshake_secret = EarlySecret::new(provider, suite.hash, None)
-            .into_handshake(provider, shared.as_ref());
+        let handshake_secret =
+            EarlySecret::new(provider, suite.hash, None).into_handshake(provider, shared.as_ref());
         let hello_hash = transcript.current_hash(provider);
         let client_secret =
             handshake_secret.client_handshake_traffic_secret(provider, hello_hash.as_ref());
@@ -245,16 +264,18 @@ impl ExpectServerHello {
         out.install_read_keys(&server_secret, Keys::Handshake);
         out.install_write_keys(&client_secret, Keys::Handshake);
 
-        Ok(State::EncryptedExtensions(Box::new(ExpectEncryptedExtensions {
-            config: self.config,
-            server_name: self.server_name,
-            offered_alpn: self.hello.extensions.alpn.unwrap_or_default(),
-            sent_sni: self.hello.extensions.server_name.is_some(),
-            transcript,
-            handshake_secret,
-            client_secret,
-            server_secret,
-        })))
+        Ok(State::EncryptedExtensions(Box::new(
+            ExpectEncryptedExtensions {
+                config: self.config,
+                server_name: self.server_name,
+                offered_alpn: self.hello.extensions.alpn.unwrap_or_default(),
+                sent_sni: self.hello.extensions.server_name.is_some(),
+                transcript,
+                handshake_secret,
+                client_secret,
+                server_secret,
+            },
+        )))
     }
 
     fn handle_retry(
@@ -286,8 +307,14 @@ impl ExpectServerHello {
             .flatten()
             .ok_or(PeerMisbehaved::SelectedUnofferedCipherSuite)?;
         // ...carry only allowed extensions (cookie is always allowed, §4.2)...
-        hrr.extensions.check_allowed().map_err(|_| PeerMisbehaved::IllegalExtension)?;
-        if hrr.extensions.first_unsolicited(&offered_types(&self.hello)).is_some() {
+        hrr.extensions
+            .check_allowed()
+            .map_err(|_| PeerMisbehaved::IllegalExtension)?;
+        if hrr
+            .extensions
+            .first_unsolicited(&offered_types(&self.hello))
+            .is_some()
+        {
             return Err(PeerMisbehaved::UnsolicitedExtension.into());
         }
         // ...and change something (§4.1.4).

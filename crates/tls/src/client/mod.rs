@@ -44,7 +44,9 @@ pub(crate) fn start(
     out: &mut dyn Output,
 ) -> Result<crate::state::State, Error> {
     let state = hello::start(config, server_name, out)?;
-    Ok(crate::state::State::Client(State::ServerHello(Box::new(state))))
+    Ok(crate::state::State::Client(State::ServerHello(Box::new(
+        state,
+    ))))
 }
 
 impl State {

@@ -74,7 +74,9 @@ impl ExpectEncryptedExtensions {
 
     fn check(&self, ee: &EncryptedExtensions, out: &mut dyn Output) -> Result<(), Error> {
         // RFC 8446 §4.2: only extensions allowed in EncryptedExtensions...
-        ee.extensions.check_allowed().map_err(|_| PeerMisbehaved::IllegalExtension)?;
+        ee.extensions
+            .check_allowed()
+            .map_err(|_| PeerMisbehaved::IllegalExtension)?;
         // ...and only answers to what we asked (supported_groups may always be sent,
         // §4.2.7).
         let mut offered = vec![ExtensionType::SupportedGroups];
@@ -119,10 +121,15 @@ impl ExpectCertificateOrCertificateRequest {
                     request: Some(request),
                 })))
             }
-            HandshakePayload::Certificate(_) => {
-                ExpectCertificate { cx: self.cx, request: None }.handle_certificate(message, raw, out)
+            HandshakePayload::Certificate(_) => ExpectCertificate {
+                cx: self.cx,
+                request: None,
             }
-            other => Err(unexpected("Certificate or CertificateRequest", other.name())),
+            .handle_certificate(message, raw, out),
+            other => Err(unexpected(
+                "Certificate or CertificateRequest",
+                other.name(),
+            )),
         }
     }
 }
@@ -132,14 +139,19 @@ fn check_certificate_request(cr: &CertificateRequest) -> Result<ClientAuthReques
     if !cr.certificate_request_context.is_empty() {
         return Err(PeerMisbehaved::BadCertificateRequestContext.into());
     }
-    cr.extensions.check_allowed().map_err(|_| PeerMisbehaved::IllegalExtension)?;
+    cr.extensions
+        .check_allowed()
+        .map_err(|_| PeerMisbehaved::IllegalExtension)?;
     // RFC 8446 §4.3.2: signature_algorithms must be present.
     let schemes = cr
         .extensions
         .signature_algorithms
         .clone()
         .ok_or(PeerMisbehaved::MissingExtension("signature_algorithms"))?;
-    Ok(ClientAuthRequest { context: cr.certificate_request_context.clone(), schemes })
+    Ok(ClientAuthRequest {
+        context: cr.certificate_request_context.clone(),
+        schemes,
+    })
 }
 
 /// Waiting for the server's Certificate.
@@ -171,8 +183,11 @@ impl ExpectCertificate {
         if !certificate.certificate_request_context.is_empty() {
             return Err(PeerMisbehaved::BadCertificateRequestContext.into());
         }
-        let chain: Vec<Vec<u8>> =
-            certificate.certificate_list.iter().map(|e| e.cert_data.to_vec()).collect();
+        let chain: Vec<Vec<u8>> = certificate
+            .certificate_list
+            .iter()
+            .map(|e| e.cert_data.to_vec())
+            .collect();
         // RFC 8446 §4.4.2.4: an empty server Certificate → decode_error.
         if chain.is_empty() {
             return Err(PeerMisbehaved::EmptyServerCertificate.into());
@@ -191,12 +206,14 @@ impl ExpectCertificate {
         });
         let cert = verified?;
         self.cx.transcript.add(raw);
-        Ok(State::CertificateVerify(Box::new(ExpectCertificateVerify {
-            cx: self.cx,
-            request: self.request,
-            chain,
-            cert,
-        })))
+        Ok(State::CertificateVerify(Box::new(
+            ExpectCertificateVerify {
+                cx: self.cx,
+                request: self.request,
+                chain,
+                cert,
+            },
+        )))
     }
 }
 
@@ -227,9 +244,17 @@ impl ExpectCertificateVerify {
         let hash = self.cx.transcript.current_hash(provider);
         let signed = state::certificate_verify_message(state::SERVER_CONTEXT, hash.as_ref());
         let leaf = self.chain.first().map(Vec::as_slice).unwrap_or_default();
-        let result =
-            verify::verify_handshake_signature(provider, leaf, cv.algorithm, &signed, &cv.signature);
-        trace(out, || TraceEvent::SignatureCheck { scheme: cv.algorithm, ok: result.is_ok() });
+        let result = verify::verify_handshake_signature(
+            provider,
+            leaf,
+            cv.algorithm,
+            &signed,
+            &cv.signature,
+        );
+        trace(out, || TraceEvent::SignatureCheck {
+            scheme: cv.algorithm,
+            ok: result.is_ok(),
+        });
         let signature = result?;
         out.signature_scheme(cv.algorithm);
         self.cx.transcript.add(raw);
@@ -262,9 +287,21 @@ impl ExpectFinished {
         let HandshakePayload::Finished(finished) = message else {
             return Err(unexpected("Finished", message.name()));
         };
-        let Self { cx, request, chain, cert, signature } = *self;
-        let Context { config, mut transcript, handshake_secret, client_secret, server_secret, .. } =
-            cx;
+        let Self {
+            cx,
+            request,
+            chain,
+            cert,
+            signature,
+        } = *self;
+        let Context {
+            config,
+            mut transcript,
+            handshake_secret,
+            client_secret,
+            server_secret,
+            ..
+        } = cx;
         let provider = out.provider();
         let provider = provider.as_ref();
         // RFC 8446 §4.4.4: verify_data = HMAC(finished_key, Hash(CH..CV)).
@@ -315,32 +352,30 @@ fn send_client_auth(
     out: &mut dyn Output,
 ) -> Result<(), Error> {
     let provider = out.provider();
-        let provider = provider.as_ref();
+    let provider = provider.as_ref();
     // Pick a scheme the server accepts that our key can make; without one we send an
     // empty Certificate (RFC 8446 §4.4.2: "If no suitable certificate is available...").
     let chosen: Option<(&Arc<CertifiedKey>, SignatureScheme)> =
         config.client_auth.as_ref().and_then(|key| {
-            state::choose_scheme(key, &request.schemes, &config.signature_schemes)
-                .map(|s| (key, s))
+            state::choose_scheme(key, &request.schemes, &config.signature_schemes).map(|s| (key, s))
         });
     let chain: &[Vec<u8>] = chosen.map(|(k, _)| k.chain.as_slice()).unwrap_or_default();
     let message = state::encode_certificate(&request.context, chain);
-    state::trace_sent(out, "Certificate", message.len(), || format!("{} certificate(s)", chain.len()));
+    state::trace_sent(out, "Certificate", message.len(), || {
+        format!("{} certificate(s)", chain.len())
+    });
     transcript.add(&message);
     out.send_handshake(&message);
     let Some((key, scheme)) = chosen else {
         return Ok(());
     };
     let hash = transcript.current_hash(provider);
-    let message = state::sign_certificate_verify(
-        provider,
-        key,
-        scheme,
-        state::CLIENT_CONTEXT,
-        hash.as_ref(),
-    )
-    .map_err(|_| Error::from(PeerIncompatible::NoSignatureSchemesInCommon))?;
-    state::trace_sent(out, "CertificateVerify", message.len(), || format!("scheme={scheme}"));
+    let message =
+        state::sign_certificate_verify(provider, key, scheme, state::CLIENT_CONTEXT, hash.as_ref())
+            .map_err(|_| Error::from(PeerIncompatible::NoSignatureSchemesInCommon))?;
+    state::trace_sent(out, "CertificateVerify", message.len(), || {
+        format!("scheme={scheme}")
+    });
     transcript.add(&message);
     out.send_handshake(&message);
     Ok(())

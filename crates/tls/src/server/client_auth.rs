@@ -30,7 +30,7 @@ pub(crate) struct ExpectCertificate {
 
 impl ExpectCertificate {
     pub(super) fn handle(
-        mut self: Box<Self>,
+        mut self,
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
@@ -42,8 +42,11 @@ impl ExpectCertificate {
         if !certificate.certificate_request_context.is_empty() {
             return Err(PeerMisbehaved::BadCertificateRequestContext.into());
         }
-        let chain: Vec<Vec<u8>> =
-            certificate.certificate_list.into_iter().map(|e| e.cert_data).collect();
+        let chain: Vec<Vec<u8>> = certificate
+            .certificate_list
+            .into_iter()
+            .map(|e| e.cert_data)
+            .collect();
         self.pending.transcript.add(raw);
         let (verifier, required) = match &self.pending.config.client_auth {
             ClientAuth::Required(v) => (v.clone(), true),
@@ -68,11 +71,13 @@ impl ExpectCertificate {
             result: result.as_ref().map(|_| ()).map_err(|e| e.to_string()),
         });
         let cert = result?;
-        Ok(State::CertificateVerify(Box::new(ExpectCertificateVerify {
-            pending: self.pending,
-            chain,
-            cert,
-        })))
+        Ok(State::CertificateVerify(Box::new(
+            ExpectCertificateVerify {
+                pending: self.pending,
+                chain,
+                cert,
+            },
+        )))
     }
 }
 
@@ -96,15 +101,28 @@ impl ExpectCertificateVerify {
         let provider = out.provider();
         let provider = provider.as_ref();
         // RFC 8446 §4.4.3: a scheme from our CertificateRequest's signature_algorithms.
-        if !self.pending.config.signature_schemes.contains(&cv.algorithm) {
+        if !self
+            .pending
+            .config
+            .signature_schemes
+            .contains(&cv.algorithm)
+        {
             return Err(PeerMisbehaved::UnofferedSignatureScheme.into());
         }
         let hash = self.pending.transcript.current_hash(provider);
         let signed = state::certificate_verify_message(state::CLIENT_CONTEXT, hash.as_ref());
         let leaf = self.chain.first().map(Vec::as_slice).unwrap_or_default();
-        let result =
-            verify::verify_handshake_signature(provider, leaf, cv.algorithm, &signed, &cv.signature);
-        trace(out, || TraceEvent::SignatureCheck { scheme: cv.algorithm, ok: result.is_ok() });
+        let result = verify::verify_handshake_signature(
+            provider,
+            leaf,
+            cv.algorithm,
+            &signed,
+            &cv.signature,
+        );
+        trace(out, || TraceEvent::SignatureCheck {
+            scheme: cv.algorithm,
+            ok: result.is_ok(),
+        });
         let _signature = result?;
         self.pending.transcript.add(raw);
         out.peer_certificates(self.chain);
@@ -123,7 +141,7 @@ pub(crate) struct ExpectFinished {
 
 impl ExpectFinished {
     pub(super) fn handle(
-        self: Box<Self>,
+        self,
         message: HandshakePayload,
         _raw: &[u8],
         out: &mut dyn Output,
@@ -136,7 +154,9 @@ impl ExpectFinished {
         let pending = self.pending;
         // RFC 8446 §4.4.4: verify_data over Hash(CH..client CertificateVerify).
         let hash = pending.transcript.current_hash(provider);
-        let expected = pending.client_handshake_secret.finished_verify_data(provider, hash.as_ref());
+        let expected = pending
+            .client_handshake_secret
+            .finished_verify_data(provider, hash.as_ref());
         let finished = verify::verify_finished(expected.as_ref(), &finished.verify_data)?;
         out.install_read_keys(&pending.client_application_secret, Keys::Application);
         out.handshake_complete();

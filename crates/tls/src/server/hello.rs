@@ -13,9 +13,9 @@ use crate::trace::{Direction, TraceEvent};
 use crate::transcript::Transcript;
 use crate::wire::{
     CertificateRequest, CertificateRequestExtensions, ClientHello, DistinguishedName,
-    EncryptedExtensions, EncryptedExtensionsExtensions, ExtensionBlock, Finished,
-    HandshakePayload, HelloRetryRequest, HelloRetryRequestExtensions, KeyShareEntry,
-    ServerHello, ServerHelloExtensions,
+    EncryptedExtensions, EncryptedExtensionsExtensions, ExtensionBlock, Finished, HandshakePayload,
+    HelloRetryRequest, HelloRetryRequestExtensions, KeyShareEntry, ServerHello,
+    ServerHelloExtensions,
 };
 use crate::{ClientAuth, Error, HandshakeKind, NamedGroup, ProtocolVersion, ServerConfig};
 
@@ -37,7 +37,10 @@ pub(crate) struct ExpectClientHello {
 
 impl ExpectClientHello {
     pub(super) fn new(config: Arc<ServerConfig>) -> Self {
-        Self { config, retry: None }
+        Self {
+            config,
+            retry: None,
+        }
     }
 
     /// Whether this is the wait for the second ClientHello.
@@ -46,7 +49,7 @@ impl ExpectClientHello {
     }
 
     pub(super) fn handle(
-        self: Box<Self>,
+        self,
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
@@ -60,7 +63,11 @@ impl ExpectClientHello {
 
         // RFC 8446 §4.2.1: a TLS 1.3 ClientHello lists 0x0304 in supported_versions;
         // without it the client only speaks TLS 1.2 or older → protocol_version.
-        let versions = hello.extensions.supported_versions.as_deref().unwrap_or_default();
+        let versions = hello
+            .extensions
+            .supported_versions
+            .as_deref()
+            .unwrap_or_default();
         if !versions.contains(&ProtocolVersion::TLSv1_3) {
             return Err(PeerIncompatible::Tls13NotOffered.into());
         }
@@ -69,7 +76,10 @@ impl ExpectClientHello {
             return Err(PeerMisbehaved::NonNullCompression.into());
         }
         // RFC 8446 §4.2: no extension that is not allowed in a ClientHello.
-        hello.extensions.check_allowed().map_err(|_| PeerMisbehaved::IllegalExtension)?;
+        hello
+            .extensions
+            .check_allowed()
+            .map_err(|_| PeerMisbehaved::IllegalExtension)?;
         // RFC 8446 §9.2: without a PSK, these are mandatory → missing_extension.
         let their_groups = hello
             .extensions
@@ -101,7 +111,11 @@ impl ExpectClientHello {
 
         // Choose the group: by our preference, a group the client sent a share for; else
         // our most preferred group the client supports, asked for by HelloRetryRequest.
-        let ours = config.groups.iter().copied().filter(|g| suites::group(*g).is_some());
+        let ours = config
+            .groups
+            .iter()
+            .copied()
+            .filter(|g| suites::group(*g).is_some());
         let chosen_share = ours
             .clone()
             .find_map(|g| shares.iter().find(|s| s.group == g))
@@ -138,7 +152,10 @@ impl ExpectClientHello {
         let sni = hello.extensions.server_name.as_deref();
         let cert = config
             .cert_resolver
-            .resolve(&ClientHelloInfo { server_name: sni, signature_schemes: their_schemes })
+            .resolve(&ClientHelloInfo {
+                server_name: sni,
+                signature_schemes: their_schemes,
+            })
             .ok_or(PeerIncompatible::NoCertificateForName)?;
         if let Some(name) = sni {
             out.server_name(name.to_owned());
@@ -192,7 +209,10 @@ impl ExpectClientHello {
             legacy_compression_method: 0,
             extensions: ServerHelloExtensions {
                 supported_versions: Some(ProtocolVersion::TLSv1_3),
-                key_share: Some(KeyShareEntry { group: share.group, key_exchange: our_share }),
+                key_share: Some(KeyShareEntry {
+                    group: share.group,
+                    key_exchange: our_share,
+                }),
                 ..Default::default()
             },
         }));
@@ -207,8 +227,8 @@ impl ExpectClientHello {
         }
 
         // RFC 8446 §7.1: handshake secrets from Hash(CH..SH).
-        let handshake_secret = EarlySecret::new(provider, suite.hash, None)
-            .into_handshake(provider, shared.as_ref());
+        let handshake_secret =
+            EarlySecret::new(provider, suite.hash, None).into_handshake(provider, shared.as_ref());
         let hash = transcript.current_hash(provider);
         let client_hs = handshake_secret.client_handshake_traffic_secret(provider, hash.as_ref());
         let server_hs = handshake_secret.server_handshake_traffic_secret(provider, hash.as_ref());
@@ -218,14 +238,16 @@ impl ExpectClientHello {
         out.install_read_keys(&client_hs, Keys::Handshake);
 
         // EncryptedExtensions (RFC 8446 §4.3.1).
-        let ee = encode(&HandshakePayload::EncryptedExtensions(EncryptedExtensions {
-            extensions: EncryptedExtensionsExtensions {
-                // RFC 6066 §3: an empty server_name acknowledges the one we used.
-                server_name: sni.is_some(),
-                alpn: alpn.clone(),
-                ..Default::default()
+        let ee = encode(&HandshakePayload::EncryptedExtensions(
+            EncryptedExtensions {
+                extensions: EncryptedExtensionsExtensions {
+                    // RFC 6066 §3: an empty server_name acknowledges the one we used.
+                    server_name: sni.is_some(),
+                    alpn: alpn.clone(),
+                    ..Default::default()
+                },
             },
-        }));
+        ));
         state::trace_sent(out, "EncryptedExtensions", ee.len(), || {
             format!("alpn={}", state::alpn_list(alpn.as_slice()))
         });
@@ -287,7 +309,10 @@ impl ExpectClientHello {
         };
         Ok(match verifier {
             Some(_) => State::Certificate(Box::new(ExpectCertificate { pending })),
-            None => State::Finished(Box::new(ExpectFinished { pending, client_cert: None })),
+            None => State::Finished(Box::new(ExpectFinished {
+                pending,
+                client_cert: None,
+            })),
         })
     }
 }
@@ -302,7 +327,7 @@ fn send_retry(
     out: &mut dyn Output,
 ) -> Result<State, Error> {
     let provider = out.provider();
-        let provider = provider.as_ref();
+    let provider = provider.as_ref();
     // RFC 8446 §4.4.1: the transcript restarts with message_hash(ClientHello1).
     let mut transcript = Transcript::hashing(provider, suite.hash);
     transcript.add(raw);
@@ -331,7 +356,11 @@ fn send_retry(
     }
     Ok(State::ClientHello(Box::new(ExpectClientHello {
         config,
-        retry: Some(Retry { suite, group, transcript }),
+        retry: Some(Retry {
+            suite,
+            group,
+            transcript,
+        }),
     })))
 }
 
@@ -342,7 +371,7 @@ fn send_certificate(
     out: &mut dyn Output,
 ) -> Result<(), Error> {
     let provider = out.provider();
-        let provider = provider.as_ref();
+    let provider = provider.as_ref();
     let message = state::encode_certificate(&[], &cert.chain);
     state::trace_sent(out, "Certificate", message.len(), || {
         format!("{} certificate(s)", cert.chain.len())
@@ -350,9 +379,16 @@ fn send_certificate(
     transcript.add(&message);
     out.send_handshake(&message);
     let hash = transcript.current_hash(provider);
-    let message =
-        state::sign_certificate_verify(provider, cert, scheme, state::SERVER_CONTEXT, hash.as_ref())?;
-    state::trace_sent(out, "CertificateVerify", message.len(), || format!("scheme={scheme}"));
+    let message = state::sign_certificate_verify(
+        provider,
+        cert,
+        scheme,
+        state::SERVER_CONTEXT,
+        hash.as_ref(),
+    )?;
+    state::trace_sent(out, "CertificateVerify", message.len(), || {
+        format!("scheme={scheme}")
+    });
     out.signature_scheme(scheme);
     transcript.add(&message);
     out.send_handshake(&message);

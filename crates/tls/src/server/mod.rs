@@ -31,10 +31,16 @@ pub(crate) enum State {
 
 /// A server waiting for the first ClientHello.
 pub(crate) fn start(config: Arc<ServerConfig>) -> Result<crate::state::State, Error> {
-    if config.cipher_suites.iter().all(|s| crate::suites::suite(*s).is_none()) {
+    if config
+        .cipher_suites
+        .iter()
+        .all(|s| crate::suites::suite(*s).is_none())
+    {
         return Err(Error::Config("no supported cipher suite is enabled"));
     }
-    Ok(crate::state::State::Server(State::ClientHello(Box::new(ExpectClientHello::new(config)))))
+    Ok(crate::state::State::Server(State::ClientHello(Box::new(
+        ExpectClientHello::new(config),
+    ))))
 }
 
 impl State {
@@ -43,10 +49,10 @@ impl State {
         let message = <HandshakePayload as crate::wire::Codec>::decode(raw)?;
         crate::state::trace_message(out, crate::trace::Direction::Received, &message, raw.len());
         match self {
-            Self::ClientHello(s) => s.handle(message, raw, out),
-            Self::Certificate(s) => s.handle(message, raw, out),
+            Self::ClientHello(s) => (*s).handle(message, raw, out),
+            Self::Certificate(s) => (*s).handle(message, raw, out),
             Self::CertificateVerify(s) => s.handle(message, raw, out),
-            Self::Finished(s) => s.handle(message, raw, out),
+            Self::Finished(s) => (*s).handle(message, raw, out),
             Self::Traffic(s) => s.handle(message, out).map(|s| Self::Traffic(Box::new(s))),
         }
     }

@@ -21,8 +21,12 @@ pub enum KeyType {
     Ed25519,
 }
 
-pub const ALL_KEY_TYPES: [KeyType; 4] =
-    [KeyType::P256, KeyType::P384, KeyType::Rsa2048, KeyType::Ed25519];
+pub const ALL_KEY_TYPES: [KeyType; 4] = [
+    KeyType::P256,
+    KeyType::P384,
+    KeyType::Rsa2048,
+    KeyType::Ed25519,
+];
 
 impl KeyType {
     fn newkey_args(self) -> Vec<&'static str> {
@@ -36,7 +40,7 @@ impl KeyType {
 }
 
 pub fn provider() -> Arc<dyn Provider> {
-    Arc::new(AwsLcProvider::default())
+    Arc::new(AwsLcProvider)
 }
 
 /// A fresh temporary directory for this test process.
@@ -52,8 +56,15 @@ pub fn temp_dir() -> PathBuf {
 }
 
 fn run(cmd: &mut Command) {
-    let out = cmd.output().expect("openssl must be installed for these tests");
-    assert!(out.status.success(), "{:?} failed: {}", cmd, String::from_utf8_lossy(&out.stderr));
+    let out = cmd
+        .output()
+        .expect("openssl must be installed for these tests");
+    assert!(
+        out.status.success(),
+        "{:?} failed: {}",
+        cmd,
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A CA: its certificate and key files.
@@ -76,7 +87,12 @@ impl Ca {
             .arg(&key)
             .arg("-out")
             .arg(&cert)
-            .args(["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]));
+            .args([
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ]));
         Ca { dir, cert, key }
     }
 
@@ -104,7 +120,10 @@ impl Ca {
         .unwrap();
         run(Command::new("openssl")
             .args(["req", "-new", "-nodes", "-subj"])
-            .arg(format!("/CN={}", names.first().copied().unwrap_or("client")))
+            .arg(format!(
+                "/CN={}",
+                names.first().copied().unwrap_or("client")
+            ))
             .args(kind.newkey_args())
             .arg("-keyout")
             .arg(&key)
@@ -146,7 +165,12 @@ fn unique_serial() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
-    format!("{}{:09}{}", std::process::id(), nanos, N.fetch_add(1, Ordering::SeqCst))
+    format!(
+        "{}{:09}{}",
+        std::process::id(),
+        nanos,
+        N.fetch_add(1, Ordering::SeqCst)
+    )
 }
 
 /// The localhost server key of each type, made once per test binary.
@@ -263,5 +287,6 @@ pub fn write_file(dir: &Path, name: &str, data: &[u8]) -> PathBuf {
 pub fn deliver(from: &mut Connection, to: &mut Connection) -> Error {
     let n = to.read_tls(from.pending_tls());
     from.consume_tls(n);
-    to.process_new_packets().expect_err("the peer's alert should surface as an error")
+    to.process_new_packets()
+        .expect_err("the peer's alert should surface as an error")
 }

@@ -1,0 +1,59 @@
+//! # The design of padlock-tls, briefly
+//!
+//! ## Why the handshake is an enum
+//!
+//! Each side's handshake is an enum with one variant per awaited message
+//! (`client::State::{ServerHello, EncryptedExtensions, CertificateOrCertificateRequest,
+//! Certificate, CertificateVerify, Finished, Traffic}`; the server has `ClientHello,
+//! Certificate, CertificateVerify, Finished, Traffic`). Each variant boxes a struct named
+//! `Expect*` that holds exactly what later steps need (transcript, key-schedule stage,
+//! negotiated suite). Its `handle(self, message, out)` consumes the state, so a state
+//! cannot be used twice, and returns the next one.
+//!
+//! Every `handle` starts by matching the message type: anything else is
+//! `PeerMisbehaved::UnexpectedMessage` → `unexpected_message`. Skipping a message (the
+//! SMACK / "early CCS" family of bugs) is therefore impossible by construction: there is no
+//! path from `ExpectCertificate` to `ExpectFinished` that does not pass through the
+//! CertificateVerify check. The checks inside a `handle` are straight-line code in RFC
+//! order, each with the section it implements above it.
+//!
+//! State code is pure protocol: it never touches buffers, sockets, clocks or alerts. It
+//! writes to an `Output` sink (send this message, install these keys, ALPN chosen, peer
+//! identity, handshake complete), which the connection turns into records. Time comes from
+//! `config.time`, randomness and crypto from `config.provider`.
+//!
+//! ## Proof tokens
+//!
+//! `CertVerified`, `SignatureVerified` and `FinishedVerified` are zero-sized types with a
+//! private field; only the functions in `verify.rs` that actually run the checks can make
+//! one. The traffic states hold them as fields: the client's `ExpectTraffic` needs all three,
+//! the server's needs `FinishedVerified` (and `CertVerified` when a client certificate was
+//! sent). Reaching the traffic state without verifying is a compile error, not a test
+//! failure.
+//!
+//! ## The alert mapping
+//!
+//! State code returns `Err(Error)`, never an alert. The one function
+//! [`crate::alert::alert_for`] maps an error to the alert of RFC 8446 §6.2 (e.g. every
+//! `PeerMisbehaved` variant to exactly one description), with a test table over every
+//! variant. The connection queues that alert — encrypted if keys are installed — and then
+//! refuses all further work, returning the same error from every call. A received fatal
+//! alert surfaces as `Error::AlertReceived` and is not answered.
+//!
+//! ## Buffer ownership
+//!
+//! The [`crate::Connection`] owns three buffers, each bounded and each freed when empty, so
+//! an idle connection holds only its keys and state:
+//!
+//! * the receive buffer (two maximal records): `read_tls`/`read_tls_from` fill it, records
+//!   are decrypted **in place** in it (`record::RecordOpener::open_in_place`), and
+//!   application data stays there until `read_plaintext` copies it — once — into the
+//!   caller's buffer;
+//! * a handshake reassembly buffer (a message may span records), capped at 64 KiB;
+//! * the send buffer: `write_plaintext` copies plaintext once into it and it is encrypted
+//!   where it lies (`record::RecordSealer::seal_append`); handshake messages are coalesced
+//!   into as few records as possible. Before the handshake completes, up to 64 KiB of
+//!   plaintext is held and sent when application keys are installed.
+//!
+//! Keys are updated automatically (a KeyUpdate is sent) before the suite's usage limit
+//! (RFC 8446 §5.5); a peer's `update_requested` is answered.
