@@ -1,0 +1,313 @@
+//! padlock ↔ GnuTLS (`gnutls-serv` / `gnutls-cli`, TLS 1.3 only) on 127.0.0.1.
+//!
+//! Every suite × every group × ECDSA and RSA server certificates, both directions; then
+//! HelloRetryRequest, ALPN and mutual TLS.
+
+use std::process::Command;
+use std::time::Duration;
+
+use padlock_interop::engine::{self, gnutls_priority, TestServer, GROUPS, SUITES};
+use padlock_interop::{
+    contains, free_port, require_peer, wait_for_port, Fixtures, Issued, KeyType, PeerProcess,
+};
+use padlock_tls::{HandshakeKind, NamedGroup};
+
+const WAIT: Duration = Duration::from_secs(10);
+const GET: &[u8] = b"GET / HTTP/1.0\r\n\r\n";
+const TLS13: &str = "NORMAL:-VERS-ALL:+VERS-TLS1.3";
+
+/// Starts `gnutls-serv --http` on a free port with `extra` arguments; waits until it
+/// accepts connections.
+fn gnutls_serv(server: &Issued, extra: &[&str]) -> Option<(PeerProcess, u16)> {
+    let bin = require_peer("gnutls-serv")?;
+    for _ in 0..3 {
+        let port = free_port();
+        let mut cmd = Command::new(&bin);
+        cmd.args(["--http", "-p"])
+            .arg(port.to_string())
+            .arg("--x509certfile")
+            .arg(&server.chain)
+            .arg("--x509keyfile")
+            .arg(&server.key)
+            .args(extra);
+        let p = PeerProcess::spawn("gnutls-serv", cmd);
+        if wait_for_port(port, WAIT) {
+            return Some((p, port));
+        }
+        eprintln!("gnutls-serv did not start: {}", p.output_text());
+    }
+    panic!("gnutls-serv would not start");
+}
+
+/// Runs `gnutls-cli` against 127.0.0.1:`port` (checking the name `localhost`), sends GET,
+/// waits for it to exit.
+fn gnutls_cli(port: u16, ca: &std::path::Path, extra: &[&str]) -> Option<PeerProcess> {
+    let bin = require_peer("gnutls-cli")?;
+    let mut cmd = Command::new(&bin);
+    cmd.arg("-p")
+        .arg(port.to_string())
+        .arg("--x509cafile")
+        .arg(ca)
+        .args([
+            "--sni-hostname",
+            "localhost",
+            "--verify-hostname",
+            "localhost",
+        ])
+        .args(extra)
+        .arg("127.0.0.1");
+    let mut p = PeerProcess::spawn("gnutls-cli", cmd);
+    p.write_stdin(GET);
+    let _ = p.wait_exit(WAIT);
+    Some(p)
+}
+
+#[test]
+fn padlock_client_against_gnutls_server_every_suite_group_and_key() {
+    let Some(fx) = Fixtures::get() else { return };
+    let mut failures = Vec::new();
+    for key in KeyType::ALL {
+        let (server, ca) = fx.server(key);
+        let Some((_peer, port)) = gnutls_serv(server, &["--priority", TLS13]) else {
+            return;
+        };
+        for suite in SUITES {
+            for group in GROUPS {
+                let label = format!("{} {} {}", key.label(), suite.iana, group.gnutls);
+                let mut config = engine::client_config(&ca.cert);
+                config.cipher_suites = vec![suite.suite];
+                config.groups = vec![group.group];
+                match engine::client_exchange(config, "localhost", port, GET, 64 * 1024) {
+                    Ok(out) => {
+                        let ok = out.negotiated.suite == Some(suite.suite)
+                            && out.negotiated.group == Some(group.group)
+                            && contains(&out.response, suite.gnutls.as_bytes());
+                        println!("{label}: {}", if ok { "pass" } else { "FAIL" });
+                        if !ok {
+                            failures.push(format!("{label}: {:?}", out.negotiated));
+                        }
+                    }
+                    Err(e) => {
+                        println!("{label}: FAIL {e}");
+                        failures.push(format!("{label}: {e}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} cells failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn gnutls_client_against_padlock_server_every_suite_group_and_key() {
+    let Some(fx) = Fixtures::get() else { return };
+    let mut failures = Vec::new();
+    for key in KeyType::ALL {
+        let (server_cert, ca) = fx.server(key);
+        let server = TestServer::start(
+            engine::server_config(server_cert),
+            SUITES.len() * GROUPS.len(),
+            4096,
+        );
+        for suite in SUITES {
+            for group in GROUPS {
+                let label = format!("{} {} {}", key.label(), suite.iana, group.gnutls);
+                let priority = gnutls_priority(&[suite], &[group]);
+                let Some(client) = gnutls_cli(server.port, &ca.cert, &["--priority", &priority])
+                else {
+                    return;
+                };
+                let outcome = server.next(WAIT);
+                let banner = format!("suite={} group={}", suite.iana, group.group);
+                let ok = matches!(&outcome, Ok(n) if n.suite == Some(suite.suite) && n.group == Some(group.group))
+                    && contains(&client.stdout(), banner.as_bytes());
+                println!("{label}: {}", if ok { "pass" } else { "FAIL" });
+                if !ok {
+                    failures.push(format!(
+                        "{label}: server {outcome:?}\n{}",
+                        client.output_text()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} cells failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn padlock_client_retries_with_secp384r1_when_gnutls_server_asks() {
+    let Some(fx) = Fixtures::get() else { return };
+    let priority = format!("{TLS13}:-GROUP-ALL:+GROUP-SECP384R1");
+    let Some((_peer, port)) = gnutls_serv(&fx.ecdsa_server, &["--priority", &priority]) else {
+        return;
+    };
+    let config = engine::client_config(&fx.ecdsa_ca.cert);
+    let out = engine::client_exchange(config, "localhost", port, GET, 64 * 1024).unwrap();
+    assert_eq!(out.negotiated.group, Some(NamedGroup::secp384r1));
+    assert_eq!(
+        out.negotiated.kind,
+        Some(HandshakeKind::FullWithHelloRetryRequest)
+    );
+}
+
+#[test]
+fn padlock_server_sends_hello_retry_request_to_gnutls_client() {
+    let Some(fx) = Fixtures::get() else { return };
+    let mut config = engine::server_config(&fx.ecdsa_server);
+    config.groups = vec![NamedGroup::secp384r1];
+    let server = TestServer::start(config, 1, 16);
+    // GnuTLS sends one key share per kind of group (one X25519/X448, one NIST curve): with
+    // X25519 first it would also share P-384 and need no retry. Offering only NIST curves,
+    // P-256 first, gives a single P-256 share, so padlock must ask again for P-384.
+    let priority = format!("{TLS13}:-GROUP-ALL:+GROUP-SECP256R1:+GROUP-SECP384R1");
+    let Some(client) = gnutls_cli(server.port, &fx.ecdsa_ca.cert, &["--priority", &priority])
+    else {
+        return;
+    };
+    let n = server
+        .next(WAIT)
+        .unwrap_or_else(|e| panic!("{e}\n{}", client.output_text()));
+    assert_eq!(n.group, Some(NamedGroup::secp384r1));
+    assert_eq!(n.kind, Some(HandshakeKind::FullWithHelloRetryRequest));
+    assert!(
+        contains(&client.stdout(), b"padlock-server"),
+        "{}",
+        client.output_text()
+    );
+}
+
+#[test]
+fn alpn_is_negotiated_both_ways_with_gnutls() {
+    let Some(fx) = Fixtures::get() else { return };
+    let Some((_peer, port)) = gnutls_serv(
+        &fx.ecdsa_server,
+        &["--priority", TLS13, "--alpn", "http/1.1"],
+    ) else {
+        return;
+    };
+    let mut config = engine::client_config(&fx.ecdsa_ca.cert);
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let out = engine::client_exchange(config, "localhost", port, GET, 64 * 1024).unwrap();
+    assert_eq!(out.negotiated.alpn.as_deref(), Some(&b"http/1.1"[..]));
+
+    let mut config = engine::server_config(&fx.ecdsa_server);
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let server = TestServer::start(config, 1, 16);
+    let Some(client) = gnutls_cli(
+        server.port,
+        &fx.ecdsa_ca.cert,
+        &["--alpn", "http/1.1", "--alpn", "h2"],
+    ) else {
+        return;
+    };
+    let n = server
+        .next(WAIT)
+        .unwrap_or_else(|e| panic!("{e}\n{}", client.output_text()));
+    assert_eq!(n.alpn.as_deref(), Some(&b"h2"[..]));
+    assert!(
+        contains(&client.stdout(), b"alpn=h2"),
+        "{}",
+        client.output_text()
+    );
+}
+
+#[test]
+fn padlock_server_requires_a_client_certificate_from_gnutls() {
+    let Some(fx) = Fixtures::get() else { return };
+    let mut config = engine::server_config(&fx.ecdsa_server);
+    config.client_auth = engine::require_client_cert(&fx.ecdsa_ca.cert);
+    let server = TestServer::start(config, 3, 16);
+    let cert = |i: &Issued| {
+        vec![
+            "--x509certfile".to_string(),
+            i.chain.display().to_string(),
+            "--x509keyfile".to_string(),
+            i.key.display().to_string(),
+        ]
+    };
+    let good = cert(&fx.client);
+    let good: Vec<&str> = good.iter().map(String::as_str).collect();
+    let Some(client) = gnutls_cli(server.port, &fx.ecdsa_ca.cert, &good) else {
+        return;
+    };
+    let n = server
+        .next(WAIT)
+        .unwrap_or_else(|e| panic!("good cert refused: {e}\n{}", client.output_text()));
+    assert!(n.peer_certs >= 1);
+    assert!(contains(&client.stdout(), b"padlock-server"));
+
+    let Some(client) = gnutls_cli(server.port, &fx.ecdsa_ca.cert, &[]) else {
+        return;
+    };
+    let outcome = server.next(WAIT);
+    assert!(
+        outcome.is_err(),
+        "accepted without a client certificate: {outcome:?}"
+    );
+    assert!(!contains(&client.stdout(), b"padlock-server"));
+
+    let bad = cert(&fx.other_client);
+    let bad: Vec<&str> = bad.iter().map(String::as_str).collect();
+    let Some(client) = gnutls_cli(server.port, &fx.ecdsa_ca.cert, &bad) else {
+        return;
+    };
+    let outcome = server.next(WAIT);
+    assert!(
+        outcome.is_err(),
+        "accepted another CA's client certificate: {outcome:?}"
+    );
+    assert!(!contains(&client.stdout(), b"padlock-server"));
+}
+
+#[test]
+fn gnutls_server_requires_a_client_certificate_from_padlock() {
+    let Some(fx) = Fixtures::get() else { return };
+    let ca = fx.ecdsa_ca.cert.display().to_string();
+    let Some((_peer, port)) = gnutls_serv(
+        &fx.ecdsa_server,
+        &[
+            "--priority",
+            TLS13,
+            "--require-client-cert",
+            "--verify-client-cert",
+            "--x509cafile",
+            &ca,
+        ],
+    ) else {
+        return;
+    };
+    let attempt = |client: Option<&Issued>| {
+        let mut config = engine::client_config(&fx.ecdsa_ca.cert);
+        config.client_auth = client.map(engine::certified_key);
+        engine::client_exchange(config, "localhost", port, GET, 64 * 1024)
+    };
+    let good = attempt(Some(&fx.client));
+    assert!(
+        good.as_ref()
+            .is_ok_and(|o| contains(&o.response, b"TLS1.3")),
+        "{good:?}"
+    );
+    let none = attempt(None);
+    assert!(
+        none.as_ref()
+            .map_or(true, |o| !contains(&o.response, b"TLS1.3")),
+        "{none:?}"
+    );
+    let other = attempt(Some(&fx.other_client));
+    assert!(
+        other
+            .as_ref()
+            .map_or(true, |o| !contains(&o.response, b"TLS1.3")),
+        "{other:?}"
+    );
+}
