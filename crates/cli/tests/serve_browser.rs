@@ -1,0 +1,88 @@
+//! A real browser: headless Chromium loads a page from `padlock serve` over HTTPS (HTTP/2
+//! by ALPN), trusting our leaf by its SPKI pin; the test reads the DOM and checks that a
+//! screenshot was written.
+
+mod serve_support;
+
+use std::process::Command;
+
+use serve_support::*;
+
+fn chromium(profile: &TempDir, pin: &str) -> Command {
+    let mut c = Command::new("chromium");
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--no-first-run",
+        "--disable-component-update",
+        "--disable-sync",
+        "--timeout=15000",
+    ])
+    .arg(format!("--user-data-dir={}", profile.path().display()))
+    .arg(format!("--ignore-certificate-errors-spki-list={pin}"));
+    c
+}
+
+#[test]
+fn headless_chromium_loads_a_page_over_https() {
+    if peer("chromium").is_none() {
+        return;
+    }
+    let ca = Ca::new();
+    let www = www();
+    let (server, port) = {
+        // Keep the access log: it tells which HTTP version the browser used.
+        let port = free_port();
+        let log = www.join("access.log");
+        let mut child = Command::new(PADLOCK)
+            .args(["serve", "--dir"])
+            .arg(www.path())
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .env("PADLOCK_HOME", ca.home.path())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        wait_port(port, &mut child);
+        (Guard(child), port)
+    };
+    let pin = spki_pin(&ca.leaf_chain());
+    let url = format!("https://localhost:{port}/");
+
+    let profile = TempDir::new("chromium");
+    let out = run(chromium(&profile, &pin).arg("--dump-dom").arg(&url));
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        dom.contains("<h1 id=\"greeting\">Hello over HTTPS</h1>"),
+        "DOM from chromium:\n{dom}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let profile = TempDir::new("chromium-shot");
+    let shot = profile.join("shot.png");
+    let out = run(chromium(&profile, &pin)
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg("--window-size=800,600")
+        .arg(&url));
+    let png = std::fs::read(&shot).unwrap_or_else(|e| {
+        panic!(
+            "no screenshot ({e}); chromium said:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert!(
+        png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 1000,
+        "not a PNG"
+    );
+
+    drop(server);
+    let log = std::fs::read_to_string(www.join("access.log")).unwrap();
+    assert!(
+        log.contains("\"GET / HTTP/2.0\" 200"),
+        "chromium did not use HTTP/2:\n{log}"
+    );
+}
