@@ -272,3 +272,134 @@ fn mutual_tls_refuses_a_server_certificate_used_as_client_certificate() {
     assert_eq!(side, Side::Server);
     assert!(matches!(err, Error::Certificate(_)), "{err}");
 }
+
+#[derive(Default)]
+struct Events(std::sync::Mutex<Vec<String>>);
+
+impl padlock_tls::Trace for Events {
+    fn event(&self, event: &padlock_tls::TraceEvent<'_>) {
+        self.0.lock().unwrap().push(format!("{event:?}"));
+    }
+}
+
+#[test]
+fn trace_reports_every_handshake_step() {
+    let events = Arc::new(Events::default());
+    let mut client = insecure_client_config();
+    client.trace = Some(events.clone());
+    client.alpn_protocols = vec![b"h2".to_vec()];
+    let mut server = server_config(KeyType::P256);
+    server.alpn_protocols = vec![b"h2".to_vec()];
+    let (mut client, mut server) = pair(client, server);
+    handshake(&mut client, &mut server);
+    send(&mut client, &mut server, b"traced");
+    let log = events.0.lock().unwrap().join("\n");
+    for needle in [
+        "name: \"ClientHello\"",
+        "name: \"server_hello\"",
+        "name: \"encrypted_extensions\"",
+        "name: \"certificate\"",
+        "name: \"certificate_verify\"",
+        "name: \"finished\"",
+        "Negotiated",
+        "CertificateCheck",
+        "SignatureCheck",
+        "Alpn",
+        "KeysInstalled",
+        "Record",
+        "HandshakeComplete",
+    ] {
+        assert!(log.contains(needle), "missing {needle} in:\n{log}");
+    }
+}
+
+#[derive(Default)]
+struct Lines(std::sync::Mutex<Vec<String>>);
+
+impl padlock_tls::KeyLog for Lines {
+    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        self.0
+            .lock()
+            .unwrap()
+            .push(padlock_tls::keylog::format_line(
+                label,
+                client_random,
+                secret,
+            ));
+    }
+}
+
+#[test]
+fn key_log_has_the_five_nss_labels_on_both_sides() {
+    let client_log = Arc::new(Lines::default());
+    let server_log = Arc::new(Lines::default());
+    let mut client = insecure_client_config();
+    client.key_log = Some(client_log.clone());
+    let mut server = server_config(KeyType::P256);
+    server.key_log = Some(server_log.clone());
+    let (mut client, mut server) = pair(client, server);
+    handshake(&mut client, &mut server);
+    let mut a = client_log.0.lock().unwrap().clone();
+    let mut b = server_log.0.lock().unwrap().clone();
+    a.sort();
+    b.sort();
+    assert_eq!(
+        a, b,
+        "both sides derive the same secrets for the same client random"
+    );
+    for label in [
+        "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+        "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+        "CLIENT_TRAFFIC_SECRET_0",
+        "SERVER_TRAFFIC_SECRET_0",
+        "EXPORTER_SECRET",
+    ] {
+        assert!(a.iter().any(|l| l.starts_with(label)), "{label}");
+    }
+}
+
+#[test]
+fn blocking_streams_work_over_tcp() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server_config = Arc::new(server_config(KeyType::Ed25519));
+    let server = std::thread::spawn(move || {
+        let (sock, _) = listener.accept().unwrap();
+        let conn = Connection::server(server_config).unwrap();
+        let mut tls = padlock_tls::StreamOwned::new(conn, sock);
+        let mut buf = [0u8; 5];
+        tls.read_exact(&mut buf).unwrap();
+        tls.write_all(&buf).unwrap();
+        tls.conn.send_close_notify();
+        tls.flush().unwrap();
+    });
+    let sock = std::net::TcpStream::connect(addr).unwrap();
+    let conn = Connection::client(Arc::new(verifying_client_config()), localhost()).unwrap();
+    let mut tls = padlock_tls::StreamOwned::new(conn, sock);
+    tls.write_all(b"hello").unwrap();
+    let mut echo = Vec::new();
+    tls.read_to_end(&mut echo).unwrap();
+    assert_eq!(echo, b"hello");
+    server.join().unwrap();
+}
+
+#[test]
+fn plaintext_written_during_the_handshake_is_sent_after_it() {
+    let (mut client, mut server) = pair(insecure_client_config(), server_config(KeyType::P256));
+    assert_eq!(client.write_plaintext(b"early bird").unwrap(), 10);
+    handshake(&mut client, &mut server);
+    let mut buf = [0u8; 32];
+    let n = server.read_plaintext(&mut buf);
+    assert_eq!(&buf[..n], b"early bird");
+}
+
+#[test]
+fn idle_connection_frees_its_buffers() {
+    let (mut client, mut server) = pair(insecure_client_config(), server_config(KeyType::P256));
+    handshake(&mut client, &mut server);
+    send(&mut client, &mut server, &vec![1u8; 100_000]);
+    assert!(!client.wants_write());
+    assert!(!server.wants_write());
+    assert!(client.pending_tls().is_empty());
+}

@@ -772,3 +772,89 @@ fn garbage_never_panics() {
         let _ = s.client.process_new_packets();
     }
 }
+
+#[test]
+fn client_echoes_the_hello_retry_request_cookie() {
+    let mut s = setup();
+    let ch = client_hello(&mut s);
+    let HandshakePayload::ClientHello(hello) = HandshakePayload::decode(&ch[5..]).unwrap() else {
+        panic!()
+    };
+    let hrr = HandshakePayload::HelloRetryRequest(HelloRetryRequest {
+        legacy_version: ProtocolVersion::TLSv1_2,
+        legacy_session_id_echo: hello.legacy_session_id.clone(),
+        cipher_suite: CipherSuite::TLS_AES_128_GCM_SHA256,
+        legacy_compression_method: 0,
+        extensions: HelloRetryRequestExtensions {
+            supported_versions: Some(ProtocolVersion::TLSv1_3),
+            key_share: Some(NamedGroup::secp384r1),
+            cookie: Some(b"opaque server state".to_vec()),
+            ..Default::default()
+        },
+    });
+    s.client
+        .read_tls(&plain_record(content_type::HANDSHAKE, &hrr.to_vec()));
+    s.client.process_new_packets().unwrap();
+    let flight = s.client.pending_tls().to_vec();
+    let recs = records(&flight);
+    let ch2 = recs
+        .iter()
+        .find(|r| r[0] == content_type::HANDSHAKE)
+        .unwrap();
+    let HandshakePayload::ClientHello(hello2) = HandshakePayload::decode(&ch2[5..]).unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        hello2.extensions.cookie.as_deref(),
+        Some(&b"opaque server state"[..])
+    );
+    let shares = hello2.extensions.key_share.unwrap();
+    assert_eq!(shares.len(), 1);
+    assert_eq!(shares[0].group, NamedGroup::secp384r1);
+    assert_eq!(hello2.random, hello.random);
+}
+
+#[test]
+fn hello_retry_request_changing_nothing_is_illegal_parameter() {
+    let mut s = setup();
+    let ch = client_hello(&mut s);
+    let HandshakePayload::ClientHello(hello) = HandshakePayload::decode(&ch[5..]).unwrap() else {
+        panic!()
+    };
+    let hrr = HandshakePayload::HelloRetryRequest(HelloRetryRequest {
+        legacy_version: ProtocolVersion::TLSv1_2,
+        legacy_session_id_echo: hello.legacy_session_id.clone(),
+        cipher_suite: CipherSuite::TLS_AES_128_GCM_SHA256,
+        legacy_compression_method: 0,
+        extensions: HelloRetryRequestExtensions {
+            supported_versions: Some(ProtocolVersion::TLSv1_3),
+            ..Default::default()
+        },
+    });
+    let e = feed(
+        &mut s.client,
+        &plain_record(content_type::HANDSHAKE, &hrr.to_vec()),
+    );
+    assert_eq!(
+        e,
+        Error::PeerMisbehaved(PeerMisbehaved::UselessHelloRetryRequest)
+    );
+    expect_alert(&s.client, &e, AlertDescription::IllegalParameter);
+}
+
+#[test]
+fn second_client_hello_without_the_requested_share_is_illegal_parameter() {
+    let mut server = server_config(KeyType::P256);
+    server.groups = vec![NamedGroup::secp384r1];
+    let mut s = setup_with(insecure_client_config(), server);
+    let ch = client_hello(&mut s);
+    s.server.read_tls(&ch);
+    s.server.process_new_packets().unwrap();
+    // Resend the first ClientHello (x25519 share) instead of answering the retry.
+    let e = feed(&mut s.server, &ch);
+    assert_eq!(
+        e,
+        Error::PeerMisbehaved(PeerMisbehaved::IllegalClientHelloAfterRetry)
+    );
+    expect_alert(&s.server, &e, AlertDescription::IllegalParameter);
+}
