@@ -1,0 +1,327 @@
+//! padlock ↔ rustls 0.23 (aws-lc-rs provider), in process, bytes moved through memory.
+//!
+//! Every suite × every group × ECDSA and RSA server certificates, both directions;
+//! HelloRetryRequest; KeyUpdate in both directions during 10 MB transfers (padlock's
+//! `request_key_update`, rustls's `refresh_traffic_keys`).
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+use padlock_interop::engine::{self, Group, Suite, GROUPS, SUITES};
+use padlock_interop::{Fixtures, Issued, KeyType};
+use padlock_tls::{Connection, HandshakeKind, NamedGroup, ServerName};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+/// A rustls provider limited to these suites and groups (all if empty).
+fn rustls_provider(suites: &[Suite], groups: &[Group]) -> Arc<rustls::crypto::CryptoProvider> {
+    let mut p = rustls::crypto::aws_lc_rs::default_provider();
+    if !suites.is_empty() {
+        p.cipher_suites.retain(|s| {
+            suites
+                .iter()
+                .any(|x| x.suite.to_wire() == u16::from(s.suite()))
+        });
+    }
+    let wanted: Vec<u16> = if groups.is_empty() {
+        GROUPS.iter().map(|g| g.group.to_wire()).collect()
+    } else {
+        groups.iter().map(|g| g.group.to_wire()).collect()
+    };
+    p.kx_groups
+        .retain(|g| wanted.contains(&u16::from(g.name())));
+    // Keep the caller's order.
+    p.kx_groups
+        .sort_by_key(|g| wanted.iter().position(|w| *w == u16::from(g.name())));
+    Arc::new(p)
+}
+
+fn rustls_client(ca: &Path, suites: &[Suite], groups: &[Group]) -> rustls::Connection {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(ca).unwrap() {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let config = rustls::ClientConfig::builder_with_provider(rustls_provider(suites, groups))
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    rustls::ClientConnection::new(Arc::new(config), name)
+        .unwrap()
+        .into()
+}
+
+fn rustls_server(issued: &Issued, groups: &[Group]) -> rustls::Connection {
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&issued.chain)
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let key = PrivateKeyDer::from_pem_file(&issued.key).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(rustls_provider(&[], groups))
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .unwrap();
+    rustls::ServerConnection::new(Arc::new(config))
+        .unwrap()
+        .into()
+}
+
+fn padlock_client(ca: &Path, suites: &[Suite], groups: &[Group]) -> Connection {
+    let mut config = engine::client_config(ca);
+    if !suites.is_empty() {
+        config.cipher_suites = suites.iter().map(|s| s.suite).collect();
+    }
+    if !groups.is_empty() {
+        config.groups = groups.iter().map(|g| g.group).collect();
+    }
+    Connection::client(Arc::new(config), ServerName::try_from("localhost").unwrap()).unwrap()
+}
+
+fn padlock_server(issued: &Issued) -> Connection {
+    Connection::server(Arc::new(engine::server_config(issued))).unwrap()
+}
+
+/// Moves bytes both ways until neither side has anything to send, collecting each side's
+/// received plaintext into its sink.
+fn pump(
+    p: &mut Connection,
+    r: &mut rustls::Connection,
+    p_got: &mut Vec<u8>,
+    r_got: &mut Vec<u8>,
+) -> Result<(), String> {
+    let mut buf = vec![0u8; 64 * 1024];
+    for _ in 0..100_000 {
+        let mut progress = false;
+        // padlock → rustls
+        let mut wire = Vec::new();
+        while p.wants_write() {
+            p.write_tls_to(&mut wire)
+                .map_err(|e| format!("padlock write_tls: {e}"))?;
+        }
+        let mut rd = &wire[..];
+        while !rd.is_empty() {
+            progress = true;
+            r.read_tls(&mut rd)
+                .map_err(|e| format!("rustls read_tls: {e}"))?;
+            r.process_new_packets()
+                .map_err(|e| format!("rustls: {e}"))?;
+            loop {
+                match r.reader().read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => r_got.extend_from_slice(&buf[..n]),
+                    Err(_) => break,
+                }
+            }
+        }
+        // rustls → padlock
+        let mut wire = Vec::new();
+        while r.wants_write() {
+            r.write_tls(&mut wire)
+                .map_err(|e| format!("rustls write_tls: {e}"))?;
+        }
+        let mut off = 0;
+        while off < wire.len() {
+            progress = true;
+            let n = p.read_tls(&wire[off..]);
+            off += n;
+            p.process_new_packets()
+                .map_err(|e| format!("padlock: {e}"))?;
+            loop {
+                let n = p.read_plaintext(&mut buf);
+                if n == 0 {
+                    break;
+                }
+                p_got.extend_from_slice(&buf[..n]);
+            }
+        }
+        if !progress {
+            return Ok(());
+        }
+    }
+    Err("pump did not settle".into())
+}
+
+fn rustls_suite(r: &rustls::Connection) -> Option<u16> {
+    r.negotiated_cipher_suite().map(|s| u16::from(s.suite()))
+}
+
+fn rustls_group(r: &rustls::Connection) -> Option<u16> {
+    r.negotiated_key_exchange_group()
+        .map(|g| u16::from(g.name()))
+}
+
+#[test]
+fn padlock_client_against_rustls_server_every_suite_group_and_key() {
+    let Some(fx) = Fixtures::get() else { return };
+    let mut failures = Vec::new();
+    for key in KeyType::ALL {
+        let (server, ca) = fx.server(key);
+        for suite in SUITES {
+            for group in GROUPS {
+                let label = format!("{} {} {}", key.label(), suite.iana, group.group);
+                let mut p = padlock_client(&ca.cert, &[suite], &[group]);
+                let mut r = rustls_server(server, &[]);
+                let (mut pg, mut rg) = (Vec::new(), Vec::new());
+                let result = (|| {
+                    pump(&mut p, &mut r, &mut pg, &mut rg)?;
+                    p.write_plaintext(b"ping").map_err(|e| e.to_string())?;
+                    r.writer().write_all(b"pong").map_err(|e| e.to_string())?;
+                    pump(&mut p, &mut r, &mut pg, &mut rg)
+                })();
+                let ok = result.is_ok()
+                    && pg == b"pong"
+                    && rg == b"ping"
+                    && p.cipher_suite() == Some(suite.suite)
+                    && p.negotiated_group() == Some(group.group)
+                    && rustls_suite(&r) == Some(suite.suite.to_wire())
+                    && rustls_group(&r) == Some(group.group.to_wire());
+                println!("{label}: {}", if ok { "pass" } else { "FAIL" });
+                if !ok {
+                    failures.push(format!("{label}: {result:?}"));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} cells failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn rustls_client_against_padlock_server_every_suite_group_and_key() {
+    let Some(fx) = Fixtures::get() else { return };
+    let mut failures = Vec::new();
+    for key in KeyType::ALL {
+        let (server, ca) = fx.server(key);
+        for suite in SUITES {
+            for group in GROUPS {
+                let label = format!("{} {} {}", key.label(), suite.iana, group.group);
+                let mut p = padlock_server(server);
+                let mut r = rustls_client(&ca.cert, &[suite], &[group]);
+                let (mut pg, mut rg) = (Vec::new(), Vec::new());
+                let result = (|| {
+                    r.writer().write_all(b"ping").map_err(|e| e.to_string())?;
+                    pump(&mut p, &mut r, &mut pg, &mut rg)?;
+                    p.write_plaintext(b"pong").map_err(|e| e.to_string())?;
+                    pump(&mut p, &mut r, &mut pg, &mut rg)
+                })();
+                let ok = result.is_ok()
+                    && pg == b"ping"
+                    && rg == b"pong"
+                    && p.cipher_suite() == Some(suite.suite)
+                    && p.negotiated_group() == Some(group.group)
+                    && rustls_suite(&r) == Some(suite.suite.to_wire())
+                    && rustls_group(&r) == Some(group.group.to_wire());
+                println!("{label}: {}", if ok { "pass" } else { "FAIL" });
+                if !ok {
+                    failures.push(format!("{label}: {result:?}"));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} cells failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn padlock_client_retries_when_rustls_server_accepts_only_secp384r1() {
+    let Some(fx) = Fixtures::get() else { return };
+    let p384 = GROUPS[2];
+    assert_eq!(p384.group, NamedGroup::secp384r1);
+    let mut p = padlock_client(&fx.ecdsa_ca.cert, &[], &[]);
+    let mut r = rustls_server(&fx.ecdsa_server, &[p384]);
+    let (mut pg, mut rg) = (Vec::new(), Vec::new());
+    pump(&mut p, &mut r, &mut pg, &mut rg).unwrap();
+    assert!(!p.is_handshaking());
+    assert_eq!(p.negotiated_group(), Some(NamedGroup::secp384r1));
+    assert_eq!(
+        p.handshake_kind(),
+        Some(HandshakeKind::FullWithHelloRetryRequest)
+    );
+}
+
+#[test]
+fn rustls_client_is_retried_by_padlock_server_accepting_only_secp384r1() {
+    let Some(fx) = Fixtures::get() else { return };
+    let mut config = engine::server_config(&fx.ecdsa_server);
+    config.groups = vec![NamedGroup::secp384r1];
+    let mut p = Connection::server(Arc::new(config)).unwrap();
+    // x25519 first: rustls key-shares only its first group.
+    let mut r = rustls_client(&fx.ecdsa_ca.cert, &[], &[GROUPS[0], GROUPS[2]]);
+    let (mut pg, mut rg) = (Vec::new(), Vec::new());
+    pump(&mut p, &mut r, &mut pg, &mut rg).unwrap();
+    assert!(!p.is_handshaking());
+    assert_eq!(p.negotiated_group(), Some(NamedGroup::secp384r1));
+    assert_eq!(
+        p.handshake_kind(),
+        Some(HandshakeKind::FullWithHelloRetryRequest)
+    );
+    assert_eq!(
+        r.handshake_kind(),
+        Some(rustls::HandshakeKind::FullWithHelloRetryRequest)
+    );
+}
+
+/// Sends 10 MB each way in 16 KiB writes; every MiB padlock sends a KeyUpdate asking for
+/// one back, and rustls refreshes its own keys too.
+fn ten_mb_with_key_updates(p: &mut Connection, r: &mut rustls::Connection) {
+    let (mut pg, mut rg) = (Vec::new(), Vec::new());
+    pump(p, r, &mut pg, &mut rg).unwrap();
+    let chunk = vec![0x5a; 16 * 1024];
+    let total = 10 * 1024 * 1024;
+    let mut sent = 0;
+    let mut updates = 0;
+    while sent < total {
+        if sent > 0 && sent % (1024 * 1024) == 0 {
+            p.request_key_update(true).unwrap();
+            r.refresh_traffic_keys().unwrap();
+            updates += 1;
+        }
+        let mut off = 0;
+        while off < chunk.len() {
+            off += p.write_plaintext(&chunk[off..]).unwrap();
+            pump(p, r, &mut pg, &mut rg).unwrap();
+        }
+        r.writer().write_all(&chunk).unwrap();
+        pump(p, r, &mut pg, &mut rg).unwrap();
+        sent += chunk.len();
+        // Keep memory flat: the sinks only need their lengths and contents checked.
+        assert!(pg.iter().all(|&b| b == 0x5a) && rg.iter().all(|&b| b == 0x5a));
+        pg.clear();
+        rg.clear();
+    }
+    assert_eq!(updates, 9);
+    // Data still flows after all the updates.
+    p.write_plaintext(b"done").unwrap();
+    r.writer().write_all(b"done").unwrap();
+    pump(p, r, &mut pg, &mut rg).unwrap();
+    assert_eq!(pg, b"done");
+    assert_eq!(rg, b"done");
+}
+
+#[test]
+fn key_updates_during_10_mb_each_way_padlock_client_rustls_server() {
+    let Some(fx) = Fixtures::get() else { return };
+    let mut p = padlock_client(&fx.ecdsa_ca.cert, &[SUITES[0]], &[]);
+    let mut r = rustls_server(&fx.ecdsa_server, &[]);
+    ten_mb_with_key_updates(&mut p, &mut r);
+}
+
+#[test]
+fn key_updates_during_10_mb_each_way_rustls_client_padlock_server() {
+    let Some(fx) = Fixtures::get() else { return };
+    let mut p = padlock_server(&fx.rsa_server);
+    let mut r = rustls_client(&fx.rsa_ca.cert, &[SUITES[2]], &[]);
+    ten_mb_with_key_updates(&mut p, &mut r);
+}
