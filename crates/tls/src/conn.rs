@@ -99,7 +99,6 @@ impl Connection {
             config.provider.clone(),
             config.key_log.clone(),
             config.trace.clone(),
-            true,
         );
         let state = crate::client::start(config, server_name, &mut core)?;
         core.flush_handshake();
@@ -116,7 +115,6 @@ impl Connection {
             config.provider.clone(),
             config.key_log.clone(),
             config.trace.clone(),
-            false,
         );
         let state = crate::server::start(config)?;
         Ok(Self {
@@ -542,7 +540,6 @@ pub(crate) struct Core {
     provider: Arc<dyn Provider>,
     key_log: Option<Arc<dyn KeyLog>>,
     trace: Option<Arc<dyn Trace>>,
-    is_client: bool,
 
     sealer: RecordSealer,
     opener: RecordOpener,
@@ -592,13 +589,11 @@ impl Core {
         provider: Arc<dyn Provider>,
         key_log: Option<Arc<dyn KeyLog>>,
         trace: Option<Arc<dyn Trace>>,
-        is_client: bool,
     ) -> Self {
         Self {
             provider,
             key_log,
             trace,
-            is_client,
             sealer: RecordSealer::new(),
             opener: RecordOpener::new(),
             aead: None,
@@ -940,9 +935,4 @@ fn record_error(e: RecordError) -> Error {
         RecordError::Truncated => Error::Internal("a record was cut short"),
         _ => Error::Internal("record protection failed"),
     }
-}
-
-#[allow(dead_code)]
-fn _is_client(core: &Core) -> bool {
-    core.is_client
 }

@@ -3,6 +3,43 @@
 //! The engine never touches sockets or clocks: the caller moves TLS bytes in and out of a
 //! [`Connection`] and reads/writes plaintext; time and crypto come from the configuration.
 //! [`Stream`] / [`StreamOwned`] drive a connection over any blocking `Read + Write`.
+//!
+//! ```text
+//!   socket ──read_tls_from──▶ [receive buffer] ──process_new_packets──▶ handshake states
+//!                                   │ (decrypted in place)                     │ Output
+//!   caller ◀──read_plaintext────────┘                                           ▼
+//!   caller ──write_plaintext──▶ [send buffer, sealed in place] ──write_tls_to──▶ socket
+//! ```
+//!
+//! What is here: TLS 1.3 only (a TLS 1.2-only peer gets `protocol_version`); full
+//! handshakes with HelloRetryRequest; the three TLS 1.3 AEAD suites; X25519, P-256, P-384;
+//! ECDSA, RSA-PSS and Ed25519 signatures; SNI, ALPN, mutual TLS, KeyUpdate, exporters,
+//! NSS key logs and structured traces. Not yet: resumption and 0-RTT (tickets are accepted
+//! and ignored), stateless HelloRetryRequest cookies on the server.
+//!
+//! A client over a blocking socket:
+//!
+//! ```no_run
+//! use std::io::{Read, Write};
+//! use std::sync::Arc;
+//!
+//! use padlock_crypto::AwsLcProvider;
+//! use padlock_tls::{ClientConfig, Connection, RootStore, ServerName, StreamOwned, WebPkiServerVerifier};
+//!
+//! let provider = Arc::new(AwsLcProvider);
+//! let roots = Arc::new(RootStore::system().expect("system roots"));
+//! let verifier = Arc::new(WebPkiServerVerifier::new(provider.clone(), roots));
+//! let config = Arc::new(ClientConfig::new(provider, verifier));
+//! let name = ServerName::try_from("example.com").unwrap();
+//! let conn = Connection::client(config, name).unwrap();
+//! let sock = std::net::TcpStream::connect("example.com:443").unwrap();
+//! let mut tls = StreamOwned::new(conn, sock);
+//! tls.write_all(b"GET / HTTP/1.0\r\nHost: example.com\r\n\r\n").unwrap();
+//! let mut page = Vec::new();
+//! tls.read_to_end(&mut page).unwrap();
+//! ```
+//!
+//! The design is explained in [`manual`].
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use padlock_crypto::Provider;
 
-use crate::{CertificateError, Error, UnixTime};
+use crate::{Error, UnixTime};
 
 /// The name the client expects the server's certificate to carry.
 #[non_exhaustive]
@@ -282,6 +282,3 @@ pub(crate) fn verify_finished(expected: &[u8], got: &[u8]) -> Result<FinishedVer
         Err(crate::error::PeerMisbehaved::FinishedMismatch.into())
     }
 }
-
-#[allow(dead_code)]
-fn _uses(_: CertificateError) {}

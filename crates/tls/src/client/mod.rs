@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use crate::hs::{unexpected, Output};
 use crate::verify::{CertVerified, FinishedVerified, SignatureVerified};
-use crate::wire::{HandshakePayload, KeyUpdateRequest};
+use crate::wire::HandshakePayload;
 use crate::{ClientConfig, Error, ServerName};
 
 pub(crate) use hello::ExpectServerHello;
@@ -94,6 +94,3 @@ impl ExpectTraffic {
         }
     }
 }
-
-#[allow(dead_code)]
-fn _request(_: KeyUpdateRequest) {}
