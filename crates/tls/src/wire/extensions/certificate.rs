@@ -1,8 +1,9 @@
 //! Extensions of the authentication and post-handshake messages: CertificateRequest
 //! (RFC 8446 §4.3.2), CertificateEntry (§4.4.2) and NewSessionTicket (§4.6.1).
 
-use crate::wire::codec::DecodeErrorKind;
-use crate::wire::codec::{write_opaque, write_prefixed, Codec, DecodeError, LengthPrefix, Reader};
+use crate::wire::codec::{
+    write_opaque, write_prefixed, Codec, DecodeError, DecodeErrorKind, LengthPrefix, Reader,
+};
 use crate::wire::enums::{CertificateStatusType, ExtensionType, SignatureScheme};
 use crate::wire::extensions::payloads::{
     read_authorities, read_u16_list, write_authorities, write_u16_list, DistinguishedName,

@@ -1,7 +1,8 @@
 //! The ClientHello's extensions (RFC 8446 §4.1.2, §4.2).
 
-use crate::wire::codec::DecodeErrorKind;
-use crate::wire::codec::{write_opaque, write_prefixed, Codec, DecodeError, LengthPrefix, Reader};
+use crate::wire::codec::{
+    write_opaque, write_prefixed, Codec, DecodeError, DecodeErrorKind, LengthPrefix, Reader,
+};
 use crate::wire::enums::{
     EcPointFormat, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode, SignatureScheme,
 };

@@ -1,8 +1,9 @@
 //! The server's hello-phase extensions: ServerHello (RFC 8446 §4.1.3), HelloRetryRequest
 //! (§4.1.4) and EncryptedExtensions (§4.3.1).
 
-use crate::wire::codec::DecodeErrorKind;
-use crate::wire::codec::{write_opaque, write_prefixed, Codec, DecodeError, LengthPrefix, Reader};
+use crate::wire::codec::{
+    write_opaque, write_prefixed, Codec, DecodeError, DecodeErrorKind, LengthPrefix, Reader,
+};
 use crate::wire::enums::{ExtensionType, NamedGroup, ProtocolVersion};
 use crate::wire::extensions::client_hello::read_record_size_limit;
 use crate::wire::extensions::payloads::KeyShareEntry;

@@ -218,4 +218,6 @@ fn body_name(typ: HandshakeType) -> &'static str {
 }
 
 #[cfg(test)]
+mod rfc8448;
+#[cfg(test)]
 mod tests;
