@@ -607,3 +607,76 @@ fn every_ca_error_reads_as_a_sentence() {
         assert!(text.contains(expected), "{text:?} lacks {expected:?}");
     }
 }
+
+/// A thief with the root key mints an unconstrained intermediate and a leaf for
+/// `example.com`: the root's own nameConstraints must still stop it.
+#[test]
+fn the_root_constraints_alone_stop_a_rogue_intermediate() {
+    let home = TempDir::new("rogue");
+    let ca = LocalCa::init(&PROVIDER, &home.0, InitOptions::default()).unwrap();
+    let root_key_der = files::read_pem_one(&ca.paths().root_key(), "PRIVATE KEY").unwrap();
+    let root_key = PROVIDER
+        .load_signing_key(&root_key_der, padlock_crypto::PrivateKeyFormat::Pkcs8)
+        .unwrap();
+    let root = OwnCert::parse(ca.root_der()).unwrap();
+    let now = UnixTime::now();
+    let (int_key, _) = PROVIDER.generate_signing_key(KeyKind::EcdsaP256).unwrap();
+    let int_id = cert::key_identifier(&PROVIDER, &int_key.public_key_spki()).unwrap();
+    let int_name = SimpleName {
+        common_name: Some("rogue intermediate".into()),
+        organization: None,
+    }
+    .to_der();
+    let int_der = cert::sign_certificate(
+        &CertTemplate {
+            serial: cert::random_serial(&PROVIDER).unwrap(),
+            issuer: root.subject,
+            subject: &int_name,
+            not_before: UnixTime(now.0 - 60),
+            not_after: UnixTime(now.0 + 86_400),
+            spki: &int_key.public_key_spki(),
+            extensions: vec![
+                cert::basic_constraints(true, Some(0)),
+                cert::key_usage(&[key_usage::KEY_CERT_SIGN]),
+                cert::subject_key_id(&int_id),
+                cert::authority_key_id(&cert::key_identifier(&PROVIDER, root.spki).unwrap()),
+            ],
+        },
+        &*root_key,
+    )
+    .unwrap();
+    let (leaf_key, _) = PROVIDER.generate_signing_key(KeyKind::EcdsaP256).unwrap();
+    let leaf_der = cert::sign_certificate(
+        &CertTemplate {
+            serial: cert::random_serial(&PROVIDER).unwrap(),
+            issuer: &int_name,
+            subject: &SimpleName::default().to_der(),
+            not_before: UnixTime(now.0 - 60),
+            not_after: UnixTime(now.0 + 86_400),
+            spki: &leaf_key.public_key_spki(),
+            extensions: vec![
+                cert::basic_constraints(false, None),
+                cert::key_usage(&[key_usage::DIGITAL_SIGNATURE]),
+                cert::ext_key_usage(&[oid::SERVER_AUTH]),
+                cert::authority_key_id(&int_id),
+                cert::subject_alt_name(&names(&["example.com"]), true),
+            ],
+        },
+        &*int_key,
+    )
+    .unwrap();
+    let mut chain_pem = crate::pem::encode("CERTIFICATE", &leaf_der);
+    chain_pem.push_str(&crate::pem::encode("CERTIFICATE", &int_der));
+    let err = our_verify(&ca, &chain_pem, "example.com", Purpose::ServerAuth, &[]).unwrap_err();
+    assert!(
+        matches!(err, crate::Error::NameConstraintViolated { .. }),
+        "{err:?}"
+    );
+    if !have_openssl() {
+        return;
+    }
+    let dir = TempDir::new("rogue-openssl");
+    split_chain(&dir.0, &chain_pem);
+    let (ok, out) = openssl_verify(&dir.0, &ca, &["-verify_hostname", "example.com"]);
+    assert!(!ok, "openssl accepted a rogue intermediate's leaf: {out}");
+}
