@@ -137,10 +137,14 @@ impl Deframer {
                 DecodeErrorKind::UnknownContentType(content_type),
             ));
         }
-        let Some(header) = buf.get(..RECORD_HEADER_LEN) else {
+        let &[_, v0, v1, l0, l1, ..] = buf else {
             return Ok(None);
         };
-        let header = RecordHeader::decode(header)?;
+        let header = RecordHeader {
+            content_type,
+            legacy_record_version: ProtocolVersion::from_wire(u16::from_be_bytes([v0, v1])),
+            length: u16::from_be_bytes([l0, l1]),
+        };
         let length = usize::from(header.length);
         let max = self.max_fragment_len(content_type);
         if length > max {

@@ -287,4 +287,65 @@ mod tests {
             }]
         );
     }
+
+    /// decode → encode → decode is stable for whatever bytes decode at all.
+    fn assert_stable<T>(data: &[u8])
+    where
+        T: ExtensionBlock + PartialEq + std::fmt::Debug,
+    {
+        if let Ok(value) = T::decode(data) {
+            let encoded = value.to_vec();
+            let again = T::decode(&encoded).unwrap();
+            assert_eq!(again, value);
+            assert_eq!(again.to_vec(), encoded);
+            let _ = value.check_allowed();
+        }
+    }
+
+    /// Well-formed blocks of arbitrary extensions (types drawn from the ones we parse, so
+    /// the parsers see real data), prefixed with the block length.
+    fn block_strategy() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let types = prop::sample::select(vec![
+            0u16, 5, 10, 13, 16, 18, 28, 41, 42, 43, 44, 45, 47, 49, 50, 51, 0xff01, 0x1a1a,
+        ]);
+        proptest::collection::vec((types, proptest::collection::vec(any::<u8>(), 0..12)), 0..6)
+            .prop_map(|exts| {
+                let mut out = Vec::new();
+                crate::wire::codec::write_prefixed(&mut out, LengthPrefix::U16, |out| {
+                    for (typ, data) in exts {
+                        write_extension(out, ExtensionType::from_wire(typ), |out| {
+                            out.extend_from_slice(&data)
+                        });
+                    }
+                });
+                out
+            })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_block_parser_is_stable_on_arbitrary_extensions(block in block_strategy()) {
+            assert_stable::<ClientHelloExtensions>(&block);
+            assert_stable::<ServerHelloExtensions>(&block);
+            assert_stable::<HelloRetryRequestExtensions>(&block);
+            assert_stable::<EncryptedExtensionsExtensions>(&block);
+            assert_stable::<CertificateRequestExtensions>(&block);
+            assert_stable::<CertificateEntryExtensions>(&block);
+            assert_stable::<NewSessionTicketExtensions>(&block);
+        }
+
+        #[test]
+        fn every_block_parser_survives_random_bytes(
+            data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+        ) {
+            assert_stable::<ClientHelloExtensions>(&data);
+            assert_stable::<ServerHelloExtensions>(&data);
+            assert_stable::<HelloRetryRequestExtensions>(&data);
+            assert_stable::<EncryptedExtensionsExtensions>(&data);
+            assert_stable::<CertificateRequestExtensions>(&data);
+            assert_stable::<CertificateEntryExtensions>(&data);
+            assert_stable::<NewSessionTicketExtensions>(&data);
+        }
+    }
 }
