@@ -286,6 +286,7 @@ pub fn write_prefixed(out: &mut Vec<u8>, prefix: LengthPrefix, body: impl FnOnce
     let length = length.min(prefix.max()) as u32;
     let bytes = length.to_be_bytes();
     if let Some(slot) = out.get_mut(start..start + width) {
+        // `width` is 1..=3, so `4 - width` is inside the 4-byte array.
         slot.copy_from_slice(&bytes[4 - width..]);
     }
 }

@@ -180,6 +180,7 @@ pub(crate) fn read_block<'a>(
         data.expect_empty(what)?;
     }
     // Sorting keeps the duplicate check O(n log n) however many extensions a peer sends.
+    // `windows(2)` yields slices of exactly two elements, so `pair[0]`/`pair[1]` exist.
     seen.sort_unstable();
     if let Some(pair) = seen.windows(2).find(|pair| pair[0] == pair[1]) {
         return Err(DecodeError::new(
