@@ -887,6 +887,10 @@ impl Output for Core {
     }
 
     fn send_key_update(&mut self, request_peer_update: bool) {
+        // Nothing may follow our close_notify (RFC 8446 §6.1), not even a KeyUpdate.
+        if self.write_closed {
+            return;
+        }
         self.flush_handshake();
         // RFC 8446 §4.6.3: KeyUpdate { KeyUpdateRequest request_update; }.
         let message = [0x18, 0, 0, 1, u8::from(request_peer_update)];

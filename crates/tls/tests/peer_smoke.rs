@@ -1,5 +1,6 @@
-//! A quick check against `openssl s_server` / `s_client` (the full matrix lives in
-//! `interop/`). Skips when openssl is missing, unless PADLOCK_REQUIRE_PEERS=1.
+//! A quick check against `openssl s_server` / `s_client` and `gnutls-serv` / `gnutls-cli`
+//! (the full matrix lives in `interop/`). Skips when a peer is missing, unless
+//! PADLOCK_REQUIRE_PEERS=1.
 
 mod common;
 
@@ -21,16 +22,20 @@ impl Drop for Guard {
     }
 }
 
-fn have_openssl() -> bool {
-    let ok = Command::new("openssl").arg("version").output().is_ok();
+fn have(binary: &str) -> bool {
+    let ok = Command::new(binary).arg("--version").output().is_ok();
     if !ok {
         assert!(
             std::env::var("PADLOCK_REQUIRE_PEERS").as_deref() != Ok("1"),
-            "openssl missing"
+            "{binary} missing"
         );
-        eprintln!("skipping: openssl not installed");
+        eprintln!("skipping: {binary} not installed");
     }
     ok
+}
+
+fn have_openssl() -> bool {
+    have("openssl")
 }
 
 fn free_port() -> u16 {
@@ -133,4 +138,86 @@ fn openssl_s_client_talks_to_our_server() {
     server.join().unwrap();
     drop(guard);
     assert!(out.contains("echo: ping"), "openssl said: {out}");
+}
+
+const GNUTLS_TLS13: &str = "NORMAL:-VERS-ALL:+VERS-TLS1.3";
+
+#[test]
+fn our_client_talks_to_gnutls_serv() {
+    if !have("gnutls-serv") {
+        return;
+    }
+    for kind in [KeyType::P256, KeyType::Rsa2048] {
+        let dir = temp_dir();
+        let (chain, key) = test_ca().issue(kind, &["localhost"], false);
+        let cert_path = write_file(&dir, "cert.pem", &chain);
+        let key_path = write_file(&dir, "key.pem", &key);
+        let port = free_port();
+        let _server = Guard(
+            Command::new("gnutls-serv")
+                .args(["--http", "--priority", GNUTLS_TLS13, "-p"])
+                .arg(port.to_string())
+                .arg("--x509certfile")
+                .arg(&cert_path)
+                .arg("--x509keyfile")
+                .arg(&key_path)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let sock = connect_with_retry(port);
+        sock.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let conn = Connection::client(Arc::new(insecure_client_config()), localhost()).unwrap();
+        let mut tls = StreamOwned::new(conn, sock);
+        tls.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+        let mut body = Vec::new();
+        let _ = tls.read_to_end(&mut body);
+        let text = String::from_utf8_lossy(&body);
+        assert!(
+            text.contains("TLS1.3"),
+            "{kind:?}: unexpected answer: {text}"
+        );
+    }
+}
+
+#[test]
+fn gnutls_cli_talks_to_our_server() {
+    if !have("gnutls-cli") {
+        return;
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let config = Arc::new(server_config(KeyType::Rsa2048));
+    let server = std::thread::spawn(move || {
+        let (sock, _) = listener.accept().unwrap();
+        sock.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut tls = StreamOwned::new(Connection::server(config).unwrap(), sock);
+        let mut line = String::new();
+        let mut reader = BufReader::new(&mut tls);
+        reader.read_line(&mut line).unwrap();
+        drop(reader);
+        tls.write_all(format!("echo: {line}").as_bytes()).unwrap();
+        tls.conn.send_close_notify();
+        tls.flush().unwrap();
+    });
+    let mut child = Command::new("gnutls-cli")
+        .args(["--insecure", "--priority", GNUTLS_TLS13, "-p"])
+        .arg(port.to_string())
+        .arg("127.0.0.1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    child.stdin.as_mut().unwrap().write_all(b"ping\n").unwrap();
+    let mut out = String::new();
+    let mut stdout = child.stdout.take().unwrap();
+    let guard = Guard(child);
+    let _ = stdout.read_to_string(&mut out);
+    server.join().unwrap();
+    drop(guard);
+    assert!(out.contains("echo: ping"), "gnutls-cli said: {out}");
 }
