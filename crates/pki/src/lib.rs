@@ -17,6 +17,8 @@ pub mod pem;
 mod roots;
 mod signature;
 mod spki;
+#[cfg(test)]
+mod testutil;
 mod time;
 mod verify;
 

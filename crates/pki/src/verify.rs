@@ -13,6 +13,8 @@ use crate::roots::RootStore;
 use crate::signature::verify_signed;
 use crate::spki::{Curve, PublicKeyAlgorithm};
 use crate::time::UnixTime;
+#[cfg(test)]
+use crate::SubjectPublicKeyInfo;
 
 /// What the end-entity certificate is to be used for.
 #[non_exhaustive]
@@ -632,3 +634,7 @@ fn check_ca(ca: &Certificate<'_>, options: &VerifyOptions<'_>) -> Result<(), Err
     }
     check_common(ca, options)
 }
+
+#[cfg(test)]
+#[path = "verify_tests.rs"]
+mod tests;

@@ -1,0 +1,446 @@
+//! Path validation tests: each error variant produced by a chain made at test time, with its
+//! message checked.
+
+use padlock_crypto::AwsLcProvider;
+
+use super::*;
+use crate::testutil::{crl, issue, Issued, Spec, DAY, ECDSA_SHA384, NOW, SHA1_RSA};
+
+fn roots(anchors: &[&Issued]) -> RootStore {
+    let mut r = RootStore::new();
+    for a in anchors {
+        r.add_der(&a.der).unwrap();
+    }
+    r
+}
+
+fn verify(
+    root: &Issued,
+    leaf: &Issued,
+    inters: &[&Issued],
+    name: Option<&str>,
+) -> Result<VerifiedPath, Error> {
+    let name = name.map(|n| SubjectName::parse(n).unwrap());
+    let mut o = VerifyOptions::new(NOW);
+    o.name = name.as_ref();
+    let inter: Vec<&[u8]> = inters.iter().map(|i| i.der.as_slice()).collect();
+    verify_chain(&AwsLcProvider, &roots(&[root]), &leaf.der, &inter, &o)
+}
+
+fn root() -> Issued {
+    issue(&Spec::ca("Root"), None)
+}
+
+#[test]
+fn accepts_a_three_certificate_chain_and_reports_the_path() {
+    let r = root();
+    let i = issue(&Spec::ca("Intermediate"), Some(&r));
+    let l = issue(&Spec::leaf("a.example", &["a.example"]), Some(&i));
+    let path = verify(&r, &l, &[&i], Some("A.Example")).unwrap();
+    assert_eq!(
+        path.chain,
+        vec![l.der.clone(), i.der.clone(), r.der.clone()]
+    );
+}
+
+#[test]
+fn rejects_garbage_as_a_decode_error() {
+    let r = root();
+    let o = VerifyOptions::new(NOW);
+    let e = verify_chain(&AwsLcProvider, &roots(&[&r]), &[0x30, 0x03, 1, 2], &[], &o).unwrap_err();
+    assert!(matches!(e, Error::Decode(_)));
+    assert!(
+        e.to_string().starts_with("cannot decode Certificate"),
+        "{e}"
+    );
+}
+
+#[test]
+fn rejects_an_expired_leaf_saying_when_and_how_long_ago() {
+    let r = root();
+    let mut s = Spec::leaf("localhost", &["localhost"]);
+    s.not_before = UnixTime(NOW.0 - 30 * DAY);
+    s.not_after = UnixTime(NOW.0 - 3 * DAY);
+    let l = issue(&s, Some(&r));
+    let e = verify(&r, &l, &[], None).unwrap_err();
+    assert!(matches!(e, Error::Expired { .. }));
+    let date = UnixTime(NOW.0 - 3 * DAY).date();
+    assert_eq!(
+        e.to_string(),
+        format!("certificate for localhost expired on {date} (3 days ago)")
+    );
+}
+
+#[test]
+fn rejects_a_leaf_that_is_not_yet_valid() {
+    let r = root();
+    let mut s = Spec::leaf("localhost", &["localhost"]);
+    s.not_before = UnixTime(NOW.0 + 5 * DAY);
+    let l = issue(&s, Some(&r));
+    let e = verify(&r, &l, &[], None).unwrap_err();
+    assert!(matches!(e, Error::NotYetValid { .. }));
+    assert!(
+        e.to_string().contains("is not valid until") && e.to_string().ends_with("(in 5 days)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn rejects_a_name_mismatch_listing_the_names_present() {
+    let r = root();
+    let l = issue(&Spec::leaf("a", &["a.example", "b.example"]), Some(&r));
+    let e = verify(&r, &l, &[], Some("c.example")).unwrap_err();
+    assert!(matches!(e, Error::NameMismatch { .. }));
+    assert_eq!(
+        e.to_string(),
+        "certificate is for a.example, b.example — not c.example"
+    );
+}
+
+#[test]
+fn never_falls_back_to_the_common_name() {
+    let r = root();
+    let mut s = Spec::leaf("c.example", &[]);
+    s.dns.clear();
+    let l = issue(&s, Some(&r));
+    let e = verify(&r, &l, &[], Some("c.example")).unwrap_err();
+    assert!(matches!(e, Error::NameMismatch { .. }), "{e}");
+}
+
+#[test]
+fn rejects_an_unknown_issuer_naming_it() {
+    let r = root();
+    let other = issue(&Spec::ca("Foo"), None);
+    let l = issue(&Spec::leaf("a", &["a.example"]), Some(&other));
+    let e = verify(&r, &l, &[], None).unwrap_err();
+    assert_eq!(e.to_string(), "signed by an unknown CA (issuer: CN=Foo)");
+}
+
+#[test]
+fn rejects_an_altered_certificate_as_a_bad_signature() {
+    let r = root();
+    let mut l = issue(&Spec::leaf("a", &["a.example"]), Some(&r));
+    // The last byte is inside the signature's integer s.
+    let n = l.der.len();
+    l.der[n - 1] ^= 1;
+    let e = verify(&r, &l, &[], None).unwrap_err();
+    assert!(matches!(e, Error::BadSignature { .. }));
+    assert!(
+        e.to_string()
+            .starts_with("signature does not match: altered?"),
+        "{e}"
+    );
+}
+
+#[test]
+fn rejects_an_issuer_that_is_not_a_ca() {
+    let r = root();
+    let mut s = Spec::ca("NotCa");
+    s.ca = None;
+    let i = issue(&s, Some(&r));
+    let l = issue(&Spec::leaf("a", &["a.example"]), Some(&i));
+    let e = verify(&r, &l, &[&i], None).unwrap_err();
+    assert!(matches!(e, Error::NotCa { .. }));
+    assert_eq!(
+        e.to_string(),
+        "NotCa issued a certificate but is not a certificate authority"
+    );
+}
+
+#[test]
+fn enforces_path_length_constraints() {
+    let mut rs = Spec::ca("Root");
+    rs.ca = Some(Some(0));
+    let r = issue(&rs, None);
+    let i = issue(&Spec::ca("Intermediate"), Some(&r));
+    let l = issue(&Spec::leaf("a", &["a.example"]), Some(&i));
+    let e = verify(&r, &l, &[&i], None).unwrap_err();
+    assert!(matches!(e, Error::PathTooLong { .. }));
+    assert_eq!(
+        e.to_string(),
+        "chain is too long: Root allows fewer intermediate CAs below it"
+    );
+}
+
+#[test]
+fn rejects_a_leaf_without_the_purpose_in_its_eku() {
+    let r = root();
+    let mut s = Spec::leaf("a", &["a.example"]);
+    s.eku = Some(vec![&[1, 3, 6, 1, 5, 5, 7, 3, 2]]);
+    let l = issue(&s, Some(&r));
+    let e = verify(&r, &l, &[], None).unwrap_err();
+    assert!(matches!(e, Error::EkuMissing { .. }));
+    assert_eq!(
+        e.to_string(),
+        "certificate a.example may not be used for serverAuth (extended key usage)"
+    );
+}
+
+#[test]
+fn rejects_a_ca_without_key_cert_sign() {
+    let r = root();
+    let mut s = Spec::ca("Inter");
+    s.ku = Some(vec![6]);
+    let i = issue(&s, Some(&r));
+    let l = issue(&Spec::leaf("a", &["a.example"]), Some(&i));
+    let e = verify(&r, &l, &[&i], None).unwrap_err();
+    assert!(matches!(e, Error::KeyUsageMissing { .. }));
+    assert_eq!(
+        e.to_string(),
+        "certificate Inter lacks the keyCertSign key usage it needs"
+    );
+}
+
+#[test]
+fn name_constrained_root_refuses_a_name_outside_its_subtrees() {
+    let mut rs = Spec::ca("Local Root");
+    rs.permitted_dns = vec!["localhost".into(), "test".into()];
+    let r = issue(&rs, None);
+    let ok = issue(&Spec::leaf("x", &["app.test"]), Some(&r));
+    verify(&r, &ok, &[], Some("app.test")).unwrap();
+    let l = issue(&Spec::leaf("x", &["example.com"]), Some(&r));
+    let e = verify(&r, &l, &[], Some("example.com")).unwrap_err();
+    assert!(matches!(e, Error::NameConstraintViolated { .. }));
+    assert_eq!(
+        e.to_string(),
+        "name example.com is outside what the issuing CA may certify (permitted: test, and others of its kind)"
+    );
+}
+
+#[test]
+fn reports_revocation_with_date_and_reason() {
+    let r = root();
+    let i = issue(&Spec::ca("Inter"), Some(&r));
+    let mut s = Spec::leaf("a", &["a.example"]);
+    s.serial = 4242;
+    let l = issue(&s, Some(&i));
+    let when = UnixTime(NOW.0 - 2 * DAY);
+    let crls = vec![crl(&i, 4242, when, UnixTime(NOW.0 + DAY))];
+    let mut o = VerifyOptions::new(NOW);
+    o.crls = &crls;
+    let e = verify_chain(&AwsLcProvider, &roots(&[&r]), &l.der, &[&i.der], &o).unwrap_err();
+    assert!(matches!(e, Error::Revoked { .. }));
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "certificate a.example was revoked on {} (reason: keyCompromise)",
+            when.date()
+        )
+    );
+    // Another serial on the list: still valid.
+    let crls = vec![crl(&i, 1, when, UnixTime(NOW.0 + DAY))];
+    o.crls = &crls;
+    verify_chain(&AwsLcProvider, &roots(&[&r]), &l.der, &[&i.der], &o).unwrap();
+}
+
+#[test]
+fn refuses_an_out_of_date_crl() {
+    let r = root();
+    let l = issue(&Spec::leaf("a", &["a.example"]), Some(&r));
+    let crls = vec![crl(&r, 1, UnixTime(NOW.0 - 5 * DAY), UnixTime(NOW.0 - DAY))];
+    let mut o = VerifyOptions::new(NOW);
+    o.crls = &crls;
+    let e = verify_chain(&AwsLcProvider, &roots(&[&r]), &l.der, &[], &o).unwrap_err();
+    assert!(matches!(e, Error::BadCrl { .. }));
+    assert_eq!(
+        e.to_string(),
+        "the revocation list cannot be used: it is out of date (nextUpdate has passed)"
+    );
+}
+
+#[test]
+fn gives_up_on_a_hostile_pile_of_self_issued_intermediates() {
+    let r = root();
+    // Sixteen CAs all named X, each signed by the next: every step offers all the rest
+    // (16 + 15 + ... checks > the budget of 100).
+    let mut chain: Vec<Issued> = vec![issue(&Spec::ca("X"), None)];
+    for _ in 0..15 {
+        let next = issue(&Spec::ca("X"), chain.last());
+        chain.push(next);
+    }
+    let l = issue(&Spec::leaf("a", &["a.example"]), chain.last());
+    let inters: Vec<&Issued> = chain.iter().rev().collect();
+    let e = verify(&r, &l, &inters, None).unwrap_err();
+    assert_eq!(e, Error::BudgetExceeded);
+    assert!(e.to_string().starts_with("gave up building a chain"), "{e}");
+}
+
+#[test]
+fn refuses_sha1_signatures_by_name() {
+    let r = root();
+    let mut s = Spec::leaf("a", &["a.example"]);
+    s.tbs_alg = SHA1_RSA;
+    s.outer_alg = SHA1_RSA;
+    let l = issue(&s, Some(&r));
+    let e = verify(&r, &l, &[], None).unwrap_err();
+    assert_eq!(e, Error::UnsupportedSignatureAlgorithm("SHA-1".into()));
+    assert_eq!(e.to_string(), "signature algorithm SHA-1 is not accepted");
+}
+
+#[test]
+fn refuses_an_unsupported_public_key_type() {
+    let r = root();
+    let mut s = Spec::leaf("a", &["a.example"]);
+    // A DSA SubjectPublicKeyInfo (1.2.840.10040.4.1) with a dummy key.
+    s.spki = Some(vec![
+        0x30, 0x0e, 0x30, 0x09, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x38, 0x04, 0x01, 0x03, 0x01,
+        0x00,
+    ]);
+    let l = issue(&s, Some(&r));
+    let e = verify(&r, &l, &[], None).unwrap_err();
+    assert!(matches!(e, Error::UnsupportedPublicKey(_)));
+    assert_eq!(
+        e.to_string(),
+        "public key type unsupported key type is not supported"
+    );
+}
+
+#[test]
+fn rejects_differing_inner_and_outer_signature_algorithms() {
+    let r = root();
+    let mut s = Spec::leaf("a", &["a.example"]);
+    s.tbs_alg = ECDSA_SHA384;
+    let l = issue(&s, Some(&r));
+    let e = verify(&r, &l, &[], None).unwrap_err();
+    assert!(matches!(e, Error::SignatureAlgorithmMismatch { .. }));
+    assert_eq!(
+        e.to_string(),
+        "certificate a.example names two different signature algorithms"
+    );
+}
+
+#[test]
+fn rejects_unknown_critical_extensions() {
+    let r = root();
+    let mut s = Spec::leaf("a", &["a.example"]);
+    s.extra = vec![(&[1, 2, 3, 4], true, vec![0x05, 0x00])];
+    let l = issue(&s, Some(&r));
+    let e = verify(&r, &l, &[], None).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "certificate a.example has a critical extension we do not understand (1.2.3.4)"
+    );
+    // The same extension, non-critical, is ignored.
+    s.extra = vec![(&[1, 2, 3, 4], false, vec![0x05, 0x00])];
+    let l = issue(&s, Some(&r));
+    verify(&r, &l, &[], None).unwrap();
+}
+
+#[test]
+fn rejects_a_ca_certificate_presented_as_the_leaf() {
+    let r = root();
+    let i = issue(&Spec::ca("Inter"), Some(&r));
+    let e = verify(&r, &i, &[], None).unwrap_err();
+    assert!(matches!(e, Error::CaUsedAsEndEntity { .. }));
+    assert_eq!(
+        e.to_string(),
+        "certificate Inter is a CA certificate, not one for a server or client"
+    );
+}
+
+#[test]
+fn rejects_a_zero_serial_as_malformed() {
+    let r = root();
+    let mut s = Spec::leaf("a", &["a.example"]);
+    s.serial = 0;
+    let l = issue(&s, Some(&r));
+    let e = verify(&r, &l, &[], None).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "certificate a.example is malformed: serial number is not positive"
+    );
+}
+
+#[test]
+fn builds_through_shuffled_duplicated_intermediates_and_cross_signs() {
+    let old_root = root();
+    let new_root = issue(&Spec::ca("New Root"), None);
+    // "Inter" exists twice with one key: signed by the old root and cross-signed by the new.
+    let i_old = issue(&Spec::ca("Inter"), Some(&old_root));
+    let mut s = Spec::ca("Inter");
+    s.key = Some(i_old.pkcs8.clone());
+    let i_new = issue(&s, Some(&new_root));
+    let l = issue(&Spec::leaf("a", &["a.example"]), Some(&i_old));
+    let o = VerifyOptions::new(NOW);
+    // Only the new root is trusted and the cross-sign is missing: no path.
+    let e = verify_chain(
+        &AwsLcProvider,
+        &roots(&[&new_root]),
+        &l.der,
+        &[&i_old.der, &i_old.der, &old_root.der],
+        &o,
+    )
+    .unwrap_err();
+    assert!(matches!(e, Error::UnknownIssuer { .. }), "{e}");
+    // With the cross-sign somewhere in a shuffled, duplicated pile, the path is found.
+    let path = verify_chain(
+        &AwsLcProvider,
+        &roots(&[&new_root]),
+        &l.der,
+        &[&old_root.der, &i_old.der, &i_old.der, &i_new.der],
+        &o,
+    )
+    .unwrap();
+    assert_eq!(
+        path.chain,
+        vec![l.der.clone(), i_new.der.clone(), new_root.der.clone()]
+    );
+}
+
+#[test]
+fn the_most_specific_failure_wins_across_paths() {
+    let r = root();
+    // Two intermediates named Inter: one expired, one with a bad key usage; the leaf is
+    // signed by the expired one, so "expired" (rank 25) beats "bad signature" (rank 15).
+    let mut s = Spec::ca("Inter");
+    s.not_after = UnixTime(NOW.0 - DAY);
+    let expired = issue(&s, Some(&r));
+    let other = issue(&Spec::ca("Inter"), Some(&r));
+    let l = issue(&Spec::leaf("a", &["a.example"]), Some(&expired));
+    let e = verify(&r, &l, &[&other, &expired], None).unwrap_err();
+    assert!(matches!(e, Error::Expired { .. }), "{e}");
+}
+
+#[test]
+fn verify_signature_checks_key_type_and_signature() {
+    let p = AwsLcProvider;
+    let (key, _) = p
+        .generate_signing_key(padlock_crypto::KeyKind::EcdsaP256)
+        .unwrap();
+    let spki_der = key.public_key_spki();
+    let spki = SubjectPublicKeyInfo::from_der(&spki_der).unwrap();
+    let sig = key
+        .sign(
+            padlock_crypto::SignatureAlgorithm::EcdsaP256Sha256,
+            b"hello",
+        )
+        .unwrap();
+    crate::verify_signature(
+        &p,
+        &spki,
+        padlock_crypto::SignatureAlgorithm::EcdsaP256Sha256,
+        b"hello",
+        &sig,
+    )
+    .unwrap();
+    assert!(matches!(
+        crate::verify_signature(
+            &p,
+            &spki,
+            padlock_crypto::SignatureAlgorithm::EcdsaP256Sha256,
+            b"hellO",
+            &sig
+        ),
+        Err(Error::BadSignature { .. })
+    ));
+    assert!(matches!(
+        crate::verify_signature(
+            &p,
+            &spki,
+            padlock_crypto::SignatureAlgorithm::Ed25519,
+            b"hello",
+            &sig
+        ),
+        Err(Error::UnsupportedSignatureAlgorithm(_))
+    ));
+}
