@@ -1,0 +1,412 @@
+//! The connection's machinery: record protection, buffers, and what was negotiated.
+
+use std::collections::VecDeque;
+use std::ops::Range;
+use std::sync::Arc;
+
+use padlock_crypto::{AeadAlgorithm, Provider};
+
+use super::{record_error, HandshakeKind, RX_CAPACITY};
+use crate::error::PeerMisbehaved;
+use crate::hs::{Keys, Output};
+use crate::record::{
+    content_type, RecordOpener, RecordSealer, HEADER_LEN, MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN,
+};
+use crate::suites::Suite;
+use crate::tls13::key_schedule::{ExporterSecret, TrafficSecret};
+use crate::trace::{Direction, KeyPhase, Trace, TraceEvent};
+use crate::{AlertDescription, Error, KeyLog, NamedGroup, SignatureScheme};
+
+/// The connection's machinery: record protection, buffers, and what was negotiated. It is
+/// the [`Output`] handshake states write to.
+pub(crate) struct Core {
+    pub(super) provider: Arc<dyn Provider>,
+    pub(super) key_log: Option<Arc<dyn KeyLog>>,
+    pub(super) trace: Option<Arc<dyn Trace>>,
+
+    pub(super) sealer: RecordSealer,
+    pub(super) opener: RecordOpener,
+    pub(super) aead: Option<AeadAlgorithm>,
+    /// Incremented whenever read keys change (for the §5.1 record-boundary check).
+    pub(super) read_key_changes: u32,
+    pub(super) write_generation: u64,
+    pub(super) read_generation: u64,
+
+    /// Receive buffer (at most `RX_CAPACITY` bytes); `rx[rx_start..]` is unprocessed.
+    pub(super) rx: Vec<u8>,
+    pub(super) rx_start: usize,
+    /// Decrypted application data lying in `rx`, oldest first.
+    pub(super) plaintext: VecDeque<Range<usize>>,
+    /// Handshake bytes received, not yet a whole message.
+    pub(super) hs_in: Vec<u8>,
+    /// Handshake messages to send, coalesced into records at the next flush.
+    pub(super) hs_out: Vec<u8>,
+    /// Outgoing TLS bytes; `tx[tx_start..]` is not yet sent.
+    pub(super) tx: Vec<u8>,
+    pub(super) tx_start: usize,
+    /// Plaintext written before application keys existed.
+    pub(super) early_plaintext: Vec<u8>,
+
+    pub(super) ccs_received: bool,
+    pub(super) ccs_sent: bool,
+    pub(super) read_app: bool,
+    pub(super) write_app: bool,
+    pub(super) write_closed: bool,
+    pub(super) peer_closed: bool,
+    pub(super) eof: bool,
+    pub(super) handshake_complete: bool,
+
+    pub(super) client_random: [u8; 32],
+    pub(super) suite: Option<Suite>,
+    pub(super) group: Option<NamedGroup>,
+    pub(super) scheme: Option<SignatureScheme>,
+    pub(super) alpn: Option<Vec<u8>>,
+    pub(super) server_name: Option<String>,
+    pub(super) peer_certificates: Option<Vec<Vec<u8>>>,
+    pub(super) kind: Option<HandshakeKind>,
+    pub(super) exporter: Option<ExporterSecret>,
+}
+
+impl Core {
+    pub(super) fn new(
+        provider: Arc<dyn Provider>,
+        key_log: Option<Arc<dyn KeyLog>>,
+        trace: Option<Arc<dyn Trace>>,
+    ) -> Self {
+        Self {
+            provider,
+            key_log,
+            trace,
+            sealer: RecordSealer::new(),
+            opener: RecordOpener::new(),
+            aead: None,
+            read_key_changes: 0,
+            write_generation: 0,
+            read_generation: 0,
+            rx: Vec::new(),
+            rx_start: 0,
+            plaintext: VecDeque::new(),
+            hs_in: Vec::new(),
+            hs_out: Vec::new(),
+            tx: Vec::new(),
+            tx_start: 0,
+            early_plaintext: Vec::new(),
+            ccs_received: false,
+            ccs_sent: false,
+            read_app: false,
+            write_app: false,
+            write_closed: false,
+            peer_closed: false,
+            eof: false,
+            handshake_complete: false,
+            client_random: [0; 32],
+            suite: None,
+            group: None,
+            scheme: None,
+            alpn: None,
+            server_name: None,
+            peer_certificates: None,
+            kind: None,
+            exporter: None,
+        }
+    }
+
+    /// The receive buffer, allocated (not initialised) on first use.
+    pub(super) fn rx_buffer(&mut self) -> &mut Vec<u8> {
+        if self.rx.capacity() == 0 {
+            self.rx.reserve_exact(RX_CAPACITY);
+        }
+        &mut self.rx
+    }
+
+    /// Moves unread data to the front of the receive buffer; frees it when empty, so an
+    /// idle connection holds no receive buffer.
+    pub(super) fn compact_rx(&mut self) {
+        let keep_from = self.plaintext.front().map_or(self.rx_start, |r| r.start);
+        if keep_from == self.rx.len() {
+            if self.plaintext.is_empty() {
+                self.rx = Vec::new();
+                self.rx_start = 0;
+            }
+            return;
+        }
+        if keep_from == 0 {
+            return;
+        }
+        self.rx.copy_within(keep_from.., 0);
+        self.rx.truncate(self.rx.len() - keep_from);
+        self.rx_start -= keep_from;
+        for r in &mut self.plaintext {
+            r.start -= keep_from;
+            r.end -= keep_from;
+        }
+    }
+
+    /// The next whole record in the receive buffer, if one has arrived.
+    pub(super) fn next_record(&mut self) -> Result<Option<Range<usize>>, Error> {
+        let pending = self.rx.get(self.rx_start..).unwrap_or_default();
+        if pending.len() < HEADER_LEN {
+            return Ok(None);
+        }
+        // RFC 8446 §5.1: only the four TLS 1.3 content types exist.
+        if !matches!(
+            pending[0],
+            content_type::CHANGE_CIPHER_SPEC
+                | content_type::ALERT
+                | content_type::HANDSHAKE
+                | content_type::APPLICATION_DATA
+        ) {
+            return Err(PeerMisbehaved::IllegalRecord.into());
+        }
+        let len = usize::from(u16::from_be_bytes([pending[3], pending[4]]));
+        // RFC 8446 §5.2: no record is longer than 2^14 + 256.
+        if len > MAX_CIPHERTEXT_LEN {
+            return Err(Error::RecordOverflow);
+        }
+        if pending.len() < HEADER_LEN + len {
+            return Ok(None);
+        }
+        let start = self.rx_start;
+        self.rx_start += HEADER_LEN + len;
+        Ok(Some(start..self.rx_start))
+    }
+
+    /// Turns the queued handshake messages into records under the current write keys.
+    pub(super) fn flush_handshake(&mut self) {
+        if self.hs_out.is_empty() {
+            return;
+        }
+        let out = std::mem::take(&mut self.hs_out);
+        for chunk in out.chunks(MAX_PLAINTEXT_LEN) {
+            self.seal(content_type::HANDSHAKE, chunk);
+        }
+    }
+
+    fn seal(&mut self, typ: u8, payload: &[u8]) {
+        let seq = self.sealer.sequence_number();
+        let protected = self.sealer.is_protected();
+        let before = self.tx.len();
+        // Sealing only fails on a payload over 2^14 (callers chunk) or an exhausted key,
+        // which the key-update logic prevents; either way nothing is appended.
+        let _ = self.sealer.seal_append(typ, payload, &mut self.tx);
+        if protected {
+            if let Some(t) = self.trace.as_deref() {
+                t.event(&TraceEvent::Record {
+                    direction: Direction::Sent,
+                    seq,
+                    len: self.tx.len() - before,
+                });
+            }
+        }
+    }
+
+    pub(super) fn send_alert(&mut self, description: AlertDescription) {
+        // RFC 8446 §6: close_notify and user_canceled are warnings, the rest fatal.
+        let level = if matches!(description, AlertDescription::CloseNotify) {
+            1
+        } else {
+            2
+        };
+        if let Some(t) = self.trace.as_deref() {
+            t.event(&TraceEvent::Alert {
+                direction: Direction::Sent,
+                description,
+            });
+        }
+        self.seal(content_type::ALERT, &[level, description.to_wire()]);
+    }
+
+    pub(super) fn send_application_data(&mut self, data: &[u8]) -> Result<(), Error> {
+        for chunk in data.chunks(MAX_PLAINTEXT_LEN) {
+            // RFC 8446 §5.5: update keys before their usage limit.
+            if self.sealer.needs_key_update() {
+                self.send_key_update(false);
+            }
+            let seq = self.sealer.sequence_number();
+            self.sealer
+                .seal_append(content_type::APPLICATION_DATA, chunk, &mut self.tx)
+                .map_err(record_error)?;
+            if let Some(t) = self.trace.as_deref() {
+                t.event(&TraceEvent::Record {
+                    direction: Direction::Sent,
+                    seq,
+                    len: chunk.len() + crate::record::PROTECTED_OVERHEAD,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn log(&self, label: &'static str, secret: &[u8]) {
+        if let Some(k) = &self.key_log {
+            k.log(label, &self.client_random, secret);
+        }
+    }
+}
+
+impl Output for Core {
+    fn provider(&self) -> Arc<dyn Provider> {
+        self.provider.clone()
+    }
+
+    fn tracer(&self) -> Option<&dyn Trace> {
+        self.trace.as_deref()
+    }
+
+    fn send_handshake(&mut self, message: &[u8]) {
+        self.hs_out.extend_from_slice(message);
+    }
+
+    fn send_change_cipher_spec(&mut self) {
+        // RFC 8446 §D.4: at most one, always unprotected, in order with the handshake.
+        if self.ccs_sent {
+            return;
+        }
+        self.ccs_sent = true;
+        self.flush_handshake();
+        self.tx.extend_from_slice(&[
+            content_type::CHANGE_CIPHER_SPEC,
+            0x03,
+            0x03,
+            0x00,
+            0x01,
+            0x01,
+        ]);
+    }
+
+    fn negotiated(&mut self, suite: Suite, group: NamedGroup) {
+        self.suite = Some(suite);
+        self.aead = Some(suite.aead);
+        self.group = Some(group);
+    }
+
+    fn client_random(&mut self, random: [u8; 32]) {
+        self.client_random = random;
+    }
+
+    fn install_write_keys(&mut self, secret: &TrafficSecret, keys: Keys) {
+        self.flush_handshake();
+        let Some(aead) = self.aead else { return };
+        // A provider refusing a key of the right length is a local failure; the next
+        // seal will then not be protected and the peer will fail to read it.
+        let _ = self.sealer.install(self.provider.as_ref(), aead, secret);
+        let phase = match keys {
+            Keys::Handshake => KeyPhase::Handshake,
+            Keys::Application => KeyPhase::Application(0),
+        };
+        if let Some(t) = self.trace.as_deref() {
+            t.event(&TraceEvent::KeysInstalled {
+                direction: Direction::Sent,
+                phase,
+            });
+        }
+        if keys == Keys::Application {
+            self.write_app = true;
+            let early = std::mem::take(&mut self.early_plaintext);
+            if !early.is_empty() {
+                let _ = self.send_application_data(&early);
+            }
+        }
+    }
+
+    fn install_read_keys(&mut self, secret: &TrafficSecret, keys: Keys) {
+        let Some(aead) = self.aead else { return };
+        let _ = self.opener.install(self.provider.as_ref(), aead, secret);
+        self.read_key_changes += 1;
+        let phase = match keys {
+            Keys::Handshake => KeyPhase::Handshake,
+            Keys::Application => KeyPhase::Application(0),
+        };
+        if let Some(t) = self.trace.as_deref() {
+            t.event(&TraceEvent::KeysInstalled {
+                direction: Direction::Received,
+                phase,
+            });
+        }
+        if keys == Keys::Application {
+            self.read_app = true;
+        }
+    }
+
+    fn log_secret(&mut self, label: &'static str, secret: &[u8]) {
+        self.log(label, secret);
+    }
+
+    fn alpn(&mut self, protocol: Vec<u8>) {
+        if let Some(t) = self.trace.as_deref() {
+            t.event(&TraceEvent::Alpn {
+                protocol: &protocol,
+            });
+        }
+        self.alpn = Some(protocol);
+    }
+
+    fn server_name(&mut self, name: String) {
+        self.server_name = Some(name);
+    }
+
+    fn peer_certificates(&mut self, chain: Vec<Vec<u8>>) {
+        self.peer_certificates = Some(chain);
+    }
+
+    fn signature_scheme(&mut self, scheme: SignatureScheme) {
+        self.scheme = Some(scheme);
+    }
+
+    fn handshake_kind(&mut self, kind: HandshakeKind) {
+        self.kind = Some(kind);
+    }
+
+    fn exporter(&mut self, secret: ExporterSecret) {
+        self.log("EXPORTER_SECRET", secret.as_bytes());
+        self.exporter = Some(secret);
+    }
+
+    fn handshake_complete(&mut self) {
+        self.handshake_complete = true;
+        if let Some(t) = self.trace.as_deref() {
+            t.event(&TraceEvent::HandshakeComplete);
+        }
+    }
+
+    fn send_key_update(&mut self, request_peer_update: bool) {
+        // Nothing may follow our close_notify (RFC 8446 §6.1), not even a KeyUpdate.
+        if self.write_closed {
+            return;
+        }
+        self.flush_handshake();
+        // RFC 8446 §4.6.3: KeyUpdate { KeyUpdateRequest request_update; }.
+        let message = [0x18, 0, 0, 1, u8::from(request_peer_update)];
+        self.seal(content_type::HANDSHAKE, &message);
+        if self
+            .sealer
+            .update_to_next_generation(self.provider.as_ref())
+            .is_ok()
+        {
+            self.write_generation += 1;
+            if let Some(t) = self.trace.as_deref() {
+                t.event(&TraceEvent::KeysInstalled {
+                    direction: Direction::Sent,
+                    phase: KeyPhase::Application(self.write_generation),
+                });
+            }
+        }
+    }
+
+    fn update_read_keys(&mut self) {
+        if self
+            .opener
+            .update_to_next_generation(self.provider.as_ref())
+            .is_ok()
+        {
+            self.read_generation += 1;
+            self.read_key_changes += 1;
+            if let Some(t) = self.trace.as_deref() {
+                t.event(&TraceEvent::KeysInstalled {
+                    direction: Direction::Received,
+                    phase: KeyPhase::Application(self.read_generation),
+                });
+            }
+        }
+    }
+}
