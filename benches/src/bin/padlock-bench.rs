@@ -1,0 +1,201 @@
+//! Speed: full handshakes per second and bulk throughput, padlock vs rustls, plus the raw
+//! aws-lc-rs AEAD speed for reference. Prints medians of N runs and padlock/rustls ratios.
+//!
+//! ```text
+//! cargo run --release -p padlock-benches --bin padlock-bench [-- --runs N --mib M --secs S]
+//! ```
+#![forbid(unsafe_code)]
+
+use std::time::{Duration, Instant};
+
+use padlock_benches::{
+    median, one_handshake, KeyType, Lib, PadlockSetup, Pipe, RustlsSetup, Sample, Suite, TestPki,
+};
+use padlock_crypto::{AwsLcProvider, Provider, NONCE_LEN};
+
+/// 16 KiB application writes, as the issue asks.
+const CHUNK: usize = 16 * 1024;
+
+struct Options {
+    runs: usize,
+    mib: usize,
+    handshake_secs: f64,
+}
+
+fn main() {
+    let opts = parse_args();
+    println!(
+        "padlock vs rustls {} — medians of {} runs; bulk {} MiB per run in {} KiB writes; \
+         handshakes counted over {:.1} s per run",
+        rustls_version(),
+        opts.runs,
+        opts.mib,
+        CHUNK / 1024,
+        opts.handshake_secs
+    );
+    println!();
+
+    let ecdsa = TestPki::generate(KeyType::EcdsaP256);
+    let rsa = TestPki::generate(KeyType::Rsa2048);
+
+    println!("## Full TLS 1.3 handshakes per second (X25519, TLS_AES_128_GCM_SHA256, client + server in one thread)");
+    println!();
+    println!("| certificate | padlock | rustls | padlock/rustls |");
+    println!("|---|---:|---:|---:|");
+    for (pki, kind) in [(&ecdsa, KeyType::EcdsaP256), (&rsa, KeyType::Rsa2048)] {
+        let padlock = PadlockSetup::new(pki, Suite::Aes128Gcm);
+        let rustls = RustlsSetup::new(pki, Suite::Aes128Gcm);
+        let libs = [Lib::Padlock(&padlock), Lib::Rustls(&rustls)];
+        let rates = interleaved(&libs, opts.runs, |lib| {
+            handshakes_per_sec(lib, opts.handshake_secs)
+        });
+        row(kind.label(), &rates, "");
+    }
+    println!();
+
+    println!("## Bulk transfer MB/s (10^6 bytes/s), in-memory, one direction at a time");
+    println!();
+    println!("Raw = aws-lc-rs seal_in_place + open_in_place of 16 KiB via padlock-crypto (the ceiling: every byte is sealed once and opened once).");
+    println!();
+    println!("| suite | direction | padlock | rustls | padlock/rustls | raw AEAD | padlock/raw | rustls/raw |");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|");
+    for suite in Suite::ALL {
+        let padlock = PadlockSetup::new(&ecdsa, suite);
+        let rustls = RustlsSetup::new(&ecdsa, suite);
+        let libs = [Lib::Padlock(&padlock), Lib::Rustls(&rustls)];
+        let raw = median(
+            &(0..opts.runs)
+                .map(|_| raw_aead_mb_per_sec(suite, opts.mib))
+                .collect::<Vec<_>>(),
+        );
+        for (direction, client_sends) in [("client→server", true), ("server→client", false)] {
+            let rates = interleaved(&libs, opts.runs, |lib| {
+                bulk_mb_per_sec(lib, client_sends, opts.mib)
+            });
+            let extra = format!(
+                " {raw:.0} | {:.2} | {:.2} |",
+                rates[0] / raw,
+                rates[1] / raw
+            );
+            row(&format!("{} | {direction}", suite.name()), &rates, &extra);
+        }
+    }
+}
+
+/// Runs `measure` for each library in turn, `runs` times (alternating, so drifting machine
+/// load hits both alike), and returns each library's median.
+fn interleaved(
+    libs: &[Lib<'_>],
+    runs: usize,
+    mut measure: impl FnMut(&Lib<'_>) -> f64,
+) -> Vec<f64> {
+    // One untimed warm-up round.
+    for lib in libs {
+        measure(lib);
+    }
+    let mut samples = vec![Vec::new(); libs.len()];
+    for _ in 0..runs {
+        for (i, lib) in libs.iter().enumerate() {
+            samples[i].push(measure(lib));
+        }
+    }
+    samples.iter().map(|s| median(s)).collect()
+}
+
+fn row(label: &str, rates: &[f64], extra: &str) {
+    println!(
+        "| {label} | {:.0} | {:.0} | {:.2} |{extra}",
+        rates[0],
+        rates[1],
+        rates[0] / rates[1]
+    );
+}
+
+fn handshakes_per_sec(lib: &Lib<'_>, secs: f64) -> f64 {
+    let mut pipe = Pipe::default();
+    let budget = Duration::from_secs_f64(secs);
+    let start = Instant::now();
+    let mut count = 0u64;
+    while start.elapsed() < budget {
+        one_handshake(lib, &mut pipe);
+        count += 1;
+    }
+    count as f64 / start.elapsed().as_secs_f64()
+}
+
+fn bulk_mb_per_sec(lib: &Lib<'_>, client_sends: bool, mib: usize) -> f64 {
+    let mut pipe = Pipe::default();
+    let mut pair = lib.established(&mut pipe);
+    let (client, server) = pair.ends();
+    let (from, to) = if client_sends {
+        (client, server)
+    } else {
+        (server, client)
+    };
+    let chunk = vec![0x5a; CHUNK];
+    let total = mib * 1024 * 1024;
+    let sample = Sample::time(|| pipe.transfer(from, to, &chunk, total) as f64);
+    assert_eq!(sample.amount as usize, total, "every byte arrives");
+    sample.rate() / 1e6
+}
+
+/// aws-lc-rs through padlock-crypto: seal then open each 16 KiB buffer in place.
+fn raw_aead_mb_per_sec(suite: Suite, mib: usize) -> f64 {
+    let provider = AwsLcProvider;
+    let aead = suite.aead();
+    let key = provider
+        .aead_key(aead, &vec![7u8; aead.key_len()])
+        .expect("key");
+    let aad = [0x17, 0x03, 0x03, 0x40, 0x11];
+    let mut buf = vec![0x5au8; CHUNK + padlock_crypto::TAG_LEN];
+    let total = mib * 1024 * 1024;
+    let records = total / CHUNK;
+    let sample = Sample::time(|| {
+        for i in 0..records {
+            let mut nonce = [0u8; NONCE_LEN];
+            nonce[4..].copy_from_slice(&(i as u64).to_be_bytes());
+            let tag = key
+                .seal_in_place(&nonce, &aad, &mut buf[..CHUNK])
+                .expect("seal");
+            buf[CHUNK..].copy_from_slice(&tag);
+            let n = key.open_in_place(&nonce, &aad, &mut buf).expect("open");
+            assert_eq!(n, CHUNK);
+        }
+        (records * CHUNK) as f64
+    });
+    sample.rate() / 1e6
+}
+
+fn parse_args() -> Options {
+    let mut opts = Options {
+        runs: 5,
+        mib: 64,
+        handshake_secs: 1.0,
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < args.len() {
+        let value = args.get(i + 1).map(String::as_str).unwrap_or("");
+        match args[i].as_str() {
+            "--runs" => opts.runs = value.parse().expect("--runs N"),
+            "--mib" => opts.mib = value.parse().expect("--mib M"),
+            "--secs" => opts.handshake_secs = value.parse().expect("--secs S"),
+            "--quick" => {
+                opts = Options {
+                    runs: 3,
+                    mib: 8,
+                    handshake_secs: 0.3,
+                };
+                i += 1;
+                continue;
+            }
+            other => panic!("unknown argument {other}; use --runs N --mib M --secs S or --quick"),
+        }
+        i += 2;
+    }
+    opts
+}
+
+fn rustls_version() -> &'static str {
+    "0.23 (aws-lc-rs)"
+}

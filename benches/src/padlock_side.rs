@@ -1,0 +1,92 @@
+//! The padlock side of the benchmark.
+
+use std::sync::Arc;
+
+use padlock_crypto::{AwsLcProvider, Provider};
+use padlock_tls::{
+    CertifiedKey, CipherSuite, ClientConfig, Connection, NamedGroup, RootStore, ServerConfig,
+    ServerName, WebPkiServerVerifier,
+};
+
+use crate::{Endpoint, Suite, TestPki};
+
+/// Client and server configurations for one suite.
+pub struct PadlockSetup {
+    client: Arc<ClientConfig>,
+    server: Arc<ServerConfig>,
+    name: ServerName,
+}
+
+impl PadlockSetup {
+    /// Configures both sides for `suite` and X25519, trusting the PKI's CA.
+    pub fn new(pki: &TestPki, suite: Suite) -> Self {
+        let provider: Arc<dyn Provider> = Arc::new(AwsLcProvider);
+        let mut roots = RootStore::new();
+        roots.add_der(&pki.ca_der).expect("CA certificate parses");
+        let verifier = Arc::new(WebPkiServerVerifier::new(provider.clone(), Arc::new(roots)));
+        let suite = match suite {
+            Suite::Aes128Gcm => CipherSuite::TLS_AES_128_GCM_SHA256,
+            Suite::Aes256Gcm => CipherSuite::TLS_AES_256_GCM_SHA384,
+            Suite::ChaCha20 => CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
+        };
+
+        let mut client = ClientConfig::new(provider.clone(), verifier);
+        client.cipher_suites = vec![suite];
+        client.groups = vec![NamedGroup::x25519];
+
+        let key = CertifiedKey::from_pem(&*provider, &pki.chain_pem, &pki.key_pem)
+            .expect("padlock loads the generated key");
+        let mut server = ServerConfig::new(provider, Arc::new(key));
+        server.cipher_suites = vec![suite];
+        server.groups = vec![NamedGroup::x25519];
+
+        Self {
+            client: Arc::new(client),
+            server: Arc::new(server),
+            name: ServerName::try_from("localhost").expect("valid name"),
+        }
+    }
+
+    /// A fresh client and server connection, not yet connected.
+    pub fn connect(&self) -> (Connection, Connection) {
+        (
+            Connection::client(self.client.clone(), self.name.clone()).expect("client starts"),
+            Connection::server(self.server.clone()).expect("server starts"),
+        )
+    }
+}
+
+impl Endpoint for Connection {
+    fn write_tls(&mut self, wire: &mut Vec<u8>) {
+        wire.extend_from_slice(self.pending_tls());
+        let n = self.pending_tls().len();
+        self.consume_tls(n);
+    }
+
+    fn read_tls(&mut self, data: &[u8]) -> usize {
+        Connection::read_tls(self, data)
+    }
+
+    fn process(&mut self) {
+        if let Err(e) = self.process_new_packets() {
+            panic!("padlock: {e}");
+        }
+    }
+
+    fn read_plain(&mut self, buf: &mut [u8]) -> usize {
+        self.read_plaintext(buf)
+    }
+
+    fn write_plain(&mut self, data: &[u8]) -> usize {
+        self.write_plaintext(data)
+            .unwrap_or_else(|e| panic!("padlock: {e}"))
+    }
+
+    fn is_handshaking(&self) -> bool {
+        Connection::is_handshaking(self)
+    }
+
+    fn wants_write(&self) -> bool {
+        Connection::wants_write(self)
+    }
+}

@@ -1,0 +1,119 @@
+//! The rustls side of the benchmark (rustls 0.23 with its aws-lc-rs provider).
+
+use std::io::{Read, Write};
+use std::sync::Arc;
+
+use rustls::crypto::aws_lc_rs::{self, cipher_suite, kx_group};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::{ClientConnection, ServerConnection};
+
+use crate::{Endpoint, Suite, TestPki};
+
+/// Client and server configurations for one suite.
+pub struct RustlsSetup {
+    client: Arc<rustls::ClientConfig>,
+    server: Arc<rustls::ServerConfig>,
+}
+
+impl RustlsSetup {
+    /// Configures both sides for TLS 1.3, `suite` and X25519, trusting the PKI's CA, with
+    /// resumption and tickets off (padlock's server sends no tickets).
+    pub fn new(pki: &TestPki, suite: Suite) -> Self {
+        let mut provider = aws_lc_rs::default_provider();
+        provider.cipher_suites = vec![match suite {
+            Suite::Aes128Gcm => cipher_suite::TLS13_AES_128_GCM_SHA256,
+            Suite::Aes256Gcm => cipher_suite::TLS13_AES_256_GCM_SHA384,
+            Suite::ChaCha20 => cipher_suite::TLS13_CHACHA20_POLY1305_SHA256,
+        }];
+        provider.kx_groups = vec![kx_group::X25519];
+        let provider = Arc::new(provider);
+
+        let mut roots = rustls::RootCertStore::empty();
+        roots
+            .add(CertificateDer::from(pki.ca_der.clone()))
+            .expect("rustls accepts the CA");
+        let mut client = rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_protocol_versions(&[&rustls::version::TLS13])
+            .expect("TLS 1.3 supported")
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        client.resumption = rustls::client::Resumption::disabled();
+
+        let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&pki.chain_pem)
+            .collect::<Result<_, _>>()
+            .expect("chain PEM parses");
+        let key = PrivateKeyDer::from_pem_slice(&pki.key_pem).expect("key PEM parses");
+        let mut server = rustls::ServerConfig::builder_with_provider(provider)
+            .with_protocol_versions(&[&rustls::version::TLS13])
+            .expect("TLS 1.3 supported")
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .expect("rustls accepts the key");
+        server.send_tls13_tickets = 0;
+
+        Self {
+            client: Arc::new(client),
+            server: Arc::new(server),
+        }
+    }
+
+    /// A fresh client and server connection, not yet connected.
+    pub fn connect(&self) -> (ClientConnection, ServerConnection) {
+        let name = ServerName::try_from("localhost").expect("valid name");
+        (
+            ClientConnection::new(self.client.clone(), name).expect("client starts"),
+            ServerConnection::new(self.server.clone()).expect("server starts"),
+        )
+    }
+}
+
+/// Both rustls connection types share these methods (through `ConnectionCommon`).
+macro_rules! rustls_endpoint {
+    ($t:ty) => {
+        impl Endpoint for $t {
+            fn write_tls(&mut self, wire: &mut Vec<u8>) {
+                while self.wants_write() {
+                    (**self)
+                        .write_tls(wire)
+                        .expect("writing to a Vec cannot fail");
+                }
+            }
+
+            fn read_tls(&mut self, mut data: &[u8]) -> usize {
+                (**self)
+                    .read_tls(&mut data)
+                    .unwrap_or_else(|e| panic!("rustls: {e}"))
+            }
+
+            fn process(&mut self) {
+                if let Err(e) = self.process_new_packets() {
+                    panic!("rustls: {e}");
+                }
+            }
+
+            fn read_plain(&mut self, buf: &mut [u8]) -> usize {
+                match self.reader().read(buf) {
+                    Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => 0,
+                    Err(e) => panic!("rustls: {e}"),
+                }
+            }
+
+            fn write_plain(&mut self, data: &[u8]) -> usize {
+                self.writer().write(data).expect("rustls buffers plaintext")
+            }
+
+            fn is_handshaking(&self) -> bool {
+                (**self).is_handshaking()
+            }
+
+            fn wants_write(&self) -> bool {
+                (**self).wants_write()
+            }
+        }
+    };
+}
+
+rustls_endpoint!(ClientConnection);
+rustls_endpoint!(ServerConnection);
