@@ -242,3 +242,58 @@ fn default_signature_schemes() -> Vec<SignatureScheme> {
         SignatureScheme::rsa_pss_rsae_sha512,
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use padlock_crypto::{AwsLcProvider, KeyKind, Provider};
+
+    use super::*;
+
+    fn cert(tag: u8) -> Arc<CertifiedKey> {
+        let (key, _) = AwsLcProvider
+            .generate_signing_key(KeyKind::EcdsaP256)
+            .unwrap();
+        Arc::new(CertifiedKey {
+            chain: vec![vec![tag]],
+            key: Arc::from(key),
+        })
+    }
+
+    #[test]
+    fn sni_resolver_picks_by_name_ignoring_case_and_trailing_dot() {
+        let mut r = SniResolver::new();
+        r.add("a.test", cert(1));
+        r.add("B.test", cert(2));
+        let pick = |name: Option<&str>| {
+            r.resolve(&ClientHelloInfo {
+                server_name: name,
+                signature_schemes: &[],
+            })
+            .map(|c| c.chain[0][0])
+        };
+        assert_eq!(pick(Some("a.test")), Some(1));
+        assert_eq!(pick(Some("b.TEST.")), Some(2));
+        assert_eq!(pick(Some("c.test")), None);
+        assert_eq!(pick(None), None);
+        r.set_default(cert(3));
+        let pick = |name: Option<&str>| {
+            r.resolve(&ClientHelloInfo {
+                server_name: name,
+                signature_schemes: &[],
+            })
+            .map(|c| c.chain[0][0])
+        };
+        assert_eq!(pick(None), Some(3));
+    }
+
+    #[test]
+    fn defaults_are_the_secure_tls13_set() {
+        let p: Arc<dyn Provider> = Arc::new(AwsLcProvider);
+        let c = ClientConfig::new(p, Arc::new(crate::danger::NoServerVerification));
+        assert_eq!(c.cipher_suites.len(), 3);
+        assert_eq!(c.groups[0], NamedGroup::x25519);
+        assert!(!c
+            .signature_schemes
+            .contains(&SignatureScheme::rsa_pkcs1_sha256));
+    }
+}

@@ -221,3 +221,88 @@ pub(crate) fn sign_certificate_verify(
         },
     )))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use padlock_crypto::{AwsLcProvider, Provider};
+
+    use super::*;
+
+    fn key(kind: KeyKind) -> CertifiedKey {
+        let (key, _) = AwsLcProvider.generate_signing_key(kind).unwrap();
+        CertifiedKey {
+            chain: vec![],
+            key: Arc::from(key),
+        }
+    }
+
+    #[test]
+    fn certificate_verify_content_has_the_rfc_layout() {
+        let m = certificate_verify_message(SERVER_CONTEXT, &[0xaa; 32]);
+        assert_eq!(&m[..64], &[0x20; 64][..]);
+        assert_eq!(&m[64..64 + SERVER_CONTEXT.len()], SERVER_CONTEXT);
+        assert_eq!(m[64 + SERVER_CONTEXT.len()], 0);
+        assert_eq!(m.len(), 64 + SERVER_CONTEXT.len() + 1 + 32);
+    }
+
+    #[test]
+    fn rsa_keys_never_choose_pkcs1_for_certificate_verify() {
+        let rsa = key(KeyKind::Rsa(2048));
+        let theirs = [
+            SignatureScheme::rsa_pkcs1_sha256,
+            SignatureScheme::rsa_pss_rsae_sha384,
+        ];
+        let ours = [
+            SignatureScheme::rsa_pkcs1_sha256,
+            SignatureScheme::rsa_pss_rsae_sha256,
+            SignatureScheme::rsa_pss_rsae_sha384,
+        ];
+        assert_eq!(
+            choose_scheme(&rsa, &theirs, &ours),
+            Some(SignatureScheme::rsa_pss_rsae_sha384)
+        );
+        assert_eq!(
+            choose_scheme(&rsa, &[SignatureScheme::rsa_pkcs1_sha256], &ours),
+            None
+        );
+    }
+
+    #[test]
+    fn ecdsa_keys_choose_the_scheme_of_their_curve() {
+        let p384 = key(KeyKind::EcdsaP384);
+        let both = [
+            SignatureScheme::ecdsa_secp256r1_sha256,
+            SignatureScheme::ecdsa_secp384r1_sha384,
+        ];
+        assert_eq!(
+            choose_scheme(&p384, &both, &both),
+            Some(SignatureScheme::ecdsa_secp384r1_sha384)
+        );
+    }
+
+    #[test]
+    fn signed_certificate_verify_verifies() {
+        let p = AwsLcProvider;
+        let k = key(KeyKind::Ed25519);
+        let encoded =
+            sign_certificate_verify(&p, &k, SignatureScheme::ed25519, CLIENT_CONTEXT, &[1; 32])
+                .unwrap();
+        let HandshakePayload::CertificateVerify(cv) = HandshakePayload::decode(&encoded).unwrap()
+        else {
+            panic!("not a CertificateVerify")
+        };
+        let spki = k.key.public_key_spki();
+        let spki = padlock_pki::SubjectPublicKeyInfo::from_der(&spki).unwrap();
+        let message = certificate_verify_message(CLIENT_CONTEXT, &[1; 32]);
+        padlock_pki::verify_signature(
+            &p,
+            &spki,
+            padlock_crypto::SignatureAlgorithm::Ed25519,
+            &message,
+            &cv.signature,
+        )
+        .unwrap();
+    }
+}

@@ -72,3 +72,39 @@ impl Transcript {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use padlock_crypto::AwsLcProvider;
+
+    use super::*;
+
+    #[test]
+    fn buffered_then_hashed_equals_hashed_from_the_start() {
+        let p = AwsLcProvider;
+        let mut a = Transcript::buffered();
+        a.add(b"client hello");
+        let mut a = a.start_hash(&p, HashAlgorithm::Sha256);
+        a.add(b"server hello");
+        let mut b = Transcript::hashing(&p, HashAlgorithm::Sha256);
+        b.add(b"client hello");
+        b.add(b"server hello");
+        assert_eq!(a.current_hash(&p), b.current_hash(&p));
+    }
+
+    #[test]
+    fn retry_replaces_client_hello_with_message_hash() {
+        // RFC 8446 §4.4.1: Hash(message_hash || 00 00 Hash.length || Hash(ClientHello1)).
+        let p = AwsLcProvider;
+        let mut t = Transcript::buffered();
+        t.add(b"client hello 1");
+        let t = t.replace_with_message_hash(&p, HashAlgorithm::Sha256);
+        let inner = p.hash_once(HashAlgorithm::Sha256, b"client hello 1");
+        let mut synthetic = vec![0xfe, 0, 0, 32];
+        synthetic.extend_from_slice(inner.as_ref());
+        assert_eq!(
+            t.current_hash(&p),
+            p.hash_once(HashAlgorithm::Sha256, &synthetic)
+        );
+    }
+}

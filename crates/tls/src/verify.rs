@@ -282,3 +282,46 @@ pub(crate) fn verify_finished(expected: &[u8], got: &[u8]) -> Result<FinishedVer
         Err(crate::error::PeerMisbehaved::FinishedMismatch.into())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_dns_names_and_ip_addresses() {
+        assert_eq!(
+            ServerName::try_from("Example.COM.").unwrap(),
+            ServerName::Dns("example.com".into())
+        );
+        assert!(matches!(
+            ServerName::try_from("127.0.0.1").unwrap(),
+            ServerName::Ip(_)
+        ));
+        assert!(matches!(
+            ServerName::try_from("[::1]").unwrap(),
+            ServerName::Ip(_)
+        ));
+    }
+
+    #[test]
+    fn rejects_names_that_are_not_host_names() {
+        for bad in ["", "a..b", "exa mple.com", "a/b", &"x".repeat(64)] {
+            assert!(ServerName::try_from(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn finished_comparison_detects_any_difference() {
+        assert!(verify_finished(&[1, 2, 3], &[1, 2, 3]).is_ok());
+        assert!(verify_finished(&[1, 2, 3], &[1, 2, 4]).is_err());
+        assert!(verify_finished(&[1, 2, 3], &[1, 2]).is_err());
+    }
+
+    #[test]
+    fn no_server_verification_accepts_anything() {
+        let name = ServerName::try_from("x.test").unwrap();
+        assert!(danger::NoServerVerification
+            .verify_server_cert(b"junk", &[], &name, UnixTime(0))
+            .is_ok());
+    }
+}
