@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# padlock serve vs nginx, same machine, same run, same 1 KiB file, same certificate (the
+# local CA's ECDSA P-256 localhost leaf), TLS 1.3 only on both.
+#
+#   keep-alive:      wrk, HTTP/1.1 keep-alive, requests/s
+#   new connection:  wrk with "Connection: close", so every request is a fresh TCP + TLS
+#                    handshake: handshakes/s
+#
+# Prints each number and the ratio padlock/nginx (target: >= 1.0 for both).
+# Usage: crates/https/bench/serve-vs-nginx.sh [seconds-per-run] [connections]
+# Only 127.0.0.1 is used; every process started here is stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+
+DURATION=${1:-5}
+CONNS=${2:-50}
+for tool in wrk nginx; do
+    command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || { echo "needs $tool" >&2; exit 1; }
+done
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+cargo build --release -q -p padlock-cli
+PADLOCK=${CARGO_TARGET_DIR:-target}/release/padlock
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() {
+    for _ in $(seq 1 200); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.05
+    done
+    echo "nothing listened on $1" >&2; exit 1
+}
+
+mkdir -p "$work/www" "$work/home" "$work/nginx/logs" "$work/nginx/tmp"
+head -c 1024 /dev/urandom > "$work/www/1k.bin"
+
+pl_port=$(free_port)
+PADLOCK_HOME="$work/home" "$PADLOCK" serve --quiet --dir "$work/www" --listen "127.0.0.1:$pl_port" >/dev/null 2>"$work/padlock.log" &
+pids+=($!)
+wait_port "$pl_port"
+
+ng_port=$(free_port)
+cat > "$work/nginx/nginx.conf" <<CONF
+worker_processes auto;
+error_log $work/nginx/logs/error.log;
+pid $work/nginx/nginx.pid;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $work/nginx/tmp/body; proxy_temp_path $work/nginx/tmp/proxy;
+    fastcgi_temp_path $work/nginx/tmp/fcgi; uwsgi_temp_path $work/nginx/tmp/uwsgi; scgi_temp_path $work/nginx/tmp/scgi;
+    keepalive_requests 1000000;
+    server {
+        listen 127.0.0.1:$ng_port ssl http2;
+        ssl_certificate $work/home/ca/localhost.chain.pem;
+        ssl_certificate_key $work/home/ca/localhost.key.pem;
+        ssl_protocols TLSv1.3;
+        ssl_session_tickets off;
+        ssl_session_cache off;
+        root $work/www;
+    }
+}
+CONF
+"$NGINX" -p "$work/nginx" -c nginx.conf -g 'daemon off;' &
+pids+=($!)
+wait_port "$ng_port"
+
+rps() { # url [extra wrk args...] -> requests/s
+    local url=$1; shift
+    wrk -t 2 -c "$CONNS" -d "${DURATION}s" --timeout 10s "$@" "$url" | awk '/^Requests\/sec:/ {print $2}'
+}
+
+echo "padlock serve vs nginx — ${DURATION}s per run, $CONNS connections, 1 KiB file, ECDSA P-256, TLS 1.3"
+pl_ka=$(rps "https://localhost:$pl_port/1k.bin")
+ng_ka=$(rps "https://localhost:$ng_port/1k.bin")
+pl_hs=$(rps "https://localhost:$pl_port/1k.bin" -H "Connection: close")
+ng_hs=$(rps "https://localhost:$ng_port/1k.bin" -H "Connection: close")
+
+awk -v a="$pl_ka" -v b="$ng_ka" -v c="$pl_hs" -v d="$ng_hs" 'BEGIN {
+    printf "keep-alive requests/s:     padlock %10.0f   nginx %10.0f   ratio %.2f\n", a, b, (b > 0 ? a / b : 0)
+    printf "new-connection handshakes/s: padlock %8.0f   nginx %10.0f   ratio %.2f\n", c, d, (d > 0 ? c / d : 0)
+}'
