@@ -60,60 +60,111 @@ impl FileServer {
             Ok(relative) => relative,
             Err(status) => return status_page(status),
         };
-        let joined = self.root.join(&relative);
-        // Follow symlinks, then insist the result is still under the root.
-        let real = match tokio::fs::canonicalize(&joined).await {
-            Ok(real) => real,
-            Err(_) => return status_page(StatusCode::NOT_FOUND),
+        // One trip to the blocking pool for the whole lookup (and small files' bytes).
+        let root = self.root.clone();
+        let read_small = !head_only;
+        let found = tokio::task::spawn_blocking(move || lookup(&root, &relative, read_small)).await;
+        let found = match found {
+            Ok(found) => found,
+            Err(_) => return status_page(StatusCode::INTERNAL_SERVER_ERROR),
         };
-        if !real.starts_with(&self.root) {
-            return status_page(StatusCode::FORBIDDEN);
+        match found {
+            Found::Refused(status) => status_page(status),
+            Found::File {
+                path,
+                meta,
+                contents,
+            } => serve_file(&path, &meta, contents, req.headers(), head_only).await,
+            Found::Dir { path, index } => {
+                if !uri_path.ends_with('/') {
+                    // Relative links in the listing need the trailing slash.
+                    let mut location = format!("{uri_path}/");
+                    if let Some(q) = req.uri().query() {
+                        location.push('?');
+                        location.push_str(q);
+                    }
+                    return redirect(StatusCode::MOVED_PERMANENTLY, &location);
+                }
+                if let Some((index, meta, contents)) = index {
+                    return serve_file(&index, &meta, contents, req.headers(), head_only).await;
+                }
+                match listing::render(&path, uri_path).await {
+                    Ok(html) => {
+                        let len = html.len();
+                        let body = if head_only {
+                            body::empty()
+                        } else {
+                            body::full(html)
+                        };
+                        let mut res = Response::new(body);
+                        let h = res.headers_mut();
+                        h.insert(
+                            header::CONTENT_TYPE,
+                            HeaderValue::from_static("text/html; charset=utf-8"),
+                        );
+                        h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+                        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+                        res
+                    }
+                    Err(_) => status_page(StatusCode::FORBIDDEN),
+                }
+            }
         }
-        let meta = match tokio::fs::metadata(&real).await {
-            Ok(meta) => meta,
-            Err(_) => return status_page(StatusCode::NOT_FOUND),
+    }
+}
+
+/// Files up to this size are read in the same blocking-pool trip as the lookup.
+const SMALL_FILE: u64 = 256 * 1024;
+
+/// What a request path names, found with blocking filesystem calls.
+enum Found {
+    Refused(StatusCode),
+    File {
+        path: PathBuf,
+        meta: std::fs::Metadata,
+        contents: Option<Vec<u8>>,
+    },
+    Dir {
+        path: PathBuf,
+        index: Option<(PathBuf, std::fs::Metadata, Option<Vec<u8>>)>,
+    },
+}
+
+/// Follows symlinks, insists the result is still under `root`, and reads small files.
+fn lookup(root: &Path, relative: &Path, read_small: bool) -> Found {
+    let Ok(real) = std::fs::canonicalize(root.join(relative)) else {
+        return Found::Refused(StatusCode::NOT_FOUND);
+    };
+    if !real.starts_with(root) {
+        return Found::Refused(StatusCode::FORBIDDEN);
+    }
+    let Ok(meta) = std::fs::metadata(&real) else {
+        return Found::Refused(StatusCode::NOT_FOUND);
+    };
+    let read = |path: &Path, meta: &std::fs::Metadata| {
+        (read_small && meta.len() <= SMALL_FILE)
+            .then(|| std::fs::read(path).ok())
+            .flatten()
+    };
+    if meta.is_dir() {
+        let index = real.join("index.html");
+        let index = match std::fs::metadata(&index) {
+            Ok(m) if m.is_file() => {
+                let contents = read(&index, &m);
+                Some((index, m, contents))
+            }
+            _ => None,
         };
-        if meta.is_dir() {
-            if !uri_path.ends_with('/') {
-                // Relative links in the listing need the trailing slash.
-                let mut location = format!("{uri_path}/");
-                if let Some(q) = req.uri().query() {
-                    location.push('?');
-                    location.push_str(q);
-                }
-                return redirect(StatusCode::MOVED_PERMANENTLY, &location);
-            }
-            let index = real.join("index.html");
-            match tokio::fs::metadata(&index).await {
-                Ok(m) if m.is_file() => {
-                    return serve_file(&index, &m, req.headers(), head_only).await
-                }
-                _ => {}
-            }
-            return match listing::render(&real, uri_path).await {
-                Ok(html) => {
-                    let len = html.len();
-                    let mut res = Response::new(if head_only {
-                        body::empty()
-                    } else {
-                        body::full(html)
-                    });
-                    let h = res.headers_mut();
-                    h.insert(
-                        header::CONTENT_TYPE,
-                        HeaderValue::from_static("text/html; charset=utf-8"),
-                    );
-                    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
-                    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-                    res
-                }
-                Err(_) => status_page(StatusCode::FORBIDDEN),
-            };
-        }
-        if !meta.is_file() {
-            return status_page(StatusCode::NOT_FOUND);
-        }
-        serve_file(&real, &meta, req.headers(), head_only).await
+        return Found::Dir { path: real, index };
+    }
+    if !meta.is_file() {
+        return Found::Refused(StatusCode::NOT_FOUND);
+    }
+    let contents = read(&real, &meta);
+    Found::File {
+        path: real,
+        meta,
+        contents,
     }
 }
 
@@ -143,6 +194,7 @@ pub fn resolve(uri_path: &str) -> Result<PathBuf, StatusCode> {
 async fn serve_file(
     path: &Path,
     meta: &std::fs::Metadata,
+    contents: Option<Vec<u8>>,
     headers: &HeaderMap,
     head_only: bool,
 ) -> Response<Body> {
@@ -189,6 +241,10 @@ async fn serve_file(
 
     let body = if head_only || count == 0 {
         body::empty()
+    } else if let Some(contents) = contents.filter(|c| c.len() as u64 == len) {
+        let bytes = bytes::Bytes::from(contents);
+        // start + count <= len == bytes.len(), checked by the range parser.
+        body::full(bytes.slice(start as usize..(start + count) as usize))
     } else {
         let mut file = match tokio::fs::File::open(path).await {
             Ok(f) => f,
