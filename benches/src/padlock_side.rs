@@ -57,10 +57,14 @@ impl PadlockSetup {
 }
 
 impl Endpoint for Connection {
-    fn write_tls(&mut self, wire: &mut Vec<u8>) {
-        wire.extend_from_slice(self.pending_tls());
-        let n = self.pending_tls().len();
+    fn push_tls(&mut self, sink: &mut dyn FnMut(&[u8]) -> usize) -> usize {
+        let pending = self.pending_tls();
+        if pending.is_empty() {
+            return 0;
+        }
+        let n = sink(pending);
         self.consume_tls(n);
+        n
     }
 
     fn read_tls(&mut self, data: &[u8]) -> usize {

@@ -68,16 +68,35 @@ impl RustlsSetup {
     }
 }
 
+/// An `io::Write` that hands rustls' output straight to the receiver.
+struct Forward<'a>(&'a mut dyn FnMut(&[u8]) -> usize);
+
+impl Write for Forward<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        Ok((self.0)(buf))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Both rustls connection types share these methods (through `ConnectionCommon`).
 macro_rules! rustls_endpoint {
     ($t:ty) => {
         impl Endpoint for $t {
-            fn write_tls(&mut self, wire: &mut Vec<u8>) {
+            fn push_tls(&mut self, sink: &mut dyn FnMut(&[u8]) -> usize) -> usize {
+                let mut moved = 0;
                 while self.wants_write() {
-                    (**self)
-                        .write_tls(wire)
-                        .expect("writing to a Vec cannot fail");
+                    let n = (**self)
+                        .write_tls(&mut Forward(sink))
+                        .expect("forwarding cannot fail");
+                    if n == 0 {
+                        break;
+                    }
+                    moved += n;
                 }
+                moved
             }
 
             fn read_tls(&mut self, mut data: &[u8]) -> usize {

@@ -9,7 +9,8 @@
 use std::time::{Duration, Instant};
 
 use padlock_benches::{
-    median, one_handshake, KeyType, Lib, PadlockSetup, Pipe, RustlsSetup, Sample, Suite, TestPki,
+    clock_name, median, one_handshake, KeyType, Lib, PadlockSetup, Pipe, RustlsSetup, Sample,
+    Suite, TestPki,
 };
 use padlock_crypto::{AwsLcProvider, Provider, NONCE_LEN};
 
@@ -17,6 +18,8 @@ use padlock_crypto::{AwsLcProvider, Provider, NONCE_LEN};
 const CHUNK: usize = 16 * 1024;
 
 struct Options {
+    /// Measure only this library ("padlock" or "rustls"), e.g. for profiling.
+    only: Option<String>,
     runs: usize,
     mib: usize,
     handshake_secs: f64,
@@ -26,12 +29,13 @@ fn main() {
     let opts = parse_args();
     println!(
         "padlock vs rustls {} — medians of {} runs; bulk {} MiB per run in {} KiB writes; \
-         handshakes counted over {:.1} s per run",
+         handshakes counted over {:.1} s per run; rates per second of {}",
         rustls_version(),
         opts.runs,
         opts.mib,
         CHUNK / 1024,
-        opts.handshake_secs
+        opts.handshake_secs,
+        clock_name()
     );
     println!();
 
@@ -46,7 +50,7 @@ fn main() {
         let padlock = PadlockSetup::new(pki, Suite::Aes128Gcm);
         let rustls = RustlsSetup::new(pki, Suite::Aes128Gcm);
         let libs = [Lib::Padlock(&padlock), Lib::Rustls(&rustls)];
-        let rates = interleaved(&libs, opts.runs, |lib| {
+        let rates = interleaved(&libs, &opts, |lib| {
             handshakes_per_sec(lib, opts.handshake_secs)
         });
         row(kind.label(), &rates, "");
@@ -69,7 +73,7 @@ fn main() {
                 .collect::<Vec<_>>(),
         );
         for (direction, client_sends) in [("client→server", true), ("server→client", false)] {
-            let rates = interleaved(&libs, opts.runs, |lib| {
+            let rates = interleaved(&libs, &opts, |lib| {
                 bulk_mb_per_sec(lib, client_sends, opts.mib)
             });
             let extra = format!(
@@ -82,21 +86,28 @@ fn main() {
     }
 }
 
-/// Runs `measure` for each library in turn, `runs` times (alternating, so drifting machine
+/// Runs `measure` for each (wanted) library in turn, `opts.runs` times (alternating, so drifting machine
 /// load hits both alike), and returns each library's median.
 fn interleaved(
     libs: &[Lib<'_>],
-    runs: usize,
+    opts: &Options,
     mut measure: impl FnMut(&Lib<'_>) -> f64,
 ) -> Vec<f64> {
+    let wanted = |lib: &Lib<'_>| {
+        let name = match lib {
+            Lib::Padlock(_) => "padlock",
+            Lib::Rustls(_) => "rustls",
+        };
+        opts.only.as_deref().is_none_or(|only| only == name)
+    };
     // One untimed warm-up round.
-    for lib in libs {
+    for lib in libs.iter().filter(|l| wanted(l)) {
         measure(lib);
     }
     let mut samples = vec![Vec::new(); libs.len()];
-    for _ in 0..runs {
+    for _ in 0..opts.runs {
         for (i, lib) in libs.iter().enumerate() {
-            samples[i].push(measure(lib));
+            samples[i].push(if wanted(lib) { measure(lib) } else { f64::NAN });
         }
     }
     samples.iter().map(|s| median(s)).collect()
@@ -114,13 +125,16 @@ fn row(label: &str, rates: &[f64], extra: &str) {
 fn handshakes_per_sec(lib: &Lib<'_>, secs: f64) -> f64 {
     let mut pipe = Pipe::default();
     let budget = Duration::from_secs_f64(secs);
-    let start = Instant::now();
-    let mut count = 0u64;
-    while start.elapsed() < budget {
-        one_handshake(lib, &mut pipe);
-        count += 1;
-    }
-    count as f64 / start.elapsed().as_secs_f64()
+    let sample = Sample::time(|| {
+        let start = Instant::now();
+        let mut count = 0u64;
+        while start.elapsed() < budget {
+            one_handshake(lib, &mut pipe);
+            count += 1;
+        }
+        count as f64
+    });
+    sample.rate()
 }
 
 fn bulk_mb_per_sec(lib: &Lib<'_>, client_sends: bool, mib: usize) -> f64 {
@@ -168,6 +182,7 @@ fn raw_aead_mb_per_sec(suite: Suite, mib: usize) -> f64 {
 
 fn parse_args() -> Options {
     let mut opts = Options {
+        only: None,
         runs: 5,
         mib: 64,
         handshake_secs: 1.0,
@@ -180,8 +195,10 @@ fn parse_args() -> Options {
             "--runs" => opts.runs = value.parse().expect("--runs N"),
             "--mib" => opts.mib = value.parse().expect("--mib M"),
             "--secs" => opts.handshake_secs = value.parse().expect("--secs S"),
+            "--only" => opts.only = Some(value.to_string()),
             "--quick" => {
                 opts = Options {
+                    only: opts.only,
                     runs: 3,
                     mib: 8,
                     handshake_secs: 0.3,
@@ -189,7 +206,9 @@ fn parse_args() -> Options {
                 i += 1;
                 continue;
             }
-            other => panic!("unknown argument {other}; use --runs N --mib M --secs S or --quick"),
+            other => panic!(
+                "unknown argument {other}; use --runs N --mib M --secs S --only LIB or --quick"
+            ),
         }
         i += 2;
     }
