@@ -188,18 +188,21 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
     /// Moves TLS bytes from the transport into the engine and processes them. `Ok(0)` means
     /// transport EOF.
     fn read_io(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let n = {
+        let (n, eof) = {
             let mut reader = SyncIo {
                 io: &mut self.io,
                 cx,
+                eof: false,
             };
             match self.conn.read_tls_from(&mut reader) {
-                Ok(n) => n,
+                Ok(n) => (n, reader.eof),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Poll::Pending,
                 Err(e) => return Poll::Ready(Err(e)),
             }
         };
-        if n == 0 {
+        // `Ok(0)` from the engine also means "receive buffer full"; only the transport
+        // itself says end-of-file.
+        if eof {
             self.eof = true;
         }
         match self.conn.process_new_packets() {
@@ -214,6 +217,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
                 let mut writer = SyncIo {
                     io: &mut self.io,
                     cx,
+                    eof: false,
                 };
                 let _ = self.conn.write_tls_to(&mut writer);
                 Poll::Ready(Err(tls_to_io(e)))
@@ -226,6 +230,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
         let mut writer = SyncIo {
             io: &mut self.io,
             cx,
+            eof: false,
         };
         match self.conn.write_tls_to(&mut writer) {
             Ok(0) if self.conn.wants_write() => Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
@@ -261,6 +266,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for TlsStream<IO> {
                 other => return other,
             }
         }
+        let mut stalled = 0u8;
         loop {
             let n = this.conn.read_plaintext(buf.initialize_unfilled());
             if n > 0 {
@@ -284,6 +290,17 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for TlsStream<IO> {
                 }
             }
             match this.read_io(cx) {
+                Poll::Ready(Ok(0)) if !this.eof => {
+                    // The engine's receive buffer is full yet yielded no plaintext: it can
+                    // make no progress, and looping would spin.
+                    stalled += 1;
+                    if stalled > 1 {
+                        return Poll::Ready(Err(io::Error::other(
+                            "the TLS engine's receive buffer is full but yields no data",
+                        )));
+                    }
+                    continue;
+                }
                 Poll::Ready(Ok(_)) => continue,
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                 Poll::Pending => return Poll::Pending,
@@ -366,13 +383,21 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<IO> {
 struct SyncIo<'a, 'b, IO> {
     io: &'a mut IO,
     cx: &'a mut Context<'b>,
+    /// The transport reported end-of-file.
+    eof: bool,
 }
 
 impl<IO: AsyncRead + Unpin> Read for SyncIo<'_, '_, IO> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let mut rb = ReadBuf::new(buf);
         match Pin::new(&mut *self.io).poll_read(self.cx, &mut rb) {
-            Poll::Ready(Ok(())) => Ok(rb.filled().len()),
+            Poll::Ready(Ok(())) => {
+                let n = rb.filled().len();
+                if n == 0 && rb.capacity() > 0 {
+                    self.eof = true;
+                }
+                Ok(n)
+            }
             Poll::Ready(Err(e)) => Err(e),
             Poll::Pending => Err(io::ErrorKind::WouldBlock.into()),
         }
