@@ -184,13 +184,13 @@ impl Sample {
     }
 }
 
-/// CPU time this thread has run, from `/proc/thread-self/schedstat` (Linux; nanosecond
-/// resolution). Both sides of every connection run on this one thread, so this is the
-/// whole cost of the work measured. `None` where the file does not exist.
+/// CPU time this thread has run (`CLOCK_THREAD_CPUTIME_ID`, nanosecond resolution). Both
+/// sides of every connection run on this one thread, so this is the whole cost of the work
+/// measured. `None` where the OS does not provide it.
 pub fn thread_cpu_time() -> Option<Duration> {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let ns: u64 = text.split_whitespace().next()?.parse().ok()?;
-    Some(Duration::from_nanos(ns))
+    cpu_time::ThreadTime::try_now()
+        .ok()
+        .map(|t| t.as_duration())
 }
 
 /// Which clock [`Sample::time`] uses here, for the report header.

@@ -49,77 +49,93 @@ fn main() {
     for (pki, kind) in [(&ecdsa, KeyType::EcdsaP256), (&rsa, KeyType::Rsa2048)] {
         let padlock = PadlockSetup::new(pki, Suite::Aes128Gcm);
         let rustls = RustlsSetup::new(pki, Suite::Aes128Gcm);
-        let libs = [Lib::Padlock(&padlock), Lib::Rustls(&rustls)];
-        let rates = interleaved(&libs, &opts, |lib| {
-            handshakes_per_sec(lib, opts.handshake_secs)
-        });
-        row(kind.label(), &rates, "");
+        let secs = opts.handshake_secs;
+        let runs = interleaved(
+            &opts,
+            &mut [
+                ("padlock", &mut || {
+                    handshakes_per_sec(&Lib::Padlock(&padlock), secs)
+                }),
+                ("rustls", &mut || {
+                    handshakes_per_sec(&Lib::Rustls(&rustls), secs)
+                }),
+            ],
+        );
+        println!(
+            "| {} | {:.0} | {:.0} | {:.2} |",
+            kind.label(),
+            median(&runs[0]),
+            median(&runs[1]),
+            median_ratio(&runs[0], &runs[1])
+        );
     }
     println!();
 
     println!("## Bulk transfer MB/s (10^6 bytes/s), in-memory, one direction at a time");
     println!();
-    println!("Raw = aws-lc-rs seal_in_place + open_in_place of 16 KiB via padlock-crypto (the ceiling: every byte is sealed once and opened once).");
+    println!(
+        "Raw = aws-lc-rs seal_in_place + open_in_place of 16 KiB via padlock-crypto (the \
+         ceiling: every byte is sealed once and opened once), measured in the same rounds."
+    );
     println!();
     println!("| suite | direction | padlock | rustls | padlock/rustls | raw AEAD | padlock/raw | rustls/raw |");
     println!("|---|---|---:|---:|---:|---:|---:|---:|");
     for suite in Suite::ALL {
         let padlock = PadlockSetup::new(&ecdsa, suite);
         let rustls = RustlsSetup::new(&ecdsa, suite);
-        let libs = [Lib::Padlock(&padlock), Lib::Rustls(&rustls)];
-        let raw = median(
-            &(0..opts.runs)
-                .map(|_| raw_aead_mb_per_sec(suite, opts.mib))
-                .collect::<Vec<_>>(),
-        );
+        let mib = opts.mib;
         for (direction, client_sends) in [("client→server", true), ("server→client", false)] {
-            let rates = interleaved(&libs, &opts, |lib| {
-                bulk_mb_per_sec(lib, client_sends, opts.mib)
-            });
-            let extra = format!(
-                " {raw:.0} | {:.2} | {:.2} |",
-                rates[0] / raw,
-                rates[1] / raw
+            let runs = interleaved(
+                &opts,
+                &mut [
+                    ("padlock", &mut || {
+                        bulk_mb_per_sec(&Lib::Padlock(&padlock), client_sends, mib)
+                    }),
+                    ("rustls", &mut || {
+                        bulk_mb_per_sec(&Lib::Rustls(&rustls), client_sends, mib)
+                    }),
+                    ("raw", &mut || raw_aead_mb_per_sec(suite, mib)),
+                ],
             );
-            row(&format!("{} | {direction}", suite.name()), &rates, &extra);
+            println!(
+                "| {} | {direction} | {:.0} | {:.0} | {:.2} | {:.0} | {:.2} | {:.2} |",
+                suite.name(),
+                median(&runs[0]),
+                median(&runs[1]),
+                median_ratio(&runs[0], &runs[1]),
+                median(&runs[2]),
+                median_ratio(&runs[0], &runs[2]),
+                median_ratio(&runs[1], &runs[2]),
+            );
         }
     }
 }
 
-/// Runs `measure` for each (wanted) library in turn, `opts.runs` times (alternating, so drifting machine
-/// load hits both alike), and returns each library's median.
-fn interleaved(
-    libs: &[Lib<'_>],
-    opts: &Options,
-    mut measure: impl FnMut(&Lib<'_>) -> f64,
-) -> Vec<f64> {
-    let wanted = |lib: &Lib<'_>| {
-        let name = match lib {
-            Lib::Padlock(_) => "padlock",
-            Lib::Rustls(_) => "rustls",
-        };
-        opts.only.as_deref().is_none_or(|only| only == name)
-    };
-    // One untimed warm-up round.
-    for lib in libs.iter().filter(|l| wanted(l)) {
-        measure(lib);
+/// A measurement to repeat: its name (for `--only`) and the closure returning a rate.
+type Measure<'a> = (&'static str, &'a mut dyn FnMut() -> f64);
+
+/// Runs each measurement in turn, `opts.runs` rounds (alternating, so drifting machine load
+/// hits all alike, after one untimed warm-up round), and returns every round's rates per
+/// measurement. Skipped measurements (`--only`) yield NaN.
+fn interleaved(opts: &Options, measures: &mut [Measure<'_>]) -> Vec<Vec<f64>> {
+    let wanted = |name: &str| opts.only.as_deref().is_none_or(|only| only == name);
+    for (name, measure) in measures.iter_mut() {
+        if wanted(name) {
+            measure();
+        }
     }
-    let mut samples = vec![Vec::new(); libs.len()];
+    let mut samples = vec![Vec::new(); measures.len()];
     for _ in 0..opts.runs {
-        for (i, lib) in libs.iter().enumerate() {
-            samples[i].push(if wanted(lib) { measure(lib) } else { f64::NAN });
+        for (i, (name, measure)) in measures.iter_mut().enumerate() {
+            samples[i].push(if wanted(name) { measure() } else { f64::NAN });
         }
     }
-    samples.iter().map(|s| median(s)).collect()
+    samples
 }
 
-fn row(label: &str, rates: &[f64], extra: &str) {
-    println!(
-        "| {label} | {:.0} | {:.0} | {:.2} |{extra}",
-        rates[0],
-        rates[1],
-        rates[0] / rates[1]
-    );
+/// The median over rounds of a/b: each round's ratio is taken under the same load.
+fn median_ratio(a: &[f64], b: &[f64]) -> f64 {
+    median(&a.iter().zip(b).map(|(x, y)| x / y).collect::<Vec<_>>())
 }
 
 fn handshakes_per_sec(lib: &Lib<'_>, secs: f64) -> f64 {
