@@ -11,6 +11,11 @@ use crate::pem;
 #[derive(Clone, Debug, Default)]
 pub struct RootStore {
     certs: Vec<Vec<u8>>,
+    /// Per anchor: whether the CA/B Forum root profile is enforced on it. Anchors from the
+    /// system store are curated by the OS vendor and include legacy roots that predate the
+    /// profile (non-critical basicConstraints, no subjectKeyIdentifier), so they are not;
+    /// anchors a caller adds explicitly are.
+    strict: Vec<bool>,
     /// Subject RDNs → indices into `certs`.
     by_subject: HashMap<Vec<u8>, Vec<usize>>,
     /// DER subject names (with tag), for `certificate_authorities` hints.
@@ -25,6 +30,10 @@ impl RootStore {
 
     /// Adds one DER certificate. Duplicates are ignored.
     pub fn add_der(&mut self, der: &[u8]) -> Result<(), Error> {
+        self.add(der, true)
+    }
+
+    fn add(&mut self, der: &[u8], strict: bool) -> Result<(), Error> {
         let cert = Certificate::from_der(der)?;
         if self.certs.iter().any(|c| c == der) {
             return Ok(());
@@ -36,6 +45,7 @@ impl RootStore {
             .push(idx);
         self.subjects.push(cert.subject().der.to_vec());
         self.certs.push(der.to_vec());
+        self.strict.push(strict);
         Ok(())
     }
 
@@ -55,7 +65,7 @@ impl RootStore {
     /// Adds a file: PEM (one or more certificates) or a single DER certificate.
     pub fn add_file(&mut self, path: &Path) -> Result<usize, std::io::Error> {
         let data = std::fs::read(path)?;
-        let res = if data.starts_with(b"0") || data.first() == Some(&0x30) {
+        let res = if data.first() == Some(&0x30) {
             self.add_der(&data).map(|()| 1)
         } else {
             self.add_pem(&data)
@@ -98,7 +108,7 @@ impl RootStore {
         };
         for b in blocks {
             if b.label == "CERTIFICATE" {
-                let _ = self.add_der(&b.der);
+                let _ = self.add(&b.der, false);
             }
         }
     }
@@ -118,12 +128,18 @@ impl RootStore {
         self.subjects.clone()
     }
 
-    /// The anchors whose subject (RDN contents) is `rdns`.
-    pub(crate) fn by_subject<'s>(&'s self, rdns: &[u8]) -> impl Iterator<Item = &'s [u8]> + 's {
+    /// The anchors whose subject (RDN contents) is `rdns`, each with its strictness.
+    pub(crate) fn by_subject<'s>(
+        &'s self,
+        rdns: &[u8],
+    ) -> impl Iterator<Item = (&'s [u8], bool)> + 's {
         self.by_subject
             .get(rdns)
             .into_iter()
             .flatten()
-            .filter_map(|&i| self.certs.get(i).map(Vec::as_slice))
+            .filter_map(|&i| {
+                let der = self.certs.get(i)?;
+                Some((der.as_slice(), self.strict.get(i).copied().unwrap_or(true)))
+            })
     }
 }

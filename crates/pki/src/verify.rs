@@ -164,12 +164,12 @@ impl<'p, 'c> Builder<'p, 'c> {
             issuer: child.issuer().to_string(),
         };
         // Trust anchors first: the shortest path wins.
-        for anchor_der in self.roots.by_subject(child.issuer().rdns) {
+        for (anchor_der, strict) in self.roots.by_subject(child.issuer().rdns) {
             let Ok(anchor) = Certificate::from_der(anchor_der) else {
                 continue;
             };
             self.spend()?;
-            let res = check_anchor(&anchor, self.options)
+            let res = check_anchor(&anchor, self.options, strict)
                 .and_then(|()| check_issued_by(self.provider, child, &anchor))
                 .and_then(|()| self.validate_path(path, &anchor));
             match res {
@@ -427,12 +427,25 @@ fn check_ca_profile(ca: &Certificate<'_>) -> Result<(), Error> {
     Ok(())
 }
 
-/// Checks a trust anchor: the CA profile, validity, no EKU (CA/B Forum §7.1.2.1.2), and a
-/// well-formed authorityKeyIdentifier (§7.1.2.1.3).
-fn check_anchor(anchor: &Certificate<'_>, options: &VerifyOptions<'_>) -> Result<(), Error> {
-    check_ca_profile(anchor)?;
+/// Checks a trust anchor: a CA with a usable key, valid now; when `strict` (anchors the
+/// caller supplied, not the curated system store), also the CA profile, no EKU (CA/B Forum
+/// §7.1.2.1.2), and a well-formed authorityKeyIdentifier (§7.1.2.1.3).
+fn check_anchor(
+    anchor: &Certificate<'_>,
+    options: &VerifyOptions<'_>,
+    strict: bool,
+) -> Result<(), Error> {
     check_key(anchor)?;
     check_validity(anchor, options)?;
+    if !strict {
+        if anchor.version() == 3 && !anchor.is_ca() {
+            return Err(Error::NotCa {
+                subject: anchor.label(),
+            });
+        }
+        return Ok(());
+    }
+    check_ca_profile(anchor)?;
     let ext = anchor.extensions();
     if ext.extended_key_usage.is_some() {
         return Err(malformed(

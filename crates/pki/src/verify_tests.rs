@@ -444,3 +444,20 @@ fn verify_signature_checks_key_type_and_signature() {
         Err(Error::UnsupportedSignatureAlgorithm(_))
     ));
 }
+
+#[test]
+fn system_store_anchors_are_usable_despite_legacy_profiles() {
+    // Curated roots such as Go Daddy Class 2 predate the CA/B Forum root profile
+    // (non-critical basicConstraints, no subjectKeyIdentifier): they are checked leniently.
+    let data = std::fs::read("/etc/ssl/certs/ca-certificates.crt").unwrap_or_default();
+    let Ok(blocks) = crate::pem::parse_all(&data) else {
+        return;
+    };
+    for b in blocks {
+        if let Ok(c) = Certificate::from_der(&b.der) {
+            let time = UnixTime(c.not_before().0 + 1);
+            let r = check_anchor(&c, &VerifyOptions::new(time), false);
+            assert!(r.is_ok(), "{}: {r:?}", c.subject());
+        }
+    }
+}
