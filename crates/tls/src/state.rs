@@ -115,6 +115,14 @@ fn summarise(message: &HandshakePayload) -> String {
     }
 }
 
+/// A short name for the leaf of `chain` (its first DNS name, IP or CN), for traces.
+pub(crate) fn certificate_label(chain: &[Vec<u8>]) -> String {
+    chain
+        .first()
+        .and_then(|leaf| padlock_pki::Certificate::from_der(leaf).ok())
+        .map_or_else(|| String::from("(unparsable certificate)"), |c| c.label())
+}
+
 /// ALPN names as text, for traces.
 pub(crate) fn alpn_list(names: &[Vec<u8>]) -> String {
     let names: Vec<String> = names

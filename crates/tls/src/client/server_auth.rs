@@ -200,7 +200,7 @@ impl ExpectCertificate {
             now,
         );
         trace(out, || TraceEvent::CertificateCheck {
-            subject: self.cx.server_name.to_string(),
+            subject: crate::state::certificate_label(&chain),
             chain_len: chain.len(),
             result: verified.as_ref().map(|_| ()).map_err(|e| e.to_string()),
         });

@@ -66,7 +66,7 @@ impl ExpectCertificate {
         let now = (self.pending.config.time)();
         let result = verify::verify_client_chain(verifier.as_ref(), &chain, now);
         trace(out, || TraceEvent::CertificateCheck {
-            subject: String::from("client"),
+            subject: state::certificate_label(&chain),
             chain_len: chain.len(),
             result: result.as_ref().map(|_| ()).map_err(|e| e.to_string()),
         });
