@@ -643,4 +643,49 @@ mod tests {
         assert!(wildcard_intersects("example.com", "bad.example.com"));
         assert!(!wildcard_intersects("example.com", "a.bad.example.com"));
     }
+
+    #[test]
+    fn ip_constraints_compare_under_the_mask() {
+        let nc = NameConstraints {
+            permitted: Some(vec![GeneralName::Ip(&[10, 0, 0, 0, 255, 0, 0, 0])]),
+            excluded: Some(vec![GeneralName::Ip(&[10, 9, 0, 0, 255, 255, 0, 0])]),
+        };
+        assert!(nc.check(&GeneralName::Ip(&[10, 1, 2, 3])).is_ok());
+        let e = nc.check(&GeneralName::Ip(&[11, 1, 2, 3])).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "name 11.1.2.3 is outside what the issuing CA may certify (permitted: 10.0.0.0/8, and others of its kind)"
+        );
+        let e = nc.check(&GeneralName::Ip(&[10, 9, 2, 3])).unwrap_err();
+        assert!(e.to_string().ends_with("(excluded: 10.9.0.0/16)"), "{e}");
+        // An IPv6 address lies in no IPv4 subtree, so it is outside the permitted ones.
+        assert!(nc.check(&GeneralName::Ip(&[0; 16])).is_err());
+        // A DNS name is a different kind: the IP constraints do not apply.
+        assert!(nc.check(&GeneralName::Dns(b"example.com")).is_ok());
+    }
+
+    #[test]
+    fn malformed_constraints_fail_closed() {
+        let nc = NameConstraints {
+            permitted: Some(vec![GeneralName::Ip(&[10, 0, 0, 0, 255, 0, 255, 0])]),
+            excluded: None,
+        };
+        assert!(nc.check(&GeneralName::Ip(&[10, 0, 0, 1])).is_err());
+        let nc = NameConstraints {
+            permitted: Some(vec![GeneralName::Dns(b".example.com")]),
+            excluded: None,
+        };
+        assert!(nc.check(&GeneralName::Dns(b"a.example.com")).is_err());
+    }
+
+    #[test]
+    fn excluded_dns_subtrees_catch_wildcards_that_could_match() {
+        let nc = NameConstraints {
+            permitted: None,
+            excluded: Some(vec![GeneralName::Dns(b"bad.example.com")]),
+        };
+        assert!(nc.check(&GeneralName::Dns(b"*.example.com")).is_err());
+        assert!(nc.check(&GeneralName::Dns(b"good.example.com")).is_ok());
+        assert!(nc.check(&GeneralName::Dns(b"x.bad.example.com")).is_err());
+    }
 }

@@ -461,3 +461,84 @@ fn system_store_anchors_are_usable_despite_legacy_profiles() {
         }
     }
 }
+
+#[test]
+fn matches_ip_addresses_from_san_only() {
+    let r = root();
+    let mut s = Spec::leaf("127.0.0.1", &[]);
+    s.dns.clear();
+    s.extra = vec![(
+        &[2, 5, 29, 17],
+        false,
+        vec![0x30, 0x06, 0x87, 0x04, 127, 0, 0, 1],
+    )];
+    let l = issue(&s, Some(&r));
+    verify(&r, &l, &[], Some("127.0.0.1")).unwrap();
+    let e = verify(&r, &l, &[], Some("127.0.0.2")).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "certificate is for 127.0.0.1 — not 127.0.0.2"
+    );
+    let e = verify(&r, &l, &[], Some("::1")).unwrap_err();
+    assert!(matches!(e, Error::NameMismatch { .. }));
+}
+
+#[test]
+fn root_store_counts_pem_certificates_and_lists_subjects() {
+    let a = root();
+    let b = issue(&Spec::ca("Other Root"), None);
+    let text = format!(
+        "{}{}",
+        crate::pem::encode("CERTIFICATE", &a.der),
+        crate::pem::encode("CERTIFICATE", &b.der)
+    );
+    let mut store = RootStore::new();
+    assert_eq!(store.add_pem(text.as_bytes()).unwrap(), 2);
+    assert_eq!(store.len(), 2);
+    assert_eq!(store.subjects(), vec![a.name.clone(), b.name.clone()]);
+    // Adding the same anchor again changes nothing.
+    store.add_der(&a.der).unwrap();
+    assert_eq!(store.len(), 2);
+    assert!(store.add_der(b"not a certificate").is_err());
+}
+
+#[test]
+fn wrong_purpose_is_refused_for_client_authentication() {
+    let r = root();
+    let l = issue(&Spec::leaf("a", &["a.example"]), Some(&r));
+    let mut o = VerifyOptions::new(NOW);
+    o.purpose = Purpose::ClientAuth;
+    let e = verify_chain(&AwsLcProvider, &roots(&[&r]), &l.der, &[], &o).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "certificate a.example may not be used for clientAuth (extended key usage)"
+    );
+}
+
+#[test]
+fn caller_max_depth_limits_intermediates() {
+    let r = root();
+    let i1 = issue(&Spec::ca("I1"), Some(&r));
+    let i2 = issue(&Spec::ca("I2"), Some(&i1));
+    let l = issue(&Spec::leaf("a", &["a.example"]), Some(&i2));
+    let mut o = VerifyOptions::new(NOW);
+    o.max_depth = Some(1);
+    let e = verify_chain(
+        &AwsLcProvider,
+        &roots(&[&r]),
+        &l.der,
+        &[&i1.der, &i2.der],
+        &o,
+    )
+    .unwrap_err();
+    assert!(matches!(e, Error::PathTooLong { .. }), "{e}");
+    o.max_depth = Some(2);
+    verify_chain(
+        &AwsLcProvider,
+        &roots(&[&r]),
+        &l.der,
+        &[&i1.der, &i2.der],
+        &o,
+    )
+    .unwrap();
+}
