@@ -57,7 +57,10 @@ pub fn system_roots() -> anyhow::Result<Arc<RootStore>> {
 pub fn parse_suites(list: &str) -> anyhow::Result<Vec<CipherSuite>> {
     split(list)
         .map(|name| {
-            let lookup = name.replacen("TLS13_", "TLS_", 1);
+            let upper = name.to_ascii_uppercase();
+            let lookup = upper
+                .strip_prefix("TLS13_")
+                .map_or(upper.clone(), |rest| format!("TLS_{rest}"));
             CipherSuite::from_name(&lookup)
                 .filter(|s| SUITES.contains(s))
                 .ok_or_else(|| {
