@@ -899,8 +899,8 @@ fn every_bit_flip_in_a_server_hello_is_refused_without_panic() {
 #[test]
 fn bit_flips_inside_the_encrypted_flight_never_pass_unnoticed() {
     // Every 7th byte of EncryptedExtensions..Finished, re-encrypted with the real key: the
-    // client must refuse each one (the transcript binds every byte) with an alert, and
-    // never panic.
+    // client must never accept the flight (the transcript binds every byte), must refuse it
+    // with an alert whenever it has a whole message, and must never panic.
     let mut i = 0;
     loop {
         let mut s = setup();
@@ -913,8 +913,47 @@ fn bit_flips_inside_the_encrypted_flight_never_pass_unnoticed() {
         let mut bytes = sh;
         bytes.extend(ccs);
         bytes.extend(seal_server(&s, &[flat]));
-        let e = feed(&mut s.client, &bytes);
-        assert!(alert_for(&e).is_some(), "byte {i}: {e:?}");
+        s.client.read_tls(&bytes);
+        match s.client.process_new_packets() {
+            Err(e) => assert!(alert_for(&e).is_some(), "byte {i}: {e:?}"),
+            // A flipped length can make a message look longer than the record: the
+            // client then waits for the rest. It must never complete the handshake.
+            Ok(_) => assert!(s.client.is_handshaking(), "byte {i} went unnoticed"),
+        }
         i += 7;
     }
+}
+
+#[test]
+fn second_client_hello_with_a_new_random_is_illegal_parameter() {
+    let mut server = server_config(KeyType::P256);
+    server.groups = vec![NamedGroup::secp384r1];
+    let mut s = setup_with(insecure_client_config(), server);
+    let ch = client_hello(&mut s);
+    s.server.read_tls(&ch);
+    s.server.process_new_packets().unwrap();
+    let hrr = s.server.pending_tls().to_vec();
+    s.client.read_tls(&hrr);
+    s.client.process_new_packets().unwrap();
+    let flight = s.client.pending_tls().to_vec();
+    let recs = records(&flight);
+    let ch2 = recs
+        .iter()
+        .find(|r| r[0] == content_type::HANDSHAKE)
+        .unwrap();
+    let HandshakePayload::ClientHello(mut hello2) = HandshakePayload::decode(&ch2[5..]).unwrap()
+    else {
+        panic!()
+    };
+    hello2.random[0] ^= 1;
+    let bytes = plain_record(
+        content_type::HANDSHAKE,
+        &HandshakePayload::ClientHello(hello2).to_vec(),
+    );
+    let e = feed(&mut s.server, &bytes);
+    assert_eq!(
+        e,
+        Error::PeerMisbehaved(PeerMisbehaved::IllegalClientHelloAfterRetry)
+    );
+    expect_alert(&s.server, &e, AlertDescription::IllegalParameter);
 }

@@ -27,6 +27,10 @@ struct Retry {
     suite: Suite,
     group: NamedGroup,
     transcript: Transcript,
+    /// What ClientHello1 said that ClientHello2 must repeat (RFC 8446 §4.1.2).
+    random: [u8; 32],
+    session_id: Vec<u8>,
+    cipher_suites: Vec<crate::CipherSuite>,
 }
 
 /// Waiting for a ClientHello (the first, or the second after a HelloRetryRequest).
@@ -130,6 +134,14 @@ impl ExpectClientHello {
                     return Err(PeerMisbehaved::IllegalClientHelloAfterRetry.into());
                 }
                 if shares.len() != 1 || shares[0].group != retry.group {
+                    return Err(PeerMisbehaved::IllegalClientHelloAfterRetry.into());
+                }
+                // RFC 8446 §4.1.2: apart from key_share, cookie, early_data and padding, the
+                // second ClientHello repeats the first.
+                if hello.random != retry.random
+                    || hello.legacy_session_id != retry.session_id
+                    || hello.cipher_suites != retry.cipher_suites
+                {
                     return Err(PeerMisbehaved::IllegalClientHelloAfterRetry.into());
                 }
                 retry.transcript
@@ -360,6 +372,9 @@ fn send_retry(
             suite,
             group,
             transcript,
+            random: hello.random,
+            session_id: hello.legacy_session_id.clone(),
+            cipher_suites: hello.cipher_suites.clone(),
         }),
     })))
 }
