@@ -357,6 +357,33 @@ fn check_common(cert: &Certificate<'_>, options: &VerifyOptions<'_>) -> Result<(
             reason: "serial number longer than 20 octets",
         });
     }
+    // RFC 5280 §4.1.2.4: the issuer field MUST contain a non-empty distinguished name.
+    if cert.issuer().is_empty() {
+        return Err(malformed(cert, "empty issuer name"));
+    }
+    let ext = cert.extensions();
+    // RFC 5280 §4.2.1.9: pathLenConstraint only with cA; §4.2.1.3: keyCertSign only in CAs.
+    if let Some(bc) = ext.basic_constraints {
+        if bc.path_len.is_some() && !bc.ca {
+            return Err(malformed(cert, "pathLenConstraint without cA"));
+        }
+    }
+    if ext.key_usage.is_some_and(|ku| ku & KU_KEY_CERT_SIGN != 0) && !cert.is_ca() {
+        return Err(malformed(
+            cert,
+            "keyCertSign in a certificate that is not a CA",
+        ));
+    }
+    // RFC 5280 §4.2.1.6: an iPAddress is 4 or 16 octets.
+    if cert
+        .sans()
+        .any(|n| matches!(n, GeneralName::Ip(ip) if ip.len() != 4 && ip.len() != 16))
+    {
+        return Err(malformed(
+            cert,
+            "a subjectAltName iPAddress is neither IPv4 nor IPv6",
+        ));
+    }
     // RFC 5280 §4.2.1.6: an empty subject requires a critical subjectAltName.
     if cert.subject().is_empty() && cert.extensions().subject_alt_names.is_none() {
         return Err(Error::Malformed {
@@ -520,6 +547,10 @@ pub fn lint_subscriber_eku(end_entity: &Certificate<'_>) -> Result<(), Error> {
 /// End-entity checks, made before any path is built.
 fn check_end_entity(leaf: &Certificate<'_>, options: &VerifyOptions<'_>) -> Result<(), Error> {
     check_common(leaf, options)?;
+    // The Web PKI uses only X.509 v3 (CA/B Forum §7.1.1).
+    if leaf.version() != 3 {
+        return Err(malformed(leaf, "not an X.509 v3 certificate"));
+    }
     if leaf.is_ca() {
         return Err(Error::CaUsedAsEndEntity {
             subject: leaf.label(),
