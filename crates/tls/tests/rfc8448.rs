@@ -14,7 +14,7 @@ mod rfc8448_trace;
 use padlock_crypto::{AeadAlgorithm, AwsLcProvider, HashAlgorithm, Provider};
 use padlock_tls::record::{content_type, RecordOpener, RecordSealer};
 use padlock_tls::tls13::key_schedule::{
-    hello_retry_message_hash, EarlySecret, TrafficKeys, TrafficSecret,
+    hello_retry_message_hash, EarlySecret, PskKind, TrafficKeys, TrafficSecret,
 };
 use padlock_tls::wire::{
     Alert, AlertDescription, Codec, HandshakeMessage, HandshakePayload, Reader,
@@ -22,6 +22,7 @@ use padlock_tls::wire::{
 use rfc8448_trace::Trace;
 
 const SIMPLE: &str = "3.  Simple 1-RTT Handshake";
+const RESUMED: &str = "4.  Resumed 0-RTT Handshake";
 const HELLO_RETRY: &str = "5.  HelloRetryRequest";
 const CLIENT_AUTH: &str = "6.  Client Authentication";
 
@@ -33,7 +34,7 @@ const HRR_RANDOM: [u8; 32] = [
 
 #[test]
 fn trace_parser_reads_every_declared_value() {
-    for section in [SIMPLE, HELLO_RETRY, CLIENT_AUTH] {
+    for section in [SIMPLE, RESUMED, HELLO_RETRY, CLIENT_AUTH] {
         rfc8448_trace::check_declared_lengths(section);
     }
 }
@@ -70,6 +71,81 @@ fn simple_1rtt_exporter_and_resumption_psk() {
 }
 
 #[test]
+fn resumed_0rtt_key_schedule_matches_every_secret() {
+    check_key_schedule(&Trace::section(RESUMED));
+}
+
+#[test]
+fn resumed_0rtt_psk_binder_and_early_secrets_match() {
+    let p = AwsLcProvider;
+    let trace = Trace::section(RESUMED);
+    let run = Run::new(&p, &trace);
+
+    // The PSK is §3's resumption secret for §3's ticket.
+    let simple = Trace::section(SIMPLE);
+    let psk = trace.value("{client}  extract secret \"early\"", "IKM");
+    assert_eq!(
+        hex(psk),
+        hex(simple.value(
+            "{server}  generate resumption secret \"tls13 resumption\"",
+            "expanded"
+        ))
+    );
+    let early = EarlySecret::new(&p, HashAlgorithm::Sha256, Some(psk));
+
+    // Binder (RFC 8446 §4.2.11.2) over the ClientHello truncated before the binders.
+    let step = "{client}  calculate PSK binder";
+    let binder_key = early.binder_key(&p, PskKind::Resumption);
+    assert_eq!(hex(binder_key.as_bytes()), hex(trace.value(step, "PRK")));
+    let prefix_hash = p.hash_once(
+        HashAlgorithm::Sha256,
+        trace.value(step, "ClientHello prefix"),
+    );
+    assert_eq!(
+        hex(prefix_hash.as_ref()),
+        hex(trace.value(step, "binder hash"))
+    );
+    let binder = binder_key.binder(&p, prefix_hash.as_ref());
+    assert_eq!(hex(binder.as_ref()), hex(trace.value(step, "finished")));
+    assert!(binder_key.verify_binder(&p, prefix_hash.as_ref(), binder.as_ref()));
+    // ... and it is the binder the full ClientHello carries at its end.
+    let client_hello = run.message(0x01);
+    assert!(client_hello.ends_with(binder.as_ref()));
+
+    // Early traffic and exporter secrets over the whole ClientHello.
+    for (label, secret) in [
+        (
+            "c e traffic",
+            early
+                .client_early_traffic_secret(&p, &run.client_hello_hash)
+                .as_bytes()
+                .to_vec(),
+        ),
+        (
+            "e exp master",
+            early
+                .early_exporter_master_secret(&p, &run.client_hello_hash)
+                .as_bytes()
+                .to_vec(),
+        ),
+    ] {
+        let step = format!("{{client}}  derive secret \"tls13 {label}\"");
+        run.expect(&step, "hash", &run.client_hello_hash);
+        run.expect(&step, "expanded", &secret);
+    }
+    let early_keys = run.client_early.as_ref().unwrap().keys(&p, run.aead);
+    run.expect_keys(
+        "{client}  derive write traffic keys for early application data",
+        &early_keys,
+    );
+}
+
+#[test]
+fn resumed_0rtt_records_decrypt_and_reencrypt_exactly() {
+    check_records(&Trace::section(RESUMED), 7);
+}
+
+#[test]
 fn hello_retry_key_schedule_matches_every_secret() {
     let trace = Trace::section(HELLO_RETRY);
     let run = Run::new(&AwsLcProvider, &trace);
@@ -98,6 +174,8 @@ struct Run<'t> {
     messages: Vec<Vec<u8>>,
     aead: AeadAlgorithm,
     saw_hello_retry: bool,
+    client_hello_hash: Vec<u8>,
+    client_early: Option<TrafficSecret>,
     hello_hash: Vec<u8>,
     hash_before_server_finished: Vec<u8>,
     hash_through_server_finished: Vec<u8>,
@@ -122,6 +200,7 @@ impl<'t> Run<'t> {
                 s.heading.contains("construct a") && s.heading.contains("handshake message")
             })
             .map(|s| s.values[0].1.clone())
+            .map(|m| with_binders(trace, m))
             .collect();
         let server_hello_at = last_index(&messages, 0x02);
         let (hash, aead) = suite_of(&messages[server_hello_at]);
@@ -133,8 +212,16 @@ impl<'t> Run<'t> {
         let hashes = |n: usize| transcript_hash(p, hash, &messages[..n]);
 
         let shared = trace.value("{server}  extract secret \"handshake\"", "IKM");
-        let early = EarlySecret::new(p, hash, None);
+        // The early secret's input: the PSK where the trace has one (§4), else zeros.
+        let psk = either_side(trace, "extract secret \"early\"", "IKM");
+        let early = EarlySecret::new(p, hash, Some(psk));
         let early_bytes = early.as_bytes().to_vec();
+        let client_hello_hash = hashes(1);
+        let client_early = trace
+            .steps
+            .iter()
+            .any(|s| s.heading.contains("c e traffic"))
+            .then(|| early.client_early_traffic_secret(p, &client_hello_hash));
         let handshake = early.into_handshake(p, shared);
         let handshake_bytes = handshake.as_bytes().to_vec();
         let hello_hash = hashes(server_hello_at + 1);
@@ -146,6 +233,8 @@ impl<'t> Run<'t> {
         Run {
             trace,
             aead,
+            client_hello_hash,
+            client_early,
             saw_hello_retry,
             hello_hash,
             hash_before_server_finished: hashes(server_fin),
@@ -191,7 +280,11 @@ fn check_key_schedule(trace: &Trace) {
     let s = "{server}  ";
     let c = "{client}  ";
 
-    r.expect(&format!("{s}extract secret \"early\""), "secret", &r.early);
+    assert_eq!(
+        hex(&r.early),
+        hex(either_side(trace, "extract secret \"early\"", "secret")),
+        "early secret"
+    );
     r.expect(
         &format!("{s}extract secret \"handshake\""),
         "secret",
@@ -235,10 +328,17 @@ fn check_key_schedule(trace: &Trace) {
         &format!("{s}derive write traffic keys for handshake data"),
         &r.server_hs.keys(&p, r.aead),
     );
-    r.expect_keys(
-        &format!("{s}derive read traffic keys for handshake data"),
-        &r.client_hs.keys(&p, r.aead),
-    );
+    let client_hs_keys = r.client_hs.keys(&p, r.aead);
+    let read_keys = format!("{s}derive read traffic keys for handshake data");
+    let write_keys = format!("{c}derive write traffic keys for handshake data");
+    if trace
+        .steps_named(&read_keys)
+        .any(|st| st.value("key expanded").is_some())
+    {
+        r.expect_keys(&read_keys, &client_hs_keys);
+    } else {
+        r.expect_keys(&write_keys, &client_hs_keys);
+    }
     r.expect_keys(
         &format!("{s}derive write traffic keys for application data"),
         &r.server_ap.keys(&p, r.aead),
@@ -293,8 +393,13 @@ fn check_records(trace: &Trace, min_records: usize) {
             .clone();
         let mut opener = RecordOpener::new();
         let mut sealer = RecordSealer::new();
-        opener.install(&p, r.aead, hs).unwrap();
-        sealer.install(&p, r.aead, hs).unwrap();
+        // 0-RTT (§4): the client's first protected records use the early traffic keys,
+        // up to and including EndOfEarlyData (RFC 8446 §4.5).
+        let early = r.client_early.as_ref().filter(|_| side == "{client}");
+        let first = early.unwrap_or(hs);
+        opener.install(&p, r.aead, first).unwrap();
+        sealer.install(&p, r.aead, first).unwrap();
+        let mut in_early = early.is_some();
         let mut finished_sent = false;
 
         for step in r.trace.steps_named(side) {
@@ -350,6 +455,11 @@ fn check_records(trace: &Trace, min_records: usize) {
             {
                 finished_sent = true;
             }
+            if in_early && payload.starts_with(&END_OF_EARLY_DATA) {
+                opener.install(&p, r.aead, hs).unwrap();
+                sealer.install(&p, r.aead, hs).unwrap();
+                in_early = false;
+            }
         }
     }
     assert!(seen >= min_records, "only {seen} protected records found");
@@ -357,7 +467,7 @@ fn check_records(trace: &Trace, min_records: usize) {
 
 #[test]
 fn every_handshake_message_of_the_traces_parses_and_round_trips() {
-    for section in [SIMPLE, HELLO_RETRY, CLIENT_AUTH] {
+    for section in [SIMPLE, RESUMED, HELLO_RETRY, CLIENT_AUTH] {
         let trace = Trace::section(section);
         let run = Run::new(&AwsLcProvider, &trace);
         for m in &run.messages {
@@ -418,6 +528,39 @@ fn parse_content(content_type: u8, content: &[u8], heading: &str) {
         }
         _ => {}
     }
+}
+
+/// EndOfEarlyData: type 5, empty body (RFC 8446 §4.5).
+const END_OF_EARLY_DATA: [u8; 4] = [0x05, 0, 0, 0];
+
+/// The value `label` under `{client}  step` or, failing that, `{server}  step`.
+fn either_side<'a>(trace: &'a Trace, step: &str, label: &str) -> &'a [u8] {
+    for side in ["{client}  ", "{server}  "] {
+        let heading = format!("{side}{step}");
+        let found = trace
+            .steps
+            .iter()
+            .filter(|s| s.heading.starts_with(&heading))
+            .find_map(|s| s.value(label));
+        if let Some(v) = found {
+            return v;
+        }
+    }
+    panic!("no {label:?} under {step:?} on either side")
+}
+
+/// With a PSK (§4) the trace's "construct a ClientHello" shows the hello truncated before
+/// its binders (what the binder is computed over); the transcript has the whole message,
+/// which is the payload of the record that carries it.
+fn with_binders(trace: &Trace, message: Vec<u8>) -> Vec<u8> {
+    if message.first() != Some(&0x01) {
+        return message;
+    }
+    trace
+        .steps_named("{client}  send handshake record")
+        .filter_map(|s| s.value("payload"))
+        .find(|p| p.len() > message.len() && p.starts_with(&message))
+        .map_or(message, <[u8]>::to_vec)
 }
 
 /// Hash of the handshake messages, applying the HelloRetryRequest rule of RFC 8446 §4.4.1.
