@@ -384,12 +384,16 @@ fn check_common(cert: &Certificate<'_>, options: &VerifyOptions<'_>) -> Result<(
             "a subjectAltName iPAddress is neither IPv4 nor IPv6",
         ));
     }
+    // RFC 5280 §4.2.1.1, §4.2.1.2: the key identifiers MUST be non-critical.
+    if ext.critical("2.5.29.35") == Some(true) || ext.critical("2.5.29.14") == Some(true) {
+        return Err(malformed(cert, "a critical key identifier extension"));
+    }
     // RFC 5280 §4.2.1.6: an empty subject requires a critical subjectAltName.
-    if cert.subject().is_empty() && cert.extensions().subject_alt_names.is_none() {
-        return Err(Error::Malformed {
-            subject: cert.label(),
-            reason: "empty subject and no subjectAltName",
-        });
+    if cert.subject().is_empty() && ext.critical("2.5.29.17") != Some(true) {
+        return Err(malformed(
+            cert,
+            "empty subject without a critical subjectAltName",
+        ));
     }
     check_eku(cert, options.purpose)
 }
