@@ -394,3 +394,58 @@ fn sealing_into_a_buffer_with_room_does_not_reallocate() {
     let opened = opener.open_in_place(&mut buf).unwrap();
     assert_eq!(opened.content, HEADER_LEN..HEADER_LEN + MAX_PLAINTEXT_LEN);
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn any_payload_padding_and_type_round_trips(
+            payload in proptest::collection::vec(any::<u8>(), 0..2048),
+            padding in 0usize..300,
+            ty in 1u8..=255,
+            seq in 0u64..1000,
+        ) {
+            let (mut sealer, mut opener) = pair(AeadAlgorithm::ChaCha20Poly1305);
+            sealer.state.as_mut().unwrap().seq = seq;
+            opener.state.as_mut().unwrap().seq = seq;
+            let mut buf = Vec::new();
+            let padding = padding.min(MAX_CIPHERTEXT_LEN - payload.len() - 1 - TAG_LEN);
+            sealer.seal_append_padded(ty, &payload, padding, &mut buf).unwrap();
+            prop_assert_eq!(open(&mut opener, &mut buf).unwrap(), (ty, payload));
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic_the_opener(
+            mut record in proptest::collection::vec(any::<u8>(), 0..600),
+            protected in any::<bool>(),
+        ) {
+            let mut opener = if protected {
+                pair(AeadAlgorithm::Aes128Gcm).1
+            } else {
+                RecordOpener::new()
+            };
+            let before = opener.sequence_number();
+            if let Ok(opened) = opener.open_in_place(&mut record) {
+                prop_assert!(opened.content.end <= record.len());
+            } else {
+                prop_assert_eq!(opener.sequence_number(), before);
+            }
+        }
+
+        #[test]
+        fn any_single_bit_flip_is_rejected(
+            payload in proptest::collection::vec(any::<u8>(), 0..256),
+            bit in any::<usize>(),
+        ) {
+            let (mut sealer, mut opener) = pair(AeadAlgorithm::Aes256Gcm);
+            let mut buf = Vec::new();
+            sealer.seal_append(APPLICATION_DATA, &payload, &mut buf).unwrap();
+            let bit = bit % (buf.len() * 8);
+            buf[bit / 8] ^= 1 << (bit % 8);
+            prop_assert!(open(&mut opener, &mut buf).is_err());
+        }
+    }
+}
