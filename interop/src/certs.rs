@@ -265,6 +265,7 @@ impl Fixtures {
 
     /// Generates a fresh set with `openssl`.
     pub fn generate(openssl: &Path) -> Fixtures {
+        remove_stale_fixture_dirs();
         let dir = TempDir::new("fixtures");
         let d = dir.path();
         let ecdsa_ca = TestCa::new(
@@ -308,6 +309,26 @@ impl Fixtures {
         match key_type {
             KeyType::EcdsaP256 => (&self.ecdsa_server, &self.ecdsa_ca),
             KeyType::Rsa2048 => (&self.rsa_server, &self.rsa_ca),
+        }
+    }
+}
+
+/// Shared fixtures live in a static, which is never dropped: remove the directories of test
+/// processes that have ended (named `padlock-fixtures-<pid>-…`, see [`TempDir::new`]).
+fn remove_stale_fixture_dirs() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten().take(10_000) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix("padlock-fixtures-") else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
         }
     }
 }

@@ -98,6 +98,21 @@ impl PeerProcess {
         self.wait_for(timeout, || crate::contains(&self.stdout(), needle))
     }
 
+    /// Like [`PeerProcess::wait_stdout`], but gives up at once if the peer exits (e.g. it
+    /// could not bind its port).
+    pub fn wait_stdout_while_running(&mut self, needle: &[u8], timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if crate::contains(&self.stdout(), needle) {
+                return true;
+            }
+            if Instant::now() >= deadline || !self.is_running() {
+                return crate::contains(&self.stdout(), needle);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Waits until stderr contains `needle`, for at most `timeout`.
     pub fn wait_stderr(&self, needle: &str, timeout: Duration) -> bool {
         self.wait_for(timeout, || self.stderr_text().contains(needle))

@@ -26,8 +26,8 @@ fn s_server(fx: &Fixtures, server: &Issued, extra: &[&str]) -> (PeerProcess, u16
             .arg("-key")
             .arg(&server.key)
             .args(extra);
-        let p = PeerProcess::spawn("openssl s_server", cmd);
-        if p.wait_stdout(b"ACCEPT", WAIT) {
+        let mut p = PeerProcess::spawn("openssl s_server", cmd);
+        if p.wait_stdout_while_running(b"ACCEPT", WAIT) {
             return (p, port);
         }
         eprintln!("s_server did not start (port race?): {}", p.output_text());
