@@ -3,6 +3,32 @@
 //!
 //! The crate is pure logic: it takes the time and the crypto [`Provider`] from its caller.
 //!
+//! ```no_run
+//! # fn main() -> Result<(), padlock_pki::Error> {
+//! use padlock_pki::{verify_chain, RootStore, SubjectName, UnixTime, VerifyOptions};
+//! let roots = RootStore::system()?;
+//! # let (leaf, intermediate): (Vec<u8>, Vec<u8>) = (vec![], vec![]);
+//! let name = SubjectName::parse("example.com")?;
+//! let mut options = VerifyOptions::new(UnixTime::now());
+//! options.name = Some(&name);
+//! let provider = padlock_crypto::AwsLcProvider;
+//! match verify_chain(&provider, &roots, &leaf, &[&intermediate], &options) {
+//!     Ok(path) => println!("valid, {} certificates to the anchor", path.chain.len()),
+//!     Err(e) => println!("{e}"), // "certificate for example.com expired on ..."
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! How a chain is judged ([`verify_chain`]):
+//! 1. the end-entity certificate is parsed strictly ([`der`]) and checked on its own:
+//!    validity, EKU, keyUsage, profile rules, and the name asked for (RFC 6125, SAN only);
+//! 2. a path is built depth-first towards a trust anchor, anchors first, through the
+//!    intermediates in any order; each candidate issuer must be a valid CA whose key verifies
+//!    the child's signature ([`MAX_SIGNATURE_CHECKS`] bounds the work);
+//! 3. once an anchor is reached, the whole path is checked: pathLenConstraint, name
+//!    constraints (RFC 5280 §4.2.1.10), and revocation against any CRLs supplied ([`crl`]);
+//! 4. if no path succeeds, the most specific failure met is returned ([`Error::rank`]).
+//!
 //! [`Provider`]: padlock_crypto::Provider
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
