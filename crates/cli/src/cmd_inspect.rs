@@ -111,7 +111,7 @@ fn describe(cert: &Certificate<'_>, now: UnixTime) -> String {
         .all
         .iter()
         .map(|(oid, crit)| {
-            let name = ext_name(oid);
+            let name = ext_name(&padlock_pki::der::oid_to_string(oid));
             if *crit {
                 format!("{name} (critical)")
             } else {

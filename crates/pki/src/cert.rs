@@ -61,8 +61,8 @@ pub struct Extensions<'a> {
     pub authority_cert_issuer: bool,
     /// Critical extensions not understood (dotted OIDs).
     pub unknown_critical: Vec<String>,
-    /// Every extension: (dotted OID, critical).
-    pub all: Vec<(String, bool)>,
+    /// Every extension: (OID content octets, critical); `der::oid_to_string` spells one.
+    pub all: Vec<(&'a [u8], bool)>,
 }
 
 /// keyUsage bit for digitalSignature.
@@ -248,14 +248,16 @@ fn read_time(r: &mut Reader<'_>) -> Result<i64, Error> {
     t.ok_or_else(|| r.err("invalid time"))
 }
 
-const fn id_ce(n: u8) -> [u8; 3] {
+/// The OID id-ce.n (2.5.29.n), as content octets.
+pub(crate) const fn id_ce(n: u8) -> [u8; 3] {
     [0x55, 0x1d, n]
 }
 
 impl<'a> Extensions<'a> {
-    /// Whether the extension with this dotted OID is present and critical (`None`: absent).
-    pub fn critical(&self, oid: &str) -> Option<bool> {
-        self.all.iter().find(|(o, _)| o == oid).map(|(_, c)| *c)
+    /// Whether the extension with this OID (content octets, e.g. `[0x55, 0x1d, 0x13]` for
+    /// basicConstraints) is present and critical (`None`: absent).
+    pub fn critical(&self, oid: &[u8]) -> Option<bool> {
+        self.all.iter().find(|(o, _)| *o == oid).map(|(_, c)| *c)
     }
 
     fn parse(mut list: Reader<'a>) -> Result<Self, Error> {
@@ -278,7 +280,7 @@ impl<'a> Extensions<'a> {
                 return Err(list.err("duplicate extension"));
             }
             seen.push(oid);
-            ext.all.push((oid_to_string(oid), critical));
+            ext.all.push((oid, critical));
             ext.parse_one(oid, critical, value)?;
         }
         Ok(ext)

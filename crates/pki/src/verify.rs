@@ -4,7 +4,8 @@
 use padlock_crypto::Provider;
 
 use crate::cert::{
-    Certificate, EKU_ANY, EKU_CLIENT_AUTH, EKU_SERVER_AUTH, KU_DIGITAL_SIGNATURE, KU_KEY_CERT_SIGN,
+    id_ce, Certificate, EKU_ANY, EKU_CLIENT_AUTH, EKU_SERVER_AUTH, KU_DIGITAL_SIGNATURE,
+    KU_KEY_CERT_SIGN,
 };
 use crate::crl::Crl;
 use crate::error::Error;
@@ -343,7 +344,11 @@ fn check_common(cert: &Certificate<'_>, options: &VerifyOptions<'_>) -> Result<(
     check_validity(cert, options)?;
     check_key(cert)?;
     // RFC 5280 §4.2.2.1: authorityInfoAccess MUST be non-critical.
-    if cert.extensions().critical("1.3.6.1.5.5.7.1.1") == Some(true) {
+    if cert
+        .extensions()
+        .critical(&[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01])
+        == Some(true)
+    {
         return Err(malformed(cert, "critical authorityInfoAccess"));
     }
     // RFC 5280 §4.1.2.2: the serial is positive and at most 20 octets.
@@ -385,11 +390,11 @@ fn check_common(cert: &Certificate<'_>, options: &VerifyOptions<'_>) -> Result<(
         ));
     }
     // RFC 5280 §4.2.1.1, §4.2.1.2: the key identifiers MUST be non-critical.
-    if ext.critical("2.5.29.35") == Some(true) || ext.critical("2.5.29.14") == Some(true) {
+    if ext.critical(&id_ce(0x23)) == Some(true) || ext.critical(&id_ce(0x0e)) == Some(true) {
         return Err(malformed(cert, "a critical key identifier extension"));
     }
     // RFC 5280 §4.2.1.6: an empty subject requires a critical subjectAltName.
-    if cert.subject().is_empty() && ext.critical("2.5.29.17") != Some(true) {
+    if cert.subject().is_empty() && ext.critical(&id_ce(0x11)) != Some(true) {
         return Err(malformed(
             cert,
             "empty subject without a critical subjectAltName",
@@ -432,7 +437,7 @@ fn check_ca_profile(ca: &Certificate<'_>) -> Result<(), Error> {
         });
     }
     let ext = ca.extensions();
-    if ext.critical("2.5.29.19") != Some(true) {
+    if ext.critical(&id_ce(0x13)) != Some(true) {
         return Err(malformed(ca, "basicConstraints of a CA must be critical"));
     }
     if ext.subject_key_id.is_none() {
@@ -444,7 +449,7 @@ fn check_ca_profile(ca: &Certificate<'_>) -> Result<(), Error> {
     if ca.subject().is_empty() {
         return Err(malformed(ca, "a CA certificate must have a subject name"));
     }
-    if ext.critical("2.5.29.36") == Some(false) {
+    if ext.critical(&id_ce(0x24)) == Some(false) {
         return Err(malformed(ca, "policyConstraints must be critical"));
     }
     if let Some(ku) = ext.key_usage {
@@ -570,7 +575,7 @@ fn check_end_entity(leaf: &Certificate<'_>, options: &VerifyOptions<'_>) -> Resu
     }
     // RFC 5280 §4.2.1.6 / CA/B Forum §7.1.2.7.12: SAN is critical exactly when the subject
     // is empty.
-    if ext.critical("2.5.29.17") == Some(true) && !leaf.subject().is_empty() {
+    if ext.critical(&id_ce(0x11)) == Some(true) && !leaf.subject().is_empty() {
         return Err(malformed(
             leaf,
             "critical subjectAltName with a non-empty subject",
