@@ -141,7 +141,16 @@ fn main() {
             let _ = padlock_pki::Certificate::from_der(leaf).expect("leaf");
         };
         let v: Vec<Duration> = (0..ROUNDS).map(|_| time(&raw)).collect();
-        println!("  two raw verifies {:?}", median(v));
+        println!("  two raw verifies (padlock provider) {:?}", median(v));
+        let raw_webpki = || {
+            let alg = webpki::aws_lc_rs::ECDSA_P256_SHA256;
+            alg.verify_signature(i.subject_public_key_info().key, lt, ls)
+                .expect("l");
+            alg.verify_signature(r.subject_public_key_info().key, it, is)
+                .expect("i");
+        };
+        let v: Vec<Duration> = (0..ROUNDS).map(|_| time(&raw_webpki)).collect();
+        println!("  two raw verifies (webpki's algorithm) {:?}", median(v));
         let v: Vec<Duration> = (0..ROUNDS).map(|_| time(&parse)).collect();
         println!("  one leaf parse {:?}", median(v));
     }
