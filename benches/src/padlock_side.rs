@@ -47,6 +47,16 @@ impl PadlockSetup {
         }
     }
 
+    /// A fresh client connection to `localhost`.
+    pub fn client(&self) -> Connection {
+        self.connect().0
+    }
+
+    /// A fresh server connection.
+    pub fn server(&self) -> Connection {
+        self.connect().1
+    }
+
     /// A fresh client and server connection, not yet connected.
     pub fn connect(&self) -> (Connection, Connection) {
         (

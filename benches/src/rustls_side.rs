@@ -58,6 +58,16 @@ impl RustlsSetup {
         }
     }
 
+    /// A fresh client connection to `localhost`.
+    pub fn client(&self) -> ClientConnection {
+        self.connect().0
+    }
+
+    /// A fresh server connection.
+    pub fn server(&self) -> ServerConnection {
+        self.connect().1
+    }
+
     /// A fresh client and server connection, not yet connected.
     pub fn connect(&self) -> (ClientConnection, ServerConnection) {
         let name = ServerName::try_from("localhost").expect("valid name");
