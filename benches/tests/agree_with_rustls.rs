@@ -1,6 +1,7 @@
 //! padlock against rustls in memory, both directions, every suite: the handshake
 //! completes, data flows both ways, and both sides derive the same exporter output
-//! (RFC 8446 §7.5) — an independent check of padlock's key schedule.
+//! (RFC 8446 §7.5), and data keeps flowing after padlock sends a KeyUpdate that asks
+//! rustls to update too (§4.6.3, §7.2) — independent checks of padlock's key schedule.
 
 use padlock_benches::{Endpoint, KeyType, PadlockSetup, Pipe, RustlsSetup, Suite, TestPki};
 
@@ -21,6 +22,10 @@ fn openssl_available() -> bool {
 
 fn exchange(pipe: &mut Pipe, client: &mut dyn Endpoint, server: &mut dyn Endpoint) {
     pipe.handshake(client, server);
+    both_ways(pipe, client, server);
+}
+
+fn both_ways(pipe: &mut Pipe, client: &mut dyn Endpoint, server: &mut dyn Endpoint) {
     let data = vec![0xa5; 40_000];
     assert_eq!(pipe.transfer(client, server, &data, data.len()), data.len());
     assert_eq!(pipe.transfer(server, client, &data, data.len()), data.len());
@@ -48,6 +53,12 @@ fn padlock_client_and_rustls_server_agree_on_exporters() {
                 .unwrap();
             assert_eq!(ours, theirs, "{} with context {context:?}", suite.name());
         }
+
+        // Two KeyUpdates from padlock, each asking rustls to answer with its own.
+        for _ in 0..2 {
+            client.request_key_update(true).unwrap();
+            both_ways(&mut pipe, &mut client, &mut server);
+        }
     }
 }
 
@@ -71,5 +82,8 @@ fn rustls_client_and_padlock_server_agree_on_exporters() {
             .export_keying_material([0u8; 100], b"EXPORTER-padlock", Some(b"ctx"))
             .unwrap();
         assert_eq!(ours, theirs, "{}", suite.name());
+
+        server.request_key_update(true).unwrap();
+        both_ways(&mut pipe, &mut client, &mut server);
     }
 }
