@@ -133,6 +133,13 @@ pub fn negotiated(conn: &Connection) -> Vec<(&'static str, String)> {
                 s
             });
             lines.push(("peer certificates", format!("{} ({sizes})", chain.len())));
+            // The leaf's subject, as the peer's identity (already verified by the handshake).
+            if let Some(cert) = chain
+                .first()
+                .and_then(|der| padlock_pki::Certificate::from_der(der).ok())
+            {
+                lines.push(("peer subject", cert.subject().to_string()));
+            }
         }
         _ => lines.push(("peer certificates", "(none)".into())),
     }

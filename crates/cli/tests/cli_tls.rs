@@ -108,6 +108,7 @@ fn curl_mutual_tls_against_padlock_listen() {
         p.output_text()
     );
     assert!(body.contains("peer certificates"), "{body}");
+    assert!(body.contains("CN=padlock client"), "{body}");
 
     let (ok, body, _) = curl(port, &fx.ecdsa_ca.cert, &[]).unwrap();
     assert!(
