@@ -161,9 +161,9 @@ impl<'p, 'c> Builder<'p, 'c> {
             return Err(Error::BudgetExceeded);
         };
         let max = self.options.max_depth.unwrap_or(DEFAULT_MAX_INTERMEDIATES);
-        let mut last = Error::UnknownIssuer {
-            issuer: child.issuer().to_string(),
-        };
+        // The error to return if no issuer works; "unknown issuer" (formatted only when
+        // needed) if no candidate was even found.
+        let mut last: Option<Error> = None;
         // Trust anchors first: the shortest path wins.
         for (anchor_der, strict) in self.roots.by_subject(child.issuer().rdns) {
             let Ok(anchor) = Certificate::from_der(anchor_der) else {
@@ -181,7 +181,7 @@ impl<'p, 'c> Builder<'p, 'c> {
                 }
                 Err(e) => {
                     keep_best(best, e.clone());
-                    last = e;
+                    last = Some(e);
                 }
             }
         }
@@ -203,18 +203,18 @@ impl<'p, 'c> Builder<'p, 'c> {
                     subject: "the chain".to_string(),
                 };
                 keep_best(best, e.clone());
-                last = e;
+                last = Some(e);
                 continue;
             }
             if let Err(e) = check_ca(cand, self.options) {
                 keep_best(best, e.clone());
-                last = e;
+                last = Some(e);
                 continue;
             }
             self.spend()?;
             if let Err(e) = check_issued_by(self.provider, child, cand) {
                 keep_best(best, e.clone());
-                last = e;
+                last = Some(e);
                 continue;
             }
             path.push(cand);
@@ -223,9 +223,12 @@ impl<'p, 'c> Builder<'p, 'c> {
             match res {
                 Ok(chain) => return Ok(chain),
                 Err(Error::BudgetExceeded) => return Err(Error::BudgetExceeded),
-                Err(e) => last = e,
+                Err(e) => last = Some(e),
             }
         }
+        let last = last.unwrap_or_else(|| Error::UnknownIssuer {
+            issuer: child.issuer().to_string(),
+        });
         keep_best(best, last.clone());
         Err(last)
     }
