@@ -32,9 +32,12 @@ pub(crate) struct Core {
     pub(super) write_generation: u64,
     pub(super) read_generation: u64,
 
-    /// Receive buffer (at most `RX_CAPACITY` bytes); `rx[rx_start..]` is unprocessed.
+    /// Receive buffer (at most `RX_CAPACITY` bytes); `rx[rx_start..rx_end]` is unprocessed.
     pub(super) rx: Vec<u8>,
     pub(super) rx_start: usize,
+    /// End of the received bytes in `rx`; bytes past it (up to `rx.len()`) are
+    /// initialised scratch space kept for the next read, so reads need not zero it again.
+    pub(super) rx_end: usize,
     /// Decrypted application data lying in `rx`, oldest first.
     pub(super) plaintext: VecDeque<Range<usize>>,
     /// Handshake bytes received, not yet a whole message.
@@ -85,6 +88,7 @@ impl Core {
             read_generation: 0,
             rx: Vec::new(),
             rx_start: 0,
+            rx_end: 0,
             plaintext: VecDeque::new(),
             hs_in: Vec::new(),
             hs_out: Vec::new(),
@@ -111,21 +115,52 @@ impl Core {
         }
     }
 
-    /// The receive buffer, allocated (not initialised) on first use.
-    pub(super) fn rx_buffer(&mut self) -> &mut Vec<u8> {
+    /// Appends received TLS bytes (at most the free room, `RX_CAPACITY - rx_end`;
+    /// the caller checks) to the receive buffer, allocating it on first use.
+    pub(super) fn rx_append(&mut self, data: &[u8]) {
         if self.rx.capacity() == 0 {
             self.rx.reserve_exact(RX_CAPACITY);
         }
-        &mut self.rx
+        // Overwrite the initialised scratch first, then grow the vector with the rest;
+        // `rx_end <= rx.len()` always holds, so the slice is in bounds.
+        let end = self.rx_end;
+        let overlap = self.rx.len().saturating_sub(end).min(data.len());
+        let (head, tail) = data.split_at(overlap);
+        self.rx[end..end + overlap].copy_from_slice(head);
+        self.rx.extend_from_slice(tail);
+        self.rx_end += data.len();
     }
 
-    /// Moves unread data to the front of the receive buffer; frees it when empty, so an
-    /// idle connection holds no receive buffer.
+    /// The free room of the receive buffer, initialised (zeroed once per allocation, not
+    /// once per read), for a reader to fill; then call [`Self::rx_filled`].
+    pub(super) fn rx_room(&mut self) -> &mut [u8] {
+        if self.rx.len() < RX_CAPACITY {
+            self.rx.resize(RX_CAPACITY, 0);
+        }
+        let end = self.rx_end;
+        &mut self.rx[end..]
+    }
+
+    /// Marks `n` bytes written into [`Self::rx_room`] as received.
+    pub(super) fn rx_filled(&mut self, n: usize) {
+        self.rx_end = (self.rx_end + n).min(self.rx.len());
+    }
+
+    /// Drops the receive buffer and whatever it holds.
+    pub(super) fn free_rx(&mut self) {
+        self.rx = Vec::new();
+        self.rx_start = 0;
+        self.rx_end = 0;
+    }
+
+    /// Moves unread data to the front of the receive buffer. An emptied buffer keeps its
+    /// allocation, so the records of one burst reuse it; [`Self::free_idle_buffers`]
+    /// releases it once the connection goes idle.
     pub(super) fn compact_rx(&mut self) {
         let keep_from = self.plaintext.front().map_or(self.rx_start, |r| r.start);
-        if keep_from == self.rx.len() {
+        if keep_from == self.rx_end {
             if self.plaintext.is_empty() {
-                self.rx = Vec::new();
+                self.rx_end = 0;
                 self.rx_start = 0;
             }
             return;
@@ -133,8 +168,8 @@ impl Core {
         if keep_from == 0 {
             return;
         }
-        self.rx.copy_within(keep_from.., 0);
-        self.rx.truncate(self.rx.len() - keep_from);
+        self.rx.copy_within(keep_from..self.rx_end, 0);
+        self.rx_end -= keep_from;
         self.rx_start -= keep_from;
         for r in &mut self.plaintext {
             r.start -= keep_from;
@@ -142,9 +177,24 @@ impl Core {
         }
     }
 
+    /// Frees the send and receive buffers when they hold nothing, so an idle connection
+    /// keeps no buffer. Called at the end of `process_new_packets`: during a burst the
+    /// receive buffer still holds unread plaintext there (and a sender drains its send
+    /// buffer between writes without processing), so the buffers are reused from record to
+    /// record and released only when the traffic stops.
+    pub(super) fn free_idle_buffers(&mut self) {
+        if self.rx_start == self.rx_end && self.plaintext.is_empty() {
+            self.free_rx();
+        }
+        if self.tx_start == self.tx.len() {
+            self.tx = Vec::new();
+            self.tx_start = 0;
+        }
+    }
+
     /// The next whole record in the receive buffer, if one has arrived.
     pub(super) fn next_record(&mut self) -> Result<Option<Range<usize>>, Error> {
-        let pending = self.rx.get(self.rx_start..).unwrap_or_default();
+        let pending = self.rx.get(self.rx_start..self.rx_end).unwrap_or_default();
         if pending.len() < HEADER_LEN {
             return Ok(None);
         }

@@ -127,9 +127,8 @@ impl Connection {
         if self.error.is_some() {
             return 0;
         }
-        let rx = self.core.rx_buffer();
-        let n = (RX_CAPACITY - rx.len()).min(data.len());
-        rx.extend_from_slice(&data[..n]);
+        let n = (RX_CAPACITY - self.core.rx_end).min(data.len());
+        self.core.rx_append(&data[..n]);
         n
     }
 
@@ -139,16 +138,11 @@ impl Connection {
         if self.error.is_some() {
             return Ok(0);
         }
-        let rx = self.core.rx_buffer();
-        let start = rx.len();
-        if start == RX_CAPACITY {
+        if self.core.rx_end >= RX_CAPACITY {
             return Ok(0);
         }
-        rx.resize(RX_CAPACITY, 0);
-        let result = rd.read(&mut rx[start..]);
-        let n = *result.as_ref().unwrap_or(&0);
-        rx.truncate(start + n);
-        let n = result?;
+        let n = rd.read(self.core.rx_room())?;
+        self.core.rx_filled(n);
         if n == 0 {
             self.core.eof = true;
         }
@@ -166,6 +160,7 @@ impl Connection {
         if let Err(e) = result {
             return Err(self.fail(e));
         }
+        self.core.free_idle_buffers();
         Ok(self.io_state())
     }
 
@@ -189,8 +184,9 @@ impl Connection {
     pub fn consume_tls(&mut self, n: usize) {
         self.core.tx_start = self.core.tx_start.saturating_add(n).min(self.core.tx.len());
         if self.core.tx_start == self.core.tx.len() {
-            // Everything is out: free the buffer, an idle connection holds nothing.
-            self.core.tx = Vec::new();
+            // Everything is out: keep the allocation for the next record of the burst;
+            // `process_new_packets` frees it once the connection is idle.
+            self.core.tx.clear();
             self.core.tx_start = 0;
         }
     }
@@ -376,8 +372,7 @@ impl Connection {
         self.state = None;
         self.error = Some(e.clone());
         // Nothing more will be read: drop what was received.
-        self.core.rx = Vec::new();
-        self.core.rx_start = 0;
+        self.core.free_rx();
         self.core.plaintext.clear();
         self.core.hs_in = Vec::new();
         e
