@@ -262,7 +262,6 @@ impl<'a> Extensions<'a> {
 
     fn parse(mut list: Reader<'a>) -> Result<Self, Error> {
         let mut ext = Self::default();
-        let mut seen: Vec<&[u8]> = Vec::new();
         if list.is_empty() {
             return Err(list.err("empty Extensions"));
         }
@@ -276,10 +275,10 @@ impl<'a> Extensions<'a> {
             };
             let value = e.value(tag::OCTET_STRING)?;
             e.finish()?;
-            if seen.contains(&oid) {
+            // RFC 5280 §4.2: at most one instance of an extension; `all` is the list so far.
+            if ext.all.iter().any(|(o, _)| *o == oid) {
                 return Err(list.err("duplicate extension"));
             }
-            seen.push(oid);
             ext.all.push((oid, critical));
             ext.parse_one(oid, critical, value)?;
         }
