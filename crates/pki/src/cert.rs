@@ -387,4 +387,17 @@ mod tests {
         assert!(Certificate::from_der(&[]).is_err());
         assert!(Certificate::from_der(&[0x30, 0x03, 0x30, 0x01]).is_err());
     }
+
+    #[test]
+    fn rejects_a_repeated_extension() {
+        use crate::testutil::{issue, Spec};
+        let once = issue(&Spec::leaf("a.test", &["a.test"]), None);
+        assert!(Certificate::from_der(&once.der).is_ok());
+        let mut spec = Spec::leaf("a.test", &["a.test"]);
+        // A second subjectKeyIdentifier (the factory always writes one).
+        spec.extra = vec![(&[2, 5, 29, 14], false, vec![0x04, 0x01, 0x01])];
+        let twice = issue(&spec, None);
+        let err = Certificate::from_der(&twice.der).unwrap_err();
+        assert!(err.to_string().contains("duplicate extension"), "{err}");
+    }
 }
