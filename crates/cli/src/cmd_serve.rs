@@ -58,6 +58,9 @@ pub struct Args {
     /// No access log.
     #[arg(long, short)]
     quiet: bool,
+    /// Worker threads serving connections (default: one per CPU core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    workers: Option<u16>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -68,7 +71,11 @@ enum ClientAuthArg {
 
 /// Runs the command; returns the process exit code.
 pub fn run(args: Args) -> anyhow::Result<i32> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = args.workers {
+        builder.worker_threads(usize::from(n));
+    }
+    let runtime = builder
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;

@@ -1,26 +1,38 @@
 #!/usr/bin/env bash
 # padlock serve vs nginx, same machine, same run, same 1 KiB file, same certificate (the
-# local CA's ECDSA P-256 localhost leaf), TLS 1.3 only on both.
+# local CA's ECDSA P-256 localhost leaf), TLS 1.3 only on both. Measured numbers: README.md here.
 #
 #   keep-alive:      wrk, HTTP/1.1 keep-alive, requests/s
 #   new connection:  wrk with "Connection: close", so every request is a fresh TCP + TLS
 #                    handshake: handshakes/s
 #
+# Like for like: nginx runs WORKERS worker processes and padlock WORKERS runtime worker
+# threads (default 2, this machine's core count); both have their access log off (padlock
+# --quiet, nginx access_log off). wrk runs 2 threads, as the client shares the same cores.
+# Each measurement is the median of RUNS runs (default 3), interleaved padlock/nginx.
+#
 # Prints each number and the ratio padlock/nginx (target: >= 1.0 for both).
 # Usage: crates/https/bench/serve-vs-nginx.sh [seconds-per-run] [connections]
+# Environment: WORKERS (default 2), RUNS (default 3), PADLOCK_BIN (skip the build, use this).
 # Only 127.0.0.1 is used; every process started here is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 
 DURATION=${1:-5}
 CONNS=${2:-50}
+WORKERS=${WORKERS:-2}
+RUNS=${RUNS:-3}
 for tool in wrk nginx; do
     command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || { echo "needs $tool" >&2; exit 1; }
 done
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
-cargo build --release -q -p padlock-cli
-PADLOCK=${CARGO_TARGET_DIR:-target}/release/padlock
+if [ -n "${PADLOCK_BIN:-}" ]; then
+    PADLOCK=$PADLOCK_BIN
+else
+    cargo build --release -q -p padlock-cli
+    PADLOCK=${CARGO_TARGET_DIR:-target}/release/padlock
+fi
 
 work=$(mktemp -d)
 pids=()
@@ -44,13 +56,13 @@ mkdir -p "$work/www" "$work/home" "$work/nginx/logs" "$work/nginx/tmp"
 head -c 1024 /dev/urandom > "$work/www/1k.bin"
 
 pl_port=$(free_port)
-PADLOCK_HOME="$work/home" "$PADLOCK" serve --quiet --dir "$work/www" --listen "127.0.0.1:$pl_port" >/dev/null 2>"$work/padlock.log" &
+PADLOCK_HOME="$work/home" "$PADLOCK" serve --quiet --workers "$WORKERS" --dir "$work/www" --listen "127.0.0.1:$pl_port" >/dev/null 2>"$work/padlock.log" &
 pids+=($!)
 wait_port "$pl_port"
 
 ng_port=$(free_port)
 cat > "$work/nginx/nginx.conf" <<CONF
-worker_processes auto;
+worker_processes $WORKERS;
 error_log $work/nginx/logs/error.log;
 pid $work/nginx/nginx.pid;
 events { worker_connections 4096; }
@@ -79,11 +91,24 @@ rps() { # url [extra wrk args...] -> requests/s
     wrk -t 2 -c "$CONNS" -d "${DURATION}s" --timeout 10s "$@" "$url" | awk '/^Requests\/sec:/ {print $2}'
 }
 
-echo "padlock serve vs nginx — ${DURATION}s per run, $CONNS connections, 1 KiB file, ECDSA P-256, TLS 1.3"
-pl_ka=$(rps "https://localhost:$pl_port/1k.bin")
-ng_ka=$(rps "https://localhost:$ng_port/1k.bin")
-pl_hs=$(rps "https://localhost:$pl_port/1k.bin" -H "Connection: close")
-ng_hs=$(rps "https://localhost:$ng_port/1k.bin" -H "Connection: close")
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+
+echo "padlock serve vs nginx — ${DURATION}s per run, median of $RUNS, $CONNS connections, $WORKERS workers each, 1 KiB file, ECDSA P-256, TLS 1.3"
+pl_kas=() ng_kas=() pl_hss=() ng_hss=()
+for _ in $(seq 1 "$RUNS"); do
+    pl_kas+=("$(rps "https://localhost:$pl_port/1k.bin")")
+    ng_kas+=("$(rps "https://localhost:$ng_port/1k.bin")")
+done
+for _ in $(seq 1 "$RUNS"); do
+    pl_hss+=("$(rps "https://localhost:$pl_port/1k.bin" -H "Connection: close")")
+    ng_hss+=("$(rps "https://localhost:$ng_port/1k.bin" -H "Connection: close")")
+done
+echo "runs (req/s): keep-alive padlock ${pl_kas[*]} | nginx ${ng_kas[*]}"
+echo "runs (req/s): new-conn   padlock ${pl_hss[*]} | nginx ${ng_hss[*]}"
+pl_ka=$(median "${pl_kas[@]}")
+ng_ka=$(median "${ng_kas[@]}")
+pl_hs=$(median "${pl_hss[@]}")
+ng_hs=$(median "${ng_hss[@]}")
 
 awk -v a="$pl_ka" -v b="$ng_ka" -v c="$pl_hs" -v d="$ng_hs" 'BEGIN {
     printf "keep-alive requests/s:     padlock %10.0f   nginx %10.0f   ratio %.2f\n", a, b, (b > 0 ? a / b : 0)

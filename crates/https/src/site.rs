@@ -126,10 +126,13 @@ fn log_line(info: &ConnInfo, line: &str, res: &Response<Body>, started: Instant)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-");
     let ms = started.elapsed().as_secs_f64() * 1000.0;
-    eprintln!(
-        "{peer} [{user}] \"{line}\" {} {len} {ms:.1}ms",
+    // Formatted first and written with one call: stderr is unbuffered, so `eprintln!`
+    // would issue a write system call per formatted piece (about ten per line).
+    let entry = format!(
+        "{peer} [{user}] \"{line}\" {} {len} {ms:.1}ms\n",
         res.status().as_u16()
     );
+    let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), entry.as_bytes());
 }
 
 /// `host[:port]` → `host`, `[v6]:port` → `[v6]`.
