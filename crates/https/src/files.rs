@@ -63,7 +63,7 @@ impl FileServer {
         // The lookup (canonicalize, stat, and reading a small file) runs inline on the
         // worker: for a local folder these are page-cache hits taking microseconds, less than
         // a hand-off to the blocking pool and back, which cost two thread switches per
-        // request (measured: the dominant kernel time in keep-alive runs). Larger files
+        // request (thread switching dominated a keep-alive profile). Larger files
         // stream from `tokio::fs`, which does use the blocking pool.
         match lookup(&self.root, &relative, !head_only) {
             Found::Refused(status) => status_page(status),
