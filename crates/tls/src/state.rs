@@ -4,8 +4,10 @@ use padlock_crypto::{KeyKind, Provider};
 
 use crate::config::CertifiedKey;
 use crate::error::PeerMisbehaved;
-use crate::hs::Output;
+use crate::hs::{trace, Output};
 use crate::trace::{Direction, TraceEvent};
+use crate::transcript::Transcript;
+use crate::verify::{self, SignatureVerified};
 use crate::wire::{
     Certificate, CertificateEntry, CertificateVerify, Codec, HandshakePayload, KeyUpdateRequest,
 };
@@ -153,6 +155,35 @@ pub(crate) fn handle_key_update(
 /// Context strings of RFC 8446 §4.4.3.
 pub(crate) const SERVER_CONTEXT: &[u8] = b"TLS 1.3, server CertificateVerify";
 pub(crate) const CLIENT_CONTEXT: &[u8] = b"TLS 1.3, client CertificateVerify";
+
+/// Checks the peer's CertificateVerify (RFC 8446 §4.4.3), for either side: the scheme
+/// must be one we offered, and the signature over `context` and the transcript so far must
+/// verify under the key of the chain's leaf. Emits the signature-check trace event.
+pub(crate) fn check_certificate_verify(
+    out: &dyn Output,
+    offered: &[SignatureScheme],
+    transcript: &Transcript,
+    context: &[u8],
+    chain: &[Vec<u8>],
+    cv: &CertificateVerify,
+) -> Result<SignatureVerified, Error> {
+    let provider = out.provider();
+    let provider = provider.as_ref();
+    // RFC 8446 §4.4.3: the scheme must be one we offered in signature_algorithms.
+    if !offered.contains(&cv.algorithm) {
+        return Err(PeerMisbehaved::UnofferedSignatureScheme.into());
+    }
+    let hash = transcript.current_hash(provider);
+    let signed = certificate_verify_message(context, hash.as_ref());
+    let leaf = chain.first().map(Vec::as_slice).unwrap_or_default();
+    let result =
+        verify::verify_handshake_signature(provider, leaf, cv.algorithm, &signed, &cv.signature);
+    trace(out, || TraceEvent::SignatureCheck {
+        scheme: cv.algorithm,
+        ok: result.is_ok(),
+    });
+    result
+}
 
 /// The content a CertificateVerify signs (RFC 8446 §4.4.3): 64 spaces, the context
 /// string, a zero byte, then the transcript hash.

@@ -235,27 +235,14 @@ impl ExpectCertificateVerify {
         let HandshakePayload::CertificateVerify(cv) = message else {
             return Err(unexpected("CertificateVerify", message.name()));
         };
-        let provider = out.provider();
-        let provider = provider.as_ref();
-        // RFC 8446 §4.4.3: the scheme must be one we offered in signature_algorithms.
-        if !self.cx.config.signature_schemes.contains(&cv.algorithm) {
-            return Err(PeerMisbehaved::UnofferedSignatureScheme.into());
-        }
-        let hash = self.cx.transcript.current_hash(provider);
-        let signed = state::certificate_verify_message(state::SERVER_CONTEXT, hash.as_ref());
-        let leaf = self.chain.first().map(Vec::as_slice).unwrap_or_default();
-        let result = verify::verify_handshake_signature(
-            provider,
-            leaf,
-            cv.algorithm,
-            &signed,
-            &cv.signature,
-        );
-        trace(out, || TraceEvent::SignatureCheck {
-            scheme: cv.algorithm,
-            ok: result.is_ok(),
-        });
-        let signature = result?;
+        let signature = state::check_certificate_verify(
+            &*out,
+            &self.cx.config.signature_schemes,
+            &self.cx.transcript,
+            state::SERVER_CONTEXT,
+            &self.chain,
+            &cv,
+        )?;
         out.signature_scheme(cv.algorithm);
         self.cx.transcript.add(raw);
         Ok(State::Finished(Box::new(ExpectFinished {

@@ -98,32 +98,15 @@ impl ExpectCertificateVerify {
         let HandshakePayload::CertificateVerify(cv) = message else {
             return Err(unexpected("CertificateVerify", message.name()));
         };
-        let provider = out.provider();
-        let provider = provider.as_ref();
         // RFC 8446 §4.4.3: a scheme from our CertificateRequest's signature_algorithms.
-        if !self
-            .pending
-            .config
-            .signature_schemes
-            .contains(&cv.algorithm)
-        {
-            return Err(PeerMisbehaved::UnofferedSignatureScheme.into());
-        }
-        let hash = self.pending.transcript.current_hash(provider);
-        let signed = state::certificate_verify_message(state::CLIENT_CONTEXT, hash.as_ref());
-        let leaf = self.chain.first().map(Vec::as_slice).unwrap_or_default();
-        let result = verify::verify_handshake_signature(
-            provider,
-            leaf,
-            cv.algorithm,
-            &signed,
-            &cv.signature,
-        );
-        trace(out, || TraceEvent::SignatureCheck {
-            scheme: cv.algorithm,
-            ok: result.is_ok(),
-        });
-        let _signature = result?;
+        let _signature = state::check_certificate_verify(
+            &*out,
+            &self.pending.config.signature_schemes,
+            &self.pending.transcript,
+            state::CLIENT_CONTEXT,
+            &self.chain,
+            &cv,
+        )?;
         self.pending.transcript.add(raw);
         out.peer_certificates(self.chain);
         Ok(State::Finished(Box::new(ExpectFinished {
