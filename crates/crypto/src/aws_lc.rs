@@ -3,6 +3,7 @@
 //! Hashes, HMAC, AEAD and key exchange live here; signing and verification in
 //! [`sign`](self::sign). Every aws-lc-rs error is mapped to a coarse [`CryptoError`].
 
+mod fixed;
 mod sign;
 
 use aws_lc_rs::{aead, agreement, digest, hmac, rand};
