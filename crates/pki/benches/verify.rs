@@ -19,6 +19,13 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
+#[inline(never)]
+fn profile_loop(f: &dyn Fn(), n: usize) {
+    for _ in 0..n {
+        f();
+    }
+}
+
 fn main() {
     let provider = AwsLcProvider;
     let home = std::env::temp_dir().join(format!("padlock-bench-{}", std::process::id()));
@@ -84,6 +91,20 @@ fn main() {
         ee.verify_is_valid_for_subject_name(&server_name)
             .expect("webpki name");
     };
+
+    // PADLOCK_BENCH_PROFILE=padlock|webpki: run only that validator, a fixed number of times,
+    // inside one non-inlined function, for `valgrind --tool=callgrind
+    // --toggle-collect=*profile_loop*` (deterministic instruction counts for A/B
+    // comparisons on a shared machine).
+    if let Ok(which) = std::env::var("PADLOCK_BENCH_PROFILE") {
+        let f: &dyn Fn() = if which == "webpki" {
+            &webpki_once
+        } else {
+            &padlock_once
+        };
+        profile_loop(f, 100);
+        return;
+    }
 
     let mut ours = Vec::new();
     let mut theirs = Vec::new();

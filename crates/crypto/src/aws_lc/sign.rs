@@ -18,12 +18,88 @@ const RSA_MIN_BITS: usize = 2048;
 const RSA_MAX_BITS: usize = 8192;
 
 /// Verifies `signature` over `message`; see [`crate::Provider::verify_signature`].
+///
+/// The public key is parsed (and, for EC keys, checked to lie on the curve) once and kept in
+/// a small per-thread cache of recently used keys ([`KeyCache`]): certificate validation
+/// checks every signature of an issuing CA with the same few keys (the trust anchors and
+/// their intermediates), and parsing a key costs about 2% of an ECDSA P-256 verification
+/// (for RSA, a good part of one). Only the parse is cached, never a verification result.
 pub(super) fn verify(
     algorithm: SignatureAlgorithm,
     public_key: &[u8],
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), CryptoError> {
+    let verify_with = |key: &signature::ParsedPublicKey| {
+        key.verify_sig(message, signature)
+            .map_err(|_| CryptoError::BadSignature)
+    };
+    // `try_with` fails only while the thread is being torn down: then go without the cache.
+    KEY_CACHE
+        .try_with(|cache| {
+            // A re-entrant call cannot happen (nothing below calls back here), but if the
+            // cache were ever busy, parsing afresh is still correct.
+            let Ok(mut cache) = cache.try_borrow_mut() else {
+                return verify_with(&parse(algorithm, public_key)?);
+            };
+            verify_with(cache.get_or_parse(algorithm, public_key)?)
+        })
+        .unwrap_or_else(|_| verify_with(&parse(algorithm, public_key)?))
+}
+
+/// How many parsed public keys each thread keeps: enough for the anchors and intermediates
+/// of the sites a client talks to at once, small enough to search linearly.
+const KEY_CACHE_SIZE: usize = 8;
+
+thread_local! {
+    static KEY_CACHE: std::cell::RefCell<KeyCache> = const {
+        std::cell::RefCell::new(KeyCache { keys: Vec::new() })
+    };
+}
+
+/// Recently used parsed public keys, most recent first; at most [`KEY_CACHE_SIZE`]. An entry
+/// matches only the exact key bytes and algorithm it was parsed for.
+struct KeyCache {
+    keys: Vec<(SignatureAlgorithm, signature::ParsedPublicKey)>,
+}
+
+impl KeyCache {
+    fn get_or_parse(
+        &mut self,
+        algorithm: SignatureAlgorithm,
+        public_key: &[u8],
+    ) -> Result<&signature::ParsedPublicKey, CryptoError> {
+        let hit = self
+            .keys
+            .iter()
+            .position(|(alg, key)| *alg == algorithm && key.as_ref() == public_key);
+        match hit {
+            Some(i) => {
+                if let Some(recent) = self.keys.get_mut(..=i) {
+                    recent.rotate_right(1);
+                }
+            }
+            None => {
+                let key = parse(algorithm, public_key)?;
+                if self.keys.len() >= KEY_CACHE_SIZE {
+                    self.keys.pop();
+                }
+                self.keys.insert(0, (algorithm, key));
+            }
+        }
+        // Just found or inserted at the front.
+        self.keys
+            .first()
+            .map(|(_, key)| key)
+            .ok_or(CryptoError::BadPublicKey)
+    }
+}
+
+/// Parses a public key (the `subjectPublicKey` BIT STRING contents) for `algorithm`.
+fn parse(
+    algorithm: SignatureAlgorithm,
+    public_key: &[u8],
+) -> Result<signature::ParsedPublicKey, CryptoError> {
     use SignatureAlgorithm as S;
     let alg: &'static dyn signature::VerificationAlgorithm = match algorithm {
         S::RsaPkcs1Sha256 => &signature::RSA_PKCS1_2048_8192_SHA256,
@@ -39,7 +115,7 @@ pub(super) fn verify(
         S::Ed25519 => &signature::ED25519,
     };
     if is_rsa(algorithm) {
-        // Parse first so a malformed or undersized key is told apart from a bad signature.
+        // Check the size first so an undersized key is told apart from a malformed one.
         let key = signature::RsaSubjectPublicKey::from_der(public_key)
             .map_err(|_| CryptoError::BadPublicKey)?;
         let bits = key.modulus_len() * 8;
@@ -49,9 +125,7 @@ pub(super) fn verify(
     } else if algorithm == S::Ed25519 && public_key.len() != 32 {
         return Err(CryptoError::BadPublicKey);
     }
-    signature::UnparsedPublicKey::new(alg, public_key)
-        .verify(message, signature)
-        .map_err(|_| CryptoError::BadSignature)
+    signature::ParsedPublicKey::new(alg, public_key).map_err(|_| CryptoError::BadPublicKey)
 }
 
 /// Loads a private key; see [`crate::Provider::load_signing_key`].
@@ -262,4 +336,98 @@ fn rsa_key(pair: signature::RsaKeyPair) -> Result<AwsSigningKey, CryptoError> {
         kind: KeyKind::Rsa(bits as u32),
         spki,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh P-256 key: its raw public point and a signature over `message`.
+    fn p256_signed(message: &[u8]) -> (Vec<u8>, Vec<u8>) {
+        let pair = signature::EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_ASN1_SIGNING)
+            .expect("generate");
+        let sig = ecdsa_sign(&pair, message).expect("sign");
+        (pair.public_key().as_ref().to_vec(), sig)
+    }
+
+    fn cached_keys() -> Vec<Vec<u8>> {
+        KEY_CACHE.with(|c| {
+            c.borrow()
+                .keys
+                .iter()
+                .map(|(_, k)| k.as_ref().to_vec())
+                .collect()
+        })
+    }
+
+    #[test]
+    fn a_cached_key_still_rejects_a_bad_signature() {
+        let (key, sig) = p256_signed(b"message");
+        for _ in 0..2 {
+            assert_eq!(
+                verify(S256, &key, b"message", &sig),
+                Ok(()),
+                "first use parses, second hits the cache"
+            );
+            assert_eq!(
+                verify(S256, &key, b"messagf", &sig),
+                Err(CryptoError::BadSignature)
+            );
+        }
+    }
+
+    #[test]
+    fn a_cached_key_is_not_reused_for_other_key_bytes_or_algorithm() {
+        let (key, sig) = p256_signed(b"m");
+        let (other, _) = p256_signed(b"m");
+        assert_eq!(verify(S256, &key, b"m", &sig), Ok(()));
+        assert_eq!(
+            verify(S256, &other, b"m", &sig),
+            Err(CryptoError::BadSignature)
+        );
+        // Same bytes, another hash: a separate entry that does not verify a SHA-256 signature.
+        assert_eq!(
+            verify(SignatureAlgorithm::EcdsaP256Sha384, &key, b"m", &sig),
+            Err(CryptoError::BadSignature)
+        );
+        assert_eq!(
+            verify(SignatureAlgorithm::EcdsaP384Sha384, &key, b"m", &sig),
+            Err(CryptoError::BadPublicKey)
+        );
+    }
+
+    #[test]
+    fn the_cache_keeps_only_the_most_recently_used_keys() {
+        let first = p256_signed(b"m");
+        assert_eq!(verify(S256, &first.0, b"m", &first.1), Ok(()));
+        for _ in 0..KEY_CACHE_SIZE - 1 {
+            let (key, sig) = p256_signed(b"m");
+            assert_eq!(verify(S256, &key, b"m", &sig), Ok(()));
+        }
+        // `first` is now the oldest; using it moves it to the front.
+        assert_eq!(verify(S256, &first.0, b"m", &first.1), Ok(()));
+        assert_eq!(cached_keys().first(), Some(&first.0));
+        for _ in 0..KEY_CACHE_SIZE {
+            let (key, sig) = p256_signed(b"m");
+            assert_eq!(verify(S256, &key, b"m", &sig), Ok(()));
+        }
+        let keys = cached_keys();
+        assert_eq!(keys.len(), KEY_CACHE_SIZE);
+        assert!(!keys.contains(&first.0));
+    }
+
+    #[test]
+    fn an_invalid_point_is_refused_and_not_cached() {
+        let (mut key, sig) = p256_signed(b"m");
+        if let Some(last) = key.last_mut() {
+            *last ^= 1;
+        }
+        assert_eq!(
+            verify(S256, &key, b"m", &sig),
+            Err(CryptoError::BadPublicKey)
+        );
+        assert!(!cached_keys().contains(&key));
+    }
+
+    const S256: SignatureAlgorithm = SignatureAlgorithm::EcdsaP256Sha256;
 }
