@@ -6,20 +6,85 @@ use std::path::Path;
 use crate::cert::Certificate;
 use crate::error::Error;
 use crate::pem;
+use crate::spki::{PublicKeyAlgorithm, SubjectPublicKeyInfo};
+use crate::verify::anchor_is_plain;
 
 /// A set of trust anchors, indexed by subject name.
+///
+/// Each anchor is parsed once, when added; what validation needs of a plain anchor (its key,
+/// validity and path length) is kept, so validating a chain does not parse the anchor again.
 #[derive(Clone, Debug, Default)]
 pub struct RootStore {
-    certs: Vec<Vec<u8>>,
-    /// Per anchor: whether the CA/B Forum root profile is enforced on it. Anchors from the
-    /// system store are curated by the OS vendor and include legacy roots that predate the
-    /// profile (non-critical basicConstraints, no subjectKeyIdentifier), so they are not;
-    /// anchors a caller adds explicitly are.
-    strict: Vec<bool>,
-    /// Subject RDNs → indices into `certs`.
+    anchors: Vec<Anchor>,
+    /// Subject RDNs → indices into `anchors`.
     by_subject: HashMap<Vec<u8>, Vec<usize>>,
     /// DER subject names (with tag), for `certificate_authorities` hints.
     subjects: Vec<Vec<u8>>,
+}
+
+/// One trust anchor.
+#[derive(Clone, Debug)]
+pub(crate) struct Anchor {
+    /// The certificate DER.
+    pub(crate) der: Vec<u8>,
+    /// Whether the CA/B Forum root profile is enforced on it. Anchors from the system store
+    /// are curated by the OS vendor and include legacy roots that predate the profile
+    /// (non-critical basicConstraints, no subjectKeyIdentifier), so they are not; anchors a
+    /// caller adds explicitly are.
+    pub(crate) strict: bool,
+    /// For a plain anchor (usable key, passes its profile checks, no nameConstraints): the
+    /// facts a validation needs, so it need not parse the anchor. `None`: parse it each time
+    /// and run every check, so failures are reported exactly.
+    pub(crate) facts: Option<AnchorFacts>,
+}
+
+/// What validating through a plain anchor needs: everything else about it was checked when
+/// it was added.
+#[derive(Clone, Debug)]
+pub(crate) struct AnchorFacts {
+    /// The SubjectPublicKeyInfo DER; the key (the BIT STRING contents) is its last
+    /// `key_len` octets.
+    spki: Vec<u8>,
+    key_len: usize,
+    algorithm: PublicKeyAlgorithm,
+    /// Validity period, seconds since the epoch.
+    pub(crate) not_before: i64,
+    pub(crate) not_after: i64,
+    /// basicConstraints pathLenConstraint.
+    pub(crate) path_len: Option<u64>,
+}
+
+impl AnchorFacts {
+    /// The facts of `cert` if it is a plain anchor (see [`Anchor::facts`]).
+    fn of(cert: &Certificate<'_>, strict: bool) -> Option<Self> {
+        if !anchor_is_plain(cert, strict) {
+            return None;
+        }
+        let spki = cert.subject_public_key_info();
+        Some(Self {
+            spki: spki.der.to_vec(),
+            key_len: spki.key.len(),
+            algorithm: spki.algorithm,
+            not_before: cert.not_before,
+            not_after: cert.not_after,
+            path_len: cert.extensions().basic_constraints.and_then(|b| b.path_len),
+        })
+    }
+
+    /// The anchor's public key.
+    pub(crate) fn spki(&self) -> SubjectPublicKeyInfo<'_> {
+        let key = self
+            .spki
+            .len()
+            .checked_sub(self.key_len)
+            .and_then(|start| self.spki.get(start..))
+            .unwrap_or(&[]);
+        SubjectPublicKeyInfo {
+            algorithm: self.algorithm,
+            key,
+            der: &self.spki,
+        }
+    }
 }
 
 impl RootStore {
@@ -35,17 +100,24 @@ impl RootStore {
 
     fn add(&mut self, der: &[u8], strict: bool) -> Result<(), Error> {
         let cert = Certificate::from_der(der)?;
-        if self.certs.iter().any(|c| c == der) {
+        let same_subject = self
+            .by_subject
+            .entry(cert.subject().rdns.to_vec())
+            .or_default();
+        let anchors = &self.anchors;
+        if same_subject
+            .iter()
+            .any(|&i| anchors.get(i).is_some_and(|a| a.der == der))
+        {
             return Ok(());
         }
-        let idx = self.certs.len();
-        self.by_subject
-            .entry(cert.subject().rdns.to_vec())
-            .or_default()
-            .push(idx);
+        same_subject.push(self.anchors.len());
         self.subjects.push(cert.subject().der.to_vec());
-        self.certs.push(der.to_vec());
-        self.strict.push(strict);
+        self.anchors.push(Anchor {
+            der: der.to_vec(),
+            strict,
+            facts: AnchorFacts::of(&cert, strict),
+        });
         Ok(())
     }
 
@@ -115,12 +187,12 @@ impl RootStore {
 
     /// How many anchors.
     pub fn len(&self) -> usize {
-        self.certs.len()
+        self.anchors.len()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.certs.is_empty()
+        self.anchors.is_empty()
     }
 
     /// The DER subject names of the anchors (for TLS `certificate_authorities`).
@@ -128,18 +200,12 @@ impl RootStore {
         self.subjects.clone()
     }
 
-    /// The anchors whose subject (RDN contents) is `rdns`, each with its strictness.
-    pub(crate) fn by_subject<'s>(
-        &'s self,
-        rdns: &[u8],
-    ) -> impl Iterator<Item = (&'s [u8], bool)> + 's {
+    /// The anchors whose subject (RDN contents) is `rdns`.
+    pub(crate) fn by_subject<'s>(&'s self, rdns: &[u8]) -> impl Iterator<Item = &'s Anchor> + 's {
         self.by_subject
             .get(rdns)
             .into_iter()
             .flatten()
-            .filter_map(|&i| {
-                let der = self.certs.get(i)?;
-                Some((der.as_slice(), self.strict.get(i).copied().unwrap_or(true)))
-            })
+            .filter_map(|&i| self.anchors.get(i))
     }
 }

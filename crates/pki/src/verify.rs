@@ -9,13 +9,13 @@ use crate::cert::{
 };
 use crate::crl::Crl;
 use crate::error::Error;
-use crate::name::{dns_name_matches, ip_from_bytes, is_valid_dns_name, GeneralName, SubjectName};
-use crate::roots::RootStore;
+use crate::name::{
+    dns_name_matches, ip_from_bytes, is_valid_dns_name, GeneralName, NameConstraints, SubjectName,
+};
+use crate::roots::{AnchorFacts, RootStore};
 use crate::signature::verify_signed;
-use crate::spki::{Curve, PublicKeyAlgorithm};
+use crate::spki::{Curve, PublicKeyAlgorithm, SubjectPublicKeyInfo};
 use crate::time::UnixTime;
-#[cfg(test)]
-use crate::SubjectPublicKeyInfo;
 
 /// What the end-entity certificate is to be used for.
 #[non_exhaustive]
@@ -165,18 +165,31 @@ impl<'p, 'c> Builder<'p, 'c> {
         // needed) if no candidate was even found.
         let mut last: Option<Error> = None;
         // Trust anchors first: the shortest path wins.
-        for (anchor_der, strict) in self.roots.by_subject(child.issuer().rdns) {
-            let Ok(anchor) = Certificate::from_der(anchor_der) else {
-                continue;
+        for stored in self.roots.by_subject(child.issuer().rdns) {
+            let parsed;
+            let anchor = match &stored.facts {
+                Some(facts) => AnchorRef::Plain {
+                    der: &stored.der,
+                    facts,
+                },
+                None => {
+                    let Ok(cert) = Certificate::from_der(&stored.der) else {
+                        continue;
+                    };
+                    parsed = cert;
+                    AnchorRef::Parsed(&parsed)
+                }
             };
             self.spend()?;
-            let res = check_anchor(&anchor, self.options, strict)
-                .and_then(|()| check_issued_by(self.provider, child, &anchor))
+            let res = anchor
+                .check(self.options, stored.strict)
+                .and_then(|()| check_issued_by(self.provider, child, &anchor.spki()))
                 .and_then(|()| self.validate_path(path, &anchor));
             match res {
                 Ok(()) => {
-                    let mut chain: Vec<Vec<u8>> = path.iter().map(|c| c.der().to_vec()).collect();
-                    chain.push(anchor_der.to_vec());
+                    let mut chain: Vec<Vec<u8>> = Vec::with_capacity(path.len() + 1);
+                    chain.extend(path.iter().map(|c| c.der().to_vec()));
+                    chain.push(stored.der.clone());
                     return Ok(chain);
                 }
                 Err(e) => {
@@ -212,7 +225,7 @@ impl<'p, 'c> Builder<'p, 'c> {
                 continue;
             }
             self.spend()?;
-            if let Err(e) = check_issued_by(self.provider, child, cand) {
+            if let Err(e) = check_issued_by(self.provider, child, cand.subject_public_key_info()) {
                 keep_best(best, e.clone());
                 last = Some(e);
                 continue;
@@ -234,18 +247,21 @@ impl<'p, 'c> Builder<'p, 'c> {
     }
 
     /// Whole-path checks once an anchor is found: path lengths, name constraints,
-    /// revocation.
+    /// revocation. The issuer of `path[i]` is `path[i + 1]`, and the anchor for the last.
     fn validate_path(
         &self,
         path: &[&Certificate<'_>],
-        anchor: &Certificate<'_>,
+        anchor: &AnchorRef<'_>,
     ) -> Result<(), Error> {
-        let mut issuers: Vec<&Certificate<'_>> = path.iter().skip(1).copied().collect();
-        issuers.push(anchor);
         // RFC 5280 §4.2.1.9: pathLenConstraint counts the non-self-issued intermediates
         // below the CA.
-        for (i, ca) in issuers.iter().enumerate() {
-            if let Some(limit) = ca.extensions().basic_constraints.and_then(|b| b.path_len) {
+        for i in 0..path.len() {
+            let issuer = path.get(i + 1);
+            let limit = match issuer {
+                Some(ca) => ca.extensions().basic_constraints.and_then(|b| b.path_len),
+                None => anchor.path_len(),
+            };
+            if let Some(limit) = limit {
                 let below = path
                     .iter()
                     .take(i + 1)
@@ -254,15 +270,22 @@ impl<'p, 'c> Builder<'p, 'c> {
                     .count() as u64;
                 if below > limit {
                     return Err(Error::PathTooLong {
-                        subject: ca.label(),
+                        subject: match issuer {
+                            Some(ca) => ca.label(),
+                            None => anchor.with_cert(|c| c.label())?,
+                        },
                     });
                 }
             }
         }
         // RFC 5280 §6.1.3 (b)/(c): every name below a constrained CA lies within its
         // constraints. Self-issued intermediates are exempt, the end entity never is.
-        for (i, ca) in issuers.iter().enumerate() {
-            let Some(nc) = &ca.extensions().name_constraints else {
+        for i in 0..path.len() {
+            let nc = match path.get(i + 1) {
+                Some(ca) => ca.extensions().name_constraints.as_ref(),
+                None => anchor.name_constraints(),
+            };
+            let Some(nc) = nc else {
                 continue;
             };
             for (j, cert) in path.iter().enumerate().take(i + 1) {
@@ -276,16 +299,76 @@ impl<'p, 'c> Builder<'p, 'c> {
         }
         // RFC 5280 §6.3: revocation, for each certificate whose issuer published a CRL here.
         for (i, cert) in path.iter().enumerate() {
-            let Some(issuer) = issuers.get(i) else {
-                continue;
-            };
             for crl in self.crls {
-                if crl.issuer.rdns == cert.issuer().rdns {
-                    crl.check(self.provider, cert, issuer, self.options.time)?;
+                if crl.issuer.rdns != cert.issuer().rdns {
+                    continue;
+                }
+                match path.get(i + 1) {
+                    Some(issuer) => crl.check(self.provider, cert, issuer, self.options.time)?,
+                    None => anchor
+                        .with_cert(|a| crl.check(self.provider, cert, a, self.options.time))??,
                 }
             }
         }
         Ok(())
+    }
+}
+
+/// A trust anchor during validation: parsed, or (for a plain anchor) the facts kept when it
+/// was added to the store.
+enum AnchorRef<'x> {
+    Parsed(&'x Certificate<'x>),
+    Plain {
+        der: &'x [u8],
+        facts: &'x AnchorFacts,
+    },
+}
+
+impl AnchorRef<'_> {
+    /// [`check_anchor`]. A plain anchor passed every check but validity when it was added.
+    fn check(&self, options: &VerifyOptions<'_>, strict: bool) -> Result<(), Error> {
+        match self {
+            Self::Parsed(cert) => check_anchor(cert, options, strict),
+            Self::Plain { facts, .. } => {
+                let now = options.time.0 as i64;
+                if facts.not_before <= now && now <= facts.not_after {
+                    Ok(())
+                } else {
+                    self.with_cert(|c| check_validity(c, options))?
+                }
+            }
+        }
+    }
+
+    fn spki(&self) -> SubjectPublicKeyInfo<'_> {
+        match self {
+            Self::Parsed(cert) => *cert.subject_public_key_info(),
+            Self::Plain { facts, .. } => facts.spki(),
+        }
+    }
+
+    fn path_len(&self) -> Option<u64> {
+        match self {
+            Self::Parsed(cert) => cert.extensions().basic_constraints.and_then(|b| b.path_len),
+            Self::Plain { facts, .. } => facts.path_len,
+        }
+    }
+
+    /// A plain anchor has none.
+    fn name_constraints(&self) -> Option<&NameConstraints<'_>> {
+        match self {
+            Self::Parsed(cert) => cert.extensions().name_constraints.as_ref(),
+            Self::Plain { .. } => None,
+        }
+    }
+
+    /// Runs `f` on the parsed anchor, parsing a plain one (for error messages and CRLs,
+    /// which are off the common path).
+    fn with_cert<R>(&self, f: impl FnOnce(&Certificate<'_>) -> R) -> Result<R, Error> {
+        match self {
+            Self::Parsed(cert) => Ok(f(cert)),
+            Self::Plain { der, .. } => Ok(f(&Certificate::from_der(der)?)),
+        }
     }
 }
 
@@ -314,15 +397,15 @@ fn names_for_constraints<'a>(cert: &Certificate<'a>, end_entity: bool) -> Vec<Ge
     names
 }
 
-/// Checks that `issuer` signed `child` (RFC 5280 §6.1.3 (a)(1)).
+/// Checks that the holder of `issuer_key` signed `child` (RFC 5280 §6.1.3 (a)(1)).
 fn check_issued_by(
     provider: &dyn Provider,
     child: &Certificate<'_>,
-    issuer: &Certificate<'_>,
+    issuer_key: &SubjectPublicKeyInfo<'_>,
 ) -> Result<(), Error> {
     verify_signed(
         provider,
-        issuer.subject_public_key_info(),
+        issuer_key,
         &child.signature_alg,
         child.tbs,
         child.signature,
@@ -476,6 +559,19 @@ fn check_anchor(
 ) -> Result<(), Error> {
     check_key(anchor)?;
     check_validity(anchor, options)?;
+    check_anchor_profile(anchor, strict)
+}
+
+/// Whether [`check_anchor`] depends only on the time for this anchor, and path validation
+/// needs nothing of it but its key and path length: then the store keeps just those.
+pub(crate) fn anchor_is_plain(anchor: &Certificate<'_>, strict: bool) -> bool {
+    check_key(anchor).is_ok()
+        && check_anchor_profile(anchor, strict).is_ok()
+        && anchor.extensions().name_constraints.is_none()
+}
+
+/// The parts of [`check_anchor`] that do not depend on the time.
+fn check_anchor_profile(anchor: &Certificate<'_>, strict: bool) -> Result<(), Error> {
     if !strict {
         if anchor.version() == 3 && !anchor.is_ca() {
             return Err(Error::NotCa {

@@ -575,3 +575,65 @@ fn mutated_chains_never_panic_and_never_validate_a_changed_leaf() {
         assert!(res.is_err() || der == l.der, "a mutated leaf validated");
     }
 }
+
+#[test]
+fn rejects_an_expired_anchor_naming_it() {
+    // Anchors are summarised when added; one that has since expired is still reported exactly.
+    let mut rs = Spec::ca("Old Root");
+    rs.not_before = UnixTime(NOW.0 - 30 * DAY);
+    rs.not_after = UnixTime(NOW.0 - 2 * DAY);
+    let r = issue(&rs, None);
+    let l = issue(&Spec::leaf("a", &["a.example"]), Some(&r));
+    let e = verify(&r, &l, &[], None).unwrap_err();
+    assert!(matches!(e, Error::Expired { .. }), "{e}");
+    assert!(e.to_string().contains("Old Root"), "{e}");
+}
+
+#[test]
+fn an_anchor_crl_revokes_the_intermediate_below_it() {
+    let r = root();
+    let mut is = Spec::ca("Inter");
+    is.serial = 99;
+    let i = issue(&is, Some(&r));
+    let l = issue(&Spec::leaf("a", &["a.example"]), Some(&i));
+    let when = UnixTime(NOW.0 - DAY);
+    let crls = vec![crl(&r, 99, when, UnixTime(NOW.0 + DAY))];
+    let mut o = VerifyOptions::new(NOW);
+    o.crls = &crls;
+    let e = verify_chain(&AwsLcProvider, &roots(&[&r]), &l.der, &[&i.der], &o).unwrap_err();
+    assert!(matches!(e, Error::Revoked { .. }), "{e}");
+    let crls = vec![crl(&r, 1, when, UnixTime(NOW.0 + DAY))];
+    o.crls = &crls;
+    verify_chain(&AwsLcProvider, &roots(&[&r]), &l.der, &[&i.der], &o).unwrap();
+}
+
+#[test]
+fn a_name_constrained_anchor_is_checked_in_full_and_a_plain_one_is_summarised() {
+    let plain = root();
+    let mut store = roots(&[&plain]);
+    let mut nc = Spec::ca("Constrained Root");
+    nc.extra = vec![(
+        &[2, 5, 29, 30],
+        true,
+        // NameConstraints { permittedSubtrees [0] { GeneralSubtree { dNSName "ok.test" } } }
+        vec![
+            0x30, 0x0d, 0xa0, 0x0b, 0x30, 0x09, 0x82, 0x07, b'o', b'k', b'.', b't', b'e', b's',
+            b't',
+        ],
+    )];
+    let constrained = issue(&nc, None);
+    store.add_der(&constrained.der).unwrap();
+    let facts: Vec<bool> = store
+        .by_subject(Certificate::from_der(&plain.der).unwrap().subject().rdns)
+        .chain(
+            store.by_subject(
+                Certificate::from_der(&constrained.der)
+                    .unwrap()
+                    .subject()
+                    .rdns,
+            ),
+        )
+        .map(|a| a.facts.is_some())
+        .collect();
+    assert_eq!(facts, [true, false]);
+}
