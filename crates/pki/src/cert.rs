@@ -230,8 +230,8 @@ impl<'a> Certificate<'a> {
         if let Some(ip) = self.ip_addresses().next() {
             return ip.to_string();
         }
-        if let Some(cn) = self.subject.common_names().into_iter().next() {
-            return cn;
+        if let Some(cn) = self.subject.common_name_iter().next() {
+            return cn.into_owned();
         }
         self.subject.to_string()
     }
@@ -261,7 +261,11 @@ impl<'a> Extensions<'a> {
     }
 
     fn parse(mut list: Reader<'a>) -> Result<Self, Error> {
-        let mut ext = Self::default();
+        let mut ext = Self {
+            // Room for a typical certificate's extensions, so the list is allocated once.
+            all: Vec::with_capacity(10),
+            ..Self::default()
+        };
         if list.is_empty() {
             return Err(list.err("empty Extensions"));
         }

@@ -1,6 +1,7 @@
 //! Names: distinguished names (RFC 5280 §4.1.2.4), GeneralName (§4.2.1.6), server identity
 //! matching (RFC 6125 §6), and name constraints (RFC 5280 §4.2.1.10).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::net::IpAddr;
 
@@ -59,31 +60,38 @@ impl<'a> Name<'a> {
 
     /// Every (attribute OID, value tag, value bytes).
     pub fn attributes(&self) -> Vec<(&'a [u8], u8, &'a [u8])> {
-        let mut out = Vec::new();
-        for rdn in self.rdn_list().flatten() {
+        self.attribute_iter().collect()
+    }
+
+    /// Every (attribute OID, value tag, value bytes), without collecting them. An attribute
+    /// that does not decode is skipped.
+    pub(crate) fn attribute_iter(&self) -> impl Iterator<Item = (&'a [u8], u8, &'a [u8])> + 'a {
+        self.rdn_list().flatten().flat_map(|rdn| {
             let mut set = Reader::new(rdn, "Name");
-            while let Ok(mut atv) = set.nested(tag::SEQUENCE, "Name") {
+            std::iter::from_fn(move || loop {
+                let mut atv = set.nested(tag::SEQUENCE, "Name").ok()?;
                 if let (Ok(oid), Ok(v)) = (atv.oid(), atv.read_any()) {
-                    out.push((oid, v.tag, v.value));
+                    return Some((oid, v.tag, v.value));
                 }
-            }
-        }
-        out
+            })
+        })
     }
 
     /// The common names (CN), decoded.
     pub fn common_names(&self) -> Vec<String> {
-        self.attributes()
-            .into_iter()
+        self.common_name_iter().map(Cow::into_owned).collect()
+    }
+
+    /// The common names (CN), decoded, borrowing those that are already UTF-8.
+    pub(crate) fn common_name_iter(&self) -> impl Iterator<Item = Cow<'a, str>> + 'a {
+        self.attribute_iter()
             .filter(|(oid, ..)| *oid == OID_CN)
             .map(|(_, t, v)| decode_string(t, v))
-            .collect()
     }
 
     /// The email addresses (PKCS#9 emailAddress attributes).
     pub(crate) fn email_addresses(&self) -> Vec<&'a [u8]> {
-        self.attributes()
-            .into_iter()
+        self.attribute_iter()
             .filter(|(oid, t, _)| *oid == OID_EMAIL && *t == tag::IA5_STRING)
             .map(|(_, _, v)| v)
             .collect()
@@ -111,24 +119,25 @@ fn attribute_label(oid: &[u8]) -> Option<&'static str> {
 }
 
 /// Decodes a directory string for display (lossy; never fails).
-fn decode_string(t: u8, v: &[u8]) -> String {
+fn decode_string(t: u8, v: &[u8]) -> Cow<'_, str> {
     match t {
         tag::BMP_STRING => {
             let units: Vec<u16> = v
                 .chunks(2)
                 .map(|c| (u16::from(c[0]) << 8) | u16::from(*c.get(1).unwrap_or(&0)))
                 .collect();
-            String::from_utf16_lossy(&units)
+            Cow::Owned(String::from_utf16_lossy(&units))
         }
-        tag::UNIVERSAL_STRING => v
-            .chunks(4)
-            .filter_map(|c| {
-                let b: [u8; 4] = c.try_into().ok()?;
-                char::from_u32(u32::from_be_bytes(b))
-            })
-            .collect(),
-        tag::TELETEX_STRING => v.iter().map(|&b| char::from(b)).collect(),
-        _ => String::from_utf8_lossy(v).into_owned(),
+        tag::UNIVERSAL_STRING => Cow::Owned(
+            v.chunks(4)
+                .filter_map(|c| {
+                    let b: [u8; 4] = c.try_into().ok()?;
+                    char::from_u32(u32::from_be_bytes(b))
+                })
+                .collect(),
+        ),
+        tag::TELETEX_STRING => Cow::Owned(v.iter().map(|&b| char::from(b)).collect()),
+        _ => String::from_utf8_lossy(v),
     }
 }
 

@@ -385,7 +385,7 @@ fn names_for_constraints<'a>(cert: &Certificate<'a>, end_entity: bool) -> Vec<Ge
     }
     names.extend(cert.sans().copied());
     if end_entity && cert.extensions().subject_alt_names.is_none() {
-        for (oid, t, v) in cert.subject().attributes() {
+        for (oid, t, v) in cert.subject().attribute_iter() {
             if oid == [0x55, 0x04, 0x03]
                 && matches!(t, 0x0c | 0x13 | 0x16)
                 && is_valid_dns_name(v, true)
@@ -704,7 +704,7 @@ fn check_end_entity(leaf: &Certificate<'_>, options: &VerifyOptions<'_>) -> Resu
     }
     // CA/B Forum §7.1.4.3: a common name that repeats a subjectAltName must repeat it
     // exactly (same case, canonical IP text), so the two can't be read differently.
-    for cn in leaf.subject().common_names() {
+    for cn in leaf.subject().common_name_iter() {
         for san in leaf.sans() {
             let confusable = match san {
                 GeneralName::Dns(d) => d.eq_ignore_ascii_case(cn.as_bytes()) && *d != cn.as_bytes(),
@@ -712,7 +712,7 @@ fn check_end_entity(leaf: &Certificate<'_>, options: &VerifyOptions<'_>) -> Resu
                     let ip = ip_from_bytes(ip);
                     ip.is_some()
                         && cn_as_ip(&cn) == ip
-                        && ip.map(|a| a.to_string()) != Some(cn.clone())
+                        && ip.map(|a| a.to_string()).as_deref() != Some(&*cn)
                 }
                 _ => false,
             };
