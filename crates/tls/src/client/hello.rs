@@ -12,7 +12,7 @@ use crate::tls13::key_schedule::EarlySecret;
 use crate::trace::{Direction, TraceEvent};
 use crate::transcript::Transcript;
 use crate::wire::{
-    ClientHello, ClientHelloExtensions, ExtensionBlock, ExtensionType, HandshakePayload,
+    ClientHello, ClientHelloExtensions, Codec, ExtensionBlock, ExtensionType, HandshakePayload,
     HelloRetryRequest, KeyShareEntry, ServerHello,
 };
 use crate::SignatureScheme;
@@ -104,11 +104,17 @@ pub(super) fn start(
         legacy_compression_methods: vec![0],
         extensions,
     };
+    let mut hello = hello;
+    let mut encoded = encode(&HandshakePayload::ClientHello(hello.clone()));
+    if let Some(given) = config.__test_client_hello_override.as_deref() {
+        hello = adopt_test_client_hello(given, &hello)?;
+        encoded = given.to_vec();
+    }
     out.client_random(random);
     out.server_name(server_name.to_string());
 
     let mut transcript = Transcript::buffered();
-    send_hello(&hello, &mut transcript, out);
+    send_hello(&hello, encoded, &mut transcript, out);
     Ok(ExpectServerHello {
         config,
         server_name,
@@ -120,8 +126,13 @@ pub(super) fn start(
     })
 }
 
-fn send_hello(hello: &ClientHello, transcript: &mut Transcript, out: &mut dyn Output) {
-    let encoded = encode(&HandshakePayload::ClientHello(hello.clone()));
+/// Sends `encoded` (the encoding of `hello`) and adds it to the transcript.
+fn send_hello(
+    hello: &ClientHello,
+    encoded: Vec<u8>,
+    transcript: &mut Transcript,
+    out: &mut dyn Output,
+) {
     crate::state::trace_sent(out, "ClientHello", encoded.len(), || {
         format!(
             "suites={:?} groups={:?} key_share={:?} alpn={}",
@@ -268,8 +279,9 @@ impl ExpectServerHello {
             ExpectEncryptedExtensions {
                 config: self.config,
                 server_name: self.server_name,
+                offered_types: offered_types(&self.hello),
+                compat_mode: in_compatibility_mode(&self.hello),
                 offered_alpn: self.hello.extensions.alpn.unwrap_or_default(),
-                sent_sni: self.hello.extensions.server_name.is_some(),
                 transcript,
                 handshake_secret,
                 client_secret,
@@ -352,8 +364,11 @@ impl ExpectServerHello {
         transcript.add(raw);
         // RFC 8446 §D.4: in compatibility mode the client sends its CCS before the second
         // ClientHello.
-        out.send_change_cipher_spec();
-        send_hello(&self.hello, &mut transcript, out);
+        if in_compatibility_mode(&self.hello) {
+            out.send_change_cipher_spec();
+        }
+        let encoded = encode(&HandshakePayload::ClientHello(self.hello.clone()));
+        send_hello(&self.hello, encoded, &mut transcript, out);
         self.transcript = transcript;
         self.retried_with = Some(suite);
         Ok(State::ServerHello(self))
@@ -363,4 +378,47 @@ impl ExpectServerHello {
 /// The extension types of our ClientHello: the only ones a server may answer with.
 fn offered_types(hello: &ClientHello) -> Vec<ExtensionType> {
     hello.extensions.extension_types()
+}
+
+/// RFC 8446 §D.4: a non-empty legacy_session_id is what puts a connection in middlebox
+/// compatibility mode, in which the client sends a ChangeCipherSpec before its second
+/// flight. Our own ClientHello always sends one; a test override (RFC 8448 §3) may not.
+pub(super) fn in_compatibility_mode(hello: &ClientHello) -> bool {
+    !hello.legacy_session_id.is_empty()
+}
+
+/// **Test only** (see [`ClientConfig::__test_client_hello_override`]): adopts `given`, a
+/// complete encoded ClientHello handshake message, in place of `ours`, if it makes the
+/// commitments the rest of the handshake relies on. It must carry the random and exactly
+/// the key share this client generated from its provider (so the provider, not the bytes,
+/// decides the secrets), offer TLS 1.3, ask for the same server name and ALPN protocols as
+/// the configuration, and offer no PSK (the client has none).
+fn adopt_test_client_hello(given: &[u8], ours: &ClientHello) -> Result<ClientHello, Error> {
+    let refuse = |why| Err(Error::Config(why));
+    let Ok(HandshakePayload::ClientHello(hello)) = <HandshakePayload as Codec>::decode(given)
+    else {
+        return refuse("the test ClientHello override is not a well-formed ClientHello");
+    };
+    if hello.random != ours.random {
+        return refuse("the test ClientHello override's random is not the provider's");
+    }
+    if hello.extensions.key_share != ours.extensions.key_share {
+        return refuse("the test ClientHello override's key_share is not the one generated");
+    }
+    let versions = hello.extensions.supported_versions.as_deref();
+    if !versions
+        .unwrap_or_default()
+        .contains(&ProtocolVersion::TLSv1_3)
+    {
+        return refuse("the test ClientHello override does not offer TLS 1.3");
+    }
+    if hello.extensions.server_name != ours.extensions.server_name
+        || hello.extensions.alpn != ours.extensions.alpn
+    {
+        return refuse("the test ClientHello override's server_name or ALPN differ from ours");
+    }
+    if hello.extensions.pre_shared_key.is_some() || hello.extensions.early_data {
+        return refuse("the test ClientHello override offers a PSK, which the client has not");
+    }
+    Ok(hello)
 }

@@ -22,8 +22,11 @@ use super::{ExpectTraffic, State};
 pub(crate) struct ExpectEncryptedExtensions {
     pub(super) config: Arc<ClientConfig>,
     pub(super) server_name: ServerName,
+    /// The extension types of our ClientHello: the only answers allowed (RFC 8446 §4.2).
+    pub(super) offered_types: Vec<ExtensionType>,
+    /// Whether we send a ChangeCipherSpec before our second flight (RFC 8446 §D.4).
+    pub(super) compat_mode: bool,
     pub(super) offered_alpn: Vec<Vec<u8>>,
-    pub(super) sent_sni: bool,
     pub(super) transcript: Transcript,
     pub(super) handshake_secret: HandshakeSecret,
     pub(super) client_secret: TrafficSecret,
@@ -34,6 +37,7 @@ pub(crate) struct ExpectEncryptedExtensions {
 pub(crate) struct Context {
     config: Arc<ClientConfig>,
     server_name: ServerName,
+    compat_mode: bool,
     transcript: Transcript,
     handshake_secret: HandshakeSecret,
     client_secret: TrafficSecret,
@@ -63,6 +67,7 @@ impl ExpectEncryptedExtensions {
                 cx: Context {
                     config: self.config,
                     server_name: self.server_name,
+                    compat_mode: self.compat_mode,
                     transcript: self.transcript,
                     handshake_secret: self.handshake_secret,
                     client_secret: self.client_secret,
@@ -79,13 +84,8 @@ impl ExpectEncryptedExtensions {
             .map_err(|_| PeerMisbehaved::IllegalExtension)?;
         // ...and only answers to what we asked (supported_groups may always be sent,
         // §4.2.7).
-        let mut offered = vec![ExtensionType::SupportedGroups];
-        if self.sent_sni {
-            offered.push(ExtensionType::ServerName);
-        }
-        if !self.offered_alpn.is_empty() {
-            offered.push(ExtensionType::ApplicationLayerProtocolNegotiation);
-        }
+        let mut offered = self.offered_types.clone();
+        offered.push(ExtensionType::SupportedGroups);
         if ee.extensions.first_unsolicited(&offered).is_some() {
             return Err(PeerMisbehaved::UnsolicitedExtension.into());
         }
@@ -283,6 +283,7 @@ impl ExpectFinished {
         } = *self;
         let Context {
             config,
+            compat_mode,
             mut transcript,
             handshake_secret,
             client_secret,
@@ -309,8 +310,11 @@ impl ExpectFinished {
         out.exporter(exporter);
         out.peer_certificates(chain);
 
-        // Our second flight (RFC 8446 §4.4): [Certificate, CertificateVerify], Finished.
-        out.send_change_cipher_spec();
+        // Our second flight (RFC 8446 §4.4): [Certificate, CertificateVerify], Finished,
+        // after a ChangeCipherSpec in compatibility mode (§D.4).
+        if compat_mode {
+            out.send_change_cipher_spec();
+        }
         if let Some(request) = request {
             send_client_auth(&config, &mut transcript, &request, out)?;
         }

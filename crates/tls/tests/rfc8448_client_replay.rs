@@ -1,0 +1,566 @@
+//! RFC 8448 §3 ("Simple 1-RTT Handshake") replayed through padlock's *client*
+//! [`Connection`]: given the trace's fixed randomness and X25519 private key, and fed the
+//! server's records from the trace, the client must send exactly the trace's records — the
+//! ClientHello, the protected Finished, the application data and the close_notify — reach
+//! the end of the handshake with the trace's secrets, and read the server's application
+//! data and close_notify.
+//!
+//! Three things are test-only here, on purpose, and named so:
+//! - [`FixedEntropy`], a provider that hands out the trace's client random and X25519 key
+//!   (via `AwsLcProvider::__test_key_exchange_from_private_key`);
+//! - `ClientConfig::__test_client_hello_override`: the RFC's ClientHello offers extensions
+//!   padlock does not send (record_size_limit, psk_key_exchange_modes, session_ticket, …),
+//!   so the client is given the trace's exact bytes. It adopts them only if they carry the
+//!   random and key share it drew from the provider;
+//! - the server certificate of RFC 8448 is RSA-1024, below padlock's 2048-bit floor, and
+//!   expired in July 2026. The chain check uses the loudly named
+//!   [`danger::NoServerVerification`], and `FixedEntropy::verify_signature` accepts that one
+//!   key only for the exact content and signature of the trace (a separate test checks that
+//!   signature with `openssl`, when it is installed). No production path is weakened.
+//!
+//! The values are read from the RFC's text at test time (see `rfc8448_trace`).
+
+#[path = "rfc8448_trace/mod.rs"]
+mod rfc8448_trace;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use padlock_crypto::{
+    AeadAlgorithm, AeadKey, AwsLcProvider, CryptoError, Digest, HashAlgorithm, HashContext,
+    KeyExchange, KeyExchangeAlgorithm, KeyKind, PrivateKeyFormat, Provider, SignatureAlgorithm,
+    SigningKey,
+};
+use padlock_tls::wire::{HandshakeMessage, HandshakePayload};
+use padlock_tls::{
+    danger, CipherSuite, ClientConfig, Connection, Error, HandshakeKind, KeyLog, NamedGroup,
+    ServerName, SignatureScheme,
+};
+use rfc8448_trace::Trace;
+
+const SIMPLE: &str = "3.  Simple 1-RTT Handshake";
+
+/// RFC 8446 §4.4.3: the content a server's CertificateVerify signs starts with 64 spaces and
+/// this context string, then a zero byte and the transcript hash.
+const SERVER_CONTEXT: &[u8] = b"TLS 1.3, server CertificateVerify";
+
+#[test]
+fn client_replays_the_simple_1rtt_trace_byte_for_byte() {
+    let trace = Trace::section(SIMPLE);
+    let fixture = Fixture::new(&trace);
+    let provider = Arc::new(FixedEntropy::new(&fixture, fixture.x25519_private.clone()));
+    let key_log = Arc::new(CollectedSecrets::default());
+    let config = fixture.client_config(provider.clone(), Some(key_log.clone()));
+    let mut client = Connection::client(Arc::new(config), server_name()).unwrap();
+
+    // RFC 8448 §3 lists each side's records in the order they happen; replay them.
+    let mut sent = 0;
+    for step in trace.steps.iter().filter(|s| is_record_step(&s.heading)) {
+        let record = step.value("complete record").expect("a complete record");
+        let payload = step.value("payload").expect("a payload");
+        if step.heading.starts_with("{client}") {
+            // What the client does at this point of the trace.
+            if step.heading.contains("application_data record") {
+                assert_eq!(client.write_plaintext(payload).unwrap(), payload.len());
+            } else if step.heading.contains("alert record") {
+                client.send_close_notify();
+            }
+            let ours = take_pending(&mut client);
+            if sent == 0 {
+                assert_client_hello_record(&ours, record);
+            } else {
+                assert_eq!(hex(&ours), hex(record), "{}", step.heading);
+            }
+            sent += 1;
+        } else {
+            assert_eq!(client.read_tls(record), record.len(), "{}", step.heading);
+            let state = client
+                .process_new_packets()
+                .unwrap_or_else(|e| panic!("{}: {e}", step.heading));
+            if step.heading.contains("application_data record") {
+                let mut buf = vec![0u8; 256];
+                let n = client.read_plaintext(&mut buf);
+                assert_eq!(hex(&buf[..n]), hex(payload), "{}", step.heading);
+            }
+            if step.heading.contains("alert record") {
+                assert!(state.peer_has_closed, "server's close_notify not seen");
+            }
+            // The handshake ends with the server's flight (our Finished is then queued).
+            if step.heading.contains("handshake record") && payload.first() == Some(&0x08) {
+                assert!(!client.is_handshaking(), "handshake should be complete");
+            }
+        }
+    }
+    // ClientHello, Finished, application data, close_notify.
+    assert_eq!(sent, 4, "client records in the trace");
+    assert!(
+        client.pending_tls().is_empty(),
+        "client sent more than the trace"
+    );
+
+    // What was negotiated (RFC 8448 §3: TLS_AES_128_GCM_SHA256, x25519, rsa_pss_rsae_sha256).
+    assert_eq!(
+        client.cipher_suite(),
+        Some(CipherSuite::TLS_AES_128_GCM_SHA256)
+    );
+    assert_eq!(client.negotiated_group(), Some(NamedGroup::x25519));
+    assert_eq!(
+        client.signature_scheme(),
+        Some(SignatureScheme::rsa_pss_rsae_sha256)
+    );
+    assert_eq!(client.handshake_kind(), Some(HandshakeKind::Full));
+    assert_eq!(
+        client.peer_certificates(),
+        Some(&[fixture.certificate.clone()][..])
+    );
+    assert!(
+        provider.signature_checked.load(Ordering::SeqCst),
+        "the server's CertificateVerify was never checked"
+    );
+
+    // The secrets the client derived (NSS key log lines) are the trace's (RFC 8446 §7.1).
+    let secrets = key_log.0.lock().unwrap();
+    for (label, step) in [
+        ("CLIENT_HANDSHAKE_TRAFFIC_SECRET", "c hs traffic"),
+        ("SERVER_HANDSHAKE_TRAFFIC_SECRET", "s hs traffic"),
+        ("CLIENT_TRAFFIC_SECRET_0", "c ap traffic"),
+        ("SERVER_TRAFFIC_SECRET_0", "s ap traffic"),
+    ] {
+        let (random, secret) = secrets
+            .iter()
+            .find(|(l, _, _)| l == label)
+            .map(|(_, r, s)| (r, s))
+            .unwrap_or_else(|| panic!("no {label} logged"));
+        assert_eq!(hex(random), hex(&fixture.client_random), "{label}");
+        let expected = trace.value(
+            &format!("{{server}}  derive secret \"tls13 {step}\""),
+            "expanded",
+        );
+        assert_eq!(hex(secret), hex(expected), "{label}");
+    }
+}
+
+#[test]
+fn client_hello_override_is_refused_unless_it_carries_the_providers_key_share() {
+    let trace = Trace::section(SIMPLE);
+    let fixture = Fixture::new(&trace);
+    // Same random, another private key: the trace's share is not ours.
+    let provider = Arc::new(FixedEntropy::new(&fixture, vec![0x42; 32]));
+    let config = fixture.client_config(provider, None);
+    let err = Connection::client(Arc::new(config), server_name()).unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err}");
+    assert!(err.to_string().contains("key_share"), "{err}");
+}
+
+#[test]
+fn client_hello_override_is_refused_unless_it_carries_the_providers_random() {
+    let trace = Trace::section(SIMPLE);
+    let mut fixture = Fixture::new(&trace);
+    fixture.client_random[0] ^= 1;
+    let provider = Arc::new(FixedEntropy::new(&fixture, fixture.x25519_private.clone()));
+    // The override keeps the trace's random, the provider now gives another one.
+    let config = fixture.client_config(provider, None);
+    let err = Connection::client(Arc::new(config), server_name()).unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err}");
+    assert!(err.to_string().contains("random"), "{err}");
+}
+
+#[test]
+fn trace_key_pair_is_what_the_fixed_provider_generates() {
+    let trace = Trace::section(SIMPLE);
+    let step = "{client}  create an ephemeral x25519 key pair";
+    let share = AwsLcProvider::__test_key_exchange_from_private_key(
+        KeyExchangeAlgorithm::X25519,
+        trace.value(step, "private key"),
+    )
+    .unwrap();
+    assert_eq!(
+        hex(share.public_key()),
+        hex(trace.value(step, "public key"))
+    );
+    // And the ECDHE output with the server's share is the trace's handshake-secret input.
+    let server_share = trace.value(
+        "{server}  create an ephemeral x25519 key pair",
+        "public key",
+    );
+    let shared = share.complete(server_share).unwrap();
+    assert_eq!(
+        hex(shared.as_ref()),
+        hex(trace.value("{server}  extract secret \"handshake\"", "IKM"))
+    );
+}
+
+/// The RSA-1024 signature the replay provider accepts is a real one: `openssl` checks it
+/// (RSASSA-PSS, SHA-256, MGF1-SHA-256, 32-byte salt; RFC 8446 §4.2.3) over the content the
+/// test computes from the trace's messages.
+#[test]
+fn trace_certificate_verify_signature_checks_out_with_openssl() {
+    if !peer_available("openssl") {
+        return;
+    }
+    let fixture = Fixture::new(&Trace::section(SIMPLE));
+    let dir = TempDir::new("rfc8448-cv");
+    let spki = dir.write("spki.der", fixture.spki_der());
+    let message = dir.write("content.bin", &fixture.signed_content);
+    let signature = dir.write("signature.bin", &fixture.signature);
+    let pem = dir.0.join("public.pem");
+    let status = Command::new("openssl")
+        .args(["pkey", "-pubin", "-inform", "DER", "-in"])
+        .arg(&spki)
+        .arg("-out")
+        .arg(&pem)
+        .status()
+        .unwrap();
+    assert!(status.success(), "openssl pkey could not read the SPKI");
+    let output = Command::new("openssl")
+        .args([
+            "dgst",
+            "-sha256",
+            "-sigopt",
+            "rsa_padding_mode:pss",
+            "-sigopt",
+            "rsa_pss_saltlen:32",
+            "-verify",
+        ])
+        .arg(&pem)
+        .arg("-signature")
+        .arg(&signature)
+        .arg(&message)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "openssl says: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Everything the replay needs from the trace.
+struct Fixture {
+    client_random: [u8; 32],
+    x25519_private: Vec<u8>,
+    client_hello: Vec<u8>,
+    certificate: Vec<u8>,
+    /// The content the server's CertificateVerify signs (RFC 8446 §4.4.3), computed here
+    /// from the trace's messages, independently of the client.
+    signed_content: Vec<u8>,
+    signature: Vec<u8>,
+}
+
+impl Fixture {
+    fn new(trace: &Trace) -> Self {
+        let client_hello = trace
+            .value(
+                "{client}  construct a ClientHello handshake message",
+                "ClientHello",
+            )
+            .to_vec();
+        let server_hello = trace
+            .value(
+                "{server}  construct a ServerHello handshake message",
+                "ServerHello",
+            )
+            .to_vec();
+        let encrypted_extensions = trace
+            .value(
+                "{server}  construct an EncryptedExtensions handshake message",
+                "EncryptedExtensions",
+            )
+            .to_vec();
+        let certificate_message = trace
+            .value(
+                "{server}  construct a Certificate handshake message",
+                "Certificate",
+            )
+            .to_vec();
+        let certificate_verify = trace
+            .value(
+                "{server}  construct a CertificateVerify handshake message",
+                "CertificateVerify",
+            )
+            .to_vec();
+
+        let HandshakePayload::Certificate(certificate) =
+            HandshakeMessage::decode(&certificate_message)
+                .unwrap()
+                .payload
+        else {
+            panic!("the trace's Certificate does not decode as one");
+        };
+        let HandshakePayload::CertificateVerify(cv) = HandshakeMessage::decode(&certificate_verify)
+            .unwrap()
+            .payload
+        else {
+            panic!("the trace's CertificateVerify does not decode as one");
+        };
+        assert_eq!(cv.algorithm, SignatureScheme::rsa_pss_rsae_sha256);
+
+        let mut transcript = AwsLcProvider.hash(HashAlgorithm::Sha256);
+        for m in [
+            &client_hello,
+            &server_hello,
+            &encrypted_extensions,
+            &certificate_message,
+        ] {
+            transcript.update(m);
+        }
+        let mut signed_content = vec![0x20; 64];
+        signed_content.extend_from_slice(SERVER_CONTEXT);
+        signed_content.push(0);
+        signed_content.extend_from_slice(transcript.finish().as_ref());
+
+        let mut client_random = [0u8; 32];
+        // ClientHello: type (1), length (3), legacy_version (2), random (32) — §4.1.2.
+        client_random.copy_from_slice(&client_hello[6..38]);
+        Fixture {
+            client_random,
+            x25519_private: trace
+                .value(
+                    "{client}  create an ephemeral x25519 key pair",
+                    "private key",
+                )
+                .to_vec(),
+            client_hello,
+            certificate: certificate.certificate_list[0].cert_data.clone(),
+            signed_content,
+            signature: cv.signature,
+        }
+    }
+
+    /// The server's SubjectPublicKeyInfo, DER.
+    fn spki_der(&self) -> &[u8] {
+        let cert = padlock_pki::Certificate::from_der(&self.certificate).unwrap();
+        let der = cert.subject_public_key_info().der;
+        let start = der.as_ptr() as usize - self.certificate.as_ptr() as usize;
+        &self.certificate[start..start + der.len()]
+    }
+
+    /// The `subjectPublicKey` BIT STRING content, as the provider sees it.
+    fn rsa_public_key(&self) -> Vec<u8> {
+        let cert = padlock_pki::Certificate::from_der(&self.certificate).unwrap();
+        let key = cert.subject_public_key_info().key.to_vec();
+        key
+    }
+
+    /// The client as configured for the replay: every test-only knob is set here.
+    fn client_config(
+        &self,
+        provider: Arc<FixedEntropy>,
+        key_log: Option<Arc<CollectedSecrets>>,
+    ) -> ClientConfig {
+        // TEST ONLY: the RFC's certificate is RSA-1024 and has expired; no chain check.
+        let mut config = ClientConfig::new(provider, Arc::new(danger::NoServerVerification));
+        config.__test_client_hello_override = Some(self.client_hello.clone());
+        config.key_log = key_log.map(|k| k as Arc<dyn KeyLog>);
+        config
+    }
+}
+
+/// A provider with the entropy of RFC 8448 §3's client: the first 32 random bytes asked
+/// for are the trace's ClientHello.random, every X25519 key share uses the trace's private
+/// key. Everything else is [`AwsLcProvider`], except one signature check (see
+/// [`Provider::verify_signature`] below). TEST ONLY.
+#[derive(Debug)]
+struct FixedEntropy {
+    client_random: [u8; 32],
+    x25519_private: Vec<u8>,
+    randoms_served: AtomicUsize,
+    rsa_1024_key: Vec<u8>,
+    signed_content: Vec<u8>,
+    signature: Vec<u8>,
+    signature_checked: AtomicBool,
+}
+
+impl FixedEntropy {
+    fn new(fixture: &Fixture, x25519_private: Vec<u8>) -> Self {
+        Self {
+            client_random: fixture.client_random,
+            x25519_private,
+            randoms_served: AtomicUsize::new(0),
+            rsa_1024_key: fixture.rsa_public_key(),
+            signed_content: fixture.signed_content.clone(),
+            signature: fixture.signature.clone(),
+            signature_checked: AtomicBool::new(false),
+        }
+    }
+}
+
+impl Provider for FixedEntropy {
+    fn fill_random(&self, out: &mut [u8]) -> Result<(), CryptoError> {
+        // The client draws its random first (RFC 8446 §4.1.2); later draws (the legacy
+        // session id, which the override replaces) get a fixed filler.
+        if self.randoms_served.fetch_add(1, Ordering::SeqCst) == 0 && out.len() == 32 {
+            out.copy_from_slice(&self.client_random);
+        } else {
+            out.fill(0xa5);
+        }
+        Ok(())
+    }
+
+    fn hash(&self, algorithm: HashAlgorithm) -> Box<dyn HashContext> {
+        AwsLcProvider.hash(algorithm)
+    }
+
+    fn hmac(&self, algorithm: HashAlgorithm, key: &[u8], data: &[&[u8]]) -> Digest {
+        AwsLcProvider.hmac(algorithm, key, data)
+    }
+
+    fn aead_key(
+        &self,
+        algorithm: AeadAlgorithm,
+        key: &[u8],
+    ) -> Result<Box<dyn AeadKey>, CryptoError> {
+        AwsLcProvider.aead_key(algorithm, key)
+    }
+
+    fn start_key_exchange(
+        &self,
+        group: KeyExchangeAlgorithm,
+    ) -> Result<Box<dyn KeyExchange>, CryptoError> {
+        match group {
+            KeyExchangeAlgorithm::X25519 => {
+                AwsLcProvider::__test_key_exchange_from_private_key(group, &self.x25519_private)
+            }
+            // The trace only has an X25519 key; any other group is a replay failure.
+            _ => Err(CryptoError::Unsupported),
+        }
+    }
+
+    /// The trace's server key is RSA-1024, which [`AwsLcProvider`] refuses (2048 bits at
+    /// least). For that one key, TEST ONLY, accept exactly the trace's signature over
+    /// exactly the content this test computed from the trace's messages — so the client's
+    /// CertificateVerify content (RFC 8446 §4.4.3) must be right to the byte. The signature
+    /// itself is checked by `openssl` in
+    /// `trace_certificate_verify_signature_checks_out_with_openssl`.
+    fn verify_signature(
+        &self,
+        algorithm: SignatureAlgorithm,
+        public_key: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CryptoError> {
+        if public_key != self.rsa_1024_key.as_slice() {
+            return AwsLcProvider.verify_signature(algorithm, public_key, message, signature);
+        }
+        self.signature_checked.store(true, Ordering::SeqCst);
+        let exact = algorithm == SignatureAlgorithm::RsaPssSha256
+            && message == self.signed_content.as_slice()
+            && signature == self.signature.as_slice();
+        if exact {
+            Ok(())
+        } else {
+            Err(CryptoError::BadSignature)
+        }
+    }
+
+    fn load_signing_key(
+        &self,
+        der: &[u8],
+        format: PrivateKeyFormat,
+    ) -> Result<Box<dyn SigningKey>, CryptoError> {
+        AwsLcProvider.load_signing_key(der, format)
+    }
+
+    fn generate_signing_key(
+        &self,
+        kind: KeyKind,
+    ) -> Result<(Box<dyn SigningKey>, Vec<u8>), CryptoError> {
+        AwsLcProvider.generate_signing_key(kind)
+    }
+}
+
+/// One key log line: (label, client random, secret).
+type KeyLogLine = (String, Vec<u8>, Vec<u8>);
+
+/// Key log lines, kept.
+#[derive(Default)]
+struct CollectedSecrets(Mutex<Vec<KeyLogLine>>);
+
+impl KeyLog for CollectedSecrets {
+    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        self.0
+            .lock()
+            .unwrap()
+            .push((label.to_string(), client_random.to_vec(), secret.to_vec()));
+    }
+}
+
+/// The ClientHello record must be the trace's, byte for byte, but for the record header's
+/// legacy_record_version: RFC 8446 §5.1 lets an initial ClientHello's record say 0x0301
+/// (as the trace's does) or 0x0303 (padlock writes 0x0303 on every record).
+fn assert_client_hello_record(ours: &[u8], trace: &[u8]) {
+    assert_eq!(&trace[1..3], &[0x03, 0x01], "the trace's record version");
+    assert_eq!(
+        ours.get(1..3),
+        Some(&[0x03, 0x03][..]),
+        "our record version"
+    );
+    assert_eq!(ours.len(), trace.len(), "ClientHello record length");
+    assert_eq!(ours[0], trace[0], "ClientHello record type");
+    assert_eq!(
+        hex(&ours[3..]),
+        hex(&trace[3..]),
+        "ClientHello record after the version"
+    );
+}
+
+fn is_record_step(heading: &str) -> bool {
+    heading.contains(" send ") && heading.contains(" record")
+}
+
+fn take_pending(conn: &mut Connection) -> Vec<u8> {
+    let bytes = conn.pending_tls().to_vec();
+    conn.consume_tls(bytes.len());
+    bytes
+}
+
+fn server_name() -> ServerName {
+    // The trace's ClientHello asks for "server" (RFC 6066 server_name).
+    ServerName::try_from("server").unwrap()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Whether `name` runs; if not, skip (or fail under `PADLOCK_REQUIRE_PEERS=1`).
+fn peer_available(name: &str) -> bool {
+    let found = Command::new(name)
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var("PADLOCK_REQUIRE_PEERS").as_deref() != Ok("1"),
+            "{name} is required (PADLOCK_REQUIRE_PEERS=1) but not installed"
+        );
+        eprintln!("skipping: {name} is not installed");
+    }
+    found
+}
+
+/// A directory removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("padlock-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+
+    fn write(&self, name: &str, data: &[u8]) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, data).unwrap();
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
