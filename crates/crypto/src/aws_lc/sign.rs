@@ -48,8 +48,10 @@ pub(super) fn verify(
 }
 
 /// How many parsed public keys each thread keeps: enough for the anchors and intermediates
-/// of the sites a client talks to at once, small enough to search linearly.
-const KEY_CACHE_SIZE: usize = 8;
+/// behind most of the Web PKI (a few dozen issuing CAs) alongside the leaf keys that pass
+/// through once each, small enough to search linearly (a lookup compares lengths and, for
+/// keys of the same length, usually just the first few bytes).
+const KEY_CACHE_SIZE: usize = 16;
 
 thread_local! {
     static KEY_CACHE: std::cell::RefCell<KeyCache> = const {
