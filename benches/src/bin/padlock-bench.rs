@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! cargo run --release -p padlock-benches --bin padlock-bench [-- --runs N --mib M --secs S]
+//!     [--only padlock|rustls] [--part handshakes|bulk] [--quick]
 //! ```
 #![forbid(unsafe_code)]
 
@@ -20,6 +21,8 @@ const CHUNK: usize = 16 * 1024;
 struct Options {
     /// Measure only this library ("padlock" or "rustls"), e.g. for profiling.
     only: Option<String>,
+    /// Run only this part ("handshakes" or "bulk").
+    part: Option<String>,
     runs: usize,
     mib: usize,
     handshake_secs: f64,
@@ -42,16 +45,26 @@ fn main() {
     let ecdsa = TestPki::generate(KeyType::EcdsaP256);
     let rsa = TestPki::generate(KeyType::Rsa2048);
 
+    let part = |name: &str| opts.part.as_deref().is_none_or(|p| p == name);
+    if part("handshakes") {
+        handshake_table(&opts, &ecdsa, &rsa);
+    }
+    if part("bulk") {
+        bulk_table(&opts, &ecdsa);
+    }
+}
+
+fn handshake_table(opts: &Options, ecdsa: &TestPki, rsa: &TestPki) {
     println!("## Full TLS 1.3 handshakes per second (X25519, TLS_AES_128_GCM_SHA256, client + server in one thread)");
     println!();
     println!("| certificate | padlock | rustls | padlock/rustls |");
     println!("|---|---:|---:|---:|");
-    for (pki, kind) in [(&ecdsa, KeyType::EcdsaP256), (&rsa, KeyType::Rsa2048)] {
+    for (pki, kind) in [(ecdsa, KeyType::EcdsaP256), (rsa, KeyType::Rsa2048)] {
         let padlock = PadlockSetup::new(pki, Suite::Aes128Gcm);
         let rustls = RustlsSetup::new(pki, Suite::Aes128Gcm);
         let secs = opts.handshake_secs;
         let runs = interleaved(
-            &opts,
+            opts,
             &mut [
                 ("padlock", &mut || {
                     handshakes_per_sec(&Lib::Padlock(&padlock), secs)
@@ -70,7 +83,9 @@ fn main() {
         );
     }
     println!();
+}
 
+fn bulk_table(opts: &Options, ecdsa: &TestPki) {
     println!("## Bulk transfer MB/s (10^6 bytes/s), in-memory, one direction at a time");
     println!();
     println!(
@@ -81,12 +96,12 @@ fn main() {
     println!("| suite | direction | padlock | rustls | padlock/rustls | raw AEAD | padlock/raw | rustls/raw |");
     println!("|---|---|---:|---:|---:|---:|---:|---:|");
     for suite in Suite::ALL {
-        let padlock = PadlockSetup::new(&ecdsa, suite);
-        let rustls = RustlsSetup::new(&ecdsa, suite);
+        let padlock = PadlockSetup::new(ecdsa, suite);
+        let rustls = RustlsSetup::new(ecdsa, suite);
         let mib = opts.mib;
         for (direction, client_sends) in [("client→server", true), ("server→client", false)] {
             let runs = interleaved(
-                &opts,
+                opts,
                 &mut [
                     ("padlock", &mut || {
                         bulk_mb_per_sec(&Lib::Padlock(&padlock), client_sends, mib)
@@ -199,6 +214,7 @@ fn raw_aead_mb_per_sec(suite: Suite, mib: usize) -> f64 {
 fn parse_args() -> Options {
     let mut opts = Options {
         only: None,
+        part: None,
         runs: 5,
         mib: 64,
         handshake_secs: 1.0,
@@ -212,9 +228,11 @@ fn parse_args() -> Options {
             "--mib" => opts.mib = value.parse().expect("--mib M"),
             "--secs" => opts.handshake_secs = value.parse().expect("--secs S"),
             "--only" => opts.only = Some(value.to_string()),
+            "--part" => opts.part = Some(value.to_string()),
             "--quick" => {
                 opts = Options {
                     only: opts.only,
+                    part: opts.part,
                     runs: 3,
                     mib: 8,
                     handshake_secs: 0.3,
@@ -223,7 +241,7 @@ fn parse_args() -> Options {
                 continue;
             }
             other => panic!(
-                "unknown argument {other}; use --runs N --mib M --secs S --only LIB or --quick"
+                "unknown argument {other}; use --runs N --mib M --secs S --only LIB --part handshakes|bulk or --quick"
             ),
         }
         i += 2;

@@ -10,7 +10,8 @@ use super::{record_error, HandshakeKind, RX_CAPACITY};
 use crate::error::PeerMisbehaved;
 use crate::hs::{Keys, Output};
 use crate::record::{
-    content_type, RecordOpener, RecordSealer, HEADER_LEN, MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN,
+    content_type, copy, RecordOpener, RecordSealer, HEADER_LEN, MAX_CIPHERTEXT_LEN,
+    MAX_PLAINTEXT_LEN,
 };
 use crate::suites::Suite;
 use crate::tls13::key_schedule::{ExporterSecret, TrafficSecret};
@@ -126,8 +127,8 @@ impl Core {
         let end = self.rx_end;
         let overlap = self.rx.len().saturating_sub(end).min(data.len());
         let (head, tail) = data.split_at(overlap);
-        self.rx[end..end + overlap].copy_from_slice(head);
-        self.rx.extend_from_slice(tail);
+        copy::copy(&mut self.rx[end..end + overlap], head);
+        copy::extend(&mut self.rx, tail);
         self.rx_end += data.len();
     }
 

@@ -29,7 +29,7 @@ use std::sync::Arc;
 
 use crate::error::{ApiMisuse, PeerMisbehaved};
 use crate::hs::Output;
-use crate::record::{content_type, RecordError, HEADER_LEN, MAX_CIPHERTEXT_LEN};
+use crate::record::{content_type, copy, RecordError, HEADER_LEN, MAX_CIPHERTEXT_LEN};
 use crate::trace::{Direction, TraceEvent};
 use crate::{
     alert, AlertDescription, CipherSuite, ClientConfig, Error, NamedGroup, ProtocolVersion,
@@ -200,7 +200,10 @@ impl Connection {
                 break;
             };
             let n = (range.end - range.start).min(buf.len() - copied);
-            buf[copied..copied + n].copy_from_slice(&self.core.rx[range.start..range.start + n]);
+            copy::copy(
+                &mut buf[copied..copied + n],
+                &self.core.rx[range.start..range.start + n],
+            );
             range.start += n;
             copied += n;
             if range.start == range.end {

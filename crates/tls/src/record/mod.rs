@@ -232,7 +232,7 @@ impl RecordSealer {
         };
         out.reserve(HEADER_LEN + payload.len() + extra);
         out.extend_from_slice(&[0; HEADER_LEN]);
-        out.extend_from_slice(payload);
+        copy::extend(out, payload);
         self.seal_in_place_padded(content_type, out, start, padding)
     }
 
@@ -546,6 +546,8 @@ impl KeyLimits {
         }
     }
 }
+
+pub(crate) mod copy;
 
 #[cfg(test)]
 mod tests;
