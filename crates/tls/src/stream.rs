@@ -5,6 +5,10 @@ use std::io::{self, Read, Write};
 use crate::Connection;
 
 /// Borrows a connection and a socket; drives the handshake on first use.
+///
+/// `read` returns `Ok(0)` only after the peer's close_notify. A transport EOF without one
+/// is an [`io::ErrorKind::UnexpectedEof`] error (RFC 8446 §6.1: a truncation must not look
+/// like a clean end of the data); so is an EOF during the handshake.
 #[derive(Debug)]
 pub struct Stream<'a, S: Read + Write> {
     /// The TLS connection.
@@ -41,7 +45,7 @@ impl<S: Read + Write> Write for Stream<'_, S> {
     }
 }
 
-/// Owns the connection and the socket.
+/// Owns the connection and the socket. Ends of stream are reported as by [`Stream`].
 #[derive(Debug)]
 pub struct StreamOwned<S: Read + Write> {
     /// The TLS connection.
@@ -132,11 +136,24 @@ fn read<S: Read + Write>(conn: &mut Connection, sock: &mut S, buf: &mut [u8]) ->
             continue;
         }
         if !read_some(conn, sock)? {
-            // EOF without close_notify: report it as EOF; the caller's framing decides
-            // whether that was a truncation.
-            return Ok(conn.read_plaintext(buf));
+            let n = conn.read_plaintext(buf);
+            if n > 0 {
+                return Ok(n);
+            }
+            // RFC 8446 §6.1: only close_notify ends the stream cleanly. A transport EOF
+            // without it may be an attacker cutting the data short, so it must not look
+            // like the end of the data: report it as an error.
+            return Err(truncated());
         }
     }
+}
+
+/// The error for a transport EOF that no close_notify preceded.
+fn truncated() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        "the peer closed the connection without close_notify: the data may be truncated",
+    )
 }
 
 fn write<S: Read + Write>(conn: &mut Connection, sock: &mut S, buf: &[u8]) -> io::Result<usize> {
@@ -149,4 +166,135 @@ fn write<S: Read + Write>(conn: &mut Connection, sock: &mut S, buf: &[u8]) -> io
 fn flush<S: Read + Write>(conn: &mut Connection, sock: &mut S) -> io::Result<()> {
     send_all(conn, sock)?;
     sock.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, OnceLock};
+
+    use padlock_crypto::{AwsLcProvider, Provider};
+    use padlock_pki::ca::{InitOptions, LocalCa};
+
+    use super::*;
+    use crate::{danger, CertifiedKey, ClientConfig, ServerConfig, ServerName};
+
+    /// A transport whose far end is an in-memory server [`Connection`], driven inside
+    /// `read`/`write`. When the server has nothing to send, `read` reports EOF: the server
+    /// "closed the socket".
+    struct Loopback {
+        server: Connection,
+    }
+
+    impl Write for Loopback {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let n = self.server.read_tls(buf);
+            self.server.process_new_packets().map_err(to_io)?;
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Read for Loopback {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let pending = self.server.pending_tls();
+            let n = pending.len().min(buf.len());
+            buf[..n].copy_from_slice(&pending[..n]);
+            self.server.consume_tls(n);
+            Ok(n)
+        }
+    }
+
+    fn provider() -> Arc<dyn Provider> {
+        Arc::new(AwsLcProvider)
+    }
+
+    /// A localhost certificate from our own local CA, made once per test binary.
+    fn server_key() -> Arc<CertifiedKey> {
+        static KEY: OnceLock<Arc<CertifiedKey>> = OnceLock::new();
+        KEY.get_or_init(|| {
+            let home = std::env::temp_dir().join(format!("padlock-stream-{}", std::process::id()));
+            let p = AwsLcProvider;
+            let leaf = LocalCa::open_or_init(&p, &home, InitOptions::default())
+                .and_then(|ca| ca.localhost_leaf())
+                .unwrap();
+            let _ = std::fs::remove_dir_all(&home);
+            let key =
+                CertifiedKey::from_pem(&p, leaf.chain_pem.as_bytes(), leaf.key_pem.as_bytes());
+            Arc::new(key.unwrap())
+        })
+        .clone()
+    }
+
+    /// A client connection and a transport to a server, with the handshake done and
+    /// `data` sent by the server (then close_notify if `close_notify`).
+    fn connected(data: &[u8], close_notify: bool) -> (Connection, Loopback) {
+        let server = Connection::server(Arc::new(ServerConfig::new(provider(), server_key())));
+        let mut sock = Loopback {
+            server: server.unwrap(),
+        };
+        // The protocol, not the chain, is under test here.
+        let config = ClientConfig::new(provider(), Arc::new(danger::NoServerVerification));
+        let name = ServerName::try_from("localhost").unwrap();
+        let mut client = Connection::client(Arc::new(config), name).unwrap();
+        Stream::new(&mut client, &mut sock)
+            .complete_handshake()
+            .unwrap();
+        assert_eq!(sock.server.write_plaintext(data).unwrap(), data.len());
+        if close_notify {
+            sock.server.send_close_notify();
+        }
+        (client, sock)
+    }
+
+    #[test]
+    fn close_notify_ends_the_stream_cleanly() {
+        let (mut client, mut sock) = connected(b"all of it", true);
+        let mut got = Vec::new();
+        Stream::new(&mut client, &mut sock)
+            .read_to_end(&mut got)
+            .unwrap();
+        assert_eq!(got, b"all of it");
+    }
+
+    #[test]
+    fn eof_without_close_notify_is_an_unexpected_eof_error_after_the_data() {
+        let (client, sock) = connected(b"part of it", false);
+        let mut stream = StreamOwned::new(client, sock);
+        let mut buf = [0u8; 64];
+        let n = stream.read(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"part of it");
+        let err = stream.read(&mut buf).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        assert!(err.to_string().contains("close_notify"), "{err}");
+        // Asking again does not turn the truncation into a clean end.
+        let again = stream.read(&mut buf).unwrap_err();
+        assert_eq!(again.kind(), io::ErrorKind::UnexpectedEof);
+    }
+
+    #[test]
+    fn read_to_end_reports_a_truncation_but_keeps_the_data() {
+        let (mut client, mut sock) = connected(b"cut short", false);
+        let mut got = Vec::new();
+        let err = Stream::new(&mut client, &mut sock)
+            .read_to_end(&mut got)
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        assert_eq!(got, b"cut short");
+    }
+
+    #[test]
+    fn eof_during_the_handshake_is_an_unexpected_eof_error() {
+        let config = ClientConfig::new(provider(), Arc::new(danger::NoServerVerification));
+        let name = ServerName::try_from("localhost").unwrap();
+        let mut client = Connection::client(Arc::new(config), name).unwrap();
+        // A transport that swallows what is written and is closed for reading.
+        let mut sock = io::Cursor::new(Vec::new());
+        let err = Stream::new(&mut client, &mut sock)
+            .complete_handshake()
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+    }
 }
