@@ -74,6 +74,10 @@ pub trait Endpoint {
     fn is_handshaking(&self) -> bool;
     /// Whether TLS bytes are queued.
     fn wants_write(&self) -> bool;
+    /// The application has nothing more to send or read for now (a server that flushed
+    /// its response and waits for the next request): release what the library offers to
+    /// release. padlock: `Connection::shrink_buffers`; rustls has no such call.
+    fn idle(&mut self) {}
 }
 
 /// The plaintext sink, reused across transfers so the harness allocates nothing per record.

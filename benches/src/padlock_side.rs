@@ -103,4 +103,8 @@ impl Endpoint for Connection {
     fn wants_write(&self) -> bool {
         Connection::wants_write(self)
     }
+
+    fn idle(&mut self) {
+        self.shrink_buffers();
+    }
 }

@@ -95,6 +95,8 @@ fn measure<C: Endpoint, S: Endpoint>(
     for _ in 0..n {
         let (mut c, mut s) = connect();
         pipe.handshake(&mut c, &mut s);
+        c.idle();
+        s.idle();
         clients.push(Some(c));
         servers.push(Some(s));
     }
@@ -111,6 +113,8 @@ fn measure<C: Endpoint, S: Endpoint>(
         let total = kib * 1024;
         assert_eq!(pipe.transfer(&mut c, &mut s, &chunk, total), total);
         assert_eq!(pipe.transfer(&mut s, &mut c, &chunk, total), total);
+        c.idle();
+        s.idle();
         clients.push(Some(c));
         servers.push(Some(s));
     }
