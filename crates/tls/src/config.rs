@@ -98,6 +98,13 @@ pub struct ServerConfig {
     pub trace: Option<Arc<dyn Trace>>,
     /// The clock used for certificate validity.
     pub time: TimeSource,
+    /// When set, every HelloRetryRequest carries a cookie (RFC 8446 §4.2.2): the hash of
+    /// the first ClientHello under an HMAC-SHA256 with this key, which the client must echo
+    /// unchanged in its second ClientHello (else illegal_parameter). It is what would let a
+    /// server keep no state across the retry. The key must be secret and random (e.g. 32
+    /// bytes from the provider's `fill_random`); servers sharing it accept each other's
+    /// cookies. `None` (the default): HelloRetryRequests carry no cookie.
+    pub hello_retry_cookie_key: Option<[u8; 32]>,
 }
 
 impl ServerConfig {
@@ -115,6 +122,7 @@ impl ServerConfig {
             key_log: None,
             trace: None,
             time: system_time(),
+            hello_retry_cookie_key: None,
         }
     }
 }

@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use padlock_crypto::Provider;
+
 use crate::config::{CertifiedKey, ClientHelloInfo};
 use crate::error::{PeerIncompatible, PeerMisbehaved};
 use crate::hs::{trace, unexpected, Keys, Output};
@@ -31,6 +33,9 @@ struct Retry {
     random: [u8; 32],
     session_id: Vec<u8>,
     cipher_suites: Vec<crate::CipherSuite>,
+    /// The key of the cookie the HelloRetryRequest carried, and Hash(ClientHello1)
+    /// (RFC 8446 §4.2.2); `None` if it carried none.
+    cookie: Option<([u8; 32], Vec<u8>)>,
 }
 
 /// Waiting for a ClientHello (the first, or the second after a HelloRetryRequest).
@@ -144,6 +149,7 @@ impl ExpectClientHello {
                 {
                     return Err(PeerMisbehaved::IllegalClientHelloAfterRetry.into());
                 }
+                check_cookie(provider, &retry, hello.extensions.cookie.as_deref())?;
                 retry.transcript
             }
             None => {
@@ -344,6 +350,14 @@ fn send_retry(
     let mut transcript = Transcript::hashing(provider, suite.hash);
     transcript.add(raw);
     let mut transcript = transcript.replace_with_message_hash(provider, suite.hash);
+    // RFC 8446 §4.2.2: optionally, a cookie holding Hash(ClientHello1) under our MAC.
+    let cookie = config.hello_retry_cookie_key.map(|key| {
+        let hash = provider.hash_once(suite.hash, raw).as_ref().to_vec();
+        (key, hash)
+    });
+    let cookie_bytes = cookie
+        .as_ref()
+        .map(|(key, hash)| super::cookie::seal(provider, key, suite.suite, group, hash));
     let hrr = encode(&HandshakePayload::HelloRetryRequest(HelloRetryRequest {
         legacy_version: ProtocolVersion::TLSv1_2,
         legacy_session_id_echo: hello.legacy_session_id.clone(),
@@ -352,13 +366,14 @@ fn send_retry(
         extensions: HelloRetryRequestExtensions {
             supported_versions: Some(ProtocolVersion::TLSv1_3),
             key_share: Some(group),
+            cookie: cookie_bytes,
             ..Default::default()
         },
     }));
     trace(out, || TraceEvent::HelloRetryRequest {
         direction: Direction::Sent,
         group: Some(group),
-        cookie: false,
+        cookie: cookie.is_some(),
     });
     transcript.add(&hrr);
     out.send_handshake(&hrr);
@@ -375,8 +390,35 @@ fn send_retry(
             random: hello.random,
             session_id: hello.legacy_session_id.clone(),
             cipher_suites: hello.cipher_suites.clone(),
+            cookie,
         }),
     })))
+}
+
+/// RFC 8446 §4.1.2: the second ClientHello includes "a cookie extension if one was
+/// provided in the HelloRetryRequest" — that one, unchanged (§4.2.2) — and otherwise none.
+/// The cookie is checked as a stateless server would: its MAC under our key for the suite
+/// and group we chose; then the ClientHello1 hash it carries must be the one we saw.
+/// Anything else → illegal_parameter.
+fn check_cookie(
+    provider: &dyn Provider,
+    retry: &Retry,
+    echoed: Option<&[u8]>,
+) -> Result<(), Error> {
+    let bad = || Error::from(PeerMisbehaved::IllegalClientHelloAfterRetry);
+    match (&retry.cookie, echoed) {
+        (None, None) => Ok(()),
+        (None, Some(_)) | (Some(_), None) => Err(bad()),
+        (Some((key, hash)), Some(echoed)) => {
+            let carried =
+                super::cookie::open(provider, key, retry.suite.suite, retry.group, echoed)
+                    .ok_or_else(bad)?;
+            if carried != hash.as_slice() {
+                return Err(bad());
+            }
+            Ok(())
+        }
+    }
 }
 
 fn send_certificate(

@@ -8,6 +8,7 @@
 //! ```
 
 mod client_auth;
+mod cookie;
 mod hello;
 
 use std::sync::Arc;

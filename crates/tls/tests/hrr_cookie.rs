@@ -1,0 +1,288 @@
+//! The server's HelloRetryRequest cookie (RFC 8446 §4.2.2), opt-in with
+//! `ServerConfig::hello_retry_cookie_key`: sent in the HelloRetryRequest, echoed by our
+//! client and by `openssl s_client`, and refused with illegal_parameter when the second
+//! ClientHello changes it, drops it, or brings one that was never sent (§4.1.2).
+//!
+//! The retry is forced as in the interop suite: the server accepts only secp384r1 and the
+//! client key-shares X25519 first.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{handshake, insecure_client_config, localhost, server_config, KeyType};
+use padlock_tls::alert::alert_for;
+use padlock_tls::wire::{Codec, HandshakeMessage, HandshakePayload};
+use padlock_tls::{
+    AlertDescription, Connection, Error, HandshakeKind, NamedGroup, PeerMisbehaved, ServerConfig,
+    StreamOwned,
+};
+
+const COOKIE_KEY: [u8; 32] = [0x5c; 32];
+
+#[test]
+fn retry_carries_a_cookie_that_our_client_echoes() {
+    let (mut client, mut server) = retry_pair(true);
+    let hrr = server_flight_hello_retry(&mut client, &mut server);
+    let HandshakePayload::HelloRetryRequest(hrr) = hrr else {
+        panic!("expected a HelloRetryRequest");
+    };
+    assert_eq!(hrr.extensions.key_share, Some(NamedGroup::secp384r1));
+    let cookie = hrr
+        .extensions
+        .cookie
+        .expect("a cookie in the HelloRetryRequest");
+    // Hash(ClientHello1) (SHA-256 for the default suite) and a 32-byte MAC.
+    assert_eq!(cookie.len(), 64);
+
+    handshake(&mut client, &mut server);
+    assert_eq!(
+        server.handshake_kind(),
+        Some(HandshakeKind::FullWithHelloRetryRequest)
+    );
+    assert_eq!(server.negotiated_group(), Some(NamedGroup::secp384r1));
+    assert_eq!(common::send(&mut client, &mut server, b"after"), b"after");
+}
+
+#[test]
+fn retry_without_a_cookie_key_carries_no_cookie() {
+    let (mut client, mut server) = retry_pair(false);
+    let HandshakePayload::HelloRetryRequest(hrr) =
+        server_flight_hello_retry(&mut client, &mut server)
+    else {
+        panic!("expected a HelloRetryRequest");
+    };
+    assert_eq!(hrr.extensions.cookie, None);
+    handshake(&mut client, &mut server);
+}
+
+#[test]
+fn a_changed_cookie_is_refused_with_illegal_parameter() {
+    let (mut client, mut server) = retry_pair(true);
+    server_flight_hello_retry(&mut client, &mut server);
+    let err = second_hello_edited(&mut client, &mut server, |hello| {
+        let cookie = hello.extensions.cookie.as_mut().expect("echoed cookie");
+        cookie[0] ^= 1; // inside the ClientHello1 hash: the MAC no longer matches
+    });
+    assert_refused(&err);
+}
+
+#[test]
+fn a_cookie_with_a_changed_mac_is_refused_with_illegal_parameter() {
+    let (mut client, mut server) = retry_pair(true);
+    server_flight_hello_retry(&mut client, &mut server);
+    let err = second_hello_edited(&mut client, &mut server, |hello| {
+        let cookie = hello.extensions.cookie.as_mut().expect("echoed cookie");
+        let last = cookie.len() - 1;
+        cookie[last] ^= 0x80;
+    });
+    assert_refused(&err);
+}
+
+#[test]
+fn a_dropped_cookie_is_refused_with_illegal_parameter() {
+    let (mut client, mut server) = retry_pair(true);
+    server_flight_hello_retry(&mut client, &mut server);
+    let err = second_hello_edited(&mut client, &mut server, |hello| {
+        assert!(hello.extensions.cookie.take().is_some());
+    });
+    assert_refused(&err);
+}
+
+#[test]
+fn a_cookie_the_server_never_sent_is_refused_with_illegal_parameter() {
+    let (mut client, mut server) = retry_pair(false);
+    server_flight_hello_retry(&mut client, &mut server);
+    let err = second_hello_edited(&mut client, &mut server, |hello| {
+        hello.extensions.cookie = Some(vec![1; 64]);
+    });
+    assert_refused(&err);
+}
+
+#[test]
+fn a_cookie_from_another_connection_is_refused_with_illegal_parameter() {
+    // Same key, same suite and group, but the hash of another ClientHello1: valid MAC,
+    // wrong connection.
+    let (mut other_client, mut other_server) = retry_pair(true);
+    let HandshakePayload::HelloRetryRequest(other) =
+        server_flight_hello_retry(&mut other_client, &mut other_server)
+    else {
+        panic!("expected a HelloRetryRequest");
+    };
+    let stolen = other.extensions.cookie.unwrap();
+
+    let (mut client, mut server) = retry_pair(true);
+    server_flight_hello_retry(&mut client, &mut server);
+    let err = second_hello_edited(&mut client, &mut server, |hello| {
+        hello.extensions.cookie = Some(stolen.clone());
+    });
+    assert_refused(&err);
+}
+
+#[test]
+fn openssl_s_client_echoes_our_cookie() {
+    if !have("openssl") {
+        return;
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let config = Arc::new(cookie_server_config(true));
+    let server = std::thread::spawn(move || {
+        let (sock, _) = listener.accept().unwrap();
+        sock.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut tls = StreamOwned::new(Connection::server(config).unwrap(), sock);
+        let mut line = String::new();
+        let mut reader = BufReader::new(&mut tls);
+        reader.read_line(&mut line).unwrap();
+        drop(reader);
+        tls.write_all(format!("echo: {line}").as_bytes()).unwrap();
+        tls.conn.send_close_notify();
+        tls.flush().unwrap();
+        tls.conn.handshake_kind()
+    });
+    // s_client key-shares only its first group (X25519): our server asks for secp384r1.
+    let mut child = Command::new("openssl")
+        .args([
+            "s_client",
+            "-tls1_3",
+            "-quiet",
+            "-groups",
+            "X25519:secp384r1",
+        ])
+        .arg("-connect")
+        .arg(format!("127.0.0.1:{port}"))
+        .args(["-servername", "localhost"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    child.stdin.as_mut().unwrap().write_all(b"ping\n").unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let guard = Guard(child);
+    let mut out = String::new();
+    let _ = stdout.read_to_string(&mut out);
+    let kind = server.join().unwrap();
+    drop(guard);
+    assert!(out.contains("echo: ping"), "openssl said: {out}");
+    assert_eq!(kind, Some(HandshakeKind::FullWithHelloRetryRequest));
+}
+
+/// A server that accepts only secp384r1 (so an X25519-first client is retried), with or
+/// without a cookie key.
+fn cookie_server_config(cookie: bool) -> ServerConfig {
+    let mut config = server_config(KeyType::P256);
+    config.groups = vec![NamedGroup::secp384r1];
+    config.hello_retry_cookie_key = cookie.then_some(COOKIE_KEY);
+    config
+}
+
+fn retry_pair(cookie: bool) -> (Connection, Connection) {
+    let client = Connection::client(Arc::new(insecure_client_config()), localhost()).unwrap();
+    let server = Connection::server(Arc::new(cookie_server_config(cookie))).unwrap();
+    (client, server)
+}
+
+/// Delivers the ClientHello1 to the server and the server's answer to the client; returns
+/// the answer's first handshake message.
+fn server_flight_hello_retry(client: &mut Connection, server: &mut Connection) -> HandshakePayload {
+    common::transfer(client, server).unwrap();
+    let answer = server.pending_tls().to_vec();
+    let (typ, payload) = records(&answer).into_iter().next().expect("a record");
+    assert_eq!(typ, 22, "handshake record");
+    common::transfer(server, client).unwrap();
+    HandshakeMessage::decode(&payload).unwrap().payload
+}
+
+/// Takes the client's ClientHello2, edits it, delivers it (with the records around it) to
+/// the server and returns the server's error, after checking the alert was queued.
+fn second_hello_edited(
+    client: &mut Connection,
+    server: &mut Connection,
+    edit: impl Fn(&mut padlock_tls::wire::ClientHello),
+) -> Error {
+    let flight = client.pending_tls().to_vec();
+    client.consume_tls(flight.len());
+    let mut edited = Vec::new();
+    for (typ, payload) in records(&flight) {
+        let payload = if typ == 22 {
+            let HandshakePayload::ClientHello(mut hello) =
+                HandshakeMessage::decode(&payload).unwrap().payload
+            else {
+                panic!("expected ClientHello2");
+            };
+            edit(&mut hello);
+            HandshakePayload::ClientHello(hello).to_vec()
+        } else {
+            payload
+        };
+        edited.extend_from_slice(&record(typ, &payload));
+    }
+    assert_eq!(server.read_tls(&edited), edited.len());
+    let err = server
+        .process_new_packets()
+        .expect_err("the server should refuse the edited ClientHello2");
+    // RFC 8446 §6: the alert goes out before the connection closes.
+    let alert = records(server.pending_tls());
+    assert_eq!(
+        alert.last().map(|(t, p)| (*t, p.clone())),
+        Some((21, vec![2, 47])),
+        "a fatal illegal_parameter alert"
+    );
+    err
+}
+
+/// The server refused ClientHello2 for what RFC 8446 §4.1.2 / §4.2.2 forbid, with
+/// illegal_parameter.
+fn assert_refused(err: &Error) {
+    assert_eq!(
+        err,
+        &Error::PeerMisbehaved(PeerMisbehaved::IllegalClientHelloAfterRetry),
+        "{err}"
+    );
+    assert_eq!(alert_for(err), Some(AlertDescription::IllegalParameter));
+}
+
+/// Splits unprotected records into (content type, payload).
+fn records(mut bytes: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    let mut out = Vec::new();
+    while bytes.len() >= 5 {
+        let len = usize::from(u16::from_be_bytes([bytes[3], bytes[4]]));
+        out.push((bytes[0], bytes[5..5 + len].to_vec()));
+        bytes = &bytes[5 + len..];
+    }
+    out
+}
+
+fn record(typ: u8, payload: &[u8]) -> Vec<u8> {
+    let mut r = vec![typ, 0x03, 0x03];
+    r.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+    r.extend_from_slice(payload);
+    r
+}
+
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn have(binary: &str) -> bool {
+    let ok = Command::new(binary).arg("version").output().is_ok();
+    if !ok {
+        assert!(
+            std::env::var("PADLOCK_REQUIRE_PEERS").as_deref() != Ok("1"),
+            "{binary} missing"
+        );
+        eprintln!("skipping: {binary} not installed");
+    }
+    ok
+}
