@@ -5,9 +5,10 @@ use std::path::Path;
 
 use crate::cert::Certificate;
 use crate::error::Error;
+use crate::name::NameConstraints;
 use crate::pem;
 use crate::spki::{PublicKeyAlgorithm, SubjectPublicKeyInfo};
-use crate::verify::anchor_is_plain;
+use crate::verify::{anchor_is_plain, check_anchor, check_validity, VerifyOptions};
 
 /// A set of trust anchors, indexed by subject name.
 ///
@@ -36,6 +37,8 @@ pub(crate) struct Anchor {
     /// facts a validation needs, so it need not parse the anchor. `None`: parse it each time
     /// and run every check, so failures are reported exactly.
     pub(crate) facts: Option<AnchorFacts>,
+    /// subjectKeyIdentifier, to try first the anchor a child's authorityKeyIdentifier names.
+    pub(crate) ski: Option<Vec<u8>>,
 }
 
 /// What validating through a plain anchor needs: everything else about it was checked when
@@ -117,6 +120,7 @@ impl RootStore {
             der: der.to_vec(),
             strict,
             facts: AnchorFacts::of(&cert, strict),
+            ski: cert.extensions().subject_key_id.map(<[u8]>::to_vec),
         });
         Ok(())
     }
@@ -201,11 +205,72 @@ impl RootStore {
     }
 
     /// The anchors whose subject (RDN contents) is `rdns`.
-    pub(crate) fn by_subject<'s>(&'s self, rdns: &[u8]) -> impl Iterator<Item = &'s Anchor> + 's {
+    pub(crate) fn by_subject<'s>(
+        &'s self,
+        rdns: &[u8],
+    ) -> impl Iterator<Item = &'s Anchor> + Clone + 's {
         self.by_subject
             .get(rdns)
             .into_iter()
             .flatten()
             .filter_map(|&i| self.anchors.get(i))
+    }
+}
+
+/// A trust anchor during validation: parsed, or (for a plain anchor) the facts kept when it
+/// was added to the store.
+pub(crate) enum AnchorRef<'x> {
+    Parsed(&'x Certificate<'x>),
+    Plain {
+        der: &'x [u8],
+        facts: &'x AnchorFacts,
+    },
+}
+
+impl AnchorRef<'_> {
+    /// [`check_anchor`]. A plain anchor passed every check but validity when it was added.
+    pub(crate) fn check(&self, options: &VerifyOptions<'_>, strict: bool) -> Result<(), Error> {
+        match self {
+            Self::Parsed(cert) => check_anchor(cert, options, strict),
+            Self::Plain { facts, .. } => {
+                let now = options.time.0 as i64;
+                if facts.not_before <= now && now <= facts.not_after {
+                    Ok(())
+                } else {
+                    self.with_cert(|c| check_validity(c, options))?
+                }
+            }
+        }
+    }
+
+    pub(crate) fn spki(&self) -> SubjectPublicKeyInfo<'_> {
+        match self {
+            Self::Parsed(cert) => *cert.subject_public_key_info(),
+            Self::Plain { facts, .. } => facts.spki(),
+        }
+    }
+
+    pub(crate) fn path_len(&self) -> Option<u64> {
+        match self {
+            Self::Parsed(cert) => cert.extensions().basic_constraints.and_then(|b| b.path_len),
+            Self::Plain { facts, .. } => facts.path_len,
+        }
+    }
+
+    /// A plain anchor has none.
+    pub(crate) fn name_constraints(&self) -> Option<&NameConstraints<'_>> {
+        match self {
+            Self::Parsed(cert) => cert.extensions().name_constraints.as_ref(),
+            Self::Plain { .. } => None,
+        }
+    }
+
+    /// Runs `f` on the parsed anchor, parsing a plain one (for error messages and CRLs,
+    /// which are off the common path).
+    pub(crate) fn with_cert<R>(&self, f: impl FnOnce(&Certificate<'_>) -> R) -> Result<R, Error> {
+        match self {
+            Self::Parsed(cert) => Ok(f(cert)),
+            Self::Plain { der, .. } => Ok(f(&Certificate::from_der(der)?)),
+        }
     }
 }

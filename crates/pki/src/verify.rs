@@ -9,10 +9,8 @@ use crate::cert::{
 };
 use crate::crl::Crl;
 use crate::error::Error;
-use crate::name::{
-    dns_name_matches, ip_from_bytes, is_valid_dns_name, GeneralName, NameConstraints, SubjectName,
-};
-use crate::roots::{AnchorFacts, RootStore};
+use crate::name::{dns_name_matches, ip_from_bytes, is_valid_dns_name, GeneralName, SubjectName};
+use crate::roots::{AnchorRef, RootStore};
 use crate::signature::verify_signed;
 use crate::spki::{Curve, PublicKeyAlgorithm, SubjectPublicKeyInfo};
 use crate::time::UnixTime;
@@ -164,8 +162,17 @@ impl<'p, 'c> Builder<'p, 'c> {
         // The error to return if no issuer works; "unknown issuer" (formatted only when
         // needed) if no candidate was even found.
         let mut last: Option<Error> = None;
+        // RFC 5280 §4.2.1.1: the authorityKeyIdentifier names the issuer's key. Issuers whose
+        // subjectKeyIdentifier matches it are tried first (RFC 4158 §3.5.12), so a CA that
+        // was re-keyed under the same name costs no failed signature check; the rest follow,
+        // since key identifiers are hints, not constraints.
+        let aki = child.extensions().authority_key_id;
+        let preferred = |ski: Option<&[u8]>| aki.is_some() && ski == aki;
         // Trust anchors first: the shortest path wins.
-        for stored in self.roots.by_subject(child.issuer().rdns) {
+        let anchors = self.roots.by_subject(child.issuer().rdns);
+        let anchors = (anchors.clone().filter(|a| preferred(a.ski.as_deref())))
+            .chain(anchors.filter(|a| !preferred(a.ski.as_deref())));
+        for stored in anchors {
             let parsed;
             let anchor = match &stored.facts {
                 Some(facts) => AnchorRef::Plain {
@@ -198,10 +205,15 @@ impl<'p, 'c> Builder<'p, 'c> {
                 }
             }
         }
-        for cand in self.pool {
-            if cand.subject().rdns != child.issuer().rdns {
-                continue;
-            }
+        let pool: &'p [Certificate<'c>] = self.pool;
+        let issuers = pool
+            .iter()
+            .filter(|c| c.subject().rdns == child.issuer().rdns);
+        let issuers = (issuers
+            .clone()
+            .filter(|c| preferred(c.extensions().subject_key_id)))
+        .chain(issuers.filter(|c| !preferred(c.extensions().subject_key_id)));
+        for cand in issuers {
             // No certificate twice (by subject and key), so cross-sign loops end.
             if path.iter().any(|p| {
                 p.subject().rdns == cand.subject().rdns
@@ -311,64 +323,6 @@ impl<'p, 'c> Builder<'p, 'c> {
             }
         }
         Ok(())
-    }
-}
-
-/// A trust anchor during validation: parsed, or (for a plain anchor) the facts kept when it
-/// was added to the store.
-enum AnchorRef<'x> {
-    Parsed(&'x Certificate<'x>),
-    Plain {
-        der: &'x [u8],
-        facts: &'x AnchorFacts,
-    },
-}
-
-impl AnchorRef<'_> {
-    /// [`check_anchor`]. A plain anchor passed every check but validity when it was added.
-    fn check(&self, options: &VerifyOptions<'_>, strict: bool) -> Result<(), Error> {
-        match self {
-            Self::Parsed(cert) => check_anchor(cert, options, strict),
-            Self::Plain { facts, .. } => {
-                let now = options.time.0 as i64;
-                if facts.not_before <= now && now <= facts.not_after {
-                    Ok(())
-                } else {
-                    self.with_cert(|c| check_validity(c, options))?
-                }
-            }
-        }
-    }
-
-    fn spki(&self) -> SubjectPublicKeyInfo<'_> {
-        match self {
-            Self::Parsed(cert) => *cert.subject_public_key_info(),
-            Self::Plain { facts, .. } => facts.spki(),
-        }
-    }
-
-    fn path_len(&self) -> Option<u64> {
-        match self {
-            Self::Parsed(cert) => cert.extensions().basic_constraints.and_then(|b| b.path_len),
-            Self::Plain { facts, .. } => facts.path_len,
-        }
-    }
-
-    /// A plain anchor has none.
-    fn name_constraints(&self) -> Option<&NameConstraints<'_>> {
-        match self {
-            Self::Parsed(cert) => cert.extensions().name_constraints.as_ref(),
-            Self::Plain { .. } => None,
-        }
-    }
-
-    /// Runs `f` on the parsed anchor, parsing a plain one (for error messages and CRLs,
-    /// which are off the common path).
-    fn with_cert<R>(&self, f: impl FnOnce(&Certificate<'_>) -> R) -> Result<R, Error> {
-        match self {
-            Self::Parsed(cert) => Ok(f(cert)),
-            Self::Plain { der, .. } => Ok(f(&Certificate::from_der(der)?)),
-        }
     }
 }
 
@@ -552,7 +506,7 @@ fn check_ca_profile(ca: &Certificate<'_>) -> Result<(), Error> {
 /// Checks a trust anchor: a CA with a usable key, valid now; when `strict` (anchors the
 /// caller supplied, not the curated system store), also the CA profile, no EKU (CA/B Forum
 /// §7.1.2.1.2), and a well-formed authorityKeyIdentifier (§7.1.2.1.3).
-fn check_anchor(
+pub(crate) fn check_anchor(
     anchor: &Certificate<'_>,
     options: &VerifyOptions<'_>,
     strict: bool,
@@ -605,7 +559,10 @@ fn check_anchor_profile(anchor: &Certificate<'_>, strict: bool) -> Result<(), Er
     Ok(())
 }
 
-fn check_validity(cert: &Certificate<'_>, options: &VerifyOptions<'_>) -> Result<(), Error> {
+pub(crate) fn check_validity(
+    cert: &Certificate<'_>,
+    options: &VerifyOptions<'_>,
+) -> Result<(), Error> {
     let now = options.time.0 as i64;
     if now < cert.not_before {
         return Err(Error::NotYetValid {

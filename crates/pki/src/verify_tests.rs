@@ -637,3 +637,88 @@ fn a_name_constrained_anchor_is_checked_in_full_and_a_plain_one_is_summarised() 
         .collect();
     assert_eq!(facts, [true, false]);
 }
+
+/// The real provider, counting signature checks.
+#[derive(Debug, Default)]
+struct CountingProvider(std::sync::atomic::AtomicUsize);
+
+impl padlock_crypto::Provider for CountingProvider {
+    fn fill_random(&self, out: &mut [u8]) -> Result<(), padlock_crypto::CryptoError> {
+        AwsLcProvider.fill_random(out)
+    }
+    fn hash(
+        &self,
+        algorithm: padlock_crypto::HashAlgorithm,
+    ) -> Box<dyn padlock_crypto::HashContext> {
+        AwsLcProvider.hash(algorithm)
+    }
+    fn hmac(
+        &self,
+        algorithm: padlock_crypto::HashAlgorithm,
+        key: &[u8],
+        data: &[&[u8]],
+    ) -> padlock_crypto::Digest {
+        AwsLcProvider.hmac(algorithm, key, data)
+    }
+    fn aead_key(
+        &self,
+        algorithm: padlock_crypto::AeadAlgorithm,
+        key: &[u8],
+    ) -> Result<Box<dyn padlock_crypto::AeadKey>, padlock_crypto::CryptoError> {
+        AwsLcProvider.aead_key(algorithm, key)
+    }
+    fn start_key_exchange(
+        &self,
+        group: padlock_crypto::KeyExchangeAlgorithm,
+    ) -> Result<Box<dyn padlock_crypto::KeyExchange>, padlock_crypto::CryptoError> {
+        AwsLcProvider.start_key_exchange(group)
+    }
+    fn verify_signature(
+        &self,
+        algorithm: padlock_crypto::SignatureAlgorithm,
+        public_key: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), padlock_crypto::CryptoError> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        AwsLcProvider.verify_signature(algorithm, public_key, message, signature)
+    }
+    fn load_signing_key(
+        &self,
+        der: &[u8],
+        format: padlock_crypto::PrivateKeyFormat,
+    ) -> Result<Box<dyn padlock_crypto::SigningKey>, padlock_crypto::CryptoError> {
+        AwsLcProvider.load_signing_key(der, format)
+    }
+    fn generate_signing_key(
+        &self,
+        kind: padlock_crypto::KeyKind,
+    ) -> Result<(Box<dyn padlock_crypto::SigningKey>, Vec<u8>), padlock_crypto::CryptoError> {
+        AwsLcProvider.generate_signing_key(kind)
+    }
+}
+
+#[test]
+fn tries_first_the_issuer_whose_key_identifier_the_child_names() {
+    // Two roots and two intermediates share their names but not their keys; the chain runs
+    // through the second of each. Matching authorityKeyIdentifier to subjectKeyIdentifier
+    // finds it with one signature check per link, whatever the order.
+    let (old_root, new_root) = (root(), root());
+    let old_inter = issue(&Spec::ca("Intermediate"), Some(&old_root));
+    let new_inter = issue(&Spec::ca("Intermediate"), Some(&new_root));
+    let l = issue(&Spec::leaf("a", &["a.example"]), Some(&new_inter));
+    let provider = CountingProvider::default();
+    let path = verify_chain(
+        &provider,
+        &roots(&[&old_root, &new_root]),
+        &l.der,
+        &[&old_inter.der, &new_inter.der],
+        &VerifyOptions::new(NOW),
+    )
+    .unwrap();
+    assert_eq!(
+        path.chain,
+        [&l.der, &new_inter.der, &new_root.der].map(Clone::clone)
+    );
+    assert_eq!(provider.0.load(std::sync::atomic::Ordering::Relaxed), 2);
+}
