@@ -51,6 +51,12 @@ pub struct ClientConfig {
     /// what they offer (suites, extensions, compatibility mode).
     #[doc(hidden)]
     pub __test_client_hello_override: Option<Vec<u8>>,
+    /// **Test only — never set this outside tests.** Like `__test_client_hello_override`,
+    /// for the second ClientHello after a HelloRetryRequest (RFC 8448 §5): adopted only if
+    /// it carries the first one's random, the new key share the client generated, and the
+    /// cookie it must echo.
+    #[doc(hidden)]
+    pub __test_client_hello_retry_override: Option<Vec<u8>>,
 }
 
 impl ClientConfig {
@@ -70,6 +76,7 @@ impl ClientConfig {
             trace: None,
             time: system_time(),
             __test_client_hello_override: None,
+            __test_client_hello_retry_override: None,
         }
     }
 }

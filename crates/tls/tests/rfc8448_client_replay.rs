@@ -1,17 +1,19 @@
-//! RFC 8448 §3 ("Simple 1-RTT Handshake") replayed through padlock's *client*
-//! [`Connection`]: given the trace's fixed randomness and X25519 private key, and fed the
-//! server's records from the trace, the client must send exactly the trace's records — the
-//! ClientHello, the protected Finished, the application data and the close_notify — reach
-//! the end of the handshake with the trace's secrets, and read the server's application
-//! data and close_notify.
+//! RFC 8448 §3 ("Simple 1-RTT Handshake") and §5 ("HelloRetryRequest") replayed through
+//! padlock's *client* [`Connection`]: given the trace's fixed randomness and private keys,
+//! and fed the server's records from the trace, the client must send exactly the trace's
+//! records — the ClientHello(s), the protected Finished, the application data and the
+//! close_notify — reach the end of the handshake with the trace's secrets, and read the
+//! server's application data and close_notify. In §5 that includes answering the
+//! HelloRetryRequest with a P-256 share and echoing its cookie (RFC 8446 §4.1.4, §4.2.2).
 //!
 //! Three things are test-only here, on purpose, and named so:
 //! - [`FixedEntropy`], a provider that hands out the trace's client random and X25519 key
 //!   (via `AwsLcProvider::__test_key_exchange_from_private_key`);
-//! - `ClientConfig::__test_client_hello_override`: the RFC's ClientHello offers extensions
-//!   padlock does not send (record_size_limit, psk_key_exchange_modes, session_ticket, …),
-//!   so the client is given the trace's exact bytes. It adopts them only if they carry the
-//!   random and key share it drew from the provider;
+//! - `ClientConfig::__test_client_hello_override` (and `__test_client_hello_retry_override`
+//!   for §5's second ClientHello): the RFC's ClientHellos offer extensions padlock does not
+//!   send (record_size_limit, psk_key_exchange_modes, session_ticket, padding, …), so the
+//!   client is given the trace's exact bytes. It adopts them only if they carry the random,
+//!   key share and cookie it drew from the provider and the HelloRetryRequest;
 //! - the server certificate of RFC 8448 is RSA-1024, below padlock's 2048-bit floor, and
 //!   expired in July 2026. The chain check uses the loudly named
 //!   [`danger::NoServerVerification`], and `FixedEntropy::verify_signature` accepts that one
@@ -41,6 +43,7 @@ use padlock_tls::{
 use rfc8448_trace::Trace;
 
 const SIMPLE: &str = "3.  Simple 1-RTT Handshake";
+const HELLO_RETRY: &str = "5.  HelloRetryRequest";
 
 /// RFC 8446 §4.4.3: the content a server's CertificateVerify signs starts with 64 spaces and
 /// this context string, then a zero byte and the transcript hash.
@@ -48,14 +51,36 @@ const SERVER_CONTEXT: &[u8] = b"TLS 1.3, server CertificateVerify";
 
 #[test]
 fn client_replays_the_simple_1rtt_trace_byte_for_byte() {
-    let trace = Trace::section(SIMPLE);
+    // RFC 8448 §3: TLS_AES_128_GCM_SHA256, x25519, rsa_pss_rsae_sha256; the client sends
+    // ClientHello, Finished, application data and close_notify.
+    replay(SIMPLE, NamedGroup::x25519, HandshakeKind::Full, 4);
+}
+
+#[test]
+fn client_replays_the_hello_retry_trace_byte_for_byte() {
+    // RFC 8448 §5: the server wants P-256 and asks for it with a HelloRetryRequest that
+    // carries a cookie; the client sends ClientHello, ClientHello (P-256 share, cookie
+    // echoed), Finished and close_notify.
+    replay(
+        HELLO_RETRY,
+        NamedGroup::secp256r1,
+        HandshakeKind::FullWithHelloRetryRequest,
+        4,
+    );
+}
+
+/// Drives a client through `section`: each `{client} send ... record` step must be what
+/// the client queued at that point (after writing the step's application data, or closing,
+/// when that is the step), and each `{server} send ... record` step is fed to it.
+fn replay(section: &str, group: NamedGroup, kind: HandshakeKind, client_records: usize) {
+    let trace = Trace::section(section);
     let fixture = Fixture::new(&trace);
-    let provider = Arc::new(FixedEntropy::new(&fixture, fixture.x25519_private.clone()));
+    let provider = Arc::new(FixedEntropy::new(&fixture, fixture.key_shares.clone()));
     let key_log = Arc::new(CollectedSecrets::default());
     let config = fixture.client_config(provider.clone(), Some(key_log.clone()));
     let mut client = Connection::client(Arc::new(config), server_name()).unwrap();
 
-    // RFC 8448 §3 lists each side's records in the order they happen; replay them.
+    // RFC 8448 lists each side's records in the order they happen; replay them.
     let mut sent = 0;
     for step in trace.steps.iter().filter(|s| is_record_step(&s.heading)) {
         let record = step.value("complete record").expect("a complete record");
@@ -93,24 +118,23 @@ fn client_replays_the_simple_1rtt_trace_byte_for_byte() {
             }
         }
     }
-    // ClientHello, Finished, application data, close_notify.
-    assert_eq!(sent, 4, "client records in the trace");
+    assert_eq!(sent, client_records, "client records in the trace");
     assert!(
         client.pending_tls().is_empty(),
         "client sent more than the trace"
     );
 
-    // What was negotiated (RFC 8448 §3: TLS_AES_128_GCM_SHA256, x25519, rsa_pss_rsae_sha256).
+    // What was negotiated.
     assert_eq!(
         client.cipher_suite(),
         Some(CipherSuite::TLS_AES_128_GCM_SHA256)
     );
-    assert_eq!(client.negotiated_group(), Some(NamedGroup::x25519));
+    assert_eq!(client.negotiated_group(), Some(group));
     assert_eq!(
         client.signature_scheme(),
         Some(SignatureScheme::rsa_pss_rsae_sha256)
     );
-    assert_eq!(client.handshake_kind(), Some(HandshakeKind::Full));
+    assert_eq!(client.handshake_kind(), Some(kind));
     assert_eq!(
         client.peer_certificates(),
         Some(&[fixture.certificate.clone()][..])
@@ -143,11 +167,50 @@ fn client_replays_the_simple_1rtt_trace_byte_for_byte() {
 }
 
 #[test]
+fn retry_override_is_refused_unless_it_echoes_the_cookie() {
+    let trace = Trace::section(HELLO_RETRY);
+    let mut fixture = Fixture::new(&trace);
+    // Change one byte of the cookie inside the trace's second ClientHello.
+    let hello_retry = trace.value(
+        "{server}  construct a ServerHello handshake message",
+        "ServerHello",
+    );
+    let HandshakePayload::HelloRetryRequest(hrr) =
+        HandshakeMessage::decode(hello_retry).unwrap().payload
+    else {
+        panic!("§5's first ServerHello is a HelloRetryRequest");
+    };
+    let cookie = hrr
+        .extensions
+        .cookie
+        .expect("§5's HelloRetryRequest has a cookie");
+    let second = &mut fixture.client_hellos[1];
+    let at = second
+        .windows(cookie.len())
+        .position(|w| w == cookie.as_slice())
+        .expect("the cookie echoed in §5's second ClientHello");
+    second[at + 5] ^= 1;
+
+    let provider = Arc::new(FixedEntropy::new(&fixture, fixture.key_shares.clone()));
+    let config = fixture.client_config(provider, None);
+    let mut client = Connection::client(Arc::new(config), server_name()).unwrap();
+    let hrr_record = trace
+        .steps_named("{server}  send handshake record")
+        .find_map(|s| s.value("complete record"))
+        .unwrap();
+    client.read_tls(hrr_record);
+    let err = client.process_new_packets().unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err}");
+    assert!(err.to_string().contains("cookie"), "{err}");
+}
+
+#[test]
 fn client_hello_override_is_refused_unless_it_carries_the_providers_key_share() {
     let trace = Trace::section(SIMPLE);
     let fixture = Fixture::new(&trace);
     // Same random, another private key: the trace's share is not ours.
-    let provider = Arc::new(FixedEntropy::new(&fixture, vec![0x42; 32]));
+    let other_key = vec![(KeyExchangeAlgorithm::X25519, vec![0x42; 32])];
+    let provider = Arc::new(FixedEntropy::new(&fixture, other_key));
     let config = fixture.client_config(provider, None);
     let err = Connection::client(Arc::new(config), server_name()).unwrap_err();
     assert!(matches!(err, Error::Config(_)), "{err}");
@@ -159,7 +222,7 @@ fn client_hello_override_is_refused_unless_it_carries_the_providers_random() {
     let trace = Trace::section(SIMPLE);
     let mut fixture = Fixture::new(&trace);
     fixture.client_random[0] ^= 1;
-    let provider = Arc::new(FixedEntropy::new(&fixture, fixture.x25519_private.clone()));
+    let provider = Arc::new(FixedEntropy::new(&fixture, fixture.key_shares.clone()));
     // The override keeps the trace's random, the provider now gives another one.
     let config = fixture.client_config(provider, None);
     let err = Connection::client(Arc::new(config), server_name()).unwrap_err();
@@ -200,7 +263,14 @@ fn trace_certificate_verify_signature_checks_out_with_openssl() {
     if !peer_available("openssl") {
         return;
     }
-    let fixture = Fixture::new(&Trace::section(SIMPLE));
+    // §3's signature, and §5's over a transcript that starts with message_hash.
+    for section in [SIMPLE, HELLO_RETRY] {
+        check_signature_with_openssl(section);
+    }
+}
+
+fn check_signature_with_openssl(section: &str) {
+    let fixture = Fixture::new(&Trace::section(section));
     let dir = TempDir::new("rfc8448-cv");
     let spki = dir.write("spki.der", fixture.spki_der());
     let message = dir.write("content.bin", &fixture.signed_content);
@@ -232,7 +302,7 @@ fn trace_certificate_verify_signature_checks_out_with_openssl() {
         .unwrap();
     assert!(
         output.status.success(),
-        "openssl says: {}{}",
+        "{section}: openssl says: {}{}",
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
@@ -241,8 +311,10 @@ fn trace_certificate_verify_signature_checks_out_with_openssl() {
 /// Everything the replay needs from the trace.
 struct Fixture {
     client_random: [u8; 32],
-    x25519_private: Vec<u8>,
-    client_hello: Vec<u8>,
+    /// The client's ephemeral private keys, in the order the trace creates them.
+    key_shares: Vec<(KeyExchangeAlgorithm, Vec<u8>)>,
+    /// The ClientHello, and the second one after a HelloRetryRequest (§5).
+    client_hellos: Vec<Vec<u8>>,
     certificate: Vec<u8>,
     /// The content the server's CertificateVerify signs (RFC 8446 §4.4.3), computed here
     /// from the trace's messages, independently of the client.
@@ -252,36 +324,35 @@ struct Fixture {
 
 impl Fixture {
     fn new(trace: &Trace) -> Self {
-        let client_hello = trace
-            .value(
-                "{client}  construct a ClientHello handshake message",
-                "ClientHello",
-            )
-            .to_vec();
-        let server_hello = trace
-            .value(
-                "{server}  construct a ServerHello handshake message",
-                "ServerHello",
-            )
-            .to_vec();
-        let encrypted_extensions = trace
-            .value(
-                "{server}  construct an EncryptedExtensions handshake message",
-                "EncryptedExtensions",
-            )
-            .to_vec();
-        let certificate_message = trace
-            .value(
-                "{server}  construct a Certificate handshake message",
-                "Certificate",
-            )
-            .to_vec();
-        let certificate_verify = trace
-            .value(
-                "{server}  construct a CertificateVerify handshake message",
-                "CertificateVerify",
-            )
-            .to_vec();
+        let all = |heading: &str, label: &str| -> Vec<Vec<u8>> {
+            trace
+                .steps
+                .iter()
+                .filter(|s| s.heading.starts_with(heading))
+                .filter_map(|s| s.value(label).map(<[u8]>::to_vec))
+                .collect()
+        };
+        let client_hellos = all(
+            "{client}  construct a ClientHello handshake message",
+            "ClientHello",
+        );
+        let server_hellos = all(
+            "{server}  construct a ServerHello handshake message",
+            "ServerHello",
+        );
+        let one = |heading: &str, label: &str| trace.value(heading, label).to_vec();
+        let encrypted_extensions = one(
+            "{server}  construct an EncryptedExtensions handshake message",
+            "EncryptedExtensions",
+        );
+        let certificate_message = one(
+            "{server}  construct a Certificate handshake message",
+            "Certificate",
+        );
+        let certificate_verify = one(
+            "{server}  construct a CertificateVerify handshake message",
+            "CertificateVerify",
+        );
 
         let HandshakePayload::Certificate(certificate) =
             HandshakeMessage::decode(&certificate_message)
@@ -298,13 +369,24 @@ impl Fixture {
         };
         assert_eq!(cv.algorithm, SignatureScheme::rsa_pss_rsae_sha256);
 
+        // Transcript up to the Certificate (RFC 8446 §4.4.1), in the order the messages
+        // were sent; after a HelloRetryRequest, ClientHello1 is replaced by
+        // message_hash (type 254, length, Hash(ClientHello1)).
+        let mut messages = vec![client_hellos[0].clone()];
+        if let [retry, server_hello] = server_hellos.as_slice() {
+            let hash = AwsLcProvider.hash_once(HashAlgorithm::Sha256, &client_hellos[0]);
+            messages[0] = [&[0xfe, 0, 0, 32][..], hash.as_ref()].concat();
+            messages.extend([
+                retry.clone(),
+                client_hellos[1].clone(),
+                server_hello.clone(),
+            ]);
+        } else {
+            messages.push(server_hellos[0].clone());
+        }
+        messages.extend([encrypted_extensions, certificate_message]);
         let mut transcript = AwsLcProvider.hash(HashAlgorithm::Sha256);
-        for m in [
-            &client_hello,
-            &server_hello,
-            &encrypted_extensions,
-            &certificate_message,
-        ] {
+        for m in &messages {
             transcript.update(m);
         }
         let mut signed_content = vec![0x20; 64];
@@ -312,18 +394,27 @@ impl Fixture {
         signed_content.push(0);
         signed_content.extend_from_slice(transcript.finish().as_ref());
 
+        let key_shares = trace
+            .steps_named("{client}  create an ephemeral ")
+            .map(|s| {
+                let group = if s.heading.contains("x25519") {
+                    KeyExchangeAlgorithm::X25519
+                } else if s.heading.contains("P-256") {
+                    KeyExchangeAlgorithm::P256
+                } else {
+                    panic!("unexpected key pair: {}", s.heading)
+                };
+                (group, s.value("private key").unwrap().to_vec())
+            })
+            .collect();
+
         let mut client_random = [0u8; 32];
         // ClientHello: type (1), length (3), legacy_version (2), random (32) — §4.1.2.
-        client_random.copy_from_slice(&client_hello[6..38]);
+        client_random.copy_from_slice(&client_hellos[0][6..38]);
         Fixture {
             client_random,
-            x25519_private: trace
-                .value(
-                    "{client}  create an ephemeral x25519 key pair",
-                    "private key",
-                )
-                .to_vec(),
-            client_hello,
+            key_shares,
+            client_hellos,
             certificate: certificate.certificate_list[0].cert_data.clone(),
             signed_content,
             signature: cv.signature,
@@ -353,20 +444,21 @@ impl Fixture {
     ) -> ClientConfig {
         // TEST ONLY: the RFC's certificate is RSA-1024 and has expired; no chain check.
         let mut config = ClientConfig::new(provider, Arc::new(danger::NoServerVerification));
-        config.__test_client_hello_override = Some(self.client_hello.clone());
+        config.__test_client_hello_override = Some(self.client_hellos[0].clone());
+        config.__test_client_hello_retry_override = self.client_hellos.get(1).cloned();
         config.key_log = key_log.map(|k| k as Arc<dyn KeyLog>);
         config
     }
 }
 
-/// A provider with the entropy of RFC 8448 §3's client: the first 32 random bytes asked
-/// for are the trace's ClientHello.random, every X25519 key share uses the trace's private
-/// key. Everything else is [`AwsLcProvider`], except one signature check (see
+/// A provider with the entropy of an RFC 8448 client: the first 32 random bytes asked for
+/// are the trace's ClientHello.random, and each key share uses the trace's private key for
+/// its group (§3: X25519; §5: X25519, then P-256 after the HelloRetryRequest). Everything else is [`AwsLcProvider`], except one signature check (see
 /// [`Provider::verify_signature`] below). TEST ONLY.
 #[derive(Debug)]
 struct FixedEntropy {
     client_random: [u8; 32],
-    x25519_private: Vec<u8>,
+    key_shares: Vec<(KeyExchangeAlgorithm, Vec<u8>)>,
     randoms_served: AtomicUsize,
     rsa_1024_key: Vec<u8>,
     signed_content: Vec<u8>,
@@ -375,10 +467,10 @@ struct FixedEntropy {
 }
 
 impl FixedEntropy {
-    fn new(fixture: &Fixture, x25519_private: Vec<u8>) -> Self {
+    fn new(fixture: &Fixture, key_shares: Vec<(KeyExchangeAlgorithm, Vec<u8>)>) -> Self {
         Self {
             client_random: fixture.client_random,
-            x25519_private,
+            key_shares,
             randoms_served: AtomicUsize::new(0),
             rsa_1024_key: fixture.rsa_public_key(),
             signed_content: fixture.signed_content.clone(),
@@ -420,13 +512,14 @@ impl Provider for FixedEntropy {
         &self,
         group: KeyExchangeAlgorithm,
     ) -> Result<Box<dyn KeyExchange>, CryptoError> {
-        match group {
-            KeyExchangeAlgorithm::X25519 => {
-                AwsLcProvider::__test_key_exchange_from_private_key(group, &self.x25519_private)
-            }
-            // The trace only has an X25519 key; any other group is a replay failure.
-            _ => Err(CryptoError::Unsupported),
-        }
+        // The trace's key for that group; a group the trace has no key for is a replay
+        // failure.
+        let (_, private_key) = self
+            .key_shares
+            .iter()
+            .find(|(g, _)| *g == group)
+            .ok_or(CryptoError::Unsupported)?;
+        AwsLcProvider::__test_key_exchange_from_private_key(group, private_key)
     }
 
     /// The trace's server key is RSA-1024, which [`AwsLcProvider`] refuses (2048 bits at

@@ -367,7 +367,13 @@ impl ExpectServerHello {
         if in_compatibility_mode(&self.hello) {
             out.send_change_cipher_spec();
         }
-        let encoded = encode(&HandshakePayload::ClientHello(self.hello.clone()));
+        let encoded = match self.config.__test_client_hello_retry_override.as_deref() {
+            Some(given) => {
+                self.hello = adopt_test_client_hello(given, &self.hello)?;
+                given.to_vec()
+            }
+            None => encode(&HandshakePayload::ClientHello(self.hello.clone())),
+        };
         send_hello(&self.hello, encoded, &mut transcript, out);
         self.transcript = transcript;
         self.retried_with = Some(suite);
@@ -387,12 +393,14 @@ pub(super) fn in_compatibility_mode(hello: &ClientHello) -> bool {
     !hello.legacy_session_id.is_empty()
 }
 
-/// **Test only** (see [`ClientConfig::__test_client_hello_override`]): adopts `given`, a
-/// complete encoded ClientHello handshake message, in place of `ours`, if it makes the
-/// commitments the rest of the handshake relies on. It must carry the random and exactly
-/// the key share this client generated from its provider (so the provider, not the bytes,
-/// decides the secrets), offer TLS 1.3, ask for the same server name and ALPN protocols as
-/// the configuration, and offer no PSK (the client has none).
+/// **Test only** (see [`ClientConfig::__test_client_hello_override`] and
+/// [`ClientConfig::__test_client_hello_retry_override`]): adopts `given`, a complete
+/// encoded ClientHello handshake message, in place of `ours`, if it makes the commitments
+/// the rest of the handshake relies on. It must carry the random and exactly the key share
+/// this client generated from its provider (so the provider, not the bytes, decides the
+/// secrets), offer TLS 1.3, ask for the same server name and ALPN protocols as the
+/// configuration, echo exactly the cookie we would (RFC 8446 §4.2.2), and offer no PSK
+/// (the client has none).
 fn adopt_test_client_hello(given: &[u8], ours: &ClientHello) -> Result<ClientHello, Error> {
     let refuse = |why| Err(Error::Config(why));
     let Ok(HandshakePayload::ClientHello(hello)) = <HandshakePayload as Codec>::decode(given)
@@ -416,6 +424,9 @@ fn adopt_test_client_hello(given: &[u8], ours: &ClientHello) -> Result<ClientHel
         || hello.extensions.alpn != ours.extensions.alpn
     {
         return refuse("the test ClientHello override's server_name or ALPN differ from ours");
+    }
+    if hello.extensions.cookie != ours.extensions.cookie {
+        return refuse("the test ClientHello override's cookie is not the one to echo");
     }
     if hello.extensions.pre_shared_key.is_some() || hello.extensions.early_data {
         return refuse("the test ClientHello override offers a PSK, which the client has not");
