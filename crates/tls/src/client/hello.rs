@@ -433,3 +433,82 @@ fn adopt_test_client_hello(given: &[u8], ours: &ClientHello) -> Result<ClientHel
     }
     Ok(hello)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::CipherSuite;
+
+    fn ours() -> ClientHello {
+        ClientHello {
+            legacy_version: ProtocolVersion::TLSv1_2,
+            random: [7; 32],
+            legacy_session_id: vec![9; 32],
+            cipher_suites: vec![CipherSuite::TLS_AES_128_GCM_SHA256],
+            legacy_compression_methods: vec![0],
+            extensions: ClientHelloExtensions {
+                server_name: Some("server".into()),
+                supported_versions: Some(vec![ProtocolVersion::TLSv1_3]),
+                supported_groups: Some(vec![NamedGroup::x25519]),
+                key_share: Some(vec![KeyShareEntry {
+                    group: NamedGroup::x25519,
+                    key_exchange: vec![1; 32],
+                }]),
+                signature_algorithms: Some(vec![SignatureScheme::ed25519]),
+                ..Default::default()
+            },
+        }
+    }
+
+    fn adopt(edit: impl FnOnce(&mut ClientHello)) -> Result<ClientHello, Error> {
+        let mut given = ours();
+        edit(&mut given);
+        adopt_test_client_hello(&encode(&HandshakePayload::ClientHello(given)), &ours())
+    }
+
+    #[test]
+    fn test_override_is_adopted_with_its_own_session_id_and_extras() {
+        let adopted = adopt(|h| {
+            h.legacy_session_id.clear();
+            h.extensions.record_size_limit = Some(0x4001);
+        })
+        .unwrap();
+        assert!(!in_compatibility_mode(&adopted));
+        assert_eq!(adopted.extensions.record_size_limit, Some(0x4001));
+        assert!(in_compatibility_mode(&ours()));
+    }
+
+    #[test]
+    fn test_override_is_refused_unless_it_keeps_our_commitments() {
+        let refused: [fn(&mut ClientHello); 7] = [
+            |h| h.random[0] ^= 1,
+            |h| h.extensions.key_share = Some(Vec::new()),
+            |h| h.extensions.supported_versions = Some(vec![ProtocolVersion::TLSv1_2]),
+            |h| h.extensions.server_name = Some("elsewhere".into()),
+            |h| h.extensions.alpn = Some(vec![b"h2".to_vec()]),
+            |h| h.extensions.cookie = Some(vec![1]),
+            |h| h.extensions.early_data = true,
+        ];
+        for (i, edit) in refused.into_iter().enumerate() {
+            assert!(
+                matches!(adopt(edit), Err(Error::Config(_))),
+                "edit {i} was adopted"
+            );
+        }
+    }
+
+    #[test]
+    fn test_override_must_be_a_client_hello() {
+        let finished = encode(&HandshakePayload::Finished(crate::wire::Finished {
+            verify_data: vec![0; 32],
+        }));
+        assert!(matches!(
+            adopt_test_client_hello(&finished, &ours()),
+            Err(Error::Config(_))
+        ));
+        assert!(matches!(
+            adopt_test_client_hello(&[1, 0, 0], &ours()),
+            Err(Error::Config(_))
+        ));
+    }
+}
