@@ -507,34 +507,50 @@ impl Connection {
     }
 
     fn handle_handshake_messages(&mut self) -> Result<(), Error> {
-        // Each iteration consumes one whole message; the loop ends when hs_in holds less
-        // than one message (bounded by hs_in's length).
+        // Messages are handed to the state straight out of the joined bytes (no copy per
+        // message); the buffer is taken out of `core` meanwhile, as the state writes to it.
+        let mut joined = std::mem::take(&mut self.core.hs_in);
+        let result = self.handle_joined(&joined);
+        match result {
+            Ok(consumed) if consumed < joined.len() => {
+                joined.drain(..consumed);
+                self.core.hs_in = joined;
+            }
+            // Everything used: free the buffer rather than keep its capacity.
+            Ok(_) => {}
+            Err(e) => return Err(e),
+        }
+        Ok(())
+    }
+
+    /// Handles the whole messages at the front of `joined`; returns the bytes used.
+    fn handle_joined(&mut self, joined: &[u8]) -> Result<usize, Error> {
+        let mut consumed = 0;
+        // Each iteration consumes one whole message; the loop ends when less than one
+        // message is left (bounded by the buffer's length).
         loop {
-            let hs = &self.core.hs_in;
+            let hs = &joined[consumed..];
             if hs.len() < 4 {
-                return Ok(());
+                return Ok(consumed);
             }
             let len = usize::from(hs[1]) << 16 | usize::from(hs[2]) << 8 | usize::from(hs[3]);
             if len > MAX_HANDSHAKE_MESSAGE {
                 return Err(PeerMisbehaved::HandshakeMessageTooLarge.into());
             }
-            if hs.len() < 4 + len {
-                return Ok(());
-            }
-            let message: Vec<u8> = self.core.hs_in.drain(..4 + len).collect();
+            let Some(message) = hs.get(..4 + len) else {
+                return Ok(consumed);
+            };
+            consumed += message.len();
             let state = self
                 .state
                 .take()
                 .ok_or(Error::Internal("handshake state missing"))?;
             let read_keys_before = self.core.read_key_changes;
-            let next = state.handle(&message, &mut self.core)?;
+            let next = state.handle(message, &mut self.core)?;
             self.state = Some(next);
-            if self.core.read_key_changes != read_keys_before && !self.core.hs_in.is_empty() {
+            if self.core.read_key_changes != read_keys_before && consumed < joined.len() {
                 // RFC 8446 §5.1: a key change must fall on a record boundary.
                 return Err(PeerMisbehaved::HandshakeMessageSplitAcrossKeyChange.into());
-            }
-            if self.core.hs_in.is_empty() {
-                self.core.hs_in = Vec::new();
             }
         }
     }

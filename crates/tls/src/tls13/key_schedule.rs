@@ -39,6 +39,7 @@ use std::fmt;
 
 use padlock_crypto::{AeadAlgorithm, Digest, HashAlgorithm, Provider, NONCE_LEN};
 
+use super::constants;
 use crate::hkdf;
 pub use crate::hkdf::Secret;
 
@@ -46,6 +47,8 @@ pub use crate::hkdf::Secret;
 pub struct EarlySecret {
     hash: HashAlgorithm,
     secret: Secret,
+    /// No PSK went in: the secret and the next stage's salt are constants of the hash.
+    without_psk: bool,
 }
 
 /// Which kind of PSK a binder is for (RFC 8446 §7.1, §4.2.11.2).
@@ -67,11 +70,19 @@ impl EarlySecret {
     /// Starts the key schedule for a suite with hash `hash`. Without a PSK the input is
     /// HashLen zero bytes (RFC 8446 §7.1).
     pub fn new(provider: &dyn Provider, hash: HashAlgorithm, psk: Option<&[u8]>) -> Self {
+        if let (None, Some(c)) = (psk, constants::no_psk(hash)) {
+            return Self {
+                hash,
+                secret: Secret::new(c.early_secret),
+                without_psk: true,
+            };
+        }
         let zeros = [0u8; hkdf::MAX_SECRET_LEN];
         let ikm = psk.unwrap_or(&zeros[..hash.output_len()]);
         Self {
             hash,
             secret: hkdf::extract(provider, hash, &[], ikm),
+            without_psk: false,
         }
     }
 
@@ -86,7 +97,7 @@ impl EarlySecret {
             PskKind::External => b"ext binder",
             PskKind::Resumption => b"res binder",
         };
-        BinderKey(self.derive(provider, label, empty_hash(provider, self.hash).as_ref()))
+        BinderKey(self.derive(provider, label, &empty_hash(provider, self.hash)))
     }
 
     /// `client_early_traffic_secret` for 0-RTT data; `client_hello_hash` is
@@ -110,9 +121,14 @@ impl EarlySecret {
 
     /// Mixes in the (EC)DHE shared secret: the next stage (RFC 8446 §7.1).
     pub fn into_handshake(self, provider: &dyn Provider, shared_secret: &[u8]) -> HandshakeSecret {
+        let precomputed = constants::no_psk(self.hash).filter(|_| self.without_psk);
+        let secret = match precomputed {
+            Some(c) => hkdf::extract(provider, self.hash, c.derived, shared_secret),
+            None => next_stage(provider, self.hash, &self.secret, shared_secret),
+        };
         HandshakeSecret {
             hash: self.hash,
-            secret: next_stage(provider, self.hash, &self.secret, shared_secret),
+            secret,
         }
     }
 
@@ -481,7 +497,7 @@ impl ExporterSecret {
             hash,
             self.0.as_bytes(),
             label,
-            empty_hash(provider, hash).as_ref(),
+            &empty_hash(provider, hash),
         );
         let context_hash = provider.hash_once(hash, context.unwrap_or(&[]));
         hkdf::expand_label(
@@ -572,14 +588,17 @@ fn next_stage(
         hash,
         previous.as_bytes(),
         b"derived",
-        empty_hash(provider, hash).as_ref(),
+        &empty_hash(provider, hash),
     );
     hkdf::extract(provider, hash, salt.as_bytes(), ikm)
 }
 
-/// Transcript-Hash of no messages: the hash of the empty string.
-fn empty_hash(provider: &dyn Provider, hash: HashAlgorithm) -> Digest {
-    provider.hash_once(hash, &[])
+/// Transcript-Hash of no messages: the hash of the empty string (a constant).
+fn empty_hash(provider: &dyn Provider, hash: HashAlgorithm) -> std::borrow::Cow<'static, [u8]> {
+    match constants::no_psk(hash) {
+        Some(c) => c.empty_hash.into(),
+        None => provider.hash_once(hash, &[]).as_ref().to_vec().into(),
+    }
 }
 
 #[cfg(test)]

@@ -1,3 +1,4 @@
 //! TLS 1.3 specifics.
 
+mod constants;
 pub mod key_schedule;

@@ -1,0 +1,47 @@
+//! A fixed number of full handshakes of one library, for profilers: `perf record`, or
+//! `valgrind --tool=callgrind` whose instruction counts are exact and repeatable, so an
+//! A/B comparison of a change is not at the mercy of a busy machine.
+//!
+//! ```text
+//! cargo build --release -p padlock-benches --bin padlock-handshake-loop
+//! valgrind --tool=callgrind --toggle-collect='padlock_benches::one_handshake*' \
+//!     target/release/padlock-handshake-loop padlock p256 200
+//! ```
+#![forbid(unsafe_code)]
+
+use padlock_benches::{
+    one_handshake, KeyType, Lib, PadlockSetup, Pipe, RustlsSetup, Suite, TestPki,
+};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let usage = "usage: padlock-handshake-loop padlock|rustls p256|rsa COUNT";
+    let lib = args.first().expect(usage);
+    let kind = match args.get(1).map(String::as_str) {
+        Some("p256") => KeyType::EcdsaP256,
+        Some("rsa") => KeyType::Rsa2048,
+        _ => panic!("{usage}"),
+    };
+    let count: usize = args.get(2).and_then(|n| n.parse().ok()).expect(usage);
+    let pki = TestPki::generate(kind);
+    let mut pipe = Pipe::default();
+    match lib.as_str() {
+        "padlock" => {
+            let setup = PadlockSetup::new(&pki, Suite::Aes128Gcm);
+            // Warm-up outside `one_handshake` (so callgrind's toggle skips it): aws-lc
+            // seeds its random generator on first use, which costs far more than a handshake.
+            Lib::Padlock(&setup).established(&mut pipe);
+            for _ in 0..count {
+                one_handshake(&Lib::Padlock(&setup), &mut pipe);
+            }
+        }
+        "rustls" => {
+            let setup = RustlsSetup::new(&pki, Suite::Aes128Gcm);
+            Lib::Rustls(&setup).established(&mut pipe);
+            for _ in 0..count {
+                one_handshake(&Lib::Rustls(&setup), &mut pipe);
+            }
+        }
+        _ => panic!("{usage}"),
+    }
+}
