@@ -269,6 +269,7 @@ impl<'a> Extensions<'a> {
         if list.is_empty() {
             return Err(list.err("empty Extensions"));
         }
+        let mut id_ce_seen = [0u64; 4];
         while !list.is_empty() {
             let mut e = list.nested(tag::SEQUENCE, "Extension")?;
             let oid = e.oid()?;
@@ -279,8 +280,22 @@ impl<'a> Extensions<'a> {
             };
             let value = e.value(tag::OCTET_STRING)?;
             e.finish()?;
-            // RFC 5280 §4.2: at most one instance of an extension; `all` is the list so far.
-            if ext.all.iter().any(|(o, _)| *o == oid) {
+            // RFC 5280 §4.2: at most one instance of an extension. The id-ce ones (2.5.29.n,
+            // nearly all of them) are tracked in a bit set; others are looked up in `all`, the
+            // list so far.
+            let seen_before = match oid {
+                [0x55, 0x1d, n] => {
+                    let (word, bit) = (usize::from(n / 64), 1u64 << (n % 64));
+                    let seen = id_ce_seen.get_mut(word).map(|w| {
+                        let was = *w & bit != 0;
+                        *w |= bit;
+                        was
+                    });
+                    seen.unwrap_or(true)
+                }
+                _ => ext.all.iter().any(|(o, _)| *o == oid),
+            };
+            if seen_before {
                 return Err(list.err("duplicate extension"));
             }
             ext.all.push((oid, critical));
@@ -292,7 +307,7 @@ impl<'a> Extensions<'a> {
     fn parse_one(&mut self, oid: &[u8], critical: bool, value: &'a [u8]) -> Result<(), Error> {
         let mut outer = Reader::new(value, "Extension value");
         match oid {
-            o if o == id_ce(19) => {
+            [0x55, 0x1d, 19] => {
                 let mut r = outer.nested(tag::SEQUENCE, "BasicConstraints")?;
                 let mut bc = BasicConstraints::default();
                 if r.peek_tag() == Some(tag::BOOLEAN) {
@@ -307,7 +322,7 @@ impl<'a> Extensions<'a> {
                 r.finish()?;
                 self.basic_constraints = Some(bc);
             }
-            o if o == id_ce(15) => {
+            [0x55, 0x1d, 15] => {
                 let (unused, bytes) = outer.bit_string()?;
                 if bytes.len() > 2 {
                     return Err(outer.err("keyUsage too long"));
@@ -326,7 +341,7 @@ impl<'a> Extensions<'a> {
                 }
                 self.key_usage = Some(bits);
             }
-            o if o == id_ce(37) => {
+            [0x55, 0x1d, 37] => {
                 let mut r = outer.nested(tag::SEQUENCE, "ExtKeyUsageSyntax")?;
                 let mut oids = Vec::new();
                 while !r.is_empty() {
@@ -337,18 +352,18 @@ impl<'a> Extensions<'a> {
                 }
                 self.extended_key_usage = Some(oids);
             }
-            o if o == id_ce(17) => {
+            [0x55, 0x1d, 17] => {
                 let seq = outer.value(tag::SEQUENCE)?;
                 self.subject_alt_names = Some(GeneralName::read_all(seq)?);
             }
-            o if o == id_ce(30) => {
+            [0x55, 0x1d, 30] => {
                 self.name_constraints = Some(NameConstraints::parse(value)?);
                 return Ok(());
             }
-            o if o == id_ce(14) => {
+            [0x55, 0x1d, 14] => {
                 self.subject_key_id = Some(outer.value(tag::OCTET_STRING)?);
             }
-            o if o == id_ce(35) => {
+            [0x55, 0x1d, 35] => {
                 let mut r = outer.nested(tag::SEQUENCE, "AuthorityKeyIdentifier")?;
                 if let Some(k) = r.optional(tag::context_primitive(0))? {
                     self.authority_key_id = Some(k.value);
@@ -362,13 +377,9 @@ impl<'a> Extensions<'a> {
             // Understood and deliberately ignored: certificatePolicies and policy
             // constraints/mappings (the Web PKI does not process policies), issuerAltName,
             // CRL distribution points, authorityInfoAccess, SCTs.
-            o if o == id_ce(32)
-                || o == id_ce(18)
-                || o == id_ce(31)
-                || o == id_ce(46)
-                || o == [0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01]
-                || o == [0x2b, 0x06, 0x01, 0x04, 0x01, 0xd6, 0x79, 0x02, 0x04, 0x02] =>
-            {
+            [0x55, 0x1d, 32 | 18 | 31 | 46]
+            | [0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01]
+            | [0x2b, 0x06, 0x01, 0x04, 0x01, 0xd6, 0x79, 0x02, 0x04, 0x02] => {
                 outer.read_any()?;
             }
             _ => {
