@@ -58,7 +58,8 @@ pub struct Args {
     /// No access log.
     #[arg(long, short)]
     quiet: bool,
-    /// Worker threads serving connections (default: one per CPU core).
+    /// Worker threads serving connections, each with its own event loop (default: one per
+    /// CPU core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     workers: Option<u16>,
 }
@@ -71,11 +72,9 @@ enum ClientAuthArg {
 
 /// Runs the command; returns the process exit code.
 pub fn run(args: Args) -> anyhow::Result<i32> {
-    let mut builder = tokio::runtime::Builder::new_multi_thread();
-    if let Some(n) = args.workers {
-        builder.worker_threads(usize::from(n));
-    }
-    let runtime = builder
+    // This runtime only accepts connections and watches for signals; the connections
+    // themselves run on the server's worker threads (`--workers`).
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
@@ -138,6 +137,10 @@ async fn serve(args: Args) -> anyhow::Result<i32> {
     options.handshake_timeout = Duration::from_secs(args.handshake_timeout);
     options.idle_timeout = Duration::from_secs(args.idle_timeout);
     options.max_connections = args.max_connections.max(1);
+    options.workers = Some(match args.workers {
+        Some(n) => usize::from(n),
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    });
     let server = Server::bind(options).await?;
 
     print_banner(&args, &server, &source);

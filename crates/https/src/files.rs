@@ -4,7 +4,8 @@
 
 use std::io::SeekFrom;
 use std::path::{Component, Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
@@ -13,6 +14,7 @@ use tokio::io::AsyncSeekExt;
 
 use crate::body::{self, Body, FileBody};
 use crate::error::Error;
+use crate::filecache::{self, CachedFile, FileCache, Identity};
 use crate::listing;
 use crate::mime;
 use crate::range::{self, RangeRequest};
@@ -21,6 +23,8 @@ use crate::range::{self, RangeRequest};
 #[derive(Debug, Clone)]
 pub struct FileServer {
     root: PathBuf,
+    /// Small files recently served (shared by clones).
+    cache: Arc<FileCache>,
 }
 
 impl FileServer {
@@ -35,7 +39,10 @@ impl FileServer {
             let error = std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a folder");
             return Err(Error::Root { path: root, error });
         }
-        Ok(FileServer { root })
+        Ok(FileServer {
+            root,
+            cache: Arc::new(FileCache::new(filecache::FRESH_FOR)),
+        })
     }
 
     /// The folder served (canonical).
@@ -60,18 +67,39 @@ impl FileServer {
             Ok(relative) => relative,
             Err(status) => return status_page(status),
         };
+        // A small file asked for recently is answered from memory (see `filecache`).
+        let now = Instant::now();
+        let root = &self.root;
+        if let Some(hit) = self
+            .cache
+            .get(&relative, now, |entry| same_file(root, &relative, entry))
+        {
+            let contents = Some(hit.contents.clone());
+            return serve_file(&hit.info, contents, req.headers(), head_only).await;
+        }
         // The lookup (canonicalize, stat, and reading a small file) runs inline on the
         // worker: for a local folder these are page-cache hits taking microseconds, less than
         // a hand-off to the blocking pool and back, which cost two thread switches per
         // request (thread switching dominated a keep-alive profile). Larger files
         // stream from `tokio::fs`, which does use the blocking pool.
-        match lookup(&self.root, &relative, !head_only) {
+        match lookup(&self.root, &relative) {
             Found::Refused(status) => status_page(status),
             Found::File {
                 path,
                 meta,
                 contents,
-            } => serve_file(&path, &meta, contents, req.headers(), head_only).await,
+            } => {
+                let info = FileInfo::new(path, &meta);
+                let contents = contents
+                    .filter(|c| c.len() as u64 == info.len)
+                    .map(bytes::Bytes::from);
+                if let Some(contents) = &contents {
+                    let entry =
+                        CachedFile::new(info.clone(), contents.clone(), Identity::of(&meta), now);
+                    self.cache.insert(relative, Arc::new(entry));
+                }
+                serve_file(&info, contents, req.headers(), head_only).await
+            }
             Found::Dir { path, index } => {
                 if !uri_path.ends_with('/') {
                     // Relative links in the listing need the trailing slash.
@@ -83,7 +111,11 @@ impl FileServer {
                     return redirect(StatusCode::MOVED_PERMANENTLY, &location);
                 }
                 if let Some((index, meta, contents)) = index {
-                    return serve_file(&index, &meta, contents, req.headers(), head_only).await;
+                    let info = FileInfo::new(index, &meta);
+                    let contents = contents
+                        .filter(|c| c.len() as u64 == info.len)
+                        .map(bytes::Bytes::from);
+                    return serve_file(&info, contents, req.headers(), head_only).await;
                 }
                 match listing::render(&path, uri_path).await {
                     Ok(html) => {
@@ -128,8 +160,24 @@ enum Found {
     },
 }
 
+/// Whether the file behind `relative` is still the one `entry` cached: the path still
+/// resolves (symlinks followed) to the same place inside `root`, and the file there has the
+/// same identity (device, inode, length, modification time).
+fn same_file(root: &Path, relative: &Path, entry: &CachedFile) -> bool {
+    let Ok(real) = std::fs::canonicalize(root.join(relative)) else {
+        return false;
+    };
+    if real != entry.info.path || !real.starts_with(root) {
+        return false;
+    }
+    match std::fs::metadata(&real) {
+        Ok(meta) => meta.is_file() && &Identity::of(&meta) == FileCache::identity(entry),
+        Err(_) => false,
+    }
+}
+
 /// Follows symlinks, insists the result is still under `root`, and reads small files.
-fn lookup(root: &Path, relative: &Path, read_small: bool) -> Found {
+fn lookup(root: &Path, relative: &Path) -> Found {
     let Ok(real) = std::fs::canonicalize(root.join(relative)) else {
         return Found::Refused(StatusCode::NOT_FOUND);
     };
@@ -140,7 +188,7 @@ fn lookup(root: &Path, relative: &Path, read_small: bool) -> Found {
         return Found::Refused(StatusCode::NOT_FOUND);
     };
     let read = |path: &Path, meta: &std::fs::Metadata| {
-        (read_small && meta.len() <= SMALL_FILE)
+        (meta.len() <= SMALL_FILE)
             .then(|| std::fs::read(path).ok())
             .flatten()
     };
@@ -189,28 +237,78 @@ pub fn resolve(uri_path: &str) -> Result<PathBuf, StatusCode> {
     Ok(out)
 }
 
+/// A file's path, length and validators, with the response headers built from them once
+/// (so a cached file costs no formatting per request).
+#[derive(Debug, Clone)]
+pub(crate) struct FileInfo {
+    /// Where the file is (canonical).
+    pub(crate) path: PathBuf,
+    /// Its length in bytes.
+    pub(crate) len: u64,
+    /// Its modification time, whole seconds (what Last-Modified can say).
+    modified: Option<SystemTime>,
+    /// The entity tag: length and modification time (RFC 9110 §8.8.3).
+    etag: Option<String>,
+    content_type: HeaderValue,
+    etag_header: Option<HeaderValue>,
+    last_modified_header: Option<HeaderValue>,
+}
+
+impl FileInfo {
+    /// The description of the file at `path` with metadata `meta`.
+    pub(crate) fn new(path: PathBuf, meta: &std::fs::Metadata) -> Self {
+        let len = meta.len();
+        let modified = meta.modified().ok().map(whole_seconds);
+        let etag = modified.map(|m| {
+            let secs = m
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            format!("\"{len:x}-{secs:x}\"")
+        });
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let content_type = HeaderValue::from_static(mime::content_type(name));
+        let etag_header = etag.as_deref().and_then(|e| HeaderValue::from_str(e).ok());
+        let last_modified_header =
+            modified.and_then(|m| HeaderValue::from_str(&httpdate::fmt_http_date(m)).ok());
+        FileInfo {
+            path,
+            len,
+            modified,
+            etag,
+            content_type,
+            etag_header,
+            last_modified_header,
+        }
+    }
+
+    fn add_validators(&self, h: &mut HeaderMap) {
+        if let Some(v) = &self.etag_header {
+            h.insert(header::ETAG, v.clone());
+        }
+        if let Some(v) = &self.last_modified_header {
+            h.insert(header::LAST_MODIFIED, v.clone());
+        }
+    }
+}
+
+/// Answers for one file: `contents` is the whole file when it was read (small files), else
+/// the body streams from disk.
 async fn serve_file(
-    path: &Path,
-    meta: &std::fs::Metadata,
-    contents: Option<Vec<u8>>,
+    file: &FileInfo,
+    contents: Option<bytes::Bytes>,
     headers: &HeaderMap,
     head_only: bool,
 ) -> Response<Body> {
-    let len = meta.len();
-    let modified = meta.modified().ok().map(whole_seconds);
-    let etag = modified.map(|m| {
-        let secs = m
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        format!("\"{len:x}-{secs:x}\"")
-    });
+    let len = file.len;
+    let modified = file.modified;
+    let etag = file.etag.as_deref();
 
     // RFC 9110 §13.2.2: If-None-Match takes precedence over If-Modified-Since.
-    if not_modified(headers, etag.as_deref(), modified) {
+    if not_modified(headers, etag, modified) {
         let mut res = Response::new(body::empty());
         *res.status_mut() = StatusCode::NOT_MODIFIED;
-        add_validators(res.headers_mut(), etag.as_deref(), modified);
+        file.add_validators(res.headers_mut());
         return res;
     }
 
@@ -219,7 +317,7 @@ async fn serve_file(
         None => RangeRequest::Whole,
     };
     // RFC 9110 §13.1.5: a Range with a stale If-Range is ignored.
-    if range != RangeRequest::Whole && !if_range_matches(headers, etag.as_deref(), modified) {
+    if range != RangeRequest::Whole && !if_range_matches(headers, etag, modified) {
         range = RangeRequest::Whole;
     }
 
@@ -239,12 +337,15 @@ async fn serve_file(
 
     let body = if head_only || count == 0 {
         body::empty()
-    } else if let Some(contents) = contents.filter(|c| c.len() as u64 == len) {
-        let bytes = bytes::Bytes::from(contents);
-        // start + count <= len == bytes.len(), checked by the range parser.
-        body::full(bytes.slice(start as usize..(start + count) as usize))
+    } else if let Some(bytes) = contents.filter(|c| c.len() as u64 == len) {
+        if start == 0 && count == len {
+            body::full(bytes)
+        } else {
+            // start + count <= len == bytes.len(), checked by the range parser.
+            body::full(bytes.slice(start as usize..(start + count) as usize))
+        }
     } else {
-        let mut file = match tokio::fs::File::open(path).await {
+        let mut file = match tokio::fs::File::open(&file.path).await {
             Ok(f) => f,
             Err(_) => return status_page(StatusCode::FORBIDDEN),
         };
@@ -256,11 +357,7 @@ async fn serve_file(
     let mut res = Response::new(body);
     *res.status_mut() = status;
     let h = res.headers_mut();
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(mime::content_type(name)),
-    );
+    h.insert(header::CONTENT_TYPE, file.content_type.clone());
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(count));
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     if status == StatusCode::PARTIAL_CONTENT {
@@ -269,7 +366,7 @@ async fn serve_file(
             h.insert(header::CONTENT_RANGE, v);
         }
     }
-    add_validators(h, etag.as_deref(), modified);
+    file.add_validators(h);
     res
 }
 
@@ -277,16 +374,6 @@ fn whole_seconds(t: SystemTime) -> SystemTime {
     match t.duration_since(UNIX_EPOCH) {
         Ok(d) => UNIX_EPOCH + std::time::Duration::from_secs(d.as_secs()),
         Err(_) => UNIX_EPOCH,
-    }
-}
-
-fn add_validators(h: &mut HeaderMap, etag: Option<&str>, modified: Option<SystemTime>) {
-    if let Some(v) = etag.and_then(|e| HeaderValue::from_str(e).ok()) {
-        h.insert(header::ETAG, v);
-    }
-    if let Some(v) = modified.and_then(|m| HeaderValue::from_str(&httpdate::fmt_http_date(m)).ok())
-    {
-        h.insert(header::LAST_MODIFIED, v);
     }
 }
 

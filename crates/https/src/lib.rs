@@ -13,6 +13,7 @@ pub mod certinfo;
 pub mod client;
 pub mod credentials;
 pub mod error;
+pub mod filecache;
 pub mod files;
 pub mod idle;
 pub mod listing;

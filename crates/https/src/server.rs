@@ -37,6 +37,10 @@ pub struct ServerOptions {
     pub max_connections: usize,
     /// How long graceful shutdown waits for open connections to finish.
     pub shutdown_grace: Duration,
+    /// `Some(n)`: serve connections on `n` threads, each with its own single-threaded
+    /// runtime, handing accepted connections out in turn.
+    /// `None`: on the runtime that calls [`Server::run`].
+    pub workers: Option<usize>,
 }
 
 impl ServerOptions {
@@ -51,6 +55,7 @@ impl ServerOptions {
             idle_timeout: Duration::from_secs(60),
             max_connections: 1024,
             shutdown_grace: Duration::from_secs(10),
+            workers: None,
         }
     }
 }
@@ -114,6 +119,7 @@ impl Server {
             idle_timeout: self.options.idle_timeout,
         });
         let https_port = self.local_addrs().first().map_or(443, |a| a.port());
+        let workers = Arc::new(Workers::start(self.options.workers)?);
 
         let mut loops = tokio::task::JoinSet::new();
         for listener in self.listeners {
@@ -122,6 +128,7 @@ impl Server {
                 shared.clone(),
                 limit.clone(),
                 stop_rx.clone(),
+                workers.clone(),
                 None,
             ));
         }
@@ -131,6 +138,7 @@ impl Server {
                 shared.clone(),
                 limit.clone(),
                 stop_rx.clone(),
+                workers.clone(),
                 Some(https_port),
             ));
         }
@@ -160,6 +168,7 @@ async fn accept_loop(
     shared: Arc<Shared>,
     limit: Arc<Semaphore>,
     mut stop: watch::Receiver<bool>,
+    workers: Arc<Workers>,
     redirect_port: Option<u16>,
 ) {
     loop {
@@ -182,10 +191,98 @@ async fn accept_loop(
         let _ = tcp.set_nodelay(true);
         let shared = shared.clone();
         let stop = stop.clone();
-        tokio::spawn(async move {
+        let Some(worker) = workers.next() else {
+            tokio::spawn(async move {
+                let _permit = permit;
+                handle_connection(tcp, peer, shared, stop, redirect_port).await;
+            });
+            continue;
+        };
+        // The socket is registered with this runtime's reactor; re-register it with the
+        // worker's, so its readiness wakes the worker directly.
+        let Ok(tcp) = tcp.into_std() else { continue };
+        worker.spawn(async move {
             let _permit = permit;
+            let Ok(tcp) = TcpStream::from_std(tcp) else {
+                return;
+            };
             handle_connection(tcp, peer, shared, stop, redirect_port).await;
         });
+    }
+}
+
+/// Single-threaded runtimes on their own threads, each serving the connections handed to
+/// it from start to end.
+///
+/// Why not one multi-threaded runtime: with keep-alive, a connection's work per request is
+/// small (one read, one response, one write), so the scheduler's own costs — atomics on
+/// every wake, work stealing, cross-thread wake-ups, per-tick statistics — were a visible
+/// share of it. A connection pinned to one thread, as nginx pins one to a worker process,
+/// avoids all of that; connections are handed out in turn so the threads share the load.
+#[derive(Debug)]
+struct Workers {
+    handles: Vec<tokio::runtime::Handle>,
+    next: std::sync::atomic::AtomicUsize,
+    /// Dropped when the server finishes: each worker then stops its runtime, which cancels
+    /// the connections still on it.
+    _stop: Vec<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Workers {
+    /// Starts `count` worker threads (`None` or 0: none — connections run on the caller's
+    /// runtime).
+    fn start(count: Option<usize>) -> Result<Self, Error> {
+        let mut handles = Vec::new();
+        let mut stops = Vec::new();
+        for i in 0..count.unwrap_or(0) {
+            let (handle_tx, handle_rx) = std::sync::mpsc::channel();
+            let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+            std::thread::Builder::new()
+                .name(format!("padlock-worker-{i}"))
+                .spawn(move || {
+                    let runtime = match tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                    {
+                        Ok(rt) => rt,
+                        Err(e) => {
+                            let _ = handle_tx.send(Err(e));
+                            return;
+                        }
+                    };
+                    let _ = handle_tx.send(Ok(runtime.handle().clone()));
+                    runtime.block_on(async {
+                        let _ = stop_rx.await;
+                    });
+                })
+                .map_err(|error| Error::io("starting a worker thread", error))?;
+            // The thread answers as soon as its runtime exists (microseconds).
+            let handle = handle_rx
+                .recv()
+                .map_err(|_| {
+                    Error::io(
+                        "starting a worker runtime",
+                        std::io::Error::other("the worker thread ended"),
+                    )
+                })?
+                .map_err(|error| Error::io("starting a worker runtime", error))?;
+            handles.push(handle);
+            stops.push(stop_tx);
+        }
+        Ok(Workers {
+            handles,
+            next: std::sync::atomic::AtomicUsize::new(0),
+            _stop: stops,
+        })
+    }
+
+    /// The runtime for the next connection, in turn; `None` when there are no workers.
+    fn next(&self) -> Option<&tokio::runtime::Handle> {
+        if self.handles.is_empty() {
+            return None;
+        }
+        let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.handles.get(i % self.handles.len())
     }
 }
 

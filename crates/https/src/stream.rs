@@ -328,7 +328,16 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for TlsStream<IO> {
                 }
                 Poll::Ready(Ok(_)) => continue,
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Pending => return Poll::Pending,
+                Poll::Pending => {
+                    // Nothing to read, nothing to send: the connection is idle (a
+                    // keep-alive connection between requests, say). Give the engine's
+                    // buffers back rather than hold them while parked; the next record
+                    // allocates again. Buffers still holding bytes are kept.
+                    if !this.conn.wants_write() {
+                        this.conn.shrink_buffers();
+                    }
+                    return Poll::Pending;
+                }
             }
         }
     }
