@@ -15,7 +15,7 @@
 //! handshakes with HelloRetryRequest; the three TLS 1.3 AEAD suites; X25519, P-256, P-384;
 //! ECDSA, RSA-PSS and Ed25519 signatures; SNI, ALPN, mutual TLS, KeyUpdate, exporters,
 //! NSS key logs and structured traces. Not yet: resumption and 0-RTT (tickets are accepted
-//! and ignored), stateless HelloRetryRequest cookies on the server.
+//! and ignored).
 //!
 //! A client over a blocking socket:
 //!

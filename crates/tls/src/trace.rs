@@ -44,7 +44,7 @@ pub enum TraceEvent<'a> {
         name: &'static str,
         /// Encoded length including the 4-byte header.
         len: usize,
-        /// e.g. "suites=[..] groups=[..] alpn=[h2]".
+        /// e.g. `suites=[..] groups=[..] alpn=[h2]`.
         summary: String,
     },
     /// The negotiated parameters, once the ServerHello is settled.
