@@ -108,3 +108,38 @@ fn shrink_buffers_keeps_queued_bytes_and_the_connection_keeps_working() {
     assert_eq!(send(&mut server, &mut client, b"again"), b"again");
     assert_eq!(send(&mut client, &mut server, b"and back"), b"and back");
 }
+
+#[test]
+fn read_tls_from_starts_with_small_reads_and_grows_for_a_burst() {
+    let mut client = Connection::client(Arc::new(insecure_client_config()), localhost()).unwrap();
+    let mut server = Connection::server(Arc::new(server_config(KeyType::P256))).unwrap();
+    handshake(&mut client, &mut server);
+
+    let data: Vec<u8> = (0..100_000u32).map(|i| (i % 249) as u8).collect();
+    assert_eq!(server.write_plaintext(&data).unwrap(), data.len());
+    let tls = server.pending_tls().to_vec();
+    server.consume_tls(tls.len());
+
+    let mut wire = std::io::Cursor::new(&tls[..]);
+    let mut reads = Vec::new();
+    let mut received = Vec::new();
+    let mut buf = vec![0u8; 1 << 16];
+    while (wire.position() as usize) < tls.len() {
+        reads.push(client.read_tls_from(&mut wire).unwrap());
+        client.process_new_packets().unwrap();
+        loop {
+            let n = client.read_plaintext(&mut buf);
+            if n == 0 {
+                break;
+            }
+            received.extend_from_slice(&buf[..n]);
+        }
+        assert!(reads.len() < 1000, "reads make progress");
+    }
+    assert_eq!(received, data);
+    // A fresh buffer offers 4 KiB first (a small request needs no more zeroed), then
+    // doubles while reads fill it.
+    assert_eq!(reads[0], 4096);
+    assert_eq!(reads[1], 8192);
+    assert!(reads.iter().any(|&n| n > 16 * 1024), "{reads:?}");
+}

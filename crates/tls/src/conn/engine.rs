@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use padlock_crypto::{AeadAlgorithm, Provider};
 
-use super::{record_error, HandshakeKind, RX_CAPACITY};
+use super::{record_error, HandshakeKind, RX_CAPACITY, RX_FIRST_READ};
 use crate::error::PeerMisbehaved;
 use crate::hs::{Keys, Output};
 use crate::record::{
@@ -39,6 +39,11 @@ pub(crate) struct Core {
     /// End of the received bytes in `rx`; bytes past it (up to `rx.len()`) are
     /// initialised scratch space kept for the next read, so reads need not zero it again.
     pub(super) rx_end: usize,
+    /// How much room [`Self::rx_room`] offers a reader: small at first, doubled each time
+    /// a read fills it (up to the whole buffer), so an idle connection woken by a small
+    /// request zeroes 4 KiB of a fresh buffer, not 33 KiB; it is kept when the buffer is
+    /// freed, so a bulk receiver pays its growth once.
+    pub(super) rx_read_size: usize,
     /// Decrypted application data lying in `rx`, oldest first.
     pub(super) plaintext: VecDeque<Range<usize>>,
     /// Handshake bytes received, not yet a whole message.
@@ -90,6 +95,7 @@ impl Core {
             rx: Vec::new(),
             rx_start: 0,
             rx_end: 0,
+            rx_read_size: RX_FIRST_READ,
             plaintext: VecDeque::new(),
             hs_in: Vec::new(),
             hs_out: Vec::new(),
@@ -132,11 +138,17 @@ impl Core {
         self.rx_end += data.len();
     }
 
-    /// The free room of the receive buffer, initialised (zeroed once per allocation, not
-    /// once per read), for a reader to fill; then call [`Self::rx_filled`].
+    /// The free room of the receive buffer, initialised, for a reader to fill; then call
+    /// [`Self::rx_filled`]. Bytes are zeroed once per allocation, not once per read, and
+    /// only as far as reads have needed ([`Self::rx_read_size`]); the caller checks that
+    /// `rx_end < RX_CAPACITY`.
     pub(super) fn rx_room(&mut self) -> &mut [u8] {
-        if self.rx.len() < RX_CAPACITY {
-            self.rx.resize(RX_CAPACITY, 0);
+        if self.rx.capacity() == 0 {
+            self.rx.reserve_exact(RX_CAPACITY);
+        }
+        let want = (self.rx_end + self.rx_read_size).min(RX_CAPACITY);
+        if self.rx.len() < want {
+            self.rx.resize(want, 0);
         }
         let end = self.rx_end;
         &mut self.rx[end..]
@@ -144,7 +156,12 @@ impl Core {
 
     /// Marks `n` bytes written into [`Self::rx_room`] as received.
     pub(super) fn rx_filled(&mut self, n: usize) {
+        let offered = self.rx.len() - self.rx_end;
         self.rx_end = (self.rx_end + n).min(self.rx.len());
+        if n > 0 && n == offered {
+            // The reader had more: offer more room next time.
+            self.rx_read_size = (self.rx_read_size * 2).min(RX_CAPACITY);
+        }
     }
 
     /// Drops the receive buffer and whatever it holds.

@@ -66,6 +66,9 @@ pub struct IoState {
 /// Receive buffer size: room for two maximal records, so a full record can always be
 /// completed while the previous one's plaintext waits to be read.
 const RX_CAPACITY: usize = 2 * (HEADER_LEN + MAX_CIPHERTEXT_LEN);
+/// Room offered to the first `read_tls_from` on a fresh receive buffer (it grows when
+/// reads fill it): enough for a typical request in one read.
+const RX_FIRST_READ: usize = 0x1000;
 /// Largest handshake message we accept (certificate chains are the big ones).
 const MAX_HANDSHAKE_MESSAGE: usize = 0x1_0000;
 /// Plaintext accepted before the handshake completes.
