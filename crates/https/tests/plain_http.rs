@@ -86,6 +86,16 @@ impl Running {
 }
 
 async fn start(mode: Mode, redirect: bool, hsts: bool, dir: Option<tempfile::TempDir>) -> Running {
+    start_on(mode, redirect, hsts, dir, None).await
+}
+
+async fn start_on(
+    mode: Mode,
+    redirect: bool,
+    hsts: bool,
+    dir: Option<tempfile::TempDir>,
+    workers: Option<usize>,
+) -> Running {
     let site = Arc::new(Site {
         mode,
         hsts: hsts.then(|| Duration::from_secs(63_072_000)),
@@ -95,6 +105,7 @@ async fn start(mode: Mode, redirect: bool, hsts: bool, dir: Option<tempfile::Tem
     if redirect {
         opts.redirect_http = Some("127.0.0.1:0".parse().unwrap());
     }
+    opts.workers = workers;
     let server = Server::bind(opts).await.unwrap();
     let addr = server.local_addrs()[0];
     let redirect = server.redirect_addr();
@@ -291,6 +302,78 @@ async fn keeps_the_connection_alive_between_requests() {
         assert!(got.starts_with(b"HTTP/1.1 200"));
     }
     s.stop().await;
+}
+
+#[tokio::test]
+async fn answers_from_the_file_cache_exactly_as_from_disk() {
+    let s = file_site().await;
+    let first = raw(s.addr, "GET /hello.txt HTTP/1.1").await;
+    // The second request is served from memory: same bytes, same headers.
+    let again = raw(s.addr, "GET /hello.txt HTTP/1.1").await;
+    assert_eq!(again.status, 200);
+    assert_eq!(again.body, first.body);
+    for h in ["content-type", "content-length", "etag", "last-modified"] {
+        assert_eq!(again.header(h), first.header(h), "{h}");
+    }
+    let r = raw(s.addr, "GET /hello.txt HTTP/1.1\r\nRange: bytes=7-11").await;
+    assert_eq!((r.status, r.text().as_str()), (206, "world"));
+    let r = raw(s.addr, "HEAD /hello.txt HTTP/1.1").await;
+    assert_eq!(r.header("content-length"), Some("13"));
+    assert!(r.body.is_empty());
+    let etag = first.header("etag").unwrap();
+    let r = raw(
+        s.addr,
+        &format!("GET /hello.txt HTTP/1.1\r\nIf-None-Match: {etag}"),
+    )
+    .await;
+    assert_eq!(r.status, 304);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn a_changed_or_deleted_file_shows_up_within_the_cache_freshness_period() {
+    let dir = folder();
+    let path = dir.path().join("hello.txt");
+    let files = FileServer::new(dir.path()).unwrap();
+    let s = start(Mode::Files(files), false, false, Some(dir)).await;
+    let before = raw(s.addr, "GET /hello.txt HTTP/1.1").await;
+    assert_eq!(before.text(), "hello, world\n");
+    std::fs::write(&path, b"changed, and longer\n").unwrap();
+    tokio::time::sleep(padlock_https::filecache::FRESH_FOR + Duration::from_millis(100)).await;
+    let after = raw(s.addr, "GET /hello.txt HTTP/1.1").await;
+    assert_eq!(after.text(), "changed, and longer\n");
+    assert_eq!(after.header("content-length"), Some("20"));
+    assert_ne!(after.header("etag"), before.header("etag"));
+    std::fs::remove_file(&path).unwrap();
+    tokio::time::sleep(padlock_https::filecache::FRESH_FOR + Duration::from_millis(100)).await;
+    assert_eq!(raw(s.addr, "GET /hello.txt HTTP/1.1").await.status, 404);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn serves_connections_on_worker_threads_and_stops_gracefully() {
+    let dir = folder();
+    let files = FileServer::new(dir.path()).unwrap();
+    let s = start_on(Mode::Files(files), true, false, Some(dir), Some(2)).await;
+    // Several connections at once, so both workers get some.
+    let replies = futures_join(s.addr).await;
+    assert!(replies
+        .iter()
+        .all(|r| r.status == 200 && r.text() == "hello, world\n"));
+    let r = raw(s.redirect.unwrap(), "GET / HTTP/1.1").await;
+    assert_eq!(r.status, 308);
+    s.stop().await;
+}
+
+async fn futures_join(addr: SocketAddr) -> Vec<Reply> {
+    let tasks: Vec<_> = (0..6)
+        .map(|_| tokio::spawn(async move { raw(addr, "GET /hello.txt HTTP/1.1").await }))
+        .collect();
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
 }
 
 #[tokio::test]
