@@ -250,6 +250,27 @@ impl Core {
         }
     }
 
+    /// Like [`Self::flush_handshake`], for the initial ClientHello: its unprotected records
+    /// say legacy_record_version 0x0301, as RFC 8446 §5.1 allows "for compatibility
+    /// purposes" (some middleboxes expect it; openssl, rustls and the RFC 8448 traces do
+    /// the same). Every other record, the ClientHello after a HelloRetryRequest included,
+    /// says 0x0303.
+    pub(super) fn flush_initial_client_hello(&mut self) {
+        let start = self.tx.len();
+        self.flush_handshake();
+        if self.sealer.is_protected() {
+            return;
+        }
+        // Walk the records just written; unprotected headers are not authenticated, so
+        // rewriting their version bytes changes nothing else.
+        let mut at = start;
+        while let Some(header) = self.tx.get_mut(at..at + HEADER_LEN) {
+            header[1..3].copy_from_slice(&[0x03, 0x01]);
+            let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
+            at += HEADER_LEN + len;
+        }
+    }
+
     fn seal(&mut self, typ: u8, payload: &[u8]) {
         let seq = self.sealer.sequence_number();
         let protected = self.sealer.is_protected();

@@ -102,7 +102,7 @@ impl Connection {
             config.trace.clone(),
         );
         let state = crate::client::start(config, server_name, &mut core)?;
-        core.flush_handshake();
+        core.flush_initial_client_hello();
         Ok(Self {
             core,
             state: Some(state),
