@@ -3,8 +3,10 @@
 //! - [`stream`]: [`TlsStream`], an `AsyncRead + AsyncWrite` over [`padlock_tls::Connection`],
 //!   made by [`TlsAcceptor`] and [`TlsConnector`] (the shape tokio-rustls users know).
 //! - [`site`], [`files`], [`proxy`]: the HTTP service behind `padlock serve` — a folder or a
-//!   reverse proxy — independent of TLS.
-//! - [`server`]: listeners, connection limit, timeouts, graceful shutdown, certificate reload.
+//!   reverse proxy — independent of TLS. [`filecache`] keeps small files in memory between
+//!   requests (revalidated against the disk at most every [`filecache::FRESH_FOR`]).
+//! - [`server`]: listeners, connection limit, timeouts, graceful shutdown, certificate reload;
+//!   connections run on per-thread single-threaded runtimes ([`ServerOptions::workers`]).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
