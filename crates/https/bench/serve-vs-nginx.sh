@@ -11,7 +11,9 @@
 # --quiet, nginx access_log off). wrk runs 2 threads, as the client shares the same cores.
 # Each measurement is the median of RUNS runs (default 3), interleaved padlock/nginx.
 #
-# Prints each number and the ratio padlock/nginx (target: >= 1.0 for both).
+# Prints each number and the ratio padlock/nginx (target: >= 1.0 for both), and for keep-alive
+# also each server's CPU time (user + system, from /proc) per request: on a shared machine
+# requests/s swing with the load, CPU per request much less.
 # Usage: crates/https/bench/serve-vs-nginx.sh [seconds-per-run] [connections]
 # Environment: WORKERS (default 2), RUNS (default 3), PADLOCK_BIN (skip the build, use this).
 # Only 127.0.0.1 is used; every process started here is stopped on exit.
@@ -58,6 +60,7 @@ head -c 1024 /dev/urandom > "$work/www/1k.bin"
 pl_port=$(free_port)
 PADLOCK_HOME="$work/home" "$PADLOCK" serve --quiet --workers "$WORKERS" --dir "$work/www" --listen "127.0.0.1:$pl_port" >/dev/null 2>"$work/padlock.log" &
 pids+=($!)
+pl_pid=$!
 wait_port "$pl_port"
 
 ng_port=$(free_port)
@@ -84,6 +87,7 @@ http {
 CONF
 "$NGINX" -p "$work/nginx" -c nginx.conf -g 'daemon off;' &
 pids+=($!)
+ng_pid=$!
 wait_port "$ng_port"
 
 rps() { # url [extra wrk args...] -> requests/s
@@ -91,13 +95,36 @@ rps() { # url [extra wrk args...] -> requests/s
     wrk -t 2 -c "$CONNS" -d "${DURATION}s" --timeout 10s "$@" "$url" | awk '/^Requests\/sec:/ {print $2}'
 }
 
+ticks() { # pids... -> their user + system CPU time so far, in clock ticks
+    local t=0 p
+    for p in "$@"; do
+        [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+    done
+    echo "$t"
+}
+
+HZ=$(getconf CLK_TCK)
+ka_run() { # url pid-of-server -> "requests/s cpu-us-per-request" (server = the pid and its children)
+    local url=$1 pid=$2 before after out
+    local all=("$pid" $(pgrep -P "$pid" || true))
+    before=$(ticks "${all[@]}")
+    out=$(wrk -t 2 -c "$CONNS" -d "${DURATION}s" --timeout 10s "$url")
+    after=$(ticks "${all[@]}")
+    echo "$out" | awk -v t=$((after - before)) -v hz="$HZ" '
+        /requests in/ {n = $1}
+        /^Requests\/sec:/ {r = $2}
+        END {printf "%s %.1f\n", r, (n > 0 ? t * 1e6 / hz / n : 0)}'
+}
+
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
 echo "padlock serve vs nginx — ${DURATION}s per run, median of $RUNS, $CONNS connections, $WORKERS workers each, 1 KiB file, ECDSA P-256, TLS 1.3"
-pl_kas=() ng_kas=() pl_hss=() ng_hss=()
+pl_kas=() ng_kas=() pl_hss=() ng_hss=() pl_cpus=() ng_cpus=()
 for _ in $(seq 1 "$RUNS"); do
-    pl_kas+=("$(rps "https://localhost:$pl_port/1k.bin")")
-    ng_kas+=("$(rps "https://localhost:$ng_port/1k.bin")")
+    read -r r c < <(ka_run "https://localhost:$pl_port/1k.bin" "$pl_pid")
+    pl_kas+=("$r"); pl_cpus+=("$c")
+    read -r r c < <(ka_run "https://localhost:$ng_port/1k.bin" "$ng_pid")
+    ng_kas+=("$r"); ng_cpus+=("$c")
 done
 for _ in $(seq 1 "$RUNS"); do
     pl_hss+=("$(rps "https://localhost:$pl_port/1k.bin" -H "Connection: close")")
@@ -105,12 +132,16 @@ for _ in $(seq 1 "$RUNS"); do
 done
 echo "runs (req/s): keep-alive padlock ${pl_kas[*]} | nginx ${ng_kas[*]}"
 echo "runs (req/s): new-conn   padlock ${pl_hss[*]} | nginx ${ng_hss[*]}"
+echo "runs (server CPU us/request, keep-alive): padlock ${pl_cpus[*]} | nginx ${ng_cpus[*]}"
 pl_ka=$(median "${pl_kas[@]}")
 ng_ka=$(median "${ng_kas[@]}")
 pl_hs=$(median "${pl_hss[@]}")
 ng_hs=$(median "${ng_hss[@]}")
+pl_cpu=$(median "${pl_cpus[@]}")
+ng_cpu=$(median "${ng_cpus[@]}")
 
-awk -v a="$pl_ka" -v b="$ng_ka" -v c="$pl_hs" -v d="$ng_hs" 'BEGIN {
+awk -v a="$pl_ka" -v b="$ng_ka" -v c="$pl_hs" -v d="$ng_hs" -v e="$pl_cpu" -v f="$ng_cpu" 'BEGIN {
     printf "keep-alive requests/s:     padlock %10.0f   nginx %10.0f   ratio %.2f\n", a, b, (b > 0 ? a / b : 0)
     printf "new-connection handshakes/s: padlock %8.0f   nginx %10.0f   ratio %.2f\n", c, d, (d > 0 ? c / d : 0)
+    printf "keep-alive server CPU us/request: padlock %.1f   nginx %.1f   (nginx/padlock %.2f)\n", e, f, (e > 0 ? f / e : 0)
 }'
