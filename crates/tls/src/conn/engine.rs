@@ -186,7 +186,7 @@ impl Core {
         if keep_from == 0 {
             return;
         }
-        self.rx.copy_within(keep_from..self.rx_end, 0);
+        copy::move_to_front(&mut self.rx, keep_from, self.rx_end);
         self.rx_end -= keep_from;
         self.rx_start -= keep_from;
         for r in &mut self.plaintext {
