@@ -219,6 +219,12 @@ async fn accept_loop(
 /// every wake, work stealing, cross-thread wake-ups, per-tick statistics — were a visible
 /// share of it. A connection pinned to one thread, as nginx pins one to a worker process,
 /// avoids all of that; connections are handed out in turn so the threads share the load.
+///
+/// Why one accept loop handing out connections rather than every worker accepting on a
+/// clone of the listening socket: tried, and when many connections open at once (a
+/// benchmark's 50, a browser's burst) the first worker to wake took them all in two runs
+/// of four, leaving the other idle. The hand-off costs about one extra context switch per
+/// connection, small beside a handshake.
 #[derive(Debug)]
 struct Workers {
     handles: Vec<tokio::runtime::Handle>,
