@@ -203,6 +203,29 @@ impl crate::AeadKey for AwsAeadKey {
     }
 }
 
+/// RFC 8446 §4.2.8.2: NIST shares are uncompressed points only (0x04 || X || Y); X25519
+/// shares are exactly 32 bytes. Anything else is refused before aws-lc sees it (it would
+/// also accept compressed points and SPKI encodings).
+pub(crate) fn check_peer_share(
+    group: KeyExchangeAlgorithm,
+    peer_public_key: &[u8],
+) -> Result<(), CryptoError> {
+    let ok = match group {
+        KeyExchangeAlgorithm::X25519 => peer_public_key.len() == 32,
+        KeyExchangeAlgorithm::P256 => {
+            peer_public_key.len() == 65 && peer_public_key.first() == Some(&0x04)
+        }
+        KeyExchangeAlgorithm::P384 => {
+            peer_public_key.len() == 97 && peer_public_key.first() == Some(&0x04)
+        }
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(CryptoError::BadPublicKey)
+    }
+}
+
 /// An ephemeral (EC)DH private key and our encoded share.
 struct AwsKeyExchange {
     group: KeyExchangeAlgorithm,
@@ -216,21 +239,7 @@ impl crate::KeyExchange for AwsKeyExchange {
     }
 
     fn complete(self: Box<Self>, peer_public_key: &[u8]) -> Result<SharedSecret, CryptoError> {
-        // RFC 8446 §4.2.8.2: NIST shares are uncompressed points only (0x04 || X || Y);
-        // X25519 shares are exactly 32 bytes. Anything else is refused before aws-lc sees
-        // it (it would also accept compressed points and SPKI encodings).
-        let ok = match self.group {
-            KeyExchangeAlgorithm::X25519 => peer_public_key.len() == 32,
-            KeyExchangeAlgorithm::P256 => {
-                peer_public_key.len() == 65 && peer_public_key.first() == Some(&0x04)
-            }
-            KeyExchangeAlgorithm::P384 => {
-                peer_public_key.len() == 97 && peer_public_key.first() == Some(&0x04)
-            }
-        };
-        if !ok {
-            return Err(CryptoError::BadPublicKey);
-        }
+        check_peer_share(self.group, peer_public_key)?;
         let alg = self.private.algorithm();
         let peer = agreement::UnparsedPublicKey::new(alg, peer_public_key);
         // aws-lc checks the point is on the curve, and for X25519 refuses an all-zero

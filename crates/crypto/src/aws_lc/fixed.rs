@@ -56,20 +56,8 @@ impl KeyExchange for FixedKeyExchange {
     }
 
     fn complete(self: Box<Self>, peer_public_key: &[u8]) -> Result<SharedSecret, CryptoError> {
-        // The same peer-share rules as the ephemeral exchange (RFC 8446 §4.2.8.2): exactly
-        // 32 bytes for X25519, uncompressed points for the NIST curves.
-        let ok = match self.group {
-            KeyExchangeAlgorithm::X25519 => peer_public_key.len() == 32,
-            KeyExchangeAlgorithm::P256 => {
-                peer_public_key.len() == 65 && peer_public_key.first() == Some(&0x04)
-            }
-            KeyExchangeAlgorithm::P384 => {
-                peer_public_key.len() == 97 && peer_public_key.first() == Some(&0x04)
-            }
-        };
-        if !ok {
-            return Err(CryptoError::BadPublicKey);
-        }
+        // The same peer-share rules as the ephemeral exchange (RFC 8446 §4.2.8.2).
+        super::check_peer_share(self.group, peer_public_key)?;
         let peer = agreement::UnparsedPublicKey::new(self.private.algorithm(), peer_public_key);
         let secret = agreement::agree(&self.private, peer, CryptoError::BadPublicKey, |bytes| {
             Ok(SharedSecret::new(bytes.to_vec()))
