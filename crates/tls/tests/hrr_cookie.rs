@@ -10,11 +10,13 @@ mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{handshake, insecure_client_config, localhost, server_config, KeyType};
+use common::{
+    handshake, have_peer, insecure_client_config, localhost, server_config, Guard, KeyType,
+};
 use padlock_tls::alert::alert_for;
 use padlock_tls::wire::{Codec, HandshakeMessage, HandshakePayload};
 use padlock_tls::{
@@ -266,23 +268,6 @@ fn record(typ: u8, payload: &[u8]) -> Vec<u8> {
     r
 }
 
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn have(binary: &str) -> bool {
-    let ok = Command::new(binary).arg("version").output().is_ok();
-    if !ok {
-        assert!(
-            std::env::var("PADLOCK_REQUIRE_PEERS").as_deref() != Ok("1"),
-            "{binary} missing"
-        );
-        eprintln!("skipping: {binary} not installed");
-    }
-    ok
+    have_peer(binary, "version")
 }

@@ -6,32 +6,15 @@ mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
 use padlock_tls::{Connection, StreamOwned};
 
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn have(binary: &str) -> bool {
-    let ok = Command::new(binary).arg("--version").output().is_ok();
-    if !ok {
-        assert!(
-            std::env::var("PADLOCK_REQUIRE_PEERS").as_deref() != Ok("1"),
-            "{binary} missing"
-        );
-        eprintln!("skipping: {binary} not installed");
-    }
-    ok
+    have_peer(binary, "--version")
 }
 
 fn have_openssl() -> bool {

@@ -290,3 +290,27 @@ pub fn deliver(from: &mut Connection, to: &mut Connection) -> Error {
     to.process_new_packets()
         .expect_err("the peer's alert should surface as an error")
 }
+
+/// Kills and reaps a peer process when the test ends, however it ends.
+pub struct Guard(pub std::process::Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Whether a peer binary is installed (it runs with `version_arg`). Missing: the test skips,
+/// or fails under `PADLOCK_REQUIRE_PEERS=1`.
+pub fn have_peer(binary: &str, version_arg: &str) -> bool {
+    let ok = Command::new(binary).arg(version_arg).output().is_ok();
+    if !ok {
+        assert!(
+            std::env::var("PADLOCK_REQUIRE_PEERS").as_deref() != Ok("1"),
+            "{binary} missing"
+        );
+        eprintln!("skipping: {binary} not installed");
+    }
+    ok
+}
