@@ -61,6 +61,9 @@ pub(crate) struct Core {
     pub(super) read_app: bool,
     pub(super) write_app: bool,
     pub(super) write_closed: bool,
+    /// We sent a KeyUpdate and nothing has been sealed under the new write keys since: a
+    /// peer's further `update_requested` is already answered (RFC 8446 §4.6.3).
+    pub(super) key_update_unused: bool,
     pub(super) peer_closed: bool,
     pub(super) eof: bool,
     pub(super) handshake_complete: bool,
@@ -107,6 +110,7 @@ impl Core {
             read_app: false,
             write_app: false,
             write_closed: false,
+            key_update_unused: false,
             peer_closed: false,
             eof: false,
             handshake_complete: false,
@@ -309,12 +313,13 @@ impl Core {
         for chunk in data.chunks(MAX_PLAINTEXT_LEN) {
             // RFC 8446 §5.5: update keys before their usage limit.
             if self.sealer.needs_key_update() {
-                self.send_key_update(false);
+                self.key_update_now(false);
             }
             let seq = self.sealer.sequence_number();
             self.sealer
                 .seal_append(content_type::APPLICATION_DATA, chunk, &mut self.tx)
                 .map_err(record_error)?;
+            self.key_update_unused = false;
             if let Some(t) = self.trace.as_deref() {
                 t.event(&TraceEvent::Record {
                     direction: Direction::Sent,
@@ -329,6 +334,33 @@ impl Core {
     fn log(&self, label: &'static str, secret: &[u8]) {
         if let Some(k) = &self.key_log {
             k.log(label, &self.client_random, secret);
+        }
+    }
+
+    /// Sends a KeyUpdate and switches to the next write keys (RFC 8446 §4.6.3), always;
+    /// [`Output::send_key_update`] is the peer-driven path that coalesces answers.
+    pub(super) fn key_update_now(&mut self, request_peer_update: bool) {
+        // Nothing may follow our close_notify (RFC 8446 §6.1), not even a KeyUpdate.
+        if self.write_closed {
+            return;
+        }
+        self.flush_handshake();
+        // RFC 8446 §4.6.3: KeyUpdate { KeyUpdateRequest request_update; }.
+        let message = [0x18, 0, 0, 1, u8::from(request_peer_update)];
+        self.seal(content_type::HANDSHAKE, &message);
+        if self
+            .sealer
+            .update_to_next_generation(self.provider.as_ref())
+            .is_ok()
+        {
+            self.write_generation += 1;
+            self.key_update_unused = true;
+            if let Some(t) = self.trace.as_deref() {
+                t.event(&TraceEvent::KeysInstalled {
+                    direction: Direction::Sent,
+                    phase: KeyPhase::Application(self.write_generation),
+                });
+            }
         }
     }
 }
@@ -458,28 +490,16 @@ impl Output for Core {
         }
     }
 
+    /// RFC 8446 §4.6.3: a peer's `update_requested` is answered with one KeyUpdate, but
+    /// "an implementation which receives multiple KeyUpdates while it is silent" responds
+    /// "with a single update": while our last KeyUpdate's keys are unused, a further
+    /// answer is skipped. Without this, a peer that asks again and again and never reads
+    /// would grow our unsent output by one record per request, without a bound.
     fn send_key_update(&mut self, request_peer_update: bool) {
-        // Nothing may follow our close_notify (RFC 8446 §6.1), not even a KeyUpdate.
-        if self.write_closed {
+        if !request_peer_update && self.key_update_unused {
             return;
         }
-        self.flush_handshake();
-        // RFC 8446 §4.6.3: KeyUpdate { KeyUpdateRequest request_update; }.
-        let message = [0x18, 0, 0, 1, u8::from(request_peer_update)];
-        self.seal(content_type::HANDSHAKE, &message);
-        if self
-            .sealer
-            .update_to_next_generation(self.provider.as_ref())
-            .is_ok()
-        {
-            self.write_generation += 1;
-            if let Some(t) = self.trace.as_deref() {
-                t.event(&TraceEvent::KeysInstalled {
-                    direction: Direction::Sent,
-                    phase: KeyPhase::Application(self.write_generation),
-                });
-            }
-        }
+        self.key_update_now(request_peer_update);
     }
 
     fn update_read_keys(&mut self) {

@@ -30,7 +30,6 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use crate::error::{ApiMisuse, PeerMisbehaved};
-use crate::hs::Output;
 use crate::record::{content_type, copy, RecordError, HEADER_LEN, MAX_CIPHERTEXT_LEN};
 use crate::trace::{Direction, TraceEvent};
 use crate::{
@@ -282,7 +281,7 @@ impl Connection {
         if self.core.write_closed {
             return Err(ApiMisuse::WriteAfterClose.into());
         }
-        self.core.send_key_update(ask_peer);
+        self.core.key_update_now(ask_peer);
         Ok(())
     }
 
@@ -569,5 +568,91 @@ fn record_error(e: RecordError) -> Error {
         }
         RecordError::Truncated => Error::Internal("a record was cut short"),
         _ => Error::Internal("record protection failed"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, OnceLock};
+
+    use padlock_crypto::{AwsLcProvider, Provider};
+    use padlock_pki::ca::{InitOptions, LocalCa};
+
+    use super::*;
+    use crate::{danger, CertifiedKey, ClientConfig, ServerConfig, ServerName};
+
+    /// A client and a server connection with the handshake done (the certificate is not
+    /// checked: the protocol is under test).
+    fn connected() -> (Connection, Connection) {
+        let provider: Arc<dyn Provider> = Arc::new(AwsLcProvider);
+        let cert = server_key();
+        let server_config = Arc::new(ServerConfig::new(provider.clone(), cert));
+        let client_config = ClientConfig::new(provider, Arc::new(danger::NoServerVerification));
+        let name = ServerName::try_from("localhost").unwrap();
+        let mut client = Connection::client(Arc::new(client_config), name).unwrap();
+        let mut server = Connection::server(server_config).unwrap();
+        while client.is_handshaking() || server.is_handshaking() {
+            pump(&mut client, &mut server);
+            pump(&mut server, &mut client);
+        }
+        pump(&mut server, &mut client);
+        (client, server)
+    }
+
+    /// A localhost certificate from our own local CA, made once per test binary.
+    fn server_key() -> Arc<CertifiedKey> {
+        static KEY: OnceLock<Arc<CertifiedKey>> = OnceLock::new();
+        KEY.get_or_init(|| {
+            let home = std::env::temp_dir().join(format!("padlock-conn-{}", std::process::id()));
+            let leaf = LocalCa::open_or_init(&AwsLcProvider, &home, InitOptions::default())
+                .and_then(|ca| ca.localhost_leaf())
+                .unwrap();
+            let _ = std::fs::remove_dir_all(&home);
+            let key = CertifiedKey::from_pem(
+                &AwsLcProvider,
+                leaf.chain_pem.as_bytes(),
+                leaf.key_pem.as_bytes(),
+            );
+            Arc::new(key.unwrap())
+        })
+        .clone()
+    }
+
+    /// Moves everything `from` has to send into `to`.
+    fn pump(from: &mut Connection, to: &mut Connection) {
+        let bytes = from.pending_tls().to_vec();
+        from.consume_tls(bytes.len());
+        assert_eq!(to.read_tls(&bytes), bytes.len());
+        to.process_new_packets().unwrap();
+    }
+
+    /// Length of a KeyUpdate record as sent (RFC 8446 §5.2: header, 4 + 1 bytes of
+    /// message, the inner content type, a 16-byte tag).
+    const KEY_UPDATE_RECORD_LEN: usize = HEADER_LEN + 5 + 1 + 16;
+
+    #[test]
+    fn many_key_update_requests_while_silent_get_one_answer() {
+        let (mut client, mut server) = connected();
+        for _ in 0..1000 {
+            client.request_key_update(true).unwrap();
+        }
+        pump(&mut client, &mut server);
+        assert_eq!(server.pending_tls().len(), KEY_UPDATE_RECORD_LEN);
+        pump(&mut server, &mut client);
+
+        // Once the server has written under its new keys, a new request is answered again.
+        server.write_plaintext(b"data").unwrap();
+        pump(&mut server, &mut client);
+        client.request_key_update(true).unwrap();
+        pump(&mut client, &mut server);
+        assert_eq!(server.pending_tls().len(), KEY_UPDATE_RECORD_LEN);
+    }
+
+    #[test]
+    fn an_explicit_key_update_is_always_sent() {
+        let (mut client, _server) = connected();
+        client.request_key_update(false).unwrap();
+        client.request_key_update(false).unwrap();
+        assert_eq!(client.pending_tls().len(), 2 * KEY_UPDATE_RECORD_LEN);
     }
 }
