@@ -67,13 +67,28 @@ fn is_executable(path: &Path) -> bool {
 /// A peer process started right after binds it; the window for another test to take it is
 /// small, and [`wait_for_port`] notices if the peer could not bind.
 pub fn free_port() -> u16 {
-    // Binding port 0 on loopback cannot fail on a working machine; a test has nothing
-    // useful to do without it.
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    listener
-        .local_addr()
-        .expect("local_addr of a bound socket")
-        .port()
+    // Tests in one binary run in parallel and each starts its peer on a port from here: a
+    // port handed out once is never handed out again by this process, so two peers can't be
+    // told the same port (the one that lost the bind would leave its test talking to the
+    // other test's server, with the other test's CA).
+    static HANDED_OUT: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut handed_out = HANDED_OUT.lock().unwrap_or_else(|e| e.into_inner());
+    for _ in 0..1000 {
+        let port = {
+            // Binding port 0 on loopback cannot fail on a working machine; a test has
+            // nothing useful to do without it.
+            let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+            listener
+                .local_addr()
+                .expect("local_addr of a bound socket")
+                .port()
+        };
+        if !handed_out.contains(&port) {
+            handed_out.push(port);
+            return port;
+        }
+    }
+    panic!("no fresh port on 127.0.0.1 after 1000 tries");
 }
 
 /// Waits until something accepts TCP connections on 127.0.0.1:`port`, for at most

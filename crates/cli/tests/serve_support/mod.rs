@@ -54,11 +54,24 @@ impl Drop for Guard {
 
 /// A port that was free a moment ago.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    // Tests in one binary run in parallel and each starts its peer on a port from here: a
+    // port handed out once is never handed out again by this process, so two peers can't be
+    // told the same port (the one that lost the bind would leave its test talking to the
+    // other test's server, with the other test's CA).
+    static HANDED_OUT: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut handed_out = HANDED_OUT.lock().unwrap_or_else(|e| e.into_inner());
+    for _ in 0..1000 {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if !handed_out.contains(&port) {
+            handed_out.push(port);
+            return port;
+        }
+    }
+    panic!("no fresh port on 127.0.0.1 after 1000 tries");
 }
 
 /// Waits (bounded) until something accepts on `port`.
