@@ -8,20 +8,17 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
-use std::time::Duration;
 
 use common::{
-    handshake, have_peer, insecure_client_config, localhost, server_config, Guard, KeyType,
+    handshake, have_peer, insecure_client_config, localhost, ping_through, server_config,
+    spawn_echo_server, KeyType,
 };
 use padlock_tls::alert::alert_for;
 use padlock_tls::wire::{Codec, HandshakeMessage, HandshakePayload};
 use padlock_tls::{
     AlertDescription, Connection, Error, HandshakeKind, NamedGroup, PeerMisbehaved, ServerConfig,
-    StreamOwned,
 };
 
 const COOKIE_KEY: [u8; 32] = [0x5c; 32];
@@ -130,47 +127,22 @@ fn openssl_s_client_echoes_our_cookie() {
     if !have("openssl") {
         return;
     }
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let config = Arc::new(cookie_server_config(true));
-    let server = std::thread::spawn(move || {
-        let (sock, _) = listener.accept().unwrap();
-        sock.set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        let mut tls = StreamOwned::new(Connection::server(config).unwrap(), sock);
-        let mut line = String::new();
-        let mut reader = BufReader::new(&mut tls);
-        reader.read_line(&mut line).unwrap();
-        drop(reader);
-        tls.write_all(format!("echo: {line}").as_bytes()).unwrap();
-        tls.conn.send_close_notify();
-        tls.flush().unwrap();
-        tls.conn.handshake_kind()
-    });
+    let (port, server) = spawn_echo_server(cookie_server_config(true));
     // s_client key-shares only its first group (X25519): our server asks for secp384r1.
-    let mut child = Command::new("openssl")
-        .args([
-            "s_client",
-            "-tls1_3",
-            "-quiet",
-            "-groups",
-            "X25519:secp384r1",
-        ])
-        .arg("-connect")
-        .arg(format!("127.0.0.1:{port}"))
-        .args(["-servername", "localhost"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    child.stdin.as_mut().unwrap().write_all(b"ping\n").unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let guard = Guard(child);
-    let mut out = String::new();
-    let _ = stdout.read_to_string(&mut out);
+    let out = ping_through(
+        Command::new("openssl")
+            .args([
+                "s_client",
+                "-tls1_3",
+                "-quiet",
+                "-groups",
+                "X25519:secp384r1",
+            ])
+            .arg("-connect")
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["-servername", "localhost"]),
+    );
     let kind = server.join().unwrap();
-    drop(guard);
     assert!(out.contains("echo: ping"), "openssl said: {out}");
     assert_eq!(kind, Some(HandshakeKind::FullWithHelloRetryRequest));
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -88,38 +88,14 @@ fn openssl_s_client_talks_to_our_server() {
     if !have_openssl() {
         return;
     }
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let config = Arc::new(server_config(KeyType::P256));
-    let server = std::thread::spawn(move || {
-        let (sock, _) = listener.accept().unwrap();
-        sock.set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        let mut tls = StreamOwned::new(Connection::server(config).unwrap(), sock);
-        let mut line = String::new();
-        let mut reader = BufReader::new(&mut tls);
-        reader.read_line(&mut line).unwrap();
-        drop(reader);
-        tls.write_all(format!("echo: {line}").as_bytes()).unwrap();
-        tls.conn.send_close_notify();
-        tls.flush().unwrap();
-    });
-    let mut child = Command::new("openssl")
-        .args(["s_client", "-tls1_3", "-quiet", "-connect"])
-        .arg(format!("127.0.0.1:{port}"))
-        .args(["-servername", "localhost"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    child.stdin.as_mut().unwrap().write_all(b"ping\n").unwrap();
-    let mut out = String::new();
-    let mut stdout = child.stdout.take().unwrap();
-    let guard = Guard(child);
-    let _ = stdout.read_to_string(&mut out);
+    let (port, server) = spawn_echo_server(server_config(KeyType::P256));
+    let out = ping_through(
+        Command::new("openssl")
+            .args(["s_client", "-tls1_3", "-quiet", "-connect"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["-servername", "localhost"]),
+    );
     server.join().unwrap();
-    drop(guard);
     assert!(out.contains("echo: ping"), "openssl said: {out}");
 }
 
@@ -170,37 +146,13 @@ fn gnutls_cli_talks_to_our_server() {
     if !have("gnutls-cli") {
         return;
     }
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let config = Arc::new(server_config(KeyType::Rsa2048));
-    let server = std::thread::spawn(move || {
-        let (sock, _) = listener.accept().unwrap();
-        sock.set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        let mut tls = StreamOwned::new(Connection::server(config).unwrap(), sock);
-        let mut line = String::new();
-        let mut reader = BufReader::new(&mut tls);
-        reader.read_line(&mut line).unwrap();
-        drop(reader);
-        tls.write_all(format!("echo: {line}").as_bytes()).unwrap();
-        tls.conn.send_close_notify();
-        tls.flush().unwrap();
-    });
-    let mut child = Command::new("gnutls-cli")
-        .args(["--insecure", "--priority", GNUTLS_TLS13, "-p"])
-        .arg(port.to_string())
-        .arg("127.0.0.1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    child.stdin.as_mut().unwrap().write_all(b"ping\n").unwrap();
-    let mut out = String::new();
-    let mut stdout = child.stdout.take().unwrap();
-    let guard = Guard(child);
-    let _ = stdout.read_to_string(&mut out);
+    let (port, server) = spawn_echo_server(server_config(KeyType::Rsa2048));
+    let out = ping_through(
+        Command::new("gnutls-cli")
+            .args(["--insecure", "--priority", GNUTLS_TLS13, "-p"])
+            .arg(port.to_string())
+            .arg("127.0.0.1"),
+    );
     server.join().unwrap();
-    drop(guard);
     assert!(out.contains("echo: ping"), "gnutls-cli said: {out}");
 }

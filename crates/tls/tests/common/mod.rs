@@ -314,3 +314,51 @@ pub fn have_peer(binary: &str, version_arg: &str) -> bool {
     }
     ok
 }
+
+/// Starts a padlock server on a free loopback port for one connection: it reads one line,
+/// answers `echo: <line>`, sends close_notify and yields how the handshake went.
+pub fn spawn_echo_server(
+    config: ServerConfig,
+) -> (
+    u16,
+    std::thread::JoinHandle<Option<padlock_tls::HandshakeKind>>,
+) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let config = Arc::new(config);
+    let server = std::thread::spawn(move || {
+        let (sock, _) = listener.accept().unwrap();
+        sock.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        let mut tls = padlock_tls::StreamOwned::new(Connection::server(config).unwrap(), sock);
+        let mut line = String::new();
+        let mut reader = BufReader::new(&mut tls);
+        reader.read_line(&mut line).unwrap();
+        drop(reader);
+        tls.write_all(format!("echo: {line}").as_bytes()).unwrap();
+        tls.conn.send_close_notify();
+        tls.flush().unwrap();
+        tls.conn.handshake_kind()
+    });
+    (port, server)
+}
+
+/// Runs a peer's command-line client, writes `ping\n` to it and returns all it printed
+/// (the process is killed and reaped when done, however the test ends).
+pub fn ping_through(command: &mut Command) -> String {
+    use std::io::{Read, Write};
+    use std::process::Stdio;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    child.stdin.as_mut().unwrap().write_all(b"ping\n").unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let _guard = Guard(child);
+    let mut out = String::new();
+    let _ = stdout.read_to_string(&mut out);
+    out
+}
