@@ -90,9 +90,6 @@ impl FileServer {
                 contents,
             } => {
                 let info = FileInfo::new(path, &meta);
-                let contents = contents
-                    .filter(|c| c.len() as u64 == info.len)
-                    .map(bytes::Bytes::from);
                 if let Some(contents) = &contents {
                     let entry =
                         CachedFile::new(info.clone(), contents.clone(), Identity::of(&meta), now);
@@ -112,9 +109,6 @@ impl FileServer {
                 }
                 if let Some((index, meta, contents)) = index {
                     let info = FileInfo::new(index, &meta);
-                    let contents = contents
-                        .filter(|c| c.len() as u64 == info.len)
-                        .map(bytes::Bytes::from);
                     return serve_file(&info, contents, req.headers(), head_only).await;
                 }
                 match listing::render(&path, uri_path).await {
@@ -152,11 +146,11 @@ enum Found {
     File {
         path: PathBuf,
         meta: std::fs::Metadata,
-        contents: Option<Vec<u8>>,
+        contents: Option<bytes::Bytes>,
     },
     Dir {
         path: PathBuf,
-        index: Option<(PathBuf, std::fs::Metadata, Option<Vec<u8>>)>,
+        index: Option<(PathBuf, std::fs::Metadata, Option<bytes::Bytes>)>,
     },
 }
 
@@ -187,10 +181,14 @@ fn lookup(root: &Path, relative: &Path) -> Found {
     let Ok(meta) = std::fs::metadata(&real) else {
         return Found::Refused(StatusCode::NOT_FOUND);
     };
+    // A file that changed length between the stat and the read is left to stream, so
+    // `contents`, when present, always agrees with `meta`.
     let read = |path: &Path, meta: &std::fs::Metadata| {
         (meta.len() <= SMALL_FILE)
             .then(|| std::fs::read(path).ok())
             .flatten()
+            .filter(|c| c.len() as u64 == meta.len())
+            .map(bytes::Bytes::from)
     };
     if meta.is_dir() {
         let index = real.join("index.html");
@@ -292,8 +290,8 @@ impl FileInfo {
     }
 }
 
-/// Answers for one file: `contents` is the whole file when it was read (small files), else
-/// the body streams from disk.
+/// Answers for one file: `contents` is the whole file (`file.len` bytes) when it was read
+/// (small files), else the body streams from disk.
 async fn serve_file(
     file: &FileInfo,
     contents: Option<bytes::Bytes>,
@@ -337,7 +335,7 @@ async fn serve_file(
 
     let body = if head_only || count == 0 {
         body::empty()
-    } else if let Some(bytes) = contents.filter(|c| c.len() as u64 == len) {
+    } else if let Some(bytes) = contents {
         if start == 0 && count == len {
             body::full(bytes)
         } else {
