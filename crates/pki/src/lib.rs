@@ -35,6 +35,7 @@
 
 pub mod ca;
 mod cert;
+mod common_name;
 pub mod crl;
 pub mod der;
 mod error;

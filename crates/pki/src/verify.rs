@@ -7,9 +7,10 @@ use crate::cert::{
     id_ce, Certificate, EKU_ANY, EKU_CLIENT_AUTH, EKU_SERVER_AUTH, KU_DIGITAL_SIGNATURE,
     KU_KEY_CERT_SIGN,
 };
+use crate::common_name;
 use crate::crl::Crl;
 use crate::error::Error;
-use crate::name::{dns_name_matches, ip_from_bytes, is_valid_dns_name, GeneralName, SubjectName};
+use crate::name::{dns_name_matches, is_valid_dns_name, GeneralName, SubjectName};
 use crate::roots::{AnchorRef, RootStore};
 use crate::signature::verify_signed;
 use crate::spki::{Curve, PublicKeyAlgorithm, SubjectPublicKeyInfo};
@@ -659,28 +660,8 @@ fn check_end_entity(leaf: &Certificate<'_>, options: &VerifyOptions<'_>) -> Resu
             }
         }
     }
-    // CA/B Forum §7.1.4.3: a common name that repeats a subjectAltName must repeat it
-    // exactly (same case, canonical IP text), so the two can't be read differently.
-    for cn in leaf.subject().common_name_iter() {
-        for san in leaf.sans() {
-            let confusable = match san {
-                GeneralName::Dns(d) => d.eq_ignore_ascii_case(cn.as_bytes()) && *d != cn.as_bytes(),
-                GeneralName::Ip(ip) => {
-                    let ip = ip_from_bytes(ip);
-                    ip.is_some()
-                        && cn_as_ip(&cn) == ip
-                        && ip.map(|a| a.to_string()).as_deref() != Some(&*cn)
-                }
-                _ => false,
-            };
-            if confusable {
-                return Err(malformed(
-                    leaf,
-                    "the common name spells a subjectAltName differently",
-                ));
-            }
-        }
-    }
+    // CA/B Forum §7.1.4.3: a common name that repeats a subjectAltName repeats it exactly.
+    common_name::check(leaf)?;
     // RFC 5280 §4.2.1.3: a TLS 1.3 peer signs the handshake, so when keyUsage is present
     // it must allow digitalSignature.
     if let Some(ku) = ext.key_usage {
@@ -695,17 +676,6 @@ fn check_end_entity(leaf: &Certificate<'_>, options: &VerifyOptions<'_>) -> Resu
         check_name(leaf, name)?;
     }
     Ok(())
-}
-
-/// A common name read as an IP address, in any of its spellings (including `0x` hex IPv4).
-fn cn_as_ip(cn: &str) -> Option<std::net::IpAddr> {
-    if let Ok(ip) = cn.parse() {
-        return Some(ip);
-    }
-    let hex = cn.strip_prefix("0x").or_else(|| cn.strip_prefix("0X"))?;
-    u32::from_str_radix(hex, 16)
-        .ok()
-        .map(|v| std::net::IpAddr::from(std::net::Ipv4Addr::from(v)))
 }
 
 /// RFC 6125 §6: the reference identity must match a subjectAltName entry of its type; the
