@@ -59,6 +59,8 @@ pub struct Extensions<'a> {
     pub authority_key_present: bool,
     /// Whether authorityKeyIdentifier names an authorityCertIssuer.
     pub authority_cert_issuer: bool,
+    /// Whether authorityKeyIdentifier gives an authorityCertSerialNumber.
+    pub authority_cert_serial: bool,
     /// Critical extensions not understood (dotted OIDs).
     pub unknown_critical: Vec<String>,
     /// Every extension: (OID content octets, critical); `der::oid_to_string` spells one.
@@ -371,7 +373,8 @@ impl<'a> Extensions<'a> {
                 self.authority_key_present = true;
                 let issuer: Option<Tlv<'_>> = r.optional(tag::context_constructed(1))?;
                 self.authority_cert_issuer = issuer.is_some();
-                let _: Option<Tlv<'_>> = r.optional(tag::context_primitive(2))?;
+                let serial: Option<Tlv<'_>> = r.optional(tag::context_primitive(2))?;
+                self.authority_cert_serial = serial.is_some();
                 r.finish()?;
             }
             // Understood and deliberately ignored: certificatePolicies and policy

@@ -31,6 +31,11 @@ pub(crate) struct Spec {
     pub spki: Option<Vec<u8>>,
     /// Reuse this PKCS#8 key instead of generating one (for cross-signs).
     pub key: Option<Vec<u8>>,
+    /// Mark subjectKeyIdentifier critical.
+    pub ski_critical: bool,
+    /// authorityKeyIdentifier: `None` leaves it out; otherwise whether it is critical and the
+    /// DER appended after its keyIdentifier (an authorityCertIssuer, a serial).
+    pub aki: Option<(bool, Vec<u8>)>,
 }
 
 impl Spec {
@@ -50,6 +55,8 @@ impl Spec {
             serial: 7,
             spki: None,
             key: None,
+            ski_critical: false,
+            aki: Some((false, vec![])),
         }
     }
     pub fn ca(cn: &str) -> Self {
@@ -182,9 +189,17 @@ pub(crate) fn issue(spec: &Spec, issuer: Option<&Issued>) -> Issued {
                         });
                         ext(w, &[2, 5, 29, 30], true, &v);
                     }
-                    ext(w, &[2, 5, 29, 14], false, &der(|w| w.octet_string(&ski)));
-                    let aki = der(|w| w.sequence(|w| w.implicit_primitive(0, &issuer_ski)));
-                    ext(w, &[2, 5, 29, 35], false, &aki);
+                    let ski_value = der(|w| w.octet_string(&ski));
+                    ext(w, &[2, 5, 29, 14], spec.ski_critical, &ski_value);
+                    if let Some((critical, more)) = &spec.aki {
+                        let aki = der(|w| {
+                            w.sequence(|w| {
+                                w.implicit_primitive(0, &issuer_ski);
+                                w.raw(more);
+                            })
+                        });
+                        ext(w, &[2, 5, 29, 35], *critical, &aki);
+                    }
                     for (id, crit, v) in &spec.extra {
                         ext(w, id, *crit, v);
                     }

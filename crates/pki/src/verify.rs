@@ -368,20 +368,34 @@ fn check_issued_by(
     )
 }
 
-/// Checks common to every certificate in the path except the anchor.
-fn check_common(cert: &Certificate<'_>, options: &VerifyOptions<'_>) -> Result<(), Error> {
+/// Rules for every certificate padlock relies on, the trust anchors a caller supplies
+/// included.
+fn check_well_formed(cert: &Certificate<'_>) -> Result<(), Error> {
     // RFC 5280 §4.1.1.2: signatureAlgorithm MUST equal tbsCertificate.signature.
     if cert.tbs_signature_alg != cert.signature_alg_raw {
         return Err(Error::SignatureAlgorithmMismatch {
             subject: cert.label(),
         });
     }
+    // RFC 5280 §4.2: "A certificate-using system MUST reject the certificate if it
+    // encounters a critical extension it does not recognize".
     if let Some(oid) = cert.extensions().unknown_critical.first() {
         return Err(Error::UnknownCriticalExtension {
             subject: cert.label(),
             oid: oid.clone(),
         });
     }
+    // RFC 5280 §4.2.1.1, §4.2.1.2: the key identifiers MUST be non-critical.
+    let ext = cert.extensions();
+    if ext.critical(&id_ce(0x23)) == Some(true) || ext.critical(&id_ce(0x0e)) == Some(true) {
+        return Err(malformed(cert, "a critical key identifier extension"));
+    }
+    Ok(())
+}
+
+/// Checks common to every certificate in the path except the anchor.
+fn check_common(cert: &Certificate<'_>, options: &VerifyOptions<'_>) -> Result<(), Error> {
+    check_well_formed(cert)?;
     check_validity(cert, options)?;
     check_key(cert)?;
     // RFC 5280 §4.2.2.1: authorityInfoAccess MUST be non-critical.
@@ -429,10 +443,6 @@ fn check_common(cert: &Certificate<'_>, options: &VerifyOptions<'_>) -> Result<(
             cert,
             "a subjectAltName iPAddress is neither IPv4 nor IPv6",
         ));
-    }
-    // RFC 5280 §4.2.1.1, §4.2.1.2: the key identifiers MUST be non-critical.
-    if ext.critical(&id_ce(0x23)) == Some(true) || ext.critical(&id_ce(0x0e)) == Some(true) {
-        return Err(malformed(cert, "a critical key identifier extension"));
     }
     // RFC 5280 §4.2.1.6: an empty subject requires a critical subjectAltName.
     if cert.subject().is_empty() && ext.critical(&id_ce(0x11)) != Some(true) {
@@ -505,7 +515,8 @@ fn check_ca_profile(ca: &Certificate<'_>) -> Result<(), Error> {
 }
 
 /// Checks a trust anchor: a CA with a usable key, valid now; when `strict` (anchors the
-/// caller supplied, not the curated system store), also the CA profile, no EKU (CA/B Forum
+/// caller supplied, not the curated system store), also the rules of every certificate (no
+/// unknown critical extension, RFC 5280 §4.2), the CA profile, no EKU (CA/B Forum
 /// §7.1.2.1.2), and a well-formed authorityKeyIdentifier (§7.1.2.1.3).
 pub(crate) fn check_anchor(
     anchor: &Certificate<'_>,
@@ -535,6 +546,7 @@ fn check_anchor_profile(anchor: &Certificate<'_>, strict: bool) -> Result<(), Er
         }
         return Ok(());
     }
+    check_well_formed(anchor)?;
     check_ca_profile(anchor)?;
     let ext = anchor.extensions();
     if ext.extended_key_usage.is_some() {
@@ -544,7 +556,10 @@ fn check_anchor_profile(anchor: &Certificate<'_>, strict: bool) -> Result<(), Er
         ));
     }
     if ext.authority_key_present {
-        if ext.authority_key_id.is_none() || ext.authority_cert_issuer {
+        // CA/B Forum §7.1.2.1.3: keyIdentifier MUST be present; authorityCertIssuer and
+        // authorityCertSerialNumber MUST NOT.
+        if ext.authority_key_id.is_none() || ext.authority_cert_issuer || ext.authority_cert_serial
+        {
             return Err(malformed(
                 anchor,
                 "a root's authorityKeyIdentifier must hold only a keyIdentifier",
@@ -717,3 +732,7 @@ fn check_ca(ca: &Certificate<'_>, options: &VerifyOptions<'_>) -> Result<(), Err
 #[cfg(test)]
 #[path = "verify_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "verify_profile_tests.rs"]
+mod profile_tests;

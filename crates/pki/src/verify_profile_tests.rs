@@ -1,0 +1,70 @@
+//! Profile rules checked during path validation, each shown with a chain made at test time:
+//! trust anchors held to the rules of every certificate, key identifiers, EKU lints.
+
+use padlock_crypto::AwsLcProvider;
+
+use super::*;
+use crate::testutil::{issue, Issued, Spec, NOW};
+
+fn verify(root: &Issued, leaf: &Issued, inters: &[&Issued]) -> Result<VerifiedPath, Error> {
+    let mut roots = RootStore::new();
+    roots.add_der(&root.der).unwrap();
+    let o = VerifyOptions::new(NOW);
+    let inter: Vec<&[u8]> = inters.iter().map(|i| i.der.as_slice()).collect();
+    verify_chain(&AwsLcProvider, &roots, &leaf.der, &inter, &o)
+}
+
+fn chain_from(root_spec: &Spec) -> (Issued, Issued) {
+    let r = issue(root_spec, None);
+    let l = issue(&Spec::leaf("a.example", &["a.example"]), Some(&r));
+    (r, l)
+}
+
+#[test]
+fn refuses_a_trust_anchor_with_an_unknown_critical_extension() {
+    let mut s = Spec::ca("Root");
+    s.extra = vec![(&[1, 2, 3, 4], true, vec![0x05, 0x00])];
+    let (r, l) = chain_from(&s);
+    let e = verify(&r, &l, &[]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "certificate Root has a critical extension we do not understand (1.2.3.4)"
+    );
+    // Non-critical, the same extension is ignored.
+    s.extra = vec![(&[1, 2, 3, 4], false, vec![0x05, 0x00])];
+    let (r, l) = chain_from(&s);
+    verify(&r, &l, &[]).unwrap();
+}
+
+#[test]
+fn refuses_a_trust_anchor_with_a_critical_key_identifier() {
+    let mut s = Spec::ca("Root");
+    s.ski_critical = true;
+    let (r, l) = chain_from(&s);
+    let e = verify(&r, &l, &[]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "certificate Root is malformed: a critical key identifier extension"
+    );
+    let mut s = Spec::ca("Root");
+    s.aki = Some((true, vec![]));
+    let (r, l) = chain_from(&s);
+    let e = verify(&r, &l, &[]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "certificate Root is malformed: a critical key identifier extension"
+    );
+}
+
+#[test]
+fn refuses_a_root_whose_authority_key_identifier_names_a_serial() {
+    let mut s = Spec::ca("Root");
+    // authorityCertSerialNumber [2] 1234.
+    s.aki = Some((false, vec![0x82, 0x02, 0x04, 0xd2]));
+    let (r, l) = chain_from(&s);
+    let e = verify(&r, &l, &[]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "certificate Root is malformed: a root's authorityKeyIdentifier must hold only a keyIdentifier"
+    );
+}
