@@ -68,3 +68,16 @@ fn refuses_a_root_whose_authority_key_identifier_names_a_serial() {
         "certificate Root is malformed: a root's authorityKeyIdentifier must hold only a keyIdentifier"
     );
 }
+
+#[test]
+fn refuses_a_leaf_without_an_authority_key_identifier() {
+    let r = issue(&Spec::ca("Root"), None);
+    let mut s = Spec::leaf("a.example", &["a.example"]);
+    s.aki = None;
+    let l = issue(&s, Some(&r));
+    let e = verify(&r, &l, &[]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "certificate a.example is malformed: no authorityKeyIdentifier naming the issuer's key"
+    );
+}
