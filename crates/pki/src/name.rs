@@ -545,7 +545,16 @@ fn subtree_match(
             let br: Vec<_> = b.rdn_list().collect::<Result<_, _>>()?;
             Some(br.len() <= nr.len() && nr.iter().zip(&br).all(|(x, y)| x == y))
         }
-        (GeneralName::Email(n), GeneralName::Email(b)) => Some(email_in_subtree(n, b)),
+        (GeneralName::Email(n), GeneralName::Email(b)) => {
+            // A presented address that is not a Mailbox is never inside a subtree.
+            if !is_valid_mailbox(n) {
+                return Err(Error::NameConstraintViolated {
+                    name: name.to_string(),
+                    constraint: "not a valid email address, so not inside any subtree".to_string(),
+                });
+            }
+            Some(email_in_subtree(n, b))
+        }
         (GeneralName::Uri(_), GeneralName::Uri(_)) => {
             return Err(Error::NameConstraintViolated {
                 name: name.to_string(),
@@ -586,6 +595,27 @@ fn is_contiguous_mask(mask: &[u8]) -> bool {
         }
     }
     true
+}
+
+/// RFC 5280 §4.2.1.6: an rfc822Name is a "Mailbox" of RFC 2821 §4.1.2, `Local-part@Domain`:
+/// the local part a dot-atom or a quoted string, the domain a host name or an address
+/// literal in brackets.
+fn is_valid_mailbox(name: &[u8]) -> bool {
+    let Some(at) = name.iter().rposition(|&b| b == b'@') else {
+        return false;
+    };
+    let (local, at_domain) = name.split_at(at);
+    let domain = at_domain.get(1..).unwrap_or_default();
+    let domain_ok = is_valid_dns_name(domain, false)
+        || (domain.len() > 2 && domain.first() == Some(&b'[') && domain.last() == Some(&b']'));
+    let quoted = local.len() >= 2 && local.first() == Some(&b'"') && local.last() == Some(&b'"');
+    // RFC 2821 §4.1.2 atext: letters, digits and ! # $ % & ' * + - / = ? ^ _ ` { | } ~.
+    let atext = |b: &u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~".contains(b);
+    let local_ok = quoted
+        || local
+            .split(|&b| b == b'.')
+            .all(|atom| !atom.is_empty() && atom.iter().all(atext));
+    domain_ok && local_ok
 }
 
 /// RFC 5280 §4.2.1.10 rfc822Name constraints: a full address, a host, or `.domain`.
@@ -685,6 +715,33 @@ mod tests {
             excluded: None,
         };
         assert!(nc.check(&GeneralName::Dns(b"a.example.com")).is_err());
+    }
+
+    #[test]
+    fn an_address_that_is_not_a_mailbox_is_outside_every_email_subtree() {
+        let nc = NameConstraints {
+            permitted: Some(vec![GeneralName::Email(b"example.com")]),
+            excluded: None,
+        };
+        assert!(nc.check(&GeneralName::Email(b"good@example.com")).is_ok());
+        assert!(nc
+            .check(&GeneralName::Email(b"\"a@b\"@example.com"))
+            .is_ok());
+        let e = nc
+            .check(&GeneralName::Email(b"invalid@address@example.com"))
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "name invalid@address@example.com is outside what the issuing CA may certify (not a valid email address, so not inside any subtree)"
+        );
+        for bad in [
+            &b"@example.com"[..],
+            b"a..b@example.com",
+            b"a@",
+            b"a b@example.com",
+        ] {
+            assert!(nc.check(&GeneralName::Email(bad)).is_err());
+        }
     }
 
     #[test]
