@@ -39,6 +39,7 @@ mod common_name;
 pub mod crl;
 pub mod der;
 mod error;
+mod lint;
 mod name;
 pub mod pem;
 mod roots;
@@ -54,11 +55,10 @@ pub use cert::{
     KU_CRL_SIGN, KU_DIGITAL_SIGNATURE, KU_KEY_AGREEMENT, KU_KEY_CERT_SIGN, KU_KEY_ENCIPHERMENT,
 };
 pub use error::{DecodeError, Error};
+pub use lint::lint_subscriber_eku;
 pub use name::{GeneralName, Name, NameConstraints, SubjectName};
 pub use roots::RootStore;
 pub use signature::{verify_signature, SignatureAlgorithmId};
 pub use spki::{Curve, PublicKeyAlgorithm, SubjectPublicKeyInfo};
 pub use time::UnixTime;
-pub use verify::{
-    lint_subscriber_eku, verify_chain, Purpose, VerifiedPath, VerifyOptions, MAX_SIGNATURE_CHECKS,
-};
+pub use verify::{verify_chain, Purpose, VerifiedPath, VerifyOptions, MAX_SIGNATURE_CHECKS};

@@ -612,19 +612,6 @@ fn check_eku(cert: &Certificate<'_>, purpose: Purpose) -> Result<(), Error> {
     Ok(())
 }
 
-/// An opt-in lint of the CA/Browser Forum subscriber profile beyond what browsers enforce:
-/// the end-entity certificate must carry extendedKeyUsage (Baseline Requirements
-/// §7.1.2.7.6). Not part of [`verify_chain`], since many private PKIs omit it.
-pub fn lint_subscriber_eku(end_entity: &Certificate<'_>) -> Result<(), Error> {
-    if end_entity.extensions().extended_key_usage.is_none() {
-        return Err(Error::EkuMissing {
-            subject: end_entity.label(),
-            purpose: "the Web PKI (a subscriber certificate must list its key usages)",
-        });
-    }
-    Ok(())
-}
-
 /// End-entity checks, made before any path is built.
 fn check_end_entity(leaf: &Certificate<'_>, options: &VerifyOptions<'_>) -> Result<(), Error> {
     check_common(leaf, options)?;
