@@ -94,6 +94,16 @@ pub enum Error {
     },
     /// Path building exceeded its work budget (a hostile or pathological chain).
     BudgetExceeded,
+    /// Checking a certificate's names against the name constraints above it would take more
+    /// comparisons than the budget allows (thousands of names and subtrees: a hostile chain).
+    NameConstraintBudgetExceeded {
+        /// The certificate whose names were being checked.
+        subject: String,
+        /// The comparisons the path needs in all.
+        needed: usize,
+        /// The budget.
+        limit: usize,
+    },
     /// The signature algorithm is refused or unknown, e.g. "SHA-1".
     UnsupportedSignatureAlgorithm(String),
     /// The public key algorithm or curve is not supported.
@@ -149,6 +159,7 @@ impl Error {
             Self::Expired { .. } | Self::NotYetValid { .. } => 25,
             Self::PathTooLong { .. } => 30,
             Self::EkuMissing { .. } => 32,
+            Self::NameConstraintBudgetExceeded { .. } => 34,
             Self::NameConstraintViolated { .. } => 35,
             Self::BadCrl { .. } => 38,
             Self::Revoked { .. } => 40,
@@ -238,6 +249,16 @@ impl fmt::Display for Error {
             Self::BadCrl { reason } => write!(f, "the revocation list cannot be used: {reason}"),
             Self::BudgetExceeded => f.write_str(
                 "gave up building a chain: too many candidate issuers (hostile or broken chain?)",
+            ),
+            Self::NameConstraintBudgetExceeded {
+                subject,
+                needed,
+                limit,
+            } => write!(
+                f,
+                "gave up checking name constraints: the names of certificate {subject} need \
+                 {needed} comparisons with the subtrees above them, over the limit of {limit} \
+                 (hostile or broken chain?)"
             ),
             Self::UnsupportedSignatureAlgorithm(alg) => {
                 write!(f, "signature algorithm {alg} is not accepted")

@@ -61,4 +61,7 @@ pub use roots::RootStore;
 pub use signature::{verify_signature, SignatureAlgorithmId};
 pub use spki::{Curve, PublicKeyAlgorithm, SubjectPublicKeyInfo};
 pub use time::UnixTime;
-pub use verify::{verify_chain, Purpose, VerifiedPath, VerifyOptions, MAX_SIGNATURE_CHECKS};
+pub use verify::{
+    verify_chain, Purpose, VerifiedPath, VerifyOptions, MAX_NAME_CONSTRAINT_CHECKS,
+    MAX_SIGNATURE_CHECKS,
+};

@@ -79,6 +79,8 @@ pub struct VerifiedPath {
 
 /// The most signature checks one validation may make before giving up.
 pub const MAX_SIGNATURE_CHECKS: usize = 100;
+/// The most (name, subtree) comparisons name-constraint checking may make on one path.
+pub const MAX_NAME_CONSTRAINT_CHECKS: usize = 1 << 18;
 /// The most intermediates a path may hold by default.
 const DEFAULT_MAX_INTERMEDIATES: usize = 8;
 
@@ -292,7 +294,9 @@ impl<'p, 'c> Builder<'p, 'c> {
             }
         }
         // RFC 5280 §6.1.3 (b)/(c): every name below a constrained CA lies within its
-        // constraints. Self-issued intermediates are exempt, the end entity never is.
+        // constraints. Self-issued intermediates are exempt, the end entity never is. Each
+        // name is compared with each subtree, so the comparisons have a budget.
+        let mut comparisons = 0usize;
         for i in 0..path.len() {
             let nc = match path.get(i + 1) {
                 Some(ca) => ca.extensions().name_constraints.as_ref(),
@@ -301,11 +305,22 @@ impl<'p, 'c> Builder<'p, 'c> {
             let Some(nc) = nc else {
                 continue;
             };
+            let subtrees = nc.permitted.as_ref().map_or(0, Vec::len)
+                + nc.excluded.as_ref().map_or(0, Vec::len);
             for (j, cert) in path.iter().enumerate().take(i + 1) {
                 if j > 0 && cert.is_self_issued() {
                     continue;
                 }
-                for name in names_for_constraints(cert, j == 0) {
+                let names = names_for_constraints(cert, j == 0);
+                comparisons = comparisons.saturating_add(names.len().saturating_mul(subtrees));
+                if comparisons > MAX_NAME_CONSTRAINT_CHECKS {
+                    return Err(Error::NameConstraintBudgetExceeded {
+                        subject: cert.label(),
+                        needed: comparisons,
+                        limit: MAX_NAME_CONSTRAINT_CHECKS,
+                    });
+                }
+                for name in names {
                     nc.check(&name)?;
                 }
             }

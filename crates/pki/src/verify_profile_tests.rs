@@ -81,3 +81,25 @@ fn refuses_a_leaf_without_an_authority_key_identifier() {
         "certificate a.example is malformed: no authorityKeyIdentifier naming the issuer's key"
     );
 }
+
+#[test]
+fn gives_up_on_more_name_constraint_comparisons_than_the_budget() {
+    let mut s = Spec::ca("Root");
+    s.permitted_dns = (0..600).map(|i| format!("n{i}.test")).collect();
+    let r = issue(&s, None);
+    let few = issue(&Spec::leaf("n1.test", &["n1.test", "n2.test"]), Some(&r));
+    verify(&r, &few, &[]).unwrap();
+    let names: Vec<String> = (0..500).map(|i| format!("n{i}.test")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let many = issue(&Spec::leaf("n0.test", &names), Some(&r));
+    let e = verify(&r, &many, &[]).unwrap_err();
+    // 500 SANs and the subject, each against 600 subtrees.
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "gave up checking name constraints: the names of certificate n0.test need 300600 \
+             comparisons with the subtrees above them, over the limit of {MAX_NAME_CONSTRAINT_CHECKS} \
+             (hostile or broken chain?)"
+        )
+    );
+}
