@@ -25,18 +25,21 @@ use std::net::{IpAddr, Ipv4Addr};
 use crate::cert::Certificate;
 use crate::error::Error;
 use crate::name::{ip_from_bytes, GeneralName};
+use crate::verify::Purpose;
 
 /// The longest CN we read as a host name: a DNS name is at most 253 octets in text form
 /// (RFC 1035 §2.3.4), and a U-label spelling of it can be no longer in characters.
 const MAX_HOST_NAME_LEN: usize = 253;
 
 /// Refuses a leaf whose common name repeats one of its subjectAltNames in another
-/// spelling, or spells a host name in Unicode (CA/B Forum BR §7.1.4.3).
-pub(crate) fn check(leaf: &Certificate<'_>) -> Result<(), Error> {
+/// spelling, or, for a server, spells a host name in Unicode (CA/B Forum BR §7.1.4.3,
+/// which is about server certificates: a client certificate's CN is often a person's name,
+/// and `josé.garcía` is a fine one).
+pub(crate) fn check(leaf: &Certificate<'_>, purpose: Purpose) -> Result<(), Error> {
     for cn in leaf.subject().common_name_iter() {
         let reason = if leaf.sans().any(|san| spells_differently(&cn, san)) {
             "the common name spells a subjectAltName differently"
-        } else if is_unicode_host_name(&cn) {
+        } else if purpose == Purpose::ServerAuth && is_unicode_host_name(&cn) {
             "the common name is a host name in Unicode, not in its ASCII (A-label) form"
         } else {
             continue;
@@ -305,6 +308,20 @@ mod tests {
             e.to_string().ends_with("not in its ASCII (A-label) form"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_client_certificate_may_carry_a_unicode_name_with_dots() {
+        let root = issue(&Spec::ca("Root"), None);
+        let mut spec = Spec::leaf("josé.garcía", &["client.example"]);
+        spec.eku = Some(vec![&[1, 3, 6, 1, 5, 5, 7, 3, 2]]);
+        let leaf = issue(&spec, Some(&root));
+        let mut roots = RootStore::new();
+        roots.add_der(&root.der).unwrap();
+        let mut options = VerifyOptions::new(NOW);
+        options.purpose = Purpose::ClientAuth;
+        verify_chain(&AwsLcProvider, &roots, &leaf.der, &[], &options).unwrap();
+        assert!(validate("josé.garcía", &["client.example"]).is_err());
     }
 
     #[test]

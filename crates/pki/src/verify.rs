@@ -686,7 +686,7 @@ fn check_end_entity(leaf: &Certificate<'_>, options: &VerifyOptions<'_>) -> Resu
         }
     }
     // CA/B Forum §7.1.4.3: a common name that repeats a subjectAltName repeats it exactly.
-    common_name::check(leaf)?;
+    common_name::check(leaf, options.purpose)?;
     // RFC 5280 §4.2.1.3: a TLS 1.3 peer signs the handshake, so when keyUsage is present
     // it must allow digitalSignature.
     if let Some(ku) = ext.key_usage {
