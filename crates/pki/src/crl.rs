@@ -141,6 +141,11 @@ impl<'a> Crl<'a> {
         if !has_number && unsupported.is_none() {
             unsupported = Some("the CRL has no CRL number (RFC 5280 §5.2.3)".into());
         }
+        // RFC 5280 §5.1.2.6: "Certificates revoked by the CA are uniquely identified by the
+        // certificate serial number", so a list that names one twice is malformed.
+        if unsupported.is_none() && lists_a_serial_twice(&revoked) {
+            unsupported = Some("it lists a serial number twice (RFC 5280 §5.1.2.6)".into());
+        }
         Ok(Self {
             tbs: tbs_tlv.raw,
             tbs_signature_alg: tbs_sig.raw,
@@ -213,6 +218,13 @@ impl<'a> Crl<'a> {
         }
         Ok(())
     }
+}
+
+/// Whether two entries revoke the same serial number.
+fn lists_a_serial_twice(revoked: &[RevokedCert<'_>]) -> bool {
+    let mut serials: Vec<&[u8]> = revoked.iter().map(|r| r.serial).collect();
+    serials.sort_unstable();
+    serials.windows(2).any(|w| w.first() == w.get(1))
 }
 
 fn read_time(r: &mut Reader<'_>) -> Result<i64, Error> {

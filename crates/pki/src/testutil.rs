@@ -232,6 +232,16 @@ pub(crate) fn issue(spec: &Spec, issuer: Option<&Issued>) -> Issued {
 
 /// A CRL from `issuer` listing `serial` as revoked at `when` for keyCompromise.
 pub(crate) fn crl(issuer: &Issued, serial: u64, when: UnixTime, next: UnixTime) -> Vec<u8> {
+    crl_listing(issuer, &[serial], when, next)
+}
+
+/// A CRL from `issuer` listing each of `serials` (repeats kept) as revoked at `when`.
+pub(crate) fn crl_listing(
+    issuer: &Issued,
+    serials: &[u64],
+    when: UnixTime,
+    next: UnixTime,
+) -> Vec<u8> {
     let tbs = der(|w| {
         w.sequence(|w| {
             w.integer(1);
@@ -240,14 +250,16 @@ pub(crate) fn crl(issuer: &Issued, serial: u64, when: UnixTime, next: UnixTime) 
             w.time(UnixTime(NOW.0 - DAY));
             w.time(next);
             w.sequence(|w| {
-                w.sequence(|w| {
-                    w.integer(serial);
-                    w.time(when);
+                for &serial in serials {
                     w.sequence(|w| {
-                        let v = der(|w| w.enumerated(1));
-                        ext(w, &[2, 5, 29, 21], false, &v);
-                    });
-                })
+                        w.integer(serial);
+                        w.time(when);
+                        w.sequence(|w| {
+                            let v = der(|w| w.enumerated(1));
+                            ext(w, &[2, 5, 29, 21], false, &v);
+                        });
+                    })
+                }
             });
             w.explicit(0, |w| {
                 w.sequence(|w| {

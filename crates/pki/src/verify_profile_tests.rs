@@ -103,3 +103,26 @@ fn gives_up_on_more_name_constraint_comparisons_than_the_budget() {
         )
     );
 }
+
+#[test]
+fn refuses_a_crl_that_lists_a_serial_twice() {
+    use crate::testutil::{crl_listing, DAY};
+    let r = issue(&Spec::ca("Root"), None);
+    let l = issue(&Spec::leaf("a.example", &["a.example"]), Some(&r));
+    let when = UnixTime(NOW.0 - DAY);
+    let next = UnixTime(NOW.0 + DAY);
+    let mut roots = RootStore::new();
+    roots.add_der(&r.der).unwrap();
+    let mut o = VerifyOptions::new(NOW);
+    // Serial 7 is the leaf's; 99 and 100 are others.
+    let fine = vec![crl_listing(&r, &[99, 100], when, next)];
+    o.crls = &fine;
+    verify_chain(&AwsLcProvider, &roots, &l.der, &[], &o).unwrap();
+    let twice = vec![crl_listing(&r, &[99, 100, 99], when, next)];
+    o.crls = &twice;
+    let e = verify_chain(&AwsLcProvider, &roots, &l.der, &[], &o).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "the revocation list cannot be used: it lists a serial number twice (RFC 5280 §5.1.2.6)"
+    );
+}
