@@ -11,6 +11,7 @@
 
 pub mod certs;
 pub mod engine;
+pub mod matrix;
 pub mod process;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};

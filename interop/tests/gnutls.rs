@@ -7,6 +7,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use padlock_interop::engine::{self, gnutls_priority, TestServer, GROUPS, SUITES};
+use padlock_interop::matrix::{expect_negotiated, expect_said, padlock_server_cell, Matrix};
 use padlock_interop::{
     contains, free_port, require_peer, wait_for_port, Fixtures, Issued, KeyType, PeerProcess,
 };
@@ -65,7 +66,7 @@ fn gnutls_cli(port: u16, ca: &std::path::Path, extra: &[&str]) -> Option<PeerPro
 #[test]
 fn padlock_client_against_gnutls_server_every_suite_group_and_key() {
     let Some(fx) = Fixtures::get() else { return };
-    let mut failures = Vec::new();
+    let mut matrix = Matrix::new();
     for key in KeyType::ALL {
         let (server, ca) = fx.server(key);
         let Some((_peer, port)) = gnutls_serv(server, &["--priority", TLS13]) else {
@@ -77,36 +78,22 @@ fn padlock_client_against_gnutls_server_every_suite_group_and_key() {
                 let mut config = engine::client_config(&ca.cert);
                 config.cipher_suites = vec![suite.suite];
                 config.groups = vec![group.group];
-                match engine::client_exchange(config, "localhost", port, GET, 64 * 1024) {
-                    Ok(out) => {
-                        let ok = out.negotiated.suite == Some(suite.suite)
-                            && out.negotiated.group == Some(group.group)
-                            && contains(&out.response, suite.gnutls.as_bytes());
-                        println!("{label}: {}", if ok { "pass" } else { "FAIL" });
-                        if !ok {
-                            failures.push(format!("{label}: {:?}", out.negotiated));
-                        }
-                    }
-                    Err(e) => {
-                        println!("{label}: FAIL {e}");
-                        failures.push(format!("{label}: {e}"));
-                    }
-                }
+                let verdict = engine::client_exchange(config, "localhost", port, GET, 64 * 1024)
+                    .and_then(|out| {
+                        expect_negotiated(&out.negotiated, suite, group)?;
+                        expect_said(&out.response, suite.gnutls)
+                    });
+                matrix.cell(&label, verdict);
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} cells failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    matrix.assert_all_passed();
 }
 
 #[test]
 fn gnutls_client_against_padlock_server_every_suite_group_and_key() {
     let Some(fx) = Fixtures::get() else { return };
-    let mut failures = Vec::new();
+    let mut matrix = Matrix::new();
     for key in KeyType::ALL {
         let (server_cert, ca) = fx.server(key);
         let server = TestServer::start(
@@ -122,26 +109,11 @@ fn gnutls_client_against_padlock_server_every_suite_group_and_key() {
                 else {
                     return;
                 };
-                let outcome = server.next(WAIT);
-                let banner = format!("suite={} group={}", suite.iana, group.group);
-                let ok = matches!(&outcome, Ok(n) if n.suite == Some(suite.suite) && n.group == Some(group.group))
-                    && contains(&client.stdout(), banner.as_bytes());
-                println!("{label}: {}", if ok { "pass" } else { "FAIL" });
-                if !ok {
-                    failures.push(format!(
-                        "{label}: server {outcome:?}\n{}",
-                        client.output_text()
-                    ));
-                }
+                matrix.cell(&label, padlock_server_cell(&server, &client, suite, group));
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} cells failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    matrix.assert_all_passed();
 }
 
 #[test]

@@ -8,6 +8,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use padlock_interop::engine::{self, TestServer, GROUPS, SUITES};
+use padlock_interop::matrix::{expect_negotiated, expect_said, padlock_server_cell, Matrix};
 use padlock_interop::{contains, free_port, Fixtures, Issued, KeyType, PeerProcess};
 use padlock_tls::{HandshakeKind, NamedGroup, SniResolver};
 
@@ -55,48 +56,32 @@ fn ca_arg(path: &Path) -> String {
 #[test]
 fn padlock_client_against_openssl_server_every_suite_group_and_key() {
     let Some(fx) = Fixtures::get() else { return };
-    let mut failures = Vec::new();
-    let mut cells = 0;
+    let mut matrix = Matrix::new();
     for key in KeyType::ALL {
         let (server, ca) = fx.server(key);
         let (_peer, port) = s_server(fx, server, &["-www"]);
         for suite in SUITES {
             for group in GROUPS {
-                cells += 1;
                 let mut config = engine::client_config(&ca.cert);
                 config.cipher_suites = vec![suite.suite];
                 config.groups = vec![group.group];
                 let label = format!("{} {} {}", key.label(), suite.iana, group.openssl);
-                match engine::client_exchange(config, "localhost", port, GET, 64 * 1024) {
-                    Ok(out) => {
-                        let ok = out.negotiated.suite == Some(suite.suite)
-                            && out.negotiated.group == Some(group.group)
-                            && contains(&out.response, suite.iana.as_bytes());
-                        println!("{label}: {}", if ok { "pass" } else { "FAIL" });
-                        if !ok {
-                            failures.push(format!("{label}: {:?}", out.negotiated));
-                        }
-                    }
-                    Err(e) => {
-                        println!("{label}: FAIL {e}");
-                        failures.push(format!("{label}: {e}"));
-                    }
-                }
+                let verdict = engine::client_exchange(config, "localhost", port, GET, 64 * 1024)
+                    .and_then(|out| {
+                        expect_negotiated(&out.negotiated, suite, group)?;
+                        expect_said(&out.response, suite.iana)
+                    });
+                matrix.cell(&label, verdict);
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {cells} cells failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    matrix.assert_all_passed();
 }
 
 #[test]
 fn openssl_client_against_padlock_server_every_suite_group_and_key() {
     let Some(fx) = Fixtures::get() else { return };
-    let mut failures = Vec::new();
+    let mut matrix = Matrix::new();
     for key in KeyType::ALL {
         let (server_cert, ca) = fx.server(key);
         let server = TestServer::start(
@@ -124,26 +109,11 @@ fn openssl_client_against_padlock_server_every_suite_group_and_key() {
                         &ca_arg(&ca.cert),
                     ],
                 );
-                let outcome = server.next(WAIT);
-                let expected_banner = format!("suite={} group={}", suite.iana, group.group);
-                let ok = matches!(&outcome, Ok(n) if n.suite == Some(suite.suite) && n.group == Some(group.group))
-                    && contains(&client.stdout(), expected_banner.as_bytes());
-                println!("{label}: {}", if ok { "pass" } else { "FAIL" });
-                if !ok {
-                    failures.push(format!(
-                        "{label}: server {outcome:?}\n{}",
-                        client.output_text()
-                    ));
-                }
+                matrix.cell(&label, padlock_server_cell(&server, &client, suite, group));
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} cells failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    matrix.assert_all_passed();
 }
 
 #[test]

@@ -9,6 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use padlock_interop::engine::{self, Group, Suite, GROUPS, SUITES};
+use padlock_interop::matrix::Matrix;
 use padlock_interop::{Fixtures, Issued, KeyType};
 use padlock_tls::{Connection, HandshakeKind, NamedGroup, ServerName};
 use rustls::pki_types::pem::PemObject;
@@ -157,7 +158,7 @@ fn rustls_group(r: &rustls::Connection) -> Option<u16> {
 #[test]
 fn padlock_client_against_rustls_server_every_suite_group_and_key() {
     let Some(fx) = Fixtures::get() else { return };
-    let mut failures = Vec::new();
+    let mut matrix = Matrix::new();
     for key in KeyType::ALL {
         let (server, ca) = fx.server(key);
         for suite in SUITES {
@@ -179,25 +180,24 @@ fn padlock_client_against_rustls_server_every_suite_group_and_key() {
                     && p.negotiated_group() == Some(group.group)
                     && rustls_suite(&r) == Some(suite.suite.to_wire())
                     && rustls_group(&r) == Some(group.group.to_wire());
-                println!("{label}: {}", if ok { "pass" } else { "FAIL" });
-                if !ok {
-                    failures.push(format!("{label}: {result:?}"));
-                }
+                matrix.cell(
+                    &label,
+                    if ok {
+                        Ok(())
+                    } else {
+                        Err(format!("{result:?}"))
+                    },
+                );
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} cells failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    matrix.assert_all_passed();
 }
 
 #[test]
 fn rustls_client_against_padlock_server_every_suite_group_and_key() {
     let Some(fx) = Fixtures::get() else { return };
-    let mut failures = Vec::new();
+    let mut matrix = Matrix::new();
     for key in KeyType::ALL {
         let (server, ca) = fx.server(key);
         for suite in SUITES {
@@ -219,19 +219,18 @@ fn rustls_client_against_padlock_server_every_suite_group_and_key() {
                     && p.negotiated_group() == Some(group.group)
                     && rustls_suite(&r) == Some(suite.suite.to_wire())
                     && rustls_group(&r) == Some(group.group.to_wire());
-                println!("{label}: {}", if ok { "pass" } else { "FAIL" });
-                if !ok {
-                    failures.push(format!("{label}: {result:?}"));
-                }
+                matrix.cell(
+                    &label,
+                    if ok {
+                        Ok(())
+                    } else {
+                        Err(format!("{result:?}"))
+                    },
+                );
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} cells failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    matrix.assert_all_passed();
 }
 
 #[test]
