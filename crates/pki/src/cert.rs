@@ -61,6 +61,8 @@ pub struct Extensions<'a> {
     pub authority_cert_issuer: bool,
     /// Whether authorityKeyIdentifier gives an authorityCertSerialNumber.
     pub authority_cert_serial: bool,
+    /// The cRLDistributionPoints extension's value (DER), read when a CRL's scope is checked.
+    pub crl_distribution_points: Option<&'a [u8]>,
     /// Critical extensions not understood (dotted OIDs).
     pub unknown_critical: Vec<String>,
     /// Every extension: (OID content octets, critical); `der::oid_to_string` spells one.
@@ -377,10 +379,13 @@ impl<'a> Extensions<'a> {
                 self.authority_cert_serial = serial.is_some();
                 r.finish()?;
             }
+            [0x55, 0x1d, 31] => {
+                self.crl_distribution_points = Some(outer.value(tag::SEQUENCE)?);
+            }
             // Understood and deliberately ignored: certificatePolicies and policy
             // constraints/mappings (the Web PKI does not process policies), issuerAltName,
-            // CRL distribution points, authorityInfoAccess, SCTs.
-            [0x55, 0x1d, 32 | 18 | 31 | 46]
+            // freshest CRL, authorityInfoAccess, SCTs.
+            [0x55, 0x1d, 32 | 18 | 46]
             | [0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01]
             | [0x2b, 0x06, 0x01, 0x04, 0x01, 0xd6, 0x79, 0x02, 0x04, 0x02] => {
                 outer.read_any()?;

@@ -3,7 +3,7 @@
 use crate::cert::Certificate;
 use crate::der::{oid_to_string, tag, Reader};
 use crate::error::{reason_name, Error};
-use crate::name::Name;
+use crate::name::{GeneralName, Name};
 use crate::signature::{verify_signed, SignatureAlgorithmId};
 use crate::time::{parse_generalized_time, parse_utc_time, UnixTime};
 
@@ -25,6 +25,21 @@ pub struct Crl<'a> {
     pub revoked: Vec<RevokedCert<'a>>,
     /// Whether a CRL extension we cannot honour (delta CRL, unknown critical) is present.
     unsupported: Option<String>,
+    /// The scope its issuingDistributionPoint gives it; `None`: every certificate of the
+    /// issuer.
+    scope: Option<Scope<'a>>,
+}
+
+/// Which certificates a CRL with an issuingDistributionPoint covers (RFC 5280 §5.2.5), in
+/// the forms padlock honours.
+#[derive(Clone, Debug, Default)]
+struct Scope<'a> {
+    /// The distribution point's fullName URIs, if it names one.
+    uris: Option<Vec<&'a [u8]>>,
+    /// onlyContainsUserCerts.
+    only_user_certs: bool,
+    /// onlyContainsCACerts.
+    only_ca_certs: bool,
 }
 
 /// One revoked certificate entry.
@@ -98,6 +113,7 @@ impl<'a> Crl<'a> {
             }
         }
         let mut unsupported = None;
+        let mut scope = None;
         let mut has_number = false;
         if let Some(x) = t.optional(tag::context_constructed(0))? {
             let mut xo = Reader::new(x.value, "crlExtensions");
@@ -111,7 +127,7 @@ impl<'a> Crl<'a> {
                 } else {
                     false
                 };
-                x.value(tag::OCTET_STRING)?;
+                let value = x.value(tag::OCTET_STRING)?;
                 x.finish()?;
                 match oid {
                     [0x55, 0x1d, 0x14] if critical => {
@@ -121,11 +137,10 @@ impl<'a> Crl<'a> {
                     [0x55, 0x1d, 0x14] => has_number = true,
                     [0x55, 0x1d, 0x23] => {}
                     [0x55, 0x1d, 0x1b] => unsupported = Some("delta CRLs are not supported".into()),
-                    [0x55, 0x1d, 0x1c] => {
-                        unsupported = Some(
-                            "partitioned CRLs (issuingDistributionPoint) are not supported".into(),
-                        )
-                    }
+                    [0x55, 0x1d, 0x1c] => match parse_scope(value)? {
+                        Ok(s) => scope = Some(s),
+                        Err(why) => unsupported = Some(why.into()),
+                    },
                     _ if critical => {
                         unsupported = Some(format!(
                             "unknown critical CRL extension {}",
@@ -157,7 +172,30 @@ impl<'a> Crl<'a> {
             next_update,
             revoked,
             unsupported,
+            scope,
         })
+    }
+
+    /// Whether this CRL covers `cert` (RFC 5280 §6.3.3 (b)): with an issuingDistributionPoint,
+    /// one of its names must be a name of a distribution point in the certificate, and the
+    /// certificate must be of the kind (CA or end entity) it is limited to.
+    pub(crate) fn covers(&self, cert: &Certificate<'_>) -> bool {
+        let Some(scope) = &self.scope else {
+            return true;
+        };
+        if let Some(uris) = &scope.uris {
+            let points = cert
+                .extensions()
+                .crl_distribution_points
+                .map(distribution_point_uris);
+            let Some(Ok(points)) = points else {
+                return false;
+            };
+            if !points.iter().flatten().any(|u| uris.contains(u)) {
+                return false;
+            }
+        }
+        !(scope.only_user_certs && cert.is_ca() || scope.only_ca_certs && !cert.is_ca())
     }
 
     /// Checks `cert` against this CRL, which must be issued by `issuer`: the CRL's signature,
@@ -218,6 +256,79 @@ impl<'a> Crl<'a> {
         }
         Ok(())
     }
+}
+
+/// Reads an IssuingDistributionPoint (RFC 5280 §5.2.5) into the scope it gives the CRL, or
+/// why padlock cannot honour it: partitions by reason, indirect CRLs and attribute
+/// certificates are not supported, and a distribution point must be named by URIs only
+/// (CA/B Forum BR §7.2.2.1).
+fn parse_scope(value: &[u8]) -> Result<Result<Scope<'_>, &'static str>, Error> {
+    let mut outer = Reader::new(value, "IssuingDistributionPoint");
+    let mut r = outer.nested(tag::SEQUENCE, "IssuingDistributionPoint")?;
+    outer.finish()?;
+    let mut scope = Scope::default();
+    if let Some(point) = r.optional(tag::context_constructed(0))? {
+        match full_name_uris(point.value)? {
+            Some(uris) => scope.uris = Some(uris),
+            None => return Ok(Err("its issuingDistributionPoint is not named by URIs")),
+        }
+    }
+    scope.only_user_certs = implicit_flag(&mut r, 1)?;
+    scope.only_ca_certs = implicit_flag(&mut r, 2)?;
+    if r.optional(tag::context_primitive(3))?.is_some() {
+        return Ok(Err("it covers only some revocation reasons"));
+    }
+    if implicit_flag(&mut r, 4)? {
+        return Ok(Err("indirect CRLs are not supported"));
+    }
+    if implicit_flag(&mut r, 5)? {
+        return Ok(Err("it covers only attribute certificates"));
+    }
+    r.finish()?;
+    Ok(Ok(scope))
+}
+
+/// An `[n] IMPLICIT BOOLEAN DEFAULT FALSE` field: absent, or TRUE (DER never encodes the
+/// default).
+fn implicit_flag(r: &mut Reader<'_>, n: u8) -> Result<bool, Error> {
+    match r.optional(tag::context_primitive(n))? {
+        None => Ok(false),
+        Some(t) if t.value == [0xff] => Ok(true),
+        Some(_) => Err(r.err("a DEFAULT FALSE flag that is not DER TRUE")),
+    }
+}
+
+/// A DistributionPointName (the contents of its explicit `[0]`) as fullName URIs; `None` for
+/// nameRelativeToCRLIssuer or a fullName with any other kind of name.
+fn full_name_uris(name: &[u8]) -> Result<Option<Vec<&[u8]>>, Error> {
+    let mut r = Reader::new(name, "DistributionPointName");
+    let Some(full) = r.optional(tag::context_constructed(0))? else {
+        return Ok(None);
+    };
+    r.finish()?;
+    let uris = GeneralName::read_all(full.value)?
+        .into_iter()
+        .map(|n| match n {
+            GeneralName::Uri(u) => Some(u),
+            _ => None,
+        })
+        .collect();
+    Ok(uris)
+}
+
+/// The fullName URIs of each distribution point of a certificate's cRLDistributionPoints
+/// (the SEQUENCE's contents). A point named otherwise gives none (CA/B Forum BR
+/// §7.1.2.11.2 allows only URIs).
+fn distribution_point_uris(points: &[u8]) -> Result<Vec<Vec<&[u8]>>, Error> {
+    let mut r = Reader::new(points, "CRLDistributionPoints");
+    let mut out = Vec::new();
+    while !r.is_empty() {
+        let mut point = r.nested(tag::SEQUENCE, "DistributionPoint")?;
+        if let Some(name) = point.optional(tag::context_constructed(0))? {
+            out.push(full_name_uris(name.value)?.unwrap_or_default());
+        }
+    }
+    Ok(out)
 }
 
 /// Whether two entries revoke the same serial number.

@@ -242,6 +242,17 @@ pub(crate) fn crl_listing(
     when: UnixTime,
     next: UnixTime,
 ) -> Vec<u8> {
+    crl_with(issuer, serials, when, next, &[])
+}
+
+/// [`crl_listing`] with `extra` CRL extensions (OID, critical, value) after the CRL number.
+pub(crate) fn crl_with(
+    issuer: &Issued,
+    serials: &[u64],
+    when: UnixTime,
+    next: UnixTime,
+    extra: &[(&[u64], bool, Vec<u8>)],
+) -> Vec<u8> {
     let tbs = der(|w| {
         w.sequence(|w| {
             w.integer(1);
@@ -264,6 +275,9 @@ pub(crate) fn crl_listing(
             w.explicit(0, |w| {
                 w.sequence(|w| {
                     ext(w, &[2, 5, 29, 20], false, &der(|w| w.integer(1)));
+                    for (id, crit, v) in extra {
+                        ext(w, id, *crit, v);
+                    }
                 })
             });
         })

@@ -326,9 +326,25 @@ impl<'p, 'c> Builder<'p, 'c> {
             }
         }
         // RFC 5280 §6.3: revocation, for each certificate whose issuer published a CRL here.
+        // A CRL whose issuingDistributionPoint leaves the certificate out does not apply; if
+        // none from its issuer does, its status cannot be known.
         for (i, cert) in path.iter().enumerate() {
-            for crl in self.crls {
-                if crl.issuer.rdns != cert.issuer().rdns {
+            let from_issuer = || {
+                self.crls
+                    .iter()
+                    .filter(|crl| crl.issuer.rdns == cert.issuer().rdns)
+            };
+            if from_issuer().next().is_some() && !from_issuer().any(|crl| crl.covers(cert)) {
+                return Err(Error::BadCrl {
+                    reason: format!(
+                        "none of those from {} covers {} (RFC 5280 §6.3.3: issuingDistributionPoint)",
+                        cert.issuer(),
+                        cert.label()
+                    ),
+                });
+            }
+            for crl in from_issuer() {
+                if !crl.covers(cert) {
                     continue;
                 }
                 match path.get(i + 1) {

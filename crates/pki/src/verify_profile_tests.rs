@@ -126,3 +126,66 @@ fn refuses_a_crl_that_lists_a_serial_twice() {
         "the revocation list cannot be used: it lists a serial number twice (RFC 5280 §5.1.2.6)"
     );
 }
+
+/// A DistributionPointName `[0]` holding fullName `[0]` with one URI.
+fn point_name(uri: &str) -> impl Fn(&mut crate::ca::der_writer::DerWriter) + '_ {
+    move |w| {
+        w.constructed(0xa0, |w| {
+            w.constructed(0xa0, |w| w.implicit_primitive(6, uri.as_bytes()))
+        })
+    }
+}
+
+fn der_of(f: impl FnOnce(&mut crate::ca::der_writer::DerWriter)) -> Vec<u8> {
+    let mut w = crate::ca::der_writer::DerWriter::new();
+    f(&mut w);
+    w.finish()
+}
+
+#[test]
+fn a_crl_applies_only_within_its_issuing_distribution_point() {
+    use crate::testutil::{crl_with, DAY};
+    const CDP: &[u64] = &[2, 5, 29, 31];
+    const IDP: &[u64] = &[2, 5, 29, 28];
+    let r = issue(&Spec::ca("Root"), None);
+    let mut s = Spec::leaf("a.example", &["a.example"]);
+    let cdp = der_of(|w| w.sequence(|w| w.sequence(point_name("http://crl.test/a.crl"))));
+    s.extra = vec![(CDP, false, cdp)];
+    let l = issue(&s, Some(&r));
+    let (when, next) = (UnixTime(NOW.0 - DAY), UnixTime(NOW.0 + DAY));
+    let mut roots = RootStore::new();
+    roots.add_der(&r.der).unwrap();
+    let run = |idp: Vec<u8>, serials: &[u64]| {
+        let crls = vec![crl_with(&r, serials, when, next, &[(IDP, true, idp)])];
+        let mut o = VerifyOptions::new(NOW);
+        o.crls = &crls;
+        verify_chain(&AwsLcProvider, &roots, &l.der, &[], &o)
+    };
+    // The partition the leaf names: consulted, and its revocation found.
+    let same = der_of(|w| w.sequence(point_name("http://crl.test/a.crl")));
+    run(same.clone(), &[99]).unwrap();
+    let e = run(same, &[7]).unwrap_err();
+    assert!(matches!(e, Error::Revoked { .. }), "{e}");
+    // Another partition, or one for CA certificates only, does not cover the leaf.
+    let other = der_of(|w| w.sequence(point_name("http://crl.test/b.crl")));
+    let e = run(other, &[99]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "the revocation list cannot be used: none of those from CN=Root covers a.example \
+         (RFC 5280 §6.3.3: issuingDistributionPoint)"
+    );
+    let ca_only = der_of(|w| w.sequence(|w| w.implicit_primitive(2, &[0xff])));
+    assert!(run(ca_only, &[99]).is_err());
+    // Partitions by reason are not supported.
+    let reasons = der_of(|w| {
+        w.sequence(|w| {
+            point_name("http://crl.test/a.crl")(w);
+            w.implicit_primitive(3, &[0x06, 0x40]);
+        })
+    });
+    let e = run(reasons, &[99]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "the revocation list cannot be used: it covers only some revocation reasons"
+    );
+}
