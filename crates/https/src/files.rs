@@ -9,7 +9,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
-use percent_encoding::percent_decode_str;
+use percent_encoding::{percent_decode_str, utf8_percent_encode, CONTROLS};
 use tokio::io::AsyncSeekExt;
 
 use crate::body::{self, Body, FileBody};
@@ -63,6 +63,11 @@ impl FileServer {
             }
         };
         let uri_path = req.uri().path();
+        // RFC 9112 §3.2: GET and HEAD take an origin-form (or absolute-form) target, whose
+        // path starts with `/`; authority-form (`host:port`) and `*` name no file.
+        if !uri_path.starts_with('/') {
+            return status_page(StatusCode::BAD_REQUEST);
+        }
         let relative = match resolve(uri_path) {
             Ok(relative) => relative,
             Err(status) => return status_page(status),
@@ -100,12 +105,10 @@ impl FileServer {
             Found::Dir { path, index } => {
                 if !uri_path.ends_with('/') {
                     // Relative links in the listing need the trailing slash.
-                    let mut location = format!("{uri_path}/");
-                    if let Some(q) = req.uri().query() {
-                        location.push('?');
-                        location.push_str(q);
-                    }
-                    return redirect(StatusCode::MOVED_PERMANENTLY, &location);
+                    return redirect(
+                        StatusCode::MOVED_PERMANENTLY,
+                        &folder_location(uri_path, req.uri().query()),
+                    );
                 }
                 if let Some((index, meta, contents)) = index {
                     let info = FileInfo::new(index, &meta);
@@ -412,6 +415,25 @@ fn if_range_matches(headers: &HeaderMap, etag: Option<&str>, modified: Option<Sy
     }
 }
 
+/// Where a request for the folder `uri_path` (without its trailing slash) is sent: the same
+/// path with the slash, and the query. Leading slashes are collapsed to one, because a
+/// Location starting with `//` is a network-path reference (RFC 3986 §4.2): `//docs` would
+/// send the client to the host `docs`. Bytes outside ASCII are percent-encoded (a Location
+/// is a URI reference, RFC 9110 §10.2.2).
+fn folder_location(uri_path: &str, query: Option<&str>) -> String {
+    let path = uri_path.trim_start_matches('/');
+    let mut location = String::from("/");
+    if !path.is_empty() {
+        location.extend(utf8_percent_encode(path, CONTROLS));
+        location.push('/');
+    }
+    if let Some(q) = query {
+        location.push('?');
+        location.extend(utf8_percent_encode(q, CONTROLS));
+    }
+    location
+}
+
 /// A small HTML page for an error status.
 pub fn status_page(status: StatusCode) -> Response<Body> {
     let reason = status.canonical_reason().unwrap_or("");
@@ -458,6 +480,52 @@ mod tests {
         assert_eq!(resolve("/a%2f..%2f..%2fetc"), Err(StatusCode::FORBIDDEN));
         assert_eq!(resolve("/a%5c..%5cetc"), Err(StatusCode::FORBIDDEN));
         assert_eq!(resolve("/a%00b"), Err(StatusCode::FORBIDDEN));
+    }
+
+    #[test]
+    fn a_folder_redirect_never_names_another_host() {
+        assert_eq!(folder_location("//docs", None), "/docs/");
+        assert_eq!(
+            folder_location("///docs/sub", Some("a=1")),
+            "/docs/sub/?a=1"
+        );
+        assert_eq!(folder_location("/docs", None), "/docs/");
+    }
+
+    #[test]
+    fn a_folder_redirect_for_an_empty_path_is_the_root() {
+        assert_eq!(folder_location("", None), "/");
+    }
+
+    #[tokio::test]
+    async fn an_authority_form_or_asterisk_target_is_a_bad_request() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = FileServer::new(dir.path()).unwrap();
+        for target in ["a=b", "localhost:8443", "*"] {
+            let req = Request::get(target).body(()).unwrap();
+            let res = files.respond(&req).await;
+            assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{target}");
+            assert!(!res.headers().contains_key(header::LOCATION), "{target}");
+        }
+    }
+
+    #[test]
+    fn a_folder_redirect_percent_encodes_bytes_outside_ascii() {
+        assert_eq!(
+            folder_location("/caf\u{e9}", Some("q=\u{e9}")),
+            "/caf%C3%A9/?q=%C3%A9"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_double_slash_folder_request_is_redirected_on_this_site() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("docs")).unwrap();
+        let files = FileServer::new(dir.path()).unwrap();
+        let req = Request::get("//docs").body(()).unwrap();
+        let res = files.respond(&req).await;
+        assert_eq!(res.status(), StatusCode::MOVED_PERMANENTLY);
+        assert_eq!(res.headers()[header::LOCATION], "/docs/");
     }
 
     #[test]

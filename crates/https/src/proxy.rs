@@ -72,19 +72,52 @@ impl Proxy {
         secure: bool,
         subject: Option<&str>,
     ) -> Response<Body> {
-        let path_and_query = req.uri().path_and_query().map_or("/", |pq| pq.as_str());
+        if let Err(status) = self.rewrite_request(&mut req, peer, secure, subject) {
+            return status_page(status);
+        }
+        match self.client.request(req).await {
+            Ok(res) => {
+                let (mut parts, body) = res.into_parts();
+                strip_hop_by_hop(&mut parts.headers);
+                Response::from_parts(parts, body.map_err(Into::into).boxed())
+            }
+            Err(e) => {
+                eprintln!("padlock: proxy to {} failed: {e}", self.authority);
+                status_page(StatusCode::BAD_GATEWAY)
+            }
+        }
+    }
+
+    /// Turns the request a client sent into the one [`Proxy::forward`] sends upstream: the
+    /// target becomes `http://upstream/base/path?query`, hop-by-hop headers go (RFC 9110
+    /// §7.6.1), X-Forwarded-For/-Proto/-Host are set, a client's own
+    /// [`CLIENT_SUBJECT_HEADER`] is replaced by `subject`, and Host names the upstream.
+    /// `Err(status)`: the request cannot be forwarded; answer it with `status`.
+    pub fn rewrite_request<B>(
+        &self,
+        req: &mut Request<B>,
+        peer: SocketAddr,
+        secure: bool,
+        subject: Option<&str>,
+    ) -> Result<(), StatusCode> {
+        // Only an origin-form path is appended to the base (not `*`).
+        let path_and_query = req
+            .uri()
+            .path_and_query()
+            .map(|pq| pq.as_str())
+            .filter(|pq| pq.starts_with('/'))
+            .unwrap_or("/");
         let target = format!(
             "http://{}{}{}",
             self.authority, self.base_path, path_and_query
         );
-        let Ok(target) = target.parse::<Uri>() else {
-            return status_page(StatusCode::BAD_REQUEST);
-        };
-        let original_host = req.headers().get(header::HOST).cloned().or_else(|| {
-            req.uri()
-                .authority()
-                .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
-        });
+        let target = target.parse::<Uri>().map_err(|_| StatusCode::BAD_REQUEST)?;
+        // RFC 9112 §3.2.2: the target's authority, when it has one, wins over Host.
+        let original_host = req
+            .uri()
+            .authority()
+            .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+            .or_else(|| req.headers().get(header::HOST).cloned());
 
         let headers = req.headers_mut();
         strip_hop_by_hop(headers);
@@ -105,33 +138,25 @@ impl Proxy {
         }
         *req.uri_mut() = target;
         *req.version_mut() = hyper::Version::HTTP_11;
-
-        match self.client.request(req).await {
-            Ok(res) => {
-                let (mut parts, body) = res.into_parts();
-                strip_hop_by_hop(&mut parts.headers);
-                Response::from_parts(parts, body.map_err(Into::into).boxed())
-            }
-            Err(e) => {
-                eprintln!("padlock: proxy to {} failed: {e}", self.authority);
-                status_page(StatusCode::BAD_GATEWAY)
-            }
-        }
+        Ok(())
     }
 }
 
+/// Removes the hop-by-hop headers: the fixed list, and every header the Connection header
+/// names (RFC 9110 §7.6.1). Only names of headers actually present are collected, so the
+/// work is bounded by the headers there are, however long the Connection list.
 fn strip_hop_by_hop(headers: &mut HeaderMap) {
-    // Headers named in Connection are hop-by-hop too (RFC 9110 §7.6.1).
-    let named: Vec<String> = headers
+    let named: Vec<HeaderName> = headers
         .get_all(header::CONNECTION)
         .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|s| s.trim().to_ascii_lowercase())
-        .filter(|s| !s.is_empty())
-        .take(32)
+        .flat_map(|v| v.as_bytes().split(|&b| b == b','))
+        .filter_map(|s| HeaderName::from_bytes(s.trim_ascii()).ok())
+        .filter(|name| headers.contains_key(name))
         .collect();
-    for name in named.iter().map(String::as_str).chain(HOP_BY_HOP) {
+    for name in named {
+        headers.remove(name);
+    }
+    for name in HOP_BY_HOP {
         headers.remove(name);
     }
 }
@@ -169,6 +194,72 @@ mod tests {
         strip_hop_by_hop(&mut h);
         assert_eq!(h.len(), 1);
         assert!(h.contains_key("x-kept"));
+    }
+
+    #[test]
+    fn strips_every_header_a_long_connection_list_names() {
+        let mut h = HeaderMap::new();
+        let names: Vec<String> = (0..40).map(|i| format!("x-hop-{i}")).collect();
+        h.insert(
+            "connection",
+            HeaderValue::from_str(&names.join(", ")).unwrap(),
+        );
+        for name in &names {
+            h.insert(
+                HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                HeaderValue::from_static("1"),
+            );
+        }
+        h.insert("x-kept", HeaderValue::from_static("1"));
+        strip_hop_by_hop(&mut h);
+        assert_eq!(h.len(), 1, "{h:?}");
+    }
+
+    #[test]
+    fn strips_headers_named_in_any_case_or_beside_odd_bytes() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "connection",
+            HeaderValue::from_bytes(b"X-Secret, \xff").unwrap(),
+        );
+        h.insert("x-secret", HeaderValue::from_static("1"));
+        strip_hop_by_hop(&mut h);
+        assert!(h.is_empty(), "{h:?}");
+    }
+
+    #[tokio::test]
+    async fn rewrites_the_target_host_and_forwarding_headers() {
+        let proxy = Proxy::new("http://127.0.0.1:9/base/").unwrap();
+        let mut req = Request::get("http://front.example/a?b=1")
+            .header("host", "ignored.example")
+            .header(CLIENT_SUBJECT_HEADER, "CN=forged")
+            .header("connection", "x-hop")
+            .header("x-hop", "1")
+            .body(())
+            .unwrap();
+        let peer = "10.1.2.3:5".parse().unwrap();
+        proxy
+            .rewrite_request(&mut req, peer, true, Some("CN=alice"))
+            .unwrap();
+        assert_eq!(req.uri(), "http://127.0.0.1:9/base/a?b=1");
+        let h = req.headers();
+        assert_eq!(h["host"], "127.0.0.1:9");
+        assert_eq!(h["x-forwarded-host"], "front.example");
+        assert_eq!(h["x-forwarded-proto"], "https");
+        assert_eq!(h["x-forwarded-for"], "10.1.2.3");
+        assert_eq!(h[CLIENT_SUBJECT_HEADER], "CN=alice");
+        assert!(!h.contains_key("x-hop"));
+        assert!(!h.contains_key("connection"));
+    }
+
+    #[tokio::test]
+    async fn an_asterisk_target_is_forwarded_to_the_base_path() {
+        let proxy = Proxy::new("http://127.0.0.1:9/base").unwrap();
+        let mut req = Request::options("*").body(()).unwrap();
+        let peer = "10.1.2.3:5".parse().unwrap();
+        proxy.rewrite_request(&mut req, peer, false, None).unwrap();
+        assert_eq!(req.uri(), "http://127.0.0.1:9/base/");
+        assert!(!req.headers().contains_key(CLIENT_SUBJECT_HEADER));
     }
 
     #[test]

@@ -20,21 +20,27 @@ pub enum RangeRequest {
 /// Interprets `header` (the Range value) against a representation of `len` bytes.
 ///
 /// RFC 9110 §14.1.1: `bytes=first-last`, `bytes=first-`, `bytes=-suffix`. A `last` past the
-/// end is clamped to the end (§14.1.1); a `first` at or past the end is unsatisfiable.
+/// end is clamped to the end (§14.1.1); a `first` at or past the end is unsatisfiable. The
+/// unit is case-insensitive (§14.1); positions are digits only (`1*DIGIT`).
 pub fn parse(header: &str, len: u64) -> RangeRequest {
-    let Some(spec) = header.trim().strip_prefix("bytes=") else {
+    let header = ows(header);
+    let Some(spec) = header
+        .get(..6)
+        .filter(|unit| unit.eq_ignore_ascii_case("bytes="))
+        .and_then(|_| header.get(6..))
+    else {
         return RangeRequest::Whole;
     };
     if spec.contains(',') {
         return RangeRequest::Whole;
     }
-    let Some((first, last)) = spec.trim().split_once('-') else {
+    let Some((first, last)) = ows(spec).split_once('-') else {
         return RangeRequest::Whole;
     };
-    let (first, last) = (first.trim(), last.trim());
+    let (first, last) = (ows(first), ows(last));
     if first.is_empty() {
         // Suffix range: the last `n` bytes.
-        let Ok(n) = last.parse::<u64>() else {
+        let Some(n) = position(last) else {
             return RangeRequest::Whole;
         };
         if n == 0 || len == 0 {
@@ -45,14 +51,14 @@ pub fn parse(header: &str, len: u64) -> RangeRequest {
             end: len - 1,
         };
     }
-    let Ok(start) = first.parse::<u64>() else {
+    let Some(start) = position(first) else {
         return RangeRequest::Whole;
     };
     let end = if last.is_empty() {
         u64::MAX
     } else {
-        match last.parse::<u64>() {
-            Ok(end) if end >= start => end,
+        match position(last) {
+            Some(end) if end >= start => end,
             _ => return RangeRequest::Whole, // invalid: last < first (§14.1.1)
         }
     };
@@ -63,6 +69,20 @@ pub fn parse(header: &str, len: u64) -> RangeRequest {
         start,
         end: end.min(len - 1),
     }
+}
+
+/// `s` without the optional whitespace (spaces and tabs, RFC 9110 §5.6.3) around it.
+fn ows(s: &str) -> &str {
+    s.trim_matches([' ', '\t'])
+}
+
+/// A byte position: `1*DIGIT` (RFC 9110 §14.1.1), so no sign, unlike `u64::from_str`. A
+/// number too large for a `u64` is no position either (the whole representation is served).
+fn position(digits: &str) -> Option<u64> {
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
 }
 
 #[cfg(test)]
@@ -113,5 +133,40 @@ mod tests {
         assert_eq!(parse("items=0-1", 100), RangeRequest::Whole);
         assert_eq!(parse("bytes=0-1,5-6", 100), RangeRequest::Whole);
         assert_eq!(parse("bytes=x-", 100), RangeRequest::Whole);
+    }
+
+    #[test]
+    fn positions_are_digits_only() {
+        assert_eq!(parse("bytes=+5-", 100), RangeRequest::Whole);
+        assert_eq!(parse("bytes=0-+9", 100), RangeRequest::Whole);
+        assert_eq!(parse("bytes=-+9", 100), RangeRequest::Whole);
+    }
+
+    #[test]
+    fn the_unit_is_case_insensitive() {
+        assert_eq!(
+            parse("Bytes=0-9", 100),
+            RangeRequest::Satisfiable { start: 0, end: 9 }
+        );
+        assert_eq!(
+            parse("BYTES=-1", 1),
+            RangeRequest::Satisfiable { start: 0, end: 0 }
+        );
+    }
+
+    #[test]
+    fn a_header_cut_inside_a_multibyte_character_is_whole() {
+        assert_eq!(parse("byt\u{e9}=0-1", 100), RangeRequest::Whole);
+        assert_eq!(parse("bytes\u{e9}0-1", 100), RangeRequest::Whole);
+    }
+
+    #[test]
+    fn only_spaces_and_tabs_are_optional_whitespace() {
+        assert_eq!(
+            parse("\t bytes= 2 -\t3 ", 10),
+            RangeRequest::Satisfiable { start: 2, end: 3 }
+        );
+        assert_eq!(parse("bytes=\u{b}2-2", 10), RangeRequest::Whole);
+        assert_eq!(parse("\u{a0}bytes=2-2", 10), RangeRequest::Whole);
     }
 }

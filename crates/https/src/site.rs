@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::{Request, Response, StatusCode};
+use percent_encoding::{utf8_percent_encode, CONTROLS};
 
 use crate::body::Body;
 use crate::files::{redirect, FileServer};
@@ -81,35 +82,49 @@ impl Site {
 
 /// The plain-HTTP redirect service: every request gets 308 Permanent Redirect (RFC 9110
 /// §15.4.9, which keeps the method) to the same path on `https://host:https_port`.
-pub async fn redirect_to_https(
-    req: Request<Incoming>,
+///
+/// The host is the request target's authority when it has one (absolute form, HTTP/2's
+/// `:authority`; RFC 9112 §3.2.2 says to ignore Host then), else the Host header; a host
+/// that is not a plain DNS name, IPv4 or bracketed IPv6 literal becomes `localhost`.
+pub async fn redirect_to_https<B>(
+    req: Request<B>,
     https_port: u16,
     info: Arc<ConnInfo>,
 ) -> Result<Response<Body>, Infallible> {
     let started = Instant::now();
     let line = request_line(&req);
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_string)
-        .or_else(|| req.uri().host().map(str::to_string))
-        .unwrap_or_default();
-    let host = host_without_port(&host)
-        .filter(|h| is_plain_host(h))
+    let res = https_redirect(&req, https_port);
+    log_line(&info, &line, &res, started);
+    Ok(res)
+}
+
+/// The redirect [`redirect_to_https`] answers `req` with (no logging).
+pub fn https_redirect<B>(req: &Request<B>, https_port: u16) -> Response<Body> {
+    let from_target = req.uri().authority().map(|a| a.as_str().as_bytes());
+    let from_header = req.headers().get(header::HOST).map(HeaderValue::as_bytes);
+    let host = from_target
+        .or(from_header)
+        .and_then(plain_host)
         .unwrap_or("localhost");
     let port = if https_port == 443 {
         String::new()
     } else {
         format!(":{https_port}")
     };
-    let path = req.uri().path_and_query().map_or("/", |pq| pq.as_str());
-    let res = redirect(
+    // Only an origin-form path goes after the authority (not `*`, not an empty path).
+    // Bytes outside ASCII, which `http` lets through in a path, are percent-encoded: a
+    // Location is a URI (RFC 9110 §10.2.2).
+    let path = req
+        .uri()
+        .path_and_query()
+        .map(|pq| pq.as_str())
+        .filter(|pq| pq.starts_with('/'))
+        .unwrap_or("/");
+    let path = utf8_percent_encode(path, CONTROLS);
+    redirect(
         StatusCode::PERMANENT_REDIRECT,
         &format!("https://{host}{port}{path}"),
-    );
-    log_line(&info, &line, &res, started);
-    Ok(res)
+    )
 }
 
 fn request_line<B>(req: &Request<B>) -> String {
@@ -135,42 +150,121 @@ fn log_line(info: &ConnInfo, line: &str, res: &Response<Body>, started: Instant)
     let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), entry.as_bytes());
 }
 
-/// `host[:port]` → `host`, `[v6]:port` → `[v6]`.
-fn host_without_port(host: &str) -> Option<&str> {
-    if host.is_empty() {
-        return None;
-    }
-    if host.starts_with('[') {
-        return host.find(']').map(|i| &host[..=i]);
-    }
-    Some(host.rsplit_once(':').map_or(host, |(h, _)| h))
-}
-
-/// Only letters, digits, `.`, `-`, and bracketed IPv6 go into a Location we build.
-fn is_plain_host(host: &str) -> bool {
-    !host.is_empty()
-        && host.len() <= 255
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'[' | b']' | b':'))
+/// The host of an authority `host[:port]` (RFC 3986 §3.2.2), if it is safe to put into a
+/// Location we build: a DNS name (letters, digits, `.`, `-`; at most 253 bytes), or a
+/// bracketed IPv6 literal that parses as one; the port, if any, digits only. `None` for
+/// anything else: userinfo, percent-encoding, IPvFuture, stray brackets or colons.
+fn plain_host(authority: &[u8]) -> Option<&str> {
+    let authority = std::str::from_utf8(authority).ok()?;
+    let (host, port) = if authority.starts_with('[') {
+        let close = authority.find(']')?;
+        let (host, rest) = authority.split_at(close + 1);
+        host[1..close].parse::<std::net::Ipv6Addr>().ok()?;
+        (host, rest)
+    } else {
+        let end = authority.find(':').unwrap_or(authority.len());
+        let (host, rest) = authority.split_at(end);
+        let name = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-');
+        if host.is_empty() || host.len() > 253 || !host.bytes().all(name) {
+            return None;
+        }
+        (host, rest)
+    };
+    let port_ok = match port.strip_prefix(':') {
+        None => port.is_empty(),
+        Some(digits) => digits.len() <= 5 && digits.bytes().all(|b| b.is_ascii_digit()),
+    };
+    port_ok.then_some(host)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use hyper::Uri;
+
+    fn location(target: &str, host: Option<&str>, https_port: u16) -> String {
+        let mut req = Request::builder().uri(target.parse::<Uri>().unwrap());
+        if let Some(host) = host {
+            req = req.header(header::HOST, host);
+        }
+        let res = https_redirect(&req.body(()).unwrap(), https_port);
+        assert_eq!(res.status(), StatusCode::PERMANENT_REDIRECT);
+        res.headers()[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .to_string()
+    }
+
     #[test]
     fn strips_ports_from_hosts() {
-        assert_eq!(host_without_port("example.com:80"), Some("example.com"));
-        assert_eq!(host_without_port("[::1]:80"), Some("[::1]"));
-        assert_eq!(host_without_port("localhost"), Some("localhost"));
-        assert_eq!(host_without_port(""), None);
+        assert_eq!(plain_host(b"example.com:80"), Some("example.com"));
+        assert_eq!(plain_host(b"[::1]:80"), Some("[::1]"));
+        assert_eq!(plain_host(b"localhost"), Some("localhost"));
+        assert_eq!(plain_host(b"127.0.0.1:8080"), Some("127.0.0.1"));
+        assert_eq!(plain_host(b""), None);
     }
 
     #[test]
     fn refuses_odd_characters_in_redirect_hosts() {
-        assert!(is_plain_host("a-b.example"));
-        assert!(!is_plain_host("evil.com/x"));
-        assert!(!is_plain_host("a b"));
+        assert_eq!(plain_host(b"a-b.example"), Some("a-b.example"));
+        assert_eq!(plain_host(b"evil.com/x"), None);
+        assert_eq!(plain_host(b"a b"), None);
+        assert_eq!(plain_host(b"user@evil.com"), None);
+        assert_eq!(plain_host(b"a%2ecom"), None);
+    }
+
+    #[test]
+    fn refuses_hosts_with_stray_colons_or_brackets() {
+        assert_eq!(plain_host(b"a:b:1"), None);
+        assert_eq!(plain_host(b"a:"), Some("a"));
+        assert_eq!(plain_host(b"a:123456"), None);
+        assert_eq!(plain_host(b"x]:80"), None);
+        assert_eq!(plain_host(b"[evil.com]"), None);
+        assert_eq!(plain_host(b"[::1]x"), None);
+        assert_eq!(plain_host(b"[::1"), None);
+    }
+
+    #[test]
+    fn redirects_to_the_same_path_on_https() {
+        assert_eq!(
+            location("/a/b?q=1", Some("example.com:80"), 8443),
+            "https://example.com:8443/a/b?q=1"
+        );
+        assert_eq!(location("/", Some("[::1]"), 443), "https://[::1]/");
+    }
+
+    #[test]
+    fn a_path_outside_ascii_is_percent_encoded_in_the_location() {
+        let uri =
+            Uri::from_maybe_shared(bytes::Bytes::from_static(b"/caf\xc3\xa9?q=\xc3\xa9")).unwrap();
+        let req = Request::builder().uri(uri).body(()).unwrap();
+        let res = https_redirect(&req, 443);
+        assert_eq!(
+            res.headers()[header::LOCATION],
+            "https://localhost/caf%C3%A9?q=%C3%A9"
+        );
+    }
+
+    #[test]
+    fn a_host_that_is_not_plain_redirects_to_localhost() {
+        assert_eq!(
+            location("/x", Some("a:b:1"), 8443),
+            "https://localhost:8443/x"
+        );
+        assert_eq!(location("/x", None, 8443), "https://localhost:8443/x");
+    }
+
+    #[test]
+    fn an_absolute_form_target_names_the_host_not_the_host_header() {
+        assert_eq!(
+            location("http://right.example/p", Some("wrong.example"), 443),
+            "https://right.example/p"
+        );
+    }
+
+    #[test]
+    fn an_asterisk_target_redirects_to_the_root() {
+        assert_eq!(location("*", Some("a.example"), 443), "https://a.example/");
     }
 }
