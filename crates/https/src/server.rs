@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
@@ -31,7 +31,10 @@ pub struct ServerOptions {
     pub redirect_http: Option<SocketAddr>,
     /// How long a TLS handshake may take.
     pub handshake_timeout: Duration,
-    /// How long a connection may move no bytes before it is closed.
+    /// How long a connection may move no bytes before it is closed. Also how long an
+    /// HTTP/1.1 request head may take to arrive whole, counted from when the server starts
+    /// waiting for it: a client trickling a byte at a time (slowloris) moves bytes, so the
+    /// idle watchdog alone would keep its connection open for ever.
     pub idle_timeout: Duration,
     /// How many connections are served at once; further ones wait in the kernel's backlog.
     pub max_connections: usize,
@@ -384,6 +387,10 @@ async fn serve_http<IO, S>(
 {
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder.http2().max_concurrent_streams(128);
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(idle);
     builder = match protocols {
         Protocols::Auto => builder,
         Protocols::Http1 => builder.http1_only(),
@@ -396,6 +403,11 @@ async fn serve_http<IO, S>(
         tokio::select! {
             result = conn.as_mut() => {
                 if let Err(e) = result {
+                    if e.downcast_ref::<hyper::Error>().is_some_and(hyper::Error::is_timeout) {
+                        // A request head not there within the idle timeout: closed
+                        // quietly, like a connection that went idle.
+                        return;
+                    }
                     let mut msg = e.to_string();
                     let mut source = std::error::Error::source(&*e);
                     while let Some(s) = source {
@@ -420,5 +432,64 @@ async fn serve_http<IO, S>(
                 conn.as_mut().graceful_shutdown();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+    use crate::files::FileServer;
+    use crate::site::Mode;
+
+    #[tokio::test]
+    async fn a_request_head_trickled_byte_by_byte_is_cut_off_at_the_idle_timeout() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = Arc::new(Site {
+            mode: Mode::Files(FileServer::new(dir.path()).unwrap()),
+            hsts: None,
+            access_log: false,
+        });
+        let mut opts = ServerOptions::new(vec!["127.0.0.1:0".parse().unwrap()], site);
+        opts.idle_timeout = Duration::from_millis(600);
+        let server = Server::bind(opts).await.unwrap();
+        let addr = server.local_addrs()[0];
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(server.run(async {
+            let _ = stopped.await;
+        }));
+
+        let started = Instant::now();
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        let head =
+            b"GET / HTTP/1.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+        let mut closed = false;
+        for byte in head {
+            // Each byte well inside the idle timeout, so the idle watchdog never fires.
+            if c.write_all(&[*byte]).await.is_err() {
+                closed = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let mut buf = [0u8; 256];
+            if let Ok(Ok(0) | Err(_)) =
+                tokio::time::timeout(Duration::from_millis(1), c.read(&mut buf)).await
+            {
+                closed = true;
+                break;
+            }
+        }
+        let took = started.elapsed();
+        assert!(closed, "a head trickled for {took:?} kept its connection");
+        assert!(took < Duration::from_secs(3), "closed only after {took:?}");
+        let _ = stop.send(());
+        tokio::time::timeout(Duration::from_secs(10), task)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
     }
 }
