@@ -90,6 +90,16 @@ fn run_inner(provider: &dyn Provider, case: &Value) -> Result<Outcome, String> {
         .as_array()
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
+    // padlock validates for TLS: any other purpose asked for (S/MIME's emailProtection,
+    // codeSigning, ...) is one it does not implement.
+    if let Some(other) = ekus
+        .iter()
+        .find(|e| !matches!(**e, "serverAuth" | "clientAuth"))
+    {
+        return Ok(Outcome::Skipped(format!(
+            "extended key usage {other} is not a TLS purpose; padlock validates for TLS only"
+        )));
+    }
     let purpose = if ekus.contains(&"clientAuth") {
         Purpose::ClientAuth
     } else if ekus.contains(&"serverAuth") {
