@@ -61,6 +61,10 @@ fn run_inner(provider: &dyn Provider, case: &Value) -> Result<Outcome, String> {
             "pedantic-rfc5280",
             "pedantic RFC 5280 rule that real chains break (e.g. cve-2024-0567)",
         ),
+        (
+            "has-mldsa",
+            "ML-DSA (RFC 9881) keys and signatures are not supported by padlock's provider",
+        ),
     ] {
         if features.contains(&feature) {
             return Ok(Outcome::Skipped(why.into()));
