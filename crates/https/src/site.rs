@@ -133,21 +133,30 @@ fn request_line<B>(req: &Request<B>) -> String {
 }
 
 fn log_line(info: &ConnInfo, line: &str, res: &Response<Body>, started: Instant) {
-    let peer = info.peer.map_or_else(|| "-".to_string(), |p| p.to_string());
-    let user = info.client_subject.as_deref().unwrap_or("-");
     let len = res
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-");
-    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let entry = log_entry(info, line, res.status(), len, started.elapsed());
     // Formatted first and written with one call: stderr is unbuffered, so `eprintln!`
     // would issue a write system call per formatted piece (about ten per line).
-    let entry = format!(
-        "{peer} [{user}] \"{line}\" {} {len} {ms:.1}ms\n",
-        res.status().as_u16()
-    );
     let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), entry.as_bytes());
+}
+
+/// One access-log line. The request line and the client subject come from the peer: they
+/// are written escaped (`"`, `\`, and every control character, C1 included, as Rust
+/// escapes), so a request can neither forge a second entry nor send the terminal an
+/// escape sequence.
+fn log_entry(info: &ConnInfo, line: &str, status: StatusCode, len: &str, took: Duration) -> String {
+    let peer = info.peer.map_or_else(|| "-".to_string(), |p| p.to_string());
+    let user = info.client_subject.as_deref().unwrap_or("-").escape_debug();
+    let line = line.escape_debug();
+    let ms = took.as_secs_f64() * 1000.0;
+    format!(
+        "{peer} [{user}] \"{line}\" {} {len} {ms:.1}ms\n",
+        status.as_u16()
+    )
 }
 
 /// The host of an authority `host[:port]` (RFC 3986 §3.2.2), if it is safe to put into a
@@ -194,6 +203,26 @@ mod tests {
             .to_str()
             .unwrap()
             .to_string()
+    }
+
+    #[test]
+    fn the_access_log_escapes_quotes_and_control_characters_from_the_peer() {
+        let info = ConnInfo {
+            peer: Some(SocketAddr::from(([127, 0, 0, 1], 5))),
+            secure: true,
+            client_subject: Some("CN=a\u{1b}[2J".into()),
+        };
+        let entry = log_entry(
+            &info,
+            "GET /x\"\u{9b}31m HTTP/1.1",
+            StatusCode::OK,
+            "3",
+            Duration::ZERO,
+        );
+        assert_eq!(
+            entry,
+            "127.0.0.1:5 [CN=a\\u{1b}[2J] \"GET /x\\\"\\u{9b}31m HTTP/1.1\" 200 3 0.0ms\n"
+        );
     }
 
     #[test]
