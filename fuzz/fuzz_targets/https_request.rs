@@ -182,6 +182,14 @@ fn files(world: &World, req: Request<()>) {
             "Content-Length disagrees with the body"
         );
     }
+    let path = String::from_utf8_lossy(req.uri().path().as_bytes());
+    let decoded = percent_encoding::percent_decode_str(&path).decode_utf8_lossy();
+    if is_listing(&headers) && decoded.contains(['<', '>', '"', '&', '\'']) {
+        assert!(
+            !contains(&body, decoded.as_bytes()),
+            "the listing title shows the path unescaped"
+        );
+    }
     match status {
         StatusCode::OK if !head && !is_listing(&headers) => {
             assert!(
