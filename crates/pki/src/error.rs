@@ -263,7 +263,7 @@ impl fmt::Display for Error {
             Self::UnsupportedSignatureAlgorithm(alg) => {
                 write!(f, "signature algorithm {alg} is not accepted")
             }
-            Self::UnsupportedPublicKey(alg) => write!(f, "public key type {alg} is not supported"),
+            Self::UnsupportedPublicKey(alg) => write!(f, "public key not supported: {alg}"),
             Self::SignatureAlgorithmMismatch { subject } => write!(
                 f,
                 "certificate {subject} names two different signature algorithms"

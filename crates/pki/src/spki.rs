@@ -31,8 +31,9 @@ pub enum PublicKeyAlgorithm {
     Ec(Curve),
     /// Ed25519 (RFC 8410).
     Ed25519,
-    /// Something else (DSA, RSASSA-PSS-only keys, X25519, ...): parsed, not usable.
-    Unsupported,
+    /// Something else (DSA, RSASSA-PSS-only keys, X25519, ...): parsed, not usable. The
+    /// text names the algorithm for an error message.
+    Unsupported(&'static str),
 }
 
 /// Named curves.
@@ -117,7 +118,7 @@ impl<'a> SubjectPublicKeyInfo<'a> {
                 }
                 PublicKeyAlgorithm::Ed25519
             }
-            _ => PublicKeyAlgorithm::Unsupported,
+            other => PublicKeyAlgorithm::Unsupported(unsupported_key_name(other)),
         };
         let _ = oid_to_string;
         Ok(Self {
@@ -137,7 +138,55 @@ impl fmt::Display for PublicKeyAlgorithm {
             Self::Ec(Curve::P521) => f.write_str("ECDSA P-521"),
             Self::Ec(Curve::Other) => f.write_str("EC (unsupported curve)"),
             Self::Ed25519 => f.write_str("Ed25519"),
-            Self::Unsupported => f.write_str("unsupported key type"),
+            Self::Unsupported(name) => f.write_str(name),
         }
+    }
+}
+
+/// A person's name for a key algorithm we parse but do not use.
+fn unsupported_key_name(oid: &[u8]) -> &'static str {
+    match oid {
+        [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a] => {
+            // CA/B Forum BR §7.1.3.1.1: a Web PKI RSA key is rsaEncryption, even one that
+            // signs with PSS.
+            "RSASSA-PSS-only RSA (id-RSASSA-PSS)"
+        }
+        [0x2a, 0x86, 0x48, 0xce, 0x38, 0x04, 0x01] => "DSA",
+        [0x2b, 0x65, 0x6e] => "X25519 (a key-agreement key, which cannot sign)",
+        [0x2b, 0x65, 0x6f] => "X448 (a key-agreement key, which cannot sign)",
+        [0x2b, 0x65, 0x71] => "Ed448",
+        [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x03, 0x11..=0x13] => "ML-DSA",
+        _ => "an unknown algorithm",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A SubjectPublicKeyInfo with algorithm `oid` (content octets, short) and a dummy key.
+    fn spki(oid: &[u8]) -> Vec<u8> {
+        let mut alg = vec![0x06, oid.len() as u8];
+        alg.extend_from_slice(oid);
+        let mut body = vec![0x30, alg.len() as u8];
+        body.extend(alg);
+        body.extend([0x03, 0x02, 0x00, 0x00]);
+        let mut der = vec![0x30, body.len() as u8];
+        der.extend(body);
+        der
+    }
+
+    #[test]
+    fn keys_we_do_not_use_are_named_for_the_error_message() {
+        let pss = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a];
+        let named = |oid: &[u8]| {
+            SubjectPublicKeyInfo::from_der(&spki(oid))
+                .unwrap()
+                .algorithm
+                .to_string()
+        };
+        assert_eq!(named(&pss), "RSASSA-PSS-only RSA (id-RSASSA-PSS)");
+        assert_eq!(named(&[0x2b, 0x65, 0x71]), "Ed448");
+        assert_eq!(named(&[0x2b, 0x65, 0x01]), "an unknown algorithm");
     }
 }
