@@ -7,6 +7,7 @@ use std::net::IpAddr;
 
 use crate::der::{oid_to_string, tag, Reader};
 use crate::error::Error;
+use crate::public_suffix::is_public_suffix;
 
 /// A distinguished name, borrowed from a certificate. `Display` gives "CN=foo, O=bar".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -319,34 +320,6 @@ pub(crate) fn is_valid_dns_name(name: &[u8], wildcard: bool) -> bool {
     !all_numeric
 }
 
-/// Two-label public suffixes under which a wildcard would cover unrelated sites. Not the
-/// whole Public Suffix List: a small, common subset (RFC 6125 §7.2 leaves this to policy).
-const TWO_LABEL_SUFFIXES: &[&str] = &[
-    "co.uk",
-    "org.uk",
-    "ac.uk",
-    "gov.uk",
-    "com.au",
-    "net.au",
-    "org.au",
-    "co.jp",
-    "ne.jp",
-    "or.jp",
-    "co.nz",
-    "com.br",
-    "com.cn",
-    "com.tw",
-    "co.in",
-    "co.kr",
-    "co.za",
-    "com.mx",
-    "github.io",
-    "appspot.com",
-    "herokuapp.com",
-    "blogspot.com",
-    "cloudfront.net",
-];
-
 /// Whether a presented SAN dNSName matches a reference host name (RFC 6125 §6.4):
 /// case-insensitive; a wildcard only as the whole leftmost label, matching exactly one label,
 /// and never directly above a public suffix.
@@ -366,7 +339,7 @@ pub(crate) fn dns_name_matches(presented: &[u8], reference: &str) -> bool {
     match presented.strip_prefix("*.") {
         None => presented == reference,
         Some(rest) => {
-            if !rest.contains('.') || TWO_LABEL_SUFFIXES.contains(&rest) {
+            if is_public_suffix(rest) {
                 return false;
             }
             match reference.split_once('.') {
@@ -653,6 +626,15 @@ mod tests {
     fn wildcard_never_covers_a_public_suffix() {
         assert!(!dns_name_matches(b"*.com", "example.com"));
         assert!(!dns_name_matches(b"*.co.uk", "example.co.uk"));
+        assert!(!dns_name_matches(b"*.foo.kawasaki.jp", "a.foo.kawasaki.jp"));
+        assert!(!dns_name_matches(b"*.xn--55qx5d.cn", "a.xn--55qx5d.cn"));
+        assert!(dns_name_matches(
+            b"*.city.kawasaki.jp",
+            "www.city.kawasaki.jp"
+        ));
+        assert!(dns_name_matches(b"*.example.co.uk", "www.example.co.uk"));
+        // A private registry's own wildcard (GitHub Pages' certificate is for *.github.io).
+        assert!(dns_name_matches(b"*.github.io", "octocat.github.io"));
     }
 
     #[test]
