@@ -21,7 +21,9 @@
 //!
 //! How a chain is judged ([`verify_chain`]):
 //! 1. the end-entity certificate is parsed strictly ([`der`]) and checked on its own:
-//!    validity, EKU, keyUsage, profile rules, and the name asked for (RFC 6125, SAN only);
+//!    validity, EKU, keyUsage, profile rules, and the name asked for (RFC 6125, SAN only;
+//!    a wildcard never directly above a public suffix of the Public Suffix List's ICANN
+//!    section; a common name never respelling a SAN, CA/B Forum BR §7.1.4.3);
 //! 2. a path is built depth-first towards a trust anchor, anchors first, through the
 //!    intermediates in any order; each candidate issuer must be a valid CA whose key verifies
 //!    the child's signature ([`MAX_SIGNATURE_CHECKS`] bounds the work);
