@@ -25,6 +25,7 @@
 //! [`RecordSealer::needs_key_update`].
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::ops::Range;
 
 use padlock_crypto::{AeadAlgorithm, AeadKey, CryptoError, Provider, NONCE_LEN, TAG_LEN};
@@ -135,14 +136,40 @@ pub struct OpenedRecord {
     pub content: Range<usize>,
 }
 
-/// Protection of the records we send.
-#[derive(Default)]
-pub struct RecordSealer {
+/// The protection of the records going one way: unprotected until keys are installed,
+/// then an AEAD with a per-record sequence number (RFC 8446 §5.2, §5.3). The direction is
+/// in the type — [`RecordSealer`] for the records we send, [`RecordOpener`] for those we
+/// receive — so a sealer cannot open, nor an opener seal.
+pub struct RecordProtection<D> {
     state: Option<DirectionState>,
+    direction: PhantomData<D>,
 }
 
-impl RecordSealer {
-    /// A sealer that writes unprotected records until keys are installed.
+/// The direction of the records we send.
+#[derive(Debug)]
+pub enum Sending {}
+
+/// The direction of the records we receive.
+#[derive(Debug)]
+pub enum Receiving {}
+
+/// Protection of the records we send.
+pub type RecordSealer = RecordProtection<Sending>;
+
+/// Protection of the records we receive.
+pub type RecordOpener = RecordProtection<Receiving>;
+
+impl<D> Default for RecordProtection<D> {
+    fn default() -> Self {
+        Self {
+            state: None,
+            direction: PhantomData,
+        }
+    }
+}
+
+impl<D> RecordProtection<D> {
+    /// Protection that passes unprotected records until keys are installed.
     pub fn new() -> Self {
         Self::default()
     }
@@ -173,7 +200,8 @@ impl RecordSealer {
     }
 
     /// Replaces the keys with the next generation (RFC 8446 §7.2), after sending a
-    /// KeyUpdate. Returns the new traffic secret (for key logs).
+    /// KeyUpdate (sealer) or receiving one (opener). Returns the new traffic secret (for
+    /// key logs).
     pub fn update_to_next_generation(
         &mut self,
         provider: &dyn Provider,
@@ -186,11 +214,13 @@ impl RecordSealer {
         self.state.is_some()
     }
 
-    /// The sequence number the next protected record will use (0 when unprotected).
+    /// The sequence number of the next protected record (0 when unprotected).
     pub fn sequence_number(&self) -> u64 {
         self.state.as_ref().map_or(0, |s| s.seq)
     }
+}
 
+impl RecordSealer {
     /// Whether this key is close to its usage limit (RFC 8446 §5.5) or to sequence
     /// exhaustion, so that a KeyUpdate should be sent now. For AES-GCM this becomes true
     /// after 2^24 records, well before the 2^24.5 limit; for ChaCha20-Poly1305 the limit
@@ -312,61 +342,7 @@ impl RecordSealer {
     }
 }
 
-/// Protection of the records we receive.
-#[derive(Default)]
-pub struct RecordOpener {
-    state: Option<DirectionState>,
-}
-
 impl RecordOpener {
-    /// An opener that accepts unprotected records until keys are installed.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Installs the keys derived from `secret` for `aead` (RFC 8446 §7.3), resetting the
-    /// sequence number to 0, and keeps the secret for key updates.
-    pub fn install(
-        &mut self,
-        provider: &dyn Provider,
-        aead: AeadAlgorithm,
-        secret: &TrafficSecret,
-    ) -> Result<(), RecordError> {
-        self.state = Some(DirectionState::from_secret(provider, aead, secret)?);
-        Ok(())
-    }
-
-    /// Installs a raw key and IV (no key update possible afterwards).
-    pub fn install_keys(
-        &mut self,
-        provider: &dyn Provider,
-        aead: AeadAlgorithm,
-        key: &[u8],
-        iv: [u8; NONCE_LEN],
-    ) -> Result<(), RecordError> {
-        self.state = Some(DirectionState::from_keys(provider, aead, key, iv, None)?);
-        Ok(())
-    }
-
-    /// Replaces the keys with the next generation (RFC 8446 §7.2), after receiving a
-    /// KeyUpdate. Returns the new traffic secret (for key logs).
-    pub fn update_to_next_generation(
-        &mut self,
-        provider: &dyn Provider,
-    ) -> Result<&TrafficSecret, RecordError> {
-        update(&mut self.state, provider)
-    }
-
-    /// Whether records are expected to be protected.
-    pub fn is_protected(&self) -> bool {
-        self.state.is_some()
-    }
-
-    /// The sequence number the next protected record must carry (0 when unprotected).
-    pub fn sequence_number(&self) -> u64 {
-        self.state.as_ref().map_or(0, |s| s.seq)
-    }
-
     /// Opens one whole record (header included) in place and returns its content type and
     /// where its content now lies within `record`.
     ///
