@@ -14,6 +14,7 @@ use hyper_util::rt::TokioExecutor;
 use crate::body::Body;
 use crate::error::Error;
 use crate::files::status_page;
+use crate::site::origin_form;
 
 /// The header carrying the verified mutual-TLS client certificate subject to the upstream.
 /// Any value a client sends itself is removed first, so the upstream can trust it.
@@ -100,13 +101,7 @@ impl Proxy {
         secure: bool,
         subject: Option<&str>,
     ) -> Result<(), StatusCode> {
-        // Only an origin-form path is appended to the base (not `*`).
-        let path_and_query = req
-            .uri()
-            .path_and_query()
-            .map(|pq| pq.as_str())
-            .filter(|pq| pq.starts_with('/'))
-            .unwrap_or("/");
+        let path_and_query = origin_form(req.uri());
         let target = format!(
             "http://{}{}{}",
             self.authority, self.base_path, path_and_query

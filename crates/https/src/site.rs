@@ -111,20 +111,22 @@ pub fn https_redirect<B>(req: &Request<B>, https_port: u16) -> Response<Body> {
     } else {
         format!(":{https_port}")
     };
-    // Only an origin-form path goes after the authority (not `*`, not an empty path).
     // Bytes outside ASCII, which `http` lets through in a path, are percent-encoded: a
     // Location is a URI (RFC 9110 §10.2.2).
-    let path = req
-        .uri()
-        .path_and_query()
-        .map(|pq| pq.as_str())
-        .filter(|pq| pq.starts_with('/'))
-        .unwrap_or("/");
-    let path = utf8_percent_encode(path, CONTROLS);
+    let path = utf8_percent_encode(origin_form(req.uri()), CONTROLS);
     redirect(
         StatusCode::PERMANENT_REDIRECT,
         &format!("https://{host}{port}{path}"),
     )
+}
+
+/// The request target's path and query when it is in origin form (RFC 9112 §3.2.1), else
+/// `/`: what may follow an authority we put in front of it (not `*`, not an empty path).
+pub(crate) fn origin_form(uri: &hyper::Uri) -> &str {
+    uri.path_and_query()
+        .map(|pq| pq.as_str())
+        .filter(|pq| pq.starts_with('/'))
+        .unwrap_or("/")
 }
 
 fn request_line<B>(req: &Request<B>) -> String {
