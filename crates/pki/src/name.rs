@@ -320,6 +320,15 @@ pub(crate) fn is_valid_dns_name(name: &[u8], wildcard: bool) -> bool {
     !all_numeric
 }
 
+/// The public suffix a wildcard name sits directly above (`*.co.uk` → `co.uk`), if it does:
+/// such a name matches nothing, and an error message should say why.
+pub(crate) fn wildcard_public_suffix(presented: &[u8]) -> Option<String> {
+    let rest = presented.strip_prefix(b"*.")?;
+    let rest = rest.strip_suffix(b".").unwrap_or(rest);
+    let rest = std::str::from_utf8(rest).ok()?.to_ascii_lowercase();
+    is_public_suffix(&rest).then_some(rest)
+}
+
 /// Whether a presented SAN dNSName matches a reference host name (RFC 6125 §6.4):
 /// case-insensitive; a wildcard only as the whole leftmost label, matching exactly one label,
 /// and never directly above a public suffix.
@@ -635,6 +644,12 @@ mod tests {
         assert!(dns_name_matches(b"*.example.co.uk", "www.example.co.uk"));
         // A private registry's own wildcard (GitHub Pages' certificate is for *.github.io).
         assert!(dns_name_matches(b"*.github.io", "octocat.github.io"));
+        assert_eq!(
+            wildcard_public_suffix(b"*.CO.uk.").as_deref(),
+            Some("co.uk")
+        );
+        assert_eq!(wildcard_public_suffix(b"*.example.co.uk"), None);
+        assert_eq!(wildcard_public_suffix(b"www.co.uk"), None);
     }
 
     #[test]

@@ -10,7 +10,9 @@ use crate::cert::{
 use crate::common_name;
 use crate::crl::Crl;
 use crate::error::Error;
-use crate::name::{dns_name_matches, is_valid_dns_name, GeneralName, SubjectName};
+use crate::name::{
+    dns_name_matches, is_valid_dns_name, wildcard_public_suffix, GeneralName, SubjectName,
+};
 use crate::roots::{AnchorRef, RootStore};
 use crate::signature::verify_signed;
 use crate::spki::{Curve, PublicKeyAlgorithm, SubjectPublicKeyInfo};
@@ -732,7 +734,15 @@ pub(crate) fn check_name(leaf: &Certificate<'_>, name: &SubjectName) -> Result<(
     let presented = leaf
         .sans()
         .filter(|n| matches!(n, GeneralName::Dns(_) | GeneralName::Ip(_)))
-        .map(|n| n.to_string())
+        .map(|n| match n {
+            GeneralName::Dns(d) => match wildcard_public_suffix(d) {
+                Some(suffix) => {
+                    format!("{n} (a wildcard over the public suffix {suffix}: no name)")
+                }
+                None => n.to_string(),
+            },
+            _ => n.to_string(),
+        })
         .collect();
     Err(Error::NameMismatch {
         presented,

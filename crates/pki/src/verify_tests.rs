@@ -98,6 +98,18 @@ fn rejects_a_name_mismatch_listing_the_names_present() {
 }
 
 #[test]
+fn a_wildcard_over_a_public_suffix_is_named_as_such_in_the_mismatch() {
+    let r = root();
+    let l = issue(&Spec::leaf("a", &["*.co.uk", "www.example.org"]), Some(&r));
+    let e = verify(&r, &l, &[], Some("example.co.uk")).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "certificate is for *.co.uk (a wildcard over the public suffix co.uk: no name), \
+         www.example.org — not example.co.uk"
+    );
+}
+
+#[test]
 fn never_falls_back_to_the_common_name() {
     let r = root();
     let mut s = Spec::leaf("c.example", &[]);
