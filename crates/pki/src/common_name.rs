@@ -38,17 +38,20 @@ const MAX_HOST_NAME_LEN: usize = 253;
 /// and `josé.garcía` is a fine one).
 pub(crate) fn check(leaf: &Certificate<'_>, purpose: Purpose) -> Result<(), Error> {
     for cn in leaf.subject().common_name_iter() {
-        let reason = if leaf.sans().any(|san| spells_differently(&cn, san)) {
-            "the common name spells a subjectAltName differently"
-        } else if purpose == Purpose::ServerAuth && is_unicode_host_name(&cn) {
-            "the common name is a host name in Unicode, not in its ASCII (A-label) form"
-        } else {
-            continue;
-        };
-        return Err(Error::Malformed {
-            subject: leaf.label(),
-            reason,
-        });
+        if let Some(san) = leaf.sans().find(|san| spells_differently(&cn, san)) {
+            return Err(Error::CommonNameRespellsSan {
+                subject: leaf.label(),
+                common_name: cn.into_owned(),
+                san: san.to_string(),
+            });
+        }
+        if purpose == Purpose::ServerAuth && is_unicode_host_name(&cn) {
+            return Err(Error::Malformed {
+                subject: leaf.label(),
+                reason:
+                    "the common name is a host name in Unicode, not in its ASCII (A-label) form",
+            });
+        }
     }
     Ok(())
 }
@@ -208,10 +211,12 @@ mod tests {
     #[test]
     fn a_chain_whose_leaf_repeats_a_san_in_unicode_is_refused_saying_so() {
         let e = validate("bücher.example", &["xn--bcher-kva.example"]).unwrap_err();
+        assert!(matches!(e, Error::CommonNameRespellsSan { .. }));
         assert_eq!(
             e.to_string(),
-            "certificate xn--bcher-kva.example is malformed: the common name spells a \
-             subjectAltName differently"
+            "certificate xn--bcher-kva.example has the common name \"bücher.example\", which \
+             spells its subjectAltName xn--bcher-kva.example differently (CA/B Forum BR \
+             §7.1.4.3 wants an exact copy)"
         );
         let e = validate("bücher.example", &["www.example"]).unwrap_err();
         assert!(

@@ -125,6 +125,17 @@ pub enum Error {
         /// The certificate.
         subject: String,
     },
+    /// The leaf's common name names one of its subjectAltNames in another spelling (case,
+    /// IP address form, Unicode for an A-label): CA/B Forum BR §7.1.4.3 wants an exact copy,
+    /// so that no reader can take the certificate for two names.
+    CommonNameRespellsSan {
+        /// The certificate.
+        subject: String,
+        /// The common name, as written.
+        common_name: String,
+        /// The subjectAltName it respells.
+        san: String,
+    },
     /// The certificate breaks a profile rule of RFC 5280 that is not covered above.
     Malformed {
         /// The certificate.
@@ -155,7 +166,9 @@ impl Error {
             Self::UnsupportedSignatureAlgorithm(_) | Self::UnsupportedPublicKey(_) => 10,
             Self::BadSignature { .. } | Self::SignatureAlgorithmMismatch { .. } => 15,
             Self::NotCa { .. } | Self::KeyUsageMissing { .. } => 20,
-            Self::Malformed { .. } | Self::UnknownCriticalExtension { .. } => 22,
+            Self::Malformed { .. }
+            | Self::CommonNameRespellsSan { .. }
+            | Self::UnknownCriticalExtension { .. } => 22,
             Self::Expired { .. } | Self::NotYetValid { .. } => 25,
             Self::PathTooLong { .. } => 30,
             Self::EkuMissing { .. } => 32,
@@ -275,6 +288,15 @@ impl fmt::Display for Error {
             Self::CaUsedAsEndEntity { subject } => write!(
                 f,
                 "certificate {subject} is a CA certificate, not one for a server or client"
+            ),
+            Self::CommonNameRespellsSan {
+                subject,
+                common_name,
+                san,
+            } => write!(
+                f,
+                "certificate {subject} has the common name {common_name:?}, which spells its \
+                 subjectAltName {san} differently (CA/B Forum BR §7.1.4.3 wants an exact copy)"
             ),
             Self::Malformed { subject, reason } => {
                 write!(f, "certificate {subject} is malformed: {reason}")
