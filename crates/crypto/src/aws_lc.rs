@@ -38,6 +38,13 @@ impl Provider for AwsLcProvider {
         Digest::new(ctx.sign().as_ref())
     }
 
+    fn hmac_key(&self, algorithm: HashAlgorithm, key: &[u8]) -> Box<dyn crate::HmacKey + '_> {
+        Box::new(AwsHmacKey {
+            algorithm,
+            key: hmac::Key::new(hmac_algorithm(algorithm), key),
+        })
+    }
+
     fn aead_key(
         &self,
         algorithm: AeadAlgorithm,
@@ -147,6 +154,27 @@ impl HashContext for AwsHashContext {
 
     fn finish(self: Box<Self>) -> Digest {
         Digest::new(self.ctx.finish().as_ref())
+    }
+
+    fn algorithm(&self) -> HashAlgorithm {
+        self.algorithm
+    }
+}
+
+/// An HMAC key whose inner and outer states were set up once, in [`hmac::Key::new`]; each
+/// `sign` starts from a copy of them. aws-lc cleanses the states when the key is dropped.
+struct AwsHmacKey {
+    algorithm: HashAlgorithm,
+    key: hmac::Key,
+}
+
+impl crate::HmacKey for AwsHmacKey {
+    fn sign(&self, data: &[&[u8]]) -> Digest {
+        let mut ctx = hmac::Context::with_key(&self.key);
+        for part in data {
+            ctx.update(part);
+        }
+        Digest::new(ctx.sign().as_ref())
     }
 
     fn algorithm(&self) -> HashAlgorithm {

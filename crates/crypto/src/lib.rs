@@ -31,6 +31,21 @@ pub trait Provider: Send + Sync + fmt::Debug {
     /// HMAC (RFC 2104) of the concatenation of `data` under `key`.
     fn hmac(&self, algorithm: HashAlgorithm, key: &[u8], data: &[&[u8]]) -> Digest;
 
+    /// An HMAC key (RFC 2104) set up once, to MAC several messages under the same `key`:
+    /// HKDF-Expand's T(1), T(2), … blocks (RFC 5869 §2.3) and a TLS 1.3 secret expanded
+    /// into several labels (RFC 8446 §7.1) share their PRK.
+    ///
+    /// `hmac_key(a, k).sign(d)` equals `hmac(a, k, d)`. The default keeps a copy of `key`
+    /// (zeroed on drop) and calls [`Self::hmac`] each time; a provider overrides it to do the
+    /// key setup (hashing the padded key into the inner and outer states) only once.
+    fn hmac_key(&self, algorithm: HashAlgorithm, key: &[u8]) -> Box<dyn HmacKey + '_> {
+        Box::new(OneShotHmacKey {
+            provider: self,
+            algorithm,
+            key: key.to_vec(),
+        })
+    }
+
     /// Makes an AEAD key for sealing and opening records. `key.len()` must equal
     /// `algorithm.key_len()`.
     fn aead_key(
@@ -95,6 +110,16 @@ pub trait HashContext: Send + Sync {
     fn algorithm(&self) -> HashAlgorithm;
 }
 
+/// An HMAC key ready to sign (RFC 2104), from [`Provider::hmac_key`].
+///
+/// Holds key material: implementations zero or free it when dropped.
+pub trait HmacKey: Send + Sync {
+    /// HMAC of the concatenation of `data` under this key.
+    fn sign(&self, data: &[&[u8]]) -> Digest;
+    /// Which hash this is.
+    fn algorithm(&self) -> HashAlgorithm;
+}
+
 /// An AEAD key (RFC 5116) for one direction of a connection.
 ///
 /// Both operations work in place in the caller's buffer: records are never copied.
@@ -140,6 +165,31 @@ pub trait SigningKey: Send + Sync + fmt::Debug {
     fn sign(&self, algorithm: SignatureAlgorithm, message: &[u8]) -> Result<Vec<u8>, CryptoError>;
     /// The DER SubjectPublicKeyInfo of the matching public key.
     fn public_key_spki(&self) -> Vec<u8>;
+}
+
+/// [`Provider::hmac_key`]'s default: the key kept aside, each `sign` a one-shot
+/// [`Provider::hmac`].
+struct OneShotHmacKey<'a, P: ?Sized> {
+    provider: &'a P,
+    algorithm: HashAlgorithm,
+    key: Vec<u8>,
+}
+
+impl<P: Provider + ?Sized> HmacKey for OneShotHmacKey<'_, P> {
+    fn sign(&self, data: &[&[u8]]) -> Digest {
+        self.provider.hmac(self.algorithm, &self.key, data)
+    }
+
+    fn algorithm(&self) -> HashAlgorithm {
+        self.algorithm
+    }
+}
+
+impl<P: ?Sized> Drop for OneShotHmacKey<'_, P> {
+    fn drop(&mut self) {
+        self.key.iter_mut().for_each(|b| *b = 0);
+        std::hint::black_box(&self.key);
+    }
 }
 
 /// Length of every AEAD nonce used by TLS 1.2 and 1.3.

@@ -1,13 +1,15 @@
 //! HKDF (RFC 5869) on the provider's HMAC, and the TLS 1.3 wrappers around it:
 //! HKDF-Expand-Label and Derive-Secret (RFC 8446 §7.1).
 //!
-//! This is protocol code, not a primitive: every MAC is computed by
-//! [`Provider::hmac`]. Outputs that are secrets come back as [`Secret`], which is zeroed
-//! when dropped.
+//! This is protocol code, not a primitive: every MAC is computed by the provider's HMAC.
+//! A PRK that keys several MACs (the T(1), T(2), … blocks of one expansion, or one TLS
+//! secret expanded under several labels) is set up once as a keyed [`HmacKey`]; the
+//! `*_with_key` functions take such a key. Outputs that are secrets come back as
+//! [`Secret`], which is zeroed when dropped.
 
 use std::fmt;
 
-use padlock_crypto::{HashAlgorithm, Provider};
+use padlock_crypto::{HashAlgorithm, HmacKey, Provider};
 
 /// The longest HKDF output any caller needs in one piece: a SHA-512 sized secret.
 pub const MAX_SECRET_LEN: usize = 64;
@@ -99,19 +101,19 @@ pub fn extract(provider: &dyn Provider, hash: HashAlgorithm, salt: &[u8], ikm: &
     Secret::new(prk.as_ref())
 }
 
-/// HKDF-Expand(PRK, info, L) into `out` (L = `out.len()`) (RFC 5869 §2.3).
+/// HKDF-Expand(PRK, info, L) into `out` (L = `out.len()`) (RFC 5869 §2.3), with the PRK
+/// set up once as an HMAC key (whose hash is the expansion's): every block T(i) is a MAC
+/// under that one key.
 ///
 /// `info` is given in pieces (at most 8) that are MACed as if concatenated, so callers
 /// need not build it in a buffer.
-pub fn expand(
-    provider: &dyn Provider,
-    hash: HashAlgorithm,
-    prk: &[u8],
+pub fn expand_with_key(
+    prk: &dyn HmacKey,
     info: &[&[u8]],
     out: &mut [u8],
 ) -> Result<(), OutputTooLong> {
     const MAX_INFO_PIECES: usize = 8;
-    let hash_len = hash.output_len();
+    let hash_len = prk.algorithm().output_len();
     if out.len() > 255 * hash_len || info.len() > MAX_INFO_PIECES {
         return Err(OutputTooLong);
     }
@@ -125,7 +127,7 @@ pub fn expand(
         parts[0] = previous.as_ref();
         parts[1..=info.len()].copy_from_slice(info);
         parts[info.len() + 1] = &counter;
-        let block = provider.hmac(hash, prk, &parts[..info.len() + 2]);
+        let block = prk.sign(&parts[..info.len() + 2]);
         chunk.copy_from_slice(&block.as_ref()[..chunk.len()]);
         previous = block;
     }
@@ -151,6 +153,22 @@ pub fn expand_label(
     context: &[u8],
     out: &mut [u8],
 ) -> Result<(), OutputTooLong> {
+    expand_label_with_key(
+        provider.hmac_key(hash, secret).as_ref(),
+        label,
+        context,
+        out,
+    )
+}
+
+/// HKDF-Expand-Label (RFC 8446 §7.1) with Secret already set up as an HMAC key, for a
+/// secret expanded under several labels.
+pub fn expand_label_with_key(
+    secret: &dyn HmacKey,
+    label: &[u8],
+    context: &[u8],
+    out: &mut [u8],
+) -> Result<(), OutputTooLong> {
     const PREFIX: &[u8] = b"tls13 ";
     if out.len() > usize::from(u16::MAX) || PREFIX.len() + label.len() > 255 || context.len() > 255
     {
@@ -161,7 +179,7 @@ pub fn expand_label(
     let label_len = [(PREFIX.len() + label.len()) as u8];
     let context_len = [context.len() as u8];
     let info: [&[u8]; 6] = [&length, &label_len, PREFIX, label, &context_len, context];
-    expand(provider, hash, secret, &info, out)
+    expand_with_key(secret, &info, out)
 }
 
 /// HKDF-Expand-Label into a new [`Secret`] of `len` bytes (at most 64).
@@ -173,10 +191,25 @@ pub fn expand_label_secret(
     context: &[u8],
     len: usize,
 ) -> Secret {
+    expand_label_secret_with_key(
+        provider.hmac_key(hash, secret).as_ref(),
+        label,
+        context,
+        len,
+    )
+}
+
+/// [`expand_label_secret`] with Secret already set up as an HMAC key.
+pub fn expand_label_secret_with_key(
+    secret: &dyn HmacKey,
+    label: &[u8],
+    context: &[u8],
+    len: usize,
+) -> Secret {
     let mut out = Secret::zeroed(len);
     // Cannot fail: `len` ≤ 64 ≤ 255 × HashLen, and every label and context this crate
     // passes is a short constant or a hash output.
-    let _ = expand_label(provider, hash, secret, label, context, out.bytes_mut());
+    let _ = expand_label_with_key(secret, label, context, out.bytes_mut());
     out
 }
 
@@ -197,6 +230,21 @@ pub fn derive_secret(
         label,
         transcript_hash,
         hash.output_len(),
+    )
+}
+
+/// [`derive_secret`] with Secret already set up as an HMAC key, for a secret that
+/// derives several others (RFC 8446 §7.1: each stage derives two to four).
+pub fn derive_secret_with_key(
+    secret: &dyn HmacKey,
+    label: &[u8],
+    transcript_hash: &[u8],
+) -> Secret {
+    expand_label_secret_with_key(
+        secret,
+        label,
+        transcript_hash,
+        secret.algorithm().output_len(),
     )
 }
 
@@ -226,10 +274,10 @@ mod tests {
         assert_eq!(got_prk.as_bytes(), hex(prk).as_slice());
         let okm = hex(okm);
         let mut out = vec![0u8; okm.len()];
-        expand(
-            &provider,
-            HashAlgorithm::Sha256,
-            got_prk.as_bytes(),
+        expand_with_key(
+            provider
+                .hmac_key(HashAlgorithm::Sha256, got_prk.as_bytes())
+                .as_ref(),
             &[&hex(info)],
             &mut out,
         )
@@ -282,14 +330,14 @@ mod tests {
 
     #[test]
     fn refuses_output_longer_than_255_blocks() {
-        let provider = AwsLcProvider;
+        let key = AwsLcProvider.hmac_key(HashAlgorithm::Sha256, &[1; 32]);
         let mut out = vec![0u8; 255 * 32 + 1];
         assert_eq!(
-            expand(&provider, HashAlgorithm::Sha256, &[1; 32], &[], &mut out),
+            expand_with_key(key.as_ref(), &[], &mut out),
             Err(OutputTooLong)
         );
         let mut out = vec![0u8; 255 * 32];
-        assert!(expand(&provider, HashAlgorithm::Sha256, &[1; 32], &[], &mut out).is_ok());
+        assert!(expand_with_key(key.as_ref(), &[], &mut out).is_ok());
     }
 
     #[test]
@@ -297,18 +345,14 @@ mod tests {
         let provider = AwsLcProvider;
         let mut whole = [0u8; 80];
         let mut pieces = [0u8; 80];
-        expand(
-            &provider,
-            HashAlgorithm::Sha384,
-            &[7; 48],
+        expand_with_key(
+            provider.hmac_key(HashAlgorithm::Sha384, &[7; 48]).as_ref(),
             &[b"abcdef"],
             &mut whole,
         )
         .unwrap();
-        expand(
-            &provider,
-            HashAlgorithm::Sha384,
-            &[7; 48],
+        expand_with_key(
+            provider.hmac_key(HashAlgorithm::Sha384, &[7; 48]).as_ref(),
             &[b"ab", b"", b"cdef"],
             &mut pieces,
         )

@@ -51,6 +51,104 @@ fn hmac_sha256_matches_rfc_4231_test_case_2() {
     );
 }
 
+/// Keys shorter than, equal to and longer than a block (the long one is hashed first,
+/// RFC 2104 §2), and messages that are empty, one piece, or several pieces with empty ones.
+fn check_keyed_hmac_matches_one_shot(provider: &dyn Provider) {
+    let messages: [&[&[u8]]; 4] = [
+        &[],
+        &[b""],
+        &[b"what do ya want for nothing?"],
+        &[b"what do ya ", b"", b"want ", b"for nothing?", b""],
+    ];
+    for alg in [
+        HashAlgorithm::Sha256,
+        HashAlgorithm::Sha384,
+        HashAlgorithm::Sha512,
+    ] {
+        for key in [&b""[..], b"Jefe", &[0xaa; 48], &[0x0b; 200]] {
+            let keyed = provider.hmac_key(alg, key);
+            assert_eq!(keyed.algorithm(), alg);
+            for data in messages {
+                let once = provider.hmac(alg, key, data);
+                // Twice: signing must not change the key's state.
+                assert_eq!(keyed.sign(data), once, "{alg:?}, {} byte key", key.len());
+                assert_eq!(keyed.sign(data), once, "{alg:?}, {} byte key", key.len());
+                assert_eq!(once.as_ref().len(), alg.output_len());
+            }
+        }
+    }
+}
+
+#[test]
+fn keyed_hmac_equals_one_shot_hmac_for_every_hash() {
+    check_keyed_hmac_matches_one_shot(&AwsLcProvider);
+}
+
+#[test]
+fn keyed_hmac_matches_rfc_4231_test_case_2() {
+    let key = AwsLcProvider.hmac_key(HashAlgorithm::Sha256, b"Jefe");
+    assert_eq!(
+        hex(key.sign(&[b"what do ya want ", b"for nothing?"]).as_ref()),
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    );
+}
+
+/// Delegates everything except `hmac_key`, to exercise the trait's default.
+#[derive(Debug)]
+struct WithoutKeyedHmac;
+
+impl Provider for WithoutKeyedHmac {
+    fn fill_random(&self, out: &mut [u8]) -> Result<(), CryptoError> {
+        AwsLcProvider.fill_random(out)
+    }
+    fn hash(&self, algorithm: HashAlgorithm) -> Box<dyn crate::HashContext> {
+        AwsLcProvider.hash(algorithm)
+    }
+    fn hmac(&self, algorithm: HashAlgorithm, key: &[u8], data: &[&[u8]]) -> crate::Digest {
+        AwsLcProvider.hmac(algorithm, key, data)
+    }
+    fn aead_key(
+        &self,
+        algorithm: AeadAlgorithm,
+        key: &[u8],
+    ) -> Result<Box<dyn crate::AeadKey>, CryptoError> {
+        AwsLcProvider.aead_key(algorithm, key)
+    }
+    fn start_key_exchange(
+        &self,
+        group: KeyExchangeAlgorithm,
+    ) -> Result<Box<dyn crate::KeyExchange>, CryptoError> {
+        AwsLcProvider.start_key_exchange(group)
+    }
+    fn verify_signature(
+        &self,
+        algorithm: SignatureAlgorithm,
+        public_key: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CryptoError> {
+        AwsLcProvider.verify_signature(algorithm, public_key, message, signature)
+    }
+    fn load_signing_key(
+        &self,
+        der: &[u8],
+        format: PrivateKeyFormat,
+    ) -> Result<Box<dyn crate::SigningKey>, CryptoError> {
+        AwsLcProvider.load_signing_key(der, format)
+    }
+    fn generate_signing_key(
+        &self,
+        kind: KeyKind,
+    ) -> Result<(Box<dyn crate::SigningKey>, Vec<u8>), CryptoError> {
+        AwsLcProvider.generate_signing_key(kind)
+    }
+}
+
+#[test]
+fn default_keyed_hmac_equals_one_shot_hmac_for_every_hash() {
+    check_keyed_hmac_matches_one_shot(&WithoutKeyedHmac);
+}
+
 #[test]
 fn aead_seals_and_opens_in_place_and_detects_tampering() {
     for alg in [

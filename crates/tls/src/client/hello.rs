@@ -266,10 +266,8 @@ impl ExpectServerHello {
         let handshake_secret =
             EarlySecret::new(provider, suite.hash, None).into_handshake(provider, shared.as_ref());
         let hello_hash = transcript.current_hash(provider);
-        let client_secret =
-            handshake_secret.client_handshake_traffic_secret(provider, hello_hash.as_ref());
-        let server_secret =
-            handshake_secret.server_handshake_traffic_secret(provider, hello_hash.as_ref());
+        let (client_secret, server_secret) =
+            handshake_secret.handshake_traffic_secrets(provider, hello_hash.as_ref());
         out.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client_secret.as_bytes());
         out.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", server_secret.as_bytes());
         out.install_read_keys(&server_secret, Keys::Handshake);

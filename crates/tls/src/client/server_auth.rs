@@ -301,9 +301,8 @@ impl ExpectFinished {
         // RFC 8446 §7.1: application secrets from Hash(CH..server Finished).
         let hash = transcript.current_hash(provider);
         let master = handshake_secret.into_master(provider);
-        let client_app = master.client_application_traffic_secret(provider, hash.as_ref());
-        let server_app = master.server_application_traffic_secret(provider, hash.as_ref());
-        let exporter = master.exporter_master_secret(provider, hash.as_ref());
+        let app = master.application_secrets(provider, hash.as_ref());
+        let (client_app, server_app, exporter) = (app.client, app.server, app.exporter);
         out.log_secret("CLIENT_TRAFFIC_SECRET_0", client_app.as_bytes());
         out.log_secret("SERVER_TRAFFIC_SECRET_0", server_app.as_bytes());
         out.install_read_keys(&server_app, Keys::Application);

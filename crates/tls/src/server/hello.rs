@@ -248,8 +248,8 @@ impl ExpectClientHello {
         let handshake_secret =
             EarlySecret::new(provider, suite.hash, None).into_handshake(provider, shared.as_ref());
         let hash = transcript.current_hash(provider);
-        let client_hs = handshake_secret.client_handshake_traffic_secret(provider, hash.as_ref());
-        let server_hs = handshake_secret.server_handshake_traffic_secret(provider, hash.as_ref());
+        let (client_hs, server_hs) =
+            handshake_secret.handshake_traffic_secrets(provider, hash.as_ref());
         out.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client_hs.as_bytes());
         out.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", server_hs.as_bytes());
         out.install_write_keys(&server_hs, Keys::Handshake);
@@ -312,11 +312,11 @@ impl ExpectClientHello {
         // RFC 8446 §7.1: application secrets from Hash(CH..server Finished).
         let hash = transcript.current_hash(provider);
         let master = handshake_secret.into_master(provider);
-        let client_app = master.client_application_traffic_secret(provider, hash.as_ref());
-        let server_app = master.server_application_traffic_secret(provider, hash.as_ref());
+        let app = master.application_secrets(provider, hash.as_ref());
+        let (client_app, server_app) = (app.client, app.server);
         out.log_secret("CLIENT_TRAFFIC_SECRET_0", client_app.as_bytes());
         out.log_secret("SERVER_TRAFFIC_SECRET_0", server_app.as_bytes());
-        out.exporter(master.exporter_master_secret(provider, hash.as_ref()));
+        out.exporter(app.exporter);
         out.install_write_keys(&server_app, Keys::Application);
 
         let pending = Pending {

@@ -37,7 +37,7 @@
 
 use std::fmt;
 
-use padlock_crypto::{AeadAlgorithm, Digest, HashAlgorithm, Provider, NONCE_LEN};
+use padlock_crypto::{AeadAlgorithm, Digest, HashAlgorithm, HmacKey, Provider, NONCE_LEN};
 
 use super::constants;
 use crate::hkdf;
@@ -192,15 +192,17 @@ impl HandshakeSecret {
         )
     }
 
-    /// Both handshake traffic secrets, client first.
+    /// Both handshake traffic secrets, client first: two Derive-Secrets from this one
+    /// secret (RFC 8446 §7.1), so its HMAC key is set up once for both.
     pub fn handshake_traffic_secrets(
         &self,
         provider: &dyn Provider,
         hello_hash: &[u8],
     ) -> (TrafficSecret, TrafficSecret) {
+        let key = provider.hmac_key(self.hash, self.secret.as_bytes());
         (
-            self.client_handshake_traffic_secret(provider, hello_hash),
-            self.server_handshake_traffic_secret(provider, hello_hash),
+            TrafficSecret::derive_with_key(key.as_ref(), b"c hs traffic", hello_hash),
+            TrafficSecret::derive_with_key(key.as_ref(), b"s hs traffic", hello_hash),
         )
     }
 
@@ -269,16 +271,37 @@ impl MasterSecret {
         )
     }
 
-    /// Both application traffic secrets (generation 0), client first.
+    /// Both application traffic secrets (generation 0), client first: two Derive-Secrets
+    /// from this one secret (RFC 8446 §7.1), so its HMAC key is set up once for both.
     pub fn application_traffic_secrets(
         &self,
         provider: &dyn Provider,
         handshake_hash: &[u8],
     ) -> (TrafficSecret, TrafficSecret) {
+        let key = provider.hmac_key(self.hash, self.secret.as_bytes());
         (
-            self.client_application_traffic_secret(provider, handshake_hash),
-            self.server_application_traffic_secret(provider, handshake_hash),
+            TrafficSecret::derive_with_key(key.as_ref(), b"c ap traffic", handshake_hash),
+            TrafficSecret::derive_with_key(key.as_ref(), b"s ap traffic", handshake_hash),
         )
+    }
+
+    /// Everything both sides derive from the Master Secret once the server's Finished is
+    /// known (RFC 8446 §7.1): the two application traffic secrets and the exporter master
+    /// secret. Three Derive-Secrets from this one secret, so its HMAC key is set up once.
+    /// `handshake_hash` is Transcript-Hash(ClientHello...server Finished).
+    pub fn application_secrets(
+        &self,
+        provider: &dyn Provider,
+        handshake_hash: &[u8],
+    ) -> ApplicationSecrets {
+        let key = provider.hmac_key(self.hash, self.secret.as_bytes());
+        let derive =
+            |label: &[u8]| TrafficSecret::derive_with_key(key.as_ref(), label, handshake_hash);
+        ApplicationSecrets {
+            client: derive(b"c ap traffic"),
+            server: derive(b"s ap traffic"),
+            exporter: ExporterSecret(derive(b"exp master")),
+        }
     }
 
     /// `exporter_master_secret`; `handshake_hash` is
@@ -312,6 +335,17 @@ impl MasterSecret {
             full_hash,
         ))
     }
+}
+
+/// The secrets derived from the Master Secret with Transcript-Hash(ClientHello...server
+/// Finished) (RFC 8446 §7.1), from [`MasterSecret::application_secrets`].
+pub struct ApplicationSecrets {
+    /// `client_application_traffic_secret_0`.
+    pub client: TrafficSecret,
+    /// `server_application_traffic_secret_0`.
+    pub server: TrafficSecret,
+    /// `exporter_master_secret`.
+    pub exporter: ExporterSecret,
 }
 
 /// A traffic secret (handshake, application or early) of one direction, with its hash.
@@ -354,6 +388,14 @@ impl TrafficSecret {
         }
     }
 
+    /// [`Self::derive`] from a secret already set up as an HMAC key.
+    fn derive_with_key(from: &dyn HmacKey, label: &[u8], transcript_hash: &[u8]) -> Self {
+        Self {
+            hash: from.algorithm(),
+            secret: hkdf::derive_secret_with_key(from, label, transcript_hash),
+        }
+    }
+
     /// The secret bytes (Hash.length of them).
     pub fn as_bytes(&self) -> &[u8] {
         self.secret.as_bytes()
@@ -367,9 +409,11 @@ impl TrafficSecret {
     /// The write key and IV for `aead` (RFC 8446 §7.3):
     /// `key = HKDF-Expand-Label(Secret, "key", "", key_length)`,
     /// `iv = HKDF-Expand-Label(Secret, "iv", "", iv_length)`.
+    /// Both expand this secret, so its HMAC key is set up once.
     pub fn keys(&self, provider: &dyn Provider, aead: AeadAlgorithm) -> TrafficKeys {
-        let key = self.expand(provider, b"key", &[], aead.key_len());
-        let iv_secret = self.expand(provider, b"iv", &[], NONCE_LEN);
+        let secret = provider.hmac_key(self.hash, self.secret.as_bytes());
+        let key = hkdf::expand_label_secret_with_key(secret.as_ref(), b"key", &[], aead.key_len());
+        let iv_secret = hkdf::expand_label_secret_with_key(secret.as_ref(), b"iv", &[], NONCE_LEN);
         let mut iv = [0u8; NONCE_LEN];
         iv.copy_from_slice(iv_secret.as_bytes());
         TrafficKeys { key, iv }
@@ -702,6 +746,28 @@ mod tests {
             e.export(&p, b"EXPORTER-a", None, &mut huge),
             Err(ExporterOutputTooLong)
         );
+    }
+
+    #[test]
+    fn secrets_derived_together_equal_those_derived_one_by_one() {
+        let p = AwsLcProvider;
+        let hs = handshake_secret(&p);
+        let (c, s) = hs.handshake_traffic_secrets(&p, &hex(HELLO_HASH));
+        let c1 = hs.client_handshake_traffic_secret(&p, &hex(HELLO_HASH));
+        let s1 = hs.server_handshake_traffic_secret(&p, &hex(HELLO_HASH));
+        assert_eq!(c.as_bytes(), c1.as_bytes());
+        assert_eq!(s.as_bytes(), s1.as_bytes());
+
+        let master = hs.into_master(&p);
+        let transcript = [4u8; 32];
+        let app = master.application_secrets(&p, &transcript);
+        let c0 = master.client_application_traffic_secret(&p, &transcript);
+        let s0 = master.server_application_traffic_secret(&p, &transcript);
+        let exporter = master.exporter_master_secret(&p, &transcript);
+        assert_eq!(app.client.as_bytes(), c0.as_bytes());
+        assert_eq!(app.server.as_bytes(), s0.as_bytes());
+        assert_eq!(app.exporter.as_bytes(), exporter.as_bytes());
+        assert_ne!(app.client.as_bytes(), app.server.as_bytes());
     }
 
     #[test]
