@@ -153,12 +153,10 @@ pub fn expand_label(
     context: &[u8],
     out: &mut [u8],
 ) -> Result<(), OutputTooLong> {
-    expand_label_with_key(
-        provider.hmac_key(hash, secret).as_ref(),
-        label,
-        context,
-        out,
-    )
+    let out_len = out.len();
+    with_prk(provider, hash, secret, out_len, |key| {
+        expand_label_with_key(key, label, context, out)
+    })
 }
 
 /// HKDF-Expand-Label (RFC 8446 §7.1) with Secret already set up as an HMAC key, for a
@@ -191,12 +189,9 @@ pub fn expand_label_secret(
     context: &[u8],
     len: usize,
 ) -> Secret {
-    expand_label_secret_with_key(
-        provider.hmac_key(hash, secret).as_ref(),
-        label,
-        context,
-        len,
-    )
+    with_prk(provider, hash, secret, len, |key| {
+        expand_label_secret_with_key(key, label, context, len)
+    })
 }
 
 /// [`expand_label_secret`] with Secret already set up as an HMAC key.
@@ -246,6 +241,44 @@ pub fn derive_secret_with_key(
         transcript_hash,
         secret.algorithm().output_len(),
     )
+}
+
+/// Runs `f` with `prk` as the HMAC key of an expansion to `out_len` bytes. Several blocks
+/// share one key set up by [`Provider::hmac_key`]; a single block is a single MAC, for
+/// which a one-shot [`Provider::hmac`] is cheaper than building a key object.
+fn with_prk<R>(
+    provider: &dyn Provider,
+    hash: HashAlgorithm,
+    prk: &[u8],
+    out_len: usize,
+    f: impl FnOnce(&dyn HmacKey) -> R,
+) -> R {
+    if out_len <= hash.output_len() {
+        f(&OneShotKey {
+            provider,
+            hash,
+            prk,
+        })
+    } else {
+        f(provider.hmac_key(hash, prk).as_ref())
+    }
+}
+
+/// A PRK used for one MAC only: [`HmacKey::sign`] is a one-shot [`Provider::hmac`].
+struct OneShotKey<'a> {
+    provider: &'a dyn Provider,
+    hash: HashAlgorithm,
+    prk: &'a [u8],
+}
+
+impl HmacKey for OneShotKey<'_> {
+    fn sign(&self, data: &[&[u8]]) -> padlock_crypto::Digest {
+        self.provider.hmac(self.hash, self.prk, data)
+    }
+
+    fn algorithm(&self) -> HashAlgorithm {
+        self.hash
+    }
 }
 
 /// Overwrites an HMAC output that held key material.
@@ -382,6 +415,28 @@ mod tests {
             derived.as_bytes(),
             hex("6f2615a108c702c5678f54fc9dbab69716c076189c48250cebeac3576c3611ba")
         );
+    }
+
+    #[test]
+    fn expand_label_gives_the_same_bytes_one_shot_and_keyed() {
+        // Up to HashLen bytes take the one-shot path; more take the keyed one.
+        let provider = AwsLcProvider;
+        for len in [12, 32, 33, 100] {
+            let mut one_call = vec![0u8; len];
+            let mut keyed = vec![0u8; len];
+            expand_label(
+                &provider,
+                HashAlgorithm::Sha256,
+                &[9; 32],
+                b"key",
+                b"ctx",
+                &mut one_call,
+            )
+            .unwrap();
+            let key = provider.hmac_key(HashAlgorithm::Sha256, &[9; 32]);
+            expand_label_with_key(key.as_ref(), b"key", b"ctx", &mut keyed).unwrap();
+            assert_eq!(one_call, keyed, "{len} bytes");
+        }
     }
 
     #[test]
