@@ -39,11 +39,7 @@ pub trait Provider: Send + Sync + fmt::Debug {
     /// (zeroed on drop) and calls [`Self::hmac`] each time; a provider overrides it to do the
     /// key setup (hashing the padded key into the inner and outer states) only once.
     fn hmac_key(&self, algorithm: HashAlgorithm, key: &[u8]) -> Box<dyn HmacKey + '_> {
-        Box::new(OneShotHmacKey {
-            provider: self,
-            algorithm,
-            key: key.to_vec(),
-        })
+        one_shot_hmac_key(self, algorithm, key)
     }
 
     /// Makes an AEAD key for sealing and opening records. `key.len()` must equal
@@ -165,6 +161,19 @@ pub trait SigningKey: Send + Sync + fmt::Debug {
     fn sign(&self, algorithm: SignatureAlgorithm, message: &[u8]) -> Result<Vec<u8>, CryptoError>;
     /// The DER SubjectPublicKeyInfo of the matching public key.
     fn public_key_spki(&self) -> Vec<u8>;
+}
+
+/// [`Provider::hmac_key`]'s default, for any provider.
+fn one_shot_hmac_key<'p, P: Provider + ?Sized>(
+    provider: &'p P,
+    algorithm: HashAlgorithm,
+    key: &[u8],
+) -> Box<dyn HmacKey + 'p> {
+    Box::new(OneShotHmacKey {
+        provider,
+        algorithm,
+        key: key.to_vec(),
+    })
 }
 
 /// [`Provider::hmac_key`]'s default: the key kept aside, each `sign` a one-shot
