@@ -2,8 +2,10 @@
 //! printed as it finishes, its failure kept, and the test fails once at the end listing
 //! every failed cell (so one run shows the whole picture, not the first miss).
 
+use std::path::Path;
+
 use crate::contains;
-use crate::engine::{Group, Negotiated, Suite, TestServer, IO_TIMEOUT};
+use crate::engine::{self, Group, Negotiated, Suite, TestServer, IO_TIMEOUT};
 use crate::process::PeerProcess;
 
 /// The tally of one matrix.
@@ -62,6 +64,30 @@ pub fn expect_said(bytes: &[u8], what: &str) -> Result<(), String> {
     } else {
         Err(format!("the peer's output does not say {what:?}"))
     }
+}
+
+/// A padlock-client × peer-server cell: a padlock client offering only `suite` and `group`
+/// (trusting `ca`) sends an HTTP/1.0 GET to the peer on `port`; the handshake must agree on
+/// both, and the peer's answer must say `banner` (how that peer names the suite).
+pub fn padlock_client_cell(
+    ca: &Path,
+    port: u16,
+    suite: Suite,
+    group: Group,
+    banner: &str,
+) -> Result<(), String> {
+    let mut config = engine::client_config(ca);
+    config.cipher_suites = vec![suite.suite];
+    config.groups = vec![group.group];
+    let out = engine::client_exchange(
+        config,
+        "localhost",
+        port,
+        b"GET / HTTP/1.0\r\n\r\n",
+        64 * 1024,
+    )?;
+    expect_negotiated(&out.negotiated, suite, group)?;
+    expect_said(&out.response, banner)
 }
 
 /// A peer-client × padlock-server cell: the server's next handshake agreed on `suite` and

@@ -7,7 +7,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use padlock_interop::engine::{self, gnutls_priority, TestServer, GROUPS, SUITES};
-use padlock_interop::matrix::{expect_negotiated, expect_said, padlock_server_cell, Matrix};
+use padlock_interop::matrix::{padlock_client_cell, padlock_server_cell, Matrix};
 use padlock_interop::{
     contains, free_port, require_peer, wait_for_port, Fixtures, Issued, KeyType, PeerProcess,
 };
@@ -75,14 +75,7 @@ fn padlock_client_against_gnutls_server_every_suite_group_and_key() {
         for suite in SUITES {
             for group in GROUPS {
                 let label = format!("{} {} {}", key.label(), suite.iana, group.gnutls);
-                let mut config = engine::client_config(&ca.cert);
-                config.cipher_suites = vec![suite.suite];
-                config.groups = vec![group.group];
-                let verdict = engine::client_exchange(config, "localhost", port, GET, 64 * 1024)
-                    .and_then(|out| {
-                        expect_negotiated(&out.negotiated, suite, group)?;
-                        expect_said(&out.response, suite.gnutls)
-                    });
+                let verdict = padlock_client_cell(&ca.cert, port, suite, group, suite.gnutls);
                 matrix.cell(&label, verdict);
             }
         }
