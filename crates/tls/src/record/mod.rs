@@ -50,7 +50,8 @@ pub enum RecordError {
     BadRecordMac,
     /// `TLSCiphertext.length` exceeds 2^14 + 256 (alert record_overflow, §5.2).
     CiphertextTooLong,
-    /// The content exceeds 2^14 bytes (alert record_overflow, §5.1/§5.4).
+    /// The content exceeds 2^14 bytes, or the TLSInnerPlaintext (content, type, padding)
+    /// 2^14 + 1 (alert record_overflow, §5.1/§5.4).
     PlaintextTooLong,
     /// The decrypted TLSInnerPlaintext was all zeros: no content type (alert
     /// unexpected_message, §5.4).
@@ -322,11 +323,13 @@ impl RecordSealer {
             return Ok(());
         };
 
-        // TLSCiphertext.length = content + type + padding + tag ≤ 2^14 + 256 (§5.2).
-        let ciphertext_len = content_len + 1 + padding + TAG_LEN;
-        if ciphertext_len > MAX_CIPHERTEXT_LEN {
+        // TLSInnerPlaintext = content + type + padding ≤ 2^14 + 1 (§5.4), so
+        // TLSCiphertext.length stays within 2^14 + 256 (§5.2).
+        let inner_len = content_len.saturating_add(1).saturating_add(padding);
+        if inner_len > MAX_PLAINTEXT_LEN + 1 {
             return Err(RecordError::PayloadTooLong);
         }
+        let ciphertext_len = inner_len + TAG_LEN;
         let nonce = state.next_nonce(true)?;
 
         buf.push(content_type.to_wire());
@@ -383,16 +386,17 @@ impl RecordOpener {
             .map_err(|_| RecordError::BadRecordMac)?;
         state.seq += 1;
 
-        // The inner plaintext is at most 2^14 + 256 − 16 bytes (checked above), so this
-        // scan from the end is bounded.
+        // §5.4: "The length MUST NOT exceed 2^14 + 1 octets" for the whole
+        // TLSInnerPlaintext — content, type and padding — so padding cannot stretch a
+        // record past what one record may carry. This also bounds the scan below.
         let inner = body.get(..inner_len).ok_or(RecordError::BadRecordMac)?;
+        if inner.len() > MAX_PLAINTEXT_LEN + 1 {
+            return Err(RecordError::PlaintextTooLong);
+        }
         let type_at = inner
             .iter()
             .rposition(|&b| b != 0)
             .ok_or(RecordError::NoContentType)?;
-        if type_at > MAX_PLAINTEXT_LEN {
-            return Err(RecordError::PlaintextTooLong);
-        }
         Ok(OpenedRecord {
             content_type: ContentType::from_wire(inner[type_at]),
             content: RECORD_HEADER_LEN..RECORD_HEADER_LEN + type_at,

@@ -177,24 +177,65 @@ fn rejects_an_all_zero_inner_plaintext() {
     assert_eq!(open(&mut opener, &mut buf), Err(RecordError::NoContentType));
 }
 
+/// Seals `inner` (a whole TLSInnerPlaintext) as the next record, bypassing the sealer's
+/// own limits, as a misbehaving peer would.
+fn seal_raw(sealer: &mut RecordSealer, inner: &[u8]) -> Vec<u8> {
+    let state = sealer.state.as_mut().unwrap();
+    let nonce = state.next_nonce(true).unwrap();
+    let mut buf = vec![0; RECORD_HEADER_LEN];
+    buf.extend_from_slice(inner);
+    write_header(&mut buf, 0, APPLICATION_DATA, inner.len() + TAG_LEN);
+    let (header, body) = buf.split_at_mut(RECORD_HEADER_LEN);
+    let tag = state.key.seal_in_place(&nonce, header, body).unwrap();
+    buf.extend_from_slice(&tag);
+    state.seq += 1;
+    buf
+}
+
+#[test]
+fn rejects_an_inner_plaintext_padded_past_the_limit() {
+    let (mut sealer, mut opener) = pair(AeadAlgorithm::Aes128Gcm);
+    // Content, type and padding: 2^14 + 1 is the most §5.4 allows.
+    let mut inner = b"fine".to_vec();
+    inner.push(HANDSHAKE.to_wire());
+    inner.resize(MAX_PLAINTEXT_LEN + 1, 0);
+    let mut record = seal_raw(&mut sealer, &inner);
+    assert_eq!(
+        open(&mut opener, &mut record).unwrap(),
+        (HANDSHAKE, b"fine".to_vec())
+    );
+    inner.push(0);
+    let mut record = seal_raw(&mut sealer, &inner);
+    assert_eq!(
+        open(&mut opener, &mut record),
+        Err(RecordError::PlaintextTooLong)
+    );
+}
+
 #[test]
 fn rejects_oversized_content_after_decryption() {
     let (mut sealer, mut opener) = pair(AeadAlgorithm::ChaCha20Poly1305);
     // A peer that puts 2^14 + 1 content bytes in one record (padding-free, so the
     // ciphertext stays within 2^14 + 256).
-    let mut buf = vec![0; RECORD_HEADER_LEN];
-    buf.resize(RECORD_HEADER_LEN + MAX_PLAINTEXT_LEN + 1, 9);
-    let state = sealer.state.as_mut().unwrap();
-    let nonce = state.next_nonce(true).unwrap();
-    buf.push(APPLICATION_DATA.to_wire());
-    let ct_len = buf.len() - RECORD_HEADER_LEN + TAG_LEN;
-    write_header(&mut buf, 0, APPLICATION_DATA, ct_len);
-    let (header, inner) = buf.split_at_mut(RECORD_HEADER_LEN);
-    let tag = state.key.seal_in_place(&nonce, header, inner).unwrap();
-    buf.extend_from_slice(&tag);
+    let mut inner = vec![9; MAX_PLAINTEXT_LEN + 1];
+    inner.push(APPLICATION_DATA.to_wire());
+    let mut record = seal_raw(&mut sealer, &inner);
     assert_eq!(
-        open(&mut opener, &mut buf),
+        open(&mut opener, &mut record),
         Err(RecordError::PlaintextTooLong)
+    );
+}
+
+#[test]
+fn never_seals_an_inner_plaintext_past_the_limit() {
+    let (mut sealer, _) = pair(AeadAlgorithm::Aes128Gcm);
+    let mut buf = Vec::new();
+    sealer
+        .seal_append_padded(APPLICATION_DATA, b"abc", MAX_PLAINTEXT_LEN - 3, &mut buf)
+        .unwrap();
+    assert_eq!(
+        sealer.seal_append_padded(APPLICATION_DATA, b"abc", MAX_PLAINTEXT_LEN - 2, &mut buf),
+        Err(RecordError::PayloadTooLong)
     );
 }
 
@@ -230,7 +271,7 @@ fn refuses_to_seal_more_than_a_record_holds() {
         Err(RecordError::PayloadTooLong)
     );
     assert_eq!(
-        sealer.seal_append_padded(APPLICATION_DATA, &[0; MAX_PLAINTEXT_LEN], 256, &mut buf),
+        sealer.seal_append_padded(APPLICATION_DATA, &[0; MAX_PLAINTEXT_LEN], 1, &mut buf),
         Err(RecordError::PayloadTooLong)
     );
     assert_eq!(buf, b"keep");
@@ -416,7 +457,7 @@ mod properties {
             sealer.state.as_mut().unwrap().seq = seq;
             opener.state.as_mut().unwrap().seq = seq;
             let mut buf = Vec::new();
-            let padding = padding.min(MAX_CIPHERTEXT_LEN - payload.len() - 1 - TAG_LEN);
+            let padding = padding.min(MAX_PLAINTEXT_LEN - payload.len());
             sealer.seal_append_padded(ty, &payload, padding, &mut buf).unwrap();
             prop_assert_eq!(open(&mut opener, &mut buf).unwrap(), (ty, payload));
         }
