@@ -307,8 +307,11 @@ impl<'p, 'c> Builder<'p, 'c> {
             let Some(nc) = nc else {
                 continue;
             };
-            let subtrees = nc.permitted.as_ref().map_or(0, Vec::len)
-                + nc.excluded.as_ref().map_or(0, Vec::len);
+            let subtrees = nc
+                .permitted
+                .as_ref()
+                .map_or(0, Vec::len)
+                .saturating_add(nc.excluded.as_ref().map_or(0, Vec::len));
             for (j, cert) in path.iter().enumerate().take(i + 1) {
                 if j > 0 && cert.is_self_issued() {
                     continue;
