@@ -10,9 +10,8 @@ use crate::cert::{
 use crate::common_name;
 use crate::crl::Crl;
 use crate::error::Error;
-use crate::name::{
-    dns_name_matches, is_valid_dns_name, wildcard_public_suffix, GeneralName, SubjectName,
-};
+use crate::general_name::GeneralName;
+use crate::host_name::{dns_name_matches, is_valid_dns_name, wildcard_public_suffix, SubjectName};
 use crate::roots::{AnchorRef, RootStore};
 use crate::signature::verify_signed;
 use crate::spki::{Curve, PublicKeyAlgorithm, SubjectPublicKeyInfo};
