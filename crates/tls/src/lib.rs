@@ -44,6 +44,7 @@
 #![warn(missing_docs)]
 
 mod hkdf;
+mod key_update;
 pub mod record;
 pub mod tls13;
 pub mod wire;
@@ -53,9 +54,9 @@ mod client;
 mod config;
 mod conn;
 mod error;
-mod hs;
 pub mod keylog;
 pub mod manual;
+mod output;
 mod pem;
 mod pki_glue;
 mod server;
