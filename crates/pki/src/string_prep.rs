@@ -10,8 +10,8 @@
 //!    makes TeletexString support optional).
 //! 2. Map (§2.2): soft hyphens, joiners, variation selectors and other control and format
 //!    characters to nothing; white space to SPACE; case folding (RFC 5280 §7.1 names
-//!    RFC 3454 Appendix B.2), done here as lowercase-of-uppercase, which gives the full
-//!    foldings (`ß` → `ss`, `ﬁ` → `fi`, final sigma → sigma).
+//!    RFC 3454 Appendix B.2), built from the standard library's case mappings
+//!    ([`fold_case`]: `ß` → `ss`, `ﬁ` → `fi`, final sigma → sigma).
 //! 3. Normalize (§2.3, NFKC): this crate carries no Unicode normalization tables. The
 //!    fullwidth ASCII forms and the compatibility characters of Latin-1 that stand for a
 //!    letter or digit are mapped; a string holding a combining diacritical mark, or a
@@ -76,14 +76,16 @@ pub(crate) fn prepare(t: u8, value: &[u8]) -> Result<String, Unpreparable> {
             continue;
         }
         prohibit(c)?;
-        for folded in c.to_uppercase().flat_map(char::to_lowercase) {
-            let normalized = normalize(folded)?;
-            if pending_space {
-                out.push(' ');
-                pending_space = false;
-            }
-            out.push(normalized);
+        if is_combining_mark(c) || changed_by_nfkc_beyond_our_tables(c) {
+            return Err(Unpreparable(
+                "a combining mark or compatibility character, which is not normalized here",
+            ));
         }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        out.extend(fold_case(c).map(compatibility_form));
     }
     Ok(out)
 }
@@ -162,16 +164,31 @@ fn prohibit(c: char) -> Result<(), Unpreparable> {
     Ok(())
 }
 
-/// RFC 4518 §2.3 (NFKC), as far as this crate can do it without Unicode tables: the
-/// character's compatibility form where it is a known one-character mapping, the character
-/// itself where NFKC leaves it alone, and `Unpreparable` where NFKC would change it in a
-/// way not carried here.
-fn normalize(c: char) -> Result<char, Unpreparable> {
+/// RFC 4518 §2.2's case folding (RFC 3454 Appendix B.2), from the standard library's case
+/// mappings: the lowercase of the uppercase of the lowercase, which gives the full foldings
+/// (`ß` → `ss`, `ﬁ` → `fi`, final sigma → sigma), except where it would split a letter into
+/// a base and a combining mark (`ǰ`, `ΐ`) that NFKC composes again: there the lowercase.
+/// `İ` folds to `i` and a combining dot above, as in B.2.
+fn fold_case(c: char) -> impl Iterator<Item = char> {
+    c.to_lowercase().flat_map(|lower| {
+        let full = lower.to_uppercase().flat_map(char::to_lowercase);
+        let (single, several) = if full.clone().any(is_combining_mark) {
+            (Some(lower), None)
+        } else {
+            (None, Some(full))
+        };
+        single.into_iter().chain(several.into_iter().flatten())
+    })
+}
+
+/// RFC 4518 §2.3 (NFKC) for the compatibility characters whose form is one character that
+/// this crate maps without Unicode tables: fullwidth ASCII, and Latin-1's ordinal
+/// indicators and superscript digits. Everything else that NFKC would change is refused
+/// before this ([`changed_by_nfkc_beyond_our_tables`]).
+fn compatibility_form(c: char) -> char {
     let u = u32::from(c);
     let mapped = match u {
-        // Fullwidth ASCII (U+FF01..U+FF5E) is ASCII under NFKC.
         0xff01..=0xff5e => char::from_u32(u - 0xfee0),
-        // Latin-1's feminine and masculine ordinals and superscript digits.
         0xaa => Some('a'),
         0xba => Some('o'),
         0xb2 => Some('2'),
@@ -179,26 +196,28 @@ fn normalize(c: char) -> Result<char, Unpreparable> {
         0xb9 => Some('1'),
         _ => None,
     };
-    if let Some(m) = mapped {
-        return Ok(m);
-    }
-    if changed_by_nfkc_beyond_our_tables(u) {
-        return Err(Unpreparable(
-            "a combining mark or compatibility character, which is not normalized here",
-        ));
-    }
-    Ok(c)
+    mapped.unwrap_or(c)
 }
 
-/// Characters that NFKC composes with a neighbour or replaces by another spelling, and that
-/// [`normalize`] does not map: combining diacritical marks, Latin-1's spacing diacritics and
-/// fractions, Latin digraph letters, and the blocks of compatibility characters (super- and
-/// subscripts, letterlike symbols and number forms, enclosed and mathematical
-/// alphanumerics, CJK compatibility characters, presentation forms, half- and fullwidth
-/// forms).
-fn changed_by_nfkc_beyond_our_tables(u: u32) -> bool {
+/// Combining marks, which NFKC may compose with the character before them (`e` and U+0301
+/// are `é`): the combining diacritical marks and their extensions, supplement, and forms
+/// for symbols and half marks.
+fn is_combining_mark(c: char) -> bool {
     matches!(
-        u,
+        u32::from(c),
+        0x0300..=0x036f | 0x1ab0..=0x1aff | 0x1dc0..=0x1dff | 0x20d0..=0x20ff | 0xfe20..=0xfe2f
+    )
+}
+
+/// Characters that NFKC replaces by another spelling and that [`compatibility_form`] does
+/// not map: Latin-1's spacing diacritics and fractions, Latin digraph letters, and the
+/// blocks of compatibility characters (super- and subscripts, letterlike symbols and
+/// number forms, enclosed and mathematical alphanumerics, CJK compatibility characters,
+/// presentation forms but the Latin and Armenian ligatures, which case folding already
+/// spells out as NFKC does, half- and fullwidth forms but fullwidth ASCII).
+fn changed_by_nfkc_beyond_our_tables(c: char) -> bool {
+    matches!(
+        u32::from(c),
         0xa8 | 0xaf
             | 0xb4
             | 0xb8
@@ -213,24 +232,20 @@ fn changed_by_nfkc_beyond_our_tables(u: u32) -> bool {
             | 0x02b0..=0x02b8
             | 0x02d8..=0x02dd
             | 0x02e0..=0x02e4
-            | 0x0300..=0x036f
             | 0x0374
             | 0x037a
             | 0x037e
             | 0x0384
             | 0x0385
             | 0x0387
-            | 0x1ab0..=0x1aff
-            | 0x1dc0..=0x1dff
             | 0x2070..=0x209f
-            | 0x20d0..=0x20ff
             | 0x2100..=0x218f
             | 0x2460..=0x24ff
             | 0x2f00..=0x2fdf
             | 0x3200..=0x33ff
             | 0xf900..=0xfaff
-            | 0xfb00..=0xfdff
-            | 0xfe10..=0xfe2f
+            | 0xfb1d..=0xfdff
+            | 0xfe10..=0xfe1f
             | 0xfe30..=0xfe6f
             | 0xfe70..=0xfefe
             | 0xff5f..=0xffef
@@ -274,6 +289,11 @@ mod tests {
         assert_eq!(utf8("Straße"), utf8("STRASSE"));
         assert_eq!(utf8("ΟΔΟΣ"), utf8("οδος"));
         assert_eq!(utf8("\u{fb01}rm"), utf8("FIRM"));
+        // B.2 folds İ to i and COMBINING DOT ABOVE, which NFKC leaves as they are.
+        assert_eq!(utf8("İZMİR"), Ok("i\u{307}zmi\u{307}r".to_string()));
+        // Letters whose full folding NFKC composes again stay one letter.
+        assert_eq!(utf8("ǰ"), Ok("ǰ".to_string()));
+        assert_eq!(utf8("ΐ"), Ok("ΐ".to_string()));
     }
 
     #[test]
