@@ -110,8 +110,9 @@ impl Name<'_> {
     /// for the DirectoryString attributes; the few attribute types with another matching
     /// rule are compared by it too, which only ever finds more names equal.
     ///
-    /// `Err` when a pair of values that must be compared cannot be prepared: that
-    /// comparison is Undefined (RFC 4518 §1), and the caller decides how to fail closed.
+    /// `Err` when a pair of values that must be compared cannot be prepared, or an RDN
+    /// compared has more than [`MAX_RDN_ATTRIBUTES`] attributes: that comparison is
+    /// Undefined (RFC 4518 §1), and the caller decides how to fail closed.
     pub(crate) fn is_within(&self, base: &Name<'_>) -> Result<bool, Unpreparable> {
         let malformed = |_| Unpreparable("a malformed relative distinguished name");
         if self.rdn_list().count() < base.rdn_list().count() {
@@ -156,12 +157,22 @@ fn rdns_match(rdn: &[u8], base: &[u8]) -> Result<bool, Unpreparable> {
     Ok(true)
 }
 
+/// The most attributes an RDN may have and still be compared: real multi-valued RDNs have
+/// two or three. With [`MAX_PREPARED_OCTETS`] this bounds the work of comparing one pair
+/// of RDNs, however many of them a path's name-constraint checks compare.
+///
+/// [`MAX_PREPARED_OCTETS`]: crate::string_prep::MAX_PREPARED_OCTETS
+const MAX_RDN_ATTRIBUTES: usize = 16;
+
 /// The attributes of an RDN's SET contents.
 fn rdn_attributes(rdn: &[u8]) -> Result<Vec<Attribute<'_>>, Unpreparable> {
     let malformed = |_| Unpreparable("a malformed attribute");
     let mut set = Reader::new(rdn, "Name.RelativeDistinguishedName");
     let mut out = Vec::new();
     while !set.is_empty() {
+        if out.len() == MAX_RDN_ATTRIBUTES {
+            return Err(Unpreparable("an RDN of too many attributes to compare"));
+        }
         let mut atv = set
             .nested(tag::SEQUENCE, "Name.AttributeTypeAndValue")
             .map_err(malformed)?;

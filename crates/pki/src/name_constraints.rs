@@ -599,6 +599,9 @@ mod tests {
             (O, tag::UTF8_STRING, b"evil"),
         ]]);
         assert!(nc.check(&directory(&reordered)).is_err());
+        let crowded: Vec<Atv<'_>> = vec![(OU, tag::UTF8_STRING, b"x"); 17];
+        let e = nc.check(&directory(&name_der(&[&crowded]))).unwrap_err();
+        assert!(e.to_string().contains("too many attributes"), "{e}");
         let fewer = name_der(&[&[(O, tag::UTF8_STRING, b"Evil")]]);
         nc.check(&directory(&fewer)).unwrap();
         let other = name_der(&[&[
