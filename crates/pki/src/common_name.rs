@@ -193,8 +193,10 @@ mod tests {
     use padlock_crypto::AwsLcProvider;
 
     use super::*;
+    use crate::host_name::SubjectName;
+    use crate::roots::RootStore;
     use crate::testutil::{issue, Spec, NOW};
-    use crate::{verify_chain, RootStore, SubjectName, VerifyOptions};
+    use crate::verify::{verify_chain, VerifyOptions};
 
     /// Validates a leaf with `cn` and `sans`, under a fresh root, for the first SAN.
     fn validate(cn: &str, sans: &[&str]) -> Result<(), Error> {

@@ -6,6 +6,7 @@ use std::fmt;
 
 use crate::der::{oid_to_string, tag, Reader};
 use crate::error::Error;
+use crate::string_prep::{is_string_type, prepare, Unpreparable};
 
 /// A distinguished name, borrowed from a certificate. `Display` gives "CN=foo, O=bar".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,6 +95,132 @@ impl<'a> Name<'a> {
             .filter(|(oid, t, _)| *oid == OID_EMAIL && *t == tag::IA5_STRING)
             .map(|(_, _, v)| v)
             .collect()
+    }
+}
+
+impl Name<'_> {
+    /// Whether this name lies within the subtree of directory names `base` (RFC 5280 §7.1):
+    /// it has at least as many RDNs, and its leading RDNs match `base`'s in order. Two RDNs
+    /// match when they have as many attributes and each of this name's has a match of the
+    /// same type in `base`'s; string values match after string preparation (RFC 4518, see
+    /// [`string_prep`](crate::string_prep)), so that a respelling in another string type,
+    /// letter case or spacing is the same name; other values match octet for octet.
+    ///
+    /// Every string attribute is compared with caseIgnoreMatch, which RFC 5280 §7.1 requires
+    /// for the DirectoryString attributes; the few attribute types with another matching
+    /// rule are compared by it too, which only ever finds more names equal.
+    ///
+    /// `Err` when a pair of values that must be compared cannot be prepared, or an RDN
+    /// compared has more than [`MAX_RDN_ATTRIBUTES`] attributes: that comparison is
+    /// Undefined (RFC 4518 §1), and the caller decides how to fail closed.
+    pub(crate) fn is_within(&self, base: &Name<'_>) -> Result<bool, Unpreparable> {
+        let malformed = |_| Unpreparable("a malformed relative distinguished name");
+        if self.rdn_list().count() < base.rdn_list().count() {
+            return Ok(false);
+        }
+        for (rdn, base_rdn) in self.rdn_list().zip(base.rdn_list()) {
+            if !rdns_match(rdn.map_err(malformed)?, base_rdn.map_err(malformed)?)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// Whether the RDN `rdn` (a SET's contents) matches `base` (RFC 5280 §7.1). Sorting and
+/// binary search keep this O(n log n) in the attributes, whatever a certificate holds; no
+/// value is prepared unless every attribute type of `rdn` is in `base`.
+fn rdns_match(rdn: &[u8], base: &[u8]) -> Result<bool, Unpreparable> {
+    let attributes = rdn_attributes(rdn)?;
+    let base_attributes = rdn_attributes(base)?;
+    if attributes.len() != base_attributes.len() {
+        return Ok(false);
+    }
+    let mut base_types: Vec<&[u8]> = base_attributes.iter().map(|a| a.kind).collect();
+    base_types.sort_unstable();
+    if attributes
+        .iter()
+        .any(|a| base_types.binary_search(&a.kind).is_err())
+    {
+        return Ok(false);
+    }
+    let mut base_values = base_attributes
+        .iter()
+        .map(Attribute::comparable)
+        .collect::<Result<Vec<_>, Unpreparable>>()?;
+    base_values.sort_unstable();
+    for attribute in &attributes {
+        if base_values.binary_search(&attribute.comparable()?).is_err() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// The most attributes an RDN may have and still be compared: real multi-valued RDNs have
+/// two or three. With [`MAX_PREPARED_OCTETS`] this bounds the work of comparing one pair
+/// of RDNs, however many of them a path's name-constraint checks compare.
+///
+/// [`MAX_PREPARED_OCTETS`]: crate::string_prep::MAX_PREPARED_OCTETS
+const MAX_RDN_ATTRIBUTES: usize = 16;
+
+/// The attributes of an RDN's SET contents.
+fn rdn_attributes(rdn: &[u8]) -> Result<Vec<Attribute<'_>>, Unpreparable> {
+    let malformed = |_| Unpreparable("a malformed attribute");
+    let mut set = Reader::new(rdn, "Name.RelativeDistinguishedName");
+    let mut out = Vec::new();
+    while !set.is_empty() {
+        if out.len() == MAX_RDN_ATTRIBUTES {
+            return Err(Unpreparable("an RDN of too many attributes to compare"));
+        }
+        let mut atv = set
+            .nested(tag::SEQUENCE, "Name.AttributeTypeAndValue")
+            .map_err(malformed)?;
+        let kind = atv.oid().map_err(malformed)?;
+        let value = atv.read_any().map_err(malformed)?;
+        out.push(Attribute {
+            kind,
+            tag: value.tag,
+            value: value.value,
+        });
+    }
+    Ok(out)
+}
+
+/// One AttributeTypeAndValue of an RDN, borrowed.
+#[derive(Clone, Copy, Debug)]
+struct Attribute<'a> {
+    /// The attribute type's OID content octets.
+    kind: &'a [u8],
+    /// The value's tag.
+    tag: u8,
+    /// The value's contents.
+    value: &'a [u8],
+}
+
+impl<'a> Attribute<'a> {
+    /// The type and value in the form two attributes are compared in.
+    fn comparable(&self) -> Result<(&'a [u8], ComparableValue<'a>), Unpreparable> {
+        Ok((self.kind, ComparableValue::of(self.tag, self.value)?))
+    }
+}
+
+/// An attribute value in the form two values are compared in.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum ComparableValue<'a> {
+    /// A string type's value, prepared (RFC 4518).
+    Prepared(String),
+    /// Any other value: its tag and octets.
+    Octets(u8, &'a [u8]),
+}
+
+impl<'a> ComparableValue<'a> {
+    fn of(t: u8, value: &'a [u8]) -> Result<Self, Unpreparable> {
+        if is_string_type(t) {
+            prepare(t, value).map(Self::Prepared)
+        } else {
+            Ok(Self::Octets(t, value))
+        }
     }
 }
 

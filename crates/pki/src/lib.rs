@@ -52,6 +52,7 @@ mod public_suffix;
 mod roots;
 mod signature;
 mod spki;
+mod string_prep;
 #[cfg(test)]
 mod testutil;
 mod time;

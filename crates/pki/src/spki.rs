@@ -187,8 +187,9 @@ mod tests {
 
     use super::*;
     use crate::der::write_tlv;
+    use crate::roots::RootStore;
     use crate::testutil::{issue, Spec, NOW};
-    use crate::{verify_chain, Purpose, RootStore, VerifyOptions};
+    use crate::verify::{verify_chain, Purpose, VerifyOptions};
 
     /// An rsaEncryption SubjectPublicKeyInfo with modulus `n` and exponent `e` (INTEGER
     /// contents, written as given).

@@ -774,3 +774,7 @@ mod tests;
 #[cfg(test)]
 #[path = "verify_profile_tests.rs"]
 mod profile_tests;
+
+#[cfg(test)]
+#[path = "verify_name_constraint_tests.rs"]
+mod name_constraint_tests;
