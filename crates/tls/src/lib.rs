@@ -74,7 +74,7 @@ pub use conn::{Connection, HandshakeKind, IoState};
 pub use error::{ApiMisuse, Error, PeerIncompatible, PeerMisbehaved};
 pub use keylog::{KeyLog, KeyLogFile};
 pub use padlock_pki::{Error as CertificateError, RootStore, UnixTime};
-pub use stream::{Stream, StreamOwned};
+pub use stream::{Stream, StreamOwned, LINGER_BYTES, LINGER_TIME};
 pub use trace::{Trace, TraceEvent};
 pub use verify::{
     danger, ClientCertVerifier, InvalidServerName, ServerCertVerifier, ServerName,

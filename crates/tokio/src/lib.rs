@@ -75,7 +75,8 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 mod stream;
 
-pub use stream::{TlsStream, LINGER_BYTES, LINGER_TIME};
+pub use padlock_tls::{LINGER_BYTES, LINGER_TIME};
+pub use stream::TlsStream;
 
 use stream::tls_to_io;
 

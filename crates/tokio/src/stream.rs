@@ -20,17 +20,9 @@ use std::future::Future;
 use std::io::{self, Read, Write};
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
-use padlock_tls::Connection;
+use padlock_tls::{Connection, LINGER_BYTES, LINGER_TIME};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-
-/// How long a stream that sent a fatal alert keeps reading (and discarding) the peer's
-/// bytes so that the alert is read rather than lost to a reset.
-pub const LINGER_TIME: Duration = Duration::from_secs(1);
-
-/// The most bytes discarded while lingering; a peer that sends more is cut off.
-pub const LINGER_BYTES: usize = 256 * 1024;
 
 /// A TLS connection over a tokio transport: client or server, made by
 /// [`TlsConnector`](crate::TlsConnector) or [`TlsAcceptor`](crate::TlsAcceptor).
