@@ -206,7 +206,7 @@ fn flush<S: Read + Write>(conn: &mut Connection, sock: &mut S) -> io::Result<()>
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::sync::{Arc, OnceLock};
 
     use padlock_crypto::{AwsLcProvider, Provider};
@@ -253,7 +253,7 @@ mod tests {
 
     /// A localhost certificate from our own local CA, and that CA's root, made once per
     /// test binary.
-    fn local_ca() -> &'static (Arc<CertifiedKey>, Arc<RootStore>) {
+    pub(crate) fn local_ca() -> &'static (Arc<CertifiedKey>, Arc<RootStore>) {
         static CA: OnceLock<(Arc<CertifiedKey>, Arc<RootStore>)> = OnceLock::new();
         CA.get_or_init(|| {
             let home = std::env::temp_dir().join(format!("padlock-stream-{}", std::process::id()));
