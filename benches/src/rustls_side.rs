@@ -1,6 +1,6 @@
 //! The rustls side of the benchmark (rustls 0.23 with its aws-lc-rs provider).
 
-use std::io::{Read, Write};
+use std::io::{BufRead, Read, Write};
 use std::sync::Arc;
 
 use rustls::crypto::aws_lc_rs::{self, cipher_suite, kx_group};
@@ -127,6 +127,20 @@ macro_rules! rustls_endpoint {
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => 0,
                     Err(e) => panic!("rustls: {e}"),
                 }
+            }
+
+            fn read_borrowed(&mut self, use_it: &mut dyn FnMut(&[u8])) -> Option<usize> {
+                let mut reader = self.reader();
+                let n = match reader.fill_buf() {
+                    Ok(plaintext) => {
+                        use_it(plaintext);
+                        plaintext.len()
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => 0,
+                    Err(e) => panic!("rustls: {e}"),
+                };
+                reader.consume(n);
+                Some(n)
             }
 
             fn write_plain(&mut self, data: &[u8]) -> usize {
