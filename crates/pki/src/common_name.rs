@@ -24,8 +24,8 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use crate::cert::Certificate;
 use crate::error::Error;
+use crate::general_name::{ip_from_bytes, GeneralName};
 use crate::idna::to_a_label;
-use crate::name::{ip_from_bytes, GeneralName};
 use crate::verify::Purpose;
 
 /// The longest CN we read as a host name: a DNS name is at most 253 octets in text form
