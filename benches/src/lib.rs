@@ -104,6 +104,25 @@ impl ReadMode {
     }
 }
 
+/// One borrowed read through a library's `BufRead` reader: `fill_buf`, hand the slice to
+/// `use_it`, `consume` it all. "Nothing yet" (an empty slice or `WouldBlock`) is 0.
+pub(crate) fn fill_and_consume(
+    mut reader: impl std::io::BufRead,
+    use_it: &mut dyn FnMut(&[u8]),
+    lib: &str,
+) -> usize {
+    let n = match reader.fill_buf() {
+        Ok(plaintext) => {
+            use_it(plaintext);
+            plaintext.len()
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => 0,
+        Err(e) => panic!("{lib}: {e}"),
+    };
+    reader.consume(n);
+    n
+}
+
 /// The plaintext sink, reused across transfers so the harness allocates nothing per record.
 pub struct Pipe {
     sink: Vec<u8>,

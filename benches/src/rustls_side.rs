@@ -1,6 +1,6 @@
 //! The rustls side of the benchmark (rustls 0.23 with its aws-lc-rs provider).
 
-use std::io::{BufRead, Read, Write};
+use std::io::{Read, Write};
 use std::sync::Arc;
 
 use rustls::crypto::aws_lc_rs::{self, cipher_suite, kx_group};
@@ -8,7 +8,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::{ClientConnection, ServerConnection};
 
-use crate::{Endpoint, Suite, TestPki};
+use crate::{fill_and_consume, Endpoint, Suite, TestPki};
 
 /// Client and server configurations for one suite.
 pub struct RustlsSetup {
@@ -130,17 +130,7 @@ macro_rules! rustls_endpoint {
             }
 
             fn read_borrowed(&mut self, use_it: &mut dyn FnMut(&[u8])) -> Option<usize> {
-                let mut reader = self.reader();
-                let n = match reader.fill_buf() {
-                    Ok(plaintext) => {
-                        use_it(plaintext);
-                        plaintext.len()
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => 0,
-                    Err(e) => panic!("rustls: {e}"),
-                };
-                reader.consume(n);
-                Some(n)
+                Some(fill_and_consume(self.reader(), use_it, "rustls"))
             }
 
             fn write_plain(&mut self, data: &[u8]) -> usize {

@@ -53,7 +53,11 @@ fn limbo_results_match_expectations_with_listed_exceptions_only() {
     let doc: Value = serde_json::from_str(&text).expect("limbo file is JSON");
     let cases = doc["testcases"].as_array().expect("testcases array");
     // The vendored dev split has 6,846 cases: a truncated file must not pass on fewer.
-    assert_eq!(cases.len(), 6846, "testcases in the vendored x509-limbo file");
+    assert_eq!(
+        cases.len(),
+        6846,
+        "testcases in the vendored x509-limbo file"
+    );
     let exceptions = exceptions();
     let provider = padlock_crypto::AwsLcProvider;
     let (mut passed, mut false_accepts, mut skipped) = (0usize, Vec::new(), 0usize);
