@@ -12,6 +12,7 @@
 mod rfc8448_trace;
 
 use padlock_crypto::{AeadAlgorithm, AwsLcProvider, HashAlgorithm, Provider};
+use padlock_test_support::hex;
 use padlock_tls::record::{RecordKeys, RecordOpener, RecordSealer};
 use padlock_tls::tls13::key_schedule::{
     hello_retry_message_hash, EarlySecret, PskKind, TrafficSecret,
@@ -614,8 +615,4 @@ fn last_index(messages: &[Vec<u8>], ty: u8) -> usize {
         .iter()
         .rposition(|m| m[0] == ty)
         .unwrap_or_else(|| panic!("no handshake message of type {ty}"))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
