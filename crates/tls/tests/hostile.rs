@@ -157,8 +157,10 @@ fn server_flight(s: &mut Setup) -> (Vec<u8>, Vec<u8>, Vec<Vec<u8>>) {
     opener
         .install(
             provider().as_ref(),
-            AeadAlgorithm::Aes128Gcm,
-            &s.keys.secret("SERVER_HANDSHAKE_TRAFFIC_SECRET"),
+            &s.keys
+                .secret("SERVER_HANDSHAKE_TRAFFIC_SECRET")
+                .record_keys(provider().as_ref(), AeadAlgorithm::Aes128Gcm)
+                .unwrap(),
         )
         .unwrap();
     let mut hs = Vec::new();
@@ -177,7 +179,12 @@ fn seal_server(s: &Setup, msgs: &[Vec<u8>]) -> Vec<u8> {
 fn seal(secret: &TrafficSecret, msgs: &[Vec<u8>]) -> Vec<u8> {
     let mut sealer = RecordSealer::new();
     sealer
-        .install(provider().as_ref(), AeadAlgorithm::Aes128Gcm, secret)
+        .install(
+            provider().as_ref(),
+            &secret
+                .record_keys(provider().as_ref(), AeadAlgorithm::Aes128Gcm)
+                .unwrap(),
+        )
         .unwrap();
     let mut out = Vec::new();
     sealer
@@ -698,8 +705,10 @@ fn key_update_with_bad_value_is_illegal_parameter() {
     sealer
         .install(
             provider().as_ref(),
-            AeadAlgorithm::Aes128Gcm,
-            &s.keys.secret("SERVER_TRAFFIC_SECRET_0"),
+            &s.keys
+                .secret("SERVER_TRAFFIC_SECRET_0")
+                .record_keys(provider().as_ref(), AeadAlgorithm::Aes128Gcm)
+                .unwrap(),
         )
         .unwrap();
     let mut bytes = Vec::new();
@@ -726,7 +735,12 @@ fn tampered_client_finished_is_decrypt_error_and_server_keeps_accepting() {
     let secret = s.keys.secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET");
     let mut opener = RecordOpener::new();
     opener
-        .install(provider().as_ref(), AeadAlgorithm::Aes128Gcm, &secret)
+        .install(
+            provider().as_ref(),
+            &secret
+                .record_keys(provider().as_ref(), AeadAlgorithm::Aes128Gcm)
+                .unwrap(),
+        )
         .unwrap();
     let mut fin = recs[1].clone();
     let opened = opener.open_in_place(&mut fin).unwrap();

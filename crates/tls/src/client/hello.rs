@@ -5,10 +5,11 @@ use std::sync::Arc;
 use padlock_crypto::KeyExchange;
 
 use crate::error::{PeerIncompatible, PeerMisbehaved};
-use crate::hs::{trace, unexpected, Keys, Output};
+use crate::output::{trace, unexpected, Output};
 use crate::state::{encode, random_bytes};
 use crate::suites::{self, Suite};
 use crate::tls13::key_schedule::EarlySecret;
+use crate::trace::KeyPhase;
 use crate::trace::{Direction, TraceEvent};
 use crate::transcript::Transcript;
 use crate::wire::{
@@ -270,8 +271,14 @@ impl ExpectServerHello {
             handshake_secret.handshake_traffic_secrets(provider, hello_hash.as_ref());
         out.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client_secret.as_bytes());
         out.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", server_secret.as_bytes());
-        out.install_read_keys(&server_secret, Keys::Handshake);
-        out.install_write_keys(&client_secret, Keys::Handshake);
+        out.install_read_keys(
+            server_secret.record_keys(provider, suite.aead)?,
+            KeyPhase::Handshake,
+        )?;
+        out.install_write_keys(
+            client_secret.record_keys(provider, suite.aead)?,
+            KeyPhase::Handshake,
+        )?;
 
         Ok(State::EncryptedExtensions(Box::new(
             ExpectEncryptedExtensions {
@@ -284,6 +291,7 @@ impl ExpectServerHello {
                 handshake_secret,
                 client_secret,
                 server_secret,
+                aead: suite.aead,
             },
         )))
     }
@@ -363,7 +371,7 @@ impl ExpectServerHello {
         // RFC 8446 §D.4: in compatibility mode the client sends its CCS before the second
         // ClientHello.
         if in_compatibility_mode(&self.hello) {
-            out.send_change_cipher_spec();
+            out.send_change_cipher_spec()?;
         }
         let encoded = match self.config.__test_client_hello_retry_override.as_deref() {
             Some(given) => {

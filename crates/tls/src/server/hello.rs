@@ -7,10 +7,11 @@ use padlock_crypto::Provider;
 
 use crate::config::{CertifiedKey, ClientHelloInfo};
 use crate::error::{PeerIncompatible, PeerMisbehaved};
-use crate::hs::{trace, unexpected, Keys, Output};
+use crate::output::{trace, unexpected, Output};
 use crate::state::{self, encode, random_bytes};
 use crate::suites::{self, Suite};
 use crate::tls13::key_schedule::EarlySecret;
+use crate::trace::KeyPhase;
 use crate::trace::{Direction, TraceEvent};
 use crate::transcript::Transcript;
 use crate::wire::{
@@ -241,7 +242,7 @@ impl ExpectClientHello {
         out.send_handshake(&server_hello);
         // RFC 8446 §D.4: compatibility mode when the client sent a session id.
         if !hello.legacy_session_id.is_empty() {
-            out.send_change_cipher_spec();
+            out.send_change_cipher_spec()?;
         }
 
         // RFC 8446 §7.1: handshake secrets from Hash(CH..SH).
@@ -252,8 +253,14 @@ impl ExpectClientHello {
             handshake_secret.handshake_traffic_secrets(provider, hash.as_ref());
         out.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client_hs.as_bytes());
         out.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", server_hs.as_bytes());
-        out.install_write_keys(&server_hs, Keys::Handshake);
-        out.install_read_keys(&client_hs, Keys::Handshake);
+        out.install_write_keys(
+            server_hs.record_keys(provider, suite.aead)?,
+            KeyPhase::Handshake,
+        )?;
+        out.install_read_keys(
+            client_hs.record_keys(provider, suite.aead)?,
+            KeyPhase::Handshake,
+        )?;
 
         // EncryptedExtensions (RFC 8446 §4.3.1).
         let ee = encode(&HandshakePayload::EncryptedExtensions(
@@ -317,13 +324,18 @@ impl ExpectClientHello {
         out.log_secret("CLIENT_TRAFFIC_SECRET_0", client_app.as_bytes());
         out.log_secret("SERVER_TRAFFIC_SECRET_0", server_app.as_bytes());
         out.exporter(app.exporter);
-        out.install_write_keys(&server_app, Keys::Application);
+        out.install_write_keys(
+            server_app.record_keys(provider, suite.aead)?,
+            KeyPhase::Application(0),
+        )?;
 
         let pending = Pending {
             config,
             transcript,
             client_handshake_secret: client_hs,
             client_application_secret: client_app,
+            server_application_secret: server_app,
+            aead: suite.aead,
         };
         Ok(match verifier {
             Some(_) => State::Certificate(Box::new(ExpectCertificate { pending })),
@@ -379,7 +391,7 @@ fn send_retry(
     out.send_handshake(&hrr);
     out.handshake_kind(HandshakeKind::FullWithHelloRetryRequest);
     if !hello.legacy_session_id.is_empty() {
-        out.send_change_cipher_spec();
+        out.send_change_cipher_spec()?;
     }
     Ok(State::ClientHello(Box::new(ExpectClientHello {
         config,
