@@ -9,7 +9,9 @@
 //! stream then lingers — it writes the alert out, half-closes, and reads and
 //! discards what the peer is still sending for a short bounded time — before it reports
 //! the error. Closing at once would make the kernel answer the peer's in-flight data with
-//! a reset, and a reset discards the alert unread on the peer's side.
+//! a reset: the peer's next write fails with a broken pipe, which is what it reports, and
+//! on some systems the reset also discards the alert unread. For the same reason a write
+//! of ours that fails that way reports the peer's alert when one had arrived.
 //!
 //! Buffers are bounded by the engine (its receive buffer refuses bytes until
 //! `process_new_packets` drains it; `write_plaintext` accepts only what fits), and every
