@@ -610,7 +610,11 @@ mod tests {
             assert!(fed <= MAX_BUFFERED, "the acceptor kept taking bytes");
         }
         let e = acceptor.accepted().unwrap_err();
-        assert_eq!(alert::alert_for(&e), Some(AlertDescription::DecodeError), "{e}");
+        assert_eq!(
+            alert::alert_for(&e),
+            Some(AlertDescription::DecodeError),
+            "{e}"
+        );
     }
 
     #[test]
