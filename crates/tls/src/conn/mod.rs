@@ -237,7 +237,6 @@ impl Connection {
             rx.consume_plaintext(n);
             copied += n;
         }
-        rx.compact();
         copied
     }
 
