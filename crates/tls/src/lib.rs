@@ -9,7 +9,7 @@
 //! ```text
 //!   socket ──read_tls_from──▶ [receive buffer] ──process_new_packets──▶ handshake states
 //!                                   │ (decrypted in place)                     │ Output
-//!   caller ◀──read_plaintext────────┘                                           ▼
+//!   caller ◀──read_plaintext/reader─┘                                           ▼
 //!   caller ──write_plaintext──▶ [send buffer, sealed in place] ──write_tls_to──▶ socket
 //! ```
 //!
@@ -75,7 +75,7 @@ pub use config::{
     system_time, CertifiedKey, ClientAuth, ClientConfig, ClientHelloInfo, ResolvesServerCert,
     ServerConfig, SingleCert, SniResolver, TimeSource,
 };
-pub use conn::{Connection, HandshakeKind, IoState};
+pub use conn::{Connection, HandshakeKind, IoState, Reader};
 pub use error::{ApiMisuse, Error, PeerIncompatible, PeerMisbehaved};
 pub use keylog::{KeyLog, KeyLogFile};
 pub use padlock_pki::{Error as CertificateError, RootStore, UnixTime};
