@@ -92,6 +92,8 @@ fn misbehaviour_alert(p: PeerMisbehaved) -> AlertDescription {
         // RFC 8446 §4.4.2.4: an empty server Certificate → decode_error.
         P::EmptyServerCertificate | P::MalformedAlpn => A::DecodeError,
         P::HandshakeMessageTooLarge => A::UnexpectedMessage,
+        // RFC 8446 §D.5: a hello claiming SSL 3.0 or older → protocol_version.
+        P::ObsoleteLegacyVersion => A::ProtocolVersion,
     }
 }
 
@@ -187,6 +189,7 @@ mod tests {
             (P::MalformedAlert, A::IllegalParameter),
             (P::WarningAlert, A::UnexpectedMessage),
             (P::WrongDirection, A::UnexpectedMessage),
+            (P::ObsoleteLegacyVersion, A::ProtocolVersion),
         ];
         let incompatible = [
             (I::Tls13NotOffered, A::ProtocolVersion),

@@ -40,23 +40,9 @@ pub struct ClientConfig {
     pub trace: Option<Arc<dyn Trace>>,
     /// The clock used for certificate validity.
     pub time: TimeSource,
-    /// **Test only — never set this outside tests.** An exact ClientHello handshake
-    /// message (header included) to send instead of the one the client builds, so that a
-    /// published trace (RFC 8448 §3) can be replayed byte for byte with a fixed-entropy
-    /// provider. The client still builds its own hello first and adopts the given one only
-    /// if it carries the same random and the same single key share (both from the
-    /// provider), offers TLS 1.3, the same server_name and ALPN, and no PSK; otherwise
-    /// [`Connection::client`](crate::Connection::client) fails with [`Error::Config`]. The
-    /// transcript then covers exactly these bytes, and the client holds the server to
-    /// what they offer (suites, extensions, compatibility mode).
-    #[doc(hidden)]
-    pub __test_client_hello_override: Option<Vec<u8>>,
-    /// **Test only — never set this outside tests.** Like `__test_client_hello_override`,
-    /// for the second ClientHello after a HelloRetryRequest (RFC 8448 §5): adopted only if
-    /// it carries the first one's random, the new key share the client generated, and the
-    /// cookie it must echo.
-    #[doc(hidden)]
-    pub __test_client_hello_retry_override: Option<Vec<u8>>,
+    /// Test only: see [`crate::insecure_test_hooks`].
+    #[cfg(feature = "insecure-test-hooks")]
+    pub(crate) client_hello_overrides: crate::insecure_test_hooks::ClientHelloOverrides,
 }
 
 impl ClientConfig {
@@ -75,8 +61,8 @@ impl ClientConfig {
             key_log: None,
             trace: None,
             time: system_time(),
-            __test_client_hello_override: None,
-            __test_client_hello_retry_override: None,
+            #[cfg(feature = "insecure-test-hooks")]
+            client_hello_overrides: Default::default(),
         }
     }
 }

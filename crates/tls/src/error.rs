@@ -119,6 +119,9 @@ pub enum PeerMisbehaved {
     WarningAlert,
     /// A message only the server sends arrived at the server, or the reverse.
     WrongDirection,
+    /// A ClientHello or ServerHello with legacy_version 0x0300 (SSL 3.0) or lower
+    /// (RFC 8446 §D.5).
+    ObsoleteLegacyVersion,
 }
 
 /// The peer follows the protocol but we share nothing with it.
@@ -272,6 +275,9 @@ impl fmt::Display for PeerMisbehaved {
             P::MalformedAlert => "it sent a malformed alert",
             P::WarningAlert => "it sent a warning alert, which TLS 1.3 does not allow",
             P::WrongDirection => "it sent a message only the other side may send",
+            P::ObsoleteLegacyVersion => {
+                "its hello claims SSL 3.0 or older as legacy_version, which TLS 1.3 forbids"
+            }
             P::UnexpectedMessage { .. } | P::MissingExtension(_) => unreachable_display(),
         })
     }

@@ -54,6 +54,9 @@ mod config;
 mod conn;
 mod error;
 mod hs;
+#[cfg(feature = "insecure-test-hooks")]
+#[doc(hidden)]
+pub mod insecure_test_hooks;
 pub mod keylog;
 pub mod manual;
 mod pem;

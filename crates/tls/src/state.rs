@@ -9,7 +9,8 @@ use crate::trace::{Direction, TraceEvent};
 use crate::transcript::Transcript;
 use crate::verify::{self, SignatureVerified};
 use crate::wire::{
-    Certificate, CertificateEntry, CertificateVerify, Codec, HandshakePayload, KeyUpdateRequest,
+    Certificate, CertificateEntry, CertificateVerify, ClientHello, Codec, ExtensionBlock,
+    ExtensionType, HandshakePayload, KeyUpdateRequest,
 };
 use crate::{Error, SignatureScheme};
 
@@ -35,6 +36,27 @@ impl State {
             Self::Server(s) => s.allows_change_cipher_spec(),
         }
     }
+}
+
+/// A TLS 1.3 handshake settled on `suite` and `group` (after a HelloRetryRequest if
+/// `retried`): tell the connection and the trace.
+pub(crate) fn report_negotiated(
+    suite: crate::suites::Suite,
+    group: crate::NamedGroup,
+    retried: bool,
+    out: &mut dyn Output,
+) {
+    out.negotiated(suite, group);
+    out.handshake_kind(if retried {
+        crate::HandshakeKind::FullWithHelloRetryRequest
+    } else {
+        crate::HandshakeKind::Full
+    });
+    trace(out, || TraceEvent::Negotiated {
+        version: crate::ProtocolVersion::TLSv1_3,
+        suite: suite.suite,
+        group,
+    });
 }
 
 /// The wire encoding of a handshake message, header included.
@@ -115,6 +137,32 @@ fn summarise(message: &HandshakePayload) -> String {
         HandshakePayload::KeyUpdate(k) => format!("{}", k.request_update),
         _ => String::new(),
     }
+}
+
+/// The trace summary of a ClientHello we send.
+pub(crate) fn client_hello_summary(hello: &ClientHello) -> String {
+    format!(
+        "suites={:?} groups={:?} key_share={:?} alpn={}",
+        hello
+            .cipher_suites
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>(),
+        hello
+            .extensions
+            .supported_groups
+            .as_deref()
+            .unwrap_or_default(),
+        hello
+            .extensions
+            .key_share
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .map(|k| k.group)
+            .collect::<Vec<_>>(),
+        alpn_list(hello.extensions.alpn.as_deref().unwrap_or_default()),
+    )
 }
 
 /// A short name for the leaf of `chain` (its first DNS name, IP or CN), for traces.
@@ -221,6 +269,26 @@ fn key_fits(kind: KeyKind, scheme: SignatureScheme) -> bool {
                     | SignatureScheme::rsa_pss_rsae_sha512
             )
     )
+}
+
+/// RFC 8446 §4.4.2: the extensions of each CertificateEntry must be allowed there (§4.2:
+/// else illegal_parameter) and answer a request made in the ClientHello (from the server)
+/// or the CertificateRequest (from the client): `requested` lists those extension types.
+/// Anything else is unsolicited → unsupported_extension.
+pub(crate) fn check_certificate_entry_extensions(
+    certificate: &Certificate,
+    requested: &[ExtensionType],
+) -> Result<(), Error> {
+    for entry in &certificate.certificate_list {
+        entry
+            .extensions
+            .check_allowed()
+            .map_err(|_| PeerMisbehaved::IllegalExtension)?;
+        if entry.extensions.first_unsolicited(requested).is_some() {
+            return Err(PeerMisbehaved::UnsolicitedExtension.into());
+        }
+    }
+    Ok(())
 }
 
 /// An encoded Certificate message (RFC 8446 §4.4.2).

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use padlock_crypto::Provider;
 
+use crate::wire::{DecodeError, DecodeErrorKind};
 use crate::{Error, UnixTime};
 
 /// The name the client expects the server's certificate to carry.
@@ -216,6 +217,28 @@ pub mod danger {
     }
 }
 
+/// How the peer proved who it is: the proof a handshake keeps to its end.
+///
+/// The proofs are held, never read: a state holding one cannot exist unless the checks ran.
+/// (`Psk` is never made yet: padlock has no resumption.)
+#[allow(dead_code)]
+#[derive(Debug)]
+pub(crate) enum Authenticated {
+    /// Its certificate chain was accepted by the configured verifier (RFC 8446 §4.4.2) and
+    /// its CertificateVerify signature checked with the chain's key (§4.4.3).
+    Certificate {
+        chain: CertVerified,
+        signature: SignatureVerified,
+    },
+    /// It knows a pre-shared key: its PSK binder (RFC 8446 §4.2.11.2), or the Finished
+    /// keyed from the PSK, checked out.
+    Psk(PskVerified),
+}
+
+/// Proof that a PSK binder matched (RFC 8446 §4.2.11.2). Only this module can make one.
+#[derive(Debug)]
+pub(crate) struct PskVerified(());
+
 /// Proof that the peer's certificate chain was accepted by the configured verifier. Only
 /// this module can make one.
 #[derive(Debug)]
@@ -271,8 +294,23 @@ pub(crate) fn verify_handshake_signature(
 }
 
 /// Compares Finished verify_data in constant time (RFC 8446 §4.4.4).
+///
+/// verify_data is `Hash.length` bytes (RFC 8446 §4.4.4); one of another length is a message
+/// that cannot be parsed, so it is a `decode_error` (§6.2), not a failed check
+/// (`decrypt_error`).
 pub(crate) fn verify_finished(expected: &[u8], got: &[u8]) -> Result<FinishedVerified, Error> {
-    let mut diff = u8::from(expected.len() != got.len());
+    if got.len() != expected.len() {
+        return Err(DecodeError::new(
+            "Finished.verify_data",
+            DecodeErrorKind::LengthOutOfRange {
+                length: got.len(),
+                min: expected.len(),
+                max: expected.len(),
+            },
+        )
+        .into());
+    }
+    let mut diff = 0;
     for (a, b) in expected.iter().zip(got) {
         diff |= a ^ b;
     }
@@ -311,10 +349,22 @@ mod tests {
     }
 
     #[test]
+    fn finished_of_the_wrong_length_is_a_decode_error() {
+        let e = verify_finished(&[1, 2, 3], &[1, 2]).unwrap_err();
+        assert_eq!(
+            crate::alert::alert_for(&e),
+            Some(crate::AlertDescription::DecodeError)
+        );
+    }
+
+    #[test]
     fn finished_comparison_detects_any_difference() {
         assert!(verify_finished(&[1, 2, 3], &[1, 2, 3]).is_ok());
         assert!(verify_finished(&[1, 2, 3], &[1, 2, 4]).is_err());
-        assert!(verify_finished(&[1, 2, 3], &[1, 2]).is_err());
+        assert!(matches!(
+            verify_finished(&[1, 2, 3], &[1, 2, 3, 4]),
+            Err(Error::Decode(_))
+        ));
     }
 
     #[test]

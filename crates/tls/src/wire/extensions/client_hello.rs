@@ -286,9 +286,18 @@ impl ClientHelloExtensions {
                 )
             }
             ExtensionType::ExtendedMasterSecret => self.extended_master_secret = true,
+            // A TLS 1.2 extension (RFC 8422 §5.1.2) that TLS 1.3 ignores: a malformed one is
+            // kept unparsed in `other` rather than refused, so it cannot fail a TLS 1.3
+            // handshake; a TLS 1.2 server would find it there and refuse it.
             ExtensionType::EcPointFormats => {
-                self.ec_point_formats =
-                    Some(read_u8_list(data, 1, 255, "ClientHello.ec_point_formats")?)
+                let mut list = data.clone();
+                match read_u8_list(&mut list, 1, 255, "ClientHello.ec_point_formats") {
+                    Ok(formats) if list.is_empty() => {
+                        *data = list;
+                        self.ec_point_formats = Some(formats);
+                    }
+                    _ => return Ok(false),
+                }
             }
             ExtensionType::SessionTicket => self.session_ticket = Some(data.rest().to_vec()),
             // Its position is checked by `read` when another extension follows.

@@ -9,11 +9,12 @@ use crate::state;
 use crate::tls13::key_schedule::TrafficSecret;
 use crate::trace::TraceEvent;
 use crate::transcript::Transcript;
-use crate::verify::{self, CertVerified};
+use crate::verify::{self, Authenticated, CertVerified};
 use crate::wire::HandshakePayload;
 use crate::{ClientAuth, Error, ServerConfig};
 
-use super::{ExpectTraffic, State};
+use super::State;
+use crate::server::ExpectTraffic;
 
 /// What the server keeps until the client's Finished.
 pub(crate) struct Pending {
@@ -34,7 +35,7 @@ impl ExpectCertificate {
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<State, Error> {
+    ) -> Result<crate::server::State, Error> {
         let HandshakePayload::Certificate(certificate) = message else {
             return Err(unexpected("Certificate", message.name()));
         };
@@ -42,6 +43,10 @@ impl ExpectCertificate {
         if !certificate.certificate_request_context.is_empty() {
             return Err(PeerMisbehaved::BadCertificateRequestContext.into());
         }
+        // RFC 8446 §4.4.2: "Extensions in the Certificate message from the client MUST
+        // correspond to extensions in the CertificateRequest message from the server" —
+        // ours asks for none that a CertificateEntry may carry.
+        state::check_certificate_entry_extensions(&certificate, &[])?;
         let chain: Vec<Vec<u8>> = certificate
             .certificate_list
             .into_iter()
@@ -60,8 +65,9 @@ impl ExpectCertificate {
             }
             return Ok(State::Finished(Box::new(ExpectFinished {
                 pending: self.pending,
-                client_cert: None,
-            })));
+                client: None,
+            }))
+            .into());
         }
         let now = (self.pending.config.time)();
         let result = verify::verify_client_chain(verifier.as_ref(), &chain, now);
@@ -71,13 +77,12 @@ impl ExpectCertificate {
             result: result.as_ref().map(|_| ()).map_err(|e| e.to_string()),
         });
         let cert = result?;
-        Ok(State::CertificateVerify(Box::new(
-            ExpectCertificateVerify {
-                pending: self.pending,
-                chain,
-                cert,
-            },
-        )))
+        Ok(State::CertificateVerify(Box::new(ExpectCertificateVerify {
+            pending: self.pending,
+            chain,
+            cert,
+        }))
+        .into())
     }
 }
 
@@ -94,12 +99,12 @@ impl ExpectCertificateVerify {
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<State, Error> {
+    ) -> Result<crate::server::State, Error> {
         let HandshakePayload::CertificateVerify(cv) = message else {
             return Err(unexpected("CertificateVerify", message.name()));
         };
         // RFC 8446 §4.4.3: a scheme from our CertificateRequest's signature_algorithms.
-        let _signature = state::check_certificate_verify(
+        let signature = state::check_certificate_verify(
             &*out,
             &self.pending.config.signature_schemes,
             &self.pending.transcript,
@@ -111,15 +116,21 @@ impl ExpectCertificateVerify {
         out.peer_certificates(self.chain);
         Ok(State::Finished(Box::new(ExpectFinished {
             pending: self.pending,
-            client_cert: Some(self.cert),
-        })))
+            client: Some(Authenticated::Certificate {
+                chain: self.cert,
+                signature,
+            }),
+        }))
+        .into())
     }
 }
 
 /// Waiting for the client's Finished.
 pub(crate) struct ExpectFinished {
     pub(crate) pending: Pending,
-    pub(crate) client_cert: Option<CertVerified>,
+    /// How the client proved who it is; `None` if it was not asked to, or sent no
+    /// certificate when that was allowed.
+    pub(crate) client: Option<Authenticated>,
 }
 
 impl ExpectFinished {
@@ -128,7 +139,7 @@ impl ExpectFinished {
         message: HandshakePayload,
         _raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<State, Error> {
+    ) -> Result<crate::server::State, Error> {
         let HandshakePayload::Finished(finished) = message else {
             return Err(unexpected("Finished", message.name()));
         };
@@ -143,8 +154,8 @@ impl ExpectFinished {
         let finished = verify::verify_finished(expected.as_ref(), &finished.verify_data)?;
         out.install_read_keys(&pending.client_application_secret, Keys::Application);
         out.handshake_complete();
-        Ok(State::Traffic(Box::new(ExpectTraffic {
-            _client_cert: self.client_cert,
+        Ok(crate::server::State::Traffic(Box::new(ExpectTraffic {
+            _client: self.client,
             _finished: finished,
         })))
     }

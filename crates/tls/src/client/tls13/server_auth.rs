@@ -10,13 +10,14 @@ use crate::state::{self, encode};
 use crate::tls13::key_schedule::{HandshakeSecret, TrafficSecret};
 use crate::trace::TraceEvent;
 use crate::transcript::Transcript;
-use crate::verify::{self, CertVerified, SignatureVerified};
+use crate::verify::{self, Authenticated, CertVerified};
 use crate::wire::{
     CertificateRequest, EncryptedExtensions, ExtensionBlock, ExtensionType, HandshakePayload,
 };
 use crate::{ClientConfig, Error, ServerName, SignatureScheme};
 
-use super::{ExpectTraffic, State};
+use super::State;
+use crate::client::ExpectTraffic;
 
 /// Everything the client carries from the ServerHello to the end of the handshake.
 pub(crate) struct ExpectEncryptedExtensions {
@@ -37,6 +38,9 @@ pub(crate) struct ExpectEncryptedExtensions {
 pub(crate) struct Context {
     config: Arc<ClientConfig>,
     server_name: ServerName,
+    /// The extension types of our ClientHello: the only ones a CertificateEntry may carry
+    /// (RFC 8446 §4.4.2).
+    offered_types: Vec<ExtensionType>,
     compat_mode: bool,
     transcript: Transcript,
     handshake_secret: HandshakeSecret,
@@ -56,7 +60,7 @@ impl ExpectEncryptedExtensions {
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<State, Error> {
+    ) -> Result<crate::client::State, Error> {
         let HandshakePayload::EncryptedExtensions(ee) = message else {
             return Err(unexpected("EncryptedExtensions", message.name()));
         };
@@ -67,6 +71,7 @@ impl ExpectEncryptedExtensions {
                 cx: Context {
                     config: self.config,
                     server_name: self.server_name,
+                    offered_types: self.offered_types,
                     compat_mode: self.compat_mode,
                     transcript: self.transcript,
                     handshake_secret: self.handshake_secret,
@@ -74,7 +79,8 @@ impl ExpectEncryptedExtensions {
                     server_secret: self.server_secret,
                 },
             },
-        )))
+        ))
+        .into())
     }
 
     fn check(&self, ee: &EncryptedExtensions, out: &mut dyn Output) -> Result<(), Error> {
@@ -111,7 +117,7 @@ impl ExpectCertificateOrCertificateRequest {
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<State, Error> {
+    ) -> Result<crate::client::State, Error> {
         match message {
             HandshakePayload::CertificateRequest(cr) => {
                 let request = check_certificate_request(&cr)?;
@@ -119,7 +125,8 @@ impl ExpectCertificateOrCertificateRequest {
                 Ok(State::Certificate(Box::new(ExpectCertificate {
                     cx: self.cx,
                     request: Some(request),
-                })))
+                }))
+                .into())
             }
             HandshakePayload::Certificate(_) => ExpectCertificate {
                 cx: self.cx,
@@ -166,7 +173,7 @@ impl ExpectCertificate {
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<State, Error> {
+    ) -> Result<crate::client::State, Error> {
         self.handle_certificate(message, raw, out)
     }
 
@@ -175,7 +182,7 @@ impl ExpectCertificate {
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<State, Error> {
+    ) -> Result<crate::client::State, Error> {
         let HandshakePayload::Certificate(certificate) = message else {
             return Err(unexpected("Certificate", message.name()));
         };
@@ -183,6 +190,9 @@ impl ExpectCertificate {
         if !certificate.certificate_request_context.is_empty() {
             return Err(PeerMisbehaved::BadCertificateRequestContext.into());
         }
+        // RFC 8446 §4.4.2: "Extensions in the Certificate message from the server MUST
+        // correspond to ones from the ClientHello message."
+        crate::state::check_certificate_entry_extensions(&certificate, &self.cx.offered_types)?;
         let chain: Vec<Vec<u8>> = certificate
             .certificate_list
             .iter()
@@ -206,14 +216,13 @@ impl ExpectCertificate {
         });
         let cert = verified?;
         self.cx.transcript.add(raw);
-        Ok(State::CertificateVerify(Box::new(
-            ExpectCertificateVerify {
-                cx: self.cx,
-                request: self.request,
-                chain,
-                cert,
-            },
-        )))
+        Ok(State::CertificateVerify(Box::new(ExpectCertificateVerify {
+            cx: self.cx,
+            request: self.request,
+            chain,
+            cert,
+        }))
+        .into())
     }
 }
 
@@ -231,7 +240,7 @@ impl ExpectCertificateVerify {
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<State, Error> {
+    ) -> Result<crate::client::State, Error> {
         let HandshakePayload::CertificateVerify(cv) = message else {
             return Err(unexpected("CertificateVerify", message.name()));
         };
@@ -249,9 +258,12 @@ impl ExpectCertificateVerify {
             cx: self.cx,
             request: self.request,
             chain: self.chain,
-            cert: self.cert,
-            signature,
-        })))
+            server: Authenticated::Certificate {
+                chain: self.cert,
+                signature,
+            },
+        }))
+        .into())
     }
 }
 
@@ -260,8 +272,7 @@ pub(crate) struct ExpectFinished {
     cx: Context,
     request: Option<ClientAuthRequest>,
     chain: Vec<Vec<u8>>,
-    cert: CertVerified,
-    signature: SignatureVerified,
+    server: Authenticated,
 }
 
 impl ExpectFinished {
@@ -270,7 +281,7 @@ impl ExpectFinished {
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<State, Error> {
+    ) -> Result<crate::client::State, Error> {
         let HandshakePayload::Finished(finished) = message else {
             return Err(unexpected("Finished", message.name()));
         };
@@ -278,8 +289,7 @@ impl ExpectFinished {
             cx,
             request,
             chain,
-            cert,
-            signature,
+            server,
         } = *self;
         let Context {
             config,
@@ -326,9 +336,8 @@ impl ExpectFinished {
         out.send_handshake(&message);
         out.install_write_keys(&client_app, Keys::Application);
         out.handshake_complete();
-        Ok(State::Traffic(Box::new(ExpectTraffic {
-            _cert: cert,
-            _signature: signature,
+        Ok(crate::client::State::Traffic(Box::new(ExpectTraffic {
+            _server: server,
             _finished: finished_ok,
         })))
     }
