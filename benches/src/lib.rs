@@ -68,6 +68,10 @@ pub trait Endpoint {
     fn process(&mut self);
     /// Reads received plaintext into `buf`; 0 = none buffered.
     fn read_plain(&mut self, buf: &mut [u8]) -> usize;
+    /// Hands received plaintext to `use_it` where it lies in the library's buffer, without
+    /// a copy (`BufRead::fill_buf` then `consume`); returns the count, 0 = none buffered.
+    /// `None` if the library has no such API.
+    fn read_borrowed(&mut self, use_it: &mut dyn FnMut(&[u8])) -> Option<usize>;
     /// Queues plaintext; returns how much was accepted.
     fn write_plain(&mut self, data: &[u8]) -> usize;
     /// Whether the handshake is still running.
@@ -80,20 +84,106 @@ pub trait Endpoint {
     fn idle(&mut self) {}
 }
 
-/// The plaintext sink, reused across transfers so the harness allocates nothing per record.
-pub struct Pipe {
-    sink: Vec<u8>,
+/// How the receiving application takes its plaintext.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadMode {
+    /// `io::Read::read` into the application's own 64 KiB buffer (one copy).
+    Copy,
+    /// `io::BufRead::fill_buf` + `consume`: the plaintext is used where the library
+    /// decrypted it (no copy). The harness only passes the slice to `black_box`.
+    Borrowed,
 }
 
-impl Default for Pipe {
-    fn default() -> Self {
-        Self {
-            sink: vec![0; 64 * 1024],
+impl ReadMode {
+    /// A short label for tables: the API used.
+    pub fn label(self) -> &'static str {
+        match self {
+            ReadMode::Copy => "read",
+            ReadMode::Borrowed => "fill_buf",
         }
     }
 }
 
+/// One borrowed read through a library's `BufRead` reader: `fill_buf`, hand the slice to
+/// `use_it`, `consume` it all. "Nothing yet" (an empty slice or `WouldBlock`) is 0.
+pub(crate) fn fill_and_consume(
+    mut reader: impl std::io::BufRead,
+    use_it: &mut dyn FnMut(&[u8]),
+    lib: &str,
+) -> usize {
+    let n = match reader.fill_buf() {
+        Ok(plaintext) => {
+            use_it(plaintext);
+            plaintext.len()
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => 0,
+        Err(e) => panic!("{lib}: {e}"),
+    };
+    reader.consume(n);
+    n
+}
+
+/// The plaintext sink, reused across transfers so the harness allocates nothing per record.
+pub struct Pipe {
+    sink: Vec<u8>,
+    mode: ReadMode,
+}
+
+impl Default for Pipe {
+    fn default() -> Self {
+        Self::reading(ReadMode::Copy)
+    }
+}
+
 impl Pipe {
+    /// A pipe whose receiver reads its plaintext through `mode`.
+    pub fn reading(mode: ReadMode) -> Self {
+        Self {
+            sink: vec![0; 64 * 1024],
+            mode,
+        }
+    }
+
+    /// Reads all the plaintext `to` has ready, through this pipe's read mode.
+    fn drain(&mut self, to: &mut dyn Endpoint) -> usize {
+        let mut received = 0;
+        // Bounded: each round takes plaintext out of a finite buffer.
+        loop {
+            let r = match self.mode {
+                ReadMode::Copy => to.read_plain(&mut self.sink),
+                ReadMode::Borrowed => to
+                    .read_borrowed(&mut |plaintext| {
+                        std::hint::black_box(plaintext);
+                    })
+                    .expect("the library has a borrowed read (check Lib::reads_borrowed)"),
+            };
+            if r == 0 {
+                return received;
+            }
+            received += r;
+        }
+    }
+
+    /// Delivers captured TLS bytes (from [`seal`]) to `to`, processing them and draining
+    /// the plaintext they yield: the receiving half of a transfer alone. Returns the
+    /// plaintext byte count.
+    pub fn open(&mut self, to: &mut dyn Endpoint, mut tls: &[u8]) -> usize {
+        let mut received = 0;
+        // Bounded: each round moves bytes or yields plaintext, or it panics.
+        loop {
+            // rustls reads an empty offer as the end of the stream.
+            let taken = if tls.is_empty() { 0 } else { to.read_tls(tls) };
+            tls = &tls[taken..];
+            to.process();
+            let got = self.drain(to);
+            received += got;
+            if taken == 0 && got == 0 {
+                assert!(tls.is_empty(), "receiver takes no more bytes");
+                return received;
+            }
+        }
+    }
+
     /// Moves everything `from` has queued to `to`, processing it and draining the
     /// plaintext it yields. Returns the plaintext byte count received.
     pub fn flow(&mut self, from: &mut dyn Endpoint, to: &mut dyn Endpoint) -> usize {
@@ -102,13 +192,7 @@ impl Pipe {
         for _ in 0..1_000_000 {
             let moved = from.push_tls(&mut |data| to.read_tls(data));
             to.process();
-            loop {
-                let r = to.read_plain(&mut self.sink);
-                if r == 0 {
-                    break;
-                }
-                received += r;
-            }
+            received += self.drain(to);
             if moved == 0 {
                 assert!(!from.wants_write(), "receiver takes no more bytes");
                 return received;
@@ -156,6 +240,52 @@ impl Pipe {
         }
         received + self.flow(from, to)
     }
+}
+
+/// Queues `total` bytes of plaintext on `from` in writes of `chunk.len()` and hands the
+/// TLS bytes it produces to `sink` (which returns how many it took) after each write: the
+/// sending half of a transfer alone. Returns the TLS byte count.
+pub fn seal(
+    from: &mut dyn Endpoint,
+    chunk: &[u8],
+    total: usize,
+    sink: &mut dyn FnMut(&[u8]) -> usize,
+) -> usize {
+    let mut sent = 0;
+    let mut moved = 0;
+    while sent < total {
+        let want = chunk.len().min(total - sent);
+        let mut off = 0;
+        while off < want {
+            let n = from.write_plain(&chunk[off..want]);
+            let m = from.push_tls(sink);
+            assert!(
+                n > 0 || m > 0,
+                "sender takes no plaintext and sends nothing"
+            );
+            off += n;
+            moved += m;
+        }
+        sent += want;
+    }
+    // Bounded: each round moves bytes, and the sender's queue is finite.
+    loop {
+        let m = from.push_tls(sink);
+        if m == 0 {
+            return moved;
+        }
+        moved += m;
+    }
+}
+
+/// Collects everything `seal` produces, for [`Pipe::open`].
+pub fn seal_to_vec(from: &mut dyn Endpoint, chunk: &[u8], total: usize) -> Vec<u8> {
+    let mut tls = Vec::with_capacity(total + total / 64 + 1024);
+    seal(from, chunk, total, &mut |data| {
+        tls.extend_from_slice(data);
+        data.len()
+    });
+    tls
 }
 
 /// A timed sample: how many operations (or bytes) in how long.
@@ -206,6 +336,11 @@ pub fn clock_name() -> &'static str {
     }
 }
 
+/// Whether padlock-tls has a borrowed (zero-copy) plaintext read at this commit.
+pub fn padlock_reads_borrowed() -> bool {
+    padlock_side::READS_BORROWED
+}
+
 /// The median of `values` (the mean of the middle two for an even count).
 pub fn median(values: &[f64]) -> f64 {
     let mut v = values.to_vec();
@@ -254,6 +389,22 @@ pub enum Pair {
 }
 
 impl Lib<'_> {
+    /// The library's name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Lib::Padlock(_) => "padlock",
+            Lib::Rustls(_) => "rustls",
+        }
+    }
+
+    /// Whether the library has a borrowed (zero-copy) plaintext read.
+    pub fn reads_borrowed(&self) -> bool {
+        match self {
+            Lib::Padlock(_) => padlock_side::READS_BORROWED,
+            Lib::Rustls(_) => true,
+        }
+    }
+
     /// Makes a connection pair and completes its handshake.
     pub fn established(&self, pipe: &mut Pipe) -> Pair {
         match self {

@@ -10,6 +10,10 @@ use padlock_tls::{
 
 use crate::{Endpoint, Suite, TestPki};
 
+/// Whether padlock-tls has a borrowed plaintext read (`Connection::reader`, a `BufRead`)
+/// for [`Endpoint::read_borrowed`].
+pub(crate) const READS_BORROWED: bool = false;
+
 /// Client and server configurations for one suite.
 pub struct PadlockSetup {
     client: Arc<ClientConfig>,
@@ -89,6 +93,10 @@ impl Endpoint for Connection {
 
     fn read_plain(&mut self, buf: &mut [u8]) -> usize {
         self.read_plaintext(buf)
+    }
+
+    fn read_borrowed(&mut self, _use_it: &mut dyn FnMut(&[u8])) -> Option<usize> {
+        None
     }
 
     fn write_plain(&mut self, data: &[u8]) -> usize {

@@ -8,7 +8,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::{ClientConnection, ServerConnection};
 
-use crate::{Endpoint, Suite, TestPki};
+use crate::{fill_and_consume, Endpoint, Suite, TestPki};
 
 /// Client and server configurations for one suite.
 pub struct RustlsSetup {
@@ -127,6 +127,10 @@ macro_rules! rustls_endpoint {
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => 0,
                     Err(e) => panic!("rustls: {e}"),
                 }
+            }
+
+            fn read_borrowed(&mut self, use_it: &mut dyn FnMut(&[u8])) -> Option<usize> {
+                Some(fill_and_consume(self.reader(), use_it, "rustls"))
             }
 
             fn write_plain(&mut self, data: &[u8]) -> usize {

@@ -5,21 +5,6 @@
 
 use padlock_benches::{Endpoint, KeyType, PadlockSetup, Pipe, RustlsSetup, Suite, TestPki};
 
-fn openssl_available() -> bool {
-    let ok = std::process::Command::new("openssl")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var("PADLOCK_REQUIRE_PEERS").as_deref() != Ok("1"),
-            "openssl is required to generate certificates"
-        );
-        eprintln!("skipping: openssl (used to generate certificates) is not installed");
-    }
-    ok
-}
-
 fn exchange(pipe: &mut Pipe, client: &mut dyn Endpoint, server: &mut dyn Endpoint) {
     pipe.handshake(client, server);
     both_ways(pipe, client, server);
@@ -33,7 +18,7 @@ fn both_ways(pipe: &mut Pipe, client: &mut dyn Endpoint, server: &mut dyn Endpoi
 
 #[test]
 fn padlock_client_and_rustls_server_agree_on_exporters() {
-    if !openssl_available() {
+    if !TestPki::openssl_available() {
         return;
     }
     let pki = TestPki::generate(KeyType::EcdsaP256);
@@ -64,7 +49,7 @@ fn padlock_client_and_rustls_server_agree_on_exporters() {
 
 #[test]
 fn rustls_client_and_padlock_server_agree_on_exporters() {
-    if !openssl_available() {
+    if !TestPki::openssl_available() {
         return;
     }
     let pki = TestPki::generate(KeyType::Rsa2048);

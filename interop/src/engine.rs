@@ -10,13 +10,12 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use padlock_crypto::{AwsLcProvider, Provider};
+use padlock_test_support::certs::{read_bytes, Issued};
 use padlock_tls::{
     CertifiedKey, CipherSuite, ClientAuth, ClientConfig, Connection, HandshakeKind, NamedGroup,
     RootStore, ServerConfig, ServerName, SignatureScheme, Stream, WebPkiClientVerifier,
     WebPkiServerVerifier,
 };
-
-use crate::certs::{read_bytes, Issued};
 
 /// Bound on every blocking socket operation in these helpers.
 pub const IO_TIMEOUT: Duration = Duration::from_secs(10);

@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
-use crate::contains;
+use padlock_test_support::{contains, PeerProcess};
+
 use crate::engine::{self, Group, Negotiated, Suite, TestServer, IO_TIMEOUT};
-use crate::process::PeerProcess;
 
 /// The tally of one matrix.
 #[derive(Debug, Default)]

@@ -1,17 +1,18 @@
-//! Speed: full handshakes per second and bulk throughput, padlock vs rustls, plus the raw
-//! aws-lc-rs AEAD speed for reference. Prints medians of N runs and padlock/rustls ratios.
+//! Speed: full handshakes per second, bulk throughput (with a copying and a borrowed read),
+//! and decrypt only / encrypt only, padlock vs rustls, plus the raw aws-lc-rs AEAD speed for
+//! reference. Prints medians of N runs and padlock/rustls ratios.
 //!
 //! ```text
 //! cargo run --release -p padlock-benches --bin padlock-bench [-- --runs N --mib M --secs S]
-//!     [--only padlock|rustls] [--part handshakes|bulk] [--quick]
+//!     [--only padlock|rustls] [--part handshakes|bulk|one-way] [--quick]
 //! ```
 #![forbid(unsafe_code)]
 
 use std::time::{Duration, Instant};
 
 use padlock_benches::{
-    clock_name, median, one_handshake, KeyType, Lib, PadlockSetup, Pipe, RustlsSetup, Sample,
-    Suite, TestPki,
+    clock_name, median, one_handshake, seal, seal_to_vec, KeyType, Lib, PadlockSetup, Pipe,
+    ReadMode, RustlsSetup, Sample, Suite, TestPki,
 };
 use padlock_crypto::{AwsLcProvider, Provider, NONCE_LEN};
 
@@ -52,6 +53,9 @@ fn main() {
     if part("bulk") {
         bulk_table(&opts, &ecdsa);
     }
+    if part("one-way") {
+        one_way_table(&opts, &ecdsa);
+    }
 }
 
 fn handshake_table(opts: &Options, ecdsa: &TestPki, rsa: &TestPki) {
@@ -89,40 +93,131 @@ fn bulk_table(opts: &Options, ecdsa: &TestPki) {
     println!("## Bulk transfer MB/s (10^6 bytes/s), in-memory, one direction at a time");
     println!();
     println!(
-        "Raw = aws-lc-rs seal_in_place + open_in_place of 16 KiB via padlock-crypto (the \
-         ceiling: every byte is sealed once and opened once), measured in the same rounds."
+        "Seal, deliver, open and read, all timed. read = `io::Read::read` into a 64 KiB \
+         buffer (a copy); fill_buf = `BufRead::fill_buf` + `consume` (the plaintext used \
+         where it lies). Raw = aws-lc-rs seal_in_place + open_in_place of 16 KiB via \
+         padlock-crypto (the ceiling: every byte is sealed once and opened once), measured \
+         in the same rounds."
     );
     println!();
-    println!("| suite | direction | padlock | rustls | padlock/rustls | raw AEAD | padlock/raw | rustls/raw |");
-    println!("|---|---|---:|---:|---:|---:|---:|---:|");
+    println!("| suite | direction | read | padlock | rustls | padlock/rustls | raw AEAD | padlock/raw | rustls/raw |");
+    println!("|---|---|---|---:|---:|---:|---:|---:|---:|");
     for suite in Suite::ALL {
         let padlock = PadlockSetup::new(ecdsa, suite);
         let rustls = RustlsSetup::new(ecdsa, suite);
+        let (padlock, rustls) = (Lib::Padlock(&padlock), Lib::Rustls(&rustls));
         let mib = opts.mib;
         for (direction, client_sends) in [("client→server", true), ("server→client", false)] {
+            let bulk = |lib: &Lib<'_>, mode| bulk_mb_per_sec(lib, client_sends, mode, mib);
             let runs = interleaved(
                 opts,
                 &mut [
-                    ("padlock", &mut || {
-                        bulk_mb_per_sec(&Lib::Padlock(&padlock), client_sends, mib)
-                    }),
-                    ("rustls", &mut || {
-                        bulk_mb_per_sec(&Lib::Rustls(&rustls), client_sends, mib)
-                    }),
+                    ("padlock", &mut || bulk(&padlock, ReadMode::Copy)),
+                    ("rustls", &mut || bulk(&rustls, ReadMode::Copy)),
+                    ("padlock", &mut || bulk(&padlock, ReadMode::Borrowed)),
+                    ("rustls", &mut || bulk(&rustls, ReadMode::Borrowed)),
                     ("raw", &mut || raw_aead_mb_per_sec(suite, mib)),
                 ],
             );
+            let raw = &runs[4];
+            for (mode, p, r) in [
+                (ReadMode::Copy, &runs[0], &runs[1]),
+                (ReadMode::Borrowed, &runs[2], &runs[3]),
+            ] {
+                println!(
+                    "| {} | {direction} | {} | {} | {} | {} | {} | {} | {} |",
+                    suite.name(),
+                    mode.label(),
+                    rate(median(p)),
+                    rate(median(r)),
+                    ratio(median_ratio(p, r)),
+                    rate(median(raw)),
+                    ratio(median_ratio(p, raw)),
+                    ratio(median_ratio(r, raw)),
+                );
+            }
+        }
+    }
+    println!();
+}
+
+/// The receiving and the sending half of a transfer, each timed alone.
+fn one_way_table(opts: &Options, ecdsa: &TestPki) {
+    println!(
+        "## Decrypt only and encrypt only, MB/s, server→client, {} KiB writes",
+        CHUNK / 1024
+    );
+    println!();
+    println!(
+        "Decrypt: the client takes TLS bytes the server sealed beforehand (untimed; in \
+         {} MiB pieces, one connection each): `read_tls`, `process_new_packets`, and the \
+         read (read or fill_buf, as above). Encrypt: the server's writes and the hand-over \
+         of its TLS bytes to a sink that takes them without copying.",
+        SEGMENT / (1024 * 1024)
+    );
+    println!();
+    println!("| suite | half | read | padlock | rustls | padlock/rustls |");
+    println!("|---|---|---|---:|---:|---:|");
+    for suite in Suite::ALL {
+        let padlock = PadlockSetup::new(ecdsa, suite);
+        let rustls = RustlsSetup::new(ecdsa, suite);
+        let (padlock, rustls) = (Lib::Padlock(&padlock), Lib::Rustls(&rustls));
+        let mib = opts.mib;
+        let runs = interleaved(
+            opts,
+            &mut [
+                ("padlock", &mut || {
+                    decrypt_mb_per_sec(&padlock, ReadMode::Copy, mib)
+                }),
+                ("rustls", &mut || {
+                    decrypt_mb_per_sec(&rustls, ReadMode::Copy, mib)
+                }),
+                ("padlock", &mut || {
+                    decrypt_mb_per_sec(&padlock, ReadMode::Borrowed, mib)
+                }),
+                ("rustls", &mut || {
+                    decrypt_mb_per_sec(&rustls, ReadMode::Borrowed, mib)
+                }),
+                ("padlock", &mut || encrypt_mb_per_sec(&padlock, mib)),
+                ("rustls", &mut || encrypt_mb_per_sec(&rustls, mib)),
+            ],
+        );
+        for (half, read, p, r) in [
+            ("decrypt", ReadMode::Copy.label(), &runs[0], &runs[1]),
+            ("decrypt", ReadMode::Borrowed.label(), &runs[2], &runs[3]),
+            ("encrypt", "—", &runs[4], &runs[5]),
+        ] {
             println!(
-                "| {} | {direction} | {:.0} | {:.0} | {:.2} | {:.0} | {:.2} | {:.2} |",
+                "| {} | {half} | {read} | {} | {} | {} |",
                 suite.name(),
-                median(&runs[0]),
-                median(&runs[1]),
-                median_ratio(&runs[0], &runs[1]),
-                median(&runs[2]),
-                median_ratio(&runs[0], &runs[2]),
-                median_ratio(&runs[1], &runs[2]),
+                rate(median(p)),
+                rate(median(r)),
+                ratio(median_ratio(p, r)),
             );
         }
+    }
+    println!();
+    if !padlock_benches::padlock_reads_borrowed() {
+        println!("(padlock-tls has no borrowed read at this commit: its fill_buf rows are empty.)");
+        println!();
+    }
+}
+
+/// A rate for a table cell; "—" where the measurement was skipped or is impossible.
+fn rate(v: f64) -> String {
+    if v.is_nan() {
+        "—".to_string()
+    } else {
+        format!("{v:.0}")
+    }
+}
+
+/// A ratio for a table cell; "—" where either side is missing.
+fn ratio(v: f64) -> String {
+    if v.is_nan() {
+        "—".to_string()
+    } else {
+        format!("{v:.2}")
     }
 }
 
@@ -168,8 +263,11 @@ fn handshakes_per_sec(lib: &Lib<'_>, secs: f64) -> f64 {
     sample.rate()
 }
 
-fn bulk_mb_per_sec(lib: &Lib<'_>, client_sends: bool, mib: usize) -> f64 {
-    let mut pipe = Pipe::default();
+fn bulk_mb_per_sec(lib: &Lib<'_>, client_sends: bool, mode: ReadMode, mib: usize) -> f64 {
+    if mode == ReadMode::Borrowed && !lib.reads_borrowed() {
+        return f64::NAN;
+    }
+    let mut pipe = Pipe::reading(mode);
     let mut pair = lib.established(&mut pipe);
     let (client, server) = pair.ends();
     let (from, to) = if client_sends {
@@ -181,6 +279,44 @@ fn bulk_mb_per_sec(lib: &Lib<'_>, client_sends: bool, mib: usize) -> f64 {
     let total = mib * 1024 * 1024;
     let sample = Sample::time(|| pipe.transfer(from, to, &chunk, total) as f64);
     assert_eq!(sample.amount as usize, total, "every byte arrives");
+    sample.rate() / 1e6
+}
+
+/// The TLS bytes to decrypt are captured in pieces of this size, one connection each, so
+/// they stay in the last-level cache as a socket's receive queue would.
+const SEGMENT: usize = 4 * 1024 * 1024;
+
+fn decrypt_mb_per_sec(lib: &Lib<'_>, mode: ReadMode, mib: usize) -> f64 {
+    if mode == ReadMode::Borrowed && !lib.reads_borrowed() {
+        return f64::NAN;
+    }
+    let mut pipe = Pipe::reading(mode);
+    let chunk = vec![0x5a; CHUNK];
+    let total = mib * 1024 * 1024;
+    let (mut amount, mut elapsed) = (0.0, Duration::ZERO);
+    while (amount as usize) < total {
+        let mut pair = lib.established(&mut pipe);
+        let (client, server) = pair.ends();
+        let piece = SEGMENT.min(total - amount as usize);
+        let tls = seal_to_vec(server, &chunk, piece);
+        let sample = Sample::time(|| pipe.open(client, &tls) as f64);
+        assert_eq!(sample.amount as usize, piece, "every byte arrives");
+        amount += sample.amount;
+        elapsed += sample.elapsed;
+    }
+    amount / elapsed.as_secs_f64() / 1e6
+}
+
+fn encrypt_mb_per_sec(lib: &Lib<'_>, mib: usize) -> f64 {
+    let mut pipe = Pipe::default();
+    let mut pair = lib.established(&mut pipe);
+    let (_, server) = pair.ends();
+    let chunk = vec![0x5a; CHUNK];
+    let total = mib * 1024 * 1024;
+    let sample = Sample::time(|| {
+        seal(server, &chunk, total, &mut |tls| tls.len());
+        total as f64
+    });
     sample.rate() / 1e6
 }
 
@@ -241,7 +377,7 @@ fn parse_args() -> Options {
                 continue;
             }
             other => panic!(
-                "unknown argument {other}; use --runs N --mib M --secs S --only LIB --part handshakes|bulk or --quick"
+                "unknown argument {other}; use --runs N --mib M --secs S --only LIB --part handshakes|bulk|one-way or --quick"
             ),
         }
         i += 2;

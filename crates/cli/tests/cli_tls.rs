@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use padlock_interop::{contains, free_port, require_peer, Fixtures, Issued, PeerProcess};
+use padlock_test_support::{contains, free_port, require_peer, Fixtures, Issued, PeerProcess};
 
 const WAIT: Duration = Duration::from_secs(15);
 const PADLOCK: &str = env!("CARGO_BIN_EXE_padlock");
@@ -66,7 +66,7 @@ fn connect(args: &[&str], input: &[u8]) -> (Option<i32>, Vec<u8>, String) {
 #[test]
 fn curl_fetches_the_page_from_padlock_listen_with_ecdsa_and_rsa() {
     let Some(fx) = Fixtures::get() else { return };
-    for key in padlock_interop::KeyType::ALL {
+    for key in padlock_test_support::KeyType::MATRIX {
         let (server, ca) = fx.server(key);
         let (p, port) = listen(server, &[]);
         let Some((ok, body, err)) = curl(port, &ca.cert, &[]) else {

@@ -19,8 +19,13 @@ fn start_nginx(ca: &Ca, www: &TempDir, conf_dir: &TempDir) -> Option<(Guard, u16
     for d in ["tmp", "logs"] {
         std::fs::create_dir_all(conf_dir.join(d)).unwrap();
     }
+    // One process, in the foreground (master_process off, daemon off): the test's guard
+    // then holds nginx whole. With a master and a worker, killing the master left the
+    // worker serving after every `cargo test` (the guard now kills the process group too).
     let conf = format!(
-        "worker_processes 1;\n\
+        "master_process off;\n\
+         daemon off;\n\
+         worker_processes 1;\n\
          error_log {dir}/logs/error.log;\n\
          pid {dir}/nginx.pid;\n\
          events {{ worker_connections 256; }}\n\
@@ -43,17 +48,17 @@ fn start_nginx(ca: &Ca, www: &TempDir, conf_dir: &TempDir) -> Option<(Guard, u16
         www = www.path().display(),
     );
     std::fs::write(conf_dir.join("nginx.conf"), conf).unwrap();
-    let mut child = Command::new(nginx)
-        .arg("-p")
-        .arg(conf_dir.path())
-        .args(["-c", "nginx.conf", "-g", "daemon off;"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_port(port, &mut child);
-    Some((Guard(child), port))
+    let mut nginx = Guard::spawn(
+        Command::new(nginx)
+            .arg("-p")
+            .arg(conf_dir.path())
+            .args(["-c", "nginx.conf"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    );
+    wait_port(port, &mut nginx.0);
+    Some((nginx, port))
 }
 
 #[test]
@@ -108,22 +113,21 @@ fn padlock_get_fetches_from_openssl_s_server() {
     };
     let ca = Ca::new();
     let port = free_port();
-    let mut child = Command::new(openssl)
-        .args(["s_server", "-www", "-tls1_3", "-accept"])
-        .arg(port.to_string())
-        .arg("-cert")
-        .arg(ca.leaf_chain())
-        .arg("-cert_chain")
-        .arg(ca.leaf_chain())
-        .arg("-key")
-        .arg(ca.leaf_key())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_port(port, &mut child);
-    let _guard = Guard(child);
+    let mut server = Guard::spawn(
+        Command::new(openssl)
+            .args(["s_server", "-www", "-tls1_3", "-accept"])
+            .arg(port.to_string())
+            .arg("-cert")
+            .arg(ca.leaf_chain())
+            .arg("-cert_chain")
+            .arg(ca.leaf_chain())
+            .arg("-key")
+            .arg(ca.leaf_key())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    );
+    wait_port(port, &mut server.0);
     let out = padlock_get(&ca, &["--http1.1", &format!("https://localhost:{port}/")]);
     assert!(
         out.status.success(),

@@ -37,18 +37,18 @@ fn headless_chromium_loads_a_page_over_https() {
         // Keep the access log: it tells which HTTP version the browser used.
         let port = free_port();
         let log = www.join("access.log");
-        let mut child = Command::new(PADLOCK)
-            .args(["serve", "--dir"])
-            .arg(www.path())
-            .args(["--listen", &format!("127.0.0.1:{port}")])
-            .env("PADLOCK_HOME", ca.home.path())
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        wait_port(port, &mut child);
-        (Guard(child), port)
+        let mut server = Guard::spawn(
+            Command::new(PADLOCK)
+                .args(["serve", "--dir"])
+                .arg(www.path())
+                .args(["--listen", &format!("127.0.0.1:{port}")])
+                .env("PADLOCK_HOME", ca.home.path())
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::fs::File::create(&log).unwrap()),
+        );
+        wait_port(port, &mut server.0);
+        (server, port)
     };
     let pin = spki_pin(&ca.leaf_chain());
     let url = format!("https://localhost:{port}/");

@@ -21,19 +21,19 @@ fn signal(guard: &Guard, sig: &str) {
 
 fn start(ca: &Ca, dir: &std::path::Path, extra: &[&str], log: &std::path::Path) -> (Guard, u16) {
     let port = free_port();
-    let mut child = Command::new(PADLOCK)
-        .args(["serve", "--dir"])
-        .arg(dir)
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .args(extra)
-        .env("PADLOCK_HOME", ca.home.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(log).unwrap())
-        .spawn()
-        .unwrap();
-    wait_port(port, &mut child);
-    (Guard(child), port)
+    let mut server = Guard::spawn(
+        Command::new(PADLOCK)
+            .args(["serve", "--dir"])
+            .arg(dir)
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(extra)
+            .env("PADLOCK_HOME", ca.home.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(log).unwrap()),
+    );
+    wait_port(port, &mut server.0);
+    (server, port)
 }
 
 #[test]
@@ -64,15 +64,16 @@ fn sighup_reloads_the_certificate_without_dropping_a_transfer() {
 
     // A slow download (about 4 s) in flight across the reload.
     let out_file = www.join("got.bin");
-    let mut slow = Command::new("curl")
-        .args(["-sS", "--max-time", "60", "--limit-rate", "2M", "--cacert"])
-        .arg(ca.root())
-        .arg("-o")
-        .arg(&out_file)
-        .arg(format!("https://localhost:{port}/big.bin"))
-        .stdin(Stdio::null())
-        .spawn()
-        .unwrap();
+    // (Guarded: a failing assertion below must not leave it running.)
+    let mut slow = Guard::spawn(
+        Command::new("curl")
+            .args(["-sS", "--max-time", "60", "--limit-rate", "2M", "--cacert"])
+            .arg(ca.root())
+            .arg("-o")
+            .arg(&out_file)
+            .arg(format!("https://localhost:{port}/big.bin"))
+            .stdin(Stdio::null()),
+    );
     std::thread::sleep(Duration::from_millis(800));
 
     // Swap in a certificate from another CA and reload.
@@ -107,7 +108,7 @@ fn sighup_reloads_the_certificate_without_dropping_a_transfer() {
     assert!(!out.status.success(), "the old certificate is still served");
 
     // ...and the transfer that started before the reload completes.
-    let status = slow.wait().unwrap();
+    let status = slow.0.wait().unwrap();
     assert!(status.success(), "the transfer in flight was dropped");
     assert_eq!(std::fs::metadata(&out_file).unwrap().len(), 8 << 20);
 }

@@ -2,46 +2,14 @@
 //! `openssl req` / `openssl x509` (RSA, P-384, Ed25519, name-constrained, expired, wrong EKU,
 //! missing intermediate, wrong host) must get the same verdict from both.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// A scratch directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let p = std::env::temp_dir().join(format!(
-            "padlock-verify-{tag}-{}-{nanos}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&p).expect("temp dir");
-        Self(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use padlock_test_support::TempDir;
 
 fn have_openssl() -> bool {
-    let ok = Command::new("openssl")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        if std::env::var("PADLOCK_REQUIRE_PEERS").as_deref() == Ok("1") {
-            panic!("openssl is required (PADLOCK_REQUIRE_PEERS=1) but was not found");
-        }
-        eprintln!("skipping: openssl not found");
-    }
-    ok
+    padlock_test_support::peer_runs("openssl", "version")
 }
 
 fn openssl(dir: &Path, args: &[&str]) {
@@ -304,9 +272,9 @@ fn rsa_chain_same_verdicts_for_good_wrong_host_expired_and_missing_intermediate(
         return;
     }
     let d = TempDir::new("rsa");
-    make_chain(&d.0, &shape(Key::Rsa));
+    make_chain(d.path(), &shape(Key::Rsa));
     agree(
-        &d.0,
+        d.path(),
         &Check {
             host: Some("app.test"),
             ..Default::default()
@@ -314,7 +282,7 @@ fn rsa_chain_same_verdicts_for_good_wrong_host_expired_and_missing_intermediate(
         true,
     );
     agree(
-        &d.0,
+        d.path(),
         &Check {
             host: Some("other.test"),
             ..Default::default()
@@ -322,7 +290,7 @@ fn rsa_chain_same_verdicts_for_good_wrong_host_expired_and_missing_intermediate(
         false,
     );
     agree(
-        &d.0,
+        d.path(),
         &Check {
             host: Some("app.test"),
             days_ahead: Some(15),
@@ -331,7 +299,7 @@ fn rsa_chain_same_verdicts_for_good_wrong_host_expired_and_missing_intermediate(
         false,
     );
     agree(
-        &d.0,
+        d.path(),
         &Check {
             host: Some("app.test"),
             without_intermediate: true,
@@ -347,9 +315,9 @@ fn p384_chain_same_verdicts() {
         return;
     }
     let d = TempDir::new("p384");
-    make_chain(&d.0, &shape(Key::P384));
+    make_chain(d.path(), &shape(Key::P384));
     agree(
-        &d.0,
+        d.path(),
         &Check {
             host: Some("APP.test"),
             ..Default::default()
@@ -357,7 +325,7 @@ fn p384_chain_same_verdicts() {
         true,
     );
     agree(
-        &d.0,
+        d.path(),
         &Check {
             host: Some("x.app.test"),
             ..Default::default()
@@ -372,9 +340,9 @@ fn ed25519_chain_same_verdicts() {
         return;
     }
     let d = TempDir::new("ed25519");
-    make_chain(&d.0, &shape(Key::Ed25519));
+    make_chain(d.path(), &shape(Key::Ed25519));
     agree(
-        &d.0,
+        d.path(),
         &Check {
             host: Some("app.test"),
             ..Default::default()
@@ -382,7 +350,7 @@ fn ed25519_chain_same_verdicts() {
         true,
     );
     agree(
-        &d.0,
+        d.path(),
         &Check {
             host: Some("app.test"),
             purpose_client: true,
@@ -400,9 +368,9 @@ fn name_constrained_root_same_verdicts() {
     let inside = TempDir::new("nc-in");
     let mut s = shape(Key::P384);
     s.root_constraints = Some("permitted;DNS:test,permitted;IP:127.0.0.0/255.0.0.0");
-    make_chain(&inside.0, &s);
+    make_chain(inside.path(), &s);
     agree(
-        &inside.0,
+        inside.path(),
         &Check {
             host: Some("app.test"),
             ..Default::default()
@@ -412,9 +380,9 @@ fn name_constrained_root_same_verdicts() {
 
     let outside = TempDir::new("nc-out");
     s.leaf_names = "DNS:example.com";
-    make_chain(&outside.0, &s);
+    make_chain(outside.path(), &s);
     agree(
-        &outside.0,
+        outside.path(),
         &Check {
             host: Some("example.com"),
             ..Default::default()
@@ -431,9 +399,9 @@ fn wrong_eku_same_verdicts() {
     let d = TempDir::new("eku");
     let mut s = shape(Key::P384);
     s.leaf_eku = "clientAuth";
-    make_chain(&d.0, &s);
+    make_chain(d.path(), &s);
     agree(
-        &d.0,
+        d.path(),
         &Check {
             host: Some("app.test"),
             ..Default::default()
@@ -441,7 +409,7 @@ fn wrong_eku_same_verdicts() {
         false,
     );
     agree(
-        &d.0,
+        d.path(),
         &Check {
             purpose_client: true,
             ..Default::default()

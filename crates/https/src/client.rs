@@ -18,8 +18,8 @@ pub use hyper::Method;
 
 use crate::certinfo;
 use crate::error::Error;
-use crate::stream::TlsConnector;
 use crate::trace::{Flow, Recorder};
+use padlock_tokio::TlsConnector;
 
 /// Which HTTP version to ask for in ALPN.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -239,7 +239,7 @@ pub async fn fetch(target: &Target, opts: FetchOptions) -> Result<FetchResponse,
         .await
         .map_err(|_| Error::HandshakeTimeout(opts.connect_timeout))?
         .map_err(|e| Error::io("TLS handshake", e))?;
-    let conn = tls.connection();
+    let conn = tls.get_ref().1;
     let info = TlsInfo {
         version: conn.protocol_version().map(|v| v.to_string()),
         cipher_suite: conn.cipher_suite().map(|v| v.to_string()),

@@ -1,7 +1,7 @@
 //! padlock-https: HTTPS on tokio and hyper over the padlock TLS engine.
 //!
-//! - [`stream`]: [`TlsStream`], an `AsyncRead + AsyncWrite` over [`padlock_tls::Connection`],
-//!   made by [`TlsAcceptor`] and [`TlsConnector`] (the shape tokio-rustls users know).
+//! - TLS streams come from [`padlock_tokio`] ([`TlsStream`], made by [`TlsAcceptor`] and
+//!   [`TlsConnector`]); [`tls_server`] adds the swappable server configuration.
 //! - [`site`], [`files`], [`proxy`]: the HTTP service behind `padlock serve` — a folder or a
 //!   reverse proxy — independent of TLS. [`filecache`] keeps small files in memory between
 //!   requests (revalidated against the disk at most every [`filecache::FRESH_FOR`]).
@@ -24,12 +24,11 @@ pub mod proxy;
 pub mod range;
 pub mod server;
 pub mod site;
-pub mod stream;
 pub mod tls_server;
 pub mod trace;
 
 pub use error::Error;
+pub use padlock_tokio::{TlsAcceptor, TlsConnector, TlsStream};
 pub use server::{Server, ServerOptions};
 pub use site::{ConnInfo, Mode, Site};
-pub use stream::{TlsAcceptor, TlsConnector, TlsStream};
 pub use tls_server::TlsSetup;

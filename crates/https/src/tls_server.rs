@@ -7,7 +7,7 @@ use padlock_tls::ServerConfig;
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::error::Error;
-use crate::stream::{TlsAcceptor, TlsStream};
+use padlock_tokio::{TlsAcceptor, TlsStream};
 
 /// The server's TLS configuration, replaceable while running: new handshakes use the new
 /// one; connections already open keep the one they started with.
@@ -70,7 +70,7 @@ where
         .accept(io)
         .await
         .map_err(|e| Error::io("TLS handshake", e))?;
-    let conn = stream.connection();
+    let conn = stream.get_ref().1;
     let details = HandshakeDetails {
         alpn: conn.alpn_protocol().map(<[u8]>::to_vec),
         client_subject: conn

@@ -3,8 +3,10 @@
 use std::net::IpAddr;
 
 use crate::der::{oid_to_string, tag, Reader, Tlv};
+use crate::distinguished_name::Name;
 use crate::error::Error;
-use crate::name::{ip_from_bytes, GeneralName, Name, NameConstraints};
+use crate::general_name::{ip_from_bytes, GeneralName};
+use crate::name_constraints::NameConstraints;
 use crate::signature::SignatureAlgorithmId;
 use crate::spki::SubjectPublicKeyInfo;
 use crate::time::{parse_generalized_time, parse_utc_time, UnixTime};

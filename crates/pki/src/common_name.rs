@@ -24,8 +24,8 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use crate::cert::Certificate;
 use crate::error::Error;
+use crate::general_name::{ip_from_bytes, GeneralName};
 use crate::idna::to_a_label;
-use crate::name::{ip_from_bytes, GeneralName};
 use crate::verify::Purpose;
 
 /// The longest CN we read as a host name: a DNS name is at most 253 octets in text form
@@ -193,8 +193,10 @@ mod tests {
     use padlock_crypto::AwsLcProvider;
 
     use super::*;
+    use crate::host_name::SubjectName;
+    use crate::roots::RootStore;
     use crate::testutil::{issue, Spec, NOW};
-    use crate::{verify_chain, RootStore, SubjectName, VerifyOptions};
+    use crate::verify::{verify_chain, VerifyOptions};
 
     /// Validates a leaf with `cn` and `sans`, under a fresh root, for the first SAN.
     fn validate(cn: &str, sans: &[&str]) -> Result<(), Error> {

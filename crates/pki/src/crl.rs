@@ -2,8 +2,9 @@
 
 use crate::cert::Certificate;
 use crate::der::{oid_to_string, tag, Reader};
+use crate::distinguished_name::Name;
 use crate::error::{reason_name, Error};
-use crate::name::{GeneralName, Name};
+use crate::general_name::GeneralName;
 use crate::signature::{verify_signed, SignatureAlgorithmId};
 use crate::time::{parse_generalized_time, parse_utc_time, UnixTime};
 

@@ -40,15 +40,19 @@ mod cert;
 mod common_name;
 pub mod crl;
 pub mod der;
+mod distinguished_name;
 mod error;
+mod general_name;
+mod host_name;
 mod idna;
 mod lint;
-mod name;
+mod name_constraints;
 pub mod pem;
 mod public_suffix;
 mod roots;
 mod signature;
 mod spki;
+mod string_prep;
 #[cfg(test)]
 mod testutil;
 mod time;
@@ -58,9 +62,12 @@ pub use cert::{
     BasicConstraints, Certificate, Extensions, EKU_ANY, EKU_CLIENT_AUTH, EKU_SERVER_AUTH,
     KU_CRL_SIGN, KU_DIGITAL_SIGNATURE, KU_KEY_AGREEMENT, KU_KEY_CERT_SIGN, KU_KEY_ENCIPHERMENT,
 };
+pub use distinguished_name::Name;
 pub use error::{DecodeError, Error};
+pub use general_name::GeneralName;
+pub use host_name::SubjectName;
 pub use lint::lint_subscriber_eku;
-pub use name::{GeneralName, Name, NameConstraints, SubjectName};
+pub use name_constraints::NameConstraints;
 pub use roots::RootStore;
 pub use signature::{verify_signature, SignatureAlgorithmId};
 pub use spki::{Curve, PublicKeyAlgorithm, SubjectPublicKeyInfo};

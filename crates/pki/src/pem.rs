@@ -114,6 +114,10 @@ fn base64_decode(s: &str) -> Option<Vec<u8>> {
             continue;
         }
         if c == b'=' {
+            // At most two padding characters (RFC 4648 §4): stop counting at the third.
+            if padding == 2 {
+                return None;
+            }
             padding += 1;
             continue;
         }
@@ -129,7 +133,7 @@ fn base64_decode(s: &str) -> Option<Vec<u8>> {
             acc &= (1 << bits) - 1;
         }
     }
-    if padding > 2 || bits >= 6 || acc != 0 {
+    if bits >= 6 || acc != 0 {
         return None;
     }
     Some(out)
@@ -169,5 +173,12 @@ mod tests {
         assert!(parse_all(b"-----BEGIN A-----\nAAAA\n-----END B-----\n").is_err());
         assert!(parse_all(b"-----BEGIN A-----\nA!AA\n-----END A-----\n").is_err());
         assert!(parse_all(b"-----BEGIN A-----\nAAAA\n").is_err());
+    }
+
+    #[test]
+    fn padding_is_at_most_two_characters_however_many_follow() {
+        assert_eq!(base64_decode("QQ=="), Some(b"A".to_vec()));
+        assert_eq!(base64_decode("QQ==="), None);
+        assert_eq!(base64_decode(&format!("QQ{}", "=".repeat(100_000))), None);
     }
 }

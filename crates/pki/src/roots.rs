@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::cert::Certificate;
 use crate::error::Error;
-use crate::name::NameConstraints;
+use crate::name_constraints::NameConstraints;
 use crate::pem;
 use crate::spki::{PublicKeyAlgorithm, SubjectPublicKeyInfo};
 use crate::verify::{anchor_is_plain, check_anchor, check_validity, VerifyOptions};

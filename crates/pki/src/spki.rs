@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::der::{oid_to_string, tag, Reader, Tlv};
+use crate::der::{tag, Reader, Tlv};
 use crate::error::Error;
 
 /// A public key with its algorithm, borrowed from a certificate.
@@ -88,12 +88,12 @@ impl<'a> SubjectPublicKeyInfo<'a> {
                 {
                     return Err(seq.err("negative RSA modulus or exponent"));
                 }
-                let n = match n {
-                    [0, rest @ ..] => rest,
-                    _ => n,
-                };
-                let bits = (n.len() as u32) * 8 - n.first().map_or(8, |b| b.leading_zeros());
-                PublicKeyAlgorithm::Rsa { modulus_bits: bits }
+                // RFC 8017 §3.1: the modulus and the public exponent are positive integers.
+                if significant_octets(e).is_empty() {
+                    return Err(seq.err("RSA public exponent is zero"));
+                }
+                let modulus_bits = positive_bit_length(n).map_err(|reason| seq.err(reason))?;
+                PublicKeyAlgorithm::Rsa { modulus_bits }
             }
             OID_EC => {
                 let curve = if alg.peek_tag() == Some(tag::OID) {
@@ -120,7 +120,6 @@ impl<'a> SubjectPublicKeyInfo<'a> {
             }
             other => PublicKeyAlgorithm::Unsupported(unsupported_key_name(other)),
         };
-        let _ = oid_to_string;
         Ok(Self {
             algorithm,
             key,
@@ -143,6 +142,28 @@ impl fmt::Display for PublicKeyAlgorithm {
     }
 }
 
+/// The bit length of a non-negative INTEGER's contents (big-endian octets): the RSA
+/// modulus size that the key-size floor is checked against. A zero (no significant octets)
+/// is refused, as is a value whose length does not fit in a `u32` of bits; the arithmetic
+/// is checked, since the octets come from a peer's certificate.
+fn positive_bit_length(v: &[u8]) -> Result<u32, &'static str> {
+    let significant = significant_octets(v);
+    let Some(&first) = significant.first() else {
+        return Err("RSA modulus is zero");
+    };
+    u32::try_from(significant.len())
+        .ok()
+        .and_then(|octets| octets.checked_mul(8))
+        .and_then(|bits| bits.checked_sub(first.leading_zeros()))
+        .ok_or("RSA modulus is too long")
+}
+
+/// The octets of a big-endian unsigned value from its first non-zero one: empty for zero.
+fn significant_octets(v: &[u8]) -> &[u8] {
+    let zeros = v.iter().take_while(|&&b| b == 0).count();
+    v.get(zeros..).unwrap_or_default()
+}
+
 /// A person's name for a key algorithm we parse but do not use.
 fn unsupported_key_name(oid: &[u8]) -> &'static str {
     match oid {
@@ -162,7 +183,94 @@ fn unsupported_key_name(oid: &[u8]) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    use padlock_crypto::AwsLcProvider;
+
     use super::*;
+    use crate::der::write_tlv;
+    use crate::roots::RootStore;
+    use crate::testutil::{issue, Spec, NOW};
+    use crate::verify::{verify_chain, Purpose, VerifyOptions};
+
+    /// An rsaEncryption SubjectPublicKeyInfo with modulus `n` and exponent `e` (INTEGER
+    /// contents, written as given).
+    fn rsa_spki(n: &[u8], e: &[u8]) -> Vec<u8> {
+        let mut integers = Vec::new();
+        write_tlv(&mut integers, tag::INTEGER, n);
+        write_tlv(&mut integers, tag::INTEGER, e);
+        let mut key = vec![0x00];
+        write_tlv(&mut key, tag::SEQUENCE, &integers);
+        let mut alg = Vec::new();
+        write_tlv(&mut alg, tag::OID, OID_RSA);
+        write_tlv(&mut alg, tag::NULL, &[]);
+        let mut body = Vec::new();
+        write_tlv(&mut body, tag::SEQUENCE, &alg);
+        write_tlv(&mut body, tag::BIT_STRING, &key);
+        let mut der = Vec::new();
+        write_tlv(&mut der, tag::SEQUENCE, &body);
+        der
+    }
+
+    /// A 2048-bit modulus's INTEGER contents: a sign octet, then 256 octets, top bit set.
+    fn modulus_2048() -> Vec<u8> {
+        let mut n = vec![0x00, 0x80];
+        n.resize(257, 0xa5);
+        n
+    }
+
+    #[test]
+    fn an_rsa_modulus_of_zero_is_refused_not_counted_as_four_billion_bits() {
+        let e =
+            SubjectPublicKeyInfo::from_der(&rsa_spki(&[0x00], &[0x01, 0x00, 0x01])).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cannot decode RSAPublicKey: RSA modulus is zero"
+        );
+    }
+
+    #[test]
+    fn an_rsa_exponent_of_zero_is_refused() {
+        let e = SubjectPublicKeyInfo::from_der(&rsa_spki(&modulus_2048(), &[0x00])).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cannot decode RSAPublicKey: RSA public exponent is zero"
+        );
+    }
+
+    #[test]
+    fn rsa_modulus_bits_count_from_the_first_set_bit() {
+        let bits = |n: &[u8]| match SubjectPublicKeyInfo::from_der(&rsa_spki(n, &[0x03]))
+            .unwrap()
+            .algorithm
+        {
+            PublicKeyAlgorithm::Rsa { modulus_bits } => modulus_bits,
+            other => panic!("not RSA: {other}"),
+        };
+        assert_eq!(bits(&modulus_2048()), 2048);
+        assert_eq!(bits(&[0x01]), 1);
+        assert_eq!(bits(&[0x00, 0xff]), 8);
+        assert_eq!(bits(&[0x7f, 0x00]), 15);
+        assert_eq!(positive_bit_length(&[]), Err("RSA modulus is zero"));
+        assert_eq!(positive_bit_length(&[0, 0, 0]), Err("RSA modulus is zero"));
+    }
+
+    #[test]
+    fn a_client_certificate_with_a_zero_rsa_modulus_is_refused_without_panic() {
+        // The proof of concept: an unauthenticated client presents a CA-signed certificate
+        // whose RSA modulus is 0. It used to panic (overflow) in checked builds and pass
+        // the 2048-bit floor as "RSA 4294967288 bits" in release builds.
+        let root = issue(&Spec::ca("Root"), None);
+        let mut spec = Spec::leaf("client", &["client.example"]);
+        spec.eku = Some(vec![&[1, 3, 6, 1, 5, 5, 7, 3, 2]]);
+        spec.spki = Some(rsa_spki(&[0x00], &[0x01, 0x00, 0x01]));
+        let leaf = issue(&spec, Some(&root));
+        let mut roots = RootStore::new();
+        roots.add_der(&root.der).unwrap();
+        let mut options = VerifyOptions::new(NOW);
+        options.purpose = Purpose::ClientAuth;
+        let e = verify_chain(&AwsLcProvider, &roots, &leaf.der, &[], &options).unwrap_err();
+        assert!(matches!(e, Error::Decode(_)), "{e}");
+        assert!(e.to_string().contains("RSA modulus is zero"), "{e}");
+    }
 
     /// A SubjectPublicKeyInfo with algorithm `oid` (content octets, short) and a dummy key.
     fn spki(oid: &[u8]) -> Vec<u8> {

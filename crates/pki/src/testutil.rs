@@ -17,6 +17,8 @@ pub(crate) const SHA1_RSA: &[u64] = &[1, 2, 840, 113549, 1, 1, 5];
 #[derive(Clone)]
 pub(crate) struct Spec {
     pub cn: String,
+    /// The whole subject Name's DER, in place of `CN=<cn>`.
+    pub subject: Option<Vec<u8>>,
     pub ca: Option<Option<u64>>,
     pub dns: Vec<String>,
     pub eku: Option<Vec<&'static [u64]>>,
@@ -42,6 +44,7 @@ impl Spec {
     pub fn leaf(cn: &str, dns: &[&str]) -> Self {
         Self {
             cn: cn.into(),
+            subject: None,
             ca: None,
             dns: dns.iter().map(|s| s.to_string()).collect(),
             eku: Some(vec![&[1, 3, 6, 1, 5, 5, 7, 3, 1]]),
@@ -120,7 +123,7 @@ pub(crate) fn issue(spec: &Spec, issuer: Option<&Issued>) -> Issued {
         None => p.generate_signing_key(KeyKind::EcdsaP256).unwrap(),
     };
     let spki = spec.spki.clone().unwrap_or_else(|| key.public_key_spki());
-    let subject = name(&spec.cn);
+    let subject = spec.subject.clone().unwrap_or_else(|| name(&spec.cn));
     let ski = p
         .hash_once(padlock_crypto::HashAlgorithm::Sha256, &spki)
         .as_ref()[..20]

@@ -10,9 +10,8 @@ use crate::cert::{
 use crate::common_name;
 use crate::crl::Crl;
 use crate::error::Error;
-use crate::name::{
-    dns_name_matches, is_valid_dns_name, wildcard_public_suffix, GeneralName, SubjectName,
-};
+use crate::general_name::GeneralName;
+use crate::host_name::{dns_name_matches, is_valid_dns_name, wildcard_public_suffix, SubjectName};
 use crate::roots::{AnchorRef, RootStore};
 use crate::signature::verify_signed;
 use crate::spki::{Curve, PublicKeyAlgorithm, SubjectPublicKeyInfo};
@@ -307,8 +306,11 @@ impl<'p, 'c> Builder<'p, 'c> {
             let Some(nc) = nc else {
                 continue;
             };
-            let subtrees = nc.permitted.as_ref().map_or(0, Vec::len)
-                + nc.excluded.as_ref().map_or(0, Vec::len);
+            let subtrees = nc
+                .permitted
+                .as_ref()
+                .map_or(0, Vec::len)
+                .saturating_add(nc.excluded.as_ref().map_or(0, Vec::len));
             for (j, cert) in path.iter().enumerate().take(i + 1) {
                 if j > 0 && cert.is_self_issued() {
                     continue;
@@ -772,3 +774,7 @@ mod tests;
 #[cfg(test)]
 #[path = "verify_profile_tests.rs"]
 mod profile_tests;
+
+#[cfg(test)]
+#[path = "verify_name_constraint_tests.rs"]
+mod name_constraint_tests;

@@ -3,6 +3,8 @@
 //! The engine never touches sockets or clocks: the caller moves TLS bytes in and out of a
 //! [`Connection`] and reads/writes plaintext; time and crypto come from the configuration.
 //! [`Stream`] / [`StreamOwned`] drive a connection over any blocking `Read + Write`.
+//! [`Acceptor`] reads a ClientHello first, so a server can choose its [`ServerConfig`] by
+//! what the client offered (server name, ALPN, suites, groups, signature schemes).
 //!
 //! ```text
 //!   socket ──read_tls_from──▶ [receive buffer] ──process_new_packets──▶ handshake states
@@ -44,21 +46,23 @@
 #![warn(missing_docs)]
 
 mod hkdf;
+mod key_update;
 pub mod record;
 pub mod tls13;
 pub mod wire;
 
+mod acceptor;
 pub mod alert;
 mod client;
 mod config;
 mod conn;
 mod error;
-mod hs;
 #[cfg(feature = "insecure-test-hooks")]
 #[doc(hidden)]
 pub mod insecure_test_hooks;
 pub mod keylog;
 pub mod manual;
+mod output;
 mod pem;
 mod pki_glue;
 mod server;
@@ -69,6 +73,7 @@ pub mod trace;
 mod transcript;
 mod verify;
 
+pub use acceptor::{Accepted, Acceptor, ClientHello, Rejected, MAX_BUFFERED, MAX_CLIENT_HELLO_LEN};
 pub use config::{
     system_time, CertifiedKey, ClientAuth, ClientConfig, ClientHelloInfo, ResolvesServerCert,
     ServerConfig, SingleCert, SniResolver, TimeSource,
@@ -77,7 +82,7 @@ pub use conn::{Connection, HandshakeKind, IoState};
 pub use error::{ApiMisuse, Error, PeerIncompatible, PeerMisbehaved};
 pub use keylog::{KeyLog, KeyLogFile};
 pub use padlock_pki::{Error as CertificateError, RootStore, UnixTime};
-pub use stream::{Stream, StreamOwned};
+pub use stream::{Stream, StreamOwned, LINGER_BYTES, LINGER_TIME};
 pub use trace::{Trace, TraceEvent};
 pub use verify::{
     danger, ClientCertVerifier, InvalidServerName, ServerCertVerifier, ServerName,

@@ -4,13 +4,14 @@ use padlock_crypto::{KeyKind, Provider};
 
 use crate::config::CertifiedKey;
 use crate::error::PeerMisbehaved;
-use crate::hs::{trace, Output};
+use crate::key_update::ApplicationTraffic;
+use crate::output::{trace, Output};
 use crate::trace::{Direction, TraceEvent};
 use crate::transcript::Transcript;
 use crate::verify::{self, SignatureVerified};
 use crate::wire::{
     Certificate, CertificateEntry, CertificateVerify, ClientHello, Codec, ExtensionBlock,
-    ExtensionType, HandshakePayload, KeyUpdateRequest,
+    ExtensionType, HandshakePayload,
 };
 use crate::{Error, SignatureScheme};
 
@@ -26,6 +27,14 @@ impl State {
         match self {
             Self::Client(s) => s.handle(raw, out).map(Self::Client),
             Self::Server(s) => s.handle(raw, out).map(Self::Server),
+        }
+    }
+
+    /// The application traffic secrets, once the handshake is done (for KeyUpdate).
+    pub(crate) fn traffic(&mut self) -> Option<&mut ApplicationTraffic> {
+        match self {
+            Self::Client(s) => s.traffic(),
+            Self::Server(s) => s.traffic(),
         }
     }
 
@@ -180,24 +189,6 @@ pub(crate) fn alpn_list(names: &[Vec<u8>]) -> String {
         .map(|n| String::from_utf8_lossy(n).into_owned())
         .collect();
     format!("[{}]", names.join(","))
-}
-
-/// A received KeyUpdate (RFC 8446 §4.6.3): switch read keys; answer if asked.
-pub(crate) fn handle_key_update(
-    request: KeyUpdateRequest,
-    out: &mut dyn Output,
-) -> Result<(), Error> {
-    let answer = match request {
-        KeyUpdateRequest::update_not_requested => false,
-        KeyUpdateRequest::update_requested => true,
-        // RFC 8446 §4.6.3: any other value → illegal_parameter.
-        _ => return Err(PeerMisbehaved::IllegalKeyUpdate.into()),
-    };
-    out.update_read_keys();
-    if answer {
-        out.send_key_update(false);
-    }
-    Ok(())
 }
 
 /// Context strings of RFC 8446 §4.4.3.

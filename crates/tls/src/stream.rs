@@ -1,8 +1,24 @@
 //! Blocking adapters: a [`Connection`] over any `Read + Write` (e.g. a `TcpStream`).
+//!
+//! After a fatal error the stream sends the alert that explains it (RFC 8446 §6.2) and
+//! then reads and discards what the peer is still sending — until the peer closes, for at
+//! most [`LINGER_BYTES`], and no more reads once [`LINGER_TIME`] has passed — before it
+//! reports the error. A socket closed while the peer is still sending answers with a TCP
+//! reset, and the peer then sees a broken pipe or "connection reset" instead of our alert
+//! (`certificate_required`, say). A blocked read is bounded by the transport's own read
+//! timeout, so give a socket one (`TcpStream::set_read_timeout`).
 
 use std::io::{self, Read, Write};
+use std::time::{Duration, Instant};
 
 use crate::Connection;
+
+/// How long a stream that sent a fatal alert keeps reading (and discarding) the peer's
+/// bytes so that the peer reads the alert rather than a reset.
+pub const LINGER_TIME: Duration = Duration::from_secs(1);
+
+/// The most bytes discarded after a fatal alert.
+pub const LINGER_BYTES: usize = 256 * 1024;
 
 /// Borrows a connection and a socket; drives the handshake on first use.
 ///
@@ -102,10 +118,31 @@ fn send_all<S: Write>(conn: &mut Connection, sock: &mut S) -> io::Result<()> {
 fn read_some<S: Read + Write>(conn: &mut Connection, sock: &mut S) -> io::Result<bool> {
     let n = conn.read_tls_from(sock)?;
     let result = conn.process_new_packets();
+    let alert_queued = result.is_err() && conn.wants_write();
     // Whatever happened, the alert (or handshake reply) goes out before we report it.
     send_all(conn, sock)?;
+    if alert_queued {
+        linger(sock, LINGER_TIME, LINGER_BYTES)?;
+    }
     result.map_err(to_io)?;
     Ok(n > 0)
+}
+
+/// After a fatal alert went out: reads and discards until the peer closes, a read fails
+/// (a read timeout, say), `max_bytes` have come or `max_time` has passed, so that closing
+/// the socket afterwards does not reset data in flight (see the module docs).
+fn linger<S: Read + Write>(sock: &mut S, max_time: Duration, max_bytes: usize) -> io::Result<()> {
+    sock.flush()?;
+    let started = Instant::now();
+    let mut sink = [0u8; 4096];
+    let mut discarded = 0;
+    while discarded < max_bytes && started.elapsed() < max_time {
+        match sock.read(&mut sink) {
+            Ok(0) | Err(_) => break, // the peer closed, or there is no one left to tell
+            Ok(n) => discarded += n,
+        }
+    }
+    Ok(())
 }
 
 fn complete_handshake<S: Read + Write>(conn: &mut Connection, sock: &mut S) -> io::Result<()> {
@@ -169,14 +206,17 @@ fn flush<S: Read + Write>(conn: &mut Connection, sock: &mut S) -> io::Result<()>
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::sync::{Arc, OnceLock};
 
     use padlock_crypto::{AwsLcProvider, Provider};
     use padlock_pki::ca::{InitOptions, LocalCa};
 
     use super::*;
-    use crate::{danger, CertifiedKey, ClientConfig, ServerConfig, ServerName};
+    use crate::{
+        danger, AlertDescription, CertifiedKey, ClientAuth, ClientConfig, Error, RootStore,
+        ServerConfig, ServerName, WebPkiClientVerifier, WebPkiServerVerifier,
+    };
 
     /// A transport whose far end is an in-memory server [`Connection`], driven inside
     /// `read`/`write`. When the server has nothing to send, `read` reports EOF: the server
@@ -211,21 +251,26 @@ mod tests {
         Arc::new(AwsLcProvider)
     }
 
-    /// A localhost certificate from our own local CA, made once per test binary.
-    fn server_key() -> Arc<CertifiedKey> {
-        static KEY: OnceLock<Arc<CertifiedKey>> = OnceLock::new();
-        KEY.get_or_init(|| {
+    /// A localhost certificate from our own local CA, and that CA's root, made once per
+    /// test binary.
+    pub(crate) fn local_ca() -> &'static (Arc<CertifiedKey>, Arc<RootStore>) {
+        static CA: OnceLock<(Arc<CertifiedKey>, Arc<RootStore>)> = OnceLock::new();
+        CA.get_or_init(|| {
             let home = std::env::temp_dir().join(format!("padlock-stream-{}", std::process::id()));
             let p = AwsLcProvider;
-            let leaf = LocalCa::open_or_init(&p, &home, InitOptions::default())
-                .and_then(|ca| ca.localhost_leaf())
-                .unwrap();
-            let _ = std::fs::remove_dir_all(&home);
+            let ca = LocalCa::open_or_init(&p, &home, InitOptions::default()).unwrap();
+            let leaf = ca.localhost_leaf().unwrap();
+            let mut roots = RootStore::new();
+            roots.add_der(ca.root_der()).unwrap();
+            std::fs::remove_dir_all(&home).unwrap();
             let key =
                 CertifiedKey::from_pem(&p, leaf.chain_pem.as_bytes(), leaf.key_pem.as_bytes());
-            Arc::new(key.unwrap())
+            (Arc::new(key.unwrap()), Arc::new(roots))
         })
-        .clone()
+    }
+
+    fn server_key() -> Arc<CertifiedKey> {
+        local_ca().0.clone()
     }
 
     /// A client connection and a transport to a server, with the handshake done and
@@ -296,5 +341,69 @@ mod tests {
             .complete_handshake()
             .unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+    }
+
+    #[test]
+    fn a_client_without_a_certificate_that_keeps_writing_reads_certificate_required() {
+        let (key, roots) = local_ca();
+        let mut server = ServerConfig::new(provider(), key.clone());
+        let verifier = WebPkiClientVerifier::new(provider(), roots.clone());
+        server.client_auth = ClientAuth::Required(Arc::new(verifier));
+        let server = Arc::new(server);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let (sock, _) = listener.accept().unwrap();
+            sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            let conn = Connection::server(server).unwrap();
+            StreamOwned::new(conn, sock)
+                .complete_handshake()
+                .unwrap_err()
+        });
+
+        let verifier = WebPkiServerVerifier::new(provider(), roots.clone());
+        let config = Arc::new(ClientConfig::new(provider(), Arc::new(verifier)));
+        let name = ServerName::try_from("localhost").unwrap();
+        let sock = std::net::TcpStream::connect(addr).unwrap();
+        sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut client = StreamOwned::new(Connection::client(config, name).unwrap(), sock);
+        // TLS 1.3: our handshake is over once our (empty) Certificate and Finished are
+        // sent; the server refuses us while we are already writing. Had it closed at once,
+        // these writes would meet a reset (a broken pipe) and the alert would be lost.
+        client.complete_handshake().unwrap();
+        for i in 0..16 {
+            client.write_all(&[7u8; 4096]).unwrap_or_else(|e| {
+                panic!("write {i} failed: the server reset the connection under us: {e}")
+            });
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let err = client.read(&mut [0u8; 64]).unwrap_err();
+        let got = err.get_ref().and_then(|e| e.downcast_ref::<Error>());
+        assert_eq!(
+            got,
+            Some(&Error::AlertReceived(AlertDescription::CertificateRequired)),
+            "{err}"
+        );
+        drop(client); // what a client does after a fatal alert; the server stops lingering
+        let seen = server.join().unwrap();
+        assert!(seen.to_string().contains("certificate"), "{seen}");
+    }
+
+    #[test]
+    fn lingering_stops_when_the_peer_closes() {
+        // Bytes still arriving, then the peer's EOF: everything is read, nothing waits
+        // for the time limit.
+        let mut sock = io::Cursor::new(vec![1u8; 10_000]);
+        let started = Instant::now();
+        linger(&mut sock, Duration::from_secs(30), LINGER_BYTES).unwrap();
+        assert_eq!(sock.position(), 10_000);
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn lingering_stops_after_its_byte_budget() {
+        let mut sock = io::Cursor::new(vec![1u8; 100_000]);
+        linger(&mut sock, Duration::from_secs(30), 8192).unwrap();
+        assert_eq!(sock.position(), 8192);
     }
 }

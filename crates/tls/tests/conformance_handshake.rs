@@ -456,7 +456,7 @@ fn handshake_record(message: &[u8]) -> Vec<u8> {
 fn open_flight(secret: &TrafficSecret, mut bytes: &[u8]) -> (Vec<u8>, Vec<Vec<u8>>) {
     let mut opener = RecordOpener::new();
     opener
-        .install(provider().as_ref(), AeadAlgorithm::Aes128Gcm, secret)
+        .install(provider().as_ref(), &record_keys(secret))
         .unwrap();
     let (mut plain, mut handshake) = (Vec::new(), Vec::new());
     while !bytes.is_empty() {
@@ -481,11 +481,17 @@ fn open_flight(secret: &TrafficSecret, mut bytes: &[u8]) -> (Vec<u8>, Vec<Vec<u8
     (plain, messages)
 }
 
+fn record_keys(secret: &TrafficSecret) -> padlock_tls::record::RecordKeys {
+    secret
+        .record_keys(provider().as_ref(), AeadAlgorithm::Aes128Gcm)
+        .unwrap()
+}
+
 /// `messages` in one handshake record, sealed under `secret`.
 fn seal(secret: &TrafficSecret, messages: &[Vec<u8>]) -> Vec<u8> {
     let mut sealer = RecordSealer::new();
     sealer
-        .install(provider().as_ref(), AeadAlgorithm::Aes128Gcm, secret)
+        .install(provider().as_ref(), &record_keys(secret))
         .unwrap();
     let mut out = Vec::new();
     sealer

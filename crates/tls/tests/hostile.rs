@@ -157,8 +157,10 @@ fn server_flight(s: &mut Setup) -> (Vec<u8>, Vec<u8>, Vec<Vec<u8>>) {
     opener
         .install(
             provider().as_ref(),
-            AeadAlgorithm::Aes128Gcm,
-            &s.keys.secret("SERVER_HANDSHAKE_TRAFFIC_SECRET"),
+            &s.keys
+                .secret("SERVER_HANDSHAKE_TRAFFIC_SECRET")
+                .record_keys(provider().as_ref(), AeadAlgorithm::Aes128Gcm)
+                .unwrap(),
         )
         .unwrap();
     let mut hs = Vec::new();
@@ -177,7 +179,12 @@ fn seal_server(s: &Setup, msgs: &[Vec<u8>]) -> Vec<u8> {
 fn seal(secret: &TrafficSecret, msgs: &[Vec<u8>]) -> Vec<u8> {
     let mut sealer = RecordSealer::new();
     sealer
-        .install(provider().as_ref(), AeadAlgorithm::Aes128Gcm, secret)
+        .install(
+            provider().as_ref(),
+            &secret
+                .record_keys(provider().as_ref(), AeadAlgorithm::Aes128Gcm)
+                .unwrap(),
+        )
         .unwrap();
     let mut out = Vec::new();
     sealer
@@ -698,8 +705,10 @@ fn key_update_with_bad_value_is_illegal_parameter() {
     sealer
         .install(
             provider().as_ref(),
-            AeadAlgorithm::Aes128Gcm,
-            &s.keys.secret("SERVER_TRAFFIC_SECRET_0"),
+            &s.keys
+                .secret("SERVER_TRAFFIC_SECRET_0")
+                .record_keys(provider().as_ref(), AeadAlgorithm::Aes128Gcm)
+                .unwrap(),
         )
         .unwrap();
     let mut bytes = Vec::new();
@@ -726,7 +735,12 @@ fn tampered_client_finished_is_decrypt_error_and_server_keeps_accepting() {
     let secret = s.keys.secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET");
     let mut opener = RecordOpener::new();
     opener
-        .install(provider().as_ref(), AeadAlgorithm::Aes128Gcm, &secret)
+        .install(
+            provider().as_ref(),
+            &secret
+                .record_keys(provider().as_ref(), AeadAlgorithm::Aes128Gcm)
+                .unwrap(),
+        )
         .unwrap();
     let mut fin = recs[1].clone();
     let opened = opener.open_in_place(&mut fin).unwrap();
@@ -766,10 +780,27 @@ fn garbage_never_panics() {
             let l = (bytes.len() - 5) as u16;
             bytes[3..5].copy_from_slice(&l.to_be_bytes());
         }
-        s.server.read_tls(&bytes);
-        let _ = s.server.process_new_packets();
-        s.client.read_tls(&bytes);
-        let _ = s.client.process_new_packets();
+        for (side, conn) in [("server", &mut s.server), ("client", &mut s.client)] {
+            let queued = conn.pending_tls().len();
+            conn.read_tls(&bytes);
+            match conn.process_new_packets() {
+                // The garbage was a well-formed alert: there is nothing to answer.
+                Err(Error::AlertReceived(_)) => {}
+                // Anything else refused is answered with the alert the error names.
+                Err(e) => {
+                    assert!(alert_for(&e).is_some(), "round {round}, {side}: {e:?}");
+                    assert!(
+                        conn.pending_tls().len() > queued,
+                        "round {round}, {side}: no alert queued for {e:?}"
+                    );
+                }
+                // Or it is not a whole record yet: nothing may have come of it.
+                Ok(_) => {
+                    assert!(conn.is_handshaking(), "round {round}, {side}");
+                    assert_eq!(conn.pending_tls().len(), queued, "round {round}, {side}");
+                }
+            }
+        }
     }
 }
 
@@ -870,10 +901,23 @@ fn every_bit_flip_in_a_client_hello_is_handled_without_panic() {
             bad[i] ^= bit;
             let mut server = Connection::server(config.clone()).unwrap();
             server.read_tls(&bad);
-            if let Err(e) = server.process_new_packets() {
+            match server.process_new_packets() {
                 // A refused hello always explains itself with an alert.
-                assert!(alert_for(&e).is_some(), "{e:?}");
-                assert!(server.wants_write());
+                Err(e) => {
+                    assert!(alert_for(&e).is_some(), "{e:?}");
+                    assert!(server.wants_write());
+                }
+                // A flip the hello survives (its random, a share's bytes, an offered
+                // value the server does not pick) still gets an answer: the server's
+                // flight, or a HelloRetryRequest. Only a length that grew leaves the
+                // server waiting for the rest.
+                Ok(_) if server.wants_write() => {}
+                Ok(_) => assert!(
+                    [3..5, 6..9]
+                        .iter()
+                        .any(|r| r.contains(&i) && bad[r.clone()] > ch[r.clone()]),
+                    "byte {i} bit {bit:#04x}: neither refused nor answered"
+                ),
             }
         }
     }
@@ -881,18 +925,93 @@ fn every_bit_flip_in_a_client_hello_is_handled_without_panic() {
 
 #[test]
 fn every_bit_flip_in_a_server_hello_is_refused_without_panic() {
-    let mut s = setup();
-    let (sh, _, _) = server_flight(&mut s);
-    for i in 5..sh.len() {
-        let mut bad = sh.clone();
-        bad[i] ^= 0x04;
-        let mut client =
-            Connection::client(Arc::new(insecure_client_config()), localhost()).unwrap();
-        client.read_tls(&bad);
-        // A changed ServerHello can never be accepted: random, echo, suite, share or
-        // framing differ — except the legacy_version, which TLS 1.3 ignores (§4.1.3), and
-        // the random, which only the transcript binds (caught at Finished).
-        let _ = client.process_new_packets();
+    // Each of three bits of every byte of the ServerHello record, flipped, in a handshake
+    // the client really started (its ClientHello went to the server, whose answer is
+    // altered). The rest of the server's flight follows unaltered. Where the flip must be
+    // noticed depends on what it hit, and each case is checked:
+    // - legacy_record_version (record header bytes 1-2): ignored "for all purposes"
+    //   (RFC 8446 §5.1), so the handshake completes, as it does without the flip;
+    // - legacy_version, random, and the server's X25519 share: nothing in the ServerHello
+    //   can tell (the client ignores legacy_version, §4.2.1; any 32 bytes are an X25519
+    //   share), but the transcript or the shared secret differs, so the client's handshake
+    //   keys are not the server's (§7.1): the first encrypted record is bad_record_mac —
+    //   except a legacy_version of 0x0300 or lower, which is protocol_version at once
+    //   (§D.5);
+    // - a length that grew (record or handshake message header): the client waits for the
+    //   missing bytes, then refuses what came instead, or is still waiting — it never
+    //   completes the handshake;
+    // - anything else: refused at the ServerHello itself, with an alert.
+    let (template, _, _) = server_flight(&mut setup());
+    let share = x25519_share_at(&template);
+    let ignored = 1..3;
+    let noticed_later: Vec<std::ops::Range<usize>> = vec![9..11, 11..43, share.clone()];
+    let lengths = [3..5, 6..9];
+    for i in 0..template.len() {
+        for bit in [0x01u8, 0x04, 0x80] {
+            let what = format!("bit {bit:#04x} of ServerHello record byte {i}");
+            let mut s = setup();
+            let (mut server_hello, ccs, messages) = server_flight(&mut s);
+            let rest = [ccs, seal_server(&s, &messages)].concat();
+            server_hello[i] ^= bit;
+            s.client.read_tls(&server_hello);
+            let at_hello = s.client.process_new_packets();
+            if ignored.contains(&i) {
+                at_hello.unwrap_or_else(|e| panic!("{what}: {e:?}"));
+                feed_all(&mut s.client, &rest).unwrap_or_else(|e| panic!("{what}: {e:?}"));
+                assert!(!s.client.is_handshaking(), "{what}: handshake incomplete");
+                assert_eq!(
+                    s.client.cipher_suite(),
+                    Some(CipherSuite::TLS_AES_128_GCM_SHA256)
+                );
+            } else if (9..11).contains(&i)
+                && u16::from_be_bytes([server_hello[9], server_hello[10]]) <= 0x0300
+            {
+                let e = at_hello.expect_err(&what);
+                expect_alert(&s.client, &e, AlertDescription::ProtocolVersion);
+            } else if noticed_later.iter().any(|r| r.contains(&i)) {
+                at_hello.unwrap_or_else(|e| panic!("{what}: refused too early: {e:?}"));
+                let e = feed_all(&mut s.client, &rest).expect_err(&what);
+                expect_alert(&s.client, &e, AlertDescription::BadRecordMac);
+            } else if let Err(e) = at_hello {
+                assert!(alert_for(&e).is_some(), "{what}: {e:?}");
+                assert!(s.client.wants_write(), "{what}: no alert queued for {e:?}");
+            } else {
+                // Accepted so far: only a length that grew may do that.
+                let grew = lengths
+                    .iter()
+                    .any(|r| r.contains(&i) && server_hello[r.clone()] > template[r.clone()]);
+                assert!(grew, "{what} was not refused");
+                match feed_all(&mut s.client, &rest) {
+                    Err(e) => assert!(alert_for(&e).is_some(), "{what}: {e:?}"),
+                    Ok(()) => assert!(s.client.is_handshaking(), "{what} was accepted"),
+                }
+            }
+        }
+    }
+}
+
+/// Where the key_exchange of the X25519 share lies in a ServerHello record: after the
+/// key_share extension's header (type 0x0033, length 36, group 0x001d, key length 32).
+fn x25519_share_at(server_hello_record: &[u8]) -> std::ops::Range<usize> {
+    let header = [0x00, 0x33, 0x00, 0x24, 0x00, 0x1d, 0x00, 0x20];
+    let at = server_hello_record
+        .windows(header.len())
+        .position(|w| w == header)
+        .expect("an X25519 key_share in the ServerHello");
+    let start = at + header.len();
+    start..start + 32
+}
+
+/// Feeds `bytes` to `conn`, processing as it goes, until all is read or it errs.
+fn feed_all(conn: &mut Connection, bytes: &[u8]) -> Result<(), Error> {
+    let mut offset = 0;
+    loop {
+        let n = conn.read_tls(&bytes[offset..]);
+        offset += n;
+        conn.process_new_packets()?;
+        if n == 0 || offset == bytes.len() {
+            return Ok(());
+        }
     }
 }
 

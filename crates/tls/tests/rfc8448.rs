@@ -12,9 +12,10 @@
 mod rfc8448_trace;
 
 use padlock_crypto::{AeadAlgorithm, AwsLcProvider, HashAlgorithm, Provider};
-use padlock_tls::record::{content_type, RecordOpener, RecordSealer};
+use padlock_test_support::hex;
+use padlock_tls::record::{content_type, RecordKeys, RecordOpener, RecordSealer};
 use padlock_tls::tls13::key_schedule::{
-    hello_retry_message_hash, EarlySecret, PskKind, TrafficKeys, TrafficSecret,
+    hello_retry_message_hash, EarlySecret, PskKind, TrafficSecret,
 };
 use padlock_tls::wire::{
     Alert, AlertDescription, Codec, HandshakeMessage, HandshakePayload, Reader,
@@ -133,7 +134,12 @@ fn resumed_0rtt_psk_binder_and_early_secrets_match() {
         run.expect(&step, "hash", &run.client_hello_hash);
         run.expect(&step, "expanded", &secret);
     }
-    let early_keys = run.client_early.as_ref().unwrap().keys(&p, run.aead);
+    let early_keys = run
+        .client_early
+        .as_ref()
+        .unwrap()
+        .record_keys(&p, run.aead)
+        .unwrap();
     run.expect_keys(
         "{client}  derive write traffic keys for early application data",
         &early_keys,
@@ -268,9 +274,9 @@ impl<'t> Run<'t> {
         );
     }
 
-    fn expect_keys(&self, heading: &str, keys: &TrafficKeys) {
-        self.expect(heading, "key expanded", keys.key.as_bytes());
-        self.expect(heading, "iv expanded", &keys.iv);
+    fn expect_keys(&self, heading: &str, keys: &RecordKeys) {
+        self.expect(heading, "key expanded", keys.key());
+        self.expect(heading, "iv expanded", keys.iv());
     }
 }
 
@@ -326,9 +332,9 @@ fn check_key_schedule(trace: &Trace) {
     // Write keys and IVs (RFC 8446 §7.3) of every direction and stage.
     r.expect_keys(
         &format!("{s}derive write traffic keys for handshake data"),
-        &r.server_hs.keys(&p, r.aead),
+        &r.server_hs.record_keys(&p, r.aead).unwrap(),
     );
-    let client_hs_keys = r.client_hs.keys(&p, r.aead);
+    let client_hs_keys = r.client_hs.record_keys(&p, r.aead).unwrap();
     let read_keys = format!("{s}derive read traffic keys for handshake data");
     let write_keys = format!("{c}derive write traffic keys for handshake data");
     if trace
@@ -341,11 +347,11 @@ fn check_key_schedule(trace: &Trace) {
     }
     r.expect_keys(
         &format!("{s}derive write traffic keys for application data"),
-        &r.server_ap.keys(&p, r.aead),
+        &r.server_ap.record_keys(&p, r.aead).unwrap(),
     );
     r.expect_keys(
         &format!("{c}derive write traffic keys for application data"),
-        &r.client_ap.keys(&p, r.aead),
+        &r.client_ap.record_keys(&p, r.aead).unwrap(),
     );
 
     // Finished keys and verify_data (RFC 8446 §4.4.4), and the Finished messages.
@@ -397,8 +403,12 @@ fn check_records(trace: &Trace, min_records: usize) {
         // up to and including EndOfEarlyData (RFC 8446 §4.5).
         let early = r.client_early.as_ref().filter(|_| side == "{client}");
         let first = early.unwrap_or(hs);
-        opener.install(&p, r.aead, first).unwrap();
-        sealer.install(&p, r.aead, first).unwrap();
+        opener
+            .install(&p, &first.record_keys(&p, r.aead).unwrap())
+            .unwrap();
+        sealer
+            .install(&p, &first.record_keys(&p, r.aead).unwrap())
+            .unwrap();
         let mut in_early = early.is_some();
         let mut finished_sent = false;
 
@@ -416,8 +426,12 @@ fn check_records(trace: &Trace, min_records: usize) {
             }
             if finished_sent {
                 // After this side's Finished, its records use the application keys.
-                opener.install(&p, r.aead, ap).unwrap();
-                sealer.install(&p, r.aead, ap).unwrap();
+                opener
+                    .install(&p, &ap.record_keys(&p, r.aead).unwrap())
+                    .unwrap();
+                sealer
+                    .install(&p, &ap.record_keys(&p, r.aead).unwrap())
+                    .unwrap();
                 finished_sent = false;
             }
             let inner_type = if step.heading.contains("handshake record") {
@@ -456,8 +470,12 @@ fn check_records(trace: &Trace, min_records: usize) {
                 finished_sent = true;
             }
             if in_early && payload.starts_with(&END_OF_EARLY_DATA) {
-                opener.install(&p, r.aead, hs).unwrap();
-                sealer.install(&p, r.aead, hs).unwrap();
+                opener
+                    .install(&p, &hs.record_keys(&p, r.aead).unwrap())
+                    .unwrap();
+                sealer
+                    .install(&p, &hs.record_keys(&p, r.aead).unwrap())
+                    .unwrap();
                 in_early = false;
             }
         }
@@ -597,8 +615,4 @@ fn last_index(messages: &[Vec<u8>], ty: u8) -> usize {
         .iter()
         .rposition(|m| m[0] == ty)
         .unwrap_or_else(|| panic!("no handshake message of type {ty}"))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

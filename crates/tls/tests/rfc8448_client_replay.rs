@@ -25,7 +25,6 @@
 #[path = "rfc8448_trace/mod.rs"]
 mod rfc8448_trace;
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -35,6 +34,7 @@ use padlock_crypto::{
     HashContext, KeyExchange, KeyExchangeAlgorithm, KeyKind, PrivateKeyFormat, Provider,
     SignatureAlgorithm, SigningKey,
 };
+use padlock_test_support::{hex, peer_runs, TempDir};
 use padlock_tls::wire::{HandshakeMessage, HandshakePayload};
 use padlock_tls::{
     danger, insecure_test_hooks, CipherSuite, ClientConfig, Connection, Error, HandshakeKind,
@@ -260,7 +260,7 @@ fn trace_key_pair_is_what_the_fixed_provider_generates() {
 /// test computes from the trace's messages.
 #[test]
 fn trace_certificate_verify_signature_checks_out_with_openssl() {
-    if !peer_available("openssl") {
+    if !peer_runs("openssl", "version") {
         return;
     }
     // §3's signature, and §5's over a transcript that starts with message_hash.
@@ -275,7 +275,7 @@ fn check_signature_with_openssl(section: &str) {
     let spki = dir.write("spki.der", fixture.spki_der());
     let message = dir.write("content.bin", &fixture.signed_content);
     let signature = dir.write("signature.bin", &fixture.signature);
-    let pem = dir.0.join("public.pem");
+    let pem = dir.join("public.pem");
     let status = Command::new("openssl")
         .args(["pkey", "-pubin", "-inform", "DER", "-in"])
         .arg(&spki)
@@ -605,47 +605,4 @@ fn take_pending(conn: &mut Connection) -> Vec<u8> {
 fn server_name() -> ServerName {
     // The trace's ClientHello asks for "server" (RFC 6066 server_name).
     ServerName::try_from("server").unwrap()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Whether `name` runs; if not, skip (or fail under `PADLOCK_REQUIRE_PEERS=1`).
-fn peer_available(name: &str) -> bool {
-    let found = Command::new(name)
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var("PADLOCK_REQUIRE_PEERS").as_deref() != Ok("1"),
-            "{name} is required (PADLOCK_REQUIRE_PEERS=1) but not installed"
-        );
-        eprintln!("skipping: {name} is not installed");
-    }
-    found
-}
-
-/// A directory removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("padlock-{tag}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-
-    fn write(&self, name: &str, data: &[u8]) -> PathBuf {
-        let path = self.0.join(name);
-        std::fs::write(&path, data).unwrap();
-        path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }

@@ -1,111 +1,44 @@
-//! Shared helpers for the `padlock serve` / `padlock get` end-to-end tests: temp folders,
-//! free ports, child processes killed on drop, peer discovery with skip-or-fail, and a
-//! local CA in a temporary PADLOCK_HOME.
-#![allow(dead_code)]
+//! Shared helpers for the `padlock serve` / `padlock get` end-to-end tests: a local CA in a
+//! temporary PADLOCK_HOME, `padlock serve` on a free port, a web folder, and what the
+//! browser test needs. Temporary folders, free ports, child processes and peers come from
+//! `padlock-test-support`: a child runs in its own process group, and the whole group is
+//! killed and waited for when its guard drops.
+#![allow(dead_code, unused_imports)]
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use padlock_crypto::{AwsLcProvider, HashAlgorithm, Provider};
 use padlock_pki::ca::{InitOptions, IssueOptions, LocalCa};
 use padlock_pki::SubjectName;
+pub use padlock_test_support::{free_port, require_peer as peer, Guard, TempDir};
 
 /// The padlock binary under test.
 pub const PADLOCK: &str = env!("CARGO_BIN_EXE_padlock");
 
-/// A temporary folder, removed on drop.
-pub struct TempDir(pub PathBuf);
+/// How long a peer command (curl, chromium, wrk…) may run before the test fails.
+pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
 
-impl TempDir {
-    pub fn new(tag: &str) -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let n = N.fetch_add(1, Ordering::SeqCst);
-        let path = std::env::temp_dir().join(format!("padlock-{tag}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-    pub fn join(&self, p: &str) -> PathBuf {
-        self.0.join(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A child process killed (and reaped) on drop.
-pub struct Guard(pub Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A port that was free a moment ago.
-pub fn free_port() -> u16 {
-    // Tests in one binary run in parallel and each starts its peer on a port from here: a
-    // port handed out once is never handed out again by this process, so two peers can't be
-    // told the same port (the one that lost the bind would leave its test talking to the
-    // other test's server, with the other test's CA).
-    static HANDED_OUT: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
-    let mut handed_out = HANDED_OUT.lock().unwrap_or_else(|e| e.into_inner());
-    for _ in 0..1000 {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        if !handed_out.contains(&port) {
-            handed_out.push(port);
-            return port;
-        }
-    }
-    panic!("no fresh port on 127.0.0.1 after 1000 tries");
-}
-
-/// Waits (bounded) until something accepts on `port`.
+/// Waits (bounded) until something accepts on `port`; fails the test if the server exits
+/// first or nothing listens within 20 s.
 pub fn wait_port(port: u16, child: &mut Child) {
     let deadline = Instant::now() + Duration::from_secs(20);
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
     while Instant::now() < deadline {
-        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+        if padlock_test_support::wait_for_port(port, Duration::from_millis(200)) {
             return;
         }
         if let Ok(Some(status)) = child.try_wait() {
             panic!("the server exited early with {status}");
         }
-        std::thread::sleep(Duration::from_millis(50));
     }
     panic!("nothing listened on port {port} within 20 s");
 }
 
-/// Finds a peer binary; `None` means skip (after saying why), unless
-/// PADLOCK_REQUIRE_PEERS=1, which makes a missing peer a failure.
-pub fn peer(name: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")])
-            .map(|dir| dir.join(name))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        if std::env::var("PADLOCK_REQUIRE_PEERS").as_deref() == Ok("1") {
-            panic!("{name} is not installed and PADLOCK_REQUIRE_PEERS=1");
-        }
-        eprintln!("skipping: {name} is not installed");
-    }
-    found
+/// Runs a command to its end with a bounded wait (the peers get their own timeouts too);
+/// nothing it started is left running.
+pub fn run(cmd: &mut Command) -> Output {
+    padlock_test_support::run_bounded(cmd, COMMAND_TIMEOUT)
 }
 
 /// A PADLOCK_HOME with the local CA already made, plus a client certificate.
@@ -164,31 +97,9 @@ pub fn serve(ca: &Ca, dir: &Path, extra: &[&str]) -> (Guard, u16) {
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    let mut child = cmd.spawn().unwrap();
-    wait_port(port, &mut child);
-    (Guard(child), port)
-}
-
-/// Runs a command with a bounded wait (the peers get their own timeouts too).
-pub fn run(cmd: &mut Command) -> Output {
-    cmd.stdin(Stdio::null());
-    let child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let id = child.id();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    match rx.recv_timeout(Duration::from_secs(120)) {
-        Ok(out) => out.unwrap(),
-        Err(_) => {
-            let _ = Command::new("kill").arg("-9").arg(id.to_string()).status();
-            panic!("{cmd:?} did not finish within 120 s");
-        }
-    }
+    let mut server = Guard::spawn(&mut cmd);
+    wait_port(port, &mut server.0);
+    (server, port)
 }
 
 /// A web folder with a few files.

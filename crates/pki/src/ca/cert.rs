@@ -6,8 +6,9 @@ use std::net::IpAddr;
 use padlock_crypto::{HashAlgorithm, KeyKind, Provider, SignatureAlgorithm, SigningKey};
 
 use super::der_writer::DerWriter;
-use super::{CaError, SubjectName};
+use super::CaError;
 use crate::der::{tag, Reader};
+use crate::host_name::SubjectName;
 use crate::time::UnixTime;
 
 /// Object identifiers, as arcs.

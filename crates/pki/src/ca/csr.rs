@@ -14,8 +14,9 @@ use padlock_crypto::{Provider, SignatureAlgorithm};
 
 use super::cert::oid;
 use super::der_writer::encode_oid;
-use super::{CaError, SubjectName};
+use super::CaError;
 use crate::der::{tag, Reader};
+use crate::host_name::SubjectName;
 
 /// The most names we take from one request.
 const MAX_NAMES: usize = 100;

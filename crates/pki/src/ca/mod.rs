@@ -34,7 +34,7 @@ use cert::{key_usage, oid, CertTemplate, SimpleName};
 pub use crl::RevocationReason;
 use own_cert::OwnCert;
 
-pub use crate::SubjectName;
+pub use crate::host_name::SubjectName;
 pub use names::Permitted;
 
 /// How long the root is valid: 10 years.

@@ -3,7 +3,8 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::{CaError, SubjectName};
+use super::CaError;
+use crate::host_name::SubjectName;
 
 /// A permitted subtree of a nameConstraints extension (RFC 5280 §4.2.1.10).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

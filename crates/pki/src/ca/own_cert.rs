@@ -1,11 +1,12 @@
 //! The few fields the CA reads back from certificates — its own files, and the ones handed
-//! to `revoke` — taken from the crate's [`Certificate`](crate::Certificate) parser.
+//! to `revoke` — taken from the crate's [`Certificate`](crate::cert::Certificate) parser.
 
 use std::net::IpAddr;
 
 use super::Permitted;
+use crate::cert::Certificate;
+use crate::general_name::GeneralName;
 use crate::time::UnixTime;
-use crate::{Certificate, GeneralName};
 
 /// Fields of a certificate, borrowing its DER.
 pub(super) struct OwnCert<'a> {

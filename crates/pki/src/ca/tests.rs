@@ -6,7 +6,8 @@ use std::process::Command;
 use padlock_crypto::{AwsLcProvider, KeyKind};
 
 use super::*;
-use crate::{verify_chain, Purpose, RootStore, VerifyOptions};
+use crate::roots::RootStore;
+use crate::verify::{verify_chain, Purpose, VerifyOptions};
 
 static PROVIDER: AwsLcProvider = AwsLcProvider;
 
@@ -97,7 +98,7 @@ fn our_verify(
     name: &str,
     purpose: Purpose,
     crls: &[Vec<u8>],
-) -> Result<(), crate::Error> {
+) -> Result<(), crate::error::Error> {
     let blocks = crate::pem::parse_all(chain_pem.as_bytes()).unwrap();
     let mut roots = RootStore::new();
     roots.add_der(ca.root_der()).unwrap();
@@ -212,7 +213,7 @@ fn issued_chains_validate_with_our_own_verifier() {
         .unwrap()
         .remove(0)
         .der;
-    let leaf = crate::Certificate::from_der(&leaf_der).unwrap();
+    let leaf = crate::cert::Certificate::from_der(&leaf_der).unwrap();
     assert_eq!(leaf.subject_public_key_info().der, key.public_key_spki());
     let days = (leaf.not_after().0 - leaf.not_before().0) / 86_400;
     assert_eq!(days, 30);
@@ -265,7 +266,7 @@ fn the_name_constrained_local_root_refuses_a_leaf_for_example_com() {
     )
     .unwrap_err();
     assert!(
-        matches!(err, crate::Error::NameConstraintViolated { .. }),
+        matches!(err, crate::error::Error::NameConstraintViolated { .. }),
         "{err:?}"
     );
     if !have_openssl() {
@@ -517,7 +518,10 @@ fn revoked_leaves_appear_on_the_crl() {
     let crls = vec![crl_der];
     our_verify(&ca, &good.chain_pem, "ok.test", Purpose::ServerAuth, &crls).unwrap();
     let err = our_verify(&ca, &bad.chain_pem, "bad.test", Purpose::ServerAuth, &crls).unwrap_err();
-    assert!(matches!(err, crate::Error::Revoked { .. }), "{err:?}");
+    assert!(
+        matches!(err, crate::error::Error::Revoked { .. }),
+        "{err:?}"
+    );
 
     // A certificate from another CA is not ours to revoke.
     let other_home = TempDir::new("crl-other");
@@ -669,7 +673,7 @@ fn the_root_constraints_alone_stop_a_rogue_intermediate() {
     chain_pem.push_str(&crate::pem::encode("CERTIFICATE", &int_der));
     let err = our_verify(&ca, &chain_pem, "example.com", Purpose::ServerAuth, &[]).unwrap_err();
     assert!(
-        matches!(err, crate::Error::NameConstraintViolated { .. }),
+        matches!(err, crate::error::Error::NameConstraintViolated { .. }),
         "{err:?}"
     );
     if !have_openssl() {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use padlock_crypto::{KeyExchange, Provider};
 
 use crate::error::{PeerIncompatible, PeerMisbehaved};
-use crate::hs::{unexpected, Output};
+use crate::output::{unexpected, Output};
 use crate::state::random_bytes;
 use crate::suites;
 use crate::transcript::Transcript;

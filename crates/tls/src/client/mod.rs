@@ -11,7 +11,8 @@ mod tls13;
 
 use std::sync::Arc;
 
-use crate::hs::{unexpected, Output};
+use crate::key_update::ApplicationTraffic;
+use crate::output::{unexpected, Output};
 use crate::verify::{Authenticated, FinishedVerified};
 use crate::wire::HandshakePayload;
 use crate::{ClientConfig, Error, ServerName};
@@ -49,6 +50,14 @@ impl State {
         }
     }
 
+    /// The application traffic secrets, once the handshake is done.
+    pub(crate) fn traffic(&mut self) -> Option<&mut ApplicationTraffic> {
+        match self {
+            Self::Traffic(s) => Some(&mut s.traffic),
+            _ => None,
+        }
+    }
+
     /// RFC 8446 §5: a ChangeCipherSpec may arrive after our first ClientHello and before
     /// the server's Finished.
     pub(crate) fn allows_change_cipher_spec(&self) -> bool {
@@ -61,16 +70,18 @@ impl State {
 pub(crate) struct ExpectTraffic {
     pub(crate) _server: Authenticated,
     pub(crate) _finished: FinishedVerified,
+    /// The application traffic secrets, for KeyUpdate (RFC 8446 §4.6.3).
+    pub(crate) traffic: ApplicationTraffic,
 }
 
 impl ExpectTraffic {
-    fn handle(self, message: HandshakePayload, out: &mut dyn Output) -> Result<Self, Error> {
+    fn handle(mut self, message: HandshakePayload, out: &mut dyn Output) -> Result<Self, Error> {
         match message {
             // RFC 8446 §4.6.1: tickets are for resumption, which we do not offer yet;
             // a well-formed one is accepted and ignored.
             HandshakePayload::NewSessionTicket(_) => Ok(self),
             HandshakePayload::KeyUpdate(update) => {
-                crate::state::handle_key_update(update.request_update, out)?;
+                self.traffic.receive(update, out)?;
                 Ok(self)
             }
             other => Err(unexpected("NewSessionTicket or KeyUpdate", other.name())),

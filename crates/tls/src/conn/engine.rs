@@ -4,17 +4,17 @@ use std::collections::VecDeque;
 use std::ops::Range;
 use std::sync::Arc;
 
-use padlock_crypto::{AeadAlgorithm, Provider};
+use padlock_crypto::Provider;
 
 use super::{record_error, HandshakeKind, RX_CAPACITY, RX_FIRST_READ};
 use crate::error::PeerMisbehaved;
-use crate::hs::{Keys, Output};
+use crate::output::Output;
 use crate::record::{
-    content_type, copy, RecordOpener, RecordSealer, HEADER_LEN, MAX_CIPHERTEXT_LEN,
+    content_type, copy, RecordKeys, RecordOpener, RecordSealer, HEADER_LEN, MAX_CIPHERTEXT_LEN,
     MAX_PLAINTEXT_LEN,
 };
 use crate::suites::Suite;
-use crate::tls13::key_schedule::{ExporterSecret, TrafficSecret};
+use crate::tls13::key_schedule::ExporterSecret;
 use crate::trace::{Direction, KeyPhase, Trace, TraceEvent};
 use crate::{AlertDescription, Error, KeyLog, NamedGroup, SignatureScheme};
 
@@ -27,11 +27,8 @@ pub(crate) struct Core {
 
     pub(super) sealer: RecordSealer,
     pub(super) opener: RecordOpener,
-    pub(super) aead: Option<AeadAlgorithm>,
     /// Incremented whenever read keys change (for the §5.1 record-boundary check).
     pub(super) read_key_changes: u32,
-    pub(super) write_generation: u64,
-    pub(super) read_generation: u64,
 
     /// Receive buffer (at most `RX_CAPACITY` bytes); `rx[rx_start..rx_end]` is unprocessed.
     pub(super) rx: Vec<u8>,
@@ -61,9 +58,6 @@ pub(crate) struct Core {
     pub(super) read_app: bool,
     pub(super) write_app: bool,
     pub(super) write_closed: bool,
-    /// We sent a KeyUpdate and nothing has been sealed under the new write keys since: a
-    /// peer's further `update_requested` is already answered (RFC 8446 §4.6.3).
-    pub(super) key_update_unused: bool,
     pub(super) peer_closed: bool,
     pub(super) eof: bool,
     pub(super) handshake_complete: bool,
@@ -91,10 +85,7 @@ impl Core {
             trace,
             sealer: RecordSealer::new(),
             opener: RecordOpener::new(),
-            aead: None,
             read_key_changes: 0,
-            write_generation: 0,
-            read_generation: 0,
             rx: Vec::new(),
             rx_start: 0,
             rx_end: 0,
@@ -110,7 +101,6 @@ impl Core {
             read_app: false,
             write_app: false,
             write_closed: false,
-            key_update_unused: false,
             peer_closed: false,
             eof: false,
             handshake_complete: false,
@@ -244,14 +234,15 @@ impl Core {
     }
 
     /// Turns the queued handshake messages into records under the current write keys.
-    pub(super) fn flush_handshake(&mut self) {
+    pub(super) fn flush_handshake(&mut self) -> Result<(), Error> {
         if self.hs_out.is_empty() {
-            return;
+            return Ok(());
         }
         let out = std::mem::take(&mut self.hs_out);
         for chunk in out.chunks(MAX_PLAINTEXT_LEN) {
-            self.seal(content_type::HANDSHAKE, chunk);
+            self.seal(content_type::HANDSHAKE, chunk)?;
         }
+        Ok(())
     }
 
     /// Like [`Self::flush_handshake`], for the initial ClientHello: its unprotected records
@@ -259,11 +250,11 @@ impl Core {
     /// purposes" (some middleboxes expect it; openssl, rustls and the RFC 8448 traces do
     /// the same). Every other record, the ClientHello after a HelloRetryRequest included,
     /// says 0x0303.
-    pub(super) fn flush_initial_client_hello(&mut self) {
+    pub(super) fn flush_initial_client_hello(&mut self) -> Result<(), Error> {
         let start = self.tx.len();
-        self.flush_handshake();
+        self.flush_handshake()?;
         if self.sealer.is_protected() {
-            return;
+            return Ok(());
         }
         // Walk the records just written; unprotected headers are not authenticated, so
         // rewriting their version bytes changes nothing else.
@@ -273,15 +264,18 @@ impl Core {
             let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
             at += HEADER_LEN + len;
         }
+        Ok(())
     }
 
-    fn seal(&mut self, typ: u8, payload: &[u8]) {
+    /// Seals one record of `typ` into the send buffer. It fails (appending nothing) on an
+    /// exhausted sequence number or key, which ends the connection.
+    fn seal(&mut self, typ: u8, payload: &[u8]) -> Result<(), Error> {
         let seq = self.sealer.sequence_number();
         let protected = self.sealer.is_protected();
         let before = self.tx.len();
-        // Sealing only fails on a payload over 2^14 (callers chunk) or an exhausted key,
-        // which the key-update logic prevents; either way nothing is appended.
-        let _ = self.sealer.seal_append(typ, payload, &mut self.tx);
+        self.sealer
+            .seal_append(typ, payload, &mut self.tx)
+            .map_err(record_error)?;
         if protected {
             if let Some(t) = self.trace.as_deref() {
                 t.event(&TraceEvent::Record {
@@ -291,9 +285,10 @@ impl Core {
                 });
             }
         }
+        Ok(())
     }
 
-    pub(super) fn send_alert(&mut self, description: AlertDescription) {
+    pub(super) fn send_alert(&mut self, description: AlertDescription) -> Result<(), Error> {
         // RFC 8446 §6: close_notify and user_canceled are warnings, the rest fatal.
         let level = if matches!(description, AlertDescription::CloseNotify) {
             1
@@ -306,27 +301,21 @@ impl Core {
                 description,
             });
         }
-        self.seal(content_type::ALERT, &[level, description.to_wire()]);
+        self.seal(content_type::ALERT, &[level, description.to_wire()])
     }
 
-    pub(super) fn send_application_data(&mut self, data: &[u8]) -> Result<(), Error> {
-        for chunk in data.chunks(MAX_PLAINTEXT_LEN) {
-            // RFC 8446 §5.5: update keys before their usage limit.
-            if self.sealer.needs_key_update() {
-                self.key_update_now(false);
-            }
-            let seq = self.sealer.sequence_number();
-            self.sealer
-                .seal_append(content_type::APPLICATION_DATA, chunk, &mut self.tx)
-                .map_err(record_error)?;
-            self.key_update_unused = false;
-            if let Some(t) = self.trace.as_deref() {
-                t.event(&TraceEvent::Record {
-                    direction: Direction::Sent,
-                    seq,
-                    len: chunk.len() + crate::record::PROTECTED_OVERHEAD,
-                });
-            }
+    /// Seals `chunk` (at most 2^14 bytes) as one application data record.
+    pub(super) fn send_application_data(&mut self, chunk: &[u8]) -> Result<(), Error> {
+        let seq = self.sealer.sequence_number();
+        self.sealer
+            .seal_append(content_type::APPLICATION_DATA, chunk, &mut self.tx)
+            .map_err(record_error)?;
+        if let Some(t) = self.trace.as_deref() {
+            t.event(&TraceEvent::Record {
+                direction: Direction::Sent,
+                seq,
+                len: chunk.len() + crate::record::PROTECTED_OVERHEAD,
+            });
         }
         Ok(())
     }
@@ -334,33 +323,6 @@ impl Core {
     fn log(&self, label: &'static str, secret: &[u8]) {
         if let Some(k) = &self.key_log {
             k.log(label, &self.client_random, secret);
-        }
-    }
-
-    /// Sends a KeyUpdate and switches to the next write keys (RFC 8446 §4.6.3), always;
-    /// [`Output::send_key_update`] is the peer-driven path that coalesces answers.
-    pub(super) fn key_update_now(&mut self, request_peer_update: bool) {
-        // Nothing may follow our close_notify (RFC 8446 §6.1), not even a KeyUpdate.
-        if self.write_closed {
-            return;
-        }
-        self.flush_handshake();
-        // RFC 8446 §4.6.3: KeyUpdate { KeyUpdateRequest request_update; }.
-        let message = [0x18, 0, 0, 1, u8::from(request_peer_update)];
-        self.seal(content_type::HANDSHAKE, &message);
-        if self
-            .sealer
-            .update_to_next_generation(self.provider.as_ref())
-            .is_ok()
-        {
-            self.write_generation += 1;
-            self.key_update_unused = true;
-            if let Some(t) = self.trace.as_deref() {
-                t.event(&TraceEvent::KeysInstalled {
-                    direction: Direction::Sent,
-                    phase: KeyPhase::Application(self.write_generation),
-                });
-            }
         }
     }
 }
@@ -378,13 +340,13 @@ impl Output for Core {
         self.hs_out.extend_from_slice(message);
     }
 
-    fn send_change_cipher_spec(&mut self) {
+    fn send_change_cipher_spec(&mut self) -> Result<(), Error> {
         // RFC 8446 §D.4: at most one, always unprotected, in order with the handshake.
         if self.ccs_sent {
-            return;
+            return Ok(());
         }
         self.ccs_sent = true;
-        self.flush_handshake();
+        self.flush_handshake()?;
         self.tx.extend_from_slice(&[
             content_type::CHANGE_CIPHER_SPEC,
             0x03,
@@ -393,11 +355,11 @@ impl Output for Core {
             0x01,
             0x01,
         ]);
+        Ok(())
     }
 
     fn negotiated(&mut self, suite: Suite, group: NamedGroup) {
         self.suite = Some(suite);
-        self.aead = Some(suite.aead);
         self.group = Some(group);
     }
 
@@ -405,48 +367,52 @@ impl Output for Core {
         self.client_random = random;
     }
 
-    fn install_write_keys(&mut self, secret: &TrafficSecret, keys: Keys) {
-        self.flush_handshake();
-        let Some(aead) = self.aead else { return };
-        // A provider refusing a key of the right length is a local failure; the next
-        // seal will then not be protected and the peer will fail to read it.
-        let _ = self.sealer.install(self.provider.as_ref(), aead, secret);
-        let phase = match keys {
-            Keys::Handshake => KeyPhase::Handshake,
-            Keys::Application => KeyPhase::Application(0),
-        };
+    fn install_write_keys(&mut self, keys: RecordKeys, phase: KeyPhase) -> Result<(), Error> {
+        self.flush_handshake()?;
+        self.sealer
+            .install(self.provider.as_ref(), &keys)
+            .map_err(record_error)?;
         if let Some(t) = self.trace.as_deref() {
             t.event(&TraceEvent::KeysInstalled {
                 direction: Direction::Sent,
                 phase,
             });
         }
-        if keys == Keys::Application {
+        if phase == KeyPhase::Application(0) {
             self.write_app = true;
+            // Plaintext written before the handshake completed (at most
+            // MAX_EARLY_PLAINTEXT bytes) goes first under the new keys.
             let early = std::mem::take(&mut self.early_plaintext);
-            if !early.is_empty() {
-                let _ = self.send_application_data(&early);
+            for chunk in early.chunks(MAX_PLAINTEXT_LEN) {
+                self.send_application_data(chunk)?;
             }
         }
+        Ok(())
     }
 
-    fn install_read_keys(&mut self, secret: &TrafficSecret, keys: Keys) {
-        let Some(aead) = self.aead else { return };
-        let _ = self.opener.install(self.provider.as_ref(), aead, secret);
+    fn install_read_keys(&mut self, keys: RecordKeys, phase: KeyPhase) -> Result<(), Error> {
+        self.opener
+            .install(self.provider.as_ref(), &keys)
+            .map_err(record_error)?;
         self.read_key_changes += 1;
-        let phase = match keys {
-            Keys::Handshake => KeyPhase::Handshake,
-            Keys::Application => KeyPhase::Application(0),
-        };
         if let Some(t) = self.trace.as_deref() {
             t.event(&TraceEvent::KeysInstalled {
                 direction: Direction::Received,
                 phase,
             });
         }
-        if keys == Keys::Application {
+        if phase == KeyPhase::Application(0) {
             self.read_app = true;
         }
+        Ok(())
+    }
+
+    fn write_keys_used(&self) -> bool {
+        self.sealer.sequence_number() > 0
+    }
+
+    fn write_closed(&self) -> bool {
+        self.write_closed
     }
 
     fn log_secret(&mut self, label: &'static str, secret: &[u8]) {
@@ -487,35 +453,6 @@ impl Output for Core {
         self.handshake_complete = true;
         if let Some(t) = self.trace.as_deref() {
             t.event(&TraceEvent::HandshakeComplete);
-        }
-    }
-
-    /// RFC 8446 §4.6.3: a peer's `update_requested` is answered with one KeyUpdate, but
-    /// "an implementation which receives multiple KeyUpdates while it is silent" responds
-    /// "with a single update": while our last KeyUpdate's keys are unused, a further
-    /// answer is skipped. Without this, a peer that asks again and again and never reads
-    /// would grow our unsent output by one record per request, without a bound.
-    fn send_key_update(&mut self, request_peer_update: bool) {
-        if !request_peer_update && self.key_update_unused {
-            return;
-        }
-        self.key_update_now(request_peer_update);
-    }
-
-    fn update_read_keys(&mut self) {
-        if self
-            .opener
-            .update_to_next_generation(self.provider.as_ref())
-            .is_ok()
-        {
-            self.read_generation += 1;
-            self.read_key_changes += 1;
-            if let Some(t) = self.trace.as_deref() {
-                t.event(&TraceEvent::KeysInstalled {
-                    direction: Direction::Received,
-                    phase: KeyPhase::Application(self.read_generation),
-                });
-            }
         }
     }
 }

@@ -30,7 +30,9 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use crate::error::{ApiMisuse, PeerMisbehaved};
-use crate::record::{content_type, copy, RecordError, HEADER_LEN, MAX_CIPHERTEXT_LEN};
+use crate::record::{
+    content_type, copy, RecordError, HEADER_LEN, MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN,
+};
 use crate::trace::{Direction, TraceEvent};
 use crate::{
     alert, AlertDescription, CipherSuite, ClientConfig, Error, NamedGroup, ProtocolVersion,
@@ -101,7 +103,7 @@ impl Connection {
             config.trace.clone(),
         );
         let state = crate::client::start(config, server_name, &mut core)?;
-        core.flush_initial_client_hello();
+        core.flush_initial_client_hello()?;
         Ok(Self {
             core,
             state: Some(state),
@@ -159,8 +161,9 @@ impl Connection {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
-        let result = self.process_records();
-        self.core.flush_handshake();
+        let result = self
+            .process_records()
+            .and_then(|()| self.core.flush_handshake());
         if let Err(e) = result {
             return Err(self.fail(e));
         }
@@ -252,20 +255,50 @@ impl Connection {
         if n == 0 && !data.is_empty() {
             return Err(ApiMisuse::PlaintextBufferFull.into());
         }
-        if let Err(e) = self.core.send_application_data(&data[..n]) {
+        if let Err(e) = self.send_application_data(&data[..n]) {
             return Err(self.fail(e));
         }
         Ok(n)
     }
 
+    /// Seals `data` as application data records, updating keys before their usage limit
+    /// (RFC 8446 §5.5).
+    fn send_application_data(&mut self, data: &[u8]) -> Result<(), Error> {
+        for chunk in data.chunks(MAX_PLAINTEXT_LEN) {
+            if self.core.sealer.needs_key_update() {
+                self.send_key_update(false)?;
+            }
+            self.core.send_application_data(chunk)?;
+        }
+        Ok(())
+    }
+
+    /// Sends a KeyUpdate and switches to the next write keys, through the state that holds
+    /// the traffic secrets.
+    fn send_key_update(&mut self, ask_peer: bool) -> Result<(), Error> {
+        let traffic = self
+            .state
+            .as_mut()
+            .and_then(crate::state::State::traffic)
+            .ok_or(ApiMisuse::HandshakeNotComplete)?;
+        traffic.send(ask_peer, &mut self.core)
+    }
+
     /// Queues a close_notify alert (RFC 8446 §6.1); nothing more can be written.
+    /// If it cannot be sealed (the keys are exhausted) the connection fails with that
+    /// error, which later calls return.
     pub fn send_close_notify(&mut self) {
         if self.error.is_some() || self.core.write_closed {
             return;
         }
-        self.core.flush_handshake();
-        self.core.send_alert(AlertDescription::CloseNotify);
+        let sent = self
+            .core
+            .flush_handshake()
+            .and_then(|()| self.core.send_alert(AlertDescription::CloseNotify));
         self.core.write_closed = true;
+        if let Err(e) = sent {
+            self.fail(e);
+        }
     }
 
     /// Sends a KeyUpdate now (RFC 8446 §4.6.3) and switches to the next write keys; with
@@ -281,8 +314,9 @@ impl Connection {
         if self.core.write_closed {
             return Err(ApiMisuse::WriteAfterClose.into());
         }
-        self.core.key_update_now(ask_peer);
-        Ok(())
+        self.send_key_update(ask_peer)
+            .and_then(|()| self.core.flush_handshake())
+            .map_err(|e| self.fail(e))
     }
 
     /// Whether the connection wants more TLS bytes from the peer.
@@ -381,8 +415,11 @@ impl Connection {
             return e;
         }
         if let Some(description) = alert::alert_for(&e) {
-            if !self.core.write_closed {
-                self.core.send_alert(description);
+            // An alert that cannot be sealed (keys exhausted) cannot be sent at all; the
+            // connection fails with `e` either way, and nothing more is written.
+            let unsent = !self.core.write_closed && self.core.send_alert(description).is_err();
+            if unsent {
+                self.core.tx_start = self.core.tx.len();
             }
         }
         self.core.write_closed = true;
@@ -428,7 +465,7 @@ impl Connection {
         }
         if !core.opener.is_protected() && outer_type == content_type::APPLICATION_DATA {
             // RFC 8446 §5.1/§5.2: application data before keys exist.
-            return Err(crate::hs::unexpected(
+            return Err(crate::output::unexpected(
                 "a handshake record",
                 "application data",
             ));
@@ -465,7 +502,7 @@ impl Connection {
                 if !core.read_app || !core.hs_in.is_empty() {
                     // RFC 8446 §5.1: not before the handshake is done, nor inside a
                     // fragmented handshake message.
-                    return Err(crate::hs::unexpected(
+                    return Err(crate::output::unexpected(
                         "a handshake message",
                         "application data",
                     ));

@@ -7,7 +7,8 @@
 //! allocates per record (the output buffer grows only if its capacity is short).
 //!
 //! Before keys are installed both sides pass records through unprotected
-//! (`TLSPlaintext`, §5.1). After [`RecordSealer::install`] every record is a
+//! (`TLSPlaintext`, §5.1). After [`RecordSealer::install`] (with the [`RecordKeys`] the key
+//! schedule derives, RFC 8446 §7.3) every record is a
 //! `TLSCiphertext` with outer type application_data and version 0x0303:
 //!
 //! ```text
@@ -30,7 +31,7 @@ use std::ops::Range;
 
 use padlock_crypto::{AeadAlgorithm, AeadKey, CryptoError, Provider, NONCE_LEN, TAG_LEN};
 
-use crate::tls13::key_schedule::TrafficSecret;
+use crate::hkdf::Secret;
 
 /// Length of a record header: type (1), legacy_record_version (2), length (2) (§5.1).
 pub const HEADER_LEN: usize = 5;
@@ -82,8 +83,8 @@ pub enum RecordError {
     KeyLimitReached,
     /// We were asked to seal more than 2^14 bytes in one record; the caller must fragment.
     PayloadTooLong,
-    /// A key update was asked of a direction installed without its traffic secret.
-    NoTrafficSecret,
+    /// Record keys of the wrong length for their AEAD.
+    BadKeyLength,
     /// The provider refused the key (wrong length, unsupported algorithm).
     Crypto(CryptoError),
 }
@@ -117,8 +118,8 @@ impl fmt::Display for RecordError {
             Self::PayloadTooLong => {
                 f.write_str("asked to seal more than 16384 bytes in one record")
             }
-            Self::NoTrafficSecret => {
-                f.write_str("cannot update keys that were installed without their traffic secret")
+            Self::BadKeyLength => {
+                f.write_str("record keys of the wrong length for their AEAD algorithm")
             }
             Self::Crypto(e) => write!(f, "could not install record keys: {e}"),
         }
@@ -134,6 +135,52 @@ pub struct OpenedRecord {
     pub content_type: u8,
     /// Where the content lies, relative to the slice passed in.
     pub content: Range<usize>,
+}
+
+/// The keys of one direction's record protection (RFC 8446 §7.3): the AEAD, its
+/// `[sender]_write_key` and `[sender]_write_iv`. The key schedule derives them from a
+/// traffic secret; the record layer knows nothing of secrets. The key is zeroed on drop.
+#[derive(Clone)]
+pub struct RecordKeys {
+    aead: AeadAlgorithm,
+    key: Secret,
+    iv: [u8; NONCE_LEN],
+}
+
+impl RecordKeys {
+    /// Keys for `aead`; `key` must be `aead.key_len()` bytes and `iv` 12 (§5.3).
+    pub fn new(aead: AeadAlgorithm, key: &[u8], iv: &[u8]) -> Result<Self, RecordError> {
+        if key.len() != aead.key_len() {
+            return Err(RecordError::BadKeyLength);
+        }
+        let iv = <[u8; NONCE_LEN]>::try_from(iv).map_err(|_| RecordError::BadKeyLength)?;
+        Ok(Self {
+            aead,
+            key: Secret::new(key),
+            iv,
+        })
+    }
+
+    /// The AEAD algorithm.
+    pub fn aead(&self) -> AeadAlgorithm {
+        self.aead
+    }
+
+    /// The write key.
+    pub fn key(&self) -> &[u8] {
+        self.key.as_bytes()
+    }
+
+    /// The write IV.
+    pub fn iv(&self) -> &[u8; NONCE_LEN] {
+        &self.iv
+    }
+}
+
+impl fmt::Debug for RecordKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RecordKeys({:?}, ..)", self.aead)
+    }
 }
 
 /// The protection of the records going one way: unprotected until keys are installed,
@@ -174,39 +221,15 @@ impl<D> RecordProtection<D> {
         Self::default()
     }
 
-    /// Installs the keys derived from `secret` for `aead` (RFC 8446 §7.3), resetting the
-    /// sequence number to 0. The secret is kept so [`Self::update_to_next_generation`]
-    /// can derive its successor.
+    /// Installs `keys`, resetting the sequence number to 0 (RFC 8446 §5.3). Every key
+    /// change (handshake keys, application keys, each KeyUpdate) goes through here.
     pub fn install(
         &mut self,
         provider: &dyn Provider,
-        aead: AeadAlgorithm,
-        secret: &TrafficSecret,
+        keys: &RecordKeys,
     ) -> Result<(), RecordError> {
-        self.state = Some(DirectionState::from_secret(provider, aead, secret)?);
+        self.state = Some(DirectionState::new(provider, keys)?);
         Ok(())
-    }
-
-    /// Installs a raw key and IV (no key update possible afterwards).
-    pub fn install_keys(
-        &mut self,
-        provider: &dyn Provider,
-        aead: AeadAlgorithm,
-        key: &[u8],
-        iv: [u8; NONCE_LEN],
-    ) -> Result<(), RecordError> {
-        self.state = Some(DirectionState::from_keys(provider, aead, key, iv, None)?);
-        Ok(())
-    }
-
-    /// Replaces the keys with the next generation (RFC 8446 §7.2), after sending a
-    /// KeyUpdate (sealer) or receiving one (opener). Returns the new traffic secret (for
-    /// key logs).
-    pub fn update_to_next_generation(
-        &mut self,
-        provider: &dyn Provider,
-    ) -> Result<&TrafficSecret, RecordError> {
-        update(&mut self.state, provider)
     }
 
     /// Whether records are being protected.
@@ -417,64 +440,23 @@ fn write_header(buf: &mut [u8], at: usize, content_type: u8, len: usize) {
     ]);
 }
 
-fn update<'a>(
-    state: &'a mut Option<DirectionState>,
-    provider: &dyn Provider,
-) -> Result<&'a TrafficSecret, RecordError> {
-    let current = state.as_ref().ok_or(RecordError::NoTrafficSecret)?;
-    let secret = current
-        .secret
-        .as_ref()
-        .ok_or(RecordError::NoTrafficSecret)?;
-    let next = secret.next_generation(provider);
-    let new_state = DirectionState::from_secret(provider, current.aead, &next)?;
-    let installed = state.insert(new_state);
-    installed
-        .secret
-        .as_ref()
-        .ok_or(RecordError::NoTrafficSecret)
-}
-
 /// One direction's keys and counters.
 struct DirectionState {
     key: Box<dyn AeadKey>,
     iv: [u8; NONCE_LEN],
     seq: u64,
     limits: KeyLimits,
-    aead: AeadAlgorithm,
-    secret: Option<TrafficSecret>,
 }
 
 impl DirectionState {
-    fn from_secret(
-        provider: &dyn Provider,
-        aead: AeadAlgorithm,
-        secret: &TrafficSecret,
-    ) -> Result<Self, RecordError> {
-        let keys = secret.keys(provider, aead);
-        Self::from_keys(
-            provider,
-            aead,
-            keys.key.as_bytes(),
-            keys.iv,
-            Some(secret.clone()),
-        )
-    }
-
-    fn from_keys(
-        provider: &dyn Provider,
-        aead: AeadAlgorithm,
-        key: &[u8],
-        iv: [u8; NONCE_LEN],
-        secret: Option<TrafficSecret>,
-    ) -> Result<Self, RecordError> {
+    fn new(provider: &dyn Provider, keys: &RecordKeys) -> Result<Self, RecordError> {
         Ok(Self {
-            key: provider.aead_key(aead, key).map_err(RecordError::Crypto)?,
-            iv,
+            key: provider
+                .aead_key(keys.aead, keys.key.as_bytes())
+                .map_err(RecordError::Crypto)?,
+            iv: keys.iv,
             seq: 0,
-            limits: KeyLimits::for_aead(aead),
-            aead,
-            secret,
+            limits: KeyLimits::for_aead(keys.aead),
         })
     }
 

@@ -1,18 +1,19 @@
-use padlock_crypto::{AwsLcProvider, HashAlgorithm};
+use padlock_crypto::AwsLcProvider;
 
 use super::content_type::{ALERT, APPLICATION_DATA, HANDSHAKE};
 use super::*;
 
-fn secret(byte: u8) -> TrafficSecret {
-    TrafficSecret::from_bytes(HashAlgorithm::Sha256, &[byte; 32])
+/// Keys for `aead` made of one repeated byte.
+fn keys(aead: AeadAlgorithm, byte: u8) -> RecordKeys {
+    RecordKeys::new(aead, &vec![byte; aead.key_len()], &[byte; NONCE_LEN]).unwrap()
 }
 
 fn pair(aead: AeadAlgorithm) -> (RecordSealer, RecordOpener) {
     let p = AwsLcProvider;
     let mut sealer = RecordSealer::new();
     let mut opener = RecordOpener::new();
-    sealer.install(&p, aead, &secret(1)).unwrap();
-    opener.install(&p, aead, &secret(1)).unwrap();
+    sealer.install(&p, &keys(aead, 1)).unwrap();
+    opener.install(&p, &keys(aead, 1)).unwrap();
     (sealer, opener)
 }
 
@@ -130,7 +131,7 @@ fn rejects_a_record_under_the_wrong_key() {
     let (mut sealer, _) = pair(AeadAlgorithm::Aes128Gcm);
     let mut opener = RecordOpener::new();
     opener
-        .install(&p, AeadAlgorithm::Aes128Gcm, &secret(2))
+        .install(&p, &keys(AeadAlgorithm::Aes128Gcm, 2))
         .unwrap();
     let mut buf = Vec::new();
     sealer
@@ -160,8 +161,7 @@ fn rejects_an_all_zero_inner_plaintext() {
     let (_, mut opener) = pair(AeadAlgorithm::Aes128Gcm);
     // Seal zeros with no content type, as a misbehaving peer would.
     let mut raw = RecordSealer::new();
-    raw.install(&p, AeadAlgorithm::Aes128Gcm, &secret(1))
-        .unwrap();
+    raw.install(&p, &keys(AeadAlgorithm::Aes128Gcm, 1)).unwrap();
     let mut buf = Vec::new();
     raw.seal_append_padded(0, b"", 10, &mut buf).unwrap();
     assert_eq!(open(&mut opener, &mut buf), Err(RecordError::NoContentType));
@@ -271,7 +271,19 @@ fn passes_records_through_before_keys_are_installed() {
 }
 
 #[test]
-fn key_update_moves_both_sides_to_the_next_generation() {
+fn refuses_keys_of_the_wrong_length() {
+    assert_eq!(
+        RecordKeys::new(AeadAlgorithm::Aes128Gcm, &[0; 32], &[0; NONCE_LEN]).err(),
+        Some(RecordError::BadKeyLength)
+    );
+    assert_eq!(
+        RecordKeys::new(AeadAlgorithm::Aes256Gcm, &[0; 32], &[0; 8]).err(),
+        Some(RecordError::BadKeyLength)
+    );
+}
+
+#[test]
+fn installing_new_keys_restarts_the_sequence_and_retires_the_old_key() {
     let p = AwsLcProvider;
     let (mut sealer, mut opener) = pair(AeadAlgorithm::Aes128Gcm);
     let mut buf = Vec::new();
@@ -280,12 +292,9 @@ fn key_update_moves_both_sides_to_the_next_generation() {
         .unwrap();
     open(&mut opener, &mut buf).unwrap();
 
-    let sent = sealer
-        .update_to_next_generation(&p)
-        .unwrap()
-        .as_bytes()
-        .to_vec();
-    assert_eq!(sent, secret(1).next_generation(&p).as_bytes());
+    sealer
+        .install(&p, &keys(AeadAlgorithm::Aes128Gcm, 2))
+        .unwrap();
     assert_eq!(sealer.sequence_number(), 0);
     let mut buf = Vec::new();
     sealer
@@ -296,27 +305,10 @@ fn key_update_moves_both_sides_to_the_next_generation() {
         open(&mut opener, &mut stale),
         Err(RecordError::BadRecordMac)
     );
-
-    let mut opener = pair(AeadAlgorithm::Aes128Gcm).1;
-    opener.update_to_next_generation(&p).unwrap();
-    assert_eq!(open(&mut opener, &mut buf).unwrap().1, b"gen1");
-}
-
-#[test]
-fn key_update_needs_the_traffic_secret() {
-    let p = AwsLcProvider;
-    let mut sealer = RecordSealer::new();
-    assert_eq!(
-        sealer.update_to_next_generation(&p).err(),
-        Some(RecordError::NoTrafficSecret)
-    );
-    sealer
-        .install_keys(&p, AeadAlgorithm::Aes128Gcm, &[0; 16], [0; 12])
+    opener
+        .install(&p, &keys(AeadAlgorithm::Aes128Gcm, 2))
         .unwrap();
-    assert_eq!(
-        sealer.update_to_next_generation(&p).err(),
-        Some(RecordError::NoTrafficSecret)
-    );
+    assert_eq!(open(&mut opener, &mut buf).unwrap().1, b"gen1");
 }
 
 #[test]
@@ -370,9 +362,8 @@ fn sequence_number_errors_instead_of_wrapping() {
 fn nonce_is_the_iv_xored_with_the_left_padded_sequence_number() {
     let p = AwsLcProvider;
     let mut sealer = RecordSealer::new();
-    sealer
-        .install_keys(&p, AeadAlgorithm::ChaCha20Poly1305, &[0; 32], [0xff; 12])
-        .unwrap();
+    let keys = RecordKeys::new(AeadAlgorithm::ChaCha20Poly1305, &[0; 32], &[0xff; 12]).unwrap();
+    sealer.install(&p, &keys).unwrap();
     let state = sealer.state.as_mut().unwrap();
     state.seq = 0x0102_0304_0506_0708;
     let nonce = state.next_nonce(true).unwrap();

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use crate::error::{PeerIncompatible, PeerMisbehaved};
-use crate::hs::{unexpected, Output};
+use crate::output::{unexpected, Output};
 use crate::wire::{ClientHello, HandshakePayload, ProtocolVersion};
 use crate::{Error, ServerConfig};
 

@@ -8,7 +8,8 @@ mod tls13;
 
 use std::sync::Arc;
 
-use crate::hs::{unexpected, Output};
+use crate::key_update::ApplicationTraffic;
+use crate::output::{unexpected, Output};
 use crate::verify::{Authenticated, FinishedVerified};
 use crate::wire::HandshakePayload;
 use crate::{Error, ServerConfig};
@@ -48,6 +49,14 @@ impl State {
         }
     }
 
+    /// The application traffic secrets, once the handshake is done.
+    pub(crate) fn traffic(&mut self) -> Option<&mut ApplicationTraffic> {
+        match self {
+            Self::Traffic(s) => Some(&mut s.traffic),
+            _ => None,
+        }
+    }
+
     /// RFC 8446 §5: a ChangeCipherSpec may arrive after the first ClientHello and before
     /// the client's Finished.
     pub(crate) fn allows_change_cipher_spec(&self) -> bool {
@@ -64,13 +73,15 @@ impl State {
 pub(crate) struct ExpectTraffic {
     pub(crate) _client: Option<Authenticated>,
     pub(crate) _finished: FinishedVerified,
+    /// The application traffic secrets, for KeyUpdate (RFC 8446 §4.6.3).
+    pub(crate) traffic: ApplicationTraffic,
 }
 
 impl ExpectTraffic {
-    fn handle(self, message: HandshakePayload, out: &mut dyn Output) -> Result<Self, Error> {
+    fn handle(mut self, message: HandshakePayload, out: &mut dyn Output) -> Result<Self, Error> {
         match message {
             HandshakePayload::KeyUpdate(update) => {
-                crate::state::handle_key_update(update.request_update, out)?;
+                self.traffic.receive(update, out)?;
                 Ok(self)
             }
             other => Err(unexpected("KeyUpdate", other.name())),

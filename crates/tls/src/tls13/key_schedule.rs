@@ -42,6 +42,8 @@ use padlock_crypto::{AeadAlgorithm, Digest, HashAlgorithm, HmacKey, Provider, NO
 use super::constants;
 use crate::hkdf;
 pub use crate::hkdf::Secret;
+use crate::record::RecordKeys;
+use crate::Error;
 
 /// The Early Secret (RFC 8446 §7.1): `HKDF-Extract(0, PSK)`, or of zeros without a PSK.
 pub struct EarlySecret {
@@ -357,14 +359,6 @@ pub struct TrafficSecret {
     secret: Secret,
 }
 
-/// The key and IV for one direction's record protection (RFC 8446 §7.3).
-pub struct TrafficKeys {
-    /// `[sender]_write_key`.
-    pub key: Secret,
-    /// `[sender]_write_iv`.
-    pub iv: [u8; NONCE_LEN],
-}
-
 impl TrafficSecret {
     /// Wraps secret bytes obtained elsewhere (tests, key logs). `bytes.len()` should be
     /// the hash's output length.
@@ -406,17 +400,20 @@ impl TrafficSecret {
         self.hash
     }
 
-    /// The write key and IV for `aead` (RFC 8446 §7.3):
+    /// The record keys for `aead` (RFC 8446 §7.3):
     /// `key = HKDF-Expand-Label(Secret, "key", "", key_length)`,
     /// `iv = HKDF-Expand-Label(Secret, "iv", "", iv_length)`.
     /// Both expand this secret, so its HMAC key is set up once.
-    pub fn keys(&self, provider: &dyn Provider, aead: AeadAlgorithm) -> TrafficKeys {
+    pub fn record_keys(
+        &self,
+        provider: &dyn Provider,
+        aead: AeadAlgorithm,
+    ) -> Result<RecordKeys, Error> {
         let secret = provider.hmac_key(self.hash, self.secret.as_bytes());
         let key = hkdf::expand_label_secret_with_key(secret.as_ref(), b"key", &[], aead.key_len());
-        let iv_secret = hkdf::expand_label_secret_with_key(secret.as_ref(), b"iv", &[], NONCE_LEN);
-        let mut iv = [0u8; NONCE_LEN];
-        iv.copy_from_slice(iv_secret.as_bytes());
-        TrafficKeys { key, iv }
+        let iv = hkdf::expand_label_secret_with_key(secret.as_ref(), b"iv", &[], NONCE_LEN);
+        RecordKeys::new(aead, key.as_bytes(), iv.as_bytes())
+            .map_err(|_| Error::Internal("the key schedule derived keys of the wrong length"))
     }
 
     /// The next generation, for KeyUpdate (RFC 8446 §7.2):
@@ -469,12 +466,6 @@ impl TrafficSecret {
 impl fmt::Debug for TrafficSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "TrafficSecret({:?}, ..)", self.hash)
-    }
-}
-
-impl fmt::Debug for TrafficKeys {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("TrafficKeys(..)")
     }
 }
 
@@ -687,9 +678,9 @@ mod tests {
     fn derives_rfc8448_server_handshake_write_key_and_iv() {
         let p = AwsLcProvider;
         let s = handshake_secret(&p).server_handshake_traffic_secret(&p, &hex(HELLO_HASH));
-        let keys = s.keys(&p, AeadAlgorithm::Aes128Gcm);
-        assert_eq!(keys.key.as_bytes(), hex("3fce516009c21727d0f2e4e86ee403bc"));
-        assert_eq!(keys.iv.to_vec(), hex("5d313eb2671276ee13000b30"));
+        let keys = s.record_keys(&p, AeadAlgorithm::Aes128Gcm).unwrap();
+        assert_eq!(keys.key(), hex("3fce516009c21727d0f2e4e86ee403bc"));
+        assert_eq!(keys.iv().to_vec(), hex("5d313eb2671276ee13000b30"));
     }
 
     #[test]

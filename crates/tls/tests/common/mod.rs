@@ -1,176 +1,92 @@
-//! Shared test helpers: certificates generated at test time with `openssl`, configs, and
-//! an in-memory pump between a client and a server.
-#![allow(dead_code)]
+//! Shared helpers of the engine's tests: certificates, configs, and an in-memory pump
+//! between a client and a server. What every test kit shares (key types, test CAs made with
+//! `openssl`, peers, free ports, processes, hex) is `padlock-test-support`; the names the
+//! engine's tests have always used are kept here on top of it.
+#![allow(dead_code, unused_imports)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use padlock_crypto::{AwsLcProvider, Provider};
+use padlock_test_support::certs::{fixtures_dir, read_bytes};
+pub use padlock_test_support::{hex, unhex, Guard, KeyType, TempDir};
+use padlock_test_support::{require_peer, TestCa};
 use padlock_tls::{
     danger, CertifiedKey, ClientConfig, Connection, Error, ServerConfig, ServerName,
 };
 
-/// Key types we test with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KeyType {
-    P256,
-    P384,
-    Rsa2048,
-    Ed25519,
-}
-
-pub const ALL_KEY_TYPES: [KeyType; 4] = [
-    KeyType::P256,
-    KeyType::P384,
-    KeyType::Rsa2048,
-    KeyType::Ed25519,
-];
-
-impl KeyType {
-    fn newkey_args(self) -> Vec<&'static str> {
-        match self {
-            KeyType::P256 => vec!["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
-            KeyType::P384 => vec!["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
-            KeyType::Rsa2048 => vec!["-newkey", "rsa:2048"],
-            KeyType::Ed25519 => vec!["-newkey", "ed25519"],
-        }
-    }
-}
+/// Every key type the engine signs with.
+pub const ALL_KEY_TYPES: [KeyType; 4] = KeyType::ALL;
 
 pub fn provider() -> Arc<dyn Provider> {
     Arc::new(AwsLcProvider)
 }
 
-/// A fresh temporary directory for this test process.
+/// A fresh directory inside this test binary's fixtures directory (removed by the next test
+/// run, once this process has ended; a test that can own its directory uses
+/// [`TempDir`], removed on drop).
 pub fn temp_dir() -> PathBuf {
+    static DIRS: OnceLock<TempDir> = OnceLock::new();
     static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "padlock-tls-test-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
+    let dir = DIRS
+        .get_or_init(fixtures_dir)
+        .join(&N.fetch_add(1, Ordering::SeqCst).to_string());
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
 
-fn run(cmd: &mut Command) {
-    let out = cmd
-        .output()
-        .expect("openssl must be installed for these tests");
-    assert!(
-        out.status.success(),
-        "{:?} failed: {}",
-        cmd,
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// A CA: its certificate and key files.
+/// A CA made with `openssl` (P-256 root), issuing leaves as PEM.
 pub struct Ca {
-    pub dir: PathBuf,
+    ca: TestCa,
+    _dir: TempDir,
+    /// The root certificate (PEM file).
     pub cert: PathBuf,
+    /// The root's key (PEM file).
     pub key: PathBuf,
 }
 
 impl Ca {
     pub fn new(name: &str) -> Ca {
-        let dir = temp_dir();
-        let cert = dir.join("ca.pem");
-        let key = dir.join("ca.key");
-        run(Command::new("openssl")
-            .args(["req", "-x509", "-nodes", "-days", "30", "-subj"])
-            .arg(format!("/CN={name}"))
-            .args(KeyType::P256.newkey_args())
-            .arg("-keyout")
-            .arg(&key)
-            .arg("-out")
-            .arg(&cert)
-            .args([
-                "-addext",
-                "basicConstraints=critical,CA:TRUE",
-                "-addext",
-                "keyUsage=critical,keyCertSign,cRLSign",
-            ]));
-        Ca { dir, cert, key }
+        let openssl = require_peer("openssl").expect("openssl makes the test certificates");
+        let dir = fixtures_dir();
+        let ca = TestCa::new(&openssl, dir.path(), "ca", name, KeyType::P256);
+        Ca {
+            cert: ca.cert.clone(),
+            key: ca.key.clone(),
+            ca,
+            _dir: dir,
+        }
     }
 
     pub fn cert_pem(&self) -> Vec<u8> {
-        std::fs::read(&self.cert).unwrap()
+        read_bytes(&self.cert)
     }
 
     /// Issues a leaf for `names` (DNS); `client` picks EKU clientAuth instead of serverAuth.
     /// Returns (chain PEM, key PEM).
     pub fn issue(&self, kind: KeyType, names: &[&str], client: bool) -> (Vec<u8>, Vec<u8>) {
-        let dir = temp_dir();
-        let key = dir.join("leaf.key");
-        let csr = dir.join("leaf.csr");
-        let cert = dir.join("leaf.pem");
-        let ext = dir.join("ext.cnf");
-        let sans: Vec<String> = names.iter().map(|n| format!("DNS:{n}")).collect();
-        std::fs::write(
-            &ext,
-            format!(
-                "subjectAltName={}\nextendedKeyUsage={}\nbasicConstraints=CA:FALSE\n",
-                sans.join(","),
-                if client { "clientAuth" } else { "serverAuth" }
-            ),
-        )
-        .unwrap();
-        run(Command::new("openssl")
-            .args(["req", "-new", "-nodes", "-subj"])
-            .arg(format!(
-                "/CN={}",
-                names.first().copied().unwrap_or("client")
-            ))
-            .args(kind.newkey_args())
-            .arg("-keyout")
-            .arg(&key)
-            .arg("-out")
-            .arg(&csr));
-        run(Command::new("openssl")
-            .args(["x509", "-req", "-days", "30", "-in"])
-            .arg(&csr)
-            .arg("-CA")
-            .arg(&self.cert)
-            .arg("-CAkey")
-            .arg(&self.key)
-            .arg("-set_serial")
-            .arg(unique_serial())
-            .arg("-out")
-            .arg(&cert)
-            .arg("-extfile")
-            .arg(&ext));
-        (std::fs::read(&cert).unwrap(), std::fs::read(&key).unwrap())
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let stem = format!("leaf-{}", N.fetch_add(1, Ordering::SeqCst));
+        let issued = if client {
+            self.ca.issue_client_named(&stem, names, kind)
+        } else {
+            self.ca.issue_server(&stem, names, kind)
+        };
+        (read_bytes(&issued.chain), read_bytes(&issued.key))
     }
 }
 
 /// Test CA, shared by a test binary.
 pub fn test_ca() -> &'static Ca {
-    static CA: std::sync::OnceLock<Ca> = std::sync::OnceLock::new();
+    static CA: OnceLock<Ca> = OnceLock::new();
     CA.get_or_init(|| Ca::new("padlock test CA"))
 }
 
 pub fn certified_key(kind: KeyType, names: &[&str], client: bool) -> Arc<CertifiedKey> {
     let (chain, key) = test_ca().issue(kind, names, client);
     Arc::new(CertifiedKey::from_pem(provider().as_ref(), &chain, &key).unwrap())
-}
-
-/// A serial number unique within this machine's test runs (parallel tests share a CA, so
-/// openssl's serial file would race).
-fn unique_serial() -> String {
-    static N: AtomicUsize = AtomicUsize::new(1);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!(
-        "{}{:09}{}",
-        std::process::id(),
-        nanos,
-        N.fetch_add(1, Ordering::SeqCst)
-    )
 }
 
 /// The localhost server key of each type, made once per test binary.
@@ -291,28 +207,10 @@ pub fn deliver(from: &mut Connection, to: &mut Connection) -> Error {
         .expect_err("the peer's alert should surface as an error")
 }
 
-/// Kills and reaps a peer process when the test ends, however it ends.
-pub struct Guard(pub std::process::Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Whether a peer binary is installed (it runs with `version_arg`). Missing: the test skips,
-/// or fails under `PADLOCK_REQUIRE_PEERS=1`.
+/// Whether a peer binary runs (`binary version_arg`). Missing: the test skips, or fails
+/// under `PADLOCK_REQUIRE_PEERS=1`.
 pub fn have_peer(binary: &str, version_arg: &str) -> bool {
-    let ok = Command::new(binary).arg(version_arg).output().is_ok();
-    if !ok {
-        assert!(
-            std::env::var("PADLOCK_REQUIRE_PEERS").as_deref() != Ok("1"),
-            "{binary} missing"
-        );
-        eprintln!("skipping: {binary} not installed");
-    }
-    ok
+    padlock_test_support::peer_runs(binary, version_arg)
 }
 
 /// Starts a padlock server on a free loopback port for one connection: it reads one line,
@@ -349,15 +247,20 @@ pub fn spawn_echo_server(
 pub fn ping_through(command: &mut Command) -> String {
     use std::io::{Read, Write};
     use std::process::Stdio;
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
+    let mut guard = Guard::spawn(
+        command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null()),
+    );
+    guard
+        .0
+        .stdin
+        .as_mut()
+        .unwrap()
+        .write_all(b"ping\n")
         .unwrap();
-    child.stdin.as_mut().unwrap().write_all(b"ping\n").unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let _guard = Guard(child);
+    let mut stdout = guard.0.stdout.take().unwrap();
     let mut out = String::new();
     let _ = stdout.read_to_string(&mut out);
     out

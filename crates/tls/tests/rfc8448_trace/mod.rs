@@ -5,9 +5,13 @@
 //! spaces (`{server}  derive secret "tls13 c hs traffic":`) and holds labelled values
 //! indented six spaces (`expanded (32 octets):  b3 ed db ...`), whose hex continues on
 //! lines indented further. Page footers and headers between them are skipped.
+//!
+//! The RFC's text is vendored beside this file (`rfc8448.txt`, with its licence in
+//! `README.md`) and compiled in, so the tests read nothing outside the repository.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+/// The text of RFC 8448, as published.
+pub const RFC_8448: &str = include_str!("rfc8448.txt");
 
 /// One step of a trace: who did what, and the values it shows.
 #[derive(Debug)]
@@ -40,13 +44,7 @@ impl Trace {
     /// Loads the section whose title line starts with `title` (e.g. `"3.  Simple 1-RTT"`),
     /// up to the next section title.
     pub fn section(title: &str) -> Trace {
-        let text = std::fs::read_to_string(rfc_path()).unwrap_or_else(|e| {
-            panic!(
-                "cannot read RFC 8448 at {} ({e}); the tests expect the shared RFC folder \
-                 beside the repository",
-                rfc_path().display()
-            )
-        });
+        let text = RFC_8448;
         let start = text
             .lines()
             .position(|l| l.starts_with(title))
@@ -77,12 +75,6 @@ impl Trace {
             .iter()
             .filter(move |s| s.heading.starts_with(heading))
     }
-}
-
-/// `CARGO_MANIFEST_DIR/../../../shared/rfc/rfc8448.txt`: the shared folder sits beside the
-/// repository checkout.
-pub fn rfc_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/rfc/rfc8448.txt")
 }
 
 fn is_section_title(line: &str) -> bool {
@@ -183,7 +175,7 @@ fn parse_hex(text: &str) -> Option<Vec<u8>> {
 /// Checks that the lengths the RFC declares match what was parsed, for every value of
 /// every step (guards the parser against page breaks and wrapped headings).
 pub fn check_declared_lengths(section_title: &str) {
-    let text = std::fs::read_to_string(rfc_path()).expect("RFC 8448 readable");
+    let text = RFC_8448;
     let trace = Trace::section(section_title);
     // Re-scan declared lengths from the text in order and compare.
     let start = text

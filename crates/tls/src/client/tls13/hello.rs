@@ -5,10 +5,10 @@ use padlock_crypto::SharedSecret;
 
 use crate::client::hs::{self, send_client_hello, Offer, OfferedShares, Version};
 use crate::error::PeerMisbehaved;
-use crate::hs::{trace, unexpected, Keys, Output};
+use crate::output::{trace, unexpected, Output};
 use crate::suites::{self, Suite};
 use crate::tls13::key_schedule::EarlySecret;
-use crate::trace::{Direction, TraceEvent};
+use crate::trace::{Direction, KeyPhase, TraceEvent};
 use crate::transcript::Transcript;
 use crate::wire::{
     ClientHello, ExtensionBlock, ExtensionType, HandshakePayload, HelloRetryRequest, ServerHello,
@@ -73,8 +73,14 @@ pub(crate) fn handle_server_hello(
         handshake_secret.handshake_traffic_secrets(provider, hello_hash.as_ref());
     out.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client_secret.as_bytes());
     out.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", server_secret.as_bytes());
-    out.install_read_keys(&server_secret, Keys::Handshake);
-    out.install_write_keys(&client_secret, Keys::Handshake);
+    out.install_read_keys(
+        server_secret.record_keys(provider, suite.aead)?,
+        KeyPhase::Handshake,
+    )?;
+    out.install_write_keys(
+        client_secret.record_keys(provider, suite.aead)?,
+        KeyPhase::Handshake,
+    )?;
 
     let hello = offer.hello;
     Ok(
@@ -88,6 +94,7 @@ pub(crate) fn handle_server_hello(
             handshake_secret,
             client_secret,
             server_secret,
+            aead: suite.aead,
         }))
         .into(),
     )
@@ -176,7 +183,7 @@ pub(crate) fn handle_hello_retry_request(
     // RFC 8446 §D.4: in compatibility mode the client sends its CCS before the second
     // ClientHello.
     if in_compatibility_mode(&offer.hello) {
-        out.send_change_cipher_spec();
+        out.send_change_cipher_spec()?;
     }
     send_client_hello(&mut offer, true, out)?;
     Ok(State::ServerHello(Box::new(ExpectServerHello {

@@ -10,7 +10,7 @@
 mod hello;
 mod server_auth;
 
-use crate::hs::Output;
+use crate::output::Output;
 use crate::wire::HandshakePayload;
 use crate::Error;
 

@@ -3,11 +3,15 @@
 
 use std::sync::Arc;
 
+use padlock_crypto::AeadAlgorithm;
+
 use crate::config::CertifiedKey;
 use crate::error::{PeerIncompatible, PeerMisbehaved};
-use crate::hs::{trace, unexpected, Keys, Output};
+use crate::key_update::ApplicationTraffic;
+use crate::output::{trace, unexpected, Output};
 use crate::state::{self, encode};
 use crate::tls13::key_schedule::{HandshakeSecret, TrafficSecret};
+use crate::trace::KeyPhase;
 use crate::trace::TraceEvent;
 use crate::transcript::Transcript;
 use crate::verify::{self, Authenticated, CertVerified};
@@ -32,6 +36,7 @@ pub(crate) struct ExpectEncryptedExtensions {
     pub(super) handshake_secret: HandshakeSecret,
     pub(super) client_secret: TrafficSecret,
     pub(super) server_secret: TrafficSecret,
+    pub(super) aead: AeadAlgorithm,
 }
 
 /// Handshake context after EncryptedExtensions.
@@ -46,6 +51,7 @@ pub(crate) struct Context {
     handshake_secret: HandshakeSecret,
     client_secret: TrafficSecret,
     server_secret: TrafficSecret,
+    aead: AeadAlgorithm,
 }
 
 /// What the server asked for in its CertificateRequest.
@@ -77,6 +83,7 @@ impl ExpectEncryptedExtensions {
                     handshake_secret: self.handshake_secret,
                     client_secret: self.client_secret,
                     server_secret: self.server_secret,
+                    aead: self.aead,
                 },
             },
         ))
@@ -298,6 +305,7 @@ impl ExpectFinished {
             handshake_secret,
             client_secret,
             server_secret,
+            aead,
             ..
         } = cx;
         let provider = out.provider();
@@ -315,14 +323,17 @@ impl ExpectFinished {
         let (client_app, server_app, exporter) = (app.client, app.server, app.exporter);
         out.log_secret("CLIENT_TRAFFIC_SECRET_0", client_app.as_bytes());
         out.log_secret("SERVER_TRAFFIC_SECRET_0", server_app.as_bytes());
-        out.install_read_keys(&server_app, Keys::Application);
+        out.install_read_keys(
+            server_app.record_keys(provider, aead)?,
+            KeyPhase::Application(0),
+        )?;
         out.exporter(exporter);
         out.peer_certificates(chain);
 
         // Our second flight (RFC 8446 §4.4): [Certificate, CertificateVerify], Finished,
         // after a ChangeCipherSpec in compatibility mode (§D.4).
         if compat_mode {
-            out.send_change_cipher_spec();
+            out.send_change_cipher_spec()?;
         }
         if let Some(request) = request {
             send_client_auth(&config, &mut transcript, &request, out)?;
@@ -334,11 +345,15 @@ impl ExpectFinished {
         }));
         state::trace_sent(out, "Finished", message.len(), String::new);
         out.send_handshake(&message);
-        out.install_write_keys(&client_app, Keys::Application);
+        out.install_write_keys(
+            client_app.record_keys(provider, aead)?,
+            KeyPhase::Application(0),
+        )?;
         out.handshake_complete();
         Ok(crate::client::State::Traffic(Box::new(ExpectTraffic {
             _server: server,
             _finished: finished_ok,
+            traffic: ApplicationTraffic::new(aead, server_app, client_app),
         })))
     }
 }

@@ -3,10 +3,14 @@
 
 use std::sync::Arc;
 
+use padlock_crypto::AeadAlgorithm;
+
 use crate::error::{PeerIncompatible, PeerMisbehaved};
-use crate::hs::{trace, unexpected, Keys, Output};
+use crate::key_update::ApplicationTraffic;
+use crate::output::{trace, unexpected, Output};
 use crate::state;
 use crate::tls13::key_schedule::TrafficSecret;
+use crate::trace::KeyPhase;
 use crate::trace::TraceEvent;
 use crate::transcript::Transcript;
 use crate::verify::{self, Authenticated, CertVerified};
@@ -22,6 +26,8 @@ pub(crate) struct Pending {
     pub(crate) transcript: Transcript,
     pub(crate) client_handshake_secret: TrafficSecret,
     pub(crate) client_application_secret: TrafficSecret,
+    pub(crate) server_application_secret: TrafficSecret,
+    pub(crate) aead: AeadAlgorithm,
 }
 
 /// Waiting for the client's Certificate (we sent a CertificateRequest).
@@ -152,11 +158,21 @@ impl ExpectFinished {
             .client_handshake_secret
             .finished_verify_data(provider, hash.as_ref());
         let finished = verify::verify_finished(expected.as_ref(), &finished.verify_data)?;
-        out.install_read_keys(&pending.client_application_secret, Keys::Application);
+        out.install_read_keys(
+            pending
+                .client_application_secret
+                .record_keys(provider, pending.aead)?,
+            KeyPhase::Application(0),
+        )?;
         out.handshake_complete();
         Ok(crate::server::State::Traffic(Box::new(ExpectTraffic {
             _client: self.client,
             _finished: finished,
+            traffic: ApplicationTraffic::new(
+                pending.aead,
+                pending.client_application_secret,
+                pending.server_application_secret,
+            ),
         })))
     }
 }

@@ -9,10 +9,11 @@ use padlock_crypto::SharedSecret;
 
 use crate::config::{CertifiedKey, ClientAuth, ClientHelloInfo, ServerConfig};
 use crate::error::{PeerIncompatible, PeerMisbehaved};
-use crate::hs::{Keys, Output};
+use crate::output::Output;
 use crate::state::{self, encode, random_bytes};
 use crate::suites::{self, Suite};
 use crate::tls13::key_schedule::{EarlySecret, HandshakeSecret, TrafficSecret};
+use crate::trace::KeyPhase;
 use crate::transcript::Transcript;
 use crate::verify::ClientCertVerifier;
 use crate::wire::{
@@ -220,7 +221,7 @@ pub(super) fn send_server_flight(
     report_negotiated(offer, suite, share.group, retried, out);
 
     send_server_hello(offer, suite, share.group, our_share, &mut transcript, out)?;
-    let secrets = handshake_secrets(suite, shared, &transcript, out);
+    let secrets = handshake_secrets(suite, shared, &transcript, out)?;
     send_encrypted_extensions(offer, alpn, &mut transcript, out);
     let verifier = match &config.client_auth {
         ClientAuth::None => None,
@@ -241,13 +242,18 @@ pub(super) fn send_server_flight(
     out.log_secret("CLIENT_TRAFFIC_SECRET_0", app.client.as_bytes());
     out.log_secret("SERVER_TRAFFIC_SECRET_0", app.server.as_bytes());
     out.exporter(app.exporter);
-    out.install_write_keys(&app.server, Keys::Application);
+    out.install_write_keys(
+        app.server.record_keys(provider, suite.aead)?,
+        KeyPhase::Application(0),
+    )?;
 
     let pending = Pending {
         config,
         transcript,
         client_handshake_secret: secrets.client,
         client_application_secret: app.client,
+        server_application_secret: app.server,
+        aead: suite.aead,
     };
     Ok(match verifier {
         Some(_) => State::Certificate(Box::new(ExpectCertificate { pending })),
@@ -317,7 +323,7 @@ fn send_server_hello(
     transcript.add(&server_hello);
     out.send_handshake(&server_hello);
     if !offer.hello.legacy_session_id.is_empty() {
-        out.send_change_cipher_spec();
+        out.send_change_cipher_spec()?;
     }
     Ok(())
 }
@@ -329,7 +335,7 @@ fn handshake_secrets(
     shared: SharedSecret,
     transcript: &Transcript,
     out: &mut dyn Output,
-) -> Secrets {
+) -> Result<Secrets, Error> {
     let provider = out.provider();
     let provider = provider.as_ref();
     let handshake =
@@ -338,13 +344,19 @@ fn handshake_secrets(
     let (client, server) = handshake.handshake_traffic_secrets(provider, hash.as_ref());
     out.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client.as_bytes());
     out.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", server.as_bytes());
-    out.install_write_keys(&server, Keys::Handshake);
-    out.install_read_keys(&client, Keys::Handshake);
-    Secrets {
+    out.install_write_keys(
+        server.record_keys(provider, suite.aead)?,
+        KeyPhase::Handshake,
+    )?;
+    out.install_read_keys(
+        client.record_keys(provider, suite.aead)?,
+        KeyPhase::Handshake,
+    )?;
+    Ok(Secrets {
         handshake,
         client,
         server,
-    }
+    })
 }
 
 /// EncryptedExtensions (RFC 8446 §4.3.1).

@@ -12,7 +12,7 @@ mod cookie;
 mod hello;
 mod retry;
 
-use crate::hs::Output;
+use crate::output::Output;
 use crate::wire::HandshakePayload;
 use crate::Error;
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use padlock_crypto::Provider;
 
 use crate::error::PeerMisbehaved;
-use crate::hs::{trace, unexpected, Output};
+use crate::output::{trace, unexpected, Output};
 use crate::state::encode;
 use crate::suites::Suite;
 use crate::trace::{Direction, TraceEvent};
@@ -79,7 +79,7 @@ pub(super) fn send_hello_retry_request(
     out.send_handshake(&hrr);
     out.handshake_kind(HandshakeKind::FullWithHelloRetryRequest);
     if !hello.legacy_session_id.is_empty() {
-        out.send_change_cipher_spec();
+        out.send_change_cipher_spec()?;
     }
     Ok(State::SecondClientHello(Box::new(ExpectSecondClientHello {
         config,

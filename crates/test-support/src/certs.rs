@@ -2,9 +2,9 @@
 //! checked against certificates neither of them made).
 //!
 //! [`TestCa`] is a root; it issues server leaves (SAN `localhost`, `127.0.0.1` or any names
-//! given) and client leaves (EKU clientAuth). [`Fixtures`] is the set the interop tests share:
-//! ECDSA P-256 and RSA-2048 roots and servers, a second unrelated CA, and client certificates
-//! from each.
+//! given) and client leaves (EKU clientAuth), of each [`KeyType`] the tests use.
+//! [`Fixtures`] is the set the interop tests share: ECDSA P-256 and RSA-2048 roots and
+//! servers, a second unrelated CA, and client certificates from each.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,34 +16,51 @@ use crate::TempDir;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeyType {
     /// ECDSA on P-256 (signatures ecdsa_secp256r1_sha256).
-    EcdsaP256,
+    P256,
+    /// ECDSA on P-384 (signatures ecdsa_secp384r1_sha384).
+    P384,
     /// RSA with a 2048-bit modulus (rsa_pss_rsae_* in TLS 1.3).
     Rsa2048,
+    /// Ed25519 (RFC 8410).
+    Ed25519,
 }
 
 impl KeyType {
-    /// Both key types, for matrices.
-    pub const ALL: [KeyType; 2] = [KeyType::EcdsaP256, KeyType::Rsa2048];
+    /// Every key type.
+    pub const ALL: [KeyType; 4] = [
+        KeyType::P256,
+        KeyType::P384,
+        KeyType::Rsa2048,
+        KeyType::Ed25519,
+    ];
+
+    /// The key types the peer matrices cross with every suite and group: one of each
+    /// signature family every peer supports.
+    pub const MATRIX: [KeyType; 2] = [KeyType::P256, KeyType::Rsa2048];
 
     /// A short name for test labels.
     pub fn label(self) -> &'static str {
         match self {
-            KeyType::EcdsaP256 => "ecdsa-p256",
+            KeyType::P256 => "ecdsa-p256",
+            KeyType::P384 => "ecdsa-p384",
             KeyType::Rsa2048 => "rsa-2048",
+            KeyType::Ed25519 => "ed25519",
         }
     }
 
     fn genpkey_args(self) -> &'static [&'static str] {
         match self {
-            KeyType::EcdsaP256 => &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+            KeyType::P256 => &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+            KeyType::P384 => &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
             KeyType::Rsa2048 => &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
+            KeyType::Ed25519 => &["-algorithm", "ED25519"],
         }
     }
 
     fn key_usage(self) -> &'static str {
         match self {
-            KeyType::EcdsaP256 => "critical,digitalSignature",
             KeyType::Rsa2048 => "critical,digitalSignature,keyEncipherment",
+            _ => "critical,digitalSignature",
         }
     }
 }
@@ -108,7 +125,7 @@ impl TestCa {
                 "-key",
                 path_str(&key),
                 "-subj",
-                &format!("/CN={common_name}/O=padlock interop"),
+                &format!("/CN={common_name}/O=padlock test"),
                 "-out",
                 path_str(&cert),
             ],
@@ -126,24 +143,32 @@ impl TestCa {
     /// Issues a server certificate for `names` (DNS names or IP addresses), with EKU
     /// serverAuth. Files are prefixed `stem`.
     pub fn issue_server(&self, stem: &str, names: &[&str], key_type: KeyType) -> Issued {
-        let san = names
-            .iter()
-            .map(|n| {
-                if n.parse::<std::net::IpAddr>().is_ok() {
-                    format!("IP:{n}")
-                } else {
-                    format!("DNS:{n}")
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(",");
         let cn = names.first().copied().unwrap_or("server");
-        self.issue(stem, cn, key_type, "serverAuth", Some(&san))
+        self.issue(
+            stem,
+            cn,
+            key_type,
+            "serverAuth",
+            Some(&subject_alt_name(names)),
+        )
     }
 
     /// Issues a client certificate `CN=<common_name>` with EKU clientAuth.
     pub fn issue_client(&self, stem: &str, common_name: &str, key_type: KeyType) -> Issued {
         self.issue(stem, common_name, key_type, "clientAuth", None)
+    }
+
+    /// Issues a client certificate with EKU clientAuth that also names `names` (DNS names or
+    /// IP addresses) in its subjectAltName; `CN=` the first.
+    pub fn issue_client_named(&self, stem: &str, names: &[&str], key_type: KeyType) -> Issued {
+        let cn = names.first().copied().unwrap_or("client");
+        self.issue(
+            stem,
+            cn,
+            key_type,
+            "clientAuth",
+            Some(&subject_alt_name(names)),
+        )
     }
 
     fn issue(
@@ -178,7 +203,7 @@ impl TestCa {
                 "-key",
                 path_str(&key),
                 "-subj",
-                &format!("/CN={common_name}/O=padlock interop"),
+                &format!("/CN={common_name}/O=padlock test"),
                 "-out",
                 path_str(&csr),
             ],
@@ -265,25 +290,24 @@ impl Fixtures {
 
     /// Generates a fresh set with `openssl`.
     pub fn generate(openssl: &Path) -> Fixtures {
-        remove_stale_fixture_dirs();
-        let dir = TempDir::new("fixtures");
+        let dir = fixtures_dir();
         let d = dir.path();
         let ecdsa_ca = TestCa::new(
             openssl,
             d,
             "ecdsa-root",
             "padlock ECDSA root",
-            KeyType::EcdsaP256,
+            KeyType::P256,
         );
         let rsa_ca = TestCa::new(openssl, d, "rsa-root", "padlock RSA root", KeyType::Rsa2048);
-        let other_ca = TestCa::new(openssl, d, "other-root", "another CA", KeyType::EcdsaP256);
+        let other_ca = TestCa::new(openssl, d, "other-root", "another CA", KeyType::P256);
         let local = ["localhost", "127.0.0.1"];
-        let ecdsa_server = ecdsa_ca.issue_server("ecdsa-server", &local, KeyType::EcdsaP256);
+        let ecdsa_server = ecdsa_ca.issue_server("ecdsa-server", &local, KeyType::P256);
         let rsa_server = rsa_ca.issue_server("rsa-server", &local, KeyType::Rsa2048);
-        let sni_a = ecdsa_ca.issue_server("sni-a", &["a.padlock.test"], KeyType::EcdsaP256);
+        let sni_a = ecdsa_ca.issue_server("sni-a", &["a.padlock.test"], KeyType::P256);
         let sni_b = ecdsa_ca.issue_server("sni-b", &["b.padlock.test"], KeyType::Rsa2048);
-        let client = ecdsa_ca.issue_client("client", "padlock client", KeyType::EcdsaP256);
-        let other_client = other_ca.issue_client("other-client", "stranger", KeyType::EcdsaP256);
+        let client = ecdsa_ca.issue_client("client", "padlock client", KeyType::P256);
+        let other_client = other_ca.issue_client("other-client", "stranger", KeyType::P256);
         let both_roots = d.join("both-roots.pem");
         let mut both = read(&ecdsa_ca.cert);
         both.push_str(&read(&rsa_ca.cert));
@@ -305,16 +329,28 @@ impl Fixtures {
     }
 
     /// The server certificate of `key_type` and the root that issued it.
+    ///
+    /// # Panics
+    /// For a key type not in [`KeyType::MATRIX`]: the fixtures have no such server.
     pub fn server(&self, key_type: KeyType) -> (&Issued, &TestCa) {
         match key_type {
-            KeyType::EcdsaP256 => (&self.ecdsa_server, &self.ecdsa_ca),
+            KeyType::P256 => (&self.ecdsa_server, &self.ecdsa_ca),
             KeyType::Rsa2048 => (&self.rsa_server, &self.rsa_ca),
+            other => panic!("the interop fixtures have no {} server", other.label()),
         }
     }
 }
 
-/// Shared fixtures live in a static, which is never dropped: remove the directories of test
-/// processes that have ended (named `padlock-fixtures-<pid>-…`, see [`TempDir::new`]).
+/// A directory for fixtures a test binary keeps in a static (statics are never dropped, so
+/// it outlives the process): the ones left by test processes that have ended are removed
+/// first.
+pub fn fixtures_dir() -> TempDir {
+    remove_stale_fixture_dirs();
+    TempDir::new("fixtures")
+}
+
+/// Removes the directories of test processes that have ended (named
+/// `padlock-fixtures-<pid>-…`, see [`TempDir::new`]).
 fn remove_stale_fixture_dirs() {
     let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
         return;
@@ -341,6 +377,21 @@ pub fn read(path: &Path) -> String {
 /// Reads a file's bytes.
 pub fn read_bytes(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+/// `DNS:a,IP:127.0.0.1,…` for openssl's subjectAltName.
+fn subject_alt_name(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| {
+            if n.parse::<std::net::IpAddr>().is_ok() {
+                format!("IP:{n}")
+            } else {
+                format!("DNS:{n}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn write(path: &Path, text: &str) {

@@ -1,24 +1,20 @@
 //! What handshake states may do to the world: the [`Output`] sink. State code never touches
 //! buffers, sockets, clocks or alerts; it reports what should happen and the connection
-//! makes it so (see `conn.rs`).
+//! makes it so (see `conn/`).
+//!
+//! The sink knows records, not the key schedule: states derive [`RecordKeys`] from their
+//! traffic secrets (RFC 8446 §7.3) and install those. Everything that can fail on the
+//! connection's side (sealing queued messages, installing a key) returns an error, which
+//! the state passes on: the connection then fails closed.
 
 use std::sync::Arc;
 
 use padlock_crypto::Provider;
 
+use crate::record::RecordKeys;
 use crate::suites::Suite;
-use crate::tls13::key_schedule::TrafficSecret;
-use crate::trace::{Trace, TraceEvent};
-use crate::{HandshakeKind, NamedGroup, SignatureScheme};
-
-/// Which traffic keys are being installed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Keys {
-    /// Handshake traffic keys.
-    Handshake,
-    /// Application traffic keys, generation 0.
-    Application,
-}
+use crate::trace::{KeyPhase, Trace, TraceEvent};
+use crate::{Error, HandshakeKind, NamedGroup, SignatureScheme};
 
 /// The sink handshake states write to, in protocol order.
 pub(crate) trait Output {
@@ -26,18 +22,28 @@ pub(crate) trait Output {
     fn provider(&self) -> Arc<dyn Provider>;
     /// Who listens to trace events, if anyone.
     fn tracer(&self) -> Option<&dyn Trace>;
-    /// Sends one encoded handshake message (header included) under the current write keys.
+    /// Queues one encoded handshake message (header included); queued messages are sealed
+    /// under the write keys current when they are flushed, which happens before any
+    /// change of write keys.
     fn send_handshake(&mut self, message: &[u8]);
-    /// Sends a middlebox-compatibility ChangeCipherSpec record (RFC 8446 §D.4).
-    fn send_change_cipher_spec(&mut self);
+    /// Sends a middlebox-compatibility ChangeCipherSpec record (RFC 8446 §D.4), after the
+    /// queued handshake messages.
+    fn send_change_cipher_spec(&mut self) -> Result<(), Error>;
     /// The suite and group are settled.
     fn negotiated(&mut self, suite: Suite, group: NamedGroup);
     /// The client's random, which key log lines are keyed by.
     fn client_random(&mut self, random: [u8; 32]);
-    /// Installs keys for what we send.
-    fn install_write_keys(&mut self, secret: &TrafficSecret, keys: Keys);
-    /// Installs keys for what we receive.
-    fn install_read_keys(&mut self, secret: &TrafficSecret, keys: Keys);
+    /// Seals the queued handshake messages under the current write keys, then protects
+    /// what we send with `keys` from here on.
+    fn install_write_keys(&mut self, keys: RecordKeys, phase: KeyPhase) -> Result<(), Error>;
+    /// Opens what we receive with `keys` from the next record on. The records already
+    /// received must end on a message boundary (RFC 8446 §5.1); the connection checks.
+    fn install_read_keys(&mut self, keys: RecordKeys, phase: KeyPhase) -> Result<(), Error>;
+    /// Whether a record has been sent under the current write keys (RFC 8446 §4.6.3 needs
+    /// it: a peer's repeated `update_requested` is answered once while we are silent).
+    fn write_keys_used(&self) -> bool;
+    /// Whether we sent close_notify: nothing may follow it (RFC 8446 §6.1).
+    fn write_closed(&self) -> bool;
     /// Logs a secret (SSLKEYLOGFILE) under an NSS label.
     fn log_secret(&mut self, label: &'static str, secret: &[u8]);
     /// The server chose `protocol` by ALPN.
@@ -54,10 +60,6 @@ pub(crate) trait Output {
     fn exporter(&mut self, secret: crate::tls13::key_schedule::ExporterSecret);
     /// The handshake is complete: application data may flow both ways.
     fn handshake_complete(&mut self);
-    /// Our side of a KeyUpdate (RFC 8446 §4.6.3): send the message, then switch write keys.
-    fn send_key_update(&mut self, request_peer_update: bool);
-    /// The peer's KeyUpdate arrived: switch read keys.
-    fn update_read_keys(&mut self);
 }
 
 /// Emits a trace event, building it only if someone listens.

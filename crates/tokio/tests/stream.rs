@@ -1,45 +1,27 @@
 //! The tokio adapter over the engine, in memory: data both ways, ALPN, close_notify on
 //! shutdown as a clean EOF, and a transport EOF without close_notify as an error.
 
+mod support;
+
 use std::sync::Arc;
 
-use padlock_https::credentials;
-use padlock_https::{TlsAcceptor, TlsConnector};
-use padlock_pki::ca::{InitOptions, LocalCa};
-use padlock_tls::{ClientConfig, ServerName, WebPkiServerVerifier};
+use padlock_tokio::{TlsAcceptor, TlsConnector};
+use support::{localhost, Pki};
 use tokio::io::{duplex, AsyncReadExt, AsyncWriteExt};
 
 struct Pair {
     acceptor: TlsAcceptor,
     connector: TlsConnector,
-    _home: tempfile::TempDir,
+    _pki: Pki,
 }
 
 fn pair(client_alpn: &[&[u8]]) -> Pair {
-    let home = tempfile::tempdir().unwrap();
-    let provider = credentials::provider();
-    let ca = LocalCa::open_or_init(provider.as_ref(), home.path(), InitOptions::default()).unwrap();
-    let paths = ca.paths().clone();
-    let key = credentials::load_certified_key(
-        provider.as_ref(),
-        &paths.localhost_chain(),
-        &paths.localhost_key(),
-    )
-    .unwrap();
-    let server = credentials::server_config(provider.clone(), key, None);
-    let roots = credentials::load_roots(&paths.root_cert()).unwrap();
-    let verifier = Arc::new(WebPkiServerVerifier::new(provider.clone(), roots));
-    let mut client = ClientConfig::new(provider, verifier);
-    client.alpn_protocols = client_alpn.iter().map(|p| p.to_vec()).collect();
+    let pki = Pki::new();
     Pair {
-        acceptor: TlsAcceptor::from(server),
-        connector: TlsConnector::from(Arc::new(client)),
-        _home: home,
+        acceptor: TlsAcceptor::from(Arc::new(pki.server(&[b"h2", b"http/1.1"]))),
+        connector: TlsConnector::from(Arc::new(pki.client(client_alpn))),
+        _pki: pki,
     }
-}
-
-fn localhost() -> ServerName {
-    ServerName::try_from("localhost").unwrap()
 }
 
 #[tokio::test]
@@ -48,7 +30,7 @@ async fn carries_data_both_ways_and_negotiates_h2() {
     let (c, s) = duplex(4096);
     let server = tokio::spawn(async move {
         let mut s = p.acceptor.accept(s).await.unwrap();
-        assert_eq!(s.connection().alpn_protocol(), Some(&b"h2"[..]));
+        assert_eq!(s.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
         let mut buf = vec![0u8; 5];
         s.read_exact(&mut buf).await.unwrap();
         assert_eq!(buf, b"hello");
@@ -56,6 +38,7 @@ async fn carries_data_both_ways_and_negotiates_h2() {
         s.shutdown().await.unwrap();
     });
     let mut c = p.connector.connect(localhost(), c).await.unwrap();
+    assert_eq!(c.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
     c.write_all(b"hello").await.unwrap();
     c.flush().await.unwrap();
     let mut got = Vec::new();
@@ -85,15 +68,52 @@ async fn eof_without_close_notify_is_an_error_not_a_short_read() {
 }
 
 #[tokio::test]
-async fn a_client_that_trusts_another_ca_fails_the_handshake() {
+async fn a_client_that_trusts_another_ca_fails_the_handshake_and_the_server_hears_why() {
     let p = pair(&[]);
     let other = pair(&[]);
     let (c, s) = duplex(4096);
-    let server = tokio::spawn(async move { p.acceptor.accept(s).await.is_err() });
-    let result = other.connector.connect(localhost(), c).await;
-    assert!(result.is_err());
+    let server = tokio::spawn(async move { p.acceptor.accept(s).await.unwrap_err() });
+    let err = other.connector.connect(localhost(), c).await.unwrap_err();
     assert!(
-        server.await.unwrap(),
-        "the server saw the handshake fail too"
+        matches!(
+            err.get_ref()
+                .and_then(|e| e.downcast_ref::<padlock_tls::Error>()),
+            Some(padlock_tls::Error::Certificate(_))
+        ),
+        "{err}"
     );
+    let seen = server.await.unwrap();
+    assert!(
+        matches!(
+            seen.get_ref()
+                .and_then(|e| e.downcast_ref::<padlock_tls::Error>()),
+            Some(padlock_tls::Error::AlertReceived(_))
+        ),
+        "the server read the client's alert: {seen}"
+    );
+}
+
+#[tokio::test]
+async fn get_mut_reaches_the_connection_for_exporters() {
+    let p = pair(&[]);
+    let (c, s) = duplex(4096);
+    let server = tokio::spawn(async move {
+        let s = p.acceptor.accept(s).await.unwrap();
+        let mut out = [0u8; 32];
+        s.get_ref()
+            .1
+            .export_keying_material(&mut out, b"EXPERIMENTAL test", None)
+            .unwrap();
+        (out, s)
+    });
+    let mut c = p.connector.connect(localhost(), c).await.unwrap();
+    let mut ours = [0u8; 32];
+    c.get_mut()
+        .1
+        .export_keying_material(&mut ours, b"EXPERIMENTAL test", None)
+        .unwrap();
+    let (theirs, _s) = server.await.unwrap();
+    assert_eq!(ours, theirs);
+    let (_io, conn) = c.into_inner();
+    assert!(!conn.is_handshaking());
 }

@@ -1,11 +1,15 @@
-//! A tokio stream over the sans-IO engine: [`TlsStream`] implements `AsyncRead` and
-//! `AsyncWrite` on top of a [`padlock_tls::Connection`] and any `AsyncRead + AsyncWrite`
-//! transport, with [`TlsAcceptor`] and [`TlsConnector`] to make one.
+//! [`TlsStream`]: `AsyncRead + AsyncWrite` over a [`Connection`] and a tokio transport.
 //!
 //! Close semantics (RFC 8446 §6.1): `poll_shutdown` sends close_notify before shutting the
 //! transport's write side. A read returns end-of-file only after the peer's close_notify;
 //! a transport EOF without it is an `UnexpectedEof` error, so a truncated response is never
 //! mistaken for a complete one.
+//!
+//! Fatal errors (RFC 8446 §6.2): the engine queues the alert that explains the error; the
+//! stream then [lingers](Linger) — it writes the alert out, half-closes, and reads and
+//! discards what the peer is still sending for a short bounded time — before it reports
+//! the error. Closing at once would make the kernel answer the peer's in-flight data with
+//! a reset, and a reset discards the alert unread on the peer's side.
 //!
 //! Buffers are bounded by the engine (its receive buffer refuses bytes until
 //! `process_new_packets` drains it; `write_plaintext` accepts only what fits), and every
@@ -15,109 +19,16 @@
 use std::future::Future;
 use std::io::{self, Read, Write};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use padlock_tls::{ClientConfig, Connection, ServerConfig, ServerName};
+use padlock_tls::{Connection, LINGER_BYTES, LINGER_TIME};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-/// Accepts TLS connections with a server configuration.
-#[derive(Clone)]
-pub struct TlsAcceptor {
-    config: Arc<ServerConfig>,
-}
-
-impl std::fmt::Debug for TlsAcceptor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("TlsAcceptor")
-    }
-}
-
-impl From<Arc<ServerConfig>> for TlsAcceptor {
-    fn from(config: Arc<ServerConfig>) -> Self {
-        TlsAcceptor { config }
-    }
-}
-
-impl TlsAcceptor {
-    /// Runs the server handshake over `io`; resolves to a stream ready for application data.
-    pub fn accept<IO>(&self, io: IO) -> Handshake<IO>
-    where
-        IO: AsyncRead + AsyncWrite + Unpin,
-    {
-        let conn = Connection::server(self.config.clone()).map_err(tls_to_io);
-        Handshake {
-            stream: Some(conn.map(|conn| TlsStream::new(io, conn))),
-        }
-    }
-}
-
-/// Opens TLS connections with a client configuration.
-#[derive(Clone)]
-pub struct TlsConnector {
-    config: Arc<ClientConfig>,
-}
-
-impl std::fmt::Debug for TlsConnector {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("TlsConnector")
-    }
-}
-
-impl From<Arc<ClientConfig>> for TlsConnector {
-    fn from(config: Arc<ClientConfig>) -> Self {
-        TlsConnector { config }
-    }
-}
-
-impl TlsConnector {
-    /// Runs the client handshake for `server_name` over `io`.
-    pub fn connect<IO>(&self, server_name: ServerName, io: IO) -> Handshake<IO>
-    where
-        IO: AsyncRead + AsyncWrite + Unpin,
-    {
-        let conn = Connection::client(self.config.clone(), server_name).map_err(tls_to_io);
-        Handshake {
-            stream: Some(conn.map(|conn| TlsStream::new(io, conn))),
-        }
-    }
-}
-
-/// The handshake in progress; resolves to the [`TlsStream`].
-#[derive(Debug)]
-pub struct Handshake<IO> {
-    stream: Option<io::Result<TlsStream<IO>>>,
-}
-
-impl<IO: AsyncRead + AsyncWrite + Unpin> Future for Handshake<IO> {
-    type Output = io::Result<TlsStream<IO>>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let stream = match self.stream.as_mut() {
-            Some(Ok(stream)) => stream,
-            Some(Err(_)) => {
-                return match self.stream.take() {
-                    Some(Err(e)) => Poll::Ready(Err(e)),
-                    _ => Poll::Ready(Err(io::Error::other("handshake polled after completion"))),
-                }
-            }
-            None => return Poll::Ready(Err(io::Error::other("handshake polled after completion"))),
-        };
-        match stream.poll_handshake(cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(Ok(())) => match self.stream.take() {
-                Some(Ok(stream)) => Poll::Ready(Ok(stream)),
-                _ => Poll::Ready(Err(io::Error::other("handshake polled after completion"))),
-            },
-            Poll::Ready(Err(e)) => {
-                self.stream = None;
-                Poll::Ready(Err(e))
-            }
-        }
-    }
-}
-
-/// A TLS connection over a tokio transport.
+/// A TLS connection over a tokio transport: client or server, made by
+/// [`TlsConnector`](crate::TlsConnector) or [`TlsAcceptor`](crate::TlsAcceptor).
+///
+/// Lingering after a fatal alert uses tokio's timer: the runtime must have it enabled
+/// (`enable_time` or `enable_all`).
 #[derive(Debug)]
 pub struct TlsStream<IO> {
     io: IO,
@@ -130,13 +41,15 @@ pub struct TlsStream<IO> {
     close_sent: bool,
     /// Reused landing place for plaintext when the caller's buffer is uninitialised.
     scratch: Vec<u8>,
+    /// Set once a fatal error queued an alert: the closing steps still to do.
+    linger: Option<Linger>,
 }
 
 /// The most plaintext moved per read call: one full TLS record (RFC 8446 §5.1).
 const PLAINTEXT_CHUNK: usize = 16 * 1024;
 
 impl<IO> TlsStream<IO> {
-    fn new(io: IO, conn: Connection) -> Self {
+    pub(crate) fn new(io: IO, conn: Connection) -> Self {
         TlsStream {
             io,
             conn,
@@ -144,28 +57,34 @@ impl<IO> TlsStream<IO> {
             peer_closed: false,
             close_sent: false,
             scratch: Vec::new(),
+            linger: None,
         }
     }
 
-    /// The engine, for queries (ALPN, peer certificates, cipher suite, ...).
-    pub fn connection(&self) -> &Connection {
-        &self.conn
+    /// The transport and the engine; the engine answers queries about what was negotiated
+    /// (ALPN, peer certificates, cipher suite, ...).
+    pub fn get_ref(&self) -> (&IO, &Connection) {
+        (&self.io, &self.conn)
     }
 
-    /// The transport.
-    pub fn get_ref(&self) -> &IO {
-        &self.io
+    /// The transport and the engine, mutably (to export keying material or request a
+    /// KeyUpdate, say). Reading or writing the transport directly breaks the TLS stream.
+    pub fn get_mut(&mut self) -> (&mut IO, &mut Connection) {
+        (&mut self.io, &mut self.conn)
     }
 
     /// Both parts.
-    pub fn into_parts(self) -> (IO, Connection) {
+    pub fn into_inner(self) -> (IO, Connection) {
         (self.io, self.conn)
     }
 }
 
 impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
     /// Drives the handshake to completion (flushing our last flight too).
-    fn poll_handshake(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    pub(crate) fn poll_handshake(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if self.linger.is_some() {
+            return self.poll_linger(cx).map(Err);
+        }
         loop {
             while self.conn.wants_write() {
                 match self.write_io(cx) {
@@ -175,7 +94,11 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
                 }
             }
             if !self.conn.is_handshaking() {
-                return Poll::Ready(Ok(()));
+                return match self.conn.error() {
+                    // The handshake ended in an error reported earlier.
+                    Some(e) => Poll::Ready(Err(tls_to_io(e.clone()))),
+                    None => Poll::Ready(Ok(())),
+                };
             }
             if self.eof {
                 return Poll::Ready(Err(io::Error::new(
@@ -218,16 +141,45 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
                 }
                 Poll::Ready(Ok(n))
             }
-            Err(e) => {
-                // Best effort: the engine queued an alert for the peer; try to send it.
-                let mut writer = SyncIo {
-                    io: &mut self.io,
-                    cx,
-                    eof: false,
-                };
-                let _ = self.conn.write_tls_to(&mut writer);
-                Poll::Ready(Err(tls_to_io(e)))
+            Err(e) => self.fail(cx, e),
+        }
+    }
+
+    /// The engine failed: if it queued an alert for the peer, linger so the peer reads it;
+    /// then report `e`.
+    fn fail<T>(&mut self, cx: &mut Context<'_>, e: padlock_tls::Error) -> Poll<io::Result<T>> {
+        if !self.conn.wants_write() {
+            // No alert to deliver (the peer sent one, say): nothing to wait for.
+            return Poll::Ready(Err(tls_to_io(e)));
+        }
+        self.linger = Some(Linger::start());
+        self.poll_linger(cx).map(Err)
+    }
+
+    /// Runs the closing steps after a fatal alert; ready with the connection's error once
+    /// they are done (at once on later calls).
+    fn poll_linger(&mut self, cx: &mut Context<'_>) -> Poll<io::Error> {
+        if let Some(linger) = self.linger.as_mut() {
+            if linger.poll(cx, &mut self.io, &mut self.conn).is_pending() {
+                return Poll::Pending;
             }
+        }
+        Poll::Ready(match self.conn.error() {
+            Some(e) => tls_to_io(e.clone()),
+            None => io::Error::other("the TLS connection failed"),
+        })
+    }
+
+    /// A write to the transport failed (a broken pipe, say): if the peer sent an alert
+    /// before it went away, that alert is the better explanation, so look at what has
+    /// arrived. Otherwise `write_error` stands.
+    fn explain(&mut self, cx: &mut Context<'_>, write_error: io::Error) -> io::Error {
+        if self.eof || self.linger.is_some() {
+            return write_error;
+        }
+        match self.read_io(cx) {
+            Poll::Ready(Err(e)) if e.get_ref().is_some_and(|e| e.is::<padlock_tls::Error>()) => e,
+            _ => write_error,
         }
     }
 
@@ -286,6 +238,9 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for TlsStream<IO> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = &mut *self;
+        if this.linger.is_some() {
+            return this.poll_linger(cx).map(Err);
+        }
         if this.conn.is_handshaking() {
             match this.poll_handshake(cx) {
                 Poll::Ready(Ok(())) => {}
@@ -311,7 +266,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for TlsStream<IO> {
             // but don't wait for it here.
             if this.conn.wants_write() {
                 if let Poll::Ready(Err(e)) = this.poll_flush_tls(cx) {
-                    return Poll::Ready(Err(e));
+                    return Poll::Ready(Err(this.explain(cx, e)));
                 }
             }
             match this.read_io(cx) {
@@ -350,6 +305,9 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<IO> {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = &mut *self;
+        if this.linger.is_some() {
+            return this.poll_linger(cx).map(Err);
+        }
         if buf.is_empty() {
             return Poll::Ready(Ok(0));
         }
@@ -367,13 +325,14 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<IO> {
                 Err(padlock_tls::Error::ApiMisuse(padlock_tls::ApiMisuse::PlaintextBufferFull)) => {
                     0
                 }
+                Err(e) if this.conn.error().is_some() => return this.fail(cx, e),
                 Err(e) => return Poll::Ready(Err(tls_to_io(e))),
             };
             if n > 0 {
                 // Push out what we can; if the transport is full, what the engine accepted
                 // stays queued there (bounded) and goes out on the next write or flush.
                 if let Poll::Ready(Err(e)) = this.poll_flush_tls(cx) {
-                    return Poll::Ready(Err(e));
+                    return Poll::Ready(Err(this.explain(cx, e)));
                 }
                 return Poll::Ready(Ok(n));
             }
@@ -384,7 +343,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<IO> {
             // The engine's buffer is full: drain it to the transport, then try again.
             match this.poll_flush_tls(cx) {
                 Poll::Ready(Ok(())) => continue,
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(this.explain(cx, e))),
                 Poll::Pending => return Poll::Pending,
             }
         }
@@ -392,6 +351,9 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<IO> {
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = &mut *self;
+        if this.linger.is_some() {
+            return this.poll_linger(cx).map(Err);
+        }
         match this.poll_flush_tls(cx) {
             Poll::Ready(Ok(())) => Pin::new(&mut this.io).poll_flush(cx),
             other => other,
@@ -400,6 +362,10 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<IO> {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = &mut *self;
+        if this.linger.is_some() {
+            // The fatal alert already closed the connection; lingering shut the transport.
+            return this.poll_linger(cx).map(|_| Ok(()));
+        }
         if !this.close_sent {
             // RFC 8446 §6.1: close_notify before closing the write side.
             this.conn.send_close_notify();
@@ -412,13 +378,127 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<IO> {
     }
 }
 
+/// The steps after a fatal alert was queued: send it, half-close, then read and discard
+/// the peer's bytes until it closes too, [`LINGER_BYTES`] have come, or [`LINGER_TIME`]
+/// has passed.
+///
+/// Why: a peer that is still sending when we close would have its data answered by a TCP
+/// reset, and a reset makes the peer's kernel drop everything it had received but not yet
+/// handed over — our alert included. So the peer would see "connection reset" instead of,
+/// say, `certificate_required`. Reading until the peer closes avoids the reset; the FIN
+/// (half-close) tells the peer nothing more is coming, so it closes promptly.
+#[derive(Debug)]
+struct Linger {
+    step: LingerStep,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+    discarded: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LingerStep {
+    SendAlert,
+    HalfClose,
+    Drain,
+    Done,
+}
+
+impl Linger {
+    fn start() -> Self {
+        Linger {
+            step: LingerStep::SendAlert,
+            deadline: Box::pin(tokio::time::sleep(LINGER_TIME)),
+            discarded: 0,
+        }
+    }
+
+    /// Advances through the steps; every `Pending` has the transport's or the timer's
+    /// waker registered. Transport errors end the lingering (there is no one to tell).
+    fn poll<IO: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        cx: &mut Context<'_>,
+        io: &mut IO,
+        conn: &mut Connection,
+    ) -> Poll<()> {
+        loop {
+            let progress = match self.step {
+                LingerStep::Done => return Poll::Ready(()),
+                LingerStep::SendAlert => Self::send_alert(cx, io, conn),
+                LingerStep::HalfClose => Pin::new(&mut *io).poll_shutdown(cx).map(|_| true),
+                LingerStep::Drain => self.drain(cx, io),
+            };
+            match progress {
+                Poll::Ready(true) => self.step = self.step.next(),
+                Poll::Ready(false) => self.step = LingerStep::Done,
+                Poll::Pending => {
+                    if self.deadline.as_mut().poll(cx).is_ready() {
+                        self.step = LingerStep::Done;
+                    } else {
+                        return Poll::Pending;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes out the queued alert: `Ready(true)` once all is out, `Ready(false)` if the
+    /// transport failed.
+    fn send_alert<IO: AsyncWrite + Unpin>(
+        cx: &mut Context<'_>,
+        io: &mut IO,
+        conn: &mut Connection,
+    ) -> Poll<bool> {
+        while conn.wants_write() {
+            let mut writer = SyncIo { io, cx, eof: false };
+            match conn.write_tls_to(&mut writer) {
+                Ok(0) => return Poll::Ready(false),
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Poll::Pending,
+                Err(_) => return Poll::Ready(false),
+            }
+        }
+        match Pin::new(io).poll_flush(cx) {
+            Poll::Ready(r) => Poll::Ready(r.is_ok()),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// Reads and discards until the peer closes (`Ready(false)`: nothing more to do) or the
+    /// byte budget is spent.
+    fn drain<IO: AsyncRead + Unpin>(&mut self, cx: &mut Context<'_>, io: &mut IO) -> Poll<bool> {
+        let mut sink = [0u8; 4096];
+        loop {
+            let mut buf = ReadBuf::new(&mut sink);
+            match Pin::new(&mut *io).poll_read(cx, &mut buf) {
+                Poll::Ready(Ok(())) if !buf.filled().is_empty() => {
+                    self.discarded += buf.filled().len();
+                    if self.discarded >= LINGER_BYTES {
+                        return Poll::Ready(false);
+                    }
+                }
+                Poll::Ready(_) => return Poll::Ready(false), // EOF or a transport error
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+}
+
+impl LingerStep {
+    fn next(self) -> Self {
+        match self {
+            LingerStep::SendAlert => LingerStep::HalfClose,
+            LingerStep::HalfClose => LingerStep::Drain,
+            LingerStep::Drain | LingerStep::Done => LingerStep::Done,
+        }
+    }
+}
+
 /// Presents an async transport as blocking `Read + Write` for one poll: `Pending` becomes
 /// `WouldBlock` (with the waker registered by the transport).
-struct SyncIo<'a, 'b, IO> {
-    io: &'a mut IO,
-    cx: &'a mut Context<'b>,
+pub(crate) struct SyncIo<'a, 'b, IO> {
+    pub(crate) io: &'a mut IO,
+    pub(crate) cx: &'a mut Context<'b>,
     /// The transport reported end-of-file.
-    eof: bool,
+    pub(crate) eof: bool,
 }
 
 impl<IO: AsyncRead + Unpin> Read for SyncIo<'_, '_, IO> {
@@ -456,6 +536,6 @@ impl<IO: AsyncWrite + Unpin> Write for SyncIo<'_, '_, IO> {
 
 /// Engine errors surface as `InvalidData` I/O errors carrying the engine's error, so
 /// callers can downcast to [`padlock_tls::Error`] for the precise reason.
-fn tls_to_io(e: padlock_tls::Error) -> io::Error {
+pub(crate) fn tls_to_io(e: padlock_tls::Error) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, e)
 }

@@ -1,0 +1,261 @@
+//! Instructions per operation, padlock vs rustls, counted by callgrind: exact and
+//! repeatable, so an A/B comparison of a change does not depend on how busy the machine is
+//! (wall-clock rates on a shared machine move by ±5 % between runs).
+//!
+//! Without `--case`, runs every case below under `valgrind --tool=callgrind` (this same
+//! binary, re-executed) and prints a table; the callgrind files are kept for
+//! `callgrind_annotate`. Only the calls inside [`measured`] are counted
+//! (`--toggle-collect`): certificate generation, configuration, the warm-up and the
+//! capture of the TLS bytes to decrypt are not.
+//!
+//! ```text
+//! cargo build --release -p padlock-benches --bin padlock-bench-callgrind
+//! target/release/padlock-bench-callgrind [--handshakes N] [--mib M] [--out DIR] [--only LIB]
+//! # one case by hand, e.g. for callgrind_annotate or perf:
+//! valgrind --tool=callgrind --toggle-collect='padlock_bench_callgrind::measured*' \
+//!     target/release/padlock-bench-callgrind --case handshake padlock p256 20
+//! ```
+//!
+//! The cases (LIB = padlock | rustls):
+//! - `handshake LIB p256|rsa N`: N full TLS 1.3 handshakes, client and server (X25519,
+//!   TLS_AES_128_GCM_SHA256), after one untimed warm-up handshake.
+//! - `open LIB SUITE read|fill_buf MIB`: the client receives MIB MiB of application data
+//!   that the server sealed beforehand in 16 KiB writes: `read_tls`, `process_new_packets`
+//!   and the plaintext read (a copying `read` into a 64 KiB buffer, or borrowed through
+//!   `fill_buf`/`consume`). SUITE = aes128 | aes256 | chacha.
+//! - `seal LIB SUITE MIB`: the server writes MIB MiB in 16 KiB writes and hands its TLS
+//!   bytes to a sink that takes them without copying.
+#![forbid(unsafe_code)]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use padlock_benches::{
+    one_handshake, seal, seal_to_vec, KeyType, Lib, PadlockSetup, Pipe, ReadMode, RustlsSetup,
+    Suite, TestPki,
+};
+
+/// 16 KiB application writes, as in `padlock-bench`.
+const CHUNK: usize = 16 * 1024;
+
+/// Everything callgrind counts runs inside this function (`--toggle-collect`).
+#[inline(never)]
+fn measured<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--case") {
+        run_case(&args[1..]);
+    } else {
+        drive(&args);
+    }
+}
+
+fn suite_named(name: &str) -> Suite {
+    match name {
+        "aes128" => Suite::Aes128Gcm,
+        "aes256" => Suite::Aes256Gcm,
+        "chacha" => Suite::ChaCha20,
+        other => panic!("unknown suite {other}: aes128 | aes256 | chacha"),
+    }
+}
+
+fn mode_named(name: &str) -> ReadMode {
+    match name {
+        "read" => ReadMode::Copy,
+        "fill_buf" => ReadMode::Borrowed,
+        other => panic!("unknown read mode {other}: read | fill_buf"),
+    }
+}
+
+/// Runs one case in this process (under callgrind, when the driver started it).
+fn run_case(args: &[String]) {
+    let usage =
+        "--case handshake LIB p256|rsa N | open LIB SUITE read|fill_buf MIB | seal LIB SUITE MIB";
+    let arg = |i: usize| args.get(i).map(String::as_str).expect(usage);
+    let number = |i: usize| -> usize { arg(i).parse().expect(usage) };
+    let kind = match (arg(0), arg(2)) {
+        ("handshake", "rsa") => KeyType::Rsa2048,
+        _ => KeyType::EcdsaP256,
+    };
+    let suite = match arg(0) {
+        "handshake" => Suite::Aes128Gcm,
+        _ => suite_named(arg(2)),
+    };
+    let pki = TestPki::generate(kind);
+    let padlock;
+    let rustls;
+    let lib = match arg(1) {
+        "padlock" => {
+            padlock = PadlockSetup::new(&pki, suite);
+            Lib::Padlock(&padlock)
+        }
+        "rustls" => {
+            rustls = RustlsSetup::new(&pki, suite);
+            Lib::Rustls(&rustls)
+        }
+        _ => panic!("{usage}"),
+    };
+    match arg(0) {
+        "handshake" => handshakes(&lib, number(3)),
+        "open" => open(&lib, mode_named(arg(3)), number(4)),
+        "seal" => seal_only(&lib, number(3)),
+        _ => panic!("{usage}"),
+    }
+}
+
+fn handshakes(lib: &Lib<'_>, count: usize) {
+    let mut pipe = Pipe::default();
+    // Warm-up outside `measured`: aws-lc seeds its random generator on first use, which
+    // costs far more than a handshake.
+    lib.established(&mut pipe);
+    measured(|| {
+        for _ in 0..count {
+            one_handshake(lib, &mut pipe);
+        }
+    });
+}
+
+fn open(lib: &Lib<'_>, mode: ReadMode, mib: usize) {
+    assert!(
+        mode == ReadMode::Copy || lib.reads_borrowed(),
+        "{} has no borrowed read",
+        lib.name()
+    );
+    let mut pipe = Pipe::reading(mode);
+    let mut pair = lib.established(&mut pipe);
+    let (client, server) = pair.ends();
+    let chunk = vec![0x5a; CHUNK];
+    // Warm-up: the buffers reach their working size.
+    pipe.transfer(server, client, &chunk, 256 * 1024);
+    let total = mib * 1024 * 1024;
+    let tls = seal_to_vec(server, &chunk, total);
+    let received = measured(|| pipe.open(client, &tls));
+    assert_eq!(received, total, "every byte arrives");
+}
+
+fn seal_only(lib: &Lib<'_>, mib: usize) {
+    let mut pipe = Pipe::default();
+    let mut pair = lib.established(&mut pipe);
+    let (client, server) = pair.ends();
+    let chunk = vec![0x5a; CHUNK];
+    pipe.transfer(server, client, &chunk, 256 * 1024);
+    let total = mib * 1024 * 1024;
+    let tls = measured(|| seal(server, &chunk, total, &mut |data| data.len()));
+    assert!(tls > total, "every byte is sealed");
+}
+
+struct Options {
+    handshakes: usize,
+    mib: usize,
+    out: PathBuf,
+    only: Option<String>,
+}
+
+/// Runs every case under callgrind and prints instructions per operation.
+fn drive(args: &[String]) {
+    let mut opts = Options {
+        handshakes: 20,
+        mib: 1,
+        out: std::env::temp_dir().join("padlock-callgrind"),
+        only: None,
+    };
+    for pair in args.chunks(2) {
+        let value = pair.get(1).map(String::as_str).unwrap_or("");
+        match pair[0].as_str() {
+            "--handshakes" => opts.handshakes = value.parse().expect("--handshakes N"),
+            "--mib" => opts.mib = value.parse().expect("--mib M"),
+            "--out" => opts.out = PathBuf::from(value),
+            "--only" => opts.only = Some(value.to_string()),
+            other => panic!(
+                "unknown argument {other}; use --handshakes N --mib M --out DIR --only LIB, \
+                 or --case ..."
+            ),
+        }
+    }
+    std::fs::create_dir_all(&opts.out).expect("create the output directory");
+    let padlock_borrows = padlock_benches::padlock_reads_borrowed();
+
+    println!(
+        "Instructions (callgrind Ir) per operation; handshakes: mean of {} after a warm-up; \
+         bulk: {} MiB server→client in 16 KiB writes, per MiB. Files: {}",
+        opts.handshakes,
+        opts.mib,
+        opts.out.display()
+    );
+    println!();
+    println!("| case | padlock | rustls | padlock/rustls |");
+    println!("|---|---:|---:|---:|");
+
+    let h = opts.handshakes.to_string();
+    let m = opts.mib.to_string();
+    let mut cases: Vec<(String, Vec<&str>, f64)> = Vec::new();
+    for kind in ["p256", "rsa"] {
+        cases.push((
+            format!("handshake (client + server), {kind}"),
+            vec!["handshake", "LIB", kind, &h],
+            opts.handshakes as f64,
+        ));
+    }
+    for suite in ["aes128", "aes256", "chacha"] {
+        for mode in ["read", "fill_buf"] {
+            cases.push((
+                format!("decrypt, per MiB, {suite}, {mode}"),
+                vec!["open", "LIB", suite, mode, &m],
+                opts.mib as f64,
+            ));
+        }
+        cases.push((
+            format!("encrypt, per MiB, {suite}"),
+            vec!["seal", "LIB", suite, &m],
+            opts.mib as f64,
+        ));
+    }
+
+    for (label, case, per) in &cases {
+        let count = |lib: &str| -> Option<f64> {
+            let wanted = opts.only.as_deref().is_none_or(|o| o == lib);
+            let possible = lib != "padlock" || !case.contains(&"fill_buf") || padlock_borrows;
+            (wanted && possible).then(|| {
+                let args: Vec<&str> = case
+                    .iter()
+                    .map(|a| if *a == "LIB" { lib } else { a })
+                    .collect();
+                let file = opts.out.join(format!("{}.callgrind", args.join("-")));
+                callgrind(&args, &file) as f64 / per
+            })
+        };
+        let (p, r) = (count("padlock"), count("rustls"));
+        let cell = |c: Option<f64>| c.map_or("—".to_string(), |v| format!("{v:.0}"));
+        let ratio = match (p, r) {
+            (Some(p), Some(r)) => format!("{:.3}", p / r),
+            _ => "—".to_string(),
+        };
+        println!("| {label} | {} | {} | {ratio} |", cell(p), cell(r));
+    }
+}
+
+/// Runs `--case args` under callgrind, writing its profile to `file`; returns the
+/// instructions counted inside [`measured`].
+fn callgrind(args: &[&str], file: &std::path::Path) -> u64 {
+    let exe = std::env::current_exe().expect("own path");
+    let out = Command::new("valgrind")
+        .arg("--tool=callgrind")
+        .arg(format!("--callgrind-out-file={}", file.display()))
+        .arg("--toggle-collect=padlock_bench_callgrind::measured*")
+        .arg(exe)
+        .arg("--case")
+        .args(args)
+        .output()
+        .expect("valgrind runs (is it installed?)");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "case {args:?} failed:\n{stderr}");
+    // "==123== Collected : 4567"
+    stderr
+        .lines()
+        .find_map(|l| l.split("Collected :").nth(1))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no instruction count in callgrind's output:\n{stderr}"))
+}

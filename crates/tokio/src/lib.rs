@@ -1,0 +1,187 @@
+//! padlock-tokio: TLS streams for tokio over padlock's sans-IO engine ([`padlock_tls`]).
+//!
+//! - [`TlsConnector`] opens a client connection, [`TlsAcceptor`] answers one; both resolve
+//!   to a [`TlsStream`], which is `AsyncRead + AsyncWrite` (the shape tokio-rustls users
+//!   know). [`TlsStream::get_ref`] gives the [`Connection`] for what was negotiated.
+//! - Shutting a stream down sends close_notify (RFC 8446 §6.1); reading to the end requires
+//!   the peer's close_notify, so a truncation is an error, not a short read.
+//! - After a fatal error the stream writes the alert, half-closes and reads what the peer
+//!   still sends for up to [`LINGER_TIME`] / [`LINGER_BYTES`] before reporting the error,
+//!   so the peer reads the alert instead of a connection reset. This uses tokio's timer.
+//!
+//! Nothing here depends on hyper: HTTP lives in `padlock-https`, which builds on this crate.
+//!
+//! A client:
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//!
+//! use padlock_crypto::AwsLcProvider;
+//! use padlock_tls::{ClientConfig, RootStore, ServerName, WebPkiServerVerifier};
+//! use padlock_tokio::TlsConnector;
+//! use tokio::io::{AsyncReadExt, AsyncWriteExt};
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! let provider = Arc::new(AwsLcProvider);
+//! let roots = Arc::new(RootStore::system().expect("system roots"));
+//! let verifier = Arc::new(WebPkiServerVerifier::new(provider.clone(), roots));
+//! let connector = TlsConnector::from(Arc::new(ClientConfig::new(provider, verifier)));
+//!
+//! let tcp = tokio::net::TcpStream::connect("example.com:443").await?;
+//! let name = ServerName::try_from("example.com").expect("a DNS name");
+//! let mut tls = connector.connect(name, tcp).await?;
+//! println!("negotiated {:?}", tls.get_ref().1.cipher_suite());
+//! tls.write_all(b"GET / HTTP/1.0\r\nHost: example.com\r\n\r\n").await?;
+//! let mut page = Vec::new();
+//! tls.read_to_end(&mut page).await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! A server:
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//!
+//! use padlock_tls::ServerConfig;
+//! use padlock_tokio::TlsAcceptor;
+//! use tokio::io::AsyncWriteExt;
+//!
+//! # async fn run(config: Arc<ServerConfig>) -> std::io::Result<()> {
+//! let acceptor = TlsAcceptor::from(config);
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8443").await?;
+//! loop {
+//!     let (tcp, _) = listener.accept().await?;
+//!     let acceptor = acceptor.clone();
+//!     tokio::spawn(async move {
+//!         let mut tls = acceptor.accept(tcp).await?;
+//!         tls.write_all(b"hello\n").await?;
+//!         tls.shutdown().await // close_notify
+//!     });
+//! }
+//! # }
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use padlock_tls::{ClientConfig, Connection, ServerConfig, ServerName};
+use tokio::io::{AsyncRead, AsyncWrite};
+
+mod stream;
+
+pub use padlock_tls::{LINGER_BYTES, LINGER_TIME};
+pub use stream::TlsStream;
+
+use stream::tls_to_io;
+
+/// Accepts TLS connections with a server configuration.
+#[derive(Clone)]
+pub struct TlsAcceptor {
+    config: Arc<ServerConfig>,
+}
+
+impl std::fmt::Debug for TlsAcceptor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TlsAcceptor")
+    }
+}
+
+impl From<Arc<ServerConfig>> for TlsAcceptor {
+    fn from(config: Arc<ServerConfig>) -> Self {
+        TlsAcceptor { config }
+    }
+}
+
+impl TlsAcceptor {
+    /// Runs the server handshake over `io`; resolves to a stream ready for application data.
+    pub fn accept<IO>(&self, io: IO) -> Handshake<IO>
+    where
+        IO: AsyncRead + AsyncWrite + Unpin,
+    {
+        Handshake::start(Connection::server(self.config.clone()), io)
+    }
+
+    /// The configuration handshakes use.
+    pub fn config(&self) -> &Arc<ServerConfig> {
+        &self.config
+    }
+}
+
+/// Opens TLS connections with a client configuration.
+#[derive(Clone)]
+pub struct TlsConnector {
+    config: Arc<ClientConfig>,
+}
+
+impl std::fmt::Debug for TlsConnector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TlsConnector")
+    }
+}
+
+impl From<Arc<ClientConfig>> for TlsConnector {
+    fn from(config: Arc<ClientConfig>) -> Self {
+        TlsConnector { config }
+    }
+}
+
+impl TlsConnector {
+    /// Runs the client handshake for `server_name` over `io`.
+    pub fn connect<IO>(&self, server_name: ServerName, io: IO) -> Handshake<IO>
+    where
+        IO: AsyncRead + AsyncWrite + Unpin,
+    {
+        Handshake::start(Connection::client(self.config.clone(), server_name), io)
+    }
+
+    /// The configuration handshakes use.
+    pub fn config(&self) -> &Arc<ClientConfig> {
+        &self.config
+    }
+}
+
+/// A handshake in progress (client or server); resolves to the [`TlsStream`].
+///
+/// If the handshake fails with an alert for the peer, the future lingers (see
+/// [`LINGER_TIME`]) before it resolves to the error, so the peer reads the alert.
+#[derive(Debug)]
+pub struct Handshake<IO> {
+    stream: Option<io::Result<TlsStream<IO>>>,
+}
+
+impl<IO> Handshake<IO> {
+    pub(crate) fn start(conn: Result<Connection, padlock_tls::Error>, io: IO) -> Self {
+        Handshake {
+            stream: Some(conn.map(|conn| TlsStream::new(io, conn)).map_err(tls_to_io)),
+        }
+    }
+}
+
+impl<IO: AsyncRead + AsyncWrite + Unpin> Future for Handshake<IO> {
+    type Output = io::Result<TlsStream<IO>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let polled = match self.stream.as_mut() {
+            Some(Ok(stream)) => stream.poll_handshake(cx),
+            Some(Err(_)) => Poll::Ready(Ok(())), // the error is taken below
+            None => return Poll::Ready(Err(io::Error::other("handshake polled after completion"))),
+        };
+        match polled {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Ok(())) => match self.stream.take() {
+                Some(result) => Poll::Ready(result),
+                None => Poll::Ready(Err(io::Error::other("handshake polled after completion"))),
+            },
+            Poll::Ready(Err(e)) => {
+                self.stream = None;
+                Poll::Ready(Err(e))
+            }
+        }
+    }
+}
