@@ -4,11 +4,13 @@ use std::fmt;
 use std::sync::Arc;
 
 use padlock_crypto::{Provider, SigningKey};
+use padlock_pki::UnixTime;
 
+use crate::error::Error;
 use crate::keylog::KeyLog;
 use crate::trace::Trace;
 use crate::verify::{ClientCertVerifier, ServerCertVerifier};
-use crate::{CipherSuite, Error, NamedGroup, SignatureScheme, UnixTime};
+use crate::wire::enums::{CipherSuite, NamedGroup, SignatureScheme};
 
 /// Where the engine reads the current time (for certificate validity).
 pub type TimeSource = Arc<dyn Fn() -> UnixTime + Send + Sync>;

@@ -11,8 +11,11 @@
 //! transcript then covers exactly these bytes, and the client holds the server to what they
 //! offer (suites, extensions, compatibility mode).
 
-use crate::wire::{ClientHello, Codec, HandshakePayload};
-use crate::{ClientConfig, Error, ProtocolVersion};
+use crate::config::ClientConfig;
+use crate::error::Error;
+use crate::wire::codec::Codec;
+use crate::wire::enums::ProtocolVersion;
+use crate::wire::handshake::{ClientHello, HandshakePayload};
 
 /// The ClientHello bytes a test wants sent.
 #[derive(Clone, Debug, Default)]

@@ -6,9 +6,11 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use padlock_crypto::Provider;
+use padlock_pki::{RootStore, UnixTime};
 
-use crate::wire::{DecodeError, DecodeErrorKind};
-use crate::{Error, UnixTime};
+use crate::error::Error;
+use crate::wire::codec::{DecodeError, DecodeErrorKind};
+use crate::wire::enums::SignatureScheme;
 
 /// The name the client expects the server's certificate to carry.
 #[non_exhaustive]
@@ -118,7 +120,7 @@ pub trait ClientCertVerifier: Send + Sync {
 /// `padlock_pki`, against a root store.
 pub struct WebPkiServerVerifier {
     provider: Arc<dyn Provider>,
-    roots: Arc<crate::RootStore>,
+    roots: Arc<RootStore>,
 }
 
 impl fmt::Debug for WebPkiServerVerifier {
@@ -129,7 +131,7 @@ impl fmt::Debug for WebPkiServerVerifier {
 
 impl WebPkiServerVerifier {
     /// Verifies against `roots`.
-    pub fn new(provider: Arc<dyn Provider>, roots: Arc<crate::RootStore>) -> Self {
+    pub fn new(provider: Arc<dyn Provider>, roots: Arc<RootStore>) -> Self {
         Self { provider, roots }
     }
 }
@@ -142,7 +144,7 @@ impl ServerCertVerifier for WebPkiServerVerifier {
         server_name: &ServerName,
         now: UnixTime,
     ) -> Result<(), Error> {
-        crate::pki_glue::verify_server(
+        crate::pki_verify::verify_server(
             self.provider.as_ref(),
             &self.roots,
             end_entity,
@@ -156,7 +158,7 @@ impl ServerCertVerifier for WebPkiServerVerifier {
 /// The standard client verifier for mutual TLS: path validation with EKU clientAuth.
 pub struct WebPkiClientVerifier {
     provider: Arc<dyn Provider>,
-    roots: Arc<crate::RootStore>,
+    roots: Arc<RootStore>,
 }
 
 impl fmt::Debug for WebPkiClientVerifier {
@@ -167,14 +169,14 @@ impl fmt::Debug for WebPkiClientVerifier {
 
 impl WebPkiClientVerifier {
     /// Verifies against `roots`.
-    pub fn new(provider: Arc<dyn Provider>, roots: Arc<crate::RootStore>) -> Self {
+    pub fn new(provider: Arc<dyn Provider>, roots: Arc<RootStore>) -> Self {
         Self { provider, roots }
     }
 }
 
 impl ClientCertVerifier for WebPkiClientVerifier {
     fn root_hint_subjects(&self) -> Vec<Vec<u8>> {
-        crate::pki_glue::root_subjects(&self.roots)
+        crate::pki_verify::root_subjects(&self.roots)
     }
 
     fn verify_client_cert(
@@ -183,7 +185,7 @@ impl ClientCertVerifier for WebPkiClientVerifier {
         intermediates: &[&[u8]],
         now: UnixTime,
     ) -> Result<(), Error> {
-        crate::pki_glue::verify_client(
+        crate::pki_verify::verify_client(
             self.provider.as_ref(),
             &self.roots,
             end_entity,
@@ -285,11 +287,11 @@ pub(crate) fn verify_client_chain(
 pub(crate) fn verify_handshake_signature(
     provider: &dyn Provider,
     leaf: &[u8],
-    scheme: crate::SignatureScheme,
+    scheme: SignatureScheme,
     message: &[u8],
     signature: &[u8],
 ) -> Result<SignatureVerified, Error> {
-    crate::pki_glue::verify_signature(provider, leaf, scheme, message, signature)?;
+    crate::pki_verify::verify_signature(provider, leaf, scheme, message, signature)?;
     Ok(SignatureVerified(()))
 }
 
@@ -353,7 +355,7 @@ mod tests {
         let e = verify_finished(&[1, 2, 3], &[1, 2]).unwrap_err();
         assert_eq!(
             crate::alert::alert_for(&e),
-            Some(crate::AlertDescription::DecodeError)
+            Some(crate::wire::enums::AlertDescription::DecodeError)
         );
     }
 

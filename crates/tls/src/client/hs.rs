@@ -9,17 +9,18 @@ use std::sync::Arc;
 
 use padlock_crypto::{KeyExchange, Provider};
 
-use crate::error::{PeerIncompatible, PeerMisbehaved};
+use crate::config::ClientConfig;
+use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::output::{unexpected, Output};
 use crate::state::random_bytes;
 use crate::suites;
 use crate::transcript::Transcript;
 use crate::verify::ServerName;
-use crate::wire::{
-    ClientHello, ClientHelloExtensions, HandshakePayload, KeyShareEntry, ProtocolVersion,
-    ServerHello, DOWNGRADE_TLS11, DOWNGRADE_TLS12,
+use crate::wire::enums::{NamedGroup, ProtocolVersion, SignatureScheme};
+use crate::wire::extensions::{ClientHelloExtensions, KeyShareEntry};
+use crate::wire::handshake::{
+    ClientHello, HandshakePayload, ServerHello, DOWNGRADE_TLS11, DOWNGRADE_TLS12,
 };
-use crate::{ClientConfig, Error, NamedGroup, SignatureScheme};
 
 use super::{tls13, State};
 
@@ -190,8 +191,8 @@ pub(crate) fn send_client_hello(
         }
         None => encoded,
     };
-    crate::state::trace_sent(out, "ClientHello", encoded.len(), || {
-        crate::state::client_hello_summary(&offer.hello)
+    crate::handshake_trace::trace_sent(out, "ClientHello", encoded.len(), || {
+        crate::handshake_trace::client_hello_summary(&offer.hello)
     });
     offer.transcript.add(&encoded);
     out.send_handshake(&encoded);

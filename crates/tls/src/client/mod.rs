@@ -11,11 +11,12 @@ mod tls13;
 
 use std::sync::Arc;
 
+use crate::config::ClientConfig;
+use crate::error::Error;
 use crate::key_update::ApplicationTraffic;
 use crate::output::{unexpected, Output};
-use crate::verify::{Authenticated, FinishedVerified};
-use crate::wire::HandshakePayload;
-use crate::{ClientConfig, Error, ServerName};
+use crate::verify::{Authenticated, FinishedVerified, ServerName};
+use crate::wire::handshake::HandshakePayload;
 
 /// The client's handshake states.
 pub(crate) enum State {
@@ -42,7 +43,12 @@ impl State {
     /// Handles one handshake message (`raw` is its encoding, header included).
     pub(crate) fn handle(self, raw: &[u8], out: &mut dyn Output) -> Result<Self, Error> {
         let message = <HandshakePayload as crate::wire::Codec>::decode(raw)?;
-        crate::state::trace_message(out, crate::trace::Direction::Received, &message, raw.len());
+        crate::handshake_trace::trace_message(
+            out,
+            crate::trace::Direction::Received,
+            &message,
+            raw.len(),
+        );
         match self {
             Self::ServerHello(s) => s.handle(message, raw, out),
             Self::Tls13(s) => s.handle(message, raw, out),

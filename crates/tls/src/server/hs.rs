@@ -7,10 +7,11 @@
 
 use std::sync::Arc;
 
-use crate::error::{PeerIncompatible, PeerMisbehaved};
+use crate::config::ServerConfig;
+use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::output::{unexpected, Output};
-use crate::wire::{ClientHello, HandshakePayload, ProtocolVersion};
-use crate::{Error, ServerConfig};
+use crate::wire::enums::ProtocolVersion;
+use crate::wire::handshake::{ClientHello, HandshakePayload};
 
 use super::{tls13, State};
 

@@ -3,17 +3,18 @@
 
 use padlock_crypto::SharedSecret;
 
-use crate::client::hs::{self, send_client_hello, Offer, OfferedShares, Version};
-use crate::error::PeerMisbehaved;
+use crate::client::hs;
+use crate::client::hs::{send_client_hello, Offer, OfferedShares, Version};
+use crate::error::{Error, PeerMisbehaved};
 use crate::output::{trace, unexpected, Output};
-use crate::suites::{self, Suite};
+use crate::suites;
+use crate::suites::Suite;
 use crate::tls13::key_schedule::EarlySecret;
 use crate::trace::{Direction, KeyPhase, TraceEvent};
 use crate::transcript::Transcript;
-use crate::wire::{
-    ClientHello, ExtensionBlock, ExtensionType, HandshakePayload, HelloRetryRequest, ServerHello,
-};
-use crate::{CipherSuite, Error, NamedGroup, ProtocolVersion};
+use crate::wire::enums::{CipherSuite, ExtensionType, NamedGroup, ProtocolVersion};
+use crate::wire::extensions::ExtensionBlock;
+use crate::wire::handshake::{ClientHello, HandshakePayload, HelloRetryRequest, ServerHello};
 
 use super::server_auth::ExpectEncryptedExtensions;
 use super::State;

@@ -10,9 +10,9 @@
 mod hello;
 mod server_auth;
 
+use crate::error::Error;
 use crate::output::Output;
-use crate::wire::HandshakePayload;
-use crate::Error;
+use crate::wire::handshake::HandshakePayload;
 
 pub(crate) use hello::{handle_hello_retry_request, handle_server_hello, ExpectServerHello};
 pub(crate) use server_auth::{

@@ -5,23 +5,22 @@ use std::sync::Arc;
 
 use padlock_crypto::AeadAlgorithm;
 
-use crate::config::CertifiedKey;
-use crate::error::{PeerIncompatible, PeerMisbehaved};
+use crate::client::ExpectTraffic;
+use crate::config::{CertifiedKey, ClientConfig};
+use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::key_update::ApplicationTraffic;
 use crate::output::{trace, unexpected, Output};
-use crate::state::{self, encode};
+use crate::state::encode;
 use crate::tls13::key_schedule::{HandshakeSecret, TrafficSecret};
-use crate::trace::KeyPhase;
-use crate::trace::TraceEvent;
+use crate::trace::{KeyPhase, TraceEvent};
 use crate::transcript::Transcript;
-use crate::verify::{self, Authenticated, CertVerified};
-use crate::wire::{
-    CertificateRequest, EncryptedExtensions, ExtensionBlock, ExtensionType, HandshakePayload,
-};
-use crate::{ClientConfig, Error, ServerName, SignatureScheme};
+use crate::verify::{Authenticated, CertVerified, ServerName};
+use crate::wire::enums::{ExtensionType, SignatureScheme};
+use crate::wire::extensions::ExtensionBlock;
+use crate::wire::handshake::{CertificateRequest, EncryptedExtensions, HandshakePayload};
+use crate::{auth_messages, handshake_trace, verify};
 
 use super::State;
-use crate::client::ExpectTraffic;
 
 /// Everything the client carries from the ServerHello to the end of the handshake.
 pub(crate) struct ExpectEncryptedExtensions {
@@ -199,7 +198,10 @@ impl ExpectCertificate {
         }
         // RFC 8446 §4.4.2: "Extensions in the Certificate message from the server MUST
         // correspond to ones from the ClientHello message."
-        crate::state::check_certificate_entry_extensions(&certificate, &self.cx.offered_types)?;
+        crate::auth_messages::check_certificate_entry_extensions(
+            &certificate,
+            &self.cx.offered_types,
+        )?;
         let chain: Vec<Vec<u8>> = certificate
             .certificate_list
             .iter()
@@ -217,7 +219,7 @@ impl ExpectCertificate {
             now,
         );
         trace(out, || TraceEvent::CertificateCheck {
-            subject: crate::state::certificate_label(&chain),
+            subject: crate::handshake_trace::certificate_label(&chain),
             chain_len: chain.len(),
             result: verified.as_ref().map(|_| ()).map_err(|e| e.to_string()),
         });
@@ -251,11 +253,11 @@ impl ExpectCertificateVerify {
         let HandshakePayload::CertificateVerify(cv) = message else {
             return Err(unexpected("CertificateVerify", message.name()));
         };
-        let signature = state::check_certificate_verify(
+        let signature = auth_messages::check_certificate_verify(
             &*out,
             &self.cx.config.signature_schemes,
             &self.cx.transcript,
-            state::SERVER_CONTEXT,
+            auth_messages::SERVER_CONTEXT,
             &self.chain,
             &cv,
         )?;
@@ -343,7 +345,7 @@ impl ExpectFinished {
         let message = encode(&HandshakePayload::Finished(crate::wire::Finished {
             verify_data: verify_data.as_ref().to_vec(),
         }));
-        state::trace_sent(out, "Finished", message.len(), String::new);
+        handshake_trace::trace_sent(out, "Finished", message.len(), String::new);
         out.send_handshake(&message);
         out.install_write_keys(
             client_app.record_keys(provider, aead)?,
@@ -371,11 +373,12 @@ fn send_client_auth(
     // empty Certificate (RFC 8446 §4.4.2: "If no suitable certificate is available...").
     let chosen: Option<(&Arc<CertifiedKey>, SignatureScheme)> =
         config.client_auth.as_ref().and_then(|key| {
-            state::choose_scheme(key, &request.schemes, &config.signature_schemes).map(|s| (key, s))
+            auth_messages::choose_scheme(key, &request.schemes, &config.signature_schemes)
+                .map(|s| (key, s))
         });
     let chain: &[Vec<u8>] = chosen.map(|(k, _)| k.chain.as_slice()).unwrap_or_default();
-    let message = state::encode_certificate(&request.context, chain);
-    state::trace_sent(out, "Certificate", message.len(), || {
+    let message = auth_messages::encode_certificate(&request.context, chain);
+    handshake_trace::trace_sent(out, "Certificate", message.len(), || {
         format!("{} certificate(s)", chain.len())
     });
     transcript.add(&message);
@@ -384,10 +387,15 @@ fn send_client_auth(
         return Ok(());
     };
     let hash = transcript.current_hash(provider);
-    let message =
-        state::sign_certificate_verify(provider, key, scheme, state::CLIENT_CONTEXT, hash.as_ref())
-            .map_err(|_| Error::from(PeerIncompatible::NoSignatureSchemesInCommon))?;
-    state::trace_sent(out, "CertificateVerify", message.len(), || {
+    let message = auth_messages::sign_certificate_verify(
+        provider,
+        key,
+        scheme,
+        auth_messages::CLIENT_CONTEXT,
+        hash.as_ref(),
+    )
+    .map_err(|_| Error::from(PeerIncompatible::NoSignatureSchemesInCommon))?;
+    handshake_trace::trace_sent(out, "CertificateVerify", message.len(), || {
         format!("scheme={scheme}")
     });
     transcript.add(&message);

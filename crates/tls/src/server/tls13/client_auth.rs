@@ -5,20 +5,19 @@ use std::sync::Arc;
 
 use padlock_crypto::AeadAlgorithm;
 
-use crate::error::{PeerIncompatible, PeerMisbehaved};
+use crate::config::{ClientAuth, ServerConfig};
+use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::key_update::ApplicationTraffic;
 use crate::output::{trace, unexpected, Output};
-use crate::state;
+use crate::server::ExpectTraffic;
 use crate::tls13::key_schedule::TrafficSecret;
-use crate::trace::KeyPhase;
-use crate::trace::TraceEvent;
+use crate::trace::{KeyPhase, TraceEvent};
 use crate::transcript::Transcript;
-use crate::verify::{self, Authenticated, CertVerified};
-use crate::wire::HandshakePayload;
-use crate::{ClientAuth, Error, ServerConfig};
+use crate::verify::{Authenticated, CertVerified};
+use crate::wire::handshake::HandshakePayload;
+use crate::{auth_messages, handshake_trace, verify};
 
 use super::State;
-use crate::server::ExpectTraffic;
 
 /// What the server keeps until the client's Finished.
 pub(crate) struct Pending {
@@ -52,7 +51,7 @@ impl ExpectCertificate {
         // RFC 8446 §4.4.2: "Extensions in the Certificate message from the client MUST
         // correspond to extensions in the CertificateRequest message from the server" —
         // ours asks for none that a CertificateEntry may carry.
-        state::check_certificate_entry_extensions(&certificate, &[])?;
+        auth_messages::check_certificate_entry_extensions(&certificate, &[])?;
         let chain: Vec<Vec<u8>> = certificate
             .certificate_list
             .into_iter()
@@ -78,7 +77,7 @@ impl ExpectCertificate {
         let now = (self.pending.config.time)();
         let result = verify::verify_client_chain(verifier.as_ref(), &chain, now);
         trace(out, || TraceEvent::CertificateCheck {
-            subject: state::certificate_label(&chain),
+            subject: handshake_trace::certificate_label(&chain),
             chain_len: chain.len(),
             result: result.as_ref().map(|_| ()).map_err(|e| e.to_string()),
         });
@@ -110,11 +109,11 @@ impl ExpectCertificateVerify {
             return Err(unexpected("CertificateVerify", message.name()));
         };
         // RFC 8446 §4.4.3: a scheme from our CertificateRequest's signature_algorithms.
-        let signature = state::check_certificate_verify(
+        let signature = auth_messages::check_certificate_verify(
             &*out,
             &self.pending.config.signature_schemes,
             &self.pending.transcript,
-            state::CLIENT_CONTEXT,
+            auth_messages::CLIENT_CONTEXT,
             &self.chain,
             &cv,
         )?;

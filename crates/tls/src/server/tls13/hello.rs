@@ -8,21 +8,23 @@ use std::sync::Arc;
 use padlock_crypto::SharedSecret;
 
 use crate::config::{CertifiedKey, ClientAuth, ClientHelloInfo, ServerConfig};
-use crate::error::{PeerIncompatible, PeerMisbehaved};
+use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::output::Output;
-use crate::state::{self, encode, random_bytes};
-use crate::suites::{self, Suite};
+use crate::state::{encode, random_bytes};
+use crate::suites::Suite;
 use crate::tls13::key_schedule::{EarlySecret, HandshakeSecret, TrafficSecret};
 use crate::trace::KeyPhase;
 use crate::transcript::Transcript;
 use crate::verify::ClientCertVerifier;
-use crate::wire::{
-    CertificateRequest, CertificateRequestExtensions, ClientHello, DistinguishedName,
-    EncryptedExtensions, EncryptedExtensionsExtensions, ExtensionBlock, Finished, HandshakePayload,
-    KeyShareEntry, NamedGroup, ProtocolVersion, ServerHello, ServerHelloExtensions,
-    SignatureScheme,
+use crate::wire::enums::{NamedGroup, ProtocolVersion, SignatureScheme};
+use crate::wire::extensions::{
+    CertificateRequestExtensions, DistinguishedName, EncryptedExtensionsExtensions, ExtensionBlock,
+    KeyShareEntry, ServerHelloExtensions,
 };
-use crate::Error;
+use crate::wire::handshake::{
+    CertificateRequest, ClientHello, EncryptedExtensions, Finished, HandshakePayload, ServerHello,
+};
+use crate::{auth_messages, handshake_trace, state, suites};
 
 use super::client_auth::{ExpectCertificate, ExpectFinished, Pending};
 use super::retry;
@@ -170,7 +172,7 @@ fn choose_certificate(
             signature_schemes: offer.schemes,
         })
         .ok_or(PeerIncompatible::NoCertificateForName)?;
-    let scheme = state::choose_scheme(&cert, offer.schemes, &config.signature_schemes)
+    let scheme = auth_messages::choose_scheme(&cert, offer.schemes, &config.signature_schemes)
         .ok_or(PeerIncompatible::NoSignatureSchemesInCommon)?;
     Ok((cert, scheme))
 }
@@ -317,7 +319,7 @@ fn send_server_hello(
             ..Default::default()
         },
     }));
-    state::trace_sent(out, "ServerHello", server_hello.len(), || {
+    handshake_trace::trace_sent(out, "ServerHello", server_hello.len(), || {
         format!("suite={} group={}", suite.suite, group)
     });
     transcript.add(&server_hello);
@@ -376,8 +378,8 @@ fn send_encrypted_extensions(
             },
         },
     ));
-    state::trace_sent(out, "EncryptedExtensions", ee.len(), || {
-        format!("alpn={}", state::alpn_list(alpn.as_slice()))
+    handshake_trace::trace_sent(out, "EncryptedExtensions", ee.len(), || {
+        format!("alpn={}", handshake_trace::alpn_list(alpn.as_slice()))
     });
     transcript.add(&ee);
     out.send_handshake(&ee);
@@ -403,7 +405,7 @@ fn send_certificate_request(
             ..Default::default()
         },
     }));
-    state::trace_sent(out, "CertificateRequest", cr.len(), String::new);
+    handshake_trace::trace_sent(out, "CertificateRequest", cr.len(), String::new);
     transcript.add(&cr);
     out.send_handshake(&cr);
 }
@@ -417,21 +419,21 @@ fn send_certificate(
 ) -> Result<(), Error> {
     let provider = out.provider();
     let provider = provider.as_ref();
-    let message = state::encode_certificate(&[], &cert.chain);
-    state::trace_sent(out, "Certificate", message.len(), || {
+    let message = auth_messages::encode_certificate(&[], &cert.chain);
+    handshake_trace::trace_sent(out, "Certificate", message.len(), || {
         format!("{} certificate(s)", cert.chain.len())
     });
     transcript.add(&message);
     out.send_handshake(&message);
     let hash = transcript.current_hash(provider);
-    let message = state::sign_certificate_verify(
+    let message = auth_messages::sign_certificate_verify(
         provider,
         cert,
         scheme,
-        state::SERVER_CONTEXT,
+        auth_messages::SERVER_CONTEXT,
         hash.as_ref(),
     )?;
-    state::trace_sent(out, "CertificateVerify", message.len(), || {
+    handshake_trace::trace_sent(out, "CertificateVerify", message.len(), || {
         format!("scheme={scheme}")
     });
     out.signature_scheme(scheme);
@@ -448,7 +450,7 @@ fn send_finished(server_secret: &TrafficSecret, transcript: &mut Transcript, out
     let finished = encode(&HandshakePayload::Finished(Finished {
         verify_data: verify_data.as_ref().to_vec(),
     }));
-    state::trace_sent(out, "Finished", finished.len(), String::new);
+    handshake_trace::trace_sent(out, "Finished", finished.len(), String::new);
     transcript.add(&finished);
     out.send_handshake(&finished);
 }

@@ -12,9 +12,9 @@ mod cookie;
 mod hello;
 mod retry;
 
+use crate::error::Error;
 use crate::output::Output;
-use crate::wire::HandshakePayload;
-use crate::Error;
+use crate::wire::handshake::HandshakePayload;
 
 pub(crate) use client_auth::{ExpectCertificate, ExpectCertificateVerify, ExpectFinished};
 pub(crate) use hello::start;

@@ -4,17 +4,17 @@ use std::sync::Arc;
 
 use padlock_crypto::Provider;
 
-use crate::error::PeerMisbehaved;
+use crate::config::ServerConfig;
+use crate::conn::HandshakeKind;
+use crate::error::{Error, PeerMisbehaved};
 use crate::output::{trace, unexpected, Output};
 use crate::state::encode;
 use crate::suites::Suite;
 use crate::trace::{Direction, TraceEvent};
 use crate::transcript::Transcript;
-use crate::wire::{
-    ClientHello, ExtensionType, HandshakePayload, HelloRetryRequest, HelloRetryRequestExtensions,
-    NamedGroup, ProtocolVersion, RawClientHello, RawExtension,
-};
-use crate::{Error, HandshakeKind, ServerConfig};
+use crate::wire::enums::{ExtensionType, NamedGroup, ProtocolVersion};
+use crate::wire::extensions::{HelloRetryRequestExtensions, RawExtension};
+use crate::wire::handshake::{ClientHello, HandshakePayload, HelloRetryRequest, RawClientHello};
 
 use super::cookie;
 use super::hello::{check_resumption, choose_suite, process_client_hello, send_server_flight};
