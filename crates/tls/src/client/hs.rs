@@ -247,3 +247,91 @@ pub(crate) fn choose_version(sh: &ServerHello) -> Result<Version, Error> {
         _ => Err(PeerMisbehaved::SelectedUnofferedVersion.into()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use padlock_crypto::AwsLcProvider;
+
+    use super::*;
+    use crate::alert::alert_for;
+    use crate::wire::enums::{AlertDescription, CipherSuite};
+    use crate::wire::extensions::ServerHelloExtensions;
+
+    #[test]
+    fn offered_shares_complete_the_group_the_server_chose() {
+        let p = AwsLcProvider;
+        let groups = [NamedGroup::x25519, NamedGroup::secp256r1];
+        let shares = OfferedShares::start(&p, &groups).unwrap();
+        let entries = shares.entries();
+        assert_eq!(entries.len(), 2);
+        assert!(shares.contains(NamedGroup::secp256r1));
+        assert!(!shares.contains(NamedGroup::secp384r1));
+        // The server answers the P-256 share.
+        let answer = p
+            .respond_to_key_share(
+                padlock_crypto::KeyExchangeAlgorithm::P256,
+                &entries[1].key_exchange,
+            )
+            .unwrap();
+        let ours = shares.take(NamedGroup::secp256r1).unwrap();
+        assert_eq!(
+            ours.complete(&answer.share).unwrap().as_ref(),
+            answer.secret.as_ref()
+        );
+    }
+
+    fn server_hello(
+        legacy: u16,
+        version: Option<ProtocolVersion>,
+        random: [u8; 32],
+    ) -> ServerHello {
+        ServerHello {
+            legacy_version: ProtocolVersion::from_wire(legacy),
+            random,
+            legacy_session_id_echo: vec![],
+            cipher_suite: CipherSuite::TLS_AES_128_GCM_SHA256,
+            legacy_compression_method: 0,
+            extensions: ServerHelloExtensions {
+                supported_versions: version,
+                ..Default::default()
+            },
+        }
+    }
+
+    fn alert(sh: &ServerHello) -> Option<AlertDescription> {
+        choose_version(sh).err().as_ref().and_then(alert_for)
+    }
+
+    #[test]
+    fn version_is_the_one_supported_versions_selects() {
+        let tls13 = Some(ProtocolVersion::TLSv1_3);
+        assert!(matches!(
+            choose_version(&server_hello(0x0303, tls13, [0; 32])),
+            Ok(Version::Tls13)
+        ));
+        let tls12 = Some(ProtocolVersion::TLSv1_2);
+        assert_eq!(
+            alert(&server_hello(0x0303, tls12, [0; 32])),
+            Some(AlertDescription::IllegalParameter)
+        );
+    }
+
+    #[test]
+    fn refuses_an_ssl3_legacy_version_and_downgrades() {
+        let tls13 = Some(ProtocolVersion::TLSv1_3);
+        assert_eq!(
+            alert(&server_hello(0x0300, tls13, [0; 32])),
+            Some(AlertDescription::ProtocolVersion)
+        );
+        assert_eq!(
+            alert(&server_hello(0x0303, None, [0; 32])),
+            Some(AlertDescription::ProtocolVersion)
+        );
+        let mut random = [0; 32];
+        random[24..].copy_from_slice(&DOWNGRADE_TLS12);
+        assert_eq!(
+            alert(&server_hello(0x0303, None, random)),
+            Some(AlertDescription::IllegalParameter)
+        );
+    }
+}

@@ -67,3 +67,63 @@ fn choose_version(hello: &ClientHello) -> Result<Version, Error> {
         Err(PeerIncompatible::Tls13NotOffered.into())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alert::alert_for;
+    use crate::wire::enums::AlertDescription;
+    use crate::wire::extensions::ClientHelloExtensions;
+
+    fn hello(legacy_version: u16, versions: Option<Vec<ProtocolVersion>>) -> ClientHello {
+        ClientHello {
+            legacy_version: ProtocolVersion::from_wire(legacy_version),
+            random: [0; 32],
+            legacy_session_id: vec![],
+            cipher_suites: vec![],
+            legacy_compression_methods: vec![0],
+            extensions: ClientHelloExtensions {
+                supported_versions: versions,
+                ..Default::default()
+            },
+        }
+    }
+
+    fn alert(hello: &ClientHello) -> Option<AlertDescription> {
+        choose_version(hello).err().as_ref().and_then(alert_for)
+    }
+
+    #[test]
+    fn chooses_tls13_when_supported_versions_lists_it() {
+        let versions = vec![ProtocolVersion::TLSv1_2, ProtocolVersion::TLSv1_3];
+        assert!(matches!(
+            choose_version(&hello(0x0303, Some(versions))),
+            Ok(Version::Tls13)
+        ));
+    }
+
+    #[test]
+    fn refuses_ssl3_and_older_legacy_versions_with_protocol_version() {
+        let tls13 = Some(vec![ProtocolVersion::TLSv1_3]);
+        for legacy in [0x0300, 0x0200, 0x0000] {
+            assert_eq!(
+                alert(&hello(legacy, tls13.clone())),
+                Some(AlertDescription::ProtocolVersion),
+                "{legacy:#06x}"
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_tls12_only_clients_with_protocol_version() {
+        assert_eq!(
+            alert(&hello(0x0303, None)),
+            Some(AlertDescription::ProtocolVersion)
+        );
+        let tls12 = Some(vec![ProtocolVersion::TLSv1_2]);
+        assert_eq!(
+            alert(&hello(0x0303, tls12)),
+            Some(AlertDescription::ProtocolVersion)
+        );
+    }
+}

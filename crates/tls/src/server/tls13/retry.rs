@@ -214,3 +214,89 @@ fn check_cookie(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::codec::Codec;
+    use crate::wire::enums::CipherSuite;
+    use crate::wire::extensions::{ClientHelloExtensions, KeyShareEntry};
+
+    fn first() -> ClientHello {
+        ClientHello {
+            legacy_version: ProtocolVersion::TLSv1_2,
+            random: [1; 32],
+            legacy_session_id: vec![2; 32],
+            cipher_suites: vec![CipherSuite::TLS_AES_128_GCM_SHA256],
+            legacy_compression_methods: vec![0],
+            extensions: ClientHelloExtensions {
+                supported_versions: Some(vec![ProtocolVersion::TLSv1_3]),
+                supported_groups: Some(vec![NamedGroup::x25519, NamedGroup::secp256r1]),
+                key_share: Some(vec![KeyShareEntry {
+                    group: NamedGroup::x25519,
+                    key_exchange: vec![9; 32],
+                }]),
+                early_data: true,
+                ..Default::default()
+            },
+        }
+    }
+
+    fn check(edit: impl FnOnce(&mut ClientHello)) -> Result<(), Error> {
+        let mut second = first();
+        edit(&mut second);
+        check_same_as_first(
+            &HandshakePayload::ClientHello(first()).to_vec(),
+            &HandshakePayload::ClientHello(second).to_vec(),
+        )
+    }
+
+    #[test]
+    fn second_client_hello_may_change_what_section_4_1_2_allows() {
+        check(|h| {
+            h.extensions.key_share = Some(vec![KeyShareEntry {
+                group: NamedGroup::secp256r1,
+                key_exchange: vec![4; 65],
+            }]);
+            h.extensions.early_data = false;
+            h.extensions.cookie = Some(vec![7; 40]);
+            h.extensions.other.push(RawExtension {
+                typ: ExtensionType::Padding,
+                data: vec![0; 100],
+            });
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn second_client_hello_may_change_nothing_else() {
+        let refused: [fn(&mut ClientHello); 6] = [
+            |h| h.random[0] ^= 1,
+            |h| h.legacy_session_id.clear(),
+            |h| h.cipher_suites.push(CipherSuite::TLS_AES_256_GCM_SHA384),
+            |h| h.extensions.supported_groups = Some(vec![NamedGroup::secp256r1]),
+            |h| h.extensions.server_name = Some("added".into()),
+            |h| h.extensions.post_handshake_auth = true,
+        ];
+        for (i, edit) in refused.into_iter().enumerate() {
+            assert_eq!(
+                check(edit),
+                Err(PeerMisbehaved::IllegalClientHelloAfterRetry.into()),
+                "edit {i}"
+            );
+        }
+    }
+
+    #[test]
+    fn second_client_hello_keeps_early_data_out() {
+        let mut first = first();
+        first.extensions.early_data = false;
+        let mut second = first.clone();
+        second.extensions.early_data = true;
+        assert!(check_same_as_first(
+            &HandshakePayload::ClientHello(first).to_vec(),
+            &HandshakePayload::ClientHello(second).to_vec(),
+        )
+        .is_err());
+    }
+}

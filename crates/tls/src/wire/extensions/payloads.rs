@@ -287,8 +287,32 @@ mod tests {
     }
 
     #[test]
-    fn rejects_empty_key_exchange() {
-        assert!(KeyShareEntry::decode(&[0, 0x1d, 0, 0]).is_err());
+    fn rejects_empty_key_exchange_as_illegal_parameter() {
+        let e = KeyShareEntry::decode(&[0, 0x1d, 0, 0]).unwrap_err();
+        assert_eq!(e.kind, DecodeErrorKind::IllegalValue);
+    }
+
+    #[test]
+    fn key_shares_have_the_shape_of_their_group() {
+        let share = |group, len: usize, first: u8| {
+            let mut key_exchange = vec![first; len];
+            key_exchange[1..].fill(7);
+            KeyShareEntry {
+                group,
+                key_exchange,
+            }
+            .is_well_formed()
+        };
+        assert!(share(NamedGroup::x25519, 32, 7));
+        assert!(!share(NamedGroup::x25519, 31, 7));
+        assert!(!share(NamedGroup::x25519, 33, 7));
+        assert!(share(NamedGroup::secp256r1, 65, 4));
+        assert!(!share(NamedGroup::secp256r1, 33, 2));
+        assert!(!share(NamedGroup::secp256r1, 65, 2));
+        assert!(share(NamedGroup::secp384r1, 97, 4));
+        assert!(!share(NamedGroup::secp384r1, 65, 4));
+        assert!(share(NamedGroup::ffdhe2048, 256, 1));
+        assert!(share(NamedGroup::from_wire(0x1a1a), 1, 0));
     }
 
     #[test]
