@@ -65,8 +65,7 @@ pub(crate) fn start(
     let suite = choose_suite(&config, &offer)?;
     match choose_key_share(&config, &offer)? {
         KeyShareChoice::Answer(share) => {
-            let transcript = Transcript::hashing(out.provider().as_ref(), suite.hash);
-            send_server_flight(config, &offer, raw, suite, share, transcript, false, out)
+            send_server_flight(config, &offer, raw, suite, share, Before::Nothing, out)
         }
         KeyShareChoice::Retry(group) => {
             retry::send_hello_retry_request(config, hello, raw, suite, group, out)
@@ -202,20 +201,33 @@ struct Secrets {
     server: TrafficSecret,
 }
 
-/// Everything from the ServerHello to our Finished, for a ClientHello (`raw`, the first
-/// or the one after a HelloRetryRequest) whose `share` we answer. `transcript` holds what
-/// came before it (nothing, or ClientHello1's message_hash and the HelloRetryRequest).
-#[allow(clippy::too_many_arguments)]
+/// What came before the ClientHello the server answers.
+pub(super) enum Before {
+    /// Nothing: it is the first.
+    Nothing,
+    /// A HelloRetryRequest; the transcript holds ClientHello1's message_hash and the
+    /// HelloRetryRequest (RFC 8446 §4.4.1).
+    HelloRetryRequest(Transcript),
+}
+
+/// Everything from the ServerHello to our Finished, for a ClientHello (`raw`) whose
+/// `share` we answer.
 pub(super) fn send_server_flight(
     config: Arc<ServerConfig>,
     offer: &Offer<'_>,
     raw: &[u8],
     suite: Suite,
     share: &KeyShareEntry,
-    mut transcript: Transcript,
-    retried: bool,
+    before: Before,
     out: &mut dyn Output,
 ) -> Result<crate::server::State, Error> {
+    let (mut transcript, retried) = match before {
+        Before::Nothing => (
+            Transcript::hashing(out.provider().as_ref(), suite.hash),
+            false,
+        ),
+        Before::HelloRetryRequest(transcript) => (transcript, true),
+    };
     transcript.add(raw);
     let (cert, scheme) = choose_certificate(&config, offer)?;
     let alpn = choose_alpn(&config, offer)?;

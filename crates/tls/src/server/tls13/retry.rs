@@ -17,7 +17,9 @@ use crate::wire::extensions::{HelloRetryRequestExtensions, RawExtension};
 use crate::wire::handshake::{ClientHello, HandshakePayload, HelloRetryRequest, RawClientHello};
 
 use super::cookie;
-use super::hello::{check_resumption, choose_suite, process_client_hello, send_server_flight};
+use super::hello::{
+    check_resumption, choose_suite, process_client_hello, send_server_flight, Before,
+};
 use super::State;
 
 /// What a HelloRetryRequest committed the server to (RFC 8446 §4.1.4).
@@ -132,16 +134,8 @@ impl ExpectSecondClientHello {
             &retry,
             hello.extensions.cookie.as_deref(),
         )?;
-        send_server_flight(
-            config,
-            &offer,
-            raw,
-            retry.suite,
-            share,
-            retry.transcript,
-            true,
-            out,
-        )
+        let before = Before::HelloRetryRequest(retry.transcript);
+        send_server_flight(config, &offer, raw, retry.suite, share, before, out)
     }
 }
 
