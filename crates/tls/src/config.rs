@@ -23,9 +23,14 @@ pub struct ClientConfig {
     pub provider: Arc<dyn Provider>,
     /// Cipher suites offered, most preferred first.
     pub cipher_suites: Vec<CipherSuite>,
-    /// Key exchange groups offered, most preferred first; a key share is sent for the
-    /// first.
+    /// Key exchange groups offered, most preferred first; key shares are sent for the
+    /// first [`Self::key_shares`] of them.
     pub groups: Vec<NamedGroup>,
+    /// How many of `groups` (the most preferred ones this engine supports) the first
+    /// ClientHello carries a key share for (RFC 8446 §4.2.8); 0 counts as 1. Each share costs
+    /// a key generation, and saves a round trip (a HelloRetryRequest, §4.1.4) when the
+    /// server picks that group. Default 1.
+    pub key_shares: usize,
     /// Signature schemes accepted in CertificateVerify, most preferred first.
     pub signature_schemes: Vec<SignatureScheme>,
     /// ALPN protocols offered (RFC 7301), most preferred first; empty = no ALPN.
@@ -55,6 +60,7 @@ impl ClientConfig {
             provider,
             cipher_suites: default_cipher_suites(),
             groups: default_groups(),
+            key_shares: 1,
             signature_schemes: default_signature_schemes(),
             alpn_protocols: Vec::new(),
             verifier,

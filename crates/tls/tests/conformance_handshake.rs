@@ -187,6 +187,24 @@ fn key_share_for_a_group_not_in_supported_groups_is_illegal_parameter() {
     );
 }
 
+#[test]
+fn a_client_offering_two_shares_completes_the_one_the_server_picks_without_a_retry() {
+    let mut client = insecure_client_config();
+    client.groups = vec![NamedGroup::x25519, NamedGroup::secp256r1];
+    client.key_shares = 2;
+    let mut server = server_config(KeyType::P256);
+    server.groups = vec![NamedGroup::secp256r1];
+    let mut peers = Peers::new(client, server);
+    handshake(&mut peers.client, &mut peers.server);
+    for side in [&peers.client, &peers.server] {
+        assert_eq!(side.negotiated_group(), Some(NamedGroup::secp256r1));
+        assert_eq!(
+            side.handshake_kind(),
+            Some(padlock_tls::HandshakeKind::Full)
+        );
+    }
+}
+
 // ---- CertificateEntry extensions (RFC 8446 §4.4.2) ----
 
 #[test]

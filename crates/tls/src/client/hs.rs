@@ -111,13 +111,18 @@ pub(super) fn start(
     {
         return Err(Error::Config("no supported cipher suite is enabled"));
     }
-    // A share for our most preferred group; the server may ask for another (§4.1.4).
-    let first_group = *config
+    // Shares for our most preferred groups; the server may ask for another (§4.1.4).
+    let share_groups: Vec<NamedGroup> = config
         .groups
         .iter()
-        .find(|g| suites::group(**g).is_some())
-        .ok_or(Error::Config("no supported key exchange group is enabled"))?;
-    let shares = OfferedShares::start(provider, &[first_group])?;
+        .copied()
+        .filter(|g| suites::group(*g).is_some())
+        .take(config.key_shares.max(1))
+        .collect();
+    if share_groups.is_empty() {
+        return Err(Error::Config("no supported key exchange group is enabled"));
+    }
+    let shares = OfferedShares::start(provider, &share_groups)?;
     let hello = client_hello(&config, &server_name, &shares, provider)?;
     out.client_random(hello.random);
     out.server_name(server_name.to_string());
