@@ -20,7 +20,7 @@
 //!   key only for the exact content and signature of the trace (a separate test checks that
 //!   signature with `openssl`, when it is installed). No production path is weakened.
 //!
-//! The values are read from the RFC's text at test time (see `rfc8448_trace`).
+//! The values are parsed from the RFC's text (see `rfc8448_trace`).
 
 #[path = "rfc8448_trace/mod.rs"]
 mod rfc8448_trace;
@@ -40,10 +40,7 @@ use padlock_tls::{
     danger, insecure_test_hooks, CipherSuite, ClientConfig, Connection, Error, HandshakeKind,
     KeyLog, NamedGroup, ServerName, SignatureScheme,
 };
-use rfc8448_trace::Trace;
-
-const SIMPLE: &str = "3.  Simple 1-RTT Handshake";
-const HELLO_RETRY: &str = "5.  HelloRetryRequest";
+use rfc8448_trace::{Trace, HELLO_RETRY, SIMPLE};
 
 /// RFC 8446 §4.4.3: the content a server's CertificateVerify signs starts with 64 spaces and
 /// this context string, then a zero byte and the transcript hash.

@@ -58,6 +58,10 @@ pub(crate) fn start(
     raw: &[u8],
     out: &mut dyn Output,
 ) -> Result<crate::server::State, Error> {
+    // RFC 8446 §4.2.10: we never accept 0-RTT, so the client's early data is skipped.
+    if hello.extensions.early_data {
+        out.skip_early_data();
+    }
     let offer = process_client_hello(hello)?;
     if let Some(resumed) = check_resumption(&offer) {
         match resumed {}
