@@ -9,7 +9,7 @@ mod serve_support;
 use std::process::Command;
 use std::time::Duration;
 
-use padlock_interop::PeerProcess;
+use padlock_test_support::PeerProcess;
 use serve_support::*;
 
 const WAIT: Duration = Duration::from_secs(15);
