@@ -11,11 +11,11 @@ use std::sync::{Arc, Mutex};
 
 use common::*;
 use padlock_crypto::{AeadAlgorithm, HashAlgorithm};
-use padlock_tls::record::{content_type, RecordOpener, RecordSealer};
+use padlock_tls::record::{RecordOpener, RecordSealer};
 use padlock_tls::tls13::key_schedule::TrafficSecret;
 use padlock_tls::wire::codec::write_prefixed;
 use padlock_tls::wire::{
-    ClientHello, Codec, ExtensionType, HandshakePayload, KeyShareEntry, LengthPrefix,
+    ClientHello, Codec, ContentType, ExtensionType, HandshakePayload, KeyShareEntry, LengthPrefix,
     RawClientHello, RawExtension,
 };
 use padlock_tls::{
@@ -463,7 +463,7 @@ fn record_len(record: &[u8]) -> usize {
 }
 
 fn handshake_record(message: &[u8]) -> Vec<u8> {
-    let mut r = vec![content_type::HANDSHAKE, 3, 3];
+    let mut r = vec![ContentType::Handshake.to_wire(), 3, 3];
     r.extend_from_slice(&(message.len() as u16).to_be_bytes());
     r.extend_from_slice(message);
     r
@@ -479,7 +479,7 @@ fn open_flight(secret: &TrafficSecret, mut bytes: &[u8]) -> (Vec<u8>, Vec<Vec<u8
     let (mut plain, mut handshake) = (Vec::new(), Vec::new());
     while !bytes.is_empty() {
         let (record, rest) = bytes.split_at(5 + record_len(bytes));
-        if record[0] == content_type::APPLICATION_DATA {
+        if record[0] == ContentType::ApplicationData.to_wire() {
             let mut record = record.to_vec();
             let opened = opener.open_in_place(&mut record).unwrap();
             handshake.extend_from_slice(&record[opened.content]);
@@ -513,7 +513,7 @@ fn seal(secret: &TrafficSecret, messages: &[Vec<u8>]) -> Vec<u8> {
         .unwrap();
     let mut out = Vec::new();
     sealer
-        .seal_append(content_type::HANDSHAKE, &messages.concat(), &mut out)
+        .seal_append(ContentType::Handshake, &messages.concat(), &mut out)
         .unwrap();
     out
 }
