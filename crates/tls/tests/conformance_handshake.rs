@@ -63,6 +63,22 @@ fn client_hello_with_legacy_version_ssl3_or_older_is_protocol_version() {
 }
 
 #[test]
+fn ssl3_client_hello_in_an_ssl3_record_is_protocol_version() {
+    // What an SSL 3.0 client sends: record and hello both 0x0300 (the record's version is
+    // ignored, RFC 8446 §5.1; the hello's is refused, §D.5).
+    let mut peers = Peers::new(insecure_client_config(), server_config(KeyType::P256));
+    let mut record = take(&mut peers.client);
+    record[1..3].copy_from_slice(&[3, 0]);
+    record[9..11].copy_from_slice(&[3, 0]);
+    let e = peers.server_error(&record);
+    assert_eq!(
+        alert_for(&e),
+        Some(AlertDescription::ProtocolVersion),
+        "{e:?}"
+    );
+}
+
+#[test]
 fn server_hello_with_legacy_version_ssl3_is_protocol_version() {
     let mut peers = Peers::new(insecure_client_config(), server_config(KeyType::P256));
     let flight = peers.server_flight();
