@@ -272,15 +272,22 @@ fn server_refuses_certificate_entry_extensions_it_did_not_request() {
 // ---- TLS 1.2 extensions (RFC 8446 §4.2, RFC 8422 §5.1.2) ----
 
 #[test]
-fn malformed_ec_point_formats_does_not_refuse_a_tls13_handshake() {
-    for data in [vec![], vec![5, 0], vec![1, 0, 0]] {
+fn malformed_tls12_extensions_do_not_refuse_a_tls13_handshake() {
+    let malformed = [
+        (ExtensionType::EcPointFormats, vec![]),
+        (ExtensionType::EcPointFormats, vec![5, 0]),
+        (ExtensionType::EcPointFormats, vec![1, 0, 0]),
+        (ExtensionType::ExtendedMasterSecret, vec![0]),
+        (ExtensionType::RenegotiationInfo, vec![2, 0]),
+    ];
+    for (typ, data) in malformed {
         let mut peers = Peers::new(insecure_client_config(), server_config(KeyType::P256));
         let hello = take(&mut peers.client);
         let altered = rebuild(&hello[5..], |exts| {
             exts.insert(
                 1,
                 RawExtension {
-                    typ: ExtensionType::EcPointFormats,
+                    typ,
                     data: data.clone(),
                 },
             )
@@ -289,7 +296,7 @@ fn malformed_ec_point_formats_does_not_refuse_a_tls13_handshake() {
         peers
             .server
             .process_new_packets()
-            .unwrap_or_else(|e| panic!("{data:?}: {e}"));
+            .unwrap_or_else(|e| panic!("{typ:?} {data:?}: {e}"));
         assert!(!peers.server.pending_tls().is_empty(), "no ServerHello");
     }
 }
