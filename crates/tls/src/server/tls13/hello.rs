@@ -106,9 +106,12 @@ pub(super) fn process_client_hello(hello: &ClientHello) -> Result<Offer<'_>, Err
         .as_deref()
         .ok_or(PeerMisbehaved::MissingExtension("signature_algorithms"))?;
     // RFC 8446 §4.2.8: every share must be for a group the client lists, and have the
-    // shape that group's shares have; else illegal_parameter.
+    // shape that group's shares have; else illegal_parameter. (Both lists may hold
+    // thousands of entries: the lookup is a binary search, not a scan.)
+    let mut listed: Vec<u16> = groups.iter().map(|g| g.to_wire()).collect();
+    listed.sort_unstable();
     for share in shares {
-        if !groups.contains(&share.group) {
+        if listed.binary_search(&share.group.to_wire()).is_err() {
             return Err(PeerMisbehaved::IllegalKeyShare.into());
         }
         if !share.is_well_formed() {
