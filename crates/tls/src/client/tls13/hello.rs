@@ -3,12 +3,10 @@
 
 use padlock_crypto::SharedSecret;
 
-use crate::client::hs;
-use crate::client::hs::{send_client_hello, Offer, OfferedShares, Version};
+use crate::client::hs::{self, send_client_hello, Offer, OfferedShares, Version};
 use crate::error::{Error, PeerMisbehaved};
 use crate::output::{trace, unexpected, Output};
-use crate::suites;
-use crate::suites::Suite;
+use crate::suites::{self, Suite};
 use crate::tls13::key_schedule::EarlySecret;
 use crate::trace::{Direction, KeyPhase, TraceEvent};
 use crate::transcript::Transcript;
