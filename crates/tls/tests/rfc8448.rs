@@ -13,12 +13,12 @@ mod rfc8448_trace;
 
 use padlock_crypto::{AeadAlgorithm, AwsLcProvider, HashAlgorithm, Provider};
 use padlock_test_support::hex;
-use padlock_tls::record::{content_type, RecordKeys, RecordOpener, RecordSealer};
+use padlock_tls::record::{RecordKeys, RecordOpener, RecordSealer};
 use padlock_tls::tls13::key_schedule::{
     hello_retry_message_hash, EarlySecret, PskKind, TrafficSecret,
 };
 use padlock_tls::wire::{
-    Alert, AlertDescription, Codec, HandshakeMessage, HandshakePayload, Reader,
+    Alert, AlertDescription, Codec, ContentType, HandshakeMessage, HandshakePayload, Reader,
 };
 use rfc8448_trace::{Trace, CLIENT_AUTH, HELLO_RETRY, RESUMED, SECTIONS, SIMPLE};
 
@@ -408,7 +408,7 @@ fn check_records(trace: &Trace, min_records: usize) {
             else {
                 continue;
             };
-            if record[0] != content_type::APPLICATION_DATA {
+            if ContentType::from_wire(record[0]) != ContentType::ApplicationData {
                 continue; // an unprotected ClientHello / ServerHello record
             }
             if finished_sent {
@@ -422,11 +422,11 @@ fn check_records(trace: &Trace, min_records: usize) {
                 finished_sent = false;
             }
             let inner_type = if step.heading.contains("handshake record") {
-                content_type::HANDSHAKE
+                ContentType::Handshake
             } else if step.heading.contains("alert record") {
-                content_type::ALERT
+                ContentType::Alert
             } else {
-                content_type::APPLICATION_DATA
+                ContentType::ApplicationData
             };
 
             let mut buf = record.to_vec();
@@ -509,9 +509,9 @@ fn every_handshake_message_of_the_traces_parses_and_round_trips() {
 
 /// Parses decrypted content with the wire decoders: handshake records as a sequence of
 /// handshake messages, alerts as close_notify (the only alert in the traces).
-fn parse_content(content_type: u8, content: &[u8], heading: &str) {
+fn parse_content(content_type: ContentType, content: &[u8], heading: &str) {
     match content_type {
-        content_type::HANDSHAKE => {
+        ContentType::Handshake => {
             let mut rest = content;
             while !rest.is_empty() {
                 let len = 4
@@ -528,7 +528,7 @@ fn parse_content(content_type: u8, content: &[u8], heading: &str) {
                 rest = more;
             }
         }
-        content_type::ALERT => {
+        ContentType::Alert => {
             let alert = Alert::read(&mut Reader::new(content)).unwrap();
             assert_eq!(
                 alert.description,

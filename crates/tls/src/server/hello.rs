@@ -67,6 +67,10 @@ impl ExpectClientHello {
         let HandshakePayload::ClientHello(hello) = message else {
             return Err(unexpected("ClientHello", message.name()));
         };
+        // RFC 8446 §4.2.10: we never accept 0-RTT, so the client's early data is skipped.
+        if hello.extensions.early_data {
+            out.skip_early_data();
+        }
         let config = self.config;
         let provider = out.provider();
         let provider = provider.as_ref();
