@@ -321,35 +321,19 @@ struct Fixture {
 
 impl Fixture {
     fn new(trace: &Trace) -> Self {
-        let all = |heading: &str, label: &str| -> Vec<Vec<u8>> {
-            trace
-                .steps
+        let messages = trace.messages();
+        let all = |side: &str, name: &str| -> Vec<Vec<u8>> {
+            messages
                 .iter()
-                .filter(|s| s.heading.starts_with(heading))
-                .filter_map(|s| s.value(label).map(<[u8]>::to_vec))
+                .filter(|m| m.side == side && m.name == name)
+                .map(|m| m.bytes.clone())
                 .collect()
         };
-        let client_hellos = all(
-            "{client}  construct a ClientHello handshake message",
-            "ClientHello",
-        );
-        let server_hellos = all(
-            "{server}  construct a ServerHello handshake message",
-            "ServerHello",
-        );
-        let one = |heading: &str, label: &str| trace.value(heading, label).to_vec();
-        let encrypted_extensions = one(
-            "{server}  construct an EncryptedExtensions handshake message",
-            "EncryptedExtensions",
-        );
-        let certificate_message = one(
-            "{server}  construct a Certificate handshake message",
-            "Certificate",
-        );
-        let certificate_verify = one(
-            "{server}  construct a CertificateVerify handshake message",
-            "CertificateVerify",
-        );
+        let client_hellos = all("client", "ClientHello");
+        let server_hellos = all("server", "ServerHello");
+        let encrypted_extensions = trace.message("server", "EncryptedExtensions");
+        let certificate_message = trace.message("server", "Certificate");
+        let certificate_verify = trace.message("server", "CertificateVerify");
 
         let HandshakePayload::Certificate(certificate) =
             HandshakeMessage::decode(&certificate_message)
