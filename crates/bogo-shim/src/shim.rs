@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use padlock_crypto::{AwsLcProvider, Provider};
 use padlock_tls::{
-    danger, CertifiedKey, CipherSuite, ClientAuth, ClientCertVerifier, ClientConfig, Connection,
-    Error, HandshakeKind, NamedGroup, ProtocolVersion, ServerConfig, ServerName, SignatureScheme,
-    Stream, UnixTime,
+    danger, AlertDescription, CertifiedKey, CipherSuite, ClientAuth, ClientCertVerifier,
+    ClientConfig, Connection, Error, HandshakeKind, NamedGroup, PeerIncompatible, ProtocolVersion,
+    ServerConfig, ServerName, SignatureScheme, Stream, UnixTime,
 };
 
 use crate::flags::{Refusal, Settings, Which};
@@ -96,7 +96,8 @@ pub fn run_connection(s: &Settings, provider: &Arc<dyn Provider>) -> Result<(), 
 
     let mut sock = connect_back(s).map_err(Failure::Io)?;
     let mut tls = Stream::new(&mut conn, &mut sock);
-    tls.complete_handshake().map_err(|e| failure(tls.conn, e))?;
+    tls.complete_handshake()
+        .map_err(|e| not_applicable_below_tls13(s, tls.conn, failure(tls.conn, e)))?;
     check_expectations(s, tls.conn)?;
     exchange(s, &mut tls).map_err(|e| match e {
         Failure::Io(io) => failure(tls.conn, io),
@@ -130,6 +131,29 @@ fn failure(conn: &Connection, e: io::Error) -> Failure {
     }
 }
 
+/// A handshake that failed only because the runner's peer speaks TLS 1.2 or older is a
+/// TLS 1.2 test, unless the flags limited our versions: with none, BoringSSL's shim would
+/// have negotiated TLS 1.2 and the runner expects what follows from that. padlock speaks
+/// only TLS 1.3, so the test does not apply (exit 89).
+fn not_applicable_below_tls13(s: &Settings, conn: &Connection, failure: Failure) -> Failure {
+    let versions_limited = s.min_version.is_some() || s.max_version.is_some();
+    let peer_below_tls13 = match &failure {
+        Failure::Tls(Error::PeerIncompatible(PeerIncompatible::Tls13NotOffered)) => true,
+        // Our TLS 1.3-only ClientHello refused before any ServerHello came.
+        Failure::Tls(Error::AlertReceived(AlertDescription::ProtocolVersion)) => {
+            !s.server && conn.protocol_version().is_none()
+        }
+        _ => false,
+    };
+    if peer_below_tls13 && !versions_limited {
+        Failure::Refused(Refusal::Unimplemented(format!(
+            "a peer that speaks only TLS 1.2 or older ({failure})"
+        )))
+    } else {
+        failure
+    }
+}
+
 /// Flags whose values ask for something padlock does not do (TLS 1.2 and older).
 fn refuse_what_padlock_lacks(s: &Settings) -> Result<(), Failure> {
     let tls13 = ProtocolVersion::TLSv1_3.to_wire();
@@ -143,15 +167,25 @@ fn refuse_what_padlock_lacks(s: &Settings) -> Result<(), Failure> {
     if s.expect_version.is_some_and(|v| v != tls13) {
         return unimplemented("-expect-version other than TLS 1.3");
     }
-    if !s.signing_prefs.is_empty()
-        && !s.verify_prefs.is_empty()
-        && s.signing_prefs != s.verify_prefs
+    if !s.curves.is_empty() && !s.curves.iter().any(|&g| PADLOCK_GROUPS.contains(&g)) {
+        return unimplemented("-curves with no group padlock implements");
+    }
+    // padlock has one list of signature schemes, for those it signs with and those it
+    // accepts: a flag setting one of them can be honoured only where the other is unused.
+    let signs = s.server || s.cert_file.is_some();
+    let verifies = !s.server || s.verify_peer || s.require_any_client_certificate;
+    if s.signing_prefs != s.verify_prefs
+        && ((!s.signing_prefs.is_empty() && verifies) || (!s.verify_prefs.is_empty() && signs))
     {
-        // padlock has one list for the schemes it signs with and those it accepts.
-        return unimplemented("-signing-prefs and -verify-prefs that differ");
+        return unimplemented(
+            "-signing-prefs or -verify-prefs where padlock both signs and verifies",
+        );
     }
     Ok(())
 }
+
+/// The key exchange groups padlock implements: x25519, secp256r1, secp384r1.
+const PADLOCK_GROUPS: [u16; 3] = [0x001d, 0x0017, 0x0018];
 
 /// The signature schemes of `-signing-prefs` or `-verify-prefs`, if either was given.
 fn schemes(s: &Settings) -> Option<Vec<SignatureScheme>> {
@@ -182,8 +216,9 @@ fn certified_key(
     let read = |path: &str| {
         std::fs::read(path).map_err(|e| Failure::Refused(Refusal::Invalid(format!("{path}: {e}"))))
     };
+    // A key padlock cannot load is one of a kind it does not implement (P-521, ML-DSA, …).
     let key = CertifiedKey::from_pem(provider.as_ref(), &read(cert)?, &read(key)?)
-        .map_err(Failure::Tls)?;
+        .map_err(|e| Failure::Refused(Refusal::Unimplemented(format!("the key in {key}: {e}"))))?;
     Ok(Some(Arc::new(key)))
 }
 
