@@ -24,9 +24,11 @@ pub struct Args {
 enum CaCommand {
     /// Create a root and an intermediate CA.
     ///
-    /// The root is name-constrained to localhost, test, internal (and their subdomains),
-    /// 127.0.0.0/8, ::1, 10/8, 172.16/12, 192.168/16 and fc00::/7 unless told otherwise, so
-    /// a stolen key can't impersonate public sites.
+    /// The root is name-constrained to localhost, test, internal, local, home.arpa (and
+    /// their subdomains), 127.0.0.0/8, ::1, 10/8, 172.16/12, 192.168/16 and fc00::/7 unless
+    /// told otherwise, so a stolen key can't impersonate public sites. A CA made before
+    /// `.local` and `home.arpa` were defaults keeps its constraints: re-create it (and run
+    /// `padlock ca install` again) to get them.
     Init {
         /// Use RSA-3072 keys instead of ECDSA P-256.
         #[arg(long)]

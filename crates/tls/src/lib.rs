@@ -53,15 +53,20 @@ pub mod wire;
 
 mod acceptor;
 pub mod alert;
+mod auth_messages;
 mod client;
 mod config;
 mod conn;
 mod error;
+mod handshake_trace;
+#[cfg(feature = "insecure-test-hooks")]
+#[doc(hidden)]
+pub mod insecure_test_hooks;
 pub mod keylog;
 pub mod manual;
 mod output;
 mod pem;
-mod pki_glue;
+mod pki_verify;
 mod server;
 mod state;
 mod stream;
