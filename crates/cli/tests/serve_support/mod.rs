@@ -163,3 +163,22 @@ pub fn spki_pin(chain_pem: &Path) -> String {
             .as_ref(),
     )
 }
+
+/// Headless Chromium with a fresh profile in `profile`, quiet and bounded (15 s); the
+/// caller adds what to load and how.
+pub fn chromium(profile: &TempDir) -> Command {
+    let mut c = Command::new("chromium");
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--no-first-run",
+        "--disable-component-update",
+        "--disable-sync",
+        "--timeout=15000",
+    ])
+    .arg(format!("--user-data-dir={}", profile.path().display()));
+    c
+}
