@@ -209,3 +209,62 @@ fn serve_and_listen_refuse_a_key_that_does_not_match_the_certificate() {
         );
     }
 }
+
+#[test]
+fn the_access_log_shows_bytes_sent_and_time_to_the_last_byte() {
+    if peer("curl").is_none() {
+        return;
+    }
+    let ca = Ca::new();
+    let www = www();
+    // Larger than what the loopback socket buffers absorb, so the server's last byte goes
+    // out only as the rate-limited client reads.
+    let big: Vec<u8> = (0..16 * 1024 * 1024u32).map(|i| (i % 253) as u8).collect();
+    std::fs::write(www.join("big.bin"), &big).unwrap();
+    let log = www.join("access.log");
+    let port = free_port();
+    let mut server = Guard::spawn(
+        Command::new(PADLOCK)
+            .args(["serve", "--dir"])
+            .arg(www.path())
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .env("PADLOCK_HOME", ca.home.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap()),
+    );
+    wait_port(port, &mut server.0);
+    let url = format!("https://localhost:{port}/big.bin");
+    // 16 MiB at 8 MiB/s: about two seconds from the first byte to the last.
+    let (_, code) = curl(&ca, &url, &["--limit-rate", "8M", "--http1.1"]);
+    assert_eq!(code, "200");
+    // Cut off after a moment: the line says how much went out and that it was cut short.
+    let _ = curl(
+        &ca,
+        &url,
+        &["--limit-rate", "512K", "--max-time", "0.5", "--http1.1"],
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    drop(server);
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("GET /big.bin"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    let ms = |line: &str| -> f64 {
+        let last = line.rsplit(' ').next().unwrap();
+        last.trim_end_matches("ms").parse().unwrap()
+    };
+    assert!(
+        lines[0].contains(&format!(" 200 {} ", big.len())),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        ms(lines[0]) >= 300.0,
+        "time to headers, not to the last byte: {}",
+        lines[0]
+    );
+    assert!(lines[1].contains("cut short"), "{}", lines[1]);
+}
