@@ -21,23 +21,8 @@ fn headless_chromium_loads_a_page_over_https() {
     }
     let ca = Ca::new();
     let www = www();
-    let (server, port) = {
-        // Keep the access log: it tells which HTTP version the browser used.
-        let port = free_port();
-        let log = www.join("access.log");
-        let mut server = Guard::spawn(
-            Command::new(PADLOCK)
-                .args(["serve", "--dir"])
-                .arg(www.path())
-                .args(["--listen", &format!("127.0.0.1:{port}")])
-                .env("PADLOCK_HOME", ca.home.path())
-                .stdin(std::process::Stdio::null())
-                .stdout(std::process::Stdio::null())
-                .stderr(std::fs::File::create(&log).unwrap()),
-        );
-        wait_port(port, &mut server.0);
-        (server, port)
-    };
+    // Keep the access log: it tells which HTTP version the browser used.
+    let (server, port) = serve_logged(&ca, www.path(), &www.join("access.log"), &[]);
     let pin = spki_pin(&ca.leaf_chain());
     let url = format!("https://localhost:{port}/");
 

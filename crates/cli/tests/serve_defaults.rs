@@ -222,18 +222,7 @@ fn the_access_log_shows_bytes_sent_and_time_to_the_last_byte() {
     let big: Vec<u8> = (0..16 * 1024 * 1024u32).map(|i| (i % 253) as u8).collect();
     std::fs::write(www.join("big.bin"), &big).unwrap();
     let log = www.join("access.log");
-    let port = free_port();
-    let mut server = Guard::spawn(
-        Command::new(PADLOCK)
-            .args(["serve", "--dir"])
-            .arg(www.path())
-            .args(["--listen", &format!("127.0.0.1:{port}")])
-            .env("PADLOCK_HOME", ca.home.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap()),
-    );
-    wait_port(port, &mut server.0);
+    let (server, port) = serve_logged(&ca, www.path(), &log, &[]);
     let url = format!("https://localhost:{port}/big.bin");
     // 16 MiB at 8 MiB/s: about two seconds from the first byte to the last.
     let (_, code) = curl(&ca, &url, &["--limit-rate", "8M", "--http1.1"]);
