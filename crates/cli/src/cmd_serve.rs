@@ -137,8 +137,10 @@ struct CertSource {
     key: PathBuf,
     /// Present when the files are the local CA's: then the root to tell people about.
     ca_root: Option<PathBuf>,
-    /// The padlock home of that CA.
+    /// The padlock home of that CA (its leaf is renewed there).
     home: Option<PathBuf>,
+    /// The names besides localhost that leaf is for (`--name`).
+    names: Vec<SubjectName>,
 }
 
 async fn serve(args: Args) -> anyhow::Result<i32> {
@@ -205,7 +207,7 @@ async fn serve(args: Args) -> anyhow::Result<i32> {
     let server = Server::bind(options).await?;
 
     print_banner(&args, &server, &source);
-    spawn_reload_on_sighup(tls, source, load);
+    spawn_reloader(tls, source, load);
 
     server.run(shutdown_signal()).await?;
     eprintln!("padlock: stopped");
@@ -219,6 +221,7 @@ fn cert_source(args: &Args, provider: &dyn padlock_crypto::Provider) -> anyhow::
             key: key.clone(),
             ca_root: None,
             home: None,
+            names: Vec::new(),
         });
     }
     let home = CaPaths::default_home();
@@ -251,6 +254,7 @@ fn cert_source(args: &Args, provider: &dyn padlock_crypto::Provider) -> anyhow::
         key,
         ca_root: Some(ca.root_pem_path()),
         home: Some(home),
+        names: extra,
     })
 }
 
@@ -344,30 +348,112 @@ async fn shutdown_signal() {
     eprintln!("padlock: shutting down (finishing open requests)");
 }
 
-/// SIGHUP: read the certificate and key again; new handshakes use them, open connections
-/// keep theirs.
-fn spawn_reload_on_sighup<F>(tls: TlsSetup, source: CertSource, load: F)
+/// How often the certificate files are looked at for changes.
+const WATCH_EVERY: Duration = Duration::from_secs(2);
+/// How often the local CA's leaf is checked for renewal (it is renewed a week before it
+/// expires); `PADLOCK_RENEW_CHECK_SECS` shortens it for tests.
+const RENEW_CHECK_EVERY: Duration = Duration::from_secs(3600);
+
+/// Keeps the served certificate current: reloads `--cert/--key` (or the local CA's leaf)
+/// when the files change or on SIGHUP, and renews the local CA's leaf before it expires.
+/// New handshakes use the new certificate; open connections keep theirs. A load that fails
+/// (a half-written pair, a key that does not match) keeps the old certificate and is
+/// reported once.
+fn spawn_reloader<F>(tls: TlsSetup, source: CertSource, load: F)
 where
     F: Fn(&CertSource) -> anyhow::Result<Arc<padlock_tls::ServerConfig>> + Send + 'static,
 {
-    #[cfg(unix)]
     tokio::spawn(async move {
-        use tokio::signal::unix::{signal, SignalKind};
-        let Ok(mut hup) = signal(SignalKind::hangup()) else {
-            return;
-        };
-        while hup.recv().await.is_some() {
+        let renew_every = std::env::var("PADLOCK_RENEW_CHECK_SECS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .map_or(RENEW_CHECK_EVERY, Duration::from_secs);
+        let mut watch = tokio::time::interval(WATCH_EVERY);
+        let mut renew = tokio::time::interval(renew_every);
+        // The first ticks fire at once; the files were just loaded and the leaf just renewed.
+        watch.tick().await;
+        renew.tick().await;
+        let mut hup = sighup();
+        let mut loaded = FileStamp::of(&source);
+        let mut failed: Option<FileStamp> = None;
+        loop {
+            let forced = tokio::select! {
+                _ = watch.tick() => false,
+                _ = renew.tick() => {
+                    renew_local_leaf(&source);
+                    false
+                }
+                _ = next_sighup(&mut hup) => true,
+            };
+            let stamp = FileStamp::of(&source);
+            if !forced && (stamp == loaded || failed.as_ref() == Some(&stamp)) {
+                continue;
+            }
             match load(&source) {
                 Ok(config) => {
                     tls.replace(config);
+                    loaded = stamp;
+                    failed = None;
                     eprintln!("padlock: reloaded {}", source.cert.display());
                 }
-                Err(e) => eprintln!("padlock: reload failed, keeping the old certificate: {e:#}"),
+                Err(e) => {
+                    eprintln!("padlock: reload failed, keeping the old certificate: {e:#}");
+                    failed = Some(stamp);
+                }
             }
         }
     });
-    #[cfg(not(unix))]
-    let _ = (tls, source, load);
+}
+
+/// Re-issues the local CA's leaf if it is within a week of expiring (the new files are
+/// then picked up like any change).
+fn renew_local_leaf(source: &CertSource) {
+    let Some(home) = &source.home else {
+        return;
+    };
+    let provider = padlock_crypto::AwsLcProvider;
+    let renewed = LocalCa::open(&provider, home).and_then(|ca| ca.serve_leaf(&source.names));
+    if let Err(e) = renewed {
+        eprintln!("padlock: cannot renew the local CA's certificate: {e}");
+    }
+}
+
+/// What tells that a certificate or key file changed: length, modification time, inode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FileStamp(Vec<Option<(u64, Option<std::time::SystemTime>, u64)>>);
+
+impl FileStamp {
+    fn of(source: &CertSource) -> FileStamp {
+        use std::os::unix::fs::MetadataExt;
+        FileStamp(
+            [&source.cert, &source.key]
+                .iter()
+                .map(|p| {
+                    std::fs::metadata(p)
+                        .ok()
+                        .map(|m| (m.len(), m.modified().ok(), m.ino()))
+                })
+                .collect(),
+        )
+    }
+}
+
+/// SIGHUP, if it can be listened for.
+type Hangup = Option<tokio::signal::unix::Signal>;
+
+fn sighup() -> Hangup {
+    use tokio::signal::unix::{signal, SignalKind};
+    signal(SignalKind::hangup()).ok()
+}
+
+/// The next SIGHUP (never, when it cannot be listened for).
+async fn next_sighup(hup: &mut Hangup) {
+    if let Some(hup) = hup {
+        if hup.recv().await.is_some() {
+            return;
+        }
+    }
+    std::future::pending::<()>().await
 }
 
 #[cfg(test)]
