@@ -105,3 +105,23 @@ impl AeadKey for NullAead {
         self.0
     }
 }
+
+/// A server configuration over [`NullCrypto`], made once per process. The certificate
+/// bytes are never parsed by the server itself.
+pub fn null_server_config() -> std::sync::Arc<padlock_tls::ServerConfig> {
+    use std::sync::{Arc, OnceLock};
+    static CONFIG: OnceLock<Arc<padlock_tls::ServerConfig>> = OnceLock::new();
+    CONFIG
+        .get_or_init(|| {
+            let provider: Arc<dyn Provider> = Arc::new(NullCrypto);
+            let (key, _) = provider
+                .generate_signing_key(KeyKind::EcdsaP256)
+                .expect("key generation");
+            let cert = Arc::new(padlock_tls::CertifiedKey {
+                chain: vec![vec![0x30, 0x00]],
+                key: Arc::from(key),
+            });
+            Arc::new(padlock_tls::ServerConfig::new(provider, cert))
+        })
+        .clone()
+}

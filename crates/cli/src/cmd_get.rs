@@ -100,6 +100,11 @@ pub struct Args {
     #[arg(short = 's', long)]
     silent: bool,
     /// Trust only the CA certificates in this PEM file.
+    ///
+    /// Without it: the system's roots — the file SSL_CERT_FILE (default
+    /// /etc/ssl/certs/ca-certificates.crt) and every file in the SSL_CERT_DIR folders
+    /// (colon-separated) — and padlock's own local CA ($PADLOCK_HOME/ca/root.pem) if there
+    /// is one.
     #[arg(long, value_name = "FILE")]
     cacert: Option<PathBuf>,
     /// Accept any server certificate. The connection is then NOT authenticated.

@@ -5,6 +5,7 @@ mod serve_support;
 
 use std::process::{Command, Stdio};
 
+use padlock_test_support::process::group_alive;
 use serve_support::*;
 
 fn padlock_get(ca: &Ca, args: &[&str]) -> std::process::Output {
@@ -66,7 +67,7 @@ fn padlock_get_fetches_from_nginx_over_http1_and_http2() {
     let ca = Ca::new();
     let www = www();
     let conf = TempDir::new("nginx");
-    let Some((_nginx, port)) = start_nginx(&ca, &www, &conf) else {
+    let Some((nginx, port)) = start_nginx(&ca, &www, &conf) else {
         return;
     };
     let url = format!("https://localhost:{port}/hello.txt");
@@ -104,6 +105,12 @@ fn padlock_get_fetches_from_nginx_over_http1_and_http2() {
     ] {
         assert!(trace.contains(step), "missing {step:?} in:\n{trace}");
     }
+
+    // Nothing of nginx outlives the test: its process group is empty once the guard is
+    // dropped (a worker used to keep serving after every run).
+    let group = nginx.id();
+    drop(nginx);
+    assert!(!group_alive(group), "an nginx process outlived the test");
 }
 
 #[test]

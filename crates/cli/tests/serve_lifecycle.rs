@@ -360,3 +360,135 @@ fn the_proxy_passes_the_verified_client_subject_upstream() {
     assert!(seen.starts_with("get /api?q=1"), "{seen}");
     assert!(!seen.contains("x-client-subject"), "{seen}");
 }
+
+/// Waits (bounded) until the log holds `needle` `count` times.
+fn wait_log(log: &std::path::Path, needle: &str, count: usize) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        if text.matches(needle).count() >= count {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{needle:?} not logged {count}×:\n{text}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn changed_certificate_files_are_reloaded_without_a_signal() {
+    if peer("curl").is_none() {
+        return;
+    }
+    let ca = Ca::new();
+    let other = Ca::new();
+    let www = www();
+    let cert = www.join("cert.pem");
+    let key = www.join("key.pem");
+    std::fs::copy(ca.leaf_chain(), &cert).unwrap();
+    std::fs::copy(ca.leaf_key(), &key).unwrap();
+    let log = www.join("serve.log");
+    let files = [
+        "--cert",
+        cert.to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+    ];
+    let (_server, port) = start(&ca, www.path(), &files, &log);
+
+    // The key first: for a moment the pair does not match, which must not be served.
+    std::fs::copy(other.leaf_key(), &key).unwrap();
+    std::thread::sleep(Duration::from_millis(2500));
+    std::fs::copy(other.leaf_chain(), &cert).unwrap();
+    wait_log(&log, "padlock: reloaded", 1);
+
+    let url = format!("https://localhost:{port}/hello.txt");
+    let fetch = |root: &std::path::Path| {
+        run(Command::new("curl")
+            .args(["-sS", "--max-time", "20", "--cacert"])
+            .arg(root)
+            .arg(&url))
+        .status
+        .success()
+    };
+    assert!(fetch(&other.root()), "the new certificate is not served");
+    assert!(!fetch(&ca.root()), "the old certificate is still served");
+}
+
+/// The serial of the certificate served on `port`, as openssl prints it (hex, upper case).
+fn served_serial(port: u16) -> String {
+    let out = run(Command::new("sh").arg("-c").arg(format!(
+        "openssl s_client -connect 127.0.0.1:{port} -servername localhost </dev/null \
+         2>/dev/null | openssl x509 -noout -serial"
+    )));
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .trim_start_matches("serial=")
+        .to_string()
+}
+
+/// The serial of the first certificate in a PEM file, in openssl's spelling.
+fn file_serial(path: &std::path::Path) -> String {
+    let pem = std::fs::read(path).unwrap();
+    let blocks = padlock_pki::pem::parse_all(&pem).unwrap();
+    let cert = padlock_pki::Certificate::from_der(&blocks[0].der).unwrap();
+    cert.serial().iter().map(|b| format!("{b:02X}")).collect()
+}
+
+#[test]
+fn the_local_ca_certificate_is_renewed_before_it_expires_while_serving() {
+    if peer("openssl").is_none() {
+        return;
+    }
+    let ca = Ca::new();
+    let www = www();
+    let log = www.join("serve.log");
+    let port = free_port();
+    let mut server = Guard::spawn(
+        Command::new(PADLOCK)
+            .args(["serve", "--dir"])
+            .arg(www.path())
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .env("PADLOCK_HOME", ca.home.path())
+            .env("PADLOCK_RENEW_CHECK_SECS", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap()),
+    );
+    wait_port(port, &mut server.0);
+    let first = file_serial(&ca.leaf_chain());
+    assert_eq!(served_serial(port), first);
+
+    // A certificate a day from expiry takes the leaf's place, as time would make it.
+    let provider = padlock_crypto::AwsLcProvider;
+    let local = padlock_pki::ca::LocalCa::open(&provider, ca.home.path()).unwrap();
+    let short = local
+        .issue(
+            &[padlock_pki::SubjectName::Dns("localhost".into())],
+            padlock_pki::ca::IssueOptions {
+                client: false,
+                days: 1,
+            },
+        )
+        .unwrap();
+    std::fs::write(ca.leaf_key(), &short.key_pem).unwrap();
+    std::fs::write(ca.leaf_chain(), &short.chain_pem).unwrap();
+    let short_serial = file_serial(&ca.leaf_chain());
+
+    // Renewed within seconds, and the renewed certificate is what is served.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let now = file_serial(&ca.leaf_chain());
+        if now != short_serial && now != first && served_serial(port) == now {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not renewed and served: file {now}, short {short_serial}, log:\n{}",
+            std::fs::read_to_string(&log).unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}

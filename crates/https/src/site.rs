@@ -3,15 +3,19 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use hyper::body::Incoming;
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use hyper::body::{Body as HttpBody, Frame, Incoming, SizeHint};
 use hyper::header::{self, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 use percent_encoding::{utf8_percent_encode, CONTROLS};
 
-use crate::body::Body;
+use crate::body::{Body, BoxError};
 use crate::certinfo::ClientIdentity;
 use crate::files::{redirect, FileServer};
 use crate::proxy::Proxy;
@@ -75,7 +79,7 @@ impl Site {
             }
         }
         if let Some(line) = line {
-            log_line(&info, &line, &res, started);
+            res = logged(info, line, res, started);
         }
         Ok(res)
     }
@@ -95,8 +99,7 @@ pub async fn redirect_to_https<B>(
     let started = Instant::now();
     let line = request_line(&req);
     let res = https_redirect(&req, https_port);
-    log_line(&info, &line, &res, started);
-    Ok(res)
+    Ok(logged(info, line, res, started))
 }
 
 /// The redirect [`redirect_to_https`] answers `req` with (no logging).
@@ -135,16 +138,109 @@ fn request_line<B>(req: &Request<B>) -> String {
     format!("{} {} {:?}", req.method(), target, req.version())
 }
 
-fn log_line(info: &ConnInfo, line: &str, res: &Response<Body>, started: Instant) {
-    let len = res
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("-");
-    let entry = log_entry(info, line, res.status(), len, started.elapsed());
-    // Formatted first and written with one call: stderr is unbuffered, so `eprintln!`
-    // would issue a write system call per formatted piece (about ten per line).
-    let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), entry.as_bytes());
+/// Wraps the response body so that its access-log line is written when the body is done:
+/// with the bytes actually sent and the time from the request to the last byte (or to the
+/// moment the client went away, marked "cut short").
+fn logged(
+    info: Arc<ConnInfo>,
+    line: String,
+    res: Response<Body>,
+    started: Instant,
+) -> Response<Body> {
+    let status = res.status();
+    res.map(|inner| {
+        LoggedBody {
+            inner,
+            sent: 0,
+            finished: false,
+            pending: Some(PendingLog {
+                info,
+                line,
+                status,
+                started,
+            }),
+        }
+        .boxed()
+    })
+}
+
+/// What the access-log line needs besides the body's outcome.
+struct PendingLog {
+    info: Arc<ConnInfo>,
+    line: String,
+    status: StatusCode,
+    started: Instant,
+}
+
+/// A response body that counts what it yields and logs once, at its end or when dropped.
+struct LoggedBody {
+    inner: Body,
+    sent: u64,
+    finished: bool,
+    pending: Option<PendingLog>,
+}
+
+impl LoggedBody {
+    fn write_log(&mut self) {
+        let Some(p) = self.pending.take() else {
+            return;
+        };
+        let finished = self.finished || self.inner.is_end_stream();
+        let len = if finished {
+            self.sent.to_string()
+        } else {
+            format!("{} cut short", self.sent)
+        };
+        let entry = log_entry(&p.info, &p.line, p.status, &len, p.started.elapsed());
+        // Formatted first and written with one call: stderr is unbuffered, so `eprintln!`
+        // would issue a write system call per formatted piece (about ten per line). A log
+        // line that cannot be written has nowhere else to go.
+        let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), entry.as_bytes());
+    }
+}
+
+impl HttpBody for LoggedBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    self.sent += data.len() as u64;
+                }
+                if self.inner.is_end_stream() {
+                    self.finished = true;
+                    self.write_log();
+                }
+            }
+            Poll::Ready(None) => {
+                self.finished = true;
+                self.write_log();
+            }
+            Poll::Ready(Some(Err(_))) => self.write_log(),
+            Poll::Pending => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+impl Drop for LoggedBody {
+    fn drop(&mut self) {
+        self.write_log();
+    }
 }
 
 /// One access-log line. The request line and the client subject come from the peer: they

@@ -11,7 +11,9 @@
 //! - temporary folders removed on drop ([`TempDir`]);
 //! - test CAs and certificates generated at test time with `openssl`, of the key types the
 //!   tests use ([`certs`]);
-//! - hex ([`hex`], [`unhex`]).
+//! - hex ([`hex`], [`unhex`]);
+//! - the example handshakes of RFC 8448, parsed from the RFC's text, which is vendored here
+//!   ([`rfc8448`]).
 //!
 //! Plain `std`, so that every crate of the workspace can use it as a dev-dependency.
 #![forbid(unsafe_code)]
@@ -19,6 +21,7 @@
 
 pub mod certs;
 pub mod process;
+pub mod rfc8448;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

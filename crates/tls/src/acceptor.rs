@@ -19,12 +19,7 @@ use crate::{
     ServerConfig, SignatureScheme,
 };
 
-/// The longest ClientHello body the encoding allows (RFC 8446 §4.1.2): legacy_version,
-/// random, `legacy_session_id<0..32>`, `cipher_suites<2..2^16-2>`,
-/// `legacy_compression_methods<1..2^8-1>` and `extensions<8..2^16-1>`, each with its
-/// length prefix.
-pub const MAX_CLIENT_HELLO_LEN: usize =
-    2 + 32 + (1 + 32) + (2 + 0xFFFE) + (1 + 0xFF) + (2 + 0xFFFF);
+pub use crate::wire::MAX_CLIENT_HELLO_LEN;
 
 /// The most TLS bytes an [`Acceptor`] holds: the longest ClientHello in records of at
 /// least 1 KiB each, with their headers, and room for what follows it in the same read.
@@ -170,9 +165,16 @@ impl Acceptor {
                     hello,
                 }))
             }
-            Ok(None) if self.room() == 0 => Err(self.fail(Error::PeerMisbehaved(
-                PeerMisbehaved::HandshakeMessageTooLarge,
-            ))),
+            Ok(None) if self.room() == 0 => {
+                let too_long = wire::DecodeError::new(
+                    "ClientHello records",
+                    wire::DecodeErrorKind::MessageTooLarge {
+                        length: self.received.len(),
+                        max: MAX_BUFFERED,
+                    },
+                );
+                Err(self.fail(too_long.into()))
+            }
             Ok(None) => Ok(None),
             Err(e) => Err(self.fail(e)),
         }
@@ -607,9 +609,11 @@ mod tests {
             fed += 1;
             assert!(fed <= MAX_BUFFERED, "the acceptor kept taking bytes");
         }
+        let e = acceptor.accepted().unwrap_err();
         assert_eq!(
-            acceptor.accepted().unwrap_err(),
-            Error::PeerMisbehaved(PeerMisbehaved::HandshakeMessageTooLarge)
+            alert::alert_for(&e),
+            Some(AlertDescription::DecodeError),
+            "{e}"
         );
     }
 

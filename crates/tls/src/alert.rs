@@ -25,13 +25,11 @@ pub fn alert_for(error: &Error) -> Option<AlertDescription> {
         Error::ApiMisuse(ApiMisuse::ExporterOutputTooLong | ApiMisuse::WriteAfterClose) => {
             return None
         }
-        Error::ApiMisuse(_) => A::InternalError,
         // RFC 8446 §5.2: a record that fails to deprotect → bad_record_mac.
         Error::DecryptFailed => A::BadRecordMac,
         // RFC 8446 §5.1/§5.2.
         Error::RecordOverflow => A::RecordOverflow,
         Error::Internal(_) | Error::Config(_) => A::InternalError,
-        Error::Closed => return None,
     })
 }
 
@@ -59,9 +57,9 @@ fn misbehaviour_alert(p: PeerMisbehaved) -> AlertDescription {
         | P::HandshakeMessageSplitAcrossKeyChange
         | P::DuplicateHelloRetryRequest
         | P::DataAfterCloseNotify
-        | P::IllegalRecord
-        | P::WrongDirection
-        | P::WarningAlert => A::UnexpectedMessage,
+        | P::NoContentType
+        | P::UnprotectedRecord(_)
+        | P::TooMuchEarlyData => A::UnexpectedMessage,
         // RFC 8446 §4.1.3/§4.1.4/§4.2: a field out of range or inconsistent.
         P::SelectedUnofferedCipherSuite
         | P::SelectedUnofferedGroup
@@ -79,10 +77,8 @@ fn misbehaviour_alert(p: PeerMisbehaved) -> AlertDescription {
         | P::BadCertificateRequestContext
         | P::SelectedUnofferedAlpnProtocol
         | P::IllegalKeyUpdate
-        | P::UnsolicitedCookie
         | P::IllegalExtension
-        | P::IllegalKeyShare
-        | P::MalformedAlert => A::IllegalParameter,
+        | P::IllegalKeyShare => A::IllegalParameter,
         // RFC 8446 §4.2: an extension not allowed in that message → unsupported_extension.
         P::UnsolicitedExtension => A::UnsupportedExtension,
         // RFC 8446 §9.2: a mandatory extension missing → missing_extension.
@@ -90,8 +86,9 @@ fn misbehaviour_alert(p: PeerMisbehaved) -> AlertDescription {
         // RFC 8446 §4.4.3/§4.4.4: signature or Finished check failed → decrypt_error.
         P::FinishedMismatch | P::BadCertificateVerifySignature => A::DecryptError,
         // RFC 8446 §4.4.2.4: an empty server Certificate → decode_error.
-        P::EmptyServerCertificate | P::MalformedAlpn => A::DecodeError,
-        P::HandshakeMessageTooLarge => A::UnexpectedMessage,
+        P::EmptyServerCertificate => A::DecodeError,
+        // RFC 8446 §D.5: a hello claiming SSL 3.0 or older → protocol_version.
+        P::ObsoleteLegacyVersion => A::ProtocolVersion,
     }
 }
 
@@ -128,7 +125,6 @@ fn incompatible_alert(p: PeerIncompatible) -> AlertDescription {
         P::CertificateRequired => A::CertificateRequired,
         // RFC 6066 §3.
         P::NoCertificateForName => A::UnrecognizedName,
-        P::NullCompressionRequired => A::IllegalParameter,
     }
 }
 
@@ -178,15 +174,15 @@ mod tests {
             (P::EmptyServerCertificate, A::DecodeError),
             (P::BadCertificateRequestContext, A::IllegalParameter),
             (P::SelectedUnofferedAlpnProtocol, A::IllegalParameter),
-            (P::MalformedAlpn, A::DecodeError),
             (P::IllegalKeyUpdate, A::IllegalParameter),
             (P::DataAfterCloseNotify, A::UnexpectedMessage),
-            (P::IllegalRecord, A::UnexpectedMessage),
-            (P::HandshakeMessageTooLarge, A::UnexpectedMessage),
-            (P::UnsolicitedCookie, A::IllegalParameter),
-            (P::MalformedAlert, A::IllegalParameter),
-            (P::WarningAlert, A::UnexpectedMessage),
-            (P::WrongDirection, A::UnexpectedMessage),
+            (P::NoContentType, A::UnexpectedMessage),
+            (
+                P::UnprotectedRecord(crate::wire::ContentType::Handshake),
+                A::UnexpectedMessage,
+            ),
+            (P::TooMuchEarlyData, A::UnexpectedMessage),
+            (P::ObsoleteLegacyVersion, A::ProtocolVersion),
         ];
         let incompatible = [
             (I::Tls13NotOffered, A::ProtocolVersion),
@@ -196,7 +192,6 @@ mod tests {
             (I::NoApplicationProtocol, A::NoApplicationProtocol),
             (I::CertificateRequired, A::CertificateRequired),
             (I::NoCertificateForName, A::UnrecognizedName),
-            (I::NullCompressionRequired, A::IllegalParameter),
         ];
         let pki = |e: padlock_pki::Error, a| (Error::Certificate(e), Some(a));
         let mut table: Vec<(Error, Option<AlertDescription>)> = misbehaved
@@ -249,19 +244,32 @@ mod tests {
                 A::UnsupportedCertificate,
             ),
             (Error::AlertReceived(A::HandshakeFailure), None),
+            (Error::AlertReceived(A::UnknownCa), None),
+            (
+                Error::Decode(DecodeError::new(
+                    "Alert record",
+                    DecodeErrorKind::EmptyFragment(crate::wire::ContentType::Alert),
+                )),
+                Some(A::UnexpectedMessage),
+            ),
+            (
+                Error::Decode(DecodeError::new(
+                    "certificate",
+                    DecodeErrorKind::MessageTooLarge {
+                        length: 70000,
+                        max: 65536,
+                    },
+                )),
+                Some(A::DecodeError),
+            ),
             (Error::ApiMisuse(ApiMisuse::PlaintextBufferFull), None),
             (Error::ApiMisuse(ApiMisuse::WriteAfterClose), None),
             (Error::ApiMisuse(ApiMisuse::HandshakeNotComplete), None),
             (Error::ApiMisuse(ApiMisuse::ExporterOutputTooLong), None),
-            (
-                Error::ApiMisuse(ApiMisuse::NotImplemented("x")),
-                Some(A::InternalError),
-            ),
             (Error::DecryptFailed, Some(A::BadRecordMac)),
             (Error::RecordOverflow, Some(A::RecordOverflow)),
             (Error::Internal("x"), Some(A::InternalError)),
             (Error::Config("x"), Some(A::InternalError)),
-            (Error::Closed, None),
         ]);
         table
     }
@@ -280,6 +288,18 @@ mod tests {
             assert!(text.len() > 10, "{error:?} → {text:?}");
             assert!(!text.contains("Unknown"), "{text}");
         }
+    }
+
+    #[test]
+    fn a_refused_certificate_reads_as_such() {
+        assert_eq!(
+            Error::AlertReceived(A::UnknownCa).to_string(),
+            "the peer refused our certificate: unknown_ca"
+        );
+        assert_eq!(
+            Error::AlertReceived(A::HandshakeFailure).to_string(),
+            "the peer ended the connection with the alert handshake_failure"
+        );
     }
 
     #[test]

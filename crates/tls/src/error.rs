@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::wire::ContentType;
 use crate::{AlertDescription, CertificateError, DecodeError};
 
 /// Everything that can go wrong on a connection.
@@ -32,8 +33,6 @@ pub enum Error {
     Internal(&'static str),
     /// The configuration cannot work (e.g. no cipher suite enabled).
     Config(&'static str),
-    /// The connection is closed (close_notify exchanged); nothing more can be sent.
-    Closed,
 }
 
 /// A specific violation of the protocol by the peer, named for it. Callers should not
@@ -101,24 +100,20 @@ pub enum PeerMisbehaved {
     BadCertificateRequestContext,
     /// An ALPN protocol we did not offer (RFC 7301 §3.2).
     SelectedUnofferedAlpnProtocol,
-    /// The ALPN extension named more or fewer than one protocol in a server reply.
-    MalformedAlpn,
     /// A KeyUpdate with an undefined request_update value (RFC 8446 §4.6.3).
     IllegalKeyUpdate,
+    /// A protected record decrypted to padding only, with no content type (RFC 8446 §5.4).
+    NoContentType,
+    /// A record of this type arrived in the clear after encryption started (RFC 8446 §5.2).
+    UnprotectedRecord(ContentType),
+    /// More 0-RTT data than we skip arrived before the client's handshake went on
+    /// (RFC 8446 §4.2.10).
+    TooMuchEarlyData,
     /// Data arrived after the peer's close_notify.
     DataAfterCloseNotify,
-    /// A record of an unknown content type, or an empty non-application record (§5.1, §5.4).
-    IllegalRecord,
-    /// The peer's handshake message is larger than we are willing to buffer.
-    HandshakeMessageTooLarge,
-    /// A cookie was sent that we did not ask for.
-    UnsolicitedCookie,
-    /// An unknown or malformed alert arrived.
-    MalformedAlert,
-    /// The peer sent a warning-level alert other than close_notify/user_canceled (§6).
-    WarningAlert,
-    /// A message only the server sends arrived at the server, or the reverse.
-    WrongDirection,
+    /// A ClientHello or ServerHello with legacy_version 0x0300 (SSL 3.0) or lower
+    /// (RFC 8446 §D.5).
+    ObsoleteLegacyVersion,
 }
 
 /// The peer follows the protocol but we share nothing with it.
@@ -139,8 +134,6 @@ pub enum PeerIncompatible {
     CertificateRequired,
     /// No certificate configured for the name the client asked for.
     NoCertificateForName,
-    /// The peer did not offer the null compression method.
-    NullCompressionRequired,
 }
 
 /// Ways of using the API that are not allowed.
@@ -155,8 +148,6 @@ pub enum ApiMisuse {
     HandshakeNotComplete,
     /// Exporter output longer than 255 × hash length.
     ExporterOutputTooLong,
-    /// The feature is not implemented yet.
-    NotImplemented(&'static str),
 }
 
 impl From<DecodeError> for Error {
@@ -196,7 +187,10 @@ impl fmt::Display for Error {
             Self::PeerMisbehaved(e) => write!(f, "the peer broke the TLS protocol: {e}"),
             Self::PeerIncompatible(e) => write!(f, "the peer is incompatible: {e}"),
             Self::Certificate(e) => write!(f, "the peer's certificate was refused: {e}"),
-            Self::AlertReceived(a) => write!(f, "the peer aborted the connection with alert {a:?}"),
+            Self::AlertReceived(a) if refuses_our_certificate(*a) => {
+                write!(f, "the peer refused our certificate: {a}")
+            }
+            Self::AlertReceived(a) => write!(f, "the peer ended the connection with the alert {a}"),
             Self::ApiMisuse(e) => write!(f, "API misuse: {e}"),
             Self::DecryptFailed => f.write_str(
                 "a record from the peer failed authentication: it was altered, or the keys differ",
@@ -204,9 +198,22 @@ impl fmt::Display for Error {
             Self::RecordOverflow => f.write_str("the peer sent a record longer than TLS allows"),
             Self::Internal(why) => write!(f, "internal error: {why}"),
             Self::Config(why) => write!(f, "the configuration cannot work: {why}"),
-            Self::Closed => f.write_str("the connection is closed"),
         }
     }
+}
+
+/// Whether a peer's `alert` says it refused our certificate (RFC 8446 §6.2).
+fn refuses_our_certificate(alert: AlertDescription) -> bool {
+    use AlertDescription as A;
+    matches!(
+        alert,
+        A::BadCertificate
+            | A::UnsupportedCertificate
+            | A::CertificateRevoked
+            | A::CertificateExpired
+            | A::CertificateUnknown
+            | A::UnknownCa
+    )
 }
 
 impl fmt::Display for PeerMisbehaved {
@@ -215,6 +222,12 @@ impl fmt::Display for PeerMisbehaved {
         match self {
             P::UnexpectedMessage { expected, got } => {
                 return write!(f, "it sent {got} while {expected} was expected")
+            }
+            P::UnprotectedRecord(typ) => {
+                return write!(
+                    f,
+                    "it sent a {typ} record unencrypted after encryption started"
+                )
             }
             P::MissingExtension(which) => {
                 return write!(
@@ -263,21 +276,23 @@ impl fmt::Display for PeerMisbehaved {
             P::EmptyServerCertificate => "the server sent no certificate",
             P::BadCertificateRequestContext => "its certificate_request_context is wrong",
             P::SelectedUnofferedAlpnProtocol => "the server chose an ALPN protocol we did not offer",
-            P::MalformedAlpn => "the server's ALPN reply does not name exactly one protocol",
             P::IllegalKeyUpdate => "it sent a KeyUpdate with an undefined request value",
+            P::NoContentType => "it sent an encrypted record of padding only, with no content type",
+            P::TooMuchEarlyData => {
+                "it sent more 0-RTT data than we skip (we do not accept early data)"
+            }
             P::DataAfterCloseNotify => "it sent data after its close_notify",
-            P::IllegalRecord => "it sent a record of an unknown or empty content type",
-            P::HandshakeMessageTooLarge => "it sent a handshake message larger than we accept",
-            P::UnsolicitedCookie => "it sent a cookie we did not ask for",
-            P::MalformedAlert => "it sent a malformed alert",
-            P::WarningAlert => "it sent a warning alert, which TLS 1.3 does not allow",
-            P::WrongDirection => "it sent a message only the other side may send",
-            P::UnexpectedMessage { .. } | P::MissingExtension(_) => unreachable_display(),
+            P::ObsoleteLegacyVersion => {
+                "its hello claims SSL 3.0 or older as legacy_version, which TLS 1.3 forbids"
+            }
+            P::UnexpectedMessage { .. } | P::MissingExtension(_) | P::UnprotectedRecord(_) => {
+                unreachable_display()
+            }
         })
     }
 }
 
-/// Both variants are handled by the early returns above; this keeps the match total.
+/// These variants are handled by the early returns above; this keeps the match total.
 fn unreachable_display() -> &'static str {
     "it broke the protocol"
 }
@@ -293,7 +308,6 @@ impl fmt::Display for PeerIncompatible {
             P::NoApplicationProtocol => "we have no application protocol (ALPN) in common",
             P::CertificateRequired => "the server requires a client certificate and none was sent",
             P::NoCertificateForName => "no certificate is configured for the requested name",
-            P::NullCompressionRequired => "it does not offer the null compression method",
         })
     }
 }
@@ -309,7 +323,6 @@ impl fmt::Display for ApiMisuse {
             Self::ExporterOutputTooLong => {
                 f.write_str("exporter output longer than 255 times the hash length")
             }
-            Self::NotImplemented(what) => write!(f, "{what} is not implemented yet"),
         }
     }
 }

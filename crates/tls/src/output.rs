@@ -44,6 +44,10 @@ pub(crate) trait Output {
     fn write_keys_used(&self) -> bool;
     /// Whether we sent close_notify: nothing may follow it (RFC 8446 §6.1).
     fn write_closed(&self) -> bool;
+    /// The server refuses the 0-RTT data the ClientHello announced: records it cannot
+    /// open are skipped, up to a limit, until the client's handshake records arrive
+    /// (RFC 8446 §4.2.10).
+    fn skip_early_data(&mut self);
     /// Logs a secret (SSLKEYLOGFILE) under an NSS label.
     fn log_secret(&mut self, label: &'static str, secret: &[u8]);
     /// The server chose `protocol` by ALPN.

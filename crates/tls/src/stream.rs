@@ -196,8 +196,31 @@ fn truncated() -> io::Error {
 fn write<S: Read + Write>(conn: &mut Connection, sock: &mut S, buf: &[u8]) -> io::Result<usize> {
     complete_handshake(conn, sock)?;
     let n = conn.write_plaintext(buf).map_err(to_io)?;
-    send_all(conn, sock)?;
+    send_all(conn, sock).map_err(|e| explain(conn, sock, e))?;
     Ok(n)
+}
+
+/// A write failed because the peer is gone (a broken pipe or a reset): if it sent an
+/// alert before it went, that alert says why, so read what is left (the connection is
+/// dead, so the read does not wait). Any other failure, or no alert, stands as it is.
+fn explain<S: Read + Write>(
+    conn: &mut Connection,
+    sock: &mut S,
+    write_error: io::Error,
+) -> io::Error {
+    if !matches!(
+        write_error.kind(),
+        io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
+    ) {
+        return write_error;
+    }
+    match conn.read_tls_from(sock) {
+        Ok(n) if n > 0 => match conn.process_new_packets() {
+            Err(e) => to_io(e),
+            Ok(_) => write_error,
+        },
+        _ => write_error,
+    }
 }
 
 fn flush<S: Read + Write>(conn: &mut Connection, sock: &mut S) -> io::Result<()> {
@@ -343,15 +366,29 @@ pub(crate) mod tests {
         assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
     }
 
-    #[test]
-    fn a_client_without_a_certificate_that_keeps_writing_reads_certificate_required() {
+    /// A server configuration requiring a client certificate from the local CA, and a
+    /// listener on a free port of 127.0.0.1.
+    fn server_requiring_client_cert() -> (Arc<ServerConfig>, std::net::TcpListener) {
         let (key, roots) = local_ca();
         let mut server = ServerConfig::new(provider(), key.clone());
         let verifier = WebPkiClientVerifier::new(provider(), roots.clone());
         server.client_auth = ClientAuth::Required(Arc::new(verifier));
-        let server = Arc::new(server);
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
+        (Arc::new(server), listener)
+    }
+
+    /// A client to localhost trusting the local CA, without a certificate of its own.
+    fn verifying_client() -> Connection {
+        let verifier = WebPkiServerVerifier::new(provider(), local_ca().1.clone());
+        let config = Arc::new(ClientConfig::new(provider(), Arc::new(verifier)));
+        let name = ServerName::try_from("localhost").unwrap();
+        Connection::client(config, name).unwrap()
+    }
+
+    #[test]
+    fn a_client_without_a_certificate_that_keeps_writing_reads_certificate_required() {
+        let (server, listener) = server_requiring_client_cert();
+        let listener_addr = listener.local_addr().unwrap();
         let server = std::thread::spawn(move || {
             let (sock, _) = listener.accept().unwrap();
             sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
@@ -361,12 +398,9 @@ pub(crate) mod tests {
                 .unwrap_err()
         });
 
-        let verifier = WebPkiServerVerifier::new(provider(), roots.clone());
-        let config = Arc::new(ClientConfig::new(provider(), Arc::new(verifier)));
-        let name = ServerName::try_from("localhost").unwrap();
-        let sock = std::net::TcpStream::connect(addr).unwrap();
+        let sock = std::net::TcpStream::connect(listener_addr).unwrap();
         sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        let mut client = StreamOwned::new(Connection::client(config, name).unwrap(), sock);
+        let mut client = StreamOwned::new(verifying_client(), sock);
         // TLS 1.3: our handshake is over once our (empty) Certificate and Finished are
         // sent; the server refuses us while we are already writing. Had it closed at once,
         // these writes would meet a reset (a broken pipe) and the alert would be lost.
@@ -405,5 +439,40 @@ pub(crate) mod tests {
         let mut sock = io::Cursor::new(vec![1u8; 100_000]);
         linger(&mut sock, Duration::from_secs(30), 8192).unwrap();
         assert_eq!(sock.position(), 8192);
+    }
+
+    #[test]
+    fn a_write_that_meets_a_reset_reports_the_alert_that_came_before_it() {
+        let (server, listener) = server_requiring_client_cert();
+        let listener_addr = listener.local_addr().unwrap();
+        // A server that closes at once after its alert (the engine by hand, no lingering).
+        let server = std::thread::spawn(move || {
+            let (mut sock, _) = listener.accept().unwrap();
+            let mut conn = Connection::server(server).unwrap();
+            loop {
+                conn.read_tls_from(&mut sock).unwrap();
+                let result = conn.process_new_packets();
+                send_all(&mut conn, &mut sock).unwrap();
+                if result.is_err() {
+                    return; // the socket closes with our data unread: a reset
+                }
+            }
+        });
+        let sock = std::net::TcpStream::connect(listener_addr).unwrap();
+        let mut client = StreamOwned::new(verifying_client(), sock);
+        client.complete_handshake().unwrap();
+        server.join().unwrap();
+        let err = (0..100)
+            .find_map(|_| {
+                std::thread::sleep(Duration::from_millis(5));
+                client.write_all(&[7u8; 4096]).err()
+            })
+            .expect("writing to a closed connection fails");
+        let got = err.get_ref().and_then(|e| e.downcast_ref::<Error>());
+        assert_eq!(
+            got,
+            Some(&Error::AlertReceived(AlertDescription::CertificateRequired)),
+            "{err}"
+        );
     }
 }

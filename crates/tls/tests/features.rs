@@ -393,13 +393,3 @@ fn plaintext_written_during_the_handshake_is_sent_after_it() {
     let n = server.read_plaintext(&mut buf);
     assert_eq!(&buf[..n], b"early bird");
 }
-
-#[test]
-fn idle_connection_frees_its_buffers() {
-    let (mut client, mut server) = pair(insecure_client_config(), server_config(KeyType::P256));
-    handshake(&mut client, &mut server);
-    send(&mut client, &mut server, &vec![1u8; 100_000]);
-    assert!(!client.wants_write());
-    assert!(!server.wants_write());
-    assert!(client.pending_tls().is_empty());
-}

@@ -6,26 +6,21 @@
 //! of the key schedule, and every protected record — decrypted with [`RecordOpener`] to the
 //! trace's plaintext, and re-encrypted with [`RecordSealer`] to the trace's exact bytes.
 //!
-//! The values are read from the RFC's text at test time (see `rfc8448_trace`).
+//! The values are parsed from the RFC's text (see `rfc8448_trace`).
 
 #[path = "rfc8448_trace/mod.rs"]
 mod rfc8448_trace;
 
 use padlock_crypto::{AeadAlgorithm, AwsLcProvider, HashAlgorithm, Provider};
 use padlock_test_support::hex;
-use padlock_tls::record::{content_type, RecordKeys, RecordOpener, RecordSealer};
+use padlock_tls::record::{RecordKeys, RecordOpener, RecordSealer};
 use padlock_tls::tls13::key_schedule::{
     hello_retry_message_hash, EarlySecret, PskKind, TrafficSecret,
 };
 use padlock_tls::wire::{
-    Alert, AlertDescription, Codec, HandshakeMessage, HandshakePayload, Reader,
+    Alert, AlertDescription, Codec, ContentType, HandshakeMessage, HandshakePayload, Reader,
 };
-use rfc8448_trace::Trace;
-
-const SIMPLE: &str = "3.  Simple 1-RTT Handshake";
-const RESUMED: &str = "4.  Resumed 0-RTT Handshake";
-const HELLO_RETRY: &str = "5.  HelloRetryRequest";
-const CLIENT_AUTH: &str = "6.  Client Authentication";
+use rfc8448_trace::{Trace, CLIENT_AUTH, HELLO_RETRY, RESUMED, SECTIONS, SIMPLE};
 
 /// ServerHello.random of a HelloRetryRequest: SHA-256("HelloRetryRequest") (RFC 8446 §4.1.3).
 const HRR_RANDOM: [u8; 32] = [
@@ -35,7 +30,7 @@ const HRR_RANDOM: [u8; 32] = [
 
 #[test]
 fn trace_parser_reads_every_declared_value() {
-    for section in [SIMPLE, RESUMED, HELLO_RETRY, CLIENT_AUTH] {
+    for section in SECTIONS {
         rfc8448_trace::check_declared_lengths(section);
     }
 }
@@ -198,16 +193,8 @@ struct Run<'t> {
 
 impl<'t> Run<'t> {
     fn new(p: &dyn Provider, trace: &'t Trace) -> Self {
-        // Every "construct a ... handshake message" step, in order.
-        let messages: Vec<Vec<u8>> = trace
-            .steps
-            .iter()
-            .filter(|s| {
-                s.heading.contains("construct a") && s.heading.contains("handshake message")
-            })
-            .map(|s| s.values[0].1.clone())
-            .map(|m| with_binders(trace, m))
-            .collect();
+        // Every handshake message, in order.
+        let messages: Vec<Vec<u8>> = trace.messages().into_iter().map(|m| m.bytes).collect();
         let server_hello_at = last_index(&messages, 0x02);
         let (hash, aead) = suite_of(&messages[server_hello_at]);
         let finished: Vec<usize> = (0..messages.len())
@@ -421,7 +408,7 @@ fn check_records(trace: &Trace, min_records: usize) {
             else {
                 continue;
             };
-            if record[0] != content_type::APPLICATION_DATA {
+            if ContentType::from_wire(record[0]) != ContentType::ApplicationData {
                 continue; // an unprotected ClientHello / ServerHello record
             }
             if finished_sent {
@@ -435,11 +422,11 @@ fn check_records(trace: &Trace, min_records: usize) {
                 finished_sent = false;
             }
             let inner_type = if step.heading.contains("handshake record") {
-                content_type::HANDSHAKE
+                ContentType::Handshake
             } else if step.heading.contains("alert record") {
-                content_type::ALERT
+                ContentType::Alert
             } else {
-                content_type::APPLICATION_DATA
+                ContentType::ApplicationData
             };
 
             let mut buf = record.to_vec();
@@ -485,10 +472,15 @@ fn check_records(trace: &Trace, min_records: usize) {
 
 #[test]
 fn every_handshake_message_of_the_traces_parses_and_round_trips() {
-    for section in [SIMPLE, RESUMED, HELLO_RETRY, CLIENT_AUTH] {
+    for section in SECTIONS {
         let trace = Trace::section(section);
-        let run = Run::new(&AwsLcProvider, &trace);
-        for m in &run.messages {
+        let messages = trace.messages();
+        assert!(
+            messages.len() >= 6,
+            "{section}: {} messages",
+            messages.len()
+        );
+        for m in messages.iter().map(|m| &m.bytes) {
             let decoded = HandshakeMessage::decode(m)
                 .unwrap_or_else(|e| panic!("{section}: message type {}: {e}", m[0]));
             assert!(
@@ -517,9 +509,9 @@ fn every_handshake_message_of_the_traces_parses_and_round_trips() {
 
 /// Parses decrypted content with the wire decoders: handshake records as a sequence of
 /// handshake messages, alerts as close_notify (the only alert in the traces).
-fn parse_content(content_type: u8, content: &[u8], heading: &str) {
+fn parse_content(content_type: ContentType, content: &[u8], heading: &str) {
     match content_type {
-        content_type::HANDSHAKE => {
+        ContentType::Handshake => {
             let mut rest = content;
             while !rest.is_empty() {
                 let len = 4
@@ -536,7 +528,7 @@ fn parse_content(content_type: u8, content: &[u8], heading: &str) {
                 rest = more;
             }
         }
-        content_type::ALERT => {
+        ContentType::Alert => {
             let alert = Alert::read(&mut Reader::new(content)).unwrap();
             assert_eq!(
                 alert.description,
@@ -565,20 +557,6 @@ fn either_side<'a>(trace: &'a Trace, step: &str, label: &str) -> &'a [u8] {
         }
     }
     panic!("no {label:?} under {step:?} on either side")
-}
-
-/// With a PSK (§4) the trace's "construct a ClientHello" shows the hello truncated before
-/// its binders (what the binder is computed over); the transcript has the whole message,
-/// which is the payload of the record that carries it.
-fn with_binders(trace: &Trace, message: Vec<u8>) -> Vec<u8> {
-    if message.first() != Some(&0x01) {
-        return message;
-    }
-    trace
-        .steps_named("{client}  send handshake record")
-        .filter_map(|s| s.value("payload"))
-        .find(|p| p.len() > message.len() && p.starts_with(&message))
-        .map_or(message, <[u8]>::to_vec)
 }
 
 /// Hash of the handshake messages, applying the HelloRetryRequest rule of RFC 8446 §4.4.1.

@@ -3,6 +3,9 @@
 //! - [`TlsConnector`] opens a client connection, [`TlsAcceptor`] answers one; both resolve
 //!   to a [`TlsStream`], which is `AsyncRead + AsyncWrite` (the shape tokio-rustls users
 //!   know). [`TlsStream::get_ref`] gives the [`Connection`] for what was negotiated.
+//! - [`LazyConfigAcceptor`] reads the ClientHello first, so a server can choose its
+//!   [`ServerConfig`] from the client's SNI, ALPN, suites, groups or signature schemes
+//!   ([`padlock_tls::Acceptor`]) before the handshake starts.
 //! - Shutting a stream down sends close_notify (RFC 8446 §6.1); reading to the end requires
 //!   the peer's close_notify, so a truncation is an error, not a short read.
 //! - After a fatal error the stream writes the alert, half-closes and reads what the peer
@@ -73,10 +76,15 @@ use std::task::{Context, Poll};
 use padlock_tls::{ClientConfig, Connection, ServerConfig, ServerName};
 use tokio::io::{AsyncRead, AsyncWrite};
 
+mod lazy;
+mod linger;
 mod stream;
 
+pub use lazy::{LazyConfigAcceptor, StartHandshake};
 pub use padlock_tls::{LINGER_BYTES, LINGER_TIME};
 pub use stream::TlsStream;
+
+use linger::{Linger, Refusal};
 
 use stream::tls_to_io;
 
@@ -152,14 +160,42 @@ impl TlsConnector {
 /// [`LINGER_TIME`]) before it resolves to the error, so the peer reads the alert.
 #[derive(Debug)]
 pub struct Handshake<IO> {
-    stream: Option<io::Result<TlsStream<IO>>>,
+    state: HandshakeState<IO>,
+}
+
+// Running is the common case and is moved out whole when the handshake ends; boxing it
+// would cost an allocation per connection to shrink the rare states.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+enum HandshakeState<IO> {
+    Running(TlsStream<IO>),
+    /// Refused before the connection started (see [`StartHandshake::into_stream`]).
+    Refusing(Refusal<IO>),
+    /// Failed before it started (the configuration cannot work, say).
+    Failed(io::Error),
+    Finished,
 }
 
 impl<IO> Handshake<IO> {
-    pub(crate) fn start(conn: Result<Connection, padlock_tls::Error>, io: IO) -> Self {
-        Handshake {
-            stream: Some(conn.map(|conn| TlsStream::new(io, conn)).map_err(tls_to_io)),
-        }
+    fn start(conn: Result<Connection, padlock_tls::Error>, io: IO) -> Self {
+        let state = match conn {
+            Ok(conn) => HandshakeState::Running(TlsStream::new(io, conn)),
+            Err(e) => HandshakeState::Failed(tls_to_io(e)),
+        };
+        Handshake { state }
+    }
+
+    fn refuse(io: IO, rejected: padlock_tls::Rejected) -> Self {
+        let state = if rejected.alert().is_empty() {
+            HandshakeState::Failed(tls_to_io(rejected.into_error()))
+        } else {
+            HandshakeState::Refusing(Refusal {
+                io,
+                linger: Linger::start(rejected.alert().to_vec()),
+                error: rejected.into_error(),
+            })
+        };
+        Handshake { state }
     }
 }
 
@@ -167,21 +203,19 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Future for Handshake<IO> {
     type Output = io::Result<TlsStream<IO>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let polled = match self.stream.as_mut() {
-            Some(Ok(stream)) => stream.poll_handshake(cx),
-            Some(Err(_)) => Poll::Ready(Ok(())), // the error is taken below
-            None => return Poll::Ready(Err(io::Error::other("handshake polled after completion"))),
+        let polled = match &mut self.state {
+            HandshakeState::Running(stream) => stream.poll_handshake(cx),
+            HandshakeState::Refusing(refusal) => refusal.poll(cx).map(Err),
+            HandshakeState::Failed(_) | HandshakeState::Finished => Poll::Ready(Ok(())),
         };
-        match polled {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(Ok(())) => match self.stream.take() {
-                Some(result) => Poll::Ready(result),
-                None => Poll::Ready(Err(io::Error::other("handshake polled after completion"))),
-            },
-            Poll::Ready(Err(e)) => {
-                self.stream = None;
-                Poll::Ready(Err(e))
-            }
+        if polled.is_pending() {
+            return Poll::Pending;
         }
+        let state = std::mem::replace(&mut self.state, HandshakeState::Finished);
+        Poll::Ready(match (polled, state) {
+            (Poll::Ready(Err(e)), _) | (_, HandshakeState::Failed(e)) => Err(e),
+            (_, HandshakeState::Running(stream)) => Ok(stream),
+            _ => Err(io::Error::other("handshake polled after completion")),
+        })
     }
 }

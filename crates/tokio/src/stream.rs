@@ -6,23 +6,26 @@
 //! mistaken for a complete one.
 //!
 //! Fatal errors (RFC 8446 §6.2): the engine queues the alert that explains the error; the
-//! stream then [lingers](Linger) — it writes the alert out, half-closes, and reads and
+//! stream then lingers — it writes the alert out, half-closes, and reads and
 //! discards what the peer is still sending for a short bounded time — before it reports
 //! the error. Closing at once would make the kernel answer the peer's in-flight data with
-//! a reset, and a reset discards the alert unread on the peer's side.
+//! a reset: the peer's next write fails with a broken pipe, which is what it reports, and
+//! on some systems the reset also discards the alert unread. For the same reason a write
+//! of ours that fails that way reports the peer's alert when one had arrived.
 //!
 //! Buffers are bounded by the engine (its receive buffer refuses bytes until
 //! `process_new_packets` drains it; `write_plaintext` accepts only what fits), and every
 //! `Pending` is returned only after the transport registered the waker, so there is no
 //! busy loop.
 
-use std::future::Future;
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use padlock_tls::{Connection, LINGER_BYTES, LINGER_TIME};
+use padlock_tls::Connection;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+use crate::linger::Linger;
 
 /// A TLS connection over a tokio transport: client or server, made by
 /// [`TlsConnector`](crate::TlsConnector) or [`TlsAcceptor`](crate::TlsAcceptor).
@@ -39,14 +42,9 @@ pub struct TlsStream<IO> {
     peer_closed: bool,
     /// We queued close_notify.
     close_sent: bool,
-    /// Reused landing place for plaintext when the caller's buffer is uninitialised.
-    scratch: Vec<u8>,
     /// Set once a fatal error queued an alert: the closing steps still to do.
     linger: Option<Linger>,
 }
-
-/// The most plaintext moved per read call: one full TLS record (RFC 8446 §5.1).
-const PLAINTEXT_CHUNK: usize = 16 * 1024;
 
 impl<IO> TlsStream<IO> {
     pub(crate) fn new(io: IO, conn: Connection) -> Self {
@@ -56,7 +54,6 @@ impl<IO> TlsStream<IO> {
             eof: false,
             peer_closed: false,
             close_sent: false,
-            scratch: Vec::new(),
             linger: None,
         }
     }
@@ -152,7 +149,9 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
             // No alert to deliver (the peer sent one, say): nothing to wait for.
             return Poll::Ready(Err(tls_to_io(e)));
         }
-        self.linger = Some(Linger::start());
+        let unsent = self.conn.pending_tls().to_vec();
+        self.conn.consume_tls(unsent.len());
+        self.linger = Some(Linger::start(unsent));
         self.poll_linger(cx).map(Err)
     }
 
@@ -160,7 +159,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
     /// they are done (at once on later calls).
     fn poll_linger(&mut self, cx: &mut Context<'_>) -> Poll<io::Error> {
         if let Some(linger) = self.linger.as_mut() {
-            if linger.poll(cx, &mut self.io, &mut self.conn).is_pending() {
+            if linger.poll(cx, &mut self.io).is_pending() {
                 return Poll::Pending;
             }
         }
@@ -198,24 +197,26 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
         }
     }
 
-    /// Copies decrypted bytes into `buf`. Callers such as hyper hand over a large
-    /// uninitialised buffer on every read; zeroing it each time (what `initialize_unfilled`
-    /// does) showed up as memset in profiles, so when `buf` is not already initialised the
-    /// bytes go through a small reused scratch buffer instead (a copy of only what arrived).
+    /// Copies decrypted bytes into `buf` straight from the engine's receive buffer, where
+    /// they were decrypted (`Connection::reader`): one copy, and only of what arrived —
+    /// callers such as hyper hand over a large uninitialised buffer on every read, and
+    /// zeroing it first showed up as memset in profiles.
     fn read_plaintext_into(&mut self, buf: &mut ReadBuf<'_>) -> usize {
-        let want = buf.remaining().min(PLAINTEXT_CHUNK);
-        let initialised = buf.initialized().len() - buf.filled().len();
-        if initialised >= want {
-            let n = self.conn.read_plaintext(buf.initialize_unfilled_to(want));
-            buf.advance(n);
-            return n;
+        let mut reader = self.conn.reader();
+        let mut copied = 0;
+        while buf.remaining() > 0 {
+            // An error here only says "nothing buffered" (more may come, or the stream
+            // ended); the caller tells those apart from the connection's state.
+            let Ok(piece) = reader.fill_buf() else { break };
+            if piece.is_empty() {
+                break;
+            }
+            let n = piece.len().min(buf.remaining());
+            buf.put_slice(&piece[..n]);
+            reader.consume(n);
+            copied += n;
         }
-        if self.scratch.len() < want {
-            self.scratch.resize(want, 0);
-        }
-        let n = self.conn.read_plaintext(&mut self.scratch[..want]);
-        buf.put_slice(&self.scratch[..n]);
-        n
+        copied
     }
 
     /// Writes out everything the engine has queued.
@@ -374,120 +375,6 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<IO> {
         match this.poll_flush_tls(cx) {
             Poll::Ready(Ok(())) => Pin::new(&mut this.io).poll_shutdown(cx),
             other => other,
-        }
-    }
-}
-
-/// The steps after a fatal alert was queued: send it, half-close, then read and discard
-/// the peer's bytes until it closes too, [`LINGER_BYTES`] have come, or [`LINGER_TIME`]
-/// has passed.
-///
-/// Why: a peer that is still sending when we close would have its data answered by a TCP
-/// reset, and a reset makes the peer's kernel drop everything it had received but not yet
-/// handed over — our alert included. So the peer would see "connection reset" instead of,
-/// say, `certificate_required`. Reading until the peer closes avoids the reset; the FIN
-/// (half-close) tells the peer nothing more is coming, so it closes promptly.
-#[derive(Debug)]
-struct Linger {
-    step: LingerStep,
-    deadline: Pin<Box<tokio::time::Sleep>>,
-    discarded: usize,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum LingerStep {
-    SendAlert,
-    HalfClose,
-    Drain,
-    Done,
-}
-
-impl Linger {
-    fn start() -> Self {
-        Linger {
-            step: LingerStep::SendAlert,
-            deadline: Box::pin(tokio::time::sleep(LINGER_TIME)),
-            discarded: 0,
-        }
-    }
-
-    /// Advances through the steps; every `Pending` has the transport's or the timer's
-    /// waker registered. Transport errors end the lingering (there is no one to tell).
-    fn poll<IO: AsyncRead + AsyncWrite + Unpin>(
-        &mut self,
-        cx: &mut Context<'_>,
-        io: &mut IO,
-        conn: &mut Connection,
-    ) -> Poll<()> {
-        loop {
-            let progress = match self.step {
-                LingerStep::Done => return Poll::Ready(()),
-                LingerStep::SendAlert => Self::send_alert(cx, io, conn),
-                LingerStep::HalfClose => Pin::new(&mut *io).poll_shutdown(cx).map(|_| true),
-                LingerStep::Drain => self.drain(cx, io),
-            };
-            match progress {
-                Poll::Ready(true) => self.step = self.step.next(),
-                Poll::Ready(false) => self.step = LingerStep::Done,
-                Poll::Pending => {
-                    if self.deadline.as_mut().poll(cx).is_ready() {
-                        self.step = LingerStep::Done;
-                    } else {
-                        return Poll::Pending;
-                    }
-                }
-            }
-        }
-    }
-
-    /// Writes out the queued alert: `Ready(true)` once all is out, `Ready(false)` if the
-    /// transport failed.
-    fn send_alert<IO: AsyncWrite + Unpin>(
-        cx: &mut Context<'_>,
-        io: &mut IO,
-        conn: &mut Connection,
-    ) -> Poll<bool> {
-        while conn.wants_write() {
-            let mut writer = SyncIo { io, cx, eof: false };
-            match conn.write_tls_to(&mut writer) {
-                Ok(0) => return Poll::Ready(false),
-                Ok(_) => {}
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Poll::Pending,
-                Err(_) => return Poll::Ready(false),
-            }
-        }
-        match Pin::new(io).poll_flush(cx) {
-            Poll::Ready(r) => Poll::Ready(r.is_ok()),
-            Poll::Pending => Poll::Pending,
-        }
-    }
-
-    /// Reads and discards until the peer closes (`Ready(false)`: nothing more to do) or the
-    /// byte budget is spent.
-    fn drain<IO: AsyncRead + Unpin>(&mut self, cx: &mut Context<'_>, io: &mut IO) -> Poll<bool> {
-        let mut sink = [0u8; 4096];
-        loop {
-            let mut buf = ReadBuf::new(&mut sink);
-            match Pin::new(&mut *io).poll_read(cx, &mut buf) {
-                Poll::Ready(Ok(())) if !buf.filled().is_empty() => {
-                    self.discarded += buf.filled().len();
-                    if self.discarded >= LINGER_BYTES {
-                        return Poll::Ready(false);
-                    }
-                }
-                Poll::Ready(_) => return Poll::Ready(false), // EOF or a transport error
-                Poll::Pending => return Poll::Pending,
-            }
-        }
-    }
-}
-
-impl LingerStep {
-    fn next(self) -> Self {
-        match self {
-            LingerStep::SendAlert => LingerStep::HalfClose,
-            LingerStep::HalfClose => LingerStep::Drain,
-            LingerStep::Drain | LingerStep::Done => LingerStep::Done,
         }
     }
 }

@@ -95,3 +95,46 @@ async fn lingering_is_bounded_by_time_when_the_peer_never_closes() {
     );
     drop(tcp);
 }
+
+#[tokio::test]
+async fn a_write_that_meets_a_reset_reports_the_alert_that_came_before_it() {
+    // A server that closes at once after its alert, the way servers without lingering do
+    // (the blocking engine API by hand, so nothing here lingers).
+    let pki = Pki::new();
+    let config = Arc::new(pki.server_requiring_client_cert());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        let (mut sock, _) = listener.accept().unwrap();
+        let mut conn = padlock_tls::Connection::server(config).unwrap();
+        loop {
+            conn.read_tls_from(&mut sock).unwrap();
+            let result = conn.process_new_packets();
+            while conn.wants_write() {
+                conn.write_tls_to(&mut sock).unwrap();
+            }
+            if result.is_err() {
+                return; // dropping the socket with the client's data unread: a reset
+            }
+        }
+    });
+    let connector = TlsConnector::from(Arc::new(pki.client(&[])));
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let mut tls = connector.connect(localhost(), tcp).await.unwrap();
+    server.join().unwrap();
+    let chunk = vec![7u8; 4096];
+    let mut failure = None;
+    for _ in 0..100 {
+        if let Err(e) = tls.write_all(&chunk).await {
+            failure = Some(e);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let err = failure.expect("writing to a closed connection fails");
+    assert_eq!(
+        tls_error(&err),
+        Some(&Error::AlertReceived(AlertDescription::CertificateRequired)),
+        "the write should report the alert that arrived before the reset, not: {err}"
+    );
+}

@@ -110,6 +110,30 @@ impl CaPaths {
     pub fn localhost_key(&self) -> PathBuf {
         self.dir.join("localhost.key.pem")
     }
+
+    /// The (chain, key) files of `padlock serve`'s leaf with `extra` names besides
+    /// localhost: the localhost files when there are none, else `serve-NAME-NAME.*.pem`
+    /// (names sorted, so the same set always finds the same files).
+    pub fn serve_leaf(&self, extra: &[SubjectName]) -> (PathBuf, PathBuf) {
+        if extra.is_empty() {
+            return (self.localhost_chain(), self.localhost_key());
+        }
+        let mut names: Vec<String> = extra
+            .iter()
+            .map(|n| {
+                n.to_string()
+                    .replace('*', "_wildcard")
+                    .replace([':', '/', '\\'], "_")
+            })
+            .collect();
+        names.sort();
+        names.dedup();
+        let base = format!("serve-{}", names.join("-"));
+        (
+            self.dir.join(format!("{base}.chain.pem")),
+            self.dir.join(format!("{base}.key.pem")),
+        )
+    }
 }
 
 /// Which names the root (and intermediate) may certify.
@@ -272,7 +296,8 @@ impl fmt::Display for CaError {
             Self::NotPermitted { name, permitted } => write!(
                 f,
                 "{name} is outside this CA's name constraints (it may issue only for {}); \
-                 re-create the CA with --permit or --unconstrained to change that",
+                 use a name under one of those, or re-create the CA with `padlock ca init \
+                 --permit …` (a new root, to be trusted again with `padlock ca install`)",
                 permitted.join(", ")
             ),
         }
@@ -487,11 +512,31 @@ impl<'p> LocalCa<'p> {
     /// The leaf for `localhost`, `127.0.0.1` and `::1`, read from the CA directory, or
     /// issued (and stored) if missing, unreadable or within a week of expiring.
     pub fn localhost_leaf(&self) -> Result<IssuedCert, CaError> {
-        let (chain, key) = (self.paths.localhost_chain(), self.paths.localhost_key());
-        if let (Ok(chain_pem), Ok(key_pem)) = (
-            std::fs::read_to_string(&chain),
-            std::fs::read_to_string(&key),
-        ) {
+        self.serve_leaf(&[]).map(|(issued, _)| issued)
+    }
+
+    /// The leaf `padlock serve` presents: `localhost`, `127.0.0.1`, `::1` and the `extra`
+    /// names, read from the CA directory (`localhost.*.pem`, or `serve-NAME….*.pem` with
+    /// extra names), or issued and stored if missing, unreadable, issued by another
+    /// intermediate or within a week of expiring. Also returns the (chain, key) paths.
+    pub fn serve_leaf(
+        &self,
+        extra: &[SubjectName],
+    ) -> Result<(IssuedCert, (PathBuf, PathBuf)), CaError> {
+        let (chain, key) = self.paths.serve_leaf(extra);
+        let issued = self.stored_leaf(&chain, &key, extra)?;
+        Ok((issued, (chain, key)))
+    }
+
+    fn stored_leaf(
+        &self,
+        chain: &Path,
+        key: &Path,
+        extra: &[SubjectName],
+    ) -> Result<IssuedCert, CaError> {
+        if let (Ok(chain_pem), Ok(key_pem)) =
+            (std::fs::read_to_string(chain), std::fs::read_to_string(key))
+        {
             let leaf = crate::pem::parse_all(chain_pem.as_bytes())
                 .ok()
                 .and_then(|blocks| blocks.into_iter().next())
@@ -508,14 +553,19 @@ impl<'p> LocalCa<'p> {
                 }
             }
         }
-        let names = [
+        let mut names = vec![
             SubjectName::Dns("localhost".into()),
             SubjectName::Ip([127, 0, 0, 1].into()),
             SubjectName::Ip(std::net::Ipv6Addr::LOCALHOST.into()),
         ];
+        for name in extra {
+            if !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
         let issued = self.issue(&names, IssueOptions::default())?;
-        files::write_public(&chain, issued.chain_pem.as_bytes())?;
-        files::write_private(&key, issued.key_pem.as_bytes())?;
+        files::write_public(chain, issued.chain_pem.as_bytes())?;
+        files::write_private(key, issued.key_pem.as_bytes())?;
         Ok(issued)
     }
 

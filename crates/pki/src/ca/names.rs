@@ -16,14 +16,18 @@ pub enum Permitted {
 }
 
 impl Permitted {
-    /// The default constraints of a local root: `localhost`, `test`, `internal` (and their
-    /// subdomains; RFC 6761 and ICANN's `.internal`), 127.0.0.0/8, ::1/128, the RFC 1918
-    /// ranges and fc00::/7 (RFC 4193).
+    /// The default constraints of a local root: `localhost`, `test`, `internal`, `local`
+    /// and `home.arpa` (and their subdomains; RFC 6761, ICANN's `.internal`, multicast DNS's
+    /// `.local` of RFC 6762 and RFC 8375's home networks), 127.0.0.0/8, ::1/128, the RFC 1918
+    /// ranges and fc00::/7 (RFC 4193). None of these names can be registered on the public
+    /// internet, so a root limited to them vouches for nothing a stranger could visit.
     pub fn local_defaults() -> Vec<Self> {
         vec![
             Self::Dns("localhost".into()),
             Self::Dns("test".into()),
             Self::Dns("internal".into()),
+            Self::Dns("local".into()),
+            Self::Dns("home.arpa".into()),
             Self::Ip(Ipv4Addr::new(127, 0, 0, 0).into(), 8),
             Self::Ip(Ipv6Addr::LOCALHOST.into(), 128),
             Self::Ip(Ipv4Addr::new(10, 0, 0, 0).into(), 8),
@@ -169,6 +173,10 @@ mod tests {
         assert!(ok("app.localhost"));
         assert!(ok("a.b.test"));
         assert!(is_permitted(&p, &SubjectName::Dns("*.svc.internal".into())));
+        assert!(ok("myapp.local"));
+        assert!(ok("nas.home.arpa"));
+        assert!(!ok("arpa"));
+        assert!(!ok("localdomain.com"));
         assert!(ok("127.0.0.1"));
         assert!(ok("::1"));
         assert!(ok("172.31.255.1"));

@@ -684,3 +684,48 @@ fn the_root_constraints_alone_stop_a_rogue_intermediate() {
     let (ok, out) = openssl_verify(&dir.0, &ca, &["-verify_hostname", "example.com"]);
     assert!(!ok, "openssl accepted a rogue intermediate's leaf: {out}");
 }
+
+#[test]
+fn a_default_ca_issues_for_dot_local_names() {
+    let home = TempDir::new("local");
+    let ca = LocalCa::init(&PROVIDER, &home.0, InitOptions::default()).unwrap();
+    let issued = ca
+        .issue(&names(&["myapp.local"]), IssueOptions::default())
+        .unwrap();
+    our_verify(
+        &ca,
+        &issued.chain_pem,
+        "myapp.local",
+        Purpose::ServerAuth,
+        &[],
+    )
+    .unwrap();
+    let refused = ca
+        .issue(&names(&["example.com"]), IssueOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("padlock ca install"), "{refused}");
+}
+
+#[test]
+fn the_serve_leaf_with_extra_names_covers_localhost_and_them_in_its_own_files() {
+    let home = TempDir::new("serve-names");
+    let ca = LocalCa::open_or_init(&PROVIDER, &home.0, InitOptions::default()).unwrap();
+    let extra = names(&["myapp.test", "api.myapp.test"]);
+    let (first, (chain, key)) = ca.serve_leaf(&extra).unwrap();
+    assert_ne!(chain, ca.paths().localhost_chain());
+    assert!(
+        chain.ends_with("serve-api.myapp.test-myapp.test.chain.pem"),
+        "{chain:?}"
+    );
+    assert!(key.exists());
+    for name in ["localhost", "127.0.0.1", "myapp.test", "api.myapp.test"] {
+        our_verify(&ca, &first.chain_pem, name, Purpose::ServerAuth, &[]).unwrap();
+    }
+    let reversed: Vec<_> = extra.iter().rev().cloned().collect();
+    let (again, _) = ca.serve_leaf(&reversed).unwrap();
+    assert_eq!(
+        again.serial, first.serial,
+        "the same names reuse the stored leaf"
+    );
+}

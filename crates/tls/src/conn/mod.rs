@@ -9,7 +9,7 @@
 //!   client (the ClientHello is queued at once), after every `process_new_packets`, and
 //!   after every `write_plaintext` / `send_close_notify`.
 //! * When `process_new_packets` reports `plaintext_bytes_to_read > 0`:
-//!   [`Connection::read_plaintext`].
+//!   [`Connection::read_plaintext`], or [`Connection::reader`] to read it in place.
 //! * [`Connection::write_plaintext`] at any time; before the handshake completes the data is
 //!   held (up to a bound) and sent once application keys exist.
 //!
@@ -19,29 +19,35 @@
 //! # Buffers
 //!
 //! Received records are decrypted in place in the receive buffer; application data stays
-//! there until `read_plaintext` copies it out (one copy, into the caller's buffer).
+//! there until `read_plaintext` copies it out (one copy, into the caller's buffer) or the
+//! [`Reader`] lends it (no copy). The receive buffer holds two maximal records; when it is
+//! full, `read_tls_from` says so with an error, and the plaintext must be read first.
 //! Outgoing plaintext is copied once into the send buffer and encrypted there. While data
 //! flows both buffers are kept, so the records of a burst reuse one allocation each; they
 //! are freed once empty at the end of `process_new_packets`, or at once by
 //! [`Connection::shrink_buffers`], so an idle connection holds almost nothing.
 
 use std::io;
-use std::ops::Range;
 use std::sync::Arc;
 
-use crate::error::{ApiMisuse, PeerMisbehaved};
-use crate::record::{
-    content_type, copy, RecordError, HEADER_LEN, MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN,
-};
-use crate::trace::{Direction, TraceEvent};
+use crate::error::ApiMisuse;
+use crate::wire::{HandshakeJoiner, MAX_CLIENT_HELLO_LEN, MAX_PLAINTEXT_LEN};
 use crate::{
     alert, AlertDescription, CipherSuite, ClientConfig, Error, NamedGroup, ProtocolVersion,
     ServerConfig, ServerName, SignatureScheme,
 };
 
-mod engine;
+mod lifecycle;
+mod negotiated;
+mod reader;
+mod receive;
+mod receive_buffer;
+mod record_layer;
+mod sink;
 
-use self::engine::Core;
+use self::lifecycle::PeerStream;
+pub use self::reader::Reader;
+use self::sink::Core;
 
 /// How the handshake went.
 #[non_exhaustive]
@@ -64,14 +70,6 @@ pub struct IoState {
     pub peer_has_closed: bool,
 }
 
-/// Receive buffer size: room for two maximal records, so a full record can always be
-/// completed while the previous one's plaintext waits to be read.
-const RX_CAPACITY: usize = 2 * (HEADER_LEN + MAX_CIPHERTEXT_LEN);
-/// Room offered to the first `read_tls_from` on a fresh receive buffer (it grows when
-/// reads fill it): enough for a typical request in one read.
-const RX_FIRST_READ: usize = 0x1000;
-/// Largest handshake message we accept (certificate chains are the big ones).
-const MAX_HANDSHAKE_MESSAGE: usize = 0x1_0000;
 /// Plaintext accepted before the handshake completes.
 const MAX_EARLY_PLAINTEXT: usize = 0x1_0000;
 /// `write_plaintext` stops accepting once this much TLS data is waiting to be sent.
@@ -80,6 +78,10 @@ const MAX_PENDING_TLS: usize = 0x4_0000;
 /// One TLS 1.3 connection, client or server.
 pub struct Connection {
     core: Core,
+    /// Handshake messages being reassembled from records (RFC 8446 §5.1). It lives
+    /// beside `core`, not in it, so the state can read a message borrowed from it while
+    /// writing to `core`.
+    joiner: HandshakeJoiner,
     state: Option<crate::state::State>,
     error: Option<Error>,
 }
@@ -103,9 +105,10 @@ impl Connection {
             config.trace.clone(),
         );
         let state = crate::client::start(config, server_name, &mut core)?;
-        core.flush_initial_client_hello()?;
+        core.records.flush_initial_client_hello()?;
         Ok(Self {
             core,
+            joiner: HandshakeJoiner::new(),
             state: Some(state),
             error: None,
         })
@@ -121,6 +124,9 @@ impl Connection {
         let state = crate::server::start(config)?;
         Ok(Self {
             core,
+            // RFC 8446 §4.1.2: a server must take any legal ClientHello, however long;
+            // the limit drops back once the handshake keys are in place.
+            joiner: HandshakeJoiner::new().with_max_client_hello_len(MAX_CLIENT_HELLO_LEN),
             state: Some(state),
             error: None,
         })
@@ -133,24 +139,32 @@ impl Connection {
         if self.error.is_some() {
             return 0;
         }
-        let n = (RX_CAPACITY - self.core.rx_end).min(data.len());
-        self.core.rx_append(&data[..n]);
+        let rx = &mut self.core.records.rx;
+        let n = rx.free_room().min(data.len());
+        rx.append(&data[..n]);
         n
     }
 
     /// Reads TLS bytes from `rd` straight into the receive buffer (one `read` call).
-    /// `Ok(0)` means EOF — or that the buffer is full; check [`Self::wants_read`].
+    /// `Ok(0)` means end-of-stream. A full receive buffer is an error of kind
+    /// [`io::ErrorKind::Other`] that says so: process the records and read the plaintext
+    /// (`process_new_packets`, then `read_plaintext` or [`Self::reader`]) before reading
+    /// more. After the connection failed, `Ok(0)`.
     pub fn read_tls_from(&mut self, rd: &mut dyn io::Read) -> io::Result<usize> {
         if self.error.is_some() {
             return Ok(0);
         }
-        if self.core.rx_end >= RX_CAPACITY {
-            return Ok(0);
+        let rx = &mut self.core.records.rx;
+        if rx.free_room() == 0 {
+            return Err(io::Error::other(
+                "the TLS receive buffer is full: call process_new_packets and read the \
+                 plaintext before reading more from the peer",
+            ));
         }
-        let n = rd.read(self.core.rx_room())?;
-        self.core.rx_filled(n);
+        let n = rd.read(rx.room())?;
+        rx.filled(n);
         if n == 0 {
-            self.core.eof = true;
+            self.core.lifecycle.transport_ended();
         }
         Ok(n)
     }
@@ -163,11 +177,11 @@ impl Connection {
         }
         let result = self
             .process_records()
-            .and_then(|()| self.core.flush_handshake());
+            .and_then(|()| self.core.records.flush_handshake());
         if let Err(e) = result {
             return Err(self.fail(e));
         }
-        self.core.free_idle_buffers();
+        self.core.records.free_idle_buffers();
         Ok(self.io_state())
     }
 
@@ -184,17 +198,18 @@ impl Connection {
 
     /// The queued TLS bytes, to send to the peer.
     pub fn pending_tls(&self) -> &[u8] {
-        self.core.tx.get(self.core.tx_start..).unwrap_or(&[])
+        self.core.records.pending_tls()
     }
 
     /// Marks the first `n` bytes of `pending_tls` as sent.
     pub fn consume_tls(&mut self, n: usize) {
-        self.core.tx_start = self.core.tx_start.saturating_add(n).min(self.core.tx.len());
-        if self.core.tx_start == self.core.tx.len() {
+        let records = &mut self.core.records;
+        records.tx_start = records.tx_start.saturating_add(n).min(records.tx.len());
+        if records.tx_start == records.tx.len() {
             // Everything is out: keep the allocation for the next record of the burst;
             // `process_new_packets` frees it once the connection is idle.
-            self.core.tx.clear();
-            self.core.tx_start = 0;
+            records.tx.clear();
+            records.tx_start = 0;
         }
     }
 
@@ -205,30 +220,33 @@ impl Connection {
     /// `process_new_packets`, which frees whatever is empty. Cheap; the next record
     /// allocates again.
     pub fn shrink_buffers(&mut self) {
-        self.core.free_idle_buffers();
+        self.core.records.free_idle_buffers();
     }
 
     /// Copies received plaintext into `buf`; returns the count (0 = nothing buffered; see
-    /// [`IoState::peer_has_closed`] to tell the end of the stream).
+    /// [`IoState::peer_has_closed`] to tell the end of the stream). [`Self::reader`] reads
+    /// without this copy.
     pub fn read_plaintext(&mut self, buf: &mut [u8]) -> usize {
+        let rx = &mut self.core.records.rx;
         let mut copied = 0;
         while copied < buf.len() {
-            let Some(range) = self.core.plaintext.front_mut() else {
+            let front = rx.front_plaintext();
+            if front.is_empty() {
                 break;
-            };
-            let n = (range.end - range.start).min(buf.len() - copied);
-            copy::copy(
-                &mut buf[copied..copied + n],
-                &self.core.rx[range.start..range.start + n],
-            );
-            range.start += n;
-            copied += n;
-            if range.start == range.end {
-                self.core.plaintext.pop_front();
             }
+            let n = front.len().min(buf.len() - copied);
+            crate::record::copy::copy(&mut buf[copied..copied + n], &front[..n]);
+            rx.consume_plaintext(n);
+            copied += n;
         }
-        self.core.compact_rx();
         copied
+    }
+
+    /// A reader of the received plaintext that lends it straight from the receive buffer,
+    /// where it was decrypted: [`io::BufRead::fill_buf`] borrows the next piece,
+    /// [`io::BufRead::consume`] releases it. No copy is made; [`io::Read`] is there too.
+    pub fn reader(&mut self) -> Reader<'_> {
+        Reader::new(&mut self.core.records.rx, self.core.lifecycle.peer)
     }
 
     /// Queues plaintext to send. Before the handshake completes it is held (up to 64 KiB)
@@ -238,10 +256,10 @@ impl Connection {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
-        if self.core.write_closed {
+        if self.core.lifecycle.we_closed {
             return Err(ApiMisuse::WriteAfterClose.into());
         }
-        if !self.core.write_app {
+        if !self.core.lifecycle.can_write() {
             let room = MAX_EARLY_PLAINTEXT.saturating_sub(self.core.early_plaintext.len());
             let n = room.min(data.len());
             if n == 0 && !data.is_empty() {
@@ -265,10 +283,10 @@ impl Connection {
     /// (RFC 8446 §5.5).
     fn send_application_data(&mut self, data: &[u8]) -> Result<(), Error> {
         for chunk in data.chunks(MAX_PLAINTEXT_LEN) {
-            if self.core.sealer.needs_key_update() {
+            if self.core.records.sealer.needs_key_update() {
                 self.send_key_update(false)?;
             }
-            self.core.send_application_data(chunk)?;
+            self.core.records.send_application_data(chunk)?;
         }
         Ok(())
     }
@@ -288,14 +306,14 @@ impl Connection {
     /// If it cannot be sealed (the keys are exhausted) the connection fails with that
     /// error, which later calls return.
     pub fn send_close_notify(&mut self) {
-        if self.error.is_some() || self.core.write_closed {
+        if self.error.is_some() || self.core.lifecycle.we_closed {
             return;
         }
-        let sent = self
-            .core
+        let records = &mut self.core.records;
+        let sent = records
             .flush_handshake()
-            .and_then(|()| self.core.send_alert(AlertDescription::CloseNotify));
-        self.core.write_closed = true;
+            .and_then(|()| records.send_alert(AlertDescription::CloseNotify));
+        self.core.lifecycle.we_closed = true;
         if let Err(e) = sent {
             self.fail(e);
         }
@@ -308,20 +326,20 @@ impl Connection {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
-        if !self.core.handshake_complete || !self.core.write_app {
+        if !self.core.lifecycle.is_open() {
             return Err(ApiMisuse::HandshakeNotComplete.into());
         }
-        if self.core.write_closed {
+        if self.core.lifecycle.we_closed {
             return Err(ApiMisuse::WriteAfterClose.into());
         }
         self.send_key_update(ask_peer)
-            .and_then(|()| self.core.flush_handshake())
+            .and_then(|()| self.core.records.flush_handshake())
             .map_err(|e| self.fail(e))
     }
 
     /// Whether the connection wants more TLS bytes from the peer.
     pub fn wants_read(&self) -> bool {
-        self.error.is_none() && !self.core.peer_closed && !self.core.eof
+        self.error.is_none() && self.core.lifecycle.peer_may_send()
     }
 
     /// Whether TLS bytes are waiting to be sent.
@@ -331,47 +349,47 @@ impl Connection {
 
     /// Whether the handshake is still running.
     pub fn is_handshaking(&self) -> bool {
-        self.error.is_none() && !self.core.handshake_complete
+        self.error.is_none() && !self.core.lifecycle.is_open()
     }
 
     /// The negotiated version (always TLS 1.3 once known).
     pub fn protocol_version(&self) -> Option<ProtocolVersion> {
-        self.core.suite.map(|_| ProtocolVersion::TLSv1_3)
+        self.core.negotiated.suite.map(|_| ProtocolVersion::TLSv1_3)
     }
 
     /// The negotiated cipher suite.
     pub fn cipher_suite(&self) -> Option<CipherSuite> {
-        self.core.suite.map(|s| s.suite)
+        self.core.negotiated.suite.map(|s| s.suite)
     }
 
     /// The negotiated key exchange group.
     pub fn negotiated_group(&self) -> Option<NamedGroup> {
-        self.core.group
+        self.core.negotiated.group
     }
 
     /// The scheme of the peer's CertificateVerify.
     pub fn signature_scheme(&self) -> Option<SignatureScheme> {
-        self.core.scheme
+        self.core.negotiated.scheme
     }
 
     /// The ALPN protocol chosen (RFC 7301).
     pub fn alpn_protocol(&self) -> Option<&[u8]> {
-        self.core.alpn.as_deref()
+        self.core.negotiated.alpn.as_deref()
     }
 
     /// The server name (client: the one we asked for; server: the client's SNI).
     pub fn server_name(&self) -> Option<&str> {
-        self.core.server_name.as_deref()
+        self.core.negotiated.server_name.as_deref()
     }
 
     /// The peer's certificate chain (DER, leaf first), once verified.
     pub fn peer_certificates(&self) -> Option<&[Vec<u8>]> {
-        self.core.peer_certificates.as_deref()
+        self.core.negotiated.peer_certificates.as_deref()
     }
 
     /// Whether a HelloRetryRequest happened.
     pub fn handshake_kind(&self) -> Option<HandshakeKind> {
-        self.core.kind
+        self.core.negotiated.kind
     }
 
     /// The error that ended the connection, if any.
@@ -392,9 +410,10 @@ impl Connection {
         }
         let exporter = self
             .core
+            .negotiated
             .exporter
             .as_ref()
-            .filter(|_| self.core.handshake_complete)
+            .filter(|_| self.core.lifecycle.is_open())
             .ok_or(ApiMisuse::HandshakeNotComplete)?;
         exporter
             .export(self.core.provider.as_ref(), label, context, out)
@@ -403,9 +422,9 @@ impl Connection {
 
     fn io_state(&self) -> IoState {
         IoState {
-            plaintext_bytes_to_read: self.core.plaintext.iter().map(|r| r.end - r.start).sum(),
+            plaintext_bytes_to_read: self.core.records.rx.plaintext_len(),
             tls_bytes_to_write: self.pending_tls().len(),
-            peer_has_closed: self.core.peer_closed,
+            peer_has_closed: self.core.lifecycle.peer == PeerStream::ClosedNotify,
         }
     }
 
@@ -414,197 +433,22 @@ impl Connection {
         if !alert::is_fatal(&e) {
             return e;
         }
+        let records = &mut self.core.records;
         if let Some(description) = alert::alert_for(&e) {
             // An alert that cannot be sealed (keys exhausted) cannot be sent at all; the
             // connection fails with `e` either way, and nothing more is written.
-            let unsent = !self.core.write_closed && self.core.send_alert(description).is_err();
+            let unsent = !self.core.lifecycle.we_closed && records.send_alert(description).is_err();
             if unsent {
-                self.core.tx_start = self.core.tx.len();
+                records.tx_start = records.tx.len();
             }
         }
-        self.core.write_closed = true;
+        self.core.lifecycle.we_closed = true;
         self.state = None;
         self.error = Some(e.clone());
         // Nothing more will be read: drop what was received.
-        self.core.free_rx();
-        self.core.plaintext.clear();
-        self.core.hs_in = Vec::new();
+        records.rx.free();
+        self.joiner = HandshakeJoiner::new();
         e
-    }
-
-    fn process_records(&mut self) -> Result<(), Error> {
-        loop {
-            let Some(record) = self.core.next_record()? else {
-                self.core.compact_rx();
-                return Ok(());
-            };
-            self.handle_record(record)?;
-        }
-    }
-
-    fn handle_record(&mut self, record: Range<usize>) -> Result<(), Error> {
-        let core = &mut self.core;
-        let outer_type = core.rx[record.start];
-        if core.peer_closed {
-            // RFC 8446 §6.1: nothing may follow close_notify.
-            return Err(PeerMisbehaved::DataAfterCloseNotify.into());
-        }
-        // RFC 8446 §5: a ChangeCipherSpec is never protected; one 0x01 is tolerated between
-        // the first ClientHello and the peer's Finished, anything else is unexpected.
-        if outer_type == content_type::CHANGE_CIPHER_SPEC {
-            let body = &core.rx[record.start + HEADER_LEN..record.end];
-            let allowed = self
-                .state
-                .as_ref()
-                .is_some_and(|s| s.allows_change_cipher_spec());
-            if body != [0x01] || !allowed || core.ccs_received || !core.hs_in.is_empty() {
-                return Err(PeerMisbehaved::IllegalChangeCipherSpec.into());
-            }
-            core.ccs_received = true;
-            return Ok(());
-        }
-        if !core.opener.is_protected() && outer_type == content_type::APPLICATION_DATA {
-            // RFC 8446 §5.1/§5.2: application data before keys exist.
-            return Err(crate::output::unexpected(
-                "a handshake record",
-                "application data",
-            ));
-        }
-        let seq = core.opener.sequence_number();
-        let opened = core
-            .opener
-            .open_in_place(&mut core.rx[record.clone()])
-            .map_err(record_error)?;
-        if core.opener.is_protected() {
-            if let Some(t) = core.trace.as_deref() {
-                t.event(&TraceEvent::Record {
-                    direction: Direction::Received,
-                    seq,
-                    len: record.len(),
-                });
-            }
-        }
-        let content = record.start + opened.content.start..record.start + opened.content.end;
-        match opened.content_type {
-            content_type::HANDSHAKE => {
-                if content.is_empty() {
-                    // RFC 8446 §5.1: zero-length handshake fragments are not allowed.
-                    return Err(PeerMisbehaved::IllegalRecord.into());
-                }
-                if core.hs_in.len() + content.len() > MAX_HANDSHAKE_MESSAGE + 4 {
-                    return Err(PeerMisbehaved::HandshakeMessageTooLarge.into());
-                }
-                core.hs_in.extend_from_slice(&core.rx[content]);
-                self.handle_handshake_messages()
-            }
-            content_type::ALERT => self.handle_alert(content),
-            content_type::APPLICATION_DATA => {
-                if !core.read_app || !core.hs_in.is_empty() {
-                    // RFC 8446 §5.1: not before the handshake is done, nor inside a
-                    // fragmented handshake message.
-                    return Err(crate::output::unexpected(
-                        "a handshake message",
-                        "application data",
-                    ));
-                }
-                if !content.is_empty() {
-                    core.plaintext.push_back(content);
-                }
-                Ok(())
-            }
-            _ => Err(PeerMisbehaved::IllegalRecord.into()),
-        }
-    }
-
-    fn handle_alert(&mut self, content: Range<usize>) -> Result<(), Error> {
-        let core = &mut self.core;
-        // RFC 8446 §5.1: alerts are never fragmented nor coalesced: exactly two bytes.
-        let &[level, description] = &core.rx[content] else {
-            return Err(PeerMisbehaved::MalformedAlert.into());
-        };
-        if !core.hs_in.is_empty() {
-            return Err(PeerMisbehaved::HandshakeMessageSplitAcrossKeyChange.into());
-        }
-        let description = AlertDescription::from_wire(description);
-        if let Some(t) = core.trace.as_deref() {
-            t.event(&TraceEvent::Alert {
-                direction: Direction::Received,
-                description,
-            });
-        }
-        match description {
-            // RFC 8446 §6.1: close_notify ends the peer's writing.
-            AlertDescription::CloseNotify if core.handshake_complete => {
-                core.peer_closed = true;
-                Ok(())
-            }
-            // §6.1: user_canceled is followed by close_notify; keep going.
-            AlertDescription::UserCanceled if level == 1 => Ok(()),
-            // §6: "all alerts are fatal" apart from those two; unknown levels included.
-            other => Err(Error::AlertReceived(other)),
-        }
-    }
-
-    fn handle_handshake_messages(&mut self) -> Result<(), Error> {
-        // Messages are handed to the state straight out of the joined bytes (no copy per
-        // message); the buffer is taken out of `core` meanwhile, as the state writes to it.
-        let mut joined = std::mem::take(&mut self.core.hs_in);
-        let result = self.handle_joined(&joined);
-        match result {
-            Ok(consumed) if consumed < joined.len() => {
-                joined.drain(..consumed);
-                self.core.hs_in = joined;
-            }
-            // Everything used: free the buffer rather than keep its capacity.
-            Ok(_) => {}
-            Err(e) => return Err(e),
-        }
-        Ok(())
-    }
-
-    /// Handles the whole messages at the front of `joined`; returns the bytes used.
-    fn handle_joined(&mut self, joined: &[u8]) -> Result<usize, Error> {
-        let mut consumed = 0;
-        // Each iteration consumes one whole message; the loop ends when less than one
-        // message is left (bounded by the buffer's length).
-        loop {
-            let hs = &joined[consumed..];
-            if hs.len() < 4 {
-                return Ok(consumed);
-            }
-            let len = usize::from(hs[1]) << 16 | usize::from(hs[2]) << 8 | usize::from(hs[3]);
-            if len > MAX_HANDSHAKE_MESSAGE {
-                return Err(PeerMisbehaved::HandshakeMessageTooLarge.into());
-            }
-            let Some(message) = hs.get(..4 + len) else {
-                return Ok(consumed);
-            };
-            consumed += message.len();
-            let state = self
-                .state
-                .take()
-                .ok_or(Error::Internal("handshake state missing"))?;
-            let read_keys_before = self.core.read_key_changes;
-            let next = state.handle(message, &mut self.core)?;
-            self.state = Some(next);
-            if self.core.read_key_changes != read_keys_before && consumed < joined.len() {
-                // RFC 8446 §5.1: a key change must fall on a record boundary.
-                return Err(PeerMisbehaved::HandshakeMessageSplitAcrossKeyChange.into());
-            }
-        }
-    }
-}
-
-/// The engine's error for a record-layer failure (RFC 8446 §5).
-fn record_error(e: RecordError) -> Error {
-    match e {
-        RecordError::BadRecordMac => Error::DecryptFailed,
-        RecordError::CiphertextTooLong | RecordError::PlaintextTooLong => Error::RecordOverflow,
-        RecordError::NoContentType | RecordError::UnexpectedOuterType(_) => {
-            PeerMisbehaved::IllegalRecord.into()
-        }
-        RecordError::Truncated => Error::Internal("a record was cut short"),
-        _ => Error::Internal("record protection failed"),
     }
 }
 
@@ -665,7 +509,7 @@ mod tests {
 
     /// Length of a KeyUpdate record as sent (RFC 8446 §5.2: header, 4 + 1 bytes of
     /// message, the inner content type, a 16-byte tag).
-    const KEY_UPDATE_RECORD_LEN: usize = HEADER_LEN + 5 + 1 + 16;
+    const KEY_UPDATE_RECORD_LEN: usize = crate::wire::RECORD_HEADER_LEN + 5 + 1 + 16;
 
     #[test]
     fn many_key_update_requests_while_silent_get_one_answer() {
@@ -683,6 +527,17 @@ mod tests {
         client.request_key_update(true).unwrap();
         pump(&mut client, &mut server);
         assert_eq!(server.pending_tls().len(), KEY_UPDATE_RECORD_LEN);
+    }
+
+    #[test]
+    fn a_key_update_request_after_our_close_notify_is_not_answered() {
+        let (mut client, mut server) = connected();
+        client.send_close_notify();
+        pump(&mut client, &mut server);
+        server.request_key_update(true).unwrap();
+        pump(&mut server, &mut client);
+        // RFC 8446 §6.1: nothing follows close_notify, not even a KeyUpdate.
+        assert!(client.pending_tls().is_empty());
     }
 
     #[test]

@@ -32,31 +32,14 @@ use std::ops::Range;
 use padlock_crypto::{AeadAlgorithm, AeadKey, CryptoError, Provider, NONCE_LEN, TAG_LEN};
 
 use crate::hkdf::Secret;
+use crate::wire::{
+    ContentType, ProtocolVersion, RecordHeader, MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN,
+    RECORD_HEADER_LEN,
+};
 
-/// Length of a record header: type (1), legacy_record_version (2), length (2) (§5.1).
-pub const HEADER_LEN: usize = 5;
-/// Largest content in one record: 2^14 bytes (RFC 8446 §5.1).
-pub const MAX_PLAINTEXT_LEN: usize = 1 << 14;
-/// Largest `TLSCiphertext.length`: 2^14 + 256 (RFC 8446 §5.2).
-pub const MAX_CIPHERTEXT_LEN: usize = MAX_PLAINTEXT_LEN + 256;
 /// Bytes a protected record adds to its content without padding: header, inner content
 /// type and tag.
-pub const PROTECTED_OVERHEAD: usize = HEADER_LEN + 1 + TAG_LEN;
-
-/// ContentType values the record layer itself needs (RFC 8446 §5.1).
-pub mod content_type {
-    /// change_cipher_spec(20).
-    pub const CHANGE_CIPHER_SPEC: u8 = 0x14;
-    /// alert(21).
-    pub const ALERT: u8 = 0x15;
-    /// handshake(22).
-    pub const HANDSHAKE: u8 = 0x16;
-    /// application_data(23): the outer type of every protected record.
-    pub const APPLICATION_DATA: u8 = 0x17;
-}
-
-/// legacy_record_version of every record we write: 0x0303 (RFC 8446 §5.1).
-const LEGACY_RECORD_VERSION: [u8; 2] = [0x03, 0x03];
+pub const PROTECTED_OVERHEAD: usize = RECORD_HEADER_LEN + 1 + TAG_LEN;
 
 /// Why a record could not be protected or unprotected. Each peer-caused variant names the
 /// alert RFC 8446 prescribes.
@@ -67,14 +50,15 @@ pub enum RecordError {
     BadRecordMac,
     /// `TLSCiphertext.length` exceeds 2^14 + 256 (alert record_overflow, §5.2).
     CiphertextTooLong,
-    /// The content exceeds 2^14 bytes (alert record_overflow, §5.1/§5.4).
+    /// The content exceeds 2^14 bytes, or the TLSInnerPlaintext (content, type, padding)
+    /// 2^14 + 1 (alert record_overflow, §5.1/§5.4).
     PlaintextTooLong,
     /// The decrypted TLSInnerPlaintext was all zeros: no content type (alert
     /// unexpected_message, §5.4).
     NoContentType,
     /// A record under protection had an outer type other than application_data (alert
     /// unexpected_message, §5.2).
-    UnexpectedOuterType(u8),
+    UnexpectedOuterType(ContentType),
     /// The record is shorter than its header says, or shorter than a header.
     Truncated,
     /// The sequence number reached 2^64−1; the connection must end (§5.3).
@@ -132,7 +116,7 @@ impl std::error::Error for RecordError {}
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OpenedRecord {
     /// The (inner, if protected) content type.
-    pub content_type: u8,
+    pub content_type: ContentType,
     /// Where the content lies, relative to the slice passed in.
     pub content: Range<usize>,
 }
@@ -258,7 +242,7 @@ impl RecordSealer {
     /// `out`: protected if keys are installed, else as a plain `TLSPlaintext`.
     pub fn seal_append(
         &mut self,
-        content_type: u8,
+        content_type: ContentType,
         payload: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), RecordError> {
@@ -269,7 +253,7 @@ impl RecordSealer {
     /// (RFC 8446 §5.4). Padding is ignored for unprotected records.
     pub fn seal_append_padded(
         &mut self,
-        content_type: u8,
+        content_type: ContentType,
         payload: &[u8],
         padding: usize,
         out: &mut Vec<u8>,
@@ -283,8 +267,8 @@ impl RecordSealer {
         } else {
             0
         };
-        out.reserve(HEADER_LEN + payload.len() + extra);
-        out.extend_from_slice(&[0; HEADER_LEN]);
+        out.reserve(RECORD_HEADER_LEN + payload.len() + extra);
+        out.extend_from_slice(&[0; RECORD_HEADER_LEN]);
         copy::extend(out, payload);
         self.seal_in_place_padded(content_type, out, start, padding)
     }
@@ -296,7 +280,7 @@ impl RecordSealer {
     /// `record_start`.
     pub fn seal_in_place(
         &mut self,
-        content_type: u8,
+        content_type: ContentType,
         buf: &mut Vec<u8>,
         record_start: usize,
     ) -> Result<(), RecordError> {
@@ -305,7 +289,7 @@ impl RecordSealer {
 
     fn seal_in_place_padded(
         &mut self,
-        content_type: u8,
+        content_type: ContentType,
         buf: &mut Vec<u8>,
         record_start: usize,
         padding: usize,
@@ -319,13 +303,13 @@ impl RecordSealer {
 
     fn try_seal(
         &mut self,
-        content_type: u8,
+        content_type: ContentType,
         buf: &mut Vec<u8>,
         record_start: usize,
         padding: usize,
     ) -> Result<(), RecordError> {
         let content_start = record_start
-            .checked_add(HEADER_LEN)
+            .checked_add(RECORD_HEADER_LEN)
             .filter(|&s| s <= buf.len())
             .ok_or(RecordError::Truncated)?;
         let content_len = buf.len() - content_start;
@@ -339,22 +323,24 @@ impl RecordSealer {
             return Ok(());
         };
 
-        // TLSCiphertext.length = content + type + padding + tag ≤ 2^14 + 256 (§5.2).
-        let ciphertext_len = content_len + 1 + padding + TAG_LEN;
-        if ciphertext_len > MAX_CIPHERTEXT_LEN {
+        // TLSInnerPlaintext = content + type + padding ≤ 2^14 + 1 (§5.4), so
+        // TLSCiphertext.length stays within 2^14 + 256 (§5.2).
+        let inner_len = content_len.saturating_add(1).saturating_add(padding);
+        if inner_len > MAX_PLAINTEXT_LEN + 1 {
             return Err(RecordError::PayloadTooLong);
         }
+        let ciphertext_len = inner_len + TAG_LEN;
         let nonce = state.next_nonce(true)?;
 
-        buf.push(content_type);
+        buf.push(content_type.to_wire());
         buf.resize(buf.len() + padding, 0);
         write_header(
             buf,
             record_start,
-            content_type::APPLICATION_DATA,
+            ContentType::ApplicationData,
             ciphertext_len,
         );
-        let (header, inner) = buf[record_start..].split_at_mut(HEADER_LEN);
+        let (header, inner) = buf[record_start..].split_at_mut(RECORD_HEADER_LEN);
         let tag = state
             .key
             .seal_in_place(&nonce, header, inner)
@@ -375,7 +361,7 @@ impl RecordOpener {
     /// §5.4). The caller routes ChangeCipherSpec records before calling this.
     pub fn open_in_place(&mut self, record: &mut [u8]) -> Result<OpenedRecord, RecordError> {
         let (header, body) = split_record(record)?;
-        let outer_type = header[0];
+        let outer_type = ContentType::from_wire(header[0]);
 
         let Some(state) = self.state.as_mut() else {
             if body.len() > MAX_PLAINTEXT_LEN {
@@ -383,14 +369,14 @@ impl RecordOpener {
             }
             return Ok(OpenedRecord {
                 content_type: outer_type,
-                content: HEADER_LEN..HEADER_LEN + body.len(),
+                content: RECORD_HEADER_LEN..RECORD_HEADER_LEN + body.len(),
             });
         };
 
         if body.len() > MAX_CIPHERTEXT_LEN {
             return Err(RecordError::CiphertextTooLong);
         }
-        if outer_type != content_type::APPLICATION_DATA {
+        if outer_type != ContentType::ApplicationData {
             return Err(RecordError::UnexpectedOuterType(outer_type));
         }
         let nonce = state.next_nonce(false)?;
@@ -400,44 +386,44 @@ impl RecordOpener {
             .map_err(|_| RecordError::BadRecordMac)?;
         state.seq += 1;
 
-        // The inner plaintext is at most 2^14 + 256 − 16 bytes (checked above), so this
-        // scan from the end is bounded.
+        // §5.4: "The length MUST NOT exceed 2^14 + 1 octets" for the whole
+        // TLSInnerPlaintext — content, type and padding — so padding cannot stretch a
+        // record past what one record may carry. This also bounds the scan below.
         let inner = body.get(..inner_len).ok_or(RecordError::BadRecordMac)?;
+        if inner.len() > MAX_PLAINTEXT_LEN + 1 {
+            return Err(RecordError::PlaintextTooLong);
+        }
         let type_at = inner
             .iter()
             .rposition(|&b| b != 0)
             .ok_or(RecordError::NoContentType)?;
-        if type_at > MAX_PLAINTEXT_LEN {
-            return Err(RecordError::PlaintextTooLong);
-        }
         Ok(OpenedRecord {
-            content_type: inner[type_at],
-            content: HEADER_LEN..HEADER_LEN + type_at,
+            content_type: ContentType::from_wire(inner[type_at]),
+            content: RECORD_HEADER_LEN..RECORD_HEADER_LEN + type_at,
         })
     }
 }
 
 /// Splits a whole record into its header and the body its length field covers.
 fn split_record(record: &mut [u8]) -> Result<(&[u8], &mut [u8]), RecordError> {
-    if record.len() < HEADER_LEN {
+    if record.len() < RECORD_HEADER_LEN {
         return Err(RecordError::Truncated);
     }
-    let (header, body) = record.split_at_mut(HEADER_LEN);
+    let (header, body) = record.split_at_mut(RECORD_HEADER_LEN);
     let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
     let body = body.get_mut(..len).ok_or(RecordError::Truncated)?;
     Ok((header, body))
 }
 
-fn write_header(buf: &mut [u8], at: usize, content_type: u8, len: usize) {
-    // Callers bound `len` by 2^14 + 256, so it fits in u16.
-    let len = (len as u16).to_be_bytes();
-    buf[at..at + HEADER_LEN].copy_from_slice(&[
+/// Writes a record header with legacy_record_version 0x0303 (RFC 8446 §5.1).
+fn write_header(buf: &mut [u8], at: usize, content_type: ContentType, len: usize) {
+    let header = RecordHeader {
         content_type,
-        LEGACY_RECORD_VERSION[0],
-        LEGACY_RECORD_VERSION[1],
-        len[0],
-        len[1],
-    ]);
+        legacy_record_version: ProtocolVersion::TLSv1_2,
+        // Callers bound `len` by 2^14 + 256, so it fits in u16.
+        length: u16::try_from(len).unwrap_or(u16::MAX),
+    };
+    buf[at..at + RECORD_HEADER_LEN].copy_from_slice(&header.to_bytes());
 }
 
 /// One direction's keys and counters.

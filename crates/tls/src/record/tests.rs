@@ -1,7 +1,10 @@
 use padlock_crypto::AwsLcProvider;
 
-use super::content_type::{ALERT, APPLICATION_DATA, HANDSHAKE};
 use super::*;
+
+const ALERT: ContentType = ContentType::Alert;
+const APPLICATION_DATA: ContentType = ContentType::ApplicationData;
+const HANDSHAKE: ContentType = ContentType::Handshake;
 
 /// Keys for `aead` made of one repeated byte.
 fn keys(aead: AeadAlgorithm, byte: u8) -> RecordKeys {
@@ -17,7 +20,10 @@ fn pair(aead: AeadAlgorithm) -> (RecordSealer, RecordOpener) {
     (sealer, opener)
 }
 
-fn open(opener: &mut RecordOpener, record: &mut [u8]) -> Result<(u8, Vec<u8>), RecordError> {
+fn open(
+    opener: &mut RecordOpener,
+    record: &mut [u8],
+) -> Result<(ContentType, Vec<u8>), RecordError> {
     let opened = opener.open_in_place(record)?;
     Ok((opened.content_type, record[opened.content].to_vec()))
 }
@@ -39,9 +45,12 @@ fn round_trips_every_aead() {
                 .seal_append(APPLICATION_DATA, payload, &mut buf)
                 .unwrap();
             assert_eq!(buf.len(), payload.len() + PROTECTED_OVERHEAD);
-            assert_eq!(&buf[..3], &[APPLICATION_DATA, 3, 3]);
+            assert_eq!(&buf[..3], &[APPLICATION_DATA.to_wire(), 3, 3]);
             if !payload.is_empty() {
-                assert_ne!(&buf[HEADER_LEN..HEADER_LEN + payload.len()], *payload);
+                assert_ne!(
+                    &buf[RECORD_HEADER_LEN..RECORD_HEADER_LEN + payload.len()],
+                    *payload
+                );
             }
             let (ty, content) = open(&mut opener, &mut buf).unwrap();
             assert_eq!((ty, content.as_slice()), (APPLICATION_DATA, *payload));
@@ -57,7 +66,7 @@ fn hides_the_inner_content_type_behind_application_data() {
     sealer
         .seal_append(HANDSHAKE, b"\x14\x00\x00\x00", &mut buf)
         .unwrap();
-    assert_eq!(buf[0], APPLICATION_DATA);
+    assert_eq!(buf[0], APPLICATION_DATA.to_wire());
     assert_eq!(open(&mut opener, &mut buf).unwrap().0, HANDSHAKE);
 }
 
@@ -67,7 +76,7 @@ fn seals_several_records_into_one_buffer_and_in_place() {
     let mut buf = b"prefix".to_vec();
     sealer.seal_append(ALERT, &[1, 0], &mut buf).unwrap();
     let second = buf.len();
-    buf.extend_from_slice(&[0; HEADER_LEN]);
+    buf.extend_from_slice(&[0; RECORD_HEADER_LEN]);
     buf.extend_from_slice(b"in place");
     sealer
         .seal_in_place(APPLICATION_DATA, &mut buf, second)
@@ -90,7 +99,7 @@ fn rejects_a_tampered_record_as_bad_record_mac() {
     sealer
         .seal_append(APPLICATION_DATA, b"attack at dawn", &mut buf)
         .unwrap();
-    for at in [HEADER_LEN, buf.len() - 1] {
+    for at in [RECORD_HEADER_LEN, buf.len() - 1] {
         let mut tampered = buf.clone();
         tampered[at] ^= 0x80;
         let mut fresh = pair(AeadAlgorithm::Aes256Gcm).1;
@@ -163,8 +172,44 @@ fn rejects_an_all_zero_inner_plaintext() {
     let mut raw = RecordSealer::new();
     raw.install(&p, &keys(AeadAlgorithm::Aes128Gcm, 1)).unwrap();
     let mut buf = Vec::new();
-    raw.seal_append_padded(0, b"", 10, &mut buf).unwrap();
+    raw.seal_append_padded(ContentType::from_wire(0), b"", 10, &mut buf)
+        .unwrap();
     assert_eq!(open(&mut opener, &mut buf), Err(RecordError::NoContentType));
+}
+
+/// Seals `inner` (a whole TLSInnerPlaintext) as the next record, bypassing the sealer's
+/// own limits, as a misbehaving peer would.
+fn seal_raw(sealer: &mut RecordSealer, inner: &[u8]) -> Vec<u8> {
+    let state = sealer.state.as_mut().unwrap();
+    let nonce = state.next_nonce(true).unwrap();
+    let mut buf = vec![0; RECORD_HEADER_LEN];
+    buf.extend_from_slice(inner);
+    write_header(&mut buf, 0, APPLICATION_DATA, inner.len() + TAG_LEN);
+    let (header, body) = buf.split_at_mut(RECORD_HEADER_LEN);
+    let tag = state.key.seal_in_place(&nonce, header, body).unwrap();
+    buf.extend_from_slice(&tag);
+    state.seq += 1;
+    buf
+}
+
+#[test]
+fn rejects_an_inner_plaintext_padded_past_the_limit() {
+    let (mut sealer, mut opener) = pair(AeadAlgorithm::Aes128Gcm);
+    // Content, type and padding: 2^14 + 1 is the most §5.4 allows.
+    let mut inner = b"fine".to_vec();
+    inner.push(HANDSHAKE.to_wire());
+    inner.resize(MAX_PLAINTEXT_LEN + 1, 0);
+    let mut record = seal_raw(&mut sealer, &inner);
+    assert_eq!(
+        open(&mut opener, &mut record).unwrap(),
+        (HANDSHAKE, b"fine".to_vec())
+    );
+    inner.push(0);
+    let mut record = seal_raw(&mut sealer, &inner);
+    assert_eq!(
+        open(&mut opener, &mut record),
+        Err(RecordError::PlaintextTooLong)
+    );
 }
 
 #[test]
@@ -172,26 +217,32 @@ fn rejects_oversized_content_after_decryption() {
     let (mut sealer, mut opener) = pair(AeadAlgorithm::ChaCha20Poly1305);
     // A peer that puts 2^14 + 1 content bytes in one record (padding-free, so the
     // ciphertext stays within 2^14 + 256).
-    let mut buf = vec![0; HEADER_LEN];
-    buf.resize(HEADER_LEN + MAX_PLAINTEXT_LEN + 1, 9);
-    let state = sealer.state.as_mut().unwrap();
-    let nonce = state.next_nonce(true).unwrap();
-    buf.push(APPLICATION_DATA);
-    let ct_len = buf.len() - HEADER_LEN + TAG_LEN;
-    write_header(&mut buf, 0, APPLICATION_DATA, ct_len);
-    let (header, inner) = buf.split_at_mut(HEADER_LEN);
-    let tag = state.key.seal_in_place(&nonce, header, inner).unwrap();
-    buf.extend_from_slice(&tag);
+    let mut inner = vec![9; MAX_PLAINTEXT_LEN + 1];
+    inner.push(APPLICATION_DATA.to_wire());
+    let mut record = seal_raw(&mut sealer, &inner);
     assert_eq!(
-        open(&mut opener, &mut buf),
+        open(&mut opener, &mut record),
         Err(RecordError::PlaintextTooLong)
+    );
+}
+
+#[test]
+fn never_seals_an_inner_plaintext_past_the_limit() {
+    let (mut sealer, _) = pair(AeadAlgorithm::Aes128Gcm);
+    let mut buf = Vec::new();
+    sealer
+        .seal_append_padded(APPLICATION_DATA, b"abc", MAX_PLAINTEXT_LEN - 3, &mut buf)
+        .unwrap();
+    assert_eq!(
+        sealer.seal_append_padded(APPLICATION_DATA, b"abc", MAX_PLAINTEXT_LEN - 2, &mut buf),
+        Err(RecordError::PayloadTooLong)
     );
 }
 
 #[test]
 fn rejects_oversized_ciphertext_before_decrypting() {
     let (_, mut opener) = pair(AeadAlgorithm::Aes128Gcm);
-    let mut buf = vec![0u8; HEADER_LEN + MAX_CIPHERTEXT_LEN + 1];
+    let mut buf = vec![0u8; RECORD_HEADER_LEN + MAX_CIPHERTEXT_LEN + 1];
     write_header(&mut buf, 0, APPLICATION_DATA, MAX_CIPHERTEXT_LEN + 1);
     assert_eq!(
         open(&mut opener, &mut buf),
@@ -203,7 +254,7 @@ fn rejects_oversized_ciphertext_before_decrypting() {
 #[test]
 fn rejects_oversized_plaintext_records() {
     let mut opener = RecordOpener::new();
-    let mut buf = vec![0u8; HEADER_LEN + MAX_PLAINTEXT_LEN + 1];
+    let mut buf = vec![0u8; RECORD_HEADER_LEN + MAX_PLAINTEXT_LEN + 1];
     write_header(&mut buf, 0, HANDSHAKE, MAX_PLAINTEXT_LEN + 1);
     assert_eq!(
         open(&mut opener, &mut buf),
@@ -220,7 +271,7 @@ fn refuses_to_seal_more_than_a_record_holds() {
         Err(RecordError::PayloadTooLong)
     );
     assert_eq!(
-        sealer.seal_append_padded(APPLICATION_DATA, &[0; MAX_PLAINTEXT_LEN], 256, &mut buf),
+        sealer.seal_append_padded(APPLICATION_DATA, &[0; MAX_PLAINTEXT_LEN], 1, &mut buf),
         Err(RecordError::PayloadTooLong)
     );
     assert_eq!(buf, b"keep");
@@ -232,7 +283,7 @@ fn rejects_unencrypted_types_once_protected() {
     let (mut sealer, mut opener) = pair(AeadAlgorithm::Aes128Gcm);
     let mut buf = Vec::new();
     sealer.seal_append(HANDSHAKE, b"x", &mut buf).unwrap();
-    buf[0] = HANDSHAKE;
+    buf[0] = HANDSHAKE.to_wire();
     assert_eq!(
         open(&mut opener, &mut buf),
         Err(RecordError::UnexpectedOuterType(HANDSHAKE))
@@ -383,7 +434,10 @@ fn sealing_into_a_buffer_with_room_does_not_reallocate() {
         .unwrap();
     assert_eq!(buf.as_ptr(), before);
     let opened = opener.open_in_place(&mut buf).unwrap();
-    assert_eq!(opened.content, HEADER_LEN..HEADER_LEN + MAX_PLAINTEXT_LEN);
+    assert_eq!(
+        opened.content,
+        RECORD_HEADER_LEN..RECORD_HEADER_LEN + MAX_PLAINTEXT_LEN
+    );
 }
 
 mod properties {
@@ -396,14 +450,14 @@ mod properties {
         fn any_payload_padding_and_type_round_trips(
             payload in proptest::collection::vec(any::<u8>(), 0..2048),
             padding in 0usize..300,
-            ty in 1u8..=255,
+            ty in (1u8..=255).prop_map(ContentType::from_wire),
             seq in 0u64..1000,
         ) {
             let (mut sealer, mut opener) = pair(AeadAlgorithm::ChaCha20Poly1305);
             sealer.state.as_mut().unwrap().seq = seq;
             opener.state.as_mut().unwrap().seq = seq;
             let mut buf = Vec::new();
-            let padding = padding.min(MAX_CIPHERTEXT_LEN - payload.len() - 1 - TAG_LEN);
+            let padding = padding.min(MAX_PLAINTEXT_LEN - payload.len());
             sealer.seal_append_padded(ty, &payload, padding, &mut buf).unwrap();
             prop_assert_eq!(open(&mut opener, &mut buf).unwrap(), (ty, payload));
         }

@@ -118,8 +118,10 @@ pub enum DecodeErrorKind {
     /// A record of another type arrived while a handshake message was only partly received
     /// (RFC 8446 §5.1: handshake messages MUST NOT be interleaved with other record types).
     InterleavedContentType(ContentType),
-    /// A handshake record had a zero-length fragment (RFC 8446 §5.1 forbids sending one).
-    EmptyHandshakeFragment,
+    /// A handshake or alert record had a zero-length fragment (RFC 8446 §5.1: "MUST NOT
+    /// send zero-length fragments of Handshake types"; an alert record holds exactly one
+    /// alert). Only application data may be empty.
+    EmptyFragment(ContentType),
 }
 
 impl<'a> Reader<'a> {
@@ -346,15 +348,14 @@ impl DecodeErrorKind {
             | Self::TrailingBytes { .. }
             | Self::LengthOutOfRange { .. }
             | Self::EmptyList
-            | Self::EmptyHandshakeFragment
             | Self::MessageTooLarge { .. } => AlertDescription::DecodeError,
             Self::DuplicateExtension(_) | Self::MisplacedExtension(_) | Self::IllegalValue => {
                 AlertDescription::IllegalParameter
             }
             Self::RecordOverflow { .. } => AlertDescription::RecordOverflow,
-            Self::UnknownContentType(_) | Self::InterleavedContentType(_) => {
-                AlertDescription::UnexpectedMessage
-            }
+            Self::UnknownContentType(_)
+            | Self::InterleavedContentType(_)
+            | Self::EmptyFragment(_) => AlertDescription::UnexpectedMessage,
         }
     }
 }
@@ -401,8 +402,8 @@ impl fmt::Display for DecodeError {
                 f,
                 "a {ct} record arrived in the middle of a handshake message ({what})"
             ),
-            DecodeErrorKind::EmptyHandshakeFragment => {
-                write!(f, "{what} is an empty handshake record, which is forbidden")
+            DecodeErrorKind::EmptyFragment(ct) => {
+                write!(f, "{what} is an empty {ct} record, which is forbidden")
             }
         }
     }

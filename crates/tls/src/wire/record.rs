@@ -25,6 +25,13 @@ pub const MAX_CIPHERTEXT_LEN: usize = (1 << 14) + 256;
 /// 64 KiB holds any reasonable chain while bounding what a peer can make us buffer.
 pub const DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN: usize = 64 * 1024;
 
+/// The largest ClientHello body the encoding allows (RFC 8446 §4.1.2): legacy_version (2),
+/// random (32), legacy_session_id<0..32> (1 + 32), cipher_suites<2..2^16-2> (2 + 65534),
+/// legacy_compression_methods<1..2^8-1> (1 + 255), extensions<8..2^16-1> (2 + 65535).
+/// A server must accept any legal ClientHello, so it buffers up to this much (128 KiB)
+/// for one; every other message keeps the tight default.
+pub const MAX_CLIENT_HELLO_LEN: usize = 2 + 32 + (1 + 32) + (2 + 65534) + (1 + 255) + (2 + 65535);
+
 /// A record header (`TLSPlaintext`/`TLSCiphertext` without the fragment, §5.1, §5.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RecordHeader {
@@ -80,6 +87,7 @@ pub struct HandshakeJoiner {
     buf: Vec<u8>,
     start: usize,
     max_message_len: usize,
+    max_client_hello_len: usize,
 }
 
 impl Deframer {
@@ -292,7 +300,21 @@ impl HandshakeJoiner {
             buf: Vec::new(),
             start: 0,
             max_message_len,
+            max_client_hello_len: max_message_len,
         }
+    }
+
+    /// Lets ClientHellos be as long as `limit` (at most [`MAX_CLIENT_HELLO_LEN`] makes
+    /// sense): a server accepts any legal ClientHello while it waits for one, and lowers
+    /// the limit back with [`Self::refuse_large_client_hellos`] once none may come.
+    pub const fn with_max_client_hello_len(mut self, limit: usize) -> Self {
+        self.max_client_hello_len = limit;
+        self
+    }
+
+    /// From now on a ClientHello gets the same limit as every other message.
+    pub fn refuse_large_client_hellos(&mut self) {
+        self.max_client_hello_len = self.max_message_len;
     }
 
     /// Adds the payload of one handshake record (plaintext, after any decryption).
@@ -304,7 +326,7 @@ impl HandshakeJoiner {
         if fragment.is_empty() {
             return Err(DecodeError::new(
                 "Handshake record",
-                DecodeErrorKind::EmptyHandshakeFragment,
+                DecodeErrorKind::EmptyFragment(ContentType::Handshake),
             ));
         }
         if self.start > 0 {
@@ -316,17 +338,26 @@ impl HandshakeJoiner {
         Ok(())
     }
 
-    /// Takes the next complete message, if one is buffered, decoded and with its raw bytes.
+    /// Takes the next complete message, if one is buffered, decoded and with its raw bytes
+    /// (a copy). [`Self::next_raw_message`] lends them instead.
     pub fn next_message(&mut self) -> Result<Option<HandshakeMessage>, DecodeError> {
+        match self.next_raw_message()? {
+            Some(raw) => HandshakeMessage::decode(raw).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Takes the next complete message, if one is buffered: its bytes, header included,
+    /// borrowed from the joiner (no copy) until the next call. The buffer is released on
+    /// the call that finds it drained.
+    pub fn next_raw_message(&mut self) -> Result<Option<&[u8]>, DecodeError> {
         let Some(len) = self.next_message_len()? else {
+            self.release_if_empty();
             return Ok(None);
         };
-        let end = self.start + len;
-        let raw = self.buf.get(self.start..end).unwrap_or_default();
-        let message = HandshakeMessage::decode(raw);
-        self.start = end;
-        self.release_if_empty();
-        message.map(Some)
+        let message = self.start..self.start + len;
+        self.start = message.end;
+        Ok(self.buf.get(message))
     }
 
     /// True if nothing is buffered.
@@ -393,12 +424,17 @@ impl HandshakeJoiner {
             return Ok(None);
         };
         let body_len = u32::from_be_bytes([0, l0, l1, l2]) as usize;
-        if body_len > self.max_message_len {
+        let max = if HandshakeType::from_wire(msg_type) == HandshakeType::ClientHello {
+            self.max_client_hello_len
+        } else {
+            self.max_message_len
+        };
+        if body_len > max {
             return Err(DecodeError::new(
                 handshake_name(msg_type),
                 DecodeErrorKind::MessageTooLarge {
                     length: body_len,
-                    max: self.max_message_len,
+                    max,
                 },
             ));
         }

@@ -11,8 +11,8 @@ use std::sync::{Arc, OnceLock};
 
 use padlock_crypto::{AwsLcProvider, Provider};
 use padlock_test_support::certs::{fixtures_dir, read_bytes};
+use padlock_test_support::{find_on_path, TestCa};
 pub use padlock_test_support::{hex, unhex, Guard, KeyType, TempDir};
-use padlock_test_support::{require_peer, TestCa};
 use padlock_tls::{
     danger, CertifiedKey, ClientConfig, Connection, Error, ServerConfig, ServerName,
 };
@@ -41,6 +41,8 @@ pub fn temp_dir() -> PathBuf {
 pub struct Ca {
     ca: TestCa,
     _dir: TempDir,
+    /// The folder holding the CA's files and the leaves it issues.
+    pub dir: PathBuf,
     /// The root certificate (PEM file).
     pub cert: PathBuf,
     /// The root's key (PEM file).
@@ -49,10 +51,13 @@ pub struct Ca {
 
 impl Ca {
     pub fn new(name: &str) -> Ca {
-        let openssl = require_peer("openssl").expect("openssl makes the test certificates");
+        // Not a peer to skip without: every handshake test needs these certificates.
+        let openssl = find_on_path("openssl")
+            .expect("openssl is not installed, and it makes the engine tests' certificates");
         let dir = fixtures_dir();
         let ca = TestCa::new(&openssl, dir.path(), "ca", name, KeyType::P256);
         Ca {
+            dir: dir.path().to_path_buf(),
             cert: ca.cert.clone(),
             key: ca.key.clone(),
             ca,

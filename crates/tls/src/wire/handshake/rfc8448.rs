@@ -1,416 +1,66 @@
-//! Handshake messages copied from the RFC 8448 traces (hex), for the tests.
+//! The handshake messages of the RFC 8448 traces, for the tests: parsed from the RFC's text
+//! (vendored in `padlock-test-support`), not copied by hand.
+
+use padlock_test_support::rfc8448::{Trace, RESUMED, SECTIONS, SIMPLE};
+
+/// RFC 8448 §3: the message `name` that `side` (`"client"`, `"server"`) constructs.
+fn simple(side: &str, name: &str) -> Vec<u8> {
+    Trace::section(SIMPLE).message(side, name)
+}
 
 /// RFC 8448 §3: ClientHello (196 octets).
-pub(crate) const CLIENT_HELLO: &str = concat!(
-    "010000c00303cb34ecb1e78163ba1c38c6dacb196a6dffa21a8d9912ec18a2ef",
-    "6283024dece7000006130113031302010000910000000b000900000673657276",
-    "6572ff01000100000a00140012001d0017001800190100010101020103010400",
-    "230000003300260024001d002099381de560e4bd43d23d8e435a7dbafeb3c06e",
-    "51c13cae4d5413691e529aaf2c002b0003020304000d0020001e040305030603",
-    "020308040805080604010501060102010402050206020202002d00020101001c",
-    "00024001",
-);
+pub(crate) fn client_hello() -> Vec<u8> {
+    simple("client", "ClientHello")
+}
 
 /// RFC 8448 §3: ServerHello (90 octets).
-pub(crate) const SERVER_HELLO: &str = concat!(
-    "020000560303a6af06a4121860dc5e6e60249cd34c95930c8ac5cb1434dac155",
-    "772ed3e2692800130100002e00330024001d0020c9828876112095fe66762bdb",
-    "f7c672e156d6cc253b833df1dd69b1b04e751f0f002b00020304",
-);
+pub(crate) fn server_hello() -> Vec<u8> {
+    simple("server", "ServerHello")
+}
 
 /// RFC 8448 §3: EncryptedExtensions (40 octets).
-pub(crate) const ENCRYPTED_EXTENSIONS: &str = concat!(
-    "080000240022000a00140012001d00170018001901000101010201030104001c",
-    "0002400100000000",
-);
+pub(crate) fn encrypted_extensions() -> Vec<u8> {
+    simple("server", "EncryptedExtensions")
+}
 
 /// RFC 8448 §3: Certificate (445 octets).
-pub(crate) const CERTIFICATE: &str = concat!(
-    "0b0001b9000001b50001b0308201ac30820115a003020102020102300d06092a",
-    "864886f70d01010b0500300e310c300a06035504031303727361301e170d3136",
-    "303733303031323335395a170d3236303733303031323335395a300e310c300a",
-    "0603550403130372736130819f300d06092a864886f70d010101050003818d00",
-    "30818902818100b4bb498f8279303d980836399b36c6988c0c68de55e1bdb826",
-    "d3901a2461eafd2de49a91d015abbc9a95137ace6c1af19eaa6af98c7ced4312",
-    "0998e187a80ee0ccb0524b1b018c3e0b63264d449a6d38e22a5fda4308467480",
-    "30530ef0461c8ca9d9efbfae8ea6d1d03e2bd193eff0ab9a8002c47428a6d35a",
-    "8d88d79f7f1e3f0203010001a31a301830090603551d1304023000300b060355",
-    "1d0f0404030205a0300d06092a864886f70d01010b05000381810085aad2a0e5",
-    "b9276b908c65f73a7267170618a54c5f8a7b337d2df7a594365417f2eae8f8a5",
-    "8c8f8172f9319cf36b7fd6c55b80f21a03015156726096fd335e5e67f2dbf102",
-    "702e608ccae6bec1fc63a42a99be5c3eb7107c3c54e9b9eb2bd5203b1c3b84e0",
-    "a8b2f759409ba3eac9d91d402dcc0cc8f8961229ac9187b42b4de10000",
-);
+pub(crate) fn certificate() -> Vec<u8> {
+    simple("server", "Certificate")
+}
 
 /// RFC 8448 §3: CertificateVerify (136 octets).
-pub(crate) const CERTIFICATE_VERIFY: &str = concat!(
-    "0f000084080400805a747c5d88fa9bd2e55ab085a61015b7211f824cd484145a",
-    "b3ff52f1fda8477b0b7abc90db78e2d33a5c141a078653fa6bef780c5ea248ee",
-    "aaa785c4f394cab6d30bbe8d4859ee511f602957b15411ac027671459e46445c",
-    "9ea58c181e818e95b8c3fb0bf3278409d3be152a3da5043e063dda65cdf5aea2",
-    "0d53dfacd42f74f3",
-);
+pub(crate) fn certificate_verify() -> Vec<u8> {
+    simple("server", "CertificateVerify")
+}
 
-/// RFC 8448 §3: Finished (36 octets).
-pub(crate) const SERVER_FINISHED: &str = concat!(
-    "140000209b9b141d906337fbd2cbdce71df4deda4ab42c309572cb7fffee5454",
-    "b78f0718",
-);
+/// RFC 8448 §3: the server's Finished (36 octets).
+pub(crate) fn server_finished() -> Vec<u8> {
+    simple("server", "Finished")
+}
 
 /// RFC 8448 §3: NewSessionTicket (205 octets).
-pub(crate) const NEW_SESSION_TICKET: &str = concat!(
-    "040000c90000001efad6aac502000000b22c035d829359ee5ff7af4ec9000000",
-    "00262a6494dc486d2c8a34cb33fa90bf1b0070ad3c498883c9367c09a2be785a",
-    "bc55cd226097a3a982117283f82a03a143efd3ff5dd36d64e861be7fd61d2827",
-    "db279cce145077d454a3664d4e6da4d29ee03725a6a4dafcd0fc67d2aea70529",
-    "513e3da2677fa5906c5b3f7d8f92f228bda40dda721470f9fbf297b5aea61764",
-    "6fac5c03272e970727c621a79141ef5f7de6505e5bfbc388e93343694093934a",
-    "e4d3570008002a000400000400",
-);
+pub(crate) fn new_session_ticket() -> Vec<u8> {
+    simple("server", "NewSessionTicket")
+}
 
-/// Further handshake messages from RFC 8448 §4–§7 (section, name, hex).
-pub(crate) const MORE: &[(&str, &str, &str)] = &[
-    (
-        "§4",
-        "ClientHello",
-        concat!(
-            "010001fc03031bc3ceb6bbe39cff938355b5a50adb6db21b7a6af649d7b4bc41",
-            "9d7876487d95000006130113031302010001cd0000000b000900000673657276",
-            "6572ff01000100000a00140012001d0017001800190100010101020103010400",
-            "3300260024001d0020e4ffb68ac05f8d96c99da26698346c6be16482badddafe",
-            "051a66b4f18d668f0b002a0000002b0003020304000d0020001e040305030603",
-            "020308040805080604010501060102010402050206020202002d00020101001c",
-            "0002400100150057000000000000000000000000000000000000000000000000",
-            "0000000000000000000000000000000000000000000000000000000000000000",
-            "0000000000000000000000000000000000000000000000000000000000000000",
-            "2900dd00b800b22c035d829359ee5ff7af4ec900000000262a6494dc486d2c8a",
-            "34cb33fa90bf1b0070ad3c498883c9367c09a2be785abc55cd226097a3a98211",
-            "7283f82a03a143efd3ff5dd36d64e861be7fd61d2827db279cce145077d454a3",
-            "664d4e6da4d29ee03725a6a4dafcd0fc67d2aea70529513e3da2677fa5906c5b",
-            "3f7d8f92f228bda40dda721470f9fbf297b5aea617646fac5c03272e970727c6",
-            "21a79141ef5f7de6505e5bfbc388e93343694093934ae4d357fad6aacb002120",
-            "3add4fb2d8fdf822a0ca3cf7678ef5e88dae990141c5924d57bb6fa31b9e5f9d",
-        ),
-    ),
-    (
-        "§4",
-        "ServerHello",
-        concat!(
-            "0200005c03033ccfd2dec890222763472ae8136777c9d7358777bb66e91ea512",
-            "2495f559ea2d00130100003400290002000000330024001d0020121761ee42c3",
-            "33e1b9e77b60dd57c2053cd94512ab47f115e86eff50942cea31002b00020304",
-        ),
-    ),
-    (
-        "§4",
-        "EncryptedExtensions",
-        concat!(
-            "080000280026000a00140012001d00170018001901000101010201030104001c",
-            "0002400100000000002a0000",
-        ),
-    ),
-    (
-        "§4",
-        "Finished",
-        concat!(
-            "1400002048d3e0e1b3d907c6acff145e16090388c77b05c050b634ab1a88bbd0",
-            "dd1a34b2",
-        ),
-    ),
-    ("§4", "EndOfEarlyData", "05000000"),
-    (
-        "§4",
-        "Finished",
-        concat!(
-            "140000207230a9c952c25cd6138fc5e6628308c41c5335dd81b9f96bcea50fd3",
-            "2bda416d",
-        ),
-    ),
-    (
-        "§5",
-        "ClientHello",
-        concat!(
-            "010000b00303b0b1c5a5aa37c5919f2ed1d5c6fff7fcb7849716945a2b8cee92",
-            "58a346677b6f000006130113031302010000810000000b000900000673657276",
-            "6572ff01000100000a00080006001d00170018003300260024001d0020e8e8e3",
-            "f3b93a25ed97a14a7dcacb8a272c6288e585c6484d05262fcad062ad1f002b00",
-            "03020304000d0020001e04030503060302030804080508060401050106010201",
-            "0402050206020202002d00020101001c00024001",
-        ),
-    ),
-    (
-        "§5",
-        "ServerHello",
-        concat!(
-            "020000ac0303cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e",
-            "09e2c8a8339c001301000084003300020017002c0074007271dcd04bb88bc318",
-            "9119398a00000000eefafc76c146b823b096f8aacad365dd0030953f4edf6256",
-            "36e5f21bb2e23fcc654b1b5b40318d10d137abcbb87574e36e8a1f025f7dfa5d",
-            "6e50781b5eda4aa15b0c8be778257d16aa3030e9e7841dd9e4c0342267e8ca0c",
-            "af571fb2b7cff0f934b0002b00020304",
-        ),
-    ),
-    (
-        "§5",
-        "ClientHello",
-        concat!(
-            "010001fc0303b0b1c5a5aa37c5919f2ed1d5c6fff7fcb7849716945a2b8cee92",
-            "58a346677b6f000006130113031302010001cd0000000b000900000673657276",
-            "6572ff01000100000a00080006001d001700180033004700450017004104a6da",
-            "7392ec591e17abfd535964b99894d13befb221b3def2ebe3830eac8f01518126",
-            "77c4d6d2237e85cf01d6910cfb83954e76ba7352830534159897e8065780002b",
-            "0003020304000d0020001e040305030603020308040805080604010501060102",
-            "010402050206020202002c0074007271dcd04bb88bc3189119398a00000000ee",
-            "fafc76c146b823b096f8aacad365dd0030953f4edf625636e5f21bb2e23fcc65",
-            "4b1b5b40318d10d137abcbb87574e36e8a1f025f7dfa5d6e50781b5eda4aa15b",
-            "0c8be778257d16aa3030e9e7841dd9e4c0342267e8ca0caf571fb2b7cff0f934",
-            "b0002d00020101001c00024001001500af000000000000000000000000000000",
-            "0000000000000000000000000000000000000000000000000000000000000000",
-            "0000000000000000000000000000000000000000000000000000000000000000",
-            "0000000000000000000000000000000000000000000000000000000000000000",
-            "0000000000000000000000000000000000000000000000000000000000000000",
-            "0000000000000000000000000000000000000000000000000000000000000000",
-        ),
-    ),
-    (
-        "§5",
-        "ServerHello",
-        concat!(
-            "020000770303bb341d847fd789c47c387172dc0c9bf147fccacb5043d86ca4c5",
-            "98d3ff571b9800130100004f003300450017004104583e054b7a66672ae020ad",
-            "9d2686fcc85b5ad41a134a0f03ee72b893052bd85b4c8de6776f5b04ac07d835",
-            "40eab3e3d9c547bc6528c4317d294686093a6cad7d002b00020304",
-        ),
-    ),
-    (
-        "§5",
-        "EncryptedExtensions",
-        "080000180016000a0008000600170018001d001c0002400100000000",
-    ),
-    (
-        "§5",
-        "Certificate",
-        concat!(
-            "0b0001b9000001b50001b0308201ac30820115a003020102020102300d06092a",
-            "864886f70d01010b0500300e310c300a06035504031303727361301e170d3136",
-            "303733303031323335395a170d3236303733303031323335395a300e310c300a",
-            "0603550403130372736130819f300d06092a864886f70d010101050003818d00",
-            "30818902818100b4bb498f8279303d980836399b36c6988c0c68de55e1bdb826",
-            "d3901a2461eafd2de49a91d015abbc9a95137ace6c1af19eaa6af98c7ced4312",
-            "0998e187a80ee0ccb0524b1b018c3e0b63264d449a6d38e22a5fda4308467480",
-            "30530ef0461c8ca9d9efbfae8ea6d1d03e2bd193eff0ab9a8002c47428a6d35a",
-            "8d88d79f7f1e3f0203010001a31a301830090603551d1304023000300b060355",
-            "1d0f0404030205a0300d06092a864886f70d01010b05000381810085aad2a0e5",
-            "b9276b908c65f73a7267170618a54c5f8a7b337d2df7a594365417f2eae8f8a5",
-            "8c8f8172f9319cf36b7fd6c55b80f21a03015156726096fd335e5e67f2dbf102",
-            "702e608ccae6bec1fc63a42a99be5c3eb7107c3c54e9b9eb2bd5203b1c3b84e0",
-            "a8b2f759409ba3eac9d91d402dcc0cc8f8961229ac9187b42b4de10000",
-        ),
-    ),
-    (
-        "§5",
-        "CertificateVerify",
-        concat!(
-            "0f0000840804008033ab13d4462707231b5dcae6c8190b63d1dabc74f28c3953",
-            "70da0b07e5b83066d0246a31acd95df475bfd799a4a70d33ad93d3a317a9b2c0",
-            "d237a5685b219e774112e391a247607d1aeff1bbd0a39f382ee1a5fe88ae99ec",
-            "59228e6497e45d48ce275a6d5ef40d169fb6f9d33b052ed3dcdd6b5a48baafff",
-            "bcb290128415bd38",
-        ),
-    ),
-    (
-        "§5",
-        "Finished",
-        concat!(
-            "140000208863e6bfb0420a927fa27f34336a70ae426e968e3eb884945b96856d",
-            "ba3976d1",
-        ),
-    ),
-    (
-        "§5",
-        "Finished",
-        concat!(
-            "1400002023f52fdb0709a55bd7f79b991f25484087bcfd4d4380b12326a52a28",
-            "b2e368e1",
-        ),
-    ),
-    (
-        "§6",
-        "ClientHello",
-        concat!(
-            "010000bc03036a472236328b83af40386d3a3e1f1ce624fa4ed89ab865a4ff0f",
-            "4144ce3ae2330000061301130313020100008d0000000b000900000673657276",
-            "6572ff01000100000a00140012001d0017001800190100010101020103010400",
-            "3300260024001d0020089cc2671f738d9a671e5b2e464981d05b76e361aa22ae",
-            "a91f1d49ca10a7a362002b0003020304000d0020001e04030503060302030804",
-            "0805080604010501060102010402050206020202002d00020101001c00024001",
-        ),
-    ),
-    (
-        "§6",
-        "ServerHello",
-        concat!(
-            "0200005603033b50fdf1c3d572e40e68953e7fff4e2758459c59afa0582c0ea0",
-            "32874255fe6e00130100002e00330024001d00206c2e50e865919a6b5a12dfaf",
-            "918f92b442567b0f89bc54478c6921366658f062002b00020304",
-        ),
-    ),
-    (
-        "§6",
-        "EncryptedExtensions",
-        concat!(
-            "080000240022000a00140012001d00170018001901000101010201030104001c",
-            "0002400100000000",
-        ),
-    ),
-    (
-        "§6",
-        "CertificateRequest",
-        concat!(
-            "0d000027000024000d0020001e04030503060302030804080508060401050106",
-            "0102010402050206020202",
-        ),
-    ),
-    (
-        "§6",
-        "Certificate",
-        concat!(
-            "0b00013b000001370001323082012e3081d5a003020102020107300a06082a86",
-            "48ce3d04030230133111300f060355040313086563647361323536301e170d31",
-            "36303733303031323430305a170d3236303733303031323430305a3013311130",
-            "0f0603550403130865636473613235363059301306072a8648ce3d020106082a",
-            "8648ce3d0301070342000408d530161575f4cfe7f154ee3448180086001e8843",
-            "1a79ee62ee6e2f83ef38ba61e9fb37f34e007a7df4d2f5b56d1f04ece45d621f",
-            "468406f5c3a15158948dd0a31a301830090603551d1304023000300b0603551d",
-            "0f040403020780300a06082a8648ce3d0403020348003045022100df30fd4507",
-            "f5edd22c1a6ff86db479ca693feeca3b71b3f9ef556b2937c0594d022062e2a4",
-            "7250d320fea83c7e2dcb5b76a50e0200c09adbd13fee946e513e011d110000",
-        ),
-    ),
-    (
-        "§6",
-        "CertificateVerify",
-        concat!(
-            "0f00004b040300473045022100d7a4d34bd54f55fee1a89625678c3dd5e5f60d",
-            "ac73ec940c5c7b9304a02084a90220289f595ed488b9ac689a3d192b1a8bb38f",
-            "34af7874c059c9806a1f38269353e8",
-        ),
-    ),
-    (
-        "§6",
-        "Finished",
-        concat!(
-            "1400002093b70cdf4781985b96345caac701b4e750d3042df1a689d8faca8122",
-            "51113c11",
-        ),
-    ),
-    (
-        "§6",
-        "Certificate",
-        concat!(
-            "0b0001bf000001bb0001b6308201b23082011ba003020102020101300d06092a",
-            "864886f70d01010b05003011310f300d06035504031306636c69656e74301e17",
-            "0d3136303733303031323335395a170d3236303733303031323335395a301131",
-            "0f300d06035504031306636c69656e7430819f300d06092a864886f70d010101",
-            "050003818d0030818902818100c38175e004a68d093f823b9c379d201fbc0bb7",
-            "a1c791905e3fbf76847e44e751ebbcd360bd945c81e5222bcc8846d3a8a0f93e",
-            "9bf5bebabd92edf1de1ff19021703e7ab6c0901513f97e39b111f09c9348971c",
-            "7b211984a754cd45fe095af0ea4236829bccf7a7fe9b2888e78ab477690a5b9e",
-            "1ccbe91c6a4a0f97a7e02842010203010001a31a301830090603551d13040230",
-            "00300b0603551d0f040403020780300d06092a864886f70d01010b0500038181",
-            "001a7a5a018532b022af0767d486160cff2d167a1915d23835b54594916dc680",
-            "be5d2e626076c5d52722ebcc775d7d99f980be2fc94d34acf6cc00ba90cbcfb0",
-            "608aa1e7e3971ef0c07a41d47ad8345d1f81fe418a1cf41054429fd217bd777d",
-            "c1cf08f05df90799c659361e0f1a8ee4ac0f7897420bdbc823da80a2f2ba2308",
-            "1c0000",
-        ),
-    ),
-    (
-        "§6",
-        "CertificateVerify",
-        concat!(
-            "0f00008408040080186b2223b503a759c35dba0e9721b4b579138d5f0f5e6ec7",
-            "feaaf27f3ad7f386c2c7bd7cb2be52fbf5ed8393f406ee79369692ec7ac69565",
-            "1d858219e672a8eb7b2a677b640b46ab630edc5f3f2f8272b9c0d906f81f84dd",
-            "c5b8c7bcf955c78a3cf99e5016f73e04eb7dfcb28833f13e8f75ec2ff3581e2f",
-            "098ad4157fd6d6ad",
-        ),
-    ),
-    (
-        "§6",
-        "Finished",
-        concat!(
-            "140000209afe2ba2f63a09d229d8a429e5b37ffd9fcc73bdb5911b82425972aa",
-            "2892440f",
-        ),
-    ),
-    (
-        "§7",
-        "ClientHello",
-        concat!(
-            "010000dc03034e640a3f2c2738f09c9418bd78edccd7559d0531199276d4d92a",
-            "0e9ee9d77d0920a80c165581a8e0d06c0018d54d3a06dd32cfd4051eb026fad3",
-            "fd0ba99269e6ef00061301130313020100008d0000000b000900000673657276",
-            "6572ff01000100000a00140012001d0017001800190100010101020103010400",
-            "3300260024001d00208e7292cf3056dbb0d25fcbe55c107dc9bbf83dd9708f39",
-            "203ba341249a7d9b63002b0003020304000d0020001e04030503060302030804",
-            "0805080604010501060102010402050206020202002d00020101001c00024001",
-        ),
-    ),
-    (
-        "§7",
-        "ServerHello",
-        concat!(
-            "020000760303e5dd5948c435f7a38f0f0130708dc322d9df09abd4838117c183",
-            "a7bb6d994f2c20a80c165581a8e0d06c0018d54d3a06dd32cfd4051eb026fad3",
-            "fd0ba99269e6ef130100002e00330024001d00203e30f0f4ba551afd62768341",
-            "175f5265e4daf0c8841617aa4fafdd2142320c22002b00020304",
-        ),
-    ),
-    (
-        "§7",
-        "CertificateVerify",
-        concat!(
-            "0f00008408040080a2301a68dd1ceee6938fe9d40c46b9201b34d59952a37e06",
-            "523a39cf8ba6c9c8b68ae94492af780516ed7b73c82812e99dd3fabea45e09d9",
-            "c6848721c2808c61501b0c75e7fcaba5f78bef68a2c2b69b19558b3e40387eea",
-            "93d25c7781c1cc00e9f519f7e2e4adb73e76d66089000a2dc866c2ed30bba50a",
-            "0d457f19dc6eb9f3",
-        ),
-    ),
-    (
-        "§7",
-        "Finished",
-        concat!(
-            "14000020c8c3a8f1bff5274061f4bc3a7caffbdc9616094ca625caa65f8e76ed",
-            "46db74d3",
-        ),
-    ),
-    (
-        "§7",
-        "Finished",
-        concat!(
-            "14000020692cab155cc6c100ead60733d0617f6fb09b71aa1e8c9accbbbc9e8e",
-            "d336c1dd",
-        ),
-    ),
-];
+/// The handshake messages of RFC 8448 §4–§7, as (section, name, bytes): `("§5",
+/// "ServerHello", …)`.
+pub(crate) fn more() -> Vec<(String, String, Vec<u8>)> {
+    SECTIONS[1..]
+        .iter()
+        .flat_map(|title| {
+            let section = format!("§{}", &title[..1]);
+            Trace::section(title)
+                .messages()
+                .into_iter()
+                .map(move |m| (section.clone(), m.name, m.bytes))
+        })
+        .collect()
+}
 
 /// RFC 8448 §4: the resumption ClientHello up to its binders ("ClientHello prefix").
-pub(crate) const RESUMPTION_CLIENT_HELLO_PREFIX: &str = concat!(
-    "010001fc03031bc3ceb6bbe39cff938355b5a50adb6db21b7a6af649d7b4bc41",
-    "9d7876487d95000006130113031302010001cd0000000b000900000673657276",
-    "6572ff01000100000a00140012001d0017001800190100010101020103010400",
-    "3300260024001d0020e4ffb68ac05f8d96c99da26698346c6be16482badddafe",
-    "051a66b4f18d668f0b002a0000002b0003020304000d0020001e040305030603",
-    "020308040805080604010501060102010402050206020202002d00020101001c",
-    "0002400100150057000000000000000000000000000000000000000000000000",
-    "0000000000000000000000000000000000000000000000000000000000000000",
-    "0000000000000000000000000000000000000000000000000000000000000000",
-    "2900dd00b800b22c035d829359ee5ff7af4ec900000000262a6494dc486d2c8a",
-    "34cb33fa90bf1b0070ad3c498883c9367c09a2be785abc55cd226097a3a98211",
-    "7283f82a03a143efd3ff5dd36d64e861be7fd61d2827db279cce145077d454a3",
-    "664d4e6da4d29ee03725a6a4dafcd0fc67d2aea70529513e3da2677fa5906c5b",
-    "3f7d8f92f228bda40dda721470f9fbf297b5aea617646fac5c03272e970727c6",
-    "21a79141ef5f7de6505e5bfbc388e93343694093934ae4d357fad6aacb",
-);
+pub(crate) fn resumption_client_hello_prefix() -> Vec<u8> {
+    Trace::section(RESUMED)
+        .value("{client}  calculate PSK binder", "ClientHello prefix")
+        .to_vec()
+}

@@ -1,9 +1,9 @@
 //! Round-trip and rejection tests for every handshake message, and the messages of the
-//! RFC 8448 §3 trace.
+//! RFC 8448 traces (parsed from the RFC's text by `padlock-test-support`).
 
 use proptest::prelude::*;
 
-use super::rfc8448::*;
+use super::rfc8448;
 use super::*;
 use crate::wire::codec::DecodeErrorKind;
 use crate::wire::enums::{
@@ -15,13 +15,6 @@ use crate::wire::extensions::{
     DistinguishedName, EncryptedExtensionsExtensions, ExtensionBlock, HelloRetryRequestExtensions,
     KeyShareEntry, NewSessionTicketExtensions, RawExtension, ServerHelloExtensions,
 };
-
-pub(crate) fn hex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
 
 /// decode(raw) keeps raw, and decode → encode → decode gives the same message.
 fn assert_message_round_trips(raw: &[u8]) -> HandshakeMessage {
@@ -44,7 +37,7 @@ fn assert_payload_round_trips(payload: HandshakePayload) {
 
 #[test]
 fn parses_rfc8448_client_hello() {
-    let msg = assert_message_round_trips(&hex(CLIENT_HELLO));
+    let msg = assert_message_round_trips(&rfc8448::client_hello());
     let HandshakePayload::ClientHello(ch) = msg.payload else {
         panic!("not a ClientHello: {msg:?}");
     };
@@ -95,7 +88,7 @@ fn parses_rfc8448_client_hello() {
 
 #[test]
 fn parses_rfc8448_server_hello() {
-    let msg = assert_message_round_trips(&hex(SERVER_HELLO));
+    let msg = assert_message_round_trips(&rfc8448::server_hello());
     let HandshakePayload::ServerHello(sh) = msg.payload else {
         panic!("not a ServerHello: {msg:?}");
     };
@@ -116,12 +109,12 @@ fn parses_rfc8448_server_hello() {
     );
     // The RFC's ServerHello writes key_share before supported_versions; we encode in
     // field order, so re-encoding may differ in order but never in content.
-    assert_eq!(msg.raw, hex(SERVER_HELLO));
+    assert_eq!(msg.raw, rfc8448::server_hello());
 }
 
 #[test]
 fn parses_rfc8448_server_flight() {
-    let ee = assert_message_round_trips(&hex(ENCRYPTED_EXTENSIONS));
+    let ee = assert_message_round_trips(&rfc8448::encrypted_extensions());
     let HandshakePayload::EncryptedExtensions(ee) = ee.payload else {
         panic!("not EncryptedExtensions");
     };
@@ -129,7 +122,7 @@ fn parses_rfc8448_server_flight() {
     assert_eq!(ee.extensions.record_size_limit, Some(0x4001));
     assert_eq!(ee.extensions.supported_groups.as_ref().unwrap().len(), 9);
 
-    let cert = assert_message_round_trips(&hex(CERTIFICATE));
+    let cert = assert_message_round_trips(&rfc8448::certificate());
     let HandshakePayload::Certificate(cert) = cert.payload else {
         panic!("not a Certificate");
     };
@@ -138,20 +131,20 @@ fn parses_rfc8448_server_flight() {
     assert_eq!(cert.certificate_list[0].cert_data.len(), 432);
     assert_eq!(cert.certificates().next().unwrap()[..2], [0x30, 0x82]);
 
-    let cv = assert_message_round_trips(&hex(CERTIFICATE_VERIFY));
+    let cv = assert_message_round_trips(&rfc8448::certificate_verify());
     let HandshakePayload::CertificateVerify(cv) = cv.payload else {
         panic!("not a CertificateVerify");
     };
     assert_eq!(cv.algorithm, SignatureScheme::rsa_pss_rsae_sha256);
     assert_eq!(cv.signature.len(), 128);
 
-    let fin = assert_message_round_trips(&hex(SERVER_FINISHED));
+    let fin = assert_message_round_trips(&rfc8448::server_finished());
     let HandshakePayload::Finished(fin) = fin.payload else {
         panic!("not a Finished");
     };
     assert_eq!(fin.verify_data.len(), 32);
 
-    let nst = assert_message_round_trips(&hex(NEW_SESSION_TICKET));
+    let nst = assert_message_round_trips(&rfc8448::new_session_ticket());
     let HandshakePayload::NewSessionTicket(nst) = nst.payload else {
         panic!("not a NewSessionTicket");
     };
@@ -194,7 +187,7 @@ fn detects_downgrade_sentinels() {
 
 #[test]
 fn accepts_tls12_hellos_without_extensions() {
-    let mut ch = hex(CLIENT_HELLO);
+    let mut ch = rfc8448::client_hello();
     // Cut the extension block (2 + 0x91 bytes) and fix the handshake length.
     ch.truncate(ch.len() - 2 - 0x91);
     let body_len = (ch.len() - 4) as u8;
@@ -296,7 +289,11 @@ fn rejects_trailing_bytes_in_a_message_body() {
 
 #[test]
 fn rejects_truncated_messages_at_every_length() {
-    for raw in [hex(CLIENT_HELLO), hex(SERVER_HELLO), hex(CERTIFICATE)] {
+    for raw in [
+        rfc8448::client_hello(),
+        rfc8448::server_hello(),
+        rfc8448::certificate(),
+    ] {
         for cut in 0..raw.len() {
             assert!(
                 HandshakeMessage::decode(&raw[..cut]).is_err(),
@@ -351,6 +348,44 @@ fn grease_in_client_hello_is_kept_as_unknown() {
     let raw = HandshakePayload::ClientHello(ch.clone()).to_vec();
     let decoded = HandshakeMessage::decode(&raw).unwrap();
     assert_eq!(decoded.payload, HandshakePayload::ClientHello(ch));
+}
+
+#[test]
+fn raw_client_hello_keeps_the_fields_and_every_extension_in_order() {
+    let mut ch = client_hello();
+    ch.extensions.other.push(RawExtension {
+        typ: ExtensionType::Unknown(0xdada),
+        data: vec![1, 2],
+    });
+    let message = HandshakePayload::ClientHello(ch).to_vec();
+    let raw = RawClientHello::split(&message[4..]).unwrap();
+    // legacy_version, random, session id, one suite, one compression method.
+    assert_eq!(raw.fields.len(), 2 + 32 + 1 + 32 + 2 + 2 + 1 + 1);
+    assert_eq!(&raw.fields[..2], &[3, 3]);
+    let types: Vec<ExtensionType> = raw.extensions.iter().map(|e| e.typ).collect();
+    assert_eq!(
+        types,
+        [
+            ExtensionType::SupportedVersions,
+            ExtensionType::KeyShare,
+            ExtensionType::Unknown(0xdada)
+        ]
+    );
+    assert_eq!(raw.extensions[2].data, [1, 2]);
+}
+
+#[test]
+fn raw_client_hello_refuses_truncation_and_trailing_bytes() {
+    let message = HandshakePayload::ClientHello(client_hello()).to_vec();
+    let body = &message[4..];
+    let fields = RawClientHello::split(body).unwrap().fields.len();
+    // Cut anywhere but where a TLS 1.2 hello may end (no extension block at all).
+    for len in (0..body.len()).filter(|len| *len != fields) {
+        assert!(RawClientHello::split(&body[..len]).is_err(), "{len}");
+    }
+    let mut longer = body.to_vec();
+    longer.push(0);
+    assert!(RawClientHello::split(&longer).is_err());
 }
 
 pub(crate) fn client_hello() -> ClientHello {
@@ -545,9 +580,10 @@ proptest! {
     fn mutated_rfc8448_messages_never_panic(
         which in 0usize..7, at in any::<prop::sample::Index>(), byte in any::<u8>(),
     ) {
-        let all = [CLIENT_HELLO, SERVER_HELLO, ENCRYPTED_EXTENSIONS, CERTIFICATE,
-            CERTIFICATE_VERIFY, SERVER_FINISHED, NEW_SESSION_TICKET];
-        let mut raw = hex(all[which]);
+        let all = [rfc8448::client_hello, rfc8448::server_hello,
+            rfc8448::encrypted_extensions, rfc8448::certificate, rfc8448::certificate_verify,
+            rfc8448::server_finished, rfc8448::new_session_ticket];
+        let mut raw = all[which]();
         let i = at.index(raw.len());
         raw[i] = byte;
         if let Ok(msg) = HandshakeMessage::decode(&raw) {
@@ -559,8 +595,8 @@ proptest! {
 
 #[test]
 fn parses_every_handshake_message_of_rfc8448_sections_4_to_7() {
-    for (section, name, raw) in MORE {
-        let msg = assert_message_round_trips(&hex(raw));
+    for (section, name, raw) in rfc8448::more() {
+        let msg = assert_message_round_trips(&raw);
         let expected = if msg.payload.name() == "hello_retry_request" {
             "server_hello"
         } else {
@@ -582,11 +618,11 @@ fn parses_every_handshake_message_of_rfc8448_sections_4_to_7() {
 #[test]
 fn parses_rfc8448_hello_retry_request_and_second_client_hello() {
     let find = |section: &str, name: &str, len: usize| {
-        let (_, _, raw) = MORE
-            .iter()
-            .find(|(s, n, raw)| *s == section && *n == name && raw.len() == 2 * len)
+        let (_, _, raw) = rfc8448::more()
+            .into_iter()
+            .find(|(s, n, raw)| s == section && n == name && raw.len() == len)
             .unwrap();
-        HandshakeMessage::decode(&hex(raw)).unwrap().payload
+        HandshakeMessage::decode(&raw).unwrap().payload
     };
     let HandshakePayload::HelloRetryRequest(hrr) = find("§5", "ServerHello", 176) else {
         panic!("§5 HelloRetryRequest not recognised");
@@ -606,11 +642,11 @@ fn parses_rfc8448_hello_retry_request_and_second_client_hello() {
 
 #[test]
 fn parses_rfc8448_resumption_client_hello_with_psk_last() {
-    let (_, _, raw) = MORE
-        .iter()
-        .find(|(s, n, _)| *s == "§4" && *n == "ClientHello")
+    let (_, _, raw) = rfc8448::more()
+        .into_iter()
+        .find(|(s, n, _)| s == "§4" && n == "ClientHello")
         .unwrap();
-    let msg = HandshakeMessage::decode(&hex(raw)).unwrap();
+    let msg = HandshakeMessage::decode(&raw).unwrap();
     let HandshakePayload::ClientHello(ch) = &msg.payload else {
         panic!()
     };
@@ -623,18 +659,17 @@ fn parses_rfc8448_resumption_client_hello_with_psk_last() {
     assert_eq!(msg.raw[msg.raw.len() - binders_len..][..3], [0, 33, 32]);
     assert_eq!(
         msg.raw[..msg.raw.len() - binders_len],
-        hex(RESUMPTION_CLIENT_HELLO_PREFIX)
+        rfc8448::resumption_client_hello_prefix()
     );
 }
 
 #[test]
 fn parses_rfc8448_certificate_request() {
-    let (_, _, raw) = MORE
-        .iter()
-        .find(|(_, n, _)| *n == "CertificateRequest")
+    let (_, _, raw) = rfc8448::more()
+        .into_iter()
+        .find(|(_, n, _)| n == "CertificateRequest")
         .unwrap();
-    let HandshakePayload::CertificateRequest(cr) =
-        HandshakeMessage::decode(&hex(raw)).unwrap().payload
+    let HandshakePayload::CertificateRequest(cr) = HandshakeMessage::decode(&raw).unwrap().payload
     else {
         panic!()
     };

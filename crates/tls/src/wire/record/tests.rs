@@ -215,7 +215,15 @@ fn rejects_oversized_message_as_soon_as_its_header_arrives() {
 #[test]
 fn rejects_empty_handshake_fragment() {
     let err = HandshakeJoiner::new().push(&[]).unwrap_err();
-    assert_eq!(err.kind, DecodeErrorKind::EmptyHandshakeFragment);
+    assert_eq!(
+        err.kind,
+        DecodeErrorKind::EmptyFragment(ContentType::Handshake)
+    );
+    // RFC 8446 §5.1 forbids sending it; the peer's message is out of place.
+    assert_eq!(
+        err.alert(),
+        crate::wire::AlertDescription::UnexpectedMessage
+    );
 }
 
 #[test]
@@ -223,7 +231,43 @@ fn releases_its_buffer_when_drained() {
     let mut joiner = HandshakeJoiner::new();
     joiner.push(&finished(1)).unwrap();
     joiner.next_message().unwrap().unwrap();
+    assert!(joiner.next_message().unwrap().is_none());
     assert_eq!(joiner.buf.capacity(), 0);
+}
+
+#[test]
+fn lends_whole_messages_without_copying_them() {
+    let mut joiner = HandshakeJoiner::new();
+    let flight = [finished(1), finished(2)].concat();
+    joiner.push(&flight).unwrap();
+    assert_eq!(joiner.next_raw_message().unwrap(), Some(&finished(1)[..]));
+    assert_eq!(joiner.next_raw_message().unwrap(), Some(&finished(2)[..]));
+    assert_eq!(joiner.next_raw_message().unwrap(), None);
+}
+
+#[test]
+fn accepts_a_client_hello_as_long_as_the_encoding_allows_only_when_asked() {
+    let header = |len: usize| {
+        let [_, a, b, c] = (len as u32).to_be_bytes();
+        [1, a, b, c]
+    };
+    let mut server = HandshakeJoiner::new().with_max_client_hello_len(MAX_CLIENT_HELLO_LEN);
+    server.push(&header(MAX_CLIENT_HELLO_LEN)).unwrap();
+    let mut server = HandshakeJoiner::new().with_max_client_hello_len(MAX_CLIENT_HELLO_LEN);
+    assert!(server.push(&header(MAX_CLIENT_HELLO_LEN + 1)).is_err());
+    // Other messages keep the tight limit, and so does a ClientHello once refused.
+    let mut server = HandshakeJoiner::new().with_max_client_hello_len(MAX_CLIENT_HELLO_LEN);
+    assert!(server
+        .push(&[11, 0x01, 0x00, 0x01])
+        .is_err_and(|e| e.what == "certificate"));
+    let mut server = HandshakeJoiner::new().with_max_client_hello_len(MAX_CLIENT_HELLO_LEN);
+    server.refuse_large_client_hellos();
+    assert!(server
+        .push(&header(DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN + 1))
+        .is_err());
+    assert!(HandshakeJoiner::new()
+        .push(&header(DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN + 1))
+        .is_err());
 }
 
 proptest! {

@@ -1,0 +1,22 @@
+//! What the handshake settled, for the connection's queries.
+
+use crate::conn::HandshakeKind;
+use crate::suites::Suite;
+use crate::tls13::key_schedule::ExporterSecret;
+use crate::{NamedGroup, SignatureScheme};
+
+/// The negotiated parameters; each is `None` until the handshake settles it.
+#[derive(Default)]
+pub(super) struct Negotiated {
+    /// The client's random, which key log lines are keyed by.
+    pub(super) client_random: [u8; 32],
+    pub(super) suite: Option<Suite>,
+    pub(super) group: Option<NamedGroup>,
+    /// The scheme of the peer's CertificateVerify.
+    pub(super) scheme: Option<SignatureScheme>,
+    pub(super) alpn: Option<Vec<u8>>,
+    pub(super) server_name: Option<String>,
+    pub(super) peer_certificates: Option<Vec<Vec<u8>>>,
+    pub(super) kind: Option<HandshakeKind>,
+    pub(super) exporter: Option<ExporterSecret>,
+}

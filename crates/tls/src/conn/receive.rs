@@ -1,0 +1,211 @@
+//! The receive path (RFC 8446 §5): find a record in the receive buffer
+//! ([`crate::wire::Deframer`]), open it in place, then hand its content on: handshake bytes
+//! to the [`crate::wire::HandshakeJoiner`], whose whole messages go to the state machine
+//! borrowed; alerts to [`Connection::handle_alert`]; application data stays where it was
+//! decrypted until it is read.
+
+use std::ops::Range;
+
+use super::lifecycle::PeerStream;
+use super::record_layer::record_error;
+use super::Connection;
+use crate::error::PeerMisbehaved;
+use crate::output::unexpected;
+use crate::record::RecordError;
+use crate::trace::{Direction, TraceEvent};
+use crate::wire::{
+    is_compatibility_change_cipher_spec, Alert, AlertLevel, Codec, ContentType, DecodeError,
+    DecodeErrorKind, RECORD_HEADER_LEN,
+};
+use crate::{AlertDescription, Error};
+
+impl Connection {
+    /// Handles every whole record in the receive buffer.
+    pub(super) fn process_records(&mut self) -> Result<(), Error> {
+        // Each iteration consumes one record from a buffer of bounded size.
+        loop {
+            let records = &mut self.core.records;
+            let Some(span) = records.deframer.peek(records.rx.pending())? else {
+                records.rx.compact();
+                return Ok(());
+            };
+            let start = records.rx.start;
+            let record = start..start + span.payload.end;
+            records.rx.start = record.end;
+            self.handle_record(span.header.content_type, record)?;
+        }
+    }
+
+    /// Handles one record; `record` is where it lies (header included) in the buffer.
+    fn handle_record(&mut self, outer: ContentType, record: Range<usize>) -> Result<(), Error> {
+        if self.core.lifecycle.peer == PeerStream::ClosedNotify {
+            // RFC 8446 §6.1: nothing may follow close_notify.
+            return Err(PeerMisbehaved::DataAfterCloseNotify.into());
+        }
+        let records = &mut self.core.records;
+        let protected = records.opener.is_protected();
+        match outer {
+            ContentType::ChangeCipherSpec => return self.handle_change_cipher_spec(record),
+            ContentType::Alert if protected => return self.handle_unprotected_alert(record),
+            ContentType::ApplicationData if !protected => {
+                // RFC 8446 §4.2.10: 0-RTT data the server refused, before its keys for
+                // the client's second ClientHello; else data before any keys (§5.2).
+                if records.skips_early_data(record.len())? {
+                    return Ok(());
+                }
+                return Err(unexpected("a handshake record", "application data"));
+            }
+            _ => {}
+        }
+        let seq = records.opener.sequence_number();
+        let opened = match records
+            .opener
+            .open_in_place(records.rx.slice_mut(record.clone()))
+        {
+            Ok(opened) => opened,
+            // RFC 8446 §4.2.10: refused 0-RTT data does not open under the handshake keys.
+            Err(RecordError::BadRecordMac) if records.skips_early_data(record.len())? => {
+                return Ok(())
+            }
+            Err(e) => return Err(record_error(e)),
+        };
+        // A record that opens ends any 0-RTT data: the client's handshake goes on.
+        records.early_data_to_skip = None;
+        if protected {
+            if let Some(t) = self.core.trace.as_deref() {
+                t.event(&TraceEvent::Record {
+                    direction: Direction::Received,
+                    seq,
+                    len: record.len(),
+                });
+            }
+        }
+        let content = record.start + opened.content.start..record.start + opened.content.end;
+        match opened.content_type {
+            ContentType::Handshake => {
+                self.joiner.push(self.core.records.rx.slice(content))?;
+                self.handle_handshake_messages()
+            }
+            ContentType::Alert => self.handle_alert(content),
+            ContentType::ApplicationData => self.handle_application_data(content),
+            // RFC 8446 §5: any other type, defined or not, is unexpected here.
+            other => match other.name() {
+                Some(name) => Err(unexpected(
+                    "a handshake, alert or application data record",
+                    name,
+                )),
+                None => Err(DecodeError::new(
+                    "TLSInnerPlaintext",
+                    DecodeErrorKind::UnknownContentType(other),
+                )
+                .into()),
+            },
+        }
+    }
+
+    /// RFC 8446 §5: a ChangeCipherSpec is never protected; one `0x01` is tolerated
+    /// between the first ClientHello and the peer's Finished, anything else is unexpected.
+    fn handle_change_cipher_spec(&mut self, record: Range<usize>) -> Result<(), Error> {
+        self.joiner
+            .check_not_interleaved(ContentType::ChangeCipherSpec)?;
+        let records = &mut self.core.records;
+        let body = records
+            .rx
+            .slice(record.start + RECORD_HEADER_LEN..record.end);
+        let allowed = self
+            .state
+            .as_ref()
+            .is_some_and(|s| s.allows_change_cipher_spec());
+        if !is_compatibility_change_cipher_spec(body) || !allowed || records.ccs_received {
+            return Err(PeerMisbehaved::IllegalChangeCipherSpec.into());
+        }
+        records.ccs_received = true;
+        Ok(())
+    }
+
+    /// An alert record in the clear after encryption started. RFC 8446 §5.2 allows only
+    /// protected records then, but many clients send their refusal of our certificate
+    /// (`unknown_ca`, `bad_certificate`) unencrypted. It is read as the alert it is; being
+    /// unauthenticated, it always ends the connection, whatever it says, and is not
+    /// answered.
+    fn handle_unprotected_alert(&mut self, record: Range<usize>) -> Result<(), Error> {
+        self.joiner.check_not_interleaved(ContentType::Alert)?;
+        let body = record.start + RECORD_HEADER_LEN..record.end;
+        let alert = self.decode_alert(body)?;
+        Err(Error::AlertReceived(alert.description))
+    }
+
+    /// An alert (RFC 8446 §6): close_notify ends the peer's writing; user_canceled as a
+    /// warning is followed by close_notify; every other alert is fatal.
+    fn handle_alert(&mut self, content: Range<usize>) -> Result<(), Error> {
+        self.joiner.check_not_interleaved(ContentType::Alert)?;
+        let alert = self.decode_alert(content)?;
+        match alert.description {
+            AlertDescription::CloseNotify if self.core.lifecycle.is_open() => {
+                self.core.lifecycle.peer = PeerStream::ClosedNotify;
+                Ok(())
+            }
+            AlertDescription::UserCanceled if alert.level == AlertLevel::Warning => Ok(()),
+            // §6: "all alerts are fatal" apart from those two; unknown levels included.
+            other => Err(Error::AlertReceived(other)),
+        }
+    }
+
+    /// Decodes the one alert an alert record holds (RFC 8446 §5.1: alerts are never
+    /// fragmented, never coalesced, never empty) and traces it.
+    fn decode_alert(&self, content: Range<usize>) -> Result<Alert, Error> {
+        let bytes = self.core.records.rx.slice(content);
+        if bytes.is_empty() {
+            return Err(DecodeError::new(
+                "Alert record",
+                DecodeErrorKind::EmptyFragment(ContentType::Alert),
+            )
+            .into());
+        }
+        let alert = Alert::decode(bytes)?;
+        if let Some(t) = self.core.trace.as_deref() {
+            t.event(&TraceEvent::Alert {
+                direction: Direction::Received,
+                description: alert.description,
+            });
+        }
+        Ok(alert)
+    }
+
+    /// Application data: only once the handshake is complete (RFC 8446 §2), never inside a
+    /// fragmented handshake message (§5.1). It stays where it was decrypted.
+    fn handle_application_data(&mut self, content: Range<usize>) -> Result<(), Error> {
+        self.joiner
+            .check_not_interleaved(ContentType::ApplicationData)?;
+        if !self.core.lifecycle.is_open() {
+            return Err(unexpected("a handshake message", "application data"));
+        }
+        if !content.is_empty() {
+            self.core.records.rx.plaintext.push_back(content);
+        }
+        Ok(())
+    }
+
+    /// Hands each whole handshake message in the joiner to the state machine, borrowed
+    /// from the joiner's buffer.
+    fn handle_handshake_messages(&mut self) -> Result<(), Error> {
+        // Each iteration takes one message; the joiner holds finitely many.
+        while let Some(raw) = self.joiner.next_raw_message()? {
+            let state = self
+                .state
+                .take()
+                .ok_or(Error::Internal("handshake state missing"))?;
+            let read_keys_before = self.core.records.read_key_changes;
+            self.state = Some(state.handle(raw, &mut self.core)?);
+            if self.core.records.read_key_changes != read_keys_before {
+                // RFC 8446 §5.1: a key change must fall on a record boundary.
+                if !self.joiner.is_empty() {
+                    return Err(PeerMisbehaved::HandshakeMessageSplitAcrossKeyChange.into());
+                }
+                // No ClientHello can come under protection: back to the tight limit.
+                self.joiner.refuse_large_client_hellos();
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,216 @@
+//! The receive buffer: TLS bytes as they arrive, records decrypted in place, and the
+//! application data they held until the reader takes it.
+
+use std::collections::VecDeque;
+use std::ops::Range;
+
+use crate::record::copy;
+use crate::wire::{MAX_CIPHERTEXT_LEN, RECORD_HEADER_LEN};
+
+/// Receive buffer size: room for two maximal records, so a full record can always be
+/// completed while the previous one's plaintext waits to be read.
+pub(super) const RX_CAPACITY: usize = 2 * (RECORD_HEADER_LEN + MAX_CIPHERTEXT_LEN);
+/// Room offered to the first read on a fresh receive buffer (it grows when reads fill
+/// it): enough for a typical request in one read.
+const RX_FIRST_READ: usize = 0x1000;
+
+/// At most [`RX_CAPACITY`] bytes: `buf[start..end]` is received and not yet deframed;
+/// decrypted application data lies before `start`, at the ranges in `plaintext`.
+pub(super) struct ReceiveBuffer {
+    buf: Vec<u8>,
+    /// Start of the bytes not yet deframed.
+    pub(super) start: usize,
+    /// End of the received bytes; bytes past it (up to `buf.len()`) are initialised
+    /// scratch space kept for the next read, so reads need not zero it again.
+    pub(super) end: usize,
+    /// How much room [`Self::room`] offers a reader: small at first, doubled each time a
+    /// read fills it (up to the whole buffer), so an idle connection woken by a small
+    /// request zeroes 4 KiB of a fresh buffer, not 33 KiB; it is kept when the buffer is
+    /// freed, so a bulk receiver pays its growth once.
+    read_size: usize,
+    /// Decrypted application data lying in `buf`, oldest first.
+    pub(super) plaintext: VecDeque<Range<usize>>,
+}
+
+impl ReceiveBuffer {
+    pub(super) fn new() -> Self {
+        Self {
+            buf: Vec::new(),
+            start: 0,
+            end: 0,
+            read_size: RX_FIRST_READ,
+            plaintext: VecDeque::new(),
+        }
+    }
+
+    /// Free room for received bytes.
+    pub(super) fn free_room(&self) -> usize {
+        RX_CAPACITY - self.end
+    }
+
+    /// Appends received TLS bytes (at most [`Self::free_room`]; the caller checks),
+    /// allocating the buffer on first use.
+    pub(super) fn append(&mut self, data: &[u8]) {
+        if self.buf.capacity() == 0 {
+            self.buf.reserve_exact(RX_CAPACITY);
+        }
+        // Overwrite the initialised scratch first, then grow the vector with the rest;
+        // `end <= buf.len()` always holds, so the slice is in bounds.
+        let end = self.end;
+        let overlap = self.buf.len().saturating_sub(end).min(data.len());
+        let (head, tail) = data.split_at(overlap);
+        copy::copy(&mut self.buf[end..end + overlap], head);
+        copy::extend(&mut self.buf, tail);
+        self.end += data.len();
+    }
+
+    /// The free room, initialised, for a reader to fill; then call [`Self::filled`].
+    /// Bytes are zeroed once per allocation, not once per read, and only as far as reads
+    /// have needed; the caller checks that there is room.
+    pub(super) fn room(&mut self) -> &mut [u8] {
+        if self.buf.capacity() == 0 {
+            self.buf.reserve_exact(RX_CAPACITY);
+        }
+        let want = (self.end + self.read_size).min(RX_CAPACITY);
+        if self.buf.len() < want {
+            self.buf.resize(want, 0);
+        }
+        let end = self.end;
+        &mut self.buf[end..]
+    }
+
+    /// Marks `n` bytes written into [`Self::room`] as received.
+    pub(super) fn filled(&mut self, n: usize) {
+        let offered = self.buf.len() - self.end;
+        self.end = (self.end + n).min(self.buf.len());
+        if n > 0 && n == offered {
+            // The reader had more: offer more room next time.
+            self.read_size = (self.read_size * 2).min(RX_CAPACITY);
+        }
+    }
+
+    /// The received bytes not yet deframed.
+    pub(super) fn pending(&self) -> &[u8] {
+        self.buf.get(self.start..self.end).unwrap_or_default()
+    }
+
+    /// The bytes at `range` (a record handed out by the deframer), to open in place.
+    pub(super) fn slice_mut(&mut self, range: Range<usize>) -> &mut [u8] {
+        &mut self.buf[range]
+    }
+
+    /// The bytes at `range`.
+    pub(super) fn slice(&self, range: Range<usize>) -> &[u8] {
+        &self.buf[range]
+    }
+
+    /// The oldest unread application data.
+    pub(super) fn front_plaintext(&self) -> &[u8] {
+        self.plaintext.front().map_or(&[], |r| &self.buf[r.clone()])
+    }
+
+    /// Marks `n` bytes of the front plaintext (at most its length) as read. Once all
+    /// plaintext is read, what is left (the start of a record, if anything) moves to the
+    /// front; unread plaintext is not moved here, so reading costs no copy.
+    pub(super) fn consume_plaintext(&mut self, n: usize) {
+        let Some(range) = self.plaintext.front_mut() else {
+            return;
+        };
+        range.start = range.start.saturating_add(n).min(range.end);
+        if range.start == range.end {
+            self.plaintext.pop_front();
+            if self.plaintext.is_empty() {
+                self.compact();
+            }
+        }
+    }
+
+    /// Unread application data, in bytes.
+    pub(super) fn plaintext_len(&self) -> usize {
+        self.plaintext.iter().map(|r| r.len()).sum()
+    }
+
+    /// Drops the buffer and whatever it holds.
+    pub(super) fn free(&mut self) {
+        self.buf = Vec::new();
+        self.start = 0;
+        self.end = 0;
+        self.plaintext.clear();
+    }
+
+    /// Frees the buffer if it holds nothing.
+    pub(super) fn free_if_idle(&mut self) {
+        if self.start == self.end && self.plaintext.is_empty() {
+            self.free();
+        }
+    }
+
+    /// Moves unread data to the front of the buffer. An emptied buffer keeps its
+    /// allocation, so the records of one burst reuse it; [`Self::free_if_idle`] releases
+    /// it once the connection goes idle.
+    pub(super) fn compact(&mut self) {
+        let keep_from = self.plaintext.front().map_or(self.start, |r| r.start);
+        if keep_from == self.end {
+            if self.plaintext.is_empty() {
+                self.end = 0;
+                self.start = 0;
+            }
+            return;
+        }
+        if keep_from == 0 {
+            return;
+        }
+        copy::move_to_front(&mut self.buf, keep_from, self.end);
+        self.end -= keep_from;
+        self.start -= keep_from;
+        for r in &mut self.plaintext {
+            r.start -= keep_from;
+            r.end -= keep_from;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A buffer holding `data` with `plaintext` marked as decrypted application data and
+    /// everything from `start` not yet deframed.
+    fn buffer(data: &[u8], plaintext: &[(usize, usize)], start: usize) -> ReceiveBuffer {
+        let mut rx = ReceiveBuffer::new();
+        rx.append(data);
+        rx.plaintext.extend(plaintext.iter().map(|&(a, b)| a..b));
+        rx.start = start;
+        rx
+    }
+
+    #[test]
+    fn reading_moves_nothing_until_all_plaintext_is_read() {
+        let mut rx = buffer(b"..abc..de.partial", &[(2, 5), (7, 9)], 10);
+        rx.consume_plaintext(3);
+        assert_eq!(rx.front_plaintext(), b"de");
+        assert_eq!(rx.pending(), b"partial");
+        assert_eq!(rx.start, 10, "unread plaintext was moved");
+        rx.consume_plaintext(2);
+        // All read: only the start of the next record moves to the front.
+        assert_eq!(rx.start, 0);
+        assert_eq!(rx.pending(), b"partial");
+        assert_eq!(rx.free_room(), RX_CAPACITY - 7);
+    }
+
+    #[test]
+    fn consuming_more_than_the_front_piece_stops_at_its_end() {
+        let mut rx = buffer(b"abcdef", &[(0, 3), (3, 6)], 6);
+        rx.consume_plaintext(100);
+        assert_eq!(rx.front_plaintext(), b"def");
+        assert_eq!(rx.plaintext_len(), 3);
+    }
+
+    #[test]
+    fn an_emptied_buffer_is_freed_when_idle() {
+        let mut rx = buffer(b"abc", &[(0, 3)], 3);
+        rx.consume_plaintext(3);
+        rx.free_if_idle();
+        assert_eq!(rx.buf.capacity(), 0);
+    }
+}

@@ -1,0 +1,236 @@
+//! The connection's record layer: the buffers, record protection in each direction, and
+//! the records that carry handshake messages, alerts and ChangeCipherSpec.
+
+use std::sync::Arc;
+
+use padlock_crypto::Provider;
+
+use super::receive_buffer::ReceiveBuffer;
+use crate::error::PeerMisbehaved;
+use crate::record::{RecordError, RecordKeys, RecordOpener, RecordSealer, PROTECTED_OVERHEAD};
+use crate::trace::{Direction, Trace, TraceEvent};
+use crate::wire::{
+    Alert, Codec, ContentType, Deframer, ProtocolVersion, RecordHeader, CHANGE_CIPHER_SPEC_PAYLOAD,
+    MAX_PLAINTEXT_LEN, RECORD_HEADER_LEN,
+};
+use crate::{AlertDescription, Error};
+
+/// How much early data (RFC 8446 §4.2.10) a server that does not accept it skips before
+/// it gives up: the client stops sending 0-RTT data once it sees our ServerHello, so a
+/// real client's skipped records stay far below this.
+pub(super) const MAX_SKIPPED_EARLY_DATA: usize = 1 << 16;
+
+/// Record protection, the buffers, and the framing of what we send.
+pub(super) struct RecordLayer {
+    pub(super) deframer: Deframer,
+    pub(super) sealer: RecordSealer,
+    pub(super) opener: RecordOpener,
+    /// Incremented whenever read keys change (for the §5.1 record-boundary check).
+    pub(super) read_key_changes: u32,
+    pub(super) rx: ReceiveBuffer,
+    /// Handshake messages to send, coalesced into records at the next flush.
+    hs_out: Vec<u8>,
+    /// Outgoing TLS bytes; `tx[tx_start..]` is not yet sent.
+    pub(super) tx: Vec<u8>,
+    pub(super) tx_start: usize,
+    pub(super) ccs_sent: bool,
+    pub(super) ccs_received: bool,
+    /// While `Some`, records the server cannot open are 0-RTT data it refused and are
+    /// skipped, up to this many more bytes (RFC 8446 §4.2.10).
+    pub(super) early_data_to_skip: Option<usize>,
+    trace: Option<Arc<dyn Trace>>,
+}
+
+impl RecordLayer {
+    pub(super) fn new(trace: Option<Arc<dyn Trace>>) -> Self {
+        Self {
+            deframer: Deframer::new(),
+            sealer: RecordSealer::new(),
+            opener: RecordOpener::new(),
+            read_key_changes: 0,
+            rx: ReceiveBuffer::new(),
+            hs_out: Vec::new(),
+            tx: Vec::new(),
+            tx_start: 0,
+            ccs_sent: false,
+            ccs_received: false,
+            early_data_to_skip: None,
+            trace,
+        }
+    }
+
+    /// The queued TLS bytes.
+    pub(super) fn pending_tls(&self) -> &[u8] {
+        self.tx.get(self.tx_start..).unwrap_or(&[])
+    }
+
+    /// Frees the send and receive buffers when they hold nothing.
+    pub(super) fn free_idle_buffers(&mut self) {
+        self.rx.free_if_idle();
+        if self.tx_start == self.tx.len() {
+            self.tx = Vec::new();
+            self.tx_start = 0;
+        }
+    }
+
+    /// Queues a handshake message for the next flush.
+    pub(super) fn queue_handshake(&mut self, message: &[u8]) {
+        self.hs_out.extend_from_slice(message);
+    }
+
+    /// Turns the queued handshake messages into records under the current write keys.
+    pub(super) fn flush_handshake(&mut self) -> Result<(), Error> {
+        if self.hs_out.is_empty() {
+            return Ok(());
+        }
+        let out = std::mem::take(&mut self.hs_out);
+        for chunk in out.chunks(MAX_PLAINTEXT_LEN) {
+            self.seal(ContentType::Handshake, chunk)?;
+        }
+        Ok(())
+    }
+
+    /// Like [`Self::flush_handshake`], for the initial ClientHello: its unprotected records
+    /// say legacy_record_version 0x0301, as RFC 8446 §5.1 allows "for compatibility
+    /// purposes" (some middleboxes expect it; openssl, rustls and the RFC 8448 traces do
+    /// the same). Every other record, the ClientHello after a HelloRetryRequest included,
+    /// says 0x0303.
+    pub(super) fn flush_initial_client_hello(&mut self) -> Result<(), Error> {
+        let start = self.tx.len();
+        self.flush_handshake()?;
+        if self.sealer.is_protected() {
+            return Ok(());
+        }
+        // Walk the records just written; unprotected headers are not authenticated, so
+        // rewriting their version bytes changes nothing else.
+        let mut at = start;
+        while let Ok(Some(span)) = self.deframer.peek(&self.tx[at..]) {
+            let header = RecordHeader {
+                legacy_record_version: ProtocolVersion::TLSv1_0,
+                ..span.header
+            };
+            self.tx[at..at + RECORD_HEADER_LEN].copy_from_slice(&header.to_bytes());
+            at += span.payload.end;
+        }
+        Ok(())
+    }
+
+    /// Seals one record of `typ` into the send buffer. It fails (appending nothing) on an
+    /// exhausted sequence number or key, which ends the connection.
+    pub(super) fn seal(&mut self, typ: ContentType, payload: &[u8]) -> Result<(), Error> {
+        let seq = self.sealer.sequence_number();
+        let protected = self.sealer.is_protected();
+        let before = self.tx.len();
+        self.sealer
+            .seal_append(typ, payload, &mut self.tx)
+            .map_err(record_error)?;
+        if protected {
+            if let Some(t) = self.trace.as_deref() {
+                t.event(&TraceEvent::Record {
+                    direction: Direction::Sent,
+                    seq,
+                    len: self.tx.len() - before,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Seals `chunk` (at most 2^14 bytes) as one application data record.
+    pub(super) fn send_application_data(&mut self, chunk: &[u8]) -> Result<(), Error> {
+        let seq = self.sealer.sequence_number();
+        self.sealer
+            .seal_append(ContentType::ApplicationData, chunk, &mut self.tx)
+            .map_err(record_error)?;
+        if let Some(t) = self.trace.as_deref() {
+            t.event(&TraceEvent::Record {
+                direction: Direction::Sent,
+                seq,
+                len: chunk.len() + PROTECTED_OVERHEAD,
+            });
+        }
+        Ok(())
+    }
+
+    /// Seals one alert (RFC 8446 §6): close_notify as a warning, the rest fatal.
+    pub(super) fn send_alert(&mut self, description: AlertDescription) -> Result<(), Error> {
+        let alert = match description {
+            AlertDescription::CloseNotify => Alert::close_notify(),
+            other => Alert::fatal(other),
+        };
+        if let Some(t) = self.trace.as_deref() {
+            t.event(&TraceEvent::Alert {
+                direction: Direction::Sent,
+                description,
+            });
+        }
+        self.seal(ContentType::Alert, &alert.to_vec())
+    }
+
+    /// Sends the middlebox-compatibility ChangeCipherSpec (RFC 8446 §D.4): at most one,
+    /// never protected, after the handshake messages queued before it.
+    pub(super) fn send_change_cipher_spec(&mut self) -> Result<(), Error> {
+        if self.ccs_sent {
+            return Ok(());
+        }
+        self.ccs_sent = true;
+        self.flush_handshake()?;
+        let header = RecordHeader {
+            content_type: ContentType::ChangeCipherSpec,
+            legacy_record_version: ProtocolVersion::TLSv1_2,
+            length: 1,
+        };
+        self.tx.extend_from_slice(&header.to_bytes());
+        self.tx.extend_from_slice(&CHANGE_CIPHER_SPEC_PAYLOAD);
+        Ok(())
+    }
+
+    /// Seals the queued handshake messages under the old keys, then installs `keys`.
+    pub(super) fn install_write_keys(
+        &mut self,
+        provider: &dyn Provider,
+        keys: &RecordKeys,
+    ) -> Result<(), Error> {
+        self.flush_handshake()?;
+        self.sealer.install(provider, keys).map_err(record_error)
+    }
+
+    /// Installs `keys` for the records that follow.
+    pub(super) fn install_read_keys(
+        &mut self,
+        provider: &dyn Provider,
+        keys: &RecordKeys,
+    ) -> Result<(), Error> {
+        self.opener.install(provider, keys).map_err(record_error)?;
+        self.read_key_changes += 1;
+        Ok(())
+    }
+
+    /// Whether a record that could not be opened is refused 0-RTT data to skip
+    /// (RFC 8446 §4.2.10); counts it against the limit.
+    pub(super) fn skips_early_data(&mut self, record_len: usize) -> Result<bool, Error> {
+        let Some(left) = self.early_data_to_skip else {
+            return Ok(false);
+        };
+        let left = left
+            .checked_sub(record_len)
+            .ok_or(PeerMisbehaved::TooMuchEarlyData)?;
+        self.early_data_to_skip = Some(left);
+        Ok(true)
+    }
+}
+
+/// The engine's error for a record-layer failure (RFC 8446 §5).
+pub(super) fn record_error(e: RecordError) -> Error {
+    match e {
+        RecordError::BadRecordMac => Error::DecryptFailed,
+        RecordError::CiphertextTooLong | RecordError::PlaintextTooLong => Error::RecordOverflow,
+        RecordError::NoContentType => PeerMisbehaved::NoContentType.into(),
+        RecordError::UnexpectedOuterType(t) => PeerMisbehaved::UnprotectedRecord(t).into(),
+        RecordError::Truncated => Error::Internal("a record was cut short"),
+        RecordError::SequenceExhausted | RecordError::KeyLimitReached => {
+            Error::Internal("the record sequence number or key usage limit is exhausted")
+        }
+        _ => Error::Internal("record protection failed"),
+    }
+}

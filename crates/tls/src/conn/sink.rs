@@ -1,0 +1,161 @@
+//! The connection's side of the [`Output`] sink: what handshake states write to.
+
+use std::sync::Arc;
+
+use padlock_crypto::Provider;
+
+use super::lifecycle::{Lifecycle, Stage};
+use super::negotiated::Negotiated;
+use super::record_layer::{RecordLayer, MAX_SKIPPED_EARLY_DATA};
+use crate::output::Output;
+use crate::record::RecordKeys;
+use crate::suites::Suite;
+use crate::tls13::key_schedule::ExporterSecret;
+use crate::trace::{Direction, KeyPhase, Trace, TraceEvent};
+use crate::wire::MAX_PLAINTEXT_LEN;
+use crate::{Error, HandshakeKind, KeyLog, NamedGroup, SignatureScheme};
+
+/// The record layer, what was negotiated, and where the connection is in its life.
+pub(crate) struct Core {
+    pub(super) provider: Arc<dyn Provider>,
+    key_log: Option<Arc<dyn KeyLog>>,
+    pub(super) trace: Option<Arc<dyn Trace>>,
+    pub(super) records: RecordLayer,
+    pub(super) negotiated: Negotiated,
+    pub(super) lifecycle: Lifecycle,
+    /// Plaintext written before application keys existed.
+    pub(super) early_plaintext: Vec<u8>,
+}
+
+impl Core {
+    pub(super) fn new(
+        provider: Arc<dyn Provider>,
+        key_log: Option<Arc<dyn KeyLog>>,
+        trace: Option<Arc<dyn Trace>>,
+    ) -> Self {
+        Self {
+            provider,
+            key_log,
+            records: RecordLayer::new(trace.clone()),
+            trace,
+            negotiated: Negotiated::default(),
+            lifecycle: Lifecycle::new(),
+            early_plaintext: Vec::new(),
+        }
+    }
+
+    fn log(&self, label: &'static str, secret: &[u8]) {
+        if let Some(k) = &self.key_log {
+            k.log(label, &self.negotiated.client_random, secret);
+        }
+    }
+
+    fn trace_keys(&self, direction: Direction, phase: KeyPhase) {
+        if let Some(t) = self.trace.as_deref() {
+            t.event(&TraceEvent::KeysInstalled { direction, phase });
+        }
+    }
+}
+
+impl Output for Core {
+    fn provider(&self) -> Arc<dyn Provider> {
+        self.provider.clone()
+    }
+
+    fn tracer(&self) -> Option<&dyn Trace> {
+        self.trace.as_deref()
+    }
+
+    fn send_handshake(&mut self, message: &[u8]) {
+        self.records.queue_handshake(message);
+    }
+
+    fn send_change_cipher_spec(&mut self) -> Result<(), Error> {
+        self.records.send_change_cipher_spec()
+    }
+
+    fn negotiated(&mut self, suite: Suite, group: NamedGroup) {
+        self.negotiated.suite = Some(suite);
+        self.negotiated.group = Some(group);
+    }
+
+    fn client_random(&mut self, random: [u8; 32]) {
+        self.negotiated.client_random = random;
+    }
+
+    fn install_write_keys(&mut self, keys: RecordKeys, phase: KeyPhase) -> Result<(), Error> {
+        self.records
+            .install_write_keys(self.provider.as_ref(), &keys)?;
+        self.trace_keys(Direction::Sent, phase);
+        if self.lifecycle.stage == Stage::Handshaking && phase == KeyPhase::Application(0) {
+            self.lifecycle.stage = Stage::HandshakingCanWrite;
+            // Plaintext written before the handshake got this far (at most
+            // MAX_EARLY_PLAINTEXT bytes) goes first under the new keys.
+            let early = std::mem::take(&mut self.early_plaintext);
+            for chunk in early.chunks(MAX_PLAINTEXT_LEN) {
+                self.records.send_application_data(chunk)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn install_read_keys(&mut self, keys: RecordKeys, phase: KeyPhase) -> Result<(), Error> {
+        self.records
+            .install_read_keys(self.provider.as_ref(), &keys)?;
+        self.trace_keys(Direction::Received, phase);
+        Ok(())
+    }
+
+    fn write_keys_used(&self) -> bool {
+        self.records.sealer.sequence_number() > 0
+    }
+
+    fn write_closed(&self) -> bool {
+        self.lifecycle.we_closed
+    }
+
+    fn skip_early_data(&mut self) {
+        self.records.early_data_to_skip = Some(MAX_SKIPPED_EARLY_DATA);
+    }
+
+    fn log_secret(&mut self, label: &'static str, secret: &[u8]) {
+        self.log(label, secret);
+    }
+
+    fn alpn(&mut self, protocol: Vec<u8>) {
+        if let Some(t) = self.trace.as_deref() {
+            t.event(&TraceEvent::Alpn {
+                protocol: &protocol,
+            });
+        }
+        self.negotiated.alpn = Some(protocol);
+    }
+
+    fn server_name(&mut self, name: String) {
+        self.negotiated.server_name = Some(name);
+    }
+
+    fn peer_certificates(&mut self, chain: Vec<Vec<u8>>) {
+        self.negotiated.peer_certificates = Some(chain);
+    }
+
+    fn signature_scheme(&mut self, scheme: SignatureScheme) {
+        self.negotiated.scheme = Some(scheme);
+    }
+
+    fn handshake_kind(&mut self, kind: HandshakeKind) {
+        self.negotiated.kind = Some(kind);
+    }
+
+    fn exporter(&mut self, secret: ExporterSecret) {
+        self.log("EXPORTER_SECRET", secret.as_bytes());
+        self.negotiated.exporter = Some(secret);
+    }
+
+    fn handshake_complete(&mut self) {
+        self.lifecycle.stage = Stage::Open;
+        if let Some(t) = self.trace.as_deref() {
+            t.event(&TraceEvent::HandshakeComplete);
+        }
+    }
+}
