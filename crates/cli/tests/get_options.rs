@@ -381,3 +381,40 @@ fn connection_errors_are_one_line_without_a_repeated_prefix() {
     assert_eq!(said.lines().count(), 1, "{said}");
     assert!(!said.contains("error: connection error"), "{said}");
 }
+
+/// `padlock get ARGS` with a terminal on stdout and stderr (util-linux `script`): what
+/// the terminal showed.
+fn on_a_terminal(script: &std::path::Path, ca: &Ca, args: &[&str]) -> String {
+    let mut line = format!("{PADLOCK} get --cacert {}", ca.root().display());
+    for a in args {
+        line.push(' ');
+        line.push_str(a);
+    }
+    let out = run(Command::new(script).args(["-qec", &line, "/dev/null"]));
+    text(&out.stdout)
+}
+
+#[test]
+fn a_long_download_shows_a_progress_bar_on_a_terminal_unless_silent() {
+    let Some(script) = peer("script") else {
+        return;
+    };
+    let ca = Ca::new();
+    let www = www();
+    std::fs::write(www.join("big.bin"), vec![5u8; 3 << 20]).unwrap();
+    let (_server, port) = serve(&ca, www.path(), &[]);
+    let url = format!("https://localhost:{port}/big.bin");
+    let out = www.join("out.bin");
+    let shown = on_a_terminal(&script, &ca, &["-o", out.to_str().unwrap(), &url]);
+    assert!(
+        shown.contains("100%") && shown.contains("3.00 MiB"),
+        "{shown:?}"
+    );
+    assert_eq!(std::fs::read(&out).unwrap().len(), 3 << 20);
+    let shown = on_a_terminal(&script, &ca, &["-s", "-o", out.to_str().unwrap(), &url]);
+    assert_eq!(shown, "");
+    // A short file: no bar.
+    let small = format!("https://localhost:{port}/hello.txt");
+    let shown = on_a_terminal(&script, &ca, &["-o", out.to_str().unwrap(), &small]);
+    assert_eq!(shown, "");
+}
