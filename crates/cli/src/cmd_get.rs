@@ -99,6 +99,9 @@ pub struct Args {
     /// No progress bar and no error messages (the exit code still tells).
     #[arg(short = 's', long)]
     silent: bool,
+    /// With -s, still print an error message when the transfer fails.
+    #[arg(short = 'S', long)]
+    show_error: bool,
     /// Trust only the CA certificates in this PEM file.
     ///
     /// Without it: the system's roots — the file SSL_CERT_FILE (default
@@ -150,7 +153,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         Ok(code) => Ok(code),
         Err(e) => {
             let (code, message) = explain(&e, &args);
-            if !args.silent {
+            if !args.silent || args.show_error {
                 eprintln!("padlock: {message}");
             }
             Ok(code)

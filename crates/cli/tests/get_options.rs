@@ -99,6 +99,9 @@ fn fail_exits_22_on_an_http_error_and_writes_no_body() {
     let out = get(&ca, &["-f", "-s", &missing]);
     assert_eq!(out.status.code(), Some(22));
     assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+    let out = get(&ca, &["-fsS", &missing]);
+    assert_eq!(out.status.code(), Some(22));
+    assert!(text(&out.stderr).contains("404"), "{}", text(&out.stderr));
 }
 
 #[test]
