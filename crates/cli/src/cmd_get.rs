@@ -294,7 +294,7 @@ async fn fetch_following(
             options.tls = Some(client_config(args)?);
         }
         let res = client::fetch(&target, options.clone()).await?;
-        if args.include {
+        if args.include || args.head {
             print_head(&res)?;
         }
         let location = res
@@ -337,9 +337,6 @@ async fn transfer(args: &Args, target: Target, mut options: FetchOptions) -> any
             .push(("Range".into(), format!("bytes={offset}-")));
     }
     let (mut res, url, redirects) = fetch_following(args, target, options).await?;
-    if args.head && !args.include {
-        print_head(&res)?;
-    }
     if args.fail && res.status.as_u16() >= 400 {
         let status = res.status;
         res.finish().await?;
