@@ -154,8 +154,12 @@ fn refusal(e: &std::io::Error, anchor: &str, action: Action, home: &Path) -> Rep
             Action::Install => "install",
             Action::Uninstall => "uninstall",
         };
+        // The full path: root's PATH rarely holds ~/.cargo/bin, and root's HOME is not
+        // where this user's CA lives.
+        let exe = std::env::current_exe()
+            .map_or_else(|_| "padlock".to_string(), |p| p.display().to_string());
         return Report::Failed(format!(
-            "system store: writing {anchor} needs root; run `sudo padlock ca {verb} --store \
+            "system store: writing {anchor} needs root; run `sudo {exe} ca {verb} --store \
              system --home {}`",
             home.display()
         ));
