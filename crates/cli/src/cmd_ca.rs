@@ -105,7 +105,8 @@ enum CaCommand {
         #[arg(long = "store", value_enum, value_name = "STORE")]
         stores: Vec<trust::StoreKind>,
     },
-    /// Say where the local root is trusted.
+    /// Say where the local root is trusted (also: `ca list`).
+    #[command(alias = "list")]
     Status {
         /// Only these stores (repeatable; default: all, or PADLOCK_TRUST_STORES).
         #[arg(long = "store", value_enum, value_name = "STORE")]
