@@ -42,6 +42,10 @@ pub struct Args {
     #[arg(long, requires = "cert")]
     key: Option<PathBuf>,
     /// Reverse-proxy every request to this http:// upstream instead of serving files.
+    /// With --client-ca, the upstream gets the verified client certificate as
+    /// X-Client-Subject (its RFC 4514 subject, values escaped), X-Client-Cert-Sha256 (the
+    /// SHA-256 of its DER, hex) and X-Client-San (its subjectAltNames); a client's own
+    /// headers of those names, in any case or with `_` for `-`, are dropped.
     #[arg(long, value_name = "URL")]
     proxy: Option<String>,
     /// Also listen for plain HTTP here and redirect every request to HTTPS.

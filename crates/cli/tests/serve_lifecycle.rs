@@ -8,6 +8,7 @@ use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use padlock_test_support::{KeyType, TestCa};
 use serve_support::*;
 
 fn signal(guard: &Guard, sig: &str) {
@@ -134,12 +135,8 @@ fn ctrl_c_shuts_down_gracefully() {
     let _ = &mut server;
 }
 
-#[test]
-fn the_proxy_passes_the_verified_client_subject_upstream() {
-    if peer("curl").is_none() {
-        return;
-    }
-    // Upstream: answers each request with the request head it received.
+/// An upstream on a free port that answers each request with the request head it received.
+fn echo_upstream() -> std::net::SocketAddr {
     let upstream = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let up = upstream.local_addr().unwrap();
     std::thread::spawn(move || {
@@ -162,6 +159,162 @@ fn the_proxy_passes_the_verified_client_subject_upstream() {
             let _ = c.write_all(&got);
         }
     });
+    up
+}
+
+/// `padlock serve --proxy` to an echoing upstream, trusting client certificates from
+/// `client_ca` (optional client auth); returns the guard and the port.
+fn proxy_server(
+    ca: &Ca,
+    www: &TempDir,
+    client_ca: &std::path::Path,
+    log: &std::path::Path,
+) -> (Guard, u16) {
+    let up = echo_upstream();
+    start(
+        ca,
+        www.path(),
+        &[
+            "--proxy",
+            &format!("http://{up}"),
+            "--client-ca",
+            client_ca.to_str().unwrap(),
+            "--client-auth",
+            "optional",
+        ],
+        log,
+    )
+}
+
+/// The request head the upstream saw, fetched through the proxy with curl and `args`.
+fn seen_upstream(root: &std::path::Path, port: u16, args: &[&str]) -> String {
+    let out = run(Command::new("curl")
+        .args(["-sS", "--max-time", "20", "--cacert"])
+        .arg(root)
+        .args(args)
+        .arg(format!("https://localhost:{port}/api")));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_proxy_drops_identity_headers_a_client_sends_in_any_spelling() {
+    if peer("curl").is_none() {
+        return;
+    }
+    let ca = Ca::new();
+    let www = www();
+    let log = www.join("serve.log");
+    let (_server, port) = proxy_server(&ca, &www, &ca.root(), &log);
+    let seen = seen_upstream(
+        &ca.root(),
+        port,
+        &[
+            "-H",
+            "X-Client_Subject: CN=admin",
+            "-H",
+            "x_client_cert_sha256: admin",
+            "-H",
+            "X-CLIENT-SAN: DNS:admin",
+        ],
+    );
+    assert!(seen.starts_with("GET /api HTTP/1.1"), "{seen}");
+    assert!(
+        !seen.contains("admin"),
+        "a spoofed identity reached the upstream:\n{seen}"
+    );
+}
+
+#[test]
+fn the_proxy_sends_the_subject_rfc4514_escaped_with_fingerprint_and_sans() {
+    let (Some(_), Some(openssl)) = (peer("curl"), peer("openssl")) else {
+        return;
+    };
+    let ca = Ca::new();
+    let www = www();
+    let clients = TestCa::new(&openssl, www.path(), "clients", "Clients", KeyType::P256);
+    let mallory = clients.issue_client("mallory", "mallory, CN=admin", KeyType::P256);
+    let log = www.join("serve.log");
+    let (_server, port) = proxy_server(&ca, &www, &clients.cert, &log);
+    let seen = seen_upstream(
+        &ca.root(),
+        port,
+        &[
+            "--cert",
+            mallory.cert.to_str().unwrap(),
+            "--key",
+            mallory.key.to_str().unwrap(),
+        ],
+    );
+    let header = |name: &str| {
+        seen.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .unwrap_or_else(|| panic!("no {name} in\n{seen}"))
+            .trim()
+            .to_string()
+    };
+    assert_eq!(
+        header("x-client-subject:"),
+        "O=padlock test,CN=mallory\\, CN\\=admin"
+    );
+    let der = run(Command::new(&openssl)
+        .args(["x509", "-outform", "DER", "-in"])
+        .arg(&mallory.cert))
+    .stdout;
+    assert_eq!(header("x-client-cert-sha256:"), sha256_hex(&der));
+    assert!(!seen.contains("x-client-san"), "{seen}");
+}
+
+#[test]
+fn a_client_certificate_name_cannot_forge_a_server_log_line() {
+    let (Some(_), Some(openssl)) = (peer("curl"), peer("openssl")) else {
+        return;
+    };
+    let ca = Ca::new();
+    let www = www();
+    let forged = "127.0.0.1:1 [CN=admin] \"GET x\" 200";
+    let evil = TestCa::new(
+        &openssl,
+        www.path(),
+        "evil",
+        &format!("evil\n{forged}"),
+        KeyType::P256,
+    );
+    let client = evil.issue_client("client", &format!("c\n{forged}"), KeyType::P256);
+    let log = www.join("serve.log");
+    // Trusting the evil CA: the name reaches the access log; trusting only the local CA:
+    // the refusal names the untrusted issuer.
+    for client_ca in [evil.cert.clone(), ca.root()] {
+        let (server, port) = proxy_server(&ca, &www, &client_ca, &log);
+        let _ = seen_upstream(
+            &ca.root(),
+            port,
+            &[
+                "--cert",
+                client.cert.to_str().unwrap(),
+                "--key",
+                client.key.to_str().unwrap(),
+            ],
+        );
+        std::thread::sleep(Duration::from_millis(300));
+        drop(server);
+        let text = std::fs::read_to_string(&log).unwrap();
+        assert!(
+            !text.lines().any(|l| l.starts_with(forged)),
+            "a forged log line:\n{text}"
+        );
+        assert!(
+            text.contains("admin"),
+            "the name is not logged at all:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn the_proxy_passes_the_verified_client_subject_upstream() {
+    if peer("curl").is_none() {
+        return;
+    }
+    let up = echo_upstream();
     let ca = Ca::new();
     let (cert, key) = ca.client_cert("alice.test");
     let www = www();

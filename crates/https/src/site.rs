@@ -16,6 +16,7 @@ use hyper::{Request, Response, StatusCode};
 use percent_encoding::{utf8_percent_encode, CONTROLS};
 
 use crate::body::{Body, BoxError};
+use crate::certinfo::ClientIdentity;
 use crate::files::{redirect, FileServer};
 use crate::proxy::Proxy;
 
@@ -46,8 +47,8 @@ pub struct ConnInfo {
     pub peer: Option<SocketAddr>,
     /// Whether the connection is TLS.
     pub secure: bool,
-    /// The verified client certificate's subject (mutual TLS), e.g. `CN=alice`.
-    pub client_subject: Option<String>,
+    /// What the verified client certificate says (mutual TLS).
+    pub client: Option<Arc<ClientIdentity>>,
 }
 
 impl Site {
@@ -66,7 +67,7 @@ impl Site {
                     .peer
                     .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
                 proxy
-                    .forward(req, peer, info.secure, info.client_subject.as_deref())
+                    .forward(req, peer, info.secure, info.client.as_deref())
                     .await
             }
         };
@@ -248,7 +249,11 @@ impl Drop for LoggedBody {
 /// escape sequence.
 fn log_entry(info: &ConnInfo, line: &str, status: StatusCode, len: &str, took: Duration) -> String {
     let peer = info.peer.map_or_else(|| "-".to_string(), |p| p.to_string());
-    let user = info.client_subject.as_deref().unwrap_or("-").escape_debug();
+    let user = info
+        .client
+        .as_ref()
+        .map_or("-", |c| c.subject.as_str())
+        .escape_debug();
     let line = line.escape_debug();
     let ms = took.as_secs_f64() * 1000.0;
     format!(
@@ -308,7 +313,11 @@ mod tests {
         let info = ConnInfo {
             peer: Some(SocketAddr::from(([127, 0, 0, 1], 5))),
             secure: true,
-            client_subject: Some("CN=a\u{1b}[2J".into()),
+            client: Some(Arc::new(ClientIdentity {
+                subject: "CN=a\u{1b}[2J".into(),
+                sha256: String::new(),
+                sans: String::new(),
+            })),
         };
         let entry = log_entry(
             &info,
