@@ -285,7 +285,7 @@ fn check_days(days: u32) -> anyhow::Result<()> {
 }
 
 /// A DNS name, IP address, or wildcard `*.name`.
-fn parse_name(s: &str) -> anyhow::Result<SubjectName> {
+pub(crate) fn parse_name(s: &str) -> anyhow::Result<SubjectName> {
     if let Some(rest) = s.strip_prefix("*.") {
         return match SubjectName::parse(rest) {
             Ok(SubjectName::Dns(d)) => Ok(SubjectName::Dns(format!("*.{d}"))),
