@@ -258,7 +258,9 @@ fn java_cacerts_install_and_uninstall_in_a_temporary_keystore() {
     assert!(java(&["uninstall"]).contains("not trusted there"));
 }
 
-/// The machine's own store, only as root, and put back as it was whatever happens.
+/// The machine's own store, only as root, and put back as it was whatever happens: the
+/// bundle byte for byte, and Java's cacerts (which Debian's hook fills from the store)
+/// without the root.
 #[test]
 fn system_store_of_this_machine_when_root_is_restored_afterwards() {
     if !running_as_root() {
@@ -273,7 +275,7 @@ fn system_store_of_this_machine_when_root_is_restored_afterwards() {
     let ca = Ca::new();
     let home = TempDir::new("trust-real-home");
     let root_pem = std::fs::read_to_string(ca.root()).unwrap();
-    let _restore = RestoreSystemStore(ca.home.path().to_path_buf());
+    let restore = RestoreSystemStore { stem: stem_of(&ca) };
 
     let out = ca_cmd(&ca, home.path(), None, &["install", "--store", "system"]);
     assert!(out.status.success(), "{}", text(&out));
@@ -287,6 +289,26 @@ fn system_store_of_this_machine_when_root_is_restored_afterwards() {
         before,
         "the bundle is not as it was"
     );
+    assert!(
+        !java_system_store_has(&restore.stem),
+        "Java's cacerts keeps the root after uninstall"
+    );
+}
+
+/// The file stem `ca install` gives this CA's root: its SHA-256, 16 hex digits of it.
+fn stem_of(ca: &Ca) -> String {
+    let pem = std::fs::read(ca.root()).unwrap();
+    let der = &padlock_pki::pem::parse_all(&pem).unwrap()[0].der;
+    format!("padlock-local-ca-{}", &sha256_hex(der)[..16])
+}
+
+/// Whether the JDK's system cacerts holds the alias Debian's hook gives `stem`.
+fn java_system_store_has(stem: &str) -> bool {
+    if padlock_test_support::find_on_path("keytool").is_none() {
+        return false;
+    }
+    let listed = run(Command::new("keytool").args(["-list", "-cacerts", "-storepass", "changeit"]));
+    text(&listed).contains(&format!("debian:{stem}.pem"))
 }
 
 fn running_as_root() -> bool {
@@ -297,29 +319,46 @@ fn running_as_root() -> bool {
     })
 }
 
-/// On drop, removes any anchor this test's CA left in /usr/local/share/ca-certificates and
-/// rebuilds the store.
-struct RestoreSystemStore(PathBuf);
+/// On drop, removes any anchor this test's CA left in /usr/local/share/ca-certificates,
+/// rebuilds the store, and tells Debian's hooks (Java's cacerts) the root is gone.
+struct RestoreSystemStore {
+    stem: String,
+}
 
 impl Drop for RestoreSystemStore {
     fn drop(&mut self) {
-        let mut left = false;
-        if let Ok(entries) = std::fs::read_dir("/usr/local/share/ca-certificates") {
-            let ours = std::fs::read_to_string(self.0.join("ca/root.pem")).unwrap_or_default();
-            for e in entries.flatten() {
-                if !ours.is_empty() && std::fs::read_to_string(e.path()).is_ok_and(|t| t == ours) {
-                    left |= std::fs::remove_file(e.path()).is_ok();
-                }
-            }
+        let anchor = PathBuf::from(format!(
+            "/usr/local/share/ca-certificates/{}.crt",
+            self.stem
+        ));
+        let java = java_system_store_has(&self.stem);
+        if !anchor.exists() && !java {
+            return;
         }
-        if left {
-            let rebuilt = Command::new("update-ca-certificates")
-                .arg("--fresh")
-                .output();
-            assert!(
-                rebuilt.is_ok_and(|o| o.status.success()),
-                "could not restore the store"
-            );
+        let _ = std::fs::remove_file(&anchor);
+        let rebuilt = Command::new("update-ca-certificates")
+            .arg("--fresh")
+            .output();
+        assert!(
+            rebuilt.is_ok_and(|o| o.status.success()),
+            "could not restore the store"
+        );
+        if let Ok(hooks) = std::fs::read_dir("/etc/ca-certificates/update.d") {
+            for hook in hooks.flatten() {
+                let mut child = Command::new(hook.path())
+                    .stdin(std::process::Stdio::piped())
+                    .stdout(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap();
+                let line = format!("-/etc/ssl/certs/{}.pem\n", self.stem);
+                std::io::Write::write_all(child.stdin.as_mut().unwrap(), line.as_bytes()).unwrap();
+                drop(child.stdin.take());
+                assert!(
+                    child.wait().unwrap().success(),
+                    "could not restore {:?}",
+                    hook.path()
+                );
+            }
         }
     }
 }
