@@ -311,6 +311,48 @@ fn java_system_store_has(stem: &str) -> bool {
     text(&listed).contains(&format!("debian:{stem}.pem"))
 }
 
+/// As an ordinary user (run from root with setpriv), installing into the system store is
+/// refused with what to run instead, and the other stores still go ahead.
+#[test]
+fn without_root_the_system_store_says_to_use_sudo() {
+    if !running_as_root() {
+        eprintln!("SKIP: not root, so no other user to become");
+        return;
+    }
+    let Some(setpriv) = peer("setpriv") else {
+        return;
+    };
+    let ca = Ca::new();
+    // A home the other user can read (the CA folder itself is private).
+    let home = TempDir::new("trust-nobody");
+    std::fs::create_dir(home.join("ca")).unwrap();
+    std::fs::copy(ca.root(), home.join("ca/root.pem")).unwrap();
+    let out = run(Command::new(setpriv)
+        .args([
+            "--reuid",
+            "65534",
+            "--regid",
+            "65534",
+            "--clear-groups",
+            PADLOCK,
+        ])
+        .args(["ca", "install", "--store", "system", "--store", "nss"])
+        .env("PADLOCK_HOME", home.path())
+        .env("HOME", home.path())
+        .env_remove("PADLOCK_TRUST_SYSROOT"));
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("needs root") && said.contains("sudo"),
+        "{said}"
+    );
+    assert!(said.contains("--home"), "{said}");
+    assert!(
+        said.contains("NSS"),
+        "the other stores were not tried: {said}"
+    );
+}
+
 fn running_as_root() -> bool {
     std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
         s.lines()
