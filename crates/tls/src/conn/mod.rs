@@ -246,7 +246,11 @@ impl Connection {
     /// where it was decrypted: [`io::BufRead::fill_buf`] borrows the next piece,
     /// [`io::BufRead::consume`] releases it. No copy is made; [`io::Read`] is there too.
     pub fn reader(&mut self) -> Reader<'_> {
-        Reader::new(&mut self.core.records.rx, self.core.lifecycle.peer)
+        Reader::new(
+            &mut self.core.records.rx,
+            self.core.lifecycle.peer,
+            self.error.clone(),
+        )
     }
 
     /// Queues plaintext to send. Before the handshake completes it is held (up to 64 KiB)
