@@ -30,12 +30,13 @@
 use std::io;
 use std::sync::Arc;
 
+use crate::alert;
+use crate::config::{ClientConfig, ServerConfig};
 use crate::error::ApiMisuse;
+use crate::error::Error;
+use crate::verify::ServerName;
+use crate::wire::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::wire::{HandshakeJoiner, MAX_CLIENT_HELLO_LEN, MAX_PLAINTEXT_LEN};
-use crate::{
-    alert, AlertDescription, CipherSuite, ClientConfig, Error, NamedGroup, ProtocolVersion,
-    ServerConfig, ServerName, SignatureScheme,
-};
 
 mod lifecycle;
 mod negotiated;

@@ -5,7 +5,7 @@ use std::io;
 
 use super::lifecycle::PeerStream;
 use super::receive_buffer::ReceiveBuffer;
-use crate::Error;
+use crate::error::Error;
 
 /// Reads the received plaintext of a [`crate::Connection`]; from
 /// [`crate::Connection::reader`].
