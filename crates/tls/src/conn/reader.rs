@@ -50,6 +50,9 @@ impl<'a> Reader<'a> {
 
 impl io::Read for Reader<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
         let n = {
             let piece = io::BufRead::fill_buf(self)?;
             let n = piece.len().min(buf.len());
