@@ -11,7 +11,7 @@ use crate::trace::TraceEvent;
 use crate::transcript::Transcript;
 use crate::verify::SignatureVerified;
 use crate::wire::enums::{ExtensionType, SignatureScheme};
-use crate::wire::extensions::ExtensionBlock;
+use crate::wire::extensions::{CertificateEntryExtensions, ExtensionBlock};
 use crate::wire::handshake::{Certificate, CertificateEntry, CertificateVerify, HandshakePayload};
 use crate::{pki_verify, verify};
 
@@ -94,7 +94,13 @@ pub(crate) fn check_certificate_entry_extensions(
     certificate: &Certificate,
     requested: &[ExtensionType],
 ) -> Result<(), Error> {
-    for entry in &certificate.certificate_list {
+    let none = CertificateEntryExtensions::default();
+    // The usual entry has no extensions: nothing to encode and check.
+    for entry in certificate
+        .certificate_list
+        .iter()
+        .filter(|e| e.extensions != none)
+    {
         entry
             .extensions
             .check_allowed()

@@ -15,8 +15,8 @@ use padlock_tls::record::{RecordOpener, RecordSealer};
 use padlock_tls::tls13::key_schedule::TrafficSecret;
 use padlock_tls::wire::codec::write_prefixed;
 use padlock_tls::wire::{
-    ClientHello, Codec, ContentType, ExtensionType, HandshakePayload, KeyShareEntry, LengthPrefix,
-    RawClientHello, RawExtension,
+    ClientHello, Codec, ContentType, ExtensionType, HandshakePayload, HelloRetryRequest,
+    KeyShareEntry, LengthPrefix, OfferedPsks, PskIdentity, RawClientHello, RawExtension,
 };
 use padlock_tls::{
     alert::alert_for, AlertDescription, ClientAuth, ClientCertVerifier, ClientConfig, Connection,
@@ -93,6 +93,54 @@ fn server_hello_with_legacy_version_ssl3_is_protocol_version() {
     assert_eq!(
         alert_for(&e),
         Some(AlertDescription::ProtocolVersion),
+        "{e:?}"
+    );
+}
+
+// ---- the HelloRetryRequest (RFC 8446 §4.1.4) ----
+
+#[test]
+fn hello_retry_request_is_checked_like_a_server_hello() {
+    type Change = fn(&mut HelloRetryRequest);
+    let changes: [(AlertDescription, Change); 2] = [
+        (AlertDescription::IllegalParameter, |hrr| {
+            hrr.legacy_compression_method = 1
+        }),
+        (AlertDescription::ProtocolVersion, |hrr| {
+            hrr.legacy_version = ProtocolVersion::from_wire(0x0300)
+        }),
+    ];
+    for (alert, change) in changes {
+        let (mut peers, retry) = hello_retry_request();
+        let HandshakePayload::HelloRetryRequest(mut hrr) =
+            HandshakePayload::decode(&retry).unwrap()
+        else {
+            panic!("not a HelloRetryRequest")
+        };
+        change(&mut hrr);
+        let bytes = handshake_record(&HandshakePayload::HelloRetryRequest(hrr).to_vec());
+        let e = peers.client_error(&bytes);
+        assert_eq!(alert_for(&e), Some(alert), "{e:?}");
+    }
+}
+
+// ---- pre_shared_key (RFC 8446 §4.2.9) ----
+
+#[test]
+fn pre_shared_key_without_psk_key_exchange_modes_is_missing_extension() {
+    let e = server_error_for_client_hello(|ch| {
+        ch.extensions.psk_key_exchange_modes = None;
+        ch.extensions.pre_shared_key = Some(OfferedPsks {
+            identities: vec![PskIdentity {
+                identity: b"ticket".to_vec(),
+                obfuscated_ticket_age: 0,
+            }],
+            binders: vec![vec![0; 32]],
+        });
+    });
+    assert_eq!(
+        alert_for(&e),
+        Some(AlertDescription::MissingExtension),
         "{e:?}"
     );
 }
@@ -370,8 +418,9 @@ impl Flight {
 }
 
 /// A client that sent a HelloRetryRequest-provoking hello (a share for X25519 only, to a
-/// server that takes P-384 only), and its second ClientHello (body with header, no record).
-fn after_hello_retry_request() -> (Peers, Vec<u8>) {
+/// server that takes P-384 only), and the server's HelloRetryRequest (message with header,
+/// no record), not yet delivered.
+fn hello_retry_request() -> (Peers, Vec<u8>) {
     let mut client = insecure_client_config();
     client.groups = vec![NamedGroup::x25519, NamedGroup::secp384r1];
     let mut server = server_config(KeyType::P256);
@@ -381,7 +430,15 @@ fn after_hello_retry_request() -> (Peers, Vec<u8>) {
     peers.server.read_tls(&hello);
     peers.server.process_new_packets().unwrap();
     let retry = take(&mut peers.server);
-    peers.client.read_tls(&retry);
+    let message = retry[5..5 + record_len(&retry)].to_vec();
+    (peers, message)
+}
+
+/// As [`hello_retry_request`], delivered: the client's second ClientHello (message with
+/// header, no record).
+fn after_hello_retry_request() -> (Peers, Vec<u8>) {
+    let (mut peers, retry) = hello_retry_request();
+    peers.client.read_tls(&handshake_record(&retry));
     peers.client.process_new_packets().unwrap();
     let second = take(&mut peers.client);
     // Skip the client's ChangeCipherSpec record (compatibility mode, RFC 8446 §D.4).

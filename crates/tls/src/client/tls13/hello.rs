@@ -195,13 +195,23 @@ pub(crate) fn handle_hello_retry_request(
 /// The HelloRetryRequest's fields against our ClientHello (RFC 8446 §4.1.4); returns the
 /// suite it chose.
 fn check_hello_retry_request(offer: &Offer, hrr: &HelloRetryRequest) -> Result<Suite, Error> {
-    // RFC 8446 §4.1.4: the HRR must negotiate TLS 1.3...
+    // RFC 8446 §4.1.4: "the client MUST check the legacy_version, legacy_session_id_echo,
+    // cipher_suite, and legacy_compression_method as specified in Section 4.1.3": no SSL 3.0
+    // or older (§D.5)...
+    if hrr.legacy_version.to_wire() <= 0x0300 {
+        return Err(PeerMisbehaved::ObsoleteLegacyVersion.into());
+    }
+    // ...TLS 1.3 negotiated...
     if hrr.extensions.supported_versions != Some(ProtocolVersion::TLSv1_3) {
         return Err(PeerMisbehaved::SelectedUnofferedVersion.into());
     }
-    // ...echo our session id...
+    // ...our session id echoed...
     if hrr.legacy_session_id_echo != offer.hello.legacy_session_id {
         return Err(PeerMisbehaved::SessionIdNotEchoed.into());
+    }
+    // ...no compression...
+    if hrr.legacy_compression_method != 0 {
+        return Err(PeerMisbehaved::NonNullCompression.into());
     }
     // ...choose a suite we offered...
     let suite = offered_suite(&offer.hello, hrr.cipher_suite)?;

@@ -105,6 +105,14 @@ pub(super) fn process_client_hello(hello: &ClientHello) -> Result<Offer<'_>, Err
         .signature_algorithms
         .as_deref()
         .ok_or(PeerMisbehaved::MissingExtension("signature_algorithms"))?;
+    // RFC 8446 §4.2.9: "If clients offer "pre_shared_key" without a
+    // "psk_key_exchange_modes" extension, servers MUST abort the handshake" — even one that
+    // declines every PSK.
+    if hello.extensions.pre_shared_key.is_some()
+        && hello.extensions.psk_key_exchange_modes.is_none()
+    {
+        return Err(PeerMisbehaved::MissingExtension("psk_key_exchange_modes").into());
+    }
     // RFC 8446 §4.2.8: every share must be for a group the client lists, and have the
     // shape that group's shares have; else illegal_parameter. (Both lists may hold
     // thousands of entries: the lookup is a binary search, not a scan.)
