@@ -8,11 +8,11 @@ use padlock_tls::{
     ServerName, WebPkiServerVerifier,
 };
 
-use crate::{Endpoint, Suite, TestPki};
+use crate::{fill_and_consume, Endpoint, Suite, TestPki};
 
 /// Whether padlock-tls has a borrowed plaintext read (`Connection::reader`, a `BufRead`)
 /// for [`Endpoint::read_borrowed`].
-pub(crate) const READS_BORROWED: bool = false;
+pub(crate) const READS_BORROWED: bool = true;
 
 /// Client and server configurations for one suite.
 pub struct PadlockSetup {
@@ -95,8 +95,8 @@ impl Endpoint for Connection {
         self.read_plaintext(buf)
     }
 
-    fn read_borrowed(&mut self, _use_it: &mut dyn FnMut(&[u8])) -> Option<usize> {
-        None
+    fn read_borrowed(&mut self, use_it: &mut dyn FnMut(&[u8])) -> Option<usize> {
+        Some(fill_and_consume(self.reader(), use_it, "padlock"))
     }
 
     fn write_plain(&mut self, data: &[u8]) -> usize {

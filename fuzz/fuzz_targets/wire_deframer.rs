@@ -1,16 +1,34 @@
 //! The live receive path (RFC 8446 §5.1): a server `Connection` deframes records with
 //! `wire::Deframer`, opens them and joins handshake messages with `wire::HandshakeJoiner`.
 //! Oracle: how the bytes arrive does not matter — fed whole or in pieces of any size (the
-//! first input byte picks it), the connection sends the same bytes, yields the same
-//! plaintext and ends with the same error.
+//! first input byte picks it), the connection sends the same kinds of records (by type,
+//! runs of one type counted once: the key share and signature are fresh each run, and
+//! what one call queues is coalesced), yields the same plaintext and ends with the same
+//! error.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use padlock_fuzz::null_server_config;
+use padlock_tls::wire::{ContentType, Deframer};
 use padlock_tls::{Connection, Error};
 
-/// What a server made of `bytes` fed `piece` bytes at a time.
-fn run(bytes: &[u8], piece: usize) -> (Vec<u8>, Vec<u8>, Option<Error>) {
+/// What a server made of `bytes` fed `piece` bytes at a time: the types of the records
+/// it sent, the plaintext it yielded, and its error.
+fn run(bytes: &[u8], piece: usize) -> (Vec<ContentType>, Vec<u8>, Option<Error>) {
+    let (sent, plaintext, error) = feed(bytes, piece);
+    let mut types: Vec<ContentType> = Deframer::new()
+        .records(&sent)
+        .map(|span| {
+            span.expect("the server sends well-formed records")
+                .header
+                .content_type
+        })
+        .collect();
+    types.dedup();
+    (types, plaintext, error)
+}
+
+fn feed(bytes: &[u8], piece: usize) -> (Vec<u8>, Vec<u8>, Option<Error>) {
     let mut conn = Connection::server(null_server_config()).expect("server starts");
     let (mut sent, mut plaintext) = (Vec::new(), Vec::new());
     let mut buf = [0u8; 4096];

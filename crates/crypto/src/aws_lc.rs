@@ -3,7 +3,8 @@
 //! Hashes, HMAC, AEAD and key exchange live here; signing and verification in
 //! [`sign`](self::sign). Every aws-lc-rs error is mapped to a coarse [`CryptoError`].
 
-mod fixed;
+#[cfg(feature = "insecure-fixed-keys")]
+pub(crate) mod fixed;
 mod sign;
 
 use aws_lc_rs::{aead, agreement, digest, hmac, rand};
@@ -69,11 +70,7 @@ impl Provider for AwsLcProvider {
         &self,
         group: KeyExchangeAlgorithm,
     ) -> Result<Box<dyn crate::KeyExchange>, CryptoError> {
-        let alg = match group {
-            KeyExchangeAlgorithm::X25519 => &agreement::X25519,
-            KeyExchangeAlgorithm::P256 => &agreement::ECDH_P256,
-            KeyExchangeAlgorithm::P384 => &agreement::ECDH_P384,
-        };
+        let alg = agreement_algorithm(group);
         let private = agreement::EphemeralPrivateKey::generate(alg, &rand::SystemRandom::new())
             .map_err(|_| CryptoError::Random)?;
         // For the NIST curves aws-lc-rs returns the uncompressed point (SEC1 §2.3.3), which
@@ -113,6 +110,14 @@ impl Provider for AwsLcProvider {
         kind: KeyKind,
     ) -> Result<(Box<dyn SigningKey>, Vec<u8>), CryptoError> {
         sign::generate(kind)
+    }
+}
+
+fn agreement_algorithm(group: KeyExchangeAlgorithm) -> &'static agreement::Algorithm {
+    match group {
+        KeyExchangeAlgorithm::X25519 => &agreement::X25519,
+        KeyExchangeAlgorithm::P256 => &agreement::ECDH_P256,
+        KeyExchangeAlgorithm::P384 => &agreement::ECDH_P384,
     }
 }
 

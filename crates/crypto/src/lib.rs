@@ -18,6 +18,14 @@ mod aws_lc;
 #[cfg(feature = "aws-lc-rs")]
 pub use aws_lc::AwsLcProvider;
 
+/// **Test only**: key exchanges from given private keys, to replay published traces
+/// (RFC 8448). Built only with the `insecure-fixed-keys` feature, which no production
+/// crate enables; see the module's documentation for what it costs.
+#[cfg(feature = "insecure-fixed-keys")]
+pub mod insecure_fixed_keys {
+    pub use crate::aws_lc::fixed::key_exchange_from_private_key;
+}
+
 /// The provider: everything padlock needs from a crypto library.
 ///
 /// Object-safe, so callers hold a `&'static dyn Provider` or `Arc<dyn Provider>`.
@@ -50,11 +58,34 @@ pub trait Provider: Send + Sync + fmt::Debug {
         key: &[u8],
     ) -> Result<Box<dyn AeadKey>, CryptoError>;
 
-    /// Starts an ephemeral (EC)DH key exchange: generates a fresh private key.
+    /// The initiator's (TLS client's) side of a key exchange: makes a fresh key pair whose
+    /// public share is sent first, and which [`KeyExchange::complete`] later combines with
+    /// the responder's answer. For Diffie-Hellman that is an ephemeral private key; for a
+    /// KEM it is a decapsulation key (the share is the encapsulation key, the answer a
+    /// ciphertext).
     fn start_key_exchange(
         &self,
         group: KeyExchangeAlgorithm,
     ) -> Result<Box<dyn KeyExchange>, CryptoError>;
+
+    /// The responder's (TLS server's) side of a key exchange, in one step: answers the
+    /// initiator's `peer_share` with our share and the shared secret (RFC 8446 §4.2.8: the
+    /// server's KeyShareEntry in its ServerHello). For Diffie-Hellman that is generating an
+    /// ephemeral key and agreeing; for a KEM it is encapsulating to the peer's key, which has
+    /// no key pair of our own — so a KEM provider must override this method.
+    ///
+    /// The default is the Diffie-Hellman shape on [`Self::start_key_exchange`]. Fails with
+    /// [`CryptoError::BadPublicKey`] on a malformed or invalid `peer_share`.
+    fn respond_to_key_share(
+        &self,
+        group: KeyExchangeAlgorithm,
+        peer_share: &[u8],
+    ) -> Result<KeyShareResponse, CryptoError> {
+        let ours = self.start_key_exchange(group)?;
+        let share = ours.public_key().to_vec();
+        let secret = ours.complete(peer_share)?;
+        Ok(KeyShareResponse { share, secret })
+    }
 
     /// Verifies `signature` over `message` with a public key.
     ///
@@ -141,16 +172,29 @@ pub trait AeadKey: Send + Sync {
     fn algorithm(&self) -> AeadAlgorithm;
 }
 
-/// An ephemeral key exchange in progress: our key share has been made.
+/// The initiator's side of a key exchange in progress (from
+/// [`Provider::start_key_exchange`]): our share has been made and waits for the responder's
+/// answer.
 pub trait KeyExchange: Send + Sync {
     /// Our public key share, in the TLS encoding (RFC 8446 §4.2.8.2): 32 bytes for X25519,
     /// the uncompressed point for the NIST curves.
     fn public_key(&self) -> &[u8];
-    /// Combines our private key with the peer's share. Fails on a malformed or invalid
-    /// peer key (including an all-zero X25519 result).
+    /// Combines our private key with the responder's share (Diffie-Hellman), or decapsulates
+    /// its ciphertext (KEM). Fails on a malformed or invalid peer share (including an
+    /// all-zero X25519 result).
     fn complete(self: Box<Self>, peer_public_key: &[u8]) -> Result<SharedSecret, CryptoError>;
     /// Which group this is.
     fn algorithm(&self) -> KeyExchangeAlgorithm;
+}
+
+/// The responder's answer to a key share ([`Provider::respond_to_key_share`]).
+#[derive(Debug)]
+pub struct KeyShareResponse {
+    /// Our share, in the TLS encoding, for the peer (RFC 8446 §4.2.8): a public key for
+    /// Diffie-Hellman, a ciphertext for a KEM.
+    pub share: Vec<u8>,
+    /// The secret both sides now hold.
+    pub secret: SharedSecret,
 }
 
 /// A private key that signs.

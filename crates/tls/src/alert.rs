@@ -87,6 +87,8 @@ fn misbehaviour_alert(p: PeerMisbehaved) -> AlertDescription {
         P::FinishedMismatch | P::BadCertificateVerifySignature => A::DecryptError,
         // RFC 8446 §4.4.2.4: an empty server Certificate → decode_error.
         P::EmptyServerCertificate => A::DecodeError,
+        // RFC 8446 §D.5: a hello claiming SSL 3.0 or older → protocol_version.
+        P::ObsoleteLegacyVersion => A::ProtocolVersion,
     }
 }
 
@@ -180,6 +182,7 @@ mod tests {
                 A::UnexpectedMessage,
             ),
             (P::TooMuchEarlyData, A::UnexpectedMessage),
+            (P::ObsoleteLegacyVersion, A::ProtocolVersion),
         ];
         let incompatible = [
             (I::Tls13NotOffered, A::ProtocolVersion),

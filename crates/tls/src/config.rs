@@ -4,11 +4,13 @@ use std::fmt;
 use std::sync::Arc;
 
 use padlock_crypto::{Provider, SigningKey};
+use padlock_pki::UnixTime;
 
+use crate::error::Error;
 use crate::keylog::KeyLog;
 use crate::trace::Trace;
 use crate::verify::{ClientCertVerifier, ServerCertVerifier};
-use crate::{CipherSuite, Error, NamedGroup, SignatureScheme, UnixTime};
+use crate::wire::enums::{CipherSuite, NamedGroup, SignatureScheme};
 
 /// Where the engine reads the current time (for certificate validity).
 pub type TimeSource = Arc<dyn Fn() -> UnixTime + Send + Sync>;
@@ -21,9 +23,14 @@ pub struct ClientConfig {
     pub provider: Arc<dyn Provider>,
     /// Cipher suites offered, most preferred first.
     pub cipher_suites: Vec<CipherSuite>,
-    /// Key exchange groups offered, most preferred first; a key share is sent for the
-    /// first.
+    /// Key exchange groups offered, most preferred first; key shares are sent for the
+    /// first [`Self::key_shares`] of them.
     pub groups: Vec<NamedGroup>,
+    /// How many of `groups` (the most preferred ones this engine supports) the first
+    /// ClientHello carries a key share for (RFC 8446 §4.2.8); 0 counts as 1. Each share costs
+    /// a key generation, and saves a round trip (a HelloRetryRequest, §4.1.4) when the
+    /// server picks that group. Default 1.
+    pub key_shares: usize,
     /// Signature schemes accepted in CertificateVerify, most preferred first.
     pub signature_schemes: Vec<SignatureScheme>,
     /// ALPN protocols offered (RFC 7301), most preferred first; empty = no ALPN.
@@ -40,23 +47,9 @@ pub struct ClientConfig {
     pub trace: Option<Arc<dyn Trace>>,
     /// The clock used for certificate validity.
     pub time: TimeSource,
-    /// **Test only — never set this outside tests.** An exact ClientHello handshake
-    /// message (header included) to send instead of the one the client builds, so that a
-    /// published trace (RFC 8448 §3) can be replayed byte for byte with a fixed-entropy
-    /// provider. The client still builds its own hello first and adopts the given one only
-    /// if it carries the same random and the same single key share (both from the
-    /// provider), offers TLS 1.3, the same server_name and ALPN, and no PSK; otherwise
-    /// [`Connection::client`](crate::Connection::client) fails with [`Error::Config`]. The
-    /// transcript then covers exactly these bytes, and the client holds the server to
-    /// what they offer (suites, extensions, compatibility mode).
-    #[doc(hidden)]
-    pub __test_client_hello_override: Option<Vec<u8>>,
-    /// **Test only — never set this outside tests.** Like `__test_client_hello_override`,
-    /// for the second ClientHello after a HelloRetryRequest (RFC 8448 §5): adopted only if
-    /// it carries the first one's random, the new key share the client generated, and the
-    /// cookie it must echo.
-    #[doc(hidden)]
-    pub __test_client_hello_retry_override: Option<Vec<u8>>,
+    /// Test only: see [`crate::insecure_test_hooks`].
+    #[cfg(feature = "insecure-test-hooks")]
+    pub(crate) client_hello_overrides: crate::insecure_test_hooks::ClientHelloOverrides,
 }
 
 impl ClientConfig {
@@ -67,6 +60,7 @@ impl ClientConfig {
             provider,
             cipher_suites: default_cipher_suites(),
             groups: default_groups(),
+            key_shares: 1,
             signature_schemes: default_signature_schemes(),
             alpn_protocols: Vec::new(),
             verifier,
@@ -75,8 +69,8 @@ impl ClientConfig {
             key_log: None,
             trace: None,
             time: system_time(),
-            __test_client_hello_override: None,
-            __test_client_hello_retry_override: None,
+            #[cfg(feature = "insecure-test-hooks")]
+            client_hello_overrides: Default::default(),
         }
     }
 }

@@ -111,6 +111,9 @@ pub enum PeerMisbehaved {
     TooMuchEarlyData,
     /// Data arrived after the peer's close_notify.
     DataAfterCloseNotify,
+    /// A ClientHello or ServerHello with legacy_version 0x0300 (SSL 3.0) or lower
+    /// (RFC 8446 §D.5).
+    ObsoleteLegacyVersion,
 }
 
 /// The peer follows the protocol but we share nothing with it.
@@ -279,6 +282,9 @@ impl fmt::Display for PeerMisbehaved {
                 "it sent more 0-RTT data than we skip (we do not accept early data)"
             }
             P::DataAfterCloseNotify => "it sent data after its close_notify",
+            P::ObsoleteLegacyVersion => {
+                "its hello claims SSL 3.0 or older as legacy_version, which TLS 1.3 forbids"
+            }
             P::UnexpectedMessage { .. } | P::MissingExtension(_) | P::UnprotectedRecord(_) => {
                 unreachable_display()
             }

@@ -9,7 +9,7 @@
 //! ```text
 //!   socket ──read_tls_from──▶ [receive buffer] ──process_new_packets──▶ handshake states
 //!                                   │ (decrypted in place)                     │ Output
-//!   caller ◀──read_plaintext────────┘                                           ▼
+//!   caller ◀──read_plaintext/reader─┘                                           ▼
 //!   caller ──write_plaintext──▶ [send buffer, sealed in place] ──write_tls_to──▶ socket
 //! ```
 //!
@@ -53,15 +53,20 @@ pub mod wire;
 
 mod acceptor;
 pub mod alert;
+mod auth_messages;
 mod client;
 mod config;
 mod conn;
 mod error;
+mod handshake_trace;
+#[cfg(feature = "insecure-test-hooks")]
+#[doc(hidden)]
+pub mod insecure_test_hooks;
 pub mod keylog;
 pub mod manual;
 mod output;
 mod pem;
-mod pki_glue;
+mod pki_verify;
 mod server;
 mod state;
 mod stream;
@@ -75,7 +80,7 @@ pub use config::{
     system_time, CertifiedKey, ClientAuth, ClientConfig, ClientHelloInfo, ResolvesServerCert,
     ServerConfig, SingleCert, SniResolver, TimeSource,
 };
-pub use conn::{Connection, HandshakeKind, IoState};
+pub use conn::{Connection, HandshakeKind, IoState, Reader};
 pub use error::{ApiMisuse, Error, PeerIncompatible, PeerMisbehaved};
 pub use keylog::{KeyLog, KeyLogFile};
 pub use padlock_pki::{Error as CertificateError, RootStore, UnixTime};

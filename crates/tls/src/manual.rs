@@ -46,10 +46,13 @@
 //! an idle connection holds only its keys and state:
 //!
 //! * the receive buffer (two maximal records): `read_tls`/`read_tls_from` fill it, records
-//!   are decrypted **in place** in it (`record::RecordOpener::open_in_place`), and
-//!   application data stays there until `read_plaintext` copies it — once — into the
-//!   caller's buffer;
-//! * a handshake reassembly buffer (a message may span records), capped at 64 KiB;
+//!   are found by `wire::Deframer` and decrypted **in place** in it
+//!   (`record::RecordOpener::open_in_place`), and application data stays there until
+//!   `read_plaintext` copies it — once — into the caller's buffer, or
+//!   `Connection::reader` lends it without a copy (`BufRead::fill_buf` / `consume`);
+//! * a handshake reassembly buffer (`wire::HandshakeJoiner`: a message may span
+//!   records), capped at 64 KiB per message — a server's ClientHello excepted, which may
+//!   be as long as its encoding allows (about 128 KiB, RFC 8446 §4.1.2);
 //! * the send buffer: `write_plaintext` copies plaintext once into it and it is encrypted
 //!   where it lies (`record::RecordSealer::seal_append`); handshake messages are coalesced
 //!   into as few records as possible. Before the handshake completes, up to 64 KiB of

@@ -1,16 +1,18 @@
-//! The handshake state of either side, and the steps both sides share.
+//! The handshake state of either side — the dispatcher the connection drives — and the
+//! small steps both sides share. The authentication messages are in `auth_messages`, what
+//! the states tell a trace in `handshake_trace`.
 
-use padlock_crypto::{KeyKind, Provider};
+use padlock_crypto::Provider;
 
-use crate::config::CertifiedKey;
-use crate::error::PeerMisbehaved;
+use crate::conn::HandshakeKind;
+use crate::error::Error;
 use crate::key_update::ApplicationTraffic;
 use crate::output::{trace, Output};
-use crate::trace::{Direction, TraceEvent};
-use crate::transcript::Transcript;
-use crate::verify::{self, SignatureVerified};
-use crate::wire::{Certificate, CertificateEntry, CertificateVerify, Codec, HandshakePayload};
-use crate::{Error, SignatureScheme};
+use crate::suites::Suite;
+use crate::trace::TraceEvent;
+use crate::wire::codec::Codec;
+use crate::wire::enums::{NamedGroup, ProtocolVersion};
+use crate::wire::handshake::HandshakePayload;
 
 /// The handshake state machine of one connection.
 pub(crate) enum State {
@@ -44,6 +46,27 @@ impl State {
     }
 }
 
+/// A TLS 1.3 handshake settled on `suite` and `group` (after a HelloRetryRequest if
+/// `retried`): tell the connection and the trace.
+pub(crate) fn report_negotiated(
+    suite: Suite,
+    group: NamedGroup,
+    retried: bool,
+    out: &mut dyn Output,
+) {
+    out.negotiated(suite, group);
+    out.handshake_kind(if retried {
+        HandshakeKind::FullWithHelloRetryRequest
+    } else {
+        HandshakeKind::Full
+    });
+    trace(out, || TraceEvent::Negotiated {
+        version: ProtocolVersion::TLSv1_3,
+        suite: suite.suite,
+        group,
+    });
+}
+
 /// The wire encoding of a handshake message, header included.
 pub(crate) fn encode(payload: &HandshakePayload) -> Vec<u8> {
     payload.to_vec()
@@ -56,281 +79,4 @@ pub(crate) fn random_bytes<const N: usize>(provider: &dyn Provider) -> Result<[u
         .fill_random(&mut out)
         .map_err(|_| Error::Internal("the random number generator failed"))?;
     Ok(out)
-}
-
-/// Traces a received message with a summary of its main parameters.
-pub(crate) fn trace_message(
-    out: &dyn Output,
-    direction: Direction,
-    message: &HandshakePayload,
-    len: usize,
-) {
-    let Some(t) = out.tracer() else { return };
-    t.event(&TraceEvent::Message {
-        direction,
-        name: message.name(),
-        len,
-        summary: summarise(message),
-    });
-}
-
-/// Traces a message we send; `summary` is only built if someone listens.
-pub(crate) fn trace_sent(
-    out: &dyn Output,
-    name: &'static str,
-    len: usize,
-    summary: impl FnOnce() -> String,
-) {
-    if let Some(t) = out.tracer() {
-        t.event(&TraceEvent::Message {
-            direction: Direction::Sent,
-            name,
-            len,
-            summary: summary(),
-        });
-    }
-}
-
-fn summarise(message: &HandshakePayload) -> String {
-    match message {
-        HandshakePayload::ClientHello(ch) => format!(
-            "sni={:?} suites={:?} groups={:?} alpn={}",
-            ch.extensions.server_name,
-            ch.cipher_suites
-                .iter()
-                .map(|s| s.to_string())
-                .collect::<Vec<_>>(),
-            ch.extensions
-                .supported_groups
-                .as_deref()
-                .unwrap_or_default(),
-            alpn_list(ch.extensions.alpn.as_deref().unwrap_or_default()),
-        ),
-        HandshakePayload::ServerHello(sh) => format!(
-            "suite={} group={:?}",
-            sh.cipher_suite,
-            sh.extensions.key_share.as_ref().map(|k| k.group)
-        ),
-        HandshakePayload::HelloRetryRequest(hrr) => format!(
-            "suite={} group={:?} cookie={}",
-            hrr.cipher_suite,
-            hrr.extensions.key_share,
-            hrr.extensions.cookie.is_some()
-        ),
-        HandshakePayload::Certificate(c) => format!("{} certificate(s)", c.certificate_list.len()),
-        HandshakePayload::CertificateVerify(cv) => format!("scheme={}", cv.algorithm),
-        HandshakePayload::KeyUpdate(k) => format!("{}", k.request_update),
-        _ => String::new(),
-    }
-}
-
-/// A short name for the leaf of `chain` (its first DNS name, IP or CN), for traces.
-pub(crate) fn certificate_label(chain: &[Vec<u8>]) -> String {
-    chain
-        .first()
-        .and_then(|leaf| padlock_pki::Certificate::from_der(leaf).ok())
-        .map_or_else(|| String::from("(unparsable certificate)"), |c| c.label())
-}
-
-/// ALPN names as text, for traces.
-pub(crate) fn alpn_list(names: &[Vec<u8>]) -> String {
-    let names: Vec<String> = names
-        .iter()
-        .map(|n| String::from_utf8_lossy(n).into_owned())
-        .collect();
-    format!("[{}]", names.join(","))
-}
-
-/// Context strings of RFC 8446 §4.4.3.
-pub(crate) const SERVER_CONTEXT: &[u8] = b"TLS 1.3, server CertificateVerify";
-pub(crate) const CLIENT_CONTEXT: &[u8] = b"TLS 1.3, client CertificateVerify";
-
-/// Checks the peer's CertificateVerify (RFC 8446 §4.4.3), for either side: the scheme
-/// must be one we offered, and the signature over `context` and the transcript so far must
-/// verify under the key of the chain's leaf. Emits the signature-check trace event.
-pub(crate) fn check_certificate_verify(
-    out: &dyn Output,
-    offered: &[SignatureScheme],
-    transcript: &Transcript,
-    context: &[u8],
-    chain: &[Vec<u8>],
-    cv: &CertificateVerify,
-) -> Result<SignatureVerified, Error> {
-    let provider = out.provider();
-    let provider = provider.as_ref();
-    // RFC 8446 §4.4.3: the scheme must be one we offered in signature_algorithms.
-    if !offered.contains(&cv.algorithm) {
-        return Err(PeerMisbehaved::UnofferedSignatureScheme.into());
-    }
-    let hash = transcript.current_hash(provider);
-    let signed = certificate_verify_message(context, hash.as_ref());
-    let leaf = chain.first().map(Vec::as_slice).unwrap_or_default();
-    let result =
-        verify::verify_handshake_signature(provider, leaf, cv.algorithm, &signed, &cv.signature);
-    trace(out, || TraceEvent::SignatureCheck {
-        scheme: cv.algorithm,
-        ok: result.is_ok(),
-    });
-    result
-}
-
-/// The content a CertificateVerify signs (RFC 8446 §4.4.3): 64 spaces, the context
-/// string, a zero byte, then the transcript hash.
-pub(crate) fn certificate_verify_message(context: &[u8], transcript_hash: &[u8]) -> Vec<u8> {
-    let mut m = Vec::with_capacity(64 + context.len() + 1 + transcript_hash.len());
-    m.extend_from_slice(&[0x20; 64]);
-    m.extend_from_slice(context);
-    m.push(0);
-    m.extend_from_slice(transcript_hash);
-    m
-}
-
-/// The first scheme in `ours` (our preference) that the peer accepts and our key can
-/// make. RSA keys sign with RSA-PSS only (RFC 8446 §4.4.3: never PKCS#1 v1.5).
-pub(crate) fn choose_scheme(
-    key: &CertifiedKey,
-    theirs: &[SignatureScheme],
-    ours: &[SignatureScheme],
-) -> Option<SignatureScheme> {
-    ours.iter()
-        .copied()
-        .find(|s| theirs.contains(s) && key_fits(key.key.kind(), *s))
-}
-
-fn key_fits(kind: KeyKind, scheme: SignatureScheme) -> bool {
-    matches!(
-        (kind, scheme),
-        (KeyKind::EcdsaP256, SignatureScheme::ecdsa_secp256r1_sha256)
-            | (KeyKind::EcdsaP384, SignatureScheme::ecdsa_secp384r1_sha384)
-            | (KeyKind::Ed25519, SignatureScheme::ed25519)
-            | (
-                KeyKind::Rsa(_),
-                SignatureScheme::rsa_pss_rsae_sha256
-                    | SignatureScheme::rsa_pss_rsae_sha384
-                    | SignatureScheme::rsa_pss_rsae_sha512
-            )
-    )
-}
-
-/// An encoded Certificate message (RFC 8446 §4.4.2).
-pub(crate) fn encode_certificate(context: &[u8], chain: &[Vec<u8>]) -> Vec<u8> {
-    encode(&HandshakePayload::Certificate(Certificate {
-        certificate_request_context: context.to_vec(),
-        certificate_list: chain
-            .iter()
-            .map(|der| CertificateEntry {
-                cert_data: der.clone(),
-                extensions: Default::default(),
-            })
-            .collect(),
-    }))
-}
-
-/// An encoded CertificateVerify signed by `key` (RFC 8446 §4.4.3).
-pub(crate) fn sign_certificate_verify(
-    _provider: &dyn Provider,
-    key: &CertifiedKey,
-    scheme: SignatureScheme,
-    context: &[u8],
-    transcript_hash: &[u8],
-) -> Result<Vec<u8>, Error> {
-    let algorithm = crate::pki_glue::handshake_algorithm(scheme).ok_or(Error::Internal(
-        "no signature algorithm for the chosen scheme",
-    ))?;
-    let message = certificate_verify_message(context, transcript_hash);
-    let signature = key
-        .key
-        .sign(algorithm, &message)
-        .map_err(|_| Error::Internal("signing the CertificateVerify failed"))?;
-    Ok(encode(&HandshakePayload::CertificateVerify(
-        CertificateVerify {
-            algorithm: scheme,
-            signature,
-        },
-    )))
-}
-
-#[cfg(test)]
-mod tests {
-    use std::sync::Arc;
-
-    use padlock_crypto::{AwsLcProvider, Provider};
-
-    use super::*;
-
-    fn key(kind: KeyKind) -> CertifiedKey {
-        let (key, _) = AwsLcProvider.generate_signing_key(kind).unwrap();
-        CertifiedKey {
-            chain: vec![],
-            key: Arc::from(key),
-        }
-    }
-
-    #[test]
-    fn certificate_verify_content_has_the_rfc_layout() {
-        let m = certificate_verify_message(SERVER_CONTEXT, &[0xaa; 32]);
-        assert_eq!(&m[..64], &[0x20; 64][..]);
-        assert_eq!(&m[64..64 + SERVER_CONTEXT.len()], SERVER_CONTEXT);
-        assert_eq!(m[64 + SERVER_CONTEXT.len()], 0);
-        assert_eq!(m.len(), 64 + SERVER_CONTEXT.len() + 1 + 32);
-    }
-
-    #[test]
-    fn rsa_keys_never_choose_pkcs1_for_certificate_verify() {
-        let rsa = key(KeyKind::Rsa(2048));
-        let theirs = [
-            SignatureScheme::rsa_pkcs1_sha256,
-            SignatureScheme::rsa_pss_rsae_sha384,
-        ];
-        let ours = [
-            SignatureScheme::rsa_pkcs1_sha256,
-            SignatureScheme::rsa_pss_rsae_sha256,
-            SignatureScheme::rsa_pss_rsae_sha384,
-        ];
-        assert_eq!(
-            choose_scheme(&rsa, &theirs, &ours),
-            Some(SignatureScheme::rsa_pss_rsae_sha384)
-        );
-        assert_eq!(
-            choose_scheme(&rsa, &[SignatureScheme::rsa_pkcs1_sha256], &ours),
-            None
-        );
-    }
-
-    #[test]
-    fn ecdsa_keys_choose_the_scheme_of_their_curve() {
-        let p384 = key(KeyKind::EcdsaP384);
-        let both = [
-            SignatureScheme::ecdsa_secp256r1_sha256,
-            SignatureScheme::ecdsa_secp384r1_sha384,
-        ];
-        assert_eq!(
-            choose_scheme(&p384, &both, &both),
-            Some(SignatureScheme::ecdsa_secp384r1_sha384)
-        );
-    }
-
-    #[test]
-    fn signed_certificate_verify_verifies() {
-        let p = AwsLcProvider;
-        let k = key(KeyKind::Ed25519);
-        let encoded =
-            sign_certificate_verify(&p, &k, SignatureScheme::ed25519, CLIENT_CONTEXT, &[1; 32])
-                .unwrap();
-        let HandshakePayload::CertificateVerify(cv) = HandshakePayload::decode(&encoded).unwrap()
-        else {
-            panic!("not a CertificateVerify")
-        };
-        let spki = k.key.public_key_spki();
-        let spki = padlock_pki::SubjectPublicKeyInfo::from_der(&spki).unwrap();
-        let message = certificate_verify_message(CLIENT_CONTEXT, &[1; 32]);
-        padlock_pki::verify_signature(
-            &p,
-            &spki,
-            padlock_crypto::SignatureAlgorithm::Ed25519,
-            &message,
-            &cv.signature,
-        )
-        .unwrap();
-    }
 }

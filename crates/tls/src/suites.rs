@@ -2,7 +2,7 @@
 
 use padlock_crypto::{AeadAlgorithm, HashAlgorithm, KeyExchangeAlgorithm};
 
-use crate::{CipherSuite, NamedGroup};
+use crate::wire::enums::{CipherSuite, NamedGroup};
 
 /// A TLS 1.3 cipher suite: its AEAD and hash (RFC 8446 §B.4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,8 +6,11 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use padlock_crypto::Provider;
+use padlock_pki::{RootStore, UnixTime};
 
-use crate::{Error, UnixTime};
+use crate::error::Error;
+use crate::wire::codec::{DecodeError, DecodeErrorKind};
+use crate::wire::enums::SignatureScheme;
 
 /// The name the client expects the server's certificate to carry.
 #[non_exhaustive]
@@ -117,7 +120,7 @@ pub trait ClientCertVerifier: Send + Sync {
 /// `padlock_pki`, against a root store.
 pub struct WebPkiServerVerifier {
     provider: Arc<dyn Provider>,
-    roots: Arc<crate::RootStore>,
+    roots: Arc<RootStore>,
 }
 
 impl fmt::Debug for WebPkiServerVerifier {
@@ -128,7 +131,7 @@ impl fmt::Debug for WebPkiServerVerifier {
 
 impl WebPkiServerVerifier {
     /// Verifies against `roots`.
-    pub fn new(provider: Arc<dyn Provider>, roots: Arc<crate::RootStore>) -> Self {
+    pub fn new(provider: Arc<dyn Provider>, roots: Arc<RootStore>) -> Self {
         Self { provider, roots }
     }
 }
@@ -141,7 +144,7 @@ impl ServerCertVerifier for WebPkiServerVerifier {
         server_name: &ServerName,
         now: UnixTime,
     ) -> Result<(), Error> {
-        crate::pki_glue::verify_server(
+        crate::pki_verify::verify_server(
             self.provider.as_ref(),
             &self.roots,
             end_entity,
@@ -155,7 +158,7 @@ impl ServerCertVerifier for WebPkiServerVerifier {
 /// The standard client verifier for mutual TLS: path validation with EKU clientAuth.
 pub struct WebPkiClientVerifier {
     provider: Arc<dyn Provider>,
-    roots: Arc<crate::RootStore>,
+    roots: Arc<RootStore>,
 }
 
 impl fmt::Debug for WebPkiClientVerifier {
@@ -166,14 +169,14 @@ impl fmt::Debug for WebPkiClientVerifier {
 
 impl WebPkiClientVerifier {
     /// Verifies against `roots`.
-    pub fn new(provider: Arc<dyn Provider>, roots: Arc<crate::RootStore>) -> Self {
+    pub fn new(provider: Arc<dyn Provider>, roots: Arc<RootStore>) -> Self {
         Self { provider, roots }
     }
 }
 
 impl ClientCertVerifier for WebPkiClientVerifier {
     fn root_hint_subjects(&self) -> Vec<Vec<u8>> {
-        crate::pki_glue::root_subjects(&self.roots)
+        crate::pki_verify::root_subjects(&self.roots)
     }
 
     fn verify_client_cert(
@@ -182,7 +185,7 @@ impl ClientCertVerifier for WebPkiClientVerifier {
         intermediates: &[&[u8]],
         now: UnixTime,
     ) -> Result<(), Error> {
-        crate::pki_glue::verify_client(
+        crate::pki_verify::verify_client(
             self.provider.as_ref(),
             &self.roots,
             end_entity,
@@ -215,6 +218,28 @@ pub mod danger {
         }
     }
 }
+
+/// How the peer proved who it is: the proof a handshake keeps to its end.
+///
+/// The proofs are held, never read: a state holding one cannot exist unless the checks ran.
+/// (`Psk` is never made yet: padlock has no resumption.)
+#[allow(dead_code)]
+#[derive(Debug)]
+pub(crate) enum Authenticated {
+    /// Its certificate chain was accepted by the configured verifier (RFC 8446 §4.4.2) and
+    /// its CertificateVerify signature checked with the chain's key (§4.4.3).
+    Certificate {
+        chain: CertVerified,
+        signature: SignatureVerified,
+    },
+    /// It knows a pre-shared key: its PSK binder (RFC 8446 §4.2.11.2), or the Finished
+    /// keyed from the PSK, checked out.
+    Psk(PskVerified),
+}
+
+/// Proof that a PSK binder matched (RFC 8446 §4.2.11.2). Only this module can make one.
+#[derive(Debug)]
+pub(crate) struct PskVerified(());
 
 /// Proof that the peer's certificate chain was accepted by the configured verifier. Only
 /// this module can make one.
@@ -262,17 +287,32 @@ pub(crate) fn verify_client_chain(
 pub(crate) fn verify_handshake_signature(
     provider: &dyn Provider,
     leaf: &[u8],
-    scheme: crate::SignatureScheme,
+    scheme: SignatureScheme,
     message: &[u8],
     signature: &[u8],
 ) -> Result<SignatureVerified, Error> {
-    crate::pki_glue::verify_signature(provider, leaf, scheme, message, signature)?;
+    crate::pki_verify::verify_signature(provider, leaf, scheme, message, signature)?;
     Ok(SignatureVerified(()))
 }
 
 /// Compares Finished verify_data in constant time (RFC 8446 §4.4.4).
+///
+/// verify_data is `Hash.length` bytes (RFC 8446 §4.4.4); one of another length is a message
+/// that cannot be parsed, so it is a `decode_error` (§6.2), not a failed check
+/// (`decrypt_error`).
 pub(crate) fn verify_finished(expected: &[u8], got: &[u8]) -> Result<FinishedVerified, Error> {
-    let mut diff = u8::from(expected.len() != got.len());
+    if got.len() != expected.len() {
+        return Err(DecodeError::new(
+            "Finished.verify_data",
+            DecodeErrorKind::LengthOutOfRange {
+                length: got.len(),
+                min: expected.len(),
+                max: expected.len(),
+            },
+        )
+        .into());
+    }
+    let mut diff = 0;
     for (a, b) in expected.iter().zip(got) {
         diff |= a ^ b;
     }
@@ -311,10 +351,22 @@ mod tests {
     }
 
     #[test]
+    fn finished_of_the_wrong_length_is_a_decode_error() {
+        let e = verify_finished(&[1, 2, 3], &[1, 2]).unwrap_err();
+        assert_eq!(
+            crate::alert::alert_for(&e),
+            Some(crate::wire::enums::AlertDescription::DecodeError)
+        );
+    }
+
+    #[test]
     fn finished_comparison_detects_any_difference() {
         assert!(verify_finished(&[1, 2, 3], &[1, 2, 3]).is_ok());
         assert!(verify_finished(&[1, 2, 3], &[1, 2, 4]).is_err());
-        assert!(verify_finished(&[1, 2, 3], &[1, 2]).is_err());
+        assert!(matches!(
+            verify_finished(&[1, 2, 3], &[1, 2, 3, 4]),
+            Err(Error::Decode(_))
+        ));
     }
 
     #[test]

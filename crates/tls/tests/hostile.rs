@@ -954,7 +954,9 @@ fn every_bit_flip_in_a_server_hello_is_refused_without_panic() {
     // - legacy_version, random, and the server's X25519 share: nothing in the ServerHello
     //   can tell (the client ignores legacy_version, §4.2.1; any 32 bytes are an X25519
     //   share), but the transcript or the shared secret differs, so the client's handshake
-    //   keys are not the server's (§7.1): the first encrypted record is bad_record_mac;
+    //   keys are not the server's (§7.1): the first encrypted record is bad_record_mac —
+    //   except a legacy_version of 0x0300 or lower, which is protocol_version at once
+    //   (§D.5);
     // - a length that grew (record or handshake message header): the client waits for the
     //   missing bytes, then refuses what came instead, or is still waiting — it never
     //   completes the handshake;
@@ -981,6 +983,11 @@ fn every_bit_flip_in_a_server_hello_is_refused_without_panic() {
                     s.client.cipher_suite(),
                     Some(CipherSuite::TLS_AES_128_GCM_SHA256)
                 );
+            } else if (9..11).contains(&i)
+                && u16::from_be_bytes([server_hello[9], server_hello[10]]) <= 0x0300
+            {
+                let e = at_hello.expect_err(&what);
+                expect_alert(&s.client, &e, AlertDescription::ProtocolVersion);
             } else if noticed_later.iter().any(|r| r.contains(&i)) {
                 at_hello.unwrap_or_else(|e| panic!("{what}: refused too early: {e:?}"));
                 let e = feed_all(&mut s.client, &rest).expect_err(&what);

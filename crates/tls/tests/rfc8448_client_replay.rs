@@ -8,9 +8,9 @@
 //!
 //! Three things are test-only here, on purpose, and named so:
 //! - [`FixedEntropy`], a provider that hands out the trace's client random and X25519 key
-//!   (via `AwsLcProvider::__test_key_exchange_from_private_key`);
-//! - `ClientConfig::__test_client_hello_override` (and `__test_client_hello_retry_override`
-//!   for §5's second ClientHello): the RFC's ClientHellos offer extensions padlock does not
+//!   (via `padlock_crypto::insecure_fixed_keys`, a test-only feature of the crypto crate);
+//! - `padlock_tls::insecure_test_hooks::set_client_hello_overrides` (a test-only feature of
+//!   this crate), with §5's second ClientHello too: the RFC's ClientHellos offer extensions padlock does not
 //!   send (record_size_limit, psk_key_exchange_modes, session_ticket, padding, …), so the
 //!   client is given the trace's exact bytes. It adopts them only if they carry the random,
 //!   key share and cookie it drew from the provider and the HelloRetryRequest;
@@ -30,15 +30,15 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use padlock_crypto::{
-    AeadAlgorithm, AeadKey, AwsLcProvider, CryptoError, Digest, HashAlgorithm, HashContext,
-    KeyExchange, KeyExchangeAlgorithm, KeyKind, PrivateKeyFormat, Provider, SignatureAlgorithm,
-    SigningKey,
+    insecure_fixed_keys, AeadAlgorithm, AeadKey, AwsLcProvider, CryptoError, Digest, HashAlgorithm,
+    HashContext, KeyExchange, KeyExchangeAlgorithm, KeyKind, PrivateKeyFormat, Provider,
+    SignatureAlgorithm, SigningKey,
 };
 use padlock_test_support::{hex, peer_runs, TempDir};
 use padlock_tls::wire::{HandshakeMessage, HandshakePayload};
 use padlock_tls::{
-    danger, CipherSuite, ClientConfig, Connection, Error, HandshakeKind, KeyLog, NamedGroup,
-    ServerName, SignatureScheme,
+    danger, insecure_test_hooks, CipherSuite, ClientConfig, Connection, Error, HandshakeKind,
+    KeyLog, NamedGroup, ServerName, SignatureScheme,
 };
 use rfc8448_trace::{Trace, HELLO_RETRY, SIMPLE};
 
@@ -231,7 +231,7 @@ fn client_hello_override_is_refused_unless_it_carries_the_providers_random() {
 fn trace_key_pair_is_what_the_fixed_provider_generates() {
     let trace = Trace::section(SIMPLE);
     let step = "{client}  create an ephemeral x25519 key pair";
-    let share = AwsLcProvider::__test_key_exchange_from_private_key(
+    let share = insecure_fixed_keys::key_exchange_from_private_key(
         KeyExchangeAlgorithm::X25519,
         trace.value(step, "private key"),
     )
@@ -425,8 +425,11 @@ impl Fixture {
     ) -> ClientConfig {
         // TEST ONLY: the RFC's certificate is RSA-1024 and has expired; no chain check.
         let mut config = ClientConfig::new(provider, Arc::new(danger::NoServerVerification));
-        config.__test_client_hello_override = Some(self.client_hellos[0].clone());
-        config.__test_client_hello_retry_override = self.client_hellos.get(1).cloned();
+        insecure_test_hooks::set_client_hello_overrides(
+            &mut config,
+            self.client_hellos[0].clone(),
+            self.client_hellos.get(1).cloned(),
+        );
         config.key_log = key_log.map(|k| k as Arc<dyn KeyLog>);
         config
     }
@@ -500,7 +503,7 @@ impl Provider for FixedEntropy {
             .iter()
             .find(|(g, _)| *g == group)
             .ok_or(CryptoError::Unsupported)?;
-        AwsLcProvider::__test_key_exchange_from_private_key(group, private_key)
+        insecure_fixed_keys::key_exchange_from_private_key(group, private_key)
     }
 
     /// The trace's server key is RSA-1024, which [`AwsLcProvider`] refuses (2048 bits at

@@ -18,7 +18,7 @@
 //! `Pending` is returned only after the transport registered the waker, so there is no
 //! busy loop.
 
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -42,14 +42,9 @@ pub struct TlsStream<IO> {
     peer_closed: bool,
     /// We queued close_notify.
     close_sent: bool,
-    /// Reused landing place for plaintext when the caller's buffer is uninitialised.
-    scratch: Vec<u8>,
     /// Set once a fatal error queued an alert: the closing steps still to do.
     linger: Option<Linger>,
 }
-
-/// The most plaintext moved per read call: one full TLS record (RFC 8446 §5.1).
-const PLAINTEXT_CHUNK: usize = 16 * 1024;
 
 impl<IO> TlsStream<IO> {
     pub(crate) fn new(io: IO, conn: Connection) -> Self {
@@ -59,7 +54,6 @@ impl<IO> TlsStream<IO> {
             eof: false,
             peer_closed: false,
             close_sent: false,
-            scratch: Vec::new(),
             linger: None,
         }
     }
@@ -203,24 +197,26 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
         }
     }
 
-    /// Copies decrypted bytes into `buf`. Callers such as hyper hand over a large
-    /// uninitialised buffer on every read; zeroing it each time (what `initialize_unfilled`
-    /// does) showed up as memset in profiles, so when `buf` is not already initialised the
-    /// bytes go through a small reused scratch buffer instead (a copy of only what arrived).
+    /// Copies decrypted bytes into `buf` straight from the engine's receive buffer, where
+    /// they were decrypted (`Connection::reader`): one copy, and only of what arrived —
+    /// callers such as hyper hand over a large uninitialised buffer on every read, and
+    /// zeroing it first showed up as memset in profiles.
     fn read_plaintext_into(&mut self, buf: &mut ReadBuf<'_>) -> usize {
-        let want = buf.remaining().min(PLAINTEXT_CHUNK);
-        let initialised = buf.initialized().len() - buf.filled().len();
-        if initialised >= want {
-            let n = self.conn.read_plaintext(buf.initialize_unfilled_to(want));
-            buf.advance(n);
-            return n;
+        let mut reader = self.conn.reader();
+        let mut copied = 0;
+        while buf.remaining() > 0 {
+            // An error here only says "nothing buffered" (more may come, or the stream
+            // ended); the caller tells those apart from the connection's state.
+            let Ok(piece) = reader.fill_buf() else { break };
+            if piece.is_empty() {
+                break;
+            }
+            let n = piece.len().min(buf.remaining());
+            buf.put_slice(&piece[..n]);
+            reader.consume(n);
+            copied += n;
         }
-        if self.scratch.len() < want {
-            self.scratch.resize(want, 0);
-        }
-        let n = self.conn.read_plaintext(&mut self.scratch[..want]);
-        buf.put_slice(&self.scratch[..n]);
-        n
+        copied
     }
 
     /// Writes out everything the engine has queued.

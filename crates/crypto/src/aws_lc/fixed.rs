@@ -1,46 +1,37 @@
-//! Test support: a key exchange from a *given* private key, so a published trace (RFC 8448)
-//! can be replayed byte for byte.
+//! **Test only**, behind the `insecure-fixed-keys` feature: a key exchange from a *given*
+//! private key, so a published trace (RFC 8448) can be replayed byte for byte.
 //!
-//! Never use this outside tests. TLS 1.3's forward secrecy rests on ephemeral keys that are
-//! fresh and secret (RFC 8446 §4.2.8, §E.1); a key taken from a document is neither. That is
-//! why this is `#[doc(hidden)]`, named `__test_…`, and not part of [`crate::Provider`].
+//! Never enable the feature outside tests. TLS 1.3's forward secrecy rests on ephemeral keys
+//! that are fresh and secret (RFC 8446 §4.2.8, §E.1); a key taken from a document is neither.
+//! That is why this is not part of [`crate::Provider`] and not built by default.
 
 use aws_lc_rs::agreement;
 
-use super::AwsLcProvider;
 use crate::{CryptoError, KeyExchange, KeyExchangeAlgorithm, SharedSecret};
 
-impl AwsLcProvider {
-    /// **Test only.** A key exchange whose private key is `private_key` (X25519: the 32 raw
-    /// bytes of RFC 7748 §5; P-256/P-384: the big-endian scalar, zero-padded to the field
-    /// size) instead of a freshly generated one. Its public share and its checks of the
-    /// peer's share are those of [`crate::Provider::start_key_exchange`].
-    ///
-    /// It exists so tests can replay RFC 8448's traces with the trace's own key; a
-    /// connection using it has no forward secrecy.
-    #[doc(hidden)]
-    pub fn __test_key_exchange_from_private_key(
-        group: KeyExchangeAlgorithm,
-        private_key: &[u8],
-    ) -> Result<Box<dyn KeyExchange>, CryptoError> {
-        let alg = match group {
-            KeyExchangeAlgorithm::X25519 => &agreement::X25519,
-            KeyExchangeAlgorithm::P256 => &agreement::ECDH_P256,
-            KeyExchangeAlgorithm::P384 => &agreement::ECDH_P384,
-        };
-        let private = agreement::PrivateKey::from_private_key(alg, private_key)
-            .map_err(|_| CryptoError::BadPrivateKey)?;
-        let public = private
-            .compute_public_key()
-            .map_err(|_| CryptoError::BadPrivateKey)?
-            .as_ref()
-            .to_vec();
-        Ok(Box::new(FixedKeyExchange {
-            group,
-            private,
-            public,
-        }))
-    }
+/// A key exchange whose private key is `private_key` (X25519: the 32 raw bytes of
+/// RFC 7748 §5; P-256/P-384: the big-endian scalar, zero-padded to the field size) instead
+/// of a freshly generated one. Its public share and its checks of the peer's share are
+/// those of [`crate::Provider::start_key_exchange`] on [`crate::AwsLcProvider`].
+///
+/// A connection using it has no forward secrecy.
+pub fn key_exchange_from_private_key(
+    group: KeyExchangeAlgorithm,
+    private_key: &[u8],
+) -> Result<Box<dyn KeyExchange>, CryptoError> {
+    let alg = super::agreement_algorithm(group);
+    let private = agreement::PrivateKey::from_private_key(alg, private_key)
+        .map_err(|_| CryptoError::BadPrivateKey)?;
+    let public = private
+        .compute_public_key()
+        .map_err(|_| CryptoError::BadPrivateKey)?
+        .as_ref()
+        .to_vec();
+    Ok(Box::new(FixedKeyExchange {
+        group,
+        private,
+        public,
+    }))
 }
 
 /// A key exchange over a caller-supplied private key.
@@ -77,7 +68,7 @@ impl KeyExchange for FixedKeyExchange {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Provider;
+    use crate::{AwsLcProvider, Provider};
 
     fn unhex(s: &str) -> Vec<u8> {
         (0..s.len())
@@ -88,7 +79,7 @@ mod tests {
 
     #[test]
     fn x25519_from_a_given_private_key_matches_rfc_7748_section_6_1() {
-        let alice = AwsLcProvider::__test_key_exchange_from_private_key(
+        let alice = key_exchange_from_private_key(
             KeyExchangeAlgorithm::X25519,
             &unhex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"),
         )
@@ -109,11 +100,7 @@ mod tests {
     fn fixed_p256_key_agrees_with_an_ephemeral_one() {
         let mut scalar = [0u8; 32];
         scalar[31] = 7;
-        let fixed = AwsLcProvider::__test_key_exchange_from_private_key(
-            KeyExchangeAlgorithm::P256,
-            &scalar,
-        )
-        .unwrap();
+        let fixed = key_exchange_from_private_key(KeyExchangeAlgorithm::P256, &scalar).unwrap();
         let ephemeral = AwsLcProvider
             .start_key_exchange(KeyExchangeAlgorithm::P256)
             .unwrap();
@@ -127,18 +114,10 @@ mod tests {
     #[test]
     fn refuses_a_private_key_of_the_wrong_length_and_a_bad_peer_share() {
         assert_eq!(
-            AwsLcProvider::__test_key_exchange_from_private_key(
-                KeyExchangeAlgorithm::X25519,
-                &[1; 31]
-            )
-            .err(),
+            key_exchange_from_private_key(KeyExchangeAlgorithm::X25519, &[1; 31]).err(),
             Some(CryptoError::BadPrivateKey)
         );
-        let fixed = AwsLcProvider::__test_key_exchange_from_private_key(
-            KeyExchangeAlgorithm::X25519,
-            &[1; 32],
-        )
-        .unwrap();
+        let fixed = key_exchange_from_private_key(KeyExchangeAlgorithm::X25519, &[1; 32]).unwrap();
         // An all-zero share is a low-order point: the output would be all zeros.
         assert_eq!(
             fixed.complete(&[0; 32]).err(),

@@ -189,6 +189,38 @@ fn key_exchange_parties_agree_on_every_group() {
 }
 
 #[test]
+fn responder_answers_a_share_in_one_step_with_the_secret_the_initiator_derives() {
+    for group in [
+        KeyExchangeAlgorithm::X25519,
+        KeyExchangeAlgorithm::P256,
+        KeyExchangeAlgorithm::P384,
+    ] {
+        let initiator = AwsLcProvider.start_key_exchange(group).unwrap();
+        let answer = AwsLcProvider
+            .respond_to_key_share(group, initiator.public_key())
+            .unwrap();
+        assert_eq!(answer.share.len(), initiator.public_key().len());
+        let secret = initiator.complete(&answer.share).unwrap();
+        assert_eq!(secret.as_ref(), answer.secret.as_ref());
+    }
+}
+
+#[test]
+fn responder_refuses_empty_and_malformed_shares() {
+    for (group, share) in [
+        (KeyExchangeAlgorithm::X25519, &[][..]),
+        (KeyExchangeAlgorithm::X25519, &[0u8; 32][..]),
+        (KeyExchangeAlgorithm::P256, &[4u8; 64][..]),
+    ] {
+        assert_eq!(
+            AwsLcProvider.respond_to_key_share(group, share).err(),
+            Some(CryptoError::BadPublicKey),
+            "{group:?}"
+        );
+    }
+}
+
+#[test]
 fn key_exchange_rejects_bad_peer_shares() {
     // All-zero X25519 point: a low-order point giving an all-zero secret (RFC 7748 §6.1).
     let a = AwsLcProvider

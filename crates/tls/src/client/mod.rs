@@ -1,40 +1,29 @@
 //! The client handshake (RFC 8446 §2, §4): one struct per awaited message.
 //!
-//! ```text
-//!  start ──ClientHello──▶ ExpectServerHello ──HRR──▶ (ClientHello2) ExpectServerHello
-//!        ──ServerHello──▶ ExpectEncryptedExtensions ──▶ ExpectCertificateOrCertificateRequest
-//!        ──(CertificateRequest)──▶ ExpectCertificate ──▶ ExpectCertificateVerify
-//!        ──▶ ExpectFinished ──(our flight)──▶ ExpectTraffic
-//! ```
+//! `hs` sends the ClientHello and reads the server's answer until the version is known;
+//! each version's states live in their own module (`tls13`).
 //!
 //! Every `handle` guards the message type first, so a message in the wrong state is an
 //! `unexpected_message` by construction. Checks carry the RFC section they implement.
 
-mod hello;
-mod server_auth;
+mod hs;
+mod tls13;
 
 use std::sync::Arc;
 
+use crate::config::ClientConfig;
+use crate::error::Error;
 use crate::key_update::ApplicationTraffic;
 use crate::output::{unexpected, Output};
-use crate::verify::{CertVerified, FinishedVerified, SignatureVerified};
-use crate::wire::HandshakePayload;
-use crate::{ClientConfig, Error, ServerName};
-
-pub(crate) use hello::ExpectServerHello;
-pub(crate) use server_auth::{
-    ExpectCertificate, ExpectCertificateOrCertificateRequest, ExpectCertificateVerify,
-    ExpectEncryptedExtensions, ExpectFinished,
-};
+use crate::verify::{Authenticated, FinishedVerified, ServerName};
+use crate::wire::handshake::HandshakePayload;
 
 /// The client's handshake states.
 pub(crate) enum State {
-    ServerHello(Box<ExpectServerHello>),
-    EncryptedExtensions(Box<ExpectEncryptedExtensions>),
-    CertificateOrCertificateRequest(Box<ExpectCertificateOrCertificateRequest>),
-    Certificate(Box<ExpectCertificate>),
-    CertificateVerify(Box<ExpectCertificateVerify>),
-    Finished(Box<ExpectFinished>),
+    /// Waiting for the ServerHello that settles the version.
+    ServerHello(Box<hs::ExpectServerHello>),
+    /// TLS 1.3 (RFC 8446).
+    Tls13(tls13::State),
     Traffic(Box<ExpectTraffic>),
 }
 
@@ -44,7 +33,7 @@ pub(crate) fn start(
     server_name: ServerName,
     out: &mut dyn Output,
 ) -> Result<crate::state::State, Error> {
-    let state = hello::start(config, server_name, out)?;
+    let state = hs::start(config, server_name, out)?;
     Ok(crate::state::State::Client(State::ServerHello(Box::new(
         state,
     ))))
@@ -54,14 +43,15 @@ impl State {
     /// Handles one handshake message (`raw` is its encoding, header included).
     pub(crate) fn handle(self, raw: &[u8], out: &mut dyn Output) -> Result<Self, Error> {
         let message = <HandshakePayload as crate::wire::Codec>::decode(raw)?;
-        crate::state::trace_message(out, crate::trace::Direction::Received, &message, raw.len());
+        crate::handshake_trace::trace_message(
+            out,
+            crate::trace::Direction::Received,
+            &message,
+            raw.len(),
+        );
         match self {
             Self::ServerHello(s) => s.handle(message, raw, out),
-            Self::EncryptedExtensions(s) => s.handle(message, raw, out),
-            Self::CertificateOrCertificateRequest(s) => s.handle(message, raw, out),
-            Self::Certificate(s) => s.handle(message, raw, out),
-            Self::CertificateVerify(s) => s.handle(message, raw, out),
-            Self::Finished(s) => s.handle(message, raw, out),
+            Self::Tls13(s) => s.handle(message, raw, out),
             Self::Traffic(s) => s.handle(message, out).map(|s| Self::Traffic(Box::new(s))),
         }
     }
@@ -84,8 +74,7 @@ impl State {
 /// The handshake is done; application data flows. Holding the proofs makes it impossible
 /// to get here without verifying the server.
 pub(crate) struct ExpectTraffic {
-    pub(crate) _cert: CertVerified,
-    pub(crate) _signature: SignatureVerified,
+    pub(crate) _server: Authenticated,
     pub(crate) _finished: FinishedVerified,
     /// The application traffic secrets, for KeyUpdate (RFC 8446 §4.6.3).
     pub(crate) traffic: ApplicationTraffic,

@@ -9,7 +9,7 @@
 //!   client (the ClientHello is queued at once), after every `process_new_packets`, and
 //!   after every `write_plaintext` / `send_close_notify`.
 //! * When `process_new_packets` reports `plaintext_bytes_to_read > 0`:
-//!   [`Connection::read_plaintext`].
+//!   [`Connection::read_plaintext`], or [`Connection::reader`] to read it in place.
 //! * [`Connection::write_plaintext`] at any time; before the handshake completes the data is
 //!   held (up to a bound) and sent once application keys exist.
 //!
@@ -19,7 +19,9 @@
 //! # Buffers
 //!
 //! Received records are decrypted in place in the receive buffer; application data stays
-//! there until `read_plaintext` copies it out (one copy, into the caller's buffer).
+//! there until `read_plaintext` copies it out (one copy, into the caller's buffer) or the
+//! [`Reader`] lends it (no copy). The receive buffer holds two maximal records; when it is
+//! full, `read_tls_from` says so with an error, and the plaintext must be read first.
 //! Outgoing plaintext is copied once into the send buffer and encrypted there. While data
 //! flows both buffers are kept, so the records of a burst reuse one allocation each; they
 //! are freed once empty at the end of `process_new_packets`, or at once by
@@ -237,7 +239,6 @@ impl Connection {
             rx.consume_plaintext(n);
             copied += n;
         }
-        rx.compact();
         copied
     }
 

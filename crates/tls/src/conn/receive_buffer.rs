@@ -109,7 +109,9 @@ impl ReceiveBuffer {
         self.plaintext.front().map_or(&[], |r| &self.buf[r.clone()])
     }
 
-    /// Marks `n` bytes of the front plaintext (at most its length) as read.
+    /// Marks `n` bytes of the front plaintext (at most its length) as read. Once all
+    /// plaintext is read, what is left (the start of a record, if anything) moves to the
+    /// front; unread plaintext is not moved here, so reading costs no copy.
     pub(super) fn consume_plaintext(&mut self, n: usize) {
         let Some(range) = self.plaintext.front_mut() else {
             return;
@@ -117,7 +119,9 @@ impl ReceiveBuffer {
         range.start = range.start.saturating_add(n).min(range.end);
         if range.start == range.end {
             self.plaintext.pop_front();
-            self.compact();
+            if self.plaintext.is_empty() {
+                self.compact();
+            }
         }
     }
 

@@ -1,33 +1,26 @@
 //! The server handshake (RFC 8446 §2, §4): one struct per awaited message.
 //!
-//! ```text
-//!  ExpectClientHello ──(HelloRetryRequest)──▶ ExpectClientHello (retry)
-//!     ──ClientHello──▶ [ServerHello, EncryptedExtensions, CertificateRequest?, Certificate,
-//!                       CertificateVerify, Finished]
-//!     ──▶ (ExpectCertificate ──▶ ExpectCertificateVerify)? ──▶ ExpectFinished ──▶ ExpectTraffic
-//! ```
+//! `hs` reads the first ClientHello and chooses the version; each version's states live in
+//! their own module (`tls13`).
 
-mod client_auth;
-mod cookie;
-mod hello;
+mod hs;
+mod tls13;
 
 use std::sync::Arc;
 
+use crate::config::ServerConfig;
+use crate::error::Error;
 use crate::key_update::ApplicationTraffic;
 use crate::output::{unexpected, Output};
-use crate::verify::{CertVerified, FinishedVerified};
-use crate::wire::HandshakePayload;
-use crate::{Error, ServerConfig};
-
-pub(crate) use client_auth::{ExpectCertificate, ExpectCertificateVerify, ExpectFinished};
-pub(crate) use hello::ExpectClientHello;
+use crate::verify::{Authenticated, FinishedVerified};
+use crate::wire::handshake::HandshakePayload;
 
 /// The server's handshake states.
 pub(crate) enum State {
-    ClientHello(Box<ExpectClientHello>),
-    Certificate(Box<ExpectCertificate>),
-    CertificateVerify(Box<ExpectCertificateVerify>),
-    Finished(Box<ExpectFinished>),
+    /// Waiting for the first ClientHello, which settles the version.
+    ClientHello(Box<hs::ExpectClientHello>),
+    /// TLS 1.3 (RFC 8446).
+    Tls13(tls13::State),
     Traffic(Box<ExpectTraffic>),
 }
 
@@ -41,7 +34,7 @@ pub(crate) fn start(config: Arc<ServerConfig>) -> Result<crate::state::State, Er
         return Err(Error::Config("no supported cipher suite is enabled"));
     }
     Ok(crate::state::State::Server(State::ClientHello(Box::new(
-        ExpectClientHello::new(config),
+        hs::ExpectClientHello::new(config),
     ))))
 }
 
@@ -49,12 +42,15 @@ impl State {
     /// Handles one handshake message (`raw` is its encoding, header included).
     pub(crate) fn handle(self, raw: &[u8], out: &mut dyn Output) -> Result<Self, Error> {
         let message = <HandshakePayload as crate::wire::Codec>::decode(raw)?;
-        crate::state::trace_message(out, crate::trace::Direction::Received, &message, raw.len());
+        crate::handshake_trace::trace_message(
+            out,
+            crate::trace::Direction::Received,
+            &message,
+            raw.len(),
+        );
         match self {
             Self::ClientHello(s) => (*s).handle(message, raw, out),
-            Self::Certificate(s) => (*s).handle(message, raw, out),
-            Self::CertificateVerify(s) => s.handle(message, raw, out),
-            Self::Finished(s) => (*s).handle(message, raw, out),
+            Self::Tls13(s) => s.handle(message, raw, out),
             Self::Traffic(s) => s.handle(message, out).map(|s| Self::Traffic(Box::new(s))),
         }
     }
@@ -71,17 +67,17 @@ impl State {
     /// the client's Finished.
     pub(crate) fn allows_change_cipher_spec(&self) -> bool {
         match self {
-            Self::ClientHello(s) => s.is_retry(),
-            Self::Traffic(_) => false,
-            _ => true,
+            Self::ClientHello(_) | Self::Traffic(_) => false,
+            Self::Tls13(_) => true,
         }
     }
 }
 
-/// The handshake is done. The client's Finished was verified (and its certificate, if
-/// it sent one).
+/// The handshake is done. The client's Finished was verified, and so was its certificate
+/// and CertificateVerify if it sent them (`None`: it was not asked, or sent none when that
+/// was allowed).
 pub(crate) struct ExpectTraffic {
-    pub(crate) _client_cert: Option<CertVerified>,
+    pub(crate) _client: Option<Authenticated>,
     pub(crate) _finished: FinishedVerified,
     /// The application traffic secrets, for KeyUpdate (RFC 8446 §4.6.3).
     pub(crate) traffic: ApplicationTraffic,

@@ -279,16 +279,29 @@ impl ClientHelloExtensions {
                     "ClientHello.record_size_limit",
                 )?)
             }
+            // The TLS 1.2-only extensions (RFC 5746 §3.2, RFC 7627 §5.1, RFC 8422 §5.1.2),
+            // which TLS 1.3 ignores: a malformed one is kept unparsed in `other` rather than
+            // refused, so it cannot fail a TLS 1.3 handshake; a TLS 1.2 server finds it
+            // there and refuses it.
             ExtensionType::RenegotiationInfo => {
-                self.renegotiation_info = Some(
-                    data.opaque(LengthPrefix::U8, 0, 255, "ClientHello.renegotiation_info")?
-                        .to_vec(),
-                )
+                match parse_whole(data, |r| {
+                    r.opaque(LengthPrefix::U8, 0, 255, "ClientHello.renegotiation_info")
+                }) {
+                    Some(info) => self.renegotiation_info = Some(info.to_vec()),
+                    None => return Ok(false),
+                }
             }
-            ExtensionType::ExtendedMasterSecret => self.extended_master_secret = true,
+            ExtensionType::ExtendedMasterSecret if data.is_empty() => {
+                self.extended_master_secret = true
+            }
+            ExtensionType::ExtendedMasterSecret => return Ok(false),
             ExtensionType::EcPointFormats => {
-                self.ec_point_formats =
-                    Some(read_u8_list(data, 1, 255, "ClientHello.ec_point_formats")?)
+                match parse_whole(data, |r| {
+                    read_u8_list(r, 1, 255, "ClientHello.ec_point_formats")
+                }) {
+                    Some(formats) => self.ec_point_formats = Some(formats),
+                    None => return Ok(false),
+                }
             }
             ExtensionType::SessionTicket => self.session_ticket = Some(data.rest().to_vec()),
             // Its position is checked by `read` when another extension follows.
@@ -297,6 +310,18 @@ impl ClientHelloExtensions {
         }
         Ok(true)
     }
+}
+
+/// `parse` over all of `data`: its value if it reads every byte (consuming them), else
+/// `None` with `data` untouched.
+fn parse_whole<'a, T>(
+    data: &mut Reader<'a>,
+    parse: impl FnOnce(&mut Reader<'a>) -> Result<T, DecodeError>,
+) -> Option<T> {
+    let mut attempt = data.clone();
+    let value = parse(&mut attempt).ok().filter(|_| attempt.is_empty())?;
+    *data = attempt;
+    Some(value)
 }
 
 /// Reads `KeyShareEntry client_shares<0..2^16-1>` (RFC 8446 §4.2.8), rejecting two
@@ -372,6 +397,40 @@ mod tests {
                 binders: vec![vec![0; 32]],
             }),
         }
+    }
+
+    #[test]
+    fn malformed_tls12_only_extensions_are_kept_unparsed() {
+        let block = |typ: u16, data: &[u8]| {
+            let mut out = Vec::new();
+            write_prefixed(&mut out, LengthPrefix::U16, |out| {
+                write_extension(out, ExtensionType::from_wire(typ), |out| {
+                    out.extend_from_slice(data)
+                })
+            });
+            out
+        };
+        // ec_point_formats (11), extended_master_secret (23), renegotiation_info (0xff01).
+        for (typ, data) in [
+            (11, &[][..]),
+            (11, &[5, 0][..]),
+            (11, &[1, 0, 0][..]),
+            (23, &[0][..]),
+            (0xff01, &[][..]),
+            (0xff01, &[3, 1][..]),
+        ] {
+            let exts = ClientHelloExtensions::decode(&block(typ, data)).unwrap();
+            assert_eq!(exts.ec_point_formats, None);
+            assert!(!exts.extended_master_secret);
+            assert_eq!(exts.renegotiation_info, None);
+            assert_eq!(exts.other.len(), 1, "{typ:#x} {data:?}");
+            assert_eq!(exts.other[0].data, data);
+        }
+        let exts = ClientHelloExtensions::decode(&block(11, &[1, 0])).unwrap();
+        assert_eq!(
+            exts.ec_point_formats,
+            Some(vec![EcPointFormat::uncompressed])
+        );
     }
 
     #[test]

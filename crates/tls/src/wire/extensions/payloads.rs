@@ -54,13 +54,43 @@ impl Codec<'_> for KeyShareEntry {
         write_opaque(out, LengthPrefix::U16, &self.key_exchange);
     }
 
+    /// An empty `key_exchange` is a share no group has: `illegal_parameter` (RFC 8446
+    /// §4.2.8), like any other malformed share, rather than `decode_error`.
     fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        const WHAT: &str = "KeyShareEntry.key_exchange";
+        let group = NamedGroup::from_wire(r.u16("KeyShareEntry.group")?);
+        let key_exchange = r.opaque(LengthPrefix::U16, 0, 0xffff, WHAT)?;
+        if key_exchange.is_empty() {
+            return Err(DecodeError::new(WHAT, DecodeErrorKind::IllegalValue));
+        }
         Ok(Self {
-            group: NamedGroup::from_wire(r.u16("KeyShareEntry.group")?),
-            key_exchange: r
-                .opaque(LengthPrefix::U16, 1, 0xffff, "KeyShareEntry.key_exchange")?
-                .to_vec(),
+            group,
+            key_exchange: key_exchange.to_vec(),
         })
+    }
+}
+
+impl KeyShareEntry {
+    /// Whether `key_exchange` has the shape RFC 8446 gives a share of its group: the
+    /// uncompressed point `04 || X || Y` for the NIST curves (§4.2.8.2), 32 or 56 raw bytes
+    /// for X25519 and X448 (§4.2.8.2, RFC 7748 §6), `p`'s size for the finite-field groups
+    /// (§4.2.8.1). A share of any other group must be non-empty (decoding ensures it). A
+    /// malformed share → `illegal_parameter` (§4.2.8).
+    pub fn is_well_formed(&self) -> bool {
+        let point = |len: usize| self.key_exchange.len() == len && self.key_exchange[0] == 0x04;
+        match self.group {
+            NamedGroup::secp256r1 => point(65),
+            NamedGroup::secp384r1 => point(97),
+            NamedGroup::secp521r1 => point(133),
+            NamedGroup::x25519 => self.key_exchange.len() == 32,
+            NamedGroup::x448 => self.key_exchange.len() == 56,
+            NamedGroup::ffdhe2048 => self.key_exchange.len() == 256,
+            NamedGroup::ffdhe3072 => self.key_exchange.len() == 384,
+            NamedGroup::ffdhe4096 => self.key_exchange.len() == 512,
+            NamedGroup::ffdhe6144 => self.key_exchange.len() == 768,
+            NamedGroup::ffdhe8192 => self.key_exchange.len() == 1024,
+            _ => !self.key_exchange.is_empty(),
+        }
     }
 }
 
@@ -257,8 +287,32 @@ mod tests {
     }
 
     #[test]
-    fn rejects_empty_key_exchange() {
-        assert!(KeyShareEntry::decode(&[0, 0x1d, 0, 0]).is_err());
+    fn rejects_empty_key_exchange_as_illegal_parameter() {
+        let e = KeyShareEntry::decode(&[0, 0x1d, 0, 0]).unwrap_err();
+        assert_eq!(e.kind, DecodeErrorKind::IllegalValue);
+    }
+
+    #[test]
+    fn key_shares_have_the_shape_of_their_group() {
+        let share = |group, len: usize, first: u8| {
+            let mut key_exchange = vec![first; len];
+            key_exchange[1..].fill(7);
+            KeyShareEntry {
+                group,
+                key_exchange,
+            }
+            .is_well_formed()
+        };
+        assert!(share(NamedGroup::x25519, 32, 7));
+        assert!(!share(NamedGroup::x25519, 31, 7));
+        assert!(!share(NamedGroup::x25519, 33, 7));
+        assert!(share(NamedGroup::secp256r1, 65, 4));
+        assert!(!share(NamedGroup::secp256r1, 33, 2));
+        assert!(!share(NamedGroup::secp256r1, 65, 2));
+        assert!(share(NamedGroup::secp384r1, 97, 4));
+        assert!(!share(NamedGroup::secp384r1, 65, 4));
+        assert!(share(NamedGroup::ffdhe2048, 256, 1));
+        assert!(share(NamedGroup::from_wire(0x1a1a), 1, 0));
     }
 
     #[test]

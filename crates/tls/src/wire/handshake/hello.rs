@@ -4,7 +4,8 @@ use crate::wire::codec::{write_opaque, Codec, DecodeError, LengthPrefix, Reader}
 use crate::wire::enums::{CipherSuite, ProtocolVersion};
 use crate::wire::extensions::payloads::{read_u16_list, write_u16_list};
 use crate::wire::extensions::{
-    ClientHelloExtensions, HelloRetryRequestExtensions, ServerHelloExtensions,
+    read_block, ClientHelloExtensions, HelloRetryRequestExtensions, RawExtension,
+    ServerHelloExtensions,
 };
 
 /// The fixed `random` that marks a ServerHello as a HelloRetryRequest: SHA-256 of
@@ -139,6 +140,35 @@ impl Codec<'_> for ClientHello {
                 .to_vec(),
             extensions: ClientHelloExtensions::read(r)?,
         })
+    }
+}
+
+/// A ClientHello as sent: its fields before the extensions as bytes, and its extensions
+/// unparsed, in the order sent. What RFC 8446 §4.1.2 compares between a ClientHello and
+/// the one that answers a HelloRetryRequest ("the same ClientHello without modification,
+/// except as follows").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawClientHello<'a> {
+    /// legacy_version, random, legacy_session_id, cipher_suites and
+    /// legacy_compression_methods, as encoded.
+    pub fields: &'a [u8],
+    /// Every extension, in order.
+    pub extensions: Vec<RawExtension>,
+}
+
+impl<'a> RawClientHello<'a> {
+    /// Splits `body`, a ClientHello's body (after the 4-byte handshake header).
+    pub fn split(body: &'a [u8]) -> Result<Self, DecodeError> {
+        const WHAT: &str = "ClientHello";
+        let mut r = Reader::new(body);
+        r.take(2 + 32, WHAT)?;
+        r.opaque(LengthPrefix::U8, 0, 32, WHAT)?;
+        r.opaque(LengthPrefix::U16, 2, 0xfffe, WHAT)?;
+        r.opaque(LengthPrefix::U8, 1, 0xff, WHAT)?;
+        let fields = body.get(..r.position()).unwrap_or_default();
+        let extensions = read_block(&mut r, 0, true, WHAT, |_, _| Ok(false))?;
+        r.expect_empty(WHAT)?;
+        Ok(Self { fields, extensions })
     }
 }
 

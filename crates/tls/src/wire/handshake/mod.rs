@@ -13,8 +13,8 @@ pub use auth::{
     Finished,
 };
 pub use hello::{
-    is_hello_retry_request_random, ClientHello, HelloRetryRequest, ServerHello, DOWNGRADE_TLS11,
-    DOWNGRADE_TLS12, HELLO_RETRY_REQUEST_RANDOM,
+    is_hello_retry_request_random, ClientHello, HelloRetryRequest, RawClientHello, ServerHello,
+    DOWNGRADE_TLS11, DOWNGRADE_TLS12, HELLO_RETRY_REQUEST_RANDOM,
 };
 pub use post::{KeyUpdate, MessageHash, NewSessionTicket};
 

@@ -350,6 +350,44 @@ fn grease_in_client_hello_is_kept_as_unknown() {
     assert_eq!(decoded.payload, HandshakePayload::ClientHello(ch));
 }
 
+#[test]
+fn raw_client_hello_keeps_the_fields_and_every_extension_in_order() {
+    let mut ch = client_hello();
+    ch.extensions.other.push(RawExtension {
+        typ: ExtensionType::Unknown(0xdada),
+        data: vec![1, 2],
+    });
+    let message = HandshakePayload::ClientHello(ch).to_vec();
+    let raw = RawClientHello::split(&message[4..]).unwrap();
+    // legacy_version, random, session id, one suite, one compression method.
+    assert_eq!(raw.fields.len(), 2 + 32 + 1 + 32 + 2 + 2 + 1 + 1);
+    assert_eq!(&raw.fields[..2], &[3, 3]);
+    let types: Vec<ExtensionType> = raw.extensions.iter().map(|e| e.typ).collect();
+    assert_eq!(
+        types,
+        [
+            ExtensionType::SupportedVersions,
+            ExtensionType::KeyShare,
+            ExtensionType::Unknown(0xdada)
+        ]
+    );
+    assert_eq!(raw.extensions[2].data, [1, 2]);
+}
+
+#[test]
+fn raw_client_hello_refuses_truncation_and_trailing_bytes() {
+    let message = HandshakePayload::ClientHello(client_hello()).to_vec();
+    let body = &message[4..];
+    let fields = RawClientHello::split(body).unwrap().fields.len();
+    // Cut anywhere but where a TLS 1.2 hello may end (no extension block at all).
+    for len in (0..body.len()).filter(|len| *len != fields) {
+        assert!(RawClientHello::split(&body[..len]).is_err(), "{len}");
+    }
+    let mut longer = body.to_vec();
+    longer.push(0);
+    assert!(RawClientHello::split(&longer).is_err());
+}
+
 pub(crate) fn client_hello() -> ClientHello {
     ClientHello {
         legacy_version: ProtocolVersion::TLSv1_2,

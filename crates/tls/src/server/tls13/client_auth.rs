@@ -5,19 +5,19 @@ use std::sync::Arc;
 
 use padlock_crypto::AeadAlgorithm;
 
-use crate::error::{PeerIncompatible, PeerMisbehaved};
+use crate::config::{ClientAuth, ServerConfig};
+use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::key_update::ApplicationTraffic;
 use crate::output::{trace, unexpected, Output};
-use crate::state;
+use crate::server::ExpectTraffic;
 use crate::tls13::key_schedule::TrafficSecret;
-use crate::trace::KeyPhase;
-use crate::trace::TraceEvent;
+use crate::trace::{KeyPhase, TraceEvent};
 use crate::transcript::Transcript;
-use crate::verify::{self, CertVerified};
-use crate::wire::HandshakePayload;
-use crate::{ClientAuth, Error, ServerConfig};
+use crate::verify::{Authenticated, CertVerified};
+use crate::wire::handshake::HandshakePayload;
+use crate::{auth_messages, handshake_trace, verify};
 
-use super::{ExpectTraffic, State};
+use super::State;
 
 /// What the server keeps until the client's Finished.
 pub(crate) struct Pending {
@@ -40,7 +40,7 @@ impl ExpectCertificate {
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<State, Error> {
+    ) -> Result<crate::server::State, Error> {
         let HandshakePayload::Certificate(certificate) = message else {
             return Err(unexpected("Certificate", message.name()));
         };
@@ -48,6 +48,10 @@ impl ExpectCertificate {
         if !certificate.certificate_request_context.is_empty() {
             return Err(PeerMisbehaved::BadCertificateRequestContext.into());
         }
+        // RFC 8446 §4.4.2: "Extensions in the Certificate message from the client MUST
+        // correspond to extensions in the CertificateRequest message from the server" —
+        // ours asks for none that a CertificateEntry may carry.
+        auth_messages::check_certificate_entry_extensions(&certificate, &[])?;
         let chain: Vec<Vec<u8>> = certificate
             .certificate_list
             .into_iter()
@@ -66,24 +70,24 @@ impl ExpectCertificate {
             }
             return Ok(State::Finished(Box::new(ExpectFinished {
                 pending: self.pending,
-                client_cert: None,
-            })));
+                client: None,
+            }))
+            .into());
         }
         let now = (self.pending.config.time)();
         let result = verify::verify_client_chain(verifier.as_ref(), &chain, now);
         trace(out, || TraceEvent::CertificateCheck {
-            subject: state::certificate_label(&chain),
+            subject: handshake_trace::certificate_label(&chain),
             chain_len: chain.len(),
             result: result.as_ref().map(|_| ()).map_err(|e| e.to_string()),
         });
         let cert = result?;
-        Ok(State::CertificateVerify(Box::new(
-            ExpectCertificateVerify {
-                pending: self.pending,
-                chain,
-                cert,
-            },
-        )))
+        Ok(State::CertificateVerify(Box::new(ExpectCertificateVerify {
+            pending: self.pending,
+            chain,
+            cert,
+        }))
+        .into())
     }
 }
 
@@ -100,16 +104,16 @@ impl ExpectCertificateVerify {
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<State, Error> {
+    ) -> Result<crate::server::State, Error> {
         let HandshakePayload::CertificateVerify(cv) = message else {
             return Err(unexpected("CertificateVerify", message.name()));
         };
         // RFC 8446 §4.4.3: a scheme from our CertificateRequest's signature_algorithms.
-        let _signature = state::check_certificate_verify(
+        let signature = auth_messages::check_certificate_verify(
             &*out,
             &self.pending.config.signature_schemes,
             &self.pending.transcript,
-            state::CLIENT_CONTEXT,
+            auth_messages::CLIENT_CONTEXT,
             &self.chain,
             &cv,
         )?;
@@ -117,15 +121,21 @@ impl ExpectCertificateVerify {
         out.peer_certificates(self.chain);
         Ok(State::Finished(Box::new(ExpectFinished {
             pending: self.pending,
-            client_cert: Some(self.cert),
-        })))
+            client: Some(Authenticated::Certificate {
+                chain: self.cert,
+                signature,
+            }),
+        }))
+        .into())
     }
 }
 
 /// Waiting for the client's Finished.
 pub(crate) struct ExpectFinished {
     pub(crate) pending: Pending,
-    pub(crate) client_cert: Option<CertVerified>,
+    /// How the client proved who it is; `None` if it was not asked to, or sent no
+    /// certificate when that was allowed.
+    pub(crate) client: Option<Authenticated>,
 }
 
 impl ExpectFinished {
@@ -134,7 +144,7 @@ impl ExpectFinished {
         message: HandshakePayload,
         _raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<State, Error> {
+    ) -> Result<crate::server::State, Error> {
         let HandshakePayload::Finished(finished) = message else {
             return Err(unexpected("Finished", message.name()));
         };
@@ -154,8 +164,8 @@ impl ExpectFinished {
             KeyPhase::Application(0),
         )?;
         out.handshake_complete();
-        Ok(State::Traffic(Box::new(ExpectTraffic {
-            _client_cert: self.client_cert,
+        Ok(crate::server::State::Traffic(Box::new(ExpectTraffic {
+            _client: self.client,
             _finished: finished,
             traffic: ApplicationTraffic::new(
                 pending.aead,

@@ -4,8 +4,11 @@
 use padlock_crypto::{Provider, SignatureAlgorithm};
 use padlock_pki::{Certificate, Purpose, SubjectName, VerifyOptions};
 
-use crate::error::PeerMisbehaved;
-use crate::{Error, RootStore, ServerName, SignatureScheme, UnixTime};
+use padlock_pki::{RootStore, UnixTime};
+
+use crate::error::{Error, PeerMisbehaved};
+use crate::verify::ServerName;
+use crate::wire::enums::SignatureScheme;
 
 /// RFC 5280 path validation for a server certificate (EKU serverAuth) and RFC 6125 name
 /// check against `name`.

@@ -21,7 +21,7 @@
 use padlock_crypto::{HashAlgorithm, Provider};
 
 use crate::tls13::key_schedule::constant_time_eq;
-use crate::{CipherSuite, NamedGroup};
+use crate::wire::enums::{CipherSuite, NamedGroup};
 
 /// Domain separation for the MAC, with a version for the format.
 const LABEL: &[u8] = b"padlock tls13 hrr cookie v1";

@@ -5,22 +5,22 @@ use std::sync::Arc;
 
 use padlock_crypto::AeadAlgorithm;
 
-use crate::config::CertifiedKey;
-use crate::error::{PeerIncompatible, PeerMisbehaved};
+use crate::client::ExpectTraffic;
+use crate::config::{CertifiedKey, ClientConfig};
+use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::key_update::ApplicationTraffic;
 use crate::output::{trace, unexpected, Output};
-use crate::state::{self, encode};
+use crate::state::encode;
 use crate::tls13::key_schedule::{HandshakeSecret, TrafficSecret};
-use crate::trace::KeyPhase;
-use crate::trace::TraceEvent;
+use crate::trace::{KeyPhase, TraceEvent};
 use crate::transcript::Transcript;
-use crate::verify::{self, CertVerified, SignatureVerified};
-use crate::wire::{
-    CertificateRequest, EncryptedExtensions, ExtensionBlock, ExtensionType, HandshakePayload,
-};
-use crate::{ClientConfig, Error, ServerName, SignatureScheme};
+use crate::verify::{Authenticated, CertVerified, ServerName};
+use crate::wire::enums::{ExtensionType, SignatureScheme};
+use crate::wire::extensions::ExtensionBlock;
+use crate::wire::handshake::{CertificateRequest, EncryptedExtensions, HandshakePayload};
+use crate::{auth_messages, handshake_trace, verify};
 
-use super::{ExpectTraffic, State};
+use super::State;
 
 /// Everything the client carries from the ServerHello to the end of the handshake.
 pub(crate) struct ExpectEncryptedExtensions {
@@ -42,6 +42,9 @@ pub(crate) struct ExpectEncryptedExtensions {
 pub(crate) struct Context {
     config: Arc<ClientConfig>,
     server_name: ServerName,
+    /// The extension types of our ClientHello: the only ones a CertificateEntry may carry
+    /// (RFC 8446 §4.4.2).
+    offered_types: Vec<ExtensionType>,
     compat_mode: bool,
     transcript: Transcript,
     handshake_secret: HandshakeSecret,
@@ -62,7 +65,7 @@ impl ExpectEncryptedExtensions {
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<State, Error> {
+    ) -> Result<crate::client::State, Error> {
         let HandshakePayload::EncryptedExtensions(ee) = message else {
             return Err(unexpected("EncryptedExtensions", message.name()));
         };
@@ -73,6 +76,7 @@ impl ExpectEncryptedExtensions {
                 cx: Context {
                     config: self.config,
                     server_name: self.server_name,
+                    offered_types: self.offered_types,
                     compat_mode: self.compat_mode,
                     transcript: self.transcript,
                     handshake_secret: self.handshake_secret,
@@ -81,7 +85,8 @@ impl ExpectEncryptedExtensions {
                     aead: self.aead,
                 },
             },
-        )))
+        ))
+        .into())
     }
 
     fn check(&self, ee: &EncryptedExtensions, out: &mut dyn Output) -> Result<(), Error> {
@@ -118,7 +123,7 @@ impl ExpectCertificateOrCertificateRequest {
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<State, Error> {
+    ) -> Result<crate::client::State, Error> {
         match message {
             HandshakePayload::CertificateRequest(cr) => {
                 let request = check_certificate_request(&cr)?;
@@ -126,7 +131,8 @@ impl ExpectCertificateOrCertificateRequest {
                 Ok(State::Certificate(Box::new(ExpectCertificate {
                     cx: self.cx,
                     request: Some(request),
-                })))
+                }))
+                .into())
             }
             HandshakePayload::Certificate(_) => ExpectCertificate {
                 cx: self.cx,
@@ -173,7 +179,7 @@ impl ExpectCertificate {
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<State, Error> {
+    ) -> Result<crate::client::State, Error> {
         self.handle_certificate(message, raw, out)
     }
 
@@ -182,7 +188,7 @@ impl ExpectCertificate {
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<State, Error> {
+    ) -> Result<crate::client::State, Error> {
         let HandshakePayload::Certificate(certificate) = message else {
             return Err(unexpected("Certificate", message.name()));
         };
@@ -190,6 +196,12 @@ impl ExpectCertificate {
         if !certificate.certificate_request_context.is_empty() {
             return Err(PeerMisbehaved::BadCertificateRequestContext.into());
         }
+        // RFC 8446 §4.4.2: "Extensions in the Certificate message from the server MUST
+        // correspond to ones from the ClientHello message."
+        crate::auth_messages::check_certificate_entry_extensions(
+            &certificate,
+            &self.cx.offered_types,
+        )?;
         let chain: Vec<Vec<u8>> = certificate
             .certificate_list
             .iter()
@@ -207,20 +219,19 @@ impl ExpectCertificate {
             now,
         );
         trace(out, || TraceEvent::CertificateCheck {
-            subject: crate::state::certificate_label(&chain),
+            subject: crate::handshake_trace::certificate_label(&chain),
             chain_len: chain.len(),
             result: verified.as_ref().map(|_| ()).map_err(|e| e.to_string()),
         });
         let cert = verified?;
         self.cx.transcript.add(raw);
-        Ok(State::CertificateVerify(Box::new(
-            ExpectCertificateVerify {
-                cx: self.cx,
-                request: self.request,
-                chain,
-                cert,
-            },
-        )))
+        Ok(State::CertificateVerify(Box::new(ExpectCertificateVerify {
+            cx: self.cx,
+            request: self.request,
+            chain,
+            cert,
+        }))
+        .into())
     }
 }
 
@@ -238,15 +249,15 @@ impl ExpectCertificateVerify {
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<State, Error> {
+    ) -> Result<crate::client::State, Error> {
         let HandshakePayload::CertificateVerify(cv) = message else {
             return Err(unexpected("CertificateVerify", message.name()));
         };
-        let signature = state::check_certificate_verify(
+        let signature = auth_messages::check_certificate_verify(
             &*out,
             &self.cx.config.signature_schemes,
             &self.cx.transcript,
-            state::SERVER_CONTEXT,
+            auth_messages::SERVER_CONTEXT,
             &self.chain,
             &cv,
         )?;
@@ -256,9 +267,12 @@ impl ExpectCertificateVerify {
             cx: self.cx,
             request: self.request,
             chain: self.chain,
-            cert: self.cert,
-            signature,
-        })))
+            server: Authenticated::Certificate {
+                chain: self.cert,
+                signature,
+            },
+        }))
+        .into())
     }
 }
 
@@ -267,8 +281,7 @@ pub(crate) struct ExpectFinished {
     cx: Context,
     request: Option<ClientAuthRequest>,
     chain: Vec<Vec<u8>>,
-    cert: CertVerified,
-    signature: SignatureVerified,
+    server: Authenticated,
 }
 
 impl ExpectFinished {
@@ -277,7 +290,7 @@ impl ExpectFinished {
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<State, Error> {
+    ) -> Result<crate::client::State, Error> {
         let HandshakePayload::Finished(finished) = message else {
             return Err(unexpected("Finished", message.name()));
         };
@@ -285,8 +298,7 @@ impl ExpectFinished {
             cx,
             request,
             chain,
-            cert,
-            signature,
+            server,
         } = *self;
         let Context {
             config,
@@ -333,16 +345,15 @@ impl ExpectFinished {
         let message = encode(&HandshakePayload::Finished(crate::wire::Finished {
             verify_data: verify_data.as_ref().to_vec(),
         }));
-        state::trace_sent(out, "Finished", message.len(), String::new);
+        handshake_trace::trace_sent(out, "Finished", message.len(), String::new);
         out.send_handshake(&message);
         out.install_write_keys(
             client_app.record_keys(provider, aead)?,
             KeyPhase::Application(0),
         )?;
         out.handshake_complete();
-        Ok(State::Traffic(Box::new(ExpectTraffic {
-            _cert: cert,
-            _signature: signature,
+        Ok(crate::client::State::Traffic(Box::new(ExpectTraffic {
+            _server: server,
             _finished: finished_ok,
             traffic: ApplicationTraffic::new(aead, server_app, client_app),
         })))
@@ -362,11 +373,12 @@ fn send_client_auth(
     // empty Certificate (RFC 8446 §4.4.2: "If no suitable certificate is available...").
     let chosen: Option<(&Arc<CertifiedKey>, SignatureScheme)> =
         config.client_auth.as_ref().and_then(|key| {
-            state::choose_scheme(key, &request.schemes, &config.signature_schemes).map(|s| (key, s))
+            auth_messages::choose_scheme(key, &request.schemes, &config.signature_schemes)
+                .map(|s| (key, s))
         });
     let chain: &[Vec<u8>] = chosen.map(|(k, _)| k.chain.as_slice()).unwrap_or_default();
-    let message = state::encode_certificate(&request.context, chain);
-    state::trace_sent(out, "Certificate", message.len(), || {
+    let message = auth_messages::encode_certificate(&request.context, chain);
+    handshake_trace::trace_sent(out, "Certificate", message.len(), || {
         format!("{} certificate(s)", chain.len())
     });
     transcript.add(&message);
@@ -375,10 +387,15 @@ fn send_client_auth(
         return Ok(());
     };
     let hash = transcript.current_hash(provider);
-    let message =
-        state::sign_certificate_verify(provider, key, scheme, state::CLIENT_CONTEXT, hash.as_ref())
-            .map_err(|_| Error::from(PeerIncompatible::NoSignatureSchemesInCommon))?;
-    state::trace_sent(out, "CertificateVerify", message.len(), || {
+    let message = auth_messages::sign_certificate_verify(
+        provider,
+        key,
+        scheme,
+        auth_messages::CLIENT_CONTEXT,
+        hash.as_ref(),
+    )
+    .map_err(|_| Error::from(PeerIncompatible::NoSignatureSchemesInCommon))?;
+    handshake_trace::trace_sent(out, "CertificateVerify", message.len(), || {
         format!("scheme={scheme}")
     });
     transcript.add(&message);

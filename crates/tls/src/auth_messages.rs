@@ -1,0 +1,237 @@
+//! The authentication messages both sides send and check: Certificate (RFC 8446 §4.4.2)
+//! and CertificateVerify (§4.4.3) — choosing a scheme, signing, and checking a peer's
+//! signature.
+
+use padlock_crypto::{KeyKind, Provider};
+
+use crate::config::CertifiedKey;
+use crate::error::{Error, PeerMisbehaved};
+use crate::output::{trace, Output};
+use crate::trace::TraceEvent;
+use crate::transcript::Transcript;
+use crate::verify::SignatureVerified;
+use crate::wire::enums::{ExtensionType, SignatureScheme};
+use crate::wire::extensions::{CertificateEntryExtensions, ExtensionBlock};
+use crate::wire::handshake::{Certificate, CertificateEntry, CertificateVerify, HandshakePayload};
+use crate::{pki_verify, verify};
+
+/// Context strings of RFC 8446 §4.4.3.
+pub(crate) const SERVER_CONTEXT: &[u8] = b"TLS 1.3, server CertificateVerify";
+pub(crate) const CLIENT_CONTEXT: &[u8] = b"TLS 1.3, client CertificateVerify";
+
+/// Checks the peer's CertificateVerify (RFC 8446 §4.4.3), for either side: the scheme
+/// must be one we offered, and the signature over `context` and the transcript so far must
+/// verify under the key of the chain's leaf. Emits the signature-check trace event.
+pub(crate) fn check_certificate_verify(
+    out: &dyn Output,
+    offered: &[SignatureScheme],
+    transcript: &Transcript,
+    context: &[u8],
+    chain: &[Vec<u8>],
+    cv: &CertificateVerify,
+) -> Result<SignatureVerified, Error> {
+    let provider = out.provider();
+    let provider = provider.as_ref();
+    // RFC 8446 §4.4.3: the scheme must be one we offered in signature_algorithms.
+    if !offered.contains(&cv.algorithm) {
+        return Err(PeerMisbehaved::UnofferedSignatureScheme.into());
+    }
+    let hash = transcript.current_hash(provider);
+    let signed = certificate_verify_message(context, hash.as_ref());
+    let leaf = chain.first().map(Vec::as_slice).unwrap_or_default();
+    let result =
+        verify::verify_handshake_signature(provider, leaf, cv.algorithm, &signed, &cv.signature);
+    trace(out, || TraceEvent::SignatureCheck {
+        scheme: cv.algorithm,
+        ok: result.is_ok(),
+    });
+    result
+}
+
+/// The content a CertificateVerify signs (RFC 8446 §4.4.3): 64 spaces, the context
+/// string, a zero byte, then the transcript hash.
+pub(crate) fn certificate_verify_message(context: &[u8], transcript_hash: &[u8]) -> Vec<u8> {
+    let mut m = Vec::with_capacity(64 + context.len() + 1 + transcript_hash.len());
+    m.extend_from_slice(&[0x20; 64]);
+    m.extend_from_slice(context);
+    m.push(0);
+    m.extend_from_slice(transcript_hash);
+    m
+}
+
+/// The first scheme in `ours` (our preference) that the peer accepts and our key can
+/// make. RSA keys sign with RSA-PSS only (RFC 8446 §4.4.3: never PKCS#1 v1.5).
+pub(crate) fn choose_scheme(
+    key: &CertifiedKey,
+    theirs: &[SignatureScheme],
+    ours: &[SignatureScheme],
+) -> Option<SignatureScheme> {
+    ours.iter()
+        .copied()
+        .find(|s| theirs.contains(s) && key_fits(key.key.kind(), *s))
+}
+
+fn key_fits(kind: KeyKind, scheme: SignatureScheme) -> bool {
+    matches!(
+        (kind, scheme),
+        (KeyKind::EcdsaP256, SignatureScheme::ecdsa_secp256r1_sha256)
+            | (KeyKind::EcdsaP384, SignatureScheme::ecdsa_secp384r1_sha384)
+            | (KeyKind::Ed25519, SignatureScheme::ed25519)
+            | (
+                KeyKind::Rsa(_),
+                SignatureScheme::rsa_pss_rsae_sha256
+                    | SignatureScheme::rsa_pss_rsae_sha384
+                    | SignatureScheme::rsa_pss_rsae_sha512
+            )
+    )
+}
+
+/// RFC 8446 §4.4.2: the extensions of each CertificateEntry must be allowed there (§4.2:
+/// else illegal_parameter) and answer a request made in the ClientHello (from the server)
+/// or the CertificateRequest (from the client): `requested` lists those extension types.
+/// Anything else is unsolicited → unsupported_extension.
+pub(crate) fn check_certificate_entry_extensions(
+    certificate: &Certificate,
+    requested: &[ExtensionType],
+) -> Result<(), Error> {
+    let none = CertificateEntryExtensions::default();
+    // The usual entry has no extensions: nothing to encode and check.
+    for entry in certificate
+        .certificate_list
+        .iter()
+        .filter(|e| e.extensions != none)
+    {
+        entry
+            .extensions
+            .check_allowed()
+            .map_err(|_| PeerMisbehaved::IllegalExtension)?;
+        if entry.extensions.first_unsolicited(requested).is_some() {
+            return Err(PeerMisbehaved::UnsolicitedExtension.into());
+        }
+    }
+    Ok(())
+}
+
+/// An encoded Certificate message (RFC 8446 §4.4.2).
+pub(crate) fn encode_certificate(context: &[u8], chain: &[Vec<u8>]) -> Vec<u8> {
+    crate::state::encode(&HandshakePayload::Certificate(Certificate {
+        certificate_request_context: context.to_vec(),
+        certificate_list: chain
+            .iter()
+            .map(|der| CertificateEntry {
+                cert_data: der.clone(),
+                extensions: Default::default(),
+            })
+            .collect(),
+    }))
+}
+
+/// An encoded CertificateVerify signed by `key` (RFC 8446 §4.4.3).
+pub(crate) fn sign_certificate_verify(
+    _provider: &dyn Provider,
+    key: &CertifiedKey,
+    scheme: SignatureScheme,
+    context: &[u8],
+    transcript_hash: &[u8],
+) -> Result<Vec<u8>, Error> {
+    let algorithm = pki_verify::handshake_algorithm(scheme).ok_or(Error::Internal(
+        "no signature algorithm for the chosen scheme",
+    ))?;
+    let message = certificate_verify_message(context, transcript_hash);
+    let signature = key
+        .key
+        .sign(algorithm, &message)
+        .map_err(|_| Error::Internal("signing the CertificateVerify failed"))?;
+    Ok(crate::state::encode(&HandshakePayload::CertificateVerify(
+        CertificateVerify {
+            algorithm: scheme,
+            signature,
+        },
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use padlock_crypto::{AwsLcProvider, Provider};
+
+    use super::*;
+    use crate::wire::codec::Codec;
+
+    fn key(kind: KeyKind) -> CertifiedKey {
+        let (key, _) = AwsLcProvider.generate_signing_key(kind).unwrap();
+        CertifiedKey {
+            chain: vec![],
+            key: Arc::from(key),
+        }
+    }
+
+    #[test]
+    fn certificate_verify_content_has_the_rfc_layout() {
+        let m = certificate_verify_message(SERVER_CONTEXT, &[0xaa; 32]);
+        assert_eq!(&m[..64], &[0x20; 64][..]);
+        assert_eq!(&m[64..64 + SERVER_CONTEXT.len()], SERVER_CONTEXT);
+        assert_eq!(m[64 + SERVER_CONTEXT.len()], 0);
+        assert_eq!(m.len(), 64 + SERVER_CONTEXT.len() + 1 + 32);
+    }
+
+    #[test]
+    fn rsa_keys_never_choose_pkcs1_for_certificate_verify() {
+        let rsa = key(KeyKind::Rsa(2048));
+        let theirs = [
+            SignatureScheme::rsa_pkcs1_sha256,
+            SignatureScheme::rsa_pss_rsae_sha384,
+        ];
+        let ours = [
+            SignatureScheme::rsa_pkcs1_sha256,
+            SignatureScheme::rsa_pss_rsae_sha256,
+            SignatureScheme::rsa_pss_rsae_sha384,
+        ];
+        assert_eq!(
+            choose_scheme(&rsa, &theirs, &ours),
+            Some(SignatureScheme::rsa_pss_rsae_sha384)
+        );
+        assert_eq!(
+            choose_scheme(&rsa, &[SignatureScheme::rsa_pkcs1_sha256], &ours),
+            None
+        );
+    }
+
+    #[test]
+    fn ecdsa_keys_choose_the_scheme_of_their_curve() {
+        let p384 = key(KeyKind::EcdsaP384);
+        let both = [
+            SignatureScheme::ecdsa_secp256r1_sha256,
+            SignatureScheme::ecdsa_secp384r1_sha384,
+        ];
+        assert_eq!(
+            choose_scheme(&p384, &both, &both),
+            Some(SignatureScheme::ecdsa_secp384r1_sha384)
+        );
+    }
+
+    #[test]
+    fn signed_certificate_verify_verifies() {
+        let p = AwsLcProvider;
+        let k = key(KeyKind::Ed25519);
+        let encoded =
+            sign_certificate_verify(&p, &k, SignatureScheme::ed25519, CLIENT_CONTEXT, &[1; 32])
+                .unwrap();
+        let HandshakePayload::CertificateVerify(cv) = HandshakePayload::decode(&encoded).unwrap()
+        else {
+            panic!("not a CertificateVerify")
+        };
+        let spki = k.key.public_key_spki();
+        let spki = padlock_pki::SubjectPublicKeyInfo::from_der(&spki).unwrap();
+        let message = certificate_verify_message(CLIENT_CONTEXT, &[1; 32]);
+        padlock_pki::verify_signature(
+            &p,
+            &spki,
+            padlock_crypto::SignatureAlgorithm::Ed25519,
+            &message,
+            &cv.signature,
+        )
+        .unwrap();
+    }
+}

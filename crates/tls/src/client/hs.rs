@@ -1,0 +1,342 @@
+//! The client's steps before a protocol version is settled: build and send the ClientHello
+//! (RFC 8446 §4.1.2), then read the server's answer far enough to know which version it
+//! chose (§4.1.3, §4.2.1, §D.5) and hand over to that version's states.
+//!
+//! Only TLS 1.3 is spoken today; a second version adds a variant to [`Version`] and an arm
+//! to [`ExpectServerHello::handle`], and leaves the TLS 1.3 states alone.
+
+use std::sync::Arc;
+
+use padlock_crypto::{KeyExchange, Provider};
+
+use crate::config::ClientConfig;
+use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
+use crate::output::{unexpected, Output};
+use crate::state::random_bytes;
+use crate::suites;
+use crate::transcript::Transcript;
+use crate::verify::ServerName;
+use crate::wire::enums::{NamedGroup, ProtocolVersion, SignatureScheme};
+use crate::wire::extensions::{ClientHelloExtensions, KeyShareEntry};
+use crate::wire::handshake::{
+    ClientHello, HandshakePayload, ServerHello, DOWNGRADE_TLS11, DOWNGRADE_TLS12,
+};
+
+use super::{tls13, State};
+
+/// Signature schemes we accept inside certificates (RFC 8446 §4.2.3: rsa_pkcs1_* are
+/// allowed there, never in CertificateVerify).
+const CERT_SCHEMES: [SignatureScheme; 3] = [
+    SignatureScheme::rsa_pkcs1_sha256,
+    SignatureScheme::rsa_pkcs1_sha384,
+    SignatureScheme::rsa_pkcs1_sha512,
+];
+
+/// What the client offered, and what it needs to hold the server to it.
+pub(crate) struct Offer {
+    pub(crate) config: Arc<ClientConfig>,
+    pub(crate) server_name: ServerName,
+    /// The ClientHello as sent (or as adopted from a test override).
+    pub(crate) hello: ClientHello,
+    /// Our key shares, one per group we sent a share for.
+    pub(crate) shares: OfferedShares,
+    /// The ClientHello, kept until the server names the transcript hash.
+    pub(crate) transcript: Transcript,
+}
+
+/// The key exchanges the client has started: one per group in its key_share extension
+/// (RFC 8446 §4.2.8). The server picks one group; that exchange is completed and the
+/// others are dropped.
+pub(crate) struct OfferedShares(Vec<(NamedGroup, Box<dyn KeyExchange>)>);
+
+impl OfferedShares {
+    /// Starts one key exchange per group in `groups`.
+    pub(crate) fn start(provider: &dyn Provider, groups: &[NamedGroup]) -> Result<Self, Error> {
+        let shares = groups
+            .iter()
+            .map(|group| {
+                let algorithm = suites::group(*group).ok_or(Error::Config("unsupported group"))?;
+                let share = provider
+                    .start_key_exchange(algorithm)
+                    .map_err(|_| Error::Internal("could not generate a key share"))?;
+                Ok((*group, share))
+            })
+            .collect::<Result<_, Error>>()?;
+        Ok(Self(shares))
+    }
+
+    /// The key_share extension's entries (RFC 8446 §4.2.8).
+    pub(crate) fn entries(&self) -> Vec<KeyShareEntry> {
+        self.0
+            .iter()
+            .map(|(group, share)| KeyShareEntry {
+                group: *group,
+                key_exchange: share.public_key().to_vec(),
+            })
+            .collect()
+    }
+
+    /// Whether we sent a share for `group`.
+    pub(crate) fn contains(&self, group: NamedGroup) -> bool {
+        self.0.iter().any(|(g, _)| *g == group)
+    }
+
+    /// The exchange for `group`, if we sent a share for it.
+    pub(crate) fn take(self, group: NamedGroup) -> Option<Box<dyn KeyExchange>> {
+        self.0
+            .into_iter()
+            .find(|(g, _)| *g == group)
+            .map(|(_, s)| s)
+    }
+}
+
+/// The protocol versions this client speaks.
+pub(crate) enum Version {
+    /// TLS 1.3 (RFC 8446).
+    Tls13,
+}
+
+/// Builds and sends the first ClientHello (RFC 8446 §4.1.2).
+pub(super) fn start(
+    config: Arc<ClientConfig>,
+    server_name: ServerName,
+    out: &mut dyn Output,
+) -> Result<ExpectServerHello, Error> {
+    let provider = out.provider();
+    let provider = provider.as_ref();
+    if !config
+        .cipher_suites
+        .iter()
+        .any(|s| suites::suite(*s).is_some())
+    {
+        return Err(Error::Config("no supported cipher suite is enabled"));
+    }
+    // Shares for our most preferred groups; the server may ask for another (§4.1.4).
+    let share_groups: Vec<NamedGroup> = config
+        .groups
+        .iter()
+        .copied()
+        .filter(|g| suites::group(*g).is_some())
+        .take(config.key_shares.max(1))
+        .collect();
+    if share_groups.is_empty() {
+        return Err(Error::Config("no supported key exchange group is enabled"));
+    }
+    let shares = OfferedShares::start(provider, &share_groups)?;
+    let hello = client_hello(&config, &server_name, &shares, provider)?;
+    out.client_random(hello.random);
+    out.server_name(server_name.to_string());
+
+    let mut offer = Offer {
+        config,
+        server_name,
+        hello,
+        shares,
+        transcript: Transcript::buffered(),
+    };
+    send_client_hello(&mut offer, false, out)?;
+    Ok(ExpectServerHello { offer })
+}
+
+/// Our ClientHello (RFC 8446 §4.1.2): TLS 1.3 only, with the configured suites, groups,
+/// schemes, server name and ALPN protocols.
+fn client_hello(
+    config: &ClientConfig,
+    server_name: &ServerName,
+    shares: &OfferedShares,
+    provider: &dyn Provider,
+) -> Result<ClientHello, Error> {
+    let random = random_bytes::<32>(provider)?;
+    // RFC 8446 §D.4: a non-empty session id puts the peer in middlebox compatibility mode.
+    let session_id = random_bytes::<32>(provider)?.to_vec();
+    let mut cert_schemes = config.signature_schemes.clone();
+    for scheme in CERT_SCHEMES {
+        if !cert_schemes.contains(&scheme) {
+            cert_schemes.push(scheme);
+        }
+    }
+    let sni = match (server_name, config.enable_sni) {
+        // RFC 6066 §3: literal IP addresses are not sent as server_name.
+        (ServerName::Dns(name), true) => Some(name.clone()),
+        _ => None,
+    };
+    Ok(ClientHello {
+        legacy_version: ProtocolVersion::TLSv1_2,
+        random,
+        legacy_session_id: session_id,
+        cipher_suites: config.cipher_suites.clone(),
+        legacy_compression_methods: vec![0],
+        extensions: ClientHelloExtensions {
+            server_name: sni,
+            supported_versions: Some(vec![ProtocolVersion::TLSv1_3]),
+            supported_groups: Some(config.groups.clone()),
+            key_share: Some(shares.entries()),
+            signature_algorithms: Some(config.signature_schemes.clone()),
+            signature_algorithms_cert: Some(cert_schemes),
+            alpn: (!config.alpn_protocols.is_empty()).then(|| config.alpn_protocols.clone()),
+            ..Default::default()
+        },
+    })
+}
+
+/// Sends `offer.hello` (the second one after a HelloRetryRequest when `retry`) and adds it
+/// to the transcript.
+#[cfg_attr(not(feature = "insecure-test-hooks"), allow(unused_variables))]
+pub(crate) fn send_client_hello(
+    offer: &mut Offer,
+    retry: bool,
+    out: &mut dyn Output,
+) -> Result<(), Error> {
+    let encoded = crate::state::encode(&HandshakePayload::ClientHello(offer.hello.clone()));
+    #[cfg(feature = "insecure-test-hooks")]
+    let encoded = match crate::insecure_test_hooks::client_hello_override(&offer.config, retry) {
+        Some(given) => {
+            offer.hello = crate::insecure_test_hooks::adopt(given, &offer.hello)?;
+            given.to_vec()
+        }
+        None => encoded,
+    };
+    crate::handshake_trace::trace_sent(out, "ClientHello", encoded.len(), || {
+        crate::handshake_trace::client_hello_summary(&offer.hello)
+    });
+    offer.transcript.add(&encoded);
+    out.send_handshake(&encoded);
+    Ok(())
+}
+
+/// Waiting for the server's first answer: a ServerHello or a HelloRetryRequest.
+pub(crate) struct ExpectServerHello {
+    offer: Offer,
+}
+
+impl ExpectServerHello {
+    pub(super) fn handle(
+        self: Box<Self>,
+        message: HandshakePayload,
+        raw: &[u8],
+        out: &mut dyn Output,
+    ) -> Result<State, Error> {
+        match message {
+            HandshakePayload::ServerHello(sh) => match choose_version(&sh)? {
+                Version::Tls13 => tls13::handle_server_hello(self.offer, sh, raw, None, out),
+            },
+            // RFC 8446 §4.1.4: only TLS 1.3 has HelloRetryRequest; it checks its own
+            // supported_versions.
+            HandshakePayload::HelloRetryRequest(hrr) => {
+                tls13::handle_hello_retry_request(self.offer, hrr, raw, out)
+            }
+            other => Err(unexpected("ServerHello", other.name())),
+        }
+    }
+}
+
+/// The version the server chose (RFC 8446 §4.2.1): the one its supported_versions names,
+/// which must be one we offered.
+pub(crate) fn choose_version(sh: &ServerHello) -> Result<Version, Error> {
+    // RFC 8446 §D.5: a hello claiming SSL 3.0 or older → protocol_version.
+    if sh.legacy_version.to_wire() <= 0x0300 {
+        return Err(PeerMisbehaved::ObsoleteLegacyVersion.into());
+    }
+    // RFC 8446 §4.1.3/§4.2.1: without supported_versions the server chose TLS 1.2 or
+    // older. A TLS 1.3 server that was forced down marks its random; seeing the mark
+    // means someone removed our TLS 1.3 offer (illegal_parameter).
+    let Some(version) = sh.extensions.supported_versions else {
+        if sh.random[24..] == DOWNGRADE_TLS12 || sh.random[24..] == DOWNGRADE_TLS11 {
+            return Err(PeerMisbehaved::DowngradeMarkerPresent.into());
+        }
+        return Err(PeerIncompatible::Tls13NotOffered.into());
+    };
+    // RFC 8446 §4.2.1: the selected version must be one we offered.
+    match version {
+        ProtocolVersion::TLSv1_3 => Ok(Version::Tls13),
+        _ => Err(PeerMisbehaved::SelectedUnofferedVersion.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use padlock_crypto::AwsLcProvider;
+
+    use super::*;
+    use crate::alert::alert_for;
+    use crate::wire::enums::{AlertDescription, CipherSuite};
+    use crate::wire::extensions::ServerHelloExtensions;
+
+    #[test]
+    fn offered_shares_complete_the_group_the_server_chose() {
+        let p = AwsLcProvider;
+        let groups = [NamedGroup::x25519, NamedGroup::secp256r1];
+        let shares = OfferedShares::start(&p, &groups).unwrap();
+        let entries = shares.entries();
+        assert_eq!(entries.len(), 2);
+        assert!(shares.contains(NamedGroup::secp256r1));
+        assert!(!shares.contains(NamedGroup::secp384r1));
+        // The server answers the P-256 share.
+        let answer = p
+            .respond_to_key_share(
+                padlock_crypto::KeyExchangeAlgorithm::P256,
+                &entries[1].key_exchange,
+            )
+            .unwrap();
+        let ours = shares.take(NamedGroup::secp256r1).unwrap();
+        assert_eq!(
+            ours.complete(&answer.share).unwrap().as_ref(),
+            answer.secret.as_ref()
+        );
+    }
+
+    fn server_hello(
+        legacy: u16,
+        version: Option<ProtocolVersion>,
+        random: [u8; 32],
+    ) -> ServerHello {
+        ServerHello {
+            legacy_version: ProtocolVersion::from_wire(legacy),
+            random,
+            legacy_session_id_echo: vec![],
+            cipher_suite: CipherSuite::TLS_AES_128_GCM_SHA256,
+            legacy_compression_method: 0,
+            extensions: ServerHelloExtensions {
+                supported_versions: version,
+                ..Default::default()
+            },
+        }
+    }
+
+    fn alert(sh: &ServerHello) -> Option<AlertDescription> {
+        choose_version(sh).err().as_ref().and_then(alert_for)
+    }
+
+    #[test]
+    fn version_is_the_one_supported_versions_selects() {
+        let tls13 = Some(ProtocolVersion::TLSv1_3);
+        assert!(matches!(
+            choose_version(&server_hello(0x0303, tls13, [0; 32])),
+            Ok(Version::Tls13)
+        ));
+        let tls12 = Some(ProtocolVersion::TLSv1_2);
+        assert_eq!(
+            alert(&server_hello(0x0303, tls12, [0; 32])),
+            Some(AlertDescription::IllegalParameter)
+        );
+    }
+
+    #[test]
+    fn refuses_an_ssl3_legacy_version_and_downgrades() {
+        let tls13 = Some(ProtocolVersion::TLSv1_3);
+        assert_eq!(
+            alert(&server_hello(0x0300, tls13, [0; 32])),
+            Some(AlertDescription::ProtocolVersion)
+        );
+        assert_eq!(
+            alert(&server_hello(0x0303, None, [0; 32])),
+            Some(AlertDescription::ProtocolVersion)
+        );
+        let mut random = [0; 32];
+        random[24..].copy_from_slice(&DOWNGRADE_TLS12);
+        assert_eq!(
+            alert(&server_hello(0x0303, None, random)),
+            Some(AlertDescription::IllegalParameter)
+        );
+    }
+}

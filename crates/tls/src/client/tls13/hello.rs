@@ -1,0 +1,271 @@
+//! The client's TLS 1.3 hello steps: a ServerHello in (RFC 8446 §4.1.3), or a
+//! HelloRetryRequest in and our second ClientHello out (§4.1.4).
+
+use padlock_crypto::SharedSecret;
+
+use crate::client::hs::{self, send_client_hello, Offer, OfferedShares, Version};
+use crate::error::{Error, PeerMisbehaved};
+use crate::output::{trace, unexpected, Output};
+use crate::suites::{self, Suite};
+use crate::tls13::key_schedule::EarlySecret;
+use crate::trace::{Direction, KeyPhase, TraceEvent};
+use crate::transcript::Transcript;
+use crate::wire::enums::{CipherSuite, ExtensionType, NamedGroup, ProtocolVersion};
+use crate::wire::extensions::ExtensionBlock;
+use crate::wire::handshake::{ClientHello, HandshakePayload, HelloRetryRequest, ServerHello};
+
+use super::server_auth::ExpectEncryptedExtensions;
+use super::State;
+
+/// After our second ClientHello: only a ServerHello may follow (RFC 8446 §4.1.4).
+pub(crate) struct ExpectServerHello {
+    offer: Offer,
+    /// The suite the HelloRetryRequest chose, which the ServerHello must repeat.
+    retry_suite: Suite,
+}
+
+impl ExpectServerHello {
+    pub(super) fn handle(
+        self: Box<Self>,
+        message: HandshakePayload,
+        raw: &[u8],
+        out: &mut dyn Output,
+    ) -> Result<crate::client::State, Error> {
+        match message {
+            HandshakePayload::ServerHello(sh) => match hs::choose_version(&sh)? {
+                Version::Tls13 => {
+                    handle_server_hello(self.offer, sh, raw, Some(self.retry_suite), out)
+                }
+            },
+            // RFC 8446 §4.1.4: at most one HelloRetryRequest.
+            HandshakePayload::HelloRetryRequest(_) => {
+                Err(PeerMisbehaved::DuplicateHelloRetryRequest.into())
+            }
+            other => Err(unexpected("ServerHello", other.name())),
+        }
+    }
+}
+
+/// A TLS 1.3 ServerHello (RFC 8446 §4.1.3): check it against what we offered, complete the
+/// key exchange, derive the handshake secrets and switch to them. `retry_suite` is the
+/// suite of the HelloRetryRequest, if there was one.
+pub(crate) fn handle_server_hello(
+    offer: Offer,
+    sh: ServerHello,
+    raw: &[u8],
+    retry_suite: Option<Suite>,
+    out: &mut dyn Output,
+) -> Result<crate::client::State, Error> {
+    let suite = check_server_hello(&offer, &sh, retry_suite)?;
+    let (group, shared) = complete_key_exchange(offer.shares, &sh)?;
+    crate::state::report_negotiated(suite, group, retry_suite.is_some(), out);
+
+    // RFC 8446 §7.1: Early Secret (no PSK) → Handshake Secret with the (EC)DHE secret.
+    let provider = out.provider();
+    let provider = provider.as_ref();
+    let mut transcript = offer.transcript.start_hash(provider, suite.hash);
+    transcript.add(raw);
+    let handshake_secret =
+        EarlySecret::new(provider, suite.hash, None).into_handshake(provider, shared.as_ref());
+    let hello_hash = transcript.current_hash(provider);
+    let (client_secret, server_secret) =
+        handshake_secret.handshake_traffic_secrets(provider, hello_hash.as_ref());
+    out.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client_secret.as_bytes());
+    out.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", server_secret.as_bytes());
+    out.install_read_keys(
+        server_secret.record_keys(provider, suite.aead)?,
+        KeyPhase::Handshake,
+    )?;
+    out.install_write_keys(
+        client_secret.record_keys(provider, suite.aead)?,
+        KeyPhase::Handshake,
+    )?;
+
+    let hello = offer.hello;
+    Ok(
+        State::EncryptedExtensions(Box::new(ExpectEncryptedExtensions {
+            config: offer.config,
+            server_name: offer.server_name,
+            offered_types: offered_types(&hello),
+            compat_mode: in_compatibility_mode(&hello),
+            offered_alpn: hello.extensions.alpn.unwrap_or_default(),
+            transcript,
+            handshake_secret,
+            client_secret,
+            server_secret,
+            aead: suite.aead,
+        }))
+        .into(),
+    )
+}
+
+/// The ServerHello's fields against our ClientHello (RFC 8446 §4.1.3, §4.2); returns the
+/// chosen suite.
+fn check_server_hello(
+    offer: &Offer,
+    sh: &ServerHello,
+    retry_suite: Option<Suite>,
+) -> Result<Suite, Error> {
+    // RFC 8446 §4.1.3: legacy_session_id_echo must echo ours.
+    if sh.legacy_session_id_echo != offer.hello.legacy_session_id {
+        return Err(PeerMisbehaved::SessionIdNotEchoed.into());
+    }
+    // RFC 8446 §4.1.3: legacy_compression_method must be 0.
+    if sh.legacy_compression_method != 0 {
+        return Err(PeerMisbehaved::NonNullCompression.into());
+    }
+    // RFC 8446 §4.1.3: the suite must be one we offered...
+    let suite = offered_suite(&offer.hello, sh.cipher_suite)?;
+    // ...and, after a HelloRetryRequest, the same one (§4.1.4).
+    if retry_suite.is_some_and(|s| s != suite) {
+        return Err(PeerMisbehaved::ServerHelloChangedAfterRetry.into());
+    }
+    // RFC 8446 §4.2: only extensions allowed in a ServerHello, and only ones we sent.
+    sh.extensions
+        .check_allowed()
+        .map_err(|_| PeerMisbehaved::IllegalExtension)?;
+    if sh
+        .extensions
+        .first_unsolicited(&offered_types(&offer.hello))
+        .is_some()
+    {
+        return Err(PeerMisbehaved::UnsolicitedExtension.into());
+    }
+    Ok(suite)
+}
+
+/// RFC 8446 §4.2.8: the server's share must be for a group we sent a share for; our
+/// exchange for that group is completed with it, and the others dropped.
+fn complete_key_exchange(
+    shares: OfferedShares,
+    sh: &ServerHello,
+) -> Result<(NamedGroup, SharedSecret), Error> {
+    let share = sh
+        .extensions
+        .key_share
+        .as_ref()
+        .ok_or(PeerMisbehaved::MissingExtension("key_share"))?;
+    let ours = shares
+        .take(share.group)
+        .ok_or(PeerMisbehaved::WrongGroupForKeyShare)?;
+    let shared = ours
+        .complete(&share.key_exchange)
+        .map_err(|_| PeerMisbehaved::InvalidKeyShare)?;
+    Ok((share.group, shared))
+}
+
+/// A HelloRetryRequest (RFC 8446 §4.1.4): check it, then send the second ClientHello it
+/// asks for — a share for its group, its cookie echoed — and wait for the ServerHello.
+pub(crate) fn handle_hello_retry_request(
+    mut offer: Offer,
+    hrr: HelloRetryRequest,
+    raw: &[u8],
+    out: &mut dyn Output,
+) -> Result<crate::client::State, Error> {
+    let suite = check_hello_retry_request(&offer, &hrr)?;
+    trace(out, || TraceEvent::HelloRetryRequest {
+        direction: Direction::Received,
+        group: hrr.extensions.key_share,
+        cookie: hrr.extensions.cookie.is_some(),
+    });
+    if let Some(group) = hrr.extensions.key_share {
+        offer_share_for(&mut offer, group, out)?;
+    }
+    // RFC 8446 §4.2.2: echo the cookie.
+    offer.hello.extensions.cookie = hrr.extensions.cookie.clone();
+
+    // RFC 8446 §4.4.1: ClientHello1 is replaced by message_hash(Hash(ClientHello1)).
+    let provider = out.provider();
+    let transcript = std::mem::replace(&mut offer.transcript, Transcript::buffered());
+    offer.transcript = transcript.replace_with_message_hash(provider.as_ref(), suite.hash);
+    offer.transcript.add(raw);
+    // RFC 8446 §D.4: in compatibility mode the client sends its CCS before the second
+    // ClientHello.
+    if in_compatibility_mode(&offer.hello) {
+        out.send_change_cipher_spec()?;
+    }
+    send_client_hello(&mut offer, true, out)?;
+    Ok(State::ServerHello(Box::new(ExpectServerHello {
+        offer,
+        retry_suite: suite,
+    }))
+    .into())
+}
+
+/// The HelloRetryRequest's fields against our ClientHello (RFC 8446 §4.1.4); returns the
+/// suite it chose.
+fn check_hello_retry_request(offer: &Offer, hrr: &HelloRetryRequest) -> Result<Suite, Error> {
+    // RFC 8446 §4.1.4: "the client MUST check the legacy_version, legacy_session_id_echo,
+    // cipher_suite, and legacy_compression_method as specified in Section 4.1.3": no SSL 3.0
+    // or older (§D.5)...
+    if hrr.legacy_version.to_wire() <= 0x0300 {
+        return Err(PeerMisbehaved::ObsoleteLegacyVersion.into());
+    }
+    // ...TLS 1.3 negotiated...
+    if hrr.extensions.supported_versions != Some(ProtocolVersion::TLSv1_3) {
+        return Err(PeerMisbehaved::SelectedUnofferedVersion.into());
+    }
+    // ...our session id echoed...
+    if hrr.legacy_session_id_echo != offer.hello.legacy_session_id {
+        return Err(PeerMisbehaved::SessionIdNotEchoed.into());
+    }
+    // ...no compression...
+    if hrr.legacy_compression_method != 0 {
+        return Err(PeerMisbehaved::NonNullCompression.into());
+    }
+    // ...choose a suite we offered...
+    let suite = offered_suite(&offer.hello, hrr.cipher_suite)?;
+    // ...carry only allowed extensions (cookie is always allowed, §4.2)...
+    hrr.extensions
+        .check_allowed()
+        .map_err(|_| PeerMisbehaved::IllegalExtension)?;
+    if hrr
+        .extensions
+        .first_unsolicited(&offered_types(&offer.hello))
+        .is_some()
+    {
+        return Err(PeerMisbehaved::UnsolicitedExtension.into());
+    }
+    // ...and change something (§4.1.4).
+    if hrr.extensions.key_share.is_none() && hrr.extensions.cookie.is_none() {
+        return Err(PeerMisbehaved::UselessHelloRetryRequest.into());
+    }
+    Ok(suite)
+}
+
+/// RFC 8446 §4.1.2: the second ClientHello replaces the shares "with a list containing a
+/// single KeyShareEntry from the indicated group" — which must be one we support, and not
+/// one we already sent a share for (§4.2.8).
+fn offer_share_for(offer: &mut Offer, group: NamedGroup, out: &dyn Output) -> Result<(), Error> {
+    if !offer.config.groups.contains(&group) || suites::group(group).is_none() {
+        return Err(PeerMisbehaved::SelectedUnofferedGroup.into());
+    }
+    if offer.shares.contains(group) {
+        return Err(PeerMisbehaved::HelloRetryRequestWithOfferedGroup.into());
+    }
+    offer.shares = OfferedShares::start(out.provider().as_ref(), &[group])?;
+    offer.hello.extensions.key_share = Some(offer.shares.entries());
+    Ok(())
+}
+
+/// `suite`, if our ClientHello offered it and we implement it.
+fn offered_suite(hello: &ClientHello, suite: CipherSuite) -> Result<Suite, Error> {
+    hello
+        .cipher_suites
+        .contains(&suite)
+        .then(|| suites::suite(suite))
+        .flatten()
+        .ok_or_else(|| PeerMisbehaved::SelectedUnofferedCipherSuite.into())
+}
+
+/// The extension types of our ClientHello: the only ones a server may answer with.
+fn offered_types(hello: &ClientHello) -> Vec<ExtensionType> {
+    hello.extensions.extension_types()
+}
+
+/// RFC 8446 §D.4: a non-empty legacy_session_id is what puts a connection in middlebox
+/// compatibility mode, in which the client sends a ChangeCipherSpec before its second
+/// flight. Our own ClientHello always sends one; a test override (RFC 8448 §3) may not.
+fn in_compatibility_mode(hello: &ClientHello) -> bool {
+    !hello.legacy_session_id.is_empty()
+}

@@ -1,0 +1,115 @@
+//! What the handshake states tell a [`Trace`](crate::trace::Trace): each message sent
+//! or received, with a one-line summary of its main parameters.
+
+use crate::output::Output;
+use crate::trace::{Direction, TraceEvent};
+use crate::wire::handshake::{ClientHello, HandshakePayload};
+
+/// Traces a received message with a summary of its main parameters.
+pub(crate) fn trace_message(
+    out: &dyn Output,
+    direction: Direction,
+    message: &HandshakePayload,
+    len: usize,
+) {
+    let Some(t) = out.tracer() else { return };
+    t.event(&TraceEvent::Message {
+        direction,
+        name: message.name(),
+        len,
+        summary: summarise(message),
+    });
+}
+
+/// Traces a message we send; `summary` is only built if someone listens.
+pub(crate) fn trace_sent(
+    out: &dyn Output,
+    name: &'static str,
+    len: usize,
+    summary: impl FnOnce() -> String,
+) {
+    if let Some(t) = out.tracer() {
+        t.event(&TraceEvent::Message {
+            direction: Direction::Sent,
+            name,
+            len,
+            summary: summary(),
+        });
+    }
+}
+
+fn summarise(message: &HandshakePayload) -> String {
+    match message {
+        HandshakePayload::ClientHello(ch) => format!(
+            "sni={:?} suites={:?} groups={:?} alpn={}",
+            ch.extensions.server_name,
+            ch.cipher_suites
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>(),
+            ch.extensions
+                .supported_groups
+                .as_deref()
+                .unwrap_or_default(),
+            alpn_list(ch.extensions.alpn.as_deref().unwrap_or_default()),
+        ),
+        HandshakePayload::ServerHello(sh) => format!(
+            "suite={} group={:?}",
+            sh.cipher_suite,
+            sh.extensions.key_share.as_ref().map(|k| k.group)
+        ),
+        HandshakePayload::HelloRetryRequest(hrr) => format!(
+            "suite={} group={:?} cookie={}",
+            hrr.cipher_suite,
+            hrr.extensions.key_share,
+            hrr.extensions.cookie.is_some()
+        ),
+        HandshakePayload::Certificate(c) => format!("{} certificate(s)", c.certificate_list.len()),
+        HandshakePayload::CertificateVerify(cv) => format!("scheme={}", cv.algorithm),
+        HandshakePayload::KeyUpdate(k) => format!("{}", k.request_update),
+        _ => String::new(),
+    }
+}
+
+/// The trace summary of a ClientHello we send.
+pub(crate) fn client_hello_summary(hello: &ClientHello) -> String {
+    format!(
+        "suites={:?} groups={:?} key_share={:?} alpn={}",
+        hello
+            .cipher_suites
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>(),
+        hello
+            .extensions
+            .supported_groups
+            .as_deref()
+            .unwrap_or_default(),
+        hello
+            .extensions
+            .key_share
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .map(|k| k.group)
+            .collect::<Vec<_>>(),
+        alpn_list(hello.extensions.alpn.as_deref().unwrap_or_default()),
+    )
+}
+
+/// A short name for the leaf of `chain` (its first DNS name, IP or CN), for traces.
+pub(crate) fn certificate_label(chain: &[Vec<u8>]) -> String {
+    chain
+        .first()
+        .and_then(|leaf| padlock_pki::Certificate::from_der(leaf).ok())
+        .map_or_else(|| String::from("(unparsable certificate)"), |c| c.label())
+}
+
+/// ALPN names as text, for traces.
+pub(crate) fn alpn_list(names: &[Vec<u8>]) -> String {
+    let names: Vec<String> = names
+        .iter()
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .collect();
+    format!("[{}]", names.join(","))
+}

@@ -1,0 +1,483 @@
+//! A TLS 1.3 ClientHello in; the server's flight out (RFC 8446 §4.1, §4.3, §4.4), in the
+//! RFC's steps: process the hello, check for resumption, choose suite, key share,
+//! certificate and protocol, then send ServerHello, EncryptedExtensions,
+//! [CertificateRequest], Certificate + CertificateVerify and Finished.
+
+use std::sync::Arc;
+
+use padlock_crypto::SharedSecret;
+
+use crate::config::{CertifiedKey, ClientAuth, ClientHelloInfo, ServerConfig};
+use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
+use crate::output::Output;
+use crate::state::{encode, random_bytes};
+use crate::suites::Suite;
+use crate::tls13::key_schedule::{EarlySecret, HandshakeSecret, TrafficSecret};
+use crate::trace::KeyPhase;
+use crate::transcript::Transcript;
+use crate::verify::ClientCertVerifier;
+use crate::wire::enums::{NamedGroup, ProtocolVersion, SignatureScheme};
+use crate::wire::extensions::{
+    CertificateRequestExtensions, DistinguishedName, EncryptedExtensionsExtensions, ExtensionBlock,
+    KeyShareEntry, ServerHelloExtensions,
+};
+use crate::wire::handshake::{
+    CertificateRequest, ClientHello, EncryptedExtensions, Finished, HandshakePayload, ServerHello,
+};
+use crate::{auth_messages, handshake_trace, state, suites};
+
+use super::client_auth::{ExpectCertificate, ExpectFinished, Pending};
+use super::retry;
+use super::State;
+
+/// What a ClientHello offers, checked for TLS 1.3 (RFC 8446 §4.1.2, §4.2, §9.2).
+pub(super) struct Offer<'h> {
+    pub(super) hello: &'h ClientHello,
+    pub(super) groups: &'h [NamedGroup],
+    pub(super) shares: &'h [KeyShareEntry],
+    pub(super) schemes: &'h [SignatureScheme],
+}
+
+/// How the server answers the client's key shares.
+enum KeyShareChoice<'h> {
+    /// With a share of its own for this one of the client's.
+    Answer(&'h KeyShareEntry),
+    /// By asking for a share of this group in a HelloRetryRequest (RFC 8446 §4.1.4).
+    Retry(NamedGroup),
+}
+
+/// A resumed session (RFC 8446 §2.2). None can exist yet: padlock has no resumption, so
+/// a client's pre_shared_key offer is declined and the handshake is a full one.
+pub(super) enum Resumption {}
+
+/// The first ClientHello of a connection that speaks TLS 1.3: answer it with the server's
+/// flight, or with a HelloRetryRequest.
+pub(crate) fn start(
+    config: Arc<ServerConfig>,
+    hello: &ClientHello,
+    raw: &[u8],
+    out: &mut dyn Output,
+) -> Result<crate::server::State, Error> {
+    // RFC 8446 §4.2.10: we never accept 0-RTT, so the client's early data is skipped.
+    if hello.extensions.early_data {
+        out.skip_early_data();
+    }
+    let offer = process_client_hello(hello)?;
+    if let Some(resumed) = check_resumption(&offer) {
+        match resumed {}
+    }
+    let suite = choose_suite(&config, &offer)?;
+    match choose_key_share(&config, &offer)? {
+        KeyShareChoice::Answer(share) => {
+            send_server_flight(config, &offer, raw, suite, share, Before::Nothing, out)
+        }
+        KeyShareChoice::Retry(group) => {
+            retry::send_hello_retry_request(config, hello, raw, suite, group, out)
+        }
+    }
+}
+
+/// Checks what TLS 1.3 requires of a ClientHello, and gathers the extensions the server
+/// chooses from.
+pub(super) fn process_client_hello(hello: &ClientHello) -> Result<Offer<'_>, Error> {
+    // RFC 8446 §4.1.2: legacy_compression_methods is exactly one zero byte.
+    if hello.legacy_compression_methods != [0] {
+        return Err(PeerMisbehaved::NonNullCompression.into());
+    }
+    // RFC 8446 §4.2: no extension that is not allowed in a ClientHello.
+    hello
+        .extensions
+        .check_allowed()
+        .map_err(|_| PeerMisbehaved::IllegalExtension)?;
+    // RFC 8446 §9.2: without a PSK, these are mandatory → missing_extension.
+    let groups = hello
+        .extensions
+        .supported_groups
+        .as_deref()
+        .ok_or(PeerMisbehaved::MissingExtension("supported_groups"))?;
+    let shares = hello
+        .extensions
+        .key_share
+        .as_deref()
+        .ok_or(PeerMisbehaved::MissingExtension("key_share"))?;
+    let schemes = hello
+        .extensions
+        .signature_algorithms
+        .as_deref()
+        .ok_or(PeerMisbehaved::MissingExtension("signature_algorithms"))?;
+    // RFC 8446 §4.2.9: "If clients offer "pre_shared_key" without a
+    // "psk_key_exchange_modes" extension, servers MUST abort the handshake" — even one that
+    // declines every PSK.
+    if hello.extensions.pre_shared_key.is_some()
+        && hello.extensions.psk_key_exchange_modes.is_none()
+    {
+        return Err(PeerMisbehaved::MissingExtension("psk_key_exchange_modes").into());
+    }
+    // RFC 8446 §4.2.8: every share must be for a group the client lists, and have the
+    // shape that group's shares have; else illegal_parameter. (Both lists may hold
+    // thousands of entries: the lookup is a binary search, not a scan.)
+    let mut listed: Vec<u16> = groups.iter().map(|g| g.to_wire()).collect();
+    listed.sort_unstable();
+    for share in shares {
+        if listed.binary_search(&share.group.to_wire()).is_err() {
+            return Err(PeerMisbehaved::IllegalKeyShare.into());
+        }
+        if !share.is_well_formed() {
+            return Err(PeerMisbehaved::InvalidKeyShare.into());
+        }
+    }
+    Ok(Offer {
+        hello,
+        groups,
+        shares,
+        schemes,
+    })
+}
+
+/// RFC 8446 §4.2.11: a server may decline every offered PSK. Without resumption, that is
+/// what it does.
+pub(super) fn check_resumption(_offer: &Offer<'_>) -> Option<Resumption> {
+    None
+}
+
+/// RFC 8446 §4.1.1: the server picks the suite, by its own preference.
+pub(super) fn choose_suite(config: &ServerConfig, offer: &Offer<'_>) -> Result<Suite, Error> {
+    config
+        .cipher_suites
+        .iter()
+        .filter(|s| offer.hello.cipher_suites.contains(s))
+        .find_map(|s| suites::suite(*s))
+        .ok_or_else(|| PeerIncompatible::NoCipherSuitesInCommon.into())
+}
+
+/// By our preference, a group the client sent a share for; else our most preferred group
+/// the client supports, to ask for by HelloRetryRequest (RFC 8446 §4.2.8).
+fn choose_key_share<'h>(
+    config: &ServerConfig,
+    offer: &Offer<'h>,
+) -> Result<KeyShareChoice<'h>, Error> {
+    let ours = || {
+        config
+            .groups
+            .iter()
+            .copied()
+            .filter(|g| suites::group(*g).is_some())
+    };
+    let shares = offer.shares;
+    if let Some(share) = ours().find_map(|g| shares.iter().find(|s| s.group == g)) {
+        return Ok(KeyShareChoice::Answer(share));
+    }
+    ours()
+        .find(|g| offer.groups.contains(g))
+        .map(KeyShareChoice::Retry)
+        .ok_or_else(|| PeerIncompatible::NoGroupsInCommon.into())
+}
+
+/// RFC 6066 §3 / RFC 8446 §4.4.2.2: the certificate, by SNI and signature schemes, and the
+/// scheme to sign with.
+fn choose_certificate(
+    config: &ServerConfig,
+    offer: &Offer<'_>,
+) -> Result<(Arc<CertifiedKey>, SignatureScheme), Error> {
+    let cert = config
+        .cert_resolver
+        .resolve(&ClientHelloInfo {
+            server_name: offer.hello.extensions.server_name.as_deref(),
+            signature_schemes: offer.schemes,
+        })
+        .ok_or(PeerIncompatible::NoCertificateForName)?;
+    let scheme = auth_messages::choose_scheme(&cert, offer.schemes, &config.signature_schemes)
+        .ok_or(PeerIncompatible::NoSignatureSchemesInCommon)?;
+    Ok((cert, scheme))
+}
+
+/// RFC 7301 §3.2: our most preferred protocol the client offered; none in common →
+/// no_application_protocol.
+fn choose_alpn(config: &ServerConfig, offer: &Offer<'_>) -> Result<Option<Vec<u8>>, Error> {
+    match (
+        &offer.hello.extensions.alpn,
+        config.alpn_protocols.is_empty(),
+    ) {
+        (Some(theirs), false) => config
+            .alpn_protocols
+            .iter()
+            .find(|p| theirs.contains(p))
+            .cloned()
+            .map(Some)
+            .ok_or_else(|| PeerIncompatible::NoApplicationProtocol.into()),
+        _ => Ok(None),
+    }
+}
+
+/// The secrets of the handshake, as the server's flight goes out.
+struct Secrets {
+    handshake: HandshakeSecret,
+    client: TrafficSecret,
+    server: TrafficSecret,
+}
+
+/// What came before the ClientHello the server answers.
+pub(super) enum Before {
+    /// Nothing: it is the first.
+    Nothing,
+    /// A HelloRetryRequest; the transcript holds ClientHello1's message_hash and the
+    /// HelloRetryRequest (RFC 8446 §4.4.1).
+    HelloRetryRequest(Transcript),
+}
+
+/// Everything from the ServerHello to our Finished, for a ClientHello (`raw`) whose
+/// `share` we answer.
+pub(super) fn send_server_flight(
+    config: Arc<ServerConfig>,
+    offer: &Offer<'_>,
+    raw: &[u8],
+    suite: Suite,
+    share: &KeyShareEntry,
+    before: Before,
+    out: &mut dyn Output,
+) -> Result<crate::server::State, Error> {
+    let (mut transcript, retried) = match before {
+        Before::Nothing => (
+            Transcript::hashing(out.provider().as_ref(), suite.hash),
+            false,
+        ),
+        Before::HelloRetryRequest(transcript) => (transcript, true),
+    };
+    transcript.add(raw);
+    let (cert, scheme) = choose_certificate(&config, offer)?;
+    let alpn = choose_alpn(&config, offer)?;
+    let (our_share, shared) = answer_key_share(share, out)?;
+    report_negotiated(offer, suite, share.group, retried, out);
+
+    send_server_hello(offer, suite, share.group, our_share, &mut transcript, out)?;
+    let secrets = handshake_secrets(suite, shared, &transcript, out)?;
+    send_encrypted_extensions(offer, alpn, &mut transcript, out);
+    let verifier = match &config.client_auth {
+        ClientAuth::None => None,
+        ClientAuth::Optional(v) | ClientAuth::Required(v) => Some(v.clone()),
+    };
+    if let Some(verifier) = &verifier {
+        send_certificate_request(&config, verifier.as_ref(), &mut transcript, out);
+    }
+    send_certificate(&cert, scheme, &mut transcript, out)?;
+    send_finished(&secrets.server, &mut transcript, out);
+
+    // RFC 8446 §7.1: application secrets from Hash(CH..server Finished).
+    let provider = out.provider();
+    let provider = provider.as_ref();
+    let hash = transcript.current_hash(provider);
+    let master = secrets.handshake.into_master(provider);
+    let app = master.application_secrets(provider, hash.as_ref());
+    out.log_secret("CLIENT_TRAFFIC_SECRET_0", app.client.as_bytes());
+    out.log_secret("SERVER_TRAFFIC_SECRET_0", app.server.as_bytes());
+    out.exporter(app.exporter);
+    out.install_write_keys(
+        app.server.record_keys(provider, suite.aead)?,
+        KeyPhase::Application(0),
+    )?;
+
+    let pending = Pending {
+        config,
+        transcript,
+        client_handshake_secret: secrets.client,
+        client_application_secret: app.client,
+        server_application_secret: app.server,
+        aead: suite.aead,
+    };
+    Ok(match verifier {
+        Some(_) => State::Certificate(Box::new(ExpectCertificate { pending })),
+        None => State::Finished(Box::new(ExpectFinished {
+            pending,
+            client: None,
+        })),
+    }
+    .into())
+}
+
+/// Key exchange (RFC 8446 §4.2.8): our share for the client's, and the shared secret, in
+/// one step (Diffie-Hellman: a fresh key and agreement; KEM: encapsulation).
+fn answer_key_share(
+    share: &KeyShareEntry,
+    out: &dyn Output,
+) -> Result<(Vec<u8>, SharedSecret), Error> {
+    let algorithm = suites::group(share.group).ok_or(PeerIncompatible::NoGroupsInCommon)?;
+    let answer = out
+        .provider()
+        .respond_to_key_share(algorithm, &share.key_exchange)
+        .map_err(|_| PeerMisbehaved::InvalidKeyShare)?;
+    Ok((answer.share, answer.secret))
+}
+
+fn report_negotiated(
+    offer: &Offer<'_>,
+    suite: Suite,
+    group: NamedGroup,
+    retried: bool,
+    out: &mut dyn Output,
+) {
+    if let Some(name) = &offer.hello.extensions.server_name {
+        out.server_name(name.clone());
+    }
+    out.client_random(offer.hello.random);
+    state::report_negotiated(suite, group, retried, out);
+}
+
+/// ServerHello (RFC 8446 §4.1.3), then a ChangeCipherSpec in compatibility mode (§D.4).
+fn send_server_hello(
+    offer: &Offer<'_>,
+    suite: Suite,
+    group: NamedGroup,
+    our_share: Vec<u8>,
+    transcript: &mut Transcript,
+    out: &mut dyn Output,
+) -> Result<(), Error> {
+    let server_hello = encode(&HandshakePayload::ServerHello(ServerHello {
+        legacy_version: ProtocolVersion::TLSv1_2,
+        random: random_bytes::<32>(out.provider().as_ref())?,
+        legacy_session_id_echo: offer.hello.legacy_session_id.clone(),
+        cipher_suite: suite.suite,
+        legacy_compression_method: 0,
+        extensions: ServerHelloExtensions {
+            supported_versions: Some(ProtocolVersion::TLSv1_3),
+            key_share: Some(KeyShareEntry {
+                group,
+                key_exchange: our_share,
+            }),
+            ..Default::default()
+        },
+    }));
+    handshake_trace::trace_sent(out, "ServerHello", server_hello.len(), || {
+        format!("suite={} group={}", suite.suite, group)
+    });
+    transcript.add(&server_hello);
+    out.send_handshake(&server_hello);
+    if !offer.hello.legacy_session_id.is_empty() {
+        out.send_change_cipher_spec()?;
+    }
+    Ok(())
+}
+
+/// RFC 8446 §7.1: the handshake secrets from the shared secret and Hash(CH..SH); switch to
+/// them.
+fn handshake_secrets(
+    suite: Suite,
+    shared: SharedSecret,
+    transcript: &Transcript,
+    out: &mut dyn Output,
+) -> Result<Secrets, Error> {
+    let provider = out.provider();
+    let provider = provider.as_ref();
+    let handshake =
+        EarlySecret::new(provider, suite.hash, None).into_handshake(provider, shared.as_ref());
+    let hash = transcript.current_hash(provider);
+    let (client, server) = handshake.handshake_traffic_secrets(provider, hash.as_ref());
+    out.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client.as_bytes());
+    out.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", server.as_bytes());
+    out.install_write_keys(
+        server.record_keys(provider, suite.aead)?,
+        KeyPhase::Handshake,
+    )?;
+    out.install_read_keys(
+        client.record_keys(provider, suite.aead)?,
+        KeyPhase::Handshake,
+    )?;
+    Ok(Secrets {
+        handshake,
+        client,
+        server,
+    })
+}
+
+/// EncryptedExtensions (RFC 8446 §4.3.1).
+fn send_encrypted_extensions(
+    offer: &Offer<'_>,
+    alpn: Option<Vec<u8>>,
+    transcript: &mut Transcript,
+    out: &mut dyn Output,
+) {
+    let ee = encode(&HandshakePayload::EncryptedExtensions(
+        EncryptedExtensions {
+            extensions: EncryptedExtensionsExtensions {
+                // RFC 6066 §3: an empty server_name acknowledges the one we used.
+                server_name: offer.hello.extensions.server_name.is_some(),
+                alpn: alpn.clone(),
+                ..Default::default()
+            },
+        },
+    ));
+    handshake_trace::trace_sent(out, "EncryptedExtensions", ee.len(), || {
+        format!("alpn={}", handshake_trace::alpn_list(alpn.as_slice()))
+    });
+    transcript.add(&ee);
+    out.send_handshake(&ee);
+    if let Some(protocol) = alpn {
+        out.alpn(protocol);
+    }
+}
+
+/// CertificateRequest (RFC 8446 §4.3.2), for mutual TLS.
+fn send_certificate_request(
+    config: &ServerConfig,
+    verifier: &dyn ClientCertVerifier,
+    transcript: &mut Transcript,
+    out: &mut dyn Output,
+) {
+    let hints = verifier.root_hint_subjects();
+    let cr = encode(&HandshakePayload::CertificateRequest(CertificateRequest {
+        certificate_request_context: Vec::new(),
+        extensions: CertificateRequestExtensions {
+            signature_algorithms: Some(config.signature_schemes.clone()),
+            certificate_authorities: (!hints.is_empty())
+                .then(|| hints.into_iter().map(DistinguishedName).collect()),
+            ..Default::default()
+        },
+    }));
+    handshake_trace::trace_sent(out, "CertificateRequest", cr.len(), String::new);
+    transcript.add(&cr);
+    out.send_handshake(&cr);
+}
+
+/// Certificate and CertificateVerify (RFC 8446 §4.4.2, §4.4.3).
+fn send_certificate(
+    cert: &CertifiedKey,
+    scheme: SignatureScheme,
+    transcript: &mut Transcript,
+    out: &mut dyn Output,
+) -> Result<(), Error> {
+    let provider = out.provider();
+    let provider = provider.as_ref();
+    let message = auth_messages::encode_certificate(&[], &cert.chain);
+    handshake_trace::trace_sent(out, "Certificate", message.len(), || {
+        format!("{} certificate(s)", cert.chain.len())
+    });
+    transcript.add(&message);
+    out.send_handshake(&message);
+    let hash = transcript.current_hash(provider);
+    let message = auth_messages::sign_certificate_verify(
+        provider,
+        cert,
+        scheme,
+        auth_messages::SERVER_CONTEXT,
+        hash.as_ref(),
+    )?;
+    handshake_trace::trace_sent(out, "CertificateVerify", message.len(), || {
+        format!("scheme={scheme}")
+    });
+    out.signature_scheme(scheme);
+    transcript.add(&message);
+    out.send_handshake(&message);
+    Ok(())
+}
+
+/// Finished (RFC 8446 §4.4.4).
+fn send_finished(server_secret: &TrafficSecret, transcript: &mut Transcript, out: &mut dyn Output) {
+    let provider = out.provider();
+    let hash = transcript.current_hash(provider.as_ref());
+    let verify_data = server_secret.finished_verify_data(provider.as_ref(), hash.as_ref());
+    let finished = encode(&HandshakePayload::Finished(Finished {
+        verify_data: verify_data.as_ref().to_vec(),
+    }));
+    handshake_trace::trace_sent(out, "Finished", finished.len(), String::new);
+    transcript.add(&finished);
+    out.send_handshake(&finished);
+}
