@@ -37,17 +37,17 @@ use crate::{
     ServerConfig, ServerName, SignatureScheme,
 };
 
-mod core;
 mod lifecycle;
 mod negotiated;
 mod reader;
 mod receive;
 mod receive_buffer;
 mod record_layer;
+mod sink;
 
-use self::core::Core;
 use self::lifecycle::PeerStream;
 pub use self::reader::Reader;
+use self::sink::Core;
 
 /// How the handshake went.
 #[non_exhaustive]
@@ -527,6 +527,17 @@ mod tests {
         client.request_key_update(true).unwrap();
         pump(&mut client, &mut server);
         assert_eq!(server.pending_tls().len(), KEY_UPDATE_RECORD_LEN);
+    }
+
+    #[test]
+    fn a_key_update_request_after_our_close_notify_is_not_answered() {
+        let (mut client, mut server) = connected();
+        client.send_close_notify();
+        pump(&mut client, &mut server);
+        server.request_key_update(true).unwrap();
+        pump(&mut server, &mut client);
+        // RFC 8446 §6.1: nothing follows close_notify, not even a KeyUpdate.
+        assert!(client.pending_tls().is_empty());
     }
 
     #[test]

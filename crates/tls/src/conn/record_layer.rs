@@ -103,18 +103,14 @@ impl RecordLayer {
         }
         // Walk the records just written; unprotected headers are not authenticated, so
         // rewriting their version bytes changes nothing else.
-        for span in self
-            .deframer
-            .records(&self.tx[start..])
-            .flatten()
-            .collect::<Vec<_>>()
-        {
+        let mut at = start;
+        while let Ok(Some(span)) = self.deframer.peek(&self.tx[at..]) {
             let header = RecordHeader {
                 legacy_record_version: ProtocolVersion::TLSv1_0,
                 ..span.header
             };
-            let at = start + span.header_range.start;
             self.tx[at..at + RECORD_HEADER_LEN].copy_from_slice(&header.to_bytes());
+            at += span.payload.end;
         }
         Ok(())
     }
