@@ -258,6 +258,43 @@ fn java_cacerts_install_and_uninstall_in_a_temporary_keystore() {
     assert!(java(&["uninstall"]).contains("not trusted there"));
 }
 
+/// Debian's hook copies what the system store gains into the JDK's cacerts under its own
+/// alias: `--store java` then adds no second entry, and leaves that one to the system store.
+#[test]
+fn java_counts_the_root_under_another_alias_as_trusted() {
+    let Some(keytool) = peer("keytool") else {
+        return;
+    };
+    let ca = Ca::new();
+    let home = TempDir::new("trust-java-alias");
+    let keystore = home.join("cacerts");
+    let imported = run(Command::new(keytool)
+        .args([
+            "-importcert",
+            "-noprompt",
+            "-storepass",
+            "changeit",
+            "-alias",
+            "debian:x.pem",
+        ])
+        .arg("-keystore")
+        .arg(&keystore)
+        .arg("-file")
+        .arg(ca.root()));
+    assert!(imported.status.success(), "{}", text(&imported));
+    let java = |args: &[&str]| {
+        text(&run(Command::new(PADLOCK)
+            .arg("ca")
+            .args(args)
+            .args(["--store", "java"])
+            .env("PADLOCK_HOME", ca.home.path())
+            .env("PADLOCK_TRUST_JAVA_CACERTS", &keystore)))
+    };
+    assert!(java(&["install"]).contains("already trusted"));
+    assert!(java(&["status"]).contains("trusted:     Java"));
+    assert!(java(&["uninstall"]).contains("through the system store"));
+}
+
 /// The machine's own store, only as root, and put back as it was whatever happens: the
 /// bundle byte for byte, and Java's cacerts (which Debian's hook fills from the store)
 /// without the root.

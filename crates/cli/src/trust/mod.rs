@@ -38,6 +38,9 @@ pub struct Root {
     pub nickname: String,
     /// File stem in a system store: `padlock-local-ca-0123456789abcdef`.
     pub file_stem: String,
+    /// SHA-256 of the certificate as keytool prints it (`AB:CD:…`), to find it under any
+    /// alias.
+    pub fingerprint: String,
 }
 
 impl Root {
@@ -60,9 +63,16 @@ impl Root {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
+        let fingerprint = digest
+            .as_ref()
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect::<Vec<_>>()
+            .join(":");
         Ok(Root {
             pem_path,
             pem,
+            fingerprint,
             nickname: format!("padlock local CA {id}"),
             file_stem: format!("padlock-local-ca-{id}"),
         })
