@@ -235,14 +235,7 @@ fn java_cacerts_install_and_uninstall_in_a_temporary_keystore() {
     let ca = Ca::new();
     let home = TempDir::new("trust-java-home");
     let keystore = home.join("cacerts");
-    let java = |args: &[&str]| {
-        text(&run(Command::new(PADLOCK)
-            .arg("ca")
-            .args(args)
-            .args(["--store", "java"])
-            .env("PADLOCK_HOME", ca.home.path())
-            .env("PADLOCK_TRUST_JAVA_CACERTS", &keystore)))
-    };
+    let java = |args: &[&str]| java_ca(&ca, &keystore, args);
     assert!(java(&["install"]).contains("added"));
     assert!(java(&["install"]).contains("already trusted"));
     assert!(java(&["status"]).contains("trusted:     Java"));
@@ -256,6 +249,16 @@ fn java_cacerts_install_and_uninstall_in_a_temporary_keystore() {
     );
     assert!(java(&["uninstall"]).contains("removed"));
     assert!(java(&["uninstall"]).contains("not trusted there"));
+}
+
+/// `padlock ca ARGS --store java` on the keystore `keystore`; what it said.
+fn java_ca(ca: &Ca, keystore: &Path, args: &[&str]) -> String {
+    text(&run(Command::new(PADLOCK)
+        .arg("ca")
+        .args(args)
+        .args(["--store", "java"])
+        .env("PADLOCK_HOME", ca.home.path())
+        .env("PADLOCK_TRUST_JAVA_CACERTS", keystore)))
 }
 
 /// Debian's hook copies what the system store gains into the JDK's cacerts under its own
@@ -282,14 +285,7 @@ fn java_counts_the_root_under_another_alias_as_trusted() {
         .arg("-file")
         .arg(ca.root()));
     assert!(imported.status.success(), "{}", text(&imported));
-    let java = |args: &[&str]| {
-        text(&run(Command::new(PADLOCK)
-            .arg("ca")
-            .args(args)
-            .args(["--store", "java"])
-            .env("PADLOCK_HOME", ca.home.path())
-            .env("PADLOCK_TRUST_JAVA_CACERTS", &keystore)))
-    };
+    let java = |args: &[&str]| java_ca(&ca, &keystore, args);
     assert!(java(&["install"]).contains("already trusted"));
     assert!(java(&["status"]).contains("trusted:     Java"));
     assert!(java(&["uninstall"]).contains("through the system store"));
