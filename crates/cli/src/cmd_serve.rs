@@ -27,8 +27,8 @@ pub struct Args {
     /// or `[::]:8443`. Default: localhost port 8443.
     #[arg(long = "listen", value_name = "ADDR", value_parser = parse_listen)]
     listen: Vec<ListenAddrs>,
-    /// Also serve these names (repeatable): the local CA issues one certificate for
-    /// localhost and them. Each must be within the CA's name constraints (by default
+    /// Also serve these names (repeatable; `*.name` for a wildcard): the local CA issues
+    /// one certificate for localhost and them. Each must be within the CA's name constraints (by default
     /// *.localhost, *.test, *.internal, *.local, *.home.arpa).
     #[arg(long = "name", value_name = "NAME", conflicts_with = "cert")]
     names: Vec<String>,
@@ -233,10 +233,7 @@ fn cert_source(args: &Args, provider: &dyn padlock_crypto::Provider) -> anyhow::
     let extra = args
         .names
         .iter()
-        .map(|n| {
-            SubjectName::parse(n)
-                .map_err(|_| anyhow::anyhow!("--name {n:?} is not a DNS name or IP address"))
-        })
+        .map(|n| crate::cmd_ca::parse_name(n).with_context(|| format!("--name {n:?}")))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let ca = LocalCa::open_or_init(provider, &home, InitOptions::default())
         .map_err(|e| anyhow::anyhow!("{e}"))
@@ -307,7 +304,8 @@ fn banner_urls(addrs: &[SocketAddr], names: &[String]) -> Vec<String> {
     for addr in addrs {
         push(url_for(*addr));
     }
-    for name in names {
+    // A wildcard names no one URL.
+    for name in names.iter().filter(|n| !n.starts_with("*.")) {
         for addr in addrs {
             let host = match name.parse::<std::net::Ipv6Addr>() {
                 Ok(v6) => format!("[{v6}]"),

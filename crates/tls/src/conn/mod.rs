@@ -30,12 +30,13 @@
 use std::io;
 use std::sync::Arc;
 
+use crate::alert;
+use crate::config::{ClientConfig, ServerConfig};
 use crate::error::ApiMisuse;
+use crate::error::Error;
+use crate::verify::ServerName;
+use crate::wire::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::wire::{HandshakeJoiner, MAX_CLIENT_HELLO_LEN, MAX_PLAINTEXT_LEN};
-use crate::{
-    alert, AlertDescription, CipherSuite, ClientConfig, Error, NamedGroup, ProtocolVersion,
-    ServerConfig, ServerName, SignatureScheme,
-};
 
 mod lifecycle;
 mod negotiated;
@@ -246,7 +247,11 @@ impl Connection {
     /// where it was decrypted: [`io::BufRead::fill_buf`] borrows the next piece,
     /// [`io::BufRead::consume`] releases it. No copy is made; [`io::Read`] is there too.
     pub fn reader(&mut self) -> Reader<'_> {
-        Reader::new(&mut self.core.records.rx, self.core.lifecycle.peer)
+        Reader::new(
+            &mut self.core.records.rx,
+            self.core.lifecycle.peer,
+            self.error.clone(),
+        )
     }
 
     /// Queues plaintext to send. Before the handshake completes it is held (up to 64 KiB)
