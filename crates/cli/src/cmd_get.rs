@@ -698,10 +698,7 @@ fn explain_tls(error: &padlock_tls::Error, args: &Args) -> (i32, String) {
         padlock_tls::Error::Certificate(e) => {
             let mut message = format!("the server's certificate was refused: {e}");
             if args.cacert.is_none() && e.to_string().contains("unknown CA") {
-                message.push_str(
-                    " (give the CA with --cacert FILE, or for padlock's local CA run `padlock \
-                     ca install`)",
-                );
+                message.push_str(&format!(" ({})", crate::common::UNKNOWN_CA_HINT));
             }
             (60, message)
         }
