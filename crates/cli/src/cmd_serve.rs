@@ -208,12 +208,15 @@ async fn serve(args: Args) -> anyhow::Result<i32> {
         Some(n) => usize::from(n),
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     });
+    // Listen for Ctrl-C and SIGTERM before the port opens: until a handler is registered
+    // the signal's default action kills the process outright, open requests and all.
+    let shutdown = shutdown_signal();
     let server = Server::bind(options).await?;
 
     print_banner(&args, &server, &source);
     spawn_reloader(tls, source, load);
 
-    server.run(shutdown_signal()).await?;
+    server.run(shutdown).await?;
     eprintln!("padlock: stopped");
     Ok(0)
 }
@@ -326,28 +329,39 @@ fn url_for(addr: SocketAddr) -> String {
     format!("https://{host}:{}/", addr.port())
 }
 
-/// Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
+/// Ctrl-C or SIGTERM. The handlers are registered when this is called, not when the future
+/// is first polled, so a signal that arrives in between is still a graceful shutdown.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
+    let (interrupt, terminate) = {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
+        (
+            signal(SignalKind::interrupt()).ok(),
+            signal(SignalKind::terminate()).ok(),
+        )
+    };
+    async move {
+        #[cfg(unix)]
+        match (interrupt, terminate) {
+            (Some(mut interrupt), Some(mut terminate)) => {
                 tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+                    _ = interrupt.recv() => {}
+                    _ = terminate.recv() => {}
                 }
             }
-            Err(_) => {
+            (Some(mut interrupt), None) => {
+                interrupt.recv().await;
+            }
+            _ => {
                 let _ = tokio::signal::ctrl_c().await;
             }
         }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        eprintln!("padlock: shutting down (finishing open requests)");
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-    eprintln!("padlock: shutting down (finishing open requests)");
 }
 
 /// How often the certificate files are looked at for changes.
