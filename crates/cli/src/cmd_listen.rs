@@ -4,6 +4,7 @@
 //! byte back with `--echo`. One thread per connection, at most `--max-connections` at once;
 //! an error on one connection is logged and never stops the listener.
 
+use padlock_pki::printable::escape_controls;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -103,7 +104,11 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
                     .map(|a| a.to_string())
                     .unwrap_or_else(|_| "?".into());
                 if let Err(e) = serve_one(config, sock, echo, idle) {
-                    eprintln!("padlock listen: {peer}: {e}");
+                    // The error may quote names from the client's certificate.
+                    eprintln!(
+                        "padlock listen: {peer}: {}",
+                        escape_controls(&format!("{e:#}"))
+                    );
                 }
             });
         if let Err(e) = spawned {
@@ -235,8 +240,11 @@ fn page(conn: &Connection, request_line: &str) -> String {
     )
 }
 
+/// `s` for HTML text, with control characters also escaped (the request line and the
+/// peer's names come from the client).
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
+    escape_controls(s)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
@@ -261,6 +269,11 @@ impl Drop for ActiveGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escapes_control_characters_from_the_peer() {
+        assert_eq!(escape("GET /\u{1b}[2J\n"), "GET /\\u{1b}[2J\\u{a}");
+    }
 
     #[test]
     fn escapes_html() {

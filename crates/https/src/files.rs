@@ -1,6 +1,6 @@
 //! Serving a folder: path resolution that cannot escape the root, files with Content-Type,
-//! Last-Modified/ETag validators, conditional requests (RFC 9110 §13), single byte ranges
-//! (RFC 9110 §14), HEAD, and HTML directory listings.
+//! Last-Modified/ETag validators, conditional requests (RFC 9110 §13), byte ranges (one, or
+//! several as multipart/byteranges; RFC 9110 §14), HEAD, and HTML directory listings.
 
 use std::io::SeekFrom;
 use std::path::{Component, Path, PathBuf};
@@ -25,6 +25,20 @@ pub struct FileServer {
     root: PathBuf,
     /// Small files recently served (shared by clones).
     cache: Arc<FileCache>,
+    /// Whether names starting with a dot are served.
+    dotfiles: Dotfiles,
+}
+
+/// Whether files and folders whose name starts with `.` (`.git/`, `.env`) are served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Dotfiles {
+    /// Answered 404 and left out of listings, as if absent (the default): a folder served
+    /// from a project's root must not hand out `.git/config` or `.env`. `/.well-known/`
+    /// (RFC 8615) is still served.
+    #[default]
+    Hide,
+    /// Served like any other name.
+    Allow,
 }
 
 impl FileServer {
@@ -42,7 +56,14 @@ impl FileServer {
         Ok(FileServer {
             root,
             cache: Arc::new(FileCache::new(filecache::FRESH_FOR)),
+            dotfiles: Dotfiles::default(),
         })
+    }
+
+    /// Sets whether dotfiles are served (by default they are hidden).
+    pub fn with_dotfiles(mut self, dotfiles: Dotfiles) -> Self {
+        self.dotfiles = dotfiles;
+        self
     }
 
     /// The folder served (canonical).
@@ -72,6 +93,9 @@ impl FileServer {
             Ok(relative) => relative,
             Err(status) => return status_page(status),
         };
+        if self.dotfiles == Dotfiles::Hide && is_hidden(&relative) {
+            return status_page(StatusCode::NOT_FOUND);
+        }
         // A small file asked for recently is answered from memory (see `filecache`).
         let now = Instant::now();
         let root = &self.root;
@@ -87,7 +111,7 @@ impl FileServer {
         // a hand-off to the blocking pool and back, which cost two thread switches per
         // request (thread switching dominated a keep-alive profile). Larger files
         // stream from `tokio::fs`, which does use the blocking pool.
-        match lookup(&self.root, &relative) {
+        match lookup(&self.root, &relative, self.dotfiles) {
             Found::Refused(status) => status_page(status),
             Found::File {
                 path,
@@ -114,7 +138,7 @@ impl FileServer {
                     let info = FileInfo::new(index, &meta);
                     return serve_file(&info, contents, req.headers(), head_only).await;
                 }
-                match listing::render(&path, uri_path).await {
+                match listing::render(&path, uri_path, self.dotfiles == Dotfiles::Allow).await {
                     Ok(html) => {
                         let len = html.len();
                         let body = if head_only {
@@ -173,13 +197,18 @@ fn same_file(root: &Path, relative: &Path, entry: &CachedFile) -> bool {
     }
 }
 
-/// Follows symlinks, insists the result is still under `root`, and reads small files.
-fn lookup(root: &Path, relative: &Path) -> Found {
+/// Follows symlinks, insists the result is still under `root` (and, unless dotfiles are
+/// allowed, not a hidden name there: a symlink to `.env` is as hidden as `.env`), and reads
+/// small files.
+fn lookup(root: &Path, relative: &Path, dotfiles: Dotfiles) -> Found {
     let Ok(real) = std::fs::canonicalize(root.join(relative)) else {
         return Found::Refused(StatusCode::NOT_FOUND);
     };
-    if !real.starts_with(root) {
+    let Ok(inside) = real.strip_prefix(root) else {
         return Found::Refused(StatusCode::FORBIDDEN);
+    };
+    if dotfiles == Dotfiles::Hide && is_hidden(inside) {
+        return Found::Refused(StatusCode::NOT_FOUND);
     }
     let Ok(meta) = std::fs::metadata(&real) else {
         return Found::Refused(StatusCode::NOT_FOUND);
@@ -213,6 +242,15 @@ fn lookup(root: &Path, relative: &Path) -> Found {
         meta,
         contents,
     }
+}
+
+/// Whether a relative path has a component starting with `.`, other than the first
+/// `.well-known` (RFC 8615 §3).
+fn is_hidden(relative: &Path) -> bool {
+    relative.components().enumerate().any(|(i, c)| {
+        let name = c.as_os_str().to_string_lossy();
+        name.starts_with('.') && !(i == 0 && name == ".well-known")
+    })
 }
 
 /// Turns the request path into a relative file path: percent-decoded, `.` and empty
@@ -323,6 +361,9 @@ async fn serve_file(
     }
 
     let (status, start, count) = match range {
+        RangeRequest::Multiple(ranges) => {
+            return serve_ranges(file, contents, &ranges, head_only).await;
+        }
         RangeRequest::Whole => (StatusCode::OK, 0, len),
         RangeRequest::Satisfiable { start, end } => {
             (StatusCode::PARTIAL_CONTENT, start, end - start + 1)
@@ -369,6 +410,78 @@ async fn serve_file(
     }
     file.add_validators(h);
     res
+}
+
+/// Answers several ranges of one file: 206 with a multipart/byteranges body (RFC 9110
+/// §14.6), each part with its own Content-Type and Content-Range, the parts in the order
+/// asked (nginx's answer too). The data is sliced from `contents` or streamed from the file.
+async fn serve_ranges(
+    file: &FileInfo,
+    contents: Option<bytes::Bytes>,
+    ranges: &[(u64, u64)],
+    head_only: bool,
+) -> Response<Body> {
+    let boundary = multipart_boundary();
+    let content_type = file
+        .content_type
+        .to_str()
+        .unwrap_or("application/octet-stream");
+    let mut parts = Vec::with_capacity(2 * ranges.len() + 1);
+    let mut length: u64 = 0;
+    for &(start, end) in ranges {
+        let head = format!(
+            "\r\n--{boundary}\r\nContent-Type: {content_type}\r\nContent-Range: bytes {start}-{end}/{}\r\n\r\n",
+            file.len
+        );
+        length += head.len() as u64 + (end - start + 1);
+        parts.push(body::full(head));
+        if head_only {
+            continue;
+        }
+        parts.push(match &contents {
+            // start <= end < len == bytes.len(), checked by the range parser.
+            Some(bytes) => body::full(bytes.slice(start as usize..=end as usize)),
+            None => {
+                let Ok(mut f) = tokio::fs::File::open(&file.path).await else {
+                    return status_page(StatusCode::FORBIDDEN);
+                };
+                if f.seek(SeekFrom::Start(start)).await.is_err() {
+                    return status_page(StatusCode::INTERNAL_SERVER_ERROR);
+                }
+                http_body_util::BodyExt::boxed(FileBody::new(f, end - start + 1))
+            }
+        });
+    }
+    let tail = format!("\r\n--{boundary}--\r\n");
+    length += tail.len() as u64;
+    parts.push(body::full(tail));
+    let mut res = Response::new(if head_only {
+        body::empty()
+    } else {
+        body::chain(parts)
+    });
+    *res.status_mut() = StatusCode::PARTIAL_CONTENT;
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&format!("multipart/byteranges; boundary={boundary}")) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    file.add_validators(h);
+    res
+}
+
+/// A boundary for a multipart/byteranges answer: random, so a file cannot contain it by
+/// design (RFC 2046 §5.1.1 asks that it not occur in the parts).
+fn multipart_boundary() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    format!("padlock-{:016x}", hasher.finish())
 }
 
 fn whole_seconds(t: SystemTime) -> SystemTime {
@@ -471,6 +584,35 @@ mod tests {
         assert_eq!(resolve("/a/b%20c.txt").unwrap(), PathBuf::from("a/b c.txt"));
         assert_eq!(resolve("/").unwrap(), PathBuf::new());
         assert_eq!(resolve("//./a//").unwrap(), PathBuf::from("a"));
+    }
+
+    #[test]
+    fn names_starting_with_a_dot_are_hidden_except_well_known() {
+        assert!(is_hidden(Path::new(".git/config")));
+        assert!(is_hidden(Path::new("a/.env")));
+        assert!(is_hidden(Path::new("a/.well-known/x")));
+        assert!(!is_hidden(Path::new(".well-known/security.txt")));
+        assert!(!is_hidden(Path::new("a/b.c/d")));
+    }
+
+    #[tokio::test]
+    async fn dotfiles_are_not_found_unless_allowed() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(".git")).unwrap();
+        std::fs::write(dir.path().join(".git/config"), b"[core]").unwrap();
+        std::fs::write(dir.path().join(".env"), b"SECRET=1").unwrap();
+        std::os::unix::fs::symlink(".env", dir.path().join("env.txt")).unwrap();
+        let get = |path: &str| Request::get(path).body(()).unwrap();
+        let files = FileServer::new(dir.path()).unwrap();
+        for path in ["/.git/config", "/.env", "/%2eenv", "/env.txt", "/.git/"] {
+            let res = files.respond(&get(path)).await;
+            assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
+        }
+        let files = files.with_dotfiles(Dotfiles::Allow);
+        for path in ["/.git/config", "/.env", "/env.txt"] {
+            let res = files.respond(&get(path)).await;
+            assert_eq!(res.status(), StatusCode::OK, "{path}");
+        }
     }
 
     #[test]

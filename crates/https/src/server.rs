@@ -1,6 +1,7 @@
 //! The listener side of `padlock serve`: accept loops, a connection limit, handshake and
 //! idle timeouts, the redirect listener, and graceful shutdown.
 
+use padlock_pki::printable::escape_controls;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -309,7 +310,7 @@ async fn handle_connection(
         let info = Arc::new(ConnInfo {
             peer: Some(peer),
             secure: false,
-            client_subject: None,
+            client: None,
         });
         let svc = service_fn(move |req| redirect_to_https(req, port, info.clone()));
         serve_http(tcp, Protocols::Auto, svc, stop, activity, idle).await;
@@ -321,7 +322,7 @@ async fn handle_connection(
             let info = Arc::new(ConnInfo {
                 peer: Some(peer),
                 secure: false,
-                client_subject: None,
+                client: None,
             });
             let svc = service_fn(move |req| site.clone().handle(req, info.clone()));
             serve_http(tcp, Protocols::Auto, svc, stop, activity, idle).await;
@@ -332,7 +333,11 @@ async fn handle_connection(
             let (stream, details) = match accepted {
                 Ok(Ok(x)) => x,
                 Ok(Err(e)) => {
-                    eprintln!("{peer} TLS handshake failed: {e}");
+                    // The error may quote names from the client's certificate.
+                    eprintln!(
+                        "{peer} TLS handshake failed: {}",
+                        escape_controls(&e.to_string())
+                    );
                     return;
                 }
                 Err(_) => {
@@ -346,7 +351,7 @@ async fn handle_connection(
             let info = Arc::new(ConnInfo {
                 peer: Some(peer),
                 secure: true,
-                client_subject: details.client_subject,
+                client: details.client,
             });
             let protocols = match details.alpn.as_deref() {
                 Some(b"h2") => Protocols::Http2,
@@ -415,7 +420,10 @@ async fn serve_http<IO, S>(
                         msg.push_str(&s.to_string());
                         source = s.source();
                     }
-                    eprintln!("padlock: connection ended with an error: {msg}");
+                    eprintln!(
+                        "padlock: connection ended with an error: {}",
+                        escape_controls(&msg)
+                    );
                 }
                 return;
             }

@@ -86,6 +86,15 @@ impl Ca {
 /// `padlock serve` on a free port with PADLOCK_HOME = the CA's home; waits until it
 /// listens. Returns the guard and the port.
 pub fn serve(ca: &Ca, dir: &Path, extra: &[&str]) -> (Guard, u16) {
+    serve_logging_to(ca, dir, extra, Stdio::null())
+}
+
+/// [`serve`] with the server's stderr (its access log) going to `log`.
+pub fn serve_logged(ca: &Ca, dir: &Path, log: &Path, extra: &[&str]) -> (Guard, u16) {
+    serve_logging_to(ca, dir, extra, std::fs::File::create(log).unwrap().into())
+}
+
+fn serve_logging_to(ca: &Ca, dir: &Path, extra: &[&str], stderr: Stdio) -> (Guard, u16) {
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
     let mut cmd = Command::new(PADLOCK);
@@ -96,7 +105,7 @@ pub fn serve(ca: &Ca, dir: &Path, extra: &[&str]) -> (Guard, u16) {
     cmd.env("PADLOCK_HOME", ca.home.path())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .stderr(stderr);
     let mut server = Guard::spawn(&mut cmd);
     wait_port(port, &mut server.0);
     (server, port)
@@ -162,4 +171,84 @@ pub fn spki_pin(chain_pem: &Path) -> String {
             .hash_once(HashAlgorithm::Sha256, spki)
             .as_ref(),
     )
+}
+
+/// Headless Chromium with a fresh profile in `profile`, quiet and bounded (15 s); the
+/// caller adds what to load and how.
+pub fn chromium(profile: &TempDir) -> Command {
+    let mut c = Command::new("chromium");
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--no-first-run",
+        "--disable-component-update",
+        "--disable-sync",
+        "--timeout=15000",
+    ])
+    .arg(format!("--user-data-dir={}", profile.path().display()));
+    c
+}
+
+/// The parts of a multipart/byteranges body: (Content-Range, data) each.
+pub fn byteranges(content_type: &str, body: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let boundary = content_type
+        .split_once("boundary=")
+        .map(|(_, b)| b.trim())
+        .unwrap_or_else(|| panic!("no boundary in {content_type:?}"));
+    let delimiter = format!("\r\n--{boundary}");
+    let text = body;
+    let mut parts = Vec::new();
+    let mut at = 0;
+    let find = |from: usize, needle: &[u8]| {
+        text[from..]
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|i| i + from)
+    };
+    while let Some(start) = find(at, delimiter.as_bytes()) {
+        let after = start + delimiter.len();
+        if text[after..].starts_with(b"--") {
+            break;
+        }
+        let head_end = find(after, b"\r\n\r\n").unwrap();
+        let head = String::from_utf8_lossy(&text[after..head_end]).into_owned();
+        let range = head
+            .lines()
+            .find_map(|l| l.strip_prefix("Content-Range: "))
+            .unwrap_or_default()
+            .to_string();
+        let data_start = head_end + 4;
+        let data_end = find(data_start, delimiter.as_bytes()).unwrap();
+        parts.push((range, text[data_start..data_end].to_vec()));
+        at = data_end;
+    }
+    parts
+}
+
+/// curl `-r ranges` against `url`: (status, content type, body).
+pub fn curl_range(ca: &Ca, url: &str, ranges: &str) -> (String, String, Vec<u8>) {
+    let out = run(Command::new("curl")
+        .args(["-sS", "--max-time", "60", "--cacert"])
+        .arg(ca.root())
+        .args(["-r", ranges, "-D", "-", "--http1.1"])
+        .arg(url));
+    let split = out
+        .stdout
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a response head");
+    let head = String::from_utf8_lossy(&out.stdout[..split]).into_owned();
+    let status = head.lines().next().unwrap_or_default().to_string();
+    let content_type = head
+        .lines()
+        .find_map(|l| {
+            l.split_once(':')
+                .filter(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_default();
+    (status, content_type, out.stdout[split + 4..].to_vec())
 }
