@@ -157,6 +157,9 @@ const NO_OPS: &[&str] = &[
     "-use-custom-verify-callback",
     "-partial-write",
     "-no-op-extra-handshake",
+    // BoringSSL's older client-certificate callback hands over the same -cert-file and
+    // -key-file the shim configures up front.
+    "-use-old-client-cert-callback",
 ];
 
 /// No-op flags that carry a value.
