@@ -59,7 +59,11 @@ fn misbehaviour_alert(p: PeerMisbehaved) -> AlertDescription {
         | P::DataAfterCloseNotify
         | P::NoContentType
         | P::UnprotectedRecord(_)
-        | P::TooMuchEarlyData => A::UnexpectedMessage,
+        | P::TooMuchEarlyData
+        | P::HandshakeDataBeforeRetryAnswered
+        | P::TooManyEmptyRecords
+        | P::TooManyWarningAlerts
+        | P::TooManyKeyUpdates => A::UnexpectedMessage,
         // RFC 8446 §4.1.3/§4.1.4/§4.2: a field out of range or inconsistent.
         P::SelectedUnofferedCipherSuite
         | P::SelectedUnofferedGroup
@@ -77,6 +81,7 @@ fn misbehaviour_alert(p: PeerMisbehaved) -> AlertDescription {
         | P::BadCertificateRequestContext
         | P::SelectedUnofferedAlpnProtocol
         | P::IllegalKeyUpdate
+        | P::UnknownAlertLevel
         | P::IllegalExtension
         | P::IllegalKeyShare => A::IllegalParameter,
         // RFC 8446 §4.2: an extension not allowed in that message → unsupported_extension.

@@ -116,6 +116,17 @@ pub enum PeerMisbehaved {
     /// A ClientHello or ServerHello with legacy_version 0x0300 (SSL 3.0) or lower
     /// (RFC 8446 §D.5).
     ObsoleteLegacyVersion,
+    /// Handshake data buffered behind a HelloRetryRequest or the first ClientHello, sent
+    /// before the HelloRetryRequest could have been answered (RFC 8446 §4.1.4).
+    HandshakeDataBeforeRetryAnswered,
+    /// More empty application data records in a row than we allow.
+    TooManyEmptyRecords,
+    /// More warning alerts (user_canceled) in a row than we allow.
+    TooManyWarningAlerts,
+    /// More KeyUpdates without application data in between than we allow.
+    TooManyKeyUpdates,
+    /// An alert whose level is neither warning(1) nor fatal(2) (RFC 8446 §6).
+    UnknownAlertLevel,
 }
 
 /// The peer follows the protocol but we share nothing with it.
@@ -287,6 +298,13 @@ impl fmt::Display for PeerMisbehaved {
             P::ObsoleteLegacyVersion => {
                 "its hello claims SSL 3.0 or older as legacy_version, which TLS 1.3 forbids"
             }
+            P::HandshakeDataBeforeRetryAnswered => {
+                "it sent more handshake data before the HelloRetryRequest was answered"
+            }
+            P::TooManyEmptyRecords => "it sent too many empty records in a row",
+            P::TooManyWarningAlerts => "it sent too many warning alerts in a row",
+            P::TooManyKeyUpdates => "it sent too many KeyUpdates without any data in between",
+            P::UnknownAlertLevel => "it sent an alert that is neither a warning nor fatal",
             P::UnexpectedMessage { .. } | P::MissingExtension(_) | P::UnprotectedRecord(_) => {
                 unreachable_display()
             }

@@ -60,3 +60,8 @@
 //!
 //! Keys are updated automatically (a KeyUpdate is sent) before the suite's usage limit
 //! (RFC 8446 §5.5); a peer's `update_requested` is answered.
+//!
+//! Records that carry nothing are legal but bounded, so a peer cannot keep a connection
+//! busy without sending data: more than 32 empty application data records in a row, more
+//! than 4 warning `user_canceled` alerts in a row, or more than 32 KeyUpdates without
+//! application data in between end the connection with `unexpected_message`.

@@ -37,6 +37,16 @@ impl State {
         }
     }
 
+    /// True while only the answer to a HelloRetryRequest may come next (RFC 8446 §4.1.4):
+    /// a server that sent one waits for the second ClientHello, a client that received one
+    /// and answered waits for the ServerHello.
+    pub(crate) fn awaits_answer_to_retry(&self) -> bool {
+        match self {
+            Self::Client(s) => s.awaits_answer_to_retry(),
+            Self::Server(s) => s.awaits_answer_to_retry(),
+        }
+    }
+
     /// Whether a ChangeCipherSpec record may arrive now (RFC 8446 §5).
     pub(crate) fn allows_change_cipher_spec(&self) -> bool {
         match self {

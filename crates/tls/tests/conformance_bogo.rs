@@ -6,7 +6,14 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use padlock_tls::{ClientAuth, Connection, Error, SignatureScheme};
+use padlock_crypto::AeadAlgorithm;
+use padlock_tls::alert::alert_for;
+use padlock_tls::internal::record::RecordSealer;
+use padlock_tls::internal::wire::ContentType;
+use padlock_tls::{
+    AlertDescription, CipherSuite, ClientAuth, Connection, Error, NamedGroup, PeerMisbehaved,
+    SignatureScheme,
+};
 
 const CHANGE_CIPHER_SPEC: u8 = 20;
 const HANDSHAKE: u8 = 22;
@@ -104,5 +111,160 @@ fn server_reports_the_clients_signature_scheme_not_its_own() {
         server.signature_scheme(),
         None,
         "no client CertificateVerify"
+    );
+}
+
+// ---- records that move nothing forward (BoGo: SendEmptyRecords, TooManyKeyUpdates, …) ----
+
+/// A client and server that finished their handshake with AES-128-GCM, their secrets
+/// logged, and the server's application write keys in `sealer`.
+fn established() -> (Connection, Connection, RecordSealer) {
+    let keys = Arc::new(Capture::default());
+    let mut client_config = insecure_client_config();
+    client_config.cipher_suites = vec![CipherSuite::TLS_AES_128_GCM_SHA256];
+    client_config.key_log = Some(keys.clone());
+    let mut server_config = server_config(KeyType::P256);
+    server_config.key_log = Some(keys.clone());
+    let mut client = Connection::client(Arc::new(client_config), localhost()).unwrap();
+    let mut server = Connection::server(Arc::new(server_config)).unwrap();
+    handshake(&mut client, &mut server);
+    let record_keys = keys
+        .secret("SERVER_TRAFFIC_SECRET_0")
+        .record_keys(provider().as_ref(), AeadAlgorithm::Aes128Gcm)
+        .unwrap();
+    let mut sealer = RecordSealer::new();
+    sealer.install(provider().as_ref(), &record_keys).unwrap();
+    (client, server, sealer)
+}
+
+fn sealed(sealer: &mut RecordSealer, typ: ContentType, content: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    sealer.seal_append(typ, content, &mut out).unwrap();
+    out
+}
+
+/// Feeds `bytes` to `conn` and returns what processing them said.
+fn deliver_bytes(conn: &mut Connection, bytes: &[u8]) -> Result<usize, Error> {
+    assert_eq!(conn.read_tls(bytes), bytes.len());
+    conn.process_new_packets()
+        .map(|io| io.plaintext_bytes_to_read)
+}
+
+/// The connection failed with `expected`, which sends `alert`, and queued that alert.
+fn assert_failed(conn: &Connection, result: Result<usize, Error>, expected: PeerMisbehaved) {
+    assert_eq!(result, Err(Error::PeerMisbehaved(expected)));
+    assert_eq!(
+        alert_for(&Error::PeerMisbehaved(expected)),
+        Some(if expected == PeerMisbehaved::UnknownAlertLevel {
+            AlertDescription::IllegalParameter
+        } else {
+            AlertDescription::UnexpectedMessage
+        })
+    );
+    assert!(!conn.pending_tls().is_empty(), "an alert is queued");
+}
+
+#[test]
+fn client_refuses_the_thirty_third_empty_record_in_a_row() {
+    let (mut client, _server, mut sealer) = established();
+    let mut burst = Vec::new();
+    for _ in 0..32 {
+        burst.extend(sealed(&mut sealer, ContentType::ApplicationData, b""));
+    }
+    burst.extend(sealed(&mut sealer, ContentType::ApplicationData, b"data"));
+    assert_eq!(
+        deliver_bytes(&mut client, &burst),
+        Ok(4),
+        "data resets the count"
+    );
+    let mut burst = Vec::new();
+    for _ in 0..33 {
+        burst.extend(sealed(&mut sealer, ContentType::ApplicationData, b""));
+    }
+    let result = deliver_bytes(&mut client, &burst);
+    assert_failed(&client, result, PeerMisbehaved::TooManyEmptyRecords);
+}
+
+#[test]
+fn client_refuses_the_fifth_warning_user_canceled_in_a_row() {
+    let (mut client, _server, mut sealer) = established();
+    let user_canceled = [1, 90];
+    let mut burst = Vec::new();
+    for _ in 0..4 {
+        burst.extend(sealed(&mut sealer, ContentType::Alert, &user_canceled));
+    }
+    assert_eq!(deliver_bytes(&mut client, &burst), Ok(0));
+    let fifth = sealed(&mut sealer, ContentType::Alert, &user_canceled);
+    let result = deliver_bytes(&mut client, &fifth);
+    assert_failed(&client, result, PeerMisbehaved::TooManyWarningAlerts);
+}
+
+#[test]
+fn client_refuses_the_thirty_third_key_update_without_data() {
+    let (mut client, mut server, _) = established();
+    for _ in 0..32 {
+        server.request_key_update(false).unwrap();
+        let update = take_output(&mut server);
+        assert_eq!(deliver_bytes(&mut client, &update), Ok(0));
+    }
+    server.request_key_update(false).unwrap();
+    let update = take_output(&mut server);
+    let result = deliver_bytes(&mut client, &update);
+    assert_failed(&client, result, PeerMisbehaved::TooManyKeyUpdates);
+}
+
+#[test]
+fn key_updates_between_application_data_are_not_limited() {
+    let (mut client, mut server, _) = established();
+    for _ in 0..40 {
+        server.request_key_update(false).unwrap();
+        server.write_plaintext(b"x").unwrap();
+        let bytes = take_output(&mut server);
+        assert_eq!(deliver_bytes(&mut client, &bytes), Ok(1));
+        let mut one = [0; 1];
+        assert_eq!(client.read_plaintext(&mut one), 1);
+    }
+}
+
+/// RFC 8446 §6: AlertLevel is warning(1) or fatal(2). An alert of level 3 was read as a
+/// fatal alert received; it is a malformed alert, answered with illegal_parameter.
+#[test]
+fn alert_of_unknown_level_is_illegal_parameter() {
+    let (mut client, _server, mut sealer) = established();
+    let bogus = sealed(&mut sealer, ContentType::Alert, &[3, 40]);
+    let result = deliver_bytes(&mut client, &bogus);
+    assert_failed(&client, result, PeerMisbehaved::UnknownAlertLevel);
+}
+
+/// RFC 8446 §4.1.4: once the server answers the first ClientHello with a HelloRetryRequest,
+/// only the client's second ClientHello may follow; handshake bytes that came behind the
+/// first ClientHello were sent before the HelloRetryRequest was read (BoGo:
+/// PartialSecondClientHelloAfterFirst).
+#[test]
+fn server_refuses_handshake_data_behind_a_client_hello_it_answers_with_retry() {
+    let mut client_config = insecure_client_config();
+    client_config.groups = vec![NamedGroup::x25519, NamedGroup::secp384r1];
+    let mut config = server_config(KeyType::P256);
+    config.groups = vec![NamedGroup::secp384r1];
+    let config = Arc::new(config);
+    let mut client = Connection::client(Arc::new(client_config), localhost()).unwrap();
+    let mut server = Connection::server(config.clone()).unwrap();
+    let hello = records(&take_output(&mut client));
+    assert_eq!(hello.len(), 1);
+    // The first ClientHello and, in the same record, the start of another one.
+    let mut payload = hello[0].1.clone();
+    payload.extend_from_slice(&hello[0].1[..10]);
+    let result = deliver_bytes(&mut server, &record(HANDSHAKE, &payload));
+    assert_failed(
+        &server,
+        result,
+        PeerMisbehaved::HandshakeDataBeforeRetryAnswered,
+    );
+
+    // The same ClientHello alone is answered with a HelloRetryRequest.
+    let mut server = Connection::server(config).unwrap();
+    assert_eq!(
+        deliver_bytes(&mut server, &record(HANDSHAKE, &hello[0].1)),
+        Ok(0)
     );
 }

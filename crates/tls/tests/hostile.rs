@@ -6,44 +6,19 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use common::*;
-use padlock_crypto::{AeadAlgorithm, HashAlgorithm};
+use padlock_crypto::AeadAlgorithm;
 use padlock_tls::internal::record::{RecordOpener, RecordSealer};
 use padlock_tls::internal::tls13::key_schedule::TrafficSecret;
 use padlock_tls::internal::wire::{
     Codec, HandshakePayload, HelloRetryRequest, HelloRetryRequestExtensions, ServerHello,
 };
 use padlock_tls::{
-    alert::alert_for, AlertDescription, CipherSuite, ClientConfig, Connection, Error, KeyLog,
-    NamedGroup, PeerMisbehaved, ProtocolVersion, ServerConfig,
+    alert::alert_for, AlertDescription, CipherSuite, ClientConfig, Connection, Error, NamedGroup,
+    PeerMisbehaved, ProtocolVersion, ServerConfig,
 };
-
-/// Keeps every secret both sides log.
-#[derive(Default)]
-struct Capture(Mutex<Vec<(String, Vec<u8>)>>);
-
-impl KeyLog for Capture {
-    fn log(&self, label: &str, _client_random: &[u8], secret: &[u8]) {
-        self.0
-            .lock()
-            .unwrap()
-            .push((label.to_owned(), secret.to_vec()));
-    }
-}
-
-impl Capture {
-    fn secret(&self, label: &str) -> TrafficSecret {
-        let all = self.0.lock().unwrap();
-        let (_, s) = all
-            .iter()
-            .rev()
-            .find(|(l, _)| l == label)
-            .expect("secret logged");
-        TrafficSecret::from_bytes(HashAlgorithm::Sha256, s)
-    }
-}
 
 struct Setup {
     client: Connection,

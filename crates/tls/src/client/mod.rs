@@ -64,6 +64,11 @@ impl State {
         }
     }
 
+    /// A HelloRetryRequest was answered: only the ServerHello may come.
+    pub(crate) fn awaits_answer_to_retry(&self) -> bool {
+        matches!(self, Self::Tls13(tls13::State::ServerHello(_)))
+    }
+
     /// RFC 8446 §5: a ChangeCipherSpec may arrive after our first ClientHello and before
     /// the server's Finished.
     pub(crate) fn allows_change_cipher_spec(&self) -> bool {

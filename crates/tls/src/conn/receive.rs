@@ -145,8 +145,10 @@ impl Connection {
                 self.core.lifecycle.peer = PeerStream::ClosedNotify;
                 Ok(())
             }
-            AlertDescription::UserCanceled if alert.level == AlertLevel::Warning => Ok(()),
-            // §6: "all alerts are fatal" apart from those two; unknown levels included.
+            AlertDescription::UserCanceled if alert.level == AlertLevel::Warning => {
+                self.progress.warning_alert()
+            }
+            // §6: "all alerts are fatal" apart from those two.
             other => Err(Error::AlertReceived(other)),
         }
     }
@@ -169,6 +171,11 @@ impl Connection {
                 description: alert.description,
             });
         }
+        // RFC 8446 §6 (RFC 5246 §7.2): AlertLevel is warning(1) or fatal(2); anything else
+        // is not an alert we can read, fatal or not.
+        if let AlertLevel::Unknown(_) = alert.level {
+            return Err(PeerMisbehaved::UnknownAlertLevel.into());
+        }
         Ok(alert)
     }
 
@@ -180,6 +187,7 @@ impl Connection {
         if !self.core.lifecycle.is_open() {
             return Err(unexpected("a handshake message", "application data"));
         }
+        self.progress.application_data(content.len())?;
         if !content.is_empty() {
             self.core.records.rx.plaintext.push_back(content);
         }
@@ -188,7 +196,15 @@ impl Connection {
 
     /// Hands each whole handshake message in the joiner to the state machine, borrowed
     /// from the joiner's buffer.
+    ///
+    /// Two points end what the peer may send in one go, and there nothing may be left in
+    /// the joiner: a key change (RFC 8446 §5.1: it must fall on a record boundary), and a
+    /// message the peer must wait for our answer to (§4.1.4: after our HelloRetryRequest,
+    /// or theirs, only the answer to it may come, so bytes already buffered behind the
+    /// ClientHello or the HelloRetryRequest were sent before it was read).
     fn handle_handshake_messages(&mut self) -> Result<(), Error> {
+        let was_open = self.core.lifecycle.is_open();
+        let read_keys_at_start = self.core.records.read_key_changes;
         // Each iteration takes one message; the joiner holds finitely many.
         while let Some(raw) = self.joiner.next_raw_message()? {
             let state = self
@@ -196,15 +212,25 @@ impl Connection {
                 .take()
                 .ok_or(Error::Internal("handshake state missing"))?;
             let read_keys_before = self.core.records.read_key_changes;
-            self.state = Some(state.handle(raw, &mut self.core)?);
+            let state = self.state.insert(state.handle(raw, &mut self.core)?);
             if self.core.records.read_key_changes != read_keys_before {
-                // RFC 8446 §5.1: a key change must fall on a record boundary.
                 if !self.joiner.is_empty() {
                     return Err(PeerMisbehaved::HandshakeMessageSplitAcrossKeyChange.into());
                 }
                 // No ClientHello can come under protection: back to the tight limit.
                 self.joiner.refuse_large_client_hellos();
+            } else if state.awaits_answer_to_retry() && !self.joiner.is_empty() {
+                return Err(PeerMisbehaved::HandshakeDataBeforeRetryAnswered.into());
             }
+        }
+        if was_open {
+            // After the handshake every read key change is a KeyUpdate (RFC 8446 §4.6.3).
+            let key_updates = self
+                .core
+                .records
+                .read_key_changes
+                .wrapping_sub(read_keys_at_start);
+            self.progress.handshake(key_updates)?;
         }
         Ok(())
     }

@@ -63,6 +63,11 @@ impl State {
         }
     }
 
+    /// A HelloRetryRequest was sent: only the second ClientHello may come.
+    pub(crate) fn awaits_answer_to_retry(&self) -> bool {
+        matches!(self, Self::Tls13(tls13::State::SecondClientHello(_)))
+    }
+
     /// RFC 8446 §5: a ChangeCipherSpec may arrive after the first ClientHello and before
     /// the client's Finished.
     pub(crate) fn allows_change_cipher_spec(&self) -> bool {

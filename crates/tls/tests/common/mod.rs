@@ -307,3 +307,33 @@ impl padlock_tls::ClientCertVerifier for AcceptAnyClient {
         Ok(())
     }
 }
+
+/// Keeps every secret both sides log (through `key_log`), so a test can seal records as
+/// the peer would.
+#[derive(Default)]
+pub struct Capture(std::sync::Mutex<Vec<(String, Vec<u8>)>>);
+
+impl padlock_tls::KeyLog for Capture {
+    fn log(&self, label: &str, _client_random: &[u8], secret: &[u8]) {
+        self.0
+            .lock()
+            .unwrap()
+            .push((label.to_owned(), secret.to_vec()));
+    }
+}
+
+impl Capture {
+    /// The last secret logged under `label` (SHA-256 suites).
+    pub fn secret(&self, label: &str) -> padlock_tls::internal::tls13::key_schedule::TrafficSecret {
+        let all = self.0.lock().unwrap();
+        let (_, s) = all
+            .iter()
+            .rev()
+            .find(|(l, _)| l == label)
+            .expect("secret logged");
+        padlock_tls::internal::tls13::key_schedule::TrafficSecret::from_bytes(
+            padlock_crypto::HashAlgorithm::Sha256,
+            s,
+        )
+    }
+}
