@@ -23,7 +23,9 @@ pub use aws_lc::AwsLcProvider;
 /// crate enables; see the module's documentation for what it costs.
 #[cfg(feature = "insecure-fixed-keys")]
 pub mod insecure_fixed_keys {
-    pub use crate::aws_lc::fixed::key_exchange_from_private_key;
+    pub use crate::aws_lc::fixed::{
+        kem_key_exchange_from_private_keys, key_exchange_from_private_key,
+    };
 }
 
 /// The provider: everything padlock needs from a crypto library.
@@ -305,6 +307,25 @@ pub enum KeyExchangeAlgorithm {
     P256,
     /// ECDH on NIST P-384.
     P384,
+    /// The hybrid of ML-KEM-768 (FIPS 203) and X25519 (draft-ietf-tls-ecdhe-mlkem §3.1):
+    /// shares and secret put the ML-KEM part first.
+    X25519MlKem768,
+    /// The hybrid of ECDH on P-256 and ML-KEM-768 (draft-ietf-tls-ecdhe-mlkem §3.1): shares
+    /// and secret put the P-256 part first.
+    P256MlKem768,
+    /// ML-KEM-1024 (FIPS 203) alone: a post-quantum group with no classical half.
+    MlKem1024,
+}
+
+impl KeyExchangeAlgorithm {
+    /// Whether a key exchange in this group is believed to resist a future quantum
+    /// computer (it has an ML-KEM part), so that recorded traffic stays secret.
+    pub const fn is_post_quantum(self) -> bool {
+        matches!(
+            self,
+            Self::X25519MlKem768 | Self::P256MlKem768 | Self::MlKem1024
+        )
+    }
 }
 
 /// Signature algorithms, for verifying and signing.
