@@ -40,7 +40,8 @@ pub struct Args {
     /// Cipher suites to accept, in preference order (IANA names, comma-separated).
     #[arg(long, value_name = "LIST")]
     pub suites: Option<String>,
-    /// Key exchange groups to accept, in preference order (x25519, secp256r1, secp384r1).
+    /// Key exchange groups to accept, in preference order (X25519MLKEM768,
+    /// SecP256r1MLKEM768, MLKEM1024, x25519, secp256r1, secp384r1).
     #[arg(long, value_name = "LIST")]
     pub groups: Option<String>,
     /// Application protocols to accept (e.g. http/1.1).

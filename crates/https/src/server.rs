@@ -310,6 +310,7 @@ async fn handle_connection(
             peer: Some(peer),
             secure: false,
             client_subject: None,
+            tls: None,
         });
         let svc = service_fn(move |req| redirect_to_https(req, port, info.clone()));
         serve_http(tcp, Protocols::Auto, svc, stop, activity, idle).await;
@@ -322,6 +323,7 @@ async fn handle_connection(
                 peer: Some(peer),
                 secure: false,
                 client_subject: None,
+                tls: None,
             });
             let svc = service_fn(move |req| site.clone().handle(req, info.clone()));
             serve_http(tcp, Protocols::Auto, svc, stop, activity, idle).await;
@@ -347,6 +349,7 @@ async fn handle_connection(
                 peer: Some(peer),
                 secure: true,
                 client_subject: details.client_subject,
+                tls: details.summary,
             });
             let protocols = match details.alpn.as_deref() {
                 Some(b"h2") => Protocols::Http2,

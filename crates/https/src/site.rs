@@ -44,6 +44,9 @@ pub struct ConnInfo {
     pub secure: bool,
     /// The verified client certificate's subject (mutual TLS), e.g. `CN=alice`.
     pub client_subject: Option<String>,
+    /// What the TLS handshake settled, for the access log, e.g. `TLSv1.3
+    /// TLS_AES_128_GCM_SHA256 X25519MLKEM768 post-quantum`.
+    pub tls: Option<String>,
 }
 
 impl Site {
@@ -155,8 +158,12 @@ fn log_entry(info: &ConnInfo, line: &str, status: StatusCode, len: &str, took: D
     let user = info.client_subject.as_deref().unwrap_or("-").escape_debug();
     let line = line.escape_debug();
     let ms = took.as_secs_f64() * 1000.0;
+    let tls = info
+        .tls
+        .as_deref()
+        .map_or(String::new(), |t| format!(" [{t}]"));
     format!(
-        "{peer} [{user}] \"{line}\" {} {len} {ms:.1}ms\n",
+        "{peer} [{user}] \"{line}\" {} {len} {ms:.1}ms{tls}\n",
         status.as_u16()
     )
 }
@@ -213,6 +220,7 @@ mod tests {
             peer: Some(SocketAddr::from(([127, 0, 0, 1], 5))),
             secure: true,
             client_subject: Some("CN=a\u{1b}[2J".into()),
+            tls: None,
         };
         let entry = log_entry(
             &info,

@@ -55,6 +55,10 @@ pub struct HandshakeDetails {
     pub alpn: Option<Vec<u8>>,
     /// The verified client certificate's subject (mutual TLS).
     pub client_subject: Option<String>,
+    /// Version, cipher suite and key exchange group, and whether that group protects the
+    /// session against a future quantum computer: `TLSv1.3 TLS_AES_128_GCM_SHA256
+    /// X25519MLKEM768 post-quantum` (or `classical`).
+    pub summary: Option<String>,
 }
 
 /// Runs the server handshake on `io` with the current configuration.
@@ -77,6 +81,22 @@ where
             .peer_certificates()
             .and_then(|chain| chain.first())
             .and_then(|leaf| crate::certinfo::subject_of(leaf)),
+        summary: summary(conn),
     };
     Ok((stream, details))
+}
+
+/// The access log's TLS field (see [`HandshakeDetails::summary`]).
+fn summary(conn: &padlock_tls::Connection) -> Option<String> {
+    let group = conn.negotiated_group()?;
+    Some(format!(
+        "{} {} {group} {}",
+        conn.protocol_version()?,
+        conn.cipher_suite()?,
+        if group.is_post_quantum() {
+            "post-quantum"
+        } else {
+            "classical"
+        }
+    ))
 }
