@@ -30,7 +30,8 @@ use hyper::{Method, Request, Response, StatusCode, Uri};
 use libfuzzer_sys::fuzz_target;
 use padlock_https::body::Body;
 use padlock_https::files::FileServer;
-use padlock_https::proxy::{Proxy, CLIENT_SUBJECT_HEADER};
+use padlock_https::certinfo::ClientIdentity;
+use padlock_https::proxy::{Proxy, CLIENT_SUBJECT_HEADER, TRUSTED_HEADERS};
 use padlock_https::site::https_redirect;
 
 /// In the content and the name of the file outside the root: never in a response.
@@ -128,12 +129,16 @@ fuzz_target!(|data: &[u8]| {
     };
     let world = world();
     let secure = mode & 4 != 0;
-    let subject = (mode & 8 != 0).then_some("CN=alice,O=padlock");
+    let subject = (mode & 8 != 0).then(|| ClientIdentity {
+        subject: "O=padlock,CN=alice".into(),
+        sha256: "00".repeat(32),
+        sans: "DNS:alice.test".into(),
+    });
     let https_port = [443, 8443, 1, 65535][usize::from(mode >> 4) & 3];
     match mode & 3 {
         0 | 3 => files(world, req),
         1 => redirect(req, https_port),
-        _ => proxy(world, req, secure, subject),
+        _ => proxy(world, req, secure, subject.as_ref()),
     }
 });
 
@@ -275,7 +280,12 @@ fn redirect(req: Request<()>, https_port: u16) {
     }
 }
 
-fn proxy(world: &World, mut req: Request<()>, secure: bool, subject: Option<&str>) {
+fn proxy(
+    world: &World,
+    mut req: Request<()>,
+    secure: bool,
+    subject: Option<&ClientIdentity>,
+) {
     let before = req.headers().len();
     let named: HashSet<String> = req
         .headers()
@@ -303,7 +313,7 @@ fn proxy(world: &World, mut req: Request<()>, secure: bool, subject: Option<&str
             for name in h.keys() {
                 if name != header::HOST
                     && !name.as_str().starts_with("x-forwarded-")
-                    && name != CLIENT_SUBJECT_HEADER
+                    && !TRUSTED_HEADERS.contains(&name.as_str())
                 {
                     assert!(
                         !named.contains(name.as_str()),
@@ -318,10 +328,19 @@ fn proxy(world: &World, mut req: Request<()>, secure: bool, subject: Option<&str
             let forwarded_subject = h.get(CLIENT_SUBJECT_HEADER).map(|v| v.as_bytes());
             assert_eq!(
                 forwarded_subject,
-                subject.map(str::as_bytes),
+                subject.map(|s| s.subject.as_bytes()),
                 "client subject"
             );
-            assert!(h.len() <= before + 5, "the rewrite grew the headers");
+            for name in h.keys() {
+                let folded = name.as_str().replace('_', "-");
+                if TRUSTED_HEADERS.contains(&folded.as_str()) {
+                    assert!(
+                        subject.is_some() && folded == name.as_str(),
+                        "a client's own {name} forwarded"
+                    );
+                }
+            }
+            assert!(h.len() <= before + 7, "the rewrite grew the headers");
         }
     }
 }

@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use padlock_tls::wire::{Alert, Codec};
+use padlock_tls::internal::wire::{Alert, Codec};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(alert) = Alert::decode(data) {

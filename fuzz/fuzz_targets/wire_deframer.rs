@@ -9,7 +9,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use padlock_fuzz::null_server_config;
-use padlock_tls::wire::{ContentType, Deframer};
+use padlock_tls::internal::wire::{ContentType, Deframer};
 use padlock_tls::{Connection, Error};
 
 /// What a server made of `bytes` fed `piece` bytes at a time: the types of the records

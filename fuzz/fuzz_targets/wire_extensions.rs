@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use padlock_tls::wire::{
+use padlock_tls::internal::wire::{
     CertificateEntryExtensions, CertificateRequestExtensions, ClientHelloExtensions,
     EncryptedExtensionsExtensions, ExtensionBlock, ExtensionType, HelloRetryRequestExtensions,
     NewSessionTicketExtensions, ServerHelloExtensions,

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use padlock_tls::wire::{Codec, HandshakeMessage};
+use padlock_tls::internal::wire::{Codec, HandshakeMessage};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(msg) = HandshakeMessage::decode(data) else {

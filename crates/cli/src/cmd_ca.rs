@@ -9,6 +9,8 @@ use padlock_pki::ca::{
     SubjectName, MAX_LEAF_DAYS,
 };
 
+use crate::trust;
+
 /// Arguments of `padlock ca`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -84,6 +86,30 @@ enum CaCommand {
         /// Also write the CRL to this file.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+    },
+    /// Trust the local root: in the system store, the NSS databases of Chromium and Firefox,
+    /// and Java's cacerts.
+    ///
+    /// Idempotent; says what it changed. Only the system store (and a JDK's cacerts) needs
+    /// root. Where padlock looks can be changed with PADLOCK_TRUST_STORES (system,nss,java),
+    /// PADLOCK_TRUST_SYSROOT (prefix of the system store's paths), HOME (the NSS databases)
+    /// and PADLOCK_TRUST_JAVA_CACERTS.
+    Install {
+        /// Only these stores (repeatable; default: all, or PADLOCK_TRUST_STORES).
+        #[arg(long = "store", value_enum, value_name = "STORE")]
+        stores: Vec<trust::StoreKind>,
+    },
+    /// Remove the local root from every store `install` puts it in.
+    Uninstall {
+        /// Only these stores (repeatable; default: all, or PADLOCK_TRUST_STORES).
+        #[arg(long = "store", value_enum, value_name = "STORE")]
+        stores: Vec<trust::StoreKind>,
+    },
+    /// Say where the local root is trusted.
+    Status {
+        /// Only these stores (repeatable; default: all, or PADLOCK_TRUST_STORES).
+        #[arg(long = "store", value_enum, value_name = "STORE")]
+        stores: Vec<trust::StoreKind>,
     },
 }
 
@@ -196,6 +222,29 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             println!("Revoked serial {serial} ({reason}); run `padlock ca crl` to publish it");
             Ok(0)
         }
+        CaCommand::Install { stores } => change_trust(&home, &stores, trust::Action::Install),
+        CaCommand::Uninstall { stores } => change_trust(&home, &stores, trust::Action::Uninstall),
+        CaCommand::Status { stores } => {
+            let root = trust::Root::of_home(&home)?;
+            println!("padlock: local root {}", root.pem_path.display());
+            let mut trusted = false;
+            for kind in trust::StoreKind::chosen(&stores)? {
+                for presence in trust::status(kind, &root) {
+                    match presence {
+                        trust::Presence::Trusted(place) => {
+                            trusted = true;
+                            println!("  trusted:     {place}");
+                        }
+                        trust::Presence::Absent(place) => println!("  not trusted: {place}"),
+                        trust::Presence::Unknown(why) => println!("  unknown:     {why}"),
+                    }
+                }
+            }
+            if !trusted {
+                println!("  (run `padlock ca install` to trust it)");
+            }
+            Ok(0)
+        }
         CaCommand::Crl { out } => {
             let ca = LocalCa::open(&provider, &home)?;
             let pem = ca.crl()?;
@@ -208,6 +257,23 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             Ok(0)
         }
     }
+}
+
+/// `ca install` / `ca uninstall`: one line per store and database; exit 1 if any failed.
+fn change_trust(
+    home: &std::path::Path,
+    stores: &[trust::StoreKind],
+    action: trust::Action,
+) -> anyhow::Result<i32> {
+    let root = trust::Root::of_home(home)?;
+    let mut failed = false;
+    for kind in trust::StoreKind::chosen(stores)? {
+        for report in trust::apply(kind, &root, action, home) {
+            failed |= matches!(report, trust::Report::Failed(_));
+            println!("padlock: {report}");
+        }
+    }
+    Ok(i32::from(failed))
 }
 
 fn check_days(days: u32) -> anyhow::Result<()> {

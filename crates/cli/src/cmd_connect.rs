@@ -24,7 +24,8 @@ pub struct Args {
     /// The name to send in SNI and to check the certificate against (default: HOST).
     #[arg(long)]
     pub servername: Option<String>,
-    /// Trust only the CA certificates in this PEM file (default: the system's roots).
+    /// Trust only the CA certificates in this PEM file (default: the system's roots —
+    /// SSL_CERT_FILE, SSL_CERT_DIR — and padlock's local CA, as `padlock get`).
     #[arg(long, value_name = "FILE")]
     pub cacert: Option<PathBuf>,
     /// Client certificate chain (PEM), for mutual TLS.

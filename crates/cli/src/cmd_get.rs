@@ -1,5 +1,8 @@
 //! `padlock get`: fetch a URL, curl-like, and optionally show the connection step by step
 //! (`-v`) or draw it (`--trace-html`).
+//!
+//! Exit codes are curl's, so scripts written for curl read them the same way (see
+//! [`EXIT_CODES`]).
 
 use std::io::{IsTerminal, Write};
 use std::net::IpAddr;
@@ -8,14 +11,37 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use padlock_https::client::{self, FetchOptions, HttpVersionPref, Target};
+use padlock_https::client::{self, FetchOptions, FetchResponse, HttpVersionPref, Target};
 use padlock_https::credentials;
+use padlock_https::decode::{self, Decoder};
 use padlock_https::trace::{html, text, Recorder};
+use padlock_https::Error as HttpsError;
 use padlock_tls::{ClientConfig, ServerCertVerifier, WebPkiServerVerifier};
 use tokio::io::AsyncWriteExt;
 
+/// What `padlock get --help` says after the options.
+pub const EXIT_CODES: &str = "\
+Exit codes (curl's):
+   0  success
+   2  bad arguments, or another local failure
+   3  the URL is malformed
+   6  the host name could not be resolved
+   7  the connection could not be made
+  22  the server answered with an HTTP error (400 or above) and --fail was given
+  23  the body could not be written
+  28  a timeout
+  33  --continue-at: the server does not resume (it ignored the range)
+  35  the TLS handshake failed (including a server's alert)
+  47  --location: too many redirects
+  56  the response could not be received (the connection broke)
+  60  the server's certificate could not be verified
+  61  --compressed: an unknown or broken content encoding
+
+Environment: SSLKEYLOGFILE=FILE records the TLS secrets for Wireshark (created 0600).";
+
 /// Arguments of `padlock get`.
 #[derive(clap::Args, Debug)]
+#[command(after_help = EXIT_CODES)]
 pub struct Args {
     /// The URL to fetch (https:// or http://).
     url: String,
@@ -29,9 +55,56 @@ pub struct Args {
     #[arg(short = 'H', long = "header", value_name = "HEADER")]
     headers: Vec<String>,
     /// A request body (`@FILE` reads a file); makes the default method POST.
-    #[arg(short = 'd', long = "data", value_name = "DATA")]
+    #[arg(
+        short = 'd',
+        long = "data",
+        value_name = "DATA",
+        conflicts_with = "json"
+    )]
     data: Option<String>,
+    /// A JSON request body (`@FILE` reads a file): POST with Content-Type and Accept
+    /// application/json.
+    #[arg(long, value_name = "DATA")]
+    json: Option<String>,
+    /// Follow redirects (301, 302, 303, 307, 308), as curl does: 303, and 301/302 after a
+    /// POST, become GET; Authorization and Cookie headers are not sent to another origin.
+    #[arg(short = 'L', long)]
+    location: bool,
+    /// Most redirects --location follows.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    max_redirs: u32,
+    /// Print the response's status line and headers before the body.
+    #[arg(short = 'i', long)]
+    include: bool,
+    /// Exit with 22, writing no body, when the server answers 400 or above.
+    #[arg(short = 'f', long)]
+    fail: bool,
+    /// Resume a download into the --output file: `-` continues from its current size.
+    #[arg(
+        short = 'C',
+        long = "continue-at",
+        value_name = "OFFSET",
+        requires = "output"
+    )]
+    continue_at: Option<String>,
+    /// After the transfer, print FORMAT to stdout with %{http_code}, %{http_version},
+    /// %{time_total}, %{size_download}, %{url_effective}, %{num_redirects},
+    /// %{content_type}, %{remote_ip}, %{remote_port}, %{ssl_version}, %{ssl_cipher}
+    /// replaced; `\n` and `\t` are a newline and a tab.
+    #[arg(short = 'w', long = "write-out", value_name = "FORMAT")]
+    write_out: Option<String>,
+    /// Ask for a compressed response (gzip, deflate, br) and decode it.
+    #[arg(long)]
+    compressed: bool,
+    /// No progress bar and no error messages (the exit code still tells).
+    #[arg(short = 's', long)]
+    silent: bool,
     /// Trust only the CA certificates in this PEM file.
+    ///
+    /// Without it: the system's roots — the file SSL_CERT_FILE (default
+    /// /etc/ssl/certs/ca-certificates.crt) and every file in the SSL_CERT_DIR folders
+    /// (colon-separated) — and padlock's own local CA ($PADLOCK_HOME/ca/root.pem) if there
+    /// is one.
     #[arg(long, value_name = "FILE")]
     cacert: Option<PathBuf>,
     /// Accept any server certificate. The connection is then NOT authenticated.
@@ -66,33 +139,83 @@ pub struct Args {
     connect_timeout: u64,
 }
 
-/// Runs the command; returns the process exit code.
+/// Runs the command; returns the process exit code. A failure is one line on stderr
+/// (none with `-s`) and curl's exit code for it.
 pub fn run(args: Args) -> anyhow::Result<i32> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(get(args))
+    match runtime.block_on(get(&args)) {
+        Ok(code) => Ok(code),
+        Err(e) => {
+            let (code, message) = explain(&e, &args);
+            if !args.silent {
+                eprintln!("padlock: {message}");
+            }
+            Ok(code)
+        }
+    }
 }
 
-async fn get(args: Args) -> anyhow::Result<i32> {
+/// A failure that already knows its exit code and message.
+#[derive(Debug)]
+struct Failure(i32, String);
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.1)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+fn fail<T>(code: i32, message: impl Into<String>) -> anyhow::Result<T> {
+    Err(Failure(code, message.into()).into())
+}
+
+async fn get(args: &Args) -> anyhow::Result<i32> {
     let target = Target::parse(&args.url)?;
     let recorder =
         (args.verbose || args.trace_html.is_some()).then(|| Arc::new(Recorder::new(args.verbose)));
-    let tls = if target.https {
-        Some(client_config(&args)?)
+    let options = fetch_options(args, recorder.clone())?;
+    let result = transfer(args, target, options).await;
+    if let Some(rec) = &recorder {
+        rec.flush_live();
+    }
+    if let (Some(path), Some(rec)) = (&args.trace_html, &recorder) {
+        let page = html::render(&args.url, &rec.steps(), &rec.records());
+        std::fs::write(path, page).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let (true, Some(rec)) = (args.verbose, &recorder) {
+        eprint!("{}", text::render_records(&rec.records()));
+    }
+    result
+}
+
+fn read_data(data: &str) -> anyhow::Result<Vec<u8>> {
+    match data.strip_prefix('@') {
+        Some(path) => std::fs::read(path).with_context(|| format!("cannot read {path}")),
+        None => Ok(data.as_bytes().to_vec()),
+    }
+}
+
+fn fetch_options(args: &Args, recorder: Option<Arc<Recorder>>) -> anyhow::Result<FetchOptions> {
+    let tls = if args
+        .url
+        .get(..8)
+        .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+    {
+        Some(client_config(args)?)
     } else {
         None
     };
-
-    let body = match &args.data {
-        Some(d) => match d.strip_prefix('@') {
-            Some(path) => std::fs::read(path).with_context(|| format!("cannot read {path}"))?,
-            None => d.as_bytes().to_vec(),
-        },
-        None => Vec::new(),
+    let body = match (&args.data, &args.json) {
+        (Some(d), _) | (None, Some(d)) => read_data(d)?,
+        (None, None) => Vec::new(),
     };
-    let method = match (&args.method, args.head, args.data.is_some()) {
+    let has_body = args.data.is_some() || args.json.is_some();
+    let method = match (&args.method, args.head, has_body) {
         (Some(m), _, _) => m
             .parse()
             .with_context(|| format!("{m:?} is not an HTTP method"))?,
@@ -107,17 +230,21 @@ async fn get(args: Args) -> anyhow::Result<i32> {
         };
         headers.push((name.trim().to_string(), value.trim().to_string()));
     }
-    if args.data.is_some()
-        && !headers
-            .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
-    {
-        headers.push((
-            "Content-Type".into(),
-            "application/x-www-form-urlencoded".into(),
-        ));
+    let mut default_header = |name: &str, value: &str| {
+        if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            headers.push((name.to_string(), value.to_string()));
+        }
+    };
+    if args.json.is_some() {
+        default_header("Content-Type", "application/json");
+        default_header("Accept", "application/json");
+    } else if args.data.is_some() {
+        default_header("Content-Type", "application/x-www-form-urlencoded");
     }
-    let options = FetchOptions {
+    if args.compressed {
+        default_header("Accept-Encoding", decode::ACCEPT_ENCODING);
+    }
+    Ok(FetchOptions {
         method,
         headers,
         body,
@@ -134,88 +261,451 @@ async fn get(args: Args) -> anyhow::Result<i32> {
             HttpVersionPref::Auto
         },
         tls,
-        recorder: recorder.clone(),
+        recorder,
         connect_timeout: Duration::from_secs(args.connect_timeout),
-    };
-
-    let result = transfer(&args, &target, options).await;
-    if let Some(rec) = &recorder {
-        rec.flush_live();
-    }
-    if let (Some(path), Some(rec)) = (&args.trace_html, &recorder) {
-        let page = html::render(&args.url, &rec.steps(), &rec.records());
-        std::fs::write(path, page).with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    if let (true, Some(rec)) = (args.verbose, &recorder) {
-        eprint!("{}", text::render_records(&rec.records()));
-    }
-    result
+    })
 }
 
-async fn transfer(args: &Args, target: &Target, options: FetchOptions) -> anyhow::Result<i32> {
-    let mut res = client::fetch(target, options).await?;
-    if args.head {
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "{:?} {}", res.version, res.status)?;
-        for (name, value) in &res.headers {
-            writeln!(out, "{name}: {}", value.to_str().unwrap_or("<binary>"))?;
-        }
-        writeln!(out)?;
+/// Where the body goes, and from which offset (`-C`).
+fn resume_offset(args: &Args) -> anyhow::Result<u64> {
+    let (Some(at), Some(path)) = (&args.continue_at, &args.output) else {
+        return Ok(0);
+    };
+    if at == "-" {
+        return Ok(std::fs::metadata(path).map_or(0, |m| m.len()));
     }
+    at.parse()
+        .with_context(|| format!("--continue-at {at:?} is neither `-` nor a byte offset"))
+}
+
+/// Sends the request, following redirects with `-L`; returns the final response, its URL
+/// and how many redirects led to it.
+async fn fetch_following(
+    args: &Args,
+    mut target: Target,
+    mut options: FetchOptions,
+) -> anyhow::Result<(FetchResponse, Target, u32)> {
+    let mut redirects = 0;
+    loop {
+        if options.tls.is_none() && target.https {
+            options.tls = Some(client_config(args)?);
+        }
+        let res = client::fetch(&target, options.clone()).await?;
+        if args.include {
+            print_head(&res)?;
+        }
+        let location = res
+            .headers
+            .get(hyper::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let (true, true, Some(location)) =
+            (args.location, client::is_redirect(res.status), location)
+        else {
+            return Ok((res, target, redirects));
+        };
+        if redirects == args.max_redirs {
+            return Err(HttpsError::TooManyRedirects(redirects).into());
+        }
+        let next = target.join(&location)?;
+        options = client::redirected(&options, res.status, &target, &next);
+        res.finish().await?;
+        redirects += 1;
+        target = next;
+    }
+}
+
+fn print_head(res: &FetchResponse) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{:?} {}", res.version, res.status)?;
+    for (name, value) in &res.headers {
+        writeln!(out, "{name}: {}", value.to_str().unwrap_or("<binary>"))?;
+    }
+    writeln!(out)?;
+    Ok(())
+}
+
+async fn transfer(args: &Args, target: Target, mut options: FetchOptions) -> anyhow::Result<i32> {
+    let started = Instant::now();
+    let offset = resume_offset(args)?;
+    if offset > 0 {
+        options
+            .headers
+            .push(("Range".into(), format!("bytes={offset}-")));
+    }
+    let (mut res, url, redirects) = fetch_following(args, target, options).await?;
+    if args.head && !args.include {
+        print_head(&res)?;
+    }
+    if args.fail && res.status.as_u16() >= 400 {
+        let status = res.status;
+        res.finish().await?;
+        return fail(22, format!("the server answered {status}"));
+    }
+    let mut append = false;
+    if offset > 0 {
+        match res.status.as_u16() {
+            206 => append = true,
+            416 if complete_at(&res, offset) => {
+                res.finish().await?;
+                if !args.silent {
+                    eprintln!("padlock: the file is already complete ({offset} bytes)");
+                }
+                return Ok(0);
+            }
+            s if s < 300 => {
+                res.finish().await?;
+                return fail(
+                    33,
+                    "the server ignored the range and sent the whole file: it cannot resume \
+                     this download",
+                );
+            }
+            _ => {}
+        }
+    }
+    let mut decoder = if args.compressed {
+        let coding = res
+            .headers
+            .get(hyper::header::CONTENT_ENCODING)
+            .and_then(|v| v.to_str().ok());
+        Decoder::for_encoding(coding).or_else(|coding| {
+            fail(
+                61,
+                format!("the response is in an encoding padlock cannot decode: {coding}"),
+            )
+        })?
+    } else {
+        None
+    };
     let total = res.content_length();
-    let show_progress = std::io::stderr().is_terminal()
-        && !args.verbose
-        && (args.output.is_some() || !std::io::stdout().is_terminal())
-        && total.is_none_or(|t| t > 1 << 20);
+    let progress = progress_bar(args, total);
     let mut sink: Box<dyn tokio::io::AsyncWrite + Unpin + Send> = match &args.output {
-        Some(path) => Box::new(
-            tokio::fs::File::create(path)
-                .await
-                .with_context(|| format!("cannot create {}", path.display()))?,
-        ),
+        Some(path) => {
+            let mut open = tokio::fs::OpenOptions::new();
+            if append {
+                open.append(true);
+            } else {
+                open.write(true).create(true).truncate(true);
+            }
+            Box::new(
+                open.open(path)
+                    .await
+                    .with_context(|| format!("cannot open {}", path.display()))
+                    .or_else(|e| fail(23, format!("{e:#}")))?,
+            )
+        }
         None => Box::new(tokio::io::stdout()),
     };
-    let started = Instant::now();
-    let mut last_shown = Instant::now();
     let mut received: u64 = 0;
-    while let Some(chunk) = res
-        .chunk()
-        .await
-        .context("the response body was cut short")?
-    {
+    while let Some(chunk) = res.chunk().await? {
         received += chunk.len() as u64;
-        sink.write_all(&chunk)
-            .await
-            .context("cannot write the body")?;
-        if show_progress && last_shown.elapsed() > Duration::from_millis(200) {
-            last_shown = Instant::now();
-            eprint!("\r{}", progress_line(received, total, started.elapsed()));
+        if let Some(p) = &progress {
+            p.set_position(received);
         }
+        let decoded = match &mut decoder {
+            Some(d) => d
+                .push(&chunk)
+                .or_else(|e| fail(61, format!("the compressed body is broken: {e}")))?,
+            None => chunk.to_vec(),
+        };
+        write_out_chunk(&mut sink, &decoded).await?;
     }
-    sink.flush().await?;
-    if show_progress {
-        eprintln!("\r{}", progress_line(received, total, started.elapsed()));
+    if let Some(d) = decoder {
+        let rest = d
+            .finish()
+            .or_else(|e| fail(61, format!("the compressed body is broken: {e}")))?;
+        write_out_chunk(&mut sink, &rest).await?;
     }
+    sink.flush()
+        .await
+        .or_else(|e| fail(23, format!("cannot write the body: {e}")))?;
+    if let Some(p) = progress {
+        p.finish();
+    }
+    let facts = Facts {
+        status: res.status,
+        version: res.version,
+        took: started.elapsed(),
+        downloaded: received,
+        url: url.url(),
+        redirects,
+        content_type: res
+            .headers
+            .get(hyper::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string(),
+        remote: res.remote,
+        tls: res.tls.clone(),
+    };
     res.finish().await?;
+    if let Some(format) = &args.write_out {
+        let mut out = std::io::stdout().lock();
+        out.write_all(write_out(format, &facts).as_bytes())?;
+        out.flush()?;
+    }
     Ok(0)
 }
 
-fn progress_line(received: u64, total: Option<u64>, elapsed: Duration) -> String {
-    let mb = |b: u64| b as f64 / 1_048_576.0;
-    let rate = mb(received) / elapsed.as_secs_f64().max(0.001);
-    match total {
-        Some(t) if t > 0 => {
-            let pct = received.saturating_mul(100) / t;
-            let filled = usize::try_from(pct / 5).unwrap_or(20).min(20);
-            format!(
-                "[{}{}] {pct:3}% {:.1}/{:.1} MiB {rate:.1} MiB/s ",
-                "#".repeat(filled),
-                " ".repeat(20 - filled),
-                mb(received),
-                mb(t)
+async fn write_out_chunk(
+    sink: &mut (dyn tokio::io::AsyncWrite + Unpin + Send),
+    data: &[u8],
+) -> anyhow::Result<()> {
+    sink.write_all(data)
+        .await
+        .or_else(|e| fail(23, format!("cannot write the body: {e}")))
+}
+
+/// Whether a 416 answer says the file is exactly `offset` bytes long (`Content-Range:
+/// bytes */N`, RFC 9110 §14.4): the download was already complete.
+fn complete_at(res: &FetchResponse, offset: u64) -> bool {
+    res.headers
+        .get(hyper::header::CONTENT_RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("bytes */"))
+        .and_then(|n| n.trim().parse::<u64>().ok())
+        == Some(offset)
+}
+
+/// A progress bar on stderr for a long download, when stderr is a terminal and the body
+/// does not go to the same terminal; none with `-s` or `-v`.
+fn progress_bar(args: &Args, total: Option<u64>) -> Option<indicatif::ProgressBar> {
+    let wanted = show_progress(
+        std::io::stderr().is_terminal(),
+        args.output.is_some() || !std::io::stdout().is_terminal(),
+        args.silent || args.verbose,
+        total,
+    );
+    if !wanted {
+        return None;
+    }
+    let bar = match total {
+        Some(t) => indicatif::ProgressBar::new(t).with_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:30} {percent:>3}% {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
             )
+            .ok()?,
+        ),
+        None => indicatif::ProgressBar::new_spinner().with_style(
+            indicatif::ProgressStyle::with_template("{spinner} {bytes} {bytes_per_sec}").ok()?,
+        ),
+    };
+    Some(bar.with_finish(indicatif::ProgressFinish::AndLeave))
+}
+
+/// Whether to draw a progress bar: stderr is a terminal, the body goes elsewhere, not
+/// silenced, and the body is long (over 1 MiB) or of unknown length.
+fn show_progress(stderr_tty: bool, body_elsewhere: bool, quiet: bool, total: Option<u64>) -> bool {
+    stderr_tty && body_elsewhere && !quiet && total.is_none_or(|t| t > 1 << 20)
+}
+
+/// What `-w` can print.
+struct Facts {
+    status: hyper::StatusCode,
+    version: hyper::Version,
+    took: Duration,
+    downloaded: u64,
+    url: String,
+    redirects: u32,
+    content_type: String,
+    remote: std::net::SocketAddr,
+    tls: Option<client::TlsInfo>,
+}
+
+/// `-w FORMAT` with its `%{variables}` and `\n`/`\t` expanded, as curl writes them. An
+/// unknown variable is left as it was, with a warning.
+fn write_out(format: &str, f: &Facts) -> String {
+    let mut out = String::new();
+    let mut rest = format;
+    while let Some(c) = rest.chars().next() {
+        if let Some(after) = rest.strip_prefix("%{") {
+            if let Some(end) = after.find('}') {
+                let name = &after[..end];
+                let tls = f.tls.as_ref();
+                let value = match name {
+                    "http_code" | "response_code" => Some(f.status.as_u16().to_string()),
+                    "http_version" => Some(
+                        match f.version {
+                            hyper::Version::HTTP_2 => "2",
+                            hyper::Version::HTTP_10 => "1.0",
+                            _ => "1.1",
+                        }
+                        .to_string(),
+                    ),
+                    "time_total" => Some(format!("{:.6}", f.took.as_secs_f64())),
+                    "size_download" => Some(f.downloaded.to_string()),
+                    "url_effective" => Some(f.url.clone()),
+                    "num_redirects" => Some(f.redirects.to_string()),
+                    "content_type" => Some(f.content_type.clone()),
+                    "remote_ip" => Some(f.remote.ip().to_string()),
+                    "remote_port" => Some(f.remote.port().to_string()),
+                    "ssl_version" => Some(tls.and_then(|t| t.version.clone()).unwrap_or_default()),
+                    "ssl_cipher" => {
+                        Some(tls.and_then(|t| t.cipher_suite.clone()).unwrap_or_default())
+                    }
+                    _ => None,
+                };
+                match value {
+                    Some(v) => out.push_str(&v),
+                    None => {
+                        eprintln!("padlock: -w: unknown variable %{{{name}}}");
+                        out.push_str(&rest[..end + 3]);
+                    }
+                }
+                rest = &after[end + 1..];
+                continue;
+            }
         }
-        _ => format!("{:.1} MiB {rate:.1} MiB/s ", mb(received)),
+        if let Some(after) = rest.strip_prefix("\\n") {
+            out.push('\n');
+            rest = after;
+        } else if let Some(after) = rest.strip_prefix("\\t") {
+            out.push('\t');
+            rest = after;
+        } else if let Some(after) = rest.strip_prefix("%%") {
+            out.push('%');
+            rest = after;
+        } else {
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
+}
+
+/// The exit code and the one-line message for a failure: each cause in the chain once (a
+/// cause whose text its wrapper already shows is not repeated), a TLS alert by its name,
+/// with a hint where one helps.
+fn explain(error: &anyhow::Error, args: &Args) -> (i32, String) {
+    if let Some(Failure(code, message)) = error.downcast_ref::<Failure>() {
+        return (*code, message.clone());
+    }
+    let tls = error.chain().find_map(tls_error);
+    let https = error.downcast_ref::<HttpsError>();
+    let plain_http = !args
+        .url
+        .get(..8)
+        .is_some_and(|s| s.eq_ignore_ascii_case("https://"));
+    if let Some(tls) = tls {
+        return explain_tls(tls, args);
+    }
+    let code = match https {
+        Some(HttpsError::BadUrl { .. }) => 3,
+        Some(HttpsError::Io { context, .. }) if context.starts_with("cannot resolve") => 6,
+        Some(HttpsError::Connect { error, .. }) if error.kind() == std::io::ErrorKind::TimedOut => {
+            28
+        }
+        Some(HttpsError::Connect { .. }) => 7,
+        Some(HttpsError::HandshakeTimeout(_)) => 28,
+        Some(HttpsError::Io { context, .. }) if context == "TLS handshake" => 35,
+        Some(HttpsError::TooManyRedirects(_)) => 47,
+        Some(HttpsError::BadRedirect { .. }) => 3,
+        Some(HttpsError::Http(e)) if e.is_parse() && plain_http => {
+            let https_url = format!(
+                "https://{}",
+                &args.url["http://".len().min(args.url.len())..]
+            );
+            return (
+                56,
+                format!(
+                    "the server did not answer in HTTP; if that port speaks TLS, try {https_url}"
+                ),
+            );
+        }
+        Some(HttpsError::Http(_)) => 56,
+        _ => 2,
+    };
+    (code, one_line(error))
+}
+
+/// The causes of `error`, outermost first, each once: a cause whose text is already part of
+/// the message so far is left out ("connection error: connection error: …").
+fn one_line(error: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        let text = text.strip_prefix("HTTP: ").unwrap_or(&text);
+        if message.contains(text) {
+            continue;
+        }
+        if let Some(pos) = text.find(&message).filter(|_| !message.is_empty()) {
+            // The cause repeats the wrapper and adds to it: keep the longer text.
+            let _ = pos;
+            message = text.to_string();
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(text);
+    }
+    message.replace('\n', " ")
+}
+
+/// The TLS engine's error inside an I/O error or a hyper error, if there is one: looked for
+/// in `cause`, the I/O errors it carries (which `source()` skips) and their sources, at
+/// most a few levels deep.
+fn tls_error<'a>(cause: &'a (dyn std::error::Error + 'static)) -> Option<&'a padlock_tls::Error> {
+    let mut next: Option<&'a (dyn std::error::Error + 'static)> = Some(cause);
+    for _ in 0..8 {
+        let current = next?;
+        if let Some(e) = current.downcast_ref::<padlock_tls::Error>() {
+            return Some(e);
+        }
+        let io = match current.downcast_ref::<HttpsError>() {
+            Some(HttpsError::Tls(e)) => return Some(e),
+            Some(HttpsError::Io { error, .. } | HttpsError::Connect { error, .. }) => Some(error),
+            _ => current.downcast_ref::<std::io::Error>(),
+        };
+        next = match io.and_then(std::io::Error::get_ref) {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => current.source(),
+        };
+    }
+    None
+}
+
+/// What a TLS failure means for the user, and its exit code.
+fn explain_tls(error: &padlock_tls::Error, args: &Args) -> (i32, String) {
+    use padlock_tls::AlertDescription as A;
+    match error {
+        padlock_tls::Error::AlertReceived(alert) => {
+            let name = alert.to_string();
+            let about_our_certificate = matches!(
+                alert,
+                A::CertificateRequired
+                    | A::BadCertificate
+                    | A::UnsupportedCertificate
+                    | A::CertificateRevoked
+                    | A::CertificateExpired
+                    | A::CertificateUnknown
+                    | A::UnknownCa
+                    | A::AccessDenied
+            );
+            let message = if about_our_certificate && args.cert.is_some() {
+                format!("the server refused our client certificate: {name}")
+            } else if about_our_certificate {
+                format!(
+                    "the server refused our client certificate: {name} (it wants one: give \
+                     --cert and --key)"
+                )
+            } else {
+                format!("the server ended the TLS handshake with the alert {name}")
+            };
+            (35, message)
+        }
+        padlock_tls::Error::Certificate(e) => {
+            let mut message = format!("the server's certificate was refused: {e}");
+            if args.cacert.is_none() && e.to_string().contains("unknown CA") {
+                message.push_str(
+                    " (give the CA with --cacert FILE, or for padlock's local CA run `padlock \
+                     ca install`)",
+                );
+            }
+            (60, message)
+        }
+        other => (35, format!("TLS: {other}")),
     }
 }
 
@@ -279,9 +769,51 @@ mod tests {
     }
 
     #[test]
-    fn progress_shows_percent_and_size() {
-        let line = progress_line(512 * 1024, Some(1024 * 1024), Duration::from_secs(1));
-        assert!(line.contains(" 50%"), "{line}");
-        assert!(line.contains("0.5/1.0 MiB"), "{line}");
+    fn a_progress_bar_only_for_long_downloads_to_elsewhere_on_a_terminal() {
+        assert!(show_progress(true, true, false, Some(10 << 20)));
+        assert!(show_progress(true, true, false, None));
+        assert!(!show_progress(true, true, false, Some(1000)));
+        assert!(!show_progress(false, true, false, None));
+        assert!(!show_progress(true, false, false, None));
+        assert!(!show_progress(true, true, true, None));
+    }
+
+    fn facts() -> Facts {
+        Facts {
+            status: hyper::StatusCode::NOT_FOUND,
+            version: hyper::Version::HTTP_2,
+            took: Duration::from_millis(1500),
+            downloaded: 42,
+            url: "https://a.test/x".into(),
+            redirects: 2,
+            content_type: "text/plain".into(),
+            remote: "127.0.0.1:8443".parse().unwrap(),
+            tls: Some(client::TlsInfo {
+                version: Some("TLSv1.3".into()),
+                ..Default::default()
+            }),
+        }
+    }
+
+    #[test]
+    fn write_out_expands_variables_and_escapes() {
+        assert_eq!(
+            write_out(
+                "%{http_code} %{http_version} %{time_total} %{size_download} %{url_effective} \
+                 %{num_redirects} %{ssl_version} %{remote_ip}:%{remote_port} 100%%\\n",
+                &facts()
+            ),
+            "404 2 1.500000 42 https://a.test/x 2 TLSv1.3 127.0.0.1:8443 100%\n"
+        );
+        assert_eq!(write_out("%{nope}\\t", &facts()), "%{nope}\t");
+    }
+
+    #[test]
+    fn one_line_names_each_cause_once() {
+        let inner = std::io::Error::other("connection error: reset");
+        let e = anyhow::Error::new(inner).context("connection error");
+        assert_eq!(one_line(&e), "connection error: reset");
+        let e = anyhow::anyhow!("b").context("a");
+        assert_eq!(one_line(&e), "a: b");
     }
 }

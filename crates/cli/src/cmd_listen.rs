@@ -4,6 +4,7 @@
 //! byte back with `--echo`. One thread per connection, at most `--max-connections` at once;
 //! an error on one connection is logged and never stops the listener.
 
+use padlock_pki::printable::escape_controls;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -104,7 +105,11 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
                     .map(|a| a.to_string())
                     .unwrap_or_else(|_| "?".into());
                 if let Err(e) = serve_one(config, sock, echo, idle) {
-                    eprintln!("padlock listen: {peer}: {e}");
+                    // The error may quote names from the client's certificate.
+                    eprintln!(
+                        "padlock listen: {peer}: {}",
+                        escape_controls(&format!("{e:#}"))
+                    );
                 }
             });
         if let Err(e) = spawned {

@@ -8,20 +8,33 @@ use std::time::Duration;
 
 use anyhow::Context;
 use padlock_https::credentials::{self, ClientAuthMode};
-use padlock_https::files::FileServer;
+use padlock_https::files::{Dotfiles, FileServer};
 use padlock_https::proxy::Proxy;
 use padlock_https::{Mode, Server, ServerOptions, Site, TlsSetup};
 use padlock_pki::ca::{CaPaths, InitOptions, LocalCa};
+use padlock_pki::SubjectName;
+
+use crate::trust;
 
 /// Arguments of `padlock serve`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The folder to serve.
+    /// The folder to serve (default: the current one).
     #[arg(long, default_value = ".")]
     dir: PathBuf,
-    /// Address to listen on (repeatable).
-    #[arg(long = "listen", value_name = "ADDR")]
-    listen: Vec<SocketAddr>,
+    /// Address to listen on (repeatable). A bare port (`8443` or `:8443`) or
+    /// `localhost:8443` means both 127.0.0.1 and [::1]; every interface is `0.0.0.0:8443`
+    /// or `[::]:8443`. Default: localhost port 8443.
+    #[arg(long = "listen", value_name = "ADDR", value_parser = parse_listen)]
+    listen: Vec<ListenAddrs>,
+    /// Also serve these names (repeatable): the local CA issues one certificate for
+    /// localhost and them. Each must be within the CA's name constraints (by default
+    /// *.localhost, *.test, *.internal, *.local, *.home.arpa).
+    #[arg(long = "name", value_name = "NAME", conflicts_with = "cert")]
+    names: Vec<String>,
+    /// Whether names starting with a dot (.git/, .env) are served.
+    #[arg(long, value_enum, default_value_t = DotfilesArg::Hide)]
+    dotfiles: DotfilesArg,
     /// Certificate chain (PEM, leaf first) instead of the local CA's localhost certificate.
     #[arg(long, requires = "key")]
     cert: Option<PathBuf>,
@@ -29,6 +42,10 @@ pub struct Args {
     #[arg(long, requires = "cert")]
     key: Option<PathBuf>,
     /// Reverse-proxy every request to this http:// upstream instead of serving files.
+    /// With --client-ca, the upstream gets the verified client certificate as
+    /// X-Client-Subject (its RFC 4514 subject, values escaped), X-Client-Cert-Sha256 (the
+    /// SHA-256 of its DER, hex) and X-Client-San (its subjectAltNames); a client's own
+    /// headers of those names, in any case or with `_` for `-`, are dropped.
     #[arg(long, value_name = "URL")]
     proxy: Option<String>,
     /// Also listen for plain HTTP here and redirect every request to HTTPS.
@@ -65,6 +82,43 @@ pub struct Args {
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum DotfilesArg {
+    /// Answer 404 for them and leave them out of listings (/.well-known/ is still served).
+    Hide,
+    /// Serve them like any other file.
+    Allow,
+}
+
+/// The addresses one `--listen` stands for.
+#[derive(Clone, Debug)]
+struct ListenAddrs(Vec<SocketAddr>);
+
+/// `8443`, `:8443`, `localhost:8443` (both loopbacks), or a socket address.
+fn parse_listen(s: &str) -> Result<ListenAddrs, String> {
+    let port_only = s
+        .strip_prefix("localhost:")
+        .or_else(|| s.strip_prefix(':'))
+        .unwrap_or(s);
+    if let Ok(port) = port_only.parse::<u16>() {
+        return Ok(ListenAddrs(loopback(port)));
+    }
+    s.parse::<SocketAddr>()
+        .map(|a| ListenAddrs(vec![a]))
+        .map_err(|_| {
+            format!("{s:?} is not a port (8443, :8443) or an address (127.0.0.1:8443, [::1]:8443)")
+        })
+}
+
+/// 127.0.0.1 and, where this machine has IPv6, [::1].
+fn loopback(port: u16) -> Vec<SocketAddr> {
+    let mut addrs = vec![SocketAddr::from(([127, 0, 0, 1], port))];
+    if std::net::TcpListener::bind((std::net::Ipv6Addr::LOCALHOST, 0)).is_ok() {
+        addrs.push(SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, port)));
+    }
+    addrs
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
 enum ClientAuthArg {
     Optional,
     Required,
@@ -87,6 +141,10 @@ struct CertSource {
     key: PathBuf,
     /// Present when the files are the local CA's: then the root to tell people about.
     ca_root: Option<PathBuf>,
+    /// The padlock home of that CA (its leaf is renewed there).
+    home: Option<PathBuf>,
+    /// The names besides localhost that leaf is for (`--name`).
+    names: Vec<SubjectName>,
 }
 
 async fn serve(args: Args) -> anyhow::Result<i32> {
@@ -119,18 +177,27 @@ async fn serve(args: Args) -> anyhow::Result<i32> {
 
     let mode = match &args.proxy {
         Some(url) => Mode::Proxy(Box::new(Proxy::new(url)?)),
-        None => Mode::Files(FileServer::new(&args.dir)?),
+        None => Mode::Files(
+            FileServer::new(&args.dir)?.with_dotfiles(match args.dotfiles {
+                DotfilesArg::Hide => Dotfiles::Hide,
+                DotfilesArg::Allow => Dotfiles::Allow,
+            }),
+        ),
     };
     let site = Arc::new(Site {
         mode,
         hsts: args.hsts.then(|| Duration::from_secs(args.hsts_max_age)),
         access_log: !args.quiet,
     });
-    let listen = if args.listen.is_empty() {
-        vec![SocketAddr::from(([127, 0, 0, 1], 8443))]
-    } else {
-        args.listen.clone()
-    };
+    let mut listen: Vec<SocketAddr> = Vec::new();
+    for addr in args.listen.iter().flat_map(|l| l.0.iter()) {
+        if !listen.contains(addr) {
+            listen.push(*addr);
+        }
+    }
+    if listen.is_empty() {
+        listen = loopback(8443);
+    }
     let mut options = ServerOptions::new(listen, site);
     options.tls = Some(tls.clone());
     options.redirect_http = args.redirect_http;
@@ -144,7 +211,7 @@ async fn serve(args: Args) -> anyhow::Result<i32> {
     let server = Server::bind(options).await?;
 
     print_banner(&args, &server, &source);
-    spawn_reload_on_sighup(tls, source, load);
+    spawn_reloader(tls, source, load);
 
     server.run(shutdown_signal()).await?;
     eprintln!("padlock: stopped");
@@ -157,10 +224,20 @@ fn cert_source(args: &Args, provider: &dyn padlock_crypto::Provider) -> anyhow::
             cert: cert.clone(),
             key: key.clone(),
             ca_root: None,
+            home: None,
+            names: Vec::new(),
         });
     }
     let home = CaPaths::default_home();
     let first_run = !CaPaths::new(&home).root_cert().exists();
+    let extra = args
+        .names
+        .iter()
+        .map(|n| {
+            SubjectName::parse(n)
+                .map_err(|_| anyhow::anyhow!("--name {n:?} is not a DNS name or IP address"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let ca = LocalCa::open_or_init(provider, &home, InitOptions::default())
         .map_err(|e| anyhow::anyhow!("{e}"))
         .with_context(|| {
@@ -175,10 +252,13 @@ fn cert_source(args: &Args, provider: &dyn padlock_crypto::Provider) -> anyhow::
             ca.paths().dir.display()
         );
     }
+    let (_, (cert, key)) = ca.serve_leaf(&extra).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(CertSource {
-        cert: ca.paths().localhost_chain(),
-        key: ca.paths().localhost_key(),
+        cert,
+        key,
         ca_root: Some(ca.root_pem_path()),
+        home: Some(home),
+        names: extra,
     })
 }
 
@@ -190,15 +270,53 @@ fn print_banner(args: &Args, server: &Server, source: &CertSource) {
             format!("serving {}", dir.display())
         }
     };
-    let addrs = server.local_addrs();
-    let urls: Vec<String> = addrs.iter().map(|a| url_for(*a)).collect();
+    let urls = banner_urls(&server.local_addrs(), &args.names);
     println!("padlock: {what} on {}", urls.join(" and "));
     if let Some(r) = server.redirect_addr() {
         println!("padlock: redirecting http://{r}/ to HTTPS");
     }
-    if let (Some(root), Some(url)) = (&source.ca_root, urls.first()) {
+    if let (Some(root), Some(home), Some(url)) = (&source.ca_root, &source.home, urls.first()) {
+        let trusted = trust::Root::of_home(home)
+            .map(|r| trust::trusted_by_browsers_or_system(&r))
+            .unwrap_or(false);
+        if !trusted {
+            println!(
+                "padlock: browsers don't trust padlock's local CA yet: run `padlock ca install` \
+                 once (then `padlock ca status`)"
+            );
+        }
         println!("padlock: try it:  curl --cacert {} {url}", root.display());
     }
+    if !args.names.is_empty() && urls.iter().any(|u| !u.contains("localhost")) {
+        println!(
+            "padlock: names other than localhost must resolve to this machine (/etc/hosts, or \
+             curl --resolve NAME:PORT:127.0.0.1)"
+        );
+    }
+}
+
+/// Each distinct URL once: `localhost` for the loopback and unspecified addresses, then
+/// every `--name` on each port.
+fn banner_urls(addrs: &[SocketAddr], names: &[String]) -> Vec<String> {
+    let mut urls: Vec<String> = Vec::new();
+    let mut push = |url: String| {
+        if !urls.contains(&url) {
+            urls.push(url);
+        }
+    };
+    for addr in addrs {
+        push(url_for(*addr));
+    }
+    for name in names {
+        for addr in addrs {
+            let host = match name.parse::<std::net::Ipv6Addr>() {
+                Ok(v6) => format!("[{v6}]"),
+                Err(_) => name.to_ascii_lowercase(),
+            };
+            push(format!("https://{host}:{}/", addr.port()));
+        }
+    }
+    urls
 }
 
 fn url_for(addr: SocketAddr) -> String {
@@ -234,28 +352,152 @@ async fn shutdown_signal() {
     eprintln!("padlock: shutting down (finishing open requests)");
 }
 
-/// SIGHUP: read the certificate and key again; new handshakes use them, open connections
-/// keep theirs.
-fn spawn_reload_on_sighup<F>(tls: TlsSetup, source: CertSource, load: F)
+/// How often the certificate files are looked at for changes.
+const WATCH_EVERY: Duration = Duration::from_secs(2);
+/// How often the local CA's leaf is checked for renewal (it is renewed a week before it
+/// expires); `PADLOCK_RENEW_CHECK_SECS` shortens it for tests.
+const RENEW_CHECK_EVERY: Duration = Duration::from_secs(3600);
+
+/// Keeps the served certificate current: reloads `--cert/--key` (or the local CA's leaf)
+/// when the files change or on SIGHUP, and renews the local CA's leaf before it expires.
+/// New handshakes use the new certificate; open connections keep theirs. A load that fails
+/// (a half-written pair, a key that does not match) keeps the old certificate and is
+/// reported once.
+fn spawn_reloader<F>(tls: TlsSetup, source: CertSource, load: F)
 where
     F: Fn(&CertSource) -> anyhow::Result<Arc<padlock_tls::ServerConfig>> + Send + 'static,
 {
-    #[cfg(unix)]
     tokio::spawn(async move {
-        use tokio::signal::unix::{signal, SignalKind};
-        let Ok(mut hup) = signal(SignalKind::hangup()) else {
-            return;
-        };
-        while hup.recv().await.is_some() {
+        let renew_every = std::env::var("PADLOCK_RENEW_CHECK_SECS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .map_or(RENEW_CHECK_EVERY, Duration::from_secs);
+        let mut watch = tokio::time::interval(WATCH_EVERY);
+        let mut renew = tokio::time::interval(renew_every);
+        // The first ticks fire at once; the files were just loaded and the leaf just renewed.
+        watch.tick().await;
+        renew.tick().await;
+        let mut hup = sighup();
+        let mut loaded = FileStamp::of(&source);
+        let mut failed: Option<FileStamp> = None;
+        loop {
+            let forced = tokio::select! {
+                _ = watch.tick() => false,
+                _ = renew.tick() => {
+                    renew_local_leaf(&source);
+                    false
+                }
+                _ = next_sighup(&mut hup) => true,
+            };
+            let stamp = FileStamp::of(&source);
+            if !forced && (stamp == loaded || failed.as_ref() == Some(&stamp)) {
+                continue;
+            }
             match load(&source) {
                 Ok(config) => {
                     tls.replace(config);
+                    loaded = stamp;
+                    failed = None;
                     eprintln!("padlock: reloaded {}", source.cert.display());
                 }
-                Err(e) => eprintln!("padlock: reload failed, keeping the old certificate: {e:#}"),
+                Err(e) => {
+                    eprintln!("padlock: reload failed, keeping the old certificate: {e:#}");
+                    failed = Some(stamp);
+                }
             }
         }
     });
-    #[cfg(not(unix))]
-    let _ = (tls, source, load);
+}
+
+/// Re-issues the local CA's leaf if it is within a week of expiring (the new files are
+/// then picked up like any change).
+fn renew_local_leaf(source: &CertSource) {
+    let Some(home) = &source.home else {
+        return;
+    };
+    let provider = padlock_crypto::AwsLcProvider;
+    let renewed = LocalCa::open(&provider, home).and_then(|ca| ca.serve_leaf(&source.names));
+    if let Err(e) = renewed {
+        eprintln!("padlock: cannot renew the local CA's certificate: {e}");
+    }
+}
+
+/// What tells that a certificate or key file changed: length, modification time, inode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FileStamp(Vec<Option<(u64, Option<std::time::SystemTime>, u64)>>);
+
+impl FileStamp {
+    fn of(source: &CertSource) -> FileStamp {
+        use std::os::unix::fs::MetadataExt;
+        FileStamp(
+            [&source.cert, &source.key]
+                .iter()
+                .map(|p| {
+                    std::fs::metadata(p)
+                        .ok()
+                        .map(|m| (m.len(), m.modified().ok(), m.ino()))
+                })
+                .collect(),
+        )
+    }
+}
+
+/// SIGHUP, if it can be listened for.
+type Hangup = Option<tokio::signal::unix::Signal>;
+
+fn sighup() -> Hangup {
+    use tokio::signal::unix::{signal, SignalKind};
+    signal(SignalKind::hangup()).ok()
+}
+
+/// The next SIGHUP (never, when it cannot be listened for).
+async fn next_sighup(hup: &mut Hangup) {
+    if let Some(hup) = hup {
+        if hup.recv().await.is_some() {
+            return;
+        }
+    }
+    std::future::pending::<()>().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bare_port_means_both_loopback_addresses() {
+        for spelling in ["8443", ":8443", "localhost:8443"] {
+            let addrs = parse_listen(spelling).unwrap().0;
+            assert_eq!(
+                addrs[0],
+                SocketAddr::from(([127, 0, 0, 1], 8443)),
+                "{spelling}"
+            );
+            assert!(addrs
+                .iter()
+                .all(|a| a.port() == 8443 && a.ip().is_loopback()));
+        }
+        let v6 = parse_listen("[::1]:9000").unwrap().0;
+        assert_eq!(
+            v6,
+            [SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, 9000))]
+        );
+        assert!(parse_listen("0.0.0.0:1").is_ok());
+        assert!(parse_listen("nonsense").is_err());
+        assert!(parse_listen("70000").is_err());
+    }
+
+    #[test]
+    fn the_banner_lists_each_distinct_url_once() {
+        let addrs = [
+            SocketAddr::from(([127, 0, 0, 1], 8443)),
+            SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, 8443)),
+        ];
+        assert_eq!(banner_urls(&addrs, &[]), ["https://localhost:8443/"]);
+        let names = ["MyApp.test".to_string(), "localhost".to_string()];
+        assert_eq!(
+            banner_urls(&addrs, &names),
+            ["https://localhost:8443/", "https://myapp.test:8443/"]
+        );
+    }
 }

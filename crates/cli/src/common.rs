@@ -5,9 +5,9 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use padlock_crypto::{AwsLcProvider, Provider};
-use padlock_tls::{CertifiedKey, CipherSuite, Connection, NamedGroup, RootStore};
+use padlock_tls::{CertifiedKey, CipherSuite, Connection, NamedGroup};
 
 /// The crypto provider every command uses.
 pub fn provider() -> Arc<dyn Provider> {
@@ -32,26 +32,8 @@ pub fn load_certified_key(
     Ok(Arc::new(certified))
 }
 
-/// A root store with every certificate in the PEM file `path`.
-pub fn load_roots(path: &Path) -> anyhow::Result<Arc<RootStore>> {
-    let mut roots = RootStore::new();
-    let text = read(path)?;
-    let added = roots
-        .add_pem(&text)
-        .map_err(|e| anyhow::anyhow!("{}: bad CA certificate: {e}", path.display()))?;
-    if added == 0 {
-        bail!("{} holds no PEM certificate", path.display());
-    }
-    Ok(Arc::new(roots))
-}
-
-/// The system's trust anchors (`SSL_CERT_FILE`, `SSL_CERT_DIR`, else the Debian bundle).
-pub fn system_roots() -> anyhow::Result<Arc<RootStore>> {
-    let roots = RootStore::system().map_err(|e| {
-        anyhow::anyhow!("cannot load the system's trusted roots (use --cacert): {e}")
-    })?;
-    Ok(Arc::new(roots))
-}
+/// Trust anchors: one loader for every command (see `padlock_https::credentials`).
+pub use padlock_https::credentials::{load_roots, system_roots};
 
 /// Parses a comma-separated list of IANA suite names (`TLS_AES_256_GCM_SHA384`, …).
 pub fn parse_suites(list: &str) -> anyhow::Result<Vec<CipherSuite>> {

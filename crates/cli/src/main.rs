@@ -10,6 +10,7 @@ mod cmd_listen;
 mod cmd_serve;
 mod cmd_verify;
 mod common;
+mod trust;
 
 use clap::{Parser, Subcommand};
 
@@ -53,7 +54,15 @@ fn main() {
     match result {
         Ok(code) => std::process::exit(code),
         Err(e) => {
-            eprintln!("padlock: {e:#}");
+            let message = format!("{e:#}");
+            eprintln!("padlock: {message}");
+            if message.contains("signed by an unknown CA") {
+                eprintln!(
+                    "padlock: hint: trust the server's CA with --cacert FILE; for a server \
+                     using padlock's local CA on another machine, copy its root.pem, or run \
+                     `padlock ca install` where that CA lives"
+                );
+            }
             std::process::exit(2);
         }
     }

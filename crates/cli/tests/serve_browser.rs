@@ -9,21 +9,9 @@ use std::process::Command;
 
 use serve_support::*;
 
-fn chromium(profile: &TempDir, pin: &str) -> Command {
-    let mut c = Command::new("chromium");
-    c.args([
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--no-first-run",
-        "--disable-component-update",
-        "--disable-sync",
-        "--timeout=15000",
-    ])
-    .arg(format!("--user-data-dir={}", profile.path().display()))
-    .arg(format!("--ignore-certificate-errors-spki-list={pin}"));
+fn chromium_pinned(profile: &TempDir, pin: &str) -> Command {
+    let mut c = chromium(profile);
+    c.arg(format!("--ignore-certificate-errors-spki-list={pin}"));
     c
 }
 
@@ -34,28 +22,13 @@ fn headless_chromium_loads_a_page_over_https() {
     }
     let ca = Ca::new();
     let www = www();
-    let (server, port) = {
-        // Keep the access log: it tells which HTTP version the browser used.
-        let port = free_port();
-        let log = www.join("access.log");
-        let mut server = Guard::spawn(
-            Command::new(PADLOCK)
-                .args(["serve", "--dir"])
-                .arg(www.path())
-                .args(["--listen", &format!("127.0.0.1:{port}")])
-                .env("PADLOCK_HOME", ca.home.path())
-                .stdin(std::process::Stdio::null())
-                .stdout(std::process::Stdio::null())
-                .stderr(std::fs::File::create(&log).unwrap()),
-        );
-        wait_port(port, &mut server.0);
-        (server, port)
-    };
+    // Keep the access log: it tells which HTTP version the browser used.
+    let (server, port) = serve_logged(&ca, www.path(), &www.join("access.log"), &[]);
     let pin = spki_pin(&ca.leaf_chain());
     let url = format!("https://localhost:{port}/");
 
     let profile = TempDir::new("chromium");
-    let out = run(chromium(&profile, &pin).arg("--dump-dom").arg(&url));
+    let out = run(chromium_pinned(&profile, &pin).arg("--dump-dom").arg(&url));
     let dom = String::from_utf8_lossy(&out.stdout);
     assert!(
         dom.contains("<h1 id=\"greeting\">Hello over HTTPS</h1>"),
@@ -65,7 +38,7 @@ fn headless_chromium_loads_a_page_over_https() {
 
     let profile = TempDir::new("chromium-shot");
     let shot = profile.join("shot.png");
-    let out = run(chromium(&profile, &pin)
+    let out = run(chromium_pinned(&profile, &pin)
         .arg(format!("--screenshot={}", shot.display()))
         .arg("--window-size=800,600")
         .arg(&url));

@@ -8,9 +8,24 @@ use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use padlock_test_support::process::wait_until_catches;
+use padlock_test_support::{KeyType, TestCa};
 use serve_support::*;
 
+/// Sends `sig` (`"INT"`, `"HUP"`) to the server, once it has a handler for it: `padlock
+/// serve` installs its handlers after it starts listening, and a signal before that would
+/// kill it instead of testing what it does.
 fn signal(guard: &Guard, sig: &str) {
+    let number = match sig {
+        "HUP" => 1,
+        "INT" => 2,
+        "TERM" => 15,
+        other => panic!("no signal number for {other}"),
+    };
+    assert!(
+        wait_until_catches(guard.id(), number, Duration::from_secs(10)),
+        "padlock serve never installed a SIG{sig} handler"
+    );
     let status = Command::new("kill")
         .arg(format!("-{sig}"))
         .arg(guard.0.id().to_string())
@@ -134,12 +149,8 @@ fn ctrl_c_shuts_down_gracefully() {
     let _ = &mut server;
 }
 
-#[test]
-fn the_proxy_passes_the_verified_client_subject_upstream() {
-    if peer("curl").is_none() {
-        return;
-    }
-    // Upstream: answers each request with the request head it received.
+/// An upstream on a free port that answers each request with the request head it received.
+fn echo_upstream() -> std::net::SocketAddr {
     let upstream = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let up = upstream.local_addr().unwrap();
     std::thread::spawn(move || {
@@ -162,6 +173,162 @@ fn the_proxy_passes_the_verified_client_subject_upstream() {
             let _ = c.write_all(&got);
         }
     });
+    up
+}
+
+/// `padlock serve --proxy` to an echoing upstream, trusting client certificates from
+/// `client_ca` (optional client auth); returns the guard and the port.
+fn proxy_server(
+    ca: &Ca,
+    www: &TempDir,
+    client_ca: &std::path::Path,
+    log: &std::path::Path,
+) -> (Guard, u16) {
+    let up = echo_upstream();
+    start(
+        ca,
+        www.path(),
+        &[
+            "--proxy",
+            &format!("http://{up}"),
+            "--client-ca",
+            client_ca.to_str().unwrap(),
+            "--client-auth",
+            "optional",
+        ],
+        log,
+    )
+}
+
+/// The request head the upstream saw, fetched through the proxy with curl and `args`.
+fn seen_upstream(root: &std::path::Path, port: u16, args: &[&str]) -> String {
+    let out = run(Command::new("curl")
+        .args(["-sS", "--max-time", "20", "--cacert"])
+        .arg(root)
+        .args(args)
+        .arg(format!("https://localhost:{port}/api")));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_proxy_drops_identity_headers_a_client_sends_in_any_spelling() {
+    if peer("curl").is_none() {
+        return;
+    }
+    let ca = Ca::new();
+    let www = www();
+    let log = www.join("serve.log");
+    let (_server, port) = proxy_server(&ca, &www, &ca.root(), &log);
+    let seen = seen_upstream(
+        &ca.root(),
+        port,
+        &[
+            "-H",
+            "X-Client_Subject: CN=admin",
+            "-H",
+            "x_client_cert_sha256: admin",
+            "-H",
+            "X-CLIENT-SAN: DNS:admin",
+        ],
+    );
+    assert!(seen.starts_with("GET /api HTTP/1.1"), "{seen}");
+    assert!(
+        !seen.contains("admin"),
+        "a spoofed identity reached the upstream:\n{seen}"
+    );
+}
+
+#[test]
+fn the_proxy_sends_the_subject_rfc4514_escaped_with_fingerprint_and_sans() {
+    let (Some(_), Some(openssl)) = (peer("curl"), peer("openssl")) else {
+        return;
+    };
+    let ca = Ca::new();
+    let www = www();
+    let clients = TestCa::new(&openssl, www.path(), "clients", "Clients", KeyType::P256);
+    let mallory = clients.issue_client("mallory", "mallory, CN=admin", KeyType::P256);
+    let log = www.join("serve.log");
+    let (_server, port) = proxy_server(&ca, &www, &clients.cert, &log);
+    let seen = seen_upstream(
+        &ca.root(),
+        port,
+        &[
+            "--cert",
+            mallory.cert.to_str().unwrap(),
+            "--key",
+            mallory.key.to_str().unwrap(),
+        ],
+    );
+    let header = |name: &str| {
+        seen.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .unwrap_or_else(|| panic!("no {name} in\n{seen}"))
+            .trim()
+            .to_string()
+    };
+    assert_eq!(
+        header("x-client-subject:"),
+        "O=padlock test,CN=mallory\\, CN\\=admin"
+    );
+    let der = run(Command::new(&openssl)
+        .args(["x509", "-outform", "DER", "-in"])
+        .arg(&mallory.cert))
+    .stdout;
+    assert_eq!(header("x-client-cert-sha256:"), sha256_hex(&der));
+    assert!(!seen.contains("x-client-san"), "{seen}");
+}
+
+#[test]
+fn a_client_certificate_name_cannot_forge_a_server_log_line() {
+    let (Some(_), Some(openssl)) = (peer("curl"), peer("openssl")) else {
+        return;
+    };
+    let ca = Ca::new();
+    let www = www();
+    let forged = "127.0.0.1:1 [CN=admin] \"GET x\" 200";
+    let evil = TestCa::new(
+        &openssl,
+        www.path(),
+        "evil",
+        &format!("evil\n{forged}"),
+        KeyType::P256,
+    );
+    let client = evil.issue_client("client", &format!("c\n{forged}"), KeyType::P256);
+    let log = www.join("serve.log");
+    // Trusting the evil CA: the name reaches the access log; trusting only the local CA:
+    // the refusal names the untrusted issuer.
+    for client_ca in [evil.cert.clone(), ca.root()] {
+        let (server, port) = proxy_server(&ca, &www, &client_ca, &log);
+        let _ = seen_upstream(
+            &ca.root(),
+            port,
+            &[
+                "--cert",
+                client.cert.to_str().unwrap(),
+                "--key",
+                client.key.to_str().unwrap(),
+            ],
+        );
+        std::thread::sleep(Duration::from_millis(300));
+        drop(server);
+        let text = std::fs::read_to_string(&log).unwrap();
+        assert!(
+            !text.lines().any(|l| l.starts_with(forged)),
+            "a forged log line:\n{text}"
+        );
+        assert!(
+            text.contains("admin"),
+            "the name is not logged at all:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn the_proxy_passes_the_verified_client_subject_upstream() {
+    if peer("curl").is_none() {
+        return;
+    }
+    let up = echo_upstream();
     let ca = Ca::new();
     let (cert, key) = ca.client_cert("alice.test");
     let www = www();
@@ -206,4 +373,136 @@ fn the_proxy_passes_the_verified_client_subject_upstream() {
     let seen = String::from_utf8_lossy(&out.stdout).to_ascii_lowercase();
     assert!(seen.starts_with("get /api?q=1"), "{seen}");
     assert!(!seen.contains("x-client-subject"), "{seen}");
+}
+
+/// Waits (bounded) until the log holds `needle` `count` times.
+fn wait_log(log: &std::path::Path, needle: &str, count: usize) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        if text.matches(needle).count() >= count {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{needle:?} not logged {count}×:\n{text}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn changed_certificate_files_are_reloaded_without_a_signal() {
+    if peer("curl").is_none() {
+        return;
+    }
+    let ca = Ca::new();
+    let other = Ca::new();
+    let www = www();
+    let cert = www.join("cert.pem");
+    let key = www.join("key.pem");
+    std::fs::copy(ca.leaf_chain(), &cert).unwrap();
+    std::fs::copy(ca.leaf_key(), &key).unwrap();
+    let log = www.join("serve.log");
+    let files = [
+        "--cert",
+        cert.to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+    ];
+    let (_server, port) = start(&ca, www.path(), &files, &log);
+
+    // The key first: for a moment the pair does not match, which must not be served.
+    std::fs::copy(other.leaf_key(), &key).unwrap();
+    std::thread::sleep(Duration::from_millis(2500));
+    std::fs::copy(other.leaf_chain(), &cert).unwrap();
+    wait_log(&log, "padlock: reloaded", 1);
+
+    let url = format!("https://localhost:{port}/hello.txt");
+    let fetch = |root: &std::path::Path| {
+        run(Command::new("curl")
+            .args(["-sS", "--max-time", "20", "--cacert"])
+            .arg(root)
+            .arg(&url))
+        .status
+        .success()
+    };
+    assert!(fetch(&other.root()), "the new certificate is not served");
+    assert!(!fetch(&ca.root()), "the old certificate is still served");
+}
+
+/// The serial of the certificate served on `port`, as openssl prints it (hex, upper case).
+fn served_serial(port: u16) -> String {
+    let out = run(Command::new("sh").arg("-c").arg(format!(
+        "openssl s_client -connect 127.0.0.1:{port} -servername localhost </dev/null \
+         2>/dev/null | openssl x509 -noout -serial"
+    )));
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .trim_start_matches("serial=")
+        .to_string()
+}
+
+/// The serial of the first certificate in a PEM file, in openssl's spelling.
+fn file_serial(path: &std::path::Path) -> String {
+    let pem = std::fs::read(path).unwrap();
+    let blocks = padlock_pki::pem::parse_all(&pem).unwrap();
+    let cert = padlock_pki::Certificate::from_der(&blocks[0].der).unwrap();
+    cert.serial().iter().map(|b| format!("{b:02X}")).collect()
+}
+
+#[test]
+fn the_local_ca_certificate_is_renewed_before_it_expires_while_serving() {
+    if peer("openssl").is_none() {
+        return;
+    }
+    let ca = Ca::new();
+    let www = www();
+    let log = www.join("serve.log");
+    let port = free_port();
+    let mut server = Guard::spawn(
+        Command::new(PADLOCK)
+            .args(["serve", "--dir"])
+            .arg(www.path())
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .env("PADLOCK_HOME", ca.home.path())
+            .env("PADLOCK_RENEW_CHECK_SECS", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap()),
+    );
+    wait_port(port, &mut server.0);
+    let first = file_serial(&ca.leaf_chain());
+    assert_eq!(served_serial(port), first);
+
+    // A certificate a day from expiry takes the leaf's place, as time would make it.
+    let provider = padlock_crypto::AwsLcProvider;
+    let local = padlock_pki::ca::LocalCa::open(&provider, ca.home.path()).unwrap();
+    let short = local
+        .issue(
+            &[padlock_pki::SubjectName::Dns("localhost".into())],
+            padlock_pki::ca::IssueOptions {
+                client: false,
+                days: 1,
+            },
+        )
+        .unwrap();
+    std::fs::write(ca.leaf_key(), &short.key_pem).unwrap();
+    std::fs::write(ca.leaf_chain(), &short.chain_pem).unwrap();
+    let short_serial = file_serial(&ca.leaf_chain());
+
+    // Renewed within seconds, and the renewed certificate is what is served.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let now = file_serial(&ca.leaf_chain());
+        if now != short_serial && now != first && served_serial(port) == now {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not renewed and served: file {now}, short {short_serial}, log:\n{}",
+            std::fs::read_to_string(&log).unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }

@@ -78,6 +78,75 @@ impl Target {
         })
     }
 
+    /// The URL again, `scheme://authority/path?query`.
+    pub fn url(&self) -> String {
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}{}", self.authority(), self.path_and_query)
+    }
+
+    /// Whether `other` is the same origin: scheme, host (ASCII case folded) and port.
+    pub fn same_origin(&self, other: &Target) -> bool {
+        self.https == other.https
+            && self.port == other.port
+            && self.host.eq_ignore_ascii_case(&other.host)
+    }
+
+    /// The target a `Location` value points to, resolved against this one (RFC 9110
+    /// §10.2.2: a URI reference, resolved as RFC 3986 §5.2 says). A fragment is dropped.
+    pub fn join(&self, location: &str) -> Result<Target, Error> {
+        let bad = |reason: &str| Error::BadRedirect {
+            location: location.to_string(),
+            reason: reason.to_string(),
+        };
+        let reference = location.split('#').next().unwrap_or_default().trim();
+        if reference.is_empty() {
+            return Ok(self.clone());
+        }
+        let scheme = if self.https { "https" } else { "http" };
+        let has_scheme = reference.split_once(':').is_some_and(|(s, _)| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+                && s.as_bytes()[0].is_ascii_alphabetic()
+        });
+        let absolute = if has_scheme {
+            reference.to_string()
+        } else if let Some(rest) = reference.strip_prefix("//") {
+            format!("{scheme}://{rest}")
+        } else {
+            let (base_path, _) = self
+                .path_and_query
+                .split_once('?')
+                .unwrap_or((&self.path_and_query, ""));
+            let joined = if reference.starts_with('/') {
+                reference.to_string()
+            } else if let Some(query) = reference.strip_prefix('?') {
+                format!("{base_path}?{query}")
+            } else {
+                let dir = &base_path[..base_path.rfind('/').map_or(0, |i| i + 1)];
+                format!("{dir}{reference}")
+            };
+            let (path, query) = match joined.split_once('?') {
+                Some((p, q)) => (p.to_string(), Some(q)),
+                None => (joined.clone(), None),
+            };
+            let mut out = format!(
+                "{scheme}://{}{}",
+                self.authority(),
+                remove_dot_segments(&path)
+            );
+            if let Some(q) = query {
+                out.push('?');
+                out.push_str(q);
+            }
+            out
+        };
+        Target::parse(&absolute).map_err(|e| match e {
+            Error::BadUrl { reason, .. } => bad(&reason),
+            other => other,
+        })
+    }
+
     /// `host:port` for the Host header and :authority, with brackets around IPv6.
     pub fn authority(&self) -> String {
         let default = if self.https { 443 } else { 80 };
@@ -92,6 +161,75 @@ impl Target {
             format!("{host}:{}", self.port)
         }
     }
+}
+
+/// RFC 3986 §5.2.4: a path with its `.` and `..` segments resolved.
+fn remove_dot_segments(path: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    let segments: Vec<&str> = path.split('/').collect();
+    let last = segments.len().saturating_sub(1);
+    for (i, segment) in segments.iter().enumerate() {
+        match *segment {
+            "." => {
+                if i == last {
+                    out.push("");
+                }
+            }
+            ".." => {
+                if out.len() > 1 {
+                    out.pop();
+                }
+                if i == last {
+                    out.push("");
+                }
+            }
+            s => out.push(s),
+        }
+    }
+    let joined = out.join("/");
+    if joined.starts_with('/') {
+        joined
+    } else {
+        format!("/{joined}")
+    }
+}
+
+/// The request to send after a redirect, as curl sends it with `--location`: 303 turns any
+/// method but HEAD into GET, and 301/302 turn POST into GET (RFC 9110 §15.4.2–4 allow it and
+/// every browser does it), dropping the body and its headers; 307/308 repeat the request as
+/// it was. To another origin (scheme, host or port) the credentials a user gave for the
+/// first one — Authorization and Cookie headers — are not sent.
+pub fn redirected(
+    opts: &FetchOptions,
+    status: StatusCode,
+    from: &Target,
+    to: &Target,
+) -> FetchOptions {
+    let mut next = opts.clone();
+    let to_get = match status.as_u16() {
+        303 => next.method != Method::HEAD,
+        301 | 302 => next.method == Method::POST,
+        _ => false,
+    };
+    if to_get {
+        next.method = Method::GET;
+        next.body.clear();
+        next.headers.retain(|(name, _)| {
+            !name.eq_ignore_ascii_case("content-type")
+                && !name.eq_ignore_ascii_case("content-length")
+        });
+    }
+    if !from.same_origin(to) {
+        next.headers.retain(|(name, _)| {
+            !name.eq_ignore_ascii_case("authorization") && !name.eq_ignore_ascii_case("cookie")
+        });
+    }
+    next
+}
+
+/// Whether `status` is a redirect `--location` follows (RFC 9110 §15.4).
+pub fn is_redirect(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
 }
 
 /// What to send and how.
@@ -147,9 +285,99 @@ pub struct FetchResponse {
     pub headers: HeaderMap,
     /// TLS details (None for http://).
     pub tls: Option<TlsInfo>,
+    /// The address connected to.
+    pub remote: SocketAddr,
     body: Incoming,
     connection: tokio::task::JoinHandle<Result<(), hyper::Error>>,
     recorder: Option<Arc<Recorder>>,
+    tls_failure: TlsFailure,
+}
+
+/// The TLS engine's error, kept as the connection fails: HTTP/2 turns the I/O errors it
+/// sees into text, so without this a server's alert would reach the user as "connection
+/// error" with its type lost.
+#[derive(Debug, Clone, Default)]
+struct TlsFailure(Arc<std::sync::Mutex<Option<padlock_tls::Error>>>);
+
+impl TlsFailure {
+    fn note(&self, error: &std::io::Error) {
+        if let Some(tls) = error
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<padlock_tls::Error>())
+        {
+            if let Ok(mut slot) = self.0.lock() {
+                slot.get_or_insert_with(|| tls.clone());
+            }
+        }
+    }
+
+    /// `error`, or the TLS error behind it when the engine reported one.
+    fn explain(&self, error: hyper::Error) -> Error {
+        match self.0.lock().ok().and_then(|slot| slot.clone()) {
+            Some(tls) => Error::Tls(tls),
+            None => Error::Http(error),
+        }
+    }
+}
+
+/// A transport whose I/O errors are noted in a [`TlsFailure`] on their way up.
+struct Watched<S> {
+    inner: S,
+    failure: TlsFailure,
+}
+
+impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Watched<S> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = &mut *self;
+        let result = std::pin::Pin::new(&mut this.inner).poll_read(cx, buf);
+        if let std::task::Poll::Ready(Err(e)) = &result {
+            this.failure.note(e);
+        }
+        result
+    }
+}
+
+impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Watched<S> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let this = &mut *self;
+        let result = std::pin::Pin::new(&mut this.inner).poll_write(cx, buf);
+        if let std::task::Poll::Ready(Err(e)) = &result {
+            this.failure.note(e);
+        }
+        result
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = &mut *self;
+        let result = std::pin::Pin::new(&mut this.inner).poll_flush(cx);
+        if let std::task::Poll::Ready(Err(e)) = &result {
+            this.failure.note(e);
+        }
+        result
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = &mut *self;
+        let result = std::pin::Pin::new(&mut this.inner).poll_shutdown(cx);
+        if let std::task::Poll::Ready(Err(e)) = &result {
+            this.failure.note(e);
+        }
+        result
+    }
 }
 
 impl FetchResponse {
@@ -159,7 +387,7 @@ impl FetchResponse {
         loop {
             match self.body.frame().await {
                 None => return Ok(None),
-                Some(Err(e)) => return Err(Error::Http(e)),
+                Some(Err(e)) => return Err(self.tls_failure.explain(e)),
                 Some(Ok(frame)) => {
                     if let Ok(data) = frame.into_data() {
                         return Ok(Some(data));
@@ -185,7 +413,7 @@ impl FetchResponse {
             r.note(Flow::Client, "connection closed", vec![]);
         }
         match done {
-            Ok(Ok(Err(e))) if !e.is_canceled() => Err(Error::Http(e)),
+            Ok(Ok(Err(e))) if !e.is_canceled() => Err(self.tls_failure.explain(e)),
             _ => Ok(()),
         }
     }
@@ -215,9 +443,11 @@ pub async fn fetch(target: &Target, opts: FetchOptions) -> Result<FetchResponse,
             version,
             headers,
             tls: None,
+            remote: addr,
             body,
             connection,
             recorder: rec,
+            tls_failure: TlsFailure::default(),
         });
     }
 
@@ -260,16 +490,28 @@ pub async fn fetch(target: &Target, opts: FetchOptions) -> Result<FetchResponse,
         }
     }
     let h2 = info.alpn.as_deref() == Some("h2");
+    let tls_failure = TlsFailure::default();
+    let watched = Watched {
+        inner: tls,
+        failure: tls_failure.clone(),
+    };
     let (status, version, headers, body, connection) =
-        send(TokioIo::new(tls), h2, target, &opts).await?;
+        send(TokioIo::new(watched), h2, target, &opts)
+            .await
+            .map_err(|e| match e {
+                Error::Http(e) => tls_failure.explain(e),
+                other => other,
+            })?;
     Ok(FetchResponse {
         status,
         version,
         headers,
         tls: Some(info),
+        remote: addr,
         body,
         connection,
         recorder: rec,
+        tls_failure,
     })
 }
 
@@ -409,6 +651,78 @@ mod tests {
             (t.host.as_str(), t.authority().as_str()),
             ("::1", "[::1]:9")
         );
+    }
+
+    #[test]
+    fn resolves_locations_as_rfc_3986_says() {
+        let base = Target::parse("https://a.test:8443/d/e/f?q=1").unwrap();
+        let url = |l: &str| base.join(l).unwrap().url();
+        assert_eq!(url("g"), "https://a.test:8443/d/e/g");
+        assert_eq!(url("../g?x"), "https://a.test:8443/d/g?x");
+        assert_eq!(url("/g#frag"), "https://a.test:8443/g");
+        assert_eq!(url("?y=2"), "https://a.test:8443/d/e/f?y=2");
+        assert_eq!(url("//b.test/h"), "https://b.test/h");
+        assert_eq!(url("http://c.test/"), "http://c.test/");
+        assert_eq!(url("../../../../g"), "https://a.test:8443/g");
+        assert!(base.join("ftp://x/").is_err());
+    }
+
+    fn post_with_credentials() -> FetchOptions {
+        FetchOptions {
+            method: Method::POST,
+            headers: vec![
+                ("Authorization".into(), "Bearer t".into()),
+                ("Cookie".into(), "s=1".into()),
+                ("Content-Type".into(), "application/json".into()),
+                ("X-Other".into(), "1".into()),
+            ],
+            body: b"{}".to_vec(),
+            resolve: vec![],
+            version: HttpVersionPref::Auto,
+            tls: None,
+            recorder: None,
+            connect_timeout: Duration::from_secs(1),
+        }
+    }
+
+    fn names(o: &FetchOptions) -> Vec<&str> {
+        o.headers.iter().map(|(n, _)| n.as_str()).collect()
+    }
+
+    #[test]
+    fn a_redirect_after_post_becomes_get_except_307_and_308() {
+        let a = Target::parse("https://a.test/x").unwrap();
+        let a2 = Target::parse("https://a.test/y").unwrap();
+        let opts = post_with_credentials();
+        for status in [301, 302, 303] {
+            let next = redirected(&opts, StatusCode::from_u16(status).unwrap(), &a, &a2);
+            assert_eq!(next.method, Method::GET, "{status}");
+            assert!(next.body.is_empty());
+            assert_eq!(names(&next), ["Authorization", "Cookie", "X-Other"]);
+        }
+        for status in [307, 308] {
+            let next = redirected(&opts, StatusCode::from_u16(status).unwrap(), &a, &a2);
+            assert_eq!(next.method, Method::POST, "{status}");
+            assert_eq!(next.body, b"{}");
+        }
+    }
+
+    #[test]
+    fn credentials_are_not_sent_to_another_origin() {
+        let a = Target::parse("https://a.test/x").unwrap();
+        let opts = post_with_credentials();
+        for other in ["https://b.test/", "http://a.test/", "https://a.test:444/"] {
+            let next = redirected(
+                &opts,
+                StatusCode::TEMPORARY_REDIRECT,
+                &a,
+                &Target::parse(other).unwrap(),
+            );
+            assert_eq!(names(&next), ["Content-Type", "X-Other"], "{other}");
+        }
+        let same = Target::parse("https://A.TEST/z").unwrap();
+        let next = redirected(&opts, StatusCode::TEMPORARY_REDIRECT, &a, &same);
+        assert_eq!(next.headers.len(), 4);
     }
 
     #[test]

@@ -36,42 +36,47 @@ pub fn load_certified_key(
     Ok(Arc::new(certified))
 }
 
-/// A root store with every certificate of the PEM file `path`.
+/// A root store with every certificate of the PEM file `path` (CERTIFICATE and OpenSSL's
+/// TRUSTED CERTIFICATE blocks): `--cacert` and `--client-ca` of every command.
 pub fn load_roots(path: &Path) -> Result<Arc<RootStore>, Error> {
     let text = read(path)?;
-    let blocks = padlock_pki::pem::parse_all(&text).map_err(|e| Error::Credentials {
+    let mut roots = RootStore::new();
+    let added = roots.add_pem(&text).map_err(|e| Error::Credentials {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;
-    let mut roots = RootStore::new();
-    for block in blocks.iter().filter(|b| b.label == "CERTIFICATE") {
-        roots.add_der(&block.der).map_err(|e| Error::Credentials {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })?;
-    }
-    if roots.is_empty() {
-        let reason = "it holds no PEM certificate".to_string();
+    if added == 0 {
         return Err(Error::Credentials {
             path: path.to_path_buf(),
-            reason,
+            reason: "it holds no PEM certificate".into(),
         });
     }
     Ok(Arc::new(roots))
 }
 
-/// The system's trust anchors: `SSL_CERT_FILE`, else the Debian bundle. Certificates our
-/// parser refuses are skipped rather than failing every connection.
+/// The roots a client trusts when not given `--cacert`, the same for every command: the
+/// system's (`SSL_CERT_FILE`, else `/etc/ssl/certs/ca-certificates.crt`, plus every file in
+/// the `SSL_CERT_DIR` folders; certificates our parser refuses are skipped), and padlock's
+/// own local CA (`$PADLOCK_HOME/ca/root.pem`) when there is one, so `padlock get` reaches
+/// `padlock serve` before its root is installed anywhere.
 pub fn system_roots() -> Result<Arc<RootStore>, Error> {
-    let path = std::env::var_os("SSL_CERT_FILE")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| "/etc/ssl/certs/ca-certificates.crt".into());
-    let text = read(&path)?;
-    let mut roots = RootStore::new();
-    if let Ok(blocks) = padlock_pki::pem::parse_all(&text) {
-        for block in blocks.iter().filter(|b| b.label == "CERTIFICATE") {
-            let _ = roots.add_der(&block.der);
+    let mut roots = RootStore::system().unwrap_or_default();
+    let local =
+        padlock_pki::ca::CaPaths::new(&padlock_pki::ca::CaPaths::default_home()).root_cert();
+    if let Ok(text) = std::fs::read(&local) {
+        // A damaged local root must not take the system's roots away with it.
+        if roots.add_pem(&text).is_err() {
+            eprintln!("padlock: ignoring {}: not a certificate", local.display());
         }
+    }
+    if roots.is_empty() {
+        return Err(Error::Credentials {
+            path: std::env::var_os("SSL_CERT_FILE")
+                .map_or_else(|| "/etc/ssl/certs/ca-certificates.crt".into(), Into::into),
+            reason: "no trusted roots found there, in SSL_CERT_DIR or in padlock's local CA \
+                     (use --cacert FILE)"
+                .into(),
+        });
     }
     Ok(Arc::new(roots))
 }

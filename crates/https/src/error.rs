@@ -67,6 +67,17 @@ pub enum Error {
         /// What went wrong.
         reason: String,
     },
+    /// `--location` followed more redirects than allowed.
+    #[error("stopped after {0} redirects (--max-redirs)")]
+    TooManyRedirects(u32),
+    /// A redirect's Location is not a usable http(s) URL.
+    #[error("the server redirected to {location:?}, which is not a usable URL: {reason}")]
+    BadRedirect {
+        /// The Location header's value.
+        location: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A connection to `addr` could not be made.
     #[error("could not connect to {addr}: {error}")]
     Connect {

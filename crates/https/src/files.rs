@@ -25,6 +25,20 @@ pub struct FileServer {
     root: PathBuf,
     /// Small files recently served (shared by clones).
     cache: Arc<FileCache>,
+    /// Whether names starting with a dot are served.
+    dotfiles: Dotfiles,
+}
+
+/// Whether files and folders whose name starts with `.` (`.git/`, `.env`) are served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Dotfiles {
+    /// Answered 404 and left out of listings, as if absent (the default): a folder served
+    /// from a project's root must not hand out `.git/config` or `.env`. `/.well-known/`
+    /// (RFC 8615) is still served.
+    #[default]
+    Hide,
+    /// Served like any other name.
+    Allow,
 }
 
 impl FileServer {
@@ -42,7 +56,14 @@ impl FileServer {
         Ok(FileServer {
             root,
             cache: Arc::new(FileCache::new(filecache::FRESH_FOR)),
+            dotfiles: Dotfiles::default(),
         })
+    }
+
+    /// Sets whether dotfiles are served (by default they are hidden).
+    pub fn with_dotfiles(mut self, dotfiles: Dotfiles) -> Self {
+        self.dotfiles = dotfiles;
+        self
     }
 
     /// The folder served (canonical).
@@ -72,6 +93,9 @@ impl FileServer {
             Ok(relative) => relative,
             Err(status) => return status_page(status),
         };
+        if self.dotfiles == Dotfiles::Hide && is_hidden(&relative) {
+            return status_page(StatusCode::NOT_FOUND);
+        }
         // A small file asked for recently is answered from memory (see `filecache`).
         let now = Instant::now();
         let root = &self.root;
@@ -87,7 +111,7 @@ impl FileServer {
         // a hand-off to the blocking pool and back, which cost two thread switches per
         // request (thread switching dominated a keep-alive profile). Larger files
         // stream from `tokio::fs`, which does use the blocking pool.
-        match lookup(&self.root, &relative) {
+        match lookup(&self.root, &relative, self.dotfiles) {
             Found::Refused(status) => status_page(status),
             Found::File {
                 path,
@@ -114,7 +138,7 @@ impl FileServer {
                     let info = FileInfo::new(index, &meta);
                     return serve_file(&info, contents, req.headers(), head_only).await;
                 }
-                match listing::render(&path, uri_path).await {
+                match listing::render(&path, uri_path, self.dotfiles == Dotfiles::Allow).await {
                     Ok(html) => {
                         let len = html.len();
                         let body = if head_only {
@@ -173,13 +197,18 @@ fn same_file(root: &Path, relative: &Path, entry: &CachedFile) -> bool {
     }
 }
 
-/// Follows symlinks, insists the result is still under `root`, and reads small files.
-fn lookup(root: &Path, relative: &Path) -> Found {
+/// Follows symlinks, insists the result is still under `root` (and, unless dotfiles are
+/// allowed, not a hidden name there: a symlink to `.env` is as hidden as `.env`), and reads
+/// small files.
+fn lookup(root: &Path, relative: &Path, dotfiles: Dotfiles) -> Found {
     let Ok(real) = std::fs::canonicalize(root.join(relative)) else {
         return Found::Refused(StatusCode::NOT_FOUND);
     };
-    if !real.starts_with(root) {
+    let Ok(inside) = real.strip_prefix(root) else {
         return Found::Refused(StatusCode::FORBIDDEN);
+    };
+    if dotfiles == Dotfiles::Hide && is_hidden(inside) {
+        return Found::Refused(StatusCode::NOT_FOUND);
     }
     let Ok(meta) = std::fs::metadata(&real) else {
         return Found::Refused(StatusCode::NOT_FOUND);
@@ -213,6 +242,15 @@ fn lookup(root: &Path, relative: &Path) -> Found {
         meta,
         contents,
     }
+}
+
+/// Whether a relative path has a component starting with `.`, other than the first
+/// `.well-known` (RFC 8615 §3).
+fn is_hidden(relative: &Path) -> bool {
+    relative.components().enumerate().any(|(i, c)| {
+        let name = c.as_os_str().to_string_lossy();
+        name.starts_with('.') && !(i == 0 && name == ".well-known")
+    })
 }
 
 /// Turns the request path into a relative file path: percent-decoded, `.` and empty
@@ -471,6 +509,35 @@ mod tests {
         assert_eq!(resolve("/a/b%20c.txt").unwrap(), PathBuf::from("a/b c.txt"));
         assert_eq!(resolve("/").unwrap(), PathBuf::new());
         assert_eq!(resolve("//./a//").unwrap(), PathBuf::from("a"));
+    }
+
+    #[test]
+    fn names_starting_with_a_dot_are_hidden_except_well_known() {
+        assert!(is_hidden(Path::new(".git/config")));
+        assert!(is_hidden(Path::new("a/.env")));
+        assert!(is_hidden(Path::new("a/.well-known/x")));
+        assert!(!is_hidden(Path::new(".well-known/security.txt")));
+        assert!(!is_hidden(Path::new("a/b.c/d")));
+    }
+
+    #[tokio::test]
+    async fn dotfiles_are_not_found_unless_allowed() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(".git")).unwrap();
+        std::fs::write(dir.path().join(".git/config"), b"[core]").unwrap();
+        std::fs::write(dir.path().join(".env"), b"SECRET=1").unwrap();
+        std::os::unix::fs::symlink(".env", dir.path().join("env.txt")).unwrap();
+        let get = |path: &str| Request::get(path).body(()).unwrap();
+        let files = FileServer::new(dir.path()).unwrap();
+        for path in ["/.git/config", "/.env", "/%2eenv", "/env.txt", "/.git/"] {
+            let res = files.respond(&get(path)).await;
+            assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
+        }
+        let files = files.with_dotfiles(Dotfiles::Allow);
+        for path in ["/.git/config", "/.env", "/env.txt"] {
+            let res = files.respond(&get(path)).await;
+            assert_eq!(res.status(), StatusCode::OK, "{path}");
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod body;
 pub mod certinfo;
 pub mod client;
 pub mod credentials;
+pub mod decode;
 pub mod error;
 pub mod filecache;
 pub mod files;

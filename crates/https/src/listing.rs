@@ -36,8 +36,9 @@ struct Entry {
     modified: Option<SystemTime>,
 }
 
-/// Renders the listing of `dir`, shown under the URL path `uri_path` (which ends in `/`).
-pub async fn render(dir: &Path, uri_path: &str) -> std::io::Result<String> {
+/// Renders the listing of `dir`, shown under the URL path `uri_path` (which ends in `/`);
+/// names starting with `.` are left out unless `dotfiles` is set.
+pub async fn render(dir: &Path, uri_path: &str, dotfiles: bool) -> std::io::Result<String> {
     let mut entries = Vec::new();
     let mut more = false;
     let mut rd = tokio::fs::read_dir(dir).await?;
@@ -47,6 +48,9 @@ pub async fn render(dir: &Path, uri_path: &str) -> std::io::Result<String> {
             break;
         }
         let name = e.file_name().to_string_lossy().into_owned();
+        if !dotfiles && name.starts_with('.') {
+            continue;
+        }
         // Metadata follows symlinks; a dangling one shows as a file of size 0.
         let meta = tokio::fs::metadata(e.path()).await.ok();
         entries.push(Entry {
@@ -125,7 +129,7 @@ mod tests {
         std::fs::write(dir.path().join("<x>&y.txt"), b"hi").unwrap();
         std::fs::write(dir.path().join("a b.txt"), b"hello").unwrap();
         std::fs::create_dir(dir.path().join("zdir")).unwrap();
-        let html = render(dir.path(), "/sub/").await.unwrap();
+        let html = render(dir.path(), "/sub/", false).await.unwrap();
         assert!(html.contains("&lt;x&gt;&amp;y.txt"), "{html}");
         assert!(!html.contains("<x>"), "{html}");
         assert!(html.contains("href=\"./a%20b.txt\""), "{html}");
@@ -133,5 +137,17 @@ mod tests {
         let file = html.find("a b.txt").unwrap();
         assert!(zdir < file, "folders come first");
         assert!(html.contains("href=\"../\""));
+    }
+
+    #[tokio::test]
+    async fn leaves_dotfiles_out_unless_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".env"), b"SECRET=1").unwrap();
+        std::fs::create_dir(dir.path().join(".git")).unwrap();
+        std::fs::write(dir.path().join("shown.txt"), b"hi").unwrap();
+        let html = render(dir.path(), "/", false).await.unwrap();
+        assert!(html.contains("shown.txt") && !html.contains(".env") && !html.contains(".git"));
+        let html = render(dir.path(), "/", true).await.unwrap();
+        assert!(html.contains(".env") && html.contains(".git/"), "{html}");
     }
 }

@@ -1,6 +1,24 @@
 //! Reverse proxy to an HTTP upstream: forwards each request, strips hop-by-hop headers
-//! (RFC 9110 §7.6.1), and adds X-Forwarded-For/-Proto/-Host and the verified client
-//! certificate subject.
+//! (RFC 9110 §7.6.1), and adds X-Forwarded-For/-Proto/-Host and what the verified client
+//! certificate says.
+//!
+//! # The client-identity headers
+//! With `--client-ca`, the upstream learns who the client is from three headers, set only
+//! from a certificate the handshake verified:
+//! - [`CLIENT_SUBJECT_HEADER`] `X-Client-Subject`: the subject as an RFC 4514 string
+//!   (`CN=alice,O=Example`; last RDN first; `,` `+` `=` `\` `"` `;` `<` `>` inside a value
+//!   escaped with `\`, any other byte outside printable ASCII as `\XX`), so a CN of
+//!   `mallory, CN=admin` arrives as `CN=mallory\, CN\=admin`;
+//! - [`CLIENT_CERT_SHA256_HEADER`] `X-Client-Cert-Sha256`: the SHA-256 of the certificate's
+//!   DER in lowercase hex, the value to pin an identity to;
+//! - [`CLIENT_SAN_HEADER`] `X-Client-San` (absent when there are none): the subjectAltName entries
+//!   (`DNS:a.example, IP:10.0.0.1, email:a@b, URI:…`), `,` and odd bytes inside an entry as
+//!   `\XX`.
+//!
+//! Every header a client sends whose name is one of these after folding case and `_` into
+//! `-` is removed first (`X-Client_Subject` too: WSGI, CGI, PHP and Rack read `_` and `-` as
+//! the same `HTTP_X_CLIENT_SUBJECT`), so without a certificate none of them reaches the
+//! upstream, and the upstream can trust what it gets.
 
 use std::net::SocketAddr;
 
@@ -12,13 +30,24 @@ use hyper_util::client::legacy::{connect::HttpConnector, Client};
 use hyper_util::rt::TokioExecutor;
 
 use crate::body::Body;
+use crate::certinfo::ClientIdentity;
 use crate::error::Error;
 use crate::files::status_page;
 use crate::site::origin_form;
 
-/// The header carrying the verified mutual-TLS client certificate subject to the upstream.
-/// Any value a client sends itself is removed first, so the upstream can trust it.
+/// The header carrying the verified client certificate's subject (RFC 4514) upstream.
 pub const CLIENT_SUBJECT_HEADER: &str = "x-client-subject";
+/// The header carrying the SHA-256 fingerprint of the verified client certificate upstream.
+pub const CLIENT_CERT_SHA256_HEADER: &str = "x-client-cert-sha256";
+/// The header carrying the verified client certificate's subjectAltName entries upstream.
+pub const CLIENT_SAN_HEADER: &str = "x-client-san";
+
+/// The headers only the proxy may set; a client's own are removed, however spelled.
+pub const TRUSTED_HEADERS: [&str; 3] = [
+    CLIENT_SUBJECT_HEADER,
+    CLIENT_CERT_SHA256_HEADER,
+    CLIENT_SAN_HEADER,
+];
 
 /// Headers that describe one hop, never forwarded (RFC 9110 §7.6.1).
 const HOP_BY_HOP: [&str; 8] = [
@@ -64,16 +93,16 @@ impl Proxy {
         })
     }
 
-    /// Forwards `req` from `peer` (over HTTPS if `secure`) with the client certificate
-    /// `subject`, if one was verified.
+    /// Forwards `req` from `peer` (over HTTPS if `secure`) with what the `client`
+    /// certificate says, if one was verified.
     pub async fn forward(
         &self,
         mut req: Request<Incoming>,
         peer: SocketAddr,
         secure: bool,
-        subject: Option<&str>,
+        client: Option<&ClientIdentity>,
     ) -> Response<Body> {
-        if let Err(status) = self.rewrite_request(&mut req, peer, secure, subject) {
+        if let Err(status) = self.rewrite_request(&mut req, peer, secure, client) {
             return status_page(status);
         }
         match self.client.request(req).await {
@@ -91,15 +120,15 @@ impl Proxy {
 
     /// Turns the request a client sent into the one [`Proxy::forward`] sends upstream: the
     /// target becomes `http://upstream/base/path?query`, hop-by-hop headers go (RFC 9110
-    /// §7.6.1), X-Forwarded-For/-Proto/-Host are set, a client's own
-    /// [`CLIENT_SUBJECT_HEADER`] is replaced by `subject`, and Host names the upstream.
+    /// §7.6.1), X-Forwarded-For/-Proto/-Host are set, a client's own [`TRUSTED_HEADERS`]
+    /// (in any spelling) are replaced by what `client` says, and Host names the upstream.
     /// `Err(status)`: the request cannot be forwarded; answer it with `status`.
     pub fn rewrite_request<B>(
         &self,
         req: &mut Request<B>,
         peer: SocketAddr,
         secure: bool,
-        subject: Option<&str>,
+        client: Option<&ClientIdentity>,
     ) -> Result<(), StatusCode> {
         let path_and_query = origin_form(req.uri());
         let target = format!(
@@ -116,7 +145,7 @@ impl Proxy {
 
         let headers = req.headers_mut();
         strip_hop_by_hop(headers);
-        headers.remove(CLIENT_SUBJECT_HEADER);
+        strip_trusted(headers);
         append_forwarded_for(headers, peer);
         headers.insert(
             HeaderName::from_static("x-forwarded-proto"),
@@ -125,8 +154,17 @@ impl Proxy {
         if let Some(host) = original_host {
             headers.insert(HeaderName::from_static("x-forwarded-host"), host);
         }
-        if let Some(v) = subject.and_then(|s| HeaderValue::from_str(s).ok()) {
-            headers.insert(HeaderName::from_static(CLIENT_SUBJECT_HEADER), v);
+        if let Some(client) = client {
+            for (name, value) in [
+                (CLIENT_SUBJECT_HEADER, &client.subject),
+                (CLIENT_CERT_SHA256_HEADER, &client.sha256),
+                (CLIENT_SAN_HEADER, &client.sans),
+            ] {
+                // The values are printable ASCII by construction (certinfo), so this holds.
+                if let (false, Ok(v)) = (value.is_empty(), HeaderValue::from_str(value)) {
+                    headers.insert(HeaderName::from_static(name), v);
+                }
+            }
         }
         if let Ok(v) = HeaderValue::from_str(self.authority.as_str()) {
             headers.insert(header::HOST, v);
@@ -152,6 +190,24 @@ fn strip_hop_by_hop(headers: &mut HeaderMap) {
         headers.remove(name);
     }
     for name in HOP_BY_HOP {
+        headers.remove(name);
+    }
+}
+
+/// Removes every header whose name is one of [`TRUSTED_HEADERS`] once ASCII case is folded
+/// and `_` read as `-`, the way CGI-style servers read names.
+fn strip_trusted(headers: &mut HeaderMap) {
+    let spoofed: Vec<HeaderName> = headers
+        .keys()
+        .filter(|name| {
+            let folded = name.as_str().replace('_', "-");
+            TRUSTED_HEADERS
+                .iter()
+                .any(|t| folded.eq_ignore_ascii_case(t))
+        })
+        .cloned()
+        .collect();
+    for name in spoofed {
         headers.remove(name);
     }
 }
@@ -234,7 +290,7 @@ mod tests {
             .unwrap();
         let peer = "10.1.2.3:5".parse().unwrap();
         proxy
-            .rewrite_request(&mut req, peer, true, Some("CN=alice"))
+            .rewrite_request(&mut req, peer, true, Some(&alice()))
             .unwrap();
         assert_eq!(req.uri(), "http://127.0.0.1:9/base/a?b=1");
         let h = req.headers();
@@ -243,8 +299,61 @@ mod tests {
         assert_eq!(h["x-forwarded-proto"], "https");
         assert_eq!(h["x-forwarded-for"], "10.1.2.3");
         assert_eq!(h[CLIENT_SUBJECT_HEADER], "CN=alice");
+        assert_eq!(h[CLIENT_CERT_SHA256_HEADER], "ab01");
+        assert_eq!(h[CLIENT_SAN_HEADER], "DNS:alice.test");
         assert!(!h.contains_key("x-hop"));
         assert!(!h.contains_key("connection"));
+    }
+
+    fn alice() -> ClientIdentity {
+        ClientIdentity {
+            subject: "CN=alice".into(),
+            sha256: "ab01".into(),
+            sans: "DNS:alice.test".into(),
+        }
+    }
+
+    #[test]
+    fn a_client_cannot_send_a_trusted_header_in_another_spelling() {
+        let proxy = Proxy::new("http://127.0.0.1:9/").unwrap();
+        let mut req = Request::get("/")
+            .header("X-Client_Subject", "CN=admin")
+            .header("x_client_subject", "CN=admin")
+            .header("X-CLIENT-CERT_SHA256", "00")
+            .header("x-client-san", "DNS:admin")
+            .header("x-client-subjects", "kept")
+            .body(())
+            .unwrap();
+        let peer = "10.1.2.3:5".parse().unwrap();
+        proxy.rewrite_request(&mut req, peer, true, None).unwrap();
+        let h = req.headers();
+        let mut names: Vec<&str> = h.keys().map(HeaderName::as_str).collect();
+        names.sort_unstable();
+        assert_eq!(
+            names,
+            [
+                "host",
+                "x-client-subjects",
+                "x-forwarded-for",
+                "x-forwarded-proto"
+            ]
+        );
+        assert_eq!(h["x-client-subjects"], "kept");
+
+        let mut req = Request::get("/")
+            .header("X-Client_Subject", "CN=admin")
+            .body(())
+            .unwrap();
+        proxy
+            .rewrite_request(&mut req, peer, true, Some(&alice()))
+            .unwrap();
+        let subjects: Vec<_> = req
+            .headers()
+            .iter()
+            .filter(|(n, _)| n.as_str().replace('_', "-") == CLIENT_SUBJECT_HEADER)
+            .map(|(_, v)| v.clone())
+            .collect();
+        assert_eq!(subjects, ["CN=alice"]);
     }
 
     #[tokio::test]

@@ -1,6 +1,7 @@
 //! The listener side of `padlock serve`: accept loops, a connection limit, handshake and
 //! idle timeouts, the redirect listener, and graceful shutdown.
 
+use padlock_pki::printable::escape_controls;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -309,7 +310,7 @@ async fn handle_connection(
         let info = Arc::new(ConnInfo {
             peer: Some(peer),
             secure: false,
-            client_subject: None,
+            client: None,
             tls: None,
         });
         let svc = service_fn(move |req| redirect_to_https(req, port, info.clone()));
@@ -322,7 +323,7 @@ async fn handle_connection(
             let info = Arc::new(ConnInfo {
                 peer: Some(peer),
                 secure: false,
-                client_subject: None,
+                client: None,
                 tls: None,
             });
             let svc = service_fn(move |req| site.clone().handle(req, info.clone()));
@@ -334,7 +335,11 @@ async fn handle_connection(
             let (stream, details) = match accepted {
                 Ok(Ok(x)) => x,
                 Ok(Err(e)) => {
-                    eprintln!("{peer} TLS handshake failed: {e}");
+                    // The error may quote names from the client's certificate.
+                    eprintln!(
+                        "{peer} TLS handshake failed: {}",
+                        escape_controls(&e.to_string())
+                    );
                     return;
                 }
                 Err(_) => {
@@ -348,7 +353,7 @@ async fn handle_connection(
             let info = Arc::new(ConnInfo {
                 peer: Some(peer),
                 secure: true,
-                client_subject: details.client_subject,
+                client: details.client,
                 tls: details.summary,
             });
             let protocols = match details.alpn.as_deref() {
@@ -418,7 +423,10 @@ async fn serve_http<IO, S>(
                         msg.push_str(&s.to_string());
                         source = s.source();
                     }
-                    eprintln!("padlock: connection ended with an error: {msg}");
+                    eprintln!(
+                        "padlock: connection ended with an error: {}",
+                        escape_controls(&msg)
+                    );
                 }
                 return;
             }

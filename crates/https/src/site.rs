@@ -3,15 +3,20 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use hyper::body::Incoming;
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use hyper::body::{Body as HttpBody, Frame, Incoming, SizeHint};
 use hyper::header::{self, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 use percent_encoding::{utf8_percent_encode, CONTROLS};
 
-use crate::body::Body;
+use crate::body::{Body, BoxError};
+use crate::certinfo::ClientIdentity;
 use crate::files::{redirect, FileServer};
 use crate::proxy::Proxy;
 
@@ -42,8 +47,8 @@ pub struct ConnInfo {
     pub peer: Option<SocketAddr>,
     /// Whether the connection is TLS.
     pub secure: bool,
-    /// The verified client certificate's subject (mutual TLS), e.g. `CN=alice`.
-    pub client_subject: Option<String>,
+    /// What the verified client certificate says (mutual TLS).
+    pub client: Option<Arc<ClientIdentity>>,
     /// What the TLS handshake settled, for the access log, e.g. `TLSv1.3
     /// TLS_AES_128_GCM_SHA256 X25519MLKEM768 post-quantum`.
     pub tls: Option<String>,
@@ -65,7 +70,7 @@ impl Site {
                     .peer
                     .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
                 proxy
-                    .forward(req, peer, info.secure, info.client_subject.as_deref())
+                    .forward(req, peer, info.secure, info.client.as_deref())
                     .await
             }
         };
@@ -77,7 +82,7 @@ impl Site {
             }
         }
         if let Some(line) = line {
-            log_line(&info, &line, &res, started);
+            res = logged(info, line, res, started);
         }
         Ok(res)
     }
@@ -97,8 +102,7 @@ pub async fn redirect_to_https<B>(
     let started = Instant::now();
     let line = request_line(&req);
     let res = https_redirect(&req, https_port);
-    log_line(&info, &line, &res, started);
-    Ok(res)
+    Ok(logged(info, line, res, started))
 }
 
 /// The redirect [`redirect_to_https`] answers `req` with (no logging).
@@ -137,16 +141,109 @@ fn request_line<B>(req: &Request<B>) -> String {
     format!("{} {} {:?}", req.method(), target, req.version())
 }
 
-fn log_line(info: &ConnInfo, line: &str, res: &Response<Body>, started: Instant) {
-    let len = res
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("-");
-    let entry = log_entry(info, line, res.status(), len, started.elapsed());
-    // Formatted first and written with one call: stderr is unbuffered, so `eprintln!`
-    // would issue a write system call per formatted piece (about ten per line).
-    let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), entry.as_bytes());
+/// Wraps the response body so that its access-log line is written when the body is done:
+/// with the bytes actually sent and the time from the request to the last byte (or to the
+/// moment the client went away, marked "cut short").
+fn logged(
+    info: Arc<ConnInfo>,
+    line: String,
+    res: Response<Body>,
+    started: Instant,
+) -> Response<Body> {
+    let status = res.status();
+    res.map(|inner| {
+        LoggedBody {
+            inner,
+            sent: 0,
+            finished: false,
+            pending: Some(PendingLog {
+                info,
+                line,
+                status,
+                started,
+            }),
+        }
+        .boxed()
+    })
+}
+
+/// What the access-log line needs besides the body's outcome.
+struct PendingLog {
+    info: Arc<ConnInfo>,
+    line: String,
+    status: StatusCode,
+    started: Instant,
+}
+
+/// A response body that counts what it yields and logs once, at its end or when dropped.
+struct LoggedBody {
+    inner: Body,
+    sent: u64,
+    finished: bool,
+    pending: Option<PendingLog>,
+}
+
+impl LoggedBody {
+    fn write_log(&mut self) {
+        let Some(p) = self.pending.take() else {
+            return;
+        };
+        let finished = self.finished || self.inner.is_end_stream();
+        let len = if finished {
+            self.sent.to_string()
+        } else {
+            format!("{} cut short", self.sent)
+        };
+        let entry = log_entry(&p.info, &p.line, p.status, &len, p.started.elapsed());
+        // Formatted first and written with one call: stderr is unbuffered, so `eprintln!`
+        // would issue a write system call per formatted piece (about ten per line). A log
+        // line that cannot be written has nowhere else to go.
+        let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), entry.as_bytes());
+    }
+}
+
+impl HttpBody for LoggedBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    self.sent += data.len() as u64;
+                }
+                if self.inner.is_end_stream() {
+                    self.finished = true;
+                    self.write_log();
+                }
+            }
+            Poll::Ready(None) => {
+                self.finished = true;
+                self.write_log();
+            }
+            Poll::Ready(Some(Err(_))) => self.write_log(),
+            Poll::Pending => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+impl Drop for LoggedBody {
+    fn drop(&mut self) {
+        self.write_log();
+    }
 }
 
 /// One access-log line. The request line and the client subject come from the peer: they
@@ -155,7 +252,11 @@ fn log_line(info: &ConnInfo, line: &str, res: &Response<Body>, started: Instant)
 /// escape sequence.
 fn log_entry(info: &ConnInfo, line: &str, status: StatusCode, len: &str, took: Duration) -> String {
     let peer = info.peer.map_or_else(|| "-".to_string(), |p| p.to_string());
-    let user = info.client_subject.as_deref().unwrap_or("-").escape_debug();
+    let user = info
+        .client
+        .as_ref()
+        .map_or("-", |c| c.subject.as_str())
+        .escape_debug();
     let line = line.escape_debug();
     let ms = took.as_secs_f64() * 1000.0;
     let tls = info
@@ -219,7 +320,11 @@ mod tests {
         let info = ConnInfo {
             peer: Some(SocketAddr::from(([127, 0, 0, 1], 5))),
             secure: true,
-            client_subject: Some("CN=a\u{1b}[2J".into()),
+            client: Some(Arc::new(ClientIdentity {
+                subject: "CN=a\u{1b}[2J".into(),
+                sha256: String::new(),
+                sans: String::new(),
+            })),
             tls: None,
         };
         let entry = log_entry(

@@ -6,6 +6,7 @@ use std::sync::{Arc, RwLock};
 use padlock_tls::ServerConfig;
 use tokio::io::{AsyncRead, AsyncWrite};
 
+use crate::certinfo::ClientIdentity;
 use crate::error::Error;
 use padlock_tokio::{TlsAcceptor, TlsStream};
 
@@ -53,8 +54,8 @@ impl TlsSetup {
 pub struct HandshakeDetails {
     /// The ALPN protocol chosen, if any.
     pub alpn: Option<Vec<u8>>,
-    /// The verified client certificate's subject (mutual TLS).
-    pub client_subject: Option<String>,
+    /// What the verified client certificate says (mutual TLS).
+    pub client: Option<Arc<ClientIdentity>>,
     /// Version, cipher suite and key exchange group, and whether that group protects the
     /// session against a future quantum computer: `TLSv1.3 TLS_AES_128_GCM_SHA256
     /// X25519MLKEM768 post-quantum` (or `classical`).
@@ -77,10 +78,11 @@ where
     let conn = stream.get_ref().1;
     let details = HandshakeDetails {
         alpn: conn.alpn_protocol().map(<[u8]>::to_vec),
-        client_subject: conn
+        client: conn
             .peer_certificates()
             .and_then(|chain| chain.first())
-            .and_then(|leaf| crate::certinfo::subject_of(leaf)),
+            .and_then(|leaf| ClientIdentity::of(leaf, setup.current().provider.as_ref()))
+            .map(Arc::new),
         summary: summary(conn),
     };
     Ok((stream, details))

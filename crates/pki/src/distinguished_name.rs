@@ -6,9 +6,12 @@ use std::fmt;
 
 use crate::der::{oid_to_string, tag, Reader};
 use crate::error::Error;
+use crate::printable::escape_controls;
 use crate::string_prep::{is_string_type, prepare, Unpreparable};
 
-/// A distinguished name, borrowed from a certificate. `Display` gives "CN=foo, O=bar".
+/// A distinguished name, borrowed from a certificate. `Display` gives "CN=foo, O=bar", for
+/// a person, with control characters escaped (a name is peer input and is printed in logs);
+/// [`Name::to_rfc4514`] gives the form a program reads back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Name<'a> {
     /// The whole DER `Name` (a SEQUENCE of RDNs), tag and length included.
@@ -95,6 +98,78 @@ impl<'a> Name<'a> {
             .filter(|(oid, t, _)| *oid == OID_EMAIL && *t == tag::IA5_STRING)
             .map(|(_, _, v)| v)
             .collect()
+    }
+}
+
+impl Name<'_> {
+    /// The name as an RFC 4514 string, for a program to read back unambiguously: the RDNs
+    /// from the last to the first, joined by `,`; the attributes of a multi-valued RDN joined
+    /// by `+` (RFC 4514 §2.1–2.2); each value escaped as RFC 4514 §2.4 requires (`"` `+` `,`
+    /// `;` `<` `>` `\`, a leading `#` or space, a trailing space), so a CN of
+    /// `mallory, CN=admin` reads `CN=mallory\, CN\=admin`, never as a second RDN. Every byte
+    /// outside printable ASCII (control characters, and the UTF-8 of non-ASCII letters) is
+    /// written as a `\XX` hex pair, which §2.4 allows, so the result is printable ASCII:
+    /// safe in an HTTP header field and in a log line. An attribute type without a short
+    /// name is its dotted OID with the value's DER in hex after `#` (§2.4).
+    pub fn to_rfc4514(&self) -> String {
+        let mut out = String::new();
+        let rdns: Vec<&[u8]> = self.rdn_list().flatten().collect();
+        for (i, rdn) in rdns.iter().rev().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            let mut set = Reader::new(rdn, "Name.RelativeDistinguishedName");
+            let mut first = true;
+            while let Ok(mut atv) = set.nested(tag::SEQUENCE, "Name.AttributeTypeAndValue") {
+                let (Ok(oid), Ok(value)) = (atv.oid(), atv.read_any()) else {
+                    continue;
+                };
+                if !first {
+                    out.push('+');
+                }
+                first = false;
+                match attribute_label(oid) {
+                    Some(label) if is_string_type(value.tag) => {
+                        out.push_str(label);
+                        out.push('=');
+                        push_rfc4514_value(&mut out, &decode_string(value.tag, value.value));
+                    }
+                    label => {
+                        out.push_str(
+                            label
+                                .map_or_else(|| oid_to_string(oid), str::to_string)
+                                .as_str(),
+                        );
+                        out.push_str("=#");
+                        for b in value.raw {
+                            out.push_str(&format!("{b:02X}"));
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Appends one attribute value, escaped (RFC 4514 §2.4), as printable ASCII.
+fn push_rfc4514_value(out: &mut String, value: &str) {
+    let last = value.chars().count().saturating_sub(1);
+    for (i, c) in value.chars().enumerate() {
+        let special = matches!(c, '"' | '+' | ',' | ';' | '<' | '>' | '\\' | '=')
+            || (i == 0 && matches!(c, '#' | ' '))
+            || (i == last && c == ' ');
+        if special {
+            out.push('\\');
+            out.push(c);
+        } else if c.is_ascii_graphic() || c == ' ' {
+            out.push(c);
+        } else {
+            let mut utf8 = [0u8; 4];
+            for b in c.encode_utf8(&mut utf8).bytes() {
+                out.push_str(&format!("\\{b:02X}"));
+            }
+        }
     }
 }
 
@@ -278,10 +353,89 @@ impl fmt::Display for Name<'_> {
                 f.write_str(", ")?;
             }
             match attribute_label(oid) {
-                Some(l) => write!(f, "{l}={}", decode_string(*t, v))?,
-                None => write!(f, "{}={}", oid_to_string(oid), decode_string(*t, v))?,
+                Some(l) => write!(f, "{l}={}", escape_controls(&decode_string(*t, v)))?,
+                None => write!(
+                    f,
+                    "{}={}",
+                    oid_to_string(oid),
+                    escape_controls(&decode_string(*t, v))
+                )?,
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ca::der_writer::DerWriter;
+
+    /// A Name of one RDN per (OID, value) pair, each value a UTF8String.
+    fn name_der(rdns: &[&[(&[u64], &str)]]) -> Vec<u8> {
+        let mut w = DerWriter::new();
+        w.sequence(|w| {
+            for rdn in rdns {
+                w.set(|w| {
+                    for (oid, value) in *rdn {
+                        w.sequence(|w| {
+                            w.oid(oid);
+                            w.utf8_string(value);
+                        });
+                    }
+                });
+            }
+        });
+        w.finish()
+    }
+
+    fn rfc4514(der: &[u8]) -> String {
+        let mut r = Reader::new(der, "test");
+        Name::read(&mut r).unwrap().to_rfc4514()
+    }
+
+    const CN: &[u64] = &[2, 5, 4, 3];
+    const O: &[u64] = &[2, 5, 4, 10];
+
+    #[test]
+    fn rfc4514_lists_rdns_last_first() {
+        let der = name_der(&[&[(O, "Example")], &[(CN, "alice")]]);
+        assert_eq!(rfc4514(&der), "CN=alice,O=Example");
+    }
+
+    #[test]
+    fn rfc4514_escapes_a_value_that_looks_like_a_second_rdn() {
+        let der = name_der(&[&[(CN, "mallory, CN=admin")]]);
+        assert_eq!(rfc4514(&der), "CN=mallory\\, CN\\=admin");
+        let der = name_der(&[&[(CN, "mallory+CN=admin")]]);
+        assert_eq!(rfc4514(&der), "CN=mallory\\+CN\\=admin");
+    }
+
+    #[test]
+    fn rfc4514_joins_a_multi_valued_rdn_with_plus() {
+        let der = name_der(&[&[(CN, "a"), (O, "b")]]);
+        assert_eq!(rfc4514(&der), "CN=a+O=b");
+    }
+
+    #[test]
+    fn rfc4514_escapes_edges_control_characters_and_non_ascii() {
+        let der = name_der(&[&[(CN, "# x ")]]);
+        assert_eq!(rfc4514(&der), "CN=\\# x\\ ");
+        let der = name_der(&[&[(O, "a\nCN=b\u{1b}é")]]);
+        assert_eq!(rfc4514(&der), "O=a\\0ACN\\=b\\1B\\C3\\A9");
+    }
+
+    #[test]
+    fn display_escapes_control_characters_so_a_name_cannot_forge_a_log_line() {
+        let der = name_der(&[&[(O, "x\n127.0.0.1 [CN=admin] \"GET /\" 200")]]);
+        let mut r = Reader::new(&der, "test");
+        let shown = Name::read(&mut r).unwrap().to_string();
+        assert_eq!(shown, "O=x\\u{a}127.0.0.1 [CN=admin] \"GET /\" 200");
+    }
+
+    #[test]
+    fn rfc4514_writes_an_unknown_type_as_its_oid_and_der() {
+        let der = name_der(&[&[(&[1, 2, 3], "x")]]);
+        assert_eq!(rfc4514(&der), "1.2.3=#0C0178");
     }
 }

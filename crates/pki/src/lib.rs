@@ -48,6 +48,7 @@ mod idna;
 mod lint;
 mod name_constraints;
 pub mod pem;
+pub mod printable;
 mod public_suffix;
 mod roots;
 mod signature;

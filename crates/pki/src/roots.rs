@@ -125,13 +125,13 @@ impl RootStore {
         Ok(())
     }
 
-    /// Adds every CERTIFICATE block of a PEM text; returns how many were added. Fails on the
-    /// first certificate that does not parse.
+    /// Adds every CERTIFICATE and TRUSTED CERTIFICATE block of a PEM text; returns how
+    /// many were added. Fails on the first certificate that does not parse.
     pub fn add_pem(&mut self, pem: &[u8]) -> Result<usize, Error> {
         let mut n = 0;
         for block in pem::parse_all(pem)? {
-            if block.label == "CERTIFICATE" || block.label == "TRUSTED CERTIFICATE" {
-                self.add_der(&block.der)?;
+            if let Some(der) = certificate_of_block(&block)? {
+                self.add_der(der)?;
                 n += 1;
             }
         }
@@ -183,8 +183,9 @@ impl RootStore {
             return;
         };
         for b in blocks {
-            if b.label == "CERTIFICATE" {
-                let _ = self.add(&b.der, false);
+            // A system bundle may hold what we cannot parse; it is skipped, not fatal.
+            if let Ok(Some(der)) = certificate_of_block(&b) {
+                let _ = self.add(der, false);
             }
         }
     }
@@ -214,6 +215,20 @@ impl RootStore {
             .into_iter()
             .flatten()
             .filter_map(|&i| self.anchors.get(i))
+    }
+}
+
+/// The certificate DER of a PEM block: all of a CERTIFICATE; the leading certificate of an
+/// OpenSSL TRUSTED CERTIFICATE, whose trust settings after it (the X509_AUX purposes) are not
+/// read — the file is trusted as a whole, as every anchor is; `None` for other labels.
+fn certificate_of_block(block: &pem::Block) -> Result<Option<&[u8]>, Error> {
+    match block.label.as_str() {
+        "CERTIFICATE" => Ok(Some(&block.der)),
+        "TRUSTED CERTIFICATE" => {
+            let mut r = crate::der::Reader::new(&block.der, "TRUSTED CERTIFICATE");
+            Ok(Some(r.read(crate::der::tag::SEQUENCE)?.raw))
+        }
+        _ => Ok(None),
     }
 }
 

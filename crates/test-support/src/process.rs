@@ -284,6 +284,35 @@ fn wait_group_gone(pgid: u32, timeout: Duration) {
     }
 }
 
+/// Waits, for at most `timeout`, until process `pid` catches signal number `signal` (has
+/// a handler installed for it: the `SigCgt` mask of /proc/PID/status). Returns whether it
+/// does. A test that signals a server it has just started waits for this first: a signal
+/// that arrives before the handler exists takes its default action (for SIGINT, SIGTERM and
+/// SIGHUP: the process dies), which is not what the test means to check.
+pub fn wait_until_catches(pid: u32, signal: u32, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if catches(pid, signal) {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn catches(pid: u32, signal: u32) -> bool {
+    let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+        return false;
+    };
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigCgt:"))
+        .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+        .is_some_and(|mask| (1..=64).contains(&signal) && mask & (1 << (signal - 1)) != 0)
+}
+
 /// Whether a process other than a zombie is in process group `pgid`, from /proc/*/stat.
 pub fn group_alive(pgid: u32) -> bool {
     let Ok(entries) = std::fs::read_dir("/proc") else {
@@ -408,6 +437,22 @@ mod tests {
         assert!(out.status.success());
         assert_eq!(out.stdout, b"hi\n");
         assert_eq!(out.stderr, b"err\n");
+    }
+
+    #[test]
+    fn sees_when_a_process_catches_a_signal() {
+        // The shell traps SIGINT (2), not SIGUSR1 (10).
+        let guard = Guard::spawn(
+            Command::new("sh")
+                .args(["-c", "trap 'exit 0' INT; echo ready; sleep 30 & wait"])
+                .stdout(Stdio::null()),
+        );
+        assert!(wait_until_catches(guard.id(), 2, Duration::from_secs(5)));
+        assert!(!wait_until_catches(
+            guard.id(),
+            10,
+            Duration::from_millis(100)
+        ));
     }
 
     #[test]

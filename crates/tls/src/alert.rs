@@ -4,7 +4,7 @@
 //! [`alert_for`] which alert to queue before closing.
 
 use crate::error::{ApiMisuse, Error, PeerIncompatible, PeerMisbehaved};
-use crate::AlertDescription;
+use crate::wire::AlertDescription;
 
 /// The alert to send for `error`, or `None` when no alert is due (the peer already sent
 /// one, or the error is local API misuse that does not end the connection).

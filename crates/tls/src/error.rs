@@ -3,7 +3,9 @@
 use std::fmt;
 
 use crate::wire::ContentType;
-use crate::{AlertDescription, CertificateError, DecodeError};
+use padlock_pki::Error as CertificateError;
+
+use crate::wire::{AlertDescription, DecodeError};
 
 /// Everything that can go wrong on a connection.
 ///

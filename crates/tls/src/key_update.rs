@@ -8,12 +8,12 @@
 
 use padlock_crypto::AeadAlgorithm;
 
+use crate::error::Error;
 use crate::error::PeerMisbehaved;
 use crate::output::Output;
 use crate::tls13::key_schedule::TrafficSecret;
 use crate::trace::KeyPhase;
 use crate::wire::{Codec, HandshakePayload, KeyUpdate, KeyUpdateRequest};
-use crate::Error;
 
 /// Both directions' current application traffic secrets and their generations.
 pub(crate) struct ApplicationTraffic {

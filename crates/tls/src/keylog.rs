@@ -31,9 +31,14 @@ impl KeyLogFile {
         Self::open(std::path::Path::new(&path)).ok()
     }
 
-    /// Opens (appends to) `path`.
+    /// Opens (appends to) `path`. A file it creates is readable by its owner only (mode
+    /// 0600 on Unix): it holds the keys to every recorded connection.
     pub fn open(path: &std::path::Path) -> std::io::Result<Self> {
-        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        let mut options = OpenOptions::new();
+        options.create(true).append(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(path)?;
         Ok(Self {
             file: Mutex::new(file),
         })
@@ -73,6 +78,19 @@ fn push_hex(s: &mut String, bytes: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn creates_the_file_readable_by_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let path = std::env::temp_dir().join(format!("padlock-keylog-{}", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let log = KeyLogFile::open(&path).unwrap();
+        log.log("EXPORTER_SECRET", &[1], &[2]);
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(mode & 0o777, 0o600);
+    }
 
     #[test]
     fn formats_an_nss_line() {

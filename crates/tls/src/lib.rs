@@ -47,12 +47,21 @@
 
 mod hkdf;
 mod key_update;
-pub mod record;
-pub mod tls13;
-pub mod wire;
 
 mod acceptor;
 pub mod alert;
+/// Internals that padlock's own tests, fuzz targets and benchmarks reach into: the wire
+/// format, the record layer and the TLS 1.3 key schedule. Not public API: hidden from the
+/// docs, with no stability promise. What a user needs of them (`NamedGroup`,
+/// `AlertDescription`, …) is exported at the crate root.
+#[doc(hidden)]
+#[path = "."]
+pub mod internal {
+    pub mod record;
+    pub mod tls13;
+    pub mod wire;
+}
+use internal::{record, tls13, wire};
 mod auth_messages;
 mod client;
 mod config;

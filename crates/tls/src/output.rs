@@ -11,10 +11,12 @@ use std::sync::Arc;
 
 use padlock_crypto::Provider;
 
+use crate::conn::HandshakeKind;
+use crate::error::Error;
 use crate::record::RecordKeys;
 use crate::suites::Suite;
 use crate::trace::{KeyPhase, Trace, TraceEvent};
-use crate::{Error, HandshakeKind, NamedGroup, SignatureScheme};
+use crate::wire::{NamedGroup, SignatureScheme};
 
 /// The sink handshake states write to, in protocol order.
 pub(crate) trait Output {

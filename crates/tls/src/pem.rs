@@ -40,8 +40,25 @@ pub(crate) fn certified_key_from_pem(
     let key = provider
         .load_signing_key(&key_block.der, format)
         .map_err(|_| Error::Config("the private key could not be loaded"))?;
+    check_key_matches_leaf(&chain[0], key.public_key_spki().as_slice())?;
     Ok(CertifiedKey {
         chain,
         key: Arc::from(key),
     })
+}
+
+/// Refuses a key that is not the leaf's: every handshake would otherwise fail later with
+/// `decrypt_error` at the client (RFC 8446 §4.4.3), with nothing to say why.
+fn check_key_matches_leaf(leaf_der: &[u8], key_spki: &[u8]) -> Result<(), Error> {
+    let leaf = padlock_pki::Certificate::from_der(leaf_der)?;
+    let leaf_key = leaf.subject_public_key_info();
+    // Compared by algorithm and key bits, so a differently encoded but equal key matches.
+    let ours = padlock_pki::SubjectPublicKeyInfo::from_der(key_spki)?;
+    if ours.algorithm == leaf_key.algorithm && ours.key == leaf_key.key {
+        Ok(())
+    } else {
+        Err(Error::Config(
+            "the private key does not match the certificate's public key",
+        ))
+    }
 }

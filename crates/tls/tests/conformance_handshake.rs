@@ -11,10 +11,10 @@ use std::sync::{Arc, Mutex};
 
 use common::*;
 use padlock_crypto::{AeadAlgorithm, HashAlgorithm};
-use padlock_tls::record::{RecordOpener, RecordSealer};
-use padlock_tls::tls13::key_schedule::TrafficSecret;
-use padlock_tls::wire::codec::write_prefixed;
-use padlock_tls::wire::{
+use padlock_tls::internal::record::{RecordOpener, RecordSealer};
+use padlock_tls::internal::tls13::key_schedule::TrafficSecret;
+use padlock_tls::internal::wire::codec::write_prefixed;
+use padlock_tls::internal::wire::{
     ClientHello, Codec, ContentType, ExtensionType, HandshakePayload, HelloRetryRequest,
     KeyShareEntry, LengthPrefix, OfferedPsks, PskIdentity, RawClientHello, RawExtension,
 };
@@ -581,7 +581,7 @@ fn open_flight(secret: &TrafficSecret, mut bytes: &[u8]) -> (Vec<u8>, Vec<Vec<u8
     (plain, messages)
 }
 
-fn record_keys(secret: &TrafficSecret) -> padlock_tls::record::RecordKeys {
+fn record_keys(secret: &TrafficSecret) -> padlock_tls::internal::record::RecordKeys {
     secret
         .record_keys(provider().as_ref(), AeadAlgorithm::Aes128Gcm)
         .unwrap()

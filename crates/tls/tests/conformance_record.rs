@@ -13,9 +13,9 @@ use std::sync::{Arc, Mutex};
 use common::*;
 use padlock_crypto::{AeadAlgorithm, HashAlgorithm};
 use padlock_tls::alert::alert_for;
-use padlock_tls::record::{RecordOpener, RecordSealer};
-use padlock_tls::tls13::key_schedule::TrafficSecret;
-use padlock_tls::wire::{
+use padlock_tls::internal::record::{RecordOpener, RecordSealer};
+use padlock_tls::internal::tls13::key_schedule::TrafficSecret;
+use padlock_tls::internal::wire::{
     CipherSuite, Codec, ContentType, HandshakePayload, SignatureScheme, MAX_CLIENT_HELLO_LEN,
     MAX_PLAINTEXT_LEN, RECORD_HEADER_LEN,
 };
@@ -354,7 +354,7 @@ fn client_finished(p: &Peers, hello: &[u8], flight: &[u8]) -> Vec<u8> {
     let hash = provider.hash_once(HashAlgorithm::Sha256, &transcript);
     let client_hs = p.server_secrets.get("CLIENT_HANDSHAKE_TRAFFIC_SECRET");
     let verify_data = client_hs.finished_verify_data(provider.as_ref(), hash.as_ref());
-    let finished = HandshakePayload::Finished(padlock_tls::wire::Finished {
+    let finished = HandshakePayload::Finished(padlock_tls::internal::wire::Finished {
         verify_data: verify_data.as_ref().to_vec(),
     });
     sealed(&client_hs, ContentType::Handshake, &finished.to_vec(), 0)

@@ -10,9 +10,9 @@ use std::sync::{Arc, Mutex};
 
 use common::*;
 use padlock_crypto::{AeadAlgorithm, HashAlgorithm};
-use padlock_tls::record::{RecordOpener, RecordSealer};
-use padlock_tls::tls13::key_schedule::TrafficSecret;
-use padlock_tls::wire::{
+use padlock_tls::internal::record::{RecordOpener, RecordSealer};
+use padlock_tls::internal::tls13::key_schedule::TrafficSecret;
+use padlock_tls::internal::wire::{
     Codec, HandshakePayload, HelloRetryRequest, HelloRetryRequestExtensions, ServerHello,
 };
 use padlock_tls::{
@@ -104,7 +104,7 @@ fn messages(mut bytes: &[u8]) -> Vec<Vec<u8>> {
 
 /// Content type bytes (RFC 8446 §5.1), for hand-made records.
 mod content_type {
-    use padlock_tls::wire::ContentType;
+    use padlock_tls::internal::wire::ContentType;
     pub const CHANGE_CIPHER_SPEC: u8 = ContentType::ChangeCipherSpec.to_wire();
     pub const ALERT: u8 = ContentType::Alert.to_wire();
     pub const HANDSHAKE: u8 = ContentType::Handshake.to_wire();
@@ -205,7 +205,7 @@ fn seal(secret: &TrafficSecret, msgs: &[Vec<u8>]) -> Vec<u8> {
     let mut out = Vec::new();
     sealer
         .seal_append(
-            padlock_tls::wire::ContentType::Handshake,
+            padlock_tls::internal::wire::ContentType::Handshake,
             &msgs.concat(),
             &mut out,
         )
@@ -253,7 +253,7 @@ fn server_error_for_client_hello(alter: impl FnOnce(&mut Vec<u8>)) -> (Setup, Er
 }
 
 fn server_error_for_client_hello_struct(
-    alter: impl FnOnce(&mut padlock_tls::wire::ClientHello),
+    alter: impl FnOnce(&mut padlock_tls::internal::wire::ClientHello),
 ) -> (Setup, Error) {
     server_error_for_client_hello(|msg| {
         let HandshakePayload::ClientHello(mut ch) = HandshakePayload::decode(msg).unwrap() else {
@@ -470,7 +470,7 @@ fn client_hello_with_invalid_key_share_is_illegal_parameter() {
 
 #[test]
 fn server_refuses_messages_it_never_receives_first() {
-    let finished = HandshakePayload::Finished(padlock_tls::wire::Finished {
+    let finished = HandshakePayload::Finished(padlock_tls::internal::wire::Finished {
         verify_data: vec![0; 32],
     });
     let key_update = [0x18, 0, 0, 1, 0];
@@ -501,8 +501,8 @@ fn server_choosing_an_unknown_cipher_suite_is_illegal_parameter() {
 #[test]
 fn tls12_server_hello_with_downgrade_marker_is_illegal_parameter() {
     for marker in [
-        padlock_tls::wire::DOWNGRADE_TLS12,
-        padlock_tls::wire::DOWNGRADE_TLS11,
+        padlock_tls::internal::wire::DOWNGRADE_TLS12,
+        padlock_tls::internal::wire::DOWNGRADE_TLS11,
     ] {
         let (s, e) = client_error_for_server_hello(|sh| {
             sh.extensions = Default::default();
@@ -703,7 +703,7 @@ fn empty_server_certificate_is_decode_error() {
 #[test]
 fn unsolicited_alpn_in_encrypted_extensions_is_unsupported_extension() {
     let (s, e) = client_error_after(|msgs| {
-        let mut ee = padlock_tls::wire::EncryptedExtensions::default();
+        let mut ee = padlock_tls::internal::wire::EncryptedExtensions::default();
         ee.extensions.alpn = Some(b"h2".to_vec());
         msgs[0] = HandshakePayload::EncryptedExtensions(ee).to_vec();
     });
@@ -737,7 +737,7 @@ fn key_update_with_bad_value_is_illegal_parameter() {
     let mut bytes = Vec::new();
     sealer
         .seal_append(
-            padlock_tls::wire::ContentType::Handshake,
+            padlock_tls::internal::wire::ContentType::Handshake,
             &[0x18, 0, 0, 1, 7],
             &mut bytes,
         )

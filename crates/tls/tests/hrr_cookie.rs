@@ -16,7 +16,7 @@ use common::{
     spawn_echo_server, KeyType,
 };
 use padlock_tls::alert::alert_for;
-use padlock_tls::wire::{Codec, HandshakeMessage, HandshakePayload};
+use padlock_tls::internal::wire::{Codec, HandshakeMessage, HandshakePayload};
 use padlock_tls::{
     AlertDescription, Connection, Error, HandshakeKind, NamedGroup, PeerMisbehaved, ServerConfig,
 };
@@ -178,7 +178,7 @@ fn server_flight_hello_retry(client: &mut Connection, server: &mut Connection) -
 fn second_hello_edited(
     client: &mut Connection,
     server: &mut Connection,
-    edit: impl Fn(&mut padlock_tls::wire::ClientHello),
+    edit: impl Fn(&mut padlock_tls::internal::wire::ClientHello),
 ) -> Error {
     let flight = client.pending_tls().to_vec();
     client.consume_tls(flight.len());

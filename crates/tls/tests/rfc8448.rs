@@ -13,11 +13,11 @@ mod rfc8448_trace;
 
 use padlock_crypto::{AeadAlgorithm, AwsLcProvider, HashAlgorithm, Provider};
 use padlock_test_support::hex;
-use padlock_tls::record::{RecordKeys, RecordOpener, RecordSealer};
-use padlock_tls::tls13::key_schedule::{
+use padlock_tls::internal::record::{RecordKeys, RecordOpener, RecordSealer};
+use padlock_tls::internal::tls13::key_schedule::{
     hello_retry_message_hash, EarlySecret, PskKind, TrafficSecret,
 };
-use padlock_tls::wire::{
+use padlock_tls::internal::wire::{
     Alert, AlertDescription, Codec, ContentType, HandshakeMessage, HandshakePayload, Reader,
 };
 use rfc8448_trace::{Trace, CLIENT_AUTH, HELLO_RETRY, RESUMED, SECTIONS, SIMPLE};
@@ -186,7 +186,7 @@ struct Run<'t> {
     handshake: Vec<u8>,
     client_hs: TrafficSecret,
     server_hs: TrafficSecret,
-    master: padlock_tls::tls13::key_schedule::MasterSecret,
+    master: padlock_tls::internal::tls13::key_schedule::MasterSecret,
     client_ap: TrafficSecret,
     server_ap: TrafficSecret,
 }

@@ -35,7 +35,7 @@ use padlock_crypto::{
     SignatureAlgorithm, SigningKey,
 };
 use padlock_test_support::{hex, peer_runs, TempDir};
-use padlock_tls::wire::{HandshakeMessage, HandshakePayload};
+use padlock_tls::internal::wire::{HandshakeMessage, HandshakePayload};
 use padlock_tls::{
     danger, insecure_test_hooks, CipherSuite, ClientConfig, Connection, Error, HandshakeKind,
     KeyLog, NamedGroup, ServerName, SignatureScheme,

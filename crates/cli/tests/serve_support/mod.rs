@@ -86,6 +86,15 @@ impl Ca {
 /// `padlock serve` on a free port with PADLOCK_HOME = the CA's home; waits until it
 /// listens. Returns the guard and the port.
 pub fn serve(ca: &Ca, dir: &Path, extra: &[&str]) -> (Guard, u16) {
+    serve_logging_to(ca, dir, extra, Stdio::null())
+}
+
+/// [`serve`] with the server's stderr (its access log) going to `log`.
+pub fn serve_logged(ca: &Ca, dir: &Path, log: &Path, extra: &[&str]) -> (Guard, u16) {
+    serve_logging_to(ca, dir, extra, std::fs::File::create(log).unwrap().into())
+}
+
+fn serve_logging_to(ca: &Ca, dir: &Path, extra: &[&str], stderr: Stdio) -> (Guard, u16) {
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
     let mut cmd = Command::new(PADLOCK);
@@ -96,7 +105,7 @@ pub fn serve(ca: &Ca, dir: &Path, extra: &[&str]) -> (Guard, u16) {
     cmd.env("PADLOCK_HOME", ca.home.path())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .stderr(stderr);
     let mut server = Guard::spawn(&mut cmd);
     wait_port(port, &mut server.0);
     (server, port)
@@ -162,4 +171,23 @@ pub fn spki_pin(chain_pem: &Path) -> String {
             .hash_once(HashAlgorithm::Sha256, spki)
             .as_ref(),
     )
+}
+
+/// Headless Chromium with a fresh profile in `profile`, quiet and bounded (15 s); the
+/// caller adds what to load and how.
+pub fn chromium(profile: &TempDir) -> Command {
+    let mut c = Command::new("chromium");
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--no-first-run",
+        "--disable-component-update",
+        "--disable-sync",
+        "--timeout=15000",
+    ])
+    .arg(format!("--user-data-dir={}", profile.path().display()));
+    c
 }

@@ -66,3 +66,30 @@ impl Lifecycle {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_transport_end_after_close_notify_stays_a_clean_close() {
+        let mut life = Lifecycle::new();
+        life.peer = PeerStream::ClosedNotify;
+        life.transport_ended();
+        assert_eq!(life.peer, PeerStream::ClosedNotify);
+        let mut life = Lifecycle::new();
+        life.transport_ended();
+        assert_eq!(life.peer, PeerStream::Ended);
+        assert!(!life.peer_may_send());
+    }
+
+    #[test]
+    fn a_server_may_write_before_the_handshake_is_complete() {
+        let mut life = Lifecycle::new();
+        assert!(!life.can_write() && !life.is_open());
+        life.stage = Stage::HandshakingCanWrite;
+        assert!(life.can_write() && !life.is_open());
+        life.stage = Stage::Open;
+        assert!(life.can_write() && life.is_open());
+    }
+}

@@ -30,24 +30,25 @@
 use std::io;
 use std::sync::Arc;
 
+use crate::alert;
+use crate::config::{ClientConfig, ServerConfig};
 use crate::error::ApiMisuse;
+use crate::error::Error;
+use crate::verify::ServerName;
+use crate::wire::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::wire::{HandshakeJoiner, MAX_CLIENT_HELLO_LEN, MAX_PLAINTEXT_LEN};
-use crate::{
-    alert, AlertDescription, CipherSuite, ClientConfig, Error, NamedGroup, ProtocolVersion,
-    ServerConfig, ServerName, SignatureScheme,
-};
 
-mod core;
 mod lifecycle;
 mod negotiated;
 mod reader;
 mod receive;
 mod receive_buffer;
 mod record_layer;
+mod sink;
 
-use self::core::Core;
 use self::lifecycle::PeerStream;
 pub use self::reader::Reader;
+use self::sink::Core;
 
 /// How the handshake went.
 #[non_exhaustive]
@@ -246,7 +247,11 @@ impl Connection {
     /// where it was decrypted: [`io::BufRead::fill_buf`] borrows the next piece,
     /// [`io::BufRead::consume`] releases it. No copy is made; [`io::Read`] is there too.
     pub fn reader(&mut self) -> Reader<'_> {
-        Reader::new(&mut self.core.records.rx, self.core.lifecycle.peer)
+        Reader::new(
+            &mut self.core.records.rx,
+            self.core.lifecycle.peer,
+            self.error.clone(),
+        )
     }
 
     /// Queues plaintext to send. Before the handshake completes it is held (up to 64 KiB)
@@ -527,6 +532,17 @@ mod tests {
         client.request_key_update(true).unwrap();
         pump(&mut client, &mut server);
         assert_eq!(server.pending_tls().len(), KEY_UPDATE_RECORD_LEN);
+    }
+
+    #[test]
+    fn a_key_update_request_after_our_close_notify_is_not_answered() {
+        let (mut client, mut server) = connected();
+        client.send_close_notify();
+        pump(&mut client, &mut server);
+        server.request_key_update(true).unwrap();
+        pump(&mut server, &mut client);
+        // RFC 8446 §6.1: nothing follows close_notify, not even a KeyUpdate.
+        assert!(client.pending_tls().is_empty());
     }
 
     #[test]

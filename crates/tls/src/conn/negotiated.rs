@@ -3,7 +3,7 @@
 use crate::conn::HandshakeKind;
 use crate::suites::Suite;
 use crate::tls13::key_schedule::ExporterSecret;
-use crate::{NamedGroup, SignatureScheme};
+use crate::wire::{NamedGroup, SignatureScheme};
 
 /// The negotiated parameters; each is `None` until the handshake settles it.
 #[derive(Default)]

@@ -5,6 +5,7 @@ use std::io;
 
 use super::lifecycle::PeerStream;
 use super::receive_buffer::ReceiveBuffer;
+use crate::error::Error;
 
 /// Reads the received plaintext of a [`crate::Connection`]; from
 /// [`crate::Connection::reader`].
@@ -16,18 +17,23 @@ use super::receive_buffer::ReceiveBuffer;
 /// - an error of kind [`io::ErrorKind::WouldBlock`] while more may come (read TLS data
 ///   and call `process_new_packets`);
 /// - an error of kind [`io::ErrorKind::UnexpectedEof`] if the transport ended without
-///   close_notify, which may be an attacker cutting the data short (RFC 8446 §6.1).
+///   close_notify, which may be an attacker cutting the data short (RFC 8446 §6.1);
+/// - the connection's error (kind [`io::ErrorKind::InvalidData`]) once it has failed.
 pub struct Reader<'a> {
     rx: &'a mut ReceiveBuffer,
     peer: PeerStream,
+    failed: Option<Error>,
 }
 
 impl<'a> Reader<'a> {
-    pub(super) fn new(rx: &'a mut ReceiveBuffer, peer: PeerStream) -> Self {
-        Self { rx, peer }
+    pub(super) fn new(rx: &'a mut ReceiveBuffer, peer: PeerStream, failed: Option<Error>) -> Self {
+        Self { rx, peer, failed }
     }
 
     fn nothing_buffered(&self) -> io::Result<()> {
+        if let Some(e) = &self.failed {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, e.clone()));
+        }
         match self.peer {
             PeerStream::ClosedNotify => Ok(()),
             PeerStream::Ended => Err(io::Error::new(
@@ -44,6 +50,9 @@ impl<'a> Reader<'a> {
 
 impl io::Read for Reader<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
         let n = {
             let piece = io::BufRead::fill_buf(self)?;
             let n = piece.len().min(buf.len());

@@ -9,15 +9,15 @@ use std::ops::Range;
 use super::lifecycle::PeerStream;
 use super::record_layer::record_error;
 use super::Connection;
+use crate::error::Error;
 use crate::error::PeerMisbehaved;
 use crate::output::unexpected;
 use crate::record::RecordError;
 use crate::trace::{Direction, TraceEvent};
 use crate::wire::{
-    is_compatibility_change_cipher_spec, Alert, AlertLevel, Codec, ContentType, DecodeError,
-    DecodeErrorKind, RECORD_HEADER_LEN,
+    is_compatibility_change_cipher_spec, Alert, AlertDescription, AlertLevel, Codec, ContentType,
+    DecodeError, DecodeErrorKind, RECORD_HEADER_LEN,
 };
-use crate::{AlertDescription, Error};
 
 impl Connection {
     /// Handles every whole record in the receive buffer.

@@ -169,3 +169,48 @@ impl ReceiveBuffer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A buffer holding `data` with `plaintext` marked as decrypted application data and
+    /// everything from `start` not yet deframed.
+    fn buffer(data: &[u8], plaintext: &[(usize, usize)], start: usize) -> ReceiveBuffer {
+        let mut rx = ReceiveBuffer::new();
+        rx.append(data);
+        rx.plaintext.extend(plaintext.iter().map(|&(a, b)| a..b));
+        rx.start = start;
+        rx
+    }
+
+    #[test]
+    fn reading_moves_nothing_until_all_plaintext_is_read() {
+        let mut rx = buffer(b"..abc..de.partial", &[(2, 5), (7, 9)], 10);
+        rx.consume_plaintext(3);
+        assert_eq!(rx.front_plaintext(), b"de");
+        assert_eq!(rx.pending(), b"partial");
+        assert_eq!(rx.start, 10, "unread plaintext was moved");
+        rx.consume_plaintext(2);
+        // All read: only the start of the next record moves to the front.
+        assert_eq!(rx.start, 0);
+        assert_eq!(rx.pending(), b"partial");
+        assert_eq!(rx.free_room(), RX_CAPACITY - 7);
+    }
+
+    #[test]
+    fn consuming_more_than_the_front_piece_stops_at_its_end() {
+        let mut rx = buffer(b"abcdef", &[(0, 3), (3, 6)], 6);
+        rx.consume_plaintext(100);
+        assert_eq!(rx.front_plaintext(), b"def");
+        assert_eq!(rx.plaintext_len(), 3);
+    }
+
+    #[test]
+    fn an_emptied_buffer_is_freed_when_idle() {
+        let mut rx = buffer(b"abc", &[(0, 3)], 3);
+        rx.consume_plaintext(3);
+        rx.free_if_idle();
+        assert_eq!(rx.buf.capacity(), 0);
+    }
+}

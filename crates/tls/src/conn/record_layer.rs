@@ -6,14 +6,14 @@ use std::sync::Arc;
 use padlock_crypto::Provider;
 
 use super::receive_buffer::ReceiveBuffer;
+use crate::error::Error;
 use crate::error::PeerMisbehaved;
 use crate::record::{RecordError, RecordKeys, RecordOpener, RecordSealer, PROTECTED_OVERHEAD};
 use crate::trace::{Direction, Trace, TraceEvent};
 use crate::wire::{
-    Alert, Codec, ContentType, Deframer, ProtocolVersion, RecordHeader, CHANGE_CIPHER_SPEC_PAYLOAD,
-    MAX_PLAINTEXT_LEN, RECORD_HEADER_LEN,
+    Alert, AlertDescription, Codec, ContentType, Deframer, ProtocolVersion, RecordHeader,
+    CHANGE_CIPHER_SPEC_PAYLOAD, MAX_PLAINTEXT_LEN, RECORD_HEADER_LEN,
 };
-use crate::{AlertDescription, Error};
 
 /// How much early data (RFC 8446 §4.2.10) a server that does not accept it skips before
 /// it gives up: the client stops sending 0-RTT data once it sees our ServerHello, so a
@@ -103,18 +103,14 @@ impl RecordLayer {
         }
         // Walk the records just written; unprotected headers are not authenticated, so
         // rewriting their version bytes changes nothing else.
-        for span in self
-            .deframer
-            .records(&self.tx[start..])
-            .flatten()
-            .collect::<Vec<_>>()
-        {
+        let mut at = start;
+        while let Ok(Some(span)) = self.deframer.peek(&self.tx[at..]) {
             let header = RecordHeader {
                 legacy_record_version: ProtocolVersion::TLSv1_0,
                 ..span.header
             };
-            let at = start + span.header_range.start;
             self.tx[at..at + RECORD_HEADER_LEN].copy_from_slice(&header.to_bytes());
+            at += span.payload.end;
         }
         Ok(())
     }

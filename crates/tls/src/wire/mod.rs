@@ -16,7 +16,7 @@
 //!   [`DecodeError::alert`] is the alert RFC 8446 §6 prescribes.
 //!
 //! ```
-//! use padlock_tls::wire::{ContentType, Deframer, HandshakeJoiner, HandshakePayload};
+//! use padlock_tls::internal::wire::{ContentType, Deframer, HandshakeJoiner, HandshakePayload};
 //!
 //! // A handshake record holding a KeyUpdate (RFC 8446 §4.6.3) with update_requested.
 //! let bytes = [22, 3, 3, 0, 5, 24, 0, 0, 1, 1];

@@ -7,13 +7,16 @@ use padlock_crypto::Provider;
 use super::lifecycle::{Lifecycle, Stage};
 use super::negotiated::Negotiated;
 use super::record_layer::{RecordLayer, MAX_SKIPPED_EARLY_DATA};
+use super::HandshakeKind;
+use crate::error::Error;
+use crate::keylog::KeyLog;
 use crate::output::Output;
 use crate::record::RecordKeys;
 use crate::suites::Suite;
 use crate::tls13::key_schedule::ExporterSecret;
 use crate::trace::{Direction, KeyPhase, Trace, TraceEvent};
 use crate::wire::MAX_PLAINTEXT_LEN;
-use crate::{Error, HandshakeKind, KeyLog, NamedGroup, SignatureScheme};
+use crate::wire::{NamedGroup, SignatureScheme};
 
 /// The record layer, what was negotiated, and where the connection is in its life.
 pub(crate) struct Core {
