@@ -187,6 +187,23 @@ pub trait KeyExchange: Send + Sync {
     fn complete(self: Box<Self>, peer_public_key: &[u8]) -> Result<SharedSecret, CryptoError>;
     /// Which group this is.
     fn algorithm(&self) -> KeyExchangeAlgorithm;
+    /// For a hybrid: the group and share of its classical half. A client may offer that
+    /// share again as a key share of the classical group alone, sparing a second key
+    /// generation (the same key in two shares of one ClientHello, as
+    /// draft-ietf-tls-ecdhe-mlkem's deployments do); [`Self::complete_classical`] then
+    /// completes it. `None` (the default) for every other exchange.
+    fn classical_share(&self) -> Option<(KeyExchangeAlgorithm, &[u8])> {
+        None
+    }
+    /// Completes only the classical half of a hybrid, with the responder's share of the
+    /// classical group alone (see [`Self::classical_share`]). The default, for an exchange
+    /// without one, is [`CryptoError::Unsupported`].
+    fn complete_classical(
+        self: Box<Self>,
+        _peer_public_key: &[u8],
+    ) -> Result<SharedSecret, CryptoError> {
+        Err(CryptoError::Unsupported)
+    }
 }
 
 /// The responder's answer to a key share ([`Provider::respond_to_key_share`]).

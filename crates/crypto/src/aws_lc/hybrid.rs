@@ -264,6 +264,19 @@ impl KeyExchange for KemKeyExchange {
     fn algorithm(&self) -> KeyExchangeAlgorithm {
         self.group
     }
+
+    fn classical_share(&self) -> Option<(KeyExchangeAlgorithm, &[u8])> {
+        self.classical
+            .as_ref()
+            .map(|c| (c.algorithm(), c.public_key()))
+    }
+
+    fn complete_classical(self: Box<Self>, peer_share: &[u8]) -> Result<SharedSecret, CryptoError> {
+        match self.classical {
+            Some(classical) => classical.complete(peer_share),
+            None => Err(CryptoError::Unsupported),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -325,6 +338,29 @@ mod tests {
             AwsLcProvider
                 .respond_to_key_share(KeyExchangeAlgorithm::X25519MlKem768, &share)
                 .err(),
+            Some(CryptoError::BadPublicKey)
+        );
+    }
+
+    #[test]
+    fn the_classical_half_completes_alone_against_a_classical_answer() {
+        let client = AwsLcProvider
+            .start_key_exchange(KeyExchangeAlgorithm::X25519MlKem768)
+            .unwrap();
+        let (group, share) = client.classical_share().unwrap();
+        assert_eq!(group, KeyExchangeAlgorithm::X25519);
+        assert_eq!(share, &client.public_key()[1184..]);
+        let answer = AwsLcProvider
+            .respond_to_key_share(KeyExchangeAlgorithm::X25519, share)
+            .unwrap();
+        let secret = client.complete_classical(&answer.share).unwrap();
+        assert_eq!(secret.as_ref(), answer.secret.as_ref());
+        // A low-order answer is refused as before.
+        let client = AwsLcProvider
+            .start_key_exchange(KeyExchangeAlgorithm::X25519MlKem768)
+            .unwrap();
+        assert_eq!(
+            client.complete_classical(&[0; 32]).err(),
             Some(CryptoError::BadPublicKey)
         );
     }
