@@ -202,6 +202,21 @@ fn files(world: &World, req: Request<()>) {
                 "200 with a body that is no file under the root"
             );
         }
+        StatusCode::PARTIAL_CONTENT
+            if headers
+                .get(header::CONTENT_TYPE)
+                .is_some_and(|v| v.as_bytes().starts_with(b"multipart/byteranges; boundary=")) =>
+        {
+            // Several ranges: every part is framed by the boundary, and the length is right.
+            let boundary = headers[header::CONTENT_TYPE].as_bytes()[31..].to_vec();
+            let mut close = b"\r\n--".to_vec();
+            close.extend_from_slice(&boundary);
+            close.extend_from_slice(b"--\r\n");
+            if !head {
+                assert_eq!(number(headers.get(header::CONTENT_LENGTH)), Some(body.len() as u64));
+                assert!(body.ends_with(&close), "multipart body without its closing boundary");
+            }
+        }
         StatusCode::PARTIAL_CONTENT => {
             let range = headers
                 .get(header::CONTENT_RANGE)

@@ -105,7 +105,8 @@ enum CaCommand {
         #[arg(long = "store", value_enum, value_name = "STORE")]
         stores: Vec<trust::StoreKind>,
     },
-    /// Say where the local root is trusted.
+    /// Say where the local root is trusted (also: `ca list`).
+    #[command(alias = "list")]
     Status {
         /// Only these stores (repeatable; default: all, or PADLOCK_TRUST_STORES).
         #[arg(long = "store", value_enum, value_name = "STORE")]
@@ -284,7 +285,7 @@ fn check_days(days: u32) -> anyhow::Result<()> {
 }
 
 /// A DNS name, IP address, or wildcard `*.name`.
-fn parse_name(s: &str) -> anyhow::Result<SubjectName> {
+pub(crate) fn parse_name(s: &str) -> anyhow::Result<SubjectName> {
     if let Some(rest) = s.strip_prefix("*.") {
         return match SubjectName::parse(rest) {
             Ok(SubjectName::Dns(d)) => Ok(SubjectName::Dns(format!("*.{d}"))),

@@ -50,6 +50,10 @@ pub struct Args {
     /// Print the negotiated parameters to stderr.
     #[arg(short, long)]
     pub verbose: bool,
+    /// Print the certificate chain the server sent, as PEM with each one's subject and
+    /// issuer, to stdout before the server's data (like `openssl s_client -showcerts`).
+    #[arg(long)]
+    pub showcerts: bool,
 }
 
 /// Runs the command; returns the process exit code.
@@ -76,7 +80,29 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             eprintln!("* {label}: {value}");
         }
     }
+    if args.showcerts {
+        print!("{}", show_certs(conn.peer_certificates().unwrap_or(&[])));
+        io::stdout().flush()?;
+    }
     pump(conn, sock)
+}
+
+/// The chain as `openssl s_client -showcerts` prints it: per certificate its index,
+/// subject (`s:`) and issuer (`i:`), then its PEM.
+fn show_certs(chain: &[Vec<u8>]) -> String {
+    let mut out = format!("Certificate chain ({} sent by the server)\n", chain.len());
+    for (i, der) in chain.iter().enumerate() {
+        match padlock_pki::Certificate::from_der(der) {
+            Ok(cert) => out.push_str(&format!(
+                "{i:2} s:{}\n   i:{}\n",
+                cert.subject(),
+                cert.issuer()
+            )),
+            Err(e) => out.push_str(&format!("{i:2} (does not parse: {e})\n")),
+        }
+        out.push_str(&padlock_pki::pem::encode("CERTIFICATE", der));
+    }
+    out
 }
 
 /// Builds the client configuration from the arguments.

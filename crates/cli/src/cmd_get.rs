@@ -104,6 +104,9 @@ pub struct Args {
     /// No progress bar and no error messages (the exit code still tells).
     #[arg(short = 's', long)]
     silent: bool,
+    /// With -s, still print an error message when the transfer fails.
+    #[arg(short = 'S', long)]
+    show_error: bool,
     /// Trust only the CA certificates in this PEM file.
     ///
     /// Without it: the system's roots — the file SSL_CERT_FILE (default
@@ -155,7 +158,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         Ok(code) => Ok(code),
         Err(e) => {
             let (code, message) = explain(&e, &args);
-            if !args.silent {
+            if !args.silent || args.show_error {
                 eprintln!("padlock: {message}");
             }
             Ok(code)
@@ -296,7 +299,7 @@ async fn fetch_following(
             options.tls = Some(client_config(args)?);
         }
         let res = client::fetch(&target, options.clone()).await?;
-        if args.include {
+        if args.include || args.head {
             print_head(&res)?;
         }
         let location = res
@@ -339,9 +342,6 @@ async fn transfer(args: &Args, target: Target, mut options: FetchOptions) -> any
             .push(("Range".into(), format!("bytes={offset}-")));
     }
     let (mut res, url, redirects) = fetch_following(args, target, options).await?;
-    if args.head && !args.include {
-        print_head(&res)?;
-    }
     if args.fail && res.status.as_u16() >= 400 {
         let status = res.status;
         res.finish().await?;
@@ -703,10 +703,7 @@ fn explain_tls(error: &padlock_tls::Error, args: &Args) -> (i32, String) {
         padlock_tls::Error::Certificate(e) => {
             let mut message = format!("the server's certificate was refused: {e}");
             if args.cacert.is_none() && e.to_string().contains("unknown CA") {
-                message.push_str(
-                    " (give the CA with --cacert FILE, or for padlock's local CA run `padlock \
-                     ca install`)",
-                );
+                message.push_str(&format!(" ({})", crate::common::UNKNOWN_CA_HINT));
             }
             (60, message)
         }

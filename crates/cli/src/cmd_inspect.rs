@@ -1,38 +1,208 @@
-//! `padlock inspect`: print a certificate or chain readably.
+//! `padlock inspect`: describe what a PEM or DER file holds, readably: certificates and
+//! chains, CRLs, certificate requests (CSRs) and private keys. A private key is described
+//! (its type and the SHA-256 of its public key, which matches the certificate's), never
+//! printed.
 
 use std::path::PathBuf;
 
 use anyhow::Context;
-use padlock_crypto::{AwsLcProvider, HashAlgorithm, Provider};
-use padlock_pki::{Certificate, UnixTime};
+use padlock_crypto::{AwsLcProvider, HashAlgorithm, KeyKind, PrivateKeyFormat, Provider};
+use padlock_pki::crl::Crl;
+use padlock_pki::{pem, Certificate, UnixTime};
 
 /// Arguments of `padlock inspect`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// A PEM file with one or more certificates, or a DER certificate.
+    /// A PEM file (certificates, CRLs, certificate requests, private keys), or one DER
+    /// certificate, CRL, request or PKCS#8 key.
     pub file: PathBuf,
+}
+
+/// One object of the file, by kind.
+enum Object {
+    Certificate(Vec<u8>),
+    Crl(Vec<u8>),
+    Request(Vec<u8>),
+    Key(Vec<u8>, PrivateKeyFormat, &'static str),
+    Other(String),
 }
 
 /// Runs the command; returns the process exit code.
 pub fn run(args: Args) -> anyhow::Result<i32> {
-    let ders = crate::cmd_verify::read_ders(&args.file, "CERTIFICATE")?;
-    if ders.is_empty() {
-        anyhow::bail!("{} holds no certificate", args.file.display());
+    let data =
+        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let objects = objects(&data).with_context(|| format!("parsing {}", args.file.display()))?;
+    if objects.is_empty() {
+        anyhow::bail!("{} holds nothing padlock can describe", args.file.display());
     }
     let now = UnixTime::now();
-    let n = ders.len();
-    for (i, der) in ders.iter().enumerate() {
+    let n = objects.len();
+    for (i, object) in objects.iter().enumerate() {
+        let what = format!("{} {} of {}", kind(object), i + 1, args.file.display());
         if n > 1 {
-            println!("Certificate {} of {n}", i + 1);
+            println!("{} {} of {n}", kind(object), i + 1);
         }
-        let cert = Certificate::from_der(der)
-            .with_context(|| format!("certificate {} of {}", i + 1, args.file.display()))?;
-        print!("{}", describe(&cert, now));
+        let text = match object {
+            Object::Certificate(der) => {
+                let cert = Certificate::from_der(der).with_context(|| what.clone())?;
+                describe(&cert, now)
+            }
+            Object::Crl(der) => describe_crl(der, now).with_context(|| what.clone())?,
+            Object::Request(der) => describe_request(der).with_context(|| what.clone())?,
+            Object::Key(der, format, label) => {
+                describe_key(der, *format, label).with_context(|| what.clone())?
+            }
+            Object::Other(label) => format!("  (a {label} block, which padlock does not read)\n"),
+        };
+        print!("{text}");
         if i + 1 < n {
             println!();
         }
     }
     Ok(0)
+}
+
+fn kind(object: &Object) -> &'static str {
+    match object {
+        Object::Certificate(_) => "Certificate",
+        Object::Crl(_) => "CRL",
+        Object::Request(_) => "Certificate request",
+        Object::Key(..) => "Private key",
+        Object::Other(_) => "Block",
+    }
+}
+
+/// The objects of a PEM file, or the one DER object (told apart by trying each kind).
+fn objects(data: &[u8]) -> anyhow::Result<Vec<Object>> {
+    if data.first() == Some(&0x30) {
+        let der = data.to_vec();
+        let provider = AwsLcProvider;
+        return Ok(vec![if Certificate::from_der(&der).is_ok() {
+            Object::Certificate(der)
+        } else if Crl::from_der(&der).is_ok() {
+            Object::Crl(der)
+        } else if padlock_pki::ca::describe_request(&provider, &der).is_ok() {
+            Object::Request(der)
+        } else if provider
+            .load_signing_key(&der, PrivateKeyFormat::Pkcs8)
+            .is_ok()
+        {
+            Object::Key(der, PrivateKeyFormat::Pkcs8, "PRIVATE KEY")
+        } else {
+            anyhow::bail!("it is DER, but no certificate, CRL, certificate request or PKCS#8 key")
+        }]);
+    }
+    Ok(pem::parse_all(data)?
+        .into_iter()
+        .map(|block| match block.label.as_str() {
+            "CERTIFICATE" | "TRUSTED CERTIFICATE" => Object::Certificate(block.der),
+            "X509 CRL" => Object::Crl(block.der),
+            "CERTIFICATE REQUEST" | "NEW CERTIFICATE REQUEST" => Object::Request(block.der),
+            "PRIVATE KEY" => Object::Key(block.der, PrivateKeyFormat::Pkcs8, "PRIVATE KEY"),
+            "EC PRIVATE KEY" => Object::Key(block.der, PrivateKeyFormat::Sec1, "EC PRIVATE KEY"),
+            "RSA PRIVATE KEY" => Object::Key(block.der, PrivateKeyFormat::Pkcs1, "RSA PRIVATE KEY"),
+            other => Object::Other(other.to_string()),
+        })
+        .collect())
+}
+
+/// A CRL: issuer, dates, and each revoked serial with its date and reason. The signature
+/// is not checked here (it needs the issuer: `padlock verify --crl` checks it).
+fn describe_crl(der: &[u8], now: UnixTime) -> anyhow::Result<String> {
+    let crl = Crl::from_der(der)?;
+    let mut out = String::new();
+    let mut line = |k: &str, v: String| out.push_str(&format!("  {k:<18}{v}\n"));
+    line("Issuer:", crl.issuer.to_string());
+    let at = |t: i64| UnixTime(u64::try_from(t).unwrap_or(0));
+    line("This update:", at(crl.this_update).to_string());
+    match crl.next_update {
+        Some(next) => {
+            let status = if (now.0 as i64) > next {
+                "STALE: past its next update"
+            } else {
+                "current"
+            };
+            line("Next update:", format!("{} ({status})", at(next)));
+        }
+        None => line("Next update:", "(none given)".into()),
+    }
+    line("Revoked:", format!("{} certificate(s)", crl.revoked.len()));
+    for entry in &crl.revoked {
+        let reason = entry
+            .reason
+            .map_or(String::new(), |r| format!(", reason {}", reason_name(r)));
+        line(
+            "",
+            format!(
+                "serial {} on {}{reason}",
+                hex(entry.serial, ":"),
+                at(entry.when)
+            ),
+        );
+    }
+    line(
+        "Signature:",
+        "not checked here (`padlock verify --crl` checks it against its issuer)".into(),
+    );
+    Ok(out)
+}
+
+/// RFC 5280 §5.3.1 CRLReason names.
+fn reason_name(code: u64) -> String {
+    match code {
+        0 => "unspecified".into(),
+        1 => "keyCompromise".into(),
+        2 => "cACompromise".into(),
+        3 => "affiliationChanged".into(),
+        4 => "superseded".into(),
+        5 => "cessationOfOperation".into(),
+        6 => "certificateHold".into(),
+        8 => "removeFromCRL".into(),
+        9 => "privilegeWithdrawn".into(),
+        10 => "aACompromise".into(),
+        other => format!("{other}"),
+    }
+}
+
+/// A PKCS#10 request: subject, the names a certificate would carry, the key, and whether
+/// its self-signature verifies.
+fn describe_request(der: &[u8]) -> anyhow::Result<String> {
+    let summary = padlock_pki::ca::describe_request(&AwsLcProvider, der)?;
+    let mut out = String::new();
+    let mut line = |k: &str, v: String| out.push_str(&format!("  {k:<18}{v}\n"));
+    line("Subject:", summary.subject);
+    line("Names:", summary.names.join(", "));
+    line("Key:", summary.key);
+    line("Signature:", "valid (signed by the key it carries)".into());
+    Ok(out)
+}
+
+/// A private key, described and never printed: its type and the SHA-256 of its public key
+/// (the SubjectPublicKeyInfo DER), which `inspect` also shows for a certificate, so a key
+/// and a certificate can be matched by eye.
+fn describe_key(der: &[u8], format: PrivateKeyFormat, label: &str) -> anyhow::Result<String> {
+    let provider = AwsLcProvider;
+    let key = provider
+        .load_signing_key(der, format)
+        .map_err(|e| anyhow::anyhow!("the {label} does not load: {e}"))?;
+    let kind = match key.kind() {
+        KeyKind::EcdsaP256 => "ECDSA P-256".to_string(),
+        KeyKind::EcdsaP384 => "ECDSA P-384".to_string(),
+        KeyKind::Ed25519 => "Ed25519".to_string(),
+        KeyKind::Rsa(bits) => format!("RSA {bits} bits"),
+        #[allow(unreachable_patterns)]
+        _ => "another kind".to_string(),
+    };
+    let spki = key.public_key_spki();
+    let digest = provider.hash_once(HashAlgorithm::Sha256, &spki);
+    let mut out = String::new();
+    let mut line = |k: &str, v: String| out.push_str(&format!("  {k:<18}{v}\n"));
+    line(
+        "Private key:",
+        format!("{kind} ({label}); the private part is not shown"),
+    );
+    line("Key SHA-256:", hex(digest.as_ref(), ":"));
+    Ok(out)
 }
 
 /// The readable description of one certificate.
@@ -124,6 +294,8 @@ fn describe(cert: &Certificate<'_>, now: UnixTime) -> String {
     }
     let fp = AwsLcProvider.hash_once(HashAlgorithm::Sha256, cert.der());
     line("SHA-256:", hex(fp.as_ref(), ":"));
+    let spki = AwsLcProvider.hash_once(HashAlgorithm::Sha256, cert.subject_public_key_info().der);
+    line("Key SHA-256:", hex(spki.as_ref(), ":"));
     out
 }
 

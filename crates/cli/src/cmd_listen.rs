@@ -241,8 +241,11 @@ fn page(conn: &Connection, request_line: &str) -> String {
     )
 }
 
+/// `s` for HTML text, with control characters also escaped (the request line and the
+/// peer's names come from the client).
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
+    escape_controls(s)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
@@ -267,6 +270,11 @@ impl Drop for ActiveGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escapes_control_characters_from_the_peer() {
+        assert_eq!(escape("GET /\u{1b}[2J\n"), "GET /\\u{1b}[2J\\u{a}");
+    }
 
     #[test]
     fn escapes_html() {

@@ -27,8 +27,8 @@ pub struct Args {
     /// or `[::]:8443`. Default: localhost port 8443.
     #[arg(long = "listen", value_name = "ADDR", value_parser = parse_listen)]
     listen: Vec<ListenAddrs>,
-    /// Also serve these names (repeatable): the local CA issues one certificate for
-    /// localhost and them. Each must be within the CA's name constraints (by default
+    /// Also serve these names (repeatable; `*.name` for a wildcard): the local CA issues
+    /// one certificate for localhost and them. Each must be within the CA's name constraints (by default
     /// *.localhost, *.test, *.internal, *.local, *.home.arpa).
     #[arg(long = "name", value_name = "NAME", conflicts_with = "cert")]
     names: Vec<String>,
@@ -219,12 +219,15 @@ async fn serve(args: Args) -> anyhow::Result<i32> {
         Some(n) => usize::from(n),
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     });
+    // Listen for Ctrl-C and SIGTERM before the port opens: until a handler is registered
+    // the signal's default action kills the process outright, open requests and all.
+    let shutdown = shutdown_signal();
     let server = Server::bind(options).await?;
 
     print_banner(&args, &server, &source);
     spawn_reloader(tls, source, load);
 
-    server.run(shutdown_signal()).await?;
+    server.run(shutdown).await?;
     eprintln!("padlock: stopped");
     Ok(0)
 }
@@ -244,10 +247,7 @@ fn cert_source(args: &Args, provider: &dyn padlock_crypto::Provider) -> anyhow::
     let extra = args
         .names
         .iter()
-        .map(|n| {
-            SubjectName::parse(n)
-                .map_err(|_| anyhow::anyhow!("--name {n:?} is not a DNS name or IP address"))
-        })
+        .map(|n| crate::cmd_ca::parse_name(n).with_context(|| format!("--name {n:?}")))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let ca = LocalCa::open_or_init(provider, &home, InitOptions::default())
         .map_err(|e| anyhow::anyhow!("{e}"))
@@ -318,7 +318,8 @@ fn banner_urls(addrs: &[SocketAddr], names: &[String]) -> Vec<String> {
     for addr in addrs {
         push(url_for(*addr));
     }
-    for name in names {
+    // A wildcard names no one URL.
+    for name in names.iter().filter(|n| !n.starts_with("*.")) {
         for addr in addrs {
             let host = match name.parse::<std::net::Ipv6Addr>() {
                 Ok(v6) => format!("[{v6}]"),
@@ -339,28 +340,39 @@ fn url_for(addr: SocketAddr) -> String {
     format!("https://{host}:{}/", addr.port())
 }
 
-/// Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
+/// Ctrl-C or SIGTERM. The handlers are registered when this is called, not when the future
+/// is first polled, so a signal that arrives in between is still a graceful shutdown.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
+    let (interrupt, terminate) = {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
+        (
+            signal(SignalKind::interrupt()).ok(),
+            signal(SignalKind::terminate()).ok(),
+        )
+    };
+    async move {
+        #[cfg(unix)]
+        match (interrupt, terminate) {
+            (Some(mut interrupt), Some(mut terminate)) => {
                 tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+                    _ = interrupt.recv() => {}
+                    _ = terminate.recv() => {}
                 }
             }
-            Err(_) => {
+            (Some(mut interrupt), None) => {
+                interrupt.recv().await;
+            }
+            _ => {
                 let _ = tokio::signal::ctrl_c().await;
             }
         }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        eprintln!("padlock: shutting down (finishing open requests)");
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-    eprintln!("padlock: shutting down (finishing open requests)");
 }
 
 /// How often the certificate files are looked at for changes.

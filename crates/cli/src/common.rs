@@ -52,6 +52,11 @@ pub fn parse_suites(list: &str) -> anyhow::Result<Vec<CipherSuite>> {
         .collect()
 }
 
+/// What to do about a server certificate from an unknown CA.
+pub const UNKNOWN_CA_HINT: &str = "trust the server's CA with --cacert FILE; for a server \
+     using padlock's local CA on another machine, copy its root.pem, or run `padlock ca \
+     install` where that CA lives";
+
 /// Parses a comma-separated list of groups (`X25519MLKEM768`, `SecP256r1MLKEM768`,
 /// `MLKEM1024`, `x25519`, `secp256r1`, `secp384r1`, in any case; also `P-256`,
 /// `prime256v1`, `P-384`).

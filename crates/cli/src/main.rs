@@ -57,11 +57,7 @@ fn main() {
             let message = format!("{e:#}");
             eprintln!("padlock: {message}");
             if message.contains("signed by an unknown CA") {
-                eprintln!(
-                    "padlock: hint: trust the server's CA with --cacert FILE; for a server \
-                     using padlock's local CA on another machine, copy its root.pem, or run \
-                     `padlock ca install` where that CA lives"
-                );
+                eprintln!("padlock: hint: {}", common::UNKNOWN_CA_HINT);
             }
             std::process::exit(2);
         }

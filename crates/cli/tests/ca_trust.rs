@@ -235,14 +235,7 @@ fn java_cacerts_install_and_uninstall_in_a_temporary_keystore() {
     let ca = Ca::new();
     let home = TempDir::new("trust-java-home");
     let keystore = home.join("cacerts");
-    let java = |args: &[&str]| {
-        text(&run(Command::new(PADLOCK)
-            .arg("ca")
-            .args(args)
-            .args(["--store", "java"])
-            .env("PADLOCK_HOME", ca.home.path())
-            .env("PADLOCK_TRUST_JAVA_CACERTS", &keystore)))
-    };
+    let java = |args: &[&str]| java_ca(&ca, &keystore, args);
     assert!(java(&["install"]).contains("added"));
     assert!(java(&["install"]).contains("already trusted"));
     assert!(java(&["status"]).contains("trusted:     Java"));
@@ -258,7 +251,49 @@ fn java_cacerts_install_and_uninstall_in_a_temporary_keystore() {
     assert!(java(&["uninstall"]).contains("not trusted there"));
 }
 
-/// The machine's own store, only as root, and put back as it was whatever happens.
+/// `padlock ca ARGS --store java` on the keystore `keystore`; what it said.
+fn java_ca(ca: &Ca, keystore: &Path, args: &[&str]) -> String {
+    text(&run(Command::new(PADLOCK)
+        .arg("ca")
+        .args(args)
+        .args(["--store", "java"])
+        .env("PADLOCK_HOME", ca.home.path())
+        .env("PADLOCK_TRUST_JAVA_CACERTS", keystore)))
+}
+
+/// Debian's hook copies what the system store gains into the JDK's cacerts under its own
+/// alias: `--store java` then adds no second entry, and leaves that one to the system store.
+#[test]
+fn java_counts_the_root_under_another_alias_as_trusted() {
+    let Some(keytool) = peer("keytool") else {
+        return;
+    };
+    let ca = Ca::new();
+    let home = TempDir::new("trust-java-alias");
+    let keystore = home.join("cacerts");
+    let imported = run(Command::new(keytool)
+        .args([
+            "-importcert",
+            "-noprompt",
+            "-storepass",
+            "changeit",
+            "-alias",
+            "debian:x.pem",
+        ])
+        .arg("-keystore")
+        .arg(&keystore)
+        .arg("-file")
+        .arg(ca.root()));
+    assert!(imported.status.success(), "{}", text(&imported));
+    let java = |args: &[&str]| java_ca(&ca, &keystore, args);
+    assert!(java(&["install"]).contains("already trusted"));
+    assert!(java(&["status"]).contains("trusted:     Java"));
+    assert!(java(&["uninstall"]).contains("through the system store"));
+}
+
+/// The machine's own store, only as root, and put back as it was whatever happens: the
+/// bundle byte for byte, and Java's cacerts (which Debian's hook fills from the store)
+/// without the root.
 #[test]
 fn system_store_of_this_machine_when_root_is_restored_afterwards() {
     if !running_as_root() {
@@ -273,7 +308,7 @@ fn system_store_of_this_machine_when_root_is_restored_afterwards() {
     let ca = Ca::new();
     let home = TempDir::new("trust-real-home");
     let root_pem = std::fs::read_to_string(ca.root()).unwrap();
-    let _restore = RestoreSystemStore(ca.home.path().to_path_buf());
+    let restore = RestoreSystemStore { stem: stem_of(&ca) };
 
     let out = ca_cmd(&ca, home.path(), None, &["install", "--store", "system"]);
     assert!(out.status.success(), "{}", text(&out));
@@ -287,6 +322,68 @@ fn system_store_of_this_machine_when_root_is_restored_afterwards() {
         before,
         "the bundle is not as it was"
     );
+    assert!(
+        !java_system_store_has(&restore.stem),
+        "Java's cacerts keeps the root after uninstall"
+    );
+}
+
+/// The file stem `ca install` gives this CA's root: its SHA-256, 16 hex digits of it.
+fn stem_of(ca: &Ca) -> String {
+    let pem = std::fs::read(ca.root()).unwrap();
+    let der = &padlock_pki::pem::parse_all(&pem).unwrap()[0].der;
+    format!("padlock-local-ca-{}", &sha256_hex(der)[..16])
+}
+
+/// Whether the JDK's system cacerts holds the alias Debian's hook gives `stem`.
+fn java_system_store_has(stem: &str) -> bool {
+    if padlock_test_support::find_on_path("keytool").is_none() {
+        return false;
+    }
+    let listed = run(Command::new("keytool").args(["-list", "-cacerts", "-storepass", "changeit"]));
+    text(&listed).contains(&format!("debian:{stem}.pem"))
+}
+
+/// As an ordinary user (run from root with setpriv), installing into the system store is
+/// refused with what to run instead, and the other stores still go ahead.
+#[test]
+fn without_root_the_system_store_says_to_use_sudo() {
+    if !running_as_root() {
+        eprintln!("SKIP: not root, so no other user to become");
+        return;
+    }
+    let Some(setpriv) = peer("setpriv") else {
+        return;
+    };
+    let ca = Ca::new();
+    // A home the other user can read (the CA folder itself is private).
+    let home = TempDir::new("trust-nobody");
+    std::fs::create_dir(home.join("ca")).unwrap();
+    std::fs::copy(ca.root(), home.join("ca/root.pem")).unwrap();
+    let out = run(Command::new(setpriv)
+        .args([
+            "--reuid",
+            "65534",
+            "--regid",
+            "65534",
+            "--clear-groups",
+            PADLOCK,
+        ])
+        .args(["ca", "install", "--store", "system", "--store", "nss"])
+        .env("PADLOCK_HOME", home.path())
+        .env("HOME", home.path())
+        .env_remove("PADLOCK_TRUST_SYSROOT"));
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("needs root") && said.contains("sudo"),
+        "{said}"
+    );
+    assert!(said.contains("--home"), "{said}");
+    assert!(
+        said.contains("NSS"),
+        "the other stores were not tried: {said}"
+    );
 }
 
 fn running_as_root() -> bool {
@@ -297,29 +394,46 @@ fn running_as_root() -> bool {
     })
 }
 
-/// On drop, removes any anchor this test's CA left in /usr/local/share/ca-certificates and
-/// rebuilds the store.
-struct RestoreSystemStore(PathBuf);
+/// On drop, removes any anchor this test's CA left in /usr/local/share/ca-certificates,
+/// rebuilds the store, and tells Debian's hooks (Java's cacerts) the root is gone.
+struct RestoreSystemStore {
+    stem: String,
+}
 
 impl Drop for RestoreSystemStore {
     fn drop(&mut self) {
-        let mut left = false;
-        if let Ok(entries) = std::fs::read_dir("/usr/local/share/ca-certificates") {
-            let ours = std::fs::read_to_string(self.0.join("ca/root.pem")).unwrap_or_default();
-            for e in entries.flatten() {
-                if !ours.is_empty() && std::fs::read_to_string(e.path()).is_ok_and(|t| t == ours) {
-                    left |= std::fs::remove_file(e.path()).is_ok();
-                }
-            }
+        let anchor = PathBuf::from(format!(
+            "/usr/local/share/ca-certificates/{}.crt",
+            self.stem
+        ));
+        let java = java_system_store_has(&self.stem);
+        if !anchor.exists() && !java {
+            return;
         }
-        if left {
-            let rebuilt = Command::new("update-ca-certificates")
-                .arg("--fresh")
-                .output();
-            assert!(
-                rebuilt.is_ok_and(|o| o.status.success()),
-                "could not restore the store"
-            );
+        let _ = std::fs::remove_file(&anchor);
+        let rebuilt = Command::new("update-ca-certificates")
+            .arg("--fresh")
+            .output();
+        assert!(
+            rebuilt.is_ok_and(|o| o.status.success()),
+            "could not restore the store"
+        );
+        if let Ok(hooks) = std::fs::read_dir("/etc/ca-certificates/update.d") {
+            for hook in hooks.flatten() {
+                let mut child = Command::new(hook.path())
+                    .stdin(std::process::Stdio::piped())
+                    .stdout(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap();
+                let line = format!("-/etc/ssl/certs/{}.pem\n", self.stem);
+                std::io::Write::write_all(child.stdin.as_mut().unwrap(), line.as_bytes()).unwrap();
+                drop(child.stdin.take());
+                assert!(
+                    child.wait().unwrap().success(),
+                    "could not restore {:?}",
+                    hook.path()
+                );
+            }
         }
     }
 }

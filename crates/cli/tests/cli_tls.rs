@@ -243,3 +243,27 @@ fn padlock_connect_and_listen_negotiate_x25519mlkem768_by_default_and_say_so() {
     assert!(err.contains("key exchange: X25519MLKEM768"), "{err}");
     assert!(err.contains("post-quantum: yes"), "{err}");
 }
+
+#[test]
+fn padlock_connect_showcerts_prints_the_chain_as_pem() {
+    let Some(fx) = Fixtures::get() else { return };
+    let (_p, port) = listen(&fx.ecdsa_server, &[]);
+    let ca = fx.ecdsa_ca.cert.display().to_string();
+    let (code, out, err) = connect(
+        &["--showcerts", "--cacert", &ca, &format!("localhost:{port}")],
+        b"GET / HTTP/1.0\r\n\r\n",
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let out = String::from_utf8_lossy(&out);
+    assert!(out.starts_with("Certificate chain ("), "{out}");
+    assert!(out.contains(" 0 s:"), "{out}");
+    let sent = std::fs::read_to_string(&fx.ecdsa_server.chain).unwrap();
+    let first_pem = sent
+        .split_inclusive("-----END CERTIFICATE-----\n")
+        .next()
+        .unwrap();
+    assert!(
+        out.contains(first_pem),
+        "the leaf's PEM is not shown:\n{out}"
+    );
+}

@@ -41,6 +41,7 @@ fn start_nginx(ca: &Ca, www: &TempDir, conf_dir: &TempDir) -> Option<(Guard, u16
              ssl_certificate_key {key};\n\
              ssl_protocols TLSv1.3;\n\
              root {www};\n\
+             gzip on; gzip_min_length 1; gzip_types text/plain;\n\
            }}\n\
          }}\n",
         dir = conf_dir.path().display(),
@@ -97,7 +98,7 @@ fn padlock_get_fetches_from_nginx_over_http1_and_http2() {
     for step in [
         "TCP connected",
         "ClientHello",
-        "server_hello",
+        "ServerHello",
         "certificate chain presented",
         "CertificateVerify signature check",
         "handshake complete",
@@ -176,4 +177,100 @@ fn padlock_get_refuses_a_server_it_cannot_verify_unless_insecure() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("WARNING"));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "hello from padlock\n");
+}
+
+#[test]
+fn padlock_gets_options_work_against_nginx() {
+    let ca = Ca::new();
+    let www = www();
+    let big: Vec<u8> = (0..2_500_000u32).map(|i| (i % 241) as u8).collect();
+    std::fs::write(www.join("big.bin"), &big).unwrap();
+    std::fs::write(www.join("words.txt"), "padlock nginx gzip ".repeat(500)).unwrap();
+    let conf = TempDir::new("nginx");
+    let Some((_nginx, port)) = start_nginx(&ca, &www, &conf) else {
+        return;
+    };
+    let base = format!("https://localhost:{port}");
+
+    let out = padlock_get(&ca, &["-f", &format!("{base}/missing")]);
+    assert_eq!(out.status.code(), Some(22));
+    assert!(out.stdout.is_empty());
+
+    let partial = www.join("partial.bin");
+    std::fs::write(&partial, &big[..1_000_001]).unwrap();
+    let out = padlock_get(
+        &ca,
+        &[
+            "-C",
+            "-",
+            "-o",
+            partial.to_str().unwrap(),
+            &format!("{base}/big.bin"),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        std::fs::read(&partial).unwrap() == big,
+        "resumed file differs"
+    );
+
+    let url = format!("{base}/words.txt");
+    let out = padlock_get(
+        &ca,
+        &[
+            "--compressed",
+            "-i",
+            "--http1.1",
+            "-w",
+            "%{size_download}",
+            &url,
+        ],
+    );
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("content-encoding: gzip"), "{shown}");
+    let body_and_size = shown.split("\n\n").nth(1).unwrap();
+    let words = "padlock nginx gzip ".repeat(500);
+    assert!(body_and_size.starts_with(&words), "{shown}");
+    let on_wire: usize = body_and_size[words.len()..].parse().unwrap();
+    assert!(on_wire < words.len() / 4, "{on_wire} bytes on the wire");
+}
+
+#[test]
+fn several_ranges_are_answered_as_nginx_answers_them() {
+    if peer("curl").is_none() {
+        return;
+    }
+    let ca = Ca::new();
+    let www = www();
+    let conf = TempDir::new("nginx");
+    let Some((_nginx, nginx_port)) = start_nginx(&ca, &www, &conf) else {
+        return;
+    };
+    let (_serve, serve_port) = serve(&ca, www.path(), &[]);
+    for ranges in ["0-4,11-17", "0-4,100-200", "100-200,300-", "-3,0-0"] {
+        let answers: Vec<_> = [nginx_port, serve_port]
+            .iter()
+            .map(|port| {
+                let (status, ct, body) =
+                    curl_range(&ca, &format!("https://localhost:{port}/hello.txt"), ranges);
+                let code = status.split(' ').nth(1).unwrap_or_default().to_string();
+                let parts = if ct.starts_with("multipart/byteranges") {
+                    byteranges(&ct, &body)
+                } else if code == "206" {
+                    vec![(String::new(), body)]
+                } else {
+                    vec![]
+                };
+                (code, parts)
+            })
+            .collect();
+        assert_eq!(
+            answers[0], answers[1],
+            "{ranges}: nginx, then padlock serve"
+        );
+    }
 }

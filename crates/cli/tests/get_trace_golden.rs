@@ -61,8 +61,8 @@ fn mask(text: &str) -> String {
         }
         // Certificates and signatures vary in length (DER integers of ECDSA signatures).
         after_certificate_verify =
-            trimmed.starts_with("< certificate ") || trimmed.starts_with("< certificate_verify");
-        if trimmed.contains("<b>certificate</b>") || trimmed.contains("<b>certificate_verify</b>") {
+            trimmed.starts_with("< Certificate ") || trimmed.starts_with("< CertificateVerify ");
+        if trimmed.contains("<b>Certificate</b>") || trimmed.contains("<b>CertificateVerify</b>") {
             l = mask_after(&l, "<li>", |c| c.is_ascii_digit(), "<n>");
         }
         l = mask_after(&l, "localhost:", |c| c.is_ascii_digit(), "<port>");

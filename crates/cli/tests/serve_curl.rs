@@ -203,3 +203,49 @@ fn mutual_tls_accepts_our_client_and_refuses_others() {
     assert!(!out.status.success(), "a client from another CA was served");
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn curl_gets_several_ranges_as_multipart_byteranges() {
+    if peer("curl").is_none() {
+        return;
+    }
+    let ca = Ca::new();
+    let www = www();
+    let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 253) as u8).collect();
+    std::fs::write(www.join("big.bin"), &big).unwrap();
+    let (_server, port) = serve(&ca, www.path(), &[]);
+    let base = format!("https://localhost:{port}");
+
+    // A small file (answered from memory) and a large one (streamed from disk).
+    let (status, ct, body) = curl_range(&ca, &format!("{base}/hello.txt"), "0-4,11-17");
+    assert!(status.contains(" 206"), "{status}");
+    assert!(ct.starts_with("multipart/byteranges; boundary="), "{ct}");
+    assert_eq!(
+        byteranges(&ct, &body),
+        [
+            ("bytes 0-4/19".to_string(), b"hello".to_vec()),
+            ("bytes 11-17/19".to_string(), b"padlock".to_vec())
+        ]
+    );
+    let (status, ct, body) = curl_range(&ca, &format!("{base}/big.bin"), "2000000-2000099,0-9");
+    assert!(status.contains(" 206"), "{status}");
+    assert_eq!(
+        byteranges(&ct, &body),
+        [
+            (
+                "bytes 2000000-2000099/3000000".to_string(),
+                big[2_000_000..2_000_100].to_vec()
+            ),
+            ("bytes 0-9/3000000".to_string(), big[..10].to_vec())
+        ]
+    );
+
+    // One satisfiable range of several: a plain 206.
+    let (status, ct, body) = curl_range(&ca, &format!("{base}/hello.txt"), "0-4,100-200");
+    assert!(status.contains(" 206"), "{status}");
+    assert!(ct.starts_with("text/plain"), "{ct}");
+    assert_eq!(body, b"hello");
+    // None satisfiable: 416.
+    let (status, _, _) = curl_range(&ca, &format!("{base}/hello.txt"), "100-200,300-");
+    assert!(status.contains(" 416"), "{status}");
+}

@@ -93,3 +93,59 @@ impl HttpBody for FileBody {
         SizeHint::with_exact(self.remaining)
     }
 }
+/// The bodies of `parts`, one after the other (a multipart/byteranges answer: boundaries
+/// and part headers as bytes, each part's data possibly streamed from a file).
+pub fn chain(parts: Vec<Body>) -> Body {
+    let remaining = parts
+        .iter()
+        .map(|p| p.size_hint().exact())
+        .sum::<Option<u64>>();
+    Chain {
+        parts: parts.into(),
+        remaining,
+    }
+    .boxed()
+}
+
+struct Chain {
+    parts: std::collections::VecDeque<Body>,
+    remaining: Option<u64>,
+}
+
+impl HttpBody for Chain {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let this = &mut *self;
+        while let Some(front) = this.parts.front_mut() {
+            match ready!(Pin::new(front).poll_frame(cx)) {
+                None => {
+                    this.parts.pop_front();
+                }
+                Some(Ok(frame)) => {
+                    if let (Some(data), Some(left)) = (frame.data_ref(), this.remaining.as_mut()) {
+                        *left = left.saturating_sub(data.len() as u64);
+                    }
+                    return Poll::Ready(Some(Ok(frame)));
+                }
+                Some(Err(e)) => return Poll::Ready(Some(Err(e))),
+            }
+        }
+        Poll::Ready(None)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.parts.iter().all(HttpBody::is_end_stream)
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self.remaining {
+            Some(n) => SizeHint::with_exact(n),
+            None => SizeHint::default(),
+        }
+    }
+}

@@ -1,10 +1,17 @@
-//! The `Range` request header, single byte range only (RFC 9110 §14).
+//! The `Range` request header (RFC 9110 §14): one range, or several answered as
+//! multipart/byteranges (RFC 9110 §14.6), as nginx does.
+
+/// The most ranges one request may list; a longer list is answered with the whole
+/// representation (RFC 9110 §14.2 lets a server ignore Range, and a list of many small or
+/// overlapping ranges is a known way to make a server work hard).
+pub const MAX_RANGES: usize = 16;
 
 /// What a `Range` header asks of a representation of `len` bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RangeRequest {
-    /// No usable Range header (absent, malformed, a unit other than bytes, or several
-    /// ranges): serve the whole representation with 200, as RFC 9110 §14.2 allows.
+    /// No usable Range header (absent, malformed, a unit other than bytes, more than
+    /// [`MAX_RANGES`] ranges, or ranges adding up to more than the representation): serve
+    /// the whole representation with 200, as RFC 9110 §14.2 allows.
     Whole,
     /// One satisfiable range: serve bytes `start..=end` with 206.
     Satisfiable {
@@ -13,15 +20,20 @@ pub enum RangeRequest {
         /// Last byte, inclusive.
         end: u64,
     },
-    /// A well-formed range that selects no byte: 416 (RFC 9110 §15.5.17).
+    /// Two or more satisfiable ranges, `(start, end)` inclusive, in the order asked: serve
+    /// them with 206 as multipart/byteranges (RFC 9110 §14.6).
+    Multiple(Vec<(u64, u64)>),
+    /// Well-formed ranges of which none selects a byte: 416 (RFC 9110 §15.5.17).
     Unsatisfiable,
 }
 
 /// Interprets `header` (the Range value) against a representation of `len` bytes.
 ///
-/// RFC 9110 §14.1.1: `bytes=first-last`, `bytes=first-`, `bytes=-suffix`. A `last` past the
-/// end is clamped to the end (§14.1.1); a `first` at or past the end is unsatisfiable. The
-/// unit is case-insensitive (§14.1); positions are digits only (`1*DIGIT`).
+/// RFC 9110 §14.1.1: a comma-separated list of `first-last`, `first-` and `-suffix`. A
+/// `last` past the end is clamped to the end; a `first` at or past the end selects nothing,
+/// and such ranges are left out of a list (§14.1.1: the set is satisfiable when any range
+/// is). The unit is case-insensitive (§14.1); positions are digits only (`1*DIGIT`); one
+/// malformed range makes the whole header ignored.
 pub fn parse(header: &str, len: u64) -> RangeRequest {
     let header = ows(header);
     let Some(spec) = header
@@ -31,44 +43,63 @@ pub fn parse(header: &str, len: u64) -> RangeRequest {
     else {
         return RangeRequest::Whole;
     };
-    if spec.contains(',') {
-        return RangeRequest::Whole;
+    let mut ranges = Vec::new();
+    let mut listed = 0;
+    // RFC 9110 §5.6.1: empty list elements are allowed and ignored.
+    for one in spec.split(',').map(ows).filter(|s| !s.is_empty()) {
+        listed += 1;
+        if listed > MAX_RANGES {
+            return RangeRequest::Whole;
+        }
+        match parse_one(one, len) {
+            Err(Malformed) => return RangeRequest::Whole,
+            Ok(None) => {}
+            Ok(Some(range)) => ranges.push(range),
+        }
     }
-    let Some((first, last)) = ows(spec).split_once('-') else {
-        return RangeRequest::Whole;
-    };
+    let total = ranges.iter().fold(0u64, |sum, (start, end)| {
+        sum.saturating_add(end - start + 1)
+    });
+    match ranges.as_slice() {
+        [] if listed == 0 => RangeRequest::Whole,
+        [] => RangeRequest::Unsatisfiable,
+        [(start, end)] => RangeRequest::Satisfiable {
+            start: *start,
+            end: *end,
+        },
+        _ if total > len => RangeRequest::Whole,
+        _ => RangeRequest::Multiple(ranges),
+    }
+}
+
+/// A range spec that does not parse.
+struct Malformed;
+
+/// One `first-last`, `first-` or `-suffix`: `Ok(None)` when it selects no byte.
+fn parse_one(spec: &str, len: u64) -> Result<Option<(u64, u64)>, Malformed> {
+    let (first, last) = spec.split_once('-').ok_or(Malformed)?;
     let (first, last) = (ows(first), ows(last));
     if first.is_empty() {
         // Suffix range: the last `n` bytes.
-        let Some(n) = position(last) else {
-            return RangeRequest::Whole;
-        };
+        let n = position(last).ok_or(Malformed)?;
         if n == 0 || len == 0 {
-            return RangeRequest::Unsatisfiable;
+            return Ok(None);
         }
-        return RangeRequest::Satisfiable {
-            start: len.saturating_sub(n),
-            end: len - 1,
-        };
+        return Ok(Some((len.saturating_sub(n), len - 1)));
     }
-    let Some(start) = position(first) else {
-        return RangeRequest::Whole;
-    };
+    let start = position(first).ok_or(Malformed)?;
     let end = if last.is_empty() {
         u64::MAX
     } else {
         match position(last) {
             Some(end) if end >= start => end,
-            _ => return RangeRequest::Whole, // invalid: last < first (§14.1.1)
+            _ => return Err(Malformed), // invalid: last < first (§14.1.1)
         }
     };
     if start >= len {
-        return RangeRequest::Unsatisfiable;
+        return Ok(None);
     }
-    RangeRequest::Satisfiable {
-        start,
-        end: end.min(len - 1),
-    }
+    Ok(Some((start, end.min(len - 1))))
 }
 
 /// `s` without the optional whitespace (spaces and tabs, RFC 9110 §5.6.3) around it.
@@ -128,11 +159,52 @@ mod tests {
     }
 
     #[test]
-    fn ignores_malformed_and_multiple_ranges() {
+    fn ignores_malformed_ranges() {
         assert_eq!(parse("bytes=5-2", 100), RangeRequest::Whole);
         assert_eq!(parse("items=0-1", 100), RangeRequest::Whole);
-        assert_eq!(parse("bytes=0-1,5-6", 100), RangeRequest::Whole);
         assert_eq!(parse("bytes=x-", 100), RangeRequest::Whole);
+        assert_eq!(parse("bytes=0-1,x", 100), RangeRequest::Whole);
+        assert_eq!(parse("bytes=", 100), RangeRequest::Whole);
+    }
+
+    #[test]
+    fn reads_several_ranges_in_the_order_asked() {
+        assert_eq!(
+            parse("bytes=20-29, 0-9", 100),
+            RangeRequest::Multiple(vec![(20, 29), (0, 9)])
+        );
+        assert_eq!(
+            parse("bytes=0-0,-1", 100),
+            RangeRequest::Multiple(vec![(0, 0), (99, 99)])
+        );
+    }
+
+    #[test]
+    fn a_list_keeps_only_its_satisfiable_ranges() {
+        assert_eq!(
+            parse("bytes=0-9,200-300", 100),
+            RangeRequest::Satisfiable { start: 0, end: 9 }
+        );
+        assert_eq!(
+            parse("bytes=200-,300-400", 100),
+            RangeRequest::Unsatisfiable
+        );
+        assert_eq!(
+            parse("bytes=,0-1,", 100),
+            RangeRequest::Satisfiable { start: 0, end: 1 }
+        );
+    }
+
+    #[test]
+    fn too_many_or_too_much_overlap_is_answered_whole() {
+        let many = (0..=MAX_RANGES)
+            .map(|i| format!("{i}-{i}"))
+            .collect::<Vec<_>>();
+        assert_eq!(
+            parse(&format!("bytes={}", many.join(",")), 100),
+            RangeRequest::Whole
+        );
+        assert_eq!(parse("bytes=0-99,0-99", 100), RangeRequest::Whole);
     }
 
     #[test]

@@ -19,8 +19,8 @@ use padlock_tls::internal::wire::{
     KeyShareEntry, LengthPrefix, OfferedPsks, PskIdentity, RawClientHello, RawExtension,
 };
 use padlock_tls::{
-    alert::alert_for, AlertDescription, ClientAuth, ClientCertVerifier, ClientConfig, Connection,
-    Error, KeyLog, NamedGroup, ProtocolVersion, ServerConfig, UnixTime,
+    alert::alert_for, AlertDescription, ClientAuth, ClientConfig, Connection, Error, KeyLog,
+    NamedGroup, ProtocolVersion, ServerConfig,
 };
 
 // ---- Finished (RFC 8446 §4.4.4, §6.2) ----
@@ -616,18 +616,5 @@ impl Capture {
         let all = self.0.lock().unwrap();
         let (_, bytes) = all.iter().rev().find(|(l, _)| l == label).unwrap();
         TrafficSecret::from_bytes(HashAlgorithm::Sha256, bytes)
-    }
-}
-
-/// A client verifier that accepts any chain: these tests are about the protocol.
-struct AcceptAnyClient;
-
-impl ClientCertVerifier for AcceptAnyClient {
-    fn root_hint_subjects(&self) -> Vec<Vec<u8>> {
-        Vec::new()
-    }
-
-    fn verify_client_cert(&self, _: &[u8], _: &[&[u8]], _: UnixTime) -> Result<(), Error> {
-        Ok(())
     }
 }

@@ -12,8 +12,8 @@ use std::process::Command;
 use std::sync::Arc;
 
 use common::{
-    handshake, have_peer, insecure_client_config, localhost, ping_through, server_config,
-    spawn_echo_server, KeyType,
+    handshake, have_peer, insecure_client_config, localhost, ping_through, record, records,
+    server_config, spawn_echo_server, KeyType,
 };
 use padlock_tls::alert::alert_for;
 use padlock_tls::internal::wire::{Codec, HandshakeMessage, HandshakePayload};
@@ -220,24 +220,6 @@ fn assert_refused(err: &Error) {
         "{err}"
     );
     assert_eq!(alert_for(err), Some(AlertDescription::IllegalParameter));
-}
-
-/// Splits unprotected records into (content type, payload).
-fn records(mut bytes: &[u8]) -> Vec<(u8, Vec<u8>)> {
-    let mut out = Vec::new();
-    while bytes.len() >= 5 {
-        let len = usize::from(u16::from_be_bytes([bytes[3], bytes[4]]));
-        out.push((bytes[0], bytes[5..5 + len].to_vec()));
-        bytes = &bytes[5 + len..];
-    }
-    out
-}
-
-fn record(typ: u8, payload: &[u8]) -> Vec<u8> {
-    let mut r = vec![typ, 0x03, 0x03];
-    r.extend_from_slice(&(payload.len() as u16).to_be_bytes());
-    r.extend_from_slice(payload);
-    r
 }
 
 fn have(binary: &str) -> bool {

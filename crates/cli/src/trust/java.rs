@@ -17,10 +17,16 @@ pub(super) fn apply(root: &Root, action: Action) -> Report {
     let place = format!("Java ({})", cacerts.display());
     let present = contains(&keytool, &cacerts, root);
     let result = match action {
-        Action::Install if present => {
+        Action::Install if present != Held::No => {
             return Report::Unchanged(format!("{place}: already trusted"))
         }
-        Action::Uninstall if !present => {
+        Action::Uninstall if present == Held::OtherAlias => {
+            return Report::Unchanged(format!(
+                "{place}: trusted through the system store's entry, which `padlock ca \
+                 uninstall --store system` removes"
+            ))
+        }
+        Action::Uninstall if present == Held::No => {
             return Report::Unchanged(format!("{place}: not trusted there"))
         }
         Action::Install => run_tool(
@@ -52,19 +58,45 @@ pub(super) fn status(root: &Root) -> Presence {
     match find() {
         Ok((keytool, cacerts)) => {
             let place = format!("Java ({})", cacerts.display());
-            if contains(&keytool, &cacerts, root) {
-                Presence::Trusted(place)
-            } else {
+            if contains(&keytool, &cacerts, root) == Held::No {
                 Presence::Absent(place)
+            } else {
+                Presence::Trusted(place)
             }
         }
         Err(why) => Presence::Unknown(why),
     }
 }
 
-fn contains(keytool: &PathBuf, cacerts: &PathBuf, root: &Root) -> bool {
-    cacerts.exists()
-        && tool_succeeds(keystore(keytool, cacerts, "-list").args(["-alias", &root.nickname]))
+/// Whether a keystore holds the root, and under which alias.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Held {
+    /// Under padlock's alias (it may be under others too).
+    OurAlias,
+    /// Only under another alias: Debian's ca-certificates-java hook adds what the system
+    /// store gains to the JDK's cacerts as `debian:NAME.pem`.
+    OtherAlias,
+    /// Not at all.
+    No,
+}
+
+fn contains(keytool: &PathBuf, cacerts: &PathBuf, root: &Root) -> Held {
+    if !cacerts.exists() {
+        return Held::No;
+    }
+    if tool_succeeds(keystore(keytool, cacerts, "-list").args(["-alias", &root.nickname])) {
+        return Held::OurAlias;
+    }
+    let listed = keystore(keytool, cacerts, "-list")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    if listed.contains(&root.fingerprint) {
+        Held::OtherAlias
+    } else {
+        Held::No
+    }
 }
 
 fn keystore(keytool: &PathBuf, cacerts: &PathBuf, verb: &str) -> Command {

@@ -27,6 +27,7 @@ use anyhow::{bail, Context};
 use padlock_crypto::{AwsLcProvider, HashAlgorithm, Provider};
 
 /// The root certificate being trusted, with the names it is stored under.
+#[derive(Debug)]
 pub struct Root {
     /// The PEM file (the CA's `root.pem`).
     pub pem_path: PathBuf,
@@ -37,6 +38,9 @@ pub struct Root {
     pub nickname: String,
     /// File stem in a system store: `padlock-local-ca-0123456789abcdef`.
     pub file_stem: String,
+    /// SHA-256 of the certificate as keytool prints it (`AB:CD:…`), to find it under any
+    /// alias.
+    pub fingerprint: String,
 }
 
 impl Root {
@@ -59,9 +63,16 @@ impl Root {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
+        let fingerprint = digest
+            .as_ref()
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect::<Vec<_>>()
+            .join(":");
         Ok(Root {
             pem_path,
             pem,
+            fingerprint,
             nickname: format!("padlock local CA {id}"),
             file_stem: format!("padlock-local-ca-{id}"),
         })
@@ -88,12 +99,14 @@ impl StoreKind {
         if !flags.is_empty() {
             return Ok(flags.to_vec());
         }
-        let Some(list) = std::env::var("PADLOCK_TRUST_STORES")
-            .ok()
-            .filter(|s| !s.trim().is_empty())
-        else {
-            return Ok(Self::ALL.to_vec());
-        };
+        match std::env::var("PADLOCK_TRUST_STORES") {
+            Ok(list) if !list.trim().is_empty() => Self::parse_list(&list),
+            _ => Ok(Self::ALL.to_vec()),
+        }
+    }
+
+    /// `system,nss,java` or any part of it.
+    fn parse_list(list: &str) -> anyhow::Result<Vec<StoreKind>> {
         list.split(',')
             .map(|s| match s.trim() {
                 "system" => Ok(StoreKind::System),
@@ -220,4 +233,38 @@ fn tool_succeeds(cmd: &mut Command) -> bool {
         .stderr(std::process::Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_list_of_stores_and_refuses_unknown_ones() {
+        assert_eq!(
+            StoreKind::parse_list("nss, java").unwrap(),
+            [StoreKind::Nss, StoreKind::Java]
+        );
+        assert!(StoreKind::parse_list("system,keychain").is_err());
+        assert_eq!(
+            StoreKind::chosen(&[StoreKind::System]).unwrap(),
+            [StoreKind::System]
+        );
+    }
+
+    #[test]
+    fn a_root_is_named_by_its_digest() {
+        let home = std::env::temp_dir().join(format!("padlock-trust-unit-{}", std::process::id()));
+        padlock_pki::ca::LocalCa::init(&AwsLcProvider, &home, Default::default()).unwrap();
+        let root = Root::of_home(&home).unwrap();
+        let id = root.file_stem.trim_start_matches("padlock-local-ca-");
+        assert_eq!(id.len(), 16);
+        assert_eq!(root.nickname, format!("padlock local CA {id}"));
+        assert!(root.pem.contains("BEGIN CERTIFICATE"));
+        std::fs::remove_dir_all(&home).unwrap();
+        assert!(Root::of_home(&home)
+            .unwrap_err()
+            .to_string()
+            .contains("padlock ca init"));
+    }
 }

@@ -20,6 +20,11 @@ struct SystemStore {
     /// The bundle the update writes, when padlock knows it: the root is trusted only once
     /// it is in there too.
     bundle: Option<PathBuf>,
+    /// Debian's hooks (`/etc/ca-certificates/update.d`) and the link the update made for
+    /// the anchor: `--fresh` rebuilds the links without telling the hooks what went away,
+    /// so on removal they are told (`-LINK` on stdin, their interface), or Java's
+    /// cacerts, which a hook fills, would keep the root.
+    removal_hooks: Option<(PathBuf, PathBuf)>,
 }
 
 impl SystemStore {
@@ -27,6 +32,46 @@ impl SystemStore {
     fn trusts(&self, root: &Root) -> bool {
         let anchored = std::fs::read_to_string(&self.anchor).is_ok_and(|t| t == root.pem);
         anchored && (self.bundle.is_none() || self.bundled(root))
+    }
+
+    /// Runs every hook with `-LINK` on its standard input.
+    fn tell_hooks_of_removal(&self) -> Result<(), String> {
+        let Some((dir, link)) = &self.removal_hooks else {
+            return Ok(());
+        };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Ok(());
+        };
+        let mut hooks: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| super::is_executable(p))
+            .collect();
+        hooks.sort();
+        for hook in hooks {
+            let mut child = Command::new(&hook)
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .map_err(|e| format!("cannot run {}: {e}", hook.display()))?;
+            if let Some(mut stdin) = child.stdin.take() {
+                std::io::Write::write_all(&mut stdin, format!("-{}\n", link.display()).as_bytes())
+                    .map_err(|e| format!("{}: {e}", hook.display()))?;
+            }
+            let out = child
+                .wait_with_output()
+                .map_err(|e| format!("{}: {e}", hook.display()))?;
+            if !out.status.success() {
+                return Err(format!(
+                    "{} failed ({}): {}",
+                    hook.display(),
+                    out.status,
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Whether the bundle (if padlock knows it) holds the root.
@@ -74,6 +119,11 @@ pub(super) fn apply(root: &Root, action: Action, home: &Path) -> Report {
     let shown = program.display().to_string();
     if let Err(why) = run_tool(Command::new(&program).args(&args)) {
         return Report::Failed(format!("system store: changed {anchor}, but {why}"));
+    }
+    if action == Action::Uninstall {
+        if let Err(why) = store.tell_hooks_of_removal() {
+            return Report::Failed(format!("system store: removed {anchor}, but {why}"));
+        }
     }
     if action == Action::Uninstall && store.bundled(root) {
         return Report::Failed(format!(
@@ -125,6 +175,10 @@ fn find(stem: &str) -> Result<SystemStore, String> {
             update: (update, args),
             update_after_removal: vec!["--fresh".into()],
             bundle: Some(under("/etc/ssl/certs/ca-certificates.crt")),
+            removal_hooks: Some((
+                under("/etc/ca-certificates/update.d"),
+                under("/etc/ssl/certs").join(format!("{stem}.pem")),
+            )),
         });
     }
     if let Some(update) = find_program("update-ca-trust") {
@@ -139,6 +193,7 @@ fn find(stem: &str) -> Result<SystemStore, String> {
             update: (update, vec!["extract".into()]),
             update_after_removal: Vec::new(),
             bundle: None,
+            removal_hooks: None,
         });
     }
     Err(
@@ -154,8 +209,12 @@ fn refusal(e: &std::io::Error, anchor: &str, action: Action, home: &Path) -> Rep
             Action::Install => "install",
             Action::Uninstall => "uninstall",
         };
+        // The full path: root's PATH rarely holds ~/.cargo/bin, and root's HOME is not
+        // where this user's CA lives.
+        let exe = std::env::current_exe()
+            .map_or_else(|_| "padlock".to_string(), |p| p.display().to_string());
         return Report::Failed(format!(
-            "system store: writing {anchor} needs root; run `sudo padlock ca {verb} --store \
+            "system store: writing {anchor} needs root; run `sudo {exe} ca {verb} --store \
              system --home {}`",
             home.display()
         ));

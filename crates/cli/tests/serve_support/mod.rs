@@ -191,3 +191,64 @@ pub fn chromium(profile: &TempDir) -> Command {
     .arg(format!("--user-data-dir={}", profile.path().display()));
     c
 }
+
+/// The parts of a multipart/byteranges body: (Content-Range, data) each.
+pub fn byteranges(content_type: &str, body: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let boundary = content_type
+        .split_once("boundary=")
+        .map(|(_, b)| b.trim())
+        .unwrap_or_else(|| panic!("no boundary in {content_type:?}"));
+    let delimiter = format!("\r\n--{boundary}");
+    let text = body;
+    let mut parts = Vec::new();
+    let mut at = 0;
+    let find = |from: usize, needle: &[u8]| {
+        text[from..]
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|i| i + from)
+    };
+    while let Some(start) = find(at, delimiter.as_bytes()) {
+        let after = start + delimiter.len();
+        if text[after..].starts_with(b"--") {
+            break;
+        }
+        let head_end = find(after, b"\r\n\r\n").unwrap();
+        let head = String::from_utf8_lossy(&text[after..head_end]).into_owned();
+        let range = head
+            .lines()
+            .find_map(|l| l.strip_prefix("Content-Range: "))
+            .unwrap_or_default()
+            .to_string();
+        let data_start = head_end + 4;
+        let data_end = find(data_start, delimiter.as_bytes()).unwrap();
+        parts.push((range, text[data_start..data_end].to_vec()));
+        at = data_end;
+    }
+    parts
+}
+
+/// curl `-r ranges` against `url`: (status, content type, body).
+pub fn curl_range(ca: &Ca, url: &str, ranges: &str) -> (String, String, Vec<u8>) {
+    let out = run(Command::new("curl")
+        .args(["-sS", "--max-time", "60", "--cacert"])
+        .arg(ca.root())
+        .args(["-r", ranges, "-D", "-", "--http1.1"])
+        .arg(url));
+    let split = out
+        .stdout
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a response head");
+    let head = String::from_utf8_lossy(&out.stdout[..split]).into_owned();
+    let status = head.lines().next().unwrap_or_default().to_string();
+    let content_type = head
+        .lines()
+        .find_map(|l| {
+            l.split_once(':')
+                .filter(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_default();
+    (status, content_type, out.stdout[split + 4..].to_vec())
+}

@@ -243,15 +243,10 @@ impl Trace for Recorder {
                 summary,
             } => {
                 let mut details = vec![format!("{len} bytes")];
-                details.extend(
-                    summary
-                        .split("; ")
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string),
-                );
+                details.extend(summary_lines(summary));
                 step(
                     flow(direction),
-                    name.to_string(),
+                    message_name(name),
                     details,
                     Some(self.phase_label(*direction)),
                     false,
@@ -394,6 +389,101 @@ impl Trace for Recorder {
     }
 }
 
+/// A handshake message's name in one style whichever way it went: the RFC's structure
+/// names (`ServerHello`, `EncryptedExtensions`), where the engine may say `server_hello`.
+fn message_name(name: &str) -> String {
+    if !name.contains('_') && name.starts_with(|c: char| c.is_ascii_uppercase()) {
+        return name.to_string();
+    }
+    name.split('_')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect()
+}
+
+/// The engine's one-line summary of a message (`suite=X group=Some(x25519) alpn=[h2]`) as
+/// detail lines for a person (`cipher suite X`, `key exchange x25519`, `ALPN h2`): no Rust
+/// debug text, and nothing for a parameter that is absent or empty.
+fn summary_lines(summary: &str) -> Vec<String> {
+    let items = split_top_level(summary);
+    if !items.iter().any(|item| item.contains('=')) {
+        return (!summary.trim().is_empty())
+            .then(|| summary.trim().to_string())
+            .into_iter()
+            .collect();
+    }
+    items
+        .iter()
+        .filter_map(|item| {
+            let (key, value) = item.split_once('=')?;
+            let value = plain_value(value);
+            if value.is_empty() || value == "false" {
+                return None;
+            }
+            let label = match key {
+                "sni" => "server name",
+                "suites" => "cipher suites",
+                "suite" => "cipher suite",
+                "groups" => "groups",
+                "group" => "key exchange",
+                "key_share" => "key shares",
+                "alpn" => "ALPN",
+                "scheme" => "signature scheme",
+                "cookie" => "cookie",
+                other => other,
+            };
+            Some(format!("{} {value}", label.replace('_', " ")))
+        })
+        .collect()
+}
+
+/// `summary` split at the spaces outside brackets and quotes.
+fn split_top_level(summary: &str) -> Vec<&str> {
+    let mut items = Vec::new();
+    let (mut depth, mut quoted, mut start) = (0usize, false, 0);
+    for (i, c) in summary.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '[' | '(' | '{' if !quoted => depth += 1,
+            ']' | ')' | '}' if !quoted => depth = depth.saturating_sub(1),
+            ' ' if !quoted && depth == 0 => {
+                if i > start {
+                    items.push(&summary[start..i]);
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if start < summary.len() {
+        items.push(&summary[start..]);
+    }
+    items
+}
+
+/// A value without its Debug dress: `Some(x)` is `x`, `None` is empty, a list `["a", "b"]`
+/// is `a, b`.
+fn plain_value(value: &str) -> String {
+    let mut v = value.trim();
+    loop {
+        if let Some(inner) = v.strip_prefix("Some(").and_then(|r| r.strip_suffix(')')) {
+            v = inner;
+        } else if let Some(inner) = v.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+            v = inner;
+        } else {
+            break;
+        }
+    }
+    if v == "None" {
+        return String::new();
+    }
+    v.replace('"', "")
+}
+
 fn phase_name(phase: Option<KeyPhase>) -> String {
     match phase {
         None => "plaintext".to_string(),
@@ -410,5 +500,39 @@ fn quantum_protection(group: padlock_tls::NamedGroup) -> &'static str {
         "post-quantum: protected against a future quantum computer (ML-KEM)"
     } else {
         "classical: not protected against a future quantum computer"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_names_read_the_same_both_ways() {
+        assert_eq!(message_name("server_hello"), "ServerHello");
+        assert_eq!(message_name("encrypted_extensions"), "EncryptedExtensions");
+        assert_eq!(message_name("certificate_verify"), "CertificateVerify");
+        assert_eq!(message_name("ClientHello"), "ClientHello");
+        assert_eq!(message_name("finished"), "Finished");
+    }
+
+    #[test]
+    fn summaries_lose_their_debug_text_and_empty_parameters() {
+        assert_eq!(
+            summary_lines(
+                r#"sni=None suites=["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384"] groups=[x25519, secp256r1] key_share=[] alpn=[h2, http/1.1]"#
+            ),
+            [
+                "cipher suites TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384",
+                "groups x25519, secp256r1",
+                "ALPN h2, http/1.1"
+            ]
+        );
+        assert_eq!(
+            summary_lines("suite=TLS_AES_128_GCM_SHA256 group=Some(x25519)"),
+            ["cipher suite TLS_AES_128_GCM_SHA256", "key exchange x25519"]
+        );
+        assert_eq!(summary_lines("2 certificate(s)"), ["2 certificate(s)"]);
+        assert!(summary_lines("").is_empty());
     }
 }

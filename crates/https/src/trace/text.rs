@@ -36,6 +36,9 @@ pub fn render(steps: &[Step], records: &RecordTally) -> String {
 
 /// The record counts per direction and key phase, with sequence numbers.
 pub fn render_records(records: &RecordTally) -> String {
+    if records.sent.is_empty() && records.received.is_empty() {
+        return String::new();
+    }
     let mut out = String::from("* TLS records\n");
     for (who, list) in [("sent", &records.sent), ("received", &records.received)] {
         for (phase, count, first, last) in list {

@@ -27,6 +27,8 @@ pub(super) struct Request<'a> {
     pub spki: &'a [u8],
     /// Names from the extensionRequest's subjectAltName, or else the subject's commonName.
     pub names: Vec<SubjectName>,
+    /// The subject Name, DER.
+    pub subject: &'a [u8],
 }
 
 /// Parses `der` and verifies its signature with the key it carries.
@@ -77,6 +79,7 @@ pub(super) fn parse_and_verify<'a>(
     Ok(Request {
         spki: spki_tlv.raw,
         names,
+        subject: subject.raw,
     })
 }
 

@@ -775,5 +775,32 @@ fn is_rsa_spki(spki: &[u8]) -> bool {
         .any(|w| w == rsa.as_slice())
 }
 
+/// What a PKCS#10 certificate request asks for, as `padlock inspect` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestSummary {
+    /// The subject, for display.
+    pub subject: String,
+    /// The names a certificate for it would carry (subjectAltName, else the CN).
+    pub names: Vec<String>,
+    /// The public key, e.g. "ECDSA P-256".
+    pub key: String,
+}
+
+/// Reads a DER certificate request and checks its self-signature (RFC 2986 §4); `Err` when
+/// it does not parse, or its signature does not verify with the key it carries.
+pub fn describe_request(provider: &dyn Provider, der: &[u8]) -> Result<RequestSummary, CaError> {
+    let request = csr::parse_and_verify(provider, der)?;
+    let mut subject = crate::der::Reader::new(request.subject, "CertificationRequest.subject");
+    let subject = crate::distinguished_name::Name::read(&mut subject)
+        .map_or_else(|_| "(unreadable)".to_string(), |n| n.to_string());
+    let key = crate::spki::SubjectPublicKeyInfo::from_der(request.spki)
+        .map_or_else(|_| "(unreadable)".to_string(), |k| k.algorithm.to_string());
+    Ok(RequestSummary {
+        subject,
+        names: request.names.iter().map(ToString::to_string).collect(),
+        key,
+    })
+}
+
 #[cfg(test)]
 mod tests;

@@ -270,3 +270,40 @@ pub fn ping_through(command: &mut Command) -> String {
     let _ = stdout.read_to_string(&mut out);
     out
 }
+
+/// Splits unprotected records into (content type, payload).
+pub fn records(mut bytes: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    let mut out = Vec::new();
+    while bytes.len() >= 5 {
+        let len = usize::from(u16::from_be_bytes([bytes[3], bytes[4]]));
+        out.push((bytes[0], bytes[5..5 + len].to_vec()));
+        bytes = &bytes[5 + len..];
+    }
+    out
+}
+
+/// One record of `typ` carrying `payload`, with legacy_record_version TLS 1.2.
+pub fn record(typ: u8, payload: &[u8]) -> Vec<u8> {
+    let mut r = vec![typ, 0x03, 0x03];
+    r.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+    r.extend_from_slice(payload);
+    r
+}
+
+/// A client verifier that accepts any chain: for tests about the protocol.
+pub struct AcceptAnyClient;
+
+impl padlock_tls::ClientCertVerifier for AcceptAnyClient {
+    fn root_hint_subjects(&self) -> Vec<Vec<u8>> {
+        Vec::new()
+    }
+
+    fn verify_client_cert(
+        &self,
+        _: &[u8],
+        _: &[&[u8]],
+        _: padlock_tls::UnixTime,
+    ) -> Result<(), Error> {
+        Ok(())
+    }
+}

@@ -76,6 +76,13 @@ pub(crate) fn handle_server_hello(
         server_secret.record_keys(provider, suite.aead)?,
         KeyPhase::Handshake,
     )?;
+    // RFC 8446 §D.4: in compatibility mode our ChangeCipherSpec precedes every record we
+    // protect, so it goes now, before the handshake keys: what we send next is either our
+    // second flight or an alert that ends the handshake, and a peer (or a middlebox) may
+    // expect the ChangeCipherSpec before either.
+    if in_compatibility_mode(&offer.hello) {
+        out.send_change_cipher_spec()?;
+    }
     out.install_write_keys(
         client_secret.record_keys(provider, suite.aead)?,
         KeyPhase::Handshake,
@@ -87,7 +94,6 @@ pub(crate) fn handle_server_hello(
             config: offer.config,
             server_name: offer.server_name,
             offered_types: offered_types(&hello),
-            compat_mode: in_compatibility_mode(&hello),
             offered_alpn: hello.extensions.alpn.unwrap_or_default(),
             transcript,
             handshake_secret,
@@ -265,7 +271,7 @@ fn offered_types(hello: &ClientHello) -> Vec<ExtensionType> {
 
 /// RFC 8446 §D.4: a non-empty legacy_session_id is what puts a connection in middlebox
 /// compatibility mode, in which the client sends a ChangeCipherSpec before its second
-/// flight. Our own ClientHello always sends one; a test override (RFC 8448 §3) may not.
+/// flight (we send it as soon as the ServerHello is accepted, before any protected record). Our own ClientHello always sends one; a test override (RFC 8448 §3) may not.
 fn in_compatibility_mode(hello: &ClientHello) -> bool {
     !hello.legacy_session_id.is_empty()
 }

@@ -28,8 +28,6 @@ pub(crate) struct ExpectEncryptedExtensions {
     pub(super) server_name: ServerName,
     /// The extension types of our ClientHello: the only answers allowed (RFC 8446 §4.2).
     pub(super) offered_types: Vec<ExtensionType>,
-    /// Whether we send a ChangeCipherSpec before our second flight (RFC 8446 §D.4).
-    pub(super) compat_mode: bool,
     pub(super) offered_alpn: Vec<Vec<u8>>,
     pub(super) transcript: Transcript,
     pub(super) handshake_secret: HandshakeSecret,
@@ -45,7 +43,6 @@ pub(crate) struct Context {
     /// The extension types of our ClientHello: the only ones a CertificateEntry may carry
     /// (RFC 8446 §4.4.2).
     offered_types: Vec<ExtensionType>,
-    compat_mode: bool,
     transcript: Transcript,
     handshake_secret: HandshakeSecret,
     client_secret: TrafficSecret,
@@ -77,7 +74,6 @@ impl ExpectEncryptedExtensions {
                     config: self.config,
                     server_name: self.server_name,
                     offered_types: self.offered_types,
-                    compat_mode: self.compat_mode,
                     transcript: self.transcript,
                     handshake_secret: self.handshake_secret,
                     client_secret: self.client_secret,
@@ -302,7 +298,6 @@ impl ExpectFinished {
         } = *self;
         let Context {
             config,
-            compat_mode,
             mut transcript,
             handshake_secret,
             client_secret,
@@ -332,11 +327,8 @@ impl ExpectFinished {
         out.exporter(exporter);
         out.peer_certificates(chain);
 
-        // Our second flight (RFC 8446 §4.4): [Certificate, CertificateVerify], Finished,
-        // after a ChangeCipherSpec in compatibility mode (§D.4).
-        if compat_mode {
-            out.send_change_cipher_spec()?;
-        }
+        // Our second flight (RFC 8446 §4.4): [Certificate, CertificateVerify], Finished (in
+        // compatibility mode the ChangeCipherSpec went after the ServerHello, §D.4).
         if let Some(request) = request {
             send_client_auth(&config, &mut transcript, &request, out)?;
         }

@@ -118,6 +118,7 @@ impl ExpectCertificateVerify {
             &cv,
         )?;
         self.pending.transcript.add(raw);
+        out.signature_scheme(cv.algorithm);
         out.peer_certificates(self.chain);
         Ok(State::Finished(Box::new(ExpectFinished {
             pending: self.pending,

@@ -475,7 +475,6 @@ fn send_certificate(
     handshake_trace::trace_sent(out, "CertificateVerify", message.len(), || {
         format!("scheme={scheme}")
     });
-    out.signature_scheme(scheme);
     transcript.add(&message);
     out.send_handshake(&message);
     Ok(())

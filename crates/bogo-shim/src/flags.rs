@@ -1,0 +1,439 @@
+//! The runner's command line: the flags BoringSSL's `ssl/test/test_config.cc` defines,
+//! those padlock can honour parsed into [`Settings`], every other one refused as
+//! [`Refusal::Unimplemented`] (the runner then counts the test as not applicable).
+//!
+//! A flag may carry the prefix `-on-initial` (first connection only) or `-on-resume` (the
+//! connections after it, with `-resume-count`); [`Settings::for_connection`] applies them.
+
+use std::fmt;
+
+/// Why the shim will not run a test.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// A flag padlock does not implement (exit code 89).
+    Unimplemented(String),
+    /// A flag padlock knows, with a value that makes no sense.
+    Invalid(String),
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unimplemented(flag) => write!(f, "padlock's shim does not implement {flag}"),
+            Self::Invalid(why) => write!(f, "bad command line: {why}"),
+        }
+    }
+}
+
+/// What the runner asked for.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Request {
+    /// `-is-handshaker-supported`: the startup probe (padlock has no split handshaker).
+    HandshakerProbe,
+    /// Run `1 + resume_count` connections with these settings.
+    Run(Box<Settings>),
+}
+
+/// Which connection of a test the settings are for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Which {
+    /// The first connection.
+    Initial,
+    /// A later one (`-resume-count`).
+    Resume,
+}
+
+/// Everything a connection is configured with (one field per supported flag).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    pub port: u16,
+    pub shim_id: u64,
+    pub ipv6: bool,
+    pub server: bool,
+    pub resume_count: u32,
+    pub expect_session_miss: bool,
+    pub key_file: Option<String>,
+    pub cert_file: Option<String>,
+    pub min_version: Option<u16>,
+    pub max_version: Option<u16>,
+    pub expect_version: Option<u16>,
+    pub curves: Vec<u16>,
+    pub signing_prefs: Vec<u16>,
+    pub verify_prefs: Vec<u16>,
+    pub verify_peer: bool,
+    pub require_any_client_certificate: bool,
+    /// `-advertise-alpn`: the protocol list in wire form (each name length-prefixed).
+    pub advertise_alpn: Option<Vec<Vec<u8>>>,
+    pub select_alpn: Option<Vec<u8>>,
+    pub decline_alpn: bool,
+    pub expect_alpn: Option<Vec<u8>>,
+    pub host_name: Option<String>,
+    pub expect_server_name: Option<String>,
+    pub expect_no_server_name: bool,
+    pub shim_writes_first: bool,
+    pub shim_initial_write: Vec<u8>,
+    pub repeat_shim_initial_write: u32,
+    pub shim_shuts_down: bool,
+    pub check_close_notify: bool,
+    pub read_size: usize,
+    pub key_update: bool,
+    pub key_update_before_read: bool,
+    pub export_keying_material: usize,
+    pub export_label: Vec<u8>,
+    pub export_context: Vec<u8>,
+    pub use_export_context: bool,
+    pub expect_curve_id: Option<u16>,
+    pub expect_peer_signature_algorithm: Option<u16>,
+    pub expect_cipher: Option<u16>,
+    pub expect_hrr: bool,
+    pub expect_no_hrr: bool,
+    pub expect_peer_cert_file: Option<String>,
+    pub expect_no_peer_cert: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            port: 0,
+            shim_id: 0,
+            ipv6: false,
+            server: false,
+            resume_count: 0,
+            expect_session_miss: false,
+            key_file: None,
+            cert_file: None,
+            min_version: None,
+            max_version: None,
+            expect_version: None,
+            curves: Vec::new(),
+            signing_prefs: Vec::new(),
+            verify_prefs: Vec::new(),
+            verify_peer: false,
+            require_any_client_certificate: false,
+            advertise_alpn: None,
+            select_alpn: None,
+            decline_alpn: false,
+            expect_alpn: None,
+            host_name: None,
+            expect_server_name: None,
+            expect_no_server_name: false,
+            shim_writes_first: false,
+            shim_initial_write: b"hello".to_vec(),
+            repeat_shim_initial_write: 1,
+            shim_shuts_down: false,
+            check_close_notify: false,
+            // BoringSSL's shim reads 512 bytes at a time, so records span several reads.
+            read_size: 512,
+            key_update: false,
+            key_update_before_read: false,
+            export_keying_material: 0,
+            export_label: Vec::new(),
+            export_context: Vec::new(),
+            use_export_context: false,
+            expect_curve_id: None,
+            expect_peer_signature_algorithm: None,
+            expect_cipher: None,
+            expect_hrr: false,
+            expect_no_hrr: false,
+            expect_peer_cert_file: None,
+            expect_no_peer_cert: false,
+        }
+    }
+}
+
+/// Flags that change nothing for padlock: BoringSSL API modes (`-async`,
+/// `-implicit-handshake`), versions padlock never speaks, and things padlock never does.
+const NO_OPS: &[&str] = &[
+    "-async",
+    "-implicit-handshake",
+    "-no-tls12",
+    "-no-tls11",
+    "-no-tls1",
+    "-no-ticket",
+    "-expect-no-session",
+    "-expect-no-offer-early-data",
+    "-forbid-renegotiation-after-handshake",
+    "-server-preference",
+    "-use-custom-verify-callback",
+    "-partial-write",
+    "-no-op-extra-handshake",
+    // BoringSSL's older client-certificate callback hands over the same -cert-file and
+    // -key-file the shim configures up front.
+    "-use-old-client-cert-callback",
+];
+
+/// No-op flags that carry a value.
+const NO_OP_VALUES: &[&str] = &["-trust-cert", "-write-settings"];
+
+/// Reads the whole command line.
+pub fn parse(args: &[String]) -> Result<Request, Refusal> {
+    if args.iter().any(|a| a == "-is-handshaker-supported") {
+        return Ok(Request::HandshakerProbe);
+    }
+    let initial = Settings::for_connection(args, Which::Initial)?;
+    if initial.port == 0 {
+        return Err(Refusal::Invalid("-port is required".into()));
+    }
+    // The resumed connections' flags are checked now, so an unimplemented one refuses the
+    // test before the first connection is made.
+    if initial.resume_count > 0 {
+        Settings::for_connection(args, Which::Resume)?;
+    }
+    Ok(Request::Run(Box::new(initial)))
+}
+
+impl Settings {
+    /// The settings of the initial or a resumed connection: the unprefixed flags plus those
+    /// prefixed `-on-initial` or `-on-resume`.
+    pub fn for_connection(args: &[String], which: Which) -> Result<Self, Refusal> {
+        let mut settings = Settings::default();
+        let mut ignored = Settings::default();
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            let (target, name) = if let Some(rest) = arg.strip_prefix("-on-initial") {
+                (
+                    if which == Which::Initial {
+                        &mut settings
+                    } else {
+                        &mut ignored
+                    },
+                    rest,
+                )
+            } else if let Some(rest) = arg.strip_prefix("-on-resume") {
+                (
+                    if which == Which::Resume {
+                        &mut settings
+                    } else {
+                        &mut ignored
+                    },
+                    rest,
+                )
+            } else {
+                (&mut settings, arg.as_str())
+            };
+            target.apply(name, &mut || {
+                args.next()
+                    .cloned()
+                    .ok_or_else(|| Refusal::Invalid(format!("{name} needs a value")))
+            })?;
+        }
+        Ok(settings)
+    }
+
+    /// Applies one flag; `value` takes the next argument.
+    fn apply(
+        &mut self,
+        name: &str,
+        value: &mut dyn FnMut() -> Result<String, Refusal>,
+    ) -> Result<(), Refusal> {
+        match name {
+            n if NO_OPS.contains(&n) => {}
+            n if NO_OP_VALUES.contains(&n) => {
+                value()?;
+            }
+            "-port" => self.port = narrow(name, number(name, value)?)?,
+            "-shim-id" => self.shim_id = number(name, value)?,
+            "-ipv6" => self.ipv6 = true,
+            "-server" => self.server = true,
+            "-resume-count" => self.resume_count = narrow(name, number(name, value)?)?,
+            "-expect-session-miss" => self.expect_session_miss = true,
+            "-key-file" => self.key_file = Some(value()?),
+            "-cert-file" => self.cert_file = Some(value()?),
+            "-min-version" => self.min_version = Some(narrow(name, number(name, value)?)?),
+            "-max-version" => self.max_version = Some(narrow(name, number(name, value)?)?),
+            "-expect-version" => self.expect_version = Some(narrow(name, number(name, value)?)?),
+            "-curves" => self.curves.push(narrow(name, number(name, value)?)?),
+            "-signing-prefs" => self.signing_prefs.push(narrow(name, number(name, value)?)?),
+            "-verify-prefs" => self.verify_prefs.push(narrow(name, number(name, value)?)?),
+            "-verify-peer" => self.verify_peer = true,
+            "-require-any-client-certificate" => self.require_any_client_certificate = true,
+            "-advertise-alpn" => self.advertise_alpn = Some(alpn_list(&value()?)?),
+            "-select-alpn" => self.select_alpn = Some(value()?.into_bytes()),
+            "-decline-alpn" => self.decline_alpn = true,
+            "-expect-alpn" => self.expect_alpn = Some(value()?.into_bytes()),
+            "-host-name" => self.host_name = Some(value()?),
+            "-expect-server-name" => self.expect_server_name = Some(value()?),
+            "-expect-no-server-name" => self.expect_no_server_name = true,
+            "-shim-writes-first" => self.shim_writes_first = true,
+            "-shim-initial-write" => self.shim_initial_write = value()?.into_bytes(),
+            "-repeat-shim-initial-write" => {
+                self.repeat_shim_initial_write = narrow(name, number(name, value)?)?
+            }
+            "-shim-shuts-down" => self.shim_shuts_down = true,
+            "-check-close-notify" => self.check_close_notify = true,
+            "-read-size" => match narrow(name, number(name, value)?)? {
+                0 => return Err(Refusal::Invalid("-read-size must be positive".into())),
+                n => self.read_size = n,
+            },
+            "-key-update" => self.key_update = true,
+            "-key-update-before-read" => self.key_update_before_read = true,
+            "-export-keying-material" => {
+                self.export_keying_material = narrow(name, number(name, value)?)?
+            }
+            "-export-label" => self.export_label = value()?.into_bytes(),
+            "-export-context" => self.export_context = value()?.into_bytes(),
+            "-use-export-context" => self.use_export_context = true,
+            "-expect-curve-id" => self.expect_curve_id = Some(narrow(name, number(name, value)?)?),
+            "-expect-peer-signature-algorithm" => {
+                self.expect_peer_signature_algorithm = Some(narrow(name, number(name, value)?)?)
+            }
+            "-expect-cipher" => self.expect_cipher = Some(narrow(name, number(name, value)?)?),
+            "-expect-hrr" => self.expect_hrr = true,
+            "-expect-no-hrr" => self.expect_no_hrr = true,
+            "-expect-peer-cert-file" => self.expect_peer_cert_file = Some(value()?),
+            "-expect-no-peer-cert" => self.expect_no_peer_cert = true,
+            other => return Err(Refusal::Unimplemented(other.to_owned())),
+        }
+        Ok(())
+    }
+}
+
+/// The next argument, as a number.
+fn number(name: &str, value: &mut dyn FnMut() -> Result<String, Refusal>) -> Result<u64, Refusal> {
+    let v = value()?;
+    v.parse()
+        .map_err(|_| Refusal::Invalid(format!("{name} takes a number, not {v:?}")))
+}
+
+/// A number that must fit a smaller type.
+fn narrow<T: TryFrom<u64>>(name: &str, n: u64) -> Result<T, Refusal> {
+    T::try_from(n).map_err(|_| Refusal::Invalid(format!("{name} {n} is out of range")))
+}
+
+/// `-advertise-alpn`'s value: protocol names, each preceded by its length byte (RFC 7301
+/// §3.1's ProtocolNameList without the outer length).
+fn alpn_list(wire: &str) -> Result<Vec<Vec<u8>>, Refusal> {
+    let mut rest = wire.as_bytes();
+    let mut names = Vec::new();
+    while let Some((&len, tail)) = rest.split_first() {
+        let len = usize::from(len);
+        if len == 0 || tail.len() < len {
+            return Err(Refusal::Invalid(format!(
+                "-advertise-alpn {wire:?} is not a list of length-prefixed names"
+            )));
+        }
+        names.push(tail[..len].to_vec());
+        rest = &tail[len..];
+    }
+    Ok(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(line: &[&str]) -> Vec<String> {
+        line.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn run(line: &[&str]) -> Settings {
+        match parse(&args(line)).unwrap() {
+            Request::Run(s) => *s,
+            other => panic!("expected a run, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn reads_the_connect_back_and_role_flags() {
+        let s = run(&["-port", "4433", "-shim-id", "7", "-server", "-ipv6"]);
+        assert_eq!((s.port, s.shim_id, s.server, s.ipv6), (4433, 7, true, true));
+    }
+
+    #[test]
+    fn answers_the_handshaker_probe() {
+        assert_eq!(
+            parse(&args(&["-is-handshaker-supported"])),
+            Ok(Request::HandshakerProbe)
+        );
+    }
+
+    #[test]
+    fn refuses_an_unknown_flag_as_unimplemented() {
+        assert_eq!(
+            parse(&args(&["-port", "1", "-dtls"])),
+            Err(Refusal::Unimplemented("-dtls".into()))
+        );
+    }
+
+    #[test]
+    fn refuses_an_unknown_flag_that_only_resumed_connections_carry() {
+        assert_eq!(
+            parse(&args(&[
+                "-port",
+                "1",
+                "-resume-count",
+                "1",
+                "-on-resume-psk",
+                "x"
+            ])),
+            Err(Refusal::Unimplemented("-psk".into()))
+        );
+    }
+
+    #[test]
+    fn repeated_flags_accumulate_in_order() {
+        let s = run(&["-port", "1", "-curves", "29", "-curves", "23"]);
+        assert_eq!(s.curves, vec![29, 23]);
+        let s = run(&[
+            "-port",
+            "1",
+            "-signing-prefs",
+            "2052",
+            "-signing-prefs",
+            "1027",
+        ]);
+        assert_eq!(s.signing_prefs, vec![0x0804, 0x0403]);
+    }
+
+    #[test]
+    fn parses_the_alpn_wire_list() {
+        let s = run(&["-port", "1", "-advertise-alpn", "\x03foo\x02hi"]);
+        assert_eq!(
+            s.advertise_alpn,
+            Some(vec![b"foo".to_vec(), b"hi".to_vec()])
+        );
+        assert!(matches!(
+            parse(&args(&["-port", "1", "-advertise-alpn", "\x05foo"])),
+            Err(Refusal::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn prefixed_flags_apply_to_their_connection_only() {
+        let line = args(&[
+            "-port",
+            "1",
+            "-on-initial-expect-alpn",
+            "a",
+            "-on-resume-expect-alpn",
+            "b",
+        ]);
+        let first = Settings::for_connection(&line, Which::Initial).unwrap();
+        let later = Settings::for_connection(&line, Which::Resume).unwrap();
+        assert_eq!(first.expect_alpn.as_deref(), Some(&b"a"[..]));
+        assert_eq!(later.expect_alpn.as_deref(), Some(&b"b"[..]));
+    }
+
+    #[test]
+    fn rejects_a_missing_or_malformed_value() {
+        assert!(matches!(parse(&args(&["-port"])), Err(Refusal::Invalid(_))));
+        assert!(matches!(
+            parse(&args(&["-port", "x"])),
+            Err(Refusal::Invalid(_))
+        ));
+        assert!(matches!(
+            parse(&args(&["-port", "70000"])),
+            Err(Refusal::Invalid(_))
+        ));
+        assert!(matches!(
+            parse(&args(&["-port", "1", "-read-size", "0"])),
+            Err(Refusal::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn no_op_flags_are_accepted_and_their_values_skipped() {
+        let s = run(&["-port", "1", "-async", "-trust-cert", "x.pem", "-server"]);
+        assert!(s.server);
+    }
+}

@@ -1,0 +1,164 @@
+//! The shim's side of the runner protocol, against a stand-in runner: a listener on
+//! 127.0.0.1 that reads the shim id and talks TLS to the shim with a padlock peer.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use padlock_bogo_shim::{main_with_args, EXIT_UNIMPLEMENTED};
+use padlock_crypto::{AwsLcProvider, Provider};
+use padlock_pki::ca::{InitOptions, LocalCa};
+use padlock_test_support::TempDir;
+use padlock_tls::{
+    danger, CertifiedKey, ClientConfig, Connection, ServerConfig, ServerName, StreamOwned,
+};
+
+/// A CA's localhost leaf, written where the shim's `-cert-file`/`-key-file` can read it.
+struct Credentials {
+    _dir: TempDir,
+    chain: PathBuf,
+    key: PathBuf,
+}
+
+fn credentials() -> Credentials {
+    let dir = TempDir::new("bogo-shim");
+    let ca = LocalCa::init(&AwsLcProvider, dir.path(), InitOptions::default()).unwrap();
+    let leaf = ca.localhost_leaf().unwrap();
+    let chain = dir.write("leaf.chain.pem", leaf.chain_pem.as_bytes());
+    let key = dir.write("leaf.key.pem", leaf.key_pem.as_bytes());
+    Credentials {
+        _dir: dir,
+        chain,
+        key,
+    }
+}
+
+/// Starts the shim with `flags` (plus `-port` and `-shim-id 42`) on a thread, accepts its
+/// connection and checks the shim id; returns the socket and the shim's exit code.
+fn start_shim(flags: &[&str]) -> (TcpStream, thread::JoinHandle<i32>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let mut args: Vec<String> = vec!["-port".into(), port, "-shim-id".into(), "42".into()];
+    args.extend(flags.iter().map(|f| f.to_string()));
+    let shim = thread::spawn(move || main_with_args(&args));
+    let (mut sock, _) = listener.accept().unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let mut id = [0u8; 8];
+    sock.read_exact(&mut id).unwrap();
+    assert_eq!(
+        u64::from_le_bytes(id),
+        42,
+        "the shim id comes first, little-endian"
+    );
+    (sock, shim)
+}
+
+/// [`start_shim`] as a server presenting `creds`.
+fn start_shim_server(creds: &Credentials, flags: &[&str]) -> (TcpStream, thread::JoinHandle<i32>) {
+    let mut all = vec![
+        "-server",
+        "-cert-file",
+        creds.chain.to_str().unwrap(),
+        "-key-file",
+        creds.key.to_str().unwrap(),
+    ];
+    all.extend_from_slice(flags);
+    start_shim(&all)
+}
+
+/// A padlock client (trusting any certificate) offering `alpn` over `sock`.
+fn padlock_client(sock: TcpStream, alpn: &[&[u8]]) -> StreamOwned<TcpStream> {
+    let mut config = ClientConfig::new(provider(), Arc::new(danger::NoServerVerification));
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    let conn =
+        Connection::client(Arc::new(config), ServerName::try_from("localhost").unwrap()).unwrap();
+    StreamOwned::new(conn, sock)
+}
+
+fn provider() -> Arc<dyn Provider> {
+    Arc::new(AwsLcProvider)
+}
+
+fn inverted(data: &[u8]) -> Vec<u8> {
+    data.iter().map(|b| b ^ 0xff).collect()
+}
+
+#[test]
+fn shim_server_handshakes_and_echoes_inverted_bytes() {
+    let creds = credentials();
+    let (sock, shim) = start_shim_server(&creds, &["-select-alpn", "foo", "-expect-alpn", "foo"]);
+    let mut tls = padlock_client(sock, &[b"foo"]);
+    let message = [0x42u8; 1000];
+    tls.write_all(&message).unwrap();
+    let mut reply = vec![0u8; message.len()];
+    tls.read_exact(&mut reply).unwrap();
+    assert_eq!(reply, inverted(&message));
+    assert_eq!(tls.conn.alpn_protocol(), Some(&b"foo"[..]));
+    tls.conn.send_close_notify();
+    tls.flush().unwrap();
+    assert_eq!(shim.join().unwrap(), 0);
+}
+
+#[test]
+fn shim_client_writes_first_then_echoes() {
+    let creds = credentials();
+    let (sock, shim) = start_shim(&[
+        "-shim-writes-first",
+        "-advertise-alpn",
+        "\x03bar\x03foo",
+        "-expect-alpn",
+        "foo",
+        "-read-size",
+        "7",
+    ]);
+    let cert = CertifiedKey::from_pem(
+        provider().as_ref(),
+        &std::fs::read(&creds.chain).unwrap(),
+        &std::fs::read(&creds.key).unwrap(),
+    )
+    .unwrap();
+    let mut config = ServerConfig::new(provider(), Arc::new(cert));
+    config.alpn_protocols = vec![b"foo".to_vec()];
+    let conn = Connection::server(Arc::new(config)).unwrap();
+    let mut tls = StreamOwned::new(conn, sock);
+    let mut hello = [0u8; 5];
+    tls.read_exact(&mut hello).unwrap();
+    assert_eq!(&hello, b"hello");
+    let message = b"a message longer than one read of seven bytes";
+    tls.write_all(message).unwrap();
+    let mut reply = vec![0u8; message.len()];
+    tls.read_exact(&mut reply).unwrap();
+    assert_eq!(reply, inverted(message));
+    tls.conn.send_close_notify();
+    tls.flush().unwrap();
+    assert_eq!(shim.join().unwrap(), 0);
+}
+
+#[test]
+fn shim_fails_when_an_expectation_is_not_met() {
+    let creds = credentials();
+    let (sock, shim) = start_shim_server(&creds, &["-expect-alpn", "foo"]);
+    let mut tls = padlock_client(sock, &[]);
+    tls.complete_handshake().unwrap();
+    assert_eq!(shim.join().unwrap(), 1, "no ALPN was negotiated");
+}
+
+#[test]
+fn unknown_flags_exit_unimplemented_without_connecting() {
+    let args: Vec<String> = ["-port", "1", "-shim-id", "0", "-dtls"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(main_with_args(&args), EXIT_UNIMPLEMENTED);
+    let tls12 = ["-port", "1", "-max-version", "771"].map(String::from);
+    assert_eq!(main_with_args(&tls12), EXIT_UNIMPLEMENTED);
+}
+
+#[test]
+fn answers_the_handshaker_probe_with_success() {
+    assert_eq!(main_with_args(&["-is-handshaker-supported".into()]), 0);
+}
