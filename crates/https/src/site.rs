@@ -259,12 +259,14 @@ fn log_entry(info: &ConnInfo, line: &str, status: StatusCode, len: &str, took: D
         .escape_debug();
     let line = line.escape_debug();
     let ms = took.as_secs_f64() * 1000.0;
+    // The TLS fields (version, suite, group, post-quantum or classical) follow the user,
+    // so the time stays the last field.
     let tls = info
         .tls
         .as_deref()
         .map_or(String::new(), |t| format!(" [{t}]"));
     format!(
-        "{peer} [{user}] \"{line}\" {} {len} {ms:.1}ms{tls}\n",
+        "{peer} [{user}]{tls} \"{line}\" {} {len} {ms:.1}ms\n",
         status.as_u16()
     )
 }
