@@ -76,6 +76,7 @@
 //! The server prefers every post-quantum group to every classical one and answers the best
 //! share it was sent; `ServerConfig::insist_on_post_quantum` makes it ask a client that
 //! supports a post-quantum group, but sent only a classical share, for one by
-//! HelloRetryRequest. A hybrid is only as strong as its stronger half, so neither half is
-//! trusted alone: the secret is both halves concatenated, in the order the draft gives
-//! each group, and the key schedule (§7.1) takes it as it takes a Diffie-Hellman secret.
+//! HelloRetryRequest. A hybrid stays secret as long as either half is unbroken, so
+//! neither is trusted alone: the secret is both halves concatenated, in the order the
+//! draft gives each group, and the key schedule (§7.1) takes it as it takes a
+//! Diffie-Hellman secret.
