@@ -1157,3 +1157,41 @@ fn server_answering_the_hybrid_group_with_a_share_of_the_wrong_length_is_illegal
         expect_alert(&s.client, &e, AlertDescription::IllegalParameter);
     }
 }
+
+#[test]
+fn secp256r1_mlkem768_shares_of_the_wrong_shape_are_illegal_parameter() {
+    let mut client = insecure_client_config();
+    client.groups = vec![NamedGroup::SecP256r1MLKEM768];
+    // The client's share: 65 + 1,184 bytes, the uncompressed P-256 point first.
+    for change in [
+        |s: &mut Vec<u8>| s.truncate(1248),
+        |s: &mut Vec<u8>| s[0] = 0x02,
+    ] {
+        let mut s = setup_with(client.clone(), server_config(KeyType::P256));
+        let ch = client_hello(&mut s);
+        let HandshakePayload::ClientHello(mut hello) = HandshakePayload::decode(&ch[5..]).unwrap()
+        else {
+            panic!("not a ClientHello")
+        };
+        change(&mut hello.extensions.key_share.as_mut().unwrap()[0].key_exchange);
+        let msg = HandshakePayload::ClientHello(hello).to_vec();
+        let e = feed(&mut s.server, &plain_record(content_type::HANDSHAKE, &msg));
+        expect_alert(&s.server, &e, AlertDescription::IllegalParameter);
+    }
+    // The server's share: 65 + 1,088 bytes; a P-256-sized answer is refused.
+    let mut s = setup_with(client, server_config(KeyType::P256));
+    let (sh_record, _, _) = server_flight(&mut s);
+    let HandshakePayload::ServerHello(mut sh) = HandshakePayload::decode(&sh_record[5..]).unwrap()
+    else {
+        panic!("not a ServerHello")
+    };
+    let share = sh.extensions.key_share.as_mut().unwrap();
+    assert_eq!(share.group, NamedGroup::SecP256r1MLKEM768);
+    share.key_exchange.truncate(65);
+    let bytes = plain_record(
+        content_type::HANDSHAKE,
+        &HandshakePayload::ServerHello(sh).to_vec(),
+    );
+    let e = feed(&mut s.client, &bytes);
+    expect_alert(&s.client, &e, AlertDescription::IllegalParameter);
+}
