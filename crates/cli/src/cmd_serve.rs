@@ -43,6 +43,10 @@ pub struct Args {
     /// the post-quantum ones first.
     #[arg(long, value_name = "LIST")]
     groups: Option<String>,
+    /// Ask a client that supports a post-quantum group but sent only a classical key share
+    /// for a post-quantum one (a HelloRetryRequest: one more round trip for it).
+    #[arg(long)]
+    insist_on_post_quantum: bool,
     /// Private key (PEM) for --cert.
     #[arg(long, requires = "cert")]
     key: Option<PathBuf>,
@@ -165,6 +169,7 @@ async fn serve(args: Args) -> anyhow::Result<i32> {
         }
         None => None,
     };
+    let insist_on_post_quantum = args.insist_on_post_quantum;
     let groups = args
         .groups
         .as_deref()
@@ -180,6 +185,9 @@ async fn serve(args: Args) -> anyhow::Result<i32> {
                 credentials::server_config(provider.clone(), key, client_roots.clone());
             if let Some(groups) = &groups {
                 Arc::make_mut(&mut config).groups = groups.clone();
+            }
+            if insist_on_post_quantum {
+                Arc::make_mut(&mut config).insist_on_post_quantum = true;
             }
             Ok(config)
         }
