@@ -56,6 +56,27 @@ impl Suite {
     }
 }
 
+/// The key exchange both sides are configured for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KxGroup {
+    /// X25519 alone (one share).
+    X25519,
+    /// The post-quantum hybrid X25519MLKEM768 (draft-ietf-tls-ecdhe-mlkem), as both
+    /// libraries ship it: the client offers it first and sends an X25519 share beside it,
+    /// and the server picks the hybrid.
+    X25519MlKem768,
+}
+
+impl KxGroup {
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        match self {
+            KxGroup::X25519 => "X25519",
+            KxGroup::X25519MlKem768 => "X25519MLKEM768",
+        }
+    }
+}
+
 /// One side of a TLS connection, as the harness drives it. Errors panic: a benchmark
 /// that fails should stop loudly.
 pub trait Endpoint {

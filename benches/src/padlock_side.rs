@@ -8,7 +8,7 @@ use padlock_tls::{
     ServerName, WebPkiServerVerifier,
 };
 
-use crate::{fill_and_consume, Endpoint, Suite, TestPki};
+use crate::{fill_and_consume, Endpoint, KxGroup, Suite, TestPki};
 
 /// Whether padlock-tls has a borrowed plaintext read (`Connection::reader`, a `BufRead`)
 /// for [`Endpoint::read_borrowed`].
@@ -24,6 +24,15 @@ pub struct PadlockSetup {
 impl PadlockSetup {
     /// Configures both sides for `suite` and X25519, trusting the PKI's CA.
     pub fn new(pki: &TestPki, suite: Suite) -> Self {
+        Self::with_group(pki, suite, KxGroup::X25519)
+    }
+
+    /// Configures both sides for `suite` and `group`, trusting the PKI's CA.
+    pub fn with_group(pki: &TestPki, suite: Suite, group: KxGroup) -> Self {
+        let groups = match group {
+            KxGroup::X25519 => vec![NamedGroup::x25519],
+            KxGroup::X25519MlKem768 => vec![NamedGroup::X25519MLKEM768, NamedGroup::x25519],
+        };
         let provider: Arc<dyn Provider> = Arc::new(AwsLcProvider);
         let mut roots = RootStore::new();
         roots.add_der(&pki.ca_der).expect("CA certificate parses");
@@ -36,13 +45,14 @@ impl PadlockSetup {
 
         let mut client = ClientConfig::new(provider.clone(), verifier);
         client.cipher_suites = vec![suite];
-        client.groups = vec![NamedGroup::x25519];
+        client.groups = groups.clone();
+        client.key_shares = groups.len();
 
         let key = CertifiedKey::from_pem(&*provider, &pki.chain_pem, &pki.key_pem)
             .expect("padlock loads the generated key");
         let mut server = ServerConfig::new(provider, Arc::new(key));
         server.cipher_suites = vec![suite];
-        server.groups = vec![NamedGroup::x25519];
+        server.groups = groups;
 
         Self {
             client: Arc::new(client),

@@ -8,7 +8,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::{ClientConnection, ServerConnection};
 
-use crate::{fill_and_consume, Endpoint, Suite, TestPki};
+use crate::{fill_and_consume, Endpoint, KxGroup, Suite, TestPki};
 
 /// Client and server configurations for one suite.
 pub struct RustlsSetup {
@@ -20,13 +20,22 @@ impl RustlsSetup {
     /// Configures both sides for TLS 1.3, `suite` and X25519, trusting the PKI's CA, with
     /// resumption and tickets off (padlock's server sends no tickets).
     pub fn new(pki: &TestPki, suite: Suite) -> Self {
+        Self::with_group(pki, suite, KxGroup::X25519)
+    }
+
+    /// As [`Self::new`], for `group` (X25519MLKEM768: rustls' own default order, which
+    /// sends an X25519 share beside the hybrid one).
+    pub fn with_group(pki: &TestPki, suite: Suite, group: KxGroup) -> Self {
         let mut provider = aws_lc_rs::default_provider();
         provider.cipher_suites = vec![match suite {
             Suite::Aes128Gcm => cipher_suite::TLS13_AES_128_GCM_SHA256,
             Suite::Aes256Gcm => cipher_suite::TLS13_AES_256_GCM_SHA384,
             Suite::ChaCha20 => cipher_suite::TLS13_CHACHA20_POLY1305_SHA256,
         }];
-        provider.kx_groups = vec![kx_group::X25519];
+        provider.kx_groups = match group {
+            KxGroup::X25519 => vec![kx_group::X25519],
+            KxGroup::X25519MlKem768 => vec![kx_group::X25519MLKEM768, kx_group::X25519],
+        };
         let provider = Arc::new(provider);
 
         let mut roots = rustls::RootCertStore::empty();

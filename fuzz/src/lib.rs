@@ -50,6 +50,16 @@ impl Provider for NullCrypto {
         AwsLcProvider.start_key_exchange(group)
     }
 
+    /// Delegated too: the trait's default is Diffie-Hellman-shaped, and the ML-KEM groups
+    /// (X25519MLKEM768, the default) answer by encapsulating.
+    fn respond_to_key_share(
+        &self,
+        group: KeyExchangeAlgorithm,
+        peer_share: &[u8],
+    ) -> Result<padlock_crypto::KeyShareResponse, CryptoError> {
+        AwsLcProvider.respond_to_key_share(group, peer_share)
+    }
+
     fn verify_signature(
         &self,
         _algorithm: SignatureAlgorithm,

@@ -13,6 +13,6 @@ pub mod matrix;
 pub use padlock_test_support::certs::{self, read, read_bytes};
 pub use padlock_test_support::process::{self, PeerProcess};
 pub use padlock_test_support::{
-    contains, find_on_path, free_port, peers_required, read_bounded, require_peer, wait_for_port,
-    Fixtures, Issued, KeyType, TempDir, TestCa, REQUIRE_PEERS_ENV,
+    contains, find_on_path, free_port, peers_required, read_bounded, require_peer, skip_or_fail,
+    wait_for_port, Fixtures, Issued, KeyType, TempDir, TestCa, REQUIRE_PEERS_ENV,
 };

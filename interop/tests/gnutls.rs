@@ -276,3 +276,32 @@ fn gnutls_server_requires_a_client_certificate_from_padlock() {
         "{other:?}"
     );
 }
+
+/// GnuTLS here has no ML-KEM: padlock's default client, offering X25519MLKEM768 first
+/// with an X25519 share beside it, gets X25519 at once — no HelloRetryRequest.
+#[test]
+fn padlock_client_falls_back_to_x25519_with_gnutls_without_a_retry() {
+    let Some(fx) = Fixtures::get() else { return };
+    let Some((_peer, port)) = gnutls_serv(&fx.ecdsa_server, &["--priority", TLS13]) else {
+        return;
+    };
+    let config = engine::client_config(&fx.ecdsa_ca.cert);
+    let out = engine::client_exchange(config, "localhost", port, GET, 64 * 1024).unwrap();
+    assert_eq!(out.negotiated.group, Some(NamedGroup::x25519));
+    assert_eq!(out.negotiated.kind, Some(HandshakeKind::Full));
+}
+
+/// And padlock's default server answers GnuTLS's default X25519 share without a retry.
+#[test]
+fn padlock_server_answers_gnutls_with_x25519_without_a_retry() {
+    let Some(fx) = Fixtures::get() else { return };
+    let server = TestServer::start(engine::server_config(&fx.ecdsa_server), 1, 16);
+    let Some(client) = gnutls_cli(server.port, &fx.ecdsa_ca.cert, &["--priority", TLS13]) else {
+        return;
+    };
+    let n = server
+        .next(WAIT)
+        .unwrap_or_else(|e| panic!("{e}\n{}", client.output_text()));
+    assert_eq!(n.group, Some(NamedGroup::x25519));
+    assert_eq!(n.kind, Some(HandshakeKind::Full));
+}

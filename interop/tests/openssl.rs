@@ -113,7 +113,7 @@ fn openssl_client_against_padlock_server_every_suite_group_and_key() {
 fn padlock_client_retries_with_secp384r1_when_openssl_server_asks() {
     let Some(fx) = Fixtures::get() else { return };
     let (_peer, port) = s_server(fx, &fx.ecdsa_server, &["-www", "-groups", "P-384"]);
-    // Default groups: x25519 first, so the first ClientHello's key share is x25519.
+    // Default groups: the first ClientHello's key shares are X25519MLKEM768 and x25519.
     let config = engine::client_config(&fx.ecdsa_ca.cert);
     let out = engine::client_exchange(config, "localhost", port, GET, 64 * 1024).unwrap();
     assert_eq!(out.negotiated.group, Some(NamedGroup::secp384r1));
@@ -388,4 +388,38 @@ fn openssl_server_requires_a_client_certificate_from_padlock() {
             .map_or(true, |o| !contains(&o.response, b"TLSv1.3")),
         "{other:?}"
     );
+}
+
+/// OpenSSL 3.0 has no ML-KEM: padlock's default client, offering X25519MLKEM768 first
+/// with an X25519 share beside it, gets X25519 at once — no HelloRetryRequest.
+#[test]
+fn padlock_client_falls_back_to_x25519_with_openssl_without_a_retry() {
+    let Some(fx) = Fixtures::get() else { return };
+    let (_peer, port) = s_server(fx, &fx.ecdsa_server, &["-www"]);
+    let config = engine::client_config(&fx.ecdsa_ca.cert);
+    let out = engine::client_exchange(config, "localhost", port, GET, 64 * 1024).unwrap();
+    assert_eq!(out.negotiated.group, Some(NamedGroup::x25519));
+    assert_eq!(out.negotiated.kind, Some(HandshakeKind::Full));
+}
+
+/// And padlock's default server, preferring the post-quantum groups, answers OpenSSL's
+/// default X25519 share without asking for one (no `insist_on_post_quantum`).
+#[test]
+fn padlock_server_answers_openssl_with_x25519_without_a_retry() {
+    let Some(fx) = Fixtures::get() else { return };
+    let server = TestServer::start(engine::server_config(&fx.ecdsa_server), 1, 16);
+    let client = s_client(
+        fx,
+        server.port,
+        &[
+            "-CAfile",
+            &ca_arg(&fx.ecdsa_ca.cert),
+            "-verify_return_error",
+        ],
+    );
+    let n = server
+        .next(WAIT)
+        .unwrap_or_else(|e| panic!("{e}\n{}", client.output_text()));
+    assert_eq!(n.group, Some(NamedGroup::x25519));
+    assert_eq!(n.kind, Some(HandshakeKind::Full));
 }

@@ -2,7 +2,9 @@
 //!
 //! Every suite × every group × ECDSA and RSA server certificates, both directions;
 //! HelloRetryRequest; KeyUpdate in both directions during 10 MB transfers (padlock's
-//! `request_key_update`, rustls's `refresh_traffic_keys`).
+//! `request_key_update`, rustls's `refresh_traffic_keys`). The post-quantum groups
+//! (draft-ietf-tls-ecdhe-mlkem): both sides' defaults negotiate X25519MLKEM768, and
+//! SecP256r1MLKEM768 and MLKEM1024 work both ways when asked for.
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -18,6 +20,8 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 /// A rustls provider limited to these suites and groups (all if empty).
 fn rustls_provider(suites: &[Suite], groups: &[Group]) -> Arc<rustls::crypto::CryptoProvider> {
     let mut p = rustls::crypto::aws_lc_rs::default_provider();
+    // Every group rustls has, so a caller can ask for the ML-KEM ones.
+    p.kx_groups = rustls::crypto::aws_lc_rs::ALL_KX_GROUPS.to_vec();
     if !suites.is_empty() {
         p.cipher_suites.retain(|s| {
             suites
@@ -328,4 +332,100 @@ fn key_updates_during_10_mb_each_way_rustls_client_padlock_server() {
     let mut p = padlock_server(&fx.rsa_server);
     let mut r = rustls_client(&fx.rsa_ca.cert, &[SUITES[2]], &[]);
     ten_mb_with_key_updates(&mut p, &mut r);
+}
+
+/// The ML-KEM groups both stacks have (the OpenSSL and GnuTLS names are unused here).
+const PQ_GROUPS: [Group; 3] = [
+    Group {
+        group: NamedGroup::X25519MLKEM768,
+        openssl: "X25519MLKEM768",
+        gnutls: "",
+    },
+    Group {
+        group: NamedGroup::SecP256r1MLKEM768,
+        openssl: "SecP256r1MLKEM768",
+        gnutls: "",
+    },
+    Group {
+        group: NamedGroup::MLKEM1024,
+        openssl: "MLKEM1024",
+        gnutls: "",
+    },
+];
+
+#[test]
+fn padlock_client_and_rustls_server_negotiate_x25519mlkem768_by_default() {
+    let Some(fx) = Fixtures::get() else { return };
+    let mut p = padlock_client(&fx.ecdsa_ca.cert, &[], &[]);
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_protocol_versions(&[&rustls::version::TLS13])
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(
+        CertificateDer::pem_file_iter(&fx.ecdsa_server.chain)
+            .unwrap()
+            .map(Result::unwrap)
+            .collect(),
+        PrivateKeyDer::from_pem_file(&fx.ecdsa_server.key).unwrap(),
+    )
+    .unwrap();
+    let mut r: rustls::Connection = rustls::ServerConnection::new(Arc::new(config))
+        .unwrap()
+        .into();
+    let (mut pg, mut rg) = (Vec::new(), Vec::new());
+    pump(&mut p, &mut r, &mut pg, &mut rg).unwrap();
+    assert!(!p.is_handshaking());
+    assert_eq!(p.negotiated_group(), Some(NamedGroup::X25519MLKEM768));
+    assert_eq!(rustls_group(&r), Some(0x11ec));
+    assert_eq!(p.handshake_kind(), Some(HandshakeKind::Full));
+}
+
+#[test]
+fn rustls_client_and_padlock_server_negotiate_x25519mlkem768_by_default() {
+    let Some(fx) = Fixtures::get() else { return };
+    let mut p = padlock_server(&fx.ecdsa_server);
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(&fx.ecdsa_ca.cert).unwrap() {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_protocol_versions(&[&rustls::version::TLS13])
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut r: rustls::Connection = rustls::ClientConnection::new(Arc::new(config), name)
+        .unwrap()
+        .into();
+    let (mut pg, mut rg) = (Vec::new(), Vec::new());
+    pump(&mut p, &mut r, &mut pg, &mut rg).unwrap();
+    assert!(!p.is_handshaking());
+    assert_eq!(p.negotiated_group(), Some(NamedGroup::X25519MLKEM768));
+    assert_eq!(rustls_group(&r), Some(0x11ec));
+    assert_eq!(p.handshake_kind(), Some(HandshakeKind::Full));
+}
+
+#[test]
+fn every_ml_kem_group_works_both_ways_with_rustls() {
+    let Some(fx) = Fixtures::get() else { return };
+    let mut matrix = Matrix::new();
+    for key in KeyType::MATRIX {
+        let (server, ca) = fx.server(key);
+        for group in PQ_GROUPS {
+            let suite = SUITES[0];
+            let label = format!("{} {} padlock client", key.label(), group.group);
+            let p = padlock_client(&ca.cert, &[suite], &[group]);
+            let r = rustls_server(server, &[group]);
+            matrix.cell(&label, ping_pong_cell(p, r, suite, group));
+            let label = format!("{} {} rustls client", key.label(), group.group);
+            let p = padlock_server(server);
+            let r = rustls_client(&ca.cert, &[suite], &[group]);
+            matrix.cell(&label, ping_pong_cell(p, r, suite, group));
+        }
+    }
+    matrix.assert_all_passed();
 }

@@ -4,15 +4,15 @@
 //!
 //! ```text
 //! cargo run --release -p padlock-benches --bin padlock-bench [-- --runs N --mib M --secs S]
-//!     [--only padlock|rustls] [--part handshakes|bulk|one-way] [--quick]
+//!     [--only padlock|rustls] [--part handshakes|post-quantum|bulk|one-way] [--quick]
 //! ```
 #![forbid(unsafe_code)]
 
 use std::time::{Duration, Instant};
 
 use padlock_benches::{
-    clock_name, median, one_handshake, seal, seal_to_vec, KeyType, Lib, PadlockSetup, Pipe,
-    ReadMode, RustlsSetup, Sample, Suite, TestPki,
+    clock_name, median, one_handshake, seal, seal_to_vec, KeyType, KxGroup, Lib, PadlockSetup,
+    Pipe, ReadMode, RustlsSetup, Sample, Suite, TestPki,
 };
 use padlock_crypto::{AwsLcProvider, Provider, NONCE_LEN};
 
@@ -49,6 +49,9 @@ fn main() {
     let part = |name: &str| opts.part.as_deref().is_none_or(|p| p == name);
     if part("handshakes") {
         handshake_table(&opts, &ecdsa, &rsa);
+    }
+    if part("handshakes") || part("post-quantum") {
+        post_quantum_table(&opts, &ecdsa);
     }
     if part("bulk") {
         bulk_table(&opts, &ecdsa);
@@ -87,6 +90,63 @@ fn handshake_table(opts: &Options, ecdsa: &TestPki, rsa: &TestPki) {
         );
     }
     println!();
+}
+
+/// The post-quantum hybrid beside X25519 alone, ECDSA P-256, both libraries.
+fn post_quantum_table(opts: &Options, ecdsa: &TestPki) {
+    println!("## Full TLS 1.3 handshakes per second by key exchange (ECDSA P-256, TLS_AES_128_GCM_SHA256, client + server in one thread)");
+    println!();
+    println!(
+        "X25519MLKEM768: the client offers it first with an X25519 share beside it (both \
+         libraries' default), the server picks the hybrid."
+    );
+    println!();
+    println!("| key exchange | padlock | rustls | padlock/rustls | ClientHello bytes padlock | ClientHello bytes rustls |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    let mut medians = Vec::new();
+    for group in [KxGroup::X25519, KxGroup::X25519MlKem768] {
+        let padlock = PadlockSetup::with_group(ecdsa, Suite::Aes128Gcm, group);
+        let rustls = RustlsSetup::with_group(ecdsa, Suite::Aes128Gcm, group);
+        let secs = opts.handshake_secs;
+        let runs = interleaved(
+            opts,
+            &mut [
+                ("padlock", &mut || {
+                    handshakes_per_sec(&Lib::Padlock(&padlock), secs)
+                }),
+                ("rustls", &mut || {
+                    handshakes_per_sec(&Lib::Rustls(&rustls), secs)
+                }),
+            ],
+        );
+        let (p, r) = (median(&runs[0]), median(&runs[1]));
+        println!(
+            "| {} | {p:.0} | {r:.0} | {:.2} | {} | {} |",
+            group.name(),
+            median_ratio(&runs[0], &runs[1]),
+            first_flight_len(&mut padlock.client()),
+            first_flight_len(&mut rustls.client()),
+        );
+        medians.push((p, r));
+    }
+    let cost = |classical: f64, hybrid: f64| (classical / hybrid - 1.0) * 100.0;
+    println!();
+    println!(
+        "Extra cost of the hybrid over X25519 (time per handshake): padlock +{:.0}%, rustls +{:.0}%",
+        cost(medians[0].0, medians[1].0),
+        cost(medians[0].1, medians[1].1)
+    );
+    println!();
+}
+
+/// The bytes of a client's first flight (its ClientHello record).
+fn first_flight_len(client: &mut dyn padlock_benches::Endpoint) -> usize {
+    let mut len = 0;
+    client.push_tls(&mut |bytes| {
+        len += bytes.len();
+        bytes.len()
+    });
+    len
 }
 
 fn bulk_table(opts: &Options, ecdsa: &TestPki) {
@@ -377,7 +437,7 @@ fn parse_args() -> Options {
                 continue;
             }
             other => panic!(
-                "unknown argument {other}; use --runs N --mib M --secs S --only LIB --part handshakes|bulk|one-way or --quick"
+                "unknown argument {other}; use --runs N --mib M --secs S --only LIB --part handshakes|post-quantum|bulk|one-way or --quick"
             ),
         }
         i += 2;

@@ -10,16 +10,18 @@
 #![forbid(unsafe_code)]
 
 use padlock_benches::{
-    one_handshake, KeyType, Lib, PadlockSetup, Pipe, RustlsSetup, Suite, TestPki,
+    one_handshake, KeyType, KxGroup, Lib, PadlockSetup, Pipe, RustlsSetup, Suite, TestPki,
 };
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: padlock-handshake-loop padlock|rustls p256|rsa COUNT";
+    let usage = "usage: padlock-handshake-loop padlock|rustls p256|rsa|p256-pq COUNT";
     let lib = args.first().expect(usage);
-    let kind = match args.get(1).map(String::as_str) {
-        Some("p256") => KeyType::EcdsaP256,
-        Some("rsa") => KeyType::Rsa2048,
+    // p256-pq: ECDSA P-256 with X25519MLKEM768 (and an X25519 share beside it).
+    let (kind, group) = match args.get(1).map(String::as_str) {
+        Some("p256") => (KeyType::EcdsaP256, KxGroup::X25519),
+        Some("rsa") => (KeyType::Rsa2048, KxGroup::X25519),
+        Some("p256-pq") => (KeyType::EcdsaP256, KxGroup::X25519MlKem768),
         _ => panic!("{usage}"),
     };
     let count: usize = args.get(2).and_then(|n| n.parse().ok()).expect(usage);
@@ -27,7 +29,7 @@ fn main() {
     let mut pipe = Pipe::default();
     match lib.as_str() {
         "padlock" => {
-            let setup = PadlockSetup::new(&pki, Suite::Aes128Gcm);
+            let setup = PadlockSetup::with_group(&pki, Suite::Aes128Gcm, group);
             // Warm-up outside `one_handshake` (so callgrind's toggle skips it): aws-lc
             // seeds its random generator on first use, which costs far more than a handshake.
             Lib::Padlock(&setup).established(&mut pipe);
@@ -36,7 +38,7 @@ fn main() {
             }
         }
         "rustls" => {
-            let setup = RustlsSetup::new(&pki, Suite::Aes128Gcm);
+            let setup = RustlsSetup::with_group(&pki, Suite::Aes128Gcm, group);
             Lib::Rustls(&setup).established(&mut pipe);
             for _ in 0..count {
                 one_handshake(&Lib::Rustls(&setup), &mut pipe);

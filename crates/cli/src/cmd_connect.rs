@@ -40,7 +40,8 @@ pub struct Args {
     /// Cipher suites to offer, comma-separated IANA names (e.g. TLS_AES_256_GCM_SHA384).
     #[arg(long, value_name = "LIST")]
     pub suites: Option<String>,
-    /// Key exchange groups to offer, in order (x25519, secp256r1, secp384r1).
+    /// Key exchange groups to offer, in order (X25519MLKEM768, SecP256r1MLKEM768, MLKEM1024,
+    /// x25519, secp256r1, secp384r1); shares are sent for the first two.
     #[arg(long, value_name = "LIST")]
     pub groups: Option<String>,
     /// Give up connecting or handshaking after this many seconds.

@@ -73,6 +73,11 @@ pub struct Args {
     /// Most redirects --location follows.
     #[arg(long, value_name = "N", default_value_t = 20)]
     max_redirs: u32,
+    /// Key exchange groups to offer, in order (X25519MLKEM768, SecP256r1MLKEM768,
+    /// MLKEM1024, x25519, secp256r1, secp384r1); shares are sent for the first two.
+    /// Default: X25519MLKEM768, x25519, secp256r1, secp384r1.
+    #[arg(long, value_name = "LIST")]
+    groups: Option<String>,
     /// Print the response's status line and headers before the body.
     #[arg(short = 'i', long)]
     include: bool,
@@ -722,6 +727,9 @@ fn client_config(args: &Args) -> anyhow::Result<ClientConfig> {
         Arc::new(WebPkiServerVerifier::new(provider.clone(), roots))
     };
     let mut config = ClientConfig::new(provider.clone(), verifier);
+    if let Some(list) = &args.groups {
+        config.groups = crate::common::parse_groups(list)?;
+    }
     if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
         config.client_auth = Some(credentials::load_certified_key(
             provider.as_ref(),

@@ -41,9 +41,14 @@ pub struct Args {
     /// Cipher suites to accept, in preference order (IANA names, comma-separated).
     #[arg(long, value_name = "LIST")]
     pub suites: Option<String>,
-    /// Key exchange groups to accept, in preference order (x25519, secp256r1, secp384r1).
+    /// Key exchange groups to accept, in preference order (X25519MLKEM768,
+    /// SecP256r1MLKEM768, MLKEM1024, x25519, secp256r1, secp384r1).
     #[arg(long, value_name = "LIST")]
     pub groups: Option<String>,
+    /// Ask a client that supports a post-quantum group but sent only a classical key share
+    /// for a post-quantum one (a HelloRetryRequest: one more round trip for it).
+    #[arg(long)]
+    pub insist_on_post_quantum: bool,
     /// Application protocols to accept (e.g. http/1.1).
     #[arg(long, value_name = "LIST")]
     pub alpn: Option<String>,
@@ -125,6 +130,7 @@ fn server_config(args: &Args) -> anyhow::Result<ServerConfig> {
     if let Some(list) = &args.suites {
         config.cipher_suites = common::parse_suites(list)?;
     }
+    config.insist_on_post_quantum = args.insist_on_post_quantum;
     if let Some(list) = &args.groups {
         config.groups = common::parse_groups(list)?;
     }

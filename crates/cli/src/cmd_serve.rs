@@ -38,6 +38,15 @@ pub struct Args {
     /// Certificate chain (PEM, leaf first) instead of the local CA's localhost certificate.
     #[arg(long, requires = "key")]
     cert: Option<PathBuf>,
+    /// Key exchange groups to accept, in preference order (X25519MLKEM768,
+    /// SecP256r1MLKEM768, MLKEM1024, x25519, secp256r1, secp384r1). Default: every one,
+    /// the post-quantum ones first.
+    #[arg(long, value_name = "LIST")]
+    groups: Option<String>,
+    /// Ask a client that supports a post-quantum group but sent only a classical key share
+    /// for a post-quantum one (a HelloRetryRequest: one more round trip for it).
+    #[arg(long)]
+    insist_on_post_quantum: bool,
     /// Private key (PEM) for --cert.
     #[arg(long, requires = "cert")]
     key: Option<PathBuf>,
@@ -160,17 +169,27 @@ async fn serve(args: Args) -> anyhow::Result<i32> {
         }
         None => None,
     };
+    let insist_on_post_quantum = args.insist_on_post_quantum;
+    let groups = args
+        .groups
+        .as_deref()
+        .map(crate::common::parse_groups)
+        .transpose()?;
     let load = {
         let provider = provider.clone();
         let client_roots = client_roots.clone();
         move |source: &CertSource| -> anyhow::Result<_> {
             let key =
                 credentials::load_certified_key(provider.as_ref(), &source.cert, &source.key)?;
-            Ok(credentials::server_config(
-                provider.clone(),
-                key,
-                client_roots.clone(),
-            ))
+            let mut config =
+                credentials::server_config(provider.clone(), key, client_roots.clone());
+            if let Some(groups) = &groups {
+                Arc::make_mut(&mut config).groups = groups.clone();
+            }
+            if insist_on_post_quantum {
+                Arc::make_mut(&mut config).insist_on_post_quantum = true;
+            }
+            Ok(config)
         }
     };
     let tls = TlsSetup::new(load(&source)?);

@@ -57,8 +57,9 @@ pub const UNKNOWN_CA_HINT: &str = "trust the server's CA with --cacert FILE; for
      using padlock's local CA on another machine, copy its root.pem, or run `padlock ca \
      install` where that CA lives";
 
-/// Parses a comma-separated list of groups (`x25519`, `secp256r1`, `secp384r1`; also
-/// `P-256`, `prime256v1`, `P-384`).
+/// Parses a comma-separated list of groups (`X25519MLKEM768`, `SecP256r1MLKEM768`,
+/// `MLKEM1024`, `x25519`, `secp256r1`, `secp384r1`, in any case; also `P-256`,
+/// `prime256v1`, `P-384`).
 pub fn parse_groups(list: &str) -> anyhow::Result<Vec<NamedGroup>> {
     split(list)
         .map(|name| {
@@ -92,6 +93,7 @@ pub fn negotiated(conn: &Connection) -> Vec<(&'static str, String)> {
     }
     if let Some(g) = conn.negotiated_group() {
         lines.push(("key exchange", g.to_string()));
+        lines.push(("post-quantum", quantum_protection(g).into()));
     }
     if let Some(s) = conn.signature_scheme() {
         lines.push(("signature scheme", s.to_string()));
@@ -133,6 +135,16 @@ pub fn negotiated(conn: &Connection) -> Vec<(&'static str, String)> {
     lines
 }
 
+/// Whether a session whose key exchange used `group` is protected against a future
+/// quantum computer ("harvest now, decrypt later"), in a person's words.
+pub fn quantum_protection(group: NamedGroup) -> &'static str {
+    if group.is_post_quantum() {
+        "yes: the key exchange has an ML-KEM part, so recorded traffic stays secret from a future quantum computer"
+    } else {
+        "no: recorded traffic could be decrypted by a future quantum computer"
+    }
+}
+
 /// The suites padlock implements (RFC 8446 §9.1, plus ChaCha20-Poly1305).
 const SUITES: [CipherSuite; 3] = [
     CipherSuite::TLS_AES_128_GCM_SHA256,
@@ -141,7 +153,10 @@ const SUITES: [CipherSuite; 3] = [
 ];
 
 /// The groups padlock implements.
-const GROUPS: [NamedGroup; 3] = [
+const GROUPS: [NamedGroup; 6] = [
+    NamedGroup::X25519MLKEM768,
+    NamedGroup::SecP256r1MLKEM768,
+    NamedGroup::MLKEM1024,
     NamedGroup::x25519,
     NamedGroup::secp256r1,
     NamedGroup::secp384r1,
@@ -194,6 +209,14 @@ mod tests {
             ]
         );
         assert!(parse_groups("ffdhe2048").is_err());
+        assert_eq!(
+            parse_groups("x25519mlkem768,SecP256r1MLKEM768, MLKEM1024").unwrap(),
+            [
+                NamedGroup::X25519MLKEM768,
+                NamedGroup::SecP256r1MLKEM768,
+                NamedGroup::MLKEM1024
+            ]
+        );
     }
 
     #[test]

@@ -226,6 +226,22 @@ fn padlock_connect_and_listen_echo_with_mutual_tls_and_alpn() {
     assert_eq!(out, b"hello, padlock\n");
     assert!(err.contains("alpn: echo/1"), "{err}");
     assert!(err.contains("key exchange: secp256r1"), "{err}");
+    assert!(err.contains("post-quantum: no"), "{err}");
+}
+
+#[test]
+fn padlock_connect_and_listen_negotiate_x25519mlkem768_by_default_and_say_so() {
+    let Some(fx) = Fixtures::get() else { return };
+    let ca = fx.ecdsa_ca.cert.display().to_string();
+    let (_p, port) = listen(&fx.ecdsa_server, &["--echo"]);
+    let (code, out, err) = connect(
+        &["-v", "--cacert", &ca, &format!("127.0.0.1:{port}")],
+        b"quantum\n",
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, b"quantum\n");
+    assert!(err.contains("key exchange: X25519MLKEM768"), "{err}");
+    assert!(err.contains("post-quantum: yes"), "{err}");
 }
 
 #[test]

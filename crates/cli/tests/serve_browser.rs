@@ -1,6 +1,7 @@
 //! A real browser: headless Chromium loads a page from `padlock serve` over HTTPS (HTTP/2
 //! by ALPN), trusting our leaf by its SPKI pin; the test reads the DOM and checks that a
-//! screenshot was written.
+//! screenshot was written, and the server's access log that the two negotiated the
+//! post-quantum hybrid X25519MLKEM768.
 
 mod serve_support;
 
@@ -57,5 +58,11 @@ fn headless_chromium_loads_a_page_over_https() {
     assert!(
         log.contains("\"GET / HTTP/2.0\" 200"),
         "chromium did not use HTTP/2:\n{log}"
+    );
+    // Chromium offers X25519MLKEM768 by default, and padlock serve prefers it: the
+    // server's access log names the group of each connection.
+    assert!(
+        log.contains("X25519MLKEM768 post-quantum] \"GET / HTTP/2.0\" 200"),
+        "chromium and padlock serve did not negotiate X25519MLKEM768:\n{log}"
     );
 }

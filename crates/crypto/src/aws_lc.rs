@@ -5,13 +5,15 @@
 
 #[cfg(feature = "insecure-fixed-keys")]
 pub(crate) mod fixed;
+mod hybrid;
 mod sign;
 
 use aws_lc_rs::{aead, agreement, digest, hmac, rand};
 
 use crate::{
     AeadAlgorithm, CryptoError, Digest, HashAlgorithm, HashContext, KeyExchangeAlgorithm, KeyKind,
-    PrivateKeyFormat, Provider, SharedSecret, SignatureAlgorithm, SigningKey, NONCE_LEN, TAG_LEN,
+    KeyShareResponse, PrivateKeyFormat, Provider, SharedSecret, SignatureAlgorithm, SigningKey,
+    NONCE_LEN, TAG_LEN,
 };
 
 /// The aws-lc-rs provider: a unit struct, cheap to copy, safe to share.
@@ -70,21 +72,26 @@ impl Provider for AwsLcProvider {
         &self,
         group: KeyExchangeAlgorithm,
     ) -> Result<Box<dyn crate::KeyExchange>, CryptoError> {
-        let alg = agreement_algorithm(group);
-        let private = agreement::EphemeralPrivateKey::generate(alg, &rand::SystemRandom::new())
-            .map_err(|_| CryptoError::Random)?;
-        // For the NIST curves aws-lc-rs returns the uncompressed point (SEC1 §2.3.3), which
-        // is what RFC 8446 §4.2.8.2 puts on the wire; for X25519 the 32 raw bytes.
-        let public = private
-            .compute_public_key()
-            .map_err(|_| CryptoError::Random)?
-            .as_ref()
-            .to_vec();
-        Ok(Box::new(AwsKeyExchange {
-            group,
-            private,
-            public,
-        }))
+        match hybrid::Layout::of(group) {
+            Some(layout) => hybrid::start(group, layout, start_diffie_hellman),
+            None => start_diffie_hellman(group),
+        }
+    }
+
+    /// Diffie-Hellman answers with a fresh key of our own; the ML-KEM groups encapsulate
+    /// (draft-ietf-tls-ecdhe-mlkem §3.1.2).
+    fn respond_to_key_share(
+        &self,
+        group: KeyExchangeAlgorithm,
+        peer_share: &[u8],
+    ) -> Result<KeyShareResponse, CryptoError> {
+        if let Some(layout) = hybrid::Layout::of(group) {
+            return hybrid::respond(layout, peer_share, start_diffie_hellman);
+        }
+        let ours = start_diffie_hellman(group)?;
+        let share = ours.public_key().to_vec();
+        let secret = ours.complete(peer_share)?;
+        Ok(KeyShareResponse { share, secret })
     }
 
     fn verify_signature(
@@ -113,11 +120,36 @@ impl Provider for AwsLcProvider {
     }
 }
 
-fn agreement_algorithm(group: KeyExchangeAlgorithm) -> &'static agreement::Algorithm {
+/// A fresh ephemeral (EC)DH key for `group`.
+fn start_diffie_hellman(
+    group: KeyExchangeAlgorithm,
+) -> Result<Box<dyn crate::KeyExchange>, CryptoError> {
+    let alg = agreement_algorithm(group)?;
+    let private = agreement::EphemeralPrivateKey::generate(alg, &rand::SystemRandom::new())
+        .map_err(|_| CryptoError::Random)?;
+    // For the NIST curves aws-lc-rs returns the uncompressed point (SEC1 §2.3.3), which
+    // is what RFC 8446 §4.2.8.2 puts on the wire; for X25519 the 32 raw bytes.
+    let public = private
+        .compute_public_key()
+        .map_err(|_| CryptoError::Random)?
+        .as_ref()
+        .to_vec();
+    Ok(Box::new(AwsKeyExchange {
+        group,
+        private,
+        public,
+    }))
+}
+
+/// The (EC)DH algorithm of a Diffie-Hellman group; `Unsupported` for a KEM group.
+fn agreement_algorithm(
+    group: KeyExchangeAlgorithm,
+) -> Result<&'static agreement::Algorithm, CryptoError> {
     match group {
-        KeyExchangeAlgorithm::X25519 => &agreement::X25519,
-        KeyExchangeAlgorithm::P256 => &agreement::ECDH_P256,
-        KeyExchangeAlgorithm::P384 => &agreement::ECDH_P384,
+        KeyExchangeAlgorithm::X25519 => Ok(&agreement::X25519),
+        KeyExchangeAlgorithm::P256 => Ok(&agreement::ECDH_P256),
+        KeyExchangeAlgorithm::P384 => Ok(&agreement::ECDH_P384),
+        _ => Err(CryptoError::Unsupported),
     }
 }
 
@@ -251,6 +283,7 @@ pub(crate) fn check_peer_share(
         KeyExchangeAlgorithm::P384 => {
             peer_public_key.len() == 97 && peer_public_key.first() == Some(&0x04)
         }
+        _ => false,
     };
     if ok {
         Ok(())

@@ -23,7 +23,9 @@ pub use aws_lc::AwsLcProvider;
 /// crate enables; see the module's documentation for what it costs.
 #[cfg(feature = "insecure-fixed-keys")]
 pub mod insecure_fixed_keys {
-    pub use crate::aws_lc::fixed::key_exchange_from_private_key;
+    pub use crate::aws_lc::fixed::{
+        kem_key_exchange_from_private_keys, key_exchange_from_private_key,
+    };
 }
 
 /// The provider: everything padlock needs from a crypto library.
@@ -185,6 +187,23 @@ pub trait KeyExchange: Send + Sync {
     fn complete(self: Box<Self>, peer_public_key: &[u8]) -> Result<SharedSecret, CryptoError>;
     /// Which group this is.
     fn algorithm(&self) -> KeyExchangeAlgorithm;
+    /// For a hybrid: the group and share of its classical half. A client may offer that
+    /// share again as a key share of the classical group alone, sparing a second key
+    /// generation (the same key in two shares of one ClientHello, as
+    /// draft-ietf-tls-ecdhe-mlkem's deployments do); [`Self::complete_classical`] then
+    /// completes it. `None` (the default) for every other exchange.
+    fn classical_share(&self) -> Option<(KeyExchangeAlgorithm, &[u8])> {
+        None
+    }
+    /// Completes only the classical half of a hybrid, with the responder's share of the
+    /// classical group alone (see [`Self::classical_share`]). The default, for an exchange
+    /// without one, is [`CryptoError::Unsupported`].
+    fn complete_classical(
+        self: Box<Self>,
+        _peer_public_key: &[u8],
+    ) -> Result<SharedSecret, CryptoError> {
+        Err(CryptoError::Unsupported)
+    }
 }
 
 /// The responder's answer to a key share ([`Provider::respond_to_key_share`]).
@@ -305,6 +324,25 @@ pub enum KeyExchangeAlgorithm {
     P256,
     /// ECDH on NIST P-384.
     P384,
+    /// The hybrid of ML-KEM-768 (FIPS 203) and X25519 (draft-ietf-tls-ecdhe-mlkem §3.1):
+    /// shares and secret put the ML-KEM part first.
+    X25519MlKem768,
+    /// The hybrid of ECDH on P-256 and ML-KEM-768 (draft-ietf-tls-ecdhe-mlkem §3.1): shares
+    /// and secret put the P-256 part first.
+    P256MlKem768,
+    /// ML-KEM-1024 (FIPS 203) alone: a post-quantum group with no classical half.
+    MlKem1024,
+}
+
+impl KeyExchangeAlgorithm {
+    /// Whether a key exchange in this group is believed to resist a future quantum
+    /// computer (it has an ML-KEM part), so that recorded traffic stays secret.
+    pub const fn is_post_quantum(self) -> bool {
+        matches!(
+            self,
+            Self::X25519MlKem768 | Self::P256MlKem768 | Self::MlKem1024
+        )
+    }
 }
 
 /// Signature algorithms, for verifying and signing.

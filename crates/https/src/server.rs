@@ -311,6 +311,7 @@ async fn handle_connection(
             peer: Some(peer),
             secure: false,
             client: None,
+            tls: None,
         });
         let svc = service_fn(move |req| redirect_to_https(req, port, info.clone()));
         serve_http(tcp, Protocols::Auto, svc, stop, activity, idle).await;
@@ -323,6 +324,7 @@ async fn handle_connection(
                 peer: Some(peer),
                 secure: false,
                 client: None,
+                tls: None,
             });
             let svc = service_fn(move |req| site.clone().handle(req, info.clone()));
             serve_http(tcp, Protocols::Auto, svc, stop, activity, idle).await;
@@ -352,6 +354,7 @@ async fn handle_connection(
                 peer: Some(peer),
                 secure: true,
                 client: details.client,
+                tls: details.summary,
             });
             let protocols = match details.alpn.as_deref() {
                 Some(b"h2") => Protocols::Http2,

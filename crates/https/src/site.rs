@@ -49,6 +49,9 @@ pub struct ConnInfo {
     pub secure: bool,
     /// What the verified client certificate says (mutual TLS).
     pub client: Option<Arc<ClientIdentity>>,
+    /// What the TLS handshake settled, for the access log, e.g. `TLSv1.3
+    /// TLS_AES_128_GCM_SHA256 X25519MLKEM768 post-quantum`.
+    pub tls: Option<String>,
 }
 
 impl Site {
@@ -256,8 +259,14 @@ fn log_entry(info: &ConnInfo, line: &str, status: StatusCode, len: &str, took: D
         .escape_debug();
     let line = line.escape_debug();
     let ms = took.as_secs_f64() * 1000.0;
+    // The TLS fields (version, suite, group, post-quantum or classical) follow the user,
+    // so the time stays the last field.
+    let tls = info
+        .tls
+        .as_deref()
+        .map_or(String::new(), |t| format!(" [{t}]"));
     format!(
-        "{peer} [{user}] \"{line}\" {} {len} {ms:.1}ms\n",
+        "{peer} [{user}]{tls} \"{line}\" {} {len} {ms:.1}ms\n",
         status.as_u16()
     )
 }
@@ -318,6 +327,7 @@ mod tests {
                 sha256: String::new(),
                 sans: String::new(),
             })),
+            tls: None,
         };
         let entry = log_entry(
             &info,

@@ -56,6 +56,10 @@ pub struct HandshakeDetails {
     pub alpn: Option<Vec<u8>>,
     /// What the verified client certificate says (mutual TLS).
     pub client: Option<Arc<ClientIdentity>>,
+    /// Version, cipher suite and key exchange group, and whether that group protects the
+    /// session against a future quantum computer: `TLSv1.3 TLS_AES_128_GCM_SHA256
+    /// X25519MLKEM768 post-quantum` (or `classical`).
+    pub summary: Option<String>,
 }
 
 /// Runs the server handshake on `io` with the current configuration.
@@ -79,6 +83,22 @@ where
             .and_then(|chain| chain.first())
             .and_then(|leaf| ClientIdentity::of(leaf, setup.current().provider.as_ref()))
             .map(Arc::new),
+        summary: summary(conn),
     };
     Ok((stream, details))
+}
+
+/// The access log's TLS field (see [`HandshakeDetails::summary`]).
+fn summary(conn: &padlock_tls::Connection) -> Option<String> {
+    let group = conn.negotiated_group()?;
+    Some(format!(
+        "{} {} {group} {}",
+        conn.protocol_version()?,
+        conn.cipher_suite()?,
+        if group.is_post_quantum() {
+            "post-quantum"
+        } else {
+            "classical"
+        }
+    ))
 }

@@ -29,7 +29,8 @@ pub struct ClientConfig {
     /// How many of `groups` (the most preferred ones this engine supports) the first
     /// ClientHello carries a key share for (RFC 8446 §4.2.8); 0 counts as 1. Each share costs
     /// a key generation, and saves a round trip (a HelloRetryRequest, §4.1.4) when the
-    /// server picks that group. Default 1.
+    /// server picks that group. Default 2: with the default groups, X25519MLKEM768 and
+    /// X25519, so a server without post-quantum support needs no HelloRetryRequest.
     pub key_shares: usize,
     /// Signature schemes accepted in CertificateVerify, most preferred first.
     pub signature_schemes: Vec<SignatureScheme>,
@@ -53,14 +54,15 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
-    /// A configuration with secure defaults: the three TLS 1.3 suites, X25519 / P-256 /
-    /// P-384, and the ECDSA, RSA-PSS and Ed25519 signature schemes.
+    /// A configuration with secure defaults: the three TLS 1.3 suites, X25519MLKEM768
+    /// (post-quantum hybrid, draft-ietf-tls-ecdhe-mlkem) / X25519 / P-256 / P-384 with
+    /// shares for the first two, and the ECDSA, RSA-PSS and Ed25519 signature schemes.
     pub fn new(provider: Arc<dyn Provider>, verifier: Arc<dyn ServerCertVerifier>) -> Self {
         Self {
             provider,
             cipher_suites: default_cipher_suites(),
             groups: default_groups(),
-            key_shares: 1,
+            key_shares: 2,
             signature_schemes: default_signature_schemes(),
             alpn_protocols: Vec::new(),
             verifier,
@@ -106,16 +108,25 @@ pub struct ServerConfig {
     /// bytes from the provider's `fill_random`); servers sharing it accept each other's
     /// cookies. `None` (the default): HelloRetryRequests carry no cookie.
     pub hello_retry_cookie_key: Option<[u8; 32]>,
+    /// When set, a client that supports one of our post-quantum groups (X25519MLKEM768, …)
+    /// but sent no share for it is asked for one by HelloRetryRequest (RFC 8446 §4.1.4),
+    /// even if it sent a share for a classical group we accept. That costs such clients a
+    /// round trip, and protects their sessions against a future quantum computer. `false`
+    /// (the default): a post-quantum share is preferred whenever one is offered, and a
+    /// classical share is answered as it is.
+    pub insist_on_post_quantum: bool,
 }
 
 impl ServerConfig {
     /// A configuration presenting one certificate, with the same secure defaults as
-    /// [`ClientConfig::new`] and no client authentication.
+    /// [`ClientConfig::new`] and no client authentication; it also accepts the other
+    /// post-quantum groups (SecP256r1MLKEM768, MLKEM1024), and prefers every post-quantum
+    /// group to every classical one.
     pub fn new(provider: Arc<dyn Provider>, cert: Arc<CertifiedKey>) -> Self {
         Self {
             provider,
             cipher_suites: default_cipher_suites(),
-            groups: default_groups(),
+            groups: default_server_groups(),
             signature_schemes: default_signature_schemes(),
             alpn_protocols: Vec::new(),
             cert_resolver: Arc::new(SingleCert(cert)),
@@ -124,6 +135,7 @@ impl ServerConfig {
             trace: None,
             time: system_time(),
             hello_retry_cookie_key: None,
+            insist_on_post_quantum: false,
         }
     }
 }
@@ -247,6 +259,19 @@ fn default_cipher_suites() -> Vec<CipherSuite> {
 
 fn default_groups() -> Vec<NamedGroup> {
     vec![
+        NamedGroup::X25519MLKEM768,
+        NamedGroup::x25519,
+        NamedGroup::secp256r1,
+        NamedGroup::secp384r1,
+    ]
+}
+
+/// The server's: every post-quantum group first, then the classical ones.
+fn default_server_groups() -> Vec<NamedGroup> {
+    vec![
+        NamedGroup::X25519MLKEM768,
+        NamedGroup::SecP256r1MLKEM768,
+        NamedGroup::MLKEM1024,
         NamedGroup::x25519,
         NamedGroup::secp256r1,
         NamedGroup::secp384r1,
@@ -312,7 +337,11 @@ mod tests {
         let p: Arc<dyn Provider> = Arc::new(AwsLcProvider);
         let c = ClientConfig::new(p, Arc::new(crate::danger::NoServerVerification));
         assert_eq!(c.cipher_suites.len(), 3);
-        assert_eq!(c.groups[0], NamedGroup::x25519);
+        assert_eq!(
+            c.groups[..2],
+            [NamedGroup::X25519MLKEM768, NamedGroup::x25519]
+        );
+        assert_eq!(c.key_shares, 2);
         assert!(!c
             .signature_schemes
             .contains(&SignatureScheme::rsa_pkcs1_sha256));

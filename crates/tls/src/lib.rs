@@ -14,8 +14,9 @@
 //! ```
 //!
 //! What is here: TLS 1.3 only (a TLS 1.2-only peer gets `protocol_version`); full
-//! handshakes with HelloRetryRequest; the three TLS 1.3 AEAD suites; X25519, P-256, P-384;
-//! ECDSA, RSA-PSS and Ed25519 signatures; SNI, ALPN, mutual TLS, KeyUpdate, exporters,
+//! handshakes with HelloRetryRequest; the three TLS 1.3 AEAD suites; the post-quantum
+//! hybrids X25519MLKEM768 (offered first by default, beside an X25519 share) and
+//! SecP256r1MLKEM768, ML-KEM-1024 alone, X25519, P-256, P-384; ECDSA, RSA-PSS and Ed25519 signatures; SNI, ALPN, mutual TLS, KeyUpdate, exporters,
 //! NSS key logs and structured traces. Not yet: resumption and 0-RTT (tickets are accepted
 //! and ignored).
 //!

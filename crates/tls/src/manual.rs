@@ -65,3 +65,23 @@
 //! busy without sending data: more than 32 empty application data records in a row, more
 //! than 4 warning `user_canceled` alerts in a row, or more than 32 KeyUpdates without
 //! application data in between end the connection with `unexpected_message`.
+//!
+//! ## Post-quantum key exchange by default
+//!
+//! Traffic recorded today could be decrypted by a large quantum computer later ("harvest
+//! now, decrypt later"); ML-KEM (FIPS 203) resists that, X25519 and the NIST curves do not.
+//! So the client offers the hybrid X25519MLKEM768 (draft-ietf-tls-ecdhe-mlkem) first, and
+//! sends two key shares (`ClientConfig::key_shares` = 2): the hybrid's 1,216 bytes and a
+//! 32-byte X25519 share. A server with ML-KEM answers the hybrid; one without answers the
+//! X25519 share — no HelloRetryRequest either way (RFC 8446 §4.1.4), at the price of a
+//! ClientHello of about 1.4 KB instead of about 200 bytes, still one record. The X25519
+//! share reuses the hybrid's X25519 key (`KeyExchange::classical_share`), so the second
+//! share costs no key generation.
+//!
+//! The server prefers every post-quantum group to every classical one and answers the best
+//! share it was sent; `ServerConfig::insist_on_post_quantum` makes it ask a client that
+//! supports a post-quantum group, but sent only a classical share, for one by
+//! HelloRetryRequest. A hybrid stays secret as long as either half is unbroken, so
+//! neither is trusted alone: the secret is both halves concatenated, in the order the
+//! draft gives each group, and the key schedule (§7.1) takes it as it takes a
+//! Diffie-Hellman secret.

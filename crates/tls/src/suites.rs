@@ -1,6 +1,8 @@
 //! What each negotiable identifier means to the provider.
 
-use padlock_crypto::{AeadAlgorithm, HashAlgorithm, KeyExchangeAlgorithm};
+use padlock_crypto::{AeadAlgorithm, CryptoError, HashAlgorithm, KeyExchangeAlgorithm};
+
+use crate::error::{Error, PeerMisbehaved};
 
 use crate::wire::enums::{CipherSuite, NamedGroup};
 
@@ -31,6 +33,20 @@ pub(crate) fn group(group: NamedGroup) -> Option<KeyExchangeAlgorithm> {
         NamedGroup::x25519 => KeyExchangeAlgorithm::X25519,
         NamedGroup::secp256r1 => KeyExchangeAlgorithm::P256,
         NamedGroup::secp384r1 => KeyExchangeAlgorithm::P384,
+        NamedGroup::X25519MLKEM768 => KeyExchangeAlgorithm::X25519MlKem768,
+        NamedGroup::SecP256r1MLKEM768 => KeyExchangeAlgorithm::P256MlKem768,
+        NamedGroup::MLKEM1024 => KeyExchangeAlgorithm::MlKem1024,
         _ => return None,
     })
+}
+
+/// What a failed key exchange with the peer's share means: the share was malformed or
+/// invalid → illegal_parameter (RFC 8446 §4.2.8; draft-ietf-tls-ecdhe-mlkem §3.1.2, for a
+/// KEM share of the wrong length or an encapsulation key failing FIPS 203's check); any
+/// other failure (a decapsulation error, the random generator) → internal_error.
+pub(crate) fn key_share_error(error: CryptoError) -> Error {
+    match error {
+        CryptoError::BadPublicKey => PeerMisbehaved::InvalidKeyShare.into(),
+        _ => Error::Internal("the key exchange failed"),
+    }
 }

@@ -255,6 +255,7 @@ fn key_share_for_a_group_not_in_supported_groups_is_illegal_parameter() {
 fn a_client_offering_two_shares_completes_the_one_the_server_picks_without_a_retry() {
     let mut client = insecure_client_config();
     client.groups = vec![NamedGroup::x25519, NamedGroup::secp256r1];
+    client.key_shares = 1;
     client.key_shares = 2;
     let mut server = server_config(KeyType::P256);
     server.groups = vec![NamedGroup::secp256r1];
@@ -423,6 +424,7 @@ impl Flight {
 fn hello_retry_request() -> (Peers, Vec<u8>) {
     let mut client = insecure_client_config();
     client.groups = vec![NamedGroup::x25519, NamedGroup::secp384r1];
+    client.key_shares = 1;
     let mut server = server_config(KeyType::P256);
     server.groups = vec![NamedGroup::secp384r1];
     let mut peers = Peers::new(client, server);

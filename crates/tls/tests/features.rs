@@ -83,6 +83,7 @@ fn retries_hello_when_the_server_wants_another_group() {
     server.groups = vec![NamedGroup::secp384r1];
     let mut client = insecure_client_config();
     client.groups = vec![NamedGroup::x25519, NamedGroup::secp384r1];
+    client.key_shares = 1;
     let (mut client, mut server) = pair(client, server);
     handshake(&mut client, &mut server);
     assert_eq!(

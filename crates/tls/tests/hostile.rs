@@ -47,6 +47,13 @@ fn setup() -> Setup {
     setup_with(insecure_client_config(), server_config(KeyType::P256))
 }
 
+/// As [`setup`], with a client that offers X25519 only.
+fn setup_x25519() -> Setup {
+    let mut client = insecure_client_config();
+    client.groups = vec![NamedGroup::x25519];
+    setup_with(client, server_config(KeyType::P256))
+}
+
 /// Splits a byte stream into whole records.
 fn records(mut bytes: &[u8]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
@@ -936,7 +943,7 @@ fn every_bit_flip_in_a_server_hello_is_refused_without_panic() {
     //   missing bytes, then refuses what came instead, or is still waiting — it never
     //   completes the handshake;
     // - anything else: refused at the ServerHello itself, with an alert.
-    let (template, _, _) = server_flight(&mut setup());
+    let (template, _, _) = server_flight(&mut setup_x25519());
     let share = x25519_share_at(&template);
     let ignored = 1..3;
     let noticed_later: Vec<std::ops::Range<usize>> = vec![9..11, 11..43, share.clone()];
@@ -944,7 +951,7 @@ fn every_bit_flip_in_a_server_hello_is_refused_without_panic() {
     for i in 0..template.len() {
         for bit in [0x01u8, 0x04, 0x80] {
             let what = format!("bit {bit:#04x} of ServerHello record byte {i}");
-            let mut s = setup();
+            let mut s = setup_x25519();
             let (mut server_hello, ccs, messages) = server_flight(&mut s);
             let rest = [ccs, seal_server(&s, &messages)].concat();
             server_hello[i] ^= bit;
@@ -1070,4 +1077,96 @@ fn second_client_hello_with_a_new_random_is_illegal_parameter() {
         Error::PeerMisbehaved(PeerMisbehaved::IllegalClientHelloAfterRetry)
     );
     expect_alert(&s.server, &e, AlertDescription::IllegalParameter);
+}
+
+// ---- the post-quantum hybrid groups (draft-ietf-tls-ecdhe-mlkem §3.1.2) ----
+
+/// The ClientHello's X25519MLKEM768 share, altered by `alter`, sent to a server.
+fn server_error_for_hybrid_share(alter: impl FnOnce(&mut Vec<u8>)) -> (Setup, Error) {
+    server_error_for_client_hello_struct(|ch| {
+        let shares = ch.extensions.key_share.as_mut().unwrap();
+        let hybrid = shares
+            .iter_mut()
+            .find(|s| s.group == NamedGroup::X25519MLKEM768)
+            .expect("the default ClientHello has an X25519MLKEM768 share");
+        alter(&mut hybrid.key_exchange);
+    })
+}
+
+#[test]
+fn hybrid_client_share_of_the_wrong_length_is_illegal_parameter() {
+    for change in [
+        |s: &mut Vec<u8>| s.truncate(1215),
+        |s: &mut Vec<u8>| s.push(0),
+    ] {
+        let (s, e) = server_error_for_hybrid_share(change);
+        expect_alert(&s.server, &e, AlertDescription::IllegalParameter);
+    }
+}
+
+#[test]
+fn hybrid_encapsulation_key_failing_the_fips_203_check_is_illegal_parameter() {
+    let (s, e) = server_error_for_hybrid_share(|share| {
+        // FIPS 203 §7.2: the first 12-bit coefficient becomes 4095, not below q = 3329.
+        share[0] = 0xff;
+        share[1] |= 0x0f;
+    });
+    expect_alert(&s.server, &e, AlertDescription::IllegalParameter);
+}
+
+#[test]
+fn hybrid_share_with_a_low_order_x25519_half_is_illegal_parameter() {
+    let (s, e) = server_error_for_hybrid_share(|share| share[1184..].fill(0));
+    expect_alert(&s.server, &e, AlertDescription::IllegalParameter);
+}
+
+#[test]
+fn server_answering_the_hybrid_group_with_a_share_of_the_wrong_length_is_illegal_parameter() {
+    // 32 bytes: a server that picks X25519MLKEM768 but answers as if it were X25519.
+    for len in [32, 1119, 1121] {
+        let (s, e) = client_error_for_server_hello(|sh| {
+            let share = sh.extensions.key_share.as_mut().unwrap();
+            assert_eq!(share.group, NamedGroup::X25519MLKEM768);
+            share.key_exchange.resize(len, 9);
+        });
+        expect_alert(&s.client, &e, AlertDescription::IllegalParameter);
+    }
+}
+
+#[test]
+fn secp256r1_mlkem768_shares_of_the_wrong_shape_are_illegal_parameter() {
+    let mut client = insecure_client_config();
+    client.groups = vec![NamedGroup::SecP256r1MLKEM768];
+    // The client's share: 65 + 1,184 bytes, the uncompressed P-256 point first.
+    for change in [
+        |s: &mut Vec<u8>| s.truncate(1248),
+        |s: &mut Vec<u8>| s[0] = 0x02,
+    ] {
+        let mut s = setup_with(client.clone(), server_config(KeyType::P256));
+        let ch = client_hello(&mut s);
+        let HandshakePayload::ClientHello(mut hello) = HandshakePayload::decode(&ch[5..]).unwrap()
+        else {
+            panic!("not a ClientHello")
+        };
+        change(&mut hello.extensions.key_share.as_mut().unwrap()[0].key_exchange);
+        let msg = HandshakePayload::ClientHello(hello).to_vec();
+        let e = feed(&mut s.server, &plain_record(content_type::HANDSHAKE, &msg));
+        expect_alert(&s.server, &e, AlertDescription::IllegalParameter);
+    }
+    // The server's share: 65 + 1,088 bytes; a P-256-sized answer is refused.
+    let mut s = setup_with(client, server_config(KeyType::P256));
+    let (sh_record, _, _) = server_flight(&mut s);
+    let HandshakePayload::ServerHello(mut sh) = HandshakePayload::decode(&sh_record[5..]).unwrap()
+    else {
+        panic!("not a ServerHello")
+    };
+    let share = sh.extensions.key_share.as_mut().unwrap();
+    assert_eq!(share.group, NamedGroup::SecP256r1MLKEM768);
+    share.key_exchange.truncate(65);
+    let bytes = plain_record(
+        content_type::HANDSHAKE,
+        &HandshakePayload::ServerHello(sh).to_vec(),
+    );
+    let e = feed(&mut s.client, &bytes);
+    expect_alert(&s.client, &e, AlertDescription::IllegalParameter);
 }

@@ -16,6 +16,7 @@ fn initial_client_hello_says_0301_and_every_later_record_0303() {
     server_cfg.groups = vec![NamedGroup::secp384r1];
     let mut client_cfg = insecure_client_config();
     client_cfg.groups = vec![NamedGroup::x25519, NamedGroup::secp384r1];
+    client_cfg.key_shares = 1;
     let mut client = Connection::client(Arc::new(client_cfg), localhost()).unwrap();
     let mut server = Connection::server(Arc::new(server_cfg)).unwrap();
 

@@ -431,6 +431,13 @@ impl Fixture {
             self.client_hellos.get(1).cloned(),
         );
         config.key_log = key_log.map(|k| k as Arc<dyn KeyLog>);
+        // The RFC's client offers classical groups and one share.
+        config.groups = vec![
+            NamedGroup::x25519,
+            NamedGroup::secp256r1,
+            NamedGroup::secp384r1,
+        ];
+        config.key_shares = 1;
         config
     }
 }

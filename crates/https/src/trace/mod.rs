@@ -263,6 +263,7 @@ impl Trace for Recorder {
                     format!("version {version}"),
                     format!("cipher suite {suite}"),
                     format!("key exchange {group}"),
+                    quantum_protection(*group).to_string(),
                 ],
                 None,
                 false,
@@ -489,6 +490,16 @@ fn phase_name(phase: Option<KeyPhase>) -> String {
         Some(KeyPhase::Handshake) => "handshake keys".to_string(),
         Some(KeyPhase::Application(n)) => format!("application keys (generation {n})"),
         Some(_) => "other keys".to_string(),
+    }
+}
+
+/// Whether a session keyed by `group` is protected against a future quantum computer
+/// ("harvest now, decrypt later"), in a person's words.
+fn quantum_protection(group: padlock_tls::NamedGroup) -> &'static str {
+    if group.is_post_quantum() {
+        "post-quantum: protected against a future quantum computer (ML-KEM)"
+    } else {
+        "classical: not protected against a future quantum computer"
     }
 }
 

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use padlock_crypto::{KeyExchange, Provider};
+use padlock_crypto::{CryptoError, KeyExchange, KeyExchangeAlgorithm, Provider, SharedSecret};
 
 use crate::config::ClientConfig;
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
@@ -46,22 +46,39 @@ pub(crate) struct Offer {
 
 /// The key exchanges the client has started: one per group in its key_share extension
 /// (RFC 8446 §4.2.8). The server picks one group; that exchange is completed and the
-/// others are dropped.
-pub(crate) struct OfferedShares(Vec<(NamedGroup, Box<dyn KeyExchange>)>);
+/// others are dropped. A classical group whose key a hybrid offered before it already
+/// holds (X25519 after X25519MLKEM768) reuses that key instead of making another: the
+/// same share appears in both entries, as other stacks do.
+pub(crate) struct OfferedShares(Vec<(NamedGroup, Offered)>);
+
+/// One key share entry's exchange.
+enum Offered {
+    /// An exchange of its own.
+    Own(Box<dyn KeyExchange>),
+    /// The classical half of the hybrid at this index.
+    HalfOf(usize),
+}
 
 impl OfferedShares {
     /// Starts one key exchange per group in `groups`.
     pub(crate) fn start(provider: &dyn Provider, groups: &[NamedGroup]) -> Result<Self, Error> {
-        let shares = groups
-            .iter()
-            .map(|group| {
-                let algorithm = suites::group(*group).ok_or(Error::Config("unsupported group"))?;
-                let share = provider
-                    .start_key_exchange(algorithm)
-                    .map_err(|_| Error::Internal("could not generate a key share"))?;
-                Ok((*group, share))
-            })
-            .collect::<Result<_, Error>>()?;
+        let mut shares: Vec<(NamedGroup, Offered)> = Vec::with_capacity(groups.len());
+        for group in groups {
+            let algorithm = suites::group(*group).ok_or(Error::Config("unsupported group"))?;
+            let hybrid = shares.iter().position(|(_, offered)| {
+                matches!(offered, Offered::Own(ex)
+                    if ex.classical_share().is_some_and(|(a, _)| a == algorithm))
+            });
+            let offered = match hybrid {
+                Some(index) => Offered::HalfOf(index),
+                None => Offered::Own(
+                    provider
+                        .start_key_exchange(algorithm)
+                        .map_err(|_| Error::Internal("could not generate a key share"))?,
+                ),
+            };
+            shares.push((*group, offered));
+        }
         Ok(Self(shares))
     }
 
@@ -69,11 +86,22 @@ impl OfferedShares {
     pub(crate) fn entries(&self) -> Vec<KeyShareEntry> {
         self.0
             .iter()
-            .map(|(group, share)| KeyShareEntry {
+            .map(|(group, offered)| KeyShareEntry {
                 group: *group,
-                key_exchange: share.public_key().to_vec(),
+                key_exchange: self.share(offered).to_vec(),
             })
             .collect()
+    }
+
+    fn share<'a>(&'a self, offered: &'a Offered) -> &'a [u8] {
+        match offered {
+            Offered::Own(ex) => ex.public_key(),
+            Offered::HalfOf(index) => match &self.0[*index].1 {
+                Offered::Own(hybrid) => hybrid.classical_share().map_or(&[], |(_, s)| s),
+                // `start` only points at an `Own` exchange.
+                Offered::HalfOf(_) => &[],
+            },
+        }
     }
 
     /// Whether we sent a share for `group`.
@@ -82,11 +110,39 @@ impl OfferedShares {
     }
 
     /// The exchange for `group`, if we sent a share for it.
-    pub(crate) fn take(self, group: NamedGroup) -> Option<Box<dyn KeyExchange>> {
+    pub(crate) fn take(mut self, group: NamedGroup) -> Option<Box<dyn KeyExchange>> {
+        let at = self.0.iter().position(|(g, _)| *g == group)?;
+        match self.0.swap_remove(at).1 {
+            Offered::Own(ex) => Some(ex),
+            Offered::HalfOf(index) => {
+                // swap_remove moved the last entry to `at`: find the hybrid where it is now.
+                let index = if index == self.0.len() { at } else { index };
+                match self.0.swap_remove(index).1 {
+                    Offered::Own(hybrid) => Some(Box::new(ClassicalHalf(hybrid))),
+                    Offered::HalfOf(_) => None,
+                }
+            }
+        }
+    }
+}
+
+/// A hybrid exchange used for its classical half alone: the server chose the classical
+/// group whose share we took from the hybrid.
+struct ClassicalHalf(Box<dyn KeyExchange>);
+
+impl KeyExchange for ClassicalHalf {
+    fn public_key(&self) -> &[u8] {
+        self.0.classical_share().map_or(&[], |(_, share)| share)
+    }
+
+    fn complete(self: Box<Self>, peer_public_key: &[u8]) -> Result<SharedSecret, CryptoError> {
+        self.0.complete_classical(peer_public_key)
+    }
+
+    fn algorithm(&self) -> KeyExchangeAlgorithm {
         self.0
-            .into_iter()
-            .find(|(g, _)| *g == group)
-            .map(|(_, s)| s)
+            .classical_share()
+            .map_or(self.0.algorithm(), |(algorithm, _)| algorithm)
     }
 }
 
@@ -279,6 +335,43 @@ mod tests {
             )
             .unwrap();
         let ours = shares.take(NamedGroup::secp256r1).unwrap();
+        assert_eq!(
+            ours.complete(&answer.share).unwrap().as_ref(),
+            answer.secret.as_ref()
+        );
+    }
+
+    #[test]
+    fn x25519_after_x25519mlkem768_reuses_the_hybrids_key() {
+        let p = AwsLcProvider;
+        let groups = [NamedGroup::X25519MLKEM768, NamedGroup::x25519];
+        let shares = OfferedShares::start(&p, &groups).unwrap();
+        let entries = shares.entries();
+        assert_eq!(entries[0].key_exchange.len(), 1216);
+        assert_eq!(entries[1].key_exchange, entries[0].key_exchange[1184..]);
+        // A server without ML-KEM answers the X25519 share.
+        let answer = p
+            .respond_to_key_share(
+                padlock_crypto::KeyExchangeAlgorithm::X25519,
+                &entries[1].key_exchange,
+            )
+            .unwrap();
+        let ours = shares.take(NamedGroup::x25519).unwrap();
+        assert_eq!(ours.public_key(), &entries[1].key_exchange[..]);
+        assert_eq!(
+            ours.complete(&answer.share).unwrap().as_ref(),
+            answer.secret.as_ref()
+        );
+        // And the hybrid itself is still there to take when the server picks it.
+        let shares = OfferedShares::start(&p, &groups).unwrap();
+        let entries = shares.entries();
+        let answer = p
+            .respond_to_key_share(
+                padlock_crypto::KeyExchangeAlgorithm::X25519MlKem768,
+                &entries[0].key_exchange,
+            )
+            .unwrap();
+        let ours = shares.take(NamedGroup::X25519MLKEM768).unwrap();
         assert_eq!(
             ours.complete(&answer.share).unwrap().as_ref(),
             answer.secret.as_ref()

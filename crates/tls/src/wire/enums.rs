@@ -290,6 +290,22 @@ iana_enum! {
     }
 }
 
+impl NamedGroup {
+    /// Whether a key exchange in this group has a post-quantum (ML-KEM, FIPS 203) part, so
+    /// that a session's recorded traffic stays secret from a future quantum computer.
+    pub const fn is_post_quantum(self) -> bool {
+        matches!(
+            self,
+            Self::MLKEM512
+                | Self::MLKEM768
+                | Self::MLKEM1024
+                | Self::SecP256r1MLKEM768
+                | Self::X25519MLKEM768
+                | Self::SecP384r1MLKEM1024
+        )
+    }
+}
+
 iana_enum! {
     /// Signature schemes (RFC 8446 §4.2.3).
     pub enum SignatureScheme: u16 {

@@ -156,7 +156,7 @@ fn complete_key_exchange(
         .ok_or(PeerMisbehaved::WrongGroupForKeyShare)?;
     let shared = ours
         .complete(&share.key_exchange)
-        .map_err(|_| PeerMisbehaved::InvalidKeyShare)?;
+        .map_err(suites::key_share_error)?;
     Ok((share.group, shared))
 }
 

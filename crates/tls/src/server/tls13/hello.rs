@@ -151,7 +151,9 @@ pub(super) fn choose_suite(config: &ServerConfig, offer: &Offer<'_>) -> Result<S
 }
 
 /// By our preference, a group the client sent a share for; else our most preferred group
-/// the client supports, to ask for by HelloRetryRequest (RFC 8446 §4.2.8).
+/// the client supports, to ask for by HelloRetryRequest (RFC 8446 §4.2.8). With
+/// [`ServerConfig::insist_on_post_quantum`], a classical share is not answered when the
+/// client supports a post-quantum group of ours: that group is asked for instead.
 fn choose_key_share<'h>(
     config: &ServerConfig,
     offer: &Offer<'h>,
@@ -164,7 +166,17 @@ fn choose_key_share<'h>(
             .filter(|g| suites::group(*g).is_some())
     };
     let shares = offer.shares;
+    let post_quantum_supported = || {
+        ours()
+            .filter(|g| g.is_post_quantum())
+            .find(|g| offer.groups.contains(g))
+    };
     if let Some(share) = ours().find_map(|g| shares.iter().find(|s| s.group == g)) {
+        if config.insist_on_post_quantum && !share.group.is_post_quantum() {
+            if let Some(group) = post_quantum_supported() {
+                return Ok(KeyShareChoice::Retry(group));
+            }
+        }
         return Ok(KeyShareChoice::Answer(share));
     }
     ours()
@@ -304,7 +316,7 @@ fn answer_key_share(
     let answer = out
         .provider()
         .respond_to_key_share(algorithm, &share.key_exchange)
-        .map_err(|_| PeerMisbehaved::InvalidKeyShare)?;
+        .map_err(suites::key_share_error)?;
     Ok((answer.share, answer.secret))
 }
 

@@ -74,8 +74,11 @@ impl KeyShareEntry {
     /// Whether `key_exchange` has the shape RFC 8446 gives a share of its group: the
     /// uncompressed point `04 || X || Y` for the NIST curves (§4.2.8.2), 32 or 56 raw bytes
     /// for X25519 and X448 (§4.2.8.2, RFC 7748 §6), `p`'s size for the finite-field groups
-    /// (§4.2.8.1). A share of any other group must be non-empty (decoding ensures it). A
-    /// malformed share → `illegal_parameter` (§4.2.8).
+    /// (§4.2.8.1), the ML-KEM encapsulation key with the classical share (if any) in the
+    /// order draft-ietf-tls-ecdhe-mlkem §3.1.1 gives (pure ML-KEM: FIPS 203 §8's `ek`
+    /// size). A share of any other group must be non-empty (decoding ensures it). A
+    /// malformed share → `illegal_parameter` (§4.2.8). This is a client's share: a
+    /// server's share of a KEM group (a ciphertext) has another length.
     pub fn is_well_formed(&self) -> bool {
         let point = |len: usize| self.key_exchange.len() == len && self.key_exchange[0] == 0x04;
         match self.group {
@@ -89,6 +92,12 @@ impl KeyShareEntry {
             NamedGroup::ffdhe4096 => self.key_exchange.len() == 512,
             NamedGroup::ffdhe6144 => self.key_exchange.len() == 768,
             NamedGroup::ffdhe8192 => self.key_exchange.len() == 1024,
+            NamedGroup::X25519MLKEM768 => self.key_exchange.len() == 1184 + 32,
+            NamedGroup::SecP256r1MLKEM768 => point(65 + 1184),
+            NamedGroup::SecP384r1MLKEM1024 => point(97 + 1568),
+            NamedGroup::MLKEM512 => self.key_exchange.len() == 800,
+            NamedGroup::MLKEM768 => self.key_exchange.len() == 1184,
+            NamedGroup::MLKEM1024 => self.key_exchange.len() == 1568,
             _ => !self.key_exchange.is_empty(),
         }
     }
@@ -309,6 +318,12 @@ mod tests {
         assert!(share(NamedGroup::secp256r1, 65, 4));
         assert!(!share(NamedGroup::secp256r1, 33, 2));
         assert!(!share(NamedGroup::secp256r1, 65, 2));
+        assert!(share(NamedGroup::X25519MLKEM768, 1216, 7));
+        assert!(!share(NamedGroup::X25519MLKEM768, 1215, 7));
+        assert!(!share(NamedGroup::X25519MLKEM768, 32, 7));
+        assert!(share(NamedGroup::SecP256r1MLKEM768, 1249, 4));
+        assert!(!share(NamedGroup::SecP256r1MLKEM768, 1249, 2));
+        assert!(share(NamedGroup::MLKEM1024, 1568, 7));
         assert!(share(NamedGroup::secp384r1, 97, 4));
         assert!(!share(NamedGroup::secp384r1, 65, 4));
         assert!(share(NamedGroup::ffdhe2048, 256, 1));

@@ -1,0 +1,3 @@
+module padlock.test/go-peer
+
+go 1.25
