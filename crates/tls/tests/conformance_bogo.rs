@@ -244,6 +244,8 @@ fn alert_of_unknown_level_is_illegal_parameter() {
 fn server_refuses_handshake_data_behind_a_client_hello_it_answers_with_retry() {
     let mut client_config = insecure_client_config();
     client_config.groups = vec![NamedGroup::x25519, NamedGroup::secp384r1];
+    // One share (x25519), so the server must ask for secp384r1.
+    client_config.key_shares = 1;
     let mut config = server_config(KeyType::P256);
     config.groups = vec![NamedGroup::secp384r1];
     let config = Arc::new(config);
