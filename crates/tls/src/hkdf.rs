@@ -16,11 +16,13 @@ pub const MAX_SECRET_LEN: usize = 64;
 
 /// A secret value of at most 64 bytes (a PRK, a TLS 1.3 secret, a traffic key or IV).
 ///
-/// Zeroed when dropped; `Debug` does not print it.
+/// Zeroed when dropped; `Debug` does not print it. The length is a byte (it is at most 64),
+/// so a secret takes 65 bytes rather than 72: an established connection holds two of them
+/// for its whole life (the application traffic secrets, for KeyUpdate).
 #[derive(Clone)]
 pub struct Secret {
     buf: [u8; MAX_SECRET_LEN],
-    len: usize,
+    len: u8,
 }
 
 impl Secret {
@@ -30,29 +32,34 @@ impl Secret {
         let len = bytes.len().min(MAX_SECRET_LEN);
         let mut buf = [0u8; MAX_SECRET_LEN];
         buf[..len].copy_from_slice(&bytes[..len]);
-        Self { buf, len }
+        // `len` ≤ 64, so the cast is exact.
+        Self {
+            buf,
+            len: len as u8,
+        }
     }
 
     /// A secret of `len` zero bytes (capped at 64), to be filled through [`Self::bytes_mut`].
     fn zeroed(len: usize) -> Self {
         Self {
             buf: [0u8; MAX_SECRET_LEN],
-            len: len.min(MAX_SECRET_LEN),
+            // At most 64, so the cast is exact.
+            len: len.min(MAX_SECRET_LEN) as u8,
         }
     }
 
     /// The secret bytes.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.buf[..self.len]
+        &self.buf[..usize::from(self.len)]
     }
 
     fn bytes_mut(&mut self) -> &mut [u8] {
-        &mut self.buf[..self.len]
+        &mut self.buf[..usize::from(self.len)]
     }
 
     /// Length in bytes.
     pub fn len(&self) -> usize {
-        self.len
+        usize::from(self.len)
     }
 
     /// Whether the secret is empty (never, for secrets this crate derives).
@@ -443,5 +450,15 @@ mod tests {
     fn debug_output_does_not_reveal_the_secret() {
         let s = Secret::new(&[0xab; 32]);
         assert_eq!(format!("{s:?}"), "Secret(32 bytes)");
+    }
+
+    #[test]
+    fn a_secret_is_its_64_byte_buffer_and_a_length_byte() {
+        // An established connection keeps two (the traffic secrets, for KeyUpdate), boxed
+        // in its last handshake state: a `usize` length would add 7 bytes and padding.
+        assert_eq!(std::mem::size_of::<Secret>(), MAX_SECRET_LEN + 1);
+        let s = Secret::new(&[7u8; 80]);
+        assert_eq!(s.len(), MAX_SECRET_LEN);
+        assert_eq!(s.as_bytes(), &[7u8; MAX_SECRET_LEN][..]);
     }
 }
