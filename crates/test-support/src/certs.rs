@@ -48,7 +48,8 @@ impl KeyType {
         }
     }
 
-    fn genpkey_args(self) -> &'static [&'static str] {
+    /// The arguments of `openssl genpkey` that make a key of this type (before `-out`).
+    pub fn genpkey_args(self) -> &'static [&'static str] {
         match self {
             KeyType::P256 => &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
             KeyType::P384 => &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],

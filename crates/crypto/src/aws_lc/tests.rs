@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use padlock_test_support::{hex, peer_runs, TempDir};
+use padlock_test_support::{hex, peer_runs, KeyType, TempDir};
 
 use super::AwsLcProvider;
 use crate::{
@@ -470,30 +470,19 @@ fn loads_keys_written_by_openssl() {
     // OpenSSL 3.0's `genpkey -outform DER` writes the traditional form, so keys are made
     // as PEM (PKCS#8) and converted with `pkcs8 -topk8`.
     let pkcs8_keys = [
-        (
-            "p256",
-            vec!["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
-            KeyKind::EcdsaP256,
-        ),
-        (
-            "p384",
-            vec!["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
-            KeyKind::EcdsaP384,
-        ),
-        ("ed", vec!["-algorithm", "ED25519"], KeyKind::Ed25519),
-        (
-            "rsa",
-            vec!["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
-            KeyKind::Rsa(2048),
-        ),
+        (KeyType::P256, KeyKind::EcdsaP256),
+        (KeyType::P384, KeyKind::EcdsaP384),
+        (KeyType::Ed25519, KeyKind::Ed25519),
+        (KeyType::Rsa2048, KeyKind::Rsa(2048)),
     ];
-    for (name, opts, kind) in pkcs8_keys {
+    for (key_type, kind) in pkcs8_keys {
+        let name = key_type.label();
         let pem = format!("{name}.pem");
         let der = format!("{name}.p8");
-        let mut args = vec!["genpkey"];
-        args.extend(opts);
-        args.extend(["-out", pem.as_str()]);
-        openssl(d, &args);
+        openssl(
+            d,
+            &[&["genpkey"], key_type.genpkey_args(), &["-out", &pem]].concat(),
+        );
         openssl(
             d,
             &[
