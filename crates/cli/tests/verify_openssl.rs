@@ -6,23 +6,11 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use padlock_test_support::certs::openssl;
 use padlock_test_support::{KeyType, TempDir};
 
 fn have_openssl() -> bool {
     padlock_test_support::peer_runs("openssl", "version")
-}
-
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run openssl");
-    assert!(
-        out.status.success(),
-        "openssl {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 fn genkey(dir: &Path, kind: KeyType, out: &str) {

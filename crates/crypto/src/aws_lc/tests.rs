@@ -2,8 +2,8 @@
 //! and keys written by `openssl` (generated at test time).
 
 use std::path::Path;
-use std::process::Command;
 
+use padlock_test_support::certs::openssl;
 use padlock_test_support::{hex, peer_runs, KeyType, TempDir};
 
 use super::AwsLcProvider;
@@ -412,20 +412,6 @@ fn garbage_keys_and_signatures_are_errors_not_panics() {
 /// Whether `openssl` can run; skips (or panics under PADLOCK_REQUIRE_PEERS=1) if not.
 fn have_openssl() -> bool {
     peer_runs("openssl", "version")
-}
-
-fn openssl(dir: &Path, args: &[&str]) -> Vec<u8> {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
 }
 
 /// Loads `file` from `dir`, signs with it, and has openssl verify the signature with the
