@@ -21,7 +21,7 @@ fn padlock_client_and_rustls_server_agree_on_exporters() {
     if !TestPki::openssl_available() {
         return;
     }
-    let pki = TestPki::generate(KeyType::EcdsaP256);
+    let pki = TestPki::generate(KeyType::P256);
     for suite in Suite::ALL {
         let mut pipe = Pipe::default();
         let mut client = PadlockSetup::new(&pki, suite).client();

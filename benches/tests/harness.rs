@@ -35,7 +35,7 @@ fn a_borrowed_read_yields_exactly_what_was_sent() {
     if !TestPki::openssl_available() {
         return;
     }
-    let pki = TestPki::generate(KeyType::EcdsaP256);
+    let pki = TestPki::generate(KeyType::P256);
     let padlock = PadlockSetup::new(&pki, Suite::Aes128Gcm);
     let rustls = RustlsSetup::new(&pki, Suite::ChaCha20);
     for lib in [Lib::Padlock(&padlock), Lib::Rustls(&rustls)] {
@@ -53,7 +53,7 @@ fn decrypting_captured_records_delivers_every_byte_in_every_read_mode() {
     if !TestPki::openssl_available() {
         return;
     }
-    let pki = TestPki::generate(KeyType::EcdsaP256);
+    let pki = TestPki::generate(KeyType::P256);
     for suite in Suite::ALL {
         let padlock = PadlockSetup::new(&pki, suite);
         let rustls = RustlsSetup::new(&pki, suite);

@@ -10,7 +10,8 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use padlock_crypto::{AwsLcProvider, Provider};
-use padlock_test_support::certs::{read_bytes, Issued};
+use padlock_test_support::certs::{read_bytes, Fixtures, Issued};
+use padlock_test_support::contains;
 use padlock_tls::{
     CertifiedKey, CipherSuite, ClientAuth, ClientConfig, Connection, HandshakeKind, NamedGroup,
     RootStore, ServerConfig, ServerName, SignatureScheme, Stream, WebPkiClientVerifier,
@@ -222,6 +223,32 @@ pub fn client_exchange(
         negotiated,
         response,
     })
+}
+
+/// Checks a peer server on 127.0.0.1:`port` that requires a client certificate issued by
+/// `fx.ecdsa_ca`: padlock's client presenting `fx.client` gets an answer to `request` that
+/// contains `tls13` (how the peer's page names TLS 1.3), and it gets no such answer with no
+/// certificate or with `fx.other_client` (another CA's).
+pub fn check_peer_requires_client_cert(fx: &Fixtures, port: u16, request: &[u8], tls13: &[u8]) {
+    let attempt = |client: Option<&Issued>| {
+        let mut config = client_config(&fx.ecdsa_ca.cert);
+        config.client_auth = client.map(certified_key);
+        client_exchange(config, "localhost", port, request, 64 * 1024)
+    };
+    let good = attempt(Some(&fx.client));
+    assert!(
+        good.as_ref().is_ok_and(|o| contains(&o.response, tls13)),
+        "{good:?}"
+    );
+    for client in [None, Some(&fx.other_client)] {
+        let refused = attempt(client);
+        assert!(
+            refused
+                .as_ref()
+                .map_or(true, |o| !contains(&o.response, tls13)),
+            "{refused:?}"
+        );
+    }
 }
 
 /// Connects to 127.0.0.1:`port` with [`IO_TIMEOUT`] on every operation.

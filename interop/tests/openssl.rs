@@ -364,30 +364,7 @@ fn openssl_server_requires_a_client_certificate_from_padlock() {
             &ca,
         ],
     );
-    let attempt = |client: Option<&Issued>| {
-        let mut config = engine::client_config(&fx.ecdsa_ca.cert);
-        config.client_auth = client.map(engine::certified_key);
-        engine::client_exchange(config, "localhost", port, GET, 64 * 1024)
-    };
-    let good = attempt(Some(&fx.client));
-    assert!(
-        good.as_ref()
-            .is_ok_and(|o| contains(&o.response, b"TLSv1.3")),
-        "{good:?}"
-    );
-    let none = attempt(None);
-    assert!(
-        none.as_ref()
-            .map_or(true, |o| !contains(&o.response, b"TLSv1.3")),
-        "{none:?}"
-    );
-    let other = attempt(Some(&fx.other_client));
-    assert!(
-        other
-            .as_ref()
-            .map_or(true, |o| !contains(&o.response, b"TLSv1.3")),
-        "{other:?}"
-    );
+    engine::check_peer_requires_client_cert(fx, port, GET, b"TLSv1.3");
 }
 
 /// OpenSSL 3.0 has no ML-KEM: padlock's default client, offering X25519MLKEM768 first

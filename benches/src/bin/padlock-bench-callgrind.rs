@@ -78,7 +78,7 @@ fn run_case(args: &[String]) {
     let number = |i: usize| -> usize { arg(i).parse().expect(usage) };
     let kind = match (arg(0), arg(2)) {
         ("handshake", "rsa") => KeyType::Rsa2048,
-        _ => KeyType::EcdsaP256,
+        _ => KeyType::P256,
     };
     let suite = match arg(0) {
         "handshake" => Suite::Aes128Gcm,

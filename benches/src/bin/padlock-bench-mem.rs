@@ -42,7 +42,7 @@ fn main() {
         }
     }
 
-    let pki = TestPki::generate(KeyType::EcdsaP256);
+    let pki = TestPki::generate(KeyType::P256);
     println!(
         "Heap retained per connection (bytes; heap only — add the struct itself, shown \
          separately). {conns} connection pairs, ECDSA P-256, X25519, TLS_AES_128_GCM_SHA256; \

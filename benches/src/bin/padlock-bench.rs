@@ -43,7 +43,7 @@ fn main() {
     );
     println!();
 
-    let ecdsa = TestPki::generate(KeyType::EcdsaP256);
+    let ecdsa = TestPki::generate(KeyType::P256);
     let rsa = TestPki::generate(KeyType::Rsa2048);
 
     let part = |name: &str| opts.part.as_deref().is_none_or(|p| p == name);
@@ -66,7 +66,7 @@ fn handshake_table(opts: &Options, ecdsa: &TestPki, rsa: &TestPki) {
     println!();
     println!("| certificate | padlock | rustls | padlock/rustls |");
     println!("|---|---:|---:|---:|");
-    for (pki, kind) in [(ecdsa, KeyType::EcdsaP256), (rsa, KeyType::Rsa2048)] {
+    for (pki, certificate) in [(ecdsa, "ECDSA P-256"), (rsa, "RSA-2048")] {
         let padlock = PadlockSetup::new(pki, Suite::Aes128Gcm);
         let rustls = RustlsSetup::new(pki, Suite::Aes128Gcm);
         let secs = opts.handshake_secs;
@@ -83,7 +83,7 @@ fn handshake_table(opts: &Options, ecdsa: &TestPki, rsa: &TestPki) {
         );
         println!(
             "| {} | {:.0} | {:.0} | {:.2} |",
-            kind.label(),
+            certificate,
             median(&runs[0]),
             median(&runs[1]),
             median_ratio(&runs[0], &runs[1])

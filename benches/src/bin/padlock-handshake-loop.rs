@@ -19,9 +19,9 @@ fn main() {
     let lib = args.first().expect(usage);
     // p256-pq: ECDSA P-256 with X25519MLKEM768 (and an X25519 share beside it).
     let (kind, group) = match args.get(1).map(String::as_str) {
-        Some("p256") => (KeyType::EcdsaP256, KxGroup::X25519),
+        Some("p256") => (KeyType::P256, KxGroup::X25519),
         Some("rsa") => (KeyType::Rsa2048, KxGroup::X25519),
-        Some("p256-pq") => (KeyType::EcdsaP256, KxGroup::X25519MlKem768),
+        Some("p256-pq") => (KeyType::P256, KxGroup::X25519MlKem768),
         _ => panic!("{usage}"),
     };
     let count: usize = args.get(2).and_then(|n| n.parse().ok()).expect(usage);

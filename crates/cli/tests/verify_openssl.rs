@@ -6,65 +6,23 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use padlock_test_support::TempDir;
+use padlock_test_support::certs::openssl;
+use padlock_test_support::{KeyType, TempDir};
 
 fn have_openssl() -> bool {
     padlock_test_support::peer_runs("openssl", "version")
 }
 
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run openssl");
-    assert!(
-        out.status.success(),
-        "openssl {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+fn genkey(dir: &Path, kind: KeyType, out: &str) {
+    openssl(
+        dir,
+        &[&["genpkey"], kind.genpkey_args(), &["-out", out]].concat(),
     );
-}
-
-#[derive(Clone, Copy)]
-enum Key {
-    Rsa,
-    P384,
-    Ed25519,
-}
-
-fn genkey(dir: &Path, kind: Key, out: &str) {
-    match kind {
-        Key::Rsa => openssl(
-            dir,
-            &[
-                "genpkey",
-                "-algorithm",
-                "RSA",
-                "-pkeyopt",
-                "rsa_keygen_bits:2048",
-                "-out",
-                out,
-            ],
-        ),
-        Key::P384 => openssl(
-            dir,
-            &[
-                "genpkey",
-                "-algorithm",
-                "EC",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-384",
-                "-out",
-                out,
-            ],
-        ),
-        Key::Ed25519 => openssl(dir, &["genpkey", "-algorithm", "ED25519", "-out", out]),
-    }
 }
 
 /// How to shape the chain.
 struct Shape {
-    key: Key,
+    key: KeyType,
     root_constraints: Option<&'static str>,
     leaf_names: &'static str,
     leaf_eku: &'static str,
@@ -257,7 +215,7 @@ fn agree(dir: &Path, c: &Check<'_>, expect_ok: bool) {
     assert_eq!(p, expect_ok, "padlock verdict: {text}");
 }
 
-fn shape(key: Key) -> Shape {
+fn shape(key: KeyType) -> Shape {
     Shape {
         key,
         root_constraints: None,
@@ -272,7 +230,7 @@ fn rsa_chain_same_verdicts_for_good_wrong_host_expired_and_missing_intermediate(
         return;
     }
     let d = TempDir::new("rsa");
-    make_chain(d.path(), &shape(Key::Rsa));
+    make_chain(d.path(), &shape(KeyType::Rsa2048));
     agree(
         d.path(),
         &Check {
@@ -315,7 +273,7 @@ fn p384_chain_same_verdicts() {
         return;
     }
     let d = TempDir::new("p384");
-    make_chain(d.path(), &shape(Key::P384));
+    make_chain(d.path(), &shape(KeyType::P384));
     agree(
         d.path(),
         &Check {
@@ -340,7 +298,7 @@ fn ed25519_chain_same_verdicts() {
         return;
     }
     let d = TempDir::new("ed25519");
-    make_chain(d.path(), &shape(Key::Ed25519));
+    make_chain(d.path(), &shape(KeyType::Ed25519));
     agree(
         d.path(),
         &Check {
@@ -366,7 +324,7 @@ fn name_constrained_root_same_verdicts() {
         return;
     }
     let inside = TempDir::new("nc-in");
-    let mut s = shape(Key::P384);
+    let mut s = shape(KeyType::P384);
     s.root_constraints = Some("permitted;DNS:test,permitted;IP:127.0.0.0/255.0.0.0");
     make_chain(inside.path(), &s);
     agree(
@@ -397,7 +355,7 @@ fn wrong_eku_same_verdicts() {
         return;
     }
     let d = TempDir::new("eku");
-    let mut s = shape(Key::P384);
+    let mut s = shape(KeyType::P384);
     s.leaf_eku = "clientAuth";
     make_chain(d.path(), &s);
     agree(

@@ -48,7 +48,8 @@ impl KeyType {
         }
     }
 
-    fn genpkey_args(self) -> &'static [&'static str] {
+    /// The arguments of `openssl genpkey` that make a key of this type (before `-out`).
+    pub fn genpkey_args(self) -> &'static [&'static str] {
         match self {
             KeyType::P256 => &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
             KeyType::P384 => &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
@@ -406,9 +407,22 @@ fn gen_key(openssl: &Path, key_type: KeyType, out: &Path) {
 }
 
 fn run(program: &Path, args: &[&str]) {
-    let output = Command::new(program)
-        .args(args)
-        .stdin(std::process::Stdio::null())
+    run_in(program, None, args);
+}
+
+/// Runs `openssl args` (found on `PATH`) in `dir` and returns what it wrote to stdout; panics
+/// (failing the test) with openssl's stderr if it cannot run or fails.
+pub fn openssl(dir: &Path, args: &[&str]) -> Vec<u8> {
+    run_in(Path::new("openssl"), Some(dir), args)
+}
+
+fn run_in(program: &Path, dir: Option<&Path>, args: &[&str]) -> Vec<u8> {
+    let mut command = Command::new(program);
+    command.args(args).stdin(std::process::Stdio::null());
+    if let Some(dir) = dir {
+        command.current_dir(dir);
+    }
+    let output = command
         .output()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
     assert!(
@@ -418,6 +432,7 @@ fn run(program: &Path, args: &[&str]) {
         args.join(" "),
         String::from_utf8_lossy(&output.stderr)
     );
+    output.stdout
 }
 
 fn path_str(path: &Path) -> &str {

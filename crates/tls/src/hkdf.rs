@@ -297,28 +297,21 @@ fn wipe_digest(digest: &mut padlock_crypto::Digest) {
 #[cfg(test)]
 mod tests {
     use padlock_crypto::AwsLcProvider;
+    use padlock_test_support::unhex;
 
     use super::*;
 
-    fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
-
     fn check_rfc5869_case(ikm: &str, salt: &str, info: &str, prk: &str, okm: &str) {
         let provider = AwsLcProvider;
-        let got_prk = extract(&provider, HashAlgorithm::Sha256, &hex(salt), &hex(ikm));
-        assert_eq!(got_prk.as_bytes(), hex(prk).as_slice());
-        let okm = hex(okm);
+        let got_prk = extract(&provider, HashAlgorithm::Sha256, &unhex(salt), &unhex(ikm));
+        assert_eq!(got_prk.as_bytes(), unhex(prk).as_slice());
+        let okm = unhex(okm);
         let mut out = vec![0u8; okm.len()];
         expand_with_key(
             provider
                 .hmac_key(HashAlgorithm::Sha256, got_prk.as_bytes())
                 .as_ref(),
-            &[&hex(info)],
+            &[&unhex(info)],
             &mut out,
         )
         .unwrap();
@@ -408,7 +401,7 @@ mod tests {
         let early = extract(&provider, HashAlgorithm::Sha256, &[], &[0u8; 32]);
         assert_eq!(
             early.as_bytes(),
-            hex("33ad0a1c607ec03b09e6cd9893680ce210adf300aa1f2660e1b22e10f170f92a")
+            unhex("33ad0a1c607ec03b09e6cd9893680ce210adf300aa1f2660e1b22e10f170f92a")
         );
         let empty_hash = provider.hash_once(HashAlgorithm::Sha256, &[]);
         let derived = derive_secret(
@@ -420,7 +413,7 @@ mod tests {
         );
         assert_eq!(
             derived.as_bytes(),
-            hex("6f2615a108c702c5678f54fc9dbab69716c076189c48250cebeac3576c3611ba")
+            unhex("6f2615a108c702c5678f54fc9dbab69716c076189c48250cebeac3576c3611ba")
         );
     }
 

@@ -92,13 +92,7 @@ impl KeyExchange for FixedKeyExchange {
 mod tests {
     use super::*;
     use crate::{AwsLcProvider, Provider};
-
-    fn unhex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use padlock_test_support::unhex;
 
     #[test]
     fn x25519_from_a_given_private_key_matches_rfc_7748_section_6_1() {

@@ -1,18 +1,16 @@
 //! Tests of the aws-lc-rs provider: known-answer vectors, round trips, tamper detection,
 //! and keys written by `openssl` (generated at test time).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
+
+use padlock_test_support::certs::openssl;
+use padlock_test_support::{hex, peer_runs, KeyType, TempDir};
 
 use super::AwsLcProvider;
 use crate::{
     AeadAlgorithm, CryptoError, HashAlgorithm, HmacKey, KeyExchangeAlgorithm, KeyKind,
     PrivateKeyFormat, Provider, SignatureAlgorithm, TAG_LEN,
 };
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 #[test]
 fn sha256_of_abc_matches_fips_180_2() {
@@ -411,56 +409,9 @@ fn garbage_keys_and_signatures_are_errors_not_panics() {
 
 // ---- keys written by openssl -------------------------------------------------------------
 
-/// A temporary directory removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        let path = std::env::temp_dir().join(format!(
-            "padlock-crypto-{tag}-{}-{:?}",
-            std::process::id(),
-            std::thread::current().id()
-        ));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).unwrap();
-        Self(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// Whether `openssl` can run; skips (or panics under PADLOCK_REQUIRE_PEERS=1) if not.
 fn have_openssl() -> bool {
-    let ok = Command::new("openssl")
-        .arg("version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !ok {
-        if std::env::var("PADLOCK_REQUIRE_PEERS").as_deref() == Ok("1") {
-            panic!("openssl is required (PADLOCK_REQUIRE_PEERS=1) but could not be run");
-        }
-        eprintln!("skipping: openssl not found");
-    }
-    ok
-}
-
-fn openssl(dir: &Path, args: &[&str]) -> Vec<u8> {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    peer_runs("openssl", "version")
 }
 
 /// Loads `file` from `dir`, signs with it, and has openssl verify the signature with the
@@ -501,34 +452,23 @@ fn loads_keys_written_by_openssl() {
         return;
     }
     let tmp = TempDir::new("openssl-keys");
-    let d = tmp.0.as_path();
+    let d = tmp.path();
     // OpenSSL 3.0's `genpkey -outform DER` writes the traditional form, so keys are made
     // as PEM (PKCS#8) and converted with `pkcs8 -topk8`.
     let pkcs8_keys = [
-        (
-            "p256",
-            vec!["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
-            KeyKind::EcdsaP256,
-        ),
-        (
-            "p384",
-            vec!["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
-            KeyKind::EcdsaP384,
-        ),
-        ("ed", vec!["-algorithm", "ED25519"], KeyKind::Ed25519),
-        (
-            "rsa",
-            vec!["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
-            KeyKind::Rsa(2048),
-        ),
+        (KeyType::P256, KeyKind::EcdsaP256),
+        (KeyType::P384, KeyKind::EcdsaP384),
+        (KeyType::Ed25519, KeyKind::Ed25519),
+        (KeyType::Rsa2048, KeyKind::Rsa(2048)),
     ];
-    for (name, opts, kind) in pkcs8_keys {
+    for (key_type, kind) in pkcs8_keys {
+        let name = key_type.label();
         let pem = format!("{name}.pem");
         let der = format!("{name}.p8");
-        let mut args = vec!["genpkey"];
-        args.extend(opts);
-        args.extend(["-out", pem.as_str()]);
-        openssl(d, &args);
+        openssl(
+            d,
+            &[&["genpkey"], key_type.genpkey_args(), &["-out", &pem]].concat(),
+        );
         openssl(
             d,
             &[
@@ -598,7 +538,7 @@ fn verifies_signatures_made_by_openssl() {
         return;
     }
     let tmp = TempDir::new("openssl-sigs");
-    let d = tmp.0.as_path();
+    let d = tmp.path();
     std::fs::write(d.join("msg"), b"signed by openssl").unwrap();
     openssl(
         d,

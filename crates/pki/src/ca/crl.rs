@@ -11,7 +11,7 @@ use padlock_crypto::SigningKey;
 
 use super::cert::{self, oid};
 use super::der_writer::DerWriter;
-use super::{files, CaError, CaPaths};
+use super::{files, hex, CaError, CaPaths};
 use crate::der::tag;
 use crate::time::UnixTime;
 
@@ -243,10 +243,6 @@ fn next_crl_number(paths: &CaPaths) -> Result<u64, CaError> {
     let next = last + 1;
     files::write_public(&path, format!("{next}\n").as_bytes())?;
     Ok(next)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {

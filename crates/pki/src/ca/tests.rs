@@ -1,9 +1,10 @@
 //! Local CA tests: round trips through our own validator, and cross-checks with `openssl`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use padlock_crypto::{AwsLcProvider, KeyKind};
+use padlock_test_support::{peer_runs, TempDir};
 
 use super::*;
 use crate::roots::RootStore;
@@ -11,37 +12,9 @@ use crate::verify::{verify_chain, Purpose, VerifyOptions};
 
 static PROVIDER: AwsLcProvider = AwsLcProvider;
 
-/// A temporary directory removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        let path = std::env::temp_dir().join(format!("padlock-ca-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).unwrap();
-        Self(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
+/// Whether `openssl` can run; skips (or panics under PADLOCK_REQUIRE_PEERS=1) if not.
 fn have_openssl() -> bool {
-    let ok = Command::new("openssl")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var("PADLOCK_REQUIRE_PEERS").as_deref() != Ok("1"),
-            "openssl is required (PADLOCK_REQUIRE_PEERS=1) but could not be run"
-        );
-        eprintln!("skipping: openssl not found");
-    }
-    ok
+    peer_runs("openssl", "version")
 }
 
 /// Runs openssl in `dir`; returns (success, stdout + stderr).
@@ -119,9 +92,9 @@ fn mode(path: &Path) -> u32 {
 #[test]
 fn init_writes_root_and_intermediate_with_private_keys_0600() {
     let home = TempDir::new("init");
-    let ca = LocalCa::init(&PROVIDER, &home.0, InitOptions::default()).unwrap();
+    let ca = LocalCa::init(&PROVIDER, home.path(), InitOptions::default()).unwrap();
     let p = ca.paths();
-    assert_eq!(ca.root_pem_path(), home.0.join("ca/root.pem"));
+    assert_eq!(ca.root_pem_path(), home.join("ca/root.pem"));
     for f in [
         p.root_cert(),
         p.intermediate_cert(),
@@ -139,25 +112,25 @@ fn init_writes_root_and_intermediate_with_private_keys_0600() {
     assert_eq!(ca.constraints(), Some(&Permitted::local_defaults()[..]));
     // A second init refuses to overwrite.
     assert!(matches!(
-        LocalCa::init(&PROVIDER, &home.0, InitOptions::default()),
+        LocalCa::init(&PROVIDER, home.path(), InitOptions::default()),
         Err(CaError::AlreadyInitialized(_))
     ));
     // And the CA reopens.
-    let reopened = LocalCa::open(&PROVIDER, &home.0).unwrap();
+    let reopened = LocalCa::open(&PROVIDER, home.path()).unwrap();
     assert_eq!(reopened.root_der(), ca.root_der());
 }
 
 #[test]
 fn opening_a_missing_ca_says_to_run_init() {
     let home = TempDir::new("missing");
-    let err = LocalCa::open(&PROVIDER, &home.0).unwrap_err();
+    let err = LocalCa::open(&PROVIDER, home.path()).unwrap_err();
     assert!(err.to_string().contains("padlock ca init"), "{err}");
 }
 
 #[test]
 fn issued_chains_validate_with_our_own_verifier() {
     let home = TempDir::new("ours");
-    let ca = LocalCa::init(&PROVIDER, &home.0, InitOptions::default()).unwrap();
+    let ca = LocalCa::init(&PROVIDER, home.path(), InitOptions::default()).unwrap();
     let issued = ca
         .issue(
             &names(&["app.test", "127.0.0.1", "::1"]),
@@ -222,7 +195,7 @@ fn issued_chains_validate_with_our_own_verifier() {
 #[test]
 fn issue_refuses_names_outside_the_constraints_and_bad_validity() {
     let home = TempDir::new("refuse");
-    let ca = LocalCa::init(&PROVIDER, &home.0, InitOptions::default()).unwrap();
+    let ca = LocalCa::init(&PROVIDER, home.path(), InitOptions::default()).unwrap();
     let err = ca
         .issue(&names(&["example.com"]), IssueOptions::default())
         .unwrap_err();
@@ -247,7 +220,7 @@ fn issue_refuses_names_outside_the_constraints_and_bad_validity() {
 #[test]
 fn the_name_constrained_local_root_refuses_a_leaf_for_example_com() {
     let home = TempDir::new("nc");
-    let ca = LocalCa::init(&PROVIDER, &home.0, InitOptions::default()).unwrap();
+    let ca = LocalCa::init(&PROVIDER, home.path(), InitOptions::default()).unwrap();
     // Sign one anyway, going around issue()'s own check, as a thief with the key would.
     let (key, _) = PROVIDER.generate_signing_key(KeyKind::EcdsaP256).unwrap();
     let rogue = ca
@@ -273,8 +246,8 @@ fn the_name_constrained_local_root_refuses_a_leaf_for_example_com() {
         return;
     }
     let dir = TempDir::new("nc-openssl");
-    split_chain(&dir.0, &rogue.chain_pem);
-    let (ok, out) = openssl_verify(&dir.0, &ca, &["-verify_hostname", "example.com"]);
+    split_chain(dir.path(), &rogue.chain_pem);
+    let (ok, out) = openssl_verify(dir.path(), &ca, &["-verify_hostname", "example.com"]);
     assert!(
         !ok,
         "openssl accepted a leaf outside the constraints: {out}"
@@ -291,32 +264,35 @@ fn openssl_accepts_issued_chains_for_their_names_only() {
         return;
     }
     let home = TempDir::new("openssl");
-    let ca = LocalCa::init(&PROVIDER, &home.0, InitOptions::default()).unwrap();
+    let ca = LocalCa::init(&PROVIDER, home.path(), InitOptions::default()).unwrap();
     let issued = ca
         .issue(&names(&["localhost", "127.0.0.1"]), IssueOptions::default())
         .unwrap();
     let dir = TempDir::new("openssl-out");
-    let written = issued.write_to(&dir.0, "localhost").unwrap();
+    let written = issued.write_to(dir.path(), "localhost").unwrap();
     assert_eq!(written.len(), 2);
     #[cfg(unix)]
-    assert_eq!(mode(&dir.0.join("localhost.key.pem")), 0o600);
-    split_chain(&dir.0, &issued.chain_pem);
-    let (ok, out) = openssl_verify(&dir.0, &ca, &["-verify_hostname", "localhost"]);
+    assert_eq!(mode(&dir.join("localhost.key.pem")), 0o600);
+    split_chain(dir.path(), &issued.chain_pem);
+    let (ok, out) = openssl_verify(dir.path(), &ca, &["-verify_hostname", "localhost"]);
     assert!(ok, "{out}");
     let (ok, out) = openssl_verify(
-        &dir.0,
+        dir.path(),
         &ca,
         &["-verify_ip", "127.0.0.1", "-purpose", "sslserver"],
     );
     assert!(ok, "{out}");
-    let (ok, out) = openssl_verify(&dir.0, &ca, &["-verify_hostname", "wrong.test"]);
+    let (ok, out) = openssl_verify(dir.path(), &ca, &["-verify_hostname", "wrong.test"]);
     assert!(!ok, "openssl accepted the wrong host: {out}");
-    let (ok, out) = openssl_verify(&dir.0, &ca, &["-purpose", "sslclient"]);
+    let (ok, out) = openssl_verify(dir.path(), &ca, &["-purpose", "sslclient"]);
     assert!(!ok, "a server certificate passed as a client one: {out}");
     // openssl reads our key and finds it matches the certificate.
-    let (ok, key_pub) = openssl(&dir.0, &["pkey", "-in", "localhost.key.pem", "-pubout"]);
+    let (ok, key_pub) = openssl(dir.path(), &["pkey", "-in", "localhost.key.pem", "-pubout"]);
     assert!(ok, "{key_pub}");
-    let (ok, cert_pub) = openssl(&dir.0, &["x509", "-in", "leaf.pem", "-noout", "-pubkey"]);
+    let (ok, cert_pub) = openssl(
+        dir.path(),
+        &["x509", "-in", "leaf.pem", "-noout", "-pubkey"],
+    );
     assert!(ok, "{cert_pub}");
     assert_eq!(key_pub, cert_pub);
 }
@@ -326,7 +302,7 @@ fn rsa_3072_and_unconstrained_cas_work_with_openssl() {
     let home = TempDir::new("rsa");
     let ca = LocalCa::init(
         &PROVIDER,
-        &home.0,
+        home.path(),
         InitOptions {
             key: KeyKind::Rsa(3072),
             constraints: Constraints::Unconstrained,
@@ -349,8 +325,8 @@ fn rsa_3072_and_unconstrained_cas_work_with_openssl() {
         return;
     }
     let dir = TempDir::new("rsa-out");
-    split_chain(&dir.0, &issued.chain_pem);
-    let (ok, out) = openssl_verify(&dir.0, &ca, &["-verify_hostname", "example.com"]);
+    split_chain(dir.path(), &issued.chain_pem);
+    let (ok, out) = openssl_verify(dir.path(), &ca, &["-verify_hostname", "example.com"]);
     assert!(ok, "{out}");
 }
 
@@ -359,7 +335,7 @@ fn permit_list_replaces_the_defaults() {
     let home = TempDir::new("permit");
     let ca = LocalCa::init(
         &PROVIDER,
-        &home.0,
+        home.path(),
         InitOptions {
             key: KeyKind::EcdsaP256,
             constraints: Constraints::Permit(vec![
@@ -394,19 +370,19 @@ fn permit_list_replaces_the_defaults() {
 #[test]
 fn open_or_init_creates_the_localhost_leaf_once() {
     let home = TempDir::new("serve");
-    let ca = LocalCa::open_or_init(&PROVIDER, &home.0, InitOptions::default()).unwrap();
+    let ca = LocalCa::open_or_init(&PROVIDER, home.path(), InitOptions::default()).unwrap();
     let first = ca.localhost_leaf().unwrap();
     our_verify(&ca, &first.chain_pem, "localhost", Purpose::ServerAuth, &[]).unwrap();
     our_verify(&ca, &first.chain_pem, "::1", Purpose::ServerAuth, &[]).unwrap();
     #[cfg(unix)]
     assert_eq!(mode(&ca.paths().localhost_key()), 0o600);
-    let again = LocalCa::open_or_init(&PROVIDER, &home.0, InitOptions::default()).unwrap();
+    let again = LocalCa::open_or_init(&PROVIDER, home.path(), InitOptions::default()).unwrap();
     assert_eq!(again.root_der(), ca.root_der());
     let second = again.localhost_leaf().unwrap();
     assert_eq!(first.serial, second.serial);
     assert_eq!(first.key_pem, second.key_pem);
     // Close to expiry, it is renewed.
-    let mut later = LocalCa::open(&PROVIDER, &home.0).unwrap();
+    let mut later = LocalCa::open(&PROVIDER, home.path()).unwrap();
     later.set_time(UnixTime(first.not_after.0 - 86_400));
     let renewed = later.localhost_leaf().unwrap();
     assert_ne!(renewed.serial, first.serial);
@@ -418,10 +394,10 @@ fn signs_an_openssl_csr_after_checking_its_signature() {
         return;
     }
     let home = TempDir::new("csr");
-    let ca = LocalCa::init(&PROVIDER, &home.0, InitOptions::default()).unwrap();
+    let ca = LocalCa::init(&PROVIDER, home.path(), InitOptions::default()).unwrap();
     let dir = TempDir::new("csr-out");
     let (ok, out) = openssl(
-        &dir.0,
+        dir.path(),
         &[
             "req",
             "-new",
@@ -441,7 +417,7 @@ fn signs_an_openssl_csr_after_checking_its_signature() {
         ],
     );
     assert!(ok, "{out}");
-    let csr = std::fs::read(dir.0.join("req.pem")).unwrap();
+    let csr = std::fs::read(dir.join("req.pem")).unwrap();
     let issued = ca.sign_csr(&csr, IssueOptions::default()).unwrap();
     assert!(issued.key_pem.is_empty());
     our_verify(
@@ -453,13 +429,13 @@ fn signs_an_openssl_csr_after_checking_its_signature() {
     )
     .unwrap();
     our_verify(&ca, &issued.chain_pem, "10.0.0.7", Purpose::ServerAuth, &[]).unwrap();
-    split_chain(&dir.0, &issued.chain_pem);
-    let (ok, out) = openssl_verify(&dir.0, &ca, &["-verify_hostname", "api.test"]);
+    split_chain(dir.path(), &issued.chain_pem);
+    let (ok, out) = openssl_verify(dir.path(), &ca, &["-verify_hostname", "api.test"]);
     assert!(ok, "{out}");
 
     // A CSR with only a CN gets that name.
     let (ok, out) = openssl(
-        &dir.0,
+        dir.path(),
         &[
             "req",
             "-new",
@@ -475,7 +451,7 @@ fn signs_an_openssl_csr_after_checking_its_signature() {
         ],
     );
     assert!(ok, "{out}");
-    let csr2 = std::fs::read(dir.0.join("req2.pem")).unwrap();
+    let csr2 = std::fs::read(dir.join("req2.pem")).unwrap();
     let issued = ca.sign_csr(&csr2, IssueOptions::default()).unwrap();
     our_verify(
         &ca,
@@ -499,7 +475,7 @@ fn signs_an_openssl_csr_after_checking_its_signature() {
 #[test]
 fn revoked_leaves_appear_on_the_crl() {
     let home = TempDir::new("crl");
-    let ca = LocalCa::init(&PROVIDER, &home.0, InitOptions::default()).unwrap();
+    let ca = LocalCa::init(&PROVIDER, home.path(), InitOptions::default()).unwrap();
     let good = ca
         .issue(&names(&["ok.test"]), IssueOptions::default())
         .unwrap();
@@ -525,7 +501,7 @@ fn revoked_leaves_appear_on_the_crl() {
 
     // A certificate from another CA is not ours to revoke.
     let other_home = TempDir::new("crl-other");
-    let other = LocalCa::init(&PROVIDER, &other_home.0, InitOptions::default()).unwrap();
+    let other = LocalCa::init(&PROVIDER, other_home.path(), InitOptions::default()).unwrap();
     let foreign = other
         .issue(&names(&["x.test"]), IssueOptions::default())
         .unwrap();
@@ -538,12 +514,12 @@ fn revoked_leaves_appear_on_the_crl() {
         return;
     }
     let dir = TempDir::new("crl-out");
-    std::fs::write(dir.0.join("crl.pem"), &crl_pem).unwrap();
+    std::fs::write(dir.join("crl.pem"), &crl_pem).unwrap();
     let root = ca.root_pem_path();
     let int_pem = crate::pem::encode("CERTIFICATE", ca.intermediate_der());
-    std::fs::write(dir.0.join("int-only.pem"), &int_pem).unwrap();
+    std::fs::write(dir.join("int-only.pem"), &int_pem).unwrap();
     let (ok, out) = openssl(
-        &dir.0,
+        dir.path(),
         &[
             "crl",
             "-in",
@@ -555,11 +531,11 @@ fn revoked_leaves_appear_on_the_crl() {
         ],
     );
     assert!(ok && out.contains("Key Compromise"), "{out}");
-    split_chain(&dir.0, &bad.chain_pem);
-    let (ok, out) = openssl_verify(&dir.0, &ca, &["-crl_check", "-CRLfile", "crl.pem"]);
+    split_chain(dir.path(), &bad.chain_pem);
+    let (ok, out) = openssl_verify(dir.path(), &ca, &["-crl_check", "-CRLfile", "crl.pem"]);
     assert!(!ok && out.contains("revoked"), "{out}");
-    split_chain(&dir.0, &good.chain_pem);
-    let (ok, out) = openssl_verify(&dir.0, &ca, &["-crl_check", "-CRLfile", "crl.pem"]);
+    split_chain(dir.path(), &good.chain_pem);
+    let (ok, out) = openssl_verify(dir.path(), &ca, &["-crl_check", "-CRLfile", "crl.pem"]);
     assert!(ok, "{out}");
     let _ = root;
 }
@@ -617,7 +593,7 @@ fn every_ca_error_reads_as_a_sentence() {
 #[test]
 fn the_root_constraints_alone_stop_a_rogue_intermediate() {
     let home = TempDir::new("rogue");
-    let ca = LocalCa::init(&PROVIDER, &home.0, InitOptions::default()).unwrap();
+    let ca = LocalCa::init(&PROVIDER, home.path(), InitOptions::default()).unwrap();
     let root_key_der = files::read_pem_one(&ca.paths().root_key(), "PRIVATE KEY").unwrap();
     let root_key = PROVIDER
         .load_signing_key(&root_key_der, padlock_crypto::PrivateKeyFormat::Pkcs8)
@@ -680,15 +656,15 @@ fn the_root_constraints_alone_stop_a_rogue_intermediate() {
         return;
     }
     let dir = TempDir::new("rogue-openssl");
-    split_chain(&dir.0, &chain_pem);
-    let (ok, out) = openssl_verify(&dir.0, &ca, &["-verify_hostname", "example.com"]);
+    split_chain(dir.path(), &chain_pem);
+    let (ok, out) = openssl_verify(dir.path(), &ca, &["-verify_hostname", "example.com"]);
     assert!(!ok, "openssl accepted a rogue intermediate's leaf: {out}");
 }
 
 #[test]
 fn a_default_ca_issues_for_dot_local_names() {
     let home = TempDir::new("local");
-    let ca = LocalCa::init(&PROVIDER, &home.0, InitOptions::default()).unwrap();
+    let ca = LocalCa::init(&PROVIDER, home.path(), InitOptions::default()).unwrap();
     let issued = ca
         .issue(&names(&["myapp.local"]), IssueOptions::default())
         .unwrap();
@@ -710,7 +686,7 @@ fn a_default_ca_issues_for_dot_local_names() {
 #[test]
 fn the_serve_leaf_with_extra_names_covers_localhost_and_them_in_its_own_files() {
     let home = TempDir::new("serve-names");
-    let ca = LocalCa::open_or_init(&PROVIDER, &home.0, InitOptions::default()).unwrap();
+    let ca = LocalCa::open_or_init(&PROVIDER, home.path(), InitOptions::default()).unwrap();
     let extra = names(&["myapp.test", "api.myapp.test"]);
     let (first, (chain, key)) = ca.serve_leaf(&extra).unwrap();
     assert_ne!(chain, ca.paths().localhost_chain());

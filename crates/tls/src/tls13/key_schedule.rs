@@ -639,16 +639,9 @@ fn empty_hash(provider: &dyn Provider, hash: HashAlgorithm) -> std::borrow::Cow<
 #[cfg(test)]
 mod tests {
     use padlock_crypto::AwsLcProvider;
+    use padlock_test_support::unhex;
 
     use super::*;
-
-    fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
 
     // Values from RFC 8448 §3 (simple 1-RTT handshake). The full trace is replayed in
     // tests/rfc8448.rs; these keep the unit tests self-contained.
@@ -656,47 +649,47 @@ mod tests {
     const HELLO_HASH: &str = "860c06edc07858ee8e78f0e7428c58edd6b43f2ca3e6e95f02ed063cf0e1cad8";
 
     fn handshake_secret(p: &dyn Provider) -> HandshakeSecret {
-        EarlySecret::new(p, HashAlgorithm::Sha256, None).into_handshake(p, &hex(SHARED))
+        EarlySecret::new(p, HashAlgorithm::Sha256, None).into_handshake(p, &unhex(SHARED))
     }
 
     #[test]
     fn derives_rfc8448_handshake_traffic_secrets() {
         let p = AwsLcProvider;
         let hs = handshake_secret(&p);
-        let (c, s) = hs.handshake_traffic_secrets(&p, &hex(HELLO_HASH));
+        let (c, s) = hs.handshake_traffic_secrets(&p, &unhex(HELLO_HASH));
         assert_eq!(
             c.as_bytes(),
-            hex("b3eddb126e067f35a780b3abf45e2d8f3b1a950738f52e9600746a0e27a55a21")
+            unhex("b3eddb126e067f35a780b3abf45e2d8f3b1a950738f52e9600746a0e27a55a21")
         );
         assert_eq!(
             s.as_bytes(),
-            hex("b67b7d690cc16c4e75e54213cb2d37b4e9c912bcded9105d42befd59d391ad38")
+            unhex("b67b7d690cc16c4e75e54213cb2d37b4e9c912bcded9105d42befd59d391ad38")
         );
     }
 
     #[test]
     fn derives_rfc8448_server_handshake_write_key_and_iv() {
         let p = AwsLcProvider;
-        let s = handshake_secret(&p).server_handshake_traffic_secret(&p, &hex(HELLO_HASH));
+        let s = handshake_secret(&p).server_handshake_traffic_secret(&p, &unhex(HELLO_HASH));
         let keys = s.record_keys(&p, AeadAlgorithm::Aes128Gcm).unwrap();
-        assert_eq!(keys.key(), hex("3fce516009c21727d0f2e4e86ee403bc"));
-        assert_eq!(keys.iv().to_vec(), hex("5d313eb2671276ee13000b30"));
+        assert_eq!(keys.key(), unhex("3fce516009c21727d0f2e4e86ee403bc"));
+        assert_eq!(keys.iv().to_vec(), unhex("5d313eb2671276ee13000b30"));
     }
 
     #[test]
     fn derives_rfc8448_server_finished_key() {
         let p = AwsLcProvider;
-        let s = handshake_secret(&p).server_handshake_traffic_secret(&p, &hex(HELLO_HASH));
+        let s = handshake_secret(&p).server_handshake_traffic_secret(&p, &unhex(HELLO_HASH));
         assert_eq!(
             s.finished_key(&p).as_bytes(),
-            hex("008d3b66f816ea559f96b537e885c31fc068bf492c652f01f288a1d8cdc19fc8")
+            unhex("008d3b66f816ea559f96b537e885c31fc068bf492c652f01f288a1d8cdc19fc8")
         );
     }
 
     #[test]
     fn finished_check_accepts_its_own_verify_data_and_rejects_a_flipped_bit() {
         let p = AwsLcProvider;
-        let s = handshake_secret(&p).server_handshake_traffic_secret(&p, &hex(HELLO_HASH));
+        let s = handshake_secret(&p).server_handshake_traffic_secret(&p, &unhex(HELLO_HASH));
         let transcript = [9u8; 32];
         let good = s.finished_verify_data(&p, &transcript);
         assert!(s.verify_finished(&p, &transcript, good.as_ref()));
@@ -743,9 +736,9 @@ mod tests {
     fn secrets_derived_together_equal_those_derived_one_by_one() {
         let p = AwsLcProvider;
         let hs = handshake_secret(&p);
-        let (c, s) = hs.handshake_traffic_secrets(&p, &hex(HELLO_HASH));
-        let c1 = hs.client_handshake_traffic_secret(&p, &hex(HELLO_HASH));
-        let s1 = hs.server_handshake_traffic_secret(&p, &hex(HELLO_HASH));
+        let (c, s) = hs.handshake_traffic_secrets(&p, &unhex(HELLO_HASH));
+        let c1 = hs.client_handshake_traffic_secret(&p, &unhex(HELLO_HASH));
+        let s1 = hs.server_handshake_traffic_secret(&p, &unhex(HELLO_HASH));
         assert_eq!(c.as_bytes(), c1.as_bytes());
         assert_eq!(s.as_bytes(), s1.as_bytes());
 
