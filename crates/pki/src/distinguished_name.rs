@@ -2,6 +2,7 @@
 //! attributes, and its display form.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::fmt;
 
 use crate::der::{oid_to_string, tag, Reader};
@@ -173,7 +174,35 @@ fn push_rfc4514_value(out: &mut String, value: &str) {
     }
 }
 
-impl Name<'_> {
+/// A presented name read for comparing with subtrees of directory names: its RDNs are
+/// read once, and each attribute value is prepared (RFC 4518) at most once, the first time
+/// it is compared, however many subtrees it is compared with.
+pub(crate) struct ComparableName<'a> {
+    /// Each RDN's attributes, or why they cannot be compared (reported only when a
+    /// comparison reaches that RDN).
+    rdns: Vec<Result<Vec<PresentedAttribute<'a>>, Unpreparable>>,
+}
+
+impl<'a> ComparableName<'a> {
+    /// Reads `name`'s RDNs; nothing is prepared yet.
+    pub(crate) fn new(name: &Name<'a>) -> Self {
+        let rdns = name
+            .rdn_list()
+            .map(|rdn| {
+                let rdn =
+                    rdn.map_err(|_| Unpreparable("a malformed relative distinguished name"))?;
+                Ok(rdn_attributes(rdn)?
+                    .into_iter()
+                    .map(|attribute| PresentedAttribute {
+                        attribute,
+                        comparable: OnceCell::new(),
+                    })
+                    .collect())
+            })
+            .collect();
+        Self { rdns }
+    }
+
     /// Whether this name lies within the subtree of directory names `base` (RFC 5280 §7.1):
     /// it has at least as many RDNs, and its leading RDNs match `base`'s in order. Two RDNs
     /// match when they have as many attributes and each of this name's has a match of the
@@ -190,11 +219,14 @@ impl Name<'_> {
     /// Undefined (RFC 4518 §1), and the caller decides how to fail closed.
     pub(crate) fn is_within(&self, base: &Name<'_>) -> Result<bool, Unpreparable> {
         let malformed = |_| Unpreparable("a malformed relative distinguished name");
-        if self.rdn_list().count() < base.rdn_list().count() {
+        if self.rdns.len() < base.rdn_list().count() {
             return Ok(false);
         }
-        for (rdn, base_rdn) in self.rdn_list().zip(base.rdn_list()) {
-            if !rdns_match(rdn.map_err(malformed)?, base_rdn.map_err(malformed)?)? {
+        for (rdn, base_rdn) in self.rdns.iter().zip(base.rdn_list()) {
+            if !rdns_match(
+                rdn.as_ref().map_err(|why| *why)?,
+                base_rdn.map_err(malformed)?,
+            )? {
                 return Ok(false);
             }
         }
@@ -202,20 +234,20 @@ impl Name<'_> {
     }
 }
 
-/// Whether the RDN `rdn` (a SET's contents) matches `base` (RFC 5280 §7.1). Sorting and
-/// binary search keep this O(n log n) in the attributes, whatever a certificate holds; no
-/// value is prepared unless every attribute type of `rdn` is in `base`.
-fn rdns_match(rdn: &[u8], base: &[u8]) -> Result<bool, Unpreparable> {
-    let attributes = rdn_attributes(rdn)?;
+/// Whether the presented RDN `rdn` matches `base` (a SET's contents; RFC 5280 §7.1).
+/// Sorting and binary search keep this O(n log n) in the attributes, whatever a
+/// certificate holds; no value is prepared unless every attribute type of `rdn` is in
+/// `base`.
+fn rdns_match(rdn: &[PresentedAttribute<'_>], base: &[u8]) -> Result<bool, Unpreparable> {
     let base_attributes = rdn_attributes(base)?;
-    if attributes.len() != base_attributes.len() {
+    if rdn.len() != base_attributes.len() {
         return Ok(false);
     }
     let mut base_types: Vec<&[u8]> = base_attributes.iter().map(|a| a.kind).collect();
     base_types.sort_unstable();
-    if attributes
+    if rdn
         .iter()
-        .any(|a| base_types.binary_search(&a.kind).is_err())
+        .any(|a| base_types.binary_search(&a.attribute.kind).is_err())
     {
         return Ok(false);
     }
@@ -224,12 +256,28 @@ fn rdns_match(rdn: &[u8], base: &[u8]) -> Result<bool, Unpreparable> {
         .map(Attribute::comparable)
         .collect::<Result<Vec<_>, Unpreparable>>()?;
     base_values.sort_unstable();
-    for attribute in &attributes {
-        if base_values.binary_search(&attribute.comparable()?).is_err() {
+    for presented in rdn {
+        if base_values.binary_search(presented.comparable()?).is_err() {
             return Ok(false);
         }
     }
     Ok(true)
+}
+
+/// One attribute of a presented name, with its comparable form once it has been prepared.
+struct PresentedAttribute<'a> {
+    attribute: Attribute<'a>,
+    comparable: OnceCell<Result<(&'a [u8], ComparableValue<'a>), Unpreparable>>,
+}
+
+impl<'a> PresentedAttribute<'a> {
+    /// The type and value in the form two attributes are compared in, prepared on first use.
+    fn comparable(&self) -> Result<&(&'a [u8], ComparableValue<'a>), Unpreparable> {
+        self.comparable
+            .get_or_init(|| self.attribute.comparable())
+            .as_ref()
+            .map_err(|why| *why)
+    }
 }
 
 /// The most attributes an RDN may have and still be compared: real multi-valued RDNs have

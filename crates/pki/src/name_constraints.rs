@@ -1,7 +1,10 @@
 //! Name constraints (RFC 5280 §4.2.1.10): a CA's permitted and excluded subtrees, and
 //! whether a name lies inside one.
 
+use std::cell::OnceCell;
+
 use crate::der::{tag, Reader};
+use crate::distinguished_name::ComparableName;
 use crate::error::Error;
 use crate::general_name::GeneralName;
 use crate::host_name::{is_valid_dns_name, wildcard_covers};
@@ -51,9 +54,11 @@ impl<'a> NameConstraints<'a> {
 
     /// Checks one name from a certificate (a SAN entry, or the subject as a directoryName).
     pub(crate) fn check(&self, name: &GeneralName<'_>) -> Result<(), Error> {
+        // A directory name is read once and its values prepared once, for all subtrees.
+        let directory = OnceCell::new();
         if let Some(excluded) = &self.excluded {
             for base in excluded {
-                if let Some(true) = subtree_match(name, base, true)? {
+                if let Some(true) = subtree_match(name, &directory, base, true)? {
                     return Err(violation(name, "excluded", base));
                 }
             }
@@ -61,7 +66,7 @@ impl<'a> NameConstraints<'a> {
         if let Some(permitted) = &self.permitted {
             let mut same_kind = None;
             for base in permitted {
-                match subtree_match(name, base, false)? {
+                match subtree_match(name, &directory, base, false)? {
                     Some(true) => return Ok(()),
                     Some(false) => same_kind = Some(base),
                     None => {}
@@ -109,7 +114,8 @@ fn read_subtrees(contents: &[u8]) -> Result<Vec<GeneralName<'_>>, Error> {
 }
 
 /// Whether `name` lies in the subtree `base`: `None` when they are different kinds (the
-/// constraint does not apply). Unsupported kinds fail closed.
+/// constraint does not apply). Unsupported kinds fail closed. `directory` holds `name`
+/// read for comparing, when it is a directory name, from the first such comparison on.
 ///
 /// For excluded subtrees (`excluded`), a name counts as inside when any reading of it is,
 /// so that a second spelling cannot escape an exclusion; for permitted ones, only the name
@@ -123,8 +129,9 @@ fn read_subtrees(contents: &[u8]) -> Result<Vec<GeneralName<'_>>, Error> {
 ///   more. A permitted IPv4 subtree does not admit a mapped address (only a permitted
 ///   IPv6 subtree holding it does), and an IPv4 address is never compared with IPv6
 ///   subtrees: excluding `::/0`, as CAs that certify no IPv6 do, leaves IPv4 names alone.
-fn subtree_match(
-    name: &GeneralName<'_>,
+fn subtree_match<'a>(
+    name: &GeneralName<'a>,
+    directory: &OnceCell<ComparableName<'a>>,
     base: &GeneralName<'_>,
     excluded: bool,
 ) -> Result<Option<bool>, Error> {
@@ -165,7 +172,9 @@ fn subtree_match(
         (GeneralName::Directory(n), GeneralName::Directory(b)) => {
             // RFC 5280 §7.1; a comparison that is Undefined fails closed.
             Some(
-                n.is_within(b)
+                directory
+                    .get_or_init(|| ComparableName::new(n))
+                    .is_within(b)
                     .map_err(|why| Error::NameConstraintViolated {
                         name: name.to_string(),
                         constraint: format!("cannot be compared with the subtree {b}: {}", why.0),
