@@ -69,18 +69,7 @@ fn handshake_table(opts: &Options, ecdsa: &TestPki, rsa: &TestPki) {
     for (pki, certificate) in [(ecdsa, "ECDSA P-256"), (rsa, "RSA-2048")] {
         let padlock = PadlockSetup::new(pki, Suite::Aes128Gcm);
         let rustls = RustlsSetup::new(pki, Suite::Aes128Gcm);
-        let secs = opts.handshake_secs;
-        let runs = interleaved(
-            opts,
-            &mut [
-                ("padlock", &mut || {
-                    handshakes_per_sec(&Lib::Padlock(&padlock), secs)
-                }),
-                ("rustls", &mut || {
-                    handshakes_per_sec(&Lib::Rustls(&rustls), secs)
-                }),
-            ],
-        );
+        let runs = handshake_runs(opts, &padlock, &rustls);
         println!(
             "| {} | {:.0} | {:.0} | {:.2} |",
             certificate,
@@ -107,18 +96,7 @@ fn post_quantum_table(opts: &Options, ecdsa: &TestPki) {
     for group in [KxGroup::X25519, KxGroup::X25519MlKem768] {
         let padlock = PadlockSetup::with_group(ecdsa, Suite::Aes128Gcm, group);
         let rustls = RustlsSetup::with_group(ecdsa, Suite::Aes128Gcm, group);
-        let secs = opts.handshake_secs;
-        let runs = interleaved(
-            opts,
-            &mut [
-                ("padlock", &mut || {
-                    handshakes_per_sec(&Lib::Padlock(&padlock), secs)
-                }),
-                ("rustls", &mut || {
-                    handshakes_per_sec(&Lib::Rustls(&rustls), secs)
-                }),
-            ],
-        );
+        let runs = handshake_runs(opts, &padlock, &rustls);
         let (p, r) = (median(&runs[0]), median(&runs[1]));
         println!(
             "| {} | {p:.0} | {r:.0} | {:.2} | {} | {} |",
@@ -306,6 +284,22 @@ fn interleaved(opts: &Options, measures: &mut [Measure<'_>]) -> Vec<Vec<f64>> {
 /// The median over rounds of a/b: each round's ratio is taken under the same load.
 fn median_ratio(a: &[f64], b: &[f64]) -> f64 {
     median(&a.iter().zip(b).map(|(x, y)| x / y).collect::<Vec<_>>())
+}
+
+/// Handshakes per second of both libraries, interleaved: padlock's runs, then rustls'.
+fn handshake_runs(opts: &Options, padlock: &PadlockSetup, rustls: &RustlsSetup) -> Vec<Vec<f64>> {
+    let secs = opts.handshake_secs;
+    interleaved(
+        opts,
+        &mut [
+            ("padlock", &mut || {
+                handshakes_per_sec(&Lib::Padlock(padlock), secs)
+            }),
+            ("rustls", &mut || {
+                handshakes_per_sec(&Lib::Rustls(rustls), secs)
+            }),
+        ],
+    )
 }
 
 fn handshakes_per_sec(lib: &Lib<'_>, secs: f64) -> f64 {
