@@ -43,11 +43,18 @@ fn rustls_provider(suites: &[Suite], groups: &[Group]) -> Arc<rustls::crypto::Cr
 }
 
 fn rustls_client(ca: &Path, suites: &[Suite], groups: &[Group]) -> rustls::Connection {
+    rustls_client_with(ca, rustls_provider(suites, groups))
+}
+
+fn rustls_client_with(
+    ca: &Path,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+) -> rustls::Connection {
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_file_iter(ca).unwrap() {
         roots.add(cert.unwrap()).unwrap();
     }
-    let config = rustls::ClientConfig::builder_with_provider(rustls_provider(suites, groups))
+    let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13])
         .unwrap()
         .with_root_certificates(roots)
@@ -59,12 +66,19 @@ fn rustls_client(ca: &Path, suites: &[Suite], groups: &[Group]) -> rustls::Conne
 }
 
 fn rustls_server(issued: &Issued, groups: &[Group]) -> rustls::Connection {
+    rustls_server_with(issued, rustls_provider(&[], groups))
+}
+
+fn rustls_server_with(
+    issued: &Issued,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+) -> rustls::Connection {
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&issued.chain)
         .unwrap()
         .map(Result::unwrap)
         .collect();
     let key = PrivateKeyDer::from_pem_file(&issued.key).unwrap();
-    let config = rustls::ServerConfig::builder_with_provider(rustls_provider(&[], groups))
+    let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13])
         .unwrap()
         .with_no_client_auth()
@@ -353,60 +367,35 @@ const PQ_GROUPS: [Group; 3] = [
     },
 ];
 
+/// rustls's own default provider: its default groups, not the ones these tests choose.
+fn rustls_defaults() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+}
+
+/// Completes the handshake and checks both sides agreed on X25519MLKEM768 in one flight.
+fn assert_full_handshake_on_x25519mlkem768(p: &mut Connection, r: &mut rustls::Connection) {
+    let (mut pg, mut rg) = (Vec::new(), Vec::new());
+    pump(p, r, &mut pg, &mut rg).unwrap();
+    assert!(!p.is_handshaking());
+    assert_eq!(p.negotiated_group(), Some(NamedGroup::X25519MLKEM768));
+    assert_eq!(rustls_group(r), Some(0x11ec));
+    assert_eq!(p.handshake_kind(), Some(HandshakeKind::Full));
+}
+
 #[test]
 fn padlock_client_and_rustls_server_negotiate_x25519mlkem768_by_default() {
     let Some(fx) = Fixtures::get() else { return };
     let mut p = padlock_client(&fx.ecdsa_ca.cert, &[], &[]);
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
-    ))
-    .with_protocol_versions(&[&rustls::version::TLS13])
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(
-        CertificateDer::pem_file_iter(&fx.ecdsa_server.chain)
-            .unwrap()
-            .map(Result::unwrap)
-            .collect(),
-        PrivateKeyDer::from_pem_file(&fx.ecdsa_server.key).unwrap(),
-    )
-    .unwrap();
-    let mut r: rustls::Connection = rustls::ServerConnection::new(Arc::new(config))
-        .unwrap()
-        .into();
-    let (mut pg, mut rg) = (Vec::new(), Vec::new());
-    pump(&mut p, &mut r, &mut pg, &mut rg).unwrap();
-    assert!(!p.is_handshaking());
-    assert_eq!(p.negotiated_group(), Some(NamedGroup::X25519MLKEM768));
-    assert_eq!(rustls_group(&r), Some(0x11ec));
-    assert_eq!(p.handshake_kind(), Some(HandshakeKind::Full));
+    let mut r = rustls_server_with(&fx.ecdsa_server, rustls_defaults());
+    assert_full_handshake_on_x25519mlkem768(&mut p, &mut r);
 }
 
 #[test]
 fn rustls_client_and_padlock_server_negotiate_x25519mlkem768_by_default() {
     let Some(fx) = Fixtures::get() else { return };
     let mut p = padlock_server(&fx.ecdsa_server);
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_file_iter(&fx.ecdsa_ca.cert).unwrap() {
-        roots.add(cert.unwrap()).unwrap();
-    }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
-    ))
-    .with_protocol_versions(&[&rustls::version::TLS13])
-    .unwrap()
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
-    let mut r: rustls::Connection = rustls::ClientConnection::new(Arc::new(config), name)
-        .unwrap()
-        .into();
-    let (mut pg, mut rg) = (Vec::new(), Vec::new());
-    pump(&mut p, &mut r, &mut pg, &mut rg).unwrap();
-    assert!(!p.is_handshaking());
-    assert_eq!(p.negotiated_group(), Some(NamedGroup::X25519MLKEM768));
-    assert_eq!(rustls_group(&r), Some(0x11ec));
-    assert_eq!(p.handshake_kind(), Some(HandshakeKind::Full));
+    let mut r = rustls_client_with(&fx.ecdsa_ca.cert, rustls_defaults());
+    assert_full_handshake_on_x25519mlkem768(&mut p, &mut r);
 }
 
 #[test]
