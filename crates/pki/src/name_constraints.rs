@@ -54,11 +54,10 @@ impl<'a> NameConstraints<'a> {
 
     /// Checks one name from a certificate (a SAN entry, or the subject as a directoryName).
     pub(crate) fn check(&self, name: &GeneralName<'_>) -> Result<(), Error> {
-        // A directory name is read once and its values prepared once, for all subtrees.
-        let directory = OnceCell::new();
+        let presented = Presented::new(name);
         if let Some(excluded) = &self.excluded {
             for base in excluded {
-                if let Some(true) = subtree_match(name, &directory, base, true)? {
+                if let Some(true) = subtree_match(&presented, base, true)? {
                     return Err(violation(name, "excluded", base));
                 }
             }
@@ -66,7 +65,7 @@ impl<'a> NameConstraints<'a> {
         if let Some(permitted) = &self.permitted {
             let mut same_kind = None;
             for base in permitted {
-                match subtree_match(name, &directory, base, false)? {
+                match subtree_match(&presented, base, false)? {
                     Some(true) => return Ok(()),
                     Some(false) => same_kind = Some(base),
                     None => {}
@@ -77,6 +76,26 @@ impl<'a> NameConstraints<'a> {
             }
         }
         Ok(())
+    }
+}
+
+/// A name being checked, with the forms it is compared in, each made once, on first use,
+/// however many subtrees it is compared with.
+struct Presented<'n, 'a> {
+    name: &'n GeneralName<'a>,
+    /// A dNSName lowercased without its trailing dot; `None` if it is not a valid one.
+    dns: OnceCell<Option<String>>,
+    /// A directoryName read for comparing, its values prepared as they are compared.
+    directory: OnceCell<ComparableName<'a>>,
+}
+
+impl<'n, 'a> Presented<'n, 'a> {
+    fn new(name: &'n GeneralName<'a>) -> Self {
+        Self {
+            name,
+            dns: OnceCell::new(),
+            directory: OnceCell::new(),
+        }
     }
 }
 
@@ -113,9 +132,8 @@ fn read_subtrees(contents: &[u8]) -> Result<Vec<GeneralName<'_>>, Error> {
     Ok(out)
 }
 
-/// Whether `name` lies in the subtree `base`: `None` when they are different kinds (the
-/// constraint does not apply). Unsupported kinds fail closed. `directory` holds `name`
-/// read for comparing, when it is a directory name, from the first such comparison on.
+/// Whether the presented name lies in the subtree `base`: `None` when they are different kinds (the
+/// constraint does not apply). Unsupported kinds fail closed.
 ///
 /// For excluded subtrees (`excluded`), a name counts as inside when any reading of it is,
 /// so that a second spelling cannot escape an exclusion; for permitted ones, only the name
@@ -129,28 +147,31 @@ fn read_subtrees(contents: &[u8]) -> Result<Vec<GeneralName<'_>>, Error> {
 ///   more. A permitted IPv4 subtree does not admit a mapped address (only a permitted
 ///   IPv6 subtree holding it does), and an IPv4 address is never compared with IPv6
 ///   subtrees: excluding `::/0`, as CAs that certify no IPv6 do, leaves IPv4 names alone.
-fn subtree_match<'a>(
-    name: &GeneralName<'a>,
-    directory: &OnceCell<ComparableName<'a>>,
+fn subtree_match(
+    presented: &Presented<'_, '_>,
     base: &GeneralName<'_>,
     excluded: bool,
 ) -> Result<Option<bool>, Error> {
+    let name = presented.name;
     Ok(match (name, base) {
         (GeneralName::Dns(n), GeneralName::Dns(b)) => {
-            let n = String::from_utf8_lossy(n).to_ascii_lowercase();
-            let n = n.strip_suffix('.').unwrap_or(&n).to_string();
             let b = String::from_utf8_lossy(b).to_ascii_lowercase();
             if !b.is_empty() && !is_valid_dns_name(b.as_bytes(), false) {
                 return Err(malformed_constraint(base));
             }
+            let n = presented.dns.get_or_init(|| {
+                let n = String::from_utf8_lossy(n).to_ascii_lowercase();
+                let n = n.strip_suffix('.').unwrap_or(&n).to_string();
+                is_valid_dns_name(n.as_bytes(), true).then_some(n)
+            });
             // A presented name that is not a valid host name is never inside a subtree.
-            if !is_valid_dns_name(n.as_bytes(), true) {
+            let Some(n) = n else {
                 return Err(Error::NameConstraintViolated {
                     name: name.to_string(),
                     constraint: "not a valid DNS name, so not inside any subtree".to_string(),
                 });
-            }
-            let inside = dns_in_subtree(&n, &b)
+            };
+            let inside = dns_in_subtree(n, &b)
                 || (excluded
                     && n.strip_prefix("*.")
                         .is_some_and(|rest| wildcard_intersects(rest, &b)));
@@ -172,7 +193,8 @@ fn subtree_match<'a>(
         (GeneralName::Directory(n), GeneralName::Directory(b)) => {
             // RFC 5280 §7.1; a comparison that is Undefined fails closed.
             Some(
-                directory
+                presented
+                    .directory
                     .get_or_init(|| ComparableName::new(n))
                     .is_within(b)
                     .map_err(|why| Error::NameConstraintViolated {
