@@ -132,8 +132,8 @@ fn read_subtrees(contents: &[u8]) -> Result<Vec<GeneralName<'_>>, Error> {
     Ok(out)
 }
 
-/// Whether the presented name lies in the subtree `base`: `None` when they are different kinds (the
-/// constraint does not apply). Unsupported kinds fail closed.
+/// Whether the presented name lies in the subtree `base`: `None` when they are different
+/// kinds (the constraint does not apply). Unsupported kinds fail closed.
 ///
 /// For excluded subtrees (`excluded`), a name counts as inside when any reading of it is,
 /// so that a second spelling cannot escape an exclusion; for permitted ones, only the name
