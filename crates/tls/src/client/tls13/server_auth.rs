@@ -198,11 +198,7 @@ impl ExpectCertificate {
             &certificate,
             &self.cx.offered_types,
         )?;
-        let chain: Vec<Vec<u8>> = certificate
-            .certificate_list
-            .iter()
-            .map(|e| e.cert_data.to_vec())
-            .collect();
+        let chain = certificate.into_chain();
         // RFC 8446 §4.4.2.4: an empty server Certificate → decode_error.
         if chain.is_empty() {
             return Err(PeerMisbehaved::EmptyServerCertificate.into());

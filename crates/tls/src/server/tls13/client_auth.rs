@@ -52,11 +52,7 @@ impl ExpectCertificate {
         // correspond to extensions in the CertificateRequest message from the server" —
         // ours asks for none that a CertificateEntry may carry.
         auth_messages::check_certificate_entry_extensions(&certificate, &[])?;
-        let chain: Vec<Vec<u8>> = certificate
-            .certificate_list
-            .into_iter()
-            .map(|e| e.cert_data)
-            .collect();
+        let chain = certificate.into_chain();
         self.pending.transcript.add(raw);
         let (verifier, required) = match &self.pending.config.client_auth {
             ClientAuth::Required(v) => (v.clone(), true),
