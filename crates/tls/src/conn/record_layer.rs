@@ -8,7 +8,7 @@ use padlock_crypto::Provider;
 use super::receive_buffer::ReceiveBuffer;
 use crate::error::Error;
 use crate::error::PeerMisbehaved;
-use crate::record::{RecordError, RecordKeys, RecordOpener, RecordSealer, PROTECTED_OVERHEAD};
+use crate::record::{RecordError, RecordKeys, RecordOpener, RecordSealer};
 use crate::trace::{Direction, Trace, TraceEvent};
 use crate::wire::{
     Alert, AlertDescription, Codec, ContentType, Deframer, ProtocolVersion, RecordHeader,
@@ -138,18 +138,7 @@ impl RecordLayer {
 
     /// Seals `chunk` (at most 2^14 bytes) as one application data record.
     pub(super) fn send_application_data(&mut self, chunk: &[u8]) -> Result<(), Error> {
-        let seq = self.sealer.sequence_number();
-        self.sealer
-            .seal_append(ContentType::ApplicationData, chunk, &mut self.tx)
-            .map_err(record_error)?;
-        if let Some(t) = self.trace.as_deref() {
-            t.event(&TraceEvent::Record {
-                direction: Direction::Sent,
-                seq,
-                len: chunk.len() + PROTECTED_OVERHEAD,
-            });
-        }
-        Ok(())
+        self.seal(ContentType::ApplicationData, chunk)
     }
 
     /// Seals one alert (RFC 8446 §6): close_notify as a warning, the rest fatal.
