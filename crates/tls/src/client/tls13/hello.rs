@@ -14,7 +14,7 @@ use crate::wire::enums::{CipherSuite, ExtensionType, NamedGroup, ProtocolVersion
 use crate::wire::extensions::ExtensionBlock;
 use crate::wire::handshake::{ClientHello, HandshakePayload, HelloRetryRequest, ServerHello};
 
-use super::server_auth::ExpectEncryptedExtensions;
+use super::server_auth::{Context, ExpectEncryptedExtensions};
 use super::State;
 
 /// After our second ClientHello: only a ServerHello may follow (RFC 8446 §4.1.4).
@@ -91,15 +91,17 @@ pub(crate) fn handle_server_hello(
     let hello = offer.hello;
     Ok(
         State::EncryptedExtensions(Box::new(ExpectEncryptedExtensions {
-            config: offer.config,
-            server_name: offer.server_name,
-            offered_types: offered_types(&hello),
+            cx: Context {
+                config: offer.config,
+                server_name: offer.server_name,
+                offered_types: offered_types(&hello),
+                transcript,
+                handshake_secret,
+                client_secret,
+                server_secret,
+                aead: suite.aead,
+            },
             offered_alpn: hello.extensions.alpn.unwrap_or_default(),
-            transcript,
-            handshake_secret,
-            client_secret,
-            server_secret,
-            aead: suite.aead,
         }))
         .into(),
     )

@@ -24,30 +24,24 @@ use super::State;
 
 /// Everything the client carries from the ServerHello to the end of the handshake.
 pub(crate) struct ExpectEncryptedExtensions {
+    pub(super) cx: Context,
+    /// The protocols our ClientHello offered (RFC 7301 §3.2).
+    pub(super) offered_alpn: Vec<Vec<u8>>,
+}
+
+/// Handshake context from the ServerHello on.
+pub(crate) struct Context {
     pub(super) config: Arc<ClientConfig>,
     pub(super) server_name: ServerName,
-    /// The extension types of our ClientHello: the only answers allowed (RFC 8446 §4.2).
+    /// The extension types of our ClientHello: the only answers allowed in
+    /// EncryptedExtensions (RFC 8446 §4.2) and the only ones a CertificateEntry may carry
+    /// (§4.4.2).
     pub(super) offered_types: Vec<ExtensionType>,
-    pub(super) offered_alpn: Vec<Vec<u8>>,
     pub(super) transcript: Transcript,
     pub(super) handshake_secret: HandshakeSecret,
     pub(super) client_secret: TrafficSecret,
     pub(super) server_secret: TrafficSecret,
     pub(super) aead: AeadAlgorithm,
-}
-
-/// Handshake context after EncryptedExtensions.
-pub(crate) struct Context {
-    config: Arc<ClientConfig>,
-    server_name: ServerName,
-    /// The extension types of our ClientHello: the only ones a CertificateEntry may carry
-    /// (RFC 8446 §4.4.2).
-    offered_types: Vec<ExtensionType>,
-    transcript: Transcript,
-    handshake_secret: HandshakeSecret,
-    client_secret: TrafficSecret,
-    server_secret: TrafficSecret,
-    aead: AeadAlgorithm,
 }
 
 /// What the server asked for in its CertificateRequest.
@@ -67,20 +61,9 @@ impl ExpectEncryptedExtensions {
             return Err(unexpected("EncryptedExtensions", message.name()));
         };
         self.check(&ee, out)?;
-        self.transcript.add(raw);
+        self.cx.transcript.add(raw);
         Ok(State::CertificateOrCertificateRequest(Box::new(
-            ExpectCertificateOrCertificateRequest {
-                cx: Context {
-                    config: self.config,
-                    server_name: self.server_name,
-                    offered_types: self.offered_types,
-                    transcript: self.transcript,
-                    handshake_secret: self.handshake_secret,
-                    client_secret: self.client_secret,
-                    server_secret: self.server_secret,
-                    aead: self.aead,
-                },
-            },
+            ExpectCertificateOrCertificateRequest { cx: self.cx },
         ))
         .into())
     }
@@ -92,7 +75,7 @@ impl ExpectEncryptedExtensions {
             .map_err(|_| PeerMisbehaved::IllegalExtension)?;
         // ...and only answers to what we asked (supported_groups may always be sent,
         // §4.2.7).
-        let mut offered = self.offered_types.clone();
+        let mut offered = self.cx.offered_types.clone();
         offered.push(ExtensionType::SupportedGroups);
         if ee.extensions.first_unsolicited(&offered).is_some() {
             return Err(PeerMisbehaved::UnsolicitedExtension.into());
