@@ -9,10 +9,10 @@ use crate::client::ExpectTraffic;
 use crate::config::{CertifiedKey, ClientConfig};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::key_update::ApplicationTraffic;
-use crate::output::{trace, unexpected, Output};
+use crate::output::{unexpected, Output};
 use crate::state::encode;
 use crate::tls13::key_schedule::{HandshakeSecret, TrafficSecret};
-use crate::trace::{KeyPhase, TraceEvent};
+use crate::trace::KeyPhase;
 use crate::transcript::Transcript;
 use crate::verify::{Authenticated, CertVerified, ServerName};
 use crate::wire::enums::{ExtensionType, SignatureScheme};
@@ -193,11 +193,7 @@ impl ExpectCertificate {
             &self.cx.server_name,
             now,
         );
-        trace(out, || TraceEvent::CertificateCheck {
-            subject: crate::handshake_trace::certificate_label(&chain),
-            chain_len: chain.len(),
-            result: verified.as_ref().map(|_| ()).map_err(|e| e.to_string()),
-        });
+        handshake_trace::trace_certificate_check(out, &chain, &verified);
         let cert = verified?;
         self.cx.transcript.add(raw);
         Ok(State::CertificateVerify(Box::new(ExpectCertificateVerify {
