@@ -289,12 +289,8 @@ impl ExpectFinished {
         transcript.add(raw);
 
         // RFC 8446 §7.1: application secrets from Hash(CH..server Finished).
-        let hash = transcript.current_hash(provider);
-        let master = handshake_secret.into_master(provider);
-        let app = master.application_secrets(provider, hash.as_ref());
+        let app = crate::state::application_secrets(handshake_secret, &transcript, out);
         let (client_app, server_app, exporter) = (app.client, app.server, app.exporter);
-        out.log_secret("CLIENT_TRAFFIC_SECRET_0", client_app.as_bytes());
-        out.log_secret("SERVER_TRAFFIC_SECRET_0", server_app.as_bytes());
         out.install_read_keys(
             server_app.record_keys(provider, aead)?,
             KeyPhase::Application(0),
