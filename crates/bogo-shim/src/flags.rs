@@ -231,20 +231,20 @@ impl Settings {
             n if NO_OP_VALUES.contains(&n) => {
                 value()?;
             }
-            "-port" => self.port = narrow(name, number(name, value)?)?,
+            "-port" => self.port = number(name, value)?,
             "-shim-id" => self.shim_id = number(name, value)?,
             "-ipv6" => self.ipv6 = true,
             "-server" => self.server = true,
-            "-resume-count" => self.resume_count = narrow(name, number(name, value)?)?,
+            "-resume-count" => self.resume_count = number(name, value)?,
             "-expect-session-miss" => self.expect_session_miss = true,
             "-key-file" => self.key_file = Some(value()?),
             "-cert-file" => self.cert_file = Some(value()?),
-            "-min-version" => self.min_version = Some(narrow(name, number(name, value)?)?),
-            "-max-version" => self.max_version = Some(narrow(name, number(name, value)?)?),
-            "-expect-version" => self.expect_version = Some(narrow(name, number(name, value)?)?),
-            "-curves" => self.curves.push(narrow(name, number(name, value)?)?),
-            "-signing-prefs" => self.signing_prefs.push(narrow(name, number(name, value)?)?),
-            "-verify-prefs" => self.verify_prefs.push(narrow(name, number(name, value)?)?),
+            "-min-version" => self.min_version = Some(number(name, value)?),
+            "-max-version" => self.max_version = Some(number(name, value)?),
+            "-expect-version" => self.expect_version = Some(number(name, value)?),
+            "-curves" => self.curves.push(number(name, value)?),
+            "-signing-prefs" => self.signing_prefs.push(number(name, value)?),
+            "-verify-prefs" => self.verify_prefs.push(number(name, value)?),
             "-verify-peer" => self.verify_peer = true,
             "-require-any-client-certificate" => self.require_any_client_certificate = true,
             "-advertise-alpn" => self.advertise_alpn = Some(alpn_list(&value()?)?),
@@ -256,28 +256,24 @@ impl Settings {
             "-expect-no-server-name" => self.expect_no_server_name = true,
             "-shim-writes-first" => self.shim_writes_first = true,
             "-shim-initial-write" => self.shim_initial_write = value()?.into_bytes(),
-            "-repeat-shim-initial-write" => {
-                self.repeat_shim_initial_write = narrow(name, number(name, value)?)?
-            }
+            "-repeat-shim-initial-write" => self.repeat_shim_initial_write = number(name, value)?,
             "-shim-shuts-down" => self.shim_shuts_down = true,
             "-check-close-notify" => self.check_close_notify = true,
-            "-read-size" => match narrow(name, number(name, value)?)? {
+            "-read-size" => match number(name, value)? {
                 0 => return Err(Refusal::Invalid("-read-size must be positive".into())),
                 n => self.read_size = n,
             },
             "-key-update" => self.key_update = true,
             "-key-update-before-read" => self.key_update_before_read = true,
-            "-export-keying-material" => {
-                self.export_keying_material = narrow(name, number(name, value)?)?
-            }
+            "-export-keying-material" => self.export_keying_material = number(name, value)?,
             "-export-label" => self.export_label = value()?.into_bytes(),
             "-export-context" => self.export_context = value()?.into_bytes(),
             "-use-export-context" => self.use_export_context = true,
-            "-expect-curve-id" => self.expect_curve_id = Some(narrow(name, number(name, value)?)?),
+            "-expect-curve-id" => self.expect_curve_id = Some(number(name, value)?),
             "-expect-peer-signature-algorithm" => {
-                self.expect_peer_signature_algorithm = Some(narrow(name, number(name, value)?)?)
+                self.expect_peer_signature_algorithm = Some(number(name, value)?)
             }
-            "-expect-cipher" => self.expect_cipher = Some(narrow(name, number(name, value)?)?),
+            "-expect-cipher" => self.expect_cipher = Some(number(name, value)?),
             "-expect-hrr" => self.expect_hrr = true,
             "-expect-no-hrr" => self.expect_no_hrr = true,
             "-expect-peer-cert-file" => self.expect_peer_cert_file = Some(value()?),
@@ -288,20 +284,18 @@ impl Settings {
     }
 }
 
-/// The next argument, as a number.
-fn number(name: &str, value: &mut dyn FnMut() -> Result<String, Refusal>) -> Result<u64, Refusal> {
+/// The next argument, as a number that fits the setting's type.
+fn number<T: TryFrom<u64>>(
+    name: &str,
+    value: &mut dyn FnMut() -> Result<String, Refusal>,
+) -> Result<T, Refusal> {
     let v = value()?;
-    v.parse()
-        .map_err(|_| Refusal::Invalid(format!("{name} takes a number, not {v:?}")))
-}
-
-/// A number that must fit a smaller type.
-fn narrow<T: TryFrom<u64>>(name: &str, n: u64) -> Result<T, Refusal> {
+    let n: u64 = v
+        .parse()
+        .map_err(|_| Refusal::Invalid(format!("{name} takes a number, not {v:?}")))?;
     T::try_from(n).map_err(|_| Refusal::Invalid(format!("{name} {n} is out of range")))
 }
 
-/// `-advertise-alpn`'s value: protocol names, each preceded by its length byte (RFC 7301
-/// §3.1's ProtocolNameList without the outer length).
 fn alpn_list(wire: &str) -> Result<Vec<Vec<u8>>, Refusal> {
     let mut rest = wire.as_bytes();
     let mut names = Vec::new();

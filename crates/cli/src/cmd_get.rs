@@ -209,15 +209,6 @@ fn read_data(data: &str) -> anyhow::Result<Vec<u8>> {
 }
 
 fn fetch_options(args: &Args, recorder: Option<Arc<Recorder>>) -> anyhow::Result<FetchOptions> {
-    let tls = if args
-        .url
-        .get(..8)
-        .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
-    {
-        Some(client_config(args)?)
-    } else {
-        None
-    };
     let body = match (&args.data, &args.json) {
         (Some(d), _) | (None, Some(d)) => read_data(d)?,
         (None, None) => Vec::new(),
@@ -268,7 +259,8 @@ fn fetch_options(args: &Args, recorder: Option<Arc<Recorder>>) -> anyhow::Result
         } else {
             HttpVersionPref::Auto
         },
-        tls,
+        // Built by `fetch_following` when a hop is https (the first, or a redirect's).
+        tls: None,
         recorder,
         connect_timeout: Duration::from_secs(args.connect_timeout),
     })

@@ -10,6 +10,8 @@ use padlock_crypto::{AwsLcProvider, HashAlgorithm, KeyKind, PrivateKeyFormat, Pr
 use padlock_pki::crl::Crl;
 use padlock_pki::{pem, Certificate, UnixTime};
 
+use crate::common::hex;
+
 /// Arguments of `padlock inspect`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -343,12 +345,4 @@ fn ext_name(oid: &str) -> String {
         other => return other.to_string(),
     }
     .to_string()
-}
-
-fn hex(bytes: &[u8], sep: &str) -> String {
-    bytes
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(sep)
 }

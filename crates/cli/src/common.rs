@@ -162,6 +162,15 @@ const GROUPS: [NamedGroup; 6] = [
     NamedGroup::secp384r1,
 ];
 
+/// `bytes` as uppercase hex pairs joined by `sep` (`AB:01` with `":"`).
+pub fn hex(bytes: &[u8], sep: &str) -> String {
+    bytes
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
 fn names<T: std::fmt::Display>(list: &[T]) -> String {
     list.iter()
         .map(ToString::to_string)

@@ -88,10 +88,7 @@ impl Provider for AwsLcProvider {
         if let Some(layout) = hybrid::Layout::of(group) {
             return hybrid::respond(layout, peer_share, start_diffie_hellman);
         }
-        let ours = start_diffie_hellman(group)?;
-        let share = ours.public_key().to_vec();
-        let secret = ours.complete(peer_share)?;
-        Ok(KeyShareResponse { share, secret })
+        KeyShareResponse::agree(start_diffie_hellman(group)?, peer_share)
     }
 
     fn verify_signature(

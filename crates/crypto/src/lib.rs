@@ -83,10 +83,7 @@ pub trait Provider: Send + Sync + fmt::Debug {
         group: KeyExchangeAlgorithm,
         peer_share: &[u8],
     ) -> Result<KeyShareResponse, CryptoError> {
-        let ours = self.start_key_exchange(group)?;
-        let share = ours.public_key().to_vec();
-        let secret = ours.complete(peer_share)?;
-        Ok(KeyShareResponse { share, secret })
+        KeyShareResponse::agree(self.start_key_exchange(group)?, peer_share)
     }
 
     /// Verifies `signature` over `message` with a public key.
@@ -214,6 +211,19 @@ pub struct KeyShareResponse {
     pub share: Vec<u8>,
     /// The secret both sides now hold.
     pub secret: SharedSecret,
+}
+
+impl KeyShareResponse {
+    /// The Diffie-Hellman answer: the share of `ours`, a fresh key, and its agreement with
+    /// the initiator's `peer_share`.
+    pub(crate) fn agree(
+        ours: Box<dyn KeyExchange>,
+        peer_share: &[u8],
+    ) -> Result<Self, CryptoError> {
+        let share = ours.public_key().to_vec();
+        let secret = ours.complete(peer_share)?;
+        Ok(Self { share, secret })
+    }
 }
 
 /// A private key that signs.

@@ -81,7 +81,7 @@ where
         client: conn
             .peer_certificates()
             .and_then(|chain| chain.first())
-            .and_then(|leaf| ClientIdentity::of(leaf, setup.current().provider.as_ref()))
+            .and_then(|leaf| ClientIdentity::of(leaf, acceptor.config().provider.as_ref()))
             .map(Arc::new),
         summary: summary(conn),
     };

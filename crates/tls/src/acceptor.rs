@@ -10,13 +10,14 @@
 use std::io;
 use std::sync::Arc;
 
+use crate::output::unexpected;
 use crate::wire::handshake::HANDSHAKE_HEADER_LEN;
 use crate::wire::{
     self, Alert, Codec, ContentType, Deframer, HandshakeJoiner, HandshakePayload, RECORD_HEADER_LEN,
 };
 use crate::{
-    alert, CipherSuite, Connection, Error, NamedGroup, PeerMisbehaved, ProtocolVersion,
-    ServerConfig, SignatureScheme,
+    alert, CipherSuite, Connection, Error, NamedGroup, ProtocolVersion, ServerConfig,
+    SignatureScheme,
 };
 
 pub use crate::wire::MAX_CLIENT_HELLO_LEN;
@@ -224,12 +225,16 @@ impl Acceptor {
                 ContentType::Alert => {
                     return Err(Error::AlertReceived(Alert::decode(payload)?.description))
                 }
-                other => return Err(unexpected(content_type_name(other))),
+                // The deframer passes only the four TLS 1.3 types, all named.
+                other => {
+                    let got = other.name().unwrap_or("a record of another type");
+                    return Err(unexpected("ClientHello", got));
+                }
             }
             if let Some(message) = self.joiner.next_message()? {
                 return match message.payload {
                     HandshakePayload::ClientHello(hello) => Ok(Some(hello)),
-                    other => Err(unexpected(other.name())),
+                    other => Err(unexpected("ClientHello", other.name())),
                 };
             }
         }
@@ -393,28 +398,12 @@ fn alert_record(error: &Error) -> Vec<u8> {
     out
 }
 
-/// The error for a record or message other than the ClientHello that must come first.
-fn unexpected(got: &'static str) -> Error {
-    Error::PeerMisbehaved(PeerMisbehaved::UnexpectedMessage {
-        expected: "ClientHello",
-        got,
-    })
-}
-
-fn content_type_name(content_type: ContentType) -> &'static str {
-    match content_type {
-        ContentType::ChangeCipherSpec => "change_cipher_spec",
-        ContentType::ApplicationData => "application_data",
-        _ => "a record of another type",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use padlock_crypto::{AwsLcProvider, Provider};
 
     use super::*;
-    use crate::{danger, AlertDescription, ClientConfig, ServerName};
+    use crate::{danger, AlertDescription, ClientConfig, PeerMisbehaved, ServerName};
 
     fn provider() -> Arc<dyn Provider> {
         Arc::new(AwsLcProvider)

@@ -97,8 +97,24 @@ pub(crate) fn client_hello_summary(hello: &ClientHello) -> String {
     )
 }
 
+/// Traces the check of the peer's certificate chain (RFC 8446 §4.4.2.4), for either side;
+/// the leaf is only parsed for its label if someone listens.
+pub(crate) fn trace_certificate_check<T>(
+    out: &dyn Output,
+    chain: &[Vec<u8>],
+    result: &Result<T, crate::Error>,
+) {
+    if let Some(t) = out.tracer() {
+        t.event(&TraceEvent::CertificateCheck {
+            subject: certificate_label(chain),
+            chain_len: chain.len(),
+            result: result.as_ref().map(|_| ()).map_err(|e| e.to_string()),
+        });
+    }
+}
+
 /// A short name for the leaf of `chain` (its first DNS name, IP or CN), for traces.
-pub(crate) fn certificate_label(chain: &[Vec<u8>]) -> String {
+fn certificate_label(chain: &[Vec<u8>]) -> String {
     chain
         .first()
         .and_then(|leaf| padlock_pki::Certificate::from_der(leaf).ok())

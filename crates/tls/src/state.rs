@@ -9,7 +9,9 @@ use crate::error::Error;
 use crate::key_update::ApplicationTraffic;
 use crate::output::{trace, Output};
 use crate::suites::Suite;
+use crate::tls13::key_schedule::{ApplicationSecrets, EarlySecret, HandshakeSecret, TrafficSecret};
 use crate::trace::TraceEvent;
+use crate::transcript::Transcript;
 use crate::wire::codec::Codec;
 use crate::wire::enums::{NamedGroup, ProtocolVersion};
 use crate::wire::handshake::HandshakePayload;
@@ -75,6 +77,56 @@ pub(crate) fn report_negotiated(
         suite: suite.suite,
         group,
     });
+}
+
+/// The secrets of the handshake (RFC 8446 §7.1).
+pub(crate) struct HandshakeSecrets {
+    pub(crate) handshake: HandshakeSecret,
+    /// `client_handshake_traffic_secret`.
+    pub(crate) client: TrafficSecret,
+    /// `server_handshake_traffic_secret`.
+    pub(crate) server: TrafficSecret,
+}
+
+/// RFC 8446 §7.1: Early Secret (no PSK) → Handshake Secret with the key exchange's
+/// `shared` secret, and the handshake traffic secrets from Hash(ClientHello..ServerHello)
+/// (`transcript`), which go to the key log.
+pub(crate) fn handshake_secrets(
+    suite: Suite,
+    shared: &[u8],
+    transcript: &Transcript,
+    out: &mut dyn Output,
+) -> HandshakeSecrets {
+    let provider = out.provider();
+    let provider = provider.as_ref();
+    let handshake = EarlySecret::new(provider, suite.hash, None).into_handshake(provider, shared);
+    let hash = transcript.current_hash(provider);
+    let (client, server) = handshake.handshake_traffic_secrets(provider, hash.as_ref());
+    out.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client.as_bytes());
+    out.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", server.as_bytes());
+    HandshakeSecrets {
+        handshake,
+        client,
+        server,
+    }
+}
+
+/// RFC 8446 §7.1: the application secrets from Hash(ClientHello..server Finished)
+/// (`transcript`); the traffic secrets go to the key log.
+pub(crate) fn application_secrets(
+    handshake: HandshakeSecret,
+    transcript: &Transcript,
+    out: &mut dyn Output,
+) -> ApplicationSecrets {
+    let provider = out.provider();
+    let provider = provider.as_ref();
+    let hash = transcript.current_hash(provider);
+    let app = handshake
+        .into_master(provider)
+        .application_secrets(provider, hash.as_ref());
+    out.log_secret("CLIENT_TRAFFIC_SECRET_0", app.client.as_bytes());
+    out.log_secret("SERVER_TRAFFIC_SECRET_0", app.server.as_bytes());
+    app
 }
 
 /// The wire encoding of a handshake message, header included.

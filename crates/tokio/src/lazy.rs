@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use padlock_tls::{Accepted, Acceptor, ClientHello, ServerConfig};
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use crate::linger::{Linger, Refusal};
+use crate::linger::Refusal;
 use crate::stream::{tls_to_io, SyncIo};
 use crate::Handshake;
 
@@ -117,15 +117,13 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> LazyConfigAcceptor<IO> {
     ) -> Poll<io::Result<StartHandshake<IO>>> {
         let alert = self.acceptor.pending_tls().to_vec();
         self.acceptor.consume_tls(alert.len());
-        let (Some(io), false) = (self.io.take(), alert.is_empty()) else {
+        let Some(io) = self.io.take() else {
             return Poll::Ready(Err(tls_to_io(error)));
         };
-        let refusal = self.refusal.insert(Refusal {
-            io,
-            linger: Linger::start(alert),
-            error,
-        });
-        refusal.poll(cx).map(Err)
+        match Refusal::start(io, alert, error) {
+            Ok(refusal) => self.refusal.insert(refusal).poll(cx).map(Err),
+            Err(e) => Poll::Ready(Err(e)),
+        }
     }
 }
 

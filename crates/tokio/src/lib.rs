@@ -84,7 +84,7 @@ pub use lazy::{LazyConfigAcceptor, StartHandshake};
 pub use padlock_tls::{LINGER_BYTES, LINGER_TIME};
 pub use stream::TlsStream;
 
-use linger::{Linger, Refusal};
+use linger::Refusal;
 
 use stream::tls_to_io;
 
@@ -186,14 +186,10 @@ impl<IO> Handshake<IO> {
     }
 
     fn refuse(io: IO, rejected: padlock_tls::Rejected) -> Self {
-        let state = if rejected.alert().is_empty() {
-            HandshakeState::Failed(tls_to_io(rejected.into_error()))
-        } else {
-            HandshakeState::Refusing(Refusal {
-                io,
-                linger: Linger::start(rejected.alert().to_vec()),
-                error: rejected.into_error(),
-            })
+        let alert = rejected.alert().to_vec();
+        let state = match Refusal::start(io, alert, rejected.into_error()) {
+            Ok(refusal) => HandshakeState::Refusing(refusal),
+            Err(e) => HandshakeState::Failed(e),
         };
         Handshake { state }
     }

@@ -126,9 +126,24 @@ impl Step {
 /// the error.
 #[derive(Debug)]
 pub(crate) struct Refusal<IO> {
-    pub(crate) io: IO,
-    pub(crate) linger: Linger,
-    pub(crate) error: padlock_tls::Error,
+    io: IO,
+    linger: Linger,
+    error: padlock_tls::Error,
+}
+
+impl<IO> Refusal<IO> {
+    /// Starts sending `alert` over `io` before reporting `error`; with no alert to send
+    /// there is nothing to linger for, and the error is at hand at once (`Err`).
+    pub(crate) fn start(io: IO, alert: Vec<u8>, error: padlock_tls::Error) -> io::Result<Self> {
+        if alert.is_empty() {
+            return Err(crate::stream::tls_to_io(error));
+        }
+        Ok(Refusal {
+            io,
+            linger: Linger::start(alert),
+            error,
+        })
+    }
 }
 
 impl<IO: AsyncRead + AsyncWrite + Unpin> Refusal<IO> {

@@ -26,6 +26,8 @@ use std::process::Command;
 use anyhow::{bail, Context};
 use padlock_crypto::{AwsLcProvider, HashAlgorithm, Provider};
 
+use crate::common::hex;
+
 /// The root certificate being trusted, with the names it is stored under.
 #[derive(Debug)]
 pub struct Root {
@@ -59,16 +61,8 @@ impl Root {
             .with_context(|| format!("{} holds no certificate", pem_path.display()))?
             .der;
         let digest = AwsLcProvider.hash_once(HashAlgorithm::Sha256, &der);
-        let id: String = digest.as_ref()[..8]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        let fingerprint = digest
-            .as_ref()
-            .iter()
-            .map(|b| format!("{b:02X}"))
-            .collect::<Vec<_>>()
-            .join(":");
+        let id = hex(&digest.as_ref()[..8], "").to_ascii_lowercase();
+        let fingerprint = hex(digest.as_ref(), ":");
         Ok(Root {
             pem_path,
             pem,

@@ -209,17 +209,15 @@ pub(crate) fn respond(
     let (ciphertext, kem_secret) = encapsulation
         .encapsulate()
         .map_err(|_| CryptoError::BadPublicKey)?;
-    let (our_classical, classical_secret) = match layout.ecdh {
-        Some(c) => {
-            let ours = start_classical(c.group)?;
-            let share = ours.public_key().to_vec();
-            (share, Some(ours.complete(peer_classical)?))
-        }
-        None => (Vec::new(), None),
-    };
-    let classical_secret = classical_secret.as_ref().map_or(&[][..], |s| s.as_ref());
+    let classical = layout
+        .ecdh
+        .map(|c| KeyShareResponse::agree(start_classical(c.group)?, peer_classical))
+        .transpose()?;
+    let (our_classical, classical_secret) = classical
+        .as_ref()
+        .map_or((&[][..], &[][..]), |c| (&c.share[..], c.secret.as_ref()));
     Ok(KeyShareResponse {
-        share: layout.join(ciphertext.as_ref(), &our_classical),
+        share: layout.join(ciphertext.as_ref(), our_classical),
         secret: SharedSecret::new(layout.join(kem_secret.as_ref(), classical_secret)),
     })
 }

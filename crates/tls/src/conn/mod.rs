@@ -210,14 +210,7 @@ impl Connection {
 
     /// Marks the first `n` bytes of `pending_tls` as sent.
     pub fn consume_tls(&mut self, n: usize) {
-        let records = &mut self.core.records;
-        records.tx_start = records.tx_start.saturating_add(n).min(records.tx.len());
-        if records.tx_start == records.tx.len() {
-            // Everything is out: keep the allocation for the next record of the burst;
-            // `process_new_packets` frees it once the connection is idle.
-            records.tx.clear();
-            records.tx_start = 0;
-        }
+        self.core.records.consume_tls(n);
     }
 
     /// Frees the send and receive buffers if they hold nothing (a buffer still holding
@@ -450,7 +443,7 @@ impl Connection {
             // connection fails with `e` either way, and nothing more is written.
             let unsent = !self.core.lifecycle.we_closed && records.send_alert(description).is_err();
             if unsent {
-                records.tx_start = records.tx.len();
+                records.consume_tls(records.pending_tls().len());
             }
         }
         self.core.lifecycle.we_closed = true;

@@ -8,7 +8,7 @@ use padlock_crypto::Provider;
 use super::receive_buffer::ReceiveBuffer;
 use crate::error::Error;
 use crate::error::PeerMisbehaved;
-use crate::record::{RecordError, RecordKeys, RecordOpener, RecordSealer, PROTECTED_OVERHEAD};
+use crate::record::{RecordError, RecordKeys, RecordOpener, RecordSealer};
 use crate::trace::{Direction, Trace, TraceEvent};
 use crate::wire::{
     Alert, AlertDescription, Codec, ContentType, Deframer, ProtocolVersion, RecordHeader,
@@ -31,8 +31,8 @@ pub(super) struct RecordLayer {
     /// Handshake messages to send, coalesced into records at the next flush.
     hs_out: Vec<u8>,
     /// Outgoing TLS bytes; `tx[tx_start..]` is not yet sent.
-    pub(super) tx: Vec<u8>,
-    pub(super) tx_start: usize,
+    tx: Vec<u8>,
+    tx_start: usize,
     pub(super) ccs_sent: bool,
     pub(super) ccs_received: bool,
     /// While `Some`, records the server cannot open are 0-RTT data it refused and are
@@ -62,6 +62,17 @@ impl RecordLayer {
     /// The queued TLS bytes.
     pub(super) fn pending_tls(&self) -> &[u8] {
         self.tx.get(self.tx_start..).unwrap_or(&[])
+    }
+
+    /// Marks the first `n` bytes of [`Self::pending_tls`] as sent.
+    pub(super) fn consume_tls(&mut self, n: usize) {
+        self.tx_start = self.tx_start.saturating_add(n).min(self.tx.len());
+        if self.tx_start == self.tx.len() {
+            // Everything is out: keep the allocation for the next record of the burst;
+            // `process_new_packets` frees it once the connection is idle.
+            self.tx.clear();
+            self.tx_start = 0;
+        }
     }
 
     /// Frees the send and receive buffers when they hold nothing.
@@ -138,18 +149,7 @@ impl RecordLayer {
 
     /// Seals `chunk` (at most 2^14 bytes) as one application data record.
     pub(super) fn send_application_data(&mut self, chunk: &[u8]) -> Result<(), Error> {
-        let seq = self.sealer.sequence_number();
-        self.sealer
-            .seal_append(ContentType::ApplicationData, chunk, &mut self.tx)
-            .map_err(record_error)?;
-        if let Some(t) = self.trace.as_deref() {
-            t.event(&TraceEvent::Record {
-                direction: Direction::Sent,
-                seq,
-                len: chunk.len() + PROTECTED_OVERHEAD,
-            });
-        }
-        Ok(())
+        self.seal(ContentType::ApplicationData, chunk)
     }
 
     /// Seals one alert (RFC 8446 §6): close_notify as a warning, the rest fatal.

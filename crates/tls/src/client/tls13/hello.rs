@@ -6,15 +6,15 @@ use padlock_crypto::SharedSecret;
 use crate::client::hs::{self, send_client_hello, Offer, OfferedShares, Version};
 use crate::error::{Error, PeerMisbehaved};
 use crate::output::{trace, unexpected, Output};
+use crate::state::{handshake_secrets, HandshakeSecrets};
 use crate::suites::{self, Suite};
-use crate::tls13::key_schedule::EarlySecret;
 use crate::trace::{Direction, KeyPhase, TraceEvent};
 use crate::transcript::Transcript;
 use crate::wire::enums::{CipherSuite, ExtensionType, NamedGroup, ProtocolVersion};
 use crate::wire::extensions::ExtensionBlock;
 use crate::wire::handshake::{ClientHello, HandshakePayload, HelloRetryRequest, ServerHello};
 
-use super::server_auth::ExpectEncryptedExtensions;
+use super::server_auth::{Context, ExpectEncryptedExtensions};
 use super::State;
 
 /// After our second ClientHello: only a ServerHello may follow (RFC 8446 §4.1.4).
@@ -65,13 +65,11 @@ pub(crate) fn handle_server_hello(
     let provider = provider.as_ref();
     let mut transcript = offer.transcript.start_hash(provider, suite.hash);
     transcript.add(raw);
-    let handshake_secret =
-        EarlySecret::new(provider, suite.hash, None).into_handshake(provider, shared.as_ref());
-    let hello_hash = transcript.current_hash(provider);
-    let (client_secret, server_secret) =
-        handshake_secret.handshake_traffic_secrets(provider, hello_hash.as_ref());
-    out.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client_secret.as_bytes());
-    out.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", server_secret.as_bytes());
+    let HandshakeSecrets {
+        handshake: handshake_secret,
+        client: client_secret,
+        server: server_secret,
+    } = handshake_secrets(suite, shared.as_ref(), &transcript, out);
     out.install_read_keys(
         server_secret.record_keys(provider, suite.aead)?,
         KeyPhase::Handshake,
@@ -91,15 +89,17 @@ pub(crate) fn handle_server_hello(
     let hello = offer.hello;
     Ok(
         State::EncryptedExtensions(Box::new(ExpectEncryptedExtensions {
-            config: offer.config,
-            server_name: offer.server_name,
-            offered_types: offered_types(&hello),
+            cx: Context {
+                config: offer.config,
+                server_name: offer.server_name,
+                offered_types: offered_types(&hello),
+                transcript,
+                handshake_secret,
+                client_secret,
+                server_secret,
+                aead: suite.aead,
+            },
             offered_alpn: hello.extensions.alpn.unwrap_or_default(),
-            transcript,
-            handshake_secret,
-            client_secret,
-            server_secret,
-            aead: suite.aead,
         }))
         .into(),
     )

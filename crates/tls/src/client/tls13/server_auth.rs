@@ -9,10 +9,10 @@ use crate::client::ExpectTraffic;
 use crate::config::{CertifiedKey, ClientConfig};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::key_update::ApplicationTraffic;
-use crate::output::{trace, unexpected, Output};
+use crate::output::{unexpected, Output};
 use crate::state::encode;
 use crate::tls13::key_schedule::{HandshakeSecret, TrafficSecret};
-use crate::trace::{KeyPhase, TraceEvent};
+use crate::trace::KeyPhase;
 use crate::transcript::Transcript;
 use crate::verify::{Authenticated, CertVerified, ServerName};
 use crate::wire::enums::{ExtensionType, SignatureScheme};
@@ -24,30 +24,24 @@ use super::State;
 
 /// Everything the client carries from the ServerHello to the end of the handshake.
 pub(crate) struct ExpectEncryptedExtensions {
+    pub(super) cx: Context,
+    /// The protocols our ClientHello offered (RFC 7301 §3.2).
+    pub(super) offered_alpn: Vec<Vec<u8>>,
+}
+
+/// Handshake context from the ServerHello on.
+pub(crate) struct Context {
     pub(super) config: Arc<ClientConfig>,
     pub(super) server_name: ServerName,
-    /// The extension types of our ClientHello: the only answers allowed (RFC 8446 §4.2).
+    /// The extension types of our ClientHello: the only answers allowed in
+    /// EncryptedExtensions (RFC 8446 §4.2) and the only ones a CertificateEntry may carry
+    /// (§4.4.2).
     pub(super) offered_types: Vec<ExtensionType>,
-    pub(super) offered_alpn: Vec<Vec<u8>>,
     pub(super) transcript: Transcript,
     pub(super) handshake_secret: HandshakeSecret,
     pub(super) client_secret: TrafficSecret,
     pub(super) server_secret: TrafficSecret,
     pub(super) aead: AeadAlgorithm,
-}
-
-/// Handshake context after EncryptedExtensions.
-pub(crate) struct Context {
-    config: Arc<ClientConfig>,
-    server_name: ServerName,
-    /// The extension types of our ClientHello: the only ones a CertificateEntry may carry
-    /// (RFC 8446 §4.4.2).
-    offered_types: Vec<ExtensionType>,
-    transcript: Transcript,
-    handshake_secret: HandshakeSecret,
-    client_secret: TrafficSecret,
-    server_secret: TrafficSecret,
-    aead: AeadAlgorithm,
 }
 
 /// What the server asked for in its CertificateRequest.
@@ -67,20 +61,9 @@ impl ExpectEncryptedExtensions {
             return Err(unexpected("EncryptedExtensions", message.name()));
         };
         self.check(&ee, out)?;
-        self.transcript.add(raw);
+        self.cx.transcript.add(raw);
         Ok(State::CertificateOrCertificateRequest(Box::new(
-            ExpectCertificateOrCertificateRequest {
-                cx: Context {
-                    config: self.config,
-                    server_name: self.server_name,
-                    offered_types: self.offered_types,
-                    transcript: self.transcript,
-                    handshake_secret: self.handshake_secret,
-                    client_secret: self.client_secret,
-                    server_secret: self.server_secret,
-                    aead: self.aead,
-                },
-            },
+            ExpectCertificateOrCertificateRequest { cx: self.cx },
         ))
         .into())
     }
@@ -92,7 +75,7 @@ impl ExpectEncryptedExtensions {
             .map_err(|_| PeerMisbehaved::IllegalExtension)?;
         // ...and only answers to what we asked (supported_groups may always be sent,
         // §4.2.7).
-        let mut offered = self.offered_types.clone();
+        let mut offered = self.cx.offered_types.clone();
         offered.push(ExtensionType::SupportedGroups);
         if ee.extensions.first_unsolicited(&offered).is_some() {
             return Err(PeerMisbehaved::UnsolicitedExtension.into());
@@ -198,11 +181,7 @@ impl ExpectCertificate {
             &certificate,
             &self.cx.offered_types,
         )?;
-        let chain: Vec<Vec<u8>> = certificate
-            .certificate_list
-            .iter()
-            .map(|e| e.cert_data.to_vec())
-            .collect();
+        let chain = certificate.into_chain();
         // RFC 8446 §4.4.2.4: an empty server Certificate → decode_error.
         if chain.is_empty() {
             return Err(PeerMisbehaved::EmptyServerCertificate.into());
@@ -214,11 +193,7 @@ impl ExpectCertificate {
             &self.cx.server_name,
             now,
         );
-        trace(out, || TraceEvent::CertificateCheck {
-            subject: crate::handshake_trace::certificate_label(&chain),
-            chain_len: chain.len(),
-            result: verified.as_ref().map(|_| ()).map_err(|e| e.to_string()),
-        });
+        handshake_trace::trace_certificate_check(out, &chain, &verified);
         let cert = verified?;
         self.cx.transcript.add(raw);
         Ok(State::CertificateVerify(Box::new(ExpectCertificateVerify {
@@ -314,12 +289,8 @@ impl ExpectFinished {
         transcript.add(raw);
 
         // RFC 8446 §7.1: application secrets from Hash(CH..server Finished).
-        let hash = transcript.current_hash(provider);
-        let master = handshake_secret.into_master(provider);
-        let app = master.application_secrets(provider, hash.as_ref());
+        let app = crate::state::application_secrets(handshake_secret, &transcript, out);
         let (client_app, server_app, exporter) = (app.client, app.server, app.exporter);
-        out.log_secret("CLIENT_TRAFFIC_SECRET_0", client_app.as_bytes());
-        out.log_secret("SERVER_TRAFFIC_SECRET_0", server_app.as_bytes());
         out.install_read_keys(
             server_app.record_keys(provider, aead)?,
             KeyPhase::Application(0),

@@ -8,10 +8,10 @@ use padlock_crypto::AeadAlgorithm;
 use crate::config::{ClientAuth, ServerConfig};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::key_update::ApplicationTraffic;
-use crate::output::{trace, unexpected, Output};
+use crate::output::{unexpected, Output};
 use crate::server::ExpectTraffic;
 use crate::tls13::key_schedule::TrafficSecret;
-use crate::trace::{KeyPhase, TraceEvent};
+use crate::trace::KeyPhase;
 use crate::transcript::Transcript;
 use crate::verify::{Authenticated, CertVerified};
 use crate::wire::handshake::HandshakePayload;
@@ -52,11 +52,7 @@ impl ExpectCertificate {
         // correspond to extensions in the CertificateRequest message from the server" —
         // ours asks for none that a CertificateEntry may carry.
         auth_messages::check_certificate_entry_extensions(&certificate, &[])?;
-        let chain: Vec<Vec<u8>> = certificate
-            .certificate_list
-            .into_iter()
-            .map(|e| e.cert_data)
-            .collect();
+        let chain = certificate.into_chain();
         self.pending.transcript.add(raw);
         let (verifier, required) = match &self.pending.config.client_auth {
             ClientAuth::Required(v) => (v.clone(), true),
@@ -76,11 +72,7 @@ impl ExpectCertificate {
         }
         let now = (self.pending.config.time)();
         let result = verify::verify_client_chain(verifier.as_ref(), &chain, now);
-        trace(out, || TraceEvent::CertificateCheck {
-            subject: handshake_trace::certificate_label(&chain),
-            chain_len: chain.len(),
-            result: result.as_ref().map(|_| ()).map_err(|e| e.to_string()),
-        });
+        handshake_trace::trace_certificate_check(out, &chain, &result);
         let cert = result?;
         Ok(State::CertificateVerify(Box::new(ExpectCertificateVerify {
             pending: self.pending,

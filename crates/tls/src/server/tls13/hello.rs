@@ -10,9 +10,9 @@ use padlock_crypto::SharedSecret;
 use crate::config::{CertifiedKey, ClientAuth, ClientHelloInfo, ServerConfig};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::output::Output;
-use crate::state::{encode, random_bytes};
+use crate::state::{encode, random_bytes, HandshakeSecrets};
 use crate::suites::Suite;
-use crate::tls13::key_schedule::{EarlySecret, HandshakeSecret, TrafficSecret};
+use crate::tls13::key_schedule::TrafficSecret;
 use crate::trace::KeyPhase;
 use crate::transcript::Transcript;
 use crate::verify::ClientCertVerifier;
@@ -221,13 +221,6 @@ fn choose_alpn(config: &ServerConfig, offer: &Offer<'_>) -> Result<Option<Vec<u8
     }
 }
 
-/// The secrets of the handshake, as the server's flight goes out.
-struct Secrets {
-    handshake: HandshakeSecret,
-    client: TrafficSecret,
-    server: TrafficSecret,
-}
-
 /// What came before the ClientHello the server answers.
 pub(super) enum Before {
     /// Nothing: it is the first.
@@ -275,16 +268,11 @@ pub(super) fn send_server_flight(
     send_finished(&secrets.server, &mut transcript, out);
 
     // RFC 8446 §7.1: application secrets from Hash(CH..server Finished).
-    let provider = out.provider();
-    let provider = provider.as_ref();
-    let hash = transcript.current_hash(provider);
-    let master = secrets.handshake.into_master(provider);
-    let app = master.application_secrets(provider, hash.as_ref());
-    out.log_secret("CLIENT_TRAFFIC_SECRET_0", app.client.as_bytes());
-    out.log_secret("SERVER_TRAFFIC_SECRET_0", app.server.as_bytes());
+    let app = state::application_secrets(secrets.handshake, &transcript, out);
     out.exporter(app.exporter);
     out.install_write_keys(
-        app.server.record_keys(provider, suite.aead)?,
+        app.server
+            .record_keys(out.provider().as_ref(), suite.aead)?,
         KeyPhase::Application(0),
     )?;
 
@@ -376,28 +364,19 @@ fn handshake_secrets(
     shared: SharedSecret,
     transcript: &Transcript,
     out: &mut dyn Output,
-) -> Result<Secrets, Error> {
+) -> Result<HandshakeSecrets, Error> {
+    let secrets = state::handshake_secrets(suite, shared.as_ref(), transcript, out);
     let provider = out.provider();
     let provider = provider.as_ref();
-    let handshake =
-        EarlySecret::new(provider, suite.hash, None).into_handshake(provider, shared.as_ref());
-    let hash = transcript.current_hash(provider);
-    let (client, server) = handshake.handshake_traffic_secrets(provider, hash.as_ref());
-    out.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client.as_bytes());
-    out.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", server.as_bytes());
     out.install_write_keys(
-        server.record_keys(provider, suite.aead)?,
+        secrets.server.record_keys(provider, suite.aead)?,
         KeyPhase::Handshake,
     )?;
     out.install_read_keys(
-        client.record_keys(provider, suite.aead)?,
+        secrets.client.record_keys(provider, suite.aead)?,
         KeyPhase::Handshake,
     )?;
-    Ok(Secrets {
-        handshake,
-        client,
-        server,
-    })
+    Ok(secrets)
 }
 
 /// EncryptedExtensions (RFC 8446 §4.3.1).

@@ -106,6 +106,14 @@ impl Certificate {
     pub fn certificates(&self) -> impl Iterator<Item = &[u8]> {
         self.certificate_list.iter().map(|e| e.cert_data.as_slice())
     }
+
+    /// The DER certificates, end-entity first, moved out of their entries.
+    pub fn into_chain(self) -> Vec<Vec<u8>> {
+        self.certificate_list
+            .into_iter()
+            .map(|e| e.cert_data)
+            .collect()
+    }
 }
 
 impl Codec<'_> for Certificate {
