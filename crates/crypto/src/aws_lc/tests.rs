@@ -142,6 +142,81 @@ fn aead_seals_and_opens_in_place_and_detects_tampering() {
     }
 }
 
+/// A key that only has the trait's default `seal_to` / `open_to` (copy, then in place).
+struct DefaultsOnly(Box<dyn crate::AeadKey>);
+
+impl crate::AeadKey for DefaultsOnly {
+    fn seal_in_place(
+        &self,
+        nonce: &[u8; 12],
+        aad: &[u8],
+        in_out: &mut [u8],
+    ) -> Result<[u8; TAG_LEN], CryptoError> {
+        self.0.seal_in_place(nonce, aad, in_out)
+    }
+
+    fn open_in_place(
+        &self,
+        nonce: &[u8; 12],
+        aad: &[u8],
+        in_out: &mut [u8],
+    ) -> Result<usize, CryptoError> {
+        self.0.open_in_place(nonce, aad, in_out)
+    }
+
+    fn algorithm(&self) -> AeadAlgorithm {
+        self.0.algorithm()
+    }
+}
+
+#[test]
+fn aead_seals_and_opens_from_one_buffer_into_another_as_in_place_does() {
+    for alg in [
+        AeadAlgorithm::Aes128Gcm,
+        AeadAlgorithm::Aes256Gcm,
+        AeadAlgorithm::ChaCha20Poly1305,
+    ] {
+        let key = AwsLcProvider
+            .aead_key(alg, &vec![7u8; alg.key_len()])
+            .unwrap();
+        let defaults = DefaultsOnly(
+            AwsLcProvider
+                .aead_key(alg, &vec![7u8; alg.key_len()])
+                .unwrap(),
+        );
+        let nonce = [3u8; 12];
+        let plain: Vec<u8> = (0..1000u32).map(|i| i as u8).collect();
+        let mut in_place = [&plain[..], &[0x17]].concat();
+        let tag = key.seal_in_place(&nonce, b"aad", &mut in_place).unwrap();
+        in_place.extend_from_slice(&tag);
+
+        for k in [&*key as &dyn crate::AeadKey, &defaults] {
+            let mut out = vec![0u8; plain.len() + 1 + TAG_LEN];
+            k.seal_to(&nonce, b"aad", &plain, &[0x17], &mut out)
+                .unwrap();
+            assert_eq!(out, in_place, "{alg:?}");
+            assert_eq!(
+                k.seal_to(&nonce, b"aad", &plain, &[0x17], &mut out[1..]),
+                Err(CryptoError::BadLength)
+            );
+
+            let mut opened = vec![0u8; plain.len() + 1];
+            k.open_to(&nonce, b"aad", &in_place, &mut opened).unwrap();
+            assert_eq!(opened, [&plain[..], &[0x17]].concat());
+            let mut bad = in_place.clone();
+            bad[5] ^= 1;
+            assert_eq!(
+                k.open_to(&nonce, b"aad", &bad, &mut opened),
+                Err(CryptoError::Decrypt)
+            );
+            assert_eq!(
+                k.open_to(&nonce, b"aad", &in_place[..TAG_LEN - 1], &mut []),
+                Err(CryptoError::Decrypt)
+            );
+        }
+    }
+}
+
 #[test]
 fn aead_key_of_wrong_length_is_refused() {
     assert!(matches!(
