@@ -276,9 +276,7 @@ impl Connection {
             return Err(unexpected("a handshake message", "application data"));
         }
         self.progress.application_data(content.len())?;
-        if !content.is_empty() {
-            self.core.records.rx.plaintext.push_back(content);
-        }
+        self.core.records.rx.push_plaintext(content);
         Ok(())
     }
 

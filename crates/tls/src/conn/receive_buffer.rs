@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use std::ops::Range;
 
 use crate::record::copy;
-use crate::wire::{MAX_CIPHERTEXT_LEN, RECORD_HEADER_LEN};
+use crate::wire::{MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN, RECORD_HEADER_LEN};
 
 /// Receive buffer size: room for two maximal records, so a full record can always be
 /// completed while the previous one's plaintext waits to be read.
@@ -36,6 +36,9 @@ pub(super) struct ReceiveBuffer {
     pub(super) plaintext: VecDeque<Range<usize>>,
     /// End of the records already opened (see the type's comment); `<= start` if none.
     opened_end: usize,
+    /// Whether the last application data record was full-size (2^14 bytes): the peer is
+    /// likely streaming, so the buffer is kept for its next record when it drains.
+    streaming: bool,
 }
 
 impl ReceiveBuffer {
@@ -47,6 +50,7 @@ impl ReceiveBuffer {
             read_size: RX_FIRST_READ,
             plaintext: VecDeque::new(),
             opened_end: 0,
+            streaming: false,
         }
     }
 
@@ -144,9 +148,20 @@ impl ReceiveBuffer {
         self.plaintext.front().map_or(&[], |r| &self.buf[r.clone()])
     }
 
+    /// Application data decrypted at `content`, for the reader.
+    pub(super) fn push_plaintext(&mut self, content: Range<usize>) {
+        self.streaming = content.len() == MAX_PLAINTEXT_LEN;
+        if !content.is_empty() {
+            self.plaintext.push_back(content);
+        }
+    }
+
     /// Marks `n` bytes of the front plaintext (at most its length) as read. Once all
     /// plaintext is read, what is left (the start of a record, if anything) moves to the
-    /// front; unread plaintext is not moved here, so reading costs no copy.
+    /// front; unread plaintext is not moved here, so reading costs no copy. A buffer left
+    /// holding nothing is freed at once unless the last record was full-size (more is
+    /// likely on its way): an idle connection keeps no receive buffer, and nobody has to
+    /// call `shrink_buffers` for that.
     pub(super) fn consume_plaintext(&mut self, n: usize) {
         let Some(range) = self.plaintext.front_mut() else {
             return;
@@ -155,7 +170,11 @@ impl ReceiveBuffer {
         if range.start == range.end {
             self.plaintext.pop_front();
             if self.plaintext.is_empty() {
-                self.compact();
+                if self.start == self.end && !self.streaming {
+                    self.free();
+                } else {
+                    self.compact();
+                }
             }
         }
     }

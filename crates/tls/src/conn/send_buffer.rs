@@ -9,6 +9,9 @@ pub(super) struct SendBuffer {
     buf: Vec<u8>,
     start: usize,
     end: usize,
+    /// Whether the last record queued was a full-size one (2^14 bytes of data): the
+    /// caller is likely streaming, so the buffer is kept for the next when it drains.
+    streaming: bool,
 }
 
 impl SendBuffer {
@@ -48,13 +51,24 @@ impl SendBuffer {
         &mut self.buf[at.min(end)..end]
     }
 
-    /// Marks the first `n` pending bytes as sent. Once everything is sent the buffer
-    /// starts over at its front, keeping its allocation for the next record of a burst.
+    /// Notes whether the record just queued carried a full 2^14 bytes of data.
+    pub(super) fn note_record(&mut self, full: bool) {
+        self.streaming = full;
+    }
+
+    /// Marks the first `n` pending bytes as sent. Once everything is sent the buffer is
+    /// freed, unless the last record was full-size: then it starts over at its front,
+    /// keeping its allocation for the next record of the burst (an idle connection keeps
+    /// no send buffer once its last, shorter record is out, without `shrink_buffers`).
     pub(super) fn consume(&mut self, n: usize) {
         self.start = self.start.saturating_add(n).min(self.end);
         if self.start == self.end {
-            self.start = 0;
-            self.end = 0;
+            if self.streaming {
+                self.start = 0;
+                self.end = 0;
+            } else {
+                *self = Self::default();
+            }
         }
     }
 
@@ -76,8 +90,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_drained_buffer_is_freed_unless_the_last_record_was_full() {
+        let mut tx = SendBuffer::default();
+        tx.push(b"short record");
+        tx.note_record(false);
+        tx.consume(12);
+        assert_eq!(tx.buf.capacity(), 0);
+        tx.push(b"full record");
+        tx.note_record(true);
+        tx.consume(11);
+        assert!(tx.buf.capacity() > 0);
+    }
+
+    #[test]
     fn sent_bytes_leave_initialised_room_for_the_next_record() {
         let mut tx = SendBuffer::default();
+        tx.note_record(true);
         tx.room(5).copy_from_slice(b"hello");
         tx.commit(5);
         tx.push(b"!");
