@@ -30,6 +30,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+use padlock_benches::ceiling::Ceiling;
 use padlock_benches::{
     one_handshake, seal, seal_to_vec, KeyType, Lib, PadlockSetup, Pipe, ReadMode, RustlsSetup,
     Suite, TestPki,
@@ -72,10 +73,13 @@ fn mode_named(name: &str) -> ReadMode {
 
 /// Runs one case in this process (under callgrind, when the driver started it).
 fn run_case(args: &[String]) {
-    let usage =
-        "--case handshake LIB p256|rsa N | open LIB SUITE read|fill_buf MIB | seal LIB SUITE MIB";
+    let usage = "--case handshake LIB p256|rsa N | open LIB SUITE read|fill_buf MIB | seal LIB \
+                 SUITE MIB | ceiling client|server N";
     let arg = |i: usize| args.get(i).map(String::as_str).expect(usage);
     let number = |i: usize| -> usize { arg(i).parse().expect(usage) };
+    if arg(0) == "ceiling" {
+        return ceiling(arg(1), number(2));
+    }
     let kind = match (arg(0), arg(2)) {
         ("handshake", "rsa") => KeyType::Rsa2048,
         _ => KeyType::P256,
@@ -104,6 +108,23 @@ fn run_case(args: &[String]) {
         "seal" => seal_only(&lib, number(3)),
         _ => panic!("{usage}"),
     }
+}
+
+/// The crypto-only cost of one side's handshake (`padlock_benches::ceiling`), N times.
+fn ceiling(side: &str, count: usize) {
+    let ceiling = Ceiling::new();
+    let share = ceiling.share();
+    // Warm-up, as for the handshakes.
+    ceiling.client(&share);
+    ceiling.server(&share);
+    measured(|| {
+        for _ in 0..count {
+            match side {
+                "client" => ceiling.client(&share),
+                _ => ceiling.server(&share),
+            }
+        }
+    });
 }
 
 fn handshakes(lib: &Lib<'_>, count: usize) {
@@ -214,6 +235,8 @@ fn drive(args: &[String]) {
         ));
     }
 
+    let mut p256 = (None, None);
+    let mut allocation_lines = Vec::new();
     for (label, case, per) in &cases {
         let count = |lib: &str| -> Option<f64> {
             let wanted = opts.only.as_deref().is_none_or(|o| o == lib);
@@ -228,6 +251,16 @@ fn drive(args: &[String]) {
             })
         };
         let (p, r) = (count("padlock"), count("rustls"));
+        if case[0] == "handshake" && case[2] == "p256" {
+            p256 = (p, r);
+        }
+        if case[0] == "handshake" {
+            allocation_lines.push(format!(
+                "| {label} | {} | {} |",
+                allocations(&opts, case, "padlock"),
+                allocations(&opts, case, "rustls")
+            ));
+        }
         let cell = |c: Option<f64>| c.map_or("—".to_string(), |v| format!("{v:.0}"));
         let ratio = match (p, r) {
             (Some(p), Some(r)) => format!("{:.3}", p / r),
@@ -235,6 +268,97 @@ fn drive(args: &[String]) {
         };
         println!("| {label} | {} | {} | {ratio} |", cell(p), cell(r));
     }
+
+    // The crypto a P-256 handshake cannot avoid, made directly (padlock_benches::ceiling).
+    let side = |name: &str| {
+        let file = opts.out.join(format!("ceiling-{name}.callgrind"));
+        callgrind(&["ceiling", name, &h], &file) as f64 / opts.handshakes as f64
+    };
+    let (client, server) = (side("client"), side("server"));
+    let over = |lib: Option<f64>| {
+        lib.map_or("—".to_string(), |v| {
+            format!("{:.3}", v / (client + server))
+        })
+    };
+    println!();
+    println!(
+        "Heap allocations per handshake pair (calls to malloc, calloc and realloc inside the \
+         measured region: Rust's and aws-lc's C allocations alike), Rust / aws-lc:"
+    );
+    println!();
+    println!("| case | padlock | rustls |");
+    println!("|---|---:|---:|");
+    for line in &allocation_lines {
+        println!("{line}");
+    }
+    println!();
+    println!(
+        "Crypto-only per P-256 handshake: client {client:.0}, server {server:.0}, both {:.0}; \
+         handshake (client + server) / crypto-only: padlock {}, rustls {}",
+        client + server,
+        over(p256.0),
+        over(p256.1)
+    );
+}
+
+/// "R + C = total" allocations per handshake of `lib` in the profile `case` left, or "—".
+fn allocations(opts: &Options, case: &[&str], lib: &str) -> String {
+    let args: Vec<&str> = case
+        .iter()
+        .map(|a| if *a == "LIB" { lib } else { a })
+        .collect();
+    let file = opts.out.join(format!("{}.callgrind", args.join("-")));
+    let Ok(profile) = std::fs::read_to_string(&file) else {
+        return "—".to_string();
+    };
+    let (rust, c) = count_allocations(&profile);
+    let per = opts.handshakes as f64;
+    format!(
+        "{:.0} / {:.0} = {:.0}",
+        rust as f64 / per,
+        c as f64 / per,
+        (rust + c) as f64 / per
+    )
+}
+
+/// Calls to malloc, calloc and realloc in a callgrind profile, split by caller: Rust's
+/// allocator shims (`__rustc::__rdl_*`) or anything else (aws-lc's `OPENSSL_malloc`).
+fn count_allocations(profile: &str) -> (u64, u64) {
+    let mut names = std::collections::HashMap::new();
+    let (mut caller, mut callee) = (String::new(), None::<String>);
+    let (mut rust, mut c) = (0, 0);
+    for line in profile.lines() {
+        // "fn=(12) name" names the function whose costs follow, "cfn=(12)" a callee; a name
+        // is given the first time its number appears.
+        let named = |rest: &str, names: &mut std::collections::HashMap<String, String>| {
+            let (id, name) = rest.split_once(' ').unwrap_or((rest, ""));
+            if !name.is_empty() {
+                names.insert(id.to_string(), name.to_string());
+            }
+            names.get(id).cloned().unwrap_or_default()
+        };
+        if let Some(rest) = line.strip_prefix("fn=") {
+            caller = named(rest, &mut names);
+        } else if let Some(rest) = line.strip_prefix("cfn=") {
+            callee = Some(named(rest, &mut names));
+        } else if let Some(rest) = line.strip_prefix("calls=") {
+            let count: u64 = rest
+                .split(' ')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            if let Some(f) = callee.take() {
+                if matches!(f.as_str(), "malloc" | "calloc" | "realloc") {
+                    if caller.starts_with("__rustc::") {
+                        rust += count;
+                    } else {
+                        c += count;
+                    }
+                }
+            }
+        }
+    }
+    (rust, c)
 }
 
 /// Runs `--case args` under callgrind, writing its profile to `file`; returns the
