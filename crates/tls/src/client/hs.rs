@@ -16,11 +16,12 @@ use crate::state::random_bytes;
 use crate::suites;
 use crate::transcript::Transcript;
 use crate::verify::ServerName;
-use crate::wire::enums::{NamedGroup, ProtocolVersion, SignatureScheme};
+use crate::wire::enums::{HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::wire::extensions::{ClientHelloExtensions, KeyShareEntry};
 use crate::wire::handshake::{
-    ClientHello, HandshakePayload, ServerHello, DOWNGRADE_TLS11, DOWNGRADE_TLS12,
+    encode_handshake, ClientHello, HandshakePayload, ServerHello, DOWNGRADE_TLS11, DOWNGRADE_TLS12,
 };
+use crate::wire::Codec;
 
 use super::{tls13, State};
 
@@ -243,7 +244,10 @@ pub(crate) fn send_client_hello(
     retry: bool,
     out: &mut dyn Output,
 ) -> Result<(), Error> {
-    let encoded = crate::state::encode(&HandshakePayload::ClientHello(offer.hello.clone()));
+    let mut encoded = Vec::with_capacity(crate::state::ENCODE_CAPACITY);
+    encode_handshake(HandshakeType::ClientHello, &mut encoded, |out| {
+        offer.hello.encode(out)
+    });
     #[cfg(feature = "insecure-test-hooks")]
     let encoded = match crate::insecure_test_hooks::client_hello_override(&offer.config, retry) {
         Some(given) => {

@@ -12,6 +12,8 @@ use crate::wire::{MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN, RECORD_HEADER_LEN};
 /// Receive buffer size: room for two maximal records, so a full record can always be
 /// completed while the previous one's plaintext waits to be read.
 pub(super) const RX_CAPACITY: usize = 2 * (RECORD_HEADER_LEN + MAX_CIPHERTEXT_LEN);
+/// The least the receive buffer allocates: a handshake flight's worth.
+const RX_MIN_CAPACITY: usize = 0x1000;
 /// Room offered to the first read on a fresh receive buffer (it grows when reads fill
 /// it): enough for a typical request in one read.
 const RX_FIRST_READ: usize = 0x1000;
@@ -58,7 +60,9 @@ impl ReceiveBuffer {
     /// [`RX_CAPACITY`]) so a burst of small appends does not reallocate each time.
     fn reserve_to(&mut self, want: usize) {
         if self.buf.capacity() < want {
-            let target = want.max(self.buf.capacity() * 2).min(RX_CAPACITY).max(want);
+            // Double (from a flight's worth), never past RX_CAPACITY, never short of want.
+            let doubled = (self.buf.capacity() * 2).clamp(RX_MIN_CAPACITY, RX_CAPACITY);
+            let target = want.max(doubled);
             self.buf.reserve_exact(target - self.buf.len());
         }
     }

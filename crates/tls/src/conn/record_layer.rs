@@ -21,6 +21,9 @@ use crate::wire::{
 /// real client's skipped records stay far below this.
 pub(super) const MAX_SKIPPED_EARLY_DATA: usize = 1 << 16;
 
+/// The room the first handshake message queued in a flight reserves.
+const FLIGHT_CAPACITY: usize = 2048;
+
 /// Record protection, the buffers, and the framing of what we send.
 pub(super) struct RecordLayer {
     pub(super) deframer: Deframer,
@@ -83,6 +86,11 @@ impl RecordLayer {
 
     /// Queues a handshake message for the next flush.
     pub(super) fn queue_handshake(&mut self, message: &[u8]) {
+        if self.hs_out.capacity() == 0 {
+            // A whole flight in one allocation (a server's, with its certificates, is
+            // about 1.5 KiB), rather than one growth per message.
+            self.hs_out.reserve(message.len().max(FLIGHT_CAPACITY));
+        }
         self.hs_out.extend_from_slice(message);
     }
 

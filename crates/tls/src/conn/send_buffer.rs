@@ -1,5 +1,8 @@
 //! The send buffer: sealed records waiting to be written to the peer.
 
+/// The least a send buffer allocates.
+const MIN_CAPACITY: usize = 2048;
+
 /// Sealed TLS bytes: `buf[start..end]` is not yet sent. Bytes past `end` (up to
 /// `buf.len()`) are initialised scratch kept from earlier records, so sealing the next
 /// record into [`Self::room`] writes each byte once (the AEAD's output) instead of zeroing
@@ -23,6 +26,12 @@ impl SendBuffer {
     /// Where the next `n` bytes go (initialised; grown if short); then [`Self::commit`].
     pub(super) fn room(&mut self, n: usize) -> &mut [u8] {
         let want = self.end + n;
+        if self.buf.capacity() < want {
+            // At least a flight's worth, so a handshake's few records share one
+            // allocation instead of growing it record by record.
+            self.buf
+                .reserve_exact(want.max(MIN_CAPACITY) - self.buf.len());
+        }
         if self.buf.len() < want {
             self.buf.resize(want, 0);
         }
