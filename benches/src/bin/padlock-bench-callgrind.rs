@@ -17,7 +17,8 @@
 //! ```
 //!
 //! The cases (LIB = padlock | rustls):
-//! - `handshake LIB p256|rsa N`: N full TLS 1.3 handshakes, client and server (X25519,
+//! - `handshake LIB p256|rsa|p256-mlkem N`: N full TLS 1.3 handshakes, client and server
+//!   (p256-mlkem: X25519MLKEM768 with an X25519 share beside it, as both libraries ship it;
 //!   TLS_AES_128_GCM_SHA256), after one untimed warm-up handshake.
 //! - `open LIB SUITE read|fill_buf MIB`: the client receives MIB MiB of application data
 //!   that the server sealed beforehand in 16 KiB writes: `read_tls`, `process_new_packets`
@@ -32,8 +33,8 @@ use std::process::Command;
 
 use padlock_benches::ceiling::Ceiling;
 use padlock_benches::{
-    one_handshake, seal, seal_to_vec, KeyType, Lib, PadlockSetup, Pipe, ReadMode, RustlsSetup,
-    Suite, TestPki,
+    one_handshake, seal, seal_to_vec, Endpoint, KeyType, KxGroup, Lib, PadlockSetup, Pipe,
+    ReadMode, RustlsSetup, Suite, TestPki,
 };
 
 /// 16 KiB application writes, as in `padlock-bench`.
@@ -73,7 +74,8 @@ fn mode_named(name: &str) -> ReadMode {
 
 /// Runs one case in this process (under callgrind, when the driver started it).
 fn run_case(args: &[String]) {
-    let usage = "--case handshake LIB p256|rsa N | open LIB SUITE read|fill_buf MIB | seal LIB \
+    let usage =
+        "--case handshake LIB p256|rsa|p256-mlkem N | open LIB SUITE read|fill_buf MIB | seal LIB \
                  SUITE MIB | ceiling client|server N";
     let arg = |i: usize| args.get(i).map(String::as_str).expect(usage);
     let number = |i: usize| -> usize { arg(i).parse().expect(usage) };
@@ -88,21 +90,26 @@ fn run_case(args: &[String]) {
         "handshake" => Suite::Aes128Gcm,
         _ => suite_named(arg(2)),
     };
+    let group = match (arg(0), arg(2)) {
+        ("handshake", "p256-mlkem") => KxGroup::X25519MlKem768,
+        _ => KxGroup::X25519,
+    };
     let pki = TestPki::generate(kind);
     let padlock;
     let rustls;
     let lib = match arg(1) {
         "padlock" => {
-            padlock = PadlockSetup::new(&pki, suite);
+            padlock = PadlockSetup::with_group(&pki, suite, group);
             Lib::Padlock(&padlock)
         }
         "rustls" => {
-            rustls = RustlsSetup::new(&pki, suite);
+            rustls = RustlsSetup::with_group(&pki, suite, group);
             Lib::Rustls(&rustls)
         }
         _ => panic!("{usage}"),
     };
     match arg(0) {
+        "handshake" if args.len() > 4 => handshake_side(&lib, arg(4) == "client", number(3)),
         "handshake" => handshakes(&lib, number(3)),
         "open" => open(&lib, mode_named(arg(3)), number(4)),
         "seal" => seal_only(&lib, number(3)),
@@ -125,6 +132,67 @@ fn ceiling(side: &str, count: usize) {
             }
         }
     });
+}
+
+/// N handshakes, counting only one side's calls (its construction included): each of its
+/// calls runs inside [`measured`], and the other side's `read_tls` that its `push_tls`
+/// hands the bytes to runs inside a nested `measured`, which toggles collection off again.
+fn handshake_side(lib: &Lib<'_>, client_side: bool, count: usize) {
+    fn run<C: Endpoint, S: Endpoint>(
+        pipe: &mut Pipe,
+        client_side: bool,
+        client: impl FnOnce() -> C,
+        server: impl FnOnce() -> S,
+    ) {
+        let (mut c, mut s) = if client_side {
+            (measured(client), server())
+        } else {
+            (client(), measured(server))
+        };
+        if client_side {
+            pipe.handshake(&mut Measured(&mut c), &mut s);
+        } else {
+            pipe.handshake(&mut c, &mut Measured(&mut s));
+        }
+    }
+    let mut pipe = Pipe::default();
+    lib.established(&mut pipe);
+    for _ in 0..count {
+        match lib {
+            Lib::Padlock(s) => run(&mut pipe, client_side, || s.client(), || s.server()),
+            Lib::Rustls(s) => run(&mut pipe, client_side, || s.client(), || s.server()),
+        }
+    }
+}
+
+/// An endpoint whose every call runs inside [`measured`].
+struct Measured<'a>(&'a mut dyn Endpoint);
+
+impl Endpoint for Measured<'_> {
+    fn push_tls(&mut self, sink: &mut dyn FnMut(&[u8]) -> usize) -> usize {
+        measured(|| self.0.push_tls(&mut |data| measured(|| sink(data))))
+    }
+    fn read_tls(&mut self, data: &[u8]) -> usize {
+        measured(|| self.0.read_tls(data))
+    }
+    fn process(&mut self) {
+        measured(|| self.0.process())
+    }
+    fn read_plain(&mut self, buf: &mut [u8]) -> usize {
+        measured(|| self.0.read_plain(buf))
+    }
+    fn read_borrowed(&mut self, use_it: &mut dyn FnMut(&[u8])) -> Option<usize> {
+        measured(|| self.0.read_borrowed(use_it))
+    }
+    fn write_plain(&mut self, data: &[u8]) -> usize {
+        measured(|| self.0.write_plain(data))
+    }
+    fn is_handshaking(&self) -> bool {
+        self.0.is_handshaking()
+    }
+    fn wants_write(&self) -> bool {
+        self.0.wants_write()
+    }
 }
 
 fn handshakes(lib: &Lib<'_>, count: usize) {
@@ -213,7 +281,7 @@ fn drive(args: &[String]) {
     let h = opts.handshakes.to_string();
     let m = opts.mib.to_string();
     let mut cases: Vec<(String, Vec<&str>, f64)> = Vec::new();
-    for kind in ["p256", "rsa"] {
+    for kind in ["p256", "rsa", "p256-mlkem"] {
         cases.push((
             format!("handshake (client + server), {kind}"),
             vec!["handshake", "LIB", kind, &h],
@@ -275,6 +343,32 @@ fn drive(args: &[String]) {
         callgrind(&["ceiling", name, &h], &file) as f64 / opts.handshakes as f64
     };
     let (client, server) = (side("client"), side("server"));
+    let lib_side = |lib: &str, name: &str| {
+        let wanted = opts.only.as_deref().is_none_or(|o| o == lib);
+        wanted.then(|| {
+            let file = opts
+                .out
+                .join(format!("handshake-{lib}-p256-{h}-{name}.callgrind"));
+            callgrind(&["handshake", lib, "p256", &h, name], &file) as f64 / opts.handshakes as f64
+        })
+    };
+    println!();
+    println!("Per side, P-256 handshake (instructions), against the crypto-only cost:");
+    println!();
+    println!("| side | padlock | rustls | crypto-only | padlock/crypto | rustls/crypto |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for (name, crypto) in [("server", server), ("client", client)] {
+        let (p, r) = (lib_side("padlock", name), lib_side("rustls", name));
+        let cell = |c: Option<f64>| c.map_or("—".to_string(), |v| format!("{v:.0}"));
+        let over = |c: Option<f64>| c.map_or("—".to_string(), |v| format!("{:.3}", v / crypto));
+        println!(
+            "| {name} | {} | {} | {crypto:.0} | {} | {} |",
+            cell(p),
+            cell(r),
+            over(p),
+            over(r)
+        );
+    }
     let over = |lib: Option<f64>| {
         lib.map_or("—".to_string(), |v| {
             format!("{:.3}", v / (client + server))
