@@ -95,7 +95,10 @@ fn ceiling_table(opts: &Options, ecdsa: &TestPki) {
          excluded). Crypto-only = the aws-lc calls a side cannot avoid, made directly \
          (`padlock_benches::ceiling`: X25519, the ECDSA P-256 signature or two \
          verifications, transcript hash, 20 HMACs, four AEAD keys and the protected \
-         records). Medians of {} rounds, all measured alternately.",
+         records). The last row times whole handshakes (both sides, the harness included) \
+         on the thread's CPU clock, which a busy machine's descheduling does not inflate. \
+         Medians of {} rounds, all measured alternately; instruction counts per side: \
+         padlock-bench-callgrind.",
         opts.runs
     );
     println!();
@@ -105,8 +108,9 @@ fn ceiling_table(opts: &Options, ecdsa: &TestPki) {
     let share = ceiling.share();
     let count = ((opts.handshake_secs * 2000.0) as usize).max(50);
     let mut pipe = Pipe::default();
-    // [padlock client, padlock server, rustls client, rustls server, crypto client, crypto server]
-    let mut rounds: Vec<[f64; 6]> = Vec::new();
+    // [padlock client, padlock server, rustls client, rustls server, crypto client, crypto
+    // server, then both sides on the thread CPU clock: padlock, rustls, crypto]
+    let mut rounds: Vec<[f64; 9]> = Vec::new();
     for round in 0..=opts.runs {
         let mut by_side = |lib: &Lib<'_>| {
             let (mut c, mut s) = (Duration::ZERO, Duration::ZERO);
@@ -128,15 +132,35 @@ fn ceiling_table(opts: &Options, ecdsa: &TestPki) {
         };
         let cc = time(&|| ceiling.client(&share));
         let cs = time(&|| ceiling.server(&share));
+        // Both sides together on the thread's CPU clock (descheduling not counted).
+        let cpu = |f: &mut dyn FnMut()| {
+            let sample = Sample::time(|| {
+                for _ in 0..count {
+                    f();
+                }
+                count as f64
+            });
+            micros(sample.elapsed, count)
+        };
+        let pb = cpu(&mut || one_handshake(&Lib::Padlock(&padlock), &mut pipe));
+        let rb = cpu(&mut || one_handshake(&Lib::Rustls(&rustls), &mut pipe));
+        let cb = cpu(&mut || {
+            ceiling.client(&share);
+            ceiling.server(&share);
+        });
         if round > 0 {
-            rounds.push([pc, ps, rc, rs, cc, cs]);
+            rounds.push([pc, ps, rc, rs, cc, cs, pb, rb, cb]);
         }
     }
     let col = |i: usize| rounds.iter().map(|r| r[i]).collect::<Vec<_>>();
     let over = |i: usize, j: usize| median(&rounds.iter().map(|r| r[i] / r[j]).collect::<Vec<_>>());
     println!("| side | padlock µs | rustls µs | crypto-only µs | padlock/crypto | rustls/crypto | padlock/rustls |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
-    for (side, p, r, c) in [("server", 1, 3, 5), ("client", 0, 2, 4)] {
+    for (side, p, r, c) in [
+        ("server", 1, 3, 5),
+        ("client", 0, 2, 4),
+        ("both, thread CPU time", 6, 7, 8),
+    ] {
         println!(
             "| {side} | {:.1} | {:.1} | {:.1} | {:.3} | {:.3} | {:.3} |",
             median(&col(p)),
