@@ -199,27 +199,18 @@ pub trait AeadKey: Send + Sync {
     /// `ciphertext.len() - TAG_LEN` bytes, without writing to `ciphertext`. On failure the
     /// contents of `out` are unspecified.
     ///
-    /// The default copies the ciphertext into `out` and opens it there (checking the tag
-    /// it keeps aside); a provider whose AEAD decrypts from one buffer into another
-    /// overrides it.
+    /// The default returns [`CryptoError::Unsupported`] (`out` has no room for the tag, so
+    /// opening there would need a copy elsewhere first): the caller then copies the record
+    /// and uses [`Self::open_in_place`]. A provider whose AEAD decrypts from one buffer
+    /// into another overrides it.
     fn open_to(
         &self,
-        nonce: &[u8; NONCE_LEN],
-        aad: &[u8],
-        ciphertext: &[u8],
-        out: &mut [u8],
+        _nonce: &[u8; NONCE_LEN],
+        _aad: &[u8],
+        _ciphertext: &[u8],
+        _out: &mut [u8],
     ) -> Result<(), CryptoError> {
-        let body_len = ciphertext
-            .len()
-            .checked_sub(TAG_LEN)
-            .ok_or(CryptoError::Decrypt)?;
-        if out.len() != body_len {
-            return Err(CryptoError::BadLength);
-        }
-        let mut whole = ciphertext.to_vec();
-        let n = self.open_in_place(nonce, aad, &mut whole)?;
-        out.copy_from_slice(whole.get(..n).ok_or(CryptoError::Decrypt)?);
-        Ok(())
+        Err(CryptoError::Unsupported)
     }
 
     /// Which algorithm this key is for.

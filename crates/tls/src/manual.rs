@@ -50,7 +50,8 @@
 //!   it and records are decrypted **in place** there (`record::RecordOpener::open_in_place`);
 //!   `read_tls` with bytes the caller already holds decrypts each whole application data
 //!   record **from the caller's slice into it** once the handshake is complete
-//!   (`record::RecordOpener::open_to`; anything else is copied in and opened in place).
+//!   (`record::RecordOpener::open_to`, where the provider's AEAD opens from one buffer
+//!   into another, as aws-lc's does; anything else is copied in and opened in place).
 //!   Application data stays where it was decrypted until `read_plaintext` copies it —
 //!   once — into the caller's buffer, or `Connection::reader` lends it without a copy
 //!   (`BufRead::fill_buf` / `consume`);
