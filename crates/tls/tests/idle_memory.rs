@@ -61,6 +61,9 @@ fn transfer(
     received
 }
 
+/// A call that lets a connection release what it holds.
+type Release = fn(&mut Connection);
+
 #[test]
 fn idle_connection_frees_its_buffers() {
     let (mut client, mut server) = (
@@ -109,38 +112,30 @@ fn idle_connection_frees_its_buffers() {
     );
 
     // A burst of full-size records keeps the buffers for the next record (more is
-    // likely on its way)...
-    assert_eq!(
-        transfer(&mut client, &mut server, &full, &mut sink),
-        full.len()
-    );
-    let busy = heap() - before;
-    assert!(
-        busy > SLACK,
-        "the buffers of a burst of full records were not kept ({busy} bytes)"
-    );
-    // ...until process_new_packets finds them empty (each side calls it once more,
-    // nothing new arrived)...
-    server.process_new_packets().unwrap();
-    client.process_new_packets().unwrap();
-    let idle = heap() - before;
-    assert!(
-        idle <= SLACK,
-        "{idle} bytes still held after the last process_new_packets ({busy} before)"
-    );
-
-    // ...or shrink_buffers says the connection is idle.
-    assert_eq!(
-        transfer(&mut client, &mut server, &full, &mut sink),
-        full.len()
-    );
-    let busy = heap() - before;
-    assert!(busy > SLACK, "the buffers of the second burst are not seen");
-    client.shrink_buffers();
-    server.shrink_buffers();
-    let idle = heap() - before;
-    assert!(
-        idle <= SLACK,
-        "{idle} bytes still held after shrink_buffers ({busy} before)"
-    );
+    // likely on its way), until process_new_packets finds them empty (each side calls it
+    // once more, nothing new arrived) or shrink_buffers says the connection is idle.
+    let releases: [(&str, Release); 2] = [
+        ("process_new_packets", |c| {
+            c.process_new_packets().unwrap();
+        }),
+        ("shrink_buffers", Connection::shrink_buffers),
+    ];
+    for (release, call) in releases {
+        assert_eq!(
+            transfer(&mut client, &mut server, &full, &mut sink),
+            full.len()
+        );
+        let busy = heap() - before;
+        assert!(
+            busy > SLACK,
+            "the buffers of a burst of full records were not kept ({busy} bytes)"
+        );
+        call(&mut server);
+        call(&mut client);
+        let idle = heap() - before;
+        assert!(
+            idle <= SLACK,
+            "{idle} bytes still held after {release} ({busy} before)"
+        );
+    }
 }

@@ -102,16 +102,23 @@ fn default_keyed_hmac_equals_one_shot_hmac_for_every_hash() {
     });
 }
 
-#[test]
-fn aead_seals_and_opens_in_place_and_detects_tampering() {
-    for alg in [
+/// The three AEADs, each with a key of sevens.
+fn aead_keys() -> impl Iterator<Item = (AeadAlgorithm, Box<dyn crate::AeadKey>)> {
+    [
         AeadAlgorithm::Aes128Gcm,
         AeadAlgorithm::Aes256Gcm,
         AeadAlgorithm::ChaCha20Poly1305,
-    ] {
-        let key = AwsLcProvider
-            .aead_key(alg, &vec![7u8; alg.key_len()])
-            .unwrap();
+    ]
+    .into_iter()
+    .map(|alg| {
+        let key = AwsLcProvider.aead_key(alg, &vec![7u8; alg.key_len()]);
+        (alg, key.unwrap())
+    })
+}
+
+#[test]
+fn aead_seals_and_opens_in_place_and_detects_tampering() {
+    for (alg, key) in aead_keys() {
         assert_eq!(key.algorithm(), alg);
         let nonce = [1u8; 12];
         let plain = b"hello, record layer";
@@ -171,19 +178,8 @@ impl crate::AeadKey for DefaultsOnly {
 
 #[test]
 fn aead_seals_and_opens_from_one_buffer_into_another_as_in_place_does() {
-    for alg in [
-        AeadAlgorithm::Aes128Gcm,
-        AeadAlgorithm::Aes256Gcm,
-        AeadAlgorithm::ChaCha20Poly1305,
-    ] {
-        let key = AwsLcProvider
-            .aead_key(alg, &vec![7u8; alg.key_len()])
-            .unwrap();
-        let defaults = DefaultsOnly(
-            AwsLcProvider
-                .aead_key(alg, &vec![7u8; alg.key_len()])
-                .unwrap(),
-        );
+    for ((alg, key), (_, copy)) in aead_keys().zip(aead_keys()) {
+        let defaults = DefaultsOnly(copy);
         let nonce = [3u8; 12];
         let plain: Vec<u8> = (0..1000u32).map(|i| i as u8).collect();
         let mut in_place = [&plain[..], &[0x17]].concat();
