@@ -599,6 +599,47 @@ mod tests {
     }
 
     #[test]
+    fn data_after_close_notify_in_the_same_read_is_refused() {
+        let (mut client, mut server) = connected();
+        client.write_plaintext(b"last words").unwrap();
+        client.send_close_notify();
+        let mut bytes = client.pending_tls().to_vec();
+        // A record the client could no longer send, sealed under its keys all the same.
+        client
+            .core
+            .records
+            .sealer
+            .seal_append(
+                crate::wire::ContentType::ApplicationData,
+                b"more",
+                &mut bytes,
+            )
+            .unwrap();
+        assert_eq!(server.read_tls(&bytes), bytes.len());
+        assert!(matches!(
+            server.process_new_packets(),
+            Err(Error::PeerMisbehaved(
+                crate::error::PeerMisbehaved::DataAfterCloseNotify
+            ))
+        ));
+    }
+
+    #[test]
+    fn records_given_a_byte_at_a_time_arrive_whole() {
+        let (mut client, mut server) = connected();
+        client.write_plaintext(&[7; 1000]).unwrap();
+        client.write_plaintext(b"and more").unwrap();
+        let bytes = client.pending_tls().to_vec();
+        for b in bytes.chunks(1) {
+            assert_eq!(server.read_tls(b), 1);
+            server.process_new_packets().unwrap();
+        }
+        let mut want = vec![7; 1000];
+        want.extend_from_slice(b"and more");
+        assert_eq!(read_all(&mut server), want);
+    }
+
+    #[test]
     fn a_tampered_record_opened_as_it_arrives_fails_as_bad_record_mac() {
         let (mut client, mut server) = connected();
         client.write_plaintext(b"first").unwrap();
