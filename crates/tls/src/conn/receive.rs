@@ -6,6 +6,8 @@
 
 use std::ops::Range;
 
+use padlock_crypto::TAG_LEN;
+
 use super::lifecycle::PeerStream;
 use super::record_layer::record_error;
 use super::Connection;
@@ -16,9 +18,8 @@ use crate::record::{inner_content, opened_record_header, RecordError, RecordOpen
 use crate::trace::{Direction, TraceEvent};
 use crate::wire::{
     is_compatibility_change_cipher_spec, Alert, AlertDescription, AlertLevel, Codec, ContentType,
-    DecodeError, DecodeErrorKind, RECORD_HEADER_LEN,
+    DecodeError, DecodeErrorKind, ProtocolVersion, RECORD_HEADER_LEN,
 };
-use padlock_crypto::TAG_LEN;
 
 impl Connection {
     /// Opens whole application data records at the front of `data` straight into the
@@ -29,9 +30,12 @@ impl Connection {
     /// copied, so `process_new_packets` finds and reports it as usual. Returns the bytes
     /// taken, and whether the buffer had no room for the next whole record.
     pub(super) fn open_as_received(&mut self, data: &[u8]) -> (usize, bool) {
+        // The opened form (TLSInnerPlaintext after a marking header) is TLS 1.3's.
+        let tls13 = self.protocol_version() == Some(ProtocolVersion::TLSv1_3);
         let records = &mut self.core.records;
         let lifecycle = &self.core.lifecycle;
-        if !lifecycle.is_open()
+        if !tls13
+            || !lifecycle.is_open()
             || !lifecycle.peer_may_send()
             || !records.opener.is_protected()
             || records.early_data_to_skip.is_some()
@@ -151,7 +155,10 @@ impl Connection {
         let (content_type, len) =
             inner_content(records.rx.slice(inner.clone())).map_err(record_error)?;
         // The opener counted it when it was opened; trace it with its own number.
-        let seq = records.opener.sequence_number() - u64::from(records.opened_unhandled);
+        let seq = records
+            .opener
+            .sequence_number()
+            .saturating_sub(u64::from(records.opened_unhandled));
         records.opened_unhandled = records.opened_unhandled.saturating_sub(1);
         if let Some(t) = self.core.trace.as_deref() {
             t.event(&TraceEvent::Record {
