@@ -89,86 +89,65 @@ fn handshake_table(opts: &Options, ecdsa: &TestPki, rsa: &TestPki) {
 fn ceiling_table(opts: &Options, ecdsa: &TestPki) {
     println!("## CPU per full TLS 1.3 handshake by side, against the crypto-only cost (X25519, ECDSA P-256, TLS_AES_128_GCM_SHA256)");
     println!();
+    let padlock = PadlockSetup::new(ecdsa, Suite::Aes128Gcm);
+    let rustls = RustlsSetup::new(ecdsa, Suite::Aes128Gcm);
+    let ceiling = Ceiling::new();
+    let share = ceiling.share();
+    let count = ((opts.handshake_secs * 2000.0) as usize).max(50) * opts.runs;
     println!(
         "µs per handshake: each side's own library calls, timed with a monotonic clock around \
          each call (connection set-up included; the harness's moves and the other side \
          excluded). Crypto-only = the aws-lc calls a side cannot avoid, made directly \
          (`padlock_benches::ceiling`: X25519, the ECDSA P-256 signature or two \
          verifications, transcript hash, 20 HMACs, four AEAD keys and the protected \
-         records). The last row times whole handshakes (both sides, the harness included) \
-         on the thread's CPU clock, which a busy machine's descheduling does not inflate. \
-         Medians of {} rounds, all measured alternately; instruction counts per side: \
-         padlock-bench-callgrind.",
-        opts.runs
+         records). Each of {count} iterations times one padlock handshake, one rustls \
+         handshake and each side's crypto-only cost, one after the other; the medians over \
+         the iterations are shown, so a handshake the machine descheduled does not count. \
+         Instruction counts per side: padlock-bench-callgrind."
     );
     println!();
-    let padlock = PadlockSetup::new(ecdsa, Suite::Aes128Gcm);
-    let rustls = RustlsSetup::new(ecdsa, Suite::Aes128Gcm);
-    let ceiling = Ceiling::new();
-    let share = ceiling.share();
-    let count = ((opts.handshake_secs * 2000.0) as usize).max(50);
     let mut pipe = Pipe::default();
-    // [padlock client, padlock server, rustls client, rustls server, crypto client, crypto
-    // server, then both sides on the thread CPU clock: padlock, rustls, crypto]
-    let mut rounds: Vec<[f64; 9]> = Vec::new();
-    for round in 0..=opts.runs {
-        let mut by_side = |lib: &Lib<'_>| {
-            let (mut c, mut s) = (Duration::ZERO, Duration::ZERO);
-            for _ in 0..count {
-                let (dc, ds) = one_handshake_by_side(lib, &mut pipe);
-                c += dc;
-                s += ds;
-            }
-            (micros(c, count), micros(s, count))
-        };
-        let (pc, ps) = by_side(&Lib::Padlock(&padlock));
-        let (rc, rs) = by_side(&Lib::Rustls(&rustls));
-        let time = |f: &dyn Fn()| {
-            let start = Instant::now();
-            for _ in 0..count {
-                f();
-            }
-            micros(start.elapsed(), count)
-        };
+    // Warm-up.
+    for _ in 0..50 {
+        one_handshake(&Lib::Padlock(&padlock), &mut pipe);
+        one_handshake(&Lib::Rustls(&rustls), &mut pipe);
+    }
+    // [padlock client, padlock server, rustls client, rustls server, crypto client,
+    // crypto server], each per iteration.
+    let mut samples: [Vec<f64>; 6] = Default::default();
+    let time = |f: &dyn Fn()| {
+        let start = Instant::now();
+        f();
+        micros(start.elapsed(), 1)
+    };
+    for _ in 0..count {
+        let (pc, ps) = one_handshake_by_side(&Lib::Padlock(&padlock), &mut pipe);
+        let (rc, rs) = one_handshake_by_side(&Lib::Rustls(&rustls), &mut pipe);
         let cc = time(&|| ceiling.client(&share));
         let cs = time(&|| ceiling.server(&share));
-        // Both sides together on the thread's CPU clock (descheduling not counted).
-        let cpu = |f: &mut dyn FnMut()| {
-            let sample = Sample::time(|| {
-                for _ in 0..count {
-                    f();
-                }
-                count as f64
-            });
-            micros(sample.elapsed, count)
-        };
-        let pb = cpu(&mut || one_handshake(&Lib::Padlock(&padlock), &mut pipe));
-        let rb = cpu(&mut || one_handshake(&Lib::Rustls(&rustls), &mut pipe));
-        let cb = cpu(&mut || {
-            ceiling.client(&share);
-            ceiling.server(&share);
-        });
-        if round > 0 {
-            rounds.push([pc, ps, rc, rs, cc, cs, pb, rb, cb]);
+        for (v, x) in samples.iter_mut().zip([
+            micros(pc, 1),
+            micros(ps, 1),
+            micros(rc, 1),
+            micros(rs, 1),
+            cc,
+            cs,
+        ]) {
+            v.push(x);
         }
     }
-    let col = |i: usize| rounds.iter().map(|r| r[i]).collect::<Vec<_>>();
-    let over = |i: usize, j: usize| median(&rounds.iter().map(|r| r[i] / r[j]).collect::<Vec<_>>());
+    let m: Vec<f64> = samples.iter().map(|v| median(v)).collect();
     println!("| side | padlock µs | rustls µs | crypto-only µs | padlock/crypto | rustls/crypto | padlock/rustls |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
-    for (side, p, r, c) in [
-        ("server", 1, 3, 5),
-        ("client", 0, 2, 4),
-        ("both, thread CPU time", 6, 7, 8),
-    ] {
+    for (side, p, r, c) in [("server", 1, 3, 5), ("client", 0, 2, 4)] {
         println!(
             "| {side} | {:.1} | {:.1} | {:.1} | {:.3} | {:.3} | {:.3} |",
-            median(&col(p)),
-            median(&col(r)),
-            median(&col(c)),
-            over(p, c),
-            over(r, c),
-            over(p, r)
+            m[p],
+            m[r],
+            m[c],
+            m[p] / m[c],
+            m[r] / m[c],
+            m[p] / m[r]
         );
     }
     println!();
