@@ -594,6 +594,22 @@ fn rustls_cell(
     if r.protocol_version() != Some(rustls::ProtocolVersion::TLSv1_2) {
         return Err(format!("rustls says {:?}", r.protocol_version()));
     }
+    // RFC 5705: both sides export the same keying material.
+    let mut ours = [0u8; 32];
+    p.export_keying_material(&mut ours, b"EXPORTER-padlock", Some(b"ctx"))
+        .map_err(|e| e.to_string())?;
+    let theirs = match &r {
+        rustls::Connection::Client(c) => {
+            c.export_keying_material([0u8; 32], b"EXPORTER-padlock", Some(b"ctx"))
+        }
+        rustls::Connection::Server(s) => {
+            s.export_keying_material([0u8; 32], b"EXPORTER-padlock", Some(b"ctx"))
+        }
+    }
+    .map_err(|e| e.to_string())?;
+    if ours != theirs {
+        return Err("exported keying material differs".into());
+    }
     expect_tls12(&engine::Negotiated::of(&p), suite, group)
 }
 

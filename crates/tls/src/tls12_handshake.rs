@@ -138,6 +138,44 @@ impl SessionKeys {
     }
 }
 
+impl SessionKeys {
+    /// The handshake is done: keep only what the RFC 5705 exporter needs.
+    pub(crate) fn into_exporter(self, randoms: Randoms) -> Exporter12 {
+        Exporter12 {
+            master: self.master,
+            randoms,
+        }
+    }
+}
+
+/// The keying material exporter of a TLS 1.2 session (RFC 5705 §4): the master secret
+/// and both randoms.
+pub(crate) struct Exporter12 {
+    master: MasterSecret,
+    randoms: Randoms,
+}
+
+impl Exporter12 {
+    /// PRF(master_secret, label, client_random + server_random [+ context_length +
+    /// context]) into `out` (RFC 5705 §4); `None` and `Some(&[])` differ, as §4 says.
+    pub(crate) fn export(
+        &self,
+        provider: &dyn Provider,
+        label: &[u8],
+        context: Option<&[u8]>,
+        out: &mut [u8],
+    ) -> Result<(), crate::tls12::prf::ContextTooLong> {
+        self.master.export(
+            provider,
+            label,
+            &self.randoms.client,
+            &self.randoms.server,
+            context,
+            out,
+        )
+    }
+}
+
 /// Our ChangeCipherSpec, then our Finished under the new `keys` (RFC 5246 §7.1, §7.4.9).
 pub(crate) fn send_change_cipher_spec_and_finished(
     keys: &SessionKeys,

@@ -459,6 +459,7 @@ impl ExpectFinished {
         let signature = signature.ok_or(Error::Internal(
             "RSA key transport has no server signature to hold",
         ))?;
+        out.tls12_exporter(keys.into_exporter(context.randoms));
         out.handshake_complete()?;
         Ok(State::Traffic(Box::new(ExpectTraffic {
             _server: Authenticated::Certificate {

@@ -279,6 +279,7 @@ impl ExpectFinished {
             &mut context.transcript,
             out,
         )?;
+        out.tls12_exporter(keys.into_exporter(context.randoms));
         out.handshake_complete()?;
         Ok(State::Traffic(Box::new(ExpectTraffic {
             _client: client,
