@@ -8,21 +8,15 @@
 
 use std::io::{Read, Write};
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
-use std::time::Duration;
 
 use padlock_interop::engine::{self, Group, TestServer, GROUPS};
 use padlock_interop::matrix::{expect_said, Matrix};
-use padlock_interop::{
-    contains, free_port, require_peer, wait_for_port, Fixtures, Issued, KeyType, PeerProcess,
-};
+use padlock_interop::peers::{self, gnutls_cli, gnutls_serv, GET, WAIT};
+use padlock_interop::{contains, Fixtures, Issued, KeyType, PeerProcess};
 use padlock_tls::{CipherSuite, Connection, ProtocolVersion, ServerName};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-
-const WAIT: Duration = Duration::from_secs(10);
-const GET: &[u8] = b"GET / HTTP/1.0\r\n\r\n";
 
 /// A TLS 1.2 suite with its names in the peers' configuration languages.
 #[derive(Clone, Copy, Debug)]
@@ -174,37 +168,14 @@ fn padlock_server_cell(
 
 // ---- OpenSSL ----
 
-/// Starts `openssl s_server -tls1_2` on a free port with `extra` arguments.
+/// `openssl s_server -tls1_2` (see [`peers::openssl_server`]).
 fn s_server(fx: &Fixtures, server: &Issued, extra: &[&str]) -> (PeerProcess, u16) {
-    for _ in 0..3 {
-        let port = free_port();
-        let mut cmd = Command::new(&fx.openssl);
-        cmd.args(["s_server", "-tls1_2", "-accept"])
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("-cert")
-            .arg(&server.chain)
-            .arg("-key")
-            .arg(&server.key)
-            .args(extra);
-        let mut p = PeerProcess::spawn("openssl s_server", cmd);
-        if p.wait_stdout_while_running(b"ACCEPT", WAIT) {
-            return (p, port);
-        }
-        eprintln!("s_server did not start (port race?): {}", p.output_text());
-    }
-    panic!("openssl s_server would not start");
+    peers::openssl_server(fx, server, "-tls1_2", extra)
 }
 
-/// Runs `openssl s_client -tls1_2` against 127.0.0.1:`port`, sends GET, waits for it.
+/// `openssl s_client -tls1_2` (see [`peers::openssl_client`]).
 fn s_client(fx: &Fixtures, port: u16, extra: &[&str]) -> PeerProcess {
-    let mut cmd = Command::new(&fx.openssl);
-    cmd.args(["s_client", "-tls1_2", "-connect"])
-        .arg(format!("127.0.0.1:{port}"))
-        .args(extra);
-    let mut p = PeerProcess::spawn("openssl s_client", cmd);
-    p.write_stdin(GET);
-    let _ = p.wait_exit(WAIT);
-    p
+    peers::openssl_client(fx, port, "-tls1_2", extra)
 }
 
 fn arg(path: &Path) -> String {
@@ -397,48 +368,6 @@ fn gnutls_priority(suite: Suite12, group: Group) -> String {
     )
 }
 
-fn gnutls_serv(server: &Issued, priority: &str) -> Option<(PeerProcess, u16)> {
-    let bin = require_peer("gnutls-serv")?;
-    for _ in 0..3 {
-        let port = free_port();
-        let mut cmd = Command::new(&bin);
-        cmd.args(["--http", "-p"])
-            .arg(port.to_string())
-            .arg("--x509certfile")
-            .arg(&server.chain)
-            .arg("--x509keyfile")
-            .arg(&server.key)
-            .args(["--priority", priority]);
-        let p = PeerProcess::spawn("gnutls-serv", cmd);
-        if wait_for_port(port, WAIT) {
-            return Some((p, port));
-        }
-        eprintln!("gnutls-serv did not start: {}", p.output_text());
-    }
-    panic!("gnutls-serv would not start");
-}
-
-fn gnutls_cli(port: u16, ca: &Path, priority: &str) -> Option<PeerProcess> {
-    let bin = require_peer("gnutls-cli")?;
-    let mut cmd = Command::new(&bin);
-    cmd.arg("-p")
-        .arg(port.to_string())
-        .arg("--x509cafile")
-        .arg(ca)
-        .args([
-            "--sni-hostname",
-            "localhost",
-            "--verify-hostname",
-            "localhost",
-        ])
-        .args(["--priority", priority])
-        .arg("127.0.0.1");
-    let mut p = PeerProcess::spawn("gnutls-cli", cmd);
-    p.write_stdin(GET);
-    let _ = p.wait_exit(WAIT);
-    Some(p)
-}
-
 #[test]
 fn padlock_client_against_gnutls_tls12_server_every_suite_group_and_key() {
     let Some(fx) = Fixtures::get() else { return };
@@ -446,7 +375,7 @@ fn padlock_client_against_gnutls_tls12_server_every_suite_group_and_key() {
     let all = "NORMAL:-VERS-ALL:+VERS-TLS1.2";
     for key in KeyType::MATRIX {
         let (server, ca) = fx.server(key);
-        let Some((_peer, port)) = gnutls_serv(server, all) else {
+        let Some((_peer, port)) = gnutls_serv(server, &["--priority", all]) else {
             return;
         };
         for suite in suites_for(key) {
@@ -473,9 +402,11 @@ fn gnutls_tls12_client_against_padlock_server_every_suite_group_and_key() {
         for suite in suites_for(key) {
             for group in GROUPS {
                 let label = format!("{} {} {}", key.label(), suite.openssl, group.gnutls);
-                let Some(client) =
-                    gnutls_cli(server.port, &ca.cert, &gnutls_priority(suite, group))
-                else {
+                let Some(client) = gnutls_cli(
+                    server.port,
+                    &ca.cert,
+                    &["--priority", &gnutls_priority(suite, group)],
+                ) else {
                     return;
                 };
                 matrix.cell(&label, padlock_server_cell(&server, &client, suite, group));

@@ -5,16 +5,16 @@
 use padlock_crypto::{Digest, Provider};
 
 use crate::conn::HandshakeKind;
-use crate::error::Error;
+use crate::error::{Error, PeerMisbehaved};
 use crate::output::{trace, Output};
 use crate::record::RecordKeys;
 use crate::suites::Tls12Suite;
 use crate::tls12::prf::{MasterSecret, MasterSecretSeed, Sender, VERIFY_DATA_LEN};
 use crate::trace::{Direction, KeyPhase, TraceEvent};
 use crate::transcript::Transcript;
-use crate::verify::FinishedVerified;
-use crate::wire::enums::{NamedGroup, ProtocolVersion};
-use crate::wire::handshake::{Finished, HandshakePayload};
+use crate::verify::{FinishedVerified, SignatureVerified};
+use crate::wire::enums::{NamedGroup, ProtocolVersion, SignatureScheme};
+use crate::wire::handshake::{CertificateVerify, Finished, HandshakePayload, ServerEcdhParams};
 
 /// The handshake messages so far: their running hash (for the Extended Master Secret and
 /// Finished), and — while a CertificateVerify may still have to be made or checked —
@@ -174,6 +174,46 @@ impl Exporter12 {
             out,
         )
     }
+}
+
+/// What a ServerKeyExchange signs (RFC 8422 §5.4): ClientHello.random +
+/// ServerHello.random + ServerECDHParams.
+pub(crate) fn signed_params(randoms: &Randoms, params: &ServerEcdhParams) -> Vec<u8> {
+    let params = params.encoded();
+    let mut signed = Vec::with_capacity(64 + params.len());
+    signed.extend_from_slice(&randoms.client);
+    signed.extend_from_slice(&randoms.server);
+    signed.extend_from_slice(&params);
+    signed
+}
+
+/// Checks the peer's TLS 1.2 signature — a ServerKeyExchange's or a client's
+/// CertificateVerify — with the key of its `leaf` certificate, over `message`, with a scheme
+/// we `offered`; `bad` is the violation a signature that does not verify is. Emits the
+/// signature-check trace event.
+pub(crate) fn check_peer_signature(
+    out: &dyn Output,
+    leaf: &[u8],
+    offered: &[SignatureScheme],
+    signed: &CertificateVerify,
+    message: &[u8],
+    bad: PeerMisbehaved,
+) -> Result<SignatureVerified, Error> {
+    let provider = out.provider();
+    let result = crate::verify::verify_tls12_signature(
+        provider.as_ref(),
+        leaf,
+        offered,
+        signed.algorithm,
+        message,
+        &signed.signature,
+        bad,
+    );
+    trace(out, || TraceEvent::SignatureCheck {
+        scheme: signed.algorithm,
+        ok: result.is_ok(),
+    });
+    result
 }
 
 /// Our ChangeCipherSpec, then our Finished under the new `keys` (RFC 5246 §7.1, §7.4.9).

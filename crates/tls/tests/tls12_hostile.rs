@@ -183,6 +183,20 @@ fn client_flight(run: &mut Run) -> Vec<(u8, Vec<u8>)> {
     records(&take(&mut run.client))
 }
 
+/// A handshake completed through the harness (keys logged), nothing left to deliver.
+fn established() -> Run {
+    let mut r = run();
+    for (typ, payload) in client_flight(&mut r) {
+        r.server.read_tls(&record(typ, &payload));
+    }
+    r.server.process_new_packets().unwrap();
+    let finish = take(&mut r.server);
+    r.client.read_tls(&finish);
+    r.client.process_new_packets().unwrap();
+    assert!(!r.client.is_handshaking() && !r.server.is_handshaking());
+    r
+}
+
 /// The record keys of one side, from the key log's master secret (RFC 5246 §6.3), for
 /// AES-128-GCM suites: what a peer would seal with.
 fn sealer(run: &Run, client_side: bool, seq: u64) -> RecordSealer {
@@ -553,16 +567,7 @@ fn a_malformed_change_cipher_spec_is_unexpected_message() {
 
 #[test]
 fn a_hello_request_after_the_handshake_gets_no_renegotiation_and_the_connection_goes_on() {
-    let mut r = run();
-    let client_records = client_flight(&mut r);
-    for (typ, payload) in client_records {
-        r.server.read_tls(&record(typ, &payload));
-    }
-    r.server.process_new_packets().unwrap();
-    let finish = take(&mut r.server);
-    r.client.read_tls(&finish);
-    r.client.process_new_packets().unwrap();
-    assert!(!r.client.is_handshaking());
+    let mut r = established();
     // The server's Finished was its record 0 under these keys.
     let mut server = sealer(&r, false, 1);
     let hello_request = [0u8, 0, 0, 0];
@@ -820,14 +825,7 @@ fn a_client_without_sha2_signature_algorithms_is_handshake_failure() {
 
 #[test]
 fn a_renegotiating_client_hello_gets_no_renegotiation_and_the_connection_goes_on() {
-    let mut r = run();
-    let client_records = client_flight(&mut r);
-    for (typ, payload) in client_records {
-        r.server.read_tls(&record(typ, &payload));
-    }
-    r.server.process_new_packets().unwrap();
-    assert!(!r.server.is_handshaking());
-    take(&mut r.server);
+    let mut r = established();
     // The client's Finished was its record 0.
     let mut client = sealer(&r, true, 1);
     r.server.read_tls(&sealed(
@@ -847,13 +845,7 @@ fn a_renegotiating_client_hello_gets_no_renegotiation_and_the_connection_goes_on
 
 #[test]
 fn a_key_update_is_not_a_tls12_message() {
-    let mut r = run();
-    let client_records = client_flight(&mut r);
-    for (typ, payload) in client_records {
-        r.server.read_tls(&record(typ, &payload));
-    }
-    r.server.process_new_packets().unwrap();
-    take(&mut r.server);
+    let mut r = established();
     let mut client = sealer(&r, true, 1);
     expect_alert(
         &mut r.server,
