@@ -853,3 +853,52 @@ fn a_key_update_is_not_a_tls12_message() {
         AlertDescription::UnexpectedMessage,
     );
 }
+
+#[test]
+fn a_record_decrypting_to_more_than_2_14_bytes_is_record_overflow() {
+    // Sealed by hand (RFC 5288 §3 nonce, RFC 5246 §6.2.3.3 AAD): the sealer refuses to.
+    let mut r = established();
+    let master = r.keys.logged("CLIENT_RANDOM");
+    let (cr, sr) = randoms(&r);
+    let mut block = [0u8; 40];
+    prf(
+        provider().as_ref(),
+        HashAlgorithm::Sha256,
+        &master,
+        b"key expansion",
+        &[&sr, &cr],
+        &mut block,
+    );
+    let key = provider()
+        .aead_key(AeadAlgorithm::Aes128Gcm, &block[16..32])
+        .unwrap();
+    let seq: u64 = 1; // after the server's Finished
+    let len = (1 << 14) + 1;
+    let mut nonce = [0u8; 12];
+    nonce[..4].copy_from_slice(&block[36..40]);
+    nonce[4..].copy_from_slice(&seq.to_be_bytes());
+    let mut aad = seq.to_be_bytes().to_vec();
+    aad.extend_from_slice(&[23, 3, 3]);
+    aad.extend_from_slice(&(len as u16).to_be_bytes());
+    let mut body = vec![0x41u8; len];
+    let tag = key.seal_in_place(&nonce, &aad, &mut body).unwrap();
+    let mut payload = seq.to_be_bytes().to_vec();
+    payload.extend_from_slice(&body);
+    payload.extend_from_slice(&tag);
+    expect_alert(
+        &mut r.client,
+        &record(23, &payload),
+        AlertDescription::RecordOverflow,
+    );
+}
+
+#[test]
+fn application_data_before_the_handshake_completes_is_unexpected_message() {
+    let mut r = run();
+    client_flight(&mut r);
+    expect_alert(
+        &mut r.client,
+        &record(23, b"early"),
+        AlertDescription::UnexpectedMessage,
+    );
+}
