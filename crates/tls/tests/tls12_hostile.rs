@@ -288,6 +288,23 @@ fn messages_out_of_order_from_the_server_are_unexpected_message() {
 }
 
 #[test]
+fn a_hello_request_during_the_handshake_is_ignored() {
+    let mut r = run();
+    let hello_request = vec![0u8, 0, 0, 0];
+    let mut flight = r.flight.clone();
+    flight.insert(2, hello_request.clone());
+    flight.insert(1, hello_request);
+    r.client.read_tls(&hs_record(&flight));
+    r.client.process_new_packets().unwrap();
+    // The client's flight follows as usual, and the handshake completes.
+    for (typ, payload) in records(&take(&mut r.client)) {
+        r.server.read_tls(&record(typ, &payload));
+    }
+    r.server.process_new_packets().unwrap();
+    assert!(!r.server.is_handshaking());
+}
+
+#[test]
 fn a_tampered_server_key_exchange_signature_is_decrypt_error() {
     let mut r = run();
     let mut flight = r.flight.clone();
