@@ -284,3 +284,54 @@ fn ems_is_negotiated_and_can_be_required() {
     handshake(&mut client, &mut server);
     assert_eq!(send(&mut client, &mut server, b"ems"), b"ems");
 }
+
+/// Every trace event, as its `Debug` text.
+#[derive(Default)]
+struct Events(Mutex<Vec<String>>);
+
+impl padlock_tls::Trace for Events {
+    fn event(&self, event: &padlock_tls::TraceEvent<'_>) {
+        self.0.lock().unwrap().push(format!("{event:?}"));
+    }
+}
+
+#[test]
+fn the_trace_tells_the_tls12_handshake_step_by_step() {
+    let (client_events, server_events) = (Arc::new(Events::default()), Arc::new(Events::default()));
+    let mut config = server_config(KeyType::P256);
+    config.versions = tls12_only();
+    config.trace = Some(server_events.clone());
+    let mut client_config = insecure_client_config();
+    client_config.trace = Some(client_events.clone());
+    let mut client = Connection::client(Arc::new(client_config), localhost()).unwrap();
+    let mut server = Connection::server(Arc::new(config)).unwrap();
+    handshake(&mut client, &mut server);
+    let text = |events: &Events| events.0.lock().unwrap().join("\n");
+    let (client, server) = (text(&client_events), text(&server_events));
+    for (events, needles) in [
+        (
+            &client,
+            [
+                "Negotiated { version: TLSv1_2",
+                "Received, name: \"server_key_exchange\"",
+                "SignatureCheck { scheme: ecdsa_secp256r1_sha256, ok: true }",
+                "Sent, name: \"ChangeCipherSpec\"",
+                "Received, name: \"ChangeCipherSpec\"",
+            ],
+        ),
+        (
+            &server,
+            [
+                "Negotiated { version: TLSv1_2",
+                "Sent, name: \"ServerKeyExchange\"",
+                "Received, name: \"client_key_exchange\"",
+                "Sent, name: \"ChangeCipherSpec\"",
+                "Received, name: \"ChangeCipherSpec\"",
+            ],
+        ),
+    ] {
+        for needle in needles.iter().chain(&["phase: Tls12", "HandshakeComplete"]) {
+            assert!(events.contains(needle), "{needle} missing from:\n{events}");
+        }
+    }
+}
