@@ -335,3 +335,32 @@ fn the_trace_tells_the_tls12_handshake_step_by_step() {
         }
     }
 }
+
+#[test]
+fn a_server_with_ecdsa_and_rsa_certificates_presents_the_one_the_suites_need() {
+    let mut resolver = padlock_tls::SniResolver::new();
+    resolver.add("localhost", server_key(KeyType::P256));
+    resolver.add("localhost", server_key(KeyType::Rsa2048));
+    let mut config = server_config(KeyType::P256);
+    config.cert_resolver = Arc::new(resolver);
+    let config = Arc::new(config);
+    for (suite, key) in [
+        (
+            CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+            server_key(KeyType::Rsa2048),
+        ),
+        (
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+            server_key(KeyType::P256),
+        ),
+    ] {
+        let mut client_config = insecure_client_config();
+        client_config.versions = tls12_only();
+        client_config.cipher_suites = vec![suite];
+        let mut client = Connection::client(Arc::new(client_config), localhost()).unwrap();
+        let mut server = Connection::server(config.clone()).unwrap();
+        handshake(&mut client, &mut server);
+        assert_eq!(client.cipher_suite(), Some(suite));
+        assert_eq!(client.peer_certificates(), Some(&key.chain[..]));
+    }
+}

@@ -189,16 +189,25 @@ fn process_client_hello<'h>(
     })
 }
 
-/// RFC 6066 §3: the certificate, by SNI and signature schemes.
+/// RFC 6066 §3: the certificate, by SNI, signature schemes and — TLS 1.2 suites name the
+/// key type — the client's TLS 1.2 suites.
 fn choose_certificate(
     config: &ServerConfig,
     offer: &Offer<'_>,
 ) -> Result<Arc<CertifiedKey>, Error> {
+    let suites: Vec<CipherSuite> = offer
+        .hello
+        .cipher_suites
+        .iter()
+        .copied()
+        .filter(|s| !s.is_tls13())
+        .collect();
     config
         .cert_resolver
         .resolve(&ClientHelloInfo {
             server_name: offer.hello.extensions.server_name.as_deref(),
             signature_schemes: offer.schemes,
+            cipher_suites: &suites,
         })
         .ok_or_else(|| PeerIncompatible::NoCertificateForName.into())
 }
