@@ -1,7 +1,7 @@
 //! A TLS 1.2 ClientHello in; the server's flight out (RFC 5246 §7.3), in the RFC's steps:
-//! process the hello, choose certificate, suite, group, signature scheme and protocol,
-//! then send ServerHello, Certificate, ServerKeyExchange, [CertificateRequest] and
-//! ServerHelloDone.
+//! process the hello, choose certificate, suite, protocol and key exchange (group and
+//! signature scheme), then send ServerHello, Certificate, ServerKeyExchange,
+//! [CertificateRequest] and ServerHelloDone.
 
 use std::sync::Arc;
 
@@ -62,30 +62,23 @@ pub(crate) fn start(
     let mut transcript = Transcript12::new(out.provider().as_ref(), suite, keep_messages);
     transcript.add(raw);
 
-    let kx_group = match suite.kx {
-        KeyExchangeKind::Ecdhe => Some(choose_group(&config, &offer)?),
-        KeyExchangeKind::Rsa => None,
-    };
-    let scheme = match suite.kx {
-        KeyExchangeKind::Ecdhe => Some(choose_signature_scheme(&config, &offer, &cert)?),
-        KeyExchangeKind::Rsa => None,
-    };
+    let plan = choose_key_exchange(&config, &offer, suite, &cert)?;
     if let Some(name) = &hello.extensions.server_name {
         out.server_name(name.clone());
     }
     out.client_random(hello.random);
-    tls12_handshake::report_negotiated(suite, kx_group, out);
+    tls12_handshake::report_negotiated(suite, plan.group(), out);
     send_server_hello(&offer, suite, &randoms, alpn.clone(), &mut transcript, out)?;
     if let Some(protocol) = alpn {
         out.alpn(protocol);
     }
     send_certificate(&cert, &mut transcript, out);
-    let kx = match (kx_group, scheme) {
-        (Some(group), Some(scheme)) => {
+    let kx = match plan {
+        KeyExchangePlan::Ecdhe { group, scheme } => {
             send_server_key_exchange(&cert, group, scheme, &randoms, &mut transcript, out)?
         }
         // RFC 5246 §7.4.3: no ServerKeyExchange with RSA key transport.
-        _ => KeyExchange::Rsa(cert),
+        KeyExchangePlan::Rsa => KeyExchange::Rsa(cert),
     };
     let verifier = send_certificate_request(&config, &mut transcript, out);
     send_server_hello_done(&mut transcript, out);
@@ -249,6 +242,42 @@ fn choose_suite(
         PeerIncompatible::NoCipherSuitesInCommon
     }
     .into())
+}
+
+/// How the suite's key exchange will run.
+enum KeyExchangePlan {
+    /// ECDHE in `group`, the ServerKeyExchange signed with `scheme` (RFC 8422 §5.4).
+    Ecdhe {
+        group: NamedGroup,
+        scheme: SignatureScheme,
+    },
+    /// RSA key transport: no ServerKeyExchange (RFC 5246 §7.4.3).
+    Rsa,
+}
+
+impl KeyExchangePlan {
+    fn group(&self) -> Option<NamedGroup> {
+        match self {
+            Self::Ecdhe { group, .. } => Some(*group),
+            Self::Rsa => None,
+        }
+    }
+}
+
+/// The key exchange the suite names: for ECDHE, the group and the signature scheme.
+fn choose_key_exchange(
+    config: &ServerConfig,
+    offer: &Offer<'_>,
+    suite: Tls12Suite,
+    cert: &CertifiedKey,
+) -> Result<KeyExchangePlan, Error> {
+    Ok(match suite.kx {
+        KeyExchangeKind::Ecdhe => KeyExchangePlan::Ecdhe {
+            group: choose_group(config, offer)?,
+            scheme: choose_signature_scheme(config, offer, cert)?,
+        },
+        KeyExchangeKind::Rsa => KeyExchangePlan::Rsa,
+    })
 }
 
 /// RFC 8422 §5.1.1: our most preferred classical group the client supports.
