@@ -15,6 +15,11 @@ pub const WAIT: Duration = Duration::from_secs(10);
 /// What the clients send: one HTTP/1.0 request.
 pub const GET: &[u8] = b"GET / HTTP/1.0\r\n\r\n";
 
+/// A path as a command-line argument.
+pub fn arg(path: &Path) -> String {
+    path.display().to_string()
+}
+
 /// Starts `openssl s_server <version>` (`-tls1_3`, `-tls1_2`) on a free port, presenting
 /// `server`, with `extra` arguments; waits until it accepts.
 pub fn openssl_server(

@@ -6,17 +6,21 @@
 //! version negotiation with TLS 1.3 preferred, and mutual TLS 1.2 against OpenSSL. The
 //! RSA key transport suites, curl, nginx and Chromium are the tls12-rsa helper's matrix.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
+#[path = "support/rustls_pump.rs"]
+mod rustls_pump;
+
 use padlock_interop::engine::{self, Group, TestServer, GROUPS};
 use padlock_interop::matrix::{expect_said, Matrix};
-use padlock_interop::peers::{self, gnutls_cli, gnutls_serv, GET, WAIT};
+use padlock_interop::peers::{self, arg, gnutls_cli, gnutls_serv, GET, WAIT};
 use padlock_interop::{contains, Fixtures, Issued, KeyType, PeerProcess};
 use padlock_tls::{CipherSuite, Connection, ProtocolVersion, ServerName};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls_pump::pump;
 
 /// A TLS 1.2 suite with its names in the peers' configuration languages.
 #[derive(Clone, Copy, Debug)]
@@ -176,10 +180,6 @@ fn s_server(fx: &Fixtures, server: &Issued, extra: &[&str]) -> (PeerProcess, u16
 /// `openssl s_client -tls1_2` (see [`peers::openssl_client`]).
 fn s_client(fx: &Fixtures, port: u16, extra: &[&str]) -> PeerProcess {
     peers::openssl_client(fx, port, "-tls1_2", extra)
-}
-
-fn arg(path: &Path) -> String {
-    path.display().to_string()
 }
 
 #[test]
@@ -460,53 +460,6 @@ fn rustls_server(issued: &Issued, suite: Suite12, group: Group) -> rustls::Conne
         .into()
 }
 
-/// Moves bytes both ways until neither side has anything to send.
-fn pump(p: &mut Connection, r: &mut rustls::Connection) -> Result<(Vec<u8>, Vec<u8>), String> {
-    let (mut p_got, mut r_got) = (Vec::new(), Vec::new());
-    let mut buf = vec![0u8; 64 * 1024];
-    for _ in 0..10_000 {
-        let mut wire = Vec::new();
-        while p.wants_write() {
-            p.write_tls_to(&mut wire).map_err(|e| e.to_string())?;
-        }
-        let mut progress = !wire.is_empty();
-        let mut rd = &wire[..];
-        while !rd.is_empty() {
-            r.read_tls(&mut rd).map_err(|e| e.to_string())?;
-            r.process_new_packets()
-                .map_err(|e| format!("rustls: {e}"))?;
-        }
-        while let Ok(n) = r.reader().read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            r_got.extend_from_slice(&buf[..n]);
-        }
-        let mut wire = Vec::new();
-        while r.wants_write() {
-            r.write_tls(&mut wire).map_err(|e| e.to_string())?;
-        }
-        progress |= !wire.is_empty();
-        let mut off = 0;
-        while off < wire.len() {
-            off += p.read_tls(&wire[off..]);
-            p.process_new_packets()
-                .map_err(|e| format!("padlock: {e}"))?;
-            loop {
-                let n = p.read_plaintext(&mut buf);
-                if n == 0 {
-                    break;
-                }
-                p_got.extend_from_slice(&buf[..n]);
-            }
-        }
-        if !progress {
-            return Ok((p_got, r_got));
-        }
-    }
-    Err("pump did not settle".into())
-}
-
 fn rustls_cell(
     mut p: Connection,
     mut r: rustls::Connection,
@@ -518,7 +471,8 @@ fn rustls_cell(
     r.writer()
         .write_all(b"from rustls")
         .map_err(|e| e.to_string())?;
-    let (p_got, r_got) = pump(&mut p, &mut r)?;
+    let (mut p_got, mut r_got) = (Vec::new(), Vec::new());
+    pump(&mut p, &mut r, &mut p_got, &mut r_got)?;
     if p_got != b"from rustls" || r_got != b"from padlock" {
         return Err(format!("data: {p_got:?} / {r_got:?}"));
     }
