@@ -126,6 +126,14 @@ fn groups_for_ecdsa_peer(group: Group) -> Vec<padlock_tls::NamedGroup> {
     groups
 }
 
+/// A padlock server presenting `issued` that prefers `group` (the client also lists P-256:
+/// see [`groups_for_ecdsa_peer`]).
+fn server_preferring(issued: &Issued, group: Group) -> padlock_tls::ServerConfig {
+    let mut config = engine::server_config(issued);
+    config.groups = groups_for_ecdsa_peer(group);
+    config
+}
+
 /// The same for OpenSSL's `-groups`.
 fn openssl_groups(group: Group) -> String {
     if group.group == padlock_tls::NamedGroup::secp256r1 {
@@ -211,11 +219,7 @@ fn openssl_tls12_client_against_padlock_server_every_suite_group_and_key() {
     for key in KeyType::MATRIX {
         let (server_cert, ca) = fx.server(key);
         for group in GROUPS {
-            // The server prefers `group`; the client also lists P-256 (see
-            // `groups_for_ecdsa_peer`).
-            let mut config = engine::server_config(server_cert);
-            config.groups = groups_for_ecdsa_peer(group);
-            let server = TestServer::start(config, 3, 4096);
+            let server = TestServer::start(server_preferring(server_cert, group), 3, 4096);
             for suite in suites_for(key) {
                 let label = format!("{} {} {}", key.label(), suite.openssl, group.openssl);
                 let client = s_client(
@@ -360,10 +364,11 @@ fn openssl_client_with_fallback_scsv_is_refused_as_inappropriate_fallback() {
 
 // ---- GnuTLS ----
 
-/// A GnuTLS priority string for TLS 1.2 with exactly this suite and group.
+/// A GnuTLS priority string for TLS 1.2 with exactly this suite and group
+/// (and P-256 after it: see [`groups_for_ecdsa_peer`]).
 fn gnutls_priority(suite: Suite12, group: Group) -> String {
     format!(
-        "NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+{}:-KX-ALL:+{}:-GROUP-ALL:+{}",
+        "NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+{}:-KX-ALL:+{}:-GROUP-ALL:+{}:+GROUP-SECP256R1",
         suite.gnutls_cipher, suite.gnutls_kx, group.gnutls
     )
 }
@@ -398,9 +403,9 @@ fn gnutls_tls12_client_against_padlock_server_every_suite_group_and_key() {
     let mut matrix = Matrix::new();
     for key in KeyType::MATRIX {
         let (server_cert, ca) = fx.server(key);
-        let server = TestServer::start(engine::server_config(server_cert), 9, 4096);
-        for suite in suites_for(key) {
-            for group in GROUPS {
+        for group in GROUPS {
+            let server = TestServer::start(server_preferring(server_cert, group), 3, 4096);
+            for suite in suites_for(key) {
                 let label = format!("{} {} {}", key.label(), suite.openssl, group.gnutls);
                 let Some(client) = gnutls_cli(
                     server.port,
@@ -422,8 +427,15 @@ fn rustls_provider(suite: Suite12, group: Group) -> Arc<rustls::crypto::CryptoPr
     let mut p = rustls::crypto::aws_lc_rs::default_provider();
     p.cipher_suites
         .retain(|s| u16::from(s.suite()) == suite.suite.to_wire());
+    // `group` first, then P-256 (see `groups_for_ecdsa_peer`).
+    let wanted: Vec<u16> = groups_for_ecdsa_peer(group)
+        .iter()
+        .map(|g| g.to_wire())
+        .collect();
     p.kx_groups
-        .retain(|g| u16::from(g.name()) == group.group.to_wire());
+        .retain(|g| wanted.contains(&u16::from(g.name())));
+    p.kx_groups
+        .sort_by_key(|g| wanted.iter().position(|w| *w == u16::from(g.name())));
     Arc::new(p)
 }
 
@@ -509,6 +521,7 @@ fn padlock_and_rustls_tls12_both_ways_every_suite_group_and_key() {
                 let label = format!("{} {} {}", key.label(), suite.openssl, group.openssl);
                 let mut config = engine::client_config(&ca.cert);
                 config.versions = tls12_only();
+                config.groups = groups_for_ecdsa_peer(group);
                 let p = Connection::client(
                     Arc::new(config),
                     ServerName::try_from("localhost").unwrap(),
@@ -520,7 +533,7 @@ fn padlock_and_rustls_tls12_both_ways_every_suite_group_and_key() {
                     rustls_cell(p, r, suite, group),
                 );
 
-                let p = Connection::server(Arc::new(engine::server_config(server))).unwrap();
+                let p = Connection::server(Arc::new(server_preferring(server, group))).unwrap();
                 let r = rustls_client(&ca.cert, suite, group);
                 matrix.cell(
                     &format!("rustls→padlock {label}"),
