@@ -235,18 +235,23 @@ pub struct ClientHelloInfo<'a> {
     /// suite names the key type its certificate needs (ECDHE_ECDSA: an ECDSA or Ed25519
     /// key; ECDHE_RSA: an RSA key; RFC 5246 §7.4.2).
     pub cipher_suites: &'a [CipherSuite],
+    /// The client's supported_groups: in TLS 1.2 an ECDSA certificate's curve must be
+    /// among them (RFC 8422 §5.3).
+    pub groups: &'a [NamedGroup],
 }
 
 impl ClientHelloInfo<'_> {
     /// Whether `cert` can serve this client as far as the suites go: any key for a TLS 1.3
-    /// suite, else a key that fits one of the offered TLS 1.2 suites. (The signature
-    /// scheme is checked when one is chosen.)
+    /// suite, else a key that fits one of the offered TLS 1.2 suites, on a curve the client
+    /// lists. (The signature scheme is checked when one is chosen.)
     pub fn accepts(&self, cert: &CertifiedKey) -> bool {
         let kind = cert.key.kind();
         self.cipher_suites.iter().any(|s| {
             s.is_tls13()
-                || crate::suites::tls12_suite(*s)
-                    .is_some_and(|t| crate::tls12_signatures::key_fits_suite(kind, t.auth))
+                || crate::suites::tls12_suite(*s).is_some_and(|t| {
+                    crate::tls12_signatures::key_fits_suite(kind, t.auth)
+                        && crate::tls12_signatures::curve_supported(kind, self.groups)
+                })
         })
     }
 }
@@ -443,6 +448,7 @@ mod tests {
                 server_name: name,
                 signature_schemes: &[],
                 cipher_suites: &[],
+                groups: &[],
             })
             .map(|c| c.chain[0][0])
         };
@@ -456,6 +462,7 @@ mod tests {
                 server_name: name,
                 signature_schemes: &[],
                 cipher_suites: &[],
+                groups: &[],
             })
             .map(|c| c.chain[0][0])
         };
@@ -488,6 +495,7 @@ mod tests {
                 server_name: name,
                 signature_schemes: &[],
                 cipher_suites: suites,
+                groups: &[NamedGroup::secp256r1],
             })
             .map(|c| c.chain[0][0])
         };

@@ -367,3 +367,23 @@ fn a_server_with_ecdsa_and_rsa_certificates_presents_the_one_the_suites_need() {
         assert_eq!(client.peer_certificates(), Some(&key.chain[..]));
     }
 }
+
+#[test]
+fn a_client_without_the_ecdsa_curve_gets_the_rsa_certificate() {
+    // RFC 8422 §5.3: without P-256 in its groups the client cannot take the P-256 key.
+    let mut resolver = padlock_tls::SniResolver::new();
+    resolver.add("localhost", server_key(KeyType::P256));
+    resolver.add("localhost", server_key(KeyType::Rsa2048));
+    let mut config = server_config(KeyType::P256);
+    config.cert_resolver = Arc::new(resolver);
+    let mut client_config = insecure_client_config();
+    client_config.versions = tls12_only();
+    client_config.groups = vec![NamedGroup::x25519];
+    let mut client = Connection::client(Arc::new(client_config), localhost()).unwrap();
+    let mut server = Connection::server(Arc::new(config)).unwrap();
+    handshake(&mut client, &mut server);
+    assert_eq!(
+        client.cipher_suite(),
+        Some(CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)
+    );
+}

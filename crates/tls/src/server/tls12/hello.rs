@@ -5,8 +5,6 @@
 
 use std::sync::Arc;
 
-use padlock_crypto::KeyKind;
-
 use crate::config::{CertifiedKey, ClientAuth, ClientHelloInfo, ServerConfig};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::output::Output;
@@ -203,6 +201,7 @@ fn choose_certificate(
             server_name: offer.hello.extensions.server_name.as_deref(),
             signature_schemes: offer.schemes,
             cipher_suites: &suites,
+            groups: offer.groups,
         })
         .ok_or_else(|| PeerIncompatible::NoCertificateForName.into())
 }
@@ -220,7 +219,7 @@ fn choose_suite(
     let usable = |suite: &Tls12Suite| {
         (suite.kx != KeyExchangeKind::Rsa || config.legacy_rsa_key_exchange)
             && tls12_signatures::key_fits_suite(kind, suite.auth)
-            && curve_supported(kind, offer.groups)
+            && tls12_signatures::curve_supported(kind, offer.groups)
     };
     if let Some(suite) = config
         .cipher_suites
@@ -282,16 +281,6 @@ fn choose_key_exchange(
         },
         KeyExchangeKind::Rsa => KeyExchangePlan::Rsa,
     })
-}
-
-/// RFC 8422 §5.3: an ECDSA certificate's key "MUST use a curve and point format
-/// supported by the client" (its supported_groups; OpenSSL clients refuse any other).
-fn curve_supported(kind: KeyKind, groups: &[NamedGroup]) -> bool {
-    match kind {
-        KeyKind::EcdsaP256 => groups.contains(&NamedGroup::secp256r1),
-        KeyKind::EcdsaP384 => groups.contains(&NamedGroup::secp384r1),
-        _ => true,
-    }
 }
 
 /// RFC 8422 §5.1.1: our most preferred classical group the client supports.

@@ -197,6 +197,7 @@ fn choose_certificate(
             server_name: offer.hello.extensions.server_name.as_deref(),
             signature_schemes: offer.schemes,
             cipher_suites: &offer.hello.cipher_suites,
+            groups: offer.groups,
         })
         .ok_or(PeerIncompatible::NoCertificateForName)?;
     let scheme = auth_messages::choose_scheme(&cert, offer.schemes, &config.signature_schemes)
