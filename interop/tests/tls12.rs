@@ -544,3 +544,34 @@ fn padlock_and_rustls_tls12_both_ways_every_suite_group_and_key() {
     }
     matrix.assert_all_passed();
 }
+
+#[test]
+fn rsa_pkcs1_signatures_work_both_ways_in_tls12() {
+    // RFC 5246 §7.4.1.4.1: PKCS#1 v1.5 is a TLS 1.2 signature scheme (never TLS 1.3's).
+    let Some(fx) = Fixtures::get() else { return };
+    let (_peer, port) = s_server(fx, &fx.rsa_server, &["-www", "-sigalgs", "RSA+SHA256"]);
+    let config = engine::client_config(&fx.rsa_ca.cert);
+    let out = engine::client_exchange(config, "localhost", port, GET, 64 * 1024).unwrap();
+    assert_eq!(out.negotiated.version, Some(ProtocolVersion::TLSv1_2));
+    assert_eq!(
+        out.negotiated.scheme,
+        Some(padlock_tls::SignatureScheme::rsa_pkcs1_sha256)
+    );
+
+    let server = TestServer::start(engine::server_config(&fx.rsa_server), 1, 16);
+    let client = s_client(
+        fx,
+        server.port,
+        &["-sigalgs", "RSA+SHA256", "-CAfile", &arg(&fx.rsa_ca.cert)],
+    );
+    let n = server
+        .next(WAIT)
+        .unwrap_or_else(|e| panic!("{e}\n{}", client.output_text()));
+    assert_eq!(n.version, Some(ProtocolVersion::TLSv1_2));
+    assert!(
+        client.output_text().contains("Peer signature type: RSA\n")
+            || client.output_text().contains("Peer signature type: RSA "),
+        "{}",
+        client.output_text()
+    );
+}
