@@ -327,7 +327,8 @@ fn send_server_hello(
     out: &mut dyn Output,
 ) -> Result<(), Error> {
     let extensions = Tls12ServerHelloExtensions {
-        server_name: false,
+        // RFC 6066 §3: a server that used the server_name "SHALL include" an empty one.
+        server_name: offer.hello.extensions.server_name.is_some(),
         // RFC 5746 §3.6: an empty renegotiation_info for a client that signalled.
         renegotiation_info: offer.secure_renegotiation.then(Vec::new),
         // RFC 7627 §5.2: answer EMS whenever it is offered.
