@@ -575,3 +575,30 @@ fn rsa_pkcs1_signatures_work_both_ways_in_tls12() {
         client.output_text()
     );
 }
+
+#[test]
+fn a_gnutls_client_without_the_extended_master_secret_and_the_require_switch() {
+    // GnuTLS's %NO_SESSION_HASH turns RFC 7627 off: the classic master secret (RFC 5246
+    // §8.1) must then agree, unless our configuration requires EMS.
+    let Some(fx) = Fixtures::get() else { return };
+    let no_ems = "NORMAL:-VERS-ALL:+VERS-TLS1.2:%NO_SESSION_HASH";
+    let server = TestServer::start(engine::server_config(&fx.ecdsa_server), 1, 16);
+    let Some(client) = gnutls_cli(server.port, &fx.ecdsa_ca.cert, &["--priority", no_ems]) else {
+        return;
+    };
+    let n = server
+        .next(WAIT)
+        .unwrap_or_else(|e| panic!("{e}\n{}", client.output_text()));
+    assert_eq!(n.version, Some(ProtocolVersion::TLSv1_2));
+    assert!(contains(&client.stdout(), b"padlock-server"));
+
+    let mut config = engine::server_config(&fx.ecdsa_server);
+    config.require_extended_master_secret = true;
+    let server = TestServer::start(config, 1, 16);
+    let Some(client) = gnutls_cli(server.port, &fx.ecdsa_ca.cert, &["--priority", no_ems]) else {
+        return;
+    };
+    let err = server.next(WAIT).unwrap_err();
+    assert!(err.contains("Extended Master Secret"), "{err}");
+    assert!(!contains(&client.stdout(), b"padlock-server"));
+}
