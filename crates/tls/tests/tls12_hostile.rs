@@ -937,3 +937,62 @@ fn application_data_before_the_handshake_completes_is_unexpected_message() {
         AlertDescription::UnexpectedMessage,
     );
 }
+
+/// A run with mutual TLS: the client's flight holds Certificate, ClientKeyExchange and
+/// CertificateVerify (returned as messages), then its ChangeCipherSpec and Finished.
+fn mutual_tls_flight() -> (Run, Vec<Vec<u8>>, Vec<(u8, Vec<u8>)>) {
+    let mut client = tls12_client();
+    client.client_auth = Some(certified_key(KeyType::P256, &["client"], true));
+    let mut server = tls12_server();
+    server.client_auth = padlock_tls::ClientAuth::Required(Arc::new(AcceptAnyClient));
+    let mut r = start(client, server);
+    let records = client_flight(&mut r);
+    let messages = split(&records[0].1);
+    assert_eq!(
+        messages.len(),
+        3,
+        "Certificate, ClientKeyExchange, CertificateVerify"
+    );
+    (r, messages, records[1..].to_vec())
+}
+
+#[test]
+fn a_bad_client_certificate_verify_is_decrypt_error() {
+    let (mut r, mut messages, _) = mutual_tls_flight();
+    let last = messages[2].len() - 1;
+    messages[2][last] ^= 1;
+    let err = expect_alert(
+        &mut r.server,
+        &hs_record(&messages),
+        AlertDescription::DecryptError,
+    );
+    assert_eq!(
+        err,
+        padlock_tls::PeerMisbehaved::BadCertificateVerifySignature.into()
+    );
+}
+
+#[test]
+fn a_client_certificate_verify_with_sha1_is_illegal_parameter() {
+    let (mut r, mut messages, _) = mutual_tls_flight();
+    let HandshakePayload::CertificateVerify(mut cv) = decode(&messages[2]) else {
+        panic!()
+    };
+    cv.algorithm = padlock_tls::SignatureScheme::ecdsa_sha1;
+    messages[2] = HandshakePayload::CertificateVerify(cv).to_vec();
+    expect_alert(
+        &mut r.server,
+        &hs_record(&messages),
+        AlertDescription::IllegalParameter,
+    );
+}
+
+#[test]
+fn a_client_skipping_its_certificate_verify_is_unexpected_message() {
+    // With a certificate sent, the ChangeCipherSpec may not come before the
+    // CertificateVerify.
+    let (mut r, messages, rest) = mutual_tls_flight();
+    let mut bytes = hs_record(&messages[..2]);
+    bytes.extend(record(rest[0].0, &rest[0].1));
+    expect_alert(&mut r.server, &bytes, AlertDescription::UnexpectedMessage);
+}
