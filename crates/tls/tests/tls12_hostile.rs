@@ -938,9 +938,15 @@ fn application_data_before_the_handshake_completes_is_unexpected_message() {
     );
 }
 
-/// A run with mutual TLS: the client's flight holds Certificate, ClientKeyExchange and
-/// CertificateVerify (returned as messages), then its ChangeCipherSpec and Finished.
-fn mutual_tls_flight() -> (Run, Vec<Vec<u8>>, Vec<(u8, Vec<u8>)>) {
+/// A run with mutual TLS, and the client's flight: its Certificate, ClientKeyExchange and
+/// CertificateVerify messages, then the rest (ChangeCipherSpec and Finished) as records.
+struct MutualFlight {
+    run: Run,
+    messages: Vec<Vec<u8>>,
+    rest: Vec<(u8, Vec<u8>)>,
+}
+
+fn mutual_tls_flight() -> MutualFlight {
     let mut client = tls12_client();
     client.client_auth = Some(certified_key(KeyType::P256, &["client"], true));
     let mut server = tls12_server();
@@ -953,12 +959,20 @@ fn mutual_tls_flight() -> (Run, Vec<Vec<u8>>, Vec<(u8, Vec<u8>)>) {
         3,
         "Certificate, ClientKeyExchange, CertificateVerify"
     );
-    (r, messages, records[1..].to_vec())
+    MutualFlight {
+        run: r,
+        messages,
+        rest: records[1..].to_vec(),
+    }
 }
 
 #[test]
 fn a_bad_client_certificate_verify_is_decrypt_error() {
-    let (mut r, mut messages, _) = mutual_tls_flight();
+    let MutualFlight {
+        run: mut r,
+        mut messages,
+        ..
+    } = mutual_tls_flight();
     let last = messages[2].len() - 1;
     messages[2][last] ^= 1;
     let err = expect_alert(
@@ -974,7 +988,11 @@ fn a_bad_client_certificate_verify_is_decrypt_error() {
 
 #[test]
 fn a_client_certificate_verify_with_sha1_is_illegal_parameter() {
-    let (mut r, mut messages, _) = mutual_tls_flight();
+    let MutualFlight {
+        run: mut r,
+        mut messages,
+        ..
+    } = mutual_tls_flight();
     let HandshakePayload::CertificateVerify(mut cv) = decode(&messages[2]) else {
         panic!()
     };
@@ -991,7 +1009,11 @@ fn a_client_certificate_verify_with_sha1_is_illegal_parameter() {
 fn a_client_skipping_its_certificate_verify_is_unexpected_message() {
     // With a certificate sent, the ChangeCipherSpec may not come before the
     // CertificateVerify.
-    let (mut r, messages, rest) = mutual_tls_flight();
+    let MutualFlight {
+        run: mut r,
+        messages,
+        rest,
+    } = mutual_tls_flight();
     let mut bytes = hs_record(&messages[..2]);
     bytes.extend(record(rest[0].0, &rest[0].1));
     expect_alert(&mut r.server, &bytes, AlertDescription::UnexpectedMessage);
