@@ -1,7 +1,6 @@
 // Command go-peer is a TLS 1.3 (or, with -tls12, TLS 1.2) peer built on Go's crypto/tls
-// with its default settings
-// (which offer and prefer X25519MLKEM768), for padlock's interop tests. Standard library
-// only.
+// with its default settings (which offer and prefer X25519MLKEM768), for padlock's
+// interop tests. Standard library only.
 //
 //	go-peer server -cert chain.pem -key key.pem [-tls12]
 //	    listens on 127.0.0.1 (a free port), prints "listening <port>", and answers each
