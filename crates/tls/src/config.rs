@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::keylog::KeyLog;
 use crate::trace::Trace;
 use crate::verify::{ClientCertVerifier, ServerCertVerifier};
-use crate::wire::enums::{CipherSuite, NamedGroup, SignatureScheme};
+use crate::wire::enums::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
 
 /// Where the engine reads the current time (for certificate validity).
 pub type TimeSource = Arc<dyn Fn() -> UnixTime + Send + Sync>;
@@ -21,8 +21,28 @@ pub type TimeSource = Arc<dyn Fn() -> UnixTime + Send + Sync>;
 pub struct ClientConfig {
     /// The crypto provider (randomness, hashes, AEADs, key exchange, signatures).
     pub provider: Arc<dyn Provider>,
-    /// Cipher suites offered, most preferred first.
+    /// Cipher suites offered, most preferred first. TLS 1.3 suites (RFC 8446 §B.4) and
+    /// TLS 1.2 suites share this list; each version offers and accepts only its own. The
+    /// RSA key-transport suites (`TLS_RSA_WITH_AES_*_GCM_*`) are allowed here only with
+    /// [`Self::legacy_rsa_key_exchange`].
     pub cipher_suites: Vec<CipherSuite>,
+    /// The protocol versions we speak: TLS 1.3 and/or TLS 1.2, and nothing else (SSL 3.0,
+    /// TLS 1.0 and TLS 1.1 are refused, never implemented). The order does not matter: the
+    /// newest version both sides speak is chosen (RFC 8446 §4.2.1), so TLS 1.3 is
+    /// preferred. Default `[TLSv1_3, TLSv1_2]`.
+    pub versions: Vec<ProtocolVersion>,
+    /// Opt-in to RSA key transport in TLS 1.2 (RFC 5246 §7.4.7.1: the client encrypts the
+    /// pre-master secret to the server certificate's RSA key), which some old servers
+    /// need. **It costs forward secrecy**: whoever later obtains the server's private key
+    /// can decrypt every recorded session that used it. Only with this set may
+    /// `cipher_suites` list `TLS_RSA_WITH_AES_128_GCM_SHA256` / `_256_GCM_SHA384`.
+    /// Default `false`.
+    pub legacy_rsa_key_exchange: bool,
+    /// Refuse a TLS 1.2 server that does not negotiate the Extended Master Secret
+    /// (RFC 7627 §5.2: handshake_failure). EMS is always offered; without it, a TLS 1.2
+    /// master secret is not bound to the handshake that made it (the "triple handshake"
+    /// attack). Default `false`: such servers are accepted. No effect on TLS 1.3.
+    pub require_extended_master_secret: bool,
     /// Key exchange groups offered, most preferred first; key shares are sent for the
     /// first [`Self::key_shares`] of them.
     pub groups: Vec<NamedGroup>,
@@ -61,6 +81,9 @@ impl ClientConfig {
         Self {
             provider,
             cipher_suites: default_cipher_suites(),
+            versions: default_versions(),
+            legacy_rsa_key_exchange: false,
+            require_extended_master_secret: false,
             groups: default_groups(),
             key_shares: 2,
             signature_schemes: default_signature_schemes(),
@@ -84,7 +107,25 @@ pub struct ServerConfig {
     /// The crypto provider.
     pub provider: Arc<dyn Provider>,
     /// Cipher suites accepted, in the server's order of preference (the server chooses).
+    /// TLS 1.3 and TLS 1.2 suites share this list; each version chooses among its own. The
+    /// RSA key-transport suites (`TLS_RSA_WITH_AES_*_GCM_*`) are allowed here only with
+    /// [`Self::legacy_rsa_key_exchange`].
     pub cipher_suites: Vec<CipherSuite>,
+    /// The protocol versions we speak: TLS 1.3 and/or TLS 1.2, nothing else. The newest
+    /// version the client offers is chosen (RFC 8446 §4.2.1); when we speak TLS 1.3 but
+    /// negotiate TLS 1.2, ServerHello.random carries the downgrade sentinel (§4.1.3).
+    /// Default `[TLSv1_3, TLSv1_2]`.
+    pub versions: Vec<ProtocolVersion>,
+    /// Opt-in to RSA key transport in TLS 1.2 (RFC 5246 §7.4.7.1): clients that cannot do
+    /// ECDHE encrypt the pre-master secret to our certificate's RSA key. **It costs
+    /// forward secrecy**: whoever later obtains the server's private key can decrypt
+    /// every recorded session that used it. Only with this set may `cipher_suites` list
+    /// `TLS_RSA_WITH_AES_128_GCM_SHA256` / `_256_GCM_SHA384`. Default `false`.
+    pub legacy_rsa_key_exchange: bool,
+    /// Refuse a TLS 1.2 client that does not offer the Extended Master Secret (RFC 7627
+    /// §5.2: handshake_failure). EMS is always accepted and answered when offered.
+    /// Default `false`. No effect on TLS 1.3.
+    pub require_extended_master_secret: bool,
     /// Key exchange groups accepted, in order of preference.
     pub groups: Vec<NamedGroup>,
     /// Signature schemes we sign with / accept from clients, in order of preference.
@@ -126,6 +167,9 @@ impl ServerConfig {
         Self {
             provider,
             cipher_suites: default_cipher_suites(),
+            versions: default_versions(),
+            legacy_rsa_key_exchange: false,
+            require_extended_master_secret: false,
             groups: default_server_groups(),
             signature_schemes: default_signature_schemes(),
             alpn_protocols: Vec::new(),
@@ -244,6 +288,41 @@ impl ResolvesServerCert for SniResolver {
     }
 }
 
+/// Checks the version and suite settings shared by both sides: `versions` names only
+/// TLS 1.3 and TLS 1.2 (at least one), and RSA key-transport suites are listed only with
+/// the `legacy_rsa_key_exchange` opt-in.
+pub(crate) fn check_versions(
+    versions: &[ProtocolVersion],
+    cipher_suites: &[CipherSuite],
+    legacy_rsa_key_exchange: bool,
+) -> Result<(), Error> {
+    if versions.is_empty() {
+        return Err(Error::Config("no protocol version is enabled"));
+    }
+    if versions
+        .iter()
+        .any(|v| !matches!(v, ProtocolVersion::TLSv1_3 | ProtocolVersion::TLSv1_2))
+    {
+        return Err(Error::Config(
+            "only TLS 1.3 and TLS 1.2 can be enabled; SSL 3.0, TLS 1.0 and TLS 1.1 are insecure and not implemented",
+        ));
+    }
+    if !legacy_rsa_key_exchange && cipher_suites.iter().any(|s| is_rsa_key_transport(*s)) {
+        return Err(Error::Config(
+            "the TLS_RSA_WITH_* suites (RSA key transport, no forward secrecy) need legacy_rsa_key_exchange",
+        ));
+    }
+    Ok(())
+}
+
+/// The TLS 1.2 suites whose key exchange is RSA key transport (RFC 5246 §7.4.7.1, RFC 5288).
+pub(crate) fn is_rsa_key_transport(suite: CipherSuite) -> bool {
+    matches!(
+        suite,
+        CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256 | CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384
+    )
+}
+
 /// The system clock.
 pub fn system_time() -> TimeSource {
     Arc::new(UnixTime::now)
@@ -255,6 +334,11 @@ fn default_cipher_suites() -> Vec<CipherSuite> {
         CipherSuite::TLS_AES_256_GCM_SHA384,
         CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
     ]
+}
+
+/// TLS 1.3 first; which one is used is the newest both sides speak (RFC 8446 §4.2.1).
+fn default_versions() -> Vec<ProtocolVersion> {
+    vec![ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2]
 }
 
 fn default_groups() -> Vec<NamedGroup> {
@@ -345,5 +429,41 @@ mod tests {
         assert!(!c
             .signature_schemes
             .contains(&SignatureScheme::rsa_pkcs1_sha256));
+        assert_eq!(
+            c.versions,
+            [ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2]
+        );
+        assert!(!c.legacy_rsa_key_exchange);
+        assert!(!c.require_extended_master_secret);
+    }
+
+    #[test]
+    fn versions_other_than_tls13_and_tls12_are_refused() {
+        let suites = default_cipher_suites();
+        assert!(check_versions(&default_versions(), &suites, false).is_ok());
+        assert!(check_versions(&[ProtocolVersion::TLSv1_2], &suites, false).is_ok());
+        for bad in [
+            vec![],
+            vec![ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_1],
+            vec![ProtocolVersion::TLSv1_0],
+            vec![ProtocolVersion::SSLv3],
+        ] {
+            assert!(
+                matches!(check_versions(&bad, &suites, false), Err(Error::Config(_))),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn rsa_key_transport_suites_need_the_opt_in() {
+        let mut suites = default_cipher_suites();
+        suites.push(CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256);
+        let versions = default_versions();
+        assert!(matches!(
+            check_versions(&versions, &suites, false),
+            Err(Error::Config(_))
+        ));
+        assert!(check_versions(&versions, &suites, true).is_ok());
     }
 }

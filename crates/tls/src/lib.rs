@@ -59,6 +59,7 @@ pub mod alert;
 #[path = "."]
 pub mod internal {
     pub mod record;
+    pub mod tls12;
     pub mod tls13;
     pub mod wire;
 }

@@ -160,6 +160,11 @@ pub(super) fn start(
 ) -> Result<ExpectServerHello, Error> {
     let provider = out.provider();
     let provider = provider.as_ref();
+    crate::config::check_versions(
+        &config.versions,
+        &config.cipher_suites,
+        config.legacy_rsa_key_exchange,
+    )?;
     if !config
         .cipher_suites
         .iter()

@@ -26,6 +26,11 @@ pub(crate) enum State {
 
 /// A server waiting for the first ClientHello.
 pub(crate) fn start(config: Arc<ServerConfig>) -> Result<crate::state::State, Error> {
+    crate::config::check_versions(
+        &config.versions,
+        &config.cipher_suites,
+        config.legacy_rsa_key_exchange,
+    )?;
     if config
         .cipher_suites
         .iter()
