@@ -1,4 +1,4 @@
-//! `padlock connect HOST:PORT`: a TLS 1.3 client on a terminal, like `openssl s_client`.
+//! `padlock connect HOST:PORT`: a TLS client (1.3, or 1.2) on a terminal, like `openssl s_client`.
 //!
 //! stdin goes to the server, the server's bytes to stdout. When stdin ends, padlock sends
 //! close_notify (TLS 1.3 allows a half-close, RFC 8446 §6.1) and keeps printing what the
@@ -15,6 +15,7 @@ use anyhow::Context;
 use padlock_tls::{ClientConfig, Connection, ServerName, Stream, WebPkiServerVerifier};
 
 use crate::common;
+use crate::protocol_args::{refusal_hint, ProtocolArgs};
 
 /// Arguments of `padlock connect`.
 #[derive(clap::Args, Debug)]
@@ -54,6 +55,8 @@ pub struct Args {
     /// issuer, to stdout before the server's data (like `openssl s_client -showcerts`).
     #[arg(long)]
     pub showcerts: bool,
+    #[command(flatten)]
+    pub protocol: ProtocolArgs,
 }
 
 /// Runs the command; returns the process exit code.
@@ -72,6 +75,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     sock.set_read_timeout(Some(timeout))?;
     if let Err(e) = Stream::new(&mut conn, &mut sock).complete_handshake() {
         eprintln!("padlock: TLS handshake with {} failed: {e}", args.address);
+        if let Some(hint) = conn_error(&e).and_then(|e| refusal_hint(e, &args.protocol)) {
+            eprintln!("padlock: {hint}");
+        }
         return Ok(1);
     }
     if args.verbose {
@@ -126,7 +132,13 @@ fn client_config(args: &Args) -> anyhow::Result<ClientConfig> {
     if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
         config.client_auth = Some(common::load_certified_key(provider.as_ref(), cert, key)?);
     }
+    args.protocol.apply_to_client(&mut config)?;
     Ok(config)
+}
+
+/// The engine's error inside the stream's I/O error, if that is what failed.
+fn conn_error(e: &io::Error) -> Option<&padlock_tls::Error> {
+    e.get_ref()?.downcast_ref::<padlock_tls::Error>()
 }
 
 /// Copies stdin to the server and the server to stdout until the server closes.

@@ -19,6 +19,8 @@ use padlock_https::Error as HttpsError;
 use padlock_tls::{ClientConfig, ServerCertVerifier, WebPkiServerVerifier};
 use tokio::io::AsyncWriteExt;
 
+use crate::protocol_args::{refusal_hint, ProtocolArgs};
+
 /// What `padlock get --help` says after the options.
 pub const EXIT_CODES: &str = "\
 Exit codes (curl's):
@@ -145,6 +147,8 @@ pub struct Args {
     /// Seconds allowed for connecting and the TLS handshake.
     #[arg(long, default_value_t = 30)]
     connect_timeout: u64,
+    #[command(flatten)]
+    protocol: ProtocolArgs,
 }
 
 /// Runs the command; returns the process exit code. A failure is one line on stderr
@@ -699,7 +703,10 @@ fn explain_tls(error: &padlock_tls::Error, args: &Args) -> (i32, String) {
             }
             (60, message)
         }
-        other => (35, format!("TLS: {other}")),
+        other => match refusal_hint(other, &args.protocol) {
+            Some(hint) => (35, format!("TLS: {other} ({hint})")),
+            None => (35, format!("TLS: {other}")),
+        },
     }
 }
 
@@ -729,6 +736,7 @@ fn client_config(args: &Args) -> anyhow::Result<ClientConfig> {
             key,
         )?);
     }
+    args.protocol.apply_to_client(&mut config)?;
     credentials::with_env_key_log(&mut config);
     Ok(config)
 }
