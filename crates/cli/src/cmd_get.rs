@@ -138,9 +138,10 @@ pub struct Args {
     /// HEAD request; print the response headers.
     #[arg(short = 'I', long = "head")]
     head: bool,
-    /// Show the connection step by step on stderr.
-    #[arg(short = 'v', long)]
-    verbose: bool,
+    /// Show the connection step by step on stderr; -vv also says, for each step, what it
+    /// protects against.
+    #[arg(short = 'v', long, action = clap::ArgAction::Count)]
+    verbose: u8,
     /// Draw the connection as a sequence diagram into this HTML file.
     #[arg(long, value_name = "FILE")]
     trace_html: Option<PathBuf>,
@@ -188,8 +189,9 @@ fn fail<T>(code: i32, message: impl Into<String>) -> anyhow::Result<T> {
 
 async fn get(args: &Args) -> anyhow::Result<i32> {
     let target = Target::parse(&args.url)?;
-    let recorder =
-        (args.verbose || args.trace_html.is_some()).then(|| Arc::new(Recorder::new(args.verbose)));
+    let verbose = args.verbose > 0;
+    let recorder = (verbose || args.trace_html.is_some())
+        .then(|| Arc::new(Recorder::new(verbose).explaining(args.verbose > 1)));
     let options = fetch_options(args, recorder.clone())?;
     let result = transfer(args, target, options).await;
     if let Some(rec) = &recorder {
@@ -199,8 +201,12 @@ async fn get(args: &Args) -> anyhow::Result<i32> {
         let page = html::render(&args.url, &rec.steps(), &rec.records());
         std::fs::write(path, page).with_context(|| format!("cannot write {}", path.display()))?;
     }
-    if let (true, Some(rec)) = (args.verbose, &recorder) {
-        eprint!("{}", text::render_records(&rec.records()));
+    if let (true, Some(rec)) = (verbose, &recorder) {
+        if rec.explains() {
+            eprint!("{}", text::render_records_explained(&rec.records()));
+        } else {
+            eprint!("{}", text::render_records(&rec.records()));
+        }
     }
     result
 }
@@ -475,7 +481,7 @@ fn progress_bar(args: &Args, total: Option<u64>) -> Option<indicatif::ProgressBa
     let wanted = show_progress(
         std::io::stderr().is_terminal(),
         args.output.is_some() || !std::io::stdout().is_terminal(),
-        args.silent || args.verbose,
+        args.silent || args.verbose > 0,
         total,
     );
     if !wanted {

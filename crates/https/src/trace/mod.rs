@@ -5,6 +5,7 @@
 
 pub mod html;
 pub mod text;
+pub mod why;
 
 use std::sync::Mutex;
 use std::time::Instant;
@@ -13,6 +14,7 @@ use padlock_tls::trace::{Direction, KeyPhase};
 use padlock_tls::{Trace, TraceEvent};
 
 use crate::certinfo::CertSummary;
+use why::KeyAgreement;
 
 /// Who a step belongs to in the diagram.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +43,9 @@ pub struct Step {
     pub protection: Option<String>,
     /// Whether it is a check that failed or an alert.
     pub bad: bool,
+    /// What this step protects against, in one sentence ([`why::protects_against`]);
+    /// shown in `--trace-html` and with `-vv`.
+    pub why: Option<&'static str>,
 }
 
 /// Record counts per direction and key phase.
@@ -59,6 +64,10 @@ struct State {
     recv_phase: Option<KeyPhase>,
     tally: RecordTally,
     live: bool,
+    /// Print each step's [`Step::why`] too (`-vv`).
+    explain: bool,
+    /// How the session's secret is agreed, once the ServerHello says.
+    agreement: KeyAgreement,
     printed: usize,
 }
 
@@ -81,9 +90,22 @@ impl Recorder {
                 recv_phase: None,
                 tally: RecordTally::default(),
                 live,
+                explain: false,
+                agreement: KeyAgreement::default(),
                 printed: 0,
             }),
         }
+    }
+
+    /// Also prints, live, what each step protects against (`-vv`).
+    pub fn explaining(self, explain: bool) -> Self {
+        self.lock().explain = explain;
+        self
+    }
+
+    /// Whether live output includes what each step protects against.
+    pub fn explains(&self) -> bool {
+        self.lock().explain
     }
 
     /// Adds a step of the client's own (TCP, chain details, HTTP request and response).
@@ -100,6 +122,7 @@ impl Recorder {
             details,
             protection,
             bad: false,
+            why: None,
         });
         self.flush_live();
     }
@@ -140,6 +163,7 @@ impl Recorder {
             details,
             protection: None,
             bad: false,
+            why: None,
         };
         step.at_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
         {
@@ -167,7 +191,11 @@ impl Recorder {
         }
         let from = st.printed.min(st.steps.len());
         for s in &st.steps[from..] {
-            eprint!("{}", text::render_step(s));
+            if st.explain {
+                eprint!("{}", text::render_step_explained(s));
+            } else {
+                eprint!("{}", text::render_step(s));
+            }
         }
         st.printed = st.steps.len();
     }
@@ -189,6 +217,28 @@ impl Recorder {
         }
     }
 
+    /// What the explainers say a message carries, beyond the engine's summary.
+    fn explainer_lines(&self, name: &str) -> Vec<String> {
+        let rsa = self.lock().agreement == KeyAgreement::RsaTransport;
+        let line = match name {
+            "ClientKeyExchange" if rsa => {
+                "pre-master secret, 48 bytes, encrypted with the server's RSA public key"
+            }
+            "ClientKeyExchange" => {
+                "the client's ephemeral ECDHE public key: with the server's, both sides compute \
+                 the same pre-master secret"
+            }
+            "ServerKeyExchange" => {
+                "the server's ephemeral ECDHE public key, signed with its certificate's key \
+                 over both randoms"
+            }
+            "ChangeCipherSpec" => "the records after this one are protected with the new keys",
+            "Finished" => "a MAC over all handshake messages so far, under the new keys",
+            _ => return Vec::new(),
+        };
+        vec![line.to_string()]
+    }
+
     fn phase_label(&self, dir: Direction) -> String {
         let st = self.lock();
         let phase = if dir == Direction::Sent {
@@ -203,6 +253,7 @@ impl Recorder {
         step.at_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let released = {
             let mut st = self.lock();
+            step.why = why::protects_against(&step.title, step.flow, st.agreement);
             st.steps.push(step);
             st.steps
                 .iter()
@@ -234,6 +285,7 @@ impl Trace for Recorder {
             details,
             protection,
             bad,
+            why: None,
         };
         let s = match event {
             TraceEvent::Message {
@@ -242,15 +294,37 @@ impl Trace for Recorder {
                 len,
                 summary,
             } => {
+                let name = message_name(name);
+                if name == "ServerHello" && summary.contains("TLS_RSA_WITH_") {
+                    self.lock().agreement = KeyAgreement::RsaTransport;
+                }
                 let mut details = vec![format!("{len} bytes")];
                 details.extend(summary_lines(summary));
-                step(
+                details.extend(self.explainer_lines(&name));
+                let message = step(
                     flow(direction),
-                    message_name(name),
+                    name.clone(),
                     details,
                     Some(self.phase_label(*direction)),
                     false,
-                )
+                );
+                if name != "ClientKeyExchange" {
+                    message
+                } else {
+                    // TLS 1.2 (RFC 5246 §8.1): both sides now turn the pre-master secret
+                    // into the master secret, and that into the session keys.
+                    self.push(message);
+                    step(
+                        Flow::Client,
+                        "master secret derived".into(),
+                        vec![
+                            "from the pre-master secret and both randoms (RFC 5246 §8.1)".into(),
+                            "each direction's session keys are cut from it (RFC 5246 §6.3)".into(),
+                        ],
+                        None,
+                        false,
+                    )
+                }
             }
             TraceEvent::Negotiated {
                 version,
@@ -434,6 +508,7 @@ fn summary_lines(summary: &str) -> Vec<String> {
                 "alpn" => "ALPN",
                 "scheme" => "signature scheme",
                 "cookie" => "cookie",
+                "random" => return Some(format!("random {}", random_text(&value))),
                 other => other,
             };
             Some(format!("{} {value}", label.replace('_', " ")))
@@ -482,6 +557,16 @@ fn plain_value(value: &str) -> String {
         return String::new();
     }
     v.replace('"', "")
+}
+
+/// A 32-byte random as its first 8 bytes in hex and its length: enough to tell two
+/// connections' randoms apart, short enough for one line.
+fn random_text(hex: &str) -> String {
+    let bytes = hex.len() / 2;
+    match hex.get(..16) {
+        Some(head) if bytes > 8 => format!("{head}… ({bytes} bytes)"),
+        _ => format!("{hex} ({bytes} bytes)"),
+    }
 }
 
 fn phase_name(phase: Option<KeyPhase>) -> String {
