@@ -328,11 +328,19 @@ pub fn system_time() -> TimeSource {
     Arc::new(UnixTime::now)
 }
 
+/// The TLS 1.3 suites, then TLS 1.2's ECDHE AEAD suites (RFC 5289, RFC 7905): forward
+/// secret, authenticated encryption only.
 fn default_cipher_suites() -> Vec<CipherSuite> {
     vec![
         CipherSuite::TLS_AES_128_GCM_SHA256,
         CipherSuite::TLS_AES_256_GCM_SHA384,
         CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
     ]
 }
 
@@ -420,7 +428,8 @@ mod tests {
     fn defaults_are_the_secure_tls13_set() {
         let p: Arc<dyn Provider> = Arc::new(AwsLcProvider);
         let c = ClientConfig::new(p, Arc::new(crate::danger::NoServerVerification));
-        assert_eq!(c.cipher_suites.len(), 3);
+        assert_eq!(c.cipher_suites.len(), 9);
+        assert!(c.cipher_suites[..3].iter().all(|s| s.is_tls13()));
         assert_eq!(
             c.groups[..2],
             [NamedGroup::X25519MLKEM768, NamedGroup::x25519]

@@ -356,9 +356,12 @@ impl Connection {
         self.error.is_none() && !self.core.lifecycle.is_open()
     }
 
-    /// The negotiated version (always TLS 1.3 once known).
+    /// The negotiated version (TLS 1.3 or TLS 1.2), once the ServerHello settled it.
     pub fn protocol_version(&self) -> Option<ProtocolVersion> {
-        self.core.negotiated.suite.map(|_| ProtocolVersion::TLSv1_3)
+        let negotiated = &self.core.negotiated;
+        negotiated
+            .version
+            .or(negotiated.suite.map(|_| ProtocolVersion::TLSv1_3))
     }
 
     /// The negotiated cipher suite.

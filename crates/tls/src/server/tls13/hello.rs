@@ -203,24 +203,6 @@ fn choose_certificate(
     Ok((cert, scheme))
 }
 
-/// RFC 7301 §3.2: our most preferred protocol the client offered; none in common →
-/// no_application_protocol.
-fn choose_alpn(config: &ServerConfig, offer: &Offer<'_>) -> Result<Option<Vec<u8>>, Error> {
-    match (
-        &offer.hello.extensions.alpn,
-        config.alpn_protocols.is_empty(),
-    ) {
-        (Some(theirs), false) => config
-            .alpn_protocols
-            .iter()
-            .find(|p| theirs.contains(p))
-            .cloned()
-            .map(Some)
-            .ok_or_else(|| PeerIncompatible::NoApplicationProtocol.into()),
-        _ => Ok(None),
-    }
-}
-
 /// What came before the ClientHello the server answers.
 pub(super) enum Before {
     /// Nothing: it is the first.
@@ -250,7 +232,7 @@ pub(super) fn send_server_flight(
     };
     transcript.add(raw);
     let (cert, scheme) = choose_certificate(&config, offer)?;
-    let alpn = choose_alpn(&config, offer)?;
+    let alpn = crate::server::choose_alpn(&config, offer.hello.extensions.alpn.as_deref())?;
     let (our_share, shared) = answer_key_share(share, out)?;
     report_negotiated(offer, suite, share.group, retried, out);
 

@@ -1,0 +1,260 @@
+//! In-memory TLS 1.2 handshakes, padlock client ↔ padlock server: every ECDHE suite ×
+//! group × certificate type (ECDSA P-256, RSA-2048), version negotiation with TLS 1.3
+//! preferred, mutual TLS, ALPN, key logs, close_notify, and renegotiation refused.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use common::*;
+use padlock_tls::{
+    AlertDescription, CipherSuite, ClientAuth, Connection, Error, HandshakeKind, NamedGroup,
+    ProtocolVersion,
+};
+
+const ECDSA_SUITES: [CipherSuite; 3] = [
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+];
+const RSA_SUITES: [CipherSuite; 3] = [
+    CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+];
+const GROUPS: [NamedGroup; 3] = [
+    NamedGroup::x25519,
+    NamedGroup::secp256r1,
+    NamedGroup::secp384r1,
+];
+
+fn tls12_only() -> Vec<ProtocolVersion> {
+    vec![ProtocolVersion::TLSv1_2]
+}
+
+#[test]
+fn every_ecdhe_suite_group_and_certificate_type_completes_and_carries_data() {
+    for (kind, suites) in [
+        (KeyType::P256, ECDSA_SUITES),
+        (KeyType::Rsa2048, RSA_SUITES),
+    ] {
+        let server_config = Arc::new(server_config(kind));
+        for suite in suites {
+            for group in GROUPS {
+                let mut client_config = insecure_client_config();
+                client_config.versions = tls12_only();
+                client_config.cipher_suites = vec![suite];
+                client_config.groups = vec![group];
+                let mut client = Connection::client(Arc::new(client_config), localhost()).unwrap();
+                let mut server = Connection::server(server_config.clone()).unwrap();
+                handshake(&mut client, &mut server);
+                let what = format!("{kind:?} {suite} {group}");
+                assert_eq!(
+                    client.protocol_version(),
+                    Some(ProtocolVersion::TLSv1_2),
+                    "{what}"
+                );
+                assert_eq!(
+                    server.protocol_version(),
+                    Some(ProtocolVersion::TLSv1_2),
+                    "{what}"
+                );
+                assert_eq!(client.cipher_suite(), Some(suite), "{what}");
+                assert_eq!(server.cipher_suite(), Some(suite), "{what}");
+                assert_eq!(client.negotiated_group(), Some(group), "{what}");
+                assert_eq!(server.negotiated_group(), Some(group), "{what}");
+                assert_eq!(client.handshake_kind(), Some(HandshakeKind::Full));
+                let data = vec![0x5a; 40_000];
+                assert_eq!(send(&mut client, &mut server, &data), data, "{what}");
+                assert_eq!(send(&mut server, &mut client, b"pong"), b"pong", "{what}");
+            }
+        }
+    }
+}
+
+#[test]
+fn tls13_is_preferred_when_both_sides_speak_both() {
+    let mut client = Connection::client(Arc::new(insecure_client_config()), localhost()).unwrap();
+    let mut server = Connection::server(Arc::new(server_config(KeyType::P256))).unwrap();
+    handshake(&mut client, &mut server);
+    assert_eq!(client.protocol_version(), Some(ProtocolVersion::TLSv1_3));
+}
+
+#[test]
+fn a_tls13_and_tls12_client_meets_a_tls12_only_server() {
+    let client_config = insecure_client_config();
+    let mut config = server_config(KeyType::P256);
+    config.versions = tls12_only();
+    let mut client = Connection::client(Arc::new(client_config), localhost()).unwrap();
+    let mut server = Connection::server(Arc::new(config)).unwrap();
+    handshake(&mut client, &mut server);
+    assert_eq!(client.protocol_version(), Some(ProtocolVersion::TLSv1_2));
+    assert_eq!(
+        client.cipher_suite(),
+        Some(CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256)
+    );
+    // The client offers X25519MLKEM768 first; TLS 1.2 takes the first classical group.
+    assert_eq!(client.negotiated_group(), Some(NamedGroup::x25519));
+    assert_eq!(send(&mut client, &mut server, b"hi"), b"hi");
+}
+
+#[test]
+fn a_tls12_only_client_meets_a_tls13_and_tls12_server() {
+    let mut client_config = insecure_client_config();
+    client_config.versions = tls12_only();
+    let mut client = Connection::client(Arc::new(client_config), localhost()).unwrap();
+    let mut server = Connection::server(Arc::new(server_config(KeyType::Rsa2048))).unwrap();
+    handshake(&mut client, &mut server);
+    assert_eq!(server.protocol_version(), Some(ProtocolVersion::TLSv1_2));
+    assert_eq!(
+        server.cipher_suite(),
+        Some(CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)
+    );
+}
+
+#[test]
+fn a_client_offering_tls13_refuses_a_server_marked_as_downgraded() {
+    // A padlock server forced to TLS 1.2 by what it receives still speaks TLS 1.3, so its
+    // ServerHello.random carries the sentinel; a client whose TLS 1.3 offer was stripped
+    // notices (RFC 8446 §4.1.3). Here the "attacker" is a client config that offers only
+    // TLS 1.2 to the server, and a second client that offered TLS 1.3 reads the answer.
+    let mut stripped = insecure_client_config();
+    stripped.versions = tls12_only();
+    let mut victim = Connection::client(Arc::new(insecure_client_config()), localhost()).unwrap();
+    let mut attacker = Connection::client(Arc::new(stripped), localhost()).unwrap();
+    let mut server = Connection::server(Arc::new(server_config(KeyType::P256))).unwrap();
+    // The server answers the attacker's (TLS 1.2-only) hello…
+    assert!(transfer(&mut attacker, &mut server).is_ok());
+    // …and the victim, which offered TLS 1.3, reads that ServerHello.
+    let err = deliver(&mut server, &mut victim);
+    assert_eq!(
+        err,
+        padlock_tls::PeerMisbehaved::DowngradeMarkerPresent.into()
+    );
+    assert!(victim.error().is_some());
+}
+
+#[test]
+fn mutual_tls12_with_ecdsa_and_rsa_client_certificates() {
+    for kind in [KeyType::P256, KeyType::Rsa2048] {
+        let mut config = server_config(KeyType::P256);
+        config.client_auth = ClientAuth::Required(Arc::new(AcceptAnyClient));
+        config.versions = tls12_only();
+        let mut client_config = insecure_client_config();
+        client_config.client_auth = Some(certified_key(kind, &["client"], true));
+        let mut client = Connection::client(Arc::new(client_config), localhost()).unwrap();
+        let mut server = Connection::server(Arc::new(config)).unwrap();
+        handshake(&mut client, &mut server);
+        assert_eq!(server.protocol_version(), Some(ProtocolVersion::TLSv1_2));
+        assert!(server.peer_certificates().is_some(), "{kind:?}");
+        assert!(server.signature_scheme().is_some());
+        assert_eq!(send(&mut client, &mut server, b"who"), b"who");
+    }
+}
+
+#[test]
+fn a_tls12_server_requiring_a_certificate_refuses_a_client_without_one() {
+    let mut config = server_config(KeyType::P256);
+    config.client_auth = ClientAuth::Required(Arc::new(AcceptAnyClient));
+    config.versions = tls12_only();
+    let mut client = Connection::client(Arc::new(insecure_client_config()), localhost()).unwrap();
+    let mut server = Connection::server(Arc::new(config)).unwrap();
+    let (side, err) = pump(&mut client, &mut server).unwrap_err();
+    assert!(matches!(side, Side::Server), "{err}");
+    assert_eq!(
+        err,
+        padlock_tls::PeerIncompatible::ClientCertificateRequired.into()
+    );
+    assert_eq!(
+        deliver(&mut server, &mut client),
+        Error::AlertReceived(AlertDescription::HandshakeFailure)
+    );
+}
+
+#[test]
+fn alpn_is_negotiated_in_the_server_hello() {
+    let mut config = server_config(KeyType::P256);
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    config.versions = tls12_only();
+    let mut client_config = insecure_client_config();
+    client_config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let mut client = Connection::client(Arc::new(client_config), localhost()).unwrap();
+    let mut server = Connection::server(Arc::new(config)).unwrap();
+    handshake(&mut client, &mut server);
+    assert_eq!(client.alpn_protocol(), Some(&b"http/1.1"[..]));
+    assert_eq!(server.alpn_protocol(), Some(&b"http/1.1"[..]));
+}
+
+/// One key log line: label, client random, secret.
+type Line = (String, Vec<u8>, Vec<u8>);
+
+#[derive(Default)]
+struct Lines(Mutex<Vec<Line>>);
+
+impl padlock_tls::KeyLog for Lines {
+    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        self.0
+            .lock()
+            .unwrap()
+            .push((label.into(), client_random.to_vec(), secret.to_vec()));
+    }
+}
+
+#[test]
+fn both_sides_log_the_same_client_random_line() {
+    let (client_log, server_log) = (Arc::new(Lines::default()), Arc::new(Lines::default()));
+    let mut config = server_config(KeyType::P256);
+    config.versions = tls12_only();
+    config.key_log = Some(server_log.clone());
+    let mut client_config = insecure_client_config();
+    client_config.key_log = Some(client_log.clone());
+    let mut client = Connection::client(Arc::new(client_config), localhost()).unwrap();
+    let mut server = Connection::server(Arc::new(config)).unwrap();
+    handshake(&mut client, &mut server);
+    let c = client_log.0.lock().unwrap().clone();
+    let s = server_log.0.lock().unwrap().clone();
+    assert_eq!(c.len(), 1);
+    assert_eq!(c, s);
+    assert_eq!(c[0].0, "CLIENT_RANDOM");
+    assert_eq!(c[0].2.len(), 48);
+}
+
+#[test]
+fn close_notify_ends_the_stream_cleanly() {
+    let mut config = server_config(KeyType::P256);
+    config.versions = tls12_only();
+    let mut client = Connection::client(Arc::new(insecure_client_config()), localhost()).unwrap();
+    let mut server = Connection::server(Arc::new(config)).unwrap();
+    handshake(&mut client, &mut server);
+    client.send_close_notify();
+    transfer(&mut client, &mut server).unwrap();
+    let state = server.process_new_packets().unwrap();
+    assert!(state.peer_has_closed);
+}
+
+#[test]
+fn data_written_before_the_handshake_waits_for_it() {
+    let mut config = server_config(KeyType::P256);
+    config.versions = tls12_only();
+    let mut client = Connection::client(Arc::new(insecure_client_config()), localhost()).unwrap();
+    let mut server = Connection::server(Arc::new(config)).unwrap();
+    client.write_plaintext(b"early").unwrap();
+    server.write_plaintext(b"early too").unwrap();
+    handshake(&mut client, &mut server);
+    // Both arrive once the handshake completes.
+    assert_eq!(send(&mut client, &mut server, b"!"), b"early!");
+    assert_eq!(send(&mut server, &mut client, b"!"), b"early too!");
+}
+
+#[test]
+fn ems_is_negotiated_and_can_be_required() {
+    let mut config = server_config(KeyType::P256);
+    config.versions = tls12_only();
+    config.require_extended_master_secret = true;
+    let mut client_config = insecure_client_config();
+    client_config.require_extended_master_secret = true;
+    let mut client = Connection::client(Arc::new(client_config), localhost()).unwrap();
+    let mut server = Connection::server(Arc::new(config)).unwrap();
+    handshake(&mut client, &mut server);
+    assert_eq!(send(&mut client, &mut server, b"ems"), b"ems");
+}
