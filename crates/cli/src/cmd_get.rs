@@ -698,7 +698,12 @@ fn explain_tls(error: &padlock_tls::Error, args: &Args) -> (i32, String) {
                      --cert and --key)"
                 )
             } else {
-                format!("the server ended the TLS handshake with the alert {name}")
+                match refusal_hint(error, &args.protocol) {
+                    Some(hint) => {
+                        format!("the server ended the TLS handshake with the alert {name} ({hint})")
+                    }
+                    None => format!("the server ended the TLS handshake with the alert {name}"),
+                }
             };
             (35, message)
         }

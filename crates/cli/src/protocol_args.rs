@@ -3,7 +3,7 @@
 //! key exchange (`--legacy-rsa-key-exchange`), applied to a client or server configuration.
 //! Also the hint a refused handshake gets when one of these options would have changed it.
 
-use padlock_tls::{CipherSuite, ClientConfig, PeerIncompatible, ProtocolVersion, ServerConfig};
+use padlock_tls::{CipherSuite, ClientConfig, ProtocolVersion, ServerConfig};
 
 /// What `--legacy-rsa-key-exchange` costs, said wherever the option is.
 pub const RSA_KEY_EXCHANGE_COST: &str = "no forward secrecy: whoever later obtains the \
@@ -133,55 +133,65 @@ impl ProtocolArgs {
     }
 }
 
-/// The RSA key-transport suites, least preferred: after every ECDHE suite already listed.
+/// The RSA key-transport suites, least preferred: after every ECDHE suite.
 const RSA_SUITES: [CipherSuite; 2] = [
     CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256,
     CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384,
 ];
 
+/// With the opt-in, appends both RSA suites — unless `--suites` already named one, which
+/// then says which.
 fn add_rsa_suites(enabled: bool, suites: &mut Vec<CipherSuite>) {
-    if !enabled {
-        return;
-    }
-    for suite in RSA_SUITES {
-        if !suites.contains(&suite) {
-            suites.push(suite);
-        }
+    if enabled && !suites.iter().any(|s| RSA_SUITES.contains(s)) {
+        suites.extend(RSA_SUITES);
     }
 }
 
 /// For a handshake refused because the peer offers only what padlock will not do, what to
-/// tell the user: what was refused and, where an option changes it, its name.
+/// tell the user beyond the engine's error: what was refused and, where an option changes
+/// it, its name. `None` where the error already says it all.
 pub fn refusal_hint(error: &padlock_tls::Error, args: &ProtocolArgs) -> Option<String> {
-    let rsa_only = !args.legacy_rsa_key_exchange;
-    let text = error.to_string();
+    use padlock_tls::{AlertDescription as A, Error as E, PeerIncompatible as P};
+    let tls13_only = args
+        .versions()
+        .is_ok_and(|v| v == [ProtocolVersion::TLSv1_3]);
+    let rsa_hint = || {
+        format!(
+            "if the peer knows only RSA key exchange, --legacy-rsa-key-exchange allows it \
+             (cost: {RSA_KEY_EXCHANGE_COST})"
+        )
+    };
     match error {
-        padlock_tls::Error::PeerIncompatible(PeerIncompatible::NoCipherSuitesInCommon) => {
-            Some(if rsa_only {
-                "padlock offers only forward-secret AEAD suites (ECDHE with AES-GCM or \
-                 ChaCha20-Poly1305); if the peer knows only RSA key exchange, \
-                 --legacy-rsa-key-exchange allows it (cost: "
-                    .to_string()
-                    + RSA_KEY_EXCHANGE_COST
-                    + "); CBC, RC4 and 3DES suites are never offered"
-            } else {
-                "no cipher suite in common: padlock offers only AEAD suites (AES-GCM, \
-                 ChaCha20-Poly1305); CBC, RC4 and 3DES suites are never offered"
-                    .to_string()
-            })
+        E::PeerIncompatible(P::NoCipherSuitesInCommon) if !args.legacy_rsa_key_exchange => {
+            Some(format!(
+                "padlock offers only AEAD suites (AES-GCM, ChaCha20-Poly1305), never CBC, RC4 \
+                 or 3DES; {}",
+                rsa_hint()
+            ))
         }
-        _ if text.contains("TLS 1.0") || text.contains("TLS 1.1") || text.contains("SSL") => {
-            Some("padlock needs TLS 1.2 or later; older versions are insecure".to_string())
+        E::PeerIncompatible(P::NoCipherSuitesInCommon) => Some(
+            "padlock offers only AEAD suites (AES-GCM, ChaCha20-Poly1305), never CBC, RC4 or \
+             3DES"
+                .to_string(),
+        ),
+        E::PeerIncompatible(P::Tls12NotEnabled | P::Tls13NotOffered) if tls13_only => {
+            Some("the peer does not speak TLS 1.3; allow TLS 1.2 with --min-version 1.2".into())
         }
-        padlock_tls::Error::PeerIncompatible(PeerIncompatible::Tls13NotOffered)
-            if args
-                .versions()
-                .is_ok_and(|v| v == [ProtocolVersion::TLSv1_3]) =>
-        {
-            Some(
-                "the peer does not speak TLS 1.3; allow TLS 1.2 with --min-version 1.2".to_string(),
-            )
+        // A server that refuses every suite we offered answers handshake_failure; one that
+        // speaks only older versions, protocol_version.
+        E::AlertReceived(A::HandshakeFailure) if !args.legacy_rsa_key_exchange => Some(format!(
+            "the server may accept only suites padlock refuses (CBC, RC4, 3DES) or RSA key \
+             exchange; {}",
+            rsa_hint()
+        )),
+        E::AlertReceived(A::ProtocolVersion) if tls13_only => {
+            Some("the server may not speak TLS 1.3; allow TLS 1.2 with --min-version 1.2".into())
         }
+        E::AlertReceived(A::ProtocolVersion) => Some(
+            "the server may speak only TLS 1.1 or older, which padlock refuses: it needs TLS \
+             1.2 or later"
+                .into(),
+        ),
         _ => None,
     }
 }
@@ -239,6 +249,9 @@ mod tests {
         let (_, rsa) = a.checked(&suites).unwrap();
         add_rsa_suites(rsa, &mut suites);
         assert_eq!(suites[1..], RSA_SUITES);
+        let mut chosen = vec![CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384];
+        add_rsa_suites(true, &mut chosen);
+        assert_eq!(chosen, [CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384]);
         let mut only13 = args(Some("1.3"), None, None);
         only13.legacy_rsa_key_exchange = true;
         assert!(only13.checked(&[]).is_err());
@@ -251,9 +264,37 @@ mod tests {
 
     #[test]
     fn a_suite_mismatch_names_the_rsa_option_and_its_cost() {
-        let e = padlock_tls::Error::PeerIncompatible(PeerIncompatible::NoCipherSuitesInCommon);
-        let hint = refusal_hint(&e, &args(None, None, None)).unwrap();
-        assert!(hint.contains("--legacy-rsa-key-exchange"), "{hint}");
-        assert!(hint.contains("forward secrecy"), "{hint}");
+        use padlock_tls::{AlertDescription, Error, PeerIncompatible};
+        for e in [
+            Error::PeerIncompatible(PeerIncompatible::NoCipherSuitesInCommon),
+            Error::AlertReceived(AlertDescription::HandshakeFailure),
+        ] {
+            let hint = refusal_hint(&e, &args(None, None, None)).unwrap();
+            assert!(hint.contains("--legacy-rsa-key-exchange"), "{hint}");
+            assert!(hint.contains("forward secrecy"), "{hint}");
+        }
+        let mut rsa = args(None, None, None);
+        rsa.legacy_rsa_key_exchange = true;
+        let e = Error::AlertReceived(AlertDescription::HandshakeFailure);
+        assert_eq!(refusal_hint(&e, &rsa), None);
+    }
+
+    #[test]
+    fn a_tls13_only_run_against_an_older_peer_names_min_version() {
+        use padlock_tls::{AlertDescription, Error, PeerIncompatible};
+        let only13 = args(Some("1.3"), None, None);
+        for e in [
+            Error::PeerIncompatible(PeerIncompatible::Tls12NotEnabled),
+            Error::AlertReceived(AlertDescription::ProtocolVersion),
+        ] {
+            let hint = refusal_hint(&e, &only13).unwrap();
+            assert!(hint.contains("--min-version 1.2"), "{hint}");
+        }
+        let old = refusal_hint(
+            &Error::AlertReceived(AlertDescription::ProtocolVersion),
+            &args(None, None, None),
+        )
+        .unwrap();
+        assert!(old.contains("TLS 1.2 or later"), "{old}");
     }
 }

@@ -60,8 +60,9 @@ fn mask(text: &str) -> String {
             l = format!("{indent}<n> bytes");
         }
         // Certificates and signatures vary in length (DER integers of ECDSA signatures).
-        after_certificate_verify =
-            trimmed.starts_with("< Certificate ") || trimmed.starts_with("< CertificateVerify ");
+        after_certificate_verify = trimmed.starts_with("< Certificate ")
+            || trimmed.starts_with("< CertificateVerify ")
+            || trimmed.starts_with("< ServerKeyExchange ");
         if trimmed.contains("<b>Certificate</b>") || trimmed.contains("<b>CertificateVerify</b>") {
             l = mask_after(&l, "<li>", |c| c.is_ascii_digit(), "<n>");
         }
@@ -165,6 +166,37 @@ fn the_doubly_verbose_trace_says_what_each_step_protects_against() {
         "{text}"
     );
     check_golden("get_vv.txt", &text);
+}
+
+#[test]
+fn a_tls12_trace_tells_the_explainers_handshake() {
+    let ca = Ca::new();
+    let www = www();
+    let (_server, port) = serve(&ca, www.path(), &["--quiet", "--tls-version", "1.2"]);
+    let out = run(Command::new(PADLOCK)
+        .args(["get", "-vv", "--http1.1", "--tls-version", "1.2", "--cacert"])
+        .arg(ca.root())
+        .arg(format!("https://localhost:{port}/hello.txt")));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = mask(&String::from_utf8_lossy(&out.stderr));
+    for step in [
+        "> ClientHello",
+        "< ServerKeyExchange",
+        "* ServerKeyExchange signature check",
+        "> ClientKeyExchange",
+        "* master secret derived",
+        "from the pre-master secret and both randoms",
+        "> ChangeCipherSpec",
+        "a MAC over all handshake messages",
+        "under session keys (TLS 1.2), sequence numbers",
+    ] {
+        assert!(text.contains(step), "{step:?} missing from:\n{text}");
+    }
+    check_golden("get_vv_tls12.txt", &text);
 }
 
 #[test]

@@ -67,6 +67,13 @@ fn summarise(message: &HandshakePayload) -> String {
             hrr.extensions.cookie.is_some()
         ),
         HandshakePayload::Certificate(c) => format!("{} certificate(s)", c.certificate_list.len()),
+        HandshakePayload::Certificate12(c) => {
+            format!("{} certificate(s)", c.certificate_list.len())
+        }
+        HandshakePayload::ServerKeyExchange(ske) => format!(
+            "group={} scheme={}",
+            ske.params.named_group, ske.signature.algorithm
+        ),
         HandshakePayload::CertificateVerify(cv) => format!("scheme={}", cv.algorithm),
         HandshakePayload::KeyUpdate(k) => format!("{}", k.request_update),
         _ => String::new(),

@@ -49,7 +49,7 @@ fn row(step: &Step) -> String {
     let class = match step.protection.as_deref() {
         None => "plain",
         Some(p) if p.starts_with("handshake") => "hs",
-        Some(p) if p.starts_with("application") => "app",
+        Some(p) if p.starts_with("application") || p.starts_with("session") => "app",
         Some(_) => "plain",
     };
     let bad = if step.bad { " bad" } else { "" };
@@ -114,7 +114,7 @@ table.records{border-collapse:collapse}table.records td,table.records th{border:
 const LEGEND: &str = "<p>Each arrow is one message on the wire. Colour shows what protected it: \
 <span class=\"msg plain\">plaintext</span> \
 <span class=\"msg hs\">handshake traffic keys</span> \
-<span class=\"msg app\">application traffic keys</span>. \
+<span class=\"msg app\">application traffic keys (TLS 1.3) or session keys (TLS 1.2)</span>. \
 Notes on the client's side are what it checked and concluded; \
 <span class=\"why\">the lines in blue italics say what each step protects against</span>.</p>\n";
 

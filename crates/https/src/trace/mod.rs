@@ -217,6 +217,21 @@ impl Recorder {
         }
     }
 
+    /// The message whose signature a SignatureCheck is about: the last one received, which
+    /// is the ServerKeyExchange in TLS 1.2 (RFC 5246 §7.4.3), else CertificateVerify.
+    fn signed_message(&self) -> &'static str {
+        let st = self.lock();
+        let last = st
+            .steps
+            .iter()
+            .rev()
+            .find(|s| s.flow == Flow::ToClient && s.protection.is_some());
+        match last {
+            Some(s) if s.title == "ServerKeyExchange" => "ServerKeyExchange",
+            _ => "CertificateVerify",
+        }
+    }
+
     /// What the explainers say a message carries, beyond the engine's summary.
     fn explainer_lines(&self, name: &str) -> Vec<String> {
         let rsa = self.lock().agreement == KeyAgreement::RsaTransport;
@@ -295,7 +310,8 @@ impl Trace for Recorder {
                 summary,
             } => {
                 let name = message_name(name);
-                if name == "ServerHello" && summary.contains("TLS_RSA_WITH_") {
+                let rsa_transport = name == "ServerHello" && summary.contains("TLS_RSA_WITH_");
+                if rsa_transport {
                     self.lock().agreement = KeyAgreement::RsaTransport;
                 }
                 let mut details = vec![format!("{len} bytes")];
@@ -308,7 +324,31 @@ impl Trace for Recorder {
                     Some(self.phase_label(*direction)),
                     false,
                 );
-                if name != "ClientKeyExchange" {
+                if rsa_transport {
+                    // RSA key transport has no group, so the engine reports no Negotiated
+                    // event: say it here, with what it costs.
+                    self.push(message);
+                    let suite = summary_lines(summary)
+                        .into_iter()
+                        .find(|l| l.starts_with("cipher suite "))
+                        .unwrap_or_default();
+                    step(
+                        Flow::Client,
+                        "negotiated".into(),
+                        vec![
+                            "version TLSv1.2".into(),
+                            suite,
+                            "key exchange RSA key transport (the client encrypts the \
+                             pre-master secret to the server's RSA key)"
+                                .into(),
+                            "no forward secrecy: whoever later obtains the server's private \
+                             key can decrypt this session"
+                                .into(),
+                        ],
+                        None,
+                        false,
+                    )
+                } else if name != "ClientKeyExchange" {
                     message
                 } else {
                     // TLS 1.2 (RFC 5246 §8.1): both sides now turn the pre-master secret
@@ -379,7 +419,7 @@ impl Trace for Recorder {
             ),
             TraceEvent::SignatureCheck { scheme, ok } => step(
                 Flow::Client,
-                "CertificateVerify signature check".into(),
+                format!("{} signature check", self.signed_message()),
                 vec![format!(
                     "{scheme}: {}",
                     if *ok { "valid" } else { "INVALID" }
@@ -574,6 +614,7 @@ fn phase_name(phase: Option<KeyPhase>) -> String {
         None => "plaintext".to_string(),
         Some(KeyPhase::Handshake) => "handshake keys".to_string(),
         Some(KeyPhase::Application(n)) => format!("application keys (generation {n})"),
+        Some(KeyPhase::Tls12) => "session keys (TLS 1.2)".to_string(),
         Some(_) => "other keys".to_string(),
     }
 }
