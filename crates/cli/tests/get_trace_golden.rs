@@ -174,7 +174,14 @@ fn a_tls12_trace_tells_the_explainers_handshake() {
     let www = www();
     let (_server, port) = serve(&ca, www.path(), &["--quiet", "--tls-version", "1.2"]);
     let out = run(Command::new(PADLOCK)
-        .args(["get", "-vv", "--http1.1", "--tls-version", "1.2", "--cacert"])
+        .args([
+            "get",
+            "-vv",
+            "--http1.1",
+            "--tls-version",
+            "1.2",
+            "--cacert",
+        ])
         .arg(ca.root())
         .arg(format!("https://localhost:{port}/hello.txt")));
     assert!(
