@@ -4,49 +4,22 @@
 //! HelloRetryRequest, ALPN, SNI, KeyUpdate during a 10 MB transfer, and mutual TLS.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use padlock_interop::engine::{self, TestServer, GROUPS, SUITES};
 use padlock_interop::matrix::{padlock_client_cell, padlock_server_cell, Matrix};
-use padlock_interop::{contains, free_port, Fixtures, Issued, KeyType, PeerProcess};
+use padlock_interop::peers::{self, GET, WAIT};
+use padlock_interop::{contains, Fixtures, Issued, KeyType, PeerProcess};
 use padlock_tls::{HandshakeKind, NamedGroup, SniResolver};
 
-const WAIT: Duration = Duration::from_secs(10);
-const GET: &[u8] = b"GET / HTTP/1.0\r\n\r\n";
-
-/// Starts `openssl s_server -tls1_3` on a free port with `extra` arguments; waits for it.
+/// `openssl s_server -tls1_3` (see [`peers::openssl_server`]).
 fn s_server(fx: &Fixtures, server: &Issued, extra: &[&str]) -> (PeerProcess, u16) {
-    for _ in 0..3 {
-        let port = free_port();
-        let mut cmd = Command::new(&fx.openssl);
-        cmd.args(["s_server", "-tls1_3", "-accept"])
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("-cert")
-            .arg(&server.chain)
-            .arg("-key")
-            .arg(&server.key)
-            .args(extra);
-        let mut p = PeerProcess::spawn("openssl s_server", cmd);
-        if p.wait_stdout_while_running(b"ACCEPT", WAIT) {
-            return (p, port);
-        }
-        eprintln!("s_server did not start (port race?): {}", p.output_text());
-    }
-    panic!("openssl s_server would not start");
+    peers::openssl_server(fx, server, "-tls1_3", extra)
 }
 
-/// Runs `openssl s_client` against 127.0.0.1:`port`, sends `GET`, waits for it to exit.
+/// `openssl s_client -tls1_3` (see [`peers::openssl_client`]).
 fn s_client(fx: &Fixtures, port: u16, extra: &[&str]) -> PeerProcess {
-    let mut cmd = Command::new(&fx.openssl);
-    cmd.args(["s_client", "-tls1_3", "-connect"])
-        .arg(format!("127.0.0.1:{port}"))
-        .args(extra);
-    let mut p = PeerProcess::spawn("openssl s_client", cmd);
-    p.write_stdin(GET);
-    // stdin stays open: s_client would otherwise close before the answer arrives.
-    let _ = p.wait_exit(WAIT);
-    p
+    peers::openssl_client(fx, port, "-tls1_3", extra)
 }
 
 fn ca_arg(path: &Path) -> String {

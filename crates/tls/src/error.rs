@@ -194,6 +194,9 @@ pub enum ApiMisuse {
     HandshakeNotComplete,
     /// Exporter output longer than 255 × hash length.
     ExporterOutputTooLong,
+    /// A KeyUpdate asked of a TLS 1.2 connection, which has none (RFC 5246): reconnect
+    /// for fresh keys.
+    NoKeyUpdateInTls12,
 }
 
 impl From<DecodeError> for Error {
@@ -430,6 +433,9 @@ impl fmt::Display for ApiMisuse {
             Self::HandshakeNotComplete => f.write_str("the handshake has not finished yet"),
             Self::ExporterOutputTooLong => {
                 f.write_str("exporter output longer than 255 times the hash length")
+            }
+            Self::NoKeyUpdateInTls12 => {
+                f.write_str("TLS 1.2 has no KeyUpdate; reconnect for fresh keys")
             }
         }
     }

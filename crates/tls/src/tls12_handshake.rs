@@ -5,16 +5,16 @@
 use padlock_crypto::{Digest, Provider};
 
 use crate::conn::HandshakeKind;
-use crate::error::Error;
+use crate::error::{Error, PeerMisbehaved};
 use crate::output::{trace, Output};
 use crate::record::RecordKeys;
 use crate::suites::Tls12Suite;
 use crate::tls12::prf::{MasterSecret, MasterSecretSeed, Sender, VERIFY_DATA_LEN};
 use crate::trace::{Direction, KeyPhase, TraceEvent};
 use crate::transcript::Transcript;
-use crate::verify::FinishedVerified;
-use crate::wire::enums::{NamedGroup, ProtocolVersion};
-use crate::wire::handshake::{Finished, HandshakePayload};
+use crate::verify::{FinishedVerified, SignatureVerified};
+use crate::wire::enums::{NamedGroup, ProtocolVersion, SignatureScheme};
+use crate::wire::handshake::{CertificateVerify, Finished, HandshakePayload, ServerEcdhParams};
 
 /// The handshake messages so far: their running hash (for the Extended Master Secret and
 /// Finished), and — while a CertificateVerify may still have to be made or checked —
@@ -136,6 +136,84 @@ impl SessionKeys {
         let expected = self.verify_data(sender, transcript, provider);
         crate::verify::verify_finished(&expected, &finished.verify_data)
     }
+}
+
+impl SessionKeys {
+    /// The handshake is done: keep only what the RFC 5705 exporter needs.
+    pub(crate) fn into_exporter(self, randoms: Randoms) -> Exporter12 {
+        Exporter12 {
+            master: self.master,
+            randoms,
+        }
+    }
+}
+
+/// The keying material exporter of a TLS 1.2 session (RFC 5705 §4): the master secret
+/// and both randoms.
+pub(crate) struct Exporter12 {
+    master: MasterSecret,
+    randoms: Randoms,
+}
+
+impl Exporter12 {
+    /// PRF(master_secret, label, client_random + server_random [+ context_length +
+    /// context]) into `out` (RFC 5705 §4); `None` and `Some(&[])` differ, as §4 says.
+    pub(crate) fn export(
+        &self,
+        provider: &dyn Provider,
+        label: &[u8],
+        context: Option<&[u8]>,
+        out: &mut [u8],
+    ) -> Result<(), crate::tls12::prf::ContextTooLong> {
+        self.master.export(
+            provider,
+            label,
+            &self.randoms.client,
+            &self.randoms.server,
+            context,
+            out,
+        )
+    }
+}
+
+/// What a ServerKeyExchange signs (RFC 8422 §5.4): ClientHello.random +
+/// ServerHello.random + ServerECDHParams.
+pub(crate) fn signed_params(randoms: &Randoms, params: &ServerEcdhParams) -> Vec<u8> {
+    let params = params.encoded();
+    let mut signed = Vec::with_capacity(64 + params.len());
+    signed.extend_from_slice(&randoms.client);
+    signed.extend_from_slice(&randoms.server);
+    signed.extend_from_slice(&params);
+    signed
+}
+
+/// Checks the peer's TLS 1.2 signature — a ServerKeyExchange's or a client's
+/// CertificateVerify — with the key of its `leaf` certificate, over `message`, with a scheme
+/// we `offered`; `bad` is the violation a signature that does not verify is. Emits the
+/// signature-check trace event.
+pub(crate) fn check_peer_signature(
+    out: &dyn Output,
+    leaf: &[u8],
+    offered: &[SignatureScheme],
+    signed: &CertificateVerify,
+    message: &[u8],
+    bad: PeerMisbehaved,
+) -> Result<SignatureVerified, Error> {
+    let provider = out.provider();
+    let result = crate::verify::verify_tls12_signature(
+        provider.as_ref(),
+        leaf,
+        offered,
+        signed.algorithm,
+        message,
+        &signed.signature,
+        bad,
+    );
+    trace(out, || TraceEvent::SignatureCheck {
+        scheme: signed.algorithm,
+        ok: result.is_ok(),
+    });
+    result
 }
 
 /// Our ChangeCipherSpec, then our Finished under the new `keys` (RFC 5246 §7.1, §7.4.9).

@@ -247,6 +247,32 @@ fn data_written_before_the_handshake_waits_for_it() {
 }
 
 #[test]
+fn both_sides_export_the_same_keying_material_and_no_key_update() {
+    let mut config = server_config(KeyType::P256);
+    config.versions = tls12_only();
+    let mut client = Connection::client(Arc::new(insecure_client_config()), localhost()).unwrap();
+    let mut server = Connection::server(Arc::new(config)).unwrap();
+    handshake(&mut client, &mut server);
+    let (mut a, mut b, mut c) = ([0u8; 40], [0u8; 40], [0u8; 40]);
+    client
+        .export_keying_material(&mut a, b"EXPORTER-test", Some(b"ctx"))
+        .unwrap();
+    server
+        .export_keying_material(&mut b, b"EXPORTER-test", Some(b"ctx"))
+        .unwrap();
+    server
+        .export_keying_material(&mut c, b"EXPORTER-test", None)
+        .unwrap();
+    assert_eq!(a, b);
+    assert_ne!(b, c, "RFC 5705 §4: no context differs from an empty one");
+    assert_eq!(
+        client.request_key_update(false),
+        Err(padlock_tls::ApiMisuse::NoKeyUpdateInTls12.into())
+    );
+    assert_eq!(send(&mut client, &mut server, b"still"), b"still");
+}
+
+#[test]
 fn ems_is_negotiated_and_can_be_required() {
     let mut config = server_config(KeyType::P256);
     config.versions = tls12_only();

@@ -21,4 +21,6 @@ pub(super) struct Negotiated {
     pub(super) peer_certificates: Option<Vec<Vec<u8>>>,
     pub(super) kind: Option<HandshakeKind>,
     pub(super) exporter: Option<ExporterSecret>,
+    /// TLS 1.2's exporter (RFC 5705).
+    pub(super) tls12_exporter: Option<crate::tls12_handshake::Exporter12>,
 }

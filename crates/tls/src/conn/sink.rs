@@ -164,6 +164,10 @@ impl Output for Core {
         self.negotiated.exporter = Some(secret);
     }
 
+    fn tls12_exporter(&mut self, exporter: crate::tls12_handshake::Exporter12) {
+        self.negotiated.tls12_exporter = Some(exporter);
+    }
+
     fn handshake_complete(&mut self) -> Result<(), Error> {
         let before = self.lifecycle.stage;
         self.lifecycle.stage = Stage::Open;

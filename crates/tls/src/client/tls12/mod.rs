@@ -53,6 +53,11 @@ impl State {
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<Self, Error> {
+        // RFC 5246 §7.4.1.1: a HelloRequest "will be ignored by the client if the client is
+        // currently negotiating a session", and it is not part of the transcript.
+        if matches!(message, HandshakePayload::HelloRequest) && !matches!(self, Self::Traffic(_)) {
+            return Ok(self);
+        }
         match self {
             Self::Certificate(s) => s.handle(message, raw, out),
             Self::ServerKeyExchange(s) => s.handle(message, raw, out),

@@ -9,12 +9,11 @@ use crate::client::hs::Offer;
 use crate::config::CertifiedKey;
 use crate::error::{Error, PeerMisbehaved};
 use crate::handshake_trace::trace_certificate_check;
-use crate::output::{trace, unexpected, Output};
+use crate::output::{unexpected, Output};
 use crate::state::encode;
 use crate::suites::{self, Tls12Suite};
 use crate::tls12::prf::Sender;
 use crate::tls12_handshake::{self, Randoms, SessionKeys, Transcript12};
-use crate::trace::TraceEvent;
 use crate::verify::{self, Authenticated, CertVerified, SignatureVerified};
 use crate::wire::enums::{NamedGroup, SignatureScheme};
 use crate::wire::handshake::tls12::client_certificate_type;
@@ -156,7 +155,6 @@ fn check_signature(
     ske: &ServerKeyExchange,
     out: &dyn Output,
 ) -> Result<SignatureVerified, Error> {
-    let provider = out.provider();
     let offered = context
         .offer
         .hello
@@ -164,32 +162,15 @@ fn check_signature(
         .signature_algorithms
         .as_deref()
         .unwrap_or_default();
-    let signed = signed_params(&context.randoms, ske);
     let leaf = server.chain.first().map(Vec::as_slice).unwrap_or_default();
-    let result = verify::verify_tls12_signature(
-        provider.as_ref(),
+    tls12_handshake::check_peer_signature(
+        out,
         leaf,
         offered,
-        ske.signature.algorithm,
-        &signed,
-        &ske.signature.signature,
+        &ske.signature,
+        &tls12_handshake::signed_params(&context.randoms, &ske.params),
         PeerMisbehaved::BadServerKeyExchangeSignature,
-    );
-    trace(out, || TraceEvent::SignatureCheck {
-        scheme: ske.signature.algorithm,
-        ok: result.is_ok(),
-    });
-    result
-}
-
-/// What a ServerKeyExchange signs (RFC 8422 §5.4).
-fn signed_params(randoms: &Randoms, ske: &ServerKeyExchange) -> Vec<u8> {
-    let params = ske.params.encoded();
-    let mut signed = Vec::with_capacity(64 + params.len());
-    signed.extend_from_slice(&randoms.client);
-    signed.extend_from_slice(&randoms.server);
-    signed.extend_from_slice(&params);
-    signed
+    )
 }
 
 /// RFC 8422 §5.10: our ECDH key, agreed with the server's point; a point that is not on
@@ -468,6 +449,7 @@ impl ExpectFinished {
             // RSA key transport: the Finished just verified is the proof of possession.
             None => Authenticated::KeyTransport { chain: server },
         };
+        out.tls12_exporter(keys.into_exporter(context.randoms));
         out.handshake_complete()?;
         Ok(State::Traffic(Box::new(ExpectTraffic {
             _server: server,

@@ -13,7 +13,7 @@ use crate::tls12::prf::Sender;
 use crate::tls12_handshake::{self, Randoms, SessionKeys, Transcript12};
 use crate::verify::{self, Authenticated, CertVerified, ClientCertVerifier};
 use crate::wire::codec::Codec;
-use crate::wire::enums::{ProtocolVersion, SignatureScheme};
+use crate::wire::enums::ProtocolVersion;
 use crate::wire::handshake::{ClientEcdhPublic, HandshakePayload};
 use crate::{error::PeerMisbehaved, tls12_signatures};
 
@@ -182,24 +182,16 @@ impl ExpectCertificateVerify {
             keys,
             client,
         } = *self;
-        let provider = out.provider();
-        let offered: Vec<SignatureScheme> =
-            tls12_signatures::our_schemes(&context.config.signature_schemes);
+        let offered = tls12_signatures::our_schemes(&context.config.signature_schemes);
         let leaf = client.chain.first().map(Vec::as_slice).unwrap_or_default();
-        let result = verify::verify_tls12_signature(
-            provider.as_ref(),
+        let signature = tls12_handshake::check_peer_signature(
+            out,
             leaf,
             &offered,
-            cv.algorithm,
+            &cv,
             context.transcript.messages(),
-            &cv.signature,
             PeerMisbehaved::BadCertificateVerifySignature,
-        );
-        crate::output::trace(out, || crate::trace::TraceEvent::SignatureCheck {
-            scheme: cv.algorithm,
-            ok: result.is_ok(),
-        });
-        let signature = result?;
+        )?;
         context.transcript.add(raw);
         context.transcript.forget_messages();
         out.signature_scheme(cv.algorithm);
@@ -278,6 +270,7 @@ impl ExpectFinished {
             &mut context.transcript,
             out,
         )?;
+        out.tls12_exporter(keys.into_exporter(context.randoms));
         out.handshake_complete()?;
         Ok(State::Traffic(Box::new(ExpectTraffic {
             _client: client,

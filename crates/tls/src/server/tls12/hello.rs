@@ -352,7 +352,7 @@ fn send_server_key_exchange(
         named_group: group,
         public: ours.public_key().to_vec(),
     };
-    let signed = signed_params(randoms, &params);
+    let signed = tls12_handshake::signed_params(randoms, &params);
     let signature = tls12_signatures::sign(cert, scheme, &signed)?;
     let message = encode(&HandshakePayload::ServerKeyExchange(ServerKeyExchange {
         params,
@@ -367,16 +367,6 @@ fn send_server_key_exchange(
     transcript.add(&message);
     out.send_handshake(&message);
     Ok(KeyExchange::Ecdhe(ours))
-}
-
-/// What a ServerKeyExchange signs (RFC 8422 §5.4): ClientHello.random +
-/// ServerHello.random + ServerECDHParams.
-pub(crate) fn signed_params(randoms: &Randoms, params: &ServerEcdhParams) -> Vec<u8> {
-    let mut signed = Vec::with_capacity(64 + 4 + params.public.len());
-    signed.extend_from_slice(&randoms.client);
-    signed.extend_from_slice(&randoms.server);
-    signed.extend_from_slice(&params.encoded());
-    signed
 }
 
 /// CertificateRequest (RFC 5246 §7.4.4) when we authenticate clients: ECDSA or RSA
