@@ -15,6 +15,11 @@ pub const WAIT: Duration = Duration::from_secs(10);
 /// What the clients send: one HTTP/1.0 request.
 pub const GET: &[u8] = b"GET / HTTP/1.0\r\n\r\n";
 
+/// A path as a command-line argument.
+pub fn arg(path: &Path) -> String {
+    path.display().to_string()
+}
+
 /// Starts `openssl s_server <version>` (`-tls1_3`, `-tls1_2`) on a free port, presenting
 /// `server`, with `extra` arguments; waits until it accepts.
 pub fn openssl_server(
@@ -60,7 +65,7 @@ pub fn openssl_client(fx: &Fixtures, port: u16, version: &str, extra: &[&str]) -
 /// accepts connections. `None` when gnutls-serv is missing (and peers are not required).
 pub fn gnutls_serv(server: &Issued, extra: &[&str]) -> Option<(PeerProcess, u16)> {
     let bin = require_peer("gnutls-serv")?;
-    for _ in 0..3 {
+    for _ in 0..6 {
         let port = free_port();
         let mut cmd = Command::new(&bin);
         cmd.args(["--http", "-p"])
@@ -71,12 +76,32 @@ pub fn gnutls_serv(server: &Issued, extra: &[&str]) -> Option<(PeerProcess, u16)
             .arg(&server.key)
             .args(extra);
         let p = PeerProcess::spawn("gnutls-serv", cmd);
-        if wait_for_port(port, WAIT) {
+        if wait_for_gnutls_serv(&p, port) {
             return Some((p, port));
         }
         eprintln!("gnutls-serv did not start: {}", p.output_text());
     }
     panic!("gnutls-serv would not start");
+}
+
+/// Waits until `gnutls-serv` accepts on 127.0.0.1:`port`; gives up at once when it says
+/// its IPv4 socket could not be bound (it then runs on IPv6 alone, and the caller retries
+/// on another port).
+fn wait_for_gnutls_serv(p: &PeerProcess, port: u16) -> bool {
+    let deadline = std::time::Instant::now() + WAIT;
+    while std::time::Instant::now() < deadline {
+        if wait_for_port(port, Duration::from_millis(200)) {
+            return true;
+        }
+        let said = String::from_utf8_lossy(&p.stdout()).into_owned() + &p.stderr_text();
+        if said
+            .lines()
+            .any(|l| l.contains("IPv4") && l.contains("bind() failed"))
+        {
+            return false;
+        }
+    }
+    false
 }
 
 /// Runs `gnutls-cli` against 127.0.0.1:`port` (checking the name `localhost` against

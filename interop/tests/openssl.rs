@@ -3,7 +3,6 @@
 //! Every suite × every group × ECDSA and RSA server certificates, both directions; then
 //! HelloRetryRequest, ALPN, SNI, KeyUpdate during a 10 MB transfer, and mutual TLS.
 
-use std::path::Path;
 use std::time::Duration;
 
 use padlock_interop::engine::{self, TestServer, GROUPS, SUITES};
@@ -20,10 +19,6 @@ fn s_server(fx: &Fixtures, server: &Issued, extra: &[&str]) -> (PeerProcess, u16
 /// `openssl s_client -tls1_3` (see [`peers::openssl_client`]).
 fn s_client(fx: &Fixtures, port: u16, extra: &[&str]) -> PeerProcess {
     peers::openssl_client(fx, port, "-tls1_3", extra)
-}
-
-fn ca_arg(path: &Path) -> String {
-    path.display().to_string()
 }
 
 #[test]
@@ -72,7 +67,7 @@ fn openssl_client_against_padlock_server_every_suite_group_and_key() {
                         "localhost",
                         "-verify_return_error",
                         "-CAfile",
-                        &ca_arg(&ca.cert),
+                        &peers::arg(&ca.cert),
                     ],
                 );
                 matrix.cell(&label, padlock_server_cell(&server, &client, suite, group));
@@ -109,7 +104,7 @@ fn padlock_server_sends_hello_retry_request_to_openssl_client() {
             "-groups",
             "X25519:P-384",
             "-CAfile",
-            &ca_arg(&fx.ecdsa_ca.cert),
+            &peers::arg(&fx.ecdsa_ca.cert),
             "-verify_return_error",
         ],
     );
@@ -146,7 +141,7 @@ fn alpn_is_negotiated_both_ways_with_openssl() {
             "-alpn",
             "http/1.1,h2",
             "-CAfile",
-            &ca_arg(&fx.ecdsa_ca.cert),
+            &peers::arg(&fx.ecdsa_ca.cert),
         ],
     );
     let n = server
@@ -180,7 +175,7 @@ fn padlock_server_chooses_the_certificate_by_sni_for_openssl_client() {
                 name,
                 "-verify_return_error",
                 "-CAfile",
-                &ca_arg(&fx.ecdsa_ca.cert),
+                &peers::arg(&fx.ecdsa_ca.cert),
             ],
         );
         let n = server
@@ -283,9 +278,9 @@ fn mtls_server_config(fx: &Fixtures) -> padlock_tls::ServerConfig {
 fn padlock_server_requires_a_client_certificate_from_openssl() {
     let Some(fx) = Fixtures::get() else { return };
     let server = TestServer::start(mtls_server_config(fx), 3, 16);
-    let ca = ca_arg(&fx.ecdsa_ca.cert);
-    let good_cert = ca_arg(&fx.client.chain);
-    let good_key = ca_arg(&fx.client.key);
+    let ca = peers::arg(&fx.ecdsa_ca.cert);
+    let good_cert = peers::arg(&fx.client.chain);
+    let good_key = peers::arg(&fx.client.key);
     let client = s_client(
         fx,
         server.port,
@@ -306,8 +301,8 @@ fn padlock_server_requires_a_client_certificate_from_openssl() {
     );
     assert!(!contains(&client.stdout(), b"padlock-server"));
 
-    let bad_cert = ca_arg(&fx.other_client.chain);
-    let bad_key = ca_arg(&fx.other_client.key);
+    let bad_cert = peers::arg(&fx.other_client.chain);
+    let bad_key = peers::arg(&fx.other_client.key);
     let client = s_client(
         fx,
         server.port,
@@ -324,7 +319,7 @@ fn padlock_server_requires_a_client_certificate_from_openssl() {
 #[test]
 fn openssl_server_requires_a_client_certificate_from_padlock() {
     let Some(fx) = Fixtures::get() else { return };
-    let ca = ca_arg(&fx.ecdsa_ca.cert);
+    let ca = peers::arg(&fx.ecdsa_ca.cert);
     let (_peer, port) = s_server(
         fx,
         &fx.ecdsa_server,
@@ -363,7 +358,7 @@ fn padlock_server_answers_openssl_with_x25519_without_a_retry() {
         server.port,
         &[
             "-CAfile",
-            &ca_arg(&fx.ecdsa_ca.cert),
+            &peers::arg(&fx.ecdsa_ca.cert),
             "-verify_return_error",
         ],
     );

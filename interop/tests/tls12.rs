@@ -6,17 +6,21 @@
 //! version negotiation with TLS 1.3 preferred, and mutual TLS 1.2 against OpenSSL. The
 //! RSA key transport suites, curl, nginx and Chromium are the tls12-rsa helper's matrix.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
+#[path = "support/rustls_pump.rs"]
+mod rustls_pump;
+
 use padlock_interop::engine::{self, Group, TestServer, GROUPS};
 use padlock_interop::matrix::{expect_said, Matrix};
-use padlock_interop::peers::{self, gnutls_cli, gnutls_serv, GET, WAIT};
+use padlock_interop::peers::{self, arg, gnutls_cli, gnutls_serv, GET, WAIT};
 use padlock_interop::{contains, Fixtures, Issued, KeyType, PeerProcess};
 use padlock_tls::{CipherSuite, Connection, ProtocolVersion, ServerName};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls_pump::pump;
 
 /// A TLS 1.2 suite with its names in the peers' configuration languages.
 #[derive(Clone, Copy, Debug)]
@@ -122,6 +126,14 @@ fn groups_for_ecdsa_peer(group: Group) -> Vec<padlock_tls::NamedGroup> {
     groups
 }
 
+/// A padlock server presenting `issued` that prefers `group` (the client also lists P-256:
+/// see [`groups_for_ecdsa_peer`]).
+fn server_preferring(issued: &Issued, group: Group) -> padlock_tls::ServerConfig {
+    let mut config = engine::server_config(issued);
+    config.groups = groups_for_ecdsa_peer(group);
+    config
+}
+
 /// The same for OpenSSL's `-groups`.
 fn openssl_groups(group: Group) -> String {
     if group.group == padlock_tls::NamedGroup::secp256r1 {
@@ -178,10 +190,6 @@ fn s_client(fx: &Fixtures, port: u16, extra: &[&str]) -> PeerProcess {
     peers::openssl_client(fx, port, "-tls1_2", extra)
 }
 
-fn arg(path: &Path) -> String {
-    path.display().to_string()
-}
-
 #[test]
 fn padlock_client_against_openssl_tls12_server_every_suite_group_and_key() {
     let Some(fx) = Fixtures::get() else { return };
@@ -211,11 +219,7 @@ fn openssl_tls12_client_against_padlock_server_every_suite_group_and_key() {
     for key in KeyType::MATRIX {
         let (server_cert, ca) = fx.server(key);
         for group in GROUPS {
-            // The server prefers `group`; the client also lists P-256 (see
-            // `groups_for_ecdsa_peer`).
-            let mut config = engine::server_config(server_cert);
-            config.groups = groups_for_ecdsa_peer(group);
-            let server = TestServer::start(config, 3, 4096);
+            let server = TestServer::start(server_preferring(server_cert, group), 3, 4096);
             for suite in suites_for(key) {
                 let label = format!("{} {} {}", key.label(), suite.openssl, group.openssl);
                 let client = s_client(
@@ -360,10 +364,11 @@ fn openssl_client_with_fallback_scsv_is_refused_as_inappropriate_fallback() {
 
 // ---- GnuTLS ----
 
-/// A GnuTLS priority string for TLS 1.2 with exactly this suite and group.
+/// A GnuTLS priority string for TLS 1.2 with exactly this suite and group
+/// (and P-256 after it: see [`groups_for_ecdsa_peer`]).
 fn gnutls_priority(suite: Suite12, group: Group) -> String {
     format!(
-        "NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+{}:-KX-ALL:+{}:-GROUP-ALL:+{}",
+        "NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+{}:-KX-ALL:+{}:-GROUP-ALL:+{}:+GROUP-SECP256R1",
         suite.gnutls_cipher, suite.gnutls_kx, group.gnutls
     )
 }
@@ -398,9 +403,9 @@ fn gnutls_tls12_client_against_padlock_server_every_suite_group_and_key() {
     let mut matrix = Matrix::new();
     for key in KeyType::MATRIX {
         let (server_cert, ca) = fx.server(key);
-        let server = TestServer::start(engine::server_config(server_cert), 9, 4096);
-        for suite in suites_for(key) {
-            for group in GROUPS {
+        for group in GROUPS {
+            let server = TestServer::start(server_preferring(server_cert, group), 3, 4096);
+            for suite in suites_for(key) {
                 let label = format!("{} {} {}", key.label(), suite.openssl, group.gnutls);
                 let Some(client) = gnutls_cli(
                     server.port,
@@ -422,8 +427,15 @@ fn rustls_provider(suite: Suite12, group: Group) -> Arc<rustls::crypto::CryptoPr
     let mut p = rustls::crypto::aws_lc_rs::default_provider();
     p.cipher_suites
         .retain(|s| u16::from(s.suite()) == suite.suite.to_wire());
+    // `group` first, then P-256 (see `groups_for_ecdsa_peer`).
+    let wanted: Vec<u16> = groups_for_ecdsa_peer(group)
+        .iter()
+        .map(|g| g.to_wire())
+        .collect();
     p.kx_groups
-        .retain(|g| u16::from(g.name()) == group.group.to_wire());
+        .retain(|g| wanted.contains(&u16::from(g.name())));
+    p.kx_groups
+        .sort_by_key(|g| wanted.iter().position(|w| *w == u16::from(g.name())));
     Arc::new(p)
 }
 
@@ -460,53 +472,6 @@ fn rustls_server(issued: &Issued, suite: Suite12, group: Group) -> rustls::Conne
         .into()
 }
 
-/// Moves bytes both ways until neither side has anything to send.
-fn pump(p: &mut Connection, r: &mut rustls::Connection) -> Result<(Vec<u8>, Vec<u8>), String> {
-    let (mut p_got, mut r_got) = (Vec::new(), Vec::new());
-    let mut buf = vec![0u8; 64 * 1024];
-    for _ in 0..10_000 {
-        let mut wire = Vec::new();
-        while p.wants_write() {
-            p.write_tls_to(&mut wire).map_err(|e| e.to_string())?;
-        }
-        let mut progress = !wire.is_empty();
-        let mut rd = &wire[..];
-        while !rd.is_empty() {
-            r.read_tls(&mut rd).map_err(|e| e.to_string())?;
-            r.process_new_packets()
-                .map_err(|e| format!("rustls: {e}"))?;
-        }
-        while let Ok(n) = r.reader().read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            r_got.extend_from_slice(&buf[..n]);
-        }
-        let mut wire = Vec::new();
-        while r.wants_write() {
-            r.write_tls(&mut wire).map_err(|e| e.to_string())?;
-        }
-        progress |= !wire.is_empty();
-        let mut off = 0;
-        while off < wire.len() {
-            off += p.read_tls(&wire[off..]);
-            p.process_new_packets()
-                .map_err(|e| format!("padlock: {e}"))?;
-            loop {
-                let n = p.read_plaintext(&mut buf);
-                if n == 0 {
-                    break;
-                }
-                p_got.extend_from_slice(&buf[..n]);
-            }
-        }
-        if !progress {
-            return Ok((p_got, r_got));
-        }
-    }
-    Err("pump did not settle".into())
-}
-
 fn rustls_cell(
     mut p: Connection,
     mut r: rustls::Connection,
@@ -518,7 +483,8 @@ fn rustls_cell(
     r.writer()
         .write_all(b"from rustls")
         .map_err(|e| e.to_string())?;
-    let (p_got, r_got) = pump(&mut p, &mut r)?;
+    let (mut p_got, mut r_got) = (Vec::new(), Vec::new());
+    pump(&mut p, &mut r, &mut p_got, &mut r_got)?;
     if p_got != b"from rustls" || r_got != b"from padlock" {
         return Err(format!("data: {p_got:?} / {r_got:?}"));
     }
@@ -555,6 +521,7 @@ fn padlock_and_rustls_tls12_both_ways_every_suite_group_and_key() {
                 let label = format!("{} {} {}", key.label(), suite.openssl, group.openssl);
                 let mut config = engine::client_config(&ca.cert);
                 config.versions = tls12_only();
+                config.groups = groups_for_ecdsa_peer(group);
                 let p = Connection::client(
                     Arc::new(config),
                     ServerName::try_from("localhost").unwrap(),
@@ -566,7 +533,7 @@ fn padlock_and_rustls_tls12_both_ways_every_suite_group_and_key() {
                     rustls_cell(p, r, suite, group),
                 );
 
-                let p = Connection::server(Arc::new(engine::server_config(server))).unwrap();
+                let p = Connection::server(Arc::new(server_preferring(server, group))).unwrap();
                 let r = rustls_client(&ca.cert, suite, group);
                 matrix.cell(
                     &format!("rustls→padlock {label}"),
@@ -576,4 +543,62 @@ fn padlock_and_rustls_tls12_both_ways_every_suite_group_and_key() {
         }
     }
     matrix.assert_all_passed();
+}
+
+#[test]
+fn rsa_pkcs1_signatures_work_both_ways_in_tls12() {
+    // RFC 5246 §7.4.1.4.1: PKCS#1 v1.5 is a TLS 1.2 signature scheme (never TLS 1.3's).
+    let Some(fx) = Fixtures::get() else { return };
+    let (_peer, port) = s_server(fx, &fx.rsa_server, &["-www", "-sigalgs", "RSA+SHA256"]);
+    let config = engine::client_config(&fx.rsa_ca.cert);
+    let out = engine::client_exchange(config, "localhost", port, GET, 64 * 1024).unwrap();
+    assert_eq!(out.negotiated.version, Some(ProtocolVersion::TLSv1_2));
+    assert_eq!(
+        out.negotiated.scheme,
+        Some(padlock_tls::SignatureScheme::rsa_pkcs1_sha256)
+    );
+
+    let server = TestServer::start(engine::server_config(&fx.rsa_server), 1, 16);
+    let client = s_client(
+        fx,
+        server.port,
+        &["-sigalgs", "RSA+SHA256", "-CAfile", &arg(&fx.rsa_ca.cert)],
+    );
+    let n = server
+        .next(WAIT)
+        .unwrap_or_else(|e| panic!("{e}\n{}", client.output_text()));
+    assert_eq!(n.version, Some(ProtocolVersion::TLSv1_2));
+    assert!(
+        client.output_text().contains("Peer signature type: RSA\n")
+            || client.output_text().contains("Peer signature type: RSA "),
+        "{}",
+        client.output_text()
+    );
+}
+
+#[test]
+fn a_gnutls_client_without_the_extended_master_secret_and_the_require_switch() {
+    // GnuTLS's %NO_SESSION_HASH turns RFC 7627 off: the classic master secret (RFC 5246
+    // §8.1) must then agree, unless our configuration requires EMS.
+    let Some(fx) = Fixtures::get() else { return };
+    let no_ems = "NORMAL:-VERS-ALL:+VERS-TLS1.2:%NO_SESSION_HASH";
+    let server = TestServer::start(engine::server_config(&fx.ecdsa_server), 1, 16);
+    let Some(client) = gnutls_cli(server.port, &fx.ecdsa_ca.cert, &["--priority", no_ems]) else {
+        return;
+    };
+    let n = server
+        .next(WAIT)
+        .unwrap_or_else(|e| panic!("{e}\n{}", client.output_text()));
+    assert_eq!(n.version, Some(ProtocolVersion::TLSv1_2));
+    assert!(contains(&client.stdout(), b"padlock-server"));
+
+    let mut config = engine::server_config(&fx.ecdsa_server);
+    config.require_extended_master_secret = true;
+    let server = TestServer::start(config, 1, 16);
+    let Some(client) = gnutls_cli(server.port, &fx.ecdsa_ca.cert, &["--priority", no_ems]) else {
+        return;
+    };
+    let err = server.next(WAIT).unwrap_err();
+    assert!(err.contains("Extended Master Secret"), "{err}");
+    assert!(!contains(&client.stdout(), b"padlock-server"));
 }

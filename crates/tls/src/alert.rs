@@ -144,7 +144,7 @@ fn incompatible_alert(p: PeerIncompatible) -> AlertDescription {
         // RFC 6066 §3.
         P::NoCertificateForName => A::UnrecognizedName,
         // RFC 5246 §7.2.2 / RFC 8446 §4.2.1: no version in common.
-        P::Tls12NotEnabled | P::ObsoleteVersion(_) => A::ProtocolVersion,
+        P::Tls12NotEnabled | P::NoVersionInCommon | P::ObsoleteVersion(_) => A::ProtocolVersion,
         // RFC 5246 §7.4.1.3: no acceptable suite; RFC 7627 §5.2; RFC 5746 §4.1 (the
         // client may abort); RFC 5246 §7.4.6 (a required certificate missing).
         P::OnlyInsecureCipherSuites
@@ -226,6 +226,7 @@ mod tests {
             (I::CertificateRequired, A::CertificateRequired),
             (I::NoCertificateForName, A::UnrecognizedName),
             (I::Tls12NotEnabled, A::ProtocolVersion),
+            (I::NoVersionInCommon, A::ProtocolVersion),
             (
                 I::ObsoleteVersion(crate::wire::ProtocolVersion::TLSv1_0),
                 A::ProtocolVersion,

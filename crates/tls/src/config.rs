@@ -231,6 +231,29 @@ pub struct ClientHelloInfo<'a> {
     pub server_name: Option<&'a str>,
     /// The signature schemes the client accepts.
     pub signature_schemes: &'a [SignatureScheme],
+    /// The cipher suites the client offers for the version being negotiated: a TLS 1.2
+    /// suite names the key type its certificate needs (ECDHE_ECDSA: an ECDSA or Ed25519
+    /// key; ECDHE_RSA: an RSA key; RFC 5246 §7.4.2).
+    pub cipher_suites: &'a [CipherSuite],
+    /// The client's supported_groups: in TLS 1.2 an ECDSA certificate's curve must be
+    /// among them (RFC 8422 §5.3).
+    pub groups: &'a [NamedGroup],
+}
+
+impl ClientHelloInfo<'_> {
+    /// Whether `cert` can serve this client as far as the suites go: any key for a TLS 1.3
+    /// suite, else a key that fits one of the offered TLS 1.2 suites, on a curve the client
+    /// lists. (The signature scheme is checked when one is chosen.)
+    pub fn accepts(&self, cert: &CertifiedKey) -> bool {
+        let kind = cert.key.kind();
+        self.cipher_suites.iter().any(|s| {
+            s.is_tls13()
+                || crate::suites::tls12_suite(*s).is_some_and(|t| {
+                    crate::tls12_signatures::key_fits_suite(kind, t.auth)
+                        && crate::tls12_signatures::curve_supported(kind, self.groups)
+                })
+        })
+    }
 }
 
 /// Chooses the server's certificate for a connection.
@@ -249,11 +272,13 @@ impl ResolvesServerCert for SingleCert {
     }
 }
 
-/// Several certificates, chosen by the client's server_name (RFC 6066 §3).
+/// Several certificates, chosen by the client's server_name (RFC 6066 §3). A name (or the
+/// default) may have several certificates — an ECDSA and an RSA one, say: the first that
+/// the client's suites accept ([`ClientHelloInfo::accepts`]) is chosen, else the first.
 #[derive(Debug, Default)]
 pub struct SniResolver {
     by_name: Vec<(String, Arc<CertifiedKey>)>,
-    default: Option<Arc<CertifiedKey>>,
+    default: Vec<Arc<CertifiedKey>>,
 }
 
 impl SniResolver {
@@ -262,29 +287,45 @@ impl SniResolver {
         Self::default()
     }
 
-    /// Presents `cert` to clients asking for `name` (compared case-insensitively).
+    /// Presents `cert` to clients asking for `name` (compared case-insensitively); a second
+    /// certificate for the same name is another choice for it.
     pub fn add(&mut self, name: &str, cert: Arc<CertifiedKey>) {
         self.by_name.push((name.to_ascii_lowercase(), cert));
     }
 
-    /// Presents `cert` when no name matches (or the client sent none).
+    /// Presents `cert` when no name matches (or the client sent none), replacing the
+    /// default certificates.
     pub fn set_default(&mut self, cert: Arc<CertifiedKey>) {
-        self.default = Some(cert);
+        self.default = vec![cert];
+    }
+
+    /// Adds `cert` as another default certificate (after those there are).
+    pub fn add_default(&mut self, cert: Arc<CertifiedKey>) {
+        self.default.push(cert);
     }
 }
 
 impl ResolvesServerCert for SniResolver {
     fn resolve(&self, hello: &ClientHelloInfo<'_>) -> Option<Arc<CertifiedKey>> {
-        if let Some(name) = hello.server_name {
-            let found = self
-                .by_name
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case(name.trim_end_matches('.')));
-            if let Some((_, cert)) = found {
-                return Some(cert.clone());
+        let mut candidates: Vec<&Arc<CertifiedKey>> = match hello.server_name {
+            Some(name) => {
+                let name = name.trim_end_matches('.');
+                self.by_name
+                    .iter()
+                    .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+                    .map(|(_, cert)| cert)
+                    .collect()
             }
+            None => Vec::new(),
+        };
+        if candidates.is_empty() {
+            candidates = self.default.iter().collect();
         }
-        self.default.clone()
+        candidates
+            .iter()
+            .find(|c| hello.accepts(c))
+            .or(candidates.first())
+            .map(|c| Arc::clone(c))
     }
 }
 
@@ -406,6 +447,8 @@ mod tests {
             r.resolve(&ClientHelloInfo {
                 server_name: name,
                 signature_schemes: &[],
+                cipher_suites: &[],
+                groups: &[],
             })
             .map(|c| c.chain[0][0])
         };
@@ -418,10 +461,52 @@ mod tests {
             r.resolve(&ClientHelloInfo {
                 server_name: name,
                 signature_schemes: &[],
+                cipher_suites: &[],
+                groups: &[],
             })
             .map(|c| c.chain[0][0])
         };
         assert_eq!(pick(None), Some(3));
+    }
+
+    #[test]
+    fn sni_resolver_picks_the_certificate_a_tls12_clients_suites_need() {
+        let (ecdsa, _) = AwsLcProvider
+            .generate_signing_key(KeyKind::EcdsaP256)
+            .unwrap();
+        let (rsa, _) = AwsLcProvider
+            .generate_signing_key(KeyKind::Rsa(2048))
+            .unwrap();
+        let ecdsa = Arc::new(CertifiedKey {
+            chain: vec![vec![1]],
+            key: Arc::from(ecdsa),
+        });
+        let rsa = Arc::new(CertifiedKey {
+            chain: vec![vec![2]],
+            key: Arc::from(rsa),
+        });
+        let mut r = SniResolver::new();
+        r.add("a.test", ecdsa.clone());
+        r.add("a.test", rsa.clone());
+        r.set_default(ecdsa);
+        r.add_default(rsa);
+        let pick = |name: Option<&str>, suites: &[CipherSuite]| {
+            r.resolve(&ClientHelloInfo {
+                server_name: name,
+                signature_schemes: &[],
+                cipher_suites: suites,
+                groups: &[NamedGroup::secp256r1],
+            })
+            .map(|c| c.chain[0][0])
+        };
+        for name in [Some("a.test"), None] {
+            let rsa_only = [CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256];
+            let ecdsa_only = [CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256];
+            let tls13 = [CipherSuite::TLS_AES_128_GCM_SHA256];
+            assert_eq!(pick(name, &rsa_only), Some(2));
+            assert_eq!(pick(name, &ecdsa_only), Some(1));
+            assert_eq!(pick(name, &tls13), Some(1));
+        }
     }
 
     #[test]

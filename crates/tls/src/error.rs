@@ -165,6 +165,9 @@ pub enum PeerIncompatible {
     NoCertificateForName,
     /// The peer speaks only TLS 1.2, which our configuration does not enable.
     Tls12NotEnabled,
+    /// The peer speaks only versions our configuration does not enable (TLS 1.3 to a
+    /// server limited to TLS 1.2, say).
+    NoVersionInCommon,
     /// The peer's best version is older than TLS 1.2 (SSL 3.0, TLS 1.0, TLS 1.1): insecure,
     /// and never implemented.
     ObsoleteVersion(crate::wire::ProtocolVersion),
@@ -390,6 +393,9 @@ impl fmt::Display for PeerIncompatible {
             P::CertificateRequired => "the server requires a client certificate and none was sent",
             P::NoCertificateForName => "no certificate is configured for the requested name",
             P::Tls12NotEnabled => "it speaks only TLS 1.2, which our configuration does not enable",
+            P::NoVersionInCommon => {
+                "it speaks no protocol version our configuration enables"
+            }
             P::ObsoleteVersion(_) => "it offered only a version older than TLS 1.2",
             P::OnlyInsecureCipherSuites => {
                 "it offered only CBC, RC4, 3DES or other non-AEAD cipher suites, which padlock refuses"

@@ -54,6 +54,12 @@ fn summarise(message: &HandshakePayload) -> String {
                 .unwrap_or_default(),
             alpn_list(ch.extensions.alpn.as_deref().unwrap_or_default()),
         ),
+        HandshakePayload::ServerHello(sh) if sh.extensions.supported_versions.is_none() => format!(
+            "random={} version={} suite={}",
+            hex(&sh.random),
+            sh.legacy_version,
+            sh.cipher_suite
+        ),
         HandshakePayload::ServerHello(sh) => format!(
             "random={} suite={} group={:?}",
             hex(&sh.random),
@@ -73,6 +79,13 @@ fn summarise(message: &HandshakePayload) -> String {
         HandshakePayload::ServerKeyExchange(ske) => format!(
             "group={} scheme={}",
             ske.params.named_group, ske.signature.algorithm
+        ),
+        HandshakePayload::CertificateRequest12(cr) => format!(
+            "schemes={:?}",
+            cr.signature_algorithms
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
         ),
         HandshakePayload::CertificateVerify(cv) => format!("scheme={}", cv.algorithm),
         HandshakePayload::KeyUpdate(k) => format!("{}", k.request_update),

@@ -59,6 +59,20 @@ impl Transcript12 {
     }
 }
 
+/// The peer's certificate chain, accepted by the verifier (and, where a signature must
+/// follow, waiting for it).
+pub(crate) struct PeerChain {
+    pub(crate) chain: Vec<Vec<u8>>,
+    pub(crate) verified: crate::verify::CertVerified,
+}
+
+impl PeerChain {
+    /// The end-entity certificate (DER).
+    pub(crate) fn leaf(&self) -> &[u8] {
+        self.chain.first().map(Vec::as_slice).unwrap_or_default()
+    }
+}
+
 /// ClientHello.random and ServerHello.random.
 #[derive(Clone, Copy)]
 pub(crate) struct Randoms {

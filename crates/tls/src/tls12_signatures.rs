@@ -13,7 +13,7 @@ use padlock_pki::{Curve, PublicKeyAlgorithm};
 use crate::config::CertifiedKey;
 use crate::error::{Error, PeerMisbehaved};
 use crate::suites::AuthKind;
-use crate::wire::enums::SignatureScheme;
+use crate::wire::enums::{NamedGroup, SignatureScheme};
 
 /// The RSASSA-PKCS1-v1_5 schemes TLS 1.2 allows beside the configured (TLS 1.3) ones.
 const PKCS1_SCHEMES: [SignatureScheme; 3] = [
@@ -59,6 +59,17 @@ pub(crate) fn key_fits_suite(kind: KeyKind, auth: AuthKind) -> bool {
             AuthKind::Ecdsa
         ) | (KeyKind::Rsa(_), AuthKind::Rsa)
     )
+}
+
+/// RFC 8422 §5.3: an ECDSA certificate's key "MUST use a curve and point format
+/// supported by the client" — one of its supported_groups (OpenSSL clients refuse any
+/// other). Other keys have no curve to check.
+pub(crate) fn curve_supported(kind: KeyKind, groups: &[NamedGroup]) -> bool {
+    match kind {
+        KeyKind::EcdsaP256 => groups.contains(&NamedGroup::secp256r1),
+        KeyKind::EcdsaP384 => groups.contains(&NamedGroup::secp384r1),
+        _ => true,
+    }
 }
 
 /// Signs `message` with `key` under `scheme` (chosen by [`choose_scheme`]).

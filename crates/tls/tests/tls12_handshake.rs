@@ -38,15 +38,18 @@ fn every_ecdhe_suite_group_and_certificate_type_completes_and_carries_data() {
         (KeyType::P256, ECDSA_SUITES),
         (KeyType::Rsa2048, RSA_SUITES),
     ] {
-        let server_config = Arc::new(server_config(kind));
         for suite in suites {
             for group in GROUPS {
+                // The server picks `group`; the client also lists P-256, which RFC 8422
+                // §5.3 needs for the P-256 certificate.
+                let mut config = server_config(kind);
+                config.groups = vec![group];
                 let mut client_config = insecure_client_config();
                 client_config.versions = tls12_only();
                 client_config.cipher_suites = vec![suite];
-                client_config.groups = vec![group];
+                client_config.groups = vec![group, NamedGroup::secp256r1];
                 let mut client = Connection::client(Arc::new(client_config), localhost()).unwrap();
-                let mut server = Connection::server(server_config.clone()).unwrap();
+                let mut server = Connection::server(Arc::new(config)).unwrap();
                 handshake(&mut client, &mut server);
                 let what = format!("{kind:?} {suite} {group}");
                 assert_eq!(
@@ -283,4 +286,104 @@ fn ems_is_negotiated_and_can_be_required() {
     let mut server = Connection::server(Arc::new(config)).unwrap();
     handshake(&mut client, &mut server);
     assert_eq!(send(&mut client, &mut server, b"ems"), b"ems");
+}
+
+/// Every trace event, as its `Debug` text.
+#[derive(Default)]
+struct Events(Mutex<Vec<String>>);
+
+impl padlock_tls::Trace for Events {
+    fn event(&self, event: &padlock_tls::TraceEvent<'_>) {
+        self.0.lock().unwrap().push(format!("{event:?}"));
+    }
+}
+
+#[test]
+fn the_trace_tells_the_tls12_handshake_step_by_step() {
+    let (client_events, server_events) = (Arc::new(Events::default()), Arc::new(Events::default()));
+    let mut config = server_config(KeyType::P256);
+    config.versions = tls12_only();
+    config.trace = Some(server_events.clone());
+    let mut client_config = insecure_client_config();
+    client_config.trace = Some(client_events.clone());
+    let mut client = Connection::client(Arc::new(client_config), localhost()).unwrap();
+    let mut server = Connection::server(Arc::new(config)).unwrap();
+    handshake(&mut client, &mut server);
+    let text = |events: &Events| events.0.lock().unwrap().join("\n");
+    let (client, server) = (text(&client_events), text(&server_events));
+    for (events, needles) in [
+        (
+            &client,
+            [
+                "Negotiated { version: TLSv1_2",
+                "Received, name: \"server_key_exchange\"",
+                "SignatureCheck { scheme: ecdsa_secp256r1_sha256, ok: true }",
+                "Sent, name: \"ChangeCipherSpec\"",
+                "Received, name: \"ChangeCipherSpec\"",
+            ],
+        ),
+        (
+            &server,
+            [
+                "Negotiated { version: TLSv1_2",
+                "Sent, name: \"ServerKeyExchange\"",
+                "Received, name: \"client_key_exchange\"",
+                "Sent, name: \"ChangeCipherSpec\"",
+                "Received, name: \"ChangeCipherSpec\"",
+            ],
+        ),
+    ] {
+        for needle in needles.iter().chain(&["phase: Tls12", "HandshakeComplete"]) {
+            assert!(events.contains(needle), "{needle} missing from:\n{events}");
+        }
+    }
+}
+
+#[test]
+fn a_server_with_ecdsa_and_rsa_certificates_presents_the_one_the_suites_need() {
+    let mut resolver = padlock_tls::SniResolver::new();
+    resolver.add("localhost", server_key(KeyType::P256));
+    resolver.add("localhost", server_key(KeyType::Rsa2048));
+    let mut config = server_config(KeyType::P256);
+    config.cert_resolver = Arc::new(resolver);
+    let config = Arc::new(config);
+    for (suite, key) in [
+        (
+            CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+            server_key(KeyType::Rsa2048),
+        ),
+        (
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+            server_key(KeyType::P256),
+        ),
+    ] {
+        let mut client_config = insecure_client_config();
+        client_config.versions = tls12_only();
+        client_config.cipher_suites = vec![suite];
+        let mut client = Connection::client(Arc::new(client_config), localhost()).unwrap();
+        let mut server = Connection::server(config.clone()).unwrap();
+        handshake(&mut client, &mut server);
+        assert_eq!(client.cipher_suite(), Some(suite));
+        assert_eq!(client.peer_certificates(), Some(&key.chain[..]));
+    }
+}
+
+#[test]
+fn a_client_without_the_ecdsa_curve_gets_the_rsa_certificate() {
+    // RFC 8422 §5.3: without P-256 in its groups the client cannot take the P-256 key.
+    let mut resolver = padlock_tls::SniResolver::new();
+    resolver.add("localhost", server_key(KeyType::P256));
+    resolver.add("localhost", server_key(KeyType::Rsa2048));
+    let mut config = server_config(KeyType::P256);
+    config.cert_resolver = Arc::new(resolver);
+    let mut client_config = insecure_client_config();
+    client_config.versions = tls12_only();
+    client_config.groups = vec![NamedGroup::x25519];
+    let mut client = Connection::client(Arc::new(client_config), localhost()).unwrap();
+    let mut server = Connection::server(Arc::new(config)).unwrap();
+    handshake(&mut client, &mut server);
+    assert_eq!(
+        client.cipher_suite(),
+        Some(CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)
+    );
 }

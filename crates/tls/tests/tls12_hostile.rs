@@ -72,6 +72,16 @@ fn run() -> Run {
     start(tls12_client(), tls12_server())
 }
 
+/// A run in which the server picks `group` (the client lists it, and P-256 for the
+/// server's certificate, RFC 8422 §5.3).
+fn run_in(group: NamedGroup) -> Run {
+    let mut client = tls12_client();
+    client.groups = vec![group, NamedGroup::secp256r1];
+    let mut server = tls12_server();
+    server.groups = vec![group];
+    start(client, server)
+}
+
 /// Everything `conn` queued to send, consumed.
 fn take(conn: &mut Connection) -> Vec<u8> {
     let bytes = conn.pending_tls().to_vec();
@@ -337,13 +347,11 @@ fn a_server_key_exchange_signed_over_other_randoms_is_decrypt_error() {
 
 #[test]
 fn a_curve_the_client_did_not_offer_is_illegal_parameter() {
-    let mut client = tls12_client();
-    client.groups = vec![NamedGroup::x25519];
-    let mut r = start(client, tls12_server());
+    let mut r = run_in(NamedGroup::x25519);
     let mut flight = r.flight.clone();
     flight[2] = resigned_server_key_exchange(&r, |ske| {
-        ske.params.named_group = NamedGroup::secp256r1;
-        ske.params.public = vec![4; 65];
+        ske.params.named_group = NamedGroup::secp384r1;
+        ske.params.public = vec![4; 97];
     });
     let err = expect_alert(
         &mut r.client,
@@ -368,9 +376,7 @@ fn an_invalid_point_is_illegal_parameter() {
         (NamedGroup::x25519, vec![0; 32]),    // the all-zero shared secret
         (NamedGroup::x25519, vec![9; 31]),    // wrong length
     ] {
-        let mut client = tls12_client();
-        client.groups = vec![group];
-        let mut r = start(client, tls12_server());
+        let mut r = run_in(group);
         let mut flight = r.flight.clone();
         flight[2] = resigned_server_key_exchange(&r, |ske| ske.params.public = point.clone());
         let err = expect_alert(
@@ -659,9 +665,7 @@ fn messages_out_of_order_from_the_client_are_unexpected_message() {
 #[test]
 fn an_invalid_client_point_is_illegal_parameter() {
     for point in [vec![0u8; 32], vec![9; 31], vec![4; 65]] {
-        let mut client = tls12_client();
-        client.groups = vec![NamedGroup::x25519];
-        let mut r = start(client, tls12_server());
+        let mut r = run_in(NamedGroup::x25519);
         let mut body = vec![point.len() as u8];
         body.extend_from_slice(&point);
         let cke =
@@ -816,6 +820,20 @@ fn a_tls10_client_is_protocol_version_named() {
 }
 
 #[test]
+fn an_ecdsa_certificate_on_a_curve_the_client_lacks_is_not_used() {
+    // RFC 8422 §5.3: the P-256 certificate needs a client that lists P-256.
+    let err = server_refuses_hello(
+        tls12_server(),
+        |ch| ch.extensions.supported_groups = Some(vec![NamedGroup::x25519]),
+        AlertDescription::HandshakeFailure,
+    );
+    assert_eq!(
+        err,
+        padlock_tls::PeerIncompatible::NoCipherSuitesInCommon.into()
+    );
+}
+
+#[test]
 fn a_client_without_uncompressed_points_is_illegal_parameter() {
     server_refuses_hello(
         tls12_server(),
@@ -918,4 +936,85 @@ fn application_data_before_the_handshake_completes_is_unexpected_message() {
         &record(23, b"early"),
         AlertDescription::UnexpectedMessage,
     );
+}
+
+/// A run with mutual TLS, and the client's flight: its Certificate, ClientKeyExchange and
+/// CertificateVerify messages, then the rest (ChangeCipherSpec and Finished) as records.
+struct MutualFlight {
+    run: Run,
+    messages: Vec<Vec<u8>>,
+    rest: Vec<(u8, Vec<u8>)>,
+}
+
+fn mutual_tls_flight() -> MutualFlight {
+    let mut client = tls12_client();
+    client.client_auth = Some(certified_key(KeyType::P256, &["client"], true));
+    let mut server = tls12_server();
+    server.client_auth = padlock_tls::ClientAuth::Required(Arc::new(AcceptAnyClient));
+    let mut r = start(client, server);
+    let records = client_flight(&mut r);
+    let messages = split(&records[0].1);
+    assert_eq!(
+        messages.len(),
+        3,
+        "Certificate, ClientKeyExchange, CertificateVerify"
+    );
+    MutualFlight {
+        run: r,
+        messages,
+        rest: records[1..].to_vec(),
+    }
+}
+
+#[test]
+fn a_bad_client_certificate_verify_is_decrypt_error() {
+    let MutualFlight {
+        run: mut r,
+        mut messages,
+        ..
+    } = mutual_tls_flight();
+    let last = messages[2].len() - 1;
+    messages[2][last] ^= 1;
+    let err = expect_alert(
+        &mut r.server,
+        &hs_record(&messages),
+        AlertDescription::DecryptError,
+    );
+    assert_eq!(
+        err,
+        padlock_tls::PeerMisbehaved::BadCertificateVerifySignature.into()
+    );
+}
+
+#[test]
+fn a_client_certificate_verify_with_sha1_is_illegal_parameter() {
+    let MutualFlight {
+        run: mut r,
+        mut messages,
+        ..
+    } = mutual_tls_flight();
+    let HandshakePayload::CertificateVerify(mut cv) = decode(&messages[2]) else {
+        panic!()
+    };
+    cv.algorithm = padlock_tls::SignatureScheme::ecdsa_sha1;
+    messages[2] = HandshakePayload::CertificateVerify(cv).to_vec();
+    expect_alert(
+        &mut r.server,
+        &hs_record(&messages),
+        AlertDescription::IllegalParameter,
+    );
+}
+
+#[test]
+fn a_client_skipping_its_certificate_verify_is_unexpected_message() {
+    // With a certificate sent, the ChangeCipherSpec may not come before the
+    // CertificateVerify.
+    let MutualFlight {
+        run: mut r,
+        messages,
+        rest,
+    } = mutual_tls_flight();
+    let mut bytes = hs_record(&messages[..2]);
+    bytes.extend(record(rest[0].0, &rest[0].1));
+    expect_alert(&mut r.server, &bytes, AlertDescription::UnexpectedMessage);
 }

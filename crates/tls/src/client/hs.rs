@@ -205,8 +205,8 @@ pub(super) fn start(
     Ok(ExpectServerHello { offer })
 }
 
-/// Our ClientHello (RFC 8446 §4.1.2): TLS 1.3 only, with the configured suites, groups,
-/// schemes, server name and ALPN protocols.
+/// Our ClientHello (RFC 8446 §4.1.2, RFC 5246 §7.4.1.2): the enabled versions, with the
+/// configured suites, groups, schemes, server name and ALPN protocols.
 fn client_hello(
     config: &ClientConfig,
     server_name: &ServerName,

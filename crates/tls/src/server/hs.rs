@@ -86,7 +86,8 @@ fn choose_version(ours: &[ProtocolVersion], hello: &ClientHello) -> Result<Versi
             PeerIncompatible::ObsoleteVersion(v)
         }
         Some(ProtocolVersion::TLSv1_2) => PeerIncompatible::Tls12NotEnabled,
-        _ => PeerIncompatible::Tls13NotOffered,
+        _ if ours.contains(&ProtocolVersion::TLSv1_3) => PeerIncompatible::Tls13NotOffered,
+        _ => PeerIncompatible::NoVersionInCommon,
     }
     .into())
 }
@@ -159,6 +160,15 @@ mod tests {
         assert_eq!(
             choose_version(&[ProtocolVersion::TLSv1_2], &hello(0x0303, both)),
             Ok(Version::Tls12)
+        );
+    }
+
+    #[test]
+    fn a_tls13_only_client_and_a_tls12_only_server_have_no_version_in_common() {
+        let tls13 = Some(vec![ProtocolVersion::TLSv1_3]);
+        assert_eq!(
+            choose_version(&[ProtocolVersion::TLSv1_2], &hello(0x0303, tls13)),
+            Err(PeerIncompatible::NoVersionInCommon.into())
         );
     }
 

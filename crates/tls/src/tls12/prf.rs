@@ -17,7 +17,7 @@ pub const MASTER_SECRET_LEN: usize = 48;
 /// The length of Finished.verify_data for every suite we speak (RFC 5246 §7.4.9).
 pub const VERIFY_DATA_LEN: usize = 12;
 
-/// PRF(secret, label, seed) = P_<hash>(secret, label + seed) (RFC 5246 §5), filling `out`.
+/// `PRF(secret, label, seed) = P_<hash>(secret, label + seed)` (RFC 5246 §5), filling `out`.
 /// `seed` is given in parts, concatenated.
 ///
 /// ```text

@@ -13,7 +13,7 @@ use crate::output::{unexpected, Output};
 use crate::state::encode;
 use crate::suites::{self, Tls12Suite};
 use crate::tls12::prf::Sender;
-use crate::tls12_handshake::{self, Randoms, SessionKeys, Transcript12};
+use crate::tls12_handshake::{self, PeerChain, Randoms, SessionKeys, Transcript12};
 use crate::verify::{self, Authenticated, CertVerified, SignatureVerified};
 use crate::wire::enums::{NamedGroup, SignatureScheme};
 use crate::wire::handshake::tls12::client_certificate_type;
@@ -33,12 +33,6 @@ pub(crate) struct Context {
     /// Both sides do the Extended Master Secret (RFC 7627).
     pub(crate) extended_master_secret: bool,
     pub(crate) transcript: Transcript12,
-}
-
-/// The server's certificate chain, accepted by the verifier.
-pub(crate) struct ServerChain {
-    chain: Vec<Vec<u8>>,
-    verified: CertVerified,
 }
 
 /// Waiting for the server's Certificate (RFC 5246 §7.4.2).
@@ -71,7 +65,7 @@ impl ExpectCertificate {
         let leaf = chain.first().cloned().unwrap_or_default();
         tls12_signatures::leaf_fits_suite(&leaf, context.suite.auth)?;
         context.transcript.add(raw);
-        let server = ServerChain { chain, verified };
+        let server = PeerChain { chain, verified };
         Ok(match context.suite.kx {
             suites::KeyExchangeKind::Ecdhe => {
                 State::ServerKeyExchange(Box::new(ExpectServerKeyExchange { context, server }))
@@ -94,7 +88,7 @@ impl ExpectCertificate {
 /// Waiting for the ServerKeyExchange (RFC 8422 §5.4): the server's ECDH point, signed.
 pub(crate) struct ExpectServerKeyExchange {
     context: Context,
-    server: ServerChain,
+    server: PeerChain,
 }
 
 impl ExpectServerKeyExchange {
@@ -151,7 +145,7 @@ fn check_group(
 /// scheme we offered, by the certificate's key.
 fn check_signature(
     context: &Context,
-    server: &ServerChain,
+    server: &PeerChain,
     ske: &ServerKeyExchange,
     out: &dyn Output,
 ) -> Result<SignatureVerified, Error> {
@@ -162,10 +156,9 @@ fn check_signature(
         .signature_algorithms
         .as_deref()
         .unwrap_or_default();
-    let leaf = server.chain.first().map(Vec::as_slice).unwrap_or_default();
     tls12_handshake::check_peer_signature(
         out,
-        leaf,
+        server.leaf(),
         offered,
         &ske.signature,
         &tls12_handshake::signed_params(&context.randoms, &ske.params),
@@ -194,7 +187,7 @@ fn agree(
 /// Waiting for a CertificateRequest (RFC 5246 §7.4.4) or the ServerHelloDone.
 pub(crate) struct ExpectCertificateRequestOrDone {
     context: Context,
-    server: ServerChain,
+    server: PeerChain,
     signature: Option<SignatureVerified>,
     kx: KeyExchange,
 }

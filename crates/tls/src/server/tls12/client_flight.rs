@@ -10,8 +10,8 @@ use crate::handshake_trace::trace_certificate_check;
 use crate::output::{unexpected, Output};
 use crate::suites::{self, Tls12Suite};
 use crate::tls12::prf::Sender;
-use crate::tls12_handshake::{self, Randoms, SessionKeys, Transcript12};
-use crate::verify::{self, Authenticated, CertVerified, ClientCertVerifier};
+use crate::tls12_handshake::{self, PeerChain, Randoms, SessionKeys, Transcript12};
+use crate::verify::{self, Authenticated, ClientCertVerifier};
 use crate::wire::codec::Codec;
 use crate::wire::enums::ProtocolVersion;
 use crate::wire::handshake::{ClientEcdhPublic, HandshakePayload};
@@ -30,12 +30,6 @@ pub(crate) struct Context {
     /// Both sides do the Extended Master Secret (RFC 7627).
     pub(crate) extended_master_secret: bool,
     pub(crate) transcript: Transcript12,
-}
-
-/// A client certificate chain the verifier accepted, waiting for its CertificateVerify.
-pub(crate) struct ClientChain {
-    chain: Vec<Vec<u8>>,
-    verified: CertVerified,
 }
 
 /// Waiting for the client's Certificate (RFC 5246 §7.4.6), which we asked for.
@@ -69,7 +63,7 @@ impl ExpectCertificate {
             let now = (self.context.config.time)();
             let result = verify::verify_client_chain(self.verifier.as_ref(), &chain, now);
             trace_certificate_check(out, &chain, &result);
-            Some(ClientChain {
+            Some(PeerChain {
                 verified: result?,
                 chain,
             })
@@ -88,7 +82,7 @@ impl ExpectCertificate {
 pub(crate) struct ExpectClientKeyExchange {
     pub(crate) context: Context,
     pub(crate) kx: KeyExchange,
-    pub(crate) client: Option<ClientChain>,
+    pub(crate) client: Option<PeerChain>,
 }
 
 impl ExpectClientKeyExchange {
@@ -164,7 +158,7 @@ fn rsa_pre_master_secret(
 pub(crate) struct ExpectCertificateVerify {
     context: Context,
     keys: SessionKeys,
-    client: ClientChain,
+    client: PeerChain,
 }
 
 impl ExpectCertificateVerify {
@@ -183,10 +177,9 @@ impl ExpectCertificateVerify {
             client,
         } = *self;
         let offered = tls12_signatures::our_schemes(&context.config.signature_schemes);
-        let leaf = client.chain.first().map(Vec::as_slice).unwrap_or_default();
         let signature = tls12_handshake::check_peer_signature(
             out,
-            leaf,
+            client.leaf(),
             &offered,
             &cv,
             context.transcript.messages(),

@@ -1,7 +1,7 @@
 //! A TLS 1.2 ClientHello in; the server's flight out (RFC 5246 §7.3), in the RFC's steps:
-//! process the hello, choose certificate, suite, group, signature scheme and protocol,
-//! then send ServerHello, Certificate, ServerKeyExchange, [CertificateRequest] and
-//! ServerHelloDone.
+//! process the hello, choose certificate, suite, protocol and key exchange (group and
+//! signature scheme), then send ServerHello, Certificate, ServerKeyExchange,
+//! [CertificateRequest] and ServerHelloDone.
 
 use std::sync::Arc;
 
@@ -62,30 +62,23 @@ pub(crate) fn start(
     let mut transcript = Transcript12::new(out.provider().as_ref(), suite, keep_messages);
     transcript.add(raw);
 
-    let kx_group = match suite.kx {
-        KeyExchangeKind::Ecdhe => Some(choose_group(&config, &offer)?),
-        KeyExchangeKind::Rsa => None,
-    };
-    let scheme = match suite.kx {
-        KeyExchangeKind::Ecdhe => Some(choose_signature_scheme(&config, &offer, &cert)?),
-        KeyExchangeKind::Rsa => None,
-    };
+    let plan = choose_key_exchange(&config, &offer, suite, &cert)?;
     if let Some(name) = &hello.extensions.server_name {
         out.server_name(name.clone());
     }
     out.client_random(hello.random);
-    tls12_handshake::report_negotiated(suite, kx_group, out);
+    tls12_handshake::report_negotiated(suite, plan.group(), out);
     send_server_hello(&offer, suite, &randoms, alpn.clone(), &mut transcript, out)?;
     if let Some(protocol) = alpn {
         out.alpn(protocol);
     }
     send_certificate(&cert, &mut transcript, out);
-    let kx = match (kx_group, scheme) {
-        (Some(group), Some(scheme)) => {
+    let kx = match plan {
+        KeyExchangePlan::Ecdhe { group, scheme } => {
             send_server_key_exchange(&cert, group, scheme, &randoms, &mut transcript, out)?
         }
         // RFC 5246 §7.4.3: no ServerKeyExchange with RSA key transport.
-        _ => KeyExchange::Rsa(cert),
+        KeyExchangePlan::Rsa => KeyExchange::Rsa(cert),
     };
     let verifier = send_certificate_request(&config, &mut transcript, out);
     send_server_hello_done(&mut transcript, out);
@@ -189,16 +182,26 @@ fn process_client_hello<'h>(
     })
 }
 
-/// RFC 6066 §3: the certificate, by SNI and signature schemes.
+/// RFC 6066 §3: the certificate, by SNI, signature schemes and — TLS 1.2 suites name the
+/// key type — the client's TLS 1.2 suites.
 fn choose_certificate(
     config: &ServerConfig,
     offer: &Offer<'_>,
 ) -> Result<Arc<CertifiedKey>, Error> {
+    let suites: Vec<CipherSuite> = offer
+        .hello
+        .cipher_suites
+        .iter()
+        .copied()
+        .filter(|s| !s.is_tls13())
+        .collect();
     config
         .cert_resolver
         .resolve(&ClientHelloInfo {
             server_name: offer.hello.extensions.server_name.as_deref(),
             signature_schemes: offer.schemes,
+            cipher_suites: &suites,
+            groups: offer.groups,
         })
         .ok_or_else(|| PeerIncompatible::NoCertificateForName.into())
 }
@@ -215,9 +218,11 @@ fn choose_suite(
     // RSA key transport needs the opt-in and a certificate that allows keyEncipherment.
     let key_transport = config.legacy_rsa_key_exchange
         && crate::tls12_rsa_key_transport::certificate_allows_key_transport(cert);
+    let kind = cert.key.kind();
     let usable = |suite: &Tls12Suite| {
         (suite.kx != KeyExchangeKind::Rsa || key_transport)
-            && tls12_signatures::key_fits_suite(cert.key.kind(), suite.auth)
+            && tls12_signatures::key_fits_suite(kind, suite.auth)
+            && tls12_signatures::curve_supported(kind, offer.groups)
     };
     if let Some(suite) = config
         .cipher_suites
@@ -243,6 +248,42 @@ fn choose_suite(
         PeerIncompatible::NoCipherSuitesInCommon
     }
     .into())
+}
+
+/// How the suite's key exchange will run.
+enum KeyExchangePlan {
+    /// ECDHE in `group`, the ServerKeyExchange signed with `scheme` (RFC 8422 §5.4).
+    Ecdhe {
+        group: NamedGroup,
+        scheme: SignatureScheme,
+    },
+    /// RSA key transport: no ServerKeyExchange (RFC 5246 §7.4.3).
+    Rsa,
+}
+
+impl KeyExchangePlan {
+    fn group(&self) -> Option<NamedGroup> {
+        match self {
+            Self::Ecdhe { group, .. } => Some(*group),
+            Self::Rsa => None,
+        }
+    }
+}
+
+/// The key exchange the suite names: for ECDHE, the group and the signature scheme.
+fn choose_key_exchange(
+    config: &ServerConfig,
+    offer: &Offer<'_>,
+    suite: Tls12Suite,
+    cert: &CertifiedKey,
+) -> Result<KeyExchangePlan, Error> {
+    Ok(match suite.kx {
+        KeyExchangeKind::Ecdhe => KeyExchangePlan::Ecdhe {
+            group: choose_group(config, offer)?,
+            scheme: choose_signature_scheme(config, offer, cert)?,
+        },
+        KeyExchangeKind::Rsa => KeyExchangePlan::Rsa,
+    })
 }
 
 /// RFC 8422 §5.1.1: our most preferred classical group the client supports.
@@ -289,7 +330,8 @@ fn send_server_hello(
     out: &mut dyn Output,
 ) -> Result<(), Error> {
     let extensions = Tls12ServerHelloExtensions {
-        server_name: false,
+        // RFC 6066 §3: a server that used the server_name "SHALL include" an empty one.
+        server_name: offer.hello.extensions.server_name.is_some(),
         // RFC 5746 §3.6: an empty renegotiation_info for a client that signalled.
         renegotiation_info: offer.secure_renegotiation.then(Vec::new),
         // RFC 7627 §5.2: answer EMS whenever it is offered.

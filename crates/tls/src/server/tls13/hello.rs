@@ -196,6 +196,8 @@ fn choose_certificate(
         .resolve(&ClientHelloInfo {
             server_name: offer.hello.extensions.server_name.as_deref(),
             signature_schemes: offer.schemes,
+            cipher_suites: &offer.hello.cipher_suites,
+            groups: offer.groups,
         })
         .ok_or(PeerIncompatible::NoCertificateForName)?;
     let scheme = auth_messages::choose_scheme(&cert, offer.schemes, &config.signature_schemes)

@@ -327,4 +327,22 @@ mod tests {
         assert!(HandshakePayload::decode_tls12(&[14, 0, 0, 1, 0]).is_err());
         assert!(HandshakePayload::decode_tls12(&[0, 0, 0, 1, 0]).is_err());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn tls12_messages_decode_then_encode_stably(
+            typ in proptest::sample::select(vec![0u8, 1, 2, 11, 12, 13, 14, 15, 16, 20, 24]),
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+        ) {
+            let mut raw = vec![typ];
+            raw.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+            raw.extend_from_slice(&body);
+            if let Ok(message) = HandshakePayload::decode_tls12(&raw) {
+                let encoded = message.to_vec();
+                let again = HandshakePayload::decode_tls12(&encoded).unwrap();
+                proptest::prop_assert_eq!(&again, &message);
+                proptest::prop_assert_eq!(again.to_vec(), encoded);
+            }
+        }
+    }
 }
