@@ -10,19 +10,6 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use padlock_fuzz::null_tls12_client_config;
-use padlock_tls::{Connection, ServerName};
+use padlock_fuzz::{drive_client, null_tls12_client_config};
 
-fuzz_target!(|data: &[u8]| {
-    let name = ServerName::try_from("fuzz.example").expect("valid name");
-    let mut conn = Connection::client(null_tls12_client_config(), name).expect("client starts");
-    let mut plaintext = [0u8; 4096];
-    for chunk in data.chunks(1000) {
-        if conn.read_tls(chunk) == 0 || conn.process_new_packets().is_err() {
-            break;
-        }
-        let pending = conn.pending_tls().len();
-        conn.consume_tls(pending);
-        while conn.read_plaintext(&mut plaintext) > 0 {}
-    }
-});
+fuzz_target!(|data: &[u8]| drive_client(null_tls12_client_config(), data));

@@ -10,33 +10,7 @@
 //! (AES-GCM suites).
 #![no_main]
 
-use std::io::{BufRead, ErrorKind};
-
 use libfuzzer_sys::fuzz_target;
-use padlock_fuzz::null_tls12_server_config;
-use padlock_tls::Connection;
+use padlock_fuzz::{drive_server, null_tls12_server_config};
 
-fuzz_target!(|data: &[u8]| {
-    let mut conn = Connection::server(null_tls12_server_config()).expect("server starts");
-    for chunk in data.chunks(1000) {
-        if conn.read_tls(chunk) == 0 || conn.process_new_packets().is_err() {
-            break;
-        }
-        let pending = conn.pending_tls().len();
-        conn.consume_tls(pending);
-        let mut reader = conn.reader();
-        loop {
-            match reader.fill_buf() {
-                Ok([]) => break,
-                Ok(piece) => {
-                    let n = piece.len();
-                    reader.consume(n);
-                }
-                Err(e) => {
-                    assert_eq!(e.kind(), ErrorKind::WouldBlock);
-                    break;
-                }
-            }
-        }
-    }
-});
+fuzz_target!(|data: &[u8]| drive_server(null_tls12_server_config(), data));

@@ -236,3 +236,48 @@ pub fn bare_certificate(spki: &[u8]) -> Vec<u8> {
     });
     w.finish()
 }
+
+/// Feeds `data` to a server `Connection` in pieces of 1000 bytes, as a peer would, draining
+/// both directions after each (plaintext through the zero-copy reader, which must only ever
+/// say "would block" when it is empty). Used by `server_state` and `tls12_server_state`.
+pub fn drive_server(config: std::sync::Arc<padlock_tls::ServerConfig>, data: &[u8]) {
+    use std::io::{BufRead, ErrorKind};
+    let mut conn = padlock_tls::Connection::server(config).expect("server starts");
+    for chunk in data.chunks(1000) {
+        if conn.read_tls(chunk) == 0 || conn.process_new_packets().is_err() {
+            break;
+        }
+        let pending = conn.pending_tls().len();
+        conn.consume_tls(pending);
+        let mut reader = conn.reader();
+        loop {
+            match reader.fill_buf() {
+                Ok([]) => break,
+                Ok(piece) => {
+                    let n = piece.len();
+                    reader.consume(n);
+                }
+                Err(e) => {
+                    assert_eq!(e.kind(), ErrorKind::WouldBlock);
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Feeds `data` to a client `Connection` for `fuzz.example` in pieces of 1000 bytes,
+/// draining both directions after each. Used by `client_state` and `tls12_client_state`.
+pub fn drive_client(config: std::sync::Arc<padlock_tls::ClientConfig>, data: &[u8]) {
+    let name = padlock_tls::ServerName::try_from("fuzz.example").expect("valid name");
+    let mut conn = padlock_tls::Connection::client(config, name).expect("client starts");
+    let mut plaintext = [0u8; 4096];
+    for chunk in data.chunks(1000) {
+        if conn.read_tls(chunk) == 0 || conn.process_new_packets().is_err() {
+            break;
+        }
+        let pending = conn.pending_tls().len();
+        conn.consume_tls(pending);
+        while conn.read_plaintext(&mut plaintext) > 0 {}
+    }
+}

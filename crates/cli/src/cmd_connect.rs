@@ -12,7 +12,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use padlock_https::certinfo;
 use padlock_https::trace::{html, text, Flow, Recorder};
 use padlock_tls::{ClientConfig, Connection, ServerName, Stream, WebPkiServerVerifier};
 
@@ -120,15 +119,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
 /// Prints the handshake's steps (with `-v`) and writes `--trace-html`: the server's chain
 /// after its Certificate message, then every step and the record counts so far.
 fn show_trace(rec: &Recorder, conn: &Connection, args: &Args) -> anyhow::Result<()> {
-    let chain: Vec<_> = conn
-        .peer_certificates()
-        .unwrap_or(&[])
-        .iter()
-        .map(|der| certinfo::summarize(der))
-        .collect();
-    if !chain.is_empty() {
-        rec.chain(&chain);
-    }
+    rec.peer_chain(conn.peer_certificates().unwrap_or(&[]));
     rec.flush_live();
     if args.verbose > 0 {
         if rec.explains() {

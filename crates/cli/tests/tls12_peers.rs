@@ -6,7 +6,7 @@
 
 mod serve_support;
 
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use padlock_test_support::{find_on_path, KeyType, TestCa};
 use serve_support::*;
@@ -119,58 +119,12 @@ fn curl_gets_rsa_key_exchange_from_padlock_serve_only_with_the_opt_in() {
     }
 }
 
-/// nginx serving `www` with the local CA's leaf, TLS 1.2 only.
-fn start_nginx_tls12(ca: &Ca, www: &TempDir, conf_dir: &TempDir) -> Option<(Guard, u16)> {
-    let nginx = peer("nginx")?;
-    let port = free_port();
-    for d in ["tmp", "logs"] {
-        std::fs::create_dir_all(conf_dir.join(d)).unwrap();
-    }
-    let conf = format!(
-        "master_process off;\n\
-         daemon off;\n\
-         worker_processes 1;\n\
-         error_log {dir}/logs/error.log;\n\
-         pid {dir}/nginx.pid;\n\
-         events {{ worker_connections 64; }}\n\
-         http {{\n\
-           access_log off;\n\
-           client_body_temp_path {dir}/tmp/body; proxy_temp_path {dir}/tmp/proxy;\n\
-           fastcgi_temp_path {dir}/tmp/fcgi; uwsgi_temp_path {dir}/tmp/uwsgi; scgi_temp_path {dir}/tmp/scgi;\n\
-           types {{ text/plain txt; text/html html; }}\n\
-           server {{\n\
-             listen 127.0.0.1:{port} ssl;\n\
-             ssl_certificate {chain};\n\
-             ssl_certificate_key {key};\n\
-             ssl_protocols TLSv1.2;\n\
-             root {www};\n\
-           }}\n\
-         }}\n",
-        dir = conf_dir.path().display(),
-        chain = ca.leaf_chain().display(),
-        key = ca.leaf_key().display(),
-        www = www.path().display(),
-    );
-    std::fs::write(conf_dir.join("nginx.conf"), conf).unwrap();
-    let mut nginx = Guard::spawn(
-        Command::new(nginx)
-            .arg("-p")
-            .arg(conf_dir.path())
-            .args(["-c", "nginx.conf"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null()),
-    );
-    wait_port(port, &mut nginx.0);
-    Some((nginx, port))
-}
-
 #[test]
 fn padlock_get_fetches_from_nginx_limited_to_tls12() {
     let ca = Ca::new();
     let www = www();
     let conf = TempDir::new("nginx12");
-    let Some((_nginx, port)) = start_nginx_tls12(&ca, &www, &conf) else {
+    let Some((_nginx, port)) = start_nginx(&ca, &www, &conf, "TLSv1.2") else {
         return;
     };
     let url = format!("https://localhost:{port}/hello.txt");

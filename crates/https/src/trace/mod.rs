@@ -127,6 +127,18 @@ impl Recorder {
         self.flush_live();
     }
 
+    /// Adds the certificate chain the server presented, from its DER certificates (nothing
+    /// when it sent none).
+    pub fn peer_chain(&self, chain: &[Vec<u8>]) {
+        let chain: Vec<_> = chain
+            .iter()
+            .map(|der| crate::certinfo::summarize(der))
+            .collect();
+        if !chain.is_empty() {
+            self.chain(&chain);
+        }
+    }
+
     /// Adds the certificate chain the server presented.
     pub fn chain(&self, chain: &[Option<CertSummary>]) {
         let mut details = Vec::new();
