@@ -25,7 +25,7 @@ use aws_lc_rs::rsa::{
     Pkcs1PrivateDecryptingKey, Pkcs1PublicEncryptingKey, PrivateDecryptingKey, PublicEncryptingKey,
 };
 use padlock_crypto::{AwsLcProvider, KeyKind, Provider};
-use padlock_test_support::certs::openssl;
+use padlock_test_support::rsa_blocks::{block, encrypt_unpadded};
 use padlock_test_support::{find_on_path, TempDir};
 
 /// ClientHello.client_version of a TLS 1.2 client.
@@ -63,7 +63,6 @@ fn main() {
     )
     .expect("PKCS#1 v1.5 decrypting key");
     let dir = TempDir::new("rsa-timing");
-    std::fs::write(dir.join("pub.der"), &spki).expect("write the public key");
 
     let classes = classes(&spki, dir.path(), pool);
     println!(
@@ -107,26 +106,18 @@ fn classes(spki: &[u8], dir: &Path, pool: usize) -> Vec<Class> {
         let mut out = vec![0u8; K];
         public.encrypt(message, &mut out).expect("encrypt").to_vec()
     };
-    let unpadded = |blocks: &[Vec<u8>]| -> Vec<Vec<u8>> { raw_encrypt(dir, blocks) };
+    let unpadded = |blocks: &[Vec<u8>]| -> Vec<Vec<u8>> {
+        blocks
+            .iter()
+            .map(|b| encrypt_unpadded(dir, spki, b))
+            .collect()
+    };
     let secret = |i: usize, version: [u8; 2]| -> Vec<u8> {
         let mut s = vec![0u8; 48];
         AwsLcProvider.fill_random(&mut s).expect("random");
         s[..2].copy_from_slice(&version);
         s[2] = i as u8;
         s
-    };
-    let block = |first: u8, second: u8, padding: usize, separator: bool, msg: &[u8]| {
-        let mut b = vec![first, second];
-        let mut ps = vec![0u8; padding];
-        AwsLcProvider.fill_random(&mut ps).expect("random");
-        ps.iter_mut().filter(|b| **b == 0).for_each(|b| *b = 0x5a);
-        b.extend(ps);
-        if separator {
-            b.push(0);
-        }
-        b.extend_from_slice(msg);
-        assert_eq!(b.len(), K);
-        b
     };
     let each = |f: &dyn Fn(usize) -> Vec<u8>| (0..pool).map(f).collect::<Vec<_>>();
     vec![
@@ -162,35 +153,6 @@ fn classes(spki: &[u8], dir: &Path, pool: usize) -> Vec<Class> {
             })),
         },
     ]
-}
-
-/// Encrypts whole blocks without padding (`openssl pkeyutl`, since aws-lc-rs has no raw RSA).
-fn raw_encrypt(dir: &Path, blocks: &[Vec<u8>]) -> Vec<Vec<u8>> {
-    blocks
-        .iter()
-        .map(|b| {
-            std::fs::write(dir.join("block"), b).expect("write block");
-            openssl(
-                dir,
-                &[
-                    "pkeyutl",
-                    "-encrypt",
-                    "-pubin",
-                    "-keyform",
-                    "DER",
-                    "-inkey",
-                    "pub.der",
-                    "-pkeyopt",
-                    "rsa_padding_mode:none",
-                    "-in",
-                    "block",
-                    "-out",
-                    "ct",
-                ],
-            );
-            std::fs::read(dir.join("ct")).expect("read ciphertext")
-        })
-        .collect()
 }
 
 /// `samples[class][round]`, in ns. Each round times every class once, in a shuffled order.

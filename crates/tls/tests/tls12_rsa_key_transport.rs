@@ -7,11 +7,11 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 
 use common::*;
+use padlock_test_support::rsa_blocks::{block, encrypt_unpadded};
 use padlock_tls::{
     CertifiedKey, CipherSuite, Connection, Error, PeerIncompatible, ProtocolVersion, ServerConfig,
 };
@@ -275,17 +275,6 @@ fn a_broken_client_key_exchange_frame_is_a_decode_error_which_reveals_nothing_se
 /// padding by `openssl pkeyutl` (the engine's provider has only padded encryption).
 fn classic_blocks_encrypted_by_openssl(spki: &[u8], pms: &[u8; 48]) -> Vec<(String, Vec<u8>)> {
     let dir = TempDir::new("robot-blocks");
-    std::fs::write(dir.join("pub.der"), spki).unwrap();
-    let block = |first: u8, second: u8, padding: usize, separator: bool, msg: &[u8]| {
-        let mut b = vec![first, second];
-        b.extend(std::iter::repeat_n(0x5a, padding));
-        if separator {
-            b.push(0);
-        }
-        b.extend_from_slice(msg);
-        assert_eq!(b.len(), 256);
-        b
-    };
     [
         ("block type 1", block(0, 1, 205, true, pms)),
         ("nonzero first byte", block(1, 2, 205, true, pms)),
@@ -298,33 +287,11 @@ fn classic_blocks_encrypted_by_openssl(spki: &[u8], pms: &[u8; 48]) -> Vec<(Stri
         ("empty message", block(0, 2, 253, true, &[])),
     ]
     .into_iter()
-    .map(|(what, block)| (what.to_string(), raw_encrypt(dir.path(), &block)))
+    .map(|(what, block)| {
+        assert_eq!(block.len(), 256, "{what}");
+        (what.to_string(), encrypt_unpadded(dir.path(), spki, &block))
+    })
     .collect()
-}
-
-fn raw_encrypt(dir: &Path, block: &[u8]) -> Vec<u8> {
-    std::fs::write(dir.join("block"), block).unwrap();
-    let status = Command::new("openssl")
-        .current_dir(dir)
-        .args([
-            "pkeyutl",
-            "-encrypt",
-            "-pubin",
-            "-keyform",
-            "DER",
-            "-inkey",
-            "pub.der",
-            "-pkeyopt",
-            "rsa_padding_mode:none",
-            "-in",
-            "block",
-            "-out",
-            "ct",
-        ])
-        .status()
-        .expect("openssl (which also makes these tests' certificates)");
-    assert!(status.success());
-    std::fs::read(dir.join("ct")).unwrap()
 }
 
 /// An RSA-2048 server certificate whose keyUsage is digitalSignature alone.

@@ -139,7 +139,7 @@ impl Drop for Wiped {
 
 #[cfg(test)]
 mod tests {
-    use padlock_test_support::certs::openssl;
+    use padlock_test_support::rsa_blocks::{block, encrypt_unpadded};
     use padlock_test_support::{peer_runs, TempDir};
 
     use super::*;
@@ -354,17 +354,7 @@ mod tests {
         }
         let server = rsa_2048();
         let tmp = TempDir::new("rsa-kx-blocks");
-        std::fs::write(tmp.join("pub.der"), &server.spki).unwrap();
         let pms = pre_master_secret();
-        let block = |first: u8, second: u8, padding: usize, separator: bool, msg: &[u8]| {
-            let mut b = vec![first, second];
-            b.extend(std::iter::repeat_n(0x5a, padding));
-            if separator {
-                b.push(0);
-            }
-            b.extend_from_slice(msg);
-            b
-        };
         let k = 256;
         let well_formed = block(0, 2, k - 3 - 48, true, &pms);
         let mut wrong_version = pms;
@@ -400,26 +390,7 @@ mod tests {
         ];
         let encrypt = |name: &str, block: &[u8]| {
             assert_eq!(block.len(), k, "{name}");
-            std::fs::write(tmp.join("block"), block).unwrap();
-            openssl(
-                tmp.path(),
-                &[
-                    "pkeyutl",
-                    "-encrypt",
-                    "-pubin",
-                    "-keyform",
-                    "DER",
-                    "-inkey",
-                    "pub.der",
-                    "-pkeyopt",
-                    "rsa_padding_mode:none",
-                    "-in",
-                    "block",
-                    "-out",
-                    "ct",
-                ],
-            );
-            std::fs::read(tmp.join("ct")).unwrap()
+            encrypt_unpadded(tmp.path(), &server.spki, block)
         };
         let control = encrypt("control", &well_formed);
         let got = server
