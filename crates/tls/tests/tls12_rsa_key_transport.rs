@@ -131,10 +131,9 @@ struct Outcome {
     per_record: Vec<(Option<Error>, Vec<u8>)>,
 }
 
-/// Runs a TLS 1.2 RSA key-transport handshake up to the client's second flight, puts
-/// `ciphertext` (the EncryptedPreMasterSecret's contents; `None`: the client's own) into its
-/// ClientKeyExchange, and feeds the flight to the server one record at a time.
-fn server_answer_to(ciphertext: Option<&[u8]>) -> Outcome {
+/// A TLS 1.2 RSA key-transport client and server (AES-128-GCM) after the server's first
+/// flight: the client's second flight, starting with its ClientKeyExchange, is queued.
+fn up_to_the_client_key_exchange() -> (Connection, Connection) {
     let mut client = Connection::client(
         Arc::new(rsa_client(&[CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256])),
         localhost(),
@@ -144,6 +143,14 @@ fn server_answer_to(ciphertext: Option<&[u8]>) -> Outcome {
         Connection::server(Arc::new(rsa_server(server_key(KeyType::Rsa2048)))).unwrap();
     transfer(&mut client, &mut server).unwrap();
     transfer(&mut server, &mut client).unwrap();
+    (client, server)
+}
+
+/// Runs a TLS 1.2 RSA key-transport handshake up to the client's second flight, puts
+/// `ciphertext` (the EncryptedPreMasterSecret's contents; `None`: the client's own) into its
+/// ClientKeyExchange, and feeds the flight to the server one record at a time.
+fn server_answer_to(ciphertext: Option<&[u8]>) -> Outcome {
+    let (mut client, mut server) = up_to_the_client_key_exchange();
     let flight = client.pending_tls().to_vec();
     client.consume_tls(flight.len());
     let mut flight = records(&flight);
@@ -254,15 +261,7 @@ fn a_broken_client_key_exchange_frame_is_a_decode_error_which_reveals_nothing_se
     // decryption, whatever the bytes are (the sender knows it broke the frame).
     let mut message = client_key_exchange(&[0x11; 256]);
     message[4..6].copy_from_slice(&257u16.to_be_bytes());
-    let mut client = Connection::client(
-        Arc::new(rsa_client(&[CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256])),
-        localhost(),
-    )
-    .unwrap();
-    let mut server =
-        Connection::server(Arc::new(rsa_server(server_key(KeyType::Rsa2048)))).unwrap();
-    transfer(&mut client, &mut server).unwrap();
-    transfer(&mut server, &mut client).unwrap();
+    let (_client, mut server) = up_to_the_client_key_exchange();
     let bytes = record(22, &message);
     server.read_tls(&bytes);
     assert!(matches!(
