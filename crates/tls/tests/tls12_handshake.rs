@@ -387,3 +387,25 @@ fn a_client_without_the_ecdsa_curve_gets_the_rsa_certificate() {
         Some(CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)
     );
 }
+
+#[test]
+fn an_acceptor_hands_a_tls12_client_hello_to_its_chosen_config() {
+    let mut client_config = insecure_client_config();
+    client_config.versions = tls12_only();
+    let mut client = Connection::client(Arc::new(client_config), localhost()).unwrap();
+    let mut acceptor = padlock_tls::Acceptor::new();
+    let hello = client.pending_tls().to_vec();
+    client.consume_tls(hello.len());
+    assert_eq!(acceptor.read_tls(&hello), hello.len());
+    let accepted = acceptor.accepted().unwrap().expect("a whole ClientHello");
+    assert_eq!(accepted.client_hello().supported_versions(), []);
+    let mut server = accepted
+        .accept(Arc::new(server_config(KeyType::Rsa2048)))
+        .unwrap();
+    handshake(&mut client, &mut server);
+    assert_eq!(server.protocol_version(), Some(ProtocolVersion::TLSv1_2));
+    assert_eq!(
+        send(&mut client, &mut server, b"via acceptor"),
+        b"via acceptor"
+    );
+}

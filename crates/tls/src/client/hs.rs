@@ -173,7 +173,7 @@ pub(super) fn start(
     if offered_suites(&config).is_empty() {
         return Err(Error::Config("no supported cipher suite is enabled"));
     }
-    let tls13 = config.versions.contains(&ProtocolVersion::TLSv1_3);
+    let (tls13, _) = offered_versions(&config);
     // Shares for our most preferred groups; the server may ask for another (§4.1.4).
     let share_groups: Vec<NamedGroup> = config
         .groups
@@ -227,8 +227,7 @@ fn client_hello(
         (ServerName::Dns(name), true) => Some(name.clone()),
         _ => None,
     };
-    let tls13 = config.versions.contains(&ProtocolVersion::TLSv1_3);
-    let tls12 = config.versions.contains(&ProtocolVersion::TLSv1_2);
+    let (tls13, tls12) = offered_versions(config);
     // RFC 8446 §4.2.1: supported_versions lists what we speak, newest first; a client that
     // speaks only TLS 1.2 says so by legacy_version alone (RFC 5246 §7.4.1.2).
     let mut versions = Vec::new();
@@ -279,14 +278,29 @@ fn offered_suites(config: &ClientConfig) -> Vec<CipherSuite> {
         .cipher_suites
         .iter()
         .copied()
-        .filter(|s| {
-            (tls13 && suites::suite(*s).is_some())
-                || (tls12
-                    && suites::tls12_suite(*s).is_some_and(|t| {
-                        t.kx != suites::KeyExchangeKind::Rsa || config.legacy_rsa_key_exchange
-                    }))
-        })
+        .filter(|s| (tls13 && is_tls13_suite(*s)) || (tls12 && is_usable_tls12_suite(config, *s)))
         .collect()
+}
+
+/// The versions our ClientHello offers: those enabled that have a suite to offer, so a
+/// configuration with TLS 1.3 suites alone does not claim TLS 1.2 (and its extensions).
+fn offered_versions(config: &ClientConfig) -> (bool, bool) {
+    let suites = &config.cipher_suites;
+    let tls13 = config.versions.contains(&ProtocolVersion::TLSv1_3)
+        && suites.iter().any(|s| is_tls13_suite(*s));
+    let tls12 = config.versions.contains(&ProtocolVersion::TLSv1_2)
+        && suites.iter().any(|s| is_usable_tls12_suite(config, *s));
+    (tls13, tls12)
+}
+
+fn is_tls13_suite(suite: CipherSuite) -> bool {
+    suites::suite(suite).is_some()
+}
+
+/// A TLS 1.2 suite we implement; RSA key transport only with the opt-in.
+fn is_usable_tls12_suite(config: &ClientConfig, suite: CipherSuite) -> bool {
+    suites::tls12_suite(suite)
+        .is_some_and(|t| t.kx != suites::KeyExchangeKind::Rsa || config.legacy_rsa_key_exchange)
 }
 
 /// Sends `offer.hello` (the second one after a HelloRetryRequest when `retry`) and adds it
@@ -347,9 +361,13 @@ impl ExpectServerHello {
 }
 
 impl Offer {
-    /// Whether our ClientHello offered `version`.
+    /// Whether our ClientHello (as sent) offered `version`.
     pub(crate) fn offers(&self, version: ProtocolVersion) -> bool {
-        self.config.versions.contains(&version)
+        match &self.hello.extensions.supported_versions {
+            Some(versions) => versions.contains(&version),
+            // RFC 5246 §7.4.1.2: without supported_versions, legacy_version is the offer.
+            None => version == self.hello.legacy_version,
+        }
     }
 }
 
@@ -576,6 +594,23 @@ mod tests {
         let only12 = offer(&[ProtocolVersion::TLSv1_2]);
         assert_eq!(only12.hello.extensions.supported_versions, None);
         assert_eq!(only12.hello.extensions.key_share, None);
+    }
+
+    #[test]
+    fn a_version_without_a_suite_is_not_offered() {
+        let p: Arc<dyn Provider> = Arc::new(AwsLcProvider);
+        let mut config =
+            ClientConfig::new(p.clone(), Arc::new(crate::danger::NoServerVerification));
+        config.cipher_suites = vec![CipherSuite::TLS_AES_128_GCM_SHA256];
+        let name = ServerName::try_from("example.com").unwrap();
+        let shares = OfferedShares::start(p.as_ref(), &[]).unwrap();
+        let hello = client_hello(&config, &name, &shares, p.as_ref()).unwrap();
+        assert_eq!(
+            hello.extensions.supported_versions.as_deref(),
+            Some(&[ProtocolVersion::TLSv1_3][..])
+        );
+        assert!(!hello.extensions.extended_master_secret);
+        assert_eq!(hello.extensions.renegotiation_info, None);
     }
 
     #[test]

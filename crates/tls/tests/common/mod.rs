@@ -4,6 +4,8 @@
 //! engine's tests have always used are kept here on top of it.
 #![allow(dead_code, unused_imports)]
 
+pub mod tls12;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
