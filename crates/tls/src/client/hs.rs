@@ -17,12 +17,13 @@ use crate::suites;
 use crate::transcript::Transcript;
 use crate::verify::ServerName;
 use crate::wire::enums::{
-    CipherSuite, EcPointFormat, NamedGroup, ProtocolVersion, SignatureScheme,
+    CipherSuite, EcPointFormat, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
 };
 use crate::wire::extensions::{ClientHelloExtensions, KeyShareEntry};
 use crate::wire::handshake::{
-    ClientHello, HandshakePayload, ServerHello, DOWNGRADE_TLS11, DOWNGRADE_TLS12,
+    encode_handshake, ClientHello, HandshakePayload, ServerHello, DOWNGRADE_TLS11, DOWNGRADE_TLS12,
 };
+use crate::wire::Codec;
 
 use super::{tls12, tls13, State};
 
@@ -311,7 +312,10 @@ pub(crate) fn send_client_hello(
     retry: bool,
     out: &mut dyn Output,
 ) -> Result<(), Error> {
-    let encoded = crate::state::encode(&HandshakePayload::ClientHello(offer.hello.clone()));
+    let mut encoded = Vec::with_capacity(crate::state::ENCODE_CAPACITY);
+    encode_handshake(HandshakeType::ClientHello, &mut encoded, |out| {
+        offer.hello.encode(out)
+    });
     #[cfg(feature = "insecure-test-hooks")]
     let encoded = match crate::insecure_test_hooks::client_hello_override(&offer.config, retry) {
         Some(given) => {
