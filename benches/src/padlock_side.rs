@@ -75,6 +75,9 @@ impl PadlockSetup {
         let client = Arc::make_mut(&mut setup.client);
         client.cipher_suites = vec![suite];
         client.versions = tls12.clone();
+        // A TLS 1.2 server uses an ECDSA certificate only with a client that lists its
+        // curve (RFC 8422 §5.3), as real clients do; X25519 stays the key exchange.
+        client.groups = vec![NamedGroup::x25519, NamedGroup::secp256r1];
         let server = Arc::make_mut(&mut setup.server);
         server.cipher_suites = vec![suite];
         server.versions = tls12;
