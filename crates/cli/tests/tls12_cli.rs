@@ -115,8 +115,6 @@ fn rsa_key_exchange_works_with_the_opt_in_and_is_refused_naming_it_without() {
         &pki.leaf.chain,
         &pki.leaf.key,
         &[
-            "--tls-version",
-            "1.2",
             "--suites",
             "TLS_RSA_WITH_AES_128_GCM_SHA256",
             "--legacy-rsa-key-exchange",

@@ -182,6 +182,22 @@ impl ServerConfig {
             insist_on_post_quantum: false,
         }
     }
+
+    /// Whether this server can speak `version`: it is enabled in `versions` and
+    /// `cipher_suites` lists a suite for it. A server enabling TLS 1.3 and TLS 1.2 but
+    /// listing only TLS 1.2 suites is a TLS 1.2 server: it chooses TLS 1.2, writes no
+    /// downgrade sentinel (RFC 8446 §4.1.3) and takes no fallback signal as a downgrade
+    /// (RFC 7507 §3).
+    pub(crate) fn speaks(&self, version: ProtocolVersion) -> bool {
+        let has_suite =
+            |known: fn(CipherSuite) -> bool| self.cipher_suites.iter().any(|s| known(*s));
+        self.versions.contains(&version)
+            && match version {
+                ProtocolVersion::TLSv1_3 => has_suite(|s| crate::suites::suite(s).is_some()),
+                ProtocolVersion::TLSv1_2 => has_suite(|s| crate::suites::tls12_suite(s).is_some()),
+                _ => false,
+            }
+    }
 }
 
 /// Whether and how a server authenticates clients (RFC 8446 §4.3.2).

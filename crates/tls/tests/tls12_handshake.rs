@@ -102,6 +102,25 @@ fn a_tls13_and_tls12_client_meets_a_tls12_only_server() {
 }
 
 #[test]
+fn a_server_enabling_both_versions_but_only_tls12_suites_speaks_tls12() {
+    for (kind, suites) in [
+        (KeyType::P256, ECDSA_SUITES),
+        (KeyType::Rsa2048, RSA_SUITES),
+    ] {
+        let mut config = server_config(kind);
+        assert!(config.versions.contains(&ProtocolVersion::TLSv1_3));
+        config.cipher_suites = suites.to_vec();
+        let mut client =
+            Connection::client(Arc::new(insecure_client_config()), localhost()).unwrap();
+        let mut server = Connection::server(Arc::new(config)).unwrap();
+        handshake(&mut client, &mut server);
+        assert_eq!(client.protocol_version(), Some(ProtocolVersion::TLSv1_2));
+        assert_eq!(server.cipher_suite(), Some(suites[0]), "{kind:?}");
+        assert_eq!(send(&mut client, &mut server, b"hi"), b"hi");
+    }
+}
+
+#[test]
 fn a_tls12_only_client_meets_a_tls13_and_tls12_server() {
     let mut client_config = insecure_client_config();
     client_config.versions = tls12_only();

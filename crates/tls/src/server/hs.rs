@@ -43,11 +43,21 @@ impl ExpectClientHello {
         let HandshakePayload::ClientHello(hello) = message else {
             return Err(unexpected("ClientHello", message.name()));
         };
-        match choose_version(&self.config.versions, &hello)? {
+        match choose_version(&servable_versions(&self.config), &hello)? {
             Version::Tls13 => tls13::start(self.config, &hello, raw, out),
             Version::Tls12 => tls12::start(self.config, &hello, raw, out),
         }
     }
+}
+
+/// The versions this server can actually speak (see [`ServerConfig::speaks`]): a server
+/// enabling TLS 1.3 and TLS 1.2 but listing only TLS 1.2 suites speaks TLS 1.2, rather
+/// than choosing TLS 1.3 and then failing to find a suite for it.
+fn servable_versions(config: &ServerConfig) -> Vec<ProtocolVersion> {
+    [ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2]
+        .into_iter()
+        .filter(|v| config.speaks(*v))
+        .collect()
 }
 
 /// The version to speak with the client that sent `hello`: the newest we both speak.
@@ -59,12 +69,15 @@ fn choose_version(ours: &[ProtocolVersion], hello: &ClientHello) -> Result<Versi
         return Err(PeerMisbehaved::ObsoleteLegacyVersion.into());
     }
     // RFC 8446 §4.2.1: a TLS 1.3 ClientHello lists 0x0304 in supported_versions, and the
-    // server then ignores legacy_version; without the extension, legacy_version is the
-    // client's best version (RFC 5246 §E.1).
+    // server then ignores legacy_version. Without the extension, legacy_version is the
+    // client's best version (RFC 5246 §E.1), but never TLS 1.3: "If this extension is not
+    // present, servers which are compliant with this specification and which also support
+    // TLS 1.2 MUST negotiate TLS 1.2 or prior as specified in [RFC5246], even if
+    // ClientHello.legacy_version is 0x0304 or later."
     let versions = hello.extensions.supported_versions.as_deref();
     let offers = |v: ProtocolVersion| match versions {
         Some(list) => list.contains(&v),
-        None => hello.legacy_version.to_wire() >= v.to_wire(),
+        None => v != ProtocolVersion::TLSv1_3 && hello.legacy_version.to_wire() >= v.to_wire(),
     };
     if ours.contains(&ProtocolVersion::TLSv1_3) && offers(ProtocolVersion::TLSv1_3) {
         return Ok(Version::Tls13);
@@ -161,6 +174,33 @@ mod tests {
             choose_version(&[ProtocolVersion::TLSv1_2], &hello(0x0303, both)),
             Ok(Version::Tls12)
         );
+    }
+
+    #[test]
+    fn a_legacy_version_above_tls12_without_supported_versions_means_tls12() {
+        for legacy in [0x0304, 0x0305, 0x0400] {
+            assert_eq!(
+                choose_version(&BOTH, &hello(legacy, None)),
+                Ok(Version::Tls12),
+                "{legacy:#06x}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_server_with_only_tls12_suites_speaks_tls12_though_tls13_is_enabled() {
+        let key = crate::stream::tests::local_ca().0.clone();
+        let mut config = ServerConfig::new(Arc::new(padlock_crypto::AwsLcProvider), key);
+        config.cipher_suites.retain(|s| !s.is_tls13());
+        assert_eq!(config.versions, BOTH.to_vec());
+        assert_eq!(servable_versions(&config), vec![ProtocolVersion::TLSv1_2]);
+        let both = Some(BOTH.to_vec());
+        assert_eq!(
+            choose_version(&servable_versions(&config), &hello(0x0303, both)),
+            Ok(Version::Tls12)
+        );
+        config.cipher_suites.retain(|s| s.is_tls13());
+        assert_eq!(servable_versions(&config), vec![]);
     }
 
     #[test]

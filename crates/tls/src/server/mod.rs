@@ -35,11 +35,7 @@ pub(crate) fn start(config: Arc<ServerConfig>) -> Result<crate::state::State, Er
         &config.cipher_suites,
         config.legacy_rsa_key_exchange,
     )?;
-    if !config.cipher_suites.iter().any(|s| {
-        (config.versions.contains(&ProtocolVersion::TLSv1_3) && crate::suites::suite(*s).is_some())
-            || (config.versions.contains(&ProtocolVersion::TLSv1_2)
-                && crate::suites::tls12_suite(*s).is_some())
-    }) {
+    if !config.speaks(ProtocolVersion::TLSv1_3) && !config.speaks(ProtocolVersion::TLSv1_2) {
         return Err(Error::Config("no supported cipher suite is enabled"));
     }
     Ok(crate::state::State::Server(State::ClientHello(Box::new(

@@ -139,7 +139,7 @@ fn process_client_hello<'h>(
     if hello
         .cipher_suites
         .contains(&CipherSuite::TLS_FALLBACK_SCSV)
-        && config.versions.contains(&ProtocolVersion::TLSv1_3)
+        && config.speaks(ProtocolVersion::TLSv1_3)
     {
         return Err(PeerMisbehaved::InappropriateFallback.into());
     }
@@ -314,7 +314,7 @@ fn choose_signature_scheme(
 /// whose offer was tampered with notices.
 fn server_random(config: &ServerConfig, out: &dyn Output) -> Result<[u8; 32], Error> {
     let mut random = random_bytes::<32>(out.provider().as_ref())?;
-    if config.versions.contains(&ProtocolVersion::TLSv1_3) {
+    if config.speaks(ProtocolVersion::TLSv1_3) {
         random[24..].copy_from_slice(&DOWNGRADE_TLS12);
     }
     Ok(random)
