@@ -88,7 +88,8 @@ fn misbehaviour_alert(p: PeerMisbehaved) -> AlertDescription {
         | P::IllegalExtension
         | P::IllegalKeyShare
         | P::UncompressedPointsNotOffered
-        | P::IllegalTls12ServerHello => A::IllegalParameter,
+        | P::IllegalTls12ServerHello
+        | P::EchoedSessionIdWithoutResumption => A::IllegalParameter,
         // RFC 5746 §3.4, §3.6: a wrong renegotiation_info → handshake_failure.
         P::BadRenegotiationInfo => A::HandshakeFailure,
         // RFC 7507 §3.
@@ -134,9 +135,10 @@ fn incompatible_alert(p: PeerIncompatible) -> AlertDescription {
         // RFC 8446 §4.2.1: no mutually supported version → protocol_version.
         P::Tls13NotOffered => A::ProtocolVersion,
         // RFC 8446 §4.1.1: nothing acceptable → handshake_failure.
-        P::NoCipherSuitesInCommon | P::NoGroupsInCommon | P::NoSignatureSchemesInCommon => {
-            A::HandshakeFailure
-        }
+        P::NoCipherSuitesInCommon
+        | P::NoGroupsInCommon
+        | P::NoSignatureSchemesInCommon
+        | P::CertificateCurveNotOffered => A::HandshakeFailure,
         // RFC 7301 §3.2.
         P::NoApplicationProtocol => A::NoApplicationProtocol,
         // RFC 8446 §4.4.2.4.
@@ -216,6 +218,7 @@ mod tests {
             (P::UncompressedPointsNotOffered, A::IllegalParameter),
             (P::WrongCertificateKeyForSuite, A::UnsupportedCertificate),
             (P::IllegalTls12ServerHello, A::IllegalParameter),
+            (P::EchoedSessionIdWithoutResumption, A::IllegalParameter),
         ];
         let incompatible = [
             (I::Tls13NotOffered, A::ProtocolVersion),
@@ -236,6 +239,7 @@ mod tests {
             (I::ExtendedMasterSecretRequired, A::HandshakeFailure),
             (I::SecureRenegotiationNotSupported, A::HandshakeFailure),
             (I::ClientCertificateRequired, A::HandshakeFailure),
+            (I::CertificateCurveNotOffered, A::HandshakeFailure),
         ];
         let pki = |e: padlock_pki::Error, a| (Error::Certificate(e), Some(a));
         let mut table: Vec<(Error, Option<AlertDescription>)> = misbehaved

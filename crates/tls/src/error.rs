@@ -143,6 +143,10 @@ pub enum PeerMisbehaved {
     /// The peer's ServerHello answered a TLS 1.3 offer with TLS 1.2 extensions, or a
     /// TLS 1.2 ServerHello carried TLS 1.3 ones.
     IllegalTls12ServerHello,
+    /// The TLS 1.2 ServerHello echoed our ClientHello's session_id, which claims to resume
+    /// a session we never offered (RFC 5246 §7.4.1.3: the id we send is the random one of
+    /// RFC 8446 §4.1.2's compatibility mode, not a cached session).
+    EchoedSessionIdWithoutResumption,
 }
 
 /// The peer follows the protocol but we share nothing with it.
@@ -183,6 +187,9 @@ pub enum PeerIncompatible {
     SecureRenegotiationNotSupported,
     /// A TLS 1.2 client sent no certificate although we require one (RFC 5246 §7.4.6).
     ClientCertificateRequired,
+    /// Our ECDSA certificate could serve the TLS 1.2 client's suites, but its curve is not
+    /// in the client's supported_groups (RFC 8422 §5.3).
+    CertificateCurveNotOffered,
 }
 
 /// Ways of using the API that are not allowed.
@@ -362,6 +369,9 @@ impl fmt::Display for PeerMisbehaved {
             P::IllegalTls12ServerHello => {
                 "its TLS 1.2 ServerHello carries TLS 1.3 extensions"
             }
+            P::EchoedSessionIdWithoutResumption => {
+                "its ServerHello echoed our session id, resuming a session we never offered"
+            }
             P::UnexpectedMessage { .. } | P::MissingExtension(_) | P::UnprotectedRecord(_) => {
                 unreachable_display()
             }
@@ -411,6 +421,9 @@ impl fmt::Display for PeerIncompatible {
             }
             P::ClientCertificateRequired => {
                 "the server requires a client certificate and none was sent"
+            }
+            P::CertificateCurveNotOffered => {
+                "the client's supported groups leave out our ECDSA certificate's curve"
             }
         })
     }

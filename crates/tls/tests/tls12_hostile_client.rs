@@ -232,8 +232,9 @@ fn an_ecdsa_certificate_on_a_curve_the_client_lacks_is_not_used() {
     );
     assert_eq!(
         err,
-        padlock_tls::PeerIncompatible::NoCipherSuitesInCommon.into()
+        padlock_tls::PeerIncompatible::CertificateCurveNotOffered.into()
     );
+    assert!(err.to_string().contains("certificate's curve"), "{err}");
 }
 
 #[test]

@@ -177,6 +177,24 @@ fn a_server_hello_without_renegotiation_info_is_refused() {
 }
 
 #[test]
+fn a_server_hello_echoing_our_session_id_is_illegal_parameter() {
+    // RFC 5246 §7.4.1.3: the echo would resume a session; our id is RFC 8446 §4.1.2's
+    // random compatibility-mode one, so there is no session to resume.
+    let mut r = run();
+    let HandshakePayload::ClientHello(ch) = decode(&r.client_hello) else {
+        panic!("not a ClientHello")
+    };
+    assert_eq!(ch.legacy_session_id.len(), 32);
+    let flight = with_server_hello(&r, |sh| sh.legacy_session_id_echo = ch.legacy_session_id);
+    let err = expect_alert(
+        &mut r.client,
+        &hs_record(&flight),
+        AlertDescription::IllegalParameter,
+    );
+    assert!(err.to_string().contains("session id"), "{err}");
+}
+
+#[test]
 fn a_non_empty_renegotiation_info_in_an_initial_handshake_is_refused() {
     let mut r = run();
     let flight = with_server_hello(&r, |sh| {

@@ -20,6 +20,7 @@ pub(crate) fn handle_server_hello(
     raw: &[u8],
     out: &mut dyn Output,
 ) -> Result<crate::client::State, Error> {
+    check_session_id(&offer, &sh)?;
     let suite = check_suite(&offer, &sh)?;
     let extensions = check_extensions(&offer, &sh)?;
     if let Some(protocol) = extensions.alpn.clone() {
@@ -46,6 +47,17 @@ pub(crate) fn handle_server_hello(
             },
         },
     ))))
+}
+
+/// RFC 5246 §7.4.1.3: a ServerHello.session_id equal to the ClientHello's means the server
+/// resumes that session. Ours is the random id of RFC 8446 §4.1.2's compatibility mode,
+/// never a cached TLS 1.2 session, so an echo resumes something we never offered.
+fn check_session_id(offer: &Offer, sh: &ServerHello) -> Result<(), Error> {
+    let ours = &offer.hello.legacy_session_id;
+    if !ours.is_empty() && sh.legacy_session_id_echo == *ours {
+        return Err(PeerMisbehaved::EchoedSessionIdWithoutResumption.into());
+    }
+    Ok(())
 }
 
 /// RFC 5246 §7.4.1.3: the suite must be one we offered, and a TLS 1.2 one; no compression.

@@ -219,18 +219,21 @@ fn choose_suite(
     let key_transport = config.legacy_rsa_key_exchange
         && crate::tls12_rsa_key_transport::certificate_allows_key_transport(cert);
     let kind = cert.key.kind();
-    let usable = |suite: &Tls12Suite| {
+    let fits_key = |suite: &Tls12Suite| {
         (suite.kx != KeyExchangeKind::Rsa || key_transport)
             && tls12_signatures::key_fits_suite(kind, suite.auth)
-            && tls12_signatures::curve_supported(kind, offer.groups)
     };
     if let Some(suite) = config
         .cipher_suites
         .iter()
         .filter(|s| offer.hello.cipher_suites.contains(s))
         .filter_map(|s| suites::tls12_suite(*s))
-        .find(usable)
+        .find(fits_key)
     {
+        // RFC 8422 §5.3: an ECDSA certificate's curve must be one the client lists.
+        if !tls12_signatures::curve_supported(kind, offer.groups) {
+            return Err(PeerIncompatible::CertificateCurveNotOffered.into());
+        }
         return Ok(suite);
     }
     let theirs: Vec<Tls12Suite> = offer
