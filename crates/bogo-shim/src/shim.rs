@@ -478,11 +478,12 @@ fn exchange<S: Read + Write>(s: &Settings, tls: &mut Stream<'_, S>) -> Result<()
         Err(e) => return Err(Failure::Io(e)),
     }
     if s.shim_shuts_down && s.check_close_notify {
-        // The runner answers our close_notify with its own.
+        // The runner answers our close_notify with its own. Like SSL_shutdown, a shim
+        // that has shut down reads nothing more: data instead is a failure.
         let mut buf = [0u8; 1];
         if tls.read(&mut buf).map_err(Failure::Io)? != 0 {
             return Err(Failure::Expectation(
-                "data after our close_notify instead of the peer's".into(),
+                "application data after our close_notify instead of the peer's".into(),
             ));
         }
     }

@@ -64,6 +64,7 @@ fn misbehaviour_alert(p: PeerMisbehaved) -> AlertDescription {
         | P::UnprotectedRecord(_)
         | P::TooMuchEarlyData
         | P::HandshakeDataBeforeRetryAnswered
+        | P::HandshakeDataBeforeFlightAnswered
         | P::TooManyEmptyRecords
         | P::TooManyWarningAlerts
         | P::TooManyKeyUpdates => A::UnexpectedMessage,

@@ -119,6 +119,10 @@ pub enum PeerMisbehaved {
     /// Handshake data buffered behind a HelloRetryRequest or the first ClientHello, sent
     /// before the HelloRetryRequest could have been answered (RFC 8446 §4.1.4).
     HandshakeDataBeforeRetryAnswered,
+    /// TLS 1.2 handshake data buffered behind the message that ends the peer's flight
+    /// (the ClientHello, the ServerHelloDone), sent before our answer could have been
+    /// read (RFC 5246 §7.3).
+    HandshakeDataBeforeFlightAnswered,
     /// More empty application data records in a row than we allow.
     TooManyEmptyRecords,
     /// More warning alerts (user_canceled) in a row than we allow.
@@ -346,6 +350,9 @@ impl fmt::Display for PeerMisbehaved {
             }
             P::HandshakeDataBeforeRetryAnswered => {
                 "it sent more handshake data before the HelloRetryRequest was answered"
+            }
+            P::HandshakeDataBeforeFlightAnswered => {
+                "it sent more handshake data after the end of its flight, before our answer"
             }
             P::TooManyEmptyRecords => "it sent too many empty records in a row",
             P::TooManyWarningAlerts => "it sent too many warning alerts in a row",

@@ -49,6 +49,20 @@ impl State {
         }
     }
 
+    /// Whether the message this state awaits is the whole of the peer's first flight (the
+    /// first ClientHello): the peer then waits for ours, so nothing may be buffered behind
+    /// it (RFC 5246 §7.3).
+    pub(crate) fn awaits_first_client_hello(&self) -> bool {
+        matches!(self, Self::Server(s) if s.awaits_first_client_hello())
+    }
+
+    /// Whether the peer's flight just ended with a TLS 1.2 ServerHelloDone and ours went:
+    /// the server waits for it, so nothing may be buffered behind the ServerHelloDone
+    /// (RFC 5246 §7.3).
+    pub(crate) fn awaits_server_change_cipher_spec(&self) -> bool {
+        matches!(self, Self::Client(s) if s.awaits_server_change_cipher_spec())
+    }
+
     /// Whether the state waits for the peer's TLS 1.2 ChangeCipherSpec, the one place
     /// TLS 1.2 allows it (RFC 5246 §7.1, §7.4.9; CVE-2014-0224 was accepting it early).
     pub(crate) fn expects_change_cipher_spec(&self) -> bool {

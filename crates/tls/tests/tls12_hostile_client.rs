@@ -66,6 +66,26 @@ fn messages_out_of_order_from_the_client_are_unexpected_message() {
 }
 
 #[test]
+fn handshake_data_behind_the_client_hello_is_unexpected_message() {
+    // RFC 5246 §7.3: the ClientHello ends the client's first flight; a ClientKeyExchange
+    // begun in the same record was sent before our ServerHello could have been read.
+    let mut client = Connection::client(Arc::new(tls12_client()), localhost()).unwrap();
+    let mut server = Connection::server(Arc::new(tls12_server())).unwrap();
+    let hello = handshake_bytes(&take(&mut client));
+    let mut bytes = hello.clone();
+    bytes.extend_from_slice(&[16, 0, 0, 33, 32, 9]);
+    let err = expect_alert(
+        &mut server,
+        &record(HANDSHAKE, &bytes),
+        AlertDescription::UnexpectedMessage,
+    );
+    assert_eq!(
+        err,
+        padlock_tls::PeerMisbehaved::HandshakeDataBeforeFlightAnswered.into()
+    );
+}
+
+#[test]
 fn an_invalid_client_point_is_illegal_parameter() {
     for point in [vec![0u8; 32], vec![9; 31], vec![4; 65]] {
         let mut r = run_in(NamedGroup::x25519);

@@ -399,6 +399,82 @@ fn a_hello_request_after_the_handshake_gets_no_renegotiation_and_the_connection_
 }
 
 #[test]
+fn warning_alerts_are_passed_over_but_the_fifth_in_a_row_is_refused() {
+    // RFC 5246 §7.2: after a warning the connection can continue; BoGo's
+    // SendWarningAlerts-Pass / -TooMany count four as fine and five as too many.
+    let mut r = established();
+    let mut server = sealer(&r, false, 1);
+    let warning = [1u8, AlertDescription::NoRenegotiation.to_wire()];
+    for _ in 0..4 {
+        r.client
+            .read_tls(&sealed(&mut server, ContentType::Alert, &warning));
+        r.client.process_new_packets().unwrap();
+    }
+    r.client
+        .read_tls(&sealed(&mut server, ContentType::ApplicationData, b"on"));
+    r.client.process_new_packets().unwrap();
+    let mut buf = [0u8; 8];
+    let n = r.client.read_plaintext(&mut buf);
+    assert_eq!(&buf[..n], b"on");
+    for _ in 0..4 {
+        r.client
+            .read_tls(&sealed(&mut server, ContentType::Alert, &warning));
+        r.client.process_new_packets().unwrap();
+    }
+    r.client
+        .read_tls(&sealed(&mut server, ContentType::Alert, &warning));
+    assert_eq!(
+        r.client.process_new_packets().unwrap_err(),
+        padlock_tls::PeerMisbehaved::TooManyWarningAlerts.into()
+    );
+}
+
+#[test]
+fn handshake_data_behind_the_server_hello_done_is_unexpected_message() {
+    // RFC 5246 §7.3: the ServerHelloDone ends the server's flight; a NewSessionTicket
+    // begun in the same record was sent before our flight could have been read.
+    let mut r = run();
+    let mut bytes: Vec<u8> = r.flight.concat();
+    bytes.extend_from_slice(&[4, 0, 0, 10, 0]);
+    let err = expect_alert(
+        &mut r.client,
+        &record(HANDSHAKE, &bytes),
+        AlertDescription::UnexpectedMessage,
+    );
+    assert_eq!(
+        err,
+        padlock_tls::PeerMisbehaved::HandshakeDataBeforeFlightAnswered.into()
+    );
+}
+
+#[test]
+fn a_warning_unrecognized_name_before_the_server_hello_is_passed_over() {
+    // RFC 6066 §3: a TLS 1.2 server may warn that it does not know the name and go on.
+    let mut r = run();
+    let mut bytes = record(21, &[1, AlertDescription::UnrecognizedName.to_wire()]);
+    bytes.extend(hs_record(&r.flight));
+    r.client.read_tls(&bytes);
+    r.client.process_new_packets().unwrap();
+    assert!(
+        !take(&mut r.client).is_empty(),
+        "the client's flight follows"
+    );
+}
+
+#[test]
+fn a_fatal_alert_ends_the_connection() {
+    let mut r = established();
+    let mut server = sealer(&r, false, 1);
+    let fatal = [2u8, AlertDescription::NoRenegotiation.to_wire()];
+    r.client
+        .read_tls(&sealed(&mut server, ContentType::Alert, &fatal));
+    assert_eq!(
+        r.client.process_new_packets().unwrap_err(),
+        padlock_tls::Error::AlertReceived(AlertDescription::NoRenegotiation)
+    );
+}
+
+#[test]
 fn a_record_decrypting_to_more_than_2_14_bytes_is_record_overflow() {
     // Sealed by hand (RFC 5288 §3 nonce, RFC 5246 §6.2.3.3 AAD): the sealer refuses to.
     let mut r = established();

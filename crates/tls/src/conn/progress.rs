@@ -26,9 +26,9 @@ pub(super) struct ProgressGuard {
 
 impl ProgressGuard {
     /// An application data record of `len` bytes of content arrived: data resets every
-    /// count; an empty one counts.
+    /// count; an empty one counts, and, carrying no progress either, does not interrupt a
+    /// run of warning alerts.
     pub(super) fn application_data(&mut self, len: usize) -> Result<(), Error> {
-        self.warning_alerts = 0;
         if len > 0 {
             *self = Self::default();
             return Ok(());
@@ -37,9 +37,9 @@ impl ProgressGuard {
             .ok_or(PeerMisbehaved::TooManyEmptyRecords.into())
     }
 
-    /// A warning alert that does not end the connection arrived.
+    /// A warning alert that does not end the connection arrived; it does not interrupt a
+    /// run of empty records.
     pub(super) fn warning_alert(&mut self) -> Result<(), Error> {
-        self.empty_records = 0;
         bump(&mut self.warning_alerts, MAX_WARNING_ALERTS)
             .ok_or(PeerMisbehaved::TooManyWarningAlerts.into())
     }
@@ -75,6 +75,30 @@ mod tests {
         for _ in 0..MAX_EMPTY_RECORDS {
             guard.application_data(0).unwrap();
         }
+        assert_eq!(
+            guard.application_data(0),
+            Err(PeerMisbehaved::TooManyEmptyRecords.into())
+        );
+    }
+
+    #[test]
+    fn empty_records_and_warning_alerts_alternating_still_count_each() {
+        // A peer cannot dodge both limits by interleaving the two kinds.
+        let mut guard = ProgressGuard::default();
+        for _ in 0..MAX_WARNING_ALERTS {
+            guard.application_data(0).unwrap();
+            guard.warning_alert().unwrap();
+        }
+        assert_eq!(
+            guard.warning_alert(),
+            Err(PeerMisbehaved::TooManyWarningAlerts.into())
+        );
+        let mut guard = ProgressGuard::default();
+        for _ in 0..MAX_EMPTY_RECORDS - 1 {
+            guard.application_data(0).unwrap();
+        }
+        guard.warning_alert().unwrap();
+        guard.application_data(0).unwrap();
         assert_eq!(
             guard.application_data(0),
             Err(PeerMisbehaved::TooManyEmptyRecords.into())

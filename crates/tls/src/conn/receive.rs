@@ -274,10 +274,16 @@ impl Connection {
     }
 
     /// An alert (RFC 8446 §6): close_notify ends the peer's writing; user_canceled as a
-    /// warning is followed by close_notify; every other alert is fatal.
+    /// warning is followed by close_notify; every other alert is fatal. In TLS 1.2 every
+    /// warning-level alert lets the connection go on (RFC 5246 §7.2: "If an alert with a
+    /// level of warning is sent and received, generally the connection can continue
+    /// normally"), and so before the version is settled, when the peer may be a TLS 1.2
+    /// one (a warning unrecognized_name before the ServerHello, RFC 6066 §3). Warnings in
+    /// a row are counted either way, so a peer cannot keep us busy with them.
     fn handle_alert(&mut self, content: Range<usize>) -> Result<(), Error> {
         self.joiner.check_not_interleaved(ContentType::Alert)?;
         let alert = self.decode_alert(content)?;
+        let tls12 = self.protocol_version() != Some(ProtocolVersion::TLSv1_3);
         match alert.description {
             AlertDescription::CloseNotify if self.core.lifecycle.is_open() => {
                 self.core.lifecycle.peer = PeerStream::ClosedNotify;
@@ -286,7 +292,8 @@ impl Connection {
             AlertDescription::UserCanceled if alert.level == AlertLevel::Warning => {
                 self.progress.warning_alert()
             }
-            // §6: "all alerts are fatal" apart from those two.
+            _ if tls12 && alert.level == AlertLevel::Warning => self.progress.warning_alert(),
+            // RFC 8446 §6: "all alerts are fatal" apart from those two.
             other => Err(Error::AlertReceived(other)),
         }
     }
@@ -337,7 +344,8 @@ impl Connection {
     /// the joiner: a key change (RFC 8446 §5.1: it must fall on a record boundary), and a
     /// message the peer must wait for our answer to (§4.1.4: after our HelloRetryRequest,
     /// or theirs, only the answer to it may come, so bytes already buffered behind the
-    /// ClientHello or the HelloRetryRequest were sent before it was read).
+    /// ClientHello or the HelloRetryRequest were sent before it was read; RFC 5246 §7.3:
+    /// likewise the first ClientHello and a TLS 1.2 ServerHelloDone end a flight).
     fn handle_handshake_messages(&mut self) -> Result<(), Error> {
         let was_open = self.core.lifecycle.is_open();
         let read_keys_at_start = self.core.records.read_key_changes;
@@ -348,6 +356,7 @@ impl Connection {
                 .take()
                 .ok_or(Error::Internal("handshake state missing"))?;
             let read_keys_before = self.core.records.read_key_changes;
+            let first_hello = state.awaits_first_client_hello();
             let state = self.state.insert(state.handle(raw, &mut self.core)?);
             if self.core.records.read_key_changes != read_keys_before {
                 if !self.joiner.is_empty() {
@@ -357,6 +366,10 @@ impl Connection {
                 self.joiner.refuse_large_client_hellos();
             } else if state.awaits_answer_to_retry() && !self.joiner.is_empty() {
                 return Err(PeerMisbehaved::HandshakeDataBeforeRetryAnswered.into());
+            } else if (first_hello || state.awaits_server_change_cipher_spec())
+                && !self.joiner.is_empty()
+            {
+                return Err(PeerMisbehaved::HandshakeDataBeforeFlightAnswered.into());
             }
         }
         if was_open {

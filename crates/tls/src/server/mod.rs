@@ -73,6 +73,11 @@ impl State {
     }
 
     /// A HelloRetryRequest was sent: only the second ClientHello may come.
+    /// Waiting for the first ClientHello, the whole of the client's first flight.
+    pub(crate) fn awaits_first_client_hello(&self) -> bool {
+        matches!(self, Self::ClientHello(_))
+    }
+
     pub(crate) fn awaits_answer_to_retry(&self) -> bool {
         matches!(self, Self::Tls13(tls13::State::SecondClientHello(_)))
     }
