@@ -108,7 +108,7 @@ fn misbehaviour_alert(p: PeerMisbehaved) -> AlertDescription {
         // RFC 8446 §4.4.2.4: an empty server Certificate → decode_error.
         P::EmptyServerCertificate => A::DecodeError,
         // RFC 8446 §D.5: a hello claiming SSL 3.0 or older → protocol_version.
-        P::ObsoleteLegacyVersion => A::ProtocolVersion,
+        P::ObsoleteLegacyVersion | P::WrongRecordVersion => A::ProtocolVersion,
     }
 }
 
@@ -213,6 +213,7 @@ mod tests {
             ),
             (P::TooMuchEarlyData, A::UnexpectedMessage),
             (P::ObsoleteLegacyVersion, A::ProtocolVersion),
+            (P::WrongRecordVersion, A::ProtocolVersion),
             (P::BadRenegotiationInfo, A::HandshakeFailure),
             (P::BadServerKeyExchangeSignature, A::DecryptError),
             (P::InappropriateFallback, A::InappropriateFallback),

@@ -123,6 +123,8 @@ pub enum PeerMisbehaved {
     /// (the ClientHello, the ServerHelloDone), sent before our answer could have been
     /// read (RFC 5246 §7.3).
     HandshakeDataBeforeFlightAnswered,
+    /// A protected TLS 1.2 record named a version other than TLS 1.2 (RFC 5246 §6.2.1).
+    WrongRecordVersion,
     /// More empty application data records in a row than we allow.
     TooManyEmptyRecords,
     /// More warning alerts (user_canceled) in a row than we allow.
@@ -351,6 +353,7 @@ impl fmt::Display for PeerMisbehaved {
             P::HandshakeDataBeforeRetryAnswered => {
                 "it sent more handshake data before the HelloRetryRequest was answered"
             }
+            P::WrongRecordVersion => "its TLS 1.2 record named another protocol version",
             P::HandshakeDataBeforeFlightAnswered => {
                 "it sent more handshake data after the end of its flight, before our answer"
             }

@@ -180,7 +180,7 @@ fn a_server_hello_without_renegotiation_info_is_refused() {
 fn a_server_hello_echoing_our_session_id_is_illegal_parameter() {
     // RFC 5246 §7.4.1.3: the echo would resume a session; our id is RFC 8446 §4.1.2's
     // random compatibility-mode one, so there is no session to resume.
-    let mut r = run();
+    let mut r = start(insecure_client_config(), tls12_server());
     let HandshakePayload::ClientHello(ch) = decode(&r.client_hello) else {
         panic!("not a ClientHello")
     };
@@ -192,6 +192,17 @@ fn a_server_hello_echoing_our_session_id_is_illegal_parameter() {
         AlertDescription::IllegalParameter,
     );
     assert!(err.to_string().contains("session id"), "{err}");
+}
+
+#[test]
+fn a_client_offering_only_tls12_sends_an_empty_session_id() {
+    // RFC 8446 §D.4's compatibility-mode id is TLS 1.3's; with no session to resume a
+    // TLS 1.2 ClientHello's is empty (RFC 5246 §7.4.1.2).
+    let r = run();
+    let HandshakePayload::ClientHello(ch) = decode(&r.client_hello) else {
+        panic!("not a ClientHello")
+    };
+    assert!(ch.legacy_session_id.is_empty());
 }
 
 #[test]
@@ -459,6 +470,17 @@ fn a_warning_unrecognized_name_before_the_server_hello_is_passed_over() {
         !take(&mut r.client).is_empty(),
         "the client's flight follows"
     );
+}
+
+#[test]
+fn a_protected_record_naming_another_version_is_protocol_version() {
+    // RFC 5246 §6.2.1: once TLS 1.2 is in use, every record says {3, 3}.
+    let mut r = established();
+    let mut server = sealer(&r, false, 1);
+    let mut bytes = sealed(&mut server, ContentType::ApplicationData, b"hi");
+    bytes[1..3].copy_from_slice(&[0x03, 0xff]);
+    let err = expect_alert(&mut r.client, &bytes, AlertDescription::ProtocolVersion);
+    assert_eq!(err, padlock_tls::PeerMisbehaved::WrongRecordVersion.into());
 }
 
 #[test]

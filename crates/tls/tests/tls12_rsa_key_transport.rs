@@ -75,6 +75,36 @@ fn ecdhe_stays_preferred_when_the_client_also_offers_rsa_key_transport() {
 }
 
 #[test]
+fn rsa_key_transport_serves_a_client_accepting_none_of_our_signatures() {
+    // RFC 5246 §7.4.1.4.1: ECDHE_RSA would need a signature the client accepts; it lists
+    // only ECDSA, so the suite that signs nothing is the one left (BoGo's
+    // NoCommonSignatureAlgorithms-TLS12-Fallback).
+    use padlock_tls::internal::wire::{Codec, HandshakePayload};
+    let client_config = rsa_client(&[
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256,
+    ]);
+    let mut client = Connection::client(Arc::new(client_config), localhost()).unwrap();
+    let mut server =
+        Connection::server(Arc::new(rsa_server(server_key(KeyType::Rsa2048)))).unwrap();
+    let hello = common::tls12::take(&mut client);
+    let HandshakePayload::ClientHello(mut ch) =
+        common::tls12::decode(&common::tls12::handshake_bytes(&hello))
+    else {
+        panic!("not a ClientHello")
+    };
+    ch.extensions.signature_algorithms =
+        Some(vec![padlock_tls::SignatureScheme::ecdsa_secp256r1_sha256]);
+    let record = common::tls12::hs_record(&[HandshakePayload::ClientHello(ch).to_vec()]);
+    server.read_tls(&record);
+    server.process_new_packets().unwrap();
+    assert_eq!(
+        server.cipher_suite(),
+        Some(CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256)
+    );
+}
+
+#[test]
 fn a_server_without_the_opt_in_refuses_a_client_offering_only_rsa_key_transport() {
     let mut client = Connection::client(Arc::new(rsa_client(&RSA_KX)), localhost()).unwrap();
     let mut server = Connection::server(Arc::new(server_config(KeyType::Rsa2048))).unwrap();

@@ -215,8 +215,15 @@ fn client_hello(
     provider: &dyn Provider,
 ) -> Result<ClientHello, Error> {
     let random = random_bytes::<32>(provider)?;
+    let (tls13, tls12) = offered_versions(config);
     // RFC 8446 §D.4: a non-empty session id puts the peer in middlebox compatibility mode.
-    let session_id = random_bytes::<32>(provider)?.to_vec();
+    // That is TLS 1.3's; offering TLS 1.2 alone, with no session to resume, the id is
+    // empty (RFC 5246 §7.4.1.2).
+    let session_id = if tls13 {
+        random_bytes::<32>(provider)?.to_vec()
+    } else {
+        Vec::new()
+    };
     let mut cert_schemes = config.signature_schemes.clone();
     for scheme in CERT_SCHEMES {
         if !cert_schemes.contains(&scheme) {
@@ -228,7 +235,6 @@ fn client_hello(
         (ServerName::Dns(name), true) => Some(name.clone()),
         _ => None,
     };
-    let (tls13, tls12) = offered_versions(config);
     // RFC 8446 §4.2.1: supported_versions lists what we speak, newest first; a client that
     // speaks only TLS 1.2 says so by legacy_version alone (RFC 5246 §7.4.1.2).
     let mut versions = Vec::new();

@@ -254,6 +254,7 @@ pub(super) fn record_error(e: RecordError) -> Error {
         RecordError::CiphertextTooLong | RecordError::PlaintextTooLong => Error::RecordOverflow,
         RecordError::NoContentType => PeerMisbehaved::NoContentType.into(),
         RecordError::UnexpectedOuterType(t) => PeerMisbehaved::UnprotectedRecord(t).into(),
+        RecordError::WrongTls12Version => PeerMisbehaved::WrongRecordVersion.into(),
         RecordError::Truncated => Error::Internal("a record was cut short"),
         RecordError::SequenceExhausted | RecordError::KeyLimitReached => {
             Error::Internal("the record sequence number or key usage limit is exhausted")

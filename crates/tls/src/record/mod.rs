@@ -95,6 +95,9 @@ pub enum RecordError {
     BadKeyLength,
     /// The provider refused the key (wrong length, unsupported algorithm).
     Crypto(CryptoError),
+    /// A protected TLS 1.2 record whose header names a version other than TLS 1.2's
+    /// 0x0303 (alert protocol_version; RFC 5246 §6.2.1, §E.1).
+    WrongTls12Version,
 }
 
 impl fmt::Display for RecordError {
@@ -125,6 +128,9 @@ impl fmt::Display for RecordError {
             ),
             Self::PayloadTooLong => {
                 f.write_str("asked to seal more than 16384 bytes in one record")
+            }
+            Self::WrongTls12Version => {
+                f.write_str("a TLS 1.2 record's header named a version other than TLS 1.2")
             }
             Self::BadKeyLength => {
                 f.write_str("record keys of the wrong length for their AEAD algorithm")
@@ -743,9 +749,14 @@ impl DirectionState {
     fn open_tls12(
         &mut self,
         outer_type: ContentType,
-        _header: &[u8],
+        header: &[u8],
         body: &mut [u8],
     ) -> Result<OpenedRecord, RecordError> {
+        // RFC 5246 §6.2.1: `version` is "the version of the protocol being employed"; once
+        // TLS 1.2 is, every record says {3, 3} (TLS 1.3 ignores it, RFC 8446 §5.1).
+        if header.get(1..3) != Some(&[0x03, 0x03][..]) {
+            return Err(RecordError::WrongTls12Version);
+        }
         if body.len() > MAX_TLS12_CIPHERTEXT_LEN {
             return Err(RecordError::CiphertextTooLong);
         }

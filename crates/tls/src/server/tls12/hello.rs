@@ -223,18 +223,25 @@ fn choose_suite(
         (suite.kx != KeyExchangeKind::Rsa || key_transport)
             && tls12_signatures::key_fits_suite(kind, suite.auth)
     };
-    if let Some(suite) = config
+    // RFC 5246 §7.4.1.4.1: an ECDHE suite needs a signature the client accepts; without
+    // one, a suite that signs nothing (RSA key transport, when enabled) may still serve.
+    let can_sign = || choose_signature_scheme(config, offer, cert).is_ok();
+    let shared: Vec<Tls12Suite> = config
         .cipher_suites
         .iter()
         .filter(|s| offer.hello.cipher_suites.contains(s))
         .filter_map(|s| suites::tls12_suite(*s))
-        .find(fits_key)
-    {
+        .filter(fits_key)
+        .collect();
+    if !shared.is_empty() {
         // RFC 8422 §5.3: an ECDSA certificate's curve must be one the client lists.
         if !tls12_signatures::curve_supported(kind, offer.groups) {
             return Err(PeerIncompatible::CertificateCurveNotOffered.into());
         }
-        return Ok(suite);
+        return shared
+            .into_iter()
+            .find(|s| s.kx == KeyExchangeKind::Rsa || can_sign())
+            .ok_or_else(|| PeerIncompatible::NoSignatureSchemesInCommon.into());
     }
     let theirs: Vec<Tls12Suite> = offer
         .hello
