@@ -503,10 +503,18 @@ mod tests {
     /// A client and a server connection with the handshake done (the certificate is not
     /// checked: the protocol is under test).
     fn connected() -> (Connection, Connection) {
+        connected_with(None)
+    }
+
+    /// A client offering only `suite` (else the defaults) connected to a default server.
+    fn connected_with(suite: Option<CipherSuite>) -> (Connection, Connection) {
         let provider: Arc<dyn Provider> = Arc::new(AwsLcProvider);
         let cert = server_key();
         let server_config = Arc::new(ServerConfig::new(provider.clone(), cert));
-        let client_config = ClientConfig::new(provider, Arc::new(danger::NoServerVerification));
+        let mut client_config = ClientConfig::new(provider, Arc::new(danger::NoServerVerification));
+        if let Some(suite) = suite {
+            client_config.cipher_suites = vec![suite];
+        }
         let name = ServerName::try_from("localhost").unwrap();
         let mut client = Connection::client(Arc::new(client_config), name).unwrap();
         let mut server = Connection::server(server_config).unwrap();
@@ -615,6 +623,33 @@ mod tests {
         want.extend_from_slice(b"after the update");
         want.extend_from_slice(&[2; 3000]);
         assert_eq!(read_all(&mut server), want);
+    }
+
+    #[test]
+    fn both_versions_open_application_data_as_it_arrives() {
+        for suite in [
+            CipherSuite::TLS_AES_128_GCM_SHA256,
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        ] {
+            let (mut client, mut server) = connected_with(Some(suite));
+            assert_eq!(client.cipher_suite(), Some(suite));
+            client.write_plaintext(&[3; 40_000]).unwrap();
+            client.write_plaintext(b"").unwrap();
+            let bytes = client.pending_tls().to_vec();
+            client.consume_tls(bytes.len());
+            let mut taken = server.read_tls(&bytes);
+            // Decrypted by read_tls itself, straight into the receive buffer.
+            assert!(server.core.records.opened_unhandled >= 2, "{suite}");
+            server.process_new_packets().unwrap();
+            let mut got = read_all(&mut server);
+            while taken < bytes.len() {
+                taken += server.read_tls(&bytes[taken..]);
+                server.process_new_packets().unwrap();
+                got.extend(read_all(&mut server));
+            }
+            assert_eq!(got, vec![3; 40_000], "{suite}");
+        }
     }
 
     #[test]

@@ -6,15 +6,13 @@
 
 use std::ops::Range;
 
-use padlock_crypto::TAG_LEN;
-
 use super::lifecycle::PeerStream;
 use super::record_layer::record_error;
 use super::Connection;
 use crate::error::Error;
 use crate::error::PeerMisbehaved;
 use crate::output::unexpected;
-use crate::record::{inner_content, opened_record_header, RecordError, RecordOpener};
+use crate::record::{inner_content, opened_record_header, RecordError};
 use crate::trace::{Direction, TraceEvent};
 use crate::wire::{
     is_compatibility_change_cipher_spec, Alert, AlertDescription, AlertLevel, Codec, ContentType,
@@ -30,11 +28,15 @@ impl Connection {
     /// copied, so `process_new_packets` finds and reports it as usual. Returns the bytes
     /// taken, and whether the buffer had no room for the next whole record.
     pub(super) fn open_as_received(&mut self, data: &[u8]) -> (usize, bool) {
-        // The opened form (TLSInnerPlaintext after a marking header) is TLS 1.3's.
-        let tls13 = self.protocol_version() == Some(ProtocolVersion::TLSv1_3);
+        // The opened form is TLS 1.3's TLSInnerPlaintext after a marking header; a TLS 1.2
+        // record opens to its plaintext and type byte, the same form.
+        let known = matches!(
+            self.protocol_version(),
+            Some(ProtocolVersion::TLSv1_3 | ProtocolVersion::TLSv1_2)
+        );
         let records = &mut self.core.records;
         let lifecycle = &self.core.lifecycle;
-        if !tls13
+        if !known
             || !lifecycle.is_open()
             || !lifecycle.peer_may_send()
             || !records.opener.is_protected()
@@ -53,7 +55,7 @@ impl Connection {
                 return (taken, false);
             }
             let record = &data[taken..taken + span.payload.end];
-            let inner_len = RecordOpener::inner_len(span.payload.len());
+            let inner_len = records.opener.opened_len(span.payload.len());
             let stored = RECORD_HEADER_LEN + inner_len;
             if records.rx.free_room() < stored {
                 return (taken, true);
@@ -167,7 +169,7 @@ impl Connection {
             t.event(&TraceEvent::Record {
                 direction: Direction::Received,
                 seq,
-                len: record.len() + TAG_LEN,
+                len: records.opener.record_len_of_opened(record.len()),
             });
         }
         self.handle_content(content_type, inner.start..inner.start + len)

@@ -537,6 +537,10 @@ impl RecordOpener {
     /// bytes; [`inner_content`] then finds the content type and the content in it (the
     /// checks [`Self::open_in_place`] makes after decrypting). Fails with
     /// [`RecordError::Truncated`] when no keys are installed (nothing to open).
+    ///
+    /// A TLS 1.2 application data record is written in the same form, its plaintext
+    /// followed by its (outer) content type, so that both versions are read alike; `out`
+    /// is then [`Self::opened_len`] bytes.
     pub fn open_to(&mut self, record: &[u8], out: &mut [u8]) -> Result<(), RecordError> {
         if record.len() < RECORD_HEADER_LEN {
             return Err(RecordError::Truncated);
@@ -547,6 +551,9 @@ impl RecordOpener {
         let Some(state) = self.state.as_mut() else {
             return Err(RecordError::Truncated);
         };
+        if state.version == RecordVersion::Tls12 {
+            return state.open_tls12_to(header, body, out);
+        }
         check_protected(ContentType::from_wire(header[0]), body.len())?;
         if out.len() != Self::inner_len(body.len()) || body.len() < TAG_LEN {
             return Err(RecordError::Truncated);
@@ -564,6 +571,29 @@ impl RecordOpener {
     /// is `body_len` bytes: what [`Self::open_to`] writes.
     pub fn inner_len(body_len: usize) -> usize {
         body_len.saturating_sub(TAG_LEN)
+    }
+
+    /// The length a record had on the wire (header included) that [`Self::open_to`] opened
+    /// into `opened` bytes, header included: what the trace reports.
+    pub fn record_len_of_opened(&self, opened: usize) -> usize {
+        match &self.state {
+            Some(s) if s.version == RecordVersion::Tls12 => {
+                (opened + s.explicit_nonce_len() + TAG_LEN).saturating_sub(1)
+            }
+            _ => opened + TAG_LEN,
+        }
+    }
+
+    /// What [`Self::open_to`] writes for a record whose body is `body_len` bytes, with
+    /// the keys now installed: for TLS 1.3 the TLSInnerPlaintext; for TLS 1.2 the
+    /// plaintext (the body less the explicit nonce and the tag) and its type byte.
+    pub fn opened_len(&self, body_len: usize) -> usize {
+        match &self.state {
+            Some(s) if s.version == RecordVersion::Tls12 => body_len
+                .saturating_sub(s.explicit_nonce_len() + TAG_LEN)
+                .saturating_add(1),
+            _ => Self::inner_len(body_len),
+        }
     }
 }
 
@@ -786,6 +816,52 @@ impl DirectionState {
             content_type: outer_type,
             content: start..start + len,
         })
+    }
+
+    /// Decrypts a protected TLS 1.2 application data record's `body` into `out` (RFC 5246
+    /// §6.2.3.3; the nonce of RFC 5288 §3 or RFC 7905 §2), leaving the record untouched,
+    /// and writes the content type after the plaintext: the form a TLS 1.3 record opens
+    /// to, so the receive path reads both alike. `out` is the plaintext length plus one.
+    fn open_tls12_to(
+        &mut self,
+        header: &[u8],
+        body: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), RecordError> {
+        let outer_type = ContentType::from_wire(header[0]);
+        // Only application data takes this path; the rest is opened in place.
+        if outer_type != ContentType::ApplicationData {
+            return Err(RecordError::UnexpectedOuterType(outer_type));
+        }
+        // RFC 5246 §6.2.1, as in `open_tls12`.
+        if header.get(1..3) != Some(&[0x03, 0x03][..]) {
+            return Err(RecordError::WrongTls12Version);
+        }
+        if body.len() > MAX_TLS12_CIPHERTEXT_LEN {
+            return Err(RecordError::CiphertextTooLong);
+        }
+        let explicit = self.explicit_nonce_len();
+        let plaintext_len = body
+            .len()
+            .checked_sub(explicit + TAG_LEN)
+            .ok_or(RecordError::BadRecordMac)?;
+        // RFC 5246 §6.2.3.3: the plaintext may not exceed 2^14 bytes.
+        if plaintext_len > MAX_PLAINTEXT_LEN {
+            return Err(RecordError::PlaintextTooLong);
+        }
+        let (plaintext, type_byte) = out
+            .split_at_mut_checked(plaintext_len)
+            .filter(|(_, t)| t.len() == 1)
+            .ok_or(RecordError::Truncated)?;
+        let mut nonce = self.next_nonce(false)?;
+        nonce[NONCE_LEN - explicit..].copy_from_slice(&body[..explicit]);
+        let aad = tls12_additional_data(self.seq, outer_type, plaintext_len);
+        self.key
+            .open_to(&nonce, &aad, &body[explicit..], plaintext)
+            .map_err(|_| RecordError::BadRecordMac)?;
+        self.seq += 1;
+        type_byte[0] = outer_type.to_wire();
+        Ok(())
     }
 
     /// The nonce for the current sequence number (§5.3), refusing an exhausted sequence
