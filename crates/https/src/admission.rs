@@ -7,20 +7,22 @@
 //!   [`connection_limit`]): when a new connection arrives and all places are taken, the
 //!   connection that has been idle longest between requests is asked to close (an HTTP/1.1
 //!   keep-alive connection with nothing in flight, or an HTTP/2 one without streams); only
-//!   if there is none, the oldest handshake in progress. Only when every place carries a
+//!   if there is none, the stalest handshake in progress. Only when every place carries a
 //!   request in progress does the accept loop wait.
 //! - **handshakes in progress** ([`Limits::handshakes`], smaller): connections that have
 //!   not yet authenticated the server to anyone cost a place without doing work for a
-//!   client. When the budget is spent, the oldest handshake in progress is dropped. A
-//!   client completing a handshake takes a few milliseconds; a silent connection or a
-//!   half-sent ClientHello sits until it is the oldest and goes.
+//!   client. When the budget is spent, the handshake that moved bytes longest ago is
+//!   dropped, if that was over [`STALLED_AFTER`] ago. A client in a handshake sends and
+//!   receives every few milliseconds; a silent connection or a half-sent ClientHello stops
+//!   moving and goes. A burst of working handshakes may exceed this budget (never the
+//!   connection limit) rather than be cut off.
 //! - **handshakes in progress per client address** ([`Limits::handshakes_per_address`]; an
-//!   IPv6 address counts by its /64): a flood from one address displaces only its own
-//!   oldest handshakes, not other clients'.
+//!   IPv6 address counts by its /64), the same way: a flood from one address displaces
+//!   only its own stalled handshakes, not other clients'.
 //!
 //! Newest-wins, not first-come: a new connection is the one most likely to be a real
-//! client, and displacing the oldest pending one bounds what a flood can hold without
-//! ever refusing a newcomer.
+//! client, and displacing a stalled pending one bounds what a flood can hold without ever
+//! refusing a newcomer.
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
@@ -28,8 +30,14 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::Notify;
+use tokio::time::Instant;
 
 use crate::idle::Activity;
+
+/// A handshake that moved bytes this recently is not displaced by the handshake budgets
+/// (only by the connection limit, when no idle connection can go): a client in the middle
+/// of a handshake is working, while a silent or half-sent one stops moving.
+pub const STALLED_AFTER: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// The budgets of the connection table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,14 +199,15 @@ impl Admission {
     pub(crate) fn admit(self: &Arc<Self>, peer: IpAddr, activity: Arc<Activity>) -> Place {
         let key = address_key(peer);
         let mut table = self.lock();
+        let stalled_before = Instant::now().checked_sub(STALLED_AFTER);
         if table.handshaking.len() >= self.limits.handshakes {
-            table.evict_oldest_handshake(None);
+            table.evict_stalest_handshake(None, stalled_before);
         }
         if table.per_address.get(&key).copied().unwrap_or(0) >= self.limits.handshakes_per_address {
-            table.evict_oldest_handshake(Some(key));
+            table.evict_stalest_handshake(Some(key), stalled_before);
         }
         if table.entries.len() >= self.limits.connections && !table.evict_longest_idle() {
-            table.evict_oldest_handshake(None);
+            table.evict_stalest_handshake(None, None);
         }
         let id = table.next_id;
         table.next_id += 1;
@@ -233,13 +242,21 @@ impl Admission {
 }
 
 impl Table {
-    /// Asks the oldest handshake in progress (from `key`'s address only, if given) to go.
-    fn evict_oldest_handshake(&mut self, key: Option<IpAddr>) -> bool {
+    /// Asks the handshake in progress that moved bytes longest ago (from `key`'s address
+    /// only, if given; and only if that was before `stalled_before`, if given) to go.
+    fn evict_stalest_handshake(
+        &mut self,
+        key: Option<IpAddr>,
+        stalled_before: Option<Instant>,
+    ) -> bool {
         let victim = self
             .handshaking
             .iter()
-            .find(|(_, k)| key.is_none_or(|key| **k == key))
-            .map(|(id, _)| *id);
+            .filter(|(_, k)| key.is_none_or(|key| **k == key))
+            .filter_map(|(id, _)| Some((*id, self.entries.get(id)?.activity.last())))
+            .min_by_key(|(_, last)| *last)
+            .filter(|(_, last)| stalled_before.is_none_or(|before| *last <= before))
+            .map(|(id, _)| id);
         match victim {
             Some(id) => {
                 self.evict(id, Eviction::Handshake);
@@ -359,29 +376,46 @@ mod tests {
         IpAddr::from([127, 0, 0, last])
     }
 
-    #[tokio::test]
-    async fn a_spent_handshake_budget_displaces_the_oldest_handshake() {
+    async fn stall() {
+        tokio::time::advance(STALLED_AFTER + std::time::Duration::from_millis(1)).await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_spent_handshake_budget_displaces_the_stalest_stalled_handshake() {
         let a = Admission::new(limits(100, 2, 2));
         let first = a.admit(ip(1), Activity::new());
+        stall().await;
         let _second = a.admit(ip(2), Activity::new());
         let _third = a.admit(ip(3), Activity::new());
         assert_eq!(a.held(), (2, 2));
         tokio::time::timeout(std::time::Duration::from_secs(1), first.evicted())
             .await
-            .expect("the oldest handshake was asked to go");
+            .expect("the stalled handshake was asked to go");
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
+    async fn handshakes_that_are_moving_bytes_may_exceed_the_handshake_budget() {
+        let a = Admission::new(limits(100, 2, 2));
+        let first = a.admit(ip(1), Activity::new());
+        let _second = a.admit(ip(2), Activity::new());
+        let _third = a.admit(ip(3), Activity::new());
+        assert_eq!(a.held(), (3, 3));
+        let evicted = tokio::time::timeout(std::time::Duration::from_millis(50), first.evicted());
+        assert!(evicted.await.is_err(), "a working handshake was cut off");
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn one_address_displaces_only_its_own_handshakes() {
         let a = Admission::new(limits(100, 10, 2));
         let other = a.admit(ip(9), Activity::new());
         let mine = a.admit(ip(1), Activity::new());
         let _mine2 = a.admit(ip(1), Activity::new());
+        stall().await;
         let _mine3 = a.admit(ip(1), Activity::new());
         assert_eq!(a.held(), (3, 3));
         tokio::time::timeout(std::time::Duration::from_secs(1), mine.evicted())
             .await
-            .expect("its own oldest went");
+            .expect("its own stalest went");
         let still = tokio::time::timeout(std::time::Duration::from_millis(50), other.evicted());
         assert!(still.await.is_err(), "another address's handshake stayed");
     }
