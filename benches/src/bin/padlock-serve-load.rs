@@ -49,6 +49,8 @@ struct Args {
     settle: Duration,
     path: String,
     hold: bool,
+    /// The idle TLS connections only shake hands (no request).
+    handshake_only: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -63,11 +65,16 @@ fn parse_args() -> Result<Args, String> {
         settle: Duration::from_millis(1000),
         path: "/".into(),
         hold: false,
+        handshake_only: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         if flag == "--hold" {
             args.hold = true;
+            continue;
+        }
+        if flag == "--handshake-only" {
+            args.handshake_only = true;
             continue;
         }
         let value = it.next().ok_or(format!("{flag} needs a value"))?;
@@ -149,10 +156,17 @@ async fn run(args: Args) {
         },
     )
     .await;
+    let handshake_only = args.handshake_only;
     let idle = open_many(args.idle_tls, &mut source, target, |s: TcpStream| {
         let connector = connector.clone();
         let request = request.clone();
-        async move { fetch_on(&connector, s, &request).await.map(|(tls, _)| tls) }
+        async move {
+            if handshake_only {
+                let name = ServerName::try_from("localhost").map_err(std::io::Error::other)?;
+                return connector.connect(name, s).await;
+            }
+            fetch_on(&connector, s, &request).await.map(|(tls, _)| tls)
+        }
     })
     .await;
     println!(

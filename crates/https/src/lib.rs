@@ -17,6 +17,7 @@ pub mod admission;
 pub mod body;
 pub mod certinfo;
 pub mod client;
+mod cork;
 pub mod credentials;
 pub mod decode;
 pub mod error;

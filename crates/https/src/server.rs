@@ -17,6 +17,7 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::watch;
 
 use crate::admission::{self, Admission, Eviction, Limits, Place};
+use crate::cork::Cork;
 use crate::error::Error;
 use crate::failure_log::{Cause, FailureLog};
 use crate::idle::{Activity, Tracked};
@@ -430,7 +431,7 @@ async fn handle_connection(tcp: TcpStream, conn: Conn, redirect_port: Option<u16
             return;
         }
     };
-    let (stream, details) = match accepted {
+    let (mut stream, details) = match accepted {
         Ok(Ok(x)) => x,
         Ok(Err(e)) => {
             let cause = if is_closed_by_peer(&e) {
@@ -458,6 +459,12 @@ async fn handle_connection(tcp: TcpStream, conn: Conn, redirect_port: Option<u16
         }
     };
     conn.place.established();
+    // hyper flushes when it has written a response (or a batch of HTTP/2 frames): its
+    // pieces then leave in one record and one system call.
+    stream.set_coalesce_writes(true);
+    // A busy connection keeps its TLS buffers between wake-ups; `serve_http` polls a quiet
+    // one again after `PARK_AFTER`, and that read gives them back.
+    stream.set_release_buffers_after(PARK_AFTER / 2);
     let info = Arc::new(ConnInfo {
         peer: Some(peer),
         secure: true,
@@ -507,6 +514,10 @@ enum Protocols {
     Http2,
 }
 
+/// After this long without bytes moving, a connection is polled once more so that its
+/// TLS stream gives its buffers back (see `TlsStream::set_release_buffers_after`).
+const PARK_AFTER: Duration = Duration::from_secs(1);
+
 /// How long a connection asked to give its place up may take to finish the request in
 /// progress before it is closed outright.
 const DISPLACED_GRACE: Duration = Duration::from_secs(1);
@@ -552,14 +563,19 @@ where
         Protocols::Http1 => builder.http1_only(),
         Protocols::Http2 => builder.http2_only(),
     };
-    let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
+    // hyper's flushes are paid once per turn of the connection (see `cork`).
+    let (cork, corked) = Cork::new(io);
+    let conn = builder.serve_connection_with_upgrades(TokioIo::new(corked), service);
     tokio::pin!(conn);
     let mut asked_to_stop = false;
     let displaced = tokio::time::sleep(Duration::MAX);
     tokio::pin!(displaced);
+    // The activity time at which the connection was last polled for parking.
+    let mut parked_at = None;
     loop {
+        let last = activity.last();
         tokio::select! {
-            result = conn.as_mut() => {
+            result = std::future::poll_fn(|cx| cork.poll_connection(conn.as_mut(), cx)) => {
                 if let Err(e) = result {
                     if e.downcast_ref::<hyper::Error>().is_some_and(hyper::Error::is_timeout) {
                         // A request head not there within the idle timeout: closed
@@ -596,6 +612,11 @@ where
                 displaced.as_mut().reset(tokio::time::Instant::now() + DISPLACED_GRACE);
             }
             _ = &mut displaced => return,
+            _ = activity.idle_for(PARK_AFTER), if parked_at != Some(last) => {
+                // Nothing to do here: the loop polls the connection again, and its read,
+                // finding nothing after a quiet second, releases the TLS buffers.
+                parked_at = Some(last);
+            }
             _ = activity.idle_for(idle) => {
                 if asked_to_stop {
                     return; // Idle even after being asked to stop: drop it.
