@@ -545,11 +545,14 @@ where
         service_fn(move |req| {
             let request = activity.request_started();
             let response = handle(req);
-            async move {
+            // Boxed: HTTP/2 spawns a task per request, and tokio moves the whole future into
+            // the task and its output out of it; a pointer moves cheaper than the
+            // file-serving future's several hundred bytes of state.
+            Box::pin(async move {
                 let response = response.await;
                 drop(request);
                 response
-            }
+            })
         })
     };
     let mut builder = auto::Builder::new(TokioExecutor::new());
