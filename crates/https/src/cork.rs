@@ -31,7 +31,7 @@ pub(crate) struct Cork<IO> {
 #[derive(Debug)]
 pub(crate) struct Corked<IO>(Arc<Cork<IO>>);
 
-impl<IO: AsyncWrite + Unpin> Cork<IO> {
+impl<IO> Cork<IO> {
     /// Wraps `io`; give the [`Corked`] half to hyper.
     pub(crate) fn new(io: IO) -> (Arc<Self>, Corked<IO>) {
         let cork = Arc::new(Cork {
@@ -41,7 +41,9 @@ impl<IO: AsyncWrite + Unpin> Cork<IO> {
         });
         (cork.clone(), Corked(cork))
     }
+}
 
+impl<IO: AsyncWrite + Unpin> Cork<IO> {
     /// Polls `connection` (which writes through the [`Corked`] half), then does the flush
     /// it asked for, if any. A flush that cannot finish now is retried at the next poll;
     /// the transport has registered the task's waker for it.

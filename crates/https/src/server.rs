@@ -5,6 +5,7 @@
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,7 +18,7 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::watch;
 
 use crate::admission::{self, Admission, Eviction, Limits, Place};
-use crate::cork::Cork;
+use crate::cork::{Cork, Corked};
 use crate::error::Error;
 use crate::failure_log::{Cause, FailureLog};
 use crate::idle::{Activity, Tracked};
@@ -405,7 +406,7 @@ async fn handle_connection(tcp: TcpStream, conn: Conn, redirect_port: Option<u16
             tls: None,
         });
         let svc = move |req| redirect_to_https(req, port, info.clone());
-        serve_http(tcp, Protocols::Auto, svc, conn).await;
+        serve_http(Cork::new(tcp), Protocols::Auto, svc, conn).await;
         return;
     }
     let site = shared.site.clone();
@@ -418,7 +419,7 @@ async fn handle_connection(tcp: TcpStream, conn: Conn, redirect_port: Option<u16
             tls: None,
         });
         let svc = move |req| site.clone().handle(req, info.clone());
-        serve_http(tcp, Protocols::Auto, svc, conn).await;
+        serve_http(Cork::new(tcp), Protocols::Auto, svc, conn).await;
         return;
     };
     let failures = &shared.failures;
@@ -477,7 +478,7 @@ async fn handle_connection(tcp: TcpStream, conn: Conn, redirect_port: Option<u16
         _ => Protocols::Auto,
     };
     let svc = move |req| site.clone().handle(req, info.clone());
-    serve_http(stream, protocols, svc, conn).await;
+    serve_http(Cork::new(stream), protocols, svc, conn).await;
 }
 
 /// Whether `e` says the peer went away (closed or reset the connection) rather than that
@@ -515,15 +516,23 @@ enum Protocols {
 }
 
 /// After this long without bytes moving, a connection is polled once more so that its
-/// TLS stream gives its buffers back (see `TlsStream::set_release_buffers_after`).
-const PARK_AFTER: Duration = Duration::from_secs(1);
+/// TLS stream gives its buffers back (see `TlsStream::set_release_buffers_after`): soon
+/// enough that a burst of new connections does not hold their handshake buffers long,
+/// rarely enough to cost a busy connection nothing (its watchdog only sleeps again).
+const PARK_AFTER: Duration = Duration::from_millis(100);
 
 /// How long a connection asked to give its place up may take to finish the request in
 /// progress before it is closed outright.
 const DISPLACED_GRACE: Duration = Duration::from_secs(1);
 
-async fn serve_http<IO, F, Fut>(io: IO, protocols: Protocols, handle: F, conn: Conn)
-where
+/// Serves HTTP on `io` (built by the caller, so that this future holds two pointers
+/// rather than a second copy of the stream: every connection's task is this big).
+async fn serve_http<IO, F, Fut>(
+    io: (Arc<Cork<IO>>, Corked<IO>),
+    protocols: Protocols,
+    handle: F,
+    conn: Conn,
+) where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     F: Fn(hyper::Request<hyper::body::Incoming>) -> Fut + Send + 'static,
     Fut: Future<Output = Result<hyper::Response<crate::body::Body>, std::convert::Infallible>>
@@ -567,16 +576,17 @@ where
         Protocols::Http2 => builder.http2_only(),
     };
     // hyper's flushes are paid once per turn of the connection (see `cork`).
-    let (cork, corked) = Cork::new(io);
+    let (cork, corked) = io;
     let conn = builder.serve_connection_with_upgrades(TokioIo::new(corked), service);
     tokio::pin!(conn);
     let mut asked_to_stop = false;
-    let displaced = tokio::time::sleep(Duration::MAX);
-    tokio::pin!(displaced);
+    // Set when the connection was asked to give its place up: closed outright then.
+    let mut displaced: Option<Pin<Box<tokio::time::Sleep>>> = None;
     // The activity time at which the connection was last polled for parking.
     let mut parked_at = None;
     loop {
         let last = activity.last();
+        let parked = parked_at == Some(last);
         tokio::select! {
             result = std::future::poll_fn(|cx| cork.poll_connection(conn.as_mut(), cx)) => {
                 if let Err(e) = result {
@@ -612,15 +622,22 @@ where
                 debug_assert_eq!(why, Eviction::Idle);
                 conn.as_mut().graceful_shutdown();
                 asked_to_stop = true;
-                displaced.as_mut().reset(tokio::time::Instant::now() + DISPLACED_GRACE);
+                displaced = Some(Box::pin(tokio::time::sleep(DISPLACED_GRACE)));
             }
-            _ = &mut displaced => return,
-            _ = activity.idle_for(PARK_AFTER), if parked_at != Some(last) => {
-                // Nothing to do here: the loop polls the connection again, and its read,
-                // finding nothing after a quiet second, releases the TLS buffers.
-                parked_at = Some(last);
-            }
-            _ = activity.idle_for(idle) => {
+            _ = async {
+                match displaced.as_mut() {
+                    Some(grace) => grace.await,
+                    None => std::future::pending().await,
+                }
+            } => return,
+            // One watchdog: first the parking poll, then the idle timeout.
+            _ = activity.idle_for(if parked { idle } else { PARK_AFTER }) => {
+                if !parked {
+                    // Nothing to do here: the loop polls the connection again, and its
+                    // read, finding nothing after a quiet spell, releases the TLS buffers.
+                    parked_at = Some(last);
+                    continue;
+                }
                 if asked_to_stop {
                     return; // Idle even after being asked to stop: drop it.
                 }
