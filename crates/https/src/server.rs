@@ -399,12 +399,7 @@ async fn handle_connection(tcp: TcpStream, conn: Conn, redirect_port: Option<u16
     let shared = conn.shared.clone();
     if let Some(port) = redirect_port {
         conn.place.established();
-        let info = Arc::new(ConnInfo {
-            peer: Some(peer),
-            secure: false,
-            client: None,
-            tls: None,
-        });
+        let info = plain_info(peer);
         let svc = move |req| redirect_to_https(req, port, info.clone());
         serve_http(Cork::new(tcp), Protocols::Auto, svc, conn).await;
         return;
@@ -412,12 +407,7 @@ async fn handle_connection(tcp: TcpStream, conn: Conn, redirect_port: Option<u16
     let site = shared.site.clone();
     let Some(tls) = &shared.tls else {
         conn.place.established();
-        let info = Arc::new(ConnInfo {
-            peer: Some(peer),
-            secure: false,
-            client: None,
-            tls: None,
-        });
+        let info = plain_info(peer);
         let svc = move |req| site.clone().handle(req, info.clone());
         serve_http(Cork::new(tcp), Protocols::Auto, svc, conn).await;
         return;
@@ -479,6 +469,16 @@ async fn handle_connection(tcp: TcpStream, conn: Conn, redirect_port: Option<u16
     };
     let svc = move |req| site.clone().handle(req, info.clone());
     serve_http(Cork::new(stream), protocols, svc, conn).await;
+}
+
+/// What the service knows of a plain-HTTP connection: its peer only.
+fn plain_info(peer: SocketAddr) -> Arc<ConnInfo> {
+    Arc::new(ConnInfo {
+        peer: Some(peer),
+        secure: false,
+        client: None,
+        tls: None,
+    })
 }
 
 /// Whether `e` says the peer went away (closed or reset the connection) rather than that
