@@ -53,6 +53,9 @@ fn summarise(message: &HandshakePayload) -> String {
                 .unwrap_or_default(),
             alpn_list(ch.extensions.alpn.as_deref().unwrap_or_default()),
         ),
+        HandshakePayload::ServerHello(sh) if sh.extensions.supported_versions.is_none() => {
+            format!("version={} suite={}", sh.legacy_version, sh.cipher_suite)
+        }
         HandshakePayload::ServerHello(sh) => format!(
             "suite={} group={:?}",
             sh.cipher_suite,
@@ -65,6 +68,20 @@ fn summarise(message: &HandshakePayload) -> String {
             hrr.extensions.cookie.is_some()
         ),
         HandshakePayload::Certificate(c) => format!("{} certificate(s)", c.certificate_list.len()),
+        HandshakePayload::Certificate12(c) => {
+            format!("{} certificate(s)", c.certificate_list.len())
+        }
+        HandshakePayload::ServerKeyExchange(ske) => format!(
+            "group={} scheme={}",
+            ske.params.named_group, ske.signature.algorithm
+        ),
+        HandshakePayload::CertificateRequest12(cr) => format!(
+            "schemes={:?}",
+            cr.signature_algorithms
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+        ),
         HandshakePayload::CertificateVerify(cv) => format!("scheme={}", cv.algorithm),
         HandshakePayload::KeyUpdate(k) => format!("{}", k.request_update),
         _ => String::new(),

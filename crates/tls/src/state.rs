@@ -49,6 +49,23 @@ impl State {
         }
     }
 
+    /// Whether the state waits for the peer's TLS 1.2 ChangeCipherSpec, the one place
+    /// TLS 1.2 allows it (RFC 5246 §7.1, §7.4.9; CVE-2014-0224 was accepting it early).
+    pub(crate) fn expects_change_cipher_spec(&self) -> bool {
+        match self {
+            Self::Client(s) => s.expects_change_cipher_spec(),
+            Self::Server(s) => s.expects_change_cipher_spec(),
+        }
+    }
+
+    /// The peer's TLS 1.2 ChangeCipherSpec: its records are protected from now on.
+    pub(crate) fn change_cipher_spec(self, out: &mut dyn Output) -> Result<Self, Error> {
+        match self {
+            Self::Client(s) => s.change_cipher_spec(out).map(Self::Client),
+            Self::Server(s) => s.change_cipher_spec(out).map(Self::Server),
+        }
+    }
+
     /// Whether a ChangeCipherSpec record may arrive now (RFC 8446 §5).
     pub(crate) fn allows_change_cipher_spec(&self) -> bool {
         match self {
@@ -66,7 +83,7 @@ pub(crate) fn report_negotiated(
     retried: bool,
     out: &mut dyn Output,
 ) {
-    out.negotiated(suite, group);
+    out.negotiated(suite, Some(group));
     out.handshake_kind(if retried {
         HandshakeKind::FullWithHelloRetryRequest
     } else {
@@ -129,9 +146,15 @@ pub(crate) fn application_secrets(
     app
 }
 
+/// Room a handshake message's encoding starts with: most of ours (a ClientHello, a
+/// two-certificate chain) fit, so the vector does not grow byte by byte from empty.
+pub(crate) const ENCODE_CAPACITY: usize = 1024;
+
 /// The wire encoding of a handshake message, header included.
 pub(crate) fn encode(payload: &HandshakePayload) -> Vec<u8> {
-    payload.to_vec()
+    let mut out = Vec::with_capacity(ENCODE_CAPACITY);
+    payload.encode(&mut out);
+    out
 }
 
 /// `N` random bytes from the provider.

@@ -29,6 +29,9 @@ pub enum KeyPhase {
     Handshake,
     /// Application traffic keys, generation `n` (0 after the handshake, +1 per KeyUpdate).
     Application(u64),
+    /// TLS 1.2 keys from the key block (RFC 5246 §6.3), installed at ChangeCipherSpec:
+    /// they protect the Finished and all application data.
+    Tls12,
 }
 
 /// One step of a connection.
@@ -49,7 +52,7 @@ pub enum TraceEvent<'a> {
     },
     /// The negotiated parameters, once the ServerHello is settled.
     Negotiated {
-        /// Always TLS 1.3 for now.
+        /// TLS 1.3 or TLS 1.2.
         version: ProtocolVersion,
         /// The cipher suite.
         suite: CipherSuite,

@@ -295,6 +295,21 @@ pub(crate) fn verify_handshake_signature(
     Ok(SignatureVerified(()))
 }
 
+/// Checks a TLS 1.2 signature (a ServerKeyExchange's or a client's CertificateVerify)
+/// made by `leaf`'s key; `bad` is the violation a signature that does not verify is.
+pub(crate) fn verify_tls12_signature(
+    provider: &dyn Provider,
+    leaf: &[u8],
+    offered: &[SignatureScheme],
+    scheme: SignatureScheme,
+    message: &[u8],
+    signature: &[u8],
+    bad: crate::error::PeerMisbehaved,
+) -> Result<SignatureVerified, Error> {
+    crate::tls12_signatures::verify(provider, leaf, offered, scheme, message, signature, bad)?;
+    Ok(SignatureVerified(()))
+}
+
 /// Compares Finished verify_data in constant time (RFC 8446 §4.4.4).
 ///
 /// verify_data is `Hash.length` bytes (RFC 8446 §4.4.4); one of another length is a message

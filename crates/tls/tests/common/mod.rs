@@ -4,6 +4,8 @@
 //! engine's tests have always used are kept here on top of it.
 #![allow(dead_code, unused_imports)]
 
+pub mod tls12;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -323,6 +325,16 @@ impl padlock_tls::KeyLog for Capture {
 }
 
 impl Capture {
+    /// The last secret logged under `label`, as bytes.
+    pub fn logged(&self, label: &str) -> Vec<u8> {
+        let all = self.0.lock().unwrap();
+        all.iter()
+            .rev()
+            .find(|(l, _)| l == label)
+            .map(|(_, s)| s.clone())
+            .expect("secret logged")
+    }
+
     /// The last secret logged under `label` (SHA-256 suites).
     pub fn secret(&self, label: &str) -> padlock_tls::internal::tls13::key_schedule::TrafficSecret {
         let all = self.0.lock().unwrap();

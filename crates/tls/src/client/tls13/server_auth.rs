@@ -314,7 +314,7 @@ impl ExpectFinished {
             client_app.record_keys(provider, aead)?,
             KeyPhase::Application(0),
         )?;
-        out.handshake_complete();
+        out.handshake_complete()?;
         Ok(crate::client::State::Traffic(Box::new(ExpectTraffic {
             _server: server,
             _finished: finished_ok,

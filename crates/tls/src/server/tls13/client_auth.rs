@@ -156,7 +156,7 @@ impl ExpectFinished {
                 .record_keys(provider, pending.aead)?,
             KeyPhase::Application(0),
         )?;
-        out.handshake_complete();
+        out.handshake_complete()?;
         Ok(crate::server::State::Traffic(Box::new(ExpectTraffic {
             _client: self.client,
             _finished: finished,

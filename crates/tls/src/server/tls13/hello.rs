@@ -196,29 +196,13 @@ fn choose_certificate(
         .resolve(&ClientHelloInfo {
             server_name: offer.hello.extensions.server_name.as_deref(),
             signature_schemes: offer.schemes,
+            cipher_suites: &offer.hello.cipher_suites,
+            groups: offer.groups,
         })
         .ok_or(PeerIncompatible::NoCertificateForName)?;
     let scheme = auth_messages::choose_scheme(&cert, offer.schemes, &config.signature_schemes)
         .ok_or(PeerIncompatible::NoSignatureSchemesInCommon)?;
     Ok((cert, scheme))
-}
-
-/// RFC 7301 §3.2: our most preferred protocol the client offered; none in common →
-/// no_application_protocol.
-fn choose_alpn(config: &ServerConfig, offer: &Offer<'_>) -> Result<Option<Vec<u8>>, Error> {
-    match (
-        &offer.hello.extensions.alpn,
-        config.alpn_protocols.is_empty(),
-    ) {
-        (Some(theirs), false) => config
-            .alpn_protocols
-            .iter()
-            .find(|p| theirs.contains(p))
-            .cloned()
-            .map(Some)
-            .ok_or_else(|| PeerIncompatible::NoApplicationProtocol.into()),
-        _ => Ok(None),
-    }
 }
 
 /// What came before the ClientHello the server answers.
@@ -250,7 +234,7 @@ pub(super) fn send_server_flight(
     };
     transcript.add(raw);
     let (cert, scheme) = choose_certificate(&config, offer)?;
-    let alpn = choose_alpn(&config, offer)?;
+    let alpn = crate::server::choose_alpn(&config, offer.hello.extensions.alpn.as_deref())?;
     let (our_share, shared) = answer_key_share(share, out)?;
     report_negotiated(offer, suite, share.group, retried, out);
 

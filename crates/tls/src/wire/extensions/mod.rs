@@ -16,6 +16,7 @@ mod certificate;
 mod client_hello;
 pub(crate) mod payloads;
 mod server;
+mod tls12;
 
 pub use certificate::{
     CertificateEntryExtensions, CertificateRequestExtensions, NewSessionTicketExtensions,
@@ -27,6 +28,7 @@ pub use payloads::{
 pub use server::{
     EncryptedExtensionsExtensions, HelloRetryRequestExtensions, ServerHelloExtensions,
 };
+pub use tls12::Tls12ServerHelloExtensions;
 
 use crate::wire::codec::{Codec, DecodeError, DecodeErrorKind, LengthPrefix, Reader};
 use crate::wire::enums::ExtensionType;
@@ -67,7 +69,10 @@ pub trait ExtensionBlock: for<'a> Codec<'a> {
 
     /// The types present, in encoding order.
     fn extension_types(&self) -> Vec<ExtensionType> {
-        types_in_block(&self.to_vec())
+        // Room for a typical block up front, so the encoding does not grow from empty.
+        let mut encoded = Vec::with_capacity(512);
+        self.encode(&mut encoded);
+        types_in_block(&encoded)
     }
 
     /// RFC 8446 §4.2: "If an implementation receives an extension which it recognizes and
@@ -210,7 +215,7 @@ pub(crate) fn write_raw(out: &mut Vec<u8>, other: &[RawExtension]) {
 
 /// The extension types in an encoded block, in order. Only used on blocks we encoded.
 fn types_in_block(encoded: &[u8]) -> Vec<ExtensionType> {
-    let mut types = Vec::new();
+    let mut types = Vec::with_capacity(16);
     let mut r = Reader::new(encoded);
     let Ok(mut block) = r.sub(LengthPrefix::U16, 0, 0xffff, "extensions") else {
         return types;
