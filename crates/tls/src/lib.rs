@@ -88,6 +88,7 @@ mod state;
 mod stream;
 mod suites;
 mod tls12_handshake;
+mod tls12_rsa_key_transport;
 mod tls12_signatures;
 pub mod trace;
 mod transcript;

@@ -235,6 +235,10 @@ pub(crate) enum Authenticated {
     /// It knows a pre-shared key: its PSK binder (RFC 8446 §4.2.11.2), or the Finished
     /// keyed from the PSK, checked out.
     Psk(PskVerified),
+    /// TLS 1.2 RSA key transport (RFC 5246 §7.4.7.1): its certificate chain was accepted,
+    /// and it holds the certificate's key because its Finished (the [`FinishedVerified`]
+    /// held beside this) was keyed from a pre-master secret only that key could decrypt.
+    KeyTransport { chain: CertVerified },
 }
 
 /// Proof that a PSK binder matched (RFC 8446 §4.2.11.2). Only this module can make one.

@@ -356,11 +356,15 @@ fn send_client_key_exchange(
 /// key of `leaf` (which must allow keyEncipherment); returns the
 /// `EncryptedPreMasterSecret` encoding and the pre-master secret.
 fn rsa_client_key_exchange(
-    _leaf: &[u8],
-    _context: &Context,
-    _out: &mut dyn Output,
+    leaf: &[u8],
+    context: &Context,
+    out: &mut dyn Output,
 ) -> Result<(Vec<u8>, padlock_crypto::SharedSecret), Error> {
-    Err(Error::Internal("RSA key transport is not implemented"))
+    crate::tls12_rsa_key_transport::encrypt_pre_master_secret(
+        out.provider().as_ref(),
+        leaf,
+        context.offer.hello.legacy_version,
+    )
 }
 
 /// CertificateVerify (RFC 5246 §7.4.8): our signature over every handshake message so
@@ -430,16 +434,18 @@ impl ExpectFinished {
             &finished,
             provider.as_ref(),
         )?;
-        let signature = signature.ok_or(Error::Internal(
-            "RSA key transport has no server signature to hold",
-        ))?;
-        out.tls12_exporter(keys.into_exporter(context.randoms));
-        out.handshake_complete()?;
-        Ok(State::Traffic(Box::new(ExpectTraffic {
-            _server: Authenticated::Certificate {
+        let server = match signature {
+            Some(signature) => Authenticated::Certificate {
                 chain: server,
                 signature,
             },
+            // RSA key transport: the Finished just verified is the proof of possession.
+            None => Authenticated::KeyTransport { chain: server },
+        };
+        out.tls12_exporter(keys.into_exporter(context.randoms));
+        out.handshake_complete()?;
+        Ok(State::Traffic(Box::new(ExpectTraffic {
+            _server: server,
             _finished: verified,
         })))
     }

@@ -26,7 +26,6 @@ pub(crate) struct Context {
     pub(crate) randoms: Randoms,
     /// ClientHello.client_version, which an RSA pre-master secret must begin with
     /// (RFC 5246 §7.4.7.1); read by the RSA key transport step.
-    #[allow(dead_code)]
     pub(crate) client_version: ProtocolVersion,
     /// Both sides do the Extended Master Secret (RFC 7627).
     pub(crate) extended_master_secret: bool,
@@ -146,12 +145,12 @@ fn ecdhe_pre_master_secret(
 /// secret (made before decrypting, chosen in constant time), never an alert of its own.
 /// `context.client_version` is the version the pre-master secret must begin with.
 fn rsa_pre_master_secret(
-    _cert: &crate::config::CertifiedKey,
-    _body: &[u8],
-    _context: &Context,
+    cert: &crate::config::CertifiedKey,
+    body: &[u8],
+    context: &Context,
     _out: &mut dyn Output,
 ) -> Result<padlock_crypto::SharedSecret, Error> {
-    Err(Error::Internal("RSA key transport is not implemented"))
+    crate::tls12_rsa_key_transport::decrypt_pre_master_secret(cert, body, context.client_version)
 }
 
 /// Waiting for the client's CertificateVerify (RFC 5246 §7.4.8): its signature over every

@@ -215,9 +215,12 @@ fn choose_suite(
     offer: &Offer<'_>,
     cert: &CertifiedKey,
 ) -> Result<Tls12Suite, Error> {
+    // RSA key transport needs the opt-in and a certificate that allows keyEncipherment.
+    let key_transport = config.legacy_rsa_key_exchange
+        && crate::tls12_rsa_key_transport::certificate_allows_key_transport(cert);
     let kind = cert.key.kind();
     let usable = |suite: &Tls12Suite| {
-        (suite.kx != KeyExchangeKind::Rsa || config.legacy_rsa_key_exchange)
+        (suite.kx != KeyExchangeKind::Rsa || key_transport)
             && tls12_signatures::key_fits_suite(kind, suite.auth)
             && tls12_signatures::curve_supported(kind, offer.groups)
     };
