@@ -675,6 +675,14 @@ fn tls12_additional_data(seq: u64, content_type: ContentType, len: usize) -> [u8
     aad
 }
 
+/// What opening one TLS 1.2 record takes, from [`DirectionState::tls12_opening`].
+struct Tls12Opening {
+    nonce: [u8; NONCE_LEN],
+    aad: [u8; 13],
+    /// The length of the explicit nonce before the ciphertext (8 for AES-GCM, else 0).
+    explicit: usize,
+}
+
 /// One direction's keys and counters.
 struct DirectionState {
     key: Box<dyn AeadKey>,
@@ -782,6 +790,36 @@ impl DirectionState {
         header: &[u8],
         body: &mut [u8],
     ) -> Result<OpenedRecord, RecordError> {
+        let Tls12Opening {
+            nonce,
+            aad,
+            explicit,
+        } = self.tls12_opening(outer_type, header, body)?;
+        let len = self
+            .key
+            .open_in_place(&nonce, &aad, &mut body[explicit..])
+            .map_err(|_| RecordError::BadRecordMac)?;
+        self.seq += 1;
+        // RFC 5246 §6.2.3.3: the plaintext may not exceed 2^14 bytes.
+        if len > MAX_PLAINTEXT_LEN {
+            return Err(RecordError::PlaintextTooLong);
+        }
+        let start = RECORD_HEADER_LEN + explicit;
+        Ok(OpenedRecord {
+            content_type: outer_type,
+            content: start..start + len,
+        })
+    }
+
+    /// The checks before a protected TLS 1.2 record is decrypted, and what decrypting it
+    /// takes (RFC 5246 §6.2.3.3): its version, its length, the nonce (RFC 5288 §3's salt ‖
+    /// the explicit part the sender chose, or RFC 7905 §2's) and the additional data.
+    fn tls12_opening(
+        &self,
+        outer_type: ContentType,
+        header: &[u8],
+        body: &[u8],
+    ) -> Result<Tls12Opening, RecordError> {
         // RFC 5246 §6.2.1: `version` is "the version of the protocol being employed"; once
         // TLS 1.2 is, every record says {3, 3} (TLS 1.3 ignores it, RFC 8446 §5.1).
         if header.get(1..3) != Some(&[0x03, 0x03][..]) {
@@ -797,24 +835,11 @@ impl DirectionState {
             .checked_sub(explicit + TAG_LEN)
             .ok_or(RecordError::BadRecordMac)?;
         let mut nonce = self.next_nonce(false)?;
-        if explicit > 0 {
-            // RFC 5288 §3: salt ‖ the nonce_explicit the sender chose.
-            nonce[NONCE_LEN - explicit..].copy_from_slice(&body[..explicit]);
-        }
-        let aad = tls12_additional_data(self.seq, outer_type, plaintext_len);
-        let len = self
-            .key
-            .open_in_place(&nonce, &aad, &mut body[explicit..])
-            .map_err(|_| RecordError::BadRecordMac)?;
-        self.seq += 1;
-        // RFC 5246 §6.2.3.3: the plaintext may not exceed 2^14 bytes.
-        if len > MAX_PLAINTEXT_LEN {
-            return Err(RecordError::PlaintextTooLong);
-        }
-        let start = RECORD_HEADER_LEN + explicit;
-        Ok(OpenedRecord {
-            content_type: outer_type,
-            content: start..start + len,
+        nonce[NONCE_LEN - explicit..].copy_from_slice(&body[..explicit]);
+        Ok(Tls12Opening {
+            nonce,
+            aad: tls12_additional_data(self.seq, outer_type, plaintext_len),
+            explicit,
         })
     }
 
@@ -833,18 +858,12 @@ impl DirectionState {
         if outer_type != ContentType::ApplicationData {
             return Err(RecordError::UnexpectedOuterType(outer_type));
         }
-        // RFC 5246 §6.2.1, as in `open_tls12`.
-        if header.get(1..3) != Some(&[0x03, 0x03][..]) {
-            return Err(RecordError::WrongTls12Version);
-        }
-        if body.len() > MAX_TLS12_CIPHERTEXT_LEN {
-            return Err(RecordError::CiphertextTooLong);
-        }
-        let explicit = self.explicit_nonce_len();
-        let plaintext_len = body
-            .len()
-            .checked_sub(explicit + TAG_LEN)
-            .ok_or(RecordError::BadRecordMac)?;
+        let Tls12Opening {
+            nonce,
+            aad,
+            explicit,
+        } = self.tls12_opening(outer_type, header, body)?;
+        let plaintext_len = body.len() - explicit - TAG_LEN;
         // RFC 5246 §6.2.3.3: the plaintext may not exceed 2^14 bytes.
         if plaintext_len > MAX_PLAINTEXT_LEN {
             return Err(RecordError::PlaintextTooLong);
@@ -853,9 +872,6 @@ impl DirectionState {
             .split_at_mut_checked(plaintext_len)
             .filter(|(_, t)| t.len() == 1)
             .ok_or(RecordError::Truncated)?;
-        let mut nonce = self.next_nonce(false)?;
-        nonce[NONCE_LEN - explicit..].copy_from_slice(&body[..explicit]);
-        let aad = tls12_additional_data(self.seq, outer_type, plaintext_len);
         self.key
             .open_to(&nonce, &aad, &body[explicit..], plaintext)
             .map_err(|_| RecordError::BadRecordMac)?;
