@@ -127,6 +127,20 @@ pub fn refuse(conn: &mut Connection, bytes: &[u8]) -> (Error, Option<AlertDescri
     (err, alert)
 }
 
+/// `conn` refuses `handshake` (whole messages, then the start of one more) in one
+/// record: the peer's flight ended, so it sent the rest before our answer (RFC 5246 §7.3).
+pub fn expect_data_before_our_answer(conn: &mut Connection, handshake: &[u8]) {
+    let err = expect_alert(
+        conn,
+        &record(HANDSHAKE, handshake),
+        AlertDescription::UnexpectedMessage,
+    );
+    assert_eq!(
+        err,
+        padlock_tls::PeerMisbehaved::HandshakeDataBeforeFlightAnswered.into()
+    );
+}
+
 pub fn expect_alert(conn: &mut Connection, bytes: &[u8], alert: AlertDescription) -> Error {
     let (err, sent) = refuse(conn, bytes);
     assert_eq!(sent, Some(alert), "{err}");
