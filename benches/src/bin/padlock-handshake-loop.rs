@@ -7,6 +7,9 @@
 //! valgrind --tool=callgrind --toggle-collect='padlock_benches::one_handshake*' \
 //!     target/release/padlock-handshake-loop padlock p256 200
 //! ```
+//!
+//! `p256-tls12`: TLS 1.2 only, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 over X25519, as in
+//! `padlock-bench --part tls12`.
 #![forbid(unsafe_code)]
 
 use padlock_benches::{
@@ -15,11 +18,12 @@ use padlock_benches::{
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: padlock-handshake-loop padlock|rustls p256|rsa|p256-pq COUNT";
+    let usage = "usage: padlock-handshake-loop padlock|rustls p256|rsa|p256-pq|p256-tls12 COUNT";
     let lib = args.first().expect(usage);
+    let tls12 = args.get(1).map(String::as_str) == Some("p256-tls12");
     // p256-pq: ECDSA P-256 with X25519MLKEM768 (and an X25519 share beside it).
     let (kind, group) = match args.get(1).map(String::as_str) {
-        Some("p256") => (KeyType::P256, KxGroup::X25519),
+        Some("p256" | "p256-tls12") => (KeyType::P256, KxGroup::X25519),
         Some("rsa") => (KeyType::Rsa2048, KxGroup::X25519),
         Some("p256-pq") => (KeyType::P256, KxGroup::X25519MlKem768),
         _ => panic!("{usage}"),
@@ -29,7 +33,11 @@ fn main() {
     let mut pipe = Pipe::default();
     match lib.as_str() {
         "padlock" => {
-            let setup = PadlockSetup::with_group(&pki, Suite::Aes128Gcm, group);
+            let setup = if tls12 {
+                PadlockSetup::tls12(&pki, Suite::Aes128Gcm)
+            } else {
+                PadlockSetup::with_group(&pki, Suite::Aes128Gcm, group)
+            };
             // Warm-up outside `one_handshake` (so callgrind's toggle skips it): aws-lc
             // seeds its random generator on first use, which costs far more than a handshake.
             Lib::Padlock(&setup).established(&mut pipe);
@@ -38,7 +46,11 @@ fn main() {
             }
         }
         "rustls" => {
-            let setup = RustlsSetup::with_group(&pki, Suite::Aes128Gcm, group);
+            let setup = if tls12 {
+                RustlsSetup::tls12(&pki, Suite::Aes128Gcm)
+            } else {
+                RustlsSetup::with_group(&pki, Suite::Aes128Gcm, group)
+            };
             Lib::Rustls(&setup).established(&mut pipe);
             for _ in 0..count {
                 one_handshake(&Lib::Rustls(&setup), &mut pipe);
