@@ -22,9 +22,9 @@ pub fn alert_for(error: &Error) -> Option<AlertDescription> {
         Error::ApiMisuse(ApiMisuse::PlaintextBufferFull | ApiMisuse::HandshakeNotComplete) => {
             return None
         }
-        Error::ApiMisuse(ApiMisuse::ExporterOutputTooLong | ApiMisuse::WriteAfterClose) => {
-            return None
-        }
+        Error::ApiMisuse(
+            ApiMisuse::ExporterOutputTooLong | ApiMisuse::WriteAfterClose | ApiMisuse::NoEarlyData,
+        ) => return None,
         // RFC 8446 §5.2: a record that fails to deprotect → bad_record_mac.
         Error::DecryptFailed => A::BadRecordMac,
         // RFC 8446 §5.1/§5.2.
@@ -43,6 +43,7 @@ pub(crate) fn is_fatal(error: &Error) -> bool {
                 | ApiMisuse::HandshakeNotComplete
                 | ApiMisuse::ExporterOutputTooLong
                 | ApiMisuse::WriteAfterClose
+                | ApiMisuse::NoEarlyData
         )
     )
 }
@@ -271,6 +272,7 @@ mod tests {
             (Error::ApiMisuse(ApiMisuse::WriteAfterClose), None),
             (Error::ApiMisuse(ApiMisuse::HandshakeNotComplete), None),
             (Error::ApiMisuse(ApiMisuse::ExporterOutputTooLong), None),
+            (Error::ApiMisuse(ApiMisuse::NoEarlyData), None),
             (Error::DecryptFailed, Some(A::BadRecordMac)),
             (Error::RecordOverflow, Some(A::RecordOverflow)),
             (Error::Internal("x"), Some(A::InternalError)),

@@ -161,6 +161,10 @@ pub enum ApiMisuse {
     HandshakeNotComplete,
     /// Exporter output longer than 255 × hash length.
     ExporterOutputTooLong,
+    /// Early data written when no 0-RTT is possible: not a client, early data not enabled,
+    /// no ticket offered that allows it, its limit reached, or the first flight already
+    /// sent on.
+    NoEarlyData,
 }
 
 impl From<DecodeError> for Error {
@@ -339,6 +343,10 @@ impl fmt::Display for ApiMisuse {
                 f.write_str("too much plaintext is buffered; send pending TLS data first")
             }
             Self::WriteAfterClose => f.write_str("data was written after close_notify"),
+            Self::NoEarlyData => f.write_str(
+                "0-RTT data cannot be sent now (early data not enabled, no ticket that \
+                 allows it, its limit reached, or the handshake has moved on)",
+            ),
             Self::HandshakeNotComplete => f.write_str("the handshake has not finished yet"),
             Self::ExporterOutputTooLong => {
                 f.write_str("exporter output longer than 255 times the hash length")

@@ -81,6 +81,7 @@ mod server;
 mod state;
 mod stream;
 mod suites;
+pub mod ticket;
 pub mod trace;
 mod transcript;
 mod verify;
@@ -88,9 +89,9 @@ mod verify;
 pub use acceptor::{Accepted, Acceptor, ClientHello, Rejected, MAX_BUFFERED, MAX_CLIENT_HELLO_LEN};
 pub use config::{
     system_time, CertifiedKey, ClientAuth, ClientConfig, ClientHelloInfo, ResolvesServerCert,
-    ServerConfig, SingleCert, SniResolver, TimeSource,
+    ServerConfig, SingleCert, SniResolver, TimeSource, DEFAULT_TICKET_LIFETIME,
 };
-pub use conn::{Connection, HandshakeKind, IoState, Reader};
+pub use conn::{Connection, EarlyDataStatus, HandshakeKind, IoState, Reader};
 pub use error::{ApiMisuse, Error, PeerIncompatible, PeerMisbehaved};
 pub use keylog::{KeyLog, KeyLogFile};
 pub use padlock_pki::{Error as CertificateError, RootStore, UnixTime};

@@ -1,0 +1,229 @@
+//! Session resumption (RFC 8446 §2.2, §4.6.1) and 0-RTT (§2.3, §4.2.10, §8): what a
+//! server seals into its tickets, the keys it seals them with, what a client keeps of a
+//! session, and the register that refuses replayed early data.
+//!
+//! # Server: tickets
+//!
+//! After a handshake the server sends [`ServerConfig::ticket_count`] NewSessionTickets
+//! (RFC 8446 §4.6.1). A ticket is the session's state (version, suite, resumption PSK,
+//! `ticket_age_add`, issue time, lifetime, SNI, ALPN, early-data limit, how the client
+//! authenticated) encoded by the engine and sealed by the configured [`Ticketer`]:
+//!
+//! * [`RotatingTicketer`] (the default): stateless tickets, AES-256-GCM under a random key
+//!   made in memory; a new key every rotation period, the previous one still accepted for
+//!   one more period. Nothing to configure; tickets die with the process.
+//! * [`TicketKeyRing`]: stateless tickets under keys the operator supplies ([`TicketKey`],
+//!   from bytes, e.g. a key file shared by a fleet). The first key seals, every key opens;
+//!   [`TicketKeyRing::set_keys`] replaces them at run time. Rotation protocol for a fleet:
+//!   add the new key to every server's list *second* (accepted, not yet issued), then,
+//!   once every server has it, move it *first* (issued); drop the oldest key after the
+//!   ticket lifetime has passed — a ticket sealed under a dropped key is refused and the
+//!   client pays a full handshake.
+//! * [`ServerSessionCache`]: stateful tickets; the state stays in a bounded in-memory cache
+//!   and the ticket is a random name for it, usable once.
+//!
+//! # Server: resumption and 0-RTT
+//!
+//! A ClientHello's PSK is accepted only if its ticket opens, has not expired, its age
+//! fits the obfuscated age the client reports (within a window), its suite's hash is the
+//! chosen suite's, its SNI and ALPN fit this connection, and its binder checks out (in
+//! constant time, over the truncated ClientHello, §4.2.11.2). Otherwise the handshake
+//! falls back to a full one. `psk_dhe_ke` only, unless [`ServerConfig::insecure_psk_ke`].
+//!
+//! 0-RTT is off unless [`ServerConfig::max_early_data_size`] is above 0. Early data is
+//! accepted only when the PSK is accepted on the *first* identity and the
+//! [`StrikeRegister`] has not seen that ClientHello's binder. What is guaranteed:
+//!
+//! * **One server process**: a given 0-RTT ClientHello has its early data accepted at
+//!   most once. Tickets are single-use for early data: the register remembers every
+//!   binder whose early data was accepted for as long as its ClientHello could pass the
+//!   freshness check (twice the age window), and a ClientHello whose ticket age does not
+//!   fit the window is refused 0-RTT outright.
+//! * **Restart**: a register remembers nothing from before the restart, so tickets carry
+//!   the id of the register that issued them, and a new process (a new register) accepts
+//!   0-RTT only for its own tickets. Tickets from before the restart still resume (if
+//!   their key survives), without 0-RTT.
+//! * **A fleet sharing ticket keys**: resumption works on every server; 0-RTT only on
+//!   the server that issued the ticket. A replay sent to another server gets its
+//!   handshake completed in 1-RTT with the early data skipped, never delivered.
+//! * **Not guaranteed**: anything about 1-RTT data (§8 concerns 0-RTT only); early data
+//!   is delivered marked as early, and the application must treat it as replayable
+//!   across *clients' retries* (a client whose early data was refused resends it as
+//!   1-RTT, RFC 8446 §8: "0-RTT data ... is not forward secret" and may be retried); a
+//!   register that is full refuses 0-RTT rather than forget (it is bounded).
+//!
+//! # Client
+//!
+//! A client keeps the sessions it receives in [`ClientConfig::session_store`] (by
+//! default a bounded [`ClientSessionCache`], a few tickets per server name), takes one
+//! per connection (single-use, RFC 8446 §C.4) and offers it with its binder. With
+//! [`ClientConfig::enable_early_data`] and a ticket that allows it,
+//! [`Connection::write_early_data`] sends data in the first flight;
+//! [`Connection::early_data_status`] says afterwards whether the server took it (if not,
+//! write it again with `write_plaintext`). [`ClientSession`] serialises to bytes and back,
+//! to keep a session across processes.
+//!
+//! [`ServerConfig::ticket_count`]: crate::ServerConfig::ticket_count
+//! [`ServerConfig::insecure_psk_ke`]: crate::ServerConfig::insecure_psk_ke
+//! [`ServerConfig::max_early_data_size`]: crate::ServerConfig::max_early_data_size
+//! [`ClientConfig::session_store`]: crate::ClientConfig::session_store
+//! [`ClientConfig::enable_early_data`]: crate::ClientConfig::enable_early_data
+//! [`Connection::write_early_data`]: crate::Connection::write_early_data
+//! [`Connection::early_data_status`]: crate::Connection::early_data_status
+
+use std::fmt;
+use std::time::Duration;
+
+use padlock_crypto::Provider;
+use padlock_pki::UnixTime;
+
+use crate::error::Error;
+use crate::hkdf::Secret;
+
+mod client;
+mod key_ring;
+mod server_cache;
+mod strike;
+
+pub use client::{ClientSession, ClientSessionCache, SessionStore};
+pub use key_ring::{RotatingTicketer, TicketKeyRing};
+pub use server_cache::ServerSessionCache;
+pub use strike::StrikeRegister;
+
+/// The longest a ticket may live (RFC 8446 §4.6.1: "Servers MUST NOT use any value
+/// greater than 604800 seconds (7 days)").
+pub const MAX_TICKET_LIFETIME: Duration = Duration::from_secs(604_800);
+
+/// Length of a [`TicketKey`]'s encoding: a 16-byte key id, then a 32-byte secret.
+pub const TICKET_KEY_LEN: usize = KEY_ID_LEN + KEY_SECRET_LEN;
+
+/// Length of a ticket key's id, which leads every ticket sealed under it.
+pub const KEY_ID_LEN: usize = 16;
+/// Length of a ticket key's secret (an AES-256-GCM key).
+pub const KEY_SECRET_LEN: usize = 32;
+
+/// Seals a server's session state into a ticket and opens it again.
+///
+/// The engine calls [`Self::seal`] for each NewSessionTicket it sends and [`Self::open`]
+/// for each ticket a client offers. `now` is the server configuration's clock. Both fail
+/// by returning `None`: no ticket is sent, or the PSK is declined (a full handshake).
+pub trait Ticketer: Send + Sync {
+    /// The ticket for `state` (opaque bytes the engine encoded), at most 65535 bytes.
+    fn seal(&self, state: &[u8], now: UnixTime) -> Option<Vec<u8>>;
+
+    /// The state sealed into `ticket`, if this ticketer sealed it and can still open it.
+    fn open(&self, ticket: &[u8], now: UnixTime) -> Option<Vec<u8>>;
+
+    /// How long a ticket it seals stays openable, at least: tickets are announced with
+    /// the smaller of this and [`ServerConfig::ticket_lifetime`].
+    ///
+    /// [`ServerConfig::ticket_lifetime`]: crate::ServerConfig::ticket_lifetime
+    fn lifetime(&self) -> Duration;
+}
+
+/// A key that seals tickets: a 16-byte id (sent in the clear at the start of every ticket,
+/// to find the key again) and a 32-byte AES-256-GCM secret.
+///
+/// Make one from bytes an operator supplies ([`Self::from_bytes`]: 48 bytes, id first),
+/// or at random ([`Self::generate`]). Keys with the same id must have the same secret.
+#[derive(Clone)]
+pub struct TicketKey {
+    id: [u8; KEY_ID_LEN],
+    secret: Secret,
+}
+
+impl TicketKey {
+    /// A key from its id and secret.
+    pub fn new(id: [u8; KEY_ID_LEN], secret: [u8; KEY_SECRET_LEN]) -> Self {
+        Self {
+            id,
+            secret: Secret::new(&secret),
+        }
+    }
+
+    /// A key from [`TICKET_KEY_LEN`] bytes: the id, then the secret. Any other length is
+    /// a configuration error.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        if bytes.len() != TICKET_KEY_LEN {
+            return Err(Error::Config(
+                "a ticket key is 48 bytes: a 16-byte id, then a 32-byte secret",
+            ));
+        }
+        let (id, secret) = bytes.split_at(KEY_ID_LEN);
+        let mut key = Self {
+            id: [0; KEY_ID_LEN],
+            secret: Secret::new(secret),
+        };
+        key.id.copy_from_slice(id);
+        Ok(key)
+    }
+
+    /// A fresh random key (id and secret from the provider's random generator).
+    pub fn generate(provider: &dyn Provider) -> Result<Self, Error> {
+        let mut bytes = [0u8; TICKET_KEY_LEN];
+        provider
+            .fill_random(&mut bytes)
+            .map_err(|_| Error::Internal("the random generator failed"))?;
+        let key = Self::from_bytes(&bytes);
+        bytes.fill(0);
+        key
+    }
+
+    /// The id, then the secret: what [`Self::from_bytes`] reads (to write a key file).
+    pub fn to_bytes(&self) -> [u8; TICKET_KEY_LEN] {
+        let mut out = [0u8; TICKET_KEY_LEN];
+        out[..KEY_ID_LEN].copy_from_slice(&self.id);
+        out[KEY_ID_LEN..].copy_from_slice(self.secret.as_bytes());
+        out
+    }
+
+    /// The key's id.
+    pub fn id(&self) -> &[u8; KEY_ID_LEN] {
+        &self.id
+    }
+
+    pub(crate) fn secret(&self) -> &[u8] {
+        self.secret.as_bytes()
+    }
+}
+
+impl fmt::Debug for TicketKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TicketKey(id ")?;
+        for b in self.id {
+            write!(f, "{b:02x}")?;
+        }
+        write!(f, ", ..)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use padlock_crypto::AwsLcProvider;
+
+    use super::*;
+
+    #[test]
+    fn a_ticket_key_round_trips_through_bytes() {
+        let key = TicketKey::generate(&AwsLcProvider).unwrap();
+        let again = TicketKey::from_bytes(&key.to_bytes()).unwrap();
+        assert_eq!(key.id(), again.id());
+        assert_eq!(key.secret(), again.secret());
+    }
+
+    #[test]
+    fn a_ticket_key_of_the_wrong_length_is_a_config_error() {
+        assert!(matches!(
+            TicketKey::from_bytes(&[0; 47]),
+            Err(Error::Config(_))
+        ));
+    }
+
+    #[test]
+    fn debug_shows_the_id_but_not_the_secret() {
+        let key = TicketKey::new([0xab; 16], [0xcd; 32]);
+        let text = format!("{key:?}");
+        assert!(text.contains("abab"));
+        assert!(!text.contains("cd"));
+    }
+}
