@@ -15,6 +15,7 @@ pub mod certinfo;
 pub mod client;
 pub mod credentials;
 pub mod decode;
+pub mod early;
 pub mod error;
 pub mod filecache;
 pub mod files;
@@ -25,6 +26,7 @@ pub mod proxy;
 pub mod range;
 pub mod server;
 pub mod site;
+pub mod ticket_keys;
 pub mod tls_server;
 pub mod trace;
 

@@ -14,6 +14,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
 
+use crate::early::{EarlyDataIo, EarlyRequests};
 use crate::error::Error;
 use crate::idle::{Activity, Tracked};
 use crate::site::{redirect_to_https, ConnInfo, Site};
@@ -312,6 +313,7 @@ async fn handle_connection(
             secure: false,
             client: None,
             tls: None,
+            early: None,
         });
         let svc = service_fn(move |req| redirect_to_https(req, port, info.clone()));
         serve_http(tcp, Protocols::Auto, svc, stop, activity, idle).await;
@@ -325,8 +327,12 @@ async fn handle_connection(
                 secure: false,
                 client: None,
                 tls: None,
+                early: None,
             });
-            let svc = service_fn(move |req| site.clone().handle(req, info.clone()));
+            let svc = service_fn(move |req| {
+                let early = info.early_request(&req);
+                site.clone().handle(req, info.clone(), early)
+            });
             serve_http(tcp, Protocols::Auto, svc, stop, activity, idle).await;
         }
         Some(tls) => {
@@ -350,19 +356,36 @@ async fn handle_connection(
                     return;
                 }
             };
-            let info = Arc::new(ConnInfo {
-                peer: Some(peer),
-                secure: true,
-                client: details.client,
-                tls: details.summary,
-            });
             let protocols = match details.alpn.as_deref() {
                 Some(b"h2") => Protocols::Http2,
                 Some(b"http/1.1") => Protocols::Http1,
                 _ => Protocols::Auto,
             };
-            let svc = service_fn(move |req| site.clone().handle(req, info.clone()));
-            serve_http(stream, protocols, svc, stop, activity, idle).await;
+            // With 0-RTT data accepted, count the requests in it on their way to hyper, so
+            // the service knows which ones may be replays (`crate::early`). ALPN can only
+            // have chosen h2 or http/1.1, or nothing (then HTTP/1.1 unless the preface
+            // says otherwise, which the count notices).
+            let early = details
+                .early_data
+                .then(|| Arc::new(EarlyRequests::new(matches!(protocols, Protocols::Http2))));
+            let info = Arc::new(ConnInfo {
+                peer: Some(peer),
+                secure: true,
+                client: details.client,
+                tls: details.summary,
+                early: early.clone(),
+            });
+            let svc = service_fn(move |req| {
+                let early = info.early_request(&req);
+                site.clone().handle(req, info.clone(), early)
+            });
+            match early {
+                Some(requests) => {
+                    let io = EarlyDataIo::new(stream, requests);
+                    serve_http(io, protocols, svc, stop, activity, idle).await;
+                }
+                None => serve_http(stream, protocols, svc, stop, activity, idle).await,
+            }
         }
     }
 }
