@@ -383,6 +383,104 @@ impl Trace for Recorder {
                 None,
                 false,
             ),
+            TraceEvent::PskOffered {
+                direction: _,
+                identities,
+                early_data,
+            } => step(
+                Flow::Client,
+                "resumption offered (pre_shared_key)".into(),
+                vec![
+                    format!(
+                        "{identities} session ticket{} offered, each with its binder \
+                         (RFC 8446 §4.2.11)",
+                        if *identities == 1 { "" } else { "s" }
+                    ),
+                    if *early_data {
+                        "early data (0-RTT) announced and sent with the ClientHello".into()
+                    } else {
+                        "no early data".into()
+                    },
+                ],
+                None,
+                false,
+            ),
+            TraceEvent::PskAccepted {
+                direction: _,
+                identity,
+            } => step(
+                Flow::Client,
+                "session resumed".into(),
+                vec![
+                    format!(
+                        "the server accepted ticket #{identity}: no certificate is sent or checked"
+                    ),
+                    "psk_dhe_ke: a fresh key exchange still keeps this session forward secret"
+                        .into(),
+                ],
+                None,
+                false,
+            ),
+            TraceEvent::PskRefused {
+                direction: _,
+                reason,
+            } => step(
+                Flow::Client,
+                "resumption refused: full handshake".into(),
+                vec![reason.clone()],
+                None,
+                false,
+            ),
+            TraceEvent::BinderCheck { identity, ok } => step(
+                Flow::Client,
+                "PSK binder check".into(),
+                vec![format!(
+                    "binder of ticket #{identity}: {}",
+                    if *ok { "valid" } else { "INVALID" }
+                )],
+                None,
+                !ok,
+            ),
+            TraceEvent::EarlyDataAccepted { direction: _ } => step(
+                Flow::Client,
+                "early data accepted".into(),
+                vec!["the server took the 0-RTT data sent with the ClientHello".into()],
+                None,
+                false,
+            ),
+            TraceEvent::EarlyDataRejected {
+                direction: _,
+                reason,
+            } => step(
+                Flow::Client,
+                "early data rejected".into(),
+                vec![
+                    reason.clone(),
+                    "the server skipped the 0-RTT data unread; it goes again after the \
+                     handshake"
+                        .into(),
+                ],
+                None,
+                false,
+            ),
+            TraceEvent::Ticket {
+                direction,
+                lifetime,
+                max_early_data_size,
+            } => step(
+                flow(direction),
+                "session ticket".into(),
+                vec![
+                    format!("resumable for up to {}", text::duration_words(*lifetime)),
+                    if *max_early_data_size > 0 {
+                        format!("allows {max_early_data_size} bytes of early data (0-RTT)")
+                    } else {
+                        "no early data (0-RTT)".into()
+                    },
+                ],
+                Some(self.phase_label(*direction)),
+                false,
+            ),
             _ => return,
         };
         self.push(s);
@@ -489,6 +587,7 @@ fn phase_name(phase: Option<KeyPhase>) -> String {
         None => "plaintext".to_string(),
         Some(KeyPhase::Handshake) => "handshake keys".to_string(),
         Some(KeyPhase::Application(n)) => format!("application keys (generation {n})"),
+        Some(KeyPhase::Early) => "early data keys (0-RTT)".to_string(),
         Some(_) => "other keys".to_string(),
     }
 }
