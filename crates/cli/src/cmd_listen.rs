@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use padlock_tls::ticket::TicketKeyRing;
 use padlock_tls::{ClientAuth, Connection, ServerConfig, Stream, WebPkiClientVerifier};
 
 use crate::common;
@@ -64,6 +65,10 @@ pub struct Args {
     /// --echo it is echoed first. Early data can be a replay: this is a test server.
     #[arg(long)]
     pub early_data: bool,
+    /// Session-ticket keys from a file, in `padlock serve --ticket-keys`'s format (read
+    /// once, at start): two servers with the same file resume each other's sessions.
+    #[arg(long, value_name = "FILE")]
+    pub ticket_keys: Option<PathBuf>,
     /// Most connections served at once; more wait in the kernel's backlog.
     #[arg(long, value_name = "N", default_value_t = 64)]
     pub max_connections: usize,
@@ -148,6 +153,12 @@ fn server_config(args: &Args) -> anyhow::Result<ServerConfig> {
     }
     if args.early_data {
         config.max_early_data_size = EARLY_DATA_LIMIT;
+    }
+    if let Some(path) = &args.ticket_keys {
+        let keys = padlock_https::ticket_keys::read_keys(path)?;
+        let ring = TicketKeyRing::new(provider.clone(), keys)
+            .with_context(|| format!("ticket keys from {}", path.display()))?;
+        config.ticketer = Some(Arc::new(ring));
     }
     if let Some(path) = &args.client_ca {
         let roots = common::load_roots(path)?;
