@@ -92,7 +92,7 @@ pub struct Args {
     /// starting with `next` is accepted but does not issue yet; `#` starts a comment. The
     /// newest key not marked `next` issues tickets, every listed key (at most 16) is
     /// accepted. Re-read within a second of a change, and on SIGHUP; a bad file keeps the
-    /// old keys. The rotation protocol is in docs/ticket-keys.md. Without this option
+    /// old keys. The rotation protocol is in docs/resumption.md. Without this option
     /// the keys are random, in memory, and rotated every 12 hours: tickets resume only on
     /// this process.
     #[arg(long, value_name = "PATH")]

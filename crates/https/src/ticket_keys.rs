@@ -51,7 +51,8 @@
 //! again when the file changes. Keep the file readable by the server only (`chmod 600`):
 //! whoever holds a key can decrypt every session resumed with its tickets.
 //!
-//! What is and isn't guaranteed for 0-RTT across a fleet is the engine's to say
+//! The operator's version of these notes is `docs/resumption.md`. What is and isn't
+//! guaranteed for 0-RTT across a fleet is the engine's to say
 //! ([`padlock_tls::ticket`]): resumption works on every server that shares the keys, early
 //! data only on the server that issued the ticket.
 
