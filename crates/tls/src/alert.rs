@@ -64,7 +64,8 @@ fn misbehaviour_alert(p: PeerMisbehaved) -> AlertDescription {
         | P::HandshakeDataBeforeRetryAnswered
         | P::TooManyEmptyRecords
         | P::TooManyWarningAlerts
-        | P::TooManyKeyUpdates => A::UnexpectedMessage,
+        | P::TooManyKeyUpdates
+        | P::EarlyDataBeyondLimit => A::UnexpectedMessage,
         // RFC 8446 §4.1.3/§4.1.4/§4.2: a field out of range or inconsistent.
         P::SelectedUnofferedCipherSuite
         | P::SelectedUnofferedGroup
@@ -84,13 +85,18 @@ fn misbehaviour_alert(p: PeerMisbehaved) -> AlertDescription {
         | P::IllegalKeyUpdate
         | P::UnknownAlertLevel
         | P::IllegalExtension
-        | P::IllegalKeyShare => A::IllegalParameter,
+        | P::IllegalKeyShare
+        | P::SelectedUnofferedPsk
+        | P::PskHashMismatch
+        | P::IllegalEarlyDataAcceptance
+        | P::TicketLifetimeTooLong => A::IllegalParameter,
         // RFC 8446 §4.2: an extension not allowed in that message → unsupported_extension.
         P::UnsolicitedExtension => A::UnsupportedExtension,
         // RFC 8446 §9.2: a mandatory extension missing → missing_extension.
         P::MissingExtension(_) => A::MissingExtension,
         // RFC 8446 §4.4.3/§4.4.4: signature or Finished check failed → decrypt_error.
-        P::FinishedMismatch | P::BadCertificateVerifySignature => A::DecryptError,
+        // RFC 8446 §4.2.11: a binder that does not validate → decrypt_error too.
+        P::FinishedMismatch | P::BadCertificateVerifySignature | P::BadPskBinder => A::DecryptError,
         // RFC 8446 §4.4.2.4: an empty server Certificate → decode_error.
         P::EmptyServerCertificate => A::DecodeError,
         // RFC 8446 §D.5: a hello claiming SSL 3.0 or older → protocol_version.
@@ -189,6 +195,12 @@ mod tests {
             ),
             (P::TooMuchEarlyData, A::UnexpectedMessage),
             (P::ObsoleteLegacyVersion, A::ProtocolVersion),
+            (P::BadPskBinder, A::DecryptError),
+            (P::SelectedUnofferedPsk, A::IllegalParameter),
+            (P::PskHashMismatch, A::IllegalParameter),
+            (P::IllegalEarlyDataAcceptance, A::IllegalParameter),
+            (P::TicketLifetimeTooLong, A::IllegalParameter),
+            (P::EarlyDataBeyondLimit, A::UnexpectedMessage),
         ];
         let incompatible = [
             (I::Tls13NotOffered, A::ProtocolVersion),

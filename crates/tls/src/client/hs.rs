@@ -11,9 +11,11 @@ use padlock_crypto::{CryptoError, KeyExchange, KeyExchangeAlgorithm, Provider, S
 
 use crate::config::ClientConfig;
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
-use crate::output::{unexpected, Output};
+use crate::output::{trace, unexpected, Output};
 use crate::state::random_bytes;
 use crate::suites;
+use crate::ticket::ClientSession;
+use crate::trace::{Direction, TraceEvent};
 use crate::transcript::Transcript;
 use crate::verify::ServerName;
 use crate::wire::enums::{NamedGroup, ProtocolVersion, SignatureScheme};
@@ -22,6 +24,7 @@ use crate::wire::handshake::{
     ClientHello, HandshakePayload, ServerHello, DOWNGRADE_TLS11, DOWNGRADE_TLS12,
 };
 
+use super::psk::{self, OfferedPsk};
 use super::{tls13, State};
 
 /// Signature schemes we accept inside certificates (RFC 8446 §4.2.3: rsa_pkcs1_* are
@@ -42,6 +45,8 @@ pub(crate) struct Offer {
     pub(crate) shares: OfferedShares,
     /// The ClientHello, kept until the server names the transcript hash.
     pub(crate) transcript: Transcript,
+    /// The session offered for resumption (RFC 8446 §2.2), if any.
+    pub(crate) psk: Option<OfferedPsk>,
 }
 
 /// The key exchanges the client has started: one per group in its key_share extension
@@ -156,6 +161,7 @@ pub(crate) enum Version {
 pub(super) fn start(
     config: Arc<ClientConfig>,
     server_name: ServerName,
+    session: Option<ClientSession>,
     out: &mut dyn Output,
 ) -> Result<ExpectServerHello, Error> {
     let provider = out.provider();
@@ -179,9 +185,20 @@ pub(super) fn start(
         return Err(Error::Config("no supported key exchange group is enabled"));
     }
     let shares = OfferedShares::start(provider, &share_groups)?;
-    let hello = client_hello(&config, &server_name, &shares, provider)?;
+    let mut hello = client_hello(&config, &server_name, &shares, provider)?;
     out.client_random(hello.random);
     out.server_name(server_name.to_string());
+    // RFC 8446 §2.2: offer a session from an earlier connection, if there is one.
+    let now = (config.time)();
+    let psk = psk::take_session(&config, &server_name, session, now)
+        .map(|(session, suite)| psk::offer(&config, session, suite, &mut hello, provider, now));
+    if let Some(psk) = &psk {
+        trace(out, || TraceEvent::PskOffered {
+            direction: Direction::Sent,
+            identities: 1,
+            early_data: psk.early_data,
+        });
+    }
 
     let mut offer = Offer {
         config,
@@ -189,8 +206,14 @@ pub(super) fn start(
         hello,
         shares,
         transcript: Transcript::buffered(),
+        psk,
     };
     send_client_hello(&mut offer, false, out)?;
+    // RFC 8446 §2.3: 0-RTT data goes right after the ClientHello, under the early keys.
+    if let Some(psk) = offer.psk.as_ref().filter(|p| p.early_data) {
+        let compatibility = !offer.hello.legacy_session_id.is_empty();
+        psk::start_early_data(psk, &offer.transcript, compatibility, out)?;
+    }
     Ok(ExpectServerHello { offer })
 }
 
@@ -243,7 +266,17 @@ pub(crate) fn send_client_hello(
     retry: bool,
     out: &mut dyn Output,
 ) -> Result<(), Error> {
-    let encoded = crate::state::encode(&HandshakePayload::ClientHello(offer.hello.clone()));
+    let mut encoded = crate::state::encode(&HandshakePayload::ClientHello(offer.hello.clone()));
+    if let Some(psk) = &offer.psk {
+        let provider = out.provider();
+        psk::fill_binder(
+            psk,
+            &mut offer.hello,
+            &mut encoded,
+            &offer.transcript,
+            provider.as_ref(),
+        );
+    }
     #[cfg(feature = "insecure-test-hooks")]
     let encoded = match crate::insecure_test_hooks::client_hello_override(&offer.config, retry) {
         Some(given) => {

@@ -39,6 +39,7 @@ use crate::verify::ServerName;
 use crate::wire::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::wire::{HandshakeJoiner, MAX_CLIENT_HELLO_LEN, MAX_PLAINTEXT_LEN};
 
+mod early_data;
 mod lifecycle;
 mod negotiated;
 mod progress;
@@ -135,12 +136,20 @@ impl Connection {
     /// Starts a client connection to `server_name`; the ClientHello is queued at once, so
     /// call [`Self::write_tls_to`] next.
     pub fn client(config: Arc<ClientConfig>, server_name: ServerName) -> Result<Self, Error> {
+        Self::start_client(config, server_name, None)
+    }
+
+    fn start_client(
+        config: Arc<ClientConfig>,
+        server_name: ServerName,
+        session: Option<ClientSession>,
+    ) -> Result<Self, Error> {
         let mut core = Core::new(
             config.provider.clone(),
             config.key_log.clone(),
             config.trace.clone(),
         );
-        let state = crate::client::start(config, server_name, &mut core)?;
+        let state = crate::client::start(config, server_name, session, &mut core)?;
         core.records.flush_initial_client_hello()?;
         Ok(Self {
             core,
@@ -160,8 +169,7 @@ impl Connection {
         server_name: ServerName,
         session: ClientSession,
     ) -> Result<Self, Error> {
-        let _ = session;
-        Self::client(config, server_name)
+        Self::start_client(config, server_name, Some(session))
     }
 
     /// Starts a server connection; it waits for a ClientHello.
@@ -454,13 +462,23 @@ impl Connection {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
-        let _ = data;
-        Err(ApiMisuse::NoEarlyData.into())
+        let early = &self.core.early;
+        if early.status != EarlyDataStatus::Pending || early.writable == 0 {
+            return Err(ApiMisuse::NoEarlyData.into());
+        }
+        let n = early.writable.min(data.len());
+        self.core.early.writable -= n;
+        for chunk in data[..n].chunks(MAX_PLAINTEXT_LEN) {
+            if let Err(e) = self.core.records.send_application_data(chunk) {
+                return Err(self.fail(e));
+            }
+        }
+        Ok(n)
     }
 
     /// What became of 0-RTT data on this connection, as far as is known yet.
     pub fn early_data_status(&self) -> EarlyDataStatus {
-        EarlyDataStatus::NotOffered
+        self.core.early.status
     }
 
     /// Server: copies accepted 0-RTT data (RFC 8446 §2.3) into `buf`; returns the count.
@@ -469,8 +487,7 @@ impl Connection {
     /// guarantees), so act on it only if that is safe. [`Self::read_plaintext`] never
     /// returns it.
     pub fn read_early_data(&mut self, buf: &mut [u8]) -> usize {
-        let _ = buf;
-        0
+        self.core.early.read(buf)
     }
 
     /// The error that ended the connection, if any.
@@ -506,7 +523,7 @@ impl Connection {
             plaintext_bytes_to_read: self.core.records.rx.plaintext_len(),
             tls_bytes_to_write: self.pending_tls().len(),
             peer_has_closed: self.core.lifecycle.peer == PeerStream::ClosedNotify,
-            early_data_bytes_to_read: 0,
+            early_data_bytes_to_read: self.core.early.unread(),
         }
     }
 

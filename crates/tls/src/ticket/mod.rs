@@ -83,6 +83,7 @@ use crate::hkdf::Secret;
 mod client;
 mod key_ring;
 mod server_cache;
+pub(crate) mod state;
 mod strike;
 
 pub use client::{ClientSession, ClientSessionCache, SessionStore};

@@ -82,14 +82,12 @@ impl StrikeRegister {
     }
 
     /// The register's id, which tickets carry (see the type's docs).
-    #[allow(dead_code)] // The server's 0-RTT check is its user; it lands next.
     pub(crate) fn id(&self) -> [u8; KEY_LEN] {
         self.id
     }
 
     /// Records `binder`'s ClientHello and says whether it is new: `false` for a replay,
     /// or when the register is full (it will not vouch for what it cannot remember).
-    #[allow(dead_code)] // The server's 0-RTT check is its user; it lands next.
     pub(crate) fn first_sight(&self, binder: &[u8], now: UnixTime) -> bool {
         let Some(key) = binder
             .get(..KEY_LEN)
