@@ -418,10 +418,14 @@ async fn serve_http<IO, S>(
 {
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder.http2().max_concurrent_streams(128);
+    // half_close: a client may send its request and at once close its sending side (TLS
+    // close_notify, RFC 8446 §6.1, which `padlock connect` and `openssl s_client` do when
+    // their input ends); it still gets its answer. The idle timeout bounds the wait.
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(idle);
+        .header_read_timeout(idle)
+        .half_close(true);
     builder = match protocols {
         Protocols::Auto => builder,
         Protocols::Http1 => builder.http1_only(),
