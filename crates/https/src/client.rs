@@ -432,6 +432,7 @@ pub async fn fetch(target: &Target, opts: FetchOptions) -> Result<FetchResponse,
         .map_err(|error| Error::Connect { addr, error })?;
     let _ = tcp.set_nodelay(true);
     if let Some(r) = &rec {
+        r.new_connection();
         r.note(Flow::Client, format!("TCP connected to {addr}"), vec![]);
     }
 
@@ -485,7 +486,10 @@ pub async fn fetch(target: &Target, opts: FetchOptions) -> Result<FetchResponse,
             .iter()
             .map(|der| certinfo::summarize(der))
             .collect();
-        if !chain.is_empty() {
+        // A resumed session's chain was checked when the session was made; this
+        // handshake carried none (the "session resumed" step says so).
+        let resumed = conn.handshake_kind().is_some_and(|k| k.is_resumed());
+        if !chain.is_empty() && !resumed {
             r.chain(&chain);
         }
     }

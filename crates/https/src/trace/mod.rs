@@ -104,6 +104,14 @@ impl Recorder {
         self.flush_live();
     }
 
+    /// A new connection starts (the next URL, a redirect): its records are in plaintext
+    /// until its own keys are installed.
+    pub fn new_connection(&self) {
+        let mut st = self.lock();
+        st.send_phase = None;
+        st.recv_phase = None;
+    }
+
     /// Adds the certificate chain the server presented.
     pub fn chain(&self, chain: &[Option<CertSummary>]) {
         let mut details = Vec::new();
@@ -391,11 +399,14 @@ impl Trace for Recorder {
                 Flow::Client,
                 "resumption offered (pre_shared_key)".into(),
                 vec![
-                    format!(
-                        "{identities} session ticket{} offered, each with its binder \
-                         (RFC 8446 §4.2.11)",
-                        if *identities == 1 { "" } else { "s" }
-                    ),
+                    if *identities == 1 {
+                        "1 session ticket offered, with its binder (RFC 8446 §4.2.11)".into()
+                    } else {
+                        format!(
+                            "{identities} session tickets offered, each with its binder \
+                             (RFC 8446 §4.2.11)"
+                        )
+                    },
                     if *early_data {
                         "early data (0-RTT) announced and sent with the ClientHello".into()
                     } else {
@@ -413,8 +424,10 @@ impl Trace for Recorder {
                 "session resumed".into(),
                 vec![
                     format!(
-                        "the server accepted ticket #{identity}: no certificate is sent or checked"
+                        "the server accepted ticket #{identity}: its binder checked out \
+                         (RFC 8446 §4.2.11.2)"
                     ),
+                    "no certificate is sent or checked: the session's was, when it was made".into(),
                     "psk_dhe_ke: a fresh key exchange still keeps this session forward secret"
                         .into(),
                 ],
@@ -463,13 +476,14 @@ impl Trace for Recorder {
                 None,
                 false,
             ),
+            // Follows the NewSessionTicket message it came in: what the client keeps.
             TraceEvent::Ticket {
-                direction,
+                direction: _,
                 lifetime,
                 max_early_data_size,
             } => step(
-                flow(direction),
-                "session ticket".into(),
+                Flow::Client,
+                "session ticket kept for resumption".into(),
                 vec![
                     format!("resumable for up to {}", text::duration_words(*lifetime)),
                     if *max_early_data_size > 0 {
@@ -478,7 +492,7 @@ impl Trace for Recorder {
                         "no early data (0-RTT)".into()
                     },
                 ],
-                Some(self.phase_label(*direction)),
+                None,
                 false,
             ),
             _ => return,
@@ -605,6 +619,54 @@ fn quantum_protection(group: padlock_tls::NamedGroup) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resumption_and_early_data_events_read_as_steps() {
+        let r = Recorder::new(false);
+        r.event(&TraceEvent::PskOffered {
+            direction: Direction::Sent,
+            identities: 1,
+            early_data: true,
+        });
+        r.event(&TraceEvent::PskRefused {
+            direction: Direction::Received,
+            reason: "the ticket's key is unknown".into(),
+        });
+        r.event(&TraceEvent::BinderCheck {
+            identity: 0,
+            ok: false,
+        });
+        r.event(&TraceEvent::EarlyDataRejected {
+            direction: Direction::Received,
+            reason: "no PSK accepted".into(),
+        });
+        r.event(&TraceEvent::Ticket {
+            direction: Direction::Received,
+            lifetime: 43_200,
+            max_early_data_size: 16_384,
+        });
+        let steps = r.steps();
+        let titles: Vec<&str> = steps.iter().map(|s| s.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            [
+                "resumption offered (pre_shared_key)",
+                "resumption refused: full handshake",
+                "PSK binder check",
+                "early data rejected",
+                "session ticket kept for resumption",
+            ]
+        );
+        assert!(steps[2].bad);
+        assert_eq!(steps[1].details, ["the ticket's key is unknown"]);
+        assert_eq!(
+            steps[4].details,
+            [
+                "resumable for up to 12 hours",
+                "allows 16384 bytes of early data (0-RTT)"
+            ]
+        );
+    }
 
     #[test]
     fn message_names_read_the_same_both_ways() {
