@@ -1,0 +1,568 @@
+//! Session resumption and 0-RTT in the programs (issue 11), against real peers:
+//!
+//! - `openssl s_client -sess_out/-sess_in` resumes against `padlock listen` (`Reused,
+//!   TLSv1.3`); its `-early_data` is accepted with `--early-data`, and refused cleanly by
+//!   a server without it;
+//! - `padlock connect --sess-out/--sess-in/--early-data` against `openssl s_server
+//!   -early_data` and `gnutls-serv`;
+//! - `gnutls-cli --resume` against `padlock listen`;
+//! - curl, and `padlock get URL URL`, resuming within one run against `padlock serve`
+//!   (checked from the server's access log);
+//! - two `padlock serve` processes sharing a `--ticket-keys` file: a ticket from one
+//!   resumes on the other, and stops working once its key is retired from the file;
+//! - `serve --early-data`: a POST in early data gets 425 Too Early, a GET is served.
+
+mod serve_support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use padlock_test_support::{
+    contains, free_port, require_peer, Fixtures, Issued, PeerProcess, TempDir,
+};
+use serve_support::{serve_logged, www, Ca, PADLOCK};
+
+const WAIT: Duration = Duration::from_secs(15);
+
+/// A plain HTTP/1.0 request, as early data or not.
+const GET: &[u8] = b"GET / HTTP/1.0\r\n\r\n";
+
+// ---------------------------------------------------------------------------------------
+// padlock listen, and openssl s_client / gnutls-cli against it
+// ---------------------------------------------------------------------------------------
+
+/// Starts `padlock listen` on a free port; returns it and the port it printed.
+fn listen(server: &Issued, extra: &[&str]) -> (PeerProcess, u16) {
+    let mut cmd = Command::new(PADLOCK);
+    cmd.args(["listen", "--listen", "127.0.0.1:0", "--cert"])
+        .arg(&server.chain)
+        .arg("--key")
+        .arg(&server.key)
+        .args(extra);
+    let p = PeerProcess::spawn("padlock listen", cmd);
+    assert!(
+        p.wait_stderr("listening on", WAIT),
+        "padlock listen did not start\n{}",
+        p.output_text()
+    );
+    let text = p.stderr_text();
+    let port = text
+        .split("listening on 127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {text:?}"));
+    (p, port)
+}
+
+/// Runs `openssl s_client` against 127.0.0.1:`port` (SNI localhost) with `args`, `input`
+/// on stdin; waits for it to end (the server closes after one answer). Returns stdout and
+/// everything it printed.
+fn s_client(openssl: &Path, port: u16, ca: &Path, args: &[&str], input: &[u8]) -> (String, String) {
+    let mut cmd = Command::new(openssl);
+    cmd.args([
+        "s_client",
+        "-tls1_3",
+        "-ign_eof",
+        "-servername",
+        "localhost",
+    ])
+    .arg("-connect")
+    .arg(format!("127.0.0.1:{port}"))
+    .arg("-CAfile")
+    .arg(ca)
+    .args(args);
+    let mut client = PeerProcess::spawn("openssl s_client", cmd);
+    client.write_stdin(input);
+    client.close_stdin();
+    let status = client.wait_exit(WAIT);
+    let out = String::from_utf8_lossy(&client.stdout()).into_owned();
+    assert!(
+        status.is_some(),
+        "s_client did not finish\n{}",
+        client.output_text()
+    );
+    (out, client.output_text())
+}
+
+/// A file of two ticket keys (newest first) in `dir`.
+fn key_file(dir: &TempDir, name: &str, keys: &[u8]) -> PathBuf {
+    let text: String = keys.iter().map(|k| format!("{}\n", hex_key(*k))).collect();
+    dir.write(name, text.as_bytes())
+}
+
+/// A ticket key line made from one byte (id and secret derived from it).
+fn hex_key(k: u8) -> String {
+    let id: String = (0..16).map(|i| format!("{:02x}", k ^ i)).collect();
+    let secret: String = (0..32)
+        .map(|i| format!("{:02x}", k.wrapping_mul(7) ^ i))
+        .collect();
+    format!("{id} {secret}")
+}
+
+#[test]
+fn openssl_s_client_resumes_against_padlock_listen_and_its_early_data_is_accepted() {
+    let Some(fx) = Fixtures::get() else { return };
+    let dir = TempDir::new("resume-openssl");
+    let (p, port) = listen(&fx.ecdsa_server, &["--early-data"]);
+    let session = dir.join("session.pem");
+    let session_arg = session.display().to_string();
+    let (out, all) = s_client(
+        &fx.openssl,
+        port,
+        &fx.ecdsa_ca.cert,
+        &["-sess_out", &session_arg],
+        GET,
+    );
+    assert!(out.contains("New, TLSv1.3"), "{all}\n{}", p.output_text());
+    assert!(session.exists(), "no session saved\n{all}");
+
+    let early = dir.write("early.txt", GET);
+    let (out, all) = s_client(
+        &fx.openssl,
+        port,
+        &fx.ecdsa_ca.cert,
+        &[
+            "-sess_in",
+            &session_arg,
+            "-early_data",
+            &early.display().to_string(),
+        ],
+        b"",
+    );
+    assert!(
+        out.contains("Reused, TLSv1.3"),
+        "{all}\n{}",
+        p.output_text()
+    );
+    assert!(out.contains("Early data was accepted"), "{all}");
+    assert!(out.contains("Resumed"), "the page: {all}");
+    assert!(out.contains("early data read"), "the page: {all}");
+}
+
+#[test]
+fn openssl_s_client_early_data_is_refused_cleanly_by_a_server_without_early_data() {
+    let Some(fx) = Fixtures::get() else { return };
+    let dir = TempDir::new("resume-refuse");
+    let keys = key_file(&dir, "keys", &[1, 2]).display().to_string();
+    // Two servers sharing ticket keys: the first allows early data in its tickets, the
+    // second resumes them but takes no early data.
+    let (a, port_a) = listen(&fx.ecdsa_server, &["--early-data", "--ticket-keys", &keys]);
+    let (b, port_b) = listen(&fx.ecdsa_server, &["--ticket-keys", &keys]);
+    let session = dir.join("session.pem").display().to_string();
+    let (out, all) = s_client(
+        &fx.openssl,
+        port_a,
+        &fx.ecdsa_ca.cert,
+        &["-sess_out", &session],
+        GET,
+    );
+    assert!(
+        out.contains("Max Early Data: 16384"),
+        "{all}\n{}",
+        a.output_text()
+    );
+
+    let early = dir.write("early.txt", GET).display().to_string();
+    // The request goes again on stdin, as an application resends refused early data.
+    let (out, all) = s_client(
+        &fx.openssl,
+        port_b,
+        &fx.ecdsa_ca.cert,
+        &["-sess_in", &session, "-early_data", &early],
+        GET,
+    );
+    assert!(
+        out.contains("Reused, TLSv1.3"),
+        "{all}\n{}",
+        b.output_text()
+    );
+    assert!(out.contains("Early data was rejected"), "{all}");
+    assert!(out.contains("padlock: TLS connection established"), "{all}");
+    assert!(!out.contains("early data read"), "{all}");
+}
+
+#[test]
+fn gnutls_cli_resumes_against_padlock_listen() {
+    let Some(fx) = Fixtures::get() else { return };
+    let Some(gnutls) = require_peer("gnutls-cli") else {
+        return;
+    };
+    let (p, port) = listen(&fx.ecdsa_server, &[]);
+    let mut cmd = Command::new(gnutls);
+    cmd.args(["--resume", "--port", &port.to_string(), "--x509cafile"])
+        .arg(&fx.ecdsa_ca.cert)
+        .arg("localhost")
+        .stdin(Stdio::null());
+    let out = padlock_test_support::run_bounded(&mut cmd, WAIT * 2);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("This is a resumed session"),
+        "{text}\n{}",
+        p.output_text()
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// padlock connect against openssl s_server and gnutls-serv
+// ---------------------------------------------------------------------------------------
+
+/// Runs `padlock connect` with `input` on stdin; returns (exit code, stdout, stderr).
+fn connect(args: &[&str], input: &[u8]) -> (Option<i32>, Vec<u8>, String) {
+    let mut cmd = Command::new(PADLOCK);
+    cmd.arg("connect").args(args);
+    let mut p = PeerProcess::spawn("padlock connect", cmd);
+    p.write_stdin(input);
+    p.close_stdin();
+    let status = p.wait_exit(WAIT);
+    (status.and_then(|s| s.code()), p.stdout(), p.stderr_text())
+}
+
+#[test]
+fn padlock_connect_resumes_against_openssl_s_server_and_its_early_data_is_accepted() {
+    let Some(fx) = Fixtures::get() else { return };
+    let dir = TempDir::new("connect-openssl");
+    let port = free_port();
+    let mut cmd = Command::new(&fx.openssl);
+    cmd.args(["s_server", "-tls1_3", "-early_data", "-accept"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("-cert")
+        .arg(&fx.ecdsa_server.chain)
+        .arg("-key")
+        .arg(&fx.ecdsa_server.key);
+    let mut server = PeerProcess::spawn("openssl s_server", cmd);
+    assert!(
+        server.wait_stdout_while_running(b"ACCEPT", WAIT),
+        "{}",
+        server.output_text()
+    );
+    let ca = fx.ecdsa_ca.cert.display().to_string();
+    let addr = format!("localhost:{port}");
+    let session = dir.join("session.pem").display().to_string();
+    let (code, _, err) = connect(
+        &["--cacert", &ca, "--sess-out", &session, &addr],
+        b"first connection\n",
+    );
+    assert_eq!(code, Some(0), "{err}\n{}", server.output_text());
+    let saved = std::fs::read_to_string(&session).unwrap_or_default();
+    assert!(
+        saved.contains("BEGIN PADLOCK TLS SESSION"),
+        "{saved}\n{err}"
+    );
+    assert!(saved.contains("max early data: "), "{saved}");
+
+    let early = dir.write("early.txt", b"zero round trips\n");
+    let (code, _, err) = connect(
+        &[
+            "-v",
+            "--cacert",
+            &ca,
+            "--sess-in",
+            &session,
+            "--early-data",
+            &early.display().to_string(),
+            &addr,
+        ],
+        b"",
+    );
+    assert_eq!(code, Some(0), "{err}\n{}", server.output_text());
+    assert!(err.contains("handshake: Resumed"), "{err}");
+    assert!(err.contains("bytes accepted by the server"), "{err}");
+    assert!(
+        server.wait_stdout(b"zero round trips", WAIT),
+        "s_server did not get the early data\n{}",
+        server.output_text()
+    );
+}
+
+#[test]
+fn padlock_connect_resumes_against_gnutls_serv() {
+    let Some(fx) = Fixtures::get() else { return };
+    let Some(gnutls) = require_peer("gnutls-serv") else {
+        return;
+    };
+    let dir = TempDir::new("connect-gnutls");
+    let port = free_port();
+    let mut cmd = Command::new(gnutls);
+    cmd.args(["--echo", "--port", &port.to_string(), "--x509certfile"])
+        .arg(&fx.ecdsa_server.chain)
+        .arg("--x509keyfile")
+        .arg(&fx.ecdsa_server.key);
+    let server = PeerProcess::spawn("gnutls-serv", cmd);
+    assert!(
+        padlock_test_support::wait_for_port(port, WAIT),
+        "{}",
+        server.output_text()
+    );
+    let ca = fx.ecdsa_ca.cert.display().to_string();
+    let addr = format!("localhost:{port}");
+    let session = dir.join("session.pem").display().to_string();
+    let (code, out, err) = connect(
+        &["--cacert", &ca, "--sess-out", &session, &addr],
+        b"hello gnutls\n",
+    );
+    assert_eq!(code, Some(0), "{err}\n{}", server.output_text());
+    assert!(contains(&out, b"hello gnutls"), "{err}");
+    let (code, out, err) = connect(
+        &["-v", "--cacert", &ca, "--sess-in", &session, &addr],
+        b"again\n",
+    );
+    assert_eq!(code, Some(0), "{err}\n{}", server.output_text());
+    assert!(contains(&out, b"again"), "{err}");
+    assert!(err.contains("handshake: Resumed"), "{err}");
+    assert!(err.contains("session resumed"), "the narration: {err}");
+}
+
+// ---------------------------------------------------------------------------------------
+// padlock serve: curl and padlock get within one run, the fleet, 425 Too Early
+// ---------------------------------------------------------------------------------------
+
+/// The access-log lines written to `log` so far (those with a request line).
+fn log_lines(log: &Path) -> Vec<String> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains("\"GET ") || l.contains("\"POST ") || l.contains("\"HEAD "))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Waits (bounded) until `log` has `n` access-log lines; returns them.
+fn wait_log(log: &Path, n: usize) -> Vec<String> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let lines = log_lines(log);
+        if lines.len() >= n || Instant::now() > deadline {
+            return lines;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn curl_resumes_its_session_for_a_second_url_against_padlock_serve() {
+    let Some(curl) = require_peer("curl") else {
+        return;
+    };
+    let ca = Ca::new();
+    let site = www();
+    let dir = TempDir::new("curl-resume");
+    let log = dir.join("serve.log");
+    let (_server, port) = serve_logged(&ca, site.path(), &log, &[]);
+    let mut cmd = Command::new(curl);
+    // `Connection: close` makes the second URL open a second connection, which resumes.
+    cmd.args([
+        "-sS",
+        "--http1.1",
+        "--max-time",
+        "20",
+        "-H",
+        "Connection: close",
+        "--cacert",
+    ])
+    .arg(ca.root())
+    .arg(format!("https://localhost:{port}/hello.txt"))
+    .arg(format!("https://localhost:{port}/index.html"));
+    let out = serve_support::run(&mut cmd);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = wait_log(&log, 2);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(!lines[0].contains("resumed"), "{lines:?}");
+    assert!(lines[1].contains("resumed"), "{lines:?}");
+}
+
+#[test]
+fn padlock_get_resumes_its_session_for_a_second_url() {
+    let ca = Ca::new();
+    let site = www();
+    let dir = TempDir::new("get-resume");
+    let log = dir.join("serve.log");
+    let (_server, port) = serve_logged(&ca, site.path(), &log, &[]);
+    let mut cmd = Command::new(PADLOCK);
+    cmd.args(["get", "-v", "--http1.1", "--cacert"])
+        .arg(ca.root())
+        .arg(format!("https://localhost:{port}/hello.txt"))
+        .arg(format!("https://localhost:{port}/1k.bin"))
+        .env("PADLOCK_HOME", ca.home.path());
+    let out = serve_support::run(&mut cmd);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(contains(&out.stdout, b"hello from padlock"), "{err}");
+    assert_eq!(out.stdout.len(), "hello from padlock\n".len() + 1024);
+    assert!(err.contains("resumption offered"), "{err}");
+    assert!(err.contains("session resumed"), "{err}");
+    let lines = wait_log(&log, 2);
+    assert!(
+        lines.len() == 2 && lines[1].contains("resumed"),
+        "{lines:?}"
+    );
+}
+
+/// `padlock connect` to serve: an HTTP/1.1 request for `/hello.txt` that closes the
+/// connection after its answer.
+const HTTP_GET: &[u8] = b"GET /hello.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+
+#[test]
+fn two_servers_sharing_ticket_keys_resume_each_others_sessions_until_the_key_is_retired() {
+    let ca = Ca::new();
+    let site = www();
+    let dir = TempDir::new("fleet");
+    let keys = key_file(&dir, "ticket-keys", &[1]);
+    let keys_arg = keys.display().to_string();
+    let (log_a, log_b) = (dir.join("a.log"), dir.join("b.log"));
+    let (_a, port_a) = serve_logged(&ca, site.path(), &log_a, &["--ticket-keys", &keys_arg]);
+    let (_b, port_b) = serve_logged(&ca, site.path(), &log_b, &["--ticket-keys", &keys_arg]);
+    let root = ca.root().display().to_string();
+    let session = |name: &str| dir.join(name).display().to_string();
+
+    // Two sessions from server A.
+    for name in ["s1.pem", "s2.pem"] {
+        let (code, out, err) = connect(
+            &[
+                "--cacert",
+                &root,
+                "--sess-out",
+                &session(name),
+                &format!("localhost:{port_a}"),
+            ],
+            HTTP_GET,
+        );
+        assert_eq!(code, Some(0), "{err}");
+        assert!(contains(&out, b"hello from padlock"), "{err}");
+    }
+    // One resumes on server B.
+    let (code, out, err) = connect(
+        &[
+            "-v",
+            "--cacert",
+            &root,
+            "--sess-in",
+            &session("s1.pem"),
+            &format!("localhost:{port_b}"),
+        ],
+        HTTP_GET,
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(contains(&out, b"hello from padlock"), "{err}");
+    assert!(err.contains("handshake: Resumed"), "{err}");
+    assert!(
+        wait_log(&log_b, 1)[0].contains("resumed"),
+        "{:?}",
+        log_lines(&log_b)
+    );
+
+    // The operator retires key 1: a new key replaces it (written whole, then moved over).
+    let replacement = key_file(&dir, "ticket-keys.new", &[9]);
+    std::fs::rename(&replacement, &keys).unwrap();
+    let deadline = Instant::now() + WAIT;
+    while !std::fs::read_to_string(&log_b)
+        .unwrap_or_default()
+        .contains("ticket keys reloaded")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "server B did not reload its keys"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (code, out, err) = connect(
+        &[
+            "-v",
+            "--cacert",
+            &root,
+            "--sess-in",
+            &session("s2.pem"),
+            &format!("localhost:{port_b}"),
+        ],
+        HTTP_GET,
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(contains(&out, b"hello from padlock"), "{err}");
+    assert!(
+        err.contains("handshake: Full"),
+        "a retired key still resumed: {err}"
+    );
+}
+
+#[test]
+fn serve_with_early_data_answers_a_post_in_early_data_425_and_serves_a_get() {
+    let ca = Ca::new();
+    let site = www();
+    let dir = TempDir::new("too-early");
+    let log = dir.join("serve.log");
+    let (_server, port) = serve_logged(&ca, site.path(), &log, &["--early-data"]);
+    let root = ca.root().display().to_string();
+    let addr = format!("localhost:{port}");
+    let s = |name: &str| dir.join(name).display().to_string();
+
+    let (code, _, err) = connect(
+        &["--cacert", &root, "--sess-out", &s("s1.pem"), &addr],
+        HTTP_GET,
+    );
+    assert_eq!(code, Some(0), "{err}");
+
+    // A POST as early data: 425, never processed.
+    let post = dir.write(
+        "post.txt",
+        b"POST /hello.txt HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi",
+    );
+    let (code, out, err) = connect(
+        &[
+            "-v",
+            "--cacert",
+            &root,
+            "--sess-in",
+            &s("s1.pem"),
+            "--sess-out",
+            &s("s2.pem"),
+            "--early-data",
+            &post.display().to_string(),
+            &addr,
+        ],
+        b"",
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("bytes accepted by the server"), "{err}");
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.starts_with("HTTP/1.1 425"), "{text}\n{err}");
+
+    // A GET as early data: served.
+    let get = dir.write("get.txt", HTTP_GET);
+    let (code, out, err) = connect(
+        &[
+            "-v",
+            "--cacert",
+            &root,
+            "--sess-in",
+            &s("s2.pem"),
+            "--early-data",
+            &get.display().to_string(),
+            &addr,
+        ],
+        b"",
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("bytes accepted by the server"), "{err}");
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}\n{err}");
+    assert!(text.contains("hello from padlock"), "{text}");
+
+    let lines = wait_log(&log, 3);
+    assert!(
+        lines[1].contains("\"POST /hello.txt HTTP/1.1\" 425") && lines[1].contains("early-data"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[2].contains("\"GET /hello.txt HTTP/1.1\" 200") && lines[2].contains("early-data"),
+        "{lines:?}"
+    );
+}
