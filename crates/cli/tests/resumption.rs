@@ -566,3 +566,99 @@ fn serve_with_early_data_answers_a_post_in_early_data_425_and_serves_a_get() {
         "{lines:?}"
     );
 }
+
+/// An HTTP/2 client's first bytes (RFC 9113 §3.4): the preface, an empty SETTINGS, and one
+/// request on stream 1 whose header block is `header_block` (HPACK, RFC 7541).
+fn h2_request(header_block: &[u8]) -> Vec<u8> {
+    let mut wire = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+    wire.extend([0, 0, 0, 0x4, 0, 0, 0, 0, 0]); // SETTINGS, no parameters
+    let len = u32::try_from(header_block.len()).unwrap().to_be_bytes();
+    wire.extend(&len[1..]);
+    wire.extend([0x1, 0x5, 0, 0, 0, 1]); // HEADERS, END_STREAM | END_HEADERS, stream 1
+    wire.extend(header_block);
+    wire
+}
+
+/// HPACK for `:method METHOD, :scheme https, :path PATH, :authority localhost`: the
+/// method by its static-table index (2 GET, 3 POST), the path and authority as literals
+/// with an indexed name (RFC 7541 §6.2.1, Appendix A).
+fn hpack(method_index: u8, path: &str) -> Vec<u8> {
+    let mut block = vec![0x80 | method_index, 0x87, 0x44, path.len() as u8];
+    block.extend(path.as_bytes());
+    block.extend([0x41, 9]);
+    block.extend(b"localhost");
+    block
+}
+
+#[test]
+fn serve_with_early_data_counts_http2_streams_425_for_a_post_and_serves_a_get() {
+    let ca = Ca::new();
+    let site = www();
+    let dir = TempDir::new("too-early-h2");
+    let log = dir.join("serve.log");
+    let (_server, port) = serve_logged(&ca, site.path(), &log, &["--early-data"]);
+    let root = ca.root().display().to_string();
+    let addr = format!("localhost:{port}");
+    let s = |name: &str| dir.join(name).display().to_string();
+    // HTTP/2 ends a connection whose client half-closed, answered or not: so stdin (and
+    // the client's side) stays open until the server logged the `n`-th request.
+    let h2 = |args: &[&str], input: &[u8], n: usize| {
+        let mut cmd = Command::new(PADLOCK);
+        cmd.args(["connect", "--alpn", "h2", "--cacert", &root])
+            .args(args)
+            .arg(&addr);
+        let mut p = PeerProcess::spawn("padlock connect", cmd);
+        p.write_stdin(input);
+        let logged = wait_log(&log, n).len();
+        p.close_stdin();
+        let _ = p.wait_exit(WAIT);
+        assert_eq!(logged, n, "{}", p.output_text());
+        p.stderr_text()
+    };
+
+    let get = h2_request(&hpack(2, "/hello.txt"));
+    h2(&["--sess-out", &s("s1.pem")], &get, 1);
+
+    let post = dir.write("post.h2", &h2_request(&hpack(3, "/hello.txt")));
+    let err = h2(
+        &[
+            "-v",
+            "--sess-in",
+            &s("s1.pem"),
+            "--sess-out",
+            &s("s2.pem"),
+            "--early-data",
+            &post.display().to_string(),
+        ],
+        b"",
+        2,
+    );
+    assert!(err.contains("bytes accepted by the server"), "{err}");
+    let early_get = dir.write("get.h2", &get);
+    let err = h2(
+        &[
+            "-v",
+            "--sess-in",
+            &s("s2.pem"),
+            "--early-data",
+            &early_get.display().to_string(),
+        ],
+        b"",
+        3,
+    );
+    assert!(err.contains("bytes accepted by the server"), "{err}");
+
+    let lines = wait_log(&log, 3);
+    assert!(
+        lines[0].contains("\"GET /hello.txt HTTP/2.0\" 200") && !lines[0].contains("early-data"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].contains("\"POST /hello.txt HTTP/2.0\" 425") && lines[1].contains("early-data"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[2].contains("\"GET /hello.txt HTTP/2.0\" 200") && lines[2].contains("early-data"),
+        "{lines:?}"
+    );
+}

@@ -65,11 +65,22 @@ pub struct EarlyRequests {
     dispatched: AtomicUsize,
 }
 
+/// Which HTTP a connection speaks, as far as the server knows when the handshake ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Http {
+    /// HTTP/1.1 (ALPN `http/1.1`).
+    One,
+    /// HTTP/2 (ALPN `h2`).
+    Two,
+    /// Either (no ALPN): HTTP/2 if the bytes start with its preface, as hyper decides.
+    Sniff,
+}
+
 impl EarlyRequests {
-    /// A counter for a connection whose protocol is HTTP/2 (`h2`) or HTTP/1.1.
-    pub fn new(h2: bool) -> Self {
+    /// A counter for a connection speaking `http`.
+    pub fn new(http: Http) -> Self {
         EarlyRequests {
-            count: Mutex::new(Counter::new(h2)),
+            count: Mutex::new(Counter::new(http)),
             dispatched: AtomicUsize::new(0),
         }
     }
@@ -121,6 +132,8 @@ struct Counter {
 
 #[derive(Debug)]
 enum Framing {
+    /// The first bytes, while they could still be HTTP/2's preface.
+    Sniff(Vec<u8>),
     /// HTTP/1.1 between requests (empty lines may precede a request, RFC 9112 §2.2).
     Idle,
     /// HTTP/1.1 inside a request head (kept to find its body's length).
@@ -136,15 +149,15 @@ enum Framing {
 }
 
 impl Counter {
-    fn new(h2: bool) -> Self {
+    fn new(http: Http) -> Self {
         Counter {
             started: 0,
             lost: false,
             highest_stream: 0,
-            state: if h2 {
-                Framing::Preface(0)
-            } else {
-                Framing::Idle
+            state: match http {
+                Http::One => Framing::Idle,
+                Http::Two => Framing::Preface(0),
+                Http::Sniff => Framing::Sniff(Vec::new()),
             },
         }
     }
@@ -153,6 +166,19 @@ impl Counter {
     fn feed(&mut self, mut bytes: &[u8]) {
         while !bytes.is_empty() && !self.lost {
             bytes = match &mut self.state {
+                Framing::Sniff(seen) => {
+                    let n = (H2_PREFACE.len() - seen.len()).min(bytes.len());
+                    seen.extend_from_slice(&bytes[..n]);
+                    if !H2_PREFACE.starts_with(seen) {
+                        // HTTP/1.1: count what was held back, then go on.
+                        let held = std::mem::take(seen);
+                        self.state = Framing::Idle;
+                        self.feed(&held);
+                    } else if seen.len() == H2_PREFACE.len() {
+                        self.state = Framing::FrameHeader(Vec::new());
+                    }
+                    &bytes[n..]
+                }
                 Framing::Idle => {
                     let skip = bytes
                         .iter()
@@ -332,8 +358,8 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for EarlyDataIo<IO> {
 mod tests {
     use super::*;
 
-    fn started(h2: bool, chunks: &[&[u8]]) -> (usize, bool) {
-        let mut c = Counter::new(h2);
+    fn started(http: Http, chunks: &[&[u8]]) -> (usize, bool) {
+        let mut c = Counter::new(http);
         for chunk in chunks {
             c.feed(chunk);
         }
@@ -345,16 +371,19 @@ mod tests {
         let wire: &[u8] = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n\
             POST /x HTTP/1.1\r\nContent-Length: 20\r\n\r\nGET /not-a-request!!\
             \r\nHEAD /h HTTP/1.1\r\n\r\n";
-        assert_eq!(started(false, &[wire]), (3, false));
+        assert_eq!(started(Http::One, &[wire]), (3, false));
         // The same bytes a byte at a time.
         let bytes: Vec<&[u8]> = wire.chunks(1).collect();
-        assert_eq!(started(false, &bytes), (3, false));
+        assert_eq!(started(Http::One, &bytes), (3, false));
     }
 
     #[test]
     fn a_request_that_only_starts_in_early_data_counts_as_early() {
-        assert_eq!(started(false, &[b"GET / HTTP/1.1\r\nHo"]), (1, false));
-        assert_eq!(started(false, &[b"GET / HTTP/1.1\r\n\r\n\r\n"]), (1, false));
+        assert_eq!(started(Http::One, &[b"GET / HTTP/1.1\r\nHo"]), (1, false));
+        assert_eq!(
+            started(Http::One, &[b"GET / HTTP/1.1\r\n\r\n\r\n"]),
+            (1, false)
+        );
     }
 
     #[test]
@@ -367,13 +396,13 @@ mod tests {
             b"GET / HTTP/1.1\r\n folded\r\n\r\n",
         ] {
             assert!(
-                started(false, &[head]).1,
+                started(Http::One, &[head]).1,
                 "{}",
                 String::from_utf8_lossy(head)
             );
         }
         let long = [b'a'; MAX_HEAD + 10];
-        assert!(started(false, &[b"GET /", &long]).1);
+        assert!(started(Http::One, &[b"GET /", &long]).1);
     }
 
     fn frame(kind: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
@@ -393,19 +422,38 @@ mod tests {
         wire.extend(frame(0x0, 1, &[0; 40])); // DATA
         wire.extend(frame(0x1, 1, &[4])); // trailers
         wire.extend(frame(0x1, 3, &[5])); // stream 3
-        assert_eq!(started(true, &[&wire]), (2, false));
+        assert_eq!(started(Http::Two, &[&wire]), (2, false));
         let bytes: Vec<&[u8]> = wire.chunks(1).collect();
-        assert_eq!(started(true, &bytes), (2, false));
+        assert_eq!(started(Http::Two, &bytes), (2, false));
+    }
+
+    #[test]
+    fn without_alpn_the_preface_decides_between_http1_and_http2() {
+        let mut h2 = H2_PREFACE.to_vec();
+        h2.extend(frame(0x1, 1, &[1]));
+        h2.extend(frame(0x1, 3, &b"\r\n\r\n"[..]));
+        assert_eq!(started(Http::Sniff, &[&h2]), (2, false));
+        let bytes: Vec<&[u8]> = h2.chunks(1).collect();
+        assert_eq!(started(Http::Sniff, &bytes), (2, false));
+        let h1: &[u8] = b"POST / HTTP/1.1\r\nContent-Length: 1\r\n\r\nxGET / HTTP/1.1\r\n\r\n";
+        assert_eq!(started(Http::Sniff, &[h1]), (2, false));
+        let bytes: Vec<&[u8]> = h1.chunks(1).collect();
+        assert_eq!(started(Http::Sniff, &bytes), (2, false));
+        // `PRI` alone could be either: HTTP/1.1 once it stops matching the preface.
+        assert_eq!(
+            started(Http::Sniff, &[b"PRI / HTTP/1.1\r\n\r\n"]),
+            (1, false)
+        );
     }
 
     #[test]
     fn an_http2_connection_without_the_preface_loses_the_count() {
-        assert!(started(true, &[b"GET / HTTP/1.1\r\n\r\n"]).1);
+        assert!(started(Http::Two, &[b"GET / HTTP/1.1\r\n\r\n"]).1);
     }
 
     #[test]
     fn the_service_learns_which_requests_were_early_in_order() {
-        let requests = EarlyRequests::new(false);
+        let requests = EarlyRequests::new(Http::One);
         requests.saw_early(b"GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n");
         assert!(requests.next_is_early());
         assert!(requests.next_is_early());

@@ -14,7 +14,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
 
-use crate::early::{EarlyDataIo, EarlyRequests};
+use crate::early::{EarlyDataIo, EarlyRequests, Http};
 use crate::error::Error;
 use crate::idle::{Activity, Tracked};
 use crate::site::{redirect_to_https, ConnInfo, Site};
@@ -362,12 +362,15 @@ async fn handle_connection(
                 _ => Protocols::Auto,
             };
             // With 0-RTT data accepted, count the requests in it on their way to hyper, so
-            // the service knows which ones may be replays (`crate::early`). ALPN can only
-            // have chosen h2 or http/1.1, or nothing (then HTTP/1.1 unless the preface
-            // says otherwise, which the count notices).
-            let early = details
-                .early_data
-                .then(|| Arc::new(EarlyRequests::new(matches!(protocols, Protocols::Http2))));
+            // the service knows which ones may be replays (`crate::early`). Without ALPN
+            // the count tells HTTP/2 by its preface, as hyper does.
+            let early = details.early_data.then(|| {
+                Arc::new(EarlyRequests::new(match protocols {
+                    Protocols::Http1 => Http::One,
+                    Protocols::Http2 => Http::Two,
+                    Protocols::Auto => Http::Sniff,
+                }))
+            });
             let info = Arc::new(ConnInfo {
                 peer: Some(peer),
                 secure: true,
