@@ -264,15 +264,18 @@ fn a_client_refuses_a_selected_identity_it_did_not_offer() {
 #[test]
 fn psk_ke_is_refused_unless_enabled() {
     let clock = Clock::new();
-    let (server, client) = with_tickets(&clock, |_, c| c.insecure_psk_ke = true);
-    let (c, s) = connect(&server, &client);
+    let (allowing, client) = with_tickets(&clock, |s, c| {
+        s.insecure_psk_ke = true;
+        c.insecure_psk_ke = true;
+    });
+    let mut strict = (*allowing).clone();
+    strict.insecure_psk_ke = false;
+    let (c, s) = connect(&Arc::new(strict), &client);
     assert!(
         full(&c) && full(&s),
         "psk_ke only, not enabled: a full handshake"
     );
-    let mut allowing = (*server).clone();
-    allowing.insecure_psk_ke = true;
-    let (mut c, mut s) = connect(&Arc::new(allowing), &client);
+    let (mut c, mut s) = connect(&allowing, &client);
     assert_eq!(s.handshake_kind(), Some(HandshakeKind::Resumed));
     assert_eq!(c.negotiated_group(), None, "no key exchange");
     assert_eq!(send(&mut c, &mut s, b"hi"), b"hi");
