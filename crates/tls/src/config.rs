@@ -62,6 +62,11 @@ pub struct ClientConfig {
     /// not forward secret (§8): send only what is safe to repeat (a GET, not a payment).
     /// Default `false`.
     pub enable_early_data: bool,
+    /// Whether to resume with `psk_ke` only (RFC 8446 §4.2.9): no (EC)DHE in a resumed
+    /// handshake, so it saves a key exchange — and loses forward secrecy: whoever later
+    /// learns the server's ticket key or this session's secret decrypts the connection.
+    /// Default `false`: offer `psk_dhe_ke` only.
+    pub insecure_psk_ke: bool,
     /// Test only: see [`crate::insecure_test_hooks`].
     #[cfg(feature = "insecure-test-hooks")]
     pub(crate) client_hello_overrides: crate::insecure_test_hooks::ClientHelloOverrides,
@@ -89,6 +94,7 @@ impl ClientConfig {
                 ClientSessionCache::DEFAULT_SERVERS,
             ))),
             enable_early_data: false,
+            insecure_psk_ke: false,
             #[cfg(feature = "insecure-test-hooks")]
             client_hello_overrides: Default::default(),
         }

@@ -17,8 +17,8 @@
 //! handshakes with HelloRetryRequest; the three TLS 1.3 AEAD suites; the post-quantum
 //! hybrids X25519MLKEM768 (offered first by default, beside an X25519 share) and
 //! SecP256r1MLKEM768, ML-KEM-1024 alone, X25519, P-256, P-384; ECDSA, RSA-PSS and Ed25519 signatures; SNI, ALPN, mutual TLS, KeyUpdate, exporters,
-//! NSS key logs and structured traces. Not yet: resumption and 0-RTT (tickets are accepted
-//! and ignored).
+//! NSS key logs and structured traces; session resumption with tickets and 0-RTT data
+//! (see [`ticket`]).
 //!
 //! A client over a blocking socket:
 //!

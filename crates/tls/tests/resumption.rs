@@ -3,53 +3,13 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use common::*;
-use padlock_tls::ticket::{ClientSession, SessionStore};
-use padlock_tls::{
-    ClientConfig, Connection, EarlyDataStatus, HandshakeKind, NamedGroup, ServerConfig, UnixTime,
-};
-
-/// A clock the test moves.
-#[derive(Clone)]
-struct Clock(Arc<AtomicU64>);
-
-impl Clock {
-    fn new() -> Self {
-        Clock(Arc::new(AtomicU64::new(1_800_000_000)))
-    }
-    fn advance(&self, seconds: u64) {
-        self.0.fetch_add(seconds, Ordering::SeqCst);
-    }
-    fn source(&self) -> padlock_tls::TimeSource {
-        let c = self.0.clone();
-        Arc::new(move || UnixTime(c.load(Ordering::SeqCst)))
-    }
-}
-
-/// A server and client config pair sharing a clock; the client keeps sessions.
-fn configs(clock: &Clock) -> (ServerConfig, ClientConfig) {
-    let mut server = server_config(KeyType::P256);
-    server.time = clock.source();
-    let mut client = insecure_client_config();
-    client.time = clock.source();
-    (server, client)
-}
-
-/// A full handshake, then the server's tickets delivered to the client.
-fn connect(server: &Arc<ServerConfig>, client: &Arc<ClientConfig>) -> (Connection, Connection) {
-    let mut c = Connection::client(client.clone(), localhost()).unwrap();
-    let mut s = Connection::server(server.clone()).unwrap();
-    handshake(&mut c, &mut s);
-    pump(&mut c, &mut s).unwrap();
-    (c, s)
-}
-
-fn store(client: &ClientConfig) -> Arc<dyn SessionStore> {
-    client.session_store.clone().unwrap()
-}
+use padlock_tls::ticket::{ClientSession, ServerSessionCache};
+use padlock_tls::trace::{Trace, TraceEvent};
+use padlock_tls::{Connection, EarlyDataStatus, HandshakeKind, NamedGroup, ServerName};
 
 #[test]
 fn a_second_connection_resumes_with_a_ticket_and_no_certificate() {
@@ -135,4 +95,152 @@ fn zero_rtt_data_is_accepted_and_delivered_marked_early() {
     assert_eq!(s.handshake_kind(), Some(HandshakeKind::Resumed));
     assert_eq!(send(&mut c, &mut s, b"after"), b"after");
     assert_eq!(send(&mut s, &mut c, b"reply"), b"reply");
+}
+
+#[test]
+fn a_session_resumes_after_a_hello_retry_request() {
+    let clock = Clock::new();
+    let (mut server, mut client) = configs(&clock);
+    // The client sends an X25519MLKEM768 share only; the server speaks P-256 only.
+    client.key_shares = 1;
+    server.groups = vec![NamedGroup::secp256r1];
+    let (server, client) = (Arc::new(server), Arc::new(client));
+    let (c, _) = connect(&server, &client);
+    assert_eq!(
+        c.handshake_kind(),
+        Some(HandshakeKind::FullWithHelloRetryRequest)
+    );
+    let (mut c, mut s) = connect(&server, &client);
+    assert_eq!(
+        c.handshake_kind(),
+        Some(HandshakeKind::ResumedWithHelloRetryRequest)
+    );
+    assert_eq!(
+        s.handshake_kind(),
+        Some(HandshakeKind::ResumedWithHelloRetryRequest)
+    );
+    assert_eq!(send(&mut c, &mut s, b"x"), b"x");
+}
+
+#[test]
+fn refused_early_data_is_skipped_and_can_be_sent_again() {
+    let clock = Clock::new();
+    let (mut server, mut client) = configs(&clock);
+    server.max_early_data_size = 1000;
+    client.enable_early_data = true;
+    let (server, client) = (Arc::new(server), Arc::new(client));
+    connect(&server, &client);
+    // This server has 0-RTT off (same ticket keys and register).
+    let mut off = (*server).clone();
+    off.max_early_data_size = 0;
+    let mut c = Connection::client(client, localhost()).unwrap();
+    c.write_early_data(&[7; 900]).unwrap();
+    let mut s = Connection::server(Arc::new(off)).unwrap();
+    handshake(&mut c, &mut s);
+    assert_eq!(s.handshake_kind(), Some(HandshakeKind::Resumed));
+    assert_eq!(c.early_data_status(), EarlyDataStatus::Rejected);
+    assert_eq!(s.early_data_status(), EarlyDataStatus::Rejected);
+    assert_eq!(send(&mut c, &mut s, &[7; 900]), vec![7; 900]);
+}
+
+#[test]
+fn early_data_after_a_hello_retry_request_is_refused() {
+    let clock = Clock::new();
+    let (mut server, mut client) = configs(&clock);
+    server.max_early_data_size = 1000;
+    client.enable_early_data = true;
+    let (server, client) = (Arc::new(server), Arc::new(client));
+    connect(&server, &client);
+    let mut p256 = (*server).clone();
+    p256.groups = vec![NamedGroup::secp256r1];
+    let mut c = Connection::client(client, localhost()).unwrap();
+    c.write_early_data(b"too soon").unwrap();
+    let mut s = Connection::server(Arc::new(p256)).unwrap();
+    handshake(&mut c, &mut s);
+    assert_eq!(
+        s.handshake_kind(),
+        Some(HandshakeKind::ResumedWithHelloRetryRequest)
+    );
+    assert_eq!(c.early_data_status(), EarlyDataStatus::Rejected);
+    assert_eq!(send(&mut c, &mut s, b"now"), b"now");
+}
+
+#[test]
+fn stateful_tickets_from_a_server_cache_resume_once() {
+    let clock = Clock::new();
+    let (mut server, client) = configs(&clock);
+    server.ticketer = Some(Arc::new(ServerSessionCache::new(
+        provider(),
+        64,
+        Duration::from_secs(3600),
+    )));
+    let (server, client) = (Arc::new(server), Arc::new(client));
+    connect(&server, &client);
+    let session = store(&client).take(&localhost()).unwrap();
+    let again = session.clone();
+    let mut c = Connection::client_resuming(client.clone(), localhost(), session).unwrap();
+    let mut s = Connection::server(server.clone()).unwrap();
+    handshake(&mut c, &mut s);
+    assert_eq!(c.handshake_kind(), Some(HandshakeKind::Resumed));
+    let mut c = Connection::client_resuming(client, localhost(), again).unwrap();
+    let mut s = Connection::server(server).unwrap();
+    handshake(&mut c, &mut s);
+    assert_eq!(c.handshake_kind(), Some(HandshakeKind::Full), "used once");
+}
+
+#[test]
+fn a_session_for_another_server_name_is_not_resumed() {
+    let clock = Clock::new();
+    let (server, client) = configs(&clock);
+    let (server, client) = (Arc::new(server), Arc::new(client));
+    connect(&server, &client);
+    let session = store(&client).take(&localhost()).unwrap();
+    let other = ServerName::try_from("other.test").unwrap();
+    let mut c = Connection::client_resuming(client, other, session).unwrap();
+    let mut s = Connection::server(server).unwrap();
+    handshake(&mut c, &mut s);
+    assert_eq!(c.handshake_kind(), Some(HandshakeKind::Full));
+}
+
+#[test]
+fn the_trace_and_key_log_tell_of_the_psk_and_early_data() {
+    let clock = Clock::new();
+    let events = Arc::new(Events::default());
+    let keys = Arc::new(Capture::default());
+    let (mut server, mut client) = configs(&clock);
+    server.max_early_data_size = 100;
+    server.trace = Some(events.clone());
+    server.key_log = Some(keys.clone());
+    client.enable_early_data = true;
+    let (server, client) = (Arc::new(server), Arc::new(client));
+    connect(&server, &client);
+    let mut c = Connection::client(client, localhost()).unwrap();
+    c.write_early_data(b"x").unwrap();
+    let mut s = Connection::server(server).unwrap();
+    handshake(&mut c, &mut s);
+    let seen = events.0.lock().unwrap().join("\n");
+    for expected in [
+        "PskOffered",
+        "BinderCheck { identity: 0, ok: true }",
+        "PskAccepted",
+        "EarlyDataAccepted",
+        "KeysInstalled { direction: Received, phase: Early }",
+        "Ticket",
+    ] {
+        assert!(seen.contains(expected), "{expected} missing from:\n{seen}");
+    }
+    assert_eq!(
+        keys.secret("CLIENT_EARLY_TRAFFIC_SECRET").as_bytes().len(),
+        32
+    );
+}
+
+/// Trace events as their debug text.
+#[derive(Default)]
+struct Events(Mutex<Vec<String>>);
+
+impl Trace for Events {
+    fn event(&self, event: &TraceEvent<'_>) {
+        self.0.lock().unwrap().push(format!("{event:?}"));
+    }
 }

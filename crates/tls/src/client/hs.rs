@@ -188,7 +188,11 @@ pub(super) fn start(
     let mut hello = client_hello(&config, &server_name, &shares, provider)?;
     out.client_random(hello.random);
     out.server_name(server_name.to_string());
-    // RFC 8446 §2.2: offer a session from an earlier connection, if there is one.
+    // RFC 8446 §4.2.9: a client that keeps sessions lists the PSK mode it resumes with,
+    // or servers send it no tickets; §2.2: offer a session from an earlier connection.
+    if config.session_store.is_some() {
+        hello.extensions.psk_key_exchange_modes = Some(vec![psk::mode(&config)]);
+    }
     let now = (config.time)();
     let psk = psk::take_session(&config, &server_name, session, now)
         .map(|(session, suite)| psk::offer(&config, session, suite, &mut hello, provider, now));

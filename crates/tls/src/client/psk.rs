@@ -61,7 +61,7 @@ pub(crate) fn take_session(
 }
 
 /// Adds the PSK offer to `hello` (RFC 8446 §4.2.9–§4.2.11): psk_key_exchange_modes
-/// (psk_dhe_ke only), early_data when 0-RTT is enabled and the ticket allows it, and
+/// (psk_dhe_ke, or psk_ke only with `insecure_psk_ke`), early_data when 0-RTT is enabled and the ticket allows it, and
 /// pre_shared_key with the session's ticket, its obfuscated age and a placeholder binder
 /// that [`fill_binder`] replaces once the ClientHello is encoded.
 pub(crate) fn offer(
@@ -75,7 +75,7 @@ pub(crate) fn offer(
     let early_data = config.enable_early_data
         && session.max_early_data_size > 0
         && config.cipher_suites.contains(&session.suite);
-    hello.extensions.psk_key_exchange_modes = Some(vec![PskKeyExchangeMode::psk_dhe_ke]);
+    hello.extensions.psk_key_exchange_modes = Some(vec![mode(config)]);
     hello.extensions.early_data = early_data;
     hello.extensions.pre_shared_key = Some(OfferedPsks {
         identities: vec![identity(&session, now)],
@@ -87,6 +87,15 @@ pub(crate) fn offer(
         suite,
         early_secret,
         early_data,
+    }
+}
+
+/// The PSK mode we resume with (RFC 8446 §4.2.9): psk_dhe_ke, or psk_ke when configured.
+pub(crate) fn mode(config: &ClientConfig) -> PskKeyExchangeMode {
+    if config.insecure_psk_ke {
+        PskKeyExchangeMode::psk_ke
+    } else {
+        PskKeyExchangeMode::psk_dhe_ke
     }
 }
 

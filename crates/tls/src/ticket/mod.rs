@@ -31,26 +31,40 @@
 //! falls back to a full one. `psk_dhe_ke` only, unless [`ServerConfig::insecure_psk_ke`].
 //!
 //! 0-RTT is off unless [`ServerConfig::max_early_data_size`] is above 0. Early data is
-//! accepted only when the PSK is accepted on the *first* identity and the
-//! [`StrikeRegister`] has not seen that ClientHello's binder. What is guaranteed:
+//! accepted only when the PSK is accepted on the *first* identity of the *first*
+//! ClientHello (no HelloRetryRequest), the ticket allows early data, the suite and ALPN
+//! protocol are the session's, the ticket was issued by this server's
+//! [`StrikeRegister`], the ticket age the client reports is within the register's window
+//! (10 s by default) of the age the server computes, and the register has not seen the
+//! ClientHello's binder. Otherwise the early data is skipped unread (up to
+//! `max_early_data_size`, RFC 8446 §4.2.10) and the handshake goes on in 1-RTT, resumed
+//! if the PSK was good. What is guaranteed, and what is not:
 //!
-//! * **One server process**: a given 0-RTT ClientHello has its early data accepted at
-//!   most once. Tickets are single-use for early data: the register remembers every
-//!   binder whose early data was accepted for as long as its ClientHello could pass the
-//!   freshness check (twice the age window), and a ClientHello whose ticket age does not
-//!   fit the window is refused 0-RTT outright.
-//! * **Restart**: a register remembers nothing from before the restart, so tickets carry
-//!   the id of the register that issued them, and a new process (a new register) accepts
-//!   0-RTT only for its own tickets. Tickets from before the restart still resume (if
-//!   their key survives), without 0-RTT.
-//! * **A fleet sharing ticket keys**: resumption works on every server; 0-RTT only on
-//!   the server that issued the ticket. A replay sent to another server gets its
-//!   handshake completed in 1-RTT with the early data skipped, never delivered.
-//! * **Not guaranteed**: anything about 1-RTT data (§8 concerns 0-RTT only); early data
-//!   is delivered marked as early, and the application must treat it as replayable
-//!   across *clients' retries* (a client whose early data was refused resends it as
-//!   1-RTT, RFC 8446 §8: "0-RTT data ... is not forward secret" and may be retried); a
-//!   register that is full refuses 0-RTT rather than forget (it is bounded).
+//! * **One server process: a 0-RTT ClientHello has its early data accepted at most
+//!   once.** The register keeps the binder of every ClientHello whose early data it
+//!   accepted for twice the window; a copy arriving later than that fails the age check
+//!   (RFC 8446 §8.2, §8.3). A binder can only be made with the PSK, so an attacker can
+//!   replay a ClientHello but not make a new one on the same ticket.
+//! * **Restart: nothing accepted before it is accepted again.** The register lives in
+//!   memory, so each register has a random id, written into the tickets it issues, and
+//!   accepts 0-RTT only on its own tickets. After a restart (a new register) older tickets
+//!   still resume, if their key survived (a [`TicketKeyRing`] from a file), but without
+//!   0-RTT.
+//! * **A fleet sharing ticket keys: resumption anywhere, 0-RTT only where the ticket was
+//!   issued.** Another server never accepts early data on a ticket it did not issue, so a
+//!   ClientHello replayed to every server of the fleet has its early data accepted at most
+//!   once (by the issuer). A client sent elsewhere by the load balancer resumes there, and
+//!   its early data is refused and sent again as 1-RTT.
+//! * **The register is bounded** ([`StrikeRegister::DEFAULT_CAPACITY`] live entries, each
+//!   a 16-byte key and an expiry): when full it refuses 0-RTT rather than forget.
+//! * **Not guaranteed:** that early data is not *retried*. A client whose early data was
+//!   refused sends it again as 1-RTT (RFC 8446 §8: 0-RTT data may be retried), so the
+//!   application can see the same request twice over two connections; and early data is
+//!   not forward secret (§2.3). That is why [`Connection::read_early_data`] keeps it apart
+//!   from ordinary data: act on it only when doing so twice is harmless (a GET, not a
+//!   payment). Tickets themselves are single-use only on the client's side (it takes each
+//!   from its store once, §C.4) and with a [`ServerSessionCache`]; a stateless ticket can
+//!   resume several 1-RTT connections while it lives.
 //!
 //! # Client
 //!
@@ -70,6 +84,7 @@
 //! [`ClientConfig::enable_early_data`]: crate::ClientConfig::enable_early_data
 //! [`Connection::write_early_data`]: crate::Connection::write_early_data
 //! [`Connection::early_data_status`]: crate::Connection::early_data_status
+//! [`Connection::read_early_data`]: crate::Connection::read_early_data
 
 use std::fmt;
 use std::time::Duration;

@@ -337,3 +337,45 @@ impl Capture {
         )
     }
 }
+
+// ---- resumption (RFC 8446 §2.2) ----
+
+/// A clock the test moves.
+#[derive(Clone)]
+pub struct Clock(pub Arc<std::sync::atomic::AtomicU64>);
+
+impl Clock {
+    pub fn new() -> Self {
+        Clock(Arc::new(std::sync::atomic::AtomicU64::new(1_800_000_000)))
+    }
+    pub fn advance(&self, seconds: u64) {
+        self.0
+            .fetch_add(seconds, std::sync::atomic::Ordering::SeqCst);
+    }
+    pub fn source(&self) -> padlock_tls::TimeSource {
+        let c = self.0.clone();
+        Arc::new(move || padlock_tls::UnixTime(c.load(std::sync::atomic::Ordering::SeqCst)))
+    }
+}
+
+/// A server and client config pair sharing a clock; the client keeps sessions.
+pub fn configs(clock: &Clock) -> (ServerConfig, ClientConfig) {
+    let mut server = server_config(KeyType::P256);
+    server.time = clock.source();
+    let mut client = insecure_client_config();
+    client.time = clock.source();
+    (server, client)
+}
+
+/// A full handshake, then the server's tickets delivered to the client.
+pub fn connect(server: &Arc<ServerConfig>, client: &Arc<ClientConfig>) -> (Connection, Connection) {
+    let mut c = Connection::client(client.clone(), localhost()).unwrap();
+    let mut s = Connection::server(server.clone()).unwrap();
+    handshake(&mut c, &mut s);
+    pump(&mut c, &mut s).unwrap();
+    (c, s)
+}
+
+pub fn store(client: &ClientConfig) -> Arc<dyn padlock_tls::ticket::SessionStore> {
+    client.session_store.clone().unwrap()
+}

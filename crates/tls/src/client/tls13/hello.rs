@@ -58,8 +58,22 @@ pub(crate) fn handle_server_hello(
 ) -> Result<crate::client::State, Error> {
     let suite = check_server_hello(&offer, &sh, retry_suite)?;
     let resumed = check_psk_selection(&offer, &sh, suite, out)?;
-    let (group, shared) = complete_key_exchange(offer.shares, &sh)?;
-    crate::state::report_negotiated(suite, Some(group), retry_suite.is_some(), resumed, out);
+    // RFC 8446 §4.2.9: a psk_ke resumption (which we offer only when configured to) has
+    // no key exchange; its (EC)DHE input is HashLen zeros (§7.1).
+    let psk_ke = resumed && offer.config.insecure_psk_ke && sh.extensions.key_share.is_none();
+    let zeros = [0u8; crate::hkdf::MAX_SECRET_LEN];
+    let (group, shared) = match psk_ke {
+        true => (None, None),
+        false => {
+            let (group, shared) = complete_key_exchange(offer.shares, &sh)?;
+            (Some(group), Some(shared))
+        }
+    };
+    let shared: &[u8] = match &shared {
+        Some(shared) => shared.as_ref(),
+        None => &zeros[..suite.hash.output_len()],
+    };
+    crate::state::report_negotiated(suite, group, retry_suite.is_some(), resumed, out);
 
     // RFC 8446 §7.1: Early Secret (from the PSK when resuming, else of zeros) → Handshake
     // Secret with the (EC)DHE secret.
@@ -76,7 +90,7 @@ pub(crate) fn handle_server_hello(
         handshake: handshake_secret,
         client: client_secret,
         server: server_secret,
-    } = handshake_secrets(suite, early_secret, shared.as_ref(), &transcript, out);
+    } = handshake_secrets(suite, early_secret, shared, &transcript, out);
     out.install_read_keys(
         server_secret.record_keys(provider, suite.aead)?,
         KeyPhase::Handshake,

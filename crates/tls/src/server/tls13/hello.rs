@@ -367,6 +367,7 @@ pub(super) fn send_server_flight(
             master,
             suite: suite.suite,
             facts: TicketFacts {
+                wanted: resume::choose_mode(&config, offer).is_ok(),
                 server_name: offer.hello.extensions.server_name.clone(),
                 alpn,
                 client_certificates: Vec::new(),

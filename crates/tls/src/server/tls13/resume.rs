@@ -47,6 +47,10 @@ pub(super) struct Resumption {
 /// What a ticket records of the connection that issues it.
 #[derive(Clone, Default)]
 pub(crate) struct TicketFacts {
+    /// Whether the client can resume at all: it listed a PSK mode we accept (RFC 8446
+    /// §4.2.9: "Servers SHOULD NOT send NewSessionTicket with tickets that are not
+    /// compatible with the advertised modes"). No tickets otherwise.
+    pub(crate) wanted: bool,
     pub(crate) server_name: Option<String>,
     pub(crate) alpn: Option<Vec<u8>>,
     pub(crate) client_certificates: Vec<Vec<u8>>,
@@ -127,7 +131,7 @@ pub(super) fn check_resumption(
 
 /// RFC 8446 §4.2.9: psk_dhe_ke whenever the client offers it; psk_ke (no forward secrecy)
 /// only when the configuration opts in.
-fn choose_mode(config: &ServerConfig, offer: &Offer<'_>) -> Result<bool, &'static str> {
+pub(super) fn choose_mode(config: &ServerConfig, offer: &Offer<'_>) -> Result<bool, &'static str> {
     let modes = offer
         .hello
         .extensions
@@ -335,7 +339,7 @@ pub(crate) fn send_tickets(
     facts: &TicketFacts,
     out: &mut dyn Output,
 ) -> Result<(), Error> {
-    let Some(ticketer) = config.ticketer.as_deref() else {
+    let Some(ticketer) = config.ticketer.as_deref().filter(|_| facts.wanted) else {
         return Ok(());
     };
     let count = config.ticket_count.min(MAX_TICKETS);
