@@ -41,8 +41,9 @@ fn listen(server: &Issued, extra: &[&str]) -> (PeerProcess, u16) {
         .arg(&server.key)
         .args(extra);
     let p = PeerProcess::spawn("padlock listen", cmd);
+    // The line ends `(https://ADDR/)`: wait for its end, not just its start.
     assert!(
-        p.wait_stderr("listening on", WAIT),
+        p.wait_stderr("/)", WAIT),
         "padlock listen did not start\n{}",
         p.output_text()
     );
@@ -223,24 +224,31 @@ fn connect(args: &[&str], input: &[u8]) -> (Option<i32>, Vec<u8>, String) {
     (status.and_then(|s| s.code()), p.stdout(), p.stderr_text())
 }
 
+/// `openssl s_server -early_data` on a free port (tried again on another if a parallel
+/// test took the port meanwhile).
+fn s_server_early_data(openssl: &Path, cert: &Issued) -> (PeerProcess, u16) {
+    for _ in 0..5 {
+        let port = free_port();
+        let mut cmd = Command::new(openssl);
+        cmd.args(["s_server", "-tls1_3", "-early_data", "-accept"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("-cert")
+            .arg(&cert.chain)
+            .arg("-key")
+            .arg(&cert.key);
+        let mut server = PeerProcess::spawn("openssl s_server", cmd);
+        if server.wait_stdout_while_running(b"ACCEPT", WAIT) {
+            return (server, port);
+        }
+    }
+    panic!("openssl s_server could not bind a port");
+}
+
 #[test]
 fn padlock_connect_resumes_against_openssl_s_server_and_its_early_data_is_accepted() {
     let Some(fx) = Fixtures::get() else { return };
     let dir = TempDir::new("connect-openssl");
-    let port = free_port();
-    let mut cmd = Command::new(&fx.openssl);
-    cmd.args(["s_server", "-tls1_3", "-early_data", "-accept"])
-        .arg(format!("127.0.0.1:{port}"))
-        .arg("-cert")
-        .arg(&fx.ecdsa_server.chain)
-        .arg("-key")
-        .arg(&fx.ecdsa_server.key);
-    let mut server = PeerProcess::spawn("openssl s_server", cmd);
-    assert!(
-        server.wait_stdout_while_running(b"ACCEPT", WAIT),
-        "{}",
-        server.output_text()
-    );
+    let (server, port) = s_server_early_data(&fx.openssl, &fx.ecdsa_server);
     let ca = fx.ecdsa_ca.cert.display().to_string();
     let addr = format!("localhost:{port}");
     let session = dir.join("session.pem").display().to_string();
@@ -280,6 +288,27 @@ fn padlock_connect_resumes_against_openssl_s_server_and_its_early_data_is_accept
     );
 }
 
+/// `gnutls-serv --echo` on a free port. It binds 0.0.0.0 (it takes no address), so a port
+/// that a parallel test's server took on 127.0.0.1 meanwhile makes it fail: then it is
+/// started again on another port.
+fn gnutls_serv(gnutls: &Path, cert: &Issued) -> (PeerProcess, u16) {
+    for _ in 0..5 {
+        let port = free_port();
+        let mut cmd = Command::new(gnutls);
+        cmd.args(["--echo", "--port", &port.to_string(), "--x509certfile"])
+            .arg(&cert.chain)
+            .arg("--x509keyfile")
+            .arg(&cert.key);
+        let server = PeerProcess::spawn("gnutls-serv", cmd);
+        // It reports IPv4, then IPv6: once the IPv6 line is there, the IPv4 one is whole.
+        let ready = format!("IPv4 0.0.0.0 port {port}...done");
+        if server.wait_stderr("IPv6", WAIT) && server.stderr_text().contains(&ready) {
+            return (server, port);
+        }
+    }
+    panic!("gnutls-serv could not bind a port");
+}
+
 #[test]
 fn padlock_connect_resumes_against_gnutls_serv() {
     let Some(fx) = Fixtures::get() else { return };
@@ -287,18 +316,7 @@ fn padlock_connect_resumes_against_gnutls_serv() {
         return;
     };
     let dir = TempDir::new("connect-gnutls");
-    let port = free_port();
-    let mut cmd = Command::new(gnutls);
-    cmd.args(["--echo", "--port", &port.to_string(), "--x509certfile"])
-        .arg(&fx.ecdsa_server.chain)
-        .arg("--x509keyfile")
-        .arg(&fx.ecdsa_server.key);
-    let server = PeerProcess::spawn("gnutls-serv", cmd);
-    assert!(
-        padlock_test_support::wait_for_port(port, WAIT),
-        "{}",
-        server.output_text()
-    );
+    let (server, port) = gnutls_serv(&gnutls, &fx.ecdsa_server);
     let ca = fx.ecdsa_ca.cert.display().to_string();
     let addr = format!("localhost:{port}");
     let session = dir.join("session.pem").display().to_string();
