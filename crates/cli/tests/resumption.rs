@@ -13,6 +13,7 @@
 //! - `serve --early-data`: a POST in early data gets 425 Too Early, a GET is served.
 
 mod serve_support;
+mod tls_support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -22,8 +23,7 @@ use padlock_test_support::{
     contains, free_port, require_peer, Fixtures, Issued, PeerProcess, TempDir,
 };
 use serve_support::{serve_logged, www, Ca, PADLOCK};
-
-const WAIT: Duration = Duration::from_secs(15);
+use tls_support::{connect, listen, WAIT};
 
 /// A plain HTTP/1.0 request, as early data or not.
 const GET: &[u8] = b"GET / HTTP/1.0\r\n\r\n";
@@ -31,31 +31,6 @@ const GET: &[u8] = b"GET / HTTP/1.0\r\n\r\n";
 // ---------------------------------------------------------------------------------------
 // padlock listen, and openssl s_client / gnutls-cli against it
 // ---------------------------------------------------------------------------------------
-
-/// Starts `padlock listen` on a free port; returns it and the port it printed.
-fn listen(server: &Issued, extra: &[&str]) -> (PeerProcess, u16) {
-    let mut cmd = Command::new(PADLOCK);
-    cmd.args(["listen", "--listen", "127.0.0.1:0", "--cert"])
-        .arg(&server.chain)
-        .arg("--key")
-        .arg(&server.key)
-        .args(extra);
-    let p = PeerProcess::spawn("padlock listen", cmd);
-    // The line ends `(https://ADDR/)`: wait for its end, not just its start.
-    assert!(
-        p.wait_stderr("/)", WAIT),
-        "padlock listen did not start\n{}",
-        p.output_text()
-    );
-    let text = p.stderr_text();
-    let port = text
-        .split("listening on 127.0.0.1:")
-        .nth(1)
-        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {text:?}"));
-    (p, port)
-}
 
 /// Runs `openssl s_client` against 127.0.0.1:`port` (SNI localhost) with `args`, `input`
 /// on stdin; waits for it to end (the server closes after one answer). Returns stdout and
@@ -212,17 +187,6 @@ fn gnutls_cli_resumes_against_padlock_listen() {
 // ---------------------------------------------------------------------------------------
 // padlock connect against openssl s_server and gnutls-serv
 // ---------------------------------------------------------------------------------------
-
-/// Runs `padlock connect` with `input` on stdin; returns (exit code, stdout, stderr).
-fn connect(args: &[&str], input: &[u8]) -> (Option<i32>, Vec<u8>, String) {
-    let mut cmd = Command::new(PADLOCK);
-    cmd.arg("connect").args(args);
-    let mut p = PeerProcess::spawn("padlock connect", cmd);
-    p.write_stdin(input);
-    p.close_stdin();
-    let status = p.wait_exit(WAIT);
-    (status.and_then(|s| s.code()), p.stdout(), p.stderr_text())
-}
 
 /// `openssl s_server -early_data` on a free port (tried again on another if a parallel
 /// test took the port meanwhile).
@@ -511,6 +475,30 @@ fn two_servers_sharing_ticket_keys_resume_each_others_sessions_until_the_key_is_
     );
 }
 
+/// `padlock connect` arguments: `-v --cacert ROOT --sess-in IN [--sess-out OUT]
+/// --early-data FILE`, resuming IN's session, sending FILE as 0-RTT data, and saving the
+/// next session to OUT (a session's early data is accepted once).
+fn resume_with_early_data(
+    root: &str,
+    sess_in: &str,
+    sess_out: Option<&str>,
+    early: &Path,
+) -> Vec<String> {
+    let mut args = vec!["-v", "--cacert", root, "--sess-in", sess_in];
+    if let Some(out) = sess_out {
+        args.extend(["--sess-out", out]);
+    }
+    args.push("--early-data");
+    let mut args: Vec<String> = args.into_iter().map(String::from).collect();
+    args.push(early.display().to_string());
+    args
+}
+
+/// `args` then `addr`, borrowed as `connect` takes them.
+fn strs<'a>(args: &'a [String], addr: &'a str) -> Vec<&'a str> {
+    args.iter().map(String::as_str).chain([addr]).collect()
+}
+
 #[test]
 fn serve_with_early_data_answers_a_post_in_early_data_425_and_serves_a_get() {
     let ca = Ca::new();
@@ -533,21 +521,8 @@ fn serve_with_early_data_answers_a_post_in_early_data_425_and_serves_a_get() {
         "post.txt",
         b"POST /hello.txt HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi",
     );
-    let (code, out, err) = connect(
-        &[
-            "-v",
-            "--cacert",
-            &root,
-            "--sess-in",
-            &s("s1.pem"),
-            "--sess-out",
-            &s("s2.pem"),
-            "--early-data",
-            &post.display().to_string(),
-            &addr,
-        ],
-        b"",
-    );
+    let args = resume_with_early_data(&root, &s("s1.pem"), Some(&s("s2.pem")), &post);
+    let (code, out, err) = connect(&strs(&args, &addr), b"");
     assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("bytes accepted by the server"), "{err}");
     let text = String::from_utf8_lossy(&out);
@@ -555,19 +530,8 @@ fn serve_with_early_data_answers_a_post_in_early_data_425_and_serves_a_get() {
 
     // A GET as early data: served.
     let get = dir.write("get.txt", HTTP_GET);
-    let (code, out, err) = connect(
-        &[
-            "-v",
-            "--cacert",
-            &root,
-            "--sess-in",
-            &s("s2.pem"),
-            "--early-data",
-            &get.display().to_string(),
-            &addr,
-        ],
-        b"",
-    );
+    let args = resume_with_early_data(&root, &s("s2.pem"), None, &get);
+    let (code, out, err) = connect(&strs(&args, &addr), b"");
     assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("bytes accepted by the server"), "{err}");
     let text = String::from_utf8_lossy(&out);
@@ -620,11 +584,9 @@ fn serve_with_early_data_counts_http2_streams_425_for_a_post_and_serves_a_get() 
     let s = |name: &str| dir.join(name).display().to_string();
     // HTTP/2 ends a connection whose client half-closed, answered or not: so stdin (and
     // the client's side) stays open until the server logged the `n`-th request.
-    let h2 = |args: &[&str], input: &[u8], n: usize| {
+    let h2 = |args: &[String], input: &[u8], n: usize| {
         let mut cmd = Command::new(PADLOCK);
-        cmd.args(["connect", "--alpn", "h2", "--cacert", &root])
-            .args(args)
-            .arg(&addr);
+        cmd.args(["connect", "--alpn", "h2"]).args(args).arg(&addr);
         let mut p = PeerProcess::spawn("padlock connect", cmd);
         p.write_stdin(input);
         let logged = wait_log(&log, n).len();
@@ -635,32 +597,15 @@ fn serve_with_early_data_counts_http2_streams_425_for_a_post_and_serves_a_get() 
     };
 
     let get = h2_request(&hpack(2, "/hello.txt"));
-    h2(&["--sess-out", &s("s1.pem")], &get, 1);
-
+    let first = ["--cacert", &root, "--sess-out", &s("s1.pem")].map(String::from);
+    h2(&first, &get, 1);
     let post = dir.write("post.h2", &h2_request(&hpack(3, "/hello.txt")));
-    let err = h2(
-        &[
-            "-v",
-            "--sess-in",
-            &s("s1.pem"),
-            "--sess-out",
-            &s("s2.pem"),
-            "--early-data",
-            &post.display().to_string(),
-        ],
-        b"",
-        2,
-    );
+    let args = resume_with_early_data(&root, &s("s1.pem"), Some(&s("s2.pem")), &post);
+    let err = h2(&args, b"", 2);
     assert!(err.contains("bytes accepted by the server"), "{err}");
     let early_get = dir.write("get.h2", &get);
     let err = h2(
-        &[
-            "-v",
-            "--sess-in",
-            &s("s2.pem"),
-            "--early-data",
-            &early_get.display().to_string(),
-        ],
+        &resume_with_early_data(&root, &s("s2.pem"), None, &early_get),
         b"",
         3,
     );
