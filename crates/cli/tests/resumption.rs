@@ -405,74 +405,72 @@ fn two_servers_sharing_ticket_keys_resume_each_others_sessions_until_the_key_is_
     let (_b, port_b) = serve_logged(&ca, site.path(), &log_b, &["--ticket-keys", &keys_arg]);
     let root = ca.root().display().to_string();
     let session = |name: &str| dir.join(name).display().to_string();
-
-    // Two sessions from server A.
-    for name in ["s1.pem", "s2.pem"] {
-        let (code, out, err) = connect(
-            &[
-                "--cacert",
-                &root,
-                "--sess-out",
-                &session(name),
-                &format!("localhost:{port_a}"),
-            ],
-            HTTP_GET,
-        );
+    // `padlock connect -v` to `port` for /hello.txt, from the session in `sess_in` if
+    // given, saving the next one to `sess_out` if given; returns its stderr.
+    let fetch = |port: u16, sess_in: Option<&str>, sess_out: Option<&str>| {
+        let mut args = vec!["-v".to_string(), "--cacert".into(), root.clone()];
+        for (flag, name) in [("--sess-in", sess_in), ("--sess-out", sess_out)] {
+            if let Some(name) = name {
+                args.extend([flag.to_string(), session(name)]);
+            }
+        }
+        let (code, out, err) = connect(&strs(&args, &format!("localhost:{port}")), HTTP_GET);
         assert_eq!(code, Some(0), "{err}");
         assert!(contains(&out, b"hello from padlock"), "{err}");
-    }
-    // One resumes on server B.
-    let (code, out, err) = connect(
-        &[
-            "-v",
-            "--cacert",
-            &root,
-            "--sess-in",
-            &session("s1.pem"),
-            &format!("localhost:{port_b}"),
-        ],
-        HTTP_GET,
-    );
-    assert_eq!(code, Some(0), "{err}");
-    assert!(contains(&out, b"hello from padlock"), "{err}");
-    assert!(err.contains("handshake: Resumed"), "{err}");
-    assert!(
-        wait_log(&log_b, 1)[0].contains("resumed"),
-        "{:?}",
-        log_lines(&log_b)
-    );
+        err
+    };
 
-    // The operator retires key 1: a new key replaces it (written whole, then moved over).
-    let replacement = key_file(&dir, "ticket-keys.new", &[9]);
-    std::fs::rename(&replacement, &keys).unwrap();
-    let deadline = Instant::now() + WAIT;
-    while !std::fs::read_to_string(&log_b)
-        .unwrap_or_default()
-        .contains("ticket keys reloaded")
-    {
-        assert!(
-            Instant::now() < deadline,
-            "server B did not reload its keys"
-        );
-        std::thread::sleep(Duration::from_millis(50));
+    // Three sessions from server A; the first resumes on server B.
+    for name in ["s1.pem", "s2.pem", "s3.pem"] {
+        fetch(port_a, None, Some(name));
     }
-    let (code, out, err) = connect(
-        &[
-            "-v",
-            "--cacert",
-            &root,
-            "--sess-in",
-            &session("s2.pem"),
-            &format!("localhost:{port_b}"),
-        ],
-        HTTP_GET,
-    );
-    assert_eq!(code, Some(0), "{err}");
-    assert!(contains(&out, b"hello from padlock"), "{err}");
+    let err = fetch(port_b, Some("s1.pem"), None);
+    assert!(err.contains("handshake: Resumed"), "{err}");
+    let lines = wait_log(&log_b, 1);
+    assert!(lines[0].contains("resumed"), "{lines:?}");
+
+    // A malformed file is refused whole: B keeps key 1, and still resumes A's sessions.
+    replace_file(&keys, b"not a key\n");
+    wait_for_text(&log_b, "ticket keys not reloaded");
+    let err = fetch(port_b, Some("s2.pem"), None);
+    assert!(err.contains("handshake: Resumed"), "{err}");
+
+    // The operator retires key 1: a new key replaces it.
+    replace_file(&keys, format!("{}\n", hex_key(9)).as_bytes());
+    wait_for_text(&log_b, "ticket keys reloaded");
+    let err = fetch(port_b, Some("s3.pem"), None);
     assert!(
         err.contains("handshake: Full"),
         "a retired key still resumed: {err}"
     );
+}
+
+/// Replaces `path` as an operator should: a new file, then moved over the old one.
+fn replace_file(path: &Path, contents: &[u8]) {
+    let new = path.with_extension("new");
+    std::fs::write(&new, contents).unwrap();
+    std::fs::rename(&new, path).unwrap();
+}
+
+/// Waits (bounded) until the file at `path` contains `text`.
+fn wait_for_text(path: &Path, text: &str) {
+    let deadline = Instant::now() + WAIT;
+    while !std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .contains(text)
+    {
+        assert!(
+            Instant::now() < deadline,
+            "no {text:?} in {}",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `args` then `addr`, borrowed as `connect` takes them.
+fn strs<'a>(args: &'a [String], addr: &'a str) -> Vec<&'a str> {
+    args.iter().map(String::as_str).chain([addr]).collect()
 }
 
 /// `padlock connect` arguments: `-v --cacert ROOT --sess-in IN [--sess-out OUT]
@@ -492,11 +490,6 @@ fn resume_with_early_data(
     let mut args: Vec<String> = args.into_iter().map(String::from).collect();
     args.push(early.display().to_string());
     args
-}
-
-/// `args` then `addr`, borrowed as `connect` takes them.
-fn strs<'a>(args: &'a [String], addr: &'a str) -> Vec<&'a str> {
-    args.iter().map(String::as_str).chain([addr]).collect()
 }
 
 #[test]
