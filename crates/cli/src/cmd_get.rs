@@ -44,9 +44,10 @@ Environment: SSLKEYLOGFILE=FILE records the TLS secrets for Wireshark (created 0
 #[command(after_help = EXIT_CODES)]
 pub struct Args {
     /// The URLs to fetch (https:// or http://), one after the other, their bodies in turn
-    /// on stdout. Each opens its own connection; to the same server, the later ones resume
-    /// the TLS session of an earlier one (a ticket it sent: RFC 8446 §2.2), with no
-    /// certificate to send or check again (`-v` says "resumed").
+    /// on stdout; the first that fails ends the run with its exit code. Each opens its own
+    /// connection; to the same server, the later ones resume the TLS session of an earlier
+    /// one (a ticket it sent: RFC 8446 §2.2), with no certificate to send or check again
+    /// (`-v` says "session resumed").
     #[arg(value_name = "URL", required = true)]
     urls: Vec<String>,
     /// Write the body to FILE instead of stdout (one URL only).
