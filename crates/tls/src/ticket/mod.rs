@@ -102,7 +102,7 @@ pub(crate) mod state;
 mod strike;
 
 pub use client::{ClientSession, ClientSessionCache, SessionStore};
-pub use key_ring::{RotatingTicketer, TicketKeyRing};
+pub use key_ring::{RotatingTicketer, TicketKeyRing, MAX_RING_KEYS};
 pub use server_cache::ServerSessionCache;
 pub use strike::StrikeRegister;
 
