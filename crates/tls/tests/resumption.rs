@@ -37,9 +37,7 @@ fn a_second_connection_resumes_with_a_ticket_and_no_certificate() {
 #[test]
 fn each_ticket_is_used_once_and_the_server_sends_two() {
     let clock = Clock::new();
-    let (server, client) = configs(&clock);
-    let (server, client) = (Arc::new(server), Arc::new(client));
-    connect(&server, &client);
+    let (_, client) = with_tickets(&clock, |_, _| {});
     let cache = store(&client);
     let first = cache.take(&localhost()).unwrap();
     let second = cache.take(&localhost()).unwrap();
@@ -50,9 +48,7 @@ fn each_ticket_is_used_once_and_the_server_sends_two() {
 #[test]
 fn a_saved_session_resumes_from_its_bytes() {
     let clock = Clock::new();
-    let (server, client) = configs(&clock);
-    let (server, client) = (Arc::new(server), Arc::new(client));
-    connect(&server, &client);
+    let (server, client) = with_tickets(&clock, |_, _| {});
     let bytes = store(&client).take(&localhost()).unwrap().to_bytes();
     let mut other = insecure_client_config();
     other.time = clock.source();
@@ -67,11 +63,7 @@ fn a_saved_session_resumes_from_its_bytes() {
 #[test]
 fn zero_rtt_data_is_accepted_and_delivered_marked_early() {
     let clock = Clock::new();
-    let (mut server, mut client) = configs(&clock);
-    server.max_early_data_size = 1000;
-    client.enable_early_data = true;
-    let (server, client) = (Arc::new(server), Arc::new(client));
-    connect(&server, &client);
+    let (server, client) = with_zero_rtt_tickets(&clock, |_, _| {});
     clock.advance(1);
 
     let mut c = Connection::client(client.clone(), localhost()).unwrap();
@@ -125,11 +117,7 @@ fn a_session_resumes_after_a_hello_retry_request() {
 #[test]
 fn refused_early_data_is_skipped_and_can_be_sent_again() {
     let clock = Clock::new();
-    let (mut server, mut client) = configs(&clock);
-    server.max_early_data_size = 1000;
-    client.enable_early_data = true;
-    let (server, client) = (Arc::new(server), Arc::new(client));
-    connect(&server, &client);
+    let (server, client) = with_zero_rtt_tickets(&clock, |_, _| {});
     // This server has 0-RTT off (same ticket keys and register).
     let mut off = (*server).clone();
     off.max_early_data_size = 0;
@@ -146,11 +134,7 @@ fn refused_early_data_is_skipped_and_can_be_sent_again() {
 #[test]
 fn early_data_after_a_hello_retry_request_is_refused() {
     let clock = Clock::new();
-    let (mut server, mut client) = configs(&clock);
-    server.max_early_data_size = 1000;
-    client.enable_early_data = true;
-    let (server, client) = (Arc::new(server), Arc::new(client));
-    connect(&server, &client);
+    let (server, client) = with_zero_rtt_tickets(&clock, |_, _| {});
     let mut p256 = (*server).clone();
     p256.groups = vec![NamedGroup::secp256r1];
     let mut c = Connection::client(client, localhost()).unwrap();
@@ -168,14 +152,13 @@ fn early_data_after_a_hello_retry_request_is_refused() {
 #[test]
 fn stateful_tickets_from_a_server_cache_resume_once() {
     let clock = Clock::new();
-    let (mut server, client) = configs(&clock);
-    server.ticketer = Some(Arc::new(ServerSessionCache::new(
-        provider(),
-        64,
-        Duration::from_secs(3600),
-    )));
-    let (server, client) = (Arc::new(server), Arc::new(client));
-    connect(&server, &client);
+    let (server, client) = with_tickets(&clock, |s, _| {
+        s.ticketer = Some(Arc::new(ServerSessionCache::new(
+            provider(),
+            64,
+            Duration::from_secs(3600),
+        )));
+    });
     let session = store(&client).take(&localhost()).unwrap();
     let again = session.clone();
     let mut c = Connection::client_resuming(client.clone(), localhost(), session).unwrap();
@@ -191,9 +174,7 @@ fn stateful_tickets_from_a_server_cache_resume_once() {
 #[test]
 fn a_session_for_another_server_name_is_not_resumed() {
     let clock = Clock::new();
-    let (server, client) = configs(&clock);
-    let (server, client) = (Arc::new(server), Arc::new(client));
-    connect(&server, &client);
+    let (server, client) = with_tickets(&clock, |_, _| {});
     let session = store(&client).take(&localhost()).unwrap();
     let other = ServerName::try_from("other.test").unwrap();
     let mut c = Connection::client_resuming(client, other, session).unwrap();
@@ -207,13 +188,10 @@ fn the_trace_and_key_log_tell_of_the_psk_and_early_data() {
     let clock = Clock::new();
     let events = Arc::new(Events::default());
     let keys = Arc::new(Capture::default());
-    let (mut server, mut client) = configs(&clock);
-    server.max_early_data_size = 100;
-    server.trace = Some(events.clone());
-    server.key_log = Some(keys.clone());
-    client.enable_early_data = true;
-    let (server, client) = (Arc::new(server), Arc::new(client));
-    connect(&server, &client);
+    let (server, client) = with_zero_rtt_tickets(&clock, |s, _| {
+        s.trace = Some(events.clone());
+        s.key_log = Some(keys.clone());
+    });
     let mut c = Connection::client(client, localhost()).unwrap();
     c.write_early_data(b"x").unwrap();
     let mut s = Connection::server(server).unwrap();

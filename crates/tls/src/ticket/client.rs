@@ -10,7 +10,7 @@ use padlock_pki::UnixTime;
 use crate::error::Error;
 use crate::hkdf::{Secret, MAX_SECRET_LEN};
 use crate::verify::ServerName;
-use crate::wire::codec::{read_list, write_opaque, write_prefixed, LengthPrefix, Reader};
+use crate::wire::codec::{write_opaque, write_prefixed, LengthPrefix, Reader};
 use crate::wire::CipherSuite;
 
 /// A session a client can resume: one ticket from the server's NewSessionTicket, with the
@@ -97,11 +97,7 @@ impl ClientSession {
                 out.extend_from_slice(alpn);
             }
         });
-        write_prefixed(&mut out, LengthPrefix::U24, |out| {
-            for cert in self.peer_certificates.iter() {
-                write_opaque(out, LengthPrefix::U24, cert);
-            }
-        });
+        super::write_chain(&mut out, &self.peer_certificates);
         out
     }
 
@@ -132,11 +128,7 @@ fn decode(bytes: &[u8]) -> Option<ClientSession> {
     let max_early_data_size = r.u32(W).ok()?;
     let alpn = r.opaque(LengthPrefix::U8, 0, 255, W).ok()?;
     let alpn = (!alpn.is_empty()).then(|| alpn.to_vec());
-    let peer_certificates = read_list(&mut r, LengthPrefix::U24, 0, 0xff_ffff, W, |r| {
-        r.opaque(LengthPrefix::U24, 1, 0xff_ffff, W)
-            .map(<[u8]>::to_vec)
-    })
-    .ok()?;
+    let peer_certificates = super::read_chain(&mut r)?;
     r.expect_empty(W).ok()?;
     Some(ClientSession {
         server_name,

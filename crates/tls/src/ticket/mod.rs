@@ -94,6 +94,7 @@ use padlock_pki::UnixTime;
 
 use crate::error::Error;
 use crate::hkdf::Secret;
+use crate::wire::codec::{read_list, write_opaque, write_prefixed, LengthPrefix, Reader};
 
 mod client;
 mod key_ring;
@@ -201,6 +202,26 @@ impl TicketKey {
     pub(crate) fn secret(&self) -> &[u8] {
         self.secret.as_bytes()
     }
+}
+
+/// Writes a certificate chain as a session's bytes hold it: a u24-prefixed list of
+/// u24-prefixed certificates (as in TLS 1.2's Certificate message).
+pub(crate) fn write_chain(out: &mut Vec<u8>, chain: &[Vec<u8>]) {
+    write_prefixed(out, LengthPrefix::U24, |out| {
+        for cert in chain {
+            write_opaque(out, LengthPrefix::U24, cert);
+        }
+    });
+}
+
+/// Reads what [`write_chain`] wrote.
+pub(crate) fn read_chain(r: &mut Reader<'_>) -> Option<Vec<Vec<u8>>> {
+    const W: &str = "session certificate chain";
+    read_list(r, LengthPrefix::U24, 0, 0xff_ffff, W, |r| {
+        r.opaque(LengthPrefix::U24, 1, 0xff_ffff, W)
+            .map(<[u8]>::to_vec)
+    })
+    .ok()
 }
 
 impl fmt::Debug for TicketKey {
