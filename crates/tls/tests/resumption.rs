@@ -9,7 +9,10 @@ use std::time::Duration;
 use common::*;
 use padlock_tls::ticket::{ClientSession, ServerSessionCache};
 use padlock_tls::trace::{Trace, TraceEvent};
-use padlock_tls::{Connection, EarlyDataStatus, HandshakeKind, NamedGroup, ServerName};
+use padlock_tls::{
+    ClientAuth, Connection, EarlyDataStatus, HandshakeKind, NamedGroup, RootStore, ServerName,
+    WebPkiClientVerifier,
+};
 
 #[test]
 fn a_second_connection_resumes_with_a_ticket_and_no_certificate() {
@@ -221,4 +224,21 @@ impl Trace for Events {
     fn event(&self, event: &TraceEvent<'_>) {
         self.0.lock().unwrap().push(format!("{event:?}"));
     }
+}
+
+#[test]
+fn a_resumed_mutual_tls_session_keeps_the_clients_certificate() {
+    let clock = Clock::new();
+    let key = certified_key(KeyType::P256, &["client.test"], true);
+    let client_key = key.clone();
+    let (server, client) = with_tickets(&clock, move |s, c| {
+        let mut roots = RootStore::new();
+        roots.add_pem(&test_ca().cert_pem()).unwrap();
+        let verifier = WebPkiClientVerifier::new(provider(), Arc::new(roots));
+        s.client_auth = ClientAuth::Required(Arc::new(verifier));
+        c.client_auth = Some(client_key);
+    });
+    let (_, s) = connect(&server, &client);
+    assert_eq!(s.handshake_kind(), Some(HandshakeKind::Resumed));
+    assert_eq!(s.peer_certificates().unwrap()[0], key.chain[0]);
 }

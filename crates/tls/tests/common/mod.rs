@@ -356,13 +356,14 @@ impl Capture {
 
 // ---- resumption (RFC 8446 §2.2) ----
 
-/// A clock the test moves.
+/// A clock the test moves, starting now (so that certificates are valid).
 #[derive(Clone)]
 pub struct Clock(pub Arc<std::sync::atomic::AtomicU64>);
 
 impl Clock {
     pub fn new() -> Self {
-        Clock(Arc::new(std::sync::atomic::AtomicU64::new(1_800_000_000)))
+        let now = padlock_tls::UnixTime::now().0;
+        Clock(Arc::new(std::sync::atomic::AtomicU64::new(now)))
     }
     pub fn advance(&self, seconds: u64) {
         self.0
