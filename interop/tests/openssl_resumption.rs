@@ -2,15 +2,13 @@
 //! a padlock server's ticket with its early data accepted, and a padlock client resumes on
 //! s_server's ticket with its early data accepted.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
 use padlock_interop::engine::{self, TestServer};
 use padlock_interop::{contains, free_port, Fixtures, PeerProcess, TempDir};
-use padlock_tls::{ClientConfig, Connection, EarlyDataStatus, HandshakeKind, ServerName, Stream};
+use padlock_tls::{EarlyDataStatus, HandshakeKind};
 
 const WAIT: Duration = Duration::from_secs(10);
 const GET: &[u8] = b"GET / HTTP/1.0\r\n\r\n";
@@ -91,39 +89,6 @@ fn s_server(fx: &Fixtures) -> (PeerProcess, u16) {
     panic!("openssl s_server would not start");
 }
 
-/// A padlock client connection to `port`: handshake, `early` as 0-RTT data if given, one
-/// line of ordinary data, then whatever the server sends (the session tickets) until it
-/// goes quiet, and close_notify.
-fn padlock_client(
-    config: &Arc<ClientConfig>,
-    port: u16,
-    early: Option<&[u8]>,
-) -> (Option<HandshakeKind>, EarlyDataStatus) {
-    let name = ServerName::try_from("localhost").unwrap();
-    let mut conn = Connection::client(config.clone(), name).unwrap();
-    if let Some(early) = early {
-        assert_eq!(conn.write_early_data(early).unwrap(), early.len());
-    }
-    let mut sock = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    sock.set_read_timeout(Some(Duration::from_millis(500)))
-        .unwrap();
-    let mut tls = Stream::new(&mut conn, &mut sock);
-    tls.complete_handshake().unwrap();
-    tls.write_all(b"ordinary data\n").unwrap();
-    tls.flush().unwrap();
-    // The tickets follow the handshake; read until the server goes quiet.
-    let mut buf = [0u8; 1024];
-    while let Ok(n) = tls.read(&mut buf) {
-        if n == 0 {
-            break;
-        }
-    }
-    // A clean close: openssl forgets the session of a connection that ends in an error.
-    tls.conn.send_close_notify();
-    tls.flush().unwrap();
-    (conn.handshake_kind(), conn.early_data_status())
-}
-
 #[test]
 fn padlock_client_resumes_on_an_openssl_ticket_with_early_data() {
     let Some(fx) = Fixtures::get() else { return };
@@ -131,9 +96,10 @@ fn padlock_client_resumes_on_an_openssl_ticket_with_early_data() {
     let mut config = engine::client_config(&fx.ecdsa_ca.cert);
     config.enable_early_data = true;
     let config = Arc::new(config);
-    let (kind, _) = padlock_client(&config, port, None);
+    let (kind, _) = engine::client_session_exchange(&config, port, None);
     assert_eq!(kind, Some(HandshakeKind::Full));
-    let (kind, early) = padlock_client(&config, port, Some(b"early from padlock\n"));
+    let (kind, early) =
+        engine::client_session_exchange(&config, port, Some(b"early from padlock\n"));
     assert_eq!(kind, Some(HandshakeKind::Resumed));
     assert_eq!(early, EarlyDataStatus::Accepted);
     assert!(
