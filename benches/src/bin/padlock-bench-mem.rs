@@ -102,7 +102,8 @@ fn resumption_state(pki: &TestPki) {
     let name = ServerName::try_from("localhost").expect("name");
     let session = store.take(&name).expect("a ticket arrived");
 
-    // The same real session under SESSIONS names (one each): heap per cached session.
+    // The same real session under SESSIONS names (one each): heap per cached session. The
+    // clones share its certificate chain, as the tickets of one connection do.
     let cache = ClientSessionCache::new(SESSIONS);
     let names: Vec<ServerName> = (0..2 * SESSIONS)
         .map(|i| ServerName::try_from(format!("host{i}.test").as_str()).expect("name"))
@@ -143,8 +144,9 @@ fn resumption_state(pki: &TestPki) {
     println!("| what | bytes each | bound |");
     println!("|---|---:|---|");
     println!(
-        "| client session cache, per cached session ({}-byte ticket, {} certificate(s)) | {per_session:.0} | {} server names × {} sessions (`ClientSessionCache::new`; 256 names by default); {} sessions held after {} inserts |",
+        "| client session cache, per cached session ({} bytes as `to_bytes`), besides the server's chain ({} bytes in {} certificate(s)), which the sessions of one connection share | {per_session:.0} | {} server names × {} sessions (`ClientSessionCache::new`; 256 names by default); {} sessions held after {} inserts |",
         session.to_bytes().len(),
+        session.peer_certificates().iter().map(Vec::len).sum::<usize>(),
         session.peer_certificates().len(),
         SESSIONS,
         ClientSessionCache::SESSIONS_PER_SERVER,
