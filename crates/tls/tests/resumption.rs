@@ -228,8 +228,9 @@ impl Trace for Events {
 
 #[test]
 fn a_resumed_mutual_tls_session_keeps_the_clients_certificate() {
-    let clock = Clock::new();
+    // The certificate first: the clock starts when it is made, not before.
     let key = certified_key(KeyType::P256, &["client.test"], true);
+    let clock = Clock::new();
     let client_key = key.clone();
     let (server, client) = with_tickets(&clock, move |s, c| {
         let mut roots = RootStore::new();
