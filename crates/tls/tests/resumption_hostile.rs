@@ -422,3 +422,51 @@ fn zero_rtt_arriving_outside_the_ticket_age_window_is_refused_but_resumes() {
     assert_eq!(s.handshake_kind(), Some(HandshakeKind::Resumed));
     assert_eq!(c.early_data_status(), EarlyDataStatus::Rejected);
 }
+
+#[test]
+fn mutated_resumption_client_hellos_never_panic() {
+    let clock = Clock::new();
+    let (server, client) = zero_rtt(&clock, None);
+    let (_c, flight) = first_flight_with_early_data(&client, b"early");
+    // A fixed xorshift sequence: the same mutations on every run.
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..400 {
+        let mut bytes = flight.clone();
+        for _ in 0..1 + next() % 4 {
+            let at = (next() as usize) % bytes.len();
+            bytes[at] ^= 1 << (next() % 8);
+        }
+        let mut s = Connection::server(server.clone()).unwrap();
+        s.read_tls(&bytes);
+        // Any outcome but a panic: a full or resumed handshake, or an error with an alert.
+        if s.process_new_packets().is_err() {
+            assert!(s.error().is_some());
+        }
+    }
+}
+
+#[test]
+fn mutated_resumed_server_flights_never_panic() {
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..60 {
+        let (mut c, mut flight) = resumed_server_flight();
+        // Mostly the ServerHello, which is in the clear.
+        let at = (next() as usize) % flight.len().min(160);
+        flight[at] ^= 1 << (next() % 8);
+        if deliver(&mut c, &flight).is_err() {
+            assert!(c.error().is_some());
+        }
+    }
+}
