@@ -22,6 +22,25 @@
 //! * [`ServerSessionCache`]: stateful tickets; the state stays in a bounded in-memory cache
 //!   and the ticket is a random name for it, usable once.
 //!
+//! ```
+//! use std::sync::Arc;
+//!
+//! use padlock_crypto::AwsLcProvider;
+//! use padlock_tls::ticket::{TicketKey, TicketKeyRing, Ticketer};
+//!
+//! // Two 48-byte keys from the fleet's key file, the newest first.
+//! let newest = TicketKey::from_bytes(&[2; 48])?;
+//! let previous = TicketKey::from_bytes(&[1; 48])?;
+//! let ring = Arc::new(TicketKeyRing::new(Arc::new(AwsLcProvider), vec![newest, previous])?);
+//! // server_config.ticketer = Some(ring.clone());
+//! let ticket = ring.seal(b"session state", padlock_tls::UnixTime::now()).unwrap();
+//! assert_eq!(ticket[..16], [2; 16], "sealed under the newest key, named by its id");
+//! // The file was rotated: key 1 is retired, its tickets no longer open.
+//! ring.set_keys(vec![TicketKey::from_bytes(&[3; 48])?, TicketKey::from_bytes(&[2; 48])?])?;
+//! assert!(ring.open(&ticket, padlock_tls::UnixTime::now()).is_some());
+//! # Ok::<(), padlock_tls::Error>(())
+//! ```
+//!
 //! # Server: resumption and 0-RTT
 //!
 //! A ClientHello's PSK is accepted only if its ticket opens, has not expired, its age
