@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::*;
-use padlock_tls::ticket::{ClientSession, ServerSessionCache};
+use padlock_tls::ticket::{
+    ClientSession, ServerSessionCache, StrikeRegister, TicketKey, TicketKeyRing,
+};
 use padlock_tls::trace::{Trace, TraceEvent};
 use padlock_tls::{
     ClientAuth, Connection, EarlyDataStatus, HandshakeKind, NamedGroup, RootStore, ServerName,
@@ -242,4 +244,39 @@ fn a_resumed_mutual_tls_session_keeps_the_clients_certificate() {
     let (_, s) = connect(&server, &client);
     assert_eq!(s.handshake_kind(), Some(HandshakeKind::Resumed));
     assert_eq!(s.peer_certificates().unwrap()[0], key.chain[0]);
+}
+
+#[test]
+fn a_fleet_sharing_ticket_keys_resumes_anywhere_and_takes_0rtt_only_where_issued() {
+    let clock = Clock::new();
+    // Two servers, each with its own key ring read from the same key bytes and its own
+    // strike register (two processes behind a load balancer).
+    let ring = || {
+        let key = TicketKey::from_bytes(&[5; 48]).unwrap();
+        Arc::new(TicketKeyRing::new(provider(), vec![key]).unwrap())
+    };
+    let (issuer, client) = with_zero_rtt_tickets(&clock, |s, _| s.ticketer = Some(ring()));
+    let mut other = (*issuer).clone();
+    other.ticketer = Some(ring());
+    other.strike_register = Arc::new(StrikeRegister::new(
+        provider().as_ref(),
+        StrikeRegister::DEFAULT_CAPACITY,
+        StrikeRegister::DEFAULT_WINDOW,
+    ));
+    let other = Arc::new(other);
+    // One of the issuer's two tickets, kept for the last connection.
+    let from_issuer = store(&client).take(&localhost()).unwrap();
+
+    let mut c = Connection::client(client.clone(), localhost()).unwrap();
+    c.write_early_data(b"to another server").unwrap();
+    let mut s = Connection::server(other).unwrap();
+    handshake(&mut c, &mut s);
+    assert_eq!(s.handshake_kind(), Some(HandshakeKind::Resumed));
+    assert_eq!(c.early_data_status(), EarlyDataStatus::Rejected);
+
+    let mut c = Connection::client_resuming(client, localhost(), from_issuer).unwrap();
+    c.write_early_data(b"to the issuer").unwrap();
+    let mut s = Connection::server(issuer).unwrap();
+    handshake(&mut c, &mut s);
+    assert_eq!(c.early_data_status(), EarlyDataStatus::Accepted);
 }
