@@ -35,7 +35,7 @@
 //! // server_config.ticketer = Some(ring.clone());
 //! let ticket = ring.seal(b"session state", padlock_tls::UnixTime::now()).unwrap();
 //! assert_eq!(ticket[..16], [2; 16], "sealed under the newest key, named by its id");
-//! // The file was rotated: key 1 is retired, its tickets no longer open.
+//! // The file was rotated: key 1 is retired; this ticket, under key 2, still opens.
 //! ring.set_keys(vec![TicketKey::from_bytes(&[3; 48])?, TicketKey::from_bytes(&[2; 48])?])?;
 //! assert!(ring.open(&ticket, padlock_tls::UnixTime::now()).is_some());
 //! # Ok::<(), padlock_tls::Error>(())
@@ -43,11 +43,13 @@
 //!
 //! # Server: resumption and 0-RTT
 //!
-//! A ClientHello's PSK is accepted only if its ticket opens, has not expired, its age
-//! fits the obfuscated age the client reports (within a window), its suite's hash is the
-//! chosen suite's, its SNI and ALPN fit this connection, and its binder checks out (in
-//! constant time, over the truncated ClientHello, §4.2.11.2). Otherwise the handshake
-//! falls back to a full one. `psk_dhe_ke` only, unless [`ServerConfig::insecure_psk_ke`].
+//! A ClientHello's PSK is accepted only if its ticket opens, has not expired, is for TLS
+//! 1.3 with a suite of the chosen suite's hash, was made for the same server name (SNI),
+//! carries a client certificate when the server requires one, and its binder checks out
+//! (in constant time, over the truncated ClientHello, §4.2.11.2; a bad binder ends the
+//! handshake with decrypt_error). Otherwise the handshake falls back to a full one.
+//! `psk_dhe_ke` only, unless [`ServerConfig::insecure_psk_ke`]. The ALPN protocol is
+//! negotiated afresh (it must match the session's only for 0-RTT).
 //!
 //! 0-RTT is off unless [`ServerConfig::max_early_data_size`] is above 0. Early data is
 //! accepted only when the PSK is accepted on the *first* identity of the *first*
