@@ -26,6 +26,28 @@ impl RustlsSetup {
     /// As [`Self::new`], for `group` (X25519MLKEM768: rustls' own default order, which
     /// sends an X25519 share beside the hybrid one).
     pub fn with_group(pki: &TestPki, suite: Suite, group: KxGroup) -> Self {
+        let mut setup = Self::configs(pki, suite, group);
+        Arc::make_mut(&mut setup.client).resumption = rustls::client::Resumption::disabled();
+        Arc::make_mut(&mut setup.server).send_tls13_tickets = 0;
+        setup
+    }
+
+    /// Configures both sides for `suite` and X25519 with resumption on rustls' own
+    /// tickets: its stateless aws-lc-rs `Ticketer`, its default two tickets per
+    /// handshake, its client's default in-memory session cache (psk_dhe_ke).
+    pub fn resuming(pki: &TestPki, suite: Suite) -> Self {
+        let mut setup = Self::configs(pki, suite, KxGroup::X25519);
+        Arc::make_mut(&mut setup.server).ticketer =
+            aws_lc_rs::Ticketer::new().expect("rustls makes a ticketer");
+        setup
+    }
+
+    /// Whether `client` resumed its handshake.
+    pub fn resumed(client: &ClientConnection) -> bool {
+        client.handshake_kind() == Some(rustls::HandshakeKind::Resumed)
+    }
+
+    fn configs(pki: &TestPki, suite: Suite, group: KxGroup) -> Self {
         let mut provider = aws_lc_rs::default_provider();
         provider.cipher_suites = vec![match suite {
             Suite::Aes128Gcm => cipher_suite::TLS13_AES_128_GCM_SHA256,
@@ -42,24 +64,22 @@ impl RustlsSetup {
         roots
             .add(CertificateDer::from(pki.ca_der.clone()))
             .expect("rustls accepts the CA");
-        let mut client = rustls::ClientConfig::builder_with_provider(provider.clone())
+        let client = rustls::ClientConfig::builder_with_provider(provider.clone())
             .with_protocol_versions(&[&rustls::version::TLS13])
             .expect("TLS 1.3 supported")
             .with_root_certificates(roots)
             .with_no_client_auth();
-        client.resumption = rustls::client::Resumption::disabled();
 
         let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&pki.chain_pem)
             .collect::<Result<_, _>>()
             .expect("chain PEM parses");
         let key = PrivateKeyDer::from_pem_slice(&pki.key_pem).expect("key PEM parses");
-        let mut server = rustls::ServerConfig::builder_with_provider(provider)
+        let server = rustls::ServerConfig::builder_with_provider(provider)
             .with_protocol_versions(&[&rustls::version::TLS13])
             .expect("TLS 1.3 supported")
             .with_no_client_auth()
             .with_single_cert(chain, key)
             .expect("rustls accepts the key");
-        server.send_tls13_tickets = 0;
 
         Self {
             client: Arc::new(client),

@@ -127,8 +127,10 @@ pub struct ServerConfig {
     pub time: TimeSource,
     /// Seals the session tickets sent after a handshake and opens those clients offer
     /// (RFC 8446 §4.6.1, §2.2); see [`crate::ticket`]. Default: a [`RotatingTicketer`]
-    /// (random in-memory keys, rotated every 12 hours). `None`: no tickets are sent and no
-    /// session is resumed.
+    /// (random in-memory keys, rotated every 12 hours), made by [`ServerConfig::new`]: a
+    /// configuration made anew (on a reload, say) does not open the old one's tickets, so
+    /// keep the `Arc` (clone the configuration, or set this field) to resume across it.
+    /// `None`: no tickets are sent and no session is resumed.
     pub ticketer: Option<Arc<dyn Ticketer>>,
     /// How many NewSessionTickets to send after each full or resumed handshake (a client
     /// uses each ticket once, RFC 8446 §C.4, so one per parallel connection it may open).

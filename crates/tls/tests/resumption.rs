@@ -7,9 +7,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::*;
-use padlock_tls::ticket::{ClientSession, ServerSessionCache};
+use padlock_tls::ticket::{
+    ClientSession, ServerSessionCache, StrikeRegister, TicketKey, TicketKeyRing,
+};
 use padlock_tls::trace::{Trace, TraceEvent};
-use padlock_tls::{Connection, EarlyDataStatus, HandshakeKind, NamedGroup, ServerName};
+use padlock_tls::{
+    ClientAuth, Connection, EarlyDataStatus, HandshakeKind, NamedGroup, RootStore, ServerName,
+    WebPkiClientVerifier,
+};
 
 #[test]
 fn a_second_connection_resumes_with_a_ticket_and_no_certificate() {
@@ -37,9 +42,7 @@ fn a_second_connection_resumes_with_a_ticket_and_no_certificate() {
 #[test]
 fn each_ticket_is_used_once_and_the_server_sends_two() {
     let clock = Clock::new();
-    let (server, client) = configs(&clock);
-    let (server, client) = (Arc::new(server), Arc::new(client));
-    connect(&server, &client);
+    let (_, client) = with_tickets(&clock, |_, _| {});
     let cache = store(&client);
     let first = cache.take(&localhost()).unwrap();
     let second = cache.take(&localhost()).unwrap();
@@ -50,9 +53,7 @@ fn each_ticket_is_used_once_and_the_server_sends_two() {
 #[test]
 fn a_saved_session_resumes_from_its_bytes() {
     let clock = Clock::new();
-    let (server, client) = configs(&clock);
-    let (server, client) = (Arc::new(server), Arc::new(client));
-    connect(&server, &client);
+    let (server, client) = with_tickets(&clock, |_, _| {});
     let bytes = store(&client).take(&localhost()).unwrap().to_bytes();
     let mut other = insecure_client_config();
     other.time = clock.source();
@@ -67,11 +68,7 @@ fn a_saved_session_resumes_from_its_bytes() {
 #[test]
 fn zero_rtt_data_is_accepted_and_delivered_marked_early() {
     let clock = Clock::new();
-    let (mut server, mut client) = configs(&clock);
-    server.max_early_data_size = 1000;
-    client.enable_early_data = true;
-    let (server, client) = (Arc::new(server), Arc::new(client));
-    connect(&server, &client);
+    let (server, client) = with_zero_rtt_tickets(&clock, |_, _| {});
     clock.advance(1);
 
     let mut c = Connection::client(client.clone(), localhost()).unwrap();
@@ -125,11 +122,7 @@ fn a_session_resumes_after_a_hello_retry_request() {
 #[test]
 fn refused_early_data_is_skipped_and_can_be_sent_again() {
     let clock = Clock::new();
-    let (mut server, mut client) = configs(&clock);
-    server.max_early_data_size = 1000;
-    client.enable_early_data = true;
-    let (server, client) = (Arc::new(server), Arc::new(client));
-    connect(&server, &client);
+    let (server, client) = with_zero_rtt_tickets(&clock, |_, _| {});
     // This server has 0-RTT off (same ticket keys and register).
     let mut off = (*server).clone();
     off.max_early_data_size = 0;
@@ -146,11 +139,7 @@ fn refused_early_data_is_skipped_and_can_be_sent_again() {
 #[test]
 fn early_data_after_a_hello_retry_request_is_refused() {
     let clock = Clock::new();
-    let (mut server, mut client) = configs(&clock);
-    server.max_early_data_size = 1000;
-    client.enable_early_data = true;
-    let (server, client) = (Arc::new(server), Arc::new(client));
-    connect(&server, &client);
+    let (server, client) = with_zero_rtt_tickets(&clock, |_, _| {});
     let mut p256 = (*server).clone();
     p256.groups = vec![NamedGroup::secp256r1];
     let mut c = Connection::client(client, localhost()).unwrap();
@@ -168,14 +157,13 @@ fn early_data_after_a_hello_retry_request_is_refused() {
 #[test]
 fn stateful_tickets_from_a_server_cache_resume_once() {
     let clock = Clock::new();
-    let (mut server, client) = configs(&clock);
-    server.ticketer = Some(Arc::new(ServerSessionCache::new(
-        provider(),
-        64,
-        Duration::from_secs(3600),
-    )));
-    let (server, client) = (Arc::new(server), Arc::new(client));
-    connect(&server, &client);
+    let (server, client) = with_tickets(&clock, |s, _| {
+        s.ticketer = Some(Arc::new(ServerSessionCache::new(
+            provider(),
+            64,
+            Duration::from_secs(3600),
+        )));
+    });
     let session = store(&client).take(&localhost()).unwrap();
     let again = session.clone();
     let mut c = Connection::client_resuming(client.clone(), localhost(), session).unwrap();
@@ -191,9 +179,7 @@ fn stateful_tickets_from_a_server_cache_resume_once() {
 #[test]
 fn a_session_for_another_server_name_is_not_resumed() {
     let clock = Clock::new();
-    let (server, client) = configs(&clock);
-    let (server, client) = (Arc::new(server), Arc::new(client));
-    connect(&server, &client);
+    let (server, client) = with_tickets(&clock, |_, _| {});
     let session = store(&client).take(&localhost()).unwrap();
     let other = ServerName::try_from("other.test").unwrap();
     let mut c = Connection::client_resuming(client, other, session).unwrap();
@@ -207,13 +193,10 @@ fn the_trace_and_key_log_tell_of_the_psk_and_early_data() {
     let clock = Clock::new();
     let events = Arc::new(Events::default());
     let keys = Arc::new(Capture::default());
-    let (mut server, mut client) = configs(&clock);
-    server.max_early_data_size = 100;
-    server.trace = Some(events.clone());
-    server.key_log = Some(keys.clone());
-    client.enable_early_data = true;
-    let (server, client) = (Arc::new(server), Arc::new(client));
-    connect(&server, &client);
+    let (server, client) = with_zero_rtt_tickets(&clock, |s, _| {
+        s.trace = Some(events.clone());
+        s.key_log = Some(keys.clone());
+    });
     let mut c = Connection::client(client, localhost()).unwrap();
     c.write_early_data(b"x").unwrap();
     let mut s = Connection::server(server).unwrap();
@@ -243,4 +226,57 @@ impl Trace for Events {
     fn event(&self, event: &TraceEvent<'_>) {
         self.0.lock().unwrap().push(format!("{event:?}"));
     }
+}
+
+#[test]
+fn a_resumed_mutual_tls_session_keeps_the_clients_certificate() {
+    // The certificate first: the clock starts when it is made, not before.
+    let key = certified_key(KeyType::P256, &["client.test"], true);
+    let clock = Clock::new();
+    let client_key = key.clone();
+    let (server, client) = with_tickets(&clock, move |s, c| {
+        let mut roots = RootStore::new();
+        roots.add_pem(&test_ca().cert_pem()).unwrap();
+        let verifier = WebPkiClientVerifier::new(provider(), Arc::new(roots));
+        s.client_auth = ClientAuth::Required(Arc::new(verifier));
+        c.client_auth = Some(client_key);
+    });
+    let (_, s) = connect(&server, &client);
+    assert_eq!(s.handshake_kind(), Some(HandshakeKind::Resumed));
+    assert_eq!(s.peer_certificates().unwrap()[0], key.chain[0]);
+}
+
+#[test]
+fn a_fleet_sharing_ticket_keys_resumes_anywhere_and_takes_0rtt_only_where_issued() {
+    let clock = Clock::new();
+    // Two servers, each with its own key ring read from the same key bytes and its own
+    // strike register (two processes behind a load balancer).
+    let ring = || {
+        let key = TicketKey::from_bytes(&[5; 48]).unwrap();
+        Arc::new(TicketKeyRing::new(provider(), vec![key]).unwrap())
+    };
+    let (issuer, client) = with_zero_rtt_tickets(&clock, |s, _| s.ticketer = Some(ring()));
+    let mut other = (*issuer).clone();
+    other.ticketer = Some(ring());
+    other.strike_register = Arc::new(StrikeRegister::new(
+        provider().as_ref(),
+        StrikeRegister::DEFAULT_CAPACITY,
+        StrikeRegister::DEFAULT_WINDOW,
+    ));
+    let other = Arc::new(other);
+    // One of the issuer's two tickets, kept for the last connection.
+    let from_issuer = store(&client).take(&localhost()).unwrap();
+
+    let mut c = Connection::client(client.clone(), localhost()).unwrap();
+    c.write_early_data(b"to another server").unwrap();
+    let mut s = Connection::server(other).unwrap();
+    handshake(&mut c, &mut s);
+    assert_eq!(s.handshake_kind(), Some(HandshakeKind::Resumed));
+    assert_eq!(c.early_data_status(), EarlyDataStatus::Rejected);
+
+    let mut c = Connection::client_resuming(client, localhost(), from_issuer).unwrap();
+    c.write_early_data(b"to the issuer").unwrap();
+    let mut s = Connection::server(issuer).unwrap();
+    handshake(&mut c, &mut s);
+    assert_eq!(c.early_data_status(), EarlyDataStatus::Accepted);
 }

@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use common::*;
 use padlock_crypto::AeadAlgorithm;
-use padlock_tls::internal::record::RecordSealer;
 use padlock_tls::internal::wire::{
     Codec, ContentType, HandshakePayload, NewSessionTicket, NewSessionTicketExtensions,
 };
@@ -18,17 +17,6 @@ use padlock_tls::{
     alert::alert_for, AlertDescription, CipherSuite, ClientConfig, Connection, EarlyDataStatus,
     Error, HandshakeKind, PeerMisbehaved, ServerConfig,
 };
-
-/// Splits a byte stream into whole records.
-fn records(mut bytes: &[u8]) -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
-    while bytes.len() >= 5 {
-        let len = 5 + usize::from(u16::from_be_bytes([bytes[3], bytes[4]]));
-        out.push(bytes[..len].to_vec());
-        bytes = &bytes[len..];
-    }
-    out
-}
 
 /// Everything `conn` has queued, taken.
 fn take(conn: &mut Connection) -> Vec<u8> {
@@ -48,19 +36,6 @@ fn assert_refused(conn: &Connection, e: Error, expected: PeerMisbehaved, alert: 
     assert_eq!(e, Error::PeerMisbehaved(expected));
     assert_eq!(alert_for(&e), Some(alert));
     assert!(!conn.pending_tls().is_empty(), "an alert is queued");
-}
-
-/// A server (with `tweak` applied) and a client, a full handshake done: the client's store
-/// holds the server's tickets.
-fn with_tickets(
-    clock: &Clock,
-    tweak: impl FnOnce(&mut ServerConfig, &mut ClientConfig),
-) -> (Arc<ServerConfig>, Arc<ClientConfig>) {
-    let (mut server, mut client) = configs(clock);
-    tweak(&mut server, &mut client);
-    let (server, client) = (Arc::new(server), Arc::new(client));
-    connect(&server, &client);
-    (server, client)
 }
 
 /// A ticket from `server`, as the client saved it.
@@ -306,12 +281,7 @@ fn a_ticket_lifetime_above_seven_days_is_a_config_error_and_illegal_from_a_serve
         ticket: vec![1; 32],
         extensions: NewSessionTicketExtensions::default(),
     });
-    let record_keys = keys
-        .secret("SERVER_TRAFFIC_SECRET_0")
-        .record_keys(provider().as_ref(), AeadAlgorithm::Aes128Gcm)
-        .unwrap();
-    let mut sealer = RecordSealer::new();
-    sealer.install(provider().as_ref(), &record_keys).unwrap();
+    let mut sealer = keys.sealer("SERVER_TRAFFIC_SECRET_0", AeadAlgorithm::Aes128Gcm);
     let mut record = Vec::new();
     sealer
         .seal_append(ContentType::Handshake, &ticket.to_vec(), &mut record)
@@ -329,10 +299,8 @@ fn a_ticket_lifetime_above_seven_days_is_a_config_error_and_illegal_from_a_serve
 
 /// A 0-RTT-enabled pair with tickets in the client's store; `keys` logs the client's secrets.
 fn zero_rtt(clock: &Clock, keys: Option<Arc<Capture>>) -> (Arc<ServerConfig>, Arc<ClientConfig>) {
-    with_tickets(clock, |s, c| {
-        s.max_early_data_size = 1000;
+    with_zero_rtt_tickets(clock, |s, c| {
         s.cipher_suites = vec![CipherSuite::TLS_AES_128_GCM_SHA256];
-        c.enable_early_data = true;
         c.key_log = keys.map(|k| k as Arc<dyn padlock_tls::KeyLog>);
     })
 }
@@ -423,15 +391,10 @@ fn a_record_under_the_early_keys_after_end_of_early_data_is_bad_record_mac() {
     deliver(&mut c, &take(&mut s)).unwrap();
     assert_eq!(c.early_data_status(), EarlyDataStatus::Accepted);
     // The client's second flight: EndOfEarlyData (early keys, sequence 1), Finished.
-    let second = records(&take(&mut c));
+    let second = whole_records(&take(&mut c));
     assert_eq!(second.len(), 2);
     // A forged record under the early keys, sequence 2, after EndOfEarlyData.
-    let early_keys = keys
-        .secret("CLIENT_EARLY_TRAFFIC_SECRET")
-        .record_keys(provider().as_ref(), AeadAlgorithm::Aes128Gcm)
-        .unwrap();
-    let mut sealer = RecordSealer::new();
-    sealer.install(provider().as_ref(), &early_keys).unwrap();
+    let mut sealer = keys.sealer("CLIENT_EARLY_TRAFFIC_SECRET", AeadAlgorithm::Aes128Gcm);
     let mut forged = Vec::new();
     for _ in 0..3 {
         forged.clear();
@@ -458,4 +421,52 @@ fn zero_rtt_arriving_outside_the_ticket_age_window_is_refused_but_resumes() {
     handshake(&mut c, &mut s);
     assert_eq!(s.handshake_kind(), Some(HandshakeKind::Resumed));
     assert_eq!(c.early_data_status(), EarlyDataStatus::Rejected);
+}
+
+#[test]
+fn mutated_resumption_client_hellos_never_panic() {
+    let clock = Clock::new();
+    let (server, client) = zero_rtt(&clock, None);
+    let (_c, flight) = first_flight_with_early_data(&client, b"early");
+    // A fixed xorshift sequence: the same mutations on every run.
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..400 {
+        let mut bytes = flight.clone();
+        for _ in 0..1 + next() % 4 {
+            let at = (next() as usize) % bytes.len();
+            bytes[at] ^= 1 << (next() % 8);
+        }
+        let mut s = Connection::server(server.clone()).unwrap();
+        s.read_tls(&bytes);
+        // Any outcome but a panic: a full or resumed handshake, or an error with an alert.
+        if s.process_new_packets().is_err() {
+            assert!(s.error().is_some());
+        }
+    }
+}
+
+#[test]
+fn mutated_resumed_server_flights_never_panic() {
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..60 {
+        let (mut c, mut flight) = resumed_server_flight();
+        // Mostly the ServerHello, which is in the clear.
+        let at = (next() as usize) % flight.len().min(160);
+        flight[at] ^= 1 << (next() % 8);
+        if deliver(&mut c, &flight).is_err() {
+            assert!(c.error().is_some());
+        }
+    }
 }

@@ -168,7 +168,7 @@ pub(crate) struct TicketReceiver {
     pub(crate) resumption: ResumptionMasterSecret,
     pub(crate) suite: Suite,
     pub(crate) alpn: Option<Vec<u8>>,
-    pub(crate) peer_certificates: Vec<Vec<u8>>,
+    pub(crate) peer_certificates: Arc<[Vec<u8>]>,
 }
 
 impl TicketReceiver {

@@ -3,14 +3,14 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use padlock_pki::UnixTime;
 
 use crate::error::Error;
 use crate::hkdf::{Secret, MAX_SECRET_LEN};
 use crate::verify::ServerName;
-use crate::wire::codec::{read_list, write_opaque, write_prefixed, LengthPrefix, Reader};
+use crate::wire::codec::{write_opaque, write_prefixed, LengthPrefix, Reader};
 use crate::wire::CipherSuite;
 
 /// A session a client can resume: one ticket from the server's NewSessionTicket, with the
@@ -33,7 +33,8 @@ pub struct ClientSession {
     /// 0: no 0-RTT on this ticket.
     pub(crate) max_early_data_size: u32,
     pub(crate) alpn: Option<Vec<u8>>,
-    pub(crate) peer_certificates: Vec<Vec<u8>>,
+    /// Shared by the sessions (tickets) of one connection.
+    pub(crate) peer_certificates: Arc<[Vec<u8>]>,
 }
 
 /// The format version of [`ClientSession::to_bytes`].
@@ -96,11 +97,7 @@ impl ClientSession {
                 out.extend_from_slice(alpn);
             }
         });
-        write_prefixed(&mut out, LengthPrefix::U24, |out| {
-            for cert in &self.peer_certificates {
-                write_opaque(out, LengthPrefix::U24, cert);
-            }
-        });
+        super::write_chain(&mut out, &self.peer_certificates);
         out
     }
 
@@ -131,11 +128,7 @@ fn decode(bytes: &[u8]) -> Option<ClientSession> {
     let max_early_data_size = r.u32(W).ok()?;
     let alpn = r.opaque(LengthPrefix::U8, 0, 255, W).ok()?;
     let alpn = (!alpn.is_empty()).then(|| alpn.to_vec());
-    let peer_certificates = read_list(&mut r, LengthPrefix::U24, 0, 0xff_ffff, W, |r| {
-        r.opaque(LengthPrefix::U24, 1, 0xff_ffff, W)
-            .map(<[u8]>::to_vec)
-    })
-    .ok()?;
+    let peer_certificates = super::read_chain(&mut r)?;
     r.expect_empty(W).ok()?;
     Some(ClientSession {
         server_name,
@@ -147,7 +140,7 @@ fn decode(bytes: &[u8]) -> Option<ClientSession> {
         lifetime,
         max_early_data_size,
         alpn,
-        peer_certificates,
+        peer_certificates: peer_certificates.into(),
     })
 }
 
@@ -186,7 +179,8 @@ pub struct ClientSessionCache {
 
 #[derive(Default)]
 struct CacheInner {
-    by_server: HashMap<ServerName, VecDeque<ClientSession>>,
+    /// Oldest first; grown one slot at a time (a server name usually holds one or two).
+    by_server: HashMap<ServerName, Vec<ClientSession>>,
     /// Server names, least recently stored first.
     order: VecDeque<ServerName>,
 }
@@ -210,7 +204,7 @@ impl ClientSessionCache {
     pub fn len(&self) -> usize {
         self.inner
             .lock()
-            .map_or(0, |i| i.by_server.values().map(VecDeque::len).sum())
+            .map_or(0, |i| i.by_server.values().map(Vec::len).sum())
     }
 
     /// Whether it holds no session.
@@ -247,15 +241,17 @@ impl SessionStore for ClientSessionCache {
         order.push_back(server.clone());
         let sessions = by_server.entry(server.clone()).or_default();
         if sessions.len() >= Self::SESSIONS_PER_SERVER {
-            sessions.pop_front();
+            sessions.remove(0);
+        } else {
+            sessions.reserve_exact(1);
         }
-        sessions.push_back(session);
+        sessions.push(session);
     }
 
     fn take(&self, server: &ServerName) -> Option<ClientSession> {
         let mut inner = self.inner.lock().ok()?;
         let sessions = inner.by_server.get_mut(server)?;
-        let session = sessions.pop_back();
+        let session = sessions.pop();
         if sessions.is_empty() {
             inner.by_server.remove(server);
             inner.order.retain(|n| n != server);
@@ -279,7 +275,7 @@ pub(crate) mod tests {
             lifetime: 3600,
             max_early_data_size: 16384,
             alpn: Some(b"h2".to_vec()),
-            peer_certificates: vec![vec![1, 2, 3], vec![4]],
+            peer_certificates: vec![vec![1, 2, 3], vec![4]].into(),
         }
     }
 

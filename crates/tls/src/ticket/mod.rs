@@ -22,13 +22,34 @@
 //! * [`ServerSessionCache`]: stateful tickets; the state stays in a bounded in-memory cache
 //!   and the ticket is a random name for it, usable once.
 //!
+//! ```
+//! use std::sync::Arc;
+//!
+//! use padlock_crypto::AwsLcProvider;
+//! use padlock_tls::ticket::{TicketKey, TicketKeyRing, Ticketer};
+//!
+//! // Two 48-byte keys from the fleet's key file, the newest first.
+//! let newest = TicketKey::from_bytes(&[2; 48])?;
+//! let previous = TicketKey::from_bytes(&[1; 48])?;
+//! let ring = Arc::new(TicketKeyRing::new(Arc::new(AwsLcProvider), vec![newest, previous])?);
+//! // server_config.ticketer = Some(ring.clone());
+//! let ticket = ring.seal(b"session state", padlock_tls::UnixTime::now()).unwrap();
+//! assert_eq!(ticket[..16], [2; 16], "sealed under the newest key, named by its id");
+//! // The file was rotated: key 1 is retired; this ticket, under key 2, still opens.
+//! ring.set_keys(vec![TicketKey::from_bytes(&[3; 48])?, TicketKey::from_bytes(&[2; 48])?])?;
+//! assert!(ring.open(&ticket, padlock_tls::UnixTime::now()).is_some());
+//! # Ok::<(), padlock_tls::Error>(())
+//! ```
+//!
 //! # Server: resumption and 0-RTT
 //!
-//! A ClientHello's PSK is accepted only if its ticket opens, has not expired, its age
-//! fits the obfuscated age the client reports (within a window), its suite's hash is the
-//! chosen suite's, its SNI and ALPN fit this connection, and its binder checks out (in
-//! constant time, over the truncated ClientHello, §4.2.11.2). Otherwise the handshake
-//! falls back to a full one. `psk_dhe_ke` only, unless [`ServerConfig::insecure_psk_ke`].
+//! A ClientHello's PSK is accepted only if its ticket opens, has not expired, is for TLS
+//! 1.3 with a suite of the chosen suite's hash, was made for the same server name (SNI),
+//! carries a client certificate when the server requires one, and its binder checks out
+//! (in constant time, over the truncated ClientHello, §4.2.11.2; a bad binder ends the
+//! handshake with decrypt_error). Otherwise the handshake falls back to a full one.
+//! `psk_dhe_ke` only, unless [`ServerConfig::insecure_psk_ke`]. The ALPN protocol is
+//! negotiated afresh (it must match the session's only for 0-RTT).
 //!
 //! 0-RTT is off unless [`ServerConfig::max_early_data_size`] is above 0. Early data is
 //! accepted only when the PSK is accepted on the *first* identity of the *first*
@@ -94,6 +115,7 @@ use padlock_pki::UnixTime;
 
 use crate::error::Error;
 use crate::hkdf::Secret;
+use crate::wire::codec::{read_list, write_opaque, write_prefixed, LengthPrefix, Reader};
 
 mod client;
 mod key_ring;
@@ -102,7 +124,7 @@ pub(crate) mod state;
 mod strike;
 
 pub use client::{ClientSession, ClientSessionCache, SessionStore};
-pub use key_ring::{RotatingTicketer, TicketKeyRing};
+pub use key_ring::{RotatingTicketer, TicketKeyRing, MAX_RING_KEYS};
 pub use server_cache::ServerSessionCache;
 pub use strike::StrikeRegister;
 
@@ -201,6 +223,26 @@ impl TicketKey {
     pub(crate) fn secret(&self) -> &[u8] {
         self.secret.as_bytes()
     }
+}
+
+/// Writes a certificate chain as a session's bytes hold it: a u24-prefixed list of
+/// u24-prefixed certificates (as in TLS 1.2's Certificate message).
+pub(crate) fn write_chain(out: &mut Vec<u8>, chain: &[Vec<u8>]) {
+    write_prefixed(out, LengthPrefix::U24, |out| {
+        for cert in chain {
+            write_opaque(out, LengthPrefix::U24, cert);
+        }
+    });
+}
+
+/// Reads what [`write_chain`] wrote.
+pub(crate) fn read_chain(r: &mut Reader<'_>) -> Option<Vec<Vec<u8>>> {
+    const W: &str = "session certificate chain";
+    read_list(r, LengthPrefix::U24, 0, 0xff_ffff, W, |r| {
+        r.opaque(LengthPrefix::U24, 1, 0xff_ffff, W)
+            .map(<[u8]>::to_vec)
+    })
+    .ok()
 }
 
 impl fmt::Debug for TicketKey {

@@ -2,7 +2,7 @@
 //! session and to decide whether it may, encoded by the engine's codec.
 
 use crate::hkdf::{Secret, MAX_SECRET_LEN};
-use crate::wire::codec::{read_list, write_opaque, write_prefixed, LengthPrefix, Reader};
+use crate::wire::codec::{write_opaque, LengthPrefix, Reader};
 use crate::wire::{CipherSuite, ProtocolVersion};
 
 /// The format version leading every encoded state.
@@ -45,11 +45,7 @@ impl SessionState {
         write_optional(&mut out, self.alpn.as_deref());
         out.extend_from_slice(&self.max_early_data_size.to_be_bytes());
         out.extend_from_slice(&self.register_id);
-        write_prefixed(&mut out, LengthPrefix::U24, |out| {
-            for cert in &self.client_certificates {
-                write_opaque(out, LengthPrefix::U24, cert);
-            }
-        });
+        super::write_chain(&mut out, &self.client_certificates);
         out
     }
 
@@ -73,11 +69,7 @@ impl SessionState {
         let alpn = read_optional(&mut r)?;
         let max_early_data_size = r.u32(W).ok()?;
         let register_id = r.array::<16>(W).ok()?;
-        let client_certificates = read_list(&mut r, LengthPrefix::U24, 0, 0xff_ffff, W, |r| {
-            r.opaque(LengthPrefix::U24, 1, 0xff_ffff, W)
-                .map(<[u8]>::to_vec)
-        })
-        .ok()?;
+        let client_certificates = super::read_chain(&mut r)?;
         r.expect_empty(W).ok()?;
         Some(Self {
             version,

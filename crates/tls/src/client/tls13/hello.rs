@@ -56,7 +56,8 @@ pub(crate) fn handle_server_hello(
     retry_suite: Option<Suite>,
     out: &mut dyn Output,
 ) -> Result<crate::client::State, Error> {
-    let suite = check_server_hello(&offer, &sh, retry_suite)?;
+    let offered = offered_types(&offer.hello);
+    let suite = check_server_hello(&offer, &offered, &sh, retry_suite)?;
     let resumed = check_psk_selection(&offer, &sh, suite, out)?;
     // RFC 8446 §4.2.9: a psk_ke resumption (which we offer only when configured to) has
     // no key exchange; its (EC)DHE input is HashLen zeros (§7.1).
@@ -121,7 +122,7 @@ pub(crate) fn handle_server_hello(
             cx: Context {
                 config: offer.config,
                 server_name: offer.server_name,
-                offered_types: offered_types(&hello),
+                offered_types: offered,
                 transcript,
                 handshake_secret,
                 client_secret,
@@ -173,10 +174,11 @@ fn check_psk_selection(
     Ok(true)
 }
 
-/// The ServerHello's fields against our ClientHello (RFC 8446 §4.1.3, §4.2); returns the
-/// chosen suite.
+/// The ServerHello's fields against our ClientHello (RFC 8446 §4.1.3, §4.2), whose
+/// extension types are `offered`; returns the chosen suite.
 fn check_server_hello(
     offer: &Offer,
+    offered: &[ExtensionType],
     sh: &ServerHello,
     retry_suite: Option<Suite>,
 ) -> Result<Suite, Error> {
@@ -198,11 +200,7 @@ fn check_server_hello(
     sh.extensions
         .check_allowed()
         .map_err(|_| PeerMisbehaved::IllegalExtension)?;
-    if sh
-        .extensions
-        .first_unsolicited(&offered_types(&offer.hello))
-        .is_some()
-    {
+    if sh.extensions.first_unsolicited(offered).is_some() {
         return Err(PeerMisbehaved::UnsolicitedExtension.into());
     }
     Ok(suite)

@@ -83,14 +83,13 @@ impl ExpectEncryptedExtensions {
         // RFC 8446 §4.2.11: a resumed server authenticates with the PSK: no Certificate
         // (and no CertificateRequest, §4.3.2); its Finished is next.
         if let Some(session) = &self.cx.resumed {
-            let chain = session.peer_certificates.clone();
-            if !chain.is_empty() {
-                out.peer_certificates(chain.clone());
+            if !session.peer_certificates.is_empty() {
+                out.peer_certificates(session.peer_certificates.to_vec());
             }
             return Ok(State::Finished(Box::new(ExpectFinished {
                 cx: self.cx,
                 request: None,
-                chain,
+                chain: Vec::new(),
                 server: None,
             }))
             .into());
@@ -322,7 +321,7 @@ impl ExpectCertificateVerify {
 pub(crate) struct ExpectFinished {
     cx: Context,
     request: Option<ClientAuthRequest>,
-    /// The server's certificate chain (a resumed session's, from the full handshake).
+    /// The server's certificate chain (empty when resumed: the session has it).
     chain: Vec<Vec<u8>>,
     /// How the server authenticated: by certificate, or (`None`) by the PSK of a resumed
     /// session, which its Finished proves.
@@ -380,9 +379,11 @@ impl ExpectFinished {
         )?;
         out.exporter(exporter);
         let store = config.session_store.clone();
-        let ticket_chain = match &store {
-            Some(_) => chain.clone(),
-            None => Vec::new(),
+        // Every ticket of this connection shares one copy of the chain.
+        let ticket_chain: Arc<[Vec<u8>]> = match (&store, &resumed) {
+            (None, _) => Arc::new([]),
+            (Some(_), Some(session)) => session.peer_certificates.clone(),
+            (Some(_), None) => chain.clone().into(),
         };
         if resumed.is_none() {
             out.peer_certificates(chain);

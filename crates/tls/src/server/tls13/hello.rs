@@ -62,28 +62,22 @@ pub(crate) fn start(
     let resumption = check_resumption(&config, &offer, raw, suite, None, out)?;
     // RFC 8446 §4.2.9: psk_ke resumes without a key exchange.
     if resumption.as_ref().is_some_and(|r| !r.with_key_exchange) {
-        return send_server_flight(
-            config,
-            &offer,
-            raw,
+        let chosen = Chosen {
             suite,
-            None,
+            share: None,
             resumption,
-            Before::Nothing,
-            out,
-        );
+        };
+        return send_server_flight(config, &offer, raw, chosen, Before::Nothing, out);
     }
     match choose_key_share(&config, &offer)? {
-        KeyShareChoice::Answer(share) => send_server_flight(
-            config,
-            &offer,
-            raw,
-            suite,
-            Some(share),
-            resumption,
-            Before::Nothing,
-            out,
-        ),
+        KeyShareChoice::Answer(share) => {
+            let chosen = Chosen {
+                suite,
+                share: Some(share),
+                resumption,
+            };
+            send_server_flight(config, &offer, raw, chosen, Before::Nothing, out)
+        }
         KeyShareChoice::Retry(group) => {
             // RFC 8446 §4.2.10: after a HelloRetryRequest the 0-RTT data is refused and
             // skipped until the second ClientHello.
@@ -240,6 +234,15 @@ pub(super) fn choose_alpn(
     }
 }
 
+/// What the server settled on for the ClientHello it answers.
+pub(super) struct Chosen<'h> {
+    pub(super) suite: Suite,
+    /// The client's share we answer; none for a psk_ke resumption (RFC 8446 §4.2.9).
+    pub(super) share: Option<&'h KeyShareEntry>,
+    /// The session resumed, if a PSK was accepted (RFC 8446 §2.2).
+    pub(super) resumption: Option<Resumption>,
+}
+
 /// What came before the ClientHello the server answers.
 pub(super) enum Before {
     /// Nothing: it is the first.
@@ -249,19 +252,22 @@ pub(super) enum Before {
     HelloRetryRequest(Transcript),
 }
 
-/// Everything from the ServerHello to our Finished, for a ClientHello (`raw`) whose
-/// `share` we answer (none: a psk_ke resumption), resuming a session or not.
-#[allow(clippy::too_many_arguments)]
+/// Everything from the ServerHello to our Finished, for a ClientHello (`raw`) answered as
+/// `chosen`: with our share for the client's (none: a psk_ke resumption), resuming a
+/// session or not.
 pub(super) fn send_server_flight(
     config: Arc<ServerConfig>,
     offer: &Offer<'_>,
     raw: &[u8],
-    suite: Suite,
-    share: Option<&KeyShareEntry>,
-    resumption: Option<Resumption>,
+    chosen: Chosen<'_>,
     before: Before,
     out: &mut dyn Output,
 ) -> Result<crate::server::State, Error> {
+    let Chosen {
+        suite,
+        share,
+        resumption,
+    } = chosen;
     let (mut transcript, retried) = match before {
         Before::Nothing => (
             Transcript::hashing(out.provider().as_ref(), suite.hash),

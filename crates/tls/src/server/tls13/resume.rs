@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use crate::config::{ClientAuth, ServerConfig};
 use crate::error::Error;
-use crate::hkdf::Secret;
 use crate::output::{trace, Output};
 use crate::state::{encode, random_bytes};
 use crate::suites::{self, Suite};
@@ -366,7 +365,7 @@ pub(crate) fn send_tickets(
         let state = SessionState {
             version: ProtocolVersion::TLSv1_3,
             suite,
-            secret: Secret::new(resumption.ticket_psk(provider, &nonce).as_bytes()),
+            secret: resumption.ticket_psk(provider, &nonce),
             ticket_age_add,
             issued_at: now.0,
             lifetime,

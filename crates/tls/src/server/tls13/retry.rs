@@ -17,7 +17,7 @@ use crate::wire::extensions::{HelloRetryRequestExtensions, RawExtension};
 use crate::wire::handshake::{ClientHello, HandshakePayload, HelloRetryRequest, RawClientHello};
 
 use super::cookie;
-use super::hello::{choose_suite, process_client_hello, send_server_flight, Before};
+use super::hello::{choose_suite, process_client_hello, send_server_flight, Before, Chosen};
 use super::resume::check_resumption;
 use super::State;
 
@@ -140,16 +140,12 @@ impl ExpectSecondClientHello {
             hello.extensions.cookie.as_deref(),
         )?;
         let before = Before::HelloRetryRequest(retry.transcript);
-        send_server_flight(
-            config,
-            &offer,
-            raw,
-            retry.suite,
-            Some(share),
+        let chosen = Chosen {
+            suite: retry.suite,
+            share: Some(share),
             resumption,
-            before,
-            out,
-        )
+        };
+        send_server_flight(config, &offer, raw, chosen, before, out)
     }
 }
 
