@@ -618,3 +618,52 @@ fn serve_with_early_data_counts_http2_streams_425_for_a_post_and_serves_a_get() 
         "{lines:?}"
     );
 }
+
+#[test]
+fn serve_proxying_early_data_tells_the_upstream_early_data_1_and_keeps_unsafe_requests_from_it() {
+    let ca = Ca::new();
+    let site = www();
+    let dir = TempDir::new("early-proxy");
+    let log = dir.join("serve.log");
+    let upstream = format!("http://{}", serve_support::echo_upstream());
+    let (_server, port) = serve_logged(
+        &ca,
+        site.path(),
+        &log,
+        &["--early-data", "--proxy", &upstream],
+    );
+    let root = ca.root().display().to_string();
+    let addr = format!("localhost:{port}");
+    let s = |name: &str| dir.join(name).display().to_string();
+
+    // After the handshake: no Early-Data header upstream.
+    let (code, out, err) = connect(
+        &["--cacert", &root, "--sess-out", &s("s1.pem"), &addr],
+        HTTP_GET,
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let seen = String::from_utf8_lossy(&out).to_ascii_lowercase();
+    assert!(seen.contains("get /hello.txt http/1.1"), "{seen}");
+    assert!(!seen.contains("early-data"), "{seen}");
+
+    // A GET in early data reaches the upstream marked `Early-Data: 1` (RFC 8470 §5.1).
+    let get = dir.write("get.txt", HTTP_GET);
+    let args = resume_with_early_data(&root, &s("s1.pem"), Some(&s("s2.pem")), &get);
+    let (code, out, err) = connect(&strs(&args, &addr), b"");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("bytes accepted by the server"), "{err}");
+    let seen = String::from_utf8_lossy(&out).to_ascii_lowercase();
+    assert!(seen.contains("early-data: 1"), "{seen}");
+
+    // A POST in early data is answered 425 by padlock: the upstream never sees it.
+    let post = dir.write(
+        "post.txt",
+        b"POST /api HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    );
+    let args = resume_with_early_data(&root, &s("s2.pem"), None, &post);
+    let (code, out, err) = connect(&strs(&args, &addr), b"");
+    assert_eq!(code, Some(0), "{err}");
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.starts_with("HTTP/1.1 425"), "{text}");
+    assert!(!text.to_ascii_lowercase().contains("post /api"), "{text}");
+}
