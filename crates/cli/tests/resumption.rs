@@ -188,11 +188,9 @@ fn gnutls_cli_resumes_against_padlock_listen() {
 // padlock connect against openssl s_server and gnutls-serv
 // ---------------------------------------------------------------------------------------
 
-/// `openssl s_server -early_data` on a free port (tried again on another if a parallel
-/// test took the port meanwhile).
+/// `openssl s_server -early_data` on a free port.
 fn s_server_early_data(openssl: &Path, cert: &Issued) -> (PeerProcess, u16) {
-    for _ in 0..5 {
-        let port = free_port();
+    on_free_port("openssl s_server", |port| {
         let mut cmd = Command::new(openssl);
         cmd.args(["s_server", "-tls1_3", "-early_data", "-accept"])
             .arg(format!("127.0.0.1:{port}"))
@@ -201,11 +199,26 @@ fn s_server_early_data(openssl: &Path, cert: &Issued) -> (PeerProcess, u16) {
             .arg("-key")
             .arg(&cert.key);
         let mut server = PeerProcess::spawn("openssl s_server", cmd);
-        if server.wait_stdout_while_running(b"ACCEPT", WAIT) {
-            return (server, port);
+        server
+            .wait_stdout_while_running(b"ACCEPT", WAIT)
+            .then_some(server)
+    })
+}
+
+/// A peer that `start` starts on `port` and returns once it listens, or `None` when it
+/// could not bind (a parallel test's server took the free port meanwhile): then another
+/// port is tried.
+fn on_free_port(
+    what: &str,
+    mut start: impl FnMut(u16) -> Option<PeerProcess>,
+) -> (PeerProcess, u16) {
+    for _ in 0..5 {
+        let port = free_port();
+        if let Some(peer) = start(port) {
+            return (peer, port);
         }
     }
-    panic!("openssl s_server could not bind a port");
+    panic!("{what} could not bind a port");
 }
 
 #[test]
@@ -252,12 +265,10 @@ fn padlock_connect_resumes_against_openssl_s_server_and_its_early_data_is_accept
     );
 }
 
-/// `gnutls-serv --echo` on a free port. It binds 0.0.0.0 (it takes no address), so a port
-/// that a parallel test's server took on 127.0.0.1 meanwhile makes it fail: then it is
-/// started again on another port.
+/// `gnutls-serv --echo` on a free port. It binds 0.0.0.0 (it takes no address), so a
+/// port that a parallel test's server holds on 127.0.0.1 makes it fail.
 fn gnutls_serv(gnutls: &Path, cert: &Issued) -> (PeerProcess, u16) {
-    for _ in 0..5 {
-        let port = free_port();
+    on_free_port("gnutls-serv", |port| {
         let mut cmd = Command::new(gnutls);
         cmd.args(["--echo", "--port", &port.to_string(), "--x509certfile"])
             .arg(&cert.chain)
@@ -266,11 +277,9 @@ fn gnutls_serv(gnutls: &Path, cert: &Issued) -> (PeerProcess, u16) {
         let server = PeerProcess::spawn("gnutls-serv", cmd);
         // It reports IPv4, then IPv6: once the IPv6 line is there, the IPv4 one is whole.
         let ready = format!("IPv4 0.0.0.0 port {port}...done");
-        if server.wait_stderr("IPv6", WAIT) && server.stderr_text().contains(&ready) {
-            return (server, port);
-        }
-    }
-    panic!("gnutls-serv could not bind a port");
+        (server.wait_stderr("IPv6", WAIT) && server.stderr_text().contains(&ready))
+            .then_some(server)
+    })
 }
 
 #[test]
