@@ -105,22 +105,19 @@ impl PadlockSetup {
         client.handshake_kind().is_some_and(|k| k.is_resumed())
     }
 
-    /// A fresh client connection to `localhost`.
+    /// A fresh client connection to `localhost` (its ClientHello queued).
     pub fn client(&self) -> Connection {
-        self.connect().0
+        Connection::client(self.client.clone(), self.name.clone()).expect("client starts")
     }
 
     /// A fresh server connection.
     pub fn server(&self) -> Connection {
-        self.connect().1
+        Connection::server(self.server.clone()).expect("server starts")
     }
 
     /// A fresh client and server connection, not yet connected.
     pub fn connect(&self) -> (Connection, Connection) {
-        (
-            Connection::client(self.client.clone(), self.name.clone()).expect("client starts"),
-            Connection::server(self.server.clone()).expect("server starts"),
-        )
+        (self.client(), self.server())
     }
 }
 

@@ -87,23 +87,20 @@ impl RustlsSetup {
         }
     }
 
-    /// A fresh client connection to `localhost`.
+    /// A fresh client connection to `localhost` (its ClientHello queued).
     pub fn client(&self) -> ClientConnection {
-        self.connect().0
+        let name = ServerName::try_from("localhost").expect("valid name");
+        ClientConnection::new(self.client.clone(), name).expect("client starts")
     }
 
     /// A fresh server connection.
     pub fn server(&self) -> ServerConnection {
-        self.connect().1
+        ServerConnection::new(self.server.clone()).expect("server starts")
     }
 
     /// A fresh client and server connection, not yet connected.
     pub fn connect(&self) -> (ClientConnection, ServerConnection) {
-        let name = ServerName::try_from("localhost").expect("valid name");
-        (
-            ClientConnection::new(self.client.clone(), name).expect("client starts"),
-            ServerConnection::new(self.server.clone()).expect("server starts"),
-        )
+        (self.client(), self.server())
     }
 }
 

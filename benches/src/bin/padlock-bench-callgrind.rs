@@ -17,7 +17,8 @@
 //! ```
 //!
 //! The cases (LIB = padlock | rustls):
-//! - `handshake LIB p256|rsa N`: N full TLS 1.3 handshakes, client and server (X25519,
+//! - `handshake LIB p256|rsa|p256-mlkem N`: N full TLS 1.3 handshakes, client and server
+//!   (p256-mlkem: X25519MLKEM768 with an X25519 share beside it, as both libraries ship it;
 //!   TLS_AES_128_GCM_SHA256), after one untimed warm-up handshake.
 //! - `open LIB SUITE read|fill_buf MIB`: the client receives MIB MiB of application data
 //!   that the server sealed beforehand in 16 KiB writes: `read_tls`, `process_new_packets`
@@ -30,9 +31,10 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+use padlock_benches::ceiling::Ceiling;
 use padlock_benches::{
-    one_handshake, seal, seal_to_vec, KeyType, Lib, PadlockSetup, Pipe, ReadMode, RustlsSetup,
-    Suite, TestPki,
+    one_handshake, seal, seal_to_vec, Endpoint, KeyType, KxGroup, Lib, PadlockSetup, Pipe,
+    ReadMode, RustlsSetup, Suite, TestPki,
 };
 
 /// 16 KiB application writes, as in `padlock-bench`.
@@ -73,9 +75,13 @@ fn mode_named(name: &str) -> ReadMode {
 /// Runs one case in this process (under callgrind, when the driver started it).
 fn run_case(args: &[String]) {
     let usage =
-        "--case handshake LIB p256|rsa N | open LIB SUITE read|fill_buf MIB | seal LIB SUITE MIB";
+        "--case handshake LIB p256|rsa|p256-mlkem N | open LIB SUITE read|fill_buf MIB | seal LIB \
+                 SUITE MIB | ceiling client|server N";
     let arg = |i: usize| args.get(i).map(String::as_str).expect(usage);
     let number = |i: usize| -> usize { arg(i).parse().expect(usage) };
+    if arg(0) == "ceiling" {
+        return ceiling(arg(1), number(2));
+    }
     let kind = match (arg(0), arg(2)) {
         ("handshake", "rsa") => KeyType::Rsa2048,
         _ => KeyType::P256,
@@ -84,25 +90,108 @@ fn run_case(args: &[String]) {
         "handshake" => Suite::Aes128Gcm,
         _ => suite_named(arg(2)),
     };
+    let group = match (arg(0), arg(2)) {
+        ("handshake", "p256-mlkem") => KxGroup::X25519MlKem768,
+        _ => KxGroup::X25519,
+    };
     let pki = TestPki::generate(kind);
     let padlock;
     let rustls;
     let lib = match arg(1) {
         "padlock" => {
-            padlock = PadlockSetup::new(&pki, suite);
+            padlock = PadlockSetup::with_group(&pki, suite, group);
             Lib::Padlock(&padlock)
         }
         "rustls" => {
-            rustls = RustlsSetup::new(&pki, suite);
+            rustls = RustlsSetup::with_group(&pki, suite, group);
             Lib::Rustls(&rustls)
         }
         _ => panic!("{usage}"),
     };
     match arg(0) {
+        "handshake" if args.len() > 4 => handshake_side(&lib, arg(4) == "client", number(3)),
         "handshake" => handshakes(&lib, number(3)),
         "open" => open(&lib, mode_named(arg(3)), number(4)),
         "seal" => seal_only(&lib, number(3)),
         _ => panic!("{usage}"),
+    }
+}
+
+/// The crypto-only cost of one side's handshake (`padlock_benches::ceiling`), N times.
+fn ceiling(side: &str, count: usize) {
+    let ceiling = Ceiling::new();
+    let share = ceiling.share();
+    // Warm-up, as for the handshakes.
+    ceiling.client(&share);
+    ceiling.server(&share);
+    measured(|| {
+        for _ in 0..count {
+            match side {
+                "client" => ceiling.client(&share),
+                _ => ceiling.server(&share),
+            }
+        }
+    });
+}
+
+/// N handshakes, counting only one side's calls (its construction included): each of its
+/// calls runs inside [`measured`], and the other side's `read_tls` that its `push_tls`
+/// hands the bytes to runs inside a nested `measured`, which toggles collection off again.
+fn handshake_side(lib: &Lib<'_>, client_side: bool, count: usize) {
+    fn run<C: Endpoint, S: Endpoint>(
+        pipe: &mut Pipe,
+        client_side: bool,
+        client: impl FnOnce() -> C,
+        server: impl FnOnce() -> S,
+    ) {
+        let (mut c, mut s) = if client_side {
+            (measured(client), server())
+        } else {
+            (client(), measured(server))
+        };
+        if client_side {
+            pipe.handshake(&mut Measured(&mut c), &mut s);
+        } else {
+            pipe.handshake(&mut c, &mut Measured(&mut s));
+        }
+    }
+    let mut pipe = Pipe::default();
+    lib.established(&mut pipe);
+    for _ in 0..count {
+        match lib {
+            Lib::Padlock(s) => run(&mut pipe, client_side, || s.client(), || s.server()),
+            Lib::Rustls(s) => run(&mut pipe, client_side, || s.client(), || s.server()),
+        }
+    }
+}
+
+/// An endpoint whose every call runs inside [`measured`].
+struct Measured<'a>(&'a mut dyn Endpoint);
+
+impl Endpoint for Measured<'_> {
+    fn push_tls(&mut self, sink: &mut dyn FnMut(&[u8]) -> usize) -> usize {
+        measured(|| self.0.push_tls(&mut |data| measured(|| sink(data))))
+    }
+    fn read_tls(&mut self, data: &[u8]) -> usize {
+        measured(|| self.0.read_tls(data))
+    }
+    fn process(&mut self) {
+        measured(|| self.0.process())
+    }
+    fn read_plain(&mut self, buf: &mut [u8]) -> usize {
+        measured(|| self.0.read_plain(buf))
+    }
+    fn read_borrowed(&mut self, use_it: &mut dyn FnMut(&[u8])) -> Option<usize> {
+        measured(|| self.0.read_borrowed(use_it))
+    }
+    fn write_plain(&mut self, data: &[u8]) -> usize {
+        measured(|| self.0.write_plain(data))
+    }
+    fn is_handshaking(&self) -> bool {
+        self.0.is_handshaking()
+    }
+    fn wants_write(&self) -> bool {
+        self.0.wants_write()
     }
 }
 
@@ -192,7 +281,7 @@ fn drive(args: &[String]) {
     let h = opts.handshakes.to_string();
     let m = opts.mib.to_string();
     let mut cases: Vec<(String, Vec<&str>, f64)> = Vec::new();
-    for kind in ["p256", "rsa"] {
+    for kind in ["p256", "rsa", "p256-mlkem"] {
         cases.push((
             format!("handshake (client + server), {kind}"),
             vec!["handshake", "LIB", kind, &h],
@@ -214,6 +303,8 @@ fn drive(args: &[String]) {
         ));
     }
 
+    let mut p256 = (None, None);
+    let mut allocation_lines = Vec::new();
     for (label, case, per) in &cases {
         let count = |lib: &str| -> Option<f64> {
             let wanted = opts.only.as_deref().is_none_or(|o| o == lib);
@@ -228,6 +319,16 @@ fn drive(args: &[String]) {
             })
         };
         let (p, r) = (count("padlock"), count("rustls"));
+        if case[0] == "handshake" && case[2] == "p256" {
+            p256 = (p, r);
+        }
+        if case[0] == "handshake" {
+            allocation_lines.push(format!(
+                "| {label} | {} | {} |",
+                allocations(&opts, case, "padlock"),
+                allocations(&opts, case, "rustls")
+            ));
+        }
         let cell = |c: Option<f64>| c.map_or("—".to_string(), |v| format!("{v:.0}"));
         let ratio = match (p, r) {
             (Some(p), Some(r)) => format!("{:.3}", p / r),
@@ -235,6 +336,123 @@ fn drive(args: &[String]) {
         };
         println!("| {label} | {} | {} | {ratio} |", cell(p), cell(r));
     }
+
+    // The crypto a P-256 handshake cannot avoid, made directly (padlock_benches::ceiling).
+    let side = |name: &str| {
+        let file = opts.out.join(format!("ceiling-{name}.callgrind"));
+        callgrind(&["ceiling", name, &h], &file) as f64 / opts.handshakes as f64
+    };
+    let (client, server) = (side("client"), side("server"));
+    let lib_side = |lib: &str, name: &str| {
+        let wanted = opts.only.as_deref().is_none_or(|o| o == lib);
+        wanted.then(|| {
+            let file = opts
+                .out
+                .join(format!("handshake-{lib}-p256-{h}-{name}.callgrind"));
+            callgrind(&["handshake", lib, "p256", &h, name], &file) as f64 / opts.handshakes as f64
+        })
+    };
+    println!();
+    println!("Per side, P-256 handshake (instructions), against the crypto-only cost:");
+    println!();
+    println!("| side | padlock | rustls | crypto-only | padlock/crypto | rustls/crypto |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for (name, crypto) in [("server", server), ("client", client)] {
+        let (p, r) = (lib_side("padlock", name), lib_side("rustls", name));
+        let cell = |c: Option<f64>| c.map_or("—".to_string(), |v| format!("{v:.0}"));
+        let over = |c: Option<f64>| c.map_or("—".to_string(), |v| format!("{:.3}", v / crypto));
+        println!(
+            "| {name} | {} | {} | {crypto:.0} | {} | {} |",
+            cell(p),
+            cell(r),
+            over(p),
+            over(r)
+        );
+    }
+    let over = |lib: Option<f64>| {
+        lib.map_or("—".to_string(), |v| {
+            format!("{:.3}", v / (client + server))
+        })
+    };
+    println!();
+    println!(
+        "Heap allocations per handshake pair (calls to malloc, calloc and realloc inside the \
+         measured region: Rust's and aws-lc's C allocations alike), Rust / aws-lc:"
+    );
+    println!();
+    println!("| case | padlock | rustls |");
+    println!("|---|---:|---:|");
+    for line in &allocation_lines {
+        println!("{line}");
+    }
+    println!();
+    println!(
+        "Crypto-only per P-256 handshake: client {client:.0}, server {server:.0}, both {:.0}; \
+         handshake (client + server) / crypto-only: padlock {}, rustls {}",
+        client + server,
+        over(p256.0),
+        over(p256.1)
+    );
+}
+
+/// "R + C = total" allocations per handshake of `lib` in the profile `case` left, or "—".
+fn allocations(opts: &Options, case: &[&str], lib: &str) -> String {
+    let args: Vec<&str> = case
+        .iter()
+        .map(|a| if *a == "LIB" { lib } else { a })
+        .collect();
+    let file = opts.out.join(format!("{}.callgrind", args.join("-")));
+    let Ok(profile) = std::fs::read_to_string(&file) else {
+        return "—".to_string();
+    };
+    let (rust, c) = count_allocations(&profile);
+    let per = opts.handshakes as f64;
+    format!(
+        "{:.0} / {:.0} = {:.0}",
+        rust as f64 / per,
+        c as f64 / per,
+        (rust + c) as f64 / per
+    )
+}
+
+/// Calls to malloc, calloc and realloc in a callgrind profile, split by caller: Rust's
+/// allocator shims (`__rustc::__rdl_*`) or anything else (aws-lc's `OPENSSL_malloc`).
+fn count_allocations(profile: &str) -> (u64, u64) {
+    let mut names = std::collections::HashMap::new();
+    let (mut caller, mut callee) = (String::new(), None::<String>);
+    let (mut rust, mut c) = (0, 0);
+    for line in profile.lines() {
+        // "fn=(12) name" names the function whose costs follow, "cfn=(12)" a callee; a name
+        // is given the first time its number appears.
+        let named = |rest: &str, names: &mut std::collections::HashMap<String, String>| {
+            let (id, name) = rest.split_once(' ').unwrap_or((rest, ""));
+            if !name.is_empty() {
+                names.insert(id.to_string(), name.to_string());
+            }
+            names.get(id).cloned().unwrap_or_default()
+        };
+        if let Some(rest) = line.strip_prefix("fn=") {
+            caller = named(rest, &mut names);
+        } else if let Some(rest) = line.strip_prefix("cfn=") {
+            callee = Some(named(rest, &mut names));
+        } else if let Some(rest) = line.strip_prefix("calls=") {
+            let count: u64 = rest
+                .split(' ')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            if let Some(f) = callee.take() {
+                if matches!(f.as_str(), "malloc" | "calloc" | "realloc") {
+                    if caller.starts_with("__rustc::") {
+                        rust += count;
+                    } else {
+                        c += count;
+                    }
+                }
+            }
+        }
+    }
+    (rust, c)
 }
 
 /// Runs `--case args` under callgrind, writing its profile to `file`; returns the

@@ -1,55 +1,63 @@
-//! Heap: bytes retained per established connection, idle and after a bulk transfer,
-//! padlock vs rustls; and padlock's resumption state: heap per session in the client's
-//! cache and per entry in the server's strike register, and that both stay bounded.
+//! Heap: bytes retained per established connection, idle and after a bulk transfer, and
+//! the peak and the allocations of one handshake, padlock vs rustls; and padlock's
+//! resumption state: heap per session in the client's cache and per entry in the server's
+//! strike register, and that both stay bounded.
 //!
-//! Measured with a counting global allocator (`stats_alloc`, which holds the one `unsafe`
-//! `GlobalAlloc` impl so this crate needs none). It lives in this separate binary so the
-//! speed benchmark runs on the plain system allocator.
+//! Measured with dhat's counting global allocator (`dhat::Alloc`, which holds the one
+//! `unsafe` `GlobalAlloc` impl so this crate needs none), in testing mode (no file). It
+//! lives in this separate binary so the speed benchmark runs on the plain system allocator.
 //!
 //! ```text
 //! cargo run --release -p padlock-benches --bin padlock-bench-mem [-- --conns N --kib K]
+//! cargo run --release -p padlock-benches --bin padlock-bench-mem -- --profile-handshake LIB
 //! ```
 #![forbid(unsafe_code)]
-
-use std::alloc::System;
 
 use padlock_benches::{Endpoint, PadlockSetup};
 use padlock_benches::{KeyType, Pipe, RustlsSetup, Suite, TestPki};
 use padlock_tls::ticket::{ClientSessionCache, SessionStore, StrikeRegister};
 use padlock_tls::ServerName;
-use stats_alloc::{StatsAlloc, INSTRUMENTED_SYSTEM};
 
 #[global_allocator]
-static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+static GLOBAL: dhat::Alloc = dhat::Alloc;
 
-/// Bytes currently allocated on the heap by the whole process.
-///
-/// `stats_alloc` already books a `realloc`'s growth into `bytes_allocated` and a shrink into
-/// `bytes_deallocated`; its `bytes_reallocated` is the net of those same changes, so adding
-/// it as well would count every resize twice.
+/// Bytes allocated since the running profiler started and not yet freed (dhat counts the
+/// blocks it saw allocated; `realloc` moves a block's size with it).
 fn heap_now() -> i64 {
-    let s = GLOBAL.stats();
-    s.bytes_allocated as i64 - s.bytes_deallocated as i64
+    dhat::HeapStats::get().curr_bytes as i64
+}
+
+/// A dhat profiler that only counts (no file is written).
+fn counting() -> dhat::Profiler {
+    dhat::Profiler::builder().testing().build()
 }
 
 fn main() {
     let mut conns = 100usize;
     let mut kib = 1024usize;
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut profile = None;
     for pair in args.chunks(2) {
         let value = pair.get(1).map(String::as_str).unwrap_or("");
         match pair[0].as_str() {
             "--conns" => conns = value.parse().expect("--conns N"),
             "--kib" => kib = value.parse().expect("--kib K"),
-            other => panic!("unknown argument {other}; use --conns N --kib K"),
+            "--profile-handshake" => profile = Some(value.to_string()),
+            other => {
+                panic!("unknown argument {other}; use --conns N --kib K or --profile-handshake LIB")
+            }
         }
     }
 
     let pki = TestPki::generate(KeyType::P256);
+    if let Some(lib) = profile {
+        return profile_one_handshake(&pki, &lib);
+    }
     println!(
         "Heap retained per connection (bytes; heap only — add the struct itself, shown \
          separately). {conns} connection pairs, ECDSA P-256, X25519, TLS_AES_128_GCM_SHA256; \
-         'after bulk' = after {kib} KiB each way in 16 KiB writes, everything read."
+         'after N bytes' = after N bytes each way in 16 KiB writes, everything read. Without \
+         a call, the library releases what it can tell is idle on its own."
     );
     println!();
     println!("| side | state | padlock | rustls | padlock/rustls |");
@@ -57,25 +65,41 @@ fn main() {
 
     let padlock = PadlockSetup::new(&pki, Suite::Aes128Gcm);
     let rustls = RustlsSetup::new(&pki, Suite::Aes128Gcm);
-    let p = measure(conns, kib, || padlock.connect());
-    let r = measure(conns, kib, || rustls.connect());
-    for (i, (side, state)) in [
-        ("client", "idle after handshake"),
-        ("server", "idle after handshake"),
-        ("client", "after bulk"),
-        ("server", "after bulk"),
-    ]
-    .iter()
-    .enumerate()
-    {
-        println!(
-            "| {side} | {state} | {:.0} | {:.0} | {:.2} |",
-            p[i],
-            r[i],
-            p[i] / r[i]
-        );
+    // Two transfer sizes: ending on a full 16 KiB record (KiB × 1024 bytes) and on a short
+    // one (KiB × 1000 bytes), the usual end of a response.
+    for (bytes, ends) in [(kib * 1024, "full"), (kib * 1000, "short")] {
+        let r = measure(conns, bytes, false, || rustls.connect());
+        for shrink in [false, true] {
+            let p = measure(conns, bytes, shrink, || padlock.connect());
+            let how = if shrink {
+                ", padlock calls shrink_buffers"
+            } else {
+                ""
+            };
+            let bulk = format!("after {bytes} bytes (last record {ends})");
+            for (i, (side, state)) in [
+                ("client", "idle after handshake"),
+                ("server", "idle after handshake"),
+                ("client", bulk.as_str()),
+                ("server", bulk.as_str()),
+            ]
+            .iter()
+            .enumerate()
+            {
+                if i < 2 && ends == "short" {
+                    continue;
+                }
+                println!(
+                    "| {side} | {state}{how} | {:.0} | {:.0} | {:.2} |",
+                    p[i],
+                    r[i],
+                    p[i] / r[i]
+                );
+            }
+        }
     }
     println!();
+    handshake_heap(&padlock, &rustls);
     println!(
         "Struct sizes (held inline by the caller): padlock Connection {} bytes; rustls \
          ClientConnection {} bytes, ServerConnection {} bytes.",
@@ -90,6 +114,7 @@ fn main() {
 /// Heap per cached client session and per strike-register entry, and the caches' bounds.
 fn resumption_state(pki: &TestPki) {
     const SESSIONS: usize = 1000;
+    let _profiler = counting();
     let setup = PadlockSetup::zero_rtt(pki, Suite::Aes128Gcm);
     let mut pipe = Pipe::default();
     let (mut c, mut s) = setup.connect();
@@ -160,13 +185,99 @@ fn resumption_state(pki: &TestPki) {
     );
 }
 
+/// Heap while a handshake runs: the peak of the bytes the handshake pair holds at once
+/// (client + server; dhat's exact `max_bytes`, transients inside a call included) and
+/// the allocations it makes, padlock beside rustls.
+fn handshake_heap(padlock: &PadlockSetup, rustls: &RustlsSetup) {
+    const ROUNDS: usize = 9;
+    let p = handshake_profile(ROUNDS, || padlock.connect());
+    let r = handshake_profile(ROUNDS, || rustls.connect());
+    println!(
+        "Heap during one full handshake, client + server (both alive until it ends), \
+         measured by dhat over that handshake alone: the peak of the bytes held at once, \
+         and the blocks allocated (Rust only — aws-lc's C allocations are counted by \
+         padlock-bench-callgrind as calls to malloc). Medians of {ROUNDS} handshakes."
+    );
+    println!();
+    println!("| measure | padlock | rustls | padlock/rustls |");
+    println!("|---|---:|---:|---:|");
+    for (i, what) in ["peak heap, bytes", "allocations per handshake pair"]
+        .iter()
+        .enumerate()
+    {
+        println!(
+            "| {what} | {:.0} | {:.0} | {:.2} |",
+            p[i],
+            r[i],
+            p[i] / r[i]
+        );
+    }
+    println!();
+}
+
+/// Writes dhat's profile of one handshake of `lib` (after a warm-up) to
+/// `dhat-handshake-LIB.json`, for dhat's viewer (`dh_view.html`): where each allocation
+/// was made.
+fn profile_one_handshake(pki: &TestPki, lib: &str) {
+    let padlock = PadlockSetup::new(pki, Suite::Aes128Gcm);
+    let rustls = RustlsSetup::new(pki, Suite::Aes128Gcm);
+    let mut pipe = Pipe::default();
+    let run = |pipe: &mut Pipe| match lib {
+        "padlock" => {
+            let (mut c, mut s) = padlock.connect();
+            pipe.handshake(&mut c, &mut s);
+        }
+        "rustls" => {
+            let (mut c, mut s) = rustls.connect();
+            pipe.handshake(&mut c, &mut s);
+        }
+        other => panic!("unknown library {other}: padlock | rustls"),
+    };
+    run(&mut pipe);
+    let file = format!("dhat-handshake-{lib}.json");
+    let profiler = dhat::Profiler::builder().file_name(&file).build();
+    run(&mut pipe);
+    drop(profiler);
+    println!("wrote {file}");
+}
+
+/// [peak heap, blocks allocated] of one handshake, medians over `rounds`.
+fn handshake_profile<C: Endpoint, S: Endpoint>(
+    rounds: usize,
+    connect: impl Fn() -> (C, S),
+) -> [f64; 2] {
+    let mut pipe = Pipe::default();
+    // Warm-up: lazily made statics (aws-lc's, the verifier's) are not the handshake's.
+    let (mut c, mut s) = connect();
+    pipe.handshake(&mut c, &mut s);
+    drop((c, s));
+    let mut peaks = Vec::new();
+    let mut blocks = Vec::new();
+    for _ in 0..rounds {
+        let profiler = counting();
+        let (mut c, mut s) = connect();
+        pipe.handshake(&mut c, &mut s);
+        drop((c, s));
+        let stats = dhat::HeapStats::get();
+        drop(profiler);
+        peaks.push(stats.max_bytes as f64);
+        blocks.push(stats.total_blocks as f64);
+    }
+    [
+        padlock_benches::median(&peaks),
+        padlock_benches::median(&blocks),
+    ]
+}
+
 /// Returns heap bytes per connection: [client idle, server idle, client after bulk,
 /// server after bulk].
 fn measure<C: Endpoint, S: Endpoint>(
     n: usize,
-    kib: usize,
+    bytes: usize,
+    shrink: bool,
     connect: impl Fn() -> (C, S),
 ) -> [f64; 4] {
+    let _profiler = counting();
     let mut pipe = Pipe::default();
     let chunk = vec![0x5a; 16 * 1024];
     // Room for every connection up front, so the vectors' growth is not counted.
@@ -177,8 +288,10 @@ fn measure<C: Endpoint, S: Endpoint>(
     for _ in 0..n {
         let (mut c, mut s) = connect();
         pipe.handshake(&mut c, &mut s);
-        c.idle();
-        s.idle();
+        if shrink {
+            c.idle();
+            s.idle();
+        }
         clients.push(Some(c));
         servers.push(Some(s));
     }
@@ -192,11 +305,13 @@ fn measure<C: Endpoint, S: Endpoint>(
     for _ in 0..n {
         let (mut c, mut s) = connect();
         pipe.handshake(&mut c, &mut s);
-        let total = kib * 1024;
+        let total = bytes;
         assert_eq!(pipe.transfer(&mut c, &mut s, &chunk, total), total);
         assert_eq!(pipe.transfer(&mut s, &mut c, &chunk, total), total);
-        c.idle();
-        s.idle();
+        if shrink {
+            c.idle();
+            s.idle();
+        }
         clients.push(Some(c));
         servers.push(Some(s));
     }

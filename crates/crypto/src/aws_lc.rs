@@ -260,6 +260,52 @@ impl crate::AeadKey for AwsAeadKey {
         Ok(plain.len())
     }
 
+    fn seal_to(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        aad: &[u8],
+        plaintext: &[u8],
+        extra: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        if out.len() != plaintext.len() + extra.len() + TAG_LEN {
+            return Err(CryptoError::BadLength);
+        }
+        let (body, extra_and_tag) = out.split_at_mut(plaintext.len());
+        let nonce = aead::Nonce::assume_unique_for_key(*nonce);
+        self.key
+            .seal_out_of_place_scatter(
+                nonce,
+                aead::Aad::from(aad),
+                plaintext,
+                body,
+                extra,
+                extra_and_tag,
+            )
+            .map_err(|_| CryptoError::BadLength)
+    }
+
+    fn open_to(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        aad: &[u8],
+        ciphertext: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        let body_len = ciphertext
+            .len()
+            .checked_sub(TAG_LEN)
+            .ok_or(CryptoError::Decrypt)?;
+        if out.len() != body_len {
+            return Err(CryptoError::BadLength);
+        }
+        let (body, tag) = ciphertext.split_at(body_len);
+        let nonce = aead::Nonce::assume_unique_for_key(*nonce);
+        self.key
+            .open_separate_gather(nonce, aead::Aad::from(aad), body, tag, out)
+            .map_err(|_| CryptoError::Decrypt)
+    }
+
     fn algorithm(&self) -> AeadAlgorithm {
         self.algorithm
     }

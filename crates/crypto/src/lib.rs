@@ -148,7 +148,8 @@ pub trait HmacKey: Send + Sync {
 
 /// An AEAD key (RFC 5116) for one direction of a connection.
 ///
-/// Both operations work in place in the caller's buffer: records are never copied.
+/// Records are sealed and opened either in place in one buffer or from one buffer into
+/// another ([`AeadKey::seal_to`], [`AeadKey::open_to`]); neither copies a record first.
 pub trait AeadKey: Send + Sync {
     /// Encrypts `in_out` in place and returns the authentication tag.
     fn seal_in_place(
@@ -166,6 +167,51 @@ pub trait AeadKey: Send + Sync {
         aad: &[u8],
         in_out: &mut [u8],
     ) -> Result<usize, CryptoError>;
+
+    /// Encrypts `plaintext` followed by `extra` into `out`, which must be exactly
+    /// `plaintext.len() + extra.len() + TAG_LEN` bytes: the ciphertext, then the tag. The
+    /// caller's plaintext is read once and never copied first (TLS 1.3 passes its inner
+    /// content type as `extra`, RFC 8446 §5.2; TLS 1.2 an empty `extra`).
+    ///
+    /// The default copies both into `out` and seals there; a provider whose AEAD encrypts
+    /// from one buffer into another overrides it.
+    fn seal_to(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        aad: &[u8],
+        plaintext: &[u8],
+        extra: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        let inner_len = plaintext.len() + extra.len();
+        if out.len() != inner_len + TAG_LEN {
+            return Err(CryptoError::BadLength);
+        }
+        let (inner, tag) = out.split_at_mut(inner_len);
+        let (body, rest) = inner.split_at_mut(plaintext.len());
+        body.copy_from_slice(plaintext);
+        rest.copy_from_slice(extra);
+        tag.copy_from_slice(&self.seal_in_place(nonce, aad, inner)?);
+        Ok(())
+    }
+
+    /// Decrypts `ciphertext` (followed by the tag) into `out`, which must be exactly
+    /// `ciphertext.len() - TAG_LEN` bytes, without writing to `ciphertext`. On failure the
+    /// contents of `out` are unspecified.
+    ///
+    /// The default returns [`CryptoError::Unsupported`] (`out` has no room for the tag, so
+    /// opening there would need a copy elsewhere first): the caller then copies the record
+    /// and uses [`Self::open_in_place`]. A provider whose AEAD decrypts from one buffer
+    /// into another overrides it.
+    fn open_to(
+        &self,
+        _nonce: &[u8; NONCE_LEN],
+        _aad: &[u8],
+        _ciphertext: &[u8],
+        _out: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        Err(CryptoError::Unsupported)
+    }
 
     /// Which algorithm this key is for.
     fn algorithm(&self) -> AeadAlgorithm;

@@ -46,21 +46,42 @@
 //!
 //! ## Buffer ownership
 //!
-//! The [`crate::Connection`] owns three buffers, each bounded and each freed when empty, so
-//! an idle connection holds only its keys and state:
+//! The [`crate::Connection`] owns three buffers, each bounded, sized to what arrives or
+//! is sent (not to a maximal record up front), and each freed when empty, so an idle
+//! connection holds only its keys and state:
 //!
-//! * the receive buffer (two maximal records): `read_tls`/`read_tls_from` fill it, records
-//!   are found by `wire::Deframer` and decrypted **in place** in it
-//!   (`record::RecordOpener::open_in_place`), and application data stays there until
-//!   `read_plaintext` copies it — once — into the caller's buffer, or
-//!   `Connection::reader` lends it without a copy (`BufRead::fill_buf` / `consume`);
+//! * the receive buffer (up to two maximal records): `read_tls_from` reads the socket into
+//!   it and records are decrypted **in place** there (`record::RecordOpener::open_in_place`);
+//!   `read_tls` with bytes the caller already holds decrypts each whole application data
+//!   record **from the caller's slice into it** once the handshake is complete
+//!   (`record::RecordOpener::open_to`, where the provider's AEAD opens from one buffer
+//!   into another, as aws-lc's does; anything else is copied in and opened in place).
+//!   Application data stays where it was decrypted until `read_plaintext` copies it —
+//!   once — into the caller's buffer, or `Connection::reader` lends it without a copy
+//!   (`BufRead::fill_buf` / `consume`);
 //! * a handshake reassembly buffer (`wire::HandshakeJoiner`: a message may span
 //!   records), capped at 64 KiB per message — a server's ClientHello excepted, which may
 //!   be as long as its encoding allows (about 128 KiB, RFC 8446 §4.1.2);
-//! * the send buffer: `write_plaintext` copies plaintext once into it and it is encrypted
-//!   where it lies (`record::RecordSealer::seal_append`); handshake messages are coalesced
-//!   into as few records as possible. Before the handshake completes, up to 64 KiB of
-//!   plaintext is held and sent when application keys are installed.
+//! * the send buffer: `write_plaintext` encrypts the caller's plaintext **straight into
+//!   it** (`record::RecordSealer::seal_into`, the AEAD reading the plaintext and writing
+//!   the ciphertext in one pass); handshake messages are coalesced into as few records as
+//!   possible. Before the handshake completes, up to 64 KiB of plaintext is held and sent
+//!   when application keys are installed.
+//!
+//! Copies of each application data byte inside the engine, beyond the AEAD's own pass:
+//!
+//! | path | copies |
+//! |---|---|
+//! | `write_plaintext`, then `pending_tls`/`consume_tls` or `write_tls_to` | 0 |
+//! | `read_tls` (whole records, after the handshake), then `reader().fill_buf` | 0 |
+//! | `read_tls`, then `read_plaintext` or `reader().read` | 1 (out to the caller) |
+//! | `read_tls_from` (the socket's read is the kernel's copy), then `fill_buf` | 0 |
+//! | `read_tls` of a partial record or before the handshake completes | 1 (into the buffer) |
+//!
+//! The send buffer is freed once its last record is out, and the receive buffer once its
+//! last plaintext is read, unless that record was full-size (a stream of full records is
+//! likely to go on, so the buffer is kept for the next, until `process_new_packets` finds
+//! it empty or the caller says the connection is idle with `shrink_buffers`).
 //!
 //! Keys are updated automatically (a KeyUpdate is sent) before the suite's usage limit
 //! (RFC 8446 §5.5); a peer's `update_requested` is answered.

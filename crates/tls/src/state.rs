@@ -139,9 +139,15 @@ pub(crate) fn application_secrets(
     (app, master)
 }
 
+/// Room a handshake message's encoding starts with: most of ours (a ClientHello, a
+/// two-certificate chain) fit, so the vector does not grow byte by byte from empty.
+pub(crate) const ENCODE_CAPACITY: usize = 1024;
+
 /// The wire encoding of a handshake message, header included.
 pub(crate) fn encode(payload: &HandshakePayload) -> Vec<u8> {
-    payload.to_vec()
+    let mut out = Vec::with_capacity(ENCODE_CAPACITY);
+    payload.encode(&mut out);
+    out
 }
 
 /// `N` random bytes from the provider.

@@ -102,16 +102,23 @@ fn default_keyed_hmac_equals_one_shot_hmac_for_every_hash() {
     });
 }
 
-#[test]
-fn aead_seals_and_opens_in_place_and_detects_tampering() {
-    for alg in [
+/// The three AEADs, each with a key of sevens.
+fn aead_keys() -> impl Iterator<Item = (AeadAlgorithm, Box<dyn crate::AeadKey>)> {
+    [
         AeadAlgorithm::Aes128Gcm,
         AeadAlgorithm::Aes256Gcm,
         AeadAlgorithm::ChaCha20Poly1305,
-    ] {
-        let key = AwsLcProvider
-            .aead_key(alg, &vec![7u8; alg.key_len()])
-            .unwrap();
+    ]
+    .into_iter()
+    .map(|alg| {
+        let key = AwsLcProvider.aead_key(alg, &vec![7u8; alg.key_len()]);
+        (alg, key.unwrap())
+    })
+}
+
+#[test]
+fn aead_seals_and_opens_in_place_and_detects_tampering() {
+    for (alg, key) in aead_keys() {
         assert_eq!(key.algorithm(), alg);
         let nonce = [1u8; 12];
         let plain = b"hello, record layer";
@@ -139,6 +146,78 @@ fn aead_seals_and_opens_in_place_and_detects_tampering() {
             key.open_in_place(&nonce, b"", &mut short),
             Err(CryptoError::Decrypt)
         );
+    }
+}
+
+/// A key that only has the trait's default `seal_to` / `open_to` (copy, then in place).
+struct DefaultsOnly(Box<dyn crate::AeadKey>);
+
+impl crate::AeadKey for DefaultsOnly {
+    fn seal_in_place(
+        &self,
+        nonce: &[u8; 12],
+        aad: &[u8],
+        in_out: &mut [u8],
+    ) -> Result<[u8; TAG_LEN], CryptoError> {
+        self.0.seal_in_place(nonce, aad, in_out)
+    }
+
+    fn open_in_place(
+        &self,
+        nonce: &[u8; 12],
+        aad: &[u8],
+        in_out: &mut [u8],
+    ) -> Result<usize, CryptoError> {
+        self.0.open_in_place(nonce, aad, in_out)
+    }
+
+    fn algorithm(&self) -> AeadAlgorithm {
+        self.0.algorithm()
+    }
+}
+
+#[test]
+fn aead_seals_and_opens_from_one_buffer_into_another_as_in_place_does() {
+    for ((alg, key), (_, copy)) in aead_keys().zip(aead_keys()) {
+        let defaults = DefaultsOnly(copy);
+        let nonce = [3u8; 12];
+        let plain: Vec<u8> = (0..1000u32).map(|i| i as u8).collect();
+        let mut in_place = [&plain[..], &[0x17]].concat();
+        let tag = key.seal_in_place(&nonce, b"aad", &mut in_place).unwrap();
+        in_place.extend_from_slice(&tag);
+
+        for (k, opens_to) in [(&*key as &dyn crate::AeadKey, true), (&defaults, false)] {
+            let mut out = vec![0u8; plain.len() + 1 + TAG_LEN];
+            k.seal_to(&nonce, b"aad", &plain, &[0x17], &mut out)
+                .unwrap();
+            assert_eq!(out, in_place, "{alg:?}");
+            assert_eq!(
+                k.seal_to(&nonce, b"aad", &plain, &[0x17], &mut out[1..]),
+                Err(CryptoError::BadLength)
+            );
+
+            let mut opened = vec![0u8; plain.len() + 1];
+            if !opens_to {
+                assert_eq!(
+                    k.open_to(&nonce, b"aad", &in_place, &mut opened),
+                    Err(CryptoError::Unsupported),
+                    "the default leaves opening to open_in_place"
+                );
+                continue;
+            }
+            k.open_to(&nonce, b"aad", &in_place, &mut opened).unwrap();
+            assert_eq!(opened, [&plain[..], &[0x17]].concat());
+            let mut bad = in_place.clone();
+            bad[5] ^= 1;
+            assert_eq!(
+                k.open_to(&nonce, b"aad", &bad, &mut opened),
+                Err(CryptoError::Decrypt)
+            );
+            assert_eq!(
+                k.open_to(&nonce, b"aad", &in_place[..TAG_LEN - 1], &mut []),
+                Err(CryptoError::Decrypt)
+            );
+        }
     }
 }
 

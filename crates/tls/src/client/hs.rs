@@ -18,11 +18,12 @@ use crate::ticket::ClientSession;
 use crate::trace::{Direction, TraceEvent};
 use crate::transcript::Transcript;
 use crate::verify::ServerName;
-use crate::wire::enums::{NamedGroup, ProtocolVersion, SignatureScheme};
+use crate::wire::enums::{HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::wire::extensions::{ClientHelloExtensions, KeyShareEntry};
 use crate::wire::handshake::{
-    ClientHello, HandshakePayload, ServerHello, DOWNGRADE_TLS11, DOWNGRADE_TLS12,
+    encode_handshake, ClientHello, HandshakePayload, ServerHello, DOWNGRADE_TLS11, DOWNGRADE_TLS12,
 };
+use crate::wire::Codec;
 
 use super::psk::{self, OfferedPsk};
 use super::{tls13, State};
@@ -270,7 +271,10 @@ pub(crate) fn send_client_hello(
     retry: bool,
     out: &mut dyn Output,
 ) -> Result<(), Error> {
-    let mut encoded = crate::state::encode(&HandshakePayload::ClientHello(offer.hello.clone()));
+    let mut encoded = Vec::with_capacity(crate::state::ENCODE_CAPACITY);
+    encode_handshake(HandshakeType::ClientHello, &mut encoded, |out| {
+        offer.hello.encode(out)
+    });
     if let Some(psk) = &offer.psk {
         let provider = out.provider();
         psk::fill_binder(

@@ -18,11 +18,14 @@
 //!
 //! # Buffers
 //!
-//! Received records are decrypted in place in the receive buffer; application data stays
-//! there until `read_plaintext` copies it out (one copy, into the caller's buffer) or the
-//! [`Reader`] lends it (no copy). The receive buffer holds two maximal records; when it is
+//! Received records are decrypted in place in the receive buffer (bytes read by
+//! `read_tls_from`), or from the caller's slice straight into it (whole application data
+//! records given to `read_tls`); application data stays there until `read_plaintext`
+//! copies it out (one copy, into the caller's buffer) or the [`Reader`] lends it (no
+//! copy). The receive buffer holds two maximal records; when it is
 //! full, `read_tls_from` says so with an error, and the plaintext must be read first.
-//! Outgoing plaintext is copied once into the send buffer and encrypted there. While data
+//! Outgoing plaintext is encrypted from the caller's buffer straight into the send buffer
+//! (no copy first). While data
 //! flows both buffers are kept, so the records of a burst reuse one allocation each; they
 //! are freed once empty at the end of `process_new_packets`, or at once by
 //! [`Connection::shrink_buffers`], so an idle connection holds almost nothing.
@@ -47,6 +50,7 @@ mod reader;
 mod receive;
 mod receive_buffer;
 mod record_layer;
+mod send_buffer;
 mod sink;
 
 use self::lifecycle::PeerStream;
@@ -192,17 +196,28 @@ impl Connection {
         })
     }
 
-    /// Copies TLS bytes received from the peer into the receive buffer. Returns how many
+    /// Takes TLS bytes received from the peer into the receive buffer. Returns how many
     /// were taken; 0 means the buffer is full (call `process_new_packets` and
     /// `read_plaintext` first) or the connection has failed.
+    ///
+    /// Once the handshake is complete, whole application data records are decrypted
+    /// straight from `data` into the receive buffer (the AEAD reads each byte once and
+    /// writes the plaintext once: no copy of the ciphertext first); anything else is
+    /// copied and decrypted in place by `process_new_packets`, which reports every error
+    /// either way.
     pub fn read_tls(&mut self, data: &[u8]) -> usize {
         if self.error.is_some() {
             return 0;
         }
+        let (opened, full) = self.open_as_received(data);
+        if full {
+            return opened;
+        }
+        let rest = &data[opened..];
         let rx = &mut self.core.records.rx;
-        let n = rx.free_room().min(data.len());
-        rx.append(&data[..n]);
-        n
+        let n = rx.free_room().min(rest.len());
+        rx.append(&rest[..n]);
+        opened + n
     }
 
     /// Reads TLS bytes from `rd` straight into the receive buffer (one `read` call).
@@ -639,6 +654,119 @@ mod tests {
         pump(&mut server, &mut client);
         // RFC 8446 §6.1: nothing follows close_notify, not even a KeyUpdate.
         assert!(client.pending_tls().is_empty());
+    }
+
+    /// Everything `to` has to read, through `fill_buf`.
+    fn read_all(to: &mut Connection) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut reader = to.reader();
+        while let Ok(piece) = io::BufRead::fill_buf(&mut reader) {
+            if piece.is_empty() {
+                break;
+            }
+            let n = piece.len();
+            out.extend_from_slice(piece);
+            io::BufRead::consume(&mut reader, n);
+        }
+        out
+    }
+
+    #[test]
+    fn records_opened_as_they_arrive_keep_their_order_across_a_key_update() {
+        let (mut client, mut server) = connected();
+        // Data, a KeyUpdate, data under the new keys, and a record split across two reads:
+        // all in the bytes of one read_tls, the split record's end in the next.
+        client.write_plaintext(&[1; 20_000]).unwrap();
+        client.request_key_update(false).unwrap();
+        client.write_plaintext(b"after the update").unwrap();
+        client.write_plaintext(&[2; 3000]).unwrap();
+        let bytes = client.pending_tls().to_vec();
+        client.consume_tls(bytes.len());
+        let cut = bytes.len() - 100;
+        assert_eq!(server.read_tls(&bytes[..cut]), cut);
+        server.process_new_packets().unwrap();
+        assert_eq!(server.read_tls(&bytes[cut..]), 100);
+        server.process_new_packets().unwrap();
+        let mut want = vec![1; 20_000];
+        want.extend_from_slice(b"after the update");
+        want.extend_from_slice(&[2; 3000]);
+        assert_eq!(read_all(&mut server), want);
+    }
+
+    #[test]
+    fn data_after_close_notify_in_the_same_read_is_refused() {
+        let (mut client, mut server) = connected();
+        client.write_plaintext(b"last words").unwrap();
+        client.send_close_notify();
+        let mut bytes = client.pending_tls().to_vec();
+        // A record the client could no longer send, sealed under its keys all the same.
+        client
+            .core
+            .records
+            .sealer
+            .seal_append(
+                crate::wire::ContentType::ApplicationData,
+                b"more",
+                &mut bytes,
+            )
+            .unwrap();
+        assert_eq!(server.read_tls(&bytes), bytes.len());
+        assert!(matches!(
+            server.process_new_packets(),
+            Err(Error::PeerMisbehaved(
+                crate::error::PeerMisbehaved::DataAfterCloseNotify
+            ))
+        ));
+    }
+
+    #[test]
+    fn records_given_a_byte_at_a_time_arrive_whole() {
+        let (mut client, mut server) = connected();
+        client.write_plaintext(&[7; 1000]).unwrap();
+        client.write_plaintext(b"and more").unwrap();
+        let bytes = client.pending_tls().to_vec();
+        for b in bytes.chunks(1) {
+            assert_eq!(server.read_tls(b), 1);
+            server.process_new_packets().unwrap();
+        }
+        let mut want = vec![7; 1000];
+        want.extend_from_slice(b"and more");
+        assert_eq!(read_all(&mut server), want);
+    }
+
+    #[test]
+    fn a_tampered_record_opened_as_it_arrives_fails_as_bad_record_mac() {
+        let (mut client, mut server) = connected();
+        client.write_plaintext(b"first").unwrap();
+        client.write_plaintext(b"second").unwrap();
+        let mut bytes = client.pending_tls().to_vec();
+        // Flip a ciphertext byte of the second record: the first opens, the second fails.
+        let last = bytes.len() - 20;
+        bytes[last] ^= 1;
+        assert_eq!(server.read_tls(&bytes), bytes.len());
+        assert_eq!(server.process_new_packets(), Err(Error::DecryptFailed));
+        let alert = server.pending_tls().to_vec();
+        assert!(!alert.is_empty(), "the bad_record_mac alert is queued");
+    }
+
+    #[test]
+    fn an_opened_record_without_content_type_is_refused() {
+        let (mut client, mut server) = connected();
+        // A record of only padding (RFC 8446 §5.4): it opens, but has no content type.
+        let mut record = Vec::new();
+        client
+            .core
+            .records
+            .sealer
+            .seal_append_padded(crate::wire::ContentType::from_wire(0), b"", 10, &mut record)
+            .unwrap();
+        assert_eq!(server.read_tls(&record), record.len());
+        assert!(matches!(
+            server.process_new_packets(),
+            Err(Error::PeerMisbehaved(
+                crate::error::PeerMisbehaved::NoContentType
+            ))
+        ));
     }
 
     #[test]

@@ -40,10 +40,9 @@ impl<'a> Reader<'a> {
                 io::ErrorKind::UnexpectedEof,
                 "the peer closed the connection without close_notify (the data may be truncated)",
             )),
-            PeerStream::Open => Err(io::Error::new(
-                io::ErrorKind::WouldBlock,
-                "no plaintext is buffered yet: read TLS data and call process_new_packets",
-            )),
+            // No message: a WouldBlock is what a reader draining the buffer meets after
+            // every batch of records, and an error with a message allocates.
+            PeerStream::Open => Err(io::ErrorKind::WouldBlock.into()),
         }
     }
 }

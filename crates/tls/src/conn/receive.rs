@@ -6,27 +6,87 @@
 
 use std::ops::Range;
 
+use padlock_crypto::TAG_LEN;
+
 use super::lifecycle::PeerStream;
 use super::record_layer::record_error;
 use super::Connection;
 use crate::error::Error;
 use crate::error::PeerMisbehaved;
 use crate::output::unexpected;
-use crate::record::RecordError;
+use crate::record::{inner_content, opened_record_header, RecordError, RecordOpener};
 use crate::trace::{Direction, TraceEvent};
 use crate::wire::{
     is_compatibility_change_cipher_spec, Alert, AlertDescription, AlertLevel, Codec, ContentType,
-    DecodeError, DecodeErrorKind, RECORD_HEADER_LEN,
+    DecodeError, DecodeErrorKind, ProtocolVersion, RECORD_HEADER_LEN,
 };
 
 impl Connection {
+    /// Opens whole application data records at the front of `data` straight into the
+    /// receive buffer, as they arrive: `read_tls`'s fast path. Only once the handshake is
+    /// complete, only while no earlier bytes wait in the buffer (records are handled in
+    /// order), and it stops after any record that is not application data (a KeyUpdate
+    /// may change the keys for what follows). A record that does not open is left to be
+    /// copied, so `process_new_packets` finds and reports it as usual. Returns the bytes
+    /// taken, and whether the buffer had no room for the next whole record.
+    pub(super) fn open_as_received(&mut self, data: &[u8]) -> (usize, bool) {
+        // The opened form (TLSInnerPlaintext after a marking header) is TLS 1.3's.
+        let tls13 = self.protocol_version() == Some(ProtocolVersion::TLSv1_3);
+        let records = &mut self.core.records;
+        let lifecycle = &self.core.lifecycle;
+        if !tls13
+            || !lifecycle.is_open()
+            || !lifecycle.peer_may_send()
+            || !records.opener.is_protected()
+            || records.early_data_to_skip.is_some()
+            || !records.rx.pending().is_empty()
+        {
+            return (0, false);
+        }
+        let mut taken = 0;
+        // Each iteration takes one whole record of `data`, or stops.
+        loop {
+            let Ok(Some(span)) = records.deframer.peek(&data[taken..]) else {
+                return (taken, false);
+            };
+            if span.header.content_type != ContentType::ApplicationData {
+                return (taken, false);
+            }
+            let record = &data[taken..taken + span.payload.end];
+            let inner_len = RecordOpener::inner_len(span.payload.len());
+            let stored = RECORD_HEADER_LEN + inner_len;
+            if records.rx.free_room() < stored {
+                return (taken, true);
+            }
+            let room = records.rx.room_for_opened(stored);
+            let (header, inner) = room.split_at_mut(RECORD_HEADER_LEN);
+            if records.opener.open_to(record, inner).is_err() {
+                return (taken, false);
+            }
+            let application_data =
+                matches!(inner_content(inner), Ok((ContentType::ApplicationData, _)));
+            header.copy_from_slice(&opened_record_header(inner_len));
+            records.rx.opened(stored);
+            records.opened_unhandled += 1;
+            taken += record.len();
+            if !application_data {
+                // process_new_packets handles it (and reports it if it is bad).
+                return (taken, false);
+            }
+        }
+    }
+
     /// Handles every whole record in the receive buffer.
     pub(super) fn process_records(&mut self) -> Result<(), Error> {
         // Each iteration consumes one record from a buffer of bounded size.
         loop {
             let records = &mut self.core.records;
             let Some(span) = records.deframer.peek(records.rx.pending())? else {
-                records.rx.compact();
+                // Unread plaintext stays where it is (moving it would copy every byte
+                // again); once it is all read, `consume_plaintext` compacts.
+                if records.rx.plaintext.is_empty() {
+                    records.rx.compact();
+                }
                 return Ok(());
             };
             let start = records.rx.start;
@@ -43,6 +103,9 @@ impl Connection {
             return Err(PeerMisbehaved::DataAfterCloseNotify.into());
         }
         let records = &mut self.core.records;
+        if records.rx.was_opened(record.start) {
+            return self.handle_opened_record(record);
+        }
         let protected = records.opener.is_protected();
         match outer {
             ContentType::ChangeCipherSpec => return self.handle_change_cipher_spec(record),
@@ -81,7 +144,39 @@ impl Connection {
             }
         }
         let content = record.start + opened.content.start..record.start + opened.content.end;
-        match opened.content_type {
+        self.handle_content(opened.content_type, content)
+    }
+
+    /// A record [`Self::open_as_received`] opened: its TLSInnerPlaintext follows the
+    /// header; what remains is what [`Self::handle_record`] does after opening.
+    fn handle_opened_record(&mut self, record: Range<usize>) -> Result<(), Error> {
+        let records = &mut self.core.records;
+        let inner = record.start + RECORD_HEADER_LEN..record.end;
+        let (content_type, len) =
+            inner_content(records.rx.slice(inner.clone())).map_err(record_error)?;
+        // The opener counted it when it was opened; trace it with its own number.
+        let seq = records
+            .opener
+            .sequence_number()
+            .saturating_sub(u64::from(records.opened_unhandled));
+        records.opened_unhandled = records.opened_unhandled.saturating_sub(1);
+        if let Some(t) = self.core.trace.as_deref() {
+            t.event(&TraceEvent::Record {
+                direction: Direction::Received,
+                seq,
+                len: record.len() + TAG_LEN,
+            });
+        }
+        self.handle_content(content_type, inner.start..inner.start + len)
+    }
+
+    /// The content of an opened record, by its (inner) type.
+    fn handle_content(
+        &mut self,
+        content_type: ContentType,
+        content: Range<usize>,
+    ) -> Result<(), Error> {
+        match content_type {
             ContentType::Handshake => {
                 self.joiner.push(self.core.records.rx.slice(content))?;
                 self.handle_handshake_messages()
@@ -198,9 +293,7 @@ impl Connection {
             return Err(unexpected("a handshake message", "application data"));
         }
         self.progress.application_data(content.len())?;
-        if !content.is_empty() {
-            self.core.records.rx.plaintext.push_back(content);
-        }
+        self.core.records.rx.push_plaintext(content);
         Ok(())
     }
 

@@ -1,21 +1,27 @@
-//! The receive buffer: TLS bytes as they arrive, records decrypted in place, and the
-//! application data they held until the reader takes it.
+//! The receive buffer: TLS bytes as they arrive, records decrypted in place (or opened
+//! straight from the caller's bytes by `read_tls`), and the application data they held
+//! until the reader takes it. It grows to what arrives (a handshake flight needs a few
+//! KiB, bulk data two records' worth), never past [`RX_CAPACITY`].
 
 use std::collections::VecDeque;
 use std::ops::Range;
 
 use crate::record::copy;
-use crate::wire::{MAX_CIPHERTEXT_LEN, RECORD_HEADER_LEN};
+use crate::wire::{MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN, RECORD_HEADER_LEN};
 
 /// Receive buffer size: room for two maximal records, so a full record can always be
 /// completed while the previous one's plaintext waits to be read.
 pub(super) const RX_CAPACITY: usize = 2 * (RECORD_HEADER_LEN + MAX_CIPHERTEXT_LEN);
+/// The least the receive buffer allocates: a handshake flight's worth.
+const RX_MIN_CAPACITY: usize = 0x1000;
 /// Room offered to the first read on a fresh receive buffer (it grows when reads fill
 /// it): enough for a typical request in one read.
 const RX_FIRST_READ: usize = 0x1000;
 
 /// At most [`RX_CAPACITY`] bytes: `buf[start..end]` is received and not yet deframed;
-/// decrypted application data lies before `start`, at the ranges in `plaintext`.
+/// decrypted application data lies before `start`, at the ranges in `plaintext`. Records
+/// in `buf[start..opened_end]` were opened as they arrived: each is a header saying
+/// application_data and the length of its TLSInnerPlaintext, then that plaintext.
 pub(super) struct ReceiveBuffer {
     buf: Vec<u8>,
     /// Start of the bytes not yet deframed.
@@ -30,6 +36,11 @@ pub(super) struct ReceiveBuffer {
     read_size: usize,
     /// Decrypted application data lying in `buf`, oldest first.
     pub(super) plaintext: VecDeque<Range<usize>>,
+    /// End of the records already opened (see the type's comment); `<= start` if none.
+    opened_end: usize,
+    /// Whether the last application data record was full-size (2^14 bytes): the peer is
+    /// likely streaming, so the buffer is kept for its next record when it drains.
+    streaming: bool,
 }
 
 impl ReceiveBuffer {
@@ -40,6 +51,19 @@ impl ReceiveBuffer {
             end: 0,
             read_size: RX_FIRST_READ,
             plaintext: VecDeque::new(),
+            opened_end: 0,
+            streaming: false,
+        }
+    }
+
+    /// Grows the allocation to hold at least `want` bytes, doubling (up to
+    /// [`RX_CAPACITY`]) so a burst of small appends does not reallocate each time.
+    fn reserve_to(&mut self, want: usize) {
+        if self.buf.capacity() < want {
+            // Double (from a flight's worth), never past RX_CAPACITY, never short of want.
+            let doubled = (self.buf.capacity() * 2).clamp(RX_MIN_CAPACITY, RX_CAPACITY);
+            let target = want.max(doubled);
+            self.buf.reserve_exact(target - self.buf.len());
         }
     }
 
@@ -49,11 +73,9 @@ impl ReceiveBuffer {
     }
 
     /// Appends received TLS bytes (at most [`Self::free_room`]; the caller checks),
-    /// allocating the buffer on first use.
+    /// growing the buffer to hold them.
     pub(super) fn append(&mut self, data: &[u8]) {
-        if self.buf.capacity() == 0 {
-            self.buf.reserve_exact(RX_CAPACITY);
-        }
+        self.reserve_to(self.end + data.len());
         // Overwrite the initialised scratch first, then grow the vector with the rest;
         // `end <= buf.len()` always holds, so the slice is in bounds.
         let end = self.end;
@@ -68,10 +90,8 @@ impl ReceiveBuffer {
     /// Bytes are zeroed once per allocation, not once per read, and only as far as reads
     /// have needed; the caller checks that there is room.
     pub(super) fn room(&mut self) -> &mut [u8] {
-        if self.buf.capacity() == 0 {
-            self.buf.reserve_exact(RX_CAPACITY);
-        }
         let want = (self.end + self.read_size).min(RX_CAPACITY);
+        self.reserve_to(want);
         if self.buf.len() < want {
             self.buf.resize(want, 0);
         }
@@ -87,6 +107,29 @@ impl ReceiveBuffer {
             // The reader had more: offer more room next time.
             self.read_size = (self.read_size * 2).min(RX_CAPACITY);
         }
+    }
+
+    /// Room for one record opened as it arrives: `len` initialised bytes at the end (the
+    /// caller checks [`Self::free_room`]); then [`Self::opened`].
+    pub(super) fn room_for_opened(&mut self, len: usize) -> &mut [u8] {
+        let want = self.end + len;
+        self.reserve_to(want);
+        if self.buf.len() < want {
+            self.buf.resize(want, 0);
+        }
+        let end = self.end;
+        &mut self.buf[end..want]
+    }
+
+    /// Marks the `len` bytes written into [`Self::room_for_opened`] as one opened record.
+    pub(super) fn opened(&mut self, len: usize) {
+        self.end = (self.end + len).min(self.buf.len());
+        self.opened_end = self.end;
+    }
+
+    /// Whether the record starting at `at` was opened as it arrived.
+    pub(super) fn was_opened(&self, at: usize) -> bool {
+        at < self.opened_end
     }
 
     /// The received bytes not yet deframed.
@@ -109,9 +152,20 @@ impl ReceiveBuffer {
         self.plaintext.front().map_or(&[], |r| &self.buf[r.clone()])
     }
 
+    /// Application data decrypted at `content`, for the reader.
+    pub(super) fn push_plaintext(&mut self, content: Range<usize>) {
+        self.streaming = content.len() == MAX_PLAINTEXT_LEN;
+        if !content.is_empty() {
+            self.plaintext.push_back(content);
+        }
+    }
+
     /// Marks `n` bytes of the front plaintext (at most its length) as read. Once all
     /// plaintext is read, what is left (the start of a record, if anything) moves to the
-    /// front; unread plaintext is not moved here, so reading costs no copy.
+    /// front; unread plaintext is not moved here, so reading costs no copy. A buffer left
+    /// holding nothing is freed at once unless the last record was full-size (more is
+    /// likely on its way): an idle connection keeps no receive buffer, and nobody has to
+    /// call `shrink_buffers` for that.
     pub(super) fn consume_plaintext(&mut self, n: usize) {
         let Some(range) = self.plaintext.front_mut() else {
             return;
@@ -120,7 +174,11 @@ impl ReceiveBuffer {
         if range.start == range.end {
             self.plaintext.pop_front();
             if self.plaintext.is_empty() {
-                self.compact();
+                if self.start == self.end && !self.streaming {
+                    self.free();
+                } else {
+                    self.compact();
+                }
             }
         }
     }
@@ -135,6 +193,7 @@ impl ReceiveBuffer {
         self.buf = Vec::new();
         self.start = 0;
         self.end = 0;
+        self.opened_end = 0;
         self.plaintext.clear();
     }
 
@@ -154,6 +213,7 @@ impl ReceiveBuffer {
             if self.plaintext.is_empty() {
                 self.end = 0;
                 self.start = 0;
+                self.opened_end = 0;
             }
             return;
         }
@@ -163,6 +223,7 @@ impl ReceiveBuffer {
         copy::move_to_front(&mut self.buf, keep_from, self.end);
         self.end -= keep_from;
         self.start -= keep_from;
+        self.opened_end = self.opened_end.saturating_sub(keep_from);
         for r in &mut self.plaintext {
             r.start -= keep_from;
             r.end -= keep_from;

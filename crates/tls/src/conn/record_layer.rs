@@ -6,6 +6,7 @@ use std::sync::Arc;
 use padlock_crypto::Provider;
 
 use super::receive_buffer::ReceiveBuffer;
+use super::send_buffer::SendBuffer;
 use crate::error::Error;
 use crate::error::PeerMisbehaved;
 use crate::record::{RecordError, RecordKeys, RecordOpener, RecordSealer};
@@ -20,6 +21,9 @@ use crate::wire::{
 /// real client's skipped records stay far below this.
 pub(super) const MAX_SKIPPED_EARLY_DATA: usize = 1 << 16;
 
+/// The room the first handshake message queued in a flight reserves.
+const FLIGHT_CAPACITY: usize = 2048;
+
 /// Record protection, the buffers, and the framing of what we send.
 pub(super) struct RecordLayer {
     pub(super) deframer: Deframer,
@@ -30,14 +34,16 @@ pub(super) struct RecordLayer {
     pub(super) rx: ReceiveBuffer,
     /// Handshake messages to send, coalesced into records at the next flush.
     hs_out: Vec<u8>,
-    /// Outgoing TLS bytes; `tx[tx_start..]` is not yet sent.
-    tx: Vec<u8>,
-    tx_start: usize,
+    /// Outgoing TLS bytes.
+    tx: SendBuffer,
     pub(super) ccs_sent: bool,
     pub(super) ccs_received: bool,
     /// While `Some`, records the server cannot open are 0-RTT data it refused and are
     /// skipped, up to this many more bytes (RFC 8446 §4.2.10).
     pub(super) early_data_to_skip: Option<usize>,
+    /// Records `read_tls` opened as they arrived that `process_new_packets` has not
+    /// handled yet (for their sequence numbers in the trace).
+    pub(super) opened_unhandled: u32,
     trace: Option<Arc<dyn Trace>>,
 }
 
@@ -50,42 +56,41 @@ impl RecordLayer {
             read_key_changes: 0,
             rx: ReceiveBuffer::new(),
             hs_out: Vec::new(),
-            tx: Vec::new(),
-            tx_start: 0,
+            tx: SendBuffer::default(),
             ccs_sent: false,
             ccs_received: false,
             early_data_to_skip: None,
+            opened_unhandled: 0,
             trace,
         }
     }
 
     /// The queued TLS bytes.
     pub(super) fn pending_tls(&self) -> &[u8] {
-        self.tx.get(self.tx_start..).unwrap_or(&[])
+        self.tx.pending()
     }
 
     /// Marks the first `n` bytes of [`Self::pending_tls`] as sent.
     pub(super) fn consume_tls(&mut self, n: usize) {
-        self.tx_start = self.tx_start.saturating_add(n).min(self.tx.len());
-        if self.tx_start == self.tx.len() {
-            // Everything is out: keep the allocation for the next record of the burst;
-            // `process_new_packets` frees it once the connection is idle.
-            self.tx.clear();
-            self.tx_start = 0;
-        }
+        // Once everything is out the buffer is freed, or kept for the next record of a
+        // burst of full-size records (then `process_new_packets` or `shrink_buffers`
+        // frees it once the connection is idle).
+        self.tx.consume(n);
     }
 
     /// Frees the send and receive buffers when they hold nothing.
     pub(super) fn free_idle_buffers(&mut self) {
         self.rx.free_if_idle();
-        if self.tx_start == self.tx.len() {
-            self.tx = Vec::new();
-            self.tx_start = 0;
-        }
+        self.tx.free_if_idle();
     }
 
     /// Queues a handshake message for the next flush.
     pub(super) fn queue_handshake(&mut self, message: &[u8]) {
+        if self.hs_out.capacity() == 0 {
+            // A whole flight in one allocation (a server's, with its certificates, is
+            // about 1.5 KiB), rather than one growth per message.
+            self.hs_out.reserve(message.len().max(FLIGHT_CAPACITY));
+        }
         self.hs_out.extend_from_slice(message);
     }
 
@@ -107,40 +112,44 @@ impl RecordLayer {
     /// the same). Every other record, the ClientHello after a HelloRetryRequest included,
     /// says 0x0303.
     pub(super) fn flush_initial_client_hello(&mut self) -> Result<(), Error> {
-        let start = self.tx.len();
+        let start = self.tx.end();
         self.flush_handshake()?;
         if self.sealer.is_protected() {
             return Ok(());
         }
         // Walk the records just written; unprotected headers are not authenticated, so
         // rewriting their version bytes changes nothing else.
-        let mut at = start;
-        while let Ok(Some(span)) = self.deframer.peek(&self.tx[at..]) {
+        let written = self.tx.queued_from(start);
+        let mut at = 0;
+        while let Ok(Some(span)) = self.deframer.peek(&written[at..]) {
             let header = RecordHeader {
                 legacy_record_version: ProtocolVersion::TLSv1_0,
                 ..span.header
             };
-            self.tx[at..at + RECORD_HEADER_LEN].copy_from_slice(&header.to_bytes());
+            written[at..at + RECORD_HEADER_LEN].copy_from_slice(&header.to_bytes());
             at += span.payload.end;
         }
         Ok(())
     }
 
-    /// Seals one record of `typ` into the send buffer. It fails (appending nothing) on an
-    /// exhausted sequence number or key, which ends the connection.
+    /// Seals one record of `typ` into the send buffer, encrypting `payload` straight
+    /// into it (no copy first). It fails (queuing nothing) on an exhausted sequence
+    /// number or key, which ends the connection.
     pub(super) fn seal(&mut self, typ: ContentType, payload: &[u8]) -> Result<(), Error> {
         let seq = self.sealer.sequence_number();
         let protected = self.sealer.is_protected();
-        let before = self.tx.len();
+        let len = self.sealer.sealed_len(payload.len());
         self.sealer
-            .seal_append(typ, payload, &mut self.tx)
+            .seal_into(typ, payload, self.tx.room(len))
             .map_err(record_error)?;
+        self.tx.commit(len);
+        self.tx.note_record(payload.len() == MAX_PLAINTEXT_LEN);
         if protected {
             if let Some(t) = self.trace.as_deref() {
                 t.event(&TraceEvent::Record {
                     direction: Direction::Sent,
                     seq,
-                    len: self.tx.len() - before,
+                    len,
                 });
             }
         }
@@ -180,8 +189,8 @@ impl RecordLayer {
             legacy_record_version: ProtocolVersion::TLSv1_2,
             length: 1,
         };
-        self.tx.extend_from_slice(&header.to_bytes());
-        self.tx.extend_from_slice(&CHANGE_CIPHER_SPEC_PAYLOAD);
+        self.tx.push(&header.to_bytes());
+        self.tx.push(&CHANGE_CIPHER_SPEC_PAYLOAD);
         Ok(())
     }
 

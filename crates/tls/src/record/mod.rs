@@ -1,10 +1,11 @@
 //! Record protection (RFC 8446 §5.2–§5.5): one [`RecordSealer`] for what we send and one
 //! [`RecordOpener`] for what we receive.
 //!
-//! Both work **in place**. Sealing appends header, content, inner content type and padding
-//! to the caller's output buffer and encrypts them where they lie; opening decrypts the
-//! received record inside the receive buffer and reports where the plaintext is. Neither
-//! allocates per record (the output buffer grows only if its capacity is short).
+//! Neither copies a record first. Sealing ([`RecordSealer::seal_into`]) encrypts the
+//! caller's content straight into the output buffer, after the header (the AEAD reads the
+//! plaintext once and writes the ciphertext once); opening decrypts the received record in
+//! place inside the receive buffer and reports where the plaintext is. Neither allocates
+//! per record (an output `Vec` grows only if its capacity is short).
 //!
 //! Before keys are installed both sides pass records through unprotected
 //! (`TLSPlaintext`, §5.1). After [`RecordSealer::install`] (with the [`RecordKeys`] the key
@@ -249,6 +250,48 @@ impl RecordSealer {
         self.seal_append_padded(content_type, payload, 0, out)
     }
 
+    /// The bytes one record carrying `payload_len` bytes of content takes on the wire
+    /// (header included), as [`Self::seal_into`] writes it.
+    pub fn sealed_len(&self, payload_len: usize) -> usize {
+        let extra = if self.state.is_some() { 1 + TAG_LEN } else { 0 };
+        RECORD_HEADER_LEN + payload_len + extra
+    }
+
+    /// Writes one record carrying `payload` (at most 2^14 bytes) of `content_type` into
+    /// `out`, which must be exactly [`Self::sealed_len`] bytes: the header, then the
+    /// protected record encrypted straight from `payload` (the AEAD reads the caller's
+    /// plaintext once and writes the ciphertext once: no copy first), or the plain
+    /// `TLSPlaintext` before keys are installed. On error `out` is unspecified.
+    pub fn seal_into(
+        &mut self,
+        content_type: ContentType,
+        payload: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), RecordError> {
+        if payload.len() > MAX_PLAINTEXT_LEN {
+            return Err(RecordError::PayloadTooLong);
+        }
+        if out.len() != self.sealed_len(payload.len()) {
+            return Err(RecordError::Truncated);
+        }
+        let (header, body) = out.split_at_mut(RECORD_HEADER_LEN);
+        let Some(state) = self.state.as_mut() else {
+            // TLSPlaintext (§5.1).
+            write_header(header, 0, content_type, payload.len());
+            copy::copy(body, payload);
+            return Ok(());
+        };
+        let nonce = state.next_nonce(true)?;
+        // TLSInnerPlaintext = content + type (§5.2), at most 2^14 + 1.
+        write_header(header, 0, ContentType::ApplicationData, body.len());
+        state
+            .key
+            .seal_to(&nonce, header, payload, &[content_type.to_wire()], body)
+            .map_err(RecordError::Crypto)?;
+        state.seq += 1;
+        Ok(())
+    }
+
     /// Like [`Self::seal_append`], with `padding` zero bytes after the inner content type
     /// (RFC 8446 §5.4). Padding is ignored for unprotected records.
     pub fn seal_append_padded(
@@ -262,6 +305,14 @@ impl RecordSealer {
             return Err(RecordError::PayloadTooLong);
         }
         let start = out.len();
+        if padding == 0 || self.state.is_none() {
+            out.resize(start + self.sealed_len(payload.len()), 0);
+            let result = self.seal_into(content_type, payload, &mut out[start..]);
+            if result.is_err() {
+                out.truncate(start);
+            }
+            return result;
+        }
         let extra = if self.state.is_some() {
             1 + padding + TAG_LEN
         } else {
@@ -373,35 +424,93 @@ impl RecordOpener {
             });
         };
 
-        if body.len() > MAX_CIPHERTEXT_LEN {
-            return Err(RecordError::CiphertextTooLong);
-        }
-        if outer_type != ContentType::ApplicationData {
-            return Err(RecordError::UnexpectedOuterType(outer_type));
-        }
+        check_protected(outer_type, body.len())?;
         let nonce = state.next_nonce(false)?;
         let inner_len = state
             .key
             .open_in_place(&nonce, header, body)
             .map_err(|_| RecordError::BadRecordMac)?;
         state.seq += 1;
-
-        // §5.4: "The length MUST NOT exceed 2^14 + 1 octets" for the whole
-        // TLSInnerPlaintext — content, type and padding — so padding cannot stretch a
-        // record past what one record may carry. This also bounds the scan below.
         let inner = body.get(..inner_len).ok_or(RecordError::BadRecordMac)?;
-        if inner.len() > MAX_PLAINTEXT_LEN + 1 {
-            return Err(RecordError::PlaintextTooLong);
-        }
-        let type_at = inner
-            .iter()
-            .rposition(|&b| b != 0)
-            .ok_or(RecordError::NoContentType)?;
+        let (content_type, content_len) = inner_content(inner)?;
         Ok(OpenedRecord {
-            content_type: ContentType::from_wire(inner[type_at]),
-            content: RECORD_HEADER_LEN..RECORD_HEADER_LEN + type_at,
+            content_type,
+            content: RECORD_HEADER_LEN..RECORD_HEADER_LEN + content_len,
         })
     }
+
+    /// Decrypts one whole protected record (header included) from `record` into `out`,
+    /// leaving `record` untouched: the AEAD reads the ciphertext once and writes the
+    /// TLSInnerPlaintext once, with no copy first. `out` must be [`Self::inner_len`]
+    /// bytes; [`inner_content`] then finds the content type and the content in it (the
+    /// checks [`Self::open_in_place`] makes after decrypting). Fails with
+    /// [`RecordError::Truncated`] when no keys are installed (nothing to open).
+    pub fn open_to(&mut self, record: &[u8], out: &mut [u8]) -> Result<(), RecordError> {
+        if record.len() < RECORD_HEADER_LEN {
+            return Err(RecordError::Truncated);
+        }
+        let (header, body) = record.split_at(RECORD_HEADER_LEN);
+        let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
+        let body = body.get(..len).ok_or(RecordError::Truncated)?;
+        let Some(state) = self.state.as_mut() else {
+            return Err(RecordError::Truncated);
+        };
+        check_protected(ContentType::from_wire(header[0]), body.len())?;
+        if out.len() != Self::inner_len(body.len()) || body.len() < TAG_LEN {
+            return Err(RecordError::Truncated);
+        }
+        let nonce = state.next_nonce(false)?;
+        state
+            .key
+            .open_to(&nonce, header, body, out)
+            .map_err(|_| RecordError::BadRecordMac)?;
+        state.seq += 1;
+        Ok(())
+    }
+
+    /// The TLSInnerPlaintext length of a protected record whose body (ciphertext and tag)
+    /// is `body_len` bytes: what [`Self::open_to`] writes.
+    pub fn inner_len(body_len: usize) -> usize {
+        body_len.saturating_sub(TAG_LEN)
+    }
+}
+
+/// The checks on a protected record before it is decrypted (RFC 8446 §5.2): not longer
+/// than 2^14 + 256, outer type application_data.
+fn check_protected(outer_type: ContentType, body_len: usize) -> Result<(), RecordError> {
+    if body_len > MAX_CIPHERTEXT_LEN {
+        return Err(RecordError::CiphertextTooLong);
+    }
+    if outer_type != ContentType::ApplicationData {
+        return Err(RecordError::UnexpectedOuterType(outer_type));
+    }
+    Ok(())
+}
+
+/// The content type and content length of a decrypted TLSInnerPlaintext (RFC 8446 §5.4):
+/// the last non-zero byte is the type, the zeros after it padding. A record with no
+/// content type, or whose TLSInnerPlaintext is too long, is refused.
+pub(crate) fn inner_content(inner: &[u8]) -> Result<(ContentType, usize), RecordError> {
+    // §5.4: "The length MUST NOT exceed 2^14 + 1 octets" for the whole
+    // TLSInnerPlaintext — content, type and padding — so padding cannot stretch a
+    // record past what one record may carry. This also bounds the scan below.
+    if inner.len() > MAX_PLAINTEXT_LEN + 1 {
+        return Err(RecordError::PlaintextTooLong);
+    }
+    let type_at = inner
+        .iter()
+        .rposition(|&b| b != 0)
+        .ok_or(RecordError::NoContentType)?;
+    Ok((ContentType::from_wire(inner[type_at]), type_at))
+}
+
+/// The header the receive buffer keeps before a record opened as it arrived
+/// ([`RecordOpener::open_to`]): application_data, and the length of the TLSInnerPlaintext
+/// that follows it (not the ciphertext's), so the deframer walks the buffer as usual.
+pub(crate) fn opened_record_header(inner_len: usize) -> [u8; RECORD_HEADER_LEN] {
+    let mut header = [0; RECORD_HEADER_LEN];
+    write_header(&mut header, 0, ContentType::ApplicationData, inner_len);
+    header
 }
 
 /// Splits a whole record into its header and the body its length field covers.

@@ -494,3 +494,68 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn opening_into_another_buffer_matches_opening_in_place_and_counts_only_successes() {
+    let (mut sealer, mut opener) = pair(AeadAlgorithm::Aes128Gcm);
+    let mut records = Vec::new();
+    for payload in [&b"first"[..], b"second"] {
+        let mut buf = Vec::new();
+        sealer.seal_append(HANDSHAKE, payload, &mut buf).unwrap();
+        records.push(buf);
+    }
+    let inner_len = RecordOpener::inner_len(records[0].len() - RECORD_HEADER_LEN);
+    let mut out = vec![0u8; inner_len];
+    opener.open_to(&records[0], &mut out).unwrap();
+    assert_eq!(inner_content(&out), Ok((HANDSHAKE, 5)));
+    assert_eq!(&out[..5], b"first");
+    assert_eq!(opener.sequence_number(), 1);
+
+    // A tampered record fails without using up its sequence number, so the same record
+    // intact still opens (in place, as the connection's fallback does).
+    let mut bad = records[1].clone();
+    bad[RECORD_HEADER_LEN] ^= 1;
+    let mut out = vec![0u8; RecordOpener::inner_len(bad.len() - RECORD_HEADER_LEN)];
+    assert_eq!(
+        opener.open_to(&bad, &mut out),
+        Err(RecordError::BadRecordMac)
+    );
+    assert_eq!(opener.sequence_number(), 1);
+    let mut second = records[1].clone();
+    assert_eq!(
+        open(&mut opener, &mut second).unwrap(),
+        (HANDSHAKE, b"second".to_vec())
+    );
+
+    // Nothing to open before keys, and an output of the wrong size is refused.
+    let mut plain = RecordOpener::new();
+    assert_eq!(
+        plain.open_to(&records[0], &mut []),
+        Err(RecordError::Truncated)
+    );
+    let mut out = vec![0u8; 3];
+    assert_eq!(
+        opener.open_to(&records[0], &mut out),
+        Err(RecordError::Truncated)
+    );
+}
+
+#[test]
+fn sealing_into_a_slice_needs_exactly_the_sealed_length() {
+    let (mut sealer, mut opener) = pair(AeadAlgorithm::ChaCha20Poly1305);
+    let n = sealer.sealed_len(4);
+    assert_eq!(n, 4 + PROTECTED_OVERHEAD);
+    let mut out = vec![0u8; n + 1];
+    assert_eq!(
+        sealer.seal_into(APPLICATION_DATA, b"data", &mut out),
+        Err(RecordError::Truncated)
+    );
+    assert_eq!(sealer.sequence_number(), 0);
+    sealer
+        .seal_into(APPLICATION_DATA, b"data", &mut out[..n])
+        .unwrap();
+    assert_eq!(
+        open(&mut opener, &mut out[..n]).unwrap(),
+        (APPLICATION_DATA, b"data".to_vec())
+    );
+}

@@ -67,7 +67,10 @@ pub trait ExtensionBlock: for<'a> Codec<'a> {
 
     /// The types present, in encoding order.
     fn extension_types(&self) -> Vec<ExtensionType> {
-        types_in_block(&self.to_vec())
+        // Room for a typical block up front, so the encoding does not grow from empty.
+        let mut encoded = Vec::with_capacity(512);
+        self.encode(&mut encoded);
+        types_in_block(&encoded)
     }
 
     /// RFC 8446 §4.2: "If an implementation receives an extension which it recognizes and
@@ -210,7 +213,7 @@ pub(crate) fn write_raw(out: &mut Vec<u8>, other: &[RawExtension]) {
 
 /// The extension types in an encoded block, in order. Only used on blocks we encoded.
 fn types_in_block(encoded: &[u8]) -> Vec<ExtensionType> {
-    let mut types = Vec::new();
+    let mut types = Vec::with_capacity(16);
     let mut r = Reader::new(encoded);
     let Ok(mut block) = r.sub(LengthPrefix::U16, 0, 0xffff, "extensions") else {
         return types;

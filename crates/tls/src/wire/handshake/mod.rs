@@ -184,12 +184,19 @@ impl HandshakePayload {
     }
 }
 
+/// Appends one handshake message (§4): `HandshakeType msg_type; uint24 length;`, then the
+/// body `body` writes. For a caller that holds the body's struct and would otherwise clone
+/// it into a [`HandshakePayload`] to encode it.
+pub fn encode_handshake(typ: HandshakeType, out: &mut Vec<u8>, body: impl FnOnce(&mut Vec<u8>)) {
+    typ.encode(out);
+    write_prefixed(out, LengthPrefix::U24, body);
+}
+
 /// Encodes and decodes the whole message: `HandshakeType msg_type; uint24 length;` then
 /// the body (§4).
 impl Codec<'_> for HandshakePayload {
     fn encode(&self, out: &mut Vec<u8>) {
-        self.typ().encode(out);
-        write_prefixed(out, LengthPrefix::U24, |out| self.encode_body(out));
+        encode_handshake(self.typ(), out, |out| self.encode_body(out));
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
