@@ -265,8 +265,9 @@ fn padlock_connect_resumes_against_openssl_s_server_and_its_early_data_is_accept
     );
 }
 
-/// `gnutls-serv --echo` on a free port. It binds 0.0.0.0 (it takes no address), so a
-/// port that a parallel test's server holds on 127.0.0.1 makes it fail.
+/// `gnutls-serv --echo` on a free port. It listens on `::` (dual-stack: 127.0.0.1 too) and
+/// 0.0.0.0, one of which fails to bind when the other took both families; it is up once
+/// it has reported on both and one of them is listening.
 fn gnutls_serv(gnutls: &Path, cert: &Issued) -> (PeerProcess, u16) {
     on_free_port("gnutls-serv", |port| {
         let mut cmd = Command::new(gnutls);
@@ -275,10 +276,15 @@ fn gnutls_serv(gnutls: &Path, cert: &Issued) -> (PeerProcess, u16) {
             .arg("--x509keyfile")
             .arg(&cert.key);
         let server = PeerProcess::spawn("gnutls-serv", cmd);
-        // It reports IPv4, then IPv6: once the IPv6 line is there, the IPv4 one is whole.
-        let ready = format!("IPv4 0.0.0.0 port {port}...done");
-        (server.wait_stderr("IPv6", WAIT) && server.stderr_text().contains(&ready))
-            .then_some(server)
+        let reported = server.wait_stderr("IPv6", WAIT) && server.wait_stderr("IPv4", WAIT);
+        let listening = padlock_test_support::wait_for_port(port, WAIT);
+        let done = format!("port {port}...done");
+        let up = reported && listening && server.stderr_text().contains(&done);
+        if !up {
+            // Shown with --nocapture: why this port was given up.
+            eprintln!("gnutls-serv did not start:\n{}", server.output_text());
+        }
+        up.then_some(server)
     })
 }
 
