@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use padlock_crypto::{AwsLcProvider, Provider};
 use padlock_test_support::certs::{read_bytes, Fixtures, Issued};
-use padlock_test_support::contains;
+use padlock_test_support::process::PeerProcess;
+use padlock_test_support::{contains, free_port};
 use padlock_tls::{
     CertifiedKey, CipherSuite, ClientAuth, ClientConfig, Connection, EarlyDataStatus,
     HandshakeKind, NamedGroup, RootStore, ServerConfig, ServerName, SignatureScheme, Stream,
@@ -408,4 +409,25 @@ pub fn client_session_exchange(
     // The peer may have closed already; the session is ours either way.
     let _ = tls.flush();
     (conn.handshake_kind(), conn.early_data_status())
+}
+
+/// Starts `openssl s_server -tls1_3 -early_data` with the ECDSA server certificate on a
+/// free port (a few tries, in case another test took the port); returns it once it
+/// accepts. Its tickets allow 16 KiB of early data.
+pub fn openssl_server_with_early_data(fx: &Fixtures) -> (PeerProcess, u16) {
+    for _ in 0..3 {
+        let port = free_port();
+        let mut cmd = std::process::Command::new(&fx.openssl);
+        cmd.args(["s_server", "-tls1_3", "-early_data", "-accept"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("-cert")
+            .arg(&fx.ecdsa_server.chain)
+            .arg("-key")
+            .arg(&fx.ecdsa_server.key);
+        let mut server = PeerProcess::spawn("openssl s_server", cmd);
+        if server.wait_stdout_while_running(b"ACCEPT", IO_TIMEOUT) {
+            return (server, port);
+        }
+    }
+    panic!("openssl s_server would not start");
 }

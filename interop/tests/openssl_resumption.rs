@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use padlock_interop::engine::{self, TestServer};
-use padlock_interop::{contains, free_port, Fixtures, PeerProcess, TempDir};
+use padlock_interop::{contains, Fixtures, PeerProcess, TempDir};
 use padlock_tls::{EarlyDataStatus, HandshakeKind};
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -70,29 +70,10 @@ fn openssl_client_resumes_on_a_padlock_ticket_with_early_data() {
     assert!(contains(&out, b"Early data was accepted"), "{text}");
 }
 
-/// Starts `openssl s_server -early_data` on a free port (a few tries).
-fn s_server(fx: &Fixtures) -> (PeerProcess, u16) {
-    for _ in 0..3 {
-        let port = free_port();
-        let mut cmd = Command::new(&fx.openssl);
-        cmd.args(["s_server", "-tls1_3", "-early_data", "-accept"])
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("-cert")
-            .arg(&fx.ecdsa_server.chain)
-            .arg("-key")
-            .arg(&fx.ecdsa_server.key);
-        let mut server = PeerProcess::spawn("openssl s_server", cmd);
-        if server.wait_stdout_while_running(b"ACCEPT", WAIT) {
-            return (server, port);
-        }
-    }
-    panic!("openssl s_server would not start");
-}
-
 #[test]
 fn padlock_client_resumes_on_an_openssl_ticket_with_early_data() {
     let Some(fx) = Fixtures::get() else { return };
-    let (mut server, port) = s_server(fx);
+    let (mut server, port) = engine::openssl_server_with_early_data(fx);
     let mut config = engine::client_config(&fx.ecdsa_ca.cert);
     config.enable_early_data = true;
     let config = Arc::new(config);
