@@ -19,6 +19,8 @@ use padlock_https::Error as HttpsError;
 use padlock_tls::{ClientConfig, ServerCertVerifier, WebPkiServerVerifier};
 use tokio::io::AsyncWriteExt;
 
+use crate::protocol_args::{refusal_hint, ProtocolArgs};
+
 /// What `padlock get --help` says after the options.
 pub const EXIT_CODES: &str = "\
 Exit codes (curl's):
@@ -136,15 +138,18 @@ pub struct Args {
     /// HEAD request; print the response headers.
     #[arg(short = 'I', long = "head")]
     head: bool,
-    /// Show the connection step by step on stderr.
-    #[arg(short = 'v', long)]
-    verbose: bool,
+    /// Show the connection step by step on stderr; -vv also says, for each step, what it
+    /// protects against.
+    #[arg(short = 'v', long, action = clap::ArgAction::Count)]
+    verbose: u8,
     /// Draw the connection as a sequence diagram into this HTML file.
     #[arg(long, value_name = "FILE")]
     trace_html: Option<PathBuf>,
     /// Seconds allowed for connecting and the TLS handshake.
     #[arg(long, default_value_t = 30)]
     connect_timeout: u64,
+    #[command(flatten)]
+    protocol: ProtocolArgs,
 }
 
 /// Runs the command; returns the process exit code. A failure is one line on stderr
@@ -184,8 +189,9 @@ fn fail<T>(code: i32, message: impl Into<String>) -> anyhow::Result<T> {
 
 async fn get(args: &Args) -> anyhow::Result<i32> {
     let target = Target::parse(&args.url)?;
-    let recorder =
-        (args.verbose || args.trace_html.is_some()).then(|| Arc::new(Recorder::new(args.verbose)));
+    let verbose = args.verbose > 0;
+    let recorder = (verbose || args.trace_html.is_some())
+        .then(|| Arc::new(Recorder::new(verbose).explaining(args.verbose > 1)));
     let options = fetch_options(args, recorder.clone())?;
     let result = transfer(args, target, options).await;
     if let Some(rec) = &recorder {
@@ -195,8 +201,12 @@ async fn get(args: &Args) -> anyhow::Result<i32> {
         let page = html::render(&args.url, &rec.steps(), &rec.records());
         std::fs::write(path, page).with_context(|| format!("cannot write {}", path.display()))?;
     }
-    if let (true, Some(rec)) = (args.verbose, &recorder) {
-        eprint!("{}", text::render_records(&rec.records()));
+    if let (true, Some(rec)) = (verbose, &recorder) {
+        if rec.explains() {
+            eprint!("{}", text::render_records_explained(&rec.records()));
+        } else {
+            eprint!("{}", text::render_records(&rec.records()));
+        }
     }
     result
 }
@@ -471,7 +481,7 @@ fn progress_bar(args: &Args, total: Option<u64>) -> Option<indicatif::ProgressBa
     let wanted = show_progress(
         std::io::stderr().is_terminal(),
         args.output.is_some() || !std::io::stdout().is_terminal(),
-        args.silent || args.verbose,
+        args.silent || args.verbose > 0,
         total,
     );
     if !wanted {
@@ -688,7 +698,12 @@ fn explain_tls(error: &padlock_tls::Error, args: &Args) -> (i32, String) {
                      --cert and --key)"
                 )
             } else {
-                format!("the server ended the TLS handshake with the alert {name}")
+                match refusal_hint(error, &args.protocol) {
+                    Some(hint) => {
+                        format!("the server ended the TLS handshake with the alert {name} ({hint})")
+                    }
+                    None => format!("the server ended the TLS handshake with the alert {name}"),
+                }
             };
             (35, message)
         }
@@ -699,7 +714,10 @@ fn explain_tls(error: &padlock_tls::Error, args: &Args) -> (i32, String) {
             }
             (60, message)
         }
-        other => (35, format!("TLS: {other}")),
+        other => match refusal_hint(other, &args.protocol) {
+            Some(hint) => (35, format!("TLS: {other} ({hint})")),
+            None => (35, format!("TLS: {other}")),
+        },
     }
 }
 
@@ -729,6 +747,7 @@ fn client_config(args: &Args) -> anyhow::Result<ClientConfig> {
             key,
         )?);
     }
+    args.protocol.apply_to_client(&mut config)?;
     credentials::with_env_key_log(&mut config);
     Ok(config)
 }

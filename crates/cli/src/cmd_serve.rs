@@ -14,6 +14,7 @@ use padlock_https::{Mode, Server, ServerOptions, Site, TlsSetup};
 use padlock_pki::ca::{CaPaths, InitOptions, LocalCa};
 use padlock_pki::SubjectName;
 
+use crate::protocol_args::ProtocolArgs;
 use crate::trust;
 
 /// Arguments of `padlock serve`.
@@ -88,6 +89,8 @@ pub struct Args {
     /// CPU core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     workers: Option<u16>,
+    #[command(flatten)]
+    protocol: ProtocolArgs,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -170,6 +173,7 @@ async fn serve(args: Args) -> anyhow::Result<i32> {
         None => None,
     };
     let insist_on_post_quantum = args.insist_on_post_quantum;
+    let protocol = args.protocol.clone();
     let groups = args
         .groups
         .as_deref()
@@ -189,6 +193,7 @@ async fn serve(args: Args) -> anyhow::Result<i32> {
             if insist_on_post_quantum {
                 Arc::make_mut(&mut config).insist_on_post_quantum = true;
             }
+            protocol.apply_to_server(Arc::make_mut(&mut config))?;
             Ok(config)
         }
     };

@@ -16,7 +16,6 @@ use tokio::net::TcpStream;
 
 pub use hyper::Method;
 
-use crate::certinfo;
 use crate::error::Error;
 use crate::trace::{Flow, Recorder};
 use padlock_tokio::TlsConnector;
@@ -479,15 +478,7 @@ pub async fn fetch(target: &Target, opts: FetchOptions) -> Result<FetchResponse,
             .map(|p| String::from_utf8_lossy(p).into_owned()),
     };
     if let Some(r) = &rec {
-        let chain: Vec<_> = conn
-            .peer_certificates()
-            .unwrap_or(&[])
-            .iter()
-            .map(|der| certinfo::summarize(der))
-            .collect();
-        if !chain.is_empty() {
-            r.chain(&chain);
-        }
+        r.peer_chain(conn.peer_certificates().unwrap_or(&[]));
     }
     let h2 = info.alpn.as_deref() == Some("h2");
     let tls_failure = TlsFailure::default();
