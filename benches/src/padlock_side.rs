@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use padlock_crypto::{AwsLcProvider, Provider};
 use padlock_tls::{
-    CertifiedKey, CipherSuite, ClientConfig, Connection, NamedGroup, RootStore, ServerConfig,
-    ServerName, WebPkiServerVerifier,
+    CertifiedKey, CipherSuite, ClientConfig, Connection, NamedGroup, ProtocolVersion, RootStore,
+    ServerConfig, ServerName, WebPkiServerVerifier,
 };
 
 use crate::{fill_and_consume, Endpoint, KxGroup, Suite, TestPki};
@@ -103,6 +103,29 @@ impl PadlockSetup {
     /// Whether this pair resumed its last handshake (for checking a resumption setup).
     pub fn resumed(client: &Connection) -> bool {
         client.handshake_kind().is_some_and(|k| k.is_resumed())
+    }
+
+    /// Configures both sides for TLS 1.2 only: `suite`'s AEAD with ECDHE and an ECDSA
+    /// certificate (`TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256` for AES-128-GCM), X25519.
+    /// The PKI must be ECDSA.
+    pub fn tls12(pki: &TestPki, suite: Suite) -> Self {
+        let mut setup = Self::new(pki, suite);
+        let suite = match suite {
+            Suite::Aes128Gcm => CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            Suite::Aes256Gcm => CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+            Suite::ChaCha20 => CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        };
+        let tls12 = vec![ProtocolVersion::TLSv1_2];
+        let client = Arc::make_mut(&mut setup.client);
+        client.cipher_suites = vec![suite];
+        client.versions = tls12.clone();
+        // A TLS 1.2 server uses an ECDSA certificate only with a client that lists its
+        // curve (RFC 8422 §5.3), as real clients do; X25519 stays the key exchange.
+        client.groups = vec![NamedGroup::x25519, NamedGroup::secp256r1];
+        let server = Arc::make_mut(&mut setup.server);
+        server.cipher_suites = vec![suite];
+        server.versions = tls12;
+        setup
     }
 
     /// A fresh client connection to `localhost` (its ClientHello queued).

@@ -26,19 +26,23 @@ impl RustlsSetup {
     /// As [`Self::new`], for `group` (X25519MLKEM768: rustls' own default order, which
     /// sends an X25519 share beside the hybrid one).
     pub fn with_group(pki: &TestPki, suite: Suite, group: KxGroup) -> Self {
-        let mut setup = Self::configs(pki, suite, group);
-        Arc::make_mut(&mut setup.client).resumption = rustls::client::Resumption::disabled();
-        Arc::make_mut(&mut setup.server).send_tls13_tickets = 0;
-        setup
+        let suite = match suite {
+            Suite::Aes128Gcm => cipher_suite::TLS13_AES_128_GCM_SHA256,
+            Suite::Aes256Gcm => cipher_suite::TLS13_AES_256_GCM_SHA384,
+            Suite::ChaCha20 => cipher_suite::TLS13_CHACHA20_POLY1305_SHA256,
+        };
+        Self::build(pki, suite, group, &rustls::version::TLS13)
     }
 
-    /// Configures both sides for `suite` and X25519 with resumption on rustls' own
-    /// tickets: its stateless aws-lc-rs `Ticketer`, its default two tickets per
-    /// handshake, its client's default in-memory session cache (psk_dhe_ke).
+    /// Configures both sides for TLS 1.3, `suite` and X25519 with resumption on rustls' own
+    /// tickets: its stateless aws-lc-rs `Ticketer`, its default two tickets per handshake,
+    /// its client's default in-memory session cache (psk_dhe_ke).
     pub fn resuming(pki: &TestPki, suite: Suite) -> Self {
-        let mut setup = Self::configs(pki, suite, KxGroup::X25519);
-        Arc::make_mut(&mut setup.server).ticketer =
-            aws_lc_rs::Ticketer::new().expect("rustls makes a ticketer");
+        let mut setup = Self::new(pki, suite);
+        Arc::make_mut(&mut setup.client).resumption = rustls::client::Resumption::default();
+        let server = Arc::make_mut(&mut setup.server);
+        server.send_tls13_tickets = 2;
+        server.ticketer = aws_lc_rs::Ticketer::new().expect("rustls makes a ticketer");
         setup
     }
 
@@ -47,13 +51,30 @@ impl RustlsSetup {
         client.handshake_kind() == Some(rustls::HandshakeKind::Resumed)
     }
 
-    fn configs(pki: &TestPki, suite: Suite, group: KxGroup) -> Self {
+    /// TLS 1.2 only (rustls' `tls12` feature): `suite`'s AEAD with ECDHE and an ECDSA
+    /// certificate, X25519; the PKI must be ECDSA. Resumption off as for TLS 1.3 (no
+    /// session ids or tickets: every handshake is full).
+    pub fn tls12(pki: &TestPki, suite: Suite) -> Self {
+        let suite = match suite {
+            Suite::Aes128Gcm => cipher_suite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            Suite::Aes256Gcm => cipher_suite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+            Suite::ChaCha20 => cipher_suite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        };
+        let mut setup = Self::build(pki, suite, KxGroup::X25519, &rustls::version::TLS12);
+        let server = Arc::make_mut(&mut setup.server);
+        server.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+        server.ticketer = Arc::new(NoTickets);
+        setup
+    }
+
+    fn build(
+        pki: &TestPki,
+        suite: rustls::SupportedCipherSuite,
+        group: KxGroup,
+        version: &'static rustls::SupportedProtocolVersion,
+    ) -> Self {
         let mut provider = aws_lc_rs::default_provider();
-        provider.cipher_suites = vec![match suite {
-            Suite::Aes128Gcm => cipher_suite::TLS13_AES_128_GCM_SHA256,
-            Suite::Aes256Gcm => cipher_suite::TLS13_AES_256_GCM_SHA384,
-            Suite::ChaCha20 => cipher_suite::TLS13_CHACHA20_POLY1305_SHA256,
-        }];
+        provider.cipher_suites = vec![suite];
         provider.kx_groups = match group {
             KxGroup::X25519 => vec![kx_group::X25519],
             KxGroup::X25519MlKem768 => vec![kx_group::X25519MLKEM768, kx_group::X25519],
@@ -64,22 +85,24 @@ impl RustlsSetup {
         roots
             .add(CertificateDer::from(pki.ca_der.clone()))
             .expect("rustls accepts the CA");
-        let client = rustls::ClientConfig::builder_with_provider(provider.clone())
-            .with_protocol_versions(&[&rustls::version::TLS13])
-            .expect("TLS 1.3 supported")
+        let mut client = rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_protocol_versions(&[version])
+            .expect("version supported")
             .with_root_certificates(roots)
             .with_no_client_auth();
+        client.resumption = rustls::client::Resumption::disabled();
 
         let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&pki.chain_pem)
             .collect::<Result<_, _>>()
             .expect("chain PEM parses");
         let key = PrivateKeyDer::from_pem_slice(&pki.key_pem).expect("key PEM parses");
-        let server = rustls::ServerConfig::builder_with_provider(provider)
-            .with_protocol_versions(&[&rustls::version::TLS13])
-            .expect("TLS 1.3 supported")
+        let mut server = rustls::ServerConfig::builder_with_provider(provider)
+            .with_protocol_versions(&[version])
+            .expect("version supported")
             .with_no_client_auth()
             .with_single_cert(chain, key)
             .expect("rustls accepts the key");
+        server.send_tls13_tickets = 0;
 
         Self {
             client: Arc::new(client),
@@ -101,6 +124,29 @@ impl RustlsSetup {
     /// A fresh client and server connection, not yet connected.
     pub fn connect(&self) -> (ClientConnection, ServerConnection) {
         (self.client(), self.server())
+    }
+}
+
+/// A ticketer that is off: rustls' TLS 1.2 server would otherwise issue session tickets,
+/// which padlock's server does not.
+#[derive(Debug)]
+struct NoTickets;
+
+impl rustls::server::ProducesTickets for NoTickets {
+    fn enabled(&self) -> bool {
+        false
+    }
+
+    fn lifetime(&self) -> u32 {
+        0
+    }
+
+    fn encrypt(&self, _plain: &[u8]) -> Option<Vec<u8>> {
+        None
+    }
+
+    fn decrypt(&self, _cipher: &[u8]) -> Option<Vec<u8>> {
+        None
     }
 }
 

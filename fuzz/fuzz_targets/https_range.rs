@@ -46,7 +46,10 @@ fuzz_target!(|data: &[u8]| {
             assert!((2..=MAX_RANGES).contains(&ranges.len()), "{ranges:?}");
             let mut total: u64 = 0;
             for &(start, end) in &ranges {
-                assert!(start <= end && end < len, "{start}-{end} of {len} from {value:?}");
+                assert!(
+                    start <= end && end < len,
+                    "{start}-{end} of {len} from {value:?}"
+                );
                 total = total.saturating_add(end - start + 1);
             }
             assert!(total <= len, "{ranges:?} add up to more than {len}");

@@ -29,8 +29,8 @@ use hyper::header::{self, HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode, Uri};
 use libfuzzer_sys::fuzz_target;
 use padlock_https::body::Body;
-use padlock_https::files::FileServer;
 use padlock_https::certinfo::ClientIdentity;
+use padlock_https::files::FileServer;
 use padlock_https::proxy::{Proxy, CLIENT_SUBJECT_HEADER, TRUSTED_HEADERS};
 use padlock_https::site::https_redirect;
 
@@ -213,8 +213,14 @@ fn files(world: &World, req: Request<()>) {
             close.extend_from_slice(&boundary);
             close.extend_from_slice(b"--\r\n");
             if !head {
-                assert_eq!(number(headers.get(header::CONTENT_LENGTH)), Some(body.len() as u64));
-                assert!(body.ends_with(&close), "multipart body without its closing boundary");
+                assert_eq!(
+                    number(headers.get(header::CONTENT_LENGTH)),
+                    Some(body.len() as u64)
+                );
+                assert!(
+                    body.ends_with(&close),
+                    "multipart body without its closing boundary"
+                );
             }
         }
         StatusCode::PARTIAL_CONTENT => {
@@ -295,12 +301,7 @@ fn redirect(req: Request<()>, https_port: u16) {
     }
 }
 
-fn proxy(
-    world: &World,
-    mut req: Request<()>,
-    secure: bool,
-    subject: Option<&ClientIdentity>,
-) {
+fn proxy(world: &World, mut req: Request<()>, secure: bool, subject: Option<&ClientIdentity>) {
     let before = req.headers().len();
     let named: HashSet<String> = req
         .headers()

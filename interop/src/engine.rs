@@ -15,8 +15,8 @@ use padlock_test_support::process::PeerProcess;
 use padlock_test_support::{contains, free_port};
 use padlock_tls::{
     CertifiedKey, CipherSuite, ClientAuth, ClientConfig, Connection, EarlyDataStatus,
-    HandshakeKind, NamedGroup, RootStore, ServerConfig, ServerName, SignatureScheme, Stream,
-    WebPkiClientVerifier, WebPkiServerVerifier,
+    HandshakeKind, NamedGroup, ProtocolVersion, RootStore, ServerConfig, ServerName,
+    SignatureScheme, Stream, WebPkiClientVerifier, WebPkiServerVerifier,
 };
 
 /// Bound on every blocking socket operation in these helpers.
@@ -143,6 +143,8 @@ pub fn require_client_cert(ca_pem: &Path) -> ClientAuth {
 /// What a padlock connection negotiated.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Negotiated {
+    /// Protocol version.
+    pub version: Option<ProtocolVersion>,
     /// Cipher suite.
     pub suite: Option<CipherSuite>,
     /// Key exchange group.
@@ -163,6 +165,7 @@ impl Negotiated {
     /// Reads the state of an established connection.
     pub fn of(conn: &Connection) -> Negotiated {
         Negotiated {
+            version: conn.protocol_version(),
             suite: conn.cipher_suite(),
             group: conn.negotiated_group(),
             scheme: conn.signature_scheme(),
@@ -268,7 +271,7 @@ pub fn connect(port: u16) -> Result<TcpStream, String> {
 pub fn server_banner(n: &Negotiated) -> String {
     format!(
         "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n\
-         padlock-server suite={} group={} kind={:?} alpn={} sni={} peer-certs={}\n",
+         padlock-server suite={} group={} kind={:?} alpn={} sni={} peer-certs={} version={}\n",
         n.suite.map(|s| s.to_string()).unwrap_or_default(),
         n.group.map(|g| g.to_string()).unwrap_or_default(),
         n.kind,
@@ -278,6 +281,7 @@ pub fn server_banner(n: &Negotiated) -> String {
             .unwrap_or_default(),
         n.server_name.as_deref().unwrap_or(""),
         n.peer_certs,
+        n.version.map(|v| v.to_string()).unwrap_or_default(),
     )
 }
 

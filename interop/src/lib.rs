@@ -3,12 +3,14 @@
 //! The generic test support (peers that skip or fail under `PADLOCK_REQUIRE_PEERS=1`, free
 //! ports, peer processes that leave nothing behind, temporary folders, test CAs made with
 //! `openssl`) is `padlock-test-support`, re-exported here; what builds padlock engine
-//! configurations is in [`engine`], the matrix cells in [`matrix`].
+//! configurations is in [`engine`], the matrix cells in [`matrix`], the peer processes in
+//! [`peers`].
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod engine;
 pub mod matrix;
+pub mod peers;
 
 pub use padlock_test_support::certs::{self, read, read_bytes};
 pub use padlock_test_support::process::{self, PeerProcess};

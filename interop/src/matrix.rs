@@ -134,6 +134,7 @@ mod tests {
     #[test]
     fn expect_negotiated_wants_both_the_suite_and_the_group() {
         let mut n = Negotiated {
+            version: None,
             suite: Some(SUITES[0].suite),
             group: Some(GROUPS[0].group),
             scheme: None,

@@ -3,65 +3,13 @@
 //! Every suite × every group × ECDSA and RSA server certificates, both directions; then
 //! HelloRetryRequest, ALPN and mutual TLS.
 
-use std::process::Command;
-use std::time::Duration;
-
 use padlock_interop::engine::{self, gnutls_priority, TestServer, GROUPS, SUITES};
 use padlock_interop::matrix::{padlock_client_cell, padlock_server_cell, Matrix};
-use padlock_interop::{
-    contains, free_port, require_peer, wait_for_port, Fixtures, Issued, KeyType, PeerProcess,
-};
+use padlock_interop::peers::{gnutls_cli, gnutls_serv, GET, WAIT};
+use padlock_interop::{contains, Fixtures, Issued, KeyType};
 use padlock_tls::{HandshakeKind, NamedGroup};
 
-const WAIT: Duration = Duration::from_secs(10);
-const GET: &[u8] = b"GET / HTTP/1.0\r\n\r\n";
 const TLS13: &str = "NORMAL:-VERS-ALL:+VERS-TLS1.3";
-
-/// Starts `gnutls-serv --http` on a free port with `extra` arguments; waits until it
-/// accepts connections.
-fn gnutls_serv(server: &Issued, extra: &[&str]) -> Option<(PeerProcess, u16)> {
-    let bin = require_peer("gnutls-serv")?;
-    for _ in 0..3 {
-        let port = free_port();
-        let mut cmd = Command::new(&bin);
-        cmd.args(["--http", "-p"])
-            .arg(port.to_string())
-            .arg("--x509certfile")
-            .arg(&server.chain)
-            .arg("--x509keyfile")
-            .arg(&server.key)
-            .args(extra);
-        let p = PeerProcess::spawn("gnutls-serv", cmd);
-        if wait_for_port(port, WAIT) {
-            return Some((p, port));
-        }
-        eprintln!("gnutls-serv did not start: {}", p.output_text());
-    }
-    panic!("gnutls-serv would not start");
-}
-
-/// Runs `gnutls-cli` against 127.0.0.1:`port` (checking the name `localhost`), sends GET,
-/// waits for it to exit.
-fn gnutls_cli(port: u16, ca: &std::path::Path, extra: &[&str]) -> Option<PeerProcess> {
-    let bin = require_peer("gnutls-cli")?;
-    let mut cmd = Command::new(&bin);
-    cmd.arg("-p")
-        .arg(port.to_string())
-        .arg("--x509cafile")
-        .arg(ca)
-        .args([
-            "--sni-hostname",
-            "localhost",
-            "--verify-hostname",
-            "localhost",
-        ])
-        .args(extra)
-        .arg("127.0.0.1");
-    let mut p = PeerProcess::spawn("gnutls-cli", cmd);
-    p.write_stdin(GET);
-    let _ = p.wait_exit(WAIT);
-    Some(p)
-}
 
 #[test]
 fn padlock_client_against_gnutls_server_every_suite_group_and_key() {

@@ -3,54 +3,22 @@
 //! Every suite × every group × ECDSA and RSA server certificates, both directions; then
 //! HelloRetryRequest, ALPN, SNI, KeyUpdate during a 10 MB transfer, and mutual TLS.
 
-use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use padlock_interop::engine::{self, TestServer, GROUPS, SUITES};
 use padlock_interop::matrix::{padlock_client_cell, padlock_server_cell, Matrix};
-use padlock_interop::{contains, free_port, Fixtures, Issued, KeyType, PeerProcess};
+use padlock_interop::peers::{self, GET, WAIT};
+use padlock_interop::{contains, Fixtures, Issued, KeyType, PeerProcess};
 use padlock_tls::{HandshakeKind, NamedGroup, SniResolver};
 
-const WAIT: Duration = Duration::from_secs(10);
-const GET: &[u8] = b"GET / HTTP/1.0\r\n\r\n";
-
-/// Starts `openssl s_server -tls1_3` on a free port with `extra` arguments; waits for it.
+/// `openssl s_server -tls1_3` (see [`peers::openssl_server`]).
 fn s_server(fx: &Fixtures, server: &Issued, extra: &[&str]) -> (PeerProcess, u16) {
-    for _ in 0..3 {
-        let port = free_port();
-        let mut cmd = Command::new(&fx.openssl);
-        cmd.args(["s_server", "-tls1_3", "-accept"])
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("-cert")
-            .arg(&server.chain)
-            .arg("-key")
-            .arg(&server.key)
-            .args(extra);
-        let mut p = PeerProcess::spawn("openssl s_server", cmd);
-        if p.wait_stdout_while_running(b"ACCEPT", WAIT) {
-            return (p, port);
-        }
-        eprintln!("s_server did not start (port race?): {}", p.output_text());
-    }
-    panic!("openssl s_server would not start");
+    peers::openssl_server(fx, server, "-tls1_3", extra)
 }
 
-/// Runs `openssl s_client` against 127.0.0.1:`port`, sends `GET`, waits for it to exit.
+/// `openssl s_client -tls1_3` (see [`peers::openssl_client`]).
 fn s_client(fx: &Fixtures, port: u16, extra: &[&str]) -> PeerProcess {
-    let mut cmd = Command::new(&fx.openssl);
-    cmd.args(["s_client", "-tls1_3", "-connect"])
-        .arg(format!("127.0.0.1:{port}"))
-        .args(extra);
-    let mut p = PeerProcess::spawn("openssl s_client", cmd);
-    p.write_stdin(GET);
-    // stdin stays open: s_client would otherwise close before the answer arrives.
-    let _ = p.wait_exit(WAIT);
-    p
-}
-
-fn ca_arg(path: &Path) -> String {
-    path.display().to_string()
+    peers::openssl_client(fx, port, "-tls1_3", extra)
 }
 
 #[test]
@@ -99,7 +67,7 @@ fn openssl_client_against_padlock_server_every_suite_group_and_key() {
                         "localhost",
                         "-verify_return_error",
                         "-CAfile",
-                        &ca_arg(&ca.cert),
+                        &peers::arg(&ca.cert),
                     ],
                 );
                 matrix.cell(&label, padlock_server_cell(&server, &client, suite, group));
@@ -136,7 +104,7 @@ fn padlock_server_sends_hello_retry_request_to_openssl_client() {
             "-groups",
             "X25519:P-384",
             "-CAfile",
-            &ca_arg(&fx.ecdsa_ca.cert),
+            &peers::arg(&fx.ecdsa_ca.cert),
             "-verify_return_error",
         ],
     );
@@ -173,7 +141,7 @@ fn alpn_is_negotiated_both_ways_with_openssl() {
             "-alpn",
             "http/1.1,h2",
             "-CAfile",
-            &ca_arg(&fx.ecdsa_ca.cert),
+            &peers::arg(&fx.ecdsa_ca.cert),
         ],
     );
     let n = server
@@ -207,7 +175,7 @@ fn padlock_server_chooses_the_certificate_by_sni_for_openssl_client() {
                 name,
                 "-verify_return_error",
                 "-CAfile",
-                &ca_arg(&fx.ecdsa_ca.cert),
+                &peers::arg(&fx.ecdsa_ca.cert),
             ],
         );
         let n = server
@@ -310,9 +278,9 @@ fn mtls_server_config(fx: &Fixtures) -> padlock_tls::ServerConfig {
 fn padlock_server_requires_a_client_certificate_from_openssl() {
     let Some(fx) = Fixtures::get() else { return };
     let server = TestServer::start(mtls_server_config(fx), 3, 16);
-    let ca = ca_arg(&fx.ecdsa_ca.cert);
-    let good_cert = ca_arg(&fx.client.chain);
-    let good_key = ca_arg(&fx.client.key);
+    let ca = peers::arg(&fx.ecdsa_ca.cert);
+    let good_cert = peers::arg(&fx.client.chain);
+    let good_key = peers::arg(&fx.client.key);
     let client = s_client(
         fx,
         server.port,
@@ -333,8 +301,8 @@ fn padlock_server_requires_a_client_certificate_from_openssl() {
     );
     assert!(!contains(&client.stdout(), b"padlock-server"));
 
-    let bad_cert = ca_arg(&fx.other_client.chain);
-    let bad_key = ca_arg(&fx.other_client.key);
+    let bad_cert = peers::arg(&fx.other_client.chain);
+    let bad_key = peers::arg(&fx.other_client.key);
     let client = s_client(
         fx,
         server.port,
@@ -351,7 +319,7 @@ fn padlock_server_requires_a_client_certificate_from_openssl() {
 #[test]
 fn openssl_server_requires_a_client_certificate_from_padlock() {
     let Some(fx) = Fixtures::get() else { return };
-    let ca = ca_arg(&fx.ecdsa_ca.cert);
+    let ca = peers::arg(&fx.ecdsa_ca.cert);
     let (_peer, port) = s_server(
         fx,
         &fx.ecdsa_server,
@@ -390,7 +358,7 @@ fn padlock_server_answers_openssl_with_x25519_without_a_retry() {
         server.port,
         &[
             "-CAfile",
-            &ca_arg(&fx.ecdsa_ca.cert),
+            &peers::arg(&fx.ecdsa_ca.cert),
             "-verify_return_error",
         ],
     );

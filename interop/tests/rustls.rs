@@ -11,12 +11,16 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::Arc;
 
+#[path = "support/rustls_pump.rs"]
+mod rustls_pump;
+
 use padlock_interop::engine::{self, Group, Suite, GROUPS, SUITES};
 use padlock_interop::matrix::Matrix;
 use padlock_interop::{Fixtures, Issued, KeyType};
 use padlock_tls::{Connection, HandshakeKind, NamedGroup, ServerName};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls_pump::pump;
 
 /// A rustls provider limited to these suites and groups (all if empty).
 fn rustls_provider(suites: &[Suite], groups: &[Group]) -> Arc<rustls::crypto::CryptoProvider> {
@@ -124,66 +128,6 @@ fn padlock_client(ca: &Path, suites: &[Suite], groups: &[Group]) -> Connection {
 
 fn padlock_server(issued: &Issued) -> Connection {
     Connection::server(Arc::new(engine::server_config(issued))).unwrap()
-}
-
-/// Moves bytes both ways until neither side has anything to send, collecting each side's
-/// received plaintext into its sink.
-fn pump(
-    p: &mut Connection,
-    r: &mut rustls::Connection,
-    p_got: &mut Vec<u8>,
-    r_got: &mut Vec<u8>,
-) -> Result<(), String> {
-    let mut buf = vec![0u8; 64 * 1024];
-    for _ in 0..100_000 {
-        let mut progress = false;
-        // padlock → rustls
-        let mut wire = Vec::new();
-        while p.wants_write() {
-            p.write_tls_to(&mut wire)
-                .map_err(|e| format!("padlock write_tls: {e}"))?;
-        }
-        let mut rd = &wire[..];
-        while !rd.is_empty() {
-            progress = true;
-            r.read_tls(&mut rd)
-                .map_err(|e| format!("rustls read_tls: {e}"))?;
-            r.process_new_packets()
-                .map_err(|e| format!("rustls: {e}"))?;
-            loop {
-                match r.reader().read(&mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => r_got.extend_from_slice(&buf[..n]),
-                    Err(_) => break,
-                }
-            }
-        }
-        // rustls → padlock
-        let mut wire = Vec::new();
-        while r.wants_write() {
-            r.write_tls(&mut wire)
-                .map_err(|e| format!("rustls write_tls: {e}"))?;
-        }
-        let mut off = 0;
-        while off < wire.len() {
-            progress = true;
-            let n = p.read_tls(&wire[off..]);
-            off += n;
-            p.process_new_packets()
-                .map_err(|e| format!("padlock: {e}"))?;
-            loop {
-                let n = p.read_plaintext(&mut buf);
-                if n == 0 {
-                    break;
-                }
-                p_got.extend_from_slice(&buf[..n]);
-            }
-        }
-        if !progress {
-            return Ok(());
-        }
-    }
-    Err("pump did not settle".into())
 }
 
 fn rustls_suite(r: &rustls::Connection) -> Option<u16> {

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo run --release -p padlock-benches --bin padlock-bench [-- --runs N --mib M --secs S]
-//!     [--only padlock|rustls] [--part handshakes|ceiling|post-quantum|resumption|bulk|one-way] [--quick]
+//!     [--only padlock|rustls] [--part handshakes|ceiling|post-quantum|resumption|bulk|one-way|tls12] [--quick]
 //! ```
 #![forbid(unsafe_code)]
 
@@ -67,6 +67,65 @@ fn main() {
     if part("one-way") {
         one_way_table(&opts, &ecdsa);
     }
+    if part("tls12") {
+        tls12_table(&opts, &ecdsa);
+    }
+}
+
+/// TLS 1.2, ECDHE-ECDSA-AES128-GCM (X25519, P-256 certificate): full handshakes per second
+/// and bulk MB/s, padlock vs rustls' TLS 1.2, with padlock's TLS 1.3 bulk beside it.
+fn tls12_table(opts: &Options, ecdsa: &TestPki) {
+    println!("## TLS 1.2: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (X25519, ECDSA P-256)");
+    println!();
+    println!("Full handshakes (no session resumption on either side), client + server in one thread; bulk as above, client→server.");
+    println!();
+    let padlock = PadlockSetup::tls12(ecdsa, Suite::Aes128Gcm);
+    let rustls = RustlsSetup::tls12(ecdsa, Suite::Aes128Gcm);
+    let runs = handshake_runs(opts, &padlock, &rustls);
+    println!("| measure | padlock | rustls | padlock/rustls |");
+    println!("|---|---:|---:|---:|");
+    println!(
+        "| handshakes/s | {:.0} | {:.0} | {:.2} |",
+        median(&runs[0]),
+        median(&runs[1]),
+        median_ratio(&runs[0], &runs[1])
+    );
+    let tls13 = PadlockSetup::new(ecdsa, Suite::Aes128Gcm);
+    let (padlock, rustls, tls13) = (
+        Lib::Padlock(&padlock),
+        Lib::Rustls(&rustls),
+        Lib::Padlock(&tls13),
+    );
+    let mib = opts.mib;
+    let bulk = |lib: &Lib<'_>, mode| bulk_mb_per_sec(lib, true, mode, mib);
+    let runs = interleaved(
+        opts,
+        &mut [
+            ("padlock", &mut || bulk(&padlock, ReadMode::Copy)),
+            ("rustls", &mut || bulk(&rustls, ReadMode::Copy)),
+            ("padlock", &mut || bulk(&padlock, ReadMode::Borrowed)),
+            ("rustls", &mut || bulk(&rustls, ReadMode::Borrowed)),
+            ("padlock", &mut || bulk(&tls13, ReadMode::Borrowed)),
+        ],
+    );
+    for (mode, p, r) in [
+        (ReadMode::Copy, &runs[0], &runs[1]),
+        (ReadMode::Borrowed, &runs[2], &runs[3]),
+    ] {
+        println!(
+            "| bulk MB/s ({}) | {} | {} | {} |",
+            mode.label(),
+            rate(median(p)),
+            rate(median(r)),
+            ratio(median_ratio(p, r)),
+        );
+    }
+    println!();
+    println!(
+        "padlock TLS 1.2 bulk / padlock TLS 1.3 bulk (TLS_AES_128_GCM_SHA256, fill_buf): {}",
+        ratio(median_ratio(&runs[2], &runs[4]))
+    );
+    println!();
 }
 
 fn handshake_table(opts: &Options, ecdsa: &TestPki, rsa: &TestPki) {
@@ -725,7 +784,7 @@ fn parse_args() -> Options {
                 continue;
             }
             other => panic!(
-                "unknown argument {other}; use --runs N --mib M --secs S --only LIB --part handshakes|ceiling|post-quantum|resumption|bulk|one-way or --quick"
+                "unknown argument {other}; use --runs N --mib M --secs S --only LIB --part handshakes|ceiling|post-quantum|resumption|bulk|one-way|tls12 or --quick"
             ),
         }
         i += 2;

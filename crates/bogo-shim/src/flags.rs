@@ -57,6 +57,11 @@ pub struct Settings {
     pub min_version: Option<u16>,
     pub max_version: Option<u16>,
     pub expect_version: Option<u16>,
+    /// `-no-tls13`, `-no-tls12`: those versions off.
+    pub no_tls13: bool,
+    pub no_tls12: bool,
+    /// `-cipher`: BoringSSL's cipher string (the shim takes only lists of suite names).
+    pub cipher: Option<String>,
     pub curves: Vec<u16>,
     pub signing_prefs: Vec<u16>,
     pub verify_prefs: Vec<u16>,
@@ -105,6 +110,9 @@ impl Default for Settings {
             min_version: None,
             max_version: None,
             expect_version: None,
+            no_tls13: false,
+            no_tls12: false,
+            cipher: None,
             curves: Vec::new(),
             signing_prefs: Vec::new(),
             verify_prefs: Vec::new(),
@@ -142,11 +150,11 @@ impl Default for Settings {
 }
 
 /// Flags that change nothing for padlock: BoringSSL API modes (`-async`,
-/// `-implicit-handshake`), versions padlock never speaks, and things padlock never does.
+/// `-implicit-handshake`), turning off versions padlock never speaks, and things padlock
+/// never does.
 const NO_OPS: &[&str] = &[
     "-async",
     "-implicit-handshake",
-    "-no-tls12",
     "-no-tls11",
     "-no-tls1",
     "-no-ticket",
@@ -242,6 +250,9 @@ impl Settings {
             "-min-version" => self.min_version = Some(number(name, value)?),
             "-max-version" => self.max_version = Some(number(name, value)?),
             "-expect-version" => self.expect_version = Some(number(name, value)?),
+            "-no-tls13" => self.no_tls13 = true,
+            "-no-tls12" => self.no_tls12 = true,
+            "-cipher" => self.cipher = Some(value()?),
             "-curves" => self.curves.push(number(name, value)?),
             "-signing-prefs" => self.signing_prefs.push(number(name, value)?),
             "-verify-prefs" => self.verify_prefs.push(number(name, value)?),

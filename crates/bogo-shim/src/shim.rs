@@ -98,7 +98,7 @@ pub fn run_connection(s: &Settings, provider: &Arc<dyn Provider>) -> Result<(), 
     let mut sock = connect_back(s).map_err(Failure::Io)?;
     let mut tls = Stream::new(&mut conn, &mut sock);
     tls.complete_handshake()
-        .map_err(|e| not_applicable_below_tls13(s, tls.conn, failure(tls.conn, e)))?;
+        .map_err(|e| not_applicable_below_tls12(s, tls.conn, failure(tls.conn, e)))?;
     check_expectations(s, tls.conn)?;
     exchange(s, &mut tls).map_err(|e| match e {
         Failure::Io(io) => failure(tls.conn, io),
@@ -132,41 +132,132 @@ fn failure(conn: &Connection, e: io::Error) -> Failure {
     }
 }
 
-/// A handshake that failed only because the runner's peer speaks TLS 1.2 or older is a
-/// TLS 1.2 test, unless the flags limited our versions: with none, BoringSSL's shim would
-/// have negotiated TLS 1.2 and the runner expects what follows from that. padlock speaks
-/// only TLS 1.3, so the test does not apply (exit 89).
-fn not_applicable_below_tls13(s: &Settings, conn: &Connection, failure: Failure) -> Failure {
+/// A handshake that failed only because the runner's peer speaks TLS 1.1 or older is a
+/// test of those versions, unless the flags limited ours: with none, BoringSSL's shim would
+/// have negotiated that old version and the runner expects what follows from that. padlock
+/// speaks only TLS 1.3 and 1.2, so the test does not apply (exit 89).
+fn not_applicable_below_tls12(s: &Settings, conn: &Connection, failure: Failure) -> Failure {
     let versions_limited = s.min_version.is_some() || s.max_version.is_some();
-    let peer_below_tls13 = match &failure {
-        Failure::Tls(Error::PeerIncompatible(PeerIncompatible::Tls13NotOffered)) => true,
-        // Our TLS 1.3-only ClientHello refused before any ServerHello came.
+    let peer_below_tls12 = match &failure {
+        Failure::Tls(Error::PeerIncompatible(PeerIncompatible::ObsoleteVersion(_))) => true,
+        // Our ClientHello refused before any ServerHello came.
         Failure::Tls(Error::AlertReceived(AlertDescription::ProtocolVersion)) => {
             !s.server && conn.protocol_version().is_none()
         }
         _ => false,
     };
-    if peer_below_tls13 && !versions_limited {
+    if peer_below_tls12 && !versions_limited {
         Failure::Refused(Refusal::Unimplemented(format!(
-            "a peer that speaks only TLS 1.2 or older ({failure})"
+            "a peer that speaks only TLS 1.1 or older ({failure})"
         )))
     } else {
         failure
     }
 }
 
-/// Flags whose values ask for something padlock does not do (TLS 1.2 and older).
+/// The versions the flags leave: TLS 1.3 and TLS 1.2 within `-min-version`..`-max-version`
+/// (wire values), less `-no-tls13` / `-no-tls12`. Newest first.
+fn versions(s: &Settings) -> Vec<ProtocolVersion> {
+    let (min, max) = (
+        s.min_version.unwrap_or(0),
+        s.max_version.unwrap_or(u16::MAX),
+    );
+    [
+        (ProtocolVersion::TLSv1_3, s.no_tls13),
+        (ProtocolVersion::TLSv1_2, s.no_tls12),
+    ]
+    .into_iter()
+    .filter(|&(v, off)| !off && (min..=max).contains(&v.to_wire()))
+    .map(|(v, _)| v)
+    .collect()
+}
+
+/// `-cipher` as padlock's suite list: only a list of suite names is understood (BoringSSL's
+/// `[a|b]` equal-preference groups read as their members in order); a keyword (`ALL`,
+/// `DEFAULT`, `3DES`, `!AES`, …) or a list naming only suites padlock lacks is refused.
+fn cipher_list(cipher: &str) -> Result<Vec<CipherSuite>, Failure> {
+    let unimplemented =
+        |what: String| Failure::Refused(Refusal::Unimplemented(format!("-cipher {what}")));
+    let mut suites = Vec::new();
+    for name in cipher
+        .split(':')
+        .flat_map(|group| group.trim_matches(['[', ']']).split('|'))
+        .filter(|n| !n.is_empty())
+    {
+        let suite = CipherSuite::from_name(name)
+            .ok_or_else(|| unimplemented(format!("{name:?} (only suite names are understood)")))?;
+        if PADLOCK_SUITES.contains(&suite) {
+            suites.push(suite);
+        }
+    }
+    if suites.is_empty() {
+        return Err(unimplemented(format!(
+            "{cipher:?}: no suite padlock implements"
+        )));
+    }
+    Ok(suites)
+}
+
+/// The suites padlock implements: TLS 1.3's (the first three), and TLS 1.2's AEAD suites
+/// (ECDHE, and RSA key transport, which the shim enables as BoringSSL's defaults do).
+const PADLOCK_SUITES: [CipherSuite; 11] = [
+    CipherSuite::TLS_AES_128_GCM_SHA256,
+    CipherSuite::TLS_AES_256_GCM_SHA384,
+    CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384,
+];
+
+/// The version, suite and RSA key-transport settings both sides share. BoringSSL's
+/// defaults accept RSA key transport in TLS 1.2, so the shim opts in whenever TLS 1.2 is
+/// on (padlock's own default is off: it costs forward secrecy).
+fn apply_protocol_settings(
+    s: &Settings,
+    versions_out: &mut Vec<ProtocolVersion>,
+    suites: &mut Vec<CipherSuite>,
+    legacy_rsa_key_exchange: &mut bool,
+) -> Result<(), Failure> {
+    let chosen = s.cipher.as_deref().map(cipher_list).transpose()?;
+    *versions_out = versions(s);
+    let rsa = versions_out.contains(&ProtocolVersion::TLSv1_2);
+    *legacy_rsa_key_exchange = rsa;
+    match chosen {
+        // -cipher sets the TLS 1.2 list; TLS 1.3's suites stay (BoringSSL's do too).
+        Some(list) => {
+            suites.retain(|suite| PADLOCK_SUITES[..3].contains(suite));
+            for suite in list {
+                if !suites.contains(&suite) {
+                    suites.push(suite);
+                }
+            }
+        }
+        None if rsa => suites.extend([
+            CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256,
+            CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384,
+        ]),
+        None => {}
+    }
+    Ok(())
+}
+
+/// Flags whose values ask for something padlock does not do (TLS 1.1 and older).
 fn refuse_what_padlock_lacks(s: &Settings) -> Result<(), Failure> {
-    let tls13 = ProtocolVersion::TLSv1_3.to_wire();
     let unimplemented = |what: &str| Err(Failure::Refused(Refusal::Unimplemented(what.into())));
-    if s.max_version.is_some_and(|v| v < tls13) {
-        return unimplemented("-max-version below TLS 1.3");
+    if versions(s).is_empty() {
+        return unimplemented("a version range without TLS 1.3 or TLS 1.2");
     }
-    if s.min_version.is_some_and(|v| v > tls13) {
-        return unimplemented("-min-version above TLS 1.3");
-    }
-    if s.expect_version.is_some_and(|v| v != tls13) {
-        return unimplemented("-expect-version other than TLS 1.3");
+    let known = [
+        ProtocolVersion::TLSv1_3.to_wire(),
+        ProtocolVersion::TLSv1_2.to_wire(),
+    ];
+    if s.expect_version.is_some_and(|v| !known.contains(&v)) {
+        return unimplemented("-expect-version other than TLS 1.3 or TLS 1.2");
     }
     if !s.curves.is_empty() && !s.curves.iter().any(|&g| PADLOCK_GROUPS.contains(&g)) {
         return unimplemented("-curves with no group padlock implements");
@@ -228,6 +319,12 @@ fn client_config(s: &Settings, provider: &Arc<dyn Provider>) -> Result<ClientCon
     // The shim does not resume yet (each connection has its own configuration): it keeps
     // no sessions and, as a server, issues no tickets — as before padlock had them.
     config.session_store = None;
+    apply_protocol_settings(
+        s,
+        &mut config.versions,
+        &mut config.cipher_suites,
+        &mut config.legacy_rsa_key_exchange,
+    )?;
     if let Some(groups) = groups(s) {
         config.groups = groups;
     }
@@ -249,6 +346,12 @@ fn server_config(s: &Settings, provider: &Arc<dyn Provider>) -> Result<ServerCon
     })?;
     let mut config = ServerConfig::new(provider.clone(), cert);
     config.ticket_count = 0;
+    apply_protocol_settings(
+        s,
+        &mut config.versions,
+        &mut config.cipher_suites,
+        &mut config.legacy_rsa_key_exchange,
+    )?;
     if let Some(groups) = groups(s) {
         config.groups = groups;
     }
@@ -313,6 +416,12 @@ fn check_expectations(s: &Settings, conn: &Connection) -> Result<(), Failure> {
         let got = conn.signature_scheme().map(SignatureScheme::to_wire);
         if got != Some(want) {
             return mismatch("peer signature algorithm", &want, &got);
+        }
+    }
+    if let Some(want) = s.expect_version {
+        let got = conn.protocol_version().map(ProtocolVersion::to_wire);
+        if got != Some(want) {
+            return mismatch("version", &want, &got);
         }
     }
     if let Some(want) = s.expect_cipher {

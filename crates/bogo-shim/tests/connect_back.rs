@@ -139,6 +139,26 @@ fn shim_client_writes_first_then_echoes() {
 }
 
 #[test]
+fn shim_server_limited_to_tls12_handshakes_tls12_and_echoes() {
+    let creds = credentials();
+    let (sock, shim) =
+        start_shim_server(&creds, &["-max-version", "771", "-expect-version", "771"]);
+    let mut tls = padlock_client(sock, &[]);
+    let message = [0x17u8; 700];
+    tls.write_all(&message).unwrap();
+    let mut reply = vec![0u8; message.len()];
+    tls.read_exact(&mut reply).unwrap();
+    assert_eq!(reply, inverted(&message));
+    assert_eq!(
+        tls.conn.protocol_version(),
+        Some(padlock_tls::ProtocolVersion::TLSv1_2)
+    );
+    tls.conn.send_close_notify();
+    tls.flush().unwrap();
+    assert_eq!(shim.join().unwrap(), 0);
+}
+
+#[test]
 fn shim_fails_when_an_expectation_is_not_met() {
     let creds = credentials();
     let (sock, shim) = start_shim_server(&creds, &["-expect-alpn", "foo"]);
@@ -154,8 +174,13 @@ fn unknown_flags_exit_unimplemented_without_connecting() {
         .map(|s| s.to_string())
         .collect();
     assert_eq!(main_with_args(&args), EXIT_UNIMPLEMENTED);
-    let tls12 = ["-port", "1", "-max-version", "771"].map(String::from);
-    assert_eq!(main_with_args(&tls12), EXIT_UNIMPLEMENTED);
+    // TLS 1.1 and older are not implemented: a range holding neither 1.2 nor 1.3.
+    let tls11 = ["-port", "1", "-max-version", "770"].map(String::from);
+    assert_eq!(main_with_args(&tls11), EXIT_UNIMPLEMENTED);
+    let no_versions = ["-port", "1", "-no-tls13", "-no-tls12"].map(String::from);
+    assert_eq!(main_with_args(&no_versions), EXIT_UNIMPLEMENTED);
+    let cbc_only = ["-port", "1", "-cipher", "TLS_RSA_WITH_AES_128_CBC_SHA"].map(String::from);
+    assert_eq!(main_with_args(&cbc_only), EXIT_UNIMPLEMENTED);
 }
 
 #[test]

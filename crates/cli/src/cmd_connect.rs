@@ -1,4 +1,4 @@
-//! `padlock connect HOST:PORT`: a TLS 1.3 client on a terminal, like `openssl s_client`.
+//! `padlock connect HOST:PORT`: a TLS client (1.3, or 1.2) on a terminal, like `openssl s_client`.
 //!
 //! stdin goes to the server, the server's bytes to stdout. When stdin ends, padlock sends
 //! close_notify (TLS 1.3 allows a half-close, RFC 8446 §6.1) and keeps printing what the
@@ -12,12 +12,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use padlock_https::trace::Recorder;
+use padlock_https::trace::{html, text, Flow, Recorder};
 use padlock_tls::{
     ClientConfig, Connection, EarlyDataStatus, ServerName, Stream, WebPkiServerVerifier,
 };
 
-use crate::{common, session_file};
+use crate::common;
+use crate::protocol_args::{refusal_hint, ProtocolArgs};
+use crate::session_file;
 
 /// Arguments of `padlock connect`.
 #[derive(clap::Args, Debug)]
@@ -66,13 +68,19 @@ pub struct Args {
     /// replayed by an attacker: send only what is safe to repeat.
     #[arg(long, value_name = "FILE", requires = "sess_in")]
     pub early_data: Option<PathBuf>,
-    /// Print the negotiated parameters to stderr, and the handshake step by step.
-    #[arg(short, long)]
-    pub verbose: bool,
+    /// Show the handshake step by step on stderr, then the negotiated parameters; -vv also
+    /// says, for each step, what it protects against.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Draw the handshake as a sequence diagram into this HTML file.
+    #[arg(long, value_name = "FILE")]
+    pub trace_html: Option<PathBuf>,
     /// Print the certificate chain the server sent, as PEM with each one's subject and
     /// issuer, to stdout before the server's data (like `openssl s_client -showcerts`).
     #[arg(long)]
     pub showcerts: bool,
+    #[command(flatten)]
+    pub protocol: ProtocolArgs,
 }
 
 /// Runs the command; returns the process exit code.
@@ -81,7 +89,13 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let name_text = args.servername.clone().unwrap_or_else(|| host.to_string());
     let server_name = ServerName::try_from(name_text.as_str())
         .map_err(|e| anyhow::anyhow!("bad server name: {e}"))?;
+    let verbose = args.verbose > 0;
+    let recorder = (verbose || args.trace_html.is_some())
+        .then(|| Arc::new(Recorder::new(verbose).explaining(args.verbose > 1)));
     let mut config = client_config(&args)?;
+    if let Some(rec) = &recorder {
+        config.trace = Some(rec.clone());
+    }
     let session = args
         .sess_in
         .as_deref()
@@ -101,14 +115,17 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         }
         None => None,
     };
-    let recorder = args.verbose.then(|| Arc::new(Recorder::new(true)));
-    if let Some(r) = &recorder {
-        config.trace = Some(r.clone());
-    }
     let config = Arc::new(config);
 
     let timeout = Duration::from_secs(args.timeout.max(1));
     let mut sock = connect(&args.address, timeout)?;
+    if let Some(rec) = &recorder {
+        rec.note(
+            Flow::Client,
+            format!("TCP connected to {}", args.address),
+            vec![],
+        );
+    }
     let mut conn = match session {
         Some(session) => Connection::client_resuming(config, server_name, session),
         None => Connection::client(config, server_name),
@@ -121,21 +138,24 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
 
     sock.set_read_timeout(Some(timeout))?;
     let handshake = Stream::new(&mut conn, &mut sock).complete_handshake();
-    if let Some(r) = &recorder {
-        r.flush_live();
+    if let Some(rec) = &recorder {
+        show_trace(rec, &conn, &args)?;
     }
     if let Err(e) = handshake {
         eprintln!("padlock: TLS handshake with {} failed: {e}", args.address);
+        if let Some(hint) = conn_error(&e).and_then(|e| refusal_hint(e, &args.protocol)) {
+            eprintln!("padlock: {hint}");
+        }
         return Ok(1);
     }
-    if args.verbose {
+    if verbose {
         eprintln!("* connected to {}", args.address);
         for (label, value) in common::negotiated(&conn) {
             eprintln!("* {label}: {value}");
         }
     }
     if let Some(data) = &early_data {
-        let resend = early_data_outcome(&conn, data, sent_early, args.verbose);
+        let resend = early_data_outcome(&conn, data, sent_early, verbose);
         let mut stream = Stream::new(&mut conn, &mut sock);
         stream
             .write_all(resend)
@@ -147,8 +167,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         io::stdout().flush()?;
     }
     let code = pump(conn, sock)?;
-    if let Some(r) = &recorder {
-        r.flush_live();
+    if let Some(rec) = &recorder {
+        // The tickets that came after the handshake.
+        rec.flush_live();
     }
     if let (Some(saver), Some(path)) = (&saver, &args.sess_out) {
         if saver.saved() == 0 {
@@ -200,6 +221,28 @@ fn early_data_outcome<'a>(
     }
 }
 
+/// Prints the handshake's steps (with `-v`) and writes `--trace-html`: the server's chain
+/// after its Certificate message, then every step and the record counts so far.
+fn show_trace(rec: &Recorder, conn: &Connection, args: &Args) -> anyhow::Result<()> {
+    // A resumed handshake carries no chain (the session's was checked when it was made).
+    if !conn.handshake_kind().is_some_and(|k| k.is_resumed()) {
+        rec.peer_chain(conn.peer_certificates().unwrap_or(&[]));
+    }
+    rec.flush_live();
+    if args.verbose > 0 {
+        if rec.explains() {
+            eprint!("{}", text::render_records_explained(&rec.records()));
+        } else {
+            eprint!("{}", text::render_records(&rec.records()));
+        }
+    }
+    if let Some(path) = &args.trace_html {
+        let page = html::render(&args.address, &rec.steps(), &rec.records());
+        std::fs::write(path, page).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
 /// The chain as `openssl s_client -showcerts` prints it: per certificate its index,
 /// subject (`s:`) and issuer (`i:`), then its PEM.
 fn show_certs(chain: &[Vec<u8>]) -> String {
@@ -239,7 +282,13 @@ fn client_config(args: &Args) -> anyhow::Result<ClientConfig> {
     if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
         config.client_auth = Some(common::load_certified_key(provider.as_ref(), cert, key)?);
     }
+    args.protocol.apply_to_client(&mut config)?;
     Ok(config)
+}
+
+/// The engine's error inside the stream's I/O error, if that is what failed.
+fn conn_error(e: &io::Error) -> Option<&padlock_tls::Error> {
+    e.get_ref()?.downcast_ref::<padlock_tls::Error>()
 }
 
 /// Copies stdin to the server and the server to stdout until the server closes.

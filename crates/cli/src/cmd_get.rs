@@ -19,6 +19,8 @@ use padlock_https::Error as HttpsError;
 use padlock_tls::{ClientConfig, ServerCertVerifier, WebPkiServerVerifier};
 use tokio::io::AsyncWriteExt;
 
+use crate::protocol_args::{refusal_hint, ProtocolArgs};
+
 /// What `padlock get --help` says after the options.
 pub const EXIT_CODES: &str = "\
 Exit codes (curl's):
@@ -141,15 +143,18 @@ pub struct Args {
     /// HEAD request; print the response headers.
     #[arg(short = 'I', long = "head")]
     head: bool,
-    /// Show the connection step by step on stderr.
-    #[arg(short = 'v', long)]
-    verbose: bool,
+    /// Show the connection step by step on stderr; -vv also says, for each step, what it
+    /// protects against.
+    #[arg(short = 'v', long, action = clap::ArgAction::Count)]
+    verbose: u8,
     /// Draw the connection as a sequence diagram into this HTML file.
     #[arg(long, value_name = "FILE")]
     trace_html: Option<PathBuf>,
     /// Seconds allowed for connecting and the TLS handshake.
     #[arg(long, default_value_t = 30)]
     connect_timeout: u64,
+    #[command(flatten)]
+    protocol: ProtocolArgs,
 }
 
 /// Runs the command; returns the process exit code. A failure is one line on stderr
@@ -207,8 +212,9 @@ async fn get(args: &Args) -> Result<i32, Failed> {
             args.urls.len()
         )));
     }
-    let recorder =
-        (args.verbose || args.trace_html.is_some()).then(|| Arc::new(Recorder::new(args.verbose)));
+    let verbose = args.verbose > 0;
+    let recorder = (verbose || args.trace_html.is_some())
+        .then(|| Arc::new(Recorder::new(verbose).explaining(args.verbose > 1)));
     let mut options = fetch_options(args, recorder.clone()).map_err(failed(&first))?;
     let mut result = Ok(0);
     for url in &args.urls {
@@ -228,8 +234,12 @@ async fn get(args: &Args) -> Result<i32, Failed> {
             .with_context(|| format!("cannot write {}", path.display()))
             .map_err(failed(&first))?;
     }
-    if let (true, Some(rec)) = (args.verbose, &recorder) {
-        eprint!("{}", text::render_records(&rec.records()));
+    if let (true, Some(rec)) = (verbose, &recorder) {
+        if rec.explains() {
+            eprint!("{}", text::render_records_explained(&rec.records()));
+        } else {
+            eprint!("{}", text::render_records(&rec.records()));
+        }
     }
     result
 }
@@ -515,7 +525,7 @@ fn progress_bar(args: &Args, total: Option<u64>) -> Option<indicatif::ProgressBa
     let wanted = show_progress(
         std::io::stderr().is_terminal(),
         args.output.is_some() || !std::io::stdout().is_terminal(),
-        args.silent || args.verbose,
+        args.silent || args.verbose > 0,
         total,
     );
     if !wanted {
@@ -728,7 +738,12 @@ fn explain_tls(error: &padlock_tls::Error, args: &Args) -> (i32, String) {
                      --cert and --key)"
                 )
             } else {
-                format!("the server ended the TLS handshake with the alert {name}")
+                match refusal_hint(error, &args.protocol) {
+                    Some(hint) => {
+                        format!("the server ended the TLS handshake with the alert {name} ({hint})")
+                    }
+                    None => format!("the server ended the TLS handshake with the alert {name}"),
+                }
             };
             (35, message)
         }
@@ -739,7 +754,10 @@ fn explain_tls(error: &padlock_tls::Error, args: &Args) -> (i32, String) {
             }
             (60, message)
         }
-        other => (35, format!("TLS: {other}")),
+        other => match refusal_hint(other, &args.protocol) {
+            Some(hint) => (35, format!("TLS: {other} ({hint})")),
+            None => (35, format!("TLS: {other}")),
+        },
     }
 }
 
@@ -769,6 +787,7 @@ fn client_config(args: &Args) -> anyhow::Result<ClientConfig> {
             key,
         )?);
     }
+    args.protocol.apply_to_client(&mut config)?;
     credentials::with_env_key_log(&mut config);
     Ok(config)
 }

@@ -1,4 +1,4 @@
-//! `padlock listen`: a TLS 1.3 test server, like `openssl s_server -www`.
+//! `padlock listen`: a TLS 1.3 and 1.2 test server, like `openssl s_server -www`.
 //!
 //! Answers an HTTP/1.x GET with a small page listing what was negotiated, or echoes every
 //! byte back with `--echo`. One thread per connection, at most `--max-connections` at once;
@@ -17,6 +17,7 @@ use padlock_tls::ticket::TicketKeyRing;
 use padlock_tls::{ClientAuth, Connection, ServerConfig, Stream, WebPkiClientVerifier};
 
 use crate::common;
+use crate::protocol_args::ProtocolArgs;
 
 /// Largest HTTP request head read before answering.
 const MAX_REQUEST_HEAD: usize = 16 * 1024;
@@ -75,6 +76,8 @@ pub struct Args {
     /// Seconds a connection may stay idle before it is closed.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub idle_timeout: u64,
+    #[command(flatten)]
+    pub protocol: ProtocolArgs,
 }
 
 /// Whether a client certificate is required.
@@ -168,6 +171,7 @@ fn server_config(args: &Args) -> anyhow::Result<ServerConfig> {
             ClientAuthMode::Optional => ClientAuth::Optional(verifier),
         };
     }
+    args.protocol.apply_to_server(&mut config)?;
     Ok(config)
 }
 
@@ -289,10 +293,14 @@ fn page(conn: &Connection, request_line: &str, early_len: usize) -> String {
             escape(&value)
         ));
     }
+    let version = conn
+        .protocol_version()
+        .map_or_else(|| "TLS".to_string(), |v| v.to_string());
     format!(
         "<!doctype html>\n<html><head><title>padlock listen</title></head><body>\n\
-         <h1>padlock: TLS connection established</h1>\n<p>Request: <code>{}</code></p>\n\
+         <h1>padlock: {} connection established</h1>\n<p>Request: <code>{}</code></p>\n\
          <table>\n{rows}</table>\n</body></html>\n",
+        escape(&version),
         escape(request_line)
     )
 }

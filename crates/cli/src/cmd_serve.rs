@@ -16,6 +16,7 @@ use padlock_pki::ca::{CaPaths, InitOptions, LocalCa};
 use padlock_pki::SubjectName;
 use padlock_tls::ticket::{RotatingTicketer, StrikeRegister, TicketKeyRing, Ticketer};
 
+use crate::protocol_args::ProtocolArgs;
 use crate::trust;
 
 /// Arguments of `padlock serve`.
@@ -110,6 +111,8 @@ pub struct Args {
     /// CPU core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     workers: Option<u16>,
+    #[command(flatten)]
+    protocol: ProtocolArgs,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -192,6 +195,7 @@ async fn serve(args: Args) -> anyhow::Result<i32> {
         None => None,
     };
     let insist_on_post_quantum = args.insist_on_post_quantum;
+    let protocol = args.protocol.clone();
     let groups = args
         .groups
         .as_deref()
@@ -214,6 +218,7 @@ async fn serve(args: Args) -> anyhow::Result<i32> {
             if insist_on_post_quantum {
                 c.insist_on_post_quantum = true;
             }
+            protocol.apply_to_server(c)?;
             resumption.apply(c);
             Ok(config)
         }

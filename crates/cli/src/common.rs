@@ -43,11 +43,18 @@ pub fn parse_suites(list: &str) -> anyhow::Result<Vec<CipherSuite>> {
             let lookup = upper
                 .strip_prefix("TLS13_")
                 .map_or(upper.clone(), |rest| format!("TLS_{rest}"));
-            CipherSuite::from_name(&lookup)
-                .filter(|s| SUITES.contains(s))
-                .ok_or_else(|| {
-                    anyhow::anyhow!("unknown cipher suite {name:?} (known: {})", names(&SUITES))
-                })
+            match CipherSuite::from_name(&lookup) {
+                Some(s) if SUITES.contains(&s) => Ok(s),
+                Some(s) => Err(anyhow::anyhow!(
+                    "padlock does not implement {s}: only AEAD suites (AES-GCM, \
+                     ChaCha20-Poly1305); CBC, RC4, 3DES and NULL suites are insecure (known: {})",
+                    names(&SUITES)
+                )),
+                None => Err(anyhow::anyhow!(
+                    "unknown cipher suite {name:?} (known: {})",
+                    names(&SUITES)
+                )),
+            }
         })
         .collect()
 }
@@ -153,11 +160,21 @@ pub fn quantum_protection(group: NamedGroup) -> &'static str {
     }
 }
 
-/// The suites padlock implements (RFC 8446 §9.1, plus ChaCha20-Poly1305).
-const SUITES: [CipherSuite; 3] = [
+/// The suites padlock implements: TLS 1.3's (RFC 8446 §9.1, plus ChaCha20-Poly1305), and
+/// TLS 1.2's AEAD suites (RFC 5289, RFC 7905; the RSA key-transport ones, RFC 5288, only
+/// with `--legacy-rsa-key-exchange`).
+const SUITES: [CipherSuite; 11] = [
     CipherSuite::TLS_AES_128_GCM_SHA256,
     CipherSuite::TLS_AES_256_GCM_SHA384,
     CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384,
 ];
 
 /// The groups padlock implements.
@@ -212,6 +229,12 @@ mod tests {
         );
         assert!(parse_suites("TLS_RSA_WITH_RC4_128_MD5").is_err());
         assert!(parse_suites("TLS_AES_128_CCM_SHA256").is_err());
+        assert_eq!(
+            parse_suites("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256").unwrap(),
+            [CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256]
+        );
+        let cbc = parse_suites("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA").unwrap_err();
+        assert!(cbc.to_string().contains("only AEAD suites"), "{cbc}");
     }
 
     #[test]

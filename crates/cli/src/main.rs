@@ -10,6 +10,7 @@ mod cmd_listen;
 mod cmd_serve;
 mod cmd_verify;
 mod common;
+mod protocol_args;
 mod session_file;
 mod trust;
 

@@ -14,61 +14,12 @@ fn padlock_get(ca: &Ca, args: &[&str]) -> std::process::Output {
     run(&mut c)
 }
 
-fn start_nginx(ca: &Ca, www: &TempDir, conf_dir: &TempDir) -> Option<(Guard, u16)> {
-    let nginx = peer("nginx")?;
-    let port = free_port();
-    for d in ["tmp", "logs"] {
-        std::fs::create_dir_all(conf_dir.join(d)).unwrap();
-    }
-    // One process, in the foreground (master_process off, daemon off): the test's guard
-    // then holds nginx whole. With a master and a worker, killing the master left the
-    // worker serving after every `cargo test` (the guard now kills the process group too).
-    let conf = format!(
-        "master_process off;\n\
-         daemon off;\n\
-         worker_processes 1;\n\
-         error_log {dir}/logs/error.log;\n\
-         pid {dir}/nginx.pid;\n\
-         events {{ worker_connections 256; }}\n\
-         http {{\n\
-           access_log off;\n\
-           client_body_temp_path {dir}/tmp/body; proxy_temp_path {dir}/tmp/proxy;\n\
-           fastcgi_temp_path {dir}/tmp/fcgi; uwsgi_temp_path {dir}/tmp/uwsgi; scgi_temp_path {dir}/tmp/scgi;\n\
-           types {{ text/plain txt; text/html html; }}\n\
-           server {{\n\
-             listen 127.0.0.1:{port} ssl http2;\n\
-             ssl_certificate {chain};\n\
-             ssl_certificate_key {key};\n\
-             ssl_protocols TLSv1.3;\n\
-             root {www};\n\
-             gzip on; gzip_min_length 1; gzip_types text/plain;\n\
-           }}\n\
-         }}\n",
-        dir = conf_dir.path().display(),
-        chain = ca.leaf_chain().display(),
-        key = ca.leaf_key().display(),
-        www = www.path().display(),
-    );
-    std::fs::write(conf_dir.join("nginx.conf"), conf).unwrap();
-    let mut nginx = Guard::spawn(
-        Command::new(nginx)
-            .arg("-p")
-            .arg(conf_dir.path())
-            .args(["-c", "nginx.conf"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null()),
-    );
-    wait_port(port, &mut nginx.0);
-    Some((nginx, port))
-}
-
 #[test]
 fn padlock_get_fetches_from_nginx_over_http1_and_http2() {
     let ca = Ca::new();
     let www = www();
     let conf = TempDir::new("nginx");
-    let Some((nginx, port)) = start_nginx(&ca, &www, &conf) else {
+    let Some((nginx, port)) = start_nginx(&ca, &www, &conf, "TLSv1.3") else {
         return;
     };
     let url = format!("https://localhost:{port}/hello.txt");
@@ -187,7 +138,7 @@ fn padlock_gets_options_work_against_nginx() {
     std::fs::write(www.join("big.bin"), &big).unwrap();
     std::fs::write(www.join("words.txt"), "padlock nginx gzip ".repeat(500)).unwrap();
     let conf = TempDir::new("nginx");
-    let Some((_nginx, port)) = start_nginx(&ca, &www, &conf) else {
+    let Some((_nginx, port)) = start_nginx(&ca, &www, &conf, "TLSv1.3") else {
         return;
     };
     let base = format!("https://localhost:{port}");
@@ -247,7 +198,7 @@ fn several_ranges_are_answered_as_nginx_answers_them() {
     let ca = Ca::new();
     let www = www();
     let conf = TempDir::new("nginx");
-    let Some((_nginx, nginx_port)) = start_nginx(&ca, &www, &conf) else {
+    let Some((_nginx, nginx_port)) = start_nginx(&ca, &www, &conf, "TLSv1.3") else {
         return;
     };
     let (_serve, serve_port) = serve(&ca, www.path(), &[]);

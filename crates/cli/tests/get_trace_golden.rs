@@ -60,11 +60,14 @@ fn mask(text: &str) -> String {
             l = format!("{indent}<n> bytes");
         }
         // Certificates and signatures vary in length (DER integers of ECDSA signatures).
-        after_certificate_verify =
-            trimmed.starts_with("< Certificate ") || trimmed.starts_with("< CertificateVerify ");
+        after_certificate_verify = trimmed.starts_with("< Certificate ")
+            || trimmed.starts_with("< CertificateVerify ")
+            || trimmed.starts_with("< ServerKeyExchange ");
         if trimmed.contains("<b>Certificate</b>") || trimmed.contains("<b>CertificateVerify</b>") {
             l = mask_after(&l, "<li>", |c| c.is_ascii_digit(), "<n>");
         }
+        // Each connection's randoms are new.
+        l = mask_after(&l, "random ", |c| c.is_ascii_hexdigit(), "<random>");
         l = mask_after(&l, "localhost:", |c| c.is_ascii_digit(), "<port>");
         l = mask_after(&l, "127.0.0.1:", |c| c.is_ascii_digit(), "<port>");
         l = mask_after(&l, " CA ", |c| c.is_ascii_hexdigit(), "<id>");
@@ -144,6 +147,66 @@ fn the_verbose_trace_and_the_html_trace_match_their_golden_files() {
 }
 
 #[test]
+fn the_doubly_verbose_trace_says_what_each_step_protects_against() {
+    let ca = Ca::new();
+    let www = www();
+    let (_server, port) = serve(&ca, www.path(), &["--quiet"]);
+    let out = run(Command::new(PADLOCK)
+        .args(["get", "-vv", "--http1.1", "--cacert"])
+        .arg(ca.root())
+        .arg(format!("https://localhost:{port}/hello.txt")));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = mask(&String::from_utf8_lossy(&out.stderr));
+    assert!(
+        text.contains("why: The server proves it holds the certificate's private key"),
+        "{text}"
+    );
+    check_golden("get_vv.txt", &text);
+}
+
+#[test]
+fn a_tls12_trace_tells_the_explainers_handshake() {
+    let ca = Ca::new();
+    let www = www();
+    let (_server, port) = serve(&ca, www.path(), &["--quiet", "--tls-version", "1.2"]);
+    let out = run(Command::new(PADLOCK)
+        .args([
+            "get",
+            "-vv",
+            "--http1.1",
+            "--tls-version",
+            "1.2",
+            "--cacert",
+        ])
+        .arg(ca.root())
+        .arg(format!("https://localhost:{port}/hello.txt")));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = mask(&String::from_utf8_lossy(&out.stderr));
+    for step in [
+        "> ClientHello",
+        "< ServerKeyExchange",
+        "* ServerKeyExchange signature check",
+        "> ClientKeyExchange",
+        "* master secret derived",
+        "from the pre-master secret and both randoms",
+        "> ChangeCipherSpec",
+        "a MAC over all handshake messages",
+        "under session keys (TLS 1.2), sequence numbers",
+    ] {
+        assert!(text.contains(step), "{step:?} missing from:\n{text}");
+    }
+    check_golden("get_vv_tls12.txt", &text);
+}
+
+#[test]
 fn masking_hides_ports_ids_and_dates() {
     assert_eq!(
         mask("* TCP connected to 127.0.0.1:4433"),
@@ -156,5 +219,9 @@ fn masking_hides_ports_ids_and_dates() {
     assert_eq!(
         mask("    valid    2026-01-01 00:00:00 UTC to x UTC"),
         "    valid    <dates>\n"
+    );
+    assert_eq!(
+        mask("    random 0a1b2c3d4e5f6071… (32 bytes)"),
+        "    random <random>… (32 bytes)\n"
     );
 }

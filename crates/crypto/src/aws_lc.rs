@@ -1,11 +1,12 @@
 //! The aws-lc-rs implementation of [`crate::Provider`].
 //!
 //! Hashes, HMAC, AEAD and key exchange live here; signing and verification in
-//! [`sign`](self::sign). Every aws-lc-rs error is mapped to a coarse [`CryptoError`].
+//! [`sign`](self::sign); TLS 1.2 RSA key transport in [`rsa_kx`](self::rsa_kx). Every aws-lc-rs error is mapped to a coarse [`CryptoError`].
 
 #[cfg(feature = "insecure-fixed-keys")]
 pub(crate) mod fixed;
 mod hybrid;
+mod rsa_kx;
 mod sign;
 
 use aws_lc_rs::{aead, agreement, digest, hmac, rand};
@@ -13,7 +14,7 @@ use aws_lc_rs::{aead, agreement, digest, hmac, rand};
 use crate::{
     AeadAlgorithm, CryptoError, Digest, HashAlgorithm, HashContext, KeyExchangeAlgorithm, KeyKind,
     KeyShareResponse, PrivateKeyFormat, Provider, SharedSecret, SignatureAlgorithm, SigningKey,
-    NONCE_LEN, TAG_LEN,
+    NONCE_LEN, PRE_MASTER_SECRET_LEN, TAG_LEN,
 };
 
 /// The aws-lc-rs provider: a unit struct, cheap to copy, safe to share.
@@ -114,6 +115,14 @@ impl Provider for AwsLcProvider {
         kind: KeyKind,
     ) -> Result<(Box<dyn SigningKey>, Vec<u8>), CryptoError> {
         sign::generate(kind)
+    }
+
+    fn rsa_encrypt_pre_master_secret(
+        &self,
+        spki: &[u8],
+        pre_master_secret: &[u8; PRE_MASTER_SECRET_LEN],
+    ) -> Result<Vec<u8>, CryptoError> {
+        rsa_kx::encrypt(spki, pre_master_secret)
     }
 }
 

@@ -113,6 +113,20 @@ pub trait Provider: Send + Sync + fmt::Debug {
         kind: KeyKind,
     ) -> Result<(Box<dyn SigningKey>, Vec<u8>), CryptoError>;
 
+    /// The client's half of TLS 1.2 RSA key transport (RFC 5246 §7.4.7.1): encrypts the
+    /// 48-byte `pre_master_secret` to the server's RSA key with RSAES-PKCS1-v1_5 (RFC 8017
+    /// §7.2.1). `spki` is the server certificate's whole SubjectPublicKeyInfo DER; the key
+    /// must be RSA of 2048 to 8192 bits. Returns the ciphertext, as long as the modulus.
+    ///
+    /// The default is [`CryptoError::Unsupported`].
+    fn rsa_encrypt_pre_master_secret(
+        &self,
+        _spki: &[u8],
+        _pre_master_secret: &[u8; PRE_MASTER_SECRET_LEN],
+    ) -> Result<Vec<u8>, CryptoError> {
+        Err(CryptoError::Unsupported)
+    }
+
     /// One-shot hash of `data`.
     fn hash_once(&self, algorithm: HashAlgorithm, data: &[u8]) -> Digest {
         let mut ctx = self.hash(algorithm);
@@ -280,6 +294,29 @@ pub trait SigningKey: Send + Sync + fmt::Debug {
     fn sign(&self, algorithm: SignatureAlgorithm, message: &[u8]) -> Result<Vec<u8>, CryptoError>;
     /// The DER SubjectPublicKeyInfo of the matching public key.
     fn public_key_spki(&self) -> Vec<u8>;
+
+    /// The server's half of TLS 1.2 RSA key transport (RFC 5246 §7.4.7.1): recovers the
+    /// pre_master_secret from the client's EncryptedPreMasterSecret (`ciphertext`, the
+    /// vector's contents) **without revealing whether it was well formed**.
+    ///
+    /// Every ciphertext gets a 48-byte secret back: the decrypted one when the PKCS#1 v1.5
+    /// padding is valid, the message is 48 bytes and it starts with `client_version` (the
+    /// version the ClientHello offered), and otherwise 48 fresh random bytes, generated
+    /// before decrypting and chosen in constant time. A bad ciphertext therefore fails only
+    /// later, at the Finished check, exactly as a good ciphertext under a different secret
+    /// would (Bleichenbacher 1998, ROBOT 2017, Marvin 2023). An implementation must never
+    /// return an error that depends on the ciphertext's contents.
+    ///
+    /// Errors only for what an observer knows anyway: this key is not RSA
+    /// ([`CryptoError::Unsupported`], the default), or the random generator failed. The
+    /// caller checks that the certificate allows keyEncipherment (RFC 5280 §4.2.1.3).
+    fn decrypt_pre_master_secret(
+        &self,
+        _ciphertext: &[u8],
+        _client_version: [u8; 2],
+    ) -> Result<SharedSecret, CryptoError> {
+        Err(CryptoError::Unsupported)
+    }
 }
 
 /// [`Provider::hmac_key`]'s default, for any provider.
@@ -319,6 +356,10 @@ impl<P: ?Sized> Drop for OneShotHmacKey<'_, P> {
         std::hint::black_box(&self.key);
     }
 }
+
+/// Length of a TLS 1.2 pre_master_secret for RSA key transport (RFC 5246 §7.4.7.1): the
+/// two version bytes the client offered, then 46 random bytes.
+pub const PRE_MASTER_SECRET_LEN: usize = 48;
 
 /// Length of every AEAD nonce used by TLS 1.2 and 1.3.
 pub const NONCE_LEN: usize = 12;

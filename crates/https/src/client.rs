@@ -16,7 +16,6 @@ use tokio::net::TcpStream;
 
 pub use hyper::Method;
 
-use crate::certinfo;
 use crate::error::Error;
 use crate::trace::{Flow, Recorder};
 use padlock_tokio::TlsConnector;
@@ -480,17 +479,10 @@ pub async fn fetch(target: &Target, opts: FetchOptions) -> Result<FetchResponse,
             .map(|p| String::from_utf8_lossy(p).into_owned()),
     };
     if let Some(r) = &rec {
-        let chain: Vec<_> = conn
-            .peer_certificates()
-            .unwrap_or(&[])
-            .iter()
-            .map(|der| certinfo::summarize(der))
-            .collect();
         // A resumed session's chain was checked when the session was made; this
         // handshake carried none (the "session resumed" step says so).
-        let resumed = conn.handshake_kind().is_some_and(|k| k.is_resumed());
-        if !chain.is_empty() && !resumed {
-            r.chain(&chain);
+        if !conn.handshake_kind().is_some_and(|k| k.is_resumed()) {
+            r.peer_chain(conn.peer_certificates().unwrap_or(&[]));
         }
     }
     let h2 = info.alpn.as_deref() == Some("h2");

@@ -98,22 +98,28 @@ where
     Ok((stream, details))
 }
 
-/// The access log's TLS field (see [`HandshakeDetails::summary`]).
+/// The access log's TLS field (see [`HandshakeDetails::summary`]). TLS 1.2 RSA key
+/// transport has no group: `TLSv1.2 TLS_RSA_WITH_AES_128_GCM_SHA256 rsa-key-transport
+/// no-forward-secrecy`.
 fn summary(conn: &padlock_tls::Connection) -> Option<String> {
-    let group = conn.negotiated_group()?;
+    let version = conn.protocol_version()?;
+    let suite = conn.cipher_suite()?;
+    let resumed = if conn.handshake_kind().is_some_and(|k| k.is_resumed()) {
+        " resumed"
+    } else {
+        ""
+    };
+    let Some(group) = conn.negotiated_group() else {
+        return Some(format!(
+            "{version} {suite} rsa-key-transport no-forward-secrecy{resumed}"
+        ));
+    };
     Some(format!(
-        "{} {} {group} {}{}",
-        conn.protocol_version()?,
-        conn.cipher_suite()?,
+        "{version} {suite} {group} {}{resumed}",
         if group.is_post_quantum() {
             "post-quantum"
         } else {
             "classical"
-        },
-        if conn.handshake_kind().is_some_and(|k| k.is_resumed()) {
-            " resumed"
-        } else {
-            ""
         }
     ))
 }

@@ -13,7 +13,9 @@
 //!   tests use ([`certs`]);
 //! - hex ([`hex`], [`unhex`]);
 //! - the example handshakes of RFC 8448, parsed from the RFC's text, which is vendored here
-//!   ([`rfc8448`]).
+//!   ([`rfc8448`]);
+//! - hand-built PKCS#1 v1.5 blocks, well formed or not, encrypted without padding by
+//!   openssl, for the RSA key-transport oracle tests ([`rsa_blocks`]).
 //!
 //! Plain `std`, so that every crate of the workspace can use it as a dev-dependency.
 #![forbid(unsafe_code)]
@@ -22,6 +24,7 @@
 pub mod certs;
 pub mod process;
 pub mod rfc8448;
+pub mod rsa_blocks;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

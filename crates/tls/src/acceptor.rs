@@ -475,7 +475,10 @@ mod tests {
         assert!(seen
             .signature_schemes()
             .contains(&SignatureScheme::ecdsa_secp256r1_sha256));
-        assert_eq!(seen.supported_versions(), [ProtocolVersion::TLSv1_3]);
+        assert_eq!(
+            seen.supported_versions(),
+            [ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2]
+        );
 
         // The configuration chosen for that name speaks only http/1.1.
         let mut server = accepted.accept(server_config(&[b"http/1.1"])).unwrap();

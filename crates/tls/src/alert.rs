@@ -23,7 +23,10 @@ pub fn alert_for(error: &Error) -> Option<AlertDescription> {
             return None
         }
         Error::ApiMisuse(
-            ApiMisuse::ExporterOutputTooLong | ApiMisuse::WriteAfterClose | ApiMisuse::NoEarlyData,
+            ApiMisuse::ExporterOutputTooLong
+            | ApiMisuse::WriteAfterClose
+            | ApiMisuse::NoEarlyData
+            | ApiMisuse::NoKeyUpdateInTls12,
         ) => return None,
         // RFC 8446 §5.2: a record that fails to deprotect → bad_record_mac.
         Error::DecryptFailed => A::BadRecordMac,
@@ -44,6 +47,7 @@ pub(crate) fn is_fatal(error: &Error) -> bool {
                 | ApiMisuse::ExporterOutputTooLong
                 | ApiMisuse::WriteAfterClose
                 | ApiMisuse::NoEarlyData
+                | ApiMisuse::NoKeyUpdateInTls12
         )
     )
 }
@@ -89,14 +93,25 @@ fn misbehaviour_alert(p: PeerMisbehaved) -> AlertDescription {
         | P::SelectedUnofferedPsk
         | P::PskHashMismatch
         | P::IllegalEarlyDataAcceptance
-        | P::TicketLifetimeTooLong => A::IllegalParameter,
+        | P::TicketLifetimeTooLong
+        | P::UncompressedPointsNotOffered
+        | P::IllegalTls12ServerHello => A::IllegalParameter,
+        // RFC 5746 §3.4, §3.6: a wrong renegotiation_info → handshake_failure.
+        P::BadRenegotiationInfo => A::HandshakeFailure,
+        // RFC 7507 §3.
+        P::InappropriateFallback => A::InappropriateFallback,
+        // RFC 5246 §7.2.2: a certificate of the wrong type → unsupported_certificate.
+        P::WrongCertificateKeyForSuite => A::UnsupportedCertificate,
         // RFC 8446 §4.2: an extension not allowed in that message → unsupported_extension.
         P::UnsolicitedExtension => A::UnsupportedExtension,
         // RFC 8446 §9.2: a mandatory extension missing → missing_extension.
         P::MissingExtension(_) => A::MissingExtension,
         // RFC 8446 §4.4.3/§4.4.4: signature or Finished check failed → decrypt_error.
         // RFC 8446 §4.2.11: a binder that does not validate → decrypt_error too.
-        P::FinishedMismatch | P::BadCertificateVerifySignature | P::BadPskBinder => A::DecryptError,
+        P::FinishedMismatch
+        | P::BadCertificateVerifySignature
+        | P::BadServerKeyExchangeSignature
+        | P::BadPskBinder => A::DecryptError,
         // RFC 8446 §4.4.2.4: an empty server Certificate → decode_error.
         P::EmptyServerCertificate => A::DecodeError,
         // RFC 8446 §D.5: a hello claiming SSL 3.0 or older → protocol_version.
@@ -137,6 +152,15 @@ fn incompatible_alert(p: PeerIncompatible) -> AlertDescription {
         P::CertificateRequired => A::CertificateRequired,
         // RFC 6066 §3.
         P::NoCertificateForName => A::UnrecognizedName,
+        // RFC 5246 §7.2.2 / RFC 8446 §4.2.1: no version in common.
+        P::Tls12NotEnabled | P::NoVersionInCommon | P::ObsoleteVersion(_) => A::ProtocolVersion,
+        // RFC 5246 §7.4.1.3: no acceptable suite; RFC 7627 §5.2; RFC 5746 §4.1 (the
+        // client may abort); RFC 5246 §7.4.6 (a required certificate missing).
+        P::OnlyInsecureCipherSuites
+        | P::RsaKeyExchangeNotEnabled
+        | P::ExtendedMasterSecretRequired
+        | P::SecureRenegotiationNotSupported
+        | P::ClientCertificateRequired => A::HandshakeFailure,
     }
 }
 
@@ -201,6 +225,12 @@ mod tests {
             (P::IllegalEarlyDataAcceptance, A::IllegalParameter),
             (P::TicketLifetimeTooLong, A::IllegalParameter),
             (P::EarlyDataBeyondLimit, A::UnexpectedMessage),
+            (P::BadRenegotiationInfo, A::HandshakeFailure),
+            (P::BadServerKeyExchangeSignature, A::DecryptError),
+            (P::InappropriateFallback, A::InappropriateFallback),
+            (P::UncompressedPointsNotOffered, A::IllegalParameter),
+            (P::WrongCertificateKeyForSuite, A::UnsupportedCertificate),
+            (P::IllegalTls12ServerHello, A::IllegalParameter),
         ];
         let incompatible = [
             (I::Tls13NotOffered, A::ProtocolVersion),
@@ -210,6 +240,17 @@ mod tests {
             (I::NoApplicationProtocol, A::NoApplicationProtocol),
             (I::CertificateRequired, A::CertificateRequired),
             (I::NoCertificateForName, A::UnrecognizedName),
+            (I::Tls12NotEnabled, A::ProtocolVersion),
+            (I::NoVersionInCommon, A::ProtocolVersion),
+            (
+                I::ObsoleteVersion(crate::wire::ProtocolVersion::TLSv1_0),
+                A::ProtocolVersion,
+            ),
+            (I::OnlyInsecureCipherSuites, A::HandshakeFailure),
+            (I::RsaKeyExchangeNotEnabled, A::HandshakeFailure),
+            (I::ExtendedMasterSecretRequired, A::HandshakeFailure),
+            (I::SecureRenegotiationNotSupported, A::HandshakeFailure),
+            (I::ClientCertificateRequired, A::HandshakeFailure),
         ];
         let pki = |e: padlock_pki::Error, a| (Error::Certificate(e), Some(a));
         let mut table: Vec<(Error, Option<AlertDescription>)> = misbehaved
@@ -285,6 +326,7 @@ mod tests {
             (Error::ApiMisuse(ApiMisuse::HandshakeNotComplete), None),
             (Error::ApiMisuse(ApiMisuse::ExporterOutputTooLong), None),
             (Error::ApiMisuse(ApiMisuse::NoEarlyData), None),
+            (Error::ApiMisuse(ApiMisuse::NoKeyUpdateInTls12), None),
             (Error::DecryptFailed, Some(A::BadRecordMac)),
             (Error::RecordOverflow, Some(A::RecordOverflow)),
             (Error::Internal("x"), Some(A::InternalError)),
@@ -307,6 +349,15 @@ mod tests {
             assert!(text.len() > 10, "{error:?} → {text:?}");
             assert!(!text.contains("Unknown"), "{text}");
         }
+    }
+
+    #[test]
+    fn an_obsolete_version_is_named_with_what_padlock_needs() {
+        assert_eq!(
+            Error::PeerIncompatible(I::ObsoleteVersion(crate::wire::ProtocolVersion::TLSv1_0))
+                .to_string(),
+            "the peer is incompatible: it offered only TLS 1.0; padlock needs TLS 1.2 or later"
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::ticket::{
 };
 use crate::trace::Trace;
 use crate::verify::{ClientCertVerifier, ServerCertVerifier};
-use crate::wire::enums::{CipherSuite, NamedGroup, SignatureScheme};
+use crate::wire::enums::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
 
 /// Where the engine reads the current time (for certificate validity).
 pub type TimeSource = Arc<dyn Fn() -> UnixTime + Send + Sync>;
@@ -26,8 +26,28 @@ pub type TimeSource = Arc<dyn Fn() -> UnixTime + Send + Sync>;
 pub struct ClientConfig {
     /// The crypto provider (randomness, hashes, AEADs, key exchange, signatures).
     pub provider: Arc<dyn Provider>,
-    /// Cipher suites offered, most preferred first.
+    /// Cipher suites offered, most preferred first. TLS 1.3 suites (RFC 8446 §B.4) and
+    /// TLS 1.2 suites share this list; each version offers and accepts only its own. The
+    /// RSA key-transport suites (`TLS_RSA_WITH_AES_*_GCM_*`) are allowed here only with
+    /// [`Self::legacy_rsa_key_exchange`].
     pub cipher_suites: Vec<CipherSuite>,
+    /// The protocol versions we speak: TLS 1.3 and/or TLS 1.2, and nothing else (SSL 3.0,
+    /// TLS 1.0 and TLS 1.1 are refused, never implemented). The order does not matter: the
+    /// newest version both sides speak is chosen (RFC 8446 §4.2.1), so TLS 1.3 is
+    /// preferred. Default `[TLSv1_3, TLSv1_2]`.
+    pub versions: Vec<ProtocolVersion>,
+    /// Opt-in to RSA key transport in TLS 1.2 (RFC 5246 §7.4.7.1: the client encrypts the
+    /// pre-master secret to the server certificate's RSA key), which some old servers
+    /// need. **It costs forward secrecy**: whoever later obtains the server's private key
+    /// can decrypt every recorded session that used it. Only with this set may
+    /// `cipher_suites` list `TLS_RSA_WITH_AES_128_GCM_SHA256` / `_256_GCM_SHA384`.
+    /// Default `false`.
+    pub legacy_rsa_key_exchange: bool,
+    /// Refuse a TLS 1.2 server that does not negotiate the Extended Master Secret
+    /// (RFC 7627 §5.2: handshake_failure). EMS is always offered; without it, a TLS 1.2
+    /// master secret is not bound to the handshake that made it (the "triple handshake"
+    /// attack). Default `false`: such servers are accepted. No effect on TLS 1.3.
+    pub require_extended_master_secret: bool,
     /// Key exchange groups offered, most preferred first; key shares are sent for the
     /// first [`Self::key_shares`] of them.
     pub groups: Vec<NamedGroup>,
@@ -80,6 +100,9 @@ impl ClientConfig {
         Self {
             provider,
             cipher_suites: default_cipher_suites(),
+            versions: default_versions(),
+            legacy_rsa_key_exchange: false,
+            require_extended_master_secret: false,
             groups: default_groups(),
             key_shares: 2,
             signature_schemes: default_signature_schemes(),
@@ -108,7 +131,25 @@ pub struct ServerConfig {
     /// The crypto provider.
     pub provider: Arc<dyn Provider>,
     /// Cipher suites accepted, in the server's order of preference (the server chooses).
+    /// TLS 1.3 and TLS 1.2 suites share this list; each version chooses among its own. The
+    /// RSA key-transport suites (`TLS_RSA_WITH_AES_*_GCM_*`) are allowed here only with
+    /// [`Self::legacy_rsa_key_exchange`].
     pub cipher_suites: Vec<CipherSuite>,
+    /// The protocol versions we speak: TLS 1.3 and/or TLS 1.2, nothing else. The newest
+    /// version the client offers is chosen (RFC 8446 §4.2.1); when we speak TLS 1.3 but
+    /// negotiate TLS 1.2, ServerHello.random carries the downgrade sentinel (§4.1.3).
+    /// Default `[TLSv1_3, TLSv1_2]`.
+    pub versions: Vec<ProtocolVersion>,
+    /// Opt-in to RSA key transport in TLS 1.2 (RFC 5246 §7.4.7.1): clients that cannot do
+    /// ECDHE encrypt the pre-master secret to our certificate's RSA key. **It costs
+    /// forward secrecy**: whoever later obtains the server's private key can decrypt
+    /// every recorded session that used it. Only with this set may `cipher_suites` list
+    /// `TLS_RSA_WITH_AES_128_GCM_SHA256` / `_256_GCM_SHA384`. Default `false`.
+    pub legacy_rsa_key_exchange: bool,
+    /// Refuse a TLS 1.2 client that does not offer the Extended Master Secret (RFC 7627
+    /// §5.2: handshake_failure). EMS is always accepted and answered when offered.
+    /// Default `false`. No effect on TLS 1.3.
+    pub require_extended_master_secret: bool,
     /// Key exchange groups accepted, in order of preference.
     pub groups: Vec<NamedGroup>,
     /// Signature schemes we sign with / accept from clients, in order of preference.
@@ -180,6 +221,9 @@ impl ServerConfig {
         Self {
             provider: provider.clone(),
             cipher_suites: default_cipher_suites(),
+            versions: default_versions(),
+            legacy_rsa_key_exchange: false,
+            require_extended_master_secret: false,
             groups: default_server_groups(),
             signature_schemes: default_signature_schemes(),
             alpn_protocols: Vec::new(),
@@ -268,6 +312,29 @@ pub struct ClientHelloInfo<'a> {
     pub server_name: Option<&'a str>,
     /// The signature schemes the client accepts.
     pub signature_schemes: &'a [SignatureScheme],
+    /// The cipher suites the client offers for the version being negotiated: a TLS 1.2
+    /// suite names the key type its certificate needs (ECDHE_ECDSA: an ECDSA or Ed25519
+    /// key; ECDHE_RSA: an RSA key; RFC 5246 §7.4.2).
+    pub cipher_suites: &'a [CipherSuite],
+    /// The client's supported_groups: in TLS 1.2 an ECDSA certificate's curve must be
+    /// among them (RFC 8422 §5.3).
+    pub groups: &'a [NamedGroup],
+}
+
+impl ClientHelloInfo<'_> {
+    /// Whether `cert` can serve this client as far as the suites go: any key for a TLS 1.3
+    /// suite, else a key that fits one of the offered TLS 1.2 suites, on a curve the client
+    /// lists. (The signature scheme is checked when one is chosen.)
+    pub fn accepts(&self, cert: &CertifiedKey) -> bool {
+        let kind = cert.key.kind();
+        self.cipher_suites.iter().any(|s| {
+            s.is_tls13()
+                || crate::suites::tls12_suite(*s).is_some_and(|t| {
+                    crate::tls12_signatures::key_fits_suite(kind, t.auth)
+                        && crate::tls12_signatures::curve_supported(kind, self.groups)
+                })
+        })
+    }
 }
 
 /// Chooses the server's certificate for a connection.
@@ -286,11 +353,13 @@ impl ResolvesServerCert for SingleCert {
     }
 }
 
-/// Several certificates, chosen by the client's server_name (RFC 6066 §3).
+/// Several certificates, chosen by the client's server_name (RFC 6066 §3). A name (or the
+/// default) may have several certificates — an ECDSA and an RSA one, say: the first that
+/// the client's suites accept ([`ClientHelloInfo::accepts`]) is chosen, else the first.
 #[derive(Debug, Default)]
 pub struct SniResolver {
     by_name: Vec<(String, Arc<CertifiedKey>)>,
-    default: Option<Arc<CertifiedKey>>,
+    default: Vec<Arc<CertifiedKey>>,
 }
 
 impl SniResolver {
@@ -299,30 +368,81 @@ impl SniResolver {
         Self::default()
     }
 
-    /// Presents `cert` to clients asking for `name` (compared case-insensitively).
+    /// Presents `cert` to clients asking for `name` (compared case-insensitively); a second
+    /// certificate for the same name is another choice for it.
     pub fn add(&mut self, name: &str, cert: Arc<CertifiedKey>) {
         self.by_name.push((name.to_ascii_lowercase(), cert));
     }
 
-    /// Presents `cert` when no name matches (or the client sent none).
+    /// Presents `cert` when no name matches (or the client sent none), replacing the
+    /// default certificates.
     pub fn set_default(&mut self, cert: Arc<CertifiedKey>) {
-        self.default = Some(cert);
+        self.default = vec![cert];
+    }
+
+    /// Adds `cert` as another default certificate (after those there are).
+    pub fn add_default(&mut self, cert: Arc<CertifiedKey>) {
+        self.default.push(cert);
     }
 }
 
 impl ResolvesServerCert for SniResolver {
     fn resolve(&self, hello: &ClientHelloInfo<'_>) -> Option<Arc<CertifiedKey>> {
-        if let Some(name) = hello.server_name {
-            let found = self
-                .by_name
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case(name.trim_end_matches('.')));
-            if let Some((_, cert)) = found {
-                return Some(cert.clone());
+        let mut candidates: Vec<&Arc<CertifiedKey>> = match hello.server_name {
+            Some(name) => {
+                let name = name.trim_end_matches('.');
+                self.by_name
+                    .iter()
+                    .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+                    .map(|(_, cert)| cert)
+                    .collect()
             }
+            None => Vec::new(),
+        };
+        if candidates.is_empty() {
+            candidates = self.default.iter().collect();
         }
-        self.default.clone()
+        candidates
+            .iter()
+            .find(|c| hello.accepts(c))
+            .or(candidates.first())
+            .map(|c| Arc::clone(c))
     }
+}
+
+/// Checks the version and suite settings shared by both sides: `versions` names only
+/// TLS 1.3 and TLS 1.2 (at least one), and RSA key-transport suites are listed only with
+/// the `legacy_rsa_key_exchange` opt-in.
+pub(crate) fn check_versions(
+    versions: &[ProtocolVersion],
+    cipher_suites: &[CipherSuite],
+    legacy_rsa_key_exchange: bool,
+) -> Result<(), Error> {
+    if versions.is_empty() {
+        return Err(Error::Config("no protocol version is enabled"));
+    }
+    if versions
+        .iter()
+        .any(|v| !matches!(v, ProtocolVersion::TLSv1_3 | ProtocolVersion::TLSv1_2))
+    {
+        return Err(Error::Config(
+            "only TLS 1.3 and TLS 1.2 can be enabled; SSL 3.0, TLS 1.0 and TLS 1.1 are insecure and not implemented",
+        ));
+    }
+    if !legacy_rsa_key_exchange && cipher_suites.iter().any(|s| is_rsa_key_transport(*s)) {
+        return Err(Error::Config(
+            "the TLS_RSA_WITH_* suites (RSA key transport, no forward secrecy) need legacy_rsa_key_exchange",
+        ));
+    }
+    Ok(())
+}
+
+/// The TLS 1.2 suites whose key exchange is RSA key transport (RFC 5246 §7.4.7.1, RFC 5288).
+pub(crate) fn is_rsa_key_transport(suite: CipherSuite) -> bool {
+    matches!(
+        suite,
+        CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256 | CipherSuite::TLS_RSA_WITH_AES_256_GCM_SHA384
+    )
 }
 
 /// The system clock.
@@ -330,12 +450,25 @@ pub fn system_time() -> TimeSource {
     Arc::new(UnixTime::now)
 }
 
+/// The TLS 1.3 suites, then TLS 1.2's ECDHE AEAD suites (RFC 5289, RFC 7905): forward
+/// secret, authenticated encryption only.
 fn default_cipher_suites() -> Vec<CipherSuite> {
     vec![
         CipherSuite::TLS_AES_128_GCM_SHA256,
         CipherSuite::TLS_AES_256_GCM_SHA384,
         CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
     ]
+}
+
+/// TLS 1.3 first; which one is used is the newest both sides speak (RFC 8446 §4.2.1).
+fn default_versions() -> Vec<ProtocolVersion> {
+    vec![ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2]
 }
 
 fn default_groups() -> Vec<NamedGroup> {
@@ -395,6 +528,8 @@ mod tests {
             r.resolve(&ClientHelloInfo {
                 server_name: name,
                 signature_schemes: &[],
+                cipher_suites: &[],
+                groups: &[],
             })
             .map(|c| c.chain[0][0])
         };
@@ -407,6 +542,8 @@ mod tests {
             r.resolve(&ClientHelloInfo {
                 server_name: name,
                 signature_schemes: &[],
+                cipher_suites: &[],
+                groups: &[],
             })
             .map(|c| c.chain[0][0])
         };
@@ -414,10 +551,51 @@ mod tests {
     }
 
     #[test]
+    fn sni_resolver_picks_the_certificate_a_tls12_clients_suites_need() {
+        let (ecdsa, _) = AwsLcProvider
+            .generate_signing_key(KeyKind::EcdsaP256)
+            .unwrap();
+        let (rsa, _) = AwsLcProvider
+            .generate_signing_key(KeyKind::Rsa(2048))
+            .unwrap();
+        let ecdsa = Arc::new(CertifiedKey {
+            chain: vec![vec![1]],
+            key: Arc::from(ecdsa),
+        });
+        let rsa = Arc::new(CertifiedKey {
+            chain: vec![vec![2]],
+            key: Arc::from(rsa),
+        });
+        let mut r = SniResolver::new();
+        r.add("a.test", ecdsa.clone());
+        r.add("a.test", rsa.clone());
+        r.set_default(ecdsa);
+        r.add_default(rsa);
+        let pick = |name: Option<&str>, suites: &[CipherSuite]| {
+            r.resolve(&ClientHelloInfo {
+                server_name: name,
+                signature_schemes: &[],
+                cipher_suites: suites,
+                groups: &[NamedGroup::secp256r1],
+            })
+            .map(|c| c.chain[0][0])
+        };
+        for name in [Some("a.test"), None] {
+            let rsa_only = [CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256];
+            let ecdsa_only = [CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256];
+            let tls13 = [CipherSuite::TLS_AES_128_GCM_SHA256];
+            assert_eq!(pick(name, &rsa_only), Some(2));
+            assert_eq!(pick(name, &ecdsa_only), Some(1));
+            assert_eq!(pick(name, &tls13), Some(1));
+        }
+    }
+
+    #[test]
     fn defaults_are_the_secure_tls13_set() {
         let p: Arc<dyn Provider> = Arc::new(AwsLcProvider);
         let c = ClientConfig::new(p, Arc::new(crate::danger::NoServerVerification));
-        assert_eq!(c.cipher_suites.len(), 3);
+        assert_eq!(c.cipher_suites.len(), 9);
+        assert!(c.cipher_suites[..3].iter().all(|s| s.is_tls13()));
         assert_eq!(
             c.groups[..2],
             [NamedGroup::X25519MLKEM768, NamedGroup::x25519]
@@ -426,5 +604,41 @@ mod tests {
         assert!(!c
             .signature_schemes
             .contains(&SignatureScheme::rsa_pkcs1_sha256));
+        assert_eq!(
+            c.versions,
+            [ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2]
+        );
+        assert!(!c.legacy_rsa_key_exchange);
+        assert!(!c.require_extended_master_secret);
+    }
+
+    #[test]
+    fn versions_other_than_tls13_and_tls12_are_refused() {
+        let suites = default_cipher_suites();
+        assert!(check_versions(&default_versions(), &suites, false).is_ok());
+        assert!(check_versions(&[ProtocolVersion::TLSv1_2], &suites, false).is_ok());
+        for bad in [
+            vec![],
+            vec![ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_1],
+            vec![ProtocolVersion::TLSv1_0],
+            vec![ProtocolVersion::SSLv3],
+        ] {
+            assert!(
+                matches!(check_versions(&bad, &suites, false), Err(Error::Config(_))),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn rsa_key_transport_suites_need_the_opt_in() {
+        let mut suites = default_cipher_suites();
+        suites.push(CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256);
+        let versions = default_versions();
+        assert!(matches!(
+            check_versions(&versions, &suites, false),
+            Err(Error::Config(_))
+        ));
+        assert!(check_versions(&versions, &suites, true).is_ok());
     }
 }

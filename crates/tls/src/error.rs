@@ -140,6 +140,22 @@ pub enum PeerMisbehaved {
     TicketLifetimeTooLong,
     /// More 0-RTT data than the server's max_early_data_size allows (RFC 8446 §4.2.10).
     EarlyDataBeyondLimit,
+    /// A non-empty renegotiation_info in an initial handshake, or one that does not
+    /// answer ours (RFC 5746 §3.4, §3.6).
+    BadRenegotiationInfo,
+    /// The ServerKeyExchange signature did not verify (RFC 5246 §7.4.3).
+    BadServerKeyExchangeSignature,
+    /// A TLS 1.2 client retried with a lower version although we speak a higher one its
+    /// first attempt should have reached (RFC 7507 §3: TLS_FALLBACK_SCSV).
+    InappropriateFallback,
+    /// The peer's ec_point_formats lacks the uncompressed format (RFC 8422 §5.1.2).
+    UncompressedPointsNotOffered,
+    /// The certificate's key does not fit the suite's authentication (RFC 5246 §7.4.2:
+    /// an ECDSA suite needs an ECDSA key, an RSA suite an RSA key).
+    WrongCertificateKeyForSuite,
+    /// The peer's ServerHello answered a TLS 1.3 offer with TLS 1.2 extensions, or a
+    /// TLS 1.2 ServerHello carried TLS 1.3 ones.
+    IllegalTls12ServerHello,
 }
 
 /// The peer follows the protocol but we share nothing with it.
@@ -160,6 +176,26 @@ pub enum PeerIncompatible {
     CertificateRequired,
     /// No certificate configured for the name the client asked for.
     NoCertificateForName,
+    /// The peer speaks only TLS 1.2, which our configuration does not enable.
+    Tls12NotEnabled,
+    /// The peer speaks only versions our configuration does not enable (TLS 1.3 to a
+    /// server limited to TLS 1.2, say).
+    NoVersionInCommon,
+    /// The peer's best version is older than TLS 1.2 (SSL 3.0, TLS 1.0, TLS 1.1): insecure,
+    /// and never implemented.
+    ObsoleteVersion(crate::wire::ProtocolVersion),
+    /// The peer offered only CBC, RC4, 3DES or other non-AEAD suites for TLS 1.2.
+    OnlyInsecureCipherSuites,
+    /// The peer offered only RSA key transport suites, which need the
+    /// `legacy_rsa_key_exchange` opt-in (no forward secrecy).
+    RsaKeyExchangeNotEnabled,
+    /// The TLS 1.2 peer does not do the Extended Master Secret (RFC 7627) and our
+    /// configuration requires it.
+    ExtendedMasterSecretRequired,
+    /// The TLS 1.2 server does not do secure renegotiation indication (RFC 5746 §4.1).
+    SecureRenegotiationNotSupported,
+    /// A TLS 1.2 client sent no certificate although we require one (RFC 5246 §7.4.6).
+    ClientCertificateRequired,
 }
 
 /// Ways of using the API that are not allowed.
@@ -178,6 +214,9 @@ pub enum ApiMisuse {
     /// no ticket offered that allows it, its limit reached, or the first flight already
     /// sent on.
     NoEarlyData,
+    /// A KeyUpdate asked of a TLS 1.2 connection, which has none (RFC 5246): reconnect
+    /// for fresh keys.
+    NoKeyUpdateInTls12,
 }
 
 impl From<DecodeError> for Error {
@@ -332,6 +371,24 @@ impl fmt::Display for PeerMisbehaved {
             }
             P::TicketLifetimeTooLong => "the server sent a ticket that lives more than 7 days",
             P::EarlyDataBeyondLimit => "it sent more 0-RTT data than max_early_data_size allows",
+            P::BadRenegotiationInfo => {
+                "its renegotiation_info is wrong for an initial handshake (RFC 5746)"
+            }
+            P::BadServerKeyExchangeSignature => {
+                "its ServerKeyExchange signature does not verify with its certificate"
+            }
+            P::InappropriateFallback => {
+                "it retried with an older version (TLS_FALLBACK_SCSV) although we speak a newer one: a downgrade"
+            }
+            P::UncompressedPointsNotOffered => {
+                "its ec_point_formats lacks the uncompressed format every implementation must support"
+            }
+            P::WrongCertificateKeyForSuite => {
+                "its certificate's key does not fit the cipher suite it chose"
+            }
+            P::IllegalTls12ServerHello => {
+                "its TLS 1.2 ServerHello carries TLS 1.3 extensions"
+            }
             P::UnexpectedMessage { .. } | P::MissingExtension(_) | P::UnprotectedRecord(_) => {
                 unreachable_display()
             }
@@ -347,6 +404,13 @@ fn unreachable_display() -> &'static str {
 impl fmt::Display for PeerIncompatible {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use PeerIncompatible as P;
+        if let P::ObsoleteVersion(version) = self {
+            return write!(
+                f,
+                "it offered only {}; padlock needs TLS 1.2 or later",
+                version_name(*version)
+            );
+        }
         f.write_str(match self {
             P::Tls13NotOffered => "it does not offer TLS 1.3, the only version we speak",
             P::NoCipherSuitesInCommon => "we have no cipher suite in common",
@@ -355,7 +419,40 @@ impl fmt::Display for PeerIncompatible {
             P::NoApplicationProtocol => "we have no application protocol (ALPN) in common",
             P::CertificateRequired => "the server requires a client certificate and none was sent",
             P::NoCertificateForName => "no certificate is configured for the requested name",
+            P::Tls12NotEnabled => "it speaks only TLS 1.2, which our configuration does not enable",
+            P::NoVersionInCommon => {
+                "it speaks no protocol version our configuration enables"
+            }
+            P::ObsoleteVersion(_) => "it offered only a version older than TLS 1.2",
+            P::OnlyInsecureCipherSuites => {
+                "it offered only CBC, RC4, 3DES or other non-AEAD cipher suites, which padlock refuses"
+            }
+            P::RsaKeyExchangeNotEnabled => {
+                "it offered only RSA key exchange (no forward secrecy); enable it with legacy_rsa_key_exchange (--legacy-rsa-key-exchange) if you must"
+            }
+            P::ExtendedMasterSecretRequired => {
+                "it does not support the Extended Master Secret (RFC 7627), which our configuration requires"
+            }
+            P::SecureRenegotiationNotSupported => {
+                "the server does not support secure renegotiation (RFC 5746)"
+            }
+            P::ClientCertificateRequired => {
+                "the server requires a client certificate and none was sent"
+            }
         })
+    }
+}
+
+/// "TLS 1.0", "SSL 3.0": a version as people name it.
+fn version_name(version: crate::wire::ProtocolVersion) -> String {
+    use crate::wire::ProtocolVersion as V;
+    match version {
+        V::SSLv3 => "SSL 3.0".into(),
+        V::TLSv1_0 => "TLS 1.0".into(),
+        V::TLSv1_1 => "TLS 1.1".into(),
+        V::TLSv1_2 => "TLS 1.2".into(),
+        V::TLSv1_3 => "TLS 1.3".into(),
+        other => format!("version {:#06x}", other.to_wire()),
     }
 }
 
@@ -373,6 +470,9 @@ impl fmt::Display for ApiMisuse {
             Self::HandshakeNotComplete => f.write_str("the handshake has not finished yet"),
             Self::ExporterOutputTooLong => {
                 f.write_str("exporter output longer than 255 times the hash length")
+            }
+            Self::NoKeyUpdateInTls12 => {
+                f.write_str("TLS 1.2 has no KeyUpdate; reconnect for fresh keys")
             }
         }
     }

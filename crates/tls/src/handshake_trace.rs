@@ -41,7 +41,8 @@ pub(crate) fn trace_sent(
 fn summarise(message: &HandshakePayload) -> String {
     match message {
         HandshakePayload::ClientHello(ch) => format!(
-            "sni={:?} suites={:?} groups={:?} alpn={}",
+            "random={} sni={:?} suites={:?} groups={:?} alpn={}",
+            hex(&ch.random),
             ch.extensions.server_name,
             ch.cipher_suites
                 .iter()
@@ -53,8 +54,15 @@ fn summarise(message: &HandshakePayload) -> String {
                 .unwrap_or_default(),
             alpn_list(ch.extensions.alpn.as_deref().unwrap_or_default()),
         ),
+        HandshakePayload::ServerHello(sh) if sh.extensions.supported_versions.is_none() => format!(
+            "random={} version={} suite={}",
+            hex(&sh.random),
+            sh.legacy_version,
+            sh.cipher_suite
+        ),
         HandshakePayload::ServerHello(sh) => format!(
-            "suite={} group={:?}",
+            "random={} suite={} group={:?}",
+            hex(&sh.random),
             sh.cipher_suite,
             sh.extensions.key_share.as_ref().map(|k| k.group)
         ),
@@ -65,6 +73,20 @@ fn summarise(message: &HandshakePayload) -> String {
             hrr.extensions.cookie.is_some()
         ),
         HandshakePayload::Certificate(c) => format!("{} certificate(s)", c.certificate_list.len()),
+        HandshakePayload::Certificate12(c) => {
+            format!("{} certificate(s)", c.certificate_list.len())
+        }
+        HandshakePayload::ServerKeyExchange(ske) => format!(
+            "group={} scheme={}",
+            ske.params.named_group, ske.signature.algorithm
+        ),
+        HandshakePayload::CertificateRequest12(cr) => format!(
+            "schemes={:?}",
+            cr.signature_algorithms
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+        ),
         HandshakePayload::CertificateVerify(cv) => format!("scheme={}", cv.algorithm),
         HandshakePayload::KeyUpdate(k) => format!("{}", k.request_update),
         _ => String::new(),
@@ -74,7 +96,8 @@ fn summarise(message: &HandshakePayload) -> String {
 /// The trace summary of a ClientHello we send.
 pub(crate) fn client_hello_summary(hello: &ClientHello) -> String {
     format!(
-        "suites={:?} groups={:?} key_share={:?} alpn={}",
+        "random={} suites={:?} groups={:?} key_share={:?} alpn={}",
+        hex(&hello.random),
         hello
             .cipher_suites
             .iter()
@@ -119,6 +142,11 @@ fn certificate_label(chain: &[Vec<u8>]) -> String {
         .first()
         .and_then(|leaf| padlock_pki::Certificate::from_der(leaf).ok())
         .map_or_else(|| String::from("(unparsable certificate)"), |c| c.label())
+}
+
+/// A random (RFC 8446 §4.1.2, RFC 5246 §7.4.1.2) as lowercase hex, for traces.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// ALPN names as text, for traces.

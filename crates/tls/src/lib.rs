@@ -1,4 +1,5 @@
-//! padlock-tls: a sans-IO TLS 1.3 engine (RFC 8446), client and server.
+//! padlock-tls: a sans-IO TLS 1.3 (RFC 8446) and TLS 1.2 (RFC 5246) engine, client and
+//! server.
 //!
 //! The engine never touches sockets or clocks: the caller moves TLS bytes in and out of a
 //! [`Connection`] and reads/writes plaintext; time and crypto come from the configuration.
@@ -13,8 +14,12 @@
 //!   caller ──write_plaintext──▶ [send buffer, sealed in place] ──write_tls_to──▶ socket
 //! ```
 //!
-//! What is here: TLS 1.3 only (a TLS 1.2-only peer gets `protocol_version`); full
-//! handshakes with HelloRetryRequest; the three TLS 1.3 AEAD suites; the post-quantum
+//! What is here: TLS 1.3, and TLS 1.2 with ECDHE and AEAD suites only (RFC 5289, RFC 7905)
+//! when the peer does not speak TLS 1.3 — with the Extended Master Secret (RFC 7627),
+//! secure renegotiation indication (RFC 5746; renegotiation itself is refused),
+//! TLS_FALLBACK_SCSV (RFC 7507) and the TLS 1.3 downgrade sentinel; older versions, CBC
+//! and other legacy suites are refused by name. Full TLS 1.3 handshakes with
+//! HelloRetryRequest; the three TLS 1.3 AEAD suites; the post-quantum
 //! hybrids X25519MLKEM768 (offered first by default, beside an X25519 share) and
 //! SecP256r1MLKEM768, ML-KEM-1024 alone, X25519, P-256, P-384; ECDSA, RSA-PSS and Ed25519 signatures; SNI, ALPN, mutual TLS, KeyUpdate, exporters,
 //! NSS key logs and structured traces; session resumption with tickets and 0-RTT data
@@ -59,10 +64,11 @@ pub mod alert;
 #[path = "."]
 pub mod internal {
     pub mod record;
+    pub mod tls12;
     pub mod tls13;
     pub mod wire;
 }
-use internal::{record, tls13, wire};
+use internal::{record, tls12, tls13, wire};
 mod auth_messages;
 mod client;
 mod config;
@@ -82,6 +88,9 @@ mod state;
 mod stream;
 mod suites;
 pub mod ticket;
+mod tls12_handshake;
+mod tls12_rsa_key_transport;
+mod tls12_signatures;
 pub mod trace;
 mod transcript;
 mod verify;

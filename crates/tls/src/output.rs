@@ -16,7 +16,7 @@ use crate::error::Error;
 use crate::record::RecordKeys;
 use crate::suites::Suite;
 use crate::trace::{KeyPhase, Trace, TraceEvent};
-use crate::wire::{NamedGroup, SignatureScheme};
+use crate::wire::{AlertDescription, NamedGroup, ProtocolVersion, SignatureScheme};
 
 /// The sink handshake states write to, in protocol order.
 pub(crate) trait Output {
@@ -31,8 +31,14 @@ pub(crate) trait Output {
     /// Sends a middlebox-compatibility ChangeCipherSpec record (RFC 8446 §D.4), after the
     /// queued handshake messages.
     fn send_change_cipher_spec(&mut self) -> Result<(), Error>;
-    /// The suite and group are settled (no group: a psk_ke resumption).
+    /// The suite and group are settled (no group: TLS 1.2 RSA key transport, or a TLS 1.3
+    /// psk_ke resumption).
     fn negotiated(&mut self, suite: Suite, group: Option<NamedGroup>);
+    /// The protocol version is settled (TLS 1.3 is assumed until this says otherwise).
+    fn protocol_version(&mut self, version: ProtocolVersion);
+    /// Sends a warning alert after the queued handshake messages (TLS 1.2's
+    /// no_renegotiation, RFC 5246 §7.2.2); the connection goes on.
+    fn send_warning_alert(&mut self, description: AlertDescription) -> Result<(), Error>;
     /// The client's random, which key log lines are keyed by.
     fn client_random(&mut self, random: [u8; 32]);
     /// Seals the queued handshake messages under the current write keys, then protects
@@ -85,8 +91,12 @@ pub(crate) trait Output {
     fn handshake_kind(&mut self, kind: HandshakeKind);
     /// Exporter master secret is known (RFC 8446 §7.5).
     fn exporter(&mut self, secret: crate::tls13::key_schedule::ExporterSecret);
-    /// The handshake is complete: application data may flow both ways.
-    fn handshake_complete(&mut self);
+    /// A TLS 1.2 session's exporter (RFC 5705) is known.
+    fn tls12_exporter(&mut self, exporter: crate::tls12_handshake::Exporter12);
+    /// The handshake is complete: application data may flow both ways. Plaintext the
+    /// caller wrote before is sent now, after the queued handshake messages, if our
+    /// application write keys were not installed as such (TLS 1.2's, at ChangeCipherSpec).
+    fn handshake_complete(&mut self) -> Result<(), Error>;
 }
 
 /// Emits a trace event, building it only if someone listens.

@@ -51,6 +51,23 @@ impl State {
         }
     }
 
+    /// Whether the state waits for the peer's TLS 1.2 ChangeCipherSpec, the one place
+    /// TLS 1.2 allows it (RFC 5246 §7.1, §7.4.9; CVE-2014-0224 was accepting it early).
+    pub(crate) fn expects_change_cipher_spec(&self) -> bool {
+        match self {
+            Self::Client(s) => s.expects_change_cipher_spec(),
+            Self::Server(s) => s.expects_change_cipher_spec(),
+        }
+    }
+
+    /// The peer's TLS 1.2 ChangeCipherSpec: its records are protected from now on.
+    pub(crate) fn change_cipher_spec(self, out: &mut dyn Output) -> Result<Self, Error> {
+        match self {
+            Self::Client(s) => s.change_cipher_spec(out).map(Self::Client),
+            Self::Server(s) => s.change_cipher_spec(out).map(Self::Server),
+        }
+    }
+
     /// Whether a ChangeCipherSpec record may arrive now (RFC 8446 §5).
     pub(crate) fn allows_change_cipher_spec(&self) -> bool {
         match self {

@@ -109,14 +109,26 @@ fn to_io(e: crate::Error) -> io::Error {
 
 fn send_all<S: Write>(conn: &mut Connection, sock: &mut S) -> io::Result<()> {
     while conn.wants_write() {
-        conn.write_tls_to(sock)?;
+        // A signal that interrupts the write wrote nothing: try again, as std's
+        // `write_all` does.
+        match conn.write_tls_to(sock) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => other?,
+        };
     }
     Ok(())
 }
 
 /// Reads one chunk from the socket and processes it; `Ok(false)` on EOF.
 fn read_some<S: Read + Write>(conn: &mut Connection, sock: &mut S) -> io::Result<bool> {
-    let n = conn.read_tls_from(sock)?;
+    // A signal that interrupts the read read nothing: try again, as std's `read_exact`
+    // does.
+    let n = loop {
+        match conn.read_tls_from(sock) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => break other?,
+        }
+    };
     let result = conn.process_new_packets();
     let alert_queued = result.is_err() && conn.wants_write();
     // Whatever happened, the alert (or handshake reply) goes out before we report it.
@@ -315,6 +327,58 @@ pub(crate) mod tests {
             sock.server.send_close_notify();
         }
         (client, sock)
+    }
+
+    /// A [`Loopback`] whose every other call is interrupted by a signal (EINTR).
+    struct Interrupted {
+        inner: Loopback,
+        interrupt: bool,
+    }
+
+    impl Interrupted {
+        fn interrupted(&mut self) -> bool {
+            self.interrupt = !self.interrupt;
+            self.interrupt
+        }
+    }
+
+    impl Write for Interrupted {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.interrupted() {
+                return Err(io::ErrorKind::Interrupted.into());
+            }
+            self.inner.write(buf)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Read for Interrupted {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.interrupted() {
+                return Err(io::ErrorKind::Interrupted.into());
+            }
+            self.inner.read(buf)
+        }
+    }
+
+    #[test]
+    fn interrupted_reads_and_writes_are_retried() {
+        let server = Connection::server(Arc::new(ServerConfig::new(provider(), server_key())));
+        let mut sock = Interrupted {
+            inner: Loopback {
+                server: server.unwrap(),
+            },
+            interrupt: false,
+        };
+        let config = ClientConfig::new(provider(), Arc::new(danger::NoServerVerification));
+        let name = ServerName::try_from("localhost").unwrap();
+        let mut client = Connection::client(Arc::new(config), name).unwrap();
+        let mut stream = Stream::new(&mut client, &mut sock);
+        stream.complete_handshake().unwrap();
+        stream.write_all(b"ping").unwrap();
     }
 
     #[test]

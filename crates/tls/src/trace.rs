@@ -31,6 +31,9 @@ pub enum KeyPhase {
     Application(u64),
     /// 0-RTT keys: client_early_traffic_secret's (RFC 8446 §7.1).
     Early,
+    /// TLS 1.2 keys from the key block (RFC 5246 §6.3), installed at ChangeCipherSpec:
+    /// they protect the Finished and all application data.
+    Tls12,
 }
 
 /// One step of a connection.
@@ -51,7 +54,7 @@ pub enum TraceEvent<'a> {
     },
     /// The negotiated parameters, once the ServerHello is settled.
     Negotiated {
-        /// Always TLS 1.3 for now.
+        /// TLS 1.3 or TLS 1.2.
         version: ProtocolVersion,
         /// The cipher suite.
         suite: CipherSuite,

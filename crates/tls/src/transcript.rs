@@ -35,6 +35,14 @@ impl Transcript {
         }
     }
 
+    /// The raw messages, while the hash is not yet known.
+    pub(crate) fn buffered_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Self::Buffered(buf) => Some(buf),
+            Self::Hashing(_) => None,
+        }
+    }
+
     /// Starts hashing with `hash`, feeding what was buffered.
     pub(crate) fn start_hash(self, provider: &dyn Provider, hash: HashAlgorithm) -> Self {
         match self {

@@ -234,6 +234,10 @@ pub(crate) enum Authenticated {
     /// It knows a pre-shared key: its PSK binder (RFC 8446 §4.2.11.2), or the Finished
     /// keyed from the PSK, checked out.
     Psk(PskVerified),
+    /// TLS 1.2 RSA key transport (RFC 5246 §7.4.7.1): its certificate chain was accepted,
+    /// and it holds the certificate's key because its Finished (the [`FinishedVerified`]
+    /// held beside this) was keyed from a pre-master secret only that key could decrypt.
+    KeyTransport { chain: CertVerified },
 }
 
 /// Proof that a PSK binder matched (RFC 8446 §4.2.11.2). Only this module can make one.
@@ -312,6 +316,21 @@ pub(crate) fn verify_handshake_signature(
     signature: &[u8],
 ) -> Result<SignatureVerified, Error> {
     crate::pki_verify::verify_signature(provider, leaf, scheme, message, signature)?;
+    Ok(SignatureVerified(()))
+}
+
+/// Checks a TLS 1.2 signature (a ServerKeyExchange's or a client's CertificateVerify)
+/// made by `leaf`'s key; `bad` is the violation a signature that does not verify is.
+pub(crate) fn verify_tls12_signature(
+    provider: &dyn Provider,
+    leaf: &[u8],
+    offered: &[SignatureScheme],
+    scheme: SignatureScheme,
+    message: &[u8],
+    signature: &[u8],
+    bad: crate::error::PeerMisbehaved,
+) -> Result<SignatureVerified, Error> {
+    crate::tls12_signatures::verify(provider, leaf, offered, scheme, message, signature, bad)?;
     Ok(SignatureVerified(()))
 }
 

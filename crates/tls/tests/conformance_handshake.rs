@@ -330,7 +330,10 @@ fn malformed_tls12_extensions_do_not_refuse_a_tls13_handshake() {
         (ExtensionType::RenegotiationInfo, vec![2, 0]),
     ];
     for (typ, data) in malformed {
-        let mut peers = Peers::new(insecure_client_config(), server_config(KeyType::P256));
+        // A client that offers TLS 1.3 alone sends none of these itself.
+        let mut client = insecure_client_config();
+        client.versions = vec![padlock_tls::ProtocolVersion::TLSv1_3];
+        let mut peers = Peers::new(client, server_config(KeyType::P256));
         let hello = take(&mut peers.client);
         let altered = rebuild(&hello[5..], |exts| {
             exts.insert(

@@ -191,7 +191,14 @@ fn client_error_after(alter: impl FnOnce(&mut Vec<Vec<u8>>)) -> (Setup, Error) {
 
 /// Sends a ServerHello, altered by `alter`, to the client; returns its error.
 fn client_error_for_server_hello(alter: impl FnOnce(&mut ServerHello)) -> (Setup, Error) {
-    let mut s = setup();
+    client_error_for_server_hello_in(setup(), alter)
+}
+
+/// As [`client_error_for_server_hello`], between the peers of `s`.
+fn client_error_for_server_hello_in(
+    mut s: Setup,
+    alter: impl FnOnce(&mut ServerHello),
+) -> (Setup, Error) {
     let (sh_record, _, _) = server_flight(&mut s);
     let HandshakePayload::ServerHello(mut sh) = HandshakePayload::decode(&sh_record[5..]).unwrap()
     else {
@@ -208,7 +215,14 @@ fn client_error_for_server_hello(alter: impl FnOnce(&mut ServerHello)) -> (Setup
 
 /// Sends a ClientHello, altered by `alter` (on its encoding), to a server.
 fn server_error_for_client_hello(alter: impl FnOnce(&mut Vec<u8>)) -> (Setup, Error) {
-    let mut s = setup();
+    server_error_for_client_hello_in(setup(), alter)
+}
+
+/// As [`server_error_for_client_hello`], between the peers of `s`.
+fn server_error_for_client_hello_in(
+    mut s: Setup,
+    alter: impl FnOnce(&mut Vec<u8>),
+) -> (Setup, Error) {
     let ch = client_hello(&mut s);
     let mut msg = ch[5..].to_vec();
     alter(&mut msg);
@@ -361,8 +375,18 @@ fn truncated_client_hello_is_decode_error() {
 }
 
 #[test]
-fn tls12_only_client_gets_protocol_version() {
-    let (s, e) = server_error_for_client_hello_struct(|ch| ch.extensions.supported_versions = None);
+fn tls12_only_client_gets_protocol_version_from_a_tls13_only_server() {
+    let mut server = server_config(KeyType::P256);
+    server.versions = vec![ProtocolVersion::TLSv1_3];
+    let (s, e) =
+        server_error_for_client_hello_in(setup_with(insecure_client_config(), server), |msg| {
+            let HandshakePayload::ClientHello(mut ch) = HandshakePayload::decode(msg).unwrap()
+            else {
+                panic!()
+            };
+            ch.extensions.supported_versions = None;
+            *msg = HandshakePayload::ClientHello(ch).to_vec();
+        });
     expect_alert(&s.server, &e, AlertDescription::ProtocolVersion);
 }
 
@@ -481,8 +505,11 @@ fn tls12_server_hello_with_downgrade_marker_is_illegal_parameter() {
 }
 
 #[test]
-fn tls12_server_hello_is_protocol_version() {
-    let (s, e) = client_error_for_server_hello(|sh| sh.extensions = Default::default());
+fn tls12_server_hello_is_protocol_version_for_a_tls13_only_client() {
+    let mut client = insecure_client_config();
+    client.versions = vec![ProtocolVersion::TLSv1_3];
+    let s = setup_with(client, server_config(KeyType::P256));
+    let (s, e) = client_error_for_server_hello_in(s, |sh| sh.extensions = Default::default());
     expect_alert(&s.client, &e, AlertDescription::ProtocolVersion);
 }
 

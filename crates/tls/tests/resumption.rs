@@ -12,8 +12,8 @@ use padlock_tls::ticket::{
 };
 use padlock_tls::trace::{Trace, TraceEvent};
 use padlock_tls::{
-    ClientAuth, Connection, EarlyDataStatus, HandshakeKind, NamedGroup, RootStore, ServerName,
-    WebPkiClientVerifier,
+    ClientAuth, Connection, EarlyDataStatus, HandshakeKind, NamedGroup, ProtocolVersion, RootStore,
+    ServerName, WebPkiClientVerifier,
 };
 
 #[test]
@@ -279,4 +279,17 @@ fn a_fleet_sharing_ticket_keys_resumes_anywhere_and_takes_0rtt_only_where_issued
     let mut s = Connection::server(issuer).unwrap();
     handshake(&mut c, &mut s);
     assert_eq!(c.early_data_status(), EarlyDataStatus::Accepted);
+}
+
+#[test]
+fn a_session_offered_to_a_tls12_server_gets_a_full_tls12_handshake() {
+    let clock = Clock::new();
+    let (server, client) = with_tickets(&clock, |_, _| {});
+    // The same server, now speaking TLS 1.2 only: it ignores the TLS 1.3 PSK.
+    let mut tls12 = (*server).clone();
+    tls12.versions = vec![ProtocolVersion::TLSv1_2];
+    let (mut c, mut s) = connect(&Arc::new(tls12), &client);
+    assert_eq!(c.protocol_version(), Some(ProtocolVersion::TLSv1_2));
+    assert_eq!(c.handshake_kind(), Some(HandshakeKind::Full));
+    assert_eq!(send(&mut c, &mut s, b"x"), b"x");
 }

@@ -280,3 +280,60 @@ pub fn echo_upstream() -> std::net::SocketAddr {
     });
     up
 }
+
+/// nginx serving `www` over HTTPS (HTTP/1.1 and HTTP/2) with the local CA's leaf and
+/// `ssl_protocols` `protocols` (e.g. `TLSv1.3`, `TLSv1.2`), its files under `conf_dir`;
+/// `None` when nginx is missing (and peers are not required).
+pub fn start_nginx(
+    ca: &Ca,
+    www: &TempDir,
+    conf_dir: &TempDir,
+    protocols: &str,
+) -> Option<(Guard, u16)> {
+    let nginx = peer("nginx")?;
+    let port = free_port();
+    for d in ["tmp", "logs"] {
+        std::fs::create_dir_all(conf_dir.join(d)).unwrap();
+    }
+    // One process, in the foreground (master_process off, daemon off): the test's guard
+    // then holds nginx whole. With a master and a worker, killing the master left the
+    // worker serving after every `cargo test` (the guard now kills the process group too).
+    let conf = format!(
+        "master_process off;\n\
+         daemon off;\n\
+         worker_processes 1;\n\
+         error_log {dir}/logs/error.log;\n\
+         pid {dir}/nginx.pid;\n\
+         events {{ worker_connections 256; }}\n\
+         http {{\n\
+           access_log off;\n\
+           client_body_temp_path {dir}/tmp/body; proxy_temp_path {dir}/tmp/proxy;\n\
+           fastcgi_temp_path {dir}/tmp/fcgi; uwsgi_temp_path {dir}/tmp/uwsgi; scgi_temp_path {dir}/tmp/scgi;\n\
+           types {{ text/plain txt; text/html html; }}\n\
+           server {{\n\
+             listen 127.0.0.1:{port} ssl http2;\n\
+             ssl_certificate {chain};\n\
+             ssl_certificate_key {key};\n\
+             ssl_protocols {protocols};\n\
+             root {www};\n\
+             gzip on; gzip_min_length 1; gzip_types text/plain;\n\
+           }}\n\
+         }}\n",
+        dir = conf_dir.path().display(),
+        chain = ca.leaf_chain().display(),
+        key = ca.leaf_key().display(),
+        www = www.path().display(),
+    );
+    std::fs::write(conf_dir.join("nginx.conf"), conf).unwrap();
+    let mut nginx = Guard::spawn(
+        Command::new(nginx)
+            .arg("-p")
+            .arg(conf_dir.path())
+            .args(["-c", "nginx.conf"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    );
+    wait_port(port, &mut nginx.0);
+    Some((nginx, port))
+}

@@ -5,12 +5,14 @@
 //! loading.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rand;
+use aws_lc_rs::rsa::Pkcs1PrivateDecryptingKey;
 use aws_lc_rs::signature::{self, KeyPair as _};
 
-use crate::{CryptoError, KeyKind, PrivateKeyFormat, SignatureAlgorithm, SigningKey};
+use crate::{CryptoError, KeyKind, PrivateKeyFormat, SharedSecret, SignatureAlgorithm, SigningKey};
 
 /// Smallest RSA modulus we verify with or sign with, in bits.
 const RSA_MIN_BITS: usize = 2048;
@@ -188,7 +190,12 @@ pub(super) struct AwsSigningKey {
 enum Inner {
     Ecdsa(signature::EcdsaKeyPair),
     Ed25519(signature::Ed25519KeyPair),
-    Rsa(signature::RsaKeyPair),
+    /// The signing key, and its decrypting form for TLS 1.2 RSA key transport, made on first
+    /// use (most RSA keys only ever sign).
+    Rsa(
+        signature::RsaKeyPair,
+        OnceLock<Result<Pkcs1PrivateDecryptingKey, CryptoError>>,
+    ),
 }
 
 impl fmt::Debug for AwsSigningKey {
@@ -214,7 +221,7 @@ impl SigningKey for AwsSigningKey {
                 ecdsa_sign(pair, message)
             }
             (Inner::Ed25519(pair), S::Ed25519) => Ok(pair.sign(message).as_ref().to_vec()),
-            (Inner::Rsa(pair), _) => {
+            (Inner::Rsa(pair, _), _) => {
                 let encoding: &'static dyn signature::RsaEncoding = match algorithm {
                     S::RsaPkcs1Sha256 => &signature::RSA_PKCS1_SHA256,
                     S::RsaPkcs1Sha384 => &signature::RSA_PKCS1_SHA384,
@@ -235,6 +242,22 @@ impl SigningKey for AwsSigningKey {
 
     fn public_key_spki(&self) -> Vec<u8> {
         self.spki.clone()
+    }
+
+    fn decrypt_pre_master_secret(
+        &self,
+        ciphertext: &[u8],
+        client_version: [u8; 2],
+    ) -> Result<SharedSecret, CryptoError> {
+        let Inner::Rsa(pair, decrypting) = &self.inner else {
+            return Err(CryptoError::Unsupported);
+        };
+        // Whether the key converts is a property of the key, not of the ciphertext.
+        let key = decrypting
+            .get_or_init(|| super::rsa_kx::decrypting_key(pair))
+            .as_ref()
+            .map_err(|e| *e)?;
+        super::rsa_kx::decrypt(key, ciphertext, client_version)
     }
 }
 
@@ -334,7 +357,7 @@ fn rsa_key(pair: signature::RsaKeyPair) -> Result<AwsSigningKey, CryptoError> {
         .as_ref()
         .to_vec();
     Ok(AwsSigningKey {
-        inner: Inner::Rsa(pair),
+        inner: Inner::Rsa(pair, OnceLock::new()),
         kind: KeyKind::Rsa(bits as u32),
         spki,
     })

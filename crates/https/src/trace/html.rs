@@ -20,7 +20,7 @@ pub fn render(title: &str, steps: &[Step], records: &RecordTally) -> String {
         escape_html(title)
     ));
     out.push_str(LEGEND);
-    out.push_str("<div class=\"diagram\">\n<div class=\"row head\"><div class=\"client\">Client (padlock get)</div><div class=\"wire\"></div><div class=\"server\">Server</div></div>\n");
+    out.push_str("<div class=\"diagram\">\n<div class=\"row head\"><div class=\"client\">Client (padlock)</div><div class=\"wire\"></div><div class=\"server\">Server</div></div>\n");
     for step in steps {
         out.push_str(&row(step));
     }
@@ -36,7 +36,12 @@ pub fn render(title: &str, steps: &[Step], records: &RecordTally) -> String {
             ));
         }
     }
-    out.push_str("</table>\n</body></html>\n");
+    out.push_str("</table>\n");
+    out.push_str(&format!(
+        "<p class=\"why\">{}</p>\n",
+        escape_html(super::why::RECORDS)
+    ));
+    out.push_str("</body></html>\n");
     out
 }
 
@@ -44,15 +49,18 @@ fn row(step: &Step) -> String {
     let class = match step.protection.as_deref() {
         None => "plain",
         Some(p) if p.starts_with("handshake") => "hs",
-        Some(p) if p.starts_with("application") => "app",
+        Some(p) if p.starts_with("application") || p.starts_with("session") => "app",
         Some(_) => "plain",
     };
     let bad = if step.bad { " bad" } else { "" };
-    let details: String = step
+    let mut details: String = step
         .details
         .iter()
         .map(|d| format!("<li>{}</li>", escape_html(d)))
         .collect();
+    if let Some(why) = step.why {
+        details.push_str(&format!("<li class=\"why\">{}</li>", escape_html(why)));
+    }
     let lock = step
         .protection
         .as_deref()
@@ -98,6 +106,7 @@ body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}
 .arrow.left::before{content:'';position:absolute;left:-1px;top:-7px;border:6px solid transparent;border-right:10px solid #333}
 .note{font-size:.9em}
 .t{display:block;font-size:.7em;color:#888}
+.why{list-style:none;font-style:italic;color:#2a4d7a;margin-top:.2em}
 table.records{border-collapse:collapse}table.records td,table.records th{border:1px solid #ccc;padding:.2em .6em}
 </style>
 ";
@@ -105,8 +114,9 @@ table.records{border-collapse:collapse}table.records td,table.records th{border:
 const LEGEND: &str = "<p>Each arrow is one message on the wire. Colour shows what protected it: \
 <span class=\"msg plain\">plaintext</span> \
 <span class=\"msg hs\">handshake traffic keys</span> \
-<span class=\"msg app\">application traffic keys</span>. \
-Notes on the client's side are what it checked and concluded.</p>\n";
+<span class=\"msg app\">application traffic keys (TLS 1.3) or session keys (TLS 1.2)</span>. \
+Notes on the client's side are what it checked and concluded; \
+<span class=\"why\">the lines in blue italics say what each step protects against</span>.</p>\n";
 
 #[cfg(test)]
 mod tests {
@@ -121,11 +131,13 @@ mod tests {
             details: vec!["a&b".into()],
             protection: Some("plaintext".into()),
             bad: false,
+            why: Some("<b>"),
         };
         let html = render("https://x/<y>", &[step], &RecordTally::default());
         assert!(!html.contains("<script>"));
         assert!(html.contains("&lt;script&gt;"));
         assert!(html.contains("a&amp;b"));
+        assert!(html.contains("&lt;b&gt;"), "the sentence is escaped too");
         assert!(
             !html.contains("http://") && !html.contains("src="),
             "self-contained"

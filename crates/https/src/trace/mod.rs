@@ -5,6 +5,7 @@
 
 pub mod html;
 pub mod text;
+pub mod why;
 
 use std::sync::Mutex;
 use std::time::Instant;
@@ -13,6 +14,7 @@ use padlock_tls::trace::{Direction, KeyPhase};
 use padlock_tls::{Trace, TraceEvent};
 
 use crate::certinfo::CertSummary;
+use why::KeyAgreement;
 
 /// Who a step belongs to in the diagram.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +43,9 @@ pub struct Step {
     pub protection: Option<String>,
     /// Whether it is a check that failed or an alert.
     pub bad: bool,
+    /// What this step protects against, in one sentence ([`why::protects_against`]);
+    /// shown in `--trace-html` and with `-vv`.
+    pub why: Option<&'static str>,
 }
 
 /// Record counts per direction and key phase.
@@ -59,6 +64,10 @@ struct State {
     recv_phase: Option<KeyPhase>,
     tally: RecordTally,
     live: bool,
+    /// Print each step's [`Step::why`] too (`-vv`).
+    explain: bool,
+    /// How the session's secret is agreed, once the ServerHello says.
+    agreement: KeyAgreement,
     printed: usize,
 }
 
@@ -81,9 +90,22 @@ impl Recorder {
                 recv_phase: None,
                 tally: RecordTally::default(),
                 live,
+                explain: false,
+                agreement: KeyAgreement::default(),
                 printed: 0,
             }),
         }
+    }
+
+    /// Also prints, live, what each step protects against (`-vv`).
+    pub fn explaining(self, explain: bool) -> Self {
+        self.lock().explain = explain;
+        self
+    }
+
+    /// Whether live output includes what each step protects against.
+    pub fn explains(&self) -> bool {
+        self.lock().explain
     }
 
     /// Adds a step of the client's own (TCP, chain details, HTTP request and response).
@@ -100,6 +122,7 @@ impl Recorder {
             details,
             protection,
             bad: false,
+            why: None,
         });
         self.flush_live();
     }
@@ -110,6 +133,18 @@ impl Recorder {
         let mut st = self.lock();
         st.send_phase = None;
         st.recv_phase = None;
+    }
+
+    /// Adds the certificate chain the server presented, from its DER certificates (nothing
+    /// when it sent none).
+    pub fn peer_chain(&self, chain: &[Vec<u8>]) {
+        let chain: Vec<_> = chain
+            .iter()
+            .map(|der| crate::certinfo::summarize(der))
+            .collect();
+        if !chain.is_empty() {
+            self.chain(&chain);
+        }
     }
 
     /// Adds the certificate chain the server presented.
@@ -148,6 +183,7 @@ impl Recorder {
             details,
             protection: None,
             bad: false,
+            why: None,
         };
         step.at_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
         {
@@ -175,7 +211,11 @@ impl Recorder {
         }
         let from = st.printed.min(st.steps.len());
         for s in &st.steps[from..] {
-            eprint!("{}", text::render_step(s));
+            if st.explain {
+                eprint!("{}", text::render_step_explained(s));
+            } else {
+                eprint!("{}", text::render_step(s));
+            }
         }
         st.printed = st.steps.len();
     }
@@ -197,6 +237,43 @@ impl Recorder {
         }
     }
 
+    /// The message whose signature a SignatureCheck is about: the last one received, which
+    /// is the ServerKeyExchange in TLS 1.2 (RFC 5246 §7.4.3), else CertificateVerify.
+    fn signed_message(&self) -> &'static str {
+        let st = self.lock();
+        let last = st
+            .steps
+            .iter()
+            .rev()
+            .find(|s| s.flow == Flow::ToClient && s.protection.is_some());
+        match last {
+            Some(s) if s.title == "ServerKeyExchange" => "ServerKeyExchange",
+            _ => "CertificateVerify",
+        }
+    }
+
+    /// What the explainers say a message carries, beyond the engine's summary.
+    fn explainer_lines(&self, name: &str) -> Vec<String> {
+        let rsa = self.lock().agreement == KeyAgreement::RsaTransport;
+        let line = match name {
+            "ClientKeyExchange" if rsa => {
+                "pre-master secret, 48 bytes, encrypted with the server's RSA public key"
+            }
+            "ClientKeyExchange" => {
+                "the client's ephemeral ECDHE public key: with the server's, both sides compute \
+                 the same pre-master secret"
+            }
+            "ServerKeyExchange" => {
+                "the server's ephemeral ECDHE public key, signed with its certificate's key \
+                 over both randoms"
+            }
+            "ChangeCipherSpec" => "the records after this one are protected with the new keys",
+            "Finished" => "a MAC over all handshake messages so far, under the new keys",
+            _ => return Vec::new(),
+        };
+        vec![line.to_string()]
+    }
+
     fn phase_label(&self, dir: Direction) -> String {
         let st = self.lock();
         let phase = if dir == Direction::Sent {
@@ -211,6 +288,7 @@ impl Recorder {
         step.at_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let released = {
             let mut st = self.lock();
+            step.why = why::protects_against(&step.title, step.flow, st.agreement);
             st.steps.push(step);
             st.steps
                 .iter()
@@ -242,6 +320,7 @@ impl Trace for Recorder {
             details,
             protection,
             bad,
+            why: None,
         };
         let s = match event {
             TraceEvent::Message {
@@ -250,15 +329,62 @@ impl Trace for Recorder {
                 len,
                 summary,
             } => {
+                let name = message_name(name);
+                let rsa_transport = name == "ServerHello" && summary.contains("TLS_RSA_WITH_");
+                if rsa_transport {
+                    self.lock().agreement = KeyAgreement::RsaTransport;
+                }
                 let mut details = vec![format!("{len} bytes")];
                 details.extend(summary_lines(summary));
-                step(
+                details.extend(self.explainer_lines(&name));
+                let message = step(
                     flow(direction),
-                    message_name(name),
+                    name.clone(),
                     details,
                     Some(self.phase_label(*direction)),
                     false,
-                )
+                );
+                if rsa_transport {
+                    // RSA key transport has no group, so the engine reports no Negotiated
+                    // event: say it here, with what it costs.
+                    self.push(message);
+                    let suite = summary_lines(summary)
+                        .into_iter()
+                        .find(|l| l.starts_with("cipher suite "))
+                        .unwrap_or_default();
+                    step(
+                        Flow::Client,
+                        "negotiated".into(),
+                        vec![
+                            "version TLSv1.2".into(),
+                            suite,
+                            "key exchange RSA key transport (the client encrypts the \
+                             pre-master secret to the server's RSA key)"
+                                .into(),
+                            "no forward secrecy: whoever later obtains the server's private \
+                             key can decrypt this session"
+                                .into(),
+                        ],
+                        None,
+                        false,
+                    )
+                } else if name != "ClientKeyExchange" {
+                    message
+                } else {
+                    // TLS 1.2 (RFC 5246 §8.1): both sides now turn the pre-master secret
+                    // into the master secret, and that into the session keys.
+                    self.push(message);
+                    step(
+                        Flow::Client,
+                        "master secret derived".into(),
+                        vec![
+                            "from the pre-master secret and both randoms (RFC 5246 §8.1)".into(),
+                            "each direction's session keys are cut from it (RFC 5246 §6.3)".into(),
+                        ],
+                        None,
+                        false,
+                    )
+                }
             }
             TraceEvent::Negotiated {
                 version,
@@ -313,7 +439,7 @@ impl Trace for Recorder {
             ),
             TraceEvent::SignatureCheck { scheme, ok } => step(
                 Flow::Client,
-                "CertificateVerify signature check".into(),
+                format!("{} signature check", self.signed_message()),
                 vec![format!(
                     "{scheme}: {}",
                     if *ok { "valid" } else { "INVALID" }
@@ -546,6 +672,7 @@ fn summary_lines(summary: &str) -> Vec<String> {
                 "alpn" => "ALPN",
                 "scheme" => "signature scheme",
                 "cookie" => "cookie",
+                "random" => return Some(format!("random {}", random_text(&value))),
                 other => other,
             };
             Some(format!("{} {value}", label.replace('_', " ")))
@@ -596,12 +723,23 @@ fn plain_value(value: &str) -> String {
     v.replace('"', "")
 }
 
+/// A 32-byte random as its first 8 bytes in hex and its length: enough to tell two
+/// connections' randoms apart, short enough for one line.
+fn random_text(hex: &str) -> String {
+    let bytes = hex.len() / 2;
+    match hex.get(..16) {
+        Some(head) if bytes > 8 => format!("{head}… ({bytes} bytes)"),
+        _ => format!("{hex} ({bytes} bytes)"),
+    }
+}
+
 fn phase_name(phase: Option<KeyPhase>) -> String {
     match phase {
         None => "plaintext".to_string(),
         Some(KeyPhase::Handshake) => "handshake keys".to_string(),
         Some(KeyPhase::Application(n)) => format!("application keys (generation {n})"),
         Some(KeyPhase::Early) => "early data keys (0-RTT)".to_string(),
+        Some(KeyPhase::Tls12) => "session keys (TLS 1.2)".to_string(),
         Some(_) => "other keys".to_string(),
     }
 }

@@ -27,6 +27,28 @@ pub fn render_step(step: &Step) -> String {
     out
 }
 
+/// One step as [`render_step`] does, then what it protects against (`-vv`).
+pub fn render_step_explained(step: &Step) -> String {
+    let mut out = render_step(step);
+    if let Some(why) = step.why {
+        out.push_str("    why: ");
+        out.push_str(why);
+        out.push('\n');
+    }
+    out
+}
+
+/// The record counts as [`render_records`] does, then what sequence numbers protect against.
+pub fn render_records_explained(records: &RecordTally) -> String {
+    let mut out = render_records(records);
+    if !out.is_empty() {
+        out.push_str("    why: ");
+        out.push_str(super::why::RECORDS);
+        out.push('\n');
+    }
+    out
+}
+
 /// Every step, then the record counts.
 pub fn render(steps: &[Step], records: &RecordTally) -> String {
     let mut out: String = steps.iter().map(render_step).collect();

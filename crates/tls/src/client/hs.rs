@@ -2,8 +2,8 @@
 //! (RFC 8446 §4.1.2), then read the server's answer far enough to know which version it
 //! chose (§4.1.3, §4.2.1, §D.5) and hand over to that version's states.
 //!
-//! Only TLS 1.3 is spoken today; a second version adds a variant to [`Version`] and an arm
-//! to [`ExpectServerHello::handle`], and leaves the TLS 1.3 states alone.
+//! Each version adds a variant to [`Version`] and an arm to [`ExpectServerHello::handle`]:
+//! TLS 1.3 (`tls13`) and TLS 1.2 (`tls12`), offered together and TLS 1.3 preferred.
 
 use std::sync::Arc;
 
@@ -18,7 +18,9 @@ use crate::ticket::ClientSession;
 use crate::trace::{Direction, TraceEvent};
 use crate::transcript::Transcript;
 use crate::verify::ServerName;
-use crate::wire::enums::{HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme};
+use crate::wire::enums::{
+    CipherSuite, EcPointFormat, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
+};
 use crate::wire::extensions::{ClientHelloExtensions, KeyShareEntry};
 use crate::wire::handshake::{
     encode_handshake, ClientHello, HandshakePayload, ServerHello, DOWNGRADE_TLS11, DOWNGRADE_TLS12,
@@ -26,7 +28,7 @@ use crate::wire::handshake::{
 use crate::wire::Codec;
 
 use super::psk::{self, OfferedPsk};
-use super::{tls13, State};
+use super::{tls12, tls13, State};
 
 /// Signature schemes we accept inside certificates (RFC 8446 §4.2.3: rsa_pkcs1_* are
 /// allowed there, never in CertificateVerify).
@@ -153,9 +155,12 @@ impl KeyExchange for ClassicalHalf {
 }
 
 /// The protocol versions this client speaks.
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Version {
     /// TLS 1.3 (RFC 8446).
     Tls13,
+    /// TLS 1.2 (RFC 5246).
+    Tls12,
 }
 
 /// Builds and sends the first ClientHello (RFC 8446 §4.1.2).
@@ -167,22 +172,28 @@ pub(super) fn start(
 ) -> Result<ExpectServerHello, Error> {
     let provider = out.provider();
     let provider = provider.as_ref();
-    if !config
-        .cipher_suites
-        .iter()
-        .any(|s| suites::suite(*s).is_some())
-    {
+    crate::config::check_versions(
+        &config.versions,
+        &config.cipher_suites,
+        config.legacy_rsa_key_exchange,
+    )?;
+    if offered_suites(&config).is_empty() {
         return Err(Error::Config("no supported cipher suite is enabled"));
     }
+    let (tls13, _) = offered_versions(&config);
     // Shares for our most preferred groups; the server may ask for another (§4.1.4).
     let share_groups: Vec<NamedGroup> = config
         .groups
         .iter()
         .copied()
         .filter(|g| suites::group(*g).is_some())
-        .take(config.key_shares.max(1))
+        .take(if tls13 { config.key_shares.max(1) } else { 0 })
         .collect();
-    if share_groups.is_empty() {
+    let groups_usable = config
+        .groups
+        .iter()
+        .any(|g| (tls13 && suites::group(*g).is_some()) || suites::tls12_group(*g).is_some());
+    if !groups_usable {
         return Err(Error::Config("no supported key exchange group is enabled"));
     }
     let shares = OfferedShares::start(provider, &share_groups)?;
@@ -222,8 +233,8 @@ pub(super) fn start(
     Ok(ExpectServerHello { offer })
 }
 
-/// Our ClientHello (RFC 8446 §4.1.2): TLS 1.3 only, with the configured suites, groups,
-/// schemes, server name and ALPN protocols.
+/// Our ClientHello (RFC 8446 §4.1.2, RFC 5246 §7.4.1.2): the enabled versions, with the
+/// configured suites, groups, schemes, server name and ALPN protocols.
 fn client_hello(
     config: &ClientConfig,
     server_name: &ServerName,
@@ -244,23 +255,80 @@ fn client_hello(
         (ServerName::Dns(name), true) => Some(name.clone()),
         _ => None,
     };
+    let (tls13, tls12) = offered_versions(config);
+    // RFC 8446 §4.2.1: supported_versions lists what we speak, newest first; a client that
+    // speaks only TLS 1.2 says so by legacy_version alone (RFC 5246 §7.4.1.2).
+    let mut versions = Vec::new();
+    if tls13 {
+        versions.push(ProtocolVersion::TLSv1_3);
+        if tls12 {
+            versions.push(ProtocolVersion::TLSv1_2);
+        }
+    }
+    // TLS 1.2 signs with PKCS#1 v1.5 too (RFC 5246 §7.4.1.4.1); a TLS 1.3 server may not
+    // use it in CertificateVerify (RFC 8446 §4.2.3), which the TLS 1.3 states check.
+    let schemes = if tls12 {
+        crate::tls12_signatures::our_schemes(&config.signature_schemes)
+    } else {
+        config.signature_schemes.clone()
+    };
     Ok(ClientHello {
         legacy_version: ProtocolVersion::TLSv1_2,
         random,
         legacy_session_id: session_id,
-        cipher_suites: config.cipher_suites.clone(),
+        cipher_suites: offered_suites(config),
         legacy_compression_methods: vec![0],
         extensions: ClientHelloExtensions {
             server_name: sni,
-            supported_versions: Some(vec![ProtocolVersion::TLSv1_3]),
+            supported_versions: tls13.then_some(versions),
             supported_groups: Some(config.groups.clone()),
-            key_share: Some(shares.entries()),
-            signature_algorithms: Some(config.signature_schemes.clone()),
-            signature_algorithms_cert: Some(cert_schemes),
+            key_share: tls13.then(|| shares.entries()),
+            signature_algorithms: Some(schemes),
+            signature_algorithms_cert: tls13.then_some(cert_schemes),
             alpn: (!config.alpn_protocols.is_empty()).then(|| config.alpn_protocols.clone()),
+            // RFC 5746 §3.4: an empty renegotiation_info in every initial ClientHello.
+            renegotiation_info: tls12.then(Vec::new),
+            // RFC 7627 §5.1: always offer the Extended Master Secret.
+            extended_master_secret: tls12,
+            // RFC 8422 §5.1.2: uncompressed points only.
+            ec_point_formats: tls12.then(|| vec![EcPointFormat::uncompressed]),
             ..Default::default()
         },
     })
+}
+
+/// The suites our ClientHello offers: the configured ones of each enabled version, in the
+/// configured order; RSA key transport only with the opt-in.
+fn offered_suites(config: &ClientConfig) -> Vec<CipherSuite> {
+    let tls13 = config.versions.contains(&ProtocolVersion::TLSv1_3);
+    let tls12 = config.versions.contains(&ProtocolVersion::TLSv1_2);
+    config
+        .cipher_suites
+        .iter()
+        .copied()
+        .filter(|s| (tls13 && is_tls13_suite(*s)) || (tls12 && is_usable_tls12_suite(config, *s)))
+        .collect()
+}
+
+/// The versions our ClientHello offers: those enabled that have a suite to offer, so a
+/// configuration with TLS 1.3 suites alone does not claim TLS 1.2 (and its extensions).
+fn offered_versions(config: &ClientConfig) -> (bool, bool) {
+    let suites = &config.cipher_suites;
+    let tls13 = config.versions.contains(&ProtocolVersion::TLSv1_3)
+        && suites.iter().any(|s| is_tls13_suite(*s));
+    let tls12 = config.versions.contains(&ProtocolVersion::TLSv1_2)
+        && suites.iter().any(|s| is_usable_tls12_suite(config, *s));
+    (tls13, tls12)
+}
+
+fn is_tls13_suite(suite: CipherSuite) -> bool {
+    suites::suite(suite).is_some()
+}
+
+/// A TLS 1.2 suite we implement; RSA key transport only with the opt-in.
+fn is_usable_tls12_suite(config: &ClientConfig, suite: CipherSuite) -> bool {
+    suites::tls12_suite(suite)
+        .is_some_and(|t| t.kx != suites::KeyExchangeKind::Rsa || config.legacy_rsa_key_exchange)
 }
 
 /// Sends `offer.hello` (the second one after a HelloRetryRequest when `retry`) and adds it
@@ -314,11 +382,17 @@ impl ExpectServerHello {
         out: &mut dyn Output,
     ) -> Result<State, Error> {
         match message {
-            HandshakePayload::ServerHello(sh) => match choose_version(&sh)? {
+            HandshakePayload::ServerHello(sh) => match choose_version(&self.offer, &sh)? {
                 Version::Tls13 => tls13::handle_server_hello(self.offer, sh, raw, None, out),
+                Version::Tls12 => tls12::handle_server_hello(self.offer, sh, raw, out),
             },
             // RFC 8446 §4.1.4: only TLS 1.3 has HelloRetryRequest; it checks its own
             // supported_versions.
+            HandshakePayload::HelloRetryRequest(_)
+                if !self.offer.offers(ProtocolVersion::TLSv1_3) =>
+            {
+                Err(PeerMisbehaved::SelectedUnofferedVersion.into())
+            }
             HandshakePayload::HelloRetryRequest(hrr) => {
                 tls13::handle_hello_retry_request(self.offer, hrr, raw, out)
             }
@@ -327,25 +401,46 @@ impl ExpectServerHello {
     }
 }
 
-/// The version the server chose (RFC 8446 §4.2.1): the one its supported_versions names,
-/// which must be one we offered.
-pub(crate) fn choose_version(sh: &ServerHello) -> Result<Version, Error> {
+impl Offer {
+    /// Whether our ClientHello (as sent) offered `version`.
+    pub(crate) fn offers(&self, version: ProtocolVersion) -> bool {
+        match &self.hello.extensions.supported_versions {
+            Some(versions) => versions.contains(&version),
+            // RFC 5246 §7.4.1.2: without supported_versions, legacy_version is the offer.
+            None => version == self.hello.legacy_version,
+        }
+    }
+}
+
+/// The version the server chose (RFC 8446 §4.2.1, RFC 5246 §7.4.1.3): the one its
+/// supported_versions names, or else its legacy_version; either must be one we offered.
+pub(crate) fn choose_version(offer: &Offer, sh: &ServerHello) -> Result<Version, Error> {
     // RFC 8446 §D.5: a hello claiming SSL 3.0 or older → protocol_version.
     if sh.legacy_version.to_wire() <= 0x0300 {
         return Err(PeerMisbehaved::ObsoleteLegacyVersion.into());
     }
-    // RFC 8446 §4.1.3/§4.2.1: without supported_versions the server chose TLS 1.2 or
-    // older. A TLS 1.3 server that was forced down marks its random; seeing the mark
-    // means someone removed our TLS 1.3 offer (illegal_parameter).
-    let Some(version) = sh.extensions.supported_versions else {
-        if sh.random[24..] == DOWNGRADE_TLS12 || sh.random[24..] == DOWNGRADE_TLS11 {
-            return Err(PeerMisbehaved::DowngradeMarkerPresent.into());
+    let offered_tls13 = offer.offers(ProtocolVersion::TLSv1_3);
+    // RFC 8446 §4.2.1: the selected version must be one we offered — and a TLS 1.2
+    // server does not send supported_versions at all.
+    if let Some(version) = sh.extensions.supported_versions {
+        return match version {
+            ProtocolVersion::TLSv1_3 if offered_tls13 => Ok(Version::Tls13),
+            _ => Err(PeerMisbehaved::SelectedUnofferedVersion.into()),
+        };
+    }
+    // RFC 8446 §4.1.3: without supported_versions the server chose TLS 1.2 or older. A
+    // TLS 1.3 server that was forced down marks its random; when we offered TLS 1.3, the
+    // mark means someone removed that offer (illegal_parameter).
+    let marked = sh.random[24..] == DOWNGRADE_TLS12 || sh.random[24..] == DOWNGRADE_TLS11;
+    if offered_tls13 && marked {
+        return Err(PeerMisbehaved::DowngradeMarkerPresent.into());
+    }
+    match sh.legacy_version {
+        ProtocolVersion::TLSv1_2 if offer.offers(ProtocolVersion::TLSv1_2) => Ok(Version::Tls12),
+        ProtocolVersion::TLSv1_2 if offered_tls13 => Err(PeerIncompatible::Tls13NotOffered.into()),
+        v if v.to_wire() < ProtocolVersion::TLSv1_2.to_wire() => {
+            Err(PeerIncompatible::ObsoleteVersion(v).into())
         }
-        return Err(PeerIncompatible::Tls13NotOffered.into());
-    };
-    // RFC 8446 §4.2.1: the selected version must be one we offered.
-    match version {
-        ProtocolVersion::TLSv1_3 => Ok(Version::Tls13),
         _ => Err(PeerMisbehaved::SelectedUnofferedVersion.into()),
     }
 }
@@ -356,7 +451,7 @@ mod tests {
 
     use super::*;
     use crate::alert::alert_for;
-    use crate::wire::enums::{AlertDescription, CipherSuite};
+    use crate::wire::enums::AlertDescription;
     use crate::wire::extensions::ServerHelloExtensions;
 
     #[test]
@@ -437,15 +532,38 @@ mod tests {
         }
     }
 
+    /// An offer from a client speaking `versions`.
+    fn offer(versions: &[ProtocolVersion]) -> Offer {
+        let p: Arc<dyn Provider> = Arc::new(AwsLcProvider);
+        let mut config =
+            ClientConfig::new(p.clone(), Arc::new(crate::danger::NoServerVerification));
+        config.versions = versions.to_vec();
+        let name = ServerName::try_from("example.com").unwrap();
+        let shares = OfferedShares::start(p.as_ref(), &[]).unwrap();
+        let hello = client_hello(&config, &name, &shares, p.as_ref()).unwrap();
+        Offer {
+            config: Arc::new(config),
+            server_name: name,
+            hello,
+            shares,
+            transcript: Transcript::buffered(),
+            psk: None,
+        }
+    }
+
+    fn choose(sh: &ServerHello) -> Result<Version, Error> {
+        choose_version(&offer(&[ProtocolVersion::TLSv1_3]), sh)
+    }
+
     fn alert(sh: &ServerHello) -> Option<AlertDescription> {
-        choose_version(sh).err().as_ref().and_then(alert_for)
+        choose(sh).err().as_ref().and_then(alert_for)
     }
 
     #[test]
     fn version_is_the_one_supported_versions_selects() {
         let tls13 = Some(ProtocolVersion::TLSv1_3);
         assert!(matches!(
-            choose_version(&server_hello(0x0303, tls13, [0; 32])),
+            choose(&server_hello(0x0303, tls13, [0; 32])),
             Ok(Version::Tls13)
         ));
         let tls12 = Some(ProtocolVersion::TLSv1_2);
@@ -453,6 +571,88 @@ mod tests {
             alert(&server_hello(0x0303, tls12, [0; 32])),
             Some(AlertDescription::IllegalParameter)
         );
+    }
+
+    #[test]
+    fn a_tls12_server_hello_is_tls12_when_we_offered_it_and_it_is_not_marked() {
+        let both = offer(&[ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2]);
+        assert_eq!(
+            choose_version(&both, &server_hello(0x0303, None, [0; 32])),
+            Ok(Version::Tls12)
+        );
+        let mut random = [0; 32];
+        random[24..].copy_from_slice(&DOWNGRADE_TLS12);
+        assert_eq!(
+            choose_version(&both, &server_hello(0x0303, None, random)),
+            Err(PeerMisbehaved::DowngradeMarkerPresent.into())
+        );
+        // Offering TLS 1.2 alone, the mark is expected: a TLS 1.3 server answered.
+        let tls12 = offer(&[ProtocolVersion::TLSv1_2]);
+        assert_eq!(
+            choose_version(&tls12, &server_hello(0x0303, None, random)),
+            Ok(Version::Tls12)
+        );
+        // A TLS 1.2 ServerHello must not carry supported_versions.
+        let tls12_selected = Some(ProtocolVersion::TLSv1_2);
+        assert_eq!(
+            choose_version(&both, &server_hello(0x0303, tls12_selected, [0; 32])),
+            Err(PeerMisbehaved::SelectedUnofferedVersion.into())
+        );
+    }
+
+    #[test]
+    fn a_tls10_server_is_refused_by_name() {
+        let both = offer(&[ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2]);
+        let err = choose_version(&both, &server_hello(0x0301, None, [0; 32])).unwrap_err();
+        assert_eq!(alert_for(&err), Some(AlertDescription::ProtocolVersion));
+        assert_eq!(
+            err.to_string(),
+            "the peer is incompatible: it offered only TLS 1.0; padlock needs TLS 1.2 or later"
+        );
+    }
+
+    #[test]
+    fn the_client_hello_offers_tls12_beside_tls13() {
+        let both = offer(&[ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2]);
+        let ext = &both.hello.extensions;
+        assert_eq!(
+            ext.supported_versions.as_deref(),
+            Some(&[ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2][..])
+        );
+        assert!(ext.extended_master_secret);
+        assert_eq!(ext.renegotiation_info.as_deref(), Some(&[][..]));
+        assert_eq!(
+            ext.ec_point_formats.as_deref(),
+            Some(&[EcPointFormat::uncompressed][..])
+        );
+        assert!(both.hello.cipher_suites.iter().any(|s| s.is_tls13()));
+        assert!(both
+            .hello
+            .cipher_suites
+            .contains(&CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256));
+        let only13 = offer(&[ProtocolVersion::TLSv1_3]);
+        assert!(only13.hello.cipher_suites.iter().all(|s| s.is_tls13()));
+        assert!(!only13.hello.extensions.extended_master_secret);
+        let only12 = offer(&[ProtocolVersion::TLSv1_2]);
+        assert_eq!(only12.hello.extensions.supported_versions, None);
+        assert_eq!(only12.hello.extensions.key_share, None);
+    }
+
+    #[test]
+    fn a_version_without_a_suite_is_not_offered() {
+        let p: Arc<dyn Provider> = Arc::new(AwsLcProvider);
+        let mut config =
+            ClientConfig::new(p.clone(), Arc::new(crate::danger::NoServerVerification));
+        config.cipher_suites = vec![CipherSuite::TLS_AES_128_GCM_SHA256];
+        let name = ServerName::try_from("example.com").unwrap();
+        let shares = OfferedShares::start(p.as_ref(), &[]).unwrap();
+        let hello = client_hello(&config, &name, &shares, p.as_ref()).unwrap();
+        assert_eq!(
+            hello.extensions.supported_versions.as_deref(),
+            Some(&[ProtocolVersion::TLSv1_3][..])
+        );
+        assert!(!hello.extensions.extended_master_secret);
+        assert_eq!(hello.extensions.renegotiation_info, None);
     }
 
     #[test]

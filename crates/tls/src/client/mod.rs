@@ -8,6 +8,7 @@
 
 mod hs;
 mod psk;
+mod tls12;
 mod tls13;
 
 use std::sync::Arc;
@@ -26,6 +27,8 @@ pub(crate) enum State {
     ServerHello(Box<hs::ExpectServerHello>),
     /// TLS 1.3 (RFC 8446).
     Tls13(tls13::State),
+    /// TLS 1.2 (RFC 5246).
+    Tls12(tls12::State),
     Traffic(Box<ExpectTraffic>),
 }
 
@@ -45,7 +48,10 @@ pub(crate) fn start(
 impl State {
     /// Handles one handshake message (`raw` is its encoding, header included).
     pub(crate) fn handle(self, raw: &[u8], out: &mut dyn Output) -> Result<Self, Error> {
-        let message = <HandshakePayload as crate::wire::Codec>::decode(raw)?;
+        let message = match self {
+            Self::Tls12(_) => HandshakePayload::decode_tls12(raw)?,
+            _ => <HandshakePayload as crate::wire::Codec>::decode(raw)?,
+        };
         crate::handshake_trace::trace_message(
             out,
             crate::trace::Direction::Received,
@@ -55,6 +61,7 @@ impl State {
         match self {
             Self::ServerHello(s) => s.handle(message, raw, out),
             Self::Tls13(s) => s.handle(message, raw, out),
+            Self::Tls12(s) => s.handle(message, raw, out).map(Self::Tls12),
             Self::Traffic(s) => s.handle(message, out).map(|s| Self::Traffic(Box::new(s))),
         }
     }
@@ -75,7 +82,19 @@ impl State {
     /// RFC 8446 §5: a ChangeCipherSpec may arrive after our first ClientHello and before
     /// the server's Finished.
     pub(crate) fn allows_change_cipher_spec(&self) -> bool {
-        !matches!(self, Self::Traffic(_))
+        !matches!(self, Self::Traffic(_) | Self::Tls12(_))
+    }
+
+    /// RFC 5246 §7.1: TLS 1.2's ChangeCipherSpec, at its one place.
+    pub(crate) fn expects_change_cipher_spec(&self) -> bool {
+        matches!(self, Self::Tls12(s) if s.expects_change_cipher_spec())
+    }
+
+    pub(crate) fn change_cipher_spec(self, out: &mut dyn Output) -> Result<Self, Error> {
+        match self {
+            Self::Tls12(s) => s.change_cipher_spec(out).map(Self::Tls12),
+            _ => Err(crate::error::PeerMisbehaved::IllegalChangeCipherSpec.into()),
+        }
     }
 }
 

@@ -354,8 +354,11 @@ impl Connection {
     /// Seals `data` as application data records, updating keys before their usage limit
     /// (RFC 8446 §5.5).
     fn send_application_data(&mut self, data: &[u8]) -> Result<(), Error> {
+        // TLS 1.2 has no KeyUpdate: its sealer refuses a key past its limit, which ends
+        // the connection (RFC 8446 §5.5's AES-GCM bound applies to it all the same).
+        let can_update = self.core.negotiated.version != Some(ProtocolVersion::TLSv1_2);
         for chunk in data.chunks(MAX_PLAINTEXT_LEN) {
-            if self.core.records.sealer.needs_key_update() {
+            if can_update && self.core.records.sealer.needs_key_update() {
                 self.send_key_update(false)?;
             }
             self.core.records.send_application_data(chunk)?;
@@ -366,6 +369,9 @@ impl Connection {
     /// Sends a KeyUpdate and switches to the next write keys, through the state that holds
     /// the traffic secrets.
     fn send_key_update(&mut self, ask_peer: bool) -> Result<(), Error> {
+        if self.core.negotiated.version == Some(ProtocolVersion::TLSv1_2) {
+            return Err(ApiMisuse::NoKeyUpdateInTls12.into());
+        }
         let traffic = self
             .state
             .as_mut()
@@ -424,9 +430,12 @@ impl Connection {
         self.error.is_none() && !self.core.lifecycle.is_open()
     }
 
-    /// The negotiated version (always TLS 1.3 once known).
+    /// The negotiated version (TLS 1.3 or TLS 1.2), once the ServerHello settled it.
     pub fn protocol_version(&self) -> Option<ProtocolVersion> {
-        self.core.negotiated.suite.map(|_| ProtocolVersion::TLSv1_3)
+        let negotiated = &self.core.negotiated;
+        negotiated
+            .version
+            .or(negotiated.suite.map(|_| ProtocolVersion::TLSv1_3))
     }
 
     /// The negotiated cipher suite.
@@ -510,8 +519,8 @@ impl Connection {
         self.error.as_ref()
     }
 
-    /// Keying material exporter (RFC 8446 §7.5, RFC 5705); `context: None` and
-    /// `Some(&[])` differ, as RFC 8446 §7.5 says.
+    /// Keying material exporter (RFC 8446 §7.5, RFC 5705; for TLS 1.2 RFC 5705 §4);
+    /// `context: None` and `Some(&[])` differ, as RFC 8446 §7.5 says.
     pub fn export_keying_material(
         &self,
         out: &mut [u8],
@@ -520,6 +529,16 @@ impl Connection {
     ) -> Result<(), Error> {
         if let Some(e) = &self.error {
             return Err(e.clone());
+        }
+        let negotiated = &self.core.negotiated;
+        if let Some(exporter) = negotiated
+            .tls12_exporter
+            .as_ref()
+            .filter(|_| self.core.lifecycle.is_open())
+        {
+            return exporter
+                .export(self.core.provider.as_ref(), label, context, out)
+                .map_err(|_| ApiMisuse::ExporterOutputTooLong.into());
         }
         let exporter = self
             .core

@@ -3,7 +3,7 @@
 use crate::conn::HandshakeKind;
 use crate::suites::Suite;
 use crate::tls13::key_schedule::ExporterSecret;
-use crate::wire::{NamedGroup, SignatureScheme};
+use crate::wire::{NamedGroup, ProtocolVersion, SignatureScheme};
 
 /// The negotiated parameters; each is `None` until the handshake settles it.
 #[derive(Default)]
@@ -11,6 +11,8 @@ pub(super) struct Negotiated {
     /// The client's random, which key log lines are keyed by.
     pub(super) client_random: [u8; 32],
     pub(super) suite: Option<Suite>,
+    /// Set by TLS 1.2 handshakes; a settled suite without it is TLS 1.3.
+    pub(super) version: Option<ProtocolVersion>,
     pub(super) group: Option<NamedGroup>,
     /// The scheme of the peer's CertificateVerify.
     pub(super) scheme: Option<SignatureScheme>,
@@ -19,4 +21,6 @@ pub(super) struct Negotiated {
     pub(super) peer_certificates: Option<Vec<Vec<u8>>>,
     pub(super) kind: Option<HandshakeKind>,
     pub(super) exporter: Option<ExporterSecret>,
+    /// TLS 1.2's exporter (RFC 5705).
+    pub(super) tls12_exporter: Option<crate::tls12_handshake::Exporter12>,
 }

@@ -109,7 +109,10 @@ impl Connection {
         let protected = records.opener.is_protected();
         match outer {
             ContentType::ChangeCipherSpec => return self.handle_change_cipher_spec(record),
-            ContentType::Alert if protected => return self.handle_unprotected_alert(record),
+            // TLS 1.3 hides a protected alert's type; TLS 1.2 does not (RFC 5246 §6.2.3).
+            ContentType::Alert if records.opener.hides_content_type() => {
+                return self.handle_unprotected_alert(record)
+            }
             ContentType::ApplicationData if !protected => {
                 // RFC 8446 §4.2.10: 0-RTT data the server refused, before its keys for
                 // the client's second ClientHello; else data before any keys (§5.2).
@@ -207,6 +210,13 @@ impl Connection {
         let body = records
             .rx
             .slice(record.start + RECORD_HEADER_LEN..record.end);
+        if self
+            .state
+            .as_ref()
+            .is_some_and(|s| s.expects_change_cipher_spec())
+        {
+            return self.handle_tls12_change_cipher_spec(record);
+        }
         let allowed = self
             .state
             .as_ref()
@@ -215,6 +225,39 @@ impl Connection {
             return Err(PeerMisbehaved::IllegalChangeCipherSpec.into());
         }
         records.ccs_received = true;
+        Ok(())
+    }
+
+    /// TLS 1.2's ChangeCipherSpec (RFC 5246 §7.1): one byte 0x01, unprotected (the first
+    /// one of a connection), on a message boundary; the state installs the read keys.
+    fn handle_tls12_change_cipher_spec(&mut self, record: Range<usize>) -> Result<(), Error> {
+        let body = self
+            .core
+            .records
+            .rx
+            .slice(record.start + RECORD_HEADER_LEN..record.end);
+        if !is_compatibility_change_cipher_spec(body) || self.core.records.opener.is_protected() {
+            return Err(PeerMisbehaved::IllegalChangeCipherSpec.into());
+        }
+        // RFC 5246 §7.1 (and RFC 8446 §5.1's rule for any key change): no handshake
+        // message may span it.
+        if !self.joiner.is_empty() {
+            return Err(PeerMisbehaved::HandshakeMessageSplitAcrossKeyChange.into());
+        }
+        if let Some(t) = self.core.trace.as_deref() {
+            t.event(&TraceEvent::Message {
+                direction: Direction::Received,
+                name: "ChangeCipherSpec",
+                len: 1,
+                summary: String::new(),
+            });
+        }
+        let state = self
+            .state
+            .take()
+            .ok_or(Error::Internal("handshake state missing"))?;
+        self.state = Some(state.change_cipher_spec(&mut self.core)?);
+        self.core.records.ccs_received = true;
         Ok(())
     }
 

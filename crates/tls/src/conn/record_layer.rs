@@ -176,6 +176,24 @@ impl RecordLayer {
         self.seal(ContentType::Alert, &alert.to_vec())
     }
 
+    /// Seals one warning alert (TLS 1.2's no_renegotiation, RFC 5246 §7.2.2).
+    pub(super) fn send_warning_alert(
+        &mut self,
+        description: AlertDescription,
+    ) -> Result<(), Error> {
+        if let Some(t) = self.trace.as_deref() {
+            t.event(&TraceEvent::Alert {
+                direction: Direction::Sent,
+                description,
+            });
+        }
+        let alert = Alert {
+            level: crate::wire::AlertLevel::Warning,
+            description,
+        };
+        self.seal(ContentType::Alert, &alert.to_vec())
+    }
+
     /// Sends the middlebox-compatibility ChangeCipherSpec (RFC 8446 §D.4): at most one,
     /// never protected, after the handshake messages queued before it.
     pub(super) fn send_change_cipher_spec(&mut self) -> Result<(), Error> {

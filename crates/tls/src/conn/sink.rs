@@ -17,7 +17,7 @@ use crate::suites::Suite;
 use crate::tls13::key_schedule::ExporterSecret;
 use crate::trace::{Direction, KeyPhase, Trace, TraceEvent};
 use crate::wire::MAX_PLAINTEXT_LEN;
-use crate::wire::{NamedGroup, SignatureScheme};
+use crate::wire::{AlertDescription, NamedGroup, ProtocolVersion, SignatureScheme};
 
 /// The record layer, what was negotiated, and where the connection is in its life.
 pub(crate) struct Core {
@@ -84,6 +84,15 @@ impl Output for Core {
     fn negotiated(&mut self, suite: Suite, group: Option<NamedGroup>) {
         self.negotiated.suite = Some(suite);
         self.negotiated.group = group;
+    }
+
+    fn protocol_version(&mut self, version: ProtocolVersion) {
+        self.negotiated.version = Some(version);
+    }
+
+    fn send_warning_alert(&mut self, description: AlertDescription) -> Result<(), Error> {
+        self.records.flush_handshake()?;
+        self.records.send_warning_alert(description)
     }
 
     fn client_random(&mut self, random: [u8; 32]) {
@@ -209,10 +218,25 @@ impl Output for Core {
         self.negotiated.exporter = Some(secret);
     }
 
-    fn handshake_complete(&mut self) {
+    fn tls12_exporter(&mut self, exporter: crate::tls12_handshake::Exporter12) {
+        self.negotiated.tls12_exporter = Some(exporter);
+    }
+
+    fn handshake_complete(&mut self) -> Result<(), Error> {
+        let before = self.lifecycle.stage;
         self.lifecycle.stage = Stage::Open;
         if let Some(t) = self.trace.as_deref() {
             t.event(&TraceEvent::HandshakeComplete);
         }
+        if before == Stage::Handshaking && !self.early_plaintext.is_empty() {
+            // TLS 1.2: our keys were installed at ChangeCipherSpec, but data waits for
+            // the handshake to complete; it goes after our Finished.
+            self.records.flush_handshake()?;
+            let early = std::mem::take(&mut self.early_plaintext);
+            for chunk in early.chunks(MAX_PLAINTEXT_LEN) {
+                self.records.send_application_data(chunk)?;
+            }
+        }
+        Ok(())
     }
 }

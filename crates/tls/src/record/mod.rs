@@ -25,6 +25,13 @@
 //! numbers start at 0 with each new key and never wrap: at 2^64−1 the connection must end
 //! (§5.3). Keys are retired before their usage limit (§5.5): see
 //! [`RecordSealer::needs_key_update`].
+//!
+//! TLS 1.2 keys ([`RecordKeys::tls12`]) protect records the RFC 5246 §6.2.3.3 way: the
+//! outer type is the real one, there is no inner content type or padding, and the
+//! additional data is `seq_num ‖ type ‖ version ‖ length` (of the plaintext). AES-GCM
+//! records carry an 8-byte explicit nonce after the header, which we set to the sequence
+//! number; the nonce is the 4-byte implicit salt followed by it (RFC 5288 §3).
+//! ChaCha20-Poly1305 has no explicit part: its nonce is made as in TLS 1.3 (RFC 7905 §2).
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -41,6 +48,22 @@ use crate::wire::{
 /// Bytes a protected record adds to its content without padding: header, inner content
 /// type and tag.
 pub const PROTECTED_OVERHEAD: usize = RECORD_HEADER_LEN + 1 + TAG_LEN;
+
+/// The length of the explicit nonce of a TLS 1.2 AES-GCM record (RFC 5288 §3).
+pub const EXPLICIT_NONCE_LEN: usize = 8;
+
+/// The largest TLSCiphertext.fragment TLS 1.2 allows: 2^14 + 2048 (RFC 5246 §6.2.3).
+const MAX_TLS12_CIPHERTEXT_LEN: usize = MAX_PLAINTEXT_LEN + 2048;
+
+/// Which record format a key protects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordVersion {
+    /// TLS 1.3 (RFC 8446 §5.2): TLSInnerPlaintext under an application_data outer type.
+    Tls13,
+    /// TLS 1.2 AEAD (RFC 5246 §6.2.3.3): the real type outside, the sequence number in the
+    /// additional data, and for AES-GCM an explicit nonce in the record (RFC 5288 §3).
+    Tls12,
+}
 
 /// Why a record could not be protected or unprotected. Each peer-caused variant names the
 /// alert RFC 8446 prescribes.
@@ -130,10 +153,11 @@ pub struct RecordKeys {
     aead: AeadAlgorithm,
     key: Secret,
     iv: [u8; NONCE_LEN],
+    version: RecordVersion,
 }
 
 impl RecordKeys {
-    /// Keys for `aead`; `key` must be `aead.key_len()` bytes and `iv` 12 (§5.3).
+    /// TLS 1.3 keys for `aead`; `key` must be `aead.key_len()` bytes and `iv` 12 (§5.3).
     pub fn new(aead: AeadAlgorithm, key: &[u8], iv: &[u8]) -> Result<Self, RecordError> {
         if key.len() != aead.key_len() {
             return Err(RecordError::BadKeyLength);
@@ -143,7 +167,36 @@ impl RecordKeys {
             aead,
             key: Secret::new(key),
             iv,
+            version: RecordVersion::Tls13,
         })
+    }
+
+    /// TLS 1.2 keys for `aead` from the key block (RFC 5246 §6.3): `fixed_iv` is the
+    /// 4-byte implicit salt for AES-GCM (RFC 5288 §3) or the 12-byte IV for
+    /// ChaCha20-Poly1305 (RFC 7905 §2).
+    pub fn tls12(aead: AeadAlgorithm, key: &[u8], fixed_iv: &[u8]) -> Result<Self, RecordError> {
+        if key.len() != aead.key_len() {
+            return Err(RecordError::BadKeyLength);
+        }
+        let mut iv = [0u8; NONCE_LEN];
+        match (has_explicit_nonce(aead), fixed_iv.len()) {
+            // salt ‖ 0^64: XORed with the sequence number, it is salt ‖ seq_num, the
+            // nonce whose explicit part we send (RFC 5288 §3).
+            (true, 4) => iv[..4].copy_from_slice(fixed_iv),
+            (false, NONCE_LEN) => iv.copy_from_slice(fixed_iv),
+            _ => return Err(RecordError::BadKeyLength),
+        }
+        Ok(Self {
+            aead,
+            key: Secret::new(key),
+            iv,
+            version: RecordVersion::Tls12,
+        })
+    }
+
+    /// The record format these keys protect.
+    pub fn version(&self) -> RecordVersion {
+        self.version
     }
 
     /// The AEAD algorithm.
@@ -222,6 +275,14 @@ impl<D> RecordProtection<D> {
         self.state.is_some()
     }
 
+    /// Whether records are protected the TLS 1.3 way, hiding their content type under
+    /// application_data (RFC 8446 §5.2).
+    pub fn hides_content_type(&self) -> bool {
+        self.state
+            .as_ref()
+            .is_some_and(|s| s.version == RecordVersion::Tls13)
+    }
+
     /// The sequence number of the next protected record (0 when unprotected).
     pub fn sequence_number(&self) -> u64 {
         self.state.as_ref().map_or(0, |s| s.seq)
@@ -253,7 +314,13 @@ impl RecordSealer {
     /// The bytes one record carrying `payload_len` bytes of content takes on the wire
     /// (header included), as [`Self::seal_into`] writes it.
     pub fn sealed_len(&self, payload_len: usize) -> usize {
-        let extra = if self.state.is_some() { 1 + TAG_LEN } else { 0 };
+        let extra = match &self.state {
+            // TLS 1.2: explicit nonce (AES-GCM) and tag, no inner type (RFC 5246 §6.2.3.3).
+            Some(s) if s.version == RecordVersion::Tls12 => s.explicit_nonce_len() + TAG_LEN,
+            // TLS 1.3: inner content type and tag (RFC 8446 §5.2).
+            Some(_) => 1 + TAG_LEN,
+            None => 0,
+        };
         RECORD_HEADER_LEN + payload_len + extra
     }
 
@@ -281,6 +348,9 @@ impl RecordSealer {
             copy::copy(body, payload);
             return Ok(());
         };
+        if state.version == RecordVersion::Tls12 {
+            return state.seal_tls12_into(content_type, payload, header, body);
+        }
         let nonce = state.next_nonce(true)?;
         // TLSInnerPlaintext = content + type (§5.2), at most 2^14 + 1.
         write_header(header, 0, ContentType::ApplicationData, body.len());
@@ -313,15 +383,20 @@ impl RecordSealer {
             }
             return result;
         }
-        let extra = if self.state.is_some() {
-            1 + padding + TAG_LEN
-        } else {
-            0
+        let (extra, explicit) = match &self.state {
+            Some(s) if s.version == RecordVersion::Tls12 => (TAG_LEN, s.explicit_nonce_len()),
+            Some(_) => (1 + padding + TAG_LEN, 0),
+            None => (0, 0),
         };
-        out.reserve(RECORD_HEADER_LEN + payload.len() + extra);
+        out.reserve(RECORD_HEADER_LEN + explicit + payload.len() + extra);
         out.extend_from_slice(&[0; RECORD_HEADER_LEN]);
+        out.resize(out.len() + explicit, 0);
         copy::extend(out, payload);
-        self.seal_in_place_padded(content_type, out, start, padding)
+        let result = self.try_seal(content_type, out, start, padding, explicit > 0);
+        if result.is_err() {
+            out.truncate(start);
+        }
+        result
     }
 
     /// Seals the record that starts at `record_start` in `buf`: `buf[record_start..][..5]`
@@ -345,34 +420,42 @@ impl RecordSealer {
         record_start: usize,
         padding: usize,
     ) -> Result<(), RecordError> {
-        let result = self.try_seal(content_type, buf, record_start, padding);
+        let result = self.try_seal(content_type, buf, record_start, padding, false);
         if result.is_err() {
             buf.truncate(record_start);
         }
         result
     }
 
+    /// Seals the record at `record_start`; `explicit_reserved`: the TLS 1.2 explicit nonce
+    /// already has its space after the header.
     fn try_seal(
         &mut self,
         content_type: ContentType,
         buf: &mut Vec<u8>,
         record_start: usize,
         padding: usize,
+        explicit_reserved: bool,
     ) -> Result<(), RecordError> {
         let content_start = record_start
             .checked_add(RECORD_HEADER_LEN)
             .filter(|&s| s <= buf.len())
             .ok_or(RecordError::Truncated)?;
         let content_len = buf.len() - content_start;
-        if content_len > MAX_PLAINTEXT_LEN {
-            return Err(RecordError::PayloadTooLong);
-        }
-
         let Some(state) = self.state.as_mut() else {
+            if content_len > MAX_PLAINTEXT_LEN {
+                return Err(RecordError::PayloadTooLong);
+            }
             // TLSPlaintext (§5.1); the length fits u16 because it is at most 2^14.
             write_header(buf, record_start, content_type, content_len);
             return Ok(());
         };
+        if state.version == RecordVersion::Tls12 {
+            return state.seal_tls12(content_type, buf, record_start, explicit_reserved);
+        }
+        if content_len > MAX_PLAINTEXT_LEN {
+            return Err(RecordError::PayloadTooLong);
+        }
 
         // TLSInnerPlaintext = content + type + padding ≤ 2^14 + 1 (§5.4), so
         // TLSCiphertext.length stays within 2^14 + 256 (§5.2).
@@ -423,6 +506,9 @@ impl RecordOpener {
                 content: RECORD_HEADER_LEN..RECORD_HEADER_LEN + body.len(),
             });
         };
+        if state.version == RecordVersion::Tls12 {
+            return state.open_tls12(outer_type, header, body);
+        }
 
         check_protected(outer_type, body.len())?;
         let nonce = state.next_nonce(false)?;
@@ -535,12 +621,31 @@ fn write_header(buf: &mut [u8], at: usize, content_type: ContentType, len: usize
     buf[at..at + RECORD_HEADER_LEN].copy_from_slice(&header.to_bytes());
 }
 
+/// Whether TLS 1.2 records of `aead` carry an explicit nonce (RFC 5288 §3: AES-GCM does;
+/// RFC 7905 §2: ChaCha20-Poly1305 does not).
+fn has_explicit_nonce(aead: AeadAlgorithm) -> bool {
+    matches!(aead, AeadAlgorithm::Aes128Gcm | AeadAlgorithm::Aes256Gcm)
+}
+
+/// The TLS 1.2 additional data (RFC 5246 §6.2.3.3):
+/// `seq_num ‖ TLSCompressed.type ‖ TLSCompressed.version ‖ TLSCompressed.length`.
+fn tls12_additional_data(seq: u64, content_type: ContentType, len: usize) -> [u8; 13] {
+    let mut aad = [0u8; 13];
+    aad[..8].copy_from_slice(&seq.to_be_bytes());
+    aad[8] = content_type.to_wire();
+    aad[9..11].copy_from_slice(&ProtocolVersion::TLSv1_2.to_wire().to_be_bytes());
+    // Callers bound `len` by 2^14.
+    aad[11..].copy_from_slice(&u16::try_from(len).unwrap_or(u16::MAX).to_be_bytes());
+    aad
+}
+
 /// One direction's keys and counters.
 struct DirectionState {
     key: Box<dyn AeadKey>,
     iv: [u8; NONCE_LEN],
     seq: u64,
     limits: KeyLimits,
+    version: RecordVersion,
 }
 
 impl DirectionState {
@@ -552,6 +657,123 @@ impl DirectionState {
             iv: keys.iv,
             seq: 0,
             limits: KeyLimits::for_aead(keys.aead),
+            version: keys.version,
+        })
+    }
+
+    /// The explicit nonce's length in this direction's TLS 1.2 records (0 for TLS 1.3).
+    fn explicit_nonce_len(&self) -> usize {
+        if self.version == RecordVersion::Tls12 && has_explicit_nonce(self.key.algorithm()) {
+            EXPLICIT_NONCE_LEN
+        } else {
+            0
+        }
+    }
+
+    /// Seals a TLS 1.2 record (RFC 5246 §6.2.3.3) from `payload` straight into `body` (the
+    /// explicit nonce, then ciphertext and tag), writing its header into `header`.
+    fn seal_tls12_into(
+        &mut self,
+        content_type: ContentType,
+        payload: &[u8],
+        header: &mut [u8],
+        body: &mut [u8],
+    ) -> Result<(), RecordError> {
+        let explicit = self.explicit_nonce_len();
+        let nonce = self.next_nonce(true)?;
+        let (explicit_nonce, sealed) = body.split_at_mut(explicit);
+        // RFC 5288 §3: the explicit nonce is ours to choose, unique per key; the sequence
+        // number is, and makes the nonce salt ‖ seq_num.
+        explicit_nonce.copy_from_slice(&nonce[NONCE_LEN - explicit..]);
+        let aad = tls12_additional_data(self.seq, content_type, payload.len());
+        write_header(header, 0, content_type, explicit + payload.len() + TAG_LEN);
+        self.key
+            .seal_to(&nonce, &aad, payload, &[], sealed)
+            .map_err(RecordError::Crypto)?;
+        self.seq += 1;
+        Ok(())
+    }
+
+    /// Seals a TLS 1.2 record (RFC 5246 §6.2.3.3) in place: `buf[record_start..]` is the
+    /// header's space, then (if `explicit_reserved`) the explicit nonce's, then the content.
+    fn seal_tls12(
+        &mut self,
+        content_type: ContentType,
+        buf: &mut Vec<u8>,
+        record_start: usize,
+        explicit_reserved: bool,
+    ) -> Result<(), RecordError> {
+        let explicit = self.explicit_nonce_len();
+        let nonce_at = record_start + RECORD_HEADER_LEN;
+        if explicit > 0 && !explicit_reserved {
+            // A caller that laid the record out for TLS 1.3 left no room for the explicit
+            // nonce: make it (one move of the content).
+            buf.splice(nonce_at..nonce_at, [0u8; EXPLICIT_NONCE_LEN]);
+        }
+        let content_start = nonce_at + explicit;
+        let content_len = buf
+            .len()
+            .checked_sub(content_start)
+            .ok_or(RecordError::Truncated)?;
+        if content_len > MAX_PLAINTEXT_LEN {
+            return Err(RecordError::PayloadTooLong);
+        }
+        let nonce = self.next_nonce(true)?;
+        // RFC 5288 §3: the explicit nonce is ours to choose, unique per key; the sequence
+        // number is, and makes the nonce salt ‖ seq_num.
+        buf[nonce_at..content_start].copy_from_slice(&nonce[NONCE_LEN - explicit..]);
+        let aad = tls12_additional_data(self.seq, content_type, content_len);
+        write_header(
+            buf,
+            record_start,
+            content_type,
+            explicit + content_len + TAG_LEN,
+        );
+        let tag = self
+            .key
+            .seal_in_place(&nonce, &aad, &mut buf[content_start..])
+            .map_err(RecordError::Crypto)?;
+        buf.extend_from_slice(&tag);
+        self.seq += 1;
+        Ok(())
+    }
+
+    /// Opens a TLS 1.2 record (RFC 5246 §6.2.3.3) in place; the content type is the
+    /// outer one.
+    fn open_tls12(
+        &mut self,
+        outer_type: ContentType,
+        _header: &[u8],
+        body: &mut [u8],
+    ) -> Result<OpenedRecord, RecordError> {
+        if body.len() > MAX_TLS12_CIPHERTEXT_LEN {
+            return Err(RecordError::CiphertextTooLong);
+        }
+        let explicit = self.explicit_nonce_len();
+        // Too short for the explicit nonce and a tag: it cannot authenticate.
+        let plaintext_len = body
+            .len()
+            .checked_sub(explicit + TAG_LEN)
+            .ok_or(RecordError::BadRecordMac)?;
+        let mut nonce = self.next_nonce(false)?;
+        if explicit > 0 {
+            // RFC 5288 §3: salt ‖ the nonce_explicit the sender chose.
+            nonce[NONCE_LEN - explicit..].copy_from_slice(&body[..explicit]);
+        }
+        let aad = tls12_additional_data(self.seq, outer_type, plaintext_len);
+        let len = self
+            .key
+            .open_in_place(&nonce, &aad, &mut body[explicit..])
+            .map_err(|_| RecordError::BadRecordMac)?;
+        self.seq += 1;
+        // RFC 5246 §6.2.3.3: the plaintext may not exceed 2^14 bytes.
+        if len > MAX_PLAINTEXT_LEN {
+            return Err(RecordError::PlaintextTooLong);
+        }
+        let start = RECORD_HEADER_LEN + explicit;
+        Ok(OpenedRecord {
+            content_type: outer_type,
+            content: start..start + len,
         })
     }
 

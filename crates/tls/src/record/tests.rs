@@ -559,3 +559,167 @@ fn sealing_into_a_slice_needs_exactly_the_sealed_length() {
         (APPLICATION_DATA, b"data".to_vec())
     );
 }
+
+/// TLS 1.2 keys for `aead` made of one repeated byte (a 4-byte salt for AES-GCM).
+fn tls12_keys(aead: AeadAlgorithm, byte: u8) -> RecordKeys {
+    let iv_len = if aead == AeadAlgorithm::ChaCha20Poly1305 {
+        12
+    } else {
+        4
+    };
+    RecordKeys::tls12(aead, &vec![byte; aead.key_len()], &vec![byte; iv_len]).unwrap()
+}
+
+fn tls12_pair(aead: AeadAlgorithm) -> (RecordSealer, RecordOpener) {
+    let p = AwsLcProvider;
+    let mut sealer = RecordSealer::new();
+    let mut opener = RecordOpener::new();
+    sealer.install(&p, &tls12_keys(aead, 1)).unwrap();
+    opener.install(&p, &tls12_keys(aead, 1)).unwrap();
+    (sealer, opener)
+}
+
+#[test]
+fn tls12_records_round_trip_with_their_real_type_outside() {
+    for aead in [
+        AeadAlgorithm::Aes128Gcm,
+        AeadAlgorithm::Aes256Gcm,
+        AeadAlgorithm::ChaCha20Poly1305,
+    ] {
+        let explicit = if aead == AeadAlgorithm::ChaCha20Poly1305 {
+            0
+        } else {
+            8
+        };
+        let (mut sealer, mut opener) = tls12_pair(aead);
+        assert!(!sealer.hides_content_type());
+        for (i, (typ, payload)) in [
+            (HANDSHAKE, &b"finished"[..]),
+            (APPLICATION_DATA, b""),
+            (ALERT, &[1, 0][..]),
+            (APPLICATION_DATA, &[7u8; MAX_PLAINTEXT_LEN][..]),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut buf = Vec::new();
+            sealer.seal_append(typ, payload, &mut buf).unwrap();
+            // header ‖ explicit nonce ‖ ciphertext ‖ tag, no inner type (RFC 5246 §6.2.3.3).
+            assert_eq!(
+                buf.len(),
+                RECORD_HEADER_LEN + explicit + payload.len() + TAG_LEN
+            );
+            assert_eq!(&buf[..3], &[typ.to_wire(), 3, 3]);
+            // RFC 5288 §3: we set the explicit nonce to the sequence number.
+            assert_eq!(
+                buf[RECORD_HEADER_LEN..RECORD_HEADER_LEN + explicit],
+                (i as u64).to_be_bytes()[..explicit]
+            );
+            let (ty, content) = open(&mut opener, &mut buf).unwrap();
+            assert_eq!((ty, content.as_slice()), (typ, payload));
+        }
+    }
+}
+
+#[test]
+fn tls12_gcm_nonce_is_salt_and_explicit_part_and_aad_holds_the_sequence_number() {
+    // Build the record by hand from RFC 5288 §3 and RFC 5246 §6.2.3.3, then open it.
+    let p = AwsLcProvider;
+    let key = p.aead_key(AeadAlgorithm::Aes128Gcm, &[1; 16]).unwrap();
+    let mut nonce = [0u8; NONCE_LEN];
+    nonce[..4].copy_from_slice(&[1; 4]);
+    nonce[4..].copy_from_slice(&[9; 8]); // the peer may choose any explicit nonce
+    let mut aad = Vec::new();
+    aad.extend_from_slice(&0u64.to_be_bytes());
+    aad.extend_from_slice(&[23, 3, 3, 0, 5]);
+    let mut body = b"hello".to_vec();
+    let tag = key.seal_in_place(&nonce, &aad, &mut body).unwrap();
+    let mut record = vec![23, 3, 3, 0, (8 + 5 + 16) as u8];
+    record.extend_from_slice(&[9; 8]);
+    record.extend_from_slice(&body);
+    record.extend_from_slice(&tag);
+    let (_, mut opener) = tls12_pair(AeadAlgorithm::Aes128Gcm);
+    let (ty, content) = open(&mut opener, &mut record.clone()).unwrap();
+    assert_eq!((ty, content.as_slice()), (APPLICATION_DATA, &b"hello"[..]));
+    // The same bytes as the second record: the sequence number in the AAD differs.
+    let err = open(&mut opener, &mut record).unwrap_err();
+    assert_eq!(err, RecordError::BadRecordMac);
+}
+
+#[test]
+fn tls12_records_fail_on_tampering_type_change_or_truncation() {
+    for aead in [AeadAlgorithm::Aes128Gcm, AeadAlgorithm::ChaCha20Poly1305] {
+        let mut record = Vec::new();
+        let (mut sealer, _) = tls12_pair(aead);
+        sealer
+            .seal_append(APPLICATION_DATA, b"data", &mut record)
+            .unwrap();
+        // The type is authenticated through the additional data.
+        let mut retyped = record.clone();
+        retyped[0] = HANDSHAKE.to_wire();
+        let (_, mut opener) = tls12_pair(aead);
+        assert_eq!(
+            open(&mut opener, &mut retyped).unwrap_err(),
+            RecordError::BadRecordMac
+        );
+        let mut flipped = record.clone();
+        *flipped.last_mut().unwrap() ^= 1;
+        let (_, mut opener) = tls12_pair(aead);
+        assert_eq!(
+            open(&mut opener, &mut flipped).unwrap_err(),
+            RecordError::BadRecordMac
+        );
+        let mut short = vec![23, 3, 3, 0, 10];
+        short.extend_from_slice(&[0; 10]);
+        let (_, mut opener) = tls12_pair(aead);
+        assert_eq!(
+            open(&mut opener, &mut short).unwrap_err(),
+            RecordError::BadRecordMac
+        );
+    }
+}
+
+#[test]
+fn tls12_seal_in_place_makes_room_for_the_explicit_nonce() {
+    let (mut sealer, mut opener) = tls12_pair(AeadAlgorithm::Aes256Gcm);
+    let mut buf = vec![0u8; RECORD_HEADER_LEN];
+    buf.extend_from_slice(b"in place");
+    sealer.seal_in_place(APPLICATION_DATA, &mut buf, 0).unwrap();
+    let (_, content) = open(&mut opener, &mut buf).unwrap();
+    assert_eq!(content, b"in place");
+}
+
+#[test]
+fn tls12_keys_need_the_suites_iv_length() {
+    assert!(RecordKeys::tls12(AeadAlgorithm::Aes128Gcm, &[0; 16], &[0; 12]).is_err());
+    assert!(RecordKeys::tls12(AeadAlgorithm::ChaCha20Poly1305, &[0; 32], &[0; 4]).is_err());
+    assert_eq!(
+        tls12_keys(AeadAlgorithm::Aes128Gcm, 1).version(),
+        RecordVersion::Tls12
+    );
+}
+
+#[test]
+fn tls12_seal_into_writes_the_explicit_nonce_and_opens() {
+    for aead in [AeadAlgorithm::Aes128Gcm, AeadAlgorithm::ChaCha20Poly1305] {
+        let (mut sealer, mut opener) = tls12_pair(aead);
+        let n = sealer.sealed_len(4);
+        let explicit = if aead == AeadAlgorithm::ChaCha20Poly1305 {
+            0
+        } else {
+            8
+        };
+        assert_eq!(n, RECORD_HEADER_LEN + explicit + 4 + TAG_LEN);
+        for _ in 0..2 {
+            let mut out = vec![0u8; n];
+            sealer
+                .seal_into(APPLICATION_DATA, b"data", &mut out)
+                .unwrap();
+            assert_eq!(out[0], APPLICATION_DATA.to_wire());
+            assert_eq!(
+                open(&mut opener, &mut out).unwrap(),
+                (APPLICATION_DATA, b"data".to_vec())
+            );
+        }
+    }
+}

@@ -2,8 +2,8 @@
 //! and choose the version (RFC 8446 §4.1.1, §4.2.1, §D.5), then hand over to that version's
 //! states.
 //!
-//! Only TLS 1.3 is spoken today; a second version adds a variant to [`Version`] and an arm
-//! to [`ExpectClientHello::handle`], and leaves the TLS 1.3 states alone.
+//! Each version adds a variant to [`Version`] and an arm to [`ExpectClientHello::handle`];
+//! TLS 1.3 is chosen whenever both sides speak it, else TLS 1.2 (RFC 5246 §E.1).
 
 use std::sync::Arc;
 
@@ -13,7 +13,7 @@ use crate::output::{unexpected, Output};
 use crate::wire::enums::ProtocolVersion;
 use crate::wire::handshake::{ClientHello, HandshakePayload};
 
-use super::{tls13, State};
+use super::{tls12, tls13, State};
 
 /// Waiting for the first ClientHello.
 pub(crate) struct ExpectClientHello {
@@ -21,9 +21,12 @@ pub(crate) struct ExpectClientHello {
 }
 
 /// The protocol versions this server speaks.
+#[derive(Debug, PartialEq, Eq)]
 enum Version {
     /// TLS 1.3 (RFC 8446).
     Tls13,
+    /// TLS 1.2 (RFC 5246).
+    Tls12,
 }
 
 impl ExpectClientHello {
@@ -40,32 +43,53 @@ impl ExpectClientHello {
         let HandshakePayload::ClientHello(hello) = message else {
             return Err(unexpected("ClientHello", message.name()));
         };
-        match choose_version(&hello)? {
+        match choose_version(&self.config.versions, &hello)? {
             Version::Tls13 => tls13::start(self.config, &hello, raw, out),
+            Version::Tls12 => tls12::start(self.config, &hello, raw, out),
         }
     }
 }
 
-/// The version to speak with the client that sent `hello`.
-fn choose_version(hello: &ClientHello) -> Result<Version, Error> {
+/// The version to speak with the client that sent `hello`: the newest we both speak.
+fn choose_version(ours: &[ProtocolVersion], hello: &ClientHello) -> Result<Version, Error> {
     // RFC 8446 §D.5: "Any endpoint receiving a Hello message with
     // ClientHello.legacy_version or ServerHello.legacy_version set to 0x0300 MUST abort the
     // handshake with a "protocol_version" alert" — and SSL 2/3 or older are no better.
     if hello.legacy_version.to_wire() <= 0x0300 {
         return Err(PeerMisbehaved::ObsoleteLegacyVersion.into());
     }
-    // RFC 8446 §4.2.1: a TLS 1.3 ClientHello lists 0x0304 in supported_versions; without it
-    // the client only speaks TLS 1.2 or older → protocol_version.
-    let versions = hello
-        .extensions
-        .supported_versions
-        .as_deref()
-        .unwrap_or_default();
-    if versions.contains(&ProtocolVersion::TLSv1_3) {
-        Ok(Version::Tls13)
-    } else {
-        Err(PeerIncompatible::Tls13NotOffered.into())
+    // RFC 8446 §4.2.1: a TLS 1.3 ClientHello lists 0x0304 in supported_versions, and the
+    // server then ignores legacy_version; without the extension, legacy_version is the
+    // client's best version (RFC 5246 §E.1).
+    let versions = hello.extensions.supported_versions.as_deref();
+    let offers = |v: ProtocolVersion| match versions {
+        Some(list) => list.contains(&v),
+        None => hello.legacy_version.to_wire() >= v.to_wire(),
+    };
+    if ours.contains(&ProtocolVersion::TLSv1_3) && offers(ProtocolVersion::TLSv1_3) {
+        return Ok(Version::Tls13);
     }
+    if ours.contains(&ProtocolVersion::TLSv1_2) && offers(ProtocolVersion::TLSv1_2) {
+        return Ok(Version::Tls12);
+    }
+    // Nothing in common: name the client's best version when it is one we refuse.
+    let best = match versions {
+        Some(list) => list
+            .iter()
+            .copied()
+            .filter(|v| !v.is_grease())
+            .max_by_key(|v| v.to_wire()),
+        None => Some(hello.legacy_version),
+    };
+    Err(match best {
+        Some(v) if v.to_wire() < ProtocolVersion::TLSv1_2.to_wire() => {
+            PeerIncompatible::ObsoleteVersion(v)
+        }
+        Some(ProtocolVersion::TLSv1_2) => PeerIncompatible::Tls12NotEnabled,
+        _ if ours.contains(&ProtocolVersion::TLSv1_3) => PeerIncompatible::Tls13NotOffered,
+        _ => PeerIncompatible::NoVersionInCommon,
+    }
+    .into())
 }
 
 #[cfg(test)]
@@ -89,15 +113,21 @@ mod tests {
         }
     }
 
+    const BOTH: [ProtocolVersion; 2] = [ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2];
+    const TLS13_ONLY: [ProtocolVersion; 1] = [ProtocolVersion::TLSv1_3];
+
     fn alert(hello: &ClientHello) -> Option<AlertDescription> {
-        choose_version(hello).err().as_ref().and_then(alert_for)
+        choose_version(&TLS13_ONLY, hello)
+            .err()
+            .as_ref()
+            .and_then(alert_for)
     }
 
     #[test]
     fn chooses_tls13_when_supported_versions_lists_it() {
         let versions = vec![ProtocolVersion::TLSv1_2, ProtocolVersion::TLSv1_3];
         assert!(matches!(
-            choose_version(&hello(0x0303, Some(versions))),
+            choose_version(&BOTH, &hello(0x0303, Some(versions))),
             Ok(Version::Tls13)
         ));
     }
@@ -112,6 +142,47 @@ mod tests {
                 "{legacy:#06x}"
             );
         }
+    }
+
+    #[test]
+    fn chooses_tls12_for_a_tls12_client_when_enabled() {
+        let tls12 = Some(vec![ProtocolVersion::TLSv1_2]);
+        assert_eq!(
+            choose_version(&BOTH, &hello(0x0303, tls12)),
+            Ok(Version::Tls12)
+        );
+        assert_eq!(
+            choose_version(&BOTH, &hello(0x0303, None)),
+            Ok(Version::Tls12)
+        );
+        // A TLS 1.3 client meets a server limited to TLS 1.2.
+        let both = Some(BOTH.to_vec());
+        assert_eq!(
+            choose_version(&[ProtocolVersion::TLSv1_2], &hello(0x0303, both)),
+            Ok(Version::Tls12)
+        );
+    }
+
+    #[test]
+    fn a_tls13_only_client_and_a_tls12_only_server_have_no_version_in_common() {
+        let tls13 = Some(vec![ProtocolVersion::TLSv1_3]);
+        assert_eq!(
+            choose_version(&[ProtocolVersion::TLSv1_2], &hello(0x0303, tls13)),
+            Err(PeerIncompatible::NoVersionInCommon.into())
+        );
+    }
+
+    #[test]
+    fn names_an_obsolete_version_the_client_is_limited_to() {
+        let err = choose_version(&BOTH, &hello(0x0301, None)).unwrap_err();
+        assert_eq!(
+            err,
+            PeerIncompatible::ObsoleteVersion(ProtocolVersion::TLSv1_0).into()
+        );
+        assert_eq!(alert_for(&err), Some(AlertDescription::ProtocolVersion));
+        assert!(err
+            .to_string()
+            .contains("TLS 1.0; padlock needs TLS 1.2 or later"));
     }
 
     #[test]

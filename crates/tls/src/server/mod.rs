@@ -4,6 +4,7 @@
 //! their own module (`tls13`).
 
 mod hs;
+mod tls12;
 mod tls13;
 
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use crate::key_update::ApplicationTraffic;
 use crate::output::{unexpected, Output};
 use crate::verify::{Authenticated, FinishedVerified};
 use crate::wire::handshake::HandshakePayload;
+use crate::wire::ProtocolVersion;
 
 /// The server's handshake states.
 pub(crate) enum State {
@@ -21,16 +23,23 @@ pub(crate) enum State {
     ClientHello(Box<hs::ExpectClientHello>),
     /// TLS 1.3 (RFC 8446).
     Tls13(tls13::State),
+    /// TLS 1.2 (RFC 5246).
+    Tls12(tls12::State),
     Traffic(Box<ExpectTraffic>),
 }
 
 /// A server waiting for the first ClientHello.
 pub(crate) fn start(config: Arc<ServerConfig>) -> Result<crate::state::State, Error> {
-    if config
-        .cipher_suites
-        .iter()
-        .all(|s| crate::suites::suite(*s).is_none())
-    {
+    crate::config::check_versions(
+        &config.versions,
+        &config.cipher_suites,
+        config.legacy_rsa_key_exchange,
+    )?;
+    if !config.cipher_suites.iter().any(|s| {
+        (config.versions.contains(&ProtocolVersion::TLSv1_3) && crate::suites::suite(*s).is_some())
+            || (config.versions.contains(&ProtocolVersion::TLSv1_2)
+                && crate::suites::tls12_suite(*s).is_some())
+    }) {
         return Err(Error::Config("no supported cipher suite is enabled"));
     }
     Ok(crate::state::State::Server(State::ClientHello(Box::new(
@@ -41,7 +50,10 @@ pub(crate) fn start(config: Arc<ServerConfig>) -> Result<crate::state::State, Er
 impl State {
     /// Handles one handshake message (`raw` is its encoding, header included).
     pub(crate) fn handle(self, raw: &[u8], out: &mut dyn Output) -> Result<Self, Error> {
-        let message = <HandshakePayload as crate::wire::Codec>::decode(raw)?;
+        let message = match self {
+            Self::Tls12(_) => HandshakePayload::decode_tls12(raw)?,
+            _ => <HandshakePayload as crate::wire::Codec>::decode(raw)?,
+        };
         crate::handshake_trace::trace_message(
             out,
             crate::trace::Direction::Received,
@@ -51,6 +63,7 @@ impl State {
         match self {
             Self::ClientHello(s) => (*s).handle(message, raw, out),
             Self::Tls13(s) => s.handle(message, raw, out),
+            Self::Tls12(s) => s.handle(message, raw, out).map(Self::Tls12),
             Self::Traffic(s) => s.handle(message, out).map(|s| Self::Traffic(Box::new(s))),
         }
     }
@@ -72,9 +85,39 @@ impl State {
     /// the client's Finished.
     pub(crate) fn allows_change_cipher_spec(&self) -> bool {
         match self {
-            Self::ClientHello(_) | Self::Traffic(_) => false,
+            Self::ClientHello(_) | Self::Traffic(_) | Self::Tls12(_) => false,
             Self::Tls13(_) => true,
         }
+    }
+
+    /// RFC 5246 §7.1: TLS 1.2's ChangeCipherSpec, at its one place.
+    pub(crate) fn expects_change_cipher_spec(&self) -> bool {
+        matches!(self, Self::Tls12(s) if s.expects_change_cipher_spec())
+    }
+
+    pub(crate) fn change_cipher_spec(self, out: &mut dyn Output) -> Result<Self, Error> {
+        match self {
+            Self::Tls12(s) => s.change_cipher_spec(out).map(Self::Tls12),
+            _ => Err(crate::error::PeerMisbehaved::IllegalChangeCipherSpec.into()),
+        }
+    }
+}
+
+/// RFC 7301 §3.2: our most preferred protocol the client offered (`theirs`); none in
+/// common → no_application_protocol. No ALPN without an offer or protocols of our own.
+pub(crate) fn choose_alpn(
+    config: &ServerConfig,
+    theirs: Option<&[Vec<u8>]>,
+) -> Result<Option<Vec<u8>>, Error> {
+    match (theirs, config.alpn_protocols.is_empty()) {
+        (Some(theirs), false) => config
+            .alpn_protocols
+            .iter()
+            .find(|p| theirs.contains(p))
+            .cloned()
+            .map(Some)
+            .ok_or_else(|| crate::error::PeerIncompatible::NoApplicationProtocol.into()),
+        _ => Ok(None),
     }
 }
 

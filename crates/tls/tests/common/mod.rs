@@ -4,6 +4,8 @@
 //! engine's tests have always used are kept here on top of it.
 #![allow(dead_code, unused_imports)]
 
+pub mod tls12;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -337,6 +339,16 @@ impl Capture {
         let mut sealer = padlock_tls::internal::record::RecordSealer::new();
         sealer.install(provider().as_ref(), &keys).unwrap();
         sealer
+    }
+
+    /// The last secret logged under `label`, as bytes.
+    pub fn logged(&self, label: &str) -> Vec<u8> {
+        let all = self.0.lock().unwrap();
+        all.iter()
+            .rev()
+            .find(|(l, _)| l == label)
+            .map(|(_, s)| s.clone())
+            .expect("secret logged")
     }
 
     /// The last secret logged under `label` (SHA-256 suites).

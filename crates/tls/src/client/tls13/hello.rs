@@ -32,10 +32,13 @@ impl ExpectServerHello {
         out: &mut dyn Output,
     ) -> Result<crate::client::State, Error> {
         match message {
-            HandshakePayload::ServerHello(sh) => match hs::choose_version(&sh)? {
+            HandshakePayload::ServerHello(sh) => match hs::choose_version(&self.offer, &sh)? {
                 Version::Tls13 => {
                     handle_server_hello(self.offer, sh, raw, Some(self.retry_suite), out)
                 }
+                // RFC 8446 §4.1.4: the ServerHello after a HelloRetryRequest repeats its
+                // version, TLS 1.3.
+                Version::Tls12 => Err(PeerMisbehaved::SelectedUnofferedVersion.into()),
             },
             // RFC 8446 §4.1.4: at most one HelloRetryRequest.
             HandshakePayload::HelloRetryRequest(_) => {

@@ -417,7 +417,7 @@ impl ExpectFinished {
             client_app.record_keys(provider, aead)?,
             KeyPhase::Application(0),
         )?;
-        out.handshake_complete();
+        out.handshake_complete()?;
         // RFC 8446 §4.6.1, §7.1: tickets will be keyed from the resumption master secret,
         // over Hash(CH..client Finished).
         let tickets = store.map(|store| {

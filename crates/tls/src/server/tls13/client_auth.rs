@@ -204,7 +204,7 @@ impl ExpectFinished {
                 .record_keys(provider, pending.aead)?,
             KeyPhase::Application(0),
         )?;
-        out.handshake_complete();
+        out.handshake_complete()?;
         // RFC 8446 §4.6.1: tickets, keyed from the resumption master secret over
         // Hash(ClientHello..client Finished).
         pending.transcript.add(raw);

@@ -206,32 +206,13 @@ fn choose_certificate(
         .resolve(&ClientHelloInfo {
             server_name: offer.hello.extensions.server_name.as_deref(),
             signature_schemes: offer.schemes,
+            cipher_suites: &offer.hello.cipher_suites,
+            groups: offer.groups,
         })
         .ok_or(PeerIncompatible::NoCertificateForName)?;
     let scheme = auth_messages::choose_scheme(&cert, offer.schemes, &config.signature_schemes)
         .ok_or(PeerIncompatible::NoSignatureSchemesInCommon)?;
     Ok((cert, scheme))
-}
-
-/// RFC 7301 §3.2: our most preferred protocol the client offered; none in common →
-/// no_application_protocol.
-pub(super) fn choose_alpn(
-    config: &ServerConfig,
-    offer: &Offer<'_>,
-) -> Result<Option<Vec<u8>>, Error> {
-    match (
-        &offer.hello.extensions.alpn,
-        config.alpn_protocols.is_empty(),
-    ) {
-        (Some(theirs), false) => config
-            .alpn_protocols
-            .iter()
-            .find(|p| theirs.contains(p))
-            .cloned()
-            .map(Some)
-            .ok_or_else(|| PeerIncompatible::NoApplicationProtocol.into()),
-        _ => Ok(None),
-    }
 }
 
 /// What the server settled on for the ClientHello it answers.
@@ -286,7 +267,7 @@ pub(super) fn send_server_flight(
         None => Some(choose_certificate(&config, offer)?),
         Some(_) => None,
     };
-    let alpn = choose_alpn(&config, offer)?;
+    let alpn = crate::server::choose_alpn(&config, offer.hello.extensions.alpn.as_deref())?;
     let (our_share, shared) = match share {
         Some(share) => {
             let (ours, shared) = answer_key_share(share, out)?;

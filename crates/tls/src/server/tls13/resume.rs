@@ -256,7 +256,8 @@ fn early_data_eligibility(
     if state.suite != suite.suite {
         return Err("the ticket's cipher suite is not the chosen one");
     }
-    if super::hello::choose_alpn(config, offer).ok().flatten() != state.alpn {
+    let alpn = crate::server::choose_alpn(config, offer.hello.extensions.alpn.as_deref());
+    if alpn.ok().flatten() != state.alpn {
         return Err("the ALPN protocol differs from the session's");
     }
     // §8.2: this server's tickets only (its strike register knows their ClientHellos).

@@ -16,6 +16,7 @@ mod certificate;
 mod client_hello;
 pub(crate) mod payloads;
 mod server;
+mod tls12;
 
 pub use certificate::{
     CertificateEntryExtensions, CertificateRequestExtensions, NewSessionTicketExtensions,
@@ -27,6 +28,7 @@ pub use payloads::{
 pub use server::{
     EncryptedExtensionsExtensions, HelloRetryRequestExtensions, ServerHelloExtensions,
 };
+pub use tls12::Tls12ServerHelloExtensions;
 
 use crate::wire::codec::{Codec, DecodeError, DecodeErrorKind, LengthPrefix, Reader};
 use crate::wire::enums::ExtensionType;

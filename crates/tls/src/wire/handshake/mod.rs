@@ -7,6 +7,7 @@
 mod auth;
 mod hello;
 mod post;
+pub mod tls12;
 
 pub use auth::{
     Certificate, CertificateEntry, CertificateRequest, CertificateVerify, EncryptedExtensions,
@@ -17,6 +18,10 @@ pub use hello::{
     DOWNGRADE_TLS11, DOWNGRADE_TLS12, HELLO_RETRY_REQUEST_RANDOM,
 };
 pub use post::{KeyUpdate, MessageHash, NewSessionTicket};
+pub use tls12::{
+    Certificate12, CertificateRequest12, ClientEcdhPublic, ClientKeyExchange,
+    EncryptedPreMasterSecret, ServerEcdhParams, ServerKeyExchange,
+};
 
 use crate::wire::codec::{write_prefixed, Codec, DecodeError, LengthPrefix, Reader};
 use crate::wire::enums::HandshakeType;
@@ -53,6 +58,18 @@ pub enum HandshakePayload {
     KeyUpdate(KeyUpdate),
     /// message_hash (§4.4.1): synthetic, transcript only.
     MessageHash(MessageHash),
+    /// TLS 1.2 hello_request (RFC 5246 §7.4.1.1): empty.
+    HelloRequest,
+    /// TLS 1.2 certificate (RFC 5246 §7.4.2), from [`Self::decode_tls12`].
+    Certificate12(Certificate12),
+    /// TLS 1.2 server_key_exchange for ECDHE (RFC 8422 §5.4).
+    ServerKeyExchange(ServerKeyExchange),
+    /// TLS 1.2 certificate_request (RFC 5246 §7.4.4), from [`Self::decode_tls12`].
+    CertificateRequest12(CertificateRequest12),
+    /// TLS 1.2 server_hello_done (RFC 5246 §7.4.5): empty.
+    ServerHelloDone,
+    /// TLS 1.2 client_key_exchange (RFC 5246 §7.4.7).
+    ClientKeyExchange(ClientKeyExchange),
     /// Any other type (TLS 1.2 messages, unknown values): kept so the state machine can
     /// answer with `unexpected_message`.
     Unknown {
@@ -110,6 +127,12 @@ impl HandshakePayload {
             Self::Finished(_) => HandshakeType::Finished,
             Self::KeyUpdate(_) => HandshakeType::KeyUpdate,
             Self::MessageHash(_) => HandshakeType::MessageHash,
+            Self::HelloRequest => HandshakeType::HelloRequest,
+            Self::Certificate12(_) => HandshakeType::Certificate,
+            Self::ServerKeyExchange(_) => HandshakeType::ServerKeyExchange,
+            Self::CertificateRequest12(_) => HandshakeType::CertificateRequest,
+            Self::ServerHelloDone => HandshakeType::ServerHelloDone,
+            Self::ClientKeyExchange(_) => HandshakeType::ClientKeyExchange,
             Self::Unknown { typ, .. } => *typ,
         }
     }
@@ -136,6 +159,11 @@ impl HandshakePayload {
             Self::Finished(m) => m.encode(out),
             Self::KeyUpdate(m) => m.encode(out),
             Self::MessageHash(m) => m.encode(out),
+            Self::HelloRequest | Self::ServerHelloDone => {}
+            Self::Certificate12(m) => m.encode(out),
+            Self::ServerKeyExchange(m) => m.encode(out),
+            Self::CertificateRequest12(m) => m.encode(out),
+            Self::ClientKeyExchange(m) => m.encode(out),
             Self::Unknown { body, .. } => out.extend_from_slice(body),
         }
     }
@@ -190,6 +218,54 @@ impl HandshakePayload {
 pub fn encode_handshake(typ: HandshakeType, out: &mut Vec<u8>, body: impl FnOnce(&mut Vec<u8>)) {
     typ.encode(out);
     write_prefixed(out, LengthPrefix::U24, body);
+}
+
+impl HandshakePayload {
+    /// Decodes one whole message (header included) as TLS 1.2 has it (RFC 5246 §7.4):
+    /// Certificate and CertificateRequest in their TLS 1.2 forms, and the TLS 1.2-only
+    /// messages; TLS 1.3-only types are `Unknown`, for the state to refuse.
+    pub fn decode_tls12(raw: &[u8]) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(raw);
+        let typ = HandshakeType::from_wire(r.u8("Handshake.msg_type")?);
+        let body = r.opaque(LengthPrefix::U24, 0, 0xff_ffff, "Handshake.length")?;
+        r.expect_empty("Handshake")?;
+        let mut b = Reader::new(body);
+        let payload = match typ {
+            HandshakeType::ClientHello
+            | HandshakeType::ServerHello
+            | HandshakeType::CertificateVerify
+            | HandshakeType::Finished => return Self::read_body(typ, body),
+            HandshakeType::HelloRequest => Self::HelloRequest,
+            HandshakeType::Certificate => Self::Certificate12(Certificate12::read(&mut b)?),
+            HandshakeType::ServerKeyExchange => {
+                Self::ServerKeyExchange(ServerKeyExchange::read(&mut b)?)
+            }
+            HandshakeType::CertificateRequest => {
+                Self::CertificateRequest12(CertificateRequest12::read(&mut b)?)
+            }
+            HandshakeType::ServerHelloDone => Self::ServerHelloDone,
+            HandshakeType::ClientKeyExchange => {
+                Self::ClientKeyExchange(ClientKeyExchange::read(&mut b)?)
+            }
+            typ => Self::Unknown {
+                typ,
+                body: b.rest().to_vec(),
+            },
+        };
+        b.expect_empty(body_name_tls12(typ))?;
+        Ok(payload)
+    }
+}
+
+/// The name used for trailing-byte errors in a TLS 1.2 message body.
+fn body_name_tls12(typ: HandshakeType) -> &'static str {
+    match typ {
+        HandshakeType::HelloRequest => "HelloRequest",
+        HandshakeType::ServerKeyExchange => "ServerKeyExchange",
+        HandshakeType::ServerHelloDone => "ServerHelloDone",
+        HandshakeType::ClientKeyExchange => "ClientKeyExchange",
+        other => body_name(other),
+    }
 }
 
 /// Encodes and decodes the whole message: `HandshakeType msg_type; uint24 length;` then

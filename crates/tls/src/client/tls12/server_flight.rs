@@ -1,0 +1,452 @@
+//! The server's TLS 1.2 flight (RFC 5246 §7.3): Certificate, ServerKeyExchange,
+//! [CertificateRequest], ServerHelloDone; then ours: [Certificate], ClientKeyExchange,
+//! [CertificateVerify], ChangeCipherSpec, Finished; then the server's ChangeCipherSpec and
+//! Finished.
+
+use std::sync::Arc;
+
+use crate::client::hs::Offer;
+use crate::config::CertifiedKey;
+use crate::error::{Error, PeerMisbehaved};
+use crate::handshake_trace::trace_certificate_check;
+use crate::output::{unexpected, Output};
+use crate::state::encode;
+use crate::suites::{self, Tls12Suite};
+use crate::tls12::prf::Sender;
+use crate::tls12_handshake::{self, PeerChain, Randoms, SessionKeys, Transcript12};
+use crate::verify::{self, Authenticated, CertVerified, SignatureVerified};
+use crate::wire::enums::{NamedGroup, SignatureScheme};
+use crate::wire::handshake::tls12::client_certificate_type;
+use crate::wire::handshake::{
+    Certificate12, CertificateRequest12, CertificateVerify, ClientEcdhPublic, ClientKeyExchange,
+    HandshakePayload, ServerKeyExchange,
+};
+use crate::{tls12_signatures, wire::codec::Codec};
+
+use super::{ExpectTraffic, KeyExchange, State};
+
+/// What the client's TLS 1.2 states carry from the ServerHello on.
+pub(crate) struct Context {
+    pub(crate) offer: Offer,
+    pub(crate) suite: Tls12Suite,
+    pub(crate) randoms: Randoms,
+    /// Both sides do the Extended Master Secret (RFC 7627).
+    pub(crate) extended_master_secret: bool,
+    pub(crate) transcript: Transcript12,
+}
+
+/// Waiting for the server's Certificate (RFC 5246 §7.4.2).
+pub(crate) struct ExpectCertificate {
+    pub(crate) context: Context,
+}
+
+impl ExpectCertificate {
+    pub(super) fn handle(
+        self: Box<Self>,
+        message: HandshakePayload,
+        raw: &[u8],
+        out: &mut dyn Output,
+    ) -> Result<State, Error> {
+        let HandshakePayload::Certificate12(certificate) = message else {
+            return Err(unexpected("Certificate", message.name()));
+        };
+        let mut context = self.context;
+        let chain = certificate.certificate_list;
+        let config = &context.offer.config;
+        let result = verify::verify_server_chain(
+            config.verifier.as_ref(),
+            &chain,
+            &context.offer.server_name,
+            (config.time)(),
+        );
+        trace_certificate_check(out, &chain, &result);
+        let verified = result?;
+        // RFC 5246 §7.4.2: the key must fit the suite (ECDSA suites, ECDSA keys).
+        let leaf = chain.first().cloned().unwrap_or_default();
+        tls12_signatures::leaf_fits_suite(&leaf, context.suite.auth)?;
+        context.transcript.add(raw);
+        let server = PeerChain { chain, verified };
+        Ok(match context.suite.kx {
+            suites::KeyExchangeKind::Ecdhe => {
+                State::ServerKeyExchange(Box::new(ExpectServerKeyExchange { context, server }))
+            }
+            // RFC 5246 §7.4.3: no ServerKeyExchange with RSA key transport; the finished
+            // handshake proves the server holds the key.
+            suites::KeyExchangeKind::Rsa => {
+                let kx = KeyExchange::Rsa { leaf };
+                State::CertificateRequestOrDone(Box::new(ExpectCertificateRequestOrDone {
+                    context,
+                    server,
+                    signature: None,
+                    kx,
+                }))
+            }
+        })
+    }
+}
+
+/// Waiting for the ServerKeyExchange (RFC 8422 §5.4): the server's ECDH point, signed.
+pub(crate) struct ExpectServerKeyExchange {
+    context: Context,
+    server: PeerChain,
+}
+
+impl ExpectServerKeyExchange {
+    pub(super) fn handle(
+        self: Box<Self>,
+        message: HandshakePayload,
+        raw: &[u8],
+        out: &mut dyn Output,
+    ) -> Result<State, Error> {
+        let HandshakePayload::ServerKeyExchange(ske) = message else {
+            return Err(unexpected("ServerKeyExchange", message.name()));
+        };
+        let Self {
+            mut context,
+            server,
+        } = *self;
+        let group = check_group(&context.offer, ske.params.named_group)?;
+        let signature = check_signature(&context, &server, &ske, out)?;
+        let kx = agree(group, &ske.params.public, out)?;
+        context.transcript.add(raw);
+        out.signature_scheme(ske.signature.algorithm);
+        tls12_handshake::report_negotiated(context.suite, Some(ske.params.named_group), out);
+        Ok(State::CertificateRequestOrDone(Box::new(
+            ExpectCertificateRequestOrDone {
+                context,
+                server,
+                signature: Some(signature),
+                kx,
+            },
+        )))
+    }
+}
+
+/// RFC 8422 §5.4: the curve must be one we offered in supported_groups (and one TLS 1.2
+/// uses), else illegal_parameter.
+fn check_group(
+    offer: &Offer,
+    group: NamedGroup,
+) -> Result<padlock_crypto::KeyExchangeAlgorithm, Error> {
+    let offered = offer
+        .hello
+        .extensions
+        .supported_groups
+        .as_deref()
+        .unwrap_or_default();
+    offered
+        .contains(&group)
+        .then(|| suites::tls12_group(group))
+        .flatten()
+        .ok_or_else(|| PeerMisbehaved::SelectedUnofferedGroup.into())
+}
+
+/// RFC 8422 §5.4: the signature over client_random + server_random + params, with a
+/// scheme we offered, by the certificate's key.
+fn check_signature(
+    context: &Context,
+    server: &PeerChain,
+    ske: &ServerKeyExchange,
+    out: &dyn Output,
+) -> Result<SignatureVerified, Error> {
+    let offered = context
+        .offer
+        .hello
+        .extensions
+        .signature_algorithms
+        .as_deref()
+        .unwrap_or_default();
+    tls12_handshake::check_peer_signature(
+        out,
+        server.leaf(),
+        offered,
+        &ske.signature,
+        &tls12_handshake::signed_params(&context.randoms, &ske.params),
+        PeerMisbehaved::BadServerKeyExchangeSignature,
+    )
+}
+
+/// RFC 8422 §5.10: our ECDH key, agreed with the server's point; a point that is not on
+/// the curve (or X25519's all-zero result) is illegal_parameter (§5.4).
+fn agree(
+    algorithm: padlock_crypto::KeyExchangeAlgorithm,
+    their_public: &[u8],
+    out: &dyn Output,
+) -> Result<KeyExchange, Error> {
+    let ours = out
+        .provider()
+        .start_key_exchange(algorithm)
+        .map_err(|_| Error::Internal("could not generate an ECDH key"))?;
+    let our_public = ours.public_key().to_vec();
+    let shared = ours
+        .complete(their_public)
+        .map_err(suites::key_share_error)?;
+    Ok(KeyExchange::Ecdhe { our_public, shared })
+}
+
+/// Waiting for a CertificateRequest (RFC 5246 §7.4.4) or the ServerHelloDone.
+pub(crate) struct ExpectCertificateRequestOrDone {
+    context: Context,
+    server: PeerChain,
+    signature: Option<SignatureVerified>,
+    kx: KeyExchange,
+}
+
+impl ExpectCertificateRequestOrDone {
+    pub(super) fn handle(
+        self: Box<Self>,
+        message: HandshakePayload,
+        raw: &[u8],
+        out: &mut dyn Output,
+    ) -> Result<State, Error> {
+        let mut this = *self;
+        match message {
+            HandshakePayload::CertificateRequest12(request) => {
+                this.context.transcript.add(raw);
+                Ok(State::ServerHelloDone(Box::new(ExpectServerHelloDone {
+                    before: this,
+                    request,
+                })))
+            }
+            HandshakePayload::ServerHelloDone => {
+                this.context.transcript.add(raw);
+                this.context.transcript.forget_messages();
+                send_client_flight(this, None, out)
+            }
+            other => Err(unexpected(
+                "CertificateRequest or ServerHelloDone",
+                other.name(),
+            )),
+        }
+    }
+}
+
+/// After a CertificateRequest: waiting for the ServerHelloDone (RFC 5246 §7.4.5).
+pub(crate) struct ExpectServerHelloDone {
+    before: ExpectCertificateRequestOrDone,
+    request: CertificateRequest12,
+}
+
+impl ExpectServerHelloDone {
+    pub(super) fn handle(
+        self: Box<Self>,
+        message: HandshakePayload,
+        raw: &[u8],
+        out: &mut dyn Output,
+    ) -> Result<State, Error> {
+        let HandshakePayload::ServerHelloDone = message else {
+            return Err(unexpected("ServerHelloDone", message.name()));
+        };
+        let Self {
+            mut before,
+            request,
+        } = *self;
+        before.context.transcript.add(raw);
+        send_client_flight(before, Some(request), out)
+    }
+}
+
+/// Our certificate for a CertificateRequest, with the scheme to sign with: only one whose
+/// key type the server accepts (RFC 5246 §7.4.4) and that can sign a scheme it lists.
+fn choose_client_certificate(
+    context: &Context,
+    request: &CertificateRequest12,
+) -> Option<(Arc<CertifiedKey>, SignatureScheme)> {
+    let cert = context.offer.config.client_auth.clone()?;
+    let kind = cert.key.kind();
+    let wanted = if tls12_signatures::key_fits_suite(kind, suites::AuthKind::Rsa) {
+        client_certificate_type::RSA_SIGN
+    } else {
+        client_certificate_type::ECDSA_SIGN
+    };
+    if !request.certificate_types.contains(&wanted) {
+        return None;
+    }
+    let ours = tls12_signatures::our_schemes(&context.offer.config.signature_schemes);
+    let scheme = tls12_signatures::choose_scheme(&cert, &request.signature_algorithms, &ours)?;
+    Some((cert, scheme))
+}
+
+/// Our flight (RFC 5246 §7.3): [Certificate], ClientKeyExchange, [CertificateVerify],
+/// ChangeCipherSpec, Finished.
+fn send_client_flight(
+    state: ExpectCertificateRequestOrDone,
+    request: Option<CertificateRequest12>,
+    out: &mut dyn Output,
+) -> Result<State, Error> {
+    let ExpectCertificateRequestOrDone {
+        mut context,
+        server,
+        signature,
+        kx,
+    } = state;
+    let ours = request
+        .as_ref()
+        .and_then(|r| choose_client_certificate(&context, r));
+    if request.is_some() {
+        send_certificate(ours.as_ref().map(|(c, _)| c.as_ref()), &mut context, out);
+    }
+    let pre_master_secret = send_client_key_exchange(kx, &mut context, out)?;
+    let keys = SessionKeys::derive(
+        context.suite,
+        pre_master_secret.as_ref(),
+        context.extended_master_secret,
+        &context.transcript,
+        &context.randoms,
+        out,
+    )?;
+    if let Some((cert, scheme)) = &ours {
+        send_certificate_verify(cert, *scheme, &mut context, out)?;
+    }
+    context.transcript.forget_messages();
+    tls12_handshake::send_change_cipher_spec_and_finished(
+        &keys,
+        Sender::Client,
+        &mut context.transcript,
+        out,
+    )?;
+    out.peer_certificates(server.chain);
+    Ok(State::ChangeCipherSpec(Box::new(ExpectChangeCipherSpec {
+        context,
+        keys,
+        server: server.verified,
+        signature,
+    })))
+}
+
+/// Certificate (RFC 5246 §7.4.6): ours, or an empty list when we have none that fits.
+fn send_certificate(cert: Option<&CertifiedKey>, context: &mut Context, out: &mut dyn Output) {
+    let chain = cert.map(|c| c.chain.clone()).unwrap_or_default();
+    let count = chain.len();
+    let message = encode(&HandshakePayload::Certificate12(Certificate12 {
+        certificate_list: chain,
+    }));
+    crate::handshake_trace::trace_sent(out, "Certificate", message.len(), || {
+        format!("{count} certificate(s)")
+    });
+    context.transcript.add(&message);
+    out.send_handshake(&message);
+}
+
+/// ClientKeyExchange (RFC 5246 §7.4.7): our ECDH point (RFC 8422 §5.7), or for RSA key
+/// transport the encrypted pre-master secret. Returns the pre-master secret.
+fn send_client_key_exchange(
+    kx: KeyExchange,
+    context: &mut Context,
+    out: &mut dyn Output,
+) -> Result<padlock_crypto::SharedSecret, Error> {
+    let (body, pre_master_secret) = match kx {
+        KeyExchange::Ecdhe { our_public, shared } => {
+            (ClientEcdhPublic { public: our_public }.to_vec(), shared)
+        }
+        KeyExchange::Rsa { leaf } => rsa_client_key_exchange(&leaf, context, out)?,
+    };
+    let message = encode(&HandshakePayload::ClientKeyExchange(ClientKeyExchange {
+        body,
+    }));
+    crate::handshake_trace::trace_sent(out, "ClientKeyExchange", message.len(), String::new);
+    context.transcript.add(&message);
+    out.send_handshake(&message);
+    Ok(pre_master_secret)
+}
+
+/// RSA key transport (RFC 5246 §7.4.7.1): the seam where the `legacy_rsa_key_exchange`
+/// client goes — a fresh 48-byte pre-master secret beginning with our ClientHello's
+/// version (`context.offer.hello.legacy_version`), encrypted with RSAES-PKCS1-v1_5 to the
+/// key of `leaf` (which must allow keyEncipherment); returns the
+/// `EncryptedPreMasterSecret` encoding and the pre-master secret.
+fn rsa_client_key_exchange(
+    leaf: &[u8],
+    context: &Context,
+    out: &mut dyn Output,
+) -> Result<(Vec<u8>, padlock_crypto::SharedSecret), Error> {
+    crate::tls12_rsa_key_transport::encrypt_pre_master_secret(
+        out.provider().as_ref(),
+        leaf,
+        context.offer.hello.legacy_version,
+    )
+}
+
+/// CertificateVerify (RFC 5246 §7.4.8): our signature over every handshake message so
+/// far.
+fn send_certificate_verify(
+    cert: &CertifiedKey,
+    scheme: SignatureScheme,
+    context: &mut Context,
+    out: &mut dyn Output,
+) -> Result<(), Error> {
+    let signature = tls12_signatures::sign(cert, scheme, context.transcript.messages())?;
+    let message = encode(&HandshakePayload::CertificateVerify(CertificateVerify {
+        algorithm: scheme,
+        signature,
+    }));
+    crate::handshake_trace::trace_sent(out, "CertificateVerify", message.len(), || {
+        format!("scheme={scheme}")
+    });
+    context.transcript.add(&message);
+    out.send_handshake(&message);
+    Ok(())
+}
+
+/// Waiting for the server's ChangeCipherSpec (RFC 5246 §7.1).
+pub(crate) struct ExpectChangeCipherSpec {
+    context: Context,
+    keys: SessionKeys,
+    server: CertVerified,
+    signature: Option<SignatureVerified>,
+}
+
+impl ExpectChangeCipherSpec {
+    pub(super) fn change_cipher_spec(
+        self: Box<Self>,
+        out: &mut dyn Output,
+    ) -> Result<State, Error> {
+        tls12_handshake::receive_change_cipher_spec(&self.keys, Sender::Server, out)?;
+        Ok(State::Finished(Box::new(ExpectFinished { before: *self })))
+    }
+}
+
+/// Waiting for the server's Finished (RFC 5246 §7.4.9), under its new keys.
+pub(crate) struct ExpectFinished {
+    before: ExpectChangeCipherSpec,
+}
+
+impl ExpectFinished {
+    pub(super) fn handle(
+        self: Box<Self>,
+        message: HandshakePayload,
+        _raw: &[u8],
+        out: &mut dyn Output,
+    ) -> Result<State, Error> {
+        let HandshakePayload::Finished(finished) = message else {
+            return Err(unexpected("Finished", message.name()));
+        };
+        let ExpectChangeCipherSpec {
+            context,
+            keys,
+            server,
+            signature,
+        } = self.before;
+        let provider = out.provider();
+        let verified = keys.check_finished(
+            Sender::Server,
+            &context.transcript,
+            &finished,
+            provider.as_ref(),
+        )?;
+        let server = match signature {
+            Some(signature) => Authenticated::Certificate {
+                chain: server,
+                signature,
+            },
+            // RSA key transport: the Finished just verified is the proof of possession.
+            None => Authenticated::KeyTransport { chain: server },
+        };
+        out.tls12_exporter(keys.into_exporter(context.randoms));
+        out.handshake_complete()?;
+        Ok(State::Traffic(Box::new(ExpectTraffic {
+            _server: server,
+            _finished: verified,
+        })))
+    }
+}

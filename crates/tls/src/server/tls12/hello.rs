@@ -1,0 +1,451 @@
+//! A TLS 1.2 ClientHello in; the server's flight out (RFC 5246 §7.3), in the RFC's steps:
+//! process the hello, choose certificate, suite, protocol and key exchange (group and
+//! signature scheme), then send ServerHello, Certificate, ServerKeyExchange,
+//! [CertificateRequest] and ServerHelloDone.
+
+use std::sync::Arc;
+
+use crate::config::{CertifiedKey, ClientAuth, ClientHelloInfo, ServerConfig};
+use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
+use crate::output::Output;
+use crate::state::{encode, random_bytes};
+use crate::suites::{self, KeyExchangeKind, Tls12Suite};
+use crate::tls12_handshake::{self, Randoms, Transcript12};
+use crate::tls12_signatures;
+use crate::wire::codec::{DecodeError, DecodeErrorKind};
+use crate::wire::enums::{
+    CipherSuite, EcPointFormat, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme,
+};
+use crate::wire::extensions::{
+    DistinguishedName, ExtensionBlock, ServerHelloExtensions, Tls12ServerHelloExtensions,
+};
+use crate::wire::handshake::tls12::client_certificate_type;
+use crate::wire::handshake::{
+    Certificate12, CertificateRequest12, CertificateVerify, ClientHello, HandshakePayload,
+    ServerEcdhParams, ServerHello, ServerKeyExchange, DOWNGRADE_TLS12,
+};
+
+use super::client_flight::{Context, ExpectCertificate, ExpectClientKeyExchange};
+use super::{KeyExchange, State};
+
+/// What a ClientHello offers, checked for TLS 1.2.
+struct Offer<'h> {
+    hello: &'h ClientHello,
+    groups: &'h [NamedGroup],
+    schemes: &'h [SignatureScheme],
+    /// The client does secure renegotiation indication (RFC 5746 §3.5).
+    secure_renegotiation: bool,
+    /// The client offered the Extended Master Secret (RFC 7627 §5.1).
+    extended_master_secret: bool,
+}
+
+/// RFC 8422 §5.1.1: a client that sends no supported_groups is assumed to support
+/// secp256r1, which every ECC implementation has.
+const ASSUMED_GROUPS: [NamedGroup; 1] = [NamedGroup::secp256r1];
+
+/// A ClientHello whose best version is TLS 1.2: answer it with the server's first flight.
+pub(crate) fn start(
+    config: Arc<ServerConfig>,
+    hello: &ClientHello,
+    raw: &[u8],
+    out: &mut dyn Output,
+) -> Result<crate::server::State, Error> {
+    let offer = process_client_hello(&config, hello)?;
+    let cert = choose_certificate(&config, &offer)?;
+    let suite = choose_suite(&config, &offer, &cert)?;
+    let alpn = crate::server::choose_alpn(&config, hello.extensions.alpn.as_deref())?;
+    let randoms = Randoms {
+        client: hello.random,
+        server: server_random(&config, out)?,
+    };
+    let keep_messages = !matches!(config.client_auth, ClientAuth::None);
+    let mut transcript = Transcript12::new(out.provider().as_ref(), suite, keep_messages);
+    transcript.add(raw);
+
+    let plan = choose_key_exchange(&config, &offer, suite, &cert)?;
+    if let Some(name) = &hello.extensions.server_name {
+        out.server_name(name.clone());
+    }
+    out.client_random(hello.random);
+    tls12_handshake::report_negotiated(suite, plan.group(), out);
+    send_server_hello(&offer, suite, &randoms, alpn.clone(), &mut transcript, out)?;
+    if let Some(protocol) = alpn {
+        out.alpn(protocol);
+    }
+    send_certificate(&cert, &mut transcript, out);
+    let kx = match plan {
+        KeyExchangePlan::Ecdhe { group, scheme } => {
+            send_server_key_exchange(&cert, group, scheme, &randoms, &mut transcript, out)?
+        }
+        // RFC 5246 §7.4.3: no ServerKeyExchange with RSA key transport.
+        KeyExchangePlan::Rsa => KeyExchange::Rsa(cert),
+    };
+    let verifier = send_certificate_request(&config, &mut transcript, out);
+    send_server_hello_done(&mut transcript, out);
+
+    let context = Context {
+        config,
+        suite,
+        randoms,
+        client_version: hello.legacy_version,
+        extended_master_secret: offer.extended_master_secret,
+        transcript,
+    };
+    Ok(crate::server::State::Tls12(match verifier {
+        Some(verifier) => State::Certificate(Box::new(ExpectCertificate {
+            context,
+            kx,
+            verifier,
+        })),
+        None => State::ClientKeyExchange(Box::new(ExpectClientKeyExchange {
+            context,
+            kx,
+            client: None,
+        })),
+    }))
+}
+
+/// Checks what TLS 1.2 and its safety rails require of a ClientHello.
+fn process_client_hello<'h>(
+    config: &ServerConfig,
+    hello: &'h ClientHello,
+) -> Result<Offer<'h>, Error> {
+    // RFC 5246 §7.4.1.2: the list "MUST contain" the null method; we use no other.
+    if !hello.legacy_compression_methods.contains(&0) {
+        return Err(PeerMisbehaved::NonNullCompression.into());
+    }
+    hello
+        .extensions
+        .check_allowed()
+        .map_err(|_| PeerMisbehaved::IllegalExtension)?;
+    // The TLS 1.2-only extensions a TLS 1.3 parse keeps raw when malformed
+    // (ClientHelloExtensions::read_one): malformed is a decode_error here.
+    if let Some(bad) = hello.extensions.other.iter().find(|e| {
+        matches!(
+            e.typ,
+            ExtensionType::RenegotiationInfo
+                | ExtensionType::ExtendedMasterSecret
+                | ExtensionType::EcPointFormats
+        )
+    }) {
+        return Err(DecodeError::new(
+            bad.typ.name().unwrap_or("ClientHello.extensions"),
+            DecodeErrorKind::IllegalValue,
+        )
+        .into());
+    }
+    // RFC 7507 §3: a client that signals a fallback retry, to a server that speaks a
+    // newer version than the client now offers, is being downgraded.
+    if hello
+        .cipher_suites
+        .contains(&CipherSuite::TLS_FALLBACK_SCSV)
+        && config.versions.contains(&ProtocolVersion::TLSv1_3)
+    {
+        return Err(PeerMisbehaved::InappropriateFallback.into());
+    }
+    // RFC 5746 §3.6: an initial handshake's renegotiation_info must be empty; the SCSV
+    // says the same as the empty extension (§3.3).
+    let secure_renegotiation = match &hello.extensions.renegotiation_info {
+        Some(info) if !info.is_empty() => return Err(PeerMisbehaved::BadRenegotiationInfo.into()),
+        Some(_) => true,
+        None => hello
+            .cipher_suites
+            .contains(&CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV),
+    };
+    // RFC 7627 §5.2 (server): without EMS, abort if our configuration requires it.
+    let extended_master_secret = hello.extensions.extended_master_secret;
+    if !extended_master_secret && config.require_extended_master_secret {
+        return Err(PeerIncompatible::ExtendedMasterSecretRequired.into());
+    }
+    // RFC 8422 §5.1.2: the uncompressed format is mandatory to support.
+    if let Some(formats) = &hello.extensions.ec_point_formats {
+        if !formats.contains(&EcPointFormat::uncompressed) {
+            return Err(PeerMisbehaved::UncompressedPointsNotOffered.into());
+        }
+    }
+    Ok(Offer {
+        hello,
+        groups: hello
+            .extensions
+            .supported_groups
+            .as_deref()
+            .unwrap_or(&ASSUMED_GROUPS),
+        // RFC 5246 §7.4.1.4.1: without signature_algorithms the client accepts only SHA-1
+        // signatures, which we never make: no scheme in common.
+        schemes: hello
+            .extensions
+            .signature_algorithms
+            .as_deref()
+            .unwrap_or_default(),
+        secure_renegotiation,
+        extended_master_secret,
+    })
+}
+
+/// RFC 6066 §3: the certificate, by SNI, signature schemes and — TLS 1.2 suites name the
+/// key type — the client's TLS 1.2 suites.
+fn choose_certificate(
+    config: &ServerConfig,
+    offer: &Offer<'_>,
+) -> Result<Arc<CertifiedKey>, Error> {
+    let suites: Vec<CipherSuite> = offer
+        .hello
+        .cipher_suites
+        .iter()
+        .copied()
+        .filter(|s| !s.is_tls13())
+        .collect();
+    config
+        .cert_resolver
+        .resolve(&ClientHelloInfo {
+            server_name: offer.hello.extensions.server_name.as_deref(),
+            signature_schemes: offer.schemes,
+            cipher_suites: &suites,
+            groups: offer.groups,
+        })
+        .ok_or_else(|| PeerIncompatible::NoCertificateForName.into())
+}
+
+/// RFC 5246 §7.4.1.3: our most preferred suite the client offers that our certificate can
+/// authenticate (an ECDSA suite needs an ECDSA key, an RSA suite an RSA key), among the
+/// AEAD suites; RSA key transport only with the opt-in. When none is left, the error says
+/// what the client offered instead.
+fn choose_suite(
+    config: &ServerConfig,
+    offer: &Offer<'_>,
+    cert: &CertifiedKey,
+) -> Result<Tls12Suite, Error> {
+    // RSA key transport needs the opt-in and a certificate that allows keyEncipherment.
+    let key_transport = config.legacy_rsa_key_exchange
+        && crate::tls12_rsa_key_transport::certificate_allows_key_transport(cert);
+    let kind = cert.key.kind();
+    let usable = |suite: &Tls12Suite| {
+        (suite.kx != KeyExchangeKind::Rsa || key_transport)
+            && tls12_signatures::key_fits_suite(kind, suite.auth)
+            && tls12_signatures::curve_supported(kind, offer.groups)
+    };
+    if let Some(suite) = config
+        .cipher_suites
+        .iter()
+        .filter(|s| offer.hello.cipher_suites.contains(s))
+        .filter_map(|s| suites::tls12_suite(*s))
+        .find(usable)
+    {
+        return Ok(suite);
+    }
+    let theirs: Vec<Tls12Suite> = offer
+        .hello
+        .cipher_suites
+        .iter()
+        .filter_map(|s| suites::tls12_suite(*s))
+        .collect();
+    Err(if theirs.is_empty() {
+        PeerIncompatible::OnlyInsecureCipherSuites
+    } else if !config.legacy_rsa_key_exchange && theirs.iter().all(|s| s.kx == KeyExchangeKind::Rsa)
+    {
+        PeerIncompatible::RsaKeyExchangeNotEnabled
+    } else {
+        PeerIncompatible::NoCipherSuitesInCommon
+    }
+    .into())
+}
+
+/// How the suite's key exchange will run.
+enum KeyExchangePlan {
+    /// ECDHE in `group`, the ServerKeyExchange signed with `scheme` (RFC 8422 §5.4).
+    Ecdhe {
+        group: NamedGroup,
+        scheme: SignatureScheme,
+    },
+    /// RSA key transport: no ServerKeyExchange (RFC 5246 §7.4.3).
+    Rsa,
+}
+
+impl KeyExchangePlan {
+    fn group(&self) -> Option<NamedGroup> {
+        match self {
+            Self::Ecdhe { group, .. } => Some(*group),
+            Self::Rsa => None,
+        }
+    }
+}
+
+/// The key exchange the suite names: for ECDHE, the group and the signature scheme.
+fn choose_key_exchange(
+    config: &ServerConfig,
+    offer: &Offer<'_>,
+    suite: Tls12Suite,
+    cert: &CertifiedKey,
+) -> Result<KeyExchangePlan, Error> {
+    Ok(match suite.kx {
+        KeyExchangeKind::Ecdhe => KeyExchangePlan::Ecdhe {
+            group: choose_group(config, offer)?,
+            scheme: choose_signature_scheme(config, offer, cert)?,
+        },
+        KeyExchangeKind::Rsa => KeyExchangePlan::Rsa,
+    })
+}
+
+/// RFC 8422 §5.1.1: our most preferred classical group the client supports.
+fn choose_group(config: &ServerConfig, offer: &Offer<'_>) -> Result<NamedGroup, Error> {
+    config
+        .groups
+        .iter()
+        .copied()
+        .filter(|g| suites::tls12_group(*g).is_some())
+        .find(|g| offer.groups.contains(g))
+        .ok_or_else(|| PeerIncompatible::NoGroupsInCommon.into())
+}
+
+/// RFC 5246 §7.4.1.4.1: a scheme the client accepts that our key can make, for the
+/// ServerKeyExchange.
+fn choose_signature_scheme(
+    config: &ServerConfig,
+    offer: &Offer<'_>,
+    cert: &CertifiedKey,
+) -> Result<SignatureScheme, Error> {
+    let ours = tls12_signatures::our_schemes(&config.signature_schemes);
+    tls12_signatures::choose_scheme(cert, offer.schemes, &ours)
+        .ok_or_else(|| PeerIncompatible::NoSignatureSchemesInCommon.into())
+}
+
+/// ServerHello.random: 32 random bytes; a server that speaks TLS 1.3 ends it with the
+/// downgrade sentinel when it negotiates TLS 1.2 (RFC 8446 §4.1.3), so a TLS 1.3 client
+/// whose offer was tampered with notices.
+fn server_random(config: &ServerConfig, out: &dyn Output) -> Result<[u8; 32], Error> {
+    let mut random = random_bytes::<32>(out.provider().as_ref())?;
+    if config.versions.contains(&ProtocolVersion::TLSv1_3) {
+        random[24..].copy_from_slice(&DOWNGRADE_TLS12);
+    }
+    Ok(random)
+}
+
+/// ServerHello (RFC 5246 §7.4.1.3) with the answers to the client's extensions.
+fn send_server_hello(
+    offer: &Offer<'_>,
+    suite: Tls12Suite,
+    randoms: &Randoms,
+    alpn: Option<Vec<u8>>,
+    transcript: &mut Transcript12,
+    out: &mut dyn Output,
+) -> Result<(), Error> {
+    let extensions = Tls12ServerHelloExtensions {
+        // RFC 6066 §3: a server that used the server_name "SHALL include" an empty one.
+        server_name: offer.hello.extensions.server_name.is_some(),
+        // RFC 5746 §3.6: an empty renegotiation_info for a client that signalled.
+        renegotiation_info: offer.secure_renegotiation.then(Vec::new),
+        // RFC 7627 §5.2: answer EMS whenever it is offered.
+        extended_master_secret: offer.extended_master_secret,
+        // RFC 8422 §5.2: answer ec_point_formats with uncompressed only.
+        ec_point_formats: (offer.hello.extensions.ec_point_formats.is_some()
+            && suite.kx == KeyExchangeKind::Ecdhe)
+            .then(|| vec![EcPointFormat::uncompressed]),
+        alpn,
+        other: Vec::new(),
+    };
+    let hello = encode(&HandshakePayload::ServerHello(ServerHello {
+        legacy_version: ProtocolVersion::TLSv1_2,
+        random: randoms.server,
+        // No session resumption: no session id to offer (RFC 5246 §7.4.1.3).
+        legacy_session_id_echo: Vec::new(),
+        cipher_suite: suite.suite,
+        legacy_compression_method: 0,
+        extensions: ServerHelloExtensions {
+            other: extensions.to_raw(),
+            ..Default::default()
+        },
+    }));
+    crate::handshake_trace::trace_sent(out, "ServerHello", hello.len(), || {
+        format!("version=TLSv1.2 suite={}", suite.suite)
+    });
+    transcript.add(&hello);
+    out.send_handshake(&hello);
+    Ok(())
+}
+
+/// Certificate (RFC 5246 §7.4.2): our chain, leaf first.
+fn send_certificate(cert: &CertifiedKey, transcript: &mut Transcript12, out: &mut dyn Output) {
+    let message = encode(&HandshakePayload::Certificate12(Certificate12 {
+        certificate_list: cert.chain.clone(),
+    }));
+    crate::handshake_trace::trace_sent(out, "Certificate", message.len(), || {
+        format!("{} certificate(s)", cert.chain.len())
+    });
+    transcript.add(&message);
+    out.send_handshake(&message);
+}
+
+/// ServerKeyExchange (RFC 8422 §5.4): a fresh ECDH key in `group`, signed with our
+/// certificate's key over `client_random + server_random + params`.
+fn send_server_key_exchange(
+    cert: &CertifiedKey,
+    group: NamedGroup,
+    scheme: SignatureScheme,
+    randoms: &Randoms,
+    transcript: &mut Transcript12,
+    out: &mut dyn Output,
+) -> Result<KeyExchange, Error> {
+    let algorithm = suites::tls12_group(group).ok_or(Error::Internal("unsupported group"))?;
+    let ours = out
+        .provider()
+        .start_key_exchange(algorithm)
+        .map_err(|_| Error::Internal("could not generate an ECDH key"))?;
+    let params = ServerEcdhParams {
+        named_group: group,
+        public: ours.public_key().to_vec(),
+    };
+    let signed = tls12_handshake::signed_params(randoms, &params);
+    let signature = tls12_signatures::sign(cert, scheme, &signed)?;
+    let message = encode(&HandshakePayload::ServerKeyExchange(ServerKeyExchange {
+        params,
+        signature: CertificateVerify {
+            algorithm: scheme,
+            signature,
+        },
+    }));
+    crate::handshake_trace::trace_sent(out, "ServerKeyExchange", message.len(), || {
+        format!("group={group} scheme={scheme}")
+    });
+    transcript.add(&message);
+    out.send_handshake(&message);
+    Ok(KeyExchange::Ecdhe(ours))
+}
+
+/// CertificateRequest (RFC 5246 §7.4.4) when we authenticate clients: ECDSA or RSA
+/// certificates, signed with a scheme we accept, by one of our roots.
+fn send_certificate_request(
+    config: &ServerConfig,
+    transcript: &mut Transcript12,
+    out: &mut dyn Output,
+) -> Option<Arc<dyn crate::verify::ClientCertVerifier>> {
+    let verifier = match &config.client_auth {
+        ClientAuth::None => return None,
+        ClientAuth::Optional(v) | ClientAuth::Required(v) => v.clone(),
+    };
+    let message = encode(&HandshakePayload::CertificateRequest12(
+        CertificateRequest12 {
+            certificate_types: vec![
+                client_certificate_type::ECDSA_SIGN,
+                client_certificate_type::RSA_SIGN,
+            ],
+            signature_algorithms: tls12_signatures::our_schemes(&config.signature_schemes),
+            certificate_authorities: verifier
+                .root_hint_subjects()
+                .into_iter()
+                .map(DistinguishedName)
+                .collect(),
+        },
+    ));
+    crate::handshake_trace::trace_sent(out, "CertificateRequest", message.len(), String::new);
+    transcript.add(&message);
+    out.send_handshake(&message);
+    Some(verifier)
+}
+
+/// ServerHelloDone (RFC 5246 §7.4.5): our flight is complete.
+fn send_server_hello_done(transcript: &mut Transcript12, out: &mut dyn Output) {
+    let message = encode(&HandshakePayload::ServerHelloDone);
+    crate::handshake_trace::trace_sent(out, "ServerHelloDone", message.len(), String::new);
+    transcript.add(&message);
+    out.send_handshake(&message);
+}

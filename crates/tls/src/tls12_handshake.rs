@@ -1,0 +1,295 @@
+//! The TLS 1.2 handshake steps both sides share (RFC 5246 §7.3, §7.4.9, §8.1): the
+//! transcript, the session's secrets and keys, the ChangeCipherSpec + Finished pair, and
+//! what the connection is told once the ServerHello settles the parameters.
+
+use padlock_crypto::{Digest, Provider};
+
+use crate::conn::HandshakeKind;
+use crate::error::{Error, PeerMisbehaved};
+use crate::output::{trace, Output};
+use crate::record::RecordKeys;
+use crate::suites::Tls12Suite;
+use crate::tls12::prf::{MasterSecret, MasterSecretSeed, Sender, VERIFY_DATA_LEN};
+use crate::trace::{Direction, KeyPhase, TraceEvent};
+use crate::transcript::Transcript;
+use crate::verify::{FinishedVerified, SignatureVerified};
+use crate::wire::enums::{NamedGroup, ProtocolVersion, SignatureScheme};
+use crate::wire::handshake::{CertificateVerify, Finished, HandshakePayload, ServerEcdhParams};
+
+/// The handshake messages so far: their running hash (for the Extended Master Secret and
+/// Finished), and — while a CertificateVerify may still have to be made or checked —
+/// the messages themselves, which a TLS 1.2 CertificateVerify signs whole (RFC 5246
+/// §7.4.8).
+pub(crate) struct Transcript12 {
+    hash: Transcript,
+    messages: Option<Vec<u8>>,
+}
+
+impl Transcript12 {
+    /// A transcript hashing with the suite's PRF hash; `keep_messages` while a
+    /// CertificateVerify may need them.
+    pub(crate) fn new(provider: &dyn Provider, suite: Tls12Suite, keep_messages: bool) -> Self {
+        Self {
+            hash: Transcript::hashing(provider, suite.hash),
+            messages: keep_messages.then(Vec::new),
+        }
+    }
+
+    /// Adds one encoded handshake message.
+    pub(crate) fn add(&mut self, message: &[u8]) {
+        self.hash.add(message);
+        if let Some(messages) = &mut self.messages {
+            messages.extend_from_slice(message);
+        }
+    }
+
+    /// Hash(handshake_messages) so far.
+    pub(crate) fn hash(&self, provider: &dyn Provider) -> Digest {
+        self.hash.current_hash(provider)
+    }
+
+    /// The messages so far, for a CertificateVerify (empty if they were not kept).
+    pub(crate) fn messages(&self) -> &[u8] {
+        self.messages.as_deref().unwrap_or_default()
+    }
+
+    /// No CertificateVerify will need the messages: stop keeping them.
+    pub(crate) fn forget_messages(&mut self) {
+        self.messages = None;
+    }
+}
+
+/// The peer's certificate chain, accepted by the verifier (and, where a signature must
+/// follow, waiting for it).
+pub(crate) struct PeerChain {
+    pub(crate) chain: Vec<Vec<u8>>,
+    pub(crate) verified: crate::verify::CertVerified,
+}
+
+impl PeerChain {
+    /// The end-entity certificate (DER).
+    pub(crate) fn leaf(&self) -> &[u8] {
+        self.chain.first().map(Vec::as_slice).unwrap_or_default()
+    }
+}
+
+/// ClientHello.random and ServerHello.random.
+#[derive(Clone, Copy)]
+pub(crate) struct Randoms {
+    pub(crate) client: [u8; 32],
+    pub(crate) server: [u8; 32],
+}
+
+/// The session's master secret and the record keys of both directions.
+pub(crate) struct SessionKeys {
+    master: MasterSecret,
+    /// What the client's records are protected with.
+    pub(crate) client: RecordKeys,
+    /// What the server's records are protected with.
+    pub(crate) server: RecordKeys,
+}
+
+impl SessionKeys {
+    /// The master secret from the pre-master secret (RFC 5246 §8.1), bound to the session
+    /// hash when both sides do the Extended Master Secret (RFC 7627 §4: `transcript`
+    /// through the ClientKeyExchange), then the key block (§6.3). The master secret goes to
+    /// the key log as `CLIENT_RANDOM` (NSS format).
+    pub(crate) fn derive(
+        suite: Tls12Suite,
+        pre_master_secret: &[u8],
+        extended: bool,
+        transcript: &Transcript12,
+        randoms: &Randoms,
+        out: &mut dyn Output,
+    ) -> Result<Self, Error> {
+        let provider = out.provider();
+        let provider = provider.as_ref();
+        let session_hash = transcript.hash(provider);
+        let seed = if extended {
+            MasterSecretSeed::Extended {
+                session_hash: session_hash.as_ref(),
+            }
+        } else {
+            MasterSecretSeed::Classic {
+                client_random: &randoms.client,
+                server_random: &randoms.server,
+            }
+        };
+        let master = MasterSecret::new(provider, suite.hash, pre_master_secret, seed);
+        out.log_secret("CLIENT_RANDOM", master.as_bytes());
+        let keys = master
+            .key_block(provider, suite.aead, &randoms.client, &randoms.server)
+            .map_err(|_| Error::Internal("could not make the TLS 1.2 record keys"))?;
+        Ok(Self {
+            master,
+            client: keys.client,
+            server: keys.server,
+        })
+    }
+
+    /// The verify_data `sender`'s Finished carries over the transcript so far (RFC 5246
+    /// §7.4.9).
+    pub(crate) fn verify_data(
+        &self,
+        sender: Sender,
+        transcript: &Transcript12,
+        provider: &dyn Provider,
+    ) -> [u8; VERIFY_DATA_LEN] {
+        let hash = transcript.hash(provider);
+        self.master.verify_data(provider, sender, hash.as_ref())
+    }
+
+    /// Checks the peer's Finished (RFC 5246 §7.4.9) in constant time.
+    pub(crate) fn check_finished(
+        &self,
+        sender: Sender,
+        transcript: &Transcript12,
+        finished: &Finished,
+        provider: &dyn Provider,
+    ) -> Result<FinishedVerified, Error> {
+        let expected = self.verify_data(sender, transcript, provider);
+        crate::verify::verify_finished(&expected, &finished.verify_data)
+    }
+}
+
+impl SessionKeys {
+    /// The handshake is done: keep only what the RFC 5705 exporter needs.
+    pub(crate) fn into_exporter(self, randoms: Randoms) -> Exporter12 {
+        Exporter12 {
+            master: self.master,
+            randoms,
+        }
+    }
+}
+
+/// The keying material exporter of a TLS 1.2 session (RFC 5705 §4): the master secret
+/// and both randoms.
+pub(crate) struct Exporter12 {
+    master: MasterSecret,
+    randoms: Randoms,
+}
+
+impl Exporter12 {
+    /// PRF(master_secret, label, client_random + server_random [+ context_length +
+    /// context]) into `out` (RFC 5705 §4); `None` and `Some(&[])` differ, as §4 says.
+    pub(crate) fn export(
+        &self,
+        provider: &dyn Provider,
+        label: &[u8],
+        context: Option<&[u8]>,
+        out: &mut [u8],
+    ) -> Result<(), crate::tls12::prf::ContextTooLong> {
+        self.master.export(
+            provider,
+            label,
+            &self.randoms.client,
+            &self.randoms.server,
+            context,
+            out,
+        )
+    }
+}
+
+/// What a ServerKeyExchange signs (RFC 8422 §5.4): ClientHello.random +
+/// ServerHello.random + ServerECDHParams.
+pub(crate) fn signed_params(randoms: &Randoms, params: &ServerEcdhParams) -> Vec<u8> {
+    let params = params.encoded();
+    let mut signed = Vec::with_capacity(64 + params.len());
+    signed.extend_from_slice(&randoms.client);
+    signed.extend_from_slice(&randoms.server);
+    signed.extend_from_slice(&params);
+    signed
+}
+
+/// Checks the peer's TLS 1.2 signature — a ServerKeyExchange's or a client's
+/// CertificateVerify — with the key of its `leaf` certificate, over `message`, with a scheme
+/// we `offered`; `bad` is the violation a signature that does not verify is. Emits the
+/// signature-check trace event.
+pub(crate) fn check_peer_signature(
+    out: &dyn Output,
+    leaf: &[u8],
+    offered: &[SignatureScheme],
+    signed: &CertificateVerify,
+    message: &[u8],
+    bad: PeerMisbehaved,
+) -> Result<SignatureVerified, Error> {
+    let provider = out.provider();
+    let result = crate::verify::verify_tls12_signature(
+        provider.as_ref(),
+        leaf,
+        offered,
+        signed.algorithm,
+        message,
+        &signed.signature,
+        bad,
+    );
+    trace(out, || TraceEvent::SignatureCheck {
+        scheme: signed.algorithm,
+        ok: result.is_ok(),
+    });
+    result
+}
+
+/// Our ChangeCipherSpec, then our Finished under the new `keys` (RFC 5246 §7.1, §7.4.9).
+pub(crate) fn send_change_cipher_spec_and_finished(
+    keys: &SessionKeys,
+    sender: Sender,
+    transcript: &mut Transcript12,
+    out: &mut dyn Output,
+) -> Result<(), Error> {
+    out.send_change_cipher_spec()?;
+    trace(out, || TraceEvent::Message {
+        direction: Direction::Sent,
+        name: "ChangeCipherSpec",
+        len: 1,
+        summary: String::new(),
+    });
+    let write_keys = match sender {
+        Sender::Client => keys.client.clone(),
+        Sender::Server => keys.server.clone(),
+    };
+    out.install_write_keys(write_keys, KeyPhase::Tls12)?;
+    let provider = out.provider();
+    let verify_data = keys.verify_data(sender, transcript, provider.as_ref());
+    let finished = crate::state::encode(&HandshakePayload::Finished(Finished {
+        verify_data: verify_data.to_vec(),
+    }));
+    crate::handshake_trace::trace_sent(out, "Finished", finished.len(), String::new);
+    transcript.add(&finished);
+    out.send_handshake(&finished);
+    Ok(())
+}
+
+/// The peer's ChangeCipherSpec: its records are protected with `keys` from the next one
+/// on (RFC 5246 §7.1).
+pub(crate) fn receive_change_cipher_spec(
+    keys: &SessionKeys,
+    peer: Sender,
+    out: &mut dyn Output,
+) -> Result<(), Error> {
+    let read_keys = match peer {
+        Sender::Client => keys.client.clone(),
+        Sender::Server => keys.server.clone(),
+    };
+    out.install_read_keys(read_keys, KeyPhase::Tls12)
+}
+
+/// A TLS 1.2 handshake settled on `suite` (and `group`, for ECDHE): tell the connection
+/// and the trace.
+pub(crate) fn report_negotiated(
+    suite: Tls12Suite,
+    group: Option<NamedGroup>,
+    out: &mut dyn Output,
+) {
+    out.protocol_version(ProtocolVersion::TLSv1_2);
+    out.handshake_kind(HandshakeKind::Full);
+    out.negotiated(suite.common(), group);
+    // RSA key transport has no group; the tls12-rsa narration reports its key exchange.
+    if let Some(group) = group {
+        trace(out, || TraceEvent::Negotiated {
+            version: ProtocolVersion::TLSv1_2,
+            suite: suite.suite,
+            group,
+        });
+    }
+}

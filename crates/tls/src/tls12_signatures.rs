@@ -1,0 +1,246 @@
+//! TLS 1.2 signatures, for either side: the ServerKeyExchange's signed params (RFC 8422
+//! §5.4) and the client's CertificateVerify (RFC 5246 §7.4.8), both a `DigitallySigned`
+//! (§4.7) over the message itself, not over a TLS 1.3-style context string.
+//!
+//! Unlike TLS 1.3, PKCS#1 v1.5 is legitimate here (RFC 5246 §7.4.1.4.1), and an ECDSA
+//! scheme names only the hash: an `ecdsa_secp256r1_sha256` signature may come from a P-384
+//! key (RFC 8422 §5.1.3 leaves the curve to the certificate). SHA-1 and MD5 are never
+//! offered or accepted.
+
+use padlock_crypto::{KeyKind, Provider, SignatureAlgorithm};
+use padlock_pki::{Curve, PublicKeyAlgorithm};
+
+use crate::config::CertifiedKey;
+use crate::error::{Error, PeerMisbehaved};
+use crate::suites::AuthKind;
+use crate::wire::enums::{NamedGroup, SignatureScheme};
+
+/// The RSASSA-PKCS1-v1_5 schemes TLS 1.2 allows beside the configured (TLS 1.3) ones.
+const PKCS1_SCHEMES: [SignatureScheme; 3] = [
+    SignatureScheme::rsa_pkcs1_sha256,
+    SignatureScheme::rsa_pkcs1_sha384,
+    SignatureScheme::rsa_pkcs1_sha512,
+];
+
+/// The schemes we offer and accept in TLS 1.2: the configured ones (most preferred first),
+/// then PKCS#1 v1.5 with SHA-2.
+pub(crate) fn our_schemes(configured: &[SignatureScheme]) -> Vec<SignatureScheme> {
+    let mut schemes: Vec<SignatureScheme> = configured
+        .iter()
+        .copied()
+        .filter(|s| algorithm_for(*s, KeyCurve::Any).is_some())
+        .collect();
+    for scheme in PKCS1_SCHEMES {
+        if !schemes.contains(&scheme) {
+            schemes.push(scheme);
+        }
+    }
+    schemes
+}
+
+/// The first of `ours` the peer accepts (`theirs`) that `key` can sign with.
+pub(crate) fn choose_scheme(
+    key: &CertifiedKey,
+    theirs: &[SignatureScheme],
+    ours: &[SignatureScheme],
+) -> Option<SignatureScheme> {
+    let kind = key.key.kind();
+    ours.iter()
+        .copied()
+        .find(|s| theirs.contains(s) && signing_algorithm(kind, *s).is_some())
+}
+
+/// Whether a certificate key of `kind` can authenticate a suite of `auth`.
+pub(crate) fn key_fits_suite(kind: KeyKind, auth: AuthKind) -> bool {
+    matches!(
+        (kind, auth),
+        (
+            KeyKind::EcdsaP256 | KeyKind::EcdsaP384 | KeyKind::Ed25519,
+            AuthKind::Ecdsa
+        ) | (KeyKind::Rsa(_), AuthKind::Rsa)
+    )
+}
+
+/// RFC 8422 §5.3: an ECDSA certificate's key "MUST use a curve and point format
+/// supported by the client" — one of its supported_groups (OpenSSL clients refuse any
+/// other). Other keys have no curve to check.
+pub(crate) fn curve_supported(kind: KeyKind, groups: &[NamedGroup]) -> bool {
+    match kind {
+        KeyKind::EcdsaP256 => groups.contains(&NamedGroup::secp256r1),
+        KeyKind::EcdsaP384 => groups.contains(&NamedGroup::secp384r1),
+        _ => true,
+    }
+}
+
+/// Signs `message` with `key` under `scheme` (chosen by [`choose_scheme`]).
+pub(crate) fn sign(
+    key: &CertifiedKey,
+    scheme: SignatureScheme,
+    message: &[u8],
+) -> Result<Vec<u8>, Error> {
+    let algorithm = signing_algorithm(key.key.kind(), scheme).ok_or(Error::Internal(
+        "no signature algorithm for the chosen scheme",
+    ))?;
+    key.key
+        .sign(algorithm, message)
+        .map_err(|_| Error::Internal("signing failed"))
+}
+
+/// Whether the leaf certificate's key fits `auth` (an ECDSA suite needs an EC or Ed25519
+/// key, an RSA suite an RSA key).
+pub(crate) fn leaf_fits_suite(leaf: &[u8], auth: AuthKind) -> Result<(), Error> {
+    let cert = padlock_pki::Certificate::from_der(leaf)?;
+    let fits = matches!(
+        (&cert.subject_public_key_info().algorithm, auth),
+        (
+            PublicKeyAlgorithm::Ec(_) | PublicKeyAlgorithm::Ed25519,
+            AuthKind::Ecdsa
+        ) | (PublicKeyAlgorithm::Rsa { .. }, AuthKind::Rsa)
+    );
+    if fits {
+        Ok(())
+    } else {
+        Err(PeerMisbehaved::WrongCertificateKeyForSuite.into())
+    }
+}
+
+/// Verifies the peer's `signature` over `message` with the key of its `leaf` certificate.
+/// `offered` are the schemes we offered (RFC 5246 §7.4.1.4.1: the peer must use one);
+/// `bad` is the violation a failed check is.
+pub(crate) fn verify(
+    provider: &dyn Provider,
+    leaf: &[u8],
+    offered: &[SignatureScheme],
+    scheme: SignatureScheme,
+    message: &[u8],
+    signature: &[u8],
+    bad: PeerMisbehaved,
+) -> Result<(), Error> {
+    if !offered.contains(&scheme) {
+        return Err(PeerMisbehaved::UnofferedSignatureScheme.into());
+    }
+    let cert = padlock_pki::Certificate::from_der(leaf)?;
+    let spki = cert.subject_public_key_info();
+    let curve = match spki.algorithm {
+        PublicKeyAlgorithm::Ec(Curve::P256) => KeyCurve::P256,
+        PublicKeyAlgorithm::Ec(Curve::P384) => KeyCurve::P384,
+        _ => KeyCurve::Any,
+    };
+    let algorithm = algorithm_for(scheme, curve).ok_or(PeerMisbehaved::UnofferedSignatureScheme)?;
+    padlock_pki::verify_signature(provider, spki, algorithm, message, signature)
+        .map_err(|_| bad.into())
+}
+
+/// The curve of an ECDSA key, which picks the provider algorithm with the scheme's hash.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum KeyCurve {
+    P256,
+    P384,
+    /// Not an ECDSA key, or not known yet (any curve will do).
+    Any,
+}
+
+/// The provider algorithm for `scheme` with a key on `curve`; `None` for schemes TLS 1.2
+/// must not use (SHA-1, MD5) or that we do not implement.
+fn algorithm_for(scheme: SignatureScheme, curve: KeyCurve) -> Option<SignatureAlgorithm> {
+    use SignatureAlgorithm as A;
+    use SignatureScheme as S;
+    Some(match (scheme, curve) {
+        (S::ecdsa_secp256r1_sha256, KeyCurve::P384) => A::EcdsaP384Sha256,
+        (S::ecdsa_secp256r1_sha256, _) => A::EcdsaP256Sha256,
+        (S::ecdsa_secp384r1_sha384, KeyCurve::P256) => A::EcdsaP256Sha384,
+        (S::ecdsa_secp384r1_sha384, _) => A::EcdsaP384Sha384,
+        (S::rsa_pss_rsae_sha256, _) => A::RsaPssSha256,
+        (S::rsa_pss_rsae_sha384, _) => A::RsaPssSha384,
+        (S::rsa_pss_rsae_sha512, _) => A::RsaPssSha512,
+        (S::rsa_pkcs1_sha256, _) => A::RsaPkcs1Sha256,
+        (S::rsa_pkcs1_sha384, _) => A::RsaPkcs1Sha384,
+        (S::rsa_pkcs1_sha512, _) => A::RsaPkcs1Sha512,
+        (S::ed25519, _) => A::Ed25519,
+        _ => return None,
+    })
+}
+
+/// The algorithm our key of `kind` signs `scheme` with: ECDSA keys sign with their own
+/// curve's hash (as TLS 1.3 requires, which every TLS 1.2 peer accepts too).
+fn signing_algorithm(kind: KeyKind, scheme: SignatureScheme) -> Option<SignatureAlgorithm> {
+    use SignatureScheme as S;
+    let fits = matches!(
+        (kind, scheme),
+        (KeyKind::EcdsaP256, S::ecdsa_secp256r1_sha256)
+            | (KeyKind::EcdsaP384, S::ecdsa_secp384r1_sha384)
+            | (KeyKind::Ed25519, S::ed25519)
+            | (
+                KeyKind::Rsa(_),
+                S::rsa_pss_rsae_sha256
+                    | S::rsa_pss_rsae_sha384
+                    | S::rsa_pss_rsae_sha512
+                    | S::rsa_pkcs1_sha256
+                    | S::rsa_pkcs1_sha384
+                    | S::rsa_pkcs1_sha512
+            )
+    );
+    fits.then(|| algorithm_for(scheme, KeyCurve::Any)).flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use padlock_crypto::AwsLcProvider;
+
+    use super::*;
+
+    fn key(kind: KeyKind) -> CertifiedKey {
+        let (key, _) = AwsLcProvider.generate_signing_key(kind).unwrap();
+        CertifiedKey {
+            chain: vec![],
+            key: Arc::from(key),
+        }
+    }
+
+    #[test]
+    fn our_schemes_add_pkcs1_and_never_sha1() {
+        let ours = our_schemes(&[
+            SignatureScheme::ecdsa_secp256r1_sha256,
+            SignatureScheme::rsa_pkcs1_sha1,
+            SignatureScheme::ecdsa_sha1,
+        ]);
+        assert_eq!(
+            ours,
+            [
+                SignatureScheme::ecdsa_secp256r1_sha256,
+                SignatureScheme::rsa_pkcs1_sha256,
+                SignatureScheme::rsa_pkcs1_sha384,
+                SignatureScheme::rsa_pkcs1_sha512,
+            ]
+        );
+    }
+
+    #[test]
+    fn rsa_keys_may_sign_pkcs1_in_tls12() {
+        let rsa = key(KeyKind::Rsa(2048));
+        let ours = our_schemes(&[SignatureScheme::rsa_pss_rsae_sha256]);
+        assert_eq!(
+            choose_scheme(&rsa, &[SignatureScheme::rsa_pkcs1_sha256], &ours),
+            Some(SignatureScheme::rsa_pkcs1_sha256)
+        );
+        assert_eq!(
+            choose_scheme(&rsa, &[SignatureScheme::rsa_pkcs1_sha1], &ours),
+            None
+        );
+        let ecdsa = key(KeyKind::EcdsaP256);
+        assert_eq!(
+            choose_scheme(&ecdsa, &[SignatureScheme::rsa_pkcs1_sha256], &ours),
+            None
+        );
+    }
+
+    #[test]
+    fn suites_need_their_key_type() {
+        assert!(key_fits_suite(KeyKind::EcdsaP384, AuthKind::Ecdsa));
+        assert!(key_fits_suite(KeyKind::Rsa(2048), AuthKind::Rsa));
+        assert!(!key_fits_suite(KeyKind::Rsa(2048), AuthKind::Ecdsa));
+        assert!(!key_fits_suite(KeyKind::EcdsaP256, AuthKind::Rsa));
+    }
+}

@@ -1,0 +1,128 @@
+//! The peer processes the interop tests start: `openssl s_server` / `s_client` and
+//! `gnutls-serv` / `gnutls-cli` on 127.0.0.1, each bounded by [`WAIT`] and killed with its
+//! process group when the test drops it.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use padlock_test_support::certs::{Fixtures, Issued};
+use padlock_test_support::{free_port, require_peer, wait_for_port, PeerProcess};
+
+/// How long a peer may take to start, or to finish one exchange.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// What the clients send: one HTTP/1.0 request.
+pub const GET: &[u8] = b"GET / HTTP/1.0\r\n\r\n";
+
+/// A path as a command-line argument.
+pub fn arg(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// Starts `openssl s_server <version>` (`-tls1_3`, `-tls1_2`) on a free port, presenting
+/// `server`, with `extra` arguments; waits until it accepts.
+pub fn openssl_server(
+    fx: &Fixtures,
+    server: &Issued,
+    version: &str,
+    extra: &[&str],
+) -> (PeerProcess, u16) {
+    for _ in 0..3 {
+        let port = free_port();
+        let mut cmd = Command::new(&fx.openssl);
+        cmd.args(["s_server", version, "-accept"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("-cert")
+            .arg(&server.chain)
+            .arg("-key")
+            .arg(&server.key)
+            .args(extra);
+        let mut p = PeerProcess::spawn("openssl s_server", cmd);
+        if p.wait_stdout_while_running(b"ACCEPT", WAIT) {
+            return (p, port);
+        }
+        eprintln!("s_server did not start (port race?): {}", p.output_text());
+    }
+    panic!("openssl s_server would not start");
+}
+
+/// Runs `openssl s_client <version>` against 127.0.0.1:`port`, sends [`GET`], waits for
+/// it to exit.
+pub fn openssl_client(fx: &Fixtures, port: u16, version: &str, extra: &[&str]) -> PeerProcess {
+    let mut cmd = Command::new(&fx.openssl);
+    cmd.args(["s_client", version, "-connect"])
+        .arg(format!("127.0.0.1:{port}"))
+        .args(extra);
+    let mut p = PeerProcess::spawn("openssl s_client", cmd);
+    p.write_stdin(GET);
+    // stdin stays open: s_client would otherwise close before the answer arrives.
+    let _ = p.wait_exit(WAIT);
+    p
+}
+
+/// Starts `gnutls-serv --http` on a free port with `extra` arguments; waits until it
+/// accepts connections. `None` when gnutls-serv is missing (and peers are not required).
+pub fn gnutls_serv(server: &Issued, extra: &[&str]) -> Option<(PeerProcess, u16)> {
+    let bin = require_peer("gnutls-serv")?;
+    for _ in 0..6 {
+        let port = free_port();
+        let mut cmd = Command::new(&bin);
+        cmd.args(["--http", "-p"])
+            .arg(port.to_string())
+            .arg("--x509certfile")
+            .arg(&server.chain)
+            .arg("--x509keyfile")
+            .arg(&server.key)
+            .args(extra);
+        let p = PeerProcess::spawn("gnutls-serv", cmd);
+        if wait_for_gnutls_serv(&p, port) {
+            return Some((p, port));
+        }
+        eprintln!("gnutls-serv did not start: {}", p.output_text());
+    }
+    panic!("gnutls-serv would not start");
+}
+
+/// Waits until `gnutls-serv` accepts on 127.0.0.1:`port`; gives up at once when it says
+/// its IPv4 socket could not be bound (it then runs on IPv6 alone, and the caller retries
+/// on another port).
+fn wait_for_gnutls_serv(p: &PeerProcess, port: u16) -> bool {
+    let deadline = std::time::Instant::now() + WAIT;
+    while std::time::Instant::now() < deadline {
+        if wait_for_port(port, Duration::from_millis(200)) {
+            return true;
+        }
+        let said = String::from_utf8_lossy(&p.stdout()).into_owned() + &p.stderr_text();
+        if said
+            .lines()
+            .any(|l| l.contains("IPv4") && l.contains("bind() failed"))
+        {
+            return false;
+        }
+    }
+    false
+}
+
+/// Runs `gnutls-cli` against 127.0.0.1:`port` (checking the name `localhost` against
+/// `ca`), sends [`GET`], waits for it to exit. `None` when gnutls-cli is missing.
+pub fn gnutls_cli(port: u16, ca: &Path, extra: &[&str]) -> Option<PeerProcess> {
+    let bin = require_peer("gnutls-cli")?;
+    let mut cmd = Command::new(&bin);
+    cmd.arg("-p")
+        .arg(port.to_string())
+        .arg("--x509cafile")
+        .arg(ca)
+        .args([
+            "--sni-hostname",
+            "localhost",
+            "--verify-hostname",
+            "localhost",
+        ])
+        .args(extra)
+        .arg("127.0.0.1");
+    let mut p = PeerProcess::spawn("gnutls-cli", cmd);
+    p.write_stdin(GET);
+    let _ = p.wait_exit(WAIT);
+    Some(p)
+}
