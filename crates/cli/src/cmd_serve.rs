@@ -81,10 +81,22 @@ pub struct Args {
     /// Seconds a connection may stay idle.
     #[arg(long, default_value_t = 60)]
     idle_timeout: u64,
-    /// Connections served at once.
-    #[arg(long, default_value_t = 1024)]
-    max_connections: usize,
-    /// No access log.
+    /// Connections held at once (default: what the open-file limit allows, after raising
+    /// it to the hard limit). When all are taken, a new connection closes the longest-idle
+    /// keep-alive connection instead of waiting.
+    #[arg(long, value_name = "N")]
+    max_connections: Option<usize>,
+    /// TLS handshakes in progress at once (default: an eighth of --max-connections); past
+    /// it, the oldest handshake in progress is dropped, so silent or half-open connections
+    /// cannot lock clients out. A quarter of it is the cap for one client address.
+    #[arg(long, value_name = "N")]
+    max_handshakes: Option<usize>,
+    /// Listen backlog: connections the kernel queues until they are accepted (capped by
+    /// net.core.somaxconn).
+    #[arg(long, value_name = "N", default_value_t = padlock_https::server::DEFAULT_BACKLOG)]
+    backlog: u32,
+    /// No access log, and no line per failed connection: failures are counted and
+    /// summarised by cause every 10 seconds.
     #[arg(long, short)]
     quiet: bool,
     /// Session-ticket keys shared by a fleet of servers, from a file (or a folder of
@@ -253,7 +265,16 @@ async fn serve(args: Args) -> anyhow::Result<i32> {
     options.redirect_http = args.redirect_http;
     options.handshake_timeout = Duration::from_secs(args.handshake_timeout);
     options.idle_timeout = Duration::from_secs(args.idle_timeout);
-    options.max_connections = args.max_connections.max(1);
+    // Each connection is a file descriptor; the soft limit is often 1,024 while the hard
+    // one is far higher. A failure leaves the limit as it was, and the budgets follow it.
+    let _ = padlock_https::admission::raise_open_file_limit();
+    options.max_connections = args
+        .max_connections
+        .unwrap_or_else(padlock_https::admission::connection_limit)
+        .max(1);
+    options.max_handshakes = args.max_handshakes;
+    options.backlog = args.backlog.max(1);
+    options.log_each_failure = !args.quiet;
     options.workers = Some(match args.workers {
         Some(n) => usize::from(n),
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),

@@ -7,31 +7,8 @@ mod serve_support;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use padlock_test_support::process::wait_until_catches;
 use padlock_test_support::{KeyType, TestCa};
 use serve_support::*;
-
-/// Sends `sig` (`"INT"`, `"HUP"`) to the server, once it has a handler for it: `padlock
-/// serve` installs its handlers after it starts listening, and a signal before that would
-/// kill it instead of testing what it does.
-fn signal(guard: &Guard, sig: &str) {
-    let number = match sig {
-        "HUP" => 1,
-        "INT" => 2,
-        "TERM" => 15,
-        other => panic!("no signal number for {other}"),
-    };
-    assert!(
-        wait_until_catches(guard.id(), number, Duration::from_secs(10)),
-        "padlock serve never installed a SIG{sig} handler"
-    );
-    let status = Command::new("kill")
-        .arg(format!("-{sig}"))
-        .arg(guard.0.id().to_string())
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
 
 fn start(ca: &Ca, dir: &std::path::Path, extra: &[&str], log: &std::path::Path) -> (Guard, u16) {
     let port = free_port();

@@ -398,6 +398,9 @@ async fn serve_file(
     };
     let mut res = Response::new(body);
     *res.status_mut() = status;
+    // Room for every header this answer and hyper (Date) add, so the map is allocated
+    // once rather than grown as they arrive.
+    *res.headers_mut() = HeaderMap::with_capacity(8);
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, file.content_type.clone());
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(count));

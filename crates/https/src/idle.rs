@@ -1,9 +1,10 @@
-//! Idle detection: a stream wrapper that records when bytes last moved, and a watchdog
-//! future that fires once nothing has moved for the idle timeout.
+//! Idle detection: a stream wrapper that records when bytes last moved, a count of the
+//! requests in progress, and a watchdog future that fires once nothing has moved for the
+//! idle timeout.
 
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -11,11 +12,13 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Instant;
 
-/// When a connection last moved bytes, in milliseconds after its `epoch`.
+/// When a connection last moved bytes (in milliseconds after its `epoch`), and how many of
+/// its requests are in progress.
 #[derive(Debug)]
 pub struct Activity {
     epoch: Instant,
     last_ms: AtomicU64,
+    requests: AtomicU32,
 }
 
 impl Activity {
@@ -24,7 +27,21 @@ impl Activity {
         Arc::new(Activity {
             epoch: Instant::now(),
             last_ms: AtomicU64::new(0),
+            requests: AtomicU32::new(0),
         })
+    }
+
+    /// Counts a request as in progress until the guard is dropped (when its response has
+    /// been produced: a body still streaming keeps the connection active anyway).
+    pub fn request_started(self: &Arc<Self>) -> RequestGuard {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        RequestGuard(self.clone())
+    }
+
+    /// How many requests are in progress: 0 means the connection is idle between
+    /// requests (or has not had one yet).
+    pub fn requests_in_progress(&self) -> u32 {
+        self.requests.load(Ordering::Relaxed)
     }
 
     fn touch(&self) {
@@ -32,7 +49,8 @@ impl Activity {
         self.last_ms.store(ms, Ordering::Relaxed);
     }
 
-    fn last(&self) -> Instant {
+    /// When bytes last moved.
+    pub fn last(&self) -> Instant {
         self.epoch + Duration::from_millis(self.last_ms.load(Ordering::Relaxed))
     }
 
@@ -46,6 +64,16 @@ impl Activity {
             }
             tokio::time::sleep_until(deadline).await;
         }
+    }
+}
+
+/// A request in progress (see [`Activity::request_started`]).
+#[derive(Debug)]
+pub struct RequestGuard(Arc<Activity>);
+
+impl Drop for RequestGuard {
+    fn drop(&mut self) {
+        self.0.requests.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

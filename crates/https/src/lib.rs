@@ -5,18 +5,24 @@
 //! - [`site`], [`files`], [`proxy`]: the HTTP service behind `padlock serve` — a folder or a
 //!   reverse proxy — independent of TLS. [`filecache`] keeps small files in memory between
 //!   requests (revalidated against the disk at most every [`filecache::FRESH_FOR`]).
-//! - [`server`]: listeners, connection limit, timeouts, graceful shutdown, certificate reload;
-//!   connections run on per-thread single-threaded runtimes ([`ServerOptions::workers`]).
+//! - [`server`]: listeners, timeouts, graceful shutdown, certificate reload; connections run
+//!   on per-thread single-threaded runtimes ([`ServerOptions::workers`]). [`admission`]
+//!   holds the connection budgets that keep floods of silent, half-open or idle
+//!   connections from locking clients out; [`failure_log`] keeps failed connections from
+//!   flooding the log.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod admission;
 pub mod body;
 pub mod certinfo;
 pub mod client;
+mod cork;
 pub mod credentials;
 pub mod decode;
 pub mod early;
 pub mod error;
+pub mod failure_log;
 pub mod filecache;
 pub mod files;
 pub mod idle;

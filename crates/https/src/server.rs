@@ -1,21 +1,27 @@
-//! The listener side of `padlock serve`: accept loops, a connection limit, handshake and
-//! idle timeouts, the redirect listener, and graceful shutdown.
+//! The listener side of `padlock serve`: accept loops, connection budgets (see
+//! [`admission`](crate::admission)), handshake and idle timeouts, the failure log, the
+//! redirect listener, and graceful shutdown.
 
-use padlock_pki::printable::escape_controls;
 use std::future::Future;
+use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
+use padlock_pki::printable::escape_controls;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{watch, Semaphore};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::sync::watch;
 
+use crate::admission::{self, Admission, Eviction, Limits, Place};
+use crate::cork::{Cork, Corked};
 use crate::early::{EarlyDataIo, EarlyRequests, Http};
 use crate::error::Error;
+use crate::failure_log::{Cause, FailureLog};
 use crate::idle::{Activity, Tracked};
 use crate::site::{redirect_to_https, ConnInfo, Site};
 use crate::tls_server::{self, TlsSetup};
@@ -38,8 +44,26 @@ pub struct ServerOptions {
     /// waiting for it: a client trickling a byte at a time (slowloris) moves bytes, so the
     /// idle watchdog alone would keep its connection open for ever.
     pub idle_timeout: Duration,
-    /// How many connections are served at once; further ones wait in the kernel's backlog.
+    /// How many connections are held at once. When all places are taken, a new connection
+    /// displaces the longest-idle keep-alive connection (see [`crate::admission`]); only
+    /// when every one has a request in progress does it wait in the kernel's backlog.
+    /// Default: [`admission::connection_limit`], from the open-file limit.
     pub max_connections: usize,
+    /// TLS handshakes in progress at once (`None`: an eighth of `max_connections`, see
+    /// [`Limits::for_connections`]); beyond it the oldest handshake is dropped.
+    pub max_handshakes: Option<usize>,
+    /// TLS handshakes in progress at once from one client address, or one IPv6 /64
+    /// (`None`: a quarter of the handshake budget).
+    pub max_handshakes_per_address: Option<usize>,
+    /// The listen backlog: connections the kernel completes and queues before the server
+    /// accepts them. The kernel caps it at `net.core.somaxconn`.
+    pub backlog: u32,
+    /// Whether each failed or reset connection gets its own log line (rate-limited to
+    /// [`crate::failure_log::LINES_PER_SECOND`]); either way the rest are counted and
+    /// summarised every `failure_summary_every`.
+    pub log_each_failure: bool,
+    /// How often the summary of failed connections is written (when there were any).
+    pub failure_summary_every: Duration,
     /// How long graceful shutdown waits for open connections to finish.
     pub shutdown_grace: Duration,
     /// `Some(n)`: serve connections on `n` threads, each with its own single-threaded
@@ -49,7 +73,8 @@ pub struct ServerOptions {
 }
 
 impl ServerOptions {
-    /// Options with the defaults: 10 s handshake, 60 s idle, 1024 connections, 10 s grace.
+    /// Options with the defaults: 10 s handshake, 60 s idle, connections as the open-file
+    /// limit allows, a backlog of 4,096, failure lines, a summary every 10 s, 10 s grace.
     pub fn new(listen: Vec<SocketAddr>, site: Arc<Site>) -> Self {
         ServerOptions {
             listen,
@@ -58,10 +83,33 @@ impl ServerOptions {
             redirect_http: None,
             handshake_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
-            max_connections: 1024,
+            max_connections: admission::connection_limit(),
+            max_handshakes: None,
+            max_handshakes_per_address: None,
+            backlog: DEFAULT_BACKLOG,
+            log_each_failure: true,
+            failure_summary_every: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(10),
             workers: None,
         }
+    }
+}
+
+/// The default listen backlog (nginx's is 511; a flood of new connections overflowed
+/// 128 in tests, costing clients a one-second SYN retransmission).
+pub const DEFAULT_BACKLOG: u32 = 4096;
+
+impl ServerOptions {
+    /// The connection budgets these options ask for.
+    pub fn limits(&self) -> Limits {
+        let mut limits = Limits::for_connections(self.max_connections);
+        if let Some(n) = self.max_handshakes {
+            limits.handshakes = n.max(1);
+        }
+        if let Some(n) = self.max_handshakes_per_address {
+            limits.handshakes_per_address = n.max(1);
+        }
+        limits
     }
 }
 
@@ -78,17 +126,10 @@ impl Server {
     pub async fn bind(options: ServerOptions) -> Result<Server, Error> {
         let mut listeners = Vec::new();
         for &addr in &options.listen {
-            let l = TcpListener::bind(addr)
-                .await
-                .map_err(|error| Error::Bind { addr, error })?;
-            listeners.push(l);
+            listeners.push(listen(addr, options.backlog)?);
         }
         let redirect = match options.redirect_http {
-            Some(addr) => Some(
-                TcpListener::bind(addr)
-                    .await
-                    .map_err(|error| Error::Bind { addr, error })?,
-            ),
+            Some(addr) => Some(listen(addr, options.backlog)?),
             None => None,
         };
         Ok(Server {
@@ -116,13 +157,19 @@ impl Server {
     /// and waits up to the grace period for them.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), Error> {
         let (stop_tx, stop_rx) = watch::channel(false);
-        let limit = Arc::new(Semaphore::new(self.options.max_connections));
+        let admission = Admission::new(self.options.limits());
+        let failures = Arc::new(FailureLog::new(self.options.log_each_failure));
         let shared = Arc::new(Shared {
             site: self.options.site.clone(),
             tls: self.options.tls.clone(),
             handshake_timeout: self.options.handshake_timeout,
             idle_timeout: self.options.idle_timeout,
+            failures: failures.clone(),
         });
+        let summaries = tokio::spawn(summarise(
+            failures.clone(),
+            self.options.failure_summary_every,
+        ));
         let https_port = self.local_addrs().first().map_or(443, |a| a.port());
         let workers = Arc::new(Workers::start(self.options.workers)?);
 
@@ -131,7 +178,7 @@ impl Server {
             loops.spawn(accept_loop(
                 listener,
                 shared.clone(),
-                limit.clone(),
+                admission.clone(),
                 stop_rx.clone(),
                 workers.clone(),
                 None,
@@ -141,7 +188,7 @@ impl Server {
             loops.spawn(accept_loop(
                 listener,
                 shared.clone(),
-                limit.clone(),
+                admission.clone(),
                 stop_rx.clone(),
                 workers.clone(),
                 Some(https_port),
@@ -150,12 +197,13 @@ impl Server {
         shutdown.await;
         let _ = stop_tx.send(true);
         while loops.join_next().await.is_some() {}
-        // Every connection holds one permit; all permits back means all connections done.
-        let all = u32::try_from(self.options.max_connections).unwrap_or(u32::MAX);
-        let drained = tokio::time::timeout(self.options.shutdown_grace, limit.acquire_many(all));
+        // Every connection holds a place; no places held means all connections done.
+        let drained = tokio::time::timeout(self.options.shutdown_grace, admission.emptied());
         if drained.await.is_err() {
             eprintln!("padlock: grace period over, closing the remaining connections");
         }
+        summaries.abort();
+        print_summary(&failures, self.options.failure_summary_every);
         Ok(())
     }
 }
@@ -166,21 +214,57 @@ struct Shared {
     tls: Option<TlsSetup>,
     handshake_timeout: Duration,
     idle_timeout: Duration,
+    failures: Arc<FailureLog>,
+}
+
+/// A listening socket with `backlog`: tokio's `TcpListener::bind` asks for 1,024 and
+/// std's for 128, neither configurable. Like std, it sets `SO_REUSEADDR`, so a restart
+/// does not wait for the last run's connections in TIME_WAIT.
+fn listen(addr: SocketAddr, backlog: u32) -> Result<TcpListener, Error> {
+    let bind = || -> io::Result<TcpListener> {
+        let socket = match addr {
+            SocketAddr::V4(_) => TcpSocket::new_v4()?,
+            SocketAddr::V6(_) => TcpSocket::new_v6()?,
+        };
+        #[cfg(unix)]
+        socket.set_reuseaddr(true)?;
+        socket.bind(addr)?;
+        socket.listen(backlog)
+    };
+    bind().map_err(|error| Error::Bind { addr, error })
+}
+
+/// Writes the failure summary every `period` (see [`FailureLog::summary`]).
+async fn summarise(failures: Arc<FailureLog>, period: Duration) {
+    let mut ticks = tokio::time::interval(period);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await; // the first tick is immediate
+    loop {
+        ticks.tick().await;
+        print_summary(&failures, period);
+    }
+}
+
+fn print_summary(failures: &FailureLog, period: Duration) {
+    if let Some(mut line) = failures.summary(period) {
+        line.push('\n');
+        let _ = io::Write::write_all(&mut io::stderr().lock(), line.as_bytes());
+    }
 }
 
 async fn accept_loop(
     listener: TcpListener,
     shared: Arc<Shared>,
-    limit: Arc<Semaphore>,
+    admission: Arc<Admission>,
     mut stop: watch::Receiver<bool>,
     workers: Arc<Workers>,
     redirect_port: Option<u16>,
 ) {
     loop {
-        let permit = tokio::select! {
-            p = limit.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => return },
+        tokio::select! {
+            _ = admission.room() => {}
             _ = stop.changed() => return,
-        };
+        }
         let (tcp, peer) = tokio::select! {
             r = listener.accept() => match r {
                 Ok(x) => x,
@@ -194,24 +278,27 @@ async fn accept_loop(
             _ = stop.changed() => return,
         };
         let _ = tcp.set_nodelay(true);
-        let shared = shared.clone();
-        let stop = stop.clone();
+        let activity = Activity::new();
+        let place = admission.admit(peer.ip(), activity.clone());
+        let conn = Conn {
+            peer,
+            shared: shared.clone(),
+            stop: stop.clone(),
+            place,
+            activity,
+        };
         let Some(worker) = workers.next() else {
-            tokio::spawn(async move {
-                let _permit = permit;
-                handle_connection(tcp, peer, shared, stop, redirect_port).await;
-            });
+            tokio::spawn(handle_connection(tcp, conn, redirect_port));
             continue;
         };
         // The socket is registered with this runtime's reactor; re-register it with the
         // worker's, so its readiness wakes the worker directly.
         let Ok(tcp) = tcp.into_std() else { continue };
         worker.spawn(async move {
-            let _permit = permit;
             let Ok(tcp) = TcpStream::from_std(tcp) else {
                 return;
             };
-            handle_connection(tcp, peer, shared, stop, redirect_port).await;
+            handle_connection(tcp, conn, redirect_port).await;
         });
     }
 }
@@ -297,100 +384,151 @@ impl Workers {
     }
 }
 
-async fn handle_connection(
-    tcp: TcpStream,
+/// One accepted connection and what serving it needs.
+struct Conn {
     peer: SocketAddr,
     shared: Arc<Shared>,
     stop: watch::Receiver<bool>,
-    redirect_port: Option<u16>,
-) {
-    let activity = Activity::new();
-    let tcp = Tracked::new(tcp, activity.clone());
-    let idle = shared.idle_timeout;
+    /// Its place in the connection table; dropped (given back) when the task ends.
+    place: Place,
+    activity: Arc<Activity>,
+}
+
+async fn handle_connection(tcp: TcpStream, conn: Conn, redirect_port: Option<u16>) {
+    let tcp = Tracked::new(tcp, conn.activity.clone());
+    let peer = conn.peer;
+    let shared = conn.shared.clone();
     if let Some(port) = redirect_port {
-        let info = Arc::new(ConnInfo {
-            peer: Some(peer),
-            secure: false,
-            client: None,
-            tls: None,
-            early: None,
-        });
-        let svc = service_fn(move |req| redirect_to_https(req, port, info.clone()));
-        serve_http(tcp, Protocols::Auto, svc, stop, activity, idle).await;
+        conn.place.established();
+        let info = plain_info(peer);
+        let svc = move |req| redirect_to_https(req, port, info.clone());
+        serve_http(Cork::new(tcp), Protocols::Auto, svc, conn).await;
         return;
     }
     let site = shared.site.clone();
-    match &shared.tls {
-        None => {
-            let info = Arc::new(ConnInfo {
-                peer: Some(peer),
-                secure: false,
-                client: None,
-                tls: None,
-                early: None,
+    let Some(tls) = &shared.tls else {
+        conn.place.established();
+        let info = plain_info(peer);
+        let svc = move |req| {
+            let early = info.early_request(&req);
+            site.clone().handle(req, info.clone(), early)
+        };
+        serve_http(Cork::new(tcp), Protocols::Auto, svc, conn).await;
+        return;
+    };
+    let failures = &shared.failures;
+    let accepted = tokio::select! {
+        accepted = tokio::time::timeout(shared.handshake_timeout, tls_server::accept(tls, tcp)) => accepted,
+        _ = conn.place.evicted() => {
+            failures.record(Cause::HandshakeDisplaced, || {
+                format!("{peer} TLS handshake dropped: the oldest in progress while the server was full")
             });
-            let svc = service_fn(move |req| {
-                let early = info.early_request(&req);
-                site.clone().handle(req, info.clone(), early)
-            });
-            serve_http(tcp, Protocols::Auto, svc, stop, activity, idle).await;
+            return;
         }
-        Some(tls) => {
-            let accepted =
-                tokio::time::timeout(shared.handshake_timeout, tls_server::accept(tls, tcp)).await;
-            let (stream, details) = match accepted {
-                Ok(Ok(x)) => x,
-                Ok(Err(e)) => {
-                    // The error may quote names from the client's certificate.
-                    eprintln!(
-                        "{peer} TLS handshake failed: {}",
-                        escape_controls(&e.to_string())
-                    );
-                    return;
-                }
-                Err(_) => {
-                    eprintln!(
-                        "{peer} TLS handshake timed out after {:?}",
-                        shared.handshake_timeout
-                    );
-                    return;
-                }
+    };
+    let (mut stream, details) = match accepted {
+        Ok(Ok(x)) => x,
+        Ok(Err(e)) => {
+            let cause = if is_closed_by_peer(&e) {
+                Cause::ClosedDuringHandshake
+            } else {
+                Cause::HandshakeFailed
             };
-            let protocols = match details.alpn.as_deref() {
-                Some(b"h2") => Protocols::Http2,
-                Some(b"http/1.1") => Protocols::Http1,
-                _ => Protocols::Auto,
-            };
-            // With 0-RTT data accepted, count the requests in it on their way to hyper, so
-            // the service knows which ones may be replays (`crate::early`). Without ALPN
-            // the count tells HTTP/2 by its preface, as hyper does.
-            let early = details.early_data.then(|| {
-                Arc::new(EarlyRequests::new(match protocols {
-                    Protocols::Http1 => Http::One,
-                    Protocols::Http2 => Http::Two,
-                    Protocols::Auto => Http::Sniff,
-                }))
+            // The error may quote names from the client's certificate.
+            failures.record(cause, || {
+                format!(
+                    "{peer} TLS handshake failed: {}",
+                    escape_controls(&e.to_string())
+                )
             });
-            let info = Arc::new(ConnInfo {
-                peer: Some(peer),
-                secure: true,
-                client: details.client,
-                tls: details.summary,
-                early: early.clone(),
+            return;
+        }
+        Err(_) => {
+            failures.record(Cause::HandshakeTimedOut, || {
+                format!(
+                    "{peer} TLS handshake timed out after {:?}",
+                    shared.handshake_timeout
+                )
             });
-            let svc = service_fn(move |req| {
-                let early = info.early_request(&req);
-                site.clone().handle(req, info.clone(), early)
-            });
-            match early {
-                Some(requests) => {
-                    let io = EarlyDataIo::new(stream, requests);
-                    serve_http(io, protocols, svc, stop, activity, idle).await;
-                }
-                None => serve_http(stream, protocols, svc, stop, activity, idle).await,
+            return;
+        }
+    };
+    conn.place.established();
+    // hyper flushes when it has written a response (or a batch of HTTP/2 frames): its
+    // pieces then leave in one record and one system call.
+    stream.set_coalesce_writes(true);
+    // A busy connection keeps its TLS buffers between wake-ups; `serve_http` polls a quiet
+    // one again after `PARK_AFTER`, and that read gives them back.
+    stream.set_release_buffers_after(PARK_AFTER / 2);
+    let protocols = match details.alpn.as_deref() {
+        Some(b"h2") => Protocols::Http2,
+        Some(b"http/1.1") => Protocols::Http1,
+        _ => Protocols::Auto,
+    };
+    // With 0-RTT data accepted, count the requests in it on their way to hyper, so the
+    // service knows which ones may be replays (`crate::early`). Without ALPN the count
+    // tells HTTP/2 by its preface, as hyper does.
+    let early = details.early_data.then(|| {
+        Arc::new(EarlyRequests::new(match protocols {
+            Protocols::Http1 => Http::One,
+            Protocols::Http2 => Http::Two,
+            Protocols::Auto => Http::Sniff,
+        }))
+    });
+    let info = Arc::new(ConnInfo {
+        peer: Some(peer),
+        secure: true,
+        client: details.client,
+        tls: details.summary,
+        early: early.clone(),
+    });
+    let svc = move |req| {
+        let early = info.early_request(&req);
+        site.clone().handle(req, info.clone(), early)
+    };
+    match early {
+        Some(requests) => {
+            let io = EarlyDataIo::new(stream, requests);
+            serve_http(Cork::new(io), protocols, svc, conn).await;
+        }
+        None => serve_http(Cork::new(stream), protocols, svc, conn).await,
+    }
+}
+
+/// What the service knows of a plain-HTTP connection: its peer only.
+fn plain_info(peer: SocketAddr) -> Arc<ConnInfo> {
+    Arc::new(ConnInfo {
+        peer: Some(peer),
+        secure: false,
+        client: None,
+        tls: None,
+        early: None,
+    })
+}
+
+/// Whether `e` says the peer went away (closed or reset the connection) rather than that
+/// something was wrong with what it sent.
+fn is_closed_by_peer(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source = Some(e);
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<io::Error>() {
+            if matches!(
+                io.kind(),
+                io::ErrorKind::UnexpectedEof
+                    | io::ErrorKind::ConnectionReset
+                    | io::ErrorKind::ConnectionAborted
+                    | io::ErrorKind::BrokenPipe
+            ) {
+                return true;
             }
         }
+        if let Some(Error::Io { error, .. }) = e.downcast_ref::<Error>() {
+            source = Some(error);
+            continue;
+        }
+        source = e.source();
     }
+    false
 }
 
 /// Which HTTP versions a connection may speak: fixed by ALPN, or sniffed from the first
@@ -402,23 +540,55 @@ enum Protocols {
     Http2,
 }
 
-async fn serve_http<IO, S>(
-    io: IO,
+/// After this long without bytes moving, a connection is polled once more so that its
+/// TLS stream gives its buffers back (see `TlsStream::set_release_buffers_after`): soon
+/// enough that a burst of new connections does not hold their handshake buffers long,
+/// rarely enough to cost a busy connection nothing (its watchdog only sleeps again).
+const PARK_AFTER: Duration = Duration::from_millis(100);
+
+/// How long a connection asked to give its place up may take to finish the request in
+/// progress before it is closed outright.
+const DISPLACED_GRACE: Duration = Duration::from_secs(1);
+
+/// Serves HTTP on `io` (built by the caller, so that this future holds two pointers
+/// rather than a second copy of the stream: every connection's task is this big).
+async fn serve_http<IO, F, Fut>(
+    io: (Arc<Cork<IO>>, Corked<IO>),
     protocols: Protocols,
-    service: S,
-    mut stop: watch::Receiver<bool>,
-    activity: Arc<Activity>,
-    idle: Duration,
+    handle: F,
+    conn: Conn,
 ) where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    S: hyper::service::Service<
-            hyper::Request<hyper::body::Incoming>,
-            Response = hyper::Response<crate::body::Body>,
-            Error = std::convert::Infallible,
-        > + Send
+    F: Fn(hyper::Request<hyper::body::Incoming>) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<hyper::Response<crate::body::Body>, std::convert::Infallible>>
+        + Send
         + 'static,
-    S::Future: Send + 'static,
 {
+    let Conn {
+        shared,
+        mut stop,
+        place,
+        activity,
+        ..
+    } = conn;
+    let idle = shared.idle_timeout;
+    // Counts each request as in progress until its response is ready, so the connection
+    // table can tell an idle keep-alive connection from a busy one.
+    let service = {
+        let activity = activity.clone();
+        service_fn(move |req| {
+            let request = activity.request_started();
+            let response = handle(req);
+            // Boxed: HTTP/2 spawns a task per request, and tokio moves the whole future into
+            // the task and its output out of it; a pointer moves cheaper than the
+            // file-serving future's several hundred bytes of state.
+            Box::pin(async move {
+                let response = response.await;
+                drop(request);
+                response
+            })
+        })
+    };
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder.http2().max_concurrent_streams(128);
     // half_close: a client may send its request and at once close its sending side (TLS
@@ -434,16 +604,29 @@ async fn serve_http<IO, S>(
         Protocols::Http1 => builder.http1_only(),
         Protocols::Http2 => builder.http2_only(),
     };
-    let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
+    // hyper's flushes are paid once per turn of the connection (see `cork`).
+    let (cork, corked) = io;
+    let conn = builder.serve_connection_with_upgrades(TokioIo::new(corked), service);
     tokio::pin!(conn);
     let mut asked_to_stop = false;
+    // Set when the connection was asked to give its place up: closed outright then.
+    let mut displaced: Option<Pin<Box<tokio::time::Sleep>>> = None;
+    // The activity time at which the connection was last polled for parking.
+    let mut parked_at = None;
     loop {
+        let last = activity.last();
+        let parked = parked_at == Some(last);
         tokio::select! {
-            result = conn.as_mut() => {
+            result = std::future::poll_fn(|cx| cork.poll_connection(conn.as_mut(), cx)) => {
                 if let Err(e) = result {
                     if e.downcast_ref::<hyper::Error>().is_some_and(hyper::Error::is_timeout) {
                         // A request head not there within the idle timeout: closed
                         // quietly, like a connection that went idle.
+                        return;
+                    }
+                    if activity.requests_in_progress() == 0 && is_closed_by_peer(&*e) {
+                        // A keep-alive connection the client closed between requests,
+                        // without close_notify (as browsers and load tools do): normal.
                         return;
                     }
                     let mut msg = e.to_string();
@@ -453,10 +636,9 @@ async fn serve_http<IO, S>(
                         msg.push_str(&s.to_string());
                         source = s.source();
                     }
-                    eprintln!(
-                        "padlock: connection ended with an error: {}",
-                        escape_controls(&msg)
-                    );
+                    shared.failures.record(Cause::ConnectionError, || {
+                        format!("padlock: connection ended with an error: {}", escape_controls(&msg))
+                    });
                 }
                 return;
             }
@@ -465,7 +647,26 @@ async fn serve_http<IO, S>(
                 asked_to_stop = true;
                 conn.as_mut().graceful_shutdown();
             }
-            _ = activity.idle_for(idle) => {
+            why = place.evicted() => {
+                debug_assert_eq!(why, Eviction::Idle);
+                conn.as_mut().graceful_shutdown();
+                asked_to_stop = true;
+                displaced = Some(Box::pin(tokio::time::sleep(DISPLACED_GRACE)));
+            }
+            _ = async {
+                match displaced.as_mut() {
+                    Some(grace) => grace.await,
+                    None => std::future::pending().await,
+                }
+            } => return,
+            // One watchdog: first the parking poll, then the idle timeout.
+            _ = activity.idle_for(if parked { idle } else { PARK_AFTER }) => {
+                if !parked {
+                    // Nothing to do here: the loop polls the connection again, and its
+                    // read, finding nothing after a quiet spell, releases the TLS buffers.
+                    parked_at = Some(last);
+                    continue;
+                }
                 if asked_to_stop {
                     return; // Idle even after being asked to stop: drop it.
                 }

@@ -56,7 +56,24 @@ pub struct TlsStream<IO> {
     close_sent: bool,
     /// Set once a fatal error queued an alert: the closing steps still to do.
     linger: Option<Linger>,
+    /// Hold sealed records until `poll_flush` (see [`TlsStream::set_coalesce_writes`]).
+    coalesce: bool,
+    /// Buffers are released at a `Pending` read only once no plaintext has been read for
+    /// this long (see [`TlsStream::set_release_buffers_after`]).
+    release_after: std::time::Duration,
+    /// When plaintext was last read (kept only while `release_after` is not zero).
+    last_data: Option<tokio::time::Instant>,
+    /// Where a vectored write gathers its slices (empty between writes; its capacity is
+    /// kept while the connection is busy and released when it goes idle).
+    gather: Vec<u8>,
 }
+
+/// With write coalescing on, queued TLS bytes go out once they reach this much even
+/// without a flush (about one full record), so a large write streams rather than piles up.
+const COALESCE_UP_TO: usize = 16 * 1024;
+
+/// A vectored write gathers its slices, up to this many bytes, into one record.
+const GATHER_UP_TO: usize = 16 * 1024;
 
 impl<IO> TlsStream<IO> {
     pub(crate) fn new(io: IO, conn: Connection, server: bool) -> Self {
@@ -70,7 +87,37 @@ impl<IO> TlsStream<IO> {
             peer_closed: false,
             close_sent: false,
             linger: None,
+            coalesce: false,
+            release_after: std::time::Duration::ZERO,
+            last_data: None,
+            gather: Vec::new(),
         }
+    }
+
+    /// Whether writes wait for `poll_flush` (or for about one record's worth of bytes)
+    /// before they reach the transport. Off by default: every `poll_write` then pushes its
+    /// record out at once, so a caller that writes and then waits for an answer without
+    /// flushing still works.
+    ///
+    /// On, a response written in pieces (HTTP/2 writes a frame header, then the body from
+    /// another buffer; a server answers several streams in one go) leaves in one system
+    /// call, and its pieces given to one vectored write in one record. Turn it on only for
+    /// callers that flush when they are done writing, as hyper does.
+    pub fn set_coalesce_writes(&mut self, on: bool) {
+        self.coalesce = on;
+    }
+
+    /// How long the connection must have been quiet (no plaintext read) before a read that
+    /// finds nothing to do gives the engine's buffers back. Zero (the default) releases
+    /// them at every such read: the least memory for a parked connection, but a busy one
+    /// (HTTP/2 under load wakes for every batch of requests) then allocates and clears its
+    /// receive buffer again on every wake-up.
+    ///
+    /// With a delay, buffers are released only by a read polled after the delay: the
+    /// caller must poll a quiet connection again once it has been quiet that long, or the
+    /// buffers stay until its next read (padlock serve's connection loop does this).
+    pub fn set_release_buffers_after(&mut self, quiet: std::time::Duration) {
+        self.release_after = quiet;
     }
 
     /// The transport and the engine; the engine answers queries about what was negotiated
@@ -340,6 +387,9 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for TlsStream<IO> {
         loop {
             let n = this.read_plaintext_into(buf);
             if n > 0 {
+                if !this.release_after.is_zero() {
+                    this.last_data = Some(tokio::time::Instant::now());
+                }
                 return Poll::Ready(Ok(()));
             }
             if this.peer_closed {
@@ -377,8 +427,13 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for TlsStream<IO> {
                     // keep-alive connection between requests, say). Give the engine's
                     // buffers back rather than hold them while parked; the next record
                     // allocates again. Buffers still holding bytes are kept.
-                    if !this.conn.wants_write() {
+                    let quiet = this.release_after.is_zero()
+                        || this
+                            .last_data
+                            .is_none_or(|t| t.elapsed() >= this.release_after);
+                    if quiet && !this.conn.wants_write() {
                         this.conn.shrink_buffers();
+                        this.gather = Vec::new();
                     }
                     return Poll::Pending;
                 }
@@ -418,6 +473,10 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<IO> {
                 Err(e) => return Poll::Ready(Err(tls_to_io(e))),
             };
             if n > 0 {
+                if this.coalesce && this.conn.pending_tls().len() < COALESCE_UP_TO {
+                    // Held for the caller's flush (see `set_coalesce_writes`).
+                    return Poll::Ready(Ok(n));
+                }
                 // Push out what we can; if the transport is full, what the engine accepted
                 // stays queued there (bounded) and goes out on the next write or flush.
                 if let Poll::Ready(Err(e)) = this.poll_flush_tls(cx) {
@@ -436,6 +495,41 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<IO> {
                 Poll::Pending => return Poll::Pending,
             }
         }
+    }
+
+    /// Gathers small slices (up to 16 KiB in all) into one `poll_write`, so they make one
+    /// record rather than one each; a first slice that is large on its own is written
+    /// alone.
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let mut nonempty = bufs.iter().filter(|b| !b.is_empty());
+        let Some(first) = nonempty.next() else {
+            return Poll::Ready(Ok(0));
+        };
+        if first.len() >= GATHER_UP_TO || nonempty.next().is_none() {
+            return self.poll_write(cx, first);
+        }
+        // Copied into a kept buffer, not a zeroed array: zeroing 16 KiB per write cost more
+        // than the record it saved.
+        let mut gathered = std::mem::take(&mut self.gather);
+        for buf in bufs {
+            let n = buf.len().min(GATHER_UP_TO - gathered.len());
+            gathered.extend_from_slice(&buf[..n]);
+            if gathered.len() == GATHER_UP_TO {
+                break;
+            }
+        }
+        let written = self.as_mut().poll_write(cx, &gathered);
+        gathered.clear();
+        self.gather = gathered;
+        written
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use padlock_crypto::{AwsLcProvider, HashAlgorithm, Provider};
 use padlock_pki::ca::{InitOptions, IssueOptions, LocalCa};
 use padlock_pki::SubjectName;
+use padlock_test_support::process::wait_until_catches;
 pub use padlock_test_support::{free_port, require_peer as peer, Guard, TempDir};
 
 /// The padlock binary under test.
@@ -279,6 +280,28 @@ pub fn echo_upstream() -> std::net::SocketAddr {
         }
     });
     up
+}
+
+/// Sends `sig` (`"INT"`, `"HUP"`) to the server, once it has a handler for it: `padlock
+/// serve` installs its handlers after it starts listening, and a signal before that would
+/// kill it instead of testing what it does.
+pub fn signal(guard: &Guard, sig: &str) {
+    let number = match sig {
+        "HUP" => 1,
+        "INT" => 2,
+        "TERM" => 15,
+        other => panic!("no signal number for {other}"),
+    };
+    assert!(
+        wait_until_catches(guard.id(), number, Duration::from_secs(10)),
+        "padlock serve never installed a SIG{sig} handler"
+    );
+    let status = Command::new("kill")
+        .arg(format!("-{sig}"))
+        .arg(guard.0.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
 }
 
 /// nginx serving `www` over HTTPS (HTTP/1.1 and HTTP/2) with the local CA's leaf and
