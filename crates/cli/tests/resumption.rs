@@ -155,7 +155,7 @@ fn openssl_s_client_early_data_is_refused_cleanly_by_a_server_without_early_data
         b.output_text()
     );
     assert!(out.contains("Early data was rejected"), "{all}");
-    assert!(out.contains("padlock: TLS connection established"), "{all}");
+    assert!(out.contains("connection established"), "{all}");
     assert!(!out.contains("early data read"), "{all}");
 }
 
