@@ -202,11 +202,21 @@ pub(super) fn start(
     out.server_name(server_name.to_string());
     // RFC 8446 §4.2.9: a client that keeps sessions lists the PSK mode it resumes with,
     // or servers send it no tickets; §2.2: offer a session from an earlier connection.
-    if config.session_store.is_some() {
+    // Both are TLS 1.3's: a ClientHello offering TLS 1.2 alone carries neither.
+    let offers_tls13 = hello
+        .extensions
+        .supported_versions
+        .as_deref()
+        .is_some_and(|v| v.contains(&ProtocolVersion::TLSv1_3));
+    if offers_tls13 && config.session_store.is_some() {
         hello.extensions.psk_key_exchange_modes = Some(vec![psk::mode(&config)]);
     }
     let now = (config.time)();
-    let psk = psk::take_session(&config, &server_name, session, now)
+    let taken = match offers_tls13 {
+        true => psk::take_session(&config, &server_name, session, now),
+        false => None,
+    };
+    let psk = taken
         .map(|(session, suite)| psk::offer(&config, session, suite, &mut hello, provider, now));
     if let Some(psk) = &psk {
         trace(out, || TraceEvent::PskOffered {
