@@ -8,8 +8,9 @@
 //!
 //! Fairness choices: TLS 1.3 only, X25519 only (rustls would otherwise offer its hybrid
 //! post-quantum group first), one cipher suite at a time, real certificate verification
-//! on both sides against the same generated CA, and no session tickets (padlock's server
-//! sends none; rustls' would by default).
+//! on both sides against the same generated CA, and no session tickets in the full
+//! handshakes (both servers' tickets are off, both clients keep no sessions); the resumed
+//! handshakes use each library's own tickets and session cache.
 #![forbid(unsafe_code)]
 
 pub mod ceiling;
@@ -388,6 +389,23 @@ pub fn one_handshake(lib: &Lib<'_>, pipe: &mut Pipe) {
         Lib::Rustls(s) => {
             let (mut c, mut srv) = s.connect();
             pipe.handshake(&mut c, &mut srv);
+        }
+    }
+}
+
+/// One handshake between fresh connections of either library; returns whether the client
+/// resumed (a setup made with `resuming` resumes every handshake after its first).
+pub fn one_resumed_handshake(lib: &Lib<'_>, pipe: &mut Pipe) -> bool {
+    match lib {
+        Lib::Padlock(s) => {
+            let (mut c, mut srv) = s.connect();
+            pipe.handshake(&mut c, &mut srv);
+            PadlockSetup::resumed(&c)
+        }
+        Lib::Rustls(s) => {
+            let (mut c, mut srv) = s.connect();
+            pipe.handshake(&mut c, &mut srv);
+            RustlsSetup::resumed(&c)
         }
     }
 }

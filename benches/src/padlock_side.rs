@@ -27,8 +27,47 @@ impl PadlockSetup {
         Self::with_group(pki, suite, KxGroup::X25519)
     }
 
-    /// Configures both sides for `suite` and `group`, trusting the PKI's CA.
+    /// Configures both sides for `suite` and `group`, trusting the PKI's CA. No tickets:
+    /// full handshakes only, as rustls' setup.
     pub fn with_group(pki: &TestPki, suite: Suite, group: KxGroup) -> Self {
+        let mut setup = Self::configs(pki, suite, group);
+        let (client, server) = (
+            Arc::make_mut(&mut setup.client),
+            Arc::make_mut(&mut setup.server),
+        );
+        client.session_store = None;
+        server.ticket_count = 0;
+        setup
+    }
+
+    /// Configures both sides for `suite` and X25519 with resumption: the server sends its
+    /// default two tickets (stateless, under its default rotating key) after each
+    /// handshake, the client keeps them in its default session cache and resumes with
+    /// psk_dhe_ke. The first handshake is a full one.
+    pub fn resuming(pki: &TestPki, suite: Suite) -> Self {
+        Self::configs(pki, suite, KxGroup::X25519)
+    }
+
+    /// As [`Self::resuming`], with 0-RTT: the server takes up to 16 KiB of early data and
+    /// the client may send it (for measuring the strike register).
+    pub fn zero_rtt(pki: &TestPki, suite: Suite) -> Self {
+        let mut setup = Self::resuming(pki, suite);
+        Arc::make_mut(&mut setup.client).enable_early_data = true;
+        Arc::make_mut(&mut setup.server).max_early_data_size = 16 * 1024;
+        setup
+    }
+
+    /// The server configuration (its strike register, for the memory benchmark).
+    pub fn server_config(&self) -> &ServerConfig {
+        &self.server
+    }
+
+    /// The client configuration (its session store, for the memory benchmark).
+    pub fn client_config(&self) -> &ClientConfig {
+        &self.client
+    }
+
+    fn configs(pki: &TestPki, suite: Suite, group: KxGroup) -> Self {
         let groups = match group {
             KxGroup::X25519 => vec![NamedGroup::x25519],
             KxGroup::X25519MlKem768 => vec![NamedGroup::X25519MLKEM768, NamedGroup::x25519],
@@ -59,6 +98,11 @@ impl PadlockSetup {
             server: Arc::new(server),
             name: ServerName::try_from("localhost").expect("valid name"),
         }
+    }
+
+    /// Whether this pair resumed its last handshake (for checking a resumption setup).
+    pub fn resumed(client: &Connection) -> bool {
+        client.handshake_kind().is_some_and(|k| k.is_resumed())
     }
 
     /// Configures both sides for TLS 1.2 only: `suite`'s AEAD with ECDHE and an ECDSA

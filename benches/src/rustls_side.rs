@@ -34,6 +34,23 @@ impl RustlsSetup {
         Self::build(pki, suite, group, &rustls::version::TLS13)
     }
 
+    /// Configures both sides for TLS 1.3, `suite` and X25519 with resumption on rustls' own
+    /// tickets: its stateless aws-lc-rs `Ticketer`, its default two tickets per handshake,
+    /// its client's default in-memory session cache (psk_dhe_ke).
+    pub fn resuming(pki: &TestPki, suite: Suite) -> Self {
+        let mut setup = Self::new(pki, suite);
+        Arc::make_mut(&mut setup.client).resumption = rustls::client::Resumption::default();
+        let server = Arc::make_mut(&mut setup.server);
+        server.send_tls13_tickets = 2;
+        server.ticketer = aws_lc_rs::Ticketer::new().expect("rustls makes a ticketer");
+        setup
+    }
+
+    /// Whether `client` resumed its handshake.
+    pub fn resumed(client: &ClientConnection) -> bool {
+        client.handshake_kind() == Some(rustls::HandshakeKind::Resumed)
+    }
+
     /// TLS 1.2 only (rustls' `tls12` feature): `suite`'s AEAD with ECDHE and an ECDSA
     /// certificate, X25519; the PKI must be ECDSA. Resumption off as for TLS 1.3 (no
     /// session ids or tickets: every handshake is full).

@@ -11,11 +11,12 @@ use std::time::Duration;
 
 use padlock_crypto::{AwsLcProvider, Provider};
 use padlock_test_support::certs::{read_bytes, Fixtures, Issued};
-use padlock_test_support::contains;
+use padlock_test_support::process::PeerProcess;
+use padlock_test_support::{contains, free_port};
 use padlock_tls::{
-    CertifiedKey, CipherSuite, ClientAuth, ClientConfig, Connection, HandshakeKind, NamedGroup,
-    ProtocolVersion, RootStore, ServerConfig, ServerName, SignatureScheme, Stream,
-    WebPkiClientVerifier, WebPkiServerVerifier,
+    CertifiedKey, CipherSuite, ClientAuth, ClientConfig, Connection, EarlyDataStatus,
+    HandshakeKind, NamedGroup, ProtocolVersion, RootStore, ServerConfig, ServerName,
+    SignatureScheme, Stream, WebPkiClientVerifier, WebPkiServerVerifier,
 };
 
 /// Bound on every blocking socket operation in these helpers.
@@ -376,4 +377,61 @@ fn serve_one(
         }
     }
     result
+}
+
+/// A padlock client connection to 127.0.0.1:`port` for `localhost`, resuming if the
+/// configuration's session store holds a session: handshake, `early` as 0-RTT data if given, one
+/// line of ordinary data, then whatever the server sends (the session tickets) until it
+/// goes quiet, and close_notify.
+pub fn client_session_exchange(
+    config: &Arc<ClientConfig>,
+    port: u16,
+    early: Option<&[u8]>,
+) -> (Option<HandshakeKind>, EarlyDataStatus) {
+    let name = ServerName::try_from("localhost").expect("a valid name");
+    let mut conn = Connection::client(config.clone(), name).expect("the client starts");
+    if let Some(early) = early {
+        let taken = conn.write_early_data(early).expect("0-RTT is offered");
+        assert_eq!(taken, early.len());
+    }
+    let mut sock = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    sock.set_read_timeout(Some(Duration::from_millis(500)))
+        .expect("set_read_timeout");
+    let mut tls = Stream::new(&mut conn, &mut sock);
+    tls.complete_handshake().expect("handshake");
+    tls.write_all(b"ordinary data\n").expect("write");
+    tls.flush().expect("flush");
+    // The tickets follow the handshake; read until the server goes quiet.
+    let mut buf = [0u8; 1024];
+    while let Ok(n) = tls.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+    }
+    // A clean close: openssl forgets the session of a connection that ends in an error.
+    tls.conn.send_close_notify();
+    // The peer may have closed already; the session is ours either way.
+    let _ = tls.flush();
+    (conn.handshake_kind(), conn.early_data_status())
+}
+
+/// Starts `openssl s_server -tls1_3 -early_data` with the ECDSA server certificate on a
+/// free port (a few tries, in case another test took the port); returns it once it
+/// accepts. Its tickets allow 16 KiB of early data.
+pub fn openssl_server_with_early_data(fx: &Fixtures) -> (PeerProcess, u16) {
+    for _ in 0..3 {
+        let port = free_port();
+        let mut cmd = std::process::Command::new(&fx.openssl);
+        cmd.args(["s_server", "-tls1_3", "-early_data", "-accept"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("-cert")
+            .arg(&fx.ecdsa_server.chain)
+            .arg("-key")
+            .arg(&fx.ecdsa_server.key);
+        let mut server = PeerProcess::spawn("openssl s_server", cmd);
+        if server.wait_stdout_while_running(b"ACCEPT", IO_TIMEOUT) {
+            return (server, port);
+        }
+    }
+    panic!("openssl s_server would not start");
 }

@@ -1,57 +1,43 @@
-//! A client that tries 0-RTT against a padlock server, which never accepts early data:
-//! the server skips the early data (RFC 8446 §4.2.10) and the handshake completes in one
-//! round trip, the request sent again as 1-RTT data.
+//! A client that tries 0-RTT against a padlock server with a ticket padlock cannot open
+//! (another server's): the server skips the early data (RFC 8446 §4.2.10) and the handshake
+//! completes in one round trip, the request sent again as 1-RTT data.
 
 use std::process::Command;
 use std::time::Duration;
 
 use padlock_interop::engine::{self, TestServer};
-use padlock_interop::{contains, free_port, Fixtures, PeerProcess, TempDir};
+use padlock_interop::{contains, Fixtures, PeerProcess, TempDir};
 
 const WAIT: Duration = Duration::from_secs(10);
 const GET: &[u8] = b"GET / HTTP/1.0\r\n\r\n";
 
-/// A session ticket that allows early data, from `openssl s_server -early_data` (padlock
-/// issues no tickets), saved for `s_client -sess_in`.
+/// A session ticket that allows early data, from `openssl s_server -early_data` (a ticket
+/// padlock cannot open), saved for `s_client -sess_in`.
 fn ticket_allowing_early_data(fx: &Fixtures, dir: &TempDir) -> std::path::PathBuf {
     let session = dir.join("session.pem");
-    for _ in 0..3 {
-        let port = free_port();
-        let mut cmd = Command::new(&fx.openssl);
-        cmd.args(["s_server", "-tls1_3", "-early_data", "-accept"])
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("-cert")
-            .arg(&fx.ecdsa_server.chain)
-            .arg("-key")
-            .arg(&fx.ecdsa_server.key);
-        let mut server = PeerProcess::spawn("openssl s_server", cmd);
-        if !server.wait_stdout_while_running(b"ACCEPT", WAIT) {
-            continue;
-        }
-        let mut cmd = Command::new(&fx.openssl);
-        cmd.args(["s_client", "-tls1_3", "-connect"])
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("-sess_out")
-            .arg(&session)
-            .arg("-CAfile")
-            .arg(&fx.ecdsa_ca.cert);
-        let mut client = PeerProcess::spawn("openssl s_client", cmd);
-        // s_client writes the session when the ticket arrives; then it may go.
-        let deadline = std::time::Instant::now() + WAIT;
-        while !session.exists() && std::time::Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        client.close_stdin();
-        let _ = client.wait_exit(WAIT);
-        let text = client.output_text();
-        assert!(session.exists(), "no ticket from s_server: {text}");
-        assert!(
-            contains(&client.stdout(), b"Max Early Data: 16384"),
-            "{text}"
-        );
-        return session;
+    let (_server, port) = engine::openssl_server_with_early_data(fx);
+    let mut cmd = Command::new(&fx.openssl);
+    cmd.args(["s_client", "-tls1_3", "-connect"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("-sess_out")
+        .arg(&session)
+        .arg("-CAfile")
+        .arg(&fx.ecdsa_ca.cert);
+    let mut client = PeerProcess::spawn("openssl s_client", cmd);
+    // s_client writes the session when the ticket arrives; then it may go.
+    let deadline = std::time::Instant::now() + WAIT;
+    while !session.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
     }
-    panic!("openssl s_server would not start");
+    client.close_stdin();
+    let _ = client.wait_exit(WAIT);
+    let text = client.output_text();
+    assert!(session.exists(), "no ticket from s_server: {text}");
+    assert!(
+        contains(&client.stdout(), b"Max Early Data: 16384"),
+        "{text}"
+    );
+    session
 }
 
 #[test]

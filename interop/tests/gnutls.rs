@@ -230,3 +230,46 @@ fn padlock_server_answers_gnutls_with_x25519_without_a_retry() {
     assert_eq!(n.group, Some(NamedGroup::x25519));
     assert_eq!(n.kind, Some(HandshakeKind::Full));
 }
+
+#[test]
+fn gnutls_cli_resumes_on_a_padlock_ticket() {
+    let Some(fx) = Fixtures::get() else { return };
+    let server = TestServer::start(engine::server_config(&fx.ecdsa_server), 2, 16);
+    let Some(client) = gnutls_cli(
+        server.port,
+        &fx.ecdsa_ca.cert,
+        &["--priority", TLS13, "--resume"],
+    ) else {
+        return;
+    };
+    let output = client.output_text();
+    let first = server.next(WAIT);
+    let second = server.next(WAIT);
+    assert_eq!(
+        first.map(|n| n.kind),
+        Ok(Some(HandshakeKind::Full)),
+        "{output}"
+    );
+    assert_eq!(
+        second.map(|n| n.kind),
+        Ok(Some(HandshakeKind::Resumed)),
+        "{output}"
+    );
+    assert!(
+        contains(&client.stdout(), b"This is a resumed session"),
+        "{output}"
+    );
+}
+
+#[test]
+fn padlock_client_resumes_on_a_gnutls_ticket() {
+    let Some(fx) = Fixtures::get() else { return };
+    let Some((_peer, port)) = gnutls_serv(&fx.ecdsa_server, &["--priority", TLS13]) else {
+        return;
+    };
+    let config = std::sync::Arc::new(engine::client_config(&fx.ecdsa_ca.cert));
+    let (kind, _) = engine::client_session_exchange(&config, port, None);
+    assert_eq!(kind, Some(HandshakeKind::Full));
+    let (kind, _) = engine::client_session_exchange(&config, port, None);
+    assert_eq!(kind, Some(HandshakeKind::Resumed));
+}

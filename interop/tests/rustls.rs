@@ -4,9 +4,10 @@
 //! HelloRetryRequest; KeyUpdate in both directions during 10 MB transfers (padlock's
 //! `request_key_update`, rustls's `refresh_traffic_keys`). The post-quantum groups
 //! (draft-ietf-tls-ecdhe-mlkem): both sides' defaults negotiate X25519MLKEM768, and
-//! SecP256r1MLKEM768 and MLKEM1024 work both ways when asked for.
+//! SecP256r1MLKEM768 and MLKEM1024 work both ways when asked for. Resumption with each
+//! side's tickets, and 0-RTT data accepted both ways.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -54,17 +55,28 @@ fn rustls_client_with(
     ca: &Path,
     provider: Arc<rustls::crypto::CryptoProvider>,
 ) -> rustls::Connection {
+    rustls_client_from(&Arc::new(rustls_client_config(ca, provider)))
+}
+
+fn rustls_client_config(
+    ca: &Path,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+) -> rustls::ClientConfig {
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_file_iter(ca).unwrap() {
         roots.add(cert.unwrap()).unwrap();
     }
-    let config = rustls::ClientConfig::builder_with_provider(provider)
+    rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13])
         .unwrap()
         .with_root_certificates(roots)
-        .with_no_client_auth();
+        .with_no_client_auth()
+}
+
+/// A connection to "localhost" with `config`.
+fn rustls_client_from(config: &Arc<rustls::ClientConfig>) -> rustls::Connection {
     let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
-    rustls::ClientConnection::new(Arc::new(config), name)
+    rustls::ClientConnection::new(config.clone(), name)
         .unwrap()
         .into()
 }
@@ -77,18 +89,28 @@ fn rustls_server_with(
     issued: &Issued,
     provider: Arc<rustls::crypto::CryptoProvider>,
 ) -> rustls::Connection {
+    rustls_server_from(&Arc::new(rustls_server_config(issued, provider)))
+}
+
+fn rustls_server_config(
+    issued: &Issued,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+) -> rustls::ServerConfig {
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&issued.chain)
         .unwrap()
         .map(Result::unwrap)
         .collect();
     let key = PrivateKeyDer::from_pem_file(&issued.key).unwrap();
-    let config = rustls::ServerConfig::builder_with_provider(provider)
+    rustls::ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13])
         .unwrap()
         .with_no_client_auth()
         .with_single_cert(chain, key)
-        .unwrap();
-    rustls::ServerConnection::new(Arc::new(config))
+        .unwrap()
+}
+
+fn rustls_server_from(config: &Arc<rustls::ServerConfig>) -> rustls::Connection {
+    rustls::ServerConnection::new(config.clone())
         .unwrap()
         .into()
 }
@@ -361,4 +383,138 @@ fn every_ml_kem_group_works_both_ways_with_rustls() {
         }
     }
     matrix.assert_all_passed();
+}
+
+// ---- resumption and 0-RTT (RFC 8446 §2.2, §2.3) ----
+
+/// The handshake and the tickets after it; `p` is padlock's side.
+fn settle(p: &mut Connection, r: &mut rustls::Connection) -> Vec<u8> {
+    let (mut pg, mut rg) = (Vec::new(), Vec::new());
+    pump(p, r, &mut pg, &mut rg).unwrap();
+    assert!(!p.is_handshaking() && !r.is_handshaking());
+    pg
+}
+
+#[test]
+fn rustls_client_resumes_on_padlock_tickets_with_early_data() {
+    let Some(fx) = Fixtures::get() else { return };
+    let mut server = engine::server_config(&fx.ecdsa_server);
+    server.max_early_data_size = 16384;
+    let server = Arc::new(server);
+    let mut client = rustls_client_config(&fx.ecdsa_ca.cert, rustls_defaults());
+    client.enable_early_data = true;
+    let client = Arc::new(client);
+
+    let mut p = Connection::server(server.clone()).unwrap();
+    let mut r = rustls_client_from(&client);
+    settle(&mut p, &mut r);
+    assert_eq!(p.handshake_kind(), Some(HandshakeKind::Full));
+
+    let mut p = Connection::server(server).unwrap();
+    let mut r = rustls_client_from(&client);
+    let rustls::Connection::Client(rc) = &mut r else {
+        unreachable!()
+    };
+    rc.early_data()
+        .expect("rustls offers 0-RTT on padlock's ticket")
+        .write_all(b"GET /early")
+        .unwrap();
+    settle(&mut p, &mut r);
+    assert_eq!(p.handshake_kind(), Some(HandshakeKind::Resumed));
+    assert_eq!(r.handshake_kind(), Some(rustls::HandshakeKind::Resumed));
+    let rustls::Connection::Client(rc) = &r else {
+        unreachable!()
+    };
+    assert!(rc.is_early_data_accepted());
+    assert_eq!(
+        p.early_data_status(),
+        padlock_tls::EarlyDataStatus::Accepted
+    );
+    let mut early = [0u8; 64];
+    let n = p.read_early_data(&mut early);
+    assert_eq!(&early[..n], b"GET /early");
+}
+
+#[test]
+fn padlock_client_resumes_on_rustls_tickets_with_early_data() {
+    let Some(fx) = Fixtures::get() else { return };
+    // rustls allows 0-RTT on its stateful tickets only (its default session cache).
+    let mut server = rustls_server_config(&fx.ecdsa_server, rustls_defaults());
+    server.max_early_data_size = 16384;
+    let server = Arc::new(server);
+    let mut client = engine::client_config(&fx.ecdsa_ca.cert);
+    client.enable_early_data = true;
+    let client = Arc::new(client);
+    let localhost = || ServerName::try_from("localhost").unwrap();
+
+    let mut p = Connection::client(client.clone(), localhost()).unwrap();
+    let mut r = rustls_server_from(&server);
+    settle(&mut p, &mut r);
+    assert_eq!(p.handshake_kind(), Some(HandshakeKind::Full));
+
+    let mut p = Connection::client(client, localhost()).unwrap();
+    assert_eq!(p.write_early_data(b"GET /early").unwrap(), 10);
+    let mut r = rustls_server_from(&server);
+    settle(&mut p, &mut r);
+    assert_eq!(p.handshake_kind(), Some(HandshakeKind::Resumed));
+    assert_eq!(r.handshake_kind(), Some(rustls::HandshakeKind::Resumed));
+    assert_eq!(
+        p.early_data_status(),
+        padlock_tls::EarlyDataStatus::Accepted
+    );
+    let rustls::Connection::Server(rs) = &mut r else {
+        unreachable!()
+    };
+    let mut early = Vec::new();
+    rs.early_data()
+        .expect("rustls accepted the early data")
+        .read_to_end(&mut early)
+        .unwrap();
+    assert_eq!(early, b"GET /early");
+}
+
+#[test]
+fn padlock_client_resends_when_rustls_refuses_its_early_data() {
+    let Some(fx) = Fixtures::get() else { return };
+    let mut with_0rtt = rustls_server_config(&fx.ecdsa_server, rustls_defaults());
+    with_0rtt.max_early_data_size = 16384;
+    let mut without = with_0rtt.clone();
+    without.max_early_data_size = 0;
+    let mut client = engine::client_config(&fx.ecdsa_ca.cert);
+    client.enable_early_data = true;
+    let client = Arc::new(client);
+    let localhost = || ServerName::try_from("localhost").unwrap();
+
+    let mut p = Connection::client(client.clone(), localhost()).unwrap();
+    let mut r = rustls_server_from(&Arc::new(with_0rtt));
+    settle(&mut p, &mut r);
+    let mut p = Connection::client(client, localhost()).unwrap();
+    p.write_early_data(b"GET /early").unwrap();
+    let mut r = rustls_server_from(&Arc::new(without));
+    settle(&mut p, &mut r);
+    assert_eq!(p.handshake_kind(), Some(HandshakeKind::Resumed));
+    assert_eq!(
+        p.early_data_status(),
+        padlock_tls::EarlyDataStatus::Rejected
+    );
+    p.write_plaintext(b"GET /again").unwrap();
+    let (mut pg, mut rg) = (Vec::new(), Vec::new());
+    pump(&mut p, &mut r, &mut pg, &mut rg).unwrap();
+    assert_eq!(rg, b"GET /again");
+}
+
+#[test]
+fn padlock_client_resumes_on_rustls_stateless_tickets() {
+    let Some(fx) = Fixtures::get() else { return };
+    let mut server = rustls_server_config(&fx.ecdsa_server, rustls_defaults());
+    server.ticketer = rustls::crypto::aws_lc_rs::Ticketer::new().unwrap();
+    let server = Arc::new(server);
+    let client = Arc::new(engine::client_config(&fx.ecdsa_ca.cert));
+    let localhost = || ServerName::try_from("localhost").unwrap();
+    for kind in [HandshakeKind::Full, HandshakeKind::Resumed] {
+        let mut p = Connection::client(client.clone(), localhost()).unwrap();
+        let mut r = rustls_server_from(&server);
+        settle(&mut p, &mut r);
+        assert_eq!(p.handshake_kind(), Some(kind));
+    }
 }

@@ -1,5 +1,7 @@
 //! Heap: bytes retained per established connection, idle and after a bulk transfer, and
-//! the peak and the allocations of one handshake, padlock vs rustls.
+//! the peak and the allocations of one handshake, padlock vs rustls; and padlock's
+//! resumption state: heap per session in the client's cache and per entry in the server's
+//! strike register, and that both stay bounded.
 //!
 //! Measured with dhat's counting global allocator (`dhat::Alloc`, which holds the one
 //! `unsafe` `GlobalAlloc` impl so this crate needs none), in testing mode (no file). It
@@ -13,6 +15,8 @@
 
 use padlock_benches::{Endpoint, PadlockSetup};
 use padlock_benches::{KeyType, Pipe, RustlsSetup, Suite, TestPki};
+use padlock_tls::ticket::{ClientSessionCache, SessionStore, StrikeRegister};
+use padlock_tls::ServerName;
 
 #[global_allocator]
 static GLOBAL: dhat::Alloc = dhat::Alloc;
@@ -102,6 +106,82 @@ fn main() {
         std::mem::size_of::<padlock_tls::Connection>(),
         std::mem::size_of::<rustls::ClientConnection>(),
         std::mem::size_of::<rustls::ServerConnection>()
+    );
+    println!();
+    resumption_state(&pki);
+}
+
+/// Heap per cached client session and per strike-register entry, and the caches' bounds.
+fn resumption_state(pki: &TestPki) {
+    const SESSIONS: usize = 1000;
+    let _profiler = counting();
+    let setup = PadlockSetup::zero_rtt(pki, Suite::Aes128Gcm);
+    let mut pipe = Pipe::default();
+    let (mut c, mut s) = setup.connect();
+    pipe.handshake(&mut c, &mut s);
+    let store = setup
+        .client_config()
+        .session_store
+        .clone()
+        .expect("a store");
+    let name = ServerName::try_from("localhost").expect("name");
+    let session = store.take(&name).expect("a ticket arrived");
+
+    // The same real session under SESSIONS names (one each): heap per cached session. The
+    // clones share its certificate chain, as the tickets of one connection do.
+    let cache = ClientSessionCache::new(SESSIONS);
+    let names: Vec<ServerName> = (0..2 * SESSIONS)
+        .map(|i| ServerName::try_from(format!("host{i}.test").as_str()).expect("name"))
+        .collect();
+    let base = heap_now();
+    for name in &names[..SESSIONS] {
+        cache.insert(name, session.clone());
+    }
+    let per_session = (heap_now() - base) as f64 / SESSIONS as f64;
+    for name in &names[SESSIONS..] {
+        cache.insert(name, session.clone());
+    }
+    for _ in 0..10 {
+        cache.insert(&names[0], session.clone());
+    }
+    let bound = SESSIONS + ClientSessionCache::SESSIONS_PER_SERVER - 1;
+    assert!(cache.len() <= bound, "the client cache is bounded");
+
+    // 0-RTT handshakes: each accepted one leaves its binder in the server's register.
+    let register: &StrikeRegister = &setup.server_config().strike_register;
+    let handshakes = 4096;
+    let (mut c, mut s) = setup.connect();
+    pipe.handshake(&mut c, &mut s);
+    let base = heap_now();
+    let before = register.len();
+    for _ in 0..handshakes {
+        let (mut c, mut s) = setup.connect();
+        c.write_early_data(b"x").expect("0-RTT offered");
+        pipe.handshake(&mut c, &mut s);
+    }
+    let entries = register.len() - before;
+    assert_eq!(entries, handshakes, "every 0-RTT handshake was recorded");
+    let per_entry = (heap_now() - base) as f64 / entries as f64;
+    println!(
+        "Resumption state (padlock; heap bytes, measured with real sessions and 0-RTT handshakes):"
+    );
+    println!();
+    println!("| what | bytes each | bound |");
+    println!("|---|---:|---|");
+    println!(
+        "| client session cache, per cached session ({} bytes as `to_bytes`), besides the server's chain ({} bytes in {} certificate(s)), which the sessions of one connection share | {per_session:.0} | {} server names × {} sessions (`ClientSessionCache::new`; 256 names by default); {} sessions held after {} inserts |",
+        session.to_bytes().len(),
+        session.peer_certificates().iter().map(Vec::len).sum::<usize>(),
+        session.peer_certificates().len(),
+        SESSIONS,
+        ClientSessionCache::SESSIONS_PER_SERVER,
+        cache.len(),
+        2 * SESSIONS + 10,
+    );
+    println!(
+        "| server strike register, per entry ({entries} entries) | {per_entry:.0} | {} entries by default, each kept 2 × {} s; full = 0-RTT refused |",
+        StrikeRegister::DEFAULT_CAPACITY,
+        register.window().as_secs(),
     );
 }
 

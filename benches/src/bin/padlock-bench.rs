@@ -1,10 +1,10 @@
-//! Speed: full handshakes per second, bulk throughput (with a copying and a borrowed read),
+//! Speed: full and resumed handshakes per second, bulk throughput (with a copying and a borrowed read),
 //! and decrypt only / encrypt only, padlock vs rustls, plus the raw aws-lc-rs AEAD speed for
 //! reference. Prints medians of N runs and padlock/rustls ratios.
 //!
 //! ```text
 //! cargo run --release -p padlock-benches --bin padlock-bench [-- --runs N --mib M --secs S]
-//!     [--only padlock|rustls] [--part handshakes|ceiling|post-quantum|bulk|one-way|tls12] [--quick]
+//!     [--only padlock|rustls] [--part handshakes|ceiling|post-quantum|resumption|bulk|one-way|tls12] [--quick]
 //! ```
 #![forbid(unsafe_code)]
 
@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 
 use padlock_benches::ceiling::Ceiling;
 use padlock_benches::{
-    clock_name, median, one_handshake, one_handshake_by_side, seal, seal_to_vec, KeyType, KxGroup,
-    Lib, PadlockSetup, Pipe, ReadMode, RustlsSetup, Sample, Suite, TestPki,
+    clock_name, median, one_handshake, one_handshake_by_side, one_resumed_handshake, seal,
+    seal_to_vec, KeyType, KxGroup, Lib, PadlockSetup, Pipe, ReadMode, RustlsSetup, Sample, Suite,
+    TestPki,
 };
 use padlock_crypto::{AwsLcProvider, Provider, NONCE_LEN};
 
@@ -56,6 +57,9 @@ fn main() {
     }
     if part("handshakes") || part("post-quantum") {
         post_quantum_table(&opts, &ecdsa);
+    }
+    if part("handshakes") || part("resumption") {
+        resumption_table(&opts, &ecdsa);
     }
     if part("bulk") {
         bulk_table(&opts, &ecdsa);
@@ -250,6 +254,159 @@ fn post_quantum_table(opts: &Options, ecdsa: &TestPki) {
         cost(medians[0].1, medians[1].1)
     );
     println!();
+}
+
+/// Resumed handshakes (TLS 1.3 tickets, psk_dhe_ke, X25519), each library on its own
+/// tickets, beside the crypto-only ceiling.
+fn resumption_table(opts: &Options, ecdsa: &TestPki) {
+    println!("## Resumed TLS 1.3 handshakes per second (ticket, psk_dhe_ke, X25519, TLS_AES_128_GCM_SHA256, client + server in one thread)");
+    println!();
+    println!(
+        "Each library resumes on its own stateless tickets (padlock: its default rotating \
+         AES-256-GCM ticketer; rustls: its aws-lc-rs Ticketer), two new tickets per \
+         handshake, taken from its client's default session cache; every handshake is \
+         checked to have resumed. Crypto only = the same handshake's primitives through \
+         padlock-crypto with no protocol around them (see `resumed_crypto_only`): the \
+         ceiling."
+    );
+    println!();
+    println!(
+        "| padlock | rustls | crypto only | padlock/rustls | padlock/ceiling | rustls/ceiling |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|");
+    let padlock = PadlockSetup::resuming(ecdsa, Suite::Aes128Gcm);
+    let rustls = RustlsSetup::resuming(ecdsa, Suite::Aes128Gcm);
+    let secs = opts.handshake_secs;
+    let runs = interleaved(
+        opts,
+        &mut [
+            ("padlock", &mut || {
+                resumptions_per_sec(&Lib::Padlock(&padlock), secs)
+            }),
+            ("rustls", &mut || {
+                resumptions_per_sec(&Lib::Rustls(&rustls), secs)
+            }),
+            ("crypto", &mut || resumed_crypto_only_per_sec(secs)),
+        ],
+    );
+    println!(
+        "| {} | {} | {} | {} | {} | {} |",
+        rate(median(&runs[0])),
+        rate(median(&runs[1])),
+        rate(median(&runs[2])),
+        ratio(median_ratio(&runs[0], &runs[1])),
+        ratio(median_ratio(&runs[0], &runs[2])),
+        ratio(median_ratio(&runs[1], &runs[2])),
+    );
+    println!();
+}
+
+/// Resumed handshakes per second; the setup's first handshake (in the warm-up round) was
+/// the full one that filled the session cache.
+fn resumptions_per_sec(lib: &Lib<'_>, secs: f64) -> f64 {
+    let mut pipe = Pipe::default();
+    // Outside the timing: make sure a session is cached.
+    one_resumed_handshake(lib, &mut pipe);
+    let budget = Duration::from_secs_f64(secs);
+    let sample = Sample::time(|| {
+        let start = Instant::now();
+        let mut count = 0u64;
+        while start.elapsed() < budget {
+            assert!(
+                one_resumed_handshake(lib, &mut pipe),
+                "{} did not resume",
+                lib.name()
+            );
+            count += 1;
+        }
+        count as f64
+    });
+    sample.rate()
+}
+
+/// The primitives of one resumed handshake (both sides, TLS_AES_128_GCM_SHA256, X25519,
+/// two tickets), called straight on padlock-crypto, per second: the ceiling no TLS stack
+/// on this provider can pass. Per handshake:
+/// * key exchange: the client's X25519 key, the server's answer (key + agreement), the
+///   client's agreement;
+/// * the TLS 1.3 key schedule, each side: 28 HMAC-SHA256 (early secret, binder key and
+///   binder, handshake and master secrets, four traffic secrets with key and IV each,
+///   two Finished keys and MACs, resumption master secret, two ticket PSKs);
+/// * transcript hashes: each side hashes the 1 KiB handshake once, and takes 8
+///   intermediate digests (as 64-byte hashes);
+/// * records: 8 AES-128-GCM key setups (four per side), three 128-byte records sealed and
+///   opened (EncryptedExtensions+Finished, the client's Finished, the tickets);
+/// * tickets: two 160-byte AES-256-GCM seals (the server), one open (the server, the
+///   offered ticket).
+fn resumed_crypto_only_per_sec(secs: f64) -> f64 {
+    let provider = AwsLcProvider;
+    let budget = Duration::from_secs_f64(secs);
+    let ticket_key = provider
+        .aead_key(padlock_crypto::AeadAlgorithm::Aes256Gcm, &[9; 32])
+        .expect("key");
+    let transcript = vec![0x16u8; 1024];
+    let sample = Sample::time(|| {
+        let start = Instant::now();
+        let mut count = 0u64;
+        while start.elapsed() < budget {
+            resumed_crypto_only(&provider, ticket_key.as_ref(), &transcript);
+            count += 1;
+        }
+        count as f64
+    });
+    sample.rate()
+}
+
+fn resumed_crypto_only(
+    provider: &AwsLcProvider,
+    ticket_key: &dyn padlock_crypto::AeadKey,
+    transcript: &[u8],
+) {
+    use padlock_crypto::{AeadAlgorithm, HashAlgorithm, KeyExchangeAlgorithm};
+    let client = provider
+        .start_key_exchange(KeyExchangeAlgorithm::X25519)
+        .expect("key");
+    let answer = provider
+        .respond_to_key_share(KeyExchangeAlgorithm::X25519, client.public_key())
+        .expect("answer");
+    let shared = client.complete(&answer.share).expect("agree");
+    std::hint::black_box(shared.as_ref());
+    let mut secret = [7u8; 32];
+    for _ in 0..2 * 28 {
+        let mac = provider.hmac(HashAlgorithm::Sha256, &secret, &[b"tls13 derived", &secret]);
+        secret.copy_from_slice(&mac.as_ref()[..32]);
+    }
+    for _ in 0..2 {
+        std::hint::black_box(provider.hash_once(HashAlgorithm::Sha256, transcript));
+        for _ in 0..8 {
+            std::hint::black_box(provider.hash_once(HashAlgorithm::Sha256, &transcript[..64]));
+        }
+    }
+    let mut record = [0x5au8; 128 + padlock_crypto::TAG_LEN];
+    let nonce = [0u8; NONCE_LEN];
+    for i in 0..8 {
+        let key = provider
+            .aead_key(AeadAlgorithm::Aes128Gcm, &secret[..16])
+            .expect("key");
+        if i % 2 == 0 && i < 6 {
+            let tag = key
+                .seal_in_place(&nonce, &[23, 3, 3, 0, 144], &mut record[..128])
+                .expect("seal");
+            record[128..].copy_from_slice(&tag);
+            key.open_in_place(&nonce, &[23, 3, 3, 0, 144], &mut record)
+                .expect("open");
+        }
+    }
+    let mut ticket = [0x42u8; 160 + padlock_crypto::TAG_LEN];
+    for _ in 0..2 {
+        let tag = ticket_key
+            .seal_in_place(&nonce, &[1; 16], &mut ticket[..160])
+            .expect("seal");
+        ticket[160..].copy_from_slice(&tag);
+    }
+    ticket_key
+        .open_in_place(&nonce, &[1; 16], &mut ticket)
+        .expect("open");
 }
 
 /// The bytes of a client's first flight (its ClientHello record).
@@ -627,7 +784,7 @@ fn parse_args() -> Options {
                 continue;
             }
             other => panic!(
-                "unknown argument {other}; use --runs N --mib M --secs S --only LIB --part handshakes|ceiling|post-quantum|bulk|one-way|tls12 or --quick"
+                "unknown argument {other}; use --runs N --mib M --secs S --only LIB --part handshakes|ceiling|post-quantum|resumption|bulk|one-way|tls12 or --quick"
             ),
         }
         i += 2;

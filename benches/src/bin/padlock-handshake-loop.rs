@@ -1,4 +1,5 @@
-//! A fixed number of full handshakes of one library, for profilers: `perf record`, or
+//! A fixed number of full (or, with `p256-resume`, resumed) handshakes of one library, for
+//! profilers: `perf record`, or
 //! `valgrind --tool=callgrind` whose instruction counts are exact and repeatable, so an
 //! A/B comparison of a change is not at the mercy of a busy machine.
 //!
@@ -10,24 +11,42 @@
 #![forbid(unsafe_code)]
 
 use padlock_benches::{
-    one_handshake, KeyType, KxGroup, Lib, PadlockSetup, Pipe, RustlsSetup, Suite, TestPki,
+    one_handshake, one_resumed_handshake, KeyType, KxGroup, Lib, PadlockSetup, Pipe, RustlsSetup,
+    Suite, TestPki,
 };
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: padlock-handshake-loop padlock|rustls p256|rsa|p256-pq COUNT";
+    let usage = "usage: padlock-handshake-loop padlock|rustls p256|rsa|p256-pq|p256-resume COUNT";
     let lib = args.first().expect(usage);
     // p256-pq: ECDSA P-256 with X25519MLKEM768 (and an X25519 share beside it).
+    // p256-resume: resumed handshakes on each library's own tickets (X25519).
     let (kind, group) = match args.get(1).map(String::as_str) {
-        Some("p256") => (KeyType::P256, KxGroup::X25519),
+        Some("p256") | Some("p256-resume") => (KeyType::P256, KxGroup::X25519),
         Some("rsa") => (KeyType::Rsa2048, KxGroup::X25519),
         Some("p256-pq") => (KeyType::P256, KxGroup::X25519MlKem768),
         _ => panic!("{usage}"),
     };
+    let resume = args.get(1).map(String::as_str) == Some("p256-resume");
     let count: usize = args.get(2).and_then(|n| n.parse().ok()).expect(usage);
     let pki = TestPki::generate(kind);
     let mut pipe = Pipe::default();
     match lib.as_str() {
+        "padlock" if resume => {
+            let setup = PadlockSetup::resuming(&pki, Suite::Aes128Gcm);
+            // The warm-up's full handshake fills the session cache.
+            Lib::Padlock(&setup).established(&mut pipe);
+            for _ in 0..count {
+                assert!(one_resumed_handshake(&Lib::Padlock(&setup), &mut pipe));
+            }
+        }
+        "rustls" if resume => {
+            let setup = RustlsSetup::resuming(&pki, Suite::Aes128Gcm);
+            Lib::Rustls(&setup).established(&mut pipe);
+            for _ in 0..count {
+                assert!(one_resumed_handshake(&Lib::Rustls(&setup), &mut pipe));
+            }
+        }
         "padlock" => {
             let setup = PadlockSetup::with_group(&pki, Suite::Aes128Gcm, group);
             // Warm-up outside `one_handshake` (so callgrind's toggle skips it): aws-lc

@@ -60,8 +60,9 @@ impl Failure {
 
 /// Runs every connection of a test (`1 + resume_count`).
 pub fn run_test(args: &[String], initial: &Settings) -> Result<(), Failure> {
-    // padlock keeps no sessions: a resumed connection is a full handshake, which is only
-    // what the test wants when it expects the resumption to miss.
+    // The shim keeps no sessions across connections (see `client_config`): a resumed
+    // connection is a full handshake, which is only what the test wants when it expects
+    // the resumption to miss.
     if initial.resume_count > 0 && !initial.expect_session_miss {
         return Err(Failure::Refused(Refusal::Unimplemented(
             "-resume-count (session resumption)".into(),
@@ -315,6 +316,9 @@ fn certified_key(
 
 fn client_config(s: &Settings, provider: &Arc<dyn Provider>) -> Result<ClientConfig, Failure> {
     let mut config = ClientConfig::new(provider.clone(), Arc::new(danger::NoServerVerification));
+    // The shim does not resume yet (each connection has its own configuration): it keeps
+    // no sessions and, as a server, issues no tickets — as before padlock had them.
+    config.session_store = None;
     apply_protocol_settings(
         s,
         &mut config.versions,
@@ -341,6 +345,7 @@ fn server_config(s: &Settings, provider: &Arc<dyn Provider>) -> Result<ServerCon
         ))
     })?;
     let mut config = ServerConfig::new(provider.clone(), cert);
+    config.ticket_count = 0;
     apply_protocol_settings(
         s,
         &mut config.versions,

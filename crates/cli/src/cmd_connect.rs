@@ -13,10 +13,13 @@ use std::time::Duration;
 
 use anyhow::Context;
 use padlock_https::trace::{html, text, Flow, Recorder};
-use padlock_tls::{ClientConfig, Connection, ServerName, Stream, WebPkiServerVerifier};
+use padlock_tls::{
+    ClientConfig, Connection, EarlyDataStatus, ServerName, Stream, WebPkiServerVerifier,
+};
 
 use crate::common;
 use crate::protocol_args::{refusal_hint, ProtocolArgs};
+use crate::session_file;
 
 /// Arguments of `padlock connect`.
 #[derive(clap::Args, Debug)]
@@ -49,6 +52,22 @@ pub struct Args {
     /// Give up connecting or handshaking after this many seconds.
     #[arg(long, value_name = "SECS", default_value_t = 10)]
     pub timeout: u64,
+    /// Save the TLS session the server sends (its session ticket, RFC 8446 §4.6.1) to FILE
+    /// when it arrives, for a later `--sess-in` (like `openssl s_client -sess_out`). The
+    /// file holds the session's secret: it is written readable by you only.
+    #[arg(long, value_name = "FILE")]
+    pub sess_out: Option<PathBuf>,
+    /// Resume the TLS session saved in FILE by `--sess-out`: no certificate is sent or
+    /// checked again, and `-v` says `handshake: Resumed` (or a full handshake if the
+    /// server refuses the ticket).
+    #[arg(long, value_name = "FILE")]
+    pub sess_in: Option<PathBuf>,
+    /// With --sess-in: send FILE's bytes as early data (0-RTT, RFC 8446 §2.3), before the
+    /// server has answered. If the server refuses them (or the ticket allows no early
+    /// data), they are sent again once the handshake is complete. Early data can be
+    /// replayed by an attacker: send only what is safe to repeat.
+    #[arg(long, value_name = "FILE", requires = "sess_in")]
+    pub early_data: Option<PathBuf>,
     /// Show the handshake step by step on stderr, then the negotiated parameters; -vv also
     /// says, for each step, what it protects against.
     #[arg(short, long, action = clap::ArgAction::Count)]
@@ -77,6 +96,25 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     if let Some(rec) = &recorder {
         config.trace = Some(rec.clone());
     }
+    let session = args
+        .sess_in
+        .as_deref()
+        .map(session_file::read)
+        .transpose()?;
+    let saver = args
+        .sess_out
+        .clone()
+        .map(|path| Arc::new(session_file::SaveToFile::new(path)));
+    if let Some(saver) = &saver {
+        config.session_store = Some(saver.clone());
+    }
+    let early_data = match &args.early_data {
+        Some(path) => {
+            config.enable_early_data = true;
+            Some(std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?)
+        }
+        None => None,
+    };
     let config = Arc::new(config);
 
     let timeout = Duration::from_secs(args.timeout.max(1));
@@ -88,8 +126,15 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             vec![],
         );
     }
-    let mut conn = Connection::client(config, server_name)
-        .map_err(|e| anyhow::anyhow!("cannot start the handshake: {e}"))?;
+    let mut conn = match session {
+        Some(session) => Connection::client_resuming(config, server_name, session),
+        None => Connection::client(config, server_name),
+    }
+    .map_err(|e| anyhow::anyhow!("cannot start the handshake: {e}"))?;
+    let sent_early = match &early_data {
+        Some(data) => send_early_data(&mut conn, data),
+        None => 0,
+    };
 
     sock.set_read_timeout(Some(timeout))?;
     let handshake = Stream::new(&mut conn, &mut sock).complete_handshake();
@@ -109,17 +154,80 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             eprintln!("* {label}: {value}");
         }
     }
+    if let Some(data) = &early_data {
+        let resend = early_data_outcome(&conn, data, sent_early, verbose);
+        let mut stream = Stream::new(&mut conn, &mut sock);
+        stream
+            .write_all(resend)
+            .and_then(|()| stream.flush())
+            .context("sending the early data again")?;
+    }
     if args.showcerts {
         print!("{}", show_certs(conn.peer_certificates().unwrap_or(&[])));
         io::stdout().flush()?;
     }
-    pump(conn, sock)
+    let code = pump(conn, sock)?;
+    if let Some(rec) = &recorder {
+        // The tickets that came after the handshake.
+        rec.flush_live();
+    }
+    if let (Some(saver), Some(path)) = (&saver, &args.sess_out) {
+        if saver.saved() == 0 {
+            eprintln!(
+                "padlock: the server sent no session ticket: nothing saved to {}",
+                path.display()
+            );
+        }
+    }
+    Ok(code)
+}
+
+/// Offers `data` as 0-RTT data; returns how much of it the engine took (the rest goes
+/// after the handshake). A ticket that allows no early data takes none, said once.
+fn send_early_data(conn: &mut Connection, data: &[u8]) -> usize {
+    match conn.write_early_data(data) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("padlock: early data not sent ({e}): it goes after the handshake");
+            0
+        }
+    }
+}
+
+/// What became of the early data (said with `-v`), and what of `data` is still to send:
+/// the part beyond what was sent early when the server accepted it, all of it otherwise
+/// (RFC 8446 §4.2.10: refused early data was never delivered).
+fn early_data_outcome<'a>(
+    conn: &Connection,
+    data: &'a [u8],
+    sent_early: usize,
+    verbose: bool,
+) -> &'a [u8] {
+    let accepted = conn.early_data_status() == EarlyDataStatus::Accepted;
+    if verbose && sent_early > 0 {
+        if accepted {
+            eprintln!("* early data: {sent_early} bytes accepted by the server (0-RTT)");
+        } else {
+            eprintln!(
+                "* early data: {sent_early} bytes rejected by the server; sent again after \
+                 the handshake"
+            );
+        }
+    }
+    if accepted {
+        &data[sent_early.min(data.len())..]
+    } else {
+        data
+    }
 }
 
 /// Prints the handshake's steps (with `-v`) and writes `--trace-html`: the server's chain
 /// after its Certificate message, then every step and the record counts so far.
 fn show_trace(rec: &Recorder, conn: &Connection, args: &Args) -> anyhow::Result<()> {
-    rec.peer_chain(conn.peer_certificates().unwrap_or(&[]));
+    // A resumed handshake carries no chain (the session's was checked when it was made).
+    if !conn.handshake_kind().is_some_and(|k| k.is_resumed()) {
+        rec.peer_chain(conn.peer_certificates().unwrap_or(&[]));
+    }
     rec.flush_live();
     if args.verbose > 0 {
         if rec.explains() {

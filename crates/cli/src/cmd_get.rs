@@ -45,9 +45,14 @@ Environment: SSLKEYLOGFILE=FILE records the TLS secrets for Wireshark (created 0
 #[derive(clap::Args, Debug)]
 #[command(after_help = EXIT_CODES)]
 pub struct Args {
-    /// The URL to fetch (https:// or http://).
-    url: String,
-    /// Write the body to FILE instead of stdout.
+    /// The URLs to fetch (https:// or http://), one after the other, their bodies in turn
+    /// on stdout; the first that fails ends the run with its exit code. Each opens its own
+    /// connection; to the same server, the later ones resume the TLS session of an earlier
+    /// one (a ticket it sent: RFC 8446 §2.2), with no certificate to send or check again
+    /// (`-v` says "session resumed").
+    #[arg(value_name = "URL", required = true)]
+    urls: Vec<String>,
+    /// Write the body to FILE instead of stdout (one URL only).
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
     /// The request method.
@@ -161,8 +166,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         .context("cannot start the async runtime")?;
     match runtime.block_on(get(&args)) {
         Ok(code) => Ok(code),
-        Err(e) => {
-            let (code, message) = explain(&e, &args);
+        Err(Failed { url, error }) => {
+            let (code, message) = explain(&error, &args, &url);
             if !args.silent || args.show_error {
                 eprintln!("padlock: {message}");
             }
@@ -187,19 +192,47 @@ fn fail<T>(code: i32, message: impl Into<String>) -> anyhow::Result<T> {
     Err(Failure(code, message.into()).into())
 }
 
-async fn get(args: &Args) -> anyhow::Result<i32> {
-    let target = Target::parse(&args.url)?;
+/// A transfer that failed, and the URL it was for.
+struct Failed {
+    url: String,
+    error: anyhow::Error,
+}
+
+/// Fetches every URL in turn, stopping at the first failure. One TLS configuration serves
+/// them all, so its session store carries the tickets of one connection to the next.
+async fn get(args: &Args) -> Result<i32, Failed> {
+    let first = args.urls.first().cloned().unwrap_or_default();
+    let failed = |url: &str| {
+        let url = url.to_string();
+        move |error| Failed { url, error }
+    };
+    if args.urls.len() > 1 && (args.output.is_some() || args.continue_at.is_some()) {
+        return Err(failed(&first)(anyhow::anyhow!(
+            "--output and --continue-at take one URL, and {} were given",
+            args.urls.len()
+        )));
+    }
     let verbose = args.verbose > 0;
     let recorder = (verbose || args.trace_html.is_some())
         .then(|| Arc::new(Recorder::new(verbose).explaining(args.verbose > 1)));
-    let options = fetch_options(args, recorder.clone())?;
-    let result = transfer(args, target, options).await;
+    let mut options = fetch_options(args, recorder.clone()).map_err(failed(&first))?;
+    let mut result = Ok(0);
+    for url in &args.urls {
+        result = fetch_one(args, url, &mut options)
+            .await
+            .map_err(failed(url));
+        if !matches!(result, Ok(0)) {
+            break;
+        }
+    }
     if let Some(rec) = &recorder {
         rec.flush_live();
     }
     if let (Some(path), Some(rec)) = (&args.trace_html, &recorder) {
-        let page = html::render(&args.url, &rec.steps(), &rec.records());
-        std::fs::write(path, page).with_context(|| format!("cannot write {}", path.display()))?;
+        let page = html::render(&args.urls.join(" "), &rec.steps(), &rec.records());
+        std::fs::write(path, page)
+            .with_context(|| format!("cannot write {}", path.display()))
+            .map_err(failed(&first))?;
     }
     if let (true, Some(rec)) = (verbose, &recorder) {
         if rec.explains() {
@@ -209,6 +242,16 @@ async fn get(args: &Args) -> anyhow::Result<i32> {
         }
     }
     result
+}
+
+/// One URL of the command line, with the TLS configuration built on the first https hop
+/// and kept in `options` for the next URLs.
+async fn fetch_one(args: &Args, url: &str, options: &mut FetchOptions) -> anyhow::Result<i32> {
+    let target = Target::parse(url)?;
+    if options.tls.is_none() && target.https {
+        options.tls = Some(client_config(args)?);
+    }
+    transfer(args, target, options.clone()).await
 }
 
 fn read_data(data: &str) -> anyhow::Result<Vec<u8>> {
@@ -298,6 +341,7 @@ async fn fetch_following(
     let mut redirects = 0;
     loop {
         if options.tls.is_none() && target.https {
+            // A redirect from http:// to https://.
             options.tls = Some(client_config(args)?);
         }
         let res = client::fetch(&target, options.clone()).await?;
@@ -584,14 +628,13 @@ fn write_out(format: &str, f: &Facts) -> String {
 /// The exit code and the one-line message for a failure: each cause in the chain once (a
 /// cause whose text its wrapper already shows is not repeated), a TLS alert by its name,
 /// with a hint where one helps.
-fn explain(error: &anyhow::Error, args: &Args) -> (i32, String) {
+fn explain(error: &anyhow::Error, args: &Args, url: &str) -> (i32, String) {
     if let Some(Failure(code, message)) = error.downcast_ref::<Failure>() {
         return (*code, message.clone());
     }
     let tls = error.chain().find_map(tls_error);
     let https = error.downcast_ref::<HttpsError>();
-    let plain_http = !args
-        .url
+    let plain_http = !url
         .get(..8)
         .is_some_and(|s| s.eq_ignore_ascii_case("https://"));
     if let Some(tls) = tls {
@@ -609,10 +652,7 @@ fn explain(error: &anyhow::Error, args: &Args) -> (i32, String) {
         Some(HttpsError::TooManyRedirects(_)) => 47,
         Some(HttpsError::BadRedirect { .. }) => 3,
         Some(HttpsError::Http(e)) if e.is_parse() && plain_http => {
-            let https_url = format!(
-                "https://{}",
-                &args.url["http://".len().min(args.url.len())..]
-            );
+            let https_url = format!("https://{}", &url["http://".len().min(url.len())..]);
             return (
                 56,
                 format!(

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use padlock_tls::ticket::TicketKeyRing;
 use padlock_tls::{ClientAuth, Connection, ServerConfig, Stream, WebPkiClientVerifier};
 
 use crate::common;
@@ -20,6 +21,10 @@ use crate::protocol_args::ProtocolArgs;
 
 /// Largest HTTP request head read before answering.
 const MAX_REQUEST_HEAD: usize = 16 * 1024;
+
+/// How much 0-RTT data `--early-data` accepts (RFC 8446 §4.2.10; `openssl s_server
+/// -early_data` accepts the same).
+const EARLY_DATA_LIMIT: u32 = 16 * 1024;
 
 /// Arguments of `padlock listen`.
 #[derive(clap::Args, Debug)]
@@ -56,6 +61,15 @@ pub struct Args {
     /// Echo the client's bytes back instead of answering HTTP.
     #[arg(long)]
     pub echo: bool,
+    /// Accept TLS 1.3 early data (0-RTT, up to 16 KiB) from clients resuming a session
+    /// (like `openssl s_server -early_data`). The page says whether early data came; with
+    /// --echo it is echoed first. Early data can be a replay: this is a test server.
+    #[arg(long)]
+    pub early_data: bool,
+    /// Session-ticket keys from a file, in `padlock serve --ticket-keys`'s format (read
+    /// once, at start): two servers with the same file resume each other's sessions.
+    #[arg(long, value_name = "FILE")]
+    pub ticket_keys: Option<PathBuf>,
     /// Most connections served at once; more wait in the kernel's backlog.
     #[arg(long, value_name = "N", default_value_t = 64)]
     pub max_connections: usize,
@@ -140,6 +154,15 @@ fn server_config(args: &Args) -> anyhow::Result<ServerConfig> {
     if let Some(list) = &args.alpn {
         config.alpn_protocols = common::parse_alpn(list);
     }
+    if args.early_data {
+        config.max_early_data_size = EARLY_DATA_LIMIT;
+    }
+    if let Some(path) = &args.ticket_keys {
+        let keys = padlock_https::ticket_keys::read_keys(path)?;
+        let ring = TicketKeyRing::new(provider.clone(), keys)
+            .with_context(|| format!("ticket keys from {}", path.display()))?;
+        config.ticketer = Some(Arc::new(ring));
+    }
     if let Some(path) = &args.client_ca {
         let roots = common::load_roots(path)?;
         let verifier = Arc::new(WebPkiClientVerifier::new(provider, roots));
@@ -166,10 +189,16 @@ fn serve_one(
     Stream::new(&mut conn, &mut sock)
         .complete_handshake()
         .map_err(|e| anyhow::anyhow!("TLS handshake failed: {e}"))?;
+    let early = read_early_data(&mut conn);
     if echo {
+        if !early.is_empty() {
+            let mut stream = Stream::new(&mut conn, &mut sock);
+            stream.write_all(&early).context("writing")?;
+            stream.flush()?;
+        }
         echo_until_closed(&mut conn, &mut sock)?;
     } else {
-        answer_http(&mut conn, &mut sock)?;
+        answer_http(&mut conn, &mut sock, early)?;
     }
     conn.send_close_notify();
     let _ = Stream::new(&mut conn, &mut sock).flush();
@@ -190,8 +219,25 @@ fn echo_until_closed(conn: &mut Connection, sock: &mut TcpStream) -> anyhow::Res
     }
 }
 
-fn answer_http(conn: &mut Connection, sock: &mut TcpStream) -> anyhow::Result<()> {
-    let mut head = Vec::new();
+/// The 0-RTT data the client sent, if the server accepted some (bounded by
+/// [`EARLY_DATA_LIMIT`]: the engine holds no more).
+fn read_early_data(conn: &mut Connection) -> Vec<u8> {
+    let mut early = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = conn.read_early_data(&mut buf);
+        if n == 0 || early.len() + n > EARLY_DATA_LIMIT as usize {
+            return early;
+        }
+        early.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// Reads a request head (starting with the bytes that came as early data, `early`) and
+/// answers it.
+fn answer_http(conn: &mut Connection, sock: &mut TcpStream, early: Vec<u8>) -> anyhow::Result<()> {
+    let early_len = early.len();
+    let mut head = early;
     let mut buf = [0u8; 4096];
     while !head.windows(4).any(|w| w == b"\r\n\r\n") {
         let n = Stream::new(conn, sock)
@@ -211,7 +257,7 @@ fn answer_http(conn: &mut Connection, sock: &mut TcpStream) -> anyhow::Result<()
         .map(|l| String::from_utf8_lossy(l).into_owned())
         .unwrap_or_default();
     let (status, body) = if request_line.starts_with("GET ") || request_line.starts_with("HEAD ") {
-        ("200 OK", page(conn, &request_line))
+        ("200 OK", page(conn, &request_line, early_len))
     } else {
         ("405 Method Not Allowed", "only GET and HEAD\n".to_string())
     };
@@ -232,10 +278,15 @@ fn answer_http(conn: &mut Connection, sock: &mut TcpStream) -> anyhow::Result<()
     Ok(())
 }
 
-/// The page: one line per negotiated parameter.
-fn page(conn: &Connection, request_line: &str) -> String {
+/// The page: one line per negotiated parameter, and how many bytes of the request came as
+/// early data.
+fn page(conn: &Connection, request_line: &str, early_len: usize) -> String {
     let mut rows = String::new();
-    for (label, value) in common::negotiated(conn) {
+    let mut lines = common::negotiated(conn);
+    if early_len > 0 {
+        lines.push(("early data read", format!("{early_len} bytes")));
+    }
+    for (label, value) in lines {
         rows.push_str(&format!(
             "<tr><th>{}</th><td>{}</td></tr>\n",
             escape(label),

@@ -10,9 +10,11 @@ use anyhow::Context;
 use padlock_https::credentials::{self, ClientAuthMode};
 use padlock_https::files::{Dotfiles, FileServer};
 use padlock_https::proxy::Proxy;
+use padlock_https::ticket_keys;
 use padlock_https::{Mode, Server, ServerOptions, Site, TlsSetup};
 use padlock_pki::ca::{CaPaths, InitOptions, LocalCa};
 use padlock_pki::SubjectName;
+use padlock_tls::ticket::{RotatingTicketer, StrikeRegister, TicketKeyRing, Ticketer};
 
 use crate::protocol_args::ProtocolArgs;
 use crate::trust;
@@ -97,6 +99,26 @@ pub struct Args {
     /// summarised by cause every 10 seconds.
     #[arg(long, short)]
     quiet: bool,
+    /// Session-ticket keys shared by a fleet of servers, from a file (or a folder of
+    /// files) that the operator rotates: one key per line, newest first, 96 hex digits
+    /// each (`openssl rand -hex 48`: a 16-byte key id, then a 32-byte secret); a line
+    /// starting with `next` is accepted but does not issue yet; `#` starts a comment. The
+    /// newest key not marked `next` issues tickets, every listed key (at most 16) is
+    /// accepted. Re-read within a second of a change, and on SIGHUP; a bad file keeps the
+    /// old keys. The rotation protocol is in docs/resumption.md. Without this option
+    /// the keys are random, in memory, and rotated every 12 hours: tickets resume only on
+    /// this process.
+    #[arg(long, value_name = "PATH")]
+    ticket_keys: Option<PathBuf>,
+    /// Accept TLS 1.3 early data (0-RTT, up to 16 KiB) from resuming clients, saving them
+    /// a round trip. Early data can be replayed by an attacker, so only GET and HEAD
+    /// requests are served from it; any other request that arrives in early data is
+    /// answered 425 Too Early (RFC 8470) without being processed, and the client sends it
+    /// again after the handshake. Replays of one ClientHello are refused by this process;
+    /// a fleet accepts 0-RTT only on the server that issued the ticket. With --proxy, a
+    /// request served from early data reaches the upstream with `Early-Data: 1`.
+    #[arg(long)]
+    early_data: bool,
     /// Worker threads serving connections, each with its own event loop (default: one per
     /// CPU core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
@@ -191,21 +213,25 @@ async fn serve(args: Args) -> anyhow::Result<i32> {
         .as_deref()
         .map(crate::common::parse_groups)
         .transpose()?;
+    let resumption = Resumption::new(&args, &provider)?;
     let load = {
         let provider = provider.clone();
         let client_roots = client_roots.clone();
+        let resumption = resumption.clone();
         move |source: &CertSource| -> anyhow::Result<_> {
             let key =
                 credentials::load_certified_key(provider.as_ref(), &source.cert, &source.key)?;
             let mut config =
                 credentials::server_config(provider.clone(), key, client_roots.clone());
+            let c = Arc::make_mut(&mut config);
             if let Some(groups) = &groups {
-                Arc::make_mut(&mut config).groups = groups.clone();
+                c.groups = groups.clone();
             }
             if insist_on_post_quantum {
-                Arc::make_mut(&mut config).insist_on_post_quantum = true;
+                c.insist_on_post_quantum = true;
             }
-            protocol.apply_to_server(Arc::make_mut(&mut config))?;
+            protocol.apply_to_server(c)?;
+            resumption.apply(c);
             Ok(config)
         }
     };
@@ -260,10 +286,70 @@ async fn serve(args: Args) -> anyhow::Result<i32> {
 
     print_banner(&args, &server, &source);
     spawn_reloader(tls, source, load);
+    if let (Some(path), Some(ring)) = (&args.ticket_keys, resumption.ring) {
+        ticket_keys::spawn_watch(path.clone(), ring, || async {
+            let mut hup = sighup();
+            next_sighup(&mut hup).await
+        });
+    }
 
     server.run(shutdown).await?;
     eprintln!("padlock: stopped");
     Ok(0)
+}
+
+/// How much 0-RTT data `--early-data` accepts per connection (RFC 8446 §4.2.10): enough for
+/// a few request heads.
+const EARLY_DATA_LIMIT: u32 = 16 * 1024;
+
+/// What every server configuration of this process shares, so that a certificate reload
+/// keeps the tickets already issued resumable and the replay register whole.
+#[derive(Clone)]
+struct Resumption {
+    ticketer: Arc<dyn Ticketer>,
+    /// The ring of `--ticket-keys`, which the key file's watcher updates.
+    ring: Option<Arc<TicketKeyRing>>,
+    strike_register: Arc<StrikeRegister>,
+    max_early_data_size: u32,
+}
+
+impl Resumption {
+    fn new(args: &Args, provider: &Arc<dyn padlock_crypto::Provider>) -> anyhow::Result<Self> {
+        let ring = match &args.ticket_keys {
+            Some(path) => {
+                let keys = ticket_keys::read_keys(path)?;
+                let summary = ticket_keys::describe(&keys);
+                let ring = TicketKeyRing::new(provider.clone(), keys)
+                    .with_context(|| format!("ticket keys from {}", path.display()))?;
+                eprintln!("padlock: ticket keys from {}: {summary}", path.display());
+                Some(Arc::new(ring))
+            }
+            None => None,
+        };
+        let ticketer: Arc<dyn Ticketer> = match &ring {
+            Some(ring) => ring.clone(),
+            None => Arc::new(RotatingTicketer::new(
+                provider.clone(),
+                RotatingTicketer::DEFAULT_PERIOD,
+            )),
+        };
+        Ok(Resumption {
+            ticketer,
+            ring,
+            strike_register: Arc::new(StrikeRegister::new(
+                provider.as_ref(),
+                StrikeRegister::DEFAULT_CAPACITY,
+                StrikeRegister::DEFAULT_WINDOW,
+            )),
+            max_early_data_size: if args.early_data { EARLY_DATA_LIMIT } else { 0 },
+        })
+    }
+
+    fn apply(&self, config: &mut padlock_tls::ServerConfig) {
+        config.ticketer = Some(self.ticketer.clone());
+        config.strike_register = self.strike_register.clone();
+        config.max_early_data_size = self.max_early_data_size;
+    }
 }
 
 fn cert_source(args: &Args, provider: &dyn padlock_crypto::Provider) -> anyhow::Result<CertSource> {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use padlock_crypto::{AwsLcProvider, Provider};
-use padlock_tls::{CertifiedKey, CipherSuite, Connection, NamedGroup};
+use padlock_tls::{CertifiedKey, CipherSuite, Connection, EarlyDataStatus, NamedGroup};
 
 /// The crypto provider every command uses.
 pub fn provider() -> Arc<dyn Provider> {
@@ -107,6 +107,14 @@ pub fn negotiated(conn: &Connection) -> Vec<(&'static str, String)> {
     }
     if let Some(k) = conn.handshake_kind() {
         lines.push(("handshake", format!("{k:?}")));
+    }
+    match conn.early_data_status() {
+        EarlyDataStatus::Accepted => lines.push(("early data", "accepted (0-RTT)".into())),
+        EarlyDataStatus::Rejected => lines.push((
+            "early data",
+            "rejected (skipped unread; the client sends it again)".into(),
+        )),
+        _ => {}
     }
     lines.push((
         "alpn",

@@ -1,38 +1,13 @@
 //! The `padlock` binary's TLS commands against real peers: `curl` against `padlock listen`,
 //! `padlock connect` against `openssl s_server` and `padlock listen`.
 
+mod tls_support;
+
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use padlock_test_support::{contains, free_port, require_peer, Fixtures, Issued, PeerProcess};
-
-const WAIT: Duration = Duration::from_secs(15);
-const PADLOCK: &str = env!("CARGO_BIN_EXE_padlock");
-
-/// Starts `padlock listen` on a free port; returns it and the port it printed.
-fn listen(server: &Issued, extra: &[&str]) -> (PeerProcess, u16) {
-    let mut cmd = Command::new(PADLOCK);
-    cmd.args(["listen", "--listen", "127.0.0.1:0", "--cert"])
-        .arg(&server.chain)
-        .arg("--key")
-        .arg(&server.key)
-        .args(extra);
-    let p = PeerProcess::spawn("padlock listen", cmd);
-    assert!(
-        p.wait_stderr("listening on", WAIT),
-        "padlock listen did not start\n{}",
-        p.output_text()
-    );
-    let text = p.stderr_text();
-    let port = text
-        .split("listening on 127.0.0.1:")
-        .nth(1)
-        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {text:?}"));
-    (p, port)
-}
+use tls_support::{connect, listen, WAIT};
 
 /// Runs curl to `https://localhost:PORT/` with `--cacert`; returns (success, stdout, stderr).
 fn curl(port: u16, ca: &Path, extra: &[&str]) -> Option<(bool, String, String)> {
@@ -50,17 +25,6 @@ fn curl(port: u16, ca: &Path, extra: &[&str]) -> Option<(bool, String, String)> 
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     ))
-}
-
-/// Runs `padlock connect` with `input` on stdin; returns (exit code, stdout, stderr).
-fn connect(args: &[&str], input: &[u8]) -> (Option<i32>, Vec<u8>, String) {
-    let mut cmd = Command::new(PADLOCK);
-    cmd.arg("connect").args(args);
-    let mut p = PeerProcess::spawn("padlock connect", cmd);
-    p.write_stdin(input);
-    p.close_stdin();
-    let status = p.wait_exit(WAIT);
-    (status.and_then(|s| s.code()), p.stdout(), p.stderr_text())
 }
 
 #[test]

@@ -4,7 +4,6 @@
 
 mod serve_support;
 
-use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -124,33 +123,6 @@ fn ctrl_c_shuts_down_gracefully() {
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(text.contains("shutting down"), "{text}");
     let _ = &mut server;
-}
-
-/// An upstream on a free port that answers each request with the request head it received.
-fn echo_upstream() -> std::net::SocketAddr {
-    let upstream = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let up = upstream.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for conn in upstream.incoming().take(8) {
-            let Ok(mut c) = conn else { return };
-            let _ = c.set_read_timeout(Some(Duration::from_secs(5)));
-            let mut got = Vec::new();
-            let mut buf = [0u8; 4096];
-            while !got.windows(4).any(|w| w == b"\r\n\r\n") {
-                match c.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => got.extend_from_slice(&buf[..n]),
-                }
-            }
-            let head = format!(
-                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                got.len()
-            );
-            let _ = c.write_all(head.as_bytes());
-            let _ = c.write_all(&got);
-        }
-    });
-    up
 }
 
 /// `padlock serve --proxy` to an echoing upstream, trusting client certificates from

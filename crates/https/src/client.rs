@@ -431,6 +431,7 @@ pub async fn fetch(target: &Target, opts: FetchOptions) -> Result<FetchResponse,
         .map_err(|error| Error::Connect { addr, error })?;
     let _ = tcp.set_nodelay(true);
     if let Some(r) = &rec {
+        r.new_connection();
         r.note(Flow::Client, format!("TCP connected to {addr}"), vec![]);
     }
 
@@ -478,7 +479,11 @@ pub async fn fetch(target: &Target, opts: FetchOptions) -> Result<FetchResponse,
             .map(|p| String::from_utf8_lossy(p).into_owned()),
     };
     if let Some(r) = &rec {
-        r.peer_chain(conn.peer_certificates().unwrap_or(&[]));
+        // A resumed session's chain was checked when the session was made; this
+        // handshake carried none (the "session resumed" step says so).
+        if !conn.handshake_kind().is_some_and(|k| k.is_resumed()) {
+            r.peer_chain(conn.peer_certificates().unwrap_or(&[]));
+        }
     }
     let h2 = info.alpn.as_deref() == Some("h2");
     let tls_failure = TlsFailure::default();

@@ -67,6 +67,14 @@ pub enum Error {
         /// What went wrong.
         reason: String,
     },
+    /// A ticket key file (`--ticket-keys`) could not be read or is malformed.
+    #[error("ticket keys from {path}: {reason}")]
+    TicketKeys {
+        /// The file or folder.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// `--location` followed more redirects than allowed.
     #[error("stopped after {0} redirects (--max-redirs)")]
     TooManyRedirects(u32),

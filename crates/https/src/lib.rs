@@ -20,6 +20,7 @@ pub mod client;
 mod cork;
 pub mod credentials;
 pub mod decode;
+pub mod early;
 pub mod error;
 pub mod failure_log;
 pub mod filecache;
@@ -32,6 +33,7 @@ pub mod range;
 mod replay;
 pub mod server;
 pub mod site;
+pub mod ticket_keys;
 pub mod tls_server;
 pub mod trace;
 

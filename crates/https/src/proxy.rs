@@ -94,16 +94,24 @@ impl Proxy {
     }
 
     /// Forwards `req` from `peer` (over HTTPS if `secure`) with what the `client`
-    /// certificate says, if one was verified.
+    /// certificate says, if one was verified; with `Early-Data: 1` if it arrived in early
+    /// data (`early`).
     pub async fn forward(
         &self,
         mut req: Request<Incoming>,
         peer: SocketAddr,
         secure: bool,
         client: Option<&ClientIdentity>,
+        early: bool,
     ) -> Response<Body> {
         if let Err(status) = self.rewrite_request(&mut req, peer, secure, client) {
             return status_page(status);
+        }
+        if early {
+            // RFC 8470 §5.1: a request forwarded before the handshake with the client
+            // completed says so, and the upstream may answer 425 (passed back as it is).
+            req.headers_mut()
+                .insert("early-data", hyper::header::HeaderValue::from_static("1"));
         }
         match self.client.request(req).await {
             Ok(res) => {

@@ -19,6 +19,7 @@ use tokio::sync::watch;
 
 use crate::admission::{self, Admission, Eviction, Limits, Place};
 use crate::cork::{Cork, Corked};
+use crate::early::{EarlyDataIo, EarlyRequests, Http};
 use crate::error::Error;
 use crate::failure_log::{Cause, FailureLog};
 use crate::idle::{Activity, Tracked};
@@ -409,13 +410,13 @@ async fn handle_connection(tcp: TcpStream, conn: Conn, redirect_port: Option<u16
     let Some(tls) = &shared.tls else {
         conn.place.established();
         let info = plain_info(peer);
-        let svc = move |req| site.clone().handle(req, info.clone());
+        let svc = move |req| {
+            let early = info.early_request(&req);
+            site.clone().handle(req, info.clone(), early)
+        };
         serve_http(Cork::new(tcp), Protocols::Auto, svc, conn).await;
         return;
     };
-    // One expression, awaited as it stands: the handshake's result and the TLS stream
-    // are out of scope at the await, so the task does not keep room for them beside the
-    // serving state (a named binding, even moved from, keeps its place in the future).
     {
         let failures = &shared.failures;
         // Boxed: the handshake's state (the engine mid-handshake, its timer) is larger
@@ -465,22 +466,46 @@ async fn handle_connection(tcp: TcpStream, conn: Conn, redirect_port: Option<u16
         // hyper flushes when it has written a response (or a batch of HTTP/2 frames): its
         // pieces then leave in one record and one system call.
         stream.set_coalesce_writes(true);
-        // A busy connection keeps its TLS buffers between wake-ups; `serve_http` polls a
-        // quiet one again after `PARK_AFTER`, and that read gives them back.
+        // A busy connection keeps its TLS buffers between wake-ups; `serve_http` polls a quiet
+        // one again after `PARK_AFTER`, and that read gives them back.
         stream.set_release_buffers_after(PARK_AFTER / 2);
-        let info = Arc::new(ConnInfo {
-            peer: Some(peer),
-            secure: true,
-            client: details.client,
-            tls: details.summary,
-        });
         let protocols = match details.alpn.as_deref() {
             Some(b"h2") => Protocols::Http2,
             Some(b"http/1.1") => Protocols::Http1,
             _ => Protocols::Auto,
         };
-        let svc = move |req| site.clone().handle(req, info.clone());
-        serve_http(Cork::new(stream), protocols, svc, conn)
+        // With 0-RTT data accepted, count the requests in it on their way to hyper, so the
+        // service knows which ones may be replays (`crate::early`). Without ALPN the count
+        // tells HTTP/2 by its preface, as hyper does.
+        let early = details.early_data.then(|| {
+            Arc::new(EarlyRequests::new(match protocols {
+                Protocols::Http1 => Http::One,
+                Protocols::Http2 => Http::Two,
+                Protocols::Auto => Http::Sniff,
+            }))
+        });
+        let info = Arc::new(ConnInfo {
+            peer: Some(peer),
+            secure: true,
+            client: details.client,
+            tls: details.summary,
+            early: early.clone(),
+        });
+        let svc = move |req| {
+            let early = info.early_request(&req);
+            site.clone().handle(req, info.clone(), early)
+        };
+        // Boxed (one type for both streams), and made in this block: the handshake's result
+        // and the TLS stream are out of scope at the await below, so the task keeps no room
+        // for them (a named binding, even moved from, keeps its place in the future).
+        let serving: Pin<Box<dyn Future<Output = ()> + Send>> = match early {
+            Some(requests) => {
+                let io = EarlyDataIo::new(stream, requests);
+                Box::pin(serve_http(Cork::new(io), protocols, svc, conn))
+            }
+            None => Box::pin(serve_http(Cork::new(stream), protocols, svc, conn)),
+        };
+        serving
     }
     .await;
 }
@@ -492,6 +517,7 @@ fn plain_info(peer: SocketAddr) -> Arc<ConnInfo> {
         secure: false,
         client: None,
         tls: None,
+        early: None,
     })
 }
 
@@ -580,10 +606,14 @@ async fn serve_http<IO, F, Fut>(
     };
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder.http2().max_concurrent_streams(128);
+    // half_close: a client may send its request and at once close its sending side (TLS
+    // close_notify, RFC 8446 §6.1, which `padlock connect` and `openssl s_client` do when
+    // their input ends); it still gets its answer. The idle timeout bounds the wait.
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(idle);
+        .header_read_timeout(idle)
+        .half_close(true);
     builder = match protocols {
         Protocols::Auto => builder,
         Protocols::Http1 => builder.http1_only(),

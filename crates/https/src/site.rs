@@ -17,6 +17,7 @@ use percent_encoding::{utf8_percent_encode, CONTROLS};
 
 use crate::body::{Body, BoxError};
 use crate::certinfo::ClientIdentity;
+use crate::early::{is_safe_in_early_data, marked_early, EarlyRequests};
 use crate::files::{redirect, FileServer};
 use crate::proxy::Proxy;
 
@@ -50,30 +51,62 @@ pub struct ConnInfo {
     /// What the verified client certificate says (mutual TLS).
     pub client: Option<Arc<ClientIdentity>>,
     /// What the TLS handshake settled, for the access log, e.g. `TLSv1.3
-    /// TLS_AES_128_GCM_SHA256 X25519MLKEM768 post-quantum`.
+    /// TLS_AES_128_GCM_SHA256 X25519MLKEM768 post-quantum` (`… resumed` when a session
+    /// was resumed from a ticket).
     pub tls: Option<String>,
+    /// When the connection's early data (0-RTT) was accepted: which of its requests
+    /// arrived in it.
+    pub early: Option<Arc<EarlyRequests>>,
+}
+
+impl ConnInfo {
+    /// Whether `req`, the next request hyper hands to the service on this connection,
+    /// arrived (even in part) in early data or says an intermediary got it so
+    /// (`Early-Data: 1`, RFC 8470 §5.1). Call it once per request, in the order hyper
+    /// dispatches them, before the service's future runs (see [`crate::early`]).
+    pub fn early_request<B>(&self, req: &Request<B>) -> bool {
+        let in_early_data = self.early.as_ref().is_some_and(|e| e.next_is_early());
+        in_early_data || marked_early(req.headers())
+    }
 }
 
 impl Site {
-    /// Answers one request arriving on the connection described by `info`.
+    /// Answers one request arriving on the connection described by `info`; `early` says
+    /// whether it arrived in early data ([`ConnInfo::early_request`]).
+    ///
+    /// An early request is answered only if its method is safe to replay (GET, HEAD); any
+    /// other gets `425 Too Early` (RFC 8470 §5.2) without being looked at, and the client
+    /// sends it again after the handshake. An early request forwarded to the proxy's
+    /// upstream carries `Early-Data: 1` (RFC 8470 §5.1).
     pub async fn handle(
         self: Arc<Self>,
         req: Request<Incoming>,
         info: Arc<ConnInfo>,
+        early: bool,
     ) -> Result<Response<Body>, Infallible> {
         let started = Instant::now();
         let line = self.access_log.then(|| request_line(&req));
-        let mut res = match &self.mode {
-            Mode::Files(files) => files.respond(&req).await,
-            Mode::Proxy(proxy) => {
-                let peer = info
-                    .peer
-                    .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
-                proxy
-                    .forward(req, peer, info.secure, info.client.as_deref())
-                    .await
+        let mut res = if early && !is_safe_in_early_data(req.method()) {
+            too_early()
+        } else {
+            match &self.mode {
+                Mode::Files(files) => files.respond(&req).await,
+                Mode::Proxy(proxy) => {
+                    let peer = info
+                        .peer
+                        .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
+                    proxy
+                        .forward(req, peer, info.secure, info.client.as_deref(), early)
+                        .await
+                }
             }
         };
+        if info.early.as_ref().is_some_and(|e| e.lost()) {
+            // The count of early requests was lost: later requests on this connection
+            // would all be taken for early ones; let the client come back on a new one.
+            res.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if let (Some(max_age), true) = (self.hsts, info.secure) {
             // RFC 6797 §7.2: only over secure transport.
             if let Ok(v) = HeaderValue::from_str(&format!("max-age={}", max_age.as_secs())) {
@@ -82,10 +115,24 @@ impl Site {
             }
         }
         if let Some(line) = line {
-            res = logged(info, line, res, started);
+            res = logged(info, line, res, started, early);
         }
         Ok(res)
     }
+}
+
+/// `425 Too Early` (RFC 8470 §5.2): the request came in early data and is not safe to
+/// replay; the client is to send it again once the handshake is complete.
+fn too_early() -> Response<Body> {
+    let text = "425 Too Early: this request arrived in TLS early data (0-RTT), which can be \
+                replayed; send it again after the handshake\n";
+    let mut res = Response::new(crate::body::full(text));
+    *res.status_mut() = StatusCode::from_u16(425).unwrap_or(StatusCode::BAD_REQUEST);
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    res
 }
 
 /// The plain-HTTP redirect service: every request gets 308 Permanent Redirect (RFC 9110
@@ -102,7 +149,7 @@ pub async fn redirect_to_https<B>(
     let started = Instant::now();
     let line = request_line(&req);
     let res = https_redirect(&req, https_port);
-    Ok(logged(info, line, res, started))
+    Ok(logged(info, line, res, started, false))
 }
 
 /// The redirect [`redirect_to_https`] answers `req` with (no logging).
@@ -149,6 +196,7 @@ fn logged(
     line: String,
     res: Response<Body>,
     started: Instant,
+    early: bool,
 ) -> Response<Body> {
     let status = res.status();
     res.map(|inner| {
@@ -161,6 +209,7 @@ fn logged(
                 line,
                 status,
                 started,
+                early,
             }),
         }
         .boxed()
@@ -173,6 +222,8 @@ struct PendingLog {
     line: String,
     status: StatusCode,
     started: Instant,
+    /// The request arrived in early data.
+    early: bool,
 }
 
 /// A response body that counts what it yields and logs once, at its end or when dropped.
@@ -194,7 +245,14 @@ impl LoggedBody {
         } else {
             format!("{} cut short", self.sent)
         };
-        let entry = log_entry(&p.info, &p.line, p.status, &len, p.started.elapsed());
+        let entry = log_entry(
+            &p.info,
+            &p.line,
+            p.status,
+            &len,
+            p.started.elapsed(),
+            p.early,
+        );
         // Formatted first and written with one call: stderr is unbuffered, so `eprintln!`
         // would issue a write system call per formatted piece (about ten per line). A log
         // line that cannot be written has nowhere else to go.
@@ -250,7 +308,14 @@ impl Drop for LoggedBody {
 /// are written escaped (`"`, `\`, and every control character, C1 included, as Rust
 /// escapes), so a request can neither forge a second entry nor send the terminal an
 /// escape sequence.
-fn log_entry(info: &ConnInfo, line: &str, status: StatusCode, len: &str, took: Duration) -> String {
+fn log_entry(
+    info: &ConnInfo,
+    line: &str,
+    status: StatusCode,
+    len: &str,
+    took: Duration,
+    early: bool,
+) -> String {
     let peer = info.peer.map_or_else(|| "-".to_string(), |p| p.to_string());
     let user = info
         .client
@@ -259,12 +324,14 @@ fn log_entry(info: &ConnInfo, line: &str, status: StatusCode, len: &str, took: D
         .escape_debug();
     let line = line.escape_debug();
     let ms = took.as_secs_f64() * 1000.0;
-    // The TLS fields (version, suite, group, post-quantum or classical) follow the user,
-    // so the time stays the last field.
+    // The TLS fields (version, suite, group, post-quantum or classical, resumed, and
+    // early-data for a request that came in 0-RTT data) follow the user, so the time stays
+    // the last field.
+    let early = if early { " early-data" } else { "" };
     let tls = info
         .tls
         .as_deref()
-        .map_or(String::new(), |t| format!(" [{t}]"));
+        .map_or(String::new(), |t| format!(" [{t}{early}]"));
     format!(
         "{peer} [{user}]{tls} \"{line}\" {} {len} {ms:.1}ms\n",
         status.as_u16()
@@ -328,6 +395,7 @@ mod tests {
                 sans: String::new(),
             })),
             tls: None,
+            early: None,
         };
         let entry = log_entry(
             &info,
@@ -335,6 +403,7 @@ mod tests {
             StatusCode::OK,
             "3",
             Duration::ZERO,
+            false,
         );
         assert_eq!(
             entry,

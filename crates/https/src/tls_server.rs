@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, RwLock};
 
-use padlock_tls::ServerConfig;
+use padlock_tls::{EarlyDataStatus, ServerConfig};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::certinfo::ClientIdentity;
@@ -58,11 +58,18 @@ pub struct HandshakeDetails {
     pub client: Option<Arc<ClientIdentity>>,
     /// Version, cipher suite and key exchange group, and whether that group protects the
     /// session against a future quantum computer: `TLSv1.3 TLS_AES_128_GCM_SHA256
-    /// X25519MLKEM768 post-quantum` (or `classical`).
+    /// X25519MLKEM768 post-quantum` (or `classical`), then `resumed` when a session was
+    /// resumed from a ticket.
     pub summary: Option<String>,
+    /// The client's 0-RTT data was accepted: the stream reads it first, before the
+    /// handshake completes.
+    pub early_data: bool,
 }
 
-/// Runs the server handshake on `io` with the current configuration.
+/// Runs the server handshake on `io` with the current configuration. When that
+/// configuration takes 0-RTT data (`max_early_data_size` above 0) and the client sent some,
+/// the stream comes back as soon as the early data can be read, before the handshake
+/// completes ([`TlsAcceptor::accept_with_early_data`]; [`HandshakeDetails::early_data`]).
 pub async fn accept<IO>(
     setup: &TlsSetup,
     io: IO,
@@ -71,10 +78,12 @@ where
     IO: AsyncRead + AsyncWrite + Unpin,
 {
     let acceptor = TlsAcceptor::from(setup.current());
-    let stream = acceptor
-        .accept(io)
-        .await
-        .map_err(|e| Error::io("TLS handshake", e))?;
+    let handshake = if acceptor.config().max_early_data_size > 0 {
+        acceptor.accept_with_early_data(io)
+    } else {
+        acceptor.accept(io)
+    };
+    let stream = handshake.await.map_err(|e| Error::io("TLS handshake", e))?;
     let conn = stream.get_ref().1;
     let details = HandshakeDetails {
         alpn: conn.alpn_protocol().map(<[u8]>::to_vec),
@@ -84,6 +93,7 @@ where
             .and_then(|leaf| ClientIdentity::of(leaf, acceptor.config().provider.as_ref()))
             .map(Arc::new),
         summary: summary(conn),
+        early_data: conn.early_data_status() == EarlyDataStatus::Accepted,
     };
     Ok((stream, details))
 }
@@ -94,13 +104,18 @@ where
 fn summary(conn: &padlock_tls::Connection) -> Option<String> {
     let version = conn.protocol_version()?;
     let suite = conn.cipher_suite()?;
+    let resumed = if conn.handshake_kind().is_some_and(|k| k.is_resumed()) {
+        " resumed"
+    } else {
+        ""
+    };
     let Some(group) = conn.negotiated_group() else {
         return Some(format!(
-            "{version} {suite} rsa-key-transport no-forward-secrecy"
+            "{version} {suite} rsa-key-transport no-forward-secrecy{resumed}"
         ));
     };
     Some(format!(
-        "{version} {suite} {group} {}",
+        "{version} {suite} {group} {}{resumed}",
         if group.is_post_quantum() {
             "post-quantum"
         } else {

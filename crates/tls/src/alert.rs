@@ -25,6 +25,7 @@ pub fn alert_for(error: &Error) -> Option<AlertDescription> {
         Error::ApiMisuse(
             ApiMisuse::ExporterOutputTooLong
             | ApiMisuse::WriteAfterClose
+            | ApiMisuse::NoEarlyData
             | ApiMisuse::NoKeyUpdateInTls12,
         ) => return None,
         // RFC 8446 §5.2: a record that fails to deprotect → bad_record_mac.
@@ -45,6 +46,7 @@ pub(crate) fn is_fatal(error: &Error) -> bool {
                 | ApiMisuse::HandshakeNotComplete
                 | ApiMisuse::ExporterOutputTooLong
                 | ApiMisuse::WriteAfterClose
+                | ApiMisuse::NoEarlyData
                 | ApiMisuse::NoKeyUpdateInTls12
         )
     )
@@ -66,7 +68,8 @@ fn misbehaviour_alert(p: PeerMisbehaved) -> AlertDescription {
         | P::HandshakeDataBeforeRetryAnswered
         | P::TooManyEmptyRecords
         | P::TooManyWarningAlerts
-        | P::TooManyKeyUpdates => A::UnexpectedMessage,
+        | P::TooManyKeyUpdates
+        | P::EarlyDataBeyondLimit => A::UnexpectedMessage,
         // RFC 8446 §4.1.3/§4.1.4/§4.2: a field out of range or inconsistent.
         P::SelectedUnofferedCipherSuite
         | P::SelectedUnofferedGroup
@@ -87,6 +90,10 @@ fn misbehaviour_alert(p: PeerMisbehaved) -> AlertDescription {
         | P::UnknownAlertLevel
         | P::IllegalExtension
         | P::IllegalKeyShare
+        | P::SelectedUnofferedPsk
+        | P::PskHashMismatch
+        | P::IllegalEarlyDataAcceptance
+        | P::TicketLifetimeTooLong
         | P::UncompressedPointsNotOffered
         | P::IllegalTls12ServerHello => A::IllegalParameter,
         // RFC 5746 §3.4, §3.6: a wrong renegotiation_info → handshake_failure.
@@ -100,9 +107,11 @@ fn misbehaviour_alert(p: PeerMisbehaved) -> AlertDescription {
         // RFC 8446 §9.2: a mandatory extension missing → missing_extension.
         P::MissingExtension(_) => A::MissingExtension,
         // RFC 8446 §4.4.3/§4.4.4: signature or Finished check failed → decrypt_error.
+        // RFC 8446 §4.2.11: a binder that does not validate → decrypt_error too.
         P::FinishedMismatch
         | P::BadCertificateVerifySignature
-        | P::BadServerKeyExchangeSignature => A::DecryptError,
+        | P::BadServerKeyExchangeSignature
+        | P::BadPskBinder => A::DecryptError,
         // RFC 8446 §4.4.2.4: an empty server Certificate → decode_error.
         P::EmptyServerCertificate => A::DecodeError,
         // RFC 8446 §D.5: a hello claiming SSL 3.0 or older → protocol_version.
@@ -210,6 +219,12 @@ mod tests {
             ),
             (P::TooMuchEarlyData, A::UnexpectedMessage),
             (P::ObsoleteLegacyVersion, A::ProtocolVersion),
+            (P::BadPskBinder, A::DecryptError),
+            (P::SelectedUnofferedPsk, A::IllegalParameter),
+            (P::PskHashMismatch, A::IllegalParameter),
+            (P::IllegalEarlyDataAcceptance, A::IllegalParameter),
+            (P::TicketLifetimeTooLong, A::IllegalParameter),
+            (P::EarlyDataBeyondLimit, A::UnexpectedMessage),
             (P::BadRenegotiationInfo, A::HandshakeFailure),
             (P::BadServerKeyExchangeSignature, A::DecryptError),
             (P::InappropriateFallback, A::InappropriateFallback),
@@ -310,6 +325,7 @@ mod tests {
             (Error::ApiMisuse(ApiMisuse::WriteAfterClose), None),
             (Error::ApiMisuse(ApiMisuse::HandshakeNotComplete), None),
             (Error::ApiMisuse(ApiMisuse::ExporterOutputTooLong), None),
+            (Error::ApiMisuse(ApiMisuse::NoEarlyData), None),
             (Error::ApiMisuse(ApiMisuse::NoKeyUpdateInTls12), None),
             (Error::DecryptFailed, Some(A::BadRecordMac)),
             (Error::RecordOverflow, Some(A::RecordOverflow)),

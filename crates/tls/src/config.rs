@@ -2,12 +2,17 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use padlock_crypto::{Provider, SigningKey};
 use padlock_pki::UnixTime;
 
 use crate::error::Error;
 use crate::keylog::KeyLog;
+use crate::ticket::{
+    ClientSessionCache, RotatingTicketer, SessionStore, StrikeRegister, Ticketer,
+    MAX_TICKET_LIFETIME,
+};
 use crate::trace::Trace;
 use crate::verify::{ClientCertVerifier, ServerCertVerifier};
 use crate::wire::enums::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
@@ -66,8 +71,22 @@ pub struct ClientConfig {
     pub key_log: Option<Arc<dyn KeyLog>>,
     /// Who receives structured handshake events; `None` costs nothing.
     pub trace: Option<Arc<dyn Trace>>,
-    /// The clock used for certificate validity.
+    /// The clock used for certificate validity and ticket ages.
     pub time: TimeSource,
+    /// Where sessions (tickets) from servers are kept, and taken from to resume
+    /// (RFC 8446 §2.2): each is used once (§C.4). Default: a [`ClientSessionCache`] of
+    /// [`ClientSessionCache::DEFAULT_SERVERS`] server names; `None`: never resume.
+    pub session_store: Option<Arc<dyn SessionStore>>,
+    /// Whether [`crate::Connection::write_early_data`] may send 0-RTT data (RFC 8446
+    /// §2.3) on a ticket that allows it. 0-RTT data can be replayed by an attacker and is
+    /// not forward secret (§8): send only what is safe to repeat (a GET, not a payment).
+    /// Default `false`.
+    pub enable_early_data: bool,
+    /// Whether to resume with `psk_ke` only (RFC 8446 §4.2.9): no (EC)DHE in a resumed
+    /// handshake, so it saves a key exchange — and loses forward secrecy: whoever later
+    /// learns the server's ticket key or this session's secret decrypts the connection.
+    /// Default `false`: offer `psk_dhe_ke` only.
+    pub insecure_psk_ke: bool,
     /// Test only: see [`crate::insecure_test_hooks`].
     #[cfg(feature = "insecure-test-hooks")]
     pub(crate) client_hello_overrides: crate::insecure_test_hooks::ClientHelloOverrides,
@@ -94,6 +113,11 @@ impl ClientConfig {
             key_log: None,
             trace: None,
             time: system_time(),
+            session_store: Some(Arc::new(ClientSessionCache::new(
+                ClientSessionCache::DEFAULT_SERVERS,
+            ))),
+            enable_early_data: false,
+            insecure_psk_ke: false,
             #[cfg(feature = "insecure-test-hooks")]
             client_hello_overrides: Default::default(),
         }
@@ -140,8 +164,38 @@ pub struct ServerConfig {
     pub key_log: Option<Arc<dyn KeyLog>>,
     /// Who receives structured handshake events; `None` costs nothing.
     pub trace: Option<Arc<dyn Trace>>,
-    /// The clock used for certificate validity.
+    /// The clock used for certificate validity and ticket ages.
     pub time: TimeSource,
+    /// Seals the session tickets sent after a handshake and opens those clients offer
+    /// (RFC 8446 §4.6.1, §2.2); see [`crate::ticket`]. Default: a [`RotatingTicketer`]
+    /// (random in-memory keys, rotated every 12 hours), made by [`ServerConfig::new`]: a
+    /// configuration made anew (on a reload, say) does not open the old one's tickets, so
+    /// keep the `Arc` (clone the configuration, or set this field) to resume across it.
+    /// `None`: no tickets are sent and no session is resumed.
+    pub ticketer: Option<Arc<dyn Ticketer>>,
+    /// How many NewSessionTickets to send after each full or resumed handshake (a client
+    /// uses each ticket once, RFC 8446 §C.4, so one per parallel connection it may open).
+    /// Default 2; 0 sends none.
+    pub ticket_count: usize,
+    /// The lifetime tickets announce (RFC 8446 §4.6.1), at most 7 days; the ticketer's
+    /// [`Ticketer::lifetime`] caps it further. Default 12 hours.
+    pub ticket_lifetime: Duration,
+    /// Whether to resume with `psk_ke` (RFC 8446 §4.2.9) when the client offers only that
+    /// mode. Its cost: such a session has no (EC)DHE, so whoever later learns the ticket key
+    /// or the resumption secret decrypts it — no forward secrecy. Default `false`: resume
+    /// with `psk_dhe_ke` only, and answer a `psk_ke`-only client with a full handshake.
+    pub insecure_psk_ke: bool,
+    /// How much 0-RTT data (RFC 8446 §2.3, §4.2.10) tickets allow and the server accepts
+    /// from a resuming client. 0 (the default) turns 0-RTT off. Early data can be replayed
+    /// (§8): the [`Self::strike_register`] refuses replays at this server, and
+    /// [`crate::Connection::read_early_data`] hands it to the application marked as early,
+    /// to be acted on only if that is safe.
+    pub max_early_data_size: u32,
+    /// Remembers the ClientHellos whose early data was accepted, to refuse replays
+    /// (RFC 8446 §8.2). Bounded ([`StrikeRegister::DEFAULT_CAPACITY`] by default); share one
+    /// between the configurations of one server, so a replay is caught whichever
+    /// configuration answers it.
+    pub strike_register: Arc<StrikeRegister>,
     /// When set, every HelloRetryRequest carries a cookie (RFC 8446 §4.2.2): the hash of
     /// the first ClientHello under an HMAC-SHA256 with this key, which the client must echo
     /// unchanged in its second ClientHello (else illegal_parameter). It is what would let a
@@ -165,7 +219,7 @@ impl ServerConfig {
     /// group to every classical one.
     pub fn new(provider: Arc<dyn Provider>, cert: Arc<CertifiedKey>) -> Self {
         Self {
-            provider,
+            provider: provider.clone(),
             cipher_suites: default_cipher_suites(),
             versions: default_versions(),
             legacy_rsa_key_exchange: false,
@@ -180,9 +234,36 @@ impl ServerConfig {
             time: system_time(),
             hello_retry_cookie_key: None,
             insist_on_post_quantum: false,
+            ticketer: Some(Arc::new(RotatingTicketer::new(
+                provider.clone(),
+                RotatingTicketer::DEFAULT_PERIOD,
+            ))),
+            ticket_count: 2,
+            ticket_lifetime: DEFAULT_TICKET_LIFETIME,
+            insecure_psk_ke: false,
+            max_early_data_size: 0,
+            strike_register: Arc::new(StrikeRegister::new(
+                provider.as_ref(),
+                StrikeRegister::DEFAULT_CAPACITY,
+                StrikeRegister::DEFAULT_WINDOW,
+            )),
         }
     }
+
+    /// Checks the resumption settings: a ticket lifetime above 7 days is refused
+    /// (RFC 8446 §4.6.1).
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        if self.ticket_lifetime > MAX_TICKET_LIFETIME {
+            return Err(Error::Config(
+                "ticket_lifetime is above 7 days, the longest RFC 8446 §4.6.1 allows",
+            ));
+        }
+        Ok(())
+    }
 }
+
+/// The default [`ServerConfig::ticket_lifetime`]: 12 hours.
+pub const DEFAULT_TICKET_LIFETIME: Duration = Duration::from_secs(12 * 3600);
 
 /// Whether and how a server authenticates clients (RFC 8446 §4.3.2).
 #[non_exhaustive]

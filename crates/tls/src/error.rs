@@ -127,6 +127,19 @@ pub enum PeerMisbehaved {
     TooManyKeyUpdates,
     /// An alert whose level is neither warning(1) nor fatal(2) (RFC 8446 §6).
     UnknownAlertLevel,
+    /// A PSK binder did not match the ClientHello (RFC 8446 §4.2.11.2).
+    BadPskBinder,
+    /// The server selected a PSK identity we did not offer (RFC 8446 §4.2.11).
+    SelectedUnofferedPsk,
+    /// The server resumed with a suite whose hash is not the PSK's (RFC 8446 §4.2.11).
+    PskHashMismatch,
+    /// The server accepted 0-RTT data on a PSK other than the first one offered, or
+    /// without a PSK (RFC 8446 §4.2.10).
+    IllegalEarlyDataAcceptance,
+    /// A NewSessionTicket with a lifetime above 7 days (RFC 8446 §4.6.1).
+    TicketLifetimeTooLong,
+    /// More 0-RTT data than the server's max_early_data_size allows (RFC 8446 §4.2.10).
+    EarlyDataBeyondLimit,
     /// A non-empty renegotiation_info in an initial handshake, or one that does not
     /// answer ours (RFC 5746 §3.4, §3.6).
     BadRenegotiationInfo,
@@ -197,6 +210,10 @@ pub enum ApiMisuse {
     HandshakeNotComplete,
     /// Exporter output longer than 255 × hash length.
     ExporterOutputTooLong,
+    /// Early data written when no 0-RTT is possible: not a client, early data not enabled,
+    /// no ticket offered that allows it, its limit reached, or the first flight already
+    /// sent on.
+    NoEarlyData,
     /// A KeyUpdate asked of a TLS 1.2 connection, which has none (RFC 5246): reconnect
     /// for fresh keys.
     NoKeyUpdateInTls12,
@@ -344,6 +361,16 @@ impl fmt::Display for PeerMisbehaved {
             P::TooManyWarningAlerts => "it sent too many warning alerts in a row",
             P::TooManyKeyUpdates => "it sent too many KeyUpdates without any data in between",
             P::UnknownAlertLevel => "it sent an alert that is neither a warning nor fatal",
+            P::BadPskBinder => "its PSK binder does not match its ClientHello",
+            P::SelectedUnofferedPsk => "the server selected a PSK identity we did not offer",
+            P::PskHashMismatch => {
+                "the server resumed with a cipher suite whose hash does not match the session's"
+            }
+            P::IllegalEarlyDataAcceptance => {
+                "the server accepted 0-RTT data for a PSK other than the first one offered"
+            }
+            P::TicketLifetimeTooLong => "the server sent a ticket that lives more than 7 days",
+            P::EarlyDataBeyondLimit => "it sent more 0-RTT data than max_early_data_size allows",
             P::BadRenegotiationInfo => {
                 "its renegotiation_info is wrong for an initial handshake (RFC 5746)"
             }
@@ -436,6 +463,10 @@ impl fmt::Display for ApiMisuse {
                 f.write_str("too much plaintext is buffered; send pending TLS data first")
             }
             Self::WriteAfterClose => f.write_str("data was written after close_notify"),
+            Self::NoEarlyData => f.write_str(
+                "0-RTT data cannot be sent now (early data not enabled, no ticket that \
+                 allows it, its limit reached, or the handshake has moved on)",
+            ),
             Self::HandshakeNotComplete => f.write_str("the handshake has not finished yet"),
             Self::ExporterOutputTooLong => {
                 f.write_str("exporter output longer than 255 times the hash length")

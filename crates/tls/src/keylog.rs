@@ -6,8 +6,9 @@ use std::io::Write;
 use std::sync::Mutex;
 
 /// Receives secrets as they are derived. Labels are the NSS ones:
-/// `CLIENT_HANDSHAKE_TRAFFIC_SECRET`, `SERVER_HANDSHAKE_TRAFFIC_SECRET`,
-/// `CLIENT_TRAFFIC_SECRET_0`, `SERVER_TRAFFIC_SECRET_0`, `EXPORTER_SECRET`.
+/// `CLIENT_EARLY_TRAFFIC_SECRET` (0-RTT, both sides), `CLIENT_HANDSHAKE_TRAFFIC_SECRET`,
+/// `SERVER_HANDSHAKE_TRAFFIC_SECRET`, `CLIENT_TRAFFIC_SECRET_0`, `SERVER_TRAFFIC_SECRET_0`,
+/// `EXPORTER_SECRET`.
 pub trait KeyLog: Send + Sync {
     /// Records one secret for the connection identified by `client_random`.
     fn log(&self, label: &str, client_random: &[u8], secret: &[u8]);

@@ -22,8 +22,8 @@
 //! HelloRetryRequest; the three TLS 1.3 AEAD suites; the post-quantum
 //! hybrids X25519MLKEM768 (offered first by default, beside an X25519 share) and
 //! SecP256r1MLKEM768, ML-KEM-1024 alone, X25519, P-256, P-384; ECDSA, RSA-PSS and Ed25519 signatures; SNI, ALPN, mutual TLS, KeyUpdate, exporters,
-//! NSS key logs and structured traces. Not yet: resumption and 0-RTT (tickets are accepted
-//! and ignored).
+//! NSS key logs and structured traces; session resumption with tickets and 0-RTT data
+//! (see [`ticket`]).
 //!
 //! A client over a blocking socket:
 //!
@@ -87,6 +87,7 @@ mod server;
 mod state;
 mod stream;
 mod suites;
+pub mod ticket;
 mod tls12_handshake;
 mod tls12_rsa_key_transport;
 mod tls12_signatures;
@@ -97,9 +98,9 @@ mod verify;
 pub use acceptor::{Accepted, Acceptor, ClientHello, Rejected, MAX_BUFFERED, MAX_CLIENT_HELLO_LEN};
 pub use config::{
     system_time, CertifiedKey, ClientAuth, ClientConfig, ClientHelloInfo, ResolvesServerCert,
-    ServerConfig, SingleCert, SniResolver, TimeSource,
+    ServerConfig, SingleCert, SniResolver, TimeSource, DEFAULT_TICKET_LIFETIME,
 };
-pub use conn::{Connection, HandshakeKind, IoState, Reader};
+pub use conn::{Connection, EarlyDataStatus, HandshakeKind, IoState, Reader};
 pub use error::{ApiMisuse, Error, PeerIncompatible, PeerMisbehaved};
 pub use keylog::{KeyLog, KeyLogFile};
 pub use padlock_pki::{Error as CertificateError, RootStore, UnixTime};

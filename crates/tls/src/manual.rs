@@ -29,7 +29,11 @@
 //! one. The traffic states hold them as fields: the client's `ExpectTraffic` needs all three,
 //! the server's needs `FinishedVerified` (and `CertVerified` when a client certificate was
 //! sent). Reaching the traffic state without verifying is a compile error, not a test
-//! failure.
+//! failure. A resumed handshake (RFC 8446 §2.2) authenticates with the PSK instead:
+//! `PskVerified` is made only by the server's constant-time binder check
+//! (`verify::verify_binder`) or, on the client, from the server's verified Finished, which
+//! is keyed from the PSK; `Authenticated::Psk` then stands where the certificate proofs
+//! would.
 //!
 //! ## The alert mapping
 //!

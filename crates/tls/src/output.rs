@@ -31,7 +31,8 @@ pub(crate) trait Output {
     /// Sends a middlebox-compatibility ChangeCipherSpec record (RFC 8446 §D.4), after the
     /// queued handshake messages.
     fn send_change_cipher_spec(&mut self) -> Result<(), Error>;
-    /// The suite and group are settled (no group: TLS 1.2 RSA key transport).
+    /// The suite and group are settled (no group: TLS 1.2 RSA key transport, or a TLS 1.3
+    /// psk_ke resumption).
     fn negotiated(&mut self, suite: Suite, group: Option<NamedGroup>);
     /// The protocol version is settled (TLS 1.3 is assumed until this says otherwise).
     fn protocol_version(&mut self, version: ProtocolVersion);
@@ -52,9 +53,30 @@ pub(crate) trait Output {
     /// Whether we sent close_notify: nothing may follow it (RFC 8446 §6.1).
     fn write_closed(&self) -> bool;
     /// The server refuses the 0-RTT data the ClientHello announced: records it cannot
-    /// open are skipped, up to a limit, until the client's handshake records arrive
+    /// open are skipped, up to `limit` bytes, until the client's handshake records arrive
     /// (RFC 8446 §4.2.10).
-    fn skip_early_data(&mut self);
+    fn skip_early_data(&mut self, limit: usize);
+    /// Server: 0-RTT data is accepted (RFC 8446 §4.2.10): application data records are
+    /// early data, up to `max` bytes, until [`Self::end_early_data`].
+    fn accept_early_data(&mut self, max: usize);
+    /// Server: EndOfEarlyData arrived; no more 0-RTT data may come.
+    fn end_early_data(&mut self);
+    /// Client: the ClientHello (queued) offered 0-RTT data: send it (and, in compatibility
+    /// mode, a ChangeCipherSpec, RFC 8446 §D.4), then protect what follows with the early
+    /// traffic `keys`; up to `max` bytes of early data may be written.
+    fn start_early_data(
+        &mut self,
+        keys: RecordKeys,
+        max: usize,
+        compatibility: bool,
+    ) -> Result<(), Error>;
+    /// Client: the server answered; no more 0-RTT data may be written.
+    fn early_data_writes_done(&mut self);
+    /// Client: the server asked for a second ClientHello (RFC 8446 §4.1.4): the early data
+    /// is refused, and what follows is sent unprotected again.
+    fn abandon_early_data(&mut self);
+    /// Either side: whether the server took the 0-RTT data.
+    fn early_data_result(&mut self, accepted: bool);
     /// Logs a secret (SSLKEYLOGFILE) under an NSS label.
     fn log_secret(&mut self, label: &'static str, secret: &[u8]);
     /// The server chose `protocol` by ALPN.
@@ -65,7 +87,7 @@ pub(crate) trait Output {
     fn peer_certificates(&mut self, chain: Vec<Vec<u8>>);
     /// The scheme of the peer's CertificateVerify.
     fn signature_scheme(&mut self, scheme: SignatureScheme);
-    /// Full handshake, with or without HelloRetryRequest.
+    /// Full or resumed handshake, with or without HelloRetryRequest.
     fn handshake_kind(&mut self, kind: HandshakeKind);
     /// Exporter master secret is known (RFC 8446 §7.5).
     fn exporter(&mut self, secret: crate::tls13::key_schedule::ExporterSecret);

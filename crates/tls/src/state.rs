@@ -9,7 +9,9 @@ use crate::error::Error;
 use crate::key_update::ApplicationTraffic;
 use crate::output::{trace, Output};
 use crate::suites::Suite;
-use crate::tls13::key_schedule::{ApplicationSecrets, EarlySecret, HandshakeSecret, TrafficSecret};
+use crate::tls13::key_schedule::{
+    ApplicationSecrets, EarlySecret, HandshakeSecret, MasterSecret, TrafficSecret,
+};
 use crate::trace::TraceEvent;
 use crate::transcript::Transcript;
 use crate::wire::codec::Codec;
@@ -75,25 +77,30 @@ impl State {
     }
 }
 
-/// A TLS 1.3 handshake settled on `suite` and `group` (after a HelloRetryRequest if
-/// `retried`): tell the connection and the trace.
+/// A TLS 1.3 handshake settled on `suite` and `group` (none: a psk_ke resumption,
+/// RFC 8446 §4.2.9), after a HelloRetryRequest if `retried`, resumed or not: tell the
+/// connection and the trace.
 pub(crate) fn report_negotiated(
     suite: Suite,
-    group: NamedGroup,
+    group: Option<NamedGroup>,
     retried: bool,
+    resumed: bool,
     out: &mut dyn Output,
 ) {
-    out.negotiated(suite, Some(group));
-    out.handshake_kind(if retried {
-        HandshakeKind::FullWithHelloRetryRequest
-    } else {
-        HandshakeKind::Full
+    out.negotiated(suite, group);
+    out.handshake_kind(match (resumed, retried) {
+        (false, false) => HandshakeKind::Full,
+        (false, true) => HandshakeKind::FullWithHelloRetryRequest,
+        (true, false) => HandshakeKind::Resumed,
+        (true, true) => HandshakeKind::ResumedWithHelloRetryRequest,
     });
-    trace(out, || TraceEvent::Negotiated {
-        version: ProtocolVersion::TLSv1_3,
-        suite: suite.suite,
-        group,
-    });
+    if let Some(group) = group {
+        trace(out, || TraceEvent::Negotiated {
+            version: ProtocolVersion::TLSv1_3,
+            suite: suite.suite,
+            group,
+        });
+    }
 }
 
 /// The secrets of the handshake (RFC 8446 §7.1).
@@ -105,18 +112,21 @@ pub(crate) struct HandshakeSecrets {
     pub(crate) server: TrafficSecret,
 }
 
-/// RFC 8446 §7.1: Early Secret (no PSK) → Handshake Secret with the key exchange's
-/// `shared` secret, and the handshake traffic secrets from Hash(ClientHello..ServerHello)
-/// (`transcript`), which go to the key log.
+/// RFC 8446 §7.1: the Early Secret (`early`, from the PSK; without one, of zeros) →
+/// Handshake Secret with the key exchange's `shared` secret (HashLen zeros for psk_ke),
+/// and the handshake traffic secrets from Hash(ClientHello..ServerHello) (`transcript`),
+/// which go to the key log.
 pub(crate) fn handshake_secrets(
     suite: Suite,
+    early: Option<EarlySecret>,
     shared: &[u8],
     transcript: &Transcript,
     out: &mut dyn Output,
 ) -> HandshakeSecrets {
     let provider = out.provider();
     let provider = provider.as_ref();
-    let handshake = EarlySecret::new(provider, suite.hash, None).into_handshake(provider, shared);
+    let early = early.unwrap_or_else(|| EarlySecret::new(provider, suite.hash, None));
+    let handshake = early.into_handshake(provider, shared);
     let hash = transcript.current_hash(provider);
     let (client, server) = handshake.handshake_traffic_secrets(provider, hash.as_ref());
     out.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client.as_bytes());
@@ -129,21 +139,21 @@ pub(crate) fn handshake_secrets(
 }
 
 /// RFC 8446 §7.1: the application secrets from Hash(ClientHello..server Finished)
-/// (`transcript`); the traffic secrets go to the key log.
+/// (`transcript`); the traffic secrets go to the key log. The Master Secret comes back
+/// too, for the resumption master secret once the client's Finished is known.
 pub(crate) fn application_secrets(
     handshake: HandshakeSecret,
     transcript: &Transcript,
     out: &mut dyn Output,
-) -> ApplicationSecrets {
+) -> (ApplicationSecrets, MasterSecret) {
     let provider = out.provider();
     let provider = provider.as_ref();
     let hash = transcript.current_hash(provider);
-    let app = handshake
-        .into_master(provider)
-        .application_secrets(provider, hash.as_ref());
+    let master = handshake.into_master(provider);
+    let app = master.application_secrets(provider, hash.as_ref());
     out.log_secret("CLIENT_TRAFFIC_SECRET_0", app.client.as_bytes());
     out.log_secret("SERVER_TRAFFIC_SECRET_0", app.server.as_bytes());
-    app
+    (app, master)
 }
 
 /// Room a handshake message's encoding starts with: most of ours (a ClientHello, a

@@ -29,6 +29,8 @@ pub enum KeyPhase {
     Handshake,
     /// Application traffic keys, generation `n` (0 after the handshake, +1 per KeyUpdate).
     Application(u64),
+    /// 0-RTT keys: client_early_traffic_secret's (RFC 8446 §7.1).
+    Early,
     /// TLS 1.2 keys from the key block (RFC 5246 §6.3), installed at ChangeCipherSpec:
     /// they protect the Finished and all application data.
     Tls12,
@@ -111,6 +113,58 @@ pub enum TraceEvent<'a> {
         direction: Direction,
         /// Its description.
         description: crate::AlertDescription,
+    },
+    /// A PSK (a session ticket) offered in the ClientHello (RFC 8446 §4.2.11): sent by
+    /// a client, or received by a server.
+    PskOffered {
+        /// Sent or received.
+        direction: Direction,
+        /// How many identities were offered.
+        identities: usize,
+        /// Whether the ClientHello announced 0-RTT data (§4.2.10).
+        early_data: bool,
+    },
+    /// The server accepted the PSK at this index: the session is resumed (§2.2).
+    PskAccepted {
+        /// Sent (server) or received (client).
+        direction: Direction,
+        /// The index of the identity accepted.
+        identity: u16,
+    },
+    /// The server declined every offered PSK: a full handshake follows.
+    PskRefused {
+        /// Sent (server) or received (client).
+        direction: Direction,
+        /// Why, in a person's words (server side: which check failed).
+        reason: String,
+    },
+    /// The server checked a PSK binder (§4.2.11.2).
+    BinderCheck {
+        /// The index of the identity whose binder was checked.
+        identity: u16,
+        /// Whether it matched.
+        ok: bool,
+    },
+    /// 0-RTT data was accepted (§4.2.10).
+    EarlyDataAccepted {
+        /// Sent (server) or received (client).
+        direction: Direction,
+    },
+    /// 0-RTT data was rejected: it is skipped, never delivered (§4.2.10).
+    EarlyDataRejected {
+        /// Sent (server) or received (client).
+        direction: Direction,
+        /// Why, in a person's words.
+        reason: String,
+    },
+    /// A NewSessionTicket was sent or received (§4.6.1).
+    Ticket {
+        /// Sent or received.
+        direction: Direction,
+        /// Its lifetime in seconds.
+        lifetime: u32,
+        /// How much 0-RTT data it allows (0: none).
+        max_early_data_size: u32,
     },
     /// The handshake finished.
     HandshakeComplete,

@@ -71,6 +71,30 @@ impl Transcript {
         Self::Hashing(ctx)
     }
 
+    /// The hash of the messages so far followed by `more` (a truncated ClientHello, for a
+    /// PSK binder, RFC 8446 §4.2.11.2), with `hash` if hashing has not started; the
+    /// transcript itself is left as it was.
+    pub(crate) fn hash_with(
+        &self,
+        provider: &dyn Provider,
+        hash: HashAlgorithm,
+        more: &[u8],
+    ) -> Digest {
+        match self {
+            Self::Hashing(ctx) => {
+                let mut ctx = ctx.fork();
+                ctx.update(more);
+                ctx.finish()
+            }
+            Self::Buffered(buf) => {
+                let mut ctx = provider.hash(hash);
+                ctx.update(buf);
+                ctx.update(more);
+                ctx.finish()
+            }
+        }
+    }
+
     /// The hash of the messages so far. Before the hash is known this hashes the buffer
     /// with SHA-256 (never used for protocol values).
     pub(crate) fn current_hash(&self, provider: &dyn Provider) -> Digest {

@@ -222,7 +222,6 @@ pub mod danger {
 /// How the peer proved who it is: the proof a handshake keeps to its end.
 ///
 /// The proofs are held, never read: a state holding one cannot exist unless the checks ran.
-/// (`Psk` is never made yet: padlock has no resumption.)
 #[allow(dead_code)]
 #[derive(Debug)]
 pub(crate) enum Authenticated {
@@ -253,6 +252,27 @@ pub(crate) struct CertVerified(());
 /// Proof that the CertificateVerify signature checked out.
 #[derive(Debug)]
 pub(crate) struct SignatureVerified(());
+
+/// Server: checks a PSK binder (RFC 8446 §4.2.11.2) in constant time; the token proves the
+/// client holds the PSK. A binder that does not validate → decrypt_error (§4.2.11).
+pub(crate) fn verify_binder(
+    provider: &dyn padlock_crypto::Provider,
+    binder_key: &crate::tls13::key_schedule::BinderKey,
+    truncated_hello_hash: &[u8],
+    received: &[u8],
+) -> Result<PskVerified, Error> {
+    if binder_key.verify_binder(provider, truncated_hello_hash, received) {
+        Ok(PskVerified(()))
+    } else {
+        Err(crate::error::PeerMisbehaved::BadPskBinder.into())
+    }
+}
+
+/// Client: the server's Finished, keyed from a PSK-derived secret (RFC 8446 §7.1), is its
+/// proof that it holds the PSK: a resumed server sends no certificate.
+pub(crate) fn psk_proven_by_finished(_finished: &FinishedVerified) -> PskVerified {
+    PskVerified(())
+}
 
 /// Proof that the peer's Finished matched the transcript.
 #[derive(Debug)]

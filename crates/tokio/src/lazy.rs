@@ -144,7 +144,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> StartHandshake<IO> {
     /// (after sending its alert) if `config` cannot serve this client.
     pub fn into_stream(self, config: Arc<ServerConfig>) -> Handshake<IO> {
         match self.accepted.accept(config) {
-            Ok(conn) => Handshake::start(Ok(conn), self.io),
+            Ok(conn) => Handshake::start(Ok(conn), self.io, crate::Side::Server),
             Err(rejected) => Handshake::refuse(self.io, rejected),
         }
     }

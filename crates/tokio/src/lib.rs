@@ -86,7 +86,7 @@ pub use stream::TlsStream;
 
 use linger::Refusal;
 
-use stream::tls_to_io;
+use stream::{tls_to_io, Until};
 
 /// Accepts TLS connections with a server configuration.
 #[derive(Clone)]
@@ -112,7 +112,25 @@ impl TlsAcceptor {
     where
         IO: AsyncRead + AsyncWrite + Unpin,
     {
-        Handshake::start(Connection::server(self.config.clone()), io)
+        Handshake::start(Connection::server(self.config.clone()), io, Side::Server)
+    }
+
+    /// Like [`Self::accept`], but when the client's 0-RTT data is accepted (RFC 8446 §2.3;
+    /// the configuration's `max_early_data_size` is above 0) the stream is ready as soon as
+    /// our flight is sent: reads return the early data while the client's Finished is on
+    /// its way, and the handshake completes in a later read or write. The stream says how
+    /// many bytes were early ([`TlsStream::early_data_read`]); early data may be a replay
+    /// (RFC 8446 §8), so act on it only where that is safe. Until the handshake completes
+    /// the client is not authenticated by this connection's Finished; writes wait for it.
+    pub fn accept_with_early_data<IO>(&self, io: IO) -> Handshake<IO>
+    where
+        IO: AsyncRead + AsyncWrite + Unpin,
+    {
+        Handshake::start(
+            Connection::server(self.config.clone()),
+            io,
+            Side::ServerReadingEarlyData,
+        )
     }
 
     /// The configuration handshakes use.
@@ -145,7 +163,11 @@ impl TlsConnector {
     where
         IO: AsyncRead + AsyncWrite + Unpin,
     {
-        Handshake::start(Connection::client(self.config.clone(), server_name), io)
+        Handshake::start(
+            Connection::client(self.config.clone(), server_name),
+            io,
+            Side::Client,
+        )
     }
 
     /// The configuration handshakes use.
@@ -161,6 +183,16 @@ impl TlsConnector {
 #[derive(Debug)]
 pub struct Handshake<IO> {
     state: HandshakeState<IO>,
+    until: Until,
+}
+
+/// Which end a handshake is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    Client,
+    Server,
+    /// A server whose handshake future is ready once early data can be read.
+    ServerReadingEarlyData,
 }
 
 // Running is the common case and is moved out whole when the handshake ends; boxing it
@@ -177,12 +209,16 @@ enum HandshakeState<IO> {
 }
 
 impl<IO> Handshake<IO> {
-    fn start(conn: Result<Connection, padlock_tls::Error>, io: IO) -> Self {
+    fn start(conn: Result<Connection, padlock_tls::Error>, io: IO, side: Side) -> Self {
         let state = match conn {
-            Ok(conn) => HandshakeState::Running(TlsStream::new(io, conn)),
+            Ok(conn) => HandshakeState::Running(TlsStream::new(io, conn, side != Side::Client)),
             Err(e) => HandshakeState::Failed(tls_to_io(e)),
         };
-        Handshake { state }
+        let until = match side {
+            Side::ServerReadingEarlyData => Until::EarlyData,
+            Side::Client | Side::Server => Until::Complete,
+        };
+        Handshake { state, until }
     }
 
     fn refuse(io: IO, rejected: padlock_tls::Rejected) -> Self {
@@ -191,7 +227,10 @@ impl<IO> Handshake<IO> {
             Ok(refusal) => HandshakeState::Refusing(refusal),
             Err(e) => HandshakeState::Failed(e),
         };
-        Handshake { state }
+        Handshake {
+            state,
+            until: Until::Complete,
+        }
     }
 }
 
@@ -199,8 +238,9 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Future for Handshake<IO> {
     type Output = io::Result<TlsStream<IO>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let until = self.until;
         let polled = match &mut self.state {
-            HandshakeState::Running(stream) => stream.poll_handshake(cx),
+            HandshakeState::Running(stream) => stream.poll_handshake(cx, until),
             HandshakeState::Refusing(refusal) => refusal.poll(cx).map(Err),
             HandshakeState::Failed(_) | HandshakeState::Finished => Poll::Ready(Ok(())),
         };

@@ -22,7 +22,7 @@ use std::io::{self, BufRead, Read, Write};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use padlock_tls::Connection;
+use padlock_tls::{Connection, EarlyDataStatus};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::linger::Linger;
@@ -32,10 +32,22 @@ use crate::linger::Linger;
 ///
 /// Lingering after a fatal alert uses tokio's timer: the runtime must have it enabled
 /// (`enable_time` or `enable_all`).
+///
+/// A server that accepted 0-RTT data (RFC 8446 §2.3, `ServerConfig::max_early_data_size`)
+/// reads it first, before any data sent after the handshake: the first
+/// [`Self::early_data_read`] bytes read are early data, which may be a replay (§8), and one
+/// read never returns early data together with later data, so a caller can tell them
+/// apart by comparing the count before and after a read.
 #[derive(Debug)]
 pub struct TlsStream<IO> {
     io: IO,
     conn: Connection,
+    /// A server stream: it reads 0-RTT data when the engine accepted some.
+    server: bool,
+    /// Server: 0-RTT bytes the engine holds for `read_early_data`, as last reported.
+    early_ready: usize,
+    /// Server: 0-RTT bytes handed to the reader so far.
+    early_read: u64,
     /// The transport reached EOF.
     eof: bool,
     /// The peer sent close_notify.
@@ -64,10 +76,13 @@ const COALESCE_UP_TO: usize = 16 * 1024;
 const GATHER_UP_TO: usize = 16 * 1024;
 
 impl<IO> TlsStream<IO> {
-    pub(crate) fn new(io: IO, conn: Connection) -> Self {
+    pub(crate) fn new(io: IO, conn: Connection, server: bool) -> Self {
         TlsStream {
             io,
             conn,
+            server,
+            early_ready: 0,
+            early_read: 0,
             eof: false,
             peer_closed: false,
             close_sent: false,
@@ -121,11 +136,24 @@ impl<IO> TlsStream<IO> {
     pub fn into_inner(self) -> (IO, Connection) {
         (self.io, self.conn)
     }
+
+    /// Server: how many bytes of 0-RTT data (RFC 8446 §2.3) reads have returned so far.
+    /// They came first, before any other data; see the type's notes.
+    pub fn early_data_read(&self) -> u64 {
+        self.early_read
+    }
 }
 
 impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
-    /// Drives the handshake to completion (flushing our last flight too).
-    pub(crate) fn poll_handshake(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    /// Drives the handshake to completion (flushing our last flight too). With `until`
+    /// [`Until::EarlyData`], a server's handshake is also ready once the client's 0-RTT
+    /// data is accepted and our flight is out, so the early data can be read while the
+    /// client's Finished is on its way.
+    pub(crate) fn poll_handshake(
+        &mut self,
+        cx: &mut Context<'_>,
+        until: Until,
+    ) -> Poll<io::Result<()>> {
         if self.linger.is_some() {
             return self.poll_linger(cx).map(Err);
         }
@@ -143,6 +171,12 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
                     Some(e) => Poll::Ready(Err(tls_to_io(e.clone()))),
                     None => Poll::Ready(Ok(())),
                 };
+            }
+            if until == Until::EarlyData
+                && self.server
+                && self.conn.early_data_status() == EarlyDataStatus::Accepted
+            {
+                return Poll::Ready(Ok(()));
             }
             if self.eof {
                 return Poll::Ready(Err(io::Error::new(
@@ -183,6 +217,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
                 if state.peer_has_closed {
                     self.peer_closed = true;
                 }
+                self.early_ready = state.early_data_bytes_to_read;
                 Poll::Ready(Ok(n))
             }
             Err(e) => self.fail(cx, e),
@@ -266,6 +301,24 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
         copied
     }
 
+    /// Server: copies 0-RTT data the engine holds into `buf` (`Connection::read_early_data`),
+    /// and counts it; 0 when there is none.
+    fn read_early_into(&mut self, buf: &mut ReadBuf<'_>) -> usize {
+        if self.early_ready == 0 || buf.remaining() == 0 {
+            return 0;
+        }
+        let n = self.conn.read_early_data(buf.initialize_unfilled());
+        buf.advance(n);
+        // Nothing came although some was announced: believe the read, so no caller loops.
+        self.early_ready = if n == 0 {
+            0
+        } else {
+            self.early_ready.saturating_sub(n)
+        };
+        self.early_read += n as u64;
+        n
+    }
+
     /// Writes out everything the engine has queued.
     fn poll_flush_tls(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         while self.conn.wants_write() {
@@ -289,13 +342,48 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for TlsStream<IO> {
         if this.linger.is_some() {
             return this.poll_linger(cx).map(Err);
         }
-        if this.conn.is_handshaking() {
-            match this.poll_handshake(cx) {
+        // 0-RTT data first, alone in its read; then the handshake's end; then the rest.
+        if this.read_early_into(buf) > 0 {
+            return Poll::Ready(Ok(()));
+        }
+        let mut stalled = 0u8;
+        while this.conn.is_handshaking() {
+            match this.poll_handshake(cx, Until::EarlyData) {
                 Poll::Ready(Ok(())) => {}
                 other => return other,
             }
+            if this.read_early_into(buf) > 0 {
+                return Poll::Ready(Ok(()));
+            }
+            if this.conn.is_handshaking() {
+                // Early data accepted but none here yet: wait for the transport.
+                match this.read_io(cx) {
+                    Poll::Ready(Ok(0)) if !this.eof => {
+                        // The engine took no bytes and has no early data to give: it is
+                        // stuck, and looping would spin.
+                        stalled += 1;
+                        if stalled > 1 {
+                            return Poll::Ready(Err(io::Error::other(
+                                "the TLS engine's receive buffer is full during the handshake",
+                            )));
+                        }
+                    }
+                    Poll::Ready(Ok(_)) if !this.eof => {}
+                    Poll::Ready(Ok(_)) => {
+                        return Poll::Ready(Err(io::Error::new(
+                            io::ErrorKind::UnexpectedEof,
+                            "the peer closed the connection during the TLS handshake",
+                        )))
+                    }
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    Poll::Pending => return Poll::Pending,
+                }
+                if this.read_early_into(buf) > 0 {
+                    return Poll::Ready(Ok(()));
+                }
+            }
         }
-        let mut stalled = 0u8;
+        stalled = 0;
         loop {
             let n = this.read_plaintext_into(buf);
             if n > 0 {
@@ -368,7 +456,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<IO> {
             return Poll::Ready(Ok(0));
         }
         if this.conn.is_handshaking() {
-            match this.poll_handshake(cx) {
+            match this.poll_handshake(cx, Until::Complete) {
                 Poll::Ready(Ok(())) => {}
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                 Poll::Pending => return Poll::Pending,
@@ -471,6 +559,15 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<IO> {
             other => other,
         }
     }
+}
+
+/// How far [`TlsStream::poll_handshake`] goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Until {
+    /// The handshake is complete.
+    Complete,
+    /// Complete, or (server) the client's early data was accepted and can be read.
+    EarlyData,
 }
 
 /// Presents an async transport as blocking `Read + Write` for one poll: `Pending` becomes

@@ -5,6 +5,7 @@
 //! killed and waited for when its guard drops.
 #![allow(dead_code, unused_imports)]
 
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -252,6 +253,33 @@ pub fn curl_range(ca: &Ca, url: &str, ranges: &str) -> (String, String, Vec<u8>)
         })
         .unwrap_or_default();
     (status, content_type, out.stdout[split + 4..].to_vec())
+}
+
+/// An upstream on a free port that answers each request with the request head it received.
+pub fn echo_upstream() -> std::net::SocketAddr {
+    let upstream = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let up = upstream.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for conn in upstream.incoming().take(8) {
+            let Ok(mut c) = conn else { return };
+            let _ = c.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut got = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                match c.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => got.extend_from_slice(&buf[..n]),
+                }
+            }
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                got.len()
+            );
+            let _ = c.write_all(head.as_bytes());
+            let _ = c.write_all(&got);
+        }
+    });
+    up
 }
 
 /// Sends `sig` (`"INT"`, `"HUP"`) to the server, once it has a handler for it: `padlock

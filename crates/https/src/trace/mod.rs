@@ -127,6 +127,14 @@ impl Recorder {
         self.flush_live();
     }
 
+    /// A new connection starts (the next URL, a redirect): its records are in plaintext
+    /// until its own keys are installed.
+    pub fn new_connection(&self) {
+        let mut st = self.lock();
+        st.send_phase = None;
+        st.recv_phase = None;
+    }
+
     /// Adds the certificate chain the server presented, from its DER certificates (nothing
     /// when it sent none).
     pub fn peer_chain(&self, chain: &[Vec<u8>]) {
@@ -509,6 +517,110 @@ impl Trace for Recorder {
                 None,
                 false,
             ),
+            TraceEvent::PskOffered {
+                direction: _,
+                identities,
+                early_data,
+            } => step(
+                Flow::Client,
+                "resumption offered (pre_shared_key)".into(),
+                vec![
+                    if *identities == 1 {
+                        "1 session ticket offered, with its binder (RFC 8446 §4.2.11)".into()
+                    } else {
+                        format!(
+                            "{identities} session tickets offered, each with its binder \
+                             (RFC 8446 §4.2.11)"
+                        )
+                    },
+                    if *early_data {
+                        "early data (0-RTT) announced and sent with the ClientHello".into()
+                    } else {
+                        "no early data".into()
+                    },
+                ],
+                None,
+                false,
+            ),
+            TraceEvent::PskAccepted {
+                direction: _,
+                identity,
+            } => step(
+                Flow::Client,
+                "session resumed".into(),
+                vec![
+                    format!(
+                        "the server accepted ticket #{identity}: its binder checked out \
+                         (RFC 8446 §4.2.11.2)"
+                    ),
+                    "no certificate is sent or checked: the session's was, when it was made".into(),
+                    "psk_dhe_ke: a fresh key exchange still keeps this session forward secret"
+                        .into(),
+                ],
+                None,
+                false,
+            ),
+            TraceEvent::PskRefused {
+                direction: _,
+                reason,
+            } => step(
+                Flow::Client,
+                "resumption refused: full handshake".into(),
+                vec![reason.clone()],
+                None,
+                false,
+            ),
+            TraceEvent::BinderCheck { identity, ok } => step(
+                Flow::Client,
+                "PSK binder check".into(),
+                vec![format!(
+                    "binder of ticket #{identity}: {}",
+                    if *ok { "valid" } else { "INVALID" }
+                )],
+                None,
+                !ok,
+            ),
+            TraceEvent::EarlyDataAccepted { direction: _ } => step(
+                Flow::Client,
+                "early data accepted".into(),
+                vec!["the server took the 0-RTT data sent with the ClientHello".into()],
+                None,
+                false,
+            ),
+            TraceEvent::EarlyDataRejected {
+                direction: _,
+                reason,
+            } => step(
+                Flow::Client,
+                "early data rejected".into(),
+                vec![
+                    reason.clone(),
+                    "the server skipped the 0-RTT data unread; it goes again after the \
+                     handshake"
+                        .into(),
+                ],
+                None,
+                false,
+            ),
+            // Follows the NewSessionTicket message it came in: what the client keeps.
+            TraceEvent::Ticket {
+                direction: _,
+                lifetime,
+                max_early_data_size,
+            } => step(
+                Flow::Client,
+                "session ticket kept for resumption".into(),
+                vec![
+                    format!("resumable for up to {}", text::duration_words(*lifetime)),
+                    if *max_early_data_size > 0 {
+                        format!("allows {max_early_data_size} bytes of early data (0-RTT)")
+                    } else {
+                        "no early data (0-RTT)".into()
+                    },
+                ],
+                None,
+                false,
+            ),
             _ => return,
         };
         self.push(s);
@@ -626,6 +738,7 @@ fn phase_name(phase: Option<KeyPhase>) -> String {
         None => "plaintext".to_string(),
         Some(KeyPhase::Handshake) => "handshake keys".to_string(),
         Some(KeyPhase::Application(n)) => format!("application keys (generation {n})"),
+        Some(KeyPhase::Early) => "early data keys (0-RTT)".to_string(),
         Some(KeyPhase::Tls12) => "session keys (TLS 1.2)".to_string(),
         Some(_) => "other keys".to_string(),
     }
@@ -644,6 +757,54 @@ fn quantum_protection(group: padlock_tls::NamedGroup) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resumption_and_early_data_events_read_as_steps() {
+        let r = Recorder::new(false);
+        r.event(&TraceEvent::PskOffered {
+            direction: Direction::Sent,
+            identities: 1,
+            early_data: true,
+        });
+        r.event(&TraceEvent::PskRefused {
+            direction: Direction::Received,
+            reason: "the ticket's key is unknown".into(),
+        });
+        r.event(&TraceEvent::BinderCheck {
+            identity: 0,
+            ok: false,
+        });
+        r.event(&TraceEvent::EarlyDataRejected {
+            direction: Direction::Received,
+            reason: "no PSK accepted".into(),
+        });
+        r.event(&TraceEvent::Ticket {
+            direction: Direction::Received,
+            lifetime: 43_200,
+            max_early_data_size: 16_384,
+        });
+        let steps = r.steps();
+        let titles: Vec<&str> = steps.iter().map(|s| s.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            [
+                "resumption offered (pre_shared_key)",
+                "resumption refused: full handshake",
+                "PSK binder check",
+                "early data rejected",
+                "session ticket kept for resumption",
+            ]
+        );
+        assert!(steps[2].bad);
+        assert_eq!(steps[1].details, ["the ticket's key is unknown"]);
+        assert_eq!(
+            steps[4].details,
+            [
+                "resumable for up to 12 hours",
+                "allows 16384 bytes of early data (0-RTT)"
+            ]
+        );
+    }
 
     #[test]
     fn message_names_read_the_same_both_ways() {

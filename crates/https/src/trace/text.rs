@@ -72,6 +72,17 @@ pub fn render_records(records: &RecordTally) -> String {
     out
 }
 
+/// A ticket lifetime in a person's units: `7 days`, `12 hours`, `90 seconds`.
+pub fn duration_words(secs: u32) -> String {
+    let (n, unit) = match secs {
+        s if s >= 86_400 && s % 86_400 == 0 => (s / 86_400, "day"),
+        s if s >= 3600 && s % 3600 == 0 => (s / 3600, "hour"),
+        s if s >= 60 && s % 60 == 0 => (s / 60, "minute"),
+        s => (s, "second"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
 /// `YYYY-MM-DD HH:MM:SS UTC` for seconds since the epoch (proleptic Gregorian calendar).
 pub fn date(secs: u64) -> String {
     let days = secs / 86_400;
@@ -102,6 +113,14 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lifetimes_read_in_the_largest_whole_unit() {
+        assert_eq!(duration_words(604_800), "7 days");
+        assert_eq!(duration_words(43_200), "12 hours");
+        assert_eq!(duration_words(60), "1 minute");
+        assert_eq!(duration_words(61), "61 seconds");
+    }
 
     #[test]
     fn formats_dates_in_utc() {

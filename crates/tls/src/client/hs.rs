@@ -11,9 +11,11 @@ use padlock_crypto::{CryptoError, KeyExchange, KeyExchangeAlgorithm, Provider, S
 
 use crate::config::ClientConfig;
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
-use crate::output::{unexpected, Output};
+use crate::output::{trace, unexpected, Output};
 use crate::state::random_bytes;
 use crate::suites;
+use crate::ticket::ClientSession;
+use crate::trace::{Direction, TraceEvent};
 use crate::transcript::Transcript;
 use crate::verify::ServerName;
 use crate::wire::enums::{
@@ -25,6 +27,7 @@ use crate::wire::handshake::{
 };
 use crate::wire::Codec;
 
+use super::psk::{self, OfferedPsk};
 use super::{tls12, tls13, State};
 
 /// Signature schemes we accept inside certificates (RFC 8446 §4.2.3: rsa_pkcs1_* are
@@ -45,6 +48,8 @@ pub(crate) struct Offer {
     pub(crate) shares: OfferedShares,
     /// The ClientHello, kept until the server names the transcript hash.
     pub(crate) transcript: Transcript,
+    /// The session offered for resumption (RFC 8446 §2.2), if any.
+    pub(crate) psk: Option<OfferedPsk>,
 }
 
 /// The key exchanges the client has started: one per group in its key_share extension
@@ -162,6 +167,7 @@ pub(crate) enum Version {
 pub(super) fn start(
     config: Arc<ClientConfig>,
     server_name: ServerName,
+    session: Option<ClientSession>,
     out: &mut dyn Output,
 ) -> Result<ExpectServerHello, Error> {
     let provider = out.provider();
@@ -191,9 +197,34 @@ pub(super) fn start(
         return Err(Error::Config("no supported key exchange group is enabled"));
     }
     let shares = OfferedShares::start(provider, &share_groups)?;
-    let hello = client_hello(&config, &server_name, &shares, provider)?;
+    let mut hello = client_hello(&config, &server_name, &shares, provider)?;
     out.client_random(hello.random);
     out.server_name(server_name.to_string());
+    // RFC 8446 §4.2.9: a client that keeps sessions lists the PSK mode it resumes with,
+    // or servers send it no tickets; §2.2: offer a session from an earlier connection.
+    // Both are TLS 1.3's: a ClientHello offering TLS 1.2 alone carries neither.
+    let offers_tls13 = hello
+        .extensions
+        .supported_versions
+        .as_deref()
+        .is_some_and(|v| v.contains(&ProtocolVersion::TLSv1_3));
+    if offers_tls13 && config.session_store.is_some() {
+        hello.extensions.psk_key_exchange_modes = Some(vec![psk::mode(&config)]);
+    }
+    let now = (config.time)();
+    let taken = match offers_tls13 {
+        true => psk::take_session(&config, &server_name, session, now),
+        false => None,
+    };
+    let psk = taken
+        .map(|(session, suite)| psk::offer(&config, session, suite, &mut hello, provider, now));
+    if let Some(psk) = &psk {
+        trace(out, || TraceEvent::PskOffered {
+            direction: Direction::Sent,
+            identities: 1,
+            early_data: psk.early_data,
+        });
+    }
 
     let mut offer = Offer {
         config,
@@ -201,8 +232,14 @@ pub(super) fn start(
         hello,
         shares,
         transcript: Transcript::buffered(),
+        psk,
     };
     send_client_hello(&mut offer, false, out)?;
+    // RFC 8446 §2.3: 0-RTT data goes right after the ClientHello, under the early keys.
+    if let Some(psk) = offer.psk.as_ref().filter(|p| p.early_data) {
+        let compatibility = !offer.hello.legacy_session_id.is_empty();
+        psk::start_early_data(psk, &offer.transcript, compatibility, out)?;
+    }
     Ok(ExpectServerHello { offer })
 }
 
@@ -316,6 +353,16 @@ pub(crate) fn send_client_hello(
     encode_handshake(HandshakeType::ClientHello, &mut encoded, |out| {
         offer.hello.encode(out)
     });
+    if let Some(psk) = &offer.psk {
+        let provider = out.provider();
+        psk::fill_binder(
+            psk,
+            &mut offer.hello,
+            &mut encoded,
+            &offer.transcript,
+            provider.as_ref(),
+        );
+    }
     #[cfg(feature = "insecure-test-hooks")]
     let encoded = match crate::insecure_test_hooks::client_hello_override(&offer.config, retry) {
         Some(given) => {
@@ -510,6 +557,7 @@ mod tests {
             hello,
             shares,
             transcript: Transcript::buffered(),
+            psk: None,
         }
     }
 

@@ -7,6 +7,7 @@
 //! `unexpected_message` by construction. Checks carry the RFC section they implement.
 
 mod hs;
+mod psk;
 mod tls12;
 mod tls13;
 
@@ -16,6 +17,7 @@ use crate::config::ClientConfig;
 use crate::error::Error;
 use crate::key_update::ApplicationTraffic;
 use crate::output::{unexpected, Output};
+use crate::ticket::ClientSession;
 use crate::verify::{Authenticated, FinishedVerified, ServerName};
 use crate::wire::handshake::HandshakePayload;
 
@@ -34,9 +36,10 @@ pub(crate) enum State {
 pub(crate) fn start(
     config: Arc<ClientConfig>,
     server_name: ServerName,
+    session: Option<ClientSession>,
     out: &mut dyn Output,
 ) -> Result<crate::state::State, Error> {
-    let state = hs::start(config, server_name, out)?;
+    let state = hs::start(config, server_name, session, out)?;
     Ok(crate::state::State::Client(State::ServerHello(Box::new(
         state,
     ))))
@@ -102,14 +105,20 @@ pub(crate) struct ExpectTraffic {
     pub(crate) _finished: FinishedVerified,
     /// The application traffic secrets, for KeyUpdate (RFC 8446 §4.6.3).
     pub(crate) traffic: ApplicationTraffic,
+    /// Where tickets go (`None`: the configuration keeps no sessions).
+    pub(crate) tickets: Option<Box<psk::TicketReceiver>>,
 }
 
 impl ExpectTraffic {
     fn handle(mut self, message: HandshakePayload, out: &mut dyn Output) -> Result<Self, Error> {
         match message {
-            // RFC 8446 §4.6.1: tickets are for resumption, which we do not offer yet;
-            // a well-formed one is accepted and ignored.
-            HandshakePayload::NewSessionTicket(_) => Ok(self),
+            // RFC 8446 §4.6.1: a ticket for a later connection; kept if there is a store.
+            HandshakePayload::NewSessionTicket(ticket) => {
+                if let Some(receiver) = &self.tickets {
+                    receiver.receive(ticket, out)?;
+                }
+                Ok(self)
+            }
             HandshakePayload::KeyUpdate(update) => {
                 self.traffic.receive(update, out)?;
                 Ok(self)

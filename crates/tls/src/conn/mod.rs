@@ -37,10 +37,12 @@ use crate::alert;
 use crate::config::{ClientConfig, ServerConfig};
 use crate::error::ApiMisuse;
 use crate::error::Error;
+use crate::ticket::ClientSession;
 use crate::verify::ServerName;
 use crate::wire::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::wire::{HandshakeJoiner, MAX_CLIENT_HELLO_LEN, MAX_PLAINTEXT_LEN};
 
+mod early_data;
 mod lifecycle;
 mod negotiated;
 mod progress;
@@ -64,6 +66,34 @@ pub enum HandshakeKind {
     Full,
     /// The server sent a HelloRetryRequest first.
     FullWithHelloRetryRequest,
+    /// A session was resumed from a ticket (RFC 8446 §2.2): the server accepted the
+    /// client's PSK, and sent no certificate.
+    Resumed,
+    /// Resumed, after a HelloRetryRequest.
+    ResumedWithHelloRetryRequest,
+}
+
+impl HandshakeKind {
+    /// Whether a session was resumed (with or without HelloRetryRequest).
+    pub fn is_resumed(self) -> bool {
+        matches!(self, Self::Resumed | Self::ResumedWithHelloRetryRequest)
+    }
+}
+
+/// What became of 0-RTT data (RFC 8446 §2.3, §4.2.10).
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EarlyDataStatus {
+    /// None was offered (client) or announced by the client (server).
+    NotOffered,
+    /// Client: offered, and the server has not answered yet.
+    Pending,
+    /// The server took it: client, what `write_early_data` accepted was delivered;
+    /// server, it is (or was) readable with `read_early_data`.
+    Accepted,
+    /// The server refused it, unread: the client should send it again as ordinary data
+    /// (`write_plaintext`) if it still wants it sent.
+    Rejected,
 }
 
 /// What `process_new_packets` left for the caller to do.
@@ -75,6 +105,8 @@ pub struct IoState {
     pub tls_bytes_to_write: usize,
     /// The peer sent close_notify: no more plaintext will come.
     pub peer_has_closed: bool,
+    /// Server: 0-RTT data ready for [`Connection::read_early_data`].
+    pub early_data_bytes_to_read: usize,
 }
 
 /// Plaintext accepted before the handshake completes.
@@ -108,12 +140,20 @@ impl Connection {
     /// Starts a client connection to `server_name`; the ClientHello is queued at once, so
     /// call [`Self::write_tls_to`] next.
     pub fn client(config: Arc<ClientConfig>, server_name: ServerName) -> Result<Self, Error> {
+        Self::start_client(config, server_name, None)
+    }
+
+    fn start_client(
+        config: Arc<ClientConfig>,
+        server_name: ServerName,
+        session: Option<ClientSession>,
+    ) -> Result<Self, Error> {
         let mut core = Core::new(
             config.provider.clone(),
             config.key_log.clone(),
             config.trace.clone(),
         );
-        let state = crate::client::start(config, server_name, &mut core)?;
+        let state = crate::client::start(config, server_name, session, &mut core)?;
         core.records.flush_initial_client_hello()?;
         Ok(Self {
             core,
@@ -124,8 +164,21 @@ impl Connection {
         })
     }
 
+    /// Starts a client connection that offers `session` (from an earlier connection to
+    /// the same server name, e.g. read with [`ClientSession::from_bytes`]) instead of one
+    /// from [`ClientConfig::session_store`]. A session for another server name, or expired,
+    /// is not offered: the handshake is then a full one.
+    pub fn client_resuming(
+        config: Arc<ClientConfig>,
+        server_name: ServerName,
+        session: ClientSession,
+    ) -> Result<Self, Error> {
+        Self::start_client(config, server_name, Some(session))
+    }
+
     /// Starts a server connection; it waits for a ClientHello.
     pub fn server(config: Arc<ServerConfig>) -> Result<Self, Error> {
+        config.check()?;
         let core = Core::new(
             config.provider.clone(),
             config.key_log.clone(),
@@ -415,9 +468,50 @@ impl Connection {
         self.core.negotiated.peer_certificates.as_deref()
     }
 
-    /// Whether a HelloRetryRequest happened.
+    /// Whether a HelloRetryRequest happened, and whether a session was resumed.
     pub fn handshake_kind(&self) -> Option<HandshakeKind> {
         self.core.negotiated.kind
+    }
+
+    /// Client: sends `data` as 0-RTT data (RFC 8446 §2.3) in the first flight, before the
+    /// server has answered. Possible only with [`ClientConfig::enable_early_data`], a
+    /// resumed session whose ticket allows early data, and until the server's answer has
+    /// been processed. Returns how much was taken: at most what the ticket's
+    /// `max_early_data_size` leaves. Otherwise [`ApiMisuse::NoEarlyData`].
+    ///
+    /// Early data can be replayed and is not forward secret (RFC 8446 §8): send only what
+    /// is safe to repeat. Check [`Self::early_data_status`] once the handshake is done: if
+    /// [`EarlyDataStatus::Rejected`], the server never saw it.
+    pub fn write_early_data(&mut self, data: &[u8]) -> Result<usize, Error> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        let early = &self.core.early;
+        if early.status != EarlyDataStatus::Pending || early.writable == 0 {
+            return Err(ApiMisuse::NoEarlyData.into());
+        }
+        let n = early.writable.min(data.len());
+        self.core.early.writable -= n;
+        for chunk in data[..n].chunks(MAX_PLAINTEXT_LEN) {
+            if let Err(e) = self.core.records.send_application_data(chunk) {
+                return Err(self.fail(e));
+            }
+        }
+        Ok(n)
+    }
+
+    /// What became of 0-RTT data on this connection, as far as is known yet.
+    pub fn early_data_status(&self) -> EarlyDataStatus {
+        self.core.early.status
+    }
+
+    /// Server: copies accepted 0-RTT data (RFC 8446 §2.3) into `buf`; returns the count.
+    /// This data came before the handshake completed: it may be a replay of another
+    /// connection's (RFC 8446 §8; see [`crate::ticket`] for what the strike register
+    /// guarantees), so act on it only if that is safe. [`Self::read_plaintext`] never
+    /// returns it.
+    pub fn read_early_data(&mut self, buf: &mut [u8]) -> usize {
+        self.core.early.read(buf)
     }
 
     /// The error that ended the connection, if any.
@@ -463,6 +557,7 @@ impl Connection {
             plaintext_bytes_to_read: self.core.records.rx.plaintext_len(),
             tls_bytes_to_write: self.pending_tls().len(),
             peer_has_closed: self.core.lifecycle.peer == PeerStream::ClosedNotify,
+            early_data_bytes_to_read: self.core.early.unread(),
         }
     }
 

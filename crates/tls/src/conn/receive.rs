@@ -323,6 +323,16 @@ impl Connection {
         self.joiner
             .check_not_interleaved(ContentType::ApplicationData)?;
         if !self.core.lifecycle.is_open() {
+            // RFC 8446 §4.2.10: accepted 0-RTT data, under the early keys, up to the
+            // limit ("If the server ... receives more ... it SHOULD abort the handshake
+            // with an "unexpected_message" alert").
+            if self.core.early.receiving.is_some() {
+                let len = content.len();
+                if !self.core.early.receive(self.core.records.rx.slice(content)) {
+                    return Err(PeerMisbehaved::EarlyDataBeyondLimit.into());
+                }
+                return self.progress.application_data(len);
+            }
             return Err(unexpected("a handshake message", "application data"));
         }
         self.progress.application_data(content.len())?;

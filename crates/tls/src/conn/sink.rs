@@ -4,10 +4,11 @@ use std::sync::Arc;
 
 use padlock_crypto::Provider;
 
+use super::early_data::EarlyData;
 use super::lifecycle::{Lifecycle, Stage};
 use super::negotiated::Negotiated;
 use super::record_layer::{RecordLayer, MAX_SKIPPED_EARLY_DATA};
-use super::HandshakeKind;
+use super::{EarlyDataStatus, HandshakeKind};
 use crate::error::Error;
 use crate::keylog::KeyLog;
 use crate::output::Output;
@@ -28,6 +29,8 @@ pub(crate) struct Core {
     pub(super) lifecycle: Lifecycle,
     /// Plaintext written before application keys existed.
     pub(super) early_plaintext: Vec<u8>,
+    /// 0-RTT data (RFC 8446 §2.3): what a client may still write, what a server received.
+    pub(super) early: EarlyData,
 }
 
 impl Core {
@@ -44,6 +47,7 @@ impl Core {
             negotiated: Negotiated::default(),
             lifecycle: Lifecycle::new(),
             early_plaintext: Vec::new(),
+            early: EarlyData::new(),
         }
     }
 
@@ -126,8 +130,58 @@ impl Output for Core {
         self.lifecycle.we_closed
     }
 
-    fn skip_early_data(&mut self) {
-        self.records.early_data_to_skip = Some(MAX_SKIPPED_EARLY_DATA);
+    fn skip_early_data(&mut self, limit: usize) {
+        self.records.early_data_to_skip = Some(limit.max(MAX_SKIPPED_EARLY_DATA));
+        self.early.status = EarlyDataStatus::Rejected;
+    }
+
+    fn accept_early_data(&mut self, max: usize) {
+        self.early.receiving = Some(max);
+        self.early.status = EarlyDataStatus::Accepted;
+    }
+
+    fn end_early_data(&mut self) {
+        self.early.receiving = None;
+    }
+
+    fn start_early_data(
+        &mut self,
+        keys: RecordKeys,
+        max: usize,
+        compatibility: bool,
+    ) -> Result<(), Error> {
+        // The ClientHello goes out as the initial one (RFC 8446 §5.1), then the
+        // ChangeCipherSpec right after it (§D.4: "immediately after the first ClientHello"
+        // when offering early data), then records under the early keys.
+        self.records.flush_initial_client_hello()?;
+        if compatibility {
+            self.records.send_change_cipher_spec()?;
+        }
+        self.install_write_keys(keys, KeyPhase::Early)?;
+        self.early.status = EarlyDataStatus::Pending;
+        self.early.writable = max;
+        Ok(())
+    }
+
+    fn early_data_writes_done(&mut self) {
+        self.early.writable = 0;
+    }
+
+    fn abandon_early_data(&mut self) {
+        self.early.writable = 0;
+        if self.early.status == EarlyDataStatus::Pending {
+            self.early.status = EarlyDataStatus::Rejected;
+            // RFC 8446 §4.1.2: the second ClientHello is sent in the clear.
+            self.records.sealer = crate::record::RecordSealer::new();
+        }
+    }
+
+    fn early_data_result(&mut self, accepted: bool) {
+        self.early.status = if accepted {
+            EarlyDataStatus::Accepted
+        } else {
+            EarlyDataStatus::Rejected
+        };
     }
 
     fn log_secret(&mut self, label: &'static str, secret: &[u8]) {

@@ -325,6 +325,22 @@ impl padlock_tls::KeyLog for Capture {
 }
 
 impl Capture {
+    /// A record sealer under the keys of the last secret logged under `label`, with
+    /// `aead` (SHA-256 suites), from sequence number 0.
+    pub fn sealer(
+        &self,
+        label: &str,
+        aead: padlock_crypto::AeadAlgorithm,
+    ) -> padlock_tls::internal::record::RecordSealer {
+        let keys = self
+            .secret(label)
+            .record_keys(provider().as_ref(), aead)
+            .unwrap();
+        let mut sealer = padlock_tls::internal::record::RecordSealer::new();
+        sealer.install(provider().as_ref(), &keys).unwrap();
+        sealer
+    }
+
     /// The last secret logged under `label`, as bytes.
     pub fn logged(&self, label: &str) -> Vec<u8> {
         let all = self.0.lock().unwrap();
@@ -348,4 +364,83 @@ impl Capture {
             s,
         )
     }
+}
+
+// ---- resumption (RFC 8446 §2.2) ----
+
+/// A clock the test moves, starting now (so that certificates are valid).
+#[derive(Clone)]
+pub struct Clock(pub Arc<std::sync::atomic::AtomicU64>);
+
+impl Clock {
+    pub fn new() -> Self {
+        let now = padlock_tls::UnixTime::now().0;
+        Clock(Arc::new(std::sync::atomic::AtomicU64::new(now)))
+    }
+    pub fn advance(&self, seconds: u64) {
+        self.0
+            .fetch_add(seconds, std::sync::atomic::Ordering::SeqCst);
+    }
+    pub fn source(&self) -> padlock_tls::TimeSource {
+        let c = self.0.clone();
+        Arc::new(move || padlock_tls::UnixTime(c.load(std::sync::atomic::Ordering::SeqCst)))
+    }
+}
+
+/// A server and client config pair sharing a clock; the client keeps sessions.
+pub fn configs(clock: &Clock) -> (ServerConfig, ClientConfig) {
+    let mut server = server_config(KeyType::P256);
+    server.time = clock.source();
+    let mut client = insecure_client_config();
+    client.time = clock.source();
+    (server, client)
+}
+
+/// A full handshake, then the server's tickets delivered to the client.
+pub fn connect(server: &Arc<ServerConfig>, client: &Arc<ClientConfig>) -> (Connection, Connection) {
+    let mut c = Connection::client(client.clone(), localhost()).unwrap();
+    let mut s = Connection::server(server.clone()).unwrap();
+    handshake(&mut c, &mut s);
+    pump(&mut c, &mut s).unwrap();
+    (c, s)
+}
+
+pub fn store(client: &ClientConfig) -> Arc<dyn padlock_tls::ticket::SessionStore> {
+    client.session_store.clone().unwrap()
+}
+
+/// A server (with `tweak` applied) and a client, a full handshake done: the client's store
+/// holds the server's tickets.
+pub fn with_tickets(
+    clock: &Clock,
+    tweak: impl FnOnce(&mut ServerConfig, &mut ClientConfig),
+) -> (Arc<ServerConfig>, Arc<ClientConfig>) {
+    let (mut server, mut client) = configs(clock);
+    tweak(&mut server, &mut client);
+    let (server, client) = (Arc::new(server), Arc::new(client));
+    connect(&server, &client);
+    (server, client)
+}
+
+/// As [`with_tickets`], with 0-RTT on: the server takes 1000 bytes, the client sends it.
+pub fn with_zero_rtt_tickets(
+    clock: &Clock,
+    tweak: impl FnOnce(&mut ServerConfig, &mut ClientConfig),
+) -> (Arc<ServerConfig>, Arc<ClientConfig>) {
+    with_tickets(clock, |s, c| {
+        s.max_early_data_size = 1000;
+        c.enable_early_data = true;
+        tweak(s, c);
+    })
+}
+
+/// Splits a byte stream into whole records (header included).
+pub fn whole_records(mut bytes: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    while bytes.len() >= 5 {
+        let len = 5 + usize::from(u16::from_be_bytes([bytes[3], bytes[4]]));
+        out.push(bytes[..len].to_vec());
+        bytes = &bytes[len..];
+    }
+    out
 }

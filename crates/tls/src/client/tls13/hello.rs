@@ -14,7 +14,7 @@ use crate::wire::enums::{CipherSuite, ExtensionType, NamedGroup, ProtocolVersion
 use crate::wire::extensions::ExtensionBlock;
 use crate::wire::handshake::{ClientHello, HandshakePayload, HelloRetryRequest, ServerHello};
 
-use super::server_auth::{Context, ExpectEncryptedExtensions};
+use super::server_auth::{Context, EarlyData, ExpectEncryptedExtensions};
 use super::State;
 
 /// After our second ClientHello: only a ServerHello may follow (RFC 8446 §4.1.4).
@@ -59,20 +59,42 @@ pub(crate) fn handle_server_hello(
     retry_suite: Option<Suite>,
     out: &mut dyn Output,
 ) -> Result<crate::client::State, Error> {
-    let suite = check_server_hello(&offer, &sh, retry_suite)?;
-    let (group, shared) = complete_key_exchange(offer.shares, &sh)?;
-    crate::state::report_negotiated(suite, group, retry_suite.is_some(), out);
+    let offered = offered_types(&offer.hello);
+    let suite = check_server_hello(&offer, &offered, &sh, retry_suite)?;
+    let resumed = check_psk_selection(&offer, &sh, suite, out)?;
+    // RFC 8446 §4.2.9: a psk_ke resumption (which we offer only when configured to) has
+    // no key exchange; its (EC)DHE input is HashLen zeros (§7.1).
+    let psk_ke = resumed && offer.config.insecure_psk_ke && sh.extensions.key_share.is_none();
+    let zeros = [0u8; crate::hkdf::MAX_SECRET_LEN];
+    let (group, shared) = match psk_ke {
+        true => (None, None),
+        false => {
+            let (group, shared) = complete_key_exchange(offer.shares, &sh)?;
+            (Some(group), Some(shared))
+        }
+    };
+    let shared: &[u8] = match &shared {
+        Some(shared) => shared.as_ref(),
+        None => &zeros[..suite.hash.output_len()],
+    };
+    crate::state::report_negotiated(suite, group, retry_suite.is_some(), resumed, out);
 
-    // RFC 8446 §7.1: Early Secret (no PSK) → Handshake Secret with the (EC)DHE secret.
+    // RFC 8446 §7.1: Early Secret (from the PSK when resuming, else of zeros) → Handshake
+    // Secret with the (EC)DHE secret.
     let provider = out.provider();
     let provider = provider.as_ref();
     let mut transcript = offer.transcript.start_hash(provider, suite.hash);
     transcript.add(raw);
+    let early_data_offered = offer.psk.as_ref().is_some_and(|p| p.early_data);
+    let (early_secret, session) = match offer.psk {
+        Some(psk) if resumed => (Some(psk.early_secret), Some(psk.session)),
+        _ => (None, None),
+    };
     let HandshakeSecrets {
         handshake: handshake_secret,
         client: client_secret,
         server: server_secret,
-    } = handshake_secrets(suite, shared.as_ref(), &transcript, out);
+    } = handshake_secrets(suite, early_secret, shared, &transcript, out);
     out.install_read_keys(
         server_secret.record_keys(provider, suite.aead)?,
         KeyPhase::Handshake,
@@ -80,14 +102,22 @@ pub(crate) fn handle_server_hello(
     // RFC 8446 §D.4: in compatibility mode our ChangeCipherSpec precedes every record we
     // protect, so it goes now, before the handshake keys: what we send next is either our
     // second flight or an alert that ends the handshake, and a peer (or a middlebox) may
-    // expect the ChangeCipherSpec before either.
+    // expect the ChangeCipherSpec before either. (With 0-RTT it went after the
+    // ClientHello.)
     if in_compatibility_mode(&offer.hello) {
         out.send_change_cipher_spec()?;
     }
-    out.install_write_keys(
-        client_secret.record_keys(provider, suite.aead)?,
-        KeyPhase::Handshake,
-    )?;
+    // RFC 8446 §4.2.10: with 0-RTT offered, our early keys stay until the server says
+    // whether it took the data (EncryptedExtensions) — and, if it did, until our
+    // EndOfEarlyData (§4.5).
+    if early_data_offered {
+        out.early_data_writes_done();
+    } else {
+        out.install_write_keys(
+            client_secret.record_keys(provider, suite.aead)?,
+            KeyPhase::Handshake,
+        )?;
+    }
 
     let hello = offer.hello;
     Ok(
@@ -95,12 +125,19 @@ pub(crate) fn handle_server_hello(
             cx: Context {
                 config: offer.config,
                 server_name: offer.server_name,
-                offered_types: offered_types(&hello),
+                offered_types: offered,
                 transcript,
                 handshake_secret,
                 client_secret,
                 server_secret,
-                aead: suite.aead,
+                suite,
+                resumed: session,
+                early_data: if early_data_offered {
+                    EarlyData::Offered
+                } else {
+                    EarlyData::NotOffered
+                },
+                alpn: None,
             },
             offered_alpn: hello.extensions.alpn.unwrap_or_default(),
         }))
@@ -108,10 +145,43 @@ pub(crate) fn handle_server_hello(
     )
 }
 
-/// The ServerHello's fields against our ClientHello (RFC 8446 §4.1.3, §4.2); returns the
-/// chosen suite.
+/// RFC 8446 §4.2.11: a server that resumes selects one of our identities (we offer one)
+/// and a suite of the PSK's hash; else illegal_parameter. Returns whether it resumed.
+fn check_psk_selection(
+    offer: &Offer,
+    sh: &ServerHello,
+    suite: Suite,
+    out: &mut dyn Output,
+) -> Result<bool, Error> {
+    let Some(psk) = &offer.psk else {
+        // An unoffered pre_shared_key was refused as unsolicited already.
+        return Ok(false);
+    };
+    let Some(selected) = sh.extensions.pre_shared_key else {
+        trace(out, || TraceEvent::PskRefused {
+            direction: Direction::Received,
+            reason: "the server chose a full handshake".into(),
+        });
+        return Ok(false);
+    };
+    if selected != 0 {
+        return Err(PeerMisbehaved::SelectedUnofferedPsk.into());
+    }
+    if suite.hash != psk.suite.hash {
+        return Err(PeerMisbehaved::PskHashMismatch.into());
+    }
+    trace(out, || TraceEvent::PskAccepted {
+        direction: Direction::Received,
+        identity: selected,
+    });
+    Ok(true)
+}
+
+/// The ServerHello's fields against our ClientHello (RFC 8446 §4.1.3, §4.2), whose
+/// extension types are `offered`; returns the chosen suite.
 fn check_server_hello(
     offer: &Offer,
+    offered: &[ExtensionType],
     sh: &ServerHello,
     retry_suite: Option<Suite>,
 ) -> Result<Suite, Error> {
@@ -133,11 +203,7 @@ fn check_server_hello(
     sh.extensions
         .check_allowed()
         .map_err(|_| PeerMisbehaved::IllegalExtension)?;
-    if sh
-        .extensions
-        .first_unsolicited(&offered_types(&offer.hello))
-        .is_some()
-    {
+    if sh.extensions.first_unsolicited(offered).is_some() {
         return Err(PeerMisbehaved::UnsolicitedExtension.into());
     }
     Ok(suite)
@@ -182,6 +248,7 @@ pub(crate) fn handle_hello_retry_request(
     }
     // RFC 8446 §4.2.2: echo the cookie.
     offer.hello.extensions.cookie = hrr.extensions.cookie.clone();
+    update_psk_for_retry(&mut offer, suite, out);
 
     // RFC 8446 §4.4.1: ClientHello1 is replaced by message_hash(Hash(ClientHello1)).
     let provider = out.provider();
@@ -199,6 +266,33 @@ pub(crate) fn handle_hello_retry_request(
         retry_suite: suite,
     }))
     .into())
+}
+
+/// RFC 8446 §4.1.2: the second ClientHello drops early_data (its 0-RTT data is refused,
+/// §4.2.10), and updates the PSK — a new obfuscated age (its binder is recomputed when it
+/// is sent) — or removes it when the server's suite has another hash.
+fn update_psk_for_retry(offer: &mut Offer, suite: Suite, out: &mut dyn Output) {
+    offer.hello.extensions.early_data = false;
+    let Some(psk) = &mut offer.psk else {
+        return;
+    };
+    if psk.early_data {
+        psk.early_data = false;
+        out.abandon_early_data();
+        trace(out, || TraceEvent::EarlyDataRejected {
+            direction: Direction::Received,
+            reason: "the server sent a HelloRetryRequest".into(),
+        });
+    }
+    if psk.suite.hash != suite.hash {
+        offer.psk = None;
+        offer.hello.extensions.pre_shared_key = None;
+        return;
+    }
+    let now = (offer.config.time)();
+    if let Some(psks) = &mut offer.hello.extensions.pre_shared_key {
+        psks.identities = vec![crate::client::psk::identity(&psk.session, now)];
+    }
 }
 
 /// The HelloRetryRequest's fields against our ClientHello (RFC 8446 §4.1.4); returns the

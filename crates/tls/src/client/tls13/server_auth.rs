@@ -3,16 +3,18 @@
 
 use std::sync::Arc;
 
-use padlock_crypto::AeadAlgorithm;
-
+use crate::client::psk::TicketReceiver;
 use crate::client::ExpectTraffic;
 use crate::config::{CertifiedKey, ClientConfig};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::key_update::ApplicationTraffic;
-use crate::output::{unexpected, Output};
+use crate::output::{trace, unexpected, Output};
 use crate::state::encode;
+use crate::suites::Suite;
+use crate::ticket::ClientSession;
 use crate::tls13::key_schedule::{HandshakeSecret, TrafficSecret};
 use crate::trace::KeyPhase;
+use crate::trace::{Direction, TraceEvent};
 use crate::transcript::Transcript;
 use crate::verify::{Authenticated, CertVerified, ServerName};
 use crate::wire::enums::{ExtensionType, SignatureScheme};
@@ -41,7 +43,22 @@ pub(crate) struct Context {
     pub(super) handshake_secret: HandshakeSecret,
     pub(super) client_secret: TrafficSecret,
     pub(super) server_secret: TrafficSecret,
-    pub(super) aead: AeadAlgorithm,
+    pub(super) suite: Suite,
+    /// The session the server resumed (RFC 8446 §2.2), if it did.
+    pub(super) resumed: Option<ClientSession>,
+    pub(super) early_data: EarlyData,
+    /// The ALPN protocol the server chose (RFC 7301), once EncryptedExtensions is read.
+    pub(super) alpn: Option<Vec<u8>>,
+}
+
+/// Where our 0-RTT data stands (RFC 8446 §4.2.10).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EarlyData {
+    NotOffered,
+    /// Offered; our handshake write keys wait for the server's answer.
+    Offered,
+    /// Accepted: EndOfEarlyData goes before our Finished (§4.5).
+    Accepted,
 }
 
 /// What the server asked for in its CertificateRequest.
@@ -62,13 +79,65 @@ impl ExpectEncryptedExtensions {
         };
         self.check(&ee, out)?;
         self.cx.transcript.add(raw);
+        self.early_data_answer(ee.extensions.early_data, out)?;
+        // RFC 8446 §4.2.11: a resumed server authenticates with the PSK: no Certificate
+        // (and no CertificateRequest, §4.3.2); its Finished is next.
+        if let Some(session) = &self.cx.resumed {
+            if !session.peer_certificates.is_empty() {
+                out.peer_certificates(session.peer_certificates.to_vec());
+            }
+            return Ok(State::Finished(Box::new(ExpectFinished {
+                cx: self.cx,
+                request: None,
+                chain: Vec::new(),
+                server: None,
+            }))
+            .into());
+        }
         Ok(State::CertificateOrCertificateRequest(Box::new(
             ExpectCertificateOrCertificateRequest { cx: self.cx },
         ))
         .into())
     }
 
-    fn check(&self, ee: &EncryptedExtensions, out: &mut dyn Output) -> Result<(), Error> {
+    /// RFC 8446 §4.2.10: the server took our 0-RTT data if its EncryptedExtensions carry
+    /// early_data — only possible when it resumed our first (only) PSK, with the session's
+    /// suite and ALPN protocol (else illegal_parameter). Refused, our handshake keys are
+    /// installed at once; accepted, after our EndOfEarlyData.
+    fn early_data_answer(&mut self, accepted: bool, out: &mut dyn Output) -> Result<(), Error> {
+        if self.cx.early_data != EarlyData::Offered {
+            // Not offered: an early_data answer was refused as unsolicited.
+            return Ok(());
+        }
+        if accepted {
+            let fits = self
+                .cx
+                .resumed
+                .as_ref()
+                .is_some_and(|s| s.suite == self.cx.suite.suite && s.alpn == self.cx.alpn);
+            if !fits {
+                return Err(PeerMisbehaved::IllegalEarlyDataAcceptance.into());
+            }
+            self.cx.early_data = EarlyData::Accepted;
+            trace(out, || TraceEvent::EarlyDataAccepted {
+                direction: Direction::Received,
+            });
+        } else {
+            trace(out, || TraceEvent::EarlyDataRejected {
+                direction: Direction::Received,
+                reason: "the server refused it".into(),
+            });
+            let keys = self
+                .cx
+                .client_secret
+                .record_keys(out.provider().as_ref(), self.cx.suite.aead)?;
+            out.install_write_keys(keys, KeyPhase::Handshake)?;
+        }
+        out.early_data_result(accepted);
+        Ok(())
+    }
+
+    fn check(&mut self, ee: &EncryptedExtensions, out: &mut dyn Output) -> Result<(), Error> {
         // RFC 8446 §4.2: only extensions allowed in EncryptedExtensions...
         ee.extensions
             .check_allowed()
@@ -87,6 +156,7 @@ impl ExpectEncryptedExtensions {
             }
             out.alpn(protocol.clone());
         }
+        self.cx.alpn.clone_from(&ee.extensions.alpn);
         Ok(())
     }
 }
@@ -238,10 +308,10 @@ impl ExpectCertificateVerify {
             cx: self.cx,
             request: self.request,
             chain: self.chain,
-            server: Authenticated::Certificate {
+            server: Some(Authenticated::Certificate {
                 chain: self.cert,
                 signature,
-            },
+            }),
         }))
         .into())
     }
@@ -251,8 +321,11 @@ impl ExpectCertificateVerify {
 pub(crate) struct ExpectFinished {
     cx: Context,
     request: Option<ClientAuthRequest>,
+    /// The server's certificate chain (empty when resumed: the session has it).
     chain: Vec<Vec<u8>>,
-    server: Authenticated,
+    /// How the server authenticated: by certificate, or (`None`) by the PSK of a resumed
+    /// session, which its Finished proves.
+    server: Option<Authenticated>,
 }
 
 impl ExpectFinished {
@@ -273,13 +346,18 @@ impl ExpectFinished {
         } = *self;
         let Context {
             config,
+            server_name,
             mut transcript,
             handshake_secret,
             client_secret,
             server_secret,
-            aead,
+            suite,
+            resumed,
+            early_data,
+            alpn,
             ..
         } = cx;
+        let aead = suite.aead;
         let provider = out.provider();
         let provider = provider.as_ref();
         // RFC 8446 §4.4.4: verify_data = HMAC(finished_key, Hash(CH..CV)).
@@ -287,17 +365,42 @@ impl ExpectFinished {
         let expected = server_secret.finished_verify_data(provider, hash.as_ref());
         let finished_ok = verify::verify_finished(expected.as_ref(), &finished.verify_data)?;
         transcript.add(raw);
+        let server = match server {
+            Some(proof) => proof,
+            None => Authenticated::Psk(verify::psk_proven_by_finished(&finished_ok)),
+        };
 
         // RFC 8446 §7.1: application secrets from Hash(CH..server Finished).
-        let app = crate::state::application_secrets(handshake_secret, &transcript, out);
+        let (app, master) = crate::state::application_secrets(handshake_secret, &transcript, out);
         let (client_app, server_app, exporter) = (app.client, app.server, app.exporter);
         out.install_read_keys(
             server_app.record_keys(provider, aead)?,
             KeyPhase::Application(0),
         )?;
         out.exporter(exporter);
-        out.peer_certificates(chain);
+        let store = config.session_store.clone();
+        // Every ticket of this connection shares one copy of the chain.
+        let ticket_chain: Arc<[Vec<u8>]> = match (&store, &resumed) {
+            (None, _) => Arc::new([]),
+            (Some(_), Some(session)) => session.peer_certificates.clone(),
+            (Some(_), None) => chain.clone().into(),
+        };
+        if resumed.is_none() {
+            out.peer_certificates(chain);
+        }
 
+        // RFC 8446 §4.5: after accepted 0-RTT data, EndOfEarlyData under the early keys,
+        // then our handshake keys.
+        if early_data == EarlyData::Accepted {
+            let message = encode(&HandshakePayload::EndOfEarlyData);
+            handshake_trace::trace_sent(out, "EndOfEarlyData", message.len(), String::new);
+            transcript.add(&message);
+            out.send_handshake(&message);
+            out.install_write_keys(
+                client_secret.record_keys(provider, aead)?,
+                KeyPhase::Handshake,
+            )?;
+        }
         // Our second flight (RFC 8446 §4.4): [Certificate, CertificateVerify], Finished (in
         // compatibility mode the ChangeCipherSpec went after the ServerHello, §D.4).
         if let Some(request) = request {
@@ -315,10 +418,26 @@ impl ExpectFinished {
             KeyPhase::Application(0),
         )?;
         out.handshake_complete()?;
+        // RFC 8446 §4.6.1, §7.1: tickets will be keyed from the resumption master secret,
+        // over Hash(CH..client Finished).
+        let tickets = store.map(|store| {
+            transcript.add(&message);
+            let hash = transcript.current_hash(provider);
+            Box::new(TicketReceiver {
+                store,
+                resumption: master.resumption_master_secret(provider, hash.as_ref()),
+                config: config.clone(),
+                server_name,
+                suite,
+                alpn,
+                peer_certificates: ticket_chain,
+            })
+        });
         Ok(crate::client::State::Traffic(Box::new(ExpectTraffic {
             _server: server,
             _finished: finished_ok,
             traffic: ApplicationTraffic::new(aead, server_app, client_app),
+            tickets,
         })))
     }
 }

@@ -1,5 +1,6 @@
-//! The client's second flight as the server sees it: Certificate, CertificateVerify
-//! (mutual TLS, RFC 8446 §4.4.2–§4.4.3) and Finished (§4.4.4).
+//! The client's second flight as the server sees it: EndOfEarlyData (after accepted 0-RTT
+//! data, RFC 8446 §4.5), Certificate, CertificateVerify (mutual TLS, §4.4.2–§4.4.3) and
+//! Finished (§4.4.4) — after which the server sends its tickets (§4.6.1).
 
 use std::sync::Arc;
 
@@ -10,13 +11,15 @@ use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::key_update::ApplicationTraffic;
 use crate::output::{unexpected, Output};
 use crate::server::ExpectTraffic;
-use crate::tls13::key_schedule::TrafficSecret;
+use crate::tls13::key_schedule::{MasterSecret, TrafficSecret};
 use crate::trace::KeyPhase;
 use crate::transcript::Transcript;
 use crate::verify::{Authenticated, CertVerified};
+use crate::wire::enums::CipherSuite;
 use crate::wire::handshake::HandshakePayload;
 use crate::{auth_messages, handshake_trace, verify};
 
+use super::resume::{self, TicketFacts};
 use super::State;
 
 /// What the server keeps until the client's Finished.
@@ -27,6 +30,48 @@ pub(crate) struct Pending {
     pub(crate) client_application_secret: TrafficSecret,
     pub(crate) server_application_secret: TrafficSecret,
     pub(crate) aead: AeadAlgorithm,
+    pub(crate) ticket: PendingTicket,
+}
+
+/// What the tickets sent after the client's Finished are made of (RFC 8446 §4.6.1).
+pub(crate) struct PendingTicket {
+    /// For the resumption master secret, once the client's Finished is in the transcript.
+    pub(crate) master: MasterSecret,
+    pub(crate) suite: CipherSuite,
+    pub(crate) facts: TicketFacts,
+}
+
+/// Waiting for the client's EndOfEarlyData (RFC 8446 §4.5): 0-RTT data was accepted, and
+/// its records (under the client's early traffic keys) may come first.
+pub(crate) struct ExpectEndOfEarlyData {
+    pub(crate) pending: Pending,
+    pub(crate) client: Option<Authenticated>,
+}
+
+impl ExpectEndOfEarlyData {
+    pub(super) fn handle(
+        mut self,
+        message: HandshakePayload,
+        raw: &[u8],
+        out: &mut dyn Output,
+    ) -> Result<crate::server::State, Error> {
+        let HandshakePayload::EndOfEarlyData = message else {
+            return Err(unexpected("EndOfEarlyData", message.name()));
+        };
+        self.pending.transcript.add(raw);
+        out.end_early_data();
+        // RFC 8446 §4.5: what follows is under the client's handshake keys.
+        let keys = self
+            .pending
+            .client_handshake_secret
+            .record_keys(out.provider().as_ref(), self.pending.aead)?;
+        out.install_read_keys(keys, KeyPhase::Handshake)?;
+        Ok(State::Finished(Box::new(ExpectFinished {
+            pending: self.pending,
+            client: self.client,
+        }))
+        .into())
+    }
 }
 
 /// Waiting for the client's Certificate (we sent a CertificateRequest).
@@ -111,6 +156,9 @@ impl ExpectCertificateVerify {
         )?;
         self.pending.transcript.add(raw);
         out.signature_scheme(cv.algorithm);
+        if self.pending.config.ticketer.is_some() {
+            self.pending.ticket.facts.client_certificates = self.chain.clone();
+        }
         out.peer_certificates(self.chain);
         Ok(State::Finished(Box::new(ExpectFinished {
             pending: self.pending,
@@ -135,7 +183,7 @@ impl ExpectFinished {
     pub(super) fn handle(
         self,
         message: HandshakePayload,
-        _raw: &[u8],
+        raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<crate::server::State, Error> {
         let HandshakePayload::Finished(finished) = message else {
@@ -143,7 +191,7 @@ impl ExpectFinished {
         };
         let provider = out.provider();
         let provider = provider.as_ref();
-        let pending = self.pending;
+        let mut pending = self.pending;
         // RFC 8446 §4.4.4: verify_data over Hash(CH..client CertificateVerify).
         let hash = pending.transcript.current_hash(provider);
         let expected = pending
@@ -157,6 +205,18 @@ impl ExpectFinished {
             KeyPhase::Application(0),
         )?;
         out.handshake_complete()?;
+        // RFC 8446 §4.6.1: tickets, keyed from the resumption master secret over
+        // Hash(ClientHello..client Finished).
+        pending.transcript.add(raw);
+        let ticket = &pending.ticket;
+        resume::send_tickets(
+            &pending.config,
+            &ticket.master,
+            &pending.transcript,
+            ticket.suite,
+            &ticket.facts,
+            out,
+        )?;
         Ok(crate::server::State::Traffic(Box::new(ExpectTraffic {
             _client: self.client,
             _finished: finished,

@@ -9,13 +9,13 @@ use padlock_crypto::SharedSecret;
 
 use crate::config::{CertifiedKey, ClientAuth, ClientHelloInfo, ServerConfig};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
-use crate::output::Output;
+use crate::output::{trace, Output};
 use crate::state::{encode, random_bytes, HandshakeSecrets};
 use crate::suites::Suite;
-use crate::tls13::key_schedule::TrafficSecret;
-use crate::trace::KeyPhase;
+use crate::tls13::key_schedule::{EarlySecret, TrafficSecret};
+use crate::trace::{Direction, KeyPhase, TraceEvent};
 use crate::transcript::Transcript;
-use crate::verify::ClientCertVerifier;
+use crate::verify::{Authenticated, ClientCertVerifier};
 use crate::wire::enums::{NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::wire::extensions::{
     CertificateRequestExtensions, DistinguishedName, EncryptedExtensionsExtensions, ExtensionBlock,
@@ -26,7 +26,10 @@ use crate::wire::handshake::{
 };
 use crate::{auth_messages, handshake_trace, state, suites};
 
-use super::client_auth::{ExpectCertificate, ExpectFinished, Pending};
+use super::client_auth::{
+    ExpectCertificate, ExpectEndOfEarlyData, ExpectFinished, Pending, PendingTicket,
+};
+use super::resume::{self, check_resumption, Resumption, TicketFacts};
 use super::retry;
 use super::State;
 
@@ -46,10 +49,6 @@ enum KeyShareChoice<'h> {
     Retry(NamedGroup),
 }
 
-/// A resumed session (RFC 8446 §2.2). None can exist yet: padlock has no resumption, so
-/// a client's pre_shared_key offer is declined and the handshake is a full one.
-pub(super) enum Resumption {}
-
 /// The first ClientHello of a connection that speaks TLS 1.3: answer it with the server's
 /// flight, or with a HelloRetryRequest.
 pub(crate) fn start(
@@ -58,20 +57,37 @@ pub(crate) fn start(
     raw: &[u8],
     out: &mut dyn Output,
 ) -> Result<crate::server::State, Error> {
-    // RFC 8446 §4.2.10: we never accept 0-RTT, so the client's early data is skipped.
-    if hello.extensions.early_data {
-        out.skip_early_data();
-    }
     let offer = process_client_hello(hello)?;
-    if let Some(resumed) = check_resumption(&offer) {
-        match resumed {}
-    }
     let suite = choose_suite(&config, &offer)?;
+    let resumption = check_resumption(&config, &offer, raw, suite, None, out)?;
+    // RFC 8446 §4.2.9: psk_ke resumes without a key exchange.
+    if resumption.as_ref().is_some_and(|r| !r.with_key_exchange) {
+        let chosen = Chosen {
+            suite,
+            share: None,
+            resumption,
+        };
+        return send_server_flight(config, &offer, raw, chosen, Before::Nothing, out);
+    }
     match choose_key_share(&config, &offer)? {
         KeyShareChoice::Answer(share) => {
-            send_server_flight(config, &offer, raw, suite, share, Before::Nothing, out)
+            let chosen = Chosen {
+                suite,
+                share: Some(share),
+                resumption,
+            };
+            send_server_flight(config, &offer, raw, chosen, Before::Nothing, out)
         }
         KeyShareChoice::Retry(group) => {
+            // RFC 8446 §4.2.10: after a HelloRetryRequest the 0-RTT data is refused and
+            // skipped until the second ClientHello.
+            if hello.extensions.early_data {
+                trace(out, || TraceEvent::EarlyDataRejected {
+                    direction: Direction::Sent,
+                    reason: "the handshake needs a HelloRetryRequest".into(),
+                });
+                out.skip_early_data(resume::early_data_skip_limit(&config));
+            }
             retry::send_hello_retry_request(config, hello, raw, suite, group, out)
         }
     }
@@ -132,12 +148,6 @@ pub(super) fn process_client_hello(hello: &ClientHello) -> Result<Offer<'_>, Err
         shares,
         schemes,
     })
-}
-
-/// RFC 8446 §4.2.11: a server may decline every offered PSK. Without resumption, that is
-/// what it does.
-pub(super) fn check_resumption(_offer: &Offer<'_>) -> Option<Resumption> {
-    None
 }
 
 /// RFC 8446 §4.1.1: the server picks the suite, by its own preference.
@@ -205,6 +215,15 @@ fn choose_certificate(
     Ok((cert, scheme))
 }
 
+/// What the server settled on for the ClientHello it answers.
+pub(super) struct Chosen<'h> {
+    pub(super) suite: Suite,
+    /// The client's share we answer; none for a psk_ke resumption (RFC 8446 §4.2.9).
+    pub(super) share: Option<&'h KeyShareEntry>,
+    /// The session resumed, if a PSK was accepted (RFC 8446 §2.2).
+    pub(super) resumption: Option<Resumption>,
+}
+
 /// What came before the ClientHello the server answers.
 pub(super) enum Before {
     /// Nothing: it is the first.
@@ -214,17 +233,22 @@ pub(super) enum Before {
     HelloRetryRequest(Transcript),
 }
 
-/// Everything from the ServerHello to our Finished, for a ClientHello (`raw`) whose
-/// `share` we answer.
+/// Everything from the ServerHello to our Finished, for a ClientHello (`raw`) answered as
+/// `chosen`: with our share for the client's (none: a psk_ke resumption), resuming a
+/// session or not.
 pub(super) fn send_server_flight(
     config: Arc<ServerConfig>,
     offer: &Offer<'_>,
     raw: &[u8],
-    suite: Suite,
-    share: &KeyShareEntry,
+    chosen: Chosen<'_>,
     before: Before,
     out: &mut dyn Output,
 ) -> Result<crate::server::State, Error> {
+    let Chosen {
+        suite,
+        share,
+        resumption,
+    } = chosen;
     let (mut transcript, retried) = match before {
         Before::Nothing => (
             Transcript::hashing(out.provider().as_ref(), suite.hash),
@@ -233,26 +257,86 @@ pub(super) fn send_server_flight(
         Before::HelloRetryRequest(transcript) => (transcript, true),
     };
     transcript.add(raw);
-    let (cert, scheme) = choose_certificate(&config, offer)?;
+    let offered_early = offer.hello.extensions.early_data && !retried;
+    let early = resume::decide_early_data(&config, resumption.as_ref(), offered_early, out);
+    let early_keys = match (&resumption, early) {
+        (Some(r), Some(_)) => Some(client_early_keys(r, suite, &transcript, out)?),
+        _ => None,
+    };
+    let cert = match resumption {
+        None => Some(choose_certificate(&config, offer)?),
+        Some(_) => None,
+    };
     let alpn = crate::server::choose_alpn(&config, offer.hello.extensions.alpn.as_deref())?;
-    let (our_share, shared) = answer_key_share(share, out)?;
-    report_negotiated(offer, suite, share.group, retried, out);
+    let (our_share, shared) = match share {
+        Some(share) => {
+            let (ours, shared) = answer_key_share(share, out)?;
+            let entry = KeyShareEntry {
+                group: share.group,
+                key_exchange: ours,
+            };
+            (Some(entry), Some(shared))
+        }
+        None => (None, None),
+    };
+    let group = share.map(|s| s.group);
+    report_negotiated(offer, suite, group, retried, resumption.is_some(), out);
 
-    send_server_hello(offer, suite, share.group, our_share, &mut transcript, out)?;
-    let secrets = handshake_secrets(suite, shared, &transcript, out)?;
-    send_encrypted_extensions(offer, alpn, &mut transcript, out);
-    let verifier = match &config.client_auth {
-        ClientAuth::None => None,
-        ClientAuth::Optional(v) | ClientAuth::Required(v) => Some(v.clone()),
+    let psk_identity = resumption.as_ref().map(|r| r.identity);
+    send_server_hello(offer, suite, our_share, psk_identity, &mut transcript, out)?;
+    let (early_secret, client) = match resumption {
+        Some(r) => {
+            if !r.state.client_certificates.is_empty() {
+                out.peer_certificates(r.state.client_certificates.clone());
+            }
+            (Some(r.early_secret), Some(Authenticated::Psk(r.proof)))
+        }
+        None => (None, None),
+    };
+    let resumed = client.is_some();
+    // RFC 8446 §7.1: without (EC)DHE (psk_ke), the input is HashLen zeros.
+    let zeros = [0u8; crate::hkdf::MAX_SECRET_LEN];
+    let shared_bytes = match &shared {
+        Some(shared) => shared.as_ref(),
+        None => &zeros[..suite.hash.output_len()],
+    };
+    let secrets = handshake_secrets(suite, early_secret, shared_bytes, &transcript, out)?;
+    match (early, early_keys) {
+        // RFC 8446 §4.2.10: the client's 0-RTT records come under its early keys, up
+        // to EndOfEarlyData.
+        (Some(max), Some(keys)) => {
+            out.install_read_keys(keys, KeyPhase::Early)?;
+            out.accept_early_data(max as usize);
+        }
+        _ => {
+            out.install_read_keys(
+                secrets
+                    .client
+                    .record_keys(out.provider().as_ref(), suite.aead)?,
+                KeyPhase::Handshake,
+            )?;
+            if offered_early {
+                out.skip_early_data(resume::early_data_skip_limit(&config));
+            }
+        }
+    }
+    send_encrypted_extensions(offer, alpn.clone(), early.is_some(), &mut transcript, out);
+    // RFC 8446 §4.3.2: a server authenticating with a PSK sends no CertificateRequest
+    // (and no Certificate, §4.4.2).
+    let verifier = match (&config.client_auth, resumed) {
+        (ClientAuth::Optional(v) | ClientAuth::Required(v), false) => Some(v.clone()),
+        _ => None,
     };
     if let Some(verifier) = &verifier {
         send_certificate_request(&config, verifier.as_ref(), &mut transcript, out);
     }
-    send_certificate(&cert, scheme, &mut transcript, out)?;
+    if let Some((cert, scheme)) = cert {
+        send_certificate(&cert, scheme, &mut transcript, out)?;
+    }
     send_finished(&secrets.server, &mut transcript, out);
 
     // RFC 8446 §7.1: application secrets from Hash(CH..server Finished).
-    let app = state::application_secrets(secrets.handshake, &transcript, out);
+    let (app, master) = state::application_secrets(secrets.handshake, &transcript, out);
     out.exporter(app.exporter);
     out.install_write_keys(
         app.server
@@ -261,21 +345,47 @@ pub(super) fn send_server_flight(
     )?;
 
     let pending = Pending {
-        config,
         transcript,
         client_handshake_secret: secrets.client,
         client_application_secret: app.client,
         server_application_secret: app.server,
         aead: suite.aead,
+        ticket: PendingTicket {
+            master,
+            suite: suite.suite,
+            facts: TicketFacts {
+                wanted: resume::choose_mode(&config, offer).is_ok(),
+                server_name: offer.hello.extensions.server_name.clone(),
+                alpn,
+                client_certificates: Vec::new(),
+            },
+        },
+        config,
     };
-    Ok(match verifier {
-        Some(_) => State::Certificate(Box::new(ExpectCertificate { pending })),
-        None => State::Finished(Box::new(ExpectFinished {
-            pending,
-            client: None,
-        })),
+    Ok(match (early.is_some(), verifier) {
+        (true, _) => State::EndOfEarlyData(Box::new(ExpectEndOfEarlyData { pending, client })),
+        (false, Some(_)) => State::Certificate(Box::new(ExpectCertificate { pending })),
+        (false, None) => State::Finished(Box::new(ExpectFinished { pending, client })),
     }
     .into())
+}
+
+/// RFC 8446 §7.1: `client_early_traffic_secret` = Derive-Secret(Early Secret,
+/// "c e traffic", ClientHello), logged, and its record keys.
+fn client_early_keys(
+    resumption: &Resumption,
+    suite: Suite,
+    transcript: &Transcript,
+    out: &mut dyn Output,
+) -> Result<crate::record::RecordKeys, Error> {
+    let provider = out.provider();
+    let provider = provider.as_ref();
+    let hash = transcript.current_hash(provider);
+    let secret = resumption
+        .early_secret
+        .client_early_traffic_secret(provider, hash.as_ref());
+    out.log_secret("CLIENT_EARLY_TRAFFIC_SECRET", secret.as_bytes());
+    secret.record_keys(provider, suite.aead)
 }
 
 /// Key exchange (RFC 8446 §4.2.8): our share for the client's, and the shared secret, in
@@ -295,26 +405,29 @@ fn answer_key_share(
 fn report_negotiated(
     offer: &Offer<'_>,
     suite: Suite,
-    group: NamedGroup,
+    group: Option<NamedGroup>,
     retried: bool,
+    resumed: bool,
     out: &mut dyn Output,
 ) {
     if let Some(name) = &offer.hello.extensions.server_name {
         out.server_name(name.clone());
     }
     out.client_random(offer.hello.random);
-    state::report_negotiated(suite, group, retried, out);
+    state::report_negotiated(suite, group, retried, resumed, out);
 }
 
-/// ServerHello (RFC 8446 §4.1.3), then a ChangeCipherSpec in compatibility mode (§D.4).
+/// ServerHello (RFC 8446 §4.1.3) with our key share (none for psk_ke) and the accepted
+/// PSK's index (§4.2.11), then a ChangeCipherSpec in compatibility mode (§D.4).
 fn send_server_hello(
     offer: &Offer<'_>,
     suite: Suite,
-    group: NamedGroup,
-    our_share: Vec<u8>,
+    our_share: Option<KeyShareEntry>,
+    psk_identity: Option<u16>,
     transcript: &mut Transcript,
     out: &mut dyn Output,
 ) -> Result<(), Error> {
+    let group = our_share.as_ref().map(|s| s.group);
     let server_hello = encode(&HandshakePayload::ServerHello(ServerHello {
         legacy_version: ProtocolVersion::TLSv1_2,
         random: random_bytes::<32>(out.provider().as_ref())?,
@@ -323,15 +436,17 @@ fn send_server_hello(
         legacy_compression_method: 0,
         extensions: ServerHelloExtensions {
             supported_versions: Some(ProtocolVersion::TLSv1_3),
-            key_share: Some(KeyShareEntry {
-                group,
-                key_exchange: our_share,
-            }),
+            key_share: our_share,
+            pre_shared_key: psk_identity,
             ..Default::default()
         },
     }));
     handshake_trace::trace_sent(out, "ServerHello", server_hello.len(), || {
-        format!("suite={} group={}", suite.suite, group)
+        let group = group.map_or_else(|| "none (psk_ke)".to_string(), |g| g.to_string());
+        match psk_identity {
+            Some(i) => format!("suite={} group={group} psk={i}", suite.suite),
+            None => format!("suite={} group={group}", suite.suite),
+        }
     });
     transcript.add(&server_hello);
     out.send_handshake(&server_hello);
@@ -341,32 +456,31 @@ fn send_server_hello(
     Ok(())
 }
 
-/// RFC 8446 §7.1: the handshake secrets from the shared secret and Hash(CH..SH); switch to
-/// them.
+/// RFC 8446 §7.1: the handshake secrets from the Early Secret (the PSK's, if resuming),
+/// the shared secret and Hash(CH..SH); switch our writing to them (the caller installs
+/// the read keys: the client's handshake keys, or its early keys first for 0-RTT).
 fn handshake_secrets(
     suite: Suite,
-    shared: SharedSecret,
+    early: Option<EarlySecret>,
+    shared: &[u8],
     transcript: &Transcript,
     out: &mut dyn Output,
 ) -> Result<HandshakeSecrets, Error> {
-    let secrets = state::handshake_secrets(suite, shared.as_ref(), transcript, out);
+    let secrets = state::handshake_secrets(suite, early, shared, transcript, out);
     let provider = out.provider();
-    let provider = provider.as_ref();
     out.install_write_keys(
-        secrets.server.record_keys(provider, suite.aead)?,
-        KeyPhase::Handshake,
-    )?;
-    out.install_read_keys(
-        secrets.client.record_keys(provider, suite.aead)?,
+        secrets.server.record_keys(provider.as_ref(), suite.aead)?,
         KeyPhase::Handshake,
     )?;
     Ok(secrets)
 }
 
-/// EncryptedExtensions (RFC 8446 §4.3.1).
+/// EncryptedExtensions (RFC 8446 §4.3.1), with early_data when 0-RTT is accepted
+/// (§4.2.10).
 fn send_encrypted_extensions(
     offer: &Offer<'_>,
     alpn: Option<Vec<u8>>,
+    early_data: bool,
     transcript: &mut Transcript,
     out: &mut dyn Output,
 ) {
@@ -376,6 +490,7 @@ fn send_encrypted_extensions(
                 // RFC 6066 §3: an empty server_name acknowledges the one we used.
                 server_name: offer.hello.extensions.server_name.is_some(),
                 alpn: alpn.clone(),
+                early_data,
                 ..Default::default()
             },
         },

@@ -3,20 +3,26 @@
 //! ```text
 //!  (hs) ClientHello ──▶ [HelloRetryRequest] ──▶ ExpectSecondClientHello ──ClientHello──▶
 //!     [ServerHello, EncryptedExtensions, CertificateRequest?, Certificate,
-//!      CertificateVerify, Finished]
-//!     ──▶ (ExpectCertificate ──▶ ExpectCertificateVerify)? ──▶ ExpectFinished ──▶ ExpectTraffic
+//!      CertificateVerify, Finished]       (resumed: no CertificateRequest, Certificate,
+//!                                          CertificateVerify)
+//!     ──▶ ExpectEndOfEarlyData? (0-RTT accepted)
+//!     ──▶ (ExpectCertificate ──▶ ExpectCertificateVerify)? ──▶ ExpectFinished
+//!     ──[NewSessionTicket…]──▶ ExpectTraffic
 //! ```
 
 mod client_auth;
 mod cookie;
 mod hello;
+mod resume;
 mod retry;
 
 use crate::error::Error;
 use crate::output::Output;
 use crate::wire::handshake::HandshakePayload;
 
-pub(crate) use client_auth::{ExpectCertificate, ExpectCertificateVerify, ExpectFinished};
+pub(crate) use client_auth::{
+    ExpectCertificate, ExpectCertificateVerify, ExpectEndOfEarlyData, ExpectFinished,
+};
 pub(crate) use hello::start;
 pub(crate) use retry::ExpectSecondClientHello;
 
@@ -24,6 +30,8 @@ pub(crate) use retry::ExpectSecondClientHello;
 pub(crate) enum State {
     /// After a HelloRetryRequest.
     SecondClientHello(Box<ExpectSecondClientHello>),
+    /// 0-RTT data accepted: until the client's EndOfEarlyData.
+    EndOfEarlyData(Box<ExpectEndOfEarlyData>),
     Certificate(Box<ExpectCertificate>),
     CertificateVerify(Box<ExpectCertificateVerify>),
     Finished(Box<ExpectFinished>),
@@ -39,6 +47,7 @@ impl State {
     ) -> Result<super::State, Error> {
         match self {
             Self::SecondClientHello(s) => (*s).handle(message, raw, out),
+            Self::EndOfEarlyData(s) => s.handle(message, raw, out),
             Self::Certificate(s) => s.handle(message, raw, out),
             Self::CertificateVerify(s) => s.handle(message, raw, out),
             Self::Finished(s) => s.handle(message, raw, out),

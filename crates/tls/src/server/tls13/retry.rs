@@ -17,9 +17,8 @@ use crate::wire::extensions::{HelloRetryRequestExtensions, RawExtension};
 use crate::wire::handshake::{ClientHello, HandshakePayload, HelloRetryRequest, RawClientHello};
 
 use super::cookie;
-use super::hello::{
-    check_resumption, choose_suite, process_client_hello, send_server_flight, Before,
-};
+use super::hello::{choose_suite, process_client_hello, send_server_flight, Before, Chosen};
+use super::resume::check_resumption;
 use super::State;
 
 /// What a HelloRetryRequest committed the server to (RFC 8446 §4.1.4).
@@ -115,14 +114,20 @@ impl ExpectSecondClientHello {
         let Self { config, retry } = self;
         check_same_as_first(&retry.first_hello, raw)?;
         let offer = process_client_hello(&hello)?;
-        if let Some(resumed) = check_resumption(&offer) {
-            match resumed {}
-        }
         // RFC 8446 §4.1.4: the suite we chose, and a share for exactly the group we asked
         // for.
         if choose_suite(&config, &offer)? != retry.suite {
             return Err(PeerMisbehaved::IllegalClientHelloAfterRetry.into());
         }
+        // RFC 8446 §4.2.11.2: a PSK's binder now covers the HelloRetryRequest too.
+        let resumption = check_resumption(
+            &config,
+            &offer,
+            raw,
+            retry.suite,
+            Some(&retry.transcript),
+            out,
+        )?;
         let [share] = offer.shares else {
             return Err(PeerMisbehaved::IllegalClientHelloAfterRetry.into());
         };
@@ -135,7 +140,12 @@ impl ExpectSecondClientHello {
             hello.extensions.cookie.as_deref(),
         )?;
         let before = Before::HelloRetryRequest(retry.transcript);
-        send_server_flight(config, &offer, raw, retry.suite, share, before, out)
+        let chosen = Chosen {
+            suite: retry.suite,
+            share: Some(share),
+            resumption,
+        };
+        send_server_flight(config, &offer, raw, chosen, before, out)
     }
 }
 

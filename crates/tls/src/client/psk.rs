@@ -1,0 +1,214 @@
+//! The client's side of resumption (RFC 8446 §2.2, §4.2.9–§4.2.11, §4.6.1): choose a
+//! session, offer it with its obfuscated age and binder, start 0-RTT, and keep the tickets
+//! the server sends after the handshake.
+
+use std::sync::Arc;
+
+use padlock_crypto::Provider;
+use padlock_pki::UnixTime;
+
+use crate::config::ClientConfig;
+use crate::error::{Error, PeerMisbehaved};
+use crate::output::{trace, Output};
+use crate::suites::{self, Suite};
+use crate::ticket::{ClientSession, SessionStore, MAX_TICKET_LIFETIME};
+use crate::tls13::key_schedule::{EarlySecret, PskKind, ResumptionMasterSecret};
+use crate::trace::{Direction, TraceEvent};
+use crate::transcript::Transcript;
+use crate::verify::ServerName;
+use crate::wire::enums::PskKeyExchangeMode;
+use crate::wire::extensions::{OfferedPsks, PskIdentity};
+use crate::wire::handshake::{ClientHello, NewSessionTicket};
+
+/// At most this many sessions are taken from the store looking for a usable one.
+const MAX_SESSIONS_TRIED: usize = 8;
+
+/// The session a ClientHello offers, with the Early Secret of its PSK.
+pub(crate) struct OfferedPsk {
+    pub(crate) session: ClientSession,
+    /// The session's suite; the server must resume with one of the same hash.
+    pub(crate) suite: Suite,
+    pub(crate) early_secret: EarlySecret,
+    /// Whether the (first) ClientHello offered 0-RTT data.
+    pub(crate) early_data: bool,
+}
+
+/// The session to offer to `server_name`: `given`, else one from the store (each is taken
+/// out, so used once, RFC 8446 §C.4) — fresh, made for this name, of a suite we offer.
+pub(crate) fn take_session(
+    config: &ClientConfig,
+    server_name: &ServerName,
+    given: Option<ClientSession>,
+    now: UnixTime,
+) -> Option<(ClientSession, Suite)> {
+    let usable = |s: &ClientSession| -> Option<Suite> {
+        let suite = suites::suite(s.suite)?;
+        let offered = config
+            .cipher_suites
+            .iter()
+            .filter_map(|c| suites::suite(*c))
+            .any(|c| c.hash == suite.hash);
+        (offered && s.is_fresh(now) && s.server_name == server_name.as_str()).then_some(suite)
+    };
+    if let Some(session) = given {
+        return usable(&session).map(|suite| (session, suite));
+    }
+    let store = config.session_store.as_deref()?;
+    (0..MAX_SESSIONS_TRIED).find_map(|_| {
+        let session = store.take(server_name)?;
+        usable(&session).map(|suite| (session, suite))
+    })
+}
+
+/// Adds the PSK offer to `hello` (RFC 8446 §4.2.9–§4.2.11): psk_key_exchange_modes
+/// (psk_dhe_ke, or psk_ke only with `insecure_psk_ke`), early_data when 0-RTT is enabled and the ticket allows it, and
+/// pre_shared_key with the session's ticket, its obfuscated age and a placeholder binder
+/// that [`fill_binder`] replaces once the ClientHello is encoded.
+pub(crate) fn offer(
+    config: &ClientConfig,
+    session: ClientSession,
+    suite: Suite,
+    hello: &mut ClientHello,
+    provider: &dyn Provider,
+    now: UnixTime,
+) -> OfferedPsk {
+    let early_data = config.enable_early_data
+        && session.max_early_data_size > 0
+        && config.cipher_suites.contains(&session.suite);
+    hello.extensions.psk_key_exchange_modes = Some(vec![mode(config)]);
+    hello.extensions.early_data = early_data;
+    hello.extensions.pre_shared_key = Some(OfferedPsks {
+        identities: vec![identity(&session, now)],
+        binders: vec![vec![0; suite.hash.output_len()]],
+    });
+    let early_secret = EarlySecret::new(provider, suite.hash, Some(session.secret.as_bytes()));
+    OfferedPsk {
+        session,
+        suite,
+        early_secret,
+        early_data,
+    }
+}
+
+/// The PSK mode we resume with (RFC 8446 §4.2.9): psk_dhe_ke, or psk_ke when configured.
+pub(crate) fn mode(config: &ClientConfig) -> PskKeyExchangeMode {
+    if config.insecure_psk_ke {
+        PskKeyExchangeMode::psk_ke
+    } else {
+        PskKeyExchangeMode::psk_dhe_ke
+    }
+}
+
+/// RFC 8446 §4.2.11.1: the ticket with its age in milliseconds, plus ticket_age_add,
+/// modulo 2^32.
+pub(crate) fn identity(session: &ClientSession, now: UnixTime) -> PskIdentity {
+    let age_ms = now
+        .0
+        .saturating_sub(session.received_at)
+        .saturating_mul(1000);
+    PskIdentity {
+        identity: session.ticket.clone(),
+        // Truncation is the "modulo 2^32" of §4.2.11.1.
+        obfuscated_ticket_age: (age_ms as u32).wrapping_add(session.ticket_age_add),
+    }
+}
+
+/// RFC 8446 §4.2.11.2: the binder is computed over Transcript-Hash(`before`, the encoded
+/// ClientHello truncated before the binders list), and written into the last bytes of
+/// `encoded` and into `hello`.
+pub(crate) fn fill_binder(
+    psk: &OfferedPsk,
+    hello: &mut ClientHello,
+    encoded: &mut [u8],
+    before: &Transcript,
+    provider: &dyn Provider,
+) {
+    let binders_len = hello.extensions.binders_len().unwrap_or(0);
+    let cut = encoded.len().saturating_sub(binders_len);
+    let hash = before.hash_with(provider, psk.suite.hash, &encoded[..cut]);
+    let binder = psk
+        .early_secret
+        .binder_key(provider, PskKind::Resumption)
+        .binder(provider, hash.as_ref());
+    let binder = binder.as_ref();
+    // One binder, the last thing in the message: its bytes end the encoding.
+    let at = encoded.len().saturating_sub(binder.len());
+    encoded[at..].copy_from_slice(binder);
+    if let Some(psks) = &mut hello.extensions.pre_shared_key {
+        psks.binders = vec![binder.to_vec()];
+    }
+}
+
+/// RFC 8446 §2.3, §7.1: after the first ClientHello (in `transcript`), the
+/// client_early_traffic_secret, logged; 0-RTT data goes under its keys from now on.
+pub(crate) fn start_early_data(
+    psk: &OfferedPsk,
+    transcript: &Transcript,
+    compatibility: bool,
+    out: &mut dyn Output,
+) -> Result<(), Error> {
+    let provider = out.provider();
+    let provider = provider.as_ref();
+    let hash = transcript.hash_with(provider, psk.suite.hash, &[]);
+    let secret = psk
+        .early_secret
+        .client_early_traffic_secret(provider, hash.as_ref());
+    out.log_secret("CLIENT_EARLY_TRAFFIC_SECRET", secret.as_bytes());
+    let keys = secret.record_keys(provider, psk.suite.aead)?;
+    let max = psk.session.max_early_data_size as usize;
+    out.start_early_data(keys, max, compatibility)
+}
+
+/// Keeps the tickets a server sends after the handshake (RFC 8446 §4.6.1) in the
+/// configured store, each with its PSK.
+pub(crate) struct TicketReceiver {
+    pub(crate) store: Arc<dyn SessionStore>,
+    pub(crate) config: Arc<ClientConfig>,
+    pub(crate) server_name: ServerName,
+    pub(crate) resumption: ResumptionMasterSecret,
+    pub(crate) suite: Suite,
+    pub(crate) alpn: Option<Vec<u8>>,
+    pub(crate) peer_certificates: Arc<[Vec<u8>]>,
+}
+
+impl TicketReceiver {
+    /// A NewSessionTicket: checked, turned into a session and stored.
+    pub(crate) fn receive(
+        &self,
+        ticket: NewSessionTicket,
+        out: &mut dyn Output,
+    ) -> Result<(), Error> {
+        // RFC 8446 §4.6.1: "Servers MUST NOT use any value greater than 604800 seconds".
+        if u64::from(ticket.ticket_lifetime) > MAX_TICKET_LIFETIME.as_secs() {
+            return Err(PeerMisbehaved::TicketLifetimeTooLong.into());
+        }
+        let max_early_data_size = ticket.extensions.early_data.unwrap_or(0);
+        trace(out, || TraceEvent::Ticket {
+            direction: Direction::Received,
+            lifetime: ticket.ticket_lifetime,
+            max_early_data_size,
+        });
+        // §4.6.1: a lifetime of zero means the ticket must not be used.
+        if ticket.ticket_lifetime == 0 {
+            return Ok(());
+        }
+        let provider = out.provider();
+        let secret = self
+            .resumption
+            .ticket_psk(provider.as_ref(), &ticket.ticket_nonce);
+        let session = ClientSession {
+            server_name: self.server_name.as_str().into_owned(),
+            suite: self.suite.suite,
+            secret,
+            ticket: ticket.ticket,
+            ticket_age_add: ticket.ticket_age_add,
+            received_at: (self.config.time)().0,
+            lifetime: ticket.ticket_lifetime,
+            max_early_data_size,
+            alpn: self.alpn.clone(),
+            peer_certificates: self.peer_certificates.clone(),
+        };
+        self.store.insert(&self.server_name, session);
+        Ok(())
+    }
+}

@@ -1,0 +1,408 @@
+//! Resumption on the server (RFC 8446 §2.2, §4.2.9–§4.2.11, §4.6.1, §8): the client's PSK
+//! offer checked (`check_resumption`), 0-RTT accepted or not (`decide_early_data`), and
+//! NewSessionTickets sent after the handshake (`send_tickets`).
+
+use std::time::Duration;
+
+use crate::config::{ClientAuth, ServerConfig};
+use crate::error::Error;
+use crate::output::{trace, Output};
+use crate::state::{encode, random_bytes};
+use crate::suites::{self, Suite};
+use crate::ticket::state::SessionState;
+use crate::ticket::MAX_TICKET_LIFETIME;
+use crate::tls13::key_schedule::{EarlySecret, MasterSecret, PskKind};
+use crate::trace::{Direction, TraceEvent};
+use crate::transcript::Transcript;
+use crate::verify::{self, PskVerified};
+use crate::wire::enums::{CipherSuite, ProtocolVersion, PskKeyExchangeMode};
+use crate::wire::extensions::NewSessionTicketExtensions;
+use crate::wire::handshake::{HandshakePayload, NewSessionTicket};
+
+use super::hello::Offer;
+
+/// At most this many of the client's PSK identities are tried (each costs a ticket
+/// open); the rest are declined.
+const MAX_IDENTITIES_TRIED: usize = 4;
+/// At most this many tickets are sent after one handshake, whatever the configuration says.
+const MAX_TICKETS: usize = 16;
+
+/// A resumed session (RFC 8446 §2.2): the PSK the client proved it holds.
+pub(super) struct Resumption {
+    /// The index of the accepted identity, for the ServerHello's pre_shared_key.
+    pub(super) identity: u16,
+    /// Whether an (EC)DHE exchange goes with the PSK (psk_dhe_ke) or not (psk_ke).
+    pub(super) with_key_exchange: bool,
+    /// The Early Secret, from the PSK (RFC 8446 §7.1).
+    pub(super) early_secret: EarlySecret,
+    pub(super) state: SessionState,
+    /// The accepted binder (the strike register's key for 0-RTT, RFC 8446 §8.2).
+    pub(super) binder: Vec<u8>,
+    /// Whether 0-RTT could be accepted, or why not (the strike register is asked last).
+    pub(super) early_data: Result<(), &'static str>,
+    pub(super) proof: PskVerified,
+}
+
+/// What a ticket records of the connection that issues it.
+#[derive(Clone, Default)]
+pub(crate) struct TicketFacts {
+    /// Whether the client can resume at all: it listed a PSK mode we accept (RFC 8446
+    /// §4.2.9: "Servers SHOULD NOT send NewSessionTicket with tickets that are not
+    /// compatible with the advertised modes"). No tickets otherwise.
+    pub(crate) wanted: bool,
+    pub(crate) server_name: Option<String>,
+    pub(crate) alpn: Option<Vec<u8>>,
+    pub(crate) client_certificates: Vec<Vec<u8>>,
+}
+
+/// RFC 8446 §4.2.11: pick the first offered PSK that this server can resume with the
+/// chosen `suite`, and check its binder over the ClientHello (`raw`) truncated before the
+/// binders, after `before` (message_hash(ClientHello1) and the HelloRetryRequest, for a
+/// second ClientHello). `Ok(None)`: every PSK is declined (a full handshake follows). A
+/// binder that does not validate ends the handshake (decrypt_error).
+pub(super) fn check_resumption(
+    config: &ServerConfig,
+    offer: &Offer<'_>,
+    raw: &[u8],
+    suite: Suite,
+    before: Option<&Transcript>,
+    out: &mut dyn Output,
+) -> Result<Option<Resumption>, Error> {
+    let hello = offer.hello;
+    let Some(psks) = &hello.extensions.pre_shared_key else {
+        return Ok(None);
+    };
+    trace(out, || TraceEvent::PskOffered {
+        direction: Direction::Received,
+        identities: psks.identities.len(),
+        early_data: hello.extensions.early_data,
+    });
+    let found = choose_mode(config, offer).and_then(|with_key_exchange| {
+        find_session(config, offer, suite).map(|(index, state)| (index, state, with_key_exchange))
+    });
+    let (index, state, with_key_exchange) = match found {
+        Ok(found) => found,
+        Err(reason) => {
+            trace(out, || TraceEvent::PskRefused {
+                direction: Direction::Sent,
+                reason: reason.to_string(),
+            });
+            return Ok(None);
+        }
+    };
+    // RFC 8446 §4.2.11.2: the binder over Transcript-Hash(Truncate(ClientHello)).
+    let provider = out.provider();
+    let provider = provider.as_ref();
+    let binders_len = hello.extensions.binders_len().unwrap_or(0);
+    let truncated = raw
+        .get(..raw.len().saturating_sub(binders_len))
+        .unwrap_or_default();
+    let hash = match before {
+        Some(transcript) => transcript.hash_with(provider, suite.hash, truncated),
+        None => provider.hash_once(suite.hash, truncated),
+    };
+    let early_secret = EarlySecret::new(provider, suite.hash, Some(state.secret.as_bytes()));
+    let binder_key = early_secret.binder_key(provider, PskKind::Resumption);
+    let binder = psks.binders.get(index).cloned().unwrap_or_default();
+    // `index` is below MAX_IDENTITIES_TRIED, so it fits a u16.
+    let identity = index as u16;
+    let proof = verify::verify_binder(provider, &binder_key, hash.as_ref(), &binder);
+    trace(out, || TraceEvent::BinderCheck {
+        identity,
+        ok: proof.is_ok(),
+    });
+    let proof = proof?;
+    let early_data = early_data_eligibility(config, offer, suite, &state, index, before);
+    trace(out, || TraceEvent::PskAccepted {
+        direction: Direction::Sent,
+        identity,
+    });
+    Ok(Some(Resumption {
+        identity,
+        with_key_exchange,
+        early_secret,
+        state,
+        binder,
+        early_data,
+        proof,
+    }))
+}
+
+/// RFC 8446 §4.2.9: psk_dhe_ke whenever the client offers it; psk_ke (no forward secrecy)
+/// only when the configuration opts in.
+pub(super) fn choose_mode(config: &ServerConfig, offer: &Offer<'_>) -> Result<bool, &'static str> {
+    let modes = offer
+        .hello
+        .extensions
+        .psk_key_exchange_modes
+        .as_deref()
+        .unwrap_or_default();
+    if modes.contains(&PskKeyExchangeMode::psk_dhe_ke) {
+        Ok(true)
+    } else if modes.contains(&PskKeyExchangeMode::psk_ke) && config.insecure_psk_ke {
+        Ok(false)
+    } else {
+        Err("the client offers only psk_ke (no forward secrecy), which is not enabled")
+    }
+}
+
+/// The first of the client's identities that opens to a session this connection can
+/// resume, with its index; else why the last one tried was declined.
+fn find_session(
+    config: &ServerConfig,
+    offer: &Offer<'_>,
+    suite: Suite,
+) -> Result<(usize, SessionState), &'static str> {
+    let ticketer = config
+        .ticketer
+        .as_deref()
+        .ok_or("resumption is off (no ticketer)")?;
+    let psks = offer
+        .hello
+        .extensions
+        .pre_shared_key
+        .as_ref()
+        .ok_or("no PSK offered")?;
+    let now = (config.time)();
+    let mut reason = "no PSK offered";
+    for (index, identity) in psks
+        .identities
+        .iter()
+        .enumerate()
+        .take(MAX_IDENTITIES_TRIED)
+    {
+        let Some(bytes) = ticketer.open(&identity.identity, now) else {
+            reason = "the ticket does not open (modified, or its key was retired)";
+            continue;
+        };
+        let Some(state) = SessionState::decode(&bytes) else {
+            reason = "the ticket's session state is malformed";
+            continue;
+        };
+        match usable(config, offer, suite, &state, now.0) {
+            Ok(()) => return Ok((index, state)),
+            Err(why) => reason = why,
+        }
+    }
+    Err(reason)
+}
+
+/// Whether a session opened from a ticket may be resumed on this connection.
+fn usable(
+    config: &ServerConfig,
+    offer: &Offer<'_>,
+    suite: Suite,
+    state: &SessionState,
+    now: u64,
+) -> Result<(), &'static str> {
+    if state.version != ProtocolVersion::TLSv1_3 {
+        return Err("the ticket is for another protocol version");
+    }
+    // RFC 8446 §4.2.11: a PSK resumes only with a suite of the same hash.
+    if suites::suite(state.suite).map(|s| s.hash) != Some(suite.hash) {
+        return Err("the ticket's hash is not the chosen suite's");
+    }
+    // RFC 8446 §4.6.1: not beyond its lifetime.
+    let expiry = state.issued_at.saturating_add(u64::from(state.lifetime));
+    if now >= expiry {
+        return Err("the ticket has expired");
+    }
+    // The certificate the session authenticated was for this name (RFC 8446 §4.2.11,
+    // RFC 6066 §3): another name gets a full handshake and its own certificate.
+    let name = offer.hello.extensions.server_name.as_deref();
+    let same_name = match (name, state.server_name.as_deref()) {
+        (None, None) => true,
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        _ => false,
+    };
+    if !same_name {
+        return Err("the ticket is for another server name");
+    }
+    // A session without a client certificate does not satisfy a server that requires one.
+    if matches!(config.client_auth, ClientAuth::Required(_)) && state.client_certificates.is_empty()
+    {
+        return Err("the ticket's session has no client certificate, which is required");
+    }
+    Ok(())
+}
+
+/// RFC 8446 §4.2.10, §8: whether 0-RTT data could be accepted with this PSK — all but the
+/// strike register, which is asked only when the server answers this ClientHello.
+fn early_data_eligibility(
+    config: &ServerConfig,
+    offer: &Offer<'_>,
+    suite: Suite,
+    state: &SessionState,
+    index: usize,
+    before: Option<&Transcript>,
+) -> Result<(), &'static str> {
+    if !offer.hello.extensions.early_data {
+        return Err("not offered");
+    }
+    if before.is_some() {
+        return Err("the handshake needed a HelloRetryRequest");
+    }
+    if config.max_early_data_size == 0 {
+        return Err("0-RTT is off on this server");
+    }
+    // §4.2.10: only with the first identity, the ticket allowing it, the same suite and
+    // ALPN protocol as the session.
+    if index != 0 {
+        return Err("the PSK accepted is not the first one offered");
+    }
+    if state.max_early_data_size == 0 {
+        return Err("the ticket does not allow 0-RTT");
+    }
+    if state.suite != suite.suite {
+        return Err("the ticket's cipher suite is not the chosen one");
+    }
+    let alpn = crate::server::choose_alpn(config, offer.hello.extensions.alpn.as_deref());
+    if alpn.ok().flatten() != state.alpn {
+        return Err("the ALPN protocol differs from the session's");
+    }
+    // §8.2: this server's tickets only (its strike register knows their ClientHellos).
+    if state.register_id != config.strike_register.id() {
+        return Err("the ticket was issued by another server or before a restart");
+    }
+    // §8.3: the ticket's age as the client reports it must fit ours, within the window.
+    let psks = offer.hello.extensions.pre_shared_key.as_ref();
+    let obfuscated = psks.and_then(|p| p.identities.first());
+    let reported_ms = obfuscated.map_or(0, |i| {
+        i.obfuscated_ticket_age.wrapping_sub(state.ticket_age_add)
+    });
+    let now = (config.time)().0;
+    let actual_ms = now.saturating_sub(state.issued_at).saturating_mul(1000);
+    // The clock counts seconds: a second of slack for its granularity.
+    let window_ms = duration_ms(config.strike_register.window()).saturating_add(1000);
+    if actual_ms.abs_diff(u64::from(reported_ms)) > window_ms {
+        return Err("the ticket age does not fit the freshness window");
+    }
+    Ok(())
+}
+
+/// Decides 0-RTT for a ClientHello the server answers: eligible, and the strike register
+/// has not seen its binder (RFC 8446 §8.2). Tells the trace either way; returns the
+/// early-data limit when accepted.
+pub(super) fn decide_early_data(
+    config: &ServerConfig,
+    resumption: Option<&Resumption>,
+    offered: bool,
+    out: &mut dyn Output,
+) -> Option<u32> {
+    if !offered {
+        return None;
+    }
+    let verdict = match resumption {
+        None => Err("no PSK was accepted"),
+        Some(r) => r.early_data.and_then(|()| {
+            let now = (config.time)();
+            if config.strike_register.first_sight(&r.binder, now) {
+                Ok(r.state.max_early_data_size.min(config.max_early_data_size))
+            } else {
+                Err("replayed ClientHello (strike register), or the register is full")
+            }
+        }),
+    };
+    match verdict {
+        Ok(max) => {
+            trace(out, || TraceEvent::EarlyDataAccepted {
+                direction: Direction::Sent,
+            });
+            Some(max)
+        }
+        Err(reason) => {
+            trace(out, || TraceEvent::EarlyDataRejected {
+                direction: Direction::Sent,
+                reason: reason.to_string(),
+            });
+            None
+        }
+    }
+}
+
+/// How much refused 0-RTT data to skip (RFC 8446 §4.2.10: up to the configured
+/// max_early_data_size), counted in record bytes: the plaintext plus a record's overhead
+/// (header, content type, tag, and some padding) per 2^14 bytes.
+pub(super) fn early_data_skip_limit(config: &ServerConfig) -> usize {
+    let max = config.max_early_data_size as usize;
+    max.saturating_add((max / crate::wire::MAX_PLAINTEXT_LEN + 1) * 256)
+}
+
+/// NewSessionTickets (RFC 8446 §4.6.1) after the client's Finished: `ticket_count` of
+/// them, each with its own nonce, PSK and ticket_age_add, sealed by the ticketer.
+/// `transcript` runs to the client's Finished (for the resumption master secret).
+pub(crate) fn send_tickets(
+    config: &ServerConfig,
+    master: &MasterSecret,
+    transcript: &Transcript,
+    suite: CipherSuite,
+    facts: &TicketFacts,
+    out: &mut dyn Output,
+) -> Result<(), Error> {
+    let Some(ticketer) = config.ticketer.as_deref().filter(|_| facts.wanted) else {
+        return Ok(());
+    };
+    let count = config.ticket_count.min(MAX_TICKETS);
+    let lifetime = config
+        .ticket_lifetime
+        .min(ticketer.lifetime())
+        .min(MAX_TICKET_LIFETIME)
+        .as_secs();
+    if count == 0 || lifetime == 0 {
+        return Ok(());
+    }
+    // At most 604800, so it fits.
+    let lifetime = lifetime as u32;
+    let provider = out.provider();
+    let provider = provider.as_ref();
+    let hash = transcript.current_hash(provider);
+    let resumption = master.resumption_master_secret(provider, hash.as_ref());
+    let now = (config.time)();
+    let max_early_data_size = config.max_early_data_size;
+    for n in 0..count {
+        // A nonce per ticket of this connection (RFC 8446 §4.6.1): its index.
+        let nonce = [n as u8];
+        let ticket_age_add = u32::from_be_bytes(random_bytes::<4>(provider)?);
+        let state = SessionState {
+            version: ProtocolVersion::TLSv1_3,
+            suite,
+            secret: resumption.ticket_psk(provider, &nonce),
+            ticket_age_add,
+            issued_at: now.0,
+            lifetime,
+            server_name: facts.server_name.clone(),
+            alpn: facts.alpn.clone(),
+            max_early_data_size,
+            register_id: config.strike_register.id(),
+            client_certificates: facts.client_certificates.clone(),
+        };
+        let Some(ticket) = ticketer.seal(&state.encode(), now) else {
+            // The ticketer could not seal (too large a state, no key): no ticket.
+            return Ok(());
+        };
+        let message = encode(&HandshakePayload::NewSessionTicket(NewSessionTicket {
+            ticket_lifetime: lifetime,
+            ticket_age_add,
+            ticket_nonce: nonce.to_vec(),
+            ticket,
+            extensions: NewSessionTicketExtensions {
+                early_data: (max_early_data_size > 0).then_some(max_early_data_size),
+                ..Default::default()
+            },
+        }));
+        crate::handshake_trace::trace_sent(out, "NewSessionTicket", message.len(), || {
+            format!("lifetime={lifetime}s max_early_data={max_early_data_size}")
+        });
+        trace(out, || TraceEvent::Ticket {
+            direction: Direction::Sent,
+            lifetime,
+            max_early_data_size,
+        });
+        out.send_handshake(&message);
+    }
+    Ok(())
+}
+
+fn duration_ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,135 @@
+//! Stateful tickets: the session state stays in the server's memory, in a bounded cache,
+//! and the ticket is a random name for it that works once.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use padlock_crypto::Provider;
+use padlock_pki::UnixTime;
+
+use super::{Ticketer, MAX_TICKET_LIFETIME};
+
+/// Length of a stateful ticket: a random name.
+const NAME_LEN: usize = 32;
+
+/// Keeps session states in memory (at most `capacity`, the oldest dropped first) and
+/// issues random names for them as tickets. Opening a ticket removes its state, so each
+/// ticket resumes at most once; nothing survives a restart, and servers do not share it.
+pub struct ServerSessionCache {
+    provider: Arc<dyn Provider>,
+    capacity: usize,
+    lifetime: Duration,
+    entries: Mutex<Entries>,
+}
+
+#[derive(Default)]
+struct Entries {
+    by_name: HashMap<[u8; NAME_LEN], (Vec<u8>, u64)>,
+    /// Names in the order they were issued, to drop the oldest when full. A name whose
+    /// entry was already taken is skipped when it comes up.
+    order: VecDeque<[u8; NAME_LEN]>,
+}
+
+impl ServerSessionCache {
+    /// A cache of at most `capacity` sessions (at least 1), each kept for `lifetime` (at
+    /// most [`MAX_TICKET_LIFETIME`]).
+    pub fn new(provider: Arc<dyn Provider>, capacity: usize, lifetime: Duration) -> Self {
+        Self {
+            provider,
+            capacity: capacity.max(1),
+            lifetime: lifetime.min(MAX_TICKET_LIFETIME),
+            entries: Mutex::new(Entries::default()),
+        }
+    }
+
+    /// How many sessions it holds now.
+    pub fn len(&self) -> usize {
+        self.entries.lock().map_or(0, |e| e.by_name.len())
+    }
+
+    /// Whether it holds no session.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Ticketer for ServerSessionCache {
+    fn seal(&self, state: &[u8], now: UnixTime) -> Option<Vec<u8>> {
+        let mut name = [0u8; NAME_LEN];
+        self.provider.fill_random(&mut name).ok()?;
+        let mut entries = self.entries.lock().ok()?;
+        // `order` holds every live name (and maybe taken ones), so this ends.
+        while entries.by_name.len() >= self.capacity {
+            let oldest = entries.order.pop_front()?;
+            entries.by_name.remove(&oldest);
+        }
+        if entries.order.len() >= 2 * self.capacity {
+            // Taken names pile up in `order`; drop them so it stays bounded.
+            let Entries { by_name, order } = &mut *entries;
+            order.retain(|n| by_name.contains_key(n));
+        }
+        let expiry = now.0.saturating_add(self.lifetime.as_secs());
+        entries.by_name.insert(name, (state.to_vec(), expiry));
+        entries.order.push_back(name);
+        Some(name.to_vec())
+    }
+
+    fn open(&self, ticket: &[u8], now: UnixTime) -> Option<Vec<u8>> {
+        let name: [u8; NAME_LEN] = ticket.try_into().ok()?;
+        let mut entries = self.entries.lock().ok()?;
+        let (state, expiry) = entries.by_name.remove(&name)?;
+        (now.0 < expiry).then_some(state)
+    }
+
+    fn lifetime(&self) -> Duration {
+        self.lifetime
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use padlock_crypto::AwsLcProvider;
+
+    use super::*;
+
+    const NOW: UnixTime = UnixTime(1_800_000_000);
+
+    fn cache(capacity: usize) -> ServerSessionCache {
+        ServerSessionCache::new(Arc::new(AwsLcProvider), capacity, Duration::from_secs(60))
+    }
+
+    #[test]
+    fn a_cached_ticket_opens_once() {
+        let c = cache(4);
+        let ticket = c.seal(b"state", NOW).unwrap();
+        assert_eq!(c.open(&ticket, NOW).unwrap(), b"state");
+        assert_eq!(c.open(&ticket, NOW), None);
+    }
+
+    #[test]
+    fn the_cache_is_bounded_and_drops_the_oldest() {
+        let c = cache(2);
+        let tickets: Vec<_> = (0..5u8).map(|i| c.seal(&[i], NOW).unwrap()).collect();
+        assert_eq!(c.len(), 2);
+        assert_eq!(c.open(&tickets[0], NOW), None);
+        assert_eq!(c.open(&tickets[4], NOW).unwrap(), [4]);
+    }
+
+    #[test]
+    fn an_expired_cached_ticket_does_not_open() {
+        let c = cache(2);
+        let ticket = c.seal(b"s", NOW).unwrap();
+        assert_eq!(c.open(&ticket, UnixTime(NOW.0 + 60)), None);
+    }
+
+    #[test]
+    fn taken_names_do_not_grow_the_order_queue_without_bound() {
+        let c = cache(2);
+        for _ in 0..100 {
+            let t = c.seal(b"s", NOW).unwrap();
+            c.open(&t, NOW).unwrap();
+        }
+        assert!(c.entries.lock().unwrap().order.len() <= 4);
+    }
+}

@@ -1,0 +1,295 @@
+//! Session resumption and 0-RTT between a padlock client and a padlock server, in
+//! process (RFC 8446 §2.2, §2.3, §4.2.9–§4.2.11, §4.6.1).
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::*;
+use padlock_tls::ticket::{
+    ClientSession, ServerSessionCache, StrikeRegister, TicketKey, TicketKeyRing,
+};
+use padlock_tls::trace::{Trace, TraceEvent};
+use padlock_tls::{
+    ClientAuth, Connection, EarlyDataStatus, HandshakeKind, NamedGroup, ProtocolVersion, RootStore,
+    ServerName, WebPkiClientVerifier,
+};
+
+#[test]
+fn a_second_connection_resumes_with_a_ticket_and_no_certificate() {
+    let clock = Clock::new();
+    let (server, client) = configs(&clock);
+    let (server, client) = (Arc::new(server), Arc::new(client));
+    let (c, s) = connect(&server, &client);
+    assert_eq!(c.handshake_kind(), Some(HandshakeKind::Full));
+    assert_eq!(s.handshake_kind(), Some(HandshakeKind::Full));
+
+    clock.advance(5);
+    let (mut c, mut s) = connect(&server, &client);
+    assert_eq!(c.handshake_kind(), Some(HandshakeKind::Resumed));
+    assert_eq!(s.handshake_kind(), Some(HandshakeKind::Resumed));
+    assert_eq!(c.negotiated_group(), Some(NamedGroup::X25519MLKEM768));
+    assert!(
+        c.peer_certificates().is_some(),
+        "kept from the full handshake"
+    );
+    assert_eq!(c.signature_scheme(), None, "no CertificateVerify");
+    assert_eq!(send(&mut c, &mut s, b"ping"), b"ping");
+    assert_eq!(send(&mut s, &mut c, b"pong"), b"pong");
+}
+
+#[test]
+fn each_ticket_is_used_once_and_the_server_sends_two() {
+    let clock = Clock::new();
+    let (_, client) = with_tickets(&clock, |_, _| {});
+    let cache = store(&client);
+    let first = cache.take(&localhost()).unwrap();
+    let second = cache.take(&localhost()).unwrap();
+    assert!(cache.take(&localhost()).is_none());
+    assert_ne!(first.to_bytes(), second.to_bytes());
+}
+
+#[test]
+fn a_saved_session_resumes_from_its_bytes() {
+    let clock = Clock::new();
+    let (server, client) = with_tickets(&clock, |_, _| {});
+    let bytes = store(&client).take(&localhost()).unwrap().to_bytes();
+    let mut other = insecure_client_config();
+    other.time = clock.source();
+    other.session_store = None;
+    let session = ClientSession::from_bytes(&bytes).unwrap();
+    let mut c = Connection::client_resuming(Arc::new(other), localhost(), session).unwrap();
+    let mut s = Connection::server(server).unwrap();
+    handshake(&mut c, &mut s);
+    assert_eq!(c.handshake_kind(), Some(HandshakeKind::Resumed));
+}
+
+#[test]
+fn zero_rtt_data_is_accepted_and_delivered_marked_early() {
+    let clock = Clock::new();
+    let (server, client) = with_zero_rtt_tickets(&clock, |_, _| {});
+    clock.advance(1);
+
+    let mut c = Connection::client(client.clone(), localhost()).unwrap();
+    assert_eq!(c.early_data_status(), EarlyDataStatus::Pending);
+    assert_eq!(c.write_early_data(b"GET / early").unwrap(), 11);
+    let mut s = Connection::server(server.clone()).unwrap();
+    transfer(&mut c, &mut s).unwrap();
+    let state = s.process_new_packets().unwrap();
+    assert_eq!(state.early_data_bytes_to_read, 11);
+    let mut buf = [0u8; 64];
+    let n = s.read_early_data(&mut buf);
+    assert_eq!(&buf[..n], b"GET / early");
+    assert_eq!(
+        s.read_plaintext(&mut buf),
+        0,
+        "early data is not ordinary plaintext"
+    );
+    handshake(&mut c, &mut s);
+    assert_eq!(c.early_data_status(), EarlyDataStatus::Accepted);
+    assert_eq!(s.early_data_status(), EarlyDataStatus::Accepted);
+    assert_eq!(s.handshake_kind(), Some(HandshakeKind::Resumed));
+    assert_eq!(send(&mut c, &mut s, b"after"), b"after");
+    assert_eq!(send(&mut s, &mut c, b"reply"), b"reply");
+}
+
+#[test]
+fn a_session_resumes_after_a_hello_retry_request() {
+    let clock = Clock::new();
+    let (mut server, mut client) = configs(&clock);
+    // The client sends an X25519MLKEM768 share only; the server speaks P-256 only.
+    client.key_shares = 1;
+    server.groups = vec![NamedGroup::secp256r1];
+    let (server, client) = (Arc::new(server), Arc::new(client));
+    let (c, _) = connect(&server, &client);
+    assert_eq!(
+        c.handshake_kind(),
+        Some(HandshakeKind::FullWithHelloRetryRequest)
+    );
+    let (mut c, mut s) = connect(&server, &client);
+    assert_eq!(
+        c.handshake_kind(),
+        Some(HandshakeKind::ResumedWithHelloRetryRequest)
+    );
+    assert_eq!(
+        s.handshake_kind(),
+        Some(HandshakeKind::ResumedWithHelloRetryRequest)
+    );
+    assert_eq!(send(&mut c, &mut s, b"x"), b"x");
+}
+
+#[test]
+fn refused_early_data_is_skipped_and_can_be_sent_again() {
+    let clock = Clock::new();
+    let (server, client) = with_zero_rtt_tickets(&clock, |_, _| {});
+    // This server has 0-RTT off (same ticket keys and register).
+    let mut off = (*server).clone();
+    off.max_early_data_size = 0;
+    let mut c = Connection::client(client, localhost()).unwrap();
+    c.write_early_data(&[7; 900]).unwrap();
+    let mut s = Connection::server(Arc::new(off)).unwrap();
+    handshake(&mut c, &mut s);
+    assert_eq!(s.handshake_kind(), Some(HandshakeKind::Resumed));
+    assert_eq!(c.early_data_status(), EarlyDataStatus::Rejected);
+    assert_eq!(s.early_data_status(), EarlyDataStatus::Rejected);
+    assert_eq!(send(&mut c, &mut s, &[7; 900]), vec![7; 900]);
+}
+
+#[test]
+fn early_data_after_a_hello_retry_request_is_refused() {
+    let clock = Clock::new();
+    let (server, client) = with_zero_rtt_tickets(&clock, |_, _| {});
+    let mut p256 = (*server).clone();
+    p256.groups = vec![NamedGroup::secp256r1];
+    let mut c = Connection::client(client, localhost()).unwrap();
+    c.write_early_data(b"too soon").unwrap();
+    let mut s = Connection::server(Arc::new(p256)).unwrap();
+    handshake(&mut c, &mut s);
+    assert_eq!(
+        s.handshake_kind(),
+        Some(HandshakeKind::ResumedWithHelloRetryRequest)
+    );
+    assert_eq!(c.early_data_status(), EarlyDataStatus::Rejected);
+    assert_eq!(send(&mut c, &mut s, b"now"), b"now");
+}
+
+#[test]
+fn stateful_tickets_from_a_server_cache_resume_once() {
+    let clock = Clock::new();
+    let (server, client) = with_tickets(&clock, |s, _| {
+        s.ticketer = Some(Arc::new(ServerSessionCache::new(
+            provider(),
+            64,
+            Duration::from_secs(3600),
+        )));
+    });
+    let session = store(&client).take(&localhost()).unwrap();
+    let again = session.clone();
+    let mut c = Connection::client_resuming(client.clone(), localhost(), session).unwrap();
+    let mut s = Connection::server(server.clone()).unwrap();
+    handshake(&mut c, &mut s);
+    assert_eq!(c.handshake_kind(), Some(HandshakeKind::Resumed));
+    let mut c = Connection::client_resuming(client, localhost(), again).unwrap();
+    let mut s = Connection::server(server).unwrap();
+    handshake(&mut c, &mut s);
+    assert_eq!(c.handshake_kind(), Some(HandshakeKind::Full), "used once");
+}
+
+#[test]
+fn a_session_for_another_server_name_is_not_resumed() {
+    let clock = Clock::new();
+    let (server, client) = with_tickets(&clock, |_, _| {});
+    let session = store(&client).take(&localhost()).unwrap();
+    let other = ServerName::try_from("other.test").unwrap();
+    let mut c = Connection::client_resuming(client, other, session).unwrap();
+    let mut s = Connection::server(server).unwrap();
+    handshake(&mut c, &mut s);
+    assert_eq!(c.handshake_kind(), Some(HandshakeKind::Full));
+}
+
+#[test]
+fn the_trace_and_key_log_tell_of_the_psk_and_early_data() {
+    let clock = Clock::new();
+    let events = Arc::new(Events::default());
+    let keys = Arc::new(Capture::default());
+    let (server, client) = with_zero_rtt_tickets(&clock, |s, _| {
+        s.trace = Some(events.clone());
+        s.key_log = Some(keys.clone());
+    });
+    let mut c = Connection::client(client, localhost()).unwrap();
+    c.write_early_data(b"x").unwrap();
+    let mut s = Connection::server(server).unwrap();
+    handshake(&mut c, &mut s);
+    let seen = events.0.lock().unwrap().join("\n");
+    for expected in [
+        "PskOffered",
+        "BinderCheck { identity: 0, ok: true }",
+        "PskAccepted",
+        "EarlyDataAccepted",
+        "KeysInstalled { direction: Received, phase: Early }",
+        "Ticket",
+    ] {
+        assert!(seen.contains(expected), "{expected} missing from:\n{seen}");
+    }
+    assert_eq!(
+        keys.secret("CLIENT_EARLY_TRAFFIC_SECRET").as_bytes().len(),
+        32
+    );
+}
+
+/// Trace events as their debug text.
+#[derive(Default)]
+struct Events(Mutex<Vec<String>>);
+
+impl Trace for Events {
+    fn event(&self, event: &TraceEvent<'_>) {
+        self.0.lock().unwrap().push(format!("{event:?}"));
+    }
+}
+
+#[test]
+fn a_resumed_mutual_tls_session_keeps_the_clients_certificate() {
+    // The certificate first: the clock starts when it is made, not before.
+    let key = certified_key(KeyType::P256, &["client.test"], true);
+    let clock = Clock::new();
+    let client_key = key.clone();
+    let (server, client) = with_tickets(&clock, move |s, c| {
+        let mut roots = RootStore::new();
+        roots.add_pem(&test_ca().cert_pem()).unwrap();
+        let verifier = WebPkiClientVerifier::new(provider(), Arc::new(roots));
+        s.client_auth = ClientAuth::Required(Arc::new(verifier));
+        c.client_auth = Some(client_key);
+    });
+    let (_, s) = connect(&server, &client);
+    assert_eq!(s.handshake_kind(), Some(HandshakeKind::Resumed));
+    assert_eq!(s.peer_certificates().unwrap()[0], key.chain[0]);
+}
+
+#[test]
+fn a_fleet_sharing_ticket_keys_resumes_anywhere_and_takes_0rtt_only_where_issued() {
+    let clock = Clock::new();
+    // Two servers, each with its own key ring read from the same key bytes and its own
+    // strike register (two processes behind a load balancer).
+    let ring = || {
+        let key = TicketKey::from_bytes(&[5; 48]).unwrap();
+        Arc::new(TicketKeyRing::new(provider(), vec![key]).unwrap())
+    };
+    let (issuer, client) = with_zero_rtt_tickets(&clock, |s, _| s.ticketer = Some(ring()));
+    let mut other = (*issuer).clone();
+    other.ticketer = Some(ring());
+    other.strike_register = Arc::new(StrikeRegister::new(
+        provider().as_ref(),
+        StrikeRegister::DEFAULT_CAPACITY,
+        StrikeRegister::DEFAULT_WINDOW,
+    ));
+    let other = Arc::new(other);
+    // One of the issuer's two tickets, kept for the last connection.
+    let from_issuer = store(&client).take(&localhost()).unwrap();
+
+    let mut c = Connection::client(client.clone(), localhost()).unwrap();
+    c.write_early_data(b"to another server").unwrap();
+    let mut s = Connection::server(other).unwrap();
+    handshake(&mut c, &mut s);
+    assert_eq!(s.handshake_kind(), Some(HandshakeKind::Resumed));
+    assert_eq!(c.early_data_status(), EarlyDataStatus::Rejected);
+
+    let mut c = Connection::client_resuming(client, localhost(), from_issuer).unwrap();
+    c.write_early_data(b"to the issuer").unwrap();
+    let mut s = Connection::server(issuer).unwrap();
+    handshake(&mut c, &mut s);
+    assert_eq!(c.early_data_status(), EarlyDataStatus::Accepted);
+}
+
+#[test]
+fn a_session_offered_to_a_tls12_server_gets_a_full_tls12_handshake() {
+    let clock = Clock::new();
+    let (server, client) = with_tickets(&clock, |_, _| {});
+    // The same server, now speaking TLS 1.2 only: it ignores the TLS 1.3 PSK.
+    let mut tls12 = (*server).clone();
+    tls12.versions = vec![ProtocolVersion::TLSv1_2];
+    let (mut c, mut s) = connect(&Arc::new(tls12), &client);
+    assert_eq!(c.protocol_version(), Some(ProtocolVersion::TLSv1_2));
+    assert_eq!(c.handshake_kind(), Some(HandshakeKind::Full));
+    assert_eq!(send(&mut c, &mut s, b"x"), b"x");
+}
