@@ -75,8 +75,8 @@ pub fn gnutls_serv(server: &Issued, extra: &[&str]) -> Option<(PeerProcess, u16)
             .arg("--x509keyfile")
             .arg(&server.key)
             .args(extra);
-        let p = PeerProcess::spawn("gnutls-serv", cmd);
-        if wait_for_gnutls_serv(&p, port) {
+        let mut p = PeerProcess::spawn("gnutls-serv", cmd);
+        if wait_for_gnutls_serv(&mut p, port) {
             return Some((p, port));
         }
         eprintln!("gnutls-serv did not start: {}", p.output_text());
@@ -84,24 +84,13 @@ pub fn gnutls_serv(server: &Issued, extra: &[&str]) -> Option<(PeerProcess, u16)
     panic!("gnutls-serv would not start");
 }
 
-/// Waits until `gnutls-serv` accepts on 127.0.0.1:`port`; gives up at once when it says
-/// its IPv4 socket could not be bound (it then runs on IPv6 alone, and the caller retries
-/// on another port).
-fn wait_for_gnutls_serv(p: &PeerProcess, port: u16) -> bool {
-    let deadline = std::time::Instant::now() + WAIT;
-    while std::time::Instant::now() < deadline {
-        if wait_for_port(port, Duration::from_millis(200)) {
-            return true;
-        }
-        let said = String::from_utf8_lossy(&p.stdout()).into_owned() + &p.stderr_text();
-        if said
-            .lines()
-            .any(|l| l.contains("IPv4") && l.contains("bind() failed"))
-        {
-            return false;
-        }
-    }
-    false
+/// Waits until `gnutls-serv` accepts on 127.0.0.1:`port` while still running. It binds
+/// `::` (dual-stack, so 127.0.0.1 too) and 0.0.0.0, and one of the two binds fails with
+/// "bind() failed" when the other took both families: that message is harmless. It exits
+/// only when neither bind worked — then the port belongs to someone else, and the caller
+/// retries on another.
+fn wait_for_gnutls_serv(p: &mut PeerProcess, port: u16) -> bool {
+    wait_for_port(port, WAIT) && p.is_running()
 }
 
 /// Runs `gnutls-cli` against 127.0.0.1:`port` (checking the name `localhost` against

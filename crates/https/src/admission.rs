@@ -126,14 +126,15 @@ struct Table {
 
 #[derive(Debug)]
 struct Entry {
+    /// Also carries the [`Signal`] raised when this connection is asked to give its place
+    /// up (one allocation per connection, not two: every idle connection holds it).
     activity: Arc<Activity>,
-    /// Raised when this connection is asked to give its place up.
-    evict: Arc<Signal>,
 }
 
-/// How the table asks a connection to go, and why.
+/// How the table asks a connection to go, and why (kept in the connection's
+/// [`Activity`]).
 #[derive(Debug, Default)]
-struct Signal {
+pub(crate) struct Signal {
     notify: Notify,
     /// 0 while not asked; else an [`Eviction`] as `1 + discriminant`.
     why: AtomicU8,
@@ -211,12 +212,10 @@ impl Admission {
         }
         let id = table.next_id;
         table.next_id += 1;
-        let evict = Arc::new(Signal::default());
         table.entries.insert(
             id,
             Entry {
-                activity,
-                evict: evict.clone(),
+                activity: activity.clone(),
             },
         );
         table.handshaking.insert(id, key);
@@ -224,7 +223,7 @@ impl Admission {
         Place {
             admission: self.clone(),
             id,
-            evict,
+            activity,
         }
     }
 
@@ -290,8 +289,9 @@ impl Table {
     fn evict(&mut self, id: u64, why: Eviction) {
         self.end_handshake(id);
         if let Some(entry) = self.entries.remove(&id) {
-            entry.evict.why.store(why as u8 + 1, Ordering::Relaxed);
-            entry.evict.notify.notify_one();
+            let evict = &entry.activity.evict;
+            evict.why.store(why as u8 + 1, Ordering::Relaxed);
+            evict.notify.notify_one();
         }
     }
 
@@ -327,7 +327,8 @@ fn address_key(ip: IpAddr) -> IpAddr {
 pub(crate) struct Place {
     admission: Arc<Admission>,
     id: u64,
-    evict: Arc<Signal>,
+    /// The connection's activity record, which holds its eviction [`Signal`].
+    activity: Arc<Activity>,
 }
 
 impl Place {
@@ -339,8 +340,9 @@ impl Place {
 
     /// Resolves when the table asks this connection to give its place up, with why.
     pub(crate) async fn evicted(&self) -> Eviction {
-        self.evict.notify.notified().await;
-        match self.evict.why.load(Ordering::Relaxed) {
+        let evict = &self.activity.evict;
+        evict.notify.notified().await;
+        match evict.why.load(Ordering::Relaxed) {
             1 => Eviction::Handshake,
             _ => Eviction::Idle,
         }

@@ -19,6 +19,8 @@ pub struct Activity {
     epoch: Instant,
     last_ms: AtomicU64,
     requests: AtomicU32,
+    /// Raised when the connection table asks this connection to give its place up.
+    pub(crate) evict: crate::admission::Signal,
 }
 
 impl Activity {
@@ -28,6 +30,7 @@ impl Activity {
             epoch: Instant::now(),
             last_ms: AtomicU64::new(0),
             requests: AtomicU32::new(0),
+            evict: Default::default(),
         })
     }
 

@@ -30,6 +30,7 @@ pub mod listing;
 pub mod mime;
 pub mod proxy;
 pub mod range;
+mod replay;
 pub mod server;
 pub mod site;
 pub mod ticket_keys;

@@ -23,6 +23,7 @@ use crate::early::{EarlyDataIo, EarlyRequests, Http};
 use crate::error::Error;
 use crate::failure_log::{Cause, FailureLog};
 use crate::idle::{Activity, Tracked};
+use crate::replay::{self, Replay};
 use crate::site::{redirect_to_https, ConnInfo, Site};
 use crate::tls_server::{self, TlsSetup};
 
@@ -416,83 +417,97 @@ async fn handle_connection(tcp: TcpStream, conn: Conn, redirect_port: Option<u16
         serve_http(Cork::new(tcp), Protocols::Auto, svc, conn).await;
         return;
     };
-    let failures = &shared.failures;
-    let accepted = tokio::select! {
-        accepted = tokio::time::timeout(shared.handshake_timeout, tls_server::accept(tls, tcp)) => accepted,
-        _ = conn.place.evicted() => {
-            failures.record(Cause::HandshakeDisplaced, || {
-                format!("{peer} TLS handshake dropped: the oldest in progress while the server was full")
-            });
-            return;
-        }
-    };
-    let (mut stream, details) = match accepted {
-        Ok(Ok(x)) => x,
-        Ok(Err(e)) => {
-            let cause = if is_closed_by_peer(&e) {
-                Cause::ClosedDuringHandshake
-            } else {
-                Cause::HandshakeFailed
-            };
-            // The error may quote names from the client's certificate.
-            failures.record(cause, || {
-                format!(
-                    "{peer} TLS handshake failed: {}",
-                    escape_controls(&e.to_string())
-                )
-            });
-            return;
-        }
-        Err(_) => {
-            failures.record(Cause::HandshakeTimedOut, || {
-                format!(
-                    "{peer} TLS handshake timed out after {:?}",
-                    shared.handshake_timeout
-                )
-            });
-            return;
-        }
-    };
-    conn.place.established();
-    // hyper flushes when it has written a response (or a batch of HTTP/2 frames): its
-    // pieces then leave in one record and one system call.
-    stream.set_coalesce_writes(true);
-    // A busy connection keeps its TLS buffers between wake-ups; `serve_http` polls a quiet
-    // one again after `PARK_AFTER`, and that read gives them back.
-    stream.set_release_buffers_after(PARK_AFTER / 2);
-    let protocols = match details.alpn.as_deref() {
-        Some(b"h2") => Protocols::Http2,
-        Some(b"http/1.1") => Protocols::Http1,
-        _ => Protocols::Auto,
-    };
-    // With 0-RTT data accepted, count the requests in it on their way to hyper, so the
-    // service knows which ones may be replays (`crate::early`). Without ALPN the count
-    // tells HTTP/2 by its preface, as hyper does.
-    let early = details.early_data.then(|| {
-        Arc::new(EarlyRequests::new(match protocols {
-            Protocols::Http1 => Http::One,
-            Protocols::Http2 => Http::Two,
-            Protocols::Auto => Http::Sniff,
-        }))
-    });
-    let info = Arc::new(ConnInfo {
-        peer: Some(peer),
-        secure: true,
-        client: details.client,
-        tls: details.summary,
-        early: early.clone(),
-    });
-    let svc = move |req| {
-        let early = info.early_request(&req);
-        site.clone().handle(req, info.clone(), early)
-    };
-    match early {
-        Some(requests) => {
-            let io = EarlyDataIo::new(stream, requests);
-            serve_http(Cork::new(io), protocols, svc, conn).await;
-        }
-        None => serve_http(Cork::new(stream), protocols, svc, conn).await,
+    {
+        let failures = &shared.failures;
+        // Boxed: the handshake's state (the engine mid-handshake, its timer) is larger
+        // than the serving state that follows, and the task holds the larger of the two
+        // for as long as the connection lives; boxed, it is freed when the handshake ends.
+        let handshake = Box::pin(tokio::time::timeout(
+            shared.handshake_timeout,
+            tls_server::accept(tls, tcp),
+        ));
+        let accepted = tokio::select! {
+            accepted = handshake => accepted,
+            _ = conn.place.evicted() => {
+                failures.record(Cause::HandshakeDisplaced, || {
+                    format!("{peer} TLS handshake dropped: the oldest in progress while the server was full")
+                });
+                return;
+            }
+        };
+        let (mut stream, details) = match accepted {
+            Ok(Ok(x)) => x,
+            Ok(Err(e)) => {
+                let cause = if is_closed_by_peer(&e) {
+                    Cause::ClosedDuringHandshake
+                } else {
+                    Cause::HandshakeFailed
+                };
+                // The error may quote names from the client's certificate.
+                failures.record(cause, || {
+                    format!(
+                        "{peer} TLS handshake failed: {}",
+                        escape_controls(&e.to_string())
+                    )
+                });
+                return;
+            }
+            Err(_) => {
+                failures.record(Cause::HandshakeTimedOut, || {
+                    format!(
+                        "{peer} TLS handshake timed out after {:?}",
+                        shared.handshake_timeout
+                    )
+                });
+                return;
+            }
+        };
+        conn.place.established();
+        // hyper flushes when it has written a response (or a batch of HTTP/2 frames): its
+        // pieces then leave in one record and one system call.
+        stream.set_coalesce_writes(true);
+        // A busy connection keeps its TLS buffers between wake-ups; `serve_http` polls a quiet
+        // one again after `PARK_AFTER`, and that read gives them back.
+        stream.set_release_buffers_after(PARK_AFTER / 2);
+        let protocols = match details.alpn.as_deref() {
+            Some(b"h2") => Protocols::Http2,
+            Some(b"http/1.1") => Protocols::Http1,
+            _ => Protocols::Auto,
+        };
+        // With 0-RTT data accepted, count the requests in it on their way to hyper, so the
+        // service knows which ones may be replays (`crate::early`). Without ALPN the count
+        // tells HTTP/2 by its preface, as hyper does.
+        let early = details.early_data.then(|| {
+            Arc::new(EarlyRequests::new(match protocols {
+                Protocols::Http1 => Http::One,
+                Protocols::Http2 => Http::Two,
+                Protocols::Auto => Http::Sniff,
+            }))
+        });
+        let info = Arc::new(ConnInfo {
+            peer: Some(peer),
+            secure: true,
+            client: details.client,
+            tls: details.summary,
+            early: early.clone(),
+        });
+        let svc = move |req| {
+            let early = info.early_request(&req);
+            site.clone().handle(req, info.clone(), early)
+        };
+        // Boxed (one type for both streams), and made in this block: the handshake's result
+        // and the TLS stream are out of scope at the await below, so the task keeps no room
+        // for them (a named binding, even moved from, keeps its place in the future).
+        let serving: Pin<Box<dyn Future<Output = ()> + Send>> = match early {
+            Some(requests) => {
+                let io = EarlyDataIo::new(stream, requests);
+                Box::pin(serve_http(Cork::new(io), protocols, svc, conn))
+            }
+            None => Box::pin(serve_http(Cork::new(stream), protocols, svc, conn)),
+        };
+        serving
     }
+    .await;
 }
 
 /// What the service knows of a plain-HTTP connection: its peer only.
@@ -605,9 +620,34 @@ async fn serve_http<IO, F, Fut>(
         Protocols::Http2 => builder.http2_only(),
     };
     // hyper's flushes are paid once per turn of the connection (see `cork`).
-    let (cork, corked) = io;
-    let conn = builder.serve_connection_with_upgrades(TokioIo::new(corked), service);
-    tokio::pin!(conn);
+    let (cork, mut corked) = io;
+    // hyper's connection (its state and 8 KiB read buffer) is built only once the client
+    // has sent something, and boxed, so a connection idle before its first request holds
+    // neither: the task is as small as this wait (see `replay`).
+    let first = tokio::select! {
+        first = std::future::poll_fn(|cx| replay::poll_first_bytes(&mut corked, cx)) => first,
+        _ = stop.changed() => return close_unused(corked).await,
+        _ = place.evicted() => return close_unused(corked).await,
+        _ = activity.idle_for(idle) => return close_unused(corked).await,
+    };
+    let first = match first {
+        Ok(first) if !first.is_empty() => first,
+        // The client closed (with close_notify) without a request: close likewise.
+        Ok(_) => return close_unused(corked).await,
+        Err(e) => {
+            if !is_closed_by_peer(&e) {
+                shared.failures.record(Cause::ConnectionError, || {
+                    format!(
+                        "padlock: connection ended with an error: {}",
+                        escape_controls(&e.to_string())
+                    )
+                });
+            }
+            return;
+        }
+    };
+    let io = TokioIo::new(Replay::new(first, corked));
+    let mut conn = Box::pin(builder.serve_connection_with_upgrades(io, service));
     let mut asked_to_stop = false;
     // Set when the connection was asked to give its place up: closed outright then.
     let mut displaced: Option<Pin<Box<tokio::time::Sleep>>> = None;
@@ -674,6 +714,17 @@ async fn serve_http<IO, F, Fut>(
                 conn.as_mut().graceful_shutdown();
             }
         }
+    }
+}
+
+/// Closes a connection that never carried a request (idle too long, asked to stop or to
+/// give its place up, or closed by the client): close_notify, then the write side, within
+/// a second.
+async fn close_unused<IO: AsyncWrite + Unpin>(mut io: IO) {
+    use tokio::io::AsyncWriteExt;
+    // The connection goes either way; a peer that takes no close_notify is already gone.
+    match tokio::time::timeout(Duration::from_secs(1), io.shutdown()).await {
+        Ok(Ok(())) | Ok(Err(_)) | Err(_) => {}
     }
 }
 
