@@ -346,8 +346,8 @@ impl ClientHelloInfo<'_> {
         self.cipher_suites.iter().any(|s| {
             s.is_tls13()
                 || crate::suites::tls12_suite(*s).is_some_and(|t| {
-                    crate::tls12_signatures::key_fits_suite(kind, t.auth)
-                        && crate::tls12_signatures::curve_supported(kind, self.groups)
+                    crate::tls12::signatures::key_fits_suite(kind, t.auth)
+                        && crate::tls12::signatures::curve_supported(kind, self.groups)
                 })
         })
     }

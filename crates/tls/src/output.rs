@@ -92,7 +92,7 @@ pub(crate) trait Output {
     /// Exporter master secret is known (RFC 8446 §7.5).
     fn exporter(&mut self, secret: crate::tls13::key_schedule::ExporterSecret);
     /// A TLS 1.2 session's exporter (RFC 5705) is known.
-    fn tls12_exporter(&mut self, exporter: crate::tls12_handshake::Exporter12);
+    fn tls12_exporter(&mut self, exporter: crate::tls12::handshake::Exporter12);
     /// The handshake is complete: application data may flow both ways. Plaintext the
     /// caller wrote before is sent now, after the queued handshake messages, if our
     /// application write keys were not installed as such (TLS 1.2's, at ChangeCipherSpec).

@@ -330,7 +330,7 @@ pub(crate) fn verify_tls12_signature(
     signature: &[u8],
     bad: crate::error::PeerMisbehaved,
 ) -> Result<SignatureVerified, Error> {
-    crate::tls12_signatures::verify(provider, leaf, offered, scheme, message, signature, bad)?;
+    crate::tls12::signatures::verify(provider, leaf, offered, scheme, message, signature, bad)?;
     Ok(SignatureVerified(()))
 }
 

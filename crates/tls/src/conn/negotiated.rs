@@ -22,5 +22,5 @@ pub(super) struct Negotiated {
     pub(super) kind: Option<HandshakeKind>,
     pub(super) exporter: Option<ExporterSecret>,
     /// TLS 1.2's exporter (RFC 5705).
-    pub(super) tls12_exporter: Option<crate::tls12_handshake::Exporter12>,
+    pub(super) tls12_exporter: Option<crate::tls12::handshake::Exporter12>,
 }

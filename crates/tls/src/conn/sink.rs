@@ -218,7 +218,7 @@ impl Output for Core {
         self.negotiated.exporter = Some(secret);
     }
 
-    fn tls12_exporter(&mut self, exporter: crate::tls12_handshake::Exporter12) {
+    fn tls12_exporter(&mut self, exporter: crate::tls12::handshake::Exporter12) {
         self.negotiated.tls12_exporter = Some(exporter);
     }
 

@@ -5,7 +5,7 @@ use crate::client::hs::Offer;
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::output::Output;
 use crate::suites::{self, Tls12Suite};
-use crate::tls12_handshake::{self, Randoms, Transcript12};
+use crate::tls12::handshake::{self, Randoms, Transcript12};
 use crate::wire::enums::EcPointFormat;
 use crate::wire::extensions::{ExtensionBlock, Tls12ServerHelloExtensions};
 use crate::wire::handshake::ServerHello;
@@ -31,7 +31,7 @@ pub(crate) fn handle_server_hello(
     transcript.add(offer.transcript.buffered_bytes().unwrap_or_default());
     transcript.add(raw);
     let group = None;
-    tls12_handshake::report_negotiated(suite, group, out);
+    handshake::report_negotiated(suite, group, out);
     let randoms = Randoms {
         client: offer.hello.random,
         server: sh.random,

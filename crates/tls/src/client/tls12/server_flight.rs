@@ -12,8 +12,8 @@ use crate::handshake_trace::trace_certificate_check;
 use crate::output::{unexpected, Output};
 use crate::state::encode;
 use crate::suites::{self, Tls12Suite};
+use crate::tls12::handshake::{self, PeerChain, Randoms, SessionKeys, Transcript12};
 use crate::tls12::prf::Sender;
-use crate::tls12_handshake::{self, PeerChain, Randoms, SessionKeys, Transcript12};
 use crate::verify::{self, Authenticated, CertVerified, SignatureVerified};
 use crate::wire::enums::{NamedGroup, SignatureScheme};
 use crate::wire::handshake::tls12::client_certificate_type;
@@ -21,7 +21,7 @@ use crate::wire::handshake::{
     Certificate12, CertificateRequest12, CertificateVerify, ClientEcdhPublic, ClientKeyExchange,
     HandshakePayload, ServerKeyExchange,
 };
-use crate::{tls12_signatures, wire::codec::Codec};
+use crate::{tls12::signatures, wire::codec::Codec};
 
 use super::{ExpectTraffic, KeyExchange, State};
 
@@ -63,7 +63,7 @@ impl ExpectCertificate {
         let verified = result?;
         // RFC 5246 §7.4.2: the key must fit the suite (ECDSA suites, ECDSA keys).
         let leaf = chain.first().cloned().unwrap_or_default();
-        tls12_signatures::leaf_fits_suite(&leaf, context.suite.auth)?;
+        signatures::leaf_fits_suite(&leaf, context.suite.auth)?;
         context.transcript.add(raw);
         let server = PeerChain { chain, verified };
         Ok(match context.suite.kx {
@@ -110,7 +110,7 @@ impl ExpectServerKeyExchange {
         let kx = agree(group, &ske.params.public, out)?;
         context.transcript.add(raw);
         out.signature_scheme(ske.signature.algorithm);
-        tls12_handshake::report_negotiated(context.suite, Some(ske.params.named_group), out);
+        handshake::report_negotiated(context.suite, Some(ske.params.named_group), out);
         Ok(State::CertificateRequestOrDone(Box::new(
             ExpectCertificateRequestOrDone {
                 context,
@@ -156,12 +156,12 @@ fn check_signature(
         .signature_algorithms
         .as_deref()
         .unwrap_or_default();
-    tls12_handshake::check_peer_signature(
+    handshake::check_peer_signature(
         out,
         server.leaf(),
         offered,
         &ske.signature,
-        &tls12_handshake::signed_params(&context.randoms, &ske.params),
+        &handshake::signed_params(&context.randoms, &ske.params),
         PeerMisbehaved::BadServerKeyExchangeSignature,
     )
 }
@@ -254,7 +254,7 @@ fn choose_client_certificate(
 ) -> Option<(Arc<CertifiedKey>, SignatureScheme)> {
     let cert = context.offer.config.client_auth.clone()?;
     let kind = cert.key.kind();
-    let wanted = if tls12_signatures::key_fits_suite(kind, suites::AuthKind::Rsa) {
+    let wanted = if signatures::key_fits_suite(kind, suites::AuthKind::Rsa) {
         client_certificate_type::RSA_SIGN
     } else {
         client_certificate_type::ECDSA_SIGN
@@ -262,8 +262,8 @@ fn choose_client_certificate(
     if !request.certificate_types.contains(&wanted) {
         return None;
     }
-    let ours = tls12_signatures::our_schemes(&context.offer.config.signature_schemes);
-    let scheme = tls12_signatures::choose_scheme(&cert, &request.signature_algorithms, &ours)?;
+    let ours = signatures::our_schemes(&context.offer.config.signature_schemes);
+    let scheme = signatures::choose_scheme(&cert, &request.signature_algorithms, &ours)?;
     Some((cert, scheme))
 }
 
@@ -299,7 +299,7 @@ fn send_client_flight(
         send_certificate_verify(cert, *scheme, &mut context, out)?;
     }
     context.transcript.forget_messages();
-    tls12_handshake::send_change_cipher_spec_and_finished(
+    handshake::send_change_cipher_spec_and_finished(
         &keys,
         Sender::Client,
         &mut context.transcript,
@@ -360,7 +360,7 @@ fn rsa_client_key_exchange(
     context: &Context,
     out: &mut dyn Output,
 ) -> Result<(Vec<u8>, padlock_crypto::SharedSecret), Error> {
-    crate::tls12_rsa_key_transport::encrypt_pre_master_secret(
+    crate::tls12::rsa_key_transport::encrypt_pre_master_secret(
         out.provider().as_ref(),
         leaf,
         context.offer.hello.legacy_version,
@@ -375,7 +375,7 @@ fn send_certificate_verify(
     context: &mut Context,
     out: &mut dyn Output,
 ) -> Result<(), Error> {
-    let signature = tls12_signatures::sign(cert, scheme, context.transcript.messages())?;
+    let signature = signatures::sign(cert, scheme, context.transcript.messages())?;
     let message = encode(&HandshakePayload::CertificateVerify(CertificateVerify {
         algorithm: scheme,
         signature,
@@ -401,7 +401,7 @@ impl ExpectChangeCipherSpec {
         self: Box<Self>,
         out: &mut dyn Output,
     ) -> Result<State, Error> {
-        tls12_handshake::receive_change_cipher_spec(&self.keys, Sender::Server, out)?;
+        handshake::receive_change_cipher_spec(&self.keys, Sender::Server, out)?;
         Ok(State::Finished(Box::new(ExpectFinished { before: *self })))
     }
 }

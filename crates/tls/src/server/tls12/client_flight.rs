@@ -9,13 +9,13 @@ use crate::error::{Error, PeerIncompatible};
 use crate::handshake_trace::trace_certificate_check;
 use crate::output::{unexpected, Output};
 use crate::suites::{self, Tls12Suite};
+use crate::tls12::handshake::{self, PeerChain, Randoms, SessionKeys, Transcript12};
 use crate::tls12::prf::Sender;
-use crate::tls12_handshake::{self, PeerChain, Randoms, SessionKeys, Transcript12};
 use crate::verify::{self, Authenticated, ClientCertVerifier};
 use crate::wire::codec::Codec;
 use crate::wire::enums::ProtocolVersion;
 use crate::wire::handshake::{ClientEcdhPublic, HandshakePayload};
-use crate::{error::PeerMisbehaved, tls12_signatures};
+use crate::{error::PeerMisbehaved, tls12::signatures};
 
 use super::{ExpectTraffic, KeyExchange, State};
 
@@ -150,7 +150,7 @@ fn rsa_pre_master_secret(
     context: &Context,
     _out: &mut dyn Output,
 ) -> Result<padlock_crypto::SharedSecret, Error> {
-    crate::tls12_rsa_key_transport::decrypt_pre_master_secret(cert, body, context.client_version)
+    crate::tls12::rsa_key_transport::decrypt_pre_master_secret(cert, body, context.client_version)
 }
 
 /// Waiting for the client's CertificateVerify (RFC 5246 §7.4.8): its signature over every
@@ -176,8 +176,8 @@ impl ExpectCertificateVerify {
             keys,
             client,
         } = *self;
-        let offered = tls12_signatures::our_schemes(&context.config.signature_schemes);
-        let signature = tls12_handshake::check_peer_signature(
+        let offered = signatures::our_schemes(&context.config.signature_schemes);
+        let signature = handshake::check_peer_signature(
             out,
             client.leaf(),
             &offered,
@@ -213,7 +213,7 @@ impl ExpectChangeCipherSpec {
         self: Box<Self>,
         out: &mut dyn Output,
     ) -> Result<State, Error> {
-        tls12_handshake::receive_change_cipher_spec(&self.keys, Sender::Client, out)?;
+        handshake::receive_change_cipher_spec(&self.keys, Sender::Client, out)?;
         let Self {
             context,
             keys,
@@ -257,7 +257,7 @@ impl ExpectFinished {
             provider.as_ref(),
         )?;
         context.transcript.add(raw);
-        tls12_handshake::send_change_cipher_spec_and_finished(
+        handshake::send_change_cipher_spec_and_finished(
             &keys,
             Sender::Server,
             &mut context.transcript,

@@ -10,8 +10,8 @@ use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::output::Output;
 use crate::state::{encode, random_bytes};
 use crate::suites::{self, KeyExchangeKind, Tls12Suite};
-use crate::tls12_handshake::{self, Randoms, Transcript12};
-use crate::tls12_signatures;
+use crate::tls12::handshake::{self, Randoms, Transcript12};
+use crate::tls12::signatures;
 use crate::wire::codec::{DecodeError, DecodeErrorKind};
 use crate::wire::enums::{
     CipherSuite, EcPointFormat, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme,
@@ -67,7 +67,7 @@ pub(crate) fn start(
         out.server_name(name.clone());
     }
     out.client_random(hello.random);
-    tls12_handshake::report_negotiated(suite, plan.group(), out);
+    handshake::report_negotiated(suite, plan.group(), out);
     send_server_hello(&offer, suite, &randoms, alpn.clone(), &mut transcript, out)?;
     if let Some(protocol) = alpn {
         out.alpn(protocol);
@@ -217,11 +217,11 @@ fn choose_suite(
 ) -> Result<Tls12Suite, Error> {
     // RSA key transport needs the opt-in and a certificate that allows keyEncipherment.
     let key_transport = config.legacy_rsa_key_exchange
-        && crate::tls12_rsa_key_transport::certificate_allows_key_transport(cert);
+        && crate::tls12::rsa_key_transport::certificate_allows_key_transport(cert);
     let kind = cert.key.kind();
     let fits_key = |suite: &Tls12Suite| {
         (suite.kx != KeyExchangeKind::Rsa || key_transport)
-            && tls12_signatures::key_fits_suite(kind, suite.auth)
+            && signatures::key_fits_suite(kind, suite.auth)
     };
     // RFC 5246 §7.4.1.4.1: an ECDHE suite needs a signature the client accepts; without
     // one, a suite that signs nothing (RSA key transport, when enabled) may still serve.
@@ -235,7 +235,7 @@ fn choose_suite(
         .collect();
     if !shared.is_empty() {
         // RFC 8422 §5.3: an ECDSA certificate's curve must be one the client lists.
-        if !tls12_signatures::curve_supported(kind, offer.groups) {
+        if !signatures::curve_supported(kind, offer.groups) {
             return Err(PeerIncompatible::CertificateCurveNotOffered.into());
         }
         return shared
@@ -314,8 +314,8 @@ fn choose_signature_scheme(
     offer: &Offer<'_>,
     cert: &CertifiedKey,
 ) -> Result<SignatureScheme, Error> {
-    let ours = tls12_signatures::our_schemes(&config.signature_schemes);
-    tls12_signatures::choose_scheme(cert, offer.schemes, &ours)
+    let ours = signatures::our_schemes(&config.signature_schemes);
+    signatures::choose_scheme(cert, offer.schemes, &ours)
         .ok_or_else(|| PeerIncompatible::NoSignatureSchemesInCommon.into())
 }
 
@@ -404,8 +404,8 @@ fn send_server_key_exchange(
         named_group: group,
         public: ours.public_key().to_vec(),
     };
-    let signed = tls12_handshake::signed_params(randoms, &params);
-    let signature = tls12_signatures::sign(cert, scheme, &signed)?;
+    let signed = handshake::signed_params(randoms, &params);
+    let signature = signatures::sign(cert, scheme, &signed)?;
     let message = encode(&HandshakePayload::ServerKeyExchange(ServerKeyExchange {
         params,
         signature: CertificateVerify {
@@ -438,7 +438,7 @@ fn send_certificate_request(
                 client_certificate_type::ECDSA_SIGN,
                 client_certificate_type::RSA_SIGN,
             ],
-            signature_algorithms: tls12_signatures::our_schemes(&config.signature_schemes),
+            signature_algorithms: signatures::our_schemes(&config.signature_schemes),
             certificate_authorities: verifier
                 .root_hint_subjects()
                 .into_iter()
