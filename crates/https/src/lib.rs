@@ -25,6 +25,7 @@ pub mod error;
 pub mod failure_log;
 pub mod filecache;
 pub mod files;
+mod forward;
 pub mod idle;
 pub mod listing;
 pub mod mime;
