@@ -7,7 +7,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use padlock_test_support::certs::{Fixtures, Issued};
-use padlock_test_support::{free_port, require_peer, wait_for_port, PeerProcess};
+use padlock_test_support::{on_free_port, require_peer, PeerProcess};
 
 /// How long a peer may take to start, or to finish one exchange.
 pub const WAIT: Duration = Duration::from_secs(10);
@@ -28,8 +28,7 @@ pub fn openssl_server(
     version: &str,
     extra: &[&str],
 ) -> (PeerProcess, u16) {
-    for _ in 0..3 {
-        let port = free_port();
+    on_free_port("openssl s_server", |port| {
         let mut cmd = Command::new(&fx.openssl);
         cmd.args(["s_server", version, "-accept"])
             .arg(format!("127.0.0.1:{port}"))
@@ -40,11 +39,11 @@ pub fn openssl_server(
             .args(extra);
         let mut p = PeerProcess::spawn("openssl s_server", cmd);
         if p.wait_stdout_while_running(b"ACCEPT", WAIT) {
-            return (p, port);
+            return Some(p);
         }
         eprintln!("s_server did not start (port race?): {}", p.output_text());
-    }
-    panic!("openssl s_server would not start");
+        None
+    })
 }
 
 /// Runs `openssl s_client <version>` against 127.0.0.1:`port`, sends [`GET`], waits for
@@ -65,8 +64,7 @@ pub fn openssl_client(fx: &Fixtures, port: u16, version: &str, extra: &[&str]) -
 /// accepts connections. `None` when gnutls-serv is missing (and peers are not required).
 pub fn gnutls_serv(server: &Issued, extra: &[&str]) -> Option<(PeerProcess, u16)> {
     let bin = require_peer("gnutls-serv")?;
-    for _ in 0..6 {
-        let port = free_port();
+    Some(on_free_port("gnutls-serv", |port| {
         let mut cmd = Command::new(&bin);
         cmd.args(["--http", "-p"])
             .arg(port.to_string())
@@ -76,21 +74,12 @@ pub fn gnutls_serv(server: &Issued, extra: &[&str]) -> Option<(PeerProcess, u16)
             .arg(&server.key)
             .args(extra);
         let mut p = PeerProcess::spawn("gnutls-serv", cmd);
-        if wait_for_gnutls_serv(&mut p, port) {
-            return Some((p, port));
+        if p.listens_on(port, WAIT) {
+            return Some(p);
         }
         eprintln!("gnutls-serv did not start: {}", p.output_text());
-    }
-    panic!("gnutls-serv would not start");
-}
-
-/// Waits until `gnutls-serv` accepts on 127.0.0.1:`port` while still running. It binds
-/// `::` (dual-stack, so 127.0.0.1 too) and 0.0.0.0, and one of the two binds fails with
-/// "bind() failed" when the other took both families: that message is harmless. It exits
-/// only when neither bind worked — then the port belongs to someone else, and the caller
-/// retries on another.
-fn wait_for_gnutls_serv(p: &mut PeerProcess, port: u16) -> bool {
-    wait_for_port(port, WAIT) && p.is_running()
+        None
+    }))
 }
 
 /// Runs `gnutls-cli` against 127.0.0.1:`port` (checking the name `localhost` against

@@ -20,7 +20,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use padlock_test_support::{
-    contains, free_port, require_peer, Fixtures, Issued, PeerProcess, TempDir,
+    contains, on_free_port, require_peer, Fixtures, Issued, PeerProcess, TempDir,
 };
 use serve_support::{serve_logged, www, Ca, PADLOCK};
 use tls_support::{connect, listen, WAIT};
@@ -205,22 +205,6 @@ fn s_server_early_data(openssl: &Path, cert: &Issued) -> (PeerProcess, u16) {
     })
 }
 
-/// A peer that `start` starts on `port` and returns once it listens, or `None` when it
-/// could not bind (a parallel test's server took the free port meanwhile): then another
-/// port is tried.
-fn on_free_port(
-    what: &str,
-    mut start: impl FnMut(u16) -> Option<PeerProcess>,
-) -> (PeerProcess, u16) {
-    for _ in 0..5 {
-        let port = free_port();
-        if let Some(peer) = start(port) {
-            return (peer, port);
-        }
-    }
-    panic!("{what} could not bind a port");
-}
-
 #[test]
 fn padlock_connect_resumes_against_openssl_s_server_and_its_early_data_is_accepted() {
     let Some(fx) = Fixtures::get() else { return };
@@ -277,7 +261,7 @@ fn gnutls_serv(gnutls: &Path, cert: &Issued) -> (PeerProcess, u16) {
             .arg("--x509keyfile")
             .arg(&cert.key);
         let mut server = PeerProcess::spawn("gnutls-serv", cmd);
-        let up = padlock_test_support::wait_for_port(port, WAIT) && server.is_running();
+        let up = server.listens_on(port, WAIT);
         if !up {
             // Shown with --nocapture: why this port was given up.
             eprintln!("gnutls-serv did not start:\n{}", server.output_text());

@@ -123,6 +123,22 @@ pub fn free_port() -> u16 {
     panic!("no fresh port on 127.0.0.1 after 1000 tries");
 }
 
+/// Starts a peer on a free port: `start` launches it on the port it is given and returns it
+/// once it listens, or `None` when it could not bind (a parallel test's server took the
+/// free port meanwhile); then another free port is tried, at most five in all.
+pub fn on_free_port(
+    what: &str,
+    mut start: impl FnMut(u16) -> Option<PeerProcess>,
+) -> (PeerProcess, u16) {
+    for _ in 0..5 {
+        let port = free_port();
+        if let Some(peer) = start(port) {
+            return (peer, port);
+        }
+    }
+    panic!("{what} could not bind a port");
+}
+
 /// Waits until something accepts TCP connections on 127.0.0.1:`port`, for at most
 /// `timeout`. Returns whether it did.
 ///

@@ -154,6 +154,14 @@ impl PeerProcess {
         }
     }
 
+    /// Whether the peer accepts on 127.0.0.1:`port` within `timeout` while still running.
+    /// A peer that could not bind exits, and then whoever answers on the port is someone
+    /// else (gnutls-serv, which binds `::` and 0.0.0.0 and reports the one of the two that
+    /// fails when the first took both families, is up by this test, not by its messages).
+    pub fn listens_on(&mut self, port: u16, timeout: Duration) -> bool {
+        crate::wait_for_port(port, timeout) && self.is_running()
+    }
+
     /// Whether the peer is still running.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
