@@ -34,6 +34,7 @@ pub mod range;
 mod replay;
 pub mod server;
 pub mod site;
+mod streams;
 pub mod ticket_keys;
 pub mod tls_server;
 pub mod trace;

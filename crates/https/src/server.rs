@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use padlock_pki::printable::escape_controls;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -25,6 +25,7 @@ use crate::failure_log::{Cause, FailureLog};
 use crate::idle::{Activity, Tracked};
 use crate::replay::{self, Replay};
 use crate::site::{redirect_to_https, ConnInfo, Site};
+use crate::streams::Running;
 use crate::tls_server::{self, TlsSetup};
 
 /// How to run the server.
@@ -604,7 +605,9 @@ async fn serve_http<IO, F, Fut>(
             })
         })
     };
-    let mut builder = auto::Builder::new(TokioExecutor::new());
+    // HTTP/2 streams run in this task, not as tasks of their own (see `streams`).
+    let mut streams = Running::default();
+    let mut builder = auto::Builder::new(streams.executor());
     builder.http2().max_concurrent_streams(128);
     // half_close: a client may send its request and at once close its sending side (TLS
     // close_notify, RFC 8446 §6.1, which `padlock connect` and `openssl s_client` do when
@@ -657,7 +660,9 @@ async fn serve_http<IO, F, Fut>(
         let last = activity.last();
         let parked = parked_at == Some(last);
         tokio::select! {
-            result = std::future::poll_fn(|cx| cork.poll_connection(conn.as_mut(), cx)) => {
+            result = std::future::poll_fn(|cx| {
+                cork.poll_connection(cx, |cx| streams.poll_serving(conn.as_mut(), cx))
+            }) => {
                 if let Err(e) = result {
                     if e.downcast_ref::<hyper::Error>().is_some_and(hyper::Error::is_timeout) {
                         // A request head not there within the idle timeout: closed
