@@ -19,6 +19,7 @@ pub mod certinfo;
 pub mod client;
 mod cork;
 pub mod credentials;
+mod date;
 pub mod decode;
 pub mod early;
 pub mod error;

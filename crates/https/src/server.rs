@@ -24,7 +24,7 @@ use crate::error::Error;
 use crate::failure_log::{Cause, FailureLog};
 use crate::idle::{Activity, Tracked};
 use crate::replay::{self, Replay};
-use crate::site::{redirect_to_https, ConnInfo, Site};
+use crate::site::{redirect_to_https, Answer, ConnInfo, Site};
 use crate::streams::Running;
 use crate::tls_server::{self, TlsSetup};
 
@@ -411,10 +411,7 @@ async fn handle_connection(tcp: TcpStream, conn: Conn, redirect_port: Option<u16
     let Some(tls) = &shared.tls else {
         conn.place.established();
         let info = plain_info(peer);
-        let svc = move |req| {
-            let early = info.early_request(&req);
-            site.clone().handle(req, info.clone(), early)
-        };
+        let svc = site_service(site, info);
         serve_http(Cork::new(tcp), Protocols::Auto, svc, conn).await;
         return;
     };
@@ -492,10 +489,7 @@ async fn handle_connection(tcp: TcpStream, conn: Conn, redirect_port: Option<u16
             tls: details.summary,
             early: early.clone(),
         });
-        let svc = move |req| {
-            let early = info.early_request(&req);
-            site.clone().handle(req, info.clone(), early)
-        };
+        let svc = site_service(site, info);
         // Boxed (one type for both streams), and made in this block: the handshake's result
         // and the TLS stream are out of scope at the await below, so the task keeps no room
         // for them (a named binding, even moved from, keeps its place in the future).
@@ -509,6 +503,21 @@ async fn handle_connection(tcp: TcpStream, conn: Conn, redirect_port: Option<u16
         serving
     }
     .await;
+}
+
+/// The service for one connection: each request answered at once when it can be
+/// ([`Site::answer_now`]), else by [`Site::handle`]'s future.
+fn site_service(
+    site: Arc<Site>,
+    info: Arc<ConnInfo>,
+) -> impl Fn(hyper::Request<hyper::body::Incoming>) -> Answer + Send + 'static {
+    move |req| {
+        let early = info.early_request(&req);
+        match site.answer_now(&req, &info, early) {
+            Some(res) => Answer::Now(Some(res)),
+            None => Answer::Later(Box::pin(site.clone().handle(req, info.clone(), early))),
+        }
+    }
 }
 
 /// What the service knows of a plain-HTTP connection: its peer only.
@@ -595,14 +604,11 @@ async fn serve_http<IO, F, Fut>(
         service_fn(move |req| {
             let request = activity.request_started();
             let response = handle(req);
-            // Boxed: HTTP/2 spawns a task per request, and tokio moves the whole future into
-            // the task and its output out of it; a pointer moves cheaper than the
-            // file-serving future's several hundred bytes of state.
-            Box::pin(async move {
+            async move {
                 let response = response.await;
                 drop(request);
                 response
-            })
+            }
         })
     };
     // HTTP/2 streams run in this task, not as tasks of their own (see `streams`).
