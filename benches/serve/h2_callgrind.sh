@@ -5,13 +5,15 @@
 # between a zeroing and a dump of the counters. The difference of the two dumps divided by
 # MANY - FEW is what one more request costs, handshakes and one-time set-up cancelled out;
 # the per-function table (callgrind_annotate, exclusive) is printed the same way.
-# Usage: benches/serve/h2_callgrind.sh [FEW=5000] [MANY=25000]   (OUT: where the profiles go)
+# Usage: benches/serve/h2_callgrind.sh [FEW=5000] [MANY=25000]   (OUT: where the profiles go;
+# SERVER=nginx: nginx 1.22 instead, as http_vs_nginx.sh runs it)
 source "$(dirname "$0")/common.sh"
 FEW=${1:-5000}
 MANY=${2:-25000}
 CONNS=${CONNS:-50}
 STREAMS=${STREAMS:-10}
 OUT=${OUT:-/tmp/padlock-h2-callgrind}
+SERVER=${SERVER:-padlock}
 mkdir -p "$OUT"
 # ANALYSE_ONLY=1: only the tables, from the dumps already in OUT.
 if [ -z "${ANALYSE_ONLY:-}" ]; then
@@ -19,11 +21,8 @@ if [ -z "${ANALYSE_ONLY:-}" ]; then
     setup
     URL="https://localhost:$PORT/1k.bin"
 
-    valgrind --tool=callgrind --callgrind-out-file="$OUT/cg.out" \
-        "$PADLOCK" serve --dir "$WORK/www" --cert "$WORK/chain.pem" --key "$WORK/leaf.key" \
-        --listen "127.0.0.1:$PORT" --workers 1 -q >/dev/null 2>"$WORK/logs/padlock.err" &
-    SERVER_PID=$!
-    wait_listening
+    LAUNCH="valgrind --tool=callgrind --callgrind-out-file=$OUT/cg.out"
+    if [ "$SERVER" = nginx ]; then start_nginx; else start_padlock -q; fi
 
     # load N: h2load with N requests; fails on any failed request.
     load() {

@@ -611,23 +611,6 @@ async fn serve_http<IO, F, Fut>(
             }
         })
     };
-    // HTTP/2 streams run in this task, not as tasks of their own (see `streams`).
-    let mut streams = Running::default();
-    let mut builder = auto::Builder::new(streams.executor());
-    builder.http2().max_concurrent_streams(128);
-    // half_close: a client may send its request and at once close its sending side (TLS
-    // close_notify, RFC 8446 §6.1, which `padlock connect` and `openssl s_client` do when
-    // their input ends); it still gets its answer. The idle timeout bounds the wait.
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(idle)
-        .half_close(true);
-    builder = match protocols {
-        Protocols::Auto => builder,
-        Protocols::Http1 => builder.http1_only(),
-        Protocols::Http2 => builder.http2_only(),
-    };
     // hyper's flushes are paid once per turn of the connection (see `cork`).
     let (cork, mut corked) = io;
     // hyper's connection (its state and 8 KiB read buffer) is built only once the client
@@ -654,6 +637,25 @@ async fn serve_http<IO, F, Fut>(
             }
             return;
         }
+    };
+    // Made only now, like hyper's connection, so an idle connection's task holds neither
+    // the builder nor the streams' queue. HTTP/2 streams run in this task, not as tasks of
+    // their own (see `streams`).
+    let mut streams = Running::default();
+    let mut builder = auto::Builder::new(streams.executor());
+    builder.http2().max_concurrent_streams(128);
+    // half_close: a client may send its request and at once close its sending side (TLS
+    // close_notify, RFC 8446 §6.1, which `padlock connect` and `openssl s_client` do when
+    // their input ends); it still gets its answer. The idle timeout bounds the wait.
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(idle)
+        .half_close(true);
+    builder = match protocols {
+        Protocols::Auto => builder,
+        Protocols::Http1 => builder.http1_only(),
+        Protocols::Http2 => builder.http2_only(),
     };
     let io = TokioIo::new(Replay::new(first, corked));
     let mut conn = Box::pin(builder.serve_connection_with_upgrades(io, service));

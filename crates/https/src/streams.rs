@@ -49,7 +49,8 @@ impl Streams {
 #[derive(Default)]
 pub(crate) struct Running {
     streams: Streams,
-    waiting: FuturesUnordered<Stream>,
+    /// Made when a stream first has to wait (most connections never need it).
+    waiting: Option<FuturesUnordered<Stream>>,
     /// The queue's storage, kept between turns.
     spare: Vec<Stream>,
 }
@@ -72,11 +73,15 @@ impl Running {
             progress = true;
             if stream.as_mut().poll(cx).is_pending() {
                 // Polled once more by the set, which from then on wakes it alone.
-                self.waiting.push(stream);
+                self.waiting
+                    .get_or_insert_with(Default::default)
+                    .push(stream);
             }
         }
-        while let Poll::Ready(Some(())) = self.waiting.poll_next_unpin(cx) {
-            progress = true;
+        if let Some(waiting) = &mut self.waiting {
+            while let Poll::Ready(Some(())) = waiting.poll_next_unpin(cx) {
+                progress = true;
+            }
         }
         progress
     }
@@ -135,11 +140,11 @@ mod tests {
         })
         .await;
         assert_eq!(done.load(Ordering::Relaxed), 1);
-        assert_eq!(running.waiting.len(), 1);
+        assert_eq!(running.waiting.as_ref().map(|w| w.len()), Some(1));
         tx.send(()).unwrap();
         std::future::poll_fn(|cx| {
             running.poll(cx);
-            if running.waiting.is_empty() {
+            if running.waiting.as_ref().is_some_and(|w| w.is_empty()) {
                 Poll::Ready(())
             } else {
                 Poll::Pending
