@@ -52,6 +52,9 @@ mod receive_buffer;
 mod record_layer;
 mod send_buffer;
 mod sink;
+mod spare;
+
+pub use spare::free_spare_buffers;
 
 use self::lifecycle::PeerStream;
 use self::progress::ProgressGuard;
