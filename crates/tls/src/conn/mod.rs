@@ -321,7 +321,7 @@ impl Connection {
         Reader::new(
             &mut self.core.records.rx,
             self.core.lifecycle.peer,
-            self.error.clone(),
+            self.error.as_ref(),
         )
     }
 
