@@ -25,10 +25,13 @@
 //! copy). The receive buffer holds two maximal records; when it is
 //! full, `read_tls_from` says so with an error, and the plaintext must be read first.
 //! Outgoing plaintext is encrypted from the caller's buffer straight into the send buffer
-//! (no copy first). While data
-//! flows both buffers are kept, so the records of a burst reuse one allocation each; they
-//! are freed once empty at the end of `process_new_packets`, or at once by
-//! [`Connection::shrink_buffers`], so an idle connection holds almost nothing.
+//! (no copy first). The send buffer is released as soon as it drains; the receive buffer
+//! once its plaintext is read after a short record, else at the end of the next
+//! `process_new_packets` that finds it empty, or at once by
+//! [`Connection::shrink_buffers`], so an idle connection holds almost nothing. A released
+//! buffer waits as its thread's spare for the next record (one per direction per thread,
+//! [`free_spare_buffers`]), so a burst of records reuses one allocation without zeroing it
+//! again.
 
 use std::io;
 use std::sync::Arc;
@@ -285,12 +288,12 @@ impl Connection {
         self.core.records.consume_tls(n);
     }
 
-    /// Frees the send and receive buffers if they hold nothing (a buffer still holding
-    /// data is kept). Call it when the connection goes idle after writing: a server that
-    /// has flushed a response and now waits for the next request, say. Without it the
-    /// send buffer (about 16.5 KiB after a full record) stays allocated until the next
-    /// `process_new_packets`, which frees whatever is empty. Cheap; the next record
-    /// allocates again.
+    /// Releases the send and receive buffers if they hold nothing (a buffer still holding
+    /// data is kept) to the thread's spares. Call it when the connection goes idle after
+    /// reading: a server that has read a request to its last, full-size record and now
+    /// waits, say. Without it that receive buffer (up to 33 KiB) stays allocated until the
+    /// next `process_new_packets`, which releases whatever is empty; the send buffer is
+    /// released by itself once it drains. Cheap; the next record takes a buffer again.
     pub fn shrink_buffers(&mut self) {
         self.core.records.free_idle_buffers();
     }
