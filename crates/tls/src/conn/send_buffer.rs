@@ -79,7 +79,7 @@ impl SendBuffer {
 
     /// Gives the allocation to the thread's spare if nothing waits to be sent.
     pub(super) fn free_if_idle(&mut self) {
-        if self.is_empty() {
+        if self.is_empty() && self.buf.capacity() > 0 {
             Spare::Send.give(std::mem::take(self).buf);
         }
     }
