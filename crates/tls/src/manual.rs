@@ -75,6 +75,7 @@
 //! | path | copies |
 //! |---|---|
 //! | `write_plaintext`, then `pending_tls`/`consume_tls` or `write_tls_to` | 0 |
+//! | `write_plaintext` before the handshake completes (held until keys exist) | 1 (into the hold) |
 //! | `read_tls` (whole records, after the handshake), then `reader().fill_buf` | 0 |
 //! | `read_tls`, then `read_plaintext` or `reader().read` | 1 (out to the caller) |
 //! | `read_tls_from` (the socket's read is the kernel's copy), then `fill_buf` | 0 |
