@@ -60,12 +60,10 @@ impl ExpectCertificate {
             (config.time)(),
         );
         trace_certificate_check(out, &chain, &result);
-        let verified = result?;
+        let server = PeerChain::new(chain, result?)?;
         // RFC 5246 §7.4.2: the key must fit the suite (ECDSA suites, ECDSA keys).
-        let leaf = chain.first().cloned().unwrap_or_default();
-        signatures::leaf_fits_suite(&leaf, context.suite.auth)?;
+        signatures::leaf_fits_suite(server.key_algorithm(), context.suite.auth)?;
         context.transcript.add(raw);
-        let server = PeerChain { chain, verified };
         Ok(match context.suite.kx {
             suites::KeyExchangeKind::Ecdhe => {
                 State::ServerKeyExchange(Box::new(ExpectServerKeyExchange { context, server }))
@@ -73,7 +71,9 @@ impl ExpectCertificate {
             // RFC 5246 §7.4.3: no ServerKeyExchange with RSA key transport; the finished
             // handshake proves the server holds the key.
             suites::KeyExchangeKind::Rsa => {
-                let kx = KeyExchange::Rsa { leaf };
+                let kx = KeyExchange::Rsa {
+                    leaf: server.leaf().to_vec(),
+                };
                 State::CertificateRequestOrDone(Box::new(ExpectCertificateRequestOrDone {
                     context,
                     server,
@@ -158,7 +158,7 @@ fn check_signature(
         .unwrap_or_default();
     handshake::check_peer_signature(
         out,
-        server.leaf(),
+        server,
         offered,
         &ske.signature,
         &handshake::signed_params(&context.randoms, &ske.params),
@@ -263,7 +263,7 @@ fn choose_client_certificate(
         return None;
     }
     let ours = signatures::our_schemes(&context.offer.config.signature_schemes);
-    let scheme = signatures::choose_scheme(&cert, &request.signature_algorithms, &ours)?;
+    let scheme = signatures::choose_scheme(&cert, &request.signature_algorithms, ours)?;
     Some((cert, scheme))
 }
 
@@ -291,7 +291,7 @@ fn send_client_flight(
         context.suite,
         pre_master_secret.as_ref(),
         context.extended_master_secret,
-        &context.transcript,
+        &mut context.transcript,
         &context.randoms,
         out,
     )?;
@@ -422,7 +422,7 @@ impl ExpectFinished {
             return Err(unexpected("Finished", message.name()));
         };
         let ExpectChangeCipherSpec {
-            context,
+            mut context,
             keys,
             server,
             signature,
@@ -430,7 +430,7 @@ impl ExpectFinished {
         let provider = out.provider();
         let verified = keys.check_finished(
             Sender::Server,
-            &context.transcript,
+            &mut context.transcript,
             &finished,
             provider.as_ref(),
         )?;

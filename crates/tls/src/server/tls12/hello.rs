@@ -315,7 +315,7 @@ fn choose_signature_scheme(
     cert: &CertifiedKey,
 ) -> Result<SignatureScheme, Error> {
     let ours = signatures::our_schemes(&config.signature_schemes);
-    signatures::choose_scheme(cert, offer.schemes, &ours)
+    signatures::choose_scheme(cert, offer.schemes, ours)
         .ok_or_else(|| PeerIncompatible::NoSignatureSchemesInCommon.into())
 }
 
@@ -438,7 +438,7 @@ fn send_certificate_request(
                 client_certificate_type::ECDSA_SIGN,
                 client_certificate_type::RSA_SIGN,
             ],
-            signature_algorithms: signatures::our_schemes(&config.signature_schemes),
+            signature_algorithms: signatures::our_schemes(&config.signature_schemes).collect(),
             certificate_authorities: verifier
                 .root_hint_subjects()
                 .into_iter()
