@@ -75,6 +75,42 @@ fn ecdhe_stays_preferred_when_the_client_also_offers_rsa_key_transport() {
 }
 
 #[test]
+fn rsa_key_transport_serves_a_client_with_no_group_in_common() {
+    // RFC 8422 §5.1: without a group the client lists, no ECC suite; the suite that needs
+    // none is the one left (BoGo's NoCommonCurves).
+    let mut client_config = rsa_client(&[]);
+    client_config.cipher_suites = vec![
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256,
+    ];
+    client_config.groups = vec![padlock_tls::NamedGroup::x25519];
+    let mut server_config = rsa_server(server_key(KeyType::Rsa2048));
+    server_config.groups = vec![padlock_tls::NamedGroup::secp256r1];
+    let mut client = Connection::client(Arc::new(client_config), localhost()).unwrap();
+    let mut server = Connection::server(Arc::new(server_config)).unwrap();
+    handshake(&mut client, &mut server);
+    assert_eq!(
+        server.cipher_suite(),
+        Some(CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256)
+    );
+}
+
+#[test]
+fn without_rsa_key_transport_no_group_in_common_is_named() {
+    let mut client_config = rsa_client(&[]);
+    client_config.cipher_suites = vec![CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256];
+    client_config.groups = vec![padlock_tls::NamedGroup::x25519];
+    let mut server_config = rsa_server(server_key(KeyType::Rsa2048));
+    server_config.groups = vec![padlock_tls::NamedGroup::secp256r1];
+    let mut client = Connection::client(Arc::new(client_config), localhost()).unwrap();
+    let mut server = Connection::server(Arc::new(server_config)).unwrap();
+    assert_eq!(
+        transfer(&mut client, &mut server).unwrap_err(),
+        PeerIncompatible::NoGroupsInCommon.into()
+    );
+}
+
+#[test]
 fn rsa_key_transport_serves_a_client_accepting_none_of_our_signatures() {
     // RFC 5246 §7.4.1.4.1: ECDHE_RSA would need a signature the client accepts; it lists
     // only ECDSA, so the suite that signs nothing is the one left (BoGo's

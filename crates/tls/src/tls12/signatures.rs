@@ -100,6 +100,26 @@ pub(crate) fn leaf_fits_suite(algorithm: PublicKeyAlgorithm, auth: AuthKind) -> 
     }
 }
 
+/// RFC 8422 §5.3: in TLS 1.2 an ECDSA certificate's curve is one of the client's
+/// supported_groups (the signature scheme names only the hash), so a client refuses a
+/// server key on a curve it did not list (`offered`). Other keys have no curve to check.
+pub(crate) fn leaf_curve_offered(
+    algorithm: PublicKeyAlgorithm,
+    offered: &[NamedGroup],
+) -> Result<(), Error> {
+    let group = match algorithm {
+        PublicKeyAlgorithm::Ec(Curve::P256) => NamedGroup::secp256r1,
+        PublicKeyAlgorithm::Ec(Curve::P384) => NamedGroup::secp384r1,
+        PublicKeyAlgorithm::Ec(Curve::P521) => NamedGroup::secp521r1,
+        _ => return Ok(()),
+    };
+    if offered.contains(&group) {
+        Ok(())
+    } else {
+        Err(PeerMisbehaved::UnofferedCertificateCurve.into())
+    }
+}
+
 /// Verifies the peer's `signature` over `message` with its leaf certificate's key `spki`.
 /// `offered` are the schemes we offered (RFC 5246 §7.4.1.4.1: the peer must use one);
 /// `bad` is the violation a failed check is.
@@ -229,6 +249,21 @@ mod tests {
             choose_scheme(&ecdsa, &[SignatureScheme::rsa_pkcs1_sha256], ours()),
             None
         );
+    }
+
+    #[test]
+    fn an_ecdsa_leaf_must_be_on_an_offered_curve() {
+        let offered = [NamedGroup::x25519, NamedGroup::secp384r1];
+        let p256 = PublicKeyAlgorithm::Ec(Curve::P256);
+        assert_eq!(
+            leaf_curve_offered(p256, &offered),
+            Err(PeerMisbehaved::UnofferedCertificateCurve.into())
+        );
+        assert!(leaf_curve_offered(PublicKeyAlgorithm::Ec(Curve::P384), &offered).is_ok());
+        // RSA and Ed25519 keys have no curve in supported_groups.
+        assert!(leaf_curve_offered(PublicKeyAlgorithm::Ed25519, &offered).is_ok());
+        let rsa = PublicKeyAlgorithm::Rsa { modulus_bits: 2048 };
+        assert!(leaf_curve_offered(rsa, &[]).is_ok());
     }
 
     #[test]

@@ -63,6 +63,8 @@ impl ExpectCertificate {
         let server = PeerChain::new(chain, result?)?;
         // RFC 5246 §7.4.2: the key must fit the suite (ECDSA suites, ECDSA keys).
         signatures::leaf_fits_suite(server.key_algorithm(), context.suite.auth)?;
+        let offered_groups = context.offer.hello.extensions.supported_groups.as_deref();
+        signatures::leaf_curve_offered(server.key_algorithm(), offered_groups.unwrap_or_default())?;
         context.transcript.add(raw);
         Ok(match context.suite.kx {
             suites::KeyExchangeKind::Ecdhe => {
