@@ -109,20 +109,33 @@ impl Ceiling {
 
     /// The client's crypto for one handshake, answered by a server share made outside.
     pub fn client(&self, server_share: &[u8]) {
+        let shared = self.client_asymmetric(server_share, &self.message, &self.cv_signature);
+        std::hint::black_box(shared);
+        self.symmetric();
+    }
+
+    /// The client's X25519 key and agreement with `server_share`, then the server's
+    /// signature (`signature` over `signed`) and the certificate's by the CA checked.
+    fn client_asymmetric(
+        &self,
+        server_share: &[u8],
+        signed: &[u8],
+        signature: &[u8],
+    ) -> padlock_crypto::SharedSecret {
         let p = &self.provider;
         let kx = p
             .start_key_exchange(KeyExchangeAlgorithm::X25519)
             .expect("X25519");
         std::hint::black_box(kx.public_key());
-        std::hint::black_box(kx.complete(server_share).expect("agrees"));
+        let shared = kx.complete(server_share).expect("agrees");
         for (point, m, sig) in [
-            (&self.server_point, &self.message, &self.cv_signature),
-            (&self.ca_point, &self.tbs, &self.cert_signature),
+            (&self.server_point, signed, signature),
+            (&self.ca_point, &self.tbs[..], &self.cert_signature[..]),
         ] {
             p.verify_signature(SignatureAlgorithm::EcdsaP256Sha256, point, m, sig)
                 .expect("verifies");
         }
-        self.symmetric();
+        shared
     }
 
     /// The server's crypto for one handshake, answering `client_share`.
@@ -143,19 +156,7 @@ impl Ceiling {
     /// The TLS 1.2 client's crypto for one handshake, answered by a server share made
     /// outside.
     pub fn tls12_client(&self, server_share: &[u8]) {
-        let p = &self.provider;
-        let kx = p
-            .start_key_exchange(KeyExchangeAlgorithm::X25519)
-            .expect("X25519");
-        std::hint::black_box(kx.public_key());
-        let pre_master = kx.complete(server_share).expect("agrees");
-        for (point, m, sig) in [
-            (&self.server_point, &self.params_12, &self.ske_signature),
-            (&self.ca_point, &self.tbs, &self.cert_signature),
-        ] {
-            p.verify_signature(SignatureAlgorithm::EcdsaP256Sha256, point, m, sig)
-                .expect("verifies");
-        }
+        let pre_master = self.client_asymmetric(server_share, &self.params_12, &self.ske_signature);
         self.symmetric_12(pre_master.as_ref());
     }
 
