@@ -6,7 +6,7 @@
 //! record keys and Finished values only from a master secret. Every secret is zeroed when
 //! dropped.
 
-use padlock_crypto::{AeadAlgorithm, HashAlgorithm, HmacKey, Provider};
+use padlock_crypto::{AeadAlgorithm, HashAlgorithm, HmacKey, Provider, NONCE_LEN};
 
 use crate::hkdf::Secret;
 use crate::record::{RecordError, RecordKeys};
@@ -194,12 +194,16 @@ impl MasterSecret {
     ) -> Result<KeyBlock, RecordError> {
         let key_len = aead.key_len();
         let iv_len = fixed_iv_len(aead);
-        let mut block = vec![0u8; 2 * (key_len + iv_len)];
+        // Two keys and two IVs of the largest AEAD we speak (32 + 12 bytes each) fit.
+        let mut buf = [0u8; 2 * (32 + NONCE_LEN)];
+        let block = buf
+            .get_mut(..2 * (key_len + iv_len))
+            .ok_or(RecordError::BadKeyLength)?;
         self.prf(
             provider,
             b"key expansion",
             &[server_random, client_random],
-            &mut block,
+            block,
         );
         let (client_key, rest) = block.split_at(key_len);
         let (server_key, rest) = rest.split_at(key_len);
@@ -208,8 +212,8 @@ impl MasterSecret {
             RecordKeys::tls12(aead, client_key, client_iv),
             RecordKeys::tls12(aead, server_key, server_iv),
         );
-        block.iter_mut().for_each(|b| *b = 0);
-        std::hint::black_box(&block);
+        buf.iter_mut().for_each(|b| *b = 0);
+        std::hint::black_box(&buf);
         Ok(KeyBlock {
             client: keys.0?,
             server: keys.1?,
