@@ -126,6 +126,7 @@ mod strike;
 pub use client::{ClientSession, ClientSessionCache, SessionStore};
 pub use key_ring::{RotatingTicketer, TicketKeyRing, MAX_RING_KEYS};
 pub use server_cache::ServerSessionCache;
+pub(crate) use server_cache::NAME_LEN as SESSION_ID_LEN;
 pub use strike::StrikeRegister;
 
 /// The longest a ticket may live (RFC 8446 §4.6.1: "Servers MUST NOT use any value
