@@ -30,9 +30,13 @@ pub struct Run {
     pub keys: Arc<Capture>,
 }
 
+/// A TLS 1.2-only client that keeps no sessions: it offers no session_ticket, so the
+/// server's flights are those of a full handshake without a NewSessionTicket (the
+/// resumption tests, `tls12_resumption*.rs`, keep sessions).
 pub fn tls12_client() -> ClientConfig {
     let mut c = insecure_client_config();
     c.versions = vec![ProtocolVersion::TLSv1_2];
+    c.session_store = None;
     c
 }
 
