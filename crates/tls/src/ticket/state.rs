@@ -17,9 +17,9 @@ const FORMAT_TLS12: u8 = 2;
 /// Which protocol version an encoded state is for, from its first byte; `None` for
 /// anything padlock did not write.
 pub(crate) fn version_of(bytes: &[u8]) -> Option<ProtocolVersion> {
-    match bytes.first()? {
-        &FORMAT => Some(ProtocolVersion::TLSv1_3),
-        &FORMAT_TLS12 => Some(ProtocolVersion::TLSv1_2),
+    match *bytes.first()? {
+        FORMAT => Some(ProtocolVersion::TLSv1_3),
+        FORMAT_TLS12 => Some(ProtocolVersion::TLSv1_2),
         _ => None,
     }
 }
