@@ -549,3 +549,16 @@ fn a_resumed_handshake_by_session_id_completes_through_the_harness() {
     r.server.process_new_packets().unwrap();
     assert!(!r.client.is_handshaking() && !r.server.is_handshaking());
 }
+
+#[test]
+fn a_resuming_server_hello_does_not_acknowledge_the_server_name() {
+    // RFC 6066 §3: "When resuming a session, the server MUST NOT include a server_name
+    // extension in the server hello."
+    let r = resumed_by_ticket();
+    let HandshakePayload::ServerHello(sh) = decode(&r.flight[0]) else {
+        panic!()
+    };
+    let extensions = server_hello_extensions(&sh);
+    assert!(!extensions.server_name);
+    assert!(extensions.extended_master_secret && extensions.session_ticket);
+}

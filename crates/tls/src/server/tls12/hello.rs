@@ -47,6 +47,8 @@ pub(super) struct Offer<'h> {
 pub(super) struct SessionAnswer<'a> {
     pub(super) id: &'a [u8],
     pub(super) ticket: bool,
+    /// The ServerHello resumes the session named by `id`.
+    pub(super) resumed: bool,
 }
 
 /// RFC 8422 §5.1.1: a client that sends no supported_groups is assumed to support
@@ -85,6 +87,7 @@ pub(crate) fn start(
     let answer = SessionAnswer {
         id: resume::announced_id(&keep),
         ticket: matches!(keep, resume::Keep::Ticket),
+        resumed: false,
     };
     send_server_hello(
         &offer,
@@ -281,9 +284,13 @@ fn choose_suite(
         .iter()
         .filter_map(|s| suites::tls12_suite(*s))
         .collect();
-    Err(if theirs.is_empty() {
+    // A client offering TLS 1.3 suites alone has AEAD suites, none for TLS 1.2.
+    let offers_tls13_suites = offer.hello.cipher_suites.iter().any(|s| s.is_tls13());
+    Err(if theirs.is_empty() && !offers_tls13_suites {
         PeerIncompatible::OnlyInsecureCipherSuites
-    } else if !config.legacy_rsa_key_exchange && theirs.iter().all(|s| s.kx == KeyExchangeKind::Rsa)
+    } else if !config.legacy_rsa_key_exchange
+        && !theirs.is_empty()
+        && theirs.iter().all(|s| s.kx == KeyExchangeKind::Rsa)
     {
         PeerIncompatible::RsaKeyExchangeNotEnabled
     } else {
@@ -373,8 +380,9 @@ pub(super) fn send_server_hello(
     out: &mut dyn Output,
 ) -> Result<(), Error> {
     let extensions = Tls12ServerHelloExtensions {
-        // RFC 6066 §3: a server that used the server_name "SHALL include" an empty one.
-        server_name: offer.hello.extensions.server_name.is_some(),
+        // RFC 6066 §3: a server that used the server_name "SHALL include" an empty one;
+        // "When resuming a session, the server MUST NOT include" it.
+        server_name: offer.hello.extensions.server_name.is_some() && !session.resumed,
         // RFC 5746 §3.6: an empty renegotiation_info for a client that signalled.
         renegotiation_info: offer.secure_renegotiation.then(Vec::new),
         // RFC 7627 §5.2: answer EMS whenever it is offered.

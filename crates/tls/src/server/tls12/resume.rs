@@ -204,6 +204,7 @@ pub(super) fn resume(
     let answer = SessionAnswer {
         id: &hello.legacy_session_id,
         ticket: renew,
+        resumed: true,
     };
     send_server_hello(
         offer,
