@@ -42,18 +42,6 @@ fn session(client: &ClientConfig) -> ClientSession {
     store(client).take(&localhost()).unwrap()
 }
 
-/// Offers `session` to `server`; both connections after the handshake.
-fn resume_with(
-    server: Arc<ServerConfig>,
-    client: Arc<ClientConfig>,
-    session: ClientSession,
-) -> (Connection, Connection) {
-    let mut c = Connection::client_resuming(client, localhost(), session).unwrap();
-    let mut s = Connection::server(server).unwrap();
-    handshake(&mut c, &mut s);
-    (c, s)
-}
-
 fn full(c: &Connection, s: &Connection) -> bool {
     c.handshake_kind() == Some(HandshakeKind::Full)
         && s.handshake_kind() == Some(HandshakeKind::Full)

@@ -122,13 +122,8 @@ impl ExpectResumedNewSessionTicket {
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<State, Error> {
-        let HandshakePayload::NewSessionTicket12(ticket) = message else {
-            return Err(unexpected("NewSessionTicket", message.name()));
-        };
         let mut next = self.0;
-        next.transcript.add(raw);
-        trace_ticket(&ticket, out);
-        next.ticket = Some(ticket);
+        next.ticket = Some(receive_ticket(message, raw, &mut next.transcript, out)?);
         Ok(State::ResumedChangeCipherSpec(Box::new(next)))
     }
 }
@@ -207,14 +202,25 @@ impl ExpectResumedFinished {
     }
 }
 
-/// A full handshake's ServerHello announced a NewSessionTicket (RFC 5077 §3.3): it comes
-/// after our Finished, before the server's ChangeCipherSpec.
-pub(crate) fn trace_ticket(ticket: &NewSessionTicket12, out: &dyn Output) {
+/// The NewSessionTicket a ServerHello announced (RFC 5077 §3.3), full handshake or
+/// resumed: a NewSessionTicket it must be (anything else is unexpected), and it goes into
+/// the transcript before the server's Finished.
+pub(crate) fn receive_ticket(
+    message: HandshakePayload,
+    raw: &[u8],
+    transcript: &mut Transcript12,
+    out: &dyn Output,
+) -> Result<NewSessionTicket12, Error> {
+    let HandshakePayload::NewSessionTicket12(ticket) = message else {
+        return Err(unexpected("NewSessionTicket", message.name()));
+    };
+    transcript.add(raw);
     trace(out, || TraceEvent::Ticket {
         direction: Direction::Received,
         lifetime: ticket.lifetime_hint,
         max_early_data_size: 0,
     });
+    Ok(ticket)
 }
 
 /// Keeps the session of a TLS 1.2 handshake in the configured store, once the server's

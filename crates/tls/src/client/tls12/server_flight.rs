@@ -24,7 +24,7 @@ use crate::wire::handshake::{
 };
 use crate::{tls12::signatures, wire::codec::Codec};
 
-use super::resume::{trace_ticket, SessionKeeper};
+use super::resume::{receive_ticket, SessionKeeper};
 use super::{ExpectTraffic, KeyExchange, State};
 
 /// What the client's TLS 1.2 states carry from the ServerHello on.
@@ -343,12 +343,8 @@ impl ExpectNewSessionTicket {
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<State, Error> {
-        let HandshakePayload::NewSessionTicket12(ticket) = message else {
-            return Err(unexpected("NewSessionTicket", message.name()));
-        };
         let mut next = self.0;
-        next.context.transcript.add(raw);
-        trace_ticket(&ticket, out);
+        let ticket = receive_ticket(message, raw, &mut next.context.transcript, out)?;
         next.ticket = Some(ticket);
         Ok(State::ChangeCipherSpec(Box::new(next)))
     }
