@@ -155,6 +155,37 @@ fn tls12_table(opts: &Options, ecdsa: &TestPki) {
         ratio(median_ratio(&runs[2], &runs[4]))
     );
     println!();
+    tls12_resumption_table(opts, ecdsa);
+}
+
+/// Resumed TLS 1.2 handshakes (RFC 5077 tickets, abbreviated handshake), each library on
+/// its own tickets.
+fn tls12_resumption_table(opts: &Options, ecdsa: &TestPki) {
+    println!("Resumed TLS 1.2 handshakes per second (each library's own RFC 5077 tickets, renewed at each resumption, from its client's default session cache; every timed handshake checked to have resumed):");
+    println!();
+    let padlock = PadlockSetup::tls12_resuming(ecdsa, Suite::Aes128Gcm);
+    let rustls = RustlsSetup::tls12_resuming(ecdsa, Suite::Aes128Gcm);
+    let secs = opts.handshake_secs;
+    let runs = interleaved(
+        opts,
+        &mut [
+            ("padlock", &mut || {
+                resumptions_per_sec(&Lib::Padlock(&padlock), secs)
+            }),
+            ("rustls", &mut || {
+                resumptions_per_sec(&Lib::Rustls(&rustls), secs)
+            }),
+        ],
+    );
+    println!("| measure | padlock | rustls | padlock/rustls |");
+    println!("|---|---:|---:|---:|");
+    println!(
+        "| resumed handshakes/s | {} | {} | {} |",
+        rate(median(&runs[0])),
+        rate(median(&runs[1])),
+        ratio(median_ratio(&runs[0], &runs[1])),
+    );
+    println!();
 }
 
 fn handshake_table(opts: &Options, ecdsa: &TestPki, rsa: &TestPki) {

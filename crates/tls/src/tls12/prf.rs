@@ -169,6 +169,14 @@ impl MasterSecret {
         self.key = None;
     }
 
+    /// A resumed session's master secret (RFC 5246 §7.3: an abbreviated handshake keeps
+    /// the session's master secret and derives new keys from the new randoms).
+    pub fn resumed(provider: &dyn Provider, hash: HashAlgorithm, secret: &[u8]) -> Self {
+        let secret = Secret::new(secret);
+        let key = provider.owned_hmac_key(hash, secret.as_bytes());
+        Self { hash, secret, key }
+    }
+
     /// The secret bytes, for the key log (`CLIENT_RANDOM`, NSS format).
     pub fn as_bytes(&self) -> &[u8] {
         self.secret.as_bytes()
