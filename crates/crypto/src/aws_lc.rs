@@ -33,6 +33,11 @@ impl Provider for AwsLcProvider {
         })
     }
 
+    /// One shot, on aws-lc's own one-shot hash: no context to allocate.
+    fn hash_once(&self, algorithm: HashAlgorithm, data: &[u8]) -> Digest {
+        Digest::new(digest::digest(digest_algorithm(algorithm), data).as_ref())
+    }
+
     fn hmac(&self, algorithm: HashAlgorithm, key: &[u8], data: &[&[u8]]) -> Digest {
         let key = hmac::Key::new(hmac_algorithm(algorithm), key);
         let mut ctx = hmac::Context::with_key(&key);
@@ -47,6 +52,19 @@ impl Provider for AwsLcProvider {
             algorithm,
             key: hmac::Key::new(hmac_algorithm(algorithm), key),
         })
+    }
+
+    /// The key lives on this stack frame: no allocation.
+    fn with_hmac_key(
+        &self,
+        algorithm: HashAlgorithm,
+        key: &[u8],
+        f: &mut dyn FnMut(&dyn crate::HmacKey),
+    ) {
+        f(&AwsHmacKey {
+            algorithm,
+            key: hmac::Key::new(hmac_algorithm(algorithm), key),
+        });
     }
 
     fn aead_key(

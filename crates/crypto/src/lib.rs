@@ -52,6 +52,13 @@ pub trait Provider: Send + Sync + fmt::Debug {
         one_shot_hmac_key(self, algorithm, key)
     }
 
+    /// Calls `f` once with an HMAC key for `key`, set up once as by [`Self::hmac_key`], for a
+    /// caller that needs the key only for the call: a provider can keep the key on the
+    /// stack instead of allocating it. The default boxes [`Self::hmac_key`].
+    fn with_hmac_key(&self, algorithm: HashAlgorithm, key: &[u8], f: &mut dyn FnMut(&dyn HmacKey)) {
+        f(self.hmac_key(algorithm, key).as_ref());
+    }
+
     /// Makes an AEAD key for sealing and opening records. `key.len()` must equal
     /// `algorithm.key_len()`.
     fn aead_key(

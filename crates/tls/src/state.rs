@@ -157,12 +157,12 @@ pub(crate) fn handshake_secrets(
 /// too, for the resumption master secret once the client's Finished is known.
 pub(crate) fn application_secrets(
     handshake: HandshakeSecret,
-    transcript: &Transcript,
+    transcript: &mut Transcript,
     out: &mut dyn Output,
 ) -> (ApplicationSecrets, MasterSecret) {
     let provider = out.provider();
     let provider = provider.as_ref();
-    let hash = transcript.current_hash(provider);
+    let hash = transcript.hash_so_far(provider);
     let master = handshake.into_master(provider);
     let app = master.application_secrets(provider, hash.as_ref());
     out.log_secret("CLIENT_TRAFFIC_SECRET_0", app.client.as_bytes());

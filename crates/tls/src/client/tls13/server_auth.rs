@@ -371,7 +371,8 @@ impl ExpectFinished {
         };
 
         // RFC 8446 §7.1: application secrets from Hash(CH..server Finished).
-        let (app, master) = crate::state::application_secrets(handshake_secret, &transcript, out);
+        let (app, master) =
+            crate::state::application_secrets(handshake_secret, &mut transcript, out);
         let (client_app, server_app, exporter) = (app.client, app.server, app.exporter);
         out.install_read_keys(
             server_app.record_keys(provider, aead)?,
@@ -406,7 +407,8 @@ impl ExpectFinished {
         if let Some(request) = request {
             send_client_auth(&config, &mut transcript, &request, out)?;
         }
-        let hash = transcript.current_hash(provider);
+        // Without client authentication, the same hash as the application secrets'.
+        let hash = transcript.hash_so_far(provider);
         let verify_data = client_secret.finished_verify_data(provider, hash.as_ref());
         let message = encode(&HandshakePayload::Finished(crate::wire::Finished {
             verify_data: verify_data.as_ref().to_vec(),
@@ -422,7 +424,7 @@ impl ExpectFinished {
         // over Hash(CH..client Finished).
         let tickets = store.map(|store| {
             transcript.add(&message);
-            let hash = transcript.current_hash(provider);
+            let hash = transcript.finish(provider);
             Box::new(TicketReceiver {
                 store,
                 resumption: master.resumption_master_secret(provider, hash.as_ref()),

@@ -193,7 +193,8 @@ impl ExpectFinished {
         let provider = provider.as_ref();
         let mut pending = self.pending;
         // RFC 8446 §4.4.4: verify_data over Hash(CH..client CertificateVerify).
-        let hash = pending.transcript.current_hash(provider);
+        // Without client authentication, the same hash as the application secrets'.
+        let hash = pending.transcript.hash_so_far(provider);
         let expected = pending
             .client_handshake_secret
             .finished_verify_data(provider, hash.as_ref());

@@ -336,7 +336,7 @@ pub(super) fn send_server_flight(
     send_finished(&secrets.server, &mut transcript, out);
 
     // RFC 8446 §7.1: application secrets from Hash(CH..server Finished).
-    let (app, master) = state::application_secrets(secrets.handshake, &transcript, out);
+    let (app, master) = state::application_secrets(secrets.handshake, &mut transcript, out);
     out.exporter(app.exporter);
     out.install_write_keys(
         app.server
