@@ -144,9 +144,10 @@ impl ExpectEncryptedExtensions {
             .map_err(|_| PeerMisbehaved::IllegalExtension)?;
         // ...and only answers to what we asked (supported_groups may always be sent,
         // §4.2.7).
-        let mut offered = self.cx.offered_types.clone();
-        offered.push(ExtensionType::SupportedGroups);
-        if ee.extensions.first_unsolicited(&offered).is_some() {
+        let offered = &self.cx.offered_types;
+        let unsolicited =
+            |typ: ExtensionType| typ != ExtensionType::SupportedGroups && !offered.contains(&typ);
+        if ee.extensions.find_type(unsolicited).is_some() {
             return Err(PeerMisbehaved::UnsolicitedExtension.into());
         }
         // RFC 7301 §3.2: the server's protocol must be one we offered.
