@@ -65,17 +65,15 @@ ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 fn python_server(dir: &TempDir) -> Option<(Guard, u16)> {
     let python = peer("python3")?;
     let script = dir.write("server.py", PY_SERVER.as_bytes());
-    let port = free_port();
-    let mut server = Guard::spawn(
-        Command::new(python)
-            .arg(&script)
+    Some(spawn_listening("python3 http.server", |port| {
+        let mut cmd = Command::new(&python);
+        cmd.arg(&script)
             .arg(port.to_string())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null()),
-    );
-    wait_port(port, &mut server.0);
-    Some((server, port))
+            .stderr(Stdio::null());
+        cmd
+    }))
 }
 
 #[test]

@@ -71,10 +71,9 @@ fn padlock_get_fetches_from_openssl_s_server() {
         return;
     };
     let ca = Ca::new();
-    let port = free_port();
-    let mut server = Guard::spawn(
-        Command::new(openssl)
-            .args(["s_server", "-www", "-tls1_3", "-accept"])
+    let (_server, port) = spawn_listening("openssl s_server", |port| {
+        let mut cmd = Command::new(&openssl);
+        cmd.args(["s_server", "-www", "-tls1_3", "-accept"])
             .arg(port.to_string())
             .arg("-cert")
             .arg(ca.leaf_chain())
@@ -84,9 +83,9 @@ fn padlock_get_fetches_from_openssl_s_server() {
             .arg(ca.leaf_key())
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
-            .stderr(Stdio::null()),
-    );
-    wait_port(port, &mut server.0);
+            .stderr(Stdio::null());
+        cmd
+    });
     let out = padlock_get(&ca, &["--http1.1", &format!("https://localhost:{port}/")]);
     assert!(
         out.status.success(),

@@ -11,20 +11,7 @@ use padlock_test_support::{KeyType, TestCa};
 use serve_support::*;
 
 fn start(ca: &Ca, dir: &std::path::Path, extra: &[&str], log: &std::path::Path) -> (Guard, u16) {
-    let port = free_port();
-    let mut server = Guard::spawn(
-        Command::new(PADLOCK)
-            .args(["serve", "--dir"])
-            .arg(dir)
-            .args(["--listen", &format!("127.0.0.1:{port}")])
-            .args(extra)
-            .env("PADLOCK_HOME", ca.home.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(log).unwrap()),
-    );
-    wait_port(port, &mut server.0);
-    (server, port)
+    serve_logged(ca, dir, log, extra)
 }
 
 #[test]
@@ -408,19 +395,18 @@ fn the_local_ca_certificate_is_renewed_before_it_expires_while_serving() {
     let ca = Ca::new();
     let www = www();
     let log = www.join("serve.log");
-    let port = free_port();
-    let mut server = Guard::spawn(
-        Command::new(PADLOCK)
-            .args(["serve", "--dir"])
+    let (_server, port) = spawn_listening("padlock serve", |port| {
+        let mut cmd = Command::new(PADLOCK);
+        cmd.args(["serve", "--dir"])
             .arg(www.path())
             .args(["--listen", &format!("127.0.0.1:{port}")])
             .env("PADLOCK_HOME", ca.home.path())
             .env("PADLOCK_RENEW_CHECK_SECS", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap()),
-    );
-    wait_port(port, &mut server.0);
+            .stderr(std::fs::File::create(&log).unwrap());
+        cmd
+    });
     let first = file_serial(&ca.leaf_chain());
     assert_eq!(served_serial(port), first);
 

@@ -12,25 +12,24 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use padlock_test_support::{find_on_path, free_port, Guard, Issued, KeyType, TempDir, TestCa};
+use padlock_test_support::{find_on_path, Guard, Issued, KeyType, TempDir, TestCa};
 use serve_support::*;
 
 /// `padlock listen` with `args` on a free port; waits until it listens.
 fn listen(cert: &Path, key: &Path, args: &[&str]) -> (Guard, u16) {
-    let port = free_port();
-    let mut cmd = Command::new(PADLOCK);
-    cmd.args(["listen", "--cert"])
-        .arg(cert)
-        .arg("--key")
-        .arg(key)
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    let mut server = Guard::spawn(&mut cmd);
-    wait_port(port, &mut server.0);
-    (server, port)
+    spawn_listening("padlock listen", |port| {
+        let mut cmd = Command::new(PADLOCK);
+        cmd.args(["listen", "--cert"])
+            .arg(cert)
+            .arg("--key")
+            .arg(key)
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        cmd
+    })
 }
 
 fn get(root: &Path, port: u16, args: &[&str]) -> Output {

@@ -124,12 +124,11 @@ pub fn free_port() -> u16 {
 }
 
 /// Starts a peer on a free port: `start` launches it on the port it is given and returns it
-/// once it listens, or `None` when it could not bind (a parallel test's server took the
-/// free port meanwhile); then another free port is tried, at most five in all.
-pub fn on_free_port(
-    what: &str,
-    mut start: impl FnMut(u16) -> Option<PeerProcess>,
-) -> (PeerProcess, u16) {
+/// once it listens, or `None` when it could not bind (a parallel test's server, or an
+/// outgoing connection's ephemeral port, took the free port meanwhile); then another free
+/// port is tried, at most five in all. The peer is whatever `start` holds it by (a
+/// [`PeerProcess`], a [`Guard`]).
+pub fn on_free_port<P>(what: &str, mut start: impl FnMut(u16) -> Option<P>) -> (P, u16) {
     for _ in 0..5 {
         let port = free_port();
         if let Some(peer) = start(port) {

@@ -14,7 +14,7 @@ use padlock_crypto::{AwsLcProvider, HashAlgorithm, Provider};
 use padlock_pki::ca::{InitOptions, IssueOptions, LocalCa};
 use padlock_pki::SubjectName;
 use padlock_test_support::process::wait_until_catches;
-pub use padlock_test_support::{free_port, require_peer as peer, Guard, TempDir};
+pub use padlock_test_support::{free_port, on_free_port, require_peer as peer, Guard, TempDir};
 
 /// The padlock binary under test.
 pub const PADLOCK: &str = env!("CARGO_BIN_EXE_padlock");
@@ -35,6 +35,35 @@ pub fn wait_port(port: u16, child: &mut Child) {
         }
     }
     panic!("nothing listened on port {port} within 20 s");
+}
+
+/// Starts the server `command` builds for a port, on a free port, and waits (bounded) until
+/// it listens. A server that exits before it listens lost its port meanwhile (to an
+/// outgoing connection's ephemeral port, say: `openssl s_server` then exits with status 0),
+/// and starts again on another one.
+pub fn spawn_listening(what: &str, mut command: impl FnMut(u16) -> Command) -> (Guard, u16) {
+    on_free_port(what, |port| {
+        let mut server = Guard::spawn(&mut command(port));
+        listening(what, port, &mut server.0).then_some(server)
+    })
+}
+
+/// Whether `child` listens on `port` within 20 s: false when it exits first; the test
+/// fails when nothing listens in that time.
+fn listening(what: &str, port: u16, child: &mut Child) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        let answered = padlock_test_support::wait_for_port(port, Duration::from_millis(200));
+        match child.try_wait() {
+            Ok(Some(status)) => {
+                eprintln!("{what} exited with {status} before it listened on {port}");
+                return false;
+            }
+            _ if answered => return true,
+            _ => {}
+        }
+    }
+    panic!("{what}: nothing listened on port {port} within 20 s");
 }
 
 /// Runs a command to its end with a bounded wait (the peers get their own timeouts too);
@@ -88,29 +117,30 @@ impl Ca {
 /// `padlock serve` on a free port with PADLOCK_HOME = the CA's home; waits until it
 /// listens. Returns the guard and the port.
 pub fn serve(ca: &Ca, dir: &Path, extra: &[&str]) -> (Guard, u16) {
-    serve_logging_to(ca, dir, extra, Stdio::null())
+    serve_logging_to(ca, dir, extra, None)
 }
 
 /// [`serve`] with the server's stderr (its access log) going to `log`.
 pub fn serve_logged(ca: &Ca, dir: &Path, log: &Path, extra: &[&str]) -> (Guard, u16) {
-    serve_logging_to(ca, dir, extra, std::fs::File::create(log).unwrap().into())
+    serve_logging_to(ca, dir, extra, Some(log))
 }
 
-fn serve_logging_to(ca: &Ca, dir: &Path, extra: &[&str], stderr: Stdio) -> (Guard, u16) {
-    let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
-    let mut cmd = Command::new(PADLOCK);
-    cmd.args(["serve", "--dir"])
-        .arg(dir)
-        .args(["--listen", &listen])
-        .args(extra);
-    cmd.env("PADLOCK_HOME", ca.home.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(stderr);
-    let mut server = Guard::spawn(&mut cmd);
-    wait_port(port, &mut server.0);
-    (server, port)
+fn serve_logging_to(ca: &Ca, dir: &Path, extra: &[&str], log: Option<&Path>) -> (Guard, u16) {
+    spawn_listening("padlock serve", |port| {
+        let mut cmd = Command::new(PADLOCK);
+        cmd.args(["serve", "--dir"])
+            .arg(dir)
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(extra);
+        cmd.env("PADLOCK_HOME", ca.home.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(match log {
+                Some(log) => std::fs::File::create(log).unwrap().into(),
+                None => Stdio::null(),
+            });
+        cmd
+    })
 }
 
 /// A web folder with a few files.
@@ -314,49 +344,48 @@ pub fn start_nginx(
     protocols: &str,
 ) -> Option<(Guard, u16)> {
     let nginx = peer("nginx")?;
-    let port = free_port();
     for d in ["tmp", "logs"] {
         std::fs::create_dir_all(conf_dir.join(d)).unwrap();
     }
     // One process, in the foreground (master_process off, daemon off): the test's guard
     // then holds nginx whole. With a master and a worker, killing the master left the
     // worker serving after every `cargo test` (the guard now kills the process group too).
-    let conf = format!(
-        "master_process off;\n\
-         daemon off;\n\
-         worker_processes 1;\n\
-         error_log {dir}/logs/error.log;\n\
-         pid {dir}/nginx.pid;\n\
-         events {{ worker_connections 256; }}\n\
-         http {{\n\
-           access_log off;\n\
-           client_body_temp_path {dir}/tmp/body; proxy_temp_path {dir}/tmp/proxy;\n\
-           fastcgi_temp_path {dir}/tmp/fcgi; uwsgi_temp_path {dir}/tmp/uwsgi; scgi_temp_path {dir}/tmp/scgi;\n\
-           types {{ text/plain txt; text/html html; }}\n\
-           server {{\n\
-             listen 127.0.0.1:{port} ssl http2;\n\
-             ssl_certificate {chain};\n\
-             ssl_certificate_key {key};\n\
-             ssl_protocols {protocols};\n\
-             root {www};\n\
-             gzip on; gzip_min_length 1; gzip_types text/plain;\n\
-           }}\n\
-         }}\n",
-        dir = conf_dir.path().display(),
-        chain = ca.leaf_chain().display(),
-        key = ca.leaf_key().display(),
-        www = www.path().display(),
-    );
-    std::fs::write(conf_dir.join("nginx.conf"), conf).unwrap();
-    let mut nginx = Guard::spawn(
-        Command::new(nginx)
-            .arg("-p")
+    let nginx_on = |port: u16| {
+        let conf = format!(
+            "master_process off;\n\
+             daemon off;\n\
+             worker_processes 1;\n\
+             error_log {dir}/logs/error.log;\n\
+             pid {dir}/nginx.pid;\n\
+             events {{ worker_connections 256; }}\n\
+             http {{\n\
+               access_log off;\n\
+               client_body_temp_path {dir}/tmp/body; proxy_temp_path {dir}/tmp/proxy;\n\
+               fastcgi_temp_path {dir}/tmp/fcgi; uwsgi_temp_path {dir}/tmp/uwsgi; scgi_temp_path {dir}/tmp/scgi;\n\
+               types {{ text/plain txt; text/html html; }}\n\
+               server {{\n\
+                 listen 127.0.0.1:{port} ssl http2;\n\
+                 ssl_certificate {chain};\n\
+                 ssl_certificate_key {key};\n\
+                 ssl_protocols {protocols};\n\
+                 root {www};\n\
+                 gzip on; gzip_min_length 1; gzip_types text/plain;\n\
+               }}\n\
+             }}\n",
+            dir = conf_dir.path().display(),
+            chain = ca.leaf_chain().display(),
+            key = ca.leaf_key().display(),
+            www = www.path().display(),
+        );
+        std::fs::write(conf_dir.join("nginx.conf"), conf).unwrap();
+        let mut cmd = Command::new(&nginx);
+        cmd.arg("-p")
             .arg(conf_dir.path())
             .args(["-c", "nginx.conf"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null()),
-    );
-    wait_port(port, &mut nginx.0);
-    Some((nginx, port))
+            .stderr(Stdio::null());
+        cmd
+    };
+    Some(spawn_listening("nginx", nginx_on))
 }
