@@ -411,9 +411,7 @@ impl ExpectFinished {
         // Without client authentication, the same hash as the application secrets'.
         let hash = transcript.hash_so_far(provider);
         let verify_data = client_secret.finished_verify_data(provider, hash.as_ref());
-        let message = encode(&HandshakePayload::Finished(crate::wire::Finished {
-            verify_data: verify_data.as_ref().to_vec(),
-        }));
+        let message = crate::state::encode_finished(verify_data.as_ref());
         handshake_trace::trace_sent(out, "Finished", message.len(), String::new);
         out.send_handshake(&message);
         out.install_write_keys(

@@ -22,7 +22,7 @@ use crate::wire::extensions::{
     KeyShareEntry, ServerHelloExtensions,
 };
 use crate::wire::handshake::{
-    CertificateRequest, ClientHello, EncryptedExtensions, Finished, HandshakePayload, ServerHello,
+    CertificateRequest, ClientHello, EncryptedExtensions, HandshakePayload, ServerHello,
 };
 use crate::{auth_messages, handshake_trace, state, suites};
 
@@ -563,9 +563,7 @@ fn send_finished(server_secret: &TrafficSecret, transcript: &mut Transcript, out
     let provider = out.provider();
     let hash = transcript.current_hash(provider.as_ref());
     let verify_data = server_secret.finished_verify_data(provider.as_ref(), hash.as_ref());
-    let finished = encode(&HandshakePayload::Finished(Finished {
-        verify_data: verify_data.as_ref().to_vec(),
-    }));
+    let finished = state::encode_finished(verify_data.as_ref());
     handshake_trace::trace_sent(out, "Finished", finished.len(), String::new);
     transcript.add(&finished);
     out.send_handshake(&finished);
