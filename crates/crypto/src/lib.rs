@@ -537,24 +537,60 @@ impl fmt::Debug for Digest {
 }
 
 /// The output of a key exchange. Zeroed when dropped.
-pub struct SharedSecret(Vec<u8>);
+///
+/// Held inline up to 64 bytes, which every group's secret fits (X25519 32, P-384 48, the
+/// hybrids 64, a TLS 1.2 pre-master secret 48): a key exchange allocates no vector for it.
+pub struct SharedSecret(SecretBytes);
+
+enum SecretBytes {
+    Inline([u8; SharedSecret::INLINE], u8),
+    Heap(Vec<u8>),
+}
 
 impl SharedSecret {
+    const INLINE: usize = 64;
+
     /// Wraps secret bytes.
     pub fn new(bytes: Vec<u8>) -> Self {
-        Self(bytes)
+        if bytes.len() <= Self::INLINE {
+            let secret = Self::from_slice(&bytes);
+            // Dropped as a `SharedSecret`, so the vector is zeroed too.
+            drop(Self(SecretBytes::Heap(bytes)));
+            secret
+        } else {
+            Self(SecretBytes::Heap(bytes))
+        }
+    }
+
+    /// Copies secret bytes.
+    pub fn from_slice(bytes: &[u8]) -> Self {
+        if bytes.len() > Self::INLINE {
+            return Self(SecretBytes::Heap(bytes.to_vec()));
+        }
+        let mut buf = [0u8; Self::INLINE];
+        buf[..bytes.len()].copy_from_slice(bytes);
+        // At most 64, so the cast is exact.
+        Self(SecretBytes::Inline(buf, bytes.len() as u8))
     }
 }
 
 impl AsRef<[u8]> for SharedSecret {
     fn as_ref(&self) -> &[u8] {
-        &self.0
+        match &self.0 {
+            SecretBytes::Inline(buf, len) => &buf[..usize::from(*len)],
+            SecretBytes::Heap(bytes) => bytes,
+        }
     }
 }
 
 impl Drop for SharedSecret {
     fn drop(&mut self) {
-        self.0.iter_mut().for_each(|b| *b = 0);
+        match &mut self.0 {
+            SecretBytes::Inline(buf, _) => buf.iter_mut().for_each(|b| *b = 0),
+            SecretBytes::Heap(bytes) => bytes.iter_mut().for_each(|b| *b = 0),
+        }
+        // Keep the zeroing from being optimised away as a dead store.
+        std::hint::black_box(&self.0);
     }
 }
 
@@ -600,3 +636,17 @@ impl fmt::Display for CryptoError {
 }
 
 impl std::error::Error for CryptoError {}
+
+#[cfg(test)]
+mod tests {
+    use super::SharedSecret;
+
+    #[test]
+    fn a_shared_secret_keeps_its_bytes_inline_or_not() {
+        for len in [0, 32, 48, 64, 65, 200] {
+            let bytes: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            assert_eq!(SharedSecret::from_slice(&bytes).as_ref(), &bytes[..]);
+            assert_eq!(SharedSecret::new(bytes.clone()).as_ref(), &bytes[..]);
+        }
+    }
+}
