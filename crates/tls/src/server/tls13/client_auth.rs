@@ -156,7 +156,7 @@ impl ExpectCertificateVerify {
         )?;
         self.pending.transcript.add(raw);
         out.signature_scheme(cv.algorithm);
-        if self.pending.config.ticketer.is_some() {
+        if self.pending.ticket.facts.wanted {
             self.pending.ticket.facts.client_certificates = self.chain.clone();
         }
         out.peer_certificates(self.chain);

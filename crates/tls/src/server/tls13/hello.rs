@@ -344,6 +344,10 @@ pub(super) fn send_server_flight(
         KeyPhase::Application(0),
     )?;
 
+    // What a ticket records is kept only if tickets will be sent (RFC 8446 §4.6.1).
+    let tickets = resume::choose_mode(&config, offer).is_ok()
+        && config.ticketer.is_some()
+        && config.ticket_count > 0;
     let pending = Pending {
         transcript,
         client_handshake_secret: secrets.client,
@@ -354,9 +358,12 @@ pub(super) fn send_server_flight(
             master,
             suite: suite.suite,
             facts: TicketFacts {
-                wanted: resume::choose_mode(&config, offer).is_ok(),
-                server_name: offer.hello.extensions.server_name.clone(),
-                alpn,
+                wanted: tickets,
+                server_name: match tickets {
+                    true => offer.hello.extensions.server_name.clone(),
+                    false => None,
+                },
+                alpn: alpn.filter(|_| tickets),
                 client_certificates: Vec::new(),
             },
         },
