@@ -72,19 +72,16 @@ impl Provider for AwsLcProvider {
         algorithm: AeadAlgorithm,
         key: &[u8],
     ) -> Result<Box<dyn crate::AeadKey>, CryptoError> {
-        if key.len() != algorithm.key_len() {
-            return Err(CryptoError::BadLength);
-        }
-        let alg = match algorithm {
-            AeadAlgorithm::Aes128Gcm => &aead::AES_128_GCM,
-            AeadAlgorithm::Aes256Gcm => &aead::AES_256_GCM,
-            AeadAlgorithm::ChaCha20Poly1305 => &aead::CHACHA20_POLY1305,
-        };
-        let unbound = aead::UnboundKey::new(alg, key).map_err(|_| CryptoError::BadLength)?;
-        Ok(Box::new(AwsAeadKey {
-            algorithm,
-            key: aead::LessSafeKey::new(unbound),
-        }))
+        Ok(Box::new(AwsAeadKey::new(algorithm, key)?))
+    }
+
+    /// Not boxed: the aws-lc-rs key itself.
+    fn aead_key_inline(
+        &self,
+        algorithm: AeadAlgorithm,
+        key: &[u8],
+    ) -> Result<crate::InlineAeadKey, CryptoError> {
+        AwsAeadKey::new(algorithm, key).map(crate::InlineAeadKey::aws_lc)
     }
 
     fn start_key_exchange(
@@ -275,9 +272,27 @@ impl crate::HmacKey for AwsHmacKey {
 }
 
 /// An AEAD key. `LessSafeKey` because TLS supplies its own per-record nonce (RFC 8446 §5.3).
-struct AwsAeadKey {
+pub(crate) struct AwsAeadKey {
     algorithm: AeadAlgorithm,
     key: aead::LessSafeKey,
+}
+
+impl AwsAeadKey {
+    fn new(algorithm: AeadAlgorithm, key: &[u8]) -> Result<Self, CryptoError> {
+        if key.len() != algorithm.key_len() {
+            return Err(CryptoError::BadLength);
+        }
+        let alg = match algorithm {
+            AeadAlgorithm::Aes128Gcm => &aead::AES_128_GCM,
+            AeadAlgorithm::Aes256Gcm => &aead::AES_256_GCM,
+            AeadAlgorithm::ChaCha20Poly1305 => &aead::CHACHA20_POLY1305,
+        };
+        let unbound = aead::UnboundKey::new(alg, key).map_err(|_| CryptoError::BadLength)?;
+        Ok(Self {
+            algorithm,
+            key: aead::LessSafeKey::new(unbound),
+        })
+    }
 }
 
 impl crate::AeadKey for AwsAeadKey {

@@ -67,6 +67,17 @@ pub trait Provider: Send + Sync + fmt::Debug {
         key: &[u8],
     ) -> Result<Box<dyn AeadKey>, CryptoError>;
 
+    /// [`Self::aead_key`], held by value: a record layer keeps one per direction for the
+    /// life of a connection, and a provider known to this crate (aws-lc-rs) puts its key
+    /// there without a box. The default boxes [`Self::aead_key`].
+    fn aead_key_inline(
+        &self,
+        algorithm: AeadAlgorithm,
+        key: &[u8],
+    ) -> Result<InlineAeadKey, CryptoError> {
+        self.aead_key(algorithm, key).map(InlineAeadKey::boxed)
+    }
+
     /// The initiator's (TLS client's) side of a key exchange: makes a fresh key pair whose
     /// public share is sent first, and which [`KeyExchange::complete`] later combines with
     /// the responder's answer. For Diffie-Hellman that is an ephemeral private key; for a
@@ -533,6 +544,83 @@ impl fmt::Debug for Digest {
             write!(f, "{b:02x}")?;
         }
         Ok(())
+    }
+}
+
+/// An AEAD key held by value ([`Provider::aead_key_inline`]): the aws-lc-rs key itself
+/// when this crate's provider made it, any other provider's key boxed.
+pub struct InlineAeadKey(InlineAead);
+
+enum InlineAead {
+    #[cfg(feature = "aws-lc-rs")]
+    AwsLc(aws_lc::AwsAeadKey),
+    Boxed(Box<dyn AeadKey>),
+}
+
+impl InlineAeadKey {
+    /// Holds another provider's key.
+    pub fn boxed(key: Box<dyn AeadKey>) -> Self {
+        Self(InlineAead::Boxed(key))
+    }
+
+    #[cfg(feature = "aws-lc-rs")]
+    pub(crate) fn aws_lc(key: aws_lc::AwsAeadKey) -> Self {
+        Self(InlineAead::AwsLc(key))
+    }
+
+    fn key(&self) -> &dyn AeadKey {
+        match &self.0 {
+            #[cfg(feature = "aws-lc-rs")]
+            InlineAead::AwsLc(key) => key,
+            InlineAead::Boxed(key) => key.as_ref(),
+        }
+    }
+}
+
+/// Every method passes to the key held, so a provider's overrides (such as `seal_to`) are
+/// the ones used.
+impl AeadKey for InlineAeadKey {
+    fn seal_in_place(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        aad: &[u8],
+        in_out: &mut [u8],
+    ) -> Result<[u8; TAG_LEN], CryptoError> {
+        self.key().seal_in_place(nonce, aad, in_out)
+    }
+
+    fn open_in_place(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        aad: &[u8],
+        in_out: &mut [u8],
+    ) -> Result<usize, CryptoError> {
+        self.key().open_in_place(nonce, aad, in_out)
+    }
+
+    fn seal_to(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        aad: &[u8],
+        plaintext: &[u8],
+        extra: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        self.key().seal_to(nonce, aad, plaintext, extra, out)
+    }
+
+    fn open_to(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        aad: &[u8],
+        ciphertext: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        self.key().open_to(nonce, aad, ciphertext, out)
+    }
+
+    fn algorithm(&self) -> AeadAlgorithm {
+        self.key().algorithm()
     }
 }
 
