@@ -27,10 +27,12 @@ impl Provider for AwsLcProvider {
     }
 
     fn hash(&self, algorithm: HashAlgorithm) -> Box<dyn HashContext> {
-        Box::new(AwsHashContext {
-            algorithm,
-            ctx: digest::Context::new(digest_algorithm(algorithm)),
-        })
+        Box::new(AwsHashContext::new(algorithm))
+    }
+
+    /// Not boxed: the aws-lc-rs context itself.
+    fn hash_inline(&self, algorithm: HashAlgorithm) -> crate::InlineHashContext {
+        crate::InlineHashContext::aws_lc(AwsHashContext::new(algorithm))
     }
 
     /// One shot, on aws-lc's own one-shot hash: no context to allocate.
@@ -223,9 +225,23 @@ fn hmac_algorithm(algorithm: HashAlgorithm) -> hmac::Algorithm {
 
 /// An incremental hash: `digest::Context` is `Clone`, which gives `fork` and `fork_finish`.
 #[derive(Clone)]
-struct AwsHashContext {
+pub(crate) struct AwsHashContext {
     algorithm: HashAlgorithm,
     ctx: digest::Context,
+}
+
+impl AwsHashContext {
+    fn new(algorithm: HashAlgorithm) -> Self {
+        Self {
+            algorithm,
+            ctx: digest::Context::new(digest_algorithm(algorithm)),
+        }
+    }
+
+    /// [`HashContext::finish`] on a context that was never boxed.
+    pub(crate) fn finish_here(self) -> Digest {
+        Digest::new(self.ctx.finish().as_ref())
+    }
 }
 
 impl HashContext for AwsHashContext {

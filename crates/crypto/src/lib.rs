@@ -38,6 +38,12 @@ pub trait Provider: Send + Sync + fmt::Debug {
     /// Starts an incremental hash.
     fn hash(&self, algorithm: HashAlgorithm) -> Box<dyn HashContext>;
 
+    /// [`Self::hash`], held by value (a handshake transcript keeps one for the whole
+    /// handshake): aws-lc-rs's context without a box. The default boxes [`Self::hash`].
+    fn hash_inline(&self, algorithm: HashAlgorithm) -> InlineHashContext {
+        InlineHashContext::boxed(self.hash(algorithm))
+    }
+
     /// HMAC (RFC 2104) of the concatenation of `data` under `key`.
     fn hmac(&self, algorithm: HashAlgorithm, key: &[u8], data: &[&[u8]]) -> Digest;
 
@@ -544,6 +550,69 @@ impl fmt::Debug for Digest {
             write!(f, "{b:02x}")?;
         }
         Ok(())
+    }
+}
+
+/// A hash context held by value ([`Provider::hash_inline`]): aws-lc-rs's own when this
+/// crate's provider made it, any other provider's boxed.
+pub struct InlineHashContext(InlineHash);
+
+enum InlineHash {
+    #[cfg(feature = "aws-lc-rs")]
+    AwsLc(aws_lc::AwsHashContext),
+    Boxed(Box<dyn HashContext>),
+}
+
+impl InlineHashContext {
+    /// Holds another provider's context.
+    pub fn boxed(ctx: Box<dyn HashContext>) -> Self {
+        Self(InlineHash::Boxed(ctx))
+    }
+
+    #[cfg(feature = "aws-lc-rs")]
+    pub(crate) fn aws_lc(ctx: aws_lc::AwsHashContext) -> Self {
+        Self(InlineHash::AwsLc(ctx))
+    }
+
+    fn ctx(&self) -> &dyn HashContext {
+        match &self.0 {
+            #[cfg(feature = "aws-lc-rs")]
+            InlineHash::AwsLc(ctx) => ctx,
+            InlineHash::Boxed(ctx) => ctx.as_ref(),
+        }
+    }
+
+    /// Feeds more input.
+    pub fn update(&mut self, data: &[u8]) {
+        match &mut self.0 {
+            #[cfg(feature = "aws-lc-rs")]
+            InlineHash::AwsLc(ctx) => ctx.update(data),
+            InlineHash::Boxed(ctx) => ctx.update(data),
+        }
+    }
+
+    /// The digest so far; the context stays usable.
+    pub fn fork_finish(&self) -> Digest {
+        self.ctx().fork_finish()
+    }
+
+    /// A copy of the context, to continue separately.
+    pub fn fork(&self) -> Box<dyn HashContext> {
+        self.ctx().fork()
+    }
+
+    /// The digest; consumes the context.
+    pub fn finish(self) -> Digest {
+        match self.0 {
+            #[cfg(feature = "aws-lc-rs")]
+            InlineHash::AwsLc(ctx) => ctx.finish_here(),
+            InlineHash::Boxed(ctx) => ctx.finish(),
+        }
+    }
+
+    /// The hash function.
+    pub fn algorithm(&self) -> HashAlgorithm {
+        self.ctx().algorithm()
     }
 }
 

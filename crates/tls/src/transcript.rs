@@ -1,6 +1,6 @@
 //! The handshake transcript hash (RFC 8446 §4.4.1).
 
-use padlock_crypto::{Digest, HashAlgorithm, HashContext, Provider};
+use padlock_crypto::{Digest, HashAlgorithm, InlineHashContext, Provider};
 
 use crate::tls13::key_schedule::hello_retry_message_hash;
 
@@ -17,7 +17,7 @@ pub(crate) enum Transcript {
     /// (after the server's Finished: the application secrets and the client's Finished),
     /// and taking a hash mid-stream copies the hash context.
     Hashing {
-        ctx: Box<dyn HashContext>,
+        ctx: InlineHashContext,
         last: Option<Digest>,
     },
 }
@@ -30,10 +30,10 @@ impl Transcript {
 
     /// An empty transcript hashing with `hash`.
     pub(crate) fn hashing(provider: &dyn Provider, hash: HashAlgorithm) -> Self {
-        Self::hashing_with(provider.hash(hash))
+        Self::hashing_with(provider.hash_inline(hash))
     }
 
-    fn hashing_with(ctx: Box<dyn HashContext>) -> Self {
+    fn hashing_with(ctx: InlineHashContext) -> Self {
         Self::Hashing { ctx, last: None }
     }
 
@@ -60,7 +60,7 @@ impl Transcript {
     pub(crate) fn start_hash(self, provider: &dyn Provider, hash: HashAlgorithm) -> Self {
         match self {
             Self::Buffered(buf) => {
-                let mut ctx = provider.hash(hash);
+                let mut ctx = provider.hash_inline(hash);
                 ctx.update(&buf);
                 Self::hashing_with(ctx)
             }
@@ -79,7 +79,7 @@ impl Transcript {
             Self::Hashing { ctx, .. } => ctx.finish(),
             Self::Buffered(_) => provider.hash_once(hash, &[]),
         };
-        let mut ctx = provider.hash(hash);
+        let mut ctx = provider.hash_inline(hash);
         ctx.update(&hello_retry_message_hash(ch1_hash.as_ref()));
         Self::hashing_with(ctx)
     }
