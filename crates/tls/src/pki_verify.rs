@@ -27,7 +27,7 @@ pub(crate) fn verify_server(
     let mut options = VerifyOptions::new(now);
     options.purpose = Purpose::ServerAuth;
     options.name = Some(&subject);
-    padlock_pki::verify_chain(provider, roots, end_entity, intermediates, &options)?;
+    padlock_pki::check_chain(provider, roots, end_entity, intermediates, &options)?;
     Ok(())
 }
 
@@ -41,7 +41,7 @@ pub(crate) fn verify_client(
 ) -> Result<(), Error> {
     let mut options = VerifyOptions::new(now);
     options.purpose = Purpose::ClientAuth;
-    padlock_pki::verify_chain(provider, roots, end_entity, intermediates, &options)?;
+    padlock_pki::check_chain(provider, roots, end_entity, intermediates, &options)?;
     Ok(())
 }
 
