@@ -16,6 +16,7 @@
 pub mod ceiling;
 pub mod certs;
 mod padlock_side;
+pub mod raw;
 mod rustls_side;
 
 use std::time::{Duration, Instant};

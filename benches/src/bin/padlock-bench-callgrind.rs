@@ -26,12 +26,16 @@
 //!   `fill_buf`/`consume`). SUITE = aes128 | aes256 | chacha.
 //! - `seal LIB SUITE MIB`: the server writes MIB MiB in 16 KiB writes and hands its TLS
 //!   bytes to a sink that takes them without copying.
+//! - `open raw SUITE MIB`, `seal raw SUITE MIB`: the raw AEAD on the same records
+//!   (`padlock_benches::raw`): open in place MIB MiB of records sealed beforehand, laid
+//!   out as the TLS bytes above; seal one record in place MIB × 64 times.
 #![forbid(unsafe_code)]
 
 use std::path::PathBuf;
 use std::process::Command;
 
 use padlock_benches::ceiling::Ceiling;
+use padlock_benches::raw::{RawAead, Segment};
 use padlock_benches::{
     one_handshake, seal, seal_to_vec, Endpoint, KeyType, KxGroup, Lib, PadlockSetup, Pipe,
     ReadMode, RustlsSetup, Suite, TestPki,
@@ -81,6 +85,9 @@ fn run_case(args: &[String]) {
     let number = |i: usize| -> usize { arg(i).parse().expect(usage) };
     if arg(0) == "ceiling" {
         return ceiling(arg(1), number(2));
+    }
+    if arg(1) == "raw" {
+        return raw_aead(arg(0), suite_named(arg(2)), number(3));
     }
     let kind = match (arg(0), arg(2)) {
         ("handshake", "rsa") => KeyType::Rsa2048,
@@ -236,6 +243,25 @@ fn seal_only(lib: &Lib<'_>, mib: usize) {
     assert!(tls > total, "every byte is sealed");
 }
 
+/// The raw AEAD's share of a bulk case: `open` or `seal` MIB MiB of 16 KiB records in
+/// place.
+fn raw_aead(op: &str, suite: Suite, mib: usize) {
+    let aead = RawAead::new(suite);
+    let total = mib * 1024 * 1024;
+    if op == "open" {
+        let mut segment = Segment::new(total);
+        segment.seal_all(&aead, 0);
+        measured(|| segment.open_all(&aead, 0));
+    } else {
+        let mut record = Segment::new(CHUNK);
+        measured(|| {
+            for i in 0..total / CHUNK {
+                record.seal_all(&aead, i);
+            }
+        });
+    }
+}
+
 struct Options {
     handshakes: usize,
     mib: usize,
@@ -275,8 +301,8 @@ fn drive(args: &[String]) {
         opts.out.display()
     );
     println!();
-    println!("| case | padlock | rustls | padlock/rustls |");
-    println!("|---|---:|---:|---:|");
+    println!("| case | padlock | rustls | padlock/rustls | raw AEAD | padlock/raw | rustls/raw |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
 
     let h = opts.handshakes.to_string();
     let m = opts.mib.to_string();
@@ -305,6 +331,7 @@ fn drive(args: &[String]) {
 
     let mut p256 = (None, None);
     let mut allocation_lines = Vec::new();
+    let mut raw_counts = std::collections::HashMap::new();
     for (label, case, per) in &cases {
         let count = |lib: &str| -> Option<f64> {
             let wanted = opts.only.as_deref().is_none_or(|o| o == lib);
@@ -329,12 +356,28 @@ fn drive(args: &[String]) {
                 allocations(&opts, case, "rustls")
             ));
         }
+        // The raw AEAD on the same records, once per suite and operation.
+        let raw = (case[0] != "handshake").then(|| {
+            let (op, suite) = (case[0], case[2]);
+            *raw_counts.entry((op, suite)).or_insert_with(|| {
+                let file = opts.out.join(format!("{op}-raw-{suite}-{m}.callgrind"));
+                callgrind(&[op, "raw", suite, &m], &file) as f64 / opts.mib as f64
+            })
+        });
         let cell = |c: Option<f64>| c.map_or("—".to_string(), |v| format!("{v:.0}"));
-        let ratio = match (p, r) {
-            (Some(p), Some(r)) => format!("{:.3}", p / r),
+        let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(a), Some(b)) => format!("{:.3}", a / b),
             _ => "—".to_string(),
         };
-        println!("| {label} | {} | {} | {ratio} |", cell(p), cell(r));
+        println!(
+            "| {label} | {} | {} | {} | {} | {} | {} |",
+            cell(p),
+            cell(r),
+            ratio(p, r),
+            cell(raw),
+            ratio(p, raw),
+            ratio(r, raw)
+        );
     }
 
     // The crypto a P-256 handshake cannot avoid, made directly (padlock_benches::ceiling).

@@ -99,6 +99,13 @@ fn main() {
         }
     }
     println!();
+    println!(
+        "Besides the connections, the thread kept at most {} bytes once they were all \
+         dropped: padlock's spare buffers (one send and one receive buffer per thread, \
+         shared by all its connections), here for {conns} connection pairs.",
+        SPARES.with(|s| s.get())
+    );
+    println!();
     handshake_heap(&padlock, &rustls);
     println!(
         "Struct sizes (held inline by the caller): padlock Connection {} bytes; rustls \
@@ -254,6 +261,8 @@ fn handshake_profile<C: Endpoint, S: Endpoint>(
     let mut peaks = Vec::new();
     let mut blocks = Vec::new();
     for _ in 0..rounds {
+        // No spare buffers from the round before: the handshake allocates its own.
+        padlock_tls::free_spare_buffers();
         let profiler = counting();
         let (mut c, mut s) = connect();
         pipe.handshake(&mut c, &mut s);
@@ -327,7 +336,10 @@ fn measure<C: Endpoint, S: Endpoint>(
     ]
 }
 
-/// Drops the servers to tell the clients' share from theirs; returns (clients, servers).
+/// Drops the servers, then the clients, to tell the clients' share from theirs; returns
+/// (clients, servers). What is left after both are gone is not theirs: padlock's spare
+/// buffers, one per direction for the whole thread (`padlock_tls::free_spare_buffers`),
+/// which [`SPARES`] records for the report.
 fn split<C, S>(
     clients: &mut [Option<C>],
     servers: &mut [Option<S>],
@@ -337,5 +349,14 @@ fn split<C, S>(
     servers.iter_mut().for_each(|s| *s = None);
     let clients_only = heap_now() - base;
     clients.iter_mut().for_each(|c| *c = None);
-    (clients_only, both - clients_only)
+    let left = heap_now() - base;
+    SPARES.with(|s| s.set(s.get().max(left)));
+    padlock_tls::free_spare_buffers();
+    (clients_only - left, both - clients_only)
+}
+
+thread_local! {
+    /// The most heap left once every connection of a measurement was dropped: the
+    /// thread's spare buffers (padlock's; rustls keeps none).
+    static SPARES: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
 }

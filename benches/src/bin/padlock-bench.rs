@@ -11,6 +11,7 @@
 use std::time::{Duration, Instant};
 
 use padlock_benches::ceiling::Ceiling;
+use padlock_benches::raw::{self, RawAead, Segment};
 use padlock_benches::{
     clock_name, median, one_handshake, one_handshake_by_side, one_resumed_handshake, seal,
     seal_to_vec, KeyType, KxGroup, Lib, PadlockSetup, Pipe, ReadMode, RustlsSetup, Sample, Suite,
@@ -124,6 +125,37 @@ fn tls12_table(opts: &Options, ecdsa: &TestPki) {
     println!(
         "padlock TLS 1.2 bulk / padlock TLS 1.3 bulk (TLS_AES_128_GCM_SHA256, fill_buf): {}",
         ratio(median_ratio(&runs[2], &runs[4]))
+    );
+    println!();
+    tls12_resumption_table(opts, ecdsa);
+}
+
+/// Resumed TLS 1.2 handshakes (RFC 5077 tickets, abbreviated handshake), each library on
+/// its own tickets.
+fn tls12_resumption_table(opts: &Options, ecdsa: &TestPki) {
+    println!("Resumed TLS 1.2 handshakes per second (each library's own RFC 5077 tickets, renewed at each resumption, from its client's default session cache; every timed handshake checked to have resumed):");
+    println!();
+    let padlock = PadlockSetup::tls12_resuming(ecdsa, Suite::Aes128Gcm);
+    let rustls = RustlsSetup::tls12_resuming(ecdsa, Suite::Aes128Gcm);
+    let secs = opts.handshake_secs;
+    let runs = interleaved(
+        opts,
+        &mut [
+            ("padlock", &mut || {
+                resumptions_per_sec(&Lib::Padlock(&padlock), secs)
+            }),
+            ("rustls", &mut || {
+                resumptions_per_sec(&Lib::Rustls(&rustls), secs)
+            }),
+        ],
+    );
+    println!("| measure | padlock | rustls | padlock/rustls |");
+    println!("|---|---:|---:|---:|");
+    println!(
+        "| resumed handshakes/s | {} | {} | {} |",
+        rate(median(&runs[0])),
+        rate(median(&runs[1])),
+        ratio(median_ratio(&runs[0], &runs[1])),
     );
     println!();
 }
@@ -425,9 +457,10 @@ fn bulk_table(opts: &Options, ecdsa: &TestPki) {
     println!(
         "Seal, deliver, open and read, all timed. read = `io::Read::read` into a 64 KiB \
          buffer (a copy); fill_buf = `BufRead::fill_buf` + `consume` (the plaintext used \
-         where it lies). Raw = aws-lc-rs seal_in_place + open_in_place of 16 KiB via \
-         padlock-crypto (the ceiling: every byte is sealed once and opened once), measured \
-         in the same rounds."
+         where it lies). Raw = aws-lc-rs seal_in_place + open_in_place via padlock-crypto of \
+         one record as TLS 1.3 sends a 16 KiB write (header as additional data, 16,385 \
+         bytes of TLSInnerPlaintext; the ceiling: every byte is sealed once and opened \
+         once), measured in the same rounds."
     );
     println!();
     println!("| suite | direction | read | padlock | rustls | padlock/rustls | raw AEAD | padlock/raw | rustls/raw |");
@@ -483,8 +516,9 @@ fn one_way_table(opts: &Options, ecdsa: &TestPki) {
          {} KiB pieces, one connection): `read_tls`, `process_new_packets`, and the \
          read (read or fill_buf, as above). Encrypt: the server's writes and the hand-over \
          of its TLS bytes to a sink that takes them without copying. Raw AEAD: aws-lc-rs \
-         open in place of 16 KiB records read from pieces of the same size (decrypt rows), \
-         seal in place of a 16 KiB buffer (encrypt rows).",
+         open in place of the records TLS 1.3 sends for 16 KiB writes (header as additional \
+         data, 16,385 bytes of TLSInnerPlaintext), laid out back to back in pieces of the \
+         same size (decrypt rows); seal in place of one such record (encrypt rows).",
         SEGMENT / 1024
     );
     println!();
@@ -685,71 +719,45 @@ fn encrypt_mb_per_sec(lib: &Lib<'_>, mib: usize) -> f64 {
 /// Which raw AEAD operation [`raw_aead_mb_per_sec`] times.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum RawOp {
-    /// Seal each 16 KiB buffer in place (a hot buffer, as a sender's).
+    /// Seal one hot record in place again and again (a sender's buffer).
     Seal,
-    /// Open 16 KiB records in place, from [`SEGMENT`]-sized runs sealed beforehand
-    /// (untimed), placed in memory as the TLS bytes the decrypt benchmark hands over.
+    /// Open the records of [`SEGMENT`]-sized pieces in place, each piece sealed beforehand
+    /// (untimed) and laid out as the TLS bytes the decrypt benchmark hands over.
     Open,
-    /// Seal then open each 16 KiB buffer in place: every byte of a transfer.
+    /// Seal then open one record in place: every byte of a transfer.
     Both,
 }
 
-/// aws-lc-rs through padlock-crypto, in place: the ceiling for each half of a transfer.
+/// aws-lc-rs through padlock-crypto, in place, on records laid out as TLS 1.3 sends 16 KiB
+/// writes (`padlock_benches::raw`): the ceiling for each half of a transfer.
 fn raw_aead_mb_per_sec(suite: Suite, mib: usize, op: RawOp) -> f64 {
-    let provider = AwsLcProvider;
-    let aead = suite.aead();
-    let key = provider
-        .aead_key(aead, &vec![7u8; aead.key_len()])
-        .expect("key");
-    let aad = [0x17, 0x03, 0x03, 0x40, 0x11];
-    let record = CHUNK + padlock_crypto::TAG_LEN;
-    let nonce = |i: usize| {
-        let mut nonce = [0u8; NONCE_LEN];
-        nonce[4..].copy_from_slice(&(i as u64).to_be_bytes());
-        nonce
-    };
-    let seal_one = |buf: &mut [u8], i: usize| {
-        let tag = key
-            .seal_in_place(&nonce(i), &aad, &mut buf[..CHUNK])
-            .expect("seal");
-        buf[CHUNK..].copy_from_slice(&tag);
-    };
-    let open_one = |buf: &mut [u8], i: usize| {
-        let n = key.open_in_place(&nonce(i), &aad, buf).expect("open");
-        assert_eq!(n, CHUNK);
-    };
+    let aead = RawAead::new(suite);
     let total = mib * 1024 * 1024;
-    let records = total / CHUNK;
     if op == RawOp::Open {
-        let per_segment = SEGMENT / CHUNK;
-        let mut segment = vec![0x5au8; per_segment * record];
-        let mut elapsed = Duration::ZERO;
-        let mut done = 0;
-        while done < records {
-            for (i, buf) in segment.chunks_mut(record).enumerate() {
-                buf[..CHUNK].fill(0x5a);
-                seal_one(buf, i);
-            }
+        let mut segment = Segment::new(SEGMENT);
+        let (mut done, mut elapsed) = (0, Duration::ZERO);
+        while done < total {
+            segment.refill();
+            segment.seal_all(&aead, 0);
             let sample = Sample::time(|| {
-                for (i, buf) in segment.chunks_mut(record).enumerate() {
-                    open_one(buf, i);
-                }
+                segment.open_all(&aead, 0);
                 0.0
             });
             elapsed += sample.elapsed;
-            done += per_segment;
+            done += segment.content_len();
         }
-        return (done * CHUNK) as f64 / elapsed.as_secs_f64() / 1e6;
+        return done as f64 / elapsed.as_secs_f64() / 1e6;
     }
-    let mut buf = vec![0x5au8; record];
+    let mut record = Segment::new(raw::CONTENT);
+    let records = total / raw::CONTENT;
     let sample = Sample::time(|| {
         for i in 0..records {
-            seal_one(&mut buf, i);
+            record.seal_all(&aead, i);
             if op == RawOp::Both {
-                open_one(&mut buf, i);
+                record.open_all(&aead, i);
             }
         }
-        (records * CHUNK) as f64
+        (records * raw::CONTENT) as f64
     });
     sample.rate() / 1e6
 }

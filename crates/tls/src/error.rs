@@ -163,9 +163,16 @@ pub enum PeerMisbehaved {
     /// TLS 1.2 ServerHello carried TLS 1.3 ones.
     IllegalTls12ServerHello,
     /// The TLS 1.2 ServerHello echoed our ClientHello's session_id, which claims to resume
-    /// a session we never offered (RFC 5246 §7.4.1.3: the id we send is the random one of
-    /// RFC 8446 §4.1.2's compatibility mode, not a cached session).
+    /// a session we never offered (RFC 5246 §7.4.1.3: without a session to resume, the id
+    /// we send is the random one of RFC 8446 §4.1.2's compatibility mode).
     EchoedSessionIdWithoutResumption,
+    /// A TLS 1.2 resumption of a session made with the Extended Master Secret, without it:
+    /// a ClientHello that does not offer it, or a resuming ServerHello that does not
+    /// answer it (RFC 7627 §5.3).
+    ResumedWithoutExtendedMasterSecret,
+    /// The TLS 1.2 ServerHello resumed our session with another cipher suite than the
+    /// session's (RFC 5246 §7.4.1.3).
+    ResumedWithAnotherCipherSuite,
 }
 
 /// The peer follows the protocol but we share nothing with it.
@@ -408,6 +415,12 @@ impl fmt::Display for PeerMisbehaved {
             }
             P::EchoedSessionIdWithoutResumption => {
                 "its ServerHello echoed our session id, resuming a session we never offered"
+            }
+            P::ResumedWithoutExtendedMasterSecret => {
+                "it resumed a session made with the Extended Master Secret without it (RFC 7627 §5.3)"
+            }
+            P::ResumedWithAnotherCipherSuite => {
+                "it resumed our session with another cipher suite than the session's"
             }
             P::UnexpectedMessage { .. } | P::MissingExtension(_) | P::UnprotectedRecord(_) => {
                 unreachable_display()

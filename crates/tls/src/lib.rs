@@ -97,7 +97,7 @@ pub use config::{
     system_time, CertifiedKey, ClientAuth, ClientConfig, ClientHelloInfo, ResolvesServerCert,
     ServerConfig, SingleCert, SniResolver, TimeSource, DEFAULT_TICKET_LIFETIME,
 };
-pub use conn::{Connection, EarlyDataStatus, HandshakeKind, IoState, Reader};
+pub use conn::{free_spare_buffers, Connection, EarlyDataStatus, HandshakeKind, IoState, Reader};
 pub use error::{ApiMisuse, Error, PeerIncompatible, PeerMisbehaved};
 pub use keylog::{KeyLog, KeyLogFile};
 pub use padlock_pki::{Error as CertificateError, RootStore, UnixTime};

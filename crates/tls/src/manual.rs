@@ -47,7 +47,7 @@
 //! ## Buffer ownership
 //!
 //! The [`crate::Connection`] owns three buffers, each bounded, sized to what arrives or
-//! is sent (not to a maximal record up front), and each freed when empty, so an idle
+//! is sent (not to a maximal record up front), and each released when empty, so an idle
 //! connection holds only its keys and state:
 //!
 //! * the receive buffer (up to two maximal records): `read_tls_from` reads the socket into
@@ -55,7 +55,9 @@
 //!   `read_tls` with bytes the caller already holds decrypts each whole application data
 //!   record **from the caller's slice into it** once the handshake is complete
 //!   (`record::RecordOpener::open_to`, where the provider's AEAD opens from one buffer
-//!   into another, as aws-lc's does; anything else is copied in and opened in place).
+//!   into another, as aws-lc's does; anything else is copied in and opened in place), up
+//!   to one full record's worth per call, so the reader takes the plaintext while it is
+//!   still in the cache and the next record opens into the same cache lines.
 //!   Application data stays where it was decrypted until `read_plaintext` copies it —
 //!   once — into the caller's buffer, or `Connection::reader` lends it without a copy
 //!   (`BufRead::fill_buf` / `consume`);
@@ -73,15 +75,28 @@
 //! | path | copies |
 //! |---|---|
 //! | `write_plaintext`, then `pending_tls`/`consume_tls` or `write_tls_to` | 0 |
+//! | `write_plaintext` before the handshake completes (held until keys exist) | 1 (into the hold) |
 //! | `read_tls` (whole records, after the handshake), then `reader().fill_buf` | 0 |
 //! | `read_tls`, then `read_plaintext` or `reader().read` | 1 (out to the caller) |
 //! | `read_tls_from` (the socket's read is the kernel's copy), then `fill_buf` | 0 |
 //! | `read_tls` of a partial record or before the handshake completes | 1 (into the buffer) |
+//! | `read_tls` again before `process_new_packets` handled what it opened | 1 (into the buffer) |
 //!
-//! The send buffer is freed once its last record is out, and the receive buffer once its
-//! last plaintext is read, unless that record was full-size (a stream of full records is
-//! likely to go on, so the buffer is kept for the next, until `process_new_packets` finds
-//! it empty or the caller says the connection is idle with `shrink_buffers`).
+//! TLS 1.2 records take the same paths with the same counts. (`padlock-bench`'s in-memory
+//! harness adds one copy of its own on the read side, the sender's TLS bytes into the
+//! slice handed to `read_tls`, for padlock and rustls alike: a socket's kernel copy.)
+//!
+//! The send buffer is released once its last record is out, and the receive buffer once
+//! its last plaintext is read — unless that record was full-size: a stream of full
+//! records is likely to go on, so the receive buffer is kept for the next, until
+//! `process_new_packets` finds it empty or the caller says the connection is idle with
+//! `shrink_buffers`. A released buffer goes to its thread's spare (`conn/spare.rs`: one
+//! send and one receive buffer per thread, each at most two records, ≈ 33 KB), and the
+//! next connection or record on that thread takes it back, its bytes still initialised:
+//! an idle connection holds no buffer, yet a stream of records is not charged an
+//! allocation and a zeroing per record. A reader is never lent a spare's former bytes
+//! (`read_tls_from` zeroes what it offers beyond what this connection wrote);
+//! `free_spare_buffers` frees a thread's spares.
 //!
 //! Keys are updated automatically (a KeyUpdate is sent) before the suite's usage limit
 //! (RFC 8446 §5.5); a peer's `update_requested` is answered.

@@ -1,7 +1,10 @@
 //! An idle connection holds no buffer: what a bulk transfer allocated (the receive buffer,
-//! the send buffer) is freed once the traffic stops — at once when the last record was
-//! short (the usual end of a response), else at the end of the next `process_new_packets`
-//! or by `shrink_buffers`.
+//! the send buffer) is released once the traffic stops — the send buffer as soon as it
+//! drains, the receive buffer once its last plaintext is read after a short record (the
+//! usual end of a response), else at the end of the next `process_new_packets` or by
+//! `shrink_buffers`. Released buffers go to the thread's spares (one per direction, kept
+//! for the next record of any connection on that thread), so each step runs on a thread of
+//! its own: once it has ended, what is left on the heap is what the connections hold.
 //!
 //! The heap is measured with a counting global allocator (`stats_alloc`, which holds the
 //! `unsafe` a global allocator needs). It counts every thread of the process, so this file
@@ -61,6 +64,15 @@ fn transfer(
     received
 }
 
+/// Most this thread's two spare buffers may hold: two maximal records each.
+const SPARES: i64 = 2 * 2 * (5 + 16384 + 256);
+
+/// Runs `step` on a thread of its own, so that the spare buffers it leaves are freed when
+/// it ends, and returns what it returned.
+fn on_a_thread<R: Send>(step: impl FnOnce() -> R + Send) -> R {
+    std::thread::scope(|s| s.spawn(step).join().unwrap())
+}
+
 /// A call that lets a connection release what it holds.
 type Release = fn(&mut Connection);
 
@@ -76,43 +88,51 @@ fn idle_connection_frees_its_buffers() {
     let mut sink = vec![0u8; 1 << 16];
     let before = heap();
 
-    // The measurement sees the buffers: 100 KB of plaintext written is ~100 KB of records
-    // queued in the client's send buffer.
-    let mut written = 0;
-    while written < data.len() {
-        written += client.write_plaintext(&data[written..]).unwrap();
-    }
-    let queued = heap() - before;
-    assert!(
-        queued >= data.len() as i64,
-        "only {queued} bytes held with 100 KB queued: the allocator is not counting"
-    );
-    let mut received = 0;
-    while client.wants_write() {
-        let n = server.read_tls(client.pending_tls());
-        client.consume_tls(n);
-        server.process_new_packets().unwrap();
-        loop {
-            let got = server.read_plaintext(&mut sink);
-            if got == 0 {
-                break;
-            }
-            received += got;
+    on_a_thread(|| {
+        // The measurement sees the buffers: 100 KB of plaintext written is ~100 KB of
+        // records queued in the client's send buffer.
+        let mut written = 0;
+        while written < data.len() {
+            written += client.write_plaintext(&data[written..]).unwrap();
         }
-    }
-    assert_eq!(received, data.len());
+        let queued = heap() - before;
+        assert!(
+            queued >= data.len() as i64,
+            "only {queued} bytes held with 100 KB queued: the allocator is not counting"
+        );
+        let mut received = 0;
+        while client.wants_write() {
+            let n = server.read_tls(client.pending_tls());
+            client.consume_tls(n);
+            server.process_new_packets().unwrap();
+            loop {
+                let got = server.read_plaintext(&mut sink);
+                if got == 0 {
+                    break;
+                }
+                received += got;
+            }
+        }
+        assert_eq!(received, data.len());
+        // The released buffers wait as this thread's spares, which are bounded.
+        let held = heap() - before;
+        assert!(
+            held <= SLACK + SPARES,
+            "{held} bytes held on the thread: more than its two spare buffers"
+        );
+    });
 
-    // 100 KB ends with a short record: once it is sent and read, both buffers are freed
-    // at once, with no further call (the connection is idle; nothing says so but the
-    // short last record).
+    // 100 KB ends with a short record: once it is sent and read, both buffers are
+    // released at once, with no further call (the connection is idle; nothing says so but
+    // the short last record).
     let idle = heap() - before;
     assert!(
         idle <= SLACK,
         "{idle} bytes still held once the last, short record was sent and read"
     );
 
-    // A burst of full-size records keeps the buffers for the next record (more is
-    // likely on its way), until process_new_packets finds them empty (each side calls it
+    // A burst of full-size records keeps the receive buffer for the next record (more is
+    // likely on its way), until process_new_packets finds it empty (each side calls it
     // once more, nothing new arrived) or shrink_buffers says the connection is idle.
     let releases: [(&str, Release); 2] = [
         ("process_new_packets", |c| {
@@ -121,17 +141,21 @@ fn idle_connection_frees_its_buffers() {
         ("shrink_buffers", Connection::shrink_buffers),
     ];
     for (release, call) in releases {
-        assert_eq!(
-            transfer(&mut client, &mut server, &full, &mut sink),
-            full.len()
-        );
+        on_a_thread(|| {
+            assert_eq!(
+                transfer(&mut client, &mut server, &full, &mut sink),
+                full.len()
+            );
+        });
         let busy = heap() - before;
         assert!(
             busy > SLACK,
             "the buffers of a burst of full records were not kept ({busy} bytes)"
         );
-        call(&mut server);
-        call(&mut client);
+        on_a_thread(|| {
+            call(&mut server);
+            call(&mut client);
+        });
         let idle = heap() - before;
         assert!(
             idle <= SLACK,

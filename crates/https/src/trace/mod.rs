@@ -602,6 +602,57 @@ impl Trace for Recorder {
                 None,
                 false,
             ),
+            TraceEvent::SessionOffered {
+                direction: _,
+                by_ticket,
+            } => step(
+                Flow::Client,
+                "resumption offered (TLS 1.2 session)".into(),
+                vec![if *by_ticket {
+                    "the session's ticket in session_ticket, with a fresh session id \
+                     (RFC 5077 §3.4)"
+                        .into()
+                } else {
+                    "the session's id in the ClientHello (RFC 5246 §7.4.1.2)".into()
+                }],
+                None,
+                false,
+            ),
+            TraceEvent::SessionResumed {
+                direction: _,
+                by_ticket,
+            } => step(
+                Flow::Client,
+                "session resumed (abbreviated handshake)".into(),
+                vec![
+                    format!(
+                        "the server echoed the session id: it resumes the session {} \
+                         (RFC 5246 §7.3)",
+                        if *by_ticket {
+                            "sealed in the ticket"
+                        } else {
+                            "it cached"
+                        }
+                    ),
+                    "no certificate or key exchange: the session's master secret, made with \
+                     the Extended Master Secret (RFC 7627), gives new keys with the new randoms"
+                        .into(),
+                    "the server's ChangeCipherSpec and Finished come first, then the client's"
+                        .into(),
+                ],
+                None,
+                false,
+            ),
+            TraceEvent::SessionRefused {
+                direction: _,
+                reason,
+            } => step(
+                Flow::Client,
+                "resumption refused: full handshake".into(),
+                vec![reason.clone()],
+                None,
+                false,
+            ),
             // Follows the NewSessionTicket message it came in: what the client keeps.
             TraceEvent::Ticket {
                 direction: _,

@@ -50,6 +50,8 @@ pub(crate) struct Offer {
     pub(crate) transcript: Transcript,
     /// The session offered for resumption (RFC 8446 §2.2), if any.
     pub(crate) psk: Option<OfferedPsk>,
+    /// The TLS 1.2 session offered for resumption (RFC 5077 §3.4, RFC 5246 §7.4.1.2).
+    pub(crate) tls12_session: Option<ClientSession>,
 }
 
 /// The key exchanges the client has started: one per group in its key_share extension
@@ -214,12 +216,35 @@ pub(super) fn start(
         hello.extensions.psk_key_exchange_modes = Some(vec![psk::mode(&config)]);
     }
     let now = (config.time)();
-    let taken = match offers_tls13 {
-        true => psk::take_session(&config, &server_name, session, now),
-        false => None,
+    let (_, offers_tls12) = offered_versions(&config);
+    // RFC 5077 §3.2: an empty session_ticket says we take tickets.
+    if offers_tls12 && config.session_store.is_some() {
+        hello.extensions.session_ticket = Some(Vec::new());
+    }
+    let taken = psk::take_session(
+        &config,
+        &server_name,
+        session,
+        now,
+        (offers_tls13, offers_tls12),
+    );
+    let (psk, tls12_session) = match taken {
+        Some(psk::Taken::Tls13(session, suite)) => (
+            Some(psk::offer(
+                &config, session, suite, &mut hello, provider, now,
+            )),
+            None,
+        ),
+        Some(psk::Taken::Tls12(session)) => {
+            tls12::offer_session(&session, &mut hello, provider)?;
+            trace(out, || TraceEvent::SessionOffered {
+                direction: Direction::Sent,
+                by_ticket: !session.ticket.is_empty(),
+            });
+            (None, Some(session))
+        }
+        None => (None, None),
     };
-    let psk = taken
-        .map(|(session, suite)| psk::offer(&config, session, suite, &mut hello, provider, now));
     if let Some(psk) = &psk {
         trace(out, || TraceEvent::PskOffered {
             direction: Direction::Sent,
@@ -235,6 +260,7 @@ pub(super) fn start(
         shares,
         transcript: Transcript::buffered(),
         psk,
+        tls12_session,
     };
     send_client_hello(&mut offer, false, out)?;
     // RFC 8446 §2.3: 0-RTT data goes right after the ClientHello, under the early keys.
@@ -566,6 +592,7 @@ mod tests {
             shares,
             transcript: Transcript::buffered(),
             psk: None,
+            tls12_session: None,
         }
     }
 

@@ -25,10 +25,13 @@
 //! copy). The receive buffer holds two maximal records; when it is
 //! full, `read_tls_from` says so with an error, and the plaintext must be read first.
 //! Outgoing plaintext is encrypted from the caller's buffer straight into the send buffer
-//! (no copy first). While data
-//! flows both buffers are kept, so the records of a burst reuse one allocation each; they
-//! are freed once empty at the end of `process_new_packets`, or at once by
-//! [`Connection::shrink_buffers`], so an idle connection holds almost nothing.
+//! (no copy first). The send buffer is released as soon as it drains; the receive buffer
+//! once its plaintext is read after a short record, else at the end of the next
+//! `process_new_packets` that finds it empty, or at once by
+//! [`Connection::shrink_buffers`], so an idle connection holds almost nothing. A released
+//! buffer waits as its thread's spare for the next record (one per direction per thread,
+//! [`free_spare_buffers`]), so a burst of records reuses one allocation without zeroing it
+//! again.
 
 use std::io;
 use std::sync::Arc;
@@ -52,6 +55,9 @@ mod receive_buffer;
 mod record_layer;
 mod send_buffer;
 mod sink;
+mod spare;
+
+pub use spare::free_spare_buffers;
 
 use self::lifecycle::PeerStream;
 use self::progress::ProgressGuard;
@@ -66,8 +72,9 @@ pub enum HandshakeKind {
     Full,
     /// The server sent a HelloRetryRequest first.
     FullWithHelloRetryRequest,
-    /// A session was resumed from a ticket (RFC 8446 §2.2): the server accepted the
-    /// client's PSK, and sent no certificate.
+    /// A session was resumed (RFC 8446 §2.2: the server accepted the client's PSK; TLS
+    /// 1.2: its RFC 5077 ticket or session id, in an abbreviated handshake, RFC 5246 §7.3),
+    /// and sent no certificate.
     Resumed,
     /// Resumed, after a HelloRetryRequest.
     ResumedWithHelloRetryRequest,
@@ -202,9 +209,10 @@ impl Connection {
     ///
     /// Once the handshake is complete, whole application data records are decrypted
     /// straight from `data` into the receive buffer (the AEAD reads each byte once and
-    /// writes the plaintext once: no copy of the ciphertext first); anything else is
-    /// copied and decrypted in place by `process_new_packets`, which reports every error
-    /// either way.
+    /// writes the plaintext once: no copy of the ciphertext first), up to one full-size
+    /// record's worth per call — process it and read the plaintext, then pass the rest of
+    /// `data` again; anything else is copied and decrypted in place by
+    /// `process_new_packets`, which reports every error either way.
     pub fn read_tls(&mut self, data: &[u8]) -> usize {
         if self.error.is_some() {
             return 0;
@@ -281,12 +289,12 @@ impl Connection {
         self.core.records.consume_tls(n);
     }
 
-    /// Frees the send and receive buffers if they hold nothing (a buffer still holding
-    /// data is kept). Call it when the connection goes idle after writing: a server that
-    /// has flushed a response and now waits for the next request, say. Without it the
-    /// send buffer (about 16.5 KiB after a full record) stays allocated until the next
-    /// `process_new_packets`, which frees whatever is empty. Cheap; the next record
-    /// allocates again.
+    /// Releases the send and receive buffers if they hold nothing (a buffer still holding
+    /// data is kept) to the thread's spares. Call it when the connection goes idle after
+    /// reading: a server that has read a request to its last, full-size record and now
+    /// waits, say. Without it that receive buffer (up to 33 KiB) stays allocated until the
+    /// next `process_new_packets`, which releases whatever is empty; the send buffer is
+    /// released by itself once it drains. Cheap; the next record takes a buffer again.
     pub fn shrink_buffers(&mut self) {
         self.core.records.free_idle_buffers();
     }
@@ -317,7 +325,7 @@ impl Connection {
         Reader::new(
             &mut self.core.records.rx,
             self.core.lifecycle.peer,
-            self.error.clone(),
+            self.error.as_ref(),
         )
     }
 
@@ -710,14 +718,21 @@ mod tests {
         let bytes = client.pending_tls().to_vec();
         client.consume_tls(bytes.len());
         let cut = bytes.len() - 100;
-        assert_eq!(server.read_tls(&bytes[..cut]), cut);
-        server.process_new_packets().unwrap();
-        assert_eq!(server.read_tls(&bytes[cut..]), 100);
-        server.process_new_packets().unwrap();
+        let mut got = Vec::new();
+        for part in [&bytes[..cut], &bytes[cut..]] {
+            let mut taken = 0;
+            while taken < part.len() {
+                let n = server.read_tls(&part[taken..]);
+                assert!(n > 0, "the server takes the bytes once it has read");
+                taken += n;
+                server.process_new_packets().unwrap();
+                got.extend(read_all(&mut server));
+            }
+        }
         let mut want = vec![1; 20_000];
         want.extend_from_slice(b"after the update");
         want.extend_from_slice(&[2; 3000]);
-        assert_eq!(read_all(&mut server), want);
+        assert_eq!(got, want);
     }
 
     #[test]
@@ -734,8 +749,9 @@ mod tests {
             let bytes = client.pending_tls().to_vec();
             client.consume_tls(bytes.len());
             let mut taken = server.read_tls(&bytes);
-            // Decrypted by read_tls itself, straight into the receive buffer.
-            assert!(server.core.records.opened_unhandled >= 2, "{suite}");
+            // Decrypted by read_tls itself, straight into the receive buffer, one full
+            // record before the reader has had it.
+            assert_eq!(server.core.records.opened_unhandled, 1, "{suite}");
             server.process_new_packets().unwrap();
             let mut got = read_all(&mut server);
             while taken < bytes.len() {

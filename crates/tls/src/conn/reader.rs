@@ -22,16 +22,20 @@ use crate::error::Error;
 pub struct Reader<'a> {
     rx: &'a mut ReceiveBuffer,
     peer: PeerStream,
-    failed: Option<Error>,
+    failed: Option<&'a Error>,
 }
 
 impl<'a> Reader<'a> {
-    pub(super) fn new(rx: &'a mut ReceiveBuffer, peer: PeerStream, failed: Option<Error>) -> Self {
+    pub(super) fn new(
+        rx: &'a mut ReceiveBuffer,
+        peer: PeerStream,
+        failed: Option<&'a Error>,
+    ) -> Self {
         Self { rx, peer, failed }
     }
 
     fn nothing_buffered(&self) -> io::Result<()> {
-        if let Some(e) = &self.failed {
+        if let Some(e) = self.failed {
             return Err(io::Error::new(io::ErrorKind::InvalidData, e.clone()));
         }
         match self.peer {

@@ -16,8 +16,12 @@ use crate::record::{inner_content, opened_record_header, RecordError};
 use crate::trace::{Direction, TraceEvent};
 use crate::wire::{
     is_compatibility_change_cipher_spec, Alert, AlertDescription, AlertLevel, Codec, ContentType,
-    DecodeError, DecodeErrorKind, ProtocolVersion, RECORD_HEADER_LEN,
+    DecodeError, DecodeErrorKind, ProtocolVersion, MAX_PLAINTEXT_LEN, RECORD_HEADER_LEN,
 };
+
+/// How much `read_tls` opens as it arrives before the reader has had its plaintext: one
+/// full-size record (2^14 bytes of content).
+const OPEN_AHEAD: usize = MAX_PLAINTEXT_LEN;
 
 impl Connection {
     /// Opens whole application data records at the front of `data` straight into the
@@ -25,8 +29,14 @@ impl Connection {
     /// complete, only while no earlier bytes wait in the buffer (records are handled in
     /// order), and it stops after any record that is not application data (a KeyUpdate
     /// may change the keys for what follows). A record that does not open is left to be
-    /// copied, so `process_new_packets` finds and reports it as usual. Returns the bytes
-    /// taken, and whether the buffer had no room for the next whole record.
+    /// copied, so `process_new_packets` finds and reports it as usual.
+    ///
+    /// It opens at most [`OPEN_AHEAD`] bytes' worth of records per call — one full-size
+    /// record: its plaintext is read while it is still in the cache, and the next record
+    /// opens into the same lines of the buffer. (Opening a run of full records ahead of
+    /// the reader wrote each into lines that the ciphertext streaming past had evicted:
+    /// an L1 miss per line written.) Returns the bytes taken, and whether to take no more
+    /// now (that much was opened, or the buffer has no room for the next whole record).
     pub(super) fn open_as_received(&mut self, data: &[u8]) -> (usize, bool) {
         // The opened form is TLS 1.3's TLSInnerPlaintext after a marking header; a TLS 1.2
         // record opens to its plaintext and type byte, the same form.
@@ -45,9 +55,12 @@ impl Connection {
         {
             return (0, false);
         }
-        let mut taken = 0;
+        let (mut taken, mut opened) = (0, 0);
         // Each iteration takes one whole record of `data`, or stops.
         loop {
+            if opened >= OPEN_AHEAD {
+                return (taken, true);
+            }
             let Ok(Some(span)) = records.deframer.peek(&data[taken..]) else {
                 return (taken, false);
             };
@@ -71,6 +84,7 @@ impl Connection {
             records.rx.opened(stored);
             records.opened_unhandled += 1;
             taken += record.len();
+            opened += inner_len;
             if !application_data {
                 // process_new_packets handles it (and reports it if it is bad).
                 return (taken, false);

@@ -6,6 +6,7 @@
 use std::collections::VecDeque;
 use std::ops::Range;
 
+use super::spare::Spare;
 use crate::record::copy;
 use crate::wire::{MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN, RECORD_HEADER_LEN};
 
@@ -22,6 +23,10 @@ const RX_FIRST_READ: usize = 0x1000;
 /// decrypted application data lies before `start`, at the ranges in `plaintext`. Records
 /// in `buf[start..opened_end]` were opened as they arrived: each is a header saying
 /// application_data and the length of its TLSInnerPlaintext, then that plaintext.
+///
+/// A freed buffer goes to the thread's [`Spare`] and a buffer starting out takes it from
+/// there, so its initialised bytes need not be zeroed again; they may be another
+/// connection's, so [`Self::room`] zeroes what it lends a reader beyond [`Self::clean`].
 pub(super) struct ReceiveBuffer {
     buf: Vec<u8>,
     /// Start of the bytes not yet deframed.
@@ -41,6 +46,9 @@ pub(super) struct ReceiveBuffer {
     /// Whether the last application data record was full-size (2^14 bytes): the peer is
     /// likely streaming, so the buffer is kept for its next record when it drains.
     streaming: bool,
+    /// `buf[..clean]` holds only this connection's bytes or zeros (bytes beyond it, up
+    /// to `buf.len()`, may be a spare's former owner's): what a reader may be lent.
+    clean: usize,
 }
 
 impl ReceiveBuffer {
@@ -53,17 +61,33 @@ impl ReceiveBuffer {
             plaintext: VecDeque::new(),
             opened_end: 0,
             streaming: false,
+            clean: 0,
         }
     }
 
     /// Grows the allocation to hold at least `want` bytes, doubling (up to
     /// [`RX_CAPACITY`]) so a burst of small appends does not reallocate each time.
     fn reserve_to(&mut self, want: usize) {
+        if self.buf.capacity() == 0 {
+            self.buf = Spare::Receive.take();
+            self.clean = 0;
+        }
         if self.buf.capacity() < want {
             // Double (from a flight's worth), never past RX_CAPACITY, never short of want.
             let doubled = (self.buf.capacity() * 2).clamp(RX_MIN_CAPACITY, RX_CAPACITY);
             let target = want.max(doubled);
             self.buf.reserve_exact(target - self.buf.len());
+        }
+    }
+
+    /// Makes `buf[..want]` initialised, zeroing what is new (the caller reserved it).
+    fn grow_to(&mut self, want: usize) {
+        if self.buf.len() < want {
+            if self.clean >= self.buf.len() {
+                // Everything up to here is ours, and the new bytes are zeros.
+                self.clean = want;
+            }
+            self.buf.resize(want, 0);
         }
     }
 
@@ -82,27 +106,40 @@ impl ReceiveBuffer {
         let overlap = self.buf.len().saturating_sub(end).min(data.len());
         let (head, tail) = data.split_at(overlap);
         copy::copy(&mut self.buf[end..end + overlap], head);
+        if self.clean >= self.buf.len() {
+            self.clean = self.buf.len() + tail.len();
+        }
         copy::extend(&mut self.buf, tail);
         self.end += data.len();
     }
 
     /// The free room, initialised, for a reader to fill; then call [`Self::filled`].
-    /// Bytes are zeroed once per allocation, not once per read, and only as far as reads
-    /// have needed; the caller checks that there is room.
+    /// Bytes are zeroed once per allocation (or once per spare taken over), not once per
+    /// read, and only as far as reads have needed; the caller checks that there is room.
     pub(super) fn room(&mut self) -> &mut [u8] {
         let want = (self.end + self.read_size).min(RX_CAPACITY);
         self.reserve_to(want);
-        if self.buf.len() < want {
-            self.buf.resize(want, 0);
+        self.grow_to(want);
+        if self.clean < want {
+            // A spare's former contents are not lent to this connection's reader.
+            let from = self.clean.max(self.end);
+            self.buf[from..want].fill(0);
+            self.clean = want;
         }
-        let end = self.end;
-        &mut self.buf[end..]
+        let (end, lent) = (self.end, self.lendable());
+        &mut self.buf[end..lent]
+    }
+
+    /// Where the room [`Self::room`] lends ends: as far as the bytes are clean.
+    fn lendable(&self) -> usize {
+        self.clean.min(self.buf.len()).max(self.end)
     }
 
     /// Marks `n` bytes written into [`Self::room`] as received.
     pub(super) fn filled(&mut self, n: usize) {
-        let offered = self.buf.len() - self.end;
-        self.end = (self.end + n).min(self.buf.len());
+        let lent = self.lendable();
+        let offered = lent - self.end;
+        self.end = (self.end + n).min(lent);
         if n > 0 && n == offered {
             // The reader had more: offer more room next time.
             self.read_size = (self.read_size * 2).min(RX_CAPACITY);
@@ -114,9 +151,7 @@ impl ReceiveBuffer {
     pub(super) fn room_for_opened(&mut self, len: usize) -> &mut [u8] {
         let want = self.end + len;
         self.reserve_to(want);
-        if self.buf.len() < want {
-            self.buf.resize(want, 0);
-        }
+        self.grow_to(want);
         let end = self.end;
         &mut self.buf[end..want]
     }
@@ -188,9 +223,10 @@ impl ReceiveBuffer {
         self.plaintext.iter().map(|r| r.len()).sum()
     }
 
-    /// Drops the buffer and whatever it holds.
+    /// Gives the buffer, with whatever it holds, to the thread's spare.
     pub(super) fn free(&mut self) {
-        self.buf = Vec::new();
+        Spare::Receive.give(std::mem::take(&mut self.buf));
+        self.clean = 0;
         self.start = 0;
         self.end = 0;
         self.opened_end = 0;
@@ -265,6 +301,43 @@ mod tests {
         rx.consume_plaintext(100);
         assert_eq!(rx.front_plaintext(), b"def");
         assert_eq!(rx.plaintext_len(), 3);
+    }
+
+    #[test]
+    fn a_reader_is_never_lent_a_spare_s_old_bytes() {
+        Spare::Receive.give(vec![0xaa; RX_CAPACITY]);
+        let mut rx = ReceiveBuffer::new();
+        let room = rx.room();
+        assert_eq!(room.len(), RX_FIRST_READ);
+        assert!(
+            room.iter().all(|&b| b == 0),
+            "another connection's bytes were lent"
+        );
+        room[..3].copy_from_slice(b"abc");
+        rx.filled(3);
+        // Opening a record into the rest does not make the stale bytes after it lendable.
+        rx.room_for_opened(RX_FIRST_READ * 2).fill(0x11);
+        rx.opened(RX_FIRST_READ * 2);
+        let room = rx.room();
+        assert!(room.iter().all(|&b| b == 0));
+        assert_eq!(rx.pending()[..3], *b"abc");
+    }
+
+    #[test]
+    fn a_freed_buffer_is_reused_without_zeroing_by_the_next_record() {
+        let mut rx = ReceiveBuffer::new();
+        rx.room_for_opened(100).fill(0x11);
+        rx.opened(100);
+        let allocation = rx.buf.as_ptr();
+        rx.start = 100;
+        rx.free_if_idle();
+        assert_eq!(rx.buf.capacity(), 0);
+        assert_eq!(
+            rx.room_for_opened(100),
+            [0x11; 100],
+            "the spare's bytes were zeroed again"
+        );
+        assert_eq!(rx.buf.as_ptr(), allocation);
     }
 
     #[test]

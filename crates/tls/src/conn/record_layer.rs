@@ -72,9 +72,8 @@ impl RecordLayer {
 
     /// Marks the first `n` bytes of [`Self::pending_tls`] as sent.
     pub(super) fn consume_tls(&mut self, n: usize) {
-        // Once everything is out the buffer is freed, or kept for the next record of a
-        // burst of full-size records (then `process_new_packets` or `shrink_buffers`
-        // frees it once the connection is idle).
+        // Once everything is out the buffer goes to the thread's spare (`spare.rs`), from
+        // which the next record takes it back.
         self.tx.consume(n);
     }
 
@@ -143,7 +142,6 @@ impl RecordLayer {
             .seal_into(typ, payload, self.tx.room(len))
             .map_err(record_error)?;
         self.tx.commit(len);
-        self.tx.note_record(payload.len() == MAX_PLAINTEXT_LEN);
         if protected {
             if let Some(t) = self.trace.as_deref() {
                 t.event(&TraceEvent::Record {

@@ -1,20 +1,20 @@
 //! The send buffer: sealed records waiting to be written to the peer.
 
+use super::spare::Spare;
+
 /// The least a send buffer allocates.
 const MIN_CAPACITY: usize = 2048;
 
 /// Sealed TLS bytes: `buf[start..end]` is not yet sent. Bytes past `end` (up to
 /// `buf.len()`) are initialised scratch kept from earlier records, so sealing the next
 /// record into [`Self::room`] writes each byte once (the AEAD's output) instead of zeroing
-/// it first.
+/// it first. A drained buffer goes to this thread's [`Spare`], and the next record takes
+/// it back from there: an idle connection holds none, and a stream of records reuses one.
 #[derive(Default)]
 pub(super) struct SendBuffer {
     buf: Vec<u8>,
     start: usize,
     end: usize,
-    /// Whether the last record queued was a full-size one (2^14 bytes of data): the
-    /// caller is likely streaming, so the buffer is kept for the next when it drains.
-    streaming: bool,
 }
 
 impl SendBuffer {
@@ -26,6 +26,10 @@ impl SendBuffer {
     /// Where the next `n` bytes go (initialised; grown if short); then [`Self::commit`].
     pub(super) fn room(&mut self, n: usize) -> &mut [u8] {
         let want = self.end + n;
+        if self.buf.capacity() == 0 {
+            // Its bytes are records that went out on the wire: nothing to hide.
+            self.buf = Spare::Send.take();
+        }
         if self.buf.capacity() < want {
             // At least a flight's worth, so a handshake's few records share one
             // allocation instead of growing it record by record.
@@ -60,25 +64,12 @@ impl SendBuffer {
         &mut self.buf[at.min(end)..end]
     }
 
-    /// Notes whether the record just queued carried a full 2^14 bytes of data.
-    pub(super) fn note_record(&mut self, full: bool) {
-        self.streaming = full;
-    }
-
-    /// Marks the first `n` pending bytes as sent. Once everything is sent the buffer is
-    /// freed, unless the last record was full-size: then it starts over at its front,
-    /// keeping its allocation for the next record of the burst (an idle connection keeps
-    /// no send buffer once its last, shorter record is out, without `shrink_buffers`).
+    /// Marks the first `n` pending bytes as sent. Once everything is sent the buffer goes
+    /// to the thread's spare: an idle connection keeps no send buffer, without
+    /// `shrink_buffers`, and the next record (of this connection or another) reuses it.
     pub(super) fn consume(&mut self, n: usize) {
         self.start = self.start.saturating_add(n).min(self.end);
-        if self.start == self.end {
-            if self.streaming {
-                self.start = 0;
-                self.end = 0;
-            } else {
-                *self = Self::default();
-            }
-        }
+        self.free_if_idle();
     }
 
     /// Whether nothing waits to be sent.
@@ -86,10 +77,10 @@ impl SendBuffer {
         self.start == self.end
     }
 
-    /// Frees the allocation if nothing waits to be sent.
+    /// Gives the allocation to the thread's spare if nothing waits to be sent.
     pub(super) fn free_if_idle(&mut self) {
-        if self.is_empty() {
-            *self = Self::default();
+        if self.is_empty() && self.buf.capacity() > 0 {
+            Spare::Send.give(std::mem::take(self).buf);
         }
     }
 }
@@ -99,22 +90,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_drained_buffer_is_freed_unless_the_last_record_was_full() {
+    fn a_drained_buffer_goes_to_the_spare_and_comes_back() {
         let mut tx = SendBuffer::default();
-        tx.push(b"short record");
-        tx.note_record(false);
-        tx.consume(12);
-        assert_eq!(tx.buf.capacity(), 0);
-        tx.push(b"full record");
-        tx.note_record(true);
-        tx.consume(11);
-        assert!(tx.buf.capacity() > 0);
+        tx.push(b"a record");
+        let allocation = tx.buf.as_ptr();
+        tx.consume(8);
+        assert_eq!(tx.buf.capacity(), 0, "a drained buffer is not kept");
+        tx.push(b"next");
+        assert_eq!(tx.buf.as_ptr(), allocation, "the spare was reused");
+        assert_eq!(tx.pending(), b"next");
     }
 
     #[test]
     fn sent_bytes_leave_initialised_room_for_the_next_record() {
         let mut tx = SendBuffer::default();
-        tx.note_record(true);
         tx.room(5).copy_from_slice(b"hello");
         tx.commit(5);
         tx.push(b"!");
@@ -123,7 +112,7 @@ mod tests {
         assert_eq!(tx.pending(), b"llo!");
         tx.consume(4);
         assert!(tx.is_empty());
-        // The next record reuses the front without growing the buffer.
+        // The next record reuses the spare's initialised bytes without growing it.
         assert_eq!(tx.room(6).len(), 6);
         assert_eq!(tx.buf.len(), 6);
         tx.free_if_idle();

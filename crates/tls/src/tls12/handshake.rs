@@ -116,6 +116,29 @@ impl SessionKeys {
             }
         };
         let master = MasterSecret::new(provider, suite.hash, pre_master_secret, seed);
+        Self::from_master(suite, master, randoms, out)
+    }
+
+    /// A resumed session's keys (RFC 5246 §7.3): its master secret, a key block from the
+    /// new randoms. Logged as `CLIENT_RANDOM` under the new client random.
+    pub(crate) fn resume(
+        suite: Tls12Suite,
+        master_secret: &[u8],
+        randoms: &Randoms,
+        out: &mut dyn Output,
+    ) -> Result<Self, Error> {
+        let master = MasterSecret::resumed(suite.hash, master_secret);
+        Self::from_master(suite, master, randoms, out)
+    }
+
+    fn from_master(
+        suite: Tls12Suite,
+        master: MasterSecret,
+        randoms: &Randoms,
+        out: &mut dyn Output,
+    ) -> Result<Self, Error> {
+        let provider = out.provider();
+        let provider = provider.as_ref();
         out.log_secret("CLIENT_RANDOM", master.as_bytes());
         let keys = master
             .key_block(provider, suite.aead, &randoms.client, &randoms.server)
@@ -125,6 +148,11 @@ impl SessionKeys {
             client: keys.client,
             server: keys.server,
         })
+    }
+
+    /// The master secret, to keep the session for resumption.
+    pub(crate) fn master_secret(&self) -> &[u8] {
+        self.master.as_bytes()
     }
 
     /// The verify_data `sender`'s Finished carries over the transcript so far (RFC 5246
@@ -274,15 +302,16 @@ pub(crate) fn receive_change_cipher_spec(
     out.install_read_keys(read_keys, KeyPhase::Tls12)
 }
 
-/// A TLS 1.2 handshake settled on `suite` (and `group`, for ECDHE): tell the connection
-/// and the trace.
+/// A TLS 1.2 handshake settled on `suite` (and `group`, for ECDHE), full or resumed: tell
+/// the connection and the trace.
 pub(crate) fn report_negotiated(
     suite: Tls12Suite,
     group: Option<NamedGroup>,
+    kind: HandshakeKind,
     out: &mut dyn Output,
 ) {
     out.protocol_version(ProtocolVersion::TLSv1_2);
-    out.handshake_kind(HandshakeKind::Full);
+    out.handshake_kind(kind);
     out.negotiated(suite.common(), group);
     // RSA key transport has no group; the tls12-rsa narration reports its key exchange.
     if let Some(group) = group {

@@ -125,6 +125,15 @@ impl MasterSecret {
         Self { hash, secret }
     }
 
+    /// A resumed session's master secret (RFC 5246 §7.3: an abbreviated handshake keeps
+    /// the session's master secret and derives new keys from the new randoms).
+    pub fn resumed(hash: HashAlgorithm, secret: &[u8]) -> Self {
+        Self {
+            hash,
+            secret: Secret::new(secret),
+        }
+    }
+
     /// The secret bytes, for the key log (`CLIENT_RANDOM`, NSS format).
     pub fn as_bytes(&self) -> &[u8] {
         self.secret.as_bytes()

@@ -17,6 +17,7 @@ use crate::wire::enums::ProtocolVersion;
 use crate::wire::handshake::{ClientEcdhPublic, HandshakePayload};
 use crate::{error::PeerMisbehaved, tls12::signatures};
 
+use super::resume::{self, NewSession};
 use super::{ExpectTraffic, KeyExchange, State};
 
 /// What the server's TLS 1.2 states carry from the hello on.
@@ -30,6 +31,8 @@ pub(crate) struct Context {
     /// Both sides do the Extended Master Secret (RFC 7627).
     pub(crate) extended_master_secret: bool,
     pub(crate) transcript: Transcript12,
+    /// How this handshake's session is kept for resumption, and what it records.
+    pub(crate) session: NewSession,
 }
 
 /// Waiting for the client's Certificate (RFC 5246 §7.4.6), which we asked for.
@@ -188,6 +191,9 @@ impl ExpectCertificateVerify {
         context.transcript.add(raw);
         context.transcript.forget_messages();
         out.signature_scheme(cv.algorithm);
+        if !matches!(context.session.keep, resume::Keep::Nothing) {
+            context.session.client_certificates = client.chain.clone();
+        }
         out.peer_certificates(client.chain);
         Ok(State::ChangeCipherSpec(Box::new(ExpectChangeCipherSpec {
             context,
@@ -257,6 +263,14 @@ impl ExpectFinished {
             provider.as_ref(),
         )?;
         context.transcript.add(raw);
+        resume::keep_session(
+            &context.config,
+            context.session,
+            context.suite,
+            &keys,
+            &mut context.transcript,
+            out,
+        )?;
         handshake::send_change_cipher_spec_and_finished(
             &keys,
             Sender::Server,

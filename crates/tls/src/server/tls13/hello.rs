@@ -320,7 +320,12 @@ pub(super) fn send_server_flight(
             }
         }
     }
-    send_encrypted_extensions(offer, alpn.clone(), early.is_some(), &mut transcript, out);
+    let answer = EncryptedAnswers {
+        alpn: alpn.clone(),
+        early_data: early.is_some(),
+        resumed,
+    };
+    send_encrypted_extensions(offer, answer, &mut transcript, out);
     // RFC 8446 §4.3.2: a server authenticating with a PSK sends no CertificateRequest
     // (and no Certificate, §4.4.2).
     let verifier = match (&config.client_auth, resumed) {
@@ -482,20 +487,34 @@ fn handshake_secrets(
     Ok(secrets)
 }
 
+/// What EncryptedExtensions answers besides the client's server_name.
+struct EncryptedAnswers {
+    alpn: Option<Vec<u8>>,
+    /// 0-RTT accepted (RFC 8446 §4.2.10).
+    early_data: bool,
+    /// A resumed session: its certificate was chosen for the name when it was made.
+    resumed: bool,
+}
+
 /// EncryptedExtensions (RFC 8446 §4.3.1), with early_data when 0-RTT is accepted
 /// (§4.2.10).
 fn send_encrypted_extensions(
     offer: &Offer<'_>,
-    alpn: Option<Vec<u8>>,
-    early_data: bool,
+    answer: EncryptedAnswers,
     transcript: &mut Transcript,
     out: &mut dyn Output,
 ) {
+    let EncryptedAnswers {
+        alpn,
+        early_data,
+        resumed,
+    } = answer;
     let ee = encode(&HandshakePayload::EncryptedExtensions(
         EncryptedExtensions {
             extensions: EncryptedExtensionsExtensions {
-                // RFC 6066 §3: an empty server_name acknowledges the one we used.
-                server_name: offer.hello.extensions.server_name.is_some(),
+                // RFC 6066 §3: an empty server_name acknowledges the one we used — not
+                // when resuming ("MUST NOT include a server_name extension").
+                server_name: offer.hello.extensions.server_name.is_some() && !resumed,
                 alpn: alpn.clone(),
                 early_data,
                 ..Default::default()

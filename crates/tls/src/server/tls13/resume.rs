@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::config::{ClientAuth, ServerConfig};
+use crate::config::ServerConfig;
 use crate::error::Error;
 use crate::output::{trace, Output};
 use crate::state::{encode, random_bytes};
@@ -177,7 +177,10 @@ fn find_session(
             continue;
         };
         let Some(state) = SessionState::decode(&bytes) else {
-            reason = "the ticket's session state is malformed";
+            reason = match crate::ticket::state::version_of(&bytes) {
+                Some(ProtocolVersion::TLSv1_2) => "the ticket is for TLS 1.2",
+                _ => "the ticket's session state is malformed",
+            };
             continue;
         };
         match usable(config, offer, suite, &state, now.0) {
@@ -203,28 +206,17 @@ fn usable(
     if suites::suite(state.suite).map(|s| s.hash) != Some(suite.hash) {
         return Err("the ticket's hash is not the chosen suite's");
     }
-    // RFC 8446 §4.6.1: not beyond its lifetime.
-    let expiry = state.issued_at.saturating_add(u64::from(state.lifetime));
-    if now >= expiry {
-        return Err("the ticket has expired");
-    }
-    // The certificate the session authenticated was for this name (RFC 8446 §4.2.11,
-    // RFC 6066 §3): another name gets a full handshake and its own certificate.
-    let name = offer.hello.extensions.server_name.as_deref();
-    let same_name = match (name, state.server_name.as_deref()) {
-        (None, None) => true,
-        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
-        _ => false,
-    };
-    if !same_name {
-        return Err("the ticket is for another server name");
-    }
-    // A session without a client certificate does not satisfy a server that requires one.
-    if matches!(config.client_auth, ClientAuth::Required(_)) && state.client_certificates.is_empty()
-    {
-        return Err("the ticket's session has no client certificate, which is required");
-    }
-    Ok(())
+    crate::server::session_fits(
+        config,
+        offer.hello.extensions.server_name.as_deref(),
+        &crate::server::SessionFacts {
+            server_name: state.server_name.as_deref(),
+            issued_at: state.issued_at,
+            lifetime: state.lifetime,
+            has_client_certificate: !state.client_certificates.is_empty(),
+        },
+        now,
+    )
 }
 
 /// RFC 8446 §4.2.10, §8: whether 0-RTT data could be accepted with this PSK — all but the
