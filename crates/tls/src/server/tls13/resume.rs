@@ -389,7 +389,7 @@ pub(crate) fn send_tickets(
         trace(out, || TraceEvent::Ticket {
             direction: Direction::Sent,
             lifetime,
-            max_early_data_size,
+            max_early_data_size: Some(max_early_data_size),
         });
         out.send_handshake(&message);
     }
