@@ -97,6 +97,30 @@ pub fn verify_chain(
     intermediates: &[&[u8]],
     options: &VerifyOptions<'_>,
 ) -> Result<VerifiedPath, Error> {
+    build_path(provider, roots, end_entity, intermediates, options, true)
+}
+
+/// [`verify_chain`] for a caller that needs only the verdict (a TLS handshake): the same
+/// validation, without copying the path's certificates into a [`VerifiedPath`].
+pub fn check_chain(
+    provider: &dyn Provider,
+    roots: &RootStore,
+    end_entity: &[u8],
+    intermediates: &[&[u8]],
+    options: &VerifyOptions<'_>,
+) -> Result<(), Error> {
+    build_path(provider, roots, end_entity, intermediates, options, false).map(drop)
+}
+
+/// [`verify_chain`]; the path's DER is copied into the result only if `keep_chain`.
+fn build_path(
+    provider: &dyn Provider,
+    roots: &RootStore,
+    end_entity: &[u8],
+    intermediates: &[&[u8]],
+    options: &VerifyOptions<'_>,
+    keep_chain: bool,
+) -> Result<VerifiedPath, Error> {
     let leaf = Certificate::from_der(end_entity)?;
     check_end_entity(&leaf, options)?;
     // Parsed only if no trust anchor issued the end entity: a chain that repeats its root
@@ -117,6 +141,7 @@ pub fn verify_chain(
         crls: &crls,
         options,
         signature_checks: 0,
+        keep_chain,
     };
     let mut path = vec![&leaf];
     let mut best: Option<Error> = None;
@@ -153,6 +178,8 @@ struct Builder<'p, 'c> {
     crls: &'p [Crl<'p>],
     options: &'p VerifyOptions<'p>,
     signature_checks: usize,
+    /// Whether a valid path's DER is copied out (else an empty chain is returned).
+    keep_chain: bool,
 }
 
 fn keep_best(best: &mut Option<Error>, e: Error) {
@@ -219,6 +246,7 @@ impl<'p, 'c> Builder<'p, 'c> {
                 .and_then(|()| check_issued_by(self.provider, child, &anchor.spki()))
                 .and_then(|()| self.validate_path(path, &anchor));
             match res {
+                Ok(()) if !self.keep_chain => return Ok(Vec::new()),
                 Ok(()) => {
                     let mut chain: Vec<Vec<u8>> = Vec::with_capacity(path.len() + 1);
                     chain.extend(path.iter().map(|c| c.der().to_vec()));

@@ -187,8 +187,9 @@ pub enum TraceEvent<'a> {
         direction: Direction,
         /// Its lifetime in seconds.
         lifetime: u32,
-        /// How much 0-RTT data it allows (0: none).
-        max_early_data_size: u32,
+        /// How much 0-RTT data a TLS 1.3 ticket allows (0: none); `None` for a TLS 1.2
+        /// ticket (RFC 5077), which has no early data.
+        max_early_data_size: Option<u32>,
     },
     /// The handshake finished.
     HandshakeComplete,

@@ -661,14 +661,19 @@ impl Trace for Recorder {
             } => step(
                 Flow::Client,
                 "session ticket kept for resumption".into(),
-                vec![
-                    format!("resumable for up to {}", text::duration_words(*lifetime)),
-                    if *max_early_data_size > 0 {
-                        format!("allows {max_early_data_size} bytes of early data (0-RTT)")
+                [format!(
+                    "resumable for up to {}",
+                    text::duration_words(*lifetime)
+                )]
+                .into_iter()
+                .chain(max_early_data_size.map(|size| {
+                    if size > 0 {
+                        format!("allows {size} bytes of early data (0-RTT)")
                     } else {
                         "no early data (0-RTT)".into()
-                    },
-                ],
+                    }
+                }))
+                .collect(),
                 None,
                 false,
             ),
@@ -832,7 +837,7 @@ mod tests {
         r.event(&TraceEvent::Ticket {
             direction: Direction::Received,
             lifetime: 43_200,
-            max_early_data_size: 16_384,
+            max_early_data_size: Some(16_384),
         });
         let steps = r.steps();
         let titles: Vec<&str> = steps.iter().map(|s| s.title.as_str()).collect();

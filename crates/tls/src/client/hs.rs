@@ -71,8 +71,12 @@ enum Offered {
 
 impl OfferedShares {
     /// Starts one key exchange per group in `groups`.
-    pub(crate) fn start(provider: &dyn Provider, groups: &[NamedGroup]) -> Result<Self, Error> {
-        let mut shares: Vec<(NamedGroup, Offered)> = Vec::with_capacity(groups.len());
+    pub(crate) fn start<'g>(
+        provider: &dyn Provider,
+        groups: impl IntoIterator<Item = &'g NamedGroup>,
+    ) -> Result<Self, Error> {
+        let groups = groups.into_iter();
+        let mut shares: Vec<(NamedGroup, Offered)> = Vec::with_capacity(groups.size_hint().0);
         for group in groups {
             let algorithm = suites::group(*group).ok_or(Error::Config("unsupported group"))?;
             let hybrid = shares.iter().position(|(_, offered)| {
@@ -184,13 +188,11 @@ pub(super) fn start(
     }
     let (tls13, _) = offered_versions(&config);
     // Shares for our most preferred groups; the server may ask for another (§4.1.4).
-    let share_groups: Vec<NamedGroup> = config
+    let share_groups = config
         .groups
         .iter()
-        .copied()
-        .filter(|g| suites::group(*g).is_some())
-        .take(if tls13 { config.key_shares.max(1) } else { 0 })
-        .collect();
+        .filter(|g| suites::group(**g).is_some())
+        .take(if tls13 { config.key_shares.max(1) } else { 0 });
     let groups_usable = config
         .groups
         .iter()
@@ -198,7 +200,7 @@ pub(super) fn start(
     if !groups_usable {
         return Err(Error::Config("no supported key exchange group is enabled"));
     }
-    let shares = OfferedShares::start(provider, &share_groups)?;
+    let shares = OfferedShares::start(provider, share_groups)?;
     let mut hello = client_hello(&config, &server_name, &shares, provider)?;
     out.client_random(hello.random);
     out.server_name(server_name.to_string());

@@ -204,7 +204,7 @@ impl TicketReceiver {
         trace(out, || TraceEvent::Ticket {
             direction: Direction::Received,
             lifetime: ticket.ticket_lifetime,
-            max_early_data_size,
+            max_early_data_size: Some(max_early_data_size),
         });
         // §4.6.1: a lifetime of zero means the ticket must not be used.
         if ticket.ticket_lifetime == 0 {

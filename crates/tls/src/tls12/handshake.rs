@@ -128,7 +128,7 @@ struct LeafKey {
 
 impl LeafKey {
     fn find(leaf: &[u8]) -> Result<Self, Error> {
-        let spki = padlock_pki::Certificate::subject_public_key_info_of(leaf)?;
+        let spki = padlock_pki::Certificate::public_key_info_from_der(leaf)?;
         let (Some(key), Some(der)) = (range_within(leaf, spki.key), range_within(leaf, spki.der))
         else {
             return Err(Error::Internal(

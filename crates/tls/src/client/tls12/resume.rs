@@ -222,7 +222,7 @@ pub(crate) fn receive_ticket(
     trace(out, || TraceEvent::Ticket {
         direction: Direction::Received,
         lifetime: ticket.lifetime_hint,
-        max_early_data_size: 0,
+        max_early_data_size: None,
     });
     Ok(ticket)
 }

@@ -344,7 +344,7 @@ fn send_ticket(
     trace(out, || TraceEvent::Ticket {
         direction: Direction::Sent,
         lifetime: lifetime_hint,
-        max_early_data_size: 0,
+        max_early_data_size: None,
     });
     transcript.add(&message);
     out.send_handshake(&message);

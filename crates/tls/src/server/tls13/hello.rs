@@ -22,7 +22,7 @@ use crate::wire::extensions::{
     KeyShareEntry, ServerHelloExtensions,
 };
 use crate::wire::handshake::{
-    CertificateRequest, ClientHello, EncryptedExtensions, Finished, HandshakePayload, ServerHello,
+    CertificateRequest, ClientHello, EncryptedExtensions, HandshakePayload, ServerHello,
 };
 use crate::{auth_messages, handshake_trace, state, suites};
 
@@ -341,7 +341,7 @@ pub(super) fn send_server_flight(
     send_finished(&secrets.server, &mut transcript, out);
 
     // RFC 8446 §7.1: application secrets from Hash(CH..server Finished).
-    let (app, master) = state::application_secrets(secrets.handshake, &transcript, out);
+    let (app, master) = state::application_secrets(secrets.handshake, &mut transcript, out);
     out.exporter(app.exporter);
     out.install_write_keys(
         app.server
@@ -349,6 +349,10 @@ pub(super) fn send_server_flight(
         KeyPhase::Application(0),
     )?;
 
+    // What a ticket records is kept only if tickets will be sent (RFC 8446 §4.6.1).
+    let tickets = resume::choose_mode(&config, offer).is_ok()
+        && config.ticketer.is_some()
+        && config.ticket_count > 0;
     let pending = Pending {
         transcript,
         client_handshake_secret: secrets.client,
@@ -359,9 +363,12 @@ pub(super) fn send_server_flight(
             master,
             suite: suite.suite,
             facts: TicketFacts {
-                wanted: resume::choose_mode(&config, offer).is_ok(),
-                server_name: offer.hello.extensions.server_name.clone(),
-                alpn,
+                wanted: tickets,
+                server_name: match tickets {
+                    true => offer.hello.extensions.server_name.clone(),
+                    false => None,
+                },
+                alpn: alpn.filter(|_| tickets),
                 client_certificates: Vec::new(),
             },
         },
@@ -582,9 +589,7 @@ fn send_finished(server_secret: &TrafficSecret, transcript: &mut Transcript, out
     let provider = out.provider();
     let hash = transcript.current_hash(provider.as_ref());
     let verify_data = server_secret.finished_verify_data(provider.as_ref(), hash.as_ref());
-    let finished = encode(&HandshakePayload::Finished(Finished {
-        verify_data: verify_data.as_ref().to_vec(),
-    }));
+    let finished = state::encode_finished(verify_data.as_ref());
     handshake_trace::trace_sent(out, "Finished", finished.len(), String::new);
     transcript.add(&finished);
     out.send_handshake(&finished);

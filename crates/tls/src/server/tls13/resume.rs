@@ -46,9 +46,10 @@ pub(super) struct Resumption {
 /// What a ticket records of the connection that issues it.
 #[derive(Clone, Default)]
 pub(crate) struct TicketFacts {
-    /// Whether the client can resume at all: it listed a PSK mode we accept (RFC 8446
-    /// §4.2.9: "Servers SHOULD NOT send NewSessionTicket with tickets that are not
-    /// compatible with the advertised modes"). No tickets otherwise.
+    /// Whether tickets will be sent: we issue them, and the client can resume at all (it
+    /// listed a PSK mode we accept, RFC 8446 §4.2.9: "Servers SHOULD NOT send
+    /// NewSessionTicket with tickets that are not compatible with the advertised modes").
+    /// Without tickets the other facts are not kept.
     pub(crate) wanted: bool,
     pub(crate) server_name: Option<String>,
     pub(crate) alpn: Option<Vec<u8>>,
@@ -388,7 +389,7 @@ pub(crate) fn send_tickets(
         trace(out, || TraceEvent::Ticket {
             direction: Direction::Sent,
             lifetime,
-            max_early_data_size,
+            max_early_data_size: Some(max_early_data_size),
         });
         out.send_handshake(&message);
     }

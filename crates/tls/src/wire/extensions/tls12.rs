@@ -127,6 +127,7 @@ impl Tls12ServerHelloExtensions {
 impl Codec<'_> for Tls12ServerHelloExtensions {
     fn encode(&self, out: &mut Vec<u8>) {
         crate::wire::codec::write_prefixed(out, LengthPrefix::U16, |out| {
+            let out = &mut crate::wire::extensions::ExtensionWriter::Bytes(out);
             crate::wire::extensions::write_raw(out, &self.to_raw())
         });
     }
