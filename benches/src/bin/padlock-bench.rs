@@ -82,14 +82,42 @@ fn tls12_table(opts: &Options, ecdsa: &TestPki) {
     println!();
     let padlock = PadlockSetup::tls12(ecdsa, Suite::Aes128Gcm);
     let rustls = RustlsSetup::tls12(ecdsa, Suite::Aes128Gcm);
-    let runs = handshake_runs(opts, &padlock, &rustls);
-    println!("| measure | padlock | rustls | padlock/rustls |");
-    println!("|---|---:|---:|---:|");
+    let ceiling = Ceiling::new();
+    let share = ceiling.share();
+    let secs = opts.handshake_secs;
+    let runs = interleaved(
+        opts,
+        &mut [
+            ("padlock", &mut || {
+                handshakes_per_sec(&Lib::Padlock(&padlock), secs)
+            }),
+            ("rustls", &mut || {
+                handshakes_per_sec(&Lib::Rustls(&rustls), secs)
+            }),
+            ("crypto", &mut || {
+                per_sec(secs, || {
+                    ceiling.tls12_client(&share);
+                    ceiling.tls12_server(&share);
+                })
+            }),
+        ],
+    );
     println!(
-        "| handshakes/s | {:.0} | {:.0} | {:.2} |",
+        "Crypto only = both sides' aws-lc calls of the same handshake made straight through \
+         padlock-crypto (`padlock_benches::ceiling`, `Ceiling::tls12_client` + \
+         `tls12_server`): the ceiling."
+    );
+    println!();
+    println!("| measure | padlock | rustls | crypto only | padlock/rustls | padlock/ceiling | rustls/ceiling |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| handshakes/s | {:.0} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2} |",
         median(&runs[0]),
         median(&runs[1]),
-        median_ratio(&runs[0], &runs[1])
+        median(&runs[2]),
+        median_ratio(&runs[0], &runs[1]),
+        median_ratio(&runs[0], &runs[2]),
+        median_ratio(&runs[1], &runs[2]),
     );
     let tls13 = PadlockSetup::new(ecdsa, Suite::Aes128Gcm);
     let (padlock, rustls, tls13) = (
@@ -644,12 +672,17 @@ fn handshake_runs(opts: &Options, padlock: &PadlockSetup, rustls: &RustlsSetup) 
 
 fn handshakes_per_sec(lib: &Lib<'_>, secs: f64) -> f64 {
     let mut pipe = Pipe::default();
+    per_sec(secs, || one_handshake(lib, &mut pipe))
+}
+
+/// How many times a second `once` runs, over `secs` seconds of thread CPU time.
+fn per_sec(secs: f64, mut once: impl FnMut()) -> f64 {
     let budget = Duration::from_secs_f64(secs);
     let sample = Sample::time(|| {
         let start = Instant::now();
         let mut count = 0u64;
         while start.elapsed() < budget {
-            one_handshake(lib, &mut pipe);
+            once();
             count += 1;
         }
         count as f64

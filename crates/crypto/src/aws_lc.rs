@@ -50,10 +50,15 @@ impl Provider for AwsLcProvider {
     }
 
     fn hmac_key(&self, algorithm: HashAlgorithm, key: &[u8]) -> Box<dyn crate::HmacKey + '_> {
-        Box::new(AwsHmacKey {
-            algorithm,
-            key: hmac::Key::new(hmac_algorithm(algorithm), key),
-        })
+        Box::new(AwsHmacKey::new(algorithm, key))
+    }
+
+    fn owned_hmac_key(
+        &self,
+        algorithm: HashAlgorithm,
+        key: &[u8],
+    ) -> Option<Box<dyn crate::HmacKey>> {
+        Some(Box::new(AwsHmacKey::new(algorithm, key)))
     }
 
     /// The key lives on this stack frame: no allocation.
@@ -271,6 +276,15 @@ impl HashContext for AwsHashContext {
 struct AwsHmacKey {
     algorithm: HashAlgorithm,
     key: hmac::Key,
+}
+
+impl AwsHmacKey {
+    fn new(algorithm: HashAlgorithm, key: &[u8]) -> Self {
+        Self {
+            algorithm,
+            key: hmac::Key::new(hmac_algorithm(algorithm), key),
+        }
+    }
 }
 
 impl crate::HmacKey for AwsHmacKey {

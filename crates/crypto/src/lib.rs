@@ -58,6 +58,14 @@ pub trait Provider: Send + Sync + fmt::Debug {
         one_shot_hmac_key(self, algorithm, key)
     }
 
+    /// An HMAC key like [`Self::hmac_key`] that borrows nothing from the provider, so a
+    /// handshake can keep it from one step to the next: the TLS 1.2 master secret keys the
+    /// key block and both Finished messages (RFC 5246 §6.3, §7.4.9). `None` (the default)
+    /// when the provider has only the borrowing kind; the caller then sets a key up per use.
+    fn owned_hmac_key(&self, _algorithm: HashAlgorithm, _key: &[u8]) -> Option<Box<dyn HmacKey>> {
+        None
+    }
+
     /// Calls `f` once with an HMAC key for `key`, set up once as by [`Self::hmac_key`], for a
     /// caller that needs the key only for the call: a provider can keep the key on the
     /// stack instead of allocating it. The default boxes [`Self::hmac_key`].

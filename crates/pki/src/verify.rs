@@ -1,6 +1,8 @@
 //! Path building and validation: RFC 5280 §6 as the Web PKI applies it, with server identity
 //! per RFC 6125 §6.
 
+use std::cell::OnceCell;
+
 use padlock_crypto::Provider;
 
 use crate::cert::{
@@ -121,11 +123,12 @@ fn build_path(
 ) -> Result<VerifiedPath, Error> {
     let leaf = Certificate::from_der(end_entity)?;
     check_end_entity(&leaf, options)?;
-    let pool: Vec<Certificate<'_>> = intermediates
-        .iter()
-        .take(64)
-        .filter_map(|d| Certificate::from_der(d).ok())
-        .collect();
+    // Parsed only if no trust anchor issued the end entity: a chain that repeats its root
+    // (or a CA the client trusts) after the leaf costs no parse of it.
+    let pool = Pool {
+        der: intermediates,
+        parsed: OnceCell::new(),
+    };
     let crls: Vec<Crl<'_>> = options
         .crls
         .iter()
@@ -149,10 +152,29 @@ fn build_path(
     }
 }
 
+/// The candidate intermediates, parsed (up to 64 of them; those that do not parse are left
+/// out) the first time a path needs one.
+struct Pool<'c> {
+    der: &'c [&'c [u8]],
+    parsed: OnceCell<Vec<Certificate<'c>>>,
+}
+
+impl<'c> Pool<'c> {
+    fn certificates(&self) -> &[Certificate<'c>] {
+        self.parsed.get_or_init(|| {
+            self.der
+                .iter()
+                .take(64)
+                .filter_map(|d| Certificate::from_der(d).ok())
+                .collect()
+        })
+    }
+}
+
 struct Builder<'p, 'c> {
     provider: &'p dyn Provider,
     roots: &'p RootStore,
-    pool: &'p [Certificate<'c>],
+    pool: &'p Pool<'c>,
     crls: &'p [Crl<'p>],
     options: &'p VerifyOptions<'p>,
     signature_checks: usize,
@@ -237,7 +259,7 @@ impl<'p, 'c> Builder<'p, 'c> {
                 }
             }
         }
-        let pool: &'p [Certificate<'c>] = self.pool;
+        let pool: &'p [Certificate<'c>] = self.pool.certificates();
         let issuers = pool
             .iter()
             .filter(|c| c.subject().rdns == child.issuer().rdns);

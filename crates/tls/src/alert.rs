@@ -74,6 +74,7 @@ fn misbehaviour_alert(p: PeerMisbehaved) -> AlertDescription {
         // RFC 8446 §4.1.3/§4.1.4/§4.2: a field out of range or inconsistent.
         P::SelectedUnofferedCipherSuite
         | P::SelectedUnofferedGroup
+        | P::UnofferedCertificateCurve
         | P::SelectedUnofferedVersion
         | P::WrongGroupForKeyShare
         | P::InvalidKeyShare
@@ -196,6 +197,7 @@ mod tests {
             ),
             (P::SelectedUnofferedCipherSuite, A::IllegalParameter),
             (P::SelectedUnofferedGroup, A::IllegalParameter),
+            (P::UnofferedCertificateCurve, A::IllegalParameter),
             (P::SelectedUnofferedVersion, A::IllegalParameter),
             (P::WrongGroupForKeyShare, A::IllegalParameter),
             (P::InvalidKeyShare, A::IllegalParameter),

@@ -58,6 +58,9 @@ pub enum PeerMisbehaved {
     SelectedUnofferedCipherSuite,
     /// The server chose a group the client did not offer.
     SelectedUnofferedGroup,
+    /// The server's TLS 1.2 ECDSA certificate is on a curve the client did not list in
+    /// supported_groups (RFC 8422 §5.3: the server MUST respect the client's curves).
+    UnofferedCertificateCurve,
     /// The server chose a protocol version the client did not offer.
     SelectedUnofferedVersion,
     /// The server's key share is for a different group than the one it chose (or HRR).
@@ -333,6 +336,9 @@ impl fmt::Display for PeerMisbehaved {
             }
             P::SelectedUnofferedCipherSuite => "the server chose a cipher suite we did not offer",
             P::SelectedUnofferedGroup => "the server chose a group we did not offer",
+            P::UnofferedCertificateCurve => {
+                "its certificate's key is on a curve we did not list in supported_groups"
+            }
             P::SelectedUnofferedVersion => "the server chose a version we did not offer",
             P::WrongGroupForKeyShare => "its key share is for the wrong group",
             P::InvalidKeyShare => "its key share is not a valid public key",

@@ -86,6 +86,15 @@ fn keyed_hmac_equals_one_shot_hmac_for_every_hash() {
 }
 
 #[test]
+fn owned_keyed_hmac_equals_one_shot_hmac_for_every_hash() {
+    check_keyed_hmac_matches_one_shot(&AwsLcProvider, |a, k| {
+        AwsLcProvider
+            .owned_hmac_key(a, k)
+            .expect("aws-lc-rs keys own their state")
+    });
+}
+
+#[test]
 fn keyed_hmac_matches_rfc_4231_test_case_2() {
     let key = AwsLcProvider.hmac_key(HashAlgorithm::Sha256, b"Jefe");
     assert_eq!(

@@ -312,7 +312,7 @@ fn client_hello(
     // TLS 1.2 signs with PKCS#1 v1.5 too (RFC 5246 §7.4.1.4.1); a TLS 1.3 server may not
     // use it in CertificateVerify (RFC 8446 §4.2.3), which the TLS 1.3 states check.
     let schemes = if tls12 {
-        crate::tls12::signatures::our_schemes(&config.signature_schemes)
+        crate::tls12::signatures::our_schemes(&config.signature_schemes).collect()
     } else {
         config.signature_schemes.clone()
     };

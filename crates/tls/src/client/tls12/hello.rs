@@ -43,7 +43,10 @@ pub(crate) fn handle_server_hello(
         None => {}
     }
     let provider = out.provider();
-    let mut transcript = Transcript12::new(provider.as_ref(), suite, true);
+    // Only a client with a certificate may have to sign the messages whole (RFC 5246
+    // §7.4.8); the others keep just their hash.
+    let keep_messages = offer.config.client_auth.is_some();
+    let mut transcript = Transcript12::new(provider.as_ref(), suite, keep_messages);
     transcript.add(offer.transcript.buffered_bytes().unwrap_or_default());
     transcript.add(raw);
     let group = None;

@@ -176,8 +176,12 @@ impl ExpectResumedFinished {
             session,
         } = self.before;
         let provider = out.provider();
-        let verified =
-            keys.check_finished(Sender::Server, &transcript, &finished, provider.as_ref())?;
+        let verified = keys.check_finished(
+            Sender::Server,
+            &mut transcript,
+            &finished,
+            provider.as_ref(),
+        )?;
         transcript.add(raw);
         handshake::send_change_cipher_spec_and_finished(
             &keys,

@@ -67,12 +67,12 @@ impl ExpectCertificate {
             (config.time)(),
         );
         trace_certificate_check(out, &chain, &result);
-        let verified = result?;
+        let server = PeerChain::new(chain, result?)?;
         // RFC 5246 §7.4.2: the key must fit the suite (ECDSA suites, ECDSA keys).
-        let leaf = chain.first().cloned().unwrap_or_default();
-        signatures::leaf_fits_suite(&leaf, context.suite.auth)?;
+        signatures::leaf_fits_suite(server.key_algorithm(), context.suite.auth)?;
+        let offered_groups = context.offer.hello.extensions.supported_groups.as_deref();
+        signatures::leaf_curve_offered(server.key_algorithm(), offered_groups.unwrap_or_default())?;
         context.transcript.add(raw);
-        let server = PeerChain { chain, verified };
         Ok(match context.suite.kx {
             suites::KeyExchangeKind::Ecdhe => {
                 State::ServerKeyExchange(Box::new(ExpectServerKeyExchange { context, server }))
@@ -80,7 +80,9 @@ impl ExpectCertificate {
             // RFC 5246 §7.4.3: no ServerKeyExchange with RSA key transport; the finished
             // handshake proves the server holds the key.
             suites::KeyExchangeKind::Rsa => {
-                let kx = KeyExchange::Rsa { leaf };
+                let kx = KeyExchange::Rsa {
+                    leaf: server.leaf().to_vec(),
+                };
                 State::CertificateRequestOrDone(Box::new(ExpectCertificateRequestOrDone {
                     context,
                     server,
@@ -166,7 +168,7 @@ fn check_signature(
         .unwrap_or_default();
     handshake::check_peer_signature(
         out,
-        server.leaf(),
+        server,
         offered,
         &ske.signature,
         &handshake::signed_params(&context.randoms, &ske.params),
@@ -271,7 +273,7 @@ fn choose_client_certificate(
         return None;
     }
     let ours = signatures::our_schemes(&context.offer.config.signature_schemes);
-    let scheme = signatures::choose_scheme(&cert, &request.signature_algorithms, &ours)?;
+    let scheme = signatures::choose_scheme(&cert, &request.signature_algorithms, ours)?;
     Some((cert, scheme))
 }
 
@@ -299,7 +301,7 @@ fn send_client_flight(
         context.suite,
         pre_master_secret.as_ref(),
         context.extended_master_secret,
-        &context.transcript,
+        &mut context.transcript,
         &context.randoms,
         out,
     )?;
@@ -460,7 +462,7 @@ impl ExpectFinished {
             return Err(unexpected("Finished", message.name()));
         };
         let ExpectChangeCipherSpec {
-            context,
+            mut context,
             keys,
             server,
             signature,
@@ -469,7 +471,7 @@ impl ExpectFinished {
         let provider = out.provider();
         let verified = keys.check_finished(
             Sender::Server,
-            &context.transcript,
+            &mut context.transcript,
             &finished,
             provider.as_ref(),
         )?;

@@ -66,10 +66,7 @@ impl ExpectCertificate {
             let now = (self.context.config.time)();
             let result = verify::verify_client_chain(self.verifier.as_ref(), &chain, now);
             trace_certificate_check(out, &chain, &result);
-            Some(PeerChain {
-                verified: result?,
-                chain,
-            })
+            Some(PeerChain::new(chain, result?)?)
         };
         Ok(State::ClientKeyExchange(Box::new(
             ExpectClientKeyExchange {
@@ -113,7 +110,7 @@ impl ExpectClientKeyExchange {
             context.suite,
             pre_master_secret.as_ref(),
             context.extended_master_secret,
-            &context.transcript,
+            &mut context.transcript,
             &context.randoms,
             out,
         )?;
@@ -179,10 +176,10 @@ impl ExpectCertificateVerify {
             keys,
             client,
         } = *self;
-        let offered = signatures::our_schemes(&context.config.signature_schemes);
+        let offered: Vec<_> = signatures::our_schemes(&context.config.signature_schemes).collect();
         let signature = handshake::check_peer_signature(
             out,
-            client.leaf(),
+            &client,
             &offered,
             &cv,
             context.transcript.messages(),
@@ -258,7 +255,7 @@ impl ExpectFinished {
         let provider = out.provider();
         let verified = keys.check_finished(
             Sender::Client,
-            &context.transcript,
+            &mut context.transcript,
             &finished,
             provider.as_ref(),
         )?;

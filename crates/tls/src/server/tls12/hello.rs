@@ -258,9 +258,6 @@ fn choose_suite(
         (suite.kx != KeyExchangeKind::Rsa || key_transport)
             && signatures::key_fits_suite(kind, suite.auth)
     };
-    // RFC 5246 §7.4.1.4.1: an ECDHE suite needs a signature the client accepts; without
-    // one, a suite that signs nothing (RSA key transport, when enabled) may still serve.
-    let can_sign = || choose_signature_scheme(config, offer, cert).is_ok();
     let shared: Vec<Tls12Suite> = config
         .cipher_suites
         .iter()
@@ -273,10 +270,15 @@ fn choose_suite(
         if !signatures::curve_supported(kind, offer.groups) {
             return Err(PeerIncompatible::CertificateCurveNotOffered.into());
         }
-        return shared
-            .into_iter()
-            .find(|s| s.kx == KeyExchangeKind::Rsa || can_sign())
-            .ok_or_else(|| PeerIncompatible::NoSignatureSchemesInCommon.into());
+        // An ECDHE suite needs a group the client lists (RFC 8422 §5.1: none → no ECC
+        // suite) and a signature it accepts (RFC 5246 §7.4.1.4.1); without them, a suite
+        // that needs neither (RSA key transport, when enabled) may still serve.
+        let ecdhe_refused = ecdhe_refusal(config, offer, cert);
+        let mut shared = shared.into_iter();
+        return match shared.find(|s| s.kx == KeyExchangeKind::Rsa || ecdhe_refused.is_none()) {
+            Some(suite) => Ok(suite),
+            None => Err(ecdhe_refused.unwrap_or(PeerIncompatible::NoCipherSuitesInCommon.into())),
+        };
     }
     let theirs: Vec<Tls12Suite> = offer
         .hello
@@ -297,6 +299,14 @@ fn choose_suite(
         PeerIncompatible::NoCipherSuitesInCommon
     }
     .into())
+}
+
+/// Why an ECDHE suite cannot serve this client, if it cannot: no group in common (RFC 8422
+/// §5.1.1), or no signature scheme it accepts that our key makes (RFC 5246 §7.4.1.4.1).
+fn ecdhe_refusal(config: &ServerConfig, offer: &Offer<'_>, cert: &CertifiedKey) -> Option<Error> {
+    choose_group(config, offer)
+        .and_then(|_| choose_signature_scheme(config, offer, cert))
+        .err()
 }
 
 /// How the suite's key exchange will run.
@@ -354,7 +364,7 @@ fn choose_signature_scheme(
     cert: &CertifiedKey,
 ) -> Result<SignatureScheme, Error> {
     let ours = signatures::our_schemes(&config.signature_schemes);
-    signatures::choose_scheme(cert, offer.schemes, &ours)
+    signatures::choose_scheme(cert, offer.schemes, ours)
         .ok_or_else(|| PeerIncompatible::NoSignatureSchemesInCommon.into())
 }
 
@@ -481,7 +491,7 @@ fn send_certificate_request(
                 client_certificate_type::ECDSA_SIGN,
                 client_certificate_type::RSA_SIGN,
             ],
-            signature_algorithms: signatures::our_schemes(&config.signature_schemes),
+            signature_algorithms: signatures::our_schemes(&config.signature_schemes).collect(),
             certificate_authorities: verifier
                 .root_hint_subjects()
                 .into_iter()
