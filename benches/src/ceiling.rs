@@ -10,6 +10,19 @@
 //! - both: the transcript hash over the handshake's bytes (≈ 2 KB here), 20 HMACs of the
 //!   key schedule (extracts, the traffic and finished secrets, each record key and IV, the
 //!   two Finished MACs), four AEAD keys and the encrypted handshake records (≈ 1.5 KB).
+//!
+//! And of a full TLS 1.2 handshake (TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, X25519, the
+//! Extended Master Secret), [`Ceiling::tls12_client`] and [`Ceiling::tls12_server`]
+//! (RFC 5246 §5, §6.3, §7.4.9; RFC 7627; RFC 8422 §5.4):
+//! - client: an X25519 key pair and agreement; verify the ServerKeyExchange signature and
+//!   the certificate's signature by the CA;
+//! - server: an X25519 key pair and agreement; one ECDSA P-256 signature over the
+//!   ServerKeyExchange parameters;
+//! - both: the transcript hash over ≈ 1.3 KB, with two intermediate hashes (the session
+//!   hash, which the client's Finished shares, and the hash before the server's Finished);
+//!   the PRF — the master secret and the 40-byte key block (four HMACs each) and the two
+//!   Finished (two each), on two HMAC keys (the pre-master and master secrets); two AEAD
+//!   keys, each sealing a Finished record (opening one costs the same).
 
 use padlock_crypto::{
     AeadAlgorithm, AwsLcProvider, HashAlgorithm, KeyExchangeAlgorithm, KeyKind, Provider,
@@ -26,6 +39,16 @@ const TRANSCRIPT: usize = 2048;
 const HMACS: usize = 20;
 /// Encrypted handshake bytes each side seals or opens.
 const PROTECTED: usize = 1536;
+/// TLS 1.2: bytes hashed into the transcript by each side (ClientHello 114, ServerHello 63,
+/// a two-certificate chain 929, ServerKeyExchange 116, ServerHelloDone 4,
+/// ClientKeyExchange 37, two Finished 16 each).
+const TRANSCRIPT_12: usize = 1295;
+/// TLS 1.2: a ServerKeyExchange's signed bytes (RFC 8422 §5.4): both randoms, then the
+/// curve type, the named group and the length-prefixed X25519 point.
+const SIGNED_PARAMS_12: usize = 64 + 4 + 32;
+/// TLS 1.2: the Finished record (RFC 5288 §3): 8 bytes of explicit nonce, the 16-byte
+/// Finished, the tag.
+const FINISHED_RECORD_12: usize = 8 + 16;
 
 /// Fixed inputs for the crypto-only handshake halves.
 pub struct Ceiling {
@@ -37,6 +60,8 @@ pub struct Ceiling {
     cert_signature: Vec<u8>,
     message: Vec<u8>,
     tbs: Vec<u8>,
+    params_12: Vec<u8>,
+    ske_signature: Vec<u8>,
 }
 
 impl Default for Ceiling {
@@ -66,7 +91,11 @@ impl Ceiling {
         };
         let cv_signature = sign(&*server_key, &message);
         let cert_signature = sign(&*ca_key, &tbs);
+        let params_12 = vec![0x5a; SIGNED_PARAMS_12];
+        let ske_signature = sign(&*server_key, &params_12);
         Self {
+            params_12,
+            ske_signature,
             server_point: point(&*server_key),
             ca_point: point(&*ca_key),
             provider,
@@ -80,20 +109,33 @@ impl Ceiling {
 
     /// The client's crypto for one handshake, answered by a server share made outside.
     pub fn client(&self, server_share: &[u8]) {
+        let shared = self.client_asymmetric(server_share, &self.message, &self.cv_signature);
+        std::hint::black_box(shared);
+        self.symmetric();
+    }
+
+    /// The client's X25519 key and agreement with `server_share`, then the server's
+    /// signature (`signature` over `signed`) and the certificate's by the CA checked.
+    fn client_asymmetric(
+        &self,
+        server_share: &[u8],
+        signed: &[u8],
+        signature: &[u8],
+    ) -> padlock_crypto::SharedSecret {
         let p = &self.provider;
         let kx = p
             .start_key_exchange(KeyExchangeAlgorithm::X25519)
             .expect("X25519");
         std::hint::black_box(kx.public_key());
-        std::hint::black_box(kx.complete(server_share).expect("agrees"));
+        let shared = kx.complete(server_share).expect("agrees");
         for (point, m, sig) in [
-            (&self.server_point, &self.message, &self.cv_signature),
-            (&self.ca_point, &self.tbs, &self.cert_signature),
+            (&self.server_point, signed, signature),
+            (&self.ca_point, &self.tbs[..], &self.cert_signature[..]),
         ] {
             p.verify_signature(SignatureAlgorithm::EcdsaP256Sha256, point, m, sig)
                 .expect("verifies");
         }
-        self.symmetric();
+        shared
     }
 
     /// The server's crypto for one handshake, answering `client_share`.
@@ -109,6 +151,28 @@ impl Ceiling {
                 .expect("signs"),
         );
         self.symmetric();
+    }
+
+    /// The TLS 1.2 client's crypto for one handshake, answered by a server share made
+    /// outside.
+    pub fn tls12_client(&self, server_share: &[u8]) {
+        let pre_master = self.client_asymmetric(server_share, &self.params_12, &self.ske_signature);
+        self.symmetric_12(pre_master.as_ref());
+    }
+
+    /// The TLS 1.2 server's crypto for one handshake, answering `client_share`.
+    pub fn tls12_server(&self, client_share: &[u8]) {
+        let p = &self.provider;
+        let answer = p
+            .respond_to_key_share(KeyExchangeAlgorithm::X25519, client_share)
+            .expect("X25519");
+        std::hint::black_box(&answer.share);
+        std::hint::black_box(
+            self.server_key
+                .sign(SignatureAlgorithm::EcdsaP256Sha256, &self.params_12)
+                .expect("signs"),
+        );
+        self.symmetric_12(answer.secret.as_ref());
     }
 
     /// An X25519 share (the peer's, made outside the measured half).
@@ -139,6 +203,59 @@ impl Ceiling {
                 .expect("seals");
             std::hint::black_box(tag);
         }
+    }
+}
+
+impl Ceiling {
+    /// TLS 1.2's transcript hash, PRF HMACs, record keys and the Finished records.
+    fn symmetric_12(&self, pre_master: &[u8]) {
+        let p = &self.provider;
+        let transcript_bytes = [0x16; TRANSCRIPT_12];
+        let (before_finished, finished) = transcript_bytes.split_at(TRANSCRIPT_12 - 32);
+        let mut transcript = p.hash(HashAlgorithm::Sha256);
+        transcript.update(before_finished);
+        let session_hash = transcript.fork_finish();
+        transcript.update(&finished[..16]);
+        let server_finished_hash = transcript.fork_finish();
+        transcript.update(&finished[16..]);
+        std::hint::black_box(transcript.finish());
+        // The master secret: A(1), block 1, A(2), block 2 under the pre-master secret.
+        let pre_master = p.hmac_key(HashAlgorithm::Sha256, pre_master);
+        let mut master = [0u8; 48];
+        prf_blocks(pre_master.as_ref(), session_hash.as_ref(), 2, &mut master);
+        // The key block, then each Finished (one block each), under the master secret.
+        let master = p.hmac_key(HashAlgorithm::Sha256, &master);
+        let mut key_block = [0u8; 64];
+        // "key expansion" + both randoms: 77 bytes of label and seed, as the label here (5)
+        // and 72.
+        prf_blocks(master.as_ref(), &[0x33; 72], 2, &mut key_block);
+        for hash in [session_hash, server_finished_hash] {
+            let mut verify_data = [0u8; 32];
+            prf_blocks(master.as_ref(), hash.as_ref(), 1, &mut verify_data);
+            std::hint::black_box(verify_data);
+        }
+        let mut record = [0u8; FINISHED_RECORD_12 + padlock_crypto::TAG_LEN];
+        for key in [&key_block[..16], &key_block[16..32]] {
+            let key = p.aead_key(AeadAlgorithm::Aes128Gcm, key).expect("key");
+            let (body, tag) = record.split_at_mut(FINISHED_RECORD_12);
+            let sealed = key
+                .seal_in_place(&[0; NONCE_LEN], &[0x16, 3, 3, 0, 16], body)
+                .expect("seals");
+            tag.copy_from_slice(&sealed);
+        }
+    }
+}
+
+/// `blocks` hash-lengths of P_SHA256 output (RFC 5246 §5) into `out`: A(i), then the block,
+/// for each; the label and seed are `"label"` and `seed`, of the real ones' block counts.
+fn prf_blocks(key: &dyn padlock_crypto::HmacKey, seed: &[u8], blocks: usize, out: &mut [u8]) {
+    let mut a = key.sign(&[b"label", seed]);
+    for (i, chunk) in out.chunks_mut(32).take(blocks).enumerate() {
+        if i > 0 {
+            a = key.sign(&[a.as_ref()]);
+        }
+        let block = key.sign(&[a.as_ref(), b"label", seed]);
+        chunk.copy_from_slice(&block.as_ref()[..chunk.len()]);
     }
 }
 

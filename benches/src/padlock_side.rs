@@ -37,6 +37,8 @@ impl PadlockSetup {
         );
         client.session_store = None;
         server.ticket_count = 0;
+        // No TLS 1.2 session ids either (rustls' setup keeps no server sessions).
+        server.session_id_cache = None;
         setup
     }
 
@@ -125,6 +127,18 @@ impl PadlockSetup {
         let server = Arc::make_mut(&mut setup.server);
         server.cipher_suites = vec![suite];
         server.versions = tls12;
+        setup
+    }
+
+    /// As [`Self::tls12`], with resumption: the server seals one RFC 5077 ticket per
+    /// handshake (its default rotating key, renewed at each resumption), the client keeps
+    /// it in its default session cache and resumes by it. The first handshake is full.
+    pub fn tls12_resuming(pki: &TestPki, suite: Suite) -> Self {
+        let mut setup = Self::tls12(pki, suite);
+        let resuming = Self::configs(pki, suite, KxGroup::X25519);
+        Arc::make_mut(&mut setup.client).session_store = resuming.client.session_store.clone();
+        let server = Arc::make_mut(&mut setup.server);
+        server.ticket_count = 1;
         setup
     }
 

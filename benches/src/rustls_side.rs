@@ -67,6 +67,16 @@ impl RustlsSetup {
         setup
     }
 
+    /// As [`Self::tls12`], with resumption on rustls' own RFC 5077 tickets (its aws-lc-rs
+    /// `Ticketer`) and its client's default session cache.
+    pub fn tls12_resuming(pki: &TestPki, suite: Suite) -> Self {
+        let mut setup = Self::tls12(pki, suite);
+        Arc::make_mut(&mut setup.client).resumption = rustls::client::Resumption::default();
+        Arc::make_mut(&mut setup.server).ticketer =
+            aws_lc_rs::Ticketer::new().expect("rustls makes a ticketer");
+        setup
+    }
+
     fn build(
         pki: &TestPki,
         suite: rustls::SupportedCipherSuite,

@@ -17,7 +17,7 @@ use padlock_interop::engine::{self, Group, TestServer, GROUPS};
 use padlock_interop::matrix::{expect_said, Matrix};
 use padlock_interop::peers::{self, arg, gnutls_cli, gnutls_serv, GET, WAIT};
 use padlock_interop::{contains, Fixtures, Issued, KeyType, PeerProcess};
-use padlock_tls::{CipherSuite, Connection, ProtocolVersion, ServerName};
+use padlock_tls::{CipherSuite, Connection, HandshakeKind, ProtocolVersion, ServerName};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls_pump::pump;
@@ -440,34 +440,48 @@ fn rustls_provider(suite: Suite12, group: Group) -> Arc<rustls::crypto::CryptoPr
 }
 
 fn rustls_client(ca: &Path, suite: Suite12, group: Group) -> rustls::Connection {
+    rustls_client_from(&Arc::new(rustls_client_config(ca, suite, group)))
+}
+
+fn rustls_client_config(ca: &Path, suite: Suite12, group: Group) -> rustls::ClientConfig {
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_file_iter(ca).unwrap() {
         roots.add(cert.unwrap()).unwrap();
     }
-    let config = rustls::ClientConfig::builder_with_provider(rustls_provider(suite, group))
+    rustls::ClientConfig::builder_with_provider(rustls_provider(suite, group))
         .with_protocol_versions(&[&rustls::version::TLS12])
         .unwrap()
         .with_root_certificates(roots)
-        .with_no_client_auth();
+        .with_no_client_auth()
+}
+
+fn rustls_client_from(config: &Arc<rustls::ClientConfig>) -> rustls::Connection {
     let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
-    rustls::ClientConnection::new(Arc::new(config), name)
+    rustls::ClientConnection::new(config.clone(), name)
         .unwrap()
         .into()
 }
 
 fn rustls_server(issued: &Issued, suite: Suite12, group: Group) -> rustls::Connection {
+    rustls_server_from(&Arc::new(rustls_server_config(issued, suite, group)))
+}
+
+fn rustls_server_config(issued: &Issued, suite: Suite12, group: Group) -> rustls::ServerConfig {
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&issued.chain)
         .unwrap()
         .map(Result::unwrap)
         .collect();
     let key = PrivateKeyDer::from_pem_file(&issued.key).unwrap();
-    let config = rustls::ServerConfig::builder_with_provider(rustls_provider(suite, group))
+    rustls::ServerConfig::builder_with_provider(rustls_provider(suite, group))
         .with_protocol_versions(&[&rustls::version::TLS12])
         .unwrap()
         .with_no_client_auth()
         .with_single_cert(chain, key)
-        .unwrap();
-    rustls::ServerConnection::new(Arc::new(config))
+        .unwrap()
+}
+
+fn rustls_server_from(config: &Arc<rustls::ServerConfig>) -> rustls::Connection {
+    rustls::ServerConnection::new(config.clone())
         .unwrap()
         .into()
 }
@@ -601,4 +615,83 @@ fn a_gnutls_client_without_the_extended_master_secret_and_the_require_switch() {
     let err = server.next(WAIT).unwrap_err();
     assert!(err.contains("Extended Master Secret"), "{err}");
     assert!(!contains(&client.stdout(), b"padlock-server"));
+}
+
+// ---- TLS 1.2 resumption with rustls (RFC 5077 tickets, session ids), both ways ----
+
+/// Two connections through `connect`, each pumped to the end of its handshake; the
+/// handshake kinds both sides report for each.
+fn twice(
+    mut connect: impl FnMut() -> (Connection, rustls::Connection),
+) -> Vec<(Option<HandshakeKind>, Option<rustls::HandshakeKind>)> {
+    (0..2)
+        .map(|_| {
+            let (mut p, mut r) = connect();
+            p.write_plaintext(b"ping").unwrap();
+            let (mut pg, mut rg) = (Vec::new(), Vec::new());
+            pump(&mut p, &mut r, &mut pg, &mut rg).unwrap();
+            assert_eq!(rg, b"ping");
+            assert_eq!(r.protocol_version(), Some(rustls::ProtocolVersion::TLSv1_2));
+            (p.handshake_kind(), r.handshake_kind())
+        })
+        .collect()
+}
+
+const FULL_THEN_RESUMED: [(Option<HandshakeKind>, Option<rustls::HandshakeKind>); 2] = [
+    (Some(HandshakeKind::Full), Some(rustls::HandshakeKind::Full)),
+    (
+        Some(HandshakeKind::Resumed),
+        Some(rustls::HandshakeKind::Resumed),
+    ),
+];
+
+#[test]
+fn rustls_tls12_client_resumes_on_padlock_tickets_and_session_ids() {
+    let Some(fx) = Fixtures::get() else { return };
+    let suite = suites_for(KeyType::P256)[0];
+    let group = GROUPS[0];
+    for session_id_only in [false, true] {
+        let server = Arc::new(engine::server_config(&fx.ecdsa_server));
+        let mut client = rustls_client_config(&fx.ecdsa_ca.cert, suite, group);
+        if session_id_only {
+            client.resumption = rustls::client::Resumption::default()
+                .tls12_resumption(rustls::client::Tls12Resumption::SessionIdOnly);
+        }
+        let client = Arc::new(client);
+        let kinds = twice(|| {
+            (
+                Connection::server(server.clone()).unwrap(),
+                rustls_client_from(&client),
+            )
+        });
+        assert_eq!(
+            kinds, FULL_THEN_RESUMED,
+            "session ids only: {session_id_only}"
+        );
+    }
+}
+
+#[test]
+fn padlock_tls12_client_resumes_on_rustls_tickets_and_session_ids() {
+    let Some(fx) = Fixtures::get() else { return };
+    let suite = suites_for(KeyType::P256)[0];
+    let group = GROUPS[0];
+    for tickets in [true, false] {
+        let mut server = rustls_server_config(&fx.ecdsa_server, suite, group);
+        if tickets {
+            server.ticketer = rustls::crypto::aws_lc_rs::Ticketer::new().unwrap();
+        }
+        let server = Arc::new(server);
+        let mut client = engine::client_config(&fx.ecdsa_ca.cert);
+        client.versions = tls12_only();
+        let client = Arc::new(client);
+        let kinds = twice(|| {
+            (
+                Connection::client(client.clone(), ServerName::try_from("localhost").unwrap())
+                    .unwrap(),
+                rustls_server_from(&server),
+            )
+        });
+        assert_eq!(kinds, FULL_THEN_RESUMED, "tickets: {tickets}");
+    }
 }

@@ -80,7 +80,7 @@ fn mode_named(name: &str) -> ReadMode {
 fn run_case(args: &[String]) {
     let usage =
         "--case handshake LIB p256|rsa|p256-mlkem N | open LIB SUITE read|fill_buf MIB | seal LIB \
-                 SUITE MIB | ceiling client|server N";
+                 SUITE MIB | ceiling client|server|tls12-client|tls12-server N";
     let arg = |i: usize| args.get(i).map(String::as_str).expect(usage);
     let number = |i: usize| -> usize { arg(i).parse().expect(usage) };
     if arg(0) == "ceiling" {
@@ -135,6 +135,8 @@ fn ceiling(side: &str, count: usize) {
         for _ in 0..count {
             match side {
                 "client" => ceiling.client(&share),
+                "tls12-client" => ceiling.tls12_client(&share),
+                "tls12-server" => ceiling.tls12_server(&share),
                 _ => ceiling.server(&share),
             }
         }

@@ -82,14 +82,42 @@ fn tls12_table(opts: &Options, ecdsa: &TestPki) {
     println!();
     let padlock = PadlockSetup::tls12(ecdsa, Suite::Aes128Gcm);
     let rustls = RustlsSetup::tls12(ecdsa, Suite::Aes128Gcm);
-    let runs = handshake_runs(opts, &padlock, &rustls);
-    println!("| measure | padlock | rustls | padlock/rustls |");
-    println!("|---|---:|---:|---:|");
+    let ceiling = Ceiling::new();
+    let share = ceiling.share();
+    let secs = opts.handshake_secs;
+    let runs = interleaved(
+        opts,
+        &mut [
+            ("padlock", &mut || {
+                handshakes_per_sec(&Lib::Padlock(&padlock), secs)
+            }),
+            ("rustls", &mut || {
+                handshakes_per_sec(&Lib::Rustls(&rustls), secs)
+            }),
+            ("crypto", &mut || {
+                per_sec(secs, || {
+                    ceiling.tls12_client(&share);
+                    ceiling.tls12_server(&share);
+                })
+            }),
+        ],
+    );
     println!(
-        "| handshakes/s | {:.0} | {:.0} | {:.2} |",
+        "Crypto only = both sides' aws-lc calls of the same handshake made straight through \
+         padlock-crypto (`padlock_benches::ceiling`, `Ceiling::tls12_client` + \
+         `tls12_server`): the ceiling."
+    );
+    println!();
+    println!("| measure | padlock | rustls | crypto only | padlock/rustls | padlock/ceiling | rustls/ceiling |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| handshakes/s | {:.0} | {:.0} | {:.0} | {:.2} | {:.2} | {:.2} |",
         median(&runs[0]),
         median(&runs[1]),
-        median_ratio(&runs[0], &runs[1])
+        median(&runs[2]),
+        median_ratio(&runs[0], &runs[1]),
+        median_ratio(&runs[0], &runs[2]),
+        median_ratio(&runs[1], &runs[2]),
     );
     let tls13 = PadlockSetup::new(ecdsa, Suite::Aes128Gcm);
     let (padlock, rustls, tls13) = (
@@ -125,6 +153,37 @@ fn tls12_table(opts: &Options, ecdsa: &TestPki) {
     println!(
         "padlock TLS 1.2 bulk / padlock TLS 1.3 bulk (TLS_AES_128_GCM_SHA256, fill_buf): {}",
         ratio(median_ratio(&runs[2], &runs[4]))
+    );
+    println!();
+    tls12_resumption_table(opts, ecdsa);
+}
+
+/// Resumed TLS 1.2 handshakes (RFC 5077 tickets, abbreviated handshake), each library on
+/// its own tickets.
+fn tls12_resumption_table(opts: &Options, ecdsa: &TestPki) {
+    println!("Resumed TLS 1.2 handshakes per second (each library's own RFC 5077 tickets, renewed at each resumption, from its client's default session cache; every timed handshake checked to have resumed):");
+    println!();
+    let padlock = PadlockSetup::tls12_resuming(ecdsa, Suite::Aes128Gcm);
+    let rustls = RustlsSetup::tls12_resuming(ecdsa, Suite::Aes128Gcm);
+    let secs = opts.handshake_secs;
+    let runs = interleaved(
+        opts,
+        &mut [
+            ("padlock", &mut || {
+                resumptions_per_sec(&Lib::Padlock(&padlock), secs)
+            }),
+            ("rustls", &mut || {
+                resumptions_per_sec(&Lib::Rustls(&rustls), secs)
+            }),
+        ],
+    );
+    println!("| measure | padlock | rustls | padlock/rustls |");
+    println!("|---|---:|---:|---:|");
+    println!(
+        "| resumed handshakes/s | {} | {} | {} |",
+        rate(median(&runs[0])),
+        rate(median(&runs[1])),
+        ratio(median_ratio(&runs[0], &runs[1])),
     );
     println!();
 }
@@ -613,12 +672,17 @@ fn handshake_runs(opts: &Options, padlock: &PadlockSetup, rustls: &RustlsSetup) 
 
 fn handshakes_per_sec(lib: &Lib<'_>, secs: f64) -> f64 {
     let mut pipe = Pipe::default();
+    per_sec(secs, || one_handshake(lib, &mut pipe))
+}
+
+/// How many times a second `once` runs, over `secs` seconds of thread CPU time.
+fn per_sec(secs: f64, mut once: impl FnMut()) -> f64 {
     let budget = Duration::from_secs_f64(secs);
     let sample = Sample::time(|| {
         let start = Instant::now();
         let mut count = 0u64;
         while start.elapsed() < budget {
-            one_handshake(lib, &mut pipe);
+            once();
             count += 1;
         }
         count as f64

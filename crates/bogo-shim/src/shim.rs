@@ -9,10 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use padlock_crypto::{AwsLcProvider, Provider};
+use padlock_tls::ticket::{ClientSessionCache, RotatingTicketer, ServerSessionCache};
 use padlock_tls::{
     danger, AlertDescription, CertifiedKey, CipherSuite, ClientAuth, ClientCertVerifier,
     ClientConfig, Connection, Error, HandshakeKind, NamedGroup, PeerIncompatible, ProtocolVersion,
-    ServerConfig, ServerName, SignatureScheme, Stream, UnixTime,
+    ServerConfig, ServerName, SignatureScheme, Stream, UnixTime, DEFAULT_TICKET_LIFETIME,
 };
 
 use crate::flags::{Refusal, Settings, Which};
@@ -58,32 +59,66 @@ impl Failure {
     }
 }
 
-/// Runs every connection of a test (`1 + resume_count`).
+/// What the connections of one test share, so that a later one can resume an earlier
+/// one's session: the client's session store, the server's ticket keys and session-id
+/// cache.
+pub struct Sessions {
+    store: Arc<ClientSessionCache>,
+    ticketer: Arc<RotatingTicketer>,
+    session_ids: Arc<ServerSessionCache>,
+}
+
+impl Sessions {
+    pub fn new(provider: &Arc<dyn Provider>) -> Self {
+        Self {
+            store: Arc::new(ClientSessionCache::new(1)),
+            ticketer: Arc::new(RotatingTicketer::new(
+                provider.clone(),
+                RotatingTicketer::DEFAULT_PERIOD,
+            )),
+            session_ids: Arc::new(ServerSessionCache::new(
+                provider.clone(),
+                64,
+                DEFAULT_TICKET_LIFETIME,
+            )),
+        }
+    }
+}
+
+/// Runs every connection of a test (`1 + resume_count`); the later ones offer (client)
+/// or accept (server) the session of the one before.
 pub fn run_test(args: &[String], initial: &Settings) -> Result<(), Failure> {
-    // The shim keeps no sessions across connections (see `client_config`): a resumed
-    // connection is a full handshake, which is only what the test wants when it expects
-    // the resumption to miss.
-    if initial.resume_count > 0 && !initial.expect_session_miss {
+    // A client without tickets would resume TLS 1.2 by session id alone, which padlock's
+    // client does only when the server gives no ticket: not what such a test checks.
+    if initial.resume_count > 0 && initial.no_ticket && !initial.server {
         return Err(Failure::Refused(Refusal::Unimplemented(
-            "-resume-count (session resumption)".into(),
+            "-no-ticket on a resuming client (resumption by session id only)".into(),
         )));
     }
     let provider: Arc<dyn Provider> = Arc::new(AwsLcProvider);
-    run_connection(initial, &provider)?;
+    let sessions = Sessions::new(&provider);
+    run_connection(initial, &provider, &sessions, false)?;
     if initial.resume_count > 0 {
         let resumed = Settings::for_connection(args, Which::Resume).map_err(Failure::Refused)?;
         for _ in 0..initial.resume_count {
-            run_connection(&resumed, &provider)?;
+            run_connection(&resumed, &provider, &sessions, true)?;
         }
     }
     Ok(())
 }
 
 /// One connection: connect back, write the shim id, handshake, check, echo, close.
-pub fn run_connection(s: &Settings, provider: &Arc<dyn Provider>) -> Result<(), Failure> {
+/// `resume`: a later connection of the test, which must resume unless
+/// `-expect-session-miss` (BoringSSL's shim checks the same).
+pub fn run_connection(
+    s: &Settings,
+    provider: &Arc<dyn Provider>,
+    sessions: &Sessions,
+    resume: bool,
+) -> Result<(), Failure> {
     refuse_what_padlock_lacks(s)?;
     let mut conn = if s.server {
-        Connection::server(Arc::new(server_config(s, provider)?))
+        Connection::server(Arc::new(server_config(s, provider, sessions)?))
     } else {
         let name = match &s.host_name {
             Some(host) => ServerName::try_from(host.as_str())
@@ -91,7 +126,7 @@ pub fn run_connection(s: &Settings, provider: &Arc<dyn Provider>) -> Result<(), 
             // No -host-name: an address, for which padlock sends no server_name.
             None => ServerName::Ip(Ipv4Addr::LOCALHOST.into()),
         };
-        Connection::client(Arc::new(client_config(s, provider)?), name)
+        Connection::client(Arc::new(client_config(s, provider, sessions)?), name)
     }
     .map_err(Failure::Tls)?;
 
@@ -99,7 +134,8 @@ pub fn run_connection(s: &Settings, provider: &Arc<dyn Provider>) -> Result<(), 
     let mut tls = Stream::new(&mut conn, &mut sock);
     tls.complete_handshake()
         .map_err(|e| not_applicable_below_tls12(s, tls.conn, failure(tls.conn, e)))?;
-    check_expectations(s, tls.conn)?;
+    check_expectations(s, tls.conn, resume)?;
+    check_resumption(s, tls.conn, resume)?;
     exchange(s, &mut tls).map_err(|e| match e {
         Failure::Io(io) => failure(tls.conn, io),
         other => other,
@@ -314,11 +350,18 @@ fn certified_key(
     Ok(Some(Arc::new(key)))
 }
 
-fn client_config(s: &Settings, provider: &Arc<dyn Provider>) -> Result<ClientConfig, Failure> {
+fn client_config(
+    s: &Settings,
+    provider: &Arc<dyn Provider>,
+    sessions: &Sessions,
+) -> Result<ClientConfig, Failure> {
     let mut config = ClientConfig::new(provider.clone(), Arc::new(danger::NoServerVerification));
-    // The shim does not resume yet (each connection has its own configuration): it keeps
-    // no sessions and, as a server, issues no tickets — as before padlock had them.
-    config.session_store = None;
+    // The test's store: a later connection offers the session the one before kept. A
+    // client without tickets keeps none.
+    config.session_store = match s.no_ticket {
+        true => None,
+        false => Some(sessions.store.clone()),
+    };
     apply_protocol_settings(
         s,
         &mut config.versions,
@@ -338,14 +381,25 @@ fn client_config(s: &Settings, provider: &Arc<dyn Provider>) -> Result<ClientCon
     Ok(config)
 }
 
-fn server_config(s: &Settings, provider: &Arc<dyn Provider>) -> Result<ServerConfig, Failure> {
+fn server_config(
+    s: &Settings,
+    provider: &Arc<dyn Provider>,
+    sessions: &Sessions,
+) -> Result<ServerConfig, Failure> {
     let cert = certified_key(s, provider)?.ok_or_else(|| {
         Failure::Refused(Refusal::Unimplemented(
             "a server without -cert-file and -key-file".into(),
         ))
     })?;
     let mut config = ServerConfig::new(provider.clone(), cert);
-    config.ticket_count = 0;
+    // One ticket per connection, under the test's keys; TLS 1.2 sessions by id in the
+    // test's cache too.
+    config.ticket_count = 1;
+    config.ticketer = match s.no_ticket {
+        true => None,
+        false => Some(sessions.ticketer.clone()),
+    };
+    config.session_id_cache = Some(sessions.session_ids.clone());
     apply_protocol_settings(
         s,
         &mut config.versions,
@@ -386,8 +440,12 @@ impl ClientCertVerifier for AnyClientCert {
     }
 }
 
-/// The `-expect-*` checks on a finished handshake.
-fn check_expectations(s: &Settings, conn: &Connection) -> Result<(), Failure> {
+/// The `-expect-*` checks on a finished handshake. On a resumed connection (`resume`) the
+/// key exchange group and the peer's signature scheme are not checked: BoringSSL reports
+/// the original session's, padlock this connection's — a resumed TLS 1.2 connection has
+/// no key exchange, and no resumed connection has a signature.
+fn check_expectations(s: &Settings, conn: &Connection, resume: bool) -> Result<(), Failure> {
+    let resumed = resume && conn.handshake_kind().is_some_and(HandshakeKind::is_resumed);
     let mismatch = |what: &str, want: &dyn fmt::Debug, got: &dyn fmt::Debug| {
         Err(Failure::Expectation(format!(
             "{what}: expected {want:?}, got {got:?}"
@@ -406,13 +464,14 @@ fn check_expectations(s: &Settings, conn: &Connection) -> Result<(), Failure> {
     if s.expect_no_server_name && conn.server_name().is_some() {
         return mismatch("server name", &None::<&str>, &conn.server_name());
     }
-    if let Some(want) = s.expect_curve_id {
+    let tls12 = conn.protocol_version() == Some(ProtocolVersion::TLSv1_2);
+    if let Some(want) = s.expect_curve_id.filter(|_| !(resumed && tls12)) {
         let got = conn.negotiated_group().map(NamedGroup::to_wire);
         if got != Some(want) {
             return mismatch("group", &want, &got);
         }
     }
-    if let Some(want) = s.expect_peer_signature_algorithm {
+    if let Some(want) = s.expect_peer_signature_algorithm.filter(|_| !resumed) {
         let got = conn.signature_scheme().map(SignatureScheme::to_wire);
         if got != Some(want) {
             return mismatch("peer signature algorithm", &want, &got);
@@ -430,7 +489,12 @@ fn check_expectations(s: &Settings, conn: &Connection) -> Result<(), Failure> {
             return mismatch("cipher suite", &want, &got);
         }
     }
-    let hrr = conn.handshake_kind() == Some(HandshakeKind::FullWithHelloRetryRequest);
+    let hrr = matches!(
+        conn.handshake_kind(),
+        Some(
+            HandshakeKind::FullWithHelloRetryRequest | HandshakeKind::ResumedWithHelloRetryRequest
+        )
+    );
     if (s.expect_hrr && !hrr) || (s.expect_no_hrr && hrr) {
         return mismatch("HelloRetryRequest", &s.expect_hrr, &hrr);
     }
@@ -452,6 +516,18 @@ fn check_expectations(s: &Settings, conn: &Connection) -> Result<(), Failure> {
                 "the peer's chain differs from {path}"
             )));
         }
+    }
+    Ok(())
+}
+
+/// A later connection resumed, unless the test expects it not to; the first never does.
+fn check_resumption(s: &Settings, conn: &Connection, resume: bool) -> Result<(), Failure> {
+    let resumed = conn.handshake_kind().is_some_and(HandshakeKind::is_resumed);
+    let expected = resume && !s.expect_session_miss;
+    if resumed != expected {
+        return Err(Failure::Expectation(format!(
+            "session resumed: expected {expected}, got {resumed}"
+        )));
     }
     Ok(())
 }

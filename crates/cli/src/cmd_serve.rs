@@ -14,7 +14,9 @@ use padlock_https::ticket_keys;
 use padlock_https::{Mode, Server, ServerOptions, Site, TlsSetup};
 use padlock_pki::ca::{CaPaths, InitOptions, LocalCa};
 use padlock_pki::SubjectName;
-use padlock_tls::ticket::{RotatingTicketer, StrikeRegister, TicketKeyRing, Ticketer};
+use padlock_tls::ticket::{
+    RotatingTicketer, ServerSessionCache, StrikeRegister, TicketKeyRing, Ticketer,
+};
 
 use crate::protocol_args::ProtocolArgs;
 use crate::trust;
@@ -310,6 +312,8 @@ struct Resumption {
     /// The ring of `--ticket-keys`, which the key file's watcher updates.
     ring: Option<Arc<TicketKeyRing>>,
     strike_register: Arc<StrikeRegister>,
+    /// TLS 1.2 sessions by session id, for clients that take no tickets.
+    session_ids: Arc<ServerSessionCache>,
     max_early_data_size: u32,
 }
 
@@ -341,6 +345,11 @@ impl Resumption {
                 StrikeRegister::DEFAULT_CAPACITY,
                 StrikeRegister::DEFAULT_WINDOW,
             )),
+            session_ids: Arc::new(ServerSessionCache::new(
+                provider.clone(),
+                ServerSessionCache::DEFAULT_SESSION_IDS,
+                padlock_tls::DEFAULT_TICKET_LIFETIME,
+            )),
             max_early_data_size: if args.early_data { EARLY_DATA_LIMIT } else { 0 },
         })
     }
@@ -348,6 +357,7 @@ impl Resumption {
     fn apply(&self, config: &mut padlock_tls::ServerConfig) {
         config.ticketer = Some(self.ticketer.clone());
         config.strike_register = self.strike_register.clone();
+        config.session_id_cache = Some(self.session_ids.clone());
         config.max_early_data_size = self.max_early_data_size;
     }
 }

@@ -1,5 +1,6 @@
 //! `padlock connect --sess-out FILE` / `--sess-in FILE`: a TLS 1.3 session (a ticket and
-//! the PSK for it, RFC 8446 §4.6.1) kept in a file between runs, as `openssl s_client
+//! the PSK for it, RFC 8446 §4.6.1) or a TLS 1.2 one (the master secret, with a RFC 5077
+//! ticket or a session id) kept in a file between runs, as `openssl s_client
 //! -sess_out/-sess_in` does.
 //!
 //! The file is PEM (RFC 7468) with the label `PADLOCK TLS SESSION` around the engine's
@@ -37,14 +38,17 @@ pub fn read(path: &Path) -> anyhow::Result<ClientSession> {
 pub fn write(path: &Path, session: &ClientSession) -> anyhow::Result<()> {
     let mut text = String::new();
     text.push_str(&format!("server name: {}\n", session.server_name()));
+    text.push_str(&format!("protocol: {}\n", session.protocol_version()));
     text.push_str(&format!("cipher suite: {}\n", session.cipher_suite()));
     if let Some(alpn) = session.alpn_protocol() {
         text.push_str(&format!("alpn: {}\n", String::from_utf8_lossy(alpn)));
     }
-    text.push_str(&format!(
-        "max early data: {} bytes\n",
-        session.max_early_data_size()
-    ));
+    if session.protocol_version() == padlock_tls::ProtocolVersion::TLSv1_3 {
+        text.push_str(&format!(
+            "max early data: {} bytes\n",
+            session.max_early_data_size()
+        ));
+    }
     text.push_str(&format!(
         "expires: {}\n",
         padlock_https::trace::text::date(session.expires_at().0)

@@ -10,7 +10,11 @@
 //!   (checked from the server's access log);
 //! - two `padlock serve` processes sharing a `--ticket-keys` file: a ticket from one
 //!   resumes on the other, and stops working once its key is retired from the file;
-//! - `serve --early-data`: a POST in early data gets 425 Too Early, a GET is served.
+//! - `serve --early-data`: a POST in early data gets 425 Too Early, a GET is served;
+//! - TLS 1.2 (RFC 5077 tickets and session ids): `openssl s_client -tls1_2` and
+//!   `gnutls-cli --resume` against `padlock listen`, `padlock connect --tls-version 1.2`
+//!   against `openssl s_server -tls1_2` and `gnutls-serv`, by ticket and by session id;
+//!   curl `--tls-max 1.2` and `padlock get --tls-version 1.2` with two URLs against serve.
 
 mod serve_support;
 mod tls_support;
@@ -32,23 +36,24 @@ const GET: &[u8] = b"GET / HTTP/1.0\r\n\r\n";
 // padlock listen, and openssl s_client / gnutls-cli against it
 // ---------------------------------------------------------------------------------------
 
-/// Runs `openssl s_client` against 127.0.0.1:`port` (SNI localhost) with `args`, `input`
-/// on stdin; waits for it to end (the server closes after one answer). Returns stdout and
-/// everything it printed.
-fn s_client(openssl: &Path, port: u16, ca: &Path, args: &[&str], input: &[u8]) -> (String, String) {
+/// Runs `openssl s_client` with `version` (`-tls1_3`, `-tls1_2`) against
+/// 127.0.0.1:`port` (SNI localhost) with `args`, `input` on stdin; waits for it to end (the
+/// server closes after one answer). Returns stdout and everything it printed.
+fn s_client(
+    openssl: &Path,
+    version: &str,
+    port: u16,
+    ca: &Path,
+    args: &[&str],
+    input: &[u8],
+) -> (String, String) {
     let mut cmd = Command::new(openssl);
-    cmd.args([
-        "s_client",
-        "-tls1_3",
-        "-ign_eof",
-        "-servername",
-        "localhost",
-    ])
-    .arg("-connect")
-    .arg(format!("127.0.0.1:{port}"))
-    .arg("-CAfile")
-    .arg(ca)
-    .args(args);
+    cmd.args(["s_client", version, "-ign_eof", "-servername", "localhost"])
+        .arg("-connect")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("-CAfile")
+        .arg(ca)
+        .args(args);
     let mut client = PeerProcess::spawn("openssl s_client", cmd);
     client.write_stdin(input);
     client.close_stdin();
@@ -86,6 +91,7 @@ fn openssl_s_client_resumes_against_padlock_listen_and_its_early_data_is_accepte
     let session_arg = session.display().to_string();
     let (out, all) = s_client(
         &fx.openssl,
+        "-tls1_3",
         port,
         &fx.ecdsa_ca.cert,
         &["-sess_out", &session_arg],
@@ -97,6 +103,7 @@ fn openssl_s_client_resumes_against_padlock_listen_and_its_early_data_is_accepte
     let early = dir.write("early.txt", GET);
     let (out, all) = s_client(
         &fx.openssl,
+        "-tls1_3",
         port,
         &fx.ecdsa_ca.cert,
         &[
@@ -129,6 +136,7 @@ fn openssl_s_client_early_data_is_refused_cleanly_by_a_server_without_early_data
     let session = dir.join("session.pem").display().to_string();
     let (out, all) = s_client(
         &fx.openssl,
+        "-tls1_3",
         port_a,
         &fx.ecdsa_ca.cert,
         &["-sess_out", &session],
@@ -144,6 +152,7 @@ fn openssl_s_client_early_data_is_refused_cleanly_by_a_server_without_early_data
     // The request goes again on stdin, as an application resends refused early data.
     let (out, all) = s_client(
         &fx.openssl,
+        "-tls1_3",
         port_b,
         &fx.ecdsa_ca.cert,
         &["-sess_in", &session, "-early_data", &early],
@@ -253,9 +262,10 @@ fn padlock_connect_resumes_against_openssl_s_server_and_its_early_data_is_accept
 /// on 0.0.0.0, and one of the two binds fails when the other took both families: so it is
 /// up once its port answers while it is still running (it exits when neither bind worked,
 /// and then the port belongs to someone else).
-fn gnutls_serv(gnutls: &Path, cert: &Issued) -> (PeerProcess, u16) {
+fn gnutls_serv(gnutls: &Path, cert: &Issued, extra: &[&str]) -> (PeerProcess, u16) {
     on_free_port("gnutls-serv", |port| {
         let mut cmd = Command::new(gnutls);
+        cmd.args(extra);
         cmd.args(["--echo", "--port", &port.to_string(), "--x509certfile"])
             .arg(&cert.chain)
             .arg("--x509keyfile")
@@ -277,7 +287,7 @@ fn padlock_connect_resumes_against_gnutls_serv() {
         return;
     };
     let dir = TempDir::new("connect-gnutls");
-    let (server, port) = gnutls_serv(&gnutls, &fx.ecdsa_server);
+    let (server, port) = gnutls_serv(&gnutls, &fx.ecdsa_server, &[]);
     let ca = fx.ecdsa_ca.cert.display().to_string();
     let addr = format!("localhost:{port}");
     let session = dir.join("session.pem").display().to_string();
@@ -323,11 +333,10 @@ fn wait_log(log: &Path, n: usize) -> Vec<String> {
     }
 }
 
-#[test]
-fn curl_resumes_its_session_for_a_second_url_against_padlock_serve() {
-    let Some(curl) = require_peer("curl") else {
-        return;
-    };
+/// curl (with `extra` flags) fetches two URLs from `padlock serve`: the second connection
+/// resumes the first's session, as serve's access log says. Returns the log lines.
+fn curl_two_urls(extra: &[&str]) -> Option<Vec<String>> {
+    let curl = require_peer("curl")?;
     let ca = Ca::new();
     let site = www();
     let dir = TempDir::new("curl-resume");
@@ -335,18 +344,12 @@ fn curl_resumes_its_session_for_a_second_url_against_padlock_serve() {
     let (_server, port) = serve_logged(&ca, site.path(), &log, &[]);
     let mut cmd = Command::new(curl);
     // `Connection: close` makes the second URL open a second connection, which resumes.
-    cmd.args([
-        "-sS",
-        "--http1.1",
-        "--max-time",
-        "20",
-        "-H",
-        "Connection: close",
-        "--cacert",
-    ])
-    .arg(ca.root())
-    .arg(format!("https://localhost:{port}/hello.txt"))
-    .arg(format!("https://localhost:{port}/index.html"));
+    cmd.args(["-sS", "--http1.1", "--max-time", "20"])
+        .args(extra)
+        .args(["-H", "Connection: close", "--cacert"])
+        .arg(ca.root())
+        .arg(format!("https://localhost:{port}/hello.txt"))
+        .arg(format!("https://localhost:{port}/index.html"));
     let out = serve_support::run(&mut cmd);
     assert!(
         out.status.success(),
@@ -357,6 +360,12 @@ fn curl_resumes_its_session_for_a_second_url_against_padlock_serve() {
     assert_eq!(lines.len(), 2, "{lines:?}");
     assert!(!lines[0].contains("resumed"), "{lines:?}");
     assert!(lines[1].contains("resumed"), "{lines:?}");
+    Some(lines)
+}
+
+#[test]
+fn curl_resumes_its_session_for_a_second_url_against_padlock_serve() {
+    curl_two_urls(&[]);
 }
 
 #[test]
@@ -663,4 +672,184 @@ fn serve_proxying_early_data_tells_the_upstream_early_data_1_and_keeps_unsafe_re
     let text = String::from_utf8_lossy(&out);
     assert!(text.starts_with("HTTP/1.1 425"), "{text}");
     assert!(!text.to_ascii_lowercase().contains("post /api"), "{text}");
+}
+
+// ---------------------------------------------------------------------------------------
+// TLS 1.2: RFC 5077 tickets and session ids, both ways
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn openssl_s_client_tls12_resumes_against_padlock_listen_by_ticket_and_by_session_id() {
+    let Some(fx) = Fixtures::get() else { return };
+    let dir = TempDir::new("resume12-openssl");
+    let (p, port) = listen(&fx.ecdsa_server, &[]);
+    // With tickets (the default), then without (-no_ticket: the session id).
+    for (name, extra) in [("ticket", &[][..]), ("id", &["-no_ticket"][..])] {
+        let session = dir.join(&format!("{name}.pem")).display().to_string();
+        let first: Vec<&str> = [&["-sess_out", &session][..], extra].concat();
+        let (out, all) = s_client(&fx.openssl, "-tls1_2", port, &fx.ecdsa_ca.cert, &first, GET);
+        assert!(out.contains("New, TLSv1.2"), "{all}\n{}", p.output_text());
+        let again: Vec<&str> = [&["-sess_in", &session][..], extra].concat();
+        let (out, all) = s_client(&fx.openssl, "-tls1_2", port, &fx.ecdsa_ca.cert, &again, GET);
+        assert!(
+            out.contains("Reused, TLSv1.2"),
+            "{name}: {all}\n{}",
+            p.output_text()
+        );
+        assert!(out.contains("Resumed"), "the page: {all}");
+    }
+}
+
+#[test]
+fn gnutls_cli_tls12_resumes_against_padlock_listen_by_ticket_and_by_session_id() {
+    let Some(fx) = Fixtures::get() else { return };
+    let Some(gnutls) = require_peer("gnutls-cli") else {
+        return;
+    };
+    let (p, port) = listen(&fx.ecdsa_server, &[]);
+    for extra in [&[][..], &["--noticket"][..]] {
+        let mut cmd = Command::new(&gnutls);
+        cmd.args([
+            "--resume",
+            "--priority",
+            TLS12_ONLY,
+            "--port",
+            &port.to_string(),
+        ])
+        .args(extra)
+        .arg("--x509cafile")
+        .arg(&fx.ecdsa_ca.cert)
+        .arg("localhost")
+        .stdin(Stdio::null());
+        let out = padlock_test_support::run_bounded(&mut cmd, WAIT * 2);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            text.contains("This is a resumed session") && text.contains("TLS1.2"),
+            "{extra:?}: {text}\n{}",
+            p.output_text()
+        );
+    }
+}
+
+/// gnutls's priority string for TLS 1.2 alone.
+const TLS12_ONLY: &str = "NORMAL:-VERS-ALL:+VERS-TLS1.2";
+
+/// `openssl s_server -tls1_2 -www` with `extra` on a free port.
+fn s_server_tls12(openssl: &Path, cert: &Issued, extra: &[&str]) -> (PeerProcess, u16) {
+    on_free_port("openssl s_server", |port| {
+        let mut cmd = Command::new(openssl);
+        cmd.args(["s_server", "-tls1_2", "-www"])
+            .args(extra)
+            .arg("-accept")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("-cert")
+            .arg(&cert.chain)
+            .arg("-key")
+            .arg(&cert.key);
+        let mut server = PeerProcess::spawn("openssl s_server", cmd);
+        server
+            .wait_stdout_while_running(b"ACCEPT", WAIT)
+            .then_some(server)
+    })
+}
+
+/// `padlock connect --tls-version 1.2` twice to `addr`: saving the session, then resuming
+/// it; the second run's stderr (with -v).
+fn connect_tls12_twice(ca: &str, addr: &str, session: &str, input: &[u8]) -> String {
+    let tls12 = ["--tls-version", "1.2", "--cacert", ca];
+    let first: Vec<&str> = [&tls12[..], &["--sess-out", session, addr]].concat();
+    let (code, _, err) = connect(&first, input);
+    assert_eq!(code, Some(0), "{err}");
+    let saved = std::fs::read_to_string(session).unwrap_or_default();
+    assert!(saved.contains("protocol: TLSv1.2"), "{saved}\n{err}");
+    let again: Vec<&str> = [&["-v"][..], &tls12, &["--sess-in", session, addr]].concat();
+    let (code, _, err) = connect(&again, input);
+    assert_eq!(code, Some(0), "{err}");
+    err
+}
+
+#[test]
+fn padlock_connect_tls12_resumes_against_openssl_s_server_by_ticket_and_by_session_id() {
+    let Some(fx) = Fixtures::get() else { return };
+    let dir = TempDir::new("connect12-openssl");
+    let ca = fx.ecdsa_ca.cert.display().to_string();
+    for (name, extra) in [("ticket", &[][..]), ("id", &["-no_ticket"][..])] {
+        let (server, port) = s_server_tls12(&fx.openssl, &fx.ecdsa_server, extra);
+        let session = dir.join(&format!("{name}.pem")).display().to_string();
+        let err = connect_tls12_twice(&ca, &format!("localhost:{port}"), &session, GET);
+        assert!(
+            err.contains("handshake: Resumed") && err.contains("session resumed"),
+            "{name}: {err}\n{}",
+            server.output_text()
+        );
+        let how = if name == "ticket" {
+            "sealed in the ticket"
+        } else {
+            "it cached"
+        };
+        assert!(err.contains(how), "{name}: {err}");
+    }
+}
+
+#[test]
+fn padlock_connect_tls12_resumes_against_gnutls_serv_by_ticket_and_by_session_id() {
+    let Some(fx) = Fixtures::get() else { return };
+    let Some(gnutls) = require_peer("gnutls-serv") else {
+        return;
+    };
+    let dir = TempDir::new("connect12-gnutls");
+    let ca = fx.ecdsa_ca.cert.display().to_string();
+    for (name, extra) in [("ticket", &[][..]), ("id", &["--noticket"][..])] {
+        let args: Vec<&str> = [&["--priority", TLS12_ONLY][..], extra].concat();
+        let (server, port) = gnutls_serv(&gnutls, &fx.ecdsa_server, &args);
+        let session = dir.join(&format!("{name}.pem")).display().to_string();
+        let err = connect_tls12_twice(&ca, &format!("localhost:{port}"), &session, b"hi\n");
+        assert!(
+            err.contains("handshake: Resumed"),
+            "{name}: {err}\n{}",
+            server.output_text()
+        );
+    }
+}
+
+#[test]
+fn curl_tls12_resumes_its_session_for_a_second_url_against_padlock_serve() {
+    if let Some(lines) = curl_two_urls(&["--tls-max", "1.2"]) {
+        assert!(lines.iter().all(|l| l.contains("TLSv1.2")), "{lines:?}");
+    }
+}
+
+#[test]
+fn padlock_get_tls12_resumes_its_session_for_a_second_url() {
+    let ca = Ca::new();
+    let site = www();
+    let dir = TempDir::new("get-resume12");
+    let log = dir.join("serve.log");
+    let (_server, port) = serve_logged(&ca, site.path(), &log, &[]);
+    let mut cmd = Command::new(PADLOCK);
+    cmd.args(["get", "-v", "--http1.1", "--tls-version", "1.2", "--cacert"])
+        .arg(ca.root())
+        .arg(format!("https://localhost:{port}/hello.txt"))
+        .arg(format!("https://localhost:{port}/1k.bin"))
+        .env("PADLOCK_HOME", ca.home.path());
+    let out = serve_support::run(&mut cmd);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("resumption offered (TLS 1.2 session)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("session resumed (abbreviated handshake)"),
+        "{err}"
+    );
+    let lines = wait_log(&log, 2);
+    assert!(
+        lines.len() == 2 && lines[1].contains("resumed"),
+        "{lines:?}"
+    );
 }

@@ -27,10 +27,17 @@ impl Provider for AwsLcProvider {
     }
 
     fn hash(&self, algorithm: HashAlgorithm) -> Box<dyn HashContext> {
-        Box::new(AwsHashContext {
-            algorithm,
-            ctx: digest::Context::new(digest_algorithm(algorithm)),
-        })
+        Box::new(AwsHashContext::new(algorithm))
+    }
+
+    /// Not boxed: the aws-lc-rs context itself.
+    fn hash_inline(&self, algorithm: HashAlgorithm) -> crate::InlineHashContext {
+        crate::InlineHashContext::aws_lc(AwsHashContext::new(algorithm))
+    }
+
+    /// One shot, on aws-lc's own one-shot hash: no context to allocate.
+    fn hash_once(&self, algorithm: HashAlgorithm, data: &[u8]) -> Digest {
+        Digest::new(digest::digest(digest_algorithm(algorithm), data).as_ref())
     }
 
     fn hmac(&self, algorithm: HashAlgorithm, key: &[u8], data: &[&[u8]]) -> Digest {
@@ -43,10 +50,28 @@ impl Provider for AwsLcProvider {
     }
 
     fn hmac_key(&self, algorithm: HashAlgorithm, key: &[u8]) -> Box<dyn crate::HmacKey + '_> {
-        Box::new(AwsHmacKey {
+        Box::new(AwsHmacKey::new(algorithm, key))
+    }
+
+    fn owned_hmac_key(
+        &self,
+        algorithm: HashAlgorithm,
+        key: &[u8],
+    ) -> Option<Box<dyn crate::HmacKey>> {
+        Some(Box::new(AwsHmacKey::new(algorithm, key)))
+    }
+
+    /// The key lives on this stack frame: no allocation.
+    fn with_hmac_key(
+        &self,
+        algorithm: HashAlgorithm,
+        key: &[u8],
+        f: &mut dyn FnMut(&dyn crate::HmacKey),
+    ) {
+        f(&AwsHmacKey {
             algorithm,
             key: hmac::Key::new(hmac_algorithm(algorithm), key),
-        })
+        });
     }
 
     fn aead_key(
@@ -54,19 +79,16 @@ impl Provider for AwsLcProvider {
         algorithm: AeadAlgorithm,
         key: &[u8],
     ) -> Result<Box<dyn crate::AeadKey>, CryptoError> {
-        if key.len() != algorithm.key_len() {
-            return Err(CryptoError::BadLength);
-        }
-        let alg = match algorithm {
-            AeadAlgorithm::Aes128Gcm => &aead::AES_128_GCM,
-            AeadAlgorithm::Aes256Gcm => &aead::AES_256_GCM,
-            AeadAlgorithm::ChaCha20Poly1305 => &aead::CHACHA20_POLY1305,
-        };
-        let unbound = aead::UnboundKey::new(alg, key).map_err(|_| CryptoError::BadLength)?;
-        Ok(Box::new(AwsAeadKey {
-            algorithm,
-            key: aead::LessSafeKey::new(unbound),
-        }))
+        Ok(Box::new(AwsAeadKey::new(algorithm, key)?))
+    }
+
+    /// Not boxed: the aws-lc-rs key itself.
+    fn aead_key_inline(
+        &self,
+        algorithm: AeadAlgorithm,
+        key: &[u8],
+    ) -> Result<crate::InlineAeadKey, CryptoError> {
+        AwsAeadKey::new(algorithm, key).map(crate::InlineAeadKey::aws_lc)
     }
 
     fn start_key_exchange(
@@ -89,7 +111,11 @@ impl Provider for AwsLcProvider {
         if let Some(layout) = hybrid::Layout::of(group) {
             return hybrid::respond(layout, peer_share, start_diffie_hellman);
         }
-        KeyShareResponse::agree(start_diffie_hellman(group)?, peer_share)
+        // Not boxed: this key lives only for this call.
+        let ours = diffie_hellman_key(group)?;
+        let share = crate::KeyExchange::public_key(&ours).to_vec();
+        let secret = ours.agree(peer_share)?;
+        Ok(KeyShareResponse { share, secret })
     }
 
     fn verify_signature(
@@ -126,25 +152,52 @@ impl Provider for AwsLcProvider {
     }
 }
 
-/// A fresh ephemeral (EC)DH key for `group`.
+/// A fresh ephemeral (EC)DH key for `group`, as a [`crate::KeyExchange`].
 fn start_diffie_hellman(
     group: KeyExchangeAlgorithm,
 ) -> Result<Box<dyn crate::KeyExchange>, CryptoError> {
+    Ok(Box::new(diffie_hellman_key(group)?))
+}
+
+/// A fresh ephemeral (EC)DH key for `group` and its encoded share.
+fn diffie_hellman_key(group: KeyExchangeAlgorithm) -> Result<AwsKeyExchange, CryptoError> {
     let alg = agreement_algorithm(group)?;
     let private = agreement::EphemeralPrivateKey::generate(alg, &rand::SystemRandom::new())
         .map_err(|_| CryptoError::Random)?;
     // For the NIST curves aws-lc-rs returns the uncompressed point (SEC1 §2.3.3), which
     // is what RFC 8446 §4.2.8.2 puts on the wire; for X25519 the 32 raw bytes.
-    let public = private
-        .compute_public_key()
-        .map_err(|_| CryptoError::Random)?
-        .as_ref()
-        .to_vec();
-    Ok(Box::new(AwsKeyExchange {
+    let public = PublicShare::new(
+        private
+            .compute_public_key()
+            .map_err(|_| CryptoError::Random)?
+            .as_ref(),
+    )?;
+    Ok(AwsKeyExchange {
         group,
         private,
         public,
-    }))
+    })
+}
+
+/// An (EC)DH share, inline: at most an uncompressed P-384 point (97 bytes).
+struct PublicShare {
+    buf: [u8; PublicShare::MAX],
+    len: usize,
+}
+
+impl PublicShare {
+    const MAX: usize = 97;
+
+    fn new(bytes: &[u8]) -> Result<Self, CryptoError> {
+        let mut buf = [0u8; Self::MAX];
+        buf.get_mut(..bytes.len())
+            .ok_or(CryptoError::Unsupported)?
+            .copy_from_slice(bytes);
+        Ok(Self {
+            buf,
+            len: bytes.len(),
+        })
+    }
 }
 
 /// The (EC)DH algorithm of a Diffie-Hellman group; `Unsupported` for a KEM group.
@@ -177,9 +230,23 @@ fn hmac_algorithm(algorithm: HashAlgorithm) -> hmac::Algorithm {
 
 /// An incremental hash: `digest::Context` is `Clone`, which gives `fork` and `fork_finish`.
 #[derive(Clone)]
-struct AwsHashContext {
+pub(crate) struct AwsHashContext {
     algorithm: HashAlgorithm,
     ctx: digest::Context,
+}
+
+impl AwsHashContext {
+    fn new(algorithm: HashAlgorithm) -> Self {
+        Self {
+            algorithm,
+            ctx: digest::Context::new(digest_algorithm(algorithm)),
+        }
+    }
+
+    /// [`HashContext::finish`] on a context that was never boxed.
+    pub(crate) fn finish_here(self) -> Digest {
+        Digest::new(self.ctx.finish().as_ref())
+    }
 }
 
 impl HashContext for AwsHashContext {
@@ -211,6 +278,15 @@ struct AwsHmacKey {
     key: hmac::Key,
 }
 
+impl AwsHmacKey {
+    fn new(algorithm: HashAlgorithm, key: &[u8]) -> Self {
+        Self {
+            algorithm,
+            key: hmac::Key::new(hmac_algorithm(algorithm), key),
+        }
+    }
+}
+
 impl crate::HmacKey for AwsHmacKey {
     fn sign(&self, data: &[&[u8]]) -> Digest {
         let mut ctx = hmac::Context::with_key(&self.key);
@@ -226,9 +302,27 @@ impl crate::HmacKey for AwsHmacKey {
 }
 
 /// An AEAD key. `LessSafeKey` because TLS supplies its own per-record nonce (RFC 8446 §5.3).
-struct AwsAeadKey {
+pub(crate) struct AwsAeadKey {
     algorithm: AeadAlgorithm,
     key: aead::LessSafeKey,
+}
+
+impl AwsAeadKey {
+    fn new(algorithm: AeadAlgorithm, key: &[u8]) -> Result<Self, CryptoError> {
+        if key.len() != algorithm.key_len() {
+            return Err(CryptoError::BadLength);
+        }
+        let alg = match algorithm {
+            AeadAlgorithm::Aes128Gcm => &aead::AES_128_GCM,
+            AeadAlgorithm::Aes256Gcm => &aead::AES_256_GCM,
+            AeadAlgorithm::ChaCha20Poly1305 => &aead::CHACHA20_POLY1305,
+        };
+        let unbound = aead::UnboundKey::new(alg, key).map_err(|_| CryptoError::BadLength)?;
+        Ok(Self {
+            algorithm,
+            key: aead::LessSafeKey::new(unbound),
+        })
+    }
 }
 
 impl crate::AeadKey for AwsAeadKey {
@@ -348,15 +442,26 @@ pub(crate) fn check_peer_share(
 struct AwsKeyExchange {
     group: KeyExchangeAlgorithm,
     private: agreement::EphemeralPrivateKey,
-    public: Vec<u8>,
+    public: PublicShare,
 }
 
 impl crate::KeyExchange for AwsKeyExchange {
     fn public_key(&self) -> &[u8] {
-        &self.public
+        &self.public.buf[..self.public.len]
     }
 
     fn complete(self: Box<Self>, peer_public_key: &[u8]) -> Result<SharedSecret, CryptoError> {
+        (*self).agree(peer_public_key)
+    }
+
+    fn algorithm(&self) -> KeyExchangeAlgorithm {
+        self.group
+    }
+}
+
+impl AwsKeyExchange {
+    /// [`crate::KeyExchange::complete`], on a key that was never boxed.
+    fn agree(self, peer_public_key: &[u8]) -> Result<SharedSecret, CryptoError> {
         check_peer_share(self.group, peer_public_key)?;
         let alg = self.private.algorithm();
         let peer = agreement::UnparsedPublicKey::new(alg, peer_public_key);
@@ -364,16 +469,12 @@ impl crate::KeyExchange for AwsKeyExchange {
         // output (RFC 7748 §6.1, RFC 8446 §7.4.2).
         let secret =
             agreement::agree_ephemeral(self.private, peer, CryptoError::BadPublicKey, |bytes| {
-                Ok(SharedSecret::new(bytes.to_vec()))
+                Ok(SharedSecret::from_slice(bytes))
             })?;
         if secret.as_ref().iter().all(|b| *b == 0) {
             return Err(CryptoError::BadPublicKey);
         }
         Ok(secret)
-    }
-
-    fn algorithm(&self) -> KeyExchangeAlgorithm {
-        self.group
     }
 }
 

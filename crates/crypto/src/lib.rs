@@ -38,6 +38,12 @@ pub trait Provider: Send + Sync + fmt::Debug {
     /// Starts an incremental hash.
     fn hash(&self, algorithm: HashAlgorithm) -> Box<dyn HashContext>;
 
+    /// [`Self::hash`], held by value (a handshake transcript keeps one for the whole
+    /// handshake): aws-lc-rs's context without a box. The default boxes [`Self::hash`].
+    fn hash_inline(&self, algorithm: HashAlgorithm) -> InlineHashContext {
+        InlineHashContext::boxed(self.hash(algorithm))
+    }
+
     /// HMAC (RFC 2104) of the concatenation of `data` under `key`.
     fn hmac(&self, algorithm: HashAlgorithm, key: &[u8], data: &[&[u8]]) -> Digest;
 
@@ -52,6 +58,21 @@ pub trait Provider: Send + Sync + fmt::Debug {
         one_shot_hmac_key(self, algorithm, key)
     }
 
+    /// An HMAC key like [`Self::hmac_key`] that borrows nothing from the provider, so a
+    /// handshake can keep it from one step to the next: the TLS 1.2 master secret keys the
+    /// key block and both Finished messages (RFC 5246 §6.3, §7.4.9). `None` (the default)
+    /// when the provider has only the borrowing kind; the caller then sets a key up per use.
+    fn owned_hmac_key(&self, _algorithm: HashAlgorithm, _key: &[u8]) -> Option<Box<dyn HmacKey>> {
+        None
+    }
+
+    /// Calls `f` once with an HMAC key for `key`, set up once as by [`Self::hmac_key`], for a
+    /// caller that needs the key only for the call: a provider can keep the key on the
+    /// stack instead of allocating it. The default boxes [`Self::hmac_key`].
+    fn with_hmac_key(&self, algorithm: HashAlgorithm, key: &[u8], f: &mut dyn FnMut(&dyn HmacKey)) {
+        f(self.hmac_key(algorithm, key).as_ref());
+    }
+
     /// Makes an AEAD key for sealing and opening records. `key.len()` must equal
     /// `algorithm.key_len()`.
     fn aead_key(
@@ -59,6 +80,17 @@ pub trait Provider: Send + Sync + fmt::Debug {
         algorithm: AeadAlgorithm,
         key: &[u8],
     ) -> Result<Box<dyn AeadKey>, CryptoError>;
+
+    /// [`Self::aead_key`], held by value: a record layer keeps one per direction for the
+    /// life of a connection, and a provider known to this crate (aws-lc-rs) puts its key
+    /// there without a box. The default boxes [`Self::aead_key`].
+    fn aead_key_inline(
+        &self,
+        algorithm: AeadAlgorithm,
+        key: &[u8],
+    ) -> Result<InlineAeadKey, CryptoError> {
+        self.aead_key(algorithm, key).map(InlineAeadKey::boxed)
+    }
 
     /// The initiator's (TLS client's) side of a key exchange: makes a fresh key pair whose
     /// public share is sent first, and which [`KeyExchange::complete`] later combines with
@@ -529,25 +561,201 @@ impl fmt::Debug for Digest {
     }
 }
 
+/// A hash context held by value ([`Provider::hash_inline`]): aws-lc-rs's own when this
+/// crate's provider made it, any other provider's boxed.
+pub struct InlineHashContext(InlineHash);
+
+enum InlineHash {
+    #[cfg(feature = "aws-lc-rs")]
+    AwsLc(aws_lc::AwsHashContext),
+    Boxed(Box<dyn HashContext>),
+}
+
+impl InlineHashContext {
+    /// Holds another provider's context.
+    pub fn boxed(ctx: Box<dyn HashContext>) -> Self {
+        Self(InlineHash::Boxed(ctx))
+    }
+
+    #[cfg(feature = "aws-lc-rs")]
+    pub(crate) fn aws_lc(ctx: aws_lc::AwsHashContext) -> Self {
+        Self(InlineHash::AwsLc(ctx))
+    }
+
+    fn ctx(&self) -> &dyn HashContext {
+        match &self.0 {
+            #[cfg(feature = "aws-lc-rs")]
+            InlineHash::AwsLc(ctx) => ctx,
+            InlineHash::Boxed(ctx) => ctx.as_ref(),
+        }
+    }
+
+    /// Feeds more input.
+    pub fn update(&mut self, data: &[u8]) {
+        match &mut self.0 {
+            #[cfg(feature = "aws-lc-rs")]
+            InlineHash::AwsLc(ctx) => ctx.update(data),
+            InlineHash::Boxed(ctx) => ctx.update(data),
+        }
+    }
+
+    /// The digest so far; the context stays usable.
+    pub fn fork_finish(&self) -> Digest {
+        self.ctx().fork_finish()
+    }
+
+    /// A copy of the context, to continue separately.
+    pub fn fork(&self) -> Box<dyn HashContext> {
+        self.ctx().fork()
+    }
+
+    /// The digest; consumes the context.
+    pub fn finish(self) -> Digest {
+        match self.0 {
+            #[cfg(feature = "aws-lc-rs")]
+            InlineHash::AwsLc(ctx) => ctx.finish_here(),
+            InlineHash::Boxed(ctx) => ctx.finish(),
+        }
+    }
+
+    /// The hash function.
+    pub fn algorithm(&self) -> HashAlgorithm {
+        self.ctx().algorithm()
+    }
+}
+
+/// An AEAD key held by value ([`Provider::aead_key_inline`]): the aws-lc-rs key itself
+/// when this crate's provider made it, any other provider's key boxed.
+pub struct InlineAeadKey(InlineAead);
+
+enum InlineAead {
+    #[cfg(feature = "aws-lc-rs")]
+    AwsLc(aws_lc::AwsAeadKey),
+    Boxed(Box<dyn AeadKey>),
+}
+
+impl InlineAeadKey {
+    /// Holds another provider's key.
+    pub fn boxed(key: Box<dyn AeadKey>) -> Self {
+        Self(InlineAead::Boxed(key))
+    }
+
+    #[cfg(feature = "aws-lc-rs")]
+    pub(crate) fn aws_lc(key: aws_lc::AwsAeadKey) -> Self {
+        Self(InlineAead::AwsLc(key))
+    }
+
+    fn key(&self) -> &dyn AeadKey {
+        match &self.0 {
+            #[cfg(feature = "aws-lc-rs")]
+            InlineAead::AwsLc(key) => key,
+            InlineAead::Boxed(key) => key.as_ref(),
+        }
+    }
+}
+
+/// Every method passes to the key held, so a provider's overrides (such as `seal_to`) are
+/// the ones used.
+impl AeadKey for InlineAeadKey {
+    fn seal_in_place(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        aad: &[u8],
+        in_out: &mut [u8],
+    ) -> Result<[u8; TAG_LEN], CryptoError> {
+        self.key().seal_in_place(nonce, aad, in_out)
+    }
+
+    fn open_in_place(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        aad: &[u8],
+        in_out: &mut [u8],
+    ) -> Result<usize, CryptoError> {
+        self.key().open_in_place(nonce, aad, in_out)
+    }
+
+    fn seal_to(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        aad: &[u8],
+        plaintext: &[u8],
+        extra: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        self.key().seal_to(nonce, aad, plaintext, extra, out)
+    }
+
+    fn open_to(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        aad: &[u8],
+        ciphertext: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        self.key().open_to(nonce, aad, ciphertext, out)
+    }
+
+    fn algorithm(&self) -> AeadAlgorithm {
+        self.key().algorithm()
+    }
+}
+
 /// The output of a key exchange. Zeroed when dropped.
-pub struct SharedSecret(Vec<u8>);
+///
+/// Held inline up to 64 bytes, which every group's secret fits (X25519 32, P-384 48, the
+/// hybrids 64, a TLS 1.2 pre-master secret 48): a key exchange allocates no vector for it.
+pub struct SharedSecret(SecretBytes);
+
+enum SecretBytes {
+    Inline([u8; SharedSecret::INLINE], u8),
+    Heap(Vec<u8>),
+}
 
 impl SharedSecret {
+    const INLINE: usize = 64;
+
     /// Wraps secret bytes.
     pub fn new(bytes: Vec<u8>) -> Self {
-        Self(bytes)
+        if bytes.len() <= Self::INLINE {
+            let secret = Self::from_slice(&bytes);
+            // Dropped as a `SharedSecret`, so the vector is zeroed too.
+            drop(Self(SecretBytes::Heap(bytes)));
+            secret
+        } else {
+            Self(SecretBytes::Heap(bytes))
+        }
+    }
+
+    /// Copies secret bytes.
+    pub fn from_slice(bytes: &[u8]) -> Self {
+        if bytes.len() > Self::INLINE {
+            return Self(SecretBytes::Heap(bytes.to_vec()));
+        }
+        let mut buf = [0u8; Self::INLINE];
+        buf[..bytes.len()].copy_from_slice(bytes);
+        // At most 64, so the cast is exact.
+        Self(SecretBytes::Inline(buf, bytes.len() as u8))
     }
 }
 
 impl AsRef<[u8]> for SharedSecret {
     fn as_ref(&self) -> &[u8] {
-        &self.0
+        match &self.0 {
+            SecretBytes::Inline(buf, len) => &buf[..usize::from(*len)],
+            SecretBytes::Heap(bytes) => bytes,
+        }
     }
 }
 
 impl Drop for SharedSecret {
     fn drop(&mut self) {
-        self.0.iter_mut().for_each(|b| *b = 0);
+        match &mut self.0 {
+            SecretBytes::Inline(buf, _) => buf.iter_mut().for_each(|b| *b = 0),
+            SecretBytes::Heap(bytes) => bytes.iter_mut().for_each(|b| *b = 0),
+        }
+        // Keep the zeroing from being optimised away as a dead store.
+        std::hint::black_box(&self.0);
     }
 }
 
@@ -593,3 +801,17 @@ impl fmt::Display for CryptoError {
 }
 
 impl std::error::Error for CryptoError {}
+
+#[cfg(test)]
+mod tests {
+    use super::SharedSecret;
+
+    #[test]
+    fn a_shared_secret_keeps_its_bytes_inline_or_not() {
+        for len in [0, 32, 48, 64, 65, 200] {
+            let bytes: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            assert_eq!(SharedSecret::from_slice(&bytes).as_ref(), &bytes[..]);
+            assert_eq!(SharedSecret::new(bytes.clone()).as_ref(), &bytes[..]);
+        }
+    }
+}

@@ -92,39 +92,8 @@ pub const EKU_ANY: &[u8] = &[0x55, 0x1d, 0x25, 0x00];
 impl<'a> Certificate<'a> {
     /// Parses a DER certificate (RFC 5280 §4.1).
     pub fn from_der(der: &'a [u8]) -> Result<Self, Error> {
-        let mut outer = Reader::new(der, "Certificate");
-        let mut cert = outer.nested(tag::SEQUENCE, "Certificate")?;
-        outer.finish()?;
-        let tbs_tlv = cert.read(tag::SEQUENCE)?;
-        let sig_alg_tlv = cert.read(tag::SEQUENCE)?;
-        let signature = cert.bit_string_octets()?;
-        cert.finish()?;
-
-        let mut tbs = Reader::new(tbs_tlv.value, "TBSCertificate");
-        // RFC 5280 §4.1.2.1: version [0] EXPLICIT, DEFAULT v1 (so never encoded as v1 in DER).
-        let version = match tbs.optional(tag::context_constructed(0))? {
-            Some(v) => {
-                let mut vr = Reader::new(v.value, "TBSCertificate.version");
-                let n = vr.small_uint()?;
-                vr.finish()?;
-                match n {
-                    1 => 2,
-                    2 => 3,
-                    _ => return Err(tbs.err("unsupported version")),
-                }
-            }
-            None => 1,
-        };
-        let serial = tbs.integer()?;
-        let tbs_sig = tbs.read(tag::SEQUENCE)?;
-        let issuer = Name::read(&mut tbs)?;
-        let mut validity = tbs.nested(tag::SEQUENCE, "TBSCertificate.validity")?;
-        let not_before = read_time(&mut validity)?;
-        let not_after = read_time(&mut validity)?;
-        validity.finish()?;
-        let subject = Name::read(&mut tbs)?;
-        let spki_tlv = tbs.read(tag::SEQUENCE)?;
-        let spki = SubjectPublicKeyInfo::from_tlv(spki_tlv)?;
+        let (head, mut tbs) = Head::read(der)?;
+        let version = head.version;
         // RFC 5280 §4.1.2.8: unique identifiers only in v2/v3.
         for n in [1, 2] {
             if tbs.optional(tag::context_primitive(n))?.is_some() && version < 2 {
@@ -143,23 +112,31 @@ impl<'a> Certificate<'a> {
         }
         tbs.finish()?;
 
-        let signature_alg = SignatureAlgorithmId::parse(sig_alg_tlv)?;
+        let signature_alg = SignatureAlgorithmId::parse(head.sig_alg_tlv)?;
         Ok(Self {
             der,
-            tbs: tbs_tlv.raw,
+            tbs: head.tbs,
             version,
-            serial,
-            tbs_signature_alg: tbs_sig.raw,
-            signature_alg_raw: sig_alg_tlv.raw,
+            serial: head.serial,
+            tbs_signature_alg: head.tbs_signature_alg,
+            signature_alg_raw: head.sig_alg_tlv.raw,
             signature_alg,
-            signature,
-            issuer,
-            subject,
-            not_before,
-            not_after,
-            spki,
+            signature: head.signature,
+            issuer: head.issuer,
+            subject: head.subject,
+            not_before: head.not_before,
+            not_after: head.not_after,
+            spki: head.spki,
             ext,
         })
+    }
+
+    /// The subjectPublicKeyInfo of a DER certificate, read as [`Self::from_der`] reads it
+    /// but without going on to the extensions: for a certificate parsed and validated
+    /// already, such as a TLS peer's leaf whose CertificateVerify is checked after its
+    /// chain (no vectors of extensions and names are built a second time).
+    pub fn public_key_info_from_der(der: &'a [u8]) -> Result<SubjectPublicKeyInfo<'a>, Error> {
+        Ok(Head::read(der)?.0.spki)
     }
 
     /// The whole certificate DER.
@@ -244,6 +221,74 @@ impl<'a> Certificate<'a> {
 }
 
 /// Reads a Time (RFC 5280 §4.1.2.5): UTCTime or GeneralizedTime.
+/// A certificate's outer fields and its TBSCertificate up to the subjectPublicKeyInfo
+/// (RFC 5280 §4.1); the rest of the TBSCertificate is left to the caller's reader.
+struct Head<'a> {
+    tbs: &'a [u8],
+    sig_alg_tlv: Tlv<'a>,
+    signature: &'a [u8],
+    version: u8,
+    serial: &'a [u8],
+    tbs_signature_alg: &'a [u8],
+    issuer: Name<'a>,
+    subject: Name<'a>,
+    not_before: i64,
+    not_after: i64,
+    spki: SubjectPublicKeyInfo<'a>,
+}
+
+impl<'a> Head<'a> {
+    fn read(der: &'a [u8]) -> Result<(Self, Reader<'a>), Error> {
+        let mut outer = Reader::new(der, "Certificate");
+        let mut cert = outer.nested(tag::SEQUENCE, "Certificate")?;
+        outer.finish()?;
+        let tbs_tlv = cert.read(tag::SEQUENCE)?;
+        let sig_alg_tlv = cert.read(tag::SEQUENCE)?;
+        let signature = cert.bit_string_octets()?;
+        cert.finish()?;
+
+        let mut tbs = Reader::new(tbs_tlv.value, "TBSCertificate");
+        // RFC 5280 §4.1.2.1: version [0] EXPLICIT, DEFAULT v1 (so never encoded as v1 in DER).
+        let version = match tbs.optional(tag::context_constructed(0))? {
+            Some(v) => {
+                let mut vr = Reader::new(v.value, "TBSCertificate.version");
+                let n = vr.small_uint()?;
+                vr.finish()?;
+                match n {
+                    1 => 2,
+                    2 => 3,
+                    _ => return Err(tbs.err("unsupported version")),
+                }
+            }
+            None => 1,
+        };
+        let serial = tbs.integer()?;
+        let tbs_sig = tbs.read(tag::SEQUENCE)?;
+        let issuer = Name::read(&mut tbs)?;
+        let mut validity = tbs.nested(tag::SEQUENCE, "TBSCertificate.validity")?;
+        let not_before = read_time(&mut validity)?;
+        let not_after = read_time(&mut validity)?;
+        validity.finish()?;
+        let subject = Name::read(&mut tbs)?;
+        let spki_tlv = tbs.read(tag::SEQUENCE)?;
+        let spki = SubjectPublicKeyInfo::from_tlv(spki_tlv)?;
+        let head = Self {
+            tbs: tbs_tlv.raw,
+            sig_alg_tlv,
+            signature,
+            version,
+            serial,
+            tbs_signature_alg: tbs_sig.raw,
+            issuer,
+            subject,
+            not_before,
+            not_after,
+            spki,
+        };
+        Ok((head, tbs))
+    }
+}
+
 fn read_time(r: &mut Reader<'_>) -> Result<i64, Error> {
     let tlv = r.read_any()?;
     let t = match tlv.tag {
@@ -424,5 +469,15 @@ mod tests {
         let twice = issue(&spec, None);
         let err = Certificate::from_der(&twice.der).unwrap_err();
         assert!(err.to_string().contains("duplicate extension"), "{err}");
+    }
+
+    #[test]
+    fn the_public_key_alone_is_the_one_a_full_parse_finds() {
+        use crate::testutil::{issue, Spec};
+        let leaf = issue(&Spec::leaf("a.test", &["a.test"]), None);
+        let full = Certificate::from_der(&leaf.der).unwrap();
+        let spki = Certificate::public_key_info_from_der(&leaf.der).unwrap();
+        assert_eq!(&spki, full.subject_public_key_info());
+        assert!(Certificate::public_key_info_from_der(&leaf.der[..leaf.der.len() - 1]).is_err());
     }
 }

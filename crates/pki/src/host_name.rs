@@ -94,17 +94,19 @@ pub(crate) fn dns_name_matches(presented: &[u8], reference: &str) -> bool {
     let Ok(presented) = std::str::from_utf8(presented) else {
         return false;
     };
-    let presented = presented.to_ascii_lowercase();
-    let reference = reference
-        .strip_suffix('.')
-        .unwrap_or(reference)
-        .to_ascii_lowercase();
+    let reference = reference.strip_suffix('.').unwrap_or(reference);
+    // Validity does not depend on case.
     if !is_valid_dns_name(presented.as_bytes(), true) {
         return false;
     }
     match presented.strip_prefix("*.") {
-        None => presented == reference,
-        Some(rest) => !is_public_suffix(rest) && wildcard_covers(rest, &reference),
+        // A plain name: compared without copying either side to lowercase.
+        None => presented.eq_ignore_ascii_case(reference),
+        // The public-suffix rules are lowercase, so a wildcard is compared in lowercase.
+        Some(rest) => {
+            let rest = rest.to_ascii_lowercase();
+            !is_public_suffix(&rest) && wildcard_covers(&rest, &reference.to_ascii_lowercase())
+        }
     }
 }
 

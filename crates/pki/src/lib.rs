@@ -74,6 +74,6 @@ pub use signature::{verify_signature, SignatureAlgorithmId};
 pub use spki::{Curve, PublicKeyAlgorithm, SubjectPublicKeyInfo};
 pub use time::UnixTime;
 pub use verify::{
-    verify_chain, Purpose, VerifiedPath, VerifyOptions, MAX_NAME_CONSTRAINT_CHECKS,
+    check_chain, verify_chain, Purpose, VerifiedPath, VerifyOptions, MAX_NAME_CONSTRAINT_CHECKS,
     MAX_SIGNATURE_CHECKS,
 };

@@ -1,6 +1,8 @@
 //! Path building and validation: RFC 5280 §6 as the Web PKI applies it, with server identity
 //! per RFC 6125 §6.
 
+use std::cell::OnceCell;
+
 use padlock_crypto::Provider;
 
 use crate::cert::{
@@ -95,13 +97,38 @@ pub fn verify_chain(
     intermediates: &[&[u8]],
     options: &VerifyOptions<'_>,
 ) -> Result<VerifiedPath, Error> {
+    build_path(provider, roots, end_entity, intermediates, options, true)
+}
+
+/// [`verify_chain`] for a caller that needs only the verdict (a TLS handshake): the same
+/// validation, without copying the path's certificates into a [`VerifiedPath`].
+pub fn check_chain(
+    provider: &dyn Provider,
+    roots: &RootStore,
+    end_entity: &[u8],
+    intermediates: &[&[u8]],
+    options: &VerifyOptions<'_>,
+) -> Result<(), Error> {
+    build_path(provider, roots, end_entity, intermediates, options, false).map(drop)
+}
+
+/// [`verify_chain`]; the path's DER is copied into the result only if `keep_chain`.
+fn build_path(
+    provider: &dyn Provider,
+    roots: &RootStore,
+    end_entity: &[u8],
+    intermediates: &[&[u8]],
+    options: &VerifyOptions<'_>,
+    keep_chain: bool,
+) -> Result<VerifiedPath, Error> {
     let leaf = Certificate::from_der(end_entity)?;
     check_end_entity(&leaf, options)?;
-    let pool: Vec<Certificate<'_>> = intermediates
-        .iter()
-        .take(64)
-        .filter_map(|d| Certificate::from_der(d).ok())
-        .collect();
+    // Parsed only if no trust anchor issued the end entity: a chain that repeats its root
+    // (or a CA the client trusts) after the leaf costs no parse of it.
+    let pool = Pool {
+        der: intermediates,
+        parsed: OnceCell::new(),
+    };
     let crls: Vec<Crl<'_>> = options
         .crls
         .iter()
@@ -114,6 +141,7 @@ pub fn verify_chain(
         crls: &crls,
         options,
         signature_checks: 0,
+        keep_chain,
     };
     let mut path = vec![&leaf];
     let mut best: Option<Error> = None;
@@ -124,13 +152,34 @@ pub fn verify_chain(
     }
 }
 
+/// The candidate intermediates, parsed (up to 64 of them; those that do not parse are left
+/// out) the first time a path needs one.
+struct Pool<'c> {
+    der: &'c [&'c [u8]],
+    parsed: OnceCell<Vec<Certificate<'c>>>,
+}
+
+impl<'c> Pool<'c> {
+    fn certificates(&self) -> &[Certificate<'c>] {
+        self.parsed.get_or_init(|| {
+            self.der
+                .iter()
+                .take(64)
+                .filter_map(|d| Certificate::from_der(d).ok())
+                .collect()
+        })
+    }
+}
+
 struct Builder<'p, 'c> {
     provider: &'p dyn Provider,
     roots: &'p RootStore,
-    pool: &'p [Certificate<'c>],
+    pool: &'p Pool<'c>,
     crls: &'p [Crl<'p>],
     options: &'p VerifyOptions<'p>,
     signature_checks: usize,
+    /// Whether a valid path's DER is copied out (else an empty chain is returned).
+    keep_chain: bool,
 }
 
 fn keep_best(best: &mut Option<Error>, e: Error) {
@@ -197,6 +246,7 @@ impl<'p, 'c> Builder<'p, 'c> {
                 .and_then(|()| check_issued_by(self.provider, child, &anchor.spki()))
                 .and_then(|()| self.validate_path(path, &anchor));
             match res {
+                Ok(()) if !self.keep_chain => return Ok(Vec::new()),
                 Ok(()) => {
                     let mut chain: Vec<Vec<u8>> = Vec::with_capacity(path.len() + 1);
                     chain.extend(path.iter().map(|c| c.der().to_vec()));
@@ -209,7 +259,7 @@ impl<'p, 'c> Builder<'p, 'c> {
                 }
             }
         }
-        let pool: &'p [Certificate<'c>] = self.pool;
+        let pool: &'p [Certificate<'c>] = self.pool.certificates();
         let issuers = pool
             .iter()
             .filter(|c| c.subject().rdns == child.issuer().rdns);

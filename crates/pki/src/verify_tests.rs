@@ -44,6 +44,22 @@ fn accepts_a_three_certificate_chain_and_reports_the_path() {
 }
 
 #[test]
+fn check_chain_gives_the_verdict_verify_chain_gives() {
+    let r = root();
+    let i = issue(&Spec::ca("Intermediate"), Some(&r));
+    let l = issue(&Spec::leaf("a.example", &["a.example"]), Some(&i));
+    let store = roots(&[&r]);
+    for name in ["a.example", "b.example"] {
+        let name = SubjectName::parse(name).unwrap();
+        let mut o = VerifyOptions::new(NOW);
+        o.name = Some(&name);
+        let full = verify_chain(&AwsLcProvider, &store, &l.der, &[&i.der], &o);
+        let verdict = check_chain(&AwsLcProvider, &store, &l.der, &[&i.der], &o);
+        assert_eq!(full.map(drop), verdict);
+    }
+}
+
+#[test]
 fn rejects_garbage_as_a_decode_error() {
     let r = root();
     let o = VerifyOptions::new(NOW);

@@ -74,6 +74,7 @@ fn misbehaviour_alert(p: PeerMisbehaved) -> AlertDescription {
         // RFC 8446 §4.1.3/§4.1.4/§4.2: a field out of range or inconsistent.
         P::SelectedUnofferedCipherSuite
         | P::SelectedUnofferedGroup
+        | P::UnofferedCertificateCurve
         | P::SelectedUnofferedVersion
         | P::WrongGroupForKeyShare
         | P::InvalidKeyShare
@@ -97,9 +98,13 @@ fn misbehaviour_alert(p: PeerMisbehaved) -> AlertDescription {
         | P::TicketLifetimeTooLong
         | P::UncompressedPointsNotOffered
         | P::IllegalTls12ServerHello
-        | P::EchoedSessionIdWithoutResumption => A::IllegalParameter,
+        | P::EchoedSessionIdWithoutResumption
+        | P::ResumedWithAnotherCipherSuite => A::IllegalParameter,
         // RFC 5746 §3.4, §3.6: a wrong renegotiation_info → handshake_failure.
         P::BadRenegotiationInfo => A::HandshakeFailure,
+        // RFC 7627 §5.3: abort the (abbreviated) handshake; the RFC names no alert, and a
+        // session the two sides cannot agree to resume is a handshake_failure.
+        P::ResumedWithoutExtendedMasterSecret => A::HandshakeFailure,
         // RFC 7507 §3.
         P::InappropriateFallback => A::InappropriateFallback,
         // RFC 5246 §7.2.2: a certificate of the wrong type → unsupported_certificate.
@@ -192,6 +197,7 @@ mod tests {
             ),
             (P::SelectedUnofferedCipherSuite, A::IllegalParameter),
             (P::SelectedUnofferedGroup, A::IllegalParameter),
+            (P::UnofferedCertificateCurve, A::IllegalParameter),
             (P::SelectedUnofferedVersion, A::IllegalParameter),
             (P::WrongGroupForKeyShare, A::IllegalParameter),
             (P::InvalidKeyShare, A::IllegalParameter),
@@ -236,6 +242,8 @@ mod tests {
             (P::WrongCertificateKeyForSuite, A::UnsupportedCertificate),
             (P::IllegalTls12ServerHello, A::IllegalParameter),
             (P::EchoedSessionIdWithoutResumption, A::IllegalParameter),
+            (P::ResumedWithoutExtendedMasterSecret, A::HandshakeFailure),
+            (P::ResumedWithAnotherCipherSuite, A::IllegalParameter),
         ];
         let incompatible = [
             (I::Tls13NotOffered, A::ProtocolVersion),

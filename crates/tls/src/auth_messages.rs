@@ -10,9 +10,10 @@ use crate::output::{trace, Output};
 use crate::trace::TraceEvent;
 use crate::transcript::Transcript;
 use crate::verify::SignatureVerified;
-use crate::wire::enums::{ExtensionType, SignatureScheme};
+use crate::wire::codec::{write_opaque, write_prefixed, Codec, LengthPrefix};
+use crate::wire::enums::{ExtensionType, HandshakeType, SignatureScheme};
 use crate::wire::extensions::{CertificateEntryExtensions, ExtensionBlock};
-use crate::wire::handshake::{Certificate, CertificateEntry, CertificateVerify, HandshakePayload};
+use crate::wire::handshake::{encode_handshake, Certificate, CertificateVerify, HandshakePayload};
 use crate::{pki_verify, verify};
 
 /// Context strings of RFC 8446 §4.4.3.
@@ -50,13 +51,44 @@ pub(crate) fn check_certificate_verify(
 
 /// The content a CertificateVerify signs (RFC 8446 §4.4.3): 64 spaces, the context
 /// string, a zero byte, then the transcript hash.
-pub(crate) fn certificate_verify_message(context: &[u8], transcript_hash: &[u8]) -> Vec<u8> {
-    let mut m = Vec::with_capacity(64 + context.len() + 1 + transcript_hash.len());
-    m.extend_from_slice(&[0x20; 64]);
-    m.extend_from_slice(context);
-    m.push(0);
-    m.extend_from_slice(transcript_hash);
+pub(crate) fn certificate_verify_message(context: &[u8], transcript_hash: &[u8]) -> SignedContent {
+    let mut m = SignedContent {
+        buf: [0x20; SignedContent::MAX],
+        len: 64,
+    };
+    for part in [context, &[0], transcript_hash] {
+        m.push(part);
+    }
     m
+}
+
+/// [`certificate_verify_message`]'s content, on the stack: at most 64 spaces, a context
+/// string of [`SERVER_CONTEXT`]'s or [`CLIENT_CONTEXT`]'s length, a zero byte and a
+/// transcript hash of up to 64 bytes.
+pub(crate) struct SignedContent {
+    buf: [u8; SignedContent::MAX],
+    len: usize,
+}
+
+impl SignedContent {
+    const MAX: usize = 64 + SERVER_CONTEXT.len() + 1 + 64;
+
+    /// Appends `bytes`. Our callers never exceed [`Self::MAX`] (a context string and a hash
+    /// output); past it the content is cut short, and its signature would not verify.
+    fn push(&mut self, bytes: &[u8]) {
+        let end = (self.len + bytes.len()).min(Self::MAX);
+        let take = end - self.len;
+        self.buf[self.len..end].copy_from_slice(&bytes[..take]);
+        self.len = end;
+    }
+}
+
+impl std::ops::Deref for SignedContent {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
 }
 
 /// The first scheme in `ours` (our preference) that the peer accepts and our key can
@@ -112,18 +144,24 @@ pub(crate) fn check_certificate_entry_extensions(
     Ok(())
 }
 
-/// An encoded Certificate message (RFC 8446 §4.4.2).
+/// An encoded Certificate message (RFC 8446 §4.4.2), written straight from the chain into
+/// a vector of the message's size: the same bytes as encoding a [`Certificate`] of
+/// [`CertificateEntry`]s with no extensions, without copying each certificate into one.
 pub(crate) fn encode_certificate(context: &[u8], chain: &[Vec<u8>]) -> Vec<u8> {
-    crate::state::encode(&HandshakePayload::Certificate(Certificate {
-        certificate_request_context: context.to_vec(),
-        certificate_list: chain
-            .iter()
-            .map(|der| CertificateEntry {
-                cert_data: der.clone(),
-                extensions: Default::default(),
-            })
-            .collect(),
-    }))
+    // Handshake header (4), context<0..2^8-1> (1 + len), certificate_list<0..2^24-1> (3),
+    // and per entry cert_data<1..2^24-1> (3 + len) and an empty extensions<0..2^16-1> (2).
+    let size = 4 + 1 + context.len() + 3 + chain.iter().map(|der| 5 + der.len()).sum::<usize>();
+    let mut out = Vec::with_capacity(size);
+    encode_handshake(HandshakeType::Certificate, &mut out, |out| {
+        write_opaque(out, LengthPrefix::U8, context);
+        write_prefixed(out, LengthPrefix::U24, |out| {
+            for der in chain {
+                write_opaque(out, LengthPrefix::U24, der);
+                CertificateEntryExtensions::default().encode(out);
+            }
+        });
+    });
+    out
 }
 
 /// An encoded CertificateVerify signed by `key` (RFC 8446 §4.4.3).
@@ -157,13 +195,33 @@ mod tests {
     use padlock_crypto::{AwsLcProvider, Provider};
 
     use super::*;
-    use crate::wire::codec::Codec;
 
     fn key(kind: KeyKind) -> CertifiedKey {
         let (key, _) = AwsLcProvider.generate_signing_key(kind).unwrap();
         CertifiedKey {
             chain: vec![],
             key: Arc::from(key),
+        }
+    }
+
+    #[test]
+    fn a_certificate_message_is_written_as_its_struct_encodes() {
+        use crate::wire::handshake::CertificateEntry;
+        let chain = vec![vec![0x30; 300], vec![0x31; 70_000]];
+        for context in [&[][..], &[7, 8, 9][..]] {
+            let expected = crate::state::encode(&HandshakePayload::Certificate(Certificate {
+                certificate_request_context: context.to_vec(),
+                certificate_list: chain
+                    .iter()
+                    .map(|der| CertificateEntry {
+                        cert_data: der.clone(),
+                        extensions: Default::default(),
+                    })
+                    .collect(),
+            }));
+            let written = encode_certificate(context, &chain);
+            assert_eq!(written, expected);
+            assert_eq!(written.capacity(), written.len());
         }
     }
 

@@ -10,8 +10,8 @@ use padlock_pki::UnixTime;
 use crate::error::Error;
 use crate::keylog::KeyLog;
 use crate::ticket::{
-    ClientSessionCache, RotatingTicketer, SessionStore, StrikeRegister, Ticketer,
-    MAX_TICKET_LIFETIME,
+    ClientSessionCache, RotatingTicketer, ServerSessionCache, SessionStore, StrikeRegister,
+    Ticketer, MAX_TICKET_LIFETIME,
 };
 use crate::trace::Trace;
 use crate::verify::{ClientCertVerifier, ServerCertVerifier};
@@ -173,6 +173,13 @@ pub struct ServerConfig {
     /// keep the `Arc` (clone the configuration, or set this field) to resume across it.
     /// `None`: no tickets are sent and no session is resumed.
     pub ticketer: Option<Arc<dyn Ticketer>>,
+    /// Where TLS 1.2 sessions are kept by session id (RFC 5246 §7.4.1.2), for clients that
+    /// do not take session tickets (RFC 5077). Bounded, in memory; default: a cache of
+    /// [`ServerSessionCache::DEFAULT_SESSION_IDS`] sessions kept for
+    /// [`Self::ticket_lifetime`]. `None`: no session ids are issued (a client without
+    /// tickets pays a full handshake each time). TLS 1.2 sessions, by ticket or by id, are
+    /// made and resumed only with the Extended Master Secret (RFC 7627 §5.3).
+    pub session_id_cache: Option<Arc<ServerSessionCache>>,
     /// How many NewSessionTickets to send after each full or resumed handshake (a client
     /// uses each ticket once, RFC 8446 §C.4, so one per parallel connection it may open).
     /// Default 2; 0 sends none.
@@ -237,6 +244,11 @@ impl ServerConfig {
             ticketer: Some(Arc::new(RotatingTicketer::new(
                 provider.clone(),
                 RotatingTicketer::DEFAULT_PERIOD,
+            ))),
+            session_id_cache: Some(Arc::new(ServerSessionCache::new(
+                provider.clone(),
+                ServerSessionCache::DEFAULT_SESSION_IDS,
+                DEFAULT_TICKET_LIFETIME,
             ))),
             ticket_count: 2,
             ticket_lifetime: DEFAULT_TICKET_LIFETIME,

@@ -58,6 +58,9 @@ pub enum PeerMisbehaved {
     SelectedUnofferedCipherSuite,
     /// The server chose a group the client did not offer.
     SelectedUnofferedGroup,
+    /// The server's TLS 1.2 ECDSA certificate is on a curve the client did not list in
+    /// supported_groups (RFC 8422 §5.3: the server MUST respect the client's curves).
+    UnofferedCertificateCurve,
     /// The server chose a protocol version the client did not offer.
     SelectedUnofferedVersion,
     /// The server's key share is for a different group than the one it chose (or HRR).
@@ -163,9 +166,16 @@ pub enum PeerMisbehaved {
     /// TLS 1.2 ServerHello carried TLS 1.3 ones.
     IllegalTls12ServerHello,
     /// The TLS 1.2 ServerHello echoed our ClientHello's session_id, which claims to resume
-    /// a session we never offered (RFC 5246 §7.4.1.3: the id we send is the random one of
-    /// RFC 8446 §4.1.2's compatibility mode, not a cached session).
+    /// a session we never offered (RFC 5246 §7.4.1.3: without a session to resume, the id
+    /// we send is the random one of RFC 8446 §4.1.2's compatibility mode).
     EchoedSessionIdWithoutResumption,
+    /// A TLS 1.2 resumption of a session made with the Extended Master Secret, without it:
+    /// a ClientHello that does not offer it, or a resuming ServerHello that does not
+    /// answer it (RFC 7627 §5.3).
+    ResumedWithoutExtendedMasterSecret,
+    /// The TLS 1.2 ServerHello resumed our session with another cipher suite than the
+    /// session's (RFC 5246 §7.4.1.3).
+    ResumedWithAnotherCipherSuite,
 }
 
 /// The peer follows the protocol but we share nothing with it.
@@ -326,6 +336,9 @@ impl fmt::Display for PeerMisbehaved {
             }
             P::SelectedUnofferedCipherSuite => "the server chose a cipher suite we did not offer",
             P::SelectedUnofferedGroup => "the server chose a group we did not offer",
+            P::UnofferedCertificateCurve => {
+                "its certificate's key is on a curve we did not list in supported_groups"
+            }
             P::SelectedUnofferedVersion => "the server chose a version we did not offer",
             P::WrongGroupForKeyShare => "its key share is for the wrong group",
             P::InvalidKeyShare => "its key share is not a valid public key",
@@ -408,6 +421,12 @@ impl fmt::Display for PeerMisbehaved {
             }
             P::EchoedSessionIdWithoutResumption => {
                 "its ServerHello echoed our session id, resuming a session we never offered"
+            }
+            P::ResumedWithoutExtendedMasterSecret => {
+                "it resumed a session made with the Extended Master Secret without it (RFC 7627 §5.3)"
+            }
+            P::ResumedWithAnotherCipherSuite => {
+                "it resumed our session with another cipher suite than the session's"
             }
             P::UnexpectedMessage { .. } | P::MissingExtension(_) | P::UnprotectedRecord(_) => {
                 unreachable_display()

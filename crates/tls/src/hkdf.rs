@@ -267,7 +267,32 @@ fn with_prk<R>(
             prk,
         })
     } else {
-        f(provider.hmac_key(hash, prk).as_ref())
+        with_hmac_key(provider, hash, prk, f)
+    }
+}
+
+/// Runs `f` with `key` set up once as an HMAC key, for as long as `f` runs: through
+/// [`Provider::with_hmac_key`], which need not allocate the key (the key schedule sets
+/// one up for every secret it expands under two or more labels).
+pub(crate) fn with_hmac_key<R>(
+    provider: &dyn Provider,
+    hash: HashAlgorithm,
+    key: &[u8],
+    f: impl FnOnce(&dyn HmacKey) -> R,
+) -> R {
+    let mut f = Some(f);
+    let mut result = None;
+    provider.with_hmac_key(hash, key, &mut |k| {
+        if let Some(f) = f.take() {
+            result = Some(f(k));
+        }
+    });
+    match (result, f) {
+        (Some(result), _) => result,
+        // A provider that did not call back: the key object does the same.
+        (None, Some(f)) => f(provider.hmac_key(hash, key).as_ref()),
+        // `f` is taken only to be called, which sets `result`.
+        (None, None) => unreachable!("with_hmac_key: f was taken without a result"),
     }
 }
 

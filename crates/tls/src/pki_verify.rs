@@ -27,7 +27,7 @@ pub(crate) fn verify_server(
     let mut options = VerifyOptions::new(now);
     options.purpose = Purpose::ServerAuth;
     options.name = Some(&subject);
-    padlock_pki::verify_chain(provider, roots, end_entity, intermediates, &options)?;
+    padlock_pki::check_chain(provider, roots, end_entity, intermediates, &options)?;
     Ok(())
 }
 
@@ -41,7 +41,7 @@ pub(crate) fn verify_client(
 ) -> Result<(), Error> {
     let mut options = VerifyOptions::new(now);
     options.purpose = Purpose::ClientAuth;
-    padlock_pki::verify_chain(provider, roots, end_entity, intermediates, &options)?;
+    padlock_pki::check_chain(provider, roots, end_entity, intermediates, &options)?;
     Ok(())
 }
 
@@ -75,13 +75,8 @@ pub(crate) fn verify_signature(
 ) -> Result<(), Error> {
     // RFC 8446 §4.4.3: rsa_pkcs1_* and SHA-1 schemes are never valid in CertificateVerify.
     let algorithm = handshake_algorithm(scheme).ok_or(PeerMisbehaved::UnofferedSignatureScheme)?;
-    let cert = Certificate::from_der(leaf)?;
-    padlock_pki::verify_signature(
-        provider,
-        cert.subject_public_key_info(),
-        algorithm,
-        message,
-        signature,
-    )
-    .map_err(|_| PeerMisbehaved::BadCertificateVerifySignature.into())
+    // The chain was parsed and checked already: only the leaf's key is needed here.
+    let spki = Certificate::public_key_info_from_der(leaf)?;
+    padlock_pki::verify_signature(provider, &spki, algorithm, message, signature)
+        .map_err(|_| PeerMisbehaved::BadCertificateVerifySignature.into())
 }

@@ -157,12 +157,12 @@ pub(crate) fn handshake_secrets(
 /// too, for the resumption master secret once the client's Finished is known.
 pub(crate) fn application_secrets(
     handshake: HandshakeSecret,
-    transcript: &Transcript,
+    transcript: &mut Transcript,
     out: &mut dyn Output,
 ) -> (ApplicationSecrets, MasterSecret) {
     let provider = out.provider();
     let provider = provider.as_ref();
-    let hash = transcript.current_hash(provider);
+    let hash = transcript.hash_so_far(provider);
     let master = handshake.into_master(provider);
     let app = master.application_secrets(provider, hash.as_ref());
     out.log_secret("CLIENT_TRAFFIC_SECRET_0", app.client.as_bytes());
@@ -181,6 +181,19 @@ pub(crate) fn encode(payload: &HandshakePayload) -> Vec<u8> {
     out
 }
 
+/// An encoded Finished (RFC 8446 §4.4.4) in a vector of its size: the handshake header,
+/// then `verify_data` (the same bytes as encoding a `Finished` message, without copying
+/// `verify_data` into one first).
+pub(crate) fn encode_finished(verify_data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(4 + verify_data.len());
+    crate::wire::handshake::encode_handshake(
+        crate::wire::enums::HandshakeType::Finished,
+        &mut out,
+        |out| out.extend_from_slice(verify_data),
+    );
+    out
+}
+
 /// `N` random bytes from the provider.
 pub(crate) fn random_bytes<const N: usize>(provider: &dyn Provider) -> Result<[u8; N], Error> {
     let mut out = [0u8; N];
@@ -188,4 +201,21 @@ pub(crate) fn random_bytes<const N: usize>(provider: &dyn Provider) -> Result<[u
         .fill_random(&mut out)
         .map_err(|_| Error::Internal("the random number generator failed"))?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::handshake::{Finished, HandshakePayload};
+
+    #[test]
+    fn a_finished_is_written_as_its_struct_encodes() {
+        let verify_data = [0x5a; 48];
+        let expected = encode(&HandshakePayload::Finished(Finished {
+            verify_data: verify_data.to_vec(),
+        }));
+        let written = encode_finished(&verify_data);
+        assert_eq!(written, expected);
+        assert_eq!(written.capacity(), written.len());
+    }
 }

@@ -157,14 +157,39 @@ pub enum TraceEvent<'a> {
         /// Why, in a person's words.
         reason: String,
     },
+    /// A TLS 1.2 session offered for resumption: a RFC 5077 ticket (with a random session
+    /// id) or a cached session id (RFC 5246 §7.4.1.2).
+    SessionOffered {
+        /// Sent (client) or received (server).
+        direction: Direction,
+        /// By ticket (RFC 5077 §3.4), or by session id.
+        by_ticket: bool,
+    },
+    /// The server resumes the offered TLS 1.2 session: an abbreviated handshake (RFC 5246
+    /// §7.3), on the session's master secret, which was made with the Extended Master
+    /// Secret (RFC 7627 §5.3).
+    SessionResumed {
+        /// Sent (server) or received (client).
+        direction: Direction,
+        /// By ticket, or by session id.
+        by_ticket: bool,
+    },
+    /// The offered TLS 1.2 session is not resumed: a full handshake follows.
+    SessionRefused {
+        /// Sent (server) or received (client).
+        direction: Direction,
+        /// Why, in a person's words (server side: which check failed).
+        reason: String,
+    },
     /// A NewSessionTicket was sent or received (§4.6.1).
     Ticket {
         /// Sent or received.
         direction: Direction,
         /// Its lifetime in seconds.
         lifetime: u32,
-        /// How much 0-RTT data it allows (0: none).
-        max_early_data_size: u32,
+        /// How much 0-RTT data a TLS 1.3 ticket allows (0: none); `None` for a TLS 1.2
+        /// ticket (RFC 5077), which has no early data.
+        max_early_data_size: Option<u32>,
     },
     /// The handshake finished.
     HandshakeComplete,

@@ -1,6 +1,6 @@
 //! The handshake transcript hash (RFC 8446 §4.4.1).
 
-use padlock_crypto::{Digest, HashAlgorithm, HashContext, Provider};
+use padlock_crypto::{Digest, HashAlgorithm, InlineHashContext, Provider};
 
 use crate::tls13::key_schedule::hello_retry_message_hash;
 
@@ -12,8 +12,14 @@ use crate::tls13::key_schedule::hello_retry_message_hash;
 pub(crate) enum Transcript {
     /// Raw messages, hash not yet known.
     Buffered(Vec<u8>),
-    /// Hashing.
-    Hashing(Box<dyn HashContext>),
+    /// Hashing, with the hash of the messages so far once [`Transcript::hash_so_far`] has
+    /// taken it (until the next message): TLS 1.3 needs the same hash twice in a row
+    /// (after the server's Finished: the application secrets and the client's Finished),
+    /// and taking a hash mid-stream copies the hash context.
+    Hashing {
+        ctx: InlineHashContext,
+        last: Option<Digest>,
+    },
 }
 
 impl Transcript {
@@ -24,14 +30,21 @@ impl Transcript {
 
     /// An empty transcript hashing with `hash`.
     pub(crate) fn hashing(provider: &dyn Provider, hash: HashAlgorithm) -> Self {
-        Self::Hashing(provider.hash(hash))
+        Self::hashing_with(provider.hash_inline(hash))
+    }
+
+    fn hashing_with(ctx: InlineHashContext) -> Self {
+        Self::Hashing { ctx, last: None }
     }
 
     /// Adds one encoded handshake message (with its 4-byte header).
     pub(crate) fn add(&mut self, message: &[u8]) {
         match self {
             Self::Buffered(buf) => buf.extend_from_slice(message),
-            Self::Hashing(ctx) => ctx.update(message),
+            Self::Hashing { ctx, last } => {
+                ctx.update(message);
+                *last = None;
+            }
         }
     }
 
@@ -39,7 +52,7 @@ impl Transcript {
     pub(crate) fn buffered_bytes(&self) -> Option<&[u8]> {
         match self {
             Self::Buffered(buf) => Some(buf),
-            Self::Hashing(_) => None,
+            Self::Hashing { .. } => None,
         }
     }
 
@@ -47,9 +60,9 @@ impl Transcript {
     pub(crate) fn start_hash(self, provider: &dyn Provider, hash: HashAlgorithm) -> Self {
         match self {
             Self::Buffered(buf) => {
-                let mut ctx = provider.hash(hash);
+                let mut ctx = provider.hash_inline(hash);
                 ctx.update(&buf);
-                Self::Hashing(ctx)
+                Self::hashing_with(ctx)
             }
             hashing => hashing,
         }
@@ -63,12 +76,12 @@ impl Transcript {
         hash: HashAlgorithm,
     ) -> Self {
         let ch1_hash = match self.start_hash(provider, hash) {
-            Self::Hashing(ctx) => ctx.finish(),
+            Self::Hashing { ctx, .. } => ctx.finish(),
             Self::Buffered(_) => provider.hash_once(hash, &[]),
         };
-        let mut ctx = provider.hash(hash);
+        let mut ctx = provider.hash_inline(hash);
         ctx.update(&hello_retry_message_hash(ch1_hash.as_ref()));
-        Self::Hashing(ctx)
+        Self::hashing_with(ctx)
     }
 
     /// The hash of the messages so far followed by `more` (a truncated ClientHello, for a
@@ -81,7 +94,7 @@ impl Transcript {
         more: &[u8],
     ) -> Digest {
         match self {
-            Self::Hashing(ctx) => {
+            Self::Hashing { ctx, .. } => {
                 let mut ctx = ctx.fork();
                 ctx.update(more);
                 ctx.finish()
@@ -99,8 +112,32 @@ impl Transcript {
     /// with SHA-256 (never used for protocol values).
     pub(crate) fn current_hash(&self, provider: &dyn Provider) -> Digest {
         match self {
-            Self::Hashing(ctx) => ctx.fork_finish(),
+            Self::Hashing {
+                last: Some(hash), ..
+            } => *hash,
+            Self::Hashing { ctx, last: None } => ctx.fork_finish(),
             Self::Buffered(buf) => provider.hash_once(HashAlgorithm::Sha256, buf),
+        }
+    }
+
+    /// [`Self::current_hash`], kept until the next message so that asking again costs
+    /// nothing.
+    pub(crate) fn hash_so_far(&mut self, provider: &dyn Provider) -> Digest {
+        match self {
+            Self::Hashing { ctx, last } => *last.get_or_insert_with(|| ctx.fork_finish()),
+            Self::Buffered(buf) => provider.hash_once(HashAlgorithm::Sha256, buf),
+        }
+    }
+
+    /// The hash of the messages so far, when no more will follow: the context is finished
+    /// where it is, not copied first.
+    pub(crate) fn finish(self, provider: &dyn Provider) -> Digest {
+        match self {
+            Self::Hashing {
+                last: Some(hash), ..
+            } => hash,
+            Self::Hashing { ctx, last: None } => ctx.finish(),
+            Self::Buffered(buf) => provider.hash_once(HashAlgorithm::Sha256, &buf),
         }
     }
 }
@@ -122,6 +159,20 @@ mod tests {
         b.add(b"client hello");
         b.add(b"server hello");
         assert_eq!(a.current_hash(&p), b.current_hash(&p));
+    }
+
+    #[test]
+    fn a_kept_hash_is_dropped_by_the_next_message() {
+        let p = AwsLcProvider;
+        let mut t = Transcript::hashing(&p, HashAlgorithm::Sha256);
+        t.add(b"client hello");
+        let first = t.hash_so_far(&p);
+        assert_eq!(t.hash_so_far(&p), first);
+        assert_eq!(t.current_hash(&p), first);
+        t.add(b"server hello");
+        let second = p.hash_once(HashAlgorithm::Sha256, b"client helloserver hello");
+        assert_eq!(t.hash_so_far(&p), second);
+        assert_eq!(t.finish(&p), second);
     }
 
     #[test]

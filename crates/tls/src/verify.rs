@@ -320,17 +320,18 @@ pub(crate) fn verify_handshake_signature(
 }
 
 /// Checks a TLS 1.2 signature (a ServerKeyExchange's or a client's CertificateVerify)
-/// made by `leaf`'s key; `bad` is the violation a signature that does not verify is.
+/// made by the leaf certificate's key `spki`; `bad` is the violation a signature that does
+/// not verify is.
 pub(crate) fn verify_tls12_signature(
     provider: &dyn Provider,
-    leaf: &[u8],
+    spki: &padlock_pki::SubjectPublicKeyInfo<'_>,
     offered: &[SignatureScheme],
     scheme: SignatureScheme,
     message: &[u8],
     signature: &[u8],
     bad: crate::error::PeerMisbehaved,
 ) -> Result<SignatureVerified, Error> {
-    crate::tls12::signatures::verify(provider, leaf, offered, scheme, message, signature, bad)?;
+    crate::tls12::signatures::verify(provider, spki, offered, scheme, message, signature, bad)?;
     Ok(SignatureVerified(()))
 }
 

@@ -44,18 +44,6 @@ fn saved_session(server: &Arc<ServerConfig>, client: &Arc<ClientConfig>) -> Clie
     store(client).take(&localhost()).unwrap()
 }
 
-/// Offers `session` to `server`; returns how each side's handshake went.
-fn resume_with(
-    server: Arc<ServerConfig>,
-    client: Arc<ClientConfig>,
-    session: ClientSession,
-) -> (Connection, Connection) {
-    let mut c = Connection::client_resuming(client, localhost(), session).unwrap();
-    let mut s = Connection::server(server).unwrap();
-    handshake(&mut c, &mut s);
-    (c, s)
-}
-
 fn full(conn: &Connection) -> bool {
     conn.handshake_kind() == Some(HandshakeKind::Full)
 }

@@ -133,6 +133,28 @@ fn a_curve_the_client_did_not_offer_is_illegal_parameter() {
 }
 
 #[test]
+fn a_certificate_on_a_curve_the_client_did_not_list_is_illegal_parameter() {
+    // RFC 8422 §5.3: the server's ECDSA key must be on one of the client's
+    // supported_groups. This server's flight answers a client that listed P-256; a client
+    // that listed only X25519 refuses its P-256 certificate.
+    let r = run_in(NamedGroup::x25519);
+    let mut config = tls12_client();
+    config.groups = vec![NamedGroup::x25519];
+    let mut client =
+        padlock_tls::Connection::client(std::sync::Arc::new(config), localhost()).unwrap();
+    take(&mut client);
+    let err = expect_alert(
+        &mut client,
+        &hs_record(&r.flight[..2]),
+        AlertDescription::IllegalParameter,
+    );
+    assert_eq!(
+        err,
+        padlock_tls::PeerMisbehaved::UnofferedCertificateCurve.into()
+    );
+}
+
+#[test]
 fn an_invalid_point_is_illegal_parameter() {
     for (group, point) in [
         (NamedGroup::secp256r1, {

@@ -74,6 +74,44 @@ fn ecdhe_stays_preferred_when_the_client_also_offers_rsa_key_transport() {
     );
 }
 
+/// A client offering `suites` and only X25519, and an RSA server (key transport enabled)
+/// with only P-256: no group in common.
+fn no_group_in_common(suites: &[CipherSuite]) -> (Connection, Connection) {
+    let mut client_config = rsa_client(suites);
+    client_config.groups = vec![padlock_tls::NamedGroup::x25519];
+    let mut server_config = rsa_server(server_key(KeyType::Rsa2048));
+    server_config.groups = vec![padlock_tls::NamedGroup::secp256r1];
+    (
+        Connection::client(Arc::new(client_config), localhost()).unwrap(),
+        Connection::server(Arc::new(server_config)).unwrap(),
+    )
+}
+
+#[test]
+fn rsa_key_transport_serves_a_client_with_no_group_in_common() {
+    // RFC 8422 §5.1: without a group the client lists, no ECC suite; the suite that needs
+    // none is the one left (BoGo's NoCommonCurves).
+    let (mut client, mut server) = no_group_in_common(&[
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256,
+    ]);
+    handshake(&mut client, &mut server);
+    assert_eq!(
+        server.cipher_suite(),
+        Some(CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256)
+    );
+}
+
+#[test]
+fn without_rsa_key_transport_no_group_in_common_is_named() {
+    let (mut client, mut server) =
+        no_group_in_common(&[CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256]);
+    assert_eq!(
+        transfer(&mut client, &mut server).unwrap_err(),
+        PeerIncompatible::NoGroupsInCommon.into()
+    );
+}
+
 #[test]
 fn rsa_key_transport_serves_a_client_accepting_none_of_our_signatures() {
     // RFC 5246 §7.4.1.4.1: ECDHE_RSA would need a signature the client accepts; it lists

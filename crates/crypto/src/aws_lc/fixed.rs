@@ -74,7 +74,7 @@ impl KeyExchange for FixedKeyExchange {
         super::check_peer_share(self.group, peer_public_key)?;
         let peer = agreement::UnparsedPublicKey::new(self.private.algorithm(), peer_public_key);
         let secret = agreement::agree(&self.private, peer, CryptoError::BadPublicKey, |bytes| {
-            Ok(SharedSecret::new(bytes.to_vec()))
+            Ok(SharedSecret::from_slice(bytes))
         })?;
         // RFC 7748 §6.1, RFC 8446 §7.4.2: an all-zero X25519 output is refused.
         if secret.as_ref().iter().all(|b| *b == 0) {

@@ -8,9 +8,9 @@ use std::fmt;
 use std::sync::OnceLock;
 
 use aws_lc_rs::encoding::AsDer;
-use aws_lc_rs::rand;
 use aws_lc_rs::rsa::Pkcs1PrivateDecryptingKey;
 use aws_lc_rs::signature::{self, KeyPair as _};
+use aws_lc_rs::{digest, rand};
 
 use crate::{CryptoError, KeyKind, PrivateKeyFormat, SharedSecret, SignatureAlgorithm, SigningKey};
 
@@ -33,8 +33,14 @@ pub(super) fn verify(
     signature: &[u8],
 ) -> Result<(), CryptoError> {
     let verify_with = |key: &signature::ParsedPublicKey| {
-        key.verify_sig(message, signature)
-            .map_err(|_| CryptoError::BadSignature)
+        match ecdsa_digest(algorithm) {
+            // ECDSA signs a digest (SEC 1 §4.1.4): hashed here in one shot, the key
+            // verifies it without the digest context and its copy that aws-lc's
+            // message-verifying call allocates (EVP_DigestVerify).
+            Some(hash) => key.verify_digest_sig(&digest::digest(hash, message), signature),
+            None => key.verify_sig(message, signature),
+        }
+        .map_err(|_| CryptoError::BadSignature)
     };
     // `try_with` fails only while the thread is being torn down: then go without the cache.
     KEY_CACHE
@@ -215,10 +221,10 @@ impl SigningKey for AwsSigningKey {
         use SignatureAlgorithm as S;
         match (&self.inner, algorithm) {
             (Inner::Ecdsa(pair), S::EcdsaP256Sha256) if self.kind == KeyKind::EcdsaP256 => {
-                ecdsa_sign(pair, message)
+                ecdsa_sign(pair, algorithm, message)
             }
             (Inner::Ecdsa(pair), S::EcdsaP384Sha384) if self.kind == KeyKind::EcdsaP384 => {
-                ecdsa_sign(pair, message)
+                ecdsa_sign(pair, algorithm, message)
             }
             (Inner::Ed25519(pair), S::Ed25519) => Ok(pair.sign(message).as_ref().to_vec()),
             (Inner::Rsa(pair, _), _) => {
@@ -261,10 +267,27 @@ impl SigningKey for AwsSigningKey {
     }
 }
 
-fn ecdsa_sign(pair: &signature::EcdsaKeyPair, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
-    pair.sign(&rand::SystemRandom::new(), message)
+/// Signs the message's digest, hashed in one shot: the same signature as `pair.sign`, without
+/// the digest context (and its copy) aws-lc allocates to hash inside the signing call.
+fn ecdsa_sign(
+    pair: &signature::EcdsaKeyPair,
+    algorithm: SignatureAlgorithm,
+    message: &[u8],
+) -> Result<Vec<u8>, CryptoError> {
+    let hash = ecdsa_digest(algorithm).ok_or(CryptoError::Unsupported)?;
+    pair.sign_digest(&digest::digest(hash, message))
         .map(|sig| sig.as_ref().to_vec())
         .map_err(|_| CryptoError::Random)
+}
+
+/// The hash an ECDSA scheme signs with (RFC 8446 §4.2.3), or `None` for the others.
+fn ecdsa_digest(algorithm: SignatureAlgorithm) -> Option<&'static digest::Algorithm> {
+    use SignatureAlgorithm as S;
+    match algorithm {
+        S::EcdsaP256Sha256 | S::EcdsaP384Sha256 => Some(&digest::SHA256),
+        S::EcdsaP256Sha384 | S::EcdsaP384Sha384 => Some(&digest::SHA384),
+        _ => None,
+    }
 }
 
 fn is_rsa(algorithm: SignatureAlgorithm) -> bool {
@@ -371,7 +394,7 @@ mod tests {
     fn p256_signed(message: &[u8]) -> (Vec<u8>, Vec<u8>) {
         let pair = signature::EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_ASN1_SIGNING)
             .expect("generate");
-        let sig = ecdsa_sign(&pair, message).expect("sign");
+        let sig = ecdsa_sign(&pair, SignatureAlgorithm::EcdsaP256Sha256, message).expect("sign");
         (pair.public_key().as_ref().to_vec(), sig)
     }
 

@@ -86,6 +86,15 @@ fn keyed_hmac_equals_one_shot_hmac_for_every_hash() {
 }
 
 #[test]
+fn owned_keyed_hmac_equals_one_shot_hmac_for_every_hash() {
+    check_keyed_hmac_matches_one_shot(&AwsLcProvider, |a, k| {
+        AwsLcProvider
+            .owned_hmac_key(a, k)
+            .expect("aws-lc-rs keys own their state")
+    });
+}
+
+#[test]
 fn keyed_hmac_matches_rfc_4231_test_case_2() {
     let key = AwsLcProvider.hmac_key(HashAlgorithm::Sha256, b"Jefe");
     assert_eq!(
@@ -667,4 +676,34 @@ fn verifies_signatures_made_by_openssl() {
             &sig,
         )
         .unwrap();
+}
+
+#[test]
+fn an_inline_aead_key_seals_and_opens_as_a_boxed_one() {
+    let p = AwsLcProvider;
+    for alg in [
+        AeadAlgorithm::Aes128Gcm,
+        AeadAlgorithm::Aes256Gcm,
+        AeadAlgorithm::ChaCha20Poly1305,
+    ] {
+        let key = vec![3u8; alg.key_len()];
+        let boxed = p.aead_key(alg, &key).unwrap();
+        let inline = p.aead_key_inline(alg, &key).unwrap();
+        let wrapped = crate::InlineAeadKey::boxed(p.aead_key(alg, &key).unwrap());
+        assert_eq!(crate::AeadKey::algorithm(&inline), alg);
+        let (nonce, aad, plain) = ([9u8; 12], b"aad", b"plaintext and more");
+        let mut sealed = vec![0u8; plain.len() + 1 + TAG_LEN];
+        boxed
+            .seal_to(&nonce, aad, plain, &[0x17], &mut sealed)
+            .unwrap();
+        for key in [&inline as &dyn crate::AeadKey, &wrapped] {
+            let mut again = vec![0u8; sealed.len()];
+            key.seal_to(&nonce, aad, plain, &[0x17], &mut again)
+                .unwrap();
+            assert_eq!(again, sealed);
+            let mut opened = vec![0u8; sealed.len() - TAG_LEN];
+            key.open_to(&nonce, aad, &sealed, &mut opened).unwrap();
+            assert_eq!(&opened[..plain.len()], plain);
+        }
+    }
 }

@@ -602,6 +602,57 @@ impl Trace for Recorder {
                 None,
                 false,
             ),
+            TraceEvent::SessionOffered {
+                direction: _,
+                by_ticket,
+            } => step(
+                Flow::Client,
+                "resumption offered (TLS 1.2 session)".into(),
+                vec![if *by_ticket {
+                    "the session's ticket in session_ticket, with a fresh session id \
+                     (RFC 5077 §3.4)"
+                        .into()
+                } else {
+                    "the session's id in the ClientHello (RFC 5246 §7.4.1.2)".into()
+                }],
+                None,
+                false,
+            ),
+            TraceEvent::SessionResumed {
+                direction: _,
+                by_ticket,
+            } => step(
+                Flow::Client,
+                "session resumed (abbreviated handshake)".into(),
+                vec![
+                    format!(
+                        "the server echoed the session id: it resumes the session {} \
+                         (RFC 5246 §7.3)",
+                        if *by_ticket {
+                            "sealed in the ticket"
+                        } else {
+                            "it cached"
+                        }
+                    ),
+                    "no certificate or key exchange: the session's master secret, made with \
+                     the Extended Master Secret (RFC 7627), gives new keys with the new randoms"
+                        .into(),
+                    "the server's ChangeCipherSpec and Finished come first, then the client's"
+                        .into(),
+                ],
+                None,
+                false,
+            ),
+            TraceEvent::SessionRefused {
+                direction: _,
+                reason,
+            } => step(
+                Flow::Client,
+                "resumption refused: full handshake".into(),
+                vec![reason.clone()],
+                None,
+                false,
+            ),
             // Follows the NewSessionTicket message it came in: what the client keeps.
             TraceEvent::Ticket {
                 direction: _,
@@ -610,14 +661,19 @@ impl Trace for Recorder {
             } => step(
                 Flow::Client,
                 "session ticket kept for resumption".into(),
-                vec![
-                    format!("resumable for up to {}", text::duration_words(*lifetime)),
-                    if *max_early_data_size > 0 {
-                        format!("allows {max_early_data_size} bytes of early data (0-RTT)")
+                [format!(
+                    "resumable for up to {}",
+                    text::duration_words(*lifetime)
+                )]
+                .into_iter()
+                .chain(max_early_data_size.map(|size| {
+                    if size > 0 {
+                        format!("allows {size} bytes of early data (0-RTT)")
                     } else {
                         "no early data (0-RTT)".into()
-                    },
-                ],
+                    }
+                }))
+                .collect(),
                 None,
                 false,
             ),
@@ -781,7 +837,7 @@ mod tests {
         r.event(&TraceEvent::Ticket {
             direction: Direction::Received,
             lifetime: 43_200,
-            max_early_data_size: 16_384,
+            max_early_data_size: Some(16_384),
         });
         let steps = r.steps();
         let titles: Vec<&str> = steps.iter().map(|s| s.title.as_str()).collect();

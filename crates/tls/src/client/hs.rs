@@ -50,6 +50,8 @@ pub(crate) struct Offer {
     pub(crate) transcript: Transcript,
     /// The session offered for resumption (RFC 8446 §2.2), if any.
     pub(crate) psk: Option<OfferedPsk>,
+    /// The TLS 1.2 session offered for resumption (RFC 5077 §3.4, RFC 5246 §7.4.1.2).
+    pub(crate) tls12_session: Option<ClientSession>,
 }
 
 /// The key exchanges the client has started: one per group in its key_share extension
@@ -69,8 +71,12 @@ enum Offered {
 
 impl OfferedShares {
     /// Starts one key exchange per group in `groups`.
-    pub(crate) fn start(provider: &dyn Provider, groups: &[NamedGroup]) -> Result<Self, Error> {
-        let mut shares: Vec<(NamedGroup, Offered)> = Vec::with_capacity(groups.len());
+    pub(crate) fn start<'g>(
+        provider: &dyn Provider,
+        groups: impl IntoIterator<Item = &'g NamedGroup>,
+    ) -> Result<Self, Error> {
+        let groups = groups.into_iter();
+        let mut shares: Vec<(NamedGroup, Offered)> = Vec::with_capacity(groups.size_hint().0);
         for group in groups {
             let algorithm = suites::group(*group).ok_or(Error::Config("unsupported group"))?;
             let hybrid = shares.iter().position(|(_, offered)| {
@@ -182,13 +188,11 @@ pub(super) fn start(
     }
     let (tls13, _) = offered_versions(&config);
     // Shares for our most preferred groups; the server may ask for another (§4.1.4).
-    let share_groups: Vec<NamedGroup> = config
+    let share_groups = config
         .groups
         .iter()
-        .copied()
-        .filter(|g| suites::group(*g).is_some())
-        .take(if tls13 { config.key_shares.max(1) } else { 0 })
-        .collect();
+        .filter(|g| suites::group(**g).is_some())
+        .take(if tls13 { config.key_shares.max(1) } else { 0 });
     let groups_usable = config
         .groups
         .iter()
@@ -196,7 +200,7 @@ pub(super) fn start(
     if !groups_usable {
         return Err(Error::Config("no supported key exchange group is enabled"));
     }
-    let shares = OfferedShares::start(provider, &share_groups)?;
+    let shares = OfferedShares::start(provider, share_groups)?;
     let mut hello = client_hello(&config, &server_name, &shares, provider)?;
     out.client_random(hello.random);
     out.server_name(server_name.to_string());
@@ -212,12 +216,35 @@ pub(super) fn start(
         hello.extensions.psk_key_exchange_modes = Some(vec![psk::mode(&config)]);
     }
     let now = (config.time)();
-    let taken = match offers_tls13 {
-        true => psk::take_session(&config, &server_name, session, now),
-        false => None,
+    let (_, offers_tls12) = offered_versions(&config);
+    // RFC 5077 §3.2: an empty session_ticket says we take tickets.
+    if offers_tls12 && config.session_store.is_some() {
+        hello.extensions.session_ticket = Some(Vec::new());
+    }
+    let taken = psk::take_session(
+        &config,
+        &server_name,
+        session,
+        now,
+        (offers_tls13, offers_tls12),
+    );
+    let (psk, tls12_session) = match taken {
+        Some(psk::Taken::Tls13(session, suite)) => (
+            Some(psk::offer(
+                &config, session, suite, &mut hello, provider, now,
+            )),
+            None,
+        ),
+        Some(psk::Taken::Tls12(session)) => {
+            tls12::offer_session(&session, &mut hello, provider)?;
+            trace(out, || TraceEvent::SessionOffered {
+                direction: Direction::Sent,
+                by_ticket: !session.ticket.is_empty(),
+            });
+            (None, Some(session))
+        }
+        None => (None, None),
     };
-    let psk = taken
-        .map(|(session, suite)| psk::offer(&config, session, suite, &mut hello, provider, now));
     if let Some(psk) = &psk {
         trace(out, || TraceEvent::PskOffered {
             direction: Direction::Sent,
@@ -233,6 +260,7 @@ pub(super) fn start(
         shares,
         transcript: Transcript::buffered(),
         psk,
+        tls12_session,
     };
     send_client_hello(&mut offer, false, out)?;
     // RFC 8446 §2.3: 0-RTT data goes right after the ClientHello, under the early keys.
@@ -284,7 +312,7 @@ fn client_hello(
     // TLS 1.2 signs with PKCS#1 v1.5 too (RFC 5246 §7.4.1.4.1); a TLS 1.3 server may not
     // use it in CertificateVerify (RFC 8446 §4.2.3), which the TLS 1.3 states check.
     let schemes = if tls12 {
-        crate::tls12::signatures::our_schemes(&config.signature_schemes)
+        crate::tls12::signatures::our_schemes(&config.signature_schemes).collect()
     } else {
         config.signature_schemes.clone()
     };
@@ -564,6 +592,7 @@ mod tests {
             shares,
             transcript: Transcript::buffered(),
             psk: None,
+            tls12_session: None,
         }
     }
 

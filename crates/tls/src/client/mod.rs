@@ -77,7 +77,10 @@ impl State {
     /// TLS 1.2: the server's ServerHelloDone came and our flight went; the server waits
     /// for it, then sends its ChangeCipherSpec.
     pub(crate) fn awaits_server_change_cipher_spec(&self) -> bool {
-        matches!(self, Self::Tls12(tls12::State::ChangeCipherSpec(_)))
+        matches!(
+            self,
+            Self::Tls12(tls12::State::ChangeCipherSpec(_) | tls12::State::NewSessionTicket(_))
+        )
     }
 
     /// A HelloRetryRequest was answered: only the ServerHello may come.

@@ -16,7 +16,7 @@ use crate::tls13::key_schedule::{EarlySecret, PskKind, ResumptionMasterSecret};
 use crate::trace::{Direction, TraceEvent};
 use crate::transcript::Transcript;
 use crate::verify::ServerName;
-use crate::wire::enums::PskKeyExchangeMode;
+use crate::wire::enums::{ProtocolVersion, PskKeyExchangeMode};
 use crate::wire::extensions::{OfferedPsks, PskIdentity};
 use crate::wire::handshake::{ClientHello, NewSessionTicket};
 
@@ -33,31 +33,49 @@ pub(crate) struct OfferedPsk {
     pub(crate) early_data: bool,
 }
 
+/// A session taken from the store for this connection, by the version that resumes it.
+pub(crate) enum Taken {
+    /// A TLS 1.3 PSK, with its suite.
+    Tls13(ClientSession, Suite),
+    /// A TLS 1.2 session (RFC 5077 ticket or session id).
+    Tls12(ClientSession),
+}
+
 /// The session to offer to `server_name`: `given`, else one from the store (each is taken
-/// out, so used once, RFC 8446 §C.4) — fresh, made for this name, of a suite we offer.
+/// out, so used once, RFC 8446 §C.4) — fresh, made for this name, of a version
+/// (`tls13`, `tls12`) and suite we offer.
 pub(crate) fn take_session(
     config: &ClientConfig,
     server_name: &ServerName,
     given: Option<ClientSession>,
     now: UnixTime,
-) -> Option<(ClientSession, Suite)> {
-    let usable = |s: &ClientSession| -> Option<Suite> {
+    (tls13, tls12): (bool, bool),
+) -> Option<Taken> {
+    let usable = |s: ClientSession| -> Option<Taken> {
+        if !s.is_fresh(now) || s.server_name != server_name.as_str() {
+            return None;
+        }
+        if s.version == ProtocolVersion::TLSv1_2 {
+            // RFC 5246 §7.4.1.2: the session's suite must be among those we offer.
+            let offered = tls12 && config.cipher_suites.contains(&s.suite);
+            let usable = suites::tls12_suite(s.suite).is_some_and(|t| {
+                t.kx != suites::KeyExchangeKind::Rsa || config.legacy_rsa_key_exchange
+            });
+            return (offered && usable).then_some(Taken::Tls12(s));
+        }
         let suite = suites::suite(s.suite)?;
         let offered = config
             .cipher_suites
             .iter()
             .filter_map(|c| suites::suite(*c))
             .any(|c| c.hash == suite.hash);
-        (offered && s.is_fresh(now) && s.server_name == server_name.as_str()).then_some(suite)
+        (tls13 && offered).then_some(Taken::Tls13(s, suite))
     };
     if let Some(session) = given {
-        return usable(&session).map(|suite| (session, suite));
+        return usable(session);
     }
     let store = config.session_store.as_deref()?;
-    (0..MAX_SESSIONS_TRIED).find_map(|_| {
-        let session = store.take(server_name)?;
-        usable(&session).map(|suite| (session, suite))
-    })
+    (0..MAX_SESSIONS_TRIED).find_map(|_| usable(store.take(server_name)?))
 }
 
 /// Adds the PSK offer to `hello` (RFC 8446 §4.2.9–§4.2.11): psk_key_exchange_modes
@@ -186,7 +204,7 @@ impl TicketReceiver {
         trace(out, || TraceEvent::Ticket {
             direction: Direction::Received,
             lifetime: ticket.ticket_lifetime,
-            max_early_data_size,
+            max_early_data_size: Some(max_early_data_size),
         });
         // §4.6.1: a lifetime of zero means the ticket must not be used.
         if ticket.ticket_lifetime == 0 {
@@ -197,10 +215,12 @@ impl TicketReceiver {
             .resumption
             .ticket_psk(provider.as_ref(), &ticket.ticket_nonce);
         let session = ClientSession {
+            version: crate::wire::ProtocolVersion::TLSv1_3,
             server_name: self.server_name.as_str().into_owned(),
             suite: self.suite.suite,
             secret,
             ticket: ticket.ticket,
+            session_id: Vec::new(),
             ticket_age_add: ticket.ticket_age_add,
             received_at: (self.config.time)().0,
             lifetime: ticket.ticket_lifetime,

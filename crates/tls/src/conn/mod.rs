@@ -72,8 +72,9 @@ pub enum HandshakeKind {
     Full,
     /// The server sent a HelloRetryRequest first.
     FullWithHelloRetryRequest,
-    /// A session was resumed from a ticket (RFC 8446 §2.2): the server accepted the
-    /// client's PSK, and sent no certificate.
+    /// A session was resumed (RFC 8446 §2.2: the server accepted the client's PSK; TLS
+    /// 1.2: its RFC 5077 ticket or session id, in an abbreviated handshake, RFC 5246 §7.3),
+    /// and sent no certificate.
     Resumed,
     /// Resumed, after a HelloRetryRequest.
     ResumedWithHelloRetryRequest,

@@ -37,7 +37,9 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::ops::Range;
 
-use padlock_crypto::{AeadAlgorithm, AeadKey, CryptoError, Provider, NONCE_LEN, TAG_LEN};
+use padlock_crypto::{
+    AeadAlgorithm, AeadKey, CryptoError, InlineAeadKey, Provider, NONCE_LEN, TAG_LEN,
+};
 
 use crate::hkdf::Secret;
 use crate::wire::{
@@ -685,7 +687,7 @@ struct Tls12Opening {
 
 /// One direction's keys and counters.
 struct DirectionState {
-    key: Box<dyn AeadKey>,
+    key: InlineAeadKey,
     iv: [u8; NONCE_LEN],
     seq: u64,
     limits: KeyLimits,
@@ -696,7 +698,7 @@ impl DirectionState {
     fn new(provider: &dyn Provider, keys: &RecordKeys) -> Result<Self, RecordError> {
         Ok(Self {
             key: provider
-                .aead_key(keys.aead, keys.key.as_bytes())
+                .aead_key_inline(keys.aead, keys.key.as_bytes())
                 .map_err(RecordError::Crypto)?,
             iv: keys.iv,
             seq: 0,

@@ -9,7 +9,7 @@ mod tls13;
 
 use std::sync::Arc;
 
-use crate::config::ServerConfig;
+use crate::config::{ClientAuth, ServerConfig};
 use crate::error::Error;
 use crate::key_update::ApplicationTraffic;
 use crate::output::{unexpected, Output};
@@ -106,6 +106,47 @@ impl State {
 
 /// RFC 7301 §3.2: our most preferred protocol the client offered (`theirs`); none in
 /// common → no_application_protocol. No ALPN without an offer or protocols of our own.
+/// What a resumption checks of a session, whatever the version.
+pub(crate) struct SessionFacts<'a> {
+    /// The server name the session was made for.
+    pub(crate) server_name: Option<&'a str>,
+    /// When it was made (seconds since the epoch), and for how long (seconds).
+    pub(crate) issued_at: u64,
+    pub(crate) lifetime: u32,
+    /// Whether the client authenticated with a certificate.
+    pub(crate) has_client_certificate: bool,
+}
+
+/// The checks every resumption makes (RFC 8446 §4.2.11, §4.6.1; RFC 5077 §4, §5.6): the
+/// session has not expired at `now`, it was made for the server name this ClientHello
+/// asks for (`server_name`: the certificate it authenticated was for that name, RFC 6066
+/// §3), and it carries a client certificate when this server requires one.
+pub(crate) fn session_fits(
+    config: &ServerConfig,
+    server_name: Option<&str>,
+    session: &SessionFacts<'_>,
+    now: u64,
+) -> Result<(), &'static str> {
+    let expiry = session
+        .issued_at
+        .saturating_add(u64::from(session.lifetime));
+    if now >= expiry {
+        return Err("the session has expired");
+    }
+    let same_name = match (server_name, session.server_name) {
+        (None, None) => true,
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        _ => false,
+    };
+    if !same_name {
+        return Err("the session is for another server name");
+    }
+    if matches!(config.client_auth, ClientAuth::Required(_)) && !session.has_client_certificate {
+        return Err("the session has no client certificate, which is required");
+    }
+    Ok(())
+}
+
 pub(crate) fn choose_alpn(
     config: &ServerConfig,
     theirs: Option<&[Vec<u8>]>,

@@ -11,20 +11,30 @@ use crate::error::Error;
 use crate::hkdf::{Secret, MAX_SECRET_LEN};
 use crate::verify::ServerName;
 use crate::wire::codec::{write_opaque, write_prefixed, LengthPrefix, Reader};
-use crate::wire::CipherSuite;
+use crate::wire::{CipherSuite, ProtocolVersion};
 
 /// A session a client can resume: one ticket from the server's NewSessionTicket, with the
 /// PSK derived for it and what the handshake settled. Use it once (RFC 8446 §C.4).
+///
+/// A TLS 1.2 session ([`Self::protocol_version`]) holds the master secret instead of a PSK,
+/// and a RFC 5077 ticket, a session id (RFC 5246 §7.4.1.2), or both. padlock keeps only
+/// TLS 1.2 sessions made with the Extended Master Secret (RFC 7627 §5.3).
 ///
 /// [`Self::to_bytes`] / [`Self::from_bytes`] keep it across processes (the bytes hold the
 /// PSK: store them as a secret).
 #[derive(Clone)]
 pub struct ClientSession {
+    /// TLS 1.3 or TLS 1.2: which handshake resumes it.
+    pub(crate) version: ProtocolVersion,
     pub(crate) server_name: String,
     pub(crate) suite: CipherSuite,
-    /// The PSK: HKDF-Expand-Label(resumption_master_secret, "resumption", nonce, Hash.length).
+    /// The PSK: HKDF-Expand-Label(resumption_master_secret, "resumption", nonce, Hash.length);
+    /// for TLS 1.2, the master secret.
     pub(crate) secret: Secret,
+    /// The ticket (TLS 1.2: possibly empty, for a session resumed by id).
     pub(crate) ticket: Vec<u8>,
+    /// TLS 1.2: the session id the server gave (possibly empty); TLS 1.3: empty.
+    pub(crate) session_id: Vec<u8>,
     pub(crate) ticket_age_add: u32,
     /// When the ticket arrived (seconds since the epoch), for the obfuscated age.
     pub(crate) received_at: u64,
@@ -37,13 +47,20 @@ pub struct ClientSession {
     pub(crate) peer_certificates: Arc<[Vec<u8>]>,
 }
 
-/// The format version of [`ClientSession::to_bytes`].
+/// The format version of [`ClientSession::to_bytes`] for a TLS 1.3 session.
 const FORMAT: u8 = 1;
+/// The format version of [`ClientSession::to_bytes`] for a TLS 1.2 session.
+const FORMAT_TLS12: u8 = 2;
 
 impl ClientSession {
     /// The server name the session was made with; it resumes only with that name.
     pub fn server_name(&self) -> &str {
         &self.server_name
+    }
+
+    /// TLS 1.3 or TLS 1.2: the version whose handshake resumes the session.
+    pub fn protocol_version(&self) -> ProtocolVersion {
+        self.version
     }
 
     /// The suite of the session: a resumption offers it (or another suite of its hash).
@@ -83,6 +100,9 @@ impl ClientSession {
 
     /// The session as bytes, for [`Self::from_bytes`] (holds the PSK: keep it secret).
     pub fn to_bytes(&self) -> Vec<u8> {
+        if self.version == ProtocolVersion::TLSv1_2 {
+            return self.to_bytes_tls12();
+        }
         let mut out = vec![FORMAT];
         write_opaque(&mut out, LengthPrefix::U8, self.server_name.as_bytes());
         out.extend_from_slice(&self.suite.to_wire().to_be_bytes());
@@ -101,13 +121,76 @@ impl ClientSession {
         out
     }
 
+    /// A TLS 1.2 session's bytes: its own format, with the session id and no 0-RTT.
+    fn to_bytes_tls12(&self) -> Vec<u8> {
+        let mut out = vec![FORMAT_TLS12];
+        write_opaque(&mut out, LengthPrefix::U8, self.server_name.as_bytes());
+        out.extend_from_slice(&self.suite.to_wire().to_be_bytes());
+        write_opaque(&mut out, LengthPrefix::U8, self.secret.as_bytes());
+        write_opaque(&mut out, LengthPrefix::U16, &self.ticket);
+        write_opaque(&mut out, LengthPrefix::U8, &self.session_id);
+        out.extend_from_slice(&self.received_at.to_be_bytes());
+        out.extend_from_slice(&self.lifetime.to_be_bytes());
+        write_prefixed(&mut out, LengthPrefix::U8, |out| {
+            if let Some(alpn) = &self.alpn {
+                out.extend_from_slice(alpn);
+            }
+        });
+        super::write_chain(&mut out, &self.peer_certificates);
+        out
+    }
+
     /// Reads what [`Self::to_bytes`] wrote; anything else is refused with an error saying
     /// it is not a padlock session.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
-        decode(bytes).ok_or(Error::Config(
+        let decoded = match bytes.first() {
+            Some(&FORMAT) => decode(bytes),
+            Some(&FORMAT_TLS12) => decode_tls12(bytes),
+            _ => None,
+        };
+        decoded.ok_or(Error::Config(
             "not a padlock TLS session (or one from an incompatible version)",
         ))
     }
+}
+
+/// Reads a TLS 1.2 session: a 48-byte master secret, a ticket or a session id (or both).
+fn decode_tls12(bytes: &[u8]) -> Option<ClientSession> {
+    let mut r = Reader::new(bytes);
+    const W: &str = "ClientSession";
+    if r.u8(W).ok()? != FORMAT_TLS12 {
+        return None;
+    }
+    let server_name = std::str::from_utf8(r.opaque(LengthPrefix::U8, 1, 255, W).ok()?)
+        .ok()?
+        .to_owned();
+    let suite = CipherSuite::from_wire(r.u16(W).ok()?);
+    let secret = Secret::new(r.opaque(LengthPrefix::U8, 48, 48, W).ok()?);
+    let ticket = r.opaque(LengthPrefix::U16, 0, 0xffff, W).ok()?.to_vec();
+    let session_id = r.opaque(LengthPrefix::U8, 0, 32, W).ok()?.to_vec();
+    if ticket.is_empty() && session_id.is_empty() {
+        return None;
+    }
+    let received_at = u64::from_be_bytes(r.array::<8>(W).ok()?);
+    let lifetime = r.u32(W).ok()?;
+    let alpn = r.opaque(LengthPrefix::U8, 0, 255, W).ok()?;
+    let alpn = (!alpn.is_empty()).then(|| alpn.to_vec());
+    let peer_certificates = super::read_chain(&mut r)?;
+    r.expect_empty(W).ok()?;
+    Some(ClientSession {
+        version: ProtocolVersion::TLSv1_2,
+        server_name,
+        suite,
+        secret,
+        ticket,
+        session_id,
+        ticket_age_add: 0,
+        received_at,
+        lifetime,
+        max_early_data_size: 0,
+        alpn,
+        peer_certificates: peer_certificates.into(),
+    })
 }
 
 fn decode(bytes: &[u8]) -> Option<ClientSession> {
@@ -131,10 +214,12 @@ fn decode(bytes: &[u8]) -> Option<ClientSession> {
     let peer_certificates = super::read_chain(&mut r)?;
     r.expect_empty(W).ok()?;
     Some(ClientSession {
+        version: ProtocolVersion::TLSv1_3,
         server_name,
         suite,
         secret,
         ticket,
+        session_id: Vec::new(),
         ticket_age_add,
         received_at,
         lifetime,
@@ -147,6 +232,7 @@ fn decode(bytes: &[u8]) -> Option<ClientSession> {
 impl fmt::Debug for ClientSession {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientSession")
+            .field("version", &self.version)
             .field("server_name", &self.server_name)
             .field("suite", &self.suite)
             .field("ticket_len", &self.ticket.len())
@@ -266,10 +352,12 @@ pub(crate) mod tests {
 
     pub(crate) fn session(tag: u8) -> ClientSession {
         ClientSession {
+            version: ProtocolVersion::TLSv1_3,
             server_name: "example.test".into(),
             suite: CipherSuite::TLS_AES_128_GCM_SHA256,
             secret: Secret::new(&[tag; 32]),
             ticket: vec![tag; 80],
+            session_id: Vec::new(),
             ticket_age_add: 0x0102_0304,
             received_at: 1_800_000_000,
             lifetime: 3600,
@@ -307,8 +395,41 @@ pub(crate) mod tests {
         longer.push(0);
         assert!(ClientSession::from_bytes(&longer).is_err());
         let mut other_version = bytes;
-        other_version[0] = 2;
+        other_version[0] = 3;
         assert!(ClientSession::from_bytes(&other_version).is_err());
+    }
+
+    fn tls12_session(ticket: Vec<u8>, session_id: Vec<u8>) -> ClientSession {
+        ClientSession {
+            version: ProtocolVersion::TLSv1_2,
+            suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            secret: Secret::new(&[5; 48]),
+            ticket,
+            session_id,
+            ticket_age_add: 0,
+            max_early_data_size: 0,
+            ..session(1)
+        }
+    }
+
+    #[test]
+    fn a_tls12_session_round_trips_through_bytes_by_ticket_or_by_id() {
+        for s in [
+            tls12_session(vec![1; 90], vec![]),
+            tls12_session(vec![], vec![2; 32]),
+            tls12_session(vec![1; 90], vec![2; 32]),
+        ] {
+            let bytes = s.to_bytes();
+            assert_eq!(bytes[0], FORMAT_TLS12);
+            let again = ClientSession::from_bytes(&bytes).unwrap();
+            assert_eq!(again.protocol_version(), ProtocolVersion::TLSv1_2);
+            assert_eq!(again.to_bytes(), bytes);
+            for len in 0..bytes.len() {
+                assert!(ClientSession::from_bytes(&bytes[..len]).is_err(), "{len}");
+            }
+        }
+        // Neither a ticket nor an id: nothing to resume with.
+        assert!(ClientSession::from_bytes(&tls12_session(vec![], vec![]).to_bytes()).is_err());
     }
 
     #[test]

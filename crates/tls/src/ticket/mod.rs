@@ -87,6 +87,18 @@
 //!   from its store once, §C.4) and with a [`ServerSessionCache`]; a stateless ticket can
 //!   resume several 1-RTT connections while it lives.
 //!
+//! # TLS 1.2: tickets and session ids
+//!
+//! TLS 1.2 sessions (RFC 5077 tickets, RFC 5246 §7.4.1.2 session ids) are sealed by the
+//! same [`Ticketer`], their state marked as TLS 1.2's so that it never opens as a TLS 1.3
+//! PSK (nor a TLS 1.3 ticket as a TLS 1.2 session). A client that sends no session_ticket
+//! extension gets a session id instead, its session kept in
+//! [`ServerConfig::session_id_cache`] (a bounded [`ServerSessionCache`]). Only sessions
+//! made with the Extended Master Secret are issued, offered or resumed (RFC 7627 §5.3); a
+//! resumption of one without it ends the handshake (handshake_failure). A client keeps its
+//! TLS 1.2 sessions in the same [`SessionStore`], and offers the newest: its ticket with a
+//! random session id (RFC 5077 §3.4), or its session id.
+//!
 //! # Client
 //!
 //! A client keeps the sessions it receives in [`ClientConfig::session_store`] (by
@@ -99,6 +111,7 @@
 //! to keep a session across processes.
 //!
 //! [`ServerConfig::ticket_count`]: crate::ServerConfig::ticket_count
+//! [`ServerConfig::session_id_cache`]: crate::ServerConfig::session_id_cache
 //! [`ServerConfig::insecure_psk_ke`]: crate::ServerConfig::insecure_psk_ke
 //! [`ServerConfig::max_early_data_size`]: crate::ServerConfig::max_early_data_size
 //! [`ClientConfig::session_store`]: crate::ClientConfig::session_store
@@ -126,6 +139,7 @@ mod strike;
 pub use client::{ClientSession, ClientSessionCache, SessionStore};
 pub use key_ring::{RotatingTicketer, TicketKeyRing, MAX_RING_KEYS};
 pub use server_cache::ServerSessionCache;
+pub(crate) use server_cache::NAME_LEN as SESSION_ID_LEN;
 pub use strike::StrikeRegister;
 
 /// The longest a ticket may live (RFC 8446 §4.6.1: "Servers MUST NOT use any value

@@ -1,5 +1,7 @@
 //! Stateful tickets: the session state stays in the server's memory, in a bounded cache,
-//! and the ticket is a random name for it that works once.
+//! and the ticket is a random name for it that works once. The same cache keeps TLS 1.2
+//! sessions by session id (RFC 5246 §7.4.1.2), a 32-byte random name that works until the
+//! session expires or is pushed out.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -10,12 +12,16 @@ use padlock_pki::UnixTime;
 
 use super::{Ticketer, MAX_TICKET_LIFETIME};
 
-/// Length of a stateful ticket: a random name.
-const NAME_LEN: usize = 32;
+/// Length of a stateful ticket, and of a TLS 1.2 session id: a random name.
+pub(crate) const NAME_LEN: usize = 32;
 
 /// Keeps session states in memory (at most `capacity`, the oldest dropped first) and
 /// issues random names for them as tickets. Opening a ticket removes its state, so each
 /// ticket resumes at most once; nothing survives a restart, and servers do not share it.
+///
+/// As [`crate::ServerConfig::session_id_cache`] it keeps TLS 1.2 sessions under their
+/// session ids instead; a session id is looked up without being removed (a client resumes
+/// by the same id until the session expires), bounded the same way.
 pub struct ServerSessionCache {
     provider: Arc<dyn Provider>,
     capacity: usize,
@@ -32,6 +38,10 @@ struct Entries {
 }
 
 impl ServerSessionCache {
+    /// The size of the default [`crate::ServerConfig::session_id_cache`]: 4,096 sessions
+    /// (a few hundred bytes each, more with a client certificate chain).
+    pub const DEFAULT_SESSION_IDS: usize = 4096;
+
     /// A cache of at most `capacity` sessions (at least 1), each kept for `lifetime` (at
     /// most [`MAX_TICKET_LIFETIME`]).
     pub fn new(provider: Arc<dyn Provider>, capacity: usize, lifetime: Duration) -> Self {
@@ -54,10 +64,16 @@ impl ServerSessionCache {
     }
 }
 
-impl Ticketer for ServerSessionCache {
-    fn seal(&self, state: &[u8], now: UnixTime) -> Option<Vec<u8>> {
+impl ServerSessionCache {
+    /// A fresh random name (a session id to announce before the session is complete).
+    pub(crate) fn new_name(&self) -> Option<[u8; NAME_LEN]> {
         let mut name = [0u8; NAME_LEN];
         self.provider.fill_random(&mut name).ok()?;
+        Some(name)
+    }
+
+    /// Keeps `state` under `name` for the cache's lifetime, dropping the oldest when full.
+    pub(crate) fn insert(&self, name: [u8; NAME_LEN], state: &[u8], now: UnixTime) -> Option<()> {
         let mut entries = self.entries.lock().ok()?;
         // `order` holds every live name (and maybe taken ones), so this ends.
         while entries.by_name.len() >= self.capacity {
@@ -72,6 +88,23 @@ impl Ticketer for ServerSessionCache {
         let expiry = now.0.saturating_add(self.lifetime.as_secs());
         entries.by_name.insert(name, (state.to_vec(), expiry));
         entries.order.push_back(name);
+        Some(())
+    }
+
+    /// The state kept under `name` (a session id), left in place; `None` if unknown or
+    /// expired.
+    pub(crate) fn get(&self, name: &[u8], now: UnixTime) -> Option<Vec<u8>> {
+        let name: [u8; NAME_LEN] = name.try_into().ok()?;
+        let entries = self.entries.lock().ok()?;
+        let (state, expiry) = entries.by_name.get(&name)?;
+        (now.0 < *expiry).then(|| state.clone())
+    }
+}
+
+impl Ticketer for ServerSessionCache {
+    fn seal(&self, state: &[u8], now: UnixTime) -> Option<Vec<u8>> {
+        let name = self.new_name()?;
+        self.insert(name, state, now)?;
         Some(name.to_vec())
     }
 
@@ -121,6 +154,17 @@ mod tests {
         let c = cache(2);
         let ticket = c.seal(b"s", NOW).unwrap();
         assert_eq!(c.open(&ticket, UnixTime(NOW.0 + 60)), None);
+    }
+
+    #[test]
+    fn a_session_id_is_looked_up_without_being_taken_until_it_expires() {
+        let c = cache(2);
+        let name = c.new_name().unwrap();
+        c.insert(name, b"session", NOW).unwrap();
+        assert_eq!(c.get(&name, NOW).unwrap(), b"session");
+        assert_eq!(c.get(&name, NOW).unwrap(), b"session");
+        assert_eq!(c.get(&name, UnixTime(NOW.0 + 60)), None);
+        assert_eq!(c.get(&name[..31], NOW), None);
     }
 
     #[test]

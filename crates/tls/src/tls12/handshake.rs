@@ -2,7 +2,10 @@
 //! transcript, the session's secrets and keys, the ChangeCipherSpec + Finished pair, and
 //! what the connection is told once the ServerHello settles the parameters.
 
+use std::ops::Range;
+
 use padlock_crypto::{Digest, Provider};
+use padlock_pki::{PublicKeyAlgorithm, SubjectPublicKeyInfo};
 
 use crate::conn::HandshakeKind;
 use crate::error::{Error, PeerMisbehaved};
@@ -13,6 +16,7 @@ use crate::tls12::prf::{MasterSecret, MasterSecretSeed, Sender, VERIFY_DATA_LEN}
 use crate::trace::{Direction, KeyPhase, TraceEvent};
 use crate::transcript::Transcript;
 use crate::verify::{FinishedVerified, SignatureVerified};
+use crate::wire::codec::Codec;
 use crate::wire::enums::{NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::wire::handshake::{CertificateVerify, Finished, HandshakePayload, ServerEcdhParams};
 
@@ -22,6 +26,10 @@ use crate::wire::handshake::{CertificateVerify, Finished, HandshakePayload, Serv
 /// §7.4.8).
 pub(crate) struct Transcript12 {
     hash: Transcript,
+    /// Hash(handshake_messages) as last computed, until the next message: without a
+    /// CertificateVerify between them, the session hash (RFC 7627 §3) and the client's
+    /// Finished (RFC 5246 §7.4.9) are over the same messages, and it is computed once.
+    current: Option<Digest>,
     messages: Option<Vec<u8>>,
 }
 
@@ -31,12 +39,14 @@ impl Transcript12 {
     pub(crate) fn new(provider: &dyn Provider, suite: Tls12Suite, keep_messages: bool) -> Self {
         Self {
             hash: Transcript::hashing(provider, suite.hash),
+            current: None,
             messages: keep_messages.then(Vec::new),
         }
     }
 
     /// Adds one encoded handshake message.
     pub(crate) fn add(&mut self, message: &[u8]) {
+        self.current = None;
         self.hash.add(message);
         if let Some(messages) = &mut self.messages {
             messages.extend_from_slice(message);
@@ -44,8 +54,11 @@ impl Transcript12 {
     }
 
     /// Hash(handshake_messages) so far.
-    pub(crate) fn hash(&self, provider: &dyn Provider) -> Digest {
-        self.hash.current_hash(provider)
+    pub(crate) fn hash(&mut self, provider: &dyn Provider) -> Digest {
+        match self.current {
+            Some(hash) => hash,
+            None => *self.current.insert(self.hash.current_hash(provider)),
+        }
     }
 
     /// The messages so far, for a CertificateVerify (empty if they were not kept).
@@ -60,17 +73,81 @@ impl Transcript12 {
 }
 
 /// The peer's certificate chain, accepted by the verifier (and, where a signature must
-/// follow, waiting for it).
+/// follow, waiting for it), with where its leaf's public key sits: the leaf is parsed
+/// once, here, not again for each check of its key.
 pub(crate) struct PeerChain {
     pub(crate) chain: Vec<Vec<u8>>,
     pub(crate) verified: crate::verify::CertVerified,
+    key: LeafKey,
 }
 
 impl PeerChain {
+    /// `chain` as the verifier accepted it; its leaf's key is found (a leaf that does not
+    /// parse is the certificate error the parse names).
+    pub(crate) fn new(
+        chain: Vec<Vec<u8>>,
+        verified: crate::verify::CertVerified,
+    ) -> Result<Self, Error> {
+        let leaf = chain.first().map(Vec::as_slice).unwrap_or_default();
+        let key = LeafKey::find(leaf)?;
+        Ok(Self {
+            chain,
+            verified,
+            key,
+        })
+    }
+
     /// The end-entity certificate (DER).
     pub(crate) fn leaf(&self) -> &[u8] {
         self.chain.first().map(Vec::as_slice).unwrap_or_default()
     }
+
+    /// The end-entity certificate's key algorithm.
+    pub(crate) fn key_algorithm(&self) -> PublicKeyAlgorithm {
+        self.key.algorithm
+    }
+
+    /// The end-entity certificate's SubjectPublicKeyInfo, as parsed in [`Self::new`].
+    pub(crate) fn spki(&self) -> SubjectPublicKeyInfo<'_> {
+        let leaf = self.leaf();
+        SubjectPublicKeyInfo {
+            algorithm: self.key.algorithm,
+            key: leaf.get(self.key.key.clone()).unwrap_or_default(),
+            der: leaf.get(self.key.der.clone()).unwrap_or_default(),
+        }
+    }
+}
+
+/// Where a parsed leaf certificate's SubjectPublicKeyInfo (RFC 5280 §4.1.2.7) and its key
+/// bits lie within the certificate's DER.
+struct LeafKey {
+    algorithm: PublicKeyAlgorithm,
+    key: Range<usize>,
+    der: Range<usize>,
+}
+
+impl LeafKey {
+    fn find(leaf: &[u8]) -> Result<Self, Error> {
+        let spki = padlock_pki::Certificate::public_key_info_from_der(leaf)?;
+        let (Some(key), Some(der)) = (range_within(leaf, spki.key), range_within(leaf, spki.der))
+        else {
+            return Err(Error::Internal(
+                "the certificate's key lies outside its DER",
+            ));
+        };
+        Ok(Self {
+            algorithm: spki.algorithm,
+            key,
+            der,
+        })
+    }
+}
+
+/// The position of `part`, a subslice of `whole`, within it.
+fn range_within(whole: &[u8], part: &[u8]) -> Option<Range<usize>> {
+    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    let end = start.checked_add(part.len())?;
+    (end <= whole.len()).then_some(start..end)
 }
 
 /// ClientHello.random and ServerHello.random.
@@ -98,14 +175,15 @@ impl SessionKeys {
         suite: Tls12Suite,
         pre_master_secret: &[u8],
         extended: bool,
-        transcript: &Transcript12,
+        transcript: &mut Transcript12,
         randoms: &Randoms,
         out: &mut dyn Output,
     ) -> Result<Self, Error> {
         let provider = out.provider();
         let provider = provider.as_ref();
-        let session_hash = transcript.hash(provider);
+        let session_hash;
         let seed = if extended {
+            session_hash = transcript.hash(provider);
             MasterSecretSeed::Extended {
                 session_hash: session_hash.as_ref(),
             }
@@ -116,6 +194,30 @@ impl SessionKeys {
             }
         };
         let master = MasterSecret::new(provider, suite.hash, pre_master_secret, seed);
+        Self::from_master(suite, master, randoms, out)
+    }
+
+    /// A resumed session's keys (RFC 5246 §7.3): its master secret, a key block from the
+    /// new randoms. Logged as `CLIENT_RANDOM` under the new client random.
+    pub(crate) fn resume(
+        suite: Tls12Suite,
+        master_secret: &[u8],
+        randoms: &Randoms,
+        out: &mut dyn Output,
+    ) -> Result<Self, Error> {
+        let provider = out.provider();
+        let master = MasterSecret::resumed(provider.as_ref(), suite.hash, master_secret);
+        Self::from_master(suite, master, randoms, out)
+    }
+
+    fn from_master(
+        suite: Tls12Suite,
+        master: MasterSecret,
+        randoms: &Randoms,
+        out: &mut dyn Output,
+    ) -> Result<Self, Error> {
+        let provider = out.provider();
+        let provider = provider.as_ref();
         out.log_secret("CLIENT_RANDOM", master.as_bytes());
         let keys = master
             .key_block(provider, suite.aead, &randoms.client, &randoms.server)
@@ -127,12 +229,17 @@ impl SessionKeys {
         })
     }
 
+    /// The master secret, to keep the session for resumption.
+    pub(crate) fn master_secret(&self) -> &[u8] {
+        self.master.as_bytes()
+    }
+
     /// The verify_data `sender`'s Finished carries over the transcript so far (RFC 5246
     /// §7.4.9).
     pub(crate) fn verify_data(
         &self,
         sender: Sender,
-        transcript: &Transcript12,
+        transcript: &mut Transcript12,
         provider: &dyn Provider,
     ) -> [u8; VERIFY_DATA_LEN] {
         let hash = transcript.hash(provider);
@@ -143,7 +250,7 @@ impl SessionKeys {
     pub(crate) fn check_finished(
         &self,
         sender: Sender,
-        transcript: &Transcript12,
+        transcript: &mut Transcript12,
         finished: &Finished,
         provider: &dyn Provider,
     ) -> Result<FinishedVerified, Error> {
@@ -155,10 +262,9 @@ impl SessionKeys {
 impl SessionKeys {
     /// The handshake is done: keep only what the RFC 5705 exporter needs.
     pub(crate) fn into_exporter(self, randoms: Randoms) -> Exporter12 {
-        Exporter12 {
-            master: self.master,
-            randoms,
-        }
+        let mut master = self.master;
+        master.drop_key();
+        Exporter12 { master, randoms }
     }
 }
 
@@ -193,21 +299,21 @@ impl Exporter12 {
 /// What a ServerKeyExchange signs (RFC 8422 §5.4): ClientHello.random +
 /// ServerHello.random + ServerECDHParams.
 pub(crate) fn signed_params(randoms: &Randoms, params: &ServerEcdhParams) -> Vec<u8> {
-    let params = params.encoded();
-    let mut signed = Vec::with_capacity(64 + params.len());
+    // The randoms, the curve type and group (3 bytes), the length-prefixed point.
+    let mut signed = Vec::with_capacity(64 + 4 + params.public.len());
     signed.extend_from_slice(&randoms.client);
     signed.extend_from_slice(&randoms.server);
-    signed.extend_from_slice(&params);
+    params.encode(&mut signed);
     signed
 }
 
 /// Checks the peer's TLS 1.2 signature — a ServerKeyExchange's or a client's
-/// CertificateVerify — with the key of its `leaf` certificate, over `message`, with a scheme
+/// CertificateVerify — with the key of its leaf certificate, over `message`, with a scheme
 /// we `offered`; `bad` is the violation a signature that does not verify is. Emits the
 /// signature-check trace event.
 pub(crate) fn check_peer_signature(
     out: &dyn Output,
-    leaf: &[u8],
+    peer: &PeerChain,
     offered: &[SignatureScheme],
     signed: &CertificateVerify,
     message: &[u8],
@@ -216,7 +322,7 @@ pub(crate) fn check_peer_signature(
     let provider = out.provider();
     let result = crate::verify::verify_tls12_signature(
         provider.as_ref(),
-        leaf,
+        &peer.spki(),
         offered,
         signed.algorithm,
         message,
@@ -274,15 +380,16 @@ pub(crate) fn receive_change_cipher_spec(
     out.install_read_keys(read_keys, KeyPhase::Tls12)
 }
 
-/// A TLS 1.2 handshake settled on `suite` (and `group`, for ECDHE): tell the connection
-/// and the trace.
+/// A TLS 1.2 handshake settled on `suite` (and `group`, for ECDHE), full or resumed: tell
+/// the connection and the trace.
 pub(crate) fn report_negotiated(
     suite: Tls12Suite,
     group: Option<NamedGroup>,
+    kind: HandshakeKind,
     out: &mut dyn Output,
 ) {
     out.protocol_version(ProtocolVersion::TLSv1_2);
-    out.handshake_kind(HandshakeKind::Full);
+    out.handshake_kind(kind);
     out.negotiated(suite.common(), group);
     // RSA key transport has no group; the tls12-rsa narration reports its key exchange.
     if let Some(group) = group {

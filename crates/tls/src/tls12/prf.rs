@@ -6,7 +6,7 @@
 //! record keys and Finished values only from a master secret. Every secret is zeroed when
 //! dropped.
 
-use padlock_crypto::{AeadAlgorithm, HashAlgorithm, HmacKey, Provider};
+use padlock_crypto::{AeadAlgorithm, HashAlgorithm, HmacKey, Provider, NONCE_LEN};
 
 use crate::hkdf::Secret;
 use crate::record::{RecordError, RecordKeys};
@@ -37,20 +37,38 @@ pub fn prf(
     p_hash(key.as_ref(), label, seed, out);
 }
 
+/// P_hash over `label + seed` (RFC 5246 §5) with the HMAC `key` set up over the secret.
+/// The blocks of `out` each take two HMACs (A(i), then the block); the A after the last
+/// block is never computed, as nothing uses it.
 fn p_hash(key: &dyn HmacKey, label: &[u8], seed: &[&[u8]], out: &mut [u8]) {
-    let mut parts: Vec<&[u8]> = Vec::with_capacity(seed.len() + 2);
-    parts.push(label);
-    parts.extend_from_slice(seed);
+    // label + seed, joined once (every block's HMAC reads it): on the stack when it fits,
+    // as every label and seed of the handshake does.
+    let len = label.len() + seed.iter().map(|s| s.len()).sum::<usize>();
+    let mut on_stack = [0u8; 128];
+    let mut on_heap = Vec::new();
+    let label_seed: &mut [u8] = match on_stack.get_mut(..len) {
+        Some(buf) => buf,
+        None => {
+            on_heap.resize(len, 0);
+            &mut on_heap
+        }
+    };
+    let mut at = 0;
+    for part in std::iter::once(&label).chain(seed) {
+        label_seed[at..at + part.len()].copy_from_slice(part);
+        at += part.len();
+    }
+    let label_seed = &*label_seed;
     // A(1) = HMAC(secret, A(0)), A(0) = label + seed.
-    let mut a = key.sign(&parts);
+    let mut a = key.sign(&[label_seed]);
+    let mut chunks = out.chunks_mut(a.as_ref().len()).peekable();
     // Each pass fills one hash length of `out`, which is finite.
-    for chunk in out.chunks_mut(a.as_ref().len()) {
-        let mut block_parts: Vec<&[u8]> = Vec::with_capacity(parts.len() + 1);
-        block_parts.push(a.as_ref());
-        block_parts.extend_from_slice(&parts);
-        let block = key.sign(&block_parts);
+    while let Some(chunk) = chunks.next() {
+        let block = key.sign(&[a.as_ref(), label_seed]);
         chunk.copy_from_slice(&block.as_ref()[..chunk.len()]);
-        a = key.sign(&[a.as_ref()]);
+        if chunks.peek().is_some() {
+            a = key.sign(&[a.as_ref()]);
+        }
     }
 }
 
@@ -86,6 +104,9 @@ pub enum Sender {
 pub struct MasterSecret {
     hash: HashAlgorithm,
     secret: Secret,
+    /// The HMAC key over `secret`, set up once for the key block and both Finished
+    /// messages; `None` once the handshake is over, or when the provider only lends keys.
+    key: Option<Box<dyn HmacKey>>,
 }
 
 impl MasterSecret {
@@ -122,7 +143,38 @@ impl MasterSecret {
         }
         let secret = Secret::new(&out);
         out.iter_mut().for_each(|b| *b = 0);
-        Self { hash, secret }
+        let key = provider.owned_hmac_key(hash, secret.as_bytes());
+        Self { hash, secret, key }
+    }
+
+    /// PRF(master_secret, label, seed) into `out`, on the key set up in [`Self::new`] while
+    /// there is one.
+    fn prf(&self, provider: &dyn Provider, label: &[u8], seed: &[&[u8]], out: &mut [u8]) {
+        match &self.key {
+            Some(key) => p_hash(key.as_ref(), label, seed, out),
+            None => prf(
+                provider,
+                self.hash,
+                self.secret.as_bytes(),
+                label,
+                seed,
+                out,
+            ),
+        }
+    }
+
+    /// Drops the HMAC key (hundreds of bytes of hash state) and keeps the secret: what a
+    /// finished handshake keeps for the exporter, which is rarely called.
+    pub fn drop_key(&mut self) {
+        self.key = None;
+    }
+
+    /// A resumed session's master secret (RFC 5246 §7.3: an abbreviated handshake keeps
+    /// the session's master secret and derives new keys from the new randoms).
+    pub fn resumed(provider: &dyn Provider, hash: HashAlgorithm, secret: &[u8]) -> Self {
+        let secret = Secret::new(secret);
+        let key = provider.owned_hmac_key(hash, secret.as_bytes());
+        Self { hash, secret, key }
     }
 
     /// The secret bytes, for the key log (`CLIENT_RANDOM`, NSS format).
@@ -150,14 +202,16 @@ impl MasterSecret {
     ) -> Result<KeyBlock, RecordError> {
         let key_len = aead.key_len();
         let iv_len = fixed_iv_len(aead);
-        let mut block = vec![0u8; 2 * (key_len + iv_len)];
-        prf(
+        // Two keys and two IVs of the largest AEAD we speak (32 + 12 bytes each) fit.
+        let mut buf = [0u8; 2 * (32 + NONCE_LEN)];
+        let block = buf
+            .get_mut(..2 * (key_len + iv_len))
+            .ok_or(RecordError::BadKeyLength)?;
+        self.prf(
             provider,
-            self.hash,
-            self.secret.as_bytes(),
             b"key expansion",
             &[server_random, client_random],
-            &mut block,
+            block,
         );
         let (client_key, rest) = block.split_at(key_len);
         let (server_key, rest) = rest.split_at(key_len);
@@ -166,8 +220,8 @@ impl MasterSecret {
             RecordKeys::tls12(aead, client_key, client_iv),
             RecordKeys::tls12(aead, server_key, server_iv),
         );
-        block.iter_mut().for_each(|b| *b = 0);
-        std::hint::black_box(&block);
+        buf.iter_mut().for_each(|b| *b = 0);
+        std::hint::black_box(&buf);
         Ok(KeyBlock {
             client: keys.0?,
             server: keys.1?,
@@ -187,14 +241,7 @@ impl MasterSecret {
             Sender::Server => b"server finished",
         };
         let mut out = [0u8; VERIFY_DATA_LEN];
-        prf(
-            provider,
-            self.hash,
-            self.secret.as_bytes(),
-            label,
-            &[handshake_hash],
-            &mut out,
-        );
+        self.prf(provider, label, &[handshake_hash], &mut out);
         out
     }
 
@@ -210,20 +257,11 @@ impl MasterSecret {
         out: &mut [u8],
     ) -> Result<(), ContextTooLong> {
         match context {
-            None => prf(
-                provider,
-                self.hash,
-                self.secret.as_bytes(),
-                label,
-                &[client_random, server_random],
-                out,
-            ),
+            None => self.prf(provider, label, &[client_random, server_random], out),
             Some(context) => {
                 let len = u16::try_from(context.len()).map_err(|_| ContextTooLong)?;
-                prf(
+                self.prf(
                     provider,
-                    self.hash,
-                    self.secret.as_bytes(),
                     label,
                     &[client_random, server_random, &len.to_be_bytes(), context],
                     out,
@@ -291,11 +329,66 @@ mod tests {
     }
 
     #[test]
+    fn a_seed_longer_than_the_stack_buffer_is_joined_the_same_way() {
+        // An exporter context can make label + seed any length (RFC 5705 §4).
+        let p = AwsLcProvider;
+        let long = [0x42u8; 300];
+        let (mut a, mut b) = ([0u8; 40], [0u8; 40]);
+        prf(
+            &p,
+            HashAlgorithm::Sha256,
+            b"k",
+            b"l",
+            &[&long[..100], &long[100..]],
+            &mut a,
+        );
+        let key = p.hmac_key(HashAlgorithm::Sha256, b"k");
+        // P_hash by the RFC's letter (RFC 5246 §5), label + seed joined by hand.
+        let mut seed = b"l".to_vec();
+        seed.extend_from_slice(&long);
+        let a1 = key.sign(&[&seed]);
+        let a2 = key.sign(&[a1.as_ref()]);
+        b[..32].copy_from_slice(key.sign(&[a1.as_ref(), &seed]).as_ref());
+        b[32..].copy_from_slice(&key.sign(&[a2.as_ref(), &seed]).as_ref()[..8]);
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn master_secret_derives_the_same_with_or_without_its_own_key() {
+        let p = AwsLcProvider;
+        let seed = MasterSecretSeed::Extended {
+            session_hash: &[3; 32],
+        };
+        let with_key = MasterSecret::new(&p, HashAlgorithm::Sha256, &[9; 32], seed);
+        let mut without_key = MasterSecret::new(&p, HashAlgorithm::Sha256, &[9; 32], seed);
+        without_key.drop_key();
+        assert!(with_key.key.is_some() && without_key.key.is_none());
+        for sender in [Sender::Client, Sender::Server] {
+            assert_eq!(
+                with_key.verify_data(&p, sender, &[5; 32]),
+                without_key.verify_data(&p, sender, &[5; 32])
+            );
+        }
+        let (cr, sr) = ([1; 32], [2; 32]);
+        let (a, b) = (
+            with_key
+                .key_block(&p, AeadAlgorithm::Aes256Gcm, &cr, &sr)
+                .unwrap(),
+            without_key
+                .key_block(&p, AeadAlgorithm::Aes256Gcm, &cr, &sr)
+                .unwrap(),
+        );
+        assert_eq!(a.client.key(), b.client.key());
+        assert_eq!(a.server.iv(), b.server.iv());
+    }
+
+    #[test]
     fn key_block_splits_keys_then_ivs() {
         let p = AwsLcProvider;
         let ms = MasterSecret {
             hash: HashAlgorithm::Sha256,
             secret: Secret::new(&[7; 48]),
+            key: p.owned_hmac_key(HashAlgorithm::Sha256, &[7; 48]),
         };
         let (cr, sr) = ([1; 32], [2; 32]);
         let mut block = [0u8; 40];

@@ -8,7 +8,7 @@
 //! offered or accepted.
 
 use padlock_crypto::{KeyKind, Provider, SignatureAlgorithm};
-use padlock_pki::{Curve, PublicKeyAlgorithm};
+use padlock_pki::{Curve, PublicKeyAlgorithm, SubjectPublicKeyInfo};
 
 use crate::config::CertifiedKey;
 use crate::error::{Error, PeerMisbehaved};
@@ -23,31 +23,28 @@ const PKCS1_SCHEMES: [SignatureScheme; 3] = [
 ];
 
 /// The schemes we offer and accept in TLS 1.2: the configured ones (most preferred first),
-/// then PKCS#1 v1.5 with SHA-2.
-pub(crate) fn our_schemes(configured: &[SignatureScheme]) -> Vec<SignatureScheme> {
-    let mut schemes: Vec<SignatureScheme> = configured
+/// then PKCS#1 v1.5 with SHA-2. An iterator, so choosing a scheme allocates nothing.
+pub(crate) fn our_schemes(
+    configured: &[SignatureScheme],
+) -> impl Iterator<Item = SignatureScheme> + Clone + '_ {
+    let usable = configured
         .iter()
         .copied()
-        .filter(|s| algorithm_for(*s, KeyCurve::Any).is_some())
-        .collect();
-    for scheme in PKCS1_SCHEMES {
-        if !schemes.contains(&scheme) {
-            schemes.push(scheme);
-        }
-    }
-    schemes
+        .filter(|s| algorithm_for(*s, KeyCurve::Any).is_some());
+    let added = PKCS1_SCHEMES
+        .into_iter()
+        .filter(|s| !configured.contains(s));
+    usable.chain(added)
 }
 
 /// The first of `ours` the peer accepts (`theirs`) that `key` can sign with.
 pub(crate) fn choose_scheme(
     key: &CertifiedKey,
     theirs: &[SignatureScheme],
-    ours: &[SignatureScheme],
+    mut ours: impl Iterator<Item = SignatureScheme>,
 ) -> Option<SignatureScheme> {
     let kind = key.key.kind();
-    ours.iter()
-        .copied()
-        .find(|s| theirs.contains(s) && signing_algorithm(kind, *s).is_some())
+    ours.find(|s| theirs.contains(s) && signing_algorithm(kind, *s).is_some())
 }
 
 /// Whether a certificate key of `kind` can authenticate a suite of `auth`.
@@ -86,12 +83,11 @@ pub(crate) fn sign(
         .map_err(|_| Error::Internal("signing failed"))
 }
 
-/// Whether the leaf certificate's key fits `auth` (an ECDSA suite needs an EC or Ed25519
-/// key, an RSA suite an RSA key).
-pub(crate) fn leaf_fits_suite(leaf: &[u8], auth: AuthKind) -> Result<(), Error> {
-    let cert = padlock_pki::Certificate::from_der(leaf)?;
+/// Whether the leaf certificate's key (of `algorithm`) fits `auth` (an ECDSA suite needs an
+/// EC or Ed25519 key, an RSA suite an RSA key).
+pub(crate) fn leaf_fits_suite(algorithm: PublicKeyAlgorithm, auth: AuthKind) -> Result<(), Error> {
     let fits = matches!(
-        (&cert.subject_public_key_info().algorithm, auth),
+        (algorithm, auth),
         (
             PublicKeyAlgorithm::Ec(_) | PublicKeyAlgorithm::Ed25519,
             AuthKind::Ecdsa
@@ -104,12 +100,32 @@ pub(crate) fn leaf_fits_suite(leaf: &[u8], auth: AuthKind) -> Result<(), Error> 
     }
 }
 
-/// Verifies the peer's `signature` over `message` with the key of its `leaf` certificate.
+/// RFC 8422 §5.3: in TLS 1.2 an ECDSA certificate's curve is one of the client's
+/// supported_groups (the signature scheme names only the hash), so a client refuses a
+/// server key on a curve it did not list (`offered`). Other keys have no curve to check.
+pub(crate) fn leaf_curve_offered(
+    algorithm: PublicKeyAlgorithm,
+    offered: &[NamedGroup],
+) -> Result<(), Error> {
+    let group = match algorithm {
+        PublicKeyAlgorithm::Ec(Curve::P256) => NamedGroup::secp256r1,
+        PublicKeyAlgorithm::Ec(Curve::P384) => NamedGroup::secp384r1,
+        PublicKeyAlgorithm::Ec(Curve::P521) => NamedGroup::secp521r1,
+        _ => return Ok(()),
+    };
+    if offered.contains(&group) {
+        Ok(())
+    } else {
+        Err(PeerMisbehaved::UnofferedCertificateCurve.into())
+    }
+}
+
+/// Verifies the peer's `signature` over `message` with its leaf certificate's key `spki`.
 /// `offered` are the schemes we offered (RFC 5246 §7.4.1.4.1: the peer must use one);
 /// `bad` is the violation a failed check is.
 pub(crate) fn verify(
     provider: &dyn Provider,
-    leaf: &[u8],
+    spki: &SubjectPublicKeyInfo<'_>,
     offered: &[SignatureScheme],
     scheme: SignatureScheme,
     message: &[u8],
@@ -119,8 +135,6 @@ pub(crate) fn verify(
     if !offered.contains(&scheme) {
         return Err(PeerMisbehaved::UnofferedSignatureScheme.into());
     }
-    let cert = padlock_pki::Certificate::from_der(leaf)?;
-    let spki = cert.subject_public_key_info();
     let curve = match spki.algorithm {
         PublicKeyAlgorithm::Ec(Curve::P256) => KeyCurve::P256,
         PublicKeyAlgorithm::Ec(Curve::P384) => KeyCurve::P384,
@@ -201,11 +215,12 @@ mod tests {
 
     #[test]
     fn our_schemes_add_pkcs1_and_never_sha1() {
-        let ours = our_schemes(&[
+        let ours: Vec<_> = our_schemes(&[
             SignatureScheme::ecdsa_secp256r1_sha256,
             SignatureScheme::rsa_pkcs1_sha1,
             SignatureScheme::ecdsa_sha1,
-        ]);
+        ])
+        .collect();
         assert_eq!(
             ours,
             [
@@ -220,20 +235,35 @@ mod tests {
     #[test]
     fn rsa_keys_may_sign_pkcs1_in_tls12() {
         let rsa = key(KeyKind::Rsa(2048));
-        let ours = our_schemes(&[SignatureScheme::rsa_pss_rsae_sha256]);
+        let ours = || our_schemes(&[SignatureScheme::rsa_pss_rsae_sha256]);
         assert_eq!(
-            choose_scheme(&rsa, &[SignatureScheme::rsa_pkcs1_sha256], &ours),
+            choose_scheme(&rsa, &[SignatureScheme::rsa_pkcs1_sha256], ours()),
             Some(SignatureScheme::rsa_pkcs1_sha256)
         );
         assert_eq!(
-            choose_scheme(&rsa, &[SignatureScheme::rsa_pkcs1_sha1], &ours),
+            choose_scheme(&rsa, &[SignatureScheme::rsa_pkcs1_sha1], ours()),
             None
         );
         let ecdsa = key(KeyKind::EcdsaP256);
         assert_eq!(
-            choose_scheme(&ecdsa, &[SignatureScheme::rsa_pkcs1_sha256], &ours),
+            choose_scheme(&ecdsa, &[SignatureScheme::rsa_pkcs1_sha256], ours()),
             None
         );
+    }
+
+    #[test]
+    fn an_ecdsa_leaf_must_be_on_an_offered_curve() {
+        let offered = [NamedGroup::x25519, NamedGroup::secp384r1];
+        let p256 = PublicKeyAlgorithm::Ec(Curve::P256);
+        assert_eq!(
+            leaf_curve_offered(p256, &offered),
+            Err(PeerMisbehaved::UnofferedCertificateCurve.into())
+        );
+        assert!(leaf_curve_offered(PublicKeyAlgorithm::Ec(Curve::P384), &offered).is_ok());
+        // RSA and Ed25519 keys have no curve in supported_groups.
+        assert!(leaf_curve_offered(PublicKeyAlgorithm::Ed25519, &offered).is_ok());
+        let rsa = PublicKeyAlgorithm::Rsa { modulus_bits: 2048 };
+        assert!(leaf_curve_offered(rsa, &[]).is_ok());
     }
 
     #[test]

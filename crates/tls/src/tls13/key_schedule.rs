@@ -201,11 +201,12 @@ impl HandshakeSecret {
         provider: &dyn Provider,
         hello_hash: &[u8],
     ) -> (TrafficSecret, TrafficSecret) {
-        let key = provider.hmac_key(self.hash, self.secret.as_bytes());
-        (
-            TrafficSecret::derive_with_key(key.as_ref(), b"c hs traffic", hello_hash),
-            TrafficSecret::derive_with_key(key.as_ref(), b"s hs traffic", hello_hash),
-        )
+        hkdf::with_hmac_key(provider, self.hash, self.secret.as_bytes(), |key| {
+            (
+                TrafficSecret::derive_with_key(key, b"c hs traffic", hello_hash),
+                TrafficSecret::derive_with_key(key, b"s hs traffic", hello_hash),
+            )
+        })
     }
 
     /// Mixes in HashLen zeros: the Master Secret (RFC 8446 §7.1).
@@ -280,11 +281,12 @@ impl MasterSecret {
         provider: &dyn Provider,
         handshake_hash: &[u8],
     ) -> (TrafficSecret, TrafficSecret) {
-        let key = provider.hmac_key(self.hash, self.secret.as_bytes());
-        (
-            TrafficSecret::derive_with_key(key.as_ref(), b"c ap traffic", handshake_hash),
-            TrafficSecret::derive_with_key(key.as_ref(), b"s ap traffic", handshake_hash),
-        )
+        hkdf::with_hmac_key(provider, self.hash, self.secret.as_bytes(), |key| {
+            (
+                TrafficSecret::derive_with_key(key, b"c ap traffic", handshake_hash),
+                TrafficSecret::derive_with_key(key, b"s ap traffic", handshake_hash),
+            )
+        })
     }
 
     /// Everything both sides derive from the Master Secret once the server's Finished is
@@ -296,14 +298,14 @@ impl MasterSecret {
         provider: &dyn Provider,
         handshake_hash: &[u8],
     ) -> ApplicationSecrets {
-        let key = provider.hmac_key(self.hash, self.secret.as_bytes());
-        let derive =
-            |label: &[u8]| TrafficSecret::derive_with_key(key.as_ref(), label, handshake_hash);
-        ApplicationSecrets {
-            client: derive(b"c ap traffic"),
-            server: derive(b"s ap traffic"),
-            exporter: ExporterSecret(derive(b"exp master")),
-        }
+        hkdf::with_hmac_key(provider, self.hash, self.secret.as_bytes(), |key| {
+            let derive = |label: &[u8]| TrafficSecret::derive_with_key(key, label, handshake_hash);
+            ApplicationSecrets {
+                client: derive(b"c ap traffic"),
+                server: derive(b"s ap traffic"),
+                exporter: ExporterSecret(derive(b"exp master")),
+            }
+        })
     }
 
     /// `exporter_master_secret`; `handshake_hash` is
@@ -409,9 +411,13 @@ impl TrafficSecret {
         provider: &dyn Provider,
         aead: AeadAlgorithm,
     ) -> Result<RecordKeys, Error> {
-        let secret = provider.hmac_key(self.hash, self.secret.as_bytes());
-        let key = hkdf::expand_label_secret_with_key(secret.as_ref(), b"key", &[], aead.key_len());
-        let iv = hkdf::expand_label_secret_with_key(secret.as_ref(), b"iv", &[], NONCE_LEN);
+        let (key, iv) =
+            hkdf::with_hmac_key(provider, self.hash, self.secret.as_bytes(), |secret| {
+                (
+                    hkdf::expand_label_secret_with_key(secret, b"key", &[], aead.key_len()),
+                    hkdf::expand_label_secret_with_key(secret, b"iv", &[], NONCE_LEN),
+                )
+            });
         RecordKeys::new(aead, key.as_bytes(), iv.as_bytes())
             .map_err(|_| Error::Internal("the key schedule derived keys of the wrong length"))
     }

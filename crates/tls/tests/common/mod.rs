@@ -405,6 +405,18 @@ pub fn connect(server: &Arc<ServerConfig>, client: &Arc<ClientConfig>) -> (Conne
     (c, s)
 }
 
+/// Offers `session` to `server`; both connections after the handshake.
+pub fn resume_with(
+    server: Arc<ServerConfig>,
+    client: Arc<ClientConfig>,
+    session: padlock_tls::ticket::ClientSession,
+) -> (Connection, Connection) {
+    let mut c = Connection::client_resuming(client, localhost(), session).unwrap();
+    let mut s = Connection::server(server).unwrap();
+    handshake(&mut c, &mut s);
+    (c, s)
+}
+
 pub fn store(client: &ClientConfig) -> Arc<dyn padlock_tls::ticket::SessionStore> {
     client.session_store.clone().unwrap()
 }

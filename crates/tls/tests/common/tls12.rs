@@ -30,9 +30,13 @@ pub struct Run {
     pub keys: Arc<Capture>,
 }
 
+/// A TLS 1.2-only client that keeps no sessions: it offers no session_ticket, so the
+/// server's flights are those of a full handshake without a NewSessionTicket (the
+/// resumption tests, `tls12_resumption*.rs`, keep sessions).
 pub fn tls12_client() -> ClientConfig {
     let mut c = insecure_client_config();
     c.versions = vec![ProtocolVersion::TLSv1_2];
+    c.session_store = None;
     c
 }
 
@@ -223,12 +227,21 @@ pub fn established() -> Run {
 /// AES-128-GCM suites: what a peer would seal with.
 pub fn sealer(run: &Run, client_side: bool, seq: u64) -> RecordSealer {
     let master = run.keys.logged("CLIENT_RANDOM");
-    let (cr, sr) = randoms(run);
+    sealer_from(&master, randoms(run), client_side, seq)
+}
+
+/// As [`sealer`], from a master secret and the two randoms (client's, server's).
+pub fn sealer_from(
+    master: &[u8],
+    (cr, sr): ([u8; 32], [u8; 32]),
+    client_side: bool,
+    seq: u64,
+) -> RecordSealer {
     let mut block = [0u8; 40];
     prf(
         provider().as_ref(),
         HashAlgorithm::Sha256,
-        &master,
+        master,
         b"key expansion",
         &[&sr, &cr],
         &mut block,

@@ -2,40 +2,64 @@
 //! safety rails of RFC 5746 (secure renegotiation) and RFC 7627 (Extended Master Secret).
 
 use crate::client::hs::Offer;
+use crate::conn::HandshakeKind;
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
+use crate::output::trace;
 use crate::output::Output;
 use crate::suites::{self, Tls12Suite};
 use crate::tls12::handshake::{self, Randoms, Transcript12};
+use crate::trace::{Direction, TraceEvent};
 use crate::wire::enums::EcPointFormat;
 use crate::wire::extensions::{ExtensionBlock, Tls12ServerHelloExtensions};
 use crate::wire::handshake::ServerHello;
 
+use super::resume::{self, SessionKeeper};
 use super::server_flight::{Context, ExpectCertificate};
 use super::State;
 
-/// The ServerHello chose TLS 1.2: check it, and wait for the server's Certificate.
+/// The ServerHello chose TLS 1.2: check it; if it resumes the session we offered, the
+/// abbreviated handshake follows, else wait for the server's Certificate.
 pub(crate) fn handle_server_hello(
-    offer: Offer,
+    mut offer: Offer,
     sh: ServerHello,
     raw: &[u8],
     out: &mut dyn Output,
 ) -> Result<crate::client::State, Error> {
-    check_session_id(&offer, &sh)?;
+    let resumed = check_session_id(&offer, &sh)?;
     let suite = check_suite(&offer, &sh)?;
     let extensions = check_extensions(&offer, &sh)?;
     if let Some(protocol) = extensions.alpn.clone() {
         out.alpn(protocol);
     }
+    match offer.tls12_session.take() {
+        Some(session) if resumed => {
+            resume::check_resumed_hello(&session, suite, &extensions)?;
+            return resume::resume(offer, session, suite, &sh, extensions, raw, out);
+        }
+        Some(_) => trace(out, || TraceEvent::SessionRefused {
+            direction: Direction::Received,
+            reason: "the server answered with a full handshake".into(),
+        }),
+        None => {}
+    }
     let provider = out.provider();
-    let mut transcript = Transcript12::new(provider.as_ref(), suite, true);
+    // Only a client with a certificate may have to sign the messages whole (RFC 5246
+    // §7.4.8); the others keep just their hash.
+    let keep_messages = offer.config.client_auth.is_some();
+    let mut transcript = Transcript12::new(provider.as_ref(), suite, keep_messages);
     transcript.add(offer.transcript.buffered_bytes().unwrap_or_default());
     transcript.add(raw);
     let group = None;
-    handshake::report_negotiated(suite, group, out);
+    handshake::report_negotiated(suite, group, HandshakeKind::Full, out);
     let randoms = Randoms {
         client: offer.hello.random,
         server: sh.random,
     };
+    // RFC 7627 §5.3: only a session with the Extended Master Secret is kept.
+    let keeper = extensions
+        .extended_master_secret
+        .then(|| SessionKeeper::new(&offer, suite, sh.legacy_session_id_echo.clone(), None))
+        .flatten();
     Ok(crate::client::State::Tls12(State::Certificate(Box::new(
         ExpectCertificate {
             context: Context {
@@ -44,20 +68,23 @@ pub(crate) fn handle_server_hello(
                 randoms,
                 extended_master_secret: extensions.extended_master_secret,
                 transcript,
+                ticket_announced: extensions.session_ticket,
+                keeper: keeper.map(|k| k.with_alpn(extensions.alpn)),
             },
         },
     ))))
 }
 
-/// RFC 5246 §7.4.1.3: a ServerHello.session_id equal to the ClientHello's means the server
-/// resumes that session. Ours is the random id of RFC 8446 §4.1.2's compatibility mode,
-/// never a cached TLS 1.2 session, so an echo resumes something we never offered.
-fn check_session_id(offer: &Offer, sh: &ServerHello) -> Result<(), Error> {
+/// RFC 5246 §7.4.1.3, RFC 5077 §3.4: a ServerHello.session_id equal to the ClientHello's
+/// means the server resumes the session we offered. Without one, ours is the random id of
+/// RFC 8446 §4.1.2's compatibility mode, and an echo resumes something we never offered.
+fn check_session_id(offer: &Offer, sh: &ServerHello) -> Result<bool, Error> {
     let ours = &offer.hello.legacy_session_id;
-    if !ours.is_empty() && sh.legacy_session_id_echo == *ours {
+    let echoed = !ours.is_empty() && sh.legacy_session_id_echo == *ours;
+    if echoed && offer.tls12_session.is_none() {
         return Err(PeerMisbehaved::EchoedSessionIdWithoutResumption.into());
     }
-    Ok(())
+    Ok(echoed)
 }
 
 /// RFC 5246 §7.4.1.3: the suite must be one we offered, and a TLS 1.2 one; no compression.

@@ -1,15 +1,18 @@
 //! The client's TLS 1.2 handshake (RFC 5246 §7.3): `hello` checks the ServerHello;
 //! `server_flight` reads the server's Certificate, ServerKeyExchange, [CertificateRequest]
 //! and ServerHelloDone, sends our flight, then checks the server's ChangeCipherSpec and
-//! Finished.
+//! Finished; `resume` offers a stored session and runs the abbreviated handshake when the
+//! server resumes it, and keeps the session of every handshake for the next.
 //!
 //! The key exchange is a step of its own ([`KeyExchange`]): ECDHE here; RSA key transport
 //! (the `legacy_rsa_key_exchange` opt-in) is its second variant.
 
 mod hello;
+mod resume;
 mod server_flight;
 
 pub(crate) use hello::handle_server_hello;
+pub(crate) use resume::offer_session;
 
 use crate::error::Error;
 use crate::output::{unexpected, Output};
@@ -17,9 +20,10 @@ use crate::verify::{Authenticated, FinishedVerified};
 use crate::wire::enums::AlertDescription;
 use crate::wire::handshake::HandshakePayload;
 
+use resume::{ExpectResumedChangeCipherSpec, ExpectResumedFinished, ExpectResumedNewSessionTicket};
 use server_flight::{
     ExpectCertificate, ExpectCertificateRequestOrDone, ExpectChangeCipherSpec, ExpectFinished,
-    ExpectServerHelloDone, ExpectServerKeyExchange,
+    ExpectNewSessionTicket, ExpectServerHelloDone, ExpectServerKeyExchange,
 };
 
 /// The client's TLS 1.2 states, one per awaited message.
@@ -28,8 +32,16 @@ pub(crate) enum State {
     ServerKeyExchange(Box<ExpectServerKeyExchange>),
     CertificateRequestOrDone(Box<ExpectCertificateRequestOrDone>),
     ServerHelloDone(Box<ExpectServerHelloDone>),
+    /// The ServerHello announced a ticket (RFC 5077 §3.3): it comes before the server's
+    /// ChangeCipherSpec.
+    NewSessionTicket(Box<ExpectNewSessionTicket>),
     ChangeCipherSpec(Box<ExpectChangeCipherSpec>),
     Finished(Box<ExpectFinished>),
+    /// Resumed (RFC 5246 §7.3): the server's [NewSessionTicket], ChangeCipherSpec and
+    /// Finished come first.
+    ResumedNewSessionTicket(Box<ExpectResumedNewSessionTicket>),
+    ResumedChangeCipherSpec(Box<ExpectResumedChangeCipherSpec>),
+    ResumedFinished(Box<ExpectResumedFinished>),
     Traffic(Box<ExpectTraffic>),
 }
 
@@ -63,9 +75,15 @@ impl State {
             Self::ServerKeyExchange(s) => s.handle(message, raw, out),
             Self::CertificateRequestOrDone(s) => s.handle(message, raw, out),
             Self::ServerHelloDone(s) => s.handle(message, raw, out),
-            // RFC 5246 §7.4.9: the server's Finished only after its ChangeCipherSpec.
-            Self::ChangeCipherSpec(_) => Err(unexpected("ChangeCipherSpec", message.name())),
+            Self::NewSessionTicket(s) => s.handle(message, raw, out),
+            // RFC 5246 §7.4.9: the server's Finished only after its ChangeCipherSpec; a
+            // NewSessionTicket only where the ServerHello announced it (RFC 5077 §3.3).
+            Self::ChangeCipherSpec(_) | Self::ResumedChangeCipherSpec(_) => {
+                Err(unexpected("ChangeCipherSpec", message.name()))
+            }
             Self::Finished(s) => s.handle(message, raw, out),
+            Self::ResumedNewSessionTicket(s) => s.handle(message, raw, out),
+            Self::ResumedFinished(s) => s.handle(message, raw, out),
             Self::Traffic(s) => s.handle(message, out).map(|s| Self::Traffic(Box::new(s))),
         }
     }
@@ -73,12 +91,16 @@ impl State {
     /// RFC 5246 §7.1: the server's ChangeCipherSpec comes after our Finished and right
     /// before its own, and nowhere else (CVE-2014-0224 was accepting one earlier).
     pub(crate) fn expects_change_cipher_spec(&self) -> bool {
-        matches!(self, Self::ChangeCipherSpec(_))
+        matches!(
+            self,
+            Self::ChangeCipherSpec(_) | Self::ResumedChangeCipherSpec(_)
+        )
     }
 
     pub(crate) fn change_cipher_spec(self, out: &mut dyn Output) -> Result<Self, Error> {
         match self {
             Self::ChangeCipherSpec(s) => s.change_cipher_spec(out),
+            Self::ResumedChangeCipherSpec(s) => s.change_cipher_spec(out),
             _ => Err(crate::error::PeerMisbehaved::IllegalChangeCipherSpec.into()),
         }
     }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::client::hs::Offer;
 use crate::config::CertifiedKey;
+use crate::conn::HandshakeKind;
 use crate::error::{Error, PeerMisbehaved};
 use crate::handshake_trace::trace_certificate_check;
 use crate::output::{unexpected, Output};
@@ -19,10 +20,11 @@ use crate::wire::enums::{NamedGroup, SignatureScheme};
 use crate::wire::handshake::tls12::client_certificate_type;
 use crate::wire::handshake::{
     Certificate12, CertificateRequest12, CertificateVerify, ClientEcdhPublic, ClientKeyExchange,
-    HandshakePayload, ServerKeyExchange,
+    HandshakePayload, NewSessionTicket12, ServerKeyExchange,
 };
 use crate::{tls12::signatures, wire::codec::Codec};
 
+use super::resume::{receive_ticket, SessionKeeper};
 use super::{ExpectTraffic, KeyExchange, State};
 
 /// What the client's TLS 1.2 states carry from the ServerHello on.
@@ -33,6 +35,11 @@ pub(crate) struct Context {
     /// Both sides do the Extended Master Secret (RFC 7627).
     pub(crate) extended_master_secret: bool,
     pub(crate) transcript: Transcript12,
+    /// The ServerHello's session_ticket: a NewSessionTicket comes before the server's
+    /// ChangeCipherSpec (RFC 5077 §3.3).
+    pub(crate) ticket_announced: bool,
+    /// Where the session goes once the handshake is done (`None`: not kept).
+    pub(crate) keeper: Option<SessionKeeper>,
 }
 
 /// Waiting for the server's Certificate (RFC 5246 §7.4.2).
@@ -60,12 +67,12 @@ impl ExpectCertificate {
             (config.time)(),
         );
         trace_certificate_check(out, &chain, &result);
-        let verified = result?;
+        let server = PeerChain::new(chain, result?)?;
         // RFC 5246 §7.4.2: the key must fit the suite (ECDSA suites, ECDSA keys).
-        let leaf = chain.first().cloned().unwrap_or_default();
-        signatures::leaf_fits_suite(&leaf, context.suite.auth)?;
+        signatures::leaf_fits_suite(server.key_algorithm(), context.suite.auth)?;
+        let offered_groups = context.offer.hello.extensions.supported_groups.as_deref();
+        signatures::leaf_curve_offered(server.key_algorithm(), offered_groups.unwrap_or_default())?;
         context.transcript.add(raw);
-        let server = PeerChain { chain, verified };
         Ok(match context.suite.kx {
             suites::KeyExchangeKind::Ecdhe => {
                 State::ServerKeyExchange(Box::new(ExpectServerKeyExchange { context, server }))
@@ -73,7 +80,9 @@ impl ExpectCertificate {
             // RFC 5246 §7.4.3: no ServerKeyExchange with RSA key transport; the finished
             // handshake proves the server holds the key.
             suites::KeyExchangeKind::Rsa => {
-                let kx = KeyExchange::Rsa { leaf };
+                let kx = KeyExchange::Rsa {
+                    leaf: server.leaf().to_vec(),
+                };
                 State::CertificateRequestOrDone(Box::new(ExpectCertificateRequestOrDone {
                     context,
                     server,
@@ -110,7 +119,8 @@ impl ExpectServerKeyExchange {
         let kx = agree(group, &ske.params.public, out)?;
         context.transcript.add(raw);
         out.signature_scheme(ske.signature.algorithm);
-        handshake::report_negotiated(context.suite, Some(ske.params.named_group), out);
+        let group = Some(ske.params.named_group);
+        handshake::report_negotiated(context.suite, group, HandshakeKind::Full, out);
         Ok(State::CertificateRequestOrDone(Box::new(
             ExpectCertificateRequestOrDone {
                 context,
@@ -158,7 +168,7 @@ fn check_signature(
         .unwrap_or_default();
     handshake::check_peer_signature(
         out,
-        server.leaf(),
+        server,
         offered,
         &ske.signature,
         &handshake::signed_params(&context.randoms, &ske.params),
@@ -263,7 +273,7 @@ fn choose_client_certificate(
         return None;
     }
     let ours = signatures::our_schemes(&context.offer.config.signature_schemes);
-    let scheme = signatures::choose_scheme(&cert, &request.signature_algorithms, &ours)?;
+    let scheme = signatures::choose_scheme(&cert, &request.signature_algorithms, ours)?;
     Some((cert, scheme))
 }
 
@@ -291,7 +301,7 @@ fn send_client_flight(
         context.suite,
         pre_master_secret.as_ref(),
         context.extended_master_secret,
-        &context.transcript,
+        &mut context.transcript,
         &context.randoms,
         out,
     )?;
@@ -305,13 +315,41 @@ fn send_client_flight(
         &mut context.transcript,
         out,
     )?;
+    if let Some(keeper) = context.keeper.take() {
+        context.keeper = Some(keeper.with_certificates(server.chain.clone().into()));
+    }
     out.peer_certificates(server.chain);
-    Ok(State::ChangeCipherSpec(Box::new(ExpectChangeCipherSpec {
+    let ticket_announced = context.ticket_announced;
+    let next = ExpectChangeCipherSpec {
         context,
         keys,
         server: server.verified,
         signature,
-    })))
+        ticket: None,
+    };
+    Ok(if ticket_announced {
+        State::NewSessionTicket(Box::new(ExpectNewSessionTicket(next)))
+    } else {
+        State::ChangeCipherSpec(Box::new(next))
+    })
+}
+
+/// Waiting for the NewSessionTicket the ServerHello announced (RFC 5077 §3.3): after our
+/// Finished, before the server's ChangeCipherSpec, and in the transcript.
+pub(crate) struct ExpectNewSessionTicket(ExpectChangeCipherSpec);
+
+impl ExpectNewSessionTicket {
+    pub(super) fn handle(
+        self: Box<Self>,
+        message: HandshakePayload,
+        raw: &[u8],
+        out: &mut dyn Output,
+    ) -> Result<State, Error> {
+        let mut next = self.0;
+        let ticket = receive_ticket(message, raw, &mut next.context.transcript, out)?;
+        next.ticket = Some(ticket);
+        Ok(State::ChangeCipherSpec(Box::new(next)))
+    }
 }
 
 /// Certificate (RFC 5246 §7.4.6): ours, or an empty list when we have none that fits.
@@ -394,6 +432,8 @@ pub(crate) struct ExpectChangeCipherSpec {
     keys: SessionKeys,
     server: CertVerified,
     signature: Option<SignatureVerified>,
+    /// The NewSessionTicket that came, if one was announced.
+    ticket: Option<NewSessionTicket12>,
 }
 
 impl ExpectChangeCipherSpec {
@@ -422,15 +462,16 @@ impl ExpectFinished {
             return Err(unexpected("Finished", message.name()));
         };
         let ExpectChangeCipherSpec {
-            context,
+            mut context,
             keys,
             server,
             signature,
+            ticket,
         } = self.before;
         let provider = out.provider();
         let verified = keys.check_finished(
             Sender::Server,
-            &context.transcript,
+            &mut context.transcript,
             &finished,
             provider.as_ref(),
         )?;
@@ -442,6 +483,9 @@ impl ExpectFinished {
             // RSA key transport: the Finished just verified is the proof of possession.
             None => Authenticated::KeyTransport { chain: server },
         };
+        if let Some(keeper) = context.keeper {
+            keeper.keep(keys.master_secret(), ticket);
+        }
         out.tls12_exporter(keys.into_exporter(context.randoms));
         out.handshake_complete()?;
         Ok(State::Traffic(Box::new(ExpectTraffic {

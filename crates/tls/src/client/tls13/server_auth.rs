@@ -144,9 +144,10 @@ impl ExpectEncryptedExtensions {
             .map_err(|_| PeerMisbehaved::IllegalExtension)?;
         // ...and only answers to what we asked (supported_groups may always be sent,
         // §4.2.7).
-        let mut offered = self.cx.offered_types.clone();
-        offered.push(ExtensionType::SupportedGroups);
-        if ee.extensions.first_unsolicited(&offered).is_some() {
+        let offered = &self.cx.offered_types;
+        let unsolicited =
+            |typ: ExtensionType| typ != ExtensionType::SupportedGroups && !offered.contains(&typ);
+        if ee.extensions.find_type(unsolicited).is_some() {
             return Err(PeerMisbehaved::UnsolicitedExtension.into());
         }
         // RFC 7301 §3.2: the server's protocol must be one we offered.
@@ -371,7 +372,8 @@ impl ExpectFinished {
         };
 
         // RFC 8446 §7.1: application secrets from Hash(CH..server Finished).
-        let (app, master) = crate::state::application_secrets(handshake_secret, &transcript, out);
+        let (app, master) =
+            crate::state::application_secrets(handshake_secret, &mut transcript, out);
         let (client_app, server_app, exporter) = (app.client, app.server, app.exporter);
         out.install_read_keys(
             server_app.record_keys(provider, aead)?,
@@ -406,11 +408,10 @@ impl ExpectFinished {
         if let Some(request) = request {
             send_client_auth(&config, &mut transcript, &request, out)?;
         }
-        let hash = transcript.current_hash(provider);
+        // Without client authentication, the same hash as the application secrets'.
+        let hash = transcript.hash_so_far(provider);
         let verify_data = client_secret.finished_verify_data(provider, hash.as_ref());
-        let message = encode(&HandshakePayload::Finished(crate::wire::Finished {
-            verify_data: verify_data.as_ref().to_vec(),
-        }));
+        let message = crate::state::encode_finished(verify_data.as_ref());
         handshake_trace::trace_sent(out, "Finished", message.len(), String::new);
         out.send_handshake(&message);
         out.install_write_keys(
@@ -422,7 +423,7 @@ impl ExpectFinished {
         // over Hash(CH..client Finished).
         let tickets = store.map(|store| {
             transcript.add(&message);
-            let hash = transcript.current_hash(provider);
+            let hash = transcript.finish(provider);
             Box::new(TicketReceiver {
                 store,
                 resumption: master.resumption_master_secret(provider, hash.as_ref()),

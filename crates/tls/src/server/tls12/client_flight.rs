@@ -17,6 +17,7 @@ use crate::wire::enums::ProtocolVersion;
 use crate::wire::handshake::{ClientEcdhPublic, HandshakePayload};
 use crate::{error::PeerMisbehaved, tls12::signatures};
 
+use super::resume::{self, NewSession};
 use super::{ExpectTraffic, KeyExchange, State};
 
 /// What the server's TLS 1.2 states carry from the hello on.
@@ -30,6 +31,8 @@ pub(crate) struct Context {
     /// Both sides do the Extended Master Secret (RFC 7627).
     pub(crate) extended_master_secret: bool,
     pub(crate) transcript: Transcript12,
+    /// How this handshake's session is kept for resumption, and what it records.
+    pub(crate) session: NewSession,
 }
 
 /// Waiting for the client's Certificate (RFC 5246 §7.4.6), which we asked for.
@@ -63,10 +66,7 @@ impl ExpectCertificate {
             let now = (self.context.config.time)();
             let result = verify::verify_client_chain(self.verifier.as_ref(), &chain, now);
             trace_certificate_check(out, &chain, &result);
-            Some(PeerChain {
-                verified: result?,
-                chain,
-            })
+            Some(PeerChain::new(chain, result?)?)
         };
         Ok(State::ClientKeyExchange(Box::new(
             ExpectClientKeyExchange {
@@ -110,7 +110,7 @@ impl ExpectClientKeyExchange {
             context.suite,
             pre_master_secret.as_ref(),
             context.extended_master_secret,
-            &context.transcript,
+            &mut context.transcript,
             &context.randoms,
             out,
         )?;
@@ -176,10 +176,10 @@ impl ExpectCertificateVerify {
             keys,
             client,
         } = *self;
-        let offered = signatures::our_schemes(&context.config.signature_schemes);
+        let offered: Vec<_> = signatures::our_schemes(&context.config.signature_schemes).collect();
         let signature = handshake::check_peer_signature(
             out,
-            client.leaf(),
+            &client,
             &offered,
             &cv,
             context.transcript.messages(),
@@ -188,6 +188,9 @@ impl ExpectCertificateVerify {
         context.transcript.add(raw);
         context.transcript.forget_messages();
         out.signature_scheme(cv.algorithm);
+        if !matches!(context.session.keep, resume::Keep::Nothing) {
+            context.session.client_certificates = client.chain.clone();
+        }
         out.peer_certificates(client.chain);
         Ok(State::ChangeCipherSpec(Box::new(ExpectChangeCipherSpec {
             context,
@@ -252,11 +255,19 @@ impl ExpectFinished {
         let provider = out.provider();
         let verified = keys.check_finished(
             Sender::Client,
-            &context.transcript,
+            &mut context.transcript,
             &finished,
             provider.as_ref(),
         )?;
         context.transcript.add(raw);
+        resume::keep_session(
+            &context.config,
+            context.session,
+            context.suite,
+            &keys,
+            &mut context.transcript,
+            out,
+        )?;
         handshake::send_change_cipher_spec_and_finished(
             &keys,
             Sender::Server,

@@ -1,11 +1,13 @@
 //! A TLS 1.2 ClientHello in; the server's flight out (RFC 5246 §7.3), in the RFC's steps:
 //! process the hello, choose certificate, suite, protocol and key exchange (group and
 //! signature scheme), then send ServerHello, Certificate, ServerKeyExchange,
-//! [CertificateRequest] and ServerHelloDone.
+//! [CertificateRequest] and ServerHelloDone — unless `check_resumption` finds a session to
+//! resume, and the abbreviated handshake (`resume`) answers instead.
 
 use std::sync::Arc;
 
 use crate::config::{CertifiedKey, ClientAuth, ClientHelloInfo, ServerConfig};
+use crate::conn::HandshakeKind;
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::output::Output;
 use crate::state::{encode, random_bytes};
@@ -26,17 +28,27 @@ use crate::wire::handshake::{
 };
 
 use super::client_flight::{Context, ExpectCertificate, ExpectClientKeyExchange};
-use super::{KeyExchange, State};
+use super::{resume, KeyExchange, State};
 
 /// What a ClientHello offers, checked for TLS 1.2.
-struct Offer<'h> {
-    hello: &'h ClientHello,
+pub(super) struct Offer<'h> {
+    pub(super) hello: &'h ClientHello,
     groups: &'h [NamedGroup],
     schemes: &'h [SignatureScheme],
     /// The client does secure renegotiation indication (RFC 5746 §3.5).
     secure_renegotiation: bool,
     /// The client offered the Extended Master Secret (RFC 7627 §5.1).
-    extended_master_secret: bool,
+    pub(super) extended_master_secret: bool,
+}
+
+/// The ServerHello's answer about the session: its session id (echoed when resuming, new
+/// when the session will be cached, else empty) and whether a NewSessionTicket follows
+/// (RFC 5077 §3.2).
+pub(super) struct SessionAnswer<'a> {
+    pub(super) id: &'a [u8],
+    pub(super) ticket: bool,
+    /// The ServerHello resumes the session named by `id`.
+    pub(super) resumed: bool,
 }
 
 /// RFC 8422 §5.1.1: a client that sends no supported_groups is assumed to support
@@ -51,13 +63,16 @@ pub(crate) fn start(
     out: &mut dyn Output,
 ) -> Result<crate::server::State, Error> {
     let offer = process_client_hello(&config, hello)?;
-    let cert = choose_certificate(&config, &offer)?;
-    let suite = choose_suite(&config, &offer, &cert)?;
-    let alpn = crate::server::choose_alpn(&config, hello.extensions.alpn.as_deref())?;
     let randoms = Randoms {
         client: hello.random,
         server: server_random(&config, out)?,
     };
+    if let Some(resumption) = resume::check_resumption(&config, &offer, out)? {
+        return resume::resume(config, &offer, raw, resumption, randoms, out);
+    }
+    let cert = choose_certificate(&config, &offer)?;
+    let suite = choose_suite(&config, &offer, &cert)?;
+    let alpn = crate::server::choose_alpn(&config, hello.extensions.alpn.as_deref())?;
     let keep_messages = !matches!(config.client_auth, ClientAuth::None);
     let mut transcript = Transcript12::new(out.provider().as_ref(), suite, keep_messages);
     transcript.add(raw);
@@ -67,10 +82,24 @@ pub(crate) fn start(
         out.server_name(name.clone());
     }
     out.client_random(hello.random);
-    handshake::report_negotiated(suite, plan.group(), out);
-    send_server_hello(&offer, suite, &randoms, alpn.clone(), &mut transcript, out)?;
-    if let Some(protocol) = alpn {
-        out.alpn(protocol);
+    handshake::report_negotiated(suite, plan.group(), HandshakeKind::Full, out);
+    let keep = resume::choose_keep(&config, &offer);
+    let answer = SessionAnswer {
+        id: resume::announced_id(&keep),
+        ticket: matches!(keep, resume::Keep::Ticket),
+        resumed: false,
+    };
+    send_server_hello(
+        &offer,
+        suite,
+        &randoms,
+        alpn.clone(),
+        answer,
+        &mut transcript,
+        out,
+    )?;
+    if let Some(protocol) = &alpn {
+        out.alpn(protocol.clone());
     }
     send_certificate(&cert, &mut transcript, out);
     let kx = match plan {
@@ -90,6 +119,12 @@ pub(crate) fn start(
         client_version: hello.legacy_version,
         extended_master_secret: offer.extended_master_secret,
         transcript,
+        session: resume::NewSession {
+            keep,
+            server_name: hello.extensions.server_name.clone(),
+            alpn,
+            client_certificates: Vec::new(),
+        },
     };
     Ok(crate::server::State::Tls12(match verifier {
         Some(verifier) => State::Certificate(Box::new(ExpectCertificate {
@@ -223,9 +258,6 @@ fn choose_suite(
         (suite.kx != KeyExchangeKind::Rsa || key_transport)
             && signatures::key_fits_suite(kind, suite.auth)
     };
-    // RFC 5246 §7.4.1.4.1: an ECDHE suite needs a signature the client accepts; without
-    // one, a suite that signs nothing (RSA key transport, when enabled) may still serve.
-    let can_sign = || choose_signature_scheme(config, offer, cert).is_ok();
     let shared: Vec<Tls12Suite> = config
         .cipher_suites
         .iter()
@@ -238,10 +270,15 @@ fn choose_suite(
         if !signatures::curve_supported(kind, offer.groups) {
             return Err(PeerIncompatible::CertificateCurveNotOffered.into());
         }
-        return shared
-            .into_iter()
-            .find(|s| s.kx == KeyExchangeKind::Rsa || can_sign())
-            .ok_or_else(|| PeerIncompatible::NoSignatureSchemesInCommon.into());
+        // An ECDHE suite needs a group the client lists (RFC 8422 §5.1: none → no ECC
+        // suite) and a signature it accepts (RFC 5246 §7.4.1.4.1); without them, a suite
+        // that needs neither (RSA key transport, when enabled) may still serve.
+        let ecdhe_refused = ecdhe_refusal(config, offer, cert);
+        let mut shared = shared.into_iter();
+        return match shared.find(|s| s.kx == KeyExchangeKind::Rsa || ecdhe_refused.is_none()) {
+            Some(suite) => Ok(suite),
+            None => Err(ecdhe_refused.unwrap_or(PeerIncompatible::NoCipherSuitesInCommon.into())),
+        };
     }
     let theirs: Vec<Tls12Suite> = offer
         .hello
@@ -249,15 +286,27 @@ fn choose_suite(
         .iter()
         .filter_map(|s| suites::tls12_suite(*s))
         .collect();
-    Err(if theirs.is_empty() {
+    // A client offering TLS 1.3 suites alone has AEAD suites, none for TLS 1.2.
+    let offers_tls13_suites = offer.hello.cipher_suites.iter().any(|s| s.is_tls13());
+    Err(if theirs.is_empty() && !offers_tls13_suites {
         PeerIncompatible::OnlyInsecureCipherSuites
-    } else if !config.legacy_rsa_key_exchange && theirs.iter().all(|s| s.kx == KeyExchangeKind::Rsa)
+    } else if !config.legacy_rsa_key_exchange
+        && !theirs.is_empty()
+        && theirs.iter().all(|s| s.kx == KeyExchangeKind::Rsa)
     {
         PeerIncompatible::RsaKeyExchangeNotEnabled
     } else {
         PeerIncompatible::NoCipherSuitesInCommon
     }
     .into())
+}
+
+/// Why an ECDHE suite cannot serve this client, if it cannot: no group in common (RFC 8422
+/// §5.1.1), or no signature scheme it accepts that our key makes (RFC 5246 §7.4.1.4.1).
+fn ecdhe_refusal(config: &ServerConfig, offer: &Offer<'_>, cert: &CertifiedKey) -> Option<Error> {
+    choose_group(config, offer)
+        .and_then(|_| choose_signature_scheme(config, offer, cert))
+        .err()
 }
 
 /// How the suite's key exchange will run.
@@ -315,7 +364,7 @@ fn choose_signature_scheme(
     cert: &CertifiedKey,
 ) -> Result<SignatureScheme, Error> {
     let ours = signatures::our_schemes(&config.signature_schemes);
-    signatures::choose_scheme(cert, offer.schemes, &ours)
+    signatures::choose_scheme(cert, offer.schemes, ours)
         .ok_or_else(|| PeerIncompatible::NoSignatureSchemesInCommon.into())
 }
 
@@ -331,17 +380,19 @@ fn server_random(config: &ServerConfig, out: &dyn Output) -> Result<[u8; 32], Er
 }
 
 /// ServerHello (RFC 5246 §7.4.1.3) with the answers to the client's extensions.
-fn send_server_hello(
+pub(super) fn send_server_hello(
     offer: &Offer<'_>,
     suite: Tls12Suite,
     randoms: &Randoms,
     alpn: Option<Vec<u8>>,
+    session: SessionAnswer<'_>,
     transcript: &mut Transcript12,
     out: &mut dyn Output,
 ) -> Result<(), Error> {
     let extensions = Tls12ServerHelloExtensions {
-        // RFC 6066 §3: a server that used the server_name "SHALL include" an empty one.
-        server_name: offer.hello.extensions.server_name.is_some(),
+        // RFC 6066 §3: a server that used the server_name "SHALL include" an empty one;
+        // "When resuming a session, the server MUST NOT include" it.
+        server_name: offer.hello.extensions.server_name.is_some() && !session.resumed,
         // RFC 5746 §3.6: an empty renegotiation_info for a client that signalled.
         renegotiation_info: offer.secure_renegotiation.then(Vec::new),
         // RFC 7627 §5.2: answer EMS whenever it is offered.
@@ -351,13 +402,15 @@ fn send_server_hello(
             && suite.kx == KeyExchangeKind::Ecdhe)
             .then(|| vec![EcPointFormat::uncompressed]),
         alpn,
+        // RFC 5077 §3.2: an empty session_ticket when a NewSessionTicket will follow.
+        session_ticket: session.ticket,
         other: Vec::new(),
     };
     let hello = encode(&HandshakePayload::ServerHello(ServerHello {
         legacy_version: ProtocolVersion::TLSv1_2,
         random: randoms.server,
-        // No session resumption: no session id to offer (RFC 5246 §7.4.1.3).
-        legacy_session_id_echo: Vec::new(),
+        // RFC 5246 §7.4.1.3: the resumed session's id, the new session's, or none.
+        legacy_session_id_echo: session.id.to_vec(),
         cipher_suite: suite.suite,
         legacy_compression_method: 0,
         extensions: ServerHelloExtensions {
@@ -438,7 +491,7 @@ fn send_certificate_request(
                 client_certificate_type::ECDSA_SIGN,
                 client_certificate_type::RSA_SIGN,
             ],
-            signature_algorithms: signatures::our_schemes(&config.signature_schemes),
+            signature_algorithms: signatures::our_schemes(&config.signature_schemes).collect(),
             certificate_authorities: verifier
                 .root_hint_subjects()
                 .into_iter()

@@ -1,12 +1,15 @@
 //! The server's TLS 1.2 handshake (RFC 5246 §7.3): `hello` answers the ClientHello with
 //! ServerHello … ServerHelloDone; `client_flight` reads the client's [Certificate],
-//! ClientKeyExchange, [CertificateVerify], ChangeCipherSpec and Finished, then sends ours.
+//! ClientKeyExchange, [CertificateVerify], ChangeCipherSpec and Finished, then sends ours;
+//! `resume` checks a session the client offers (RFC 5077 ticket or session id) and runs
+//! the abbreviated handshake, and keeps the sessions of full handshakes.
 //!
 //! The key exchange is a step of its own ([`KeyExchange`]): ECDHE here; RSA key transport
 //! (the `legacy_rsa_key_exchange` opt-in) is its second variant.
 
 mod client_flight;
 mod hello;
+mod resume;
 
 pub(crate) use hello::start;
 
@@ -19,6 +22,7 @@ use client_flight::{
     ExpectCertificate, ExpectCertificateVerify, ExpectChangeCipherSpec, ExpectClientKeyExchange,
     ExpectFinished,
 };
+use resume::{ExpectResumedChangeCipherSpec, ExpectResumedFinished};
 
 /// The server's TLS 1.2 states, one per awaited message.
 pub(crate) enum State {
@@ -27,6 +31,9 @@ pub(crate) enum State {
     CertificateVerify(Box<ExpectCertificateVerify>),
     ChangeCipherSpec(Box<ExpectChangeCipherSpec>),
     Finished(Box<ExpectFinished>),
+    /// Resumed (RFC 5246 §7.3): our Finished went first; the client's comes now.
+    ResumedChangeCipherSpec(Box<ExpectResumedChangeCipherSpec>),
+    ResumedFinished(Box<ExpectResumedFinished>),
     Traffic(Box<ExpectTraffic>),
 }
 
@@ -53,21 +60,29 @@ impl State {
             Self::CertificateVerify(s) => s.handle(message, raw, out),
             // RFC 5246 §7.4.9: Finished only after ChangeCipherSpec (CVE-2014-0224's
             // cousin: nothing may skip the key change).
-            Self::ChangeCipherSpec(_) => Err(unexpected("ChangeCipherSpec", message.name())),
+            Self::ChangeCipherSpec(_) | Self::ResumedChangeCipherSpec(_) => {
+                Err(unexpected("ChangeCipherSpec", message.name()))
+            }
             Self::Finished(s) => s.handle(message, raw, out),
+            Self::ResumedFinished(s) => s.handle(message, out),
             Self::Traffic(s) => s.handle(message, out).map(|s| Self::Traffic(Box::new(s))),
         }
     }
 
     /// RFC 5246 §7.1: the client's ChangeCipherSpec comes after its ClientKeyExchange (and
-    /// CertificateVerify), right before its Finished, and nowhere else.
+    /// CertificateVerify), right before its Finished — or, resuming, after our Finished
+    /// (§7.3) — and nowhere else.
     pub(crate) fn expects_change_cipher_spec(&self) -> bool {
-        matches!(self, Self::ChangeCipherSpec(_))
+        matches!(
+            self,
+            Self::ChangeCipherSpec(_) | Self::ResumedChangeCipherSpec(_)
+        )
     }
 
     pub(crate) fn change_cipher_spec(self, out: &mut dyn Output) -> Result<Self, Error> {
         match self {
             Self::ChangeCipherSpec(s) => s.change_cipher_spec(out),
+            Self::ResumedChangeCipherSpec(s) => s.change_cipher_spec(out),
             _ => Err(crate::error::PeerMisbehaved::IllegalChangeCipherSpec.into()),
         }
     }

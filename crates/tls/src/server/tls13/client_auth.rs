@@ -156,7 +156,7 @@ impl ExpectCertificateVerify {
         )?;
         self.pending.transcript.add(raw);
         out.signature_scheme(cv.algorithm);
-        if self.pending.config.ticketer.is_some() {
+        if self.pending.ticket.facts.wanted {
             self.pending.ticket.facts.client_certificates = self.chain.clone();
         }
         out.peer_certificates(self.chain);
@@ -193,7 +193,8 @@ impl ExpectFinished {
         let provider = provider.as_ref();
         let mut pending = self.pending;
         // RFC 8446 §4.4.4: verify_data over Hash(CH..client CertificateVerify).
-        let hash = pending.transcript.current_hash(provider);
+        // Without client authentication, the same hash as the application secrets'.
+        let hash = pending.transcript.hash_so_far(provider);
         let expected = pending
             .client_handshake_secret
             .finished_verify_data(provider, hash.as_ref());

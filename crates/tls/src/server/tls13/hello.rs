@@ -22,7 +22,7 @@ use crate::wire::extensions::{
     KeyShareEntry, ServerHelloExtensions,
 };
 use crate::wire::handshake::{
-    CertificateRequest, ClientHello, EncryptedExtensions, Finished, HandshakePayload, ServerHello,
+    CertificateRequest, ClientHello, EncryptedExtensions, HandshakePayload, ServerHello,
 };
 use crate::{auth_messages, handshake_trace, state, suites};
 
@@ -320,7 +320,12 @@ pub(super) fn send_server_flight(
             }
         }
     }
-    send_encrypted_extensions(offer, alpn.clone(), early.is_some(), &mut transcript, out);
+    let answer = EncryptedAnswers {
+        alpn: alpn.clone(),
+        early_data: early.is_some(),
+        resumed,
+    };
+    send_encrypted_extensions(offer, answer, &mut transcript, out);
     // RFC 8446 §4.3.2: a server authenticating with a PSK sends no CertificateRequest
     // (and no Certificate, §4.4.2).
     let verifier = match (&config.client_auth, resumed) {
@@ -336,7 +341,7 @@ pub(super) fn send_server_flight(
     send_finished(&secrets.server, &mut transcript, out);
 
     // RFC 8446 §7.1: application secrets from Hash(CH..server Finished).
-    let (app, master) = state::application_secrets(secrets.handshake, &transcript, out);
+    let (app, master) = state::application_secrets(secrets.handshake, &mut transcript, out);
     out.exporter(app.exporter);
     out.install_write_keys(
         app.server
@@ -344,6 +349,10 @@ pub(super) fn send_server_flight(
         KeyPhase::Application(0),
     )?;
 
+    // What a ticket records is kept only if tickets will be sent (RFC 8446 §4.6.1).
+    let tickets = resume::choose_mode(&config, offer).is_ok()
+        && config.ticketer.is_some()
+        && config.ticket_count > 0;
     let pending = Pending {
         transcript,
         client_handshake_secret: secrets.client,
@@ -354,9 +363,12 @@ pub(super) fn send_server_flight(
             master,
             suite: suite.suite,
             facts: TicketFacts {
-                wanted: resume::choose_mode(&config, offer).is_ok(),
-                server_name: offer.hello.extensions.server_name.clone(),
-                alpn,
+                wanted: tickets,
+                server_name: match tickets {
+                    true => offer.hello.extensions.server_name.clone(),
+                    false => None,
+                },
+                alpn: alpn.filter(|_| tickets),
                 client_certificates: Vec::new(),
             },
         },
@@ -475,20 +487,34 @@ fn handshake_secrets(
     Ok(secrets)
 }
 
+/// What EncryptedExtensions answers besides the client's server_name.
+struct EncryptedAnswers {
+    alpn: Option<Vec<u8>>,
+    /// 0-RTT accepted (RFC 8446 §4.2.10).
+    early_data: bool,
+    /// A resumed session: its certificate was chosen for the name when it was made.
+    resumed: bool,
+}
+
 /// EncryptedExtensions (RFC 8446 §4.3.1), with early_data when 0-RTT is accepted
 /// (§4.2.10).
 fn send_encrypted_extensions(
     offer: &Offer<'_>,
-    alpn: Option<Vec<u8>>,
-    early_data: bool,
+    answer: EncryptedAnswers,
     transcript: &mut Transcript,
     out: &mut dyn Output,
 ) {
+    let EncryptedAnswers {
+        alpn,
+        early_data,
+        resumed,
+    } = answer;
     let ee = encode(&HandshakePayload::EncryptedExtensions(
         EncryptedExtensions {
             extensions: EncryptedExtensionsExtensions {
-                // RFC 6066 §3: an empty server_name acknowledges the one we used.
-                server_name: offer.hello.extensions.server_name.is_some(),
+                // RFC 6066 §3: an empty server_name acknowledges the one we used — not
+                // when resuming ("MUST NOT include a server_name extension").
+                server_name: offer.hello.extensions.server_name.is_some() && !resumed,
                 alpn: alpn.clone(),
                 early_data,
                 ..Default::default()
@@ -563,9 +589,7 @@ fn send_finished(server_secret: &TrafficSecret, transcript: &mut Transcript, out
     let provider = out.provider();
     let hash = transcript.current_hash(provider.as_ref());
     let verify_data = server_secret.finished_verify_data(provider.as_ref(), hash.as_ref());
-    let finished = encode(&HandshakePayload::Finished(Finished {
-        verify_data: verify_data.as_ref().to_vec(),
-    }));
+    let finished = state::encode_finished(verify_data.as_ref());
     handshake_trace::trace_sent(out, "Finished", finished.len(), String::new);
     transcript.add(&finished);
     out.send_handshake(&finished);

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::config::{ClientAuth, ServerConfig};
+use crate::config::ServerConfig;
 use crate::error::Error;
 use crate::output::{trace, Output};
 use crate::state::{encode, random_bytes};
@@ -46,9 +46,10 @@ pub(super) struct Resumption {
 /// What a ticket records of the connection that issues it.
 #[derive(Clone, Default)]
 pub(crate) struct TicketFacts {
-    /// Whether the client can resume at all: it listed a PSK mode we accept (RFC 8446
-    /// §4.2.9: "Servers SHOULD NOT send NewSessionTicket with tickets that are not
-    /// compatible with the advertised modes"). No tickets otherwise.
+    /// Whether tickets will be sent: we issue them, and the client can resume at all (it
+    /// listed a PSK mode we accept, RFC 8446 §4.2.9: "Servers SHOULD NOT send
+    /// NewSessionTicket with tickets that are not compatible with the advertised modes").
+    /// Without tickets the other facts are not kept.
     pub(crate) wanted: bool,
     pub(crate) server_name: Option<String>,
     pub(crate) alpn: Option<Vec<u8>>,
@@ -176,7 +177,10 @@ fn find_session(
             continue;
         };
         let Some(state) = SessionState::decode(&bytes) else {
-            reason = "the ticket's session state is malformed";
+            reason = match crate::ticket::state::version_of(&bytes) {
+                Some(ProtocolVersion::TLSv1_2) => "the ticket is for TLS 1.2",
+                _ => "the ticket's session state is malformed",
+            };
             continue;
         };
         match usable(config, offer, suite, &state, now.0) {
@@ -202,28 +206,17 @@ fn usable(
     if suites::suite(state.suite).map(|s| s.hash) != Some(suite.hash) {
         return Err("the ticket's hash is not the chosen suite's");
     }
-    // RFC 8446 §4.6.1: not beyond its lifetime.
-    let expiry = state.issued_at.saturating_add(u64::from(state.lifetime));
-    if now >= expiry {
-        return Err("the ticket has expired");
-    }
-    // The certificate the session authenticated was for this name (RFC 8446 §4.2.11,
-    // RFC 6066 §3): another name gets a full handshake and its own certificate.
-    let name = offer.hello.extensions.server_name.as_deref();
-    let same_name = match (name, state.server_name.as_deref()) {
-        (None, None) => true,
-        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
-        _ => false,
-    };
-    if !same_name {
-        return Err("the ticket is for another server name");
-    }
-    // A session without a client certificate does not satisfy a server that requires one.
-    if matches!(config.client_auth, ClientAuth::Required(_)) && state.client_certificates.is_empty()
-    {
-        return Err("the ticket's session has no client certificate, which is required");
-    }
-    Ok(())
+    crate::server::session_fits(
+        config,
+        offer.hello.extensions.server_name.as_deref(),
+        &crate::server::SessionFacts {
+            server_name: state.server_name.as_deref(),
+            issued_at: state.issued_at,
+            lifetime: state.lifetime,
+            has_client_certificate: !state.client_certificates.is_empty(),
+        },
+        now,
+    )
 }
 
 /// RFC 8446 §4.2.10, §8: whether 0-RTT data could be accepted with this PSK — all but the
@@ -396,7 +389,7 @@ pub(crate) fn send_tickets(
         trace(out, || TraceEvent::Ticket {
             direction: Direction::Sent,
             lifetime,
-            max_early_data_size,
+            max_early_data_size: Some(max_early_data_size),
         });
         out.send_handshake(&message);
     }

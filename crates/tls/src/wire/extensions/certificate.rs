@@ -1,15 +1,14 @@
 //! Extensions of the authentication and post-handshake messages: CertificateRequest
 //! (RFC 8446 §4.3.2), CertificateEntry (§4.4.2) and NewSessionTicket (§4.6.1).
 
-use crate::wire::codec::{
-    write_opaque, write_prefixed, Codec, DecodeError, DecodeErrorKind, LengthPrefix, Reader,
-};
+use crate::wire::codec::{write_opaque, Codec, DecodeError, DecodeErrorKind, LengthPrefix, Reader};
 use crate::wire::enums::{CertificateStatusType, ExtensionType, SignatureScheme};
 use crate::wire::extensions::payloads::{
     read_authorities, read_u16_list, write_authorities, write_u16_list, DistinguishedName,
 };
 use crate::wire::extensions::{
-    read_block, write_extension, write_raw, ExtensionBlock, ExtensionContext, RawExtension,
+    encode_block, read_block, write_extension, write_raw, ExtensionBlock, ExtensionContext,
+    ExtensionWriter, RawExtension,
 };
 
 /// The extensions of a CertificateRequest (RFC 8446 §4.3.2).
@@ -54,39 +53,65 @@ pub struct NewSessionTicketExtensions {
 
 impl ExtensionBlock for CertificateRequestExtensions {
     const CONTEXT: ExtensionContext = ExtensionContext::CertificateRequest;
+
+    fn write_extensions(&self, out: &mut ExtensionWriter<'_>) {
+        if let Some(schemes) = &self.signature_algorithms {
+            write_extension(out, ExtensionType::SignatureAlgorithms, |out| {
+                write_u16_list(out, LengthPrefix::U16, schemes)
+            });
+        }
+        if let Some(schemes) = &self.signature_algorithms_cert {
+            write_extension(out, ExtensionType::SignatureAlgorithmsCert, |out| {
+                write_u16_list(out, LengthPrefix::U16, schemes)
+            });
+        }
+        if let Some(names) = &self.certificate_authorities {
+            write_extension(out, ExtensionType::CertificateAuthorities, |out| {
+                write_authorities(out, names)
+            });
+        }
+        if self.status_request {
+            write_extension(out, ExtensionType::StatusRequest, |_| {});
+        }
+        write_raw(out, &self.other);
+    }
 }
 
 impl ExtensionBlock for CertificateEntryExtensions {
     const CONTEXT: ExtensionContext = ExtensionContext::Certificate;
+
+    fn write_extensions(&self, out: &mut ExtensionWriter<'_>) {
+        if let Some(response) = &self.ocsp_response {
+            write_extension(out, ExtensionType::StatusRequest, |out| {
+                CertificateStatusType::ocsp.encode(out);
+                write_opaque(out, LengthPrefix::U24, response);
+            });
+        }
+        if let Some(scts) = &self.signed_certificate_timestamp {
+            write_extension(out, ExtensionType::SignedCertificateTimestamp, |out| {
+                out.extend_from_slice(scts)
+            });
+        }
+        write_raw(out, &self.other);
+    }
 }
 
 impl ExtensionBlock for NewSessionTicketExtensions {
     const CONTEXT: ExtensionContext = ExtensionContext::NewSessionTicket;
+
+    fn write_extensions(&self, out: &mut ExtensionWriter<'_>) {
+        if let Some(max) = self.early_data {
+            write_extension(out, ExtensionType::EarlyData, |out| {
+                out.extend_from_slice(&max.to_be_bytes())
+            });
+        }
+        write_raw(out, &self.other);
+    }
 }
 
 impl Codec<'_> for CertificateRequestExtensions {
     fn encode(&self, out: &mut Vec<u8>) {
-        write_prefixed(out, LengthPrefix::U16, |out| {
-            if let Some(schemes) = &self.signature_algorithms {
-                write_extension(out, ExtensionType::SignatureAlgorithms, |out| {
-                    write_u16_list(out, LengthPrefix::U16, schemes)
-                });
-            }
-            if let Some(schemes) = &self.signature_algorithms_cert {
-                write_extension(out, ExtensionType::SignatureAlgorithmsCert, |out| {
-                    write_u16_list(out, LengthPrefix::U16, schemes)
-                });
-            }
-            if let Some(names) = &self.certificate_authorities {
-                write_extension(out, ExtensionType::CertificateAuthorities, |out| {
-                    write_authorities(out, names)
-                });
-            }
-            if self.status_request {
-                write_extension(out, ExtensionType::StatusRequest, |_| {});
-            }
-            write_raw(out, &self.other);
-        });
+        encode_block(self, out);
     }
 
     /// `Extension extensions<2..2^16-1>` (RFC 8446 §4.3.2).
@@ -131,20 +156,7 @@ impl Codec<'_> for CertificateRequestExtensions {
 
 impl Codec<'_> for CertificateEntryExtensions {
     fn encode(&self, out: &mut Vec<u8>) {
-        write_prefixed(out, LengthPrefix::U16, |out| {
-            if let Some(response) = &self.ocsp_response {
-                write_extension(out, ExtensionType::StatusRequest, |out| {
-                    CertificateStatusType::ocsp.encode(out);
-                    write_opaque(out, LengthPrefix::U24, response);
-                });
-            }
-            if let Some(scts) = &self.signed_certificate_timestamp {
-                write_extension(out, ExtensionType::SignedCertificateTimestamp, |out| {
-                    out.extend_from_slice(scts)
-                });
-            }
-            write_raw(out, &self.other);
-        });
+        encode_block(self, out);
     }
 
     /// `Extension extensions<0..2^16-1>` (RFC 8446 §4.4.2).
@@ -177,14 +189,7 @@ impl Codec<'_> for CertificateEntryExtensions {
 
 impl Codec<'_> for NewSessionTicketExtensions {
     fn encode(&self, out: &mut Vec<u8>) {
-        write_prefixed(out, LengthPrefix::U16, |out| {
-            if let Some(max) = self.early_data {
-                write_extension(out, ExtensionType::EarlyData, |out| {
-                    out.extend_from_slice(&max.to_be_bytes())
-                });
-            }
-            write_raw(out, &self.other);
-        });
+        encode_block(self, out);
     }
 
     /// `Extension extensions<0..2^16-2>` (RFC 8446 §4.6.1).
@@ -208,7 +213,9 @@ impl Codec<'_> for NewSessionTicketExtensions {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::codec::write_prefixed;
     use crate::wire::extensions::test_support::assert_round_trip;
+    use crate::wire::extensions::write_extension_bytes;
 
     #[test]
     fn certificate_request_extensions_round_trip() {
@@ -237,7 +244,7 @@ mod tests {
     fn rejects_empty_certificate_authorities() {
         let mut block = Vec::new();
         write_prefixed(&mut block, LengthPrefix::U16, |out| {
-            write_extension(out, ExtensionType::CertificateAuthorities, |out| {
+            write_extension_bytes(out, ExtensionType::CertificateAuthorities, |out| {
                 write_prefixed(out, LengthPrefix::U16, |_| {})
             })
         });

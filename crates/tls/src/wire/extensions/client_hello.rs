@@ -12,7 +12,8 @@ use crate::wire::extensions::payloads::{
     CertificateStatusRequest, DistinguishedName, KeyShareEntry, OfferedPsks,
 };
 use crate::wire::extensions::{
-    read_block, write_extension, write_raw, ExtensionBlock, ExtensionContext, RawExtension,
+    encode_block, read_block, write_extension, write_raw, ExtensionBlock, ExtensionContext,
+    ExtensionWriter, RawExtension,
 };
 
 /// The extensions of a ClientHello. `None`/`false` means absent.
@@ -73,6 +74,99 @@ const WHAT: &str = "ClientHello.extensions";
 
 impl ExtensionBlock for ClientHelloExtensions {
     const CONTEXT: ExtensionContext = ExtensionContext::ClientHello;
+
+    fn write_extensions(&self, out: &mut ExtensionWriter<'_>) {
+        if let Some(name) = &self.server_name {
+            write_extension(out, ExtensionType::ServerName, |out| {
+                write_server_name(out, name)
+            });
+        }
+        if let Some(versions) = &self.supported_versions {
+            write_extension(out, ExtensionType::SupportedVersions, |out| {
+                write_u16_list(out, LengthPrefix::U8, versions)
+            });
+        }
+        if let Some(groups) = &self.supported_groups {
+            write_extension(out, ExtensionType::SupportedGroups, |out| {
+                write_u16_list(out, LengthPrefix::U16, groups)
+            });
+        }
+        if let Some(shares) = &self.key_share {
+            write_extension(out, ExtensionType::KeyShare, |out| {
+                write_prefixed(out, LengthPrefix::U16, |out| {
+                    shares.iter().for_each(|share| share.encode(out))
+                })
+            });
+        }
+        if let Some(schemes) = &self.signature_algorithms {
+            write_extension(out, ExtensionType::SignatureAlgorithms, |out| {
+                write_u16_list(out, LengthPrefix::U16, schemes)
+            });
+        }
+        if let Some(schemes) = &self.signature_algorithms_cert {
+            write_extension(out, ExtensionType::SignatureAlgorithmsCert, |out| {
+                write_u16_list(out, LengthPrefix::U16, schemes)
+            });
+        }
+        if let Some(names) = &self.alpn {
+            write_extension(
+                out,
+                ExtensionType::ApplicationLayerProtocolNegotiation,
+                |out| write_alpn_list(out, names),
+            );
+        }
+        if let Some(cookie) = &self.cookie {
+            write_extension(out, ExtensionType::Cookie, |out| {
+                write_opaque(out, LengthPrefix::U16, cookie)
+            });
+        }
+        if let Some(modes) = &self.psk_key_exchange_modes {
+            write_extension(out, ExtensionType::PskKeyExchangeModes, |out| {
+                write_u8_list(out, modes)
+            });
+        }
+        if self.early_data {
+            write_extension(out, ExtensionType::EarlyData, |_| {});
+        }
+        if let Some(names) = &self.certificate_authorities {
+            write_extension(out, ExtensionType::CertificateAuthorities, |out| {
+                write_authorities(out, names)
+            });
+        }
+        if self.post_handshake_auth {
+            write_extension(out, ExtensionType::PostHandshakeAuth, |_| {});
+        }
+        if let Some(request) = &self.status_request {
+            write_extension(out, ExtensionType::StatusRequest, |out| request.encode(out));
+        }
+        if let Some(limit) = self.record_size_limit {
+            write_extension(out, ExtensionType::RecordSizeLimit, |out| {
+                out.extend_from_slice(&limit.to_be_bytes())
+            });
+        }
+        if let Some(info) = &self.renegotiation_info {
+            write_extension(out, ExtensionType::RenegotiationInfo, |out| {
+                write_opaque(out, LengthPrefix::U8, info)
+            });
+        }
+        if self.extended_master_secret {
+            write_extension(out, ExtensionType::ExtendedMasterSecret, |_| {});
+        }
+        if let Some(formats) = &self.ec_point_formats {
+            write_extension(out, ExtensionType::EcPointFormats, |out| {
+                write_u8_list(out, formats)
+            });
+        }
+        if let Some(ticket) = &self.session_ticket {
+            write_extension(out, ExtensionType::SessionTicket, |out| {
+                out.extend_from_slice(ticket)
+            });
+        }
+        write_raw(out, &self.other);
+        if let Some(psks) = &self.pre_shared_key {
+            write_extension(out, ExtensionType::PreSharedKey, |out| psks.encode(out));
+        }
+    }
 }
 
 impl ClientHelloExtensions {
@@ -87,98 +181,7 @@ impl ClientHelloExtensions {
 
 impl Codec<'_> for ClientHelloExtensions {
     fn encode(&self, out: &mut Vec<u8>) {
-        write_prefixed(out, LengthPrefix::U16, |out| {
-            if let Some(name) = &self.server_name {
-                write_extension(out, ExtensionType::ServerName, |out| {
-                    write_server_name(out, name)
-                });
-            }
-            if let Some(versions) = &self.supported_versions {
-                write_extension(out, ExtensionType::SupportedVersions, |out| {
-                    write_u16_list(out, LengthPrefix::U8, versions)
-                });
-            }
-            if let Some(groups) = &self.supported_groups {
-                write_extension(out, ExtensionType::SupportedGroups, |out| {
-                    write_u16_list(out, LengthPrefix::U16, groups)
-                });
-            }
-            if let Some(shares) = &self.key_share {
-                write_extension(out, ExtensionType::KeyShare, |out| {
-                    write_prefixed(out, LengthPrefix::U16, |out| {
-                        shares.iter().for_each(|share| share.encode(out))
-                    })
-                });
-            }
-            if let Some(schemes) = &self.signature_algorithms {
-                write_extension(out, ExtensionType::SignatureAlgorithms, |out| {
-                    write_u16_list(out, LengthPrefix::U16, schemes)
-                });
-            }
-            if let Some(schemes) = &self.signature_algorithms_cert {
-                write_extension(out, ExtensionType::SignatureAlgorithmsCert, |out| {
-                    write_u16_list(out, LengthPrefix::U16, schemes)
-                });
-            }
-            if let Some(names) = &self.alpn {
-                write_extension(
-                    out,
-                    ExtensionType::ApplicationLayerProtocolNegotiation,
-                    |out| write_alpn_list(out, names),
-                );
-            }
-            if let Some(cookie) = &self.cookie {
-                write_extension(out, ExtensionType::Cookie, |out| {
-                    write_opaque(out, LengthPrefix::U16, cookie)
-                });
-            }
-            if let Some(modes) = &self.psk_key_exchange_modes {
-                write_extension(out, ExtensionType::PskKeyExchangeModes, |out| {
-                    write_u8_list(out, modes)
-                });
-            }
-            if self.early_data {
-                write_extension(out, ExtensionType::EarlyData, |_| {});
-            }
-            if let Some(names) = &self.certificate_authorities {
-                write_extension(out, ExtensionType::CertificateAuthorities, |out| {
-                    write_authorities(out, names)
-                });
-            }
-            if self.post_handshake_auth {
-                write_extension(out, ExtensionType::PostHandshakeAuth, |_| {});
-            }
-            if let Some(request) = &self.status_request {
-                write_extension(out, ExtensionType::StatusRequest, |out| request.encode(out));
-            }
-            if let Some(limit) = self.record_size_limit {
-                write_extension(out, ExtensionType::RecordSizeLimit, |out| {
-                    out.extend_from_slice(&limit.to_be_bytes())
-                });
-            }
-            if let Some(info) = &self.renegotiation_info {
-                write_extension(out, ExtensionType::RenegotiationInfo, |out| {
-                    write_opaque(out, LengthPrefix::U8, info)
-                });
-            }
-            if self.extended_master_secret {
-                write_extension(out, ExtensionType::ExtendedMasterSecret, |_| {});
-            }
-            if let Some(formats) = &self.ec_point_formats {
-                write_extension(out, ExtensionType::EcPointFormats, |out| {
-                    write_u8_list(out, formats)
-                });
-            }
-            if let Some(ticket) = &self.session_ticket {
-                write_extension(out, ExtensionType::SessionTicket, |out| {
-                    out.extend_from_slice(ticket)
-                });
-            }
-            write_raw(out, &self.other);
-            if let Some(psks) = &self.pre_shared_key {
-                write_extension(out, ExtensionType::PreSharedKey, |out| psks.encode(out));
-            }
-        });
+        encode_block(self, out);
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
@@ -355,9 +358,11 @@ pub(crate) fn read_record_size_limit(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::codec::write_prefixed;
     use crate::wire::enums::CertificateStatusType;
     use crate::wire::extensions::payloads::PskIdentity;
     use crate::wire::extensions::test_support::assert_round_trip;
+    use crate::wire::extensions::write_extension_bytes;
 
     pub(crate) fn full() -> ClientHelloExtensions {
         ClientHelloExtensions {
@@ -404,7 +409,7 @@ mod tests {
         let block = |typ: u16, data: &[u8]| {
             let mut out = Vec::new();
             write_prefixed(&mut out, LengthPrefix::U16, |out| {
-                write_extension(out, ExtensionType::from_wire(typ), |out| {
+                write_extension_bytes(out, ExtensionType::from_wire(typ), |out| {
                     out.extend_from_slice(data)
                 })
             });
@@ -451,10 +456,10 @@ mod tests {
         let psk = full().pre_shared_key.unwrap().to_vec();
         let mut block = Vec::new();
         write_prefixed(&mut block, LengthPrefix::U16, |out| {
-            write_extension(out, ExtensionType::PreSharedKey, |out| {
+            write_extension_bytes(out, ExtensionType::PreSharedKey, |out| {
                 out.extend_from_slice(&psk)
             });
-            write_extension(out, ExtensionType::EarlyData, |_| {});
+            write_extension_bytes(out, ExtensionType::EarlyData, |_| {});
         });
         let err = ClientHelloExtensions::decode(&block).unwrap_err();
         assert_eq!(
@@ -469,7 +474,7 @@ mod tests {
         let mut block = Vec::new();
         write_prefixed(&mut block, LengthPrefix::U16, |out| {
             for _ in 0..2 {
-                write_extension(out, ExtensionType::KeyShare, |out| {
+                write_extension_bytes(out, ExtensionType::KeyShare, |out| {
                     write_prefixed(out, LengthPrefix::U16, |_| {})
                 });
             }
@@ -503,7 +508,7 @@ mod tests {
         ] {
             let mut block = Vec::new();
             write_prefixed(&mut block, LengthPrefix::U16, |out| {
-                write_extension(out, typ, |out| {
+                write_extension_bytes(out, typ, |out| {
                     write_prefixed(out, LengthPrefix::U16, |_| {})
                 })
             });
@@ -516,7 +521,7 @@ mod tests {
     fn rejects_record_size_limit_below_64() {
         let mut block = Vec::new();
         write_prefixed(&mut block, LengthPrefix::U16, |out| {
-            write_extension(out, ExtensionType::RecordSizeLimit, |out| {
+            write_extension_bytes(out, ExtensionType::RecordSizeLimit, |out| {
                 out.extend_from_slice(&[0, 63])
             })
         });
@@ -528,7 +533,7 @@ mod tests {
     fn rejects_data_in_an_empty_extension() {
         let mut block = Vec::new();
         write_prefixed(&mut block, LengthPrefix::U16, |out| {
-            write_extension(out, ExtensionType::EarlyData, |out| out.push(0))
+            write_extension_bytes(out, ExtensionType::EarlyData, |out| out.push(0))
         });
         let err = ClientHelloExtensions::decode(&block).unwrap_err();
         assert_eq!(err.kind, DecodeErrorKind::TrailingBytes { count: 1 });

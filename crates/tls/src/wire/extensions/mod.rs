@@ -67,23 +67,36 @@ pub trait ExtensionBlock: for<'a> Codec<'a> {
     /// The message this block belongs to.
     const CONTEXT: ExtensionContext;
 
+    /// Writes each extension present, in encoding order: its bytes when encoding, only its
+    /// type when the checks below ask which are present. One list of the block's
+    /// extensions serves both, so they cannot disagree.
+    fn write_extensions(&self, out: &mut ExtensionWriter<'_>);
+
     /// The types present, in encoding order.
     fn extension_types(&self) -> Vec<ExtensionType> {
-        // Room for a typical block up front, so the encoding does not grow from empty.
-        let mut encoded = Vec::with_capacity(512);
-        self.encode(&mut encoded);
-        types_in_block(&encoded)
+        // Room for the most a block of ours holds (a ClientHello offering both versions).
+        let mut types = Vec::with_capacity(24);
+        self.write_extensions(&mut ExtensionWriter::Types(&mut |typ| types.push(typ)));
+        types
+    }
+
+    /// The first type present (in encoding order) for which `found` says yes; nothing is
+    /// encoded or collected on the way.
+    fn find_type(&self, mut found: impl FnMut(ExtensionType) -> bool) -> Option<ExtensionType> {
+        let mut first = None;
+        self.write_extensions(&mut ExtensionWriter::Types(&mut |typ| {
+            if first.is_none() && found(typ) {
+                first = Some(typ);
+            }
+        }));
+        first
     }
 
     /// RFC 8446 §4.2: "If an implementation receives an extension which it recognizes and
     /// which is not specified for the message in which it appears, it MUST abort the
     /// handshake with an "illegal_parameter" alert." Returns the first such extension.
     fn check_allowed(&self) -> Result<(), ExtensionType> {
-        match self
-            .extension_types()
-            .into_iter()
-            .find(|typ| !typ.allowed_in(Self::CONTEXT))
-        {
+        match self.find_type(|typ| !typ.allowed_in(Self::CONTEXT)) {
             Some(typ) => Err(typ),
             None => Ok(()),
         }
@@ -98,9 +111,7 @@ pub trait ExtensionBlock: for<'a> Codec<'a> {
         let exempt = |typ: &ExtensionType| {
             Self::CONTEXT == ExtensionContext::HelloRetryRequest && *typ == ExtensionType::Cookie
         };
-        self.extension_types()
-            .into_iter()
-            .find(|typ| !offered.contains(typ) && !exempt(typ))
+        self.find_type(|typ| !offered.contains(&typ) && !exempt(&typ))
     }
 }
 
@@ -198,6 +209,18 @@ pub(crate) fn read_block<'a>(
 
 /// Appends one extension: its type, then `body` as `extension_data<0..2^16-1>`.
 pub(crate) fn write_extension(
+    out: &mut ExtensionWriter<'_>,
+    typ: ExtensionType,
+    body: impl FnOnce(&mut Vec<u8>),
+) {
+    match out {
+        ExtensionWriter::Bytes(out) => write_extension_bytes(out, typ, body),
+        ExtensionWriter::Types(seen) => seen(typ),
+    }
+}
+
+/// One extension's encoding: its type, then its body behind a two-byte length.
+pub(crate) fn write_extension_bytes(
     out: &mut Vec<u8>,
     typ: ExtensionType,
     body: impl FnOnce(&mut Vec<u8>),
@@ -207,29 +230,25 @@ pub(crate) fn write_extension(
 }
 
 /// Appends the kept extensions unchanged.
-pub(crate) fn write_raw(out: &mut Vec<u8>, other: &[RawExtension]) {
+pub(crate) fn write_raw(out: &mut ExtensionWriter<'_>, other: &[RawExtension]) {
     for ext in other {
         write_extension(out, ext.typ, |out| out.extend_from_slice(&ext.data));
     }
 }
 
-/// The extension types in an encoded block, in order. Only used on blocks we encoded.
-fn types_in_block(encoded: &[u8]) -> Vec<ExtensionType> {
-    let mut types = Vec::with_capacity(16);
-    let mut r = Reader::new(encoded);
-    let Ok(mut block) = r.sub(LengthPrefix::U16, 0, 0xffff, "extensions") else {
-        return types;
-    };
-    while let Ok(typ) = block.u16("extensions") {
-        types.push(ExtensionType::from_wire(typ));
-        if block
-            .opaque(LengthPrefix::U16, 0, 0xffff, "extensions")
-            .is_err()
-        {
-            break;
-        }
-    }
-    types
+/// Where [`ExtensionBlock::write_extensions`] writes.
+pub enum ExtensionWriter<'a> {
+    /// The encoding: `Extension extensions<..2^16-1>` without its length (RFC 8446 §4.2).
+    Bytes(&'a mut Vec<u8>),
+    /// Only the types, in order, to a callback.
+    Types(&'a mut dyn FnMut(ExtensionType)),
+}
+
+/// A block's `Codec::encode`: its extensions behind their two-byte length.
+pub(crate) fn encode_block(block: &impl ExtensionBlock, out: &mut Vec<u8>) {
+    crate::wire::codec::write_prefixed(out, LengthPrefix::U16, |out| {
+        block.write_extensions(&mut ExtensionWriter::Bytes(out))
+    });
 }
 
 #[cfg(test)]
@@ -320,7 +339,7 @@ mod tests {
                 let mut out = Vec::new();
                 crate::wire::codec::write_prefixed(&mut out, LengthPrefix::U16, |out| {
                     for (typ, data) in exts {
-                        write_extension(out, ExtensionType::from_wire(typ), |out| {
+                        write_extension_bytes(out, ExtensionType::from_wire(typ), |out| {
                             out.extend_from_slice(&data)
                         });
                     }

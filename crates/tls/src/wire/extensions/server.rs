@@ -1,9 +1,7 @@
 //! The server's hello-phase extensions: ServerHello (RFC 8446 §4.1.3), HelloRetryRequest
 //! (§4.1.4) and EncryptedExtensions (§4.3.1).
 
-use crate::wire::codec::{
-    write_opaque, write_prefixed, Codec, DecodeError, DecodeErrorKind, LengthPrefix, Reader,
-};
+use crate::wire::codec::{write_opaque, Codec, DecodeError, DecodeErrorKind, LengthPrefix, Reader};
 use crate::wire::enums::{ExtensionType, NamedGroup, ProtocolVersion};
 use crate::wire::extensions::client_hello::read_record_size_limit;
 use crate::wire::extensions::payloads::KeyShareEntry;
@@ -11,7 +9,8 @@ use crate::wire::extensions::payloads::{
     read_alpn_list, read_u16_list, write_alpn_list, write_u16_list,
 };
 use crate::wire::extensions::{
-    read_block, write_extension, write_raw, ExtensionBlock, ExtensionContext, RawExtension,
+    encode_block, read_block, write_extension, write_raw, ExtensionBlock, ExtensionContext,
+    ExtensionWriter, RawExtension,
 };
 
 /// The extensions of a ServerHello (RFC 8446 §4.1.3).
@@ -62,34 +61,80 @@ pub struct EncryptedExtensionsExtensions {
 
 impl ExtensionBlock for ServerHelloExtensions {
     const CONTEXT: ExtensionContext = ExtensionContext::ServerHello;
+
+    fn write_extensions(&self, out: &mut ExtensionWriter<'_>) {
+        if let Some(version) = self.supported_versions {
+            write_extension(out, ExtensionType::SupportedVersions, |out| {
+                version.encode(out)
+            });
+        }
+        if let Some(share) = &self.key_share {
+            write_extension(out, ExtensionType::KeyShare, |out| share.encode(out));
+        }
+        if let Some(index) = self.pre_shared_key {
+            write_extension(out, ExtensionType::PreSharedKey, |out| {
+                out.extend_from_slice(&index.to_be_bytes())
+            });
+        }
+        write_raw(out, &self.other);
+    }
 }
 
 impl ExtensionBlock for HelloRetryRequestExtensions {
     const CONTEXT: ExtensionContext = ExtensionContext::HelloRetryRequest;
+
+    fn write_extensions(&self, out: &mut ExtensionWriter<'_>) {
+        if let Some(version) = self.supported_versions {
+            write_extension(out, ExtensionType::SupportedVersions, |out| {
+                version.encode(out)
+            });
+        }
+        if let Some(group) = self.key_share {
+            write_extension(out, ExtensionType::KeyShare, |out| group.encode(out));
+        }
+        if let Some(cookie) = &self.cookie {
+            write_extension(out, ExtensionType::Cookie, |out| {
+                write_opaque(out, LengthPrefix::U16, cookie)
+            });
+        }
+        write_raw(out, &self.other);
+    }
 }
 
 impl ExtensionBlock for EncryptedExtensionsExtensions {
     const CONTEXT: ExtensionContext = ExtensionContext::EncryptedExtensions;
+
+    fn write_extensions(&self, out: &mut ExtensionWriter<'_>) {
+        if self.server_name {
+            write_extension(out, ExtensionType::ServerName, |_| {});
+        }
+        if let Some(groups) = &self.supported_groups {
+            write_extension(out, ExtensionType::SupportedGroups, |out| {
+                write_u16_list(out, LengthPrefix::U16, groups)
+            });
+        }
+        if let Some(name) = &self.alpn {
+            write_extension(
+                out,
+                ExtensionType::ApplicationLayerProtocolNegotiation,
+                |out| write_alpn_list(out, std::slice::from_ref(name)),
+            );
+        }
+        if self.early_data {
+            write_extension(out, ExtensionType::EarlyData, |_| {});
+        }
+        if let Some(limit) = self.record_size_limit {
+            write_extension(out, ExtensionType::RecordSizeLimit, |out| {
+                out.extend_from_slice(&limit.to_be_bytes())
+            });
+        }
+        write_raw(out, &self.other);
+    }
 }
 
 impl Codec<'_> for ServerHelloExtensions {
     fn encode(&self, out: &mut Vec<u8>) {
-        write_prefixed(out, LengthPrefix::U16, |out| {
-            if let Some(version) = self.supported_versions {
-                write_extension(out, ExtensionType::SupportedVersions, |out| {
-                    version.encode(out)
-                });
-            }
-            if let Some(share) = &self.key_share {
-                write_extension(out, ExtensionType::KeyShare, |out| share.encode(out));
-            }
-            if let Some(index) = self.pre_shared_key {
-                write_extension(out, ExtensionType::PreSharedKey, |out| {
-                    out.extend_from_slice(&index.to_be_bytes())
-                });
-            }
-            write_raw(out, &self.other);
-        });
+        encode_block(self, out);
     }
 
     /// RFC 8446 §4.1.3 gives `extensions<6..2^16-1>`, but a TLS 1.2 ServerHello may omit
@@ -125,22 +170,7 @@ impl Codec<'_> for ServerHelloExtensions {
 
 impl Codec<'_> for HelloRetryRequestExtensions {
     fn encode(&self, out: &mut Vec<u8>) {
-        write_prefixed(out, LengthPrefix::U16, |out| {
-            if let Some(version) = self.supported_versions {
-                write_extension(out, ExtensionType::SupportedVersions, |out| {
-                    version.encode(out)
-                });
-            }
-            if let Some(group) = self.key_share {
-                write_extension(out, ExtensionType::KeyShare, |out| group.encode(out));
-            }
-            if let Some(cookie) = &self.cookie {
-                write_extension(out, ExtensionType::Cookie, |out| {
-                    write_opaque(out, LengthPrefix::U16, cookie)
-                });
-            }
-            write_raw(out, &self.other);
-        });
+        encode_block(self, out);
     }
 
     /// `extensions<6..2^16-1>` (RFC 8446 §4.1.3): a HelloRetryRequest always carries at
@@ -177,32 +207,7 @@ impl Codec<'_> for HelloRetryRequestExtensions {
 
 impl Codec<'_> for EncryptedExtensionsExtensions {
     fn encode(&self, out: &mut Vec<u8>) {
-        write_prefixed(out, LengthPrefix::U16, |out| {
-            if self.server_name {
-                write_extension(out, ExtensionType::ServerName, |_| {});
-            }
-            if let Some(groups) = &self.supported_groups {
-                write_extension(out, ExtensionType::SupportedGroups, |out| {
-                    write_u16_list(out, LengthPrefix::U16, groups)
-                });
-            }
-            if let Some(name) = &self.alpn {
-                write_extension(
-                    out,
-                    ExtensionType::ApplicationLayerProtocolNegotiation,
-                    |out| write_alpn_list(out, std::slice::from_ref(name)),
-                );
-            }
-            if self.early_data {
-                write_extension(out, ExtensionType::EarlyData, |_| {});
-            }
-            if let Some(limit) = self.record_size_limit {
-                write_extension(out, ExtensionType::RecordSizeLimit, |out| {
-                    out.extend_from_slice(&limit.to_be_bytes())
-                });
-            }
-            write_raw(out, &self.other);
-        });
+        encode_block(self, out);
     }
 
     /// `Extension extensions<0..2^16-1>` (RFC 8446 §4.3.1).
@@ -248,7 +253,9 @@ impl Codec<'_> for EncryptedExtensionsExtensions {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::codec::write_prefixed;
     use crate::wire::extensions::test_support::assert_round_trip;
+    use crate::wire::extensions::write_extension_bytes;
 
     #[test]
     fn server_hello_extensions_round_trip() {
@@ -293,7 +300,7 @@ mod tests {
     fn rejects_two_alpn_protocols_from_the_server() {
         let mut block = Vec::new();
         write_prefixed(&mut block, LengthPrefix::U16, |out| {
-            write_extension(
+            write_extension_bytes(
                 out,
                 ExtensionType::ApplicationLayerProtocolNegotiation,
                 |out| write_alpn_list(out, &[b"h2", b"h3"]),
@@ -341,7 +348,7 @@ mod tests {
     fn truncated_key_share_names_server_hello_key_share() {
         let mut block = Vec::new();
         write_prefixed(&mut block, LengthPrefix::U16, |out| {
-            write_extension(out, ExtensionType::KeyShare, |out| {
+            write_extension_bytes(out, ExtensionType::KeyShare, |out| {
                 out.extend_from_slice(&[0, 0x1d, 0, 32, 1])
             })
         });

@@ -1,6 +1,7 @@
 //! The extensions of a TLS 1.2 ServerHello (RFC 5246 §7.4.1.4): answers to the client's
 //! server_name (RFC 6066 §3), renegotiation_info (RFC 5746 §3.2), extended_master_secret
-//! (RFC 7627 §5.1), ec_point_formats (RFC 8422 §5.2) and ALPN (RFC 7301 §3.1).
+//! (RFC 7627 §5.1), ec_point_formats (RFC 8422 §5.2), ALPN (RFC 7301 §3.1) and
+//! session_ticket (RFC 5077 §3.2).
 //!
 //! The ServerHello is shared with TLS 1.3, whose extension block
 //! ([`ServerHelloExtensions`](super::ServerHelloExtensions)) keeps every extension it does
@@ -27,6 +28,8 @@ pub struct Tls12ServerHelloExtensions {
     pub ec_point_formats: Option<Vec<EcPointFormat>>,
     /// ALPN (RFC 7301 §3.1): the one protocol selected.
     pub alpn: Option<Vec<u8>>,
+    /// session_ticket (RFC 5077 §3.2): empty; the server will send a NewSessionTicket.
+    pub session_ticket: bool,
     /// Every other extension, in order.
     pub other: Vec<RawExtension>,
 }
@@ -48,6 +51,7 @@ impl Tls12ServerHelloExtensions {
                     )
                 }
                 ExtensionType::ExtendedMasterSecret => exts.extended_master_secret = true,
+                ExtensionType::SessionTicket => exts.session_ticket = true,
                 ExtensionType::EcPointFormats => {
                     exts.ec_point_formats = Some(read_u8_list(
                         &mut r,
@@ -106,6 +110,9 @@ impl Tls12ServerHelloExtensions {
                 write_alpn_list(out, std::slice::from_ref(name))
             });
         }
+        if self.session_ticket {
+            push(ExtensionType::SessionTicket, &|_| {});
+        }
         raw.extend(self.other.iter().cloned());
         raw
     }
@@ -120,6 +127,7 @@ impl Tls12ServerHelloExtensions {
 impl Codec<'_> for Tls12ServerHelloExtensions {
     fn encode(&self, out: &mut Vec<u8>) {
         crate::wire::codec::write_prefixed(out, LengthPrefix::U16, |out| {
+            let out = &mut crate::wire::extensions::ExtensionWriter::Bytes(out);
             crate::wire::extensions::write_raw(out, &self.to_raw())
         });
     }
@@ -142,6 +150,7 @@ mod tests {
             extended_master_secret: true,
             ec_point_formats: Some(vec![EcPointFormat::uncompressed]),
             alpn: Some(b"h2".to_vec()),
+            session_ticket: true,
             other: vec![RawExtension {
                 typ: ExtensionType::Unknown(0x1234),
                 data: vec![1],
@@ -168,6 +177,7 @@ mod tests {
             }])
         };
         assert!(bad(ExtensionType::ExtendedMasterSecret, &[0]).is_err());
+        assert!(bad(ExtensionType::SessionTicket, &[0]).is_err());
         assert!(bad(ExtensionType::RenegotiationInfo, &[]).is_err());
         assert!(bad(ExtensionType::RenegotiationInfo, &[2, 0]).is_err());
         assert!(bad(ExtensionType::EcPointFormats, &[0]).is_err());

@@ -20,7 +20,7 @@ pub use hello::{
 pub use post::{KeyUpdate, MessageHash, NewSessionTicket};
 pub use tls12::{
     Certificate12, CertificateRequest12, ClientEcdhPublic, ClientKeyExchange,
-    EncryptedPreMasterSecret, ServerEcdhParams, ServerKeyExchange,
+    EncryptedPreMasterSecret, NewSessionTicket12, ServerEcdhParams, ServerKeyExchange,
 };
 
 use crate::wire::codec::{write_prefixed, Codec, DecodeError, LengthPrefix, Reader};
@@ -70,6 +70,8 @@ pub enum HandshakePayload {
     ServerHelloDone,
     /// TLS 1.2 client_key_exchange (RFC 5246 §7.4.7).
     ClientKeyExchange(ClientKeyExchange),
+    /// TLS 1.2 new_session_ticket (RFC 5077 §3.3), from [`Self::decode_tls12`].
+    NewSessionTicket12(NewSessionTicket12),
     /// Any other type (TLS 1.2 messages, unknown values): kept so the state machine can
     /// answer with `unexpected_message`.
     Unknown {
@@ -133,6 +135,7 @@ impl HandshakePayload {
             Self::CertificateRequest12(_) => HandshakeType::CertificateRequest,
             Self::ServerHelloDone => HandshakeType::ServerHelloDone,
             Self::ClientKeyExchange(_) => HandshakeType::ClientKeyExchange,
+            Self::NewSessionTicket12(_) => HandshakeType::NewSessionTicket,
             Self::Unknown { typ, .. } => *typ,
         }
     }
@@ -164,6 +167,7 @@ impl HandshakePayload {
             Self::ServerKeyExchange(m) => m.encode(out),
             Self::CertificateRequest12(m) => m.encode(out),
             Self::ClientKeyExchange(m) => m.encode(out),
+            Self::NewSessionTicket12(m) => m.encode(out),
             Self::Unknown { body, .. } => out.extend_from_slice(body),
         }
     }
@@ -247,6 +251,9 @@ impl HandshakePayload {
             HandshakeType::ClientKeyExchange => {
                 Self::ClientKeyExchange(ClientKeyExchange::read(&mut b)?)
             }
+            HandshakeType::NewSessionTicket => {
+                Self::NewSessionTicket12(NewSessionTicket12::read(&mut b)?)
+            }
             typ => Self::Unknown {
                 typ,
                 body: b.rest().to_vec(),
@@ -264,6 +271,7 @@ fn body_name_tls12(typ: HandshakeType) -> &'static str {
         HandshakeType::ServerKeyExchange => "ServerKeyExchange",
         HandshakeType::ServerHelloDone => "ServerHelloDone",
         HandshakeType::ClientKeyExchange => "ClientKeyExchange",
+        HandshakeType::NewSessionTicket => "NewSessionTicket",
         other => body_name(other),
     }
 }

@@ -1,7 +1,8 @@
 //! The TLS 1.2 handshake messages (RFC 5246 §7.4) that differ from TLS 1.3's or do not
 //! exist there: ServerKeyExchange for ECDHE (RFC 8422 §5.4), ServerHelloDone (§7.4.5),
 //! ClientKeyExchange (§7.4.7; RFC 8422 §5.7), CertificateRequest and Certificate in their
-//! TLS 1.2 forms (§7.4.4, §7.4.2), and HelloRequest (§7.4.1.1).
+//! TLS 1.2 forms (§7.4.4, §7.4.2), HelloRequest (§7.4.1.1) and the session ticket's
+//! NewSessionTicket (RFC 5077 §3.3).
 //!
 //! ClientHello, ServerHello, CertificateVerify (a `DigitallySigned`, §4.7) and Finished
 //! have the same encoding in both versions and are shared. Which form a message of type
@@ -64,6 +65,32 @@ pub struct ClientEcdhPublic {
 pub struct EncryptedPreMasterSecret {
     /// The PKCS #1 v1.5 ciphertext.
     pub ciphertext: Vec<u8>,
+}
+
+/// NewSessionTicket in its TLS 1.2 form (RFC 5077 §3.3): a lifetime hint and the opaque
+/// ticket, sent right before the server's ChangeCipherSpec.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewSessionTicket12 {
+    /// `uint32 ticket_lifetime_hint`: seconds; 0 says nothing about the lifetime.
+    pub lifetime_hint: u32,
+    /// `opaque ticket<0..2^16-1>`.
+    pub ticket: Vec<u8>,
+}
+
+impl Codec<'_> for NewSessionTicket12 {
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.lifetime_hint.to_be_bytes());
+        write_opaque(out, LengthPrefix::U16, &self.ticket);
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            lifetime_hint: r.u32("NewSessionTicket.ticket_lifetime_hint")?,
+            ticket: r
+                .opaque(LengthPrefix::U16, 0, 0xffff, "NewSessionTicket.ticket")?
+                .to_vec(),
+        })
+    }
 }
 
 /// ClientCertificateType values (RFC 5246 §7.4.4, RFC 8422 §5.5).
@@ -320,12 +347,25 @@ mod tests {
             HandshakePayload::HelloRequest,
             HandshakePayload::ServerKeyExchange(ske()),
             HandshakePayload::ClientKeyExchange(ClientKeyExchange { body: vec![1, 4] }),
+            HandshakePayload::NewSessionTicket12(NewSessionTicket12 {
+                lifetime_hint: 7200,
+                ticket: vec![5; 40],
+            }),
         ] {
             assert_eq!(HandshakePayload::decode_tls12(&m.to_vec()).unwrap(), m);
         }
         // ServerHelloDone and HelloRequest are empty (RFC 5246 §7.4.5, §7.4.1.1).
         assert!(HandshakePayload::decode_tls12(&[14, 0, 0, 1, 0]).is_err());
         assert!(HandshakePayload::decode_tls12(&[0, 0, 0, 1, 0]).is_err());
+        // RFC 5077 §3.3: a hint, then the ticket; nothing after it.
+        assert_eq!(
+            HandshakePayload::decode_tls12(&[4, 0, 0, 6, 0, 0, 0, 9, 0, 0]).unwrap(),
+            HandshakePayload::NewSessionTicket12(NewSessionTicket12 {
+                lifetime_hint: 9,
+                ticket: vec![]
+            })
+        );
+        assert!(HandshakePayload::decode_tls12(&[4, 0, 0, 7, 0, 0, 0, 9, 0, 0, 0]).is_err());
     }
 
     proptest::proptest! {
