@@ -3,7 +3,8 @@
 # for padlock serve and nginx pinned to one core each. Loopback only.
 #
 # Environment: PADLOCK (default target/release/padlock), LOAD (the load tool, default
-# target/release/padlock-serve-load), SERVER_CORE (0) and CLIENT_CORE (1), PORT (18443).
+# target/release/padlock-serve-load), SERVER_CORE (0) and CLIENT_CORE (1), PORT (18443),
+# LAUNCH (a command the servers run under, e.g. valgrind; default none).
 
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -62,7 +63,7 @@ wait_listening() {
 
 # start_padlock [ARGS...]: padlock serve on SERVER_CORE, one worker.
 start_padlock() {
-    taskset -c "$SERVER_CORE" "$PADLOCK" serve --dir "$WORK/www" --cert "$WORK/chain.pem" \
+    taskset -c "$SERVER_CORE" ${LAUNCH:-} "$PADLOCK" serve --dir "$WORK/www" --cert "$WORK/chain.pem" \
         --key "$WORK/leaf.key" --listen "127.0.0.1:$PORT" --workers 1 "$@" \
         >/dev/null 2>"$WORK/logs/padlock.err" &
     SERVER_PID=$!
@@ -95,7 +96,7 @@ http {
     }
 }
 CONF
-    taskset -c "$SERVER_CORE" nginx -c "$WORK/nginx.conf" -e "$WORK/logs/nginx.err" &
+    taskset -c "$SERVER_CORE" ${LAUNCH:-} nginx -c "$WORK/nginx.conf" -e "$WORK/logs/nginx.err" &
     SERVER_PID=$!
     wait_listening
 }

@@ -8,7 +8,6 @@
 //! all of them. Outside such a poll (an upgraded connection handed to another task, say)
 //! a flush is a flush.
 
-use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -44,16 +43,16 @@ impl<IO> Cork<IO> {
 }
 
 impl<IO: AsyncWrite + Unpin> Cork<IO> {
-    /// Polls `connection` (which writes through the [`Corked`] half), then does the flush
-    /// it asked for, if any. A flush that cannot finish now is retried at the next poll;
-    /// the transport has registered the task's waker for it.
-    pub(crate) fn poll_connection<F: Future + ?Sized>(
+    /// Polls the connection with `poll` (which writes through the [`Corked`] half), then
+    /// does the flush it asked for, if any. A flush that cannot finish now is retried at
+    /// the next poll; the transport has registered the task's waker for it.
+    pub(crate) fn poll_connection<T>(
         &self,
-        connection: Pin<&mut F>,
         cx: &mut Context<'_>,
-    ) -> Poll<F::Output> {
+        poll: impl FnOnce(&mut Context<'_>) -> Poll<T>,
+    ) -> Poll<T> {
         self.polling.store(true, Ordering::Relaxed);
-        let polled = connection.poll(cx);
+        let polled = poll(cx);
         self.polling.store(false, Ordering::Relaxed);
         if self.owed.load(Ordering::Relaxed) {
             // An error here surfaces at the connection's next read or write.
@@ -121,6 +120,8 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for Corked<IO> {
 
 #[cfg(test)]
 mod tests {
+    use std::future::Future;
+
     use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
 
     use super::*;
@@ -137,7 +138,9 @@ mod tests {
             }
             corked
         });
-        let corked = std::future::poll_fn(|cx| cork.poll_connection(connection.as_mut(), cx)).await;
+        let corked =
+            std::future::poll_fn(|cx| cork.poll_connection(cx, |cx| connection.as_mut().poll(cx)))
+                .await;
         let mut got = [0u8; 13];
         far.read_exact(&mut got).await.unwrap();
         assert_eq!(&got, b"one two three");

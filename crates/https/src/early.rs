@@ -30,7 +30,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
-use hyper::header::HeaderMap;
+use hyper::header::{HeaderMap, HeaderName};
 use hyper::Method;
 use padlock_tokio::TlsStream;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -53,8 +53,10 @@ pub fn is_safe_in_early_data(method: &Method) -> bool {
 /// Whether `headers` carry `Early-Data: 1` (RFC 8470 §5.1): an intermediary received the
 /// request in early data.
 pub fn marked_early(headers: &HeaderMap) -> bool {
+    // A name made once, not parsed from a string at every request.
+    const EARLY_DATA: HeaderName = HeaderName::from_static("early-data");
     headers
-        .get_all("early-data")
+        .get_all(EARLY_DATA)
         .iter()
         .any(|v| v.as_bytes() == b"1")
 }

@@ -19,7 +19,6 @@
 //! a client cannot grow the cache with made-up names.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -36,7 +35,8 @@ pub const MAX_ENTRIES: usize = 4096;
 /// The most bytes of file contents cached at once.
 pub const MAX_BYTES: usize = 32 << 20;
 
-/// The cache: request-relative path → the file's contents and prebuilt headers.
+/// The cache: the file's path relative to the root (`/`-separated) → the file's contents
+/// and prebuilt headers.
 #[derive(Debug)]
 pub(crate) struct FileCache {
     inner: RwLock<Inner>,
@@ -45,7 +45,7 @@ pub(crate) struct FileCache {
 
 #[derive(Debug, Default)]
 struct Inner {
-    entries: HashMap<PathBuf, Arc<CachedFile>>,
+    entries: HashMap<String, Arc<CachedFile>>,
     bytes: usize,
 }
 
@@ -129,7 +129,7 @@ impl FileCache {
     /// entry re-confirmed. `None`: not cached, or changed (the caller looks it up afresh).
     pub(crate) fn get(
         &self,
-        key: &Path,
+        key: &str,
         now: Instant,
         still_same: impl FnOnce(&CachedFile) -> bool,
     ) -> Option<Arc<CachedFile>> {
@@ -148,12 +148,12 @@ impl FileCache {
             return None;
         }
         let confirmed = Arc::new(entry.confirmed(now));
-        self.insert(key.to_path_buf(), confirmed.clone());
+        self.insert(key.to_owned(), confirmed.clone());
         Some(confirmed)
     }
 
     /// Adds or replaces the entry for `key` (skipped if the file alone exceeds the budget).
-    pub(crate) fn insert(&self, key: PathBuf, entry: Arc<CachedFile>) {
+    pub(crate) fn insert(&self, key: String, entry: Arc<CachedFile>) {
         let size = entry.contents.len();
         if size > MAX_BYTES {
             return;
@@ -176,7 +176,7 @@ impl FileCache {
     }
 
     /// Forgets `key`.
-    pub(crate) fn remove(&self, key: &Path) {
+    pub(crate) fn remove(&self, key: &str) {
         let mut inner = match self.inner.write() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
@@ -199,6 +199,8 @@ impl FileCache {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
 
     fn entry(dir: &Path, name: &str, body: &[u8]) -> Arc<CachedFile> {
@@ -218,7 +220,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = FileCache::new(Duration::from_secs(60));
         cache.insert("a".into(), entry(dir.path(), "a", b"one"));
-        let hit = cache.get(Path::new("a"), Instant::now(), |_| panic!("not asked"));
+        let hit = cache.get("a", Instant::now(), |_| panic!("not asked"));
         assert_eq!(&hit.unwrap().contents[..], b"one");
     }
 
@@ -227,9 +229,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = FileCache::new(Duration::ZERO);
         cache.insert("a".into(), entry(dir.path(), "a", b"one"));
-        assert!(cache
-            .get(Path::new("a"), Instant::now(), |_| false)
-            .is_none());
+        assert!(cache.get("a", Instant::now(), |_| false).is_none());
         assert_eq!(cache.len(), 0);
     }
 
@@ -238,7 +238,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = FileCache::new(Duration::ZERO);
         cache.insert("a".into(), entry(dir.path(), "a", b"one"));
-        let hit = cache.get(Path::new("a"), Instant::now(), |_| true);
+        let hit = cache.get("a", Instant::now(), |_| true);
         assert_eq!(&hit.unwrap().contents[..], b"one");
         assert_eq!(cache.len(), 1);
     }
@@ -259,7 +259,7 @@ mod tests {
         let cache = FileCache::new(Duration::from_secs(60));
         let e = entry(dir.path(), "a", b"x");
         for i in 0..MAX_ENTRIES + 10 {
-            cache.insert(PathBuf::from(format!("f{i}")), e.clone());
+            cache.insert(format!("f{i}"), e.clone());
         }
         assert!(cache.len() <= MAX_ENTRIES);
     }

@@ -13,6 +13,7 @@ use percent_encoding::{percent_decode_str, utf8_percent_encode, CONTROLS};
 use tokio::io::AsyncSeekExt;
 
 use crate::body::{self, Body, FileBody};
+use crate::date;
 use crate::error::Error;
 use crate::filecache::{self, CachedFile, FileCache, Identity};
 use crate::listing;
@@ -71,8 +72,40 @@ impl FileServer {
         &self.root
     }
 
+    /// Answers `req` at once, without a future, when it names a small file the cache
+    /// holds (checked against the disk when no longer fresh) by its plain path, and asks
+    /// for all of it, one range, or only whether it changed: the common case. `None`:
+    /// [`Self::respond`] answers it.
+    pub fn respond_from_cache<B>(&self, req: &Request<B>) -> Option<Response<Body>> {
+        let head_only = match *req.method() {
+            Method::GET => false,
+            Method::HEAD => true,
+            _ => return None,
+        };
+        let hit = self.cached(plain_relative(req.uri().path())?, Instant::now())?;
+        match what_to_send(&hit.info, req.headers()) {
+            FileAnswer::Ready(res) => Some(res),
+            FileAnswer::Bytes {
+                status,
+                start,
+                count,
+            } => Some(from_memory(
+                &hit.info,
+                &hit.contents,
+                status,
+                start,
+                count,
+                head_only,
+            )),
+            FileAnswer::Ranges(_) => None,
+        }
+    }
+
     /// Answers one request.
     pub async fn respond<B>(&self, req: &Request<B>) -> Response<Body> {
+        if let Some(res) = self.respond_from_cache(req) {
+            return res;
+        }
         let head_only = match *req.method() {
             Method::GET => false,
             Method::HEAD => true,
@@ -84,6 +117,7 @@ impl FileServer {
             }
         };
         let uri_path = req.uri().path();
+        let now = Instant::now();
         // RFC 9112 §3.2: GET and HEAD take an origin-form (or absolute-form) target, whose
         // path starts with `/`; authority-form (`host:port`) and `*` name no file.
         if !uri_path.starts_with('/') {
@@ -97,14 +131,10 @@ impl FileServer {
             return status_page(StatusCode::NOT_FOUND);
         }
         // A small file asked for recently is answered from memory (see `filecache`).
-        let now = Instant::now();
-        let root = &self.root;
-        if let Some(hit) = self
-            .cache
-            .get(&relative, now, |entry| same_file(root, &relative, entry))
-        {
-            let contents = Some(hit.contents.clone());
-            return serve_file(&hit.info, contents, req.headers(), head_only).await;
+        // `resolve` made the path from UTF-8 segments, so it has a string form.
+        let key = relative.to_str().map(str::to_owned);
+        if let Some(hit) = key.as_deref().and_then(|key| self.cached(key, now)) {
+            return serve_file(&hit.info, Some(hit.contents.clone()), req, head_only).await;
         }
         // The lookup (canonicalize, stat, and reading a small file) runs inline on the
         // worker: for a local folder these are page-cache hits taking microseconds, less than
@@ -119,12 +149,12 @@ impl FileServer {
                 contents,
             } => {
                 let info = FileInfo::new(path, &meta);
-                if let Some(contents) = &contents {
+                if let (Some(contents), Some(key)) = (&contents, key) {
                     let entry =
                         CachedFile::new(info.clone(), contents.clone(), Identity::of(&meta), now);
-                    self.cache.insert(relative, Arc::new(entry));
+                    self.cache.insert(key, Arc::new(entry));
                 }
-                serve_file(&info, contents, req.headers(), head_only).await
+                serve_file(&info, contents, req, head_only).await
             }
             Found::Dir { path, index } => {
                 if !uri_path.ends_with('/') {
@@ -136,7 +166,7 @@ impl FileServer {
                 }
                 if let Some((index, meta, contents)) = index {
                     let info = FileInfo::new(index, &meta);
-                    return serve_file(&info, contents, req.headers(), head_only).await;
+                    return serve_file(&info, contents, req, head_only).await;
                 }
                 match listing::render(&path, uri_path, self.dotfiles == Dotfiles::Allow).await {
                     Ok(html) => {
@@ -161,6 +191,32 @@ impl FileServer {
             }
         }
     }
+}
+
+impl FileServer {
+    /// The cache's entry for the file at `key` (a relative path, `/`-separated), checked
+    /// against the disk when it is no longer fresh.
+    fn cached(&self, key: &str, now: Instant) -> Option<Arc<CachedFile>> {
+        self.cache.get(key, now, |entry| {
+            same_file(&self.root, Path::new(key), entry)
+        })
+    }
+}
+
+/// The relative path a request path names when it is spelled plainly — `/`, then names of
+/// letters, digits and `-_.~` separated by single slashes, none starting with a dot — so
+/// that [`resolve`] would return it unchanged and it is not hidden: such a path is its own
+/// cache key. `None` for anything else (percent-escapes, dot segments, empty segments, a
+/// trailing slash, dotfiles), which takes the full path.
+fn plain_relative(uri_path: &str) -> Option<&str> {
+    let relative = uri_path.strip_prefix('/')?;
+    let plain = relative.split('/').all(|name| {
+        name.bytes().next().is_some_and(|b| b != b'.')
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
+    });
+    plain.then_some(relative)
 }
 
 /// Files up to this size are read whole during the (inline) lookup; kept small so a read
@@ -291,6 +347,9 @@ pub(crate) struct FileInfo {
     content_type: HeaderValue,
     etag_header: Option<HeaderValue>,
     last_modified_header: Option<HeaderValue>,
+    /// The headers of a 200 answer with the whole file, Date last (a placeholder that each
+    /// answer overwrites in place): cloned per answer rather than built header by header.
+    whole: HeaderMap,
 }
 
 impl FileInfo {
@@ -310,7 +369,7 @@ impl FileInfo {
         let etag_header = etag.as_deref().and_then(|e| HeaderValue::from_str(e).ok());
         let last_modified_header =
             modified.and_then(|m| HeaderValue::from_str(&httpdate::fmt_http_date(m)).ok());
-        FileInfo {
+        let mut info = FileInfo {
             path,
             len,
             modified,
@@ -318,7 +377,21 @@ impl FileInfo {
             content_type,
             etag_header,
             last_modified_header,
-        }
+            whole: HeaderMap::new(),
+        };
+        let mut whole = HeaderMap::with_capacity(8);
+        info.add_content_headers(&mut whole, len);
+        whole.insert(header::DATE, HeaderValue::from_static(""));
+        info.whole = whole;
+        info
+    }
+
+    /// Content-Type, Content-Length (`count`), Accept-Ranges and the validators.
+    fn add_content_headers(&self, h: &mut HeaderMap, count: u64) {
+        h.insert(header::CONTENT_TYPE, self.content_type.clone());
+        h.insert(header::CONTENT_LENGTH, HeaderValue::from(count));
+        h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+        self.add_validators(h);
     }
 
     fn add_validators(&self, h: &mut HeaderMap) {
@@ -333,12 +406,57 @@ impl FileInfo {
 
 /// Answers for one file: `contents` is the whole file (`file.len` bytes) when it was read
 /// (small files), else the body streams from disk.
-async fn serve_file(
+async fn serve_file<B>(
     file: &FileInfo,
     contents: Option<bytes::Bytes>,
-    headers: &HeaderMap,
+    req: &Request<B>,
     head_only: bool,
 ) -> Response<Body> {
+    let (status, start, count) = match what_to_send(file, req.headers()) {
+        FileAnswer::Ready(res) => return res,
+        FileAnswer::Ranges(ranges) => {
+            return serve_ranges(file, contents, &ranges, head_only).await
+        }
+        FileAnswer::Bytes {
+            status,
+            start,
+            count,
+        } => (status, start, count),
+    };
+    if let Some(contents) = contents {
+        return from_memory(file, &contents, status, start, count, head_only);
+    }
+    let body = if head_only || count == 0 {
+        body::empty()
+    } else {
+        let mut f = match tokio::fs::File::open(&file.path).await {
+            Ok(f) => f,
+            Err(_) => return status_page(StatusCode::FORBIDDEN),
+        };
+        if start > 0 && f.seek(SeekFrom::Start(start)).await.is_err() {
+            return status_page(StatusCode::INTERNAL_SERVER_ERROR);
+        }
+        http_body_util::BodyExt::boxed(FileBody::new(f, count))
+    };
+    with_file_headers(file, body, status, start, count)
+}
+
+/// What a GET or HEAD of `file` is answered with, given the request's conditional and range
+/// headers.
+enum FileAnswer {
+    /// An answer without the file's bytes (304 Not Modified, 416 Range Not Satisfiable).
+    Ready(Response<Body>),
+    /// `count` bytes from `start`: the whole file (200) or one range of it (206).
+    Bytes {
+        status: StatusCode,
+        start: u64,
+        count: u64,
+    },
+    /// Several ranges (206, multipart/byteranges).
+    Ranges(Vec<(u64, u64)>),
+}
+
+fn what_to_send(file: &FileInfo, headers: &HeaderMap) -> FileAnswer {
     let len = file.len;
     let modified = file.modified;
     let etag = file.etag.as_deref();
@@ -348,7 +466,7 @@ async fn serve_file(
         let mut res = Response::new(body::empty());
         *res.status_mut() = StatusCode::NOT_MODIFIED;
         file.add_validators(res.headers_mut());
-        return res;
+        return FileAnswer::Ready(res);
     }
 
     let mut range = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
@@ -360,58 +478,72 @@ async fn serve_file(
         range = RangeRequest::Whole;
     }
 
-    let (status, start, count) = match range {
-        RangeRequest::Multiple(ranges) => {
-            return serve_ranges(file, contents, &ranges, head_only).await;
-        }
-        RangeRequest::Whole => (StatusCode::OK, 0, len),
-        RangeRequest::Satisfiable { start, end } => {
-            (StatusCode::PARTIAL_CONTENT, start, end - start + 1)
-        }
+    match range {
+        RangeRequest::Multiple(ranges) => FileAnswer::Ranges(ranges),
+        RangeRequest::Whole => FileAnswer::Bytes {
+            status: StatusCode::OK,
+            start: 0,
+            count: len,
+        },
+        RangeRequest::Satisfiable { start, end } => FileAnswer::Bytes {
+            status: StatusCode::PARTIAL_CONTENT,
+            start,
+            count: end - start + 1,
+        },
         RangeRequest::Unsatisfiable => {
             let mut res = status_page(StatusCode::RANGE_NOT_SATISFIABLE);
             if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
                 res.headers_mut().insert(header::CONTENT_RANGE, v);
             }
-            return res;
+            FileAnswer::Ready(res)
         }
-    };
+    }
+}
 
+/// The answer with `count` bytes from `start` of `contents`, the whole file in memory.
+fn from_memory(
+    file: &FileInfo,
+    contents: &bytes::Bytes,
+    status: StatusCode,
+    start: u64,
+    count: u64,
+    head_only: bool,
+) -> Response<Body> {
     let body = if head_only || count == 0 {
         body::empty()
-    } else if let Some(bytes) = contents {
-        if start == 0 && count == len {
-            body::full(bytes)
-        } else {
-            // start + count <= len == bytes.len(), checked by the range parser.
-            body::full(bytes.slice(start as usize..(start + count) as usize))
-        }
+    } else if start == 0 && count == file.len {
+        body::full(contents.clone())
     } else {
-        let mut file = match tokio::fs::File::open(&file.path).await {
-            Ok(f) => f,
-            Err(_) => return status_page(StatusCode::FORBIDDEN),
-        };
-        if start > 0 && file.seek(SeekFrom::Start(start)).await.is_err() {
-            return status_page(StatusCode::INTERNAL_SERVER_ERROR);
-        }
-        http_body_util::BodyExt::boxed(FileBody::new(file, count))
+        // start + count <= len == contents.len(), checked by the range parser.
+        body::full(contents.slice(start as usize..(start + count) as usize))
     };
+    with_file_headers(file, body, status, start, count)
+}
+
+/// `body` (`count` bytes from `start` of the file) with its status and headers.
+fn with_file_headers(
+    file: &FileInfo,
+    body: Body,
+    status: StatusCode,
+    start: u64,
+    count: u64,
+) -> Response<Body> {
     let mut res = Response::new(body);
     *res.status_mut() = status;
+    if status == StatusCode::OK {
+        *res.headers_mut() = file.whole.clone();
+        res.headers_mut().insert(header::DATE, date::now());
+        return res;
+    }
     // Room for every header this answer and hyper (Date) add, so the map is allocated
     // once rather than grown as they arrive.
     *res.headers_mut() = HeaderMap::with_capacity(8);
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, file.content_type.clone());
-    h.insert(header::CONTENT_LENGTH, HeaderValue::from(count));
-    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    if status == StatusCode::PARTIAL_CONTENT {
-        let end = start + count - 1;
-        if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{len}")) {
-            h.insert(header::CONTENT_RANGE, v);
-        }
+    file.add_content_headers(h, count);
+    let end = start + count - 1;
+    if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{}", file.len)) {
+        h.insert(header::CONTENT_RANGE, v);
     }
-    file.add_validators(h);
     res
 }
 
@@ -587,6 +719,61 @@ mod tests {
         assert_eq!(resolve("/a/b%20c.txt").unwrap(), PathBuf::from("a/b c.txt"));
         assert_eq!(resolve("/").unwrap(), PathBuf::new());
         assert_eq!(resolve("//./a//").unwrap(), PathBuf::from("a"));
+    }
+
+    #[test]
+    fn only_a_plainly_spelled_path_is_its_own_cache_key() {
+        for (path, key) in [
+            ("/1k.bin", "1k.bin"),
+            ("/a/b-c_d.e~f/g.txt", "a/b-c_d.e~f/g.txt"),
+        ] {
+            assert_eq!(plain_relative(path), Some(key));
+            assert_eq!(resolve(path).unwrap(), PathBuf::from(key));
+        }
+        for path in [
+            "/",
+            "",
+            "a",
+            "/a/",
+            "//a",
+            "/a//b",
+            "/./a",
+            "/a/../b",
+            "/.env",
+            "/a/.git/x",
+            "/%61",
+            "/a b",
+            "/a\\b",
+            "/é",
+        ] {
+            assert_eq!(plain_relative(path), None, "{path}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_whole_file_answer_carries_its_headers_and_a_fresh_date_however_spelled() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.txt"), b"hello").unwrap();
+        let files = FileServer::new(dir.path()).unwrap();
+        // The plain spelling twice (the second from the cache), then an encoded one.
+        for path in ["/a.txt", "/a.txt", "/%61.txt", "//a.txt"] {
+            let res = files.respond(&Request::get(path).body(()).unwrap()).await;
+            assert_eq!(res.status(), StatusCode::OK, "{path}");
+            let h = res.headers();
+            assert_eq!(h["content-type"], "text/plain; charset=utf-8", "{path}");
+            assert_eq!(h["content-length"], "5", "{path}");
+            assert_eq!(h["accept-ranges"], "bytes", "{path}");
+            assert!(
+                h.contains_key("etag") && h.contains_key("last-modified"),
+                "{path}"
+            );
+            let date = httpdate::parse_http_date(h["date"].to_str().unwrap()).unwrap();
+            assert!(SystemTime::now().duration_since(date).unwrap().as_secs() <= 2);
+            let body = http_body_util::BodyExt::collect(res.into_body())
+                .await
+                .unwrap();
+            assert_eq!(&body.to_bytes()[..], b"hello", "{path}");
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use padlock_pki::printable::escape_controls;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -24,7 +24,8 @@ use crate::error::Error;
 use crate::failure_log::{Cause, FailureLog};
 use crate::idle::{Activity, Tracked};
 use crate::replay::{self, Replay};
-use crate::site::{redirect_to_https, ConnInfo, Site};
+use crate::site::{redirect_to_https, Answer, ConnInfo, Site};
+use crate::streams::Running;
 use crate::tls_server::{self, TlsSetup};
 
 /// How to run the server.
@@ -410,10 +411,7 @@ async fn handle_connection(tcp: TcpStream, conn: Conn, redirect_port: Option<u16
     let Some(tls) = &shared.tls else {
         conn.place.established();
         let info = plain_info(peer);
-        let svc = move |req| {
-            let early = info.early_request(&req);
-            site.clone().handle(req, info.clone(), early)
-        };
+        let svc = site_service(site, info);
         serve_http(Cork::new(tcp), Protocols::Auto, svc, conn).await;
         return;
     };
@@ -491,10 +489,7 @@ async fn handle_connection(tcp: TcpStream, conn: Conn, redirect_port: Option<u16
             tls: details.summary,
             early: early.clone(),
         });
-        let svc = move |req| {
-            let early = info.early_request(&req);
-            site.clone().handle(req, info.clone(), early)
-        };
+        let svc = site_service(site, info);
         // Boxed (one type for both streams), and made in this block: the handshake's result
         // and the TLS stream are out of scope at the await below, so the task keeps no room
         // for them (a named binding, even moved from, keeps its place in the future).
@@ -508,6 +503,21 @@ async fn handle_connection(tcp: TcpStream, conn: Conn, redirect_port: Option<u16
         serving
     }
     .await;
+}
+
+/// The service for one connection: each request answered at once when it can be
+/// ([`Site::answer_now`]), else by [`Site::handle`]'s future.
+fn site_service(
+    site: Arc<Site>,
+    info: Arc<ConnInfo>,
+) -> impl Fn(hyper::Request<hyper::body::Incoming>) -> Answer + Send + 'static {
+    move |req| {
+        let early = info.early_request(&req);
+        match site.answer_now(&req, &info, early) {
+            Some(res) => Answer::Now(Some(res)),
+            None => Answer::Later(Box::pin(site.clone().handle(req, info.clone(), early))),
+        }
+    }
 }
 
 /// What the service knows of a plain-HTTP connection: its peer only.
@@ -594,30 +604,12 @@ async fn serve_http<IO, F, Fut>(
         service_fn(move |req| {
             let request = activity.request_started();
             let response = handle(req);
-            // Boxed: HTTP/2 spawns a task per request, and tokio moves the whole future into
-            // the task and its output out of it; a pointer moves cheaper than the
-            // file-serving future's several hundred bytes of state.
-            Box::pin(async move {
+            async move {
                 let response = response.await;
                 drop(request);
                 response
-            })
+            }
         })
-    };
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder.http2().max_concurrent_streams(128);
-    // half_close: a client may send its request and at once close its sending side (TLS
-    // close_notify, RFC 8446 §6.1, which `padlock connect` and `openssl s_client` do when
-    // their input ends); it still gets its answer. The idle timeout bounds the wait.
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(idle)
-        .half_close(true);
-    builder = match protocols {
-        Protocols::Auto => builder,
-        Protocols::Http1 => builder.http1_only(),
-        Protocols::Http2 => builder.http2_only(),
     };
     // hyper's flushes are paid once per turn of the connection (see `cork`).
     let (cork, mut corked) = io;
@@ -646,6 +638,25 @@ async fn serve_http<IO, F, Fut>(
             return;
         }
     };
+    // Made only now, like hyper's connection, so an idle connection's task holds neither
+    // the builder nor the streams' queue. HTTP/2 streams run in this task, not as tasks of
+    // their own (see `streams`).
+    let mut streams = Running::default();
+    let mut builder = auto::Builder::new(streams.executor());
+    builder.http2().max_concurrent_streams(128);
+    // half_close: a client may send its request and at once close its sending side (TLS
+    // close_notify, RFC 8446 §6.1, which `padlock connect` and `openssl s_client` do when
+    // their input ends); it still gets its answer. The idle timeout bounds the wait.
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(idle)
+        .half_close(true);
+    builder = match protocols {
+        Protocols::Auto => builder,
+        Protocols::Http1 => builder.http1_only(),
+        Protocols::Http2 => builder.http2_only(),
+    };
     let io = TokioIo::new(Replay::new(first, corked));
     let mut conn = Box::pin(builder.serve_connection_with_upgrades(io, service));
     let mut asked_to_stop = false;
@@ -657,7 +668,9 @@ async fn serve_http<IO, F, Fut>(
         let last = activity.last();
         let parked = parked_at == Some(last);
         tokio::select! {
-            result = std::future::poll_fn(|cx| cork.poll_connection(conn.as_mut(), cx)) => {
+            result = std::future::poll_fn(|cx| {
+                cork.poll_connection(cx, |cx| streams.poll_serving(conn.as_mut(), cx))
+            }) => {
                 if let Err(e) = result {
                     if e.downcast_ref::<hyper::Error>().is_some_and(hyper::Error::is_timeout) {
                         // A request head not there within the idle timeout: closed

@@ -2,6 +2,7 @@
 //! proxy, HSTS, and one access-log line per request; plus the plain-HTTP redirect service.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -86,7 +87,7 @@ impl Site {
     ) -> Result<Response<Body>, Infallible> {
         let started = Instant::now();
         let line = self.access_log.then(|| request_line(&req));
-        let mut res = if early && !is_safe_in_early_data(req.method()) {
+        let res = if early && !is_safe_in_early_data(req.method()) {
             too_early()
         } else {
             match &self.mode {
@@ -101,6 +102,38 @@ impl Site {
                 }
             }
         };
+        Ok(self.finish(res, &info, line, started, early))
+    }
+
+    /// Answers `req` at once, without a future, when that needs no waiting (a small file
+    /// from the cache, [`FileServer::respond_from_cache`]); `None`: [`Self::handle`]
+    /// answers it. The answer is the one `handle` would give.
+    pub fn answer_now(
+        &self,
+        req: &Request<Incoming>,
+        info: &Arc<ConnInfo>,
+        early: bool,
+    ) -> Option<Response<Body>> {
+        let Mode::Files(files) = &self.mode else {
+            return None;
+        };
+        // Only GET and HEAD are answered from the cache: safe in early data too.
+        let started = Instant::now();
+        let res = files.respond_from_cache(req)?;
+        let line = self.access_log.then(|| request_line(req));
+        Some(self.finish(res, info, line, started, early))
+    }
+
+    /// What every answer gets: `Connection: close` when the early-request count was lost,
+    /// HSTS, the access-log line.
+    fn finish(
+        &self,
+        mut res: Response<Body>,
+        info: &Arc<ConnInfo>,
+        line: Option<String>,
+        started: Instant,
+        early: bool,
+    ) -> Response<Body> {
         if info.early.as_ref().is_some_and(|e| e.lost()) {
             // The count of early requests was lost: later requests on this connection
             // would all be taken for early ones; let the client come back on a new one.
@@ -114,10 +147,36 @@ impl Site {
                     .insert(header::STRICT_TRANSPORT_SECURITY, v);
             }
         }
-        if let Some(line) = line {
-            res = logged(info, line, res, started, early);
+        match line {
+            Some(line) => logged(info.clone(), line, res, started, early),
+            None => res,
         }
-        Ok(res)
+    }
+}
+
+/// One request's answer, as the service gives it to hyper: ready at once
+/// ([`Site::answer_now`]) or still to come ([`Site::handle`]). Small either way, so a
+/// request answered at once costs no allocation for its future.
+pub enum Answer {
+    /// Ready; taken by the first poll.
+    Now(Option<Response<Body>>),
+    /// To come.
+    Later(Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>),
+}
+
+impl Future for Answer {
+    type Output = Result<Response<Body>, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.get_mut() {
+            // Polled again after it was ready (hyper never does): a bare 500.
+            Answer::Now(res) => Poll::Ready(Ok(res.take().unwrap_or_else(|| {
+                let mut res = Response::new(crate::body::empty());
+                *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                res
+            }))),
+            Answer::Later(fut) => fut.as_mut().poll(cx),
+        }
     }
 }
 

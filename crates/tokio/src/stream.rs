@@ -63,8 +63,10 @@ pub struct TlsStream<IO> {
     release_after: std::time::Duration,
     /// When plaintext was last read (kept only while `release_after` is not zero).
     last_data: Option<tokio::time::Instant>,
-    /// Where a vectored write gathers its slices (empty between writes; its capacity is
-    /// kept while the connection is busy and released when it goes idle).
+    /// Plaintext gathered into one record: with write coalescing on, what was written since
+    /// the last flush (up to one record's worth); otherwise one vectored write's slices
+    /// (empty between writes). Its capacity is kept while the connection is busy and
+    /// released when it goes idle.
     gather: Vec<u8>,
 }
 
@@ -72,7 +74,8 @@ pub struct TlsStream<IO> {
 /// without a flush (about one full record), so a large write streams rather than piles up.
 const COALESCE_UP_TO: usize = 16 * 1024;
 
-/// A vectored write gathers its slices, up to this many bytes, into one record.
+/// Plaintext is gathered, up to this many bytes, into one record: the most a record
+/// holds (RFC 8446 §5.1).
 const GATHER_UP_TO: usize = 16 * 1024;
 
 impl<IO> TlsStream<IO> {
@@ -99,10 +102,13 @@ impl<IO> TlsStream<IO> {
     /// record out at once, so a caller that writes and then waits for an answer without
     /// flushing still works.
     ///
-    /// On, a response written in pieces (HTTP/2 writes a frame header, then the body from
-    /// another buffer; a server answers several streams in one go) leaves in one system
-    /// call, and its pieces given to one vectored write in one record. Turn it on only for
-    /// callers that flush when they are done writing, as hyper does.
+    /// On, the plaintext of small writes is gathered until the flush (or until it fills a
+    /// record) and sealed then: a response written in pieces (HTTP/2 writes a frame header,
+    /// then the body from another buffer; a server answers several streams in one go)
+    /// leaves in one record and one system call, rather than a record per write. A write
+    /// of a record's worth or more, with nothing gathered, is sealed from the caller's
+    /// buffer at once. Turn it on only for callers that flush when they are done writing,
+    /// as hyper does.
     pub fn set_coalesce_writes(&mut self, on: bool) {
         self.coalesce = on;
     }
@@ -431,7 +437,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for TlsStream<IO> {
                         || this
                             .last_data
                             .is_none_or(|t| t.elapsed() >= this.release_after);
-                    if quiet && !this.conn.wants_write() {
+                    if quiet && !this.conn.wants_write() && this.gather.is_empty() {
                         this.conn.shrink_buffers();
                         this.gather = Vec::new();
                     }
@@ -442,89 +448,157 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for TlsStream<IO> {
     }
 }
 
-impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<IO> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let this = &mut *self;
-        if this.linger.is_some() {
-            return this.poll_linger(cx).map(Err);
+impl<IO: AsyncRead + AsyncWrite + Unpin> TlsStream<IO> {
+    /// Ready once application data may be written: no fatal error is lingering and the
+    /// handshake is complete.
+    fn poll_writable(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if self.linger.is_some() {
+            return self.poll_linger(cx).map(Err);
         }
-        if buf.is_empty() {
-            return Poll::Ready(Ok(0));
+        if self.conn.is_handshaking() {
+            return self.poll_handshake(cx, Until::Complete);
         }
-        if this.conn.is_handshaking() {
-            match this.poll_handshake(cx, Until::Complete) {
-                Poll::Ready(Ok(())) => {}
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Pending => return Poll::Pending,
-            }
-        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// Seals `buf` (or as much as the engine takes) into records now; with coalescing on
+    /// they wait for the flush unless a record's worth is queued.
+    fn poll_seal(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         loop {
-            let n = match this.conn.write_plaintext(buf) {
+            let n = match self.conn.write_plaintext(buf) {
                 Ok(n) => n,
                 // The send buffer is full: not an error, just "flush first".
                 Err(padlock_tls::Error::ApiMisuse(padlock_tls::ApiMisuse::PlaintextBufferFull)) => {
                     0
                 }
-                Err(e) if this.conn.error().is_some() => return this.fail(cx, e),
+                Err(e) if self.conn.error().is_some() => return self.fail(cx, e),
                 Err(e) => return Poll::Ready(Err(tls_to_io(e))),
             };
             if n > 0 {
-                if this.coalesce && this.conn.pending_tls().len() < COALESCE_UP_TO {
+                if self.coalesce && self.conn.pending_tls().len() < COALESCE_UP_TO {
                     // Held for the caller's flush (see `set_coalesce_writes`).
                     return Poll::Ready(Ok(n));
                 }
                 // Push out what we can; if the transport is full, what the engine accepted
                 // stays queued there (bounded) and goes out on the next write or flush.
-                if let Poll::Ready(Err(e)) = this.poll_flush_tls(cx) {
-                    return Poll::Ready(Err(this.explain(cx, e)));
+                if let Poll::Ready(Err(e)) = self.poll_flush_tls(cx) {
+                    return Poll::Ready(Err(self.explain(cx, e)));
                 }
                 return Poll::Ready(Ok(n));
             }
-            if !this.conn.wants_write() {
+            if !self.conn.wants_write() {
                 // The engine took nothing and has nothing to send: no progress is possible.
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
             // The engine's buffer is full: drain it to the transport, then try again.
-            match this.poll_flush_tls(cx) {
+            match self.poll_flush_tls(cx) {
                 Poll::Ready(Ok(())) => continue,
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(this.explain(cx, e))),
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(self.explain(cx, e))),
                 Poll::Pending => return Poll::Pending,
             }
         }
     }
 
-    /// Gathers small slices (up to 16 KiB in all) into one `poll_write`, so they make one
-    /// record rather than one each; a first slice that is large on its own is written
-    /// alone.
+    /// Seals the gathered plaintext; ready once none is left.
+    fn poll_seal_gathered(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while !self.gather.is_empty() {
+            let gathered = std::mem::take(&mut self.gather);
+            let sealed = self.poll_seal(cx, &gathered);
+            self.gather = gathered;
+            match sealed {
+                Poll::Ready(Ok(n)) if n == self.gather.len() => self.gather.clear(),
+                Poll::Ready(Ok(n)) => {
+                    self.gather.drain(..n);
+                }
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// Coalescing on: adds what fits of `bufs` to the gathered plaintext, sealing it first
+    /// when it already fills a record.
+    fn poll_gather(
+        &mut self,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        if self.gather.len() >= GATHER_UP_TO {
+            match self.poll_seal_gathered(cx) {
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        let mut taken = 0;
+        for buf in bufs {
+            let n = buf.len().min(GATHER_UP_TO - self.gather.len());
+            self.gather.extend_from_slice(&buf[..n]);
+            taken += n;
+            if self.gather.len() == GATHER_UP_TO {
+                break;
+            }
+        }
+        Poll::Ready(Ok(taken))
+    }
+}
+
+impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<IO> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        self.poll_write_vectored(cx, &[io::IoSlice::new(buf)])
+    }
+
+    /// Gathers small slices (up to 16 KiB in all) into one record rather than one each —
+    /// with coalescing on, across writes until the flush. A first slice that is large on
+    /// its own, with nothing gathered, is sealed alone from the caller's buffer.
     fn poll_write_vectored(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
         let mut nonempty = bufs.iter().filter(|b| !b.is_empty());
         let Some(first) = nonempty.next() else {
             return Poll::Ready(Ok(0));
         };
+        match this.poll_writable(cx) {
+            Poll::Ready(Ok(())) => {}
+            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+            Poll::Pending => return Poll::Pending,
+        }
+        if this.coalesce {
+            if this.gather.is_empty() && first.len() >= GATHER_UP_TO {
+                return this.poll_seal(cx, first);
+            }
+            return this.poll_gather(cx, bufs);
+        }
+        // Not coalescing (any more): what was gathered before goes first.
+        match this.poll_seal_gathered(cx) {
+            Poll::Ready(Ok(())) => {}
+            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+            Poll::Pending => return Poll::Pending,
+        }
         if first.len() >= GATHER_UP_TO || nonempty.next().is_none() {
-            return self.poll_write(cx, first);
+            return this.poll_seal(cx, first);
         }
         // Copied into a kept buffer, not a zeroed array: zeroing 16 KiB per write cost more
         // than the record it saved.
-        let mut gathered = std::mem::take(&mut self.gather);
-        for buf in bufs {
-            let n = buf.len().min(GATHER_UP_TO - gathered.len());
-            gathered.extend_from_slice(&buf[..n]);
-            if gathered.len() == GATHER_UP_TO {
-                break;
-            }
+        match this.poll_gather(cx, bufs) {
+            Poll::Ready(Ok(_)) => {}
+            other => return other,
         }
-        let written = self.as_mut().poll_write(cx, &gathered);
+        let mut gathered = std::mem::take(&mut this.gather);
+        let written = this.poll_seal(cx, &gathered);
         gathered.clear();
-        self.gather = gathered;
+        this.gather = gathered;
         written
     }
 
@@ -536,6 +610,10 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<IO> {
         let this = &mut *self;
         if this.linger.is_some() {
             return this.poll_linger(cx).map(Err);
+        }
+        match this.poll_seal_gathered(cx) {
+            Poll::Ready(Ok(())) => {}
+            other => return other,
         }
         match this.poll_flush_tls(cx) {
             Poll::Ready(Ok(())) => Pin::new(&mut this.io).poll_flush(cx),
@@ -550,6 +628,11 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<IO> {
             return this.poll_linger(cx).map(|_| Ok(()));
         }
         if !this.close_sent {
+            // What was written goes before close_notify.
+            match this.poll_seal_gathered(cx) {
+                Poll::Ready(Ok(())) => {}
+                other => return other,
+            }
             // RFC 8446 §6.1: close_notify before closing the write side.
             this.conn.send_close_notify();
             this.close_sent = true;

@@ -1,13 +1,18 @@
 //! The tokio adapter over the engine, in memory: data both ways, ALPN, close_notify on
-//! shutdown as a clean EOF, and a transport EOF without close_notify as an error.
+//! shutdown as a clean EOF, a transport EOF without close_notify as an error, and
+//! coalesced writes.
 
 mod support;
 
+use std::io::IoSlice;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use padlock_tokio::{TlsAcceptor, TlsConnector};
 use support::{localhost, Pki};
-use tokio::io::{duplex, AsyncReadExt, AsyncWriteExt};
+use tokio::io::{duplex, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 
 struct Pair {
     acceptor: TlsAcceptor,
@@ -116,4 +121,97 @@ async fn get_mut_reaches_the_connection_for_exporters() {
     assert_eq!(ours, theirs);
     let (_io, conn) = c.into_inner();
     assert!(!conn.is_handshaking());
+}
+
+#[tokio::test]
+async fn coalesced_writes_leave_in_one_record_at_the_flush() {
+    let p = pair(&[]);
+    let (c, s) = duplex(1 << 20);
+    let sent = Arc::new(AtomicUsize::new(0));
+    let counted = Counting {
+        inner: s,
+        sent: sent.clone(),
+    };
+    let server = tokio::spawn(async move {
+        let mut s = p.acceptor.accept(counted).await.unwrap();
+        let mut go = [0u8; 2];
+        s.read_exact(&mut go).await.unwrap();
+        s.set_coalesce_writes(true);
+        let before = sent.load(Ordering::Relaxed);
+        s.write_all(b"one ").await.unwrap();
+        s.write_all(b"two ").await.unwrap();
+        let pieces = [IoSlice::new(b"three "), IoSlice::new(b"four")];
+        let n = s.write_vectored(&pieces).await.unwrap();
+        assert_eq!(n, 10, "a vectored write is taken whole");
+        assert_eq!(
+            sent.load(Ordering::Relaxed),
+            before,
+            "nothing leaves before the flush"
+        );
+        s.flush().await.unwrap();
+        // One TLS 1.3 record: a 5-byte header, the 18 bytes and their content type, a
+        // 16-byte tag.
+        assert_eq!(sent.load(Ordering::Relaxed) - before, 5 + 18 + 1 + 16);
+        // More than a record's worth, in small and large writes, arrives whole and in order.
+        for i in 0..40u8 {
+            s.write_all(&[i; 1000]).await.unwrap();
+        }
+        s.write_all(&[99; 50_000]).await.unwrap();
+        s.shutdown().await.unwrap();
+    });
+    let mut c = p.connector.connect(localhost(), c).await.unwrap();
+    c.write_all(b"go").await.unwrap();
+    c.flush().await.unwrap();
+    let mut got = Vec::new();
+    c.read_to_end(&mut got).await.unwrap();
+    let mut want = b"one two three four".to_vec();
+    for i in 0..40u8 {
+        want.extend_from_slice(&[i; 1000]);
+    }
+    want.extend_from_slice(&[99; 50_000]);
+    assert!(
+        got == want,
+        "got {} bytes, not the {} written",
+        got.len(),
+        want.len()
+    );
+    server.await.unwrap();
+}
+
+/// A transport that counts the bytes written to it.
+struct Counting<IO> {
+    inner: IO,
+    sent: Arc<AtomicUsize>,
+}
+
+impl<IO: AsyncRead + Unpin> AsyncRead for Counting<IO> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<IO: AsyncWrite + Unpin> AsyncWrite for Counting<IO> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let written = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = written {
+            self.sent.fetch_add(n, Ordering::Relaxed);
+        }
+        written
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
 }
