@@ -143,12 +143,20 @@ pub fn on_free_port<P>(what: &str, mut start: impl FnMut(u16) -> Option<P>) -> (
 ///
 /// The probe connection is closed at once; the servers we start treat that as a failed
 /// handshake and go on.
+///
+/// A probe that found itself does not count: a free port comes from the range the kernel
+/// also takes outgoing connections' ports from, and when the probe's own port is the one
+/// it dials while nothing listens there, TCP's simultaneous open connects the socket to
+/// itself (and holds the port, so the server's bind then fails). Counted as an answer, that
+/// sent tests on to a server that was not listening ("connection refused").
 pub fn wait_for_port(port: u16, timeout: Duration) -> bool {
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let deadline = Instant::now() + timeout;
     while Instant::now() < deadline {
-        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-            return true;
+        if let Ok(probe) = TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+            if probe.local_addr().ok() != Some(addr) {
+                return true;
+            }
         }
         std::thread::sleep(Duration::from_millis(25));
     }
