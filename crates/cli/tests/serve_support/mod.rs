@@ -25,16 +25,10 @@ pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
 /// Waits (bounded) until something accepts on `port`; fails the test if the server exits
 /// first or nothing listens within 20 s.
 pub fn wait_port(port: u16, child: &mut Child) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if padlock_test_support::wait_for_port(port, Duration::from_millis(200)) {
-            return;
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("the server exited early with {status}");
-        }
-    }
-    panic!("nothing listened on port {port} within 20 s");
+    assert!(
+        listening("the server", port, child),
+        "the server exited before it listened on {port}"
+    );
 }
 
 /// Starts the server `command` builds for a port, on a free port, and waits (bounded) until
