@@ -113,19 +113,6 @@ fn ctrl_c_shuts_down_gracefully() {
     let _ = &mut server;
 }
 
-/// `padlock serve` on `port` with `extra`, not waited for.
-fn serve_command(ca: &Ca, dir: &std::path::Path, port: u16, extra: &[&str]) -> Command {
-    let mut cmd = Command::new(PADLOCK);
-    cmd.args(["serve", "--dir"])
-        .arg(dir)
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .args(extra)
-        .env("PADLOCK_HOME", ca.home.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null());
-    cmd
-}
-
 #[test]
 fn with_reuse_port_a_second_server_shares_the_port_and_serves_when_the_first_stops() {
     let ca = Ca::new();
@@ -141,8 +128,7 @@ fn with_reuse_port_a_second_server_shares_the_port_and_serves_when_the_first_sto
     );
     assert!(why.contains("could not listen"), "{why}");
 
-    let mut second =
-        Guard::spawn(serve_command(&ca, www.path(), port, &["--reuse-port"]).stderr(Stdio::null()));
+    let mut second = Guard::spawn(&mut serve_command(&ca, www.path(), port, &["--reuse-port"]));
     drop(first);
     wait_port(port, &mut second.0);
     let got = run(Command::new(PADLOCK)
