@@ -6,7 +6,7 @@
 # Environment: PADLOCK (default target/release/padlock), LOAD (the load tool, default
 # target/release/padlock-serve-load), SERVER_CORE (0) and CLIENT_CORE (1), PORT (default: a
 # free one below the ephemeral range), LAUNCH (a command the servers run under, e.g.
-# valgrind; default none).
+# valgrind; default none), IDLE_TIMEOUT (nginx's keep-alive and request-head timeouts, 60 s).
 
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -131,7 +131,8 @@ events { worker_connections 100000; }
 http {
     access_log off;
     keepalive_requests 1000000;
-    keepalive_timeout 60s;
+    keepalive_timeout ${IDLE_TIMEOUT:-60}s;
+    client_header_timeout ${IDLE_TIMEOUT:-60}s;
     client_body_temp_path $WORK; proxy_temp_path $WORK; fastcgi_temp_path $WORK;
     uwsgi_temp_path $WORK; scgi_temp_path $WORK;
     ${1:-}
@@ -187,6 +188,14 @@ rss_kib() {
     local pid
     for pid in "${SERVER_PIDS[@]}" "${SERVER_CHILDREN[@]}"; do cat "/proc/$pid/status"; done |
         awk '/^VmRSS/ {kib += $2} END {print kib}'
+}
+
+# rss_each_kib: the resident set of each of the server's processes, KiB.
+rss_each_kib() {
+    local pid
+    for pid in "${SERVER_PIDS[@]}" "${SERVER_CHILDREN[@]}"; do
+        awk '/^VmRSS/ {printf "%s ", $2}' "/proc/$pid/status"
+    done
 }
 
 # pss_kib: the server's proportional set, KiB (summed over its processes): pages shared

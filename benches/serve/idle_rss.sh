@@ -15,11 +15,15 @@
 # connection is the sum over a server's processes of (RSS after - RSS before) / COUNT;
 # the proportional set size (PSS: pages shared between processes, nginx's master and
 # workers, counted once) is printed beside it. SERVERS=N forces N processes per server.
-# The connections come from 127.0.0.2-127.0.0.17 (28,232 ephemeral ports each).
+# The connections come from 127.0.0.2-127.0.0.17 (28,232 ephemeral ports each). Both
+# servers keep an idle connection for IDLE_TIMEOUT (600 s, instead of 60: opening 50,000
+# takes over a minute on a busy machine), and the script checks that all COUNT are still
+# established when it reads the RSS.
 source "$(dirname "$0")/common.sh"
 COUNTS=${1:-10000,50000}
 RUNS=${2:-3}
 PER_PROCESS=${PER_PROCESS:-15000}
+export IDLE_TIMEOUT=${IDLE_TIMEOUT:-600}
 SOURCES=$(seq -s, -f '127.0.0.%g' 2 17)
 raise_nofile
 if [ "$PER_PROCESS" -gt $(( $(ulimit -Hn) - 500 )) ]; then
@@ -28,6 +32,9 @@ if [ "$PER_PROCESS" -gt $(( $(ulimit -Hn) - 500 )) ]; then
 fi
 setup
 LOAD_PIDS=()
+slab_kib() {
+    awk '/^Slab:/ {print $2}' /proc/meminfo
+}
 stop_load() {
     local pid
     for pid in "${LOAD_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -40,9 +47,9 @@ trap 'exec 4>&- 2>/dev/null; stop_load; cleanup' EXIT
 # started last, COUNT connections opened by LOADS load processes.
 measure() {
     local name=$1 count=$2 loads=$3 before before_pss after after_pss i share held
-    local fifo="$WORK/hold.$name" logs="$WORK/logs/load.$name"
+    local fifo="$WORK/hold.$name" logs="$WORK/logs/load.$name" each slab
     sleep 0.5
-    before=$(rss_kib) before_pss=$(pss_kib)
+    before=$(rss_kib) before_pss=$(pss_kib) each=$(rss_each_kib) slab=$(slab_kib)
     rm -f "$logs".*
     mkfifo "$fifo"
     for i in $(seq 1 "$loads"); do
@@ -62,7 +69,15 @@ measure() {
     done
     sleep 2
     after=$(rss_kib) after_pss=$(pss_kib)
-    echo "  $name, $count: kernel $(awk '/^TCP:/' /proc/net/sockstat) (mem in pages)"
+    local established
+    established=$(ss -Htn state established "sport = :$PORT" | wc -l)
+    [ "$established" -eq "$count" ] ||
+        echo "  $name: $established of $count connections established when measured (a timeout closed some?)"
+    echo "  $name, $count: RSS growth per process (KiB):" $(awk -v a="$(rss_each_kib)" -v b="$each" \
+        'BEGIN {n = split(a, x); split(b, y); for (i = 1; i <= n; i++) printf "%d ", x[i] - y[i]}')
+    echo "  $name, $count: kernel $(awk '/^TCP:/' /proc/net/sockstat) (mem in pages), slab" \
+        "$(awk -v a="$(slab_kib)" -v b="$slab" -v n="$count" 'BEGIN {printf "%+.1f", (a - b) / n}')" \
+        "KiB per connection (both ends; the machine's, other work included)"
     exec 4>&-
     for i in "${LOAD_PIDS[@]}"; do wait "$i" || true; done
     LOAD_PIDS=()
@@ -83,7 +98,7 @@ for count in ${COUNTS//,/ }; do
     procs=${SERVERS:-$(( (count + PER_PROCESS - 1) / PER_PROCESS ))}
     P=() N=() PP=() NP=()
     for run in $(seq 1 "$RUNS"); do
-        start_padlocks "$procs" -q
+        start_padlocks "$procs" -q --idle-timeout "$IDLE_TIMEOUT"
         measure padlock "$count" "$procs"
         P+=("$RSS_PER") PP+=("$PSS_PER")
         stop_server
