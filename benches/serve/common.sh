@@ -98,6 +98,7 @@ start_padlocks() {
     shift
     [ "$n" -gt 1 ] && share=(--reuse-port)
     SERVER_PIDS=() SERVER_CHILDREN=()
+    : > "$WORK/logs/padlock.err" # the log of this start only, its processes' lines in one file
     for _ in $(seq 1 "$n"); do
         taskset -c "$SERVER_CORE" ${LAUNCH:-} "$PADLOCK" serve --dir "$WORK/www" \
             --cert "$WORK/chain.pem" --key "$WORK/leaf.key" --listen "127.0.0.1:$PORT" \
