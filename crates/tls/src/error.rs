@@ -219,6 +219,9 @@ pub enum PeerIncompatible {
     /// Our ECDSA certificate could serve the TLS 1.2 client's suites, but its curve is not
     /// in the client's supported_groups (RFC 8422 §5.3).
     CertificateCurveNotOffered,
+    /// We sent 0-RTT data and the server answered with TLS 1.2: RFC 8446 §D.3 says to fail
+    /// the connection (a retry without 0-RTT, still offering TLS 1.3, may succeed).
+    EarlyDataRefusedByTls12,
 }
 
 /// Ways of using the API that are not allowed.
@@ -459,6 +462,9 @@ impl fmt::Display for PeerIncompatible {
             P::CertificateRequired => "the server requires a client certificate and none was sent",
             P::NoCertificateForName => "no certificate is configured for the requested name",
             P::Tls12NotEnabled => "it speaks only TLS 1.2, which our configuration does not enable",
+            P::EarlyDataRefusedByTls12 => {
+                "it answered our 0-RTT data with TLS 1.2; connect again without early data"
+            }
             P::NoVersionInCommon => {
                 "it speaks no protocol version our configuration enables"
             }
