@@ -138,7 +138,9 @@ fn certificate_alert(e: &padlock_pki::Error) -> AlertDescription {
         | P::KeyUsageMissing { .. }
         | P::UnsupportedSignatureAlgorithm(_)
         | P::UnsupportedPublicKey(_) => A::UnsupportedCertificate,
-        P::BudgetExceeded | P::BadCrl { .. } => A::CertificateUnknown,
+        // RFC 8446 §6.2: certificate_unknown, "some other (unspecified) issue arose in
+        // processing the certificate, rendering it unacceptable".
+        P::BudgetExceeded | P::BadCrl { .. } | P::Refused { .. } => A::CertificateUnknown,
         _ => A::BadCertificate,
     }
 }
@@ -320,6 +322,12 @@ mod tests {
                     purpose: "serverAuth",
                 },
                 A::UnsupportedCertificate,
+            ),
+            pki(
+                padlock_pki::Error::Refused {
+                    reason: "its key is not the pinned one".into(),
+                },
+                A::CertificateUnknown,
             ),
             (Error::AlertReceived(A::HandshakeFailure), None),
             (Error::AlertReceived(A::UnknownCa), None),
