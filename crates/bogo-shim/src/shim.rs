@@ -358,7 +358,12 @@ fn refuse_what_padlock_lacks(s: &Settings) -> Result<(), Failure> {
     if s.expect_version.is_some_and(|v| !known.contains(&v)) {
         return unimplemented("-expect-version other than TLS 1.3 or TLS 1.2");
     }
-    if !s.curves.is_empty() && !s.curves.iter().any(|&g| PADLOCK_GROUPS.contains(&g)) {
+    if !s.curves.is_empty()
+        && !s
+            .curves
+            .iter()
+            .any(|g| PADLOCK_GROUPS.contains(g) || PADLOCK_PQ_GROUPS.contains(g))
+    {
         return unimplemented("-curves with no group padlock implements");
     }
     // padlock has one list of signature schemes, for those it signs with and those it
@@ -389,6 +394,8 @@ fn signing_prefs(s: &Settings) -> Vec<u16> {
 
 /// The key exchange groups padlock implements: x25519, secp256r1, secp384r1.
 const PADLOCK_GROUPS: [u16; 3] = [0x001d, 0x0017, 0x0018];
+/// And its post-quantum ones: X25519MLKEM768, SecP256r1MLKEM768, MLKEM1024.
+const PADLOCK_PQ_GROUPS: [u16; 3] = [0x11ec, 0x11eb, 0x0202];
 
 /// The signature schemes of `-signing-prefs` or `-verify-prefs`, if either was given.
 fn schemes(s: &Settings) -> Option<Vec<SignatureScheme>> {
@@ -468,7 +475,8 @@ fn key_share_count(shares: &[u16], groups: &[NamedGroup]) -> Result<usize, Failu
         .take(shares.len())
         .map(|g| g.to_wire())
         .collect();
-    if shares.is_empty() || first != shares {
+    let implemented = |g: &u16| PADLOCK_GROUPS.contains(g) || PADLOCK_PQ_GROUPS.contains(g);
+    if shares.is_empty() || first != shares || !shares.iter().all(implemented) {
         return Err(Failure::Refused(Refusal::Unimplemented(format!(
             "-key-shares {shares:?}: padlock sends shares for the first groups it offers"
         ))));
