@@ -69,7 +69,7 @@ fn load(provider: &Arc<dyn Provider>, cert: &str, key: &str) -> Result<Arc<Certi
 
 /// The server's choice among several credentials: the first whose key fits the client's
 /// suites and curves ([`ClientHelloInfo::accepts`]) and can make a signature the client
-/// accepts (within the credential's `-signing-prefs`).
+/// accepts (within the credential's `-signing-prefs`), else the first.
 pub struct CredentialResolver {
     pub candidates: Vec<Candidate>,
     pub selected: Selected,
@@ -78,13 +78,19 @@ pub struct CredentialResolver {
 impl ResolvesServerCert for CredentialResolver {
     fn resolve(&self, hello: &ClientHelloInfo<'_>) -> Option<Arc<CertifiedKey>> {
         let tls13 = hello.cipher_suites.iter().any(|s| s.is_tls13());
-        let chosen = self.candidates.iter().find(|c| {
-            hello.accepts(&c.key)
-                && hello.signature_schemes.iter().any(|&scheme| {
-                    (c.signing_prefs.is_empty() || c.signing_prefs.contains(&scheme))
-                        && key_signs(c.key.key.kind(), scheme, tls13)
-                })
-        })?;
+        // With none fitting, the first goes ahead, and the handshake fails for the reason
+        // the engine finds (no suite, no signature scheme in common).
+        let chosen = self
+            .candidates
+            .iter()
+            .find(|c| {
+                hello.accepts(&c.key)
+                    && hello.signature_schemes.iter().any(|&scheme| {
+                        (c.signing_prefs.is_empty() || c.signing_prefs.contains(&scheme))
+                            && key_signs(c.key.key.kind(), scheme, tls13)
+                    })
+            })
+            .or(self.candidates.first())?;
         self.selected.store(chosen.index, Ordering::Relaxed);
         Some(chosen.key.clone())
     }
