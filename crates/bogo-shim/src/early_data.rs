@@ -237,19 +237,23 @@ fn reason(
             Some(_) => None,
         };
     }
+    if s.server {
+        // A server sees a session it cannot resume before it asks for a HelloRetryRequest
+        // (a client learns of the retry first). It cannot see whether a client offered a
+        // session it did not resume; the first connection of a test has none to offer.
+        return match (resumed, hrr, status) {
+            (false, _, _) if !resume => Some("no_session_offered"),
+            (false, _, _) => Some("session_not_resumed"),
+            (true, true, _) => Some("hello_retry_request"),
+            (true, false, EarlyDataStatus::NotOffered) => Some("peer_declined"),
+            _ => None,
+        };
+    }
     if hrr {
         return Some("hello_retry_request");
     }
     if !resumed {
-        // A server cannot see whether a client offered a session it did not resume; the
-        // first connection of a test has none to offer.
-        return Some(match (s.server, resume) {
-            (true, false) => "no_session_offered",
-            _ => "session_not_resumed",
-        });
+        return Some("session_not_resumed");
     }
-    match (s.server, status) {
-        (false, _) | (true, EarlyDataStatus::NotOffered) => Some("peer_declined"),
-        _ => None,
-    }
+    Some("peer_declined")
 }
