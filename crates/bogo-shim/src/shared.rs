@@ -197,31 +197,27 @@ impl ClientCertVerifier for ShimVerifier {
 mod tests {
     use super::*;
 
+    fn verifier(refuse: bool, enforce: bool, verdict: &Arc<Verdict>) -> ShimVerifier {
+        ShimVerifier {
+            refuse,
+            enforce,
+            verdict: verdict.clone(),
+        }
+    }
+
     #[test]
     fn a_refusing_verifier_fails_only_when_enforcing_and_records_its_verdict() {
         let verdict = Arc::new(Verdict::default());
         assert_eq!(verdict.get(), None);
-        let soft = ShimVerifier {
-            refuse: true,
-            enforce: false,
-            verdict: verdict.clone(),
-        };
+        let soft = verifier(true, false, &verdict);
         assert!(soft.verify_client_cert(&[], &[], UnixTime(0)).is_ok());
         assert_eq!(verdict.get(), Some(false));
-        let hard = ShimVerifier {
-            refuse: true,
-            enforce: true,
-            verdict: verdict.clone(),
-        };
+        let hard = verifier(true, true, &verdict);
         assert!(matches!(
             hard.verify_client_cert(&[], &[], UnixTime(0)),
             Err(Error::Certificate(padlock_pki::Error::Refused { .. }))
         ));
-        let yes = ShimVerifier {
-            refuse: false,
-            enforce: true,
-            verdict: verdict.clone(),
-        };
+        let yes = verifier(false, true, &verdict);
         assert!(yes.verify_client_cert(&[], &[], UnixTime(0)).is_ok());
         assert_eq!(verdict.get(), Some(true));
     }
