@@ -142,8 +142,8 @@ pub enum PeerMisbehaved {
     SelectedUnofferedPsk,
     /// The server resumed with a suite whose hash is not the PSK's (RFC 8446 §4.2.11).
     PskHashMismatch,
-    /// The server accepted 0-RTT data on a PSK other than the first one offered, or
-    /// without a PSK (RFC 8446 §4.2.10).
+    /// The server accepted 0-RTT data without resuming our first PSK with the session's
+    /// cipher suite and ALPN protocol (RFC 8446 §4.2.10).
     IllegalEarlyDataAcceptance,
     /// A NewSessionTicket with a lifetime above 7 days (RFC 8446 §4.6.1).
     TicketLifetimeTooLong,
@@ -400,7 +400,7 @@ impl fmt::Display for PeerMisbehaved {
                 "the server resumed with a cipher suite whose hash does not match the session's"
             }
             P::IllegalEarlyDataAcceptance => {
-                "the server accepted 0-RTT data for a PSK other than the first one offered"
+                "the server accepted our 0-RTT data without resuming our session with its cipher suite and ALPN protocol"
             }
             P::TicketLifetimeTooLong => "the server sent a ticket that lives more than 7 days",
             P::EarlyDataBeyondLimit => "it sent more 0-RTT data than max_early_data_size allows",
