@@ -5,6 +5,7 @@
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, TcpStream};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -99,7 +100,8 @@ pub fn run_connection(
     refuse_what_padlock_lacks(s)?;
     shared.store.start_connection();
     let session_ids_before = shared.session_ids.len();
-    let selected = Selected::default();
+    // The default credential (-1) unless the resolver picks one of -new-x509-credential's.
+    let selected: Selected = Arc::new(AtomicI64::new(-1));
     let mut conn = if s.server {
         Connection::server(Arc::new(server_config(s, provider, shared, &selected)?))
     } else {
@@ -127,7 +129,7 @@ pub fn run_connection(
     check_verify_result(s, shared)?;
     check_new_session(s, tls.conn, shared, session_ids_before, resume)?;
     if let Some(want) = s.expect_selected_credential {
-        let got = selected.load(std::sync::atomic::Ordering::Relaxed);
+        let got = selected.load(Ordering::Relaxed);
         if got != want {
             return Err(Failure::Expectation(format!(
                 "selected credential: expected {want}, got {got}"
