@@ -31,13 +31,18 @@
 //!
 //! Each stage is its own type and can derive only the secrets the diagram hangs off it;
 //! moving to the next stage consumes the previous one, so its secret is dropped (and
-//! zeroed). Traffic secrets derive their keys and IVs (§7.3), their Finished key and
+//! zeroed). Each stage's secret is set up as an HMAC key once, when the stage is entered
+//! ([`Provider::hmac_key_inline`], held by value), and every secret hanging off the stage
+//! is a MAC under that one key: HMAC's key setup (two hash compressions) is paid once
+//! per stage rather than once per Derive-Secret. Traffic secrets derive their keys and IVs (§7.3), their Finished key and
 //! verify_data (§4.4.4) and their next generation (§7.2). Every function takes the
 //! provider as `&dyn Provider`: the key schedule holds no reference to it.
 
 use std::fmt;
 
-use padlock_crypto::{AeadAlgorithm, Digest, HashAlgorithm, HmacKey, Provider, NONCE_LEN};
+use padlock_crypto::{
+    AeadAlgorithm, Digest, HashAlgorithm, HmacKey, InlineHmacKey, Provider, NONCE_LEN,
+};
 
 use super::constants;
 use crate::hkdf;
@@ -49,8 +54,10 @@ use crate::Error;
 pub struct EarlySecret {
     hash: HashAlgorithm,
     secret: Secret,
-    /// No PSK went in: the secret and the next stage's salt are constants of the hash.
-    without_psk: bool,
+    /// The secret set up as an HMAC key, for the binder key, the early secrets and the
+    /// next stage's salt. `None` when no PSK went in and the secret and that salt are
+    /// constants of the hash.
+    key: Option<InlineHmacKey>,
 }
 
 /// Which kind of PSK a binder is for (RFC 8446 §7.1, §4.2.11.2).
@@ -76,15 +83,16 @@ impl EarlySecret {
             return Self {
                 hash,
                 secret: Secret::new(c.early_secret),
-                without_psk: true,
+                key: None,
             };
         }
         let zeros = [0u8; hkdf::MAX_SECRET_LEN];
         let ikm = psk.unwrap_or(&zeros[..hash.output_len()]);
+        let secret = hkdf::extract(provider, hash, &[], ikm);
         Self {
             hash,
-            secret: hkdf::extract(provider, hash, &[], ikm),
-            without_psk: false,
+            key: Some(provider.hmac_key_inline(hash, secret.as_bytes())),
+            secret,
         }
     }
 
@@ -123,15 +131,19 @@ impl EarlySecret {
 
     /// Mixes in the (EC)DHE shared secret: the next stage (RFC 8446 §7.1).
     pub fn into_handshake(self, provider: &dyn Provider, shared_secret: &[u8]) -> HandshakeSecret {
-        let precomputed = constants::no_psk(self.hash).filter(|_| self.without_psk);
-        let secret = match precomputed {
-            Some(c) => hkdf::extract(provider, self.hash, c.derived, shared_secret),
-            None => next_stage(provider, self.hash, &self.secret, shared_secret),
+        let secret = match (&self.key, constants::no_psk(self.hash)) {
+            (Some(key), _) => next_stage(provider, &key.with_provider(provider), shared_secret),
+            (None, Some(c)) => hkdf::extract(provider, self.hash, c.derived, shared_secret),
+            // `key` is `None` only where the constants exist (`new`).
+            (None, None) => next_stage(
+                provider,
+                &provider
+                    .hmac_key_inline(self.hash, self.secret.as_bytes())
+                    .with_provider(provider),
+                shared_secret,
+            ),
         };
-        HandshakeSecret {
-            hash: self.hash,
-            secret,
-        }
+        HandshakeSecret::new(provider, self.hash, secret)
     }
 
     fn derive(
@@ -140,7 +152,14 @@ impl EarlySecret {
         label: &[u8],
         transcript_hash: &[u8],
     ) -> TrafficSecret {
-        TrafficSecret::derive(provider, self.hash, &self.secret, label, transcript_hash)
+        match &self.key {
+            Some(key) => {
+                TrafficSecret::derive_with_key(&key.with_provider(provider), label, transcript_hash)
+            }
+            None => {
+                TrafficSecret::derive(provider, self.hash, &self.secret, label, transcript_hash)
+            }
+        }
     }
 }
 
@@ -148,9 +167,20 @@ impl EarlySecret {
 pub struct HandshakeSecret {
     hash: HashAlgorithm,
     secret: Secret,
+    /// `secret` set up as an HMAC key: both handshake traffic secrets and the next stage's
+    /// salt are MACs under it.
+    key: InlineHmacKey,
 }
 
 impl HandshakeSecret {
+    fn new(provider: &dyn Provider, hash: HashAlgorithm, secret: Secret) -> Self {
+        Self {
+            hash,
+            key: provider.hmac_key_inline(hash, secret.as_bytes()),
+            secret,
+        }
+    }
+
     /// The stage's secret itself, for checking test vectors. The protocol never sends or
     /// logs it.
     pub fn as_bytes(&self) -> &[u8] {
@@ -169,10 +199,8 @@ impl HandshakeSecret {
         provider: &dyn Provider,
         hello_hash: &[u8],
     ) -> TrafficSecret {
-        TrafficSecret::derive(
-            provider,
-            self.hash,
-            &self.secret,
+        TrafficSecret::derive_with_key(
+            &self.key.with_provider(provider),
             b"c hs traffic",
             hello_hash,
         )
@@ -185,41 +213,39 @@ impl HandshakeSecret {
         provider: &dyn Provider,
         hello_hash: &[u8],
     ) -> TrafficSecret {
-        TrafficSecret::derive(
-            provider,
-            self.hash,
-            &self.secret,
+        TrafficSecret::derive_with_key(
+            &self.key.with_provider(provider),
             b"s hs traffic",
             hello_hash,
         )
     }
 
     /// Both handshake traffic secrets, client first: two Derive-Secrets from this one
-    /// secret (RFC 8446 §7.1), so its HMAC key is set up once for both.
+    /// secret (RFC 8446 §7.1), under its one HMAC key.
     pub fn handshake_traffic_secrets(
         &self,
         provider: &dyn Provider,
         hello_hash: &[u8],
     ) -> (TrafficSecret, TrafficSecret) {
-        hkdf::with_hmac_key(provider, self.hash, self.secret.as_bytes(), |key| {
-            (
-                TrafficSecret::derive_with_key(key, b"c hs traffic", hello_hash),
-                TrafficSecret::derive_with_key(key, b"s hs traffic", hello_hash),
-            )
-        })
+        let key = self.key.with_provider(provider);
+        (
+            TrafficSecret::derive_with_key(&key, b"c hs traffic", hello_hash),
+            TrafficSecret::derive_with_key(&key, b"s hs traffic", hello_hash),
+        )
     }
 
     /// Mixes in HashLen zeros: the Master Secret (RFC 8446 §7.1).
     pub fn into_master(self, provider: &dyn Provider) -> MasterSecret {
         let zeros = [0u8; hkdf::MAX_SECRET_LEN];
+        let secret = next_stage(
+            provider,
+            &self.key.with_provider(provider),
+            &zeros[..self.hash.output_len()],
+        );
         MasterSecret {
             hash: self.hash,
-            secret: next_stage(
-                provider,
-                self.hash,
-                &self.secret,
-                &zeros[..self.hash.output_len()],
-            ),
+            key: provider.hmac_key_inline(self.hash, secret.as_bytes()),
+            secret,
         }
     }
 }
@@ -228,6 +254,8 @@ impl HandshakeSecret {
 pub struct MasterSecret {
     hash: HashAlgorithm,
     secret: Secret,
+    /// `secret` set up as an HMAC key: the four secrets derived from it are MACs under it.
+    key: InlineHmacKey,
 }
 
 impl MasterSecret {
@@ -249,13 +277,7 @@ impl MasterSecret {
         provider: &dyn Provider,
         handshake_hash: &[u8],
     ) -> TrafficSecret {
-        TrafficSecret::derive(
-            provider,
-            self.hash,
-            &self.secret,
-            b"c ap traffic",
-            handshake_hash,
-        )
+        self.derive(provider, b"c ap traffic", handshake_hash)
     }
 
     /// `server_application_traffic_secret_0`; `handshake_hash` is
@@ -265,47 +287,36 @@ impl MasterSecret {
         provider: &dyn Provider,
         handshake_hash: &[u8],
     ) -> TrafficSecret {
-        TrafficSecret::derive(
-            provider,
-            self.hash,
-            &self.secret,
-            b"s ap traffic",
-            handshake_hash,
-        )
+        self.derive(provider, b"s ap traffic", handshake_hash)
     }
 
     /// Both application traffic secrets (generation 0), client first: two Derive-Secrets
-    /// from this one secret (RFC 8446 §7.1), so its HMAC key is set up once for both.
+    /// from this one secret (RFC 8446 §7.1), under its one HMAC key.
     pub fn application_traffic_secrets(
         &self,
         provider: &dyn Provider,
         handshake_hash: &[u8],
     ) -> (TrafficSecret, TrafficSecret) {
-        hkdf::with_hmac_key(provider, self.hash, self.secret.as_bytes(), |key| {
-            (
-                TrafficSecret::derive_with_key(key, b"c ap traffic", handshake_hash),
-                TrafficSecret::derive_with_key(key, b"s ap traffic", handshake_hash),
-            )
-        })
+        (
+            self.derive(provider, b"c ap traffic", handshake_hash),
+            self.derive(provider, b"s ap traffic", handshake_hash),
+        )
     }
 
     /// Everything both sides derive from the Master Secret once the server's Finished is
     /// known (RFC 8446 §7.1): the two application traffic secrets and the exporter master
-    /// secret. Three Derive-Secrets from this one secret, so its HMAC key is set up once.
+    /// secret. Three Derive-Secrets under this secret's one HMAC key.
     /// `handshake_hash` is Transcript-Hash(ClientHello...server Finished).
     pub fn application_secrets(
         &self,
         provider: &dyn Provider,
         handshake_hash: &[u8],
     ) -> ApplicationSecrets {
-        hkdf::with_hmac_key(provider, self.hash, self.secret.as_bytes(), |key| {
-            let derive = |label: &[u8]| TrafficSecret::derive_with_key(key, label, handshake_hash);
-            ApplicationSecrets {
-                client: derive(b"c ap traffic"),
-                server: derive(b"s ap traffic"),
-                exporter: ExporterSecret(derive(b"exp master")),
-            }
-        })
+        ApplicationSecrets {
+            client: self.derive(provider, b"c ap traffic", handshake_hash),
+            server: self.derive(provider, b"s ap traffic", handshake_hash),
+            exporter: ExporterSecret(self.derive(provider, b"exp master", handshake_hash)),
+        }
     }
 
     /// `exporter_master_secret`; `handshake_hash` is
@@ -315,13 +326,7 @@ impl MasterSecret {
         provider: &dyn Provider,
         handshake_hash: &[u8],
     ) -> ExporterSecret {
-        ExporterSecret(TrafficSecret::derive(
-            provider,
-            self.hash,
-            &self.secret,
-            b"exp master",
-            handshake_hash,
-        ))
+        ExporterSecret(self.derive(provider, b"exp master", handshake_hash))
     }
 
     /// `resumption_master_secret`; `full_hash` is
@@ -331,13 +336,16 @@ impl MasterSecret {
         provider: &dyn Provider,
         full_hash: &[u8],
     ) -> ResumptionMasterSecret {
-        ResumptionMasterSecret(TrafficSecret::derive(
-            provider,
-            self.hash,
-            &self.secret,
-            b"res master",
-            full_hash,
-        ))
+        ResumptionMasterSecret(self.derive(provider, b"res master", full_hash))
+    }
+
+    fn derive(
+        &self,
+        provider: &dyn Provider,
+        label: &[u8],
+        transcript_hash: &[u8],
+    ) -> TrafficSecret {
+        TrafficSecret::derive_with_key(&self.key.with_provider(provider), label, transcript_hash)
     }
 }
 
@@ -559,6 +567,10 @@ impl ExporterSecret {
 }
 
 /// `resumption_master_secret` (RFC 8446 §7.1), from which ticket PSKs are made.
+///
+/// A client keeps it for the life of the connection (tickets may come at any time), so it
+/// holds no HMAC key: a ticket's PSK is one HKDF-Expand-Label ([`Self::ticket_psk`]); a
+/// server issuing several at once sets the key up once ([`Self::with_ticket_psks`]).
 pub struct ResumptionMasterSecret(TrafficSecret);
 
 impl ResumptionMasterSecret {
@@ -578,9 +590,37 @@ impl ResumptionMasterSecret {
         )
     }
 
+    /// Runs `f` with this secret set up once as an HMAC key, for the PSKs of several
+    /// tickets issued together (RFC 8446 §4.6.1: one per nonce).
+    pub fn with_ticket_psks<R>(
+        &self,
+        provider: &dyn Provider,
+        f: impl FnOnce(&TicketPsks<'_>) -> R,
+    ) -> R {
+        hkdf::with_hmac_key(provider, self.0.hash, self.0.as_bytes(), |key| {
+            f(&TicketPsks(key))
+        })
+    }
+
     /// The secret bytes.
     pub fn as_bytes(&self) -> &[u8] {
         self.0.as_bytes()
+    }
+}
+
+/// The resumption master secret set up as an HMAC key, from
+/// [`ResumptionMasterSecret::with_ticket_psks`].
+pub struct TicketPsks<'a>(&'a dyn HmacKey);
+
+impl TicketPsks<'_> {
+    /// [`ResumptionMasterSecret::ticket_psk`] under the key set up once.
+    pub fn ticket_psk(&self, ticket_nonce: &[u8]) -> Secret {
+        hkdf::expand_label_secret_with_key(
+            self.0,
+            b"resumption",
+            ticket_nonce,
+            self.0.algorithm().output_len(),
+        )
     }
 }
 
@@ -617,20 +657,11 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     std::hint::black_box(diff) == 0
 }
 
-/// `HKDF-Extract(Derive-Secret(previous, "derived", ""), ikm)`: the step between stages.
-fn next_stage(
-    provider: &dyn Provider,
-    hash: HashAlgorithm,
-    previous: &Secret,
-    ikm: &[u8],
-) -> Secret {
-    let salt = hkdf::derive_secret(
-        provider,
-        hash,
-        previous.as_bytes(),
-        b"derived",
-        &empty_hash(provider, hash),
-    );
+/// `HKDF-Extract(Derive-Secret(previous, "derived", ""), ikm)`: the step between stages,
+/// with `previous` already set up as an HMAC key.
+fn next_stage(provider: &dyn Provider, previous: &dyn HmacKey, ikm: &[u8]) -> Secret {
+    let hash = previous.algorithm();
+    let salt = hkdf::derive_secret_with_key(previous, b"derived", &empty_hash(provider, hash));
     hkdf::extract(provider, hash, salt.as_bytes(), ikm)
 }
 
@@ -758,6 +789,18 @@ mod tests {
         assert_eq!(app.server.as_bytes(), s0.as_bytes());
         assert_eq!(app.exporter.as_bytes(), exporter.as_bytes());
         assert_ne!(app.client.as_bytes(), app.server.as_bytes());
+    }
+
+    #[test]
+    fn ticket_psks_under_one_key_equal_those_made_one_by_one() {
+        let p = AwsLcProvider;
+        let master = handshake_secret(&p).into_master(&p);
+        let resumption = master.resumption_master_secret(&p, &[6u8; 32]);
+        let (a, b) =
+            resumption.with_ticket_psks(&p, |psks| (psks.ticket_psk(&[0]), psks.ticket_psk(&[1])));
+        assert_eq!(a.as_bytes(), resumption.ticket_psk(&p, &[0]).as_bytes());
+        assert_eq!(b.as_bytes(), resumption.ticket_psk(&p, &[1]).as_bytes());
+        assert_ne!(a.as_bytes(), b.as_bytes());
     }
 
     #[test]

@@ -352,48 +352,51 @@ pub(crate) fn send_tickets(
     let resumption = master.resumption_master_secret(provider, hash.as_ref());
     let now = (config.time)();
     let max_early_data_size = config.max_early_data_size;
-    for n in 0..count {
-        // A nonce per ticket of this connection (RFC 8446 §4.6.1): its index.
-        let nonce = [n as u8];
-        let ticket_age_add = u32::from_be_bytes(random_bytes::<4>(provider)?);
-        let state = SessionState {
-            version: ProtocolVersion::TLSv1_3,
-            suite,
-            secret: resumption.ticket_psk(provider, &nonce),
-            ticket_age_add,
-            issued_at: now.0,
-            lifetime,
-            server_name: facts.server_name.clone(),
-            alpn: facts.alpn.clone(),
-            max_early_data_size,
-            register_id: config.strike_register.id(),
-            client_certificates: facts.client_certificates.clone(),
-        };
-        let Some(ticket) = ticketer.seal(&state.encode(), now) else {
-            // The ticketer could not seal (too large a state, no key): no ticket.
-            return Ok(());
-        };
-        let message = encode(&HandshakePayload::NewSessionTicket(NewSessionTicket {
-            ticket_lifetime: lifetime,
-            ticket_age_add,
-            ticket_nonce: nonce.to_vec(),
-            ticket,
-            extensions: NewSessionTicketExtensions {
-                early_data: (max_early_data_size > 0).then_some(max_early_data_size),
-                ..Default::default()
-            },
-        }));
-        crate::handshake_trace::trace_sent(out, "NewSessionTicket", message.len(), || {
-            format!("lifetime={lifetime}s max_early_data={max_early_data_size}")
-        });
-        trace(out, || TraceEvent::Ticket {
-            direction: Direction::Sent,
-            lifetime,
-            max_early_data_size: Some(max_early_data_size),
-        });
-        out.send_handshake(&message);
-    }
-    Ok(())
+    // One HMAC key setup for every ticket's PSK.
+    resumption.with_ticket_psks(provider, |psks| {
+        for n in 0..count {
+            // A nonce per ticket of this connection (RFC 8446 §4.6.1): its index.
+            let nonce = [n as u8];
+            let ticket_age_add = u32::from_be_bytes(random_bytes::<4>(provider)?);
+            let state = SessionState {
+                version: ProtocolVersion::TLSv1_3,
+                suite,
+                secret: psks.ticket_psk(&nonce),
+                ticket_age_add,
+                issued_at: now.0,
+                lifetime,
+                server_name: facts.server_name.clone(),
+                alpn: facts.alpn.clone(),
+                max_early_data_size,
+                register_id: config.strike_register.id(),
+                client_certificates: facts.client_certificates.clone(),
+            };
+            let Some(ticket) = ticketer.seal(&state.encode(), now) else {
+                // The ticketer could not seal (too large a state, no key): no ticket.
+                return Ok(());
+            };
+            let message = encode(&HandshakePayload::NewSessionTicket(NewSessionTicket {
+                ticket_lifetime: lifetime,
+                ticket_age_add,
+                ticket_nonce: nonce.to_vec(),
+                ticket,
+                extensions: NewSessionTicketExtensions {
+                    early_data: (max_early_data_size > 0).then_some(max_early_data_size),
+                    ..Default::default()
+                },
+            }));
+            crate::handshake_trace::trace_sent(out, "NewSessionTicket", message.len(), || {
+                format!("lifetime={lifetime}s max_early_data={max_early_data_size}")
+            });
+            trace(out, || TraceEvent::Ticket {
+                direction: Direction::Sent,
+                lifetime,
+                max_early_data_size: Some(max_early_data_size),
+            });
+            out.send_handshake(&message);
+        }
+        Ok(())
+    })
 }
 
 fn duration_ms(d: Duration) -> u64 {
