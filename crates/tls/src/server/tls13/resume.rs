@@ -41,6 +41,11 @@ pub(super) struct Resumption {
     /// Whether 0-RTT could be accepted, or why not (the strike register is asked last).
     pub(super) early_data: Result<(), &'static str>,
     pub(super) proof: PskVerified,
+    /// For a first ClientHello: the transcript through the ClientHello truncated before
+    /// the binders, whose hash the binder was checked over, and that truncation's length.
+    /// The transcript goes on from there ([`hello_transcript`]), so those bytes are
+    /// hashed once, not once for the binder and again for the transcript.
+    pub(super) truncated_hello: Option<(Transcript, usize)>,
 }
 
 /// What a ticket records of the connection that issues it.
@@ -98,9 +103,14 @@ pub(super) fn check_resumption(
     let truncated = raw
         .get(..raw.len().saturating_sub(binders_len))
         .unwrap_or_default();
-    let hash = match before {
-        Some(transcript) => transcript.hash_with(provider, suite.hash, truncated),
-        None => provider.hash_once(suite.hash, truncated),
+    let (hash, truncated_hello) = match before {
+        Some(transcript) => (transcript.hash_with(provider, suite.hash, truncated), None),
+        None => {
+            let mut transcript = Transcript::hashing(provider, suite.hash);
+            transcript.add(truncated);
+            let hash = transcript.current_hash(provider);
+            (hash, Some((transcript, truncated.len())))
+        }
     };
     let early_secret = EarlySecret::new(provider, suite.hash, Some(state.secret.as_bytes()));
     let binder_key = early_secret.binder_key(provider, PskKind::Resumption);
@@ -126,7 +136,30 @@ pub(super) fn check_resumption(
         binder,
         early_data,
         proof,
+        truncated_hello,
     }))
+}
+
+/// The transcript through a first ClientHello (`raw`, RFC 8446 §4.4.1): where a PSK was
+/// accepted, the one its binder was checked over, continued past the truncation (the
+/// binders, §4.2.11.2); else a new one.
+pub(super) fn hello_transcript(
+    resumption: Option<&mut Resumption>,
+    raw: &[u8],
+    suite: Suite,
+    out: &mut dyn Output,
+) -> Transcript {
+    match resumption.and_then(|r| r.truncated_hello.take()) {
+        Some((mut transcript, at)) => {
+            transcript.add(raw.get(at..).unwrap_or_default());
+            transcript
+        }
+        None => {
+            let mut transcript = Transcript::hashing(out.provider().as_ref(), suite.hash);
+            transcript.add(raw);
+            transcript
+        }
+    }
 }
 
 /// RFC 8446 §4.2.9: psk_dhe_ke whenever the client offers it; psk_ke (no forward secrecy)
