@@ -138,12 +138,13 @@ pub(crate) fn fill_binder(
     psk: &OfferedPsk,
     hello: &mut ClientHello,
     encoded: &mut [u8],
-    before: &Transcript,
+    before: &mut Transcript,
     provider: &dyn Provider,
 ) {
     let binders_len = hello.extensions.binders_len().unwrap_or(0);
     let cut = encoded.len().saturating_sub(binders_len);
-    let hash = before.hash_with(provider, psk.suite.hash, &encoded[..cut]);
+    // Hashed ahead: the transcript goes on from this hash if the server resumes.
+    let hash = before.hash_ahead(provider, psk.suite.hash, &encoded[..cut]);
     let binder = psk
         .early_secret
         .binder_key(provider, PskKind::Resumption)
