@@ -76,11 +76,6 @@ impl Provider for AwsLcProvider {
         });
     }
 
-    /// Not boxed: the keyed aws-lc-rs context itself.
-    fn hmac_key_inline(&self, algorithm: HashAlgorithm, key: &[u8]) -> crate::InlineHmacKey {
-        crate::InlineHmacKey::aws_lc(AwsHmacKey::new(algorithm, key))
-    }
-
     /// The all-zero key of each hash is set up once for the process.
     fn hmac_zero_key(&self, algorithm: HashAlgorithm, data: &[&[u8]]) -> Digest {
         static ZERO_KEYS: OnceLock<[AwsHmacKey; 3]> = OnceLock::new();
@@ -333,7 +328,7 @@ impl hkdf::KeyType for OutputLen {
 
 /// An HMAC key whose inner and outer states were set up once, in [`hmac::Key::new`]; each
 /// `sign` starts from a copy of them. aws-lc cleanses the states when the key is dropped.
-pub(crate) struct AwsHmacKey {
+struct AwsHmacKey {
     algorithm: HashAlgorithm,
     key: hmac::Key,
 }

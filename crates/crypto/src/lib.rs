@@ -73,15 +73,6 @@ pub trait Provider: Send + Sync + fmt::Debug {
         f(self.hmac_key(algorithm, key).as_ref());
     }
 
-    /// An HMAC key set up once and held by value, for a secret that keys several MACs over
-    /// a stretch of a handshake: each TLS 1.3 key-schedule stage derives two to four
-    /// secrets from its own (RFC 8446 §7.1). The default keeps the key bytes and MACs
-    /// through [`Self::hmac`] each time; a provider known to this crate (aws-lc-rs) holds
-    /// its keyed context, so the key setup is paid once and nothing is allocated.
-    fn hmac_key_inline(&self, algorithm: HashAlgorithm, key: &[u8]) -> InlineHmacKey {
-        InlineHmacKey::bytes(algorithm, key)
-    }
-
     /// HMAC under HashLen zero bytes: HKDF-Extract when no salt is given (RFC 5869 §2.2),
     /// as TLS 1.3's Early Secret is `HKDF-Extract(0, PSK)` (RFC 8446 §7.1). The key is a
     /// constant, so a provider may set it up once for the process. The default is
@@ -660,87 +651,6 @@ impl InlineHashContext {
 
 /// The longest hash output of any [`HashAlgorithm`] (SHA-512's).
 pub const MAX_HASH_LEN: usize = 64;
-
-/// An HMAC key held by value ([`Provider::hmac_key_inline`]): aws-lc-rs's keyed context
-/// when this crate's provider made it; for any other provider, the key bytes (zeroed
-/// when dropped), each MAC a [`Provider::hmac`]. MACs are made through
-/// [`Self::with_provider`], which needs the provider for the second kind.
-pub struct InlineHmacKey(InlineHmac);
-
-// Held by value on purpose (the point of the type): the aws-lc-rs context is about 1.2 KB,
-// the other variant a vector, and a key lives only while a handshake stage does.
-#[allow(clippy::large_enum_variant)]
-enum InlineHmac {
-    #[cfg(feature = "aws-lc-rs")]
-    AwsLc(aws_lc::AwsHmacKey),
-    Bytes {
-        algorithm: HashAlgorithm,
-        key: Vec<u8>,
-    },
-}
-
-impl InlineHmacKey {
-    /// Keeps a copy of `key` for MACs through [`Provider::hmac`] ([`Provider::hmac_key_inline`]'s
-    /// default, for providers outside this crate).
-    fn bytes(algorithm: HashAlgorithm, key: &[u8]) -> Self {
-        Self(InlineHmac::Bytes {
-            algorithm,
-            key: key.to_vec(),
-        })
-    }
-
-    #[cfg(feature = "aws-lc-rs")]
-    pub(crate) fn aws_lc(key: aws_lc::AwsHmacKey) -> Self {
-        Self(InlineHmac::AwsLc(key))
-    }
-
-    /// This key as an [`HmacKey`]; `provider` is the one that made it.
-    pub fn with_provider<'a>(&'a self, provider: &'a dyn Provider) -> impl HmacKey + 'a {
-        HeldHmacKey {
-            key: self,
-            provider,
-        }
-    }
-
-    /// The hash function.
-    pub fn algorithm(&self) -> HashAlgorithm {
-        match &self.0 {
-            #[cfg(feature = "aws-lc-rs")]
-            InlineHmac::AwsLc(key) => key.algorithm(),
-            InlineHmac::Bytes { algorithm, .. } => *algorithm,
-        }
-    }
-}
-
-impl Drop for InlineHmacKey {
-    fn drop(&mut self) {
-        #[allow(irrefutable_let_patterns)]
-        if let InlineHmac::Bytes { key, .. } = &mut self.0 {
-            key.iter_mut().for_each(|b| *b = 0);
-            std::hint::black_box(key);
-        }
-    }
-}
-
-/// [`InlineHmacKey::with_provider`].
-struct HeldHmacKey<'a> {
-    key: &'a InlineHmacKey,
-    provider: &'a dyn Provider,
-}
-
-impl HmacKey for HeldHmacKey<'_> {
-    fn sign(&self, data: &[&[u8]]) -> Digest {
-        match &self.key.0 {
-            #[cfg(feature = "aws-lc-rs")]
-            InlineHmac::AwsLc(key) => key.sign(data),
-            InlineHmac::Bytes { algorithm, key } => self.provider.hmac(*algorithm, key, data),
-        }
-    }
-
-    fn algorithm(&self) -> HashAlgorithm {
-        self.key.algorithm()
-    }
-}
 
 /// An AEAD key held by value ([`Provider::aead_key_inline`]): the aws-lc-rs key itself
 /// when this crate's provider made it, any other provider's key boxed.

@@ -112,30 +112,6 @@ fn default_keyed_hmac_equals_one_shot_hmac_for_every_hash() {
 }
 
 #[test]
-fn inline_keyed_hmac_equals_one_shot_hmac_for_every_hash() {
-    // aws-lc-rs' own inline key, and the trait's default (the key bytes, each MAC a
-    // one-shot `hmac`), which other providers get.
-    let messages: [&[&[u8]]; 3] = [&[], &[b"what do ya want ", b"for nothing?"], &[b"", b"x"]];
-    for alg in [
-        HashAlgorithm::Sha256,
-        HashAlgorithm::Sha384,
-        HashAlgorithm::Sha512,
-    ] {
-        for key in [&b""[..], b"Jefe", &[0x0b; 200]] {
-            let ours = AwsLcProvider.hmac_key_inline(alg, key);
-            let default = crate::InlineHmacKey::bytes(alg, key);
-            for inline in [&ours, &default] {
-                assert_eq!(inline.algorithm(), alg);
-                let keyed = inline.with_provider(&AwsLcProvider);
-                for data in messages {
-                    assert_eq!(keyed.sign(data), AwsLcProvider.hmac(alg, key, data));
-                }
-            }
-        }
-    }
-}
-
-#[test]
 fn the_zero_key_hmac_equals_hmac_under_hash_length_zeros() {
     for alg in [
         HashAlgorithm::Sha256,

@@ -112,8 +112,12 @@ pub(super) fn check_resumption(
             (hash, Some((transcript, truncated.len())))
         }
     };
-    let early_secret = EarlySecret::new(provider, suite.hash, Some(state.secret.as_bytes()));
-    let binder_key = early_secret.binder_key(provider, PskKind::Resumption);
+    let (early_secret, binder_key) = EarlySecret::with_binder_key(
+        provider,
+        suite.hash,
+        state.secret.as_bytes(),
+        PskKind::Resumption,
+    );
     let binder = psks.binders.get(index).cloned().unwrap_or_default();
     // `index` is below MAX_IDENTITIES_TRIED, so it fits a u16.
     let identity = index as u16;
