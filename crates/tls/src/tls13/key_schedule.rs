@@ -257,7 +257,13 @@ impl HandshakeSecret {
         provider: &dyn Provider,
         hello_hash: &[u8],
     ) -> TrafficSecret {
-        self.derive(provider, b"c hs traffic", hello_hash)
+        TrafficSecret::derive(
+            provider,
+            self.hash,
+            &self.secret,
+            b"c hs traffic",
+            hello_hash,
+        )
     }
 
     /// `server_handshake_traffic_secret`; `hello_hash` is
@@ -267,7 +273,13 @@ impl HandshakeSecret {
         provider: &dyn Provider,
         hello_hash: &[u8],
     ) -> TrafficSecret {
-        self.derive(provider, b"s hs traffic", hello_hash)
+        TrafficSecret::derive(
+            provider,
+            self.hash,
+            &self.secret,
+            b"s hs traffic",
+            hello_hash,
+        )
     }
 
     /// Both handshake traffic secrets, client first: two Derive-Secrets from this one
@@ -298,10 +310,6 @@ impl HandshakeSecret {
                 &zeros[..self.hash.output_len()],
             ),
         }
-    }
-
-    fn derive(&self, provider: &dyn Provider, label: &[u8], hello_hash: &[u8]) -> TrafficSecret {
-        TrafficSecret::derive(provider, self.hash, &self.secret, label, hello_hash)
     }
 }
 
@@ -334,7 +342,13 @@ impl MasterSecret {
         provider: &dyn Provider,
         handshake_hash: &[u8],
     ) -> TrafficSecret {
-        self.derive(provider, b"c ap traffic", handshake_hash)
+        TrafficSecret::derive(
+            provider,
+            self.hash,
+            &self.secret,
+            b"c ap traffic",
+            handshake_hash,
+        )
     }
 
     /// `server_application_traffic_secret_0`; `handshake_hash` is
@@ -344,7 +358,13 @@ impl MasterSecret {
         provider: &dyn Provider,
         handshake_hash: &[u8],
     ) -> TrafficSecret {
-        self.derive(provider, b"s ap traffic", handshake_hash)
+        TrafficSecret::derive(
+            provider,
+            self.hash,
+            &self.secret,
+            b"s ap traffic",
+            handshake_hash,
+        )
     }
 
     /// Both application traffic secrets (generation 0), client first: two Derive-Secrets
@@ -388,7 +408,13 @@ impl MasterSecret {
         provider: &dyn Provider,
         handshake_hash: &[u8],
     ) -> ExporterSecret {
-        ExporterSecret(self.derive(provider, b"exp master", handshake_hash))
+        ExporterSecret(TrafficSecret::derive(
+            provider,
+            self.hash,
+            &self.secret,
+            b"exp master",
+            handshake_hash,
+        ))
     }
 
     /// `resumption_master_secret`; `full_hash` is
@@ -398,16 +424,13 @@ impl MasterSecret {
         provider: &dyn Provider,
         full_hash: &[u8],
     ) -> ResumptionMasterSecret {
-        ResumptionMasterSecret(self.derive(provider, b"res master", full_hash))
-    }
-
-    fn derive(
-        &self,
-        provider: &dyn Provider,
-        label: &[u8],
-        transcript_hash: &[u8],
-    ) -> TrafficSecret {
-        TrafficSecret::derive(provider, self.hash, &self.secret, label, transcript_hash)
+        ResumptionMasterSecret(TrafficSecret::derive(
+            provider,
+            self.hash,
+            &self.secret,
+            b"res master",
+            full_hash,
+        ))
     }
 }
 
