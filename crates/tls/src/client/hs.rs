@@ -393,7 +393,7 @@ pub(crate) fn send_client_hello(
             psk,
             &mut offer.hello,
             &mut encoded,
-            &offer.transcript,
+            &mut offer.transcript,
             provider.as_ref(),
         );
     }
