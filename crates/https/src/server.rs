@@ -573,6 +573,23 @@ const PARK_AFTER: Duration = Duration::from_millis(100);
 /// progress before it is closed outright.
 const DISPLACED_GRACE: Duration = Duration::from_secs(1);
 
+/// hyper's HTTP/1.1 options on `$builder`, hyper's own or hyper-util's (which wraps it
+/// with a type of its own).
+///
+/// half_close: a client may send its request and at once close its sending side (TLS
+/// close_notify, RFC 8446 §6.1, which `padlock connect` and `openssl s_client` do when
+/// their input ends); it still gets its answer. The idle timeout bounds the wait.
+/// Half-close also keeps hyper from reading while it writes a response, which
+/// `Cork::waits_to_read` relies on.
+macro_rules! http1_options {
+    ($builder:expr, $idle:expr) => {
+        $builder
+            .timer(TokioTimer::new())
+            .header_read_timeout($idle)
+            .half_close(true)
+    };
+}
+
 /// Serves HTTP on `io` (built by the caller, so that this future holds two pointers
 /// rather than a second copy of the stream: every connection's task is this big).
 ///
@@ -649,7 +666,7 @@ async fn serve_http<IO, F, Fut>(
             let mut streams = Running::default();
             let mut builder = auto::Builder::new(streams.executor());
             builder.http2().max_concurrent_streams(128);
-            http1_options(&mut builder.http1(), idle);
+            http1_options!(builder.http1(), idle);
             builder = match protocols {
                 Protocols::Http2 => builder.http2_only(),
                 Protocols::Auto | Protocols::Http1 => builder,
@@ -667,39 +684,30 @@ async fn serve_http<IO, F, Fut>(
             return;
         }
         let mut builder = http1::Builder::new();
-        http1_options(&mut builder, idle);
+        http1_options!(builder, idle);
         let mut http = Box::new(builder.serve_connection(io, service));
-        if watch
-            .serve(
-                &cork,
-                Pin::new(&mut *http),
-                |c| c.graceful_shutdown(),
-                None,
-                true,
-            )
-            .await
-            == Served::Ended
-        {
-            return;
-        }
-        // Idle, waiting for a request head: closing it reads and writes nothing more.
-        Pin::new(&mut *http).graceful_shutdown();
-        match std::future::poll_fn(|cx| Poll::Ready(http.poll_without_shutdown(cx))).await {
-            Poll::Ready(Ok(())) => {}
-            Poll::Ready(Err(e)) => return watch.record_error(e.into()),
-            // Not idle after all (a request body unread, say): the shutdown is graceful,
-            // the exchange in progress finishes, and then the connection closes.
-            Poll::Pending => {
-                watch
-                    .serve(
-                        &cork,
-                        Pin::new(&mut *http),
-                        |c| c.graceful_shutdown(),
-                        None,
-                        false,
-                    )
-                    .await;
+        let mut may_rest = true;
+        loop {
+            let served = watch
+                .serve(
+                    &cork,
+                    Pin::new(&mut *http),
+                    |c| c.graceful_shutdown(),
+                    None,
+                    may_rest,
+                )
+                .await;
+            if served == Served::Ended {
                 return;
+            }
+            // Idle, waiting for a request head: closing it reads and writes nothing more.
+            Pin::new(&mut *http).graceful_shutdown();
+            match std::future::poll_fn(|cx| Poll::Ready(http.poll_without_shutdown(cx))).await {
+                Poll::Ready(Ok(())) => break,
+                Poll::Ready(Err(e)) => return watch.record_error(e.into()),
+                // Not idle after all (a request body unread, say): the shutdown is
+                // graceful, the exchange in progress finishes, then the connection closes.
+                Poll::Pending => may_rest = false,
             }
         }
         let parts = http.into_parts();
@@ -708,37 +716,6 @@ async fn serve_http<IO, F, Fut>(
         unread.extend_from_slice(&rest);
         corked = inner;
         service = parts.service;
-    }
-}
-
-/// hyper's HTTP/1.1 options, the same whichever builder serves it.
-fn http1_options(builder: &mut impl Http1Options, idle: Duration) {
-    // half_close: a client may send its request and at once close its sending side (TLS
-    // close_notify, RFC 8446 §6.1, which `padlock connect` and `openssl s_client` do when
-    // their input ends); it still gets its answer. The idle timeout bounds the wait.
-    // Half-close also keeps hyper from reading while it writes a response, which
-    // `Cork::waits_to_read` relies on.
-    builder.options(TokioTimer::new(), idle);
-}
-
-/// The two builders' HTTP/1.1 settings (hyper-util's wraps hyper's, with its own type).
-trait Http1Options {
-    fn options(&mut self, timer: TokioTimer, header_read_timeout: Duration);
-}
-
-impl Http1Options for http1::Builder {
-    fn options(&mut self, timer: TokioTimer, header_read_timeout: Duration) {
-        self.timer(timer)
-            .header_read_timeout(header_read_timeout)
-            .half_close(true);
-    }
-}
-
-impl<E> Http1Options for auto::Http1Builder<'_, E> {
-    fn options(&mut self, timer: TokioTimer, header_read_timeout: Duration) {
-        self.timer(timer)
-            .header_read_timeout(header_read_timeout)
-            .half_close(true);
     }
 }
 
@@ -976,6 +953,19 @@ mod tests {
         (addr, stop, task, dir)
     }
 
+    /// Stops a server from [`start_server`], which must end cleanly within 10 s.
+    async fn stop_server(
+        stop: tokio::sync::oneshot::Sender<()>,
+        task: tokio::task::JoinHandle<Result<(), Error>>,
+    ) {
+        let _ = stop.send(());
+        tokio::time::timeout(Duration::from_secs(10), task)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+    }
+
     /// Reads one response with a body of `hello` (its head and body, by length).
     async fn read_hello(c: &mut TcpStream) -> String {
         let mut got = Vec::new();
@@ -1012,12 +1002,7 @@ mod tests {
         tokio::time::sleep(PARK_AFTER * 3).await;
         c.write_all(get).await.unwrap();
         assert!(read_hello(&mut c).await.starts_with("HTTP/1.1 200"));
-        let _ = stop.send(());
-        tokio::time::timeout(Duration::from_secs(10), task)
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
+        stop_server(stop, task).await;
     }
 
     #[tokio::test]
@@ -1047,11 +1032,6 @@ mod tests {
         let took = started.elapsed();
         assert!(closed, "a head trickled for {took:?} kept its connection");
         assert!(took < Duration::from_secs(3), "closed only after {took:?}");
-        let _ = stop.send(());
-        tokio::time::timeout(Duration::from_secs(10), task)
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
+        stop_server(stop, task).await;
     }
 }
