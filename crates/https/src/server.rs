@@ -661,42 +661,49 @@ async fn serve_http<IO, F, Fut>(
         let io = TokioIo::new(Replay::new(first, corked));
         if !http1 {
             // Made only now, like hyper's connection, so an idle connection's task holds
-            // neither the builder nor the streams' queue. HTTP/2 streams run in this task,
-            // not as tasks of their own (see `streams`).
-            let mut streams = Running::default();
-            let mut builder = auto::Builder::new(streams.executor());
-            builder.http2().max_concurrent_streams(128);
-            http1_options!(builder.http1(), idle);
-            builder = match protocols {
-                Protocols::Http2 => builder.http2_only(),
-                Protocols::Auto | Protocols::Http1 => builder,
-            };
-            let mut http = Box::pin(builder.serve_connection_with_upgrades(io, service));
-            watch
-                .serve(
-                    &cork,
-                    http.as_mut(),
-                    |c| c.graceful_shutdown(),
-                    Some(&mut streams),
-                    false,
-                )
-                .await;
-            return;
+            // neither the builder nor the streams' queue; boxed, so the task does not keep
+            // room for them either. HTTP/2 streams run in this task, not as tasks of their
+            // own (see `streams`).
+            let watch = &mut watch;
+            let cork = &cork;
+            return Box::pin(async move {
+                let mut streams = Running::default();
+                let mut builder = auto::Builder::new(streams.executor());
+                builder.http2().max_concurrent_streams(128);
+                http1_options!(builder.http1(), idle);
+                builder = match protocols {
+                    Protocols::Http2 => builder.http2_only(),
+                    Protocols::Auto | Protocols::Http1 => builder,
+                };
+                let mut http = Box::pin(builder.serve_connection_with_upgrades(io, service));
+                watch
+                    .serve(
+                        cork,
+                        http.as_mut(),
+                        |c| c.graceful_shutdown(),
+                        Some(&mut streams),
+                        false,
+                    )
+                    .await;
+            })
+            .await;
         }
-        let mut builder = http1::Builder::new();
-        http1_options!(builder, idle);
-        let mut http = Box::new(builder.serve_connection(io, service));
+        let mut http = {
+            let mut builder = http1::Builder::new();
+            http1_options!(builder, idle);
+            Box::new(builder.serve_connection(io, service))
+        };
         let mut may_rest = true;
         loop {
-            let served = watch
-                .serve(
-                    &cork,
-                    Pin::new(&mut *http),
-                    |c| c.graceful_shutdown(),
-                    None,
-                    may_rest,
-                )
-                .await;
+            // Boxed: the task keeps no room for the loop's state while it rests.
+            let served = Box::pin(watch.serve(
+                &cork,
+                Pin::new(&mut *http),
+                |c| c.graceful_shutdown(),
+                None,
+                may_rest,
+            ))
+            .await;
             if served == Served::Ended {
                 return;
             }
