@@ -28,6 +28,9 @@ pub(crate) trait Output {
     /// under the write keys current when they are flushed, which happens before any
     /// change of write keys.
     fn send_handshake(&mut self, message: &[u8]);
+    /// The queue [`Self::send_handshake`] appends to, for encoding a message straight
+    /// into it (see `state::send_message`): append whole handshake messages only.
+    fn handshake_queue(&mut self) -> &mut Vec<u8>;
     /// Sends a middlebox-compatibility ChangeCipherSpec record (RFC 8446 §D.4), after the
     /// queued handshake messages.
     fn send_change_cipher_spec(&mut self) -> Result<(), Error>;

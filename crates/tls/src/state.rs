@@ -181,17 +181,35 @@ pub(crate) fn encode(payload: &HandshakePayload) -> Vec<u8> {
     out
 }
 
-/// An encoded Finished (RFC 8446 §4.4.4) in a vector of its size: the handshake header,
-/// then `verify_data` (the same bytes as encoding a `Finished` message, without copying
-/// `verify_data` into one first).
-pub(crate) fn encode_finished(verify_data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(4 + verify_data.len());
+/// Encodes one handshake message straight into the send queue (no vector of its own: a
+/// flight shares one buffer) and returns its bytes, header included, for the transcript
+/// and the trace.
+pub(crate) fn queue_message(out: &mut dyn Output, encode: impl FnOnce(&mut Vec<u8>)) -> &[u8] {
+    let queue = out.handshake_queue();
+    let start = queue.len();
+    encode(queue);
+    queue.get(start..).unwrap_or_default()
+}
+
+/// [`queue_message`] for a payload.
+pub(crate) fn queue_payload<'o>(out: &'o mut dyn Output, payload: &HandshakePayload) -> &'o [u8] {
+    queue_message(out, |queue| payload.encode(queue))
+}
+
+/// [`queue_message`] for a Finished (RFC 8446 §4.4.4, RFC 5246 §7.4.9) with
+/// `verify_data`, without copying it into a [`crate::wire::handshake::Finished`] first.
+pub(crate) fn queue_finished<'o>(out: &'o mut dyn Output, verify_data: &[u8]) -> &'o [u8] {
+    queue_message(out, |queue| write_finished(queue, verify_data))
+}
+
+/// Writes a Finished (RFC 8446 §4.4.4): the handshake header, then `verify_data` (the
+/// same bytes as encoding a `Finished` message, without copying `verify_data` into one).
+fn write_finished(queue: &mut Vec<u8>, verify_data: &[u8]) {
     crate::wire::handshake::encode_handshake(
         crate::wire::enums::HandshakeType::Finished,
-        &mut out,
-        |out| out.extend_from_slice(verify_data),
-    );
-    out
+        queue,
+        |queue| queue.extend_from_slice(verify_data),
+    )
 }
 
 /// `N` random bytes from the provider.
@@ -214,8 +232,8 @@ mod tests {
         let expected = encode(&HandshakePayload::Finished(Finished {
             verify_data: verify_data.to_vec(),
         }));
-        let written = encode_finished(&verify_data);
+        let mut written = Vec::new();
+        write_finished(&mut written, &verify_data);
         assert_eq!(written, expected);
-        assert_eq!(written.capacity(), written.len());
     }
 }

@@ -32,8 +32,11 @@ pub(super) struct RecordLayer {
     /// Incremented whenever read keys change (for the §5.1 record-boundary check).
     pub(super) read_key_changes: u32,
     pub(super) rx: ReceiveBuffer,
-    /// Handshake messages to send, coalesced into records at the next flush.
+    /// Handshake messages to send, coalesced into records at the next flush. Its room is
+    /// kept from flight to flight until the handshake is done (`keep_hs_out`), so a
+    /// handshake's flights share one allocation.
     hs_out: Vec<u8>,
+    keep_hs_out: bool,
     /// Outgoing TLS bytes.
     tx: SendBuffer,
     pub(super) ccs_sent: bool,
@@ -56,6 +59,7 @@ impl RecordLayer {
             read_key_changes: 0,
             rx: ReceiveBuffer::new(),
             hs_out: Vec::new(),
+            keep_hs_out: true,
             tx: SendBuffer::default(),
             ccs_sent: false,
             ccs_received: false,
@@ -85,12 +89,32 @@ impl RecordLayer {
 
     /// Queues a handshake message for the next flush.
     pub(super) fn queue_handshake(&mut self, message: &[u8]) {
+        self.reserve_flight(message.len());
+        self.hs_out.extend_from_slice(message);
+    }
+
+    /// The queue of handshake messages for the next flush, for a state to encode its next
+    /// message straight into (appending whole messages only), with no vector of its own.
+    pub(super) fn handshake_queue(&mut self) -> &mut Vec<u8> {
+        self.reserve_flight(0);
+        &mut self.hs_out
+    }
+
+    fn reserve_flight(&mut self, len: usize) {
         if self.hs_out.capacity() == 0 {
             // A whole flight in one allocation (a server's, with its certificates, is
             // about 1.5 KiB), rather than one growth per message.
-            self.hs_out.reserve(message.len().max(FLIGHT_CAPACITY));
+            self.hs_out.reserve(len.max(FLIGHT_CAPACITY));
         }
-        self.hs_out.extend_from_slice(message);
+    }
+
+    /// The handshake is done: the queue's room goes once it drains (post-handshake
+    /// messages, rare, allocate their own).
+    pub(super) fn handshake_done(&mut self) {
+        self.keep_hs_out = false;
+        if self.hs_out.is_empty() {
+            self.hs_out = Vec::new();
+        }
     }
 
     /// Turns the queued handshake messages into records under the current write keys.
@@ -98,9 +122,13 @@ impl RecordLayer {
         if self.hs_out.is_empty() {
             return Ok(());
         }
-        let out = std::mem::take(&mut self.hs_out);
+        let mut out = std::mem::take(&mut self.hs_out);
         for chunk in out.chunks(MAX_PLAINTEXT_LEN) {
             self.seal(ContentType::Handshake, chunk)?;
+        }
+        if self.keep_hs_out {
+            out.clear();
+            self.hs_out = out;
         }
         Ok(())
     }

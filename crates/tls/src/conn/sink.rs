@@ -77,6 +77,10 @@ impl Output for Core {
         self.records.queue_handshake(message);
     }
 
+    fn handshake_queue(&mut self) -> &mut Vec<u8> {
+        self.records.handshake_queue()
+    }
+
     fn send_change_cipher_spec(&mut self) -> Result<(), Error> {
         self.records.send_change_cipher_spec()
     }
@@ -225,6 +229,7 @@ impl Output for Core {
     fn handshake_complete(&mut self) -> Result<(), Error> {
         let before = self.lifecycle.stage;
         self.lifecycle.stage = Stage::Open;
+        self.records.handshake_done();
         if let Some(t) = self.trace.as_deref() {
             t.event(&TraceEvent::HandshakeComplete);
         }

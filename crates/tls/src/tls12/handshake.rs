@@ -16,9 +16,9 @@ use crate::tls12::prf::{MasterSecret, MasterSecretSeed, Sender, VERIFY_DATA_LEN}
 use crate::trace::{Direction, KeyPhase, TraceEvent};
 use crate::transcript::Transcript;
 use crate::verify::{FinishedVerified, SignatureVerified};
-use crate::wire::codec::Codec;
-use crate::wire::enums::{NamedGroup, ProtocolVersion, SignatureScheme};
-use crate::wire::handshake::{CertificateVerify, Finished, HandshakePayload, ServerEcdhParams};
+use crate::wire::codec::{write_opaque, write_prefixed, Codec, LengthPrefix};
+use crate::wire::enums::{HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme};
+use crate::wire::handshake::{encode_handshake, CertificateVerify, Finished, ServerEcdhParams};
 
 /// The handshake messages so far: their running hash (for the Extended Master Secret and
 /// Finished), and — while a CertificateVerify may still have to be made or checked —
@@ -357,13 +357,26 @@ pub(crate) fn send_change_cipher_spec_and_finished(
     out.install_write_keys(write_keys, KeyPhase::Tls12)?;
     let provider = out.provider();
     let verify_data = keys.verify_data(sender, transcript, provider.as_ref());
-    let finished = crate::state::encode(&HandshakePayload::Finished(Finished {
-        verify_data: verify_data.to_vec(),
-    }));
-    crate::handshake_trace::trace_sent(out, "Finished", finished.len(), String::new);
-    transcript.add(&finished);
-    out.send_handshake(&finished);
+    let finished = crate::state::queue_finished(out, verify_data.as_ref());
+    transcript.add(finished);
+    let len = finished.len();
+    crate::handshake_trace::trace_sent(out, "Finished", len, String::new);
     Ok(())
+}
+
+/// Appends a TLS 1.2 Certificate message (RFC 5246 §7.4.2, §7.4.6) to `out`, written
+/// straight from the chain after reserving its size: the same bytes as encoding a
+/// [`crate::wire::handshake::Certificate12`], without cloning the chain into one.
+pub(crate) fn encode_certificate(out: &mut Vec<u8>, chain: &[Vec<u8>]) {
+    // Handshake header (4), certificate_list<0..2^24-1> (3), ASN.1Cert<1..2^24-1> (3 + len).
+    out.reserve(4 + 3 + chain.iter().map(|der| 3 + der.len()).sum::<usize>());
+    encode_handshake(HandshakeType::Certificate, out, |out| {
+        write_prefixed(out, LengthPrefix::U24, |out| {
+            for der in chain {
+                write_opaque(out, LengthPrefix::U24, der);
+            }
+        });
+    });
 }
 
 /// The peer's ChangeCipherSpec: its records are protected with `keys` from the next one
@@ -398,5 +411,23 @@ pub(crate) fn report_negotiated(
             suite: suite.suite,
             group,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::handshake::{Certificate12, HandshakePayload};
+
+    #[test]
+    fn a_certificate_message_is_written_as_its_struct_encodes() {
+        let chain = vec![vec![0x30; 300], vec![0x31; 70_000]];
+        let expected = crate::state::encode(&HandshakePayload::Certificate12(Certificate12 {
+            certificate_list: chain.clone(),
+        }));
+        let mut written = Vec::new();
+        encode_certificate(&mut written, &chain);
+        assert_eq!(written, expected);
+        assert_eq!(written.capacity(), written.len());
     }
 }

@@ -11,7 +11,6 @@ use crate::conn::HandshakeKind;
 use crate::error::{Error, PeerMisbehaved};
 use crate::handshake_trace::trace_certificate_check;
 use crate::output::{unexpected, Output};
-use crate::state::encode;
 use crate::suites::{self, Tls12Suite};
 use crate::tls12::handshake::{self, PeerChain, Randoms, SessionKeys, Transcript12};
 use crate::tls12::prf::Sender;
@@ -19,8 +18,8 @@ use crate::verify::{self, Authenticated, CertVerified, SignatureVerified};
 use crate::wire::enums::{NamedGroup, SignatureScheme};
 use crate::wire::handshake::tls12::client_certificate_type;
 use crate::wire::handshake::{
-    Certificate12, CertificateRequest12, CertificateVerify, ClientEcdhPublic, ClientKeyExchange,
-    HandshakePayload, NewSessionTicket12, ServerKeyExchange,
+    CertificateRequest12, CertificateVerify, ClientEcdhPublic, ClientKeyExchange, HandshakePayload,
+    NewSessionTicket12, ServerKeyExchange,
 };
 use crate::{tls12::signatures, wire::codec::Codec};
 
@@ -354,16 +353,16 @@ impl ExpectNewSessionTicket {
 
 /// Certificate (RFC 5246 §7.4.6): ours, or an empty list when we have none that fits.
 fn send_certificate(cert: Option<&CertifiedKey>, context: &mut Context, out: &mut dyn Output) {
-    let chain = cert.map(|c| c.chain.clone()).unwrap_or_default();
+    let chain = cert.map(|c| c.chain.as_slice()).unwrap_or_default();
     let count = chain.len();
-    let message = encode(&HandshakePayload::Certificate12(Certificate12 {
-        certificate_list: chain,
-    }));
-    crate::handshake_trace::trace_sent(out, "Certificate", message.len(), || {
+    let message = crate::state::queue_message(out, |queue| {
+        crate::tls12::handshake::encode_certificate(queue, chain)
+    });
+    context.transcript.add(message);
+    let len = message.len();
+    crate::handshake_trace::trace_sent(out, "Certificate", len, || {
         format!("{count} certificate(s)")
     });
-    context.transcript.add(&message);
-    out.send_handshake(&message);
 }
 
 /// ClientKeyExchange (RFC 5246 §7.4.7): our ECDH point (RFC 8422 §5.7), or for RSA key
@@ -379,12 +378,13 @@ fn send_client_key_exchange(
         }
         KeyExchange::Rsa { leaf } => rsa_client_key_exchange(&leaf, context, out)?,
     };
-    let message = encode(&HandshakePayload::ClientKeyExchange(ClientKeyExchange {
-        body,
-    }));
-    crate::handshake_trace::trace_sent(out, "ClientKeyExchange", message.len(), String::new);
-    context.transcript.add(&message);
-    out.send_handshake(&message);
+    let message = crate::state::queue_payload(
+        out,
+        &HandshakePayload::ClientKeyExchange(ClientKeyExchange { body }),
+    );
+    context.transcript.add(message);
+    let len = message.len();
+    crate::handshake_trace::trace_sent(out, "ClientKeyExchange", len, String::new);
     Ok(pre_master_secret)
 }
 
@@ -414,15 +414,18 @@ fn send_certificate_verify(
     out: &mut dyn Output,
 ) -> Result<(), Error> {
     let signature = signatures::sign(cert, scheme, context.transcript.messages())?;
-    let message = encode(&HandshakePayload::CertificateVerify(CertificateVerify {
-        algorithm: scheme,
-        signature,
-    }));
-    crate::handshake_trace::trace_sent(out, "CertificateVerify", message.len(), || {
+    let message = crate::state::queue_payload(
+        out,
+        &HandshakePayload::CertificateVerify(CertificateVerify {
+            algorithm: scheme,
+            signature,
+        }),
+    );
+    context.transcript.add(message);
+    let len = message.len();
+    crate::handshake_trace::trace_sent(out, "CertificateVerify", len, || {
         format!("scheme={scheme}")
     });
-    context.transcript.add(&message);
-    out.send_handshake(&message);
     Ok(())
 }
 

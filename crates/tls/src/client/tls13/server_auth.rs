@@ -9,7 +9,7 @@ use crate::config::{CertifiedKey, ClientConfig};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::key_update::ApplicationTraffic;
 use crate::output::{trace, unexpected, Output};
-use crate::state::encode;
+use crate::state::{queue_message, queue_payload};
 use crate::suites::Suite;
 use crate::ticket::ClientSession;
 use crate::tls13::key_schedule::{HandshakeSecret, TrafficSecret};
@@ -381,11 +381,12 @@ impl ExpectFinished {
         )?;
         out.exporter(exporter);
         let store = config.session_store.clone();
-        // Every ticket of this connection shares one copy of the chain.
-        let ticket_chain: Arc<[Vec<u8>]> = match (&store, &resumed) {
-            (None, _) => Arc::new([]),
-            (Some(_), Some(session)) => session.peer_certificates.clone(),
-            (Some(_), None) => chain.clone().into(),
+        // Every ticket of this connection shares one copy of the chain (none is made
+        // without a store to keep tickets in).
+        let ticket_chain: Option<Arc<[Vec<u8>]>> = match (&store, &resumed) {
+            (None, _) => None,
+            (Some(_), Some(session)) => Some(session.peer_certificates.clone()),
+            (Some(_), None) => Some(chain.clone().into()),
         };
         if resumed.is_none() {
             out.peer_certificates(chain);
@@ -394,10 +395,10 @@ impl ExpectFinished {
         // RFC 8446 §4.5: after accepted 0-RTT data, EndOfEarlyData under the early keys,
         // then our handshake keys.
         if early_data == EarlyData::Accepted {
-            let message = encode(&HandshakePayload::EndOfEarlyData);
-            handshake_trace::trace_sent(out, "EndOfEarlyData", message.len(), String::new);
-            transcript.add(&message);
-            out.send_handshake(&message);
+            let message = queue_payload(out, &HandshakePayload::EndOfEarlyData);
+            transcript.add(message);
+            let len = message.len();
+            handshake_trace::trace_sent(out, "EndOfEarlyData", len, String::new);
             out.install_write_keys(
                 client_secret.record_keys(provider, aead)?,
                 KeyPhase::Handshake,
@@ -411,18 +412,20 @@ impl ExpectFinished {
         // Without client authentication, the same hash as the application secrets'.
         let hash = transcript.hash_so_far(provider);
         let verify_data = client_secret.finished_verify_data(provider, hash.as_ref());
-        let message = crate::state::encode_finished(verify_data.as_ref());
-        handshake_trace::trace_sent(out, "Finished", message.len(), String::new);
-        out.send_handshake(&message);
+        let message = crate::state::queue_finished(out, verify_data.as_ref());
+        let len = message.len();
+        // RFC 8446 §4.6.1, §7.1: tickets will be keyed from the resumption master secret,
+        // over Hash(CH..client Finished).
+        if store.is_some() {
+            transcript.add(message);
+        }
+        handshake_trace::trace_sent(out, "Finished", len, String::new);
         out.install_write_keys(
             client_app.record_keys(provider, aead)?,
             KeyPhase::Application(0),
         )?;
         out.handshake_complete()?;
-        // RFC 8446 §4.6.1, §7.1: tickets will be keyed from the resumption master secret,
-        // over Hash(CH..client Finished).
         let tickets = store.map(|store| {
-            transcript.add(&message);
             let hash = transcript.finish(provider);
             Box::new(TicketReceiver {
                 store,
@@ -431,7 +434,7 @@ impl ExpectFinished {
                 server_name,
                 suite,
                 alpn,
-                peer_certificates: ticket_chain,
+                peer_certificates: ticket_chain.unwrap_or_else(|| Arc::new([])),
             })
         });
         Ok(crate::client::State::Traffic(Box::new(ExpectTraffic {
@@ -460,28 +463,28 @@ fn send_client_auth(
                 .map(|s| (key, s))
         });
     let chain: &[Vec<u8>] = chosen.map(|(k, _)| k.chain.as_slice()).unwrap_or_default();
-    let message = auth_messages::encode_certificate(&request.context, chain);
-    handshake_trace::trace_sent(out, "Certificate", message.len(), || {
+    let message = queue_message(out, |queue| {
+        auth_messages::encode_certificate(queue, &request.context, chain)
+    });
+    transcript.add(message);
+    let len = message.len();
+    handshake_trace::trace_sent(out, "Certificate", len, || {
         format!("{} certificate(s)", chain.len())
     });
-    transcript.add(&message);
-    out.send_handshake(&message);
     let Some((key, scheme)) = chosen else {
         return Ok(());
     };
     let hash = transcript.current_hash(provider);
-    let message = auth_messages::sign_certificate_verify(
-        provider,
+    let verify = auth_messages::sign_certificate_verify(
         key,
         scheme,
         auth_messages::CLIENT_CONTEXT,
         hash.as_ref(),
     )
     .map_err(|_| Error::from(PeerIncompatible::NoSignatureSchemesInCommon))?;
-    handshake_trace::trace_sent(out, "CertificateVerify", message.len(), || {
-        format!("scheme={scheme}")
-    });
-    transcript.add(&message);
-    out.send_handshake(&message);
+    let message = queue_payload(out, &HandshakePayload::CertificateVerify(verify));
+    transcript.add(message);
+    let len = message.len();
+    handshake_trace::trace_sent(out, "CertificateVerify", len, || format!("scheme={scheme}"));
     Ok(())
 }

@@ -10,7 +10,7 @@ use padlock_crypto::SharedSecret;
 use crate::config::{CertifiedKey, ClientAuth, ClientHelloInfo, ServerConfig};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::output::{trace, Output};
-use crate::state::{encode, random_bytes, HandshakeSecrets};
+use crate::state::{queue_message, queue_payload, random_bytes, HandshakeSecrets};
 use crate::suites::Suite;
 use crate::tls13::key_schedule::{EarlySecret, TrafficSecret};
 use crate::trace::{Direction, KeyPhase, TraceEvent};
@@ -440,28 +440,32 @@ fn send_server_hello(
     out: &mut dyn Output,
 ) -> Result<(), Error> {
     let group = our_share.as_ref().map(|s| s.group);
-    let server_hello = encode(&HandshakePayload::ServerHello(ServerHello {
-        legacy_version: ProtocolVersion::TLSv1_2,
-        random: random_bytes::<32>(out.provider().as_ref())?,
-        legacy_session_id_echo: offer.hello.legacy_session_id.clone(),
-        cipher_suite: suite.suite,
-        legacy_compression_method: 0,
-        extensions: ServerHelloExtensions {
-            supported_versions: Some(ProtocolVersion::TLSv1_3),
-            key_share: our_share,
-            pre_shared_key: psk_identity,
-            ..Default::default()
-        },
-    }));
-    handshake_trace::trace_sent(out, "ServerHello", server_hello.len(), || {
+    let random = random_bytes::<32>(out.provider().as_ref())?;
+    let server_hello = queue_payload(
+        out,
+        &HandshakePayload::ServerHello(ServerHello {
+            legacy_version: ProtocolVersion::TLSv1_2,
+            random,
+            legacy_session_id_echo: offer.hello.legacy_session_id.clone(),
+            cipher_suite: suite.suite,
+            legacy_compression_method: 0,
+            extensions: ServerHelloExtensions {
+                supported_versions: Some(ProtocolVersion::TLSv1_3),
+                key_share: our_share,
+                pre_shared_key: psk_identity,
+                ..Default::default()
+            },
+        }),
+    );
+    transcript.add(server_hello);
+    let len = server_hello.len();
+    handshake_trace::trace_sent(out, "ServerHello", len, || {
         let group = group.map_or_else(|| "none (psk_ke)".to_string(), |g| g.to_string());
         match psk_identity {
             Some(i) => format!("suite={} group={group} psk={i}", suite.suite),
             None => format!("suite={} group={group}", suite.suite),
         }
     });
-    transcript.add(&server_hello);
-    out.send_handshake(&server_hello);
     if !offer.hello.legacy_session_id.is_empty() {
         out.send_change_cipher_spec()?;
     }
@@ -509,8 +513,9 @@ fn send_encrypted_extensions(
         early_data,
         resumed,
     } = answer;
-    let ee = encode(&HandshakePayload::EncryptedExtensions(
-        EncryptedExtensions {
+    let ee = queue_payload(
+        out,
+        &HandshakePayload::EncryptedExtensions(EncryptedExtensions {
             extensions: EncryptedExtensionsExtensions {
                 // RFC 6066 §3: an empty server_name acknowledges the one we used — not
                 // when resuming ("MUST NOT include a server_name extension").
@@ -519,13 +524,13 @@ fn send_encrypted_extensions(
                 early_data,
                 ..Default::default()
             },
-        },
-    ));
-    handshake_trace::trace_sent(out, "EncryptedExtensions", ee.len(), || {
+        }),
+    );
+    transcript.add(ee);
+    let len = ee.len();
+    handshake_trace::trace_sent(out, "EncryptedExtensions", len, || {
         format!("alpn={}", handshake_trace::alpn_list(alpn.as_slice()))
     });
-    transcript.add(&ee);
-    out.send_handshake(&ee);
     if let Some(protocol) = alpn {
         out.alpn(protocol);
     }
@@ -539,18 +544,21 @@ fn send_certificate_request(
     out: &mut dyn Output,
 ) {
     let hints = verifier.root_hint_subjects();
-    let cr = encode(&HandshakePayload::CertificateRequest(CertificateRequest {
-        certificate_request_context: Vec::new(),
-        extensions: CertificateRequestExtensions {
-            signature_algorithms: Some(config.signature_schemes.clone()),
-            certificate_authorities: (!hints.is_empty())
-                .then(|| hints.into_iter().map(DistinguishedName).collect()),
-            ..Default::default()
-        },
-    }));
-    handshake_trace::trace_sent(out, "CertificateRequest", cr.len(), String::new);
-    transcript.add(&cr);
-    out.send_handshake(&cr);
+    let cr = queue_payload(
+        out,
+        &HandshakePayload::CertificateRequest(CertificateRequest {
+            certificate_request_context: Vec::new(),
+            extensions: CertificateRequestExtensions {
+                signature_algorithms: Some(config.signature_schemes.clone()),
+                certificate_authorities: (!hints.is_empty())
+                    .then(|| hints.into_iter().map(DistinguishedName).collect()),
+                ..Default::default()
+            },
+        }),
+    );
+    transcript.add(cr);
+    let len = cr.len();
+    handshake_trace::trace_sent(out, "CertificateRequest", len, String::new);
 }
 
 /// Certificate and CertificateVerify (RFC 8446 §4.4.2, §4.4.3).
@@ -562,25 +570,25 @@ fn send_certificate(
 ) -> Result<(), Error> {
     let provider = out.provider();
     let provider = provider.as_ref();
-    let message = auth_messages::encode_certificate(&[], &cert.chain);
-    handshake_trace::trace_sent(out, "Certificate", message.len(), || {
+    let message = queue_message(out, |queue| {
+        auth_messages::encode_certificate(queue, &[], &cert.chain)
+    });
+    transcript.add(message);
+    let len = message.len();
+    handshake_trace::trace_sent(out, "Certificate", len, || {
         format!("{} certificate(s)", cert.chain.len())
     });
-    transcript.add(&message);
-    out.send_handshake(&message);
     let hash = transcript.current_hash(provider);
-    let message = auth_messages::sign_certificate_verify(
-        provider,
+    let verify = auth_messages::sign_certificate_verify(
         cert,
         scheme,
         auth_messages::SERVER_CONTEXT,
         hash.as_ref(),
     )?;
-    handshake_trace::trace_sent(out, "CertificateVerify", message.len(), || {
-        format!("scheme={scheme}")
-    });
-    transcript.add(&message);
-    out.send_handshake(&message);
+    let message = queue_payload(out, &HandshakePayload::CertificateVerify(verify));
+    transcript.add(message);
+    let len = message.len();
+    handshake_trace::trace_sent(out, "CertificateVerify", len, || format!("scheme={scheme}"));
     Ok(())
 }
 
@@ -589,8 +597,8 @@ fn send_finished(server_secret: &TrafficSecret, transcript: &mut Transcript, out
     let provider = out.provider();
     let hash = transcript.current_hash(provider.as_ref());
     let verify_data = server_secret.finished_verify_data(provider.as_ref(), hash.as_ref());
-    let finished = state::encode_finished(verify_data.as_ref());
-    handshake_trace::trace_sent(out, "Finished", finished.len(), String::new);
-    transcript.add(&finished);
-    out.send_handshake(&finished);
+    let finished = state::queue_finished(out, verify_data.as_ref());
+    transcript.add(finished);
+    let len = finished.len();
+    handshake_trace::trace_sent(out, "Finished", len, String::new);
 }
