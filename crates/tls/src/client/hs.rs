@@ -289,7 +289,8 @@ fn client_hello(
     } else {
         Vec::new()
     };
-    let mut cert_schemes = config.signature_schemes.clone();
+    let mut cert_schemes = Vec::with_capacity(config.signature_schemes.len() + CERT_SCHEMES.len());
+    cert_schemes.extend_from_slice(&config.signature_schemes);
     for scheme in CERT_SCHEMES {
         if !cert_schemes.contains(&scheme) {
             cert_schemes.push(scheme);
@@ -302,7 +303,7 @@ fn client_hello(
     };
     // RFC 8446 §4.2.1: supported_versions lists what we speak, newest first; a client that
     // speaks only TLS 1.2 says so by legacy_version alone (RFC 5246 §7.4.1.2).
-    let mut versions = Vec::new();
+    let mut versions = Vec::with_capacity(2);
     if tls13 {
         versions.push(ProtocolVersion::TLSv1_3);
         if tls12 {
@@ -383,33 +384,33 @@ pub(crate) fn send_client_hello(
     retry: bool,
     out: &mut dyn Output,
 ) -> Result<(), Error> {
-    let mut encoded = Vec::with_capacity(crate::state::ENCODE_CAPACITY);
-    encode_handshake(HandshakeType::ClientHello, &mut encoded, |out| {
+    let provider = out.provider();
+    let queue = out.handshake_queue();
+    let start = queue.len();
+    encode_handshake(HandshakeType::ClientHello, queue, |out| {
         offer.hello.encode(out)
     });
     if let Some(psk) = &offer.psk {
-        let provider = out.provider();
         psk::fill_binder(
             psk,
             &mut offer.hello,
-            &mut encoded,
+            queue.get_mut(start..).unwrap_or_default(),
             &offer.transcript,
             provider.as_ref(),
         );
     }
     #[cfg(feature = "insecure-test-hooks")]
-    let encoded = match crate::insecure_test_hooks::client_hello_override(&offer.config, retry) {
-        Some(given) => {
-            offer.hello = crate::insecure_test_hooks::adopt(given, &offer.hello)?;
-            given.to_vec()
-        }
-        None => encoded,
-    };
-    crate::handshake_trace::trace_sent(out, "ClientHello", encoded.len(), || {
+    if let Some(given) = crate::insecure_test_hooks::client_hello_override(&offer.config, retry) {
+        offer.hello = crate::insecure_test_hooks::adopt(given, &offer.hello)?;
+        queue.truncate(start);
+        queue.extend_from_slice(given);
+    }
+    let encoded = queue.get(start..).unwrap_or_default();
+    offer.transcript.add(encoded);
+    let len = encoded.len();
+    crate::handshake_trace::trace_sent(out, "ClientHello", len, || {
         crate::handshake_trace::client_hello_summary(&offer.hello)
     });
-    offer.transcript.add(&encoded);
-    out.send_handshake(&encoded);
     Ok(())
 }
 

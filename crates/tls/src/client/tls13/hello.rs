@@ -11,7 +11,7 @@ use crate::suites::{self, Suite};
 use crate::trace::{Direction, KeyPhase, TraceEvent};
 use crate::transcript::Transcript;
 use crate::wire::enums::{CipherSuite, ExtensionType, NamedGroup, ProtocolVersion};
-use crate::wire::extensions::ExtensionBlock;
+use crate::wire::extensions::{ExtensionBlock, ExtensionTypes};
 use crate::wire::handshake::{ClientHello, HandshakePayload, HelloRetryRequest, ServerHello};
 
 use super::server_auth::{Context, EarlyData, ExpectEncryptedExtensions};
@@ -362,7 +362,7 @@ fn offered_suite(hello: &ClientHello, suite: CipherSuite) -> Result<Suite, Error
 }
 
 /// The extension types of our ClientHello: the only ones a server may answer with.
-fn offered_types(hello: &ClientHello) -> Vec<ExtensionType> {
+fn offered_types(hello: &ClientHello) -> ExtensionTypes {
     hello.extensions.extension_types()
 }
 

@@ -18,7 +18,7 @@ use crate::trace::{Direction, TraceEvent};
 use crate::transcript::Transcript;
 use crate::verify::{Authenticated, CertVerified, ServerName};
 use crate::wire::enums::{ExtensionType, SignatureScheme};
-use crate::wire::extensions::ExtensionBlock;
+use crate::wire::extensions::{ExtensionBlock, ExtensionTypes};
 use crate::wire::handshake::{CertificateRequest, EncryptedExtensions, HandshakePayload};
 use crate::{auth_messages, handshake_trace, verify};
 
@@ -38,7 +38,7 @@ pub(crate) struct Context {
     /// The extension types of our ClientHello: the only answers allowed in
     /// EncryptedExtensions (RFC 8446 §4.2) and the only ones a CertificateEntry may carry
     /// (§4.4.2).
-    pub(super) offered_types: Vec<ExtensionType>,
+    pub(super) offered_types: ExtensionTypes,
     pub(super) transcript: Transcript,
     pub(super) handshake_secret: HandshakeSecret,
     pub(super) client_secret: TrafficSecret,

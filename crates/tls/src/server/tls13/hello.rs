@@ -131,11 +131,10 @@ pub(super) fn process_client_hello(hello: &ClientHello) -> Result<Offer<'_>, Err
     }
     // RFC 8446 §4.2.8: every share must be for a group the client lists, and have the
     // shape that group's shares have; else illegal_parameter. (Both lists may hold
-    // thousands of entries: the lookup is a binary search, not a scan.)
-    let mut listed: Vec<u16> = groups.iter().map(|g| g.to_wire()).collect();
-    listed.sort_unstable();
+    // thousands of entries: past a short list the lookup is a binary search, not a scan.)
+    let listed = ListedGroups::new(groups);
     for share in shares {
-        if listed.binary_search(&share.group.to_wire()).is_err() {
+        if !listed.contains(share.group) {
             return Err(PeerMisbehaved::IllegalKeyShare.into());
         }
         if !share.is_well_formed() {
@@ -148,6 +147,34 @@ pub(super) fn process_client_hello(hello: &ClientHello) -> Result<Offer<'_>, Err
         shares,
         schemes,
     })
+}
+
+/// The client's supported_groups, for checking each key share against: scanned when the
+/// list is short (a real client's is; no allocation), sorted for binary search when not.
+enum ListedGroups<'h> {
+    Short(&'h [NamedGroup]),
+    Sorted(Vec<u16>),
+}
+
+impl<'h> ListedGroups<'h> {
+    /// Lists up to this long are scanned.
+    const SHORT: usize = 32;
+
+    fn new(groups: &'h [NamedGroup]) -> Self {
+        if groups.len() <= Self::SHORT {
+            return Self::Short(groups);
+        }
+        let mut sorted: Vec<u16> = groups.iter().map(|g| g.to_wire()).collect();
+        sorted.sort_unstable();
+        Self::Sorted(sorted)
+    }
+
+    fn contains(&self, group: NamedGroup) -> bool {
+        match self {
+            Self::Short(groups) => groups.contains(&group),
+            Self::Sorted(sorted) => sorted.binary_search(&group.to_wire()).is_ok(),
+        }
+    }
 }
 
 /// RFC 8446 §4.1.1: the server picks the suite, by its own preference.
