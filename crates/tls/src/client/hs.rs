@@ -183,7 +183,11 @@ pub(super) fn start(
         &config.cipher_suites,
         config.legacy_rsa_key_exchange,
     )?;
-    if offered_suites(&config).is_empty() {
+    if !config
+        .cipher_suites
+        .iter()
+        .any(|s| offers_suite(&config, *s))
+    {
         return Err(Error::Config("no supported cipher suite is enabled"));
     }
     let (tls13, _) = offered_versions(&config);
@@ -345,14 +349,20 @@ fn client_hello(
 /// The suites our ClientHello offers: the configured ones of each enabled version, in the
 /// configured order; RSA key transport only with the opt-in.
 fn offered_suites(config: &ClientConfig) -> Vec<CipherSuite> {
-    let tls13 = config.versions.contains(&ProtocolVersion::TLSv1_3);
-    let tls12 = config.versions.contains(&ProtocolVersion::TLSv1_2);
     config
         .cipher_suites
         .iter()
         .copied()
-        .filter(|s| (tls13 && is_tls13_suite(*s)) || (tls12 && is_usable_tls12_suite(config, *s)))
+        .filter(|s| offers_suite(config, *s))
         .collect()
+}
+
+/// Whether our ClientHello offers `suite`: a configured one of an enabled version; RSA
+/// key transport only with the opt-in.
+fn offers_suite(config: &ClientConfig, suite: CipherSuite) -> bool {
+    let version = |v| config.versions.contains(&v);
+    (version(ProtocolVersion::TLSv1_3) && is_tls13_suite(suite))
+        || (version(ProtocolVersion::TLSv1_2) && is_usable_tls12_suite(config, suite))
 }
 
 /// The versions our ClientHello offers: those enabled that have a suite to offer, so a

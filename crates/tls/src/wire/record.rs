@@ -81,14 +81,21 @@ pub struct Records<'b> {
 ///
 /// Bounded: a message longer than the configured maximum fails as soon as its header
 /// arrives ([`DecodeErrorKind::MessageTooLarge`]), so at most one maximum-size message
-/// plus one record is ever buffered. Its buffer is released once empty.
+/// plus one record is ever buffered. During the handshake its buffer is kept from flight
+/// to flight (one allocation for the peer's flights); after [`Self::handshake_done`] it is
+/// released whenever it drains.
 #[derive(Clone, Debug)]
 pub struct HandshakeJoiner {
     buf: Vec<u8>,
     start: usize,
     max_message_len: usize,
     max_client_hello_len: usize,
+    keep_buffer: bool,
 }
+
+/// The room a handshake joiner's buffer starts with while the handshake runs: a server's
+/// flight with a short chain fits, so it seldom grows.
+const HANDSHAKE_CAPACITY: usize = 2048;
 
 impl Deframer {
     /// A deframer with the limits of RFC 8446: plaintext records up to 2^14 bytes (§5.1),
@@ -301,7 +308,15 @@ impl HandshakeJoiner {
             start: 0,
             max_message_len,
             max_client_hello_len: max_message_len,
+            keep_buffer: true,
         }
+    }
+
+    /// The handshake is over: from now on the buffer is released whenever it drains
+    /// (post-handshake messages are rare, and an idle connection should hold nothing).
+    pub fn handshake_done(&mut self) {
+        self.keep_buffer = false;
+        self.release_if_empty();
     }
 
     /// Lets ClientHellos be as long as `limit` (at most [`MAX_CLIENT_HELLO_LEN`] makes
@@ -332,6 +347,9 @@ impl HandshakeJoiner {
         if self.start > 0 {
             self.buf.drain(..self.start);
             self.start = 0;
+        }
+        if self.keep_buffer && self.buf.capacity() == 0 {
+            self.buf.reserve(fragment.len().max(HANDSHAKE_CAPACITY));
         }
         self.buf.extend_from_slice(fragment);
         self.check_next_length()?;
@@ -445,7 +463,11 @@ impl HandshakeJoiner {
     /// handshake buffer.
     fn release_if_empty(&mut self) {
         if self.is_empty() {
-            self.buf = Vec::new();
+            if self.keep_buffer {
+                self.buf.clear();
+            } else {
+                self.buf = Vec::new();
+            }
             self.start = 0;
         }
     }
