@@ -438,7 +438,8 @@ impl ExpectServerHello {
     ) -> Result<State, Error> {
         match message {
             HandshakePayload::ServerHello(sh) => match choose_version(&self.offer, &sh)? {
-                Version::Tls13 => tls13::handle_server_hello(self.offer, sh, raw, None, out),
+                Version::Tls13 => tls13::handle_server_hello(self.offer, sh, raw, None, out)
+                    .map(tls13::Next::into_state),
                 Version::Tls12 => tls12::handle_server_hello(self.offer, sh, raw, out),
             },
             // RFC 8446 §4.1.4: only TLS 1.3 has HelloRetryRequest; it checks its own
@@ -450,6 +451,7 @@ impl ExpectServerHello {
             }
             HandshakePayload::HelloRetryRequest(hrr) => {
                 tls13::handle_hello_retry_request(self.offer, hrr, raw, out)
+                    .map(tls13::Next::into_state)
             }
             other => Err(unexpected("ServerHello", other.name())),
         }

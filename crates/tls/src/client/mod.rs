@@ -26,7 +26,7 @@ pub(crate) enum State {
     /// Waiting for the ServerHello that settles the version.
     ServerHello(Box<hs::ExpectServerHello>),
     /// TLS 1.3 (RFC 8446).
-    Tls13(tls13::State),
+    Tls13(tls13::Boxed),
     /// TLS 1.2 (RFC 5246).
     Tls12(tls12::State),
     Traffic(Box<ExpectTraffic>),
@@ -85,7 +85,7 @@ impl State {
 
     /// A HelloRetryRequest was answered: only the ServerHello may come.
     pub(crate) fn awaits_answer_to_retry(&self) -> bool {
-        matches!(self, Self::Tls13(tls13::State::ServerHello(_)))
+        matches!(self, Self::Tls13(s) if s.awaits_server_hello())
     }
 
     /// RFC 8446 §5: a ChangeCipherSpec may arrive after our first ClientHello and before

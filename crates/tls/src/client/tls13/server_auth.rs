@@ -69,11 +69,11 @@ struct ClientAuthRequest {
 
 impl ExpectEncryptedExtensions {
     pub(super) fn handle(
-        mut self: Box<Self>,
+        mut self,
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<crate::client::State, Error> {
+    ) -> Result<super::Next, Error> {
         let HandshakePayload::EncryptedExtensions(ee) = message else {
             return Err(unexpected("EncryptedExtensions", message.name()));
         };
@@ -86,18 +86,20 @@ impl ExpectEncryptedExtensions {
             if !session.peer_certificates.is_empty() {
                 out.peer_certificates(session.peer_certificates.to_vec());
             }
-            return Ok(State::Finished(Box::new(ExpectFinished {
+            return Ok(State::Finished(ExpectFinished {
                 cx: self.cx,
                 request: None,
                 chain: Vec::new(),
                 server: None,
-            }))
+            })
             .into());
         }
-        Ok(State::CertificateOrCertificateRequest(Box::new(
-            ExpectCertificateOrCertificateRequest { cx: self.cx },
-        ))
-        .into())
+        Ok(
+            State::CertificateOrCertificateRequest(ExpectCertificateOrCertificateRequest {
+                cx: self.cx,
+            })
+            .into(),
+        )
     }
 
     /// RFC 8446 §4.2.10: the server took our 0-RTT data if its EncryptedExtensions carry
@@ -169,19 +171,19 @@ pub(crate) struct ExpectCertificateOrCertificateRequest {
 
 impl ExpectCertificateOrCertificateRequest {
     pub(super) fn handle(
-        mut self: Box<Self>,
+        mut self,
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<crate::client::State, Error> {
+    ) -> Result<super::Next, Error> {
         match message {
             HandshakePayload::CertificateRequest(cr) => {
                 let request = check_certificate_request(&cr)?;
                 self.cx.transcript.add(raw);
-                Ok(State::Certificate(Box::new(ExpectCertificate {
+                Ok(State::Certificate(ExpectCertificate {
                     cx: self.cx,
                     request: Some(request),
-                }))
+                })
                 .into())
             }
             HandshakePayload::Certificate(_) => ExpectCertificate {
@@ -225,11 +227,11 @@ pub(crate) struct ExpectCertificate {
 
 impl ExpectCertificate {
     pub(super) fn handle(
-        self: Box<Self>,
+        self,
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<crate::client::State, Error> {
+    ) -> Result<super::Next, Error> {
         self.handle_certificate(message, raw, out)
     }
 
@@ -238,7 +240,7 @@ impl ExpectCertificate {
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<crate::client::State, Error> {
+    ) -> Result<super::Next, Error> {
         let HandshakePayload::Certificate(certificate) = message else {
             return Err(unexpected("Certificate", message.name()));
         };
@@ -267,12 +269,12 @@ impl ExpectCertificate {
         handshake_trace::trace_certificate_check(out, &chain, &verified);
         let cert = verified?;
         self.cx.transcript.add(raw);
-        Ok(State::CertificateVerify(Box::new(ExpectCertificateVerify {
+        Ok(State::CertificateVerify(ExpectCertificateVerify {
             cx: self.cx,
             request: self.request,
             chain,
             cert,
-        }))
+        })
         .into())
     }
 }
@@ -287,11 +289,11 @@ pub(crate) struct ExpectCertificateVerify {
 
 impl ExpectCertificateVerify {
     pub(super) fn handle(
-        mut self: Box<Self>,
+        mut self,
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<crate::client::State, Error> {
+    ) -> Result<super::Next, Error> {
         let HandshakePayload::CertificateVerify(cv) = message else {
             return Err(unexpected("CertificateVerify", message.name()));
         };
@@ -305,7 +307,7 @@ impl ExpectCertificateVerify {
         )?;
         out.signature_scheme(cv.algorithm);
         self.cx.transcript.add(raw);
-        Ok(State::Finished(Box::new(ExpectFinished {
+        Ok(State::Finished(ExpectFinished {
             cx: self.cx,
             request: self.request,
             chain: self.chain,
@@ -313,7 +315,7 @@ impl ExpectCertificateVerify {
                 chain: self.cert,
                 signature,
             }),
-        }))
+        })
         .into())
     }
 }
@@ -331,11 +333,11 @@ pub(crate) struct ExpectFinished {
 
 impl ExpectFinished {
     pub(super) fn handle(
-        self: Box<Self>,
+        self,
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<crate::client::State, Error> {
+    ) -> Result<super::Next, Error> {
         let HandshakePayload::Finished(finished) = message else {
             return Err(unexpected("Finished", message.name()));
         };
@@ -344,7 +346,7 @@ impl ExpectFinished {
             request,
             chain,
             server,
-        } = *self;
+        } = self;
         let Context {
             config,
             server_name,
@@ -442,7 +444,8 @@ impl ExpectFinished {
             _finished: finished_ok,
             traffic: ApplicationTraffic::new(aead, server_app, client_app),
             tickets,
-        })))
+        }))
+        .into())
     }
 }
 
