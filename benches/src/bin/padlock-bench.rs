@@ -389,9 +389,15 @@ fn resumptions_per_sec(lib: &Lib<'_>, secs: f64) -> f64 {
 /// on this provider can pass. Per handshake:
 /// * key exchange: the client's X25519 key, the server's answer (key + agreement), the
 ///   client's agreement;
-/// * the TLS 1.3 key schedule, each side: 28 HMAC-SHA256 (early secret, binder key and
-///   binder, handshake and master secrets, four traffic secrets with key and IV each,
-///   two Finished keys and MACs, resumption master secret, two ticket PSKs);
+/// * the TLS 1.3 key schedule (RFC 8446 §7.1), each side, with every secret keyed once
+///   however often it is expanded: 14 HMAC key set-ups (early secret, binder key, binder
+///   finished key, the two derived secrets, handshake and master secrets, four traffic
+///   secrets, two finished keys, resumption master secret) and 28 HMACs (the early
+///   secret's extract under the all-zero salt, keyed once per process; binder key,
+///   derived, binder finished key, binder; handshake extract, two traffic secrets,
+///   derived; master extract, two traffic secrets, exporter and resumption master
+///   secrets; a key, an IV and a finished key for each handshake traffic secret, a key and
+///   an IV for each application one; two Finished MACs; two ticket PSKs);
 /// * transcript hashes: each side hashes the 1 KiB handshake once, and takes 8
 ///   intermediate digests (as 64-byte hashes);
 /// * records: 8 AES-128-GCM key setups (four per side), three 128-byte records sealed and
@@ -404,12 +410,13 @@ fn resumed_crypto_only_per_sec(secs: f64) -> f64 {
     let ticket_key = provider
         .aead_key(padlock_crypto::AeadAlgorithm::Aes256Gcm, &[9; 32])
         .expect("key");
+    let zero_salt = provider.hmac_key(padlock_crypto::HashAlgorithm::Sha256, &[0; 32]);
     let transcript = vec![0x16u8; 1024];
     let sample = Sample::time(|| {
         let start = Instant::now();
         let mut count = 0u64;
         while start.elapsed() < budget {
-            resumed_crypto_only(&provider, ticket_key.as_ref(), &transcript);
+            resumed_crypto_only(&provider, ticket_key.as_ref(), &*zero_salt, &transcript);
             count += 1;
         }
         count as f64
@@ -417,9 +424,14 @@ fn resumed_crypto_only_per_sec(secs: f64) -> f64 {
     sample.rate()
 }
 
+/// HMAC key set-ups and HMACs of one side's resumed key schedule (see
+/// [`resumed_crypto_only_per_sec`]): how many times each keyed secret is used.
+const RESUMED_SCHEDULE_USES: [usize; 14] = [2, 1, 1, 1, 3, 3, 3, 1, 4, 2, 2, 1, 1, 2];
+
 fn resumed_crypto_only(
     provider: &AwsLcProvider,
     ticket_key: &dyn padlock_crypto::AeadKey,
+    zero_salt: &dyn padlock_crypto::HmacKey,
     transcript: &[u8],
 ) {
     use padlock_crypto::{AeadAlgorithm, HashAlgorithm, KeyExchangeAlgorithm};
@@ -432,9 +444,18 @@ fn resumed_crypto_only(
     let shared = client.complete(&answer.share).expect("agree");
     std::hint::black_box(shared.as_ref());
     let mut secret = [7u8; 32];
-    for _ in 0..2 * 28 {
-        let mac = provider.hmac(HashAlgorithm::Sha256, &secret, &[b"tls13 derived", &secret]);
-        secret.copy_from_slice(&mac.as_ref()[..32]);
+    for _ in 0..2 {
+        let early = zero_salt.sign(&[&secret]);
+        secret.copy_from_slice(&early.as_ref()[..32]);
+        for uses in RESUMED_SCHEDULE_USES {
+            let key = provider.hmac_key(HashAlgorithm::Sha256, &secret);
+            let mut next = [0u8; 32];
+            for _ in 0..uses {
+                let mac = key.sign(&[b"\x00\x20\x0dtls13 derived\x20", &secret, &[1]]);
+                next.copy_from_slice(&mac.as_ref()[..32]);
+            }
+            secret = next;
+        }
     }
     for _ in 0..2 {
         std::hint::black_box(provider.hash_once(HashAlgorithm::Sha256, transcript));
