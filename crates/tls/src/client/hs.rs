@@ -317,7 +317,11 @@ fn client_hello(
     // TLS 1.2 signs with PKCS#1 v1.5 too (RFC 5246 §7.4.1.4.1); a TLS 1.3 server may not
     // use it in CertificateVerify (RFC 8446 §4.2.3), which the TLS 1.3 states check.
     let schemes = if tls12 {
-        crate::tls12::signatures::our_schemes(&config.signature_schemes).collect()
+        let ours = crate::tls12::signatures::our_schemes(&config.signature_schemes);
+        // Room for all of them (the filters' upper bound), so the list never grows.
+        let mut schemes = Vec::with_capacity(ours.size_hint().1.unwrap_or_default());
+        schemes.extend(ours);
+        schemes
     } else {
         config.signature_schemes.clone()
     };

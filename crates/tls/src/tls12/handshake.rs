@@ -16,8 +16,9 @@ use crate::tls12::prf::{MasterSecret, MasterSecretSeed, Sender, VERIFY_DATA_LEN}
 use crate::trace::{Direction, KeyPhase, TraceEvent};
 use crate::transcript::Transcript;
 use crate::verify::{FinishedVerified, SignatureVerified};
-use crate::wire::codec::{write_opaque, write_prefixed, Codec, LengthPrefix};
+use crate::wire::codec::{write_opaque, write_prefixed, LengthPrefix};
 use crate::wire::enums::{HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme};
+use crate::wire::handshake::tls12::NAMED_CURVE;
 use crate::wire::handshake::{encode_handshake, CertificateVerify, Finished, ServerEcdhParams};
 
 /// The handshake messages so far: their running hash (for the Extended Master Secret and
@@ -298,13 +299,42 @@ impl Exporter12 {
 
 /// What a ServerKeyExchange signs (RFC 8422 §5.4): ClientHello.random +
 /// ServerHello.random + ServerECDHParams.
-pub(crate) fn signed_params(randoms: &Randoms, params: &ServerEcdhParams) -> Vec<u8> {
-    // The randoms, the curve type and group (3 bytes), the length-prefixed point.
-    let mut signed = Vec::with_capacity(64 + 4 + params.public.len());
-    signed.extend_from_slice(&randoms.client);
-    signed.extend_from_slice(&randoms.server);
-    params.encode(&mut signed);
+pub(crate) fn signed_params(randoms: &Randoms, params: &ServerEcdhParams) -> SignedParams {
+    // ServerECDHParams: curve type named_curve and the group (3 bytes), then the point
+    // behind its one-byte length; decoding and our groups keep it within 255 bytes.
+    let point = params.public.get(..255).unwrap_or(&params.public);
+    let [group_hi, group_lo] = params.named_group.to_wire().to_be_bytes();
+    let header = [NAMED_CURVE, group_hi, group_lo, point.len() as u8];
+    let mut signed = SignedParams {
+        buf: [0; SignedParams::MAX],
+        len: 0,
+    };
+    for part in [&randoms.client[..], &randoms.server[..], &header, point] {
+        if let Some(slot) = signed.buf.get_mut(signed.len..signed.len + part.len()) {
+            slot.copy_from_slice(part);
+            signed.len += part.len();
+        }
+    }
     signed
+}
+
+/// What a ServerKeyExchange signs ([`signed_params`]), on the stack: the two randoms (64
+/// bytes) and `ServerECDHParams` (at most 4 + 255).
+pub(crate) struct SignedParams {
+    buf: [u8; SignedParams::MAX],
+    len: usize,
+}
+
+impl SignedParams {
+    const MAX: usize = 64 + 4 + 255;
+}
+
+impl std::ops::Deref for SignedParams {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
 }
 
 /// Checks the peer's TLS 1.2 signature — a ServerKeyExchange's or a client's
@@ -417,6 +447,7 @@ pub(crate) fn report_negotiated(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::codec::Codec;
     use crate::wire::handshake::{Certificate12, HandshakePayload};
 
     #[test]
@@ -429,5 +460,22 @@ mod tests {
         encode_certificate(&mut written, &chain);
         assert_eq!(written, expected);
         assert_eq!(written.capacity(), written.len());
+    }
+
+    #[test]
+    fn signed_params_are_the_randoms_then_the_encoded_params() {
+        let randoms = Randoms {
+            client: [1; 32],
+            server: [2; 32],
+        };
+        for len in [1, 32, 65, 255] {
+            let params = ServerEcdhParams {
+                named_group: NamedGroup::secp256r1,
+                public: vec![4; len],
+            };
+            let mut expected = [[1; 32], [2; 32]].concat();
+            params.encode(&mut expected);
+            assert_eq!(*signed_params(&randoms, &params), expected[..]);
+        }
     }
 }

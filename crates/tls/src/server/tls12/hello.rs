@@ -120,8 +120,12 @@ pub(crate) fn start(
         extended_master_secret: offer.extended_master_secret,
         transcript,
         session: resume::NewSession {
+            // Recorded only in a session that will be kept.
+            server_name: match keep {
+                resume::Keep::Nothing => None,
+                _ => hello.extensions.server_name.clone(),
+            },
             keep,
-            server_name: hello.extensions.server_name.clone(),
             alpn,
             client_certificates: Vec::new(),
         },
@@ -223,13 +227,12 @@ fn choose_certificate(
     config: &ServerConfig,
     offer: &Offer<'_>,
 ) -> Result<Arc<CertifiedKey>, Error> {
-    let suites: Vec<CipherSuite> = offer
-        .hello
-        .cipher_suites
-        .iter()
-        .copied()
-        .filter(|s| !s.is_tls13())
-        .collect();
+    // The client's TLS 1.2 suites: its list as it is when it offers no TLS 1.3 suite.
+    let offered = &offer.hello.cipher_suites;
+    let suites: std::borrow::Cow<'_, [CipherSuite]> = match offered.iter().any(|s| s.is_tls13()) {
+        true => offered.iter().copied().filter(|s| !s.is_tls13()).collect(),
+        false => offered.as_slice().into(),
+    };
     config
         .cert_resolver
         .resolve(&ClientHelloInfo {
@@ -258,14 +261,14 @@ fn choose_suite(
         (suite.kx != KeyExchangeKind::Rsa || key_transport)
             && signatures::key_fits_suite(kind, suite.auth)
     };
-    let shared: Vec<Tls12Suite> = config
+    let mut shared = config
         .cipher_suites
         .iter()
         .filter(|s| offer.hello.cipher_suites.contains(s))
         .filter_map(|s| suites::tls12_suite(*s))
         .filter(fits_key)
-        .collect();
-    if !shared.is_empty() {
+        .peekable();
+    if shared.peek().is_some() {
         // RFC 8422 §5.3: an ECDSA certificate's curve must be one the client lists.
         if !signatures::curve_supported(kind, offer.groups) {
             return Err(PeerIncompatible::CertificateCurveNotOffered.into());
@@ -274,7 +277,6 @@ fn choose_suite(
         // suite) and a signature it accepts (RFC 5246 §7.4.1.4.1); without them, a suite
         // that needs neither (RSA key transport, when enabled) may still serve.
         let ecdhe_refused = ecdhe_refusal(config, offer, cert);
-        let mut shared = shared.into_iter();
         return match shared.find(|s| s.kx == KeyExchangeKind::Rsa || ecdhe_refused.is_none()) {
             Some(suite) => Ok(suite),
             None => Err(ecdhe_refused.unwrap_or(PeerIncompatible::NoCipherSuitesInCommon.into())),

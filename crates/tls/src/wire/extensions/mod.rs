@@ -127,7 +127,7 @@ pub struct ExtensionTypes {
 impl ExtensionTypes {
     const INLINE: usize = 24;
 
-    fn push(&mut self, typ: ExtensionType) {
+    pub(crate) fn push(&mut self, typ: ExtensionType) {
         if !self.more.is_empty() {
             self.more.push(typ);
         } else if self.len < Self::INLINE {
