@@ -93,7 +93,7 @@ pub(crate) fn resume(
         server: sh.random,
     };
     let keys = SessionKeys::resume(suite, session.secret.as_bytes(), &randoms, out)?;
-    out.peer_certificates(session.peer_certificates.to_vec());
+    out.peer_certificates(session.peer_certificates.clone().into());
     let keeper = SessionKeeper::new(&offer, suite, session.session_id.clone(), extensions.alpn)
         .map(|k| k.with_certificates(session.peer_certificates.clone()));
     let resumed = ExpectResumedChangeCipherSpec {

@@ -317,7 +317,7 @@ fn send_client_flight(
     if let Some(keeper) = context.keeper.take() {
         context.keeper = Some(keeper.with_certificates(server.chain.clone().into()));
     }
-    out.peer_certificates(server.chain);
+    out.peer_certificates(server.chain.into());
     let ticket_announced = context.ticket_announced;
     let next = ExpectChangeCipherSpec {
         context,

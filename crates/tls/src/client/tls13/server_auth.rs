@@ -84,7 +84,7 @@ impl ExpectEncryptedExtensions {
         // (and no CertificateRequest, §4.3.2); its Finished is next.
         if let Some(session) = &self.cx.resumed {
             if !session.peer_certificates.is_empty() {
-                out.peer_certificates(session.peer_certificates.to_vec());
+                out.peer_certificates(session.peer_certificates.clone().into());
             }
             return Ok(State::Finished(ExpectFinished {
                 cx: self.cx,
@@ -386,13 +386,20 @@ impl ExpectFinished {
         // Every ticket of this connection shares one copy of the chain (none is made
         // without a store to keep tickets in).
         let ticket_chain: Option<Arc<[Vec<u8>]>> = match (&store, &resumed) {
-            (None, _) => None,
+            (None, _) => {
+                if resumed.is_none() {
+                    out.peer_certificates(chain.into());
+                }
+                None
+            }
             (Some(_), Some(session)) => Some(session.peer_certificates.clone()),
-            (Some(_), None) => Some(chain.clone().into()),
+            (Some(_), None) => {
+                // The connection and the tickets share the chain.
+                let shared: Arc<[Vec<u8>]> = chain.into();
+                out.peer_certificates(shared.clone().into());
+                Some(shared)
+            }
         };
-        if resumed.is_none() {
-            out.peer_certificates(chain);
-        }
 
         // RFC 8446 §4.5: after accepted 0-RTT data, EndOfEarlyData under the early keys,
         // then our handshake keys.

@@ -191,7 +191,7 @@ impl ExpectCertificateVerify {
         if !matches!(context.session.keep, resume::Keep::Nothing) {
             context.session.client_certificates = client.chain.clone();
         }
-        out.peer_certificates(client.chain);
+        out.peer_certificates(client.chain.into());
         Ok(State::ChangeCipherSpec(Box::new(ExpectChangeCipherSpec {
             context,
             keys,

@@ -219,7 +219,7 @@ pub(super) fn resume(
         out.alpn(protocol);
     }
     if !state.client_certificates.is_empty() {
-        out.peer_certificates(state.client_certificates.clone());
+        out.peer_certificates(state.client_certificates.clone().into());
     }
     let keys = SessionKeys::resume(suite, state.master_secret.as_bytes(), &randoms, out)?;
     if renew {

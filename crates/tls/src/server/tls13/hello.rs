@@ -314,7 +314,7 @@ pub(super) fn send_server_flight(
     let (early_secret, client) = match resumption {
         Some(r) => {
             if !r.state.client_certificates.is_empty() {
-                out.peer_certificates(r.state.client_certificates.clone());
+                out.peer_certificates(r.state.client_certificates.clone().into());
             }
             (Some(r.early_secret), Some(Authenticated::Psk(r.proof)))
         }
