@@ -91,6 +91,44 @@ impl State {
     }
 }
 
+/// One version's handshake states in one box, reused from step to step: each step moves
+/// the next state into the box the last one leaves, so a handshake allocates it once
+/// rather than once per message. It is empty only while a step runs (and after one
+/// failed, when the connection is dead).
+pub(crate) struct StateBox<S>(Box<Option<S>>);
+
+impl<S> StateBox<S> {
+    pub(crate) fn new(state: S) -> Self {
+        Self(Box::new(Some(state)))
+    }
+
+    /// The state, between steps.
+    pub(crate) fn get(&self) -> Option<&S> {
+        self.0.as_ref().as_ref()
+    }
+
+    /// Runs one step on the state; the next goes into the same box.
+    pub(crate) fn step(mut self, step: impl FnOnce(S) -> Result<S, Error>) -> Result<Self, Error> {
+        let state = self.take()?;
+        *self.0 = Some(step(state)?);
+        Ok(self)
+    }
+
+    /// Takes the state out for a step that may leave this version's states; put the next
+    /// one back with [`Self::put`].
+    pub(crate) fn take(&mut self) -> Result<S, Error> {
+        self.0
+            .take()
+            .ok_or(Error::Internal("handshake state missing"))
+    }
+
+    /// Puts the next state into the box [`Self::take`] emptied.
+    pub(crate) fn put(mut self, state: S) -> Self {
+        *self.0 = Some(state);
+        self
+    }
+}
+
 /// A TLS 1.3 handshake settled on `suite` and `group` (none: a psk_ke resumption,
 /// RFC 8446 §4.2.9), after a HelloRetryRequest if `retried`, resumed or not: tell the
 /// connection and the trace.

@@ -48,7 +48,7 @@ pub(crate) struct ExpectCertificate {
 
 impl ExpectCertificate {
     pub(super) fn handle(
-        self: Box<Self>,
+        self,
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
@@ -74,7 +74,7 @@ impl ExpectCertificate {
         context.transcript.add(raw);
         Ok(match context.suite.kx {
             suites::KeyExchangeKind::Ecdhe => {
-                State::ServerKeyExchange(Box::new(ExpectServerKeyExchange { context, server }))
+                State::ServerKeyExchange(ExpectServerKeyExchange { context, server })
             }
             // RFC 5246 §7.4.3: no ServerKeyExchange with RSA key transport; the finished
             // handshake proves the server holds the key.
@@ -82,12 +82,12 @@ impl ExpectCertificate {
                 let kx = KeyExchange::Rsa {
                     leaf: server.leaf().to_vec(),
                 };
-                State::CertificateRequestOrDone(Box::new(ExpectCertificateRequestOrDone {
+                State::CertificateRequestOrDone(ExpectCertificateRequestOrDone {
                     context,
                     server,
                     signature: None,
                     kx,
-                }))
+                })
             }
         })
     }
@@ -101,7 +101,7 @@ pub(crate) struct ExpectServerKeyExchange {
 
 impl ExpectServerKeyExchange {
     pub(super) fn handle(
-        self: Box<Self>,
+        self,
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
@@ -112,7 +112,7 @@ impl ExpectServerKeyExchange {
         let Self {
             mut context,
             server,
-        } = *self;
+        } = self;
         let group = check_group(&context.offer, ske.params.named_group)?;
         let signature = check_signature(&context, &server, &ske, out)?;
         let kx = agree(group, &ske.params.public, out)?;
@@ -120,14 +120,14 @@ impl ExpectServerKeyExchange {
         out.signature_scheme(ske.signature.algorithm);
         let group = Some(ske.params.named_group);
         handshake::report_negotiated(context.suite, group, HandshakeKind::Full, out);
-        Ok(State::CertificateRequestOrDone(Box::new(
+        Ok(State::CertificateRequestOrDone(
             ExpectCertificateRequestOrDone {
                 context,
                 server,
                 signature: Some(signature),
                 kx,
             },
-        )))
+        ))
     }
 }
 
@@ -203,19 +203,19 @@ pub(crate) struct ExpectCertificateRequestOrDone {
 
 impl ExpectCertificateRequestOrDone {
     pub(super) fn handle(
-        self: Box<Self>,
+        self,
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<State, Error> {
-        let mut this = *self;
+        let mut this = self;
         match message {
             HandshakePayload::CertificateRequest12(request) => {
                 this.context.transcript.add(raw);
-                Ok(State::ServerHelloDone(Box::new(ExpectServerHelloDone {
+                Ok(State::ServerHelloDone(ExpectServerHelloDone {
                     before: this,
                     request,
-                })))
+                }))
             }
             HandshakePayload::ServerHelloDone => {
                 this.context.transcript.add(raw);
@@ -238,7 +238,7 @@ pub(crate) struct ExpectServerHelloDone {
 
 impl ExpectServerHelloDone {
     pub(super) fn handle(
-        self: Box<Self>,
+        self,
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
@@ -249,7 +249,7 @@ impl ExpectServerHelloDone {
         let Self {
             mut before,
             request,
-        } = *self;
+        } = self;
         before.context.transcript.add(raw);
         send_client_flight(before, Some(request), out)
     }
@@ -327,9 +327,9 @@ fn send_client_flight(
         ticket: None,
     };
     Ok(if ticket_announced {
-        State::NewSessionTicket(Box::new(ExpectNewSessionTicket(next)))
+        State::NewSessionTicket(ExpectNewSessionTicket(next))
     } else {
-        State::ChangeCipherSpec(Box::new(next))
+        State::ChangeCipherSpec(next)
     })
 }
 
@@ -339,7 +339,7 @@ pub(crate) struct ExpectNewSessionTicket(ExpectChangeCipherSpec);
 
 impl ExpectNewSessionTicket {
     pub(super) fn handle(
-        self: Box<Self>,
+        self,
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
@@ -347,7 +347,7 @@ impl ExpectNewSessionTicket {
         let mut next = self.0;
         let ticket = receive_ticket(message, raw, &mut next.context.transcript, out)?;
         next.ticket = Some(ticket);
-        Ok(State::ChangeCipherSpec(Box::new(next)))
+        Ok(State::ChangeCipherSpec(next))
     }
 }
 
@@ -440,12 +440,9 @@ pub(crate) struct ExpectChangeCipherSpec {
 }
 
 impl ExpectChangeCipherSpec {
-    pub(super) fn change_cipher_spec(
-        self: Box<Self>,
-        out: &mut dyn Output,
-    ) -> Result<State, Error> {
+    pub(super) fn change_cipher_spec(self, out: &mut dyn Output) -> Result<State, Error> {
         handshake::receive_change_cipher_spec(&self.keys, Sender::Server, out)?;
-        Ok(State::Finished(Box::new(ExpectFinished { before: *self })))
+        Ok(State::Finished(ExpectFinished { before: self }))
     }
 }
 
@@ -456,7 +453,7 @@ pub(crate) struct ExpectFinished {
 
 impl ExpectFinished {
     pub(super) fn handle(
-        self: Box<Self>,
+        self,
         message: HandshakePayload,
         _raw: &[u8],
         out: &mut dyn Output,
@@ -491,9 +488,9 @@ impl ExpectFinished {
         }
         out.tls12_exporter(keys.into_exporter(context.randoms));
         out.handshake_complete()?;
-        Ok(State::Traffic(Box::new(ExpectTraffic {
+        Ok(State::Traffic(ExpectTraffic {
             _server: server,
             _finished: verified,
-        })))
+        }))
     }
 }

@@ -12,6 +12,7 @@ mod server_auth;
 
 use crate::error::Error;
 use crate::output::Output;
+use crate::state::StateBox;
 use crate::wire::handshake::HandshakePayload;
 
 pub(crate) use hello::{handle_hello_retry_request, handle_server_hello, ExpectServerHello};
@@ -34,17 +35,12 @@ pub(crate) enum State {
 
 /// What a TLS 1.3 step leads to: another TLS 1.3 state, or out of them (to traffic).
 /// Only ever returned, never kept: boxing the state here would be the allocation per step
-/// that [`Boxed`] saves.
+/// that [`StateBox`] saves.
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum Next {
     Tls13(State),
     Leave(super::State),
 }
-
-/// The TLS 1.3 states in one box, reused from step to step: each step moves the next
-/// state into the box the last one leaves, so a handshake allocates it once rather than
-/// once per message. It is empty only while a step runs.
-pub(crate) struct Boxed(Box<Option<State>>);
 
 impl State {
     /// Handles one handshake message (`raw` is its encoding, header included).
@@ -65,30 +61,25 @@ impl State {
     }
 }
 
-impl Boxed {
-    /// Handles one handshake message (`raw` is its encoding, header included).
-    pub(crate) fn handle(
-        mut self,
-        message: HandshakePayload,
-        raw: &[u8],
-        out: &mut dyn Output,
-    ) -> Result<super::State, Error> {
-        let state = self
-            .0
-            .take()
-            .ok_or(Error::Internal("handshake state missing"))?;
-        Ok(match state.handle(message, raw, out)? {
-            Next::Tls13(next) => {
-                *self.0 = Some(next);
-                super::State::Tls13(self)
-            }
-            Next::Leave(next) => next,
-        })
-    }
+/// Handles one handshake message (`raw` is its encoding, header included) in the state
+/// `boxed` holds; a next TLS 1.3 state goes into the same box.
+pub(crate) fn handle(
+    mut boxed: StateBox<State>,
+    message: HandshakePayload,
+    raw: &[u8],
+    out: &mut dyn Output,
+) -> Result<super::State, Error> {
+    let state = boxed.take()?;
+    Ok(match state.handle(message, raw, out)? {
+        Next::Tls13(next) => super::State::Tls13(boxed.put(next)),
+        Next::Leave(next) => next,
+    })
+}
 
+impl State {
     /// Whether only the ServerHello answering our second ClientHello may come.
     pub(crate) fn awaits_server_hello(&self) -> bool {
-        matches!(*self.0, Some(State::ServerHello(_)))
+        matches!(self, Self::ServerHello(_))
     }
 }
 
@@ -96,7 +87,7 @@ impl Next {
     /// The client state this leads to (a TLS 1.3 state in a box of its own).
     pub(crate) fn into_state(self) -> super::State {
         match self {
-            Self::Tls13(state) => super::State::Tls13(Boxed(Box::new(Some(state)))),
+            Self::Tls13(state) => super::State::Tls13(StateBox::new(state)),
             Self::Leave(state) => state,
         }
     }

@@ -10,7 +10,7 @@ use crate::config::{CertifiedKey, ClientAuth, ClientHelloInfo, ServerConfig};
 use crate::conn::HandshakeKind;
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::output::Output;
-use crate::state::random_bytes;
+use crate::state::{random_bytes, StateBox};
 use crate::suites::{self, KeyExchangeKind, Tls12Suite};
 use crate::tls12::handshake::{self, Randoms, Transcript12};
 use crate::tls12::signatures;
@@ -130,18 +130,18 @@ pub(crate) fn start(
             client_certificates: Vec::new(),
         },
     };
-    Ok(crate::server::State::Tls12(match verifier {
-        Some(verifier) => State::Certificate(Box::new(ExpectCertificate {
+    Ok(crate::server::State::Tls12(StateBox::new(match verifier {
+        Some(verifier) => State::Certificate(ExpectCertificate {
             context,
             kx,
             verifier,
-        })),
-        None => State::ClientKeyExchange(Box::new(ExpectClientKeyExchange {
+        }),
+        None => State::ClientKeyExchange(ExpectClientKeyExchange {
             context,
             kx,
             client: None,
-        })),
-    }))
+        }),
+    })))
 }
 
 /// Checks what TLS 1.2 and its safety rails require of a ClientHello.
