@@ -32,11 +32,11 @@ pub(super) struct RecordLayer {
     /// Incremented whenever read keys change (for the §5.1 record-boundary check).
     pub(super) read_key_changes: u32,
     pub(super) rx: ReceiveBuffer,
-    /// Handshake messages to send, coalesced into records at the next flush. Its room is
-    /// kept from flight to flight until the handshake is done (`keep_hs_out`), so a
-    /// handshake's flights share one allocation.
+    /// Handshake messages to send, coalesced into records at the next flush. It is
+    /// released at every flush: kept from flight to flight it would save a client one
+    /// allocation per handshake but hold 2 KiB through the server's flight, when the
+    /// handshake's heap peaks.
     hs_out: Vec<u8>,
-    keep_hs_out: bool,
     /// Outgoing TLS bytes.
     tx: SendBuffer,
     pub(super) ccs_sent: bool,
@@ -59,7 +59,6 @@ impl RecordLayer {
             read_key_changes: 0,
             rx: ReceiveBuffer::new(),
             hs_out: Vec::new(),
-            keep_hs_out: true,
             tx: SendBuffer::default(),
             ccs_sent: false,
             ccs_received: false,
@@ -108,27 +107,14 @@ impl RecordLayer {
         }
     }
 
-    /// The handshake is done: the queue's room goes once it drains (post-handshake
-    /// messages, rare, allocate their own).
-    pub(super) fn handshake_done(&mut self) {
-        self.keep_hs_out = false;
-        if self.hs_out.is_empty() {
-            self.hs_out = Vec::new();
-        }
-    }
-
     /// Turns the queued handshake messages into records under the current write keys.
     pub(super) fn flush_handshake(&mut self) -> Result<(), Error> {
         if self.hs_out.is_empty() {
             return Ok(());
         }
-        let mut out = std::mem::take(&mut self.hs_out);
+        let out = std::mem::take(&mut self.hs_out);
         for chunk in out.chunks(MAX_PLAINTEXT_LEN) {
             self.seal(ContentType::Handshake, chunk)?;
-        }
-        if self.keep_hs_out {
-            out.clear();
-            self.hs_out = out;
         }
         Ok(())
     }

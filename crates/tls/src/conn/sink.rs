@@ -229,7 +229,6 @@ impl Output for Core {
     fn handshake_complete(&mut self) -> Result<(), Error> {
         let before = self.lifecycle.stage;
         self.lifecycle.stage = Stage::Open;
-        self.records.handshake_done();
         if let Some(t) = self.trace.as_deref() {
             t.event(&TraceEvent::HandshakeComplete);
         }

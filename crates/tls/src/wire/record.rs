@@ -82,8 +82,9 @@ pub struct Records<'b> {
 /// Bounded: a message longer than the configured maximum fails as soon as its header
 /// arrives ([`DecodeErrorKind::MessageTooLarge`]), so at most one maximum-size message
 /// plus one record is ever buffered. During the handshake its buffer is kept from flight
-/// to flight (one allocation for the peer's flights); after [`Self::handshake_done`] it is
-/// released whenever it drains.
+/// to flight (sized to what arrived: no room is held ahead of need, so the handshake's
+/// heap peak does not grow); after [`Self::handshake_done`] it is released whenever it
+/// drains.
 #[derive(Clone, Debug)]
 pub struct HandshakeJoiner {
     buf: Vec<u8>,
@@ -92,10 +93,6 @@ pub struct HandshakeJoiner {
     max_client_hello_len: usize,
     keep_buffer: bool,
 }
-
-/// The room a handshake joiner's buffer starts with while the handshake runs: a server's
-/// flight with a short chain fits, so it seldom grows.
-const HANDSHAKE_CAPACITY: usize = 2048;
 
 impl Deframer {
     /// A deframer with the limits of RFC 8446: plaintext records up to 2^14 bytes (§5.1),
@@ -347,9 +344,6 @@ impl HandshakeJoiner {
         if self.start > 0 {
             self.buf.drain(..self.start);
             self.start = 0;
-        }
-        if self.keep_buffer && self.buf.capacity() == 0 {
-            self.buf.reserve(fragment.len().max(HANDSHAKE_CAPACITY));
         }
         self.buf.extend_from_slice(fragment);
         self.check_next_length()?;
