@@ -2,8 +2,10 @@
 //! those padlock can honour parsed into [`Settings`], every other one refused as
 //! [`Refusal::Unimplemented`] (the runner then counts the test as not applicable).
 //!
-//! A flag may carry the prefix `-on-initial` (first connection only) or `-on-resume` (the
-//! connections after it, with `-resume-count`); [`Settings::for_connection`] applies them.
+//! A flag may carry the prefix `-on-initial` (first connection only), `-on-resume` (the
+//! connections after it, with `-resume-count`) or `-on-retry` (a resumed client's
+//! connection once the server rejected its 0-RTT data); [`Settings::for_connection`]
+//! applies them.
 
 use std::fmt;
 
@@ -41,7 +43,32 @@ pub enum Which {
     Initial,
     /// A later one (`-resume-count`).
     Resume,
+    /// A later client connection after the server rejected its 0-RTT data: BoringSSL's
+    /// shim goes on at 1-RTT with these settings (the unprefixed flags and `-on-retry`).
+    Retry,
 }
+
+/// One `-new-x509-credential`: a certificate chain and key the shim may present, with the
+/// `-cert-file`, `-key-file` and `-signing-prefs` that follow it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Credential {
+    pub cert_file: Option<String>,
+    pub key_file: Option<String>,
+    pub signing_prefs: Vec<u16>,
+}
+
+/// The `-expect-early-data-reason` values padlock can tell apart (BoringSSL's
+/// `SSL_early_data_reason_string` names); the others exit 89.
+pub const EARLY_DATA_REASONS: [&str; 8] = [
+    "disabled",
+    "accept",
+    "no_session_offered",
+    "unsupported_for_session",
+    "peer_declined",
+    "session_not_resumed",
+    "hello_retry_request",
+    "protocol_version",
+];
 
 /// Everything a connection is configured with (one field per supported flag).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -96,6 +123,36 @@ pub struct Settings {
     pub expect_no_hrr: bool,
     pub expect_peer_cert_file: Option<String>,
     pub expect_no_peer_cert: bool,
+    /// `-new-x509-credential` and what follows each: the certificates to choose from.
+    pub credentials: Vec<Credential>,
+    /// `-enable-early-data`: 0-RTT on (client: sends the initial write as early data on a
+    /// resumed connection; server: accepts it and echoes it at half-RTT).
+    pub enable_early_data: bool,
+    pub expect_accept_early_data: bool,
+    pub expect_reject_early_data: bool,
+    /// `-expect-ticket-supports-early-data`: the session received allows 0-RTT.
+    pub expect_ticket_supports_early_data: bool,
+    /// `-expect-early-data-reason`: one of [`EARLY_DATA_REASONS`].
+    pub expect_early_data_reason: Option<String>,
+    /// `-verify-fail`: the shim's certificate verifier refuses the peer's certificate.
+    pub verify_fail: bool,
+    /// `-expect-verify-result`: the verification result is what `-verify-fail` says.
+    pub expect_verify_result: bool,
+    /// `-expect-session-id` / `-expect-no-session-id`: the first connection did (did not)
+    /// give the client a session to resume (TLS 1.2).
+    pub expect_session_id: bool,
+    pub expect_no_session_id: bool,
+    /// `-expect-ticket-renewal`: a resumed TLS 1.2 client got a new ticket.
+    pub expect_ticket_renewal: bool,
+    pub expect_extended_master_secret: bool,
+    /// `-resumption-delay`: seconds the shim's clock moves on before this connection.
+    pub resumption_delay: u64,
+    /// `-key-shares`: the groups the ClientHello carries key shares for; `-no-key-shares`
+    /// sets an empty list.
+    pub key_shares: Option<Vec<u16>>,
+    /// `-expect-selected-credential`: the index of the credential the server presented
+    /// (-1: the default one).
+    pub expect_selected_credential: Option<i64>,
 }
 
 impl Default for Settings {
@@ -148,6 +205,21 @@ impl Default for Settings {
             expect_no_hrr: false,
             expect_peer_cert_file: None,
             expect_no_peer_cert: false,
+            credentials: Vec::new(),
+            enable_early_data: false,
+            expect_accept_early_data: false,
+            expect_reject_early_data: false,
+            expect_ticket_supports_early_data: false,
+            expect_early_data_reason: None,
+            verify_fail: false,
+            expect_verify_result: false,
+            expect_session_id: false,
+            expect_no_session_id: false,
+            expect_ticket_renewal: false,
+            expect_extended_master_secret: false,
+            resumption_delay: 0,
+            key_shares: None,
+            expect_selected_credential: None,
         }
     }
 }
@@ -170,6 +242,9 @@ const NO_OPS: &[&str] = &[
     // BoringSSL's older client-certificate callback hands over the same -cert-file and
     // -key-file the shim configures up front.
     "-use-old-client-cert-callback",
+    // SSL_peek before SSL_read: padlock has no peek, and its plain read takes the same
+    // path through the records the tests send (alerts, KeyUpdates, empty records).
+    "-peek-then-read",
 ];
 
 /// No-op flags that carry a value.
@@ -188,38 +263,30 @@ pub fn parse(args: &[String]) -> Result<Request, Refusal> {
     // test before the first connection is made.
     if initial.resume_count > 0 {
         Settings::for_connection(args, Which::Resume)?;
+        Settings::for_connection(args, Which::Retry)?;
     }
     Ok(Request::Run(Box::new(initial)))
 }
 
 impl Settings {
-    /// The settings of the initial or a resumed connection: the unprefixed flags plus those
-    /// prefixed `-on-initial` or `-on-resume`.
+    /// The settings of the initial, a resumed or a retried connection: the unprefixed flags
+    /// plus those prefixed `-on-initial`, `-on-resume` or `-on-retry`.
     pub fn for_connection(args: &[String], which: Which) -> Result<Self, Refusal> {
         let mut settings = Settings::default();
         let mut ignored = Settings::default();
         let mut args = args.iter();
         while let Some(arg) = args.next() {
-            let (target, name) = if let Some(rest) = arg.strip_prefix("-on-initial") {
-                (
-                    if which == Which::Initial {
-                        &mut settings
-                    } else {
-                        &mut ignored
-                    },
-                    rest,
-                )
-            } else if let Some(rest) = arg.strip_prefix("-on-resume") {
-                (
-                    if which == Which::Resume {
-                        &mut settings
-                    } else {
-                        &mut ignored
-                    },
-                    rest,
-                )
-            } else {
-                (&mut settings, arg.as_str())
+            let prefixed = [
+                ("-on-initial", Which::Initial),
+                ("-on-resume", Which::Resume),
+                ("-on-retry", Which::Retry),
+            ]
+            .into_iter()
+            .find_map(|(prefix, only)| Some((arg.strip_prefix(prefix)?, only)));
+            let (target, name) = match prefixed {
+                Some((rest, only)) if only == which => (&mut settings, rest),
+                Some((rest, _)) => (&mut ignored, rest),
+                None => (&mut settings, arg.as_str()),
             };
             target.apply(name, &mut || {
                 args.next()
@@ -248,8 +315,15 @@ impl Settings {
             "-resume-count" => self.resume_count = number(name, value)?,
             "-expect-session-miss" => self.expect_session_miss = true,
             "-no-ticket" => self.no_ticket = true,
-            "-key-file" => self.key_file = Some(value()?),
-            "-cert-file" => self.cert_file = Some(value()?),
+            "-key-file" => match self.credentials.last_mut() {
+                Some(credential) => credential.key_file = Some(value()?),
+                None => self.key_file = Some(value()?),
+            },
+            "-cert-file" => match self.credentials.last_mut() {
+                Some(credential) => credential.cert_file = Some(value()?),
+                None => self.cert_file = Some(value()?),
+            },
+            "-new-x509-credential" => self.credentials.push(Credential::default()),
             "-min-version" => self.min_version = Some(number(name, value)?),
             "-max-version" => self.max_version = Some(number(name, value)?),
             "-expect-version" => self.expect_version = Some(number(name, value)?),
@@ -257,7 +331,10 @@ impl Settings {
             "-no-tls12" => self.no_tls12 = true,
             "-cipher" => self.cipher = Some(value()?),
             "-curves" => self.curves.push(number(name, value)?),
-            "-signing-prefs" => self.signing_prefs.push(number(name, value)?),
+            "-signing-prefs" => match self.credentials.last_mut() {
+                Some(credential) => credential.signing_prefs.push(number(name, value)?),
+                None => self.signing_prefs.push(number(name, value)?),
+            },
             "-verify-prefs" => self.verify_prefs.push(number(name, value)?),
             "-verify-peer" => self.verify_peer = true,
             "-require-any-client-certificate" => self.require_any_client_certificate = true,
@@ -292,6 +369,36 @@ impl Settings {
             "-expect-no-hrr" => self.expect_no_hrr = true,
             "-expect-peer-cert-file" => self.expect_peer_cert_file = Some(value()?),
             "-expect-no-peer-cert" => self.expect_no_peer_cert = true,
+            "-enable-early-data" => self.enable_early_data = true,
+            "-expect-accept-early-data" => self.expect_accept_early_data = true,
+            "-expect-reject-early-data" => self.expect_reject_early_data = true,
+            "-expect-ticket-supports-early-data" => self.expect_ticket_supports_early_data = true,
+            "-expect-early-data-reason" => {
+                let reason = value()?;
+                if !EARLY_DATA_REASONS.contains(&reason.as_str()) {
+                    return Err(Refusal::Unimplemented(format!("{name} {reason}")));
+                }
+                self.expect_early_data_reason = Some(reason);
+            }
+            "-verify-fail" => self.verify_fail = true,
+            "-expect-verify-result" => self.expect_verify_result = true,
+            "-expect-session-id" => self.expect_session_id = true,
+            "-expect-no-session-id" => self.expect_no_session_id = true,
+            "-expect-ticket-renewal" => self.expect_ticket_renewal = true,
+            "-expect-extended-master-secret" => self.expect_extended_master_secret = true,
+            "-resumption-delay" => self.resumption_delay = number(name, value)?,
+            "-key-shares" => self
+                .key_shares
+                .get_or_insert_with(Vec::new)
+                .push(number(name, value)?),
+            "-no-key-shares" => self.key_shares = Some(Vec::new()),
+            "-expect-selected-credential" => {
+                let v = value()?;
+                let index = v
+                    .parse()
+                    .map_err(|_| Refusal::Invalid(format!("{name} takes a number, not {v:?}")))?;
+                self.expect_selected_credential = Some(index);
+            }
             other => return Err(Refusal::Unimplemented(other.to_owned())),
         }
         Ok(())
@@ -437,6 +544,78 @@ mod tests {
             parse(&args(&["-port", "1", "-read-size", "0"])),
             Err(Refusal::Invalid(_))
         ));
+    }
+
+    #[test]
+    fn credential_flags_group_the_files_that_follow_them() {
+        let s = run(&[
+            "-port",
+            "1",
+            "-cert-file",
+            "d.pem",
+            "-new-x509-credential",
+            "-cert-file",
+            "a.pem",
+            "-key-file",
+            "a.key",
+            "-signing-prefs",
+            "1027",
+            "-new-x509-credential",
+            "-cert-file",
+            "b.pem",
+        ]);
+        assert_eq!(s.cert_file.as_deref(), Some("d.pem"));
+        assert_eq!(s.credentials.len(), 2);
+        assert_eq!(s.credentials[0].key_file.as_deref(), Some("a.key"));
+        assert_eq!(s.credentials[0].signing_prefs, vec![0x0403]);
+        assert_eq!(s.credentials[1].cert_file.as_deref(), Some("b.pem"));
+        assert!(s.signing_prefs.is_empty());
+    }
+
+    #[test]
+    fn retry_flags_apply_after_a_rejected_early_data_only() {
+        let line = args(&[
+            "-port",
+            "1",
+            "-enable-early-data",
+            "-on-resume-expect-reject-early-data",
+            "-on-retry-expect-early-data-reason",
+            "peer_declined",
+        ]);
+        let resume = Settings::for_connection(&line, Which::Resume).unwrap();
+        let retry = Settings::for_connection(&line, Which::Retry).unwrap();
+        assert!(resume.enable_early_data && retry.enable_early_data);
+        assert!(resume.expect_reject_early_data && !retry.expect_reject_early_data);
+        assert_eq!(
+            retry.expect_early_data_reason.as_deref(),
+            Some("peer_declined")
+        );
+        assert_eq!(resume.expect_early_data_reason, None);
+    }
+
+    #[test]
+    fn an_early_data_reason_padlock_cannot_tell_is_unimplemented() {
+        assert_eq!(
+            parse(&args(&[
+                "-port",
+                "1",
+                "-expect-early-data-reason",
+                "alps_mismatch"
+            ])),
+            Err(Refusal::Unimplemented(
+                "-expect-early-data-reason alps_mismatch".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn key_shares_accumulate_and_no_key_shares_empties_them() {
+        let s = run(&["-port", "1", "-key-shares", "29", "-key-shares", "23"]);
+        assert_eq!(s.key_shares, Some(vec![29, 23]));
+        let s = run(&["-port", "1", "-no-key-shares"]);
+        assert_eq!(s.key_shares, Some(vec![]));
+        let s = run(&["-port", "1", "-expect-selected-credential", "-1"]);
+        assert_eq!(s.expect_selected_credential, Some(-1));
     }
 
     #[test]

@@ -9,7 +9,10 @@
 
 #![forbid(unsafe_code)]
 
+pub mod credentials;
+pub mod early_data;
 pub mod flags;
+pub mod shared;
 pub mod shim;
 
 use flags::Request;

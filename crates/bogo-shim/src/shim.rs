@@ -5,18 +5,21 @@
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, TcpStream};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use padlock_crypto::{AwsLcProvider, Provider};
-use padlock_tls::ticket::{ClientSessionCache, RotatingTicketer, ServerSessionCache};
 use padlock_tls::{
-    danger, AlertDescription, CertifiedKey, CipherSuite, ClientAuth, ClientCertVerifier,
-    ClientConfig, Connection, Error, HandshakeKind, NamedGroup, PeerIncompatible, ProtocolVersion,
-    ServerConfig, ServerName, SignatureScheme, Stream, UnixTime, DEFAULT_TICKET_LIFETIME,
+    AlertDescription, CipherSuite, ClientAuth, ClientConfig, Connection, Error, HandshakeKind,
+    NamedGroup, PeerIncompatible, ProtocolVersion, ServerConfig, ServerName, SignatureScheme,
+    Stream,
 };
 
+use crate::credentials::{self, CredentialResolver, Selected};
+use crate::early_data;
 use crate::flags::{Refusal, Settings, Which};
+use crate::shared::{Shared, ShimVerifier};
 
 /// The exit code that tells the runner a test is not applicable.
 pub const EXIT_UNIMPLEMENTED: i32 = 89;
@@ -59,32 +62,6 @@ impl Failure {
     }
 }
 
-/// What the connections of one test share, so that a later one can resume an earlier
-/// one's session: the client's session store, the server's ticket keys and session-id
-/// cache.
-pub struct Sessions {
-    store: Arc<ClientSessionCache>,
-    ticketer: Arc<RotatingTicketer>,
-    session_ids: Arc<ServerSessionCache>,
-}
-
-impl Sessions {
-    pub fn new(provider: &Arc<dyn Provider>) -> Self {
-        Self {
-            store: Arc::new(ClientSessionCache::new(1)),
-            ticketer: Arc::new(RotatingTicketer::new(
-                provider.clone(),
-                RotatingTicketer::DEFAULT_PERIOD,
-            )),
-            session_ids: Arc::new(ServerSessionCache::new(
-                provider.clone(),
-                64,
-                DEFAULT_TICKET_LIFETIME,
-            )),
-        }
-    }
-}
-
 /// Runs every connection of a test (`1 + resume_count`); the later ones offer (client)
 /// or accept (server) the session of the one before.
 pub fn run_test(args: &[String], initial: &Settings) -> Result<(), Failure> {
@@ -96,12 +73,14 @@ pub fn run_test(args: &[String], initial: &Settings) -> Result<(), Failure> {
         )));
     }
     let provider: Arc<dyn Provider> = Arc::new(AwsLcProvider);
-    let sessions = Sessions::new(&provider);
-    run_connection(initial, &provider, &sessions, false)?;
+    let shared = Shared::new(&provider);
+    run_connection(initial, initial, &provider, &shared, false)?;
     if initial.resume_count > 0 {
         let resumed = Settings::for_connection(args, Which::Resume).map_err(Failure::Refused)?;
+        let retry = Settings::for_connection(args, Which::Retry).map_err(Failure::Refused)?;
         for _ in 0..initial.resume_count {
-            run_connection(&resumed, &provider, &sessions, true)?;
+            shared.advance_clock(resumed.resumption_delay);
+            run_connection(&resumed, &retry, &provider, &shared, true)?;
         }
     }
     Ok(())
@@ -109,16 +88,22 @@ pub fn run_test(args: &[String], initial: &Settings) -> Result<(), Failure> {
 
 /// One connection: connect back, write the shim id, handshake, check, echo, close.
 /// `resume`: a later connection of the test, which must resume unless
-/// `-expect-session-miss` (BoringSSL's shim checks the same).
+/// `-expect-session-miss` (BoringSSL's shim checks the same). `retry`: the settings a
+/// client goes on with when the server rejected its 0-RTT data.
 pub fn run_connection(
     s: &Settings,
+    retry: &Settings,
     provider: &Arc<dyn Provider>,
-    sessions: &Sessions,
+    shared: &Shared,
     resume: bool,
 ) -> Result<(), Failure> {
     refuse_what_padlock_lacks(s)?;
+    shared.store.start_connection();
+    let session_ids_before = shared.session_ids.len();
+    // The default credential (-1) unless the resolver picks one of -new-x509-credential's.
+    let selected: Selected = Arc::new(AtomicI64::new(-1));
     let mut conn = if s.server {
-        Connection::server(Arc::new(server_config(s, provider, sessions)?))
+        Connection::server(Arc::new(server_config(s, provider, shared, &selected)?))
     } else {
         let name = match &s.host_name {
             Some(host) => ServerName::try_from(host.as_str())
@@ -126,20 +111,97 @@ pub fn run_connection(
             // No -host-name: an address, for which padlock sends no server_name.
             None => ServerName::Ip(Ipv4Addr::LOCALHOST.into()),
         };
-        Connection::client(Arc::new(client_config(s, provider, sessions)?), name)
+        Connection::client(Arc::new(client_config(s, provider, shared)?), name)
     }
     .map_err(Failure::Tls)?;
 
     let mut sock = connect_back(s).map_err(Failure::Io)?;
     let mut tls = Stream::new(&mut conn, &mut sock);
-    tls.complete_handshake()
+    let mut early = early_data::Progress::start(s, tls.conn)?;
+    early_data::handshake(s, &mut tls, &mut early)
         .map_err(|e| not_applicable_below_tls12(s, tls.conn, failure(tls.conn, e)))?;
+    // A client whose 0-RTT data the server rejected goes on at 1-RTT as a new connection
+    // would, with the -on-retry settings (BoringSSL's shim resets and retries).
+    let s = early_data::check_outcome(s, retry, tls.conn, &mut early, resume)?;
     check_expectations(s, tls.conn, resume)?;
     check_resumption(s, tls.conn, resume)?;
-    exchange(s, &mut tls).map_err(|e| match e {
+    early_data::check_reason(s, tls.conn, &early, shared, resume)?;
+    check_verify_result(s, shared)?;
+    check_new_session(s, tls.conn, shared, session_ids_before, resume)?;
+    if let Some(want) = s.expect_selected_credential {
+        let got = selected.load(Ordering::Relaxed);
+        if got != want {
+            return Err(Failure::Expectation(format!(
+                "selected credential: expected {want}, got {got}"
+            )));
+        }
+    }
+    exchange(s, &mut tls, early.wrote_initial).map_err(|e| match e {
         Failure::Io(io) => failure(tls.conn, io),
         other => other,
-    })
+    })?;
+    check_ticket(s, tls.conn, shared)
+}
+
+/// `-expect-verify-result`: the shim's verifier (or, on a resumed connection, the
+/// original connection's) said what `-verify-fail` asks of it. A connection whose peer
+/// sent no certificate reports success, as OpenSSL's verify result does.
+fn check_verify_result(s: &Settings, shared: &Shared) -> Result<(), Failure> {
+    let got = shared.verdict.get().unwrap_or(true);
+    if s.expect_verify_result && got == s.verify_fail {
+        return Err(Failure::Expectation(format!(
+            "verify result: expected {}, got {}",
+            !s.verify_fail, got
+        )));
+    }
+    Ok(())
+}
+
+/// The session flags of a full TLS 1.2 handshake: `-expect-session-id` (the client was
+/// given a session to resume; a server kept it under its id) and `-expect-no-session-id`;
+/// `-expect-ticket-renewal`: a resumed TLS 1.2 client was given a new ticket.
+fn check_new_session(
+    s: &Settings,
+    conn: &Connection,
+    shared: &Shared,
+    session_ids_before: usize,
+    resume: bool,
+) -> Result<(), Failure> {
+    let got_new_session = if s.server {
+        shared.session_ids.len() > session_ids_before
+    } else {
+        shared.store.received() > 0
+    };
+    let tls12 = conn.protocol_version() == Some(ProtocolVersion::TLSv1_2);
+    let mismatch = |what: &str| Err(Failure::Expectation(what.to_owned()));
+    if !resume && s.expect_session_id && !got_new_session {
+        return mismatch("the session was not cached");
+    }
+    if !resume && s.expect_no_session_id && got_new_session {
+        return mismatch("the session was unexpectedly cached");
+    }
+    let resumed = conn.handshake_kind().is_some_and(HandshakeKind::is_resumed);
+    if s.expect_ticket_renewal && !s.server && tls12 && resumed && !got_new_session {
+        return mismatch("the resumed session's ticket was not renewed");
+    }
+    Ok(())
+}
+
+/// `-expect-ticket-supports-early-data`: the TLS 1.3 session the client was given last
+/// allows 0-RTT data.
+fn check_ticket(s: &Settings, conn: &Connection, shared: &Shared) -> Result<(), Failure> {
+    let tls13 = conn.protocol_version() == Some(ProtocolVersion::TLSv1_3);
+    if s.expect_ticket_supports_early_data
+        && !s.server
+        && tls13
+        && shared.store.received() > 0
+        && !shared.store.last_allows_early_data()
+    {
+        return Err(Failure::Expectation(
+            "the new session does not allow early data".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// The runner listens on loopback; the shim id, 8 bytes little-endian, says which test
@@ -292,18 +354,27 @@ fn refuse_what_padlock_lacks(s: &Settings) -> Result<(), Failure> {
         ProtocolVersion::TLSv1_3.to_wire(),
         ProtocolVersion::TLSv1_2.to_wire(),
     ];
+    if !s.server && s.expect_selected_credential.is_some() {
+        return unimplemented("-expect-selected-credential on a client (it has one certificate)");
+    }
     if s.expect_version.is_some_and(|v| !known.contains(&v)) {
         return unimplemented("-expect-version other than TLS 1.3 or TLS 1.2");
     }
-    if !s.curves.is_empty() && !s.curves.iter().any(|&g| PADLOCK_GROUPS.contains(&g)) {
+    if !s.curves.is_empty()
+        && !s
+            .curves
+            .iter()
+            .any(|g| PADLOCK_GROUPS.contains(g) || PADLOCK_PQ_GROUPS.contains(g))
+    {
         return unimplemented("-curves with no group padlock implements");
     }
     // padlock has one list of signature schemes, for those it signs with and those it
     // accepts: a flag setting one of them can be honoured only where the other is unused.
-    let signs = s.server || s.cert_file.is_some();
+    let signs = s.server || s.cert_file.is_some() || !s.credentials.is_empty();
     let verifies = !s.server || s.verify_peer || s.require_any_client_certificate;
-    if s.signing_prefs != s.verify_prefs
-        && ((!s.signing_prefs.is_empty() && verifies) || (!s.verify_prefs.is_empty() && signs))
+    let signing_prefs = signing_prefs(s);
+    if signing_prefs != s.verify_prefs
+        && ((!signing_prefs.is_empty() && verifies) || (!s.verify_prefs.is_empty() && signs))
     {
         return unimplemented(
             "-signing-prefs or -verify-prefs where padlock both signs and verifies",
@@ -312,15 +383,29 @@ fn refuse_what_padlock_lacks(s: &Settings) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The schemes the shim signs with: `-signing-prefs`, then each credential's.
+fn signing_prefs(s: &Settings) -> Vec<u16> {
+    let mut prefs = s.signing_prefs.clone();
+    for p in s.credentials.iter().flat_map(|c| &c.signing_prefs) {
+        if !prefs.contains(p) {
+            prefs.push(*p);
+        }
+    }
+    prefs
+}
+
 /// The key exchange groups padlock implements: x25519, secp256r1, secp384r1.
 const PADLOCK_GROUPS: [u16; 3] = [0x001d, 0x0017, 0x0018];
+/// And its post-quantum ones: X25519MLKEM768, SecP256r1MLKEM768, MLKEM1024.
+const PADLOCK_PQ_GROUPS: [u16; 3] = [0x11ec, 0x11eb, 0x0202];
 
 /// The signature schemes of `-signing-prefs` or `-verify-prefs`, if either was given.
 fn schemes(s: &Settings) -> Option<Vec<SignatureScheme>> {
-    let prefs = if s.signing_prefs.is_empty() {
+    let signing = signing_prefs(s);
+    let prefs = if signing.is_empty() {
         &s.verify_prefs
     } else {
-        &s.signing_prefs
+        &signing
     };
     (!prefs.is_empty()).then(|| {
         prefs
@@ -334,34 +419,27 @@ fn groups(s: &Settings) -> Option<Vec<NamedGroup>> {
     (!s.curves.is_empty()).then(|| s.curves.iter().map(|&v| NamedGroup::from_wire(v)).collect())
 }
 
-fn certified_key(
-    s: &Settings,
-    provider: &Arc<dyn Provider>,
-) -> Result<Option<Arc<CertifiedKey>>, Failure> {
-    let (Some(cert), Some(key)) = (&s.cert_file, &s.key_file) else {
-        return Ok(None);
-    };
-    let read = |path: &str| {
-        std::fs::read(path).map_err(|e| Failure::Refused(Refusal::Invalid(format!("{path}: {e}"))))
-    };
-    // A key padlock cannot load is one of a kind it does not implement (P-521, ML-DSA, …).
-    let key = CertifiedKey::from_pem(provider.as_ref(), &read(cert)?, &read(key)?)
-        .map_err(|e| Failure::Refused(Refusal::Unimplemented(format!("the key in {key}: {e}"))))?;
-    Ok(Some(Arc::new(key)))
-}
-
 fn client_config(
     s: &Settings,
     provider: &Arc<dyn Provider>,
-    sessions: &Sessions,
+    shared: &Shared,
 ) -> Result<ClientConfig, Failure> {
-    let mut config = ClientConfig::new(provider.clone(), Arc::new(danger::NoServerVerification));
+    // Without -verify-peer a refusal is recorded, not enforced (BoringSSL's soft fail).
+    let verifier = Arc::new(ShimVerifier {
+        refuse: s.verify_fail,
+        enforce: s.verify_peer,
+        verdict: shared.verdict.clone(),
+    });
+    let mut config = ClientConfig::new(provider.clone(), verifier);
+    config.time = shared.clock();
     // The test's store: a later connection offers the session the one before kept. A
     // client without tickets keeps none.
     config.session_store = match s.no_ticket {
         true => None,
-        false => Some(sessions.store.clone()),
+        false => Some(shared.store.clone()),
     };
+    config.enable_early_data = s.enable_early_data;
+    config.require_extended_master_secret = s.expect_extended_master_secret;
     apply_protocol_settings(
         s,
         &mut config.versions,
@@ -371,35 +449,75 @@ fn client_config(
     if let Some(groups) = groups(s) {
         config.groups = groups;
     }
+    if let Some(shares) = &s.key_shares {
+        config.key_shares = key_share_count(shares, &config.groups)?;
+    }
     if let Some(schemes) = schemes(s) {
         config.signature_schemes = schemes;
     }
     if let Some(alpn) = &s.advertise_alpn {
         config.alpn_protocols = alpn.clone();
     }
-    config.client_auth = certified_key(s, provider)?;
+    // padlock's client has one certificate: it cannot choose among several.
+    let mut candidates = credentials::candidates(s, provider)?;
+    if candidates.len() > 1 {
+        return Err(Failure::Refused(Refusal::Unimplemented(
+            "a client with several credentials to choose from".into(),
+        )));
+    }
+    config.client_auth = candidates.pop().map(|c| c.key);
     Ok(config)
+}
+
+/// `-key-shares` as padlock's count of shares for the first groups offered: only a list
+/// naming the first groups, in order, can be expressed.
+fn key_share_count(shares: &[u16], groups: &[NamedGroup]) -> Result<usize, Failure> {
+    let first: Vec<u16> = groups
+        .iter()
+        .take(shares.len())
+        .map(|g| g.to_wire())
+        .collect();
+    let implemented = |g: &u16| PADLOCK_GROUPS.contains(g) || PADLOCK_PQ_GROUPS.contains(g);
+    if shares.is_empty() || first != shares || !shares.iter().all(implemented) {
+        return Err(Failure::Refused(Refusal::Unimplemented(format!(
+            "-key-shares {shares:?}: padlock sends shares for the first groups it offers"
+        ))));
+    }
+    Ok(shares.len())
 }
 
 fn server_config(
     s: &Settings,
     provider: &Arc<dyn Provider>,
-    sessions: &Sessions,
+    shared: &Shared,
+    selected: &Selected,
 ) -> Result<ServerConfig, Failure> {
-    let cert = certified_key(s, provider)?.ok_or_else(|| {
-        Failure::Refused(Refusal::Unimplemented(
+    let candidates = credentials::candidates(s, provider)?;
+    let Some(first) = candidates.first().map(|c| c.key.clone()) else {
+        return Err(Failure::Refused(Refusal::Unimplemented(
             "a server without -cert-file and -key-file".into(),
-        ))
-    })?;
-    let mut config = ServerConfig::new(provider.clone(), cert);
+        )));
+    };
+    let mut config = ServerConfig::new(provider.clone(), first);
+    if !s.credentials.is_empty() {
+        config.cert_resolver = Arc::new(CredentialResolver {
+            candidates,
+            selected: selected.clone(),
+        });
+    }
+    config.time = shared.clock();
     // One ticket per connection, under the test's keys; TLS 1.2 sessions by id in the
     // test's cache too.
     config.ticket_count = 1;
     config.ticketer = match s.no_ticket {
         true => None,
-        false => Some(sessions.ticketer.clone()),
+        false => Some(shared.ticketer.clone()),
     };
-    config.session_id_cache = Some(sessions.session_ids.clone());
+    config.session_id_cache = Some(shared.session_ids.clone());
+    config.strike_register = shared.strikes.clone();
+    // BoringSSL's allowance when 0-RTT is on (its kMaxEarlyDataAccepted).
+    config.max_early_data_size = if s.enable_early_data { 14336 } else { 0 };
+    config.require_extended_master_secret = s.expect_extended_master_secret;
     apply_protocol_settings(
         s,
         &mut config.versions,
@@ -415,7 +533,11 @@ fn server_config(
     if let (Some(alpn), false) = (&s.select_alpn, s.decline_alpn) {
         config.alpn_protocols = vec![alpn.clone()];
     }
-    let verifier: Arc<dyn ClientCertVerifier> = Arc::new(AnyClientCert);
+    let verifier = Arc::new(ShimVerifier {
+        refuse: s.verify_fail,
+        enforce: true,
+        verdict: shared.verdict.clone(),
+    });
     config.client_auth = if s.require_any_client_certificate {
         ClientAuth::Required(verifier)
     } else if s.verify_peer {
@@ -424,20 +546,6 @@ fn server_config(
         ClientAuth::None
     };
     Ok(config)
-}
-
-/// BoringSSL's shim asks for a client certificate and accepts whichever comes (its verify
-/// callback says yes); the runner checks which one was sent with `-expect-peer-cert-file`.
-struct AnyClientCert;
-
-impl ClientCertVerifier for AnyClientCert {
-    fn root_hint_subjects(&self) -> Vec<Vec<u8>> {
-        Vec::new()
-    }
-
-    fn verify_client_cert(&self, _: &[u8], _: &[&[u8]], _: UnixTime) -> Result<(), Error> {
-        Ok(())
-    }
 }
 
 /// The `-expect-*` checks on a finished handshake. On a resumed connection (`resume`) the
@@ -451,8 +559,9 @@ fn check_expectations(s: &Settings, conn: &Connection, resume: bool) -> Result<(
             "{what}: expected {want:?}, got {got:?}"
         )))
     };
+    // An empty -expect-alpn expects none.
     if let Some(want) = &s.expect_alpn {
-        if conn.alpn_protocol() != Some(want.as_slice()) {
+        if conn.alpn_protocol().unwrap_or_default() != want.as_slice() {
             return mismatch("ALPN", &want, &conn.alpn_protocol());
         }
     }
@@ -534,7 +643,12 @@ fn check_resumption(s: &Settings, conn: &Connection, resume: bool) -> Result<(),
 
 /// After the handshake: the exporter output, the initial write, then echo until the
 /// runner closes; then close_notify.
-fn exchange<S: Read + Write>(s: &Settings, tls: &mut Stream<'_, S>) -> Result<(), Failure> {
+/// `wrote_initial`: the initial write went out already, as 0-RTT or half-RTT data.
+fn exchange<S: Read + Write>(
+    s: &Settings,
+    tls: &mut Stream<'_, S>,
+    wrote_initial: bool,
+) -> Result<(), Failure> {
     if s.export_keying_material > 0 {
         let mut out = vec![0u8; s.export_keying_material];
         let context = s.use_export_context.then_some(s.export_context.as_slice());
@@ -543,7 +657,7 @@ fn exchange<S: Read + Write>(s: &Settings, tls: &mut Stream<'_, S>) -> Result<()
             .map_err(Failure::Tls)?;
         tls.write_all(&out).map_err(Failure::Io)?;
     }
-    if s.shim_writes_first {
+    if s.shim_writes_first && !wrote_initial {
         for _ in 0..s.repeat_shim_initial_write {
             tls.write_all(&s.shim_initial_write).map_err(Failure::Io)?;
         }

@@ -97,6 +97,14 @@ pub struct Args {
     /// net.core.somaxconn).
     #[arg(long, value_name = "N", default_value_t = padlock_https::server::DEFAULT_BACKLOG)]
     backlog: u32,
+    /// Let several `padlock serve` processes listen on the same address (SO_REUSEPORT,
+    /// each started with this flag): the kernel spreads new connections across them, as
+    /// nginx's `listen ... reuseport` does across its worker processes, so together they
+    /// hold more connections than one process's open-file limit allows. Each keeps its own
+    /// connection limit and, unless they share --ticket-keys, resumes only the sessions it
+    /// issued. Any other process of this user may then listen on the port as well.
+    #[arg(long)]
+    reuse_port: bool,
     /// No access log, and no line per failed connection: failures are counted and
     /// summarised by cause every 10 seconds.
     #[arg(long, short)]
@@ -276,6 +284,7 @@ async fn serve(args: Args) -> anyhow::Result<i32> {
         .max(1);
     options.max_handshakes = args.max_handshakes;
     options.backlog = args.backlog.max(1);
+    options.reuse_port = args.reuse_port;
     options.log_each_failure = !args.quiet;
     options.workers = Some(match args.workers {
         Some(n) => usize::from(n),

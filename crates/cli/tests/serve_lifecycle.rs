@@ -1,6 +1,7 @@
 //! `padlock serve` over its life: certificate reload on SIGHUP without dropping a transfer
-//! in flight, graceful shutdown on Ctrl-C (SIGINT), and the reverse proxy passing the
-//! verified client certificate subject upstream.
+//! in flight, graceful shutdown on Ctrl-C (SIGINT), two processes sharing a port with
+//! `--reuse-port`, and the reverse proxy passing the verified client certificate subject
+//! upstream.
 
 mod serve_support;
 
@@ -110,6 +111,38 @@ fn ctrl_c_shuts_down_gracefully() {
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(text.contains("shutting down"), "{text}");
     let _ = &mut server;
+}
+
+#[test]
+fn with_reuse_port_a_second_server_shares_the_port_and_serves_when_the_first_stops() {
+    let ca = Ca::new();
+    let www = www();
+    let (first, port) = serve(&ca, www.path(), &["--reuse-port"]);
+
+    // Without the flag the port is taken, even though the first server set it.
+    let refused = run(&mut serve_command(&ca, www.path(), port, &[]));
+    let why = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        !refused.status.success(),
+        "a second server without --reuse-port started"
+    );
+    assert!(why.contains("could not listen"), "{why}");
+
+    let mut second = Guard::spawn(&mut serve_command(&ca, www.path(), port, &["--reuse-port"]));
+    drop(first);
+    wait_port(port, &mut second.0);
+    let got = run(Command::new(PADLOCK)
+        .arg("get")
+        .arg("--cacert")
+        .arg(ca.root())
+        .arg(format!("https://localhost:{port}/hello.txt"))
+        .env("PADLOCK_HOME", ca.home.path()));
+    assert!(
+        got.status.success(),
+        "{}",
+        String::from_utf8_lossy(&got.stderr)
+    );
+    assert_eq!(got.stdout, b"hello from padlock\n");
 }
 
 /// `padlock serve --proxy` to an echoing upstream, trusting client certificates from

@@ -5,8 +5,9 @@
 //! - [`site`], [`files`], [`proxy`]: the HTTP service behind `padlock serve` — a folder or a
 //!   reverse proxy — independent of TLS. [`filecache`] keeps small files in memory between
 //!   requests (revalidated against the disk at most every [`filecache::FRESH_FOR`]).
-//! - [`server`]: listeners, timeouts, graceful shutdown, certificate reload; connections run
-//!   on per-thread single-threaded runtimes ([`ServerOptions::workers`]). [`admission`]
+//! - [`server`]: listeners (their sockets opened by `listener`: backlog, `SO_REUSEPORT`),
+//!   timeouts, graceful shutdown, certificate reload; connections run on per-thread
+//!   single-threaded runtimes ([`ServerOptions::workers`]). [`admission`]
 //!   holds the connection budgets that keep floods of silent, half-open or idle
 //!   connections from locking clients out; [`failure_log`] keeps failed connections from
 //!   flooding the log.
@@ -28,6 +29,7 @@ pub mod filecache;
 pub mod files;
 mod forward;
 pub mod idle;
+mod listener;
 pub mod listing;
 pub mod mime;
 pub mod proxy;

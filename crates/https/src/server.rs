@@ -14,7 +14,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use padlock_pki::printable::escape_controls;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
 use crate::admission::{self, Admission, Eviction, Limits, Place};
@@ -23,6 +23,7 @@ use crate::early::{EarlyDataIo, EarlyRequests, Http};
 use crate::error::Error;
 use crate::failure_log::{Cause, FailureLog};
 use crate::idle::{Activity, Tracked};
+use crate::listener::{listen, ListenOptions};
 use crate::replay::{self, Replay};
 use crate::site::{redirect_to_https, Answer, ConnInfo, Site};
 use crate::streams::Running;
@@ -60,6 +61,13 @@ pub struct ServerOptions {
     /// The listen backlog: connections the kernel completes and queues before the server
     /// accepts them. The kernel caps it at `net.core.somaxconn`.
     pub backlog: u32,
+    /// Set `SO_REUSEPORT` on every listening socket, so that several server processes (of
+    /// the same user) can listen on one port and the kernel spreads new connections
+    /// across them, like nginx's `reuseport`. Each process keeps its own connection
+    /// budgets, session-ticket keys (unless shared) and 0-RTT replay register. Off by
+    /// default: with it on, another process of this user could bind the port too and
+    /// take a share of its connections.
+    pub reuse_port: bool,
     /// Whether each failed or reset connection gets its own log line (rate-limited to
     /// [`crate::failure_log::LINES_PER_SECOND`]); either way the rest are counted and
     /// summarised every `failure_summary_every`.
@@ -89,6 +97,7 @@ impl ServerOptions {
             max_handshakes: None,
             max_handshakes_per_address: None,
             backlog: DEFAULT_BACKLOG,
+            reuse_port: false,
             log_each_failure: true,
             failure_summary_every: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(10),
@@ -126,12 +135,16 @@ pub struct Server {
 impl Server {
     /// Binds every listening socket (so a port conflict is reported before anything runs).
     pub async fn bind(options: ServerOptions) -> Result<Server, Error> {
+        let socket = ListenOptions {
+            backlog: options.backlog,
+            reuse_port: options.reuse_port,
+        };
         let mut listeners = Vec::new();
         for &addr in &options.listen {
-            listeners.push(listen(addr, options.backlog)?);
+            listeners.push(listen(addr, socket)?);
         }
         let redirect = match options.redirect_http {
-            Some(addr) => Some(listen(addr, options.backlog)?),
+            Some(addr) => Some(listen(addr, socket)?),
             None => None,
         };
         Ok(Server {
@@ -217,23 +230,6 @@ struct Shared {
     handshake_timeout: Duration,
     idle_timeout: Duration,
     failures: Arc<FailureLog>,
-}
-
-/// A listening socket with `backlog`: tokio's `TcpListener::bind` asks for 1,024 and
-/// std's for 128, neither configurable. Like std, it sets `SO_REUSEADDR`, so a restart
-/// does not wait for the last run's connections in TIME_WAIT.
-fn listen(addr: SocketAddr, backlog: u32) -> Result<TcpListener, Error> {
-    let bind = || -> io::Result<TcpListener> {
-        let socket = match addr {
-            SocketAddr::V4(_) => TcpSocket::new_v4()?,
-            SocketAddr::V6(_) => TcpSocket::new_v6()?,
-        };
-        #[cfg(unix)]
-        socket.set_reuseaddr(true)?;
-        socket.bind(addr)?;
-        socket.listen(backlog)
-    };
-    bind().map_err(|error| Error::Bind { addr, error })
 }
 
 /// Writes the failure summary every `period` (see [`FailureLog::summary`]).

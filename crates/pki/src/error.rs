@@ -143,6 +143,12 @@ pub enum Error {
         /// The rule broken.
         reason: &'static str,
     },
+    /// An application's own verifier refused the certificate for a reason of its own (a
+    /// pinned key that does not match, a policy), after or instead of path validation.
+    Refused {
+        /// Why, in the application's words.
+        reason: String,
+    },
 }
 
 /// Where DER or PEM decoding failed.
@@ -178,6 +184,7 @@ impl Error {
             Self::Revoked { .. } => 40,
             Self::CaUsedAsEndEntity { .. } => 45,
             Self::NameMismatch { .. } => 50,
+            Self::Refused { .. } => 60,
         }
     }
 }
@@ -301,6 +308,7 @@ impl fmt::Display for Error {
             Self::Malformed { subject, reason } => {
                 write!(f, "certificate {subject} is malformed: {reason}")
             }
+            Self::Refused { reason } => write!(f, "the certificate was refused: {reason}"),
         }
     }
 }

@@ -138,7 +138,9 @@ fn certificate_alert(e: &padlock_pki::Error) -> AlertDescription {
         | P::KeyUsageMissing { .. }
         | P::UnsupportedSignatureAlgorithm(_)
         | P::UnsupportedPublicKey(_) => A::UnsupportedCertificate,
-        P::BudgetExceeded | P::BadCrl { .. } => A::CertificateUnknown,
+        // RFC 8446 §6.2: certificate_unknown, "some other (unspecified) issue arose in
+        // processing the certificate, rendering it unacceptable".
+        P::BudgetExceeded | P::BadCrl { .. } | P::Refused { .. } => A::CertificateUnknown,
         _ => A::BadCertificate,
     }
 }
@@ -161,7 +163,11 @@ fn incompatible_alert(p: PeerIncompatible) -> AlertDescription {
         // RFC 6066 §3.
         P::NoCertificateForName => A::UnrecognizedName,
         // RFC 5246 §7.2.2 / RFC 8446 §4.2.1: no version in common.
-        P::Tls12NotEnabled | P::NoVersionInCommon | P::ObsoleteVersion(_) => A::ProtocolVersion,
+        // RFC 8446 §D.3: 0-RTT data sent, TLS 1.2 chosen: the connection fails.
+        P::Tls12NotEnabled
+        | P::NoVersionInCommon
+        | P::ObsoleteVersion(_)
+        | P::EarlyDataRefusedByTls12 => A::ProtocolVersion,
         // RFC 5246 §7.4.1.3: no acceptable suite; RFC 7627 §5.2; RFC 5746 §4.1 (the
         // client may abort); RFC 5246 §7.4.6 (a required certificate missing).
         P::OnlyInsecureCipherSuites
@@ -255,6 +261,7 @@ mod tests {
             (I::NoCertificateForName, A::UnrecognizedName),
             (I::Tls12NotEnabled, A::ProtocolVersion),
             (I::NoVersionInCommon, A::ProtocolVersion),
+            (I::EarlyDataRefusedByTls12, A::ProtocolVersion),
             (
                 I::ObsoleteVersion(crate::wire::ProtocolVersion::TLSv1_0),
                 A::ProtocolVersion,
@@ -315,6 +322,12 @@ mod tests {
                     purpose: "serverAuth",
                 },
                 A::UnsupportedCertificate,
+            ),
+            pki(
+                padlock_pki::Error::Refused {
+                    reason: "its key is not the pinned one".into(),
+                },
+                A::CertificateUnknown,
             ),
             (Error::AlertReceived(A::HandshakeFailure), None),
             (Error::AlertReceived(A::UnknownCa), None),

@@ -142,8 +142,8 @@ pub enum PeerMisbehaved {
     SelectedUnofferedPsk,
     /// The server resumed with a suite whose hash is not the PSK's (RFC 8446 §4.2.11).
     PskHashMismatch,
-    /// The server accepted 0-RTT data on a PSK other than the first one offered, or
-    /// without a PSK (RFC 8446 §4.2.10).
+    /// The server accepted 0-RTT data without resuming our first PSK with the session's
+    /// cipher suite and ALPN protocol (RFC 8446 §4.2.10).
     IllegalEarlyDataAcceptance,
     /// A NewSessionTicket with a lifetime above 7 days (RFC 8446 §4.6.1).
     TicketLifetimeTooLong,
@@ -219,6 +219,9 @@ pub enum PeerIncompatible {
     /// Our ECDSA certificate could serve the TLS 1.2 client's suites, but its curve is not
     /// in the client's supported_groups (RFC 8422 §5.3).
     CertificateCurveNotOffered,
+    /// We sent 0-RTT data and the server answered with TLS 1.2: RFC 8446 §D.3 says to fail
+    /// the connection (a retry without 0-RTT, still offering TLS 1.3, may succeed).
+    EarlyDataRefusedByTls12,
 }
 
 /// Ways of using the API that are not allowed.
@@ -397,7 +400,7 @@ impl fmt::Display for PeerMisbehaved {
                 "the server resumed with a cipher suite whose hash does not match the session's"
             }
             P::IllegalEarlyDataAcceptance => {
-                "the server accepted 0-RTT data for a PSK other than the first one offered"
+                "the server accepted our 0-RTT data without resuming our session with its cipher suite and ALPN protocol"
             }
             P::TicketLifetimeTooLong => "the server sent a ticket that lives more than 7 days",
             P::EarlyDataBeyondLimit => "it sent more 0-RTT data than max_early_data_size allows",
@@ -459,6 +462,9 @@ impl fmt::Display for PeerIncompatible {
             P::CertificateRequired => "the server requires a client certificate and none was sent",
             P::NoCertificateForName => "no certificate is configured for the requested name",
             P::Tls12NotEnabled => "it speaks only TLS 1.2, which our configuration does not enable",
+            P::EarlyDataRefusedByTls12 => {
+                "it answered our 0-RTT data with TLS 1.2; connect again without early data"
+            }
             P::NoVersionInCommon => {
                 "it speaks no protocol version our configuration enables"
             }

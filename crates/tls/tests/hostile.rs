@@ -303,7 +303,7 @@ fn change_cipher_spec_before_client_hello_is_unexpected_message() {
 }
 
 #[test]
-fn malformed_or_repeated_change_cipher_spec_is_unexpected_message() {
+fn malformed_change_cipher_spec_is_unexpected_message() {
     for bad in [&[2u8][..], &[1, 1][..]] {
         let mut s = setup();
         let (sh, _, msgs) = server_flight(&mut s);
@@ -316,17 +316,35 @@ fn malformed_or_repeated_change_cipher_spec_is_unexpected_message() {
             Error::PeerMisbehaved(PeerMisbehaved::IllegalChangeCipherSpec)
         );
     }
+}
+
+/// RFC 8446 §5: every compatibility ChangeCipherSpec before the peer's Finished is
+/// dropped, not only the first (BoGo's EarlyData-HRR-Server: a client sends one after its
+/// 0-RTT ClientHello and another before its second flight); more than the empty-record
+/// bound of them is a stall, and refused.
+#[test]
+fn repeated_change_cipher_specs_are_dropped_up_to_the_empty_record_bound() {
     let mut s = setup();
     let (sh, ccs, msgs) = server_flight(&mut s);
     let mut bytes = sh;
     bytes.extend(ccs.clone());
-    bytes.extend(ccs);
+    bytes.extend(ccs.clone());
     bytes.extend(seal_server(&s, &msgs));
+    feed_all(&mut s.client, &bytes).unwrap();
+    assert!(!s.client.is_handshaking(), "the second one was dropped too");
+
+    let mut s = setup();
+    let (sh, ccs, _) = server_flight(&mut s);
+    let mut bytes = sh;
+    for _ in 0..33 {
+        bytes.extend(ccs.clone());
+    }
     let e = feed(&mut s.client, &bytes);
     assert_eq!(
         e,
-        Error::PeerMisbehaved(PeerMisbehaved::IllegalChangeCipherSpec)
+        Error::PeerMisbehaved(PeerMisbehaved::TooManyEmptyRecords)
     );
+    expect_alert(&s.client, &e, AlertDescription::UnexpectedMessage);
 }
 
 #[test]
@@ -595,8 +613,8 @@ fn untampered_flight_is_accepted() {
     let mut bytes = sh;
     bytes.extend(ccs);
     bytes.extend(seal_server(&s, &msgs));
-    s.client.read_tls(&bytes);
-    s.client.process_new_packets().unwrap();
+    feed_all(&mut s.client, &bytes).unwrap();
+    assert!(!s.client.is_handshaking(), "the second one was dropped too");
     assert!(!s.client.is_handshaking());
 }
 

@@ -136,6 +136,33 @@ fn refused_early_data_is_skipped_and_can_be_sent_again() {
     assert_eq!(send(&mut c, &mut s, &[7; 900]), vec![7; 900]);
 }
 
+/// RFC 8446 §D.3: "A client that attempts to send 0-RTT data MUST fail a connection if it
+/// receives a ServerHello with TLS 1.2 or older." (BoGo's EarlyDataVersionDowngrade found
+/// the client going on in TLS 1.2 instead.)
+#[test]
+fn a_tls12_answer_to_early_data_fails_the_connection() {
+    let clock = Clock::new();
+    let (server, client) = with_zero_rtt_tickets(&clock, |_, _| {});
+    let mut tls12 = (*server).clone();
+    tls12.versions = vec![padlock_tls::ProtocolVersion::TLSv1_2];
+    let mut c = Connection::client(client, localhost()).unwrap();
+    c.write_early_data(b"too early").unwrap();
+    let mut s = Connection::server(Arc::new(tls12)).unwrap();
+    // The TLS 1.2 server gets the ClientHello record alone (the 0-RTT records after it
+    // would end its handshake) and answers it.
+    let records = whole_records(c.pending_tls());
+    assert!(records.len() > 1, "a ClientHello, then the 0-RTT data");
+    assert_eq!(s.read_tls(&records[0]), records[0].len());
+    s.process_new_packets().unwrap();
+    let e = transfer(&mut s, &mut c).unwrap_err();
+    assert_eq!(
+        e,
+        padlock_tls::Error::PeerIncompatible(
+            padlock_tls::PeerIncompatible::EarlyDataRefusedByTls12
+        )
+    );
+}
+
 #[test]
 fn early_data_after_a_hello_retry_request_is_refused() {
     let clock = Clock::new();

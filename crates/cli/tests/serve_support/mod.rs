@@ -121,20 +121,28 @@ pub fn serve_logged(ca: &Ca, dir: &Path, log: &Path, extra: &[&str]) -> (Guard, 
 
 fn serve_logging_to(ca: &Ca, dir: &Path, extra: &[&str], log: Option<&Path>) -> (Guard, u16) {
     spawn_listening("padlock serve", |port| {
-        let mut cmd = Command::new(PADLOCK);
-        cmd.args(["serve", "--dir"])
-            .arg(dir)
-            .args(["--listen", &format!("127.0.0.1:{port}")])
-            .args(extra);
-        cmd.env("PADLOCK_HOME", ca.home.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(match log {
-                Some(log) => std::fs::File::create(log).unwrap().into(),
-                None => Stdio::null(),
-            });
+        let mut cmd = serve_command(ca, dir, port, extra);
+        cmd.stderr(match log {
+            Some(log) => std::fs::File::create(log).unwrap().into(),
+            None => Stdio::null(),
+        });
         cmd
     })
+}
+
+/// The command for `padlock serve` on 127.0.0.1:`port` with PADLOCK_HOME = the CA's home,
+/// its output discarded; not started.
+pub fn serve_command(ca: &Ca, dir: &Path, port: u16, extra: &[&str]) -> Command {
+    let mut cmd = Command::new(PADLOCK);
+    cmd.args(["serve", "--dir"])
+        .arg(dir)
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .args(extra)
+        .env("PADLOCK_HOME", ca.home.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    cmd
 }
 
 /// A web folder with a few files.

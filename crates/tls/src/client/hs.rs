@@ -444,6 +444,10 @@ impl ExpectServerHello {
             HandshakePayload::ServerHello(sh) => match choose_version(&self.offer, &sh)? {
                 Version::Tls13 => tls13::handle_server_hello(self.offer, sh, raw, None, out)
                     .map(tls13::Next::into_state),
+                // RFC 8446 §D.3: a client that sent 0-RTT data fails on a TLS 1.2 answer.
+                Version::Tls12 if self.offer.psk.as_ref().is_some_and(|p| p.early_data) => {
+                    Err(PeerIncompatible::EarlyDataRefusedByTls12.into())
+                }
                 Version::Tls12 => tls12::handle_server_hello(self.offer, sh, raw, out),
             },
             // RFC 8446 §4.1.4: only TLS 1.3 has HelloRetryRequest; it checks its own

@@ -1,7 +1,8 @@
 //! Bounds on records that cost us work but move nothing forward.
 //!
 //! An empty application data record (RFC 8446 §5.1 allows them "as a traffic analysis
-//! countermeasure"), a warning user_canceled alert (§6.1) and a KeyUpdate (§4.6.3) are each
+//! countermeasure"), a compatibility ChangeCipherSpec during the handshake (§5: dropped), a
+//! warning user_canceled alert (§6.1) and a KeyUpdate (§4.6.3) are each
 //! legal, but a peer that sends nothing else keeps us decrypting — and, for KeyUpdate,
 //! deriving keys — forever without a byte of data. A peer may send a few in a row; past
 //! these limits it is taken to be stalling us and the connection ends with
@@ -20,6 +21,9 @@ pub(super) const MAX_KEY_UPDATES: u8 = 32;
 #[derive(Debug, Default)]
 pub(super) struct ProgressGuard {
     empty_records: u8,
+    /// Compatibility ChangeCipherSpecs: they come only during the handshake, so this is
+    /// never reset.
+    change_cipher_specs: u8,
     warning_alerts: u8,
     key_updates: u8,
 }
@@ -30,10 +34,20 @@ impl ProgressGuard {
     /// run of warning alerts.
     pub(super) fn application_data(&mut self, len: usize) -> Result<(), Error> {
         if len > 0 {
-            *self = Self::default();
+            *self = Self {
+                change_cipher_specs: self.change_cipher_specs,
+                ..Self::default()
+            };
             return Ok(());
         }
         bump(&mut self.empty_records, MAX_EMPTY_RECORDS)
+            .ok_or(PeerMisbehaved::TooManyEmptyRecords.into())
+    }
+
+    /// A compatibility ChangeCipherSpec (RFC 8446 §5) arrived during the handshake:
+    /// dropped, it carries nothing. At most [`MAX_EMPTY_RECORDS`] per handshake.
+    pub(super) fn change_cipher_spec(&mut self) -> Result<(), Error> {
+        bump(&mut self.change_cipher_specs, MAX_EMPTY_RECORDS)
             .ok_or(PeerMisbehaved::TooManyEmptyRecords.into())
     }
 
@@ -68,6 +82,20 @@ fn bump(count: &mut u8, max: u8) -> Option<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn allows_thirty_two_change_cipher_specs_and_refuses_the_thirty_third() {
+        let mut guard = ProgressGuard::default();
+        for _ in 0..MAX_EMPTY_RECORDS {
+            guard.change_cipher_spec().unwrap();
+        }
+        // They do not use up the empty records' allowance.
+        guard.application_data(0).unwrap();
+        assert_eq!(
+            guard.change_cipher_spec(),
+            Err(PeerMisbehaved::TooManyEmptyRecords.into())
+        );
+    }
 
     #[test]
     fn allows_thirty_two_empty_records_in_a_row_and_refuses_the_thirty_third() {

@@ -217,8 +217,10 @@ impl Connection {
         }
     }
 
-    /// RFC 8446 §5: a ChangeCipherSpec is never protected; one `0x01` is tolerated
-    /// between the first ClientHello and the peer's Finished, anything else is unexpected.
+    /// RFC 8446 §5: a ChangeCipherSpec is never protected; a `0x01` between the first
+    /// ClientHello and the peer's Finished is dropped ("MUST simply drop it"), each time —
+    /// up to a bound, so a peer sending only those is still refused. Anything else is
+    /// unexpected.
     fn handle_change_cipher_spec(&mut self, record: Range<usize>) -> Result<(), Error> {
         self.joiner
             .check_not_interleaved(ContentType::ChangeCipherSpec)?;
@@ -237,11 +239,10 @@ impl Connection {
             .state
             .as_ref()
             .is_some_and(|s| s.allows_change_cipher_spec());
-        if !is_compatibility_change_cipher_spec(body) || !allowed || records.ccs_received {
+        if !is_compatibility_change_cipher_spec(body) || !allowed {
             return Err(PeerMisbehaved::IllegalChangeCipherSpec.into());
         }
-        records.ccs_received = true;
-        Ok(())
+        self.progress.change_cipher_spec()
     }
 
     /// TLS 1.2's ChangeCipherSpec (RFC 5246 §7.1): one byte 0x01, unprotected (the first
@@ -273,7 +274,6 @@ impl Connection {
             .take()
             .ok_or(Error::Internal("handshake state missing"))?;
         self.state = Some(state.change_cipher_spec(&mut self.core)?);
-        self.core.records.ccs_received = true;
         Ok(())
     }
 

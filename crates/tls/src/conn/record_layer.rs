@@ -40,7 +40,6 @@ pub(super) struct RecordLayer {
     /// Outgoing TLS bytes.
     tx: SendBuffer,
     pub(super) ccs_sent: bool,
-    pub(super) ccs_received: bool,
     /// While `Some`, records the server cannot open are 0-RTT data it refused and are
     /// skipped, up to this many more bytes (RFC 8446 §4.2.10).
     pub(super) early_data_to_skip: Option<usize>,
@@ -61,7 +60,6 @@ impl RecordLayer {
             hs_out: Vec::new(),
             tx: SendBuffer::default(),
             ccs_sent: false,
-            ccs_received: false,
             early_data_to_skip: None,
             opened_unhandled: 0,
             trace,

@@ -1,0 +1,137 @@
+//! The certificates the shim presents: the default one (`-cert-file`, `-key-file`) and
+//! those of `-new-x509-credential`, chosen per connection as BoringSSL does: the
+//! credentials in the order given, the default one last, the first that fits what the
+//! peer offered.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use padlock_crypto::{KeyKind, Provider};
+use padlock_tls::{CertifiedKey, ClientHelloInfo, ResolvesServerCert, SignatureScheme};
+
+use crate::flags::{Refusal, Settings};
+use crate::shim::Failure;
+
+/// Which credential was chosen: its index among `-new-x509-credential`s, -1 for the
+/// default one (BoringSSL's numbering for `-expect-selected-credential`).
+pub type Selected = Arc<AtomicI64>;
+
+/// A certificate the shim may present, with the signature schemes it may sign with
+/// (empty: any).
+pub struct Candidate {
+    pub index: i64,
+    pub key: Arc<CertifiedKey>,
+    pub signing_prefs: Vec<SignatureScheme>,
+}
+
+/// The shim's certificates in preference order: each `-new-x509-credential`, then the
+/// default one.
+pub fn candidates(s: &Settings, provider: &Arc<dyn Provider>) -> Result<Vec<Candidate>, Failure> {
+    let mut out = Vec::new();
+    for (i, credential) in s.credentials.iter().enumerate() {
+        let (Some(cert), Some(key)) = (&credential.cert_file, &credential.key_file) else {
+            return Err(Failure::Refused(Refusal::Unimplemented(
+                "a -new-x509-credential without -cert-file and -key-file".into(),
+            )));
+        };
+        out.push(Candidate {
+            index: i64::try_from(i).unwrap_or(i64::MAX),
+            key: load(provider, cert, key)?,
+            signing_prefs: schemes(&credential.signing_prefs),
+        });
+    }
+    if let (Some(cert), Some(key)) = (&s.cert_file, &s.key_file) {
+        out.push(Candidate {
+            index: -1,
+            key: load(provider, cert, key)?,
+            signing_prefs: Vec::new(),
+        });
+    }
+    Ok(out)
+}
+
+fn schemes(prefs: &[u16]) -> Vec<SignatureScheme> {
+    prefs
+        .iter()
+        .map(|&v| SignatureScheme::from_wire(v))
+        .collect()
+}
+
+fn load(provider: &Arc<dyn Provider>, cert: &str, key: &str) -> Result<Arc<CertifiedKey>, Failure> {
+    let read = |path: &str| {
+        std::fs::read(path).map_err(|e| Failure::Refused(Refusal::Invalid(format!("{path}: {e}"))))
+    };
+    // A key padlock cannot load is one of a kind it does not implement (P-521, ML-DSA, …).
+    let loaded = CertifiedKey::from_pem(provider.as_ref(), &read(cert)?, &read(key)?)
+        .map_err(|e| Failure::Refused(Refusal::Unimplemented(format!("the key in {key}: {e}"))))?;
+    Ok(Arc::new(loaded))
+}
+
+/// The server's choice among several credentials: the first whose key fits the client's
+/// suites and curves ([`ClientHelloInfo::accepts`]) and can make a signature the client
+/// accepts (within the credential's `-signing-prefs`), else the first.
+pub struct CredentialResolver {
+    pub candidates: Vec<Candidate>,
+    pub selected: Selected,
+}
+
+impl ResolvesServerCert for CredentialResolver {
+    fn resolve(&self, hello: &ClientHelloInfo<'_>) -> Option<Arc<CertifiedKey>> {
+        let tls13 = hello.cipher_suites.iter().any(|s| s.is_tls13());
+        // With none fitting, the first goes ahead, and the handshake fails for the reason
+        // the engine finds (no suite, no signature scheme in common).
+        let chosen = self
+            .candidates
+            .iter()
+            .find(|c| {
+                hello.accepts(&c.key)
+                    && hello.signature_schemes.iter().any(|&scheme| {
+                        (c.signing_prefs.is_empty() || c.signing_prefs.contains(&scheme))
+                            && key_signs(c.key.key.kind(), scheme, tls13)
+                    })
+            })
+            .or(self.candidates.first())?;
+        self.selected.store(chosen.index, Ordering::Relaxed);
+        Some(chosen.key.clone())
+    }
+}
+
+/// Whether a key of `kind` can sign with `scheme` (RFC 8446 §4.2.3; PKCS#1 v1.5 only
+/// before TLS 1.3).
+fn key_signs(kind: KeyKind, scheme: SignatureScheme, tls13: bool) -> bool {
+    use SignatureScheme as S;
+    match kind {
+        KeyKind::EcdsaP256 => scheme == S::ecdsa_secp256r1_sha256,
+        KeyKind::EcdsaP384 => scheme == S::ecdsa_secp384r1_sha384,
+        KeyKind::Ed25519 => scheme == S::ed25519,
+        KeyKind::Rsa(_) => {
+            matches!(
+                scheme,
+                S::rsa_pss_rsae_sha256 | S::rsa_pss_rsae_sha384 | S::rsa_pss_rsae_sha512
+            ) || (!tls13
+                && matches!(
+                    scheme,
+                    S::rsa_pkcs1_sha256 | S::rsa_pkcs1_sha384 | S::rsa_pkcs1_sha512
+                ))
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rsa_keys_sign_pkcs1_only_before_tls13() {
+        let rsa = KeyKind::Rsa(2048);
+        assert!(key_signs(rsa, SignatureScheme::rsa_pss_rsae_sha256, true));
+        assert!(!key_signs(rsa, SignatureScheme::rsa_pkcs1_sha256, true));
+        assert!(key_signs(rsa, SignatureScheme::rsa_pkcs1_sha256, false));
+        assert!(!key_signs(
+            KeyKind::EcdsaP256,
+            SignatureScheme::ecdsa_secp384r1_sha384,
+            true
+        ));
+    }
+}
