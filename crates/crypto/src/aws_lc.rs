@@ -9,7 +9,9 @@ mod hybrid;
 mod rsa_kx;
 mod sign;
 
-use aws_lc_rs::{aead, agreement, digest, hmac, rand};
+use std::sync::OnceLock;
+
+use aws_lc_rs::{aead, agreement, digest, hkdf, hmac, rand};
 
 use crate::{
     AeadAlgorithm, CryptoError, Digest, HashAlgorithm, HashContext, KeyExchangeAlgorithm, KeyKind,
@@ -72,6 +74,50 @@ impl Provider for AwsLcProvider {
             algorithm,
             key: hmac::Key::new(hmac_algorithm(algorithm), key),
         });
+    }
+
+    /// The all-zero key of each hash is set up once for the process.
+    fn hmac_zero_key(&self, algorithm: HashAlgorithm, data: &[&[u8]]) -> Digest {
+        static ZERO_KEYS: OnceLock<[AwsHmacKey; 3]> = OnceLock::new();
+        let keys = ZERO_KEYS.get_or_init(|| {
+            let zeros = [0u8; crate::MAX_HASH_LEN];
+            [
+                HashAlgorithm::Sha256,
+                HashAlgorithm::Sha384,
+                HashAlgorithm::Sha512,
+            ]
+            .map(|alg| AwsHmacKey::new(alg, &zeros[..alg.output_len()]))
+        });
+        let key = match algorithm {
+            HashAlgorithm::Sha256 => &keys[0],
+            HashAlgorithm::Sha384 => &keys[1],
+            HashAlgorithm::Sha512 => &keys[2],
+        };
+        crate::HmacKey::sign(key, data)
+    }
+
+    /// aws-lc's `HKDF_expand`: its HMAC context and the concatenated `info` live on the
+    /// stack for the call (aws-lc-rs puts `info` of up to 80 bytes there, which every TLS
+    /// 1.3 label with a SHA-256 or SHA-384 context fits; longer info is copied to the heap).
+    fn hkdf_expand(
+        &self,
+        algorithm: HashAlgorithm,
+        prk: &[u8],
+        info: &[&[u8]],
+        out: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        let algorithm = match algorithm {
+            HashAlgorithm::Sha256 => hkdf::HKDF_SHA256,
+            HashAlgorithm::Sha384 => hkdf::HKDF_SHA384,
+            HashAlgorithm::Sha512 => hkdf::HKDF_SHA512,
+        };
+        if prk.len() > digest::MAX_OUTPUT_LEN {
+            return Err(CryptoError::BadLength);
+        }
+        hkdf::Prk::new_less_safe(algorithm, prk)
+            .expand(info, OutputLen(out.len()))
+            .and_then(|okm| okm.fill(out))
+            .map_err(|_| CryptoError::BadLength)
     }
 
     fn aead_key(
@@ -268,6 +314,15 @@ impl HashContext for AwsHashContext {
 
     fn algorithm(&self) -> HashAlgorithm {
         self.algorithm
+    }
+}
+
+/// An HKDF output length, as aws-lc-rs' `hkdf::Prk::expand` takes it.
+struct OutputLen(usize);
+
+impl hkdf::KeyType for OutputLen {
+    fn len(&self) -> usize {
+        self.0
     }
 }
 

@@ -73,6 +73,31 @@ pub trait Provider: Send + Sync + fmt::Debug {
         f(self.hmac_key(algorithm, key).as_ref());
     }
 
+    /// HMAC under HashLen zero bytes: HKDF-Extract when no salt is given (RFC 5869 §2.2),
+    /// as TLS 1.3's Early Secret is `HKDF-Extract(0, PSK)` (RFC 8446 §7.1). The key is a
+    /// constant, so a provider may set it up once for the process. The default is
+    /// [`Self::hmac`] with that key.
+    fn hmac_zero_key(&self, algorithm: HashAlgorithm, data: &[&[u8]]) -> Digest {
+        let zeros = [0u8; MAX_HASH_LEN];
+        self.hmac(algorithm, &zeros[..algorithm.output_len()], data)
+    }
+
+    /// HKDF-Expand(PRK, info, L) into `out` (L = `out.len()`; RFC 5869 §2.3) in one call,
+    /// `info` given in pieces MACed as if concatenated. For a PRK expanded once: a
+    /// provider with a one-shot HKDF sets the key up on its own stack, with no keyed
+    /// context handed back and forth. Fails with [`CryptoError::BadLength`] for more than
+    /// 255 × HashLen bytes. The default is [`CryptoError::Unsupported`]: HKDF is protocol
+    /// code, and the caller (`padlock-tls`) then runs it on [`Self::with_hmac_key`].
+    fn hkdf_expand(
+        &self,
+        _algorithm: HashAlgorithm,
+        _prk: &[u8],
+        _info: &[&[u8]],
+        _out: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        Err(CryptoError::Unsupported)
+    }
+
     /// Makes an AEAD key for sealing and opening records. `key.len()` must equal
     /// `algorithm.key_len()`.
     fn aead_key(
@@ -623,6 +648,9 @@ impl InlineHashContext {
         self.ctx().algorithm()
     }
 }
+
+/// The longest hash output of any [`HashAlgorithm`] (SHA-512's).
+pub const MAX_HASH_LEN: usize = 64;
 
 /// An AEAD key held by value ([`Provider::aead_key_inline`]): the aws-lc-rs key itself
 /// when this crate's provider made it, any other provider's key boxed.

@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use padlock_crypto::{HashAlgorithm, HmacKey, Provider};
+use padlock_crypto::{CryptoError, HashAlgorithm, HmacKey, Provider};
 
 /// The longest HKDF output any caller needs in one piece: a SHA-512 sized secret.
 pub const MAX_SECRET_LEN: usize = 64;
@@ -96,45 +96,85 @@ impl std::error::Error for OutputTooLong {}
 
 /// HKDF-Extract(salt, IKM) = HMAC-Hash(salt, IKM) (RFC 5869 §2.2).
 ///
-/// An empty `salt` stands for HashLen zero bytes, as §2.2 says.
+/// An empty `salt` stands for HashLen zero bytes, as §2.2 says: a constant key, which the
+/// provider may have set up once ([`Provider::hmac_zero_key`]).
 pub fn extract(provider: &dyn Provider, hash: HashAlgorithm, salt: &[u8], ikm: &[u8]) -> Secret {
-    let zeros = [0u8; MAX_SECRET_LEN];
-    let salt = if salt.is_empty() {
-        &zeros[..hash.output_len()]
+    let prk = if salt.is_empty() {
+        provider.hmac_zero_key(hash, &[ikm])
     } else {
-        salt
+        provider.hmac(hash, salt, &[ikm])
     };
-    let prk = provider.hmac(hash, salt, &[ikm]);
     Secret::new(prk.as_ref())
+}
+
+/// HKDF-Expand(PRK, info, L) into `out` (RFC 5869 §2.3), for a PRK expanded only this
+/// once: through the provider's one-shot HKDF-Expand where it has one
+/// ([`Provider::hkdf_expand`]), else on a key set up for the call ([`expand_with_key`]).
+pub fn expand(
+    provider: &dyn Provider,
+    hash: HashAlgorithm,
+    prk: &[u8],
+    info: &[&[u8]],
+    out: &mut [u8],
+) -> Result<(), OutputTooLong> {
+    if out.len() > 255 * hash.output_len() {
+        return Err(OutputTooLong);
+    }
+    match provider.hkdf_expand(hash, prk, info, out) {
+        Ok(()) => Ok(()),
+        Err(CryptoError::Unsupported) => {
+            with_hmac_key(provider, hash, prk, |key| expand_with_key(key, info, out))
+        }
+        Err(_) => Err(OutputTooLong),
+    }
 }
 
 /// HKDF-Expand(PRK, info, L) into `out` (L = `out.len()`) (RFC 5869 §2.3), with the PRK
 /// set up once as an HMAC key (whose hash is the expansion's): every block T(i) is a MAC
 /// under that one key.
 ///
-/// `info` is given in pieces (at most 8) that are MACed as if concatenated, so callers
-/// need not build it in a buffer.
+/// `info` is given in pieces that are MACed as if concatenated, so callers need not
+/// build it in a buffer.
 pub fn expand_with_key(
     prk: &dyn HmacKey,
     info: &[&[u8]],
     out: &mut [u8],
 ) -> Result<(), OutputTooLong> {
-    const MAX_INFO_PIECES: usize = 8;
     let hash_len = prk.algorithm().output_len();
-    if out.len() > 255 * hash_len || info.len() > MAX_INFO_PIECES {
+    if out.len() > 255 * hash_len {
         return Err(OutputTooLong);
     }
+    // `info` joined once on the stack when it fits (every TLS 1.3 label does), so each
+    // block's MAC reads three pieces rather than one per piece of `info`.
+    let info_len: usize = info.iter().map(|part| part.len()).sum();
+    const JOINED_MAX: usize = 160;
+    let mut joined = [0u8; JOINED_MAX];
+    let info_joined: &[u8] = match joined.get_mut(..info_len) {
+        Some(buf) => {
+            let mut at = 0;
+            for part in info {
+                buf[at..at + part.len()].copy_from_slice(part);
+                at += part.len();
+            }
+            buf
+        }
+        None => &[],
+    };
 
     // T(0) = empty; T(i) = HMAC-Hash(PRK, T(i-1) | info | i).
     let mut previous = padlock_crypto::Digest::new(&[]);
     for (i, chunk) in out.chunks_mut(hash_len).enumerate() {
         // At most 255 chunks (checked above), so the counter fits a byte and starts at 1.
         let counter = [(i + 1) as u8];
-        let mut parts: [&[u8]; MAX_INFO_PIECES + 2] = [&[]; MAX_INFO_PIECES + 2];
-        parts[0] = previous.as_ref();
-        parts[1..=info.len()].copy_from_slice(info);
-        parts[info.len() + 1] = &counter;
-        let block = prk.sign(&parts[..info.len() + 2]);
+        let block = if info_len <= JOINED_MAX {
+            prk.sign(&[previous.as_ref(), info_joined, &counter])
+        } else {
+            let mut parts: Vec<&[u8]> = Vec::with_capacity(info.len() + 2);
+            parts.push(previous.as_ref());
+            parts.extend_from_slice(info);
+            parts.push(&counter);
+            prk.sign(&parts)
+        };
         chunk.copy_from_slice(&block.as_ref()[..chunk.len()]);
         previous = block;
     }
@@ -160,10 +200,8 @@ pub fn expand_label(
     context: &[u8],
     out: &mut [u8],
 ) -> Result<(), OutputTooLong> {
-    let out_len = out.len();
-    with_prk(provider, hash, secret, out_len, |key| {
-        expand_label_with_key(key, label, context, out)
-    })
+    let parts = HkdfLabel::new(label, context, out.len())?;
+    expand(provider, hash, secret, &parts.info(), out)
 }
 
 /// HKDF-Expand-Label (RFC 8446 §7.1) with Secret already set up as an HMAC key, for a
@@ -174,17 +212,50 @@ pub fn expand_label_with_key(
     context: &[u8],
     out: &mut [u8],
 ) -> Result<(), OutputTooLong> {
-    const PREFIX: &[u8] = b"tls13 ";
-    if out.len() > usize::from(u16::MAX) || PREFIX.len() + label.len() > 255 || context.len() > 255
-    {
-        return Err(OutputTooLong);
+    let parts = HkdfLabel::new(label, context, out.len())?;
+    expand_with_key(secret, &parts.info(), out)
+}
+
+/// The length fields of an HkdfLabel (RFC 8446 §7.1), beside its label and context: the
+/// structure as the pieces of HKDF's `info`, with no buffer to build it in.
+struct HkdfLabel<'a> {
+    length: [u8; 2],
+    label_len: [u8; 1],
+    label: &'a [u8],
+    context_len: [u8; 1],
+    context: &'a [u8],
+}
+
+impl<'a> HkdfLabel<'a> {
+    const PREFIX: &'static [u8] = b"tls13 ";
+
+    fn new(label: &'a [u8], context: &'a [u8], out_len: usize) -> Result<Self, OutputTooLong> {
+        if out_len > usize::from(u16::MAX)
+            || Self::PREFIX.len() + label.len() > 255
+            || context.len() > 255
+        {
+            return Err(OutputTooLong);
+        }
+        // All three lengths were bounded just above, so the casts are exact.
+        Ok(Self {
+            length: (out_len as u16).to_be_bytes(),
+            label_len: [(Self::PREFIX.len() + label.len()) as u8],
+            label,
+            context_len: [context.len() as u8],
+            context,
+        })
     }
-    // All three lengths were bounded just above, so the casts are exact.
-    let length = (out.len() as u16).to_be_bytes();
-    let label_len = [(PREFIX.len() + label.len()) as u8];
-    let context_len = [context.len() as u8];
-    let info: [&[u8]; 6] = [&length, &label_len, PREFIX, label, &context_len, context];
-    expand_with_key(secret, &info, out)
+
+    fn info(&self) -> [&[u8]; 6] {
+        [
+            &self.length,
+            &self.label_len,
+            Self::PREFIX,
+            self.label,
+            &self.context_len,
+            self.context,
+        ]
+    }
 }
 
 /// HKDF-Expand-Label into a new [`Secret`] of `len` bytes (at most 64).
@@ -196,9 +267,11 @@ pub fn expand_label_secret(
     context: &[u8],
     len: usize,
 ) -> Secret {
-    with_prk(provider, hash, secret, len, |key| {
-        expand_label_secret_with_key(key, label, context, len)
-    })
+    let mut out = Secret::zeroed(len);
+    // Cannot fail: `len` ≤ 64 ≤ 255 × HashLen, and every label and context this crate
+    // passes is a short constant or a hash output.
+    let _ = expand_label(provider, hash, secret, label, context, out.bytes_mut());
+    out
 }
 
 /// [`expand_label_secret`] with Secret already set up as an HMAC key.
@@ -250,27 +323,6 @@ pub fn derive_secret_with_key(
     )
 }
 
-/// Runs `f` with `prk` as the HMAC key of an expansion to `out_len` bytes. Several blocks
-/// share one key set up by [`Provider::hmac_key`]; a single block is a single MAC, for
-/// which a one-shot [`Provider::hmac`] is cheaper than building a key object.
-fn with_prk<R>(
-    provider: &dyn Provider,
-    hash: HashAlgorithm,
-    prk: &[u8],
-    out_len: usize,
-    f: impl FnOnce(&dyn HmacKey) -> R,
-) -> R {
-    if out_len <= hash.output_len() {
-        f(&OneShotKey {
-            provider,
-            hash,
-            prk,
-        })
-    } else {
-        with_hmac_key(provider, hash, prk, f)
-    }
-}
-
 /// Runs `f` with `key` set up once as an HMAC key, for as long as `f` runs: through
 /// [`Provider::with_hmac_key`], which need not allocate the key (the key schedule sets
 /// one up for every secret it expands under two or more labels).
@@ -293,23 +345,6 @@ pub(crate) fn with_hmac_key<R>(
         (None, Some(f)) => f(provider.hmac_key(hash, key).as_ref()),
         // `f` is taken only to be called, which sets `result`.
         (None, None) => unreachable!("with_hmac_key: f was taken without a result"),
-    }
-}
-
-/// A PRK used for one MAC only: [`HmacKey::sign`] is a one-shot [`Provider::hmac`].
-struct OneShotKey<'a> {
-    provider: &'a dyn Provider,
-    hash: HashAlgorithm,
-    prk: &'a [u8],
-}
-
-impl HmacKey for OneShotKey<'_> {
-    fn sign(&self, data: &[&[u8]]) -> padlock_crypto::Digest {
-        self.provider.hmac(self.hash, self.prk, data)
-    }
-
-    fn algorithm(&self) -> HashAlgorithm {
-        self.hash
     }
 }
 

@@ -178,9 +178,8 @@ pub(crate) fn handshake_secrets(
     let provider = out.provider();
     let provider = provider.as_ref();
     let early = early.unwrap_or_else(|| EarlySecret::new(provider, suite.hash, None));
-    let handshake = early.into_handshake(provider, shared);
     let hash = transcript.current_hash(provider);
-    let (client, server) = handshake.handshake_traffic_secrets(provider, hash.as_ref());
+    let (handshake, client, server) = early.into_handshake_secrets(provider, shared, hash.as_ref());
     out.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client.as_bytes());
     out.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", server.as_bytes());
     HandshakeSecrets {

@@ -10,8 +10,12 @@ use crate::tls13::key_schedule::hello_retry_message_hash;
 /// transcript keeps the raw bytes (`Buffered`) and starts hashing once the ServerHello names
 /// the suite.
 pub(crate) enum Transcript {
-    /// Raw messages, hash not yet known.
-    Buffered(Vec<u8>),
+    /// Raw messages, hash not yet known; perhaps a hash started ahead over a prefix of
+    /// them ([`Transcript::hash_ahead`]).
+    Buffered {
+        bytes: Vec<u8>,
+        ahead: Option<Ahead>,
+    },
     /// Hashing, with the hash of the messages so far once [`Transcript::hash_so_far`] has
     /// taken it (until the next message): TLS 1.3 needs the same hash twice in a row
     /// (after the server's Finished: the application secrets and the client's Finished),
@@ -22,10 +26,22 @@ pub(crate) enum Transcript {
     },
 }
 
+/// A hash started, before the suite is known, with the hash a PSK offer commits to: over
+/// the first `len` buffered bytes, of which the last `pending` are the start of a message
+/// not yet added (a ClientHello cut before its binders, RFC 8446 §4.2.11.2).
+pub(crate) struct Ahead {
+    ctx: InlineHashContext,
+    len: usize,
+    pending: usize,
+}
+
 impl Transcript {
     /// An empty transcript whose hash is not yet known.
     pub(crate) fn buffered() -> Self {
-        Self::Buffered(Vec::new())
+        Self::Buffered {
+            bytes: Vec::new(),
+            ahead: None,
+        }
     }
 
     /// An empty transcript hashing with `hash`.
@@ -40,7 +56,21 @@ impl Transcript {
     /// Adds one encoded handshake message (with its 4-byte header).
     pub(crate) fn add(&mut self, message: &[u8]) {
         match self {
-            Self::Buffered(buf) => buf.extend_from_slice(message),
+            Self::Buffered { bytes, ahead } => {
+                // A message that begins as [`Self::hash_ahead`] said it would keeps the
+                // hash started over its start; any other drops it.
+                if let Some(a) = ahead.as_mut().filter(|a| a.pending > 0) {
+                    let start = bytes.len() - a.pending;
+                    if message.starts_with(&bytes[start..]) {
+                        bytes.extend_from_slice(&message[a.pending..]);
+                        a.pending = 0;
+                        return;
+                    }
+                    bytes.truncate(start);
+                    *ahead = None;
+                }
+                bytes.extend_from_slice(message);
+            }
             Self::Hashing { ctx, last } => {
                 ctx.update(message);
                 *last = None;
@@ -51,7 +81,7 @@ impl Transcript {
     /// The raw messages, while the hash is not yet known.
     pub(crate) fn buffered_bytes(&self) -> Option<&[u8]> {
         match self {
-            Self::Buffered(buf) => Some(buf),
+            Self::Buffered { .. } => Some(self.added()),
             Self::Hashing { .. } => None,
         }
     }
@@ -59,12 +89,60 @@ impl Transcript {
     /// Starts hashing with `hash`, feeding what was buffered.
     pub(crate) fn start_hash(self, provider: &dyn Provider, hash: HashAlgorithm) -> Self {
         match self {
-            Self::Buffered(buf) => {
+            Self::Buffered {
+                bytes,
+                ahead: Some(mut a),
+            } if a.pending == 0 && a.ctx.algorithm() == hash => {
+                a.ctx.update(&bytes[a.len..]);
+                Self::hashing_with(a.ctx)
+            }
+            buffered @ Self::Buffered { .. } => {
                 let mut ctx = provider.hash_inline(hash);
-                ctx.update(&buf);
+                ctx.update(buffered.added());
                 Self::hashing_with(ctx)
             }
             hashing => hashing,
+        }
+    }
+
+    /// The hash (`hash`, the one a PSK offer commits to) of the messages so far followed
+    /// by `start`, the start of the next message (a ClientHello cut before its binders,
+    /// RFC 8446 §4.2.11.2). Before the suite is known, the hash is kept going: if the
+    /// next [`Self::add`] begins with `start` and the suite's hash turns out to be `hash`,
+    /// those bytes are not hashed again.
+    pub(crate) fn hash_ahead(
+        &mut self,
+        provider: &dyn Provider,
+        hash: HashAlgorithm,
+        start: &[u8],
+    ) -> Digest {
+        let Self::Buffered { bytes, ahead } = self else {
+            return self.hash_with(provider, hash, start);
+        };
+        if let Some(a) = ahead.take() {
+            bytes.truncate(bytes.len() - a.pending);
+        }
+        let mut ctx = provider.hash_inline(hash);
+        ctx.update(bytes);
+        ctx.update(start);
+        let digest = ctx.fork_finish();
+        bytes.extend_from_slice(start);
+        *ahead = Some(Ahead {
+            ctx,
+            len: bytes.len(),
+            pending: start.len(),
+        });
+        digest
+    }
+
+    /// The messages added so far, while buffered (not the start of one only announced
+    /// by [`Self::hash_ahead`]); empty once hashing.
+    fn added(&self) -> &[u8] {
+        match self {
+            Self::Buffered { bytes, ahead } => {
+                &bytes[..bytes.len() - ahead.as_ref().map_or(0, |a| a.pending)]
+            }
+            Self::Hashing { .. } => &[],
         }
     }
 
@@ -77,7 +155,7 @@ impl Transcript {
     ) -> Self {
         let ch1_hash = match self.start_hash(provider, hash) {
             Self::Hashing { ctx, .. } => ctx.finish(),
-            Self::Buffered(_) => provider.hash_once(hash, &[]),
+            Self::Buffered { .. } => provider.hash_once(hash, &[]),
         };
         let mut ctx = provider.hash_inline(hash);
         ctx.update(&hello_retry_message_hash(ch1_hash.as_ref()));
@@ -99,9 +177,9 @@ impl Transcript {
                 ctx.update(more);
                 ctx.finish()
             }
-            Self::Buffered(buf) => {
-                let mut ctx = provider.hash(hash);
-                ctx.update(buf);
+            Self::Buffered { .. } => {
+                let mut ctx = provider.hash_inline(hash);
+                ctx.update(self.added());
                 ctx.update(more);
                 ctx.finish()
             }
@@ -116,7 +194,7 @@ impl Transcript {
                 last: Some(hash), ..
             } => *hash,
             Self::Hashing { ctx, last: None } => ctx.fork_finish(),
-            Self::Buffered(buf) => provider.hash_once(HashAlgorithm::Sha256, buf),
+            Self::Buffered { .. } => provider.hash_once(HashAlgorithm::Sha256, self.added()),
         }
     }
 
@@ -125,7 +203,7 @@ impl Transcript {
     pub(crate) fn hash_so_far(&mut self, provider: &dyn Provider) -> Digest {
         match self {
             Self::Hashing { ctx, last } => *last.get_or_insert_with(|| ctx.fork_finish()),
-            Self::Buffered(buf) => provider.hash_once(HashAlgorithm::Sha256, buf),
+            Self::Buffered { .. } => provider.hash_once(HashAlgorithm::Sha256, self.added()),
         }
     }
 
@@ -137,7 +215,9 @@ impl Transcript {
                 last: Some(hash), ..
             } => hash,
             Self::Hashing { ctx, last: None } => ctx.finish(),
-            Self::Buffered(buf) => provider.hash_once(HashAlgorithm::Sha256, &buf),
+            buffered @ Self::Buffered { .. } => {
+                provider.hash_once(HashAlgorithm::Sha256, buffered.added())
+            }
         }
     }
 }
@@ -173,6 +253,46 @@ mod tests {
         let second = p.hash_once(HashAlgorithm::Sha256, b"client helloserver hello");
         assert_eq!(t.hash_so_far(&p), second);
         assert_eq!(t.finish(&p), second);
+    }
+
+    #[test]
+    fn a_hash_started_ahead_goes_on_into_the_transcript() {
+        let p = AwsLcProvider;
+        let plain = |hash| {
+            let mut t = Transcript::hashing(&p, hash);
+            t.add(b"client hello with binders");
+            t.add(b"server hello");
+            t.current_hash(&p)
+        };
+        for hash in [HashAlgorithm::Sha256, HashAlgorithm::Sha384] {
+            // The suite's hash is the one hashed ahead, or another one.
+            for ahead in [HashAlgorithm::Sha256, HashAlgorithm::Sha384] {
+                let mut t = Transcript::buffered();
+                let binder_hash = t.hash_ahead(&p, ahead, b"client hello with");
+                assert_eq!(binder_hash, p.hash_once(ahead, b"client hello with"));
+                t.add(b"client hello with binders");
+                assert_eq!(t.buffered_bytes(), Some(&b"client hello with binders"[..]));
+                let mut t = t.start_hash(&p, hash);
+                t.add(b"server hello");
+                assert_eq!(t.current_hash(&p), plain(hash), "{hash:?} after {ahead:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_message_other_than_the_one_hashed_ahead_is_hashed_from_the_start() {
+        // A test hook may send another ClientHello than the one the binder was made for.
+        let p = AwsLcProvider;
+        let mut t = Transcript::buffered();
+        t.hash_ahead(&p, HashAlgorithm::Sha256, b"client hello with");
+        assert_eq!(t.buffered_bytes(), Some(&b""[..]));
+        t.add(b"another client hello");
+        assert_eq!(t.buffered_bytes(), Some(&b"another client hello"[..]));
+        let t = t.start_hash(&p, HashAlgorithm::Sha256);
+        assert_eq!(
+            t.current_hash(&p),
+            p.hash_once(HashAlgorithm::Sha256, b"another client hello")
+        );
     }
 
     #[test]

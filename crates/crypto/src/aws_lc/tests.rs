@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use padlock_test_support::certs::openssl;
-use padlock_test_support::{hex, peer_runs, KeyType, TempDir};
+use padlock_test_support::{hex, peer_runs, unhex, KeyType, TempDir};
 
 use super::AwsLcProvider;
 use crate::{
@@ -109,6 +109,47 @@ fn default_keyed_hmac_equals_one_shot_hmac_for_every_hash() {
     check_keyed_hmac_matches_one_shot(&AwsLcProvider, |a, k| {
         crate::one_shot_hmac_key(&AwsLcProvider, a, k)
     });
+}
+
+#[test]
+fn the_zero_key_hmac_equals_hmac_under_hash_length_zeros() {
+    for alg in [
+        HashAlgorithm::Sha256,
+        HashAlgorithm::Sha384,
+        HashAlgorithm::Sha512,
+    ] {
+        let zeros = vec![0u8; alg.output_len()];
+        for _ in 0..2 {
+            assert_eq!(
+                AwsLcProvider.hmac_zero_key(alg, &[b"ikm", b"more"]),
+                AwsLcProvider.hmac(alg, &zeros, &[b"ikm", b"more"])
+            );
+        }
+    }
+}
+
+#[test]
+fn one_shot_hkdf_expand_matches_rfc_5869_test_case_1() {
+    // RFC 5869 §A.1: PRK and OKM (42 bytes: two blocks) for the given info.
+    let prk = unhex("077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5");
+    let mut okm = [0u8; 42];
+    AwsLcProvider
+        .hkdf_expand(
+            HashAlgorithm::Sha256,
+            &prk,
+            &[&unhex("f0f1f2f3f4"), &unhex("f5f6f7f8f9")],
+            &mut okm,
+        )
+        .unwrap();
+    assert_eq!(
+        hex(&okm),
+        "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865"
+    );
+    let mut too_long = vec![0u8; 255 * 32 + 1];
+    assert_eq!(
+        AwsLcProvider.hkdf_expand(HashAlgorithm::Sha256, &prk, &[], &mut too_long),
+        Err(CryptoError::BadLength)
+    );
 }
 
 /// The three AEADs, each with a key of sevens.

@@ -409,7 +409,7 @@ pub(crate) fn send_client_hello(
             psk,
             &mut offer.hello,
             queue.get_mut(start..).unwrap_or_default(),
-            &offer.transcript,
+            &mut offer.transcript,
             provider.as_ref(),
         );
     }

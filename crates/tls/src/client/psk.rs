@@ -12,7 +12,7 @@ use crate::error::{Error, PeerMisbehaved};
 use crate::output::{trace, Output};
 use crate::suites::{self, Suite};
 use crate::ticket::{ClientSession, SessionStore, MAX_TICKET_LIFETIME};
-use crate::tls13::key_schedule::{EarlySecret, PskKind, ResumptionMasterSecret};
+use crate::tls13::key_schedule::{BinderKey, EarlySecret, PskKind, ResumptionMasterSecret};
 use crate::trace::{Direction, TraceEvent};
 use crate::transcript::Transcript;
 use crate::verify::ServerName;
@@ -29,6 +29,9 @@ pub(crate) struct OfferedPsk {
     /// The session's suite; the server must resume with one of the same hash.
     pub(crate) suite: Suite,
     pub(crate) early_secret: EarlySecret,
+    /// The binder key (RFC 8446 §7.1), for the ClientHello's binder (and the second
+    /// ClientHello's after a HelloRetryRequest).
+    pub(crate) binder_key: BinderKey,
     /// Whether the (first) ClientHello offered 0-RTT data.
     pub(crate) early_data: bool,
 }
@@ -99,11 +102,17 @@ pub(crate) fn offer(
         identities: vec![identity(&session, now)],
         binders: vec![vec![0; suite.hash.output_len()]],
     });
-    let early_secret = EarlySecret::new(provider, suite.hash, Some(session.secret.as_bytes()));
+    let (early_secret, binder_key) = EarlySecret::with_binder_key(
+        provider,
+        suite.hash,
+        session.secret.as_bytes(),
+        PskKind::Resumption,
+    );
     OfferedPsk {
         session,
         suite,
         early_secret,
+        binder_key,
         early_data,
     }
 }
@@ -138,16 +147,14 @@ pub(crate) fn fill_binder(
     psk: &OfferedPsk,
     hello: &mut ClientHello,
     encoded: &mut [u8],
-    before: &Transcript,
+    before: &mut Transcript,
     provider: &dyn Provider,
 ) {
     let binders_len = hello.extensions.binders_len().unwrap_or(0);
     let cut = encoded.len().saturating_sub(binders_len);
-    let hash = before.hash_with(provider, psk.suite.hash, &encoded[..cut]);
-    let binder = psk
-        .early_secret
-        .binder_key(provider, PskKind::Resumption)
-        .binder(provider, hash.as_ref());
+    // Hashed ahead: the transcript goes on from this hash if the server resumes.
+    let hash = before.hash_ahead(provider, psk.suite.hash, &encoded[..cut]);
+    let binder = psk.binder_key.binder(provider, hash.as_ref());
     let binder = binder.as_ref();
     // One binder, the last thing in the message: its bytes end the encoding.
     let at = encoded.len().saturating_sub(binder.len());

@@ -33,8 +33,10 @@ pub fn prf(
     seed: &[&[u8]],
     out: &mut [u8],
 ) {
-    let key = provider.hmac_key(hash, secret);
-    p_hash(key.as_ref(), label, seed, out);
+    // The key lives for this call only: set up on the stack where the provider can.
+    crate::hkdf::with_hmac_key(provider, hash, secret, |key| {
+        p_hash(key, label, seed, out);
+    });
 }
 
 /// P_hash over `label + seed` (RFC 5246 §5) with the HMAC `key` set up over the secret.

@@ -31,7 +31,14 @@
 //!
 //! Each stage is its own type and can derive only the secrets the diagram hangs off it;
 //! moving to the next stage consumes the previous one, so its secret is dropped (and
-//! zeroed). Traffic secrets derive their keys and IVs (§7.3), their Finished key and
+//! zeroed). HMAC's key setup costs two hash compressions, so each stage's secret is set
+//! up as an HMAC key once for the Derive-Secrets that can be made together: the Early
+//! Secret's binder key and next salt ([`EarlySecret::with_binder_key`]), the Handshake
+//! Secret's two traffic secrets and next salt ([`EarlySecret::into_handshake_secrets`]),
+//! the Master Secret's three secrets of the server's Finished
+//! ([`MasterSecret::application_secrets`]). The salt of the next stage needs no
+//! transcript, so it is derived when a stage is entered and the stage keeps no HMAC key
+//! between messages (aws-lc's is over a kilobyte). Traffic secrets derive their keys and IVs (§7.3), their Finished key and
 //! verify_data (§4.4.4) and their next generation (§7.2). Every function takes the
 //! provider as `&dyn Provider`: the key schedule holds no reference to it.
 
@@ -49,8 +56,9 @@ use crate::Error;
 pub struct EarlySecret {
     hash: HashAlgorithm,
     secret: Secret,
-    /// No PSK went in: the secret and the next stage's salt are constants of the hash.
-    without_psk: bool,
+    /// `Derive-Secret(Early Secret, "derived", "")`: the Handshake Secret's salt, derived
+    /// when the stage is entered (without a PSK, a constant of the hash).
+    next_salt: Secret,
 }
 
 /// Which kind of PSK a binder is for (RFC 8446 §7.1, §4.2.11.2).
@@ -60,6 +68,16 @@ pub enum PskKind {
     External,
     /// A PSK from a NewSessionTicket: label `"res binder"`.
     Resumption,
+}
+
+impl PskKind {
+    /// The binder key's Derive-Secret label (RFC 8446 §7.1).
+    fn label(self) -> &'static [u8] {
+        match self {
+            Self::External => b"ext binder",
+            Self::Resumption => b"res binder",
+        }
+    }
 }
 
 impl EarlySecret {
@@ -76,16 +94,48 @@ impl EarlySecret {
             return Self {
                 hash,
                 secret: Secret::new(c.early_secret),
-                without_psk: true,
+                next_salt: Secret::new(c.derived),
             };
         }
         let zeros = [0u8; hkdf::MAX_SECRET_LEN];
-        let ikm = psk.unwrap_or(&zeros[..hash.output_len()]);
+        let secret = hkdf::extract(
+            provider,
+            hash,
+            &[],
+            psk.unwrap_or(&zeros[..hash.output_len()]),
+        );
+        let next_salt = hkdf::with_hmac_key(provider, hash, secret.as_bytes(), |key| {
+            derived_salt(provider, key)
+        });
         Self {
             hash,
-            secret: hkdf::extract(provider, hash, &[], ikm),
-            without_psk: false,
+            secret,
+            next_salt,
         }
+    }
+
+    /// [`Self::new`] from a PSK, with the binder key for it (RFC 8446 §7.1, §4.2.11.2):
+    /// the Early Secret's two Derive-Secrets that need no ClientHello (the binder key and
+    /// the next stage's salt) under one HMAC key setup.
+    pub fn with_binder_key(
+        provider: &dyn Provider,
+        hash: HashAlgorithm,
+        psk: &[u8],
+        kind: PskKind,
+    ) -> (Self, BinderKey) {
+        let secret = hkdf::extract(provider, hash, &[], psk);
+        let (next_salt, binder_key) =
+            hkdf::with_hmac_key(provider, hash, secret.as_bytes(), |key| {
+                let empty = empty_hash(provider, hash);
+                let binder_key = TrafficSecret::derive_with_key(key, kind.label(), &empty);
+                (derived_salt(provider, key), BinderKey(binder_key))
+            });
+        let early = Self {
+            hash,
+            secret,
+            next_salt,
+        };
+        (early, binder_key)
     }
 
     /// The suite's hash function.
@@ -95,11 +145,7 @@ impl EarlySecret {
 
     /// The binder key for PSK binders (RFC 8446 §7.1, §4.2.11.2).
     pub fn binder_key(&self, provider: &dyn Provider, kind: PskKind) -> BinderKey {
-        let label: &[u8] = match kind {
-            PskKind::External => b"ext binder",
-            PskKind::Resumption => b"res binder",
-        };
-        BinderKey(self.derive(provider, label, &empty_hash(provider, self.hash)))
+        BinderKey(self.derive(provider, kind.label(), &empty_hash(provider, self.hash)))
     }
 
     /// `client_early_traffic_secret` for 0-RTT data; `client_hello_hash` is
@@ -123,15 +169,51 @@ impl EarlySecret {
 
     /// Mixes in the (EC)DHE shared secret: the next stage (RFC 8446 §7.1).
     pub fn into_handshake(self, provider: &dyn Provider, shared_secret: &[u8]) -> HandshakeSecret {
-        let precomputed = constants::no_psk(self.hash).filter(|_| self.without_psk);
-        let secret = match precomputed {
-            Some(c) => hkdf::extract(provider, self.hash, c.derived, shared_secret),
-            None => next_stage(provider, self.hash, &self.secret, shared_secret),
-        };
+        let (hash, secret) = (self.hash, self.handshake_secret(provider, shared_secret));
+        let next_salt = hkdf::with_hmac_key(provider, hash, secret.as_bytes(), |key| {
+            derived_salt(provider, key)
+        });
         HandshakeSecret {
-            hash: self.hash,
+            hash,
             secret,
+            next_salt,
         }
+    }
+
+    /// [`Self::into_handshake`], then both handshake traffic secrets (client first) from
+    /// `hello_hash`, Transcript-Hash(ClientHello...ServerHello): the Handshake Secret's
+    /// three Derive-Secrets (RFC 8446 §7.1) under one HMAC key setup.
+    pub fn into_handshake_secrets(
+        self,
+        provider: &dyn Provider,
+        shared_secret: &[u8],
+        hello_hash: &[u8],
+    ) -> (HandshakeSecret, TrafficSecret, TrafficSecret) {
+        let (hash, secret) = (self.hash, self.handshake_secret(provider, shared_secret));
+        let (next_salt, client, server) =
+            hkdf::with_hmac_key(provider, hash, secret.as_bytes(), |key| {
+                (
+                    derived_salt(provider, key),
+                    TrafficSecret::derive_with_key(key, b"c hs traffic", hello_hash),
+                    TrafficSecret::derive_with_key(key, b"s hs traffic", hello_hash),
+                )
+            });
+        let handshake = HandshakeSecret {
+            hash,
+            secret,
+            next_salt,
+        };
+        (handshake, client, server)
+    }
+
+    /// `HKDF-Extract(Derive-Secret(Early Secret, "derived", ""), (EC)DHE)`.
+    fn handshake_secret(&self, provider: &dyn Provider, shared_secret: &[u8]) -> Secret {
+        hkdf::extract(
+            provider,
+            self.hash,
+            self.next_salt.as_bytes(),
+            shared_secret,
+        )
     }
 
     fn derive(
@@ -145,9 +227,15 @@ impl EarlySecret {
 }
 
 /// The Handshake Secret (RFC 8446 §7.1).
+///
+/// Held from the ServerHello to the server's Finished, so it keeps no HMAC key (aws-lc's
+/// is over a kilobyte): the next stage's salt, which needs no transcript, is derived when
+/// the stage is entered, under the key its traffic secrets are derived with.
 pub struct HandshakeSecret {
     hash: HashAlgorithm,
     secret: Secret,
+    /// `Derive-Secret(Handshake Secret, "derived", "")`: the Master Secret's salt.
+    next_salt: Secret,
 }
 
 impl HandshakeSecret {
@@ -195,7 +283,8 @@ impl HandshakeSecret {
     }
 
     /// Both handshake traffic secrets, client first: two Derive-Secrets from this one
-    /// secret (RFC 8446 §7.1), so its HMAC key is set up once for both.
+    /// secret (RFC 8446 §7.1), so its HMAC key is set up once for both (the handshake
+    /// itself takes them from [`EarlySecret::into_handshake_secrets`]).
     pub fn handshake_traffic_secrets(
         &self,
         provider: &dyn Provider,
@@ -214,10 +303,10 @@ impl HandshakeSecret {
         let zeros = [0u8; hkdf::MAX_SECRET_LEN];
         MasterSecret {
             hash: self.hash,
-            secret: next_stage(
+            secret: hkdf::extract(
                 provider,
                 self.hash,
-                &self.secret,
+                self.next_salt.as_bytes(),
                 &zeros[..self.hash.output_len()],
             ),
         }
@@ -225,6 +314,10 @@ impl HandshakeSecret {
 }
 
 /// The Master Secret (RFC 8446 §7.1).
+///
+/// A server holds it until the client's Finished (for the resumption master secret), so
+/// it keeps no HMAC key: the three secrets derived from the server's Finished share one
+/// ([`Self::application_secrets`]), the resumption master secret is one HKDF-Expand.
 pub struct MasterSecret {
     hash: HashAlgorithm,
     secret: Secret,
@@ -275,7 +368,7 @@ impl MasterSecret {
     }
 
     /// Both application traffic secrets (generation 0), client first: two Derive-Secrets
-    /// from this one secret (RFC 8446 §7.1), so its HMAC key is set up once for both.
+    /// from this one secret (RFC 8446 §7.1), under one HMAC key setup.
     pub fn application_traffic_secrets(
         &self,
         provider: &dyn Provider,
@@ -291,8 +384,8 @@ impl MasterSecret {
 
     /// Everything both sides derive from the Master Secret once the server's Finished is
     /// known (RFC 8446 §7.1): the two application traffic secrets and the exporter master
-    /// secret. Three Derive-Secrets from this one secret, so its HMAC key is set up once.
-    /// `handshake_hash` is Transcript-Hash(ClientHello...server Finished).
+    /// secret, three Derive-Secrets under one HMAC key setup. `handshake_hash` is
+    /// Transcript-Hash(ClientHello...server Finished).
     pub fn application_secrets(
         &self,
         provider: &dyn Provider,
@@ -559,6 +652,10 @@ impl ExporterSecret {
 }
 
 /// `resumption_master_secret` (RFC 8446 §7.1), from which ticket PSKs are made.
+///
+/// A client keeps it for the life of the connection (tickets may come at any time), so it
+/// holds no HMAC key: a ticket's PSK is one HKDF-Expand-Label ([`Self::ticket_psk`]); a
+/// server issuing several at once sets the key up once ([`Self::with_ticket_psks`]).
 pub struct ResumptionMasterSecret(TrafficSecret);
 
 impl ResumptionMasterSecret {
@@ -578,9 +675,37 @@ impl ResumptionMasterSecret {
         )
     }
 
+    /// Runs `f` with this secret set up once as an HMAC key, for the PSKs of several
+    /// tickets issued together (RFC 8446 §4.6.1: one per nonce).
+    pub fn with_ticket_psks<R>(
+        &self,
+        provider: &dyn Provider,
+        f: impl FnOnce(&TicketPsks<'_>) -> R,
+    ) -> R {
+        hkdf::with_hmac_key(provider, self.0.hash, self.0.as_bytes(), |key| {
+            f(&TicketPsks(key))
+        })
+    }
+
     /// The secret bytes.
     pub fn as_bytes(&self) -> &[u8] {
         self.0.as_bytes()
+    }
+}
+
+/// The resumption master secret set up as an HMAC key, from
+/// [`ResumptionMasterSecret::with_ticket_psks`].
+pub struct TicketPsks<'a>(&'a dyn HmacKey);
+
+impl TicketPsks<'_> {
+    /// [`ResumptionMasterSecret::ticket_psk`] under the key set up once.
+    pub fn ticket_psk(&self, ticket_nonce: &[u8]) -> Secret {
+        hkdf::expand_label_secret_with_key(
+            self.0,
+            b"resumption",
+            ticket_nonce,
+            self.0.algorithm().output_len(),
+        )
     }
 }
 
@@ -617,21 +742,11 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     std::hint::black_box(diff) == 0
 }
 
-/// `HKDF-Extract(Derive-Secret(previous, "derived", ""), ikm)`: the step between stages.
-fn next_stage(
-    provider: &dyn Provider,
-    hash: HashAlgorithm,
-    previous: &Secret,
-    ikm: &[u8],
-) -> Secret {
-    let salt = hkdf::derive_secret(
-        provider,
-        hash,
-        previous.as_bytes(),
-        b"derived",
-        &empty_hash(provider, hash),
-    );
-    hkdf::extract(provider, hash, salt.as_bytes(), ikm)
+/// `Derive-Secret(previous, "derived", "")` (RFC 8446 §7.1), the next stage's salt, with
+/// `previous` set up as an HMAC key.
+fn derived_salt(provider: &dyn Provider, previous: &dyn HmacKey) -> Secret {
+    let hash = previous.algorithm();
+    hkdf::derive_secret_with_key(previous, b"derived", &empty_hash(provider, hash))
 }
 
 /// Transcript-Hash of no messages: the hash of the empty string (a constant).
@@ -758,6 +873,42 @@ mod tests {
         assert_eq!(app.server.as_bytes(), s0.as_bytes());
         assert_eq!(app.exporter.as_bytes(), exporter.as_bytes());
         assert_ne!(app.client.as_bytes(), app.server.as_bytes());
+    }
+
+    #[test]
+    fn stage_secrets_made_under_one_key_equal_those_made_one_by_one() {
+        let p = AwsLcProvider;
+        let psk = [8u8; 32];
+        let (early, binder_key) =
+            EarlySecret::with_binder_key(&p, HashAlgorithm::Sha256, &psk, PskKind::Resumption);
+        let plain = EarlySecret::new(&p, HashAlgorithm::Sha256, Some(&psk));
+        assert_eq!(early.as_bytes(), plain.as_bytes());
+        let binder_key_alone = plain.binder_key(&p, PskKind::Resumption);
+        assert_eq!(binder_key.as_bytes(), binder_key_alone.as_bytes());
+
+        let shared = unhex(SHARED);
+        let hello = unhex(HELLO_HASH);
+        let (hs, c, s) = early.into_handshake_secrets(&p, &shared, &hello);
+        let hs_alone = plain.into_handshake(&p, &shared);
+        let (c1, s1) = hs_alone.handshake_traffic_secrets(&p, &hello);
+        assert_eq!(hs.as_bytes(), hs_alone.as_bytes());
+        assert_eq!((c.as_bytes(), s.as_bytes()), (c1.as_bytes(), s1.as_bytes()));
+        assert_eq!(
+            hs.into_master(&p).as_bytes(),
+            hs_alone.into_master(&p).as_bytes()
+        );
+    }
+
+    #[test]
+    fn ticket_psks_under_one_key_equal_those_made_one_by_one() {
+        let p = AwsLcProvider;
+        let master = handshake_secret(&p).into_master(&p);
+        let resumption = master.resumption_master_secret(&p, &[6u8; 32]);
+        let (a, b) =
+            resumption.with_ticket_psks(&p, |psks| (psks.ticket_psk(&[0]), psks.ticket_psk(&[1])));
+        assert_eq!(a.as_bytes(), resumption.ticket_psk(&p, &[0]).as_bytes());
+        assert_eq!(b.as_bytes(), resumption.ticket_psk(&p, &[1]).as_bytes());
+        assert_ne!(a.as_bytes(), b.as_bytes());
     }
 
     #[test]

@@ -274,16 +274,18 @@ pub(super) fn send_server_flight(
     let Chosen {
         suite,
         share,
-        resumption,
+        mut resumption,
     } = chosen;
     let (mut transcript, retried) = match before {
         Before::Nothing => (
-            Transcript::hashing(out.provider().as_ref(), suite.hash),
+            resume::hello_transcript(resumption.as_mut(), raw, suite, out),
             false,
         ),
-        Before::HelloRetryRequest(transcript) => (transcript, true),
+        Before::HelloRetryRequest(mut transcript) => {
+            transcript.add(raw);
+            (transcript, true)
+        }
     };
-    transcript.add(raw);
     let offered_early = offer.hello.extensions.early_data && !retried;
     let early = resume::decide_early_data(&config, resumption.as_ref(), offered_early, out);
     let early_keys = match (&resumption, early) {

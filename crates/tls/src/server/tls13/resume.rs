@@ -41,6 +41,11 @@ pub(super) struct Resumption {
     /// Whether 0-RTT could be accepted, or why not (the strike register is asked last).
     pub(super) early_data: Result<(), &'static str>,
     pub(super) proof: PskVerified,
+    /// For a first ClientHello: the transcript through the ClientHello truncated before
+    /// the binders, whose hash the binder was checked over, and that truncation's length.
+    /// The transcript goes on from there ([`hello_transcript`]), so those bytes are
+    /// hashed once, not once for the binder and again for the transcript.
+    pub(super) truncated_hello: Option<(Transcript, usize)>,
 }
 
 /// What a ticket records of the connection that issues it.
@@ -98,12 +103,21 @@ pub(super) fn check_resumption(
     let truncated = raw
         .get(..raw.len().saturating_sub(binders_len))
         .unwrap_or_default();
-    let hash = match before {
-        Some(transcript) => transcript.hash_with(provider, suite.hash, truncated),
-        None => provider.hash_once(suite.hash, truncated),
+    let (hash, truncated_hello) = match before {
+        Some(transcript) => (transcript.hash_with(provider, suite.hash, truncated), None),
+        None => {
+            let mut transcript = Transcript::hashing(provider, suite.hash);
+            transcript.add(truncated);
+            let hash = transcript.current_hash(provider);
+            (hash, Some((transcript, truncated.len())))
+        }
     };
-    let early_secret = EarlySecret::new(provider, suite.hash, Some(state.secret.as_bytes()));
-    let binder_key = early_secret.binder_key(provider, PskKind::Resumption);
+    let (early_secret, binder_key) = EarlySecret::with_binder_key(
+        provider,
+        suite.hash,
+        state.secret.as_bytes(),
+        PskKind::Resumption,
+    );
     let binder = psks.binders.get(index).cloned().unwrap_or_default();
     // `index` is below MAX_IDENTITIES_TRIED, so it fits a u16.
     let identity = index as u16;
@@ -126,7 +140,30 @@ pub(super) fn check_resumption(
         binder,
         early_data,
         proof,
+        truncated_hello,
     }))
+}
+
+/// The transcript through a first ClientHello (`raw`, RFC 8446 §4.4.1): where a PSK was
+/// accepted, the one its binder was checked over, continued past the truncation (the
+/// binders, §4.2.11.2); else a new one.
+pub(super) fn hello_transcript(
+    resumption: Option<&mut Resumption>,
+    raw: &[u8],
+    suite: Suite,
+    out: &mut dyn Output,
+) -> Transcript {
+    match resumption.and_then(|r| r.truncated_hello.take()) {
+        Some((mut transcript, at)) => {
+            transcript.add(raw.get(at..).unwrap_or_default());
+            transcript
+        }
+        None => {
+            let mut transcript = Transcript::hashing(out.provider().as_ref(), suite.hash);
+            transcript.add(raw);
+            transcript
+        }
+    }
 }
 
 /// RFC 8446 §4.2.9: psk_dhe_ke whenever the client offers it; psk_ke (no forward secrecy)
@@ -352,48 +389,51 @@ pub(crate) fn send_tickets(
     let resumption = master.resumption_master_secret(provider, hash.as_ref());
     let now = (config.time)();
     let max_early_data_size = config.max_early_data_size;
-    for n in 0..count {
-        // A nonce per ticket of this connection (RFC 8446 §4.6.1): its index.
-        let nonce = [n as u8];
-        let ticket_age_add = u32::from_be_bytes(random_bytes::<4>(provider)?);
-        let state = SessionState {
-            version: ProtocolVersion::TLSv1_3,
-            suite,
-            secret: resumption.ticket_psk(provider, &nonce),
-            ticket_age_add,
-            issued_at: now.0,
-            lifetime,
-            server_name: facts.server_name.clone(),
-            alpn: facts.alpn.clone(),
-            max_early_data_size,
-            register_id: config.strike_register.id(),
-            client_certificates: facts.client_certificates.clone(),
-        };
-        let Some(ticket) = ticketer.seal(&state.encode(), now) else {
-            // The ticketer could not seal (too large a state, no key): no ticket.
-            return Ok(());
-        };
-        let message = encode(&HandshakePayload::NewSessionTicket(NewSessionTicket {
-            ticket_lifetime: lifetime,
-            ticket_age_add,
-            ticket_nonce: nonce.to_vec(),
-            ticket,
-            extensions: NewSessionTicketExtensions {
-                early_data: (max_early_data_size > 0).then_some(max_early_data_size),
-                ..Default::default()
-            },
-        }));
-        crate::handshake_trace::trace_sent(out, "NewSessionTicket", message.len(), || {
-            format!("lifetime={lifetime}s max_early_data={max_early_data_size}")
-        });
-        trace(out, || TraceEvent::Ticket {
-            direction: Direction::Sent,
-            lifetime,
-            max_early_data_size: Some(max_early_data_size),
-        });
-        out.send_handshake(&message);
-    }
-    Ok(())
+    // One HMAC key setup for every ticket's PSK.
+    resumption.with_ticket_psks(provider, |psks| {
+        for n in 0..count {
+            // A nonce per ticket of this connection (RFC 8446 §4.6.1): its index.
+            let nonce = [n as u8];
+            let ticket_age_add = u32::from_be_bytes(random_bytes::<4>(provider)?);
+            let state = SessionState {
+                version: ProtocolVersion::TLSv1_3,
+                suite,
+                secret: psks.ticket_psk(&nonce),
+                ticket_age_add,
+                issued_at: now.0,
+                lifetime,
+                server_name: facts.server_name.clone(),
+                alpn: facts.alpn.clone(),
+                max_early_data_size,
+                register_id: config.strike_register.id(),
+                client_certificates: facts.client_certificates.clone(),
+            };
+            let Some(ticket) = ticketer.seal(&state.encode(), now) else {
+                // The ticketer could not seal (too large a state, no key): no ticket.
+                return Ok(());
+            };
+            let message = encode(&HandshakePayload::NewSessionTicket(NewSessionTicket {
+                ticket_lifetime: lifetime,
+                ticket_age_add,
+                ticket_nonce: nonce.to_vec(),
+                ticket,
+                extensions: NewSessionTicketExtensions {
+                    early_data: (max_early_data_size > 0).then_some(max_early_data_size),
+                    ..Default::default()
+                },
+            }));
+            crate::handshake_trace::trace_sent(out, "NewSessionTicket", message.len(), || {
+                format!("lifetime={lifetime}s max_early_data={max_early_data_size}")
+            });
+            trace(out, || TraceEvent::Ticket {
+                direction: Direction::Sent,
+                lifetime,
+                max_early_data_size: Some(max_early_data_size),
+            });
+            out.send_handshake(&message);
+        }
+        Ok(())
+    })
 }
 
 fn duration_ms(d: Duration) -> u64 {
