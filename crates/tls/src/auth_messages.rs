@@ -2,7 +2,7 @@
 //! and CertificateVerify (§4.4.3) — choosing a scheme, signing, and checking a peer's
 //! signature.
 
-use padlock_crypto::{KeyKind, Provider};
+use padlock_crypto::KeyKind;
 
 use crate::config::CertifiedKey;
 use crate::error::{Error, PeerMisbehaved};
@@ -13,7 +13,7 @@ use crate::verify::SignatureVerified;
 use crate::wire::codec::{write_opaque, write_prefixed, Codec, LengthPrefix};
 use crate::wire::enums::{ExtensionType, HandshakeType, SignatureScheme};
 use crate::wire::extensions::{CertificateEntryExtensions, ExtensionBlock};
-use crate::wire::handshake::{encode_handshake, Certificate, CertificateVerify, HandshakePayload};
+use crate::wire::handshake::{encode_handshake, Certificate, CertificateVerify};
 use crate::{pki_verify, verify};
 
 /// Context strings of RFC 8446 §4.4.3.
@@ -144,15 +144,15 @@ pub(crate) fn check_certificate_entry_extensions(
     Ok(())
 }
 
-/// An encoded Certificate message (RFC 8446 §4.4.2), written straight from the chain into
-/// a vector of the message's size: the same bytes as encoding a [`Certificate`] of
+/// Appends a Certificate message (RFC 8446 §4.4.2) to `out`, written straight from the
+/// chain after reserving its size: the same bytes as encoding a [`Certificate`] of
 /// [`CertificateEntry`]s with no extensions, without copying each certificate into one.
-pub(crate) fn encode_certificate(context: &[u8], chain: &[Vec<u8>]) -> Vec<u8> {
+pub(crate) fn encode_certificate(out: &mut Vec<u8>, context: &[u8], chain: &[Vec<u8>]) {
     // Handshake header (4), context<0..2^8-1> (1 + len), certificate_list<0..2^24-1> (3),
     // and per entry cert_data<1..2^24-1> (3 + len) and an empty extensions<0..2^16-1> (2).
     let size = 4 + 1 + context.len() + 3 + chain.iter().map(|der| 5 + der.len()).sum::<usize>();
-    let mut out = Vec::with_capacity(size);
-    encode_handshake(HandshakeType::Certificate, &mut out, |out| {
+    out.reserve(size);
+    encode_handshake(HandshakeType::Certificate, out, |out| {
         write_opaque(out, LengthPrefix::U8, context);
         write_prefixed(out, LengthPrefix::U24, |out| {
             for der in chain {
@@ -161,17 +161,15 @@ pub(crate) fn encode_certificate(context: &[u8], chain: &[Vec<u8>]) -> Vec<u8> {
             }
         });
     });
-    out
 }
 
-/// An encoded CertificateVerify signed by `key` (RFC 8446 §4.4.3).
+/// A CertificateVerify signed by `key` (RFC 8446 §4.4.3).
 pub(crate) fn sign_certificate_verify(
-    _provider: &dyn Provider,
     key: &CertifiedKey,
     scheme: SignatureScheme,
     context: &[u8],
     transcript_hash: &[u8],
-) -> Result<Vec<u8>, Error> {
+) -> Result<CertificateVerify, Error> {
     let algorithm = pki_verify::handshake_algorithm(scheme).ok_or(Error::Internal(
         "no signature algorithm for the chosen scheme",
     ))?;
@@ -180,12 +178,10 @@ pub(crate) fn sign_certificate_verify(
         .key
         .sign(algorithm, &message)
         .map_err(|_| Error::Internal("signing the CertificateVerify failed"))?;
-    Ok(crate::state::encode(&HandshakePayload::CertificateVerify(
-        CertificateVerify {
-            algorithm: scheme,
-            signature,
-        },
-    )))
+    Ok(CertificateVerify {
+        algorithm: scheme,
+        signature,
+    })
 }
 
 #[cfg(test)]
@@ -195,6 +191,7 @@ mod tests {
     use padlock_crypto::{AwsLcProvider, Provider};
 
     use super::*;
+    use crate::wire::handshake::HandshakePayload;
 
     fn key(kind: KeyKind) -> CertifiedKey {
         let (key, _) = AwsLcProvider.generate_signing_key(kind).unwrap();
@@ -219,7 +216,8 @@ mod tests {
                     })
                     .collect(),
             }));
-            let written = encode_certificate(context, &chain);
+            let mut written = Vec::new();
+            encode_certificate(&mut written, context, &chain);
             assert_eq!(written, expected);
             assert_eq!(written.capacity(), written.len());
         }
@@ -273,13 +271,9 @@ mod tests {
     fn signed_certificate_verify_verifies() {
         let p = AwsLcProvider;
         let k = key(KeyKind::Ed25519);
-        let encoded =
-            sign_certificate_verify(&p, &k, SignatureScheme::ed25519, CLIENT_CONTEXT, &[1; 32])
-                .unwrap();
-        let HandshakePayload::CertificateVerify(cv) = HandshakePayload::decode(&encoded).unwrap()
-        else {
-            panic!("not a CertificateVerify")
-        };
+        let cv = sign_certificate_verify(&k, SignatureScheme::ed25519, CLIENT_CONTEXT, &[1; 32])
+            .unwrap();
+        assert_eq!(cv.algorithm, SignatureScheme::ed25519);
         let spki = k.key.public_key_spki();
         let spki = padlock_pki::SubjectPublicKeyInfo::from_der(&spki).unwrap();
         let message = certificate_verify_message(CLIENT_CONTEXT, &[1; 32]);

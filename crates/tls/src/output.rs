@@ -28,6 +28,9 @@ pub(crate) trait Output {
     /// under the write keys current when they are flushed, which happens before any
     /// change of write keys.
     fn send_handshake(&mut self, message: &[u8]);
+    /// The queue [`Self::send_handshake`] appends to, for encoding a message straight
+    /// into it (see `state::send_message`): append whole handshake messages only.
+    fn handshake_queue(&mut self) -> &mut Vec<u8>;
     /// Sends a middlebox-compatibility ChangeCipherSpec record (RFC 8446 §D.4), after the
     /// queued handshake messages.
     fn send_change_cipher_spec(&mut self) -> Result<(), Error>;
@@ -84,7 +87,7 @@ pub(crate) trait Output {
     /// The server name (client: the one asked for; server: SNI received).
     fn server_name(&mut self, name: String);
     /// The peer's certificate chain was verified.
-    fn peer_certificates(&mut self, chain: Vec<Vec<u8>>);
+    fn peer_certificates(&mut self, chain: PeerCertificates);
     /// The scheme of the peer's CertificateVerify.
     fn signature_scheme(&mut self, scheme: SignatureScheme);
     /// Full or resumed handshake, with or without HelloRetryRequest.
@@ -97,6 +100,36 @@ pub(crate) trait Output {
     /// caller wrote before is sent now, after the queued handshake messages, if our
     /// application write keys were not installed as such (TLS 1.2's, at ChangeCipherSpec).
     fn handshake_complete(&mut self) -> Result<(), Error>;
+}
+
+/// A verified peer chain as the connection keeps it: moved in after a full handshake, or
+/// shared with the session a resumption took it from (no copy of the certificates).
+pub(crate) enum PeerCertificates {
+    Owned(Vec<Vec<u8>>),
+    Shared(Arc<[Vec<u8>]>),
+}
+
+impl std::ops::Deref for PeerCertificates {
+    type Target = [Vec<u8>];
+
+    fn deref(&self) -> &[Vec<u8>] {
+        match self {
+            Self::Owned(chain) => chain,
+            Self::Shared(chain) => chain,
+        }
+    }
+}
+
+impl From<Vec<Vec<u8>>> for PeerCertificates {
+    fn from(chain: Vec<Vec<u8>>) -> Self {
+        Self::Owned(chain)
+    }
+}
+
+impl From<Arc<[Vec<u8>]>> for PeerCertificates {
+    fn from(chain: Arc<[Vec<u8>]>) -> Self {
+        Self::Shared(chain)
+    }
 }
 
 /// Emits a trace event, building it only if someone listens.

@@ -91,6 +91,44 @@ impl State {
     }
 }
 
+/// One version's handshake states in one box, reused from step to step: each step moves
+/// the next state into the box the last one leaves, so a handshake allocates it once
+/// rather than once per message. It is empty only while a step runs (and after one
+/// failed, when the connection is dead).
+pub(crate) struct StateBox<S>(Box<Option<S>>);
+
+impl<S> StateBox<S> {
+    pub(crate) fn new(state: S) -> Self {
+        Self(Box::new(Some(state)))
+    }
+
+    /// The state, between steps.
+    pub(crate) fn get(&self) -> Option<&S> {
+        self.0.as_ref().as_ref()
+    }
+
+    /// Runs one step on the state; the next goes into the same box.
+    pub(crate) fn step(mut self, step: impl FnOnce(S) -> Result<S, Error>) -> Result<Self, Error> {
+        let state = self.take()?;
+        *self.0 = Some(step(state)?);
+        Ok(self)
+    }
+
+    /// Takes the state out for a step that may leave this version's states; put the next
+    /// one back with [`Self::put`].
+    pub(crate) fn take(&mut self) -> Result<S, Error> {
+        self.0
+            .take()
+            .ok_or(Error::Internal("handshake state missing"))
+    }
+
+    /// Puts the next state into the box [`Self::take`] emptied.
+    pub(crate) fn put(mut self, state: S) -> Self {
+        *self.0 = Some(state);
+        self
+    }
+}
+
 /// A TLS 1.3 handshake settled on `suite` and `group` (none: a psk_ke resumption,
 /// RFC 8446 §4.2.9), after a HelloRetryRequest if `retried`, resumed or not: tell the
 /// connection and the trace.
@@ -180,17 +218,35 @@ pub(crate) fn encode(payload: &HandshakePayload) -> Vec<u8> {
     out
 }
 
-/// An encoded Finished (RFC 8446 §4.4.4) in a vector of its size: the handshake header,
-/// then `verify_data` (the same bytes as encoding a `Finished` message, without copying
-/// `verify_data` into one first).
-pub(crate) fn encode_finished(verify_data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(4 + verify_data.len());
+/// Encodes one handshake message straight into the send queue (no vector of its own: a
+/// flight shares one buffer) and returns its bytes, header included, for the transcript
+/// and the trace.
+pub(crate) fn queue_message(out: &mut dyn Output, encode: impl FnOnce(&mut Vec<u8>)) -> &[u8] {
+    let queue = out.handshake_queue();
+    let start = queue.len();
+    encode(queue);
+    queue.get(start..).unwrap_or_default()
+}
+
+/// [`queue_message`] for a payload.
+pub(crate) fn queue_payload<'o>(out: &'o mut dyn Output, payload: &HandshakePayload) -> &'o [u8] {
+    queue_message(out, |queue| payload.encode(queue))
+}
+
+/// [`queue_message`] for a Finished (RFC 8446 §4.4.4, RFC 5246 §7.4.9) with
+/// `verify_data`, without copying it into a [`crate::wire::handshake::Finished`] first.
+pub(crate) fn queue_finished<'o>(out: &'o mut dyn Output, verify_data: &[u8]) -> &'o [u8] {
+    queue_message(out, |queue| write_finished(queue, verify_data))
+}
+
+/// Writes a Finished (RFC 8446 §4.4.4): the handshake header, then `verify_data` (the
+/// same bytes as encoding a `Finished` message, without copying `verify_data` into one).
+fn write_finished(queue: &mut Vec<u8>, verify_data: &[u8]) {
     crate::wire::handshake::encode_handshake(
         crate::wire::enums::HandshakeType::Finished,
-        &mut out,
-        |out| out.extend_from_slice(verify_data),
-    );
-    out
+        queue,
+        |queue| queue.extend_from_slice(verify_data),
+    )
 }
 
 /// `N` random bytes from the provider.
@@ -213,8 +269,8 @@ mod tests {
         let expected = encode(&HandshakePayload::Finished(Finished {
             verify_data: verify_data.to_vec(),
         }));
-        let written = encode_finished(&verify_data);
+        let mut written = Vec::new();
+        write_finished(&mut written, &verify_data);
         assert_eq!(written, expected);
-        assert_eq!(written.capacity(), written.len());
     }
 }

@@ -288,9 +288,25 @@ pub(crate) fn verify_server_chain(
     let (leaf, rest) = chain
         .split_first()
         .ok_or(crate::error::PeerMisbehaved::EmptyServerCertificate)?;
-    let intermediates: Vec<&[u8]> = rest.iter().map(Vec::as_slice).collect();
-    verifier.verify_server_cert(leaf, &intermediates, name, now)?;
+    with_slices(rest, |intermediates| {
+        verifier.verify_server_cert(leaf, intermediates, name, now)
+    })?;
     Ok(CertVerified(()))
+}
+
+/// Calls `f` with `certs` as a list of slices: on the stack for a chain of ordinary length
+/// (no allocation), in a vector for a longer one.
+fn with_slices<T>(certs: &[Vec<u8>], f: impl FnOnce(&[&[u8]]) -> T) -> T {
+    const INLINE: usize = 8;
+    if certs.len() > INLINE {
+        let slices: Vec<&[u8]> = certs.iter().map(Vec::as_slice).collect();
+        return f(&slices);
+    }
+    let mut slices: [&[u8]; INLINE] = [&[]; INLINE];
+    for (slot, cert) in slices.iter_mut().zip(certs) {
+        *slot = cert;
+    }
+    f(slices.get(..certs.len()).unwrap_or_default())
 }
 
 /// Runs the client verifier on a non-empty chain.
@@ -302,8 +318,9 @@ pub(crate) fn verify_client_chain(
     let (leaf, rest) = chain
         .split_first()
         .ok_or(crate::error::PeerIncompatible::CertificateRequired)?;
-    let intermediates: Vec<&[u8]> = rest.iter().map(Vec::as_slice).collect();
-    verifier.verify_client_cert(leaf, &intermediates, now)?;
+    with_slices(rest, |intermediates| {
+        verifier.verify_client_cert(leaf, intermediates, now)
+    })?;
     Ok(CertVerified(()))
 }
 

@@ -183,7 +183,11 @@ pub(super) fn start(
         &config.cipher_suites,
         config.legacy_rsa_key_exchange,
     )?;
-    if offered_suites(&config).is_empty() {
+    if !config
+        .cipher_suites
+        .iter()
+        .any(|s| offers_suite(&config, *s))
+    {
         return Err(Error::Config("no supported cipher suite is enabled"));
     }
     let (tls13, _) = offered_versions(&config);
@@ -289,7 +293,8 @@ fn client_hello(
     } else {
         Vec::new()
     };
-    let mut cert_schemes = config.signature_schemes.clone();
+    let mut cert_schemes = Vec::with_capacity(config.signature_schemes.len() + CERT_SCHEMES.len());
+    cert_schemes.extend_from_slice(&config.signature_schemes);
     for scheme in CERT_SCHEMES {
         if !cert_schemes.contains(&scheme) {
             cert_schemes.push(scheme);
@@ -302,7 +307,7 @@ fn client_hello(
     };
     // RFC 8446 §4.2.1: supported_versions lists what we speak, newest first; a client that
     // speaks only TLS 1.2 says so by legacy_version alone (RFC 5246 §7.4.1.2).
-    let mut versions = Vec::new();
+    let mut versions = Vec::with_capacity(2);
     if tls13 {
         versions.push(ProtocolVersion::TLSv1_3);
         if tls12 {
@@ -312,7 +317,11 @@ fn client_hello(
     // TLS 1.2 signs with PKCS#1 v1.5 too (RFC 5246 §7.4.1.4.1); a TLS 1.3 server may not
     // use it in CertificateVerify (RFC 8446 §4.2.3), which the TLS 1.3 states check.
     let schemes = if tls12 {
-        crate::tls12::signatures::our_schemes(&config.signature_schemes).collect()
+        let ours = crate::tls12::signatures::our_schemes(&config.signature_schemes);
+        // Room for all of them (the filters' upper bound), so the list never grows.
+        let mut schemes = Vec::with_capacity(ours.size_hint().1.unwrap_or_default());
+        schemes.extend(ours);
+        schemes
     } else {
         config.signature_schemes.clone()
     };
@@ -344,14 +353,20 @@ fn client_hello(
 /// The suites our ClientHello offers: the configured ones of each enabled version, in the
 /// configured order; RSA key transport only with the opt-in.
 fn offered_suites(config: &ClientConfig) -> Vec<CipherSuite> {
-    let tls13 = config.versions.contains(&ProtocolVersion::TLSv1_3);
-    let tls12 = config.versions.contains(&ProtocolVersion::TLSv1_2);
     config
         .cipher_suites
         .iter()
         .copied()
-        .filter(|s| (tls13 && is_tls13_suite(*s)) || (tls12 && is_usable_tls12_suite(config, *s)))
+        .filter(|s| offers_suite(config, *s))
         .collect()
+}
+
+/// Whether our ClientHello offers `suite`: a configured one of an enabled version; RSA
+/// key transport only with the opt-in.
+fn offers_suite(config: &ClientConfig, suite: CipherSuite) -> bool {
+    let version = |v| config.versions.contains(&v);
+    (version(ProtocolVersion::TLSv1_3) && is_tls13_suite(suite))
+        || (version(ProtocolVersion::TLSv1_2) && is_usable_tls12_suite(config, suite))
 }
 
 /// The versions our ClientHello offers: those enabled that have a suite to offer, so a
@@ -383,33 +398,33 @@ pub(crate) fn send_client_hello(
     retry: bool,
     out: &mut dyn Output,
 ) -> Result<(), Error> {
-    let mut encoded = Vec::with_capacity(crate::state::ENCODE_CAPACITY);
-    encode_handshake(HandshakeType::ClientHello, &mut encoded, |out| {
+    let provider = out.provider();
+    let queue = out.handshake_queue();
+    let start = queue.len();
+    encode_handshake(HandshakeType::ClientHello, queue, |out| {
         offer.hello.encode(out)
     });
     if let Some(psk) = &offer.psk {
-        let provider = out.provider();
         psk::fill_binder(
             psk,
             &mut offer.hello,
-            &mut encoded,
+            queue.get_mut(start..).unwrap_or_default(),
             &mut offer.transcript,
             provider.as_ref(),
         );
     }
     #[cfg(feature = "insecure-test-hooks")]
-    let encoded = match crate::insecure_test_hooks::client_hello_override(&offer.config, retry) {
-        Some(given) => {
-            offer.hello = crate::insecure_test_hooks::adopt(given, &offer.hello)?;
-            given.to_vec()
-        }
-        None => encoded,
-    };
-    crate::handshake_trace::trace_sent(out, "ClientHello", encoded.len(), || {
+    if let Some(given) = crate::insecure_test_hooks::client_hello_override(&offer.config, retry) {
+        offer.hello = crate::insecure_test_hooks::adopt(given, &offer.hello)?;
+        queue.truncate(start);
+        queue.extend_from_slice(given);
+    }
+    let encoded = queue.get(start..).unwrap_or_default();
+    offer.transcript.add(encoded);
+    let len = encoded.len();
+    crate::handshake_trace::trace_sent(out, "ClientHello", len, || {
         crate::handshake_trace::client_hello_summary(&offer.hello)
     });
-    offer.transcript.add(&encoded);
-    out.send_handshake(&encoded);
     Ok(())
 }
 
@@ -427,7 +442,8 @@ impl ExpectServerHello {
     ) -> Result<State, Error> {
         match message {
             HandshakePayload::ServerHello(sh) => match choose_version(&self.offer, &sh)? {
-                Version::Tls13 => tls13::handle_server_hello(self.offer, sh, raw, None, out),
+                Version::Tls13 => tls13::handle_server_hello(self.offer, sh, raw, None, out)
+                    .map(tls13::Next::into_state),
                 // RFC 8446 §D.3: a client that sent 0-RTT data fails on a TLS 1.2 answer.
                 Version::Tls12 if self.offer.psk.as_ref().is_some_and(|p| p.early_data) => {
                     Err(PeerIncompatible::EarlyDataRefusedByTls12.into())
@@ -443,6 +459,7 @@ impl ExpectServerHello {
             }
             HandshakePayload::HelloRetryRequest(hrr) => {
                 tls13::handle_hello_retry_request(self.offer, hrr, raw, out)
+                    .map(tls13::Next::into_state)
             }
             other => Err(unexpected("ServerHello", other.name())),
         }

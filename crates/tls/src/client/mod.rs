@@ -17,6 +17,7 @@ use crate::config::ClientConfig;
 use crate::error::Error;
 use crate::key_update::ApplicationTraffic;
 use crate::output::{unexpected, Output};
+use crate::state::StateBox;
 use crate::ticket::ClientSession;
 use crate::verify::{Authenticated, FinishedVerified, ServerName};
 use crate::wire::handshake::HandshakePayload;
@@ -26,9 +27,9 @@ pub(crate) enum State {
     /// Waiting for the ServerHello that settles the version.
     ServerHello(Box<hs::ExpectServerHello>),
     /// TLS 1.3 (RFC 8446).
-    Tls13(tls13::State),
+    Tls13(StateBox<tls13::State>),
     /// TLS 1.2 (RFC 5246).
-    Tls12(tls12::State),
+    Tls12(StateBox<tls12::State>),
     Traffic(Box<ExpectTraffic>),
 }
 
@@ -60,8 +61,8 @@ impl State {
         );
         match self {
             Self::ServerHello(s) => s.handle(message, raw, out),
-            Self::Tls13(s) => s.handle(message, raw, out),
-            Self::Tls12(s) => s.handle(message, raw, out).map(Self::Tls12),
+            Self::Tls13(s) => tls13::handle(s, message, raw, out),
+            Self::Tls12(s) => s.step(|s| s.handle(message, raw, out)).map(Self::Tls12),
             Self::Traffic(s) => s.handle(message, out).map(|s| Self::Traffic(Box::new(s))),
         }
     }
@@ -79,13 +80,13 @@ impl State {
     pub(crate) fn awaits_server_change_cipher_spec(&self) -> bool {
         matches!(
             self,
-            Self::Tls12(tls12::State::ChangeCipherSpec(_) | tls12::State::NewSessionTicket(_))
+            Self::Tls12(s) if s.get().is_some_and(tls12::State::awaits_server_change_cipher_spec)
         )
     }
 
     /// A HelloRetryRequest was answered: only the ServerHello may come.
     pub(crate) fn awaits_answer_to_retry(&self) -> bool {
-        matches!(self, Self::Tls13(tls13::State::ServerHello(_)))
+        matches!(self, Self::Tls13(s) if s.get().is_some_and(tls13::State::awaits_server_hello))
     }
 
     /// RFC 8446 §5: a ChangeCipherSpec may arrive after our first ClientHello and before
@@ -96,12 +97,12 @@ impl State {
 
     /// RFC 5246 §7.1: TLS 1.2's ChangeCipherSpec, at its one place.
     pub(crate) fn expects_change_cipher_spec(&self) -> bool {
-        matches!(self, Self::Tls12(s) if s.expects_change_cipher_spec())
+        matches!(self, Self::Tls12(s) if s.get().is_some_and(tls12::State::expects_change_cipher_spec))
     }
 
     pub(crate) fn change_cipher_spec(self, out: &mut dyn Output) -> Result<Self, Error> {
         match self {
-            Self::Tls12(s) => s.change_cipher_spec(out).map(Self::Tls12),
+            Self::Tls12(s) => s.step(|s| s.change_cipher_spec(out)).map(Self::Tls12),
             _ => Err(crate::error::PeerMisbehaved::IllegalChangeCipherSpec.into()),
         }
     }

@@ -398,6 +398,9 @@ impl Connection {
                 return Err(PeerMisbehaved::HandshakeDataBeforeFlightAnswered.into());
             }
         }
+        if self.core.lifecycle.is_open() {
+            self.joiner.handshake_done();
+        }
         if was_open {
             // After the handshake every read key change is a KeyUpdate (RFC 8446 §4.6.3).
             let key_updates = self

@@ -32,7 +32,10 @@ pub(super) struct RecordLayer {
     /// Incremented whenever read keys change (for the §5.1 record-boundary check).
     pub(super) read_key_changes: u32,
     pub(super) rx: ReceiveBuffer,
-    /// Handshake messages to send, coalesced into records at the next flush.
+    /// Handshake messages to send, coalesced into records at the next flush. It is
+    /// released at every flush: kept from flight to flight it would save a client one
+    /// allocation per handshake but hold 2 KiB through the server's flight, when the
+    /// handshake's heap peaks.
     hs_out: Vec<u8>,
     /// Outgoing TLS bytes.
     tx: SendBuffer,
@@ -83,12 +86,23 @@ impl RecordLayer {
 
     /// Queues a handshake message for the next flush.
     pub(super) fn queue_handshake(&mut self, message: &[u8]) {
+        self.reserve_flight(message.len());
+        self.hs_out.extend_from_slice(message);
+    }
+
+    /// The queue of handshake messages for the next flush, for a state to encode its next
+    /// message straight into (appending whole messages only), with no vector of its own.
+    pub(super) fn handshake_queue(&mut self) -> &mut Vec<u8> {
+        self.reserve_flight(0);
+        &mut self.hs_out
+    }
+
+    fn reserve_flight(&mut self, len: usize) {
         if self.hs_out.capacity() == 0 {
             // A whole flight in one allocation (a server's, with its certificates, is
             // about 1.5 KiB), rather than one growth per message.
-            self.hs_out.reserve(message.len().max(FLIGHT_CAPACITY));
+            self.hs_out.reserve(len.max(FLIGHT_CAPACITY));
         }
-        self.hs_out.extend_from_slice(message);
     }
 
     /// Turns the queued handshake messages into records under the current write keys.

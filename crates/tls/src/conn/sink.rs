@@ -11,7 +11,7 @@ use super::record_layer::{RecordLayer, MAX_SKIPPED_EARLY_DATA};
 use super::{EarlyDataStatus, HandshakeKind};
 use crate::error::Error;
 use crate::keylog::KeyLog;
-use crate::output::Output;
+use crate::output::{Output, PeerCertificates};
 use crate::record::RecordKeys;
 use crate::suites::Suite;
 use crate::tls13::key_schedule::ExporterSecret;
@@ -75,6 +75,10 @@ impl Output for Core {
 
     fn send_handshake(&mut self, message: &[u8]) {
         self.records.queue_handshake(message);
+    }
+
+    fn handshake_queue(&mut self) -> &mut Vec<u8> {
+        self.records.handshake_queue()
     }
 
     fn send_change_cipher_spec(&mut self) -> Result<(), Error> {
@@ -201,7 +205,7 @@ impl Output for Core {
         self.negotiated.server_name = Some(name);
     }
 
-    fn peer_certificates(&mut self, chain: Vec<Vec<u8>>) {
+    fn peer_certificates(&mut self, chain: PeerCertificates) {
         self.negotiated.peer_certificates = Some(chain);
     }
 

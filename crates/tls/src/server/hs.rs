@@ -53,11 +53,32 @@ impl ExpectClientHello {
 /// The versions this server can actually speak (see [`ServerConfig::speaks`]): a server
 /// enabling TLS 1.3 and TLS 1.2 but listing only TLS 1.2 suites speaks TLS 1.2, rather
 /// than choosing TLS 1.3 and then failing to find a suite for it.
-fn servable_versions(config: &ServerConfig) -> Vec<ProtocolVersion> {
-    [ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2]
-        .into_iter()
-        .filter(|v| config.speaks(*v))
-        .collect()
+fn servable_versions(config: &ServerConfig) -> Servable {
+    let mut servable = Servable {
+        list: [ProtocolVersion::TLSv1_3; 2],
+        len: 0,
+    };
+    for version in [ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2] {
+        if config.speaks(version) {
+            servable.list[servable.len] = version;
+            servable.len += 1;
+        }
+    }
+    servable
+}
+
+/// [`servable_versions`]' answer, newest first, without a vector.
+struct Servable {
+    list: [ProtocolVersion; 2],
+    len: usize,
+}
+
+impl std::ops::Deref for Servable {
+    type Target = [ProtocolVersion];
+
+    fn deref(&self) -> &[ProtocolVersion] {
+        self.list.get(..self.len).unwrap_or_default()
+    }
 }
 
 /// The version to speak with the client that sent `hello`: the newest we both speak.
@@ -193,14 +214,14 @@ mod tests {
         let mut config = ServerConfig::new(Arc::new(padlock_crypto::AwsLcProvider), key);
         config.cipher_suites.retain(|s| !s.is_tls13());
         assert_eq!(config.versions, BOTH.to_vec());
-        assert_eq!(servable_versions(&config), vec![ProtocolVersion::TLSv1_2]);
+        assert_eq!(*servable_versions(&config), [ProtocolVersion::TLSv1_2]);
         let both = Some(BOTH.to_vec());
         assert_eq!(
             choose_version(&servable_versions(&config), &hello(0x0303, both)),
             Ok(Version::Tls12)
         );
         config.cipher_suites.retain(|s| s.is_tls13());
-        assert_eq!(servable_versions(&config), vec![]);
+        assert!(servable_versions(&config).is_empty());
     }
 
     #[test]

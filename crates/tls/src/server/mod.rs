@@ -13,6 +13,7 @@ use crate::config::{ClientAuth, ServerConfig};
 use crate::error::Error;
 use crate::key_update::ApplicationTraffic;
 use crate::output::{unexpected, Output};
+use crate::state::StateBox;
 use crate::verify::{Authenticated, FinishedVerified};
 use crate::wire::handshake::HandshakePayload;
 use crate::wire::ProtocolVersion;
@@ -24,7 +25,7 @@ pub(crate) enum State {
     /// TLS 1.3 (RFC 8446).
     Tls13(tls13::State),
     /// TLS 1.2 (RFC 5246).
-    Tls12(tls12::State),
+    Tls12(StateBox<tls12::State>),
     Traffic(Box<ExpectTraffic>),
 }
 
@@ -59,7 +60,7 @@ impl State {
         match self {
             Self::ClientHello(s) => (*s).handle(message, raw, out),
             Self::Tls13(s) => s.handle(message, raw, out),
-            Self::Tls12(s) => s.handle(message, raw, out).map(Self::Tls12),
+            Self::Tls12(s) => s.step(|s| s.handle(message, raw, out)).map(Self::Tls12),
             Self::Traffic(s) => s.handle(message, out).map(|s| Self::Traffic(Box::new(s))),
         }
     }
@@ -93,12 +94,12 @@ impl State {
 
     /// RFC 5246 §7.1: TLS 1.2's ChangeCipherSpec, at its one place.
     pub(crate) fn expects_change_cipher_spec(&self) -> bool {
-        matches!(self, Self::Tls12(s) if s.expects_change_cipher_spec())
+        matches!(self, Self::Tls12(s) if s.get().is_some_and(tls12::State::expects_change_cipher_spec))
     }
 
     pub(crate) fn change_cipher_spec(self, out: &mut dyn Output) -> Result<Self, Error> {
         match self {
-            Self::Tls12(s) => s.change_cipher_spec(out).map(Self::Tls12),
+            Self::Tls12(s) => s.step(|s| s.change_cipher_spec(out)).map(Self::Tls12),
             _ => Err(crate::error::PeerMisbehaved::IllegalChangeCipherSpec.into()),
         }
     }

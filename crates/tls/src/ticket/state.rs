@@ -50,7 +50,13 @@ pub(crate) struct SessionState {
 impl SessionState {
     /// The state as bytes, for the ticketer to seal.
     pub(crate) fn encode(&self) -> Vec<u8> {
-        let mut out = vec![FORMAT];
+        let mut out = Vec::with_capacity(encoded_len(
+            self.secret.as_bytes(),
+            self.server_name.as_deref(),
+            self.alpn.as_deref(),
+            &self.client_certificates,
+        ));
+        out.push(FORMAT);
         out.extend_from_slice(&self.version.to_wire().to_be_bytes());
         out.extend_from_slice(&self.suite.to_wire().to_be_bytes());
         write_opaque(&mut out, LengthPrefix::U8, self.secret.as_bytes());
@@ -128,7 +134,13 @@ const WITH_EXTENDED_MASTER_SECRET: u8 = 1;
 impl Tls12SessionState {
     /// The state as bytes, for the ticketer (or the session-id cache).
     pub(crate) fn encode(&self) -> Vec<u8> {
-        let mut out = vec![FORMAT_TLS12, WITH_EXTENDED_MASTER_SECRET];
+        let mut out = Vec::with_capacity(encoded_len(
+            self.master_secret.as_bytes(),
+            self.server_name.as_deref(),
+            self.alpn.as_deref(),
+            &self.client_certificates,
+        ));
+        out.extend_from_slice(&[FORMAT_TLS12, WITH_EXTENDED_MASTER_SECRET]);
         out.extend_from_slice(&self.suite.to_wire().to_be_bytes());
         write_opaque(&mut out, LengthPrefix::U8, self.master_secret.as_bytes());
         out.extend_from_slice(&self.issued_at.to_be_bytes());
@@ -187,6 +199,23 @@ impl Tls12SessionState {
 const MASTER_SECRET_LEN: usize = 48;
 
 /// An optional string as a presence byte, then (if present) a u8-prefixed value.
+/// Room for an encoded state of either version, so encoding grows its vector once: the
+/// fixed-width fields (49 bytes for TLS 1.3, fewer for TLS 1.2), then the variable ones
+/// with their length prefixes.
+fn encoded_len(
+    secret: &[u8],
+    server_name: Option<&str>,
+    alpn: Option<&[u8]>,
+    chain: &[Vec<u8>],
+) -> usize {
+    const FIXED: usize = 49;
+    FIXED
+        + secret.len()
+        + server_name.map_or(0, str::len)
+        + alpn.map_or(0, <[u8]>::len)
+        + chain.iter().map(|cert| 3 + cert.len()).sum::<usize>()
+}
+
 fn write_optional(out: &mut Vec<u8>, value: Option<&[u8]>) {
     match value {
         Some(v) => {
@@ -240,6 +269,26 @@ mod tests {
         let again = SessionState::decode(&bare.encode()).unwrap();
         assert_eq!(again.encode(), bare.encode());
         assert!(again.alpn.is_none());
+    }
+
+    #[test]
+    fn each_version_encodes_into_the_room_it_reserved() {
+        let s = state();
+        let room = encoded_len(
+            s.secret.as_bytes(),
+            s.server_name.as_deref(),
+            s.alpn.as_deref(),
+            &s.client_certificates,
+        );
+        assert_eq!(s.encode().len(), room, "TLS 1.3: every fixed field counted");
+        let t = tls12_state();
+        let room = encoded_len(
+            t.master_secret.as_bytes(),
+            t.server_name.as_deref(),
+            t.alpn.as_deref(),
+            &t.client_certificates,
+        );
+        assert!(t.encode().len() <= room);
     }
 
     fn tls12_state() -> Tls12SessionState {

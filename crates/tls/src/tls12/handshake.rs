@@ -16,9 +16,10 @@ use crate::tls12::prf::{MasterSecret, MasterSecretSeed, Sender, VERIFY_DATA_LEN}
 use crate::trace::{Direction, KeyPhase, TraceEvent};
 use crate::transcript::Transcript;
 use crate::verify::{FinishedVerified, SignatureVerified};
-use crate::wire::codec::Codec;
-use crate::wire::enums::{NamedGroup, ProtocolVersion, SignatureScheme};
-use crate::wire::handshake::{CertificateVerify, Finished, HandshakePayload, ServerEcdhParams};
+use crate::wire::codec::{write_opaque, write_prefixed, LengthPrefix};
+use crate::wire::enums::{HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme};
+use crate::wire::handshake::tls12::NAMED_CURVE;
+use crate::wire::handshake::{encode_handshake, CertificateVerify, Finished, ServerEcdhParams};
 
 /// The handshake messages so far: their running hash (for the Extended Master Secret and
 /// Finished), and — while a CertificateVerify may still have to be made or checked —
@@ -298,13 +299,42 @@ impl Exporter12 {
 
 /// What a ServerKeyExchange signs (RFC 8422 §5.4): ClientHello.random +
 /// ServerHello.random + ServerECDHParams.
-pub(crate) fn signed_params(randoms: &Randoms, params: &ServerEcdhParams) -> Vec<u8> {
-    // The randoms, the curve type and group (3 bytes), the length-prefixed point.
-    let mut signed = Vec::with_capacity(64 + 4 + params.public.len());
-    signed.extend_from_slice(&randoms.client);
-    signed.extend_from_slice(&randoms.server);
-    params.encode(&mut signed);
+pub(crate) fn signed_params(randoms: &Randoms, params: &ServerEcdhParams) -> SignedParams {
+    // ServerECDHParams: curve type named_curve and the group (3 bytes), then the point
+    // behind its one-byte length; decoding and our groups keep it within 255 bytes.
+    let point = params.public.get(..255).unwrap_or(&params.public);
+    let [group_hi, group_lo] = params.named_group.to_wire().to_be_bytes();
+    let header = [NAMED_CURVE, group_hi, group_lo, point.len() as u8];
+    let mut signed = SignedParams {
+        buf: [0; SignedParams::MAX],
+        len: 0,
+    };
+    for part in [&randoms.client[..], &randoms.server[..], &header, point] {
+        if let Some(slot) = signed.buf.get_mut(signed.len..signed.len + part.len()) {
+            slot.copy_from_slice(part);
+            signed.len += part.len();
+        }
+    }
     signed
+}
+
+/// What a ServerKeyExchange signs ([`signed_params`]), on the stack: the two randoms (64
+/// bytes) and `ServerECDHParams` (at most 4 + 255).
+pub(crate) struct SignedParams {
+    buf: [u8; SignedParams::MAX],
+    len: usize,
+}
+
+impl SignedParams {
+    const MAX: usize = 64 + 4 + 255;
+}
+
+impl std::ops::Deref for SignedParams {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
 }
 
 /// Checks the peer's TLS 1.2 signature — a ServerKeyExchange's or a client's
@@ -357,13 +387,26 @@ pub(crate) fn send_change_cipher_spec_and_finished(
     out.install_write_keys(write_keys, KeyPhase::Tls12)?;
     let provider = out.provider();
     let verify_data = keys.verify_data(sender, transcript, provider.as_ref());
-    let finished = crate::state::encode(&HandshakePayload::Finished(Finished {
-        verify_data: verify_data.to_vec(),
-    }));
-    crate::handshake_trace::trace_sent(out, "Finished", finished.len(), String::new);
-    transcript.add(&finished);
-    out.send_handshake(&finished);
+    let finished = crate::state::queue_finished(out, verify_data.as_ref());
+    transcript.add(finished);
+    let len = finished.len();
+    crate::handshake_trace::trace_sent(out, "Finished", len, String::new);
     Ok(())
+}
+
+/// Appends a TLS 1.2 Certificate message (RFC 5246 §7.4.2, §7.4.6) to `out`, written
+/// straight from the chain after reserving its size: the same bytes as encoding a
+/// [`crate::wire::handshake::Certificate12`], without cloning the chain into one.
+pub(crate) fn encode_certificate(out: &mut Vec<u8>, chain: &[Vec<u8>]) {
+    // Handshake header (4), certificate_list<0..2^24-1> (3), ASN.1Cert<1..2^24-1> (3 + len).
+    out.reserve(4 + 3 + chain.iter().map(|der| 3 + der.len()).sum::<usize>());
+    encode_handshake(HandshakeType::Certificate, out, |out| {
+        write_prefixed(out, LengthPrefix::U24, |out| {
+            for der in chain {
+                write_opaque(out, LengthPrefix::U24, der);
+            }
+        });
+    });
 }
 
 /// The peer's ChangeCipherSpec: its records are protected with `keys` from the next one
@@ -398,5 +441,41 @@ pub(crate) fn report_negotiated(
             suite: suite.suite,
             group,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::codec::Codec;
+    use crate::wire::handshake::{Certificate12, HandshakePayload};
+
+    #[test]
+    fn a_certificate_message_is_written_as_its_struct_encodes() {
+        let chain = vec![vec![0x30; 300], vec![0x31; 70_000]];
+        let expected = crate::state::encode(&HandshakePayload::Certificate12(Certificate12 {
+            certificate_list: chain.clone(),
+        }));
+        let mut written = Vec::new();
+        encode_certificate(&mut written, &chain);
+        assert_eq!(written, expected);
+        assert_eq!(written.capacity(), written.len());
+    }
+
+    #[test]
+    fn signed_params_are_the_randoms_then_the_encoded_params() {
+        let randoms = Randoms {
+            client: [1; 32],
+            server: [2; 32],
+        };
+        for len in [1, 32, 65, 255] {
+            let params = ServerEcdhParams {
+                named_group: NamedGroup::secp256r1,
+                public: vec![4; len],
+            };
+            let mut expected = [[1; 32], [2; 32]].concat();
+            params.encode(&mut expected);
+            assert_eq!(*signed_params(&randoms, &params), expected[..]);
+        }
     }
 }

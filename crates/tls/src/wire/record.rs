@@ -81,13 +81,17 @@ pub struct Records<'b> {
 ///
 /// Bounded: a message longer than the configured maximum fails as soon as its header
 /// arrives ([`DecodeErrorKind::MessageTooLarge`]), so at most one maximum-size message
-/// plus one record is ever buffered. Its buffer is released once empty.
+/// plus one record is ever buffered. During the handshake its buffer is kept from flight
+/// to flight (sized to what arrived: no room is held ahead of need, so the handshake's
+/// heap peak does not grow); after [`Self::handshake_done`] it is released whenever it
+/// drains.
 #[derive(Clone, Debug)]
 pub struct HandshakeJoiner {
     buf: Vec<u8>,
     start: usize,
     max_message_len: usize,
     max_client_hello_len: usize,
+    keep_buffer: bool,
 }
 
 impl Deframer {
@@ -301,7 +305,15 @@ impl HandshakeJoiner {
             start: 0,
             max_message_len,
             max_client_hello_len: max_message_len,
+            keep_buffer: true,
         }
+    }
+
+    /// The handshake is over: from now on the buffer is released whenever it drains
+    /// (post-handshake messages are rare, and an idle connection should hold nothing).
+    pub fn handshake_done(&mut self) {
+        self.keep_buffer = false;
+        self.release_if_empty();
     }
 
     /// Lets ClientHellos be as long as `limit` (at most [`MAX_CLIENT_HELLO_LEN`] makes
@@ -445,7 +457,11 @@ impl HandshakeJoiner {
     /// handshake buffer.
     fn release_if_empty(&mut self) {
         if self.is_empty() {
-            self.buf = Vec::new();
+            if self.keep_buffer {
+                self.buf.clear();
+            } else {
+                self.buf = Vec::new();
+            }
             self.start = 0;
         }
     }

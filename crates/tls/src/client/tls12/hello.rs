@@ -6,6 +6,7 @@ use crate::conn::HandshakeKind;
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::output::trace;
 use crate::output::Output;
+use crate::state::StateBox;
 use crate::suites::{self, Tls12Suite};
 use crate::tls12::handshake::{self, Randoms, Transcript12};
 use crate::trace::{Direction, TraceEvent};
@@ -60,8 +61,8 @@ pub(crate) fn handle_server_hello(
         .extended_master_secret
         .then(|| SessionKeeper::new(&offer, suite, sh.legacy_session_id_echo.clone(), None))
         .flatten();
-    Ok(crate::client::State::Tls12(State::Certificate(Box::new(
-        ExpectCertificate {
+    Ok(crate::client::State::Tls12(StateBox::new(
+        State::Certificate(ExpectCertificate {
             context: Context {
                 offer,
                 suite,
@@ -71,8 +72,8 @@ pub(crate) fn handle_server_hello(
                 ticket_announced: extensions.session_ticket,
                 keeper: keeper.map(|k| k.with_alpn(extensions.alpn)),
             },
-        },
-    ))))
+        }),
+    )))
 }
 
 /// RFC 5246 §7.4.1.3, RFC 5077 §3.4: a ServerHello.session_id equal to the ClientHello's

@@ -28,21 +28,21 @@ use server_flight::{
 
 /// The client's TLS 1.2 states, one per awaited message.
 pub(crate) enum State {
-    Certificate(Box<ExpectCertificate>),
-    ServerKeyExchange(Box<ExpectServerKeyExchange>),
-    CertificateRequestOrDone(Box<ExpectCertificateRequestOrDone>),
-    ServerHelloDone(Box<ExpectServerHelloDone>),
+    Certificate(ExpectCertificate),
+    ServerKeyExchange(ExpectServerKeyExchange),
+    CertificateRequestOrDone(ExpectCertificateRequestOrDone),
+    ServerHelloDone(ExpectServerHelloDone),
     /// The ServerHello announced a ticket (RFC 5077 §3.3): it comes before the server's
     /// ChangeCipherSpec.
-    NewSessionTicket(Box<ExpectNewSessionTicket>),
-    ChangeCipherSpec(Box<ExpectChangeCipherSpec>),
-    Finished(Box<ExpectFinished>),
+    NewSessionTicket(ExpectNewSessionTicket),
+    ChangeCipherSpec(ExpectChangeCipherSpec),
+    Finished(ExpectFinished),
     /// Resumed (RFC 5246 §7.3): the server's [NewSessionTicket], ChangeCipherSpec and
     /// Finished come first.
-    ResumedNewSessionTicket(Box<ExpectResumedNewSessionTicket>),
-    ResumedChangeCipherSpec(Box<ExpectResumedChangeCipherSpec>),
-    ResumedFinished(Box<ExpectResumedFinished>),
-    Traffic(Box<ExpectTraffic>),
+    ResumedNewSessionTicket(ExpectResumedNewSessionTicket),
+    ResumedChangeCipherSpec(ExpectResumedChangeCipherSpec),
+    ResumedFinished(ExpectResumedFinished),
+    Traffic(ExpectTraffic),
 }
 
 /// How the client establishes the pre-master secret with the server (RFC 5246 §7.4.7).
@@ -84,8 +84,14 @@ impl State {
             Self::Finished(s) => s.handle(message, raw, out),
             Self::ResumedNewSessionTicket(s) => s.handle(message, raw, out),
             Self::ResumedFinished(s) => s.handle(message, raw, out),
-            Self::Traffic(s) => s.handle(message, out).map(|s| Self::Traffic(Box::new(s))),
+            Self::Traffic(s) => s.handle(message, out).map(Self::Traffic),
         }
+    }
+
+    /// Our flight went after the server's ServerHelloDone: the server's ChangeCipherSpec
+    /// (or the NewSessionTicket announced before it) is next.
+    pub(crate) fn awaits_server_change_cipher_spec(&self) -> bool {
+        matches!(self, Self::ChangeCipherSpec(_) | Self::NewSessionTicket(_))
     }
 
     /// RFC 5246 §7.1: the server's ChangeCipherSpec comes after our Finished and right

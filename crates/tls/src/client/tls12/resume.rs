@@ -93,7 +93,7 @@ pub(crate) fn resume(
         server: sh.random,
     };
     let keys = SessionKeys::resume(suite, session.secret.as_bytes(), &randoms, out)?;
-    out.peer_certificates(session.peer_certificates.to_vec());
+    out.peer_certificates(session.peer_certificates.clone().into());
     let keeper = SessionKeeper::new(&offer, suite, session.session_id.clone(), extensions.alpn)
         .map(|k| k.with_certificates(session.peer_certificates.clone()));
     let resumed = ExpectResumedChangeCipherSpec {
@@ -104,11 +104,13 @@ pub(crate) fn resume(
         ticket: None,
         session,
     };
-    Ok(crate::client::State::Tls12(if extensions.session_ticket {
-        State::ResumedNewSessionTicket(Box::new(ExpectResumedNewSessionTicket(resumed)))
-    } else {
-        State::ResumedChangeCipherSpec(Box::new(resumed))
-    }))
+    Ok(crate::client::State::Tls12(crate::state::StateBox::new(
+        if extensions.session_ticket {
+            State::ResumedNewSessionTicket(ExpectResumedNewSessionTicket(resumed))
+        } else {
+            State::ResumedChangeCipherSpec(resumed)
+        },
+    )))
 }
 
 /// Resumed, and the ServerHello announced a NewSessionTicket (RFC 5077 §3.2, §3.3): it
@@ -117,14 +119,14 @@ pub(crate) struct ExpectResumedNewSessionTicket(ExpectResumedChangeCipherSpec);
 
 impl ExpectResumedNewSessionTicket {
     pub(super) fn handle(
-        self: Box<Self>,
+        self,
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<State, Error> {
         let mut next = self.0;
         next.ticket = Some(receive_ticket(message, raw, &mut next.transcript, out)?);
-        Ok(State::ResumedChangeCipherSpec(Box::new(next)))
+        Ok(State::ResumedChangeCipherSpec(next))
     }
 }
 
@@ -140,14 +142,11 @@ pub(crate) struct ExpectResumedChangeCipherSpec {
 }
 
 impl ExpectResumedChangeCipherSpec {
-    pub(super) fn change_cipher_spec(
-        self: Box<Self>,
-        out: &mut dyn Output,
-    ) -> Result<State, Error> {
+    pub(super) fn change_cipher_spec(self, out: &mut dyn Output) -> Result<State, Error> {
         handshake::receive_change_cipher_spec(&self.keys, Sender::Server, out)?;
-        Ok(State::ResumedFinished(Box::new(ExpectResumedFinished {
-            before: *self,
-        })))
+        Ok(State::ResumedFinished(ExpectResumedFinished {
+            before: self,
+        }))
     }
 }
 
@@ -159,7 +158,7 @@ pub(crate) struct ExpectResumedFinished {
 
 impl ExpectResumedFinished {
     pub(super) fn handle(
-        self: Box<Self>,
+        self,
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
@@ -198,11 +197,11 @@ impl ExpectResumedFinished {
         }
         out.tls12_exporter(keys.into_exporter(randoms));
         out.handshake_complete()?;
-        Ok(State::Traffic(Box::new(ExpectTraffic {
+        Ok(State::Traffic(ExpectTraffic {
             // The server proved it holds the session's master secret.
             _server: Authenticated::Psk(verify::psk_proven_by_finished(&verified)),
             _finished: verified,
-        })))
+        }))
     }
 }
 

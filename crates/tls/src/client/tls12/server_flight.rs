@@ -11,7 +11,6 @@ use crate::conn::HandshakeKind;
 use crate::error::{Error, PeerMisbehaved};
 use crate::handshake_trace::trace_certificate_check;
 use crate::output::{unexpected, Output};
-use crate::state::encode;
 use crate::suites::{self, Tls12Suite};
 use crate::tls12::handshake::{self, PeerChain, Randoms, SessionKeys, Transcript12};
 use crate::tls12::prf::Sender;
@@ -19,8 +18,8 @@ use crate::verify::{self, Authenticated, CertVerified, SignatureVerified};
 use crate::wire::enums::{NamedGroup, SignatureScheme};
 use crate::wire::handshake::tls12::client_certificate_type;
 use crate::wire::handshake::{
-    Certificate12, CertificateRequest12, CertificateVerify, ClientEcdhPublic, ClientKeyExchange,
-    HandshakePayload, NewSessionTicket12, ServerKeyExchange,
+    CertificateRequest12, CertificateVerify, ClientEcdhPublic, ClientKeyExchange, HandshakePayload,
+    NewSessionTicket12, ServerKeyExchange,
 };
 use crate::{tls12::signatures, wire::codec::Codec};
 
@@ -49,7 +48,7 @@ pub(crate) struct ExpectCertificate {
 
 impl ExpectCertificate {
     pub(super) fn handle(
-        self: Box<Self>,
+        self,
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
@@ -75,7 +74,7 @@ impl ExpectCertificate {
         context.transcript.add(raw);
         Ok(match context.suite.kx {
             suites::KeyExchangeKind::Ecdhe => {
-                State::ServerKeyExchange(Box::new(ExpectServerKeyExchange { context, server }))
+                State::ServerKeyExchange(ExpectServerKeyExchange { context, server })
             }
             // RFC 5246 §7.4.3: no ServerKeyExchange with RSA key transport; the finished
             // handshake proves the server holds the key.
@@ -83,12 +82,12 @@ impl ExpectCertificate {
                 let kx = KeyExchange::Rsa {
                     leaf: server.leaf().to_vec(),
                 };
-                State::CertificateRequestOrDone(Box::new(ExpectCertificateRequestOrDone {
+                State::CertificateRequestOrDone(ExpectCertificateRequestOrDone {
                     context,
                     server,
                     signature: None,
                     kx,
-                }))
+                })
             }
         })
     }
@@ -102,7 +101,7 @@ pub(crate) struct ExpectServerKeyExchange {
 
 impl ExpectServerKeyExchange {
     pub(super) fn handle(
-        self: Box<Self>,
+        self,
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
@@ -113,7 +112,7 @@ impl ExpectServerKeyExchange {
         let Self {
             mut context,
             server,
-        } = *self;
+        } = self;
         let group = check_group(&context.offer, ske.params.named_group)?;
         let signature = check_signature(&context, &server, &ske, out)?;
         let kx = agree(group, &ske.params.public, out)?;
@@ -121,14 +120,14 @@ impl ExpectServerKeyExchange {
         out.signature_scheme(ske.signature.algorithm);
         let group = Some(ske.params.named_group);
         handshake::report_negotiated(context.suite, group, HandshakeKind::Full, out);
-        Ok(State::CertificateRequestOrDone(Box::new(
+        Ok(State::CertificateRequestOrDone(
             ExpectCertificateRequestOrDone {
                 context,
                 server,
                 signature: Some(signature),
                 kx,
             },
-        )))
+        ))
     }
 }
 
@@ -204,19 +203,19 @@ pub(crate) struct ExpectCertificateRequestOrDone {
 
 impl ExpectCertificateRequestOrDone {
     pub(super) fn handle(
-        self: Box<Self>,
+        self,
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<State, Error> {
-        let mut this = *self;
+        let mut this = self;
         match message {
             HandshakePayload::CertificateRequest12(request) => {
                 this.context.transcript.add(raw);
-                Ok(State::ServerHelloDone(Box::new(ExpectServerHelloDone {
+                Ok(State::ServerHelloDone(ExpectServerHelloDone {
                     before: this,
                     request,
-                })))
+                }))
             }
             HandshakePayload::ServerHelloDone => {
                 this.context.transcript.add(raw);
@@ -239,7 +238,7 @@ pub(crate) struct ExpectServerHelloDone {
 
 impl ExpectServerHelloDone {
     pub(super) fn handle(
-        self: Box<Self>,
+        self,
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
@@ -250,7 +249,7 @@ impl ExpectServerHelloDone {
         let Self {
             mut before,
             request,
-        } = *self;
+        } = self;
         before.context.transcript.add(raw);
         send_client_flight(before, Some(request), out)
     }
@@ -318,7 +317,7 @@ fn send_client_flight(
     if let Some(keeper) = context.keeper.take() {
         context.keeper = Some(keeper.with_certificates(server.chain.clone().into()));
     }
-    out.peer_certificates(server.chain);
+    out.peer_certificates(server.chain.into());
     let ticket_announced = context.ticket_announced;
     let next = ExpectChangeCipherSpec {
         context,
@@ -328,9 +327,9 @@ fn send_client_flight(
         ticket: None,
     };
     Ok(if ticket_announced {
-        State::NewSessionTicket(Box::new(ExpectNewSessionTicket(next)))
+        State::NewSessionTicket(ExpectNewSessionTicket(next))
     } else {
-        State::ChangeCipherSpec(Box::new(next))
+        State::ChangeCipherSpec(next)
     })
 }
 
@@ -340,7 +339,7 @@ pub(crate) struct ExpectNewSessionTicket(ExpectChangeCipherSpec);
 
 impl ExpectNewSessionTicket {
     pub(super) fn handle(
-        self: Box<Self>,
+        self,
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
@@ -348,22 +347,22 @@ impl ExpectNewSessionTicket {
         let mut next = self.0;
         let ticket = receive_ticket(message, raw, &mut next.context.transcript, out)?;
         next.ticket = Some(ticket);
-        Ok(State::ChangeCipherSpec(Box::new(next)))
+        Ok(State::ChangeCipherSpec(next))
     }
 }
 
 /// Certificate (RFC 5246 §7.4.6): ours, or an empty list when we have none that fits.
 fn send_certificate(cert: Option<&CertifiedKey>, context: &mut Context, out: &mut dyn Output) {
-    let chain = cert.map(|c| c.chain.clone()).unwrap_or_default();
+    let chain = cert.map(|c| c.chain.as_slice()).unwrap_or_default();
     let count = chain.len();
-    let message = encode(&HandshakePayload::Certificate12(Certificate12 {
-        certificate_list: chain,
-    }));
-    crate::handshake_trace::trace_sent(out, "Certificate", message.len(), || {
+    let message = crate::state::queue_message(out, |queue| {
+        crate::tls12::handshake::encode_certificate(queue, chain)
+    });
+    context.transcript.add(message);
+    let len = message.len();
+    crate::handshake_trace::trace_sent(out, "Certificate", len, || {
         format!("{count} certificate(s)")
     });
-    context.transcript.add(&message);
-    out.send_handshake(&message);
 }
 
 /// ClientKeyExchange (RFC 5246 §7.4.7): our ECDH point (RFC 8422 §5.7), or for RSA key
@@ -379,12 +378,13 @@ fn send_client_key_exchange(
         }
         KeyExchange::Rsa { leaf } => rsa_client_key_exchange(&leaf, context, out)?,
     };
-    let message = encode(&HandshakePayload::ClientKeyExchange(ClientKeyExchange {
-        body,
-    }));
-    crate::handshake_trace::trace_sent(out, "ClientKeyExchange", message.len(), String::new);
-    context.transcript.add(&message);
-    out.send_handshake(&message);
+    let message = crate::state::queue_payload(
+        out,
+        &HandshakePayload::ClientKeyExchange(ClientKeyExchange { body }),
+    );
+    context.transcript.add(message);
+    let len = message.len();
+    crate::handshake_trace::trace_sent(out, "ClientKeyExchange", len, String::new);
     Ok(pre_master_secret)
 }
 
@@ -414,15 +414,18 @@ fn send_certificate_verify(
     out: &mut dyn Output,
 ) -> Result<(), Error> {
     let signature = signatures::sign(cert, scheme, context.transcript.messages())?;
-    let message = encode(&HandshakePayload::CertificateVerify(CertificateVerify {
-        algorithm: scheme,
-        signature,
-    }));
-    crate::handshake_trace::trace_sent(out, "CertificateVerify", message.len(), || {
+    let message = crate::state::queue_payload(
+        out,
+        &HandshakePayload::CertificateVerify(CertificateVerify {
+            algorithm: scheme,
+            signature,
+        }),
+    );
+    context.transcript.add(message);
+    let len = message.len();
+    crate::handshake_trace::trace_sent(out, "CertificateVerify", len, || {
         format!("scheme={scheme}")
     });
-    context.transcript.add(&message);
-    out.send_handshake(&message);
     Ok(())
 }
 
@@ -437,12 +440,9 @@ pub(crate) struct ExpectChangeCipherSpec {
 }
 
 impl ExpectChangeCipherSpec {
-    pub(super) fn change_cipher_spec(
-        self: Box<Self>,
-        out: &mut dyn Output,
-    ) -> Result<State, Error> {
+    pub(super) fn change_cipher_spec(self, out: &mut dyn Output) -> Result<State, Error> {
         handshake::receive_change_cipher_spec(&self.keys, Sender::Server, out)?;
-        Ok(State::Finished(Box::new(ExpectFinished { before: *self })))
+        Ok(State::Finished(ExpectFinished { before: self }))
     }
 }
 
@@ -453,7 +453,7 @@ pub(crate) struct ExpectFinished {
 
 impl ExpectFinished {
     pub(super) fn handle(
-        self: Box<Self>,
+        self,
         message: HandshakePayload,
         _raw: &[u8],
         out: &mut dyn Output,
@@ -488,9 +488,9 @@ impl ExpectFinished {
         }
         out.tls12_exporter(keys.into_exporter(context.randoms));
         out.handshake_complete()?;
-        Ok(State::Traffic(Box::new(ExpectTraffic {
+        Ok(State::Traffic(ExpectTraffic {
             _server: server,
             _finished: verified,
-        })))
+        }))
     }
 }

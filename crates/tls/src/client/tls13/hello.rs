@@ -11,7 +11,7 @@ use crate::suites::{self, Suite};
 use crate::trace::{Direction, KeyPhase, TraceEvent};
 use crate::transcript::Transcript;
 use crate::wire::enums::{CipherSuite, ExtensionType, NamedGroup, ProtocolVersion};
-use crate::wire::extensions::ExtensionBlock;
+use crate::wire::extensions::{ExtensionBlock, ExtensionTypes};
 use crate::wire::handshake::{ClientHello, HandshakePayload, HelloRetryRequest, ServerHello};
 
 use super::server_auth::{Context, EarlyData, ExpectEncryptedExtensions};
@@ -30,7 +30,7 @@ impl ExpectServerHello {
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<crate::client::State, Error> {
+    ) -> Result<super::Next, Error> {
         match message {
             HandshakePayload::ServerHello(sh) => match hs::choose_version(&self.offer, &sh)? {
                 Version::Tls13 => {
@@ -58,7 +58,7 @@ pub(crate) fn handle_server_hello(
     raw: &[u8],
     retry_suite: Option<Suite>,
     out: &mut dyn Output,
-) -> Result<crate::client::State, Error> {
+) -> Result<super::Next, Error> {
     let offered = offered_types(&offer.hello);
     let suite = check_server_hello(&offer, &offered, &sh, retry_suite)?;
     let resumed = check_psk_selection(&offer, &sh, suite, out)?;
@@ -120,29 +120,27 @@ pub(crate) fn handle_server_hello(
     }
 
     let hello = offer.hello;
-    Ok(
-        State::EncryptedExtensions(Box::new(ExpectEncryptedExtensions {
-            cx: Context {
-                config: offer.config,
-                server_name: offer.server_name,
-                offered_types: offered,
-                transcript,
-                handshake_secret,
-                client_secret,
-                server_secret,
-                suite,
-                resumed: session,
-                early_data: if early_data_offered {
-                    EarlyData::Offered
-                } else {
-                    EarlyData::NotOffered
-                },
-                alpn: None,
+    Ok(State::EncryptedExtensions(ExpectEncryptedExtensions {
+        cx: Context {
+            config: offer.config,
+            server_name: offer.server_name,
+            offered_types: offered,
+            transcript,
+            handshake_secret,
+            client_secret,
+            server_secret,
+            suite,
+            resumed: session,
+            early_data: if early_data_offered {
+                EarlyData::Offered
+            } else {
+                EarlyData::NotOffered
             },
-            offered_alpn: hello.extensions.alpn.unwrap_or_default(),
-        }))
-        .into(),
-    )
+            alpn: None,
+        },
+        offered_alpn: hello.extensions.alpn.unwrap_or_default(),
+    })
+    .into())
 }
 
 /// RFC 8446 §4.2.11: a server that resumes selects one of our identities (we offer one)
@@ -236,7 +234,7 @@ pub(crate) fn handle_hello_retry_request(
     hrr: HelloRetryRequest,
     raw: &[u8],
     out: &mut dyn Output,
-) -> Result<crate::client::State, Error> {
+) -> Result<super::Next, Error> {
     let suite = check_hello_retry_request(&offer, &hrr)?;
     trace(out, || TraceEvent::HelloRetryRequest {
         direction: Direction::Received,
@@ -362,7 +360,7 @@ fn offered_suite(hello: &ClientHello, suite: CipherSuite) -> Result<Suite, Error
 }
 
 /// The extension types of our ClientHello: the only ones a server may answer with.
-fn offered_types(hello: &ClientHello) -> Vec<ExtensionType> {
+fn offered_types(hello: &ClientHello) -> ExtensionTypes {
     hello.extensions.extension_types()
 }
 

@@ -12,6 +12,7 @@ mod server_auth;
 
 use crate::error::Error;
 use crate::output::Output;
+use crate::state::StateBox;
 use crate::wire::handshake::HandshakePayload;
 
 pub(crate) use hello::{handle_hello_retry_request, handle_server_hello, ExpectServerHello};
@@ -22,23 +23,33 @@ pub(crate) use server_auth::{
 
 /// The client's TLS 1.3 states, after the version is settled.
 pub(crate) enum State {
-    /// After a HelloRetryRequest and our second ClientHello.
+    /// After a HelloRetryRequest and our second ClientHello (boxed: it holds the whole
+    /// offer, and is rare).
     ServerHello(Box<ExpectServerHello>),
-    EncryptedExtensions(Box<ExpectEncryptedExtensions>),
-    CertificateOrCertificateRequest(Box<ExpectCertificateOrCertificateRequest>),
-    Certificate(Box<ExpectCertificate>),
-    CertificateVerify(Box<ExpectCertificateVerify>),
-    Finished(Box<ExpectFinished>),
+    EncryptedExtensions(ExpectEncryptedExtensions),
+    CertificateOrCertificateRequest(ExpectCertificateOrCertificateRequest),
+    Certificate(ExpectCertificate),
+    CertificateVerify(ExpectCertificateVerify),
+    Finished(ExpectFinished),
+}
+
+/// What a TLS 1.3 step leads to: another TLS 1.3 state, or out of them (to traffic).
+/// Only ever returned, never kept: boxing the state here would be the allocation per step
+/// that [`StateBox`] saves.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Next {
+    Tls13(State),
+    Leave(super::State),
 }
 
 impl State {
     /// Handles one handshake message (`raw` is its encoding, header included).
-    pub(crate) fn handle(
+    fn handle(
         self,
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<super::State, Error> {
+    ) -> Result<Next, Error> {
         match self {
             Self::ServerHello(s) => s.handle(message, raw, out),
             Self::EncryptedExtensions(s) => s.handle(message, raw, out),
@@ -50,8 +61,46 @@ impl State {
     }
 }
 
-impl From<State> for super::State {
+/// Handles one handshake message (`raw` is its encoding, header included) in the state
+/// `boxed` holds; a next TLS 1.3 state goes into the same box.
+pub(crate) fn handle(
+    mut boxed: StateBox<State>,
+    message: HandshakePayload,
+    raw: &[u8],
+    out: &mut dyn Output,
+) -> Result<super::State, Error> {
+    let state = boxed.take()?;
+    Ok(match state.handle(message, raw, out)? {
+        Next::Tls13(next) => super::State::Tls13(boxed.put(next)),
+        Next::Leave(next) => next,
+    })
+}
+
+impl State {
+    /// Whether only the ServerHello answering our second ClientHello may come.
+    pub(crate) fn awaits_server_hello(&self) -> bool {
+        matches!(self, Self::ServerHello(_))
+    }
+}
+
+impl Next {
+    /// The client state this leads to (a TLS 1.3 state in a box of its own).
+    pub(crate) fn into_state(self) -> super::State {
+        match self {
+            Self::Tls13(state) => super::State::Tls13(StateBox::new(state)),
+            Self::Leave(state) => state,
+        }
+    }
+}
+
+impl From<State> for Next {
     fn from(state: State) -> Self {
         Self::Tls13(state)
+    }
+}
+
+impl From<super::State> for Next {
+    fn from(state: super::State) -> Self {
+        Self::Leave(state)
     }
 }

@@ -9,7 +9,7 @@ use crate::config::{CertifiedKey, ClientConfig};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::key_update::ApplicationTraffic;
 use crate::output::{trace, unexpected, Output};
-use crate::state::encode;
+use crate::state::{queue_message, queue_payload};
 use crate::suites::Suite;
 use crate::ticket::ClientSession;
 use crate::tls13::key_schedule::{HandshakeSecret, TrafficSecret};
@@ -18,7 +18,7 @@ use crate::trace::{Direction, TraceEvent};
 use crate::transcript::Transcript;
 use crate::verify::{Authenticated, CertVerified, ServerName};
 use crate::wire::enums::{ExtensionType, SignatureScheme};
-use crate::wire::extensions::ExtensionBlock;
+use crate::wire::extensions::{ExtensionBlock, ExtensionTypes};
 use crate::wire::handshake::{CertificateRequest, EncryptedExtensions, HandshakePayload};
 use crate::{auth_messages, handshake_trace, verify};
 
@@ -38,7 +38,7 @@ pub(crate) struct Context {
     /// The extension types of our ClientHello: the only answers allowed in
     /// EncryptedExtensions (RFC 8446 §4.2) and the only ones a CertificateEntry may carry
     /// (§4.4.2).
-    pub(super) offered_types: Vec<ExtensionType>,
+    pub(super) offered_types: ExtensionTypes,
     pub(super) transcript: Transcript,
     pub(super) handshake_secret: HandshakeSecret,
     pub(super) client_secret: TrafficSecret,
@@ -69,11 +69,11 @@ struct ClientAuthRequest {
 
 impl ExpectEncryptedExtensions {
     pub(super) fn handle(
-        mut self: Box<Self>,
+        mut self,
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<crate::client::State, Error> {
+    ) -> Result<super::Next, Error> {
         let HandshakePayload::EncryptedExtensions(ee) = message else {
             return Err(unexpected("EncryptedExtensions", message.name()));
         };
@@ -84,20 +84,22 @@ impl ExpectEncryptedExtensions {
         // (and no CertificateRequest, §4.3.2); its Finished is next.
         if let Some(session) = &self.cx.resumed {
             if !session.peer_certificates.is_empty() {
-                out.peer_certificates(session.peer_certificates.to_vec());
+                out.peer_certificates(session.peer_certificates.clone().into());
             }
-            return Ok(State::Finished(Box::new(ExpectFinished {
+            return Ok(State::Finished(ExpectFinished {
                 cx: self.cx,
                 request: None,
                 chain: Vec::new(),
                 server: None,
-            }))
+            })
             .into());
         }
-        Ok(State::CertificateOrCertificateRequest(Box::new(
-            ExpectCertificateOrCertificateRequest { cx: self.cx },
-        ))
-        .into())
+        Ok(
+            State::CertificateOrCertificateRequest(ExpectCertificateOrCertificateRequest {
+                cx: self.cx,
+            })
+            .into(),
+        )
     }
 
     /// RFC 8446 §4.2.10: the server took our 0-RTT data if its EncryptedExtensions carry
@@ -169,19 +171,19 @@ pub(crate) struct ExpectCertificateOrCertificateRequest {
 
 impl ExpectCertificateOrCertificateRequest {
     pub(super) fn handle(
-        mut self: Box<Self>,
+        mut self,
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<crate::client::State, Error> {
+    ) -> Result<super::Next, Error> {
         match message {
             HandshakePayload::CertificateRequest(cr) => {
                 let request = check_certificate_request(&cr)?;
                 self.cx.transcript.add(raw);
-                Ok(State::Certificate(Box::new(ExpectCertificate {
+                Ok(State::Certificate(ExpectCertificate {
                     cx: self.cx,
                     request: Some(request),
-                }))
+                })
                 .into())
             }
             HandshakePayload::Certificate(_) => ExpectCertificate {
@@ -225,11 +227,11 @@ pub(crate) struct ExpectCertificate {
 
 impl ExpectCertificate {
     pub(super) fn handle(
-        self: Box<Self>,
+        self,
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<crate::client::State, Error> {
+    ) -> Result<super::Next, Error> {
         self.handle_certificate(message, raw, out)
     }
 
@@ -238,7 +240,7 @@ impl ExpectCertificate {
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<crate::client::State, Error> {
+    ) -> Result<super::Next, Error> {
         let HandshakePayload::Certificate(certificate) = message else {
             return Err(unexpected("Certificate", message.name()));
         };
@@ -267,12 +269,12 @@ impl ExpectCertificate {
         handshake_trace::trace_certificate_check(out, &chain, &verified);
         let cert = verified?;
         self.cx.transcript.add(raw);
-        Ok(State::CertificateVerify(Box::new(ExpectCertificateVerify {
+        Ok(State::CertificateVerify(ExpectCertificateVerify {
             cx: self.cx,
             request: self.request,
             chain,
             cert,
-        }))
+        })
         .into())
     }
 }
@@ -287,11 +289,11 @@ pub(crate) struct ExpectCertificateVerify {
 
 impl ExpectCertificateVerify {
     pub(super) fn handle(
-        mut self: Box<Self>,
+        mut self,
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<crate::client::State, Error> {
+    ) -> Result<super::Next, Error> {
         let HandshakePayload::CertificateVerify(cv) = message else {
             return Err(unexpected("CertificateVerify", message.name()));
         };
@@ -305,7 +307,7 @@ impl ExpectCertificateVerify {
         )?;
         out.signature_scheme(cv.algorithm);
         self.cx.transcript.add(raw);
-        Ok(State::Finished(Box::new(ExpectFinished {
+        Ok(State::Finished(ExpectFinished {
             cx: self.cx,
             request: self.request,
             chain: self.chain,
@@ -313,7 +315,7 @@ impl ExpectCertificateVerify {
                 chain: self.cert,
                 signature,
             }),
-        }))
+        })
         .into())
     }
 }
@@ -331,11 +333,11 @@ pub(crate) struct ExpectFinished {
 
 impl ExpectFinished {
     pub(super) fn handle(
-        self: Box<Self>,
+        self,
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<crate::client::State, Error> {
+    ) -> Result<super::Next, Error> {
         let HandshakePayload::Finished(finished) = message else {
             return Err(unexpected("Finished", message.name()));
         };
@@ -344,7 +346,7 @@ impl ExpectFinished {
             request,
             chain,
             server,
-        } = *self;
+        } = self;
         let Context {
             config,
             server_name,
@@ -381,23 +383,31 @@ impl ExpectFinished {
         )?;
         out.exporter(exporter);
         let store = config.session_store.clone();
-        // Every ticket of this connection shares one copy of the chain.
-        let ticket_chain: Arc<[Vec<u8>]> = match (&store, &resumed) {
-            (None, _) => Arc::new([]),
-            (Some(_), Some(session)) => session.peer_certificates.clone(),
-            (Some(_), None) => chain.clone().into(),
+        // Every ticket of this connection shares one copy of the chain (none is made
+        // without a store to keep tickets in).
+        let ticket_chain: Option<Arc<[Vec<u8>]>> = match (&store, &resumed) {
+            (None, _) => {
+                if resumed.is_none() {
+                    out.peer_certificates(chain.into());
+                }
+                None
+            }
+            (Some(_), Some(session)) => Some(session.peer_certificates.clone()),
+            (Some(_), None) => {
+                // The connection and the tickets share the chain.
+                let shared: Arc<[Vec<u8>]> = chain.into();
+                out.peer_certificates(shared.clone().into());
+                Some(shared)
+            }
         };
-        if resumed.is_none() {
-            out.peer_certificates(chain);
-        }
 
         // RFC 8446 §4.5: after accepted 0-RTT data, EndOfEarlyData under the early keys,
         // then our handshake keys.
         if early_data == EarlyData::Accepted {
-            let message = encode(&HandshakePayload::EndOfEarlyData);
-            handshake_trace::trace_sent(out, "EndOfEarlyData", message.len(), String::new);
-            transcript.add(&message);
-            out.send_handshake(&message);
+            let message = queue_payload(out, &HandshakePayload::EndOfEarlyData);
+            transcript.add(message);
+            let len = message.len();
+            handshake_trace::trace_sent(out, "EndOfEarlyData", len, String::new);
             out.install_write_keys(
                 client_secret.record_keys(provider, aead)?,
                 KeyPhase::Handshake,
@@ -411,18 +421,20 @@ impl ExpectFinished {
         // Without client authentication, the same hash as the application secrets'.
         let hash = transcript.hash_so_far(provider);
         let verify_data = client_secret.finished_verify_data(provider, hash.as_ref());
-        let message = crate::state::encode_finished(verify_data.as_ref());
-        handshake_trace::trace_sent(out, "Finished", message.len(), String::new);
-        out.send_handshake(&message);
+        let message = crate::state::queue_finished(out, verify_data.as_ref());
+        let len = message.len();
+        // RFC 8446 §4.6.1, §7.1: tickets will be keyed from the resumption master secret,
+        // over Hash(CH..client Finished).
+        if store.is_some() {
+            transcript.add(message);
+        }
+        handshake_trace::trace_sent(out, "Finished", len, String::new);
         out.install_write_keys(
             client_app.record_keys(provider, aead)?,
             KeyPhase::Application(0),
         )?;
         out.handshake_complete()?;
-        // RFC 8446 §4.6.1, §7.1: tickets will be keyed from the resumption master secret,
-        // over Hash(CH..client Finished).
         let tickets = store.map(|store| {
-            transcript.add(&message);
             let hash = transcript.finish(provider);
             Box::new(TicketReceiver {
                 store,
@@ -431,7 +443,7 @@ impl ExpectFinished {
                 server_name,
                 suite,
                 alpn,
-                peer_certificates: ticket_chain,
+                peer_certificates: ticket_chain.unwrap_or_else(|| Arc::new([])),
             })
         });
         Ok(crate::client::State::Traffic(Box::new(ExpectTraffic {
@@ -439,7 +451,8 @@ impl ExpectFinished {
             _finished: finished_ok,
             traffic: ApplicationTraffic::new(aead, server_app, client_app),
             tickets,
-        })))
+        }))
+        .into())
     }
 }
 
@@ -460,28 +473,28 @@ fn send_client_auth(
                 .map(|s| (key, s))
         });
     let chain: &[Vec<u8>] = chosen.map(|(k, _)| k.chain.as_slice()).unwrap_or_default();
-    let message = auth_messages::encode_certificate(&request.context, chain);
-    handshake_trace::trace_sent(out, "Certificate", message.len(), || {
+    let message = queue_message(out, |queue| {
+        auth_messages::encode_certificate(queue, &request.context, chain)
+    });
+    transcript.add(message);
+    let len = message.len();
+    handshake_trace::trace_sent(out, "Certificate", len, || {
         format!("{} certificate(s)", chain.len())
     });
-    transcript.add(&message);
-    out.send_handshake(&message);
     let Some((key, scheme)) = chosen else {
         return Ok(());
     };
     let hash = transcript.current_hash(provider);
-    let message = auth_messages::sign_certificate_verify(
-        provider,
+    let verify = auth_messages::sign_certificate_verify(
         key,
         scheme,
         auth_messages::CLIENT_CONTEXT,
         hash.as_ref(),
     )
     .map_err(|_| Error::from(PeerIncompatible::NoSignatureSchemesInCommon))?;
-    handshake_trace::trace_sent(out, "CertificateVerify", message.len(), || {
-        format!("scheme={scheme}")
-    });
-    transcript.add(&message);
-    out.send_handshake(&message);
+    let message = queue_payload(out, &HandshakePayload::CertificateVerify(verify));
+    transcript.add(message);
+    let len = message.len();
+    handshake_trace::trace_sent(out, "CertificateVerify", len, || format!("scheme={scheme}"));
     Ok(())
 }

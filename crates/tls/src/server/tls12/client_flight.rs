@@ -68,13 +68,11 @@ impl ExpectCertificate {
             trace_certificate_check(out, &chain, &result);
             Some(PeerChain::new(chain, result?)?)
         };
-        Ok(State::ClientKeyExchange(Box::new(
-            ExpectClientKeyExchange {
-                context: self.context,
-                kx: self.kx,
-                client,
-            },
-        )))
+        Ok(State::ClientKeyExchange(ExpectClientKeyExchange {
+            context: self.context,
+            kx: self.kx,
+            client,
+        }))
     }
 }
 
@@ -115,16 +113,16 @@ impl ExpectClientKeyExchange {
             out,
         )?;
         Ok(match client {
-            Some(client) => State::CertificateVerify(Box::new(ExpectCertificateVerify {
+            Some(client) => State::CertificateVerify(ExpectCertificateVerify {
                 context,
                 keys,
                 client,
-            })),
-            None => State::ChangeCipherSpec(Box::new(ExpectChangeCipherSpec {
+            }),
+            None => State::ChangeCipherSpec(ExpectChangeCipherSpec {
                 context,
                 keys,
                 client: None,
-            })),
+            }),
         })
     }
 }
@@ -163,7 +161,7 @@ pub(crate) struct ExpectCertificateVerify {
 
 impl ExpectCertificateVerify {
     pub(super) fn handle(
-        self: Box<Self>,
+        self,
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
@@ -175,7 +173,7 @@ impl ExpectCertificateVerify {
             mut context,
             keys,
             client,
-        } = *self;
+        } = self;
         let offered: Vec<_> = signatures::our_schemes(&context.config.signature_schemes).collect();
         let signature = handshake::check_peer_signature(
             out,
@@ -191,15 +189,15 @@ impl ExpectCertificateVerify {
         if !matches!(context.session.keep, resume::Keep::Nothing) {
             context.session.client_certificates = client.chain.clone();
         }
-        out.peer_certificates(client.chain);
-        Ok(State::ChangeCipherSpec(Box::new(ExpectChangeCipherSpec {
+        out.peer_certificates(client.chain.into());
+        Ok(State::ChangeCipherSpec(ExpectChangeCipherSpec {
             context,
             keys,
             client: Some(Authenticated::Certificate {
                 chain: client.verified,
                 signature,
             }),
-        })))
+        }))
     }
 }
 
@@ -212,21 +210,18 @@ pub(crate) struct ExpectChangeCipherSpec {
 }
 
 impl ExpectChangeCipherSpec {
-    pub(super) fn change_cipher_spec(
-        self: Box<Self>,
-        out: &mut dyn Output,
-    ) -> Result<State, Error> {
+    pub(super) fn change_cipher_spec(self, out: &mut dyn Output) -> Result<State, Error> {
         handshake::receive_change_cipher_spec(&self.keys, Sender::Client, out)?;
         let Self {
             context,
             keys,
             client,
-        } = *self;
-        Ok(State::Finished(Box::new(ExpectFinished {
+        } = self;
+        Ok(State::Finished(ExpectFinished {
             context,
             keys,
             client,
-        })))
+        }))
     }
 }
 
@@ -239,7 +234,7 @@ pub(crate) struct ExpectFinished {
 
 impl ExpectFinished {
     pub(super) fn handle(
-        self: Box<Self>,
+        self,
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
@@ -251,7 +246,7 @@ impl ExpectFinished {
             mut context,
             keys,
             client,
-        } = *self;
+        } = self;
         let provider = out.provider();
         let verified = keys.check_finished(
             Sender::Client,
@@ -276,9 +271,9 @@ impl ExpectFinished {
         )?;
         out.tls12_exporter(keys.into_exporter(context.randoms));
         out.handshake_complete()?;
-        Ok(State::Traffic(Box::new(ExpectTraffic {
+        Ok(State::Traffic(ExpectTraffic {
             _client: client,
             _finished: verified,
-        })))
+        }))
     }
 }

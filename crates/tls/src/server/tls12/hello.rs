@@ -10,7 +10,7 @@ use crate::config::{CertifiedKey, ClientAuth, ClientHelloInfo, ServerConfig};
 use crate::conn::HandshakeKind;
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::output::Output;
-use crate::state::{encode, random_bytes};
+use crate::state::{random_bytes, StateBox};
 use crate::suites::{self, KeyExchangeKind, Tls12Suite};
 use crate::tls12::handshake::{self, Randoms, Transcript12};
 use crate::tls12::signatures;
@@ -23,8 +23,8 @@ use crate::wire::extensions::{
 };
 use crate::wire::handshake::tls12::client_certificate_type;
 use crate::wire::handshake::{
-    Certificate12, CertificateRequest12, CertificateVerify, ClientHello, HandshakePayload,
-    ServerEcdhParams, ServerHello, ServerKeyExchange, DOWNGRADE_TLS12,
+    CertificateRequest12, CertificateVerify, ClientHello, HandshakePayload, ServerEcdhParams,
+    ServerHello, ServerKeyExchange, DOWNGRADE_TLS12,
 };
 
 use super::client_flight::{Context, ExpectCertificate, ExpectClientKeyExchange};
@@ -120,24 +120,28 @@ pub(crate) fn start(
         extended_master_secret: offer.extended_master_secret,
         transcript,
         session: resume::NewSession {
+            // Recorded only in a session that will be kept.
+            server_name: match keep {
+                resume::Keep::Nothing => None,
+                _ => hello.extensions.server_name.clone(),
+            },
             keep,
-            server_name: hello.extensions.server_name.clone(),
             alpn,
             client_certificates: Vec::new(),
         },
     };
-    Ok(crate::server::State::Tls12(match verifier {
-        Some(verifier) => State::Certificate(Box::new(ExpectCertificate {
+    Ok(crate::server::State::Tls12(StateBox::new(match verifier {
+        Some(verifier) => State::Certificate(ExpectCertificate {
             context,
             kx,
             verifier,
-        })),
-        None => State::ClientKeyExchange(Box::new(ExpectClientKeyExchange {
+        }),
+        None => State::ClientKeyExchange(ExpectClientKeyExchange {
             context,
             kx,
             client: None,
-        })),
-    }))
+        }),
+    })))
 }
 
 /// Checks what TLS 1.2 and its safety rails require of a ClientHello.
@@ -223,13 +227,12 @@ fn choose_certificate(
     config: &ServerConfig,
     offer: &Offer<'_>,
 ) -> Result<Arc<CertifiedKey>, Error> {
-    let suites: Vec<CipherSuite> = offer
-        .hello
-        .cipher_suites
-        .iter()
-        .copied()
-        .filter(|s| !s.is_tls13())
-        .collect();
+    // The client's TLS 1.2 suites: its list as it is when it offers no TLS 1.3 suite.
+    let offered = &offer.hello.cipher_suites;
+    let suites: std::borrow::Cow<'_, [CipherSuite]> = match offered.iter().any(|s| s.is_tls13()) {
+        true => offered.iter().copied().filter(|s| !s.is_tls13()).collect(),
+        false => offered.as_slice().into(),
+    };
     config
         .cert_resolver
         .resolve(&ClientHelloInfo {
@@ -258,14 +261,14 @@ fn choose_suite(
         (suite.kx != KeyExchangeKind::Rsa || key_transport)
             && signatures::key_fits_suite(kind, suite.auth)
     };
-    let shared: Vec<Tls12Suite> = config
+    let mut shared = config
         .cipher_suites
         .iter()
         .filter(|s| offer.hello.cipher_suites.contains(s))
         .filter_map(|s| suites::tls12_suite(*s))
         .filter(fits_key)
-        .collect();
-    if !shared.is_empty() {
+        .peekable();
+    if shared.peek().is_some() {
         // RFC 8422 §5.3: an ECDSA certificate's curve must be one the client lists.
         if !signatures::curve_supported(kind, offer.groups) {
             return Err(PeerIncompatible::CertificateCurveNotOffered.into());
@@ -274,7 +277,6 @@ fn choose_suite(
         // suite) and a signature it accepts (RFC 5246 §7.4.1.4.1); without them, a suite
         // that needs neither (RSA key transport, when enabled) may still serve.
         let ecdhe_refused = ecdhe_refusal(config, offer, cert);
-        let mut shared = shared.into_iter();
         return match shared.find(|s| s.kx == KeyExchangeKind::Rsa || ecdhe_refused.is_none()) {
             Some(suite) => Ok(suite),
             None => Err(ecdhe_refused.unwrap_or(PeerIncompatible::NoCipherSuitesInCommon.into())),
@@ -406,36 +408,39 @@ pub(super) fn send_server_hello(
         session_ticket: session.ticket,
         other: Vec::new(),
     };
-    let hello = encode(&HandshakePayload::ServerHello(ServerHello {
-        legacy_version: ProtocolVersion::TLSv1_2,
-        random: randoms.server,
-        // RFC 5246 §7.4.1.3: the resumed session's id, the new session's, or none.
-        legacy_session_id_echo: session.id.to_vec(),
-        cipher_suite: suite.suite,
-        legacy_compression_method: 0,
-        extensions: ServerHelloExtensions {
-            other: extensions.to_raw(),
-            ..Default::default()
-        },
-    }));
-    crate::handshake_trace::trace_sent(out, "ServerHello", hello.len(), || {
+    let hello = crate::state::queue_payload(
+        out,
+        &HandshakePayload::ServerHello(ServerHello {
+            legacy_version: ProtocolVersion::TLSv1_2,
+            random: randoms.server,
+            // RFC 5246 §7.4.1.3: the resumed session's id, the new session's, or none.
+            legacy_session_id_echo: session.id.to_vec(),
+            cipher_suite: suite.suite,
+            legacy_compression_method: 0,
+            extensions: ServerHelloExtensions {
+                other: extensions.to_raw(),
+                ..Default::default()
+            },
+        }),
+    );
+    transcript.add(hello);
+    let len = hello.len();
+    crate::handshake_trace::trace_sent(out, "ServerHello", len, || {
         format!("version=TLSv1.2 suite={}", suite.suite)
     });
-    transcript.add(&hello);
-    out.send_handshake(&hello);
     Ok(())
 }
 
 /// Certificate (RFC 5246 §7.4.2): our chain, leaf first.
 fn send_certificate(cert: &CertifiedKey, transcript: &mut Transcript12, out: &mut dyn Output) {
-    let message = encode(&HandshakePayload::Certificate12(Certificate12 {
-        certificate_list: cert.chain.clone(),
-    }));
-    crate::handshake_trace::trace_sent(out, "Certificate", message.len(), || {
+    let message = crate::state::queue_message(out, |queue| {
+        crate::tls12::handshake::encode_certificate(queue, &cert.chain)
+    });
+    transcript.add(message);
+    let len = message.len();
+    crate::handshake_trace::trace_sent(out, "Certificate", len, || {
         format!("{} certificate(s)", cert.chain.len())
     });
-    transcript.add(&message);
-    out.send_handshake(&message);
 }
 
 /// ServerKeyExchange (RFC 8422 §5.4): a fresh ECDH key in `group`, signed with our
@@ -459,18 +464,21 @@ fn send_server_key_exchange(
     };
     let signed = handshake::signed_params(randoms, &params);
     let signature = signatures::sign(cert, scheme, &signed)?;
-    let message = encode(&HandshakePayload::ServerKeyExchange(ServerKeyExchange {
-        params,
-        signature: CertificateVerify {
-            algorithm: scheme,
-            signature,
-        },
-    }));
-    crate::handshake_trace::trace_sent(out, "ServerKeyExchange", message.len(), || {
+    let message = crate::state::queue_payload(
+        out,
+        &HandshakePayload::ServerKeyExchange(ServerKeyExchange {
+            params,
+            signature: CertificateVerify {
+                algorithm: scheme,
+                signature,
+            },
+        }),
+    );
+    transcript.add(message);
+    let len = message.len();
+    crate::handshake_trace::trace_sent(out, "ServerKeyExchange", len, || {
         format!("group={group} scheme={scheme}")
     });
-    transcript.add(&message);
-    out.send_handshake(&message);
     Ok(KeyExchange::Ecdhe(ours))
 }
 
@@ -485,8 +493,9 @@ fn send_certificate_request(
         ClientAuth::None => return None,
         ClientAuth::Optional(v) | ClientAuth::Required(v) => v.clone(),
     };
-    let message = encode(&HandshakePayload::CertificateRequest12(
-        CertificateRequest12 {
+    let message = crate::state::queue_payload(
+        out,
+        &HandshakePayload::CertificateRequest12(CertificateRequest12 {
             certificate_types: vec![
                 client_certificate_type::ECDSA_SIGN,
                 client_certificate_type::RSA_SIGN,
@@ -497,18 +506,18 @@ fn send_certificate_request(
                 .into_iter()
                 .map(DistinguishedName)
                 .collect(),
-        },
-    ));
-    crate::handshake_trace::trace_sent(out, "CertificateRequest", message.len(), String::new);
-    transcript.add(&message);
-    out.send_handshake(&message);
+        }),
+    );
+    transcript.add(message);
+    let len = message.len();
+    crate::handshake_trace::trace_sent(out, "CertificateRequest", len, String::new);
     Some(verifier)
 }
 
 /// ServerHelloDone (RFC 5246 §7.4.5): our flight is complete.
 fn send_server_hello_done(transcript: &mut Transcript12, out: &mut dyn Output) {
-    let message = encode(&HandshakePayload::ServerHelloDone);
-    crate::handshake_trace::trace_sent(out, "ServerHelloDone", message.len(), String::new);
-    transcript.add(&message);
-    out.send_handshake(&message);
+    let message = crate::state::queue_payload(out, &HandshakePayload::ServerHelloDone);
+    transcript.add(message);
+    let len = message.len();
+    crate::handshake_trace::trace_sent(out, "ServerHelloDone", len, String::new);
 }

@@ -26,15 +26,15 @@ use resume::{ExpectResumedChangeCipherSpec, ExpectResumedFinished};
 
 /// The server's TLS 1.2 states, one per awaited message.
 pub(crate) enum State {
-    Certificate(Box<ExpectCertificate>),
-    ClientKeyExchange(Box<ExpectClientKeyExchange>),
-    CertificateVerify(Box<ExpectCertificateVerify>),
-    ChangeCipherSpec(Box<ExpectChangeCipherSpec>),
-    Finished(Box<ExpectFinished>),
+    Certificate(ExpectCertificate),
+    ClientKeyExchange(ExpectClientKeyExchange),
+    CertificateVerify(ExpectCertificateVerify),
+    ChangeCipherSpec(ExpectChangeCipherSpec),
+    Finished(ExpectFinished),
     /// Resumed (RFC 5246 §7.3): our Finished went first; the client's comes now.
-    ResumedChangeCipherSpec(Box<ExpectResumedChangeCipherSpec>),
-    ResumedFinished(Box<ExpectResumedFinished>),
-    Traffic(Box<ExpectTraffic>),
+    ResumedChangeCipherSpec(ExpectResumedChangeCipherSpec),
+    ResumedFinished(ExpectResumedFinished),
+    Traffic(ExpectTraffic),
 }
 
 /// How the server establishes the pre-master secret with the client (RFC 5246 §7.4.3,
@@ -55,8 +55,8 @@ impl State {
         out: &mut dyn Output,
     ) -> Result<Self, Error> {
         match self {
-            Self::Certificate(s) => (*s).handle(message, raw, out),
-            Self::ClientKeyExchange(s) => (*s).handle(message, raw, out),
+            Self::Certificate(s) => s.handle(message, raw, out),
+            Self::ClientKeyExchange(s) => s.handle(message, raw, out),
             Self::CertificateVerify(s) => s.handle(message, raw, out),
             // RFC 5246 §7.4.9: Finished only after ChangeCipherSpec (CVE-2014-0224's
             // cousin: nothing may skip the key change).
@@ -65,7 +65,7 @@ impl State {
             }
             Self::Finished(s) => s.handle(message, raw, out),
             Self::ResumedFinished(s) => s.handle(message, out),
-            Self::Traffic(s) => s.handle(message, out).map(|s| Self::Traffic(Box::new(s))),
+            Self::Traffic(s) => s.handle(message, out).map(Self::Traffic),
         }
     }
 

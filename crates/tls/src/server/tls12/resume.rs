@@ -219,7 +219,7 @@ pub(super) fn resume(
         out.alpn(protocol);
     }
     if !state.client_certificates.is_empty() {
-        out.peer_certificates(state.client_certificates.clone());
+        out.peer_certificates(state.client_certificates.clone().into());
     }
     let keys = SessionKeys::resume(suite, state.master_secret.as_bytes(), &randoms, out)?;
     if renew {
@@ -227,8 +227,8 @@ pub(super) fn resume(
         send_ticket(&config, &state, &mut transcript, out)?;
     }
     handshake::send_change_cipher_spec_and_finished(&keys, Sender::Server, &mut transcript, out)?;
-    Ok(crate::server::State::Tls12(State::ResumedChangeCipherSpec(
-        Box::new(ExpectResumedChangeCipherSpec {
+    Ok(crate::server::State::Tls12(crate::state::StateBox::new(
+        State::ResumedChangeCipherSpec(ExpectResumedChangeCipherSpec {
             transcript,
             keys,
             randoms,
@@ -370,14 +370,11 @@ pub(crate) struct ExpectResumedChangeCipherSpec {
 }
 
 impl ExpectResumedChangeCipherSpec {
-    pub(super) fn change_cipher_spec(
-        self: Box<Self>,
-        out: &mut dyn Output,
-    ) -> Result<State, Error> {
+    pub(super) fn change_cipher_spec(self, out: &mut dyn Output) -> Result<State, Error> {
         handshake::receive_change_cipher_spec(&self.keys, Sender::Client, out)?;
-        Ok(State::ResumedFinished(Box::new(ExpectResumedFinished {
-            before: *self,
-        })))
+        Ok(State::ResumedFinished(ExpectResumedFinished {
+            before: self,
+        }))
     }
 }
 
@@ -389,7 +386,7 @@ pub(crate) struct ExpectResumedFinished {
 
 impl ExpectResumedFinished {
     pub(super) fn handle(
-        self: Box<Self>,
+        self,
         message: HandshakePayload,
         out: &mut dyn Output,
     ) -> Result<State, Error> {
@@ -412,9 +409,9 @@ impl ExpectResumedFinished {
         out.handshake_complete()?;
         // The client proved it holds the session's master secret.
         let client = Authenticated::Psk(verify::psk_proven_by_finished(&verified));
-        Ok(State::Traffic(Box::new(ExpectTraffic {
+        Ok(State::Traffic(ExpectTraffic {
             _client: Some(client),
             _finished: verified,
-        })))
+        }))
     }
 }

@@ -159,7 +159,7 @@ impl ExpectCertificateVerify {
         if self.pending.ticket.facts.wanted {
             self.pending.ticket.facts.client_certificates = self.chain.clone();
         }
-        out.peer_certificates(self.chain);
+        out.peer_certificates(self.chain.into());
         Ok(State::Finished(Box::new(ExpectFinished {
             pending: self.pending,
             client: Some(Authenticated::Certificate {

@@ -10,7 +10,7 @@ use padlock_crypto::SharedSecret;
 use crate::config::{CertifiedKey, ClientAuth, ClientHelloInfo, ServerConfig};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::output::{trace, Output};
-use crate::state::{encode, random_bytes, HandshakeSecrets};
+use crate::state::{queue_message, queue_payload, random_bytes, HandshakeSecrets};
 use crate::suites::Suite;
 use crate::tls13::key_schedule::{EarlySecret, TrafficSecret};
 use crate::trace::{Direction, KeyPhase, TraceEvent};
@@ -131,11 +131,10 @@ pub(super) fn process_client_hello(hello: &ClientHello) -> Result<Offer<'_>, Err
     }
     // RFC 8446 §4.2.8: every share must be for a group the client lists, and have the
     // shape that group's shares have; else illegal_parameter. (Both lists may hold
-    // thousands of entries: the lookup is a binary search, not a scan.)
-    let mut listed: Vec<u16> = groups.iter().map(|g| g.to_wire()).collect();
-    listed.sort_unstable();
+    // thousands of entries: past a short list the lookup is a binary search, not a scan.)
+    let listed = ListedGroups::new(groups);
     for share in shares {
-        if listed.binary_search(&share.group.to_wire()).is_err() {
+        if !listed.contains(share.group) {
             return Err(PeerMisbehaved::IllegalKeyShare.into());
         }
         if !share.is_well_formed() {
@@ -148,6 +147,34 @@ pub(super) fn process_client_hello(hello: &ClientHello) -> Result<Offer<'_>, Err
         shares,
         schemes,
     })
+}
+
+/// The client's supported_groups, for checking each key share against: scanned when the
+/// list is short (a real client's is; no allocation), sorted for binary search when not.
+enum ListedGroups<'h> {
+    Short(&'h [NamedGroup]),
+    Sorted(Vec<u16>),
+}
+
+impl<'h> ListedGroups<'h> {
+    /// Lists up to this long are scanned.
+    const SHORT: usize = 32;
+
+    fn new(groups: &'h [NamedGroup]) -> Self {
+        if groups.len() <= Self::SHORT {
+            return Self::Short(groups);
+        }
+        let mut sorted: Vec<u16> = groups.iter().map(|g| g.to_wire()).collect();
+        sorted.sort_unstable();
+        Self::Sorted(sorted)
+    }
+
+    fn contains(&self, group: NamedGroup) -> bool {
+        match self {
+            Self::Short(groups) => groups.contains(&group),
+            Self::Sorted(sorted) => sorted.binary_search(&group.to_wire()).is_ok(),
+        }
+    }
 }
 
 /// RFC 8446 §4.1.1: the server picks the suite, by its own preference.
@@ -289,7 +316,7 @@ pub(super) fn send_server_flight(
     let (early_secret, client) = match resumption {
         Some(r) => {
             if !r.state.client_certificates.is_empty() {
-                out.peer_certificates(r.state.client_certificates.clone());
+                out.peer_certificates(r.state.client_certificates.clone().into());
             }
             (Some(r.early_secret), Some(Authenticated::Psk(r.proof)))
         }
@@ -442,28 +469,32 @@ fn send_server_hello(
     out: &mut dyn Output,
 ) -> Result<(), Error> {
     let group = our_share.as_ref().map(|s| s.group);
-    let server_hello = encode(&HandshakePayload::ServerHello(ServerHello {
-        legacy_version: ProtocolVersion::TLSv1_2,
-        random: random_bytes::<32>(out.provider().as_ref())?,
-        legacy_session_id_echo: offer.hello.legacy_session_id.clone(),
-        cipher_suite: suite.suite,
-        legacy_compression_method: 0,
-        extensions: ServerHelloExtensions {
-            supported_versions: Some(ProtocolVersion::TLSv1_3),
-            key_share: our_share,
-            pre_shared_key: psk_identity,
-            ..Default::default()
-        },
-    }));
-    handshake_trace::trace_sent(out, "ServerHello", server_hello.len(), || {
+    let random = random_bytes::<32>(out.provider().as_ref())?;
+    let server_hello = queue_payload(
+        out,
+        &HandshakePayload::ServerHello(ServerHello {
+            legacy_version: ProtocolVersion::TLSv1_2,
+            random,
+            legacy_session_id_echo: offer.hello.legacy_session_id.clone(),
+            cipher_suite: suite.suite,
+            legacy_compression_method: 0,
+            extensions: ServerHelloExtensions {
+                supported_versions: Some(ProtocolVersion::TLSv1_3),
+                key_share: our_share,
+                pre_shared_key: psk_identity,
+                ..Default::default()
+            },
+        }),
+    );
+    transcript.add(server_hello);
+    let len = server_hello.len();
+    handshake_trace::trace_sent(out, "ServerHello", len, || {
         let group = group.map_or_else(|| "none (psk_ke)".to_string(), |g| g.to_string());
         match psk_identity {
             Some(i) => format!("suite={} group={group} psk={i}", suite.suite),
             None => format!("suite={} group={group}", suite.suite),
         }
     });
-    transcript.add(&server_hello);
-    out.send_handshake(&server_hello);
     if !offer.hello.legacy_session_id.is_empty() {
         out.send_change_cipher_spec()?;
     }
@@ -511,8 +542,9 @@ fn send_encrypted_extensions(
         early_data,
         resumed,
     } = answer;
-    let ee = encode(&HandshakePayload::EncryptedExtensions(
-        EncryptedExtensions {
+    let ee = queue_payload(
+        out,
+        &HandshakePayload::EncryptedExtensions(EncryptedExtensions {
             extensions: EncryptedExtensionsExtensions {
                 // RFC 6066 §3: an empty server_name acknowledges the one we used — not
                 // when resuming ("MUST NOT include a server_name extension").
@@ -521,13 +553,13 @@ fn send_encrypted_extensions(
                 early_data,
                 ..Default::default()
             },
-        },
-    ));
-    handshake_trace::trace_sent(out, "EncryptedExtensions", ee.len(), || {
+        }),
+    );
+    transcript.add(ee);
+    let len = ee.len();
+    handshake_trace::trace_sent(out, "EncryptedExtensions", len, || {
         format!("alpn={}", handshake_trace::alpn_list(alpn.as_slice()))
     });
-    transcript.add(&ee);
-    out.send_handshake(&ee);
     if let Some(protocol) = alpn {
         out.alpn(protocol);
     }
@@ -541,18 +573,21 @@ fn send_certificate_request(
     out: &mut dyn Output,
 ) {
     let hints = verifier.root_hint_subjects();
-    let cr = encode(&HandshakePayload::CertificateRequest(CertificateRequest {
-        certificate_request_context: Vec::new(),
-        extensions: CertificateRequestExtensions {
-            signature_algorithms: Some(config.signature_schemes.clone()),
-            certificate_authorities: (!hints.is_empty())
-                .then(|| hints.into_iter().map(DistinguishedName).collect()),
-            ..Default::default()
-        },
-    }));
-    handshake_trace::trace_sent(out, "CertificateRequest", cr.len(), String::new);
-    transcript.add(&cr);
-    out.send_handshake(&cr);
+    let cr = queue_payload(
+        out,
+        &HandshakePayload::CertificateRequest(CertificateRequest {
+            certificate_request_context: Vec::new(),
+            extensions: CertificateRequestExtensions {
+                signature_algorithms: Some(config.signature_schemes.clone()),
+                certificate_authorities: (!hints.is_empty())
+                    .then(|| hints.into_iter().map(DistinguishedName).collect()),
+                ..Default::default()
+            },
+        }),
+    );
+    transcript.add(cr);
+    let len = cr.len();
+    handshake_trace::trace_sent(out, "CertificateRequest", len, String::new);
 }
 
 /// Certificate and CertificateVerify (RFC 8446 §4.4.2, §4.4.3).
@@ -564,25 +599,25 @@ fn send_certificate(
 ) -> Result<(), Error> {
     let provider = out.provider();
     let provider = provider.as_ref();
-    let message = auth_messages::encode_certificate(&[], &cert.chain);
-    handshake_trace::trace_sent(out, "Certificate", message.len(), || {
+    let message = queue_message(out, |queue| {
+        auth_messages::encode_certificate(queue, &[], &cert.chain)
+    });
+    transcript.add(message);
+    let len = message.len();
+    handshake_trace::trace_sent(out, "Certificate", len, || {
         format!("{} certificate(s)", cert.chain.len())
     });
-    transcript.add(&message);
-    out.send_handshake(&message);
     let hash = transcript.current_hash(provider);
-    let message = auth_messages::sign_certificate_verify(
-        provider,
+    let verify = auth_messages::sign_certificate_verify(
         cert,
         scheme,
         auth_messages::SERVER_CONTEXT,
         hash.as_ref(),
     )?;
-    handshake_trace::trace_sent(out, "CertificateVerify", message.len(), || {
-        format!("scheme={scheme}")
-    });
-    transcript.add(&message);
-    out.send_handshake(&message);
+    let message = queue_payload(out, &HandshakePayload::CertificateVerify(verify));
+    transcript.add(message);
+    let len = message.len();
+    handshake_trace::trace_sent(out, "CertificateVerify", len, || format!("scheme={scheme}"));
     Ok(())
 }
 
@@ -591,8 +626,8 @@ fn send_finished(server_secret: &TrafficSecret, transcript: &mut Transcript, out
     let provider = out.provider();
     let hash = transcript.current_hash(provider.as_ref());
     let verify_data = server_secret.finished_verify_data(provider.as_ref(), hash.as_ref());
-    let finished = state::encode_finished(verify_data.as_ref());
-    handshake_trace::trace_sent(out, "Finished", finished.len(), String::new);
-    transcript.add(&finished);
-    out.send_handshake(&finished);
+    let finished = state::queue_finished(out, verify_data.as_ref());
+    transcript.add(finished);
+    let len = finished.len();
+    handshake_trace::trace_sent(out, "Finished", len, String::new);
 }

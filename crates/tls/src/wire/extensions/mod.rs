@@ -73,9 +73,8 @@ pub trait ExtensionBlock: for<'a> Codec<'a> {
     fn write_extensions(&self, out: &mut ExtensionWriter<'_>);
 
     /// The types present, in encoding order.
-    fn extension_types(&self) -> Vec<ExtensionType> {
-        // Room for the most a block of ours holds (a ClientHello offering both versions).
-        let mut types = Vec::with_capacity(24);
+    fn extension_types(&self) -> ExtensionTypes {
+        let mut types = ExtensionTypes::default();
         self.write_extensions(&mut ExtensionWriter::Types(&mut |typ| types.push(typ)));
         types
     }
@@ -112,6 +111,55 @@ pub trait ExtensionBlock: for<'a> Codec<'a> {
             Self::CONTEXT == ExtensionContext::HelloRetryRequest && *typ == ExtensionType::Cookie
         };
         self.find_type(|typ| !offered.contains(&typ) && !exempt(&typ))
+    }
+}
+
+/// A list of extension types (see [`ExtensionBlock::extension_types`]), read as a slice:
+/// inline up to the most a block of ours holds (a ClientHello offering both versions), so
+/// listing one costs no allocation; a longer list moves to the heap.
+#[derive(Clone, Debug)]
+pub struct ExtensionTypes {
+    inline: [ExtensionType; ExtensionTypes::INLINE],
+    len: usize,
+    more: Vec<ExtensionType>,
+}
+
+impl ExtensionTypes {
+    const INLINE: usize = 24;
+
+    pub(crate) fn push(&mut self, typ: ExtensionType) {
+        if !self.more.is_empty() {
+            self.more.push(typ);
+        } else if self.len < Self::INLINE {
+            self.inline[self.len] = typ;
+            self.len += 1;
+        } else {
+            self.more.reserve(2 * Self::INLINE);
+            self.more.extend_from_slice(&self.inline);
+            self.more.push(typ);
+        }
+    }
+}
+
+impl Default for ExtensionTypes {
+    fn default() -> Self {
+        Self {
+            inline: [ExtensionType::Unknown(0); Self::INLINE],
+            len: 0,
+            more: Vec::new(),
+        }
+    }
+}
+
+impl std::ops::Deref for ExtensionTypes {
+    type Target = [ExtensionType];
+
+    fn deref(&self) -> &[ExtensionType] {
+        if self.more.is_empty() {
+            self.inline.get(..self.len).unwrap_or_default()
+        } else {
+            &self.more
+        }
     }
 }
 
@@ -182,7 +230,7 @@ pub(crate) fn read_block<'a>(
         return Ok(other);
     }
     let mut block = r.sub(LengthPrefix::U16, min, 0xffff, what)?;
-    let mut seen: Vec<u16> = Vec::new();
+    let mut seen = SeenTypes::default();
     while !block.is_empty() {
         let typ = ExtensionType::from_wire(block.u16(what)?);
         let mut data = block.sub(LengthPrefix::U16, 0, 0xffff, what)?;
@@ -195,16 +243,67 @@ pub(crate) fn read_block<'a>(
         }
         data.expect_empty(what)?;
     }
-    // Sorting keeps the duplicate check O(n log n) however many extensions a peer sends.
-    // `windows(2)` yields slices of exactly two elements, so `pair[0]`/`pair[1]` exist.
-    seen.sort_unstable();
-    if let Some(pair) = seen.windows(2).find(|pair| pair[0] == pair[1]) {
+    if let Some(typ) = seen.duplicate() {
         return Err(DecodeError::new(
             what,
-            DecodeErrorKind::DuplicateExtension(ExtensionType::from_wire(pair[0])),
+            DecodeErrorKind::DuplicateExtension(ExtensionType::from_wire(typ)),
         ));
     }
     Ok(other)
+}
+
+/// The extension types of one block, for the duplicate check (RFC 8446 §4.2). The first
+/// [`SeenTypes::INLINE`] are kept inline and checked as they come (a block of ours, or a
+/// browser's, has fewer), so an ordinary block costs no allocation; beyond that they go to
+/// a vector checked by sorting, O(n log n) however many a peer sends.
+struct SeenTypes {
+    inline: [u16; SeenTypes::INLINE],
+    len: usize,
+    /// The smallest type seen twice among the inline ones.
+    duplicate: Option<u16>,
+    more: Vec<u16>,
+}
+
+impl Default for SeenTypes {
+    fn default() -> Self {
+        Self {
+            inline: [0; Self::INLINE],
+            len: 0,
+            duplicate: None,
+            more: Vec::new(),
+        }
+    }
+}
+
+impl SeenTypes {
+    const INLINE: usize = 32;
+
+    fn push(&mut self, typ: u16) {
+        if self.len < Self::INLINE {
+            if self.inline[..self.len].contains(&typ) {
+                // The smallest, as the sorted check below would name.
+                self.duplicate = Some(self.duplicate.map_or(typ, |d| d.min(typ)));
+            }
+            self.inline[self.len] = typ;
+            self.len += 1;
+        } else {
+            self.more.push(typ);
+        }
+    }
+
+    /// A type seen twice, if any.
+    fn duplicate(mut self) -> Option<u16> {
+        if self.more.is_empty() {
+            return self.duplicate;
+        }
+        self.more.extend_from_slice(&self.inline);
+        self.more.sort_unstable();
+        // `windows(2)` yields slices of exactly two elements, so `pair[0]`/`pair[1]` exist.
+        self.more
+            .windows(2)
+            .find(|pair| pair[0] == pair[1])
+            .map(|pair| pair[0])
+    }
 }
 
 /// Appends one extension: its type, then `body` as `extension_data<0..2^16-1>`.
@@ -298,6 +397,33 @@ mod tests {
             err.kind,
             DecodeErrorKind::DuplicateExtension(ExtensionType::Unknown(0x9999))
         );
+    }
+
+    #[test]
+    fn rejects_duplicates_among_many_extensions() {
+        // 40 distinct empty extensions, then one repeating an early or a late one, or not.
+        let block = |repeat: Option<u16>| {
+            let mut types: Vec<u16> = (0x9000..0x9000 + 40).collect();
+            types.extend(repeat);
+            let mut block = vec![0, 0];
+            for typ in types {
+                block.extend_from_slice(&typ.to_be_bytes());
+                block.extend_from_slice(&[0, 0]);
+            }
+            let len = (block.len() - 2) as u16;
+            block[..2].copy_from_slice(&len.to_be_bytes());
+            block
+        };
+        let read = |bytes: &[u8]| {
+            read_block(&mut Reader::new(bytes), 0, false, "X", |_, _| Ok(false)).map(|o| o.len())
+        };
+        assert_eq!(read(&block(None)), Ok(40));
+        for repeat in [0x9000, 0x9005, 0x9021, 0x9027] {
+            assert_eq!(
+                read(&block(Some(repeat))).unwrap_err().kind,
+                DecodeErrorKind::DuplicateExtension(ExtensionType::Unknown(repeat))
+            );
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::wire::enums::{EcPointFormat, ExtensionType};
 use crate::wire::extensions::payloads::{
     read_alpn_list, read_u8_list, write_alpn_list, write_u8_list,
 };
-use crate::wire::extensions::RawExtension;
+use crate::wire::extensions::{ExtensionTypes, RawExtension};
 
 /// The extensions of a TLS 1.2 ServerHello. `None`/`false` means absent.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -117,9 +117,37 @@ impl Tls12ServerHelloExtensions {
         raw
     }
 
-    /// The types present, for the unsolicited-extension check (RFC 5246 §7.4.1.4).
-    pub fn extension_types(&self) -> Vec<ExtensionType> {
-        self.to_raw().into_iter().map(|e| e.typ).collect()
+    /// The types present, in [`Self::to_raw`]'s order, for the unsolicited-extension check
+    /// (RFC 5246 §7.4.1.4); nothing is encoded on the way.
+    pub fn extension_types(&self) -> ExtensionTypes {
+        let mut types = ExtensionTypes::default();
+        let known = [
+            (self.server_name, ExtensionType::ServerName),
+            (
+                self.renegotiation_info.is_some(),
+                ExtensionType::RenegotiationInfo,
+            ),
+            (
+                self.extended_master_secret,
+                ExtensionType::ExtendedMasterSecret,
+            ),
+            (
+                self.ec_point_formats.is_some(),
+                ExtensionType::EcPointFormats,
+            ),
+            (
+                self.alpn.is_some(),
+                ExtensionType::ApplicationLayerProtocolNegotiation,
+            ),
+            (self.session_ticket, ExtensionType::SessionTicket),
+        ];
+        for (_, typ) in known.into_iter().filter(|(present, _)| *present) {
+            types.push(typ);
+        }
+        for ext in &self.other {
+            types.push(ext.typ);
+        }
+        types
     }
 }
 
@@ -166,6 +194,14 @@ mod tests {
             Tls12ServerHelloExtensions::from_raw(&full().to_raw()).unwrap(),
             full()
         );
+    }
+
+    #[test]
+    fn lists_the_types_it_encodes_in_order() {
+        for exts in [full(), Tls12ServerHelloExtensions::default()] {
+            let encoded: Vec<ExtensionType> = exts.to_raw().iter().map(|e| e.typ).collect();
+            assert_eq!(*exts.extension_types(), encoded[..]);
+        }
     }
 
     #[test]

@@ -104,7 +104,7 @@ fn parses_rfc8448_server_hello() {
     assert_eq!(share.group, NamedGroup::x25519);
     assert_eq!(share.key_exchange[..4], [0xc9, 0x82, 0x88, 0x76]);
     assert_eq!(
-        sh.extensions.extension_types(),
+        *sh.extensions.extension_types(),
         [ExtensionType::SupportedVersions, ExtensionType::KeyShare]
     );
     // The RFC's ServerHello writes key_share before supported_versions; we encode in

@@ -227,9 +227,20 @@ fn rejects_empty_handshake_fragment() {
 }
 
 #[test]
-fn releases_its_buffer_when_drained() {
+fn keeps_its_buffer_during_the_handshake_and_releases_it_when_drained_after() {
     let mut joiner = HandshakeJoiner::new();
     joiner.push(&finished(1)).unwrap();
+    joiner.next_message().unwrap().unwrap();
+    assert!(joiner.next_message().unwrap().is_none());
+    let kept = joiner.buf.capacity();
+    assert!(kept >= finished(1).len());
+    joiner.push(&finished(2)).unwrap();
+    assert_eq!(joiner.buf.capacity(), kept);
+    joiner.handshake_done();
+    assert!(joiner.next_message().unwrap().is_some());
+    assert!(joiner.next_message().unwrap().is_none());
+    assert_eq!(joiner.buf.capacity(), 0);
+    joiner.push(&finished(3)).unwrap();
     joiner.next_message().unwrap().unwrap();
     assert!(joiner.next_message().unwrap().is_none());
     assert_eq!(joiner.buf.capacity(), 0);
