@@ -24,6 +24,10 @@ pub(crate) struct Cork<IO> {
     polling: AtomicBool,
     /// A flush was asked for and not yet done.
     owed: AtomicBool,
+    /// The last call through the [`Corked`] half was a read that found nothing.
+    read_pending: AtomicBool,
+    /// Bytes were read since the last write.
+    read_since_write: AtomicBool,
 }
 
 /// hyper's side: the stream, whose flushes are deferred while its connection is polled.
@@ -37,6 +41,8 @@ impl<IO> Cork<IO> {
             io: Mutex::new(io),
             polling: AtomicBool::new(false),
             owed: AtomicBool::new(false),
+            read_pending: AtomicBool::new(false),
+            read_since_write: AtomicBool::new(false),
         });
         (cork.clone(), Corked(cork))
     }
@@ -66,6 +72,30 @@ impl<IO: AsyncWrite + Unpin> Cork<IO> {
 }
 
 impl<IO> Cork<IO> {
+    /// Whether the [`Corked`] half waits to read, with nothing read since its last write:
+    /// its last call was a read that found nothing, and the bytes read before it were
+    /// answered. hyper's HTTP/1.1 connection, with half-close allowed, reads only while it
+    /// waits for a request head: this tells a connection idle between requests from one
+    /// writing a response or holding part of a request head.
+    pub(crate) fn waits_to_read(&self) -> bool {
+        self.read_pending.load(Ordering::Relaxed) && !self.read_since_write.load(Ordering::Relaxed)
+    }
+
+    /// Notes a read's outcome (`filled`: how many bytes it gave).
+    fn record_read(&self, read: &Poll<io::Result<()>>, filled: usize) {
+        self.read_pending
+            .store(read.is_pending(), Ordering::Relaxed);
+        if filled > 0 {
+            self.read_since_write.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Notes a write.
+    fn record_write(&self) {
+        self.read_pending.store(false, Ordering::Relaxed);
+        self.read_since_write.store(false, Ordering::Relaxed);
+    }
+
     fn lock(&self) -> MutexGuard<'_, IO> {
         // Only this connection's task takes the lock, one call at a time; a panic inside
         // the transport leaves nothing half-changed that a later call could trip over.
@@ -79,7 +109,10 @@ impl<IO: AsyncRead + Unpin> AsyncRead for Corked<IO> {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut *self.0.lock()).poll_read(cx, buf)
+        let before = buf.filled().len();
+        let read = Pin::new(&mut *self.0.lock()).poll_read(cx, buf);
+        self.0.record_read(&read, buf.filled().len() - before);
+        read
     }
 }
 
@@ -89,6 +122,7 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for Corked<IO> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
+        self.0.record_write();
         Pin::new(&mut *self.0.lock()).poll_write(cx, buf)
     }
 
@@ -97,6 +131,7 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for Corked<IO> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        self.0.record_write();
         Pin::new(&mut *self.0.lock()).poll_write_vectored(cx, bufs)
     }
 

@@ -46,6 +46,13 @@ impl<IO> Replay<IO> {
             inner,
         }
     }
+
+    /// The stream, and what of the first bytes was not read again.
+    pub(crate) fn into_parts(self) -> (Vec<u8>, IO) {
+        let mut first = self.first;
+        first.drain(..self.at);
+        (first, self.inner)
+    }
 }
 
 impl<IO: AsyncRead + Unpin> AsyncRead for Replay<IO> {

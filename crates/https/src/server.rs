@@ -7,8 +7,10 @@ use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
+use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -22,7 +24,7 @@ use crate::cork::{Cork, Corked};
 use crate::early::{EarlyDataIo, EarlyRequests, Http};
 use crate::error::Error;
 use crate::failure_log::{Cause, FailureLog};
-use crate::idle::{Activity, Tracked};
+use crate::idle::{Activity, RequestGuard, Tracked};
 use crate::listener::{listen, ListenOptions};
 use crate::replay::{self, Replay};
 use crate::site::{redirect_to_https, Answer, ConnInfo, Site};
@@ -399,7 +401,7 @@ async fn handle_connection(tcp: TcpStream, conn: Conn, redirect_port: Option<u16
     if let Some(port) = redirect_port {
         conn.place.established();
         let info = plain_info(peer);
-        let svc = move |req| redirect_to_https(req, port, info.clone());
+        let svc = move |req| Box::pin(redirect_to_https(req, port, info.clone()));
         serve_http(Cork::new(tcp), Protocols::Auto, svc, conn).await;
         return;
     }
@@ -571,8 +573,34 @@ const PARK_AFTER: Duration = Duration::from_millis(100);
 /// progress before it is closed outright.
 const DISPLACED_GRACE: Duration = Duration::from_secs(1);
 
+/// hyper's HTTP/1.1 options on `$builder`, hyper's own or hyper-util's (which wraps it
+/// with a type of its own).
+///
+/// half_close: a client may send its request and at once close its sending side (TLS
+/// close_notify, RFC 8446 §6.1, which `padlock connect` and `openssl s_client` do when
+/// their input ends); it still gets its answer. The idle timeout bounds the wait.
+/// Half-close also keeps hyper from reading while it writes a response, which
+/// `Cork::waits_to_read` relies on.
+macro_rules! http1_options {
+    ($builder:expr, $idle:expr) => {
+        $builder
+            .timer(TokioTimer::new())
+            .header_read_timeout($idle)
+            .half_close(true)
+    };
+}
+
 /// Serves HTTP on `io` (built by the caller, so that this future holds two pointers
 /// rather than a second copy of the stream: every connection's task is this big).
+///
+/// An HTTP/1.1 connection quiet between requests (for `PARK_AFTER`) is put to rest:
+/// hyper's connection is taken apart, and built again when the client's next request
+/// arrives, so an idle keep-alive connection holds no more than one that has not sent a
+/// request yet. hyper would keep about 26 KB per connection while it idles: its read
+/// buffer (16 KiB once the first request is read: hyper reserves 8 KiB, and the buffer
+/// doubles on the next read), its 8 KiB write buffer, its state and the last response's
+/// header map (kept for reuse), none of which hyper can give back while the connection
+/// lives.
 async fn serve_http<IO, F, Fut>(
     io: (Arc<Cork<IO>>, Corked<IO>),
     protocols: Protocols,
@@ -580,161 +608,318 @@ async fn serve_http<IO, F, Fut>(
     conn: Conn,
 ) where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    F: Fn(hyper::Request<hyper::body::Incoming>) -> Fut + Send + 'static,
+    F: Fn(hyper::Request<hyper::body::Incoming>) -> Fut + Send + Unpin + 'static,
     Fut: Future<Output = Result<hyper::Response<crate::body::Body>, std::convert::Infallible>>
         + Send
+        + Unpin
         + 'static,
 {
     let Conn {
         shared,
-        mut stop,
+        stop,
         place,
         activity,
         ..
     } = conn;
-    let idle = shared.idle_timeout;
+    let mut watch = Watch {
+        shared,
+        stop,
+        place,
+        activity,
+    };
+    let idle = watch.shared.idle_timeout;
     // Counts each request as in progress until its response is ready, so the connection
     // table can tell an idle keep-alive connection from a busy one.
-    let service = {
-        let activity = activity.clone();
-        service_fn(move |req| {
-            let request = activity.request_started();
-            let response = handle(req);
-            async move {
-                let response = response.await;
-                drop(request);
-                response
-            }
+    let mut service = {
+        let activity = watch.activity.clone();
+        service_fn(move |req| Counted {
+            request: Some(activity.request_started()),
+            response: handle(req),
         })
     };
     // hyper's flushes are paid once per turn of the connection (see `cork`).
     let (cork, mut corked) = io;
-    // hyper's connection (its state and 8 KiB read buffer) is built only once the client
-    // has sent something, and boxed, so a connection idle before its first request holds
-    // neither: the task is as small as this wait (see `replay`).
-    let first = tokio::select! {
-        first = std::future::poll_fn(|cx| replay::poll_first_bytes(&mut corked, cx)) => first,
-        _ = stop.changed() => return close_unused(corked).await,
-        _ = place.evicted() => return close_unused(corked).await,
-        _ = activity.idle_for(idle) => return close_unused(corked).await,
-    };
-    let first = match first {
-        Ok(first) if !first.is_empty() => first,
-        // The client closed (with close_notify) without a request: close likewise.
-        Ok(_) => return close_unused(corked).await,
-        Err(e) => {
-            if !is_closed_by_peer(&e) {
-                shared.failures.record(Cause::ConnectionError, || {
-                    format!(
-                        "padlock: connection ended with an error: {}",
-                        escape_controls(&e.to_string())
-                    )
-                });
-            }
-            return;
-        }
-    };
-    // Made only now, like hyper's connection, so an idle connection's task holds neither
-    // the builder nor the streams' queue. HTTP/2 streams run in this task, not as tasks of
-    // their own (see `streams`).
-    let mut streams = Running::default();
-    let mut builder = auto::Builder::new(streams.executor());
-    builder.http2().max_concurrent_streams(128);
-    // half_close: a client may send its request and at once close its sending side (TLS
-    // close_notify, RFC 8446 §6.1, which `padlock connect` and `openssl s_client` do when
-    // their input ends); it still gets its answer. The idle timeout bounds the wait.
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(idle)
-        .half_close(true);
-    builder = match protocols {
-        Protocols::Auto => builder,
-        Protocols::Http1 => builder.http1_only(),
-        Protocols::Http2 => builder.http2_only(),
-    };
-    let io = TokioIo::new(Replay::new(first, corked));
-    let mut conn = Box::pin(builder.serve_connection_with_upgrades(io, service));
-    let mut asked_to_stop = false;
-    // Set when the connection was asked to give its place up: closed outright then.
-    let mut displaced: Option<Pin<Box<tokio::time::Sleep>>> = None;
-    // The activity time at which the connection was last polled for parking.
-    let mut parked_at = None;
+    // Bytes read from the client that no HTTP connection has served yet.
+    let mut unread = Vec::new();
     loop {
-        let last = activity.last();
-        let parked = parked_at == Some(last);
-        tokio::select! {
-            result = std::future::poll_fn(|cx| {
-                cork.poll_connection(cx, |cx| streams.poll_serving(conn.as_mut(), cx))
-            }) => {
-                if let Err(e) = result {
-                    if e.downcast_ref::<hyper::Error>().is_some_and(hyper::Error::is_timeout) {
-                        // A request head not there within the idle timeout: closed
-                        // quietly, like a connection that went idle.
-                        return;
-                    }
-                    if activity.requests_in_progress() == 0 && is_closed_by_peer(&*e) {
-                        // A keep-alive connection the client closed between requests,
-                        // without close_notify (as browsers and load tools do): normal.
-                        return;
-                    }
-                    let mut msg = e.to_string();
-                    let mut source = std::error::Error::source(&*e);
-                    while let Some(s) = source {
-                        msg.push_str(": ");
-                        msg.push_str(&s.to_string());
-                        source = s.source();
-                    }
-                    shared.failures.record(Cause::ConnectionError, || {
-                        format!("padlock: connection ended with an error: {}", escape_controls(&msg))
-                    });
-                }
+        // hyper's connection is built only once the client has sent something, and boxed,
+        // so a connection idle before its first request (or rested) holds neither its
+        // state nor its buffers: the task is as small as this wait (see `replay`).
+        let first = if unread.is_empty() {
+            match watch.first_bytes(&mut corked).await {
+                Some(first) => first,
+                None => return,
+            }
+        } else {
+            std::mem::take(&mut unread)
+        };
+        let http1 = match protocols {
+            Protocols::Http1 => true,
+            Protocols::Http2 => false,
+            Protocols::Auto => !could_be_http2(&first),
+        };
+        let io = TokioIo::new(Replay::new(first, corked));
+        if !http1 {
+            // Made only now, like hyper's connection, so an idle connection's task holds
+            // neither the builder nor the streams' queue; boxed, so the task does not keep
+            // room for them either. HTTP/2 streams run in this task, not as tasks of their
+            // own (see `streams`).
+            let watch = &mut watch;
+            let cork = &cork;
+            return Box::pin(async move {
+                let mut streams = Running::default();
+                let mut builder = auto::Builder::new(streams.executor());
+                builder.http2().max_concurrent_streams(128);
+                http1_options!(builder.http1(), idle);
+                builder = match protocols {
+                    Protocols::Http2 => builder.http2_only(),
+                    Protocols::Auto | Protocols::Http1 => builder,
+                };
+                let mut http = Box::pin(builder.serve_connection_with_upgrades(io, service));
+                watch
+                    .serve(
+                        cork,
+                        http.as_mut(),
+                        |c| c.graceful_shutdown(),
+                        Some(&mut streams),
+                        false,
+                    )
+                    .await;
+            })
+            .await;
+        }
+        let mut http = {
+            let mut builder = http1::Builder::new();
+            http1_options!(builder, idle);
+            Box::new(builder.serve_connection(io, service))
+        };
+        let mut may_rest = true;
+        loop {
+            // Boxed: the task keeps no room for the loop's state while it rests.
+            let served = Box::pin(watch.serve(
+                &cork,
+                Pin::new(&mut *http),
+                |c| c.graceful_shutdown(),
+                None,
+                may_rest,
+            ))
+            .await;
+            if served == Served::Ended {
                 return;
             }
-            changed = stop.changed(), if !asked_to_stop => {
-                let _ = changed;
-                asked_to_stop = true;
-                conn.as_mut().graceful_shutdown();
-            }
-            why = place.evicted() => {
-                debug_assert_eq!(why, Eviction::Idle);
-                conn.as_mut().graceful_shutdown();
-                asked_to_stop = true;
-                displaced = Some(Box::pin(tokio::time::sleep(DISPLACED_GRACE)));
-            }
-            _ = async {
-                match displaced.as_mut() {
-                    Some(grace) => grace.await,
-                    None => std::future::pending().await,
-                }
-            } => return,
-            // One watchdog: first the parking poll, then the idle timeout.
-            _ = activity.idle_for(if parked { idle } else { PARK_AFTER }) => {
-                if !parked {
-                    // Nothing to do here: the loop polls the connection again, and its
-                    // read, finding nothing after a quiet spell, releases the TLS buffers.
-                    parked_at = Some(last);
-                    continue;
-                }
-                if asked_to_stop {
-                    return; // Idle even after being asked to stop: drop it.
-                }
-                asked_to_stop = true;
-                conn.as_mut().graceful_shutdown();
+            // Idle, waiting for a request head: closing it reads and writes nothing more.
+            Pin::new(&mut *http).graceful_shutdown();
+            match std::future::poll_fn(|cx| Poll::Ready(http.poll_without_shutdown(cx))).await {
+                Poll::Ready(Ok(())) => break,
+                Poll::Ready(Err(e)) => return watch.record_error(e.into()),
+                // Not idle after all (a request body unread, say): the shutdown is
+                // graceful, the exchange in progress finishes, then the connection closes.
+                Poll::Pending => may_rest = false,
             }
         }
+        let parts = http.into_parts();
+        let (rest, inner) = parts.io.into_inner().into_parts();
+        unread = parts.read_buf.to_vec();
+        unread.extend_from_slice(&rest);
+        corked = inner;
+        service = parts.service;
+    }
+}
+
+/// Whether `first`, a connection's first bytes, may be the start of HTTP/2's connection
+/// preface (RFC 9113 §3.4); if not, the client speaks HTTP/1.1.
+fn could_be_http2(first: &[u8]) -> bool {
+    const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+    let n = first.len().min(PREFACE.len());
+    first[..n] == PREFACE[..n]
+}
+
+/// A response on its way, its request counted as in progress until it is ready.
+struct Counted<Fut> {
+    request: Option<RequestGuard>,
+    response: Fut,
+}
+
+impl<Fut: Future + Unpin> Future for Counted<Fut> {
+    type Output = Fut::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Fut::Output> {
+        let this = self.get_mut();
+        let response = ready!(Pin::new(&mut this.response).poll(cx));
+        this.request = None;
+        Poll::Ready(response)
+    }
+}
+
+/// How [`Watch::serve`] ended.
+#[derive(Debug, PartialEq, Eq)]
+enum Served {
+    /// The connection is over.
+    Ended,
+    /// HTTP/1.1, idle between requests: to be put to rest.
+    Idle,
+}
+
+/// What a connection's loop watches besides the connection: the server's stop signal,
+/// its place in the connection table, and its activity (for the idle timeout).
+struct Watch {
+    shared: Arc<Shared>,
+    stop: watch::Receiver<bool>,
+    place: Place,
+    activity: Arc<Activity>,
+}
+
+impl Watch {
+    /// The first bytes of the next request, or `None` once the connection is closed: idle
+    /// too long, asked to stop or to give its place up, or closed by the client.
+    async fn first_bytes<IO: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        corked: &mut Corked<IO>,
+    ) -> Option<Vec<u8>> {
+        let first = tokio::select! {
+            first = std::future::poll_fn(|cx| replay::poll_first_bytes(corked, cx)) => first,
+            _ = self.stop.changed() => return close_unused(corked).await,
+            _ = self.place.evicted() => return close_unused(corked).await,
+            _ = self.activity.idle_for(self.shared.idle_timeout) => return close_unused(corked).await,
+        };
+        match first {
+            Ok(first) if !first.is_empty() => Some(first),
+            // The client closed (with close_notify) without a request: close likewise.
+            Ok(_) => close_unused(corked).await,
+            Err(e) => {
+                if !is_closed_by_peer(&e) {
+                    self.shared.failures.record(Cause::ConnectionError, || {
+                        format!(
+                            "padlock: connection ended with an error: {}",
+                            escape_controls(&e.to_string())
+                        )
+                    });
+                }
+                None
+            }
+        }
+    }
+
+    /// Drives `conn` (and the HTTP/2 `streams` it starts) until it ends, or with
+    /// `may_rest`, until it is idle between requests (an HTTP/1.1 connection quiet for
+    /// `PARK_AFTER`, waiting to read).
+    async fn serve<IO, C, E>(
+        &mut self,
+        cork: &Cork<IO>,
+        mut conn: Pin<&mut C>,
+        shut_down: impl Fn(Pin<&mut C>),
+        mut streams: Option<&mut Running>,
+        may_rest: bool,
+    ) -> Served
+    where
+        IO: AsyncWrite + Unpin,
+        C: Future<Output = Result<(), E>> + ?Sized,
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let idle = self.shared.idle_timeout;
+        let activity = &self.activity;
+        let mut asked_to_stop = false;
+        // Set when the connection was asked to give its place up: closed outright then.
+        let mut displaced: Option<Pin<Box<tokio::time::Sleep>>> = None;
+        // The activity time at which the connection was last polled for parking.
+        let mut parked_at = None;
+        loop {
+            let last = activity.last();
+            let parked = parked_at == Some(last);
+            tokio::select! {
+                result = std::future::poll_fn(|cx| {
+                    cork.poll_connection(cx, |cx| match streams.as_deref_mut() {
+                        Some(streams) => streams.poll_serving(conn.as_mut(), cx),
+                        None => conn.as_mut().poll(cx),
+                    })
+                }) => {
+                    if let Err(e) = result {
+                        self.record_error(e.into());
+                    }
+                    return Served::Ended;
+                }
+                changed = self.stop.changed(), if !asked_to_stop => {
+                    let _ = changed;
+                    asked_to_stop = true;
+                    shut_down(conn.as_mut());
+                }
+                why = self.place.evicted() => {
+                    debug_assert_eq!(why, Eviction::Idle);
+                    shut_down(conn.as_mut());
+                    asked_to_stop = true;
+                    displaced = Some(Box::pin(tokio::time::sleep(DISPLACED_GRACE)));
+                }
+                _ = async {
+                    match displaced.as_mut() {
+                        Some(grace) => grace.await,
+                        None => std::future::pending().await,
+                    }
+                } => return Served::Ended,
+                // One watchdog: first the parking poll, then the idle timeout.
+                _ = activity.idle_for(if parked { idle } else { PARK_AFTER }) => {
+                    if !parked {
+                        if may_rest
+                            && !asked_to_stop
+                            && activity.requests_in_progress() == 0
+                            && cork.waits_to_read()
+                        {
+                            return Served::Idle;
+                        }
+                        // Nothing to do here: the loop polls the connection again, and its
+                        // read, finding nothing after a quiet spell, releases the TLS buffers.
+                        parked_at = Some(last);
+                        continue;
+                    }
+                    if asked_to_stop {
+                        return Served::Ended; // Idle even after being asked to stop: drop it.
+                    }
+                    asked_to_stop = true;
+                    shut_down(conn.as_mut());
+                }
+            }
+        }
+    }
+
+    /// Records why a connection ended, unless it ended normally.
+    fn record_error(&self, e: Box<dyn std::error::Error + Send + Sync>) {
+        if e.downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_timeout)
+        {
+            // A request head not there within the idle timeout: closed quietly, like a
+            // connection that went idle.
+            return;
+        }
+        if self.activity.requests_in_progress() == 0 && is_closed_by_peer(&*e) {
+            // A keep-alive connection the client closed between requests, without
+            // close_notify (as browsers and load tools do): normal.
+            return;
+        }
+        let mut msg = e.to_string();
+        let mut source = std::error::Error::source(&*e);
+        while let Some(s) = source {
+            msg.push_str(": ");
+            msg.push_str(&s.to_string());
+            source = s.source();
+        }
+        self.shared.failures.record(Cause::ConnectionError, || {
+            format!(
+                "padlock: connection ended with an error: {}",
+                escape_controls(&msg)
+            )
+        });
     }
 }
 
 /// Closes a connection that never carried a request (idle too long, asked to stop or to
 /// give its place up, or closed by the client): close_notify, then the write side, within
-/// a second.
-async fn close_unused<IO: AsyncWrite + Unpin>(mut io: IO) {
+/// a second. Returns `None`, for [`Watch::first_bytes`].
+async fn close_unused<IO: AsyncWrite + Unpin>(mut io: IO) -> Option<Vec<u8>> {
     use tokio::io::AsyncWriteExt;
     // The connection goes either way; a peer that takes no close_notify is already gone.
     match tokio::time::timeout(Duration::from_secs(1), io.shutdown()).await {
         Ok(Ok(())) | Ok(Err(_)) | Err(_) => {}
     }
+    None
 }
 
 #[cfg(test)]
@@ -747,22 +932,89 @@ mod tests {
     use crate::files::FileServer;
     use crate::site::Mode;
 
-    #[tokio::test]
-    async fn a_request_head_trickled_byte_by_byte_is_cut_off_at_the_idle_timeout() {
+    /// A plain-HTTP server on a temporary folder holding `hello.txt`; stop it with the
+    /// sender.
+    async fn start_server(
+        idle_timeout: Duration,
+    ) -> (
+        SocketAddr,
+        tokio::sync::oneshot::Sender<()>,
+        tokio::task::JoinHandle<Result<(), Error>>,
+        tempfile::TempDir,
+    ) {
         let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("hello.txt"), b"hello").unwrap();
         let site = Arc::new(Site {
             mode: Mode::Files(FileServer::new(dir.path()).unwrap()),
             hsts: None,
             access_log: false,
         });
         let mut opts = ServerOptions::new(vec!["127.0.0.1:0".parse().unwrap()], site);
-        opts.idle_timeout = Duration::from_millis(600);
+        opts.idle_timeout = idle_timeout;
         let server = Server::bind(opts).await.unwrap();
         let addr = server.local_addrs()[0];
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(server.run(async {
             let _ = stopped.await;
         }));
+        (addr, stop, task, dir)
+    }
+
+    /// Stops a server from [`start_server`], which must end cleanly within 10 s.
+    async fn stop_server(
+        stop: tokio::sync::oneshot::Sender<()>,
+        task: tokio::task::JoinHandle<Result<(), Error>>,
+    ) {
+        let _ = stop.send(());
+        tokio::time::timeout(Duration::from_secs(10), task)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+    }
+
+    /// Reads one response with a body of `hello` (its head and body, by length).
+    async fn read_hello(c: &mut TcpStream) -> String {
+        let mut got = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !got.ends_with(b"\r\n\r\nhello") {
+            let n = tokio::time::timeout(Duration::from_secs(5), c.read(&mut buf))
+                .await
+                .expect("a response within 5 s")
+                .unwrap();
+            assert_ne!(n, 0, "closed after {:?}", String::from_utf8_lossy(&got));
+            got.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8_lossy(&got).into_owned()
+    }
+
+    #[tokio::test]
+    async fn an_idle_keep_alive_connection_put_to_rest_serves_its_next_requests() {
+        let (addr, stop, task, _dir) = start_server(Duration::from_secs(10)).await;
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        let get = b"GET /hello.txt HTTP/1.1\r\nHost: localhost\r\n\r\n";
+        for _ in 0..3 {
+            c.write_all(get).await.unwrap();
+            let response = read_hello(&mut c).await;
+            assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+            assert!(!response.to_ascii_lowercase().contains("connection: close"));
+            // Quiet for longer than PARK_AFTER: hyper's connection is taken apart.
+            tokio::time::sleep(PARK_AFTER * 3).await;
+        }
+        // A head split by a rest arrives whole, and the connection goes on.
+        c.write_all(&get[..8]).await.unwrap();
+        tokio::time::sleep(PARK_AFTER * 3).await;
+        c.write_all(&get[8..]).await.unwrap();
+        assert!(read_hello(&mut c).await.starts_with("HTTP/1.1 200"));
+        tokio::time::sleep(PARK_AFTER * 3).await;
+        c.write_all(get).await.unwrap();
+        assert!(read_hello(&mut c).await.starts_with("HTTP/1.1 200"));
+        stop_server(stop, task).await;
+    }
+
+    #[tokio::test]
+    async fn a_request_head_trickled_byte_by_byte_is_cut_off_at_the_idle_timeout() {
+        let (addr, stop, task, _dir) = start_server(Duration::from_millis(600)).await;
 
         let started = Instant::now();
         let mut c = TcpStream::connect(addr).await.unwrap();
@@ -787,11 +1039,6 @@ mod tests {
         let took = started.elapsed();
         assert!(closed, "a head trickled for {took:?} kept its connection");
         assert!(took < Duration::from_secs(3), "closed only after {took:?}");
-        let _ = stop.send(());
-        tokio::time::timeout(Duration::from_secs(10), task)
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
+        stop_server(stop, task).await;
     }
 }
