@@ -175,22 +175,30 @@ fn gnutls_cli_resumes_against_padlock_listen() {
         return;
     };
     let (p, port) = listen(&fx.ecdsa_server, &[]);
-    let mut cmd = Command::new(gnutls);
-    cmd.args(["--resume", "--port", &port.to_string(), "--x509cafile"])
-        .arg(&fx.ecdsa_ca.cert)
-        .arg("localhost")
-        .stdin(Stdio::null());
-    let out = padlock_test_support::run_bounded(&mut cmd, WAIT * 2);
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = gnutls_cli_resume(&gnutls, port, &fx.ecdsa_ca.cert, &[]);
     assert!(
         text.contains("This is a resumed session"),
         "{text}\n{}",
         p.output_text()
     );
+}
+
+/// Runs `gnutls-cli --resume` (two connections, the second resuming the first's session)
+/// against localhost:`port`, trusting `ca`, with `extra` arguments; its stdout and stderr.
+fn gnutls_cli_resume(gnutls: &Path, port: u16, ca: &Path, extra: &[&str]) -> String {
+    let mut cmd = Command::new(gnutls);
+    cmd.args(["--resume", "--port", &port.to_string()])
+        .args(extra)
+        .arg("--x509cafile")
+        .arg(ca)
+        .arg("localhost")
+        .stdin(Stdio::null());
+    let out = padlock_test_support::run_bounded(&mut cmd, WAIT * 2);
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -707,26 +715,11 @@ fn gnutls_cli_tls12_resumes_against_padlock_listen_by_ticket_and_by_session_id()
         return;
     };
     let (p, port) = listen(&fx.ecdsa_server, &[]);
-    for extra in [&[][..], &["--noticket"][..]] {
-        let mut cmd = Command::new(&gnutls);
-        cmd.args([
-            "--resume",
-            "--priority",
-            TLS12_ONLY,
-            "--port",
-            &port.to_string(),
-        ])
-        .args(extra)
-        .arg("--x509cafile")
-        .arg(&fx.ecdsa_ca.cert)
-        .arg("localhost")
-        .stdin(Stdio::null());
-        let out = padlock_test_support::run_bounded(&mut cmd, WAIT * 2);
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+    for extra in [
+        &["--priority", TLS12_ONLY][..],
+        &["--priority", TLS12_ONLY, "--noticket"][..],
+    ] {
+        let text = gnutls_cli_resume(&gnutls, port, &fx.ecdsa_ca.cert, extra);
         assert!(
             text.contains("This is a resumed session") && text.contains("TLS1.2"),
             "{extra:?}: {text}\n{}",
