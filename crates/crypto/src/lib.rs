@@ -349,6 +349,18 @@ pub trait SigningKey: Send + Sync + fmt::Debug {
     fn kind(&self) -> KeyKind;
     /// Signs `message`. Fails if `algorithm` does not fit this key.
     fn sign(&self, algorithm: SignatureAlgorithm, message: &[u8]) -> Result<Vec<u8>, CryptoError>;
+    /// [`Self::sign`], appending the signature to `out` (the message being encoded, such as
+    /// a TLS flight) rather than into a vector of its own. On failure `out` is as it was.
+    /// The default appends [`Self::sign`]'s vector.
+    fn sign_to(
+        &self,
+        algorithm: SignatureAlgorithm,
+        message: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), CryptoError> {
+        out.extend_from_slice(&self.sign(algorithm, message)?);
+        Ok(())
+    }
     /// The DER SubjectPublicKeyInfo of the matching public key.
     fn public_key_spki(&self) -> Vec<u8>;
 

@@ -449,13 +449,29 @@ fn sign_verify_round_trip(kind: KeyKind) {
             "{kind:?} {alg:?}"
         );
     }
-    // A mismatched algorithm is refused.
+    // `sign_to` appends the same kind of signature after what `out` holds.
+    for alg in algorithms_for(kind) {
+        let mut out = b"head".to_vec();
+        key.sign_to(alg, b"message", &mut out).unwrap();
+        let (head, sig) = out.split_at(4);
+        assert_eq!(head, b"head");
+        AwsLcProvider
+            .verify_signature(alg, &public, b"message", sig)
+            .unwrap_or_else(|e| panic!("sign_to {kind:?} {alg:?}: {e}"));
+    }
+    // A mismatched algorithm is refused, and leaves `out` as it was.
     let wrong = if matches!(kind, KeyKind::Rsa(_)) {
         SignatureAlgorithm::Ed25519
     } else {
         SignatureAlgorithm::RsaPssSha256
     };
     assert_eq!(key.sign(wrong, b"m").err(), Some(CryptoError::Unsupported));
+    let mut out = b"head".to_vec();
+    assert_eq!(
+        key.sign_to(wrong, b"m", &mut out).err(),
+        Some(CryptoError::Unsupported)
+    );
+    assert_eq!(out, b"head");
 }
 
 #[test]

@@ -485,14 +485,17 @@ fn send_client_auth(
         return Ok(());
     };
     let hash = transcript.current_hash(provider);
-    let verify = auth_messages::sign_certificate_verify(
-        key,
-        scheme,
-        auth_messages::CLIENT_CONTEXT,
-        hash.as_ref(),
-    )
-    .map_err(|_| Error::from(PeerIncompatible::NoSignatureSchemesInCommon))?;
-    let message = queue_payload(out, &HandshakePayload::CertificateVerify(verify));
+    let mut signed = Ok(());
+    let message = queue_message(out, |queue| {
+        signed = auth_messages::encode_certificate_verify(
+            queue,
+            key,
+            scheme,
+            auth_messages::CLIENT_CONTEXT,
+            hash.as_ref(),
+        );
+    });
+    signed.map_err(|_| Error::from(PeerIncompatible::NoSignatureSchemesInCommon))?;
     transcript.add(message);
     let len = message.len();
     handshake_trace::trace_sent(out, "CertificateVerify", len, || format!("scheme={scheme}"));

@@ -608,13 +608,17 @@ fn send_certificate(
         format!("{} certificate(s)", cert.chain.len())
     });
     let hash = transcript.current_hash(provider);
-    let verify = auth_messages::sign_certificate_verify(
-        cert,
-        scheme,
-        auth_messages::SERVER_CONTEXT,
-        hash.as_ref(),
-    )?;
-    let message = queue_payload(out, &HandshakePayload::CertificateVerify(verify));
+    let mut signed = Ok(());
+    let message = queue_message(out, |queue| {
+        signed = auth_messages::encode_certificate_verify(
+            queue,
+            cert,
+            scheme,
+            auth_messages::SERVER_CONTEXT,
+            hash.as_ref(),
+        );
+    });
+    signed?;
     transcript.add(message);
     let len = message.len();
     handshake_trace::trace_sent(out, "CertificateVerify", len, || format!("scheme={scheme}"));
