@@ -127,6 +127,16 @@ pub trait Provider: Send + Sync + fmt::Debug {
         group: KeyExchangeAlgorithm,
     ) -> Result<Box<dyn KeyExchange>, CryptoError>;
 
+    /// [`Self::start_key_exchange`], held by value (a client keeps one per key share it
+    /// offers until the server answers): aws-lc-rs's (EC)DH key without a box. The default
+    /// boxes [`Self::start_key_exchange`].
+    fn start_key_exchange_inline(
+        &self,
+        group: KeyExchangeAlgorithm,
+    ) -> Result<InlineKeyExchange, CryptoError> {
+        self.start_key_exchange(group).map(InlineKeyExchange::boxed)
+    }
+
     /// The responder's (TLS server's) side of a key exchange, in one step: answers the
     /// initiator's `peer_share` with our share and the shared secret (RFC 8446 §4.2.8: the
     /// server's KeyShareEntry in its ServerHello). For Diffie-Hellman that is generating an
@@ -317,6 +327,70 @@ pub trait KeyExchange: Send + Sync {
         _peer_public_key: &[u8],
     ) -> Result<SharedSecret, CryptoError> {
         Err(CryptoError::Unsupported)
+    }
+}
+
+/// A key exchange held by value ([`Provider::start_key_exchange_inline`]): aws-lc-rs's
+/// (EC)DH key itself when this crate's provider made it, any other exchange boxed.
+pub struct InlineKeyExchange(InlineKx);
+
+enum InlineKx {
+    #[cfg(feature = "aws-lc-rs")]
+    AwsLc(aws_lc::AwsKeyExchange),
+    Boxed(Box<dyn KeyExchange>),
+}
+
+impl InlineKeyExchange {
+    /// Holds another provider's exchange (or a hybrid).
+    pub fn boxed(exchange: Box<dyn KeyExchange>) -> Self {
+        Self(InlineKx::Boxed(exchange))
+    }
+
+    #[cfg(feature = "aws-lc-rs")]
+    pub(crate) fn aws_lc(exchange: aws_lc::AwsKeyExchange) -> Self {
+        Self(InlineKx::AwsLc(exchange))
+    }
+
+    fn exchange(&self) -> &dyn KeyExchange {
+        match &self.0 {
+            #[cfg(feature = "aws-lc-rs")]
+            InlineKx::AwsLc(exchange) => exchange,
+            InlineKx::Boxed(exchange) => exchange.as_ref(),
+        }
+    }
+
+    /// [`KeyExchange::public_key`].
+    pub fn public_key(&self) -> &[u8] {
+        self.exchange().public_key()
+    }
+
+    /// [`KeyExchange::algorithm`].
+    pub fn algorithm(&self) -> KeyExchangeAlgorithm {
+        self.exchange().algorithm()
+    }
+
+    /// [`KeyExchange::classical_share`].
+    pub fn classical_share(&self) -> Option<(KeyExchangeAlgorithm, &[u8])> {
+        self.exchange().classical_share()
+    }
+
+    /// [`KeyExchange::complete`].
+    pub fn complete(self, peer_public_key: &[u8]) -> Result<SharedSecret, CryptoError> {
+        match self.0 {
+            #[cfg(feature = "aws-lc-rs")]
+            InlineKx::AwsLc(exchange) => exchange.agree(peer_public_key),
+            InlineKx::Boxed(exchange) => exchange.complete(peer_public_key),
+        }
+    }
+
+    /// [`KeyExchange::complete_classical`].
+    pub fn complete_classical(self, peer_public_key: &[u8]) -> Result<SharedSecret, CryptoError> {
+        match self.0 {
+            // aws-lc-rs' (EC)DH keys are never hybrids.
+            #[cfg(feature = "aws-lc-rs")]
+            InlineKx::AwsLc(_) => Err(CryptoError::Unsupported),
+            InlineKx::Boxed(exchange) => exchange.complete_classical(peer_public_key),
+        }
     }
 }
 

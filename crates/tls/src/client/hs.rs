@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use padlock_crypto::{CryptoError, KeyExchange, KeyExchangeAlgorithm, Provider, SharedSecret};
+use padlock_crypto::{CryptoError, InlineKeyExchange, Provider, SharedSecret};
 
 use crate::config::ClientConfig;
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
@@ -59,27 +59,44 @@ pub(crate) struct Offer {
 /// others are dropped. A classical group whose key a hybrid offered before it already
 /// holds (X25519 after X25519MLKEM768) reuses that key instead of making another: the
 /// same share appears in both entries, as other stacks do.
-pub(crate) struct OfferedShares(Vec<(NamedGroup, Offered)>);
+///
+/// Held by value: the first [`INLINE_SHARES`] exchanges (a client offers two by default)
+/// in the struct, any more in a vector, each (EC)DH key unboxed
+/// ([`Provider::start_key_exchange_inline`]), so offering shares allocates nothing of
+/// ours. A slot's index is its place in the offer.
+pub(crate) struct OfferedShares {
+    inline: [Option<(NamedGroup, Offered)>; INLINE_SHARES],
+    more: Vec<Option<(NamedGroup, Offered)>>,
+}
+
+/// How many key shares [`OfferedShares`] holds without a vector.
+const INLINE_SHARES: usize = 2;
 
 /// One key share entry's exchange.
 enum Offered {
     /// An exchange of its own.
-    Own(Box<dyn KeyExchange>),
+    Own(InlineKeyExchange),
     /// The classical half of the hybrid at this index.
     HalfOf(usize),
 }
 
 impl OfferedShares {
-    /// Starts one key exchange per group in `groups`.
+    /// Starts one key exchange per group in `groups` (a group listed twice is offered
+    /// once: RFC 8446 §4.2.8 allows one share per group).
     pub(crate) fn start<'g>(
         provider: &dyn Provider,
         groups: impl IntoIterator<Item = &'g NamedGroup>,
     ) -> Result<Self, Error> {
-        let groups = groups.into_iter();
-        let mut shares: Vec<(NamedGroup, Offered)> = Vec::with_capacity(groups.size_hint().0);
+        let mut shares = Self {
+            inline: [None, None],
+            more: Vec::new(),
+        };
         for group in groups {
+            if shares.contains(*group) {
+                continue;
+            }
             let algorithm = suites::group(*group).ok_or(Error::Config("unsupported group"))?;
-            let hybrid = shares.iter().position(|(_, offered)| {
+            let hybrid = shares.offered().position(|(_, offered)| {
                 matches!(offered, Offered::Own(ex)
                     if ex.classical_share().is_some_and(|(a, _)| a == algorithm))
             });
@@ -87,19 +104,40 @@ impl OfferedShares {
                 Some(index) => Offered::HalfOf(index),
                 None => Offered::Own(
                     provider
-                        .start_key_exchange(algorithm)
+                        .start_key_exchange_inline(algorithm)
                         .map_err(|_| Error::Internal("could not generate a key share"))?,
                 ),
             };
-            shares.push((*group, offered));
+            match shares.inline.iter_mut().find(|slot| slot.is_none()) {
+                Some(slot) => *slot = Some((*group, offered)),
+                None => shares.more.push(Some((*group, offered))),
+            }
         }
-        Ok(Self(shares))
+        Ok(shares)
+    }
+
+    /// Every slot, in the order offered (`None` only for inline room not used, or an
+    /// exchange taken by [`Self::complete`]).
+    fn slots(&self) -> impl Iterator<Item = &Option<(NamedGroup, Offered)>> {
+        self.inline.iter().chain(&self.more)
+    }
+
+    /// The offered exchanges, in order; the position of one is its index.
+    fn offered(&self) -> impl Iterator<Item = &(NamedGroup, Offered)> {
+        self.slots().flatten()
+    }
+
+    /// Takes the exchange in slot `index` out.
+    fn take(&mut self, index: usize) -> Option<(NamedGroup, Offered)> {
+        match index.checked_sub(INLINE_SHARES) {
+            None => self.inline.get_mut(index)?.take(),
+            Some(more) => self.more.get_mut(more)?.take(),
+        }
     }
 
     /// The key_share extension's entries (RFC 8446 §4.2.8).
     pub(crate) fn entries(&self) -> Vec<KeyShareEntry> {
-        self.0
-            .iter()
+        self.offered()
             .map(|(group, offered)| KeyShareEntry {
                 group: *group,
                 key_exchange: self.share(offered).to_vec(),
@@ -110,53 +148,39 @@ impl OfferedShares {
     fn share<'a>(&'a self, offered: &'a Offered) -> &'a [u8] {
         match offered {
             Offered::Own(ex) => ex.public_key(),
-            Offered::HalfOf(index) => match &self.0[*index].1 {
-                Offered::Own(hybrid) => hybrid.classical_share().map_or(&[], |(_, s)| s),
+            Offered::HalfOf(index) => match self.slots().nth(*index) {
+                Some(Some((_, Offered::Own(hybrid)))) => {
+                    hybrid.classical_share().map_or(&[], |(_, s)| s)
+                }
                 // `start` only points at an `Own` exchange.
-                Offered::HalfOf(_) => &[],
+                _ => &[],
             },
         }
     }
 
     /// Whether we sent a share for `group`.
     pub(crate) fn contains(&self, group: NamedGroup) -> bool {
-        self.0.iter().any(|(g, _)| *g == group)
+        self.offered().any(|(g, _)| *g == group)
     }
 
-    /// The exchange for `group`, if we sent a share for it.
-    pub(crate) fn take(mut self, group: NamedGroup) -> Option<Box<dyn KeyExchange>> {
-        let at = self.0.iter().position(|(g, _)| *g == group)?;
-        match self.0.swap_remove(at).1 {
-            Offered::Own(ex) => Some(ex),
-            Offered::HalfOf(index) => {
-                // swap_remove moved the last entry to `at`: find the hybrid where it is now.
-                let index = if index == self.0.len() { at } else { index };
-                match self.0.swap_remove(index).1 {
-                    Offered::Own(hybrid) => Some(Box::new(ClassicalHalf(hybrid))),
-                    Offered::HalfOf(_) => None,
-                }
-            }
-        }
-    }
-}
-
-/// A hybrid exchange used for its classical half alone: the server chose the classical
-/// group whose share we took from the hybrid.
-struct ClassicalHalf(Box<dyn KeyExchange>);
-
-impl KeyExchange for ClassicalHalf {
-    fn public_key(&self) -> &[u8] {
-        self.0.classical_share().map_or(&[], |(_, share)| share)
-    }
-
-    fn complete(self: Box<Self>, peer_public_key: &[u8]) -> Result<SharedSecret, CryptoError> {
-        self.0.complete_classical(peer_public_key)
-    }
-
-    fn algorithm(&self) -> KeyExchangeAlgorithm {
-        self.0
-            .classical_share()
-            .map_or(self.0.algorithm(), |(algorithm, _)| algorithm)
+    /// Completes the exchange for `group` with the server's `peer_share` (a hybrid's
+    /// classical half, when that is what the group's entry offered); `None` if we sent no
+    /// share for `group`. The other exchanges are dropped.
+    pub(crate) fn complete(
+        mut self,
+        group: NamedGroup,
+        peer_share: &[u8],
+    ) -> Option<Result<SharedSecret, CryptoError>> {
+        let at = self
+            .slots()
+            .position(|slot| slot.as_ref().is_some_and(|(g, _)| *g == group))?;
+        Some(match self.take(at)?.1 {
+            Offered::Own(exchange) => exchange.complete(peer_share),
+            Offered::HalfOf(index) => match self.take(index)?.1 {
+                Offered::Own(hybrid) => hybrid.complete_classical(peer_share),
+                Offered::HalfOf(_) => return None,
+            },
+        })
     }
 }
 
@@ -535,11 +559,8 @@ mod tests {
                 &entries[1].key_exchange,
             )
             .unwrap();
-        let ours = shares.take(NamedGroup::secp256r1).unwrap();
-        assert_eq!(
-            ours.complete(&answer.share).unwrap().as_ref(),
-            answer.secret.as_ref()
-        );
+        let ours = shares.complete(NamedGroup::secp256r1, &answer.share);
+        assert_eq!(ours.unwrap().unwrap().as_ref(), answer.secret.as_ref());
     }
 
     #[test]
@@ -557,12 +578,8 @@ mod tests {
                 &entries[1].key_exchange,
             )
             .unwrap();
-        let ours = shares.take(NamedGroup::x25519).unwrap();
-        assert_eq!(ours.public_key(), &entries[1].key_exchange[..]);
-        assert_eq!(
-            ours.complete(&answer.share).unwrap().as_ref(),
-            answer.secret.as_ref()
-        );
+        let ours = shares.complete(NamedGroup::x25519, &answer.share);
+        assert_eq!(ours.unwrap().unwrap().as_ref(), answer.secret.as_ref());
         // And the hybrid itself is still there to take when the server picks it.
         let shares = OfferedShares::start(&p, &groups).unwrap();
         let entries = shares.entries();
@@ -572,11 +589,8 @@ mod tests {
                 &entries[0].key_exchange,
             )
             .unwrap();
-        let ours = shares.take(NamedGroup::X25519MLKEM768).unwrap();
-        assert_eq!(
-            ours.complete(&answer.share).unwrap().as_ref(),
-            answer.secret.as_ref()
-        );
+        let ours = shares.complete(NamedGroup::X25519MLKEM768, &answer.share);
+        assert_eq!(ours.unwrap().unwrap().as_ref(), answer.secret.as_ref());
     }
 
     fn server_hello(
