@@ -171,7 +171,7 @@ impl Provider for AwsLcProvider {
         }
         // Not boxed: this key lives only for this call.
         let ours = diffie_hellman_key(group)?;
-        let share = crate::KeyExchange::public_key(&ours).to_vec();
+        let share = crate::ShareBytes::from_slice(crate::KeyExchange::public_key(&ours));
         let secret = ours.agree(peer_share)?;
         Ok(KeyShareResponse { share, secret })
     }

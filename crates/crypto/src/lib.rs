@@ -399,7 +399,7 @@ impl InlineKeyExchange {
 pub struct KeyShareResponse {
     /// Our share, in the TLS encoding, for the peer (RFC 8446 §4.2.8): a public key for
     /// Diffie-Hellman, a ciphertext for a KEM.
-    pub share: Vec<u8>,
+    pub share: ShareBytes,
     /// The secret both sides now hold.
     pub secret: SharedSecret,
 }
@@ -411,9 +411,67 @@ impl KeyShareResponse {
         ours: Box<dyn KeyExchange>,
         peer_share: &[u8],
     ) -> Result<Self, CryptoError> {
-        let share = ours.public_key().to_vec();
+        let share = ShareBytes::from_slice(ours.public_key());
         let secret = ours.complete(peer_share)?;
         Ok(Self { share, secret })
+    }
+}
+
+/// A key share's bytes ([`KeyShareResponse::share`]): held inline up to an uncompressed
+/// P-384 point (every Diffie-Hellman share), on the heap for a KEM's ciphertext.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ShareBytes(ShareRepr);
+
+#[derive(Clone, PartialEq, Eq)]
+enum ShareRepr {
+    Inline([u8; ShareBytes::INLINE], u8),
+    Heap(Vec<u8>),
+}
+
+impl ShareBytes {
+    /// The longest share held inline: an uncompressed P-384 point (SEC1 §2.3.3).
+    pub const INLINE: usize = 97;
+
+    /// Copies `bytes`: inline if they fit.
+    pub fn from_slice(bytes: &[u8]) -> Self {
+        let mut buf = [0u8; Self::INLINE];
+        match buf.get_mut(..bytes.len()) {
+            // At most INLINE (97) bytes, so the cast is exact.
+            Some(inline) => {
+                inline.copy_from_slice(bytes);
+                Self(ShareRepr::Inline(buf, bytes.len() as u8))
+            }
+            None => Self(ShareRepr::Heap(bytes.to_vec())),
+        }
+    }
+}
+
+impl From<Vec<u8>> for ShareBytes {
+    fn from(bytes: Vec<u8>) -> Self {
+        Self(ShareRepr::Heap(bytes))
+    }
+}
+
+impl std::ops::Deref for ShareBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match &self.0 {
+            ShareRepr::Inline(buf, len) => buf.get(..usize::from(*len)).unwrap_or_default(),
+            ShareRepr::Heap(bytes) => bytes,
+        }
+    }
+}
+
+impl AsRef<[u8]> for ShareBytes {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+impl fmt::Debug for ShareBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ShareBytes({} bytes)", self.len())
     }
 }
 
@@ -918,7 +976,16 @@ impl std::error::Error for CryptoError {}
 
 #[cfg(test)]
 mod tests {
-    use super::SharedSecret;
+    use super::{ShareBytes, SharedSecret};
+
+    #[test]
+    fn a_share_keeps_its_bytes_inline_or_not() {
+        for len in [0, 32, 65, 97, 98, 1120] {
+            let bytes: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            assert_eq!(&ShareBytes::from_slice(&bytes)[..], &bytes[..]);
+            assert_eq!(&ShareBytes::from(bytes.clone())[..], &bytes[..]);
+        }
+    }
 
     #[test]
     fn a_shared_secret_keeps_its_bytes_inline_or_not() {
