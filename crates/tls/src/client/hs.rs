@@ -281,12 +281,14 @@ pub(super) fn start(
         });
     }
 
+    let offers_session = psk.is_some() || tls12_session.is_some();
+    let transcript = client_hello_transcript(&config, offers_session, provider);
     let mut offer = Offer {
         config,
         server_name,
         hello,
         shares,
-        transcript: Transcript::buffered(),
+        transcript,
         psk,
         tls12_session,
     };
@@ -297,6 +299,34 @@ pub(super) fn start(
         psk::start_early_data(psk, &offer.transcript, compatibility, out)?;
     }
     Ok(ExpectServerHello { offer })
+}
+
+/// The transcript our ClientHello starts (RFC 8446 §4.4.1). Its hash is the suite's, which
+/// the ServerHello names; when every suite we offer hashes alike (TLS 1.3 alone, and no
+/// session offered, whose binder hashes ahead: `psk::fill_binder`), it is known now, and
+/// the ClientHello is hashed as it is sent rather than kept until the ServerHello comes.
+fn client_hello_transcript(
+    config: &ClientConfig,
+    offers_session: bool,
+    provider: &dyn Provider,
+) -> Transcript {
+    // A test hook's ClientHello may offer other suites than the configuration says.
+    #[cfg(feature = "insecure-test-hooks")]
+    if crate::insecure_test_hooks::client_hello_override(config, false).is_some() {
+        return Transcript::buffered();
+    }
+    let (tls13, tls12) = offered_versions(config);
+    let mut hashes = config
+        .cipher_suites
+        .iter()
+        .filter_map(|s| suites::suite(*s))
+        .map(|s| s.hash);
+    match hashes.next() {
+        Some(hash) if tls13 && !tls12 && !offers_session && hashes.all(|h| h == hash) => {
+            Transcript::hashing(provider, hash)
+        }
+        _ => Transcript::buffered(),
+    }
 }
 
 /// Our ClientHello (RFC 8446 §4.1.2, RFC 5246 §7.4.1.2): the enabled versions, with the
@@ -733,6 +763,36 @@ mod tests {
         );
         assert!(!hello.extensions.extended_master_secret);
         assert_eq!(hello.extensions.renegotiation_info, None);
+    }
+
+    #[test]
+    fn a_client_whose_suites_share_one_hash_hashes_its_client_hello_at_once() {
+        let p: Arc<dyn Provider> = Arc::new(AwsLcProvider);
+        let mut config =
+            ClientConfig::new(p.clone(), Arc::new(crate::danger::NoServerVerification));
+        let hashing = |config: &ClientConfig, session: bool| {
+            client_hello_transcript(config, session, p.as_ref())
+                .buffered_bytes()
+                .is_none()
+        };
+        config.cipher_suites = vec![
+            CipherSuite::TLS_AES_128_GCM_SHA256,
+            CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
+        ];
+        assert!(hashing(&config, false));
+        // A session offered: its binder hashes ahead of a buffered ClientHello.
+        assert!(!hashing(&config, true));
+        // Two hashes: the ServerHello's suite decides.
+        config
+            .cipher_suites
+            .push(CipherSuite::TLS_AES_256_GCM_SHA384);
+        assert!(!hashing(&config, false));
+        // TLS 1.2 offered too: its transcript takes the buffered ClientHello.
+        config.cipher_suites = vec![
+            CipherSuite::TLS_AES_128_GCM_SHA256,
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        ];
+        assert!(!hashing(&config, false));
     }
 
     #[test]

@@ -20,8 +20,9 @@ use crate::wire::ProtocolVersion;
 
 /// The server's handshake states.
 pub(crate) enum State {
-    /// Waiting for the first ClientHello, which settles the version.
-    ClientHello(Box<hs::ExpectClientHello>),
+    /// Waiting for the first ClientHello, which settles the version (unboxed: it holds
+    /// only the configuration).
+    ClientHello(hs::ExpectClientHello),
     /// TLS 1.3 (RFC 8446).
     Tls13(tls13::State),
     /// TLS 1.2 (RFC 5246).
@@ -39,9 +40,9 @@ pub(crate) fn start(config: Arc<ServerConfig>) -> Result<crate::state::State, Er
     if !config.speaks(ProtocolVersion::TLSv1_3) && !config.speaks(ProtocolVersion::TLSv1_2) {
         return Err(Error::Config("no supported cipher suite is enabled"));
     }
-    Ok(crate::state::State::Server(State::ClientHello(Box::new(
+    Ok(crate::state::State::Server(State::ClientHello(
         hs::ExpectClientHello::new(config),
-    ))))
+    )))
 }
 
 impl State {
@@ -58,7 +59,7 @@ impl State {
             raw.len(),
         );
         match self {
-            Self::ClientHello(s) => (*s).handle(message, raw, out),
+            Self::ClientHello(s) => s.handle(message, raw, out),
             Self::Tls13(s) => s.handle(message, raw, out),
             Self::Tls12(s) => s.step(|s| s.handle(message, raw, out)).map(Self::Tls12),
             Self::Traffic(s) => s.handle(message, out).map(|s| Self::Traffic(Box::new(s))),
