@@ -373,16 +373,20 @@ impl ExpectFinished {
             None => Authenticated::Psk(verify::psk_proven_by_finished(&finished_ok)),
         };
 
-        // RFC 8446 §7.1: application secrets from Hash(CH..server Finished).
-        let (app, master) =
-            crate::state::application_secrets(handshake_secret, &mut transcript, out);
+        // RFC 8446 §7.1: application secrets from Hash(CH..server Finished). Messages
+        // follow it in our transcript only for EndOfEarlyData, our certificate, or our
+        // Finished when tickets are kept (the resumption master secret); else this is the
+        // transcript's last hash.
+        let store = config.session_store.clone();
+        let more = early_data == EarlyData::Accepted || request.is_some() || store.is_some();
+        let (app_hash, mut transcript) = transcript.hash_and_keep_if(more, provider);
+        let (app, master) = crate::state::application_secrets(handshake_secret, &app_hash, out);
         let (client_app, server_app, exporter) = (app.client, app.server, app.exporter);
         out.install_read_keys(
             server_app.record_keys(provider, aead)?,
             KeyPhase::Application(0),
         )?;
         out.exporter(exporter);
-        let store = config.session_store.clone();
         // Every ticket of this connection shares one copy of the chain (none is made
         // without a store to keep tickets in).
         let ticket_chain: Option<Arc<[Vec<u8>]>> = match (&store, &resumed) {
@@ -405,7 +409,7 @@ impl ExpectFinished {
         // then our handshake keys.
         if early_data == EarlyData::Accepted {
             let message = queue_payload(out, &HandshakePayload::EndOfEarlyData);
-            transcript.add(message);
+            transcript.going()?.add(message);
             let len = message.len();
             handshake_trace::trace_sent(out, "EndOfEarlyData", len, String::new);
             out.install_write_keys(
@@ -416,7 +420,7 @@ impl ExpectFinished {
         // Our second flight (RFC 8446 §4.4): [Certificate, CertificateVerify], Finished (in
         // compatibility mode the ChangeCipherSpec went after the ServerHello, §D.4).
         if let Some(request) = request {
-            send_client_auth(&config, &mut transcript, &request, out)?;
+            send_client_auth(&config, transcript.going()?, &request, out)?;
         }
         // Without client authentication, the same hash as the application secrets'.
         let hash = transcript.hash_so_far(provider);
@@ -426,7 +430,7 @@ impl ExpectFinished {
         // RFC 8446 §4.6.1, §7.1: tickets will be keyed from the resumption master secret,
         // over Hash(CH..client Finished).
         if store.is_some() {
-            transcript.add(message);
+            transcript.going()?.add(message);
         }
         handshake_trace::trace_sent(out, "Finished", len, String::new);
         out.install_write_keys(

@@ -369,19 +369,23 @@ pub(super) fn send_server_flight(
     }
     send_finished(&secrets.server, &mut transcript, out);
 
-    // RFC 8446 §7.1: application secrets from Hash(CH..server Finished).
-    let (app, master) = state::application_secrets(secrets.handshake, &mut transcript, out);
-    out.exporter(app.exporter);
-    out.install_write_keys(
-        app.server
-            .record_keys(out.provider().as_ref(), suite.aead)?,
-        KeyPhase::Application(0),
-    )?;
-
     // What a ticket records is kept only if tickets will be sent (RFC 8446 §4.6.1).
     let tickets = resume::choose_mode(&config, offer).is_ok()
         && config.ticketer.is_some()
         && config.ticket_count > 0;
+    // RFC 8446 §7.1: application secrets from Hash(CH..server Finished). Messages follow
+    // it in our transcript only for EndOfEarlyData, a client certificate, or the client's
+    // Finished when tickets are sent (the resumption master secret); else this is the
+    // transcript's last hash, which the client's Finished is checked against too.
+    let more = early.is_some() || verifier.is_some() || tickets;
+    let provider = out.provider();
+    let (app_hash, transcript) = transcript.hash_and_keep_if(more, provider.as_ref());
+    let (app, master) = state::application_secrets(secrets.handshake, &app_hash, out);
+    out.exporter(app.exporter);
+    out.install_write_keys(
+        app.server.record_keys(provider.as_ref(), suite.aead)?,
+        KeyPhase::Application(0),
+    )?;
     let pending = Pending {
         transcript,
         client_handshake_secret: secrets.client,
