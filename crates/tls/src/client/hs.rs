@@ -28,7 +28,7 @@ use crate::wire::handshake::{
 use crate::wire::Codec;
 
 use super::psk::{self, OfferedPsk};
-use super::{tls12, tls13, State};
+use super::{tls12, tls13};
 
 /// Signature schemes we accept inside certificates (RFC 8446 §4.2.3: rsa_pkcs1_* are
 /// allowed there, never in CertificateVerify).
@@ -489,20 +489,21 @@ pub(crate) struct ExpectServerHello {
 
 impl ExpectServerHello {
     pub(super) fn handle(
-        self: Box<Self>,
+        self,
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<State, Error> {
+    ) -> Result<tls13::Next, Error> {
         match message {
             HandshakePayload::ServerHello(sh) => match choose_version(&self.offer, &sh)? {
-                Version::Tls13 => tls13::handle_server_hello(self.offer, sh, raw, None, out)
-                    .map(tls13::Next::into_state),
+                Version::Tls13 => tls13::handle_server_hello(self.offer, sh, raw, None, out),
                 // RFC 8446 §D.3: a client that sent 0-RTT data fails on a TLS 1.2 answer.
                 Version::Tls12 if self.offer.psk.as_ref().is_some_and(|p| p.early_data) => {
                     Err(PeerIncompatible::EarlyDataRefusedByTls12.into())
                 }
-                Version::Tls12 => tls12::handle_server_hello(self.offer, sh, raw, out),
+                Version::Tls12 => {
+                    tls12::handle_server_hello(self.offer, sh, raw, out).map(tls13::Next::from)
+                }
             },
             // RFC 8446 §4.1.4: only TLS 1.3 has HelloRetryRequest; it checks its own
             // supported_versions.
@@ -513,7 +514,6 @@ impl ExpectServerHello {
             }
             HandshakePayload::HelloRetryRequest(hrr) => {
                 tls13::handle_hello_retry_request(self.offer, hrr, raw, out)
-                    .map(tls13::Next::into_state)
             }
             other => Err(unexpected("ServerHello", other.name())),
         }

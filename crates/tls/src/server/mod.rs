@@ -27,7 +27,9 @@ pub(crate) enum State {
     Tls13(tls13::State),
     /// TLS 1.2 (RFC 5246).
     Tls12(StateBox<tls12::State>),
-    Traffic(Box<ExpectTraffic>),
+    /// Unboxed: it is the state a connection keeps for its life, and a box would be one
+    /// more allocation per connection (and one per post-handshake message).
+    Traffic(ExpectTraffic),
 }
 
 /// A server waiting for the first ClientHello.
@@ -62,7 +64,7 @@ impl State {
             Self::ClientHello(s) => s.handle(message, raw, out),
             Self::Tls13(s) => s.handle(message, raw, out),
             Self::Tls12(s) => s.step(|s| s.handle(message, raw, out)).map(Self::Tls12),
-            Self::Traffic(s) => s.handle(message, out).map(|s| Self::Traffic(Box::new(s))),
+            Self::Traffic(s) => s.handle(message, out).map(Self::Traffic),
         }
     }
 

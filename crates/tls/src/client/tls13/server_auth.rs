@@ -450,12 +450,12 @@ impl ExpectFinished {
                 peer_certificates: ticket_chain.unwrap_or_else(|| Arc::new([])),
             })
         });
-        Ok(crate::client::State::Traffic(Box::new(ExpectTraffic {
+        Ok(crate::client::State::Traffic(ExpectTraffic {
             _server: server,
             _finished: finished_ok,
             traffic: ApplicationTraffic::new(aead, server_app, client_app),
             tickets,
-        }))
+        })
         .into())
     }
 }

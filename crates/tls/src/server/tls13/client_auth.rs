@@ -221,7 +221,7 @@ impl ExpectFinished {
                 out,
             )?;
         }
-        Ok(crate::server::State::Traffic(Box::new(ExpectTraffic {
+        Ok(crate::server::State::Traffic(ExpectTraffic {
             _client: self.client,
             _finished: finished,
             traffic: ApplicationTraffic::new(
@@ -229,6 +229,6 @@ impl ExpectFinished {
                 pending.client_application_secret,
                 pending.server_application_secret,
             ),
-        })))
+        }))
     }
 }
