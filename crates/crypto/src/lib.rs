@@ -446,6 +446,16 @@ impl ShareBytes {
     }
 }
 
+impl ShareBytes {
+    /// The bytes as a vector: a KEM's ciphertext moved out, an inline share copied.
+    pub fn into_vec(self) -> Vec<u8> {
+        match self.0 {
+            ShareRepr::Inline(..) => self.to_vec(),
+            ShareRepr::Heap(bytes) => bytes,
+        }
+    }
+}
+
 impl From<Vec<u8>> for ShareBytes {
     fn from(bytes: Vec<u8>) -> Self {
         Self(ShareRepr::Heap(bytes))
@@ -984,6 +994,8 @@ mod tests {
             let bytes: Vec<u8> = (0..len).map(|i| i as u8).collect();
             assert_eq!(&ShareBytes::from_slice(&bytes)[..], &bytes[..]);
             assert_eq!(&ShareBytes::from(bytes.clone())[..], &bytes[..]);
+            assert_eq!(ShareBytes::from_slice(&bytes).into_vec(), bytes);
+            assert_eq!(ShareBytes::from(bytes.clone()).into_vec(), bytes);
         }
     }
 

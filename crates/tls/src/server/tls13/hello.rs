@@ -444,7 +444,7 @@ fn answer_key_share(
         .provider()
         .respond_to_key_share(algorithm, &share.key_exchange)
         .map_err(suites::key_share_error)?;
-    Ok((answer.share.to_vec(), answer.secret))
+    Ok((answer.share.into_vec(), answer.secret))
 }
 
 fn report_negotiated(
