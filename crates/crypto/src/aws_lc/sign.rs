@@ -234,10 +234,10 @@ impl SigningKey for AwsSigningKey {
         use SignatureAlgorithm as S;
         match (&self.inner, algorithm) {
             (Inner::Ecdsa(pair), S::EcdsaP256Sha256) if self.kind == KeyKind::EcdsaP256 => {
-                out.extend_from_slice(ecdsa_sign(pair, algorithm, message)?.as_ref());
+                ecdsa_sign(pair, algorithm, message, out)?;
             }
             (Inner::Ecdsa(pair), S::EcdsaP384Sha384) if self.kind == KeyKind::EcdsaP384 => {
-                out.extend_from_slice(ecdsa_sign(pair, algorithm, message)?.as_ref());
+                ecdsa_sign(pair, algorithm, message, out)?;
             }
             (Inner::Ed25519(pair), S::Ed25519) => {
                 out.extend_from_slice(pair.sign(message).as_ref());
@@ -290,15 +290,21 @@ impl SigningKey for AwsSigningKey {
 }
 
 /// Signs the message's digest, hashed in one shot: the same signature as `pair.sign`, without
-/// the digest context (and its copy) aws-lc allocates to hash inside the signing call.
+/// the digest context (and its copy) aws-lc allocates to hash inside the signing call. The
+/// signature is appended to `out` where aws-lc-rs returns it (its `Signature` has room for
+/// any RSA signature, so it is not moved around).
 fn ecdsa_sign(
     pair: &signature::EcdsaKeyPair,
     algorithm: SignatureAlgorithm,
     message: &[u8],
-) -> Result<signature::Signature, CryptoError> {
+    out: &mut Vec<u8>,
+) -> Result<(), CryptoError> {
     let hash = ecdsa_digest(algorithm).ok_or(CryptoError::Unsupported)?;
-    pair.sign_digest(&digest::digest(hash, message))
-        .map_err(|_| CryptoError::Random)
+    let signature = pair
+        .sign_digest(&digest::digest(hash, message))
+        .map_err(|_| CryptoError::Random)?;
+    out.extend_from_slice(signature.as_ref());
+    Ok(())
 }
 
 /// The hash an ECDSA scheme signs with (RFC 8446 §4.2.3), or `None` for the others.
@@ -415,8 +421,15 @@ mod tests {
     fn p256_signed(message: &[u8]) -> (Vec<u8>, Vec<u8>) {
         let pair = signature::EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_ASN1_SIGNING)
             .expect("generate");
-        let sig = ecdsa_sign(&pair, SignatureAlgorithm::EcdsaP256Sha256, message).expect("sign");
-        (pair.public_key().as_ref().to_vec(), sig.as_ref().to_vec())
+        let mut sig = Vec::new();
+        ecdsa_sign(
+            &pair,
+            SignatureAlgorithm::EcdsaP256Sha256,
+            message,
+            &mut sig,
+        )
+        .expect("sign");
+        (pair.public_key().as_ref().to_vec(), sig)
     }
 
     fn cached_keys() -> Vec<Vec<u8>> {
