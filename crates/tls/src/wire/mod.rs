@@ -36,6 +36,7 @@ pub mod codec;
 pub mod enums;
 pub mod extensions;
 pub mod handshake;
+pub mod list;
 pub mod record;
 
 pub use alert::Alert;
@@ -47,4 +48,5 @@ pub use enums::{
 };
 pub use extensions::*;
 pub use handshake::*;
+pub use list::List;
 pub use record::*;
