@@ -28,7 +28,7 @@ pub struct CertificateRequest<'a> {
 
 /// Certificate (RFC 8446 §4.4.2), TLS 1.3 form with per-entry extensions. Decoded, the
 /// entries are read in place from the message: a receiver that keeps the chain copies it
-/// once ([`Certificate::chain`]).
+/// once ([`Certificate::to_chain`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Certificate<'a> {
     /// `opaque certificate_request_context<0..2^8-1>`: empty from a server; the
