@@ -86,7 +86,8 @@ impl<'a, T: Clone + Codec<'a>> List<'a, T> {
     }
 
     /// The elements, in order. A received list decodes each as it is reached (no copy); a
-    /// built one yields clones of its values.
+    /// built one yields clones of its values (free for borrowed bytes, a copy for owned
+    /// ones: a sender reads its own owned list with [`Self::built`]).
     pub fn iter(&self) -> Iter<'_, 'a, T> {
         match self {
             Self::Received { bytes, len } => Iter::Received(Reader::new(bytes), *len),
@@ -120,6 +121,16 @@ impl<'a, T: Clone + Codec<'a>> List<'a, T> {
         T: PartialEq,
     {
         self.iter().any(|v| v == *value)
+    }
+
+    /// The length of the elements' encoding (without the vector's length prefix), with
+    /// `element_len` the encoded length of one value of a built list.
+    pub fn elements_len(&self, element_len: impl Fn(&T) -> usize) -> usize {
+        match self {
+            Self::Received { bytes, .. } => bytes.len(),
+            Self::Borrowed(values) => values.iter().map(element_len).sum(),
+            Self::Owned(values) => values.iter().map(element_len).sum(),
+        }
     }
 
     /// Appends the elements (without the length prefix).

@@ -157,7 +157,9 @@ impl ExpectEncryptedExtensions {
         }
         // RFC 7301 §3.2: the server's protocol must be one we offered.
         if let Some(protocol) = ee.extensions.alpn {
-            if !self.offered_alpn.iter().any(|ours| *ours.0 == *protocol) {
+            // Our own list, as built (read in place, not copied).
+            let offered = self.offered_alpn.built().unwrap_or_default();
+            if !offered.iter().any(|ours| *ours.0 == *protocol) {
                 return Err(PeerMisbehaved::SelectedUnofferedAlpnProtocol.into());
             }
             out.alpn(protocol.to_vec());

@@ -176,7 +176,7 @@ impl ClientHelloExtensions<'_> {
     /// computation is the ClientHello truncated by this many bytes (RFC 8446 §4.2.11.2).
     pub fn binders_len(&self) -> Option<usize> {
         let psks = self.pre_shared_key.as_ref()?;
-        Some(2 + psks.binders.iter().map(|b| 1 + b.0.len()).sum::<usize>())
+        Some(2 + psks.binders.elements_len(|binder| 1 + binder.0.len()))
     }
 }
 
