@@ -170,21 +170,6 @@ impl<'a> Codec<'a> for PskIdentity<'a> {
     }
 }
 
-impl<'a> Codec<'a> for PskBinderEntry<'a> {
-    fn encode(&self, out: &mut Vec<u8>) {
-        write_opaque(out, LengthPrefix::U8, &self.0);
-    }
-
-    fn read(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
-        Ok(Self(Cow::Borrowed(r.opaque(
-            LengthPrefix::U8,
-            32,
-            255,
-            "PskBinderEntry",
-        )?)))
-    }
-}
-
 impl<'a> Codec<'a> for OfferedPsks<'a> {
     fn encode(&self, out: &mut Vec<u8>) {
         self.identities.encode(out, LengthPrefix::U16);
@@ -221,35 +206,26 @@ impl<'a> Codec<'a> for CertificateStatusRequest<'a> {
     }
 }
 
-impl<'a> Codec<'a> for DistinguishedName<'a> {
-    fn encode(&self, out: &mut Vec<u8>) {
-        write_opaque(out, LengthPrefix::U16, &self.0);
-    }
+/// The codec of a newtype over one opaque vector, `opaque $name<$min..$max>` behind a
+/// `$prefix` length (RFC 8446 §3.4); decoded, it borrows the bytes.
+macro_rules! opaque_codec {
+    ($name:ident, $prefix:ident, $min:expr, $max:expr) => {
+        impl<'a> Codec<'a> for $name<'a> {
+            fn encode(&self, out: &mut Vec<u8>) {
+                write_opaque(out, LengthPrefix::$prefix, &self.0);
+            }
 
-    fn read(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
-        Ok(Self(Cow::Borrowed(r.opaque(
-            LengthPrefix::U16,
-            1,
-            0xffff,
-            "DistinguishedName",
-        )?)))
-    }
+            fn read(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
+                let bytes = r.opaque(LengthPrefix::$prefix, $min, $max, stringify!($name))?;
+                Ok(Self(Cow::Borrowed(bytes)))
+            }
+        }
+    };
 }
 
-impl<'a> Codec<'a> for ProtocolName<'a> {
-    fn encode(&self, out: &mut Vec<u8>) {
-        write_opaque(out, LengthPrefix::U8, &self.0);
-    }
-
-    fn read(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
-        Ok(Self(Cow::Borrowed(r.opaque(
-            LengthPrefix::U8,
-            1,
-            0xff,
-            "ProtocolName",
-        )?)))
-    }
-}
+opaque_codec!(PskBinderEntry, U8, 32, 255);
+opaque_codec!(DistinguishedName, U16, 1, 0xffff);
+opaque_codec!(ProtocolName, U8, 1, 0xff);
 
 /// Reads a list of two-byte values, e.g. `NamedGroup named_group_list<2..2^16-1>`
 /// (§4.2.7). The byte length must lie in `min..=max` and be even.
