@@ -11,7 +11,8 @@
 //!   messages (coalesced or fragmented) into [`HandshakeMessage`]s, which keep their raw
 //!   bytes for the transcript; [`Alert`] decodes alert records;
 //! - a decoded message borrows those bytes: opaque fields are slices of them and vectors
-//!   of structures are [`List`]s read in place, so decoding allocates nothing;
+//!   of structures are [`List`]s read in place, so decoding allocates nothing but the
+//!   vector of the extensions a block keeps unparsed, if it keeps any;
 //! - each message struct has one `Option` field per extension; [`ExtensionBlock`] offers
 //!   the RFC 8446 §4.2 checks (allowed in this message? solicited?);
 //! - every failure is a [`DecodeError`] naming the structure, whose

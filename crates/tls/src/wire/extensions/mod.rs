@@ -171,10 +171,16 @@ impl ExtensionType {
     }
 }
 
+/// Room made for a block's unparsed extensions when the first arrives: a browser's
+/// ClientHello keeps about this many (GREASE, padding, ECH, …), so their vector is
+/// allocated once.
+const OTHER_ROOM: usize = 8;
+
 /// Walks an extension block `Extension extensions<min..2^16-1>` (RFC 8446 §4.2), calling
 /// `each` with every extension's type and a reader over its data. `each` returns `true` if
 /// it parsed the extension (and must consume all of its data), `false` to have it kept as a
-/// [`RawExtension`]. Duplicated types are rejected.
+/// [`RawExtension`] (borrowing the block; the vector of them is the one allocation a
+/// decoded message may make). Duplicated types are rejected.
 ///
 /// An absent block (no bytes left at all) is read as empty when `optional` is set: TLS 1.2
 /// hellos may omit it (RFC 5246 §7.4.1.2), and a TLS 1.3 endpoint must still parse such a
@@ -197,6 +203,10 @@ pub(crate) fn read_block<'a>(
         let mut data = block.sub(LengthPrefix::U16, 0, 0xffff, what)?;
         seen.push(typ.to_wire());
         if !each(typ, &mut data)? {
+            if other.is_empty() {
+                // One vector for them, with room for what a browser's ClientHello keeps.
+                other.reserve(OTHER_ROOM);
+            }
             other.push(RawExtension {
                 typ,
                 data: Cow::Borrowed(data.rest()),

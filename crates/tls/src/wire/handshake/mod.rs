@@ -31,7 +31,7 @@ pub const HANDSHAKE_HEADER_LEN: usize = 4;
 
 /// The body of a handshake message, by type (RFC 8446 §4). Decoded, it borrows the
 /// message's bytes: opaque fields are slices of them and lists are read in place
-/// ([`crate::wire::List`]), so decoding allocates nothing.
+/// ([`crate::wire::List`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 #[allow(clippy::large_enum_variant)]
