@@ -18,18 +18,37 @@ use crate::wire::codec::{
 /// every message holding a list invariant over its lifetime.)
 #[derive(Clone)]
 pub enum List<'a, T> {
-    /// As received: the vector's bytes (after its length prefix), every element already
-    /// checked, and how many elements they hold.
-    Received {
-        /// The elements' encodings, back to back.
-        bytes: &'a [u8],
-        /// How many elements `bytes` holds.
-        len: usize,
-    },
+    /// As received, its elements checked: only [`List::read`] makes one.
+    Received(Checked<'a>),
     /// Built from values borrowed from the sender.
     Borrowed(&'a [T]),
     /// Built from values the list owns.
     Owned(Vec<T>),
+}
+
+/// The bytes of a received vector (after its length prefix), every element checked when it
+/// was decoded, and how many elements they hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Checked<'a> {
+    bytes: &'a [u8],
+    len: usize,
+}
+
+impl<'a> Checked<'a> {
+    /// The elements' encodings, back to back.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// How many elements the bytes hold.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True if they hold none.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
 }
 
 impl<'a, T: Clone + Codec<'a>> List<'a, T> {
@@ -82,7 +101,7 @@ impl<'a, T: Clone + Codec<'a>> List<'a, T> {
             }
             len += 1;
         }
-        Ok(Self::Received { bytes, len })
+        Ok(Self::Received(Checked { bytes, len }))
     }
 
     /// The elements, in order. A received list decodes each as it is reached (no copy); a
@@ -90,16 +109,18 @@ impl<'a, T: Clone + Codec<'a>> List<'a, T> {
     /// ones: a sender reads its own owned list with [`Self::built`]).
     pub fn iter(&self) -> Iter<'_, 'a, T> {
         match self {
-            Self::Received { bytes, len } => Iter::Received(Reader::new(bytes), *len),
-            Self::Borrowed(values) => Iter::Built(values.iter()),
-            Self::Owned(values) => Iter::Built(values.iter()),
+            Self::Received(checked) => {
+                Iter(Elements::Received(Reader::new(checked.bytes), checked.len))
+            }
+            Self::Borrowed(values) => Iter(Elements::Built(values.iter())),
+            Self::Owned(values) => Iter(Elements::Built(values.iter())),
         }
     }
 
     /// How many elements the list holds.
     pub fn len(&self) -> usize {
         match self {
-            Self::Received { len, .. } => *len,
+            Self::Received(checked) => checked.len,
             Self::Borrowed(values) => values.len(),
             Self::Owned(values) => values.len(),
         }
@@ -127,7 +148,7 @@ impl<'a, T: Clone + Codec<'a>> List<'a, T> {
     /// `element_len` the encoded length of one value of a built list.
     pub fn elements_len(&self, element_len: impl Fn(&T) -> usize) -> usize {
         match self {
-            Self::Received { bytes, .. } => bytes.len(),
+            Self::Received(checked) => checked.bytes.len(),
             Self::Borrowed(values) => values.iter().map(element_len).sum(),
             Self::Owned(values) => values.iter().map(element_len).sum(),
         }
@@ -136,7 +157,7 @@ impl<'a, T: Clone + Codec<'a>> List<'a, T> {
     /// Appends the elements (without the length prefix).
     pub fn encode_elements(&self, out: &mut Vec<u8>) {
         match self {
-            Self::Received { bytes, .. } => out.extend_from_slice(bytes),
+            Self::Received(checked) => out.extend_from_slice(checked.bytes),
             Self::Borrowed(values) => values.iter().for_each(|v| v.encode(out)),
             Self::Owned(values) => values.iter().for_each(|v| v.encode(out)),
         }
@@ -173,7 +194,7 @@ impl<T> List<'_, T> {
         match self {
             Self::Borrowed(values) => Some(values),
             Self::Owned(values) => Some(values),
-            Self::Received { .. } => None,
+            Self::Received(_) => None,
         }
     }
 }
@@ -245,7 +266,9 @@ impl<'l, 'a, T: Clone + Codec<'a>> IntoIterator for &'l List<'a, T> {
 }
 
 /// The elements of a [`List`], in order.
-pub enum Iter<'l, 'a, T> {
+pub struct Iter<'l, 'a, T>(Elements<'l, 'a, T>);
+
+enum Elements<'l, 'a, T> {
     /// Reading a received list, with the count of elements left.
     Received(Reader<'a>, usize),
     /// Cloning a built one.
@@ -256,22 +279,22 @@ impl<'a, T: Clone + Codec<'a>> Iterator for Iter<'_, 'a, T> {
     type Item = T;
 
     fn next(&mut self) -> Option<T> {
-        match self {
+        match &mut self.0 {
             // Every element was read once when the list was decoded, so this read succeeds
             // until the bytes run out.
-            Self::Received(r, left) if !r.is_empty() => {
+            Elements::Received(r, left) if !r.is_empty() => {
                 *left = left.saturating_sub(1);
                 T::read(r).ok()
             }
-            Self::Received(..) => None,
-            Self::Built(values) => values.next().cloned(),
+            Elements::Received(..) => None,
+            Elements::Built(values) => values.next().cloned(),
         }
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        match self {
-            Self::Received(_, left) => (*left, Some(*left)),
-            Self::Built(values) => values.size_hint(),
+        match &self.0 {
+            Elements::Received(_, left) => (*left, Some(*left)),
+            Elements::Built(values) => values.size_hint(),
         }
     }
 }

@@ -274,8 +274,8 @@ pub(crate) fn read_selected_alpn<'a>(
     what: &'static str,
 ) -> Result<&'a [u8], DecodeError> {
     match read_alpn_list(r, what)? {
-        List::Received { bytes, len: 1 } => {
-            Reader::new(bytes).opaque(LengthPrefix::U8, 1, 0xff, what)
+        List::Received(names) if names.len() == 1 => {
+            Reader::new(names.bytes()).opaque(LengthPrefix::U8, 1, 0xff, what)
         }
         _ => Err(DecodeError::new(what, DecodeErrorKind::IllegalValue)),
     }
