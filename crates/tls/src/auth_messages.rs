@@ -41,7 +41,7 @@ pub(crate) fn check_certificate_verify(
     let signed = certificate_verify_message(context, hash.as_ref());
     let leaf = chain.first().map(Vec::as_slice).unwrap_or_default();
     let result =
-        verify::verify_handshake_signature(provider, leaf, cv.algorithm, &signed, &cv.signature);
+        verify::verify_handshake_signature(provider, leaf, cv.algorithm, &signed, cv.signature);
     trace(out, || TraceEvent::SignatureCheck {
         scheme: cv.algorithm,
         ok: result.is_ok(),
@@ -216,11 +216,11 @@ mod tests {
         let chain = vec![vec![0x30; 300], vec![0x31; 70_000]];
         for context in [&[][..], &[7, 8, 9][..]] {
             let expected = crate::state::encode(&HandshakePayload::Certificate(Certificate {
-                certificate_request_context: context.to_vec(),
+                certificate_request_context: context,
                 certificate_list: chain
                     .iter()
                     .map(|der| CertificateEntry {
-                        cert_data: der.clone(),
+                        cert_data: der,
                         extensions: Default::default(),
                     })
                     .collect(),
@@ -304,7 +304,7 @@ mod tests {
             &spki,
             padlock_crypto::SignatureAlgorithm::Ed25519,
             &message,
-            &cv.signature,
+            cv.signature,
         )
         .unwrap();
     }

@@ -17,7 +17,7 @@ use crate::trace::{Direction, TraceEvent};
 use crate::transcript::Transcript;
 use crate::verify::ServerName;
 use crate::wire::enums::{ProtocolVersion, PskKeyExchangeMode};
-use crate::wire::extensions::{OfferedPsks, PskIdentity};
+use crate::wire::extensions::{OfferedPsks, PskBinderEntry, PskIdentity};
 use crate::wire::handshake::{ClientHello, NewSessionTicket};
 
 /// At most this many sessions are taken from the store looking for a usable one.
@@ -89,18 +89,18 @@ pub(crate) fn offer(
     config: &ClientConfig,
     session: ClientSession,
     suite: Suite,
-    hello: &mut ClientHello,
+    hello: &mut ClientHello<'static>,
     provider: &dyn Provider,
     now: UnixTime,
 ) -> OfferedPsk {
     let early_data = config.enable_early_data
         && session.max_early_data_size > 0
         && config.cipher_suites.contains(&session.suite);
-    hello.extensions.psk_key_exchange_modes = Some(vec![mode(config)]);
+    hello.extensions.psk_key_exchange_modes = Some(vec![mode(config)].into());
     hello.extensions.early_data = early_data;
     hello.extensions.pre_shared_key = Some(OfferedPsks {
-        identities: vec![identity(&session, now)],
-        binders: vec![vec![0; suite.hash.output_len()]],
+        identities: vec![identity(&session, now)].into(),
+        binders: vec![PskBinderEntry(vec![0; suite.hash.output_len()].into())].into(),
     });
     let (early_secret, binder_key) = EarlySecret::with_binder_key(
         provider,
@@ -128,13 +128,13 @@ pub(crate) fn mode(config: &ClientConfig) -> PskKeyExchangeMode {
 
 /// RFC 8446 §4.2.11.1: the ticket with its age in milliseconds, plus ticket_age_add,
 /// modulo 2^32.
-pub(crate) fn identity(session: &ClientSession, now: UnixTime) -> PskIdentity {
+pub(crate) fn identity(session: &ClientSession, now: UnixTime) -> PskIdentity<'static> {
     let age_ms = now
         .0
         .saturating_sub(session.received_at)
         .saturating_mul(1000);
     PskIdentity {
-        identity: session.ticket.clone(),
+        identity: session.ticket.clone().into(),
         // Truncation is the "modulo 2^32" of §4.2.11.1.
         obfuscated_ticket_age: (age_ms as u32).wrapping_add(session.ticket_age_add),
     }
@@ -145,7 +145,7 @@ pub(crate) fn identity(session: &ClientSession, now: UnixTime) -> PskIdentity {
 /// `encoded` and into `hello`.
 pub(crate) fn fill_binder(
     psk: &OfferedPsk,
-    hello: &mut ClientHello,
+    hello: &mut ClientHello<'static>,
     encoded: &mut [u8],
     before: &mut Transcript,
     provider: &dyn Provider,
@@ -160,7 +160,7 @@ pub(crate) fn fill_binder(
     let at = encoded.len().saturating_sub(binder.len());
     encoded[at..].copy_from_slice(binder);
     if let Some(psks) = &mut hello.extensions.pre_shared_key {
-        psks.binders = vec![binder.to_vec()];
+        psks.binders = vec![PskBinderEntry(binder.to_vec().into())].into();
     }
 }
 
@@ -200,7 +200,7 @@ impl TicketReceiver {
     /// A NewSessionTicket: checked, turned into a session and stored.
     pub(crate) fn receive(
         &self,
-        ticket: NewSessionTicket,
+        ticket: NewSessionTicket<'_>,
         out: &mut dyn Output,
     ) -> Result<(), Error> {
         // RFC 8446 §4.6.1: "Servers MUST NOT use any value greater than 604800 seconds".
@@ -220,13 +220,13 @@ impl TicketReceiver {
         let provider = out.provider();
         let secret = self
             .resumption
-            .ticket_psk(provider.as_ref(), &ticket.ticket_nonce);
+            .ticket_psk(provider.as_ref(), ticket.ticket_nonce);
         let session = ClientSession {
             version: crate::wire::ProtocolVersion::TLSv1_3,
             server_name: self.server_name.as_str().into_owned(),
             suite: self.suite.suite,
             secret,
-            ticket: ticket.ticket,
+            ticket: ticket.ticket.to_vec(),
             session_id: Vec::new(),
             ticket_age_add: ticket.ticket_age_add,
             received_at: (self.config.time)().0,

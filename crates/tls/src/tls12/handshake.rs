@@ -256,7 +256,7 @@ impl SessionKeys {
         provider: &dyn Provider,
     ) -> Result<FinishedVerified, Error> {
         let expected = self.verify_data(sender, transcript, provider);
-        crate::verify::verify_finished(&expected, &finished.verify_data)
+        crate::verify::verify_finished(&expected, finished.verify_data)
     }
 }
 
@@ -302,7 +302,7 @@ impl Exporter12 {
 pub(crate) fn signed_params(randoms: &Randoms, params: &ServerEcdhParams) -> SignedParams {
     // ServerECDHParams: curve type named_curve and the group (3 bytes), then the point
     // behind its one-byte length; decoding and our groups keep it within 255 bytes.
-    let point = params.public.get(..255).unwrap_or(&params.public);
+    let point = params.public.get(..255).unwrap_or(params.public);
     let [group_hi, group_lo] = params.named_group.to_wire().to_be_bytes();
     let header = [NAMED_CURVE, group_hi, group_lo, point.len() as u8];
     let mut signed = SignedParams {
@@ -356,7 +356,7 @@ pub(crate) fn check_peer_signature(
         offered,
         signed.algorithm,
         message,
-        &signed.signature,
+        signed.signature,
         bad,
     );
     trace(out, || TraceEvent::SignatureCheck {
@@ -448,13 +448,13 @@ pub(crate) fn report_negotiated(
 mod tests {
     use super::*;
     use crate::wire::codec::Codec;
-    use crate::wire::handshake::{Certificate12, HandshakePayload};
+    use crate::wire::handshake::{Asn1Cert, Certificate12, HandshakePayload};
 
     #[test]
     fn a_certificate_message_is_written_as_its_struct_encodes() {
         let chain = vec![vec![0x30; 300], vec![0x31; 70_000]];
         let expected = crate::state::encode(&HandshakePayload::Certificate12(Certificate12 {
-            certificate_list: chain.clone(),
+            certificate_list: chain.iter().map(|der| Asn1Cert(der)).collect(),
         }));
         let mut written = Vec::new();
         encode_certificate(&mut written, &chain);
@@ -471,7 +471,7 @@ mod tests {
         for len in [1, 32, 65, 255] {
             let params = ServerEcdhParams {
                 named_group: NamedGroup::secp256r1,
-                public: vec![4; len],
+                public: &vec![4; len],
             };
             let mut expected = [[1; 32], [2; 32]].concat();
             params.encode(&mut expected);

@@ -19,11 +19,12 @@ use crate::wire::enums::{NamedGroup, SignatureScheme};
 use crate::wire::handshake::tls12::client_certificate_type;
 use crate::wire::handshake::{
     CertificateRequest12, CertificateVerify, ClientEcdhPublic, ClientKeyExchange, HandshakePayload,
-    NewSessionTicket12, ServerKeyExchange,
+    ServerKeyExchange,
 };
+use crate::wire::List;
 use crate::{tls12::signatures, wire::codec::Codec};
 
-use super::resume::{receive_ticket, SessionKeeper};
+use super::resume::{receive_ticket, ReceivedTicket, SessionKeeper};
 use super::{ExpectTraffic, KeyExchange, State};
 
 /// What the client's TLS 1.2 states carry from the ServerHello on.
@@ -49,7 +50,7 @@ pub(crate) struct ExpectCertificate {
 impl ExpectCertificate {
     pub(super) fn handle(
         self,
-        message: HandshakePayload,
+        message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<State, Error> {
@@ -57,7 +58,7 @@ impl ExpectCertificate {
             return Err(unexpected("Certificate", message.name()));
         };
         let mut context = self.context;
-        let chain = certificate.certificate_list;
+        let chain = certificate.to_chain();
         let config = &context.offer.config;
         let result = verify::verify_server_chain(
             config.verifier.as_ref(),
@@ -69,7 +70,8 @@ impl ExpectCertificate {
         let server = PeerChain::new(chain, result?)?;
         // RFC 5246 §7.4.2: the key must fit the suite (ECDSA suites, ECDSA keys).
         signatures::leaf_fits_suite(server.key_algorithm(), context.suite.auth)?;
-        let offered_groups = context.offer.hello.extensions.supported_groups.as_deref();
+        let offered_groups = context.offer.hello.extensions.supported_groups.as_ref();
+        let offered_groups = offered_groups.and_then(List::built);
         signatures::leaf_curve_offered(server.key_algorithm(), offered_groups.unwrap_or_default())?;
         context.transcript.add(raw);
         Ok(match context.suite.kx {
@@ -102,7 +104,7 @@ pub(crate) struct ExpectServerKeyExchange {
 impl ExpectServerKeyExchange {
     pub(super) fn handle(
         self,
-        message: HandshakePayload,
+        message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<State, Error> {
@@ -115,7 +117,7 @@ impl ExpectServerKeyExchange {
         } = self;
         let group = check_group(&context.offer, ske.params.named_group)?;
         let signature = check_signature(&context, &server, &ske, out)?;
-        let kx = agree(group, &ske.params.public, out)?;
+        let kx = agree(group, ske.params.public, out)?;
         context.transcript.add(raw);
         out.signature_scheme(ske.signature.algorithm);
         let group = Some(ske.params.named_group);
@@ -141,7 +143,8 @@ fn check_group(
         .hello
         .extensions
         .supported_groups
-        .as_deref()
+        .as_ref()
+        .and_then(List::built)
         .unwrap_or_default();
     offered
         .contains(&group)
@@ -155,7 +158,7 @@ fn check_group(
 fn check_signature(
     context: &Context,
     server: &PeerChain,
-    ske: &ServerKeyExchange,
+    ske: &ServerKeyExchange<'_>,
     out: &dyn Output,
 ) -> Result<SignatureVerified, Error> {
     let offered = context
@@ -163,7 +166,8 @@ fn check_signature(
         .hello
         .extensions
         .signature_algorithms
-        .as_deref()
+        .as_ref()
+        .and_then(List::built)
         .unwrap_or_default();
     handshake::check_peer_signature(
         out,
@@ -204,7 +208,7 @@ pub(crate) struct ExpectCertificateRequestOrDone {
 impl ExpectCertificateRequestOrDone {
     pub(super) fn handle(
         self,
-        message: HandshakePayload,
+        message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<State, Error> {
@@ -214,7 +218,8 @@ impl ExpectCertificateRequestOrDone {
                 this.context.transcript.add(raw);
                 Ok(State::ServerHelloDone(ExpectServerHelloDone {
                     before: this,
-                    request,
+                    // Answered once the server's flight ends.
+                    request: request.into_owned(),
                 }))
             }
             HandshakePayload::ServerHelloDone => {
@@ -233,13 +238,13 @@ impl ExpectCertificateRequestOrDone {
 /// After a CertificateRequest: waiting for the ServerHelloDone (RFC 5246 §7.4.5).
 pub(crate) struct ExpectServerHelloDone {
     before: ExpectCertificateRequestOrDone,
-    request: CertificateRequest12,
+    request: CertificateRequest12<'static>,
 }
 
 impl ExpectServerHelloDone {
     pub(super) fn handle(
         self,
-        message: HandshakePayload,
+        message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<State, Error> {
@@ -259,7 +264,7 @@ impl ExpectServerHelloDone {
 /// key type the server accepts (RFC 5246 §7.4.4) and that can sign a scheme it lists.
 fn choose_client_certificate(
     context: &Context,
-    request: &CertificateRequest12,
+    request: &CertificateRequest12<'static>,
 ) -> Option<(Arc<CertifiedKey>, SignatureScheme)> {
     let cert = context.offer.config.client_auth.clone()?;
     let kind = cert.key.kind();
@@ -272,7 +277,9 @@ fn choose_client_certificate(
         return None;
     }
     let ours = signatures::our_schemes(&context.offer.config.signature_schemes);
-    let scheme = signatures::choose_scheme(&cert, &request.signature_algorithms, ours)?;
+    // `into_owned` made the list a built one.
+    let theirs = request.signature_algorithms.built().unwrap_or_default();
+    let scheme = signatures::choose_scheme(&cert, theirs, ours)?;
     Some((cert, scheme))
 }
 
@@ -280,7 +287,7 @@ fn choose_client_certificate(
 /// ChangeCipherSpec, Finished.
 fn send_client_flight(
     state: ExpectCertificateRequestOrDone,
-    request: Option<CertificateRequest12>,
+    request: Option<CertificateRequest12<'static>>,
     out: &mut dyn Output,
 ) -> Result<State, Error> {
     let ExpectCertificateRequestOrDone {
@@ -340,7 +347,7 @@ pub(crate) struct ExpectNewSessionTicket(ExpectChangeCipherSpec);
 impl ExpectNewSessionTicket {
     pub(super) fn handle(
         self,
-        message: HandshakePayload,
+        message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<State, Error> {
@@ -373,14 +380,18 @@ fn send_client_key_exchange(
     out: &mut dyn Output,
 ) -> Result<padlock_crypto::SharedSecret, Error> {
     let (body, pre_master_secret) = match kx {
-        KeyExchange::Ecdhe { our_public, shared } => {
-            (ClientEcdhPublic { public: our_public }.to_vec(), shared)
-        }
+        KeyExchange::Ecdhe { our_public, shared } => (
+            ClientEcdhPublic {
+                public: &our_public,
+            }
+            .to_vec(),
+            shared,
+        ),
         KeyExchange::Rsa { leaf } => rsa_client_key_exchange(&leaf, context, out)?,
     };
     let message = crate::state::queue_payload(
         out,
-        &HandshakePayload::ClientKeyExchange(ClientKeyExchange { body }),
+        &HandshakePayload::ClientKeyExchange(ClientKeyExchange { body: &body }),
     );
     context.transcript.add(message);
     let len = message.len();
@@ -418,7 +429,7 @@ fn send_certificate_verify(
         out,
         &HandshakePayload::CertificateVerify(CertificateVerify {
             algorithm: scheme,
-            signature,
+            signature: &signature,
         }),
     );
     context.transcript.add(message);
@@ -436,7 +447,7 @@ pub(crate) struct ExpectChangeCipherSpec {
     server: CertVerified,
     signature: Option<SignatureVerified>,
     /// The NewSessionTicket that came, if one was announced.
-    ticket: Option<NewSessionTicket12>,
+    ticket: Option<ReceivedTicket>,
 }
 
 impl ExpectChangeCipherSpec {
@@ -454,7 +465,7 @@ pub(crate) struct ExpectFinished {
 impl ExpectFinished {
     pub(super) fn handle(
         self,
-        message: HandshakePayload,
+        message: HandshakePayload<'_>,
         _raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<State, Error> {

@@ -4,6 +4,7 @@
 //! [CertificateRequest] and ServerHelloDone — unless `check_resumption` finds a session to
 //! resume, and the abbreviated handshake (`resume`) answers instead.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::config::{CertifiedKey, ClientAuth, ClientHelloInfo, ServerConfig};
@@ -26,15 +27,20 @@ use crate::wire::handshake::{
     CertificateRequest12, CertificateVerify, ClientHello, HandshakePayload, ServerEcdhParams,
     ServerHello, ServerKeyExchange, DOWNGRADE_TLS12,
 };
+use crate::wire::list::{Inline, List};
 
 use super::client_flight::{Context, ExpectCertificate, ExpectClientKeyExchange};
 use super::{resume, KeyExchange, State};
 
 /// What a ClientHello offers, checked for TLS 1.2.
 pub(super) struct Offer<'h> {
-    pub(super) hello: &'h ClientHello,
-    groups: &'h [NamedGroup],
-    schemes: &'h [SignatureScheme],
+    pub(super) hello: &'h ClientHello<'h>,
+    /// supported_groups, gathered for looking at (inline for a real client's).
+    groups: Inline<NamedGroup, 32>,
+    schemes: Inline<SignatureScheme, 32>,
+    /// The client's TLS 1.2 suites (its TLS 1.3 ones left out), for the certificate
+    /// resolver.
+    suites: Inline<CipherSuite, 64>,
     /// The client does secure renegotiation indication (RFC 5746 §3.5).
     secure_renegotiation: bool,
     /// The client offered the Extended Master Secret (RFC 7627 §5.1).
@@ -58,7 +64,7 @@ const ASSUMED_GROUPS: [NamedGroup; 1] = [NamedGroup::secp256r1];
 /// A ClientHello whose best version is TLS 1.2: answer it with the server's first flight.
 pub(crate) fn start(
     config: Arc<ServerConfig>,
-    hello: &ClientHello,
+    hello: &ClientHello<'_>,
     raw: &[u8],
     out: &mut dyn Output,
 ) -> Result<crate::server::State, Error> {
@@ -72,14 +78,14 @@ pub(crate) fn start(
     }
     let cert = choose_certificate(&config, &offer)?;
     let suite = choose_suite(&config, &offer, &cert)?;
-    let alpn = crate::server::choose_alpn(&config, hello.extensions.alpn.as_deref())?;
+    let alpn = crate::server::choose_alpn(&config, hello.extensions.alpn.as_ref())?;
     let keep_messages = !matches!(config.client_auth, ClientAuth::None);
     let mut transcript = Transcript12::new(out.provider().as_ref(), suite, keep_messages);
     transcript.add(raw);
 
     let plan = choose_key_exchange(&config, &offer, suite, &cert)?;
     if let Some(name) = &hello.extensions.server_name {
-        out.server_name(name.clone());
+        out.server_name(name.to_string());
     }
     out.client_random(hello.random);
     handshake::report_negotiated(suite, plan.group(), HandshakeKind::Full, out);
@@ -123,7 +129,7 @@ pub(crate) fn start(
             // Recorded only in a session that will be kept.
             server_name: match keep {
                 resume::Keep::Nothing => None,
-                _ => hello.extensions.server_name.clone(),
+                _ => hello.extensions.server_name.as_deref().map(str::to_owned),
             },
             keep,
             alpn,
@@ -147,7 +153,7 @@ pub(crate) fn start(
 /// Checks what TLS 1.2 and its safety rails require of a ClientHello.
 fn process_client_hello<'h>(
     config: &ServerConfig,
-    hello: &'h ClientHello,
+    hello: &'h ClientHello<'h>,
 ) -> Result<Offer<'h>, Error> {
     // RFC 5246 §7.4.1.2: the list "MUST contain" the null method; we use no other.
     if !hello.legacy_compression_methods.contains(&0) {
@@ -204,18 +210,23 @@ fn process_client_hello<'h>(
     }
     Ok(Offer {
         hello,
-        groups: hello
-            .extensions
-            .supported_groups
-            .as_deref()
-            .unwrap_or(&ASSUMED_GROUPS),
+        groups: match &hello.extensions.supported_groups {
+            Some(groups) => groups.iter().collect(),
+            None => ASSUMED_GROUPS.into_iter().collect(),
+        },
         // RFC 5246 §7.4.1.4.1: without signature_algorithms the client accepts only SHA-1
         // signatures, which we never make: no scheme in common.
         schemes: hello
             .extensions
             .signature_algorithms
-            .as_deref()
-            .unwrap_or_default(),
+            .iter()
+            .flatten()
+            .collect(),
+        suites: hello
+            .cipher_suites
+            .iter()
+            .filter(|s| !s.is_tls13())
+            .collect(),
         secure_renegotiation,
         extended_master_secret,
     })
@@ -227,19 +238,13 @@ fn choose_certificate(
     config: &ServerConfig,
     offer: &Offer<'_>,
 ) -> Result<Arc<CertifiedKey>, Error> {
-    // The client's TLS 1.2 suites: its list as it is when it offers no TLS 1.3 suite.
-    let offered = &offer.hello.cipher_suites;
-    let suites: std::borrow::Cow<'_, [CipherSuite]> = match offered.iter().any(|s| s.is_tls13()) {
-        true => offered.iter().copied().filter(|s| !s.is_tls13()).collect(),
-        false => offered.as_slice().into(),
-    };
     config
         .cert_resolver
         .resolve(&ClientHelloInfo {
             server_name: offer.hello.extensions.server_name.as_deref(),
-            signature_schemes: offer.schemes,
-            cipher_suites: &suites,
-            groups: offer.groups,
+            signature_schemes: &offer.schemes,
+            cipher_suites: &offer.suites,
+            groups: &offer.groups,
         })
         .ok_or_else(|| PeerIncompatible::NoCertificateForName.into())
 }
@@ -270,7 +275,7 @@ fn choose_suite(
         .peekable();
     if shared.peek().is_some() {
         // RFC 8422 §5.3: an ECDSA certificate's curve must be one the client lists.
-        if !signatures::curve_supported(kind, offer.groups) {
+        if !signatures::curve_supported(kind, &offer.groups) {
             return Err(PeerIncompatible::CertificateCurveNotOffered.into());
         }
         // An ECDHE suite needs a group the client lists (RFC 8422 §5.1: none → no ECC
@@ -286,7 +291,7 @@ fn choose_suite(
         .hello
         .cipher_suites
         .iter()
-        .filter_map(|s| suites::tls12_suite(*s))
+        .filter_map(suites::tls12_suite)
         .collect();
     // A client offering TLS 1.3 suites alone has AEAD suites, none for TLS 1.2.
     let offers_tls13_suites = offer.hello.cipher_suites.iter().any(|s| s.is_tls13());
@@ -366,7 +371,7 @@ fn choose_signature_scheme(
     cert: &CertifiedKey,
 ) -> Result<SignatureScheme, Error> {
     let ours = signatures::our_schemes(&config.signature_schemes);
-    signatures::choose_scheme(cert, offer.schemes, ours)
+    signatures::choose_scheme(cert, &offer.schemes, ours)
         .ok_or_else(|| PeerIncompatible::NoSignatureSchemesInCommon.into())
 }
 
@@ -396,14 +401,14 @@ pub(super) fn send_server_hello(
         // "When resuming a session, the server MUST NOT include" it.
         server_name: offer.hello.extensions.server_name.is_some() && !session.resumed,
         // RFC 5746 §3.6: an empty renegotiation_info for a client that signalled.
-        renegotiation_info: offer.secure_renegotiation.then(Vec::new),
+        renegotiation_info: offer.secure_renegotiation.then_some(&[]),
         // RFC 7627 §5.2: answer EMS whenever it is offered.
         extended_master_secret: offer.extended_master_secret,
         // RFC 8422 §5.2: answer ec_point_formats with uncompressed only.
         ec_point_formats: (offer.hello.extensions.ec_point_formats.is_some()
             && suite.kx == KeyExchangeKind::Ecdhe)
-            .then(|| vec![EcPointFormat::uncompressed]),
-        alpn,
+            .then(|| List::from(&[EcPointFormat::uncompressed])),
+        alpn: alpn.as_deref(),
         // RFC 5077 §3.2: an empty session_ticket when a NewSessionTicket will follow.
         session_ticket: session.ticket,
         other: Vec::new(),
@@ -414,7 +419,7 @@ pub(super) fn send_server_hello(
             legacy_version: ProtocolVersion::TLSv1_2,
             random: randoms.server,
             // RFC 5246 §7.4.1.3: the resumed session's id, the new session's, or none.
-            legacy_session_id_echo: session.id.to_vec(),
+            legacy_session_id_echo: session.id,
             cipher_suite: suite.suite,
             legacy_compression_method: 0,
             extensions: ServerHelloExtensions {
@@ -460,7 +465,7 @@ fn send_server_key_exchange(
         .map_err(|_| Error::Internal("could not generate an ECDH key"))?;
     let params = ServerEcdhParams {
         named_group: group,
-        public: ours.public_key().to_vec(),
+        public: ours.public_key(),
     };
     let signed = handshake::signed_params(randoms, &params);
     let signature = signatures::sign(cert, scheme, &signed)?;
@@ -470,7 +475,7 @@ fn send_server_key_exchange(
             params,
             signature: CertificateVerify {
                 algorithm: scheme,
-                signature,
+                signature: &signature,
             },
         }),
     );
@@ -496,15 +501,15 @@ fn send_certificate_request(
     let message = crate::state::queue_payload(
         out,
         &HandshakePayload::CertificateRequest12(CertificateRequest12 {
-            certificate_types: vec![
+            certificate_types: Cow::Borrowed(&[
                 client_certificate_type::ECDSA_SIGN,
                 client_certificate_type::RSA_SIGN,
-            ],
+            ]),
             signature_algorithms: signatures::our_schemes(&config.signature_schemes).collect(),
             certificate_authorities: verifier
                 .root_hint_subjects()
                 .into_iter()
-                .map(DistinguishedName)
+                .map(|name| DistinguishedName(Cow::Owned(name)))
                 .collect(),
         }),
     );
