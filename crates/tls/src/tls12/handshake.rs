@@ -19,7 +19,7 @@ use crate::verify::{FinishedVerified, SignatureVerified};
 use crate::wire::codec::{write_opaque, write_prefixed, LengthPrefix};
 use crate::wire::enums::{HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::wire::handshake::tls12::NAMED_CURVE;
-use crate::wire::handshake::{encode_handshake, CertificateVerify, Finished, ServerEcdhParams};
+use crate::wire::handshake::{encode_handshake, CertificateVerify, Finished};
 
 /// The handshake messages so far: their running hash (for the Extended Master Secret and
 /// Finished), and — while a CertificateVerify may still have to be made or checked —
@@ -298,12 +298,12 @@ impl Exporter12 {
 }
 
 /// What a ServerKeyExchange signs (RFC 8422 §5.4): ClientHello.random +
-/// ServerHello.random + ServerECDHParams.
-pub(crate) fn signed_params(randoms: &Randoms, params: &ServerEcdhParams) -> SignedParams {
+/// ServerHello.random + ServerECDHParams, the params being `group` and `point`.
+pub(crate) fn signed_params(randoms: &Randoms, group: NamedGroup, point: &[u8]) -> SignedParams {
     // ServerECDHParams: curve type named_curve and the group (3 bytes), then the point
     // behind its one-byte length; decoding and our groups keep it within 255 bytes.
-    let point = params.public.get(..255).unwrap_or(&params.public);
-    let [group_hi, group_lo] = params.named_group.to_wire().to_be_bytes();
+    let point = point.get(..255).unwrap_or(point);
+    let [group_hi, group_lo] = group.to_wire().to_be_bytes();
     let header = [NAMED_CURVE, group_hi, group_lo, point.len() as u8];
     let mut signed = SignedParams {
         buf: [0; SignedParams::MAX],
@@ -326,7 +326,13 @@ pub(crate) struct SignedParams {
 }
 
 impl SignedParams {
-    const MAX: usize = 64 + 4 + 255;
+    const RANDOMS: usize = 64;
+    const MAX: usize = Self::RANDOMS + 4 + 255;
+
+    /// The encoded ServerECDHParams alone, as the ServerKeyExchange carries them.
+    pub(crate) fn params(&self) -> &[u8] {
+        self.get(Self::RANDOMS..).unwrap_or_default()
+    }
 }
 
 impl std::ops::Deref for SignedParams {
@@ -448,7 +454,7 @@ pub(crate) fn report_negotiated(
 mod tests {
     use super::*;
     use crate::wire::codec::Codec;
-    use crate::wire::handshake::{Certificate12, HandshakePayload};
+    use crate::wire::handshake::{Certificate12, HandshakePayload, ServerEcdhParams};
 
     #[test]
     fn a_certificate_message_is_written_as_its_struct_encodes() {
@@ -475,7 +481,9 @@ mod tests {
             };
             let mut expected = [[1; 32], [2; 32]].concat();
             params.encode(&mut expected);
-            assert_eq!(*signed_params(&randoms, &params), expected[..]);
+            let signed = signed_params(&randoms, params.named_group, &params.public);
+            assert_eq!(*signed, expected[..]);
+            assert_eq!(signed.params(), &expected[64..]);
         }
     }
 }

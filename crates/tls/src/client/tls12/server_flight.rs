@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use crate::client::hs::Offer;
-use crate::config::CertifiedKey;
+use crate::config::{CertifiedKey, ClientConfig};
 use crate::conn::HandshakeKind;
 use crate::error::{Error, PeerMisbehaved};
 use crate::handshake_trace::trace_certificate_check;
@@ -14,21 +14,24 @@ use crate::output::{unexpected, Output};
 use crate::suites::{self, Tls12Suite};
 use crate::tls12::handshake::{self, PeerChain, Randoms, SessionKeys, Transcript12};
 use crate::tls12::prf::Sender;
-use crate::verify::{self, Authenticated, CertVerified, SignatureVerified};
-use crate::wire::enums::{NamedGroup, SignatureScheme};
+use crate::tls12::prf::VERIFY_DATA_LEN;
+use crate::tls12::signatures;
+use crate::verify::{self, Authenticated, CertVerified, ServerName, SignatureVerified};
+use crate::wire::codec::{write_opaque, LengthPrefix};
+use crate::wire::enums::HandshakeType;
+use crate::wire::enums::{NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::wire::handshake::tls12::client_certificate_type;
 use crate::wire::handshake::{
-    CertificateRequest12, CertificateVerify, ClientEcdhPublic, ClientKeyExchange, HandshakePayload,
+    encode_handshake, CertificateRequest12, CertificateVerify, HandshakePayload,
     NewSessionTicket12, ServerKeyExchange,
 };
-use crate::{tls12::signatures, wire::codec::Codec};
 
 use super::resume::{receive_ticket, SessionKeeper};
 use super::{ExpectTraffic, KeyExchange, State};
 
 /// What the client's TLS 1.2 states carry from the ServerHello on.
 pub(crate) struct Context {
-    pub(crate) offer: Offer,
+    pub(crate) offer: Offered,
     pub(crate) suite: Tls12Suite,
     pub(crate) randoms: Randoms,
     /// Both sides do the Extended Master Secret (RFC 7627).
@@ -39,6 +42,38 @@ pub(crate) struct Context {
     pub(crate) ticket_announced: bool,
     /// Where the session goes once the handshake is done (`None`: not kept).
     pub(crate) keeper: Option<SessionKeeper>,
+}
+
+/// What the TLS 1.2 states still need of our ClientHello and its configuration. The rest
+/// of the [`Offer`] (the ClientHello's other fields, TLS 1.3's key shares and PSK, the
+/// buffered transcript) is dropped at the ServerHello: every step moves its state into
+/// the next, and this keeps that move to a few hundred bytes instead of two kilobytes.
+pub(crate) struct Offered {
+    pub(crate) config: Arc<ClientConfig>,
+    pub(crate) server_name: ServerName,
+    /// ClientHello.client_version: an RSA pre-master secret begins with it (RFC 5246
+    /// §7.4.7.1).
+    pub(crate) legacy_version: ProtocolVersion,
+    /// Our supported_groups: the server's certificate curve and ECDHE group must be among
+    /// them (RFC 8422 §5.3, §5.4).
+    pub(crate) supported_groups: Vec<NamedGroup>,
+    /// Our signature_algorithms: the ServerKeyExchange must be signed with one of them
+    /// (RFC 5246 §7.4.1.4.1).
+    pub(crate) signature_algorithms: Vec<SignatureScheme>,
+}
+
+impl Offered {
+    /// Keeps what the TLS 1.2 states need of `offer`, the rest is dropped.
+    pub(crate) fn keep(mut offer: Offer) -> Self {
+        let extensions = &mut offer.hello.extensions;
+        Self {
+            supported_groups: extensions.supported_groups.take().unwrap_or_default(),
+            signature_algorithms: extensions.signature_algorithms.take().unwrap_or_default(),
+            legacy_version: offer.hello.legacy_version,
+            config: offer.config,
+            server_name: offer.server_name,
+        }
+    }
 }
 
 /// Waiting for the server's Certificate (RFC 5246 §7.4.2).
@@ -69,8 +104,7 @@ impl ExpectCertificate {
         let server = PeerChain::new(chain, result?)?;
         // RFC 5246 §7.4.2: the key must fit the suite (ECDSA suites, ECDSA keys).
         signatures::leaf_fits_suite(server.key_algorithm(), context.suite.auth)?;
-        let offered_groups = context.offer.hello.extensions.supported_groups.as_deref();
-        signatures::leaf_curve_offered(server.key_algorithm(), offered_groups.unwrap_or_default())?;
+        signatures::leaf_curve_offered(server.key_algorithm(), &context.offer.supported_groups)?;
         context.transcript.add(raw);
         Ok(match context.suite.kx {
             suites::KeyExchangeKind::Ecdhe => {
@@ -134,16 +168,11 @@ impl ExpectServerKeyExchange {
 /// RFC 8422 §5.4: the curve must be one we offered in supported_groups (and one TLS 1.2
 /// uses), else illegal_parameter.
 fn check_group(
-    offer: &Offer,
+    offer: &Offered,
     group: NamedGroup,
 ) -> Result<padlock_crypto::KeyExchangeAlgorithm, Error> {
-    let offered = offer
-        .hello
-        .extensions
+    offer
         .supported_groups
-        .as_deref()
-        .unwrap_or_default();
-    offered
         .contains(&group)
         .then(|| suites::tls12_group(group))
         .flatten()
@@ -158,19 +187,12 @@ fn check_signature(
     ske: &ServerKeyExchange,
     out: &dyn Output,
 ) -> Result<SignatureVerified, Error> {
-    let offered = context
-        .offer
-        .hello
-        .extensions
-        .signature_algorithms
-        .as_deref()
-        .unwrap_or_default();
     handshake::check_peer_signature(
         out,
         server,
-        offered,
+        &context.offer.signature_algorithms,
         &ske.signature,
-        &handshake::signed_params(&context.randoms, &ske.params),
+        &handshake::signed_params(&context.randoms, ske.params.named_group, &ske.params.public),
         PeerMisbehaved::BadServerKeyExchangeSignature,
     )
 }
@@ -373,24 +395,48 @@ fn send_client_key_exchange(
     out: &mut dyn Output,
 ) -> Result<padlock_crypto::SharedSecret, Error> {
     let (body, pre_master_secret) = match kx {
-        KeyExchange::Ecdhe { our_public, shared } => {
-            (ClientEcdhPublic { public: our_public }.to_vec(), shared)
+        KeyExchange::Ecdhe { our_public, shared } => (ExchangeKeys::Ecdh(our_public), shared),
+        KeyExchange::Rsa { leaf } => {
+            let (encrypted, secret) = rsa_client_key_exchange(&leaf, context, out)?;
+            (ExchangeKeys::EncryptedPreMasterSecret(encrypted), secret)
         }
-        KeyExchange::Rsa { leaf } => rsa_client_key_exchange(&leaf, context, out)?,
     };
-    let message = crate::state::queue_payload(
-        out,
-        &HandshakePayload::ClientKeyExchange(ClientKeyExchange { body }),
-    );
+    // Room for this message and our Finished, so that the flight's buffer is made once.
+    let finished = 4 + VERIFY_DATA_LEN;
+    out.handshake_queue().reserve(4 + 1 + body.len() + finished);
+    let message = crate::state::queue_message(out, |queue| {
+        encode_handshake(HandshakeType::ClientKeyExchange, queue, |out| match &body {
+            // RFC 8422 §5.7: `opaque point <1..2^8-1>`.
+            ExchangeKeys::Ecdh(point) => write_opaque(out, LengthPrefix::U8, point),
+            ExchangeKeys::EncryptedPreMasterSecret(encoded) => out.extend_from_slice(encoded),
+        })
+    });
     context.transcript.add(message);
     let len = message.len();
     crate::handshake_trace::trace_sent(out, "ClientKeyExchange", len, String::new);
     Ok(pre_master_secret)
 }
 
+/// The body of our ClientKeyExchange (RFC 5246 §7.4.7).
+enum ExchangeKeys {
+    /// Our ECDH public point (RFC 8422 §5.7).
+    Ecdh(Vec<u8>),
+    /// The `EncryptedPreMasterSecret`, encoded with its length (RFC 5246 §7.4.7.1).
+    EncryptedPreMasterSecret(Vec<u8>),
+}
+
+impl ExchangeKeys {
+    fn len(&self) -> usize {
+        match self {
+            Self::Ecdh(point) => point.len(),
+            Self::EncryptedPreMasterSecret(encoded) => encoded.len(),
+        }
+    }
+}
+
 /// RSA key transport (RFC 5246 §7.4.7.1): the seam where the `legacy_rsa_key_exchange`
 /// client goes — a fresh 48-byte pre-master secret beginning with our ClientHello's
-/// version (`context.offer.hello.legacy_version`), encrypted with RSAES-PKCS1-v1_5 to the
+/// version (`context.offer.legacy_version`), encrypted with RSAES-PKCS1-v1_5 to the
 /// key of `leaf` (which must allow keyEncipherment); returns the
 /// `EncryptedPreMasterSecret` encoding and the pre-master secret.
 fn rsa_client_key_exchange(
@@ -401,7 +447,7 @@ fn rsa_client_key_exchange(
     crate::tls12::rsa_key_transport::encrypt_pre_master_secret(
         out.provider().as_ref(),
         leaf,
-        context.offer.hello.legacy_version,
+        context.offer.legacy_version,
     )
 }
 

@@ -210,7 +210,7 @@ pub(super) fn resume(
         offer,
         suite,
         &randoms,
-        alpn.clone(),
+        alpn.as_deref(),
         answer,
         &mut transcript,
         out,
