@@ -14,7 +14,6 @@ use crate::output::{unexpected, Output};
 use crate::suites::{self, Tls12Suite};
 use crate::tls12::handshake::{self, PeerChain, Randoms, SessionKeys, Transcript12};
 use crate::tls12::prf::Sender;
-use crate::tls12::prf::VERIFY_DATA_LEN;
 use crate::tls12::signatures;
 use crate::verify::{self, Authenticated, CertVerified, ServerName, SignatureVerified};
 use crate::wire::codec::{write_opaque, LengthPrefix};
@@ -27,7 +26,7 @@ use crate::wire::handshake::{
 };
 
 use super::resume::{receive_ticket, SessionKeeper};
-use super::{ExpectTraffic, KeyExchange, State};
+use super::{ExpectTraffic, KeyExchange, OurPoint, State};
 
 /// What the client's TLS 1.2 states carry from the ServerHello on.
 pub(crate) struct Context {
@@ -208,7 +207,7 @@ fn agree(
         .provider()
         .start_key_exchange(algorithm)
         .map_err(|_| Error::Internal("could not generate an ECDH key"))?;
-    let our_public = ours.public_key().to_vec();
+    let our_public = OurPoint::new(ours.public_key())?;
     let shared = ours
         .complete(their_public)
         .map_err(suites::key_share_error)?;
@@ -401,13 +400,13 @@ fn send_client_key_exchange(
             (ExchangeKeys::EncryptedPreMasterSecret(encrypted), secret)
         }
     };
-    // Room for this message and our Finished, so that the flight's buffer is made once.
-    let finished = 4 + VERIFY_DATA_LEN;
-    out.handshake_queue().reserve(4 + 1 + body.len() + finished);
+    // Room for the whole message, so that its buffer is made once (our ChangeCipherSpec
+    // sends it before the Finished is written).
+    out.handshake_queue().reserve(4 + 1 + body.len());
     let message = crate::state::queue_message(out, |queue| {
         encode_handshake(HandshakeType::ClientKeyExchange, queue, |out| match &body {
             // RFC 8422 §5.7: `opaque point <1..2^8-1>`.
-            ExchangeKeys::Ecdh(point) => write_opaque(out, LengthPrefix::U8, point),
+            ExchangeKeys::Ecdh(point) => write_opaque(out, LengthPrefix::U8, point.as_bytes()),
             ExchangeKeys::EncryptedPreMasterSecret(encoded) => out.extend_from_slice(encoded),
         })
     });
@@ -420,7 +419,7 @@ fn send_client_key_exchange(
 /// The body of our ClientKeyExchange (RFC 5246 §7.4.7).
 enum ExchangeKeys {
     /// Our ECDH public point (RFC 8422 §5.7).
-    Ecdh(Vec<u8>),
+    Ecdh(OurPoint),
     /// The `EncryptedPreMasterSecret`, encoded with its length (RFC 5246 §7.4.7.1).
     EncryptedPreMasterSecret(Vec<u8>),
 }
@@ -428,7 +427,7 @@ enum ExchangeKeys {
 impl ExchangeKeys {
     fn len(&self) -> usize {
         match self {
-            Self::Ecdh(point) => point.len(),
+            Self::Ecdh(point) => point.as_bytes().len(),
             Self::EncryptedPreMasterSecret(encoded) => encoded.len(),
         }
     }
