@@ -159,8 +159,14 @@ pub(crate) fn fill_binder(
     // One binder, the last thing in the message: its bytes end the encoding.
     let at = encoded.len().saturating_sub(binder.len());
     encoded[at..].copy_from_slice(binder);
+    // The placeholder [`offer`] put there has the binder's length: overwritten in place.
     if let Some(psks) = &mut hello.extensions.pre_shared_key {
-        psks.binders = vec![binder.to_vec()];
+        match psks.binders.as_mut_slice() {
+            [placeholder] if placeholder.len() == binder.len() => {
+                placeholder.copy_from_slice(binder)
+            }
+            _ => psks.binders = vec![binder.to_vec()],
+        }
     }
 }
 

@@ -215,13 +215,13 @@ impl ExpectFinished {
         // RFC 8446 §4.6.1: tickets, keyed from the resumption master secret over
         // Hash(ClientHello..client Finished).
         pending.transcript.add(raw);
-        let ticket = &pending.ticket;
+        let ticket = pending.ticket;
         resume::send_tickets(
             &pending.config,
             &ticket.master,
             &pending.transcript,
             ticket.suite,
-            &ticket.facts,
+            ticket.facts,
             out,
         )?;
         Ok(crate::server::State::Traffic(Box::new(ExpectTraffic {
