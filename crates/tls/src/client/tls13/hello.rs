@@ -290,7 +290,9 @@ fn update_psk_for_retry(offer: &mut Offer, suite: Suite, out: &mut dyn Output) {
     }
     let now = (offer.config.time)();
     if let Some(psks) = &mut offer.hello.extensions.pre_shared_key {
-        psks.identities = vec![crate::client::psk::identity(&psk.session, now)];
+        for identity in &mut psks.identities {
+            identity.obfuscated_ticket_age = crate::client::psk::obfuscated_age(&psk.session, now);
+        }
     }
 }
 
