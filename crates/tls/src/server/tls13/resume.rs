@@ -405,12 +405,21 @@ pub(crate) fn send_tickets(
         client_certificates: facts.client_certificates,
     };
     let mut encoded = Vec::new();
+    // Every ticket's ticket_age_add (RFC 8446 §4.6.1), drawn in one call: each call to
+    // the generator costs more than the bytes it makes.
+    let age_adds = random_bytes::<{ 4 * MAX_TICKETS }>(provider)?;
+    let mut age_adds = age_adds.chunks_exact(4);
     // One HMAC key setup for every ticket's PSK.
     resumption.with_ticket_psks(provider, |psks| {
         for n in 0..count {
             // A nonce per ticket of this connection (RFC 8446 §4.6.1): its index.
             let nonce = [n as u8];
-            state.ticket_age_add = u32::from_be_bytes(random_bytes::<4>(provider)?);
+            let age_add = age_adds.next().and_then(|b| b.try_into().ok());
+            // `count` ≤ MAX_TICKETS, so there is one for every ticket.
+            let Some(age_add) = age_add else {
+                return Err(Error::Internal("no ticket_age_add left"));
+            };
+            state.ticket_age_add = u32::from_be_bytes(age_add);
             state.secret = psks.ticket_psk(&nonce);
             state.encode_into(&mut encoded);
             let Some(ticket) = ticketer.seal(&encoded, now) else {
