@@ -400,16 +400,7 @@ fn send_client_key_exchange(
             (ExchangeKeys::EncryptedPreMasterSecret(encrypted), secret)
         }
     };
-    // Room for the whole message, so that its buffer is made once (our ChangeCipherSpec
-    // sends it before the Finished is written).
-    out.handshake_queue().reserve(4 + 1 + body.len());
-    let message = crate::state::queue_message(out, |queue| {
-        encode_handshake(HandshakeType::ClientKeyExchange, queue, |out| match &body {
-            // RFC 8422 §5.7: `opaque point <1..2^8-1>`.
-            ExchangeKeys::Ecdh(point) => write_opaque(out, LengthPrefix::U8, point.as_bytes()),
-            ExchangeKeys::EncryptedPreMasterSecret(encoded) => out.extend_from_slice(encoded),
-        })
-    });
+    let message = crate::state::queue_message(out, |queue| body.encode(queue));
     context.transcript.add(message);
     let len = message.len();
     crate::handshake_trace::trace_sent(out, "ClientKeyExchange", len, String::new);
@@ -425,11 +416,15 @@ enum ExchangeKeys {
 }
 
 impl ExchangeKeys {
-    fn len(&self) -> usize {
-        match self {
-            Self::Ecdh(point) => point.as_bytes().len(),
-            Self::EncryptedPreMasterSecret(encoded) => encoded.len(),
-        }
+    /// Appends the ClientKeyExchange carrying these keys: the same bytes as a
+    /// [`ClientKeyExchange`](crate::wire::handshake::ClientKeyExchange) encodes, without
+    /// a vector of its own for the body.
+    fn encode(&self, queue: &mut Vec<u8>) {
+        encode_handshake(HandshakeType::ClientKeyExchange, queue, |out| match self {
+            // RFC 8422 §5.7: `opaque point <1..2^8-1>`.
+            Self::Ecdh(point) => write_opaque(out, LengthPrefix::U8, point.as_bytes()),
+            Self::EncryptedPreMasterSecret(encoded) => out.extend_from_slice(encoded),
+        })
     }
 }
 
@@ -537,5 +532,35 @@ impl ExpectFinished {
             _server: server,
             _finished: verified,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::codec::Codec;
+    use crate::wire::handshake::{ClientEcdhPublic, ClientKeyExchange};
+
+    #[test]
+    fn a_client_key_exchange_is_written_as_the_wire_types_encode_it() {
+        let point = vec![4; 65];
+        let expected =
+            crate::state::encode(&HandshakePayload::ClientKeyExchange(ClientKeyExchange {
+                body: ClientEcdhPublic {
+                    public: point.clone(),
+                }
+                .to_vec(),
+            }));
+        let mut written = Vec::new();
+        ExchangeKeys::Ecdh(OurPoint::new(&point).unwrap()).encode(&mut written);
+        assert_eq!(written, expected);
+        let encrypted = vec![0, 3, 1, 2, 3];
+        let expected =
+            crate::state::encode(&HandshakePayload::ClientKeyExchange(ClientKeyExchange {
+                body: encrypted.clone(),
+            }));
+        let mut written = Vec::new();
+        ExchangeKeys::EncryptedPreMasterSecret(encrypted).encode(&mut written);
+        assert_eq!(written, expected);
     }
 }

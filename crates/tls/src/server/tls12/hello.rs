@@ -147,7 +147,9 @@ pub(crate) fn start(
 
 /// Room for our flight up to the ServerHelloDone, made in the send queue before its first
 /// message: the flight is encoded into one buffer that never grows (and never copies what
-/// it holds) on the way. A CertificateRequest, when there is one, may still grow it.
+/// it holds) on the way. The queue starts with room for a usual flight; this matters for
+/// longer chains (RSA certificates). A CertificateRequest, when there is one, may still
+/// grow it.
 fn reserve_flight(
     cert: &CertifiedKey,
     plan: &KeyExchangePlan,
@@ -552,13 +554,7 @@ fn send_server_key_exchange(
     let signed = handshake::signed_params(randoms, group, ours.public_key());
     let signature = signatures::sign(cert, scheme, &signed)?;
     let message = crate::state::queue_message(out, |queue| {
-        encode_handshake(HandshakeType::ServerKeyExchange, queue, |out| {
-            // ServerECDHParams, as signed: curve type, group, point.
-            out.extend_from_slice(signed.params());
-            // The DigitallySigned (RFC 5246 §4.7): scheme, then the signature.
-            scheme.encode(out);
-            write_opaque(out, LengthPrefix::U16, &signature);
-        })
+        encode_server_key_exchange(queue, signed.params(), scheme, &signature)
     });
     transcript.add(message);
     let len = message.len();
@@ -566,6 +562,23 @@ fn send_server_key_exchange(
         format!("group={group} scheme={scheme}")
     });
     Ok(KeyExchange::Ecdhe(ours))
+}
+
+/// Appends a ServerKeyExchange (RFC 8422 §5.4): the encoded ServerECDHParams `params`
+/// (as signed), then the DigitallySigned (RFC 5246 §4.7): `scheme` and `signature`. The
+/// same bytes as a [`crate::wire::handshake::ServerKeyExchange`] encodes, without a
+/// vector of its own for the point and the signature.
+fn encode_server_key_exchange(
+    queue: &mut Vec<u8>,
+    params: &[u8],
+    scheme: SignatureScheme,
+    signature: &[u8],
+) {
+    encode_handshake(HandshakeType::ServerKeyExchange, queue, |out| {
+        out.extend_from_slice(params);
+        scheme.encode(out);
+        write_opaque(out, LengthPrefix::U16, signature);
+    })
 }
 
 /// CertificateRequest (RFC 5246 §7.4.4) when we authenticate clients: ECDSA or RSA
@@ -638,6 +651,33 @@ mod tests {
                 ..Default::default()
             },
         }))
+    }
+
+    #[test]
+    fn a_server_key_exchange_is_written_as_the_wire_types_encode_it() {
+        use crate::wire::handshake::{CertificateVerify, ServerEcdhParams, ServerKeyExchange};
+        let randoms = Randoms {
+            client: [1; 32],
+            server: [2; 32],
+        };
+        let (group, point) = (NamedGroup::secp256r1, vec![4; 65]);
+        let signature = vec![0x30; 71];
+        let scheme = SignatureScheme::ecdsa_secp256r1_sha256;
+        let signed = handshake::signed_params(&randoms, group, &point);
+        let mut written = Vec::new();
+        encode_server_key_exchange(&mut written, signed.params(), scheme, &signature);
+        let expected =
+            crate::state::encode(&HandshakePayload::ServerKeyExchange(ServerKeyExchange {
+                params: ServerEcdhParams {
+                    named_group: group,
+                    public: point,
+                },
+                signature: CertificateVerify {
+                    algorithm: scheme,
+                    signature,
+                },
+            }));
+        assert_eq!(written, expected);
     }
 
     #[test]
