@@ -62,6 +62,15 @@ impl Transcript12 {
         }
     }
 
+    /// Hash(handshake_messages) when no message will follow: the hash is finished where
+    /// it is rather than copied first.
+    pub(crate) fn finish(self, provider: &dyn Provider) -> Digest {
+        match self.current {
+            Some(hash) => hash,
+            None => self.hash.finish(provider),
+        }
+    }
+
     /// The messages so far, for a CertificateVerify (empty if they were not kept).
     pub(crate) fn messages(&self) -> &[u8] {
         self.messages.as_deref().unwrap_or_default()
@@ -256,6 +265,20 @@ impl SessionKeys {
         provider: &dyn Provider,
     ) -> Result<FinishedVerified, Error> {
         let expected = self.verify_data(sender, transcript, provider);
+        crate::verify::verify_finished(&expected, &finished.verify_data)
+    }
+
+    /// [`Self::check_finished`] for the handshake's last message, after which `transcript`
+    /// is not needed: its hash is finished, not copied.
+    pub(crate) fn check_last_finished(
+        &self,
+        sender: Sender,
+        transcript: Transcript12,
+        finished: &Finished,
+        provider: &dyn Provider,
+    ) -> Result<FinishedVerified, Error> {
+        let hash = transcript.finish(provider);
+        let expected = self.master.verify_data(provider, sender, hash.as_ref());
         crate::verify::verify_finished(&expected, &finished.verify_data)
     }
 }

@@ -502,16 +502,16 @@ impl ExpectFinished {
             return Err(unexpected("Finished", message.name()));
         };
         let ExpectChangeCipherSpec {
-            mut context,
+            context,
             keys,
             server,
             signature,
             ticket,
         } = self.before;
         let provider = out.provider();
-        let verified = keys.check_finished(
+        let verified = keys.check_last_finished(
             Sender::Server,
-            &mut context.transcript,
+            context.transcript,
             &finished,
             provider.as_ref(),
         )?;
