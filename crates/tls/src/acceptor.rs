@@ -7,6 +7,7 @@
 //! Memory is bounded: a ClientHello may be as long as its encoding allows (about 128 KiB,
 //! [`MAX_CLIENT_HELLO_LEN`]), and at most [`MAX_BUFFERED`] bytes of records are held.
 
+use std::borrow::Cow;
 use std::io;
 use std::sync::Arc;
 
@@ -82,15 +83,18 @@ pub struct Acceptor {
 #[derive(Debug)]
 pub struct Accepted {
     received: Vec<u8>,
-    hello: wire::ClientHello,
+    /// The ClientHello message (header included), decoded once when it was found.
+    hello: Vec<u8>,
 }
 
 /// What the client offered, for choosing a configuration (RFC 8446 §4.1.2, §4.2).
 /// Lists are in the client's order of preference and may hold values padlock does not
 /// know (GREASE, RFC 8701, among them).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct ClientHello<'a> {
-    hello: &'a wire::ClientHello,
+    /// `None` only if the bytes [`Acceptor::accepted`] decoded stopped decoding, which
+    /// cannot happen; it then reads as a hello that offers nothing.
+    hello: Option<wire::ClientHello<'a>>,
 }
 
 /// [`Accepted::accept`] failed: the error, and the TLS bytes (an alert, possibly after
@@ -215,7 +219,7 @@ impl Acceptor {
 
     /// Walks the records read so far (RFC 8446 §5.1) into the handshake joiner until the
     /// first handshake message is whole, and requires it to be a ClientHello.
-    fn find_client_hello(&mut self) -> Result<Option<wire::ClientHello>, Error> {
+    fn find_client_hello(&mut self) -> Result<Option<Vec<u8>>, Error> {
         let deframer = Deframer::new();
         while let Some(span) = deframer.peek(&self.received[self.deframed..])? {
             let payload = &self.received[self.deframed..][span.payload.clone()];
@@ -233,7 +237,8 @@ impl Acceptor {
             }
             if let Some(message) = self.joiner.next_message()? {
                 return match message.payload {
-                    HandshakePayload::ClientHello(hello) => Ok(Some(hello)),
+                    // Kept (one copy) for `Accepted::client_hello` to read again.
+                    HandshakePayload::ClientHello(_) => Ok(Some(message.raw.to_vec())),
                     other => Err(unexpected("ClientHello", other.name())),
                 };
             }
@@ -252,7 +257,11 @@ impl Acceptor {
 impl Accepted {
     /// What the client offered.
     pub fn client_hello(&self) -> ClientHello<'_> {
-        ClientHello { hello: &self.hello }
+        let hello = match HandshakePayload::decode(&self.hello) {
+            Ok(HandshakePayload::ClientHello(hello)) => Some(hello),
+            _ => None,
+        };
+        ClientHello { hello }
     }
 
     /// Starts the server connection with `config`, continuing with the bytes already
@@ -281,64 +290,59 @@ impl Accepted {
     }
 }
 
-impl ClientHello<'_> {
+impl<'a> ClientHello<'a> {
     /// The host name the client asked for (server_name, RFC 6066 §3).
     pub fn server_name(&self) -> Option<&str> {
-        self.hello.extensions.server_name.as_deref()
+        self.extensions()?.server_name.as_deref()
     }
 
-    /// The application protocols offered (ALPN, RFC 7301 §3.1); empty if none.
-    pub fn alpn(&self) -> impl Iterator<Item = &[u8]> {
-        self.hello
-            .extensions
-            .alpn
-            .iter()
-            .flatten()
-            .map(Vec::as_slice)
+    /// The application protocols offered (ALPN, RFC 7301 §3.1); none if none.
+    pub fn alpn(&self) -> impl Iterator<Item = &[u8]> + use<'_, 'a> {
+        let names = self.extensions().and_then(|e| e.alpn.as_ref());
+        names.into_iter().flatten().filter_map(|name| match name.0 {
+            // A decoded name borrows the message.
+            Cow::Borrowed(name) => Some(name),
+            Cow::Owned(_) => None,
+        })
     }
 
     /// The cipher suites offered (RFC 8446 §4.1.2).
-    pub fn cipher_suites(&self) -> &[CipherSuite] {
-        &self.hello.cipher_suites
+    pub fn cipher_suites(&self) -> impl Iterator<Item = CipherSuite> + use<'_, 'a> {
+        self.hello.iter().flat_map(|h| h.cipher_suites.iter())
     }
 
     /// The key exchange groups supported (supported_groups, RFC 8446 §4.2.7).
-    pub fn supported_groups(&self) -> &[NamedGroup] {
-        self.hello
-            .extensions
-            .supported_groups
-            .as_deref()
-            .unwrap_or_default()
+    pub fn supported_groups(&self) -> impl Iterator<Item = NamedGroup> + use<'_, 'a> {
+        let groups = self.extensions().and_then(|e| e.supported_groups.as_ref());
+        groups.into_iter().flatten()
     }
 
     /// The groups the client sent key shares for (key_share, RFC 8446 §4.2.8).
-    pub fn key_share_groups(&self) -> impl Iterator<Item = NamedGroup> + '_ {
-        self.hello
-            .extensions
-            .key_share
-            .iter()
-            .flatten()
-            .map(|share| share.group)
+    pub fn key_share_groups(&self) -> impl Iterator<Item = NamedGroup> + use<'_, 'a> {
+        let shares = self.extensions().and_then(|e| e.key_share.as_ref());
+        shares.into_iter().flatten().map(|share| share.group)
     }
 
     /// The signature schemes accepted in CertificateVerify (signature_algorithms, RFC
     /// 8446 §4.2.3).
-    pub fn signature_schemes(&self) -> &[SignatureScheme] {
-        self.hello
-            .extensions
-            .signature_algorithms
-            .as_deref()
-            .unwrap_or_default()
+    pub fn signature_schemes(&self) -> impl Iterator<Item = SignatureScheme> + use<'_, 'a> {
+        let schemes = self
+            .extensions()
+            .and_then(|e| e.signature_algorithms.as_ref());
+        schemes.into_iter().flatten()
     }
 
-    /// The protocol versions offered (supported_versions, RFC 8446 §4.2.1); empty for a
+    /// The protocol versions offered (supported_versions, RFC 8446 §4.2.1); none for a
     /// client that only speaks TLS 1.2 or older.
-    pub fn supported_versions(&self) -> &[ProtocolVersion] {
-        self.hello
-            .extensions
-            .supported_versions
-            .as_deref()
-            .unwrap_or_default()
+    pub fn supported_versions(&self) -> impl Iterator<Item = ProtocolVersion> + use<'_, 'a> {
+        let versions = self
+            .extensions()
+            .and_then(|e| e.supported_versions.as_ref());
+        versions.into_iter().flatten()
+    }
+
+    fn extensions(&self) -> Option<&wire::ClientHelloExtensions<'a>> {
+        self.hello.as_ref().map(|h| &h.extensions)
     }
 }
 
@@ -469,14 +473,14 @@ mod tests {
         assert_eq!(seen.alpn().collect::<Vec<_>>(), [&b"h2"[..], b"http/1.1"]);
         assert!(seen
             .cipher_suites()
-            .contains(&CipherSuite::TLS_AES_128_GCM_SHA256));
-        assert!(seen.supported_groups().contains(&NamedGroup::x25519));
+            .any(|s| s == CipherSuite::TLS_AES_128_GCM_SHA256));
+        assert!(seen.supported_groups().any(|g| g == NamedGroup::x25519));
         assert!(seen.key_share_groups().any(|g| g == NamedGroup::x25519));
         assert!(seen
             .signature_schemes()
-            .contains(&SignatureScheme::ecdsa_secp256r1_sha256));
+            .any(|s| s == SignatureScheme::ecdsa_secp256r1_sha256));
         assert_eq!(
-            seen.supported_versions(),
+            seen.supported_versions().collect::<Vec<_>>(),
             [ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2]
         );
 

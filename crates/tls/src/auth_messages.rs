@@ -41,7 +41,7 @@ pub(crate) fn check_certificate_verify(
     let signed = certificate_verify_message(context, hash.as_ref());
     let leaf = chain.first().map(Vec::as_slice).unwrap_or_default();
     let result =
-        verify::verify_handshake_signature(provider, leaf, cv.algorithm, &signed, &cv.signature);
+        verify::verify_handshake_signature(provider, leaf, cv.algorithm, &signed, cv.signature);
     trace(out, || TraceEvent::SignatureCheck {
         scheme: cv.algorithm,
         ok: result.is_ok(),
@@ -163,25 +163,20 @@ pub(crate) fn encode_certificate(out: &mut Vec<u8>, context: &[u8], chain: &[Vec
     });
 }
 
-/// A CertificateVerify signed by `key` (RFC 8446 §4.4.3).
+/// The signature of a CertificateVerify signed by `key` with `scheme` (RFC 8446 §4.4.3).
 pub(crate) fn sign_certificate_verify(
     key: &CertifiedKey,
     scheme: SignatureScheme,
     context: &[u8],
     transcript_hash: &[u8],
-) -> Result<CertificateVerify, Error> {
+) -> Result<Vec<u8>, Error> {
     let algorithm = pki_verify::handshake_algorithm(scheme).ok_or(Error::Internal(
         "no signature algorithm for the chosen scheme",
     ))?;
     let message = certificate_verify_message(context, transcript_hash);
-    let signature = key
-        .key
+    key.key
         .sign(algorithm, &message)
-        .map_err(|_| Error::Internal("signing the CertificateVerify failed"))?;
-    Ok(CertificateVerify {
-        algorithm: scheme,
-        signature,
-    })
+        .map_err(|_| Error::Internal("signing the CertificateVerify failed"))
 }
 
 #[cfg(test)]
@@ -207,11 +202,11 @@ mod tests {
         let chain = vec![vec![0x30; 300], vec![0x31; 70_000]];
         for context in [&[][..], &[7, 8, 9][..]] {
             let expected = crate::state::encode(&HandshakePayload::Certificate(Certificate {
-                certificate_request_context: context.to_vec(),
+                certificate_request_context: context,
                 certificate_list: chain
                     .iter()
                     .map(|der| CertificateEntry {
-                        cert_data: der.clone(),
+                        cert_data: der,
                         extensions: Default::default(),
                     })
                     .collect(),
@@ -271,9 +266,9 @@ mod tests {
     fn signed_certificate_verify_verifies() {
         let p = AwsLcProvider;
         let k = key(KeyKind::Ed25519);
-        let cv = sign_certificate_verify(&k, SignatureScheme::ed25519, CLIENT_CONTEXT, &[1; 32])
-            .unwrap();
-        assert_eq!(cv.algorithm, SignatureScheme::ed25519);
+        let signature =
+            sign_certificate_verify(&k, SignatureScheme::ed25519, CLIENT_CONTEXT, &[1; 32])
+                .unwrap();
         let spki = k.key.public_key_spki();
         let spki = padlock_pki::SubjectPublicKeyInfo::from_der(&spki).unwrap();
         let message = certificate_verify_message(CLIENT_CONTEXT, &[1; 32]);
@@ -282,7 +277,7 @@ mod tests {
             &spki,
             padlock_crypto::SignatureAlgorithm::Ed25519,
             &message,
-            &cv.signature,
+            &signature,
         )
         .unwrap();
     }

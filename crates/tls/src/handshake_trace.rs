@@ -3,13 +3,15 @@
 
 use crate::output::Output;
 use crate::trace::{Direction, TraceEvent};
+use crate::wire::extensions::ClientHelloExtensions;
 use crate::wire::handshake::{ClientHello, HandshakePayload};
+use crate::wire::NamedGroup;
 
 /// Traces a received message with a summary of its main parameters.
 pub(crate) fn trace_message(
     out: &dyn Output,
     direction: Direction,
-    message: &HandshakePayload,
+    message: &HandshakePayload<'_>,
     len: usize,
 ) {
     let Some(t) = out.tracer() else { return };
@@ -38,7 +40,7 @@ pub(crate) fn trace_sent(
     }
 }
 
-fn summarise(message: &HandshakePayload) -> String {
+fn summarise(message: &HandshakePayload<'_>) -> String {
     match message {
         HandshakePayload::ClientHello(ch) => format!(
             "random={} sni={:?} suites={:?} groups={:?} alpn={}",
@@ -48,11 +50,8 @@ fn summarise(message: &HandshakePayload) -> String {
                 .iter()
                 .map(|s| s.to_string())
                 .collect::<Vec<_>>(),
-            ch.extensions
-                .supported_groups
-                .as_deref()
-                .unwrap_or_default(),
-            alpn_list(ch.extensions.alpn.as_deref().unwrap_or_default()),
+            groups(&ch.extensions),
+            offered_alpn(&ch.extensions),
         ),
         HandshakePayload::ServerHello(sh) if sh.extensions.supported_versions.is_none() => format!(
             "random={} version={} suite={}",
@@ -94,7 +93,7 @@ fn summarise(message: &HandshakePayload) -> String {
 }
 
 /// The trace summary of a ClientHello we send.
-pub(crate) fn client_hello_summary(hello: &ClientHello) -> String {
+pub(crate) fn client_hello_summary(hello: &ClientHello<'_>) -> String {
     format!(
         "random={} suites={:?} groups={:?} key_share={:?} alpn={}",
         hex(&hello.random),
@@ -103,20 +102,15 @@ pub(crate) fn client_hello_summary(hello: &ClientHello) -> String {
             .iter()
             .map(|s| s.to_string())
             .collect::<Vec<_>>(),
-        hello
-            .extensions
-            .supported_groups
-            .as_deref()
-            .unwrap_or_default(),
+        groups(&hello.extensions),
         hello
             .extensions
             .key_share
-            .as_deref()
-            .unwrap_or_default()
             .iter()
+            .flatten()
             .map(|k| k.group)
             .collect::<Vec<_>>(),
-        alpn_list(hello.extensions.alpn.as_deref().unwrap_or_default()),
+        offered_alpn(&hello.extensions),
     )
 }
 
@@ -150,10 +144,26 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// ALPN names as text, for traces.
-pub(crate) fn alpn_list(names: &[Vec<u8>]) -> String {
+/// A ClientHello's supported_groups, for a summary.
+fn groups(extensions: &ClientHelloExtensions<'_>) -> Vec<NamedGroup> {
+    extensions.supported_groups.iter().flatten().collect()
+}
+
+/// A ClientHello's ALPN protocol names, for a summary.
+fn offered_alpn(extensions: &ClientHelloExtensions<'_>) -> String {
+    let names: Vec<_> = extensions
+        .alpn
+        .iter()
+        .flatten()
+        .map(|name| name.0)
+        .collect();
+    alpn_list(&names)
+}
+
+pub(crate) fn alpn_list<T: AsRef<[u8]>>(names: &[T]) -> String {
     let names: Vec<String> = names
         .iter()
-        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .map(|n| String::from_utf8_lossy(n.as_ref()).into_owned())
         .collect();
     format!("[{}]", names.join(","))
 }

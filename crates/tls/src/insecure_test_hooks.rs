@@ -49,7 +49,7 @@ pub(crate) fn client_hello_override(config: &ClientConfig, retry: bool) -> Optio
 
 /// Adopts `given`, a complete encoded ClientHello handshake message, in place of `ours`,
 /// if it makes the commitments the rest of the handshake relies on.
-pub(crate) fn adopt(given: &[u8], ours: &ClientHello) -> Result<ClientHello, Error> {
+pub(crate) fn adopt(given: &[u8], ours: &ClientHello<'_>) -> Result<ClientHello<'static>, Error> {
     let refuse = |why| Err(Error::Config(why));
     let Ok(HandshakePayload::ClientHello(hello)) = HandshakePayload::decode(given) else {
         return refuse("the test ClientHello override is not a well-formed ClientHello");
@@ -60,11 +60,8 @@ pub(crate) fn adopt(given: &[u8], ours: &ClientHello) -> Result<ClientHello, Err
     if hello.extensions.key_share != ours.extensions.key_share {
         return refuse("the test ClientHello override's key_share is not the one generated");
     }
-    let versions = hello.extensions.supported_versions.as_deref();
-    if !versions
-        .unwrap_or_default()
-        .contains(&ProtocolVersion::TLSv1_3)
-    {
+    let versions = hello.extensions.supported_versions.as_ref();
+    if !versions.is_some_and(|v| v.contains(&ProtocolVersion::TLSv1_3)) {
         return refuse("the test ClientHello override does not offer TLS 1.3");
     }
     if hello.extensions.server_name != ours.extensions.server_name
@@ -78,37 +75,44 @@ pub(crate) fn adopt(given: &[u8], ours: &ClientHello) -> Result<ClientHello, Err
     if hello.extensions.pre_shared_key.is_some() || hello.extensions.early_data {
         return refuse("the test ClientHello override offers a PSK, which the client has not");
     }
-    Ok(hello)
+    Ok(hello.into_owned())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::{ClientHelloExtensions, KeyShareEntry};
+    use std::borrow::Cow;
+
+    use crate::wire::{ClientHelloExtensions, KeyShareEntry, List, ProtocolName};
     use crate::{CipherSuite, NamedGroup, SignatureScheme};
 
-    fn ours() -> ClientHello {
+    fn ours() -> ClientHello<'static> {
         ClientHello {
             legacy_version: ProtocolVersion::TLSv1_2,
             random: [7; 32],
-            legacy_session_id: vec![9; 32],
-            cipher_suites: vec![CipherSuite::TLS_AES_128_GCM_SHA256],
-            legacy_compression_methods: vec![0],
+            legacy_session_id: Cow::Borrowed(&[9; 32]),
+            cipher_suites: List::from(&[CipherSuite::TLS_AES_128_GCM_SHA256]),
+            legacy_compression_methods: Cow::Borrowed(&[0]),
             extensions: ClientHelloExtensions {
                 server_name: Some("server".into()),
-                supported_versions: Some(vec![ProtocolVersion::TLSv1_3]),
-                supported_groups: Some(vec![NamedGroup::x25519]),
-                key_share: Some(vec![KeyShareEntry {
-                    group: NamedGroup::x25519,
-                    key_exchange: vec![1; 32],
-                }]),
-                signature_algorithms: Some(vec![SignatureScheme::ed25519]),
+                supported_versions: Some(List::from(&[ProtocolVersion::TLSv1_3])),
+                supported_groups: Some(List::from(&[NamedGroup::x25519])),
+                key_share: Some(
+                    vec![KeyShareEntry {
+                        group: NamedGroup::x25519,
+                        key_exchange: Cow::Borrowed(&[1; 32]),
+                    }]
+                    .into(),
+                ),
+                signature_algorithms: Some(List::from(&[SignatureScheme::ed25519])),
                 ..Default::default()
             },
         }
     }
 
-    fn adopt_edited(edit: impl FnOnce(&mut ClientHello)) -> Result<ClientHello, Error> {
+    fn adopt_edited(
+        edit: impl FnOnce(&mut ClientHello<'static>),
+    ) -> Result<ClientHello<'static>, Error> {
         let mut given = ours();
         edit(&mut given);
         adopt(&HandshakePayload::ClientHello(given).to_vec(), &ours())
@@ -117,7 +121,7 @@ mod tests {
     #[test]
     fn test_override_is_adopted_with_its_own_session_id_and_extras() {
         let adopted = adopt_edited(|h| {
-            h.legacy_session_id.clear();
+            h.legacy_session_id = Cow::Borrowed(&[]);
             h.extensions.record_size_limit = Some(0x4001);
         })
         .unwrap();
@@ -127,13 +131,13 @@ mod tests {
 
     #[test]
     fn test_override_is_refused_unless_it_keeps_our_commitments() {
-        let refused: [fn(&mut ClientHello); 7] = [
+        let refused: [fn(&mut ClientHello<'static>); 7] = [
             |h| h.random[0] ^= 1,
-            |h| h.extensions.key_share = Some(Vec::new()),
-            |h| h.extensions.supported_versions = Some(vec![ProtocolVersion::TLSv1_2]),
+            |h| h.extensions.key_share = Some(List::default()),
+            |h| h.extensions.supported_versions = Some(List::from(&[ProtocolVersion::TLSv1_2])),
             |h| h.extensions.server_name = Some("elsewhere".into()),
-            |h| h.extensions.alpn = Some(vec![b"h2".to_vec()]),
-            |h| h.extensions.cookie = Some(vec![1]),
+            |h| h.extensions.alpn = Some(vec![ProtocolName(Cow::Borrowed(b"h2"))].into()),
+            |h| h.extensions.cookie = Some(Cow::Borrowed(&[1])),
             |h| h.extensions.early_data = true,
         ];
         for (i, edit) in refused.into_iter().enumerate() {
@@ -147,7 +151,7 @@ mod tests {
     #[test]
     fn test_override_must_be_a_client_hello() {
         let finished = HandshakePayload::Finished(crate::wire::Finished {
-            verify_data: vec![0; 32],
+            verify_data: &[0; 32],
         })
         .to_vec();
         assert!(matches!(adopt(&finished, &ours()), Err(Error::Config(_))));

@@ -267,7 +267,7 @@ mod tests {
     fn a_finished_is_written_as_its_struct_encodes() {
         let verify_data = [0x5a; 48];
         let expected = encode(&HandshakePayload::Finished(Finished {
-            verify_data: verify_data.to_vec(),
+            verify_data: &verify_data,
         }));
         let mut written = Vec::new();
         write_finished(&mut written, &verify_data);

@@ -16,7 +16,8 @@ use padlock_tls::internal::tls13::key_schedule::TrafficSecret;
 use padlock_tls::internal::wire::codec::write_prefixed;
 use padlock_tls::internal::wire::{
     ClientHello, Codec, ContentType, ExtensionType, HandshakePayload, HelloRetryRequest,
-    KeyShareEntry, LengthPrefix, OfferedPsks, PskIdentity, RawClientHello, RawExtension,
+    KeyShareEntry, LengthPrefix, OfferedPsks, PskBinderEntry, PskIdentity, RawClientHello,
+    RawExtension,
 };
 use padlock_tls::{
     alert::alert_for, AlertDescription, ClientAuth, ClientConfig, Connection, Error, KeyLog,
@@ -132,10 +133,11 @@ fn pre_shared_key_without_psk_key_exchange_modes_is_missing_extension() {
         ch.extensions.psk_key_exchange_modes = None;
         ch.extensions.pre_shared_key = Some(OfferedPsks {
             identities: vec![PskIdentity {
-                identity: b"ticket".to_vec(),
+                identity: b"ticket".to_vec().into(),
                 obfuscated_ticket_age: 0,
-            }],
-            binders: vec![vec![0; 32]],
+            }]
+            .into(),
+            binders: vec![PskBinderEntry(vec![0; 32].into())].into(),
         });
     });
     assert_eq!(
@@ -149,19 +151,19 @@ fn pre_shared_key_without_psk_key_exchange_modes_is_missing_extension() {
 
 #[test]
 fn second_client_hello_must_repeat_the_first_but_for_the_changes_section_4_1_2_allows() {
-    type Change = fn(&mut Vec<RawExtension>);
+    type Change = fn(&mut Vec<RawExtension<'_>>);
     let changes: [(&str, Change); 5] = [
         ("extensions reordered", |exts| exts.swap(0, 1)),
         ("signature_algorithms changed", |exts| {
             let sigs = find(exts, ExtensionType::SignatureAlgorithms);
             let n = sigs.data.len();
-            sigs.data.swap(n - 1, n - 3);
-            sigs.data.swap(n - 2, n - 4);
+            sigs.data.to_mut().swap(n - 1, n - 3);
+            sigs.data.to_mut().swap(n - 2, n - 4);
         }),
         ("an extension added", |exts| {
             exts.push(RawExtension {
                 typ: ExtensionType::Unknown(0x7a7a),
-                data: vec![],
+                data: vec![].into(),
             })
         }),
         ("an extension removed", |exts| {
@@ -170,7 +172,7 @@ fn second_client_hello_must_repeat_the_first_but_for_the_changes_section_4_1_2_a
         ("early_data added", |exts| {
             exts.push(RawExtension {
                 typ: ExtensionType::EarlyData,
-                data: vec![],
+                data: vec![].into(),
             })
         }),
     ];
@@ -191,7 +193,7 @@ fn second_client_hello_may_add_padding() {
     let padded = rebuild(&second, |exts| {
         exts.push(RawExtension {
             typ: ExtensionType::Padding,
-            data: vec![0; 17],
+            data: vec![0; 17].into(),
         })
     });
     assert_eq!(
@@ -222,12 +224,12 @@ fn empty_or_malformed_key_shares_are_illegal_parameter() {
         let e = server_error_for_client_hello(|ch| {
             let groups = ch.extensions.supported_groups.as_mut().unwrap();
             if !groups.contains(&bad.group) {
-                groups.push(bad.group);
+                groups.to_mut().push(bad.group);
             }
             // After the client's good x25519 share, or in its place.
             let shares = ch.extensions.key_share.as_mut().unwrap();
-            shares.retain(|s| s.group != bad.group);
-            shares.push(bad.clone());
+            shares.to_mut().retain(|s| s.group != bad.group);
+            shares.to_mut().push(bad.clone());
         });
         assert_eq!(
             alert_for(&e),
@@ -241,8 +243,11 @@ fn empty_or_malformed_key_shares_are_illegal_parameter() {
 fn key_share_for_a_group_not_in_supported_groups_is_illegal_parameter() {
     let e = server_error_for_client_hello(|ch| {
         let shares = ch.extensions.key_share.as_mut().unwrap();
-        shares.push(share(NamedGroup::secp384r1, vec![4; 97]));
-        ch.extensions.supported_groups = Some(vec![NamedGroup::x25519, NamedGroup::secp256r1]);
+        shares
+            .to_mut()
+            .push(share(NamedGroup::secp384r1, vec![4; 97]));
+        ch.extensions.supported_groups =
+            Some(vec![NamedGroup::x25519, NamedGroup::secp256r1].into());
     });
     assert_eq!(
         alert_for(&e),
@@ -340,7 +345,7 @@ fn malformed_tls12_extensions_do_not_refuse_a_tls13_handshake() {
                 1,
                 RawExtension {
                     typ,
-                    data: data.clone(),
+                    data: data.clone().into(),
                 },
             )
         });
@@ -474,14 +479,14 @@ fn rebuild(message: &[u8], change: impl FnOnce(&mut Vec<RawExtension>)) -> Vec<u
     out
 }
 
-fn find(exts: &mut [RawExtension], typ: ExtensionType) -> &mut RawExtension {
+fn find<'e, 'a>(exts: &'e mut [RawExtension<'a>], typ: ExtensionType) -> &'e mut RawExtension<'a> {
     exts.iter_mut().find(|e| e.typ == typ).unwrap()
 }
 
-fn share(group: NamedGroup, key_exchange: Vec<u8>) -> KeyShareEntry {
+fn share(group: NamedGroup, key_exchange: Vec<u8>) -> KeyShareEntry<'static> {
     KeyShareEntry {
         group,
-        key_exchange,
+        key_exchange: key_exchange.into(),
     }
 }
 
@@ -492,13 +497,17 @@ fn with_entry_extension(message: &[u8], typ: ExtensionType) -> Vec<u8> {
     else {
         panic!("not a Certificate")
     };
-    let entry = &mut certificate.certificate_list[0];
+    let entries = certificate.certificate_list.to_mut();
+    let entry = &mut entries[0];
     // A well-formed CertificateStatus (RFC 6066 §8) for status_request; bytes otherwise.
     let data = match typ {
         ExtensionType::StatusRequest => vec![1, 0, 0, 1, 0x30],
         _ => vec![1, 2, 3],
     };
-    entry.extensions.other.push(RawExtension { typ, data });
+    entry.extensions.other.push(RawExtension {
+        typ,
+        data: data.into(),
+    });
     HandshakePayload::Certificate(certificate).to_vec()
 }
 

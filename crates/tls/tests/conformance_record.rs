@@ -305,9 +305,12 @@ fn a_legal_client_hello_over_64_kib_is_accepted() {
     };
     // Tens of thousands of values nobody has assigned, after the client's own.
     ch.cipher_suites
+        .to_mut()
         .extend((0x6000..0x6000 + 20_000).map(CipherSuite::from_wire));
     let schemes = ch.extensions.signature_algorithms.as_mut().unwrap();
-    schemes.extend((0x7000..0x7000 + 28_000).map(SignatureScheme::from_wire));
+    schemes
+        .to_mut()
+        .extend((0x7000..0x7000 + 28_000).map(SignatureScheme::from_wire));
     let big = HandshakePayload::ClientHello(ch).to_vec();
     assert!(big.len() > 64 * 1024 + 30_000, "{}", big.len());
     let bytes: Vec<u8> = big
@@ -355,7 +358,7 @@ fn client_finished(p: &Peers, hello: &[u8], flight: &[u8]) -> Vec<u8> {
     let client_hs = p.server_secrets.get("CLIENT_HANDSHAKE_TRAFFIC_SECRET");
     let verify_data = client_hs.finished_verify_data(provider.as_ref(), hash.as_ref());
     let finished = HandshakePayload::Finished(padlock_tls::internal::wire::Finished {
-        verify_data: verify_data.as_ref().to_vec(),
+        verify_data: verify_data.as_ref(),
     });
     sealed(&client_hs, ContentType::Handshake, &finished.to_vec(), 0)
 }

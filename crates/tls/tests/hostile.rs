@@ -423,15 +423,16 @@ fn client_hello_without_signature_algorithms_is_missing_extension() {
 
 #[test]
 fn client_hello_with_compression_is_illegal_parameter() {
-    let (s, e) =
-        server_error_for_client_hello_struct(|ch| ch.legacy_compression_methods = vec![1, 0]);
+    let (s, e) = server_error_for_client_hello_struct(|ch| {
+        ch.legacy_compression_methods = vec![1, 0].into()
+    });
     expect_alert(&s.server, &e, AlertDescription::IllegalParameter);
 }
 
 #[test]
 fn client_hello_without_common_suite_is_handshake_failure() {
     let (s, e) = server_error_for_client_hello_struct(|ch| {
-        ch.cipher_suites = vec![CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256]
+        ch.cipher_suites = vec![CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256].into()
     });
     expect_alert(&s.server, &e, AlertDescription::HandshakeFailure);
 }
@@ -459,7 +460,7 @@ fn client_hello_with_duplicate_extension_is_illegal_parameter() {
 #[test]
 fn client_hello_with_share_for_unlisted_group_is_illegal_parameter() {
     let (s, e) = server_error_for_client_hello_struct(|ch| {
-        ch.extensions.supported_groups = Some(vec![NamedGroup::secp256r1]);
+        ch.extensions.supported_groups = Some(vec![NamedGroup::secp256r1].into());
     });
     expect_alert(&s.server, &e, AlertDescription::IllegalParameter);
 }
@@ -468,7 +469,7 @@ fn client_hello_with_share_for_unlisted_group_is_illegal_parameter() {
 fn client_hello_with_invalid_key_share_is_illegal_parameter() {
     let (s, e) = server_error_for_client_hello_struct(|ch| {
         if let Some(shares) = ch.extensions.key_share.as_mut() {
-            shares[0].key_exchange = vec![0; 32];
+            shares.to_mut()[0].key_exchange = vec![0; 32].into();
         }
     });
     expect_alert(&s.server, &e, AlertDescription::IllegalParameter);
@@ -477,7 +478,7 @@ fn client_hello_with_invalid_key_share_is_illegal_parameter() {
 #[test]
 fn server_refuses_messages_it_never_receives_first() {
     let finished = HandshakePayload::Finished(padlock_tls::internal::wire::Finished {
-        verify_data: vec![0; 32],
+        verify_data: &[0; 32],
     });
     let key_update = [0x18, 0, 0, 1, 0];
     for msg in [finished.to_vec(), key_update.to_vec()] {
@@ -541,7 +542,7 @@ fn server_hello_with_other_version_is_illegal_parameter() {
 
 #[test]
 fn server_hello_not_echoing_session_id_is_illegal_parameter() {
-    let (s, e) = client_error_for_server_hello(|sh| sh.legacy_session_id_echo = vec![7; 32]);
+    let (s, e) = client_error_for_server_hello(|sh| sh.legacy_session_id_echo = &[7; 32]);
     expect_alert(&s.client, &e, AlertDescription::IllegalParameter);
 }
 
@@ -584,7 +585,7 @@ fn hello_retry_request_for_the_offered_group_is_illegal_parameter() {
     };
     let hrr = HandshakePayload::HelloRetryRequest(HelloRetryRequest {
         legacy_version: ProtocolVersion::TLSv1_2,
-        legacy_session_id_echo: hello.legacy_session_id.clone(),
+        legacy_session_id_echo: &hello.legacy_session_id,
         cipher_suite: CipherSuite::TLS_AES_128_GCM_SHA256,
         legacy_compression_method: 0,
         extensions: HelloRetryRequestExtensions {
@@ -713,7 +714,7 @@ fn empty_server_certificate_is_decode_error() {
 fn unsolicited_alpn_in_encrypted_extensions_is_unsupported_extension() {
     let (s, e) = client_error_after(|msgs| {
         let mut ee = padlock_tls::internal::wire::EncryptedExtensions::default();
-        ee.extensions.alpn = Some(b"h2".to_vec());
+        ee.extensions.alpn = Some(b"h2");
         msgs[0] = HandshakePayload::EncryptedExtensions(ee).to_vec();
     });
     expect_alert(&s.client, &e, AlertDescription::UnsupportedExtension);
@@ -852,13 +853,13 @@ fn client_echoes_the_hello_retry_request_cookie() {
     };
     let hrr = HandshakePayload::HelloRetryRequest(HelloRetryRequest {
         legacy_version: ProtocolVersion::TLSv1_2,
-        legacy_session_id_echo: hello.legacy_session_id.clone(),
+        legacy_session_id_echo: &hello.legacy_session_id,
         cipher_suite: CipherSuite::TLS_AES_128_GCM_SHA256,
         legacy_compression_method: 0,
         extensions: HelloRetryRequestExtensions {
             supported_versions: Some(ProtocolVersion::TLSv1_3),
             key_share: Some(NamedGroup::secp384r1),
-            cookie: Some(b"opaque server state".to_vec()),
+            cookie: Some(b"opaque server state"),
             ..Default::default()
         },
     });
@@ -880,7 +881,7 @@ fn client_echoes_the_hello_retry_request_cookie() {
     );
     let shares = hello2.extensions.key_share.unwrap();
     assert_eq!(shares.len(), 1);
-    assert_eq!(shares[0].group, NamedGroup::secp384r1);
+    assert_eq!(shares.first().unwrap().group, NamedGroup::secp384r1);
     assert_eq!(hello2.random, hello.random);
 }
 
@@ -893,7 +894,7 @@ fn hello_retry_request_changing_nothing_is_illegal_parameter() {
     };
     let hrr = HandshakePayload::HelloRetryRequest(HelloRetryRequest {
         legacy_version: ProtocolVersion::TLSv1_2,
-        legacy_session_id_echo: hello.legacy_session_id.clone(),
+        legacy_session_id_echo: &hello.legacy_session_id,
         cipher_suite: CipherSuite::TLS_AES_128_GCM_SHA256,
         legacy_compression_method: 0,
         extensions: HelloRetryRequestExtensions {
@@ -1123,10 +1124,11 @@ fn server_error_for_hybrid_share(alter: impl FnOnce(&mut Vec<u8>)) -> (Setup, Er
     server_error_for_client_hello_struct(|ch| {
         let shares = ch.extensions.key_share.as_mut().unwrap();
         let hybrid = shares
+            .to_mut()
             .iter_mut()
             .find(|s| s.group == NamedGroup::X25519MLKEM768)
             .expect("the default ClientHello has an X25519MLKEM768 share");
-        alter(&mut hybrid.key_exchange);
+        alter(hybrid.key_exchange.to_mut());
     })
 }
 
@@ -1164,7 +1166,7 @@ fn server_answering_the_hybrid_group_with_a_share_of_the_wrong_length_is_illegal
         let (s, e) = client_error_for_server_hello(|sh| {
             let share = sh.extensions.key_share.as_mut().unwrap();
             assert_eq!(share.group, NamedGroup::X25519MLKEM768);
-            share.key_exchange.resize(len, 9);
+            share.key_exchange.to_mut().resize(len, 9);
         });
         expect_alert(&s.client, &e, AlertDescription::IllegalParameter);
     }
@@ -1185,7 +1187,11 @@ fn secp256r1_mlkem768_shares_of_the_wrong_shape_are_illegal_parameter() {
         else {
             panic!("not a ClientHello")
         };
-        change(&mut hello.extensions.key_share.as_mut().unwrap()[0].key_exchange);
+        change(
+            hello.extensions.key_share.as_mut().unwrap().to_mut()[0]
+                .key_exchange
+                .to_mut(),
+        );
         let msg = HandshakePayload::ClientHello(hello).to_vec();
         let e = feed(&mut s.server, &plain_record(content_type::HANDSHAKE, &msg));
         expect_alert(&s.server, &e, AlertDescription::IllegalParameter);
@@ -1199,7 +1205,7 @@ fn secp256r1_mlkem768_shares_of_the_wrong_shape_are_illegal_parameter() {
     };
     let share = sh.extensions.key_share.as_mut().unwrap();
     assert_eq!(share.group, NamedGroup::SecP256r1MLKEM768);
-    share.key_exchange.truncate(65);
+    share.key_exchange.to_mut().truncate(65);
     let bytes = plain_record(
         content_type::HANDSHAKE,
         &HandshakePayload::ServerHello(sh).to_vec(),

@@ -27,7 +27,7 @@ const COOKIE_KEY: [u8; 32] = [0x5c; 32];
 fn retry_carries_a_cookie_that_our_client_echoes() {
     let (mut client, mut server) = retry_pair(true);
     let hrr = server_flight_hello_retry(&mut client, &mut server);
-    let HandshakePayload::HelloRetryRequest(hrr) = hrr else {
+    let HandshakePayload::HelloRetryRequest(hrr) = decode(&hrr) else {
         panic!("expected a HelloRetryRequest");
     };
     assert_eq!(hrr.extensions.key_share, Some(NamedGroup::secp384r1));
@@ -50,9 +50,8 @@ fn retry_carries_a_cookie_that_our_client_echoes() {
 #[test]
 fn retry_without_a_cookie_key_carries_no_cookie() {
     let (mut client, mut server) = retry_pair(false);
-    let HandshakePayload::HelloRetryRequest(hrr) =
-        server_flight_hello_retry(&mut client, &mut server)
-    else {
+    let hrr = server_flight_hello_retry(&mut client, &mut server);
+    let HandshakePayload::HelloRetryRequest(hrr) = decode(&hrr) else {
         panic!("expected a HelloRetryRequest");
     };
     assert_eq!(hrr.extensions.cookie, None);
@@ -65,7 +64,7 @@ fn a_changed_cookie_is_refused_with_illegal_parameter() {
     server_flight_hello_retry(&mut client, &mut server);
     let err = second_hello_edited(&mut client, &mut server, |hello| {
         let cookie = hello.extensions.cookie.as_mut().expect("echoed cookie");
-        cookie[0] ^= 1; // inside the ClientHello1 hash: the MAC no longer matches
+        cookie.to_mut()[0] ^= 1; // inside the ClientHello1 hash: the MAC no longer matches
     });
     assert_refused(&err);
 }
@@ -77,7 +76,7 @@ fn a_cookie_with_a_changed_mac_is_refused_with_illegal_parameter() {
     let err = second_hello_edited(&mut client, &mut server, |hello| {
         let cookie = hello.extensions.cookie.as_mut().expect("echoed cookie");
         let last = cookie.len() - 1;
-        cookie[last] ^= 0x80;
+        cookie.to_mut()[last] ^= 0x80;
     });
     assert_refused(&err);
 }
@@ -97,7 +96,7 @@ fn a_cookie_the_server_never_sent_is_refused_with_illegal_parameter() {
     let (mut client, mut server) = retry_pair(false);
     server_flight_hello_retry(&mut client, &mut server);
     let err = second_hello_edited(&mut client, &mut server, |hello| {
-        hello.extensions.cookie = Some(vec![1; 64]);
+        hello.extensions.cookie = Some(vec![1; 64].into());
     });
     assert_refused(&err);
 }
@@ -107,17 +106,16 @@ fn a_cookie_from_another_connection_is_refused_with_illegal_parameter() {
     // Same key, same suite and group, but the hash of another ClientHello1: valid MAC,
     // wrong connection.
     let (mut other_client, mut other_server) = retry_pair(true);
-    let HandshakePayload::HelloRetryRequest(other) =
-        server_flight_hello_retry(&mut other_client, &mut other_server)
-    else {
+    let other = server_flight_hello_retry(&mut other_client, &mut other_server);
+    let HandshakePayload::HelloRetryRequest(other) = decode(&other) else {
         panic!("expected a HelloRetryRequest");
     };
-    let stolen = other.extensions.cookie.unwrap();
+    let stolen = other.extensions.cookie.unwrap().to_vec();
 
     let (mut client, mut server) = retry_pair(true);
     server_flight_hello_retry(&mut client, &mut server);
     let err = second_hello_edited(&mut client, &mut server, |hello| {
-        hello.extensions.cookie = Some(stolen.clone());
+        hello.extensions.cookie = Some(stolen.clone().into());
     });
     assert_refused(&err);
 }
@@ -163,14 +161,18 @@ fn retry_pair(cookie: bool) -> (Connection, Connection) {
 }
 
 /// Delivers the ClientHello1 to the server and the server's answer to the client; returns
-/// the answer's first handshake message.
-fn server_flight_hello_retry(client: &mut Connection, server: &mut Connection) -> HandshakePayload {
+/// the answer's first handshake message (read it with [`decode`]).
+fn server_flight_hello_retry(client: &mut Connection, server: &mut Connection) -> Vec<u8> {
     common::transfer(client, server).unwrap();
     let answer = server.pending_tls().to_vec();
     let (typ, payload) = records(&answer).into_iter().next().expect("a record");
     assert_eq!(typ, 22, "handshake record");
     common::transfer(server, client).unwrap();
-    HandshakeMessage::decode(&payload).unwrap().payload
+    payload
+}
+
+fn decode(message: &[u8]) -> HandshakePayload<'_> {
+    HandshakeMessage::decode(message).unwrap().payload
 }
 
 /// Takes the client's ClientHello2, edits it, delivers it (with the records around it) to

@@ -265,8 +265,8 @@ fn a_ticket_lifetime_above_seven_days_is_a_config_error_and_illegal_from_a_serve
     let ticket = HandshakePayload::NewSessionTicket(NewSessionTicket {
         ticket_lifetime: 604_801,
         ticket_age_add: 0,
-        ticket_nonce: vec![0],
-        ticket: vec![1; 32],
+        ticket_nonce: &[0],
+        ticket: &[1; 32],
         extensions: NewSessionTicketExtensions::default(),
     });
     let mut sealer = keys.sealer("SERVER_TRAFFIC_SECRET_0", AeadAlgorithm::Aes128Gcm);

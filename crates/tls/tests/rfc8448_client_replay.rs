@@ -184,7 +184,7 @@ fn retry_override_is_refused_unless_it_echoes_the_cookie() {
     let second = &mut fixture.client_hellos[1];
     let at = second
         .windows(cookie.len())
-        .position(|w| w == cookie.as_slice())
+        .position(|w| w == cookie)
         .expect("the cookie echoed in §5's second ClientHello");
     second[at + 5] ^= 1;
 
@@ -342,6 +342,7 @@ impl Fixture {
         else {
             panic!("the trace's Certificate does not decode as one");
         };
+        let leaf = certificate.certificates().next().unwrap().to_vec();
         let HandshakePayload::CertificateVerify(cv) = HandshakeMessage::decode(&certificate_verify)
             .unwrap()
             .payload
@@ -396,9 +397,9 @@ impl Fixture {
             client_random,
             key_shares,
             client_hellos,
-            certificate: certificate.certificate_list[0].cert_data.clone(),
+            certificate: leaf,
             signed_content,
-            signature: cv.signature,
+            signature: cv.signature.to_vec(),
         }
     }
 

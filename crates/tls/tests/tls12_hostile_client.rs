@@ -35,7 +35,7 @@ fn client_finished_before_its_change_cipher_spec_is_unexpected_message() {
     // The ClientKeyExchange, then a Finished in the clear with no ChangeCipherSpec.
     let mut bytes = record(flight[0].0, &flight[0].1);
     let finished = HandshakePayload::Finished(padlock_tls::internal::wire::Finished {
-        verify_data: vec![0; 12],
+        verify_data: &[0; 12],
     })
     .to_vec();
     bytes.extend(hs_record(&[finished]));
@@ -55,7 +55,7 @@ fn messages_out_of_order_from_the_client_are_unexpected_message() {
     let mut r = run();
     let cv = HandshakePayload::CertificateVerify(padlock_tls::internal::wire::CertificateVerify {
         algorithm: padlock_tls::SignatureScheme::ecdsa_secp256r1_sha256,
-        signature: vec![1],
+        signature: &[1],
     })
     .to_vec();
     expect_alert(
@@ -85,7 +85,7 @@ fn an_invalid_client_point_is_illegal_parameter() {
         body.extend_from_slice(&point);
         let cke =
             HandshakePayload::ClientKeyExchange(padlock_tls::internal::wire::ClientKeyExchange {
-                body,
+                body: &body,
             })
             .to_vec();
         expect_alert(
@@ -102,7 +102,7 @@ fn a_bad_client_finished_is_decrypt_error() {
     let flight = client_flight(&mut r);
     let mut client = sealer(&r, true, 0);
     let finished = HandshakePayload::Finished(padlock_tls::internal::wire::Finished {
-        verify_data: vec![0; 12],
+        verify_data: &[0; 12],
     })
     .to_vec();
     let mut bytes = record(flight[0].0, &flight[0].1);
@@ -143,7 +143,11 @@ fn server_refuses_hello(
 fn fallback_scsv_to_a_server_that_speaks_tls13_is_inappropriate_fallback() {
     let err = server_refuses_hello(
         server_config(KeyType::P256),
-        |ch| ch.cipher_suites.push(CipherSuite::TLS_FALLBACK_SCSV),
+        |ch| {
+            ch.cipher_suites
+                .to_mut()
+                .push(CipherSuite::TLS_FALLBACK_SCSV)
+        },
         AlertDescription::InappropriateFallback,
     );
     assert_eq!(
@@ -157,7 +161,9 @@ fn fallback_scsv_to_a_server_that_speaks_tls13_is_inappropriate_fallback() {
     let HandshakePayload::ClientHello(mut ch) = decode(&hello) else {
         panic!()
     };
-    ch.cipher_suites.push(CipherSuite::TLS_FALLBACK_SCSV);
+    ch.cipher_suites
+        .to_mut()
+        .push(CipherSuite::TLS_FALLBACK_SCSV);
     server.read_tls(&hs_record(&[HandshakePayload::ClientHello(ch).to_vec()]));
     server.process_new_packets().unwrap();
 }
@@ -166,7 +172,7 @@ fn fallback_scsv_to_a_server_that_speaks_tls13_is_inappropriate_fallback() {
 fn a_non_empty_client_renegotiation_info_is_handshake_failure() {
     server_refuses_hello(
         tls12_server(),
-        |ch| ch.extensions.renegotiation_info = Some(vec![1; 12]),
+        |ch| ch.extensions.renegotiation_info = Some(vec![1; 12].into()),
         AlertDescription::HandshakeFailure,
     );
 }
@@ -206,7 +212,7 @@ fn a_server_requiring_ems_refuses_a_client_without_it() {
 fn client_offering_only_cbc_or_rsa_suites_is_refused_by_name() {
     let err = server_refuses_hello(
         tls12_server(),
-        |ch| ch.cipher_suites = vec![CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA],
+        |ch| ch.cipher_suites = vec![CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA].into(),
         AlertDescription::HandshakeFailure,
     );
     assert!(err.to_string().contains("CBC"), "{err}");
@@ -214,7 +220,7 @@ fn client_offering_only_cbc_or_rsa_suites_is_refused_by_name() {
     server.versions = vec![ProtocolVersion::TLSv1_2];
     let err = server_refuses_hello(
         server,
-        |ch| ch.cipher_suites = vec![CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256],
+        |ch| ch.cipher_suites = vec![CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256].into(),
         AlertDescription::HandshakeFailure,
     );
     assert!(err.to_string().contains("legacy_rsa_key_exchange"), "{err}");
@@ -239,7 +245,7 @@ fn an_ecdsa_certificate_on_a_curve_the_client_lacks_is_not_used() {
     // RFC 8422 §5.3: the P-256 certificate needs a client that lists P-256.
     let err = server_refuses_hello(
         tls12_server(),
-        |ch| ch.extensions.supported_groups = Some(vec![NamedGroup::x25519]),
+        |ch| ch.extensions.supported_groups = Some(vec![NamedGroup::x25519].into()),
         AlertDescription::HandshakeFailure,
     );
     assert_eq!(
@@ -254,9 +260,9 @@ fn a_client_without_uncompressed_points_is_illegal_parameter() {
     server_refuses_hello(
         tls12_server(),
         |ch| {
-            ch.extensions.ec_point_formats = Some(vec![
-                padlock_tls::internal::wire::EcPointFormat::ansiX962_compressed_prime,
-            ])
+            ch.extensions.ec_point_formats = Some(
+                vec![padlock_tls::internal::wire::EcPointFormat::ansiX962_compressed_prime].into(),
+            )
         },
         AlertDescription::IllegalParameter,
     );
@@ -268,7 +274,7 @@ fn a_client_without_sha2_signature_algorithms_is_handshake_failure() {
         tls12_server(),
         |ch| {
             ch.extensions.signature_algorithms =
-                Some(vec![padlock_tls::SignatureScheme::ecdsa_sha1])
+                Some(vec![padlock_tls::SignatureScheme::ecdsa_sha1].into())
         },
         AlertDescription::HandshakeFailure,
     );

@@ -36,7 +36,7 @@ fn server_finished_before_its_change_cipher_spec_is_unexpected_message() {
     let mut r = run();
     client_flight(&mut r);
     let finished = HandshakePayload::Finished(padlock_tls::internal::wire::Finished {
-        verify_data: vec![0; 12],
+        verify_data: &[0; 12],
     })
     .to_vec();
     expect_alert(
@@ -119,7 +119,7 @@ fn a_curve_the_client_did_not_offer_is_illegal_parameter() {
     let mut flight = r.flight.clone();
     flight[2] = resigned_server_key_exchange(&r, |ske| {
         ske.params.named_group = NamedGroup::secp384r1;
-        ske.params.public = vec![4; 97];
+        ske.params.public = &[4; 97];
     });
     let err = expect_alert(
         &mut r.client,
@@ -168,7 +168,7 @@ fn an_invalid_point_is_illegal_parameter() {
     ] {
         let mut r = run_in(group);
         let mut flight = r.flight.clone();
-        flight[2] = resigned_server_key_exchange(&r, |ske| ske.params.public = point.clone());
+        flight[2] = resigned_server_key_exchange(&r, |ske| ske.params.public = &point);
         let err = expect_alert(
             &mut r.client,
             &hs_record(&flight),
@@ -207,7 +207,7 @@ fn a_server_hello_echoing_our_session_id_is_illegal_parameter() {
         panic!("not a ClientHello")
     };
     assert_eq!(ch.legacy_session_id.len(), 32);
-    let flight = with_server_hello(&r, |sh| sh.legacy_session_id_echo = ch.legacy_session_id);
+    let flight = with_server_hello(&r, |sh| sh.legacy_session_id_echo = &ch.legacy_session_id);
     let err = expect_alert(
         &mut r.client,
         &hs_record(&flight),
@@ -232,7 +232,7 @@ fn a_non_empty_renegotiation_info_in_an_initial_handshake_is_refused() {
     let mut r = run();
     let flight = with_server_hello(&r, |sh| {
         let mut ext = server_hello_extensions(sh);
-        ext.renegotiation_info = Some(vec![1; 24]);
+        ext.renegotiation_info = Some(&[1; 24]);
         sh.extensions.other = ext.to_raw();
     });
     expect_alert(
@@ -268,7 +268,7 @@ fn an_unsolicited_server_hello_extension_is_unsupported_extension() {
     let flight = with_server_hello(&r, |sh| {
         sh.extensions.other.push(RawExtension {
             typ: ExtensionType::SessionTicket,
-            data: vec![],
+            data: vec![].into(),
         })
     });
     expect_alert(
@@ -329,9 +329,9 @@ fn ec_point_formats_without_uncompressed_is_illegal_parameter() {
     let mut r = run();
     let flight = with_server_hello(&r, |sh| {
         let mut ext = server_hello_extensions(sh);
-        ext.ec_point_formats = Some(vec![
-            padlock_tls::internal::wire::EcPointFormat::ansiX962_compressed_prime,
-        ]);
+        ext.ec_point_formats = Some(
+            vec![padlock_tls::internal::wire::EcPointFormat::ansiX962_compressed_prime].into(),
+        );
         sh.extensions.other = ext.to_raw();
     });
     expect_alert(
@@ -378,7 +378,7 @@ fn a_bad_server_finished_is_decrypt_error() {
     client_flight(&mut r);
     let mut server = sealer(&r, false, 0);
     let finished = HandshakePayload::Finished(padlock_tls::internal::wire::Finished {
-        verify_data: vec![0; 12],
+        verify_data: &[0; 12],
     })
     .to_vec();
     let mut bytes = record(CCS, &[1]);

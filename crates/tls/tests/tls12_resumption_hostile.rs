@@ -296,7 +296,7 @@ impl Resumed {
         let master = self.keys.logged("CLIENT_RANDOM");
         let mut sealer = sealer_from(&master, self.randoms(), client_side, 0);
         let finished = HandshakePayload::Finished(Finished {
-            verify_data: vec![0; 12],
+            verify_data: &[0; 12],
         })
         .to_vec();
         sealed(&mut sealer, ContentType::Handshake, &finished)
@@ -341,7 +341,8 @@ fn a_client_resuming_without_the_extended_master_secret_is_handshake_failure() {
     let clock = Clock::new();
     let (server, client, _) = primed(&clock, |_, _| {});
     let mut c = Connection::client(client, localhost()).unwrap();
-    let HandshakePayload::ClientHello(mut ch) = decode(&handshake_bytes(&take(&mut c))) else {
+    let hello = handshake_bytes(&take(&mut c));
+    let HandshakePayload::ClientHello(mut ch) = decode(&hello) else {
         panic!()
     };
     assert!(ch
@@ -374,10 +375,11 @@ fn a_client_no_longer_offering_the_sessions_suite_gets_a_full_handshake() {
         "the session was taken"
     );
     let mut c = Connection::client(client, localhost()).unwrap();
-    let HandshakePayload::ClientHello(mut ch) = decode(&handshake_bytes(&take(&mut c))) else {
+    let hello = handshake_bytes(&take(&mut c));
+    let HandshakePayload::ClientHello(mut ch) = decode(&hello) else {
         panic!()
     };
-    ch.cipher_suites.retain(|s| *s != suite);
+    ch.cipher_suites.to_mut().retain(|s| *s != suite);
     let mut s = Connection::server(server).unwrap();
     s.read_tls(&hs_record(&[HandshakePayload::ClientHello(ch).to_vec()]));
     s.process_new_packets().unwrap();
@@ -408,7 +410,7 @@ fn a_server_echoing_a_session_id_the_client_did_not_offer_is_illegal_parameter()
     let HandshakePayload::ClientHello(ch) = decode(&r.client_hello) else {
         panic!()
     };
-    let flight = with_server_hello(&r, |sh| sh.legacy_session_id_echo = ch.legacy_session_id);
+    let flight = with_server_hello(&r, |sh| sh.legacy_session_id_echo = &ch.legacy_session_id);
     let err = expect_alert(
         &mut r.client,
         &hs_record(&flight),
@@ -434,10 +436,13 @@ fn a_server_finished_over_another_transcript_is_decrypt_error() {
     let clock = Clock::new();
     let (server, client, _) = primed(&clock, |_, _| {});
     let mut c = Connection::client(client, localhost()).unwrap();
-    let HandshakePayload::ClientHello(mut ch) = decode(&handshake_bytes(&take(&mut c))) else {
+    let hello = handshake_bytes(&take(&mut c));
+    let HandshakePayload::ClientHello(mut ch) = decode(&hello) else {
         panic!()
     };
-    ch.cipher_suites.push(CipherSuite::from_wire(0x0a0a));
+    ch.cipher_suites
+        .to_mut()
+        .push(CipherSuite::from_wire(0x0a0a));
     let mut s = Connection::server(server).unwrap();
     s.read_tls(&hs_record(&[HandshakePayload::ClientHello(ch).to_vec()]));
     s.process_new_packets().unwrap();
@@ -459,7 +464,7 @@ fn a_wrong_client_finished_in_an_abbreviated_handshake_is_decrypt_error() {
 fn the_clients_finished_before_its_change_cipher_spec_is_unexpected_message() {
     let mut r = resumed_by_ticket();
     let finished = HandshakePayload::Finished(Finished {
-        verify_data: vec![0; 12],
+        verify_data: &[0; 12],
     })
     .to_vec();
     expect_alert(
@@ -495,7 +500,7 @@ fn an_unannounced_new_session_ticket_in_an_abbreviated_handshake_is_unexpected_m
     assert_eq!(r.flight.len(), 1, "no ticket announced");
     let ticket = HandshakePayload::NewSessionTicket12(NewSessionTicket12 {
         lifetime_hint: 60,
-        ticket: vec![1; 32],
+        ticket: &[1; 32],
     })
     .to_vec();
     let flight = [r.flight[0].clone(), ticket];
@@ -513,7 +518,7 @@ fn an_unannounced_new_session_ticket_in_a_full_handshake_is_unexpected_message()
     client_flight(&mut r);
     let ticket = HandshakePayload::NewSessionTicket12(NewSessionTicket12 {
         lifetime_hint: 60,
-        ticket: vec![1; 32],
+        ticket: &[1; 32],
     })
     .to_vec();
     expect_alert(

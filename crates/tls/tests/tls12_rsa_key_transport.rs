@@ -126,13 +126,12 @@ fn rsa_key_transport_serves_a_client_accepting_none_of_our_signatures() {
     let mut server =
         Connection::server(Arc::new(rsa_server(server_key(KeyType::Rsa2048)))).unwrap();
     let hello = common::tls12::take(&mut client);
-    let HandshakePayload::ClientHello(mut ch) =
-        common::tls12::decode(&common::tls12::handshake_bytes(&hello))
-    else {
+    let hello = common::tls12::handshake_bytes(&hello);
+    let HandshakePayload::ClientHello(mut ch) = common::tls12::decode(&hello) else {
         panic!("not a ClientHello")
     };
     ch.extensions.signature_algorithms =
-        Some(vec![padlock_tls::SignatureScheme::ecdsa_secp256r1_sha256]);
+        Some(vec![padlock_tls::SignatureScheme::ecdsa_secp256r1_sha256].into());
     let record = common::tls12::hs_record(&[HandshakePayload::ClientHello(ch).to_vec()]);
     server.read_tls(&record);
     server.process_new_packets().unwrap();

@@ -5,6 +5,7 @@
 //! Each version adds a variant to [`Version`] and an arm to [`ExpectServerHello::handle`]:
 //! TLS 1.3 (`tls13`) and TLS 1.2 (`tls12`), offered together and TLS 1.3 preferred.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use padlock_crypto::{CryptoError, KeyExchange, KeyExchangeAlgorithm, Provider, SharedSecret};
@@ -21,11 +22,11 @@ use crate::verify::ServerName;
 use crate::wire::enums::{
     CipherSuite, EcPointFormat, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
 };
-use crate::wire::extensions::{ClientHelloExtensions, KeyShareEntry};
+use crate::wire::extensions::{ClientHelloExtensions, KeyShareEntry, ProtocolName};
 use crate::wire::handshake::{
     encode_handshake, ClientHello, HandshakePayload, ServerHello, DOWNGRADE_TLS11, DOWNGRADE_TLS12,
 };
-use crate::wire::Codec;
+use crate::wire::{Codec, List};
 
 use super::psk::{self, OfferedPsk};
 use super::{tls12, tls13, State};
@@ -43,7 +44,7 @@ pub(crate) struct Offer {
     pub(crate) config: Arc<ClientConfig>,
     pub(crate) server_name: ServerName,
     /// The ClientHello as sent (or as adopted from a test override).
-    pub(crate) hello: ClientHello,
+    pub(crate) hello: ClientHello<'static>,
     /// Our key shares, one per group we sent a share for.
     pub(crate) shares: OfferedShares,
     /// The ClientHello, kept until the server names the transcript hash.
@@ -97,12 +98,12 @@ impl OfferedShares {
     }
 
     /// The key_share extension's entries (RFC 8446 §4.2.8).
-    pub(crate) fn entries(&self) -> Vec<KeyShareEntry> {
+    pub(crate) fn entries(&self) -> Vec<KeyShareEntry<'static>> {
         self.0
             .iter()
             .map(|(group, offered)| KeyShareEntry {
                 group: *group,
-                key_exchange: self.share(offered).to_vec(),
+                key_exchange: self.share(offered).to_vec().into(),
             })
             .collect()
     }
@@ -214,16 +215,16 @@ pub(super) fn start(
     let offers_tls13 = hello
         .extensions
         .supported_versions
-        .as_deref()
+        .as_ref()
         .is_some_and(|v| v.contains(&ProtocolVersion::TLSv1_3));
     if offers_tls13 && config.session_store.is_some() {
-        hello.extensions.psk_key_exchange_modes = Some(vec![psk::mode(&config)]);
+        hello.extensions.psk_key_exchange_modes = Some(vec![psk::mode(&config)].into());
     }
     let now = (config.time)();
     let (_, offers_tls12) = offered_versions(&config);
     // RFC 5077 §3.2: an empty session_ticket says we take tickets.
     if offers_tls12 && config.session_store.is_some() {
-        hello.extensions.session_ticket = Some(Vec::new());
+        hello.extensions.session_ticket = Some(Cow::Borrowed(&[]));
     }
     let taken = psk::take_session(
         &config,
@@ -282,7 +283,7 @@ fn client_hello(
     server_name: &ServerName,
     shares: &OfferedShares,
     provider: &dyn Provider,
-) -> Result<ClientHello, Error> {
+) -> Result<ClientHello<'static>, Error> {
     let random = random_bytes::<32>(provider)?;
     let (tls13, tls12) = offered_versions(config);
     // RFC 8446 §D.4: a non-empty session id puts the peer in middlebox compatibility mode.
@@ -328,26 +329,37 @@ fn client_hello(
     Ok(ClientHello {
         legacy_version: ProtocolVersion::TLSv1_2,
         random,
-        legacy_session_id: session_id,
-        cipher_suites: offered_suites(config),
-        legacy_compression_methods: vec![0],
+        legacy_session_id: session_id.into(),
+        cipher_suites: offered_suites(config).into(),
+        legacy_compression_methods: Cow::Borrowed(&[0]),
         extensions: ClientHelloExtensions {
-            server_name: sni,
-            supported_versions: tls13.then_some(versions),
-            supported_groups: Some(config.groups.clone()),
-            key_share: tls13.then(|| shares.entries()),
-            signature_algorithms: Some(schemes),
-            signature_algorithms_cert: tls13.then_some(cert_schemes),
-            alpn: (!config.alpn_protocols.is_empty()).then(|| config.alpn_protocols.clone()),
+            server_name: sni.map(Cow::Owned),
+            supported_versions: tls13.then_some(versions.into()),
+            supported_groups: Some(config.groups.clone().into()),
+            key_share: tls13.then(|| shares.entries().into()),
+            signature_algorithms: Some(schemes.into()),
+            signature_algorithms_cert: tls13.then_some(cert_schemes.into()),
+            alpn: (!config.alpn_protocols.is_empty())
+                .then(|| offered_protocols(&config.alpn_protocols)),
             // RFC 5746 §3.4: an empty renegotiation_info in every initial ClientHello.
-            renegotiation_info: tls12.then(Vec::new),
+            renegotiation_info: tls12.then_some(Cow::Borrowed(&[])),
             // RFC 7627 §5.1: always offer the Extended Master Secret.
             extended_master_secret: tls12,
             // RFC 8422 §5.1.2: uncompressed points only.
-            ec_point_formats: tls12.then(|| vec![EcPointFormat::uncompressed]),
+            ec_point_formats: tls12.then_some(List::from(&[EcPointFormat::uncompressed])),
             ..Default::default()
         },
     })
+}
+
+/// The ALPN protocol names our ClientHello offers (RFC 7301 §3.1), copied to live as
+/// long as the ClientHello.
+fn offered_protocols(names: &[Vec<u8>]) -> List<'static, ProtocolName<'static>> {
+    let names: Vec<_> = names
+        .iter()
+        .map(|name| ProtocolName(Cow::Owned(name.clone())))
+        .collect();
+    names.into()
 }
 
 /// The suites our ClientHello offers: the configured ones of each enabled version, in the
@@ -549,7 +561,7 @@ mod tests {
         let shares = OfferedShares::start(&p, &groups).unwrap();
         let entries = shares.entries();
         assert_eq!(entries[0].key_exchange.len(), 1216);
-        assert_eq!(entries[1].key_exchange, entries[0].key_exchange[1184..]);
+        assert_eq!(entries[1].key_exchange[..], entries[0].key_exchange[1184..]);
         // A server without ML-KEM answers the X25519 share.
         let answer = p
             .respond_to_key_share(
@@ -583,11 +595,11 @@ mod tests {
         legacy: u16,
         version: Option<ProtocolVersion>,
         random: [u8; 32],
-    ) -> ServerHello {
+    ) -> ServerHello<'static> {
         ServerHello {
             legacy_version: ProtocolVersion::from_wire(legacy),
             random,
-            legacy_session_id_echo: vec![],
+            legacy_session_id_echo: &[],
             cipher_suite: CipherSuite::TLS_AES_128_GCM_SHA256,
             legacy_compression_method: 0,
             extensions: ServerHelloExtensions {
@@ -682,13 +694,13 @@ mod tests {
         let both = offer(&[ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2]);
         let ext = &both.hello.extensions;
         assert_eq!(
-            ext.supported_versions.as_deref(),
+            ext.supported_versions.as_ref().and_then(List::built),
             Some(&[ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2][..])
         );
         assert!(ext.extended_master_secret);
         assert_eq!(ext.renegotiation_info.as_deref(), Some(&[][..]));
         assert_eq!(
-            ext.ec_point_formats.as_deref(),
+            ext.ec_point_formats.as_ref().and_then(List::built),
             Some(&[EcPointFormat::uncompressed][..])
         );
         assert!(both.hello.cipher_suites.iter().any(|s| s.is_tls13()));
@@ -714,7 +726,11 @@ mod tests {
         let shares = OfferedShares::start(p.as_ref(), &[]).unwrap();
         let hello = client_hello(&config, &name, &shares, p.as_ref()).unwrap();
         assert_eq!(
-            hello.extensions.supported_versions.as_deref(),
+            hello
+                .extensions
+                .supported_versions
+                .as_ref()
+                .and_then(List::built),
             Some(&[ProtocolVersion::TLSv1_3][..])
         );
         assert!(!hello.extensions.extended_master_secret);

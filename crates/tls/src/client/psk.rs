@@ -17,7 +17,7 @@ use crate::trace::{Direction, TraceEvent};
 use crate::transcript::Transcript;
 use crate::verify::ServerName;
 use crate::wire::enums::{ProtocolVersion, PskKeyExchangeMode};
-use crate::wire::extensions::{OfferedPsks, PskIdentity};
+use crate::wire::extensions::{OfferedPsks, PskBinderEntry, PskIdentity};
 use crate::wire::handshake::{ClientHello, NewSessionTicket};
 
 /// At most this many sessions are taken from the store looking for a usable one.
@@ -90,22 +90,23 @@ pub(crate) fn offer(
     config: &ClientConfig,
     mut session: ClientSession,
     suite: Suite,
-    hello: &mut ClientHello,
+    hello: &mut ClientHello<'static>,
     provider: &dyn Provider,
     now: UnixTime,
 ) -> OfferedPsk {
     let early_data = config.enable_early_data
         && session.max_early_data_size > 0
         && config.cipher_suites.contains(&session.suite);
-    hello.extensions.psk_key_exchange_modes = Some(vec![mode(config)]);
+    hello.extensions.psk_key_exchange_modes = Some(vec![mode(config)].into());
     hello.extensions.early_data = early_data;
     hello.extensions.pre_shared_key = Some(OfferedPsks {
         // The ticket moves into the ClientHello: the session needs it no more.
         identities: vec![PskIdentity {
-            identity: std::mem::take(&mut session.ticket),
+            identity: std::mem::take(&mut session.ticket).into(),
             obfuscated_ticket_age: obfuscated_age(&session, now),
-        }],
-        binders: vec![vec![0; suite.hash.output_len()]],
+        }]
+        .into(),
+        binders: vec![PskBinderEntry(vec![0; suite.hash.output_len()].into())].into(),
     });
     let (early_secret, binder_key) = EarlySecret::with_binder_key(
         provider,
@@ -147,7 +148,7 @@ pub(crate) fn obfuscated_age(session: &ClientSession, now: UnixTime) -> u32 {
 /// `encoded` and into `hello`.
 pub(crate) fn fill_binder(
     psk: &OfferedPsk,
-    hello: &mut ClientHello,
+    hello: &mut ClientHello<'static>,
     encoded: &mut [u8],
     before: &mut Transcript,
     provider: &dyn Provider,
@@ -163,11 +164,12 @@ pub(crate) fn fill_binder(
     encoded[at..].copy_from_slice(binder);
     // The placeholder [`offer`] put there has the binder's length: overwritten in place.
     if let Some(psks) = &mut hello.extensions.pre_shared_key {
-        match psks.binders.as_mut_slice() {
-            [placeholder] if placeholder.len() == binder.len() => {
-                placeholder.copy_from_slice(binder)
+        let binders = psks.binders.to_mut();
+        match binders.as_mut_slice() {
+            [PskBinderEntry(placeholder)] if placeholder.len() == binder.len() => {
+                placeholder.to_mut().copy_from_slice(binder)
             }
-            _ => psks.binders = vec![binder.to_vec()],
+            _ => *binders = vec![PskBinderEntry(binder.to_vec().into())],
         }
     }
 }
@@ -208,7 +210,7 @@ impl TicketReceiver {
     /// A NewSessionTicket: checked, turned into a session and stored.
     pub(crate) fn receive(
         &self,
-        ticket: NewSessionTicket,
+        ticket: NewSessionTicket<'_>,
         out: &mut dyn Output,
     ) -> Result<(), Error> {
         // RFC 8446 §4.6.1: "Servers MUST NOT use any value greater than 604800 seconds".
@@ -228,13 +230,13 @@ impl TicketReceiver {
         let provider = out.provider();
         let secret = self
             .resumption
-            .ticket_psk(provider.as_ref(), &ticket.ticket_nonce);
+            .ticket_psk(provider.as_ref(), ticket.ticket_nonce);
         let session = ClientSession {
             version: crate::wire::ProtocolVersion::TLSv1_3,
             server_name: self.server_name.as_str().into_owned(),
             suite: self.suite.suite,
             secret,
-            ticket: ticket.ticket,
+            ticket: ticket.ticket.to_vec(),
             session_id: Vec::new(),
             ticket_age_add: ticket.ticket_age_add,
             received_at: (self.config.time)().0,

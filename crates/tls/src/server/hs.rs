@@ -36,7 +36,7 @@ impl ExpectClientHello {
 
     pub(super) fn handle(
         self,
-        message: HandshakePayload,
+        message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<State, Error> {
@@ -82,7 +82,7 @@ impl std::ops::Deref for Servable {
 }
 
 /// The version to speak with the client that sent `hello`: the newest we both speak.
-fn choose_version(ours: &[ProtocolVersion], hello: &ClientHello) -> Result<Version, Error> {
+fn choose_version(ours: &[ProtocolVersion], hello: &ClientHello<'_>) -> Result<Version, Error> {
     // RFC 8446 §D.5: "Any endpoint receiving a Hello message with
     // ClientHello.legacy_version or ServerHello.legacy_version set to 0x0300 MUST abort the
     // handshake with a "protocol_version" alert" — and SSL 2/3 or older are no better.
@@ -95,7 +95,7 @@ fn choose_version(ours: &[ProtocolVersion], hello: &ClientHello) -> Result<Versi
     // present, servers which are compliant with this specification and which also support
     // TLS 1.2 MUST negotiate TLS 1.2 or prior as specified in [RFC5246], even if
     // ClientHello.legacy_version is 0x0304 or later."
-    let versions = hello.extensions.supported_versions.as_deref();
+    let versions = hello.extensions.supported_versions.as_ref();
     let offers = |v: ProtocolVersion| match versions {
         Some(list) => list.contains(&v),
         None => v != ProtocolVersion::TLSv1_3 && hello.legacy_version.to_wire() >= v.to_wire(),
@@ -110,7 +110,6 @@ fn choose_version(ours: &[ProtocolVersion], hello: &ClientHello) -> Result<Versi
     let best = match versions {
         Some(list) => list
             .iter()
-            .copied()
             .filter(|v| !v.is_grease())
             .max_by_key(|v| v.to_wire()),
         None => Some(hello.legacy_version),
@@ -131,17 +130,20 @@ mod tests {
     use super::*;
     use crate::alert::alert_for;
     use crate::wire::enums::AlertDescription;
-    use crate::wire::extensions::ClientHelloExtensions;
+    use std::borrow::Cow;
 
-    fn hello(legacy_version: u16, versions: Option<Vec<ProtocolVersion>>) -> ClientHello {
+    use crate::wire::extensions::ClientHelloExtensions;
+    use crate::wire::List;
+
+    fn hello(legacy_version: u16, versions: Option<Vec<ProtocolVersion>>) -> ClientHello<'static> {
         ClientHello {
             legacy_version: ProtocolVersion::from_wire(legacy_version),
             random: [0; 32],
-            legacy_session_id: vec![],
-            cipher_suites: vec![],
-            legacy_compression_methods: vec![0],
+            legacy_session_id: Cow::Borrowed(&[]),
+            cipher_suites: List::default(),
+            legacy_compression_methods: Cow::Borrowed(&[0]),
             extensions: ClientHelloExtensions {
-                supported_versions: versions,
+                supported_versions: versions.map(List::from),
                 ..Default::default()
             },
         }
@@ -150,7 +152,7 @@ mod tests {
     const BOTH: [ProtocolVersion; 2] = [ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2];
     const TLS13_ONLY: [ProtocolVersion; 1] = [ProtocolVersion::TLSv1_3];
 
-    fn alert(hello: &ClientHello) -> Option<AlertDescription> {
+    fn alert(hello: &ClientHello<'_>) -> Option<AlertDescription> {
         choose_version(&TLS13_ONLY, hello)
             .err()
             .as_ref()

@@ -15,7 +15,9 @@ use crate::key_update::ApplicationTraffic;
 use crate::output::{unexpected, Output};
 use crate::state::StateBox;
 use crate::verify::{Authenticated, FinishedVerified};
+use crate::wire::extensions::ProtocolName;
 use crate::wire::handshake::HandshakePayload;
+use crate::wire::List;
 use crate::wire::ProtocolVersion;
 
 /// The server's handshake states.
@@ -150,13 +152,13 @@ pub(crate) fn session_fits(
 
 pub(crate) fn choose_alpn(
     config: &ServerConfig,
-    theirs: Option<&[Vec<u8>]>,
+    theirs: Option<&List<'_, ProtocolName<'_>>>,
 ) -> Result<Option<Vec<u8>>, Error> {
     match (theirs, config.alpn_protocols.is_empty()) {
         (Some(theirs), false) => config
             .alpn_protocols
             .iter()
-            .find(|p| theirs.contains(p))
+            .find(|p| theirs.iter().any(|t| *t.0 == p[..]))
             .cloned()
             .map(Some)
             .ok_or_else(|| crate::error::PeerIncompatible::NoApplicationProtocol.into()),
@@ -175,7 +177,11 @@ pub(crate) struct ExpectTraffic {
 }
 
 impl ExpectTraffic {
-    fn handle(mut self, message: HandshakePayload, out: &mut dyn Output) -> Result<Self, Error> {
+    fn handle(
+        mut self,
+        message: HandshakePayload<'_>,
+        out: &mut dyn Output,
+    ) -> Result<Self, Error> {
         match message {
             HandshakePayload::KeyUpdate(update) => {
                 self.traffic.receive(update, out)?;

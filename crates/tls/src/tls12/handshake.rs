@@ -19,7 +19,7 @@ use crate::verify::{FinishedVerified, SignatureVerified};
 use crate::wire::codec::{write_opaque, write_prefixed, LengthPrefix};
 use crate::wire::enums::{HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::wire::handshake::tls12::NAMED_CURVE;
-use crate::wire::handshake::{encode_handshake, CertificateVerify, Finished};
+use crate::wire::handshake::{encode_handshake, CertificateVerify, Finished, ServerEcdhParams};
 
 /// The handshake messages so far: their running hash (for the Extended Master Secret and
 /// Finished), and — while a CertificateVerify may still have to be made or checked —
@@ -265,7 +265,7 @@ impl SessionKeys {
         provider: &dyn Provider,
     ) -> Result<FinishedVerified, Error> {
         let expected = self.verify_data(sender, transcript, provider);
-        crate::verify::verify_finished(&expected, &finished.verify_data)
+        crate::verify::verify_finished(&expected, finished.verify_data)
     }
 
     /// [`Self::check_finished`] for the handshake's last message, after which `transcript`
@@ -279,7 +279,7 @@ impl SessionKeys {
     ) -> Result<FinishedVerified, Error> {
         let hash = transcript.finish(provider);
         let expected = self.master.verify_data(provider, sender, hash.as_ref());
-        crate::verify::verify_finished(&expected, &finished.verify_data)
+        crate::verify::verify_finished(&expected, finished.verify_data)
     }
 }
 
@@ -321,12 +321,12 @@ impl Exporter12 {
 }
 
 /// What a ServerKeyExchange signs (RFC 8422 §5.4): ClientHello.random +
-/// ServerHello.random + ServerECDHParams, the params being `group` and `point`.
-pub(crate) fn signed_params(randoms: &Randoms, group: NamedGroup, point: &[u8]) -> SignedParams {
+/// ServerHello.random + ServerECDHParams.
+pub(crate) fn signed_params(randoms: &Randoms, params: &ServerEcdhParams) -> SignedParams {
     // ServerECDHParams: curve type named_curve and the group (3 bytes), then the point
     // behind its one-byte length; decoding and our groups keep it within 255 bytes.
-    let point = point.get(..255).unwrap_or(point);
-    let [group_hi, group_lo] = group.to_wire().to_be_bytes();
+    let point = params.public.get(..255).unwrap_or(params.public);
+    let [group_hi, group_lo] = params.named_group.to_wire().to_be_bytes();
     let header = [NAMED_CURVE, group_hi, group_lo, point.len() as u8];
     let mut signed = SignedParams {
         buf: [0; SignedParams::MAX],
@@ -349,13 +349,7 @@ pub(crate) struct SignedParams {
 }
 
 impl SignedParams {
-    const RANDOMS: usize = 64;
-    const MAX: usize = Self::RANDOMS + 4 + 255;
-
-    /// The encoded ServerECDHParams alone, as the ServerKeyExchange carries them.
-    pub(crate) fn params(&self) -> &[u8] {
-        self.get(Self::RANDOMS..).unwrap_or_default()
-    }
+    const MAX: usize = 64 + 4 + 255;
 }
 
 impl std::ops::Deref for SignedParams {
@@ -385,7 +379,7 @@ pub(crate) fn check_peer_signature(
         offered,
         signed.algorithm,
         message,
-        &signed.signature,
+        signed.signature,
         bad,
     );
     trace(out, || TraceEvent::SignatureCheck {
@@ -507,13 +501,13 @@ pub(crate) fn report_negotiated(
 mod tests {
     use super::*;
     use crate::wire::codec::Codec;
-    use crate::wire::handshake::{Certificate12, HandshakePayload, ServerEcdhParams};
+    use crate::wire::handshake::{Asn1Cert, Certificate12, HandshakePayload};
 
     #[test]
     fn a_certificate_message_is_written_as_its_struct_encodes() {
         let chain = vec![vec![0x30; 300], vec![0x31; 70_000]];
         let expected = crate::state::encode(&HandshakePayload::Certificate12(Certificate12 {
-            certificate_list: chain.clone(),
+            certificate_list: chain.iter().map(|der| Asn1Cert(der)).collect(),
         }));
         let mut written = Vec::new();
         encode_certificate(&mut written, &chain);
@@ -530,13 +524,11 @@ mod tests {
         for len in [1, 32, 65, 255] {
             let params = ServerEcdhParams {
                 named_group: NamedGroup::secp256r1,
-                public: vec![4; len],
+                public: &vec![4; len],
             };
             let mut expected = [[1; 32], [2; 32]].concat();
             params.encode(&mut expected);
-            let signed = signed_params(&randoms, params.named_group, &params.public);
-            assert_eq!(*signed, expected[..]);
-            assert_eq!(signed.params(), &expected[64..]);
+            assert_eq!(*signed_params(&randoms, &params), expected[..]);
         }
     }
 }

@@ -53,7 +53,10 @@ pub(crate) fn encrypt_pre_master_secret(
     plain.fill(0);
     // Not an RSA key of 2048 to 8192 bits: the certificate cannot do this suite.
     let ciphertext = encrypted.map_err(|_| PeerMisbehaved::WrongCertificateKeyForSuite)?;
-    Ok((EncryptedPreMasterSecret { ciphertext }.to_vec(), secret))
+    let ciphertext = EncryptedPreMasterSecret {
+        ciphertext: &ciphertext,
+    };
+    Ok((ciphertext.to_vec(), secret))
 }
 
 /// The server's step (RFC 5246 §7.4.7.1): the pre-master secret from the client's
@@ -68,10 +71,7 @@ pub(crate) fn decrypt_pre_master_secret(
     // Framing only: the length prefix against the body's length (public, not secret).
     let encrypted = EncryptedPreMasterSecret::decode(body)?;
     cert.key
-        .decrypt_pre_master_secret(
-            &encrypted.ciphertext,
-            client_version.to_wire().to_be_bytes(),
-        )
+        .decrypt_pre_master_secret(encrypted.ciphertext, client_version.to_wire().to_be_bytes())
         // Only a key that cannot decrypt at all, or a failed random generator: neither
         // depends on the ciphertext.
         .map_err(|_| Error::Internal("the certificate's key cannot do RSA key transport"))

@@ -10,6 +10,9 @@
 //! - after record protection is removed, [`HandshakeJoiner`] reassembles handshake
 //!   messages (coalesced or fragmented) into [`HandshakeMessage`]s, which keep their raw
 //!   bytes for the transcript; [`Alert`] decodes alert records;
+//! - a decoded message borrows those bytes: opaque fields are slices of them and vectors
+//!   of structures are [`List`]s read in place, so decoding allocates nothing but the
+//!   vector of the extensions a block keeps unparsed, if it keeps any;
 //! - each message struct has one `Option` field per extension; [`ExtensionBlock`] offers
 //!   the RFC 8446 §4.2 checks (allowed in this message? solicited?);
 //! - every failure is a [`DecodeError`] naming the structure, whose
@@ -36,6 +39,7 @@ pub mod codec;
 pub mod enums;
 pub mod extensions;
 pub mod handshake;
+pub mod list;
 pub mod record;
 
 pub use alert::Alert;
@@ -47,4 +51,5 @@ pub use enums::{
 };
 pub use extensions::*;
 pub use handshake::*;
+pub use list::List;
 pub use record::*;

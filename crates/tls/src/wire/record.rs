@@ -350,9 +350,9 @@ impl HandshakeJoiner {
         Ok(())
     }
 
-    /// Takes the next complete message, if one is buffered, decoded and with its raw bytes
-    /// (a copy). [`Self::next_raw_message`] lends them instead.
-    pub fn next_message(&mut self) -> Result<Option<HandshakeMessage>, DecodeError> {
+    /// Takes the next complete message, if one is buffered, decoded, borrowed from the
+    /// joiner (no copy) until the next call.
+    pub fn next_message(&mut self) -> Result<Option<HandshakeMessage<'_>>, DecodeError> {
         match self.next_raw_message()? {
             Some(raw) => HandshakeMessage::decode(raw).map(Some),
             None => Ok(None),

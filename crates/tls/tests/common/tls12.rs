@@ -8,7 +8,7 @@ use padlock_crypto::{AeadAlgorithm, HashAlgorithm, SignatureAlgorithm};
 use padlock_tls::internal::record::{RecordKeys, RecordSealer};
 use padlock_tls::internal::tls12::prf::prf;
 use padlock_tls::internal::wire::{
-    Codec, ContentType, HandshakePayload, ServerHello, ServerKeyExchange,
+    CertificateVerify, Codec, ContentType, HandshakePayload, ServerHello, ServerKeyExchange,
     Tls12ServerHelloExtensions,
 };
 use padlock_tls::{
@@ -151,12 +151,15 @@ pub fn expect_alert(conn: &mut Connection, bytes: &[u8], alert: AlertDescription
     err
 }
 
-pub fn decode(message: &[u8]) -> HandshakePayload {
+pub fn decode(message: &[u8]) -> HandshakePayload<'_> {
     HandshakePayload::decode_tls12(message).unwrap()
 }
 
 /// The flight with `alter` applied to the ServerHello.
-pub fn with_server_hello(run: &Run, alter: impl FnOnce(&mut ServerHello)) -> Vec<Vec<u8>> {
+pub fn with_server_hello<'a>(
+    run: &'a Run,
+    alter: impl FnOnce(&mut ServerHello<'a>),
+) -> Vec<Vec<u8>> {
     let HandshakePayload::ServerHello(mut sh) = decode(&run.flight[0]) else {
         panic!("not a ServerHello")
     };
@@ -166,7 +169,7 @@ pub fn with_server_hello(run: &Run, alter: impl FnOnce(&mut ServerHello)) -> Vec
     flight
 }
 
-pub fn server_hello_extensions(sh: &ServerHello) -> Tls12ServerHelloExtensions {
+pub fn server_hello_extensions<'s>(sh: &'s ServerHello<'_>) -> Tls12ServerHelloExtensions<'s> {
     Tls12ServerHelloExtensions::from_raw(&sh.extensions.other).unwrap()
 }
 
@@ -182,9 +185,9 @@ pub fn randoms(run: &Run) -> ([u8; 32], [u8; 32]) {
 
 /// The ServerKeyExchange with `alter` applied, re-signed with the server's real key so
 /// only the alteration is wrong.
-pub fn resigned_server_key_exchange(
-    run: &Run,
-    alter: impl FnOnce(&mut ServerKeyExchange),
+pub fn resigned_server_key_exchange<'a>(
+    run: &'a Run,
+    alter: impl FnOnce(&mut ServerKeyExchange<'a>),
 ) -> Vec<u8> {
     let HandshakePayload::ServerKeyExchange(mut ske) = decode(&run.flight[2]) else {
         panic!("not a ServerKeyExchange")
@@ -193,12 +196,19 @@ pub fn resigned_server_key_exchange(
     let (cr, sr) = randoms(run);
     let mut signed = cr.to_vec();
     signed.extend_from_slice(&sr);
-    signed.extend_from_slice(&ske.params.encoded());
-    ske.signature.signature = server_key(KeyType::P256)
+    signed.extend_from_slice(&ske.params.to_vec());
+    let signature = server_key(KeyType::P256)
         .key
         .sign(SignatureAlgorithm::EcdsaP256Sha256, &signed)
         .unwrap();
-    HandshakePayload::ServerKeyExchange(ske).to_vec()
+    HandshakePayload::ServerKeyExchange(ServerKeyExchange {
+        params: ske.params,
+        signature: CertificateVerify {
+            algorithm: ske.signature.algorithm,
+            signature: &signature,
+        },
+    })
+    .to_vec()
 }
 
 /// Completes the client's side up to its own Finished and returns its flight's records

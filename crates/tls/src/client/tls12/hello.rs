@@ -22,15 +22,15 @@ use super::State;
 /// abbreviated handshake follows, else wait for the server's Certificate.
 pub(crate) fn handle_server_hello(
     mut offer: Offer,
-    sh: ServerHello,
+    sh: ServerHello<'_>,
     raw: &[u8],
     out: &mut dyn Output,
 ) -> Result<crate::client::State, Error> {
     let resumed = check_session_id(&offer, &sh)?;
     let suite = check_suite(&offer, &sh)?;
     let extensions = check_extensions(&offer, &sh)?;
-    if let Some(protocol) = extensions.alpn.clone() {
-        out.alpn(protocol);
+    if let Some(protocol) = extensions.alpn {
+        out.alpn(protocol.to_vec());
     }
     match offer.tls12_session.take() {
         Some(session) if resumed => {
@@ -59,7 +59,7 @@ pub(crate) fn handle_server_hello(
     // RFC 7627 §5.3: only a session with the Extended Master Secret is kept.
     let keeper = extensions
         .extended_master_secret
-        .then(|| SessionKeeper::new(&offer, suite, sh.legacy_session_id_echo.clone(), None))
+        .then(|| SessionKeeper::new(&offer, suite, sh.legacy_session_id_echo.to_vec(), None))
         .flatten();
     Ok(crate::client::State::Tls12(StateBox::new(
         State::Certificate(ExpectCertificate {
@@ -70,7 +70,7 @@ pub(crate) fn handle_server_hello(
                 extended_master_secret: extensions.extended_master_secret,
                 transcript,
                 ticket_announced: extensions.session_ticket,
-                keeper: keeper.map(|k| k.with_alpn(extensions.alpn)),
+                keeper: keeper.map(|k| k.with_alpn(extensions.alpn.map(<[u8]>::to_vec))),
             },
         }),
     )))
@@ -79,9 +79,9 @@ pub(crate) fn handle_server_hello(
 /// RFC 5246 §7.4.1.3, RFC 5077 §3.4: a ServerHello.session_id equal to the ClientHello's
 /// means the server resumes the session we offered. Without one, ours is the random id of
 /// RFC 8446 §4.1.2's compatibility mode, and an echo resumes something we never offered.
-fn check_session_id(offer: &Offer, sh: &ServerHello) -> Result<bool, Error> {
+fn check_session_id(offer: &Offer, sh: &ServerHello<'_>) -> Result<bool, Error> {
     let ours = &offer.hello.legacy_session_id;
-    let echoed = !ours.is_empty() && sh.legacy_session_id_echo == *ours;
+    let echoed = !ours.is_empty() && sh.legacy_session_id_echo == &ours[..];
     if echoed && offer.tls12_session.is_none() {
         return Err(PeerMisbehaved::EchoedSessionIdWithoutResumption.into());
     }
@@ -89,7 +89,7 @@ fn check_session_id(offer: &Offer, sh: &ServerHello) -> Result<bool, Error> {
 }
 
 /// RFC 5246 §7.4.1.3: the suite must be one we offered, and a TLS 1.2 one; no compression.
-fn check_suite(offer: &Offer, sh: &ServerHello) -> Result<Tls12Suite, Error> {
+fn check_suite(offer: &Offer, sh: &ServerHello<'_>) -> Result<Tls12Suite, Error> {
     if sh.legacy_compression_method != 0 {
         return Err(PeerMisbehaved::NonNullCompression.into());
     }
@@ -103,7 +103,10 @@ fn check_suite(offer: &Offer, sh: &ServerHello) -> Result<Tls12Suite, Error> {
 /// The ServerHello's extensions: only answers to what we sent (RFC 5246 §7.4.1.4), none
 /// of TLS 1.3's; secure renegotiation indicated (RFC 5746 §3.4); the Extended Master
 /// Secret when we require it (RFC 7627 §5.2); an offered ALPN protocol (RFC 7301 §3.2).
-fn check_extensions(offer: &Offer, sh: &ServerHello) -> Result<Tls12ServerHelloExtensions, Error> {
+fn check_extensions<'s>(
+    offer: &Offer,
+    sh: &'s ServerHello<'_>,
+) -> Result<Tls12ServerHelloExtensions<'s>, Error> {
     if sh.extensions.key_share.is_some() || sh.extensions.pre_shared_key.is_some() {
         return Err(PeerMisbehaved::IllegalTls12ServerHello.into());
     }
@@ -131,8 +134,8 @@ fn check_extensions(offer: &Offer, sh: &ServerHello) -> Result<Tls12ServerHelloE
             return Err(PeerMisbehaved::UncompressedPointsNotOffered.into());
         }
     }
-    if let Some(protocol) = &extensions.alpn {
-        if !offer.config.alpn_protocols.contains(protocol) {
+    if let Some(protocol) = extensions.alpn {
+        if !offer.config.alpn_protocols.iter().any(|p| p == protocol) {
             return Err(PeerMisbehaved::SelectedUnofferedAlpnProtocol.into());
         }
     }

@@ -22,7 +22,7 @@ use crate::tls12::prf::Sender;
 use crate::trace::{Direction, TraceEvent};
 use crate::verify::{self, Authenticated, ServerName};
 use crate::wire::extensions::Tls12ServerHelloExtensions;
-use crate::wire::handshake::{HandshakePayload, NewSessionTicket12, ServerHello};
+use crate::wire::handshake::{HandshakePayload, ServerHello};
 use crate::wire::ProtocolVersion;
 
 use super::{ExpectTraffic, State};
@@ -37,15 +37,15 @@ const DEFAULT_SESSION_LIFETIME: u32 = 7200;
 /// offered (`psk::take_session`).
 pub(crate) fn offer_session(
     session: &ClientSession,
-    hello: &mut crate::wire::handshake::ClientHello,
+    hello: &mut crate::wire::handshake::ClientHello<'static>,
     provider: &dyn Provider,
 ) -> Result<(), Error> {
     if session.ticket.is_empty() {
-        hello.legacy_session_id = session.session_id.clone();
+        hello.legacy_session_id = session.session_id.clone().into();
     } else {
-        hello.extensions.session_ticket = Some(session.ticket.clone());
+        hello.extensions.session_ticket = Some(session.ticket.clone().into());
         if hello.legacy_session_id.is_empty() {
-            hello.legacy_session_id = random_bytes::<32>(provider)?.to_vec();
+            hello.legacy_session_id = random_bytes::<32>(provider)?.to_vec().into();
         }
     }
     Ok(())
@@ -57,7 +57,7 @@ pub(crate) fn offer_session(
 pub(crate) fn check_resumed_hello(
     session: &ClientSession,
     suite: Tls12Suite,
-    extensions: &Tls12ServerHelloExtensions,
+    extensions: &Tls12ServerHelloExtensions<'_>,
 ) -> Result<(), Error> {
     if suite.suite != session.suite {
         return Err(PeerMisbehaved::ResumedWithAnotherCipherSuite.into());
@@ -94,7 +94,8 @@ pub(crate) fn resume(
     };
     let keys = SessionKeys::resume(suite, session.secret.as_bytes(), &randoms, out)?;
     out.peer_certificates(session.peer_certificates.clone().into());
-    let keeper = SessionKeeper::new(&offer, suite, session.session_id.clone(), extensions.alpn)
+    let alpn = extensions.alpn.map(<[u8]>::to_vec);
+    let keeper = SessionKeeper::new(&offer, suite, session.session_id.clone(), alpn)
         .map(|k| k.with_certificates(session.peer_certificates.clone()));
     let resumed = ExpectResumedChangeCipherSpec {
         transcript,
@@ -120,7 +121,7 @@ pub(crate) struct ExpectResumedNewSessionTicket(ExpectResumedChangeCipherSpec);
 impl ExpectResumedNewSessionTicket {
     pub(super) fn handle(
         self,
-        message: HandshakePayload,
+        message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<State, Error> {
@@ -136,7 +137,7 @@ pub(crate) struct ExpectResumedChangeCipherSpec {
     keys: SessionKeys,
     randoms: Randoms,
     keeper: Option<SessionKeeper>,
-    ticket: Option<NewSessionTicket12>,
+    ticket: Option<ReceivedTicket>,
     /// The session resumed, to keep again when no new ticket replaces it.
     session: ClientSession,
 }
@@ -159,7 +160,7 @@ pub(crate) struct ExpectResumedFinished {
 impl ExpectResumedFinished {
     pub(super) fn handle(
         self,
-        message: HandshakePayload,
+        message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<State, Error> {
@@ -205,15 +206,22 @@ impl ExpectResumedFinished {
     }
 }
 
+/// A NewSessionTicket (RFC 5077 §3.3) kept until the server's Finished checks out: the
+/// ticket copied out of the message.
+pub(crate) struct ReceivedTicket {
+    ticket: Vec<u8>,
+    lifetime_hint: u32,
+}
+
 /// The NewSessionTicket a ServerHello announced (RFC 5077 §3.3), full handshake or
 /// resumed: a NewSessionTicket it must be (anything else is unexpected), and it goes into
 /// the transcript before the server's Finished.
 pub(crate) fn receive_ticket(
-    message: HandshakePayload,
+    message: HandshakePayload<'_>,
     raw: &[u8],
     transcript: &mut Transcript12,
     out: &dyn Output,
-) -> Result<NewSessionTicket12, Error> {
+) -> Result<ReceivedTicket, Error> {
     let HandshakePayload::NewSessionTicket12(ticket) = message else {
         return Err(unexpected("NewSessionTicket", message.name()));
     };
@@ -223,7 +231,10 @@ pub(crate) fn receive_ticket(
         lifetime: ticket.lifetime_hint,
         max_early_data_size: None,
     });
-    Ok(ticket)
+    Ok(ReceivedTicket {
+        ticket: ticket.ticket.to_vec(),
+        lifetime_hint: ticket.lifetime_hint,
+    })
 }
 
 /// Keeps the session of a TLS 1.2 handshake in the configured store, once the server's
@@ -274,7 +285,7 @@ impl SessionKeeper {
 
     /// Keeps the session: by `ticket` if the server sent one that is not empty, else by
     /// the server's session id; neither, nothing is kept.
-    pub(crate) fn keep(self, master_secret: &[u8], ticket: Option<NewSessionTicket12>) {
+    pub(crate) fn keep(self, master_secret: &[u8], ticket: Option<ReceivedTicket>) {
         let (ticket, hint) = match ticket {
             Some(t) => (t.ticket, t.lifetime_hint),
             None => (Vec::new(), 0),

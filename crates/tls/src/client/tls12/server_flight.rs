@@ -16,16 +16,16 @@ use crate::tls12::handshake::{self, PeerChain, Randoms, SessionKeys, Transcript1
 use crate::tls12::prf::Sender;
 use crate::tls12::signatures;
 use crate::verify::{self, Authenticated, CertVerified, ServerName, SignatureVerified};
-use crate::wire::codec::{write_opaque, LengthPrefix};
+use crate::wire::codec::{write_opaque, Codec, LengthPrefix};
 use crate::wire::enums::HandshakeType;
 use crate::wire::enums::{NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::wire::handshake::tls12::client_certificate_type;
 use crate::wire::handshake::{
-    encode_handshake, CertificateRequest12, CertificateVerify, HandshakePayload,
-    NewSessionTicket12, ServerKeyExchange,
+    encode_handshake, CertificateRequest12, CertificateVerify, HandshakePayload, ServerKeyExchange,
 };
+use crate::wire::List;
 
-use super::resume::{receive_ticket, SessionKeeper};
+use super::resume::{receive_ticket, ReceivedTicket, SessionKeeper};
 use super::{ExpectTraffic, KeyExchange, OurPoint, State};
 
 /// What the client's TLS 1.2 states carry from the ServerHello on.
@@ -66,13 +66,20 @@ impl Offered {
     pub(crate) fn keep(mut offer: Offer) -> Self {
         let extensions = &mut offer.hello.extensions;
         Self {
-            supported_groups: extensions.supported_groups.take().unwrap_or_default(),
-            signature_algorithms: extensions.signature_algorithms.take().unwrap_or_default(),
+            supported_groups: into_vec(extensions.supported_groups.take()),
+            signature_algorithms: into_vec(extensions.signature_algorithms.take()),
             legacy_version: offer.hello.legacy_version,
             config: offer.config,
             server_name: offer.server_name,
         }
     }
+}
+
+/// The values of a list our ClientHello built (moved out, not copied); an absent
+/// extension is an empty list.
+fn into_vec<T: Clone + for<'a> Codec<'a>>(list: Option<List<'static, T>>) -> Vec<T> {
+    list.map(|mut list| std::mem::take(list.to_mut()))
+        .unwrap_or_default()
 }
 
 /// Waiting for the server's Certificate (RFC 5246 §7.4.2).
@@ -83,7 +90,7 @@ pub(crate) struct ExpectCertificate {
 impl ExpectCertificate {
     pub(super) fn handle(
         self,
-        message: HandshakePayload,
+        message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<State, Error> {
@@ -91,7 +98,7 @@ impl ExpectCertificate {
             return Err(unexpected("Certificate", message.name()));
         };
         let mut context = self.context;
-        let chain = certificate.certificate_list;
+        let chain = certificate.to_chain();
         let config = &context.offer.config;
         let result = verify::verify_server_chain(
             config.verifier.as_ref(),
@@ -135,7 +142,7 @@ pub(crate) struct ExpectServerKeyExchange {
 impl ExpectServerKeyExchange {
     pub(super) fn handle(
         self,
-        message: HandshakePayload,
+        message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<State, Error> {
@@ -148,7 +155,7 @@ impl ExpectServerKeyExchange {
         } = self;
         let group = check_group(&context.offer, ske.params.named_group)?;
         let signature = check_signature(&context, &server, &ske, out)?;
-        let kx = agree(group, &ske.params.public, out)?;
+        let kx = agree(group, ske.params.public, out)?;
         context.transcript.add(raw);
         out.signature_scheme(ske.signature.algorithm);
         let group = Some(ske.params.named_group);
@@ -183,7 +190,7 @@ fn check_group(
 fn check_signature(
     context: &Context,
     server: &PeerChain,
-    ske: &ServerKeyExchange,
+    ske: &ServerKeyExchange<'_>,
     out: &dyn Output,
 ) -> Result<SignatureVerified, Error> {
     handshake::check_peer_signature(
@@ -191,7 +198,7 @@ fn check_signature(
         server,
         &context.offer.signature_algorithms,
         &ske.signature,
-        &handshake::signed_params(&context.randoms, ske.params.named_group, &ske.params.public),
+        &handshake::signed_params(&context.randoms, &ske.params),
         PeerMisbehaved::BadServerKeyExchangeSignature,
     )
 }
@@ -225,7 +232,7 @@ pub(crate) struct ExpectCertificateRequestOrDone {
 impl ExpectCertificateRequestOrDone {
     pub(super) fn handle(
         self,
-        message: HandshakePayload,
+        message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<State, Error> {
@@ -235,7 +242,8 @@ impl ExpectCertificateRequestOrDone {
                 this.context.transcript.add(raw);
                 Ok(State::ServerHelloDone(ExpectServerHelloDone {
                     before: this,
-                    request,
+                    // Answered once the server's flight ends.
+                    request: request.into_owned(),
                 }))
             }
             HandshakePayload::ServerHelloDone => {
@@ -254,13 +262,13 @@ impl ExpectCertificateRequestOrDone {
 /// After a CertificateRequest: waiting for the ServerHelloDone (RFC 5246 §7.4.5).
 pub(crate) struct ExpectServerHelloDone {
     before: ExpectCertificateRequestOrDone,
-    request: CertificateRequest12,
+    request: CertificateRequest12<'static>,
 }
 
 impl ExpectServerHelloDone {
     pub(super) fn handle(
         self,
-        message: HandshakePayload,
+        message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<State, Error> {
@@ -280,7 +288,7 @@ impl ExpectServerHelloDone {
 /// key type the server accepts (RFC 5246 §7.4.4) and that can sign a scheme it lists.
 fn choose_client_certificate(
     context: &Context,
-    request: &CertificateRequest12,
+    request: &CertificateRequest12<'static>,
 ) -> Option<(Arc<CertifiedKey>, SignatureScheme)> {
     let cert = context.offer.config.client_auth.clone()?;
     let kind = cert.key.kind();
@@ -293,7 +301,9 @@ fn choose_client_certificate(
         return None;
     }
     let ours = signatures::our_schemes(&context.offer.config.signature_schemes);
-    let scheme = signatures::choose_scheme(&cert, &request.signature_algorithms, ours)?;
+    // `into_owned` made the list a built one.
+    let theirs = request.signature_algorithms.built().unwrap_or_default();
+    let scheme = signatures::choose_scheme(&cert, theirs, ours)?;
     Some((cert, scheme))
 }
 
@@ -301,7 +311,7 @@ fn choose_client_certificate(
 /// ChangeCipherSpec, Finished.
 fn send_client_flight(
     state: ExpectCertificateRequestOrDone,
-    request: Option<CertificateRequest12>,
+    request: Option<CertificateRequest12<'static>>,
     out: &mut dyn Output,
 ) -> Result<State, Error> {
     let ExpectCertificateRequestOrDone {
@@ -361,7 +371,7 @@ pub(crate) struct ExpectNewSessionTicket(ExpectChangeCipherSpec);
 impl ExpectNewSessionTicket {
     pub(super) fn handle(
         self,
-        message: HandshakePayload,
+        message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<State, Error> {
@@ -458,7 +468,7 @@ fn send_certificate_verify(
         out,
         &HandshakePayload::CertificateVerify(CertificateVerify {
             algorithm: scheme,
-            signature,
+            signature: &signature,
         }),
     );
     context.transcript.add(message);
@@ -476,7 +486,7 @@ pub(crate) struct ExpectChangeCipherSpec {
     server: CertVerified,
     signature: Option<SignatureVerified>,
     /// The NewSessionTicket that came, if one was announced.
-    ticket: Option<NewSessionTicket12>,
+    ticket: Option<ReceivedTicket>,
 }
 
 impl ExpectChangeCipherSpec {
@@ -494,7 +504,7 @@ pub(crate) struct ExpectFinished {
 impl ExpectFinished {
     pub(super) fn handle(
         self,
-        message: HandshakePayload,
+        message: HandshakePayload<'_>,
         _raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<State, Error> {
@@ -544,12 +554,10 @@ mod tests {
     #[test]
     fn a_client_key_exchange_is_written_as_the_wire_types_encode_it() {
         let point = vec![4; 65];
+        let body = ClientEcdhPublic { public: &point }.to_vec();
         let expected =
             crate::state::encode(&HandshakePayload::ClientKeyExchange(ClientKeyExchange {
-                body: ClientEcdhPublic {
-                    public: point.clone(),
-                }
-                .to_vec(),
+                body: &body,
             }));
         let mut written = Vec::new();
         ExchangeKeys::Ecdh(OurPoint::new(&point).unwrap()).encode(&mut written);
@@ -557,7 +565,7 @@ mod tests {
         let encrypted = vec![0, 3, 1, 2, 3];
         let expected =
             crate::state::encode(&HandshakePayload::ClientKeyExchange(ClientKeyExchange {
-                body: encrypted.clone(),
+                body: &encrypted,
             }));
         let mut written = Vec::new();
         ExchangeKeys::EncryptedPreMasterSecret(encrypted).encode(&mut written);

@@ -27,7 +27,7 @@ pub(crate) struct ExpectServerHello {
 impl ExpectServerHello {
     pub(super) fn handle(
         self: Box<Self>,
-        message: HandshakePayload,
+        message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<super::Next, Error> {
@@ -185,7 +185,7 @@ fn check_server_hello(
     retry_suite: Option<Suite>,
 ) -> Result<Suite, Error> {
     // RFC 8446 §4.1.3: legacy_session_id_echo must echo ours.
-    if sh.legacy_session_id_echo != offer.hello.legacy_session_id {
+    if sh.legacy_session_id_echo != &offer.hello.legacy_session_id[..] {
         return Err(PeerMisbehaved::SessionIdNotEchoed.into());
     }
     // RFC 8446 §4.1.3: legacy_compression_method must be 0.
@@ -246,7 +246,7 @@ pub(crate) fn handle_hello_retry_request(
         offer_share_for(&mut offer, group, out)?;
     }
     // RFC 8446 §4.2.2: echo the cookie.
-    offer.hello.extensions.cookie = hrr.extensions.cookie.clone();
+    offer.hello.extensions.cookie = hrr.extensions.cookie.map(|c| c.to_vec().into());
     update_psk_for_retry(&mut offer, suite, out);
 
     // RFC 8446 §4.4.1: ClientHello1 is replaced by message_hash(Hash(ClientHello1)).
@@ -290,7 +290,7 @@ fn update_psk_for_retry(offer: &mut Offer, suite: Suite, out: &mut dyn Output) {
     }
     let now = (offer.config.time)();
     if let Some(psks) = &mut offer.hello.extensions.pre_shared_key {
-        for identity in &mut psks.identities {
+        for identity in psks.identities.to_mut() {
             identity.obfuscated_ticket_age = crate::client::psk::obfuscated_age(&psk.session, now);
         }
     }
@@ -310,7 +310,7 @@ fn check_hello_retry_request(offer: &Offer, hrr: &HelloRetryRequest) -> Result<S
         return Err(PeerMisbehaved::SelectedUnofferedVersion.into());
     }
     // ...our session id echoed...
-    if hrr.legacy_session_id_echo != offer.hello.legacy_session_id {
+    if hrr.legacy_session_id_echo != &offer.hello.legacy_session_id[..] {
         return Err(PeerMisbehaved::SessionIdNotEchoed.into());
     }
     // ...no compression...
@@ -348,7 +348,7 @@ fn offer_share_for(offer: &mut Offer, group: NamedGroup, out: &dyn Output) -> Re
         return Err(PeerMisbehaved::HelloRetryRequestWithOfferedGroup.into());
     }
     offer.shares = OfferedShares::start(out.provider().as_ref(), &[group])?;
-    offer.hello.extensions.key_share = Some(offer.shares.entries());
+    offer.hello.extensions.key_share = Some(offer.shares.entries().into());
     Ok(())
 }
 

@@ -19,8 +19,11 @@ use crate::trace::{Direction, TraceEvent};
 use crate::transcript::Transcript;
 use crate::verify::{Authenticated, CertVerified, ServerName};
 use crate::wire::enums::{ExtensionType, SignatureScheme};
-use crate::wire::extensions::{ExtensionBlock, ExtensionTypes};
-use crate::wire::handshake::{CertificateRequest, EncryptedExtensions, HandshakePayload};
+use crate::wire::extensions::{ExtensionBlock, ExtensionTypes, ProtocolName};
+use crate::wire::handshake::{
+    CertificateRequest, CertificateVerify, EncryptedExtensions, HandshakePayload,
+};
+use crate::wire::List;
 use crate::{auth_messages, handshake_trace, verify};
 
 use super::State;
@@ -29,7 +32,7 @@ use super::State;
 pub(crate) struct ExpectEncryptedExtensions {
     pub(super) cx: Context,
     /// The protocols our ClientHello offered (RFC 7301 §3.2).
-    pub(super) offered_alpn: Vec<Vec<u8>>,
+    pub(super) offered_alpn: List<'static, ProtocolName<'static>>,
 }
 
 /// Handshake context from the ServerHello on.
@@ -75,7 +78,7 @@ struct ClientAuthRequest {
 impl ExpectEncryptedExtensions {
     pub(super) fn handle(
         mut self,
-        message: HandshakePayload,
+        message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<super::Next, Error> {
@@ -157,13 +160,15 @@ impl ExpectEncryptedExtensions {
             return Err(PeerMisbehaved::UnsolicitedExtension.into());
         }
         // RFC 7301 §3.2: the server's protocol must be one we offered.
-        if let Some(protocol) = &ee.extensions.alpn {
-            if !self.offered_alpn.contains(protocol) {
+        if let Some(protocol) = ee.extensions.alpn {
+            // Our own list, as built (read in place, not copied).
+            let offered = self.offered_alpn.built().unwrap_or_default();
+            if !offered.iter().any(|ours| *ours.0 == *protocol) {
                 return Err(PeerMisbehaved::SelectedUnofferedAlpnProtocol.into());
             }
-            out.alpn(protocol.clone());
+            out.alpn(protocol.to_vec());
         }
-        self.cx.alpn.clone_from(&ee.extensions.alpn);
+        self.cx.alpn = ee.extensions.alpn.map(<[u8]>::to_vec);
         Ok(())
     }
 }
@@ -176,7 +181,7 @@ pub(crate) struct ExpectCertificateOrCertificateRequest {
 impl ExpectCertificateOrCertificateRequest {
     pub(super) fn handle(
         mut self,
-        message: HandshakePayload,
+        message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<super::Next, Error> {
@@ -203,7 +208,7 @@ impl ExpectCertificateOrCertificateRequest {
     }
 }
 
-fn check_certificate_request(cr: &CertificateRequest) -> Result<ClientAuthRequest, Error> {
+fn check_certificate_request(cr: &CertificateRequest<'_>) -> Result<ClientAuthRequest, Error> {
     // RFC 8446 §4.3.2: during the handshake the context is empty.
     if !cr.certificate_request_context.is_empty() {
         return Err(PeerMisbehaved::BadCertificateRequestContext.into());
@@ -215,11 +220,11 @@ fn check_certificate_request(cr: &CertificateRequest) -> Result<ClientAuthReques
     let schemes = cr
         .extensions
         .signature_algorithms
-        .clone()
+        .as_ref()
         .ok_or(PeerMisbehaved::MissingExtension("signature_algorithms"))?;
     Ok(ClientAuthRequest {
-        context: cr.certificate_request_context.clone(),
-        schemes,
+        context: cr.certificate_request_context.to_vec(),
+        schemes: schemes.iter().collect(),
     })
 }
 
@@ -232,7 +237,7 @@ pub(crate) struct ExpectCertificate {
 impl ExpectCertificate {
     pub(super) fn handle(
         self,
-        message: HandshakePayload,
+        message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<super::Next, Error> {
@@ -241,7 +246,7 @@ impl ExpectCertificate {
 
     fn handle_certificate(
         mut self,
-        message: HandshakePayload,
+        message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<super::Next, Error> {
@@ -258,7 +263,7 @@ impl ExpectCertificate {
             &certificate,
             &self.cx.offered_types,
         )?;
-        let chain = certificate.into_chain();
+        let chain = certificate.to_chain();
         // RFC 8446 §4.4.2.4: an empty server Certificate → decode_error.
         if chain.is_empty() {
             return Err(PeerMisbehaved::EmptyServerCertificate.into());
@@ -294,7 +299,7 @@ pub(crate) struct ExpectCertificateVerify {
 impl ExpectCertificateVerify {
     pub(super) fn handle(
         mut self,
-        message: HandshakePayload,
+        message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<super::Next, Error> {
@@ -338,7 +343,7 @@ pub(crate) struct ExpectFinished {
 impl ExpectFinished {
     pub(super) fn handle(
         self,
-        message: HandshakePayload,
+        message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<super::Next, Error> {
@@ -371,7 +376,7 @@ impl ExpectFinished {
         // RFC 8446 §4.4.4: verify_data = HMAC(finished_key, Hash(CH..CV)).
         let hash = transcript.current_hash(provider);
         let expected = server_finished.verify_data(provider, hash.as_ref());
-        let finished_ok = verify::verify_finished(expected.as_ref(), &finished.verify_data)?;
+        let finished_ok = verify::verify_finished(expected.as_ref(), finished.verify_data)?;
         transcript.add(raw);
         let server = match server {
             Some(proof) => proof,
@@ -487,13 +492,17 @@ fn send_client_auth(
         return Ok(());
     };
     let hash = transcript.current_hash(provider);
-    let verify = auth_messages::sign_certificate_verify(
+    let signature = auth_messages::sign_certificate_verify(
         key,
         scheme,
         auth_messages::CLIENT_CONTEXT,
         hash.as_ref(),
     )
     .map_err(|_| Error::from(PeerIncompatible::NoSignatureSchemesInCommon))?;
+    let verify = CertificateVerify {
+        algorithm: scheme,
+        signature: &signature,
+    };
     let message = queue_payload(out, &HandshakePayload::CertificateVerify(verify));
     transcript.add(message);
     let len = message.len();

@@ -45,7 +45,7 @@ pub(crate) struct ExpectCertificate {
 impl ExpectCertificate {
     pub(super) fn handle(
         mut self,
-        message: HandshakePayload,
+        message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<State, Error> {
@@ -53,7 +53,7 @@ impl ExpectCertificate {
             return Err(unexpected("Certificate", message.name()));
         };
         self.context.transcript.add(raw);
-        let chain = certificate.certificate_list;
+        let chain = certificate.to_chain();
         let client = if chain.is_empty() {
             // RFC 5246 §7.4.6: an empty list when the client has no certificate; a server
             // that requires one answers handshake_failure.
@@ -86,7 +86,7 @@ pub(crate) struct ExpectClientKeyExchange {
 impl ExpectClientKeyExchange {
     pub(super) fn handle(
         self,
-        message: HandshakePayload,
+        message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<State, Error> {
@@ -99,8 +99,8 @@ impl ExpectClientKeyExchange {
             client,
         } = self;
         let pre_master_secret = match kx {
-            KeyExchange::Ecdhe(ours) => ecdhe_pre_master_secret(ours, &cke.body)?,
-            KeyExchange::Rsa(cert) => rsa_pre_master_secret(&cert, &cke.body, &context, out)?,
+            KeyExchange::Ecdhe(ours) => ecdhe_pre_master_secret(ours, cke.body)?,
+            KeyExchange::Rsa(cert) => rsa_pre_master_secret(&cert, cke.body, &context, out)?,
         };
         // RFC 7627 §3: the session hash runs through the ClientKeyExchange.
         context.transcript.add(raw);
@@ -134,7 +134,7 @@ fn ecdhe_pre_master_secret(
     body: &[u8],
 ) -> Result<padlock_crypto::SharedSecret, Error> {
     let theirs = ClientEcdhPublic::decode(body)?;
-    ours.complete(&theirs.public)
+    ours.complete(theirs.public)
         .map_err(suites::key_share_error)
 }
 
@@ -162,7 +162,7 @@ pub(crate) struct ExpectCertificateVerify {
 impl ExpectCertificateVerify {
     pub(super) fn handle(
         self,
-        message: HandshakePayload,
+        message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<State, Error> {
@@ -235,7 +235,7 @@ pub(crate) struct ExpectFinished {
 impl ExpectFinished {
     pub(super) fn handle(
         self,
-        message: HandshakePayload,
+        message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<State, Error> {

@@ -4,6 +4,7 @@
 //! [CertificateRequest] and ServerHelloDone — unless `check_resumption` finds a session to
 //! resume, and the abbreviated handshake (`resume`) answers instead.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::config::{CertifiedKey, ClientAuth, ClientHelloInfo, ServerConfig};
@@ -24,17 +25,23 @@ use crate::wire::enums::{
 use crate::wire::extensions::{write_extension_bytes, DistinguishedName, ExtensionBlock};
 use crate::wire::handshake::tls12::client_certificate_type;
 use crate::wire::handshake::{
-    encode_handshake, CertificateRequest12, ClientHello, HandshakePayload, DOWNGRADE_TLS12,
+    encode_handshake, CertificateRequest12, CertificateVerify, ClientHello, HandshakePayload,
+    ServerEcdhParams, ServerKeyExchange, DOWNGRADE_TLS12,
 };
+use crate::wire::list::Inline;
 
 use super::client_flight::{Context, ExpectCertificate, ExpectClientKeyExchange};
 use super::{resume, KeyExchange, State};
 
 /// What a ClientHello offers, checked for TLS 1.2.
 pub(super) struct Offer<'h> {
-    pub(super) hello: &'h ClientHello,
-    groups: &'h [NamedGroup],
-    schemes: &'h [SignatureScheme],
+    pub(super) hello: &'h ClientHello<'h>,
+    /// supported_groups, gathered for looking at (inline for a real client's).
+    groups: Inline<NamedGroup, 32>,
+    schemes: Inline<SignatureScheme, 32>,
+    /// The client's TLS 1.2 suites (its TLS 1.3 ones left out), for the certificate
+    /// resolver.
+    suites: Inline<CipherSuite, 64>,
     /// The client does secure renegotiation indication (RFC 5746 §3.5).
     secure_renegotiation: bool,
     /// The client offered the Extended Master Secret (RFC 7627 §5.1).
@@ -58,7 +65,7 @@ const ASSUMED_GROUPS: [NamedGroup; 1] = [NamedGroup::secp256r1];
 /// A ClientHello whose best version is TLS 1.2: answer it with the server's first flight.
 pub(crate) fn start(
     config: Arc<ServerConfig>,
-    hello: &ClientHello,
+    hello: &ClientHello<'_>,
     raw: &[u8],
     out: &mut dyn Output,
 ) -> Result<crate::server::State, Error> {
@@ -72,7 +79,7 @@ pub(crate) fn start(
     }
     let cert = choose_certificate(&config, &offer)?;
     let suite = choose_suite(&config, &offer, &cert)?;
-    let alpn = crate::server::choose_alpn(&config, hello.extensions.alpn.as_deref())?;
+    let alpn = crate::server::choose_alpn(&config, hello.extensions.alpn.as_ref())?;
     let keep_messages = !matches!(config.client_auth, ClientAuth::None);
     let mut transcript = Transcript12::new(out.provider().as_ref(), suite, keep_messages);
     transcript.add(raw);
@@ -80,7 +87,7 @@ pub(crate) fn start(
     let plan = choose_key_exchange(&config, &offer, suite, &cert)?;
     reserve_flight(&cert, &plan, alpn.as_deref(), out);
     if let Some(name) = &hello.extensions.server_name {
-        out.server_name(name.clone());
+        out.server_name(name.to_string());
     }
     out.client_random(hello.random);
     handshake::report_negotiated(suite, plan.group(), HandshakeKind::Full, out);
@@ -124,7 +131,7 @@ pub(crate) fn start(
             // Recorded only in a session that will be kept.
             server_name: match keep {
                 resume::Keep::Nothing => None,
-                _ => hello.extensions.server_name.clone(),
+                _ => hello.extensions.server_name.as_deref().map(str::to_owned),
             },
             keep,
             alpn,
@@ -189,7 +196,7 @@ fn max_signature_len(cert: &CertifiedKey) -> usize {
 /// Checks what TLS 1.2 and its safety rails require of a ClientHello.
 fn process_client_hello<'h>(
     config: &ServerConfig,
-    hello: &'h ClientHello,
+    hello: &'h ClientHello<'h>,
 ) -> Result<Offer<'h>, Error> {
     // RFC 5246 §7.4.1.2: the list "MUST contain" the null method; we use no other.
     if !hello.legacy_compression_methods.contains(&0) {
@@ -246,18 +253,23 @@ fn process_client_hello<'h>(
     }
     Ok(Offer {
         hello,
-        groups: hello
-            .extensions
-            .supported_groups
-            .as_deref()
-            .unwrap_or(&ASSUMED_GROUPS),
+        groups: match &hello.extensions.supported_groups {
+            Some(groups) => groups.iter().collect(),
+            None => ASSUMED_GROUPS.into_iter().collect(),
+        },
         // RFC 5246 §7.4.1.4.1: without signature_algorithms the client accepts only SHA-1
         // signatures, which we never make: no scheme in common.
         schemes: hello
             .extensions
             .signature_algorithms
-            .as_deref()
-            .unwrap_or_default(),
+            .iter()
+            .flatten()
+            .collect(),
+        suites: hello
+            .cipher_suites
+            .iter()
+            .filter(|s| !s.is_tls13())
+            .collect(),
         secure_renegotiation,
         extended_master_secret,
     })
@@ -269,19 +281,13 @@ fn choose_certificate(
     config: &ServerConfig,
     offer: &Offer<'_>,
 ) -> Result<Arc<CertifiedKey>, Error> {
-    // The client's TLS 1.2 suites: its list as it is when it offers no TLS 1.3 suite.
-    let offered = &offer.hello.cipher_suites;
-    let suites: std::borrow::Cow<'_, [CipherSuite]> = match offered.iter().any(|s| s.is_tls13()) {
-        true => offered.iter().copied().filter(|s| !s.is_tls13()).collect(),
-        false => offered.as_slice().into(),
-    };
     config
         .cert_resolver
         .resolve(&ClientHelloInfo {
             server_name: offer.hello.extensions.server_name.as_deref(),
-            signature_schemes: offer.schemes,
-            cipher_suites: &suites,
-            groups: offer.groups,
+            signature_schemes: &offer.schemes,
+            cipher_suites: &offer.suites,
+            groups: &offer.groups,
         })
         .ok_or_else(|| PeerIncompatible::NoCertificateForName.into())
 }
@@ -312,7 +318,7 @@ fn choose_suite(
         .peekable();
     if shared.peek().is_some() {
         // RFC 8422 §5.3: an ECDSA certificate's curve must be one the client lists.
-        if !signatures::curve_supported(kind, offer.groups) {
+        if !signatures::curve_supported(kind, &offer.groups) {
             return Err(PeerIncompatible::CertificateCurveNotOffered.into());
         }
         // An ECDHE suite needs a group the client lists (RFC 8422 §5.1: none → no ECC
@@ -328,7 +334,7 @@ fn choose_suite(
         .hello
         .cipher_suites
         .iter()
-        .filter_map(|s| suites::tls12_suite(*s))
+        .filter_map(suites::tls12_suite)
         .collect();
     // A client offering TLS 1.3 suites alone has AEAD suites, none for TLS 1.2.
     let offers_tls13_suites = offer.hello.cipher_suites.iter().any(|s| s.is_tls13());
@@ -408,7 +414,7 @@ fn choose_signature_scheme(
     cert: &CertifiedKey,
 ) -> Result<SignatureScheme, Error> {
     let ours = signatures::our_schemes(&config.signature_schemes);
-    signatures::choose_scheme(cert, offer.schemes, ours)
+    signatures::choose_scheme(cert, &offer.schemes, ours)
         .ok_or_else(|| PeerIncompatible::NoSignatureSchemesInCommon.into())
 }
 
@@ -551,34 +557,28 @@ fn send_server_key_exchange(
         .provider()
         .start_key_exchange(algorithm)
         .map_err(|_| Error::Internal("could not generate an ECDH key"))?;
-    let signed = handshake::signed_params(randoms, group, ours.public_key());
+    let params = ServerEcdhParams {
+        named_group: group,
+        public: ours.public_key(),
+    };
+    let signed = handshake::signed_params(randoms, &params);
     let signature = signatures::sign(cert, scheme, &signed)?;
-    let message = crate::state::queue_message(out, |queue| {
-        encode_server_key_exchange(queue, signed.params(), scheme, &signature)
-    });
+    let message = crate::state::queue_payload(
+        out,
+        &HandshakePayload::ServerKeyExchange(ServerKeyExchange {
+            params,
+            signature: CertificateVerify {
+                algorithm: scheme,
+                signature: &signature,
+            },
+        }),
+    );
     transcript.add(message);
     let len = message.len();
     crate::handshake_trace::trace_sent(out, "ServerKeyExchange", len, || {
         format!("group={group} scheme={scheme}")
     });
     Ok(KeyExchange::Ecdhe(ours))
-}
-
-/// Appends a ServerKeyExchange (RFC 8422 §5.4): the encoded ServerECDHParams `params`
-/// (as signed), then the DigitallySigned (RFC 5246 §4.7): `scheme` and `signature`. The
-/// same bytes as a [`crate::wire::handshake::ServerKeyExchange`] encodes, without a
-/// vector of its own for the point and the signature.
-fn encode_server_key_exchange(
-    queue: &mut Vec<u8>,
-    params: &[u8],
-    scheme: SignatureScheme,
-    signature: &[u8],
-) {
-    encode_handshake(HandshakeType::ServerKeyExchange, queue, |out| {
-        out.extend_from_slice(params);
-        scheme.encode(out);
-        write_opaque(out, LengthPrefix::U16, signature);
-    })
 }
 
 /// CertificateRequest (RFC 5246 §7.4.4) when we authenticate clients: ECDSA or RSA
@@ -595,15 +595,15 @@ fn send_certificate_request(
     let message = crate::state::queue_payload(
         out,
         &HandshakePayload::CertificateRequest12(CertificateRequest12 {
-            certificate_types: vec![
+            certificate_types: Cow::Borrowed(&[
                 client_certificate_type::ECDSA_SIGN,
                 client_certificate_type::RSA_SIGN,
-            ],
+            ]),
             signature_algorithms: signatures::our_schemes(&config.signature_schemes).collect(),
             certificate_authorities: verifier
                 .root_hint_subjects()
                 .into_iter()
-                .map(DistinguishedName)
+                .map(|name| DistinguishedName(Cow::Owned(name)))
                 .collect(),
         }),
     );
@@ -626,24 +626,25 @@ mod tests {
     use super::*;
     use crate::wire::extensions::{ServerHelloExtensions, Tls12ServerHelloExtensions};
     use crate::wire::handshake::ServerHello;
+    use crate::wire::list::List;
 
     /// The ServerHello as the wire types encode it, for [`encode_server_hello`] to match.
     fn encoded_by_wire(session_id: &[u8], answers: &HelloAnswers<'_>) -> Vec<u8> {
         let extensions = Tls12ServerHelloExtensions {
             server_name: answers.server_name,
-            renegotiation_info: answers.renegotiation_info.then(Vec::new),
+            renegotiation_info: answers.renegotiation_info.then_some(&[]),
             extended_master_secret: answers.extended_master_secret,
             ec_point_formats: answers
                 .ec_point_formats
-                .then(|| vec![EcPointFormat::uncompressed]),
-            alpn: answers.alpn.map(<[u8]>::to_vec),
+                .then(|| List::from(&[EcPointFormat::uncompressed])),
+            alpn: answers.alpn,
             session_ticket: answers.session_ticket,
             other: Vec::new(),
         };
         crate::state::encode(&HandshakePayload::ServerHello(ServerHello {
             legacy_version: ProtocolVersion::TLSv1_2,
             random: [7; 32],
-            legacy_session_id_echo: session_id.to_vec(),
+            legacy_session_id_echo: session_id,
             cipher_suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
             legacy_compression_method: 0,
             extensions: ServerHelloExtensions {
@@ -651,33 +652,6 @@ mod tests {
                 ..Default::default()
             },
         }))
-    }
-
-    #[test]
-    fn a_server_key_exchange_is_written_as_the_wire_types_encode_it() {
-        use crate::wire::handshake::{CertificateVerify, ServerEcdhParams, ServerKeyExchange};
-        let randoms = Randoms {
-            client: [1; 32],
-            server: [2; 32],
-        };
-        let (group, point) = (NamedGroup::secp256r1, vec![4; 65]);
-        let signature = vec![0x30; 71];
-        let scheme = SignatureScheme::ecdsa_secp256r1_sha256;
-        let signed = handshake::signed_params(&randoms, group, &point);
-        let mut written = Vec::new();
-        encode_server_key_exchange(&mut written, signed.params(), scheme, &signature);
-        let expected =
-            crate::state::encode(&HandshakePayload::ServerKeyExchange(ServerKeyExchange {
-                params: ServerEcdhParams {
-                    named_group: group,
-                    public: point,
-                },
-                signature: CertificateVerify {
-                    algorithm: scheme,
-                    signature,
-                },
-            }));
-        assert_eq!(written, expected);
     }
 
     #[test]

@@ -70,7 +70,7 @@ pub(super) fn check_resumption(
         .session_ticket
         .as_deref()
         .filter(|t| !t.is_empty());
-    let session_id = offer.hello.legacy_session_id.as_slice();
+    let session_id = &offer.hello.legacy_session_id[..];
     if ticket.is_none() && session_id.is_empty() {
         return Ok(None);
     }
@@ -191,11 +191,11 @@ pub(super) fn resume(
 ) -> Result<crate::server::State, Error> {
     let Resumption { state, suite } = resumption;
     let hello = offer.hello;
-    let alpn = crate::server::choose_alpn(&config, hello.extensions.alpn.as_deref())?;
+    let alpn = crate::server::choose_alpn(&config, hello.extensions.alpn.as_ref())?;
     let mut transcript = Transcript12::new(out.provider().as_ref(), suite, false);
     transcript.add(raw);
     if let Some(name) = &hello.extensions.server_name {
-        out.server_name(name.clone());
+        out.server_name(name.to_string());
     }
     out.client_random(hello.random);
     handshake::report_negotiated(suite, None, HandshakeKind::Resumed, out);
@@ -336,7 +336,7 @@ fn send_ticket(
     };
     let message = encode(&HandshakePayload::NewSessionTicket12(NewSessionTicket12 {
         lifetime_hint,
-        ticket,
+        ticket: &ticket,
     }));
     crate::handshake_trace::trace_sent(out, "NewSessionTicket", message.len(), || {
         format!("lifetime_hint={lifetime_hint}s")
@@ -387,7 +387,7 @@ pub(crate) struct ExpectResumedFinished {
 impl ExpectResumedFinished {
     pub(super) fn handle(
         self,
-        message: HandshakePayload,
+        message: HandshakePayload<'_>,
         out: &mut dyn Output,
     ) -> Result<State, Error> {
         let HandshakePayload::Finished(finished) = message else {

@@ -56,7 +56,7 @@ pub(crate) struct ExpectEndOfEarlyData {
 impl ExpectEndOfEarlyData {
     pub(super) fn handle(
         mut self,
-        message: HandshakePayload,
+        message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<crate::server::State, Error> {
@@ -90,7 +90,7 @@ pub(crate) struct ExpectCertificate {
 impl ExpectCertificate {
     pub(super) fn handle(
         mut self,
-        message: HandshakePayload,
+        message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<crate::server::State, Error> {
@@ -105,7 +105,7 @@ impl ExpectCertificate {
         // correspond to extensions in the CertificateRequest message from the server" —
         // ours asks for none that a CertificateEntry may carry.
         auth_messages::check_certificate_entry_extensions(&certificate, &[])?;
-        let chain = certificate.into_chain();
+        let chain = certificate.to_chain();
         self.pending.transcript.add(raw);
         let (verifier, required) = match &self.pending.config.client_auth {
             ClientAuth::Required(v) => (v.clone(), true),
@@ -146,7 +146,7 @@ pub(crate) struct ExpectCertificateVerify {
 impl ExpectCertificateVerify {
     pub(super) fn handle(
         mut self: Box<Self>,
-        message: HandshakePayload,
+        message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<crate::server::State, Error> {
@@ -190,7 +190,7 @@ pub(crate) struct ExpectFinished {
 impl ExpectFinished {
     pub(super) fn handle(
         self,
-        message: HandshakePayload,
+        message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<crate::server::State, Error> {
@@ -204,7 +204,7 @@ impl ExpectFinished {
         // Without client authentication, the same hash as the application secrets'.
         let hash = pending.transcript.hash_so_far(provider);
         let expected = pending.client_finished.verify_data(provider, hash.as_ref());
-        let finished = verify::verify_finished(expected.as_ref(), &finished.verify_data)?;
+        let finished = verify::verify_finished(expected.as_ref(), finished.verify_data)?;
         out.install_read_keys(
             pending
                 .client_application_secret

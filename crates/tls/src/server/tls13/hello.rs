@@ -3,6 +3,7 @@
 //! certificate and protocol, then send ServerHello, EncryptedExtensions,
 //! [CertificateRequest], Certificate + CertificateVerify and Finished.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use padlock_crypto::SharedSecret;
@@ -17,14 +18,16 @@ use crate::tls13::key_schedule::{EarlySecret, FinishedKey, HandshakeSecret};
 use crate::trace::{Direction, KeyPhase, TraceEvent};
 use crate::transcript::Transcript;
 use crate::verify::{Authenticated, ClientCertVerifier};
-use crate::wire::enums::{NamedGroup, ProtocolVersion, SignatureScheme};
+use crate::wire::enums::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::wire::extensions::{
     CertificateRequestExtensions, DistinguishedName, EncryptedExtensionsExtensions, ExtensionBlock,
     KeyShareEntry, ServerHelloExtensions,
 };
 use crate::wire::handshake::{
-    CertificateRequest, ClientHello, EncryptedExtensions, HandshakePayload, ServerHello,
+    CertificateRequest, CertificateVerify, ClientHello, EncryptedExtensions, HandshakePayload,
+    ServerHello,
 };
+use crate::wire::list::{Inline, List};
 use crate::{auth_messages, handshake_trace, state, suites};
 
 use super::client_auth::{
@@ -36,16 +39,18 @@ use super::State;
 
 /// What a ClientHello offers, checked for TLS 1.3 (RFC 8446 §4.1.2, §4.2, §9.2).
 pub(super) struct Offer<'h> {
-    pub(super) hello: &'h ClientHello,
-    pub(super) groups: &'h [NamedGroup],
-    pub(super) shares: &'h [KeyShareEntry],
-    pub(super) schemes: &'h [SignatureScheme],
+    pub(super) hello: &'h ClientHello<'h>,
+    /// supported_groups, gathered for looking at (inline for a real client's).
+    pub(super) groups: Inline<NamedGroup, 32>,
+    pub(super) shares: &'h List<'h, KeyShareEntry<'h>>,
+    pub(super) schemes: Inline<SignatureScheme, 32>,
+    pub(super) suites: Inline<CipherSuite, 64>,
 }
 
 /// How the server answers the client's key shares.
 enum KeyShareChoice<'h> {
     /// With a share of its own for this one of the client's.
-    Answer(&'h KeyShareEntry),
+    Answer(KeyShareEntry<'h>),
     /// By asking for a share of this group in a HelloRetryRequest (RFC 8446 §4.1.4).
     Retry(NamedGroup),
 }
@@ -54,7 +59,7 @@ enum KeyShareChoice<'h> {
 /// flight, or with a HelloRetryRequest.
 pub(crate) fn start(
     config: Arc<ServerConfig>,
-    hello: &ClientHello,
+    hello: &ClientHello<'_>,
     raw: &[u8],
     out: &mut dyn Output,
 ) -> Result<crate::server::State, Error> {
@@ -96,9 +101,9 @@ pub(crate) fn start(
 
 /// Checks what TLS 1.3 requires of a ClientHello, and gathers the extensions the server
 /// chooses from.
-pub(super) fn process_client_hello(hello: &ClientHello) -> Result<Offer<'_>, Error> {
+pub(super) fn process_client_hello<'h>(hello: &'h ClientHello<'h>) -> Result<Offer<'h>, Error> {
     // RFC 8446 §4.1.2: legacy_compression_methods is exactly one zero byte.
-    if hello.legacy_compression_methods != [0] {
+    if hello.legacy_compression_methods[..] != [0] {
         return Err(PeerMisbehaved::NonNullCompression.into());
     }
     // RFC 8446 §4.2: no extension that is not allowed in a ClientHello.
@@ -107,21 +112,25 @@ pub(super) fn process_client_hello(hello: &ClientHello) -> Result<Offer<'_>, Err
         .check_allowed()
         .map_err(|_| PeerMisbehaved::IllegalExtension)?;
     // RFC 8446 §9.2: without a PSK, these are mandatory → missing_extension.
-    let groups = hello
+    let groups: Inline<_, 32> = hello
         .extensions
         .supported_groups
-        .as_deref()
-        .ok_or(PeerMisbehaved::MissingExtension("supported_groups"))?;
+        .as_ref()
+        .ok_or(PeerMisbehaved::MissingExtension("supported_groups"))?
+        .iter()
+        .collect();
     let shares = hello
         .extensions
         .key_share
-        .as_deref()
+        .as_ref()
         .ok_or(PeerMisbehaved::MissingExtension("key_share"))?;
     let schemes = hello
         .extensions
         .signature_algorithms
-        .as_deref()
-        .ok_or(PeerMisbehaved::MissingExtension("signature_algorithms"))?;
+        .as_ref()
+        .ok_or(PeerMisbehaved::MissingExtension("signature_algorithms"))?
+        .iter()
+        .collect();
     // RFC 8446 §4.2.9: "If clients offer "pre_shared_key" without a
     // "psk_key_exchange_modes" extension, servers MUST abort the handshake" — even one that
     // declines every PSK.
@@ -133,7 +142,7 @@ pub(super) fn process_client_hello(hello: &ClientHello) -> Result<Offer<'_>, Err
     // RFC 8446 §4.2.8: every share must be for a group the client lists, and have the
     // shape that group's shares have; else illegal_parameter. (Both lists may hold
     // thousands of entries: past a short list the lookup is a binary search, not a scan.)
-    let listed = ListedGroups::new(groups);
+    let listed = ListedGroups::new(&groups);
     for share in shares {
         if !listed.contains(share.group) {
             return Err(PeerMisbehaved::IllegalKeyShare.into());
@@ -147,6 +156,7 @@ pub(super) fn process_client_hello(hello: &ClientHello) -> Result<Offer<'_>, Err
         groups,
         shares,
         schemes,
+        suites: hello.cipher_suites.iter().collect(),
     })
 }
 
@@ -183,7 +193,7 @@ pub(super) fn choose_suite(config: &ServerConfig, offer: &Offer<'_>) -> Result<S
     config
         .cipher_suites
         .iter()
-        .filter(|s| offer.hello.cipher_suites.contains(s))
+        .filter(|s| offer.suites.contains(s))
         .find_map(|s| suites::suite(*s))
         .ok_or_else(|| PeerIncompatible::NoCipherSuitesInCommon.into())
 }
@@ -233,12 +243,12 @@ fn choose_certificate(
         .cert_resolver
         .resolve(&ClientHelloInfo {
             server_name: offer.hello.extensions.server_name.as_deref(),
-            signature_schemes: offer.schemes,
-            cipher_suites: &offer.hello.cipher_suites,
-            groups: offer.groups,
+            signature_schemes: &offer.schemes,
+            cipher_suites: &offer.suites,
+            groups: &offer.groups,
         })
         .ok_or(PeerIncompatible::NoCertificateForName)?;
-    let scheme = auth_messages::choose_scheme(&cert, offer.schemes, &config.signature_schemes)
+    let scheme = auth_messages::choose_scheme(&cert, &offer.schemes, &config.signature_schemes)
         .ok_or(PeerIncompatible::NoSignatureSchemesInCommon)?;
     Ok((cert, scheme))
 }
@@ -247,7 +257,7 @@ fn choose_certificate(
 pub(super) struct Chosen<'h> {
     pub(super) suite: Suite,
     /// The client's share we answer; none for a psk_ke resumption (RFC 8446 §4.2.9).
-    pub(super) share: Option<&'h KeyShareEntry>,
+    pub(super) share: Option<KeyShareEntry<'h>>,
     /// The session resumed, if a PSK was accepted (RFC 8446 §2.2).
     pub(super) resumption: Option<Resumption>,
 }
@@ -297,18 +307,18 @@ pub(super) fn send_server_flight(
         None => Some(choose_certificate(&config, offer)?),
         Some(_) => None,
     };
-    let alpn = crate::server::choose_alpn(&config, offer.hello.extensions.alpn.as_deref())?;
-    let (our_share, shared) = match share {
+    let alpn = crate::server::choose_alpn(&config, offer.hello.extensions.alpn.as_ref())?;
+    let (our_share, shared) = match &share {
         Some(share) => {
             let (ours, shared) = answer_key_share(share, out)?;
-            let entry = KeyShareEntry {
-                group: share.group,
-                key_exchange: ours,
-            };
-            (Some(entry), Some(shared))
+            (Some((share.group, ours)), Some(shared))
         }
         None => (None, None),
     };
+    let our_share = our_share.as_ref().map(|(group, ours)| KeyShareEntry {
+        group: *group,
+        key_exchange: Cow::Borrowed(ours),
+    });
     let group = share.map(|s| s.group);
     report_negotiated(offer, suite, group, retried, resumption.is_some(), out);
 
@@ -393,7 +403,12 @@ pub(super) fn send_server_flight(
             facts: TicketFacts {
                 wanted: tickets,
                 server_name: match tickets {
-                    true => offer.hello.extensions.server_name.clone(),
+                    true => offer
+                        .hello
+                        .extensions
+                        .server_name
+                        .as_deref()
+                        .map(str::to_owned),
                     false => None,
                 },
                 alpn: alpn.filter(|_| tickets),
@@ -431,7 +446,7 @@ fn client_early_keys(
 /// Key exchange (RFC 8446 §4.2.8): our share for the client's, and the shared secret, in
 /// one step (Diffie-Hellman: a fresh key and agreement; KEM: encapsulation).
 fn answer_key_share(
-    share: &KeyShareEntry,
+    share: &KeyShareEntry<'_>,
     out: &dyn Output,
 ) -> Result<(Vec<u8>, SharedSecret), Error> {
     let algorithm = suites::group(share.group).ok_or(PeerIncompatible::NoGroupsInCommon)?;
@@ -451,7 +466,7 @@ fn report_negotiated(
     out: &mut dyn Output,
 ) {
     if let Some(name) = &offer.hello.extensions.server_name {
-        out.server_name(name.clone());
+        out.server_name(name.to_string());
     }
     out.client_random(offer.hello.random);
     state::report_negotiated(suite, group, retried, resumed, out);
@@ -462,7 +477,7 @@ fn report_negotiated(
 fn send_server_hello(
     offer: &Offer<'_>,
     suite: Suite,
-    our_share: Option<KeyShareEntry>,
+    our_share: Option<KeyShareEntry<'_>>,
     psk_identity: Option<u16>,
     transcript: &mut Transcript,
     out: &mut dyn Output,
@@ -474,7 +489,7 @@ fn send_server_hello(
         &HandshakePayload::ServerHello(ServerHello {
             legacy_version: ProtocolVersion::TLSv1_2,
             random,
-            legacy_session_id_echo: offer.hello.legacy_session_id.clone(),
+            legacy_session_id_echo: &offer.hello.legacy_session_id,
             cipher_suite: suite.suite,
             legacy_compression_method: 0,
             extensions: ServerHelloExtensions {
@@ -567,7 +582,7 @@ fn send_encrypted_extensions(
                 // RFC 6066 §3: an empty server_name acknowledges the one we used — not
                 // when resuming ("MUST NOT include a server_name extension").
                 server_name: offer.hello.extensions.server_name.is_some() && !resumed,
-                alpn: alpn.clone(),
+                alpn: alpn.as_deref(),
                 early_data,
                 ..Default::default()
             },
@@ -594,11 +609,16 @@ fn send_certificate_request(
     let cr = queue_payload(
         out,
         &HandshakePayload::CertificateRequest(CertificateRequest {
-            certificate_request_context: Vec::new(),
+            certificate_request_context: &[],
             extensions: CertificateRequestExtensions {
-                signature_algorithms: Some(config.signature_schemes.clone()),
-                certificate_authorities: (!hints.is_empty())
-                    .then(|| hints.into_iter().map(DistinguishedName).collect()),
+                signature_algorithms: Some(List::from(&config.signature_schemes[..])),
+                certificate_authorities: (!hints.is_empty()).then(|| {
+                    let names: Vec<_> = hints
+                        .into_iter()
+                        .map(|name| DistinguishedName(Cow::Owned(name)))
+                        .collect();
+                    names.into()
+                }),
                 ..Default::default()
             },
         }),
@@ -626,12 +646,16 @@ fn send_certificate(
         format!("{} certificate(s)", cert.chain.len())
     });
     let hash = transcript.current_hash(provider);
-    let verify = auth_messages::sign_certificate_verify(
+    let signature = auth_messages::sign_certificate_verify(
         cert,
         scheme,
         auth_messages::SERVER_CONTEXT,
         hash.as_ref(),
     )?;
+    let verify = CertificateVerify {
+        algorithm: scheme,
+        signature: &signature,
+    };
     let message = queue_payload(out, &HandshakePayload::CertificateVerify(verify));
     transcript.add(message);
     let len = message.len();

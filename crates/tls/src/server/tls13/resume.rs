@@ -119,7 +119,12 @@ pub(super) fn check_resumption(
         state.secret.as_bytes(),
         PskKind::Resumption,
     );
-    let binder = psks.binders.get(index).cloned().unwrap_or_default();
+    let binder = psks
+        .binders
+        .iter()
+        .nth(index)
+        .map(|b| b.0.into_owned())
+        .unwrap_or_default();
     // `index` is below MAX_IDENTITIES_TRIED, so it fits a u16.
     let identity = index as u16;
     let proof = verify::verify_binder(provider, &binder_key, hash.as_ref(), &binder);
@@ -174,7 +179,7 @@ pub(super) fn choose_mode(config: &ServerConfig, offer: &Offer<'_>) -> Result<bo
         .hello
         .extensions
         .psk_key_exchange_modes
-        .as_deref()
+        .clone()
         .unwrap_or_default();
     if modes.contains(&PskKeyExchangeMode::psk_dhe_ke) {
         Ok(true)
@@ -287,7 +292,7 @@ fn early_data_eligibility(
     if state.suite != suite.suite {
         return Err("the ticket's cipher suite is not the chosen one");
     }
-    let alpn = crate::server::choose_alpn(config, offer.hello.extensions.alpn.as_deref());
+    let alpn = crate::server::choose_alpn(config, offer.hello.extensions.alpn.as_ref());
     if alpn.ok().flatten() != state.alpn {
         return Err("the ALPN protocol differs from the session's");
     }
@@ -431,8 +436,8 @@ pub(crate) fn send_tickets(
                 &HandshakePayload::NewSessionTicket(NewSessionTicket {
                     ticket_lifetime: lifetime,
                     ticket_age_add: state.ticket_age_add,
-                    ticket_nonce: nonce.to_vec(),
-                    ticket,
+                    ticket_nonce: &nonce,
+                    ticket: &ticket,
                     extensions: NewSessionTicketExtensions {
                         early_data: (max_early_data_size > 0).then_some(max_early_data_size),
                         ..Default::default()

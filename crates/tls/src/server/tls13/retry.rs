@@ -39,7 +39,7 @@ struct Retry {
 /// for the second ClientHello.
 pub(super) fn send_hello_retry_request(
     config: Arc<ServerConfig>,
-    hello: &ClientHello,
+    hello: &ClientHello<'_>,
     raw: &[u8],
     suite: Suite,
     group: NamedGroup,
@@ -61,13 +61,13 @@ pub(super) fn send_hello_retry_request(
         .map(|(key, hash)| cookie::seal(provider, key, suite.suite, group, hash));
     let hrr = encode(&HandshakePayload::HelloRetryRequest(HelloRetryRequest {
         legacy_version: ProtocolVersion::TLSv1_2,
-        legacy_session_id_echo: hello.legacy_session_id.clone(),
+        legacy_session_id_echo: &hello.legacy_session_id,
         cipher_suite: suite.suite,
         legacy_compression_method: 0,
         extensions: HelloRetryRequestExtensions {
             supported_versions: Some(ProtocolVersion::TLSv1_3),
             key_share: Some(group),
-            cookie: cookie_bytes,
+            cookie: cookie_bytes.as_deref(),
             ..Default::default()
         },
     }));
@@ -104,7 +104,7 @@ pub(crate) struct ExpectSecondClientHello {
 impl ExpectSecondClientHello {
     pub(super) fn handle(
         self,
-        message: HandshakePayload,
+        message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
     ) -> Result<crate::server::State, Error> {
@@ -128,7 +128,7 @@ impl ExpectSecondClientHello {
             Some(&retry.transcript),
             out,
         )?;
-        let [share] = offer.shares else {
+        let (Some(share), 1) = (offer.shares.first(), offer.shares.len()) else {
             return Err(PeerMisbehaved::IllegalClientHelloAfterRetry.into());
         };
         if share.group != retry.group {
@@ -173,16 +173,12 @@ fn check_same_as_first(first: &[u8], second: &[u8]) -> Result<(), Error> {
                 | ExtensionType::Padding
         )
     };
-    let unchanged = |exts: &[RawExtension]| -> Vec<RawExtension> {
-        exts.iter()
-            .filter(|e| !may_change(e.typ))
-            .cloned()
-            .collect()
-    };
-    if unchanged(&first.extensions) != unchanged(&second.extensions) {
+    let unchanged = |e: &&RawExtension<'_>| !may_change(e.typ);
+    let first_unchanged = first.extensions.iter().filter(unchanged);
+    if !first_unchanged.eq(second.extensions.iter().filter(unchanged)) {
         return Err(bad());
     }
-    let has = |exts: &[RawExtension], typ| exts.iter().any(|e| e.typ == typ);
+    let has = |exts: &[RawExtension<'_>], typ| exts.iter().any(|e| e.typ == typ);
     // early_data may only be removed (§4.2.10: never in the second ClientHello), and a
     // pre_shared_key only updated or removed, never added.
     if has(&second.extensions, ExtensionType::EarlyData)
@@ -222,31 +218,37 @@ fn check_cookie(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::borrow::Cow;
+
     use crate::wire::codec::Codec;
     use crate::wire::enums::CipherSuite;
     use crate::wire::extensions::{ClientHelloExtensions, KeyShareEntry};
+    use crate::wire::List;
 
-    fn first() -> ClientHello {
+    fn first() -> ClientHello<'static> {
         ClientHello {
             legacy_version: ProtocolVersion::TLSv1_2,
             random: [1; 32],
-            legacy_session_id: vec![2; 32],
-            cipher_suites: vec![CipherSuite::TLS_AES_128_GCM_SHA256],
-            legacy_compression_methods: vec![0],
+            legacy_session_id: Cow::Borrowed(&[2; 32]),
+            cipher_suites: List::from(&[CipherSuite::TLS_AES_128_GCM_SHA256]),
+            legacy_compression_methods: Cow::Borrowed(&[0]),
             extensions: ClientHelloExtensions {
-                supported_versions: Some(vec![ProtocolVersion::TLSv1_3]),
-                supported_groups: Some(vec![NamedGroup::x25519, NamedGroup::secp256r1]),
-                key_share: Some(vec![KeyShareEntry {
-                    group: NamedGroup::x25519,
-                    key_exchange: vec![9; 32],
-                }]),
+                supported_versions: Some(List::from(&[ProtocolVersion::TLSv1_3])),
+                supported_groups: Some(List::from(&[NamedGroup::x25519, NamedGroup::secp256r1])),
+                key_share: Some(
+                    vec![KeyShareEntry {
+                        group: NamedGroup::x25519,
+                        key_exchange: Cow::Borrowed(&[9; 32]),
+                    }]
+                    .into(),
+                ),
                 early_data: true,
                 ..Default::default()
             },
         }
     }
 
-    fn check(edit: impl FnOnce(&mut ClientHello)) -> Result<(), Error> {
+    fn check(edit: impl FnOnce(&mut ClientHello<'static>)) -> Result<(), Error> {
         let mut second = first();
         edit(&mut second);
         check_same_as_first(
@@ -258,15 +260,18 @@ mod tests {
     #[test]
     fn second_client_hello_may_change_what_section_4_1_2_allows() {
         check(|h| {
-            h.extensions.key_share = Some(vec![KeyShareEntry {
-                group: NamedGroup::secp256r1,
-                key_exchange: vec![4; 65],
-            }]);
+            h.extensions.key_share = Some(
+                vec![KeyShareEntry {
+                    group: NamedGroup::secp256r1,
+                    key_exchange: Cow::Borrowed(&[4; 65]),
+                }]
+                .into(),
+            );
             h.extensions.early_data = false;
-            h.extensions.cookie = Some(vec![7; 40]);
+            h.extensions.cookie = Some(Cow::Borrowed(&[7; 40]));
             h.extensions.other.push(RawExtension {
                 typ: ExtensionType::Padding,
-                data: vec![0; 100],
+                data: Cow::Borrowed(&[0; 100]),
             });
         })
         .unwrap();
@@ -274,11 +279,15 @@ mod tests {
 
     #[test]
     fn second_client_hello_may_change_nothing_else() {
-        let refused: [fn(&mut ClientHello); 6] = [
+        let refused: [fn(&mut ClientHello<'static>); 6] = [
             |h| h.random[0] ^= 1,
-            |h| h.legacy_session_id.clear(),
-            |h| h.cipher_suites.push(CipherSuite::TLS_AES_256_GCM_SHA384),
-            |h| h.extensions.supported_groups = Some(vec![NamedGroup::secp256r1]),
+            |h| h.legacy_session_id = Cow::Borrowed(&[]),
+            |h| {
+                h.cipher_suites
+                    .to_mut()
+                    .push(CipherSuite::TLS_AES_256_GCM_SHA384)
+            },
+            |h| h.extensions.supported_groups = Some(List::from(&[NamedGroup::secp256r1])),
             |h| h.extensions.server_name = Some("added".into()),
             |h| h.extensions.post_handshake_auth = true,
         ];

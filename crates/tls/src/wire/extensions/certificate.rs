@@ -3,71 +3,70 @@
 
 use crate::wire::codec::{write_opaque, Codec, DecodeError, DecodeErrorKind, LengthPrefix, Reader};
 use crate::wire::enums::{CertificateStatusType, ExtensionType, SignatureScheme};
-use crate::wire::extensions::payloads::{
-    read_authorities, read_u16_list, write_authorities, write_u16_list, DistinguishedName,
-};
+use crate::wire::extensions::payloads::{read_authorities, read_u16_list, DistinguishedName};
 use crate::wire::extensions::{
     encode_block, read_block, write_extension, write_raw, ExtensionBlock, ExtensionContext,
     ExtensionWriter, RawExtension,
 };
+use crate::wire::list::List;
 
 /// The extensions of a CertificateRequest (RFC 8446 §4.3.2).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CertificateRequestExtensions {
+pub struct CertificateRequestExtensions<'a> {
     /// signature_algorithms (RFC 8446 §4.2.3). §4.3.2: "The "signature_algorithms"
     /// extension MUST be specified" — its absence is for the state machine to reject with
     /// `missing_extension`.
-    pub signature_algorithms: Option<Vec<SignatureScheme>>,
+    pub signature_algorithms: Option<List<'a, SignatureScheme>>,
     /// signature_algorithms_cert (RFC 8446 §4.2.3).
-    pub signature_algorithms_cert: Option<Vec<SignatureScheme>>,
+    pub signature_algorithms_cert: Option<List<'a, SignatureScheme>>,
     /// certificate_authorities (RFC 8446 §4.2.4): the CAs the server accepts.
-    pub certificate_authorities: Option<Vec<DistinguishedName>>,
+    pub certificate_authorities: Option<List<'a, DistinguishedName<'a>>>,
     /// status_request (RFC 8446 §4.4.2.1): empty; the server would like an OCSP response
     /// with the client's certificate.
     pub status_request: bool,
     /// Every other extension (including oid_filters, §4.2.5), in order.
-    pub other: Vec<RawExtension>,
+    pub other: Vec<RawExtension<'a>>,
 }
 
 /// The extensions of one CertificateEntry (RFC 8446 §4.4.2).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CertificateEntryExtensions {
+pub struct CertificateEntryExtensions<'a> {
     /// status_request (RFC 8446 §4.4.2.1, RFC 6066 §8): the `OCSPResponse` bytes of a
     /// `CertificateStatus` with status_type ocsp, `opaque OCSPResponse<1..2^24-1>`.
-    pub ocsp_response: Option<Vec<u8>>,
+    pub ocsp_response: Option<&'a [u8]>,
     /// signed_certificate_timestamp (RFC 6962 §3.3): the SignedCertificateTimestampList,
     /// unparsed.
-    pub signed_certificate_timestamp: Option<Vec<u8>>,
+    pub signed_certificate_timestamp: Option<&'a [u8]>,
     /// Every other extension, in order.
-    pub other: Vec<RawExtension>,
+    pub other: Vec<RawExtension<'a>>,
 }
 
 /// The extensions of a NewSessionTicket (RFC 8446 §4.6.1).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct NewSessionTicketExtensions {
+pub struct NewSessionTicketExtensions<'a> {
     /// early_data (RFC 8446 §4.2.10): `uint32 max_early_data_size`.
     pub early_data: Option<u32>,
     /// Every other extension, in order.
-    pub other: Vec<RawExtension>,
+    pub other: Vec<RawExtension<'a>>,
 }
 
-impl ExtensionBlock for CertificateRequestExtensions {
+impl ExtensionBlock for CertificateRequestExtensions<'_> {
     const CONTEXT: ExtensionContext = ExtensionContext::CertificateRequest;
 
     fn write_extensions(&self, out: &mut ExtensionWriter<'_>) {
         if let Some(schemes) = &self.signature_algorithms {
             write_extension(out, ExtensionType::SignatureAlgorithms, |out| {
-                write_u16_list(out, LengthPrefix::U16, schemes)
+                schemes.encode(out, LengthPrefix::U16)
             });
         }
         if let Some(schemes) = &self.signature_algorithms_cert {
             write_extension(out, ExtensionType::SignatureAlgorithmsCert, |out| {
-                write_u16_list(out, LengthPrefix::U16, schemes)
+                schemes.encode(out, LengthPrefix::U16)
             });
         }
         if let Some(names) = &self.certificate_authorities {
             write_extension(out, ExtensionType::CertificateAuthorities, |out| {
-                write_authorities(out, names)
+                names.encode(out, LengthPrefix::U16)
             });
         }
         if self.status_request {
@@ -77,17 +76,17 @@ impl ExtensionBlock for CertificateRequestExtensions {
     }
 }
 
-impl ExtensionBlock for CertificateEntryExtensions {
+impl ExtensionBlock for CertificateEntryExtensions<'_> {
     const CONTEXT: ExtensionContext = ExtensionContext::Certificate;
 
     fn write_extensions(&self, out: &mut ExtensionWriter<'_>) {
-        if let Some(response) = &self.ocsp_response {
+        if let Some(response) = self.ocsp_response {
             write_extension(out, ExtensionType::StatusRequest, |out| {
                 CertificateStatusType::ocsp.encode(out);
                 write_opaque(out, LengthPrefix::U24, response);
             });
         }
-        if let Some(scts) = &self.signed_certificate_timestamp {
+        if let Some(scts) = self.signed_certificate_timestamp {
             write_extension(out, ExtensionType::SignedCertificateTimestamp, |out| {
                 out.extend_from_slice(scts)
             });
@@ -96,7 +95,7 @@ impl ExtensionBlock for CertificateEntryExtensions {
     }
 }
 
-impl ExtensionBlock for NewSessionTicketExtensions {
+impl ExtensionBlock for NewSessionTicketExtensions<'_> {
     const CONTEXT: ExtensionContext = ExtensionContext::NewSessionTicket;
 
     fn write_extensions(&self, out: &mut ExtensionWriter<'_>) {
@@ -109,13 +108,13 @@ impl ExtensionBlock for NewSessionTicketExtensions {
     }
 }
 
-impl Codec<'_> for CertificateRequestExtensions {
+impl<'a> Codec<'a> for CertificateRequestExtensions<'a> {
     fn encode(&self, out: &mut Vec<u8>) {
         encode_block(self, out);
     }
 
     /// `Extension extensions<2..2^16-1>` (RFC 8446 §4.3.2).
-    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+    fn read(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
         const WHAT: &str = "CertificateRequest.extensions";
         let mut exts = Self::default();
         let other = read_block(r, 2, false, WHAT, |typ, data| {
@@ -154,13 +153,13 @@ impl Codec<'_> for CertificateRequestExtensions {
     }
 }
 
-impl Codec<'_> for CertificateEntryExtensions {
+impl<'a> Codec<'a> for CertificateEntryExtensions<'a> {
     fn encode(&self, out: &mut Vec<u8>) {
         encode_block(self, out);
     }
 
     /// `Extension extensions<0..2^16-1>` (RFC 8446 §4.4.2).
-    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+    fn read(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
         const WHAT: &str = "CertificateEntry.extensions";
         let mut exts = Self::default();
         let other = read_block(r, 0, false, WHAT, |typ, data| {
@@ -170,13 +169,11 @@ impl Codec<'_> for CertificateEntryExtensions {
                     if data.u8(STATUS)? != CertificateStatusType::ocsp.to_wire() {
                         return Err(DecodeError::new(STATUS, DecodeErrorKind::IllegalValue));
                     }
-                    exts.ocsp_response = Some(
-                        data.opaque(LengthPrefix::U24, 1, 0xff_ffff, STATUS)?
-                            .to_vec(),
-                    );
+                    exts.ocsp_response =
+                        Some(data.opaque(LengthPrefix::U24, 1, 0xff_ffff, STATUS)?);
                 }
                 ExtensionType::SignedCertificateTimestamp => {
-                    exts.signed_certificate_timestamp = Some(data.rest().to_vec())
+                    exts.signed_certificate_timestamp = Some(data.rest())
                 }
                 _ => return Ok(false),
             }
@@ -187,13 +184,13 @@ impl Codec<'_> for CertificateEntryExtensions {
     }
 }
 
-impl Codec<'_> for NewSessionTicketExtensions {
+impl<'a> Codec<'a> for NewSessionTicketExtensions<'a> {
     fn encode(&self, out: &mut Vec<u8>) {
         encode_block(self, out);
     }
 
     /// `Extension extensions<0..2^16-2>` (RFC 8446 §4.6.1).
-    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+    fn read(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
         const WHAT: &str = "NewSessionTicket.extensions";
         let mut exts = Self::default();
         let other = read_block(r, 0, false, WHAT, |typ, data| {
@@ -212,6 +209,8 @@ impl Codec<'_> for NewSessionTicketExtensions {
 
 #[cfg(test)]
 mod tests {
+    use std::borrow::Cow;
+
     use super::*;
     use crate::wire::codec::write_prefixed;
     use crate::wire::extensions::test_support::assert_round_trip;
@@ -219,17 +218,19 @@ mod tests {
 
     #[test]
     fn certificate_request_extensions_round_trip() {
-        assert_round_trip(&CertificateRequestExtensions {
-            signature_algorithms: Some(vec![
+        assert_round_trip!(&CertificateRequestExtensions {
+            signature_algorithms: Some(List::from(&[
                 SignatureScheme::ecdsa_secp256r1_sha256,
                 SignatureScheme::rsa_pss_rsae_sha256,
-            ]),
-            signature_algorithms_cert: Some(vec![SignatureScheme::rsa_pkcs1_sha256]),
-            certificate_authorities: Some(vec![DistinguishedName(vec![0x30, 3, 1, 2, 3])]),
+            ])),
+            signature_algorithms_cert: Some(List::from(&[SignatureScheme::rsa_pkcs1_sha256])),
+            certificate_authorities: Some(
+                vec![DistinguishedName(Cow::Borrowed(&[0x30, 3, 1, 2, 3]))].into(),
+            ),
             status_request: true,
             other: vec![RawExtension {
                 typ: ExtensionType::OidFilters,
-                data: vec![0, 0],
+                data: Cow::Borrowed(&[0, 0]),
             }],
         });
     }
@@ -254,21 +255,21 @@ mod tests {
 
     #[test]
     fn certificate_entry_extensions_round_trip() {
-        assert_round_trip(&CertificateEntryExtensions {
-            ocsp_response: Some(vec![0x30, 0x03, 0x0a, 0x01, 0x00]),
-            signed_certificate_timestamp: Some(vec![0, 0]),
+        assert_round_trip!(&CertificateEntryExtensions {
+            ocsp_response: Some(&[0x30, 0x03, 0x0a, 0x01, 0x00]),
+            signed_certificate_timestamp: Some(&[0, 0]),
             other: vec![],
         });
-        assert_round_trip(&CertificateEntryExtensions::default());
+        assert_round_trip!(&CertificateEntryExtensions::default());
     }
 
     #[test]
     fn new_session_ticket_extensions_round_trip() {
-        assert_round_trip(&NewSessionTicketExtensions {
+        assert_round_trip!(&NewSessionTicketExtensions {
             early_data: Some(16384),
             other: vec![RawExtension {
                 typ: ExtensionType::Unknown(0xfafa),
-                data: vec![],
+                data: Cow::Borrowed(&[]),
             }],
         });
     }

@@ -23,15 +23,19 @@ pub use certificate::{
 };
 pub use client_hello::ClientHelloExtensions;
 pub use payloads::{
-    CertificateStatusRequest, DistinguishedName, KeyShareEntry, OfferedPsks, PskIdentity,
+    CertificateStatusRequest, DistinguishedName, KeyShareEntry, OfferedPsks, ProtocolName,
+    PskBinderEntry, PskIdentity,
 };
 pub use server::{
     EncryptedExtensionsExtensions, HelloRetryRequestExtensions, ServerHelloExtensions,
 };
 pub use tls12::Tls12ServerHelloExtensions;
 
+use std::borrow::Cow;
+
 use crate::wire::codec::{Codec, DecodeError, DecodeErrorKind, LengthPrefix, Reader};
 use crate::wire::enums::ExtensionType;
+use crate::wire::list::Inline;
 
 /// The message an extension block belongs to: the columns of the RFC 8446 §4.2 table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -54,16 +58,17 @@ pub enum ExtensionContext {
 }
 
 /// An extension kept as bytes: unknown, GREASE, or known but not parsed in this message.
+/// Decoded, its data borrows the message's bytes.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct RawExtension {
+pub struct RawExtension<'a> {
     /// The extension's type.
     pub typ: ExtensionType,
     /// Its `extension_data`, unparsed.
-    pub data: Vec<u8>,
+    pub data: Cow<'a, [u8]>,
 }
 
 /// What every per-message extension struct offers the state machines.
-pub trait ExtensionBlock: for<'a> Codec<'a> {
+pub trait ExtensionBlock {
     /// The message this block belongs to.
     const CONTEXT: ExtensionContext;
 
@@ -117,51 +122,7 @@ pub trait ExtensionBlock: for<'a> Codec<'a> {
 /// A list of extension types (see [`ExtensionBlock::extension_types`]), read as a slice:
 /// inline up to the most a block of ours holds (a ClientHello offering both versions), so
 /// listing one costs no allocation; a longer list moves to the heap.
-#[derive(Clone, Debug)]
-pub struct ExtensionTypes {
-    inline: [ExtensionType; ExtensionTypes::INLINE],
-    len: usize,
-    more: Vec<ExtensionType>,
-}
-
-impl ExtensionTypes {
-    const INLINE: usize = 24;
-
-    pub(crate) fn push(&mut self, typ: ExtensionType) {
-        if !self.more.is_empty() {
-            self.more.push(typ);
-        } else if self.len < Self::INLINE {
-            self.inline[self.len] = typ;
-            self.len += 1;
-        } else {
-            self.more.reserve(2 * Self::INLINE);
-            self.more.extend_from_slice(&self.inline);
-            self.more.push(typ);
-        }
-    }
-}
-
-impl Default for ExtensionTypes {
-    fn default() -> Self {
-        Self {
-            inline: [ExtensionType::Unknown(0); Self::INLINE],
-            len: 0,
-            more: Vec::new(),
-        }
-    }
-}
-
-impl std::ops::Deref for ExtensionTypes {
-    type Target = [ExtensionType];
-
-    fn deref(&self) -> &[ExtensionType] {
-        if self.more.is_empty() {
-            self.inline.get(..self.len).unwrap_or_default()
-        } else {
-            &self.more
-        }
-    }
-}
+pub type ExtensionTypes = Inline<ExtensionType, 24>;
 
 impl ExtensionType {
     /// Whether this extension may appear in `context`, per the table of RFC 8446 §4.2
@@ -210,10 +171,16 @@ impl ExtensionType {
     }
 }
 
+/// Room made for a block's unparsed extensions when the first arrives: a browser's
+/// ClientHello keeps about this many (GREASE, padding, ECH, …), so their vector is
+/// allocated once.
+const OTHER_ROOM: usize = 8;
+
 /// Walks an extension block `Extension extensions<min..2^16-1>` (RFC 8446 §4.2), calling
 /// `each` with every extension's type and a reader over its data. `each` returns `true` if
 /// it parsed the extension (and must consume all of its data), `false` to have it kept as a
-/// [`RawExtension`]. Duplicated types are rejected.
+/// [`RawExtension`] (borrowing the block; the vector of them is the one allocation a
+/// decoded message may make). Duplicated types are rejected.
 ///
 /// An absent block (no bytes left at all) is read as empty when `optional` is set: TLS 1.2
 /// hellos may omit it (RFC 5246 §7.4.1.2), and a TLS 1.3 endpoint must still parse such a
@@ -224,7 +191,7 @@ pub(crate) fn read_block<'a>(
     optional: bool,
     what: &'static str,
     mut each: impl FnMut(ExtensionType, &mut Reader<'a>) -> Result<bool, DecodeError>,
-) -> Result<Vec<RawExtension>, DecodeError> {
+) -> Result<Vec<RawExtension<'a>>, DecodeError> {
     let mut other = Vec::new();
     if optional && r.is_empty() {
         return Ok(other);
@@ -236,9 +203,13 @@ pub(crate) fn read_block<'a>(
         let mut data = block.sub(LengthPrefix::U16, 0, 0xffff, what)?;
         seen.push(typ.to_wire());
         if !each(typ, &mut data)? {
+            if other.is_empty() {
+                // One vector for them, with room for what a browser's ClientHello keeps.
+                other.reserve(OTHER_ROOM);
+            }
             other.push(RawExtension {
                 typ,
-                data: data.rest().to_vec(),
+                data: Cow::Borrowed(data.rest()),
             });
         }
         data.expect_empty(what)?;
@@ -256,7 +227,7 @@ pub(crate) fn read_block<'a>(
 /// [`SeenTypes::INLINE`] are kept inline and checked as they come (a block of ours, or a
 /// browser's, has fewer), so an ordinary block costs no allocation; beyond that they go to
 /// a vector checked by sorting, O(n log n) however many a peer sends.
-struct SeenTypes {
+pub(crate) struct SeenTypes {
     inline: [u16; SeenTypes::INLINE],
     len: usize,
     /// The smallest type seen twice among the inline ones.
@@ -278,7 +249,7 @@ impl Default for SeenTypes {
 impl SeenTypes {
     const INLINE: usize = 32;
 
-    fn push(&mut self, typ: u16) {
+    pub(crate) fn push(&mut self, typ: u16) {
         if self.len < Self::INLINE {
             if self.inline[..self.len].contains(&typ) {
                 // The smallest, as the sorted check below would name.
@@ -292,7 +263,7 @@ impl SeenTypes {
     }
 
     /// A type seen twice, if any.
-    fn duplicate(mut self) -> Option<u16> {
+    pub(crate) fn duplicate(mut self) -> Option<u16> {
         if self.more.is_empty() {
             return self.duplicate;
         }
@@ -329,7 +300,7 @@ pub(crate) fn write_extension_bytes(
 }
 
 /// Appends the kept extensions unchanged.
-pub(crate) fn write_raw(out: &mut ExtensionWriter<'_>, other: &[RawExtension]) {
+pub(crate) fn write_raw(out: &mut ExtensionWriter<'_>, other: &[RawExtension<'_>]) {
     for ext in other {
         write_extension(out, ext.typ, |out| out.extend_from_slice(&ext.data));
     }
@@ -354,16 +325,22 @@ pub(crate) fn encode_block(block: &impl ExtensionBlock, out: &mut Vec<u8>) {
 pub(crate) mod test_support {
     use crate::wire::codec::Codec;
 
-    /// encode → decode → encode is the identity on bytes, and decode inverts encode.
-    pub fn assert_round_trip<T>(value: &T)
-    where
-        T: for<'a> Codec<'a> + PartialEq + std::fmt::Debug,
-    {
-        let bytes = value.to_vec();
-        let decoded = T::decode(&bytes).unwrap_or_else(|e| panic!("{e}: {bytes:02x?}"));
-        assert_eq!(&decoded, value);
-        assert_eq!(decoded.to_vec(), bytes);
+    /// Decodes `bytes` as a value of `like`'s type (borrowing `bytes`).
+    pub fn decode_like<'b, T: Codec<'b>>(_like: &T, bytes: &'b [u8]) -> T {
+        T::decode(bytes).unwrap_or_else(|e| panic!("{e}: {bytes:02x?}"))
     }
+
+    /// encode → decode → encode is the identity on bytes, and decode inverts encode.
+    macro_rules! assert_round_trip {
+        ($value:expr) => {{
+            let value = $value;
+            let bytes = $crate::wire::codec::Codec::to_vec(value);
+            let decoded = $crate::wire::extensions::test_support::decode_like(value, &bytes);
+            assert_eq!(&decoded, value);
+            assert_eq!($crate::wire::codec::Codec::to_vec(&decoded), bytes);
+        }};
+    }
+    pub(crate) use assert_round_trip;
 }
 
 #[cfg(test)]
@@ -434,23 +411,22 @@ mod tests {
             other,
             [RawExtension {
                 typ: ExtensionType::Unknown(0x1a1a),
-                data: vec![0xab, 0xcd]
+                data: Cow::Borrowed(&[0xab, 0xcd])
             }]
         );
     }
 
     /// decode → encode → decode is stable for whatever bytes decode at all.
-    fn assert_stable<T>(data: &[u8])
-    where
-        T: ExtensionBlock + PartialEq + std::fmt::Debug,
-    {
-        if let Ok(value) = T::decode(data) {
-            let encoded = value.to_vec();
-            let again = T::decode(&encoded).unwrap();
-            assert_eq!(again, value);
-            assert_eq!(again.to_vec(), encoded);
-            let _ = value.check_allowed();
-        }
+    macro_rules! assert_stable {
+        ($t:ident, $data:expr) => {
+            if let Ok(value) = $t::decode($data) {
+                let encoded = value.to_vec();
+                let again = $t::decode(&encoded).unwrap();
+                assert_eq!(again, value);
+                assert_eq!(again.to_vec(), encoded);
+                let _ = value.check_allowed();
+            }
+        };
     }
 
     /// Well-formed blocks of arbitrary extensions (types drawn from the ones we parse, so
@@ -477,26 +453,26 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn every_block_parser_is_stable_on_arbitrary_extensions(block in block_strategy()) {
-            assert_stable::<ClientHelloExtensions>(&block);
-            assert_stable::<ServerHelloExtensions>(&block);
-            assert_stable::<HelloRetryRequestExtensions>(&block);
-            assert_stable::<EncryptedExtensionsExtensions>(&block);
-            assert_stable::<CertificateRequestExtensions>(&block);
-            assert_stable::<CertificateEntryExtensions>(&block);
-            assert_stable::<NewSessionTicketExtensions>(&block);
+            assert_stable!(ClientHelloExtensions, &block);
+            assert_stable!(ServerHelloExtensions, &block);
+            assert_stable!(HelloRetryRequestExtensions, &block);
+            assert_stable!(EncryptedExtensionsExtensions, &block);
+            assert_stable!(CertificateRequestExtensions, &block);
+            assert_stable!(CertificateEntryExtensions, &block);
+            assert_stable!(NewSessionTicketExtensions, &block);
         }
 
         #[test]
         fn every_block_parser_survives_random_bytes(
             data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
         ) {
-            assert_stable::<ClientHelloExtensions>(&data);
-            assert_stable::<ServerHelloExtensions>(&data);
-            assert_stable::<HelloRetryRequestExtensions>(&data);
-            assert_stable::<EncryptedExtensionsExtensions>(&data);
-            assert_stable::<CertificateRequestExtensions>(&data);
-            assert_stable::<CertificateEntryExtensions>(&data);
-            assert_stable::<NewSessionTicketExtensions>(&data);
+            assert_stable!(ClientHelloExtensions, &data);
+            assert_stable!(ServerHelloExtensions, &data);
+            assert_stable!(HelloRetryRequestExtensions, &data);
+            assert_stable!(EncryptedExtensionsExtensions, &data);
+            assert_stable!(CertificateRequestExtensions, &data);
+            assert_stable!(CertificateEntryExtensions, &data);
+            assert_stable!(NewSessionTicketExtensions, &data);
         }
     }
 }

@@ -1,54 +1,69 @@
 //! The structures carried inside extensions, and the list encodings they share.
+//!
+//! Decoded values borrow the message's bytes: opaque fields and lists are views
+//! ([`Cow::Borrowed`], [`List::Received`]); a sender that must keep a value past the
+//! message (the client's ClientHello) holds it owned.
+
+use std::borrow::Cow;
 
 use crate::wire::codec::{
-    read_list, write_opaque, write_prefixed, Codec, DecodeError, DecodeErrorKind, LengthPrefix,
-    Reader,
+    write_opaque, write_prefixed, Codec, DecodeError, DecodeErrorKind, LengthPrefix, Reader,
 };
 use crate::wire::enums::{CertificateStatusType, NamedGroup};
+use crate::wire::list::List;
 
 /// `KeyShareEntry` (RFC 8446 §4.2.8): a group and a public value for it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct KeyShareEntry {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyShareEntry<'a> {
     /// The group the key belongs to.
     pub group: NamedGroup,
     /// `opaque key_exchange<1..2^16-1>`: the public value, in the group's format (§4.2.8.1,
     /// §4.2.8.2).
-    pub key_exchange: Vec<u8>,
+    pub key_exchange: Cow<'a, [u8]>,
 }
 
 /// `PskIdentity` (RFC 8446 §4.2.11).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct PskIdentity {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PskIdentity<'a> {
     /// `opaque identity<1..2^16-1>`: a ticket or external PSK label.
-    pub identity: Vec<u8>,
+    pub identity: Cow<'a, [u8]>,
     /// The ticket age, obfuscated by `ticket_age_add` (§4.2.11.1).
     pub obfuscated_ticket_age: u32,
 }
 
+/// `opaque PskBinderEntry<32..255>` (RFC 8446 §4.2.11): one HMAC over the truncated
+/// ClientHello.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PskBinderEntry<'a>(pub Cow<'a, [u8]>);
+
 /// `OfferedPsks` (RFC 8446 §4.2.11), the ClientHello's `pre_shared_key` extension.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct OfferedPsks {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OfferedPsks<'a> {
     /// `PskIdentity identities<7..2^16-1>`.
-    pub identities: Vec<PskIdentity>,
-    /// `PskBinderEntry binders<33..2^16-1>`, each `opaque PskBinderEntry<32..255>`.
-    pub binders: Vec<Vec<u8>>,
+    pub identities: List<'a, PskIdentity<'a>>,
+    /// `PskBinderEntry binders<33..2^16-1>`.
+    pub binders: List<'a, PskBinderEntry<'a>>,
 }
 
 /// `CertificateStatusRequest` (RFC 6066 §8), as sent in a ClientHello's `status_request`.
 /// The request body (for OCSP, `OCSPStatusRequest`) is kept as bytes: we never act on it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct CertificateStatusRequest {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CertificateStatusRequest<'a> {
     /// The kind of status wanted (`ocsp`).
     pub status_type: CertificateStatusType,
     /// The rest of the extension data, unparsed.
-    pub request: Vec<u8>,
+    pub request: Cow<'a, [u8]>,
 }
 
 /// `opaque DistinguishedName<1..2^16-1>` (RFC 8446 §4.2.4): a DER-encoded X.501 Name.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct DistinguishedName(pub Vec<u8>);
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DistinguishedName<'a>(pub Cow<'a, [u8]>);
 
-impl Codec<'_> for KeyShareEntry {
+/// `opaque ProtocolName<1..2^8-1>` (RFC 7301 §3.1): one ALPN protocol name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProtocolName<'a>(pub Cow<'a, [u8]>);
+
+impl<'a> Codec<'a> for KeyShareEntry<'a> {
     fn encode(&self, out: &mut Vec<u8>) {
         self.group.encode(out);
         write_opaque(out, LengthPrefix::U16, &self.key_exchange);
@@ -56,7 +71,7 @@ impl Codec<'_> for KeyShareEntry {
 
     /// An empty `key_exchange` is a share no group has: `illegal_parameter` (RFC 8446
     /// §4.2.8), like any other malformed share, rather than `decode_error`.
-    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+    fn read(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
         const WHAT: &str = "KeyShareEntry.key_exchange";
         let group = NamedGroup::from_wire(r.u16("KeyShareEntry.group")?);
         let key_exchange = r.opaque(LengthPrefix::U16, 0, 0xffff, WHAT)?;
@@ -65,12 +80,12 @@ impl Codec<'_> for KeyShareEntry {
         }
         Ok(Self {
             group,
-            key_exchange: key_exchange.to_vec(),
+            key_exchange: Cow::Borrowed(key_exchange),
         })
     }
 }
 
-impl KeyShareEntry {
+impl KeyShareEntry<'_> {
     /// Whether `key_exchange` has the shape RFC 8446 gives a share of its group: the
     /// uncompressed point `04 || X || Y` for the NIST curves (§4.2.8.2), 32 or 56 raw bytes
     /// for X25519 and X448 (§4.2.8.2, RFC 7748 §6), `p`'s size for the finite-field groups
@@ -103,32 +118,68 @@ impl KeyShareEntry {
     }
 }
 
-impl Codec<'_> for OfferedPsks {
+/// `Cow::Owned` of a copy of `bytes`.
+pub(crate) fn owned(bytes: Cow<'_, [u8]>) -> Cow<'static, [u8]> {
+    Cow::Owned(bytes.into_owned())
+}
+
+impl KeyShareEntry<'_> {
+    /// A copy that outlives the message.
+    pub fn into_owned(self) -> KeyShareEntry<'static> {
+        KeyShareEntry {
+            group: self.group,
+            key_exchange: owned(self.key_exchange),
+        }
+    }
+}
+
+impl OfferedPsks<'_> {
+    /// A copy that outlives the message.
+    pub fn into_owned(self) -> OfferedPsks<'static> {
+        OfferedPsks {
+            identities: self.identities.to_owned_with(|id| PskIdentity {
+                identity: owned(id.identity),
+                obfuscated_ticket_age: id.obfuscated_ticket_age,
+            }),
+            binders: self
+                .binders
+                .to_owned_with(|binder| PskBinderEntry(owned(binder.0))),
+        }
+    }
+}
+
+impl DistinguishedName<'_> {
+    /// A copy that outlives the message.
+    pub fn into_owned(self) -> DistinguishedName<'static> {
+        DistinguishedName(owned(self.0))
+    }
+}
+
+impl<'a> Codec<'a> for PskIdentity<'a> {
     fn encode(&self, out: &mut Vec<u8>) {
-        write_prefixed(out, LengthPrefix::U16, |out| {
-            for id in &self.identities {
-                write_opaque(out, LengthPrefix::U16, &id.identity);
-                out.extend_from_slice(&id.obfuscated_ticket_age.to_be_bytes());
-            }
-        });
-        write_prefixed(out, LengthPrefix::U16, |out| {
-            for binder in &self.binders {
-                write_opaque(out, LengthPrefix::U8, binder);
-            }
-        });
+        write_opaque(out, LengthPrefix::U16, &self.identity);
+        out.extend_from_slice(&self.obfuscated_ticket_age.to_be_bytes());
     }
 
-    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+    fn read(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
+        const WHAT: &str = "PskIdentity";
+        Ok(Self {
+            identity: Cow::Borrowed(r.opaque(LengthPrefix::U16, 1, 0xffff, WHAT)?),
+            obfuscated_ticket_age: r.u32(WHAT)?,
+        })
+    }
+}
+
+impl<'a> Codec<'a> for OfferedPsks<'a> {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.identities.encode(out, LengthPrefix::U16);
+        self.binders.encode(out, LengthPrefix::U16);
+    }
+
+    fn read(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
         const WHAT: &str = "ClientHello.pre_shared_key";
-        let identities = read_list(r, LengthPrefix::U16, 7, 0xffff, WHAT, |r| {
-            Ok(PskIdentity {
-                identity: r.opaque(LengthPrefix::U16, 1, 0xffff, WHAT)?.to_vec(),
-                obfuscated_ticket_age: r.u32(WHAT)?,
-            })
-        })?;
-        let binders = read_list(r, LengthPrefix::U16, 33, 0xffff, WHAT, |r| {
-            Ok(r.opaque(LengthPrefix::U8, 32, 255, WHAT)?.to_vec())
-        })?;
+        let identities = List::read(r, LengthPrefix::U16, 7, 0xffff, WHAT)?;
+        let binders = List::read(r, LengthPrefix::U16, 33, 0xffff, WHAT)?;
         // §4.2.11: binders are "one for each value in the identities list"; a mismatch
         // cannot be consistent with the identities.
         if identities.len() != binders.len() {
@@ -141,84 +192,93 @@ impl Codec<'_> for OfferedPsks {
     }
 }
 
-impl Codec<'_> for CertificateStatusRequest {
+impl<'a> Codec<'a> for CertificateStatusRequest<'a> {
     fn encode(&self, out: &mut Vec<u8>) {
         self.status_type.encode(out);
         out.extend_from_slice(&self.request);
     }
 
-    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+    fn read(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
         Ok(Self {
             status_type: CertificateStatusType::from_wire(r.u8("status_request.status_type")?),
-            request: r.rest().to_vec(),
+            request: Cow::Borrowed(r.rest()),
         })
     }
 }
 
+/// The codec of a newtype over one opaque vector, `opaque $name<$min..$max>` behind a
+/// `$prefix` length (RFC 8446 §3.4); decoded, it borrows the bytes.
+macro_rules! opaque_codec {
+    ($name:ident, $prefix:ident, $min:expr, $max:expr) => {
+        impl<'a> Codec<'a> for $name<'a> {
+            fn encode(&self, out: &mut Vec<u8>) {
+                write_opaque(out, LengthPrefix::$prefix, &self.0);
+            }
+
+            fn read(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
+                let bytes = r.opaque(LengthPrefix::$prefix, $min, $max, stringify!($name))?;
+                Ok(Self(Cow::Borrowed(bytes)))
+            }
+        }
+    };
+}
+
+opaque_codec!(PskBinderEntry, U8, 32, 255);
+opaque_codec!(DistinguishedName, U16, 1, 0xffff);
+opaque_codec!(ProtocolName, U8, 1, 0xff);
+
 /// Reads a list of two-byte values, e.g. `NamedGroup named_group_list<2..2^16-1>`
 /// (§4.2.7). The byte length must lie in `min..=max` and be even.
-pub(crate) fn read_u16_list<T: From<u16>>(
-    r: &mut Reader<'_>,
+pub(crate) fn read_u16_list<'a, T: Clone + Codec<'a>>(
+    r: &mut Reader<'a>,
     prefix: LengthPrefix,
     min: usize,
     max: usize,
     what: &'static str,
-) -> Result<Vec<T>, DecodeError> {
-    let mut sub = r.sub(prefix, min, max, what)?;
-    if sub.remaining() % 2 != 0 {
-        let length = sub.remaining();
+) -> Result<List<'a, T>, DecodeError> {
+    let mut peek = r.clone();
+    let length = peek.opaque(prefix, min, max, what)?.len();
+    if length % 2 != 0 {
         return Err(DecodeError::new(
             what,
             DecodeErrorKind::LengthOutOfRange { length, min, max },
         ));
     }
-    let mut items = Vec::with_capacity(sub.remaining() / 2);
-    while !sub.is_empty() {
-        items.push(T::from(sub.u16(what)?));
-    }
-    Ok(items)
-}
-
-/// Writes a list of two-byte values with the given prefix.
-pub(crate) fn write_u16_list<T: Copy + Into<u16>>(
-    out: &mut Vec<u8>,
-    prefix: LengthPrefix,
-    items: &[T],
-) {
-    write_prefixed(out, prefix, |out| {
-        for item in items {
-            out.extend_from_slice(&(*item).into().to_be_bytes());
-        }
-    });
+    List::read(r, prefix, min, max, what)
 }
 
 /// Reads a list of one-byte values, e.g. `PskKeyExchangeMode ke_modes<1..255>` (§4.2.9).
-pub(crate) fn read_u8_list<T: From<u8>>(
-    r: &mut Reader<'_>,
+pub(crate) fn read_u8_list<'a, T: Clone + Codec<'a>>(
+    r: &mut Reader<'a>,
     min: usize,
     max: usize,
     what: &'static str,
-) -> Result<Vec<T>, DecodeError> {
-    let bytes = r.opaque(LengthPrefix::U8, min, max, what)?;
-    Ok(bytes.iter().map(|b| T::from(*b)).collect())
-}
-
-/// Writes a list of one-byte values with a one-byte prefix.
-pub(crate) fn write_u8_list<T: Copy + Into<u8>>(out: &mut Vec<u8>, items: &[T]) {
-    write_prefixed(out, LengthPrefix::U8, |out| {
-        out.extend(items.iter().map(|item| (*item).into()));
-    });
+) -> Result<List<'a, T>, DecodeError> {
+    List::read(r, LengthPrefix::U8, min, max, what)
 }
 
 /// Reads `ProtocolName protocol_name_list<2..2^16-1>` with `opaque ProtocolName<1..2^8-1>`
 /// (RFC 7301 §3.1): names may not be empty.
-pub(crate) fn read_alpn_list(
-    r: &mut Reader<'_>,
+pub(crate) fn read_alpn_list<'a>(
+    r: &mut Reader<'a>,
     what: &'static str,
-) -> Result<Vec<Vec<u8>>, DecodeError> {
-    read_list(r, LengthPrefix::U16, 2, 0xffff, what, |r| {
-        Ok(r.opaque(LengthPrefix::U8, 1, 0xff, what)?.to_vec())
-    })
+) -> Result<List<'a, ProtocolName<'a>>, DecodeError> {
+    List::read(r, LengthPrefix::U16, 2, 0xffff, what)
+}
+
+/// Reads a server's `protocol_name_list` (RFC 7301 §3.1: "the "ProtocolNameList" MUST
+/// contain exactly one "ProtocolName""): a well-formed list of any other length is
+/// `illegal_parameter`.
+pub(crate) fn read_selected_alpn<'a>(
+    r: &mut Reader<'a>,
+    what: &'static str,
+) -> Result<&'a [u8], DecodeError> {
+    match read_alpn_list(r, what)? {
+        List::Received(names) if names.len() == 1 => {
+            Reader::new(names.bytes()).opaque(LengthPrefix::U8, 1, 0xff, what)
+        }
+        _ => Err(DecodeError::new(what, DecodeErrorKind::IllegalValue)),
+    }
 }
 
 /// Writes an ALPN `protocol_name_list`.
@@ -231,24 +291,11 @@ pub(crate) fn write_alpn_list<T: AsRef<[u8]>>(out: &mut Vec<u8>, names: &[T]) {
 }
 
 /// Reads `DistinguishedName authorities<3..2^16-1>` (RFC 8446 §4.2.4).
-pub(crate) fn read_authorities(
-    r: &mut Reader<'_>,
+pub(crate) fn read_authorities<'a>(
+    r: &mut Reader<'a>,
     what: &'static str,
-) -> Result<Vec<DistinguishedName>, DecodeError> {
-    read_list(r, LengthPrefix::U16, 3, 0xffff, what, |r| {
-        Ok(DistinguishedName(
-            r.opaque(LengthPrefix::U16, 1, 0xffff, what)?.to_vec(),
-        ))
-    })
-}
-
-/// Writes `certificate_authorities`.
-pub(crate) fn write_authorities(out: &mut Vec<u8>, names: &[DistinguishedName]) {
-    write_prefixed(out, LengthPrefix::U16, |out| {
-        for name in names {
-            write_opaque(out, LengthPrefix::U16, &name.0);
-        }
-    });
+) -> Result<List<'a, DistinguishedName<'a>>, DecodeError> {
+    List::read(r, LengthPrefix::U16, 3, 0xffff, what)
 }
 
 /// Reads `ServerNameList` (RFC 6066 §3) and returns its one `host_name`.
@@ -258,7 +305,7 @@ pub(crate) fn write_authorities(out: &mut Vec<u8>, names: &[DistinguishedName]) 
 /// no defined length, it cannot be skipped and is rejected. The name must be ASCII
 /// ("HostName" is "represented as a byte string using ASCII encoding without a trailing
 /// dot"); whether it is a valid DNS name is the server's business.
-pub(crate) fn read_server_name(r: &mut Reader<'_>) -> Result<String, DecodeError> {
+pub(crate) fn read_server_name<'a>(r: &mut Reader<'a>) -> Result<&'a str, DecodeError> {
     const WHAT: &str = "ClientHello.server_name";
     let mut list = r.sub(LengthPrefix::U16, 1, 0xffff, WHAT)?;
     let name_type = list.u8(WHAT)?;
@@ -270,8 +317,7 @@ pub(crate) fn read_server_name(r: &mut Reader<'_>) -> Result<String, DecodeError
         return Err(DecodeError::new(WHAT, DecodeErrorKind::IllegalValue));
     }
     // Only ASCII graphic bytes remain, so this conversion cannot fail.
-    String::from_utf8(name.to_vec())
-        .map_err(|_| DecodeError::new(WHAT, DecodeErrorKind::IllegalValue))
+    std::str::from_utf8(name).map_err(|_| DecodeError::new(WHAT, DecodeErrorKind::IllegalValue))
 }
 
 /// Writes a `ServerNameList` holding one `host_name`.
@@ -289,9 +335,9 @@ mod tests {
 
     #[test]
     fn key_share_entry_round_trips() {
-        assert_round_trip(&KeyShareEntry {
+        assert_round_trip!(&KeyShareEntry {
             group: NamedGroup::x25519,
-            key_exchange: vec![7; 32],
+            key_exchange: Cow::Borrowed(&[7; 32]),
         });
     }
 
@@ -308,7 +354,7 @@ mod tests {
             key_exchange[1..].fill(7);
             KeyShareEntry {
                 group,
-                key_exchange,
+                key_exchange: key_exchange.into(),
             }
             .is_well_formed()
         };
@@ -332,12 +378,13 @@ mod tests {
 
     #[test]
     fn offered_psks_round_trip() {
-        assert_round_trip(&OfferedPsks {
+        assert_round_trip!(&OfferedPsks {
             identities: vec![PskIdentity {
-                identity: b"ticket".to_vec(),
+                identity: Cow::Borrowed(b"ticket"),
                 obfuscated_ticket_age: 0x01020304,
-            }],
-            binders: vec![vec![9; 32]],
+            }]
+            .into(),
+            binders: vec![PskBinderEntry(Cow::Borrowed(&[9; 32]))].into(),
         });
     }
 

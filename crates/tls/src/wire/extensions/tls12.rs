@@ -7,92 +7,92 @@
 //! ([`ServerHelloExtensions`](super::ServerHelloExtensions)) keeps every extension it does
 //! not know in `other`: these are read from there, and written there.
 
-use crate::wire::codec::{write_opaque, Codec, DecodeError, DecodeErrorKind, LengthPrefix, Reader};
+use std::borrow::Cow;
+
+use crate::wire::codec::{write_opaque, Codec, DecodeError, LengthPrefix, Reader};
 use crate::wire::enums::{EcPointFormat, ExtensionType};
-use crate::wire::extensions::payloads::{
-    read_alpn_list, read_u8_list, write_alpn_list, write_u8_list,
-};
+use crate::wire::extensions::payloads::{read_selected_alpn, read_u8_list, write_alpn_list};
 use crate::wire::extensions::{ExtensionTypes, RawExtension};
+use crate::wire::list::List;
 
 /// The extensions of a TLS 1.2 ServerHello. `None`/`false` means absent.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Tls12ServerHelloExtensions {
+pub struct Tls12ServerHelloExtensions<'a> {
     /// server_name (RFC 6066 §3): empty, acknowledging the client's.
     pub server_name: bool,
     /// renegotiation_info (RFC 5746 §3.2): `opaque renegotiated_connection<0..255>`, empty
     /// in an initial handshake.
-    pub renegotiation_info: Option<Vec<u8>>,
+    pub renegotiation_info: Option<&'a [u8]>,
     /// extended_master_secret (RFC 7627 §5.1): empty.
     pub extended_master_secret: bool,
     /// ec_point_formats (RFC 8422 §5.2).
-    pub ec_point_formats: Option<Vec<EcPointFormat>>,
+    pub ec_point_formats: Option<List<'a, EcPointFormat>>,
     /// ALPN (RFC 7301 §3.1): the one protocol selected.
-    pub alpn: Option<Vec<u8>>,
+    pub alpn: Option<&'a [u8]>,
     /// session_ticket (RFC 5077 §3.2): empty; the server will send a NewSessionTicket.
     pub session_ticket: bool,
     /// Every other extension, in order.
-    pub other: Vec<RawExtension>,
+    pub other: Vec<RawExtension<'a>>,
 }
 
 const WHAT: &str = "ServerHello.extensions";
 
-impl Tls12ServerHelloExtensions {
+impl<'a> Tls12ServerHelloExtensions<'a> {
     /// Reads the extensions a TLS 1.3 decoder left unparsed (`ServerHelloExtensions::other`).
-    pub fn from_raw(raw: &[RawExtension]) -> Result<Self, DecodeError> {
+    /// The values borrow `raw`'s data.
+    pub fn from_raw(raw: &'a [RawExtension<'_>]) -> Result<Self, DecodeError> {
         let mut exts = Self::default();
         for ext in raw {
             let mut r = Reader::new(&ext.data);
-            match ext.typ {
-                ExtensionType::ServerName => exts.server_name = true,
-                ExtensionType::RenegotiationInfo => {
-                    exts.renegotiation_info = Some(
-                        r.opaque(LengthPrefix::U8, 0, 0xff, "ServerHello.renegotiation_info")?
-                            .to_vec(),
-                    )
-                }
-                ExtensionType::ExtendedMasterSecret => exts.extended_master_secret = true,
-                ExtensionType::SessionTicket => exts.session_ticket = true,
-                ExtensionType::EcPointFormats => {
-                    exts.ec_point_formats = Some(read_u8_list(
-                        &mut r,
-                        1,
-                        0xff,
-                        "ServerHello.ec_point_formats",
-                    )?)
-                }
-                ExtensionType::ApplicationLayerProtocolNegotiation => {
-                    let mut names = read_alpn_list(&mut r, "ServerHello.alpn")?;
-                    // RFC 7301 §3.1: "the ProtocolNameList MUST contain exactly one".
-                    if names.len() != 1 {
-                        return Err(DecodeError::new(
-                            "ServerHello.alpn",
-                            DecodeErrorKind::IllegalValue,
-                        ));
-                    }
-                    exts.alpn = names.pop();
-                }
-                _ => {
-                    exts.other.push(ext.clone());
-                    continue;
-                }
+            if !exts.read_one(ext.typ, &mut r)? {
+                exts.other.push(RawExtension {
+                    typ: ext.typ,
+                    data: Cow::Borrowed(&ext.data),
+                });
+                continue;
             }
             r.expect_empty(WHAT)?;
         }
         Ok(exts)
     }
 
+    /// Parses one extension into its field; `Ok(false)` leaves it for `other`.
+    fn read_one(&mut self, typ: ExtensionType, r: &mut Reader<'a>) -> Result<bool, DecodeError> {
+        match typ {
+            ExtensionType::ServerName => self.server_name = true,
+            ExtensionType::RenegotiationInfo => {
+                self.renegotiation_info =
+                    Some(r.opaque(LengthPrefix::U8, 0, 0xff, "ServerHello.renegotiation_info")?)
+            }
+            ExtensionType::ExtendedMasterSecret => self.extended_master_secret = true,
+            ExtensionType::SessionTicket => self.session_ticket = true,
+            ExtensionType::EcPointFormats => {
+                self.ec_point_formats =
+                    Some(read_u8_list(r, 1, 0xff, "ServerHello.ec_point_formats")?)
+            }
+            ExtensionType::ApplicationLayerProtocolNegotiation => {
+                self.alpn = Some(read_selected_alpn(r, "ServerHello.alpn")?)
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
     /// The extensions as raw entries for `ServerHelloExtensions::other`.
-    pub fn to_raw(&self) -> Vec<RawExtension> {
+    pub fn to_raw(&self) -> Vec<RawExtension<'static>> {
         let mut raw = Vec::new();
         let mut push = |typ, body: &dyn Fn(&mut Vec<u8>)| {
             let mut data = Vec::new();
             body(&mut data);
-            raw.push(RawExtension { typ, data });
+            raw.push(RawExtension {
+                typ,
+                data: Cow::Owned(data),
+            });
         };
         if self.server_name {
             push(ExtensionType::ServerName, &|_| {});
         }
-        if let Some(info) = &self.renegotiation_info {
+        if let Some(info) = self.renegotiation_info {
             push(ExtensionType::RenegotiationInfo, &|out| {
                 write_opaque(out, LengthPrefix::U8, info)
             });
@@ -102,18 +102,21 @@ impl Tls12ServerHelloExtensions {
         }
         if let Some(formats) = &self.ec_point_formats {
             push(ExtensionType::EcPointFormats, &|out| {
-                write_u8_list(out, formats)
+                formats.encode(out, LengthPrefix::U8)
             });
         }
-        if let Some(name) = &self.alpn {
+        if let Some(name) = self.alpn {
             push(ExtensionType::ApplicationLayerProtocolNegotiation, &|out| {
-                write_alpn_list(out, std::slice::from_ref(name))
+                write_alpn_list(out, &[name])
             });
         }
         if self.session_ticket {
             push(ExtensionType::SessionTicket, &|_| {});
         }
-        raw.extend(self.other.iter().cloned());
+        raw.extend(self.other.iter().map(|ext| RawExtension {
+            typ: ext.typ,
+            data: Cow::Owned(ext.data.to_vec()),
+        }));
         raw
     }
 
@@ -152,7 +155,7 @@ impl Tls12ServerHelloExtensions {
 }
 
 // A codec for tests and fuzzing: the block as it appears in a ServerHello.
-impl Codec<'_> for Tls12ServerHelloExtensions {
+impl<'a> Codec<'a> for Tls12ServerHelloExtensions<'a> {
     fn encode(&self, out: &mut Vec<u8>) {
         crate::wire::codec::write_prefixed(out, LengthPrefix::U16, |out| {
             let out = &mut crate::wire::extensions::ExtensionWriter::Bytes(out);
@@ -160,9 +163,13 @@ impl Codec<'_> for Tls12ServerHelloExtensions {
         });
     }
 
-    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let raw = crate::wire::extensions::read_block(r, 0, true, WHAT, |_, _| Ok(false))?;
-        Self::from_raw(&raw)
+    fn read(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
+        let mut exts = Self::default();
+        let other = crate::wire::extensions::read_block(r, 0, true, WHAT, |typ, data| {
+            exts.read_one(typ, data)
+        })?;
+        exts.other = other;
+        Ok(exts)
     }
 }
 
@@ -171,25 +178,25 @@ mod tests {
     use super::*;
     use crate::wire::extensions::test_support::assert_round_trip;
 
-    fn full() -> Tls12ServerHelloExtensions {
+    fn full() -> Tls12ServerHelloExtensions<'static> {
         Tls12ServerHelloExtensions {
             server_name: true,
-            renegotiation_info: Some(vec![]),
+            renegotiation_info: Some(&[]),
             extended_master_secret: true,
-            ec_point_formats: Some(vec![EcPointFormat::uncompressed]),
-            alpn: Some(b"h2".to_vec()),
+            ec_point_formats: Some(List::from(&[EcPointFormat::uncompressed])),
+            alpn: Some(b"h2"),
             session_ticket: true,
             other: vec![RawExtension {
                 typ: ExtensionType::Unknown(0x1234),
-                data: vec![1],
+                data: Cow::Borrowed(&[1]),
             }],
         }
     }
 
     #[test]
     fn every_extension_round_trips() {
-        assert_round_trip(&full());
-        assert_round_trip(&Tls12ServerHelloExtensions::default());
+        assert_round_trip!(&full());
+        assert_round_trip!(&Tls12ServerHelloExtensions::default());
         assert_eq!(
             Tls12ServerHelloExtensions::from_raw(&full().to_raw()).unwrap(),
             full()
@@ -209,19 +216,19 @@ mod tests {
         let bad = |typ, data: &[u8]| {
             Tls12ServerHelloExtensions::from_raw(&[RawExtension {
                 typ,
-                data: data.to_vec(),
+                data: Cow::Borrowed(data),
             }])
+            .is_err()
         };
-        assert!(bad(ExtensionType::ExtendedMasterSecret, &[0]).is_err());
-        assert!(bad(ExtensionType::SessionTicket, &[0]).is_err());
-        assert!(bad(ExtensionType::RenegotiationInfo, &[]).is_err());
-        assert!(bad(ExtensionType::RenegotiationInfo, &[2, 0]).is_err());
-        assert!(bad(ExtensionType::EcPointFormats, &[0]).is_err());
+        assert!(bad(ExtensionType::ExtendedMasterSecret, &[0]));
+        assert!(bad(ExtensionType::SessionTicket, &[0]));
+        assert!(bad(ExtensionType::RenegotiationInfo, &[]));
+        assert!(bad(ExtensionType::RenegotiationInfo, &[2, 0]));
+        assert!(bad(ExtensionType::EcPointFormats, &[0]));
         // Two ALPN protocols in a ServerHello.
         assert!(bad(
             ExtensionType::ApplicationLayerProtocolNegotiation,
             &[0, 6, 2, b'h', b'2', 2, b'h', b'3']
-        )
-        .is_err());
+        ));
     }
 }

@@ -19,7 +19,7 @@ pub use hello::{
 };
 pub use post::{KeyUpdate, MessageHash, NewSessionTicket};
 pub use tls12::{
-    Certificate12, CertificateRequest12, ClientEcdhPublic, ClientKeyExchange,
+    Asn1Cert, Certificate12, CertificateRequest12, ClientEcdhPublic, ClientKeyExchange,
     EncryptedPreMasterSecret, NewSessionTicket12, ServerEcdhParams, ServerKeyExchange,
 };
 
@@ -29,82 +29,78 @@ use crate::wire::enums::HandshakeType;
 /// Length of the handshake message header: `msg_type` and a `uint24` length (§4).
 pub const HANDSHAKE_HEADER_LEN: usize = 4;
 
-/// The body of a handshake message, by type (RFC 8446 §4).
+/// The body of a handshake message, by type (RFC 8446 §4). Decoded, it borrows the
+/// message's bytes: opaque fields are slices of them and lists are read in place
+/// ([`crate::wire::List`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 #[allow(clippy::large_enum_variant)]
-pub enum HandshakePayload {
+pub enum HandshakePayload<'a> {
     /// client_hello (§4.1.2).
-    ClientHello(ClientHello),
+    ClientHello(ClientHello<'a>),
     /// server_hello (§4.1.3) with an ordinary random.
-    ServerHello(ServerHello),
+    ServerHello(ServerHello<'a>),
     /// server_hello with the HelloRetryRequest random (§4.1.4).
-    HelloRetryRequest(HelloRetryRequest),
+    HelloRetryRequest(HelloRetryRequest<'a>),
     /// new_session_ticket (§4.6.1).
-    NewSessionTicket(NewSessionTicket),
+    NewSessionTicket(NewSessionTicket<'a>),
     /// end_of_early_data (§4.5): empty.
     EndOfEarlyData,
     /// encrypted_extensions (§4.3.1).
-    EncryptedExtensions(EncryptedExtensions),
+    EncryptedExtensions(EncryptedExtensions<'a>),
     /// certificate (§4.4.2).
-    Certificate(Certificate),
+    Certificate(Certificate<'a>),
     /// certificate_request (§4.3.2).
-    CertificateRequest(CertificateRequest),
+    CertificateRequest(CertificateRequest<'a>),
     /// certificate_verify (§4.4.3).
-    CertificateVerify(CertificateVerify),
+    CertificateVerify(CertificateVerify<'a>),
     /// finished (§4.4.4).
-    Finished(Finished),
+    Finished(Finished<'a>),
     /// key_update (§4.6.3).
     KeyUpdate(KeyUpdate),
     /// message_hash (§4.4.1): synthetic, transcript only.
-    MessageHash(MessageHash),
+    MessageHash(MessageHash<'a>),
     /// TLS 1.2 hello_request (RFC 5246 §7.4.1.1): empty.
     HelloRequest,
     /// TLS 1.2 certificate (RFC 5246 §7.4.2), from [`Self::decode_tls12`].
-    Certificate12(Certificate12),
+    Certificate12(Certificate12<'a>),
     /// TLS 1.2 server_key_exchange for ECDHE (RFC 8422 §5.4).
-    ServerKeyExchange(ServerKeyExchange),
+    ServerKeyExchange(ServerKeyExchange<'a>),
     /// TLS 1.2 certificate_request (RFC 5246 §7.4.4), from [`Self::decode_tls12`].
-    CertificateRequest12(CertificateRequest12),
+    CertificateRequest12(CertificateRequest12<'a>),
     /// TLS 1.2 server_hello_done (RFC 5246 §7.4.5): empty.
     ServerHelloDone,
     /// TLS 1.2 client_key_exchange (RFC 5246 §7.4.7).
-    ClientKeyExchange(ClientKeyExchange),
+    ClientKeyExchange(ClientKeyExchange<'a>),
     /// TLS 1.2 new_session_ticket (RFC 5077 §3.3), from [`Self::decode_tls12`].
-    NewSessionTicket12(NewSessionTicket12),
+    NewSessionTicket12(NewSessionTicket12<'a>),
     /// Any other type (TLS 1.2 messages, unknown values): kept so the state machine can
     /// answer with `unexpected_message`.
     Unknown {
         /// The message type.
         typ: HandshakeType,
         /// The body, unparsed.
-        body: Vec<u8>,
+        body: &'a [u8],
     },
 }
 
 /// A decoded handshake message with its encoded bytes, header included, for the
-/// transcript hash (RFC 8446 §4.4.1).
+/// transcript hash (RFC 8446 §4.4.1). Both borrow the bytes received.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HandshakeMessage {
+pub struct HandshakeMessage<'a> {
     /// The decoded message.
-    pub payload: HandshakePayload,
-    /// The message exactly as received (or as encoded, for one we send).
-    pub raw: Vec<u8>,
+    pub payload: HandshakePayload<'a>,
+    /// The message exactly as received.
+    pub raw: &'a [u8],
 }
 
-impl HandshakeMessage {
-    /// Decodes one complete message (header and body, nothing after) and keeps its bytes.
-    pub fn decode(raw: &[u8]) -> Result<Self, DecodeError> {
+impl<'a> HandshakeMessage<'a> {
+    /// Decodes one complete message (header and body, nothing after).
+    pub fn decode(raw: &'a [u8]) -> Result<Self, DecodeError> {
         Ok(Self {
             payload: HandshakePayload::decode(raw)?,
-            raw: raw.to_vec(),
+            raw,
         })
-    }
-
-    /// Encodes `payload`, keeping the encoding as `raw`.
-    pub fn from_payload(payload: HandshakePayload) -> Self {
-        let raw = payload.to_vec();
-        Self { payload, raw }
     }
 
     /// The message type from the header.
@@ -113,7 +109,7 @@ impl HandshakeMessage {
     }
 }
 
-impl HandshakePayload {
+impl<'a> HandshakePayload<'a> {
     /// The `msg_type` this payload is sent with. A HelloRetryRequest is a `server_hello`
     /// on the wire (§4.1.4).
     pub fn typ(&self) -> HandshakeType {
@@ -173,7 +169,7 @@ impl HandshakePayload {
     }
 
     /// Decodes a body of type `typ`; the whole of `body` must be used.
-    pub fn read_body(typ: HandshakeType, body: &[u8]) -> Result<Self, DecodeError> {
+    pub fn read_body(typ: HandshakeType, body: &'a [u8]) -> Result<Self, DecodeError> {
         let mut r = Reader::new(body);
         let payload = match typ {
             HandshakeType::ClientHello => Self::ClientHello(ClientHello::read(&mut r)?),
@@ -208,7 +204,7 @@ impl HandshakePayload {
             HandshakeType::MessageHash => Self::MessageHash(MessageHash::read(&mut r)?),
             typ => Self::Unknown {
                 typ,
-                body: r.rest().to_vec(),
+                body: r.rest(),
             },
         };
         r.expect_empty(body_name(typ))?;
@@ -224,11 +220,11 @@ pub fn encode_handshake(typ: HandshakeType, out: &mut Vec<u8>, body: impl FnOnce
     write_prefixed(out, LengthPrefix::U24, body);
 }
 
-impl HandshakePayload {
+impl<'a> HandshakePayload<'a> {
     /// Decodes one whole message (header included) as TLS 1.2 has it (RFC 5246 §7.4):
     /// Certificate and CertificateRequest in their TLS 1.2 forms, and the TLS 1.2-only
     /// messages; TLS 1.3-only types are `Unknown`, for the state to refuse.
-    pub fn decode_tls12(raw: &[u8]) -> Result<Self, DecodeError> {
+    pub fn decode_tls12(raw: &'a [u8]) -> Result<Self, DecodeError> {
         let mut r = Reader::new(raw);
         let typ = HandshakeType::from_wire(r.u8("Handshake.msg_type")?);
         let body = r.opaque(LengthPrefix::U24, 0, 0xff_ffff, "Handshake.length")?;
@@ -256,7 +252,7 @@ impl HandshakePayload {
             }
             typ => Self::Unknown {
                 typ,
-                body: b.rest().to_vec(),
+                body: b.rest(),
             },
         };
         b.expect_empty(body_name_tls12(typ))?;
@@ -278,12 +274,12 @@ fn body_name_tls12(typ: HandshakeType) -> &'static str {
 
 /// Encodes and decodes the whole message: `HandshakeType msg_type; uint24 length;` then
 /// the body (§4).
-impl Codec<'_> for HandshakePayload {
+impl<'a> Codec<'a> for HandshakePayload<'a> {
     fn encode(&self, out: &mut Vec<u8>) {
         encode_handshake(self.typ(), out, |out| self.encode_body(out));
     }
 
-    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+    fn read(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
         let typ = HandshakeType::from_wire(r.u8("Handshake.msg_type")?);
         let body = r.opaque(LengthPrefix::U24, 0, 0xff_ffff, "Handshake.length")?;
         Self::read_body(typ, body)

@@ -7,17 +7,17 @@ use crate::wire::extensions::NewSessionTicketExtensions;
 
 /// NewSessionTicket (RFC 8446 §4.6.1).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NewSessionTicket {
+pub struct NewSessionTicket<'a> {
     /// Lifetime in seconds; at most 7 days (604800), which the receiver checks (§4.6.1).
     pub ticket_lifetime: u32,
     /// Obfuscates the ticket age the client reports (§4.6.1).
     pub ticket_age_add: u32,
     /// `opaque ticket_nonce<0..255>`.
-    pub ticket_nonce: Vec<u8>,
+    pub ticket_nonce: &'a [u8],
     /// `opaque ticket<1..2^16-1>`.
-    pub ticket: Vec<u8>,
+    pub ticket: &'a [u8],
     /// `Extension extensions<0..2^16-2>`.
-    pub extensions: NewSessionTicketExtensions,
+    pub extensions: NewSessionTicketExtensions<'a>,
 }
 
 /// KeyUpdate (RFC 8446 §4.6.3).
@@ -33,30 +33,26 @@ pub struct KeyUpdate {
 /// transcript after a HelloRetryRequest (RFC 8446 §4.4.1): its body is Hash(ClientHello1).
 /// It is never sent.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MessageHash {
+pub struct MessageHash<'a> {
     /// Hash(ClientHello1).
-    pub hash: Vec<u8>,
+    pub hash: &'a [u8],
 }
 
-impl Codec<'_> for NewSessionTicket {
+impl<'a> Codec<'a> for NewSessionTicket<'a> {
     fn encode(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.ticket_lifetime.to_be_bytes());
         out.extend_from_slice(&self.ticket_age_add.to_be_bytes());
-        write_opaque(out, LengthPrefix::U8, &self.ticket_nonce);
-        write_opaque(out, LengthPrefix::U16, &self.ticket);
+        write_opaque(out, LengthPrefix::U8, self.ticket_nonce);
+        write_opaque(out, LengthPrefix::U16, self.ticket);
         self.extensions.encode(out);
     }
 
-    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+    fn read(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
         Ok(Self {
             ticket_lifetime: r.u32("NewSessionTicket.ticket_lifetime")?,
             ticket_age_add: r.u32("NewSessionTicket.ticket_age_add")?,
-            ticket_nonce: r
-                .opaque(LengthPrefix::U8, 0, 0xff, "NewSessionTicket.ticket_nonce")?
-                .to_vec(),
-            ticket: r
-                .opaque(LengthPrefix::U16, 1, 0xffff, "NewSessionTicket.ticket")?
-                .to_vec(),
+            ticket_nonce: r.opaque(LengthPrefix::U8, 0, 0xff, "NewSessionTicket.ticket_nonce")?,
+            ticket: r.opaque(LengthPrefix::U16, 1, 0xffff, "NewSessionTicket.ticket")?,
             extensions: NewSessionTicketExtensions::read(r)?,
         })
     }
@@ -77,14 +73,12 @@ impl Codec<'_> for KeyUpdate {
     }
 }
 
-impl Codec<'_> for MessageHash {
+impl<'a> Codec<'a> for MessageHash<'a> {
     fn encode(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.hash);
+        out.extend_from_slice(self.hash);
     }
 
-    fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        Ok(Self {
-            hash: r.rest().to_vec(),
-        })
+    fn read(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
+        Ok(Self { hash: r.rest() })
     }
 }

@@ -1,6 +1,8 @@
 //! Round-trip and rejection tests for every handshake message, and the messages of the
 //! RFC 8448 traces (parsed from the RFC's text by `padlock-test-support`).
 
+use std::borrow::Cow;
+
 use proptest::prelude::*;
 
 use super::rfc8448;
@@ -13,31 +15,33 @@ use crate::wire::enums::{
 use crate::wire::extensions::{
     CertificateEntryExtensions, CertificateRequestExtensions, ClientHelloExtensions,
     DistinguishedName, EncryptedExtensionsExtensions, ExtensionBlock, HelloRetryRequestExtensions,
-    KeyShareEntry, NewSessionTicketExtensions, RawExtension, ServerHelloExtensions,
+    KeyShareEntry, NewSessionTicketExtensions, ProtocolName, RawExtension, ServerHelloExtensions,
 };
+use crate::wire::list::List;
 
 /// decode(raw) keeps raw, and decode → encode → decode gives the same message.
-fn assert_message_round_trips(raw: &[u8]) -> HandshakeMessage {
+fn assert_message_round_trips(raw: &[u8]) -> HandshakeMessage<'_> {
     let msg = HandshakeMessage::decode(raw).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(msg.raw, raw);
-    let again = HandshakeMessage::from_payload(msg.payload.clone());
+    let again = msg.payload.to_vec();
     assert_eq!(
-        HandshakeMessage::decode(&again.raw).unwrap().payload,
+        HandshakeMessage::decode(&again).unwrap().payload,
         msg.payload
     );
     msg
 }
 
-fn assert_payload_round_trips(payload: HandshakePayload) {
-    let msg = HandshakeMessage::from_payload(payload);
-    let decoded = HandshakeMessage::decode(&msg.raw).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(decoded, msg);
-    assert_eq!(decoded.payload.to_vec(), msg.raw);
+fn assert_payload_round_trips(payload: HandshakePayload<'_>) {
+    let raw = payload.to_vec();
+    let decoded = HandshakeMessage::decode(&raw).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(decoded.payload, payload);
+    assert_eq!(decoded.payload.to_vec(), raw);
 }
 
 #[test]
 fn parses_rfc8448_client_hello() {
-    let msg = assert_message_round_trips(&rfc8448::client_hello());
+    let raw = rfc8448::client_hello();
+    let msg = assert_message_round_trips(&raw);
     let HandshakePayload::ClientHello(ch) = msg.payload else {
         panic!("not a ClientHello: {msg:?}");
     };
@@ -52,12 +56,17 @@ fn parses_rfc8448_client_hello() {
             CipherSuite::TLS_AES_256_GCM_SHA384
         ]
     );
-    assert_eq!(ch.legacy_compression_methods, [0]);
+    assert_eq!(ch.legacy_compression_methods[..], [0]);
     let exts = &ch.extensions;
     assert_eq!(exts.server_name.as_deref(), Some("server"));
     assert_eq!(exts.renegotiation_info.as_deref(), Some(&[][..]));
     assert_eq!(
-        exts.supported_groups.as_ref().unwrap()[..4],
+        exts.supported_groups
+            .as_ref()
+            .unwrap()
+            .iter()
+            .take(4)
+            .collect::<Vec<_>>(),
         [
             NamedGroup::x25519,
             NamedGroup::secp256r1,
@@ -68,19 +77,17 @@ fn parses_rfc8448_client_hello() {
     assert_eq!(exts.session_ticket.as_deref(), Some(&[][..]));
     let shares = exts.key_share.as_ref().unwrap();
     assert_eq!(shares.len(), 1);
-    assert_eq!(shares[0].group, NamedGroup::x25519);
-    assert_eq!(shares[0].key_exchange[..4], [0x99, 0x38, 0x1d, 0xe5]);
-    assert_eq!(
-        exts.supported_versions.as_deref(),
-        Some(&[ProtocolVersion::TLSv1_3][..])
-    );
+    let share = shares.first().unwrap();
+    assert_eq!(share.group, NamedGroup::x25519);
+    assert_eq!(share.key_exchange[..4], [0x99, 0x38, 0x1d, 0xe5]);
+    assert!(*exts.supported_versions.as_ref().unwrap() == [ProtocolVersion::TLSv1_3]);
     let schemes = exts.signature_algorithms.as_ref().unwrap();
     assert_eq!(schemes.len(), 15);
-    assert_eq!(schemes[0], SignatureScheme::ecdsa_secp256r1_sha256);
     assert_eq!(
-        exts.psk_key_exchange_modes.as_deref(),
-        Some(&[PskKeyExchangeMode::psk_dhe_ke][..])
+        schemes.first(),
+        Some(SignatureScheme::ecdsa_secp256r1_sha256)
     );
+    assert!(*exts.psk_key_exchange_modes.as_ref().unwrap() == [PskKeyExchangeMode::psk_dhe_ke]);
     assert_eq!(exts.record_size_limit, Some(0x4001));
     assert!(exts.other.is_empty());
     assert_eq!(exts.check_allowed(), Ok(()));
@@ -88,7 +95,8 @@ fn parses_rfc8448_client_hello() {
 
 #[test]
 fn parses_rfc8448_server_hello() {
-    let msg = assert_message_round_trips(&rfc8448::server_hello());
+    let raw = rfc8448::server_hello();
+    let msg = assert_message_round_trips(&raw);
     let HandshakePayload::ServerHello(sh) = msg.payload else {
         panic!("not a ServerHello: {msg:?}");
     };
@@ -114,7 +122,8 @@ fn parses_rfc8448_server_hello() {
 
 #[test]
 fn parses_rfc8448_server_flight() {
-    let ee = assert_message_round_trips(&rfc8448::encrypted_extensions());
+    let raw = rfc8448::encrypted_extensions();
+    let ee = assert_message_round_trips(&raw);
     let HandshakePayload::EncryptedExtensions(ee) = ee.payload else {
         panic!("not EncryptedExtensions");
     };
@@ -122,29 +131,33 @@ fn parses_rfc8448_server_flight() {
     assert_eq!(ee.extensions.record_size_limit, Some(0x4001));
     assert_eq!(ee.extensions.supported_groups.as_ref().unwrap().len(), 9);
 
-    let cert = assert_message_round_trips(&rfc8448::certificate());
+    let raw = rfc8448::certificate();
+    let cert = assert_message_round_trips(&raw);
     let HandshakePayload::Certificate(cert) = cert.payload else {
         panic!("not a Certificate");
     };
     assert!(cert.certificate_request_context.is_empty());
     assert_eq!(cert.certificate_list.len(), 1);
-    assert_eq!(cert.certificate_list[0].cert_data.len(), 432);
+    assert_eq!(cert.certificate_list.first().unwrap().cert_data.len(), 432);
     assert_eq!(cert.certificates().next().unwrap()[..2], [0x30, 0x82]);
 
-    let cv = assert_message_round_trips(&rfc8448::certificate_verify());
+    let raw = rfc8448::certificate_verify();
+    let cv = assert_message_round_trips(&raw);
     let HandshakePayload::CertificateVerify(cv) = cv.payload else {
         panic!("not a CertificateVerify");
     };
     assert_eq!(cv.algorithm, SignatureScheme::rsa_pss_rsae_sha256);
     assert_eq!(cv.signature.len(), 128);
 
-    let fin = assert_message_round_trips(&rfc8448::server_finished());
+    let raw = rfc8448::server_finished();
+    let fin = assert_message_round_trips(&raw);
     let HandshakePayload::Finished(fin) = fin.payload else {
         panic!("not a Finished");
     };
     assert_eq!(fin.verify_data.len(), 32);
 
-    let nst = assert_message_round_trips(&rfc8448::new_session_ticket());
+    let raw = rfc8448::new_session_ticket();
+    let nst = assert_message_round_trips(&raw);
     let HandshakePayload::NewSessionTicket(nst) = nst.payload else {
         panic!("not a NewSessionTicket");
     };
@@ -156,21 +169,22 @@ fn parses_rfc8448_server_flight() {
 fn hello_retry_request_is_recognised_by_its_random() {
     let hrr = HelloRetryRequest {
         legacy_version: ProtocolVersion::TLSv1_2,
-        legacy_session_id_echo: vec![],
+        legacy_session_id_echo: &[],
         cipher_suite: CipherSuite::TLS_AES_128_GCM_SHA256,
         legacy_compression_method: 0,
         extensions: HelloRetryRequestExtensions {
             supported_versions: Some(ProtocolVersion::TLSv1_3),
             key_share: Some(NamedGroup::secp384r1),
-            cookie: Some(vec![1, 2, 3]),
+            cookie: Some(&[1, 2, 3]),
             other: vec![],
         },
     };
-    let msg = HandshakeMessage::from_payload(HandshakePayload::HelloRetryRequest(hrr));
+    let raw = HandshakePayload::HelloRetryRequest(hrr).to_vec();
+    let msg = HandshakeMessage::decode(&raw).unwrap();
     assert_eq!(msg.typ(), HandshakeType::ServerHello);
     assert_eq!(msg.raw[6..38], HELLO_RETRY_REQUEST_RANDOM);
     assert!(matches!(
-        HandshakeMessage::decode(&msg.raw).unwrap().payload,
+        HandshakeMessage::decode(msg.raw).unwrap().payload,
         HandshakePayload::HelloRetryRequest(_)
     ));
     assert_eq!(msg.payload.name(), "hello_retry_request");
@@ -205,47 +219,50 @@ fn every_message_round_trips() {
     assert_payload_round_trips(HandshakePayload::EndOfEarlyData);
     assert_payload_round_trips(HandshakePayload::EncryptedExtensions(EncryptedExtensions {
         extensions: EncryptedExtensionsExtensions {
-            alpn: Some(b"h2".to_vec()),
+            alpn: Some(b"h2"),
             ..Default::default()
         },
     }));
     assert_payload_round_trips(HandshakePayload::CertificateRequest(CertificateRequest {
-        certificate_request_context: vec![],
+        certificate_request_context: &[],
         extensions: CertificateRequestExtensions {
-            signature_algorithms: Some(vec![SignatureScheme::ed25519]),
-            certificate_authorities: Some(vec![DistinguishedName(vec![0x30, 0])]),
+            signature_algorithms: Some(vec![SignatureScheme::ed25519].into()),
+            certificate_authorities: Some(
+                vec![DistinguishedName(Cow::Borrowed(&[0x30, 0]))].into(),
+            ),
             ..Default::default()
         },
     }));
     assert_payload_round_trips(HandshakePayload::Certificate(Certificate {
-        certificate_request_context: vec![7],
+        certificate_request_context: &[7],
         certificate_list: vec![
             CertificateEntry {
-                cert_data: vec![0x30, 1, 0],
+                cert_data: &[0x30, 1, 0],
                 extensions: CertificateEntryExtensions {
-                    ocsp_response: Some(vec![1, 2]),
+                    ocsp_response: Some(&[1, 2]),
                     ..Default::default()
                 },
             },
             CertificateEntry {
-                cert_data: vec![0x30, 0],
+                cert_data: &[0x30, 0],
                 extensions: CertificateEntryExtensions::default(),
             },
-        ],
+        ]
+        .into(),
     }));
     assert_payload_round_trips(HandshakePayload::Certificate(Certificate::default()));
     assert_payload_round_trips(HandshakePayload::CertificateVerify(CertificateVerify {
         algorithm: SignatureScheme::ecdsa_secp256r1_sha256,
-        signature: vec![0x30; 70],
+        signature: &[0x30; 70],
     }));
     assert_payload_round_trips(HandshakePayload::Finished(Finished {
-        verify_data: vec![0xaa; 48],
+        verify_data: &[0xaa; 48],
     }));
     assert_payload_round_trips(HandshakePayload::NewSessionTicket(NewSessionTicket {
         ticket_lifetime: 7200,
         ticket_age_add: 12345,
-        ticket_nonce: vec![0],
-        ticket: vec![1; 100],
+        ticket_nonce: &[0],
+        ticket: &[1; 100],
         extensions: NewSessionTicketExtensions::default(),
     }));
     for request_update in [
@@ -255,20 +272,18 @@ fn every_message_round_trips() {
         assert_payload_round_trips(HandshakePayload::KeyUpdate(KeyUpdate { request_update }));
     }
     assert_payload_round_trips(HandshakePayload::MessageHash(MessageHash {
-        hash: vec![5; 32],
+        hash: &[5; 32],
     }));
     assert_payload_round_trips(HandshakePayload::Unknown {
         typ: HandshakeType::ServerHelloDone,
-        body: vec![],
+        body: &[],
     });
 }
 
 #[test]
 fn message_hash_matches_section_4_4_1() {
-    let msg = HandshakeMessage::from_payload(HandshakePayload::MessageHash(MessageHash {
-        hash: vec![0x11; 32],
-    }));
-    assert_eq!(msg.raw[..4], [254, 0, 0, 32]);
+    let raw = HandshakePayload::MessageHash(MessageHash { hash: &[0x11; 32] }).to_vec();
+    assert_eq!(raw[..4], [254, 0, 0, 32]);
 }
 
 #[test]
@@ -306,7 +321,7 @@ fn rejects_truncated_messages_at_every_length() {
 #[test]
 fn rejects_client_hello_with_odd_cipher_suites_or_long_session_id() {
     let mut ch = client_hello();
-    ch.legacy_session_id = vec![0; 33];
+    ch.legacy_session_id = vec![0; 33].into();
     let err = HandshakeMessage::decode(&HandshakePayload::ClientHello(ch).to_vec()).unwrap_err();
     assert_eq!(err.what, "ClientHello.legacy_session_id");
 
@@ -318,7 +333,7 @@ fn rejects_client_hello_with_odd_cipher_suites_or_long_session_id() {
     assert_eq!(err.what, "ClientHello.cipher_suites");
 
     let mut ch = client_hello();
-    ch.cipher_suites.clear();
+    ch.cipher_suites = List::default();
     let err = HandshakeMessage::decode(&HandshakePayload::ClientHello(ch).to_vec()).unwrap_err();
     assert_eq!(err.what, "ClientHello.cipher_suites");
 }
@@ -326,8 +341,8 @@ fn rejects_client_hello_with_odd_cipher_suites_or_long_session_id() {
 #[test]
 fn rejects_empty_certificate_data() {
     let cert = Certificate {
-        certificate_request_context: vec![],
-        certificate_list: vec![CertificateEntry::default()],
+        certificate_request_context: &[],
+        certificate_list: vec![CertificateEntry::default()].into(),
     };
     let err = HandshakeMessage::decode(&HandshakePayload::Certificate(cert).to_vec()).unwrap_err();
     assert_eq!(err.what, "CertificateEntry.cert_data");
@@ -336,15 +351,15 @@ fn rejects_empty_certificate_data() {
 #[test]
 fn grease_in_client_hello_is_kept_as_unknown() {
     let mut ch = client_hello();
-    ch.cipher_suites.insert(0, CipherSuite::Unknown(0x0a0a));
+    ch.cipher_suites
+        .to_mut()
+        .insert(0, CipherSuite::Unknown(0x0a0a));
     ch.extensions.other.push(RawExtension {
         typ: ExtensionType::Unknown(0xdada),
-        data: vec![],
+        data: Cow::Borrowed(&[]),
     });
-    ch.extensions.supported_versions = Some(vec![
-        ProtocolVersion::Unknown(0x7a7a),
-        ProtocolVersion::TLSv1_3,
-    ]);
+    ch.extensions.supported_versions =
+        Some(vec![ProtocolVersion::Unknown(0x7a7a), ProtocolVersion::TLSv1_3].into());
     let raw = HandshakePayload::ClientHello(ch.clone()).to_vec();
     let decoded = HandshakeMessage::decode(&raw).unwrap();
     assert_eq!(decoded.payload, HandshakePayload::ClientHello(ch));
@@ -355,7 +370,7 @@ fn raw_client_hello_keeps_the_fields_and_every_extension_in_order() {
     let mut ch = client_hello();
     ch.extensions.other.push(RawExtension {
         typ: ExtensionType::Unknown(0xdada),
-        data: vec![1, 2],
+        data: Cow::Borrowed(&[1, 2]),
     });
     let message = HandshakePayload::ClientHello(ch).to_vec();
     let raw = RawClientHello::split(&message[4..]).unwrap();
@@ -371,7 +386,7 @@ fn raw_client_hello_keeps_the_fields_and_every_extension_in_order() {
             ExtensionType::Unknown(0xdada)
         ]
     );
-    assert_eq!(raw.extensions[2].data, [1, 2]);
+    assert_eq!(raw.extensions[2].data[..], [1, 2]);
 }
 
 #[test]
@@ -388,36 +403,39 @@ fn raw_client_hello_refuses_truncation_and_trailing_bytes() {
     assert!(RawClientHello::split(&longer).is_err());
 }
 
-pub(crate) fn client_hello() -> ClientHello {
+pub(crate) fn client_hello() -> ClientHello<'static> {
     ClientHello {
         legacy_version: ProtocolVersion::TLSv1_2,
         random: [3; 32],
-        legacy_session_id: vec![9; 32],
-        cipher_suites: vec![CipherSuite::TLS_AES_128_GCM_SHA256],
-        legacy_compression_methods: vec![0],
+        legacy_session_id: Cow::Borrowed(&[9; 32]),
+        cipher_suites: vec![CipherSuite::TLS_AES_128_GCM_SHA256].into(),
+        legacy_compression_methods: Cow::Borrowed(&[0]),
         extensions: ClientHelloExtensions {
-            supported_versions: Some(vec![ProtocolVersion::TLSv1_3]),
-            key_share: Some(vec![KeyShareEntry {
-                group: NamedGroup::x25519,
-                key_exchange: vec![1; 32],
-            }]),
+            supported_versions: Some(vec![ProtocolVersion::TLSv1_3].into()),
+            key_share: Some(
+                vec![KeyShareEntry {
+                    group: NamedGroup::x25519,
+                    key_exchange: Cow::Borrowed(&[1; 32]),
+                }]
+                .into(),
+            ),
             ..Default::default()
         },
     }
 }
 
-fn server_hello() -> ServerHello {
+fn server_hello() -> ServerHello<'static> {
     ServerHello {
         legacy_version: ProtocolVersion::TLSv1_2,
         random: [4; 32],
-        legacy_session_id_echo: vec![9; 32],
+        legacy_session_id_echo: &[9; 32],
         cipher_suite: CipherSuite::TLS_AES_256_GCM_SHA384,
         legacy_compression_method: 0,
         extensions: ServerHelloExtensions {
             supported_versions: Some(ProtocolVersion::TLSv1_3),
             key_share: Some(KeyShareEntry {
                 group: NamedGroup::secp256r1,
-                key_exchange: vec![4; 65],
+                key_exchange: Cow::Borrowed(&[4; 65]),
             }),
             ..Default::default()
         },
@@ -430,19 +448,19 @@ fn bytes(min: usize, max: usize) -> impl Strategy<Value = Vec<u8>> {
     proptest::collection::vec(any::<u8>(), min..=max)
 }
 
-fn raw_extensions() -> impl Strategy<Value = Vec<RawExtension>> {
+fn raw_extensions() -> impl Strategy<Value = Vec<RawExtension<'static>>> {
     // Types from a range no parser claims (unknown/GREASE), unique.
     proptest::collection::btree_map(0x7000u16..0x7100, bytes(0, 8), 0..4).prop_map(|m| {
         m.into_iter()
             .map(|(typ, data)| RawExtension {
                 typ: ExtensionType::from_wire(typ),
-                data,
+                data: Cow::Owned(data),
             })
             .collect()
     })
 }
 
-fn client_hello_strategy() -> impl Strategy<Value = ClientHello> {
+fn client_hello_strategy() -> impl Strategy<Value = ClientHello<'static>> {
     (
         any::<[u8; 32]>(),
         bytes(0, 32),
@@ -466,21 +484,23 @@ fn client_hello_strategy() -> impl Strategy<Value = ClientHello> {
                 ClientHello {
                     legacy_version: ProtocolVersion::TLSv1_2,
                     random,
-                    legacy_session_id: session_id,
-                    cipher_suites: suites,
-                    legacy_compression_methods: compression,
+                    legacy_session_id: session_id.into(),
+                    cipher_suites: suites.into(),
+                    legacy_compression_methods: compression.into(),
                     extensions: ClientHelloExtensions {
-                        supported_groups: groups,
+                        supported_groups: groups.map(List::from),
                         key_share: shares.map(|m| {
                             m.into_iter()
                                 .map(|(g, key_exchange)| KeyShareEntry {
                                     group: NamedGroup::from_wire(g),
-                                    key_exchange,
+                                    key_exchange: key_exchange.into(),
                                 })
                                 .collect()
                         }),
-                        alpn,
-                        cookie,
+                        alpn: alpn.map(|names| {
+                            names.into_iter().map(|n| ProtocolName(n.into())).collect()
+                        }),
+                        cookie: cookie.map(Cow::Owned),
                         other,
                         ..Default::default()
                     },
@@ -489,7 +509,14 @@ fn client_hello_strategy() -> impl Strategy<Value = ClientHello> {
         )
 }
 
-fn certificate_strategy() -> impl Strategy<Value = Certificate> {
+/// A certificate's context and entries (DER, OCSP response, other extensions), for a
+/// [`Certificate`] to borrow.
+type CertificateParts = (
+    Vec<u8>,
+    Vec<(Vec<u8>, Option<Vec<u8>>, Vec<RawExtension<'static>>)>,
+);
+
+fn certificate_strategy() -> impl Strategy<Value = CertificateParts> {
     (
         bytes(0, 8),
         proptest::collection::vec(
@@ -501,20 +528,23 @@ fn certificate_strategy() -> impl Strategy<Value = Certificate> {
             0..5,
         ),
     )
-        .prop_map(|(context, entries)| Certificate {
-            certificate_request_context: context,
-            certificate_list: entries
-                .into_iter()
-                .map(|(cert_data, ocsp_response, other)| CertificateEntry {
-                    cert_data,
-                    extensions: CertificateEntryExtensions {
-                        ocsp_response,
-                        signed_certificate_timestamp: None,
-                        other,
-                    },
-                })
-                .collect(),
-        })
+}
+
+fn certificate((context, entries): &CertificateParts) -> Certificate<'_> {
+    Certificate {
+        certificate_request_context: context,
+        certificate_list: entries
+            .iter()
+            .map(|(cert_data, ocsp_response, other)| CertificateEntry {
+                cert_data,
+                extensions: CertificateEntryExtensions {
+                    ocsp_response: ocsp_response.as_deref(),
+                    signed_certificate_timestamp: None,
+                    other: other.clone(),
+                },
+            })
+            .collect(),
+    }
 }
 
 proptest! {
@@ -524,8 +554,8 @@ proptest! {
     }
 
     #[test]
-    fn certificates_round_trip(cert in certificate_strategy()) {
-        assert_payload_round_trips(HandshakePayload::Certificate(cert));
+    fn certificates_round_trip(parts in certificate_strategy()) {
+        assert_payload_round_trips(HandshakePayload::Certificate(certificate(&parts)));
     }
 
     #[test]
@@ -539,7 +569,7 @@ proptest! {
         let mut sh = server_hello();
         sh.random = random;
         sh.cipher_suite = CipherSuite::from_wire(suite);
-        sh.extensions.key_share.as_mut().unwrap().key_exchange = key;
+        sh.extensions.key_share.as_mut().unwrap().key_exchange = Cow::Borrowed(&key);
         sh.extensions.other = other;
         assert_payload_round_trips(HandshakePayload::ServerHello(sh));
     }
@@ -552,8 +582,8 @@ proptest! {
         assert_payload_round_trips(HandshakePayload::NewSessionTicket(NewSessionTicket {
             ticket_lifetime: lifetime,
             ticket_age_add: add,
-            ticket_nonce: nonce,
-            ticket,
+            ticket_nonce: &nonce,
+            ticket: &ticket,
             extensions: NewSessionTicketExtensions { early_data: early, other: vec![] },
         }));
     }
@@ -562,7 +592,7 @@ proptest! {
     fn certificate_verify_round_trips(scheme in any::<u16>(), sig in bytes(0, 600)) {
         assert_payload_round_trips(HandshakePayload::CertificateVerify(CertificateVerify {
             algorithm: SignatureScheme::from_wire(scheme),
-            signature: sig,
+            signature: &sig,
         }));
     }
 
@@ -622,9 +652,11 @@ fn parses_rfc8448_hello_retry_request_and_second_client_hello() {
             .into_iter()
             .find(|(s, n, raw)| s == section && n == name && raw.len() == len)
             .unwrap();
-        HandshakeMessage::decode(&raw).unwrap().payload
+        raw
     };
-    let HandshakePayload::HelloRetryRequest(hrr) = find("§5", "ServerHello", 176) else {
+    let hrr = find("§5", "ServerHello", 176);
+    let HandshakePayload::HelloRetryRequest(hrr) = HandshakeMessage::decode(&hrr).unwrap().payload
+    else {
         panic!("§5 HelloRetryRequest not recognised");
     };
     assert_eq!(
@@ -632,12 +664,13 @@ fn parses_rfc8448_hello_retry_request_and_second_client_hello() {
         Some(ProtocolVersion::TLSv1_3)
     );
     assert!(hrr.extensions.key_share.is_some());
-    let cookie = hrr.extensions.cookie.clone().unwrap();
+    let cookie = hrr.extensions.cookie.unwrap();
     assert_eq!(hrr.extensions.check_allowed(), Ok(()));
-    let HandshakePayload::ClientHello(ch2) = find("§5", "ClientHello", 512) else {
+    let ch2 = find("§5", "ClientHello", 512);
+    let HandshakePayload::ClientHello(ch2) = HandshakeMessage::decode(&ch2).unwrap().payload else {
         panic!("§5 ClientHello2 not parsed");
     };
-    assert_eq!(ch2.extensions.cookie, Some(cookie));
+    assert_eq!(ch2.extensions.cookie.as_deref(), Some(cookie));
 }
 
 #[test]
@@ -653,7 +686,7 @@ fn parses_rfc8448_resumption_client_hello_with_psk_last() {
     assert!(ch.extensions.early_data);
     let psk = ch.extensions.pre_shared_key.as_ref().unwrap();
     assert_eq!(psk.identities.len(), 1);
-    assert_eq!(psk.binders[0].len(), 32);
+    assert_eq!(psk.binders.first().unwrap().0.len(), 32);
     // The binder list is the tail of the message (RFC 8446 §4.2.11.2).
     let binders_len = ch.extensions.binders_len().unwrap();
     assert_eq!(msg.raw[msg.raw.len() - binders_len..][..3], [0, 33, 32]);

@@ -15,7 +15,7 @@ fn record(content_type: u8, payload: &[u8]) -> Vec<u8> {
 
 fn finished(n: u8) -> Vec<u8> {
     HandshakePayload::Finished(Finished {
-        verify_data: vec![n; 32],
+        verify_data: &[n; 32],
     })
     .to_vec()
 }
@@ -297,7 +297,7 @@ proptest! {
             let (head, tail) = rest.split_at(cut.min(rest.len()));
             joiner.push(head).unwrap();
             while let Some(msg) = joiner.next_message().unwrap() {
-                got.extend_from_slice(&msg.raw);
+                got.extend_from_slice(msg.raw);
             }
             rest = tail;
         }
