@@ -338,15 +338,20 @@ fn client_hello(
     shares: &OfferedShares,
     provider: &dyn Provider,
 ) -> Result<ClientHello<'static>, Error> {
-    let random = random_bytes::<32>(provider)?;
     let (tls13, tls12) = offered_versions(config);
     // RFC 8446 §D.4: a non-empty session id puts the peer in middlebox compatibility mode.
     // That is TLS 1.3's; offering TLS 1.2 alone, with no session to resume, the id is
-    // empty (RFC 5246 §7.4.1.2).
-    let session_id = if tls13 {
-        random_bytes::<32>(provider)?.to_vec()
+    // empty (RFC 5246 §7.4.1.2). Random and session id are drawn in one call: each call
+    // into the generator has a fixed cost (it mixes in fresh entropy), and both are drawn
+    // now, for this one ClientHello — nothing is kept for later.
+    let (random, session_id) = if tls13 {
+        let drawn = random_bytes::<64>(provider)?;
+        let (random, session_id) = drawn.split_at(32);
+        let mut random_out = [0u8; 32];
+        random_out.copy_from_slice(random);
+        (random_out, session_id.to_vec())
     } else {
-        Vec::new()
+        (random_bytes::<32>(provider)?, Vec::new())
     };
     let mut cert_schemes = Vec::with_capacity(config.signature_schemes.len() + CERT_SCHEMES.len());
     cert_schemes.extend_from_slice(&config.signature_schemes);
