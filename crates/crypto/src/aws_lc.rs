@@ -43,12 +43,7 @@ impl Provider for AwsLcProvider {
     }
 
     fn hmac(&self, algorithm: HashAlgorithm, key: &[u8], data: &[&[u8]]) -> Digest {
-        let key = hmac::Key::new(hmac_algorithm(algorithm), key);
-        let mut ctx = hmac::Context::with_key(&key);
-        for part in data {
-            ctx.update(part);
-        }
-        Digest::new(ctx.sign().as_ref())
+        sign_parts(&hmac::Key::new(hmac_algorithm(algorithm), key), data)
     }
 
     fn hmac_key(&self, algorithm: HashAlgorithm, key: &[u8]) -> Box<dyn crate::HmacKey + '_> {
@@ -356,16 +351,55 @@ impl AwsHmacKey {
 
 impl crate::HmacKey for AwsHmacKey {
     fn sign(&self, data: &[&[u8]]) -> Digest {
-        let mut ctx = hmac::Context::with_key(&self.key);
-        for part in data {
-            ctx.update(part);
-        }
-        Digest::new(ctx.sign().as_ref())
+        sign_parts(&self.key, data)
     }
 
     fn algorithm(&self) -> HashAlgorithm {
         self.algorithm
     }
+}
+
+/// The HMAC under `key` of the pieces of `data`, as if concatenated.
+///
+/// Every MAC starts from a copy of the key's keyed state (aws-lc-rs clones its ~1.2 KB
+/// `HMAC_CTX` per MAC; no safe API reuses one). Input in one piece, or short input in a
+/// few (every TLS use: a hash, an HKDF block's `T(i-1) | info | i`, a PRF seed), joined on
+/// the stack, is MACed through [`hmac::sign_to_buffer`], which finishes the context in
+/// place: [`hmac::Context::sign`] takes the context by value and so moves those 1.2 KB
+/// once more, and each extra `update` is one more call into aws-lc.
+fn sign_parts(key: &hmac::Key, data: &[&[u8]]) -> Digest {
+    let mut out = [0u8; digest::MAX_OUTPUT_LEN];
+    // `sign_to_buffer` fails only for an output buffer shorter than the tag, which `out`
+    // never is; should it fail, the MAC is computed the long way below.
+    if let [one] = data {
+        if let Ok(tag) = hmac::sign_to_buffer(key, one, &mut out) {
+            return Digest::new(tag);
+        }
+    }
+    const JOINED_MAX: usize = 256;
+    let len: usize = data.iter().map(|part| part.len()).sum();
+    let mut joined = [0u8; JOINED_MAX];
+    if let Some(buf) = joined.get_mut(..len) {
+        let mut at = 0;
+        for part in data {
+            buf[at..at + part.len()].copy_from_slice(part);
+            at += part.len();
+        }
+        let tag = hmac::sign_to_buffer(key, buf, &mut out)
+            .ok()
+            .map(|tag| Digest::new(tag));
+        // The input may be key material (an HKDF block's T(i-1)): wipe the copy.
+        buf.fill(0);
+        std::hint::black_box(&joined);
+        if let Some(tag) = tag {
+            return tag;
+        }
+    }
+    let mut ctx = hmac::Context::with_key(key);
+    for part in data {
+        ctx.update(part);
+    }
+    Digest::new(ctx.sign().as_ref())
 }
 
 /// An AEAD key. `LessSafeKey` because TLS supplies its own per-record nonce (RFC 8446 §5.3).

@@ -80,6 +80,35 @@ fn check_keyed_hmac_matches_one_shot(
     }
 }
 
+/// `sign_parts` takes one of three ways by the shape of its input (one piece; pieces
+/// joined on the stack; pieces too long to join, MACed piece by piece): each must give
+/// aws-lc-rs' own HMAC of the concatenation, on both sides of the join buffer's size.
+#[test]
+fn hmac_of_pieces_equals_hmac_of_their_concatenation_in_every_shape() {
+    let message: Vec<u8> = (0..=600u16).map(|i| (i % 251) as u8).collect();
+    for alg in [
+        HashAlgorithm::Sha256,
+        HashAlgorithm::Sha384,
+        HashAlgorithm::Sha512,
+    ] {
+        let key = aws_lc_rs::hmac::Key::new(super::hmac_algorithm(alg), b"Jefe");
+        for len in [0, 1, 100, 255, 256, 257, 600] {
+            let whole = &message[..len];
+            let expected = aws_lc_rs::hmac::sign(&key, whole);
+            let (a, rest) = whole.split_at(len / 3);
+            let (b, c) = rest.split_at(rest.len() / 2);
+            for pieces in [&[whole][..], &[a, b, c], &[a, b"", b, c, b""]] {
+                assert_eq!(
+                    super::sign_parts(&key, pieces).as_ref(),
+                    expected.as_ref(),
+                    "{alg:?}, {len} bytes in {} pieces",
+                    pieces.len()
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn keyed_hmac_equals_one_shot_hmac_for_every_hash() {
     check_keyed_hmac_matches_one_shot(&AwsLcProvider, |a, k| AwsLcProvider.hmac_key(a, k));
