@@ -165,10 +165,7 @@ impl Provider for AwsLcProvider {
             return hybrid::respond(layout, peer_share, start_diffie_hellman);
         }
         // Not boxed: this key lives only for this call.
-        let ours = diffie_hellman_key(group)?;
-        let share = crate::ShareBytes::from_slice(crate::KeyExchange::public_key(&ours));
-        let secret = ours.agree(peer_share)?;
-        Ok(KeyShareResponse { share, secret })
+        diffie_hellman_key(group)?.respond(peer_share)
     }
 
     /// For X25519, whose private key is any 32 bytes (RFC 7748 §5), the key and `random`
@@ -183,10 +180,7 @@ impl Provider for AwsLcProvider {
             self.fill_random(random)?;
             return self.respond_to_key_share(group, peer_share);
         }
-        let ours = x25519_key_with_random(random)?;
-        let share = crate::ShareBytes::from_slice(crate::KeyExchange::public_key(&ours));
-        let secret = ours.agree(peer_share)?;
-        Ok(KeyShareResponse { share, secret })
+        x25519_key_with_random(random)?.respond(peer_share)
     }
 
     /// As [`Self::respond_to_key_share_with_random`]: one draw for an X25519 key and
@@ -647,6 +641,14 @@ impl crate::KeyExchange for AwsKeyExchange {
 }
 
 impl AwsKeyExchange {
+    /// The responder's answer with this (fresh) key: our share, and the agreement with
+    /// the initiator's `peer_share`.
+    fn respond(self, peer_share: &[u8]) -> Result<KeyShareResponse, CryptoError> {
+        let share = crate::ShareBytes::from_slice(crate::KeyExchange::public_key(&self));
+        let secret = self.agree(peer_share)?;
+        Ok(KeyShareResponse { share, secret })
+    }
+
     /// [`crate::KeyExchange::complete`], on a key that was never boxed.
     pub(crate) fn agree(self, peer_public_key: &[u8]) -> Result<SharedSecret, CryptoError> {
         check_peer_share(self.group, peer_public_key)?;
