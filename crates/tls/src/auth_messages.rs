@@ -193,6 +193,30 @@ pub(crate) fn encode_certificate_verify(
     Ok(())
 }
 
+/// Queues our CertificateVerify over the transcript so far (RFC 8446 §4.4.3), with `context`
+/// telling whose it is, and adds it to the transcript: the step both sides take after
+/// sending their Certificate.
+pub(crate) fn send_certificate_verify(
+    key: &CertifiedKey,
+    scheme: SignatureScheme,
+    context: &[u8],
+    transcript: &mut Transcript,
+    out: &mut dyn Output,
+) -> Result<(), Error> {
+    let hash = transcript.current_hash(out.provider().as_ref());
+    let mut signed = Ok(());
+    let message = crate::state::queue_message(out, |queue| {
+        signed = encode_certificate_verify(queue, key, scheme, context, hash.as_ref());
+    });
+    signed?;
+    transcript.add(message);
+    let len = message.len();
+    crate::handshake_trace::trace_sent(out, "CertificateVerify", len, || {
+        format!("scheme={scheme}")
+    });
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;

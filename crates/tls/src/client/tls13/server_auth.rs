@@ -472,8 +472,6 @@ fn send_client_auth(
     request: &ClientAuthRequest,
     out: &mut dyn Output,
 ) -> Result<(), Error> {
-    let provider = out.provider();
-    let provider = provider.as_ref();
     // Pick a scheme the server accepts that our key can make; without one we send an
     // empty Certificate (RFC 8446 §4.4.2: "If no suitable certificate is available...").
     let chosen: Option<(&Arc<CertifiedKey>, SignatureScheme)> =
@@ -493,22 +491,14 @@ fn send_client_auth(
     let Some((key, scheme)) = chosen else {
         return Ok(());
     };
-    let hash = transcript.current_hash(provider);
-    let mut signed = Ok(());
-    let message = queue_message(out, |queue| {
-        signed = auth_messages::encode_certificate_verify(
-            queue,
-            key,
-            scheme,
-            auth_messages::CLIENT_CONTEXT,
-            hash.as_ref(),
-        );
-    });
-    signed.map_err(|_| Error::from(PeerIncompatible::NoSignatureSchemesInCommon))?;
-    transcript.add(message);
-    let len = message.len();
-    handshake_trace::trace_sent(out, "CertificateVerify", len, || format!("scheme={scheme}"));
-    Ok(())
+    auth_messages::send_certificate_verify(
+        key,
+        scheme,
+        auth_messages::CLIENT_CONTEXT,
+        transcript,
+        out,
+    )
+    .map_err(|_| Error::from(PeerIncompatible::NoSignatureSchemesInCommon))
 }
 
 /// Our handshake record keys, held back while 0-RTT data was possible, for installing

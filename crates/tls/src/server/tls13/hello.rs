@@ -638,8 +638,6 @@ fn send_certificate(
     transcript: &mut Transcript,
     out: &mut dyn Output,
 ) -> Result<(), Error> {
-    let provider = out.provider();
-    let provider = provider.as_ref();
     let message = queue_message(out, |queue| {
         auth_messages::encode_certificate(queue, &[], &cert.chain)
     });
@@ -648,22 +646,13 @@ fn send_certificate(
     handshake_trace::trace_sent(out, "Certificate", len, || {
         format!("{} certificate(s)", cert.chain.len())
     });
-    let hash = transcript.current_hash(provider);
-    let mut signed = Ok(());
-    let message = queue_message(out, |queue| {
-        signed = auth_messages::encode_certificate_verify(
-            queue,
-            cert,
-            scheme,
-            auth_messages::SERVER_CONTEXT,
-            hash.as_ref(),
-        );
-    });
-    signed?;
-    transcript.add(message);
-    let len = message.len();
-    handshake_trace::trace_sent(out, "CertificateVerify", len, || format!("scheme={scheme}"));
-    Ok(())
+    auth_messages::send_certificate_verify(
+        cert,
+        scheme,
+        auth_messages::SERVER_CONTEXT,
+        transcript,
+        out,
+    )
 }
 
 /// Finished (RFC 8446 §4.4.4).
