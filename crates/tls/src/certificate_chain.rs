@@ -31,7 +31,7 @@ impl CertificateChain {
         self.len == 0
     }
 
-    /// The end-entity certificate.
+    /// The end-entity certificate, if the chain is not empty.
     pub fn first(&self) -> Option<&[u8]> {
         self.get(0)
     }
@@ -73,14 +73,15 @@ impl CertificateChain {
         // Just made, the Arc is not shared, so it can be written.
         let buf = Arc::get_mut(&mut bytes).expect("a new Arc is unique");
         let (ends, mut data) = buf.split_at_mut(len * END);
-        let mut end = 0u32;
+        let mut end = 0;
         for (slot, cert) in ends.chunks_exact_mut(END).zip(certificates) {
             let (dst, rest) = data.split_at_mut(cert.len());
             dst.copy_from_slice(cert);
             data = rest;
-            // Below 2^24 bytes in all (see above), so the offsets fit.
-            end += u32::try_from(cert.len()).expect("a certificate is below 2^24 bytes");
-            slot.copy_from_slice(&end.to_be_bytes());
+            end += cert.len();
+            // Below 2^24 bytes in all (see above), so every offset fits.
+            let offset = u32::try_from(end).expect("a chain is below 2^24 bytes");
+            slot.copy_from_slice(&offset.to_be_bytes());
         }
         Self { bytes, len }
     }
