@@ -69,6 +69,10 @@ impl CertificateChain {
         let (len, size) = certificates
             .clone()
             .fold((0, 0), |(len, size), cert| (len + 1, size + cert.len()));
+        if len == 0 {
+            // No allocation (a session of a client that sent no certificate).
+            return Self::default();
+        }
         let mut bytes: Arc<[u8]> = std::iter::repeat_n(0, len * END + size).collect();
         // Just made, the Arc is not shared, so it can be written.
         let buf = Arc::get_mut(&mut bytes).expect("a new Arc is unique");

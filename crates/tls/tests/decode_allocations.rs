@@ -189,6 +189,12 @@ fn decoding_handshake_messages_allocates_nothing() {
     assert_eq!(two.certificates().len(), 2);
     assert_eq!(allocations_to_keep(|| two.to_chain()), 1, "a chain of two");
     assert!(chains > 0, "RFC 8448's traces hold a Certificate");
+    let none = Certificate12 {
+        certificate_list: List::default(),
+    };
+    let before = allocations();
+    assert!(none.to_chain().is_empty());
+    assert_eq!(allocations() - before, 0, "an empty chain");
 }
 
 /// The allocations `keep` makes for the chain it returns.
