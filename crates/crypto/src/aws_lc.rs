@@ -147,6 +147,18 @@ impl Provider for AwsLcProvider {
         }
     }
 
+    /// Not boxed for (EC)DH: the aws-lc-rs key itself. A hybrid is boxed.
+    fn start_key_exchange_inline(
+        &self,
+        group: KeyExchangeAlgorithm,
+    ) -> Result<crate::InlineKeyExchange, CryptoError> {
+        match hybrid::Layout::of(group) {
+            Some(layout) => hybrid::start(group, layout, start_diffie_hellman)
+                .map(crate::InlineKeyExchange::boxed),
+            None => diffie_hellman_key(group).map(crate::InlineKeyExchange::aws_lc),
+        }
+    }
+
     /// Diffie-Hellman answers with a fresh key of our own; the ML-KEM groups encapsulate
     /// (draft-ietf-tls-ecdhe-mlkem §3.1.2).
     fn respond_to_key_share(
@@ -159,7 +171,7 @@ impl Provider for AwsLcProvider {
         }
         // Not boxed: this key lives only for this call.
         let ours = diffie_hellman_key(group)?;
-        let share = crate::KeyExchange::public_key(&ours).to_vec();
+        let share = crate::ShareBytes::from_slice(crate::KeyExchange::public_key(&ours));
         let secret = ours.agree(peer_share)?;
         Ok(KeyShareResponse { share, secret })
     }
@@ -494,7 +506,7 @@ pub(crate) fn check_peer_share(
 }
 
 /// An ephemeral (EC)DH private key and our encoded share.
-struct AwsKeyExchange {
+pub(crate) struct AwsKeyExchange {
     group: KeyExchangeAlgorithm,
     private: agreement::EphemeralPrivateKey,
     public: PublicShare,
@@ -516,7 +528,7 @@ impl crate::KeyExchange for AwsKeyExchange {
 
 impl AwsKeyExchange {
     /// [`crate::KeyExchange::complete`], on a key that was never boxed.
-    fn agree(self, peer_public_key: &[u8]) -> Result<SharedSecret, CryptoError> {
+    pub(crate) fn agree(self, peer_public_key: &[u8]) -> Result<SharedSecret, CryptoError> {
         check_peer_share(self.group, peer_public_key)?;
         let alg = self.private.algorithm();
         let peer = agreement::UnparsedPublicKey::new(alg, peer_public_key);

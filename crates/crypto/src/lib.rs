@@ -127,6 +127,16 @@ pub trait Provider: Send + Sync + fmt::Debug {
         group: KeyExchangeAlgorithm,
     ) -> Result<Box<dyn KeyExchange>, CryptoError>;
 
+    /// [`Self::start_key_exchange`], held by value (a client keeps one per key share it
+    /// offers until the server answers): aws-lc-rs's (EC)DH key without a box. The default
+    /// boxes [`Self::start_key_exchange`].
+    fn start_key_exchange_inline(
+        &self,
+        group: KeyExchangeAlgorithm,
+    ) -> Result<InlineKeyExchange, CryptoError> {
+        self.start_key_exchange(group).map(InlineKeyExchange::boxed)
+    }
+
     /// The responder's (TLS server's) side of a key exchange, in one step: answers the
     /// initiator's `peer_share` with our share and the shared secret (RFC 8446 §4.2.8: the
     /// server's KeyShareEntry in its ServerHello). For Diffie-Hellman that is generating an
@@ -320,12 +330,76 @@ pub trait KeyExchange: Send + Sync {
     }
 }
 
+/// A key exchange held by value ([`Provider::start_key_exchange_inline`]): aws-lc-rs's
+/// (EC)DH key itself when this crate's provider made it, any other exchange boxed.
+pub struct InlineKeyExchange(InlineKx);
+
+enum InlineKx {
+    #[cfg(feature = "aws-lc-rs")]
+    AwsLc(aws_lc::AwsKeyExchange),
+    Boxed(Box<dyn KeyExchange>),
+}
+
+impl InlineKeyExchange {
+    /// Holds another provider's exchange (or a hybrid).
+    pub fn boxed(exchange: Box<dyn KeyExchange>) -> Self {
+        Self(InlineKx::Boxed(exchange))
+    }
+
+    #[cfg(feature = "aws-lc-rs")]
+    pub(crate) fn aws_lc(exchange: aws_lc::AwsKeyExchange) -> Self {
+        Self(InlineKx::AwsLc(exchange))
+    }
+
+    fn exchange(&self) -> &dyn KeyExchange {
+        match &self.0 {
+            #[cfg(feature = "aws-lc-rs")]
+            InlineKx::AwsLc(exchange) => exchange,
+            InlineKx::Boxed(exchange) => exchange.as_ref(),
+        }
+    }
+
+    /// [`KeyExchange::public_key`].
+    pub fn public_key(&self) -> &[u8] {
+        self.exchange().public_key()
+    }
+
+    /// [`KeyExchange::algorithm`].
+    pub fn algorithm(&self) -> KeyExchangeAlgorithm {
+        self.exchange().algorithm()
+    }
+
+    /// [`KeyExchange::classical_share`].
+    pub fn classical_share(&self) -> Option<(KeyExchangeAlgorithm, &[u8])> {
+        self.exchange().classical_share()
+    }
+
+    /// [`KeyExchange::complete`].
+    pub fn complete(self, peer_public_key: &[u8]) -> Result<SharedSecret, CryptoError> {
+        match self.0 {
+            #[cfg(feature = "aws-lc-rs")]
+            InlineKx::AwsLc(exchange) => exchange.agree(peer_public_key),
+            InlineKx::Boxed(exchange) => exchange.complete(peer_public_key),
+        }
+    }
+
+    /// [`KeyExchange::complete_classical`].
+    pub fn complete_classical(self, peer_public_key: &[u8]) -> Result<SharedSecret, CryptoError> {
+        match self.0 {
+            // aws-lc-rs' (EC)DH keys are never hybrids.
+            #[cfg(feature = "aws-lc-rs")]
+            InlineKx::AwsLc(_) => Err(CryptoError::Unsupported),
+            InlineKx::Boxed(exchange) => exchange.complete_classical(peer_public_key),
+        }
+    }
+}
+
 /// The responder's answer to a key share ([`Provider::respond_to_key_share`]).
 #[derive(Debug)]
 pub struct KeyShareResponse {
     /// Our share, in the TLS encoding, for the peer (RFC 8446 §4.2.8): a public key for
     /// Diffie-Hellman, a ciphertext for a KEM.
-    pub share: Vec<u8>,
+    pub share: ShareBytes,
     /// The secret both sides now hold.
     pub secret: SharedSecret,
 }
@@ -337,9 +411,77 @@ impl KeyShareResponse {
         ours: Box<dyn KeyExchange>,
         peer_share: &[u8],
     ) -> Result<Self, CryptoError> {
-        let share = ours.public_key().to_vec();
+        let share = ShareBytes::from_slice(ours.public_key());
         let secret = ours.complete(peer_share)?;
         Ok(Self { share, secret })
+    }
+}
+
+/// A key share's bytes ([`KeyShareResponse::share`]): held inline up to an uncompressed
+/// P-384 point (every Diffie-Hellman share), on the heap for a KEM's ciphertext.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ShareBytes(ShareRepr);
+
+#[derive(Clone, PartialEq, Eq)]
+enum ShareRepr {
+    Inline([u8; ShareBytes::INLINE], u8),
+    Heap(Vec<u8>),
+}
+
+impl ShareBytes {
+    /// The longest share held inline: an uncompressed P-384 point (SEC1 §2.3.3).
+    pub const INLINE: usize = 97;
+
+    /// Copies `bytes`: inline if they fit.
+    pub fn from_slice(bytes: &[u8]) -> Self {
+        let mut buf = [0u8; Self::INLINE];
+        match buf.get_mut(..bytes.len()) {
+            // At most INLINE (97) bytes, so the cast is exact.
+            Some(inline) => {
+                inline.copy_from_slice(bytes);
+                Self(ShareRepr::Inline(buf, bytes.len() as u8))
+            }
+            None => Self(ShareRepr::Heap(bytes.to_vec())),
+        }
+    }
+}
+
+impl ShareBytes {
+    /// The bytes as a vector: a KEM's ciphertext moved out, an inline share copied.
+    pub fn into_vec(self) -> Vec<u8> {
+        match self.0 {
+            ShareRepr::Inline(..) => self.to_vec(),
+            ShareRepr::Heap(bytes) => bytes,
+        }
+    }
+}
+
+impl From<Vec<u8>> for ShareBytes {
+    fn from(bytes: Vec<u8>) -> Self {
+        Self(ShareRepr::Heap(bytes))
+    }
+}
+
+impl std::ops::Deref for ShareBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match &self.0 {
+            ShareRepr::Inline(buf, len) => buf.get(..usize::from(*len)).unwrap_or_default(),
+            ShareRepr::Heap(bytes) => bytes,
+        }
+    }
+}
+
+impl AsRef<[u8]> for ShareBytes {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+impl fmt::Debug for ShareBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ShareBytes({} bytes)", self.len())
     }
 }
 
@@ -349,6 +491,18 @@ pub trait SigningKey: Send + Sync + fmt::Debug {
     fn kind(&self) -> KeyKind;
     /// Signs `message`. Fails if `algorithm` does not fit this key.
     fn sign(&self, algorithm: SignatureAlgorithm, message: &[u8]) -> Result<Vec<u8>, CryptoError>;
+    /// [`Self::sign`], appending the signature to `out` (the message being encoded, such as
+    /// a TLS flight) rather than into a vector of its own. On failure `out` is as it was.
+    /// The default appends [`Self::sign`]'s vector.
+    fn sign_to(
+        &self,
+        algorithm: SignatureAlgorithm,
+        message: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), CryptoError> {
+        out.extend_from_slice(&self.sign(algorithm, message)?);
+        Ok(())
+    }
     /// The DER SubjectPublicKeyInfo of the matching public key.
     fn public_key_spki(&self) -> Vec<u8>;
 
@@ -832,7 +986,18 @@ impl std::error::Error for CryptoError {}
 
 #[cfg(test)]
 mod tests {
-    use super::SharedSecret;
+    use super::{ShareBytes, SharedSecret};
+
+    #[test]
+    fn a_share_keeps_its_bytes_inline_or_not() {
+        for len in [0, 32, 65, 97, 98, 1120] {
+            let bytes: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            assert_eq!(&ShareBytes::from_slice(&bytes)[..], &bytes[..]);
+            assert_eq!(&ShareBytes::from(bytes.clone())[..], &bytes[..]);
+            assert_eq!(ShareBytes::from_slice(&bytes).into_vec(), bytes);
+            assert_eq!(ShareBytes::from(bytes.clone()).into_vec(), bytes);
+        }
+    }
 
     #[test]
     fn a_shared_secret_keeps_its_bytes_inline_or_not() {

@@ -6,6 +6,7 @@ use crate::der::{oid_to_string, tag, Reader, Tlv};
 use crate::distinguished_name::Name;
 use crate::error::Error;
 use crate::general_name::{ip_from_bytes, GeneralName};
+use crate::inline_list::InlineList;
 use crate::name_constraints::NameConstraints;
 use crate::signature::SignatureAlgorithmId;
 use crate::spki::SubjectPublicKeyInfo;
@@ -47,10 +48,10 @@ pub struct Extensions<'a> {
     /// keyUsage bits: bit `i` of the ASN.1 BIT STRING is `1 << i` (0 = digitalSignature,
     /// 5 = keyCertSign, 6 = cRLSign).
     pub key_usage: Option<u16>,
-    /// extendedKeyUsage OIDs (content octets).
-    pub extended_key_usage: Option<Vec<&'a [u8]>>,
-    /// subjectAltName.
-    pub subject_alt_names: Option<Vec<GeneralName<'a>>>,
+    /// extendedKeyUsage OIDs (content octets); up to four inline.
+    pub extended_key_usage: Option<InlineList<&'a [u8], 4>>,
+    /// subjectAltName; up to four names inline.
+    pub subject_alt_names: Option<InlineList<GeneralName<'a>, 4>>,
     /// nameConstraints.
     pub name_constraints: Option<NameConstraints<'a>>,
     /// subjectKeyIdentifier.
@@ -68,8 +69,14 @@ pub struct Extensions<'a> {
     /// Critical extensions not understood (dotted OIDs).
     pub unknown_critical: Vec<String>,
     /// Every extension: (OID content octets, critical); `der::oid_to_string` spells one.
-    pub all: Vec<(&'a [u8], bool)>,
+    /// Up to [`INLINE_EXTENSIONS`] inline.
+    pub all: InlineList<(&'a [u8], bool), INLINE_EXTENSIONS>,
 }
+
+/// How many extensions [`Extensions::all`] holds without allocating: a typical certificate's
+/// (a TLS leaf has 6 to 10), so parsing one, as every handshake does, allocates nothing for
+/// its lists.
+pub const INLINE_EXTENSIONS: usize = 10;
 
 /// keyUsage bit for digitalSignature.
 pub const KU_DIGITAL_SIGNATURE: u16 = 1 << 0;
@@ -312,11 +319,7 @@ impl<'a> Extensions<'a> {
     }
 
     fn parse(mut list: Reader<'a>) -> Result<Self, Error> {
-        let mut ext = Self {
-            // Room for a typical certificate's extensions, so the list is allocated once.
-            all: Vec::with_capacity(10),
-            ..Self::default()
-        };
+        let mut ext = Self::default();
         if list.is_empty() {
             return Err(list.err("empty Extensions"));
         }
@@ -394,7 +397,7 @@ impl<'a> Extensions<'a> {
             }
             [0x55, 0x1d, 37] => {
                 let mut r = outer.nested(tag::SEQUENCE, "ExtKeyUsageSyntax")?;
-                let mut oids = Vec::new();
+                let mut oids = InlineList::new();
                 while !r.is_empty() {
                     oids.push(r.oid()?);
                 }

@@ -307,9 +307,9 @@ fn full_name_uris(name: &[u8]) -> Result<Option<Vec<&[u8]>>, Error> {
         return Ok(None);
     };
     r.finish()?;
-    let uris = GeneralName::read_all(full.value)?
-        .into_iter()
-        .map(|n| match n {
+    let uris = GeneralName::read_all::<4>(full.value)?
+        .iter()
+        .map(|n| match *n {
             GeneralName::Uri(u) => Some(u),
             _ => None,
         })

@@ -7,6 +7,7 @@ use std::net::IpAddr;
 use crate::der::Reader;
 use crate::distinguished_name::Name;
 use crate::error::Error;
+use crate::inline_list::InlineList;
 
 /// One GeneralName (RFC 5280 §4.2.1.6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,9 +47,12 @@ impl<'a> GeneralName<'a> {
     }
 
     /// Reads a `GeneralNames` SEQUENCE's contents (at least one entry).
-    pub(crate) fn read_all(contents: &'a [u8]) -> Result<Vec<Self>, Error> {
+    /// Up to `N` names are held inline (no allocation), more on the heap.
+    pub(crate) fn read_all<const N: usize>(
+        contents: &'a [u8],
+    ) -> Result<InlineList<Self, N>, Error> {
         let mut r = Reader::new(contents, "GeneralNames");
-        let mut out = Vec::new();
+        let mut out = InlineList::new();
         while !r.is_empty() {
             out.push(Self::read(&mut r)?);
         }

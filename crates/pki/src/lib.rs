@@ -45,6 +45,7 @@ mod error;
 mod general_name;
 mod host_name;
 mod idna;
+mod inline_list;
 mod lint;
 mod name_constraints;
 pub mod pem;
@@ -61,12 +62,14 @@ mod verify;
 
 pub use cert::{
     BasicConstraints, Certificate, Extensions, EKU_ANY, EKU_CLIENT_AUTH, EKU_SERVER_AUTH,
-    KU_CRL_SIGN, KU_DIGITAL_SIGNATURE, KU_KEY_AGREEMENT, KU_KEY_CERT_SIGN, KU_KEY_ENCIPHERMENT,
+    INLINE_EXTENSIONS, KU_CRL_SIGN, KU_DIGITAL_SIGNATURE, KU_KEY_AGREEMENT, KU_KEY_CERT_SIGN,
+    KU_KEY_ENCIPHERMENT,
 };
 pub use distinguished_name::Name;
 pub use error::{DecodeError, Error};
 pub use general_name::GeneralName;
 pub use host_name::SubjectName;
+pub use inline_list::InlineList;
 pub use lint::lint_subscriber_eku;
 pub use name_constraints::NameConstraints;
 pub use roots::RootStore;

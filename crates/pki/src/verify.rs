@@ -3,8 +3,6 @@
 
 use std::cell::OnceCell;
 
-use padlock_crypto::Provider;
-
 use crate::cert::{
     id_ce, Certificate, EKU_ANY, EKU_CLIENT_AUTH, EKU_SERVER_AUTH, KU_DIGITAL_SIGNATURE,
     KU_KEY_CERT_SIGN,
@@ -14,10 +12,12 @@ use crate::crl::Crl;
 use crate::error::Error;
 use crate::general_name::GeneralName;
 use crate::host_name::{dns_name_matches, is_valid_dns_name, wildcard_public_suffix, SubjectName};
+use crate::inline_list::InlineList;
 use crate::roots::{AnchorRef, RootStore};
 use crate::signature::verify_signed;
 use crate::spki::{Curve, PublicKeyAlgorithm, SubjectPublicKeyInfo};
 use crate::time::UnixTime;
+use padlock_crypto::Provider;
 
 /// What the end-entity certificate is to be used for.
 #[non_exhaustive]
@@ -143,7 +143,9 @@ fn build_path(
         signature_checks: 0,
         keep_chain,
     };
-    let mut path = vec![&leaf];
+    // Inline for a path of ordinary length (no allocation per verification).
+    let mut path: InlineList<&Certificate<'_>, 8> = InlineList::new();
+    path.push(&leaf);
     let mut best: Option<Error> = None;
     match builder.extend(&mut path, &mut best) {
         Ok(chain) => Ok(VerifiedPath { chain }),
@@ -202,7 +204,7 @@ impl<'p, 'c> Builder<'p, 'c> {
     /// holds the most specific one seen).
     fn extend<'x>(
         &mut self,
-        path: &mut Vec<&'x Certificate<'c>>,
+        path: &mut InlineList<&'x Certificate<'c>, 8>,
         best: &mut Option<Error>,
     ) -> Result<Vec<Vec<u8>>, Error>
     where

@@ -164,20 +164,34 @@ pub(crate) fn encode_certificate(out: &mut Vec<u8>, context: &[u8], chain: &[Vec
     });
 }
 
-/// The signature of a CertificateVerify signed by `key` with `scheme` (RFC 8446 §4.4.3).
-pub(crate) fn sign_certificate_verify(
+/// A CertificateVerify signed by `key` (RFC 8446 §4.4.3), encoded (header included) onto
+/// the end of `out`, the flight being queued: the signature is written into the message,
+/// with no vector of its own. On failure `out` is as it was.
+pub(crate) fn encode_certificate_verify(
+    out: &mut Vec<u8>,
     key: &CertifiedKey,
     scheme: SignatureScheme,
     context: &[u8],
     transcript_hash: &[u8],
-) -> Result<Vec<u8>, Error> {
+) -> Result<(), Error> {
     let algorithm = pki_verify::handshake_algorithm(scheme).ok_or(Error::Internal(
         "no signature algorithm for the chosen scheme",
     ))?;
     let message = certificate_verify_message(context, transcript_hash);
-    key.key
-        .sign(algorithm, &message)
-        .map_err(|_| Error::Internal("signing the CertificateVerify failed"))
+    let start = out.len();
+    let mut signed = Ok(());
+    // struct { SignatureScheme algorithm; opaque signature<0..2^16-1>; } CertificateVerify;
+    encode_handshake(HandshakeType::CertificateVerify, out, |out| {
+        scheme.encode(out);
+        write_prefixed(out, LengthPrefix::U16, |out| {
+            signed = key.key.sign_to(algorithm, &message, out);
+        });
+    });
+    if signed.is_err() {
+        out.truncate(start);
+        return Err(Error::Internal("signing the CertificateVerify failed"));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -267,9 +281,22 @@ mod tests {
     fn signed_certificate_verify_verifies() {
         let p = AwsLcProvider;
         let k = key(KeyKind::Ed25519);
-        let signature =
-            sign_certificate_verify(&k, SignatureScheme::ed25519, CLIENT_CONTEXT, &[1; 32])
-                .unwrap();
+        let mut out = b"queued".to_vec();
+        encode_certificate_verify(
+            &mut out,
+            &k,
+            SignatureScheme::ed25519,
+            CLIENT_CONTEXT,
+            &[1; 32],
+        )
+        .unwrap();
+        let (queued, encoded) = out.split_at(6);
+        assert_eq!(queued, b"queued");
+        let HandshakePayload::CertificateVerify(cv) = HandshakePayload::decode(encoded).unwrap()
+        else {
+            panic!("not a CertificateVerify");
+        };
+        assert_eq!(cv.algorithm, SignatureScheme::ed25519);
         let spki = k.key.public_key_spki();
         let spki = padlock_pki::SubjectPublicKeyInfo::from_der(&spki).unwrap();
         let message = certificate_verify_message(CLIENT_CONTEXT, &[1; 32]);
@@ -278,8 +305,18 @@ mod tests {
             &spki,
             padlock_crypto::SignatureAlgorithm::Ed25519,
             &message,
-            &signature,
+            cv.signature,
         )
         .unwrap();
+    }
+
+    #[test]
+    fn a_failed_signature_leaves_the_queue_as_it_was() {
+        let k = key(KeyKind::Ed25519);
+        let mut out = b"queued".to_vec();
+        // An ECDSA scheme for an Ed25519 key: the provider refuses to sign.
+        let scheme = SignatureScheme::ecdsa_secp256r1_sha256;
+        assert!(encode_certificate_verify(&mut out, &k, scheme, CLIENT_CONTEXT, &[1; 32]).is_err());
+        assert_eq!(out, b"queued");
     }
 }

@@ -2,7 +2,7 @@
 //! small steps both sides share. The authentication messages are in `auth_messages`, what
 //! the states tell a trace in `handshake_trace`.
 
-use padlock_crypto::Provider;
+use padlock_crypto::{Digest, Provider};
 
 use crate::conn::HandshakeKind;
 use crate::error::Error;
@@ -190,16 +190,15 @@ pub(crate) fn handshake_secrets(
 }
 
 /// RFC 8446 §7.1: the application secrets from Hash(ClientHello..server Finished)
-/// (`transcript`); the traffic secrets go to the key log. The Master Secret comes back
-/// too, for the resumption master secret once the client's Finished is known.
+/// (`hash`); the traffic secrets go to the key log. The Master Secret comes back too, for
+/// the resumption master secret once the client's Finished is known.
 pub(crate) fn application_secrets(
     handshake: HandshakeSecret,
-    transcript: &mut Transcript,
+    hash: &Digest,
     out: &mut dyn Output,
 ) -> (ApplicationSecrets, MasterSecret) {
     let provider = out.provider();
     let provider = provider.as_ref();
-    let hash = transcript.hash_so_far(provider);
     let master = handshake.into_master(provider);
     let app = master.application_secrets(provider, hash.as_ref());
     out.log_secret("CLIENT_TRAFFIC_SECRET_0", app.client.as_bytes());

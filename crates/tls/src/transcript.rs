@@ -222,6 +222,64 @@ impl Transcript {
     }
 }
 
+/// What is left of a transcript once the hash after the peer's Finished is taken (RFC
+/// 8446 §7.1: the application secrets' and, unless more messages come, our Finished's):
+/// the transcript itself while messages will still be added to it (EndOfEarlyData, a
+/// client certificate, the client's Finished for the resumption master secret), else
+/// only that hash — the context it would drop is finished where it is, not copied.
+pub(crate) enum Remaining {
+    /// Messages will still be added.
+    Going(Transcript),
+    /// No message will be added: the last hash.
+    Ended(Digest),
+}
+
+impl Transcript {
+    /// [`Self::hash_so_far`], keeping the transcript only if `more` messages will be
+    /// added to it.
+    pub(crate) fn hash_and_keep_if(
+        mut self,
+        more: bool,
+        provider: &dyn Provider,
+    ) -> (Digest, Remaining) {
+        if more {
+            (self.hash_so_far(provider), Remaining::Going(self))
+        } else {
+            let hash = self.finish(provider);
+            (hash, Remaining::Ended(hash))
+        }
+    }
+}
+
+impl Remaining {
+    /// The transcript, to add a message to. Fails (an internal error, which ends the
+    /// handshake) if it ended: its owner said no message would come.
+    pub(crate) fn going(&mut self) -> Result<&mut Transcript, crate::error::Error> {
+        match self {
+            Self::Going(transcript) => Ok(transcript),
+            Self::Ended(_) => Err(crate::error::Error::Internal(
+                "a handshake message after the transcript ended",
+            )),
+        }
+    }
+
+    /// The hash of the messages so far.
+    pub(crate) fn hash_so_far(&mut self, provider: &dyn Provider) -> Digest {
+        match self {
+            Self::Going(transcript) => transcript.hash_so_far(provider),
+            Self::Ended(hash) => *hash,
+        }
+    }
+
+    /// The hash of the messages so far, when no more will follow ([`Transcript::finish`]).
+    pub(crate) fn finish(self, provider: &dyn Provider) -> Digest {
+        match self {
+            Self::Going(transcript) => transcript.finish(provider),
+            Self::Ended(hash) => hash,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use padlock_crypto::AwsLcProvider;
@@ -292,6 +350,28 @@ mod tests {
         assert_eq!(
             t.current_hash(&p),
             p.hash_once(HashAlgorithm::Sha256, b"another client hello")
+        );
+    }
+
+    #[test]
+    fn an_ended_transcript_keeps_its_last_hash_and_takes_no_more_messages() {
+        let p = AwsLcProvider;
+        let mut t = Transcript::hashing(&p, HashAlgorithm::Sha256);
+        t.add(b"client hello");
+        let expected = p.hash_once(HashAlgorithm::Sha256, b"client hello");
+        let (hash, mut ended) = t.hash_and_keep_if(false, &p);
+        assert_eq!(hash, expected);
+        assert_eq!(ended.hash_so_far(&p), expected);
+        assert!(ended.going().is_err());
+
+        let mut t = Transcript::hashing(&p, HashAlgorithm::Sha256);
+        t.add(b"client hello");
+        let (hash, mut going) = t.hash_and_keep_if(true, &p);
+        assert_eq!(hash, expected);
+        going.going().unwrap().add(b"finished");
+        assert_eq!(
+            going.hash_so_far(&p),
+            p.hash_once(HashAlgorithm::Sha256, b"client hellofinished")
         );
     }
 

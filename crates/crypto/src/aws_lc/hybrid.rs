@@ -217,7 +217,7 @@ pub(crate) fn respond(
         .as_ref()
         .map_or((&[][..], &[][..]), |c| (&c.share[..], c.secret.as_ref()));
     Ok(KeyShareResponse {
-        share: layout.join(ciphertext.as_ref(), our_classical),
+        share: layout.join(ciphertext.as_ref(), our_classical).into(),
         secret: SharedSecret::new(layout.join(kem_secret.as_ref(), classical_secret)),
     })
 }
@@ -298,7 +298,7 @@ mod tests {
         let client_secret = client.complete(&answer.share).unwrap();
         (
             client_share,
-            answer.share,
+            answer.share.to_vec(),
             client_secret.as_ref().to_vec(),
             answer.secret.as_ref().to_vec(),
         )
@@ -425,7 +425,7 @@ mod tests {
         let answer = AwsLcProvider
             .respond_to_key_share(KeyExchangeAlgorithm::P256MlKem768, client.public_key())
             .unwrap();
-        let mut compressed = answer.share.clone();
+        let mut compressed = answer.share.to_vec();
         compressed[0] = 0x02;
         assert_eq!(
             client.complete(&compressed).err(),

@@ -218,15 +218,30 @@ impl SigningKey for AwsSigningKey {
     }
 
     fn sign(&self, algorithm: SignatureAlgorithm, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let mut out = Vec::new();
+        self.sign_to(algorithm, message, &mut out)?;
+        Ok(out)
+    }
+
+    /// ECDSA and Ed25519 signatures come back from aws-lc-rs on the stack and are copied
+    /// to `out`; RSA signs straight into it.
+    fn sign_to(
+        &self,
+        algorithm: SignatureAlgorithm,
+        message: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), CryptoError> {
         use SignatureAlgorithm as S;
         match (&self.inner, algorithm) {
             (Inner::Ecdsa(pair), S::EcdsaP256Sha256) if self.kind == KeyKind::EcdsaP256 => {
-                ecdsa_sign(pair, algorithm, message)
+                ecdsa_sign(pair, algorithm, message, out)?;
             }
             (Inner::Ecdsa(pair), S::EcdsaP384Sha384) if self.kind == KeyKind::EcdsaP384 => {
-                ecdsa_sign(pair, algorithm, message)
+                ecdsa_sign(pair, algorithm, message, out)?;
             }
-            (Inner::Ed25519(pair), S::Ed25519) => Ok(pair.sign(message).as_ref().to_vec()),
+            (Inner::Ed25519(pair), S::Ed25519) => {
+                out.extend_from_slice(pair.sign(message).as_ref());
+            }
             (Inner::Rsa(pair, _), _) => {
                 let encoding: &'static dyn signature::RsaEncoding = match algorithm {
                     S::RsaPkcs1Sha256 => &signature::RSA_PKCS1_SHA256,
@@ -237,13 +252,20 @@ impl SigningKey for AwsSigningKey {
                     S::RsaPssSha512 => &signature::RSA_PSS_SHA512,
                     _ => return Err(CryptoError::Unsupported),
                 };
-                let mut out = vec![0u8; pair.public_modulus_len()];
-                pair.sign(encoding, &rand::SystemRandom::new(), message, &mut out)
-                    .map_err(|_| CryptoError::Unsupported)?;
-                Ok(out)
+                let start = out.len();
+                out.resize(start + pair.public_modulus_len(), 0);
+                let signed = match out.get_mut(start..) {
+                    Some(room) => pair.sign(encoding, &rand::SystemRandom::new(), message, room),
+                    None => return Err(CryptoError::BadLength),
+                };
+                if signed.is_err() {
+                    out.truncate(start);
+                    return Err(CryptoError::Unsupported);
+                }
             }
-            _ => Err(CryptoError::Unsupported),
+            _ => return Err(CryptoError::Unsupported),
         }
+        Ok(())
     }
 
     fn public_key_spki(&self) -> Vec<u8> {
@@ -268,16 +290,21 @@ impl SigningKey for AwsSigningKey {
 }
 
 /// Signs the message's digest, hashed in one shot: the same signature as `pair.sign`, without
-/// the digest context (and its copy) aws-lc allocates to hash inside the signing call.
+/// the digest context (and its copy) aws-lc allocates to hash inside the signing call. The
+/// signature is appended to `out` where aws-lc-rs returns it (its `Signature` has room for
+/// any RSA signature, so it is not moved around).
 fn ecdsa_sign(
     pair: &signature::EcdsaKeyPair,
     algorithm: SignatureAlgorithm,
     message: &[u8],
-) -> Result<Vec<u8>, CryptoError> {
+    out: &mut Vec<u8>,
+) -> Result<(), CryptoError> {
     let hash = ecdsa_digest(algorithm).ok_or(CryptoError::Unsupported)?;
-    pair.sign_digest(&digest::digest(hash, message))
-        .map(|sig| sig.as_ref().to_vec())
-        .map_err(|_| CryptoError::Random)
+    let signature = pair
+        .sign_digest(&digest::digest(hash, message))
+        .map_err(|_| CryptoError::Random)?;
+    out.extend_from_slice(signature.as_ref());
+    Ok(())
 }
 
 /// The hash an ECDSA scheme signs with (RFC 8446 §4.2.3), or `None` for the others.
@@ -394,7 +421,14 @@ mod tests {
     fn p256_signed(message: &[u8]) -> (Vec<u8>, Vec<u8>) {
         let pair = signature::EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_ASN1_SIGNING)
             .expect("generate");
-        let sig = ecdsa_sign(&pair, SignatureAlgorithm::EcdsaP256Sha256, message).expect("sign");
+        let mut sig = Vec::new();
+        ecdsa_sign(
+            &pair,
+            SignatureAlgorithm::EcdsaP256Sha256,
+            message,
+            &mut sig,
+        )
+        .expect("sign");
         (pair.public_key().as_ref().to_vec(), sig)
     }
 

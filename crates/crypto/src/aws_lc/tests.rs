@@ -333,6 +333,32 @@ fn responder_answers_a_share_in_one_step_with_the_secret_the_initiator_derives()
 }
 
 #[test]
+fn an_inline_key_exchange_agrees_with_the_responder_in_every_group() {
+    for group in [
+        KeyExchangeAlgorithm::X25519,
+        KeyExchangeAlgorithm::P256,
+        KeyExchangeAlgorithm::P384,
+        KeyExchangeAlgorithm::X25519MlKem768,
+    ] {
+        let initiator = AwsLcProvider.start_key_exchange_inline(group).unwrap();
+        assert_eq!(initiator.algorithm(), group);
+        let answer = AwsLcProvider
+            .respond_to_key_share(group, initiator.public_key())
+            .unwrap();
+        let secret = initiator.complete(&answer.share).unwrap();
+        assert_eq!(secret.as_ref(), answer.secret.as_ref(), "{group:?}");
+    }
+    // A bad peer share is refused as by the boxed exchange.
+    let initiator = AwsLcProvider
+        .start_key_exchange_inline(KeyExchangeAlgorithm::X25519)
+        .unwrap();
+    assert_eq!(
+        initiator.complete(&[0u8; 32]).err(),
+        Some(CryptoError::BadPublicKey)
+    );
+}
+
+#[test]
 fn responder_refuses_empty_and_malformed_shares() {
     for (group, share) in [
         (KeyExchangeAlgorithm::X25519, &[][..]),
@@ -449,13 +475,29 @@ fn sign_verify_round_trip(kind: KeyKind) {
             "{kind:?} {alg:?}"
         );
     }
-    // A mismatched algorithm is refused.
+    // `sign_to` appends the same kind of signature after what `out` holds.
+    for alg in algorithms_for(kind) {
+        let mut out = b"head".to_vec();
+        key.sign_to(alg, b"message", &mut out).unwrap();
+        let (head, sig) = out.split_at(4);
+        assert_eq!(head, b"head");
+        AwsLcProvider
+            .verify_signature(alg, &public, b"message", sig)
+            .unwrap_or_else(|e| panic!("sign_to {kind:?} {alg:?}: {e}"));
+    }
+    // A mismatched algorithm is refused, and leaves `out` as it was.
     let wrong = if matches!(kind, KeyKind::Rsa(_)) {
         SignatureAlgorithm::Ed25519
     } else {
         SignatureAlgorithm::RsaPssSha256
     };
     assert_eq!(key.sign(wrong, b"m").err(), Some(CryptoError::Unsupported));
+    let mut out = b"head".to_vec();
+    assert_eq!(
+        key.sign_to(wrong, b"m", &mut out).err(),
+        Some(CryptoError::Unsupported)
+    );
+    assert_eq!(out, b"head");
 }
 
 #[test]

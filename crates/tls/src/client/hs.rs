@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use padlock_crypto::{CryptoError, KeyExchange, KeyExchangeAlgorithm, Provider, SharedSecret};
+use padlock_crypto::{CryptoError, InlineKeyExchange, Provider, SharedSecret};
 
 use crate::config::ClientConfig;
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
@@ -29,7 +29,7 @@ use crate::wire::handshake::{
 use crate::wire::{Codec, List};
 
 use super::psk::{self, OfferedPsk};
-use super::{tls12, tls13, State};
+use super::{tls12, tls13};
 
 /// Signature schemes we accept inside certificates (RFC 8446 §4.2.3: rsa_pkcs1_* are
 /// allowed there, never in CertificateVerify).
@@ -60,27 +60,44 @@ pub(crate) struct Offer {
 /// others are dropped. A classical group whose key a hybrid offered before it already
 /// holds (X25519 after X25519MLKEM768) reuses that key instead of making another: the
 /// same share appears in both entries, as other stacks do.
-pub(crate) struct OfferedShares(Vec<(NamedGroup, Offered)>);
+///
+/// Held by value: the first [`INLINE_SHARES`] exchanges (a client offers two by default)
+/// in the struct, any more in a vector, each (EC)DH key unboxed
+/// ([`Provider::start_key_exchange_inline`]), so offering shares allocates nothing of
+/// ours. A slot's index is its place in the offer.
+pub(crate) struct OfferedShares {
+    inline: [Option<(NamedGroup, Offered)>; INLINE_SHARES],
+    more: Vec<Option<(NamedGroup, Offered)>>,
+}
+
+/// How many key shares [`OfferedShares`] holds without a vector.
+const INLINE_SHARES: usize = 2;
 
 /// One key share entry's exchange.
 enum Offered {
     /// An exchange of its own.
-    Own(Box<dyn KeyExchange>),
+    Own(InlineKeyExchange),
     /// The classical half of the hybrid at this index.
     HalfOf(usize),
 }
 
 impl OfferedShares {
-    /// Starts one key exchange per group in `groups`.
+    /// Starts one key exchange per group in `groups` (a group listed twice is offered
+    /// once: RFC 8446 §4.2.8 allows one share per group).
     pub(crate) fn start<'g>(
         provider: &dyn Provider,
         groups: impl IntoIterator<Item = &'g NamedGroup>,
     ) -> Result<Self, Error> {
-        let groups = groups.into_iter();
-        let mut shares: Vec<(NamedGroup, Offered)> = Vec::with_capacity(groups.size_hint().0);
+        let mut shares = Self {
+            inline: [None, None],
+            more: Vec::new(),
+        };
         for group in groups {
+            if shares.contains(*group) {
+                continue;
+            }
             let algorithm = suites::group(*group).ok_or(Error::Config("unsupported group"))?;
-            let hybrid = shares.iter().position(|(_, offered)| {
+            let hybrid = shares.offered().position(|(_, offered)| {
                 matches!(offered, Offered::Own(ex)
                     if ex.classical_share().is_some_and(|(a, _)| a == algorithm))
             });
@@ -88,19 +105,40 @@ impl OfferedShares {
                 Some(index) => Offered::HalfOf(index),
                 None => Offered::Own(
                     provider
-                        .start_key_exchange(algorithm)
+                        .start_key_exchange_inline(algorithm)
                         .map_err(|_| Error::Internal("could not generate a key share"))?,
                 ),
             };
-            shares.push((*group, offered));
+            match shares.inline.iter_mut().find(|slot| slot.is_none()) {
+                Some(slot) => *slot = Some((*group, offered)),
+                None => shares.more.push(Some((*group, offered))),
+            }
         }
-        Ok(Self(shares))
+        Ok(shares)
+    }
+
+    /// Every slot, in the order offered (`None` only for inline room not used, or an
+    /// exchange taken by [`Self::complete`]).
+    fn slots(&self) -> impl Iterator<Item = &Option<(NamedGroup, Offered)>> {
+        self.inline.iter().chain(&self.more)
+    }
+
+    /// The offered exchanges, in order; the position of one is its index.
+    fn offered(&self) -> impl Iterator<Item = &(NamedGroup, Offered)> {
+        self.slots().flatten()
+    }
+
+    /// Takes the exchange in slot `index` out.
+    fn take(&mut self, index: usize) -> Option<(NamedGroup, Offered)> {
+        match index.checked_sub(INLINE_SHARES) {
+            None => self.inline.get_mut(index)?.take(),
+            Some(more) => self.more.get_mut(more)?.take(),
+        }
     }
 
     /// The key_share extension's entries (RFC 8446 §4.2.8).
     pub(crate) fn entries(&self) -> Vec<KeyShareEntry<'static>> {
-        self.0
-            .iter()
+        self.offered()
             .map(|(group, offered)| KeyShareEntry {
                 group: *group,
                 key_exchange: self.share(offered).to_vec().into(),
@@ -111,53 +149,39 @@ impl OfferedShares {
     fn share<'a>(&'a self, offered: &'a Offered) -> &'a [u8] {
         match offered {
             Offered::Own(ex) => ex.public_key(),
-            Offered::HalfOf(index) => match &self.0[*index].1 {
-                Offered::Own(hybrid) => hybrid.classical_share().map_or(&[], |(_, s)| s),
+            Offered::HalfOf(index) => match self.slots().nth(*index) {
+                Some(Some((_, Offered::Own(hybrid)))) => {
+                    hybrid.classical_share().map_or(&[], |(_, s)| s)
+                }
                 // `start` only points at an `Own` exchange.
-                Offered::HalfOf(_) => &[],
+                _ => &[],
             },
         }
     }
 
     /// Whether we sent a share for `group`.
     pub(crate) fn contains(&self, group: NamedGroup) -> bool {
-        self.0.iter().any(|(g, _)| *g == group)
+        self.offered().any(|(g, _)| *g == group)
     }
 
-    /// The exchange for `group`, if we sent a share for it.
-    pub(crate) fn take(mut self, group: NamedGroup) -> Option<Box<dyn KeyExchange>> {
-        let at = self.0.iter().position(|(g, _)| *g == group)?;
-        match self.0.swap_remove(at).1 {
-            Offered::Own(ex) => Some(ex),
-            Offered::HalfOf(index) => {
-                // swap_remove moved the last entry to `at`: find the hybrid where it is now.
-                let index = if index == self.0.len() { at } else { index };
-                match self.0.swap_remove(index).1 {
-                    Offered::Own(hybrid) => Some(Box::new(ClassicalHalf(hybrid))),
-                    Offered::HalfOf(_) => None,
-                }
-            }
-        }
-    }
-}
-
-/// A hybrid exchange used for its classical half alone: the server chose the classical
-/// group whose share we took from the hybrid.
-struct ClassicalHalf(Box<dyn KeyExchange>);
-
-impl KeyExchange for ClassicalHalf {
-    fn public_key(&self) -> &[u8] {
-        self.0.classical_share().map_or(&[], |(_, share)| share)
-    }
-
-    fn complete(self: Box<Self>, peer_public_key: &[u8]) -> Result<SharedSecret, CryptoError> {
-        self.0.complete_classical(peer_public_key)
-    }
-
-    fn algorithm(&self) -> KeyExchangeAlgorithm {
-        self.0
-            .classical_share()
-            .map_or(self.0.algorithm(), |(algorithm, _)| algorithm)
+    /// Completes the exchange for `group` with the server's `peer_share` (a hybrid's
+    /// classical half, when that is what the group's entry offered); `None` if we sent no
+    /// share for `group`. The other exchanges are dropped.
+    pub(crate) fn complete(
+        mut self,
+        group: NamedGroup,
+        peer_share: &[u8],
+    ) -> Option<Result<SharedSecret, CryptoError>> {
+        let at = self
+            .slots()
+            .position(|slot| slot.as_ref().is_some_and(|(g, _)| *g == group))?;
+        Some(match self.take(at)?.1 {
+            Offered::Own(exchange) => exchange.complete(peer_share),
+            Offered::HalfOf(index) => match self.take(index)?.1 {
+                Offered::Own(hybrid) => hybrid.complete_classical(peer_share),
+                Offered::HalfOf(_) => return None,
+            },
+        })
     }
 }
 
@@ -258,12 +282,14 @@ pub(super) fn start(
         });
     }
 
+    let offers_session = psk.is_some() || tls12_session.is_some();
+    let transcript = client_hello_transcript(&config, offers_session, provider);
     let mut offer = Offer {
         config,
         server_name,
         hello,
         shares,
-        transcript: Transcript::buffered(),
+        transcript,
         psk,
         tls12_session,
     };
@@ -274,6 +300,34 @@ pub(super) fn start(
         psk::start_early_data(psk, &offer.transcript, compatibility, out)?;
     }
     Ok(ExpectServerHello { offer })
+}
+
+/// The transcript our ClientHello starts (RFC 8446 §4.4.1). Its hash is the suite's, which
+/// the ServerHello names; when every suite we offer hashes alike (TLS 1.3 alone, and no
+/// session offered, whose binder hashes ahead: `psk::fill_binder`), it is known now, and
+/// the ClientHello is hashed as it is sent rather than kept until the ServerHello comes.
+fn client_hello_transcript(
+    config: &ClientConfig,
+    offers_session: bool,
+    provider: &dyn Provider,
+) -> Transcript {
+    // A test hook's ClientHello may offer other suites than the configuration says.
+    #[cfg(feature = "insecure-test-hooks")]
+    if crate::insecure_test_hooks::client_hello_override(config, false).is_some() {
+        return Transcript::buffered();
+    }
+    let (tls13, tls12) = offered_versions(config);
+    let mut hashes = config
+        .cipher_suites
+        .iter()
+        .filter_map(|s| suites::suite(*s))
+        .map(|s| s.hash);
+    match hashes.next() {
+        Some(hash) if tls13 && !tls12 && !offers_session && hashes.all(|h| h == hash) => {
+            Transcript::hashing(provider, hash)
+        }
+        _ => Transcript::buffered(),
+    }
 }
 
 /// Our ClientHello (RFC 8446 §4.1.2, RFC 5246 §7.4.1.2): the enabled versions, with the
@@ -308,13 +362,8 @@ fn client_hello(
     };
     // RFC 8446 §4.2.1: supported_versions lists what we speak, newest first; a client that
     // speaks only TLS 1.2 says so by legacy_version alone (RFC 5246 §7.4.1.2).
-    let mut versions = Vec::with_capacity(2);
-    if tls13 {
-        versions.push(ProtocolVersion::TLSv1_3);
-        if tls12 {
-            versions.push(ProtocolVersion::TLSv1_2);
-        }
-    }
+    const VERSIONS: [ProtocolVersion; 2] = [ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2];
+    let versions: &'static [ProtocolVersion] = if tls12 { &VERSIONS } else { &VERSIONS[..1] };
     // TLS 1.2 signs with PKCS#1 v1.5 too (RFC 5246 §7.4.1.4.1); a TLS 1.3 server may not
     // use it in CertificateVerify (RFC 8446 §4.2.3), which the TLS 1.3 states check.
     let schemes = if tls12 {
@@ -334,7 +383,7 @@ fn client_hello(
         legacy_compression_methods: Cow::Borrowed(&[0]),
         extensions: ClientHelloExtensions {
             server_name: sni.map(Cow::Owned),
-            supported_versions: tls13.then_some(versions.into()),
+            supported_versions: tls13.then_some(List::from(versions)),
             supported_groups: Some(config.groups.clone().into()),
             key_share: tls13.then(|| shares.entries().into()),
             signature_algorithms: Some(schemes.into()),
@@ -447,20 +496,21 @@ pub(crate) struct ExpectServerHello {
 
 impl ExpectServerHello {
     pub(super) fn handle(
-        self: Box<Self>,
+        self,
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<State, Error> {
+    ) -> Result<tls13::Next, Error> {
         match message {
             HandshakePayload::ServerHello(sh) => match choose_version(&self.offer, &sh)? {
-                Version::Tls13 => tls13::handle_server_hello(self.offer, sh, raw, None, out)
-                    .map(tls13::Next::into_state),
+                Version::Tls13 => tls13::handle_server_hello(self.offer, sh, raw, None, out),
                 // RFC 8446 §D.3: a client that sent 0-RTT data fails on a TLS 1.2 answer.
                 Version::Tls12 if self.offer.psk.as_ref().is_some_and(|p| p.early_data) => {
                     Err(PeerIncompatible::EarlyDataRefusedByTls12.into())
                 }
-                Version::Tls12 => tls12::handle_server_hello(self.offer, sh, raw, out),
+                Version::Tls12 => {
+                    tls12::handle_server_hello(self.offer, sh, raw, out).map(tls13::Next::from)
+                }
             },
             // RFC 8446 §4.1.4: only TLS 1.3 has HelloRetryRequest; it checks its own
             // supported_versions.
@@ -471,7 +521,6 @@ impl ExpectServerHello {
             }
             HandshakePayload::HelloRetryRequest(hrr) => {
                 tls13::handle_hello_retry_request(self.offer, hrr, raw, out)
-                    .map(tls13::Next::into_state)
             }
             other => Err(unexpected("ServerHello", other.name())),
         }
@@ -547,11 +596,8 @@ mod tests {
                 &entries[1].key_exchange,
             )
             .unwrap();
-        let ours = shares.take(NamedGroup::secp256r1).unwrap();
-        assert_eq!(
-            ours.complete(&answer.share).unwrap().as_ref(),
-            answer.secret.as_ref()
-        );
+        let ours = shares.complete(NamedGroup::secp256r1, &answer.share);
+        assert_eq!(ours.unwrap().unwrap().as_ref(), answer.secret.as_ref());
     }
 
     #[test]
@@ -569,12 +615,8 @@ mod tests {
                 &entries[1].key_exchange,
             )
             .unwrap();
-        let ours = shares.take(NamedGroup::x25519).unwrap();
-        assert_eq!(ours.public_key(), &entries[1].key_exchange[..]);
-        assert_eq!(
-            ours.complete(&answer.share).unwrap().as_ref(),
-            answer.secret.as_ref()
-        );
+        let ours = shares.complete(NamedGroup::x25519, &answer.share);
+        assert_eq!(ours.unwrap().unwrap().as_ref(), answer.secret.as_ref());
         // And the hybrid itself is still there to take when the server picks it.
         let shares = OfferedShares::start(&p, &groups).unwrap();
         let entries = shares.entries();
@@ -584,11 +626,8 @@ mod tests {
                 &entries[0].key_exchange,
             )
             .unwrap();
-        let ours = shares.take(NamedGroup::X25519MLKEM768).unwrap();
-        assert_eq!(
-            ours.complete(&answer.share).unwrap().as_ref(),
-            answer.secret.as_ref()
-        );
+        let ours = shares.complete(NamedGroup::X25519MLKEM768, &answer.share);
+        assert_eq!(ours.unwrap().unwrap().as_ref(), answer.secret.as_ref());
     }
 
     fn server_hello(
@@ -735,6 +774,36 @@ mod tests {
         );
         assert!(!hello.extensions.extended_master_secret);
         assert_eq!(hello.extensions.renegotiation_info, None);
+    }
+
+    #[test]
+    fn a_client_whose_suites_share_one_hash_hashes_its_client_hello_at_once() {
+        let p: Arc<dyn Provider> = Arc::new(AwsLcProvider);
+        let mut config =
+            ClientConfig::new(p.clone(), Arc::new(crate::danger::NoServerVerification));
+        let hashing = |config: &ClientConfig, session: bool| {
+            client_hello_transcript(config, session, p.as_ref())
+                .buffered_bytes()
+                .is_none()
+        };
+        config.cipher_suites = vec![
+            CipherSuite::TLS_AES_128_GCM_SHA256,
+            CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
+        ];
+        assert!(hashing(&config, false));
+        // A session offered: its binder hashes ahead of a buffered ClientHello.
+        assert!(!hashing(&config, true));
+        // Two hashes: the ServerHello's suite decides.
+        config
+            .cipher_suites
+            .push(CipherSuite::TLS_AES_256_GCM_SHA384);
+        assert!(!hashing(&config, false));
+        // TLS 1.2 offered too: its transcript takes the buffered ClientHello.
+        config.cipher_suites = vec![
+            CipherSuite::TLS_AES_128_GCM_SHA256,
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        ];
+        assert!(!hashing(&config, false));
     }
 
     #[test]

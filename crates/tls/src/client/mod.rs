@@ -24,13 +24,14 @@ use crate::wire::handshake::HandshakePayload;
 
 /// The client's handshake states.
 pub(crate) enum State {
-    /// Waiting for the ServerHello that settles the version.
-    ServerHello(Box<hs::ExpectServerHello>),
-    /// TLS 1.3 (RFC 8446).
+    /// TLS 1.3 (RFC 8446), and before it the wait for the ServerHello that settles the
+    /// version (`tls13::State::FirstServerHello`), in the same box.
     Tls13(StateBox<tls13::State>),
     /// TLS 1.2 (RFC 5246).
     Tls12(StateBox<tls12::State>),
-    Traffic(Box<ExpectTraffic>),
+    /// Unboxed: it is the state a connection keeps for its life, and a box would be one
+    /// more allocation per connection (and one per post-handshake message).
+    Traffic(ExpectTraffic),
 }
 
 /// Sends the ClientHello and waits for the server's answer.
@@ -41,8 +42,8 @@ pub(crate) fn start(
     out: &mut dyn Output,
 ) -> Result<crate::state::State, Error> {
     let state = hs::start(config, server_name, session, out)?;
-    Ok(crate::state::State::Client(State::ServerHello(Box::new(
-        state,
+    Ok(crate::state::State::Client(State::Tls13(StateBox::new(
+        tls13::State::FirstServerHello(state),
     ))))
 }
 
@@ -60,10 +61,9 @@ impl State {
             raw.len(),
         );
         match self {
-            Self::ServerHello(s) => s.handle(message, raw, out),
             Self::Tls13(s) => tls13::handle(s, message, raw, out),
             Self::Tls12(s) => s.step(|s| s.handle(message, raw, out)).map(Self::Tls12),
-            Self::Traffic(s) => s.handle(message, out).map(|s| Self::Traffic(Box::new(s))),
+            Self::Traffic(s) => s.handle(message, out).map(Self::Traffic),
         }
     }
 

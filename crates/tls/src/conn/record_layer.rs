@@ -105,15 +105,28 @@ impl RecordLayer {
         }
     }
 
-    /// Turns the queued handshake messages into records under the current write keys.
+    /// Turns the queued handshake messages into records under the current write keys,
+    /// and releases the queue: the flight is out.
     pub(super) fn flush_handshake(&mut self) -> Result<(), Error> {
+        self.flush_within_flight()?;
+        self.hs_out = Vec::new();
+        Ok(())
+    }
+
+    /// [`Self::flush_handshake`] at a key change inside a flight (a server's ServerHello,
+    /// then its encrypted messages; a ChangeCipherSpec between): the queue keeps its room
+    /// for the rest of the flight, which the flush ending the step releases. One
+    /// allocation per flight, not one per key change.
+    fn flush_within_flight(&mut self) -> Result<(), Error> {
         if self.hs_out.is_empty() {
             return Ok(());
         }
-        let out = std::mem::take(&mut self.hs_out);
+        let mut out = std::mem::take(&mut self.hs_out);
         for chunk in out.chunks(MAX_PLAINTEXT_LEN) {
             self.seal(ContentType::Handshake, chunk)?;
         }
+        out.clear();
+        self.hs_out = out;
         Ok(())
     }
 
@@ -211,7 +224,7 @@ impl RecordLayer {
             return Ok(());
         }
         self.ccs_sent = true;
-        self.flush_handshake()?;
+        self.flush_within_flight()?;
         let header = RecordHeader {
             content_type: ContentType::ChangeCipherSpec,
             legacy_record_version: ProtocolVersion::TLSv1_2,
@@ -228,7 +241,7 @@ impl RecordLayer {
         provider: &dyn Provider,
         keys: &RecordKeys,
     ) -> Result<(), Error> {
-        self.flush_handshake()?;
+        self.flush_within_flight()?;
         self.sealer.install(provider, keys).map_err(record_error)
     }
 

@@ -22,13 +22,16 @@ use crate::wire::ProtocolVersion;
 
 /// The server's handshake states.
 pub(crate) enum State {
-    /// Waiting for the first ClientHello, which settles the version.
-    ClientHello(Box<hs::ExpectClientHello>),
+    /// Waiting for the first ClientHello, which settles the version (unboxed: it holds
+    /// only the configuration).
+    ClientHello(hs::ExpectClientHello),
     /// TLS 1.3 (RFC 8446).
     Tls13(tls13::State),
     /// TLS 1.2 (RFC 5246).
     Tls12(StateBox<tls12::State>),
-    Traffic(Box<ExpectTraffic>),
+    /// Unboxed: it is the state a connection keeps for its life, and a box would be one
+    /// more allocation per connection (and one per post-handshake message).
+    Traffic(ExpectTraffic),
 }
 
 /// A server waiting for the first ClientHello.
@@ -41,9 +44,9 @@ pub(crate) fn start(config: Arc<ServerConfig>) -> Result<crate::state::State, Er
     if !config.speaks(ProtocolVersion::TLSv1_3) && !config.speaks(ProtocolVersion::TLSv1_2) {
         return Err(Error::Config("no supported cipher suite is enabled"));
     }
-    Ok(crate::state::State::Server(State::ClientHello(Box::new(
+    Ok(crate::state::State::Server(State::ClientHello(
         hs::ExpectClientHello::new(config),
-    ))))
+    )))
 }
 
 impl State {
@@ -60,10 +63,10 @@ impl State {
             raw.len(),
         );
         match self {
-            Self::ClientHello(s) => (*s).handle(message, raw, out),
+            Self::ClientHello(s) => s.handle(message, raw, out),
             Self::Tls13(s) => s.handle(message, raw, out),
             Self::Tls12(s) => s.step(|s| s.handle(message, raw, out)).map(Self::Tls12),
-            Self::Traffic(s) => s.handle(message, out).map(|s| Self::Traffic(Box::new(s))),
+            Self::Traffic(s) => s.handle(message, out).map(Self::Traffic),
         }
     }
 

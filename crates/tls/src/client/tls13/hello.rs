@@ -218,11 +218,9 @@ fn complete_key_exchange(
         .key_share
         .as_ref()
         .ok_or(PeerMisbehaved::MissingExtension("key_share"))?;
-    let ours = shares
-        .take(share.group)
-        .ok_or(PeerMisbehaved::WrongGroupForKeyShare)?;
-    let shared = ours
-        .complete(&share.key_exchange)
+    let shared = shares
+        .complete(share.group, &share.key_exchange)
+        .ok_or(PeerMisbehaved::WrongGroupForKeyShare)?
         .map_err(suites::key_share_error)?;
     Ok((share.group, shared))
 }

@@ -21,8 +21,16 @@ pub(crate) use server_auth::{
     ExpectEncryptedExtensions, ExpectFinished,
 };
 
-/// The client's TLS 1.3 states, after the version is settled.
+/// The client's TLS 1.3 states, after the version is settled — and the wait for the
+/// ServerHello that settles it, so that a TLS 1.3 handshake's states all live in the one
+/// box the first ServerHello's wait starts (a TLS 1.2 answer leaves for a box of its own).
+/// That first state, holding the whole offer, is the largest: the box is sized for it once,
+/// which costs less than a second box beside it when the version is settled.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum State {
+    /// Waiting for the first ServerHello (or HelloRetryRequest); whichever version it
+    /// chooses.
+    FirstServerHello(crate::client::hs::ExpectServerHello),
     /// After a HelloRetryRequest and our second ClientHello (boxed: it holds the whole
     /// offer, and is rare).
     ServerHello(Box<ExpectServerHello>),
@@ -51,6 +59,7 @@ impl State {
         out: &mut dyn Output,
     ) -> Result<Next, Error> {
         match self {
+            Self::FirstServerHello(s) => s.handle(message, raw, out),
             Self::ServerHello(s) => s.handle(message, raw, out),
             Self::EncryptedExtensions(s) => s.handle(message, raw, out),
             Self::CertificateOrCertificateRequest(s) => s.handle(message, raw, out),
@@ -80,16 +89,6 @@ impl State {
     /// Whether only the ServerHello answering our second ClientHello may come.
     pub(crate) fn awaits_server_hello(&self) -> bool {
         matches!(self, Self::ServerHello(_))
-    }
-}
-
-impl Next {
-    /// The client state this leads to (a TLS 1.3 state in a box of its own).
-    pub(crate) fn into_state(self) -> super::State {
-        match self {
-            Self::Tls13(state) => super::State::Tls13(StateBox::new(state)),
-            Self::Leave(state) => state,
-        }
     }
 }
 

@@ -20,9 +20,7 @@ use crate::transcript::Transcript;
 use crate::verify::{Authenticated, CertVerified, ServerName};
 use crate::wire::enums::{ExtensionType, SignatureScheme};
 use crate::wire::extensions::{ExtensionBlock, ExtensionTypes, ProtocolName};
-use crate::wire::handshake::{
-    CertificateRequest, CertificateVerify, EncryptedExtensions, HandshakePayload,
-};
+use crate::wire::handshake::{CertificateRequest, EncryptedExtensions, HandshakePayload};
 use crate::wire::List;
 use crate::{auth_messages, handshake_trace, verify};
 
@@ -379,16 +377,20 @@ impl ExpectFinished {
             None => Authenticated::Psk(verify::psk_proven_by_finished(&finished_ok)),
         };
 
-        // RFC 8446 §7.1: application secrets from Hash(CH..server Finished).
-        let (app, master) =
-            crate::state::application_secrets(handshake_secret, &mut transcript, out);
+        // RFC 8446 §7.1: application secrets from Hash(CH..server Finished). Messages
+        // follow it in our transcript only for EndOfEarlyData, our certificate, or our
+        // Finished when tickets are kept (the resumption master secret); else this is the
+        // transcript's last hash.
+        let store = config.session_store.clone();
+        let more = early_data == EarlyData::Accepted || request.is_some() || store.is_some();
+        let (app_hash, mut transcript) = transcript.hash_and_keep_if(more, provider);
+        let (app, master) = crate::state::application_secrets(handshake_secret, &app_hash, out);
         let (client_app, server_app, exporter) = (app.client, app.server, app.exporter);
         out.install_read_keys(
             server_app.record_keys(provider, aead)?,
             KeyPhase::Application(0),
         )?;
         out.exporter(exporter);
-        let store = config.session_store.clone();
         // The connection and every ticket of it share one copy of the chain.
         let ticket_chain = match &resumed {
             Some(session) => session.peer_certificates.clone(),
@@ -402,7 +404,7 @@ impl ExpectFinished {
         // then our handshake keys.
         if early_data == EarlyData::Accepted {
             let message = queue_payload(out, &HandshakePayload::EndOfEarlyData);
-            transcript.add(message);
+            transcript.going()?.add(message);
             let len = message.len();
             handshake_trace::trace_sent(out, "EndOfEarlyData", len, String::new);
             out.install_write_keys(
@@ -413,7 +415,7 @@ impl ExpectFinished {
         // Our second flight (RFC 8446 §4.4): [Certificate, CertificateVerify], Finished (in
         // compatibility mode the ChangeCipherSpec went after the ServerHello, §D.4).
         if let Some(request) = request {
-            send_client_auth(&config, &mut transcript, &request, out)?;
+            send_client_auth(&config, transcript.going()?, &request, out)?;
         }
         // Without client authentication, the same hash as the application secrets'.
         let hash = transcript.hash_so_far(provider);
@@ -423,7 +425,7 @@ impl ExpectFinished {
         // RFC 8446 §4.6.1, §7.1: tickets will be keyed from the resumption master secret,
         // over Hash(CH..client Finished).
         if store.is_some() {
-            transcript.add(message);
+            transcript.going()?.add(message);
         }
         handshake_trace::trace_sent(out, "Finished", len, String::new);
         out.install_write_keys(
@@ -443,12 +445,12 @@ impl ExpectFinished {
                 peer_certificates: ticket_chain,
             })
         });
-        Ok(crate::client::State::Traffic(Box::new(ExpectTraffic {
+        Ok(crate::client::State::Traffic(ExpectTraffic {
             _server: server,
             _finished: finished_ok,
             traffic: ApplicationTraffic::new(aead, server_app, client_app),
             tickets,
-        }))
+        })
         .into())
     }
 }
@@ -482,18 +484,17 @@ fn send_client_auth(
         return Ok(());
     };
     let hash = transcript.current_hash(provider);
-    let signature = auth_messages::sign_certificate_verify(
-        key,
-        scheme,
-        auth_messages::CLIENT_CONTEXT,
-        hash.as_ref(),
-    )
-    .map_err(|_| Error::from(PeerIncompatible::NoSignatureSchemesInCommon))?;
-    let verify = CertificateVerify {
-        algorithm: scheme,
-        signature: &signature,
-    };
-    let message = queue_payload(out, &HandshakePayload::CertificateVerify(verify));
+    let mut signed = Ok(());
+    let message = queue_message(out, |queue| {
+        signed = auth_messages::encode_certificate_verify(
+            queue,
+            key,
+            scheme,
+            auth_messages::CLIENT_CONTEXT,
+            hash.as_ref(),
+        );
+    });
+    signed.map_err(|_| Error::from(PeerIncompatible::NoSignatureSchemesInCommon))?;
     transcript.add(message);
     let len = message.len();
     handshake_trace::trace_sent(out, "CertificateVerify", len, || format!("scheme={scheme}"));

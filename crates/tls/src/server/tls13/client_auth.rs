@@ -14,7 +14,7 @@ use crate::output::{unexpected, Output};
 use crate::server::ExpectTraffic;
 use crate::tls13::key_schedule::{MasterSecret, TrafficSecret};
 use crate::trace::KeyPhase;
-use crate::transcript::Transcript;
+use crate::transcript::Remaining;
 use crate::verify::{Authenticated, CertVerified};
 use crate::wire::enums::CipherSuite;
 use crate::wire::handshake::HandshakePayload;
@@ -26,7 +26,7 @@ use super::State;
 /// What the server keeps until the client's Finished.
 pub(crate) struct Pending {
     pub(crate) config: Arc<ServerConfig>,
-    pub(crate) transcript: Transcript,
+    pub(crate) transcript: Remaining,
     pub(crate) client_handshake_secret: TrafficSecret,
     pub(crate) client_application_secret: TrafficSecret,
     pub(crate) server_application_secret: TrafficSecret,
@@ -59,7 +59,7 @@ impl ExpectEndOfEarlyData {
         let HandshakePayload::EndOfEarlyData = message else {
             return Err(unexpected("EndOfEarlyData", message.name()));
         };
-        self.pending.transcript.add(raw);
+        self.pending.transcript.going()?.add(raw);
         out.end_early_data();
         // RFC 8446 §4.5: what follows is under the client's handshake keys.
         let keys = self
@@ -99,7 +99,7 @@ impl ExpectCertificate {
         // ours asks for none that a CertificateEntry may carry.
         auth_messages::check_certificate_entry_extensions(&certificate, &[])?;
         let chain = certificate.to_chain();
-        self.pending.transcript.add(raw);
+        self.pending.transcript.going()?.add(raw);
         let (verifier, required) = match &self.pending.config.client_auth {
             ClientAuth::Required(v) => (v.clone(), true),
             ClientAuth::Optional(v) => (v.clone(), false),
@@ -150,12 +150,12 @@ impl ExpectCertificateVerify {
         let signature = auth_messages::check_certificate_verify(
             &*out,
             &self.pending.config.signature_schemes,
-            &self.pending.transcript,
+            self.pending.transcript.going()?,
             auth_messages::CLIENT_CONTEXT,
             &self.chain,
             &cv,
         )?;
-        self.pending.transcript.add(raw);
+        self.pending.transcript.going()?.add(raw);
         out.signature_scheme(cv.algorithm);
         if self.pending.ticket.facts.wanted {
             self.pending.ticket.facts.client_certificates = self.chain.clone();
@@ -209,17 +209,20 @@ impl ExpectFinished {
         out.handshake_complete()?;
         // RFC 8446 §4.6.1: tickets, keyed from the resumption master secret over
         // Hash(ClientHello..client Finished).
-        pending.transcript.add(raw);
-        let ticket = &pending.ticket;
-        resume::send_tickets(
-            &pending.config,
-            &ticket.master,
-            &pending.transcript,
-            ticket.suite,
-            &ticket.facts,
-            out,
-        )?;
-        Ok(crate::server::State::Traffic(Box::new(ExpectTraffic {
+        // (A transcript that ended was not kept for tickets: none are sent.)
+        if let Remaining::Going(transcript) = &mut pending.transcript {
+            transcript.add(raw);
+            let ticket = &pending.ticket;
+            resume::send_tickets(
+                &pending.config,
+                &ticket.master,
+                transcript,
+                ticket.suite,
+                &ticket.facts,
+                out,
+            )?;
+        }
+        Ok(crate::server::State::Traffic(ExpectTraffic {
             _client: self.client,
             _finished: finished,
             traffic: ApplicationTraffic::new(
@@ -227,6 +230,6 @@ impl ExpectFinished {
                 pending.client_application_secret,
                 pending.server_application_secret,
             ),
-        })))
+        }))
     }
 }

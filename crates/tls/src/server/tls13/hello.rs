@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use padlock_crypto::SharedSecret;
+use padlock_crypto::{ShareBytes, SharedSecret};
 
 use crate::certificate_chain::CertificateChain;
 use crate::config::{CertifiedKey, ClientAuth, ClientHelloInfo, ServerConfig};
@@ -24,8 +24,7 @@ use crate::wire::extensions::{
     KeyShareEntry, ServerHelloExtensions,
 };
 use crate::wire::handshake::{
-    CertificateRequest, CertificateVerify, ClientHello, EncryptedExtensions, HandshakePayload,
-    ServerHello,
+    CertificateRequest, ClientHello, EncryptedExtensions, HandshakePayload, ServerHello,
 };
 use crate::wire::list::{Inline, List};
 use crate::{auth_messages, handshake_trace, state, suites};
@@ -380,19 +379,23 @@ pub(super) fn send_server_flight(
     }
     send_finished(&secrets.server, &mut transcript, out);
 
-    // RFC 8446 §7.1: application secrets from Hash(CH..server Finished).
-    let (app, master) = state::application_secrets(secrets.handshake, &mut transcript, out);
-    out.exporter(app.exporter);
-    out.install_write_keys(
-        app.server
-            .record_keys(out.provider().as_ref(), suite.aead)?,
-        KeyPhase::Application(0),
-    )?;
-
     // What a ticket records is kept only if tickets will be sent (RFC 8446 §4.6.1).
     let tickets = resume::choose_mode(&config, offer).is_ok()
         && config.ticketer.is_some()
         && config.ticket_count > 0;
+    // RFC 8446 §7.1: application secrets from Hash(CH..server Finished). Messages follow
+    // it in our transcript only for EndOfEarlyData, a client certificate, or the client's
+    // Finished when tickets are sent (the resumption master secret); else this is the
+    // transcript's last hash, which the client's Finished is checked against too.
+    let more = early.is_some() || verifier.is_some() || tickets;
+    let provider = out.provider();
+    let (app_hash, transcript) = transcript.hash_and_keep_if(more, provider.as_ref());
+    let (app, master) = state::application_secrets(secrets.handshake, &app_hash, out);
+    out.exporter(app.exporter);
+    out.install_write_keys(
+        app.server.record_keys(provider.as_ref(), suite.aead)?,
+        KeyPhase::Application(0),
+    )?;
     let pending = Pending {
         transcript,
         client_handshake_secret: secrets.client,
@@ -450,7 +453,7 @@ fn client_early_keys(
 fn answer_key_share(
     share: &KeyShareEntry<'_>,
     out: &dyn Output,
-) -> Result<(Vec<u8>, SharedSecret), Error> {
+) -> Result<(ShareBytes, SharedSecret), Error> {
     let algorithm = suites::group(share.group).ok_or(PeerIncompatible::NoGroupsInCommon)?;
     let answer = out
         .provider()
@@ -629,17 +632,17 @@ fn send_certificate(
         format!("{} certificate(s)", cert.chain.len())
     });
     let hash = transcript.current_hash(provider);
-    let signature = auth_messages::sign_certificate_verify(
-        cert,
-        scheme,
-        auth_messages::SERVER_CONTEXT,
-        hash.as_ref(),
-    )?;
-    let verify = CertificateVerify {
-        algorithm: scheme,
-        signature: &signature,
-    };
-    let message = queue_payload(out, &HandshakePayload::CertificateVerify(verify));
+    let mut signed = Ok(());
+    let message = queue_message(out, |queue| {
+        signed = auth_messages::encode_certificate_verify(
+            queue,
+            cert,
+            scheme,
+            auth_messages::SERVER_CONTEXT,
+            hash.as_ref(),
+        );
+    });
+    signed?;
     transcript.add(message);
     let len = message.len();
     handshake_trace::trace_sent(out, "CertificateVerify", len, || format!("scheme={scheme}"));
