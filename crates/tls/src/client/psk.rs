@@ -26,6 +26,7 @@ const MAX_SESSIONS_TRIED: usize = 8;
 
 /// The session a ClientHello offers, with the Early Secret of its PSK.
 pub(crate) struct OfferedPsk {
+    /// The session offered; its ticket went into the ClientHello's pre_shared_key.
     pub(crate) session: ClientSession,
     /// The session's suite; the server must resume with one of the same hash.
     pub(crate) suite: Suite,
@@ -88,7 +89,7 @@ pub(crate) fn take_session(
 /// that [`fill_binder`] replaces once the ClientHello is encoded.
 pub(crate) fn offer(
     config: &ClientConfig,
-    session: ClientSession,
+    mut session: ClientSession,
     suite: Suite,
     hello: &mut ClientHello<'static>,
     provider: &dyn Provider,
@@ -100,7 +101,12 @@ pub(crate) fn offer(
     hello.extensions.psk_key_exchange_modes = Some(vec![mode(config)].into());
     hello.extensions.early_data = early_data;
     hello.extensions.pre_shared_key = Some(OfferedPsks {
-        identities: vec![identity(&session, now)].into(),
+        // The ticket moves into the ClientHello: the session needs it no more.
+        identities: vec![PskIdentity {
+            identity: std::mem::take(&mut session.ticket).into(),
+            obfuscated_ticket_age: obfuscated_age(&session, now),
+        }]
+        .into(),
         binders: vec![PskBinderEntry(vec![0; suite.hash.output_len()].into())].into(),
     });
     let (early_secret, binder_key) = EarlySecret::with_binder_key(
@@ -127,18 +133,15 @@ pub(crate) fn mode(config: &ClientConfig) -> PskKeyExchangeMode {
     }
 }
 
-/// RFC 8446 §4.2.11.1: the ticket with its age in milliseconds, plus ticket_age_add,
-/// modulo 2^32.
-pub(crate) fn identity(session: &ClientSession, now: UnixTime) -> PskIdentity<'static> {
+/// RFC 8446 §4.2.11.1: the ticket's age in milliseconds, plus ticket_age_add, modulo
+/// 2^32.
+pub(crate) fn obfuscated_age(session: &ClientSession, now: UnixTime) -> u32 {
     let age_ms = now
         .0
         .saturating_sub(session.received_at)
         .saturating_mul(1000);
-    PskIdentity {
-        identity: session.ticket.clone().into(),
-        // Truncation is the "modulo 2^32" of §4.2.11.1.
-        obfuscated_ticket_age: (age_ms as u32).wrapping_add(session.ticket_age_add),
-    }
+    // Truncation is the "modulo 2^32" of §4.2.11.1.
+    (age_ms as u32).wrapping_add(session.ticket_age_add)
 }
 
 /// RFC 8446 §4.2.11.2: the binder is computed over Transcript-Hash(`before`, the encoded
@@ -160,8 +163,15 @@ pub(crate) fn fill_binder(
     // One binder, the last thing in the message: its bytes end the encoding.
     let at = encoded.len().saturating_sub(binder.len());
     encoded[at..].copy_from_slice(binder);
+    // The placeholder [`offer`] put there has the binder's length: overwritten in place.
     if let Some(psks) = &mut hello.extensions.pre_shared_key {
-        psks.binders = vec![PskBinderEntry(binder.to_vec().into())].into();
+        let binders = psks.binders.to_mut();
+        match binders.as_mut_slice() {
+            [PskBinderEntry(placeholder)] if placeholder.len() == binder.len() => {
+                placeholder.to_mut().copy_from_slice(binder)
+            }
+            _ => *binders = vec![PskBinderEntry(binder.to_vec().into())],
+        }
     }
 }
 

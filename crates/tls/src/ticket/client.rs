@@ -315,18 +315,28 @@ impl SessionStore for ClientSessionCache {
             return;
         };
         let CacheInner { by_server, order } = &mut *inner;
-        if let Some(at) = order.iter().position(|n| n == server) {
-            order.remove(at);
-        } else {
-            while by_server.len() >= self.max_servers {
-                let Some(oldest) = order.pop_front() else {
-                    break;
-                };
-                by_server.remove(&oldest);
+        // A name already known moves to the back with the name it has (no copy of it).
+        let known = order
+            .iter()
+            .position(|n| n == server)
+            .and_then(|at| order.remove(at));
+        let name = match known {
+            Some(name) => name,
+            None => {
+                while by_server.len() >= self.max_servers {
+                    let Some(oldest) = order.pop_front() else {
+                        break;
+                    };
+                    by_server.remove(&oldest);
+                }
+                server.clone()
             }
-        }
-        order.push_back(server.clone());
-        let sessions = by_server.entry(server.clone()).or_default();
+        };
+        order.push_back(name);
+        let sessions = match by_server.get_mut(server) {
+            Some(sessions) => sessions,
+            None => by_server.entry(server.clone()).or_default(),
+        };
         if sessions.len() >= Self::SESSIONS_PER_SERVER {
             sessions.remove(0);
         } else {

@@ -49,9 +49,19 @@ pub(crate) struct SessionState {
 }
 
 impl SessionState {
-    /// The state as bytes, for the ticketer to seal.
+    /// The state as bytes (the tests' form of [`Self::encode_into`]).
+    #[cfg(test)]
     pub(crate) fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(encoded_len(
+        let mut out = Vec::new();
+        self.encode_into(&mut out);
+        out
+    }
+
+    /// The state as bytes, for the ticketer to seal, into `out` (emptied first), which a
+    /// server sending several tickets reuses for each.
+    pub(crate) fn encode_into(&self, out: &mut Vec<u8>) {
+        out.clear();
+        out.reserve_exact(encoded_len(
             self.secret.as_bytes(),
             self.server_name.as_deref(),
             self.alpn.as_deref(),
@@ -60,19 +70,18 @@ impl SessionState {
         out.push(FORMAT);
         out.extend_from_slice(&self.version.to_wire().to_be_bytes());
         out.extend_from_slice(&self.suite.to_wire().to_be_bytes());
-        write_opaque(&mut out, LengthPrefix::U8, self.secret.as_bytes());
+        write_opaque(out, LengthPrefix::U8, self.secret.as_bytes());
         out.extend_from_slice(&self.ticket_age_add.to_be_bytes());
         out.extend_from_slice(&self.issued_at.to_be_bytes());
         out.extend_from_slice(&self.lifetime.to_be_bytes());
-        write_optional(&mut out, self.server_name.as_ref().map(String::as_bytes));
-        write_optional(&mut out, self.alpn.as_deref());
+        write_optional(out, self.server_name.as_ref().map(String::as_bytes));
+        write_optional(out, self.alpn.as_deref());
         out.extend_from_slice(&self.max_early_data_size.to_be_bytes());
         out.extend_from_slice(&self.register_id);
-        super::write_chain(&mut out, &self.client_certificates);
-        out
+        super::write_chain(out, &self.client_certificates);
     }
 
-    /// Reads what [`Self::encode`] wrote; `None` for anything else.
+    /// Reads what [`Self::encode_into`] wrote; `None` for anything else.
     pub(crate) fn decode(bytes: &[u8]) -> Option<Self> {
         const W: &str = "SessionState";
         let mut r = Reader::new(bytes);

@@ -63,6 +63,15 @@ impl Transcript12 {
         }
     }
 
+    /// Hash(handshake_messages) when no message will follow: the hash is finished where
+    /// it is rather than copied first.
+    pub(crate) fn finish(self, provider: &dyn Provider) -> Digest {
+        match self.current {
+            Some(hash) => hash,
+            None => self.hash.finish(provider),
+        }
+    }
+
     /// The messages so far, for a CertificateVerify (empty if they were not kept).
     pub(crate) fn messages(&self) -> &[u8] {
         self.messages.as_deref().unwrap_or_default()
@@ -259,6 +268,20 @@ impl SessionKeys {
         let expected = self.verify_data(sender, transcript, provider);
         crate::verify::verify_finished(&expected, finished.verify_data)
     }
+
+    /// [`Self::check_finished`] for the handshake's last message, after which `transcript`
+    /// is not needed: its hash is finished, not copied.
+    pub(crate) fn check_last_finished(
+        &self,
+        sender: Sender,
+        transcript: Transcript12,
+        finished: &Finished,
+        provider: &dyn Provider,
+    ) -> Result<FinishedVerified, Error> {
+        let hash = transcript.finish(provider);
+        let expected = self.master.verify_data(provider, sender, hash.as_ref());
+        crate::verify::verify_finished(&expected, finished.verify_data)
+    }
 }
 
 impl SessionKeys {
@@ -367,11 +390,37 @@ pub(crate) fn check_peer_signature(
     result
 }
 
-/// Our ChangeCipherSpec, then our Finished under the new `keys` (RFC 5246 §7.1, §7.4.9).
+/// Our ChangeCipherSpec, then our Finished under the new `keys` (RFC 5246 §7.1, §7.4.9),
+/// over `transcript`, which the Finished joins: the peer's Finished follows.
 pub(crate) fn send_change_cipher_spec_and_finished(
     keys: &SessionKeys,
     sender: Sender,
     transcript: &mut Transcript12,
+    out: &mut dyn Output,
+) -> Result<(), Error> {
+    let hash = transcript.hash(out.provider().as_ref());
+    send_finished_over(keys, sender, &hash, Some(transcript), out)
+}
+
+/// [`send_change_cipher_spec_and_finished`] when our Finished ends the handshake: the
+/// transcript's hash is finished in place, not copied first.
+pub(crate) fn send_last_change_cipher_spec_and_finished(
+    keys: &SessionKeys,
+    sender: Sender,
+    transcript: Transcript12,
+    out: &mut dyn Output,
+) -> Result<(), Error> {
+    let hash = transcript.finish(out.provider().as_ref());
+    send_finished_over(keys, sender, &hash, None, out)
+}
+
+/// ChangeCipherSpec, our write keys, then Finished over Hash(handshake_messages) `hash`;
+/// the Finished joins `transcript` if one is given.
+fn send_finished_over(
+    keys: &SessionKeys,
+    sender: Sender,
+    hash: &Digest,
+    transcript: Option<&mut Transcript12>,
     out: &mut dyn Output,
 ) -> Result<(), Error> {
     out.send_change_cipher_spec()?;
@@ -387,9 +436,13 @@ pub(crate) fn send_change_cipher_spec_and_finished(
     };
     out.install_write_keys(write_keys, KeyPhase::Tls12)?;
     let provider = out.provider();
-    let verify_data = keys.verify_data(sender, transcript, provider.as_ref());
+    let verify_data = keys
+        .master
+        .verify_data(provider.as_ref(), sender, hash.as_ref());
     let finished = crate::state::queue_finished(out, verify_data.as_ref());
-    transcript.add(finished);
+    if let Some(transcript) = transcript {
+        transcript.add(finished);
+    }
     let len = finished.len();
     crate::handshake_trace::trace_sent(out, "Finished", len, String::new);
     Ok(())

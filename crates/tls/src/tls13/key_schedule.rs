@@ -515,6 +515,36 @@ impl TrafficSecret {
             .map_err(|_| Error::Internal("the key schedule derived keys of the wrong length"))
     }
 
+    /// A handshake traffic secret's two uses, made together: its record keys (RFC 8446
+    /// §7.3, as [`Self::record_keys`]) and its finished_key (§4.4.4, as
+    /// [`Self::finished_key`]) expand the same secret, so its HMAC key is set up once for
+    /// the three expansions rather than once for the keys and again for the Finished. The
+    /// states keep these; the secret itself is needed for nothing else.
+    pub fn handshake_keys(
+        &self,
+        provider: &dyn Provider,
+        aead: AeadAlgorithm,
+    ) -> Result<(RecordKeys, FinishedKey), Error> {
+        let len = self.hash.output_len();
+        let (key, iv, finished) =
+            hkdf::with_hmac_key(provider, self.hash, self.secret.as_bytes(), |secret| {
+                (
+                    hkdf::expand_label_secret_with_key(secret, b"key", &[], aead.key_len()),
+                    hkdf::expand_label_secret_with_key(secret, b"iv", &[], NONCE_LEN),
+                    hkdf::expand_label_secret_with_key(secret, b"finished", &[], len),
+                )
+            });
+        let keys = RecordKeys::new(aead, key.as_bytes(), iv.as_bytes())
+            .map_err(|_| Error::Internal("the key schedule derived keys of the wrong length"))?;
+        Ok((
+            keys,
+            FinishedKey {
+                hash: self.hash,
+                key: finished,
+            },
+        ))
+    }
+
     /// The next generation, for KeyUpdate (RFC 8446 §7.2):
     /// `HKDF-Expand-Label(application_traffic_secret_N, "traffic upd", "", Hash.length)`.
     pub fn next_generation(&self, provider: &dyn Provider) -> TrafficSecret {
@@ -565,6 +595,29 @@ impl TrafficSecret {
 impl fmt::Debug for TrafficSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "TrafficSecret({:?}, ..)", self.hash)
+    }
+}
+
+/// A finished_key (RFC 8446 §4.4.4): `HKDF-Expand-Label(BaseKey, "finished", "",
+/// Hash.length)`, with a handshake traffic secret as BaseKey
+/// ([`TrafficSecret::handshake_keys`]). Zeroed when dropped.
+pub struct FinishedKey {
+    hash: HashAlgorithm,
+    key: Secret,
+}
+
+impl FinishedKey {
+    /// Finished.verify_data = `HMAC(finished_key, Transcript-Hash(Handshake Context,
+    /// Certificate*, CertificateVerify*))` (RFC 8446 §4.4.4); `transcript_hash` is that
+    /// hash, taken just before the Finished message.
+    pub fn verify_data(&self, provider: &dyn Provider, transcript_hash: &[u8]) -> Digest {
+        provider.hmac(self.hash, self.key.as_bytes(), &[transcript_hash])
+    }
+}
+
+impl fmt::Debug for FinishedKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "FinishedKey({:?}, ..)", self.hash)
     }
 }
 
@@ -804,6 +857,21 @@ mod tests {
         assert_eq!(
             s.finished_key(&p).as_bytes(),
             unhex("008d3b66f816ea559f96b537e885c31fc068bf492c652f01f288a1d8cdc19fc8")
+        );
+    }
+
+    #[test]
+    fn handshake_keys_are_the_record_keys_and_finished_key_made_apart() {
+        let p = AwsLcProvider;
+        let s = handshake_secret(&p).server_handshake_traffic_secret(&p, &unhex(HELLO_HASH));
+        let (keys, finished) = s.handshake_keys(&p, AeadAlgorithm::Aes128Gcm).unwrap();
+        // RFC 8448 §3: the server's handshake write key and IV.
+        assert_eq!(keys.key(), unhex("3fce516009c21727d0f2e4e86ee403bc"));
+        assert_eq!(keys.iv().to_vec(), unhex("5d313eb2671276ee13000b30"));
+        let transcript = [9u8; 32];
+        assert_eq!(
+            finished.verify_data(&p, &transcript),
+            s.finished_verify_data(&p, &transcript)
         );
     }
 

@@ -15,7 +15,7 @@ use crate::wire::extensions::{ExtensionBlock, Tls12ServerHelloExtensions};
 use crate::wire::handshake::ServerHello;
 
 use super::resume::{self, SessionKeeper};
-use super::server_flight::{Context, ExpectCertificate};
+use super::server_flight::{Context, ExpectCertificate, Offered};
 use super::State;
 
 /// The ServerHello chose TLS 1.2: check it; if it resumes the session we offered, the
@@ -64,7 +64,7 @@ pub(crate) fn handle_server_hello(
     Ok(crate::client::State::Tls12(StateBox::new(
         State::Certificate(ExpectCertificate {
             context: Context {
-                offer,
+                offer: Offered::keep(offer),
                 suite,
                 randoms,
                 extended_master_secret: extensions.extended_master_secret,

@@ -184,10 +184,10 @@ impl ExpectResumedFinished {
             provider.as_ref(),
         )?;
         transcript.add(raw);
-        handshake::send_change_cipher_spec_and_finished(
+        handshake::send_last_change_cipher_spec_and_finished(
             &keys,
             Sender::Client,
-            &mut transcript,
+            transcript,
             out,
         )?;
         if let Some(keeper) = keeper {

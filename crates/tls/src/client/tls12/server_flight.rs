@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use crate::client::hs::Offer;
-use crate::config::CertifiedKey;
+use crate::config::{CertifiedKey, ClientConfig};
 use crate::conn::HandshakeKind;
 use crate::error::{Error, PeerMisbehaved};
 use crate::handshake_trace::trace_certificate_check;
@@ -14,22 +14,23 @@ use crate::output::{unexpected, Output};
 use crate::suites::{self, Tls12Suite};
 use crate::tls12::handshake::{self, PeerChain, Randoms, SessionKeys, Transcript12};
 use crate::tls12::prf::Sender;
-use crate::verify::{self, Authenticated, CertVerified, SignatureVerified};
-use crate::wire::enums::{NamedGroup, SignatureScheme};
+use crate::tls12::signatures;
+use crate::verify::{self, Authenticated, CertVerified, ServerName, SignatureVerified};
+use crate::wire::codec::{write_opaque, Codec, LengthPrefix};
+use crate::wire::enums::HandshakeType;
+use crate::wire::enums::{NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::wire::handshake::tls12::client_certificate_type;
 use crate::wire::handshake::{
-    CertificateRequest12, CertificateVerify, ClientEcdhPublic, ClientKeyExchange, HandshakePayload,
-    ServerKeyExchange,
+    encode_handshake, CertificateRequest12, CertificateVerify, HandshakePayload, ServerKeyExchange,
 };
 use crate::wire::List;
-use crate::{tls12::signatures, wire::codec::Codec};
 
 use super::resume::{receive_ticket, ReceivedTicket, SessionKeeper};
-use super::{ExpectTraffic, KeyExchange, State};
+use super::{ExpectTraffic, KeyExchange, OurPoint, State};
 
 /// What the client's TLS 1.2 states carry from the ServerHello on.
 pub(crate) struct Context {
-    pub(crate) offer: Offer,
+    pub(crate) offer: Offered,
     pub(crate) suite: Tls12Suite,
     pub(crate) randoms: Randoms,
     /// Both sides do the Extended Master Secret (RFC 7627).
@@ -40,6 +41,45 @@ pub(crate) struct Context {
     pub(crate) ticket_announced: bool,
     /// Where the session goes once the handshake is done (`None`: not kept).
     pub(crate) keeper: Option<SessionKeeper>,
+}
+
+/// What the TLS 1.2 states still need of our ClientHello and its configuration. The rest
+/// of the [`Offer`] (the ClientHello's other fields, TLS 1.3's key shares and PSK, the
+/// buffered transcript) is dropped at the ServerHello: every step moves its state into
+/// the next, and this keeps that move to a few hundred bytes instead of two kilobytes.
+pub(crate) struct Offered {
+    pub(crate) config: Arc<ClientConfig>,
+    pub(crate) server_name: ServerName,
+    /// ClientHello.client_version: an RSA pre-master secret begins with it (RFC 5246
+    /// §7.4.7.1).
+    pub(crate) legacy_version: ProtocolVersion,
+    /// Our supported_groups: the server's certificate curve and ECDHE group must be among
+    /// them (RFC 8422 §5.3, §5.4).
+    pub(crate) supported_groups: Vec<NamedGroup>,
+    /// Our signature_algorithms: the ServerKeyExchange must be signed with one of them
+    /// (RFC 5246 §7.4.1.4.1).
+    pub(crate) signature_algorithms: Vec<SignatureScheme>,
+}
+
+impl Offered {
+    /// Keeps what the TLS 1.2 states need of `offer`, the rest is dropped.
+    pub(crate) fn keep(mut offer: Offer) -> Self {
+        let extensions = &mut offer.hello.extensions;
+        Self {
+            supported_groups: into_vec(extensions.supported_groups.take()),
+            signature_algorithms: into_vec(extensions.signature_algorithms.take()),
+            legacy_version: offer.hello.legacy_version,
+            config: offer.config,
+            server_name: offer.server_name,
+        }
+    }
+}
+
+/// The values of a list our ClientHello built (moved out, not copied); an absent
+/// extension is an empty list.
+fn into_vec<T: Clone + for<'a> Codec<'a>>(list: Option<List<'static, T>>) -> Vec<T> {
+    list.map(|mut list| std::mem::take(list.to_mut()))
+        .unwrap_or_default()
 }
 
 /// Waiting for the server's Certificate (RFC 5246 §7.4.2).
@@ -70,9 +110,7 @@ impl ExpectCertificate {
         let server = PeerChain::new(chain, result?)?;
         // RFC 5246 §7.4.2: the key must fit the suite (ECDSA suites, ECDSA keys).
         signatures::leaf_fits_suite(server.key_algorithm(), context.suite.auth)?;
-        let offered_groups = context.offer.hello.extensions.supported_groups.as_ref();
-        let offered_groups = offered_groups.and_then(List::built);
-        signatures::leaf_curve_offered(server.key_algorithm(), offered_groups.unwrap_or_default())?;
+        signatures::leaf_curve_offered(server.key_algorithm(), &context.offer.supported_groups)?;
         context.transcript.add(raw);
         Ok(match context.suite.kx {
             suites::KeyExchangeKind::Ecdhe => {
@@ -136,17 +174,11 @@ impl ExpectServerKeyExchange {
 /// RFC 8422 §5.4: the curve must be one we offered in supported_groups (and one TLS 1.2
 /// uses), else illegal_parameter.
 fn check_group(
-    offer: &Offer,
+    offer: &Offered,
     group: NamedGroup,
 ) -> Result<padlock_crypto::KeyExchangeAlgorithm, Error> {
-    let offered = offer
-        .hello
-        .extensions
+    offer
         .supported_groups
-        .as_ref()
-        .and_then(List::built)
-        .unwrap_or_default();
-    offered
         .contains(&group)
         .then(|| suites::tls12_group(group))
         .flatten()
@@ -161,18 +193,10 @@ fn check_signature(
     ske: &ServerKeyExchange<'_>,
     out: &dyn Output,
 ) -> Result<SignatureVerified, Error> {
-    let offered = context
-        .offer
-        .hello
-        .extensions
-        .signature_algorithms
-        .as_ref()
-        .and_then(List::built)
-        .unwrap_or_default();
     handshake::check_peer_signature(
         out,
         server,
-        offered,
+        &context.offer.signature_algorithms,
         &ske.signature,
         &handshake::signed_params(&context.randoms, &ske.params),
         PeerMisbehaved::BadServerKeyExchangeSignature,
@@ -190,7 +214,7 @@ fn agree(
         .provider()
         .start_key_exchange(algorithm)
         .map_err(|_| Error::Internal("could not generate an ECDH key"))?;
-    let our_public = ours.public_key().to_vec();
+    let our_public = OurPoint::new(ours.public_key())?;
     let shared = ours
         .complete(their_public)
         .map_err(suites::key_share_error)?;
@@ -380,28 +404,43 @@ fn send_client_key_exchange(
     out: &mut dyn Output,
 ) -> Result<padlock_crypto::SharedSecret, Error> {
     let (body, pre_master_secret) = match kx {
-        KeyExchange::Ecdhe { our_public, shared } => (
-            ClientEcdhPublic {
-                public: &our_public,
-            }
-            .to_vec(),
-            shared,
-        ),
-        KeyExchange::Rsa { leaf } => rsa_client_key_exchange(&leaf, context, out)?,
+        KeyExchange::Ecdhe { our_public, shared } => (ExchangeKeys::Ecdh(our_public), shared),
+        KeyExchange::Rsa { leaf } => {
+            let (encrypted, secret) = rsa_client_key_exchange(&leaf, context, out)?;
+            (ExchangeKeys::EncryptedPreMasterSecret(encrypted), secret)
+        }
     };
-    let message = crate::state::queue_payload(
-        out,
-        &HandshakePayload::ClientKeyExchange(ClientKeyExchange { body: &body }),
-    );
+    let message = crate::state::queue_message(out, |queue| body.encode(queue));
     context.transcript.add(message);
     let len = message.len();
     crate::handshake_trace::trace_sent(out, "ClientKeyExchange", len, String::new);
     Ok(pre_master_secret)
 }
 
+/// The body of our ClientKeyExchange (RFC 5246 §7.4.7).
+enum ExchangeKeys {
+    /// Our ECDH public point (RFC 8422 §5.7).
+    Ecdh(OurPoint),
+    /// The `EncryptedPreMasterSecret`, encoded with its length (RFC 5246 §7.4.7.1).
+    EncryptedPreMasterSecret(Vec<u8>),
+}
+
+impl ExchangeKeys {
+    /// Appends the ClientKeyExchange carrying these keys: the same bytes as a
+    /// [`ClientKeyExchange`](crate::wire::handshake::ClientKeyExchange) encodes, without
+    /// a vector of its own for the body.
+    fn encode(&self, queue: &mut Vec<u8>) {
+        encode_handshake(HandshakeType::ClientKeyExchange, queue, |out| match self {
+            // RFC 8422 §5.7: `opaque point <1..2^8-1>`.
+            Self::Ecdh(point) => write_opaque(out, LengthPrefix::U8, point.as_bytes()),
+            Self::EncryptedPreMasterSecret(encoded) => out.extend_from_slice(encoded),
+        })
+    }
+}
+
 /// RSA key transport (RFC 5246 §7.4.7.1): the seam where the `legacy_rsa_key_exchange`
 /// client goes — a fresh 48-byte pre-master secret beginning with our ClientHello's
-/// version (`context.offer.hello.legacy_version`), encrypted with RSAES-PKCS1-v1_5 to the
+/// version (`context.offer.legacy_version`), encrypted with RSAES-PKCS1-v1_5 to the
 /// key of `leaf` (which must allow keyEncipherment); returns the
 /// `EncryptedPreMasterSecret` encoding and the pre-master secret.
 fn rsa_client_key_exchange(
@@ -412,7 +451,7 @@ fn rsa_client_key_exchange(
     crate::tls12::rsa_key_transport::encrypt_pre_master_secret(
         out.provider().as_ref(),
         leaf,
-        context.offer.hello.legacy_version,
+        context.offer.legacy_version,
     )
 }
 
@@ -473,16 +512,16 @@ impl ExpectFinished {
             return Err(unexpected("Finished", message.name()));
         };
         let ExpectChangeCipherSpec {
-            mut context,
+            context,
             keys,
             server,
             signature,
             ticket,
         } = self.before;
         let provider = out.provider();
-        let verified = keys.check_finished(
+        let verified = keys.check_last_finished(
             Sender::Server,
-            &mut context.transcript,
+            context.transcript,
             &finished,
             provider.as_ref(),
         )?;
@@ -503,5 +542,33 @@ impl ExpectFinished {
             _server: server,
             _finished: verified,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::codec::Codec;
+    use crate::wire::handshake::{ClientEcdhPublic, ClientKeyExchange};
+
+    #[test]
+    fn a_client_key_exchange_is_written_as_the_wire_types_encode_it() {
+        let point = vec![4; 65];
+        let body = ClientEcdhPublic { public: &point }.to_vec();
+        let expected =
+            crate::state::encode(&HandshakePayload::ClientKeyExchange(ClientKeyExchange {
+                body: &body,
+            }));
+        let mut written = Vec::new();
+        ExchangeKeys::Ecdh(OurPoint::new(&point).unwrap()).encode(&mut written);
+        assert_eq!(written, expected);
+        let encrypted = vec![0, 3, 1, 2, 3];
+        let expected =
+            crate::state::encode(&HandshakePayload::ClientKeyExchange(ClientKeyExchange {
+                body: &encrypted,
+            }));
+        let mut written = Vec::new();
+        ExchangeKeys::EncryptedPreMasterSecret(encrypted).encode(&mut written);
+        assert_eq!(written, expected);
     }
 }

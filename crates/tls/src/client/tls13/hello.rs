@@ -95,10 +95,11 @@ pub(crate) fn handle_server_hello(
         client: client_secret,
         server: server_secret,
     } = handshake_secrets(suite, early_secret, shared, &transcript, out);
-    out.install_read_keys(
-        server_secret.record_keys(provider, suite.aead)?,
-        KeyPhase::Handshake,
-    )?;
+    // Each traffic secret taken apart at once: record keys and finished_key (RFC 8446
+    // §7.3, §4.4.4).
+    let (server_keys, server_finished) = server_secret.handshake_keys(provider, suite.aead)?;
+    let (client_keys, client_finished) = client_secret.handshake_keys(provider, suite.aead)?;
+    out.install_read_keys(server_keys, KeyPhase::Handshake)?;
     // RFC 8446 §D.4: in compatibility mode our ChangeCipherSpec precedes every record we
     // protect, so it goes now, before the handshake keys: what we send next is either our
     // second flight or an alert that ends the handshake, and a peer (or a middlebox) may
@@ -110,14 +111,13 @@ pub(crate) fn handle_server_hello(
     // RFC 8446 §4.2.10: with 0-RTT offered, our early keys stay until the server says
     // whether it took the data (EncryptedExtensions) — and, if it did, until our
     // EndOfEarlyData (§4.5).
-    if early_data_offered {
+    let client_keys = if early_data_offered {
         out.early_data_writes_done();
+        Some(client_keys)
     } else {
-        out.install_write_keys(
-            client_secret.record_keys(provider, suite.aead)?,
-            KeyPhase::Handshake,
-        )?;
-    }
+        out.install_write_keys(client_keys, KeyPhase::Handshake)?;
+        None
+    };
 
     let hello = offer.hello;
     Ok(State::EncryptedExtensions(ExpectEncryptedExtensions {
@@ -127,8 +127,9 @@ pub(crate) fn handle_server_hello(
             offered_types: offered,
             transcript,
             handshake_secret,
-            client_secret,
-            server_secret,
+            client_keys,
+            client_finished,
+            server_finished,
             suite,
             resumed: session,
             early_data: if early_data_offered {
@@ -287,7 +288,9 @@ fn update_psk_for_retry(offer: &mut Offer, suite: Suite, out: &mut dyn Output) {
     }
     let now = (offer.config.time)();
     if let Some(psks) = &mut offer.hello.extensions.pre_shared_key {
-        psks.identities = vec![crate::client::psk::identity(&psk.session, now)].into();
+        for identity in psks.identities.to_mut() {
+            identity.obfuscated_ticket_age = crate::client::psk::obfuscated_age(&psk.session, now);
+        }
     }
 }
 

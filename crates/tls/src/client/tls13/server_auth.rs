@@ -10,10 +10,11 @@ use crate::config::{CertifiedKey, ClientConfig};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::key_update::ApplicationTraffic;
 use crate::output::{trace, unexpected, Output};
+use crate::record::RecordKeys;
 use crate::state::{queue_message, queue_payload};
 use crate::suites::Suite;
 use crate::ticket::ClientSession;
-use crate::tls13::key_schedule::{HandshakeSecret, TrafficSecret};
+use crate::tls13::key_schedule::{FinishedKey, HandshakeSecret};
 use crate::trace::KeyPhase;
 use crate::trace::{Direction, TraceEvent};
 use crate::transcript::Transcript;
@@ -43,8 +44,12 @@ pub(crate) struct Context {
     pub(super) offered_types: ExtensionTypes,
     pub(super) transcript: Transcript,
     pub(super) handshake_secret: HandshakeSecret,
-    pub(super) client_secret: TrafficSecret,
-    pub(super) server_secret: TrafficSecret,
+    /// Our handshake record keys while 0-RTT holds them back (RFC 8446 §4.2.10, §4.5);
+    /// `None` once installed.
+    pub(super) client_keys: Option<RecordKeys>,
+    /// Our finished_key and the server's (RFC 8446 §4.4.4).
+    pub(super) client_finished: FinishedKey,
+    pub(super) server_finished: FinishedKey,
     pub(super) suite: Suite,
     /// The session the server resumed (RFC 8446 §2.2), if it did.
     pub(super) resumed: Option<ClientSession>,
@@ -131,11 +136,10 @@ impl ExpectEncryptedExtensions {
                 direction: Direction::Received,
                 reason: "the server refused it".into(),
             });
-            let keys = self
-                .cx
-                .client_secret
-                .record_keys(out.provider().as_ref(), self.cx.suite.aead)?;
-            out.install_write_keys(keys, KeyPhase::Handshake)?;
+            out.install_write_keys(
+                take_client_keys(&mut self.cx.client_keys)?,
+                KeyPhase::Handshake,
+            )?;
         }
         out.early_data_result(accepted);
         Ok(())
@@ -356,8 +360,9 @@ impl ExpectFinished {
             server_name,
             mut transcript,
             handshake_secret,
-            client_secret,
-            server_secret,
+            mut client_keys,
+            client_finished,
+            server_finished,
             suite,
             resumed,
             early_data,
@@ -369,7 +374,7 @@ impl ExpectFinished {
         let provider = provider.as_ref();
         // RFC 8446 §4.4.4: verify_data = HMAC(finished_key, Hash(CH..CV)).
         let hash = transcript.current_hash(provider);
-        let expected = server_secret.finished_verify_data(provider, hash.as_ref());
+        let expected = server_finished.verify_data(provider, hash.as_ref());
         let finished_ok = verify::verify_finished(expected.as_ref(), finished.verify_data)?;
         transcript.add(raw);
         let server = match server {
@@ -407,10 +412,7 @@ impl ExpectFinished {
             transcript.going()?.add(message);
             let len = message.len();
             handshake_trace::trace_sent(out, "EndOfEarlyData", len, String::new);
-            out.install_write_keys(
-                client_secret.record_keys(provider, aead)?,
-                KeyPhase::Handshake,
-            )?;
+            out.install_write_keys(take_client_keys(&mut client_keys)?, KeyPhase::Handshake)?;
         }
         // Our second flight (RFC 8446 §4.4): [Certificate, CertificateVerify], Finished (in
         // compatibility mode the ChangeCipherSpec went after the ServerHello, §D.4).
@@ -419,7 +421,7 @@ impl ExpectFinished {
         }
         // Without client authentication, the same hash as the application secrets'.
         let hash = transcript.hash_so_far(provider);
-        let verify_data = client_secret.finished_verify_data(provider, hash.as_ref());
+        let verify_data = client_finished.verify_data(provider, hash.as_ref());
         let message = crate::state::queue_finished(out, verify_data.as_ref());
         let len = message.len();
         // RFC 8446 §4.6.1, §7.1: tickets will be keyed from the resumption master secret,
@@ -499,4 +501,11 @@ fn send_client_auth(
     let len = message.len();
     handshake_trace::trace_sent(out, "CertificateVerify", len, || format!("scheme={scheme}"));
     Ok(())
+}
+
+/// Our handshake record keys, held back while 0-RTT data was possible, for installing
+/// now; installed twice would be a bug, refused.
+fn take_client_keys(keys: &mut Option<RecordKeys>) -> Result<RecordKeys, Error> {
+    keys.take()
+        .ok_or(Error::Internal("our handshake keys were installed already"))
 }

@@ -263,10 +263,10 @@ impl ExpectFinished {
             &mut context.transcript,
             out,
         )?;
-        handshake::send_change_cipher_spec_and_finished(
+        handshake::send_last_change_cipher_spec_and_finished(
             &keys,
             Sender::Server,
-            &mut context.transcript,
+            context.transcript,
             out,
         )?;
         out.tls12_exporter(keys.into_exporter(context.randoms));

@@ -16,19 +16,20 @@ use crate::state::{random_bytes, StateBox};
 use crate::suites::{self, KeyExchangeKind, Tls12Suite};
 use crate::tls12::handshake::{self, Randoms, Transcript12};
 use crate::tls12::signatures;
-use crate::wire::codec::{DecodeError, DecodeErrorKind};
+use crate::wire::codec::{
+    write_opaque, write_prefixed, Codec, DecodeError, DecodeErrorKind, LengthPrefix,
+};
 use crate::wire::enums::{
-    CipherSuite, EcPointFormat, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme,
+    CipherSuite, EcPointFormat, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion,
+    SignatureScheme,
 };
-use crate::wire::extensions::{
-    DistinguishedName, ExtensionBlock, ServerHelloExtensions, Tls12ServerHelloExtensions,
-};
+use crate::wire::extensions::{write_extension_bytes, DistinguishedName, ExtensionBlock};
 use crate::wire::handshake::tls12::client_certificate_type;
 use crate::wire::handshake::{
-    CertificateRequest12, CertificateVerify, ClientHello, HandshakePayload, ServerEcdhParams,
-    ServerHello, ServerKeyExchange, DOWNGRADE_TLS12,
+    encode_handshake, CertificateRequest12, CertificateVerify, ClientHello, HandshakePayload,
+    ServerEcdhParams, ServerKeyExchange, DOWNGRADE_TLS12,
 };
-use crate::wire::list::{Inline, List};
+use crate::wire::list::Inline;
 
 use super::client_flight::{Context, ExpectCertificate, ExpectClientKeyExchange};
 use super::{resume, KeyExchange, State};
@@ -85,6 +86,7 @@ pub(crate) fn start(
     transcript.add(raw);
 
     let plan = choose_key_exchange(&config, &offer, suite, &cert)?;
+    reserve_flight(&cert, &plan, alpn.as_deref(), out);
     if let Some(name) = &hello.extensions.server_name {
         out.server_name(name.to_string());
     }
@@ -100,7 +102,7 @@ pub(crate) fn start(
         &offer,
         suite,
         &randoms,
-        alpn.clone(),
+        alpn.as_deref(),
         answer,
         &mut transcript,
         out,
@@ -149,6 +151,47 @@ pub(crate) fn start(
             client: None,
         }),
     })))
+}
+
+/// Room for our flight up to the ServerHelloDone, made in the send queue before its first
+/// message: the flight is encoded into one buffer that never grows (and never copies what
+/// it holds) on the way. The queue starts with room for a usual flight; this matters for
+/// longer chains (RSA certificates). A CertificateRequest, when there is one, may still
+/// grow it.
+fn reserve_flight(
+    cert: &CertifiedKey,
+    plan: &KeyExchangePlan,
+    alpn: Option<&[u8]>,
+    out: &mut dyn Output,
+) {
+    // Handshake header, version, random, session id, suite, compression, and every
+    // extension we may answer with (27 bytes) but ALPN's name.
+    const SERVER_HELLO: usize = 4 + 2 + 32 + 1 + 32 + 2 + 1 + 2 + 27 + 7;
+    // Handshake header, certificate_list length, then each ASN.1Cert behind its length.
+    let certificate = 4 + 3 + cert.chain.iter().map(|der| 3 + der.len()).sum::<usize>();
+    let key_exchange = match plan {
+        // Header, curve type + group + point length, the longest point (P-384,
+        // uncompressed), then the scheme, the signature's length and the signature.
+        KeyExchangePlan::Ecdhe { .. } => 4 + 4 + 97 + 2 + 2 + max_signature_len(cert),
+        KeyExchangePlan::Rsa => 0,
+    };
+    const SERVER_HELLO_DONE: usize = 4;
+    let room =
+        SERVER_HELLO + alpn.map_or(0, <[u8]>::len) + certificate + key_exchange + SERVER_HELLO_DONE;
+    out.handshake_queue().reserve(room);
+}
+
+/// The longest signature our certificate's key makes: a DER ECDSA signature of its curve,
+/// an Ed25519 signature, or an RSA signature as long as the modulus.
+fn max_signature_len(cert: &CertifiedKey) -> usize {
+    match cert.key.kind() {
+        padlock_crypto::KeyKind::EcdsaP256 => 72,
+        padlock_crypto::KeyKind::EcdsaP384 => 104,
+        padlock_crypto::KeyKind::Ed25519 => 64,
+        padlock_crypto::KeyKind::Rsa(bits) => (bits as usize).div_ceil(8),
+        // A kind this list does not know yet: as long as an RSA-4096 signature.
+        _ => 512,
+    }
 }
 
 /// Checks what TLS 1.2 and its safety rails require of a ClientHello.
@@ -392,49 +435,100 @@ pub(super) fn send_server_hello(
     offer: &Offer<'_>,
     suite: Tls12Suite,
     randoms: &Randoms,
-    alpn: Option<Vec<u8>>,
+    alpn: Option<&[u8]>,
     session: SessionAnswer<'_>,
     transcript: &mut Transcript12,
     out: &mut dyn Output,
 ) -> Result<(), Error> {
-    let extensions = Tls12ServerHelloExtensions {
+    let answers = HelloAnswers {
         // RFC 6066 §3: a server that used the server_name "SHALL include" an empty one;
         // "When resuming a session, the server MUST NOT include" it.
         server_name: offer.hello.extensions.server_name.is_some() && !session.resumed,
         // RFC 5746 §3.6: an empty renegotiation_info for a client that signalled.
-        renegotiation_info: offer.secure_renegotiation.then_some(&[]),
+        renegotiation_info: offer.secure_renegotiation,
         // RFC 7627 §5.2: answer EMS whenever it is offered.
         extended_master_secret: offer.extended_master_secret,
         // RFC 8422 §5.2: answer ec_point_formats with uncompressed only.
-        ec_point_formats: (offer.hello.extensions.ec_point_formats.is_some()
-            && suite.kx == KeyExchangeKind::Ecdhe)
-            .then(|| List::from(&[EcPointFormat::uncompressed])),
-        alpn: alpn.as_deref(),
+        ec_point_formats: offer.hello.extensions.ec_point_formats.is_some()
+            && suite.kx == KeyExchangeKind::Ecdhe,
+        alpn,
         // RFC 5077 §3.2: an empty session_ticket when a NewSessionTicket will follow.
         session_ticket: session.ticket,
-        other: Vec::new(),
     };
-    let hello = crate::state::queue_payload(
-        out,
-        &HandshakePayload::ServerHello(ServerHello {
-            legacy_version: ProtocolVersion::TLSv1_2,
-            random: randoms.server,
-            // RFC 5246 §7.4.1.3: the resumed session's id, the new session's, or none.
-            legacy_session_id_echo: session.id,
-            cipher_suite: suite.suite,
-            legacy_compression_method: 0,
-            extensions: ServerHelloExtensions {
-                other: extensions.to_raw(),
-                ..Default::default()
-            },
-        }),
-    );
+    let hello = crate::state::queue_message(out, |queue| {
+        // RFC 5246 §7.4.1.3: the resumed session's id, the new session's, or none.
+        encode_server_hello(queue, &randoms.server, session.id, suite.suite, &answers)
+    });
     transcript.add(hello);
     let len = hello.len();
     crate::handshake_trace::trace_sent(out, "ServerHello", len, || {
         format!("version=TLSv1.2 suite={}", suite.suite)
     });
     Ok(())
+}
+
+/// Our answers to the client's TLS 1.2 extensions: the ServerHello's extensions (RFC 5246
+/// §7.4.1.4), each present or not; only ALPN carries a value of ours.
+struct HelloAnswers<'a> {
+    server_name: bool,
+    renegotiation_info: bool,
+    extended_master_secret: bool,
+    ec_point_formats: bool,
+    alpn: Option<&'a [u8]>,
+    session_ticket: bool,
+}
+
+/// Appends a TLS 1.2 ServerHello (RFC 5246 §7.4.1.3) answering with `answers`, written
+/// field by field straight into `queue`: the same bytes as a [`ServerHello`] whose
+/// extensions are a [`Tls12ServerHelloExtensions`] (in its order), without a vector per
+/// extension on the way.
+fn encode_server_hello(
+    queue: &mut Vec<u8>,
+    random: &[u8; 32],
+    session_id: &[u8],
+    suite: CipherSuite,
+    answers: &HelloAnswers<'_>,
+) {
+    encode_handshake(HandshakeType::ServerHello, queue, |out| {
+        ProtocolVersion::TLSv1_2.encode(out);
+        out.extend_from_slice(random);
+        write_opaque(out, LengthPrefix::U8, session_id);
+        suite.encode(out);
+        // compression_method: null, the only one (RFC 5246 §7.4.1.2).
+        out.push(0);
+        write_prefixed(out, LengthPrefix::U16, |out| {
+            let empty = |_: &mut Vec<u8>| {};
+            if answers.server_name {
+                write_extension_bytes(out, ExtensionType::ServerName, empty);
+            }
+            if answers.renegotiation_info {
+                // RFC 5746 §3.2: `opaque renegotiated_connection<0..255>`, empty.
+                write_extension_bytes(out, ExtensionType::RenegotiationInfo, |out| {
+                    write_opaque(out, LengthPrefix::U8, &[])
+                });
+            }
+            if answers.extended_master_secret {
+                write_extension_bytes(out, ExtensionType::ExtendedMasterSecret, empty);
+            }
+            if answers.ec_point_formats {
+                write_extension_bytes(out, ExtensionType::EcPointFormats, |out| {
+                    write_opaque(out, LengthPrefix::U8, &[EcPointFormat::uncompressed.into()])
+                });
+            }
+            if let Some(name) = answers.alpn {
+                // RFC 7301 §3.1: a ProtocolNameList of exactly one name.
+                let alpn = ExtensionType::ApplicationLayerProtocolNegotiation;
+                write_extension_bytes(out, alpn, |out| {
+                    write_prefixed(out, LengthPrefix::U16, |out| {
+                        write_opaque(out, LengthPrefix::U8, name)
+                    })
+                });
+            }
+            if answers.session_ticket {
+                write_extension_bytes(out, ExtensionType::SessionTicket, empty);
+            }
+        });
+    });
 }
 
 /// Certificate (RFC 5246 §7.4.2): our chain, leaf first.
@@ -526,4 +620,64 @@ fn send_server_hello_done(transcript: &mut Transcript12, out: &mut dyn Output) {
     transcript.add(message);
     let len = message.len();
     crate::handshake_trace::trace_sent(out, "ServerHelloDone", len, String::new);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::extensions::{ServerHelloExtensions, Tls12ServerHelloExtensions};
+    use crate::wire::handshake::ServerHello;
+    use crate::wire::list::List;
+
+    /// The ServerHello as the wire types encode it, for [`encode_server_hello`] to match.
+    fn encoded_by_wire(session_id: &[u8], answers: &HelloAnswers<'_>) -> Vec<u8> {
+        let extensions = Tls12ServerHelloExtensions {
+            server_name: answers.server_name,
+            renegotiation_info: answers.renegotiation_info.then_some(&[]),
+            extended_master_secret: answers.extended_master_secret,
+            ec_point_formats: answers
+                .ec_point_formats
+                .then(|| List::from(&[EcPointFormat::uncompressed])),
+            alpn: answers.alpn,
+            session_ticket: answers.session_ticket,
+            other: Vec::new(),
+        };
+        crate::state::encode(&HandshakePayload::ServerHello(ServerHello {
+            legacy_version: ProtocolVersion::TLSv1_2,
+            random: [7; 32],
+            legacy_session_id_echo: session_id,
+            cipher_suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            legacy_compression_method: 0,
+            extensions: ServerHelloExtensions {
+                other: extensions.to_raw(),
+                ..Default::default()
+            },
+        }))
+    }
+
+    #[test]
+    fn a_server_hello_is_written_as_the_wire_types_encode_it() {
+        for bits in 0..64u32 {
+            let on = |bit: u32| bits & (1 << bit) != 0;
+            let answers = HelloAnswers {
+                server_name: on(0),
+                renegotiation_info: on(1),
+                extended_master_secret: on(2),
+                ec_point_formats: on(3),
+                alpn: on(4).then_some(&b"h2"[..]),
+                session_ticket: on(5),
+            };
+            for session_id in [&[][..], &[9; 32]] {
+                let mut written = Vec::new();
+                encode_server_hello(
+                    &mut written,
+                    &[7; 32],
+                    session_id,
+                    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+                    &answers,
+                );
+                assert_eq!(written, encoded_by_wire(session_id, &answers), "{bits:06b}");
+            }
+        }
+    }
 }

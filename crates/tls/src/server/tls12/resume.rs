@@ -211,7 +211,7 @@ pub(super) fn resume(
         offer,
         suite,
         &randoms,
-        alpn.clone(),
+        alpn.as_deref(),
         answer,
         &mut transcript,
         out,
@@ -395,17 +395,13 @@ impl ExpectResumedFinished {
             return Err(unexpected("Finished", message.name()));
         };
         let ExpectResumedChangeCipherSpec {
-            mut transcript,
+            transcript,
             keys,
             randoms,
         } = self.before;
         let provider = out.provider();
-        let verified = keys.check_finished(
-            Sender::Client,
-            &mut transcript,
-            &finished,
-            provider.as_ref(),
-        )?;
+        let verified =
+            keys.check_last_finished(Sender::Client, transcript, &finished, provider.as_ref())?;
         out.tls12_exporter(keys.into_exporter(randoms));
         out.handshake_complete()?;
         // The client proved it holds the session's master secret.

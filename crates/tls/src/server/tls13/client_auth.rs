@@ -11,8 +11,9 @@ use crate::config::{ClientAuth, ServerConfig};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::key_update::ApplicationTraffic;
 use crate::output::{unexpected, Output};
+use crate::record::RecordKeys;
 use crate::server::ExpectTraffic;
-use crate::tls13::key_schedule::{MasterSecret, TrafficSecret};
+use crate::tls13::key_schedule::{FinishedKey, MasterSecret, TrafficSecret};
 use crate::trace::KeyPhase;
 use crate::transcript::Remaining;
 use crate::verify::{Authenticated, CertVerified};
@@ -27,7 +28,11 @@ use super::State;
 pub(crate) struct Pending {
     pub(crate) config: Arc<ServerConfig>,
     pub(crate) transcript: Remaining,
-    pub(crate) client_handshake_secret: TrafficSecret,
+    /// The client's handshake record keys, while they wait for its EndOfEarlyData (RFC
+    /// 8446 §4.5); `None` once installed.
+    pub(crate) client_handshake_keys: Option<RecordKeys>,
+    /// The client's finished_key, for its Finished (RFC 8446 §4.4.4).
+    pub(crate) client_finished: FinishedKey,
     pub(crate) client_application_secret: TrafficSecret,
     pub(crate) server_application_secret: TrafficSecret,
     pub(crate) aead: AeadAlgorithm,
@@ -64,8 +69,11 @@ impl ExpectEndOfEarlyData {
         // RFC 8446 §4.5: what follows is under the client's handshake keys.
         let keys = self
             .pending
-            .client_handshake_secret
-            .record_keys(out.provider().as_ref(), self.pending.aead)?;
+            .client_handshake_keys
+            .take()
+            .ok_or(Error::Internal(
+                "the client's handshake keys were installed early",
+            ))?;
         out.install_read_keys(keys, KeyPhase::Handshake)?;
         Ok(State::Finished(Box::new(ExpectFinished {
             pending: self.pending,
@@ -196,9 +204,7 @@ impl ExpectFinished {
         // RFC 8446 §4.4.4: verify_data over Hash(CH..client CertificateVerify).
         // Without client authentication, the same hash as the application secrets'.
         let hash = pending.transcript.hash_so_far(provider);
-        let expected = pending
-            .client_handshake_secret
-            .finished_verify_data(provider, hash.as_ref());
+        let expected = pending.client_finished.verify_data(provider, hash.as_ref());
         let finished = verify::verify_finished(expected.as_ref(), finished.verify_data)?;
         out.install_read_keys(
             pending
@@ -212,13 +218,13 @@ impl ExpectFinished {
         // (A transcript that ended was not kept for tickets: none are sent.)
         if let Remaining::Going(transcript) = &mut pending.transcript {
             transcript.add(raw);
-            let ticket = &pending.ticket;
+            let ticket = pending.ticket;
             resume::send_tickets(
                 &pending.config,
                 &ticket.master,
                 transcript,
                 ticket.suite,
-                &ticket.facts,
+                ticket.facts,
                 out,
             )?;
         }

@@ -12,9 +12,10 @@ use crate::certificate_chain::CertificateChain;
 use crate::config::{CertifiedKey, ClientAuth, ClientHelloInfo, ServerConfig};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::output::{trace, Output};
-use crate::state::{queue_message, queue_payload, random_bytes, HandshakeSecrets};
+use crate::record::RecordKeys;
+use crate::state::{queue_message, queue_payload, random_bytes};
 use crate::suites::Suite;
-use crate::tls13::key_schedule::{EarlySecret, TrafficSecret};
+use crate::tls13::key_schedule::{EarlySecret, FinishedKey, HandshakeSecret};
 use crate::trace::{Direction, KeyPhase, TraceEvent};
 use crate::transcript::Transcript;
 use crate::verify::{Authenticated, ClientCertVerifier};
@@ -340,25 +341,22 @@ pub(super) fn send_server_flight(
         None => &zeros[..suite.hash.output_len()],
     };
     let secrets = handshake_secrets(suite, early_secret, shared_bytes, &transcript, out)?;
-    match (early, early_keys) {
+    let client_handshake_keys = match (early, early_keys) {
         // RFC 8446 §4.2.10: the client's 0-RTT records come under its early keys, up
-        // to EndOfEarlyData.
+        // to EndOfEarlyData; its handshake keys wait until then.
         (Some(max), Some(keys)) => {
             out.install_read_keys(keys, KeyPhase::Early)?;
             out.accept_early_data(max as usize);
+            Some(secrets.client_keys)
         }
         _ => {
-            out.install_read_keys(
-                secrets
-                    .client
-                    .record_keys(out.provider().as_ref(), suite.aead)?,
-                KeyPhase::Handshake,
-            )?;
+            out.install_read_keys(secrets.client_keys, KeyPhase::Handshake)?;
             if offered_early {
                 out.skip_early_data(resume::early_data_skip_limit(&config));
             }
+            None
         }
-    }
+    };
     let answer = EncryptedAnswers {
         alpn: alpn.clone(),
         early_data: early.is_some(),
@@ -377,7 +375,7 @@ pub(super) fn send_server_flight(
     if let Some((cert, scheme)) = cert {
         send_certificate(&cert, scheme, &mut transcript, out)?;
     }
-    send_finished(&secrets.server, &mut transcript, out);
+    send_finished(&secrets.server_finished, &mut transcript, out);
 
     // What a ticket records is kept only if tickets will be sent (RFC 8446 §4.6.1).
     let tickets = resume::choose_mode(&config, offer).is_ok()
@@ -398,7 +396,8 @@ pub(super) fn send_server_flight(
     )?;
     let pending = Pending {
         transcript,
-        client_handshake_secret: secrets.client,
+        client_handshake_keys,
+        client_finished: secrets.client_finished,
         client_application_secret: app.client,
         server_application_secret: app.server,
         aead: suite.aead,
@@ -522,21 +521,40 @@ fn send_server_hello(
 
 /// RFC 8446 §7.1: the handshake secrets from the Early Secret (the PSK's, if resuming),
 /// the shared secret and Hash(CH..SH); switch our writing to them (the caller installs
-/// the read keys: the client's handshake keys, or its early keys first for 0-RTT).
+/// the read keys: the client's handshake keys, or its early keys first for 0-RTT). Each
+/// traffic secret is taken apart at once into its record keys and its finished_key
+/// (§7.3, §4.4.4).
 fn handshake_secrets(
     suite: Suite,
     early: Option<EarlySecret>,
     shared: &[u8],
     transcript: &Transcript,
     out: &mut dyn Output,
-) -> Result<HandshakeSecrets, Error> {
+) -> Result<HandshakeKeys, Error> {
     let secrets = state::handshake_secrets(suite, early, shared, transcript, out);
     let provider = out.provider();
-    out.install_write_keys(
-        secrets.server.record_keys(provider.as_ref(), suite.aead)?,
-        KeyPhase::Handshake,
-    )?;
-    Ok(secrets)
+    let provider = provider.as_ref();
+    let (server_keys, server_finished) = secrets.server.handshake_keys(provider, suite.aead)?;
+    let (client_keys, client_finished) = secrets.client.handshake_keys(provider, suite.aead)?;
+    out.install_write_keys(server_keys, KeyPhase::Handshake)?;
+    Ok(HandshakeKeys {
+        handshake: secrets.handshake,
+        server_finished,
+        client_keys,
+        client_finished,
+    })
+}
+
+/// What the handshake traffic secrets (RFC 8446 §7.1) leave the server once its own
+/// record keys are installed.
+struct HandshakeKeys {
+    handshake: HandshakeSecret,
+    /// Our finished_key, for our Finished.
+    server_finished: FinishedKey,
+    /// The client's handshake record keys, for reading.
+    client_keys: RecordKeys,
+    /// The client's finished_key, to check its Finished.
+    client_finished: FinishedKey,
 }
 
 /// What EncryptedExtensions answers besides the client's server_name.
@@ -650,10 +668,10 @@ fn send_certificate(
 }
 
 /// Finished (RFC 8446 §4.4.4).
-fn send_finished(server_secret: &TrafficSecret, transcript: &mut Transcript, out: &mut dyn Output) {
+fn send_finished(finished_key: &FinishedKey, transcript: &mut Transcript, out: &mut dyn Output) {
     let provider = out.provider();
     let hash = transcript.current_hash(provider.as_ref());
-    let verify_data = server_secret.finished_verify_data(provider.as_ref(), hash.as_ref());
+    let verify_data = finished_key.verify_data(provider.as_ref(), hash.as_ref());
     let finished = state::queue_finished(out, verify_data.as_ref());
     transcript.add(finished);
     let len = finished.len();

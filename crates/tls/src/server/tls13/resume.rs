@@ -7,8 +7,9 @@ use std::time::Duration;
 use crate::certificate_chain::CertificateChain;
 use crate::config::ServerConfig;
 use crate::error::Error;
+use crate::hkdf::Secret;
 use crate::output::{trace, Output};
-use crate::state::{encode, random_bytes};
+use crate::state::{queue_payload, random_bytes};
 use crate::suites::{self, Suite};
 use crate::ticket::state::SessionState;
 use crate::ticket::MAX_TICKET_LIFETIME;
@@ -372,7 +373,7 @@ pub(crate) fn send_tickets(
     master: &MasterSecret,
     transcript: &Transcript,
     suite: CipherSuite,
-    facts: &TicketFacts,
+    facts: TicketFacts,
     out: &mut dyn Output,
 ) -> Result<(), Error> {
     let Some(ticketer) = config.ticketer.as_deref().filter(|_| facts.wanted) else {
@@ -395,40 +396,57 @@ pub(crate) fn send_tickets(
     let resumption = master.resumption_master_secret(provider, hash.as_ref());
     let now = (config.time)();
     let max_early_data_size = config.max_early_data_size;
+    // What every ticket of this connection records; each has its own PSK and age_add.
+    let mut state = SessionState {
+        version: ProtocolVersion::TLSv1_3,
+        suite,
+        secret: Secret::new(&[]),
+        ticket_age_add: 0,
+        issued_at: now.0,
+        lifetime,
+        server_name: facts.server_name,
+        alpn: facts.alpn,
+        max_early_data_size,
+        register_id: config.strike_register.id(),
+        client_certificates: facts.client_certificates,
+    };
+    let mut encoded = Vec::new();
+    // Every ticket's ticket_age_add (RFC 8446 §4.6.1), drawn in one call: each call to
+    // the generator costs more than the bytes it makes.
+    let age_adds = random_bytes::<{ 4 * MAX_TICKETS }>(provider)?;
+    let mut age_adds = age_adds.chunks_exact(4);
     // One HMAC key setup for every ticket's PSK.
     resumption.with_ticket_psks(provider, |psks| {
         for n in 0..count {
             // A nonce per ticket of this connection (RFC 8446 §4.6.1): its index.
             let nonce = [n as u8];
-            let ticket_age_add = u32::from_be_bytes(random_bytes::<4>(provider)?);
-            let state = SessionState {
-                version: ProtocolVersion::TLSv1_3,
-                suite,
-                secret: psks.ticket_psk(&nonce),
-                ticket_age_add,
-                issued_at: now.0,
-                lifetime,
-                server_name: facts.server_name.clone(),
-                alpn: facts.alpn.clone(),
-                max_early_data_size,
-                register_id: config.strike_register.id(),
-                client_certificates: facts.client_certificates.clone(),
+            let age_add = age_adds.next().and_then(|b| b.try_into().ok());
+            // `count` ≤ MAX_TICKETS, so there is one for every ticket.
+            let Some(age_add) = age_add else {
+                return Err(Error::Internal("no ticket_age_add left"));
             };
-            let Some(ticket) = ticketer.seal(&state.encode(), now) else {
+            state.ticket_age_add = u32::from_be_bytes(age_add);
+            state.secret = psks.ticket_psk(&nonce);
+            state.encode_into(&mut encoded);
+            let Some(ticket) = ticketer.seal(&encoded, now) else {
                 // The ticketer could not seal (too large a state, no key): no ticket.
                 return Ok(());
             };
-            let message = encode(&HandshakePayload::NewSessionTicket(NewSessionTicket {
-                ticket_lifetime: lifetime,
-                ticket_age_add,
-                ticket_nonce: &nonce,
-                ticket: &ticket,
-                extensions: NewSessionTicketExtensions {
-                    early_data: (max_early_data_size > 0).then_some(max_early_data_size),
-                    ..Default::default()
-                },
-            }));
-            crate::handshake_trace::trace_sent(out, "NewSessionTicket", message.len(), || {
+            let len = queue_payload(
+                out,
+                &HandshakePayload::NewSessionTicket(NewSessionTicket {
+                    ticket_lifetime: lifetime,
+                    ticket_age_add: state.ticket_age_add,
+                    ticket_nonce: &nonce,
+                    ticket: &ticket,
+                    extensions: NewSessionTicketExtensions {
+                        early_data: (max_early_data_size > 0).then_some(max_early_data_size),
+                        ..Default::default()
+                    },
+                }),
+            )
+            .len();
+            crate::handshake_trace::trace_sent(out, "NewSessionTicket", len, || {
                 format!("lifetime={lifetime}s max_early_data={max_early_data_size}")
             });
             trace(out, || TraceEvent::Ticket {
@@ -436,7 +454,6 @@ pub(crate) fn send_tickets(
                 lifetime,
                 max_early_data_size: Some(max_early_data_size),
             });
-            out.send_handshake(&message);
         }
         Ok(())
     })
