@@ -4,6 +4,7 @@
 
 use padlock_crypto::KeyKind;
 
+use crate::certificate_chain::CertificateChain;
 use crate::config::CertifiedKey;
 use crate::error::{Error, PeerMisbehaved};
 use crate::output::{trace, Output};
@@ -28,7 +29,7 @@ pub(crate) fn check_certificate_verify(
     offered: &[SignatureScheme],
     transcript: &Transcript,
     context: &[u8],
-    chain: &[Vec<u8>],
+    chain: &CertificateChain,
     cv: &CertificateVerify,
 ) -> Result<SignatureVerified, Error> {
     let provider = out.provider();
@@ -39,7 +40,7 @@ pub(crate) fn check_certificate_verify(
     }
     let hash = transcript.current_hash(provider);
     let signed = certificate_verify_message(context, hash.as_ref());
-    let leaf = chain.first().map(Vec::as_slice).unwrap_or_default();
+    let leaf = chain.first().unwrap_or_default();
     let result =
         verify::verify_handshake_signature(provider, leaf, cv.algorithm, &signed, cv.signature);
     trace(out, || TraceEvent::SignatureCheck {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use padlock_crypto::{ShareBytes, SharedSecret};
 
+use crate::certificate_chain::CertificateChain;
 use crate::config::{CertifiedKey, ClientAuth, ClientHelloInfo, ServerConfig};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::output::{trace, Output};
@@ -326,7 +327,7 @@ pub(super) fn send_server_flight(
     let (early_secret, client) = match resumption {
         Some(r) => {
             if !r.state.client_certificates.is_empty() {
-                out.peer_certificates(r.state.client_certificates.clone().into());
+                out.peer_certificates(r.state.client_certificates.clone());
             }
             (Some(r.early_secret), Some(Authenticated::Psk(r.proof)))
         }
@@ -415,7 +416,7 @@ pub(super) fn send_server_flight(
                     false => None,
                 },
                 alpn: alpn.filter(|_| tickets),
-                client_certificates: Vec::new(),
+                client_certificates: CertificateChain::default(),
             },
         },
         config,
