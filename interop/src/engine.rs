@@ -172,7 +172,9 @@ impl Negotiated {
             alpn: conn.alpn_protocol().map(<[u8]>::to_vec),
             server_name: conn.server_name().map(str::to_string),
             kind: conn.handshake_kind(),
-            peer_certs: conn.peer_certificates().map_or(0, <[Vec<u8>]>::len),
+            peer_certs: conn
+                .peer_certificates()
+                .map_or(0, padlock_tls::CertificateChain::len),
         }
     }
 }

@@ -178,7 +178,7 @@ fn resumption_state(pki: &TestPki) {
     println!(
         "| client session cache, per cached session ({} bytes as `to_bytes`), besides the server's chain ({} bytes in {} certificate(s)), which the sessions of one connection share | {per_session:.0} | {} server names × {} sessions (`ClientSessionCache::new`; 256 names by default); {} sessions held after {} inserts |",
         session.to_bytes().len(),
-        session.peer_certificates().iter().map(Vec::len).sum::<usize>(),
+        session.peer_certificates().iter().map(<[u8]>::len).sum::<usize>(),
         session.peer_certificates().len(),
         SESSIONS,
         ClientSessionCache::SESSIONS_PER_SERVER,

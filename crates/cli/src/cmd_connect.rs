@@ -14,7 +14,8 @@ use std::time::Duration;
 use anyhow::Context;
 use padlock_https::trace::{html, text, Flow, Recorder};
 use padlock_tls::{
-    ClientConfig, Connection, EarlyDataStatus, ServerName, Stream, WebPkiServerVerifier,
+    CertificateChain, ClientConfig, Connection, EarlyDataStatus, ServerName, Stream,
+    WebPkiServerVerifier,
 };
 
 use crate::common;
@@ -163,7 +164,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             .context("sending the early data again")?;
     }
     if args.showcerts {
-        print!("{}", show_certs(conn.peer_certificates().unwrap_or(&[])));
+        print!("{}", show_certs(conn.peer_certificates()));
         io::stdout().flush()?;
     }
     let code = pump(conn, sock)?;
@@ -226,7 +227,7 @@ fn early_data_outcome<'a>(
 fn show_trace(rec: &Recorder, conn: &Connection, args: &Args) -> anyhow::Result<()> {
     // A resumed handshake carries no chain (the session's was checked when it was made).
     if !conn.handshake_kind().is_some_and(|k| k.is_resumed()) {
-        rec.peer_chain(conn.peer_certificates().unwrap_or(&[]));
+        rec.peer_chain(conn.peer_certificates());
     }
     rec.flush_live();
     if args.verbose > 0 {
@@ -245,9 +246,10 @@ fn show_trace(rec: &Recorder, conn: &Connection, args: &Args) -> anyhow::Result<
 
 /// The chain as `openssl s_client -showcerts` prints it: per certificate its index,
 /// subject (`s:`) and issuer (`i:`), then its PEM.
-fn show_certs(chain: &[Vec<u8>]) -> String {
-    let mut out = format!("Certificate chain ({} sent by the server)\n", chain.len());
-    for (i, der) in chain.iter().enumerate() {
+fn show_certs(chain: Option<&CertificateChain>) -> String {
+    let count = chain.map_or(0, CertificateChain::len);
+    let mut out = format!("Certificate chain ({count} sent by the server)\n");
+    for (i, der) in chain.into_iter().flatten().enumerate() {
         match padlock_pki::Certificate::from_der(der) {
             Ok(cert) => out.push_str(&format!(
                 "{i:2} s:{}\n   i:{}\n",

@@ -94,7 +94,8 @@ fn curl_downloads_50_mb_with_a_matching_checksum() {
     std::fs::write(www.join("big.bin"), &data).unwrap();
     let want = sha256_hex(&data);
     drop(data);
-    let (_server, port) = serve(&ca, www.path(), &["--quiet"]);
+    let log = www.join("serve.log");
+    let (mut server, port) = serve_logged(&ca, www.path(), &log, &["--quiet"]);
     for version in ["--http1.1", "--http2"] {
         let out_file = www.join("got.bin");
         let out = run(curl(&ca)
@@ -104,8 +105,10 @@ fn curl_downloads_50_mb_with_a_matching_checksum() {
             .arg(format!("https://localhost:{port}/big.bin")));
         assert!(
             out.status.success(),
-            "{version}: {}",
-            String::from_utf8_lossy(&out.stderr)
+            "{version}: {}; the server: {:?}, its log: {}",
+            String::from_utf8_lossy(&out.stderr),
+            server.0.try_wait(),
+            std::fs::read_to_string(&log).unwrap_or_default()
         );
         let got = std::fs::read(&out_file).unwrap();
         assert_eq!(got.len(), 50 << 20, "{version}");

@@ -482,7 +482,7 @@ pub async fn fetch(target: &Target, opts: FetchOptions) -> Result<FetchResponse,
         // A resumed session's chain was checked when the session was made; this
         // handshake carried none (the "session resumed" step says so).
         if !conn.handshake_kind().is_some_and(|k| k.is_resumed()) {
-            r.peer_chain(conn.peer_certificates().unwrap_or(&[]));
+            r.peer_chain(conn.peer_certificates());
         }
     }
     let h2 = info.alpn.as_deref() == Some("h2");

@@ -4,6 +4,7 @@
 
 use padlock_crypto::KeyKind;
 
+use crate::certificate_chain::CertificateChain;
 use crate::config::CertifiedKey;
 use crate::error::{Error, PeerMisbehaved};
 use crate::output::{trace, Output};
@@ -28,7 +29,7 @@ pub(crate) fn check_certificate_verify(
     offered: &[SignatureScheme],
     transcript: &Transcript,
     context: &[u8],
-    chain: &[Vec<u8>],
+    chain: &CertificateChain,
     cv: &CertificateVerify,
 ) -> Result<SignatureVerified, Error> {
     let provider = out.provider();
@@ -39,7 +40,7 @@ pub(crate) fn check_certificate_verify(
     }
     let hash = transcript.current_hash(provider);
     let signed = certificate_verify_message(context, hash.as_ref());
-    let leaf = chain.first().map(Vec::as_slice).unwrap_or_default();
+    let leaf = chain.first().unwrap_or_default();
     let result =
         verify::verify_handshake_signature(provider, leaf, cv.algorithm, &signed, cv.signature);
     trace(out, || TraceEvent::SignatureCheck {
@@ -190,6 +191,30 @@ pub(crate) fn encode_certificate_verify(
         out.truncate(start);
         return Err(Error::Internal("signing the CertificateVerify failed"));
     }
+    Ok(())
+}
+
+/// Queues our CertificateVerify over the transcript so far (RFC 8446 §4.4.3), with `context`
+/// telling whose it is, and adds it to the transcript: the step both sides take after
+/// sending their Certificate.
+pub(crate) fn send_certificate_verify(
+    key: &CertifiedKey,
+    scheme: SignatureScheme,
+    context: &[u8],
+    transcript: &mut Transcript,
+    out: &mut dyn Output,
+) -> Result<(), Error> {
+    let hash = transcript.current_hash(out.provider().as_ref());
+    let mut signed = Ok(());
+    let message = crate::state::queue_message(out, |queue| {
+        signed = encode_certificate_verify(queue, key, scheme, context, hash.as_ref());
+    });
+    signed?;
+    transcript.add(message);
+    let len = message.len();
+    crate::handshake_trace::trace_sent(out, "CertificateVerify", len, || {
+        format!("scheme={scheme}")
+    });
     Ok(())
 }
 

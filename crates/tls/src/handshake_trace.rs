@@ -1,6 +1,7 @@
 //! What the handshake states tell a [`Trace`](crate::trace::Trace): each message sent
 //! or received, with a one-line summary of its main parameters.
 
+use crate::certificate_chain::CertificateChain;
 use crate::output::Output;
 use crate::trace::{Direction, TraceEvent};
 use crate::wire::extensions::ClientHelloExtensions;
@@ -118,7 +119,7 @@ pub(crate) fn client_hello_summary(hello: &ClientHello<'_>) -> String {
 /// the leaf is only parsed for its label if someone listens.
 pub(crate) fn trace_certificate_check<T>(
     out: &dyn Output,
-    chain: &[Vec<u8>],
+    chain: &CertificateChain,
     result: &Result<T, crate::Error>,
 ) {
     if let Some(t) = out.tracer() {
@@ -131,7 +132,7 @@ pub(crate) fn trace_certificate_check<T>(
 }
 
 /// A short name for the leaf of `chain` (its first DNS name, IP or CN), for traces.
-fn certificate_label(chain: &[Vec<u8>]) -> String {
+fn certificate_label(chain: &CertificateChain) -> String {
     chain
         .first()
         .and_then(|leaf| padlock_pki::Certificate::from_der(leaf).ok())

@@ -70,6 +70,7 @@ pub mod internal {
 }
 use internal::{record, tls12, tls13, wire};
 mod auth_messages;
+mod certificate_chain;
 mod client;
 mod config;
 mod conn;
@@ -93,6 +94,7 @@ mod transcript;
 mod verify;
 
 pub use acceptor::{Accepted, Acceptor, ClientHello, Rejected, MAX_BUFFERED, MAX_CLIENT_HELLO_LEN};
+pub use certificate_chain::{CertificateChain, CertificateChainIter};
 pub use config::{
     system_time, CertifiedKey, ClientAuth, ClientConfig, ClientHelloInfo, ResolvesServerCert,
     ServerConfig, SingleCert, SniResolver, TimeSource, DEFAULT_TICKET_LIFETIME,

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use padlock_crypto::Provider;
 
+use crate::certificate_chain::CertificateChain;
 use crate::conn::HandshakeKind;
 use crate::error::Error;
 use crate::record::RecordKeys;
@@ -87,7 +88,7 @@ pub(crate) trait Output {
     /// The server name (client: the one asked for; server: SNI received).
     fn server_name(&mut self, name: String);
     /// The peer's certificate chain was verified.
-    fn peer_certificates(&mut self, chain: PeerCertificates);
+    fn peer_certificates(&mut self, chain: CertificateChain);
     /// The scheme of the peer's CertificateVerify.
     fn signature_scheme(&mut self, scheme: SignatureScheme);
     /// Full or resumed handshake, with or without HelloRetryRequest.
@@ -100,36 +101,6 @@ pub(crate) trait Output {
     /// caller wrote before is sent now, after the queued handshake messages, if our
     /// application write keys were not installed as such (TLS 1.2's, at ChangeCipherSpec).
     fn handshake_complete(&mut self) -> Result<(), Error>;
-}
-
-/// A verified peer chain as the connection keeps it: moved in after a full handshake, or
-/// shared with the session a resumption took it from (no copy of the certificates).
-pub(crate) enum PeerCertificates {
-    Owned(Vec<Vec<u8>>),
-    Shared(Arc<[Vec<u8>]>),
-}
-
-impl std::ops::Deref for PeerCertificates {
-    type Target = [Vec<u8>];
-
-    fn deref(&self) -> &[Vec<u8>] {
-        match self {
-            Self::Owned(chain) => chain,
-            Self::Shared(chain) => chain,
-        }
-    }
-}
-
-impl From<Vec<Vec<u8>>> for PeerCertificates {
-    fn from(chain: Vec<Vec<u8>>) -> Self {
-        Self::Owned(chain)
-    }
-}
-
-impl From<Arc<[Vec<u8>]>> for PeerCertificates {
-    fn from(chain: Arc<[Vec<u8>]>) -> Self {
-        Self::Shared(chain)
-    }
 }
 
 /// Emits a trace event, building it only if someone listens.

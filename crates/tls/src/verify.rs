@@ -8,6 +8,7 @@ use std::sync::Arc;
 use padlock_crypto::Provider;
 use padlock_pki::{RootStore, UnixTime};
 
+use crate::certificate_chain::CertificateChain;
 use crate::error::Error;
 use crate::wire::codec::{DecodeError, DecodeErrorKind};
 use crate::wire::enums::SignatureScheme;
@@ -281,14 +282,14 @@ pub(crate) struct FinishedVerified(());
 /// Runs the server verifier; the token proves it said yes.
 pub(crate) fn verify_server_chain(
     verifier: &dyn ServerCertVerifier,
-    chain: &[Vec<u8>],
+    chain: &CertificateChain,
     name: &ServerName,
     now: UnixTime,
 ) -> Result<CertVerified, Error> {
-    let (leaf, rest) = chain
-        .split_first()
+    let leaf = chain
+        .first()
         .ok_or(crate::error::PeerMisbehaved::EmptyServerCertificate)?;
-    with_slices(rest, |intermediates| {
+    with_slices(chain.iter().skip(1), |intermediates| {
         verifier.verify_server_cert(leaf, intermediates, name, now)
     })?;
     Ok(CertVerified(()))
@@ -296,29 +297,33 @@ pub(crate) fn verify_server_chain(
 
 /// Calls `f` with `certs` as a list of slices: on the stack for a chain of ordinary length
 /// (no allocation), in a vector for a longer one.
-fn with_slices<T>(certs: &[Vec<u8>], f: impl FnOnce(&[&[u8]]) -> T) -> T {
+fn with_slices<'c, T>(
+    certs: impl ExactSizeIterator<Item = &'c [u8]>,
+    f: impl FnOnce(&[&[u8]]) -> T,
+) -> T {
     const INLINE: usize = 8;
-    if certs.len() > INLINE {
-        let slices: Vec<&[u8]> = certs.iter().map(Vec::as_slice).collect();
+    let len = certs.len();
+    if len > INLINE {
+        let slices: Vec<&[u8]> = certs.collect();
         return f(&slices);
     }
     let mut slices: [&[u8]; INLINE] = [&[]; INLINE];
     for (slot, cert) in slices.iter_mut().zip(certs) {
         *slot = cert;
     }
-    f(slices.get(..certs.len()).unwrap_or_default())
+    f(slices.get(..len).unwrap_or_default())
 }
 
 /// Runs the client verifier on a non-empty chain.
 pub(crate) fn verify_client_chain(
     verifier: &dyn ClientCertVerifier,
-    chain: &[Vec<u8>],
+    chain: &CertificateChain,
     now: UnixTime,
 ) -> Result<CertVerified, Error> {
-    let (leaf, rest) = chain
-        .split_first()
+    let leaf = chain
+        .first()
         .ok_or(crate::error::PeerIncompatible::CertificateRequired)?;
-    with_slices(rest, |intermediates| {
+    with_slices(chain.iter().skip(1), |intermediates| {
         verifier.verify_client_cert(leaf, intermediates, now)
     })?;
     Ok(CertVerified(()))

@@ -1,7 +1,8 @@
 //! Decoding a handshake message allocates nothing (issue 15): every decoded type borrows
 //! the bytes it came in, and a list is read in place each time it is walked. The one
 //! allocation a decoder makes is the vector of the extensions a block keeps unparsed
-//! (padding, GREASE, unknown ones, a TLS 1.2 ServerHello's), once per such block.
+//! (padding, GREASE, unknown ones, a TLS 1.2 ServerHello's), once per such block. A
+//! state that keeps the peer's chain copies it in one allocation.
 //!
 //! Measured with a counting global allocator (`stats_alloc`), in one test so that no other
 //! test allocates meanwhile.
@@ -172,4 +173,35 @@ fn decoding_handshake_messages_allocates_nothing() {
             message[0]
         );
     }
+    // What a state keeps of a Certificate, its chain, takes one allocation however many
+    // certificates it holds.
+    let mut chains = 0;
+    for message in rfc8448.iter().map(|m| tls13(&m.bytes)) {
+        if let HandshakePayload::Certificate(c) = message {
+            assert_eq!(allocations_to_keep(|| c.to_chain()), 1, "RFC 8448's chain");
+            chains += 1;
+        }
+    }
+    let messages = tls12_messages();
+    let HandshakePayload::Certificate12(two) = tls12(&messages[0]) else {
+        panic!("the first TLS 1.2 message is a Certificate");
+    };
+    assert_eq!(two.certificates().len(), 2);
+    assert_eq!(allocations_to_keep(|| two.to_chain()), 1, "a chain of two");
+    assert!(chains > 0, "RFC 8448's traces hold a Certificate");
+    let none = Certificate12 {
+        certificate_list: List::default(),
+    };
+    let before = allocations();
+    assert!(none.to_chain().is_empty());
+    assert_eq!(allocations() - before, 0, "an empty chain");
+}
+
+/// The allocations `keep` makes for the chain it returns.
+fn allocations_to_keep(keep: impl FnOnce() -> padlock_tls::CertificateChain) -> usize {
+    let before = allocations();
+    let chain = keep();
+    let made = allocations() - before;
+    assert!(!chain.is_empty());
+    made
 }

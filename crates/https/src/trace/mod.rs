@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use padlock_tls::trace::{Direction, KeyPhase};
-use padlock_tls::{Trace, TraceEvent};
+use padlock_tls::{CertificateChain, Trace, TraceEvent};
 
 use crate::certinfo::CertSummary;
 use why::KeyAgreement;
@@ -137,10 +137,11 @@ impl Recorder {
 
     /// Adds the certificate chain the server presented, from its DER certificates (nothing
     /// when it sent none).
-    pub fn peer_chain(&self, chain: &[Vec<u8>]) {
+    pub fn peer_chain(&self, chain: Option<&CertificateChain>) {
         let chain: Vec<_> = chain
-            .iter()
-            .map(|der| crate::certinfo::summarize(der))
+            .into_iter()
+            .flatten()
+            .map(crate::certinfo::summarize)
             .collect();
         if !chain.is_empty() {
             self.chain(&chain);

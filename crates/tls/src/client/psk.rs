@@ -7,6 +7,7 @@ use std::sync::Arc;
 use padlock_crypto::Provider;
 use padlock_pki::UnixTime;
 
+use crate::certificate_chain::CertificateChain;
 use crate::config::ClientConfig;
 use crate::error::{Error, PeerMisbehaved};
 use crate::output::{trace, Output};
@@ -203,7 +204,7 @@ pub(crate) struct TicketReceiver {
     pub(crate) resumption: ResumptionMasterSecret,
     pub(crate) suite: Suite,
     pub(crate) alpn: Option<Vec<u8>>,
-    pub(crate) peer_certificates: Arc<[Vec<u8>]>,
+    pub(crate) peer_certificates: CertificateChain,
 }
 
 impl TicketReceiver {

@@ -37,6 +37,7 @@ use std::io;
 use std::sync::Arc;
 
 use crate::alert;
+use crate::certificate_chain::CertificateChain;
 use crate::config::{ClientConfig, ServerConfig};
 use crate::error::ApiMisuse;
 use crate::error::Error;
@@ -472,8 +473,8 @@ impl Connection {
     }
 
     /// The peer's certificate chain (DER, leaf first), once verified.
-    pub fn peer_certificates(&self) -> Option<&[Vec<u8>]> {
-        self.core.negotiated.peer_certificates.as_deref()
+    pub fn peer_certificates(&self) -> Option<&CertificateChain> {
+        self.core.negotiated.peer_certificates.as_ref()
     }
 
     /// Whether a HelloRetryRequest happened, and whether a session was resumed.

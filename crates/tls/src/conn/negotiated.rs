@@ -18,7 +18,7 @@ pub(super) struct Negotiated {
     pub(super) scheme: Option<SignatureScheme>,
     pub(super) alpn: Option<Vec<u8>>,
     pub(super) server_name: Option<String>,
-    pub(super) peer_certificates: Option<crate::output::PeerCertificates>,
+    pub(super) peer_certificates: Option<crate::CertificateChain>,
     pub(super) kind: Option<HandshakeKind>,
     pub(super) exporter: Option<ExporterSecret>,
     /// TLS 1.2's exporter (RFC 5705).

@@ -9,9 +9,10 @@ use super::lifecycle::{Lifecycle, Stage};
 use super::negotiated::Negotiated;
 use super::record_layer::{RecordLayer, MAX_SKIPPED_EARLY_DATA};
 use super::{EarlyDataStatus, HandshakeKind};
+use crate::certificate_chain::CertificateChain;
 use crate::error::Error;
 use crate::keylog::KeyLog;
-use crate::output::{Output, PeerCertificates};
+use crate::output::Output;
 use crate::record::RecordKeys;
 use crate::suites::Suite;
 use crate::tls13::key_schedule::ExporterSecret;
@@ -205,7 +206,7 @@ impl Output for Core {
         self.negotiated.server_name = Some(name);
     }
 
-    fn peer_certificates(&mut self, chain: PeerCertificates) {
+    fn peer_certificates(&mut self, chain: CertificateChain) {
         self.negotiated.peer_certificates = Some(chain);
     }
 

@@ -3,10 +3,11 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use padlock_pki::UnixTime;
 
+use crate::certificate_chain::CertificateChain;
 use crate::error::Error;
 use crate::hkdf::{Secret, MAX_SECRET_LEN};
 use crate::verify::ServerName;
@@ -44,7 +45,7 @@ pub struct ClientSession {
     pub(crate) max_early_data_size: u32,
     pub(crate) alpn: Option<Vec<u8>>,
     /// Shared by the sessions (tickets) of one connection.
-    pub(crate) peer_certificates: Arc<[Vec<u8>]>,
+    pub(crate) peer_certificates: CertificateChain,
 }
 
 /// The format version of [`ClientSession::to_bytes`] for a TLS 1.3 session.
@@ -79,7 +80,7 @@ impl ClientSession {
     }
 
     /// The server's certificate chain as verified in the full handshake (DER, leaf first).
-    pub fn peer_certificates(&self) -> &[Vec<u8>] {
+    pub fn peer_certificates(&self) -> &CertificateChain {
         &self.peer_certificates
     }
 
@@ -189,7 +190,7 @@ fn decode_tls12(bytes: &[u8]) -> Option<ClientSession> {
         lifetime,
         max_early_data_size: 0,
         alpn,
-        peer_certificates: peer_certificates.into(),
+        peer_certificates,
     })
 }
 
@@ -225,7 +226,7 @@ fn decode(bytes: &[u8]) -> Option<ClientSession> {
         lifetime,
         max_early_data_size,
         alpn,
-        peer_certificates: peer_certificates.into(),
+        peer_certificates,
     })
 }
 
@@ -373,7 +374,7 @@ pub(crate) mod tests {
             lifetime: 3600,
             max_early_data_size: 16384,
             alpn: Some(b"h2".to_vec()),
-            peer_certificates: vec![vec![1, 2, 3], vec![4]].into(),
+            peer_certificates: CertificateChain::new([&[1, 2, 3][..], &[4]]),
         }
     }
 

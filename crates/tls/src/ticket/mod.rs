@@ -126,9 +126,11 @@ use std::time::Duration;
 use padlock_crypto::Provider;
 use padlock_pki::UnixTime;
 
+use crate::certificate_chain::CertificateChain;
 use crate::error::Error;
 use crate::hkdf::Secret;
-use crate::wire::codec::{read_list, write_opaque, write_prefixed, LengthPrefix, Reader};
+use crate::wire::codec::{write_opaque, write_prefixed, Codec, LengthPrefix, Reader};
+use crate::wire::handshake::Certificate12;
 
 mod client;
 mod key_ring;
@@ -241,7 +243,7 @@ impl TicketKey {
 
 /// Writes a certificate chain as a session's bytes hold it: a u24-prefixed list of
 /// u24-prefixed certificates (as in TLS 1.2's Certificate message).
-pub(crate) fn write_chain(out: &mut Vec<u8>, chain: &[Vec<u8>]) {
+pub(crate) fn write_chain(out: &mut Vec<u8>, chain: &CertificateChain) {
     write_prefixed(out, LengthPrefix::U24, |out| {
         for cert in chain {
             write_opaque(out, LengthPrefix::U24, cert);
@@ -249,14 +251,9 @@ pub(crate) fn write_chain(out: &mut Vec<u8>, chain: &[Vec<u8>]) {
     });
 }
 
-/// Reads what [`write_chain`] wrote.
-pub(crate) fn read_chain(r: &mut Reader<'_>) -> Option<Vec<Vec<u8>>> {
-    const W: &str = "session certificate chain";
-    read_list(r, LengthPrefix::U24, 0, 0xff_ffff, W, |r| {
-        r.opaque(LengthPrefix::U24, 1, 0xff_ffff, W)
-            .map(<[u8]>::to_vec)
-    })
-    .ok()
+/// Reads what [`write_chain`] wrote: the body of a TLS 1.2 Certificate message.
+pub(crate) fn read_chain(r: &mut Reader<'_>) -> Option<CertificateChain> {
+    Certificate12::read(r).ok().map(|list| list.to_chain())
 }
 
 impl fmt::Debug for TicketKey {

@@ -5,6 +5,7 @@
 //! a TLS 1.2 one ([`Tls12SessionState`]) — and each decoder refuses the other's, so a TLS 1.2
 //! ticket never opens as a TLS 1.3 PSK, nor the other way round.
 
+use crate::certificate_chain::CertificateChain;
 use crate::hkdf::{Secret, MAX_SECRET_LEN};
 use crate::wire::codec::{write_opaque, LengthPrefix, Reader};
 use crate::wire::{CipherSuite, ProtocolVersion};
@@ -44,7 +45,7 @@ pub(crate) struct SessionState {
     /// The strike register of the server that issued it: only that one accepts its 0-RTT.
     pub(crate) register_id: [u8; 16],
     /// How the client authenticated: its certificate chain (empty: no certificate).
-    pub(crate) client_certificates: Vec<Vec<u8>>,
+    pub(crate) client_certificates: CertificateChain,
 }
 
 impl SessionState {
@@ -133,7 +134,7 @@ pub(crate) struct Tls12SessionState {
     pub(crate) server_name: Option<String>,
     pub(crate) alpn: Option<Vec<u8>>,
     /// How the client authenticated: its certificate chain (empty: no certificate).
-    pub(crate) client_certificates: Vec<Vec<u8>>,
+    pub(crate) client_certificates: CertificateChain,
 }
 
 /// The extended_master_secret mark of an encoded TLS 1.2 state; a state without it does
@@ -215,7 +216,7 @@ fn encoded_len(
     secret: &[u8],
     server_name: Option<&str>,
     alpn: Option<&[u8]>,
-    chain: &[Vec<u8>],
+    chain: &CertificateChain,
 ) -> usize {
     const FIXED: usize = 49;
     FIXED
@@ -261,7 +262,7 @@ mod tests {
             alpn: Some(b"h2".to_vec()),
             max_early_data_size: 1000,
             register_id: [3; 16],
-            client_certificates: vec![vec![1, 2], vec![3]],
+            client_certificates: CertificateChain::new([&[1, 2][..], &[3]]),
         }
     }
 
@@ -274,7 +275,7 @@ mod tests {
         let mut bare = state();
         bare.server_name = None;
         bare.alpn = None;
-        bare.client_certificates.clear();
+        bare.client_certificates = CertificateChain::default();
         let again = SessionState::decode(&bare.encode()).unwrap();
         assert_eq!(again.encode(), bare.encode());
         assert!(again.alpn.is_none());
@@ -308,7 +309,7 @@ mod tests {
             lifetime: 7200,
             server_name: Some("a.test".into()),
             alpn: None,
-            client_certificates: vec![vec![1]],
+            client_certificates: CertificateChain::new([&[1][..]]),
         }
     }
 

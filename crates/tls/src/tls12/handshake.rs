@@ -7,6 +7,7 @@ use std::ops::Range;
 use padlock_crypto::{Digest, Provider};
 use padlock_pki::{PublicKeyAlgorithm, SubjectPublicKeyInfo};
 
+use crate::certificate_chain::CertificateChain;
 use crate::conn::HandshakeKind;
 use crate::error::{Error, PeerMisbehaved};
 use crate::output::{trace, Output};
@@ -86,7 +87,7 @@ impl Transcript12 {
 /// follow, waiting for it), with where its leaf's public key sits: the leaf is parsed
 /// once, here, not again for each check of its key.
 pub(crate) struct PeerChain {
-    pub(crate) chain: Vec<Vec<u8>>,
+    pub(crate) chain: CertificateChain,
     pub(crate) verified: crate::verify::CertVerified,
     key: LeafKey,
 }
@@ -95,10 +96,10 @@ impl PeerChain {
     /// `chain` as the verifier accepted it; its leaf's key is found (a leaf that does not
     /// parse is the certificate error the parse names).
     pub(crate) fn new(
-        chain: Vec<Vec<u8>>,
+        chain: CertificateChain,
         verified: crate::verify::CertVerified,
     ) -> Result<Self, Error> {
-        let leaf = chain.first().map(Vec::as_slice).unwrap_or_default();
+        let leaf = chain.first().unwrap_or_default();
         let key = LeafKey::find(leaf)?;
         Ok(Self {
             chain,
@@ -109,7 +110,7 @@ impl PeerChain {
 
     /// The end-entity certificate (DER).
     pub(crate) fn leaf(&self) -> &[u8] {
-        self.chain.first().map(Vec::as_slice).unwrap_or_default()
+        self.chain.first().unwrap_or_default()
     }
 
     /// The end-entity certificate's key algorithm.

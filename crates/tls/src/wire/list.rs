@@ -266,8 +266,10 @@ impl<'l, 'a, T: Clone + Codec<'a>> IntoIterator for &'l List<'a, T> {
 }
 
 /// The elements of a [`List`], in order.
+#[derive(Clone)]
 pub struct Iter<'l, 'a, T>(Elements<'l, 'a, T>);
 
+#[derive(Clone)]
 enum Elements<'l, 'a, T> {
     /// Reading a received list, with the count of elements left.
     Received(Reader<'a>, usize),

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use padlock_crypto::Provider;
 
+use crate::certificate_chain::CertificateChain;
 use crate::client::hs::Offer;
 use crate::conn::HandshakeKind;
 use crate::error::{Error, PeerMisbehaved};
@@ -93,7 +94,7 @@ pub(crate) fn resume(
         server: sh.random,
     };
     let keys = SessionKeys::resume(suite, session.secret.as_bytes(), &randoms, out)?;
-    out.peer_certificates(session.peer_certificates.clone().into());
+    out.peer_certificates(session.peer_certificates.clone());
     let alpn = extensions.alpn.map(<[u8]>::to_vec);
     let keeper = SessionKeeper::new(&offer, suite, session.session_id.clone(), alpn)
         .map(|k| k.with_certificates(session.peer_certificates.clone()));
@@ -247,7 +248,7 @@ pub(crate) struct SessionKeeper {
     session_id: Vec<u8>,
     alpn: Option<Vec<u8>>,
     received_at: u64,
-    peer_certificates: Arc<[Vec<u8>]>,
+    peer_certificates: CertificateChain,
 }
 
 impl SessionKeeper {
@@ -267,7 +268,7 @@ impl SessionKeeper {
             session_id,
             alpn,
             received_at: (offer.config.time)().0,
-            peer_certificates: Arc::from(Vec::new()),
+            peer_certificates: CertificateChain::default(),
         })
     }
 
@@ -278,7 +279,7 @@ impl SessionKeeper {
     }
 
     /// The server's certificate chain, as verified when the session was made.
-    pub(crate) fn with_certificates(mut self, chain: Arc<[Vec<u8>]>) -> Self {
+    pub(crate) fn with_certificates(mut self, chain: CertificateChain) -> Self {
         self.peer_certificates = chain;
         self
     }

@@ -346,9 +346,9 @@ fn send_client_flight(
         out,
     )?;
     if let Some(keeper) = context.keeper.take() {
-        context.keeper = Some(keeper.with_certificates(server.chain.clone().into()));
+        context.keeper = Some(keeper.with_certificates(server.chain.clone()));
     }
-    out.peer_certificates(server.chain.into());
+    out.peer_certificates(server.chain);
     let ticket_announced = context.ticket_announced;
     let next = ExpectChangeCipherSpec {
         context,

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::certificate_chain::CertificateChain;
 use crate::client::psk::TicketReceiver;
 use crate::client::ExpectTraffic;
 use crate::config::{CertifiedKey, ClientConfig};
@@ -90,12 +91,12 @@ impl ExpectEncryptedExtensions {
         // (and no CertificateRequest, §4.3.2); its Finished is next.
         if let Some(session) = &self.cx.resumed {
             if !session.peer_certificates.is_empty() {
-                out.peer_certificates(session.peer_certificates.clone().into());
+                out.peer_certificates(session.peer_certificates.clone());
             }
             return Ok(State::Finished(ExpectFinished {
                 cx: self.cx,
                 request: None,
-                chain: Vec::new(),
+                chain: CertificateChain::default(),
                 server: None,
             })
             .into());
@@ -290,7 +291,7 @@ impl ExpectCertificate {
 pub(crate) struct ExpectCertificateVerify {
     cx: Context,
     request: Option<ClientAuthRequest>,
-    chain: Vec<Vec<u8>>,
+    chain: CertificateChain,
     cert: CertVerified,
 }
 
@@ -332,7 +333,7 @@ pub(crate) struct ExpectFinished {
     cx: Context,
     request: Option<ClientAuthRequest>,
     /// The server's certificate chain (empty when resumed: the session has it).
-    chain: Vec<Vec<u8>>,
+    chain: CertificateChain,
     /// How the server authenticated: by certificate, or (`None`) by the PSK of a resumed
     /// session, which its Finished proves.
     server: Option<Authenticated>,
@@ -395,21 +396,12 @@ impl ExpectFinished {
             KeyPhase::Application(0),
         )?;
         out.exporter(exporter);
-        // Every ticket of this connection shares one copy of the chain (none is made
-        // without a store to keep tickets in).
-        let ticket_chain: Option<Arc<[Vec<u8>]>> = match (&store, &resumed) {
-            (None, _) => {
-                if resumed.is_none() {
-                    out.peer_certificates(chain.into());
-                }
-                None
-            }
-            (Some(_), Some(session)) => Some(session.peer_certificates.clone()),
-            (Some(_), None) => {
-                // The connection and the tickets share the chain.
-                let shared: Arc<[Vec<u8>]> = chain.into();
-                out.peer_certificates(shared.clone().into());
-                Some(shared)
+        // The connection and every ticket of it share one copy of the chain.
+        let ticket_chain = match &resumed {
+            Some(session) => session.peer_certificates.clone(),
+            None => {
+                out.peer_certificates(chain.clone());
+                chain
             }
         };
 
@@ -452,7 +444,7 @@ impl ExpectFinished {
                 server_name,
                 suite,
                 alpn,
-                peer_certificates: ticket_chain.unwrap_or_else(|| Arc::new([])),
+                peer_certificates: ticket_chain,
             })
         });
         Ok(crate::client::State::Traffic(ExpectTraffic {
@@ -472,8 +464,6 @@ fn send_client_auth(
     request: &ClientAuthRequest,
     out: &mut dyn Output,
 ) -> Result<(), Error> {
-    let provider = out.provider();
-    let provider = provider.as_ref();
     // Pick a scheme the server accepts that our key can make; without one we send an
     // empty Certificate (RFC 8446 §4.4.2: "If no suitable certificate is available...").
     let chosen: Option<(&Arc<CertifiedKey>, SignatureScheme)> =
@@ -493,22 +483,14 @@ fn send_client_auth(
     let Some((key, scheme)) = chosen else {
         return Ok(());
     };
-    let hash = transcript.current_hash(provider);
-    let mut signed = Ok(());
-    let message = queue_message(out, |queue| {
-        signed = auth_messages::encode_certificate_verify(
-            queue,
-            key,
-            scheme,
-            auth_messages::CLIENT_CONTEXT,
-            hash.as_ref(),
-        );
-    });
-    signed.map_err(|_| Error::from(PeerIncompatible::NoSignatureSchemesInCommon))?;
-    transcript.add(message);
-    let len = message.len();
-    handshake_trace::trace_sent(out, "CertificateVerify", len, || format!("scheme={scheme}"));
-    Ok(())
+    auth_messages::send_certificate_verify(
+        key,
+        scheme,
+        auth_messages::CLIENT_CONTEXT,
+        transcript,
+        out,
+    )
+    .map_err(|_| Error::from(PeerIncompatible::NoSignatureSchemesInCommon))
 }
 
 /// Our handshake record keys, held back while 0-RTT data was possible, for installing

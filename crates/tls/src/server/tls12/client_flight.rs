@@ -189,7 +189,7 @@ impl ExpectCertificateVerify {
         if !matches!(context.session.keep, resume::Keep::Nothing) {
             context.session.client_certificates = client.chain.clone();
         }
-        out.peer_certificates(client.chain.into());
+        out.peer_certificates(client.chain);
         Ok(State::ChangeCipherSpec(ExpectChangeCipherSpec {
             context,
             keys,

@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use crate::certificate_chain::CertificateChain;
 use crate::config::{CertifiedKey, ClientAuth, ClientHelloInfo, ServerConfig};
 use crate::conn::HandshakeKind;
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
@@ -135,7 +136,7 @@ pub(crate) fn start(
             },
             keep,
             alpn,
-            client_certificates: Vec::new(),
+            client_certificates: CertificateChain::default(),
         },
     };
     Ok(crate::server::State::Tls12(StateBox::new(match verifier {

@@ -14,6 +14,7 @@
 
 use std::sync::Arc;
 
+use crate::certificate_chain::CertificateChain;
 use crate::config::ServerConfig;
 use crate::conn::HandshakeKind;
 use crate::error::{Error, PeerMisbehaved};
@@ -53,7 +54,7 @@ pub(crate) struct NewSession {
     pub(crate) keep: Keep,
     pub(crate) server_name: Option<String>,
     pub(crate) alpn: Option<Vec<u8>>,
-    pub(crate) client_certificates: Vec<Vec<u8>>,
+    pub(crate) client_certificates: CertificateChain,
 }
 
 /// RFC 5077 §3.2, RFC 5246 §7.4.1.2: the session the ClientHello offers — its ticket, else
@@ -219,7 +220,7 @@ pub(super) fn resume(
         out.alpn(protocol);
     }
     if !state.client_certificates.is_empty() {
-        out.peer_certificates(state.client_certificates.clone().into());
+        out.peer_certificates(state.client_certificates.clone());
     }
     let keys = SessionKeys::resume(suite, state.master_secret.as_bytes(), &randoms, out)?;
     if renew {

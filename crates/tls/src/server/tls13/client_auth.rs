@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use padlock_crypto::AeadAlgorithm;
 
+use crate::certificate_chain::CertificateChain;
 use crate::config::{ClientAuth, ServerConfig};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::key_update::ApplicationTraffic;
@@ -139,7 +140,7 @@ impl ExpectCertificate {
 /// Waiting for the client's CertificateVerify.
 pub(crate) struct ExpectCertificateVerify {
     pending: Pending,
-    chain: Vec<Vec<u8>>,
+    chain: CertificateChain,
     cert: CertVerified,
 }
 
@@ -167,7 +168,7 @@ impl ExpectCertificateVerify {
         if self.pending.ticket.facts.wanted {
             self.pending.ticket.facts.client_certificates = self.chain.clone();
         }
-        out.peer_certificates(self.chain.into());
+        out.peer_certificates(self.chain);
         Ok(State::Finished(Box::new(ExpectFinished {
             pending: self.pending,
             client: Some(Authenticated::Certificate {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use padlock_crypto::{ShareBytes, SharedSecret};
 
+use crate::certificate_chain::CertificateChain;
 use crate::config::{CertifiedKey, ClientAuth, ClientHelloInfo, ServerConfig};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::output::{trace, Output};
@@ -336,7 +337,7 @@ pub(super) fn send_server_flight(
     let (early_secret, client) = match resumption {
         Some(r) => {
             if !r.state.client_certificates.is_empty() {
-                out.peer_certificates(r.state.client_certificates.clone().into());
+                out.peer_certificates(r.state.client_certificates.clone());
             }
             (Some(r.early_secret), Some(Authenticated::Psk(r.proof)))
         }
@@ -425,7 +426,7 @@ pub(super) fn send_server_flight(
                     false => None,
                 },
                 alpn: alpn.filter(|_| tickets),
-                client_certificates: Vec::new(),
+                client_certificates: CertificateChain::default(),
             },
         },
         config,
@@ -651,8 +652,6 @@ fn send_certificate(
     transcript: &mut Transcript,
     out: &mut dyn Output,
 ) -> Result<(), Error> {
-    let provider = out.provider();
-    let provider = provider.as_ref();
     let message = queue_message(out, |queue| {
         auth_messages::encode_certificate(queue, &[], &cert.chain)
     });
@@ -661,22 +660,13 @@ fn send_certificate(
     handshake_trace::trace_sent(out, "Certificate", len, || {
         format!("{} certificate(s)", cert.chain.len())
     });
-    let hash = transcript.current_hash(provider);
-    let mut signed = Ok(());
-    let message = queue_message(out, |queue| {
-        signed = auth_messages::encode_certificate_verify(
-            queue,
-            cert,
-            scheme,
-            auth_messages::SERVER_CONTEXT,
-            hash.as_ref(),
-        );
-    });
-    signed?;
-    transcript.add(message);
-    let len = message.len();
-    handshake_trace::trace_sent(out, "CertificateVerify", len, || format!("scheme={scheme}"));
-    Ok(())
+    auth_messages::send_certificate_verify(
+        cert,
+        scheme,
+        auth_messages::SERVER_CONTEXT,
+        transcript,
+        out,
+    )
 }
 
 /// Finished (RFC 8446 §4.4.4).

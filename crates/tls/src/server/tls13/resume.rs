@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use crate::certificate_chain::CertificateChain;
 use crate::config::ServerConfig;
 use crate::error::Error;
 use crate::hkdf::Secret;
@@ -59,7 +60,7 @@ pub(crate) struct TicketFacts {
     pub(crate) wanted: bool,
     pub(crate) server_name: Option<String>,
     pub(crate) alpn: Option<Vec<u8>>,
-    pub(crate) client_certificates: Vec<Vec<u8>>,
+    pub(crate) client_certificates: CertificateChain,
 }
 
 /// RFC 8446 §4.2.11: pick the first offered PSK that this server can resume with the

@@ -2,6 +2,7 @@
 //! §4.3.1), CertificateRequest (§4.3.2), Certificate (§4.4.2), CertificateVerify (§4.4.3)
 //! and Finished (§4.4.4).
 
+use crate::certificate_chain::CertificateChain;
 use crate::wire::codec::{write_opaque, Codec, DecodeError, LengthPrefix, Reader};
 use crate::wire::enums::SignatureScheme;
 use crate::wire::extensions::{
@@ -102,14 +103,14 @@ impl<'a> Codec<'a> for CertificateRequest<'a> {
 
 impl<'a> Certificate<'a> {
     /// The DER certificates, end-entity first, borrowed from the message.
-    pub fn certificates(&self) -> impl ExactSizeIterator<Item = &'a [u8]> + '_ {
+    pub fn certificates(&self) -> impl ExactSizeIterator<Item = &'a [u8]> + Clone + '_ {
         self.certificate_list.iter().map(|e| e.cert_data)
     }
 
-    /// The DER certificates, end-entity first, copied out of the message for a receiver
-    /// that keeps them.
-    pub fn to_chain(&self) -> Vec<Vec<u8>> {
-        self.certificates().map(<[u8]>::to_vec).collect()
+    /// The DER certificates, end-entity first, copied out of the message (in one
+    /// allocation) for a receiver that keeps them.
+    pub fn to_chain(&self) -> CertificateChain {
+        CertificateChain::new(self.certificates())
     }
 }
 

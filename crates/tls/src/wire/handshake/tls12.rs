@@ -11,6 +11,7 @@
 
 use std::borrow::Cow;
 
+use crate::certificate_chain::CertificateChain;
 use crate::wire::codec::{write_opaque, Codec, DecodeError, DecodeErrorKind, LengthPrefix, Reader};
 use crate::wire::enums::{NamedGroup, SignatureScheme};
 use crate::wire::extensions::payloads::{read_authorities, read_u16_list};
@@ -265,14 +266,14 @@ impl<'a> Codec<'a> for Asn1Cert<'a> {
 
 impl<'a> Certificate12<'a> {
     /// The DER certificates, sender's first, borrowed from the message.
-    pub fn certificates(&self) -> impl ExactSizeIterator<Item = &'a [u8]> + '_ {
+    pub fn certificates(&self) -> impl ExactSizeIterator<Item = &'a [u8]> + Clone + '_ {
         self.certificate_list.iter().map(|cert| cert.0)
     }
 
-    /// The DER certificates, sender's first, copied out of the message for a receiver that
-    /// keeps them.
-    pub fn to_chain(&self) -> Vec<Vec<u8>> {
-        self.certificates().map(<[u8]>::to_vec).collect()
+    /// The DER certificates, sender's first, copied out of the message (in one
+    /// allocation) for a receiver that keeps them.
+    pub fn to_chain(&self) -> CertificateChain {
+        CertificateChain::new(self.certificates())
     }
 }
 
