@@ -455,7 +455,13 @@ fn sign_parts(key: &hmac::Key, data: &[&[u8]]) -> Digest {
     if let Some(buf) = joined.get_mut(..len) {
         let mut at = 0;
         for part in data {
-            buf[at..at + part.len()].copy_from_slice(part);
+            // A block counter is one byte and a first HKDF block's T(0) none: stored
+            // without a call to memcpy each.
+            match part {
+                [] => {}
+                [byte] => buf[at] = *byte,
+                _ => buf[at..at + part.len()].copy_from_slice(part),
+            }
             at += part.len();
         }
         let tag = hmac::sign_to_buffer(key, buf, &mut out)
