@@ -43,12 +43,7 @@ impl Provider for AwsLcProvider {
     }
 
     fn hmac(&self, algorithm: HashAlgorithm, key: &[u8], data: &[&[u8]]) -> Digest {
-        let key = hmac::Key::new(hmac_algorithm(algorithm), key);
-        let mut ctx = hmac::Context::with_key(&key);
-        for part in data {
-            ctx.update(part);
-        }
-        Digest::new(ctx.sign().as_ref())
+        sign_parts(&hmac::Key::new(hmac_algorithm(algorithm), key), data)
     }
 
     fn hmac_key(&self, algorithm: HashAlgorithm, key: &[u8]) -> Box<dyn crate::HmacKey + '_> {
@@ -170,10 +165,36 @@ impl Provider for AwsLcProvider {
             return hybrid::respond(layout, peer_share, start_diffie_hellman);
         }
         // Not boxed: this key lives only for this call.
-        let ours = diffie_hellman_key(group)?;
-        let share = crate::ShareBytes::from_slice(crate::KeyExchange::public_key(&ours));
-        let secret = ours.agree(peer_share)?;
-        Ok(KeyShareResponse { share, secret })
+        diffie_hellman_key(group)?.respond(peer_share)
+    }
+
+    /// For X25519, whose private key is any 32 bytes (RFC 7748 §5), the key and `random`
+    /// come from one draw; the other groups draw their key in aws-lc, `random` apart.
+    fn respond_to_key_share_with_random(
+        &self,
+        group: KeyExchangeAlgorithm,
+        peer_share: &[u8],
+        random: &mut [u8],
+    ) -> Result<KeyShareResponse, CryptoError> {
+        if !draws_with_key(group, random) {
+            self.fill_random(random)?;
+            return self.respond_to_key_share(group, peer_share);
+        }
+        x25519_key_with_random(random)?.respond(peer_share)
+    }
+
+    /// As [`Self::respond_to_key_share_with_random`]: one draw for an X25519 key and
+    /// `random`.
+    fn start_key_exchange_inline_with_random(
+        &self,
+        group: KeyExchangeAlgorithm,
+        random: &mut [u8],
+    ) -> Result<crate::InlineKeyExchange, CryptoError> {
+        if !draws_with_key(group, random) {
+            self.fill_random(random)?;
+            return self.start_key_exchange_inline(group);
+        }
+        x25519_key_with_random(random).map(crate::InlineKeyExchange::aws_lc)
     }
 
     fn verify_signature(
@@ -210,6 +231,53 @@ impl Provider for AwsLcProvider {
     }
 }
 
+/// The length of an X25519 private key (RFC 7748 §5).
+const X25519_KEY_LEN: usize = 32;
+
+/// The most random bytes drawn together with an X25519 key: a TLS random (RFC 8446 §4.1.3)
+/// and a legacy session id.
+const X25519_WITH_RANDOM_MAX: usize = 64;
+
+/// Whether a key for `group` is drawn in one call with `random`: X25519's, whose private
+/// key is any 32 bytes (RFC 7748 §5). The NIST curves' keys are drawn by aws-lc, which
+/// keeps each scalar below the group order.
+fn draws_with_key(group: KeyExchangeAlgorithm, random: &[u8]) -> bool {
+    group == KeyExchangeAlgorithm::X25519 && random.len() <= X25519_WITH_RANDOM_MAX
+}
+
+/// A fresh X25519 key and `random` (at most [`X25519_WITH_RANDOM_MAX`] bytes), filled in
+/// one call to the generator: each call has a fixed cost (aws-lc mixes in fresh entropy
+/// and takes a lock), and both are needed now. Nothing drawn is kept beyond the key.
+fn x25519_key_with_random(random: &mut [u8]) -> Result<AwsKeyExchange, CryptoError> {
+    let mut drawn = [0u8; X25519_WITH_RANDOM_MAX + X25519_KEY_LEN];
+    let drawn_here = drawn
+        .get_mut(..random.len() + X25519_KEY_LEN)
+        .ok_or(CryptoError::BadLength)?;
+    let key = rand::fill(drawn_here)
+        .map_err(|_| CryptoError::Random)
+        .and_then(|()| {
+            let (ours, key) = drawn_here.split_at(random.len());
+            random.copy_from_slice(ours);
+            let private = agreement::PrivateKey::from_private_key(&agreement::X25519, key)
+                .map_err(|_| CryptoError::Random)?;
+            let public = PublicShare::new(
+                private
+                    .compute_public_key()
+                    .map_err(|_| CryptoError::Random)?
+                    .as_ref(),
+            )?;
+            Ok(AwsKeyExchange {
+                group: KeyExchangeAlgorithm::X25519,
+                private: OurPrivateKey::Drawn(private),
+                public,
+            })
+        });
+    // The last 32 bytes were the private key, which aws-lc now holds.
+    drawn.fill(0);
+    std::hint::black_box(&drawn);
+    key
+}
+
 /// A fresh ephemeral (EC)DH key for `group`, as a [`crate::KeyExchange`].
 fn start_diffie_hellman(
     group: KeyExchangeAlgorithm,
@@ -232,7 +300,7 @@ fn diffie_hellman_key(group: KeyExchangeAlgorithm) -> Result<AwsKeyExchange, Cry
     )?;
     Ok(AwsKeyExchange {
         group,
-        private,
+        private: OurPrivateKey::Generated(private),
         public,
     })
 }
@@ -356,16 +424,61 @@ impl AwsHmacKey {
 
 impl crate::HmacKey for AwsHmacKey {
     fn sign(&self, data: &[&[u8]]) -> Digest {
-        let mut ctx = hmac::Context::with_key(&self.key);
-        for part in data {
-            ctx.update(part);
-        }
-        Digest::new(ctx.sign().as_ref())
+        sign_parts(&self.key, data)
     }
 
     fn algorithm(&self) -> HashAlgorithm {
         self.algorithm
     }
+}
+
+/// The HMAC under `key` of the pieces of `data`, as if concatenated.
+///
+/// Every MAC starts from a copy of the key's keyed state (aws-lc-rs clones its ~1.2 KB
+/// `HMAC_CTX` per MAC; no safe API reuses one). Input in one piece, or short input in a
+/// few (every TLS use: a hash, an HKDF block's `T(i-1) | info | i`, a PRF seed), joined on
+/// the stack, is MACed through [`hmac::sign_to_buffer`], which finishes the context in
+/// place: [`hmac::Context::sign`] takes the context by value and so moves those 1.2 KB
+/// once more, and each extra `update` is one more call into aws-lc.
+fn sign_parts(key: &hmac::Key, data: &[&[u8]]) -> Digest {
+    let mut out = [0u8; digest::MAX_OUTPUT_LEN];
+    // `sign_to_buffer` fails only for an output buffer shorter than the tag, which `out`
+    // never is; should it fail, the MAC is computed the long way below.
+    if let [one] = data {
+        if let Ok(tag) = hmac::sign_to_buffer(key, one, &mut out) {
+            return Digest::new(tag);
+        }
+    }
+    const JOINED_MAX: usize = 256;
+    let len: usize = data.iter().map(|part| part.len()).sum();
+    let mut joined = [0u8; JOINED_MAX];
+    if let Some(buf) = joined.get_mut(..len) {
+        let mut at = 0;
+        for part in data {
+            // A block counter is one byte and a first HKDF block's T(0) none: stored
+            // without a call to memcpy each.
+            match part {
+                [] => {}
+                [byte] => buf[at] = *byte,
+                _ => buf[at..at + part.len()].copy_from_slice(part),
+            }
+            at += part.len();
+        }
+        let tag = hmac::sign_to_buffer(key, buf, &mut out)
+            .ok()
+            .map(|tag| Digest::new(tag));
+        // The input may be key material (an HKDF block's T(i-1)): wipe the copy.
+        buf.fill(0);
+        std::hint::black_box(&joined);
+        if let Some(tag) = tag {
+            return tag;
+        }
+    }
+    let mut ctx = hmac::Context::with_key(key);
+    for part in data {
+        ctx.update(part);
+    }
+    Digest::new(ctx.sign().as_ref())
 }
 
 /// An AEAD key. `LessSafeKey` because TLS supplies its own per-record nonce (RFC 8446 §5.3).
@@ -508,8 +621,15 @@ pub(crate) fn check_peer_share(
 /// An ephemeral (EC)DH private key and our encoded share.
 pub(crate) struct AwsKeyExchange {
     group: KeyExchangeAlgorithm,
-    private: agreement::EphemeralPrivateKey,
+    private: OurPrivateKey,
     public: PublicShare,
+}
+
+/// Our (EC)DH private key: generated by aws-lc, or made from bytes we drew together with
+/// other random values of the same step ([`x25519_key_with_random`]).
+enum OurPrivateKey {
+    Generated(agreement::EphemeralPrivateKey),
+    Drawn(agreement::PrivateKey),
 }
 
 impl crate::KeyExchange for AwsKeyExchange {
@@ -527,17 +647,30 @@ impl crate::KeyExchange for AwsKeyExchange {
 }
 
 impl AwsKeyExchange {
+    /// The responder's answer with this (fresh) key: our share, and the agreement with
+    /// the initiator's `peer_share`.
+    fn respond(self, peer_share: &[u8]) -> Result<KeyShareResponse, CryptoError> {
+        let share = crate::ShareBytes::from_slice(crate::KeyExchange::public_key(&self));
+        let secret = self.agree(peer_share)?;
+        Ok(KeyShareResponse { share, secret })
+    }
+
     /// [`crate::KeyExchange::complete`], on a key that was never boxed.
     pub(crate) fn agree(self, peer_public_key: &[u8]) -> Result<SharedSecret, CryptoError> {
         check_peer_share(self.group, peer_public_key)?;
-        let alg = self.private.algorithm();
-        let peer = agreement::UnparsedPublicKey::new(alg, peer_public_key);
+        let kdf = |bytes: &[u8]| Ok(SharedSecret::from_slice(bytes));
         // aws-lc checks the point is on the curve, and for X25519 refuses an all-zero
         // output (RFC 7748 §6.1, RFC 8446 §7.4.2).
-        let secret =
-            agreement::agree_ephemeral(self.private, peer, CryptoError::BadPublicKey, |bytes| {
-                Ok(SharedSecret::from_slice(bytes))
-            })?;
+        let secret = match self.private {
+            OurPrivateKey::Generated(private) => {
+                let peer = agreement::UnparsedPublicKey::new(private.algorithm(), peer_public_key);
+                agreement::agree_ephemeral(private, peer, CryptoError::BadPublicKey, kdf)
+            }
+            OurPrivateKey::Drawn(private) => {
+                let peer = agreement::UnparsedPublicKey::new(private.algorithm(), peer_public_key);
+                agreement::agree(&private, peer, CryptoError::BadPublicKey, kdf)
+            }
+        }?;
         if secret.as_ref().iter().all(|b| *b == 0) {
             return Err(CryptoError::BadPublicKey);
         }

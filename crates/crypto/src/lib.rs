@@ -137,6 +137,21 @@ pub trait Provider: Send + Sync + fmt::Debug {
         self.start_key_exchange(group).map(InlineKeyExchange::boxed)
     }
 
+    /// [`Self::start_key_exchange_inline`], with `random` filled with fresh random bytes
+    /// drawn for the same step (a TLS client's random and legacy session id beside its key
+    /// share, RFC 8446 §4.1.2), in one call to the generator where the provider draws the
+    /// key itself. Nothing is kept for a later call.
+    ///
+    /// The default draws `random` with [`Self::fill_random`], then starts the exchange.
+    fn start_key_exchange_inline_with_random(
+        &self,
+        group: KeyExchangeAlgorithm,
+        random: &mut [u8],
+    ) -> Result<InlineKeyExchange, CryptoError> {
+        self.fill_random(random)?;
+        self.start_key_exchange_inline(group)
+    }
+
     /// The responder's (TLS server's) side of a key exchange, in one step: answers the
     /// initiator's `peer_share` with our share and the shared secret (RFC 8446 §4.2.8: the
     /// server's KeyShareEntry in its ServerHello). For Diffie-Hellman that is generating an
@@ -151,6 +166,22 @@ pub trait Provider: Send + Sync + fmt::Debug {
         peer_share: &[u8],
     ) -> Result<KeyShareResponse, CryptoError> {
         KeyShareResponse::agree(self.start_key_exchange(group)?, peer_share)
+    }
+
+    /// [`Self::respond_to_key_share`], with `random` filled with fresh random bytes drawn
+    /// for the same step (the TLS server's random beside its key share, RFC 8446 §4.1.3): a
+    /// provider that draws the key's secret itself may draw both in one call to its
+    /// generator, since each call has a fixed cost. Nothing is kept for a later call.
+    ///
+    /// The default draws `random` with [`Self::fill_random`], then responds.
+    fn respond_to_key_share_with_random(
+        &self,
+        group: KeyExchangeAlgorithm,
+        peer_share: &[u8],
+        random: &mut [u8],
+    ) -> Result<KeyShareResponse, CryptoError> {
+        self.fill_random(random)?;
+        self.respond_to_key_share(group, peer_share)
     }
 
     /// Verifies `signature` over `message` with a public key.

@@ -472,12 +472,14 @@ impl FixedEntropy {
 
 impl Provider for FixedEntropy {
     fn fill_random(&self, out: &mut [u8]) -> Result<(), CryptoError> {
-        // The client draws its random first (RFC 8446 §4.1.2); later draws (the legacy
-        // session id, which the override replaces) get a fixed filler.
-        if self.randoms_served.fetch_add(1, Ordering::SeqCst) == 0 && out.len() == 32 {
-            out.copy_from_slice(&self.client_random);
-        } else {
-            out.fill(0xa5);
+        // The client's first draw starts with its random (RFC 8446 §4.1.2); the rest of it
+        // (the legacy session id, drawn in the same call, which the override replaces) and
+        // later draws get a fixed filler.
+        out.fill(0xa5);
+        if self.randoms_served.fetch_add(1, Ordering::SeqCst) == 0 {
+            if let Some(random) = out.get_mut(..32) {
+                random.copy_from_slice(&self.client_random);
+            }
         }
         Ok(())
     }

@@ -80,6 +80,35 @@ fn check_keyed_hmac_matches_one_shot(
     }
 }
 
+/// `sign_parts` takes one of three ways by the shape of its input (one piece; pieces
+/// joined on the stack; pieces too long to join, MACed piece by piece): each must give
+/// aws-lc-rs' own HMAC of the concatenation, on both sides of the join buffer's size.
+#[test]
+fn hmac_of_pieces_equals_hmac_of_their_concatenation_in_every_shape() {
+    let message: Vec<u8> = (0..=600u16).map(|i| (i % 251) as u8).collect();
+    for alg in [
+        HashAlgorithm::Sha256,
+        HashAlgorithm::Sha384,
+        HashAlgorithm::Sha512,
+    ] {
+        let key = aws_lc_rs::hmac::Key::new(super::hmac_algorithm(alg), b"Jefe");
+        for len in [0, 1, 100, 255, 256, 257, 600] {
+            let whole = &message[..len];
+            let expected = aws_lc_rs::hmac::sign(&key, whole);
+            let (a, rest) = whole.split_at(len / 3);
+            let (b, c) = rest.split_at(rest.len() / 2);
+            for pieces in [&[whole][..], &[a, b, c], &[a, b"", b, c, b""]] {
+                assert_eq!(
+                    super::sign_parts(&key, pieces).as_ref(),
+                    expected.as_ref(),
+                    "{alg:?}, {len} bytes in {} pieces",
+                    pieces.len()
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn keyed_hmac_equals_one_shot_hmac_for_every_hash() {
     check_keyed_hmac_matches_one_shot(&AwsLcProvider, |a, k| AwsLcProvider.hmac_key(a, k));
@@ -351,6 +380,56 @@ fn an_inline_key_exchange_agrees_with_the_responder_in_every_group() {
     // A bad peer share is refused as by the boxed exchange.
     let initiator = AwsLcProvider
         .start_key_exchange_inline(KeyExchangeAlgorithm::X25519)
+        .unwrap();
+    assert_eq!(
+        initiator.complete(&[0u8; 32]).err(),
+        Some(CryptoError::BadPublicKey)
+    );
+}
+
+/// The key exchanges that draw random values with their key agree like the others, fill
+/// every byte asked for (X25519 draws them with its key, up to 64; past that, and for
+/// the NIST curves and the hybrid, apart), and never repeat a key or a random.
+#[test]
+fn exchanges_drawn_with_random_values_agree_and_fill_them_fresh() {
+    let groups = [
+        KeyExchangeAlgorithm::X25519,
+        KeyExchangeAlgorithm::P256,
+        KeyExchangeAlgorithm::P384,
+        KeyExchangeAlgorithm::X25519MlKem768,
+    ];
+    for group in groups {
+        for len in [0, 32, 64, 65] {
+            let (mut r1, mut r2, mut r3) = ([0u8; 65], [0u8; 65], [0u8; 65]);
+            let initiator = AwsLcProvider
+                .start_key_exchange_inline_with_random(group, &mut r1[..len])
+                .unwrap();
+            assert_eq!(initiator.algorithm(), group);
+            let answer = AwsLcProvider
+                .respond_to_key_share_with_random(group, initiator.public_key(), &mut r2[..len])
+                .unwrap();
+            let again = AwsLcProvider
+                .respond_to_key_share_with_random(group, initiator.public_key(), &mut r3[..len])
+                .unwrap();
+            assert_ne!(answer.share, again.share, "{group:?}: a key drawn twice");
+            let secret = initiator.complete(&answer.share).unwrap();
+            assert_eq!(secret.as_ref(), answer.secret.as_ref(), "{group:?}, {len}");
+            if len > 0 {
+                // Three 32-byte or longer draws that agree, or are all zero, are no draws.
+                assert!(r1 != r2 && r2 != r3 && r1 != r3, "{group:?}, {len}");
+                assert!(r1[len - 16..len] != [0; 16], "{group:?}, {len}");
+            }
+        }
+    }
+    // A bad peer share is refused as without the random values.
+    assert_eq!(
+        AwsLcProvider
+            .respond_to_key_share_with_random(KeyExchangeAlgorithm::X25519, &[0; 32], &mut [0; 32])
+            .err(),
+        Some(CryptoError::BadPublicKey)
+    );
+    let initiator = AwsLcProvider
+        .start_key_exchange_inline_with_random(KeyExchangeAlgorithm::X25519, &mut [0; 32])
         .unwrap();
     assert_eq!(
         initiator.complete(&[0u8; 32]).err(),

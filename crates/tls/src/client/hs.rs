@@ -13,7 +13,6 @@ use padlock_crypto::{CryptoError, InlineKeyExchange, Provider, SharedSecret};
 use crate::config::ClientConfig;
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::output::{trace, unexpected, Output};
-use crate::state::random_bytes;
 use crate::suites;
 use crate::ticket::ClientSession;
 use crate::trace::{Direction, TraceEvent};
@@ -88,6 +87,18 @@ impl OfferedShares {
         provider: &dyn Provider,
         groups: impl IntoIterator<Item = &'g NamedGroup>,
     ) -> Result<Self, Error> {
+        Self::start_drawing(provider, groups, &mut [])
+    }
+
+    /// [`Self::start`], filling `random` too (the ClientHello's random values): drawn with
+    /// the first share's key where the provider can, one call to its generator for both
+    /// ([`Provider::start_key_exchange_inline_with_random`]), else on its own.
+    pub(crate) fn start_drawing<'g>(
+        provider: &dyn Provider,
+        groups: impl IntoIterator<Item = &'g NamedGroup>,
+        random: &mut [u8],
+    ) -> Result<Self, Error> {
+        let mut random = Some(random).filter(|random| !random.is_empty());
         let mut shares = Self {
             inline: [None, None],
             more: Vec::new(),
@@ -104,15 +115,25 @@ impl OfferedShares {
             let offered = match hybrid {
                 Some(index) => Offered::HalfOf(index),
                 None => Offered::Own(
-                    provider
-                        .start_key_exchange_inline(algorithm)
-                        .map_err(|_| Error::Internal("could not generate a key share"))?,
+                    match random.take() {
+                        Some(random) => {
+                            provider.start_key_exchange_inline_with_random(algorithm, random)
+                        }
+                        None => provider.start_key_exchange_inline(algorithm),
+                    }
+                    .map_err(|_| Error::Internal("could not generate a key share"))?,
                 ),
             };
             match shares.inline.iter_mut().find(|slot| slot.is_none()) {
                 Some(slot) => *slot = Some((*group, offered)),
                 None => shares.more.push(Some((*group, offered))),
             }
+        }
+        // No share of our own to draw it with.
+        if let Some(random) = random {
+            provider
+                .fill_random(random)
+                .map_err(|_| Error::Internal("the random number generator failed"))?;
         }
         Ok(shares)
     }
@@ -229,8 +250,10 @@ pub(super) fn start(
     if !groups_usable {
         return Err(Error::Config("no supported key exchange group is enabled"));
     }
-    let shares = OfferedShares::start(provider, share_groups)?;
-    let mut hello = client_hello(&config, &server_name, &shares, provider)?;
+    // The ClientHello's random and legacy session id, drawn with our first key share.
+    let mut drawn = [0u8; 64];
+    let shares = OfferedShares::start_drawing(provider, share_groups, &mut drawn)?;
+    let mut hello = client_hello(&config, &server_name, &shares, &drawn)?;
     out.client_random(hello.random);
     out.server_name(server_name.to_string());
     // RFC 8446 §4.2.9: a client that keeps sessions lists the PSK mode it resumes with,
@@ -336,15 +359,18 @@ fn client_hello(
     config: &ClientConfig,
     server_name: &ServerName,
     shares: &OfferedShares,
-    provider: &dyn Provider,
+    drawn: &[u8; 64],
 ) -> Result<ClientHello<'static>, Error> {
-    let random = random_bytes::<32>(provider)?;
     let (tls13, tls12) = offered_versions(config);
+    // `drawn`: fresh random bytes for this ClientHello, its random then its session id
+    // (drawn in one call: each call into the generator has a fixed cost).
+    let mut random = [0u8; 32];
+    random.copy_from_slice(&drawn[..32]);
     // RFC 8446 §D.4: a non-empty session id puts the peer in middlebox compatibility mode.
     // That is TLS 1.3's; offering TLS 1.2 alone, with no session to resume, the id is
     // empty (RFC 5246 §7.4.1.2).
     let session_id = if tls13 {
-        random_bytes::<32>(provider)?.to_vec()
+        drawn[32..].to_vec()
     } else {
         Vec::new()
     };
@@ -656,7 +682,8 @@ mod tests {
         config.versions = versions.to_vec();
         let name = ServerName::try_from("example.com").unwrap();
         let shares = OfferedShares::start(p.as_ref(), &[]).unwrap();
-        let hello = client_hello(&config, &name, &shares, p.as_ref()).unwrap();
+        let drawn = crate::state::random_bytes::<64>(p.as_ref()).unwrap();
+        let hello = client_hello(&config, &name, &shares, &drawn).unwrap();
         Offer {
             config: Arc::new(config),
             server_name: name,
@@ -763,7 +790,8 @@ mod tests {
         config.cipher_suites = vec![CipherSuite::TLS_AES_128_GCM_SHA256];
         let name = ServerName::try_from("example.com").unwrap();
         let shares = OfferedShares::start(p.as_ref(), &[]).unwrap();
-        let hello = client_hello(&config, &name, &shares, p.as_ref()).unwrap();
+        let drawn = crate::state::random_bytes::<64>(p.as_ref()).unwrap();
+        let hello = client_hello(&config, &name, &shares, &drawn).unwrap();
         assert_eq!(
             hello
                 .extensions

@@ -308,12 +308,14 @@ pub(super) fn send_server_flight(
         Some(_) => None,
     };
     let alpn = crate::server::choose_alpn(&config, offer.hello.extensions.alpn.as_ref())?;
-    let (our_share, shared) = match &share {
+    // ServerHello.random is drawn with our key share, where there is one: one call to the
+    // generator for both.
+    let (our_share, shared, random) = match &share {
         Some(share) => {
-            let (ours, shared) = answer_key_share(share, out)?;
-            (Some((share.group, ours)), Some(shared))
+            let (ours, shared, random) = answer_key_share(share, out)?;
+            (Some((share.group, ours)), Some(shared), random)
         }
-        None => (None, None),
+        None => (None, None, random_bytes::<32>(out.provider().as_ref())?),
     };
     let our_share = our_share.as_ref().map(|(group, ours)| KeyShareEntry {
         group: *group,
@@ -323,7 +325,15 @@ pub(super) fn send_server_flight(
     report_negotiated(offer, suite, group, retried, resumption.is_some(), out);
 
     let psk_identity = resumption.as_ref().map(|r| r.identity);
-    send_server_hello(offer, suite, our_share, psk_identity, &mut transcript, out)?;
+    send_server_hello(
+        offer,
+        suite,
+        random,
+        our_share,
+        psk_identity,
+        &mut transcript,
+        out,
+    )?;
     let (early_secret, client) = match resumption {
         Some(r) => {
             if !r.state.client_certificates.is_empty() {
@@ -448,17 +458,19 @@ fn client_early_keys(
 }
 
 /// Key exchange (RFC 8446 §4.2.8): our share for the client's, and the shared secret, in
-/// one step (Diffie-Hellman: a fresh key and agreement; KEM: encapsulation).
+/// one step (Diffie-Hellman: a fresh key and agreement; KEM: encapsulation); with the
+/// ServerHello.random (§4.1.3), which the provider may draw with our key.
 fn answer_key_share(
     share: &KeyShareEntry<'_>,
     out: &dyn Output,
-) -> Result<(ShareBytes, SharedSecret), Error> {
+) -> Result<(ShareBytes, SharedSecret, [u8; 32]), Error> {
     let algorithm = suites::group(share.group).ok_or(PeerIncompatible::NoGroupsInCommon)?;
+    let mut random = [0u8; 32];
     let answer = out
         .provider()
-        .respond_to_key_share(algorithm, &share.key_exchange)
+        .respond_to_key_share_with_random(algorithm, &share.key_exchange, &mut random)
         .map_err(suites::key_share_error)?;
-    Ok((answer.share, answer.secret))
+    Ok((answer.share, answer.secret, random))
 }
 
 fn report_negotiated(
@@ -477,17 +489,18 @@ fn report_negotiated(
 }
 
 /// ServerHello (RFC 8446 §4.1.3) with our key share (none for psk_ke) and the accepted
-/// PSK's index (§4.2.11), then a ChangeCipherSpec in compatibility mode (§D.4).
+/// PSK's index (§4.2.11), then a ChangeCipherSpec in compatibility mode (§D.4). `random`
+/// was drawn with our key share (`answer_key_share`).
 fn send_server_hello(
     offer: &Offer<'_>,
     suite: Suite,
+    random: [u8; 32],
     our_share: Option<KeyShareEntry<'_>>,
     psk_identity: Option<u16>,
     transcript: &mut Transcript,
     out: &mut dyn Output,
 ) -> Result<(), Error> {
     let group = our_share.as_ref().map(|s| s.group);
-    let random = random_bytes::<32>(out.provider().as_ref())?;
     let server_hello = queue_payload(
         out,
         &HandshakePayload::ServerHello(ServerHello {
