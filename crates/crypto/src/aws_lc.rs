@@ -260,17 +260,7 @@ fn x25519_key_with_random(random: &mut [u8]) -> Result<AwsKeyExchange, CryptoErr
             random.copy_from_slice(ours);
             let private = agreement::PrivateKey::from_private_key(&agreement::X25519, key)
                 .map_err(|_| CryptoError::Random)?;
-            let public = PublicShare::new(
-                private
-                    .compute_public_key()
-                    .map_err(|_| CryptoError::Random)?
-                    .as_ref(),
-            )?;
-            Ok(AwsKeyExchange {
-                group: KeyExchangeAlgorithm::X25519,
-                private: OurPrivateKey::Drawn(private),
-                public,
-            })
+            AwsKeyExchange::new(KeyExchangeAlgorithm::X25519, OurPrivateKey::Drawn(private))
         });
     // The last 32 bytes were the private key, which aws-lc now holds.
     drawn.fill(0);
@@ -290,19 +280,7 @@ fn diffie_hellman_key(group: KeyExchangeAlgorithm) -> Result<AwsKeyExchange, Cry
     let alg = agreement_algorithm(group)?;
     let private = agreement::EphemeralPrivateKey::generate(alg, &rand::SystemRandom::new())
         .map_err(|_| CryptoError::Random)?;
-    // For the NIST curves aws-lc-rs returns the uncompressed point (SEC1 §2.3.3), which
-    // is what RFC 8446 §4.2.8.2 puts on the wire; for X25519 the 32 raw bytes.
-    let public = PublicShare::new(
-        private
-            .compute_public_key()
-            .map_err(|_| CryptoError::Random)?
-            .as_ref(),
-    )?;
-    Ok(AwsKeyExchange {
-        group,
-        private: OurPrivateKey::Generated(private),
-        public,
-    })
+    AwsKeyExchange::new(group, OurPrivateKey::Generated(private))
 }
 
 /// An (EC)DH share, inline: at most an uncompressed P-384 point (97 bytes).
@@ -647,6 +625,23 @@ impl crate::KeyExchange for AwsKeyExchange {
 }
 
 impl AwsKeyExchange {
+    /// Our key for `group` with its encoded share. For the NIST curves aws-lc-rs returns
+    /// the uncompressed point (SEC1 §2.3.3), which is what RFC 8446 §4.2.8.2 puts on the
+    /// wire; for X25519 the 32 raw bytes.
+    fn new(group: KeyExchangeAlgorithm, private: OurPrivateKey) -> Result<Self, CryptoError> {
+        let public = match &private {
+            OurPrivateKey::Generated(key) => key.compute_public_key(),
+            OurPrivateKey::Drawn(key) => key.compute_public_key(),
+        }
+        .map_err(|_| CryptoError::Random)?;
+        let public = PublicShare::new(public.as_ref())?;
+        Ok(Self {
+            group,
+            private,
+            public,
+        })
+    }
+
     /// The responder's answer with this (fresh) key: our share, and the agreement with
     /// the initiator's `peer_share`.
     fn respond(self, peer_share: &[u8]) -> Result<KeyShareResponse, CryptoError> {
