@@ -68,6 +68,14 @@ impl<T: Copy, const N: usize> Default for InlineList<T, N> {
     }
 }
 
+impl<T: Copy, const N: usize> FromIterator<T> for InlineList<T, N> {
+    fn from_iter<I: IntoIterator<Item = T>>(values: I) -> Self {
+        let mut list = Self::new();
+        values.into_iter().for_each(|v| list.push(v));
+        list
+    }
+}
+
 impl<T: Copy, const N: usize> Deref for InlineList<T, N> {
     type Target = [T];
 

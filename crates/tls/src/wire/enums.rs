@@ -70,13 +70,6 @@ macro_rules! iana_enum {
             }
         }
 
-        /// Code point 0: room-filler for inline lists ([`crate::wire::list::Inline`]).
-        impl Default for $name {
-            fn default() -> Self {
-                Self::from_wire(0)
-            }
-        }
-
         impl From<$repr> for $name {
             fn from(value: $repr) -> Self {
                 Self::from_wire(value)

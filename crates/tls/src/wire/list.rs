@@ -305,59 +305,9 @@ impl<'a, T: Clone + Codec<'a>> ExactSizeIterator for Iter<'_, 'a, T> {}
 
 /// Values gathered for looking at as a slice — a received [`List`]'s elements, the types
 /// of an extension block: inline up to `N` (enough for what real peers send, so gathering
-/// costs no allocation), moved to the heap beyond, however many a peer sends.
-#[derive(Clone, Debug)]
-pub struct Inline<T, const N: usize> {
-    inline: [T; N],
-    len: usize,
-    more: Vec<T>,
-}
-
-impl<T: Copy + Default, const N: usize> Inline<T, N> {
-    /// Appends `value`.
-    pub fn push(&mut self, value: T) {
-        if !self.more.is_empty() {
-            self.more.push(value);
-        } else if let Some(slot) = self.inline.get_mut(self.len) {
-            *slot = value;
-            self.len += 1;
-        } else {
-            self.more.reserve(2 * N);
-            self.more.extend_from_slice(&self.inline);
-            self.more.push(value);
-        }
-    }
-}
-
-impl<T: Copy + Default, const N: usize> Default for Inline<T, N> {
-    fn default() -> Self {
-        Self {
-            inline: [T::default(); N],
-            len: 0,
-            more: Vec::new(),
-        }
-    }
-}
-
-impl<T: Copy + Default, const N: usize> FromIterator<T> for Inline<T, N> {
-    fn from_iter<I: IntoIterator<Item = T>>(values: I) -> Self {
-        let mut gathered = Self::default();
-        values.into_iter().for_each(|v| gathered.push(v));
-        gathered
-    }
-}
-
-impl<T, const N: usize> std::ops::Deref for Inline<T, N> {
-    type Target = [T];
-
-    fn deref(&self) -> &[T] {
-        if self.more.is_empty() {
-            self.inline.get(..self.len).unwrap_or_default()
-        } else {
-            &self.more
-        }
-    }
-}
+/// costs no allocation), moved to the heap beyond, however many a peer sends. The same
+/// list `padlock-pki` keeps a certificate's extension lists in.
+pub type Inline<T, const N: usize> = padlock_pki::InlineList<T, N>;
 
 #[cfg(test)]
 mod tests {
