@@ -107,6 +107,11 @@ impl<S> StateBox<S> {
         self.0.as_ref().as_ref()
     }
 
+    /// The state, for a step that updates it where it lies.
+    pub(crate) fn get_mut(&mut self) -> Option<&mut S> {
+        self.0.as_mut().as_mut()
+    }
+
     /// Runs one step on the state; the next goes into the same box.
     pub(crate) fn step(mut self, step: impl FnOnce(S) -> Result<S, Error>) -> Result<Self, Error> {
         let state = self.take()?;

@@ -14,7 +14,7 @@ use crate::wire::enums::{CipherSuite, ExtensionType, NamedGroup, ProtocolVersion
 use crate::wire::extensions::{ExtensionBlock, ExtensionTypes};
 use crate::wire::handshake::{ClientHello, HandshakePayload, HelloRetryRequest, ServerHello};
 
-use super::server_auth::{Context, EarlyData, ExpectEncryptedExtensions};
+use super::server_auth::{Awaiting, Context, EarlyData, ExpectEncryptedExtensions};
 use super::State;
 
 /// After our second ClientHello: only a ServerHello may follow (RFC 8446 §4.1.4).
@@ -120,8 +120,8 @@ pub(crate) fn handle_server_hello(
     };
 
     let hello = offer.hello;
-    Ok(State::EncryptedExtensions(ExpectEncryptedExtensions {
-        cx: Context {
+    Ok(State::Encrypted(
+        Context {
             config: offer.config,
             server_name: offer.server_name,
             offered_types: offered,
@@ -139,8 +139,10 @@ pub(crate) fn handle_server_hello(
             },
             alpn: None,
         },
-        offered_alpn: hello.extensions.alpn.unwrap_or_default(),
-    })
+        Some(Awaiting::EncryptedExtensions(ExpectEncryptedExtensions {
+            offered_alpn: hello.extensions.alpn.unwrap_or_default(),
+        })),
+    )
     .into())
 }
 
