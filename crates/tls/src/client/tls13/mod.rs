@@ -38,15 +38,6 @@ pub(crate) enum State {
     Encrypted(Context, Option<Awaiting>),
 }
 
-/// What a TLS 1.3 step leads to: another TLS 1.3 state, or out of them (to traffic).
-/// Only ever returned, never kept: boxing the state here would be the allocation per step
-/// that [`StateBox`] saves.
-#[allow(clippy::large_enum_variant)]
-pub(crate) enum Next {
-    Tls13(State),
-    Leave(super::State),
-}
-
 /// Handles one handshake message (`raw` is its encoding, header included) in the state
 /// `boxed` holds; a next TLS 1.3 state goes into the same box.
 pub(crate) fn handle(
@@ -55,6 +46,9 @@ pub(crate) fn handle(
     raw: &[u8],
     out: &mut dyn Output,
 ) -> Result<super::State, Error> {
+    if let Some(State::FirstServerHello(_)) = boxed.get() {
+        return crate::client::hs::ExpectServerHello::handle(boxed, message, raw, out);
+    }
     // Between the ServerHello and the server's Finished, the context stays in the box.
     let finished = match boxed.get_mut() {
         Some(State::Encrypted(cx, awaiting)) => match awaiting.take() {
@@ -67,36 +61,18 @@ pub(crate) fn handle(
         },
         _ => None,
     };
-    Ok(match (boxed.take()?, finished) {
+    match (boxed.take(), finished) {
         // The server's Finished: the context goes to the traffic state, the box with it.
-        (State::Encrypted(cx, _), Some(finished)) => finished.handle(cx, message, raw, out)?,
-        (State::FirstServerHello(s), None) => match s.handle(message, raw, out)? {
-            Next::Tls13(next) => super::State::Tls13(boxed.put(next)),
-            Next::Leave(next) => next,
-        },
-        (State::ServerHello(s), None) => match s.handle(message, raw, out)? {
-            Next::Tls13(next) => super::State::Tls13(boxed.put(next)),
-            Next::Leave(next) => next,
-        },
-        _ => return Err(Error::Internal("handshake state missing")),
-    })
+        (Some(State::Encrypted(cx, _)), Some(finished)) => finished.handle(cx, message, raw, out),
+        // After a HelloRetryRequest: the next state goes into the box this one leaves.
+        (Some(State::ServerHello(s)), None) => s.handle(boxed, message, raw, out),
+        _ => Err(Error::Internal("handshake state missing")),
+    }
 }
 
 impl State {
     /// Whether only the ServerHello answering our second ClientHello may come.
     pub(crate) fn awaits_server_hello(&self) -> bool {
         matches!(self, Self::ServerHello(_))
-    }
-}
-
-impl From<State> for Next {
-    fn from(state: State) -> Self {
-        Self::Tls13(state)
-    }
-}
-
-impl From<super::State> for Next {
-    fn from(state: super::State) -> Self {
-        Self::Leave(state)
     }
 }
