@@ -125,8 +125,13 @@ impl<S> StateBox<S> {
     /// Runs one step on the state; the next goes into the same box.
     pub(crate) fn step(mut self, step: impl FnOnce(S) -> Result<S, Error>) -> Result<Self, Error> {
         let state = self.0.take().ok_or_else(missing)?;
-        *self.0 = Some(step(state)?);
-        Ok(self)
+        match step(state) {
+            Ok(next) => {
+                *self.0 = Some(next);
+                Ok(self)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Puts the next state into the box [`Self::take`] emptied.
@@ -137,7 +142,7 @@ impl<S> StateBox<S> {
 }
 
 /// The error of a step on a [`StateBox`] left empty by one that failed.
-fn missing() -> Error {
+pub(crate) fn missing() -> Error {
     Error::Internal("handshake state missing")
 }
 

@@ -539,7 +539,7 @@ impl ExpectServerHello {
         out: &mut dyn Output,
     ) -> Result<super::State, Error> {
         let Some(tls13::State::FirstServerHello(this)) = boxed.get() else {
-            return Err(Error::Internal("handshake state missing"));
+            return Err(crate::state::missing());
         };
         match message {
             HandshakePayload::ServerHello(sh) => match choose_version(&this.offer, &sh)? {
@@ -575,7 +575,7 @@ impl ExpectServerHello {
     #[inline(always)]
     fn take_offer(boxed: &mut StateBox<tls13::State>) -> Result<Offer, Error> {
         let Some(tls13::State::FirstServerHello(Self { offer })) = boxed.take() else {
-            return Err(Error::Internal("handshake state missing"));
+            return Err(crate::state::missing());
         };
         Ok(offer)
     }

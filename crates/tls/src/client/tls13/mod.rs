@@ -57,7 +57,7 @@ pub(crate) fn handle(
                 *awaiting = Some(step.handle(cx, message, raw, out)?);
                 return Ok(super::State::Tls13(boxed));
             }
-            None => return Err(Error::Internal("handshake state missing")),
+            None => return Err(crate::state::missing()),
         },
         _ => None,
     };
@@ -66,7 +66,7 @@ pub(crate) fn handle(
         (Some(State::Encrypted(cx, _)), Some(finished)) => finished.handle(cx, message, raw, out),
         // After a HelloRetryRequest: the next state goes into the box this one leaves.
         (Some(State::ServerHello(s)), None) => s.handle(boxed, message, raw, out),
-        _ => Err(Error::Internal("handshake state missing")),
+        _ => Err(crate::state::missing()),
     }
 }
 
