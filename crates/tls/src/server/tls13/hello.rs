@@ -388,9 +388,8 @@ pub(super) fn send_server_flight(
     send_finished(&secrets.server_finished, &mut transcript, out);
 
     // What a ticket records is kept only if tickets will be sent (RFC 8446 §4.6.1).
-    let tickets = resume::choose_mode(&config, offer).is_ok()
-        && config.ticketer.is_some()
-        && config.ticket_count > 0;
+    let ticket_count = resume::ticket_count(&config, offer, resumed);
+    let tickets = ticket_count > 0;
     // RFC 8446 §7.1: application secrets from Hash(CH..server Finished). Messages follow
     // it in our transcript only for EndOfEarlyData, a client certificate, or the client's
     // Finished when tickets are sent (the resumption master secret); else this is the
@@ -415,7 +414,7 @@ pub(super) fn send_server_flight(
             master,
             suite: suite.suite,
             facts: TicketFacts {
-                wanted: tickets,
+                count: ticket_count,
                 server_name: match tickets {
                     true => offer
                         .hello
