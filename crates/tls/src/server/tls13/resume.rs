@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use padlock_crypto::Digest;
+
 use crate::certificate_chain::CertificateChain;
 use crate::config::ServerConfig;
 use crate::error::Error;
@@ -39,7 +41,7 @@ pub(super) struct Resumption {
     pub(super) early_secret: EarlySecret,
     pub(super) state: SessionState,
     /// The accepted binder (the strike register's key for 0-RTT, RFC 8446 §8.2).
-    pub(super) binder: Vec<u8>,
+    pub(super) binder: Digest,
     /// Whether 0-RTT could be accepted, or why not (the strike register is asked last).
     pub(super) early_data: Result<(), &'static str>,
     pub(super) proof: PskVerified,
@@ -141,20 +143,18 @@ pub(super) fn check_resumption(
         state.secret.as_bytes(),
         PskKind::Resumption,
     );
-    let binder = psks
-        .binders
-        .iter()
-        .nth(index)
-        .map(|b| b.0.into_owned())
-        .unwrap_or_default();
+    let binder = psks.binders.iter().nth(index).map(|b| b.0);
+    let binder = binder.as_deref().unwrap_or_default();
     // `index` is below MAX_IDENTITIES_TRIED, so it fits a u16.
     let identity = index as u16;
-    let proof = verify::verify_binder(provider, &binder_key, hash.as_ref(), &binder);
+    let proof = verify::verify_binder(provider, &binder_key, hash.as_ref(), binder);
     trace(out, || TraceEvent::BinderCheck {
         identity,
         ok: proof.is_ok(),
     });
     let proof = proof?;
+    // Checked, so a hash's length: it fits a digest.
+    let binder = Digest::new(binder);
     let early_data = early_data_eligibility(config, offer, suite, &state, index, before);
     trace(out, || TraceEvent::PskAccepted {
         direction: Direction::Sent,
@@ -354,7 +354,7 @@ pub(super) fn decide_early_data(
         None => Err("no PSK was accepted"),
         Some(r) => r.early_data.and_then(|()| {
             let now = (config.time)();
-            if config.strike_register.first_sight(&r.binder, now) {
+            if config.strike_register.first_sight(r.binder.as_ref(), now) {
                 Ok(r.state.max_early_data_size.min(config.max_early_data_size))
             } else {
                 Err("replayed ClientHello (strike register), or the register is full")
