@@ -13,7 +13,7 @@ use crate::hkdf::Secret;
 use crate::output::{trace, Output};
 use crate::suites::{self, Suite};
 use crate::ticket::state::SessionState;
-use crate::ticket::{MAX_SEAL_RANDOM, MAX_TICKET_LIFETIME};
+use crate::ticket::{Ticketer, MAX_SEAL_RANDOM, MAX_TICKET_LIFETIME};
 use crate::tls13::key_schedule::{EarlySecret, MasterSecret, PskKind};
 use crate::trace::{Direction, TraceEvent};
 use crate::transcript::Transcript;
@@ -61,7 +61,68 @@ pub(crate) struct TicketFacts {
     pub(crate) server_name: Option<String>,
     pub(crate) alpn: Option<Vec<u8>>,
     pub(crate) client_certificates: CertificateChain,
+    /// The flight's random bytes, drawn with the ServerHello's ([`random_ahead_len`]).
+    pub(crate) random: TicketRandom,
 }
+
+/// The most random bytes a flight of tickets has drawn ahead, with the ServerHello's
+/// random: two tickets under an AEAD ticketer (the default; a ticket_age_add and a 12-byte
+/// nonce each), the most a provider draws with an X25519 key and the random in one call.
+pub(crate) const RANDOM_AHEAD_MAX: usize = 32;
+
+/// Random bytes for the tickets a server will send after the client's Finished (RFC 8446
+/// §4.6.1: each ticket's ticket_age_add, and the ticketer's share of each), drawn in the
+/// server's first call to the generator, with its ServerHello.random and key share
+/// (§4.1.3): one call per handshake rather than two. Empty when the flight needs more
+/// than [`RANDOM_AHEAD_MAX`] bytes: it then draws its own.
+#[derive(Clone)]
+pub(crate) struct TicketRandom {
+    bytes: [u8; RANDOM_AHEAD_MAX],
+    len: usize,
+}
+
+impl Default for TicketRandom {
+    fn default() -> Self {
+        Self {
+            bytes: [0; RANDOM_AHEAD_MAX],
+            len: 0,
+        }
+    }
+}
+
+impl TicketRandom {
+    /// Keeps `drawn` ([`random_ahead_len`] bytes, fresh from the generator).
+    pub(crate) fn new(drawn: &[u8]) -> Self {
+        let mut random = Self::default();
+        if let Some(bytes) = random.bytes.get_mut(..drawn.len()) {
+            bytes.copy_from_slice(drawn);
+            random.len = drawn.len();
+        }
+        random
+    }
+}
+
+/// How many random bytes to draw ahead for a flight of `count` tickets
+/// ([`TicketRandom`]); 0 when it will draw its own.
+pub(super) fn random_ahead_len(config: &ServerConfig, count: usize) -> usize {
+    config
+        .ticketer
+        .as_deref()
+        .and_then(|t| flight_random_len(t, count))
+        .filter(|len| *len <= RANDOM_AHEAD_MAX)
+        .unwrap_or(0)
+}
+
+/// The random bytes a flight of `count` tickets takes: for each, its ticket_age_add and
+/// what the ticketer takes. `None` for a ticketer asking for more than the engine hands
+/// out ([`MAX_SEAL_RANDOM`]).
+fn flight_random_len(ticketer: &dyn Ticketer, count: usize) -> Option<usize> {
+    let seal = ticketer.seal_random_len();
+    (seal <= MAX_SEAL_RANDOM).then_some(count.min(MAX_TICKETS) * (AGE_ADD_LEN + seal))
+}
+
+/// The length of a ticket_age_add (RFC 8446 §4.6.1: `uint32`).
+const AGE_ADD_LEN: usize = 4;
 
 impl TicketFacts {
     /// Whether tickets will be sent.
@@ -408,8 +469,10 @@ pub(crate) fn send_tickets(
         .min(MAX_TICKET_LIFETIME)
         .as_secs();
     // A ticketer asking for more randomness than the engine hands out gets no call.
-    let random_len = ticketer.seal_random_len();
-    if lifetime == 0 || random_len > MAX_SEAL_RANDOM {
+    let Some(flight_len) = flight_random_len(ticketer, count) else {
+        return Ok(());
+    };
+    if lifetime == 0 {
         return Ok(());
     }
     // At most 604800, so it fits.
@@ -435,20 +498,26 @@ pub(crate) fn send_tickets(
         client_certificates: facts.client_certificates,
     };
     let mut encoded = Vec::new();
-    // The flight's randomness in one call (each call to the generator costs more than the
-    // bytes it makes): for each ticket, its ticket_age_add (§4.6.1), then what the
-    // ticketer takes (an AEAD nonce, a name).
-    let per_ticket = 4 + random_len;
-    let mut drawn = [0u8; MAX_TICKETS * (4 + MAX_SEAL_RANDOM)];
-    let drawn = &mut drawn[..count * per_ticket];
-    provider
-        .fill_random(drawn)
-        .map_err(|_| Error::Internal("the random number generator failed"))?;
+    // The flight's randomness, drawn with the ServerHello's or else here in one call (each
+    // call to the generator costs more than the bytes it makes): for each ticket, its
+    // ticket_age_add (§4.6.1), then what the ticketer takes (an AEAD nonce, a name).
+    let per_ticket = flight_len / count.max(1);
+    let mut drawn = [0u8; MAX_TICKETS * (AGE_ADD_LEN + MAX_SEAL_RANDOM)];
+    let drawn = match facts.random.bytes.get(..facts.random.len) {
+        Some(ahead) if ahead.len() == flight_len => ahead,
+        _ => {
+            let drawn = &mut drawn[..flight_len];
+            provider
+                .fill_random(drawn)
+                .map_err(|_| Error::Internal("the random number generator failed"))?;
+            &*drawn
+        }
+    };
     let early_data = (max_early_data_size > 0).then_some(max_early_data_size);
     // One HMAC key setup for every ticket's PSK.
     resumption.with_ticket_psks(provider, |psks| {
-        for (n, drawn) in drawn.chunks_exact(per_ticket).enumerate() {
-            let Some((age_add, seal_random)) = drawn.split_first_chunk::<4>() else {
+        for (n, drawn) in drawn.chunks_exact(per_ticket.max(1)).enumerate() {
+            let Some((age_add, seal_random)) = drawn.split_first_chunk::<AGE_ADD_LEN>() else {
                 return Err(Error::Internal("no ticket_age_add drawn"));
             };
             // A nonce per ticket of this connection (RFC 8446 §4.6.1): its index
@@ -538,6 +607,39 @@ fn duration_ms(d: Duration) -> u64 {
 mod tests {
     use super::*;
     use crate::wire::handshake::{HandshakePayload, NewSessionTicket};
+
+    fn config() -> ServerConfig {
+        let key = crate::stream::tests::local_ca().0.clone();
+        ServerConfig::new(std::sync::Arc::new(padlock_crypto::AwsLcProvider), key)
+    }
+
+    #[test]
+    fn two_aead_tickets_draw_their_random_bytes_with_the_server_hello() {
+        let mut config = config();
+        // Per ticket: a 4-byte ticket_age_add and a 12-byte nonce.
+        assert_eq!(random_ahead_len(&config, 1), 16);
+        assert_eq!(random_ahead_len(&config, 2), RANDOM_AHEAD_MAX);
+        // More than the provider draws beside its key: drawn when the tickets are sent.
+        assert_eq!(random_ahead_len(&config, 3), 0);
+        assert_eq!(random_ahead_len(&config, 0), 0);
+        // A cache names each ticket with 32 random bytes: too many to draw ahead.
+        config.ticketer = Some(std::sync::Arc::new(crate::ticket::ServerSessionCache::new(
+            config.provider.clone(),
+            4,
+            std::time::Duration::from_secs(60),
+        )));
+        assert_eq!(random_ahead_len(&config, 1), 0);
+        config.ticketer = None;
+        assert_eq!(random_ahead_len(&config, 2), 0);
+    }
+
+    #[test]
+    fn ticket_random_keeps_what_fits_and_nothing_else() {
+        let kept = TicketRandom::new(&[7; RANDOM_AHEAD_MAX]);
+        assert_eq!(kept.bytes[..kept.len], [7; RANDOM_AHEAD_MAX]);
+        let too_long = TicketRandom::new(&[7; RANDOM_AHEAD_MAX + 1]);
+        assert_eq!(too_long.len, 0);
+    }
 
     fn fields(early_data: Option<u32>) -> TicketFields<'static> {
         TicketFields {
