@@ -514,8 +514,7 @@ pub(crate) fn send_tickets(
         }
     };
     let early_data = (max_early_data_size > 0).then_some(max_early_data_size);
-    // One HMAC key setup for every ticket's PSK.
-    resumption.with_ticket_psks(provider, |psks| {
+    let mut issue = |psk_of: &dyn Fn(&[u8]) -> Secret| -> Result<(), Error> {
         for (n, drawn) in drawn.chunks_exact(per_ticket.max(1)).enumerate() {
             let Some((age_add, seal_random)) = drawn.split_first_chunk::<AGE_ADD_LEN>() else {
                 return Err(Error::Internal("no ticket_age_add drawn"));
@@ -524,7 +523,7 @@ pub(crate) fn send_tickets(
             // (`count` ≤ MAX_TICKETS, so it fits a byte).
             let nonce = [n as u8];
             state.ticket_age_add = u32::from_be_bytes(*age_add);
-            state.secret = psks.ticket_psk(&nonce);
+            state.secret = psk_of(&nonce);
             state.encode_into(&mut encoded);
             let ticket = TicketFields {
                 lifetime,
@@ -549,7 +548,13 @@ pub(crate) fn send_tickets(
             });
         }
         Ok(())
-    })
+    };
+    match count {
+        // One PSK: a one-shot HKDF-Expand, with no key kept to be copied for its MAC.
+        1 => issue(&|nonce| resumption.ticket_psk(provider, nonce)),
+        // Several: one HMAC key setup for them all.
+        _ => resumption.with_ticket_psks(provider, |psks| issue(&|nonce| psks.ticket_psk(nonce))),
+    }
 }
 
 /// A NewSessionTicket's fields (RFC 8446 §4.6.1) but the ticket.
