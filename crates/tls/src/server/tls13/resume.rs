@@ -67,7 +67,8 @@ pub(crate) struct TicketFacts {
 
 /// The most random bytes a flight of tickets has drawn ahead, with the ServerHello's
 /// random: two tickets under an AEAD ticketer (the default; a ticket_age_add and a 12-byte
-/// nonce each), the most a provider draws with an X25519 key and the random in one call.
+/// nonce each). With the 32-byte random that is 64 bytes, what padlock-crypto's aws-lc
+/// provider draws beside an X25519 key in one call.
 pub(crate) const RANDOM_AHEAD_MAX: usize = 32;
 
 /// Random bytes for the tickets a server will send after the client's Finished (RFC 8446
