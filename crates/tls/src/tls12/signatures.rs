@@ -75,11 +75,24 @@ pub(crate) fn sign(
     scheme: SignatureScheme,
     message: &[u8],
 ) -> Result<Vec<u8>, Error> {
+    let mut signature = Vec::new();
+    sign_to(key, scheme, message, &mut signature)?;
+    Ok(signature)
+}
+
+/// [`sign`], the signature appended to `out` (a message being encoded in the flight
+/// queue), with no vector of its own.
+pub(crate) fn sign_to(
+    key: &CertifiedKey,
+    scheme: SignatureScheme,
+    message: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
     let algorithm = signing_algorithm(key.key.kind(), scheme).ok_or(Error::Internal(
         "no signature algorithm for the chosen scheme",
     ))?;
     key.key
-        .sign(algorithm, message)
+        .sign_to(algorithm, message, out)
         .map_err(|_| Error::Internal("signing failed"))
 }
 

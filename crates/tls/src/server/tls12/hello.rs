@@ -7,6 +7,8 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use padlock_crypto::InlineKeyExchange;
+
 use crate::certificate_chain::CertificateChain;
 use crate::config::{CertifiedKey, ClientAuth, ClientHelloInfo, ServerConfig};
 use crate::conn::HandshakeKind;
@@ -26,8 +28,8 @@ use crate::wire::enums::{
 use crate::wire::extensions::{write_extension_bytes, DistinguishedName, ExtensionBlock};
 use crate::wire::handshake::tls12::client_certificate_type;
 use crate::wire::handshake::{
-    encode_handshake, CertificateRequest12, CertificateVerify, ClientHello, HandshakePayload,
-    ServerEcdhParams, ServerKeyExchange, DOWNGRADE_TLS12,
+    encode_handshake, CertificateRequest12, ClientHello, HandshakePayload, ServerEcdhParams,
+    DOWNGRADE_TLS12,
 };
 use crate::wire::list::Inline;
 
@@ -71,11 +73,11 @@ pub(crate) fn start(
     out: &mut dyn Output,
 ) -> Result<crate::server::State, Error> {
     let offer = process_client_hello(&config, hello)?;
-    let randoms = Randoms {
-        client: hello.random,
-        server: server_random(&config, out)?,
-    };
     if let Some(resumption) = resume::check_resumption(&config, &offer, out)? {
+        let randoms = Randoms {
+            client: hello.random,
+            server: server_random(&config, out)?,
+        };
         return resume::resume(config, &offer, raw, resumption, randoms, out);
     }
     let cert = choose_certificate(&config, &offer)?;
@@ -86,6 +88,11 @@ pub(crate) fn start(
     transcript.add(raw);
 
     let plan = choose_key_exchange(&config, &offer, suite, &cert)?;
+    let (server, ecdh_key) = server_random_and_key(&config, &plan, out)?;
+    let randoms = Randoms {
+        client: hello.random,
+        server,
+    };
     reserve_flight(&cert, &plan, alpn.as_deref(), out);
     if let Some(name) = &hello.extensions.server_name {
         out.server_name(name.to_string());
@@ -111,12 +118,15 @@ pub(crate) fn start(
         out.alpn(protocol.clone());
     }
     send_certificate(&cert, &mut transcript, out);
-    let kx = match plan {
-        KeyExchangePlan::Ecdhe { group, scheme } => {
-            send_server_key_exchange(&cert, group, scheme, &randoms, &mut transcript, out)?
+    let kx = match (plan, ecdh_key) {
+        (KeyExchangePlan::Ecdhe { group, scheme }, Some(ours)) => {
+            send_server_key_exchange(&cert, group, scheme, ours, &randoms, &mut transcript, out)?
         }
         // RFC 5246 §7.4.3: no ServerKeyExchange with RSA key transport.
-        KeyExchangePlan::Rsa => KeyExchange::Rsa(cert),
+        (KeyExchangePlan::Rsa, _) => KeyExchange::Rsa(cert),
+        (KeyExchangePlan::Ecdhe { .. }, None) => {
+            return Err(Error::Internal("no ECDH key for the ServerKeyExchange"))
+        }
     };
     let verifier = send_certificate_request(&config, &mut transcript, out);
     send_server_hello_done(&mut transcript, out);
@@ -423,11 +433,38 @@ fn choose_signature_scheme(
 /// downgrade sentinel when it negotiates TLS 1.2 (RFC 8446 §4.1.3), so a TLS 1.3 client
 /// whose offer was tampered with notices.
 fn server_random(config: &ServerConfig, out: &dyn Output) -> Result<[u8; 32], Error> {
-    let mut random = random_bytes::<32>(out.provider().as_ref())?;
+    let random = random_bytes::<32>(out.provider().as_ref())?;
+    Ok(with_downgrade_sentinel(config, random))
+}
+
+/// `random` ending with the RFC 8446 §4.1.3 downgrade sentinel if we speak TLS 1.3.
+fn with_downgrade_sentinel(config: &ServerConfig, mut random: [u8; 32]) -> [u8; 32] {
     if config.speaks(ProtocolVersion::TLSv1_3) {
         random[24..].copy_from_slice(&DOWNGRADE_TLS12);
     }
-    Ok(random)
+    random
+}
+
+/// ServerHello.random ([`server_random`]) and, for ECDHE, our ephemeral key for the
+/// ServerKeyExchange (RFC 8422 §5.4), both needed in this step: drawn in one call to the
+/// generator where the provider can (an X25519 key is any 32 random bytes, RFC 7748 §5;
+/// [`padlock_crypto::Provider::start_key_exchange_inline_with_random`]), since each call
+/// has a fixed cost. The key is held by value, not boxed, until the ClientKeyExchange.
+fn server_random_and_key(
+    config: &ServerConfig,
+    plan: &KeyExchangePlan,
+    out: &dyn Output,
+) -> Result<([u8; 32], Option<InlineKeyExchange>), Error> {
+    let KeyExchangePlan::Ecdhe { group, .. } = plan else {
+        return Ok((server_random(config, out)?, None));
+    };
+    let algorithm = suites::tls12_group(*group).ok_or(Error::Internal("unsupported group"))?;
+    let mut random = [0u8; 32];
+    let key = out
+        .provider()
+        .start_key_exchange_inline_with_random(algorithm, &mut random)
+        .map_err(|_| Error::Internal("could not generate an ECDH key"))?;
+    Ok((with_downgrade_sentinel(config, random), Some(key)))
 }
 
 /// ServerHello (RFC 5246 §7.4.1.3) with the answers to the client's extensions.
@@ -543,43 +580,61 @@ fn send_certificate(cert: &CertifiedKey, transcript: &mut Transcript12, out: &mu
     });
 }
 
-/// ServerKeyExchange (RFC 8422 §5.4): a fresh ECDH key in `group`, signed with our
-/// certificate's key over `client_random + server_random + params`.
+/// ServerKeyExchange (RFC 8422 §5.4): our fresh ECDH key `ours` in `group`, signed with
+/// our certificate's key over `client_random + server_random + params`.
 fn send_server_key_exchange(
     cert: &CertifiedKey,
     group: NamedGroup,
     scheme: SignatureScheme,
+    ours: InlineKeyExchange,
     randoms: &Randoms,
     transcript: &mut Transcript12,
     out: &mut dyn Output,
 ) -> Result<KeyExchange, Error> {
-    let algorithm = suites::tls12_group(group).ok_or(Error::Internal("unsupported group"))?;
-    let ours = out
-        .provider()
-        .start_key_exchange(algorithm)
-        .map_err(|_| Error::Internal("could not generate an ECDH key"))?;
     let params = ServerEcdhParams {
         named_group: group,
         public: ours.public_key(),
     };
     let signed = handshake::signed_params(randoms, &params);
-    let signature = signatures::sign(cert, scheme, &signed)?;
-    let message = crate::state::queue_payload(
-        out,
-        &HandshakePayload::ServerKeyExchange(ServerKeyExchange {
-            params,
-            signature: CertificateVerify {
-                algorithm: scheme,
-                signature: &signature,
-            },
-        }),
-    );
+    let mut encoded = Ok(());
+    let message = crate::state::queue_message(out, |queue| {
+        encoded = encode_server_key_exchange(queue, cert, scheme, &params, &signed);
+    });
+    encoded?;
     transcript.add(message);
     let len = message.len();
     crate::handshake_trace::trace_sent(out, "ServerKeyExchange", len, || {
         format!("group={group} scheme={scheme}")
     });
     Ok(KeyExchange::Ecdhe(ours))
+}
+
+/// Appends a ServerKeyExchange (RFC 8422 §5.4) to `queue`: `params`, then the
+/// DigitallySigned over `signed` written straight into the message (the same bytes as
+/// encoding a [`crate::wire::handshake::ServerKeyExchange`], without a vector for the signature). On failure
+/// `queue` is as it was.
+fn encode_server_key_exchange(
+    queue: &mut Vec<u8>,
+    cert: &CertifiedKey,
+    scheme: SignatureScheme,
+    params: &ServerEcdhParams<'_>,
+    signed: &[u8],
+) -> Result<(), Error> {
+    let start = queue.len();
+    let mut signature = Ok(());
+    encode_handshake(HandshakeType::ServerKeyExchange, queue, |out| {
+        params.encode(out);
+        // RFC 5246 §4.7: struct { SignatureAndHashAlgorithm algorithm; opaque
+        // signature<0..2^16-1>; } DigitallySigned.
+        scheme.encode(out);
+        write_prefixed(out, LengthPrefix::U16, |out| {
+            signature = signatures::sign_to(cert, scheme, signed, out);
+        });
+    });
+    if signature.is_err() {
+        queue.truncate(start);
+    }
+    signature
 }
 
 /// CertificateRequest (RFC 5246 §7.4.4) when we authenticate clients: ECDSA or RSA
@@ -653,6 +708,45 @@ mod tests {
                 ..Default::default()
             },
         }))
+    }
+
+    #[test]
+    fn a_server_key_exchange_is_written_as_the_wire_types_encode_it() {
+        use padlock_crypto::{AwsLcProvider, KeyKind, Provider};
+
+        // Ed25519 signatures are deterministic, so both encodings carry the same one.
+        let (key, _) = AwsLcProvider
+            .generate_signing_key(KeyKind::Ed25519)
+            .unwrap();
+        let cert = CertifiedKey {
+            chain: vec![],
+            key: Arc::from(key),
+        };
+        let params = ServerEcdhParams {
+            named_group: NamedGroup::x25519,
+            public: &[5; 32],
+        };
+        let signed = [3u8; 100];
+        let scheme = SignatureScheme::ed25519;
+        let mut written = b"earlier messages".to_vec();
+        encode_server_key_exchange(&mut written, &cert, scheme, &params, &signed).unwrap();
+        let signature = signatures::sign(&cert, scheme, &signed).unwrap();
+        let mut expected = b"earlier messages".to_vec();
+        HandshakePayload::ServerKeyExchange(crate::wire::handshake::ServerKeyExchange {
+            params: params.clone(),
+            signature: crate::wire::handshake::CertificateVerify {
+                algorithm: scheme,
+                signature: &signature,
+            },
+        })
+        .encode(&mut expected);
+        assert_eq!(written, expected);
+
+        // A scheme the key cannot make leaves the queue as it was.
+        let mut queue = b"earlier messages".to_vec();
+        let wrong = SignatureScheme::ecdsa_secp256r1_sha256;
+        assert!(encode_server_key_exchange(&mut queue, &cert, wrong, &params, &signed).is_err());
+        assert_eq!(queue, b"earlier messages");
     }
 
     #[test]
