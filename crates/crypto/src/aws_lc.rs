@@ -207,6 +207,15 @@ impl Provider for AwsLcProvider {
         sign::verify(algorithm, public_key, message, signature)
     }
 
+    /// The aws-lc-rs key, parsed and (for EC) checked on its curve here, once.
+    fn parse_public_key(
+        &self,
+        algorithm: SignatureAlgorithm,
+        public_key: &[u8],
+    ) -> Result<Box<dyn crate::VerifyingKey>, CryptoError> {
+        sign::parse_verifying_key(algorithm, public_key)
+    }
+
     fn load_signing_key(
         &self,
         der: &[u8],
