@@ -88,17 +88,17 @@ pub(crate) fn start(
     transcript.add(raw);
 
     let plan = choose_key_exchange(&config, &offer, suite, &cert)?;
-    let (server, ecdh_key) = server_random_and_key(&config, &plan, out)?;
-    let randoms = Randoms {
-        client: hello.random,
-        server,
-    };
     reserve_flight(&cert, &plan, alpn.as_deref(), out);
     if let Some(name) = &hello.extensions.server_name {
         out.server_name(name.to_string());
     }
     out.client_random(hello.random);
     handshake::report_negotiated(suite, plan.group(), HandshakeKind::Full, out);
+    let (server, ours) = server_random_and_key(&config, plan, out)?;
+    let randoms = Randoms {
+        client: hello.random,
+        server,
+    };
     let keep = resume::choose_keep(&config, &offer);
     let answer = SessionAnswer {
         id: resume::announced_id(&keep),
@@ -118,15 +118,12 @@ pub(crate) fn start(
         out.alpn(protocol.clone());
     }
     send_certificate(&cert, &mut transcript, out);
-    let kx = match (plan, ecdh_key) {
-        (KeyExchangePlan::Ecdhe { group, scheme }, Some(ours)) => {
-            send_server_key_exchange(&cert, group, scheme, ours, &randoms, &mut transcript, out)?
+    let kx = match ours {
+        OurKeyExchange::Ecdhe { key, group, scheme } => {
+            send_server_key_exchange(&cert, key, group, scheme, &randoms, &mut transcript, out)?
         }
         // RFC 5246 §7.4.3: no ServerKeyExchange with RSA key transport.
-        (KeyExchangePlan::Rsa, _) => KeyExchange::Rsa(cert),
-        (KeyExchangePlan::Ecdhe { .. }, None) => {
-            return Err(Error::Internal("no ECDH key for the ServerKeyExchange"))
-        }
+        OurKeyExchange::Rsa => KeyExchange::Rsa(cert),
     };
     let verifier = send_certificate_request(&config, &mut transcript, out);
     send_server_hello_done(&mut transcript, out);
@@ -452,19 +449,32 @@ fn with_downgrade_sentinel(config: &ServerConfig, mut random: [u8; 32]) -> [u8; 
 /// has a fixed cost. The key is held by value, not boxed, until the ClientKeyExchange.
 fn server_random_and_key(
     config: &ServerConfig,
-    plan: &KeyExchangePlan,
+    plan: KeyExchangePlan,
     out: &dyn Output,
-) -> Result<([u8; 32], Option<InlineKeyExchange>), Error> {
-    let KeyExchangePlan::Ecdhe { group, .. } = plan else {
-        return Ok((server_random(config, out)?, None));
+) -> Result<([u8; 32], OurKeyExchange), Error> {
+    let KeyExchangePlan::Ecdhe { group, scheme } = plan else {
+        return Ok((server_random(config, out)?, OurKeyExchange::Rsa));
     };
-    let algorithm = suites::tls12_group(*group).ok_or(Error::Internal("unsupported group"))?;
+    let algorithm = suites::tls12_group(group).ok_or(Error::Internal("unsupported group"))?;
     let mut random = [0u8; 32];
     let key = out
         .provider()
         .start_key_exchange_inline_with_random(algorithm, &mut random)
         .map_err(|_| Error::Internal("could not generate an ECDH key"))?;
-    Ok((with_downgrade_sentinel(config, random), Some(key)))
+    let ours = OurKeyExchange::Ecdhe { key, group, scheme };
+    Ok((with_downgrade_sentinel(config, random), ours))
+}
+
+/// The key exchange planned, with what we drew for it: for ECDHE, our key.
+enum OurKeyExchange {
+    /// Our ephemeral key in `group`, for a ServerKeyExchange signed with `scheme`.
+    Ecdhe {
+        key: InlineKeyExchange,
+        group: NamedGroup,
+        scheme: SignatureScheme,
+    },
+    /// RSA key transport: nothing drawn (RFC 5246 §7.4.3).
+    Rsa,
 }
 
 /// ServerHello (RFC 5246 §7.4.1.3) with the answers to the client's extensions.
@@ -584,9 +594,9 @@ fn send_certificate(cert: &CertifiedKey, transcript: &mut Transcript12, out: &mu
 /// our certificate's key over `client_random + server_random + params`.
 fn send_server_key_exchange(
     cert: &CertifiedKey,
+    ours: InlineKeyExchange,
     group: NamedGroup,
     scheme: SignatureScheme,
-    ours: InlineKeyExchange,
     randoms: &Randoms,
     transcript: &mut Transcript12,
     out: &mut dyn Output,
