@@ -21,7 +21,7 @@ use crate::wire::enums::HandshakeType;
 use crate::wire::enums::{NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::wire::handshake::tls12::client_certificate_type;
 use crate::wire::handshake::{
-    encode_handshake, CertificateRequest12, CertificateVerify, HandshakePayload, ServerKeyExchange,
+    encode_handshake, CertificateRequest12, HandshakePayload, ServerKeyExchange,
 };
 use crate::wire::List;
 
@@ -464,14 +464,16 @@ fn send_certificate_verify(
     context: &mut Context,
     out: &mut dyn Output,
 ) -> Result<(), Error> {
-    let signature = signatures::sign(cert, scheme, context.transcript.messages())?;
-    let message = crate::state::queue_payload(
-        out,
-        &HandshakePayload::CertificateVerify(CertificateVerify {
-            algorithm: scheme,
-            signature: &signature,
-        }),
-    );
+    let mut encoded = Ok(());
+    // The same bytes as a CertificateVerify message encodes, signed in place.
+    let message = crate::state::queue_message(out, |queue| {
+        let (kind, messages) = (
+            HandshakeType::CertificateVerify,
+            context.transcript.messages(),
+        );
+        encoded = signatures::encode_signed_message(queue, kind, |_| {}, cert, scheme, messages);
+    });
+    encoded?;
     context.transcript.add(message);
     let len = message.len();
     crate::handshake_trace::trace_sent(out, "CertificateVerify", len, || {

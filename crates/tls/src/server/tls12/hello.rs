@@ -607,8 +607,11 @@ fn send_server_key_exchange(
     };
     let signed = handshake::signed_params(randoms, &params);
     let mut encoded = Ok(());
+    // The same bytes as a ServerKeyExchange message encodes, signed in place.
     let message = crate::state::queue_message(out, |queue| {
-        encoded = encode_server_key_exchange(queue, cert, scheme, &params, &signed);
+        let kind = HandshakeType::ServerKeyExchange;
+        let params = |out: &mut Vec<u8>| params.encode(out);
+        encoded = signatures::encode_signed_message(queue, kind, params, cert, scheme, &signed);
     });
     encoded?;
     transcript.add(message);
@@ -617,34 +620,6 @@ fn send_server_key_exchange(
         format!("group={group} scheme={scheme}")
     });
     Ok(KeyExchange::Ecdhe(ours))
-}
-
-/// Appends a ServerKeyExchange (RFC 8422 §5.4) to `queue`: `params`, then the
-/// DigitallySigned over `signed` written straight into the message (the same bytes as
-/// encoding a [`crate::wire::handshake::ServerKeyExchange`], without a vector for the signature). On failure
-/// `queue` is as it was.
-fn encode_server_key_exchange(
-    queue: &mut Vec<u8>,
-    cert: &CertifiedKey,
-    scheme: SignatureScheme,
-    params: &ServerEcdhParams<'_>,
-    signed: &[u8],
-) -> Result<(), Error> {
-    let start = queue.len();
-    let mut signature = Ok(());
-    encode_handshake(HandshakeType::ServerKeyExchange, queue, |out| {
-        params.encode(out);
-        // RFC 5246 §4.7: struct { SignatureAndHashAlgorithm algorithm; opaque
-        // signature<0..2^16-1>; } DigitallySigned.
-        scheme.encode(out);
-        write_prefixed(out, LengthPrefix::U16, |out| {
-            signature = signatures::sign_to(cert, scheme, signed, out);
-        });
-    });
-    if signature.is_err() {
-        queue.truncate(start);
-    }
-    signature
 }
 
 /// CertificateRequest (RFC 5246 §7.4.4) when we authenticate clients: ECDSA or RSA
@@ -718,45 +693,6 @@ mod tests {
                 ..Default::default()
             },
         }))
-    }
-
-    #[test]
-    fn a_server_key_exchange_is_written_as_the_wire_types_encode_it() {
-        use padlock_crypto::{AwsLcProvider, KeyKind, Provider};
-
-        // Ed25519 signatures are deterministic, so both encodings carry the same one.
-        let (key, _) = AwsLcProvider
-            .generate_signing_key(KeyKind::Ed25519)
-            .unwrap();
-        let cert = CertifiedKey {
-            chain: vec![],
-            key: Arc::from(key),
-        };
-        let params = ServerEcdhParams {
-            named_group: NamedGroup::x25519,
-            public: &[5; 32],
-        };
-        let signed = [3u8; 100];
-        let scheme = SignatureScheme::ed25519;
-        let mut written = b"earlier messages".to_vec();
-        encode_server_key_exchange(&mut written, &cert, scheme, &params, &signed).unwrap();
-        let signature = signatures::sign(&cert, scheme, &signed).unwrap();
-        let mut expected = b"earlier messages".to_vec();
-        HandshakePayload::ServerKeyExchange(crate::wire::handshake::ServerKeyExchange {
-            params: params.clone(),
-            signature: crate::wire::handshake::CertificateVerify {
-                algorithm: scheme,
-                signature: &signature,
-            },
-        })
-        .encode(&mut expected);
-        assert_eq!(written, expected);
-
-        // A scheme the key cannot make leaves the queue as it was.
-        let mut queue = b"earlier messages".to_vec();
-        let wrong = SignatureScheme::ecdsa_secp256r1_sha256;
-        assert!(encode_server_key_exchange(&mut queue, &cert, wrong, &params, &signed).is_err());
-        assert_eq!(queue, b"earlier messages");
     }
 
     #[test]
