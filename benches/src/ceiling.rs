@@ -5,7 +5,9 @@
 //!
 //! What each side must do (RFC 8446 §4, §7):
 //! - client: an X25519 key pair and agreement; verify the server's CertificateVerify and
-//!   its certificate's signature by the CA (two ECDSA P-256 verifications);
+//!   its certificate's signature by the CA (two ECDSA P-256 verifications), the CA's key
+//!   parsed once beforehand (`Provider::parse_public_key`), as a trust anchor's is once
+//!   per root store: parsing it is not work a handshake must repeat;
 //! - server: an X25519 key pair and agreement; one ECDSA P-256 signature;
 //! - both: the transcript hash over the handshake's bytes (≈ 2 KB here), 20 HMACs of the
 //!   key schedule (extracts, the traffic and finished secrets, each record key and IV, the
@@ -15,7 +17,7 @@
 //! Extended Master Secret), [`Ceiling::tls12_client`] and [`Ceiling::tls12_server`]
 //! (RFC 5246 §5, §6.3, §7.4.9; RFC 7627; RFC 8422 §5.4):
 //! - client: an X25519 key pair and agreement; verify the ServerKeyExchange signature and
-//!   the certificate's signature by the CA;
+//!   the certificate's signature by the CA (its key parsed beforehand, as above);
 //! - server: an X25519 key pair and agreement; one ECDSA P-256 signature over the
 //!   ServerKeyExchange parameters;
 //! - both: the transcript hash over ≈ 1.3 KB, with two intermediate hashes (the session
@@ -26,7 +28,7 @@
 
 use padlock_crypto::{
     AeadAlgorithm, AwsLcProvider, HashAlgorithm, KeyExchangeAlgorithm, KeyKind, Provider,
-    SignatureAlgorithm, SigningKey, NONCE_LEN,
+    SignatureAlgorithm, SigningKey, VerifyingKey, NONCE_LEN,
 };
 
 /// Bytes hashed into the transcript by each side in one handshake (ClientHello ≈ 250,
@@ -55,7 +57,8 @@ pub struct Ceiling {
     provider: AwsLcProvider,
     server_key: Box<dyn SigningKey>,
     server_point: Vec<u8>,
-    ca_point: Vec<u8>,
+    /// The CA's key, parsed once: a trust anchor's.
+    ca_key: Box<dyn VerifyingKey>,
     cv_signature: Vec<u8>,
     cert_signature: Vec<u8>,
     message: Vec<u8>,
@@ -97,7 +100,9 @@ impl Ceiling {
             params_12,
             ske_signature,
             server_point: point(&*server_key),
-            ca_point: point(&*ca_key),
+            ca_key: provider
+                .parse_public_key(SignatureAlgorithm::EcdsaP256Sha256, &point(&*ca_key))
+                .expect("a P-256 key"),
             provider,
             server_key,
             cv_signature,
@@ -128,13 +133,16 @@ impl Ceiling {
             .expect("X25519");
         std::hint::black_box(kx.public_key());
         let shared = kx.complete(server_share).expect("agrees");
-        for (point, m, sig) in [
-            (&self.server_point, signed, signature),
-            (&self.ca_point, &self.tbs[..], &self.cert_signature[..]),
-        ] {
-            p.verify_signature(SignatureAlgorithm::EcdsaP256Sha256, point, m, sig)
-                .expect("verifies");
-        }
+        p.verify_signature(
+            SignatureAlgorithm::EcdsaP256Sha256,
+            &self.server_point,
+            signed,
+            signature,
+        )
+        .expect("verifies");
+        self.ca_key
+            .verify(&self.tbs, &self.cert_signature)
+            .expect("verifies");
         shared
     }
 

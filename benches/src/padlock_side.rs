@@ -42,11 +42,21 @@ impl PadlockSetup {
         setup
     }
 
-    /// Configures both sides for `suite` and X25519 with resumption: the server sends its
-    /// default two tickets (stateless, under its default rotating key) after each
-    /// handshake, the client keeps them in its default session cache and resumes with
-    /// psk_dhe_ke. The first handshake is a full one.
+    /// Configures both sides for `suite` and X25519 with resumption, doing rustls' work:
+    /// the server sends two tickets (stateless, under its default rotating key) after
+    /// every handshake, resumed ones too (by default padlock sends one after a
+    /// resumption: [`Self::resuming_defaults`]); the client keeps them in its default
+    /// session cache and resumes with psk_dhe_ke. The first handshake is a full one.
     pub fn resuming(pki: &TestPki, suite: Suite) -> Self {
+        let mut setup = Self::resuming_defaults(pki, suite);
+        let server = Arc::make_mut(&mut setup.server);
+        server.resumed_ticket_count = server.ticket_count;
+        setup
+    }
+
+    /// As [`Self::resuming`], with padlock's default ticket policy: two tickets after a
+    /// full handshake, one after a resumed one.
+    pub fn resuming_defaults(pki: &TestPki, suite: Suite) -> Self {
         Self::configs(pki, suite, KxGroup::X25519)
     }
 

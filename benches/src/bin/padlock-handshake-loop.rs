@@ -21,24 +21,32 @@ use padlock_benches::{
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let usage =
-        "usage: padlock-handshake-loop padlock|rustls p256|rsa|p256-pq|p256-resume|p256-tls12 COUNT";
+        "usage: padlock-handshake-loop padlock|rustls p256|rsa|p256-pq|p256-resume|p256-resume-defaults|p256-tls12 COUNT";
     let lib = args.first().expect(usage);
     let tls12 = args.get(1).map(String::as_str) == Some("p256-tls12");
     // p256-pq: ECDSA P-256 with X25519MLKEM768 (and an X25519 share beside it).
     // p256-resume: resumed handshakes on each library's own tickets (X25519).
     let (kind, group) = match args.get(1).map(String::as_str) {
-        Some("p256" | "p256-resume" | "p256-tls12") => (KeyType::P256, KxGroup::X25519),
+        Some("p256" | "p256-resume" | "p256-resume-defaults" | "p256-tls12") => {
+            (KeyType::P256, KxGroup::X25519)
+        }
         Some("rsa") => (KeyType::Rsa2048, KxGroup::X25519),
         Some("p256-pq") => (KeyType::P256, KxGroup::X25519MlKem768),
         _ => panic!("{usage}"),
     };
-    let resume = args.get(1).map(String::as_str) == Some("p256-resume");
+    // p256-resume-defaults: padlock with its default ticket policy (one ticket after a
+    // resumption; p256-resume has it send two, as rustls does).
+    let defaults = args.get(1).map(String::as_str) == Some("p256-resume-defaults");
+    let resume = defaults || args.get(1).map(String::as_str) == Some("p256-resume");
     let count: usize = args.get(2).and_then(|n| n.parse().ok()).expect(usage);
     let pki = TestPki::generate(kind);
     let mut pipe = Pipe::default();
     match lib.as_str() {
         "padlock" if resume => {
-            let setup = PadlockSetup::resuming(&pki, Suite::Aes128Gcm);
+            let setup = match defaults {
+                true => PadlockSetup::resuming_defaults(&pki, Suite::Aes128Gcm),
+                false => PadlockSetup::resuming(&pki, Suite::Aes128Gcm),
+            };
             // The warm-up's full handshake fills the session cache.
             Lib::Padlock(&setup).established(&mut pipe);
             for _ in 0..count {

@@ -207,6 +207,15 @@ impl Provider for AwsLcProvider {
         sign::verify(algorithm, public_key, message, signature)
     }
 
+    /// The aws-lc-rs key, parsed and (for EC) checked on its curve here, once.
+    fn parse_public_key(
+        &self,
+        algorithm: SignatureAlgorithm,
+        public_key: &[u8],
+    ) -> Result<Box<dyn crate::VerifyingKey>, CryptoError> {
+        sign::parse_verifying_key(algorithm, public_key)
+    }
+
     fn load_signing_key(
         &self,
         der: &[u8],
@@ -276,7 +285,14 @@ fn start_diffie_hellman(
 }
 
 /// A fresh ephemeral (EC)DH key for `group` and its encoded share.
+///
+/// An X25519 key is 32 bytes drawn here and loaded ([`x25519_key_with_random`], RFC 7748
+/// §5): the same draw aws-lc's key generation makes, without the `EVP_PKEY_CTX` it
+/// allocates and frees around it.
 fn diffie_hellman_key(group: KeyExchangeAlgorithm) -> Result<AwsKeyExchange, CryptoError> {
+    if group == KeyExchangeAlgorithm::X25519 {
+        return x25519_key_with_random(&mut []);
+    }
     let alg = agreement_algorithm(group)?;
     let private = agreement::EphemeralPrivateKey::generate(alg, &rand::SystemRandom::new())
         .map_err(|_| CryptoError::Random)?;

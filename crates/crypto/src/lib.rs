@@ -198,6 +198,22 @@ pub trait Provider: Send + Sync + fmt::Debug {
         signature: &[u8],
     ) -> Result<(), CryptoError>;
 
+    /// Parses `public_key` (as [`Self::verify_signature`] takes it) once, for verifying
+    /// many signatures of `algorithm` with it: a trust anchor's key checks every chain that
+    /// leads to the anchor, and parsing it (for an EC key, decoding the point and checking
+    /// it is on the curve) is work a validation need not repeat. Fails as
+    /// [`Self::verify_signature`] would on a bad key.
+    ///
+    /// The default is [`CryptoError::Unsupported`]: the caller then verifies with
+    /// [`Self::verify_signature`] each time.
+    fn parse_public_key(
+        &self,
+        _algorithm: SignatureAlgorithm,
+        _public_key: &[u8],
+    ) -> Result<Box<dyn VerifyingKey>, CryptoError> {
+        Err(CryptoError::Unsupported)
+    }
+
     /// Loads a private key for signing from DER.
     fn load_signing_key(
         &self,
@@ -514,6 +530,15 @@ impl fmt::Debug for ShareBytes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "ShareBytes({} bytes)", self.len())
     }
+}
+
+/// A public key parsed once, for one signature algorithm ([`Provider::parse_public_key`]).
+pub trait VerifyingKey: Send + Sync + fmt::Debug {
+    /// Verifies `signature` over `message`: the same check as [`Provider::verify_signature`]
+    /// with this key and [`Self::algorithm`].
+    fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), CryptoError>;
+    /// The algorithm this key verifies.
+    fn algorithm(&self) -> SignatureAlgorithm;
 }
 
 /// A private key that signs.

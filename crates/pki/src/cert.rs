@@ -138,12 +138,24 @@ impl<'a> Certificate<'a> {
         })
     }
 
-    /// The subjectPublicKeyInfo of a DER certificate, read as [`Self::from_der`] reads it
-    /// but without going on to the extensions: for a certificate parsed and validated
-    /// already, such as a TLS peer's leaf whose CertificateVerify is checked after its
-    /// chain (no vectors of extensions and names are built a second time).
+    /// The subjectPublicKeyInfo of a DER certificate, for a certificate parsed and
+    /// validated already ([`Self::from_der`]), such as a TLS peer's leaf whose
+    /// CertificateVerify or ServerKeyExchange is checked after its chain: the fields before
+    /// it (version, serial number, signature algorithm, issuer, validity, subject; RFC 5280
+    /// §4.1) are stepped over as whole TLVs, not read again, and only the
+    /// subjectPublicKeyInfo itself is parsed. Use [`Self::from_der`] for a certificate
+    /// that was not.
     pub fn public_key_info_from_der(der: &'a [u8]) -> Result<SubjectPublicKeyInfo<'a>, Error> {
-        Ok(Head::read(der)?.0.spki)
+        let mut outer = Reader::new(der, "Certificate");
+        let mut cert = outer.nested(tag::SEQUENCE, "Certificate")?;
+        outer.finish()?;
+        let mut tbs = cert.nested(tag::SEQUENCE, "TBSCertificate")?;
+        tbs.optional(tag::context_constructed(0))?;
+        tbs.read(tag::INTEGER)?;
+        for _signature_issuer_validity_subject in 0..4 {
+            tbs.read(tag::SEQUENCE)?;
+        }
+        SubjectPublicKeyInfo::from_tlv(tbs.read(tag::SEQUENCE)?)
     }
 
     /// The whole certificate DER.
@@ -477,10 +489,18 @@ mod tests {
     #[test]
     fn the_public_key_alone_is_the_one_a_full_parse_finds() {
         use crate::testutil::{issue, Spec};
-        let leaf = issue(&Spec::leaf("a.test", &["a.test"]), None);
-        let full = Certificate::from_der(&leaf.der).unwrap();
-        let spki = Certificate::public_key_info_from_der(&leaf.der).unwrap();
-        assert_eq!(&spki, full.subject_public_key_info());
+        let ca = issue(&Spec::ca("CA"), None);
+        let leaf = issue(&Spec::leaf("a.test", &["a.test"]), Some(&ca));
+        for cert in [&ca, &leaf] {
+            let full = Certificate::from_der(&cert.der).unwrap();
+            let spki = Certificate::public_key_info_from_der(&cert.der).unwrap();
+            assert_eq!(&spki, full.subject_public_key_info());
+        }
         assert!(Certificate::public_key_info_from_der(&leaf.der[..leaf.der.len() - 1]).is_err());
+        assert!(Certificate::public_key_info_from_der(&[]).is_err());
+        // Trailing bytes after the certificate are refused, as by a full parse.
+        let mut longer = leaf.der.clone();
+        longer.push(0);
+        assert!(Certificate::public_key_info_from_der(&longer).is_err());
     }
 }

@@ -1,12 +1,17 @@
 //! Trust anchors: the certificates a validator starts from.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use padlock_crypto::{Provider, VerifyingKey};
 
 use crate::cert::Certificate;
 use crate::error::Error;
 use crate::name_constraints::NameConstraints;
 use crate::pem;
+use crate::signature::{provider_algorithm, verify_signed, SignatureAlgorithmId};
 use crate::spki::{PublicKeyAlgorithm, SubjectPublicKeyInfo};
 use crate::verify::{anchor_is_plain, check_anchor, check_validity, VerifyOptions};
 
@@ -55,6 +60,20 @@ pub(crate) struct AnchorFacts {
     pub(crate) not_after: i64,
     /// basicConstraints pathLenConstraint.
     pub(crate) path_len: Option<u64>,
+    /// The key as the provider parsed it for the first signature checked with it (`None`
+    /// if the provider does not parse keys ahead): every later validation through this
+    /// anchor verifies with it, without parsing the key again.
+    parsed_key: OnceLock<Option<ParsedKey>>,
+}
+
+/// A provider's parsed public key, shared by the clones of a store.
+#[derive(Clone)]
+struct ParsedKey(Arc<dyn VerifyingKey>);
+
+impl fmt::Debug for ParsedKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ParsedKey({:?})", self.0.algorithm())
+    }
 }
 
 impl AnchorFacts {
@@ -71,7 +90,44 @@ impl AnchorFacts {
             not_before: cert.not_before,
             not_after: cert.not_after,
             path_len: cert.extensions().basic_constraints.and_then(|b| b.path_len),
+            parsed_key: OnceLock::new(),
         })
+    }
+
+    /// Checks that the anchor's key made `signature` over `message` with `alg` (RFC 5280
+    /// §6.1.3 (a)(1)); `subject` names the signed object in the error.
+    ///
+    /// The key is parsed by `provider` ([`Provider::parse_public_key`]) the first time a
+    /// signature is checked with it, and kept: an anchor's key checks every chain through
+    /// it, so a validation does not parse it again (for an EC key, decoding the point and
+    /// checking it lies on the curve). It is parsed at first use rather than when the anchor
+    /// is added, as a system store holds a hundred and more anchors of which a program
+    /// uses a few, and adding one needs no provider. A signature with another algorithm
+    /// than the one the key was parsed for (a CA signing with both SHA-256 and SHA-384)
+    /// goes through [`Provider::verify_signature`] as before. The parsed key is the first
+    /// provider's: a store is meant to be used with one provider.
+    pub(crate) fn check_signed(
+        &self,
+        provider: &dyn Provider,
+        alg: &SignatureAlgorithmId,
+        message: &[u8],
+        signature: &[u8],
+        subject: impl FnOnce() -> String,
+    ) -> Result<(), Error> {
+        let spki = self.spki();
+        let algorithm = provider_algorithm(alg, &spki.algorithm)?;
+        let parsed = self.parsed_key.get_or_init(|| {
+            provider
+                .parse_public_key(algorithm, spki.key)
+                .ok()
+                .map(|key| ParsedKey(Arc::from(key)))
+        });
+        match parsed {
+            Some(ParsedKey(key)) if key.algorithm() == algorithm => key
+                .verify(message, signature)
+                .map_err(|_| Error::BadSignature { subject: subject() }),
+            _ => verify_signed(provider, &spki, alg, message, signature, subject),
+        }
     }
 
     /// The anchor's public key.
@@ -258,10 +314,23 @@ impl AnchorRef<'_> {
         }
     }
 
-    pub(crate) fn spki(&self) -> SubjectPublicKeyInfo<'_> {
+    /// Checks that the anchor signed `child` (RFC 5280 §6.1.3 (a)(1)); a plain anchor with
+    /// its key as parsed once for the store ([`AnchorFacts::check_signed`]).
+    pub(crate) fn check_issued(
+        &self,
+        provider: &dyn Provider,
+        child: &Certificate<'_>,
+    ) -> Result<(), Error> {
+        let subject = || child.label();
+        let (alg, message, signature) = (&child.signature_alg, child.tbs, child.signature);
         match self {
-            Self::Parsed(cert) => *cert.subject_public_key_info(),
-            Self::Plain { facts, .. } => facts.spki(),
+            Self::Parsed(cert) => {
+                let spki = cert.subject_public_key_info();
+                verify_signed(provider, spki, alg, message, signature, subject)
+            }
+            Self::Plain { facts, .. } => {
+                facts.check_signed(provider, alg, message, signature, subject)
+            }
         }
     }
 

@@ -245,7 +245,7 @@ impl<'p, 'c> Builder<'p, 'c> {
             self.spend()?;
             let res = anchor
                 .check(self.options, stored.strict)
-                .and_then(|()| check_issued_by(self.provider, child, &anchor.spki()))
+                .and_then(|()| anchor.check_issued(self.provider, child))
                 .and_then(|()| self.validate_path(path, &anchor));
             match res {
                 Ok(()) if !self.keep_chain => return Ok(Vec::new()),

@@ -145,6 +145,30 @@ fn rejects_an_unknown_issuer_naming_it() {
 }
 
 #[test]
+fn an_anchor_key_parsed_at_first_use_checks_every_later_chain() {
+    let r = root();
+    let store = roots(&[&r]);
+    let good = issue(&Spec::leaf("a", &["a.example"]), Some(&r));
+    // The last byte is inside the signature's integer s.
+    let mut altered = good.der.clone();
+    let n = altered.len();
+    altered[n - 1] ^= 1;
+    let o = VerifyOptions::new(NOW);
+    // The first check parses the anchor's key; the later ones verify with it, and a bad
+    // signature is still one; a clone of the store keeps the parsed key.
+    let check = |store: &RootStore| {
+        check_chain(&AwsLcProvider, store, &good.der, &[], &o).unwrap();
+        assert!(matches!(
+            check_chain(&AwsLcProvider, store, &altered, &[], &o),
+            Err(Error::BadSignature { .. })
+        ));
+    };
+    check(&store);
+    check(&store);
+    check(&store.clone());
+}
+
+#[test]
 fn rejects_an_altered_certificate_as_a_bad_signature() {
     let r = root();
     let mut l = issue(&Spec::leaf("a", &["a.example"]), Some(&r));

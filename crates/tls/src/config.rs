@@ -180,10 +180,21 @@ pub struct ServerConfig {
     /// tickets pays a full handshake each time). TLS 1.2 sessions, by ticket or by id, are
     /// made and resumed only with the Extended Master Secret (RFC 7627 §5.3).
     pub session_id_cache: Option<Arc<ServerSessionCache>>,
-    /// How many NewSessionTickets to send after each full or resumed handshake (a client
-    /// uses each ticket once, RFC 8446 §C.4, so one per parallel connection it may open).
-    /// Default 2; 0 sends none.
+    /// How many NewSessionTickets to send after each full handshake (a client uses each
+    /// ticket once, RFC 8446 §C.4, so one per parallel connection it may open), and at
+    /// most after a resumed one (see [`Self::resumed_ticket_count`]). Default 2; 0 sends
+    /// none.
     pub ticket_count: usize,
+    /// The most NewSessionTickets to send after a resumed handshake: the client spent one
+    /// ticket to resume, so one new ticket keeps its supply as it was (OpenSSL's rule:
+    /// "following a resumption the number of tickets issued will never be more than 1").
+    /// Each ticket spared saves the server a PSK derivation, an AEAD seal and a message,
+    /// and the client a PSK derivation and a session to store. It is safe: a client
+    /// still holds a fresh ticket for its next connection, and one that opens several
+    /// connections at once got [`Self::ticket_count`] tickets from its full handshake
+    /// (those it cannot cover pay a full handshake, never a failure). Default 1; set it to
+    /// [`Self::ticket_count`] to send as many after a resumption as after a full handshake.
+    pub resumed_ticket_count: usize,
     /// The lifetime tickets announce (RFC 8446 §4.6.1), at most 7 days; the ticketer's
     /// [`Ticketer::lifetime`] caps it further. Default 12 hours.
     pub ticket_lifetime: Duration,
@@ -251,6 +262,7 @@ impl ServerConfig {
                 DEFAULT_TICKET_LIFETIME,
             ))),
             ticket_count: 2,
+            resumed_ticket_count: 1,
             ticket_lifetime: DEFAULT_TICKET_LIFETIME,
             insecure_psk_ke: false,
             max_early_data_size: 0,

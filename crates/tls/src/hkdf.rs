@@ -144,42 +144,65 @@ pub fn expand_with_key(
     if out.len() > 255 * hash_len {
         return Err(OutputTooLong);
     }
-    // `info` joined once on the stack when it fits (every TLS 1.3 label does), so each
-    // block's MAC reads three pieces rather than one per piece of `info`.
-    let info_len: usize = info.iter().map(|part| part.len()).sum();
-    const JOINED_MAX: usize = 160;
-    let mut joined = [0u8; JOINED_MAX];
-    let info_joined: &[u8] = match joined.get_mut(..info_len) {
-        Some(buf) => {
-            let mut at = 0;
-            for part in info {
-                buf[at..at + part.len()].copy_from_slice(part);
-                at += part.len();
-            }
-            buf
-        }
-        None => &[],
-    };
+    // Each block's MAC input, T(i-1) | info | i, in one piece on the stack when `info`
+    // fits (every TLS 1.3 HkdfLabel does): `info` is placed once, after room for T(i-1),
+    // and the provider MACs one slice (no pieces to join again on its side).
+    let mut message = [0u8; MAX_SECRET_LEN + JOINED_MAX + 1];
+    let joined = message
+        .get_mut(hash_len..hash_len + JOINED_MAX)
+        .and_then(|room| join(info, room));
 
     // T(0) = empty; T(i) = HMAC-Hash(PRK, T(i-1) | info | i).
     let mut previous = padlock_crypto::Digest::new(&[]);
     for (i, chunk) in out.chunks_mut(hash_len).enumerate() {
         // At most 255 chunks (checked above), so the counter fits a byte and starts at 1.
         let counter = [(i + 1) as u8];
-        let block = if info_len <= JOINED_MAX {
-            prk.sign(&[previous.as_ref(), info_joined, &counter])
-        } else {
-            let mut parts: Vec<&[u8]> = Vec::with_capacity(info.len() + 2);
-            parts.push(previous.as_ref());
-            parts.extend_from_slice(info);
-            parts.push(&counter);
-            prk.sign(&parts)
+        let one_piece = joined.and_then(|info_len| {
+            let start = hash_len.checked_sub(previous.as_ref().len())?;
+            message
+                .get_mut(start..hash_len)?
+                .copy_from_slice(previous.as_ref());
+            *message.get_mut(hash_len + info_len)? = counter[0];
+            message.get(start..hash_len + info_len + 1)
+        });
+        let block = match one_piece {
+            Some(message) => prk.sign(&[message]),
+            None => {
+                let mut parts: Vec<&[u8]> = Vec::with_capacity(info.len() + 2);
+                parts.push(previous.as_ref());
+                parts.extend_from_slice(info);
+                parts.push(&counter);
+                prk.sign(&parts)
+            }
         };
         chunk.copy_from_slice(&block.as_ref()[..chunk.len()]);
         previous = block;
     }
+    // T(1) onwards are key material: wipe the copies.
+    if out.len() > hash_len {
+        message.fill(0);
+        std::hint::black_box(&message);
+    }
     wipe_digest(&mut previous);
     Ok(())
+}
+
+/// The longest `info` [`expand_with_key`] joins on the stack (every TLS 1.3 HkdfLabel
+/// fits: its label and context are short constants and hashes).
+const JOINED_MAX: usize = 160;
+
+/// Writes `parts` one after the other at the start of `buf` and returns their length, if
+/// they fit. (Each piece is read as it is copied: summing the lengths first reads the
+/// caller's array of slices with wide loads that the stores which just wrote it cannot
+/// forward to, a stall on every call.)
+fn join(parts: &[&[u8]], buf: &mut [u8]) -> Option<usize> {
+    let mut at = 0;
+    for part in parts {
+        let end = at + part.len();
+        buf.get_mut(at..end)?.copy_from_slice(part);
+        at = end;
+    }
+    Some(at)
 }
 
 /// HKDF-Expand-Label(Secret, Label, Context, Length) (RFC 8446 §7.1), into `out`
@@ -201,7 +224,11 @@ pub fn expand_label(
     out: &mut [u8],
 ) -> Result<(), OutputTooLong> {
     let parts = HkdfLabel::new(label, context, out.len())?;
-    expand(provider, hash, secret, &parts.info(), out)
+    let mut joined = [0u8; JOINED_MAX];
+    match join(&parts.info(), &mut joined) {
+        Some(len) => expand(provider, hash, secret, &[&joined[..len]], out),
+        None => expand(provider, hash, secret, &parts.info(), out),
+    }
 }
 
 /// HKDF-Expand-Label (RFC 8446 §7.1) with Secret already set up as an HMAC key, for a
@@ -451,6 +478,28 @@ mod tests {
         )
         .unwrap();
         assert_eq!(whole, pieces);
+    }
+
+    #[test]
+    fn info_too_long_to_join_gives_the_same_output_as_joined() {
+        let provider = AwsLcProvider;
+        let key = provider.hmac_key(HashAlgorithm::Sha256, &[7; 32]);
+        let long = [0x5a; JOINED_MAX + 1];
+        let (a, b) = long.split_at(JOINED_MAX / 2);
+        let mut whole = [0u8; 40];
+        let mut pieces = [0u8; 40];
+        expand_with_key(key.as_ref(), &[&long], &mut whole).unwrap();
+        expand_with_key(key.as_ref(), &[a, b], &mut pieces).unwrap();
+        assert_eq!(whole, pieces);
+    }
+
+    #[test]
+    fn join_puts_the_pieces_end_to_end_if_they_fit() {
+        let mut buf = [0u8; 8];
+        assert_eq!(join(&[b"ab", b"", b"cde"], &mut buf), Some(5));
+        assert_eq!(buf[..5], *b"abcde");
+        assert_eq!(join(&[], &mut buf), Some(0));
+        assert_eq!(join(&[b"abcde", b"fghi"], &mut buf), None);
     }
 
     #[test]

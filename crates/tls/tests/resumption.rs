@@ -51,6 +51,36 @@ fn each_ticket_is_used_once_and_the_server_sends_two() {
 }
 
 #[test]
+fn a_resumed_handshake_brings_one_new_ticket_unless_configured_otherwise() {
+    // (resumed_ticket_count, tickets after the resumption): one by default, replacing the
+    // one spent; as many as configured, never more than ticket_count (2).
+    for (resumed_ticket_count, expected) in [(None, 1), (Some(2), 2), (Some(5), 2), (Some(0), 0)] {
+        let clock = Clock::new();
+        let (server, client) = with_tickets(&clock, |s, _| {
+            if let Some(count) = resumed_ticket_count {
+                s.resumed_ticket_count = count;
+            }
+        });
+        let cache = store(&client);
+        let session = cache.take(&localhost()).unwrap();
+        assert!(
+            cache.take(&localhost()).is_some(),
+            "two after a full handshake"
+        );
+        let (mut c, mut s) = resume_with(server.clone(), client.clone(), session);
+        pump(&mut c, &mut s).unwrap();
+        assert_eq!(c.handshake_kind(), Some(HandshakeKind::Resumed));
+        let received: Vec<_> = std::iter::from_fn(|| cache.take(&localhost())).collect();
+        assert_eq!(received.len(), expected, "{resumed_ticket_count:?}");
+        // Each ticket of the flight resumes in its turn (its PSK made as the client's).
+        for session in received {
+            let (c, _) = resume_with(server.clone(), client.clone(), session);
+            assert_eq!(c.handshake_kind(), Some(HandshakeKind::Resumed));
+        }
+    }
+}
+
+#[test]
 fn a_saved_session_resumes_from_its_bytes() {
     let clock = Clock::new();
     let (server, client) = with_tickets(&clock, |_, _| {});

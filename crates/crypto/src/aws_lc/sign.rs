@@ -23,25 +23,18 @@ const RSA_MAX_BITS: usize = 8192;
 ///
 /// The public key is parsed (and, for EC keys, checked to lie on the curve) once and kept in
 /// a small per-thread cache of recently used keys ([`KeyCache`]): certificate validation
-/// checks every signature of an issuing CA with the same few keys (the trust anchors and
-/// their intermediates), and parsing a key costs about 2% of an ECDSA P-256 verification
-/// (for RSA, a good part of one). Only the parse is cached, never a verification result.
+/// checks every signature of an issuing CA with the same few keys (intermediates; a root
+/// store keeps its anchors' keys parsed through [`parse_verifying_key`] instead), and
+/// parsing a key costs about 2% of an ECDSA P-256 verification (for RSA, a good part of
+/// one). Only the parse is cached, never a verification result.
 pub(super) fn verify(
     algorithm: SignatureAlgorithm,
     public_key: &[u8],
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), CryptoError> {
-    let verify_with = |key: &signature::ParsedPublicKey| {
-        match ecdsa_digest(algorithm) {
-            // ECDSA signs a digest (SEC 1 §4.1.4): hashed here in one shot, the key
-            // verifies it without the digest context and its copy that aws-lc's
-            // message-verifying call allocates (EVP_DigestVerify).
-            Some(hash) => key.verify_digest_sig(&digest::digest(hash, message), signature),
-            None => key.verify_sig(message, signature),
-        }
-        .map_err(|_| CryptoError::BadSignature)
-    };
+    let verify_with =
+        |key: &signature::ParsedPublicKey| verify_parsed(algorithm, key, message, signature);
     // `try_with` fails only while the thread is being torn down: then go without the cache.
     KEY_CACHE
         .try_with(|cache| {
@@ -53,6 +46,56 @@ pub(super) fn verify(
             verify_with(cache.get_or_parse(algorithm, public_key)?)
         })
         .unwrap_or_else(|_| verify_with(&parse(algorithm, public_key)?))
+}
+
+/// Verifies `signature` over `message` with `key`, parsed for `algorithm`.
+fn verify_parsed(
+    algorithm: SignatureAlgorithm,
+    key: &signature::ParsedPublicKey,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), CryptoError> {
+    match ecdsa_digest(algorithm) {
+        // ECDSA signs a digest (SEC 1 §4.1.4): hashed here in one shot, the key verifies
+        // it without the digest context and its copy that aws-lc's message-verifying call
+        // allocates (EVP_DigestVerify).
+        Some(hash) => key.verify_digest_sig(&digest::digest(hash, message), signature),
+        None => key.verify_sig(message, signature),
+    }
+    .map_err(|_| CryptoError::BadSignature)
+}
+
+/// A public key parsed once for `algorithm`; see [`crate::Provider::parse_public_key`].
+pub(super) fn parse_verifying_key(
+    algorithm: SignatureAlgorithm,
+    public_key: &[u8],
+) -> Result<Box<dyn crate::VerifyingKey>, CryptoError> {
+    Ok(Box::new(AwsVerifyingKey {
+        algorithm,
+        key: parse(algorithm, public_key)?,
+    }))
+}
+
+/// An aws-lc-rs public key, parsed for one algorithm.
+struct AwsVerifyingKey {
+    algorithm: SignatureAlgorithm,
+    key: signature::ParsedPublicKey,
+}
+
+impl crate::VerifyingKey for AwsVerifyingKey {
+    fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), CryptoError> {
+        verify_parsed(self.algorithm, &self.key, message, signature)
+    }
+
+    fn algorithm(&self) -> SignatureAlgorithm {
+        self.algorithm
+    }
+}
+
+impl fmt::Debug for AwsVerifyingKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AwsVerifyingKey({:?})", self.algorithm)
+    }
 }
 
 /// How many parsed public keys each thread keeps: enough for the anchors and intermediates

@@ -554,6 +554,22 @@ fn sign_verify_round_trip(kind: KeyKind) {
             "{kind:?} {alg:?}"
         );
     }
+    // A key parsed once verifies as `verify_signature` does, for its algorithm.
+    for alg in algorithms_for(kind) {
+        let sig = key.sign(alg, b"message").unwrap();
+        let parsed = AwsLcProvider.parse_public_key(alg, &public).unwrap();
+        assert_eq!(parsed.algorithm(), alg);
+        for _ in 0..2 {
+            parsed
+                .verify(b"message", &sig)
+                .unwrap_or_else(|e| panic!("parsed {kind:?} {alg:?}: {e}"));
+        }
+        assert_eq!(
+            parsed.verify(b"messagf", &sig),
+            Err(CryptoError::BadSignature),
+            "parsed {kind:?} {alg:?}"
+        );
+    }
     // `sign_to` appends the same kind of signature after what `out` holds.
     for alg in algorithms_for(kind) {
         let mut out = b"head".to_vec();
@@ -642,6 +658,10 @@ fn garbage_keys_and_signatures_are_errors_not_panics() {
             .verify_signature(alg, b"junk", b"m", b"sig")
             .is_err());
         assert!(AwsLcProvider.verify_signature(alg, &[], b"m", &[]).is_err());
+        assert_eq!(
+            AwsLcProvider.parse_public_key(alg, b"junk").err(),
+            Some(CryptoError::BadPublicKey)
+        );
     }
     for format in [
         PrivateKeyFormat::Pkcs8,

@@ -502,7 +502,7 @@ pub(crate) fn send_client_hello(
     if let Some(psk) = &offer.psk {
         psk::fill_binder(
             psk,
-            &mut offer.hello,
+            &offer.hello,
             queue.get_mut(start..).unwrap_or_default(),
             &mut offer.transcript,
             provider.as_ref(),

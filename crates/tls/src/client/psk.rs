@@ -2,6 +2,7 @@
 //! session, offer it with its obfuscated age and binder, start 0-RTT, and keep the tickets
 //! the server sends after the handshake.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use padlock_crypto::Provider;
@@ -10,6 +11,7 @@ use padlock_pki::UnixTime;
 use crate::certificate_chain::CertificateChain;
 use crate::config::ClientConfig;
 use crate::error::{Error, PeerMisbehaved};
+use crate::hkdf::MAX_SECRET_LEN;
 use crate::output::{trace, Output};
 use crate::suites::{self, Suite};
 use crate::ticket::{ClientSession, SessionStore, MAX_TICKET_LIFETIME};
@@ -20,6 +22,7 @@ use crate::verify::ServerName;
 use crate::wire::enums::{ProtocolVersion, PskKeyExchangeMode};
 use crate::wire::extensions::{OfferedPsks, PskBinderEntry, PskIdentity};
 use crate::wire::handshake::{ClientHello, NewSessionTicket};
+use crate::wire::list::List;
 
 /// At most this many sessions are taken from the store looking for a usable one.
 const MAX_SESSIONS_TRIED: usize = 8;
@@ -98,7 +101,10 @@ pub(crate) fn offer(
     let early_data = config.enable_early_data
         && session.max_early_data_size > 0
         && config.cipher_suites.contains(&session.suite);
-    hello.extensions.psk_key_exchange_modes = Some(vec![mode(config)].into());
+    hello.extensions.psk_key_exchange_modes = Some(List::Borrowed(match mode(config) {
+        PskKeyExchangeMode::psk_ke => &[PskKeyExchangeMode::psk_ke],
+        _ => &[PskKeyExchangeMode::psk_dhe_ke],
+    }));
     hello.extensions.early_data = early_data;
     hello.extensions.pre_shared_key = Some(OfferedPsks {
         // The ticket moves into the ClientHello: the session needs it no more.
@@ -107,7 +113,7 @@ pub(crate) fn offer(
             obfuscated_ticket_age: obfuscated_age(&session, now),
         }]
         .into(),
-        binders: vec![PskBinderEntry(vec![0; suite.hash.output_len()].into())].into(),
+        binders: placeholder_binders(suite.hash.output_len()),
     });
     let (early_secret, binder_key) = EarlySecret::with_binder_key(
         provider,
@@ -144,12 +150,29 @@ pub(crate) fn obfuscated_age(session: &ClientSession, now: UnixTime) -> u32 {
     (age_ms as u32).wrapping_add(session.ticket_age_add)
 }
 
+/// The binders list [`offer`] puts in the ClientHello before its encoding is bound: one
+/// entry of `len` zero bytes, where [`fill_binder`] writes the binder (the encoding's last
+/// bytes). Borrowed from statics for SHA-256 and SHA-384, so the ClientHello kept for a
+/// HelloRetryRequest (only ever encoded again, and bound again) needs no vectors for it.
+fn placeholder_binders(len: usize) -> List<'static, PskBinderEntry<'static>> {
+    static ZEROS: [u8; MAX_SECRET_LEN] = [0; MAX_SECRET_LEN];
+    static SHA256: [PskBinderEntry<'static>; 1] =
+        [PskBinderEntry(Cow::Borrowed(ZEROS.split_at(32).0))];
+    static SHA384: [PskBinderEntry<'static>; 1] =
+        [PskBinderEntry(Cow::Borrowed(ZEROS.split_at(48).0))];
+    match len {
+        32 => List::Borrowed(&SHA256),
+        48 => List::Borrowed(&SHA384),
+        _ => List::Owned(vec![PskBinderEntry(vec![0; len].into())]),
+    }
+}
+
 /// RFC 8446 §4.2.11.2: the binder is computed over Transcript-Hash(`before`, the encoded
 /// ClientHello truncated before the binders list), and written into the last bytes of
-/// `encoded` and into `hello`.
+/// `encoded`, over the placeholder [`offer`] put there (`hello` keeps the placeholder).
 pub(crate) fn fill_binder(
     psk: &OfferedPsk,
-    hello: &mut ClientHello<'static>,
+    hello: &ClientHello<'static>,
     encoded: &mut [u8],
     before: &mut Transcript,
     provider: &dyn Provider,
@@ -163,16 +186,6 @@ pub(crate) fn fill_binder(
     // One binder, the last thing in the message: its bytes end the encoding.
     let at = encoded.len().saturating_sub(binder.len());
     encoded[at..].copy_from_slice(binder);
-    // The placeholder [`offer`] put there has the binder's length: overwritten in place.
-    if let Some(psks) = &mut hello.extensions.pre_shared_key {
-        let binders = psks.binders.to_mut();
-        match binders.as_mut_slice() {
-            [PskBinderEntry(placeholder)] if placeholder.len() == binder.len() => {
-                placeholder.to_mut().copy_from_slice(binder)
-            }
-            _ => *binders = vec![PskBinderEntry(binder.to_vec().into())],
-        }
-    }
 }
 
 /// RFC 8446 §2.3, §7.1: after the first ClientHello (in `transcript`), the
@@ -248,5 +261,23 @@ impl TicketReceiver {
         };
         self.store.insert(&self.server_name, session);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_placeholder_binder_has_the_binders_length_and_is_zero() {
+        for len in [32, 48, 40] {
+            let binders = placeholder_binders(len);
+            let entries: Vec<_> = binders.iter().collect();
+            assert_eq!(entries.len(), 1);
+            assert_eq!(entries[0].0.len(), len);
+            assert!(entries[0].0.iter().all(|b| *b == 0));
+        }
+        assert!(matches!(placeholder_binders(32), List::Borrowed(_)));
+        assert!(matches!(placeholder_binders(48), List::Borrowed(_)));
     }
 }

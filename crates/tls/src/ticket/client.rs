@@ -315,24 +315,28 @@ impl SessionStore for ClientSessionCache {
             return;
         };
         let CacheInner { by_server, order } = &mut *inner;
-        // A name already known moves to the back with the name it has (no copy of it).
-        let known = order
-            .iter()
-            .position(|n| n == server)
-            .and_then(|at| order.remove(at));
-        let name = match known {
-            Some(name) => name,
-            None => {
-                while by_server.len() >= self.max_servers {
-                    let Some(oldest) = order.pop_front() else {
-                        break;
-                    };
-                    by_server.remove(&oldest);
+        // The name stored last (a connection's second ticket, the next connection's
+        // tickets to the same server) stays where it is; another known name moves to the
+        // back with the name it has (no copy of it).
+        if order.back() != Some(server) {
+            let known = order
+                .iter()
+                .position(|n| n == server)
+                .and_then(|at| order.remove(at));
+            let name = match known {
+                Some(name) => name,
+                None => {
+                    while by_server.len() >= self.max_servers {
+                        let Some(oldest) = order.pop_front() else {
+                            break;
+                        };
+                        by_server.remove(&oldest);
+                    }
+                    server.clone()
                 }
-                server.clone()
-            }
-        };
-        order.push_back(name);
+            };
+            order.push_back(name);
+        }
         let sessions = match by_server.get_mut(server) {
             Some(sessions) => sessions,
             None => by_server.entry(server.clone()).or_default(),
@@ -461,6 +465,20 @@ pub(crate) mod tests {
         assert_eq!(cache.take(&name("a.test")).unwrap().ticket[0], 1);
         assert!(cache.take(&name("a.test")).is_none());
         assert!(cache.take(&name("b.test")).is_none());
+    }
+
+    #[test]
+    fn storing_again_for_a_server_makes_it_the_most_recent() {
+        let cache = ClientSessionCache::new(2);
+        cache.insert(&name("a.test"), session(1));
+        cache.insert(&name("b.test"), session(2));
+        cache.insert(&name("b.test"), session(3));
+        cache.insert(&name("a.test"), session(4));
+        // b.test is now the least recently stored: a third name pushes it out.
+        cache.insert(&name("c.test"), session(5));
+        assert!(cache.take(&name("b.test")).is_none());
+        assert_eq!(cache.take(&name("a.test")).unwrap().ticket[0], 4);
+        assert_eq!(cache.take(&name("c.test")).unwrap().ticket[0], 5);
     }
 
     #[test]

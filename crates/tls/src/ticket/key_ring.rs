@@ -70,9 +70,23 @@ impl TicketKeyRing {
 }
 
 impl Ticketer for TicketKeyRing {
-    fn seal(&self, state: &[u8], _now: UnixTime) -> Option<Vec<u8>> {
+    fn seal(&self, state: &[u8], now: UnixTime) -> Option<Vec<u8>> {
+        seal_drawing(self, self.provider.as_ref(), state, now)
+    }
+
+    fn seal_random_len(&self) -> usize {
+        NONCE_LEN
+    }
+
+    fn seal_into(
+        &self,
+        state: &[u8],
+        random: &[u8],
+        _now: UnixTime,
+        ticket: &mut Vec<u8>,
+    ) -> Option<()> {
         let keys = self.current();
-        keys.first()?.seal(self.provider.as_ref(), state)
+        keys.first()?.seal(random.try_into().ok()?, state, ticket)
     }
 
     fn open(&self, ticket: &[u8], _now: UnixTime) -> Option<Vec<u8>> {
@@ -142,10 +156,24 @@ impl RotatingTicketer {
 
 impl Ticketer for RotatingTicketer {
     fn seal(&self, state: &[u8], now: UnixTime) -> Option<Vec<u8>> {
+        seal_drawing(self, self.provider.as_ref(), state, now)
+    }
+
+    fn seal_random_len(&self) -> usize {
+        NONCE_LEN
+    }
+
+    fn seal_into(
+        &self,
+        state: &[u8],
+        random: &[u8],
+        now: UnixTime,
+        ticket: &mut Vec<u8>,
+    ) -> Option<()> {
         let mut rotation = self.keys.lock().ok()?;
         self.rotate_if_due(&mut rotation, now);
         let (key, _) = rotation.current.as_ref()?;
-        key.seal(self.provider.as_ref(), state)
+        key.seal(random.try_into().ok()?, state, ticket)
     }
 
     fn open(&self, ticket: &[u8], now: UnixTime) -> Option<Vec<u8>> {
@@ -180,23 +208,24 @@ impl LoadedKey {
         Ok(Self { id: key.id, aead })
     }
 
-    fn seal(&self, provider: &dyn Provider, state: &[u8]) -> Option<Vec<u8>> {
+    /// Appends to `ticket` the ticket for `state` under this key and `nonce` (random: a
+    /// fleet shares keys, so no counter could keep its servers' nonces apart).
+    fn seal(&self, nonce: &[u8; NONCE_LEN], state: &[u8], ticket: &mut Vec<u8>) -> Option<()> {
         if state.len() > usize::from(u16::MAX) - SEAL_OVERHEAD {
             return None;
         }
-        let mut nonce = [0u8; NONCE_LEN];
-        provider.fill_random(&mut nonce).ok()?;
-        let mut ticket = Vec::with_capacity(state.len() + SEAL_OVERHEAD);
+        let start = ticket.len();
+        ticket.reserve(state.len() + SEAL_OVERHEAD);
         ticket.extend_from_slice(&self.id);
-        ticket.extend_from_slice(&nonce);
+        ticket.extend_from_slice(nonce);
         ticket.extend_from_slice(state);
-        let (aad, body) = ticket.split_at_mut(KEY_ID_LEN + NONCE_LEN);
+        let (aad, body) = ticket[start..].split_at_mut(KEY_ID_LEN + NONCE_LEN);
         let tag = self
             .aead
-            .seal_in_place(&nonce, &aad[..KEY_ID_LEN], body)
+            .seal_in_place(nonce, &aad[..KEY_ID_LEN], body)
             .ok()?;
         ticket.extend_from_slice(&tag);
-        Some(ticket)
+        Some(())
     }
 
     /// The state in `ticket`, if it was sealed under this key and is intact.
@@ -220,6 +249,21 @@ fn load(provider: &dyn Provider, keys: &[TicketKey]) -> Result<Arc<[LoadedKey]>,
         return Err(Error::Config("a ticket key ring holds at most 16 keys"));
     }
     keys.iter().map(|k| LoadedKey::new(provider, k)).collect()
+}
+
+/// [`Ticketer::seal`] for a ticketer whose [`Ticketer::seal_into`] takes a nonce: one
+/// ticket, its nonce drawn here.
+fn seal_drawing(
+    ticketer: &dyn Ticketer,
+    provider: &dyn Provider,
+    state: &[u8],
+    now: UnixTime,
+) -> Option<Vec<u8>> {
+    let mut nonce = [0u8; NONCE_LEN];
+    provider.fill_random(&mut nonce).ok()?;
+    let mut ticket = Vec::with_capacity(state.len() + SEAL_OVERHEAD);
+    ticketer.seal_into(state, &nonce, now, &mut ticket)?;
+    Some(ticket)
 }
 
 /// Opens `ticket` with the key its id names.
@@ -297,6 +341,38 @@ mod tests {
         assert!(ring.set_keys((0..17).map(key).collect()).is_err());
         assert!(ring.set_keys(vec![]).is_err());
         assert_eq!(ring.key_ids(), vec![[1; 16]]);
+    }
+
+    #[test]
+    fn sealing_into_a_buffer_appends_a_ticket_under_the_nonce_given() {
+        let ring = TicketKeyRing::new(provider(), vec![key(1)]).unwrap();
+        let rotating = RotatingTicketer::new(provider(), Duration::from_secs(100));
+        for ticketer in [&ring as &dyn Ticketer, &rotating] {
+            assert_eq!(ticketer.seal_random_len(), NONCE_LEN);
+            let mut queue = b"before".to_vec();
+            ticketer
+                .seal_into(b"state", &[7; NONCE_LEN], NOW, &mut queue)
+                .unwrap();
+            assert_eq!(&queue[..6], b"before");
+            let ticket = &queue[6..];
+            assert_eq!(ticket.len(), 5 + SEAL_OVERHEAD);
+            assert_eq!(ticket[KEY_ID_LEN..KEY_ID_LEN + NONCE_LEN], [7; NONCE_LEN]);
+            assert_eq!(ticketer.open(ticket, NOW).unwrap(), b"state");
+            // A nonce of another length is a bug of the caller's: no ticket.
+            assert_eq!(ticketer.seal_into(b"state", &[7; 8], NOW, &mut queue), None);
+        }
+    }
+
+    #[test]
+    fn tickets_sealed_alone_draw_different_nonces() {
+        let ring = TicketKeyRing::new(provider(), vec![key(1)]).unwrap();
+        let a = ring.seal(b"state", NOW).unwrap();
+        let b = ring.seal(b"state", NOW).unwrap();
+        assert_ne!(
+            a[KEY_ID_LEN..KEY_ID_LEN + NONCE_LEN],
+            b[KEY_ID_LEN..KEY_ID_LEN + NONCE_LEN]
+        );
+        assert_eq!(ring.open(&b, NOW).unwrap(), b"state");
     }
 
     #[test]

@@ -4,10 +4,13 @@
 //!
 //! # Server: tickets
 //!
-//! After a handshake the server sends [`ServerConfig::ticket_count`] NewSessionTickets
-//! (RFC 8446 §4.6.1). A ticket is the session's state (version, suite, resumption PSK,
+//! After a full handshake the server sends [`ServerConfig::ticket_count`]
+//! NewSessionTickets (RFC 8446 §4.6.1); after a resumed one at most
+//! [`ServerConfig::resumed_ticket_count`] (one by default: it replaces the ticket the
+//! client spent). A ticket is the session's state (version, suite, resumption PSK,
 //! `ticket_age_add`, issue time, lifetime, SNI, ALPN, early-data limit, how the client
-//! authenticated) encoded by the engine and sealed by the configured [`Ticketer`]:
+//! authenticated) encoded by the engine and sealed by the configured [`Ticketer`], all the
+//! tickets' randomness drawn in one call (see [`Ticketer`]):
 //!
 //! * [`RotatingTicketer`] (the default): stateless tickets, AES-256-GCM under a random key
 //!   made in memory; a new key every rotation period, the previous one still accepted for
@@ -111,6 +114,7 @@
 //! to keep a session across processes.
 //!
 //! [`ServerConfig::ticket_count`]: crate::ServerConfig::ticket_count
+//! [`ServerConfig::resumed_ticket_count`]: crate::ServerConfig::resumed_ticket_count
 //! [`ServerConfig::session_id_cache`]: crate::ServerConfig::session_id_cache
 //! [`ServerConfig::insecure_psk_ke`]: crate::ServerConfig::insecure_psk_ke
 //! [`ServerConfig::max_early_data_size`]: crate::ServerConfig::max_early_data_size
@@ -156,14 +160,52 @@ pub const KEY_ID_LEN: usize = 16;
 /// Length of a ticket key's secret (an AES-256-GCM key).
 pub const KEY_SECRET_LEN: usize = 32;
 
+/// The most random bytes a [`Ticketer`] may take per ticket
+/// ([`Ticketer::seal_random_len`]): enough for a 32-byte name or a 12-byte nonce.
+pub const MAX_SEAL_RANDOM: usize = 32;
+
 /// Seals a server's session state into a ticket and opens it again.
 ///
-/// The engine calls [`Self::seal`] for each NewSessionTicket it sends and [`Self::open`]
-/// for each ticket a client offers. `now` is the server configuration's clock. Both fail
-/// by returning `None`: no ticket is sent, or the PSK is declined (a full handshake).
+/// The engine calls [`Self::seal_into`] for each TLS 1.3 NewSessionTicket it sends,
+/// [`Self::seal`] for a TLS 1.2 one, and [`Self::open`] for each ticket a client offers.
+/// `now` is the server configuration's clock. They fail by returning `None`: no ticket is
+/// sent, or the PSK is declined (a full handshake).
+///
+/// # Randomness
+///
+/// Sealing usually needs fresh random bytes (an AEAD nonce, a random name), and a call to
+/// the random generator costs more than the few bytes it makes. So a ticketer says how
+/// many bytes one ticket takes ([`Self::seal_random_len`]), and the engine draws them for
+/// every ticket of a flight, with the tickets' `ticket_age_add`s, in one call, handing
+/// each ticket its own share in [`Self::seal_into`]: never a counter, so servers sharing
+/// a key (a fleet) cannot repeat each other's nonces.
 pub trait Ticketer: Send + Sync {
-    /// The ticket for `state` (opaque bytes the engine encoded), at most 65535 bytes.
+    /// The ticket for `state` (opaque bytes the engine encoded), at most 65535 bytes,
+    /// drawing from the random generator whatever randomness it needs.
     fn seal(&self, state: &[u8], now: UnixTime) -> Option<Vec<u8>>;
+
+    /// How many random bytes [`Self::seal_into`] takes per ticket, at most
+    /// [`MAX_SEAL_RANDOM`] (a ticketer asking for more gets no call: no ticket is sent).
+    /// The default, 0, is for a ticketer that draws its own in [`Self::seal`].
+    fn seal_random_len(&self) -> usize {
+        0
+    }
+
+    /// Seals `state` as [`Self::seal`] does, into `ticket` (a buffer the engine empties
+    /// before each ticket and reuses for the whole flight). `random` holds
+    /// [`Self::seal_random_len`] bytes fresh from the provider's generator, for this
+    /// ticket only: the ticket's randomness, instead of a draw of its own. The default
+    /// calls [`Self::seal`].
+    fn seal_into(
+        &self,
+        state: &[u8],
+        _random: &[u8],
+        now: UnixTime,
+        ticket: &mut Vec<u8>,
+    ) -> Option<()> {
+        ticket.extend_from_slice(&self.seal(state, now)?);
+        Some(())
+    }
 
     /// The state sealed into `ticket`, if this ticketer sealed it and can still open it.
     fn open(&self, ticket: &[u8], now: UnixTime) -> Option<Vec<u8>>;

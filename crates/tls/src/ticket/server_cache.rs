@@ -108,6 +108,24 @@ impl Ticketer for ServerSessionCache {
         Some(name.to_vec())
     }
 
+    /// The name is the random bytes the engine drew for the ticket.
+    fn seal_random_len(&self) -> usize {
+        NAME_LEN
+    }
+
+    fn seal_into(
+        &self,
+        state: &[u8],
+        random: &[u8],
+        now: UnixTime,
+        ticket: &mut Vec<u8>,
+    ) -> Option<()> {
+        let name: [u8; NAME_LEN] = random.try_into().ok()?;
+        self.insert(name, state, now)?;
+        ticket.extend_from_slice(&name);
+        Some(())
+    }
+
     fn open(&self, ticket: &[u8], now: UnixTime) -> Option<Vec<u8>> {
         let name: [u8; NAME_LEN] = ticket.try_into().ok()?;
         let mut entries = self.entries.lock().ok()?;
@@ -138,6 +156,19 @@ mod tests {
         let ticket = c.seal(b"state", NOW).unwrap();
         assert_eq!(c.open(&ticket, NOW).unwrap(), b"state");
         assert_eq!(c.open(&ticket, NOW), None);
+    }
+
+    #[test]
+    fn a_ticket_sealed_into_a_buffer_is_named_by_the_random_bytes_given() {
+        let c = cache(4);
+        assert_eq!(c.seal_random_len(), NAME_LEN);
+        let mut queue = b"before".to_vec();
+        c.seal_into(b"state", &[9; NAME_LEN], NOW, &mut queue)
+            .unwrap();
+        assert_eq!(queue[..6], *b"before");
+        assert_eq!(queue[6..], [9; NAME_LEN]);
+        assert_eq!(c.open(&[9; NAME_LEN], NOW).unwrap(), b"state");
+        assert_eq!(c.seal_into(b"state", &[9; 8], NOW, &mut queue), None);
     }
 
     #[test]

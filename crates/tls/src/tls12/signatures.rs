@@ -13,7 +13,9 @@ use padlock_pki::{Curve, PublicKeyAlgorithm, SubjectPublicKeyInfo};
 use crate::config::CertifiedKey;
 use crate::error::{Error, PeerMisbehaved};
 use crate::suites::AuthKind;
-use crate::wire::enums::{NamedGroup, SignatureScheme};
+use crate::wire::codec::{write_prefixed, Codec, LengthPrefix};
+use crate::wire::enums::{HandshakeType, NamedGroup, SignatureScheme};
+use crate::wire::handshake::encode_handshake;
 
 /// The RSASSA-PKCS1-v1_5 schemes TLS 1.2 allows beside the configured (TLS 1.3) ones.
 const PKCS1_SCHEMES: [SignatureScheme; 3] = [
@@ -69,18 +71,37 @@ pub(crate) fn curve_supported(kind: KeyKind, groups: &[NamedGroup]) -> bool {
     }
 }
 
-/// Signs `message` with `key` under `scheme` (chosen by [`choose_scheme`]).
-pub(crate) fn sign(
+/// Appends to `out` the handshake message `kind` whose body is what `head` writes, then a
+/// `DigitallySigned` (RFC 5246 §4.7) of `message` by `key` under `scheme` (chosen by
+/// [`choose_scheme`]): the scheme, then the signature behind its two-byte length, signed
+/// straight into the message with no vector of its own. The ServerKeyExchange's signed
+/// params (RFC 8422 §5.4) and the client's CertificateVerify (RFC 5246 §7.4.8) are both
+/// this shape. On failure `out` is as it was.
+pub(crate) fn encode_signed_message(
+    out: &mut Vec<u8>,
+    kind: HandshakeType,
+    head: impl FnOnce(&mut Vec<u8>),
     key: &CertifiedKey,
     scheme: SignatureScheme,
     message: &[u8],
-) -> Result<Vec<u8>, Error> {
+) -> Result<(), Error> {
     let algorithm = signing_algorithm(key.key.kind(), scheme).ok_or(Error::Internal(
         "no signature algorithm for the chosen scheme",
     ))?;
-    key.key
-        .sign(algorithm, message)
-        .map_err(|_| Error::Internal("signing failed"))
+    let start = out.len();
+    let mut signed = Ok(());
+    encode_handshake(kind, out, |out| {
+        head(out);
+        scheme.encode(out);
+        write_prefixed(out, LengthPrefix::U16, |out| {
+            signed = key.key.sign_to(algorithm, message, out);
+        });
+    });
+    if signed.is_err() {
+        out.truncate(start);
+        return Err(Error::Internal("signing failed"));
+    }
+    Ok(())
 }
 
 /// Whether the leaf certificate's key (of `algorithm`) fits `auth` (an ECDSA suite needs an
@@ -211,6 +232,53 @@ mod tests {
             chain: vec![],
             key: Arc::from(key),
         }
+    }
+
+    #[test]
+    fn signed_messages_are_written_as_the_wire_types_encode_them() {
+        use crate::wire::handshake::{
+            CertificateVerify, HandshakePayload, ServerEcdhParams, ServerKeyExchange,
+        };
+        // Ed25519 signatures are deterministic, so both encodings carry the same one.
+        let cert = key(KeyKind::Ed25519);
+        let scheme = SignatureScheme::ed25519;
+        let message = [3u8; 100];
+        let signature = cert
+            .key
+            .sign(SignatureAlgorithm::Ed25519, &message)
+            .unwrap();
+        let signature = CertificateVerify {
+            algorithm: scheme,
+            signature: &signature,
+        };
+        let params = ServerEcdhParams {
+            named_group: NamedGroup::x25519,
+            public: &[5; 32],
+        };
+        let ske = HandshakePayload::ServerKeyExchange(ServerKeyExchange {
+            params: params.clone(),
+            signature: signature.clone(),
+        });
+        let cv = HandshakePayload::CertificateVerify(signature);
+        let check = |kind, head: &dyn Fn(&mut Vec<u8>), payload: HandshakePayload| {
+            let mut written = b"earlier messages".to_vec();
+            encode_signed_message(&mut written, kind, head, &cert, scheme, &message).unwrap();
+            let mut expected = b"earlier messages".to_vec();
+            payload.encode(&mut expected);
+            assert_eq!(written, expected, "{kind:?}");
+        };
+        check(
+            HandshakeType::ServerKeyExchange,
+            &|out| params.encode(out),
+            ske,
+        );
+        check(HandshakeType::CertificateVerify, &|_| {}, cv);
+        // A scheme the key cannot make leaves `out` as it was.
+        let mut out = b"earlier messages".to_vec();
+        let wrong = SignatureScheme::ecdsa_secp256r1_sha256;
+        let kind = HandshakeType::CertificateVerify;
+        assert!(encode_signed_message(&mut out, kind, |_| {}, &cert, wrong, &message).is_err());
+        assert_eq!(out, b"earlier messages");
     }
 
     #[test]

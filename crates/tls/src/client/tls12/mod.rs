@@ -50,40 +50,13 @@ pub(crate) enum KeyExchange {
     /// ECDHE (RFC 8422): the server's signed point came in its ServerKeyExchange; our
     /// point and the shared secret are ready.
     Ecdhe {
-        our_public: OurPoint,
+        /// Our point for the ClientKeyExchange (RFC 8422 §5.7), held inline.
+        our_public: padlock_crypto::ShareBytes,
         shared: padlock_crypto::SharedSecret,
     },
     /// RSA key transport (RFC 5246 §7.4.7.1): we encrypt a fresh pre-master secret to the
     /// key of the server's certificate (`leaf`). Only with `legacy_rsa_key_exchange`.
     Rsa { leaf: Vec<u8> },
-}
-
-/// Our ECDH public point, for the ClientKeyExchange (RFC 8422 §5.7), kept in place rather
-/// than in a vector of its own: the longest of the TLS 1.2 groups we speak is P-384's
-/// uncompressed point, 97 bytes.
-pub(crate) struct OurPoint {
-    bytes: [u8; OurPoint::MAX],
-    len: usize,
-}
-
-impl OurPoint {
-    const MAX: usize = 97;
-
-    fn new(point: &[u8]) -> Result<Self, Error> {
-        let mut bytes = [0; Self::MAX];
-        bytes
-            .get_mut(..point.len())
-            .ok_or(Error::Internal("an ECDH point longer than P-384's"))?
-            .copy_from_slice(point);
-        Ok(Self {
-            bytes,
-            len: point.len(),
-        })
-    }
-
-    fn as_bytes(&self) -> &[u8] {
-        self.bytes.get(..self.len).unwrap_or_default()
-    }
 }
 
 impl State {

@@ -21,12 +21,12 @@ use crate::wire::enums::HandshakeType;
 use crate::wire::enums::{NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::wire::handshake::tls12::client_certificate_type;
 use crate::wire::handshake::{
-    encode_handshake, CertificateRequest12, CertificateVerify, HandshakePayload, ServerKeyExchange,
+    encode_handshake, CertificateRequest12, HandshakePayload, ServerKeyExchange,
 };
 use crate::wire::List;
 
 use super::resume::{receive_ticket, ReceivedTicket, SessionKeeper};
-use super::{ExpectTraffic, KeyExchange, OurPoint, State};
+use super::{ExpectTraffic, KeyExchange, State};
 
 /// What the client's TLS 1.2 states carry from the ServerHello on.
 pub(crate) struct Context {
@@ -204,21 +204,22 @@ fn check_signature(
 }
 
 /// RFC 8422 §5.10: our ECDH key, agreed with the server's point; a point that is not on
-/// the curve (or X25519's all-zero result) is illegal_parameter (§5.4).
+/// the curve (or X25519's all-zero result) is illegal_parameter (§5.4). The server's point
+/// came first, so ours answers it in one step (the responder's shape,
+/// [`padlock_crypto::Provider::respond_to_key_share`]): the key lives only for the call.
 fn agree(
     algorithm: padlock_crypto::KeyExchangeAlgorithm,
     their_public: &[u8],
     out: &dyn Output,
 ) -> Result<KeyExchange, Error> {
-    let ours = out
+    let answer = out
         .provider()
-        .start_key_exchange(algorithm)
-        .map_err(|_| Error::Internal("could not generate an ECDH key"))?;
-    let our_public = OurPoint::new(ours.public_key())?;
-    let shared = ours
-        .complete(their_public)
+        .respond_to_key_share(algorithm, their_public)
         .map_err(suites::key_share_error)?;
-    Ok(KeyExchange::Ecdhe { our_public, shared })
+    Ok(KeyExchange::Ecdhe {
+        our_public: answer.share,
+        shared: answer.secret,
+    })
 }
 
 /// Waiting for a CertificateRequest (RFC 5246 §7.4.4) or the ServerHelloDone.
@@ -420,7 +421,7 @@ fn send_client_key_exchange(
 /// The body of our ClientKeyExchange (RFC 5246 §7.4.7).
 enum ExchangeKeys {
     /// Our ECDH public point (RFC 8422 §5.7).
-    Ecdh(OurPoint),
+    Ecdh(padlock_crypto::ShareBytes),
     /// The `EncryptedPreMasterSecret`, encoded with its length (RFC 5246 §7.4.7.1).
     EncryptedPreMasterSecret(Vec<u8>),
 }
@@ -432,7 +433,7 @@ impl ExchangeKeys {
     fn encode(&self, queue: &mut Vec<u8>) {
         encode_handshake(HandshakeType::ClientKeyExchange, queue, |out| match self {
             // RFC 8422 §5.7: `opaque point <1..2^8-1>`.
-            Self::Ecdh(point) => write_opaque(out, LengthPrefix::U8, point.as_bytes()),
+            Self::Ecdh(point) => write_opaque(out, LengthPrefix::U8, point),
             Self::EncryptedPreMasterSecret(encoded) => out.extend_from_slice(encoded),
         })
     }
@@ -463,14 +464,16 @@ fn send_certificate_verify(
     context: &mut Context,
     out: &mut dyn Output,
 ) -> Result<(), Error> {
-    let signature = signatures::sign(cert, scheme, context.transcript.messages())?;
-    let message = crate::state::queue_payload(
-        out,
-        &HandshakePayload::CertificateVerify(CertificateVerify {
-            algorithm: scheme,
-            signature: &signature,
-        }),
-    );
+    let mut encoded = Ok(());
+    // The same bytes as a CertificateVerify message encodes, signed in place.
+    let message = crate::state::queue_message(out, |queue| {
+        let (kind, messages) = (
+            HandshakeType::CertificateVerify,
+            context.transcript.messages(),
+        );
+        encoded = signatures::encode_signed_message(queue, kind, |_| {}, cert, scheme, messages);
+    });
+    encoded?;
     context.transcript.add(message);
     let len = message.len();
     crate::handshake_trace::trace_sent(out, "CertificateVerify", len, || {
@@ -560,7 +563,7 @@ mod tests {
                 body: &body,
             }));
         let mut written = Vec::new();
-        ExchangeKeys::Ecdh(OurPoint::new(&point).unwrap()).encode(&mut written);
+        ExchangeKeys::Ecdh(padlock_crypto::ShareBytes::from_slice(&point)).encode(&mut written);
         assert_eq!(written, expected);
         let encrypted = vec![0, 3, 1, 2, 3];
         let expected =

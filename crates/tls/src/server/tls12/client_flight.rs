@@ -130,7 +130,7 @@ impl ExpectClientKeyExchange {
 /// ECDHE (RFC 8422 §5.7, §5.10): the client's point, completed with our key; an invalid
 /// point is illegal_parameter.
 fn ecdhe_pre_master_secret(
-    ours: Box<dyn padlock_crypto::KeyExchange>,
+    ours: padlock_crypto::InlineKeyExchange,
     body: &[u8],
 ) -> Result<padlock_crypto::SharedSecret, Error> {
     let theirs = ClientEcdhPublic::decode(body)?;

@@ -7,6 +7,8 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use padlock_crypto::InlineKeyExchange;
+
 use crate::certificate_chain::CertificateChain;
 use crate::config::{CertifiedKey, ClientAuth, ClientHelloInfo, ServerConfig};
 use crate::conn::HandshakeKind;
@@ -26,8 +28,8 @@ use crate::wire::enums::{
 use crate::wire::extensions::{write_extension_bytes, DistinguishedName, ExtensionBlock};
 use crate::wire::handshake::tls12::client_certificate_type;
 use crate::wire::handshake::{
-    encode_handshake, CertificateRequest12, CertificateVerify, ClientHello, HandshakePayload,
-    ServerEcdhParams, ServerKeyExchange, DOWNGRADE_TLS12,
+    encode_handshake, CertificateRequest12, ClientHello, HandshakePayload, ServerEcdhParams,
+    DOWNGRADE_TLS12,
 };
 use crate::wire::list::Inline;
 
@@ -71,11 +73,11 @@ pub(crate) fn start(
     out: &mut dyn Output,
 ) -> Result<crate::server::State, Error> {
     let offer = process_client_hello(&config, hello)?;
-    let randoms = Randoms {
-        client: hello.random,
-        server: server_random(&config, out)?,
-    };
     if let Some(resumption) = resume::check_resumption(&config, &offer, out)? {
+        let randoms = Randoms {
+            client: hello.random,
+            server: server_random(&config, out)?,
+        };
         return resume::resume(config, &offer, raw, resumption, randoms, out);
     }
     let cert = choose_certificate(&config, &offer)?;
@@ -92,6 +94,11 @@ pub(crate) fn start(
     }
     out.client_random(hello.random);
     handshake::report_negotiated(suite, plan.group(), HandshakeKind::Full, out);
+    let (server, ours) = server_random_and_key(&config, plan, out)?;
+    let randoms = Randoms {
+        client: hello.random,
+        server,
+    };
     let keep = resume::choose_keep(&config, &offer);
     let answer = SessionAnswer {
         id: resume::announced_id(&keep),
@@ -111,12 +118,12 @@ pub(crate) fn start(
         out.alpn(protocol.clone());
     }
     send_certificate(&cert, &mut transcript, out);
-    let kx = match plan {
-        KeyExchangePlan::Ecdhe { group, scheme } => {
-            send_server_key_exchange(&cert, group, scheme, &randoms, &mut transcript, out)?
+    let kx = match ours {
+        OurKeyExchange::Ecdhe { key, group, scheme } => {
+            send_server_key_exchange(&cert, key, group, scheme, &randoms, &mut transcript, out)?
         }
         // RFC 5246 §7.4.3: no ServerKeyExchange with RSA key transport.
-        KeyExchangePlan::Rsa => KeyExchange::Rsa(cert),
+        OurKeyExchange::Rsa => KeyExchange::Rsa(cert),
     };
     let verifier = send_certificate_request(&config, &mut transcript, out);
     send_server_hello_done(&mut transcript, out);
@@ -423,11 +430,51 @@ fn choose_signature_scheme(
 /// downgrade sentinel when it negotiates TLS 1.2 (RFC 8446 §4.1.3), so a TLS 1.3 client
 /// whose offer was tampered with notices.
 fn server_random(config: &ServerConfig, out: &dyn Output) -> Result<[u8; 32], Error> {
-    let mut random = random_bytes::<32>(out.provider().as_ref())?;
+    let random = random_bytes::<32>(out.provider().as_ref())?;
+    Ok(with_downgrade_sentinel(config, random))
+}
+
+/// `random` ending with the RFC 8446 §4.1.3 downgrade sentinel if we speak TLS 1.3.
+fn with_downgrade_sentinel(config: &ServerConfig, mut random: [u8; 32]) -> [u8; 32] {
     if config.speaks(ProtocolVersion::TLSv1_3) {
         random[24..].copy_from_slice(&DOWNGRADE_TLS12);
     }
-    Ok(random)
+    random
+}
+
+/// ServerHello.random ([`server_random`]) and, for ECDHE, our ephemeral key for the
+/// ServerKeyExchange (RFC 8422 §5.4), both needed in this step: drawn in one call to the
+/// generator where the provider can (an X25519 key is any 32 random bytes, RFC 7748 §5;
+/// [`padlock_crypto::Provider::start_key_exchange_inline_with_random`]), since each call
+/// has a fixed cost. The key is held by value, not boxed, until the ClientKeyExchange.
+fn server_random_and_key(
+    config: &ServerConfig,
+    plan: KeyExchangePlan,
+    out: &dyn Output,
+) -> Result<([u8; 32], OurKeyExchange), Error> {
+    let KeyExchangePlan::Ecdhe { group, scheme } = plan else {
+        return Ok((server_random(config, out)?, OurKeyExchange::Rsa));
+    };
+    let algorithm = suites::tls12_group(group).ok_or(Error::Internal("unsupported group"))?;
+    let mut random = [0u8; 32];
+    let key = out
+        .provider()
+        .start_key_exchange_inline_with_random(algorithm, &mut random)
+        .map_err(|_| Error::Internal("could not generate an ECDH key"))?;
+    let ours = OurKeyExchange::Ecdhe { key, group, scheme };
+    Ok((with_downgrade_sentinel(config, random), ours))
+}
+
+/// The key exchange planned, with what we drew for it: for ECDHE, our key.
+enum OurKeyExchange {
+    /// Our ephemeral key in `group`, for a ServerKeyExchange signed with `scheme`.
+    Ecdhe {
+        key: InlineKeyExchange,
+        group: NamedGroup,
+        scheme: SignatureScheme,
+    },
+    /// RSA key transport: nothing drawn (RFC 5246 §7.4.3).
+    Rsa,
 }
 
 /// ServerHello (RFC 5246 §7.4.1.3) with the answers to the client's extensions.
@@ -543,37 +590,30 @@ fn send_certificate(cert: &CertifiedKey, transcript: &mut Transcript12, out: &mu
     });
 }
 
-/// ServerKeyExchange (RFC 8422 §5.4): a fresh ECDH key in `group`, signed with our
-/// certificate's key over `client_random + server_random + params`.
+/// ServerKeyExchange (RFC 8422 §5.4): our fresh ECDH key `ours` in `group`, signed with
+/// our certificate's key over `client_random + server_random + params`.
 fn send_server_key_exchange(
     cert: &CertifiedKey,
+    ours: InlineKeyExchange,
     group: NamedGroup,
     scheme: SignatureScheme,
     randoms: &Randoms,
     transcript: &mut Transcript12,
     out: &mut dyn Output,
 ) -> Result<KeyExchange, Error> {
-    let algorithm = suites::tls12_group(group).ok_or(Error::Internal("unsupported group"))?;
-    let ours = out
-        .provider()
-        .start_key_exchange(algorithm)
-        .map_err(|_| Error::Internal("could not generate an ECDH key"))?;
     let params = ServerEcdhParams {
         named_group: group,
         public: ours.public_key(),
     };
     let signed = handshake::signed_params(randoms, &params);
-    let signature = signatures::sign(cert, scheme, &signed)?;
-    let message = crate::state::queue_payload(
-        out,
-        &HandshakePayload::ServerKeyExchange(ServerKeyExchange {
-            params,
-            signature: CertificateVerify {
-                algorithm: scheme,
-                signature: &signature,
-            },
-        }),
-    );
+    let mut encoded = Ok(());
+    // The same bytes as a ServerKeyExchange message encodes, signed in place.
+    let message = crate::state::queue_message(out, |queue| {
+        let kind = HandshakeType::ServerKeyExchange;
+        let params = |out: &mut Vec<u8>| params.encode(out);
+        encoded = signatures::encode_signed_message(queue, kind, params, cert, scheme, &signed);
+    });
+    encoded?;
     transcript.add(message);
     let len = message.len();
     crate::handshake_trace::trace_sent(out, "ServerKeyExchange", len, || {

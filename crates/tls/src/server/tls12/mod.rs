@@ -41,7 +41,7 @@ pub(crate) enum State {
 /// §7.4.7).
 pub(crate) enum KeyExchange {
     /// Our ephemeral ECDH key (RFC 8422 §5.4), waiting for the client's point.
-    Ecdhe(Box<dyn padlock_crypto::KeyExchange>),
+    Ecdhe(padlock_crypto::InlineKeyExchange),
     /// RSA key transport (RFC 5246 §7.4.7.1): the client encrypts the pre-master secret to
     /// our certificate's key. Only with `legacy_rsa_key_exchange`.
     Rsa(std::sync::Arc<crate::config::CertifiedKey>),

@@ -165,7 +165,7 @@ impl ExpectCertificateVerify {
         )?;
         self.pending.transcript.going()?.add(raw);
         out.signature_scheme(cv.algorithm);
-        if self.pending.ticket.facts.wanted {
+        if self.pending.ticket.facts.wanted() {
             self.pending.ticket.facts.client_certificates = self.chain.clone();
         }
         out.peer_certificates(self.chain);
@@ -216,7 +216,7 @@ impl ExpectFinished {
         // RFC 8446 §4.6.1: tickets, keyed from the resumption master secret over
         // Hash(ClientHello..client Finished).
         // (A transcript that ended was not kept for tickets: none are sent.)
-        if let Remaining::Going(transcript) = &mut pending.transcript {
+        if let Remaining::Going(mut transcript) = pending.transcript {
             transcript.add(raw);
             let ticket = pending.ticket;
             resume::send_tickets(

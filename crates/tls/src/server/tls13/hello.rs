@@ -13,7 +13,7 @@ use crate::config::{CertifiedKey, ClientAuth, ClientHelloInfo, ServerConfig};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::output::{trace, Output};
 use crate::record::RecordKeys;
-use crate::state::{queue_message, queue_payload, random_bytes};
+use crate::state::{queue_message, queue_payload};
 use crate::suites::Suite;
 use crate::tls13::key_schedule::{EarlySecret, FinishedKey, HandshakeSecret};
 use crate::trace::{Direction, KeyPhase, TraceEvent};
@@ -306,14 +306,23 @@ pub(super) fn send_server_flight(
         Some(_) => None,
     };
     let alpn = crate::server::choose_alpn(&config, offer.hello.extensions.alpn.as_ref())?;
-    // ServerHello.random is drawn with our key share, where there is one: one call to the
-    // generator for both.
-    let (our_share, shared, random) = match &share {
+    // ServerHello.random is drawn with our key share, where there is one, and with the
+    // random bytes of the tickets sent at the end: one call to the generator for all.
+    let ticket_count = resume::ticket_count(&config, offer, resumption.is_some());
+    let mut drawn = [0u8; 32 + resume::RANDOM_AHEAD_MAX];
+    let drawn = &mut drawn[..32 + resume::random_ahead_len(&config, ticket_count)];
+    let (our_share, shared) = match &share {
         Some(share) => {
-            let (ours, shared, random) = answer_key_share(share, out)?;
-            (Some((share.group, ours)), Some(shared), random)
+            let (ours, shared) = answer_key_share(share, drawn, out)?;
+            (Some((share.group, ours)), Some(shared))
         }
-        None => (None, None, random_bytes::<32>(out.provider().as_ref())?),
+        None => {
+            fill_random(out, drawn)?;
+            (None, None)
+        }
+    };
+    let Some((&random, ticket_random)) = drawn.split_first_chunk::<32>() else {
+        return Err(Error::Internal("no ServerHello.random drawn"));
     };
     let our_share = our_share.as_ref().map(|(group, ours)| KeyShareEntry {
         group: *group,
@@ -392,9 +401,7 @@ pub(super) fn send_server_flight(
     send_finished(&secrets.server_finished, &mut transcript, out);
 
     // What a ticket records is kept only if tickets will be sent (RFC 8446 §4.6.1).
-    let tickets = resume::choose_mode(&config, offer).is_ok()
-        && config.ticketer.is_some()
-        && config.ticket_count > 0;
+    let tickets = ticket_count > 0;
     // RFC 8446 §7.1: application secrets from Hash(CH..server Finished). Messages follow
     // it in our transcript only for EndOfEarlyData, a client certificate, or the client's
     // Finished when tickets are sent (the resumption master secret); else this is the
@@ -419,7 +426,8 @@ pub(super) fn send_server_flight(
             master,
             suite: suite.suite,
             facts: TicketFacts {
-                wanted: tickets,
+                count: ticket_count,
+                random: resume::TicketRandom::new(ticket_random),
                 server_name: match tickets {
                     true => offer
                         .hello
@@ -462,19 +470,27 @@ fn client_early_keys(
 }
 
 /// Key exchange (RFC 8446 §4.2.8): our share for the client's, and the shared secret, in
-/// one step (Diffie-Hellman: a fresh key and agreement; KEM: encapsulation); with the
-/// ServerHello.random (§4.1.3), which the provider may draw with our key.
+/// one step (Diffie-Hellman: a fresh key and agreement; KEM: encapsulation); `random`
+/// (the ServerHello.random, §4.1.3, then the tickets' random bytes) filled too, which the
+/// provider may draw with our key.
 fn answer_key_share(
     share: &KeyShareEntry<'_>,
+    random: &mut [u8],
     out: &dyn Output,
-) -> Result<(ShareBytes, SharedSecret, [u8; 32]), Error> {
+) -> Result<(ShareBytes, SharedSecret), Error> {
     let algorithm = suites::group(share.group).ok_or(PeerIncompatible::NoGroupsInCommon)?;
-    let mut random = [0u8; 32];
     let answer = out
         .provider()
-        .respond_to_key_share_with_random(algorithm, &share.key_exchange, &mut random)
+        .respond_to_key_share_with_random(algorithm, &share.key_exchange, random)
         .map_err(suites::key_share_error)?;
-    Ok((answer.share, answer.secret, random))
+    Ok((answer.share, answer.secret))
+}
+
+/// `random` filled from the provider's generator.
+fn fill_random(out: &dyn Output, random: &mut [u8]) -> Result<(), Error> {
+    out.provider()
+        .fill_random(random)
+        .map_err(|_| Error::Internal("the random number generator failed"))
 }
 
 fn report_negotiated(

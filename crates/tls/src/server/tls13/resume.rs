@@ -4,22 +4,24 @@
 
 use std::time::Duration;
 
+use padlock_crypto::Digest;
+
 use crate::certificate_chain::CertificateChain;
 use crate::config::ServerConfig;
 use crate::error::Error;
 use crate::hkdf::Secret;
 use crate::output::{trace, Output};
-use crate::state::{queue_payload, random_bytes};
 use crate::suites::{self, Suite};
 use crate::ticket::state::SessionState;
-use crate::ticket::MAX_TICKET_LIFETIME;
+use crate::ticket::{Ticketer, MAX_SEAL_RANDOM, MAX_TICKET_LIFETIME};
 use crate::tls13::key_schedule::{EarlySecret, MasterSecret, PskKind};
 use crate::trace::{Direction, TraceEvent};
 use crate::transcript::Transcript;
 use crate::verify::{self, PskVerified};
-use crate::wire::enums::{CipherSuite, ProtocolVersion, PskKeyExchangeMode};
+use crate::wire::codec::{write_opaque, Codec, LengthPrefix};
+use crate::wire::enums::{CipherSuite, HandshakeType, ProtocolVersion, PskKeyExchangeMode};
 use crate::wire::extensions::NewSessionTicketExtensions;
-use crate::wire::handshake::{HandshakePayload, NewSessionTicket};
+use crate::wire::handshake::encode_handshake;
 
 use super::hello::Offer;
 
@@ -39,7 +41,7 @@ pub(super) struct Resumption {
     pub(super) early_secret: EarlySecret,
     pub(super) state: SessionState,
     /// The accepted binder (the strike register's key for 0-RTT, RFC 8446 §8.2).
-    pub(super) binder: Vec<u8>,
+    pub(super) binder: Digest,
     /// Whether 0-RTT could be accepted, or why not (the strike register is asked last).
     pub(super) early_data: Result<(), &'static str>,
     pub(super) proof: PskVerified,
@@ -53,14 +55,97 @@ pub(super) struct Resumption {
 /// What a ticket records of the connection that issues it.
 #[derive(Clone, Default)]
 pub(crate) struct TicketFacts {
-    /// Whether tickets will be sent: we issue them, and the client can resume at all (it
-    /// listed a PSK mode we accept, RFC 8446 §4.2.9: "Servers SHOULD NOT send
-    /// NewSessionTicket with tickets that are not compatible with the advertised modes").
-    /// Without tickets the other facts are not kept.
-    pub(crate) wanted: bool,
+    /// How many tickets will be sent ([`ticket_count`]). Without tickets the other facts
+    /// are not kept.
+    pub(crate) count: usize,
     pub(crate) server_name: Option<String>,
     pub(crate) alpn: Option<Vec<u8>>,
     pub(crate) client_certificates: CertificateChain,
+    /// The flight's random bytes, drawn with the ServerHello's ([`random_ahead_len`]).
+    pub(crate) random: TicketRandom,
+}
+
+/// The most random bytes a flight of tickets has drawn ahead, with the ServerHello's
+/// random: two tickets under an AEAD ticketer (the default; a ticket_age_add and a 12-byte
+/// nonce each). With the 32-byte random that is 64 bytes, what padlock-crypto's aws-lc
+/// provider draws beside an X25519 key in one call.
+pub(crate) const RANDOM_AHEAD_MAX: usize = 32;
+
+/// Random bytes for the tickets a server will send after the client's Finished (RFC 8446
+/// §4.6.1: each ticket's ticket_age_add, and the ticketer's share of each), drawn in the
+/// server's first call to the generator, with its ServerHello.random and key share
+/// (§4.1.3): one call per handshake rather than two. Empty when the flight needs more
+/// than [`RANDOM_AHEAD_MAX`] bytes: it then draws its own.
+#[derive(Clone)]
+pub(crate) struct TicketRandom {
+    bytes: [u8; RANDOM_AHEAD_MAX],
+    len: usize,
+}
+
+impl Default for TicketRandom {
+    fn default() -> Self {
+        Self {
+            bytes: [0; RANDOM_AHEAD_MAX],
+            len: 0,
+        }
+    }
+}
+
+impl TicketRandom {
+    /// Keeps `drawn` ([`random_ahead_len`] bytes, fresh from the generator).
+    pub(crate) fn new(drawn: &[u8]) -> Self {
+        let mut random = Self::default();
+        if let Some(bytes) = random.bytes.get_mut(..drawn.len()) {
+            bytes.copy_from_slice(drawn);
+            random.len = drawn.len();
+        }
+        random
+    }
+}
+
+/// How many random bytes to draw ahead for a flight of `count` tickets
+/// ([`TicketRandom`]); 0 when it will draw its own.
+pub(super) fn random_ahead_len(config: &ServerConfig, count: usize) -> usize {
+    config
+        .ticketer
+        .as_deref()
+        .and_then(|t| flight_random_len(t, count))
+        .filter(|len| *len <= RANDOM_AHEAD_MAX)
+        .unwrap_or(0)
+}
+
+/// The random bytes a flight of `count` tickets takes: for each, its ticket_age_add and
+/// what the ticketer takes. `None` for a ticketer asking for more than the engine hands
+/// out ([`MAX_SEAL_RANDOM`]).
+fn flight_random_len(ticketer: &dyn Ticketer, count: usize) -> Option<usize> {
+    let seal = ticketer.seal_random_len();
+    (seal <= MAX_SEAL_RANDOM).then_some(count.min(MAX_TICKETS) * (AGE_ADD_LEN + seal))
+}
+
+/// The length of a ticket_age_add (RFC 8446 §4.6.1: `uint32`).
+const AGE_ADD_LEN: usize = 4;
+
+impl TicketFacts {
+    /// Whether tickets will be sent.
+    pub(crate) fn wanted(&self) -> bool {
+        self.count > 0
+    }
+}
+
+/// How many NewSessionTickets (RFC 8446 §4.6.1) this handshake ends with: none if we
+/// issue none or the client cannot resume at all (it listed no PSK mode we accept, §4.2.9:
+/// "Servers SHOULD NOT send NewSessionTicket with tickets that are not compatible with the
+/// advertised modes"); else [`ServerConfig::ticket_count`], and after a resumption at most
+/// [`ServerConfig::resumed_ticket_count`] (the client spent one ticket, one replaces it).
+pub(super) fn ticket_count(config: &ServerConfig, offer: &Offer<'_>, resumed: bool) -> usize {
+    if config.ticketer.is_none() || choose_mode(config, offer).is_err() {
+        return 0;
+    }
+    let count = match resumed {
+        true => config.ticket_count.min(config.resumed_ticket_count),
+        false => config.ticket_count,
+    };
+    count.min(MAX_TICKETS)
 }
 
 /// RFC 8446 §4.2.11: pick the first offered PSK that this server can resume with the
@@ -120,20 +205,18 @@ pub(super) fn check_resumption(
         state.secret.as_bytes(),
         PskKind::Resumption,
     );
-    let binder = psks
-        .binders
-        .iter()
-        .nth(index)
-        .map(|b| b.0.into_owned())
-        .unwrap_or_default();
+    let binder = psks.binders.iter().nth(index).map(|b| b.0);
+    let binder = binder.as_deref().unwrap_or_default();
     // `index` is below MAX_IDENTITIES_TRIED, so it fits a u16.
     let identity = index as u16;
-    let proof = verify::verify_binder(provider, &binder_key, hash.as_ref(), &binder);
+    let proof = verify::verify_binder(provider, &binder_key, hash.as_ref(), binder);
     trace(out, || TraceEvent::BinderCheck {
         identity,
         ok: proof.is_ok(),
     });
     let proof = proof?;
+    // Checked, so a hash's length: it fits a digest.
+    let binder = Digest::new(binder);
     let early_data = early_data_eligibility(config, offer, suite, &state, index, before);
     trace(out, || TraceEvent::PskAccepted {
         direction: Direction::Sent,
@@ -333,7 +416,7 @@ pub(super) fn decide_early_data(
         None => Err("no PSK was accepted"),
         Some(r) => r.early_data.and_then(|()| {
             let now = (config.time)();
-            if config.strike_register.first_sight(&r.binder, now) {
+            if config.strike_register.first_sight(r.binder.as_ref(), now) {
                 Ok(r.state.max_early_data_size.min(config.max_early_data_size))
             } else {
                 Err("replayed ClientHello (strike register), or the register is full")
@@ -365,34 +448,39 @@ pub(super) fn early_data_skip_limit(config: &ServerConfig) -> usize {
     max.saturating_add((max / crate::wire::MAX_PLAINTEXT_LEN + 1) * 256)
 }
 
-/// NewSessionTickets (RFC 8446 §4.6.1) after the client's Finished: `ticket_count` of
-/// them, each with its own nonce, PSK and ticket_age_add, sealed by the ticketer.
-/// `transcript` runs to the client's Finished (for the resumption master secret).
+/// NewSessionTickets (RFC 8446 §4.6.1) after the client's Finished: `facts.count` of
+/// them, each with its own nonce, PSK and ticket_age_add, sealed by the ticketer straight
+/// into the send queue. `transcript` runs to the client's Finished (for the resumption
+/// master secret), and ends here.
 pub(crate) fn send_tickets(
     config: &ServerConfig,
     master: &MasterSecret,
-    transcript: &Transcript,
+    transcript: Transcript,
     suite: CipherSuite,
     facts: TicketFacts,
     out: &mut dyn Output,
 ) -> Result<(), Error> {
-    let Some(ticketer) = config.ticketer.as_deref().filter(|_| facts.wanted) else {
+    let Some(ticketer) = config.ticketer.as_deref().filter(|_| facts.wanted()) else {
         return Ok(());
     };
-    let count = config.ticket_count.min(MAX_TICKETS);
+    let count = facts.count.min(MAX_TICKETS);
     let lifetime = config
         .ticket_lifetime
         .min(ticketer.lifetime())
         .min(MAX_TICKET_LIFETIME)
         .as_secs();
-    if count == 0 || lifetime == 0 {
+    // A ticketer asking for more randomness than the engine hands out gets no call.
+    let Some(flight_len) = flight_random_len(ticketer, count) else {
+        return Ok(());
+    };
+    if lifetime == 0 {
         return Ok(());
     }
     // At most 604800, so it fits.
     let lifetime = lifetime as u32;
     let provider = out.provider();
     let provider = provider.as_ref();
-    let hash = transcript.current_hash(provider);
+    let hash = transcript.finish(provider);
     let resumption = master.resumption_master_secret(provider, hash.as_ref());
     let now = (config.time)();
     let max_early_data_size = config.max_early_data_size;
@@ -411,41 +499,46 @@ pub(crate) fn send_tickets(
         client_certificates: facts.client_certificates,
     };
     let mut encoded = Vec::new();
-    // Every ticket's ticket_age_add (RFC 8446 §4.6.1), drawn in one call: each call to
-    // the generator costs more than the bytes it makes.
-    let age_adds = random_bytes::<{ 4 * MAX_TICKETS }>(provider)?;
-    let mut age_adds = age_adds.chunks_exact(4);
-    // One HMAC key setup for every ticket's PSK.
-    resumption.with_ticket_psks(provider, |psks| {
-        for n in 0..count {
-            // A nonce per ticket of this connection (RFC 8446 §4.6.1): its index.
-            let nonce = [n as u8];
-            let age_add = age_adds.next().and_then(|b| b.try_into().ok());
-            // `count` ≤ MAX_TICKETS, so there is one for every ticket.
-            let Some(age_add) = age_add else {
-                return Err(Error::Internal("no ticket_age_add left"));
+    // The flight's randomness, drawn with the ServerHello's or else here in one call (each
+    // call to the generator costs more than the bytes it makes): for each ticket, its
+    // ticket_age_add (§4.6.1), then what the ticketer takes (an AEAD nonce, a name).
+    let per_ticket = flight_len / count.max(1);
+    let mut drawn = [0u8; MAX_TICKETS * (AGE_ADD_LEN + MAX_SEAL_RANDOM)];
+    let drawn = match facts.random.bytes.get(..facts.random.len) {
+        Some(ahead) if ahead.len() == flight_len => ahead,
+        _ => {
+            let drawn = &mut drawn[..flight_len];
+            provider
+                .fill_random(drawn)
+                .map_err(|_| Error::Internal("the random number generator failed"))?;
+            &*drawn
+        }
+    };
+    let early_data = (max_early_data_size > 0).then_some(max_early_data_size);
+    let mut issue = |psk_of: &dyn Fn(&[u8]) -> Secret| -> Result<(), Error> {
+        for (n, drawn) in drawn.chunks_exact(per_ticket.max(1)).enumerate() {
+            let Some((age_add, seal_random)) = drawn.split_first_chunk::<AGE_ADD_LEN>() else {
+                return Err(Error::Internal("no ticket_age_add drawn"));
             };
-            state.ticket_age_add = u32::from_be_bytes(age_add);
-            state.secret = psks.ticket_psk(&nonce);
+            // A nonce per ticket of this connection (RFC 8446 §4.6.1): its index
+            // (`count` ≤ MAX_TICKETS, so it fits a byte).
+            let nonce = [n as u8];
+            state.ticket_age_add = u32::from_be_bytes(*age_add);
+            state.secret = psk_of(&nonce);
             state.encode_into(&mut encoded);
-            let Some(ticket) = ticketer.seal(&encoded, now) else {
-                // The ticketer could not seal (too large a state, no key): no ticket.
+            let ticket = TicketFields {
+                lifetime,
+                age_add: state.ticket_age_add,
+                nonce: &nonce,
+                early_data,
+            };
+            let sealed = write_new_session_ticket(out.handshake_queue(), &ticket, |queue| {
+                ticketer.seal_into(&encoded, seal_random, now, queue)
+            });
+            // The ticketer could not seal (too large a state, no key): no more tickets.
+            let Some(len) = sealed else {
                 return Ok(());
             };
-            let len = queue_payload(
-                out,
-                &HandshakePayload::NewSessionTicket(NewSessionTicket {
-                    ticket_lifetime: lifetime,
-                    ticket_age_add: state.ticket_age_add,
-                    ticket_nonce: &nonce,
-                    ticket: &ticket,
-                    extensions: NewSessionTicketExtensions {
-                        early_data: (max_early_data_size > 0).then_some(max_early_data_size),
-                        ..Default::default()
-                    },
-                }),
-            )
-            .len();
             crate::handshake_trace::trace_sent(out, "NewSessionTicket", len, || {
                 format!("lifetime={lifetime}s max_early_data={max_early_data_size}")
             });
@@ -456,9 +549,161 @@ pub(crate) fn send_tickets(
             });
         }
         Ok(())
-    })
+    };
+    match count {
+        // One PSK: a one-shot HKDF-Expand, with no key kept to be copied for its MAC.
+        1 => issue(&|nonce| resumption.ticket_psk(provider, nonce)),
+        // Several: one HMAC key setup for them all.
+        _ => resumption.with_ticket_psks(provider, |psks| issue(&|nonce| psks.ticket_psk(nonce))),
+    }
+}
+
+/// A NewSessionTicket's fields (RFC 8446 §4.6.1) but the ticket.
+struct TicketFields<'a> {
+    lifetime: u32,
+    age_add: u32,
+    nonce: &'a [u8],
+    /// The early_data extension's max_early_data_size.
+    early_data: Option<u32>,
+}
+
+/// Writes a NewSessionTicket (RFC 8446 §4.6.1) to `queue`, its ticket appended in place
+/// by `seal`: the bytes a [`NewSessionTicket`](crate::wire::handshake::NewSessionTicket)
+/// encodes to, without the ticket in a vector of its own first. Returns the message's
+/// length; `None`, with `queue` as it was, if `seal` failed or made a ticket no
+/// NewSessionTicket holds (`opaque ticket<1..2^16-1>`).
+fn write_new_session_ticket(
+    queue: &mut Vec<u8>,
+    fields: &TicketFields<'_>,
+    seal: impl FnOnce(&mut Vec<u8>) -> Option<()>,
+) -> Option<usize> {
+    let start = queue.len();
+    let mut sealed = None;
+    encode_handshake(HandshakeType::NewSessionTicket, queue, |queue| {
+        queue.extend_from_slice(&fields.lifetime.to_be_bytes());
+        queue.extend_from_slice(&fields.age_add.to_be_bytes());
+        write_opaque(queue, LengthPrefix::U8, fields.nonce);
+        // The ticket's u16 length, patched once the ticket is there.
+        let at = queue.len();
+        queue.extend_from_slice(&[0, 0]);
+        sealed = seal(queue)
+            .and_then(|()| u16::try_from(queue.len() - at - 2).ok())
+            .filter(|len| *len > 0);
+        if let (Some(len), Some(slot)) = (sealed, queue.get_mut(at..at + 2)) {
+            slot.copy_from_slice(&len.to_be_bytes());
+        }
+        NewSessionTicketExtensions {
+            early_data: fields.early_data,
+            ..Default::default()
+        }
+        .encode(queue);
+    });
+    if sealed.is_none() {
+        queue.truncate(start);
+        return None;
+    }
+    Some(queue.len() - start)
 }
 
 fn duration_ms(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::handshake::{HandshakePayload, NewSessionTicket};
+
+    fn config() -> ServerConfig {
+        let key = crate::stream::tests::local_ca().0.clone();
+        ServerConfig::new(std::sync::Arc::new(padlock_crypto::AwsLcProvider), key)
+    }
+
+    #[test]
+    fn two_aead_tickets_draw_their_random_bytes_with_the_server_hello() {
+        let mut config = config();
+        // Per ticket: a 4-byte ticket_age_add and a 12-byte nonce.
+        assert_eq!(random_ahead_len(&config, 1), 16);
+        assert_eq!(random_ahead_len(&config, 2), RANDOM_AHEAD_MAX);
+        // More than the provider draws beside its key: drawn when the tickets are sent.
+        assert_eq!(random_ahead_len(&config, 3), 0);
+        assert_eq!(random_ahead_len(&config, 0), 0);
+        // A cache names each ticket with 32 random bytes: too many to draw ahead.
+        config.ticketer = Some(std::sync::Arc::new(crate::ticket::ServerSessionCache::new(
+            config.provider.clone(),
+            4,
+            std::time::Duration::from_secs(60),
+        )));
+        assert_eq!(random_ahead_len(&config, 1), 0);
+        config.ticketer = None;
+        assert_eq!(random_ahead_len(&config, 2), 0);
+    }
+
+    #[test]
+    fn ticket_random_keeps_what_fits_and_nothing_else() {
+        let kept = TicketRandom::new(&[7; RANDOM_AHEAD_MAX]);
+        assert_eq!(kept.bytes[..kept.len], [7; RANDOM_AHEAD_MAX]);
+        let too_long = TicketRandom::new(&[7; RANDOM_AHEAD_MAX + 1]);
+        assert_eq!(too_long.len, 0);
+    }
+
+    fn fields(early_data: Option<u32>) -> TicketFields<'static> {
+        TicketFields {
+            lifetime: 7200,
+            age_add: 0x0102_0304,
+            nonce: &[1],
+            early_data,
+        }
+    }
+
+    #[test]
+    fn a_ticket_sealed_in_place_is_the_message_its_struct_encodes() {
+        for early_data in [None, Some(16384)] {
+            let ticket = [0xab; 300];
+            let mut queue = b"earlier message".to_vec();
+            let len = write_new_session_ticket(&mut queue, &fields(early_data), |q| {
+                q.extend_from_slice(&ticket);
+                Some(())
+            });
+            let expected =
+                crate::state::encode(&HandshakePayload::NewSessionTicket(NewSessionTicket {
+                    ticket_lifetime: 7200,
+                    ticket_age_add: 0x0102_0304,
+                    ticket_nonce: &[1],
+                    ticket: &ticket,
+                    extensions: NewSessionTicketExtensions {
+                        early_data,
+                        ..Default::default()
+                    },
+                }));
+            assert_eq!(len, Some(expected.len()));
+            assert_eq!(&queue[..15], b"earlier message");
+            assert_eq!(queue[15..], expected);
+        }
+    }
+
+    #[test]
+    fn a_ticket_that_did_not_seal_or_cannot_be_sent_leaves_the_queue_as_it_was() {
+        let too_long = vec![0; 0x1_0000];
+        type Seal<'a> = &'a dyn Fn(&mut Vec<u8>) -> Option<()>;
+        let seals: [Seal<'_>; 3] = [
+            &|q| {
+                q.push(1);
+                None
+            },
+            &|_| Some(()),
+            &|q| {
+                q.extend_from_slice(&too_long);
+                Some(())
+            },
+        ];
+        for seal in seals {
+            let mut queue = b"earlier".to_vec();
+            assert_eq!(
+                write_new_session_ticket(&mut queue, &fields(None), seal),
+                None
+            );
+            assert_eq!(queue, b"earlier");
+        }
+    }
 }
