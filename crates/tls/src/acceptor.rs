@@ -235,11 +235,14 @@ impl Acceptor {
                     return Err(unexpected("ClientHello", got));
                 }
             }
-            if let Some(message) = self.joiner.next_message()? {
-                return match message.payload {
+            if let Some(raw) = self.joiner.next_raw_message()? {
+                return match wire::ClientHello::decode_message(raw)? {
                     // Kept (one copy) for `Accepted::client_hello` to read again.
-                    HandshakePayload::ClientHello(_) => Ok(Some(message.raw.to_vec())),
-                    other => Err(unexpected("ClientHello", other.name())),
+                    Some(_) => Ok(Some(raw.to_vec())),
+                    None => Err(unexpected(
+                        "ClientHello",
+                        HandshakePayload::decode(raw)?.name(),
+                    )),
                 };
             }
         }
@@ -257,10 +260,9 @@ impl Acceptor {
 impl Accepted {
     /// What the client offered.
     pub fn client_hello(&self) -> ClientHello<'_> {
-        let hello = match HandshakePayload::decode(&self.hello) {
-            Ok(HandshakePayload::ClientHello(hello)) => Some(hello),
-            _ => None,
-        };
+        let hello = wire::ClientHello::decode_message(&self.hello)
+            .ok()
+            .flatten();
         ClientHello { hello }
     }
 

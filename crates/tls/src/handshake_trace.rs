@@ -24,6 +24,19 @@ pub(crate) fn trace_message(
     });
 }
 
+/// [`trace_message`] for a received ClientHello read unboxed (the server's first).
+pub(crate) fn trace_client_hello(out: &dyn Output, hello: &ClientHello<'_>, len: usize) {
+    let Some(t) = out.tracer() else { return };
+    t.event(&TraceEvent::Message {
+        direction: Direction::Received,
+        name: crate::wire::enums::HandshakeType::ClientHello
+            .name()
+            .unwrap_or("client_hello"),
+        len,
+        summary: received_client_hello_summary(hello),
+    });
+}
+
 /// Traces a message we send; `summary` is only built if someone listens.
 pub(crate) fn trace_sent(
     out: &dyn Output,
@@ -43,17 +56,7 @@ pub(crate) fn trace_sent(
 
 fn summarise(message: &HandshakePayload<'_>) -> String {
     match message {
-        HandshakePayload::ClientHello(ch) => format!(
-            "random={} sni={:?} suites={:?} groups={:?} alpn={}",
-            hex(&ch.random),
-            ch.extensions.server_name,
-            ch.cipher_suites
-                .iter()
-                .map(|s| s.to_string())
-                .collect::<Vec<_>>(),
-            groups(&ch.extensions),
-            offered_alpn(&ch.extensions),
-        ),
+        HandshakePayload::ClientHello(ch) => received_client_hello_summary(ch),
         HandshakePayload::ServerHello(sh) if sh.extensions.supported_versions.is_none() => format!(
             "random={} version={} suite={}",
             hex(&sh.random),
@@ -91,6 +94,21 @@ fn summarise(message: &HandshakePayload<'_>) -> String {
         HandshakePayload::KeyUpdate(k) => format!("{}", k.request_update),
         _ => String::new(),
     }
+}
+
+/// The trace summary of a ClientHello received.
+fn received_client_hello_summary(ch: &ClientHello<'_>) -> String {
+    format!(
+        "random={} sni={:?} suites={:?} groups={:?} alpn={}",
+        hex(&ch.random),
+        ch.extensions.server_name,
+        ch.cipher_suites
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>(),
+        groups(&ch.extensions),
+        offered_alpn(&ch.extensions),
+    )
 }
 
 /// The trace summary of a ClientHello we send.

@@ -115,7 +115,10 @@ mod tests {
     ) -> Result<ClientHello<'static>, Error> {
         let mut given = ours();
         edit(&mut given);
-        adopt(&HandshakePayload::ClientHello(given).to_vec(), &ours())
+        adopt(
+            &HandshakePayload::ClientHello(Box::new(given)).to_vec(),
+            &ours(),
+        )
     }
 
     #[test]

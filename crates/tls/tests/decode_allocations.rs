@@ -1,7 +1,9 @@
 //! Decoding a handshake message allocates nothing (issue 15): every decoded type borrows
 //! the bytes it came in, and a list is read in place each time it is walked. The one
 //! allocation a decoder makes is the vector of the extensions a block keeps unparsed
-//! (padding, GREASE, unknown ones, a TLS 1.2 ServerHello's), once per such block. A
+//! (padding, GREASE, unknown ones, a TLS 1.2 ServerHello's), once per such block — and
+//! the box of a ClientHello decoded as a `HandshakePayload` (a server reads its first
+//! unboxed, with `ClientHello::decode_message`). A
 //! state that keeps the peer's chain copies it in one allocation.
 //!
 //! Measured with a counting global allocator (`stats_alloc`), in one test so that no other
@@ -11,9 +13,9 @@ use std::alloc::System;
 
 use padlock_test_support::rfc8448::{Trace, SECTIONS};
 use padlock_tls::internal::wire::{
-    Asn1Cert, Certificate12, CertificateRequest12, CertificateVerify, ClientKeyExchange, Codec,
-    HandshakePayload, List, NamedGroup, NewSessionTicket12, ServerEcdhParams, ServerKeyExchange,
-    SignatureScheme,
+    Asn1Cert, Certificate12, CertificateRequest12, CertificateVerify, ClientHello,
+    ClientKeyExchange, Codec, HandshakePayload, List, NamedGroup, NewSessionTicket12,
+    ServerEcdhParams, ServerKeyExchange, SignatureScheme,
 };
 use stats_alloc::{StatsAlloc, INSTRUMENTED_SYSTEM};
 
@@ -156,8 +158,25 @@ fn decoding_handshake_messages_allocates_nothing() {
     let mut keeping = 0;
     for message in &rfc8448 {
         let (made, blocks) = allocations_to_read(&message.bytes, tls13);
+        // A ClientHello in a HandshakePayload is boxed; read as itself, it is not.
+        let boxed = match ClientHello::decode_message(&message.bytes) {
+            Ok(Some(_)) => {
+                let before = allocations();
+                let hello = ClientHello::decode_message(&message.bytes);
+                assert_eq!(
+                    allocations() - before,
+                    blocks,
+                    "reading RFC 8448's {} unboxed allocated",
+                    message.name
+                );
+                drop(hello);
+                1
+            }
+            _ => 0,
+        };
         assert_eq!(
-            made, blocks,
+            made,
+            blocks + boxed,
             "decoding RFC 8448's {} allocated",
             message.name
         );

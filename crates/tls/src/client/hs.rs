@@ -13,6 +13,7 @@ use padlock_crypto::{CryptoError, InlineKeyExchange, Provider, SharedSecret};
 use crate::config::ClientConfig;
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::output::{trace, unexpected, Output};
+use crate::state::StateBox;
 use crate::suites;
 use crate::ticket::ClientSession;
 use crate::trace::{Direction, TraceEvent};
@@ -215,13 +216,15 @@ pub(crate) enum Version {
     Tls12,
 }
 
-/// Builds and sends the first ClientHello (RFC 8446 §4.1.2).
+/// Builds and sends the first ClientHello (RFC 8446 §4.1.2); the wait for the server's
+/// answer is built in the box the TLS 1.3 states keep (see [`tls13::State`]), where it
+/// stays: 1.7 KB, built once rather than moved out through each caller.
 pub(super) fn start(
     config: Arc<ClientConfig>,
     server_name: ServerName,
     session: Option<ClientSession>,
     out: &mut dyn Output,
-) -> Result<ExpectServerHello, Error> {
+) -> Result<StateBox<tls13::State>, Error> {
     let provider = out.provider();
     let provider = provider.as_ref();
     crate::config::check_versions(
@@ -307,22 +310,27 @@ pub(super) fn start(
 
     let offers_session = psk.is_some() || tls12_session.is_some();
     let transcript = client_hello_transcript(&config, offers_session, provider);
-    let mut offer = Offer {
-        config,
-        server_name,
-        hello,
-        shares,
-        transcript,
-        psk,
-        tls12_session,
+    let mut boxed = StateBox::new(tls13::State::FirstServerHello(ExpectServerHello {
+        offer: Offer {
+            config,
+            server_name,
+            hello,
+            shares,
+            transcript,
+            psk,
+            tls12_session,
+        },
+    }));
+    let Some(tls13::State::FirstServerHello(ExpectServerHello { offer })) = boxed.get_mut() else {
+        return Err(Error::Internal("the offer was just boxed"));
     };
-    send_client_hello(&mut offer, false, out)?;
+    send_client_hello(offer, false, out)?;
     // RFC 8446 §2.3: 0-RTT data goes right after the ClientHello, under the early keys.
     if let Some(psk) = offer.psk.as_ref().filter(|p| p.early_data) {
         let compatibility = !offer.hello.legacy_session_id.is_empty();
         psk::start_early_data(psk, &offer.transcript, compatibility, out)?;
     }
-    Ok(ExpectServerHello { offer })
+    Ok(boxed)
 }
 
 /// The transcript our ClientHello starts (RFC 8446 §4.4.1). Its hash is the suite's, which
@@ -521,35 +529,55 @@ pub(crate) struct ExpectServerHello {
 }
 
 impl ExpectServerHello {
+    /// Handles the server's first answer to this state, which `boxed` holds: the offer is
+    /// read where it lies and taken out once, by the step that uses it up; a next TLS 1.3
+    /// state goes into the same box.
     pub(super) fn handle(
-        self,
+        mut boxed: StateBox<tls13::State>,
         message: HandshakePayload,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<tls13::Next, Error> {
+    ) -> Result<super::State, Error> {
+        let Some(tls13::State::FirstServerHello(this)) = boxed.get() else {
+            return Err(crate::state::missing());
+        };
         match message {
-            HandshakePayload::ServerHello(sh) => match choose_version(&self.offer, &sh)? {
-                Version::Tls13 => tls13::handle_server_hello(self.offer, sh, raw, None, out),
+            HandshakePayload::ServerHello(sh) => match choose_version(&this.offer, &sh)? {
+                Version::Tls13 => {
+                    let offer = Self::take_offer(&mut boxed)?;
+                    tls13::handle_server_hello(offer, sh, raw, None, boxed, out)
+                }
                 // RFC 8446 §D.3: a client that sent 0-RTT data fails on a TLS 1.2 answer.
-                Version::Tls12 if self.offer.psk.as_ref().is_some_and(|p| p.early_data) => {
+                Version::Tls12 if this.offer.psk.as_ref().is_some_and(|p| p.early_data) => {
                     Err(PeerIncompatible::EarlyDataRefusedByTls12.into())
                 }
                 Version::Tls12 => {
-                    tls12::handle_server_hello(self.offer, sh, raw, out).map(tls13::Next::from)
+                    tls12::handle_server_hello(Self::take_offer(&mut boxed)?, sh, raw, out)
                 }
             },
             // RFC 8446 §4.1.4: only TLS 1.3 has HelloRetryRequest; it checks its own
             // supported_versions.
             HandshakePayload::HelloRetryRequest(_)
-                if !self.offer.offers(ProtocolVersion::TLSv1_3) =>
+                if !this.offer.offers(ProtocolVersion::TLSv1_3) =>
             {
                 Err(PeerMisbehaved::SelectedUnofferedVersion.into())
             }
             HandshakePayload::HelloRetryRequest(hrr) => {
-                tls13::handle_hello_retry_request(self.offer, hrr, raw, out)
+                let offer = Self::take_offer(&mut boxed)?;
+                tls13::handle_hello_retry_request(offer, hrr, raw, boxed, out)
             }
             other => Err(unexpected("ServerHello", other.name())),
         }
+    }
+
+    /// Takes the offer out of `boxed`, emptying it for the next state (inlined, so that
+    /// the 1.7 KB offer is moved once, from the box to the next step).
+    #[inline(always)]
+    fn take_offer(boxed: &mut StateBox<tls13::State>) -> Result<Offer, Error> {
+        let Some(tls13::State::FirstServerHello(Self { offer })) = boxed.take() else {
+            return Err(crate::state::missing());
+        };
+        Ok(offer)
     }
 }
 

@@ -41,10 +41,8 @@ pub(crate) fn start(
     session: Option<ClientSession>,
     out: &mut dyn Output,
 ) -> Result<crate::state::State, Error> {
-    let state = hs::start(config, server_name, session, out)?;
-    Ok(crate::state::State::Client(State::Tls13(StateBox::new(
-        tls13::State::FirstServerHello(state),
-    ))))
+    let boxed = hs::start(config, server_name, session, out)?;
+    Ok(crate::state::State::Client(State::Tls13(boxed)))
 }
 
 impl State {

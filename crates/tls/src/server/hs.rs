@@ -9,9 +9,12 @@ use std::sync::Arc;
 
 use crate::config::ServerConfig;
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
+use crate::handshake_trace::{trace_client_hello, trace_message};
 use crate::output::{unexpected, Output};
+use crate::trace::Direction;
 use crate::wire::enums::ProtocolVersion;
 use crate::wire::handshake::{ClientHello, HandshakePayload};
+use crate::wire::Codec;
 
 use super::{tls12, tls13, State};
 
@@ -34,15 +37,15 @@ impl ExpectClientHello {
         Self { config }
     }
 
-    pub(super) fn handle(
-        self,
-        message: HandshakePayload<'_>,
-        raw: &[u8],
-        out: &mut dyn Output,
-    ) -> Result<State, Error> {
-        let HandshakePayload::ClientHello(hello) = message else {
+    /// Handles the first handshake message (`raw`, header included): read unboxed, as the
+    /// ClientHello it must be (see [`HandshakePayload::ClientHello`]).
+    pub(super) fn handle(self, raw: &[u8], out: &mut dyn Output) -> Result<State, Error> {
+        let Some(hello) = ClientHello::decode_message(raw)? else {
+            let message = HandshakePayload::decode(raw)?;
+            trace_message(out, Direction::Received, &message, raw.len());
             return Err(unexpected("ClientHello", message.name()));
         };
+        trace_client_hello(out, &hello, raw.len());
         match choose_version(&servable_versions(&self.config), &hello)? {
             Version::Tls13 => tls13::start(self.config, &hello, raw, out),
             Version::Tls12 => tls12::start(self.config, &hello, raw, out),

@@ -52,7 +52,11 @@ pub(crate) fn start(config: Arc<ServerConfig>) -> Result<crate::state::State, Er
 impl State {
     /// Handles one handshake message (`raw` is its encoding, header included).
     pub(crate) fn handle(self, raw: &[u8], out: &mut dyn Output) -> Result<Self, Error> {
-        let message = match self {
+        let s = match self {
+            Self::ClientHello(s) => return s.handle(raw, out),
+            s => s,
+        };
+        let message = match s {
             Self::Tls12(_) => HandshakePayload::decode_tls12(raw)?,
             _ => <HandshakePayload as crate::wire::Codec>::decode(raw)?,
         };
@@ -62,8 +66,8 @@ impl State {
             &message,
             raw.len(),
         );
-        match self {
-            Self::ClientHello(s) => s.handle(message, raw, out),
+        match s {
+            Self::ClientHello(s) => s.handle(raw, out),
             Self::Tls13(s) => s.handle(message, raw, out),
             Self::Tls12(s) => s.step(|s| s.handle(message, raw, out)).map(Self::Tls12),
             Self::Traffic(s) => s.handle(message, out).map(Self::Traffic),

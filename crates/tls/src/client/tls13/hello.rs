@@ -6,7 +6,7 @@ use padlock_crypto::SharedSecret;
 use crate::client::hs::{self, send_client_hello, Offer, OfferedShares, Version};
 use crate::error::{Error, PeerMisbehaved};
 use crate::output::{trace, unexpected, Output};
-use crate::state::{handshake_secrets, HandshakeSecrets};
+use crate::state::{handshake_secrets, HandshakeSecrets, StateBox};
 use crate::suites::{self, Suite};
 use crate::trace::{Direction, KeyPhase, TraceEvent};
 use crate::transcript::Transcript;
@@ -14,7 +14,7 @@ use crate::wire::enums::{CipherSuite, ExtensionType, NamedGroup, ProtocolVersion
 use crate::wire::extensions::{ExtensionBlock, ExtensionTypes};
 use crate::wire::handshake::{ClientHello, HandshakePayload, HelloRetryRequest, ServerHello};
 
-use super::server_auth::{Context, EarlyData, ExpectEncryptedExtensions};
+use super::server_auth::{Awaiting, Context, EarlyData, ExpectEncryptedExtensions};
 use super::State;
 
 /// After our second ClientHello: only a ServerHello may follow (RFC 8446 §4.1.4).
@@ -25,16 +25,20 @@ pub(crate) struct ExpectServerHello {
 }
 
 impl ExpectServerHello {
+    /// Handles the ServerHello; the next state goes into `boxed`, the box this one was
+    /// taken from.
     pub(super) fn handle(
         self: Box<Self>,
+        boxed: StateBox<State>,
         message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<super::Next, Error> {
+    ) -> Result<crate::client::State, Error> {
         match message {
             HandshakePayload::ServerHello(sh) => match hs::choose_version(&self.offer, &sh)? {
                 Version::Tls13 => {
-                    handle_server_hello(self.offer, sh, raw, Some(self.retry_suite), out)
+                    let suite = Some(self.retry_suite);
+                    handle_server_hello(self.offer, sh, raw, suite, boxed, out)
                 }
                 // RFC 8446 §4.1.4: the ServerHello after a HelloRetryRequest repeats its
                 // version, TLS 1.3.
@@ -51,14 +55,15 @@ impl ExpectServerHello {
 
 /// A TLS 1.3 ServerHello (RFC 8446 §4.1.3): check it against what we offered, complete the
 /// key exchange, derive the handshake secrets and switch to them. `retry_suite` is the
-/// suite of the HelloRetryRequest, if there was one.
+/// suite of the HelloRetryRequest, if there was one. The next state is built in `boxed`.
 pub(crate) fn handle_server_hello(
     offer: Offer,
     sh: ServerHello,
     raw: &[u8],
     retry_suite: Option<Suite>,
+    boxed: StateBox<State>,
     out: &mut dyn Output,
-) -> Result<super::Next, Error> {
+) -> Result<crate::client::State, Error> {
     let offered = offered_types(&offer.hello);
     let suite = check_server_hello(&offer, &offered, &sh, retry_suite)?;
     let resumed = check_psk_selection(&offer, &sh, suite, out)?;
@@ -120,8 +125,8 @@ pub(crate) fn handle_server_hello(
     };
 
     let hello = offer.hello;
-    Ok(State::EncryptedExtensions(ExpectEncryptedExtensions {
-        cx: Context {
+    Ok(crate::client::State::Tls13(boxed.put(State::Encrypted(
+        Context {
             config: offer.config,
             server_name: offer.server_name,
             offered_types: offered,
@@ -139,9 +144,10 @@ pub(crate) fn handle_server_hello(
             },
             alpn: None,
         },
-        offered_alpn: hello.extensions.alpn.unwrap_or_default(),
-    })
-    .into())
+        Some(Awaiting::EncryptedExtensions(ExpectEncryptedExtensions {
+            offered_alpn: hello.extensions.alpn.unwrap_or_default(),
+        })),
+    ))))
 }
 
 /// RFC 8446 §4.2.11: a server that resumes selects one of our identities (we offer one)
@@ -232,8 +238,9 @@ pub(crate) fn handle_hello_retry_request(
     mut offer: Offer,
     hrr: HelloRetryRequest,
     raw: &[u8],
+    boxed: StateBox<State>,
     out: &mut dyn Output,
-) -> Result<super::Next, Error> {
+) -> Result<crate::client::State, Error> {
     let suite = check_hello_retry_request(&offer, &hrr)?;
     trace(out, || TraceEvent::HelloRetryRequest {
         direction: Direction::Received,
@@ -258,11 +265,12 @@ pub(crate) fn handle_hello_retry_request(
         out.send_change_cipher_spec()?;
     }
     send_client_hello(&mut offer, true, out)?;
-    Ok(State::ServerHello(Box::new(ExpectServerHello {
-        offer,
-        retry_suite: suite,
-    }))
-    .into())
+    Ok(crate::client::State::Tls13(boxed.put(State::ServerHello(
+        Box::new(ExpectServerHello {
+            offer,
+            retry_suite: suite,
+        }),
+    ))))
 }
 
 /// RFC 8446 §4.1.2: the second ClientHello drops early_data (its 0-RTT data is refused,

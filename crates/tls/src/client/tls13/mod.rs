@@ -16,10 +16,7 @@ use crate::state::StateBox;
 use crate::wire::handshake::HandshakePayload;
 
 pub(crate) use hello::{handle_hello_retry_request, handle_server_hello, ExpectServerHello};
-pub(crate) use server_auth::{
-    ExpectCertificate, ExpectCertificateOrCertificateRequest, ExpectCertificateVerify,
-    ExpectEncryptedExtensions, ExpectFinished,
-};
+pub(crate) use server_auth::{Awaiting, Context};
 
 /// The client's TLS 1.3 states, after the version is settled — and the wait for the
 /// ServerHello that settles it, so that a TLS 1.3 handshake's states all live in the one
@@ -34,40 +31,11 @@ pub(crate) enum State {
     /// After a HelloRetryRequest and our second ClientHello (boxed: it holds the whole
     /// offer, and is rare).
     ServerHello(Box<ExpectServerHello>),
-    EncryptedExtensions(ExpectEncryptedExtensions),
-    CertificateOrCertificateRequest(ExpectCertificateOrCertificateRequest),
-    Certificate(ExpectCertificate),
-    CertificateVerify(ExpectCertificateVerify),
-    Finished(ExpectFinished),
-}
-
-/// What a TLS 1.3 step leads to: another TLS 1.3 state, or out of them (to traffic).
-/// Only ever returned, never kept: boxing the state here would be the allocation per step
-/// that [`StateBox`] saves.
-#[allow(clippy::large_enum_variant)]
-pub(crate) enum Next {
-    Tls13(State),
-    Leave(super::State),
-}
-
-impl State {
-    /// Handles one handshake message (`raw` is its encoding, header included).
-    fn handle(
-        self,
-        message: HandshakePayload,
-        raw: &[u8],
-        out: &mut dyn Output,
-    ) -> Result<Next, Error> {
-        match self {
-            Self::FirstServerHello(s) => s.handle(message, raw, out),
-            Self::ServerHello(s) => s.handle(message, raw, out),
-            Self::EncryptedExtensions(s) => s.handle(message, raw, out),
-            Self::CertificateOrCertificateRequest(s) => s.handle(message, raw, out),
-            Self::Certificate(s) => s.handle(message, raw, out),
-            Self::CertificateVerify(s) => s.handle(message, raw, out),
-            Self::Finished(s) => s.handle(message, raw, out),
-        }
-    }
+    /// From the ServerHello to the server's Finished: the context every step reads and
+    /// updates where it lies, in the box, beside the message awaited, which alone moves
+    /// from step to step (`None` only while a step runs). A step moving the whole state
+    /// would copy the box's size (that of the first state) each time.
+    Encrypted(Context, Option<Awaiting>),
 }
 
 /// Handles one handshake message (`raw` is its encoding, header included) in the state
@@ -78,28 +46,33 @@ pub(crate) fn handle(
     raw: &[u8],
     out: &mut dyn Output,
 ) -> Result<super::State, Error> {
-    let state = boxed.take()?;
-    Ok(match state.handle(message, raw, out)? {
-        Next::Tls13(next) => super::State::Tls13(boxed.put(next)),
-        Next::Leave(next) => next,
-    })
+    if let Some(State::FirstServerHello(_)) = boxed.get() {
+        return crate::client::hs::ExpectServerHello::handle(boxed, message, raw, out);
+    }
+    // Between the ServerHello and the server's Finished, the context stays in the box.
+    let finished = match boxed.get_mut() {
+        Some(State::Encrypted(cx, awaiting)) => match awaiting.take() {
+            Some(Awaiting::Finished(finished)) => Some(finished),
+            Some(step) => {
+                *awaiting = Some(step.handle(cx, message, raw, out)?);
+                return Ok(super::State::Tls13(boxed));
+            }
+            None => return Err(crate::state::missing()),
+        },
+        _ => None,
+    };
+    match (boxed.take(), finished) {
+        // The server's Finished: the context goes to the traffic state, the box with it.
+        (Some(State::Encrypted(cx, _)), Some(finished)) => finished.handle(cx, message, raw, out),
+        // After a HelloRetryRequest: the next state goes into the box this one leaves.
+        (Some(State::ServerHello(s)), None) => s.handle(boxed, message, raw, out),
+        _ => Err(crate::state::missing()),
+    }
 }
 
 impl State {
     /// Whether only the ServerHello answering our second ClientHello may come.
     pub(crate) fn awaits_server_hello(&self) -> bool {
         matches!(self, Self::ServerHello(_))
-    }
-}
-
-impl From<State> for Next {
-    fn from(state: State) -> Self {
-        Self::Tls13(state)
-    }
-}
-
-impl From<super::State> for Next {
-    fn from(state: super::State) -> Self {
-        Self::Leave(state)
     }
 }

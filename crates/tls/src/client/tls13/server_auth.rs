@@ -25,16 +25,44 @@ use crate::wire::handshake::{CertificateRequest, EncryptedExtensions, HandshakeP
 use crate::wire::List;
 use crate::{auth_messages, handshake_trace, verify};
 
-use super::State;
+/// The message awaited after the ServerHello, beside the [`Context`] (see
+/// [`State::Encrypted`]): each state holds only what its own step adds.
+pub(crate) enum Awaiting {
+    EncryptedExtensions(ExpectEncryptedExtensions),
+    CertificateOrCertificateRequest(ExpectCertificateOrCertificateRequest),
+    Certificate(ExpectCertificate),
+    CertificateVerify(ExpectCertificateVerify),
+    Finished(ExpectFinished),
+}
 
-/// Everything the client carries from the ServerHello to the end of the handshake.
+impl Awaiting {
+    /// Handles one handshake message (`raw` is its encoding, header included) before the
+    /// server's Finished, updating `cx` where it lies.
+    pub(super) fn handle(
+        self,
+        cx: &mut Context,
+        message: HandshakePayload<'_>,
+        raw: &[u8],
+        out: &mut dyn Output,
+    ) -> Result<Self, Error> {
+        match self {
+            Self::EncryptedExtensions(s) => s.handle(cx, message, raw, out),
+            Self::CertificateOrCertificateRequest(s) => s.handle(cx, message, raw, out),
+            Self::Certificate(s) => s.handle(cx, message, raw, out),
+            Self::CertificateVerify(s) => s.handle(cx, message, raw, out),
+            // The last step takes the context (`tls13::handle` gives it the whole).
+            Self::Finished(_) => Err(Error::Internal("the Finished step needs the context")),
+        }
+    }
+}
+
+/// Waiting for EncryptedExtensions.
 pub(crate) struct ExpectEncryptedExtensions {
-    pub(super) cx: Context,
     /// The protocols our ClientHello offered (RFC 7301 §3.2).
     pub(super) offered_alpn: List<'static, ProtocolName<'static>>,
 }
 
-/// Handshake context from the ServerHello on.
+/// Everything the client carries from the ServerHello to the end of the handshake.
 pub(crate) struct Context {
     pub(super) config: Arc<ClientConfig>,
     pub(super) server_name: ServerName,
@@ -75,84 +103,49 @@ struct ClientAuthRequest {
 }
 
 impl ExpectEncryptedExtensions {
-    pub(super) fn handle(
-        mut self,
+    fn handle(
+        self,
+        cx: &mut Context,
         message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<super::Next, Error> {
+    ) -> Result<Awaiting, Error> {
         let HandshakePayload::EncryptedExtensions(ee) = message else {
             return Err(unexpected("EncryptedExtensions", message.name()));
         };
-        self.check(&ee, out)?;
-        self.cx.transcript.add(raw);
-        self.early_data_answer(ee.extensions.early_data, out)?;
+        self.check(cx, &ee, out)?;
+        cx.transcript.add(raw);
+        early_data_answer(cx, ee.extensions.early_data, out)?;
         // RFC 8446 §4.2.11: a resumed server authenticates with the PSK: no Certificate
         // (and no CertificateRequest, §4.3.2); its Finished is next.
-        if let Some(session) = &self.cx.resumed {
+        if let Some(session) = &cx.resumed {
             if !session.peer_certificates.is_empty() {
                 out.peer_certificates(session.peer_certificates.clone());
             }
-            return Ok(State::Finished(ExpectFinished {
-                cx: self.cx,
+            return Ok(Awaiting::Finished(ExpectFinished {
                 request: None,
                 chain: CertificateChain::default(),
                 server: None,
-            })
-            .into());
+            }));
         }
-        Ok(
-            State::CertificateOrCertificateRequest(ExpectCertificateOrCertificateRequest {
-                cx: self.cx,
-            })
-            .into(),
-        )
+        Ok(Awaiting::CertificateOrCertificateRequest(
+            ExpectCertificateOrCertificateRequest,
+        ))
     }
 
-    /// RFC 8446 §4.2.10: the server took our 0-RTT data if its EncryptedExtensions carry
-    /// early_data — only possible when it resumed our first (only) PSK, with the session's
-    /// suite and ALPN protocol (else illegal_parameter). Refused, our handshake keys are
-    /// installed at once; accepted, after our EndOfEarlyData.
-    fn early_data_answer(&mut self, accepted: bool, out: &mut dyn Output) -> Result<(), Error> {
-        if self.cx.early_data != EarlyData::Offered {
-            // Not offered: an early_data answer was refused as unsolicited.
-            return Ok(());
-        }
-        if accepted {
-            let fits = self
-                .cx
-                .resumed
-                .as_ref()
-                .is_some_and(|s| s.suite == self.cx.suite.suite && s.alpn == self.cx.alpn);
-            if !fits {
-                return Err(PeerMisbehaved::IllegalEarlyDataAcceptance.into());
-            }
-            self.cx.early_data = EarlyData::Accepted;
-            trace(out, || TraceEvent::EarlyDataAccepted {
-                direction: Direction::Received,
-            });
-        } else {
-            trace(out, || TraceEvent::EarlyDataRejected {
-                direction: Direction::Received,
-                reason: "the server refused it".into(),
-            });
-            out.install_write_keys(
-                take_client_keys(&mut self.cx.client_keys)?,
-                KeyPhase::Handshake,
-            )?;
-        }
-        out.early_data_result(accepted);
-        Ok(())
-    }
-
-    fn check(&mut self, ee: &EncryptedExtensions, out: &mut dyn Output) -> Result<(), Error> {
+    fn check(
+        &self,
+        cx: &mut Context,
+        ee: &EncryptedExtensions,
+        out: &mut dyn Output,
+    ) -> Result<(), Error> {
         // RFC 8446 §4.2: only extensions allowed in EncryptedExtensions...
         ee.extensions
             .check_allowed()
             .map_err(|_| PeerMisbehaved::IllegalExtension)?;
         // ...and only answers to what we asked (supported_groups may always be sent,
         // §4.2.7).
-        let offered = &self.cx.offered_types;
+        let offered = &cx.offered_types;
         let unsolicited =
             |typ: ExtensionType| typ != ExtensionType::SupportedGroups && !offered.contains(&typ);
         if ee.extensions.find_type(unsolicited).is_some() {
@@ -167,38 +160,65 @@ impl ExpectEncryptedExtensions {
             }
             out.alpn(protocol.to_vec());
         }
-        self.cx.alpn = ee.extensions.alpn.map(<[u8]>::to_vec);
+        cx.alpn = ee.extensions.alpn.map(<[u8]>::to_vec);
         Ok(())
     }
 }
 
-/// After EncryptedExtensions: Certificate, or CertificateRequest first.
-pub(crate) struct ExpectCertificateOrCertificateRequest {
-    cx: Context,
+/// RFC 8446 §4.2.10: the server took our 0-RTT data if its EncryptedExtensions carry
+/// early_data — only possible when it resumed our first (only) PSK, with the session's
+/// suite and ALPN protocol (else illegal_parameter). Refused, our handshake keys are
+/// installed at once; accepted, after our EndOfEarlyData.
+fn early_data_answer(cx: &mut Context, accepted: bool, out: &mut dyn Output) -> Result<(), Error> {
+    if cx.early_data != EarlyData::Offered {
+        // Not offered: an early_data answer was refused as unsolicited.
+        return Ok(());
+    }
+    if accepted {
+        let fits = cx
+            .resumed
+            .as_ref()
+            .is_some_and(|s| s.suite == cx.suite.suite && s.alpn == cx.alpn);
+        if !fits {
+            return Err(PeerMisbehaved::IllegalEarlyDataAcceptance.into());
+        }
+        cx.early_data = EarlyData::Accepted;
+        trace(out, || TraceEvent::EarlyDataAccepted {
+            direction: Direction::Received,
+        });
+    } else {
+        trace(out, || TraceEvent::EarlyDataRejected {
+            direction: Direction::Received,
+            reason: "the server refused it".into(),
+        });
+        out.install_write_keys(take_client_keys(&mut cx.client_keys)?, KeyPhase::Handshake)?;
+    }
+    out.early_data_result(accepted);
+    Ok(())
 }
 
+/// After EncryptedExtensions: Certificate, or CertificateRequest first.
+pub(crate) struct ExpectCertificateOrCertificateRequest;
+
 impl ExpectCertificateOrCertificateRequest {
-    pub(super) fn handle(
-        mut self,
+    fn handle(
+        self,
+        cx: &mut Context,
         message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<super::Next, Error> {
+    ) -> Result<Awaiting, Error> {
         match message {
             HandshakePayload::CertificateRequest(cr) => {
                 let request = check_certificate_request(&cr)?;
-                self.cx.transcript.add(raw);
-                Ok(State::Certificate(ExpectCertificate {
-                    cx: self.cx,
+                cx.transcript.add(raw);
+                Ok(Awaiting::Certificate(ExpectCertificate {
                     request: Some(request),
-                })
-                .into())
+                }))
             }
-            HandshakePayload::Certificate(_) => ExpectCertificate {
-                cx: self.cx,
-                request: None,
+            HandshakePayload::Certificate(_) => {
+                ExpectCertificate { request: None }.handle(cx, message, raw, out)
             }
-            .handle_certificate(message, raw, out),
             other => Err(unexpected(
                 "Certificate or CertificateRequest",
                 other.name(),
@@ -229,26 +249,17 @@ fn check_certificate_request(cr: &CertificateRequest<'_>) -> Result<ClientAuthRe
 
 /// Waiting for the server's Certificate.
 pub(crate) struct ExpectCertificate {
-    cx: Context,
     request: Option<ClientAuthRequest>,
 }
 
 impl ExpectCertificate {
-    pub(super) fn handle(
+    fn handle(
         self,
+        cx: &mut Context,
         message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<super::Next, Error> {
-        self.handle_certificate(message, raw, out)
-    }
-
-    fn handle_certificate(
-        mut self,
-        message: HandshakePayload<'_>,
-        raw: &[u8],
-        out: &mut dyn Output,
-    ) -> Result<super::Next, Error> {
+    ) -> Result<Awaiting, Error> {
         let HandshakePayload::Certificate(certificate) = message else {
             return Err(unexpected("Certificate", message.name()));
         };
@@ -258,79 +269,67 @@ impl ExpectCertificate {
         }
         // RFC 8446 §4.4.2: "Extensions in the Certificate message from the server MUST
         // correspond to ones from the ClientHello message."
-        crate::auth_messages::check_certificate_entry_extensions(
-            &certificate,
-            &self.cx.offered_types,
-        )?;
+        crate::auth_messages::check_certificate_entry_extensions(&certificate, &cx.offered_types)?;
         let chain = certificate.to_chain();
         // RFC 8446 §4.4.2.4: an empty server Certificate → decode_error.
         if chain.is_empty() {
             return Err(PeerMisbehaved::EmptyServerCertificate.into());
         }
-        let now = (self.cx.config.time)();
-        let verified = verify::verify_server_chain(
-            self.cx.config.verifier.as_ref(),
-            &chain,
-            &self.cx.server_name,
-            now,
-        );
+        let now = (cx.config.time)();
+        let verified =
+            verify::verify_server_chain(cx.config.verifier.as_ref(), &chain, &cx.server_name, now);
         handshake_trace::trace_certificate_check(out, &chain, &verified);
         let cert = verified?;
-        self.cx.transcript.add(raw);
-        Ok(State::CertificateVerify(ExpectCertificateVerify {
-            cx: self.cx,
+        cx.transcript.add(raw);
+        Ok(Awaiting::CertificateVerify(ExpectCertificateVerify {
             request: self.request,
             chain,
             cert,
-        })
-        .into())
+        }))
     }
 }
 
 /// Waiting for the server's CertificateVerify.
 pub(crate) struct ExpectCertificateVerify {
-    cx: Context,
     request: Option<ClientAuthRequest>,
     chain: CertificateChain,
     cert: CertVerified,
 }
 
 impl ExpectCertificateVerify {
-    pub(super) fn handle(
-        mut self,
+    fn handle(
+        self,
+        cx: &mut Context,
         message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<super::Next, Error> {
+    ) -> Result<Awaiting, Error> {
         let HandshakePayload::CertificateVerify(cv) = message else {
             return Err(unexpected("CertificateVerify", message.name()));
         };
         let signature = auth_messages::check_certificate_verify(
             &*out,
-            &self.cx.config.signature_schemes,
-            &self.cx.transcript,
+            &cx.config.signature_schemes,
+            &cx.transcript,
             auth_messages::SERVER_CONTEXT,
             &self.chain,
             &cv,
         )?;
         out.signature_scheme(cv.algorithm);
-        self.cx.transcript.add(raw);
-        Ok(State::Finished(ExpectFinished {
-            cx: self.cx,
+        cx.transcript.add(raw);
+        Ok(Awaiting::Finished(ExpectFinished {
             request: self.request,
             chain: self.chain,
             server: Some(Authenticated::Certificate {
                 chain: self.cert,
                 signature,
             }),
-        })
-        .into())
+        }))
     }
 }
 
 /// Waiting for the server's Finished.
 pub(crate) struct ExpectFinished {
-    cx: Context,
     request: Option<ClientAuthRequest>,
     /// The server's certificate chain (empty when resumed: the session has it).
     chain: CertificateChain,
@@ -340,17 +339,18 @@ pub(crate) struct ExpectFinished {
 }
 
 impl ExpectFinished {
+    /// The last step: the context goes into the traffic state.
     pub(super) fn handle(
         self,
+        cx: Context,
         message: HandshakePayload<'_>,
         raw: &[u8],
         out: &mut dyn Output,
-    ) -> Result<super::Next, Error> {
+    ) -> Result<crate::client::State, Error> {
         let HandshakePayload::Finished(finished) = message else {
             return Err(unexpected("Finished", message.name()));
         };
         let Self {
-            cx,
             request,
             chain,
             server,
@@ -452,8 +452,7 @@ impl ExpectFinished {
             _finished: finished_ok,
             traffic: ApplicationTraffic::new(aead, server_app, client_app),
             tickets,
-        })
-        .into())
+        }))
     }
 }
 

@@ -278,15 +278,13 @@ pub(super) fn send_server_flight(
     config: Arc<ServerConfig>,
     offer: &Offer<'_>,
     raw: &[u8],
-    chosen: Chosen<'_>,
+    mut chosen: Chosen<'_>,
     before: Before,
     out: &mut dyn Output,
 ) -> Result<crate::server::State, Error> {
-    let Chosen {
-        suite,
-        share,
-        mut resumption,
-    } = chosen;
+    // Read in place, not destructured: the resumption is over 500 bytes, and each move
+    // of it a copy.
+    let (suite, share, resumption) = (chosen.suite, &chosen.share, &mut chosen.resumption);
     let (mut transcript, retried) = match before {
         Before::Nothing => (
             resume::hello_transcript(resumption.as_mut(), raw, suite, out),
@@ -330,7 +328,7 @@ pub(super) fn send_server_flight(
         group: *group,
         key_exchange: Cow::Borrowed(ours),
     });
-    let group = share.map(|s| s.group);
+    let group = share.as_ref().map(|s| s.group);
     report_negotiated(offer, suite, group, retried, resumption.is_some(), out);
 
     let psk_identity = resumption.as_ref().map(|r| r.identity);
@@ -343,12 +341,18 @@ pub(super) fn send_server_flight(
         &mut transcript,
         out,
     )?;
-    let (early_secret, client) = match resumption {
-        Some(r) => {
-            if !r.state.client_certificates.is_empty() {
-                out.peer_certificates(r.state.client_certificates.clone());
+    // The fields it hands on, not the whole resumption.
+    let (early_secret, client) = match chosen.resumption {
+        Some(Resumption {
+            early_secret,
+            proof,
+            ref state,
+            ..
+        }) => {
+            if !state.client_certificates.is_empty() {
+                out.peer_certificates(state.client_certificates.clone());
             }
-            (Some(r.early_secret), Some(Authenticated::Psk(r.proof)))
+            (Some(early_secret), Some(Authenticated::Psk(proof)))
         }
         None => (None, None),
     };

@@ -252,8 +252,8 @@ mod tests {
         let mut second = first();
         edit(&mut second);
         check_same_as_first(
-            &HandshakePayload::ClientHello(first()).to_vec(),
-            &HandshakePayload::ClientHello(second).to_vec(),
+            &HandshakePayload::ClientHello(Box::new(first())).to_vec(),
+            &HandshakePayload::ClientHello(Box::new(second)).to_vec(),
         )
     }
 
@@ -307,8 +307,8 @@ mod tests {
         let mut second = first.clone();
         second.extensions.early_data = true;
         assert!(check_same_as_first(
-            &HandshakePayload::ClientHello(first).to_vec(),
-            &HandshakePayload::ClientHello(second).to_vec(),
+            &HandshakePayload::ClientHello(Box::new(first)).to_vec(),
+            &HandshakePayload::ClientHello(Box::new(second)).to_vec(),
         )
         .is_err());
     }

@@ -34,10 +34,13 @@ pub const HANDSHAKE_HEADER_LEN: usize = 4;
 /// ([`crate::wire::List`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-#[allow(clippy::large_enum_variant)]
 pub enum HandshakePayload<'a> {
-    /// client_hello (§4.1.2).
-    ClientHello(ClientHello<'a>),
+    /// client_hello (§4.1.2). Boxed: a ClientHello is some 600 bytes where every other
+    /// message is under 150, and a decoded message is moved several times on its way to
+    /// its state, so unboxed it would make every message cost its size in copies. Only a
+    /// second ClientHello (after a HelloRetryRequest) or one in the wrong state comes
+    /// this way: a server reads its first with [`ClientHello::decode_message`], unboxed.
+    ClientHello(Box<ClientHello<'a>>),
     /// server_hello (§4.1.3) with an ordinary random.
     ServerHello(ServerHello<'a>),
     /// server_hello with the HelloRetryRequest random (§4.1.4).
@@ -172,7 +175,7 @@ impl<'a> HandshakePayload<'a> {
     pub fn read_body(typ: HandshakeType, body: &'a [u8]) -> Result<Self, DecodeError> {
         let mut r = Reader::new(body);
         let payload = match typ {
-            HandshakeType::ClientHello => Self::ClientHello(ClientHello::read(&mut r)?),
+            HandshakeType::ClientHello => Self::ClientHello(Box::new(ClientHello::read(&mut r)?)),
             HandshakeType::ServerHello => {
                 // §4.1.3: the random (after the 2-byte legacy_version) tells a
                 // HelloRetryRequest from a ServerHello.
@@ -257,6 +260,25 @@ impl<'a> HandshakePayload<'a> {
         };
         b.expect_empty(body_name_tls12(typ))?;
         Ok(payload)
+    }
+}
+
+impl<'a> ClientHello<'a> {
+    /// Decodes one whole message (header included) if it is a ClientHello (`None` if it is
+    /// another type), as [`HandshakePayload::decode`] would, but unboxed: for the server's
+    /// first message.
+    pub fn decode_message(raw: &'a [u8]) -> Result<Option<Self>, DecodeError> {
+        let mut r = Reader::new(raw);
+        let typ = HandshakeType::from_wire(r.u8("Handshake.msg_type")?);
+        let body = r.opaque(LengthPrefix::U24, 0, 0xff_ffff, "Handshake.length")?;
+        if typ != HandshakeType::ClientHello {
+            return Ok(None);
+        }
+        let mut b = Reader::new(body);
+        let hello = Self::read(&mut b)?;
+        b.expect_empty(body_name(typ))?;
+        r.expect_empty("HandshakePayload")?;
+        Ok(Some(hello))
     }
 }
 

@@ -322,11 +322,12 @@ fn rejects_truncated_messages_at_every_length() {
 fn rejects_client_hello_with_odd_cipher_suites_or_long_session_id() {
     let mut ch = client_hello();
     ch.legacy_session_id = vec![0; 33].into();
-    let err = HandshakeMessage::decode(&HandshakePayload::ClientHello(ch).to_vec()).unwrap_err();
+    let err = HandshakeMessage::decode(&HandshakePayload::ClientHello(Box::new(ch)).to_vec())
+        .unwrap_err();
     assert_eq!(err.what, "ClientHello.legacy_session_id");
 
     // cipher_suites of length 3.
-    let mut raw = HandshakePayload::ClientHello(client_hello()).to_vec();
+    let mut raw = HandshakePayload::ClientHello(Box::new(client_hello())).to_vec();
     let at = 4 + 2 + 32 + 1 + 32;
     raw[at..at + 2].copy_from_slice(&[0, 3]);
     let err = HandshakeMessage::decode(&raw).unwrap_err();
@@ -334,7 +335,8 @@ fn rejects_client_hello_with_odd_cipher_suites_or_long_session_id() {
 
     let mut ch = client_hello();
     ch.cipher_suites = List::default();
-    let err = HandshakeMessage::decode(&HandshakePayload::ClientHello(ch).to_vec()).unwrap_err();
+    let err = HandshakeMessage::decode(&HandshakePayload::ClientHello(Box::new(ch)).to_vec())
+        .unwrap_err();
     assert_eq!(err.what, "ClientHello.cipher_suites");
 }
 
@@ -360,9 +362,9 @@ fn grease_in_client_hello_is_kept_as_unknown() {
     });
     ch.extensions.supported_versions =
         Some(vec![ProtocolVersion::Unknown(0x7a7a), ProtocolVersion::TLSv1_3].into());
-    let raw = HandshakePayload::ClientHello(ch.clone()).to_vec();
+    let raw = HandshakePayload::ClientHello(Box::new(ch.clone())).to_vec();
     let decoded = HandshakeMessage::decode(&raw).unwrap();
-    assert_eq!(decoded.payload, HandshakePayload::ClientHello(ch));
+    assert_eq!(decoded.payload, HandshakePayload::ClientHello(Box::new(ch)));
 }
 
 #[test]
@@ -372,7 +374,7 @@ fn raw_client_hello_keeps_the_fields_and_every_extension_in_order() {
         typ: ExtensionType::Unknown(0xdada),
         data: Cow::Borrowed(&[1, 2]),
     });
-    let message = HandshakePayload::ClientHello(ch).to_vec();
+    let message = HandshakePayload::ClientHello(Box::new(ch)).to_vec();
     let raw = RawClientHello::split(&message[4..]).unwrap();
     // legacy_version, random, session id, one suite, one compression method.
     assert_eq!(raw.fields.len(), 2 + 32 + 1 + 32 + 2 + 2 + 1 + 1);
@@ -391,7 +393,7 @@ fn raw_client_hello_keeps_the_fields_and_every_extension_in_order() {
 
 #[test]
 fn raw_client_hello_refuses_truncation_and_trailing_bytes() {
-    let message = HandshakePayload::ClientHello(client_hello()).to_vec();
+    let message = HandshakePayload::ClientHello(Box::new(client_hello())).to_vec();
     let body = &message[4..];
     let fields = RawClientHello::split(body).unwrap().fields.len();
     // Cut anywhere but where a TLS 1.2 hello may end (no extension block at all).
@@ -550,7 +552,7 @@ fn certificate((context, entries): &CertificateParts) -> Certificate<'_> {
 proptest! {
     #[test]
     fn client_hellos_round_trip(ch in client_hello_strategy()) {
-        assert_payload_round_trips(HandshakePayload::ClientHello(ch));
+        assert_payload_round_trips(HandshakePayload::ClientHello(Box::new(ch)));
     }
 
     #[test]
