@@ -5,6 +5,7 @@
 
 use std::time::Instant;
 
+use padlock_https::trace::message_name;
 use padlock_pki::printable::escape_controls;
 use padlock_tls::trace::Direction;
 use padlock_tls::{Trace, TraceEvent};
@@ -58,7 +59,11 @@ fn describe(event: &TraceEvent<'_>) -> Option<String> {
             name,
             len,
             summary,
-        } => format!("{} {name} ({len} bytes) {summary}", way(direction)),
+        } => format!(
+            "{} {} ({len} bytes) {summary}",
+            way(direction),
+            message_name(name)
+        ),
         TraceEvent::Negotiated {
             version,
             suite,
@@ -155,6 +160,20 @@ mod tests {
         assert_eq!(
             describe(&event).as_deref(),
             Some("sent NewSessionTicket (147 bytes) lifetime=604800s")
+        );
+    }
+
+    #[test]
+    fn names_messages_alike_whichever_way_they_went() {
+        let event = TraceEvent::Message {
+            direction: Direction::Received,
+            name: "client_hello",
+            len: 386,
+            summary: "sni=localhost".into(),
+        };
+        assert_eq!(
+            describe(&event).as_deref(),
+            Some("received ClientHello (386 bytes) sni=localhost")
         );
     }
 
