@@ -138,6 +138,9 @@ pub struct Settings {
     pub verify_fail: bool,
     /// `-expect-verify-result`: the verification result is what `-verify-fail` says.
     pub expect_verify_result: bool,
+    /// `-reverify-on-resume`: a client verifies a session's certificates again before
+    /// offering it.
+    pub reverify_on_resume: bool,
     /// `-expect-session-id` / `-expect-no-session-id`: the first connection did (did not)
     /// give the client a session to resume (TLS 1.2).
     pub expect_session_id: bool,
@@ -213,6 +216,7 @@ impl Default for Settings {
             expect_early_data_reason: None,
             verify_fail: false,
             expect_verify_result: false,
+            reverify_on_resume: false,
             expect_session_id: false,
             expect_no_session_id: false,
             expect_ticket_renewal: false,
@@ -382,6 +386,7 @@ impl Settings {
             }
             "-verify-fail" => self.verify_fail = true,
             "-expect-verify-result" => self.expect_verify_result = true,
+            "-reverify-on-resume" => self.reverify_on_resume = true,
             "-expect-session-id" => self.expect_session_id = true,
             "-expect-no-session-id" => self.expect_no_session_id = true,
             "-expect-ticket-renewal" => self.expect_ticket_renewal = true,

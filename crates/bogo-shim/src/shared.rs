@@ -154,15 +154,31 @@ impl Verdict {
 /// `-verify-peer`, BoringSSL's "soft fail" mode) records a refusal but lets the handshake
 /// go on.
 pub struct ShimVerifier {
-    pub refuse: bool,
-    pub enforce: bool,
-    pub verdict: Arc<Verdict>,
+    refuse: AtomicBool,
+    enforce: bool,
+    verdict: Arc<Verdict>,
 }
 
 impl ShimVerifier {
+    pub fn new(refuse: bool, enforce: bool, verdict: Arc<Verdict>) -> Self {
+        Self {
+            refuse: AtomicBool::new(refuse),
+            enforce,
+            verdict,
+        }
+    }
+
+    /// Whether later verifications refuse: a resuming client whose 0-RTT data may be
+    /// rejected verifies the full handshake's certificates, if any, with its `-on-retry`
+    /// settings (its session was re-verified, if at all, before the ClientHello).
+    pub fn refuse_from_now(&self, refuse: bool) {
+        self.refuse.store(refuse, Ordering::Relaxed);
+    }
+
     fn verify(&self) -> Result<(), Error> {
-        self.verdict.set(!self.refuse);
-        if self.refuse && self.enforce {
+        let refuse = self.refuse.load(Ordering::Relaxed);
+        self.verdict.set(!refuse);
+        if refuse && self.enforce {
             return Err(Error::Certificate(padlock_pki::Error::Refused {
                 reason: "the shim's verifier was told to refuse it (-verify-fail)".into(),
             }));
@@ -198,11 +214,7 @@ mod tests {
     use super::*;
 
     fn verifier(refuse: bool, enforce: bool, verdict: &Arc<Verdict>) -> ShimVerifier {
-        ShimVerifier {
-            refuse,
-            enforce,
-            verdict: verdict.clone(),
-        }
+        ShimVerifier::new(refuse, enforce, verdict.clone())
     }
 
     #[test]

@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use padlock_crypto::{AwsLcProvider, Provider};
 use padlock_tls::{
-    AlertDescription, CertificateChain, CipherSuite, ClientAuth, ClientConfig, Connection, Error,
-    HandshakeKind, NamedGroup, PeerIncompatible, ProtocolVersion, ServerConfig, ServerName,
-    SignatureScheme, Stream,
+    AlertDescription, CertificateChain, CipherSuite, ClientAuth, ClientConfig, Connection,
+    EarlyDataStatus, Error, HandshakeKind, NamedGroup, PeerIncompatible, ProtocolVersion,
+    ServerConfig, ServerName, SignatureScheme, Stream,
 };
 
 use crate::credentials::{self, CredentialResolver, Selected};
@@ -102,8 +102,15 @@ pub fn run_connection(
     let session_ids_before = shared.session_ids.len();
     // The default credential (-1) unless the resolver picks one of -new-x509-credential's.
     let selected: Selected = Arc::new(AtomicI64::new(-1));
+    // A client without -verify-peer records a refusal but goes on (BoringSSL's soft fail).
+    let verifier = Arc::new(ShimVerifier::new(
+        s.verify_fail,
+        s.server || s.verify_peer,
+        shared.verdict.clone(),
+    ));
     let mut conn = if s.server {
-        Connection::server(Arc::new(server_config(s, provider, shared, &selected)?))
+        let config = server_config(s, provider, shared, &selected, verifier.clone())?;
+        Connection::server(Arc::new(config))
     } else {
         let name = match &s.host_name {
             Some(host) => ServerName::try_from(host.as_str())
@@ -111,18 +118,24 @@ pub fn run_connection(
             // No -host-name: an address, for which padlock sends no server_name.
             None => ServerName::Ip(Ipv4Addr::LOCALHOST.into()),
         };
-        Connection::client(Arc::new(client_config(s, provider, shared)?), name)
+        let config = client_config(s, provider, shared, verifier.clone())?;
+        Connection::client(Arc::new(config), name)
     }
     .map_err(Failure::Tls)?;
 
     let mut sock = connect_back(s).map_err(Failure::Io)?;
     let mut tls = Stream::new(&mut conn, &mut sock);
     let mut early = early_data::Progress::start(s, tls.conn)?;
+    // 0-RTT offered: a full handshake, if the server refuses the session, is the retry.
+    if early.offered {
+        verifier.refuse_from_now(retry.verify_fail);
+    }
     early_data::handshake(s, &mut tls, &mut early)
         .map_err(|e| not_applicable_below_tls12(s, tls.conn, failure(tls.conn, e)))?;
     // A client whose 0-RTT data the server rejected goes on at 1-RTT as a new connection
     // would, with the -on-retry settings (BoringSSL's shim resets and retries).
     let s = early_data::check_outcome(s, retry, tls.conn, &mut early, resume)?;
+    refuse_a_second_reverification(s, tls.conn, &early)?;
     check_expectations(s, tls.conn, resume)?;
     check_resumption(s, tls.conn, resume)?;
     early_data::check_reason(s, tls.conn, &early, shared, resume)?;
@@ -141,6 +154,27 @@ pub fn run_connection(
         other => other,
     })?;
     check_ticket(s, tls.conn, shared)
+}
+
+/// `-reverify-on-resume` with `-on-retry-verify-fail`, on a resumed connection whose 0-RTT
+/// data the server rejected: BoringSSL verifies the session's certificates again after
+/// the rejection, with the retry's callback; padlock re-verifies a session once, before
+/// offering it, so has nothing more to verify.
+fn refuse_a_second_reverification(
+    s: &Settings,
+    conn: &Connection,
+    early: &early_data::Progress,
+) -> Result<(), Failure> {
+    let resumed = conn.handshake_kind().is_some_and(HandshakeKind::is_resumed);
+    let rejected = early.offered && conn.early_data_status() == EarlyDataStatus::Rejected;
+    if s.reverify_on_resume && s.verify_fail && resumed && rejected {
+        return Err(Failure::Refused(Refusal::Unimplemented(
+            "-on-retry-verify-fail after a rejected 0-RTT on a resumed connection \
+             (padlock re-verifies a session once, before offering it)"
+                .into(),
+        )));
+    }
+    Ok(())
 }
 
 /// `-expect-verify-result`: the shim's verifier (or, on a resumed connection, the
@@ -423,14 +457,10 @@ fn client_config(
     s: &Settings,
     provider: &Arc<dyn Provider>,
     shared: &Shared,
+    verifier: Arc<ShimVerifier>,
 ) -> Result<ClientConfig, Failure> {
-    // Without -verify-peer a refusal is recorded, not enforced (BoringSSL's soft fail).
-    let verifier = Arc::new(ShimVerifier {
-        refuse: s.verify_fail,
-        enforce: s.verify_peer,
-        verdict: shared.verdict.clone(),
-    });
     let mut config = ClientConfig::new(provider.clone(), verifier);
+    config.reverify_on_resume = s.reverify_on_resume;
     config.time = shared.clock();
     // The test's store: a later connection offers the session the one before kept. A
     // client without tickets keeps none.
@@ -491,6 +521,7 @@ fn server_config(
     provider: &Arc<dyn Provider>,
     shared: &Shared,
     selected: &Selected,
+    verifier: Arc<ShimVerifier>,
 ) -> Result<ServerConfig, Failure> {
     let candidates = credentials::candidates(s, provider)?;
     let Some(first) = candidates.first().map(|c| c.key.clone()) else {
@@ -533,11 +564,6 @@ fn server_config(
     if let (Some(alpn), false) = (&s.select_alpn, s.decline_alpn) {
         config.alpn_protocols = vec![alpn.clone()];
     }
-    let verifier = Arc::new(ShimVerifier {
-        refuse: s.verify_fail,
-        enforce: true,
-        verdict: shared.verdict.clone(),
-    });
     config.client_auth = if s.require_any_client_certificate {
         ClientAuth::Required(verifier)
     } else if s.verify_peer {

@@ -87,6 +87,16 @@ pub struct ClientConfig {
     /// learns the server's ticket key or this session's secret decrypts the connection.
     /// Default `false`: offer `psk_dhe_ke` only.
     pub insecure_psk_ke: bool,
+    /// Whether to run [`Self::verifier`] again, at the current time, over the certificates
+    /// a stored session was made with before offering it. A session whose certificates no
+    /// longer pass (expired or revoked since, or a trust store that changed) is dropped
+    /// and the handshake is a full one, which verifies what the server sends now; nothing,
+    /// not even 0-RTT data, goes out under the old session. A resumed server proves only
+    /// that it holds the session's secret (RFC 8446 §2.2, RFC 5077 §3.1), so without this a
+    /// session is trusted for its lifetime on the strength of one verification. Default
+    /// `false`: it costs one chain verification per resumption, much of what resumption
+    /// saves.
+    pub reverify_on_resume: bool,
     /// Test only: see [`crate::insecure_test_hooks`].
     #[cfg(feature = "insecure-test-hooks")]
     pub(crate) client_hello_overrides: crate::insecure_test_hooks::ClientHelloOverrides,
@@ -118,6 +128,7 @@ impl ClientConfig {
             ))),
             enable_early_data: false,
             insecure_psk_ke: false,
+            reverify_on_resume: false,
             #[cfg(feature = "insecure-test-hooks")]
             client_hello_overrides: Default::default(),
         }
