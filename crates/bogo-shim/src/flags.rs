@@ -100,6 +100,8 @@ pub struct Settings {
     pub advertise_alpn: Option<Vec<Vec<u8>>>,
     pub select_alpn: Option<Vec<u8>>,
     pub decline_alpn: bool,
+    /// `-reject-alpn`: a server accepts none of the client's protocols.
+    pub reject_alpn: bool,
     pub expect_alpn: Option<Vec<u8>>,
     pub host_name: Option<String>,
     pub expect_server_name: Option<String>,
@@ -184,6 +186,7 @@ impl Default for Settings {
             advertise_alpn: None,
             select_alpn: None,
             decline_alpn: false,
+            reject_alpn: false,
             expect_alpn: None,
             host_name: None,
             expect_server_name: None,
@@ -249,6 +252,9 @@ const NO_OPS: &[&str] = &[
     // SSL_peek before SSL_read: padlock has no peek, and its plain read takes the same
     // path through the records the tests send (alerts, KeyUpdates, empty records).
     "-peek-then-read",
+    // BoringSSL's mode that ignores HelloRequests: padlock never renegotiates either; it
+    // answers a HelloRequest with a no_renegotiation warning and goes on (RFC 5746 §4.2).
+    "-renegotiate-ignore",
 ];
 
 /// No-op flags that carry a value.
@@ -345,6 +351,7 @@ impl Settings {
             "-advertise-alpn" => self.advertise_alpn = Some(alpn_list(&value()?)?),
             "-select-alpn" => self.select_alpn = Some(value()?.into_bytes()),
             "-decline-alpn" => self.decline_alpn = true,
+            "-reject-alpn" => self.reject_alpn = true,
             "-expect-alpn" => self.expect_alpn = Some(value()?.into_bytes()),
             "-host-name" => self.host_name = Some(value()?),
             "-expect-server-name" => self.expect_server_name = Some(value()?),
@@ -621,6 +628,14 @@ mod tests {
         assert_eq!(s.key_shares, Some(vec![]));
         let s = run(&["-port", "1", "-expect-selected-credential", "-1"]);
         assert_eq!(s.expect_selected_credential, Some(-1));
+    }
+
+    #[test]
+    fn reads_the_resumption_and_alpn_refusal_flags() {
+        let s = run(&["-port", "1", "-reverify-on-resume", "-reject-alpn"]);
+        assert!(s.reverify_on_resume && s.reject_alpn);
+        let s = run(&["-port", "1", "-renegotiate-ignore"]);
+        assert!(!s.reverify_on_resume && !s.reject_alpn);
     }
 
     #[test]

@@ -564,6 +564,11 @@ fn server_config(
     if let (Some(alpn), false) = (&s.select_alpn, s.decline_alpn) {
         config.alpn_protocols = vec![alpn.clone()];
     }
+    // A server whose protocols the client cannot have offered: a client that offers ALPN
+    // gets no_application_protocol (RFC 7301 §3.2), as from BoringSSL's rejecting callback.
+    if s.reject_alpn {
+        config.alpn_protocols = vec![NO_CLIENT_OFFERS.to_vec()];
+    }
     config.client_auth = if s.require_any_client_certificate {
         ClientAuth::Required(verifier)
     } else if s.verify_peer {
@@ -573,6 +578,9 @@ fn server_config(
     };
     Ok(config)
 }
+
+/// `-reject-alpn`'s protocol: none of the runner's clients offers it.
+const NO_CLIENT_OFFERS: &[u8] = b"padlock-bogo-shim: no client offers this";
 
 /// The `-expect-*` checks on a finished handshake. On a resumed connection (`resume`) the
 /// key exchange group and the peer's signature scheme are not checked: BoringSSL reports
