@@ -402,30 +402,7 @@ fn refuse_what_padlock_lacks(s: &Settings) -> Result<(), Failure> {
     {
         return unimplemented("-curves with no group padlock implements");
     }
-    // padlock has one list of signature schemes, for those it signs with and those it
-    // accepts: a flag setting one of them can be honoured only where the other is unused.
-    let signs = s.server || s.cert_file.is_some() || !s.credentials.is_empty();
-    let verifies = !s.server || s.verify_peer || s.require_any_client_certificate;
-    let signing_prefs = signing_prefs(s);
-    if signing_prefs != s.verify_prefs
-        && ((!signing_prefs.is_empty() && verifies) || (!s.verify_prefs.is_empty() && signs))
-    {
-        return unimplemented(
-            "-signing-prefs or -verify-prefs where padlock both signs and verifies",
-        );
-    }
     Ok(())
-}
-
-/// The schemes the shim signs with: `-signing-prefs`, then each credential's.
-fn signing_prefs(s: &Settings) -> Vec<u16> {
-    let mut prefs = s.signing_prefs.clone();
-    for p in s.credentials.iter().flat_map(|c| &c.signing_prefs) {
-        if !prefs.contains(p) {
-            prefs.push(*p);
-        }
-    }
-    prefs
 }
 
 /// The key exchange groups padlock implements: x25519, secp256r1, secp384r1.
@@ -433,20 +410,11 @@ const PADLOCK_GROUPS: [u16; 3] = [0x001d, 0x0017, 0x0018];
 /// And its post-quantum ones: X25519MLKEM768, SecP256r1MLKEM768, MLKEM1024.
 const PADLOCK_PQ_GROUPS: [u16; 3] = [0x11ec, 0x11eb, 0x0202];
 
-/// The signature schemes of `-signing-prefs` or `-verify-prefs`, if either was given.
+/// `-verify-prefs`, if given: the schemes the shim accepts from its peer (and lists in its
+/// signature_algorithms). What it signs with is each credential's `-signing-prefs`
+/// ([`credentials::candidates`]).
 fn schemes(s: &Settings) -> Option<Vec<SignatureScheme>> {
-    let signing = signing_prefs(s);
-    let prefs = if signing.is_empty() {
-        &s.verify_prefs
-    } else {
-        &signing
-    };
-    (!prefs.is_empty()).then(|| {
-        prefs
-            .iter()
-            .map(|&v| SignatureScheme::from_wire(v))
-            .collect()
-    })
+    (!s.verify_prefs.is_empty()).then(|| credentials::schemes(&s.verify_prefs))
 }
 
 fn groups(s: &Settings) -> Option<Vec<NamedGroup>> {

@@ -334,6 +334,12 @@ pub struct CertifiedKey {
     pub chain: Vec<Vec<u8>>,
     /// The leaf's private key.
     pub key: Arc<dyn SigningKey>,
+    /// The signature schemes this key signs with, most preferred first, in place of the
+    /// configuration's `signature_schemes`, which then say only what we accept from the
+    /// peer (RFC 8446 §4.2.3 and RFC 5246 §7.4.1.4.1 let each side choose among the
+    /// schemes the other offers). Schemes the key cannot make, and in TLS 1.3 PKCS#1 v1.5,
+    /// are passed over. `None` (the default): the configuration's list orders both.
+    pub signature_schemes: Option<Vec<SignatureScheme>>,
 }
 
 impl fmt::Debug for CertifiedKey {
@@ -346,6 +352,15 @@ impl fmt::Debug for CertifiedKey {
 }
 
 impl CertifiedKey {
+    /// The schemes we sign with, most preferred first: the key's own list, if it has one,
+    /// else `configured` (the configuration's `signature_schemes`).
+    pub(crate) fn signing_schemes<'a>(
+        &'a self,
+        configured: &'a [SignatureScheme],
+    ) -> &'a [SignatureScheme] {
+        self.signature_schemes.as_deref().unwrap_or(configured)
+    }
+
     /// Loads a PEM chain (leaf first) and a PEM private key (PKCS#8, SEC1 or PKCS#1).
     pub fn from_pem(
         provider: &dyn Provider,
@@ -567,6 +582,7 @@ mod tests {
         Arc::new(CertifiedKey {
             chain: vec![vec![tag]],
             key: Arc::from(key),
+            signature_schemes: None,
         })
     }
 
@@ -612,10 +628,12 @@ mod tests {
         let ecdsa = Arc::new(CertifiedKey {
             chain: vec![vec![1]],
             key: Arc::from(ecdsa),
+            signature_schemes: None,
         });
         let rsa = Arc::new(CertifiedKey {
             chain: vec![vec![2]],
             key: Arc::from(rsa),
+            signature_schemes: None,
         });
         let mut r = SniResolver::new();
         r.add("a.test", ecdsa.clone());

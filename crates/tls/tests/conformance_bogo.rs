@@ -11,8 +11,8 @@ use padlock_tls::alert::alert_for;
 use padlock_tls::internal::record::RecordSealer;
 use padlock_tls::internal::wire::ContentType;
 use padlock_tls::{
-    AlertDescription, CipherSuite, ClientAuth, Connection, Error, NamedGroup, PeerMisbehaved,
-    SignatureScheme,
+    AlertDescription, CertifiedKey, CipherSuite, ClientAuth, Connection, Error, NamedGroup,
+    PeerMisbehaved, ProtocolVersion, ServerConfig, SignatureScheme,
 };
 
 const CHANGE_CIPHER_SPEC: u8 = 20;
@@ -266,4 +266,33 @@ fn server_refuses_handshake_data_behind_a_client_hello_it_answers_with_retry() {
         deliver_bytes(&mut server, &record(HANDSHAKE, &hello[0].1)),
         Ok(0)
     );
+}
+
+/// BoGo's Client-Sign-* and Server-Verify-* (`-signing-prefs` beside `-verify-prefs`): a key
+/// signs by its own list ([`CertifiedKey::signature_schemes`]), and the configuration's
+/// list then says only what is accepted from the peer. Before keys had lists, this server
+/// signed from its configuration's ECDSA-only list and found nothing for its RSA key.
+#[test]
+fn a_key_signs_by_its_own_schemes_while_the_configuration_says_what_is_accepted() {
+    for version in [ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2] {
+        let rsa = server_key(KeyType::Rsa2048);
+        let key = Arc::new(CertifiedKey {
+            chain: rsa.chain.clone(),
+            key: rsa.key.clone(),
+            signature_schemes: Some(vec![SignatureScheme::rsa_pss_rsae_sha512]),
+        });
+        let mut config = ServerConfig::new(provider(), key);
+        config.versions = vec![version];
+        config.signature_schemes = vec![SignatureScheme::ecdsa_secp256r1_sha256];
+        let mut client =
+            Connection::client(Arc::new(insecure_client_config()), localhost()).unwrap();
+        let mut server = Connection::server(Arc::new(config)).unwrap();
+        handshake(&mut client, &mut server);
+        assert_eq!(client.protocol_version(), Some(version));
+        assert_eq!(
+            client.signature_scheme(),
+            Some(SignatureScheme::rsa_pss_rsae_sha512),
+            "{version:?}"
+        );
+    }
 }
