@@ -81,6 +81,11 @@ pub struct Settings {
     pub expect_session_miss: bool,
     /// `-no-ticket`: no RFC 5077 tickets (a server resumes TLS 1.2 by session id only).
     pub no_ticket: bool,
+    /// `-use-ticket-callback` / `-use-ticket-aead-callback`: the application seals and
+    /// opens tickets (padlock: a [`padlock_tls::ticket::Ticketer`] of its own).
+    pub ticket_callback: bool,
+    /// `-skip-ticket`: that callback declines to seal a ticket.
+    pub skip_ticket: bool,
     pub key_file: Option<String>,
     pub cert_file: Option<String>,
     pub min_version: Option<u16>,
@@ -170,6 +175,8 @@ impl Default for Settings {
             resume_count: 0,
             expect_session_miss: false,
             no_ticket: false,
+            ticket_callback: false,
+            skip_ticket: false,
             key_file: None,
             cert_file: None,
             min_version: None,
@@ -255,6 +262,9 @@ const NO_OPS: &[&str] = &[
     // BoringSSL's mode that ignores HelloRequests: padlock never renegotiates either; it
     // answers a HelloRequest with a no_renegotiation warning and goes on (RFC 5746 §4.2).
     "-renegotiate-ignore",
+    // The ticket callback asks for a renewed ticket on resumption: padlock's TLS 1.2
+    // server renews every ticket it resumes (TLS 1.3 sends new tickets anyway).
+    "-renew-ticket",
 ];
 
 /// No-op flags that carry a value.
@@ -325,6 +335,8 @@ impl Settings {
             "-resume-count" => self.resume_count = number(name, value)?,
             "-expect-session-miss" => self.expect_session_miss = true,
             "-no-ticket" => self.no_ticket = true,
+            "-use-ticket-callback" | "-use-ticket-aead-callback" => self.ticket_callback = true,
+            "-skip-ticket" => self.skip_ticket = true,
             "-key-file" => match self.credentials.last_mut() {
                 Some(credential) => credential.key_file = Some(value()?),
                 None => self.key_file = Some(value()?),
@@ -634,8 +646,10 @@ mod tests {
     fn reads_the_resumption_and_alpn_refusal_flags() {
         let s = run(&["-port", "1", "-reverify-on-resume", "-reject-alpn"]);
         assert!(s.reverify_on_resume && s.reject_alpn);
-        let s = run(&["-port", "1", "-renegotiate-ignore"]);
+        let s = run(&["-port", "1", "-renegotiate-ignore", "-renew-ticket"]);
         assert!(!s.reverify_on_resume && !s.reject_alpn);
+        let s = run(&["-port", "1", "-use-ticket-aead-callback", "-skip-ticket"]);
+        assert!(s.ticket_callback && s.skip_ticket);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use padlock_crypto::Provider;
 use padlock_tls::ticket::{
     ClientSession, ClientSessionCache, RotatingTicketer, ServerSessionCache, SessionStore,
-    StrikeRegister,
+    StrikeRegister, Ticketer,
 };
 use padlock_tls::{
     ClientCertVerifier, Error, ServerCertVerifier, ServerName, TimeSource, UnixTime,
@@ -62,6 +62,30 @@ impl Shared {
     pub fn clock(&self) -> TimeSource {
         let offset = self.clock_offset.clone();
         Arc::new(move || UnixTime(UnixTime::now().0 + offset.load(Ordering::Relaxed)))
+    }
+}
+
+/// The application's own ticketer (`-use-ticket-callback`): the test's keys, sealing
+/// nothing when `skip` (`-skip-ticket`).
+pub struct CallbackTicketer {
+    pub inner: Arc<RotatingTicketer>,
+    pub skip: bool,
+}
+
+impl Ticketer for CallbackTicketer {
+    fn seal(&self, state: &[u8], now: UnixTime) -> Option<Vec<u8>> {
+        if self.skip {
+            return None;
+        }
+        self.inner.seal(state, now)
+    }
+
+    fn open(&self, ticket: &[u8], now: UnixTime) -> Option<Vec<u8>> {
+        self.inner.open(ticket, now)
+    }
+
+    fn lifetime(&self) -> std::time::Duration {
+        self.inner.lifetime()
     }
 }
 
@@ -232,5 +256,28 @@ mod tests {
         let yes = verifier(false, true, &verdict);
         assert!(yes.verify_client_cert(&[], &[], UnixTime(0)).is_ok());
         assert_eq!(verdict.get(), Some(true));
+    }
+
+    #[test]
+    fn the_callback_ticketer_seals_with_the_tests_keys_unless_told_to_skip() {
+        let provider: Arc<dyn Provider> = Arc::new(padlock_crypto::AwsLcProvider);
+        let shared = Shared::new(&provider);
+        let now = UnixTime::now();
+        let sealing = CallbackTicketer {
+            inner: shared.ticketer.clone(),
+            skip: false,
+        };
+        let ticket = sealing.seal(b"state", now).unwrap();
+        // The test's own ticketer opens it: both hold the same keys.
+        assert_eq!(
+            shared.ticketer.open(&ticket, now).as_deref(),
+            Some(&b"state"[..])
+        );
+        let skipping = CallbackTicketer {
+            inner: shared.ticketer.clone(),
+            skip: true,
+        };
+        assert!(skipping.seal(b"state", now).is_none());
+        assert_eq!(skipping.open(&ticket, now).as_deref(), Some(&b"state"[..]));
     }
 }

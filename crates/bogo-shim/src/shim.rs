@@ -19,7 +19,7 @@ use padlock_tls::{
 use crate::credentials::{self, CredentialResolver, Selected};
 use crate::early_data;
 use crate::flags::{Refusal, Settings, Which};
-use crate::shared::{Shared, ShimVerifier};
+use crate::shared::{CallbackTicketer, Shared, ShimVerifier};
 
 /// The exit code that tells the runner a test is not applicable.
 pub const EXIT_UNIMPLEMENTED: i32 = 89;
@@ -508,9 +508,13 @@ fn server_config(
     // One ticket per connection, under the test's keys; TLS 1.2 sessions by id in the
     // test's cache too.
     config.ticket_count = 1;
-    config.ticketer = match s.no_ticket {
-        true => None,
-        false => Some(shared.ticketer.clone()),
+    config.ticketer = match (s.no_ticket, s.ticket_callback) {
+        (true, _) => None,
+        (false, false) => Some(shared.ticketer.clone()),
+        (false, true) => Some(Arc::new(CallbackTicketer {
+            inner: shared.ticketer.clone(),
+            skip: s.skip_ticket,
+        })),
     };
     config.session_id_cache = Some(shared.session_ids.clone());
     config.strike_register = shared.strikes.clone();
