@@ -115,6 +115,8 @@ pub struct Settings {
     pub shim_initial_write: Vec<u8>,
     pub repeat_shim_initial_write: u32,
     pub shim_shuts_down: bool,
+    /// `-read-with-unfinished-write`: the initial write is left part-sent while reading.
+    pub read_with_unfinished_write: bool,
     pub check_close_notify: bool,
     pub read_size: usize,
     pub key_update: bool,
@@ -202,6 +204,7 @@ impl Default for Settings {
             shim_initial_write: b"hello".to_vec(),
             repeat_shim_initial_write: 1,
             shim_shuts_down: false,
+            read_with_unfinished_write: false,
             check_close_notify: false,
             // BoringSSL's shim reads 512 bytes at a time, so records span several reads.
             read_size: 512,
@@ -372,6 +375,7 @@ impl Settings {
             "-shim-initial-write" => self.shim_initial_write = value()?.into_bytes(),
             "-repeat-shim-initial-write" => self.repeat_shim_initial_write = number(name, value)?,
             "-shim-shuts-down" => self.shim_shuts_down = true,
+            "-read-with-unfinished-write" => self.read_with_unfinished_write = true,
             "-check-close-notify" => self.check_close_notify = true,
             "-read-size" => match number(name, value)? {
                 0 => return Err(Refusal::Invalid("-read-size must be positive".into())),
@@ -650,6 +654,8 @@ mod tests {
         assert!(!s.reverify_on_resume && !s.reject_alpn);
         let s = run(&["-port", "1", "-use-ticket-aead-callback", "-skip-ticket"]);
         assert!(s.ticket_callback && s.skip_ticket);
+        let s = run(&["-port", "1", "-read-with-unfinished-write"]);
+        assert!(s.read_with_unfinished_write && !s.ticket_callback);
     }
 
     #[test]

@@ -668,7 +668,9 @@ fn exchange<S: Read + Write>(
             .map_err(Failure::Tls)?;
         tls.write_all(&out).map_err(Failure::Io)?;
     }
-    if s.shim_writes_first && !wrote_initial {
+    if s.read_with_unfinished_write && !wrote_initial {
+        leave_write_unfinished(s, tls)?;
+    } else if s.shim_writes_first && !wrote_initial {
         for _ in 0..s.repeat_shim_initial_write {
             tls.write_all(&s.shim_initial_write).map_err(Failure::Io)?;
         }
@@ -692,6 +694,29 @@ fn exchange<S: Read + Write>(
                 "application data after our close_notify instead of the peer's".into(),
             ));
         }
+    }
+    Ok(())
+}
+
+/// `-read-with-unfinished-write`: the initial write's record goes out one byte only, then
+/// what the runner sent is read and processed (its KeyUpdates answered behind that
+/// record) before the rest goes out, as when BoringSSL's socket takes one byte of a write.
+fn leave_write_unfinished<S: Read + Write>(
+    s: &Settings,
+    tls: &mut Stream<'_, S>,
+) -> Result<(), Failure> {
+    let mut data = s.shim_initial_write.as_slice();
+    while !data.is_empty() {
+        let n = tls.conn.write_plaintext(data).map_err(Failure::Tls)?;
+        data = &data[n..];
+    }
+    let first = tls.conn.pending_tls().first().copied();
+    if let Some(byte) = first {
+        tls.sock.write_all(&[byte]).map_err(Failure::Io)?;
+        tls.conn.consume_tls(1);
+    }
+    if tls.conn.read_tls_from(tls.sock).map_err(Failure::Io)? > 0 {
+        tls.conn.process_new_packets().map_err(Failure::Tls)?;
     }
     Ok(())
 }
