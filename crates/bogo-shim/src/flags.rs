@@ -125,6 +125,8 @@ pub struct Settings {
     pub export_label: Vec<u8>,
     pub export_context: Vec<u8>,
     pub use_export_context: bool,
+    /// `-tls-unique`: write the tls-unique channel binding (RFC 5929) after the handshake.
+    pub tls_unique: bool,
     pub expect_curve_id: Option<u16>,
     pub expect_peer_signature_algorithm: Option<u16>,
     pub expect_cipher: Option<u16>,
@@ -214,6 +216,7 @@ impl Default for Settings {
             export_label: Vec::new(),
             export_context: Vec::new(),
             use_export_context: false,
+            tls_unique: false,
             expect_curve_id: None,
             expect_peer_signature_algorithm: None,
             expect_cipher: None,
@@ -387,6 +390,7 @@ impl Settings {
             "-export-label" => self.export_label = value()?.into_bytes(),
             "-export-context" => self.export_context = value()?.into_bytes(),
             "-use-export-context" => self.use_export_context = true,
+            "-tls-unique" => self.tls_unique = true,
             "-expect-curve-id" => self.expect_curve_id = Some(number(name, value)?),
             "-expect-peer-signature-algorithm" => {
                 self.expect_peer_signature_algorithm = Some(number(name, value)?)
@@ -654,8 +658,8 @@ mod tests {
         assert!(!s.reverify_on_resume && !s.reject_alpn);
         let s = run(&["-port", "1", "-use-ticket-aead-callback", "-skip-ticket"]);
         assert!(s.ticket_callback && s.skip_ticket);
-        let s = run(&["-port", "1", "-read-with-unfinished-write"]);
-        assert!(s.read_with_unfinished_write && !s.ticket_callback);
+        let s = run(&["-port", "1", "-read-with-unfinished-write", "-tls-unique"]);
+        assert!(s.read_with_unfinished_write && s.tls_unique && !s.ticket_callback);
     }
 
     #[test]

@@ -668,6 +668,12 @@ fn exchange<S: Read + Write>(
             .map_err(Failure::Tls)?;
         tls.write_all(&out).map_err(Failure::Io)?;
     }
+    if s.tls_unique {
+        let binding = tls.conn.tls_unique().map(<[u8]>::to_vec).ok_or_else(|| {
+            Failure::Expectation("failed to get tls-unique (not a TLS 1.2 connection)".into())
+        })?;
+        tls.write_all(&binding).map_err(Failure::Io)?;
+    }
     if s.read_with_unfinished_write && !wrote_initial {
         leave_write_unfinished(s, tls)?;
     } else if s.shim_writes_first && !wrote_initial {
