@@ -108,6 +108,8 @@ pub struct Settings {
     /// `-reject-alpn`: a server accepts none of the client's protocols.
     pub reject_alpn: bool,
     pub expect_alpn: Option<Vec<u8>>,
+    /// `-expect-advertised-alpn`: the protocols a server's client offers (wire form).
+    pub expect_advertised_alpn: Option<Vec<Vec<u8>>>,
     pub host_name: Option<String>,
     pub expect_server_name: Option<String>,
     pub expect_no_server_name: bool,
@@ -199,6 +201,7 @@ impl Default for Settings {
             decline_alpn: false,
             reject_alpn: false,
             expect_alpn: None,
+            expect_advertised_alpn: None,
             host_name: None,
             expect_server_name: None,
             expect_no_server_name: false,
@@ -371,6 +374,7 @@ impl Settings {
             "-decline-alpn" => self.decline_alpn = true,
             "-reject-alpn" => self.reject_alpn = true,
             "-expect-alpn" => self.expect_alpn = Some(value()?.into_bytes()),
+            "-expect-advertised-alpn" => self.expect_advertised_alpn = Some(alpn_list(&value()?)?),
             "-host-name" => self.host_name = Some(value()?),
             "-expect-server-name" => self.expect_server_name = Some(value()?),
             "-expect-no-server-name" => self.expect_no_server_name = true,
@@ -539,6 +543,8 @@ mod tests {
             s.advertise_alpn,
             Some(vec![b"foo".to_vec(), b"hi".to_vec()])
         );
+        let s = run(&["-port", "1", "-expect-advertised-alpn", "\x02hi"]);
+        assert_eq!(s.expect_advertised_alpn, Some(vec![b"hi".to_vec()]));
         assert!(matches!(
             parse(&args(&["-port", "1", "-advertise-alpn", "\x05foo"])),
             Err(Refusal::Invalid(_))

@@ -16,6 +16,7 @@ use padlock_tls::{
     ServerConfig, ServerName, SignatureScheme, Stream,
 };
 
+use crate::accept;
 use crate::credentials::{self, CredentialResolver, Selected};
 use crate::early_data;
 use crate::flags::{Refusal, Settings, Which};
@@ -108,9 +109,14 @@ pub fn run_connection(
         s.server || s.verify_peer,
         shared.verdict.clone(),
     ));
-    let mut conn = if s.server {
-        let config = server_config(s, provider, shared, &selected, verifier.clone())?;
-        Connection::server(Arc::new(config))
+    let side = if s.server {
+        Side::Server(server_config(
+            s,
+            provider,
+            shared,
+            &selected,
+            verifier.clone(),
+        )?)
     } else {
         let name = match &s.host_name {
             Some(host) => ServerName::try_from(host.as_str())
@@ -118,12 +124,20 @@ pub fn run_connection(
             // No -host-name: an address, for which padlock sends no server_name.
             None => ServerName::Ip(Ipv4Addr::LOCALHOST.into()),
         };
-        let config = client_config(s, provider, shared, verifier.clone())?;
-        Connection::client(Arc::new(config), name)
-    }
-    .map_err(Failure::Tls)?;
+        Side::Client(client_config(s, provider, shared, verifier.clone())?, name)
+    };
 
     let mut sock = connect_back(s).map_err(Failure::Io)?;
+    let mut conn = match side {
+        // The client's ClientHello is read (and its ALPN offer checked) first.
+        Side::Server(config) if s.expect_advertised_alpn.is_some() => {
+            accept::accept(s, config, &mut sock)?
+        }
+        Side::Server(config) => Connection::server(Arc::new(config)).map_err(Failure::Tls)?,
+        Side::Client(config, name) => {
+            Connection::client(Arc::new(config), name).map_err(Failure::Tls)?
+        }
+    };
     let mut tls = Stream::new(&mut conn, &mut sock);
     let mut early = early_data::Progress::start(s, tls.conn)?;
     // 0-RTT offered: a full handshake, if the server refuses the session, is the retry.
@@ -154,6 +168,12 @@ pub fn run_connection(
         other => other,
     })?;
     check_ticket(s, tls.conn, shared)
+}
+
+/// The configuration of the shim's side of a connection.
+enum Side {
+    Server(ServerConfig),
+    Client(ClientConfig, ServerName),
 }
 
 /// `-reverify-on-resume` with `-on-retry-verify-fail`, on a resumed connection whose 0-RTT
