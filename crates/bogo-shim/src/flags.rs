@@ -59,7 +59,7 @@ pub struct Credential {
 
 /// The `-expect-early-data-reason` values padlock can tell apart (BoringSSL's
 /// `SSL_early_data_reason_string` names); the others exit 89.
-pub const EARLY_DATA_REASONS: [&str; 8] = [
+pub const EARLY_DATA_REASONS: [&str; 10] = [
     "disabled",
     "accept",
     "no_session_offered",
@@ -68,6 +68,8 @@ pub const EARLY_DATA_REASONS: [&str; 8] = [
     "session_not_resumed",
     "hello_retry_request",
     "protocol_version",
+    "alpn_mismatch",
+    "ticket_age_skew",
 ];
 
 /// Everything a connection is configured with (one field per supported flag).
@@ -143,6 +145,8 @@ pub struct Settings {
     pub enable_early_data: bool,
     pub expect_accept_early_data: bool,
     pub expect_reject_early_data: bool,
+    /// `-expect-no-offer-early-data`: the client's ClientHello offers no 0-RTT data.
+    pub expect_no_offer_early_data: bool,
     /// `-expect-ticket-supports-early-data`: the session received allows 0-RTT.
     pub expect_ticket_supports_early_data: bool,
     /// `-expect-early-data-reason`: one of [`EARLY_DATA_REASONS`].
@@ -231,6 +235,7 @@ impl Default for Settings {
             enable_early_data: false,
             expect_accept_early_data: false,
             expect_reject_early_data: false,
+            expect_no_offer_early_data: false,
             expect_ticket_supports_early_data: false,
             expect_early_data_reason: None,
             verify_fail: false,
@@ -256,7 +261,6 @@ const NO_OPS: &[&str] = &[
     "-no-tls11",
     "-no-tls1",
     "-expect-no-session",
-    "-expect-no-offer-early-data",
     "-forbid-renegotiation-after-handshake",
     "-server-preference",
     "-use-custom-verify-callback",
@@ -407,6 +411,7 @@ impl Settings {
             "-enable-early-data" => self.enable_early_data = true,
             "-expect-accept-early-data" => self.expect_accept_early_data = true,
             "-expect-reject-early-data" => self.expect_reject_early_data = true,
+            "-expect-no-offer-early-data" => self.expect_no_offer_early_data = true,
             "-expect-ticket-supports-early-data" => self.expect_ticket_supports_early_data = true,
             "-expect-early-data-reason" => {
                 let reason = value()?;

@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use padlock_crypto::Provider;
+
+use crate::early_data::Rejection;
 use padlock_tls::ticket::{
     ClientSession, ClientSessionCache, RotatingTicketer, ServerSessionCache, SessionStore,
     StrikeRegister, Ticketer,
@@ -27,6 +29,8 @@ pub struct Shared {
     clock_offset: Arc<AtomicU64>,
     /// What the shim's certificate verifier last said.
     pub verdict: Arc<Verdict>,
+    /// Why the server last rejected 0-RTT data, from its trace.
+    pub rejection: Arc<Rejection>,
 }
 
 impl Shared {
@@ -49,6 +53,7 @@ impl Shared {
             )),
             clock_offset: Arc::new(AtomicU64::new(0)),
             verdict: Arc::new(Verdict::default()),
+            rejection: Arc::new(Rejection::default()),
         }
     }
 
@@ -95,8 +100,8 @@ pub struct RecordingStore {
     inner: ClientSessionCache,
     received: AtomicUsize,
     last_allows_early_data: AtomicBool,
-    /// The `max_early_data_size` of the session taken to offer, if one was.
-    offered: Mutex<Option<u32>>,
+    /// The session taken to offer, if one was: its `max_early_data_size` and ALPN protocol.
+    offered: Mutex<Option<Offered>>,
 }
 
 impl RecordingStore {
@@ -126,9 +131,12 @@ impl RecordingStore {
         self.last_allows_early_data.load(Ordering::Relaxed)
     }
 
-    /// The early data allowance of the session this connection offered, if it offered one.
-    pub fn offered(&self) -> Option<u32> {
-        *self.offered.lock().unwrap_or_else(|e| e.into_inner())
+    /// The session this connection offered, if it offered one.
+    pub fn offered(&self) -> Option<Offered> {
+        self.offered
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 
@@ -143,9 +151,19 @@ impl SessionStore for RecordingStore {
     fn take(&self, server: &ServerName) -> Option<ClientSession> {
         let session = self.inner.take(server);
         *self.offered.lock().unwrap_or_else(|e| e.into_inner()) =
-            session.as_ref().map(ClientSession::max_early_data_size);
+            session.as_ref().map(|s| Offered {
+                max_early_data_size: s.max_early_data_size(),
+                alpn: s.alpn_protocol().map(<[u8]>::to_vec),
+            });
         session
     }
+}
+
+/// What a client knew of the session it took to offer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Offered {
+    pub max_early_data_size: u32,
+    pub alpn: Option<Vec<u8>>,
 }
 
 /// What the shim's verifier said about the peer's certificate. A resumed connection

@@ -100,6 +100,7 @@ pub fn run_connection(
 ) -> Result<(), Failure> {
     refuse_what_padlock_lacks(s)?;
     shared.store.start_connection();
+    shared.rejection.clear();
     let session_ids_before = shared.session_ids.len();
     // The default credential (-1) unless the resolver picks one of -new-x509-credential's.
     let selected: Selected = Arc::new(AtomicI64::new(-1));
@@ -140,6 +141,7 @@ pub fn run_connection(
     };
     let mut tls = Stream::new(&mut conn, &mut sock);
     let mut early = early_data::Progress::start(s, tls.conn)?;
+    early_data::check_not_offered(s, &early)?;
     // 0-RTT offered: a full handshake, if the server refuses the session, is the retry.
     if early.offered {
         verifier.refuse_from_now(retry.verify_fail);
@@ -538,6 +540,8 @@ fn server_config(
     };
     config.session_id_cache = Some(shared.session_ids.clone());
     config.strike_register = shared.strikes.clone();
+    // Its trace says why it rejects 0-RTT data (-expect-early-data-reason).
+    config.trace = Some(shared.rejection.clone());
     // BoringSSL's allowance when 0-RTT is on (its kMaxEarlyDataAccepted).
     config.max_early_data_size = if s.enable_early_data { 14336 } else { 0 };
     config.require_extended_master_secret = s.expect_extended_master_secret;

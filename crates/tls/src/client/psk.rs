@@ -104,7 +104,8 @@ fn still_verifies(
 }
 
 /// Adds the PSK offer to `hello` (RFC 8446 §4.2.9–§4.2.11): psk_key_exchange_modes
-/// (psk_dhe_ke, or psk_ke only with `insecure_psk_ke`), early_data when 0-RTT is enabled and the ticket allows it, and
+/// (psk_dhe_ke, or psk_ke only with `insecure_psk_ke`), early_data when 0-RTT is enabled,
+/// the ticket allows it and we still offer its suite and ALPN protocol, and
 /// pre_shared_key with the session's ticket, its obfuscated age and a placeholder binder
 /// that [`fill_binder`] replaces once the ClientHello is encoded.
 pub(crate) fn offer(
@@ -115,9 +116,16 @@ pub(crate) fn offer(
     provider: &dyn Provider,
     now: UnixTime,
 ) -> OfferedPsk {
+    // RFC 8446 §4.2.10: 0-RTT data speaks the session's ALPN protocol, which the server
+    // must select again to accept it; it can select only one we offer now (RFC 7301 §3.2).
+    let alpn_offered = session
+        .alpn
+        .as_ref()
+        .is_none_or(|p| config.alpn_protocols.contains(p));
     let early_data = config.enable_early_data
         && session.max_early_data_size > 0
-        && config.cipher_suites.contains(&session.suite);
+        && config.cipher_suites.contains(&session.suite)
+        && alpn_offered;
     hello.extensions.psk_key_exchange_modes = Some(List::Borrowed(match mode(config) {
         PskKeyExchangeMode::psk_ke => &[PskKeyExchangeMode::psk_ke],
         _ => &[PskKeyExchangeMode::psk_dhe_ke],
