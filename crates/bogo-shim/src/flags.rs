@@ -81,6 +81,8 @@ pub struct Settings {
     pub server: bool,
     pub resume_count: u32,
     pub expect_session_miss: bool,
+    /// `-expect-no-session`: a client is given no session to keep.
+    pub expect_no_session: bool,
     /// `-no-ticket`: no RFC 5077 tickets (a server resumes TLS 1.2 by session id only).
     pub no_ticket: bool,
     /// `-use-ticket-callback` / `-use-ticket-aead-callback`: the application seals and
@@ -184,6 +186,7 @@ impl Default for Settings {
             server: false,
             resume_count: 0,
             expect_session_miss: false,
+            expect_no_session: false,
             no_ticket: false,
             ticket_callback: false,
             skip_ticket: false,
@@ -260,7 +263,6 @@ const NO_OPS: &[&str] = &[
     "-implicit-handshake",
     "-no-tls11",
     "-no-tls1",
-    "-expect-no-session",
     "-forbid-renegotiation-after-handshake",
     "-server-preference",
     "-use-custom-verify-callback",
@@ -347,6 +349,7 @@ impl Settings {
             "-server" => self.server = true,
             "-resume-count" => self.resume_count = number(name, value)?,
             "-expect-session-miss" => self.expect_session_miss = true,
+            "-expect-no-session" => self.expect_no_session = true,
             "-no-ticket" => self.no_ticket = true,
             "-use-ticket-callback" | "-use-ticket-aead-callback" => self.ticket_callback = true,
             "-skip-ticket" => self.skip_ticket = true,
@@ -669,6 +672,13 @@ mod tests {
         assert!(!s.reverify_on_resume && !s.reject_alpn);
         let s = run(&["-port", "1", "-use-ticket-aead-callback", "-skip-ticket"]);
         assert!(s.ticket_callback && s.skip_ticket);
+        let s = run(&[
+            "-port",
+            "1",
+            "-expect-no-session",
+            "-expect-no-offer-early-data",
+        ]);
+        assert!(s.expect_no_session && s.expect_no_offer_early_data);
         let s = run(&["-port", "1", "-read-with-unfinished-write", "-tls-unique"]);
         assert!(s.read_with_unfinished_write && s.tls_unique && !s.ticket_callback);
     }

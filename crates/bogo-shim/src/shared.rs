@@ -95,13 +95,16 @@ impl Ticketer for CallbackTicketer {
 }
 
 /// The client's session store: a [`ClientSessionCache`] that also counts, per connection,
-/// the sessions it was given and remembers whether it had one to offer.
+/// the sessions it was given (not one it offered and keeps again, as a resumed TLS 1.2
+/// client does when the server renews nothing) and remembers whether it had one to offer.
 pub struct RecordingStore {
     inner: ClientSessionCache,
     received: AtomicUsize,
     last_allows_early_data: AtomicBool,
     /// The session taken to offer, if one was: its `max_early_data_size` and ALPN protocol.
     offered: Mutex<Option<Offered>>,
+    /// And the session itself, as bytes.
+    offered_bytes: Mutex<Option<Vec<u8>>>,
 }
 
 impl RecordingStore {
@@ -111,6 +114,7 @@ impl RecordingStore {
             received: AtomicUsize::new(0),
             last_allows_early_data: AtomicBool::new(false),
             offered: Mutex::new(None),
+            offered_bytes: Mutex::new(None),
         }
     }
 
@@ -119,6 +123,7 @@ impl RecordingStore {
         self.received.store(0, Ordering::Relaxed);
         self.last_allows_early_data.store(false, Ordering::Relaxed);
         *self.offered.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        *self.offered_bytes.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// How many sessions (tickets, or a TLS 1.2 session id) this connection was given.
@@ -142,7 +147,11 @@ impl RecordingStore {
 
 impl SessionStore for RecordingStore {
     fn insert(&self, server: &ServerName, session: ClientSession) {
-        self.received.fetch_add(1, Ordering::Relaxed);
+        let offered = self.offered_bytes.lock().unwrap_or_else(|e| e.into_inner());
+        if offered.as_deref() != Some(session.to_bytes().as_slice()) {
+            self.received.fetch_add(1, Ordering::Relaxed);
+        }
+        drop(offered);
         self.last_allows_early_data
             .store(session.max_early_data_size() > 0, Ordering::Relaxed);
         self.inner.insert(server, session);
@@ -150,6 +159,8 @@ impl SessionStore for RecordingStore {
 
     fn take(&self, server: &ServerName) -> Option<ClientSession> {
         let session = self.inner.take(server);
+        *self.offered_bytes.lock().unwrap_or_else(|e| e.into_inner()) =
+            session.as_ref().map(ClientSession::to_bytes);
         *self.offered.lock().unwrap_or_else(|e| e.into_inner()) =
             session.as_ref().map(|s| Offered {
                 max_early_data_size: s.max_early_data_size(),

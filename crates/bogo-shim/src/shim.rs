@@ -169,7 +169,8 @@ pub fn run_connection(
         Failure::Io(io) => failure(tls.conn, io),
         other => other,
     })?;
-    check_ticket(s, tls.conn, shared)
+    check_ticket(s, tls.conn, shared)?;
+    check_session_kept(s, tls.conn, shared)
 }
 
 /// The configuration of the shim's side of a connection.
@@ -239,6 +240,36 @@ fn check_new_session(
     let resumed = conn.handshake_kind().is_some_and(HandshakeKind::is_resumed);
     if s.expect_ticket_renewal && !s.server && tls12 && resumed && !got_new_session {
         return mismatch("the resumed session's ticket was not renewed");
+    }
+    Ok(())
+}
+
+/// A client was given a session to keep, unless `-expect-no-session`, as BoringSSL's shim
+/// checks on every connection: in TLS 1.2 by a full handshake, or a resumed one whose
+/// ticket the test expects renewed; in TLS 1.3 by the end of the connection (not checked
+/// when the shim shut it down). padlock keeps no TLS 1.2 session made without the Extended
+/// Master Secret (RFC 7627 §5.3), and a client without tickets (`-no-ticket`) none.
+fn check_session_kept(s: &Settings, conn: &Connection, shared: &Shared) -> Result<(), Failure> {
+    if s.server || s.no_ticket {
+        return Ok(());
+    }
+    let resumed = conn.handshake_kind().is_some_and(HandshakeKind::is_resumed);
+    let expected = !s.expect_no_session
+        && match conn.protocol_version() {
+            Some(ProtocolVersion::TLSv1_2) => {
+                (!resumed || s.expect_ticket_renewal) && conn.extended_master_secret() == Some(true)
+            }
+            // Whether tickets that came before the peer's close_notify were kept is
+            // BoringSSL's detail of SSL_shutdown (it expects none): no expectation.
+            Some(ProtocolVersion::TLSv1_3) if s.shim_shuts_down => return Ok(()),
+            Some(ProtocolVersion::TLSv1_3) => true,
+            _ => return Ok(()),
+        };
+    let got = shared.store.received() > 0;
+    if got != expected {
+        return Err(Failure::Expectation(format!(
+            "a session to keep: expected {expected}, got {got}"
+        )));
     }
     Ok(())
 }

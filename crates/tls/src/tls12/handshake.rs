@@ -205,6 +205,7 @@ impl SessionKeys {
             }
         };
         let master = MasterSecret::new(provider, suite.hash, pre_master_secret, seed);
+        out.extended_master_secret(extended);
         Self::from_master(suite, master, randoms, out)
     }
 
@@ -218,6 +219,8 @@ impl SessionKeys {
     ) -> Result<Self, Error> {
         let provider = out.provider();
         let master = MasterSecret::resumed(provider.as_ref(), suite.hash, master_secret);
+        // Only sessions made with the Extended Master Secret are kept (RFC 7627 §5.3).
+        out.extended_master_secret(true);
         Self::from_master(suite, master, randoms, out)
     }
 
