@@ -167,6 +167,9 @@ pub struct Settings {
     /// `-expect-ticket-renewal`: a resumed TLS 1.2 client got a new ticket.
     pub expect_ticket_renewal: bool,
     pub expect_extended_master_secret: bool,
+    /// `-expect-secure-renegotiation` (`Some(true)`) / `-expect-no-secure-renegotiation`:
+    /// whether the peer signalled RFC 5746 (or spoke TLS 1.3).
+    pub expect_secure_renegotiation: Option<bool>,
     /// `-resumption-delay`: seconds the shim's clock moves on before this connection.
     pub resumption_delay: u64,
     /// `-key-shares`: the groups the ClientHello carries key shares for; `-no-key-shares`
@@ -248,6 +251,7 @@ impl Default for Settings {
             expect_no_session_id: false,
             expect_ticket_renewal: false,
             expect_extended_master_secret: false,
+            expect_secure_renegotiation: None,
             resumption_delay: 0,
             key_shares: None,
             expect_selected_credential: None,
@@ -430,6 +434,8 @@ impl Settings {
             "-expect-no-session-id" => self.expect_no_session_id = true,
             "-expect-ticket-renewal" => self.expect_ticket_renewal = true,
             "-expect-extended-master-secret" => self.expect_extended_master_secret = true,
+            "-expect-secure-renegotiation" => self.expect_secure_renegotiation = Some(true),
+            "-expect-no-secure-renegotiation" => self.expect_secure_renegotiation = Some(false),
             "-resumption-delay" => self.resumption_delay = number(name, value)?,
             "-key-shares" => self
                 .key_shares
@@ -679,6 +685,8 @@ mod tests {
             "-expect-no-offer-early-data",
         ]);
         assert!(s.expect_no_session && s.expect_no_offer_early_data);
+        let s = run(&["-port", "1", "-expect-secure-renegotiation"]);
+        assert_eq!(s.expect_secure_renegotiation, Some(true));
         let s = run(&["-port", "1", "-read-with-unfinished-write", "-tls-unique"]);
         assert!(s.read_with_unfinished_write && s.tls_unique && !s.ticket_callback);
     }

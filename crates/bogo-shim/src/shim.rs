@@ -154,6 +154,7 @@ pub fn run_connection(
     refuse_a_second_reverification(s, tls.conn, &early)?;
     check_expectations(s, tls.conn, resume)?;
     check_resumption(s, tls.conn, resume)?;
+    check_secure_renegotiation(s, tls.conn)?;
     early_data::check_reason(s, tls.conn, &early, shared, resume)?;
     check_verify_result(s, shared)?;
     check_new_session(s, tls.conn, shared, session_ids_before, resume)?;
@@ -691,6 +692,26 @@ fn check_expectations(s: &Settings, conn: &Connection, resume: bool) -> Result<(
                 "the peer's chain differs from {path}"
             )));
         }
+    }
+    Ok(())
+}
+
+/// `-expect-secure-renegotiation`: the peer signalled RFC 5746 (BoringSSL counts TLS 1.3 as
+/// doing so). padlock's client refuses a TLS 1.2 server that does not (RFC 5746 §4.1), so
+/// its peer always has; a TLS 1.2 server does not say whether its client signalled.
+fn check_secure_renegotiation(s: &Settings, conn: &Connection) -> Result<(), Failure> {
+    let Some(want) = s.expect_secure_renegotiation else {
+        return Ok(());
+    };
+    if s.server && conn.protocol_version() == Some(ProtocolVersion::TLSv1_2) {
+        return Err(Failure::Refused(Refusal::Unimplemented(
+            "-expect-secure-renegotiation on a TLS 1.2 server".into(),
+        )));
+    }
+    if !want {
+        return Err(Failure::Expectation(
+            "the peer supports secure renegotiation (RFC 5746) or TLS 1.3".into(),
+        ));
     }
     Ok(())
 }
