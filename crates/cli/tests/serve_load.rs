@@ -44,7 +44,8 @@ fn wrk_with_100_connections_sees_no_errors() {
         .args(["-c", "100", "-t", "2", "-d", "3s", "--timeout", "10s"])
         .arg(format!("https://localhost:{port}/1k.bin")));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}\nwrk's stderr: {stderr}");
     assert!(!text.contains("Socket errors"), "{text}");
     assert!(!text.contains("Non-2xx"), "{text}");
     let requests: u64 = text

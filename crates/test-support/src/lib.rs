@@ -17,7 +17,8 @@
 //! - hand-built PKCS#1 v1.5 blocks, well formed or not, encrypted without padding by
 //!   openssl, for the RSA key-transport oracle tests ([`rsa_blocks`]).
 //!
-//! Plain `std`, so that every crate of the workspace can use it as a dev-dependency.
+//! `std` and `socket2` (for a socket bound without listening) only, so that every crate of
+//! the workspace can use it as a dev-dependency.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -26,11 +27,13 @@ pub mod process;
 pub mod rfc8448;
 pub mod rsa_blocks;
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+use socket2::{Domain, Socket, Type};
 
 pub use certs::{Fixtures, Issued, KeyType, TestCa};
 pub use process::{run_bounded, Guard, PeerProcess};
@@ -94,10 +97,20 @@ fn is_executable(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
-/// A port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
+/// A port on 127.0.0.1 that was free a moment ago (the kernel chose it for a socket bound
+/// to port 0, which is then closed).
 ///
 /// A peer process started right after binds it; the window for another test to take it is
 /// small, and [`wait_for_port`] notices if the peer could not bind.
+///
+/// The socket that finds the port is bound but never listens. A child process that another
+/// test thread starts meanwhile holds a copy of every open socket until it execs (they are
+/// close-on-exec), so the port stays taken that long. A listening socket also went on
+/// accepting connections there: the readiness probe for the server about to start on the
+/// port was answered by it, and the test's client then found nothing listening ("connection
+/// refused": the serve_load, serve_curl and tls12_cli flakes, seen in a kernel trace). A
+/// bound socket answers nothing, and with `SO_REUSEADDR`, which servers set too (std,
+/// tokio, nginx, openssl), the server binds the port beside a copy that still lives.
 pub fn free_port() -> u16 {
     // Tests in one binary run in parallel and each starts its peer on a port from here: a
     // port handed out once is never handed out again by this process, so two peers can't be
@@ -106,21 +119,37 @@ pub fn free_port() -> u16 {
     static HANDED_OUT: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
     let mut handed_out = HANDED_OUT.lock().unwrap_or_else(|e| e.into_inner());
     for _ in 0..1000 {
-        let port = {
-            // Binding port 0 on loopback cannot fail on a working machine; a test has
-            // nothing useful to do without it.
-            let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-            listener
-                .local_addr()
-                .expect("local_addr of a bound socket")
-                .port()
-        };
+        let port = port_of(&unused_port_socket());
         if !handed_out.contains(&port) {
             handed_out.push(port);
             return port;
         }
     }
     panic!("no fresh port on 127.0.0.1 after 1000 tries");
+}
+
+/// A TCP socket bound to a port of 127.0.0.1 that the kernel chose, with `SO_REUSEADDR`,
+/// not listening (see [`free_port`]).
+fn unused_port_socket() -> Socket {
+    // A socket bound to port 0 on loopback cannot fail on a working machine; a test has
+    // nothing useful to do without it.
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("a TCP socket");
+    socket
+        .set_reuse_address(true)
+        .expect("SO_REUSEADDR on a new socket");
+    socket
+        .bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into())
+        .expect("bind 127.0.0.1:0");
+    socket
+}
+
+fn port_of(socket: &Socket) -> u16 {
+    socket
+        .local_addr()
+        .ok()
+        .and_then(|a| a.as_socket())
+        .expect("the address of a bound socket")
+        .port()
 }
 
 /// Starts a peer on a free port: `start` launches it on the port it is given and returns it
@@ -258,6 +287,8 @@ impl Drop for TempDir {
 
 #[cfg(test)]
 mod tests {
+    use std::net::TcpListener;
+
     use super::*;
 
     #[test]
@@ -265,6 +296,22 @@ mod tests {
         let port = free_port();
         assert_ne!(port, 0);
         assert!(TcpListener::bind(("127.0.0.1", port)).is_ok());
+    }
+
+    #[test]
+    fn a_free_ports_socket_answers_nothing_while_a_copy_of_it_lives() {
+        let socket = unused_port_socket();
+        let port = port_of(&socket);
+        // What a child process that another test thread starts holds until it execs.
+        let copy = socket.try_clone().unwrap();
+        drop(socket);
+        assert!(
+            !wait_for_port(port, Duration::from_millis(100)),
+            "a probe was answered on {port} before any server listened there"
+        );
+        let server = TcpListener::bind(("127.0.0.1", port)).expect("a server binds beside it");
+        assert!(wait_for_port(port, Duration::from_secs(1)));
+        drop((copy, server));
     }
 
     #[test]

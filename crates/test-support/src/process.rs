@@ -154,12 +154,22 @@ impl PeerProcess {
         }
     }
 
-    /// Whether the peer accepts on 127.0.0.1:`port` within `timeout` while still running.
-    /// A peer that could not bind exits, and then whoever answers on the port is someone
-    /// else (gnutls-serv, which binds `::` and 0.0.0.0 and reports the one of the two that
-    /// fails when the first took both families, is up by this test, not by its messages).
+    /// Whether the peer accepts on 127.0.0.1:`port` within `timeout`: the port answers and
+    /// the peer holds a socket listening on it ([`holds_listener`]). A peer that could not
+    /// bind exits, and then whoever answers on the port is someone else (gnutls-serv, which
+    /// binds `::` and 0.0.0.0 and reports the one of the two that fails when the first took
+    /// both families, is up by this test, not by its messages).
     pub fn listens_on(&mut self, port: u16, timeout: Duration) -> bool {
-        crate::wait_for_port(port, timeout) && self.is_running()
+        let deadline = Instant::now() + timeout;
+        while crate::wait_for_port(port, deadline.saturating_duration_since(Instant::now()))
+            && self.is_running()
+        {
+            if holds_listener(self.child.id(), port) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        false
     }
 
     /// Whether the peer is still running.
@@ -321,6 +331,58 @@ fn catches(pid: u32, signal: u32) -> bool {
         .is_some_and(|mask| (1..=64).contains(&signal) && mask & (1 << (signal - 1)) != 0)
 }
 
+/// Whether process `pid` holds a socket listening on TCP port `port` (of any address, IPv4
+/// or IPv6), from /proc/net/tcp{,6} and /proc/PID/fd.
+///
+/// That the port answers does not tell whose socket answered. While [`crate::free_port`]'s
+/// socket listened, a copy of it, held by a child process that another test had just
+/// started until the child exec'd, answered the readiness probe for the server about to
+/// start on the port; anything else listening there would do the same. This tells.
+pub fn holds_listener(pid: u32, port: u16) -> bool {
+    let listening = listening_inodes(port);
+    if listening.is_empty() {
+        return false;
+    }
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    fds.flatten().any(|fd| {
+        std::fs::read_link(fd.path())
+            .ok()
+            .and_then(|target| {
+                let target = target.to_str()?;
+                target
+                    .strip_prefix("socket:[")?
+                    .strip_suffix(']')?
+                    .parse()
+                    .ok()
+            })
+            .is_some_and(|inode: u64| listening.contains(&inode))
+    })
+}
+
+/// The inodes of the TCP sockets listening on `port`.
+fn listening_inodes(port: u16) -> Vec<u64> {
+    const LISTEN: &str = "0A";
+    let mut inodes = Vec::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Ok(text) = std::fs::read_to_string(table) else {
+            continue;
+        };
+        // "sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid
+        // timeout inode ...", the address as hex `ADDR:PORT`.
+        inodes.extend(text.lines().skip(1).filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let (_, local_port) = fields.get(1)?.rsplit_once(':')?;
+            if u16::from_str_radix(local_port, 16).ok()? != port || *fields.get(3)? != LISTEN {
+                return None;
+            }
+            fields.get(9)?.parse::<u64>().ok()
+        }));
+    }
+    inodes
+}
+
 /// Whether a process other than a zombie is in process group `pgid`, from /proc/*/stat.
 pub fn group_alive(pgid: u32) -> bool {
     let Ok(entries) = std::fs::read_dir("/proc") else {
@@ -462,6 +524,20 @@ mod tests {
             10,
             Duration::from_millis(100)
         ));
+    }
+
+    #[test]
+    fn tells_which_process_holds_the_listener_on_a_port() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let other = Guard::spawn(Command::new("sleep").arg("30"));
+        assert!(holds_listener(std::process::id(), port));
+        assert!(
+            !holds_listener(other.id(), port),
+            "the port answers, but not from sleep"
+        );
+        drop(listener);
+        assert!(!holds_listener(std::process::id(), port));
     }
 
     #[test]

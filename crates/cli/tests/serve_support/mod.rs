@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use padlock_crypto::{AwsLcProvider, HashAlgorithm, Provider};
 use padlock_pki::ca::{InitOptions, IssueOptions, LocalCa};
 use padlock_pki::SubjectName;
-use padlock_test_support::process::wait_until_catches;
+use padlock_test_support::process::{holds_listener, wait_until_catches};
 pub use padlock_test_support::{free_port, on_free_port, require_peer as peer, Guard, TempDir};
 
 /// The padlock binary under test.
@@ -42,22 +42,29 @@ pub fn spawn_listening(what: &str, mut command: impl FnMut(u16) -> Command) -> (
     })
 }
 
-/// Whether `child` listens on `port` within 20 s: false when it exits first; the test
-/// fails when nothing listens in that time.
+/// Whether `child` listens on `port` within 20 s: the port answers and the socket that
+/// listens there is the child's (see `holds_listener`). False when it exits first; the
+/// test fails when it does not listen in that time.
 fn listening(what: &str, port: u16, child: &mut Child) -> bool {
     let deadline = Instant::now() + Duration::from_secs(20);
+    let mut answered = false;
     while Instant::now() < deadline {
-        let answered = padlock_test_support::wait_for_port(port, Duration::from_millis(200));
+        answered = padlock_test_support::wait_for_port(port, Duration::from_millis(200));
         match child.try_wait() {
             Ok(Some(status)) => {
                 eprintln!("{what} exited with {status} before it listened on {port}");
                 return false;
             }
-            _ if answered => return true,
-            _ => {}
+            _ if answered && holds_listener(child.id(), port) => return true,
+            _ => std::thread::sleep(Duration::from_millis(25)),
         }
     }
-    panic!("{what}: nothing listened on port {port} within 20 s");
+    let who = if answered {
+        "another process"
+    } else {
+        "nothing"
+    };
+    panic!("{what} did not listen on port {port} within 20 s ({who} answers there)");
 }
 
 /// Runs a command to its end with a bounded wait (the peers get their own timeouts too);
