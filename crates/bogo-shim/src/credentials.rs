@@ -16,12 +16,11 @@ use crate::shim::Failure;
 /// default one (BoringSSL's numbering for `-expect-selected-credential`).
 pub type Selected = Arc<AtomicI64>;
 
-/// A certificate the shim may present, with the signature schemes it may sign with
-/// (empty: any).
+/// A certificate the shim may present; its key's `signature_schemes` are its
+/// `-signing-prefs`.
 pub struct Candidate {
     pub index: i64,
     pub key: Arc<CertifiedKey>,
-    pub signing_prefs: Vec<SignatureScheme>,
 }
 
 /// The shim's certificates in preference order: each `-new-x509-credential`, then the
@@ -34,37 +33,62 @@ pub fn candidates(s: &Settings, provider: &Arc<dyn Provider>) -> Result<Vec<Cand
                 "a -new-x509-credential without -cert-file and -key-file".into(),
             )));
         };
+        let mut loaded = load(provider, cert, key)?;
+        loaded.signature_schemes = signing_schemes(&credential.signing_prefs, s);
         out.push(Candidate {
             index: i64::try_from(i).unwrap_or(i64::MAX),
-            key: load(provider, cert, key)?,
-            signing_prefs: schemes(&credential.signing_prefs),
+            key: Arc::new(loaded),
         });
     }
     if let (Some(cert), Some(key)) = (&s.cert_file, &s.key_file) {
+        let mut loaded = load(provider, cert, key)?;
+        loaded.signature_schemes = signing_schemes(&s.signing_prefs, s);
         out.push(Candidate {
             index: -1,
-            key: load(provider, cert, key)?,
-            signing_prefs: Vec::new(),
+            key: Arc::new(loaded),
         });
     }
     Ok(out)
 }
 
-fn schemes(prefs: &[u16]) -> Vec<SignatureScheme> {
+/// The schemes a credential signs with: its `-signing-prefs`. Without them, padlock's
+/// defaults (the configuration's list, to which TLS 1.2 adds PKCS#1 v1.5), named here
+/// when `-verify-prefs` makes the configuration's list say only what the shim accepts.
+fn signing_schemes(prefs: &[u16], s: &Settings) -> Option<Vec<SignatureScheme>> {
+    use SignatureScheme as S;
+    if !prefs.is_empty() {
+        return Some(schemes(prefs));
+    }
+    (!s.verify_prefs.is_empty()).then(|| {
+        vec![
+            S::ecdsa_secp256r1_sha256,
+            S::ecdsa_secp384r1_sha384,
+            S::ed25519,
+            S::rsa_pss_rsae_sha256,
+            S::rsa_pss_rsae_sha384,
+            S::rsa_pss_rsae_sha512,
+            S::rsa_pkcs1_sha256,
+            S::rsa_pkcs1_sha384,
+            S::rsa_pkcs1_sha512,
+        ]
+    })
+}
+
+/// Signature schemes by their wire values.
+pub fn schemes(prefs: &[u16]) -> Vec<SignatureScheme> {
     prefs
         .iter()
         .map(|&v| SignatureScheme::from_wire(v))
         .collect()
 }
 
-fn load(provider: &Arc<dyn Provider>, cert: &str, key: &str) -> Result<Arc<CertifiedKey>, Failure> {
+fn load(provider: &Arc<dyn Provider>, cert: &str, key: &str) -> Result<CertifiedKey, Failure> {
     let read = |path: &str| {
         std::fs::read(path).map_err(|e| Failure::Refused(Refusal::Invalid(format!("{path}: {e}"))))
     };
     // A key padlock cannot load is one of a kind it does not implement (P-521, ML-DSA, …).
-    let loaded = CertifiedKey::from_pem(provider.as_ref(), &read(cert)?, &read(key)?)
-        .map_err(|e| Failure::Refused(Refusal::Unimplemented(format!("the key in {key}: {e}"))))?;
-    Ok(Arc::new(loaded))
+    CertifiedKey::from_pem(provider.as_ref(), &read(cert)?, &read(key)?)
+        .map_err(|e| Failure::Refused(Refusal::Unimplemented(format!("the key in {key}: {e}"))))
 }
 
 /// The server's choice among several credentials: the first whose key fits the client's
@@ -84,9 +108,10 @@ impl ResolvesServerCert for CredentialResolver {
             .candidates
             .iter()
             .find(|c| {
+                let own = c.key.signature_schemes.as_deref();
                 hello.accepts(&c.key)
                     && hello.signature_schemes.iter().any(|&scheme| {
-                        (c.signing_prefs.is_empty() || c.signing_prefs.contains(&scheme))
+                        own.is_none_or(|own| own.contains(&scheme))
                             && key_signs(c.key.key.kind(), scheme, tls13)
                     })
             })

@@ -159,6 +159,54 @@ fn shim_server_limited_to_tls12_handshakes_tls12_and_echoes() {
 }
 
 #[test]
+fn shim_server_writes_the_tls_unique_binding_and_checks_the_advertised_alpn() {
+    let creds = credentials();
+    let (sock, shim) = start_shim_server(
+        &creds,
+        &[
+            "-max-version",
+            "771",
+            "-tls-unique",
+            "-expect-advertised-alpn",
+            "\x03foo\x03bar",
+        ],
+    );
+    let mut tls = padlock_client(sock, &[b"foo", b"bar"]);
+    let mut binding = [0u8; 12];
+    tls.read_exact(&mut binding).unwrap();
+    assert_eq!(Some(&binding[..]), tls.conn.tls_unique());
+    tls.conn.send_close_notify();
+    tls.flush().unwrap();
+    assert_eq!(shim.join().unwrap(), 0);
+
+    // Another ALPN offer than the one expected fails the test.
+    let (sock, shim) = start_shim_server(&creds, &["-expect-advertised-alpn", "\x03foo"]);
+    let mut tls = padlock_client(sock, &[b"bar"]);
+    assert!(tls.complete_handshake().is_err());
+    assert_eq!(shim.join().unwrap(), 1);
+}
+
+#[test]
+fn shim_server_rejecting_alpn_sends_no_application_protocol() {
+    let creds = credentials();
+    let (sock, shim) = start_shim_server(&creds, &["-reject-alpn"]);
+    let mut tls = padlock_client(sock, &[b"foo"]);
+    let err = tls.complete_handshake().unwrap_err();
+    assert!(
+        matches!(
+            tls.conn.error(),
+            Some(padlock_tls::Error::AlertReceived(
+                padlock_tls::AlertDescription::NoApplicationProtocol
+            ))
+        ),
+        "{err}"
+    );
+    // Closed, so the shim stops waiting for us to read its alert.
+    drop(tls);
+    assert_eq!(shim.join().unwrap(), 1);
+}
+
+#[test]
 fn shim_fails_when_an_expectation_is_not_met() {
     let creds = credentials();
     let (sock, shim) = start_shim_server(&creds, &["-expect-alpn", "foo"]);

@@ -87,6 +87,16 @@ pub struct ClientConfig {
     /// learns the server's ticket key or this session's secret decrypts the connection.
     /// Default `false`: offer `psk_dhe_ke` only.
     pub insecure_psk_ke: bool,
+    /// Whether to run [`Self::verifier`] again, at the current time, over the certificates
+    /// a stored session was made with before offering it. A session whose certificates no
+    /// longer pass (expired or revoked since, or a trust store that changed) is dropped
+    /// and the handshake is a full one, which verifies what the server sends now; nothing,
+    /// not even 0-RTT data, goes out under the old session. A resumed server proves only
+    /// that it holds the session's secret (RFC 8446 §2.2, RFC 5077 §3.1), so without this a
+    /// session is trusted for its lifetime on the strength of one verification. Default
+    /// `false`: it costs one chain verification per resumption, much of what resumption
+    /// saves.
+    pub reverify_on_resume: bool,
     /// Test only: see [`crate::insecure_test_hooks`].
     #[cfg(feature = "insecure-test-hooks")]
     pub(crate) client_hello_overrides: crate::insecure_test_hooks::ClientHelloOverrides,
@@ -118,6 +128,7 @@ impl ClientConfig {
             ))),
             enable_early_data: false,
             insecure_psk_ke: false,
+            reverify_on_resume: false,
             #[cfg(feature = "insecure-test-hooks")]
             client_hello_overrides: Default::default(),
         }
@@ -323,6 +334,12 @@ pub struct CertifiedKey {
     pub chain: Vec<Vec<u8>>,
     /// The leaf's private key.
     pub key: Arc<dyn SigningKey>,
+    /// The signature schemes this key signs with, most preferred first, in place of the
+    /// configuration's `signature_schemes`, which then say only what we accept from the
+    /// peer (RFC 8446 §4.2.3 and RFC 5246 §7.4.1.4.1 let each side choose among the
+    /// schemes the other offers). Schemes the key cannot make, and in TLS 1.3 PKCS#1 v1.5,
+    /// are passed over. `None` (the default): the configuration's list orders both.
+    pub signature_schemes: Option<Vec<SignatureScheme>>,
 }
 
 impl fmt::Debug for CertifiedKey {
@@ -335,6 +352,15 @@ impl fmt::Debug for CertifiedKey {
 }
 
 impl CertifiedKey {
+    /// The schemes we sign with, most preferred first: the key's own list, if it has one,
+    /// else `configured` (the configuration's `signature_schemes`).
+    pub(crate) fn signing_schemes<'a>(
+        &'a self,
+        configured: &'a [SignatureScheme],
+    ) -> &'a [SignatureScheme] {
+        self.signature_schemes.as_deref().unwrap_or(configured)
+    }
+
     /// Loads a PEM chain (leaf first) and a PEM private key (PKCS#8, SEC1 or PKCS#1).
     pub fn from_pem(
         provider: &dyn Provider,
@@ -556,6 +582,7 @@ mod tests {
         Arc::new(CertifiedKey {
             chain: vec![vec![tag]],
             key: Arc::from(key),
+            signature_schemes: None,
         })
     }
 
@@ -601,10 +628,12 @@ mod tests {
         let ecdsa = Arc::new(CertifiedKey {
             chain: vec![vec![1]],
             key: Arc::from(ecdsa),
+            signature_schemes: None,
         });
         let rsa = Arc::new(CertifiedKey {
             chain: vec![vec![2]],
             key: Arc::from(rsa),
+            signature_schemes: None,
         });
         let mut r = SniResolver::new();
         r.add("a.test", ecdsa.clone());

@@ -227,6 +227,15 @@ impl Output for Core {
         self.negotiated.tls12_exporter = Some(exporter);
     }
 
+    fn extended_master_secret(&mut self, extended: bool) {
+        self.negotiated.extended_master_secret = Some(extended);
+    }
+
+    fn tls_unique(&mut self, verify_data: &[u8]) {
+        // A checked Finished always has the length; another is no binding.
+        self.negotiated.tls_unique = verify_data.try_into().ok();
+    }
+
     fn handshake_complete(&mut self) -> Result<(), Error> {
         let before = self.lifecycle.stage;
         self.lifecycle.stage = Stage::Open;

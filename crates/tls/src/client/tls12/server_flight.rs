@@ -301,10 +301,10 @@ fn choose_client_certificate(
     if !request.certificate_types.contains(&wanted) {
         return None;
     }
-    let ours = signatures::our_schemes(&context.offer.config.signature_schemes);
     // `into_owned` made the list a built one.
     let theirs = request.signature_algorithms.built().unwrap_or_default();
-    let scheme = signatures::choose_scheme(&cert, theirs, ours)?;
+    let configured = &context.offer.config.signature_schemes;
+    let scheme = signatures::choose_scheme(&cert, theirs, configured)?;
     Some((cert, scheme))
 }
 

@@ -421,8 +421,7 @@ fn choose_signature_scheme(
     offer: &Offer<'_>,
     cert: &CertifiedKey,
 ) -> Result<SignatureScheme, Error> {
-    let ours = signatures::our_schemes(&config.signature_schemes);
-    signatures::choose_scheme(cert, &offer.schemes, ours)
+    signatures::choose_scheme(cert, &offer.schemes, &config.signature_schemes)
         .ok_or_else(|| PeerIncompatible::NoSignatureSchemesInCommon.into())
 }
 
