@@ -7,7 +7,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use padlock_crypto::{KeyKind, Provider};
-use padlock_tls::{CertifiedKey, ClientHelloInfo, ResolvesServerCert, SignatureScheme};
+use padlock_tls::{
+    CertificateRequestInfo, CertifiedKey, ClientCertificates, ClientHelloInfo, ResolvesClientCert,
+    ResolvesServerCert, SignatureScheme,
+};
 
 use crate::flags::{Refusal, Settings};
 use crate::shim::Failure;
@@ -21,6 +24,8 @@ pub type Selected = Arc<AtomicI64>;
 pub struct Candidate {
     pub index: i64,
     pub key: Arc<CertifiedKey>,
+    /// `-must-match-issuer`.
+    pub must_match_issuer: bool,
 }
 
 /// The shim's certificates in preference order: each `-new-x509-credential`, then the
@@ -38,6 +43,7 @@ pub fn candidates(s: &Settings, provider: &Arc<dyn Provider>) -> Result<Vec<Cand
         out.push(Candidate {
             index: i64::try_from(i).unwrap_or(i64::MAX),
             key: Arc::new(loaded),
+            must_match_issuer: credential.must_match_issuer,
         });
     }
     if let (Some(cert), Some(key)) = (&s.cert_file, &s.key_file) {
@@ -46,6 +52,7 @@ pub fn candidates(s: &Settings, provider: &Arc<dyn Provider>) -> Result<Vec<Cand
         out.push(Candidate {
             index: -1,
             key: Arc::new(loaded),
+            must_match_issuer: false,
         });
     }
     Ok(out)
@@ -118,6 +125,42 @@ impl ResolvesServerCert for CredentialResolver {
             .or(self.candidates.first())?;
         self.selected.store(chosen.index, Ordering::Relaxed);
         Some(chosen.key.clone())
+    }
+}
+
+/// The client's choice: padlock's [`ClientCertificates`] over the candidates in order,
+/// those of `-must-match-issuer` only for a server that names their issuer, noting which
+/// was sent.
+pub struct ClientCredentials {
+    certs: ClientCertificates,
+    indices: Vec<i64>,
+    selected: Selected,
+}
+
+impl ClientCredentials {
+    pub fn new(candidates: Vec<Candidate>, selected: Selected) -> Self {
+        let mut certs = ClientCertificates::new();
+        let mut indices = Vec::with_capacity(candidates.len());
+        for c in candidates {
+            match c.must_match_issuer {
+                true => certs.add_for_named_issuers(c.key),
+                false => certs.add(c.key),
+            }
+            indices.push(c.index);
+        }
+        Self {
+            certs,
+            indices,
+            selected,
+        }
+    }
+}
+
+impl ResolvesClientCert for ClientCredentials {
+    fn resolve(&self, request: &CertificateRequestInfo<'_>) -> Option<Arc<CertifiedKey>> {
+        let i = self.certs.choose(request)?;
+        self.selected.store(self.indices[i], Ordering::Relaxed);
+        self.certs.resolve(request)
     }
 }
 

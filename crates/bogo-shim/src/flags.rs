@@ -55,6 +55,9 @@ pub struct Credential {
     pub cert_file: Option<String>,
     pub key_file: Option<String>,
     pub signing_prefs: Vec<u16>,
+    /// `-must-match-issuer`: presented only to a peer that names its issuer
+    /// (certificate_authorities).
+    pub must_match_issuer: bool,
 }
 
 /// The `-expect-early-data-reason` values padlock can tell apart (BoringSSL's
@@ -366,6 +369,14 @@ impl Settings {
                 None => self.cert_file = Some(value()?),
             },
             "-new-x509-credential" => self.credentials.push(Credential::default()),
+            "-must-match-issuer" => match self.credentials.last_mut() {
+                Some(credential) => credential.must_match_issuer = true,
+                None => {
+                    return Err(Refusal::Invalid(format!(
+                        "{name} before any -new-x509-credential"
+                    )))
+                }
+            },
             "-min-version" => self.min_version = Some(number(name, value)?),
             "-max-version" => self.max_version = Some(number(name, value)?),
             "-expect-version" => self.expect_version = Some(number(name, value)?),
@@ -615,13 +626,20 @@ mod tests {
             "-new-x509-credential",
             "-cert-file",
             "b.pem",
+            "-must-match-issuer",
         ]);
         assert_eq!(s.cert_file.as_deref(), Some("d.pem"));
         assert_eq!(s.credentials.len(), 2);
         assert_eq!(s.credentials[0].key_file.as_deref(), Some("a.key"));
         assert_eq!(s.credentials[0].signing_prefs, vec![0x0403]);
         assert_eq!(s.credentials[1].cert_file.as_deref(), Some("b.pem"));
+        assert!(!s.credentials[0].must_match_issuer && s.credentials[1].must_match_issuer);
         assert!(s.signing_prefs.is_empty());
+        // The default credential cannot be limited to named issuers.
+        assert!(matches!(
+            parse(&args(&["-port", "1", "-must-match-issuer"])),
+            Err(Refusal::Invalid(_))
+        ));
     }
 
     #[test]

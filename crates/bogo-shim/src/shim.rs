@@ -17,7 +17,7 @@ use padlock_tls::{
 };
 
 use crate::accept;
-use crate::credentials::{self, CredentialResolver, Selected};
+use crate::credentials::{self, ClientCredentials, CredentialResolver, Selected};
 use crate::early_data;
 use crate::flags::{Refusal, Settings, Which};
 use crate::shared::{CallbackTicketer, Shared, ShimVerifier};
@@ -125,7 +125,10 @@ pub fn run_connection(
             // No -host-name: an address, for which padlock sends no server_name.
             None => ServerName::Ip(Ipv4Addr::LOCALHOST.into()),
         };
-        Side::Client(client_config(s, provider, shared, verifier.clone())?, name)
+        Side::Client(
+            client_config(s, provider, shared, &selected, verifier.clone())?,
+            name,
+        )
     };
 
     let mut sock = connect_back(s).map_err(Failure::Io)?;
@@ -442,9 +445,6 @@ fn refuse_what_padlock_lacks(s: &Settings) -> Result<(), Failure> {
         ProtocolVersion::TLSv1_3.to_wire(),
         ProtocolVersion::TLSv1_2.to_wire(),
     ];
-    if !s.server && s.expect_selected_credential.is_some() {
-        return unimplemented("-expect-selected-credential on a client (it has one certificate)");
-    }
     if s.expect_version.is_some_and(|v| !known.contains(&v)) {
         return unimplemented("-expect-version other than TLS 1.3 or TLS 1.2");
     }
@@ -479,6 +479,7 @@ fn client_config(
     s: &Settings,
     provider: &Arc<dyn Provider>,
     shared: &Shared,
+    selected: &Selected,
     verifier: Arc<ShimVerifier>,
 ) -> Result<ClientConfig, Failure> {
     let mut config = ClientConfig::new(provider.clone(), verifier);
@@ -510,14 +511,14 @@ fn client_config(
     if let Some(alpn) = &s.advertise_alpn {
         config.alpn_protocols = alpn.clone();
     }
-    // padlock's client has one certificate: it cannot choose among several.
-    let mut candidates = credentials::candidates(s, provider)?;
-    if candidates.len() > 1 {
-        return Err(Failure::Refused(Refusal::Unimplemented(
-            "a client with several credentials to choose from".into(),
+    // The first credential that fits the server's CertificateRequest, the default last.
+    let candidates = credentials::candidates(s, provider)?;
+    if !candidates.is_empty() {
+        config.client_auth = Some(Arc::new(ClientCredentials::new(
+            candidates,
+            selected.clone(),
         )));
     }
-    config.client_auth = candidates.pop().map(|c| c.key);
     Ok(config)
 }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 use padlock_crypto::{Provider, SigningKey};
 use padlock_pki::UnixTime;
 
+use crate::client_certs::{ClientCertificates, ResolvesClientCert};
 use crate::error::Error;
 use crate::keylog::KeyLog;
 use crate::ticket::{
@@ -63,8 +64,11 @@ pub struct ClientConfig {
     pub alpn_protocols: Vec<Vec<u8>>,
     /// Checks the server's certificate chain and name.
     pub verifier: Arc<dyn ServerCertVerifier>,
-    /// Our certificate and key, sent if the server asks for one (mutual TLS).
-    pub client_auth: Option<Arc<CertifiedKey>>,
+    /// Chooses our certificate when the server asks for one (mutual TLS): one that fits
+    /// its CertificateRequest, or none, and an empty Certificate is sent (RFC 8446 §4.4.2).
+    /// A [`ClientCertificates`] tries several in order; [`Self::set_client_certificate`]
+    /// sets one. `None` (the default): we have no certificate.
+    pub client_auth: Option<Arc<dyn ResolvesClientCert>>,
     /// Whether to send server_name (RFC 6066 §3) for DNS names (never for IP addresses).
     pub enable_sni: bool,
     /// Where to log secrets (NSS key log format), for debugging with Wireshark.
@@ -132,6 +136,12 @@ impl ClientConfig {
             #[cfg(feature = "insecure-test-hooks")]
             client_hello_overrides: Default::default(),
         }
+    }
+
+    /// Sends `cert` to a server that asks for a client certificate, when it fits the
+    /// server's request (else an empty Certificate): [`ClientCertificates::single`].
+    pub fn set_client_certificate(&mut self, cert: Arc<CertifiedKey>) {
+        self.client_auth = Some(Arc::new(ClientCertificates::single(cert)));
     }
 }
 

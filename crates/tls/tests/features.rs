@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use common::*;
 use padlock_tls::{
-    AlertDescription, ClientAuth, ClientConfig, Connection, Error, HandshakeKind, NamedGroup,
-    PeerIncompatible, RootStore, ServerConfig, SniResolver, WebPkiClientVerifier,
-    WebPkiServerVerifier,
+    AlertDescription, CertifiedKey, ClientAuth, ClientCertificates, ClientConfig, Connection,
+    Error, HandshakeKind, NamedGroup, PeerIncompatible, ProtocolVersion, RootStore, ServerConfig,
+    SignatureScheme, SniResolver, WebPkiClientVerifier, WebPkiServerVerifier,
 };
 
 fn roots_of(ca: &Ca) -> Arc<RootStore> {
@@ -213,7 +213,7 @@ fn mutual_tls_accepts_a_good_client_certificate() {
     for kind in [KeyType::P256, KeyType::Rsa2048, KeyType::Ed25519] {
         let key = certified_key(kind, &["client.test"], true);
         let mut client = verifying_client_config();
-        client.client_auth = Some(key.clone());
+        client.set_client_certificate(key.clone());
         let (mut client, mut server) = pair(client, mtls_server(true));
         handshake(&mut client, &mut server);
         assert_eq!(server.peer_certificates().unwrap()[0], key.chain[0]);
@@ -251,7 +251,7 @@ fn mutual_tls_refuses_a_client_certificate_from_another_ca() {
     let other = Ca::new("rogue CA");
     let (chain, key) = other.issue(KeyType::P256, &["client.test"], true);
     let mut client = verifying_client_config();
-    client.client_auth = Some(Arc::new(
+    client.set_client_certificate(Arc::new(
         padlock_tls::CertifiedKey::from_pem(provider().as_ref(), &chain, &key).unwrap(),
     ));
     let (mut client, mut server) = pair(client, mtls_server(true));
@@ -264,10 +264,68 @@ fn mutual_tls_refuses_a_client_certificate_from_another_ca() {
     );
 }
 
+/// A client with several certificates sends the first the server's CertificateRequest
+/// accepts: a signature scheme it lists (RFC 8446 §4.3.2, RFC 5246 §7.4.4) and, for one
+/// kept for named issuers, an issuer among its certificate_authorities (RFC 8446 §4.2.4).
+#[test]
+fn mutual_tls_client_sends_the_certificate_the_request_fits() {
+    let rogue = Ca::new("rogue CA");
+    let (chain, key) = rogue.issue(KeyType::P256, &["client.test"], true);
+    let rogue = Arc::new(CertifiedKey::from_pem(provider().as_ref(), &chain, &key).unwrap());
+    // An RSA key that signs with RSA-PSS only (a TLS 1.2 server also accepts PKCS#1 v1.5).
+    let rsa = rsa_pss_only_client_key();
+    let p256 = certified_key(KeyType::P256, &["client.test"], true);
+    for version in [ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2] {
+        let mut certs = ClientCertificates::new();
+        // The server names only the test CA: the rogue CA's certificate is not shown.
+        certs.add_for_named_issuers(rogue.clone());
+        // The server accepts ECDSA P-256 signatures only.
+        certs.add(rsa.clone());
+        certs.add_for_named_issuers(p256.clone());
+        let mut client = verifying_client_config();
+        client.versions = vec![version];
+        client.client_auth = Some(Arc::new(certs));
+        let mut server = mtls_server(true);
+        server.signature_schemes = vec![SignatureScheme::ecdsa_secp256r1_sha256];
+        let (mut client, mut server) = pair(client, server);
+        handshake(&mut client, &mut server);
+        assert_eq!(
+            server.peer_certificates().unwrap()[0],
+            p256.chain[0],
+            "{version:?}"
+        );
+    }
+}
+
+fn rsa_pss_only_client_key() -> Arc<CertifiedKey> {
+    let rsa = certified_key(KeyType::Rsa2048, &["client.test"], true);
+    Arc::new(CertifiedKey {
+        chain: rsa.chain.clone(),
+        key: rsa.key.clone(),
+        signature_schemes: Some(vec![SignatureScheme::rsa_pss_rsae_sha256]),
+    })
+}
+
+/// With no certificate that fits, the client sends an empty Certificate and the server
+/// decides (RFC 8446 §4.4.2): one requiring a certificate refuses it.
+#[test]
+fn mutual_tls_client_without_a_fitting_certificate_sends_none() {
+    for version in [ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2] {
+        let mut client = verifying_client_config();
+        client.versions = vec![version];
+        client.set_client_certificate(rsa_pss_only_client_key());
+        let mut server = mtls_server(false);
+        server.signature_schemes = vec![SignatureScheme::ecdsa_secp256r1_sha256];
+        let (mut client, mut server) = pair(client, server);
+        handshake(&mut client, &mut server);
+        assert!(server.peer_certificates().is_none(), "{version:?}");
+    }
+}
+
 #[test]
 fn mutual_tls_refuses_a_server_certificate_used_as_client_certificate() {
     let mut client = verifying_client_config();
-    client.client_auth = Some(certified_key(KeyType::P256, &["client.test"], false));
+    client.set_client_certificate(certified_key(KeyType::P256, &["client.test"], false));
     let (mut client, mut server) = pair(client, mtls_server(true));
     let (side, err) = pump(&mut client, &mut server).unwrap_err();
     assert_eq!(side, Side::Server);
