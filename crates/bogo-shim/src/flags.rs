@@ -128,6 +128,8 @@ pub struct Settings {
     pub read_with_unfinished_write: bool,
     pub check_close_notify: bool,
     pub read_size: usize,
+    /// `-max-send-fragment`: padlock's `max_fragment_size`.
+    pub max_send_fragment: Option<usize>,
     pub key_update: bool,
     pub key_update_before_read: bool,
     pub export_keying_material: usize,
@@ -226,6 +228,7 @@ impl Default for Settings {
             check_close_notify: false,
             // BoringSSL's shim reads 512 bytes at a time, so records span several reads.
             read_size: 512,
+            max_send_fragment: None,
             key_update: false,
             key_update_before_read: false,
             export_keying_material: 0,
@@ -410,6 +413,7 @@ impl Settings {
                 0 => return Err(Refusal::Invalid("-read-size must be positive".into())),
                 n => self.read_size = n,
             },
+            "-max-send-fragment" => self.max_send_fragment = Some(number(name, value)?),
             "-key-update" => self.key_update = true,
             "-key-update-before-read" => self.key_update_before_read = true,
             "-export-keying-material" => self.export_keying_material = number(name, value)?,
@@ -686,6 +690,8 @@ mod tests {
         assert_eq!(s.key_shares, Some(vec![]));
         let s = run(&["-port", "1", "-expect-selected-credential", "-1"]);
         assert_eq!(s.expect_selected_credential, Some(-1));
+        let s = run(&["-port", "1", "-max-send-fragment", "512"]);
+        assert_eq!(s.max_send_fragment, Some(512));
     }
 
     #[test]

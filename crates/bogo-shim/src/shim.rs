@@ -493,6 +493,9 @@ fn client_config(
     };
     config.enable_early_data = s.enable_early_data;
     config.require_extended_master_secret = s.expect_extended_master_secret;
+    if let Some(size) = s.max_send_fragment {
+        config.max_fragment_size = size;
+    }
     apply_protocol_settings(
         s,
         &mut config.versions,
@@ -578,6 +581,9 @@ fn server_config(
     // BoringSSL's allowance when 0-RTT is on (its kMaxEarlyDataAccepted).
     config.max_early_data_size = if s.enable_early_data { 14336 } else { 0 };
     config.require_extended_master_secret = s.expect_extended_master_secret;
+    if let Some(size) = s.max_send_fragment {
+        config.max_fragment_size = size;
+    }
     apply_protocol_settings(
         s,
         &mut config.versions,

@@ -101,6 +101,12 @@ pub struct ClientConfig {
     /// `false`: it costs one chain verification per resumption, much of what resumption
     /// saves.
     pub reverify_on_resume: bool,
+    /// The most plaintext bytes one record we send carries: [`MAX_FRAGMENT_SIZE`] (2^14,
+    /// the limit of RFC 8446 §5.1 and RFC 5246 §6.2.1) by default, down to
+    /// [`MIN_FRAGMENT_SIZE`]. Smaller records reach a slow link's reader sooner and cost
+    /// more bytes and work per byte; handshake messages are split across records as
+    /// both RFCs allow. A peer's limit on what it receives is its own to announce.
+    pub max_fragment_size: usize,
     /// Test only: see [`crate::insecure_test_hooks`].
     #[cfg(feature = "insecure-test-hooks")]
     pub(crate) client_hello_overrides: crate::insecure_test_hooks::ClientHelloOverrides,
@@ -133,6 +139,7 @@ impl ClientConfig {
             enable_early_data: false,
             insecure_psk_ke: false,
             reverify_on_resume: false,
+            max_fragment_size: MAX_FRAGMENT_SIZE,
             #[cfg(feature = "insecure-test-hooks")]
             client_hello_overrides: Default::default(),
         }
@@ -249,6 +256,9 @@ pub struct ServerConfig {
     /// (the default): a post-quantum share is preferred whenever one is offered, and a
     /// classical share is answered as it is.
     pub insist_on_post_quantum: bool,
+    /// The most plaintext bytes one record we send carries, as
+    /// [`ClientConfig::max_fragment_size`]: [`MAX_FRAGMENT_SIZE`] by default.
+    pub max_fragment_size: usize,
 }
 
 impl ServerConfig {
@@ -273,6 +283,7 @@ impl ServerConfig {
             time: system_time(),
             hello_retry_cookie_key: None,
             insist_on_post_quantum: false,
+            max_fragment_size: MAX_FRAGMENT_SIZE,
             ticketer: Some(Arc::new(RotatingTicketer::new(
                 provider.clone(),
                 RotatingTicketer::DEFAULT_PERIOD,
@@ -321,6 +332,25 @@ impl ServerConfig {
         }
         Ok(())
     }
+}
+
+/// The largest record fragment there is, and the default `max_fragment_size`: 2^14 bytes
+/// of plaintext (RFC 8446 §5.1, RFC 5246 §6.2.1).
+pub const MAX_FRAGMENT_SIZE: usize = crate::wire::MAX_PLAINTEXT_LEN;
+
+/// The smallest `max_fragment_size` allowed: 512 bytes, the smallest record limit a peer
+/// could ask for with RFC 6066 §4's max_fragment_length. Below it, a record's header and
+/// AEAD tag would cost more than a tenth of what it carries.
+pub const MIN_FRAGMENT_SIZE: usize = 512;
+
+/// Checks a configuration's `max_fragment_size`.
+pub(crate) fn check_fragment_size(size: usize) -> Result<usize, Error> {
+    if !(MIN_FRAGMENT_SIZE..=MAX_FRAGMENT_SIZE).contains(&size) {
+        return Err(Error::Config(
+            "max_fragment_size must be from 512 to 16384 bytes (2^14, RFC 8446 §5.1)",
+        ));
+    }
+    Ok(size)
 }
 
 /// The default [`ServerConfig::ticket_lifetime`]: 12 hours.

@@ -99,7 +99,8 @@ pub use certificate_chain::{CertificateChain, CertificateChainIter};
 pub use client_certs::{CertificateRequestInfo, ClientCertificates, ResolvesClientCert};
 pub use config::{
     system_time, CertifiedKey, ClientAuth, ClientConfig, ClientHelloInfo, ResolvesServerCert,
-    ServerConfig, SingleCert, SniResolver, TimeSource, DEFAULT_TICKET_LIFETIME,
+    ServerConfig, SingleCert, SniResolver, TimeSource, DEFAULT_TICKET_LIFETIME, MAX_FRAGMENT_SIZE,
+    MIN_FRAGMENT_SIZE,
 };
 pub use conn::{free_spare_buffers, Connection, EarlyDataStatus, HandshakeKind, IoState, Reader};
 pub use error::{ApiMisuse, Error, PeerIncompatible, PeerMisbehaved};

@@ -452,3 +452,89 @@ fn plaintext_written_during_the_handshake_is_sent_after_it() {
     let n = server.read_plaintext(&mut buf);
     assert_eq!(&buf[..n], b"early bird");
 }
+
+/// Moves what `from` has to send into `to`, keeping a copy in `sent` and the plaintext
+/// `to` reads in `received`. Returns whether anything moved.
+fn move_logged(
+    from: &mut Connection,
+    to: &mut Connection,
+    sent: &mut Vec<u8>,
+    received: &mut Vec<u8>,
+) -> bool {
+    let mut moved = false;
+    while from.wants_write() {
+        let n = to.read_tls(from.pending_tls());
+        sent.extend_from_slice(&from.pending_tls()[..n]);
+        from.consume_tls(n);
+        to.process_new_packets().unwrap();
+        read_all_plaintext(to, received);
+        moved |= n > 0;
+    }
+    moved
+}
+
+/// `max_fragment_size` caps the plaintext of every record each side sends, handshake
+/// messages (a certificate chain larger than one record) and application data alike
+/// (RFC 8446 §5.1, RFC 5246 §6.2.1 allow any size up to 2^14).
+#[test]
+fn records_carry_at_most_max_fragment_size_bytes() {
+    // A protected record adds at most TLS 1.2's explicit nonce and an AEAD tag (8 + 16)
+    // to its plaintext; TLS 1.3 adds its content type and a tag (1 + 16).
+    const SIZE: usize = 512;
+    let data: Vec<u8> = (0..3000u32).map(|i| i as u8).collect();
+    for version in [ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2] {
+        let mut client = insecure_client_config();
+        client.versions = vec![version];
+        client.max_fragment_size = SIZE;
+        let mut server = server_config(KeyType::Rsa2048);
+        server.max_fragment_size = SIZE;
+        let (mut client, mut server) = pair(client, server);
+        let (mut client_sent, mut server_sent) = (Vec::new(), Vec::new());
+        let (mut client_got, mut server_got) = (Vec::new(), Vec::new());
+        let mut wrote = [0, 0];
+        for _ in 0..100 {
+            if !client.is_handshaking() && !server.is_handshaking() {
+                wrote[0] += client.write_plaintext(&data[wrote[0]..]).unwrap();
+                wrote[1] += server.write_plaintext(&data[wrote[1]..]).unwrap();
+            }
+            let a = move_logged(&mut client, &mut server, &mut client_sent, &mut server_got);
+            let b = move_logged(&mut server, &mut client, &mut server_sent, &mut client_got);
+            if !a && !b && wrote == [data.len(); 2] {
+                break;
+            }
+        }
+        assert_eq!(server_got, data, "{version:?}");
+        assert_eq!(client_got, data, "{version:?}");
+        for sent in [&client_sent, &server_sent] {
+            let records = records(sent);
+            let limit = |typ: u8| if typ == 23 { SIZE + 24 } else { SIZE };
+            assert!(
+                records.iter().all(|(typ, r)| r.len() <= limit(*typ)),
+                "{version:?}: {:?}",
+                records
+                    .iter()
+                    .map(|(t, r)| (t, r.len()))
+                    .collect::<Vec<_>>()
+            );
+            // 3000 bytes of data took at least six records.
+            assert!(records.iter().filter(|(typ, _)| *typ == 23).count() >= 6);
+        }
+    }
+}
+
+#[test]
+fn a_max_fragment_size_outside_512_to_16384_is_refused() {
+    for size in [0, 511, 16385] {
+        let mut client = insecure_client_config();
+        client.max_fragment_size = size;
+        let err = Connection::client(Arc::new(client), localhost()).unwrap_err();
+        assert!(matches!(err, Error::Config(_)), "{size}: {err}");
+        let mut server = server_config(KeyType::P256);
+        server.max_fragment_size = size;
+        let err = Connection::server(Arc::new(server)).unwrap_err();
+        assert!(matches!(err, Error::Config(_)), "{size}: {err}");
+    }
+    let mut client = insecure_client_config();
+    client.max_fragment_size = padlock_tls::MIN_FRAGMENT_SIZE;
+    assert!(Connection::client(Arc::new(client), localhost()).is_ok());
+}
