@@ -99,8 +99,9 @@ fn load(provider: &Arc<dyn Provider>, cert: &str, key: &str) -> Result<Certified
 }
 
 /// The server's choice among several credentials: the first whose key fits the client's
-/// suites and curves ([`ClientHelloInfo::accepts`]) and can make a signature the client
-/// accepts (within the credential's `-signing-prefs`), else the first.
+/// suites and curves ([`ClientHelloInfo::accepts`]), can make a signature the client
+/// accepts (within the credential's `-signing-prefs`) and, for `-must-match-issuer`, has
+/// an issuer the client named; else the first.
 pub struct CredentialResolver {
     pub candidates: Vec<Candidate>,
     pub selected: Selected,
@@ -116,7 +117,8 @@ impl ResolvesServerCert for CredentialResolver {
             .iter()
             .find(|c| {
                 let own = c.key.signature_schemes.as_deref();
-                hello.accepts(&c.key)
+                (!c.must_match_issuer || hello.names_issuer_of(&c.key))
+                    && hello.accepts(&c.key)
                     && hello.signature_schemes.iter().any(|&scheme| {
                         own.is_none_or(|own| own.contains(&scheme))
                             && key_signs(c.key.key.kind(), scheme, tls13)

@@ -71,16 +71,10 @@ impl CertificateRequestInfo<'_> {
     }
 
     /// Whether the server named, in certificate_authorities, the issuer of a certificate
-    /// in `cert`'s chain (RFC 8446 §4.2.4: the names guide the client's choice). False when
-    /// it named none.
+    /// in `cert`'s chain (RFC 8446 §4.2.4: the names guide the client's choice;
+    /// [`CertifiedKey::issued_by_one_of`]). False when it named none.
     pub fn names_issuer_of(&self, cert: &CertifiedKey) -> bool {
-        !self.certificate_authorities.is_empty()
-            && cert.chain.iter().any(|der| {
-                padlock_pki::Certificate::from_der(der).is_ok_and(|c| {
-                    let issuer = c.issuer().der;
-                    self.certificate_authorities.contains(&issuer)
-                })
-            })
+        cert.issued_by_one_of(self.certificate_authorities)
     }
 }
 

@@ -392,6 +392,17 @@ impl fmt::Debug for CertifiedKey {
 }
 
 impl CertifiedKey {
+    /// Whether a certificate in the chain names one of `names` (DER distinguished names,
+    /// as a peer's certificate_authorities lists them, RFC 8446 §4.2.4) as its issuer. A
+    /// certificate that does not parse names none.
+    pub fn issued_by_one_of(&self, names: &[&[u8]]) -> bool {
+        !names.is_empty()
+            && self.chain.iter().any(|der| {
+                padlock_pki::Certificate::from_der(der)
+                    .is_ok_and(|c| names.contains(&c.issuer().der))
+            })
+    }
+
     /// The schemes we sign with, most preferred first: the key's own list, if it has one,
     /// else `configured` (the configuration's `signature_schemes`).
     pub(crate) fn signing_schemes<'a>(
@@ -425,6 +436,9 @@ pub struct ClientHelloInfo<'a> {
     /// The client's supported_groups: in TLS 1.2 an ECDSA certificate's curve must be
     /// among them (RFC 8422 §5.3).
     pub groups: &'a [NamedGroup],
+    /// The DER distinguished names of the CAs the client trusts, from its
+    /// certificate_authorities (RFC 8446 §4.2.4); empty when it sent none.
+    pub certificate_authorities: &'a [&'a [u8]],
 }
 
 impl ClientHelloInfo<'_> {
@@ -440,6 +454,12 @@ impl ClientHelloInfo<'_> {
                         && crate::tls12::signatures::curve_supported(kind, self.groups)
                 })
         })
+    }
+
+    /// Whether the client named, in certificate_authorities, the issuer of a certificate
+    /// in `cert`'s chain ([`CertifiedKey::issued_by_one_of`]).
+    pub fn names_issuer_of(&self, cert: &CertifiedKey) -> bool {
+        cert.issued_by_one_of(self.certificate_authorities)
     }
 }
 
@@ -637,6 +657,7 @@ mod tests {
                 signature_schemes: &[],
                 cipher_suites: &[],
                 groups: &[],
+                certificate_authorities: &[],
             })
             .map(|c| c.chain[0][0])
         };
@@ -651,6 +672,7 @@ mod tests {
                 signature_schemes: &[],
                 cipher_suites: &[],
                 groups: &[],
+                certificate_authorities: &[],
             })
             .map(|c| c.chain[0][0])
         };
@@ -686,6 +708,7 @@ mod tests {
                 signature_schemes: &[],
                 cipher_suites: suites,
                 groups: &[NamedGroup::secp256r1],
+                certificate_authorities: &[],
             })
             .map(|c| c.chain[0][0])
         };

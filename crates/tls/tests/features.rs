@@ -297,6 +297,23 @@ fn mutual_tls_client_sends_the_certificate_the_request_fits() {
     }
 }
 
+/// A certificate_authorities name matches a chain's issuer (RFC 8446 §4.2.4), as the
+/// DER Name it is.
+#[test]
+fn a_certified_key_knows_which_named_cas_issued_its_chain() {
+    let subject_of = |ca: &Ca| {
+        let pem = padlock_pki::pem::parse_all(&ca.cert_pem()).unwrap();
+        let cert = padlock_pki::Certificate::from_der(&pem[0].der).unwrap();
+        cert.subject().der.to_vec()
+    };
+    let ours = subject_of(test_ca());
+    let rogue = subject_of(&Ca::new("rogue CA"));
+    let key = certified_key(KeyType::P256, &["client.test"], true);
+    assert!(key.issued_by_one_of(&[&rogue, &ours]));
+    assert!(!key.issued_by_one_of(&[&rogue]));
+    assert!(!key.issued_by_one_of(&[]));
+}
+
 fn rsa_pss_only_client_key() -> Arc<CertifiedKey> {
     let rsa = certified_key(KeyType::Rsa2048, &["client.test"], true);
     Arc::new(CertifiedKey {
