@@ -4,7 +4,7 @@
 //! peer offered.
 
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use padlock_crypto::{KeyKind, Provider};
 use padlock_tls::{
@@ -18,6 +18,24 @@ use crate::shim::Failure;
 /// Which credential was chosen: its index among `-new-x509-credential`s, -1 for the
 /// default one (BoringSSL's numbering for `-expect-selected-credential`).
 pub type Selected = Arc<AtomicI64>;
+
+/// What the peer asked of the shim's certificate, as the resolver saw it: a server's
+/// CertificateRequest, or a client's ClientHello (its signature schemes only).
+#[derive(Debug, Default, PartialEq)]
+pub struct PeerRequest {
+    pub schemes: Vec<u16>,
+    pub certificate_types: Vec<u8>,
+    pub authorities: Vec<Vec<u8>>,
+}
+
+/// The last [`PeerRequest`] of a connection, `None` before the resolver ran.
+pub type Seen = Arc<Mutex<Option<PeerRequest>>>;
+
+fn record(seen: &Seen, request: PeerRequest) {
+    if let Ok(mut slot) = seen.lock() {
+        *slot = Some(request);
+    }
+}
 
 /// A certificate the shim may present; its key's `signature_schemes` are its
 /// `-signing-prefs`.
@@ -105,10 +123,22 @@ fn load(provider: &Arc<dyn Provider>, cert: &str, key: &str) -> Result<Certified
 pub struct CredentialResolver {
     pub candidates: Vec<Candidate>,
     pub selected: Selected,
+    pub seen: Seen,
 }
 
 impl ResolvesServerCert for CredentialResolver {
     fn resolve(&self, hello: &ClientHelloInfo<'_>) -> Option<Arc<CertifiedKey>> {
+        record(
+            &self.seen,
+            PeerRequest {
+                schemes: hello
+                    .signature_schemes
+                    .iter()
+                    .map(|s| s.to_wire())
+                    .collect(),
+                ..PeerRequest::default()
+            },
+        );
         let tls13 = hello.cipher_suites.iter().any(|s| s.is_tls13());
         // With none fitting, the first goes ahead, and the handshake fails for the reason
         // the engine finds (no suite, no signature scheme in common).
@@ -137,10 +167,11 @@ pub struct ClientCredentials {
     certs: ClientCertificates,
     indices: Vec<i64>,
     selected: Selected,
+    seen: Seen,
 }
 
 impl ClientCredentials {
-    pub fn new(candidates: Vec<Candidate>, selected: Selected) -> Self {
+    pub fn new(candidates: Vec<Candidate>, selected: Selected, seen: Seen) -> Self {
         let mut certs = ClientCertificates::new();
         let mut indices = Vec::with_capacity(candidates.len());
         for c in candidates {
@@ -154,12 +185,29 @@ impl ClientCredentials {
             certs,
             indices,
             selected,
+            seen,
         }
     }
 }
 
 impl ResolvesClientCert for ClientCredentials {
     fn resolve(&self, request: &CertificateRequestInfo<'_>) -> Option<Arc<CertifiedKey>> {
+        record(
+            &self.seen,
+            PeerRequest {
+                schemes: request
+                    .signature_schemes
+                    .iter()
+                    .map(|s| s.to_wire())
+                    .collect(),
+                certificate_types: request.certificate_types.to_vec(),
+                authorities: request
+                    .certificate_authorities
+                    .iter()
+                    .map(|n| n.to_vec())
+                    .collect(),
+            },
+        );
         let i = self.certs.choose(request)?;
         self.selected.store(self.indices[i], Ordering::Relaxed);
         self.certs.resolve(request)

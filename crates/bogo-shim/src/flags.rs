@@ -183,6 +183,16 @@ pub struct Settings {
     /// `-expect-selected-credential`: the index of the credential the server presented
     /// (-1: the default one).
     pub expect_selected_credential: Option<i64>,
+    /// `-use-client-ca-list`: the DER names a server sends in its CertificateRequest
+    /// (`<NULL>` and `<EMPTY>`: none).
+    pub use_client_ca_list: Vec<Vec<u8>>,
+    /// `-expect-client-ca-list`: the DER names the client expects in the CertificateRequest.
+    pub expect_client_ca_list: Option<Vec<Vec<u8>>>,
+    /// `-expect-certificate-types`: TLS 1.2's certificate_types the client expects.
+    pub expect_certificate_types: Option<Vec<u8>>,
+    /// `-expect-peer-verify-pref`: the signature schemes the peer lists, in order (a
+    /// client's signature_algorithms, a server's CertificateRequest).
+    pub expect_peer_verify_prefs: Vec<u16>,
 }
 
 impl Default for Settings {
@@ -261,6 +271,10 @@ impl Default for Settings {
             resumption_delay: 0,
             key_shares: None,
             expect_selected_credential: None,
+            use_client_ca_list: Vec::new(),
+            expect_client_ca_list: None,
+            expect_certificate_types: None,
+            expect_peer_verify_prefs: Vec::new(),
         }
     }
 }
@@ -392,6 +406,19 @@ impl Settings {
                 None => self.signing_prefs.push(number(name, value)?),
             },
             "-verify-prefs" => self.verify_prefs.push(number(name, value)?),
+            "-expect-peer-verify-pref" => self.expect_peer_verify_prefs.push(number(name, value)?),
+            "-use-client-ca-list" => {
+                self.use_client_ca_list = match value()?.as_str() {
+                    "<NULL>" | "<EMPTY>" => Vec::new(),
+                    list => hex_names(name, list)?,
+                }
+            }
+            "-expect-client-ca-list" => {
+                self.expect_client_ca_list = Some(hex_names(name, &value()?)?)
+            }
+            "-expect-certificate-types" => {
+                self.expect_certificate_types = Some(base64(name, &value()?)?)
+            }
             "-verify-peer" => self.verify_peer = true,
             "-require-any-client-certificate" => self.require_any_client_certificate = true,
             "-advertise-alpn" => self.advertise_alpn = Some(alpn_list(&value()?)?),
@@ -498,9 +525,69 @@ fn alpn_list(wire: &str) -> Result<Vec<Vec<u8>>, Refusal> {
     Ok(names)
 }
 
+/// A comma-separated list of hex strings (BoringSSL's encoding of DER names).
+fn hex_names(name: &str, list: &str) -> Result<Vec<Vec<u8>>, Refusal> {
+    let bad = || Refusal::Invalid(format!("{name} {list:?} is not comma-separated hex"));
+    list.split(',')
+        .map(|part| {
+            if !part.is_ascii() || part.len() % 2 != 0 {
+                return Err(bad());
+            }
+            (0..part.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&part[i..i + 2], 16).map_err(|_| bad()))
+                .collect()
+        })
+        .collect()
+}
+
+/// Standard base64 (RFC 4648 §4), padded.
+fn base64(name: &str, text: &str) -> Result<Vec<u8>, Refusal> {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bad = || Refusal::Invalid(format!("{name} {text:?} is not base64"));
+    let digits = text.trim_end_matches('=');
+    let mut out = Vec::with_capacity(digits.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0);
+    for c in digits.bytes() {
+        let v = ALPHABET.iter().position(|&a| a == c).ok_or_else(bad)?;
+        acc = (acc << 6) | u32::try_from(v).map_err(|_| bad())?;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push(u8::try_from((acc >> bits) & 0xff).map_err(|_| bad())?);
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_hex_name_lists_and_base64() {
+        let s = run(&[
+            "-port",
+            "1",
+            "-expect-client-ca-list",
+            "3000,30020500",
+            "-use-client-ca-list",
+            "<NULL>",
+            "-expect-certificate-types",
+            "AgFA",
+            "-expect-peer-verify-pref",
+            "2052",
+        ]);
+        assert_eq!(
+            s.expect_client_ca_list,
+            Some(vec![vec![0x30, 0], vec![0x30, 2, 5, 0]])
+        );
+        assert!(s.use_client_ca_list.is_empty());
+        assert_eq!(s.expect_certificate_types, Some(vec![2, 1, 64]));
+        assert_eq!(s.expect_peer_verify_prefs, vec![0x0804]);
+        assert!(base64("-x", "YWI=").is_ok_and(|v| v == b"ab"));
+        assert!(hex_names("-x", "3g").is_err());
+    }
 
     fn args(line: &[&str]) -> Vec<String> {
         line.iter().map(|s| s.to_string()).collect()

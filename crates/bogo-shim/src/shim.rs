@@ -17,7 +17,9 @@ use padlock_tls::{
 };
 
 use crate::accept;
-use crate::credentials::{self, ClientCredentials, CredentialResolver, Selected};
+use crate::credentials::{
+    self, ClientCredentials, CredentialResolver, PeerRequest, Seen, Selected,
+};
 use crate::early_data;
 use crate::flags::{Refusal, Settings, Which};
 use crate::shared::{CallbackTicketer, Shared, ShimVerifier};
@@ -105,17 +107,22 @@ pub fn run_connection(
     // The default credential (-1) unless the resolver picks one of -new-x509-credential's.
     let selected: Selected = Arc::new(AtomicI64::new(-1));
     // A client without -verify-peer records a refusal but goes on (BoringSSL's soft fail).
-    let verifier = Arc::new(ShimVerifier::new(
-        s.verify_fail,
-        s.server || s.verify_peer,
-        shared.verdict.clone(),
-    ));
+    let verifier = Arc::new(
+        ShimVerifier::new(
+            s.verify_fail,
+            s.server || s.verify_peer,
+            shared.verdict.clone(),
+        )
+        .with_hints(s.use_client_ca_list.clone()),
+    );
+    // What the peer asked of our certificate, for the -expect-* checks on it.
+    let seen: Seen = Arc::default();
     let side = if s.server {
         Side::Server(server_config(
             s,
             provider,
             shared,
-            &selected,
+            (&selected, &seen),
             verifier.clone(),
         )?)
     } else {
@@ -126,7 +133,7 @@ pub fn run_connection(
             None => ServerName::Ip(Ipv4Addr::LOCALHOST.into()),
         };
         Side::Client(
-            client_config(s, provider, shared, &selected, verifier.clone())?,
+            client_config(s, provider, shared, (&selected, &seen), verifier.clone())?,
             name,
         )
     };
@@ -161,6 +168,7 @@ pub fn run_connection(
     early_data::check_reason(s, tls.conn, &early, shared, resume)?;
     check_verify_result(s, shared)?;
     check_new_session(s, tls.conn, shared, session_ids_before, resume)?;
+    check_peer_request(s, &seen)?;
     if let Some(want) = s.expect_selected_credential {
         let got = selected.load(Ordering::Relaxed);
         if got != want {
@@ -175,6 +183,54 @@ pub fn run_connection(
     })?;
     check_ticket(s, tls.conn, shared)?;
     check_session_kept(s, tls.conn, shared)
+}
+
+/// Whether the test checks what the peer asked of our certificate.
+fn expects_a_request(s: &Settings) -> bool {
+    !s.expect_peer_verify_prefs.is_empty()
+        || s.expect_certificate_types.is_some()
+        || s.expect_client_ca_list.is_some()
+}
+
+/// `-expect-peer-verify-pref`, `-expect-certificate-types`, `-expect-client-ca-list`:
+/// what the peer asked of our certificate, as our resolver saw it.
+fn check_peer_request(s: &Settings, seen: &Seen) -> Result<(), Failure> {
+    if !expects_a_request(s) {
+        return Ok(());
+    }
+    let seen = seen
+        .lock()
+        .map_err(|_| Failure::Expectation("a poisoned lock".into()))?;
+    let Some(PeerRequest {
+        schemes,
+        certificate_types,
+        authorities,
+    }) = seen.as_ref()
+    else {
+        return Err(Failure::Expectation(
+            "the peer asked nothing of our certificate".into(),
+        ));
+    };
+    let mismatch = |what: &str, want: &dyn fmt::Debug, got: &dyn fmt::Debug| {
+        Err(Failure::Expectation(format!(
+            "{what}: expected {want:?}, got {got:?}"
+        )))
+    };
+    let want = &s.expect_peer_verify_prefs;
+    if !want.is_empty() && want != schemes {
+        return mismatch("peer verify preferences", want, schemes);
+    }
+    if let Some(want) = s.expect_certificate_types.as_ref() {
+        if want != certificate_types {
+            return mismatch("certificate types", want, certificate_types);
+        }
+    }
+    if let Some(want) = s.expect_client_ca_list.as_ref() {
+        if want != authorities {
+            return mismatch("CA names", want, authorities);
+        }
+    }
+    Ok(())
 }
 
 /// The configuration of the shim's side of a connection.
@@ -479,7 +535,7 @@ fn client_config(
     s: &Settings,
     provider: &Arc<dyn Provider>,
     shared: &Shared,
-    selected: &Selected,
+    (selected, seen): (&Selected, &Seen),
     verifier: Arc<ShimVerifier>,
 ) -> Result<ClientConfig, Failure> {
     let mut config = ClientConfig::new(provider.clone(), verifier);
@@ -515,11 +571,13 @@ fn client_config(
         config.alpn_protocols = alpn.clone();
     }
     // The first credential that fits the server's CertificateRequest, the default last.
+    // With none, the resolver still sees the CertificateRequest (and sends no certificate).
     let candidates = credentials::candidates(s, provider)?;
-    if !candidates.is_empty() {
+    if !candidates.is_empty() || expects_a_request(s) {
         config.client_auth = Some(Arc::new(ClientCredentials::new(
             candidates,
             selected.clone(),
+            seen.clone(),
         )));
     }
     Ok(config)
@@ -546,7 +604,7 @@ fn server_config(
     s: &Settings,
     provider: &Arc<dyn Provider>,
     shared: &Shared,
-    selected: &Selected,
+    (selected, seen): (&Selected, &Seen),
     verifier: Arc<ShimVerifier>,
 ) -> Result<ServerConfig, Failure> {
     let candidates = credentials::candidates(s, provider)?;
@@ -556,12 +614,11 @@ fn server_config(
         )));
     };
     let mut config = ServerConfig::new(provider.clone(), first);
-    if !s.credentials.is_empty() {
-        config.cert_resolver = Arc::new(CredentialResolver {
-            candidates,
-            selected: selected.clone(),
-        });
-    }
+    config.cert_resolver = Arc::new(CredentialResolver {
+        candidates,
+        selected: selected.clone(),
+        seen: seen.clone(),
+    });
     config.time = shared.clock();
     // One ticket per connection, under the test's keys; TLS 1.2 sessions by id in the
     // test's cache too.
