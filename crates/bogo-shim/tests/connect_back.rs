@@ -79,6 +79,13 @@ fn padlock_client(sock: TcpStream, alpn: &[&[u8]]) -> StreamOwned<TcpStream> {
     StreamOwned::new(conn, sock)
 }
 
+/// `creds` loaded, for a padlock server facing the shim's client.
+fn certified_key(creds: &Credentials) -> Arc<CertifiedKey> {
+    let read = |path: &PathBuf| std::fs::read(path).unwrap();
+    let cert = CertifiedKey::from_pem(provider().as_ref(), &read(&creds.chain), &read(&creds.key));
+    Arc::new(cert.unwrap())
+}
+
 fn provider() -> Arc<dyn Provider> {
     Arc::new(AwsLcProvider)
 }
@@ -115,13 +122,7 @@ fn shim_client_writes_first_then_echoes() {
         "-read-size",
         "7",
     ]);
-    let cert = CertifiedKey::from_pem(
-        provider().as_ref(),
-        &std::fs::read(&creds.chain).unwrap(),
-        &std::fs::read(&creds.key).unwrap(),
-    )
-    .unwrap();
-    let mut config = ServerConfig::new(provider(), Arc::new(cert));
+    let mut config = ServerConfig::new(provider(), certified_key(&creds));
     config.alpn_protocols = vec![b"foo".to_vec()];
     let conn = Connection::server(Arc::new(config)).unwrap();
     let mut tls = StreamOwned::new(conn, sock);
@@ -182,13 +183,7 @@ fn shim_client_sends_the_credential_the_certificate_request_accepts() {
         "-expect-client-ca-list",
         "3000",
     ]);
-    let cert = CertifiedKey::from_pem(
-        provider().as_ref(),
-        &std::fs::read(&creds.chain).unwrap(),
-        &std::fs::read(&creds.key).unwrap(),
-    )
-    .unwrap();
-    let mut config = ServerConfig::new(provider(), Arc::new(cert));
+    let mut config = ServerConfig::new(provider(), certified_key(&creds));
     config.signature_schemes = vec![padlock_tls::SignatureScheme::ecdsa_secp256r1_sha256];
     config.client_auth = padlock_tls::ClientAuth::Required(Arc::new(AnyClientNamingOneCa));
     let conn = Connection::server(Arc::new(config)).unwrap();
