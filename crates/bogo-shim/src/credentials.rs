@@ -4,10 +4,13 @@
 //! peer offered.
 
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use padlock_crypto::{KeyKind, Provider};
-use padlock_tls::{CertifiedKey, ClientHelloInfo, ResolvesServerCert, SignatureScheme};
+use padlock_tls::{
+    CertificateRequestInfo, CertifiedKey, ClientCertificates, ClientHelloInfo, ResolvesClientCert,
+    ResolvesServerCert, SignatureScheme,
+};
 
 use crate::flags::{Refusal, Settings};
 use crate::shim::Failure;
@@ -16,11 +19,31 @@ use crate::shim::Failure;
 /// default one (BoringSSL's numbering for `-expect-selected-credential`).
 pub type Selected = Arc<AtomicI64>;
 
+/// What the peer asked of the shim's certificate, as the resolver saw it: a server's
+/// CertificateRequest, or a client's ClientHello (its signature schemes only).
+#[derive(Debug, Default, PartialEq)]
+pub struct PeerRequest {
+    pub schemes: Vec<u16>,
+    pub certificate_types: Vec<u8>,
+    pub authorities: Vec<Vec<u8>>,
+}
+
+/// The last [`PeerRequest`] of a connection, `None` before the resolver ran.
+pub type Seen = Arc<Mutex<Option<PeerRequest>>>;
+
+fn record(seen: &Seen, request: PeerRequest) {
+    if let Ok(mut slot) = seen.lock() {
+        *slot = Some(request);
+    }
+}
+
 /// A certificate the shim may present; its key's `signature_schemes` are its
 /// `-signing-prefs`.
 pub struct Candidate {
     pub index: i64,
     pub key: Arc<CertifiedKey>,
+    /// `-must-match-issuer`.
+    pub must_match_issuer: bool,
 }
 
 /// The shim's certificates in preference order: each `-new-x509-credential`, then the
@@ -38,6 +61,7 @@ pub fn candidates(s: &Settings, provider: &Arc<dyn Provider>) -> Result<Vec<Cand
         out.push(Candidate {
             index: i64::try_from(i).unwrap_or(i64::MAX),
             key: Arc::new(loaded),
+            must_match_issuer: credential.must_match_issuer,
         });
     }
     if let (Some(cert), Some(key)) = (&s.cert_file, &s.key_file) {
@@ -46,6 +70,7 @@ pub fn candidates(s: &Settings, provider: &Arc<dyn Provider>) -> Result<Vec<Cand
         out.push(Candidate {
             index: -1,
             key: Arc::new(loaded),
+            must_match_issuer: false,
         });
     }
     Ok(out)
@@ -92,15 +117,28 @@ fn load(provider: &Arc<dyn Provider>, cert: &str, key: &str) -> Result<Certified
 }
 
 /// The server's choice among several credentials: the first whose key fits the client's
-/// suites and curves ([`ClientHelloInfo::accepts`]) and can make a signature the client
-/// accepts (within the credential's `-signing-prefs`), else the first.
+/// suites and curves ([`ClientHelloInfo::accepts`]), can make a signature the client
+/// accepts (within the credential's `-signing-prefs`) and, for `-must-match-issuer`, has
+/// an issuer the client named; else the first.
 pub struct CredentialResolver {
     pub candidates: Vec<Candidate>,
     pub selected: Selected,
+    pub seen: Seen,
 }
 
 impl ResolvesServerCert for CredentialResolver {
     fn resolve(&self, hello: &ClientHelloInfo<'_>) -> Option<Arc<CertifiedKey>> {
+        record(
+            &self.seen,
+            PeerRequest {
+                schemes: hello
+                    .signature_schemes
+                    .iter()
+                    .map(|s| s.to_wire())
+                    .collect(),
+                ..PeerRequest::default()
+            },
+        );
         let tls13 = hello.cipher_suites.iter().any(|s| s.is_tls13());
         // With none fitting, the first goes ahead, and the handshake fails for the reason
         // the engine finds (no suite, no signature scheme in common).
@@ -109,7 +147,8 @@ impl ResolvesServerCert for CredentialResolver {
             .iter()
             .find(|c| {
                 let own = c.key.signature_schemes.as_deref();
-                hello.accepts(&c.key)
+                (!c.must_match_issuer || hello.names_issuer_of(&c.key))
+                    && hello.accepts(&c.key)
                     && hello.signature_schemes.iter().any(|&scheme| {
                         own.is_none_or(|own| own.contains(&scheme))
                             && key_signs(c.key.key.kind(), scheme, tls13)
@@ -118,6 +157,60 @@ impl ResolvesServerCert for CredentialResolver {
             .or(self.candidates.first())?;
         self.selected.store(chosen.index, Ordering::Relaxed);
         Some(chosen.key.clone())
+    }
+}
+
+/// The client's choice: padlock's [`ClientCertificates`] over the candidates in order,
+/// those of `-must-match-issuer` only for a server that names their issuer, noting which
+/// was sent.
+pub struct ClientCredentials {
+    certs: ClientCertificates,
+    indices: Vec<i64>,
+    selected: Selected,
+    seen: Seen,
+}
+
+impl ClientCredentials {
+    pub fn new(candidates: Vec<Candidate>, selected: Selected, seen: Seen) -> Self {
+        let mut certs = ClientCertificates::new();
+        let mut indices = Vec::with_capacity(candidates.len());
+        for c in candidates {
+            match c.must_match_issuer {
+                true => certs.add_for_named_issuers(c.key),
+                false => certs.add(c.key),
+            }
+            indices.push(c.index);
+        }
+        Self {
+            certs,
+            indices,
+            selected,
+            seen,
+        }
+    }
+}
+
+impl ResolvesClientCert for ClientCredentials {
+    fn resolve(&self, request: &CertificateRequestInfo<'_>) -> Option<Arc<CertifiedKey>> {
+        record(
+            &self.seen,
+            PeerRequest {
+                schemes: request
+                    .signature_schemes
+                    .iter()
+                    .map(|s| s.to_wire())
+                    .collect(),
+                certificate_types: request.certificate_types.to_vec(),
+                authorities: request
+                    .certificate_authorities
+                    .iter()
+                    .map(|n| n.to_vec())
+                    .collect(),
+            },
+        );
+        let i = self.certs.choose(request)?;
+        self.selected.store(self.indices[i], Ordering::Relaxed);
+        self.certs.resolve(request)
     }
 }
 

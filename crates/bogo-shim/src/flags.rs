@@ -55,6 +55,9 @@ pub struct Credential {
     pub cert_file: Option<String>,
     pub key_file: Option<String>,
     pub signing_prefs: Vec<u16>,
+    /// `-must-match-issuer`: presented only to a peer that names its issuer
+    /// (certificate_authorities).
+    pub must_match_issuer: bool,
 }
 
 /// The `-expect-early-data-reason` values padlock can tell apart (BoringSSL's
@@ -125,6 +128,8 @@ pub struct Settings {
     pub read_with_unfinished_write: bool,
     pub check_close_notify: bool,
     pub read_size: usize,
+    /// `-max-send-fragment`: padlock's `max_fragment_size`.
+    pub max_send_fragment: Option<usize>,
     pub key_update: bool,
     pub key_update_before_read: bool,
     pub export_keying_material: usize,
@@ -178,6 +183,16 @@ pub struct Settings {
     /// `-expect-selected-credential`: the index of the credential the server presented
     /// (-1: the default one).
     pub expect_selected_credential: Option<i64>,
+    /// `-use-client-ca-list`: the DER names a server sends in its CertificateRequest
+    /// (`<NULL>` and `<EMPTY>`: none).
+    pub use_client_ca_list: Vec<Vec<u8>>,
+    /// `-expect-client-ca-list`: the DER names the client expects in the CertificateRequest.
+    pub expect_client_ca_list: Option<Vec<Vec<u8>>>,
+    /// `-expect-certificate-types`: TLS 1.2's certificate_types the client expects.
+    pub expect_certificate_types: Option<Vec<u8>>,
+    /// `-expect-peer-verify-pref`: the signature schemes the peer lists, in order (a
+    /// client's signature_algorithms, a server's CertificateRequest).
+    pub expect_peer_verify_prefs: Vec<u16>,
 }
 
 impl Default for Settings {
@@ -223,6 +238,7 @@ impl Default for Settings {
             check_close_notify: false,
             // BoringSSL's shim reads 512 bytes at a time, so records span several reads.
             read_size: 512,
+            max_send_fragment: None,
             key_update: false,
             key_update_before_read: false,
             export_keying_material: 0,
@@ -255,6 +271,10 @@ impl Default for Settings {
             resumption_delay: 0,
             key_shares: None,
             expect_selected_credential: None,
+            use_client_ca_list: Vec::new(),
+            expect_client_ca_list: None,
+            expect_certificate_types: None,
+            expect_peer_verify_prefs: Vec::new(),
         }
     }
 }
@@ -366,6 +386,14 @@ impl Settings {
                 None => self.cert_file = Some(value()?),
             },
             "-new-x509-credential" => self.credentials.push(Credential::default()),
+            "-must-match-issuer" => match self.credentials.last_mut() {
+                Some(credential) => credential.must_match_issuer = true,
+                None => {
+                    return Err(Refusal::Invalid(format!(
+                        "{name} before any -new-x509-credential"
+                    )))
+                }
+            },
             "-min-version" => self.min_version = Some(number(name, value)?),
             "-max-version" => self.max_version = Some(number(name, value)?),
             "-expect-version" => self.expect_version = Some(number(name, value)?),
@@ -378,6 +406,19 @@ impl Settings {
                 None => self.signing_prefs.push(number(name, value)?),
             },
             "-verify-prefs" => self.verify_prefs.push(number(name, value)?),
+            "-expect-peer-verify-pref" => self.expect_peer_verify_prefs.push(number(name, value)?),
+            "-use-client-ca-list" => {
+                self.use_client_ca_list = match value()?.as_str() {
+                    "<NULL>" | "<EMPTY>" => Vec::new(),
+                    list => hex_names(name, list)?,
+                }
+            }
+            "-expect-client-ca-list" => {
+                self.expect_client_ca_list = Some(hex_names(name, &value()?)?)
+            }
+            "-expect-certificate-types" => {
+                self.expect_certificate_types = Some(base64(name, &value()?)?)
+            }
             "-verify-peer" => self.verify_peer = true,
             "-require-any-client-certificate" => self.require_any_client_certificate = true,
             "-advertise-alpn" => self.advertise_alpn = Some(alpn_list(&value()?)?),
@@ -399,6 +440,7 @@ impl Settings {
                 0 => return Err(Refusal::Invalid("-read-size must be positive".into())),
                 n => self.read_size = n,
             },
+            "-max-send-fragment" => self.max_send_fragment = Some(number(name, value)?),
             "-key-update" => self.key_update = true,
             "-key-update-before-read" => self.key_update_before_read = true,
             "-export-keying-material" => self.export_keying_material = number(name, value)?,
@@ -483,9 +525,69 @@ fn alpn_list(wire: &str) -> Result<Vec<Vec<u8>>, Refusal> {
     Ok(names)
 }
 
+/// A comma-separated list of hex strings (BoringSSL's encoding of DER names).
+fn hex_names(name: &str, list: &str) -> Result<Vec<Vec<u8>>, Refusal> {
+    let bad = || Refusal::Invalid(format!("{name} {list:?} is not comma-separated hex"));
+    list.split(',')
+        .map(|part| {
+            if !part.is_ascii() || part.len() % 2 != 0 {
+                return Err(bad());
+            }
+            (0..part.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&part[i..i + 2], 16).map_err(|_| bad()))
+                .collect()
+        })
+        .collect()
+}
+
+/// Standard base64 (RFC 4648 §4), padded.
+fn base64(name: &str, text: &str) -> Result<Vec<u8>, Refusal> {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bad = || Refusal::Invalid(format!("{name} {text:?} is not base64"));
+    let digits = text.trim_end_matches('=');
+    let mut out = Vec::with_capacity(digits.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0);
+    for c in digits.bytes() {
+        let v = ALPHABET.iter().position(|&a| a == c).ok_or_else(bad)?;
+        acc = (acc << 6) | u32::try_from(v).map_err(|_| bad())?;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push(u8::try_from((acc >> bits) & 0xff).map_err(|_| bad())?);
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_hex_name_lists_and_base64() {
+        let s = run(&[
+            "-port",
+            "1",
+            "-expect-client-ca-list",
+            "3000,30020500",
+            "-use-client-ca-list",
+            "<NULL>",
+            "-expect-certificate-types",
+            "AgFA",
+            "-expect-peer-verify-pref",
+            "2052",
+        ]);
+        assert_eq!(
+            s.expect_client_ca_list,
+            Some(vec![vec![0x30, 0], vec![0x30, 2, 5, 0]])
+        );
+        assert!(s.use_client_ca_list.is_empty());
+        assert_eq!(s.expect_certificate_types, Some(vec![2, 1, 64]));
+        assert_eq!(s.expect_peer_verify_prefs, vec![0x0804]);
+        assert!(base64("-x", "YWI=").is_ok_and(|v| v == b"ab"));
+        assert!(hex_names("-x", "3g").is_err());
+    }
 
     fn args(line: &[&str]) -> Vec<String> {
         line.iter().map(|s| s.to_string()).collect()
@@ -615,13 +717,20 @@ mod tests {
             "-new-x509-credential",
             "-cert-file",
             "b.pem",
+            "-must-match-issuer",
         ]);
         assert_eq!(s.cert_file.as_deref(), Some("d.pem"));
         assert_eq!(s.credentials.len(), 2);
         assert_eq!(s.credentials[0].key_file.as_deref(), Some("a.key"));
         assert_eq!(s.credentials[0].signing_prefs, vec![0x0403]);
         assert_eq!(s.credentials[1].cert_file.as_deref(), Some("b.pem"));
+        assert!(!s.credentials[0].must_match_issuer && s.credentials[1].must_match_issuer);
         assert!(s.signing_prefs.is_empty());
+        // The default credential cannot be limited to named issuers.
+        assert!(matches!(
+            parse(&args(&["-port", "1", "-must-match-issuer"])),
+            Err(Refusal::Invalid(_))
+        ));
     }
 
     #[test]
@@ -668,6 +777,8 @@ mod tests {
         assert_eq!(s.key_shares, Some(vec![]));
         let s = run(&["-port", "1", "-expect-selected-credential", "-1"]);
         assert_eq!(s.expect_selected_credential, Some(-1));
+        let s = run(&["-port", "1", "-max-send-fragment", "512"]);
+        assert_eq!(s.max_send_fragment, Some(512));
     }
 
     #[test]

@@ -210,6 +210,8 @@ pub struct ShimVerifier {
     refuse: AtomicBool,
     enforce: bool,
     verdict: Arc<Verdict>,
+    /// `-use-client-ca-list`: the names a server's CertificateRequest carries.
+    hints: Vec<Vec<u8>>,
 }
 
 impl ShimVerifier {
@@ -218,7 +220,14 @@ impl ShimVerifier {
             refuse: AtomicBool::new(refuse),
             enforce,
             verdict,
+            hints: Vec::new(),
         }
+    }
+
+    /// The CA names a server sends in its CertificateRequest (RFC 8446 §4.2.4).
+    pub fn with_hints(mut self, hints: Vec<Vec<u8>>) -> Self {
+        self.hints = hints;
+        self
     }
 
     /// Whether later verifications refuse: a resuming client whose 0-RTT data may be
@@ -254,7 +263,7 @@ impl ServerCertVerifier for ShimVerifier {
 
 impl ClientCertVerifier for ShimVerifier {
     fn root_hint_subjects(&self) -> Vec<Vec<u8>> {
-        Vec::new()
+        self.hints.clone()
     }
 
     fn verify_client_cert(&self, _: &[u8], _: &[&[u8]], _: UnixTime) -> Result<(), Error> {

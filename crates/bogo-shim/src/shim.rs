@@ -17,7 +17,9 @@ use padlock_tls::{
 };
 
 use crate::accept;
-use crate::credentials::{self, CredentialResolver, Selected};
+use crate::credentials::{
+    self, ClientCredentials, CredentialResolver, PeerRequest, Seen, Selected,
+};
 use crate::early_data;
 use crate::flags::{Refusal, Settings, Which};
 use crate::shared::{CallbackTicketer, Shared, ShimVerifier};
@@ -105,17 +107,22 @@ pub fn run_connection(
     // The default credential (-1) unless the resolver picks one of -new-x509-credential's.
     let selected: Selected = Arc::new(AtomicI64::new(-1));
     // A client without -verify-peer records a refusal but goes on (BoringSSL's soft fail).
-    let verifier = Arc::new(ShimVerifier::new(
-        s.verify_fail,
-        s.server || s.verify_peer,
-        shared.verdict.clone(),
-    ));
+    let verifier = Arc::new(
+        ShimVerifier::new(
+            s.verify_fail,
+            s.server || s.verify_peer,
+            shared.verdict.clone(),
+        )
+        .with_hints(s.use_client_ca_list.clone()),
+    );
+    // What the peer asked of our certificate, for the -expect-* checks on it.
+    let seen: Seen = Arc::default();
     let side = if s.server {
         Side::Server(server_config(
             s,
             provider,
             shared,
-            &selected,
+            (&selected, &seen),
             verifier.clone(),
         )?)
     } else {
@@ -125,7 +132,10 @@ pub fn run_connection(
             // No -host-name: an address, for which padlock sends no server_name.
             None => ServerName::Ip(Ipv4Addr::LOCALHOST.into()),
         };
-        Side::Client(client_config(s, provider, shared, verifier.clone())?, name)
+        Side::Client(
+            client_config(s, provider, shared, (&selected, &seen), verifier.clone())?,
+            name,
+        )
     };
 
     let mut sock = connect_back(s).map_err(Failure::Io)?;
@@ -158,6 +168,7 @@ pub fn run_connection(
     early_data::check_reason(s, tls.conn, &early, shared, resume)?;
     check_verify_result(s, shared)?;
     check_new_session(s, tls.conn, shared, session_ids_before, resume)?;
+    check_peer_request(s, &seen)?;
     if let Some(want) = s.expect_selected_credential {
         let got = selected.load(Ordering::Relaxed);
         if got != want {
@@ -172,6 +183,54 @@ pub fn run_connection(
     })?;
     check_ticket(s, tls.conn, shared)?;
     check_session_kept(s, tls.conn, shared)
+}
+
+/// Whether the test checks what the peer asked of our certificate.
+fn expects_a_request(s: &Settings) -> bool {
+    !s.expect_peer_verify_prefs.is_empty()
+        || s.expect_certificate_types.is_some()
+        || s.expect_client_ca_list.is_some()
+}
+
+/// `-expect-peer-verify-pref`, `-expect-certificate-types`, `-expect-client-ca-list`:
+/// what the peer asked of our certificate, as our resolver saw it.
+fn check_peer_request(s: &Settings, seen: &Seen) -> Result<(), Failure> {
+    if !expects_a_request(s) {
+        return Ok(());
+    }
+    let seen = seen
+        .lock()
+        .map_err(|_| Failure::Expectation("a poisoned lock".into()))?;
+    let Some(PeerRequest {
+        schemes,
+        certificate_types,
+        authorities,
+    }) = seen.as_ref()
+    else {
+        return Err(Failure::Expectation(
+            "the peer asked nothing of our certificate".into(),
+        ));
+    };
+    let mismatch = |what: &str, want: &dyn fmt::Debug, got: &dyn fmt::Debug| {
+        Err(Failure::Expectation(format!(
+            "{what}: expected {want:?}, got {got:?}"
+        )))
+    };
+    let want = &s.expect_peer_verify_prefs;
+    if !want.is_empty() && want != schemes {
+        return mismatch("peer verify preferences", want, schemes);
+    }
+    if let Some(want) = s.expect_certificate_types.as_ref() {
+        if want != certificate_types {
+            return mismatch("certificate types", want, certificate_types);
+        }
+    }
+    if let Some(want) = s.expect_client_ca_list.as_ref() {
+        if want != authorities {
+            return mismatch("CA names", want, authorities);
+        }
+    }
+    Ok(())
 }
 
 /// The configuration of the shim's side of a connection.
@@ -442,9 +501,6 @@ fn refuse_what_padlock_lacks(s: &Settings) -> Result<(), Failure> {
         ProtocolVersion::TLSv1_3.to_wire(),
         ProtocolVersion::TLSv1_2.to_wire(),
     ];
-    if !s.server && s.expect_selected_credential.is_some() {
-        return unimplemented("-expect-selected-credential on a client (it has one certificate)");
-    }
     if s.expect_version.is_some_and(|v| !known.contains(&v)) {
         return unimplemented("-expect-version other than TLS 1.3 or TLS 1.2");
     }
@@ -479,6 +535,7 @@ fn client_config(
     s: &Settings,
     provider: &Arc<dyn Provider>,
     shared: &Shared,
+    (selected, seen): (&Selected, &Seen),
     verifier: Arc<ShimVerifier>,
 ) -> Result<ClientConfig, Failure> {
     let mut config = ClientConfig::new(provider.clone(), verifier);
@@ -492,6 +549,9 @@ fn client_config(
     };
     config.enable_early_data = s.enable_early_data;
     config.require_extended_master_secret = s.expect_extended_master_secret;
+    if let Some(size) = s.max_send_fragment {
+        config.max_fragment_size = size;
+    }
     apply_protocol_settings(
         s,
         &mut config.versions,
@@ -510,14 +570,16 @@ fn client_config(
     if let Some(alpn) = &s.advertise_alpn {
         config.alpn_protocols = alpn.clone();
     }
-    // padlock's client has one certificate: it cannot choose among several.
-    let mut candidates = credentials::candidates(s, provider)?;
-    if candidates.len() > 1 {
-        return Err(Failure::Refused(Refusal::Unimplemented(
-            "a client with several credentials to choose from".into(),
+    // The first credential that fits the server's CertificateRequest, the default last.
+    // With none, the resolver still sees the CertificateRequest (and sends no certificate).
+    let candidates = credentials::candidates(s, provider)?;
+    if !candidates.is_empty() || expects_a_request(s) {
+        config.client_auth = Some(Arc::new(ClientCredentials::new(
+            candidates,
+            selected.clone(),
+            seen.clone(),
         )));
     }
-    config.client_auth = candidates.pop().map(|c| c.key);
     Ok(config)
 }
 
@@ -542,7 +604,7 @@ fn server_config(
     s: &Settings,
     provider: &Arc<dyn Provider>,
     shared: &Shared,
-    selected: &Selected,
+    (selected, seen): (&Selected, &Seen),
     verifier: Arc<ShimVerifier>,
 ) -> Result<ServerConfig, Failure> {
     let candidates = credentials::candidates(s, provider)?;
@@ -552,12 +614,11 @@ fn server_config(
         )));
     };
     let mut config = ServerConfig::new(provider.clone(), first);
-    if !s.credentials.is_empty() {
-        config.cert_resolver = Arc::new(CredentialResolver {
-            candidates,
-            selected: selected.clone(),
-        });
-    }
+    config.cert_resolver = Arc::new(CredentialResolver {
+        candidates,
+        selected: selected.clone(),
+        seen: seen.clone(),
+    });
     config.time = shared.clock();
     // One ticket per connection, under the test's keys; TLS 1.2 sessions by id in the
     // test's cache too.
@@ -577,6 +638,9 @@ fn server_config(
     // BoringSSL's allowance when 0-RTT is on (its kMaxEarlyDataAccepted).
     config.max_early_data_size = if s.enable_early_data { 14336 } else { 0 };
     config.require_extended_master_secret = s.expect_extended_master_secret;
+    if let Some(size) = s.max_send_fragment {
+        config.max_fragment_size = size;
+    }
     apply_protocol_settings(
         s,
         &mut config.versions,

@@ -93,7 +93,7 @@ fn server_reports_the_clients_signature_scheme_not_its_own() {
     let mut config = server_config(KeyType::Rsa2048);
     config.client_auth = ClientAuth::Required(Arc::new(AcceptAnyClient));
     let mut client_config = insecure_client_config();
-    client_config.client_auth = Some(certified_key(KeyType::Ed25519, &["client"], true));
+    client_config.set_client_certificate(certified_key(KeyType::Ed25519, &["client"], true));
     let mut client = Connection::client(Arc::new(client_config), localhost()).unwrap();
     let mut server = Connection::server(Arc::new(config)).unwrap();
     handshake(&mut client, &mut server);

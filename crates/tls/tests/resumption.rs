@@ -296,7 +296,7 @@ fn a_resumed_mutual_tls_session_keeps_the_clients_certificate() {
         roots.add_pem(&test_ca().cert_pem()).unwrap();
         let verifier = WebPkiClientVerifier::new(provider(), Arc::new(roots));
         s.client_auth = ClientAuth::Required(Arc::new(verifier));
-        c.client_auth = Some(client_key);
+        c.set_client_certificate(client_key);
     });
     let (_, s) = connect(&server, &client);
     assert_eq!(s.handshake_kind(), Some(HandshakeKind::Resumed));

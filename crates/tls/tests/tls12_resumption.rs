@@ -133,7 +133,7 @@ fn resumption_keeps_the_client_certificate_and_alpn_is_negotiated_afresh() {
     let clock = Clock::new();
     let (server, client) = tls12_pair(&clock, |s, c| {
         s.client_auth = padlock_tls::ClientAuth::Required(Arc::new(AcceptAnyClient));
-        c.client_auth = Some(certified_key(KeyType::P256, &["client"], true));
+        c.set_client_certificate(certified_key(KeyType::P256, &["client"], true));
         s.alpn_protocols = vec![b"h2".to_vec()];
         c.alpn_protocols = vec![b"h2".to_vec()];
     });

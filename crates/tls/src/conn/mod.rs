@@ -38,13 +38,13 @@ use std::sync::Arc;
 
 use crate::alert;
 use crate::certificate_chain::CertificateChain;
-use crate::config::{ClientConfig, ServerConfig};
+use crate::config::{check_fragment_size, ClientConfig, ServerConfig};
 use crate::error::ApiMisuse;
 use crate::error::Error;
 use crate::ticket::ClientSession;
 use crate::verify::ServerName;
 use crate::wire::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
-use crate::wire::{HandshakeJoiner, MAX_CLIENT_HELLO_LEN, MAX_PLAINTEXT_LEN};
+use crate::wire::{HandshakeJoiner, MAX_CLIENT_HELLO_LEN};
 
 mod early_data;
 mod lifecycle;
@@ -160,6 +160,7 @@ impl Connection {
             config.provider.clone(),
             config.key_log.clone(),
             config.trace.clone(),
+            check_fragment_size(config.max_fragment_size)?,
         );
         let state = crate::client::start(config, server_name, session, &mut core)?;
         core.records.flush_initial_client_hello()?;
@@ -191,6 +192,7 @@ impl Connection {
             config.provider.clone(),
             config.key_log.clone(),
             config.trace.clone(),
+            check_fragment_size(config.max_fragment_size)?,
         );
         let state = crate::server::start(config)?;
         Ok(Self {
@@ -366,7 +368,7 @@ impl Connection {
         // TLS 1.2 has no KeyUpdate: its sealer refuses a key past its limit, which ends
         // the connection (RFC 8446 §5.5's AES-GCM bound applies to it all the same).
         let can_update = self.core.negotiated.version != Some(ProtocolVersion::TLSv1_2);
-        for chunk in data.chunks(MAX_PLAINTEXT_LEN) {
+        for chunk in data.chunks(self.core.records.max_fragment()) {
             if can_update && self.core.records.sealer.needs_key_update() {
                 self.send_key_update(false)?;
             }
@@ -531,7 +533,7 @@ impl Connection {
         }
         let n = early.writable.min(data.len());
         self.core.early.writable -= n;
-        for chunk in data[..n].chunks(MAX_PLAINTEXT_LEN) {
+        for chunk in data[..n].chunks(self.core.records.max_fragment()) {
             if let Err(e) = self.core.records.send_application_data(chunk) {
                 return Err(self.fail(e));
             }

@@ -296,6 +296,7 @@ fn choose_certificate(
             signature_schemes: &offer.schemes,
             cipher_suites: &offer.suites,
             groups: &offer.groups,
+            certificate_authorities: &crate::server::hs::certificate_authorities(offer.hello),
         })
         .ok_or_else(|| PeerIncompatible::NoCertificateForName.into())
 }
