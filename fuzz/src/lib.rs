@@ -139,6 +139,7 @@ pub fn null_server_config() -> std::sync::Arc<padlock_tls::ServerConfig> {
             let cert = Arc::new(padlock_tls::CertifiedKey {
                 chain: vec![vec![0x30, 0x00]],
                 key: Arc::from(key),
+                signature_schemes: None,
             });
             Arc::new(padlock_tls::ServerConfig::new(provider, cert))
         })
@@ -160,6 +161,7 @@ pub fn null_tls12_server_config() -> std::sync::Arc<padlock_tls::ServerConfig> {
             let cert = Arc::new(padlock_tls::CertifiedKey {
                 chain: vec![bare_certificate(&key.public_key_spki())],
                 key: Arc::from(key),
+                signature_schemes: None,
             });
             let mut config = padlock_tls::ServerConfig::new(provider, cert);
             config.versions = vec![padlock_tls::ProtocolVersion::TLSv1_2];

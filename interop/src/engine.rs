@@ -238,7 +238,9 @@ pub fn client_exchange(
 pub fn check_peer_requires_client_cert(fx: &Fixtures, port: u16, request: &[u8], tls13: &[u8]) {
     let attempt = |client: Option<&Issued>| {
         let mut config = client_config(&fx.ecdsa_ca.cert);
-        config.client_auth = client.map(certified_key);
+        if let Some(client) = client {
+            config.set_client_certificate(certified_key(client));
+        }
         client_exchange(config, "localhost", port, request, 64 * 1024)
     };
     let good = attempt(Some(&fx.client));

@@ -5,7 +5,9 @@
 //! data the server rejected goes on at 1-RTT with the `-on-retry` settings.
 
 use std::io::{self, Read, Write};
+use std::sync::Mutex;
 
+use padlock_tls::trace::{Trace, TraceEvent};
 use padlock_tls::{
     ApiMisuse, Connection, EarlyDataStatus, Error, HandshakeKind, ProtocolVersion, Stream,
     LINGER_BYTES,
@@ -178,9 +180,63 @@ pub fn check_outcome<'a>(
     Ok(settings)
 }
 
+/// A server's trace, kept for the reason padlock gives when it rejects 0-RTT data (RFC 8446
+/// §4.2.10), which [`check_reason`] puts in BoringSSL's words.
+#[derive(Debug, Default)]
+pub struct Rejection(Mutex<Option<String>>);
+
+impl Rejection {
+    /// Forgets the last connection's reason.
+    pub fn clear(&self) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// BoringSSL's name for the reason padlock's server gave, where one fits.
+    pub fn boringssl_reason(&self) -> Option<&'static str> {
+        let reason = self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()?;
+        // padlock's words (server/tls13/resume.rs) → SSL_early_data_reason_string's.
+        const REASONS: [(&str, &str); 6] = [
+            (
+                "the ALPN protocol differs from the session's",
+                "alpn_mismatch",
+            ),
+            ("the ticket does not allow 0-RTT", "unsupported_for_session"),
+            (
+                "the ticket age does not fit the freshness window",
+                "ticket_age_skew",
+            ),
+            ("HelloRetryRequest", "hello_retry_request"),
+            ("0-RTT is off on this server", "disabled"),
+            ("no PSK was accepted", "session_not_resumed"),
+        ];
+        REASONS
+            .iter()
+            .find(|(words, _)| reason.contains(words))
+            .map(|&(_, name)| name)
+    }
+}
+
+impl Trace for Rejection {
+    fn event(&self, event: &TraceEvent<'_>) {
+        if let TraceEvent::EarlyDataRejected { reason, .. } = event {
+            *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(reason.clone());
+        }
+    }
+}
+
+/// `-expect-no-offer-early-data`: the client's ClientHello offered no 0-RTT data.
+pub fn check_not_offered(s: &Settings, progress: &Progress) -> Result<(), Failure> {
+    if s.expect_no_offer_early_data && progress.offered {
+        return Err(Failure::Expectation(
+            "the ClientHello offered 0-RTT data".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// `-expect-early-data-reason`: why 0-RTT data was or was not used, in BoringSSL's words,
-/// as far as padlock can tell; where it cannot (an ALPN mismatch, a ticket age out of the
-/// window, …) the test does not apply.
+/// as far as padlock can tell; where it cannot (a replayed ClientHello, a ticket from
+/// another server, …) the test does not apply.
 pub fn check_reason(
     s: &Settings,
     conn: &Connection,
@@ -231,10 +287,16 @@ fn reason(
         return Some("protocol_version");
     }
     if !s.server && !progress.offered {
-        return match shared.store.offered() {
-            None => Some("no_session_offered"),
-            Some(0) => Some("unsupported_for_session"),
-            Some(_) => None,
+        let Some(offered) = shared.store.offered() else {
+            return Some("no_session_offered");
+        };
+        // padlock's client offers 0-RTT with a session that allows it unless the session's
+        // ALPN protocol is not among those it offers now (RFC 8446 §4.2.10).
+        let ours = s.advertise_alpn.as_deref().unwrap_or_default();
+        return match offered {
+            o if o.max_early_data_size == 0 => Some("unsupported_for_session"),
+            o if o.alpn.as_ref().is_some_and(|p| !ours.contains(p)) => Some("alpn_mismatch"),
+            _ => None,
         };
     }
     if s.server {
@@ -246,7 +308,7 @@ fn reason(
             (false, _, _) => Some("session_not_resumed"),
             (true, true, _) => Some("hello_retry_request"),
             (true, false, EarlyDataStatus::NotOffered) => Some("peer_declined"),
-            _ => None,
+            _ => shared.rejection.boringssl_reason(),
         };
     }
     if hrr {

@@ -55,11 +55,14 @@ pub struct Credential {
     pub cert_file: Option<String>,
     pub key_file: Option<String>,
     pub signing_prefs: Vec<u16>,
+    /// `-must-match-issuer`: presented only to a peer that names its issuer
+    /// (certificate_authorities).
+    pub must_match_issuer: bool,
 }
 
 /// The `-expect-early-data-reason` values padlock can tell apart (BoringSSL's
 /// `SSL_early_data_reason_string` names); the others exit 89.
-pub const EARLY_DATA_REASONS: [&str; 8] = [
+pub const EARLY_DATA_REASONS: [&str; 10] = [
     "disabled",
     "accept",
     "no_session_offered",
@@ -68,6 +71,8 @@ pub const EARLY_DATA_REASONS: [&str; 8] = [
     "session_not_resumed",
     "hello_retry_request",
     "protocol_version",
+    "alpn_mismatch",
+    "ticket_age_skew",
 ];
 
 /// Everything a connection is configured with (one field per supported flag).
@@ -79,8 +84,15 @@ pub struct Settings {
     pub server: bool,
     pub resume_count: u32,
     pub expect_session_miss: bool,
+    /// `-expect-no-session`: a client is given no session to keep.
+    pub expect_no_session: bool,
     /// `-no-ticket`: no RFC 5077 tickets (a server resumes TLS 1.2 by session id only).
     pub no_ticket: bool,
+    /// `-use-ticket-callback` / `-use-ticket-aead-callback`: the application seals and
+    /// opens tickets (padlock: a [`padlock_tls::ticket::Ticketer`] of its own).
+    pub ticket_callback: bool,
+    /// `-skip-ticket`: that callback declines to seal a ticket.
+    pub skip_ticket: bool,
     pub key_file: Option<String>,
     pub cert_file: Option<String>,
     pub min_version: Option<u16>,
@@ -100,7 +112,11 @@ pub struct Settings {
     pub advertise_alpn: Option<Vec<Vec<u8>>>,
     pub select_alpn: Option<Vec<u8>>,
     pub decline_alpn: bool,
+    /// `-reject-alpn`: a server accepts none of the client's protocols.
+    pub reject_alpn: bool,
     pub expect_alpn: Option<Vec<u8>>,
+    /// `-expect-advertised-alpn`: the protocols a server's client offers (wire form).
+    pub expect_advertised_alpn: Option<Vec<Vec<u8>>>,
     pub host_name: Option<String>,
     pub expect_server_name: Option<String>,
     pub expect_no_server_name: bool,
@@ -108,14 +124,20 @@ pub struct Settings {
     pub shim_initial_write: Vec<u8>,
     pub repeat_shim_initial_write: u32,
     pub shim_shuts_down: bool,
+    /// `-read-with-unfinished-write`: the initial write is left part-sent while reading.
+    pub read_with_unfinished_write: bool,
     pub check_close_notify: bool,
     pub read_size: usize,
+    /// `-max-send-fragment`: padlock's `max_fragment_size`.
+    pub max_send_fragment: Option<usize>,
     pub key_update: bool,
     pub key_update_before_read: bool,
     pub export_keying_material: usize,
     pub export_label: Vec<u8>,
     pub export_context: Vec<u8>,
     pub use_export_context: bool,
+    /// `-tls-unique`: write the tls-unique channel binding (RFC 5929) after the handshake.
+    pub tls_unique: bool,
     pub expect_curve_id: Option<u16>,
     pub expect_peer_signature_algorithm: Option<u16>,
     pub expect_cipher: Option<u16>,
@@ -130,6 +152,8 @@ pub struct Settings {
     pub enable_early_data: bool,
     pub expect_accept_early_data: bool,
     pub expect_reject_early_data: bool,
+    /// `-expect-no-offer-early-data`: the client's ClientHello offers no 0-RTT data.
+    pub expect_no_offer_early_data: bool,
     /// `-expect-ticket-supports-early-data`: the session received allows 0-RTT.
     pub expect_ticket_supports_early_data: bool,
     /// `-expect-early-data-reason`: one of [`EARLY_DATA_REASONS`].
@@ -138,6 +162,9 @@ pub struct Settings {
     pub verify_fail: bool,
     /// `-expect-verify-result`: the verification result is what `-verify-fail` says.
     pub expect_verify_result: bool,
+    /// `-reverify-on-resume`: a client verifies a session's certificates again before
+    /// offering it.
+    pub reverify_on_resume: bool,
     /// `-expect-session-id` / `-expect-no-session-id`: the first connection did (did not)
     /// give the client a session to resume (TLS 1.2).
     pub expect_session_id: bool,
@@ -145,6 +172,9 @@ pub struct Settings {
     /// `-expect-ticket-renewal`: a resumed TLS 1.2 client got a new ticket.
     pub expect_ticket_renewal: bool,
     pub expect_extended_master_secret: bool,
+    /// `-expect-secure-renegotiation` (`Some(true)`) / `-expect-no-secure-renegotiation`:
+    /// whether the peer signalled RFC 5746 (or spoke TLS 1.3).
+    pub expect_secure_renegotiation: Option<bool>,
     /// `-resumption-delay`: seconds the shim's clock moves on before this connection.
     pub resumption_delay: u64,
     /// `-key-shares`: the groups the ClientHello carries key shares for; `-no-key-shares`
@@ -153,6 +183,16 @@ pub struct Settings {
     /// `-expect-selected-credential`: the index of the credential the server presented
     /// (-1: the default one).
     pub expect_selected_credential: Option<i64>,
+    /// `-use-client-ca-list`: the DER names a server sends in its CertificateRequest
+    /// (`<NULL>` and `<EMPTY>`: none).
+    pub use_client_ca_list: Vec<Vec<u8>>,
+    /// `-expect-client-ca-list`: the DER names the client expects in the CertificateRequest.
+    pub expect_client_ca_list: Option<Vec<Vec<u8>>>,
+    /// `-expect-certificate-types`: TLS 1.2's certificate_types the client expects.
+    pub expect_certificate_types: Option<Vec<u8>>,
+    /// `-expect-peer-verify-pref`: the signature schemes the peer lists, in order (a
+    /// client's signature_algorithms, a server's CertificateRequest).
+    pub expect_peer_verify_prefs: Vec<u16>,
 }
 
 impl Default for Settings {
@@ -164,7 +204,10 @@ impl Default for Settings {
             server: false,
             resume_count: 0,
             expect_session_miss: false,
+            expect_no_session: false,
             no_ticket: false,
+            ticket_callback: false,
+            skip_ticket: false,
             key_file: None,
             cert_file: None,
             min_version: None,
@@ -181,7 +224,9 @@ impl Default for Settings {
             advertise_alpn: None,
             select_alpn: None,
             decline_alpn: false,
+            reject_alpn: false,
             expect_alpn: None,
+            expect_advertised_alpn: None,
             host_name: None,
             expect_server_name: None,
             expect_no_server_name: false,
@@ -189,15 +234,18 @@ impl Default for Settings {
             shim_initial_write: b"hello".to_vec(),
             repeat_shim_initial_write: 1,
             shim_shuts_down: false,
+            read_with_unfinished_write: false,
             check_close_notify: false,
             // BoringSSL's shim reads 512 bytes at a time, so records span several reads.
             read_size: 512,
+            max_send_fragment: None,
             key_update: false,
             key_update_before_read: false,
             export_keying_material: 0,
             export_label: Vec::new(),
             export_context: Vec::new(),
             use_export_context: false,
+            tls_unique: false,
             expect_curve_id: None,
             expect_peer_signature_algorithm: None,
             expect_cipher: None,
@@ -209,17 +257,24 @@ impl Default for Settings {
             enable_early_data: false,
             expect_accept_early_data: false,
             expect_reject_early_data: false,
+            expect_no_offer_early_data: false,
             expect_ticket_supports_early_data: false,
             expect_early_data_reason: None,
             verify_fail: false,
             expect_verify_result: false,
+            reverify_on_resume: false,
             expect_session_id: false,
             expect_no_session_id: false,
             expect_ticket_renewal: false,
             expect_extended_master_secret: false,
+            expect_secure_renegotiation: None,
             resumption_delay: 0,
             key_shares: None,
             expect_selected_credential: None,
+            use_client_ca_list: Vec::new(),
+            expect_client_ca_list: None,
+            expect_certificate_types: None,
+            expect_peer_verify_prefs: Vec::new(),
         }
     }
 }
@@ -232,8 +287,6 @@ const NO_OPS: &[&str] = &[
     "-implicit-handshake",
     "-no-tls11",
     "-no-tls1",
-    "-expect-no-session",
-    "-expect-no-offer-early-data",
     "-forbid-renegotiation-after-handshake",
     "-server-preference",
     "-use-custom-verify-callback",
@@ -245,6 +298,12 @@ const NO_OPS: &[&str] = &[
     // SSL_peek before SSL_read: padlock has no peek, and its plain read takes the same
     // path through the records the tests send (alerts, KeyUpdates, empty records).
     "-peek-then-read",
+    // BoringSSL's mode that ignores HelloRequests: padlock never renegotiates either; it
+    // answers a HelloRequest with a no_renegotiation warning and goes on (RFC 5746 §4.2).
+    "-renegotiate-ignore",
+    // The ticket callback asks for a renewed ticket on resumption: padlock's TLS 1.2
+    // server renews every ticket it resumes (TLS 1.3 sends new tickets anyway).
+    "-renew-ticket",
 ];
 
 /// No-op flags that carry a value.
@@ -314,7 +373,10 @@ impl Settings {
             "-server" => self.server = true,
             "-resume-count" => self.resume_count = number(name, value)?,
             "-expect-session-miss" => self.expect_session_miss = true,
+            "-expect-no-session" => self.expect_no_session = true,
             "-no-ticket" => self.no_ticket = true,
+            "-use-ticket-callback" | "-use-ticket-aead-callback" => self.ticket_callback = true,
+            "-skip-ticket" => self.skip_ticket = true,
             "-key-file" => match self.credentials.last_mut() {
                 Some(credential) => credential.key_file = Some(value()?),
                 None => self.key_file = Some(value()?),
@@ -324,6 +386,14 @@ impl Settings {
                 None => self.cert_file = Some(value()?),
             },
             "-new-x509-credential" => self.credentials.push(Credential::default()),
+            "-must-match-issuer" => match self.credentials.last_mut() {
+                Some(credential) => credential.must_match_issuer = true,
+                None => {
+                    return Err(Refusal::Invalid(format!(
+                        "{name} before any -new-x509-credential"
+                    )))
+                }
+            },
             "-min-version" => self.min_version = Some(number(name, value)?),
             "-max-version" => self.max_version = Some(number(name, value)?),
             "-expect-version" => self.expect_version = Some(number(name, value)?),
@@ -336,12 +406,27 @@ impl Settings {
                 None => self.signing_prefs.push(number(name, value)?),
             },
             "-verify-prefs" => self.verify_prefs.push(number(name, value)?),
+            "-expect-peer-verify-pref" => self.expect_peer_verify_prefs.push(number(name, value)?),
+            "-use-client-ca-list" => {
+                self.use_client_ca_list = match value()?.as_str() {
+                    "<NULL>" | "<EMPTY>" => Vec::new(),
+                    list => hex_names(name, list)?,
+                }
+            }
+            "-expect-client-ca-list" => {
+                self.expect_client_ca_list = Some(hex_names(name, &value()?)?)
+            }
+            "-expect-certificate-types" => {
+                self.expect_certificate_types = Some(base64(name, &value()?)?)
+            }
             "-verify-peer" => self.verify_peer = true,
             "-require-any-client-certificate" => self.require_any_client_certificate = true,
             "-advertise-alpn" => self.advertise_alpn = Some(alpn_list(&value()?)?),
             "-select-alpn" => self.select_alpn = Some(value()?.into_bytes()),
             "-decline-alpn" => self.decline_alpn = true,
+            "-reject-alpn" => self.reject_alpn = true,
             "-expect-alpn" => self.expect_alpn = Some(value()?.into_bytes()),
+            "-expect-advertised-alpn" => self.expect_advertised_alpn = Some(alpn_list(&value()?)?),
             "-host-name" => self.host_name = Some(value()?),
             "-expect-server-name" => self.expect_server_name = Some(value()?),
             "-expect-no-server-name" => self.expect_no_server_name = true,
@@ -349,17 +434,20 @@ impl Settings {
             "-shim-initial-write" => self.shim_initial_write = value()?.into_bytes(),
             "-repeat-shim-initial-write" => self.repeat_shim_initial_write = number(name, value)?,
             "-shim-shuts-down" => self.shim_shuts_down = true,
+            "-read-with-unfinished-write" => self.read_with_unfinished_write = true,
             "-check-close-notify" => self.check_close_notify = true,
             "-read-size" => match number(name, value)? {
                 0 => return Err(Refusal::Invalid("-read-size must be positive".into())),
                 n => self.read_size = n,
             },
+            "-max-send-fragment" => self.max_send_fragment = Some(number(name, value)?),
             "-key-update" => self.key_update = true,
             "-key-update-before-read" => self.key_update_before_read = true,
             "-export-keying-material" => self.export_keying_material = number(name, value)?,
             "-export-label" => self.export_label = value()?.into_bytes(),
             "-export-context" => self.export_context = value()?.into_bytes(),
             "-use-export-context" => self.use_export_context = true,
+            "-tls-unique" => self.tls_unique = true,
             "-expect-curve-id" => self.expect_curve_id = Some(number(name, value)?),
             "-expect-peer-signature-algorithm" => {
                 self.expect_peer_signature_algorithm = Some(number(name, value)?)
@@ -372,6 +460,7 @@ impl Settings {
             "-enable-early-data" => self.enable_early_data = true,
             "-expect-accept-early-data" => self.expect_accept_early_data = true,
             "-expect-reject-early-data" => self.expect_reject_early_data = true,
+            "-expect-no-offer-early-data" => self.expect_no_offer_early_data = true,
             "-expect-ticket-supports-early-data" => self.expect_ticket_supports_early_data = true,
             "-expect-early-data-reason" => {
                 let reason = value()?;
@@ -382,10 +471,13 @@ impl Settings {
             }
             "-verify-fail" => self.verify_fail = true,
             "-expect-verify-result" => self.expect_verify_result = true,
+            "-reverify-on-resume" => self.reverify_on_resume = true,
             "-expect-session-id" => self.expect_session_id = true,
             "-expect-no-session-id" => self.expect_no_session_id = true,
             "-expect-ticket-renewal" => self.expect_ticket_renewal = true,
             "-expect-extended-master-secret" => self.expect_extended_master_secret = true,
+            "-expect-secure-renegotiation" => self.expect_secure_renegotiation = Some(true),
+            "-expect-no-secure-renegotiation" => self.expect_secure_renegotiation = Some(false),
             "-resumption-delay" => self.resumption_delay = number(name, value)?,
             "-key-shares" => self
                 .key_shares
@@ -433,9 +525,69 @@ fn alpn_list(wire: &str) -> Result<Vec<Vec<u8>>, Refusal> {
     Ok(names)
 }
 
+/// A comma-separated list of hex strings (BoringSSL's encoding of DER names).
+fn hex_names(name: &str, list: &str) -> Result<Vec<Vec<u8>>, Refusal> {
+    let bad = || Refusal::Invalid(format!("{name} {list:?} is not comma-separated hex"));
+    list.split(',')
+        .map(|part| {
+            if !part.is_ascii() || part.len() % 2 != 0 {
+                return Err(bad());
+            }
+            (0..part.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&part[i..i + 2], 16).map_err(|_| bad()))
+                .collect()
+        })
+        .collect()
+}
+
+/// Standard base64 (RFC 4648 §4), padded.
+fn base64(name: &str, text: &str) -> Result<Vec<u8>, Refusal> {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bad = || Refusal::Invalid(format!("{name} {text:?} is not base64"));
+    let digits = text.trim_end_matches('=');
+    let mut out = Vec::with_capacity(digits.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0);
+    for c in digits.bytes() {
+        let v = ALPHABET.iter().position(|&a| a == c).ok_or_else(bad)?;
+        acc = (acc << 6) | u32::try_from(v).map_err(|_| bad())?;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push(u8::try_from((acc >> bits) & 0xff).map_err(|_| bad())?);
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_hex_name_lists_and_base64() {
+        let s = run(&[
+            "-port",
+            "1",
+            "-expect-client-ca-list",
+            "3000,30020500",
+            "-use-client-ca-list",
+            "<NULL>",
+            "-expect-certificate-types",
+            "AgFA",
+            "-expect-peer-verify-pref",
+            "2052",
+        ]);
+        assert_eq!(
+            s.expect_client_ca_list,
+            Some(vec![vec![0x30, 0], vec![0x30, 2, 5, 0]])
+        );
+        assert!(s.use_client_ca_list.is_empty());
+        assert_eq!(s.expect_certificate_types, Some(vec![2, 1, 64]));
+        assert_eq!(s.expect_peer_verify_prefs, vec![0x0804]);
+        assert!(base64("-x", "YWI=").is_ok_and(|v| v == b"ab"));
+        assert!(hex_names("-x", "3g").is_err());
+    }
 
     fn args(line: &[&str]) -> Vec<String> {
         line.iter().map(|s| s.to_string()).collect()
@@ -507,6 +659,8 @@ mod tests {
             s.advertise_alpn,
             Some(vec![b"foo".to_vec(), b"hi".to_vec()])
         );
+        let s = run(&["-port", "1", "-expect-advertised-alpn", "\x02hi"]);
+        assert_eq!(s.expect_advertised_alpn, Some(vec![b"hi".to_vec()]));
         assert!(matches!(
             parse(&args(&["-port", "1", "-advertise-alpn", "\x05foo"])),
             Err(Refusal::Invalid(_))
@@ -563,13 +717,20 @@ mod tests {
             "-new-x509-credential",
             "-cert-file",
             "b.pem",
+            "-must-match-issuer",
         ]);
         assert_eq!(s.cert_file.as_deref(), Some("d.pem"));
         assert_eq!(s.credentials.len(), 2);
         assert_eq!(s.credentials[0].key_file.as_deref(), Some("a.key"));
         assert_eq!(s.credentials[0].signing_prefs, vec![0x0403]);
         assert_eq!(s.credentials[1].cert_file.as_deref(), Some("b.pem"));
+        assert!(!s.credentials[0].must_match_issuer && s.credentials[1].must_match_issuer);
         assert!(s.signing_prefs.is_empty());
+        // The default credential cannot be limited to named issuers.
+        assert!(matches!(
+            parse(&args(&["-port", "1", "-must-match-issuer"])),
+            Err(Refusal::Invalid(_))
+        ));
     }
 
     #[test]
@@ -616,6 +777,29 @@ mod tests {
         assert_eq!(s.key_shares, Some(vec![]));
         let s = run(&["-port", "1", "-expect-selected-credential", "-1"]);
         assert_eq!(s.expect_selected_credential, Some(-1));
+        let s = run(&["-port", "1", "-max-send-fragment", "512"]);
+        assert_eq!(s.max_send_fragment, Some(512));
+    }
+
+    #[test]
+    fn reads_the_resumption_and_alpn_refusal_flags() {
+        let s = run(&["-port", "1", "-reverify-on-resume", "-reject-alpn"]);
+        assert!(s.reverify_on_resume && s.reject_alpn);
+        let s = run(&["-port", "1", "-renegotiate-ignore", "-renew-ticket"]);
+        assert!(!s.reverify_on_resume && !s.reject_alpn);
+        let s = run(&["-port", "1", "-use-ticket-aead-callback", "-skip-ticket"]);
+        assert!(s.ticket_callback && s.skip_ticket);
+        let s = run(&[
+            "-port",
+            "1",
+            "-expect-no-session",
+            "-expect-no-offer-early-data",
+        ]);
+        assert!(s.expect_no_session && s.expect_no_offer_early_data);
+        let s = run(&["-port", "1", "-expect-secure-renegotiation"]);
+        assert_eq!(s.expect_secure_renegotiation, Some(true));
+        let s = run(&["-port", "1", "-read-with-unfinished-write", "-tls-unique"]);
+        assert!(s.read_with_unfinished_write && s.tls_unique && !s.ticket_callback);
     }
 
     #[test]

@@ -9,6 +9,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod accept;
 pub mod credentials;
 pub mod early_data;
 pub mod flags;

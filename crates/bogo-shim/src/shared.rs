@@ -8,9 +8,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use padlock_crypto::Provider;
+
+use crate::early_data::Rejection;
 use padlock_tls::ticket::{
     ClientSession, ClientSessionCache, RotatingTicketer, ServerSessionCache, SessionStore,
-    StrikeRegister,
+    StrikeRegister, Ticketer,
 };
 use padlock_tls::{
     ClientCertVerifier, Error, ServerCertVerifier, ServerName, TimeSource, UnixTime,
@@ -27,6 +29,8 @@ pub struct Shared {
     clock_offset: Arc<AtomicU64>,
     /// What the shim's certificate verifier last said.
     pub verdict: Arc<Verdict>,
+    /// Why the server last rejected 0-RTT data, from its trace.
+    pub rejection: Arc<Rejection>,
 }
 
 impl Shared {
@@ -49,6 +53,7 @@ impl Shared {
             )),
             clock_offset: Arc::new(AtomicU64::new(0)),
             verdict: Arc::new(Verdict::default()),
+            rejection: Arc::new(Rejection::default()),
         }
     }
 
@@ -65,14 +70,41 @@ impl Shared {
     }
 }
 
+/// The application's own ticketer (`-use-ticket-callback`): the test's keys, sealing
+/// nothing when `skip` (`-skip-ticket`).
+pub struct CallbackTicketer {
+    pub inner: Arc<RotatingTicketer>,
+    pub skip: bool,
+}
+
+impl Ticketer for CallbackTicketer {
+    fn seal(&self, state: &[u8], now: UnixTime) -> Option<Vec<u8>> {
+        if self.skip {
+            return None;
+        }
+        self.inner.seal(state, now)
+    }
+
+    fn open(&self, ticket: &[u8], now: UnixTime) -> Option<Vec<u8>> {
+        self.inner.open(ticket, now)
+    }
+
+    fn lifetime(&self) -> std::time::Duration {
+        self.inner.lifetime()
+    }
+}
+
 /// The client's session store: a [`ClientSessionCache`] that also counts, per connection,
-/// the sessions it was given and remembers whether it had one to offer.
+/// the sessions it was given (not one it offered and keeps again, as a resumed TLS 1.2
+/// client does when the server renews nothing) and remembers whether it had one to offer.
 pub struct RecordingStore {
     inner: ClientSessionCache,
     received: AtomicUsize,
     last_allows_early_data: AtomicBool,
-    /// The `max_early_data_size` of the session taken to offer, if one was.
-    offered: Mutex<Option<u32>>,
+    /// The session taken to offer, if one was: its `max_early_data_size` and ALPN protocol.
+    offered: Mutex<Option<Offered>>,
+    /// And the session itself, as bytes.
+    offered_bytes: Mutex<Option<Vec<u8>>>,
 }
 
 impl RecordingStore {
@@ -82,6 +114,7 @@ impl RecordingStore {
             received: AtomicUsize::new(0),
             last_allows_early_data: AtomicBool::new(false),
             offered: Mutex::new(None),
+            offered_bytes: Mutex::new(None),
         }
     }
 
@@ -90,6 +123,7 @@ impl RecordingStore {
         self.received.store(0, Ordering::Relaxed);
         self.last_allows_early_data.store(false, Ordering::Relaxed);
         *self.offered.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        *self.offered_bytes.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// How many sessions (tickets, or a TLS 1.2 session id) this connection was given.
@@ -102,15 +136,22 @@ impl RecordingStore {
         self.last_allows_early_data.load(Ordering::Relaxed)
     }
 
-    /// The early data allowance of the session this connection offered, if it offered one.
-    pub fn offered(&self) -> Option<u32> {
-        *self.offered.lock().unwrap_or_else(|e| e.into_inner())
+    /// The session this connection offered, if it offered one.
+    pub fn offered(&self) -> Option<Offered> {
+        self.offered
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 
 impl SessionStore for RecordingStore {
     fn insert(&self, server: &ServerName, session: ClientSession) {
-        self.received.fetch_add(1, Ordering::Relaxed);
+        let offered = self.offered_bytes.lock().unwrap_or_else(|e| e.into_inner());
+        if offered.as_deref() != Some(session.to_bytes().as_slice()) {
+            self.received.fetch_add(1, Ordering::Relaxed);
+        }
+        drop(offered);
         self.last_allows_early_data
             .store(session.max_early_data_size() > 0, Ordering::Relaxed);
         self.inner.insert(server, session);
@@ -118,10 +159,22 @@ impl SessionStore for RecordingStore {
 
     fn take(&self, server: &ServerName) -> Option<ClientSession> {
         let session = self.inner.take(server);
+        *self.offered_bytes.lock().unwrap_or_else(|e| e.into_inner()) =
+            session.as_ref().map(ClientSession::to_bytes);
         *self.offered.lock().unwrap_or_else(|e| e.into_inner()) =
-            session.as_ref().map(ClientSession::max_early_data_size);
+            session.as_ref().map(|s| Offered {
+                max_early_data_size: s.max_early_data_size(),
+                alpn: s.alpn_protocol().map(<[u8]>::to_vec),
+            });
         session
     }
+}
+
+/// What a client knew of the session it took to offer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Offered {
+    pub max_early_data_size: u32,
+    pub alpn: Option<Vec<u8>>,
 }
 
 /// What the shim's verifier said about the peer's certificate. A resumed connection
@@ -154,15 +207,40 @@ impl Verdict {
 /// `-verify-peer`, BoringSSL's "soft fail" mode) records a refusal but lets the handshake
 /// go on.
 pub struct ShimVerifier {
-    pub refuse: bool,
-    pub enforce: bool,
-    pub verdict: Arc<Verdict>,
+    refuse: AtomicBool,
+    enforce: bool,
+    verdict: Arc<Verdict>,
+    /// `-use-client-ca-list`: the names a server's CertificateRequest carries.
+    hints: Vec<Vec<u8>>,
 }
 
 impl ShimVerifier {
+    pub fn new(refuse: bool, enforce: bool, verdict: Arc<Verdict>) -> Self {
+        Self {
+            refuse: AtomicBool::new(refuse),
+            enforce,
+            verdict,
+            hints: Vec::new(),
+        }
+    }
+
+    /// The CA names a server sends in its CertificateRequest (RFC 8446 §4.2.4).
+    pub fn with_hints(mut self, hints: Vec<Vec<u8>>) -> Self {
+        self.hints = hints;
+        self
+    }
+
+    /// Whether later verifications refuse: a resuming client whose 0-RTT data may be
+    /// rejected verifies the full handshake's certificates, if any, with its `-on-retry`
+    /// settings (its session was re-verified, if at all, before the ClientHello).
+    pub fn refuse_from_now(&self, refuse: bool) {
+        self.refuse.store(refuse, Ordering::Relaxed);
+    }
+
     fn verify(&self) -> Result<(), Error> {
-        self.verdict.set(!self.refuse);
-        if self.refuse && self.enforce {
+        let refuse = self.refuse.load(Ordering::Relaxed);
+        self.verdict.set(!refuse);
+        if refuse && self.enforce {
             return Err(Error::Certificate(padlock_pki::Error::Refused {
                 reason: "the shim's verifier was told to refuse it (-verify-fail)".into(),
             }));
@@ -185,7 +263,7 @@ impl ServerCertVerifier for ShimVerifier {
 
 impl ClientCertVerifier for ShimVerifier {
     fn root_hint_subjects(&self) -> Vec<Vec<u8>> {
-        Vec::new()
+        self.hints.clone()
     }
 
     fn verify_client_cert(&self, _: &[u8], _: &[&[u8]], _: UnixTime) -> Result<(), Error> {
@@ -198,11 +276,7 @@ mod tests {
     use super::*;
 
     fn verifier(refuse: bool, enforce: bool, verdict: &Arc<Verdict>) -> ShimVerifier {
-        ShimVerifier {
-            refuse,
-            enforce,
-            verdict: verdict.clone(),
-        }
+        ShimVerifier::new(refuse, enforce, verdict.clone())
     }
 
     #[test]
@@ -220,5 +294,28 @@ mod tests {
         let yes = verifier(false, true, &verdict);
         assert!(yes.verify_client_cert(&[], &[], UnixTime(0)).is_ok());
         assert_eq!(verdict.get(), Some(true));
+    }
+
+    #[test]
+    fn the_callback_ticketer_seals_with_the_tests_keys_unless_told_to_skip() {
+        let provider: Arc<dyn Provider> = Arc::new(padlock_crypto::AwsLcProvider);
+        let shared = Shared::new(&provider);
+        let now = UnixTime::now();
+        let sealing = CallbackTicketer {
+            inner: shared.ticketer.clone(),
+            skip: false,
+        };
+        let ticket = sealing.seal(b"state", now).unwrap();
+        // The test's own ticketer opens it: both hold the same keys.
+        assert_eq!(
+            shared.ticketer.open(&ticket, now).as_deref(),
+            Some(&b"state"[..])
+        );
+        let skipping = CallbackTicketer {
+            inner: shared.ticketer.clone(),
+            skip: true,
+        };
+        assert!(skipping.seal(b"state", now).is_none());
+        assert_eq!(skipping.open(&ticket, now).as_deref(), Some(&b"state"[..]));
     }
 }

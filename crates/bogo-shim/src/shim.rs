@@ -11,15 +11,18 @@ use std::time::Duration;
 
 use padlock_crypto::{AwsLcProvider, Provider};
 use padlock_tls::{
-    AlertDescription, CertificateChain, CipherSuite, ClientAuth, ClientConfig, Connection, Error,
-    HandshakeKind, NamedGroup, PeerIncompatible, ProtocolVersion, ServerConfig, ServerName,
-    SignatureScheme, Stream,
+    AlertDescription, CertificateChain, CipherSuite, ClientAuth, ClientConfig, Connection,
+    EarlyDataStatus, Error, HandshakeKind, NamedGroup, PeerIncompatible, ProtocolVersion,
+    ServerConfig, ServerName, SignatureScheme, Stream,
 };
 
-use crate::credentials::{self, CredentialResolver, Selected};
+use crate::accept;
+use crate::credentials::{
+    self, ClientCredentials, CredentialResolver, PeerRequest, Seen, Selected,
+};
 use crate::early_data;
 use crate::flags::{Refusal, Settings, Which};
-use crate::shared::{Shared, ShimVerifier};
+use crate::shared::{CallbackTicketer, Shared, ShimVerifier};
 
 /// The exit code that tells the runner a test is not applicable.
 pub const EXIT_UNIMPLEMENTED: i32 = 89;
@@ -99,11 +102,29 @@ pub fn run_connection(
 ) -> Result<(), Failure> {
     refuse_what_padlock_lacks(s)?;
     shared.store.start_connection();
+    shared.rejection.clear();
     let session_ids_before = shared.session_ids.len();
     // The default credential (-1) unless the resolver picks one of -new-x509-credential's.
     let selected: Selected = Arc::new(AtomicI64::new(-1));
-    let mut conn = if s.server {
-        Connection::server(Arc::new(server_config(s, provider, shared, &selected)?))
+    // A client without -verify-peer records a refusal but goes on (BoringSSL's soft fail).
+    let verifier = Arc::new(
+        ShimVerifier::new(
+            s.verify_fail,
+            s.server || s.verify_peer,
+            shared.verdict.clone(),
+        )
+        .with_hints(s.use_client_ca_list.clone()),
+    );
+    // What the peer asked of our certificate, for the -expect-* checks on it.
+    let seen: Seen = Arc::default();
+    let side = if s.server {
+        Side::Server(server_config(
+            s,
+            provider,
+            shared,
+            (&selected, &seen),
+            verifier.clone(),
+        )?)
     } else {
         let name = match &s.host_name {
             Some(host) => ServerName::try_from(host.as_str())
@@ -111,23 +132,43 @@ pub fn run_connection(
             // No -host-name: an address, for which padlock sends no server_name.
             None => ServerName::Ip(Ipv4Addr::LOCALHOST.into()),
         };
-        Connection::client(Arc::new(client_config(s, provider, shared)?), name)
-    }
-    .map_err(Failure::Tls)?;
+        Side::Client(
+            client_config(s, provider, shared, (&selected, &seen), verifier.clone())?,
+            name,
+        )
+    };
 
     let mut sock = connect_back(s).map_err(Failure::Io)?;
+    let mut conn = match side {
+        // The client's ClientHello is read (and its ALPN offer checked) first.
+        Side::Server(config) if s.expect_advertised_alpn.is_some() => {
+            accept::accept(s, config, &mut sock)?
+        }
+        Side::Server(config) => Connection::server(Arc::new(config)).map_err(Failure::Tls)?,
+        Side::Client(config, name) => {
+            Connection::client(Arc::new(config), name).map_err(Failure::Tls)?
+        }
+    };
     let mut tls = Stream::new(&mut conn, &mut sock);
     let mut early = early_data::Progress::start(s, tls.conn)?;
+    early_data::check_not_offered(s, &early)?;
+    // 0-RTT offered: a full handshake, if the server refuses the session, is the retry.
+    if early.offered {
+        verifier.refuse_from_now(retry.verify_fail);
+    }
     early_data::handshake(s, &mut tls, &mut early)
         .map_err(|e| not_applicable_below_tls12(s, tls.conn, failure(tls.conn, e)))?;
     // A client whose 0-RTT data the server rejected goes on at 1-RTT as a new connection
     // would, with the -on-retry settings (BoringSSL's shim resets and retries).
     let s = early_data::check_outcome(s, retry, tls.conn, &mut early, resume)?;
+    refuse_a_second_reverification(s, tls.conn, &early)?;
     check_expectations(s, tls.conn, resume)?;
     check_resumption(s, tls.conn, resume)?;
+    check_secure_renegotiation(s, tls.conn)?;
     early_data::check_reason(s, tls.conn, &early, shared, resume)?;
     check_verify_result(s, shared)?;
     check_new_session(s, tls.conn, shared, session_ids_before, resume)?;
+    check_peer_request(s, &seen)?;
     if let Some(want) = s.expect_selected_credential {
         let got = selected.load(Ordering::Relaxed);
         if got != want {
@@ -140,7 +181,83 @@ pub fn run_connection(
         Failure::Io(io) => failure(tls.conn, io),
         other => other,
     })?;
-    check_ticket(s, tls.conn, shared)
+    check_ticket(s, tls.conn, shared)?;
+    check_session_kept(s, tls.conn, shared)
+}
+
+/// Whether the test checks what the peer asked of our certificate.
+fn expects_a_request(s: &Settings) -> bool {
+    !s.expect_peer_verify_prefs.is_empty()
+        || s.expect_certificate_types.is_some()
+        || s.expect_client_ca_list.is_some()
+}
+
+/// `-expect-peer-verify-pref`, `-expect-certificate-types`, `-expect-client-ca-list`:
+/// what the peer asked of our certificate, as our resolver saw it.
+fn check_peer_request(s: &Settings, seen: &Seen) -> Result<(), Failure> {
+    if !expects_a_request(s) {
+        return Ok(());
+    }
+    let seen = seen
+        .lock()
+        .map_err(|_| Failure::Expectation("a poisoned lock".into()))?;
+    let Some(PeerRequest {
+        schemes,
+        certificate_types,
+        authorities,
+    }) = seen.as_ref()
+    else {
+        return Err(Failure::Expectation(
+            "the peer asked nothing of our certificate".into(),
+        ));
+    };
+    let mismatch = |what: &str, want: &dyn fmt::Debug, got: &dyn fmt::Debug| {
+        Err(Failure::Expectation(format!(
+            "{what}: expected {want:?}, got {got:?}"
+        )))
+    };
+    let want = &s.expect_peer_verify_prefs;
+    if !want.is_empty() && want != schemes {
+        return mismatch("peer verify preferences", want, schemes);
+    }
+    if let Some(want) = s.expect_certificate_types.as_ref() {
+        if want != certificate_types {
+            return mismatch("certificate types", want, certificate_types);
+        }
+    }
+    if let Some(want) = s.expect_client_ca_list.as_ref() {
+        if want != authorities {
+            return mismatch("CA names", want, authorities);
+        }
+    }
+    Ok(())
+}
+
+/// The configuration of the shim's side of a connection.
+enum Side {
+    Server(ServerConfig),
+    Client(ClientConfig, ServerName),
+}
+
+/// `-reverify-on-resume` with `-on-retry-verify-fail`, on a resumed connection whose 0-RTT
+/// data the server rejected: BoringSSL verifies the session's certificates again after
+/// the rejection, with the retry's callback; padlock re-verifies a session once, before
+/// offering it, so has nothing more to verify.
+fn refuse_a_second_reverification(
+    s: &Settings,
+    conn: &Connection,
+    early: &early_data::Progress,
+) -> Result<(), Failure> {
+    let resumed = conn.handshake_kind().is_some_and(HandshakeKind::is_resumed);
+    let rejected = early.offered && conn.early_data_status() == EarlyDataStatus::Rejected;
+    if s.reverify_on_resume && s.verify_fail && resumed && rejected {
+        return Err(Failure::Refused(Refusal::Unimplemented(
+            "-on-retry-verify-fail after a rejected 0-RTT on a resumed connection \
+             (padlock re-verifies a session once, before offering it)"
+                .into(),
+        )));
+    }
+    Ok(())
 }
 
 /// `-expect-verify-result`: the shim's verifier (or, on a resumed connection, the
@@ -183,6 +300,36 @@ fn check_new_session(
     let resumed = conn.handshake_kind().is_some_and(HandshakeKind::is_resumed);
     if s.expect_ticket_renewal && !s.server && tls12 && resumed && !got_new_session {
         return mismatch("the resumed session's ticket was not renewed");
+    }
+    Ok(())
+}
+
+/// A client was given a session to keep, unless `-expect-no-session`, as BoringSSL's shim
+/// checks on every connection: in TLS 1.2 by a full handshake, or a resumed one whose
+/// ticket the test expects renewed; in TLS 1.3 by the end of the connection (not checked
+/// when the shim shut it down). padlock keeps no TLS 1.2 session made without the Extended
+/// Master Secret (RFC 7627 §5.3), and a client without tickets (`-no-ticket`) none.
+fn check_session_kept(s: &Settings, conn: &Connection, shared: &Shared) -> Result<(), Failure> {
+    if s.server || s.no_ticket {
+        return Ok(());
+    }
+    let resumed = conn.handshake_kind().is_some_and(HandshakeKind::is_resumed);
+    let expected = !s.expect_no_session
+        && match conn.protocol_version() {
+            Some(ProtocolVersion::TLSv1_2) => {
+                (!resumed || s.expect_ticket_renewal) && conn.extended_master_secret() == Some(true)
+            }
+            // Whether tickets that came before the peer's close_notify were kept is
+            // BoringSSL's detail of SSL_shutdown (it expects none): no expectation.
+            Some(ProtocolVersion::TLSv1_3) if s.shim_shuts_down => return Ok(()),
+            Some(ProtocolVersion::TLSv1_3) => true,
+            _ => return Ok(()),
+        };
+    let got = shared.store.received() > 0;
+    if got != expected {
+        return Err(Failure::Expectation(format!(
+            "a session to keep: expected {expected}, got {got}"
+        )));
     }
     Ok(())
 }
@@ -354,9 +501,6 @@ fn refuse_what_padlock_lacks(s: &Settings) -> Result<(), Failure> {
         ProtocolVersion::TLSv1_3.to_wire(),
         ProtocolVersion::TLSv1_2.to_wire(),
     ];
-    if !s.server && s.expect_selected_credential.is_some() {
-        return unimplemented("-expect-selected-credential on a client (it has one certificate)");
-    }
     if s.expect_version.is_some_and(|v| !known.contains(&v)) {
         return unimplemented("-expect-version other than TLS 1.3 or TLS 1.2");
     }
@@ -368,30 +512,7 @@ fn refuse_what_padlock_lacks(s: &Settings) -> Result<(), Failure> {
     {
         return unimplemented("-curves with no group padlock implements");
     }
-    // padlock has one list of signature schemes, for those it signs with and those it
-    // accepts: a flag setting one of them can be honoured only where the other is unused.
-    let signs = s.server || s.cert_file.is_some() || !s.credentials.is_empty();
-    let verifies = !s.server || s.verify_peer || s.require_any_client_certificate;
-    let signing_prefs = signing_prefs(s);
-    if signing_prefs != s.verify_prefs
-        && ((!signing_prefs.is_empty() && verifies) || (!s.verify_prefs.is_empty() && signs))
-    {
-        return unimplemented(
-            "-signing-prefs or -verify-prefs where padlock both signs and verifies",
-        );
-    }
     Ok(())
-}
-
-/// The schemes the shim signs with: `-signing-prefs`, then each credential's.
-fn signing_prefs(s: &Settings) -> Vec<u16> {
-    let mut prefs = s.signing_prefs.clone();
-    for p in s.credentials.iter().flat_map(|c| &c.signing_prefs) {
-        if !prefs.contains(p) {
-            prefs.push(*p);
-        }
-    }
-    prefs
 }
 
 /// The key exchange groups padlock implements: x25519, secp256r1, secp384r1.
@@ -399,20 +520,11 @@ const PADLOCK_GROUPS: [u16; 3] = [0x001d, 0x0017, 0x0018];
 /// And its post-quantum ones: X25519MLKEM768, SecP256r1MLKEM768, MLKEM1024.
 const PADLOCK_PQ_GROUPS: [u16; 3] = [0x11ec, 0x11eb, 0x0202];
 
-/// The signature schemes of `-signing-prefs` or `-verify-prefs`, if either was given.
+/// `-verify-prefs`, if given: the schemes the shim accepts from its peer (and lists in its
+/// signature_algorithms). What it signs with is each credential's `-signing-prefs`
+/// ([`credentials::candidates`]).
 fn schemes(s: &Settings) -> Option<Vec<SignatureScheme>> {
-    let signing = signing_prefs(s);
-    let prefs = if signing.is_empty() {
-        &s.verify_prefs
-    } else {
-        &signing
-    };
-    (!prefs.is_empty()).then(|| {
-        prefs
-            .iter()
-            .map(|&v| SignatureScheme::from_wire(v))
-            .collect()
-    })
+    (!s.verify_prefs.is_empty()).then(|| credentials::schemes(&s.verify_prefs))
 }
 
 fn groups(s: &Settings) -> Option<Vec<NamedGroup>> {
@@ -423,14 +535,11 @@ fn client_config(
     s: &Settings,
     provider: &Arc<dyn Provider>,
     shared: &Shared,
+    (selected, seen): (&Selected, &Seen),
+    verifier: Arc<ShimVerifier>,
 ) -> Result<ClientConfig, Failure> {
-    // Without -verify-peer a refusal is recorded, not enforced (BoringSSL's soft fail).
-    let verifier = Arc::new(ShimVerifier {
-        refuse: s.verify_fail,
-        enforce: s.verify_peer,
-        verdict: shared.verdict.clone(),
-    });
     let mut config = ClientConfig::new(provider.clone(), verifier);
+    config.reverify_on_resume = s.reverify_on_resume;
     config.time = shared.clock();
     // The test's store: a later connection offers the session the one before kept. A
     // client without tickets keeps none.
@@ -440,6 +549,9 @@ fn client_config(
     };
     config.enable_early_data = s.enable_early_data;
     config.require_extended_master_secret = s.expect_extended_master_secret;
+    if let Some(size) = s.max_send_fragment {
+        config.max_fragment_size = size;
+    }
     apply_protocol_settings(
         s,
         &mut config.versions,
@@ -458,14 +570,16 @@ fn client_config(
     if let Some(alpn) = &s.advertise_alpn {
         config.alpn_protocols = alpn.clone();
     }
-    // padlock's client has one certificate: it cannot choose among several.
-    let mut candidates = credentials::candidates(s, provider)?;
-    if candidates.len() > 1 {
-        return Err(Failure::Refused(Refusal::Unimplemented(
-            "a client with several credentials to choose from".into(),
+    // The first credential that fits the server's CertificateRequest, the default last.
+    // With none, the resolver still sees the CertificateRequest (and sends no certificate).
+    let candidates = credentials::candidates(s, provider)?;
+    if !candidates.is_empty() || expects_a_request(s) {
+        config.client_auth = Some(Arc::new(ClientCredentials::new(
+            candidates,
+            selected.clone(),
+            seen.clone(),
         )));
     }
-    config.client_auth = candidates.pop().map(|c| c.key);
     Ok(config)
 }
 
@@ -490,7 +604,8 @@ fn server_config(
     s: &Settings,
     provider: &Arc<dyn Provider>,
     shared: &Shared,
-    selected: &Selected,
+    (selected, seen): (&Selected, &Seen),
+    verifier: Arc<ShimVerifier>,
 ) -> Result<ServerConfig, Failure> {
     let candidates = credentials::candidates(s, provider)?;
     let Some(first) = candidates.first().map(|c| c.key.clone()) else {
@@ -499,25 +614,33 @@ fn server_config(
         )));
     };
     let mut config = ServerConfig::new(provider.clone(), first);
-    if !s.credentials.is_empty() {
-        config.cert_resolver = Arc::new(CredentialResolver {
-            candidates,
-            selected: selected.clone(),
-        });
-    }
+    config.cert_resolver = Arc::new(CredentialResolver {
+        candidates,
+        selected: selected.clone(),
+        seen: seen.clone(),
+    });
     config.time = shared.clock();
     // One ticket per connection, under the test's keys; TLS 1.2 sessions by id in the
     // test's cache too.
     config.ticket_count = 1;
-    config.ticketer = match s.no_ticket {
-        true => None,
-        false => Some(shared.ticketer.clone()),
+    config.ticketer = match (s.no_ticket, s.ticket_callback) {
+        (true, _) => None,
+        (false, false) => Some(shared.ticketer.clone()),
+        (false, true) => Some(Arc::new(CallbackTicketer {
+            inner: shared.ticketer.clone(),
+            skip: s.skip_ticket,
+        })),
     };
     config.session_id_cache = Some(shared.session_ids.clone());
     config.strike_register = shared.strikes.clone();
+    // Its trace says why it rejects 0-RTT data (-expect-early-data-reason).
+    config.trace = Some(shared.rejection.clone());
     // BoringSSL's allowance when 0-RTT is on (its kMaxEarlyDataAccepted).
     config.max_early_data_size = if s.enable_early_data { 14336 } else { 0 };
     config.require_extended_master_secret = s.expect_extended_master_secret;
+    if let Some(size) = s.max_send_fragment {
+        config.max_fragment_size = size;
+    }
     apply_protocol_settings(
         s,
         &mut config.versions,
@@ -533,11 +656,11 @@ fn server_config(
     if let (Some(alpn), false) = (&s.select_alpn, s.decline_alpn) {
         config.alpn_protocols = vec![alpn.clone()];
     }
-    let verifier = Arc::new(ShimVerifier {
-        refuse: s.verify_fail,
-        enforce: true,
-        verdict: shared.verdict.clone(),
-    });
+    // A server whose protocols the client cannot have offered: a client that offers ALPN
+    // gets no_application_protocol (RFC 7301 §3.2), as from BoringSSL's rejecting callback.
+    if s.reject_alpn {
+        config.alpn_protocols = vec![NO_CLIENT_OFFERS.to_vec()];
+    }
     config.client_auth = if s.require_any_client_certificate {
         ClientAuth::Required(verifier)
     } else if s.verify_peer {
@@ -547,6 +670,9 @@ fn server_config(
     };
     Ok(config)
 }
+
+/// `-reject-alpn`'s protocol: none of the runner's clients offers it.
+const NO_CLIENT_OFFERS: &[u8] = b"padlock-bogo-shim: no client offers this";
 
 /// The `-expect-*` checks on a finished handshake. On a resumed connection (`resume`) the
 /// key exchange group and the peer's signature scheme are not checked: BoringSSL reports
@@ -634,6 +760,26 @@ fn check_expectations(s: &Settings, conn: &Connection, resume: bool) -> Result<(
     Ok(())
 }
 
+/// `-expect-secure-renegotiation`: the peer signalled RFC 5746 (BoringSSL counts TLS 1.3 as
+/// doing so). padlock's client refuses a TLS 1.2 server that does not (RFC 5746 §4.1), so
+/// its peer always has; a TLS 1.2 server does not say whether its client signalled.
+fn check_secure_renegotiation(s: &Settings, conn: &Connection) -> Result<(), Failure> {
+    let Some(want) = s.expect_secure_renegotiation else {
+        return Ok(());
+    };
+    if s.server && conn.protocol_version() == Some(ProtocolVersion::TLSv1_2) {
+        return Err(Failure::Refused(Refusal::Unimplemented(
+            "-expect-secure-renegotiation on a TLS 1.2 server".into(),
+        )));
+    }
+    if !want {
+        return Err(Failure::Expectation(
+            "the peer supports secure renegotiation (RFC 5746) or TLS 1.3".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// A later connection resumed, unless the test expects it not to; the first never does.
 fn check_resumption(s: &Settings, conn: &Connection, resume: bool) -> Result<(), Failure> {
     let resumed = conn.handshake_kind().is_some_and(HandshakeKind::is_resumed);
@@ -662,7 +808,15 @@ fn exchange<S: Read + Write>(
             .map_err(Failure::Tls)?;
         tls.write_all(&out).map_err(Failure::Io)?;
     }
-    if s.shim_writes_first && !wrote_initial {
+    if s.tls_unique {
+        let binding = tls.conn.tls_unique().map(<[u8]>::to_vec).ok_or_else(|| {
+            Failure::Expectation("failed to get tls-unique (not a TLS 1.2 connection)".into())
+        })?;
+        tls.write_all(&binding).map_err(Failure::Io)?;
+    }
+    if s.read_with_unfinished_write && !wrote_initial {
+        leave_write_unfinished(s, tls)?;
+    } else if s.shim_writes_first && !wrote_initial {
         for _ in 0..s.repeat_shim_initial_write {
             tls.write_all(&s.shim_initial_write).map_err(Failure::Io)?;
         }
@@ -686,6 +840,29 @@ fn exchange<S: Read + Write>(
                 "application data after our close_notify instead of the peer's".into(),
             ));
         }
+    }
+    Ok(())
+}
+
+/// `-read-with-unfinished-write`: the initial write's record goes out one byte only, then
+/// what the runner sent is read and processed (its KeyUpdates answered behind that
+/// record) before the rest goes out, as when BoringSSL's socket takes one byte of a write.
+fn leave_write_unfinished<S: Read + Write>(
+    s: &Settings,
+    tls: &mut Stream<'_, S>,
+) -> Result<(), Failure> {
+    let mut data = s.shim_initial_write.as_slice();
+    while !data.is_empty() {
+        let n = tls.conn.write_plaintext(data).map_err(Failure::Tls)?;
+        data = &data[n..];
+    }
+    let first = tls.conn.pending_tls().first().copied();
+    if let Some(byte) = first {
+        tls.sock.write_all(&[byte]).map_err(Failure::Io)?;
+        tls.conn.consume_tls(1);
+    }
+    if tls.conn.read_tls_from(tls.sock).map_err(Failure::Io)? > 0 {
+        tls.conn.process_new_packets().map_err(Failure::Tls)?;
     }
     Ok(())
 }

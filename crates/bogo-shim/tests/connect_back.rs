@@ -79,6 +79,13 @@ fn padlock_client(sock: TcpStream, alpn: &[&[u8]]) -> StreamOwned<TcpStream> {
     StreamOwned::new(conn, sock)
 }
 
+/// `creds` loaded, for a padlock server facing the shim's client.
+fn certified_key(creds: &Credentials) -> Arc<CertifiedKey> {
+    let read = |path: &PathBuf| std::fs::read(path).unwrap();
+    let cert = CertifiedKey::from_pem(provider().as_ref(), &read(&creds.chain), &read(&creds.key));
+    Arc::new(cert.unwrap())
+}
+
 fn provider() -> Arc<dyn Provider> {
     Arc::new(AwsLcProvider)
 }
@@ -115,13 +122,7 @@ fn shim_client_writes_first_then_echoes() {
         "-read-size",
         "7",
     ]);
-    let cert = CertifiedKey::from_pem(
-        provider().as_ref(),
-        &std::fs::read(&creds.chain).unwrap(),
-        &std::fs::read(&creds.key).unwrap(),
-    )
-    .unwrap();
-    let mut config = ServerConfig::new(provider(), Arc::new(cert));
+    let mut config = ServerConfig::new(provider(), certified_key(&creds));
     config.alpn_protocols = vec![b"foo".to_vec()];
     let conn = Connection::server(Arc::new(config)).unwrap();
     let mut tls = StreamOwned::new(conn, sock);
@@ -133,6 +134,66 @@ fn shim_client_writes_first_then_echoes() {
     let mut reply = vec![0u8; message.len()];
     tls.read_exact(&mut reply).unwrap();
     assert_eq!(reply, inverted(message));
+    tls.conn.send_close_notify();
+    tls.flush().unwrap();
+    assert_eq!(shim.join().unwrap(), 0);
+}
+
+/// A client verifier that accepts any certificate and names one CA, `30 00` (an empty
+/// DER Name), in its CertificateRequest.
+struct AnyClientNamingOneCa;
+
+impl padlock_tls::ClientCertVerifier for AnyClientNamingOneCa {
+    fn root_hint_subjects(&self) -> Vec<Vec<u8>> {
+        vec![vec![0x30, 0x00]]
+    }
+
+    fn verify_client_cert(
+        &self,
+        _: &[u8],
+        _: &[&[u8]],
+        _: padlock_tls::UnixTime,
+    ) -> Result<(), padlock_tls::Error> {
+        Ok(())
+    }
+}
+
+#[test]
+fn shim_client_sends_the_credential_the_certificate_request_accepts() {
+    let creds = credentials();
+    let (chain, key) = (creds.chain.to_str().unwrap(), creds.key.to_str().unwrap());
+    // Credential 0 signs ecdsa_secp384r1_sha384 only, which the server does not accept;
+    // the default one (-1) signs ecdsa_secp256r1_sha256 (1027), the one it does.
+    let (sock, shim) = start_shim(&[
+        "-cert-file",
+        chain,
+        "-key-file",
+        key,
+        "-new-x509-credential",
+        "-cert-file",
+        chain,
+        "-key-file",
+        key,
+        "-signing-prefs",
+        "1283",
+        "-expect-selected-credential",
+        "-1",
+        "-expect-peer-verify-pref",
+        "1027",
+        "-expect-client-ca-list",
+        "3000",
+    ]);
+    let mut config = ServerConfig::new(provider(), certified_key(&creds));
+    config.signature_schemes = vec![padlock_tls::SignatureScheme::ecdsa_secp256r1_sha256];
+    config.client_auth = padlock_tls::ClientAuth::Required(Arc::new(AnyClientNamingOneCa));
+    let conn = Connection::server(Arc::new(config)).unwrap();
+    let mut tls = StreamOwned::new(conn, sock);
+    let message = b"mutual";
+    tls.write_all(message).unwrap();
+    let mut reply = vec![0u8; message.len()];
+    tls.read_exact(&mut reply).unwrap();
+    assert_eq!(reply, inverted(message));
+    assert!(tls.conn.peer_certificates().is_some());
     tls.conn.send_close_notify();
     tls.flush().unwrap();
     assert_eq!(shim.join().unwrap(), 0);
@@ -156,6 +217,54 @@ fn shim_server_limited_to_tls12_handshakes_tls12_and_echoes() {
     tls.conn.send_close_notify();
     tls.flush().unwrap();
     assert_eq!(shim.join().unwrap(), 0);
+}
+
+#[test]
+fn shim_server_writes_the_tls_unique_binding_and_checks_the_advertised_alpn() {
+    let creds = credentials();
+    let (sock, shim) = start_shim_server(
+        &creds,
+        &[
+            "-max-version",
+            "771",
+            "-tls-unique",
+            "-expect-advertised-alpn",
+            "\x03foo\x03bar",
+        ],
+    );
+    let mut tls = padlock_client(sock, &[b"foo", b"bar"]);
+    let mut binding = [0u8; 12];
+    tls.read_exact(&mut binding).unwrap();
+    assert_eq!(Some(&binding[..]), tls.conn.tls_unique());
+    tls.conn.send_close_notify();
+    tls.flush().unwrap();
+    assert_eq!(shim.join().unwrap(), 0);
+
+    // Another ALPN offer than the one expected fails the test.
+    let (sock, shim) = start_shim_server(&creds, &["-expect-advertised-alpn", "\x03foo"]);
+    let mut tls = padlock_client(sock, &[b"bar"]);
+    assert!(tls.complete_handshake().is_err());
+    assert_eq!(shim.join().unwrap(), 1);
+}
+
+#[test]
+fn shim_server_rejecting_alpn_sends_no_application_protocol() {
+    let creds = credentials();
+    let (sock, shim) = start_shim_server(&creds, &["-reject-alpn"]);
+    let mut tls = padlock_client(sock, &[b"foo"]);
+    let err = tls.complete_handshake().unwrap_err();
+    assert!(
+        matches!(
+            tls.conn.error(),
+            Some(padlock_tls::Error::AlertReceived(
+                padlock_tls::AlertDescription::NoApplicationProtocol
+            ))
+        ),
+        "{err}"
+    );
+    // Closed, so the shim stops waiting for us to read its alert.
+    drop(tls);
+    assert_eq!(shim.join().unwrap(), 1);
 }
 
 #[test]

@@ -282,7 +282,7 @@ fn client_config(args: &Args) -> anyhow::Result<ClientConfig> {
         config.alpn_protocols = common::parse_alpn(list);
     }
     if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
-        config.client_auth = Some(common::load_certified_key(provider.as_ref(), cert, key)?);
+        config.set_client_certificate(common::load_certified_key(provider.as_ref(), cert, key)?);
     }
     args.protocol.apply_to_client(&mut config)?;
     Ok(config)

@@ -781,7 +781,7 @@ fn client_config(args: &Args) -> anyhow::Result<ClientConfig> {
         config.groups = crate::common::parse_groups(list)?;
     }
     if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
-        config.client_auth = Some(credentials::load_certified_key(
+        config.set_client_certificate(credentials::load_certified_key(
             provider.as_ref(),
             cert,
             key,

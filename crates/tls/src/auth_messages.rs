@@ -99,7 +99,8 @@ pub(crate) fn choose_scheme(
     theirs: &[SignatureScheme],
     ours: &[SignatureScheme],
 ) -> Option<SignatureScheme> {
-    ours.iter()
+    key.signing_schemes(ours)
+        .iter()
         .copied()
         .find(|s| theirs.contains(s) && key_fits(key.key.kind(), *s))
 }
@@ -232,6 +233,7 @@ mod tests {
         CertifiedKey {
             chain: vec![],
             key: Arc::from(key),
+            signature_schemes: None,
         }
     }
 
@@ -286,6 +288,30 @@ mod tests {
             choose_scheme(&rsa, &[SignatureScheme::rsa_pkcs1_sha256], &ours),
             None
         );
+    }
+
+    #[test]
+    fn a_key_with_its_own_schemes_signs_by_them_not_by_the_configurations() {
+        let mut rsa = key(KeyKind::Rsa(2048));
+        rsa.signature_schemes = Some(vec![
+            SignatureScheme::rsa_pkcs1_sha256,
+            SignatureScheme::ecdsa_secp256r1_sha256,
+            SignatureScheme::rsa_pss_rsae_sha512,
+            SignatureScheme::rsa_pss_rsae_sha256,
+        ]);
+        let all = [
+            SignatureScheme::rsa_pss_rsae_sha256,
+            SignatureScheme::rsa_pss_rsae_sha512,
+            SignatureScheme::rsa_pkcs1_sha256,
+        ];
+        // Its first scheme that TLS 1.3 allows, the peer accepts and the key can make.
+        assert_eq!(
+            choose_scheme(&rsa, &all, &[SignatureScheme::rsa_pss_rsae_sha256]),
+            Some(SignatureScheme::rsa_pss_rsae_sha512)
+        );
+        // Never one outside its list, whatever the configuration says.
+        let pss384 = [SignatureScheme::rsa_pss_rsae_sha384];
+        assert_eq!(choose_scheme(&rsa, &pss384, &pss384), None);
     }
 
     #[test]

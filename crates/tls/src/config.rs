@@ -7,6 +7,7 @@ use std::time::Duration;
 use padlock_crypto::{Provider, SigningKey};
 use padlock_pki::UnixTime;
 
+use crate::client_certs::{ClientCertificates, ResolvesClientCert};
 use crate::error::Error;
 use crate::keylog::KeyLog;
 use crate::ticket::{
@@ -63,8 +64,11 @@ pub struct ClientConfig {
     pub alpn_protocols: Vec<Vec<u8>>,
     /// Checks the server's certificate chain and name.
     pub verifier: Arc<dyn ServerCertVerifier>,
-    /// Our certificate and key, sent if the server asks for one (mutual TLS).
-    pub client_auth: Option<Arc<CertifiedKey>>,
+    /// Chooses our certificate when the server asks for one (mutual TLS): one that fits
+    /// its CertificateRequest, or none, and an empty Certificate is sent (RFC 8446 §4.4.2).
+    /// A [`ClientCertificates`] tries several in order; [`Self::set_client_certificate`]
+    /// sets one. `None` (the default): we have no certificate.
+    pub client_auth: Option<Arc<dyn ResolvesClientCert>>,
     /// Whether to send server_name (RFC 6066 §3) for DNS names (never for IP addresses).
     pub enable_sni: bool,
     /// Where to log secrets (NSS key log format), for debugging with Wireshark.
@@ -87,6 +91,22 @@ pub struct ClientConfig {
     /// learns the server's ticket key or this session's secret decrypts the connection.
     /// Default `false`: offer `psk_dhe_ke` only.
     pub insecure_psk_ke: bool,
+    /// Whether to run [`Self::verifier`] again, at the current time, over the certificates
+    /// a stored session was made with before offering it. A session whose certificates no
+    /// longer pass (expired or revoked since, or a trust store that changed) is dropped
+    /// and the handshake is a full one, which verifies what the server sends now; nothing,
+    /// not even 0-RTT data, goes out under the old session. A resumed server proves only
+    /// that it holds the session's secret (RFC 8446 §2.2, RFC 5077 §3.1), so without this a
+    /// session is trusted for its lifetime on the strength of one verification. Default
+    /// `false`: it costs one chain verification per resumption, much of what resumption
+    /// saves.
+    pub reverify_on_resume: bool,
+    /// The most plaintext bytes one record we send carries: [`MAX_FRAGMENT_SIZE`] (2^14,
+    /// the limit of RFC 8446 §5.1 and RFC 5246 §6.2.1) by default, down to
+    /// [`MIN_FRAGMENT_SIZE`]. Smaller records reach a slow link's reader sooner and cost
+    /// more bytes and work per byte; handshake messages are split across records as
+    /// both RFCs allow. A peer's limit on what it receives is its own to announce.
+    pub max_fragment_size: usize,
     /// Test only: see [`crate::insecure_test_hooks`].
     #[cfg(feature = "insecure-test-hooks")]
     pub(crate) client_hello_overrides: crate::insecure_test_hooks::ClientHelloOverrides,
@@ -118,9 +138,17 @@ impl ClientConfig {
             ))),
             enable_early_data: false,
             insecure_psk_ke: false,
+            reverify_on_resume: false,
+            max_fragment_size: MAX_FRAGMENT_SIZE,
             #[cfg(feature = "insecure-test-hooks")]
             client_hello_overrides: Default::default(),
         }
+    }
+
+    /// Sends `cert` to a server that asks for a client certificate, when it fits the
+    /// server's request (else an empty Certificate): [`ClientCertificates::single`].
+    pub fn set_client_certificate(&mut self, cert: Arc<CertifiedKey>) {
+        self.client_auth = Some(Arc::new(ClientCertificates::single(cert)));
     }
 }
 
@@ -228,6 +256,9 @@ pub struct ServerConfig {
     /// (the default): a post-quantum share is preferred whenever one is offered, and a
     /// classical share is answered as it is.
     pub insist_on_post_quantum: bool,
+    /// The most plaintext bytes one record we send carries, as
+    /// [`ClientConfig::max_fragment_size`]: [`MAX_FRAGMENT_SIZE`] by default.
+    pub max_fragment_size: usize,
 }
 
 impl ServerConfig {
@@ -252,6 +283,7 @@ impl ServerConfig {
             time: system_time(),
             hello_retry_cookie_key: None,
             insist_on_post_quantum: false,
+            max_fragment_size: MAX_FRAGMENT_SIZE,
             ticketer: Some(Arc::new(RotatingTicketer::new(
                 provider.clone(),
                 RotatingTicketer::DEFAULT_PERIOD,
@@ -302,6 +334,25 @@ impl ServerConfig {
     }
 }
 
+/// The largest record fragment there is, and the default `max_fragment_size`: 2^14 bytes
+/// of plaintext (RFC 8446 §5.1, RFC 5246 §6.2.1).
+pub const MAX_FRAGMENT_SIZE: usize = crate::wire::MAX_PLAINTEXT_LEN;
+
+/// The smallest `max_fragment_size` allowed: 512 bytes, the smallest record limit a peer
+/// could ask for with RFC 6066 §4's max_fragment_length. Below it, a record's header and
+/// AEAD tag would cost more than a tenth of what it carries.
+pub const MIN_FRAGMENT_SIZE: usize = 512;
+
+/// Checks a configuration's `max_fragment_size`.
+pub(crate) fn check_fragment_size(size: usize) -> Result<usize, Error> {
+    if !(MIN_FRAGMENT_SIZE..=MAX_FRAGMENT_SIZE).contains(&size) {
+        return Err(Error::Config(
+            "max_fragment_size must be from 512 to 16384 bytes (2^14, RFC 8446 §5.1)",
+        ));
+    }
+    Ok(size)
+}
+
 /// The default [`ServerConfig::ticket_lifetime`]: 12 hours.
 pub const DEFAULT_TICKET_LIFETIME: Duration = Duration::from_secs(12 * 3600);
 
@@ -323,6 +374,12 @@ pub struct CertifiedKey {
     pub chain: Vec<Vec<u8>>,
     /// The leaf's private key.
     pub key: Arc<dyn SigningKey>,
+    /// The signature schemes this key signs with, most preferred first, in place of the
+    /// configuration's `signature_schemes`, which then say only what we accept from the
+    /// peer (RFC 8446 §4.2.3 and RFC 5246 §7.4.1.4.1 let each side choose among the
+    /// schemes the other offers). Schemes the key cannot make, and in TLS 1.3 PKCS#1 v1.5,
+    /// are passed over. `None` (the default): the configuration's list orders both.
+    pub signature_schemes: Option<Vec<SignatureScheme>>,
 }
 
 impl fmt::Debug for CertifiedKey {
@@ -335,6 +392,26 @@ impl fmt::Debug for CertifiedKey {
 }
 
 impl CertifiedKey {
+    /// Whether a certificate in the chain names one of `names` (DER distinguished names,
+    /// as a peer's certificate_authorities lists them, RFC 8446 §4.2.4) as its issuer. A
+    /// certificate that does not parse names none.
+    pub fn issued_by_one_of(&self, names: &[&[u8]]) -> bool {
+        !names.is_empty()
+            && self.chain.iter().any(|der| {
+                padlock_pki::Certificate::from_der(der)
+                    .is_ok_and(|c| names.contains(&c.issuer().der))
+            })
+    }
+
+    /// The schemes we sign with, most preferred first: the key's own list, if it has one,
+    /// else `configured` (the configuration's `signature_schemes`).
+    pub(crate) fn signing_schemes<'a>(
+        &'a self,
+        configured: &'a [SignatureScheme],
+    ) -> &'a [SignatureScheme] {
+        self.signature_schemes.as_deref().unwrap_or(configured)
+    }
+
     /// Loads a PEM chain (leaf first) and a PEM private key (PKCS#8, SEC1 or PKCS#1).
     pub fn from_pem(
         provider: &dyn Provider,
@@ -359,6 +436,9 @@ pub struct ClientHelloInfo<'a> {
     /// The client's supported_groups: in TLS 1.2 an ECDSA certificate's curve must be
     /// among them (RFC 8422 §5.3).
     pub groups: &'a [NamedGroup],
+    /// The DER distinguished names of the CAs the client trusts, from its
+    /// certificate_authorities (RFC 8446 §4.2.4); empty when it sent none.
+    pub certificate_authorities: &'a [&'a [u8]],
 }
 
 impl ClientHelloInfo<'_> {
@@ -374,6 +454,12 @@ impl ClientHelloInfo<'_> {
                         && crate::tls12::signatures::curve_supported(kind, self.groups)
                 })
         })
+    }
+
+    /// Whether the client named, in certificate_authorities, the issuer of a certificate
+    /// in `cert`'s chain ([`CertifiedKey::issued_by_one_of`]).
+    pub fn names_issuer_of(&self, cert: &CertifiedKey) -> bool {
+        cert.issued_by_one_of(self.certificate_authorities)
     }
 }
 
@@ -556,6 +642,7 @@ mod tests {
         Arc::new(CertifiedKey {
             chain: vec![vec![tag]],
             key: Arc::from(key),
+            signature_schemes: None,
         })
     }
 
@@ -570,6 +657,7 @@ mod tests {
                 signature_schemes: &[],
                 cipher_suites: &[],
                 groups: &[],
+                certificate_authorities: &[],
             })
             .map(|c| c.chain[0][0])
         };
@@ -584,6 +672,7 @@ mod tests {
                 signature_schemes: &[],
                 cipher_suites: &[],
                 groups: &[],
+                certificate_authorities: &[],
             })
             .map(|c| c.chain[0][0])
         };
@@ -601,10 +690,12 @@ mod tests {
         let ecdsa = Arc::new(CertifiedKey {
             chain: vec![vec![1]],
             key: Arc::from(ecdsa),
+            signature_schemes: None,
         });
         let rsa = Arc::new(CertifiedKey {
             chain: vec![vec![2]],
             key: Arc::from(rsa),
+            signature_schemes: None,
         });
         let mut r = SniResolver::new();
         r.add("a.test", ecdsa.clone());
@@ -617,6 +708,7 @@ mod tests {
                 signature_schemes: &[],
                 cipher_suites: suites,
                 groups: &[NamedGroup::secp256r1],
+                certificate_authorities: &[],
             })
             .map(|c| c.chain[0][0])
         };

@@ -72,6 +72,7 @@ use internal::{record, tls12, tls13, wire};
 mod auth_messages;
 mod certificate_chain;
 mod client;
+mod client_certs;
 mod config;
 mod conn;
 mod error;
@@ -95,9 +96,11 @@ mod verify;
 
 pub use acceptor::{Accepted, Acceptor, ClientHello, Rejected, MAX_BUFFERED, MAX_CLIENT_HELLO_LEN};
 pub use certificate_chain::{CertificateChain, CertificateChainIter};
+pub use client_certs::{CertificateRequestInfo, ClientCertificates, ResolvesClientCert};
 pub use config::{
     system_time, CertifiedKey, ClientAuth, ClientConfig, ClientHelloInfo, ResolvesServerCert,
-    ServerConfig, SingleCert, SniResolver, TimeSource, DEFAULT_TICKET_LIFETIME,
+    ServerConfig, SingleCert, SniResolver, TimeSource, DEFAULT_TICKET_LIFETIME, MAX_FRAGMENT_SIZE,
+    MIN_FRAGMENT_SIZE,
 };
 pub use conn::{free_spare_buffers, Connection, EarlyDataStatus, HandshakeKind, IoState, Reader};
 pub use error::{ApiMisuse, Error, PeerIncompatible, PeerMisbehaved};

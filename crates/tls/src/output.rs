@@ -97,6 +97,12 @@ pub(crate) trait Output {
     fn exporter(&mut self, secret: crate::tls13::key_schedule::ExporterSecret);
     /// A TLS 1.2 session's exporter (RFC 5705) is known.
     fn tls12_exporter(&mut self, exporter: crate::tls12::handshake::Exporter12);
+    /// TLS 1.2: whether the master secret was made with the Extended Master Secret
+    /// (RFC 7627).
+    fn extended_master_secret(&mut self, extended: bool);
+    /// TLS 1.2: the verify_data of the handshake's first Finished, sent or received: the
+    /// tls-unique channel binding (RFC 5929 §3.1).
+    fn tls_unique(&mut self, verify_data: &[u8]);
     /// The handshake is complete: application data may flow both ways. Plaintext the
     /// caller wrote before is sent now, after the queued handshake messages, if our
     /// application write keys were not installed as such (TLS 1.2's, at ChangeCipherSpec).

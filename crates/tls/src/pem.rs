@@ -44,6 +44,7 @@ pub(crate) fn certified_key_from_pem(
     Ok(CertifiedKey {
         chain,
         key: Arc::from(key),
+        signature_schemes: None,
     })
 }
 

@@ -11,8 +11,8 @@ use padlock_tls::alert::alert_for;
 use padlock_tls::internal::record::RecordSealer;
 use padlock_tls::internal::wire::ContentType;
 use padlock_tls::{
-    AlertDescription, CipherSuite, ClientAuth, Connection, Error, NamedGroup, PeerMisbehaved,
-    SignatureScheme,
+    AlertDescription, CertifiedKey, CipherSuite, ClientAuth, Connection, EarlyDataStatus, Error,
+    HandshakeKind, NamedGroup, PeerMisbehaved, ProtocolVersion, ServerConfig, SignatureScheme,
 };
 
 const CHANGE_CIPHER_SPEC: u8 = 20;
@@ -93,7 +93,7 @@ fn server_reports_the_clients_signature_scheme_not_its_own() {
     let mut config = server_config(KeyType::Rsa2048);
     config.client_auth = ClientAuth::Required(Arc::new(AcceptAnyClient));
     let mut client_config = insecure_client_config();
-    client_config.client_auth = Some(certified_key(KeyType::Ed25519, &["client"], true));
+    client_config.set_client_certificate(certified_key(KeyType::Ed25519, &["client"], true));
     let mut client = Connection::client(Arc::new(client_config), localhost()).unwrap();
     let mut server = Connection::server(Arc::new(config)).unwrap();
     handshake(&mut client, &mut server);
@@ -266,4 +266,61 @@ fn server_refuses_handshake_data_behind_a_client_hello_it_answers_with_retry() {
         deliver_bytes(&mut server, &record(HANDSHAKE, &hello[0].1)),
         Ok(0)
     );
+}
+
+/// BoGo's Client-Sign-* and Server-Verify-* (`-signing-prefs` beside `-verify-prefs`): a key
+/// signs by its own list ([`CertifiedKey::signature_schemes`]), and the configuration's
+/// list then says only what is accepted from the peer. Before keys had lists, this server
+/// signed from its configuration's ECDSA-only list and found nothing for its RSA key.
+#[test]
+fn a_key_signs_by_its_own_schemes_while_the_configuration_says_what_is_accepted() {
+    for version in [ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2] {
+        let rsa = server_key(KeyType::Rsa2048);
+        let key = Arc::new(CertifiedKey {
+            chain: rsa.chain.clone(),
+            key: rsa.key.clone(),
+            signature_schemes: Some(vec![SignatureScheme::rsa_pss_rsae_sha512]),
+        });
+        let mut config = ServerConfig::new(provider(), key);
+        config.versions = vec![version];
+        config.signature_schemes = vec![SignatureScheme::ecdsa_secp256r1_sha256];
+        let mut client =
+            Connection::client(Arc::new(insecure_client_config()), localhost()).unwrap();
+        let mut server = Connection::server(Arc::new(config)).unwrap();
+        handshake(&mut client, &mut server);
+        assert_eq!(client.protocol_version(), Some(version));
+        assert_eq!(
+            client.signature_scheme(),
+            Some(SignatureScheme::rsa_pss_rsae_sha512),
+            "{version:?}"
+        );
+    }
+}
+
+/// RFC 8446 §4.2.10 (BoGo's EarlyData-ALPNPreferenceChanged-TLS13): 0-RTT data speaks the
+/// session's ALPN protocol, and the server may accept it only by selecting that protocol
+/// again, which it can do only if we offer it (RFC 7301 §3.2). A client that no longer
+/// offers it offers no early data (it used to, to be rejected every time, or to have data
+/// written for one protocol arrive under another); it still resumes.
+#[test]
+fn client_offers_no_early_data_for_a_session_whose_alpn_protocol_it_no_longer_offers() {
+    let clock = Clock::new();
+    let (server, client) = with_zero_rtt_tickets(&clock, |s, c| {
+        s.alpn_protocols = vec![b"foo".to_vec(), b"bar".to_vec()];
+        c.alpn_protocols = vec![b"foo".to_vec()];
+    });
+    let mut changed = (*client).clone();
+    changed.alpn_protocols = vec![b"bar".to_vec()];
+    let mut c = Connection::client(Arc::new(changed), localhost()).unwrap();
+    assert_eq!(c.early_data_status(), EarlyDataStatus::NotOffered);
+    let mut s = Connection::server(server.clone()).unwrap();
+    handshake(&mut c, &mut s);
+    assert_eq!(c.handshake_kind(), Some(HandshakeKind::Resumed));
+    assert_eq!(c.alpn_protocol(), Some(&b"bar"[..]));
+
+    // Still offering the session's protocol (among others), it offers early data.
+    let mut both = (*client).clone();
+    both.alpn_protocols = vec![b"bar".to_vec(), b"foo".to_vec()];
+    let c = Connection::client(Arc::new(both), localhost()).unwrap();
+    assert_eq!(c.early_data_status(), EarlyDataStatus::Pending);
 }

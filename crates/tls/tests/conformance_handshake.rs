@@ -302,7 +302,7 @@ fn server_refuses_certificate_entry_extensions_it_did_not_request() {
     let mut server = server_config(KeyType::P256);
     server.client_auth = ClientAuth::Required(Arc::new(AcceptAnyClient));
     let mut client = insecure_client_config();
-    client.client_auth = Some(server_key(KeyType::P256));
+    client.set_client_certificate(server_key(KeyType::P256));
     let mut peers = Peers::new(client, server);
     let flight = peers.server_flight();
     assert!(peers.client.read_tls(&flight.bytes) > 0);

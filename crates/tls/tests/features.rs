@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use common::*;
 use padlock_tls::{
-    AlertDescription, ClientAuth, ClientConfig, Connection, Error, HandshakeKind, NamedGroup,
-    PeerIncompatible, RootStore, ServerConfig, SniResolver, WebPkiClientVerifier,
-    WebPkiServerVerifier,
+    AlertDescription, CertifiedKey, ClientAuth, ClientCertificates, ClientConfig, Connection,
+    Error, HandshakeKind, NamedGroup, PeerIncompatible, ProtocolVersion, RootStore, ServerConfig,
+    SignatureScheme, SniResolver, WebPkiClientVerifier, WebPkiServerVerifier,
 };
 
 fn roots_of(ca: &Ca) -> Arc<RootStore> {
@@ -213,7 +213,7 @@ fn mutual_tls_accepts_a_good_client_certificate() {
     for kind in [KeyType::P256, KeyType::Rsa2048, KeyType::Ed25519] {
         let key = certified_key(kind, &["client.test"], true);
         let mut client = verifying_client_config();
-        client.client_auth = Some(key.clone());
+        client.set_client_certificate(key.clone());
         let (mut client, mut server) = pair(client, mtls_server(true));
         handshake(&mut client, &mut server);
         assert_eq!(server.peer_certificates().unwrap()[0], key.chain[0]);
@@ -251,7 +251,7 @@ fn mutual_tls_refuses_a_client_certificate_from_another_ca() {
     let other = Ca::new("rogue CA");
     let (chain, key) = other.issue(KeyType::P256, &["client.test"], true);
     let mut client = verifying_client_config();
-    client.client_auth = Some(Arc::new(
+    client.set_client_certificate(Arc::new(
         padlock_tls::CertifiedKey::from_pem(provider().as_ref(), &chain, &key).unwrap(),
     ));
     let (mut client, mut server) = pair(client, mtls_server(true));
@@ -264,10 +264,85 @@ fn mutual_tls_refuses_a_client_certificate_from_another_ca() {
     );
 }
 
+/// A client with several certificates sends the first the server's CertificateRequest
+/// accepts: a signature scheme it lists (RFC 8446 §4.3.2, RFC 5246 §7.4.4) and, for one
+/// kept for named issuers, an issuer among its certificate_authorities (RFC 8446 §4.2.4).
+#[test]
+fn mutual_tls_client_sends_the_certificate_the_request_fits() {
+    let rogue = Ca::new("rogue CA");
+    let (chain, key) = rogue.issue(KeyType::P256, &["client.test"], true);
+    let rogue = Arc::new(CertifiedKey::from_pem(provider().as_ref(), &chain, &key).unwrap());
+    // An RSA key that signs with RSA-PSS only (a TLS 1.2 server also accepts PKCS#1 v1.5).
+    let rsa = rsa_pss_only_client_key();
+    let p256 = certified_key(KeyType::P256, &["client.test"], true);
+    for version in [ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2] {
+        let mut certs = ClientCertificates::new();
+        // The server names only the test CA: the rogue CA's certificate is not shown.
+        certs.add_for_named_issuers(rogue.clone());
+        // The server accepts ECDSA P-256 signatures only.
+        certs.add(rsa.clone());
+        certs.add_for_named_issuers(p256.clone());
+        let mut client = verifying_client_config();
+        client.versions = vec![version];
+        client.client_auth = Some(Arc::new(certs));
+        let mut server = mtls_server(true);
+        server.signature_schemes = vec![SignatureScheme::ecdsa_secp256r1_sha256];
+        let (mut client, mut server) = pair(client, server);
+        handshake(&mut client, &mut server);
+        assert_eq!(
+            server.peer_certificates().unwrap()[0],
+            p256.chain[0],
+            "{version:?}"
+        );
+    }
+}
+
+/// A certificate_authorities name matches a chain's issuer (RFC 8446 §4.2.4), as the
+/// DER Name it is.
+#[test]
+fn a_certified_key_knows_which_named_cas_issued_its_chain() {
+    let subject_of = |ca: &Ca| {
+        let pem = padlock_pki::pem::parse_all(&ca.cert_pem()).unwrap();
+        let cert = padlock_pki::Certificate::from_der(&pem[0].der).unwrap();
+        cert.subject().der.to_vec()
+    };
+    let ours = subject_of(test_ca());
+    let rogue = subject_of(&Ca::new("rogue CA"));
+    let key = certified_key(KeyType::P256, &["client.test"], true);
+    assert!(key.issued_by_one_of(&[&rogue, &ours]));
+    assert!(!key.issued_by_one_of(&[&rogue]));
+    assert!(!key.issued_by_one_of(&[]));
+}
+
+fn rsa_pss_only_client_key() -> Arc<CertifiedKey> {
+    let rsa = certified_key(KeyType::Rsa2048, &["client.test"], true);
+    Arc::new(CertifiedKey {
+        chain: rsa.chain.clone(),
+        key: rsa.key.clone(),
+        signature_schemes: Some(vec![SignatureScheme::rsa_pss_rsae_sha256]),
+    })
+}
+
+/// With no certificate that fits, the client sends an empty Certificate and the server
+/// decides (RFC 8446 §4.4.2): one requiring a certificate refuses it.
+#[test]
+fn mutual_tls_client_without_a_fitting_certificate_sends_none() {
+    for version in [ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2] {
+        let mut client = verifying_client_config();
+        client.versions = vec![version];
+        client.set_client_certificate(rsa_pss_only_client_key());
+        let mut server = mtls_server(false);
+        server.signature_schemes = vec![SignatureScheme::ecdsa_secp256r1_sha256];
+        let (mut client, mut server) = pair(client, server);
+        handshake(&mut client, &mut server);
+        assert!(server.peer_certificates().is_none(), "{version:?}");
+    }
+}
+
 #[test]
 fn mutual_tls_refuses_a_server_certificate_used_as_client_certificate() {
     let mut client = verifying_client_config();
-    client.client_auth = Some(certified_key(KeyType::P256, &["client.test"], false));
+    client.set_client_certificate(certified_key(KeyType::P256, &["client.test"], false));
     let (mut client, mut server) = pair(client, mtls_server(true));
     let (side, err) = pump(&mut client, &mut server).unwrap_err();
     assert_eq!(side, Side::Server);
@@ -393,4 +468,90 @@ fn plaintext_written_during_the_handshake_is_sent_after_it() {
     let mut buf = [0u8; 32];
     let n = server.read_plaintext(&mut buf);
     assert_eq!(&buf[..n], b"early bird");
+}
+
+/// Moves what `from` has to send into `to`, keeping a copy in `sent` and the plaintext
+/// `to` reads in `received`. Returns whether anything moved.
+fn move_logged(
+    from: &mut Connection,
+    to: &mut Connection,
+    sent: &mut Vec<u8>,
+    received: &mut Vec<u8>,
+) -> bool {
+    let mut moved = false;
+    while from.wants_write() {
+        let n = to.read_tls(from.pending_tls());
+        sent.extend_from_slice(&from.pending_tls()[..n]);
+        from.consume_tls(n);
+        to.process_new_packets().unwrap();
+        read_all_plaintext(to, received);
+        moved |= n > 0;
+    }
+    moved
+}
+
+/// `max_fragment_size` caps the plaintext of every record each side sends, handshake
+/// messages (a certificate chain larger than one record) and application data alike
+/// (RFC 8446 §5.1, RFC 5246 §6.2.1 allow any size up to 2^14).
+#[test]
+fn records_carry_at_most_max_fragment_size_bytes() {
+    // A protected record adds at most TLS 1.2's explicit nonce and an AEAD tag (8 + 16)
+    // to its plaintext; TLS 1.3 adds its content type and a tag (1 + 16).
+    const SIZE: usize = 512;
+    let data: Vec<u8> = (0..3000u32).map(|i| i as u8).collect();
+    for version in [ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2] {
+        let mut client = insecure_client_config();
+        client.versions = vec![version];
+        client.max_fragment_size = SIZE;
+        let mut server = server_config(KeyType::Rsa2048);
+        server.max_fragment_size = SIZE;
+        let (mut client, mut server) = pair(client, server);
+        let (mut client_sent, mut server_sent) = (Vec::new(), Vec::new());
+        let (mut client_got, mut server_got) = (Vec::new(), Vec::new());
+        let mut wrote = [0, 0];
+        for _ in 0..100 {
+            if !client.is_handshaking() && !server.is_handshaking() {
+                wrote[0] += client.write_plaintext(&data[wrote[0]..]).unwrap();
+                wrote[1] += server.write_plaintext(&data[wrote[1]..]).unwrap();
+            }
+            let a = move_logged(&mut client, &mut server, &mut client_sent, &mut server_got);
+            let b = move_logged(&mut server, &mut client, &mut server_sent, &mut client_got);
+            if !a && !b && wrote == [data.len(); 2] {
+                break;
+            }
+        }
+        assert_eq!(server_got, data, "{version:?}");
+        assert_eq!(client_got, data, "{version:?}");
+        for sent in [&client_sent, &server_sent] {
+            let records = records(sent);
+            let limit = |typ: u8| if typ == 23 { SIZE + 24 } else { SIZE };
+            assert!(
+                records.iter().all(|(typ, r)| r.len() <= limit(*typ)),
+                "{version:?}: {:?}",
+                records
+                    .iter()
+                    .map(|(t, r)| (t, r.len()))
+                    .collect::<Vec<_>>()
+            );
+            // 3000 bytes of data took at least six records.
+            assert!(records.iter().filter(|(typ, _)| *typ == 23).count() >= 6);
+        }
+    }
+}
+
+#[test]
+fn a_max_fragment_size_outside_512_to_16384_is_refused() {
+    for size in [0, 511, 16385] {
+        let mut client = insecure_client_config();
+        client.max_fragment_size = size;
+        let err = Connection::client(Arc::new(client), localhost()).unwrap_err();
+        assert!(matches!(err, Error::Config(_)), "{size}: {err}");
+        let mut server = server_config(KeyType::P256);
+        server.max_fragment_size = size;
+        let err = Connection::server(Arc::new(server)).unwrap_err();
+        assert!(matches!(err, Error::Config(_)), "{size}: {err}");
+    }
+    let mut client = insecure_client_config();
+    client.max_fragment_size = padlock_tls::MIN_FRAGMENT_SIZE;
+    assert!(Connection::client(Arc::new(client), localhost()).is_ok());
 }

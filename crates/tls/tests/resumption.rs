@@ -296,7 +296,7 @@ fn a_resumed_mutual_tls_session_keeps_the_clients_certificate() {
         roots.add_pem(&test_ca().cert_pem()).unwrap();
         let verifier = WebPkiClientVerifier::new(provider(), Arc::new(roots));
         s.client_auth = ClientAuth::Required(Arc::new(verifier));
-        c.client_auth = Some(client_key);
+        c.set_client_certificate(client_key);
     });
     let (_, s) = connect(&server, &client);
     assert_eq!(s.handshake_kind(), Some(HandshakeKind::Resumed));
@@ -349,4 +349,71 @@ fn a_session_offered_to_a_tls12_server_gets_a_full_tls12_handshake() {
     assert_eq!(c.protocol_version(), Some(ProtocolVersion::TLSv1_2));
     assert_eq!(c.handshake_kind(), Some(HandshakeKind::Full));
     assert_eq!(send(&mut c, &mut s, b"x"), b"x");
+}
+
+/// A verifier that accepts any chain but counts its calls, and refuses the next one when
+/// told to.
+#[derive(Default)]
+struct CountingVerifier {
+    calls: std::sync::atomic::AtomicUsize,
+    refuse_next: std::sync::atomic::AtomicBool,
+}
+
+impl padlock_tls::ServerCertVerifier for CountingVerifier {
+    fn verify_server_cert(
+        &self,
+        _: &[u8],
+        _: &[&[u8]],
+        _: &ServerName,
+        _: padlock_tls::UnixTime,
+    ) -> Result<(), padlock_tls::Error> {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.calls.fetch_add(1, SeqCst);
+        if self.refuse_next.swap(false, SeqCst) {
+            return Err(padlock_tls::Error::Certificate(
+                padlock_pki::Error::Refused {
+                    reason: "told to".into(),
+                },
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// `reverify_on_resume` (BoGo's CertificateVerification*OnResume, -reverify-on-resume):
+/// before a session is offered its certificates go through the verifier again, at both
+/// versions; a refusal drops the session, and the full handshake that follows verifies
+/// what the server sends now. Without the option a resumption calls no verifier.
+#[test]
+fn reverify_on_resume_verifies_the_session_again_and_drops_it_when_refused() {
+    use std::sync::atomic::Ordering::SeqCst;
+    for version in [ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2] {
+        for reverify in [false, true] {
+            let clock = Clock::new();
+            let verifier = Arc::new(CountingVerifier::default());
+            let (server, client) = with_tickets(&clock, |s, c| {
+                s.versions = vec![version];
+                // One session in the store at a time: a dropped one leaves none.
+                s.ticket_count = 1;
+                c.verifier = verifier.clone();
+                c.reverify_on_resume = reverify;
+            });
+            assert_eq!(verifier.calls.load(SeqCst), 1, "the full handshake");
+
+            let (c, _) = connect(&server, &client);
+            assert_eq!(c.handshake_kind(), Some(HandshakeKind::Resumed));
+            let calls = if reverify { 2 } else { 1 };
+            assert_eq!(verifier.calls.load(SeqCst), calls, "{version:?}");
+
+            // Its certificates refused once: a session is dropped, not offered.
+            verifier.refuse_next.store(true, SeqCst);
+            let (c, _) = connect(&server, &client);
+            let expected = match reverify {
+                true => (HandshakeKind::Full, calls + 2),
+                false => (HandshakeKind::Resumed, calls),
+            };
+            let got = (c.handshake_kind().unwrap(), verifier.calls.load(SeqCst));
+            assert_eq!(got, expected, "{version:?}, reverify {reverify}");
+        }
+    }
 }

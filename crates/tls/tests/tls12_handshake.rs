@@ -163,7 +163,7 @@ fn mutual_tls12_with_ecdsa_and_rsa_client_certificates() {
         config.client_auth = ClientAuth::Required(Arc::new(AcceptAnyClient));
         config.versions = tls12_only();
         let mut client_config = insecure_client_config();
-        client_config.client_auth = Some(certified_key(kind, &["client"], true));
+        client_config.set_client_certificate(certified_key(kind, &["client"], true));
         let mut client = Connection::client(Arc::new(client_config), localhost()).unwrap();
         let mut server = Connection::server(Arc::new(config)).unwrap();
         handshake(&mut client, &mut server);

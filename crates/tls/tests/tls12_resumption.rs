@@ -133,7 +133,7 @@ fn resumption_keeps_the_client_certificate_and_alpn_is_negotiated_afresh() {
     let clock = Clock::new();
     let (server, client) = tls12_pair(&clock, |s, c| {
         s.client_auth = padlock_tls::ClientAuth::Required(Arc::new(AcceptAnyClient));
-        c.client_auth = Some(certified_key(KeyType::P256, &["client"], true));
+        c.set_client_certificate(certified_key(KeyType::P256, &["client"], true));
         s.alpn_protocols = vec![b"h2".to_vec()];
         c.alpn_protocols = vec![b"h2".to_vec()];
     });
@@ -186,4 +186,52 @@ fn the_trace_tells_the_session_offered_resumed_and_the_keys_are_logged() {
         assert!(seen.iter().any(|e| e == name), "{name} in {seen:?}");
     }
     assert_eq!(keys.logged("CLIENT_RANDOM").len(), 48);
+}
+
+/// RFC 5929 §3.1 (BoGo's TLSUnique-*): tls-unique is the first Finished's verify_data, the
+/// client's in a full handshake and the server's in a resumed one: both sides hold the
+/// same 12 bytes, and no two connections share them. TLS 1.3 defines none. Each TLS 1.2
+/// connection says whether it has the Extended Master Secret (RFC 7627), which makes the
+/// binding unique.
+#[test]
+fn both_sides_agree_on_tls_unique_and_each_connection_has_its_own() {
+    let clock = Clock::new();
+    let (server, client) = tls12_pair(&clock, |_, _| {});
+    let (c, s) = connect(&server, &client);
+    assert_eq!(kinds(&c, &s), FULL);
+    let full = c
+        .tls_unique()
+        .expect("a TLS 1.2 connection has one")
+        .to_vec();
+    assert_eq!(full.len(), 12);
+    assert_eq!(s.tls_unique(), Some(&full[..]));
+    // padlock always offers and accepts the Extended Master Secret (RFC 7627).
+    assert_eq!(c.extended_master_secret(), Some(true));
+    assert_eq!(s.extended_master_secret(), Some(true));
+
+    let (c, s) = connect(&server, &client);
+    assert_eq!(kinds(&c, &s), RESUMED);
+    let resumed = c.tls_unique().unwrap().to_vec();
+    assert_eq!(s.tls_unique(), Some(&resumed[..]));
+    assert_eq!(c.extended_master_secret(), Some(true), "the session's");
+    assert_ne!(resumed, full);
+
+    let (c, _) = connect(&server, &Arc::new(tls12_client_without_sessions(&client)));
+    assert_ne!(c.tls_unique(), Some(&full[..]));
+
+    let (server13, client13) = configs(&clock);
+    let (c, s) = connect(&Arc::new(server13), &Arc::new(client13));
+    assert_eq!(c.protocol_version(), Some(ProtocolVersion::TLSv1_3));
+    assert_eq!((c.tls_unique(), s.tls_unique()), (None, None));
+    assert_eq!(
+        c.extended_master_secret(),
+        None,
+        "TLS 1.3 has no such choice"
+    );
+}
+
+fn tls12_client_without_sessions(client: &ClientConfig) -> ClientConfig {
+    let mut fresh = client.clone();
+    fresh.session_store = None;
+    fresh
 }

@@ -51,7 +51,8 @@ pub(crate) enum Taken {
 
 /// The session to offer to `server_name`: `given`, else one from the store (each is taken
 /// out, so used once, RFC 8446 §C.4) — fresh, made for this name, of a version
-/// (`tls13`, `tls12`) and suite we offer.
+/// (`tls13`, `tls12`) and suite we offer, and with [`ClientConfig::reverify_on_resume`],
+/// whose certificates the verifier still accepts.
 pub(crate) fn take_session(
     config: &ClientConfig,
     server_name: &ServerName,
@@ -61,6 +62,9 @@ pub(crate) fn take_session(
 ) -> Option<Taken> {
     let usable = |s: ClientSession| -> Option<Taken> {
         if !s.is_fresh(now) || s.server_name != server_name.as_str() {
+            return None;
+        }
+        if config.reverify_on_resume && !still_verifies(config, &s, server_name, now) {
             return None;
         }
         if s.version == ProtocolVersion::TLSv1_2 {
@@ -86,8 +90,22 @@ pub(crate) fn take_session(
     (0..MAX_SESSIONS_TRIED).find_map(|_| usable(store.take(server_name)?))
 }
 
+/// [`ClientConfig::reverify_on_resume`]: the verifier accepts the session's certificates
+/// today. A refusal only drops the session: the full handshake that follows verifies the
+/// certificates the server sends then, and fails if those are refused too.
+fn still_verifies(
+    config: &ClientConfig,
+    session: &ClientSession,
+    server_name: &ServerName,
+    now: UnixTime,
+) -> bool {
+    let chain = &session.peer_certificates;
+    crate::verify::verify_server_chain(config.verifier.as_ref(), chain, server_name, now).is_ok()
+}
+
 /// Adds the PSK offer to `hello` (RFC 8446 §4.2.9–§4.2.11): psk_key_exchange_modes
-/// (psk_dhe_ke, or psk_ke only with `insecure_psk_ke`), early_data when 0-RTT is enabled and the ticket allows it, and
+/// (psk_dhe_ke, or psk_ke only with `insecure_psk_ke`), early_data when 0-RTT is enabled,
+/// the ticket allows it and we still offer its suite and ALPN protocol, and
 /// pre_shared_key with the session's ticket, its obfuscated age and a placeholder binder
 /// that [`fill_binder`] replaces once the ClientHello is encoded.
 pub(crate) fn offer(
@@ -98,9 +116,16 @@ pub(crate) fn offer(
     provider: &dyn Provider,
     now: UnixTime,
 ) -> OfferedPsk {
+    // RFC 8446 §4.2.10: 0-RTT data speaks the session's ALPN protocol, which the server
+    // must select again to accept it; it can select only one we offer now (RFC 7301 §3.2).
+    let alpn_offered = session
+        .alpn
+        .as_ref()
+        .is_none_or(|p| config.alpn_protocols.contains(p));
     let early_data = config.enable_early_data
         && session.max_early_data_size > 0
-        && config.cipher_suites.contains(&session.suite);
+        && config.cipher_suites.contains(&session.suite)
+        && alpn_offered;
     hello.extensions.psk_key_exchange_modes = Some(List::Borrowed(match mode(config) {
         PskKeyExchangeMode::psk_ke => &[PskKeyExchangeMode::psk_ke],
         _ => &[PskKeyExchangeMode::psk_dhe_ke],

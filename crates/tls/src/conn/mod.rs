@@ -38,13 +38,13 @@ use std::sync::Arc;
 
 use crate::alert;
 use crate::certificate_chain::CertificateChain;
-use crate::config::{ClientConfig, ServerConfig};
+use crate::config::{check_fragment_size, ClientConfig, ServerConfig};
 use crate::error::ApiMisuse;
 use crate::error::Error;
 use crate::ticket::ClientSession;
 use crate::verify::ServerName;
 use crate::wire::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
-use crate::wire::{HandshakeJoiner, MAX_CLIENT_HELLO_LEN, MAX_PLAINTEXT_LEN};
+use crate::wire::{HandshakeJoiner, MAX_CLIENT_HELLO_LEN};
 
 mod early_data;
 mod lifecycle;
@@ -160,6 +160,7 @@ impl Connection {
             config.provider.clone(),
             config.key_log.clone(),
             config.trace.clone(),
+            check_fragment_size(config.max_fragment_size)?,
         );
         let state = crate::client::start(config, server_name, session, &mut core)?;
         core.records.flush_initial_client_hello()?;
@@ -191,6 +192,7 @@ impl Connection {
             config.provider.clone(),
             config.key_log.clone(),
             config.trace.clone(),
+            check_fragment_size(config.max_fragment_size)?,
         );
         let state = crate::server::start(config)?;
         Ok(Self {
@@ -366,7 +368,7 @@ impl Connection {
         // TLS 1.2 has no KeyUpdate: its sealer refuses a key past its limit, which ends
         // the connection (RFC 8446 §5.5's AES-GCM bound applies to it all the same).
         let can_update = self.core.negotiated.version != Some(ProtocolVersion::TLSv1_2);
-        for chunk in data.chunks(MAX_PLAINTEXT_LEN) {
+        for chunk in data.chunks(self.core.records.max_fragment()) {
             if can_update && self.core.records.sealer.needs_key_update() {
                 self.send_key_update(false)?;
             }
@@ -482,6 +484,36 @@ impl Connection {
         self.core.negotiated.kind
     }
 
+    /// TLS 1.2: whether the master secret was made with the Extended Master Secret (RFC
+    /// 7627 §4), which binds it to the whole handshake; without it, an attacker can give two
+    /// connections the same master secret (the "triple handshake", RFC 7627 §1). padlock
+    /// offers and accepts it always, requires it with `require_extended_master_secret`, and
+    /// keeps only sessions that have it (§5.3). `None` before the key exchange and for
+    /// TLS 1.3, whose key schedule always binds the handshake (RFC 8446 §7.1).
+    pub fn extended_master_secret(&self) -> Option<bool> {
+        self.core.negotiated.extended_master_secret
+    }
+
+    /// TLS 1.2's tls-unique channel binding (RFC 5929 §3.1): the verify_data of the
+    /// handshake's first Finished (the client's in a full handshake, the server's in a
+    /// resumed one), 12 bytes, once the handshake is complete. A protocol above TLS (SCRAM's
+    /// `-PLUS` mechanisms, say) binds its authentication to this connection with it. It is
+    /// unique to the connection only with the Extended Master Secret (RFC 7627 §1: without
+    /// it, the "triple handshake" gives two connections the same value), which padlock
+    /// always offers and every resumed session has. `None` for TLS 1.3, which defines no
+    /// tls-unique: use [`Self::export_keying_material`] with the label
+    /// `EXPORTER-Channel-Binding` instead (RFC 9266).
+    pub fn tls_unique(&self) -> Option<&[u8]> {
+        if self.is_handshaking() {
+            return None;
+        }
+        self.core
+            .negotiated
+            .tls_unique
+            .as_ref()
+            .map(|v| v.as_slice())
+    }
+
     /// Client: sends `data` as 0-RTT data (RFC 8446 §2.3) in the first flight, before the
     /// server has answered. Possible only with [`ClientConfig::enable_early_data`], a
     /// resumed session whose ticket allows early data, and until the server's answer has
@@ -501,7 +533,7 @@ impl Connection {
         }
         let n = early.writable.min(data.len());
         self.core.early.writable -= n;
-        for chunk in data[..n].chunks(MAX_PLAINTEXT_LEN) {
+        for chunk in data[..n].chunks(self.core.records.max_fragment()) {
             if let Err(e) = self.core.records.send_application_data(chunk) {
                 return Err(self.fail(e));
             }

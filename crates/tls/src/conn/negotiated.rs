@@ -23,4 +23,8 @@ pub(super) struct Negotiated {
     pub(super) exporter: Option<ExporterSecret>,
     /// TLS 1.2's exporter (RFC 5705).
     pub(super) tls12_exporter: Option<crate::tls12::handshake::Exporter12>,
+    /// TLS 1.2: whether the master secret has the Extended Master Secret (RFC 7627).
+    pub(super) extended_master_secret: Option<bool>,
+    /// TLS 1.2's tls-unique channel binding (RFC 5929 §3.1).
+    pub(super) tls_unique: Option<[u8; crate::tls12::prf::VERIFY_DATA_LEN]>,
 }

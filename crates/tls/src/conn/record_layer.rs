@@ -13,7 +13,7 @@ use crate::record::{RecordError, RecordKeys, RecordOpener, RecordSealer};
 use crate::trace::{Direction, Trace, TraceEvent};
 use crate::wire::{
     Alert, AlertDescription, Codec, ContentType, Deframer, ProtocolVersion, RecordHeader,
-    CHANGE_CIPHER_SPEC_PAYLOAD, MAX_PLAINTEXT_LEN, RECORD_HEADER_LEN,
+    CHANGE_CIPHER_SPEC_PAYLOAD, RECORD_HEADER_LEN,
 };
 
 /// How much early data (RFC 8446 §4.2.10) a server that does not accept it skips before
@@ -46,11 +46,13 @@ pub(super) struct RecordLayer {
     /// Records `read_tls` opened as they arrived that `process_new_packets` has not
     /// handled yet (for their sequence numbers in the trace).
     pub(super) opened_unhandled: u32,
+    /// The most plaintext one record we send carries (2^14 unless configured lower).
+    max_fragment: usize,
     trace: Option<Arc<dyn Trace>>,
 }
 
 impl RecordLayer {
-    pub(super) fn new(trace: Option<Arc<dyn Trace>>) -> Self {
+    pub(super) fn new(trace: Option<Arc<dyn Trace>>, max_fragment: usize) -> Self {
         Self {
             deframer: Deframer::new(),
             sealer: RecordSealer::new(),
@@ -62,8 +64,15 @@ impl RecordLayer {
             ccs_sent: false,
             early_data_to_skip: None,
             opened_unhandled: 0,
+            max_fragment,
             trace,
         }
+    }
+
+    /// The most plaintext bytes one record we send carries: what we write is cut into
+    /// records of this size (RFC 8446 §5.1, RFC 5246 §6.2.1).
+    pub(super) fn max_fragment(&self) -> usize {
+        self.max_fragment
     }
 
     /// The queued TLS bytes.
@@ -122,7 +131,7 @@ impl RecordLayer {
             return Ok(());
         }
         let mut out = std::mem::take(&mut self.hs_out);
-        for chunk in out.chunks(MAX_PLAINTEXT_LEN) {
+        for chunk in out.chunks(self.max_fragment) {
             self.seal(ContentType::Handshake, chunk)?;
         }
         out.clear();
@@ -179,7 +188,7 @@ impl RecordLayer {
         Ok(())
     }
 
-    /// Seals `chunk` (at most 2^14 bytes) as one application data record.
+    /// Seals `chunk` (at most [`Self::max_fragment`] bytes) as one application data record.
     pub(super) fn send_application_data(&mut self, chunk: &[u8]) -> Result<(), Error> {
         self.seal(ContentType::ApplicationData, chunk)
     }

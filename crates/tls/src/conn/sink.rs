@@ -17,7 +17,6 @@ use crate::record::RecordKeys;
 use crate::suites::Suite;
 use crate::tls13::key_schedule::ExporterSecret;
 use crate::trace::{Direction, KeyPhase, Trace, TraceEvent};
-use crate::wire::MAX_PLAINTEXT_LEN;
 use crate::wire::{AlertDescription, NamedGroup, ProtocolVersion, SignatureScheme};
 
 /// The record layer, what was negotiated, and where the connection is in its life.
@@ -35,15 +34,18 @@ pub(crate) struct Core {
 }
 
 impl Core {
+    /// `max_fragment`: the most plaintext one record we send carries (checked by
+    /// [`crate::config::check_fragment_size`]).
     pub(super) fn new(
         provider: Arc<dyn Provider>,
         key_log: Option<Arc<dyn KeyLog>>,
         trace: Option<Arc<dyn Trace>>,
+        max_fragment: usize,
     ) -> Self {
         Self {
             provider,
             key_log,
-            records: RecordLayer::new(trace.clone()),
+            records: RecordLayer::new(trace.clone(), max_fragment),
             trace,
             negotiated: Negotiated::default(),
             lifecycle: Lifecycle::new(),
@@ -113,7 +115,7 @@ impl Output for Core {
             // Plaintext written before the handshake got this far (at most
             // MAX_EARLY_PLAINTEXT bytes) goes first under the new keys.
             let early = std::mem::take(&mut self.early_plaintext);
-            for chunk in early.chunks(MAX_PLAINTEXT_LEN) {
+            for chunk in early.chunks(self.records.max_fragment()) {
                 self.records.send_application_data(chunk)?;
             }
         }
@@ -227,6 +229,15 @@ impl Output for Core {
         self.negotiated.tls12_exporter = Some(exporter);
     }
 
+    fn extended_master_secret(&mut self, extended: bool) {
+        self.negotiated.extended_master_secret = Some(extended);
+    }
+
+    fn tls_unique(&mut self, verify_data: &[u8]) {
+        // A checked Finished always has the length; another is no binding.
+        self.negotiated.tls_unique = verify_data.try_into().ok();
+    }
+
     fn handshake_complete(&mut self) -> Result<(), Error> {
         let before = self.lifecycle.stage;
         self.lifecycle.stage = Stage::Open;
@@ -238,7 +249,7 @@ impl Output for Core {
             // the handshake to complete; it goes after our Finished.
             self.records.flush_handshake()?;
             let early = std::mem::take(&mut self.early_plaintext);
-            for chunk in early.chunks(MAX_PLAINTEXT_LEN) {
+            for chunk in early.chunks(self.records.max_fragment()) {
                 self.records.send_application_data(chunk)?;
             }
         }

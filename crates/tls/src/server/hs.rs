@@ -5,6 +5,7 @@
 //! Each version adds a variant to [`Version`] and an arm to [`ExpectClientHello::handle`];
 //! TLS 1.3 is chosen whenever both sides speak it, else TLS 1.2 (RFC 5246 §E.1).
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::config::ServerConfig;
@@ -126,6 +127,25 @@ fn choose_version(ours: &[ProtocolVersion], hello: &ClientHello<'_>) -> Result<V
         _ => PeerIncompatible::NoVersionInCommon,
     }
     .into())
+}
+
+/// The client's certificate_authorities (RFC 8446 §4.2.4) as DER names, for the
+/// certificate resolver; nothing allocated when it sent none.
+pub(super) fn certificate_authorities<'s>(hello: &'s ClientHello<'_>) -> Vec<&'s [u8]> {
+    let Some(names) = &hello.extensions.certificate_authorities else {
+        return Vec::new();
+    };
+    if let Some(built) = names.built() {
+        return built.iter().map(|name| name.0.as_ref()).collect();
+    }
+    // A list as received yields its names borrowed from the message.
+    names
+        .iter()
+        .filter_map(|name| match name.0 {
+            Cow::Borrowed(der) => Some(der),
+            Cow::Owned(_) => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -205,6 +205,7 @@ impl SessionKeys {
             }
         };
         let master = MasterSecret::new(provider, suite.hash, pre_master_secret, seed);
+        out.extended_master_secret(extended);
         Self::from_master(suite, master, randoms, out)
     }
 
@@ -218,6 +219,8 @@ impl SessionKeys {
     ) -> Result<Self, Error> {
         let provider = out.provider();
         let master = MasterSecret::resumed(provider.as_ref(), suite.hash, master_secret);
+        // Only sessions made with the Extended Master Secret are kept (RFC 7627 §5.3).
+        out.extended_master_secret(true);
         Self::from_master(suite, master, randoms, out)
     }
 
@@ -399,7 +402,10 @@ pub(crate) fn send_change_cipher_spec_and_finished(
     out: &mut dyn Output,
 ) -> Result<(), Error> {
     let hash = transcript.hash(out.provider().as_ref());
-    send_finished_over(keys, sender, &hash, Some(transcript), out)
+    let verify_data = send_finished_over(keys, sender, &hash, Some(transcript), out)?;
+    // The peer's Finished follows: ours is the handshake's first (RFC 5929 §3.1).
+    out.tls_unique(&verify_data);
+    Ok(())
 }
 
 /// [`send_change_cipher_spec_and_finished`] when our Finished ends the handshake: the
@@ -411,18 +417,18 @@ pub(crate) fn send_last_change_cipher_spec_and_finished(
     out: &mut dyn Output,
 ) -> Result<(), Error> {
     let hash = transcript.finish(out.provider().as_ref());
-    send_finished_over(keys, sender, &hash, None, out)
+    send_finished_over(keys, sender, &hash, None, out).map(|_| ())
 }
 
 /// ChangeCipherSpec, our write keys, then Finished over Hash(handshake_messages) `hash`;
-/// the Finished joins `transcript` if one is given.
+/// the Finished joins `transcript` if one is given. Returns its verify_data.
 fn send_finished_over(
     keys: &SessionKeys,
     sender: Sender,
     hash: &Digest,
     transcript: Option<&mut Transcript12>,
     out: &mut dyn Output,
-) -> Result<(), Error> {
+) -> Result<[u8; VERIFY_DATA_LEN], Error> {
     out.send_change_cipher_spec()?;
     trace(out, || TraceEvent::Message {
         direction: Direction::Sent,
@@ -445,7 +451,7 @@ fn send_finished_over(
     }
     let len = finished.len();
     crate::handshake_trace::trace_sent(out, "Finished", len, String::new);
-    Ok(())
+    Ok(verify_data)
 }
 
 /// Appends a TLS 1.2 Certificate message (RFC 5246 §7.4.2, §7.4.6) to `out`, written

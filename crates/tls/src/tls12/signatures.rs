@@ -39,14 +39,20 @@ pub(crate) fn our_schemes(
     usable.chain(added)
 }
 
-/// The first of `ours` the peer accepts (`theirs`) that `key` can sign with.
+/// The first of our schemes the peer accepts (`theirs`) that `key` can sign with: the
+/// key's own list if it has one ([`CertifiedKey::signature_schemes`]), else
+/// [`our_schemes`] of the configuration's (`configured`).
 pub(crate) fn choose_scheme(
     key: &CertifiedKey,
     theirs: &[SignatureScheme],
-    mut ours: impl Iterator<Item = SignatureScheme>,
+    configured: &[SignatureScheme],
 ) -> Option<SignatureScheme> {
     let kind = key.key.kind();
-    ours.find(|s| theirs.contains(s) && signing_algorithm(kind, *s).is_some())
+    let fits = |s: &SignatureScheme| theirs.contains(s) && signing_algorithm(kind, *s).is_some();
+    match &key.signature_schemes {
+        Some(own) => own.iter().copied().find(fits),
+        None => our_schemes(configured).find(fits),
+    }
 }
 
 /// Whether a certificate key of `kind` can authenticate a suite of `auth`.
@@ -231,6 +237,7 @@ mod tests {
         CertifiedKey {
             chain: vec![],
             key: Arc::from(key),
+            signature_schemes: None,
         }
     }
 
@@ -303,7 +310,7 @@ mod tests {
     #[test]
     fn rsa_keys_may_sign_pkcs1_in_tls12() {
         let rsa = key(KeyKind::Rsa(2048));
-        let ours = || our_schemes(&[SignatureScheme::rsa_pss_rsae_sha256]);
+        let ours = || &[SignatureScheme::rsa_pss_rsae_sha256][..];
         assert_eq!(
             choose_scheme(&rsa, &[SignatureScheme::rsa_pkcs1_sha256], ours()),
             Some(SignatureScheme::rsa_pkcs1_sha256)
@@ -317,6 +324,31 @@ mod tests {
             choose_scheme(&ecdsa, &[SignatureScheme::rsa_pkcs1_sha256], ours()),
             None
         );
+    }
+
+    #[test]
+    fn a_key_with_its_own_schemes_signs_by_them_and_adds_no_pkcs1() {
+        let mut rsa = key(KeyKind::Rsa(2048));
+        rsa.signature_schemes = Some(vec![
+            SignatureScheme::rsa_pkcs1_sha1,
+            SignatureScheme::rsa_pss_rsae_sha384,
+            SignatureScheme::rsa_pkcs1_sha512,
+        ]);
+        let configured = [SignatureScheme::rsa_pss_rsae_sha256];
+        let theirs = [
+            SignatureScheme::rsa_pkcs1_sha1,
+            SignatureScheme::rsa_pkcs1_sha256,
+            SignatureScheme::rsa_pkcs1_sha512,
+            SignatureScheme::rsa_pss_rsae_sha256,
+        ];
+        // SHA-1 is never signed; PKCS#1 v1.5 is allowed in TLS 1.2.
+        assert_eq!(
+            choose_scheme(&rsa, &theirs, &configured),
+            Some(SignatureScheme::rsa_pkcs1_sha512)
+        );
+        // The configuration's list, and the PKCS#1 schemes it would add, are not used.
+        let pkcs1_256 = [SignatureScheme::rsa_pkcs1_sha256];
+        assert_eq!(choose_scheme(&rsa, &pkcs1_256, &configured), None);
     }
 
     #[test]

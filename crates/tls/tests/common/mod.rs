@@ -171,10 +171,21 @@ pub fn handshake(client: &mut Connection, server: &mut Connection) {
     assert!(!server.is_handshaking(), "server still handshaking");
 }
 
+/// Appends to `received` all the plaintext `conn` has to read.
+pub fn read_all_plaintext(conn: &mut Connection, received: &mut Vec<u8>) {
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let got = conn.read_plaintext(&mut buf);
+        if got == 0 {
+            return;
+        }
+        received.extend_from_slice(&buf[..got]);
+    }
+}
+
 /// Sends `data` from `from` to `to` and returns what `to` read.
 pub fn send(from: &mut Connection, to: &mut Connection, data: &[u8]) -> Vec<u8> {
     let mut received = Vec::new();
-    let mut buf = vec![0u8; 1 << 16];
     let mut offset = 0;
     while offset < data.len() {
         offset += from.write_plaintext(&data[offset..]).unwrap();
@@ -182,13 +193,7 @@ pub fn send(from: &mut Connection, to: &mut Connection, data: &[u8]) -> Vec<u8> 
             let n = to.read_tls(from.pending_tls());
             from.consume_tls(n);
             to.process_new_packets().unwrap();
-            loop {
-                let got = to.read_plaintext(&mut buf);
-                if got == 0 {
-                    break;
-                }
-                received.extend_from_slice(&buf[..got]);
-            }
+            read_all_plaintext(to, &mut received);
         }
         // The receiver may answer (e.g. KeyUpdate).
         while to.wants_write() {

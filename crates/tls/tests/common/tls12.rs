@@ -293,7 +293,7 @@ pub struct MutualFlight {
 
 pub fn mutual_tls_flight() -> MutualFlight {
     let mut client = tls12_client();
-    client.client_auth = Some(certified_key(KeyType::P256, &["client"], true));
+    client.set_client_certificate(certified_key(KeyType::P256, &["client"], true));
     let mut server = tls12_server();
     server.client_auth = padlock_tls::ClientAuth::Required(Arc::new(AcceptAnyClient));
     let mut r = start(client, server);

@@ -183,6 +183,8 @@ impl ExpectResumedFinished {
             &finished,
             provider.as_ref(),
         )?;
+        // The resumed server's Finished comes first (RFC 5929 §3.1).
+        out.tls_unique(finished.verify_data);
         transcript.add(raw);
         handshake::send_last_change_cipher_spec_and_finished(
             &keys,

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use crate::client::hs::Offer;
+use crate::client_certs::CertificateRequestInfo;
 use crate::config::{CertifiedKey, ClientConfig};
 use crate::conn::HandshakeKind;
 use crate::error::{Error, PeerMisbehaved};
@@ -19,7 +20,6 @@ use crate::verify::{self, Authenticated, CertVerified, ServerName, SignatureVeri
 use crate::wire::codec::{write_opaque, Codec, LengthPrefix};
 use crate::wire::enums::HandshakeType;
 use crate::wire::enums::{NamedGroup, ProtocolVersion, SignatureScheme};
-use crate::wire::handshake::tls12::client_certificate_type;
 use crate::wire::handshake::{
     encode_handshake, CertificateRequest12, HandshakePayload, ServerKeyExchange,
 };
@@ -285,26 +285,35 @@ impl ExpectServerHelloDone {
     }
 }
 
-/// Our certificate for a CertificateRequest, with the scheme to sign with: only one whose
-/// key type the server accepts (RFC 5246 §7.4.4) and that can sign a scheme it lists.
+/// Our certificate for a CertificateRequest, with the scheme to sign with: the one the
+/// configuration's resolver chooses ([`crate::ResolvesClientCert`]), if the server accepts
+/// its key type (RFC 5246 §7.4.4) and one of its schemes.
 fn choose_client_certificate(
     context: &Context,
     request: &CertificateRequest12<'static>,
 ) -> Option<(Arc<CertifiedKey>, SignatureScheme)> {
-    let cert = context.offer.config.client_auth.clone()?;
-    let kind = cert.key.kind();
-    let wanted = if signatures::key_fits_suite(kind, suites::AuthKind::Rsa) {
-        client_certificate_type::RSA_SIGN
-    } else {
-        client_certificate_type::ECDSA_SIGN
+    let config = &context.offer.config;
+    let resolver = config.client_auth.as_ref()?;
+    // `into_owned` made the lists built ones.
+    let authorities: Vec<&[u8]> = request
+        .certificate_authorities
+        .built()
+        .unwrap_or_default()
+        .iter()
+        .map(|name| name.0.as_ref())
+        .collect();
+    let info = CertificateRequestInfo {
+        version: ProtocolVersion::TLSv1_2,
+        signature_schemes: request.signature_algorithms.built().unwrap_or_default(),
+        certificate_types: &request.certificate_types,
+        certificate_authorities: &authorities,
+        configured: &config.signature_schemes,
     };
-    if !request.certificate_types.contains(&wanted) {
+    let cert = resolver.resolve(&info)?;
+    if !info.certificate_type_fits(&cert) {
         return None;
     }
-    let ours = signatures::our_schemes(&context.offer.config.signature_schemes);
-    // `into_owned` made the list a built one.
-    let theirs = request.signature_algorithms.built().unwrap_or_default();
-    let scheme = signatures::choose_scheme(&cert, theirs, ours)?;
+    let scheme = info.signature_scheme(&cert)?;
     Some((cert, scheme))
 }
 

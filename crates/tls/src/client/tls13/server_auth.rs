@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::certificate_chain::CertificateChain;
 use crate::client::psk::TicketReceiver;
 use crate::client::ExpectTraffic;
+use crate::client_certs::CertificateRequestInfo;
 use crate::config::{CertifiedKey, ClientConfig};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::key_update::ApplicationTraffic;
@@ -19,7 +20,7 @@ use crate::trace::KeyPhase;
 use crate::trace::{Direction, TraceEvent};
 use crate::transcript::Transcript;
 use crate::verify::{Authenticated, CertVerified, ServerName};
-use crate::wire::enums::{ExtensionType, SignatureScheme};
+use crate::wire::enums::{ExtensionType, ProtocolVersion, SignatureScheme};
 use crate::wire::extensions::{ExtensionBlock, ExtensionTypes, ProtocolName};
 use crate::wire::handshake::{CertificateRequest, EncryptedExtensions, HandshakePayload};
 use crate::wire::List;
@@ -100,6 +101,8 @@ pub(crate) enum EarlyData {
 struct ClientAuthRequest {
     context: Vec<u8>,
     schemes: Vec<SignatureScheme>,
+    /// certificate_authorities (RFC 8446 §4.2.4): DER names, none if it named none.
+    authorities: Vec<Vec<u8>>,
 }
 
 impl ExpectEncryptedExtensions {
@@ -241,9 +244,14 @@ fn check_certificate_request(cr: &CertificateRequest<'_>) -> Result<ClientAuthRe
         .signature_algorithms
         .as_ref()
         .ok_or(PeerMisbehaved::MissingExtension("signature_algorithms"))?;
+    let authorities = match &cr.extensions.certificate_authorities {
+        Some(names) => names.iter().map(|name| name.0.to_vec()).collect(),
+        None => Vec::new(),
+    };
     Ok(ClientAuthRequest {
         context: cr.certificate_request_context.to_vec(),
         schemes: schemes.iter().collect(),
+        authorities,
     })
 }
 
@@ -463,14 +471,26 @@ fn send_client_auth(
     request: &ClientAuthRequest,
     out: &mut dyn Output,
 ) -> Result<(), Error> {
-    // Pick a scheme the server accepts that our key can make; without one we send an
-    // empty Certificate (RFC 8446 §4.4.2: "If no suitable certificate is available...").
-    let chosen: Option<(&Arc<CertifiedKey>, SignatureScheme)> =
-        config.client_auth.as_ref().and_then(|key| {
-            auth_messages::choose_scheme(key, &request.schemes, &config.signature_schemes)
-                .map(|s| (key, s))
+    // The resolver's certificate, with a scheme the server accepts that its key can make;
+    // without one we send an empty Certificate (RFC 8446 §4.4.2: "If no suitable
+    // certificate is available...").
+    let authorities: Vec<&[u8]> = request.authorities.iter().map(Vec::as_slice).collect();
+    let info = CertificateRequestInfo {
+        version: ProtocolVersion::TLSv1_3,
+        signature_schemes: &request.schemes,
+        certificate_types: &[],
+        certificate_authorities: &authorities,
+        configured: &config.signature_schemes,
+    };
+    let chosen: Option<(Arc<CertifiedKey>, SignatureScheme)> =
+        config.client_auth.as_ref().and_then(|resolver| {
+            let key = resolver.resolve(&info)?;
+            info.signature_scheme(&key).map(|s| (key, s))
         });
-    let chain: &[Vec<u8>] = chosen.map(|(k, _)| k.chain.as_slice()).unwrap_or_default();
+    let chain: &[Vec<u8>] = chosen
+        .as_ref()
+        .map(|(k, _)| k.chain.as_slice())
+        .unwrap_or_default();
     let message = queue_message(out, |queue| {
         auth_messages::encode_certificate(queue, &request.context, chain)
     });
@@ -483,7 +503,7 @@ fn send_client_auth(
         return Ok(());
     };
     auth_messages::send_certificate_verify(
-        key,
+        &key,
         scheme,
         auth_messages::CLIENT_CONTEXT,
         transcript,

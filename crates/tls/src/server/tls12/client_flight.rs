@@ -254,6 +254,8 @@ impl ExpectFinished {
             &finished,
             provider.as_ref(),
         )?;
+        // In a full handshake the client's Finished comes first (RFC 5929 §3.1).
+        out.tls_unique(finished.verify_data);
         context.transcript.add(raw);
         resume::keep_session(
             &context.config,

@@ -296,6 +296,7 @@ fn choose_certificate(
             signature_schemes: &offer.schemes,
             cipher_suites: &offer.suites,
             groups: &offer.groups,
+            certificate_authorities: &crate::server::hs::certificate_authorities(offer.hello),
         })
         .ok_or_else(|| PeerIncompatible::NoCertificateForName.into())
 }
@@ -421,8 +422,7 @@ fn choose_signature_scheme(
     offer: &Offer<'_>,
     cert: &CertifiedKey,
 ) -> Result<SignatureScheme, Error> {
-    let ours = signatures::our_schemes(&config.signature_schemes);
-    signatures::choose_scheme(cert, &offer.schemes, ours)
+    signatures::choose_scheme(cert, &offer.schemes, &config.signature_schemes)
         .ok_or_else(|| PeerIncompatible::NoSignatureSchemesInCommon.into())
 }
 

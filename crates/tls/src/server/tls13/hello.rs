@@ -246,6 +246,7 @@ fn choose_certificate(
             signature_schemes: &offer.schemes,
             cipher_suites: &offer.suites,
             groups: &offer.groups,
+            certificate_authorities: &crate::server::hs::certificate_authorities(offer.hello),
         })
         .ok_or(PeerIncompatible::NoCertificateForName)?;
     let scheme = auth_messages::choose_scheme(&cert, &offer.schemes, &config.signature_schemes)
