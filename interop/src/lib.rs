@@ -15,6 +15,7 @@ pub mod peers;
 pub use padlock_test_support::certs::{self, read, read_bytes};
 pub use padlock_test_support::process::{self, PeerProcess};
 pub use padlock_test_support::{
-    contains, find_on_path, free_port, peers_required, read_bounded, require_peer, skip_or_fail,
-    wait_for_port, Fixtures, Issued, KeyType, TempDir, TestCa, REQUIRE_PEERS_ENV,
+    contains, find_on_path, free_port, gnutls_resumption_story, peers_required, read_bounded,
+    require_peer, skip_or_fail, wait_for_port, Fixtures, Issued, KeyType, TempDir, TestCa,
+    GNUTLS_RESUME, REQUIRE_PEERS_ENV,
 };

@@ -6,7 +6,9 @@
 use padlock_interop::engine::{self, gnutls_priority, TestServer, GROUPS, SUITES};
 use padlock_interop::matrix::{padlock_client_cell, padlock_server_cell, Matrix};
 use padlock_interop::peers::{gnutls_cli, gnutls_serv, GET, WAIT};
-use padlock_interop::{contains, Fixtures, Issued, KeyType};
+use padlock_interop::{
+    contains, gnutls_resumption_story, Fixtures, Issued, KeyType, GNUTLS_RESUME,
+};
 use padlock_tls::{HandshakeKind, NamedGroup};
 
 const TLS13: &str = "NORMAL:-VERS-ALL:+VERS-TLS1.3";
@@ -235,16 +237,21 @@ fn padlock_server_answers_gnutls_with_x25519_without_a_retry() {
 fn gnutls_cli_resumes_on_a_padlock_ticket() {
     let Some(fx) = Fixtures::get() else { return };
     let server = TestServer::start(engine::server_config(&fx.ecdsa_server), 2, 16);
-    let Some(client) = gnutls_cli(
-        server.port,
-        &fx.ecdsa_ca.cert,
-        &["--priority", TLS13, "--resume"],
-    ) else {
+    // --waitresumption: gnutls-cli waits for the ticket, which comes after the handshake,
+    // rather than giving it 60 ms (see `GNUTLS_RESUME`).
+    let args = [&["--priority", TLS13][..], &GNUTLS_RESUME].concat();
+    let Some(client) = gnutls_cli(server.port, &fx.ecdsa_ca.cert, &args) else {
         return;
     };
-    let output = client.output_text();
     let first = server.next(WAIT);
     let second = server.next(WAIT);
+    // Once both connections are over: all of gnutls-cli's output, its handshakes told by
+    // its debug lines.
+    let output = format!(
+        "--- gnutls-cli stdout ---\n{}\n--- gnutls-cli -d 4, its handshakes ---\n{}",
+        String::from_utf8_lossy(&client.stdout()),
+        gnutls_resumption_story(&client.stderr_text())
+    );
     assert_eq!(
         first.map(|n| n.kind),
         Ok(Some(HandshakeKind::Full)),

@@ -18,6 +18,7 @@ use padlock_tls::{ClientAuth, Connection, ServerConfig, Stream, WebPkiClientVeri
 
 use crate::common;
 use crate::protocol_args::ProtocolArgs;
+use crate::server_trace::ConnectionLog;
 
 /// Largest HTTP request head read before answering.
 const MAX_REQUEST_HEAD: usize = 16 * 1024;
@@ -76,6 +77,11 @@ pub struct Args {
     /// Seconds a connection may stay idle before it is closed.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub idle_timeout: u64,
+    /// Print each connection's handshake on stderr, a line per step, timed from when the
+    /// client connected: the messages each way, a ticket offered, refused (and why) or
+    /// resumed, each NewSessionTicket sent, and when the socket had them all.
+    #[arg(short, long)]
+    pub verbose: bool,
     #[command(flatten)]
     pub protocol: ProtocolArgs,
 }
@@ -117,6 +123,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         let guard = ActiveGuard::new(&active);
         let config = config.clone();
         let echo = args.echo;
+        let verbose = args.verbose;
         let spawned = std::thread::Builder::new()
             .name("padlock-conn".into())
             .spawn(move || {
@@ -125,7 +132,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
                     .peer_addr()
                     .map(|a| a.to_string())
                     .unwrap_or_else(|_| "?".into());
-                if let Err(e) = serve_one(config, sock, echo, idle) {
+                let log = verbose.then(|| Arc::new(ConnectionLog::new(&peer)));
+                if let Err(e) = serve_one(config, sock, echo, idle, log) {
                     // The error may quote names from the client's certificate.
                     eprintln!(
                         "padlock listen: {peer}: {}",
@@ -175,20 +183,36 @@ fn server_config(args: &Args) -> anyhow::Result<ServerConfig> {
     Ok(config)
 }
 
-/// Serves one connection: handshake, then the page or the echo, then close_notify.
+/// Serves one connection: handshake, then the page or the echo, then close_notify. With
+/// `log` (`-v`), the connection's steps go to stderr.
 fn serve_one(
     config: Arc<ServerConfig>,
     mut sock: TcpStream,
     echo: bool,
     idle: Duration,
+    log: Option<Arc<ConnectionLog>>,
 ) -> anyhow::Result<()> {
     sock.set_read_timeout(Some(idle))?;
     sock.set_write_timeout(Some(idle))?;
     let _ = sock.set_nodelay(true);
+    let config = match &log {
+        // Its own copy, whose trace names this client; the ticketer, the strike register
+        // and the session cache are shared handles, so resumption works across connections
+        // as without -v.
+        Some(log) => {
+            let mut traced = (*config).clone();
+            traced.trace = Some(log.clone());
+            Arc::new(traced)
+        }
+        None => config,
+    };
     let mut conn = Connection::server(config).map_err(|e| anyhow::anyhow!("{e}"))?;
     Stream::new(&mut conn, &mut sock)
         .complete_handshake()
         .map_err(|e| anyhow::anyhow!("TLS handshake failed: {e}"))?;
+    if let Some(log) = &log {
+        log.note("the handshake's last flight (and any tickets) written to the socket");
+    }
     let early = read_early_data(&mut conn);
     if echo {
         if !early.is_empty() {
@@ -203,6 +227,9 @@ fn serve_one(
     conn.send_close_notify();
     let _ = Stream::new(&mut conn, &mut sock).flush();
     let _ = sock.shutdown(std::net::Shutdown::Write);
+    if let Some(log) = &log {
+        log.note("close_notify sent, connection closed");
+    }
     Ok(())
 }
 

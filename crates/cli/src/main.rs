@@ -11,6 +11,7 @@ mod cmd_serve;
 mod cmd_verify;
 mod common;
 mod protocol_args;
+mod server_trace;
 mod session_file;
 mod trust;
 

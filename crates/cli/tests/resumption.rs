@@ -5,7 +5,8 @@
 //!   a server without it;
 //! - `padlock connect --sess-out/--sess-in/--early-data` against `openssl s_server
 //!   -early_data` and `gnutls-serv`;
-//! - `gnutls-cli --resume` against `padlock listen`;
+//! - `gnutls-cli --resume --waitresumption` against `padlock listen -v` (a failure shows
+//!   both sides' story: gnutls-cli's handshake messages, padlock's timed steps);
 //! - curl, and `padlock get URL URL`, resuming within one run against `padlock serve`
 //!   (checked from the server's access log);
 //! - two `padlock serve` processes sharing a `--ticket-keys` file: a ticket from one
@@ -20,11 +21,12 @@ mod serve_support;
 mod tls_support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use padlock_test_support::{
-    contains, on_free_port, require_peer, Fixtures, Issued, PeerProcess, TempDir,
+    contains, gnutls_resumption_story, on_free_port, require_peer, Fixtures, Issued, PeerProcess,
+    TempDir, GNUTLS_RESUME,
 };
 use serve_support::{serve_logged, www, Ca, PADLOCK};
 use tls_support::{connect, listen, WAIT};
@@ -174,31 +176,76 @@ fn gnutls_cli_resumes_against_padlock_listen() {
     let Some(gnutls) = require_peer("gnutls-cli") else {
         return;
     };
-    let (p, port) = listen(&fx.ecdsa_server, &[]);
-    let text = gnutls_cli_resume(&gnutls, port, &fx.ecdsa_ca.cert, &[]);
+    let (p, port) = listen(&fx.ecdsa_server, &["-v"]);
+    let run = gnutls_cli_resume(&gnutls, port, &fx.ecdsa_ca.cert, &[]);
+    assert!(run.resumed(), "{run}{}", listen_log(&p));
+    // padlock's side of the story agrees: it sent tickets, and resumed on one.
     assert!(
-        text.contains("This is a resumed session"),
-        "{text}\n{}",
-        p.output_text()
+        p.wait_stderr("resumed on ticket #0", WAIT),
+        "{}",
+        listen_log(&p)
+    );
+    assert!(
+        p.stderr_text().contains("sent NewSessionTicket"),
+        "{}",
+        listen_log(&p)
     );
 }
 
-/// Runs `gnutls-cli --resume` (two connections, the second resuming the first's session)
-/// against localhost:`port`, trusting `ca`, with `extra` arguments; its stdout and stderr.
-fn gnutls_cli_resume(gnutls: &Path, port: u16, ca: &Path, extra: &[&str]) -> String {
+/// What `gnutls-cli --resume` printed: its stdout, and the story of its two connections
+/// told by its debug output (`gnutls_resumption_story`).
+struct GnutlsResume {
+    stdout: String,
+    story: String,
+}
+
+impl GnutlsResume {
+    fn resumed(&self) -> bool {
+        self.stdout.contains("This is a resumed session")
+    }
+}
+
+impl std::fmt::Display for GnutlsResume {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "--- gnutls-cli stdout ---\n{}\n--- gnutls-cli -d 4, its handshakes ---\n{}",
+            self.stdout, self.story
+        )
+    }
+}
+
+/// `padlock listen -v`'s log, for a failure message: each connection's steps, timed.
+fn listen_log(p: &PeerProcess) -> String {
+    format!("--- padlock listen -v ---\n{}", p.stderr_text())
+}
+
+/// Runs `gnutls-cli --resume --waitresumption` (two connections, the second resuming the
+/// first's session, which it waits for: `GNUTLS_RESUME`) against localhost:`port`,
+/// trusting `ca`, with `extra` arguments and stdin at EOF.
+fn gnutls_cli_resume(gnutls: &Path, port: u16, ca: &Path, extra: &[&str]) -> GnutlsResume {
     let mut cmd = Command::new(gnutls);
-    cmd.args(["--resume", "--port", &port.to_string()])
+    cmd.args(GNUTLS_RESUME)
+        .args(["--port", &port.to_string()])
         .args(extra)
         .arg("--x509cafile")
         .arg(ca)
-        .arg("localhost")
-        .stdin(Stdio::null());
-    let out = padlock_test_support::run_bounded(&mut cmd, WAIT * 2);
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+        .arg("localhost");
+    let mut client = PeerProcess::spawn("gnutls-cli", cmd);
+    client.close_stdin();
+    let finished = client.wait_exit(WAIT * 2).is_some();
+    let mut story = gnutls_resumption_story(&client.stderr_text());
+    if !finished {
+        story.push_str(&format!(
+            "(gnutls-cli had not finished after {:?}: with --waitresumption it waits for a \
+             TLS 1.3 ticket, and none came)\n",
+            WAIT * 2
+        ));
+    }
+    GnutlsResume {
+        stdout: String::from_utf8_lossy(&client.stdout()).into_owned(),
+        story,
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -714,16 +761,16 @@ fn gnutls_cli_tls12_resumes_against_padlock_listen_by_ticket_and_by_session_id()
     let Some(gnutls) = require_peer("gnutls-cli") else {
         return;
     };
-    let (p, port) = listen(&fx.ecdsa_server, &[]);
+    let (p, port) = listen(&fx.ecdsa_server, &["-v"]);
     for extra in [
         &["--priority", TLS12_ONLY][..],
         &["--priority", TLS12_ONLY, "--noticket"][..],
     ] {
-        let text = gnutls_cli_resume(&gnutls, port, &fx.ecdsa_ca.cert, extra);
+        let run = gnutls_cli_resume(&gnutls, port, &fx.ecdsa_ca.cert, extra);
         assert!(
-            text.contains("This is a resumed session") && text.contains("TLS1.2"),
-            "{extra:?}: {text}\n{}",
-            p.output_text()
+            run.resumed() && run.stdout.contains("(TLS1.2-"),
+            "{extra:?}: {run}{}",
+            listen_log(&p)
         );
     }
 }

@@ -9,6 +9,8 @@
 //!   whole group is killed and waited for when the test ends, however it ends
 //!   ([`process::PeerProcess`], [`process::Guard`], [`process::run_bounded`]);
 //! - temporary folders removed on drop ([`TempDir`]);
+//! - `gnutls-cli --resume` runs whose resumption does not depend on timing, and the lines of
+//!   its debug output that tell a failure's story ([`gnutls`]);
 //! - test CAs and certificates generated at test time with `openssl`, of the key types the
 //!   tests use ([`certs`]);
 //! - hex ([`hex`], [`unhex`]);
@@ -23,6 +25,7 @@
 #![warn(missing_docs)]
 
 pub mod certs;
+pub mod gnutls;
 pub mod process;
 pub mod rfc8448;
 pub mod rsa_blocks;
@@ -36,6 +39,7 @@ use std::time::{Duration, Instant};
 use socket2::{Domain, Socket, Type};
 
 pub use certs::{Fixtures, Issued, KeyType, TestCa};
+pub use gnutls::{gnutls_resumption_story, GNUTLS_RESUME};
 pub use process::{run_bounded, Guard, PeerProcess};
 
 /// The environment variable that turns a missing peer from a skip into a failure.

@@ -686,7 +686,7 @@ impl Trace for Recorder {
 
 /// A handshake message's name in one style whichever way it went: the RFC's structure
 /// names (`ServerHello`, `EncryptedExtensions`), where the engine may say `server_hello`.
-fn message_name(name: &str) -> String {
+pub fn message_name(name: &str) -> String {
     if !name.contains('_') && name.starts_with(|c: char| c.is_ascii_uppercase()) {
         return name.to_string();
     }
