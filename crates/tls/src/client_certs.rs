@@ -70,6 +70,21 @@ impl CertificateRequestInfo<'_> {
         self.certificate_type_fits(cert) && self.signature_scheme(cert).is_some()
     }
 
+    /// The certificate `resolver` chooses for this request and the scheme it signs with;
+    /// `None` when it chooses none, or one the server cannot take (a type it did not ask
+    /// for, no scheme in common), which is then not sent either.
+    pub(crate) fn resolve(
+        &self,
+        resolver: &dyn ResolvesClientCert,
+    ) -> Option<(Arc<CertifiedKey>, SignatureScheme)> {
+        let cert = resolver.resolve(self)?;
+        if !self.certificate_type_fits(&cert) {
+            return None;
+        }
+        let scheme = self.signature_scheme(&cert)?;
+        Some((cert, scheme))
+    }
+
     /// Whether the server named, in certificate_authorities, the issuer of a certificate
     /// in `cert`'s chain (RFC 8446 §4.2.4: the names guide the client's choice;
     /// [`CertifiedKey::issued_by_one_of`]). False when it named none.

@@ -309,12 +309,7 @@ fn choose_client_certificate(
         certificate_authorities: &authorities,
         configured: &config.signature_schemes,
     };
-    let cert = resolver.resolve(&info)?;
-    if !info.certificate_type_fits(&cert) {
-        return None;
-    }
-    let scheme = info.signature_scheme(&cert)?;
-    Some((cert, scheme))
+    info.resolve(resolver.as_ref())
 }
 
 /// Our flight (RFC 5246 §7.3): [Certificate], ClientKeyExchange, [CertificateVerify],

@@ -482,11 +482,10 @@ fn send_client_auth(
         certificate_authorities: &authorities,
         configured: &config.signature_schemes,
     };
-    let chosen: Option<(Arc<CertifiedKey>, SignatureScheme)> =
-        config.client_auth.as_ref().and_then(|resolver| {
-            let key = resolver.resolve(&info)?;
-            info.signature_scheme(&key).map(|s| (key, s))
-        });
+    let chosen: Option<(Arc<CertifiedKey>, SignatureScheme)> = config
+        .client_auth
+        .as_ref()
+        .and_then(|resolver| info.resolve(resolver.as_ref()));
     let chain: &[Vec<u8>] = chosen
         .as_ref()
         .map(|(k, _)| k.chain.as_slice())
