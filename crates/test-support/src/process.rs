@@ -160,16 +160,8 @@ impl PeerProcess {
     /// binds `::` and 0.0.0.0 and reports the one of the two that fails when the first took
     /// both families, is up by this test, not by its messages).
     pub fn listens_on(&mut self, port: u16, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
-        while crate::wait_for_port(port, deadline.saturating_duration_since(Instant::now()))
-            && self.is_running()
-        {
-            if holds_listener(self.child.id(), port) {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        }
-        false
+        let pid = self.child.id();
+        wait_until_listening(pid, port, timeout, || self.is_running())
     }
 
     /// Whether the peer is still running.
@@ -329,6 +321,35 @@ fn catches(pid: u32, signal: u32) -> bool {
         .find_map(|l| l.strip_prefix("SigCgt:"))
         .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
         .is_some_and(|mask| (1..=64).contains(&signal) && mask & (1 << (signal - 1)) != 0)
+}
+
+/// Whether process `pid` listens on 127.0.0.1:`port` within `timeout`, while `running()`
+/// says it still runs: the port answers and the socket listening there is the process's own
+/// ([`holds_listener`]). False as soon as it stops running, or at the deadline.
+pub fn wait_until_listening(
+    pid: u32,
+    port: u16,
+    timeout: Duration,
+    mut running: impl FnMut() -> bool,
+) -> bool {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        // In short slices, so that a process that exits (it could not bind) is seen soon.
+        let slice = deadline
+            .saturating_duration_since(Instant::now())
+            .min(Duration::from_millis(200));
+        let answered = crate::wait_for_port(port, slice);
+        if !running() {
+            return false;
+        }
+        if answered {
+            if holds_listener(pid, port) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+    false
 }
 
 /// Whether process `pid` holds a socket listening on TCP port `port` (of any address, IPv4

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use padlock_crypto::{AwsLcProvider, HashAlgorithm, Provider};
 use padlock_pki::ca::{InitOptions, IssueOptions, LocalCa};
 use padlock_pki::SubjectName;
-use padlock_test_support::process::{holds_listener, wait_until_catches};
+use padlock_test_support::process::{wait_until_catches, wait_until_listening};
 pub use padlock_test_support::{free_port, on_free_port, require_peer as peer, Guard, TempDir};
 
 /// The padlock binary under test.
@@ -46,20 +46,16 @@ pub fn spawn_listening(what: &str, mut command: impl FnMut(u16) -> Command) -> (
 /// listens there is the child's (see `holds_listener`). False when it exits first; the
 /// test fails when it does not listen in that time.
 fn listening(what: &str, port: u16, child: &mut Child) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut answered = false;
-    while Instant::now() < deadline {
-        answered = padlock_test_support::wait_for_port(port, Duration::from_millis(200));
-        match child.try_wait() {
-            Ok(Some(status)) => {
-                eprintln!("{what} exited with {status} before it listened on {port}");
-                return false;
-            }
-            _ if answered && holds_listener(child.id(), port) => return true,
-            _ => std::thread::sleep(Duration::from_millis(25)),
-        }
+    let pid = child.id();
+    let running = || !matches!(child.try_wait(), Ok(Some(_)));
+    if wait_until_listening(pid, port, Duration::from_secs(20), running) {
+        return true;
     }
-    let who = if answered {
+    if let Ok(Some(status)) = child.try_wait() {
+        eprintln!("{what} exited with {status} before it listened on {port}");
+        return false;
+    }
+    let who = if padlock_test_support::wait_for_port(port, Duration::from_millis(200)) {
         "another process"
     } else {
         "nothing"
