@@ -211,7 +211,9 @@ pub struct ServerConfig {
     /// How many NewSessionTickets to send after each full handshake (a client uses each
     /// ticket once, RFC 8446 §C.4, so one per parallel connection it may open), and at
     /// most after a resumed one (see [`Self::resumed_ticket_count`]). Default 2; 0 sends
-    /// none.
+    /// none. They go with the server's Finished when it asks for no client certificate
+    /// (RFC 8446 §4.6.1: the server completes the transcript itself), so a client has
+    /// them a round trip sooner; else after the client's Finished.
     pub ticket_count: usize,
     /// The most NewSessionTickets to send after a resumed handshake: the client spent one
     /// ticket to resume, so one new ticket keeps its supply as it was (OpenSSL's rule:

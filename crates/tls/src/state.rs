@@ -255,6 +255,18 @@ pub(crate) fn queue_finished<'o>(out: &'o mut dyn Output, verify_data: &[u8]) ->
     queue_message(out, |queue| write_finished(queue, verify_data))
 }
 
+/// Adds to `transcript` the Finished (RFC 8446 §4.4.4) carrying `verify_data` (at most
+/// [`crate::hkdf::MAX_SECRET_LEN`] bytes), encoded on the stack: a message the peer will
+/// send, added ahead of time.
+pub(crate) fn add_finished(transcript: &mut crate::transcript::Transcript, verify_data: &[u8]) {
+    let mut message = [0u8; 4 + crate::hkdf::MAX_SECRET_LEN];
+    let len = verify_data.len().min(crate::hkdf::MAX_SECRET_LEN);
+    message[0] = u8::from(crate::wire::enums::HandshakeType::Finished);
+    message[3] = len as u8;
+    message[4..4 + len].copy_from_slice(&verify_data[..len]);
+    transcript.add(&message[..4 + len]);
+}
+
 /// Writes a Finished (RFC 8446 §4.4.4): the handshake header, then `verify_data` (the
 /// same bytes as encoding a `Finished` message, without copying `verify_data` into one).
 fn write_finished(queue: &mut Vec<u8>, verify_data: &[u8]) {

@@ -15,9 +15,9 @@ use padlock_tls::internal::record::{RecordOpener, RecordSealer};
 use padlock_tls::internal::tls13::key_schedule::TrafficSecret;
 use padlock_tls::internal::wire::codec::write_prefixed;
 use padlock_tls::internal::wire::{
-    ClientHello, Codec, ContentType, ExtensionType, HandshakePayload, HelloRetryRequest,
-    KeyShareEntry, LengthPrefix, OfferedPsks, PskBinderEntry, PskIdentity, RawClientHello,
-    RawExtension,
+    ClientHello, Codec, ContentType, ExtensionType, HandshakePayload, HandshakeType,
+    HelloRetryRequest, KeyShareEntry, LengthPrefix, OfferedPsks, PskBinderEntry, PskIdentity,
+    RawClientHello, RawExtension,
 };
 use padlock_tls::{
     alert::alert_for, AlertDescription, ClientAuth, ClientConfig, Connection, Error, KeyLog,
@@ -564,31 +564,40 @@ fn handshake_record(message: &[u8]) -> Vec<u8> {
 }
 
 /// Splits a flight into its leading plaintext records (bytes) and the handshake messages
-/// (header included) of its encrypted records.
+/// (header included) of its encrypted records, up to the server's Finished: what follows
+/// it (the tickets a server sends with its Finished, RFC 8446 §4.6.1) is under its
+/// application keys.
 fn open_flight(secret: &TrafficSecret, mut bytes: &[u8]) -> (Vec<u8>, Vec<Vec<u8>>) {
     let mut opener = RecordOpener::new();
     opener
         .install(provider().as_ref(), &record_keys(secret))
         .unwrap();
-    let (mut plain, mut handshake) = (Vec::new(), Vec::new());
-    while !bytes.is_empty() {
+    let (mut plain, mut handshake, mut messages) = (Vec::new(), Vec::new(), Vec::new());
+    let finished = |messages: &[Vec<u8>]| {
+        messages
+            .last()
+            .is_some_and(|m| m[0] == HandshakeType::Finished.to_wire())
+    };
+    while !bytes.is_empty() && !finished(&messages) {
         let (record, rest) = bytes.split_at(5 + record_len(bytes));
         if record[0] == ContentType::ApplicationData.to_wire() {
             let mut record = record.to_vec();
             let opened = opener.open_in_place(&mut record).unwrap();
             handshake.extend_from_slice(&record[opened.content]);
+            while handshake.len() >= 4 {
+                let len = 4
+                    + (usize::from(handshake[1]) << 16
+                        | usize::from(handshake[2]) << 8
+                        | usize::from(handshake[3]));
+                if handshake.len() < len {
+                    break;
+                }
+                messages.push(handshake.drain(..len).collect());
+            }
         } else {
             plain.extend_from_slice(record);
         }
         bytes = rest;
-    }
-    let mut messages = Vec::new();
-    let mut rest = handshake.as_slice();
-    while !rest.is_empty() {
-        let len =
-            4 + (usize::from(rest[1]) << 16 | usize::from(rest[2]) << 8 | usize::from(rest[3]));
-        messages.push(rest[..len].to_vec());
-        rest = &rest[len..];
     }
     (plain, messages)
 }

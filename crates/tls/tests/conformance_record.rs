@@ -170,6 +170,30 @@ fn opened(secret: &TrafficSecret, bytes: &[u8]) -> Vec<u8> {
     content
 }
 
+/// The contents of the protected records at the start of `bytes` that open with
+/// `secret`: a server's flight under its handshake keys, without the tickets it sends with
+/// its Finished under its application keys (RFC 8446 §4.6.1).
+fn opened_while_they_open(secret: &TrafficSecret, bytes: &[u8]) -> Vec<u8> {
+    let p = provider();
+    let keys = secret
+        .record_keys(p.as_ref(), AeadAlgorithm::Aes128Gcm)
+        .unwrap();
+    let mut opener = RecordOpener::new();
+    opener.install(p.as_ref(), &keys).unwrap();
+    let mut content = Vec::new();
+    for record in records(bytes) {
+        if record[0] != ContentType::ApplicationData.to_wire() {
+            continue;
+        }
+        let mut record = record.to_vec();
+        let Ok(o) = opener.open_in_place(&mut record) else {
+            break;
+        };
+        content.extend_from_slice(&record[o.content]);
+    }
+    content
+}
+
 /// Runs the handshake up to the client's last flight, which is returned unsent.
 fn up_to_client_finished(p: &mut Peers) -> Vec<u8> {
     let hello = take(&mut p.client);
@@ -353,7 +377,7 @@ fn client_finished(p: &Peers, hello: &[u8], flight: &[u8]) -> Vec<u8> {
     let server_hello = records(flight)[0];
     transcript.extend_from_slice(&server_hello[RECORD_HEADER_LEN..]);
     let server_hs = p.server_secrets.get("SERVER_HANDSHAKE_TRAFFIC_SECRET");
-    transcript.extend(opened(&server_hs, flight));
+    transcript.extend(opened_while_they_open(&server_hs, flight));
     let hash = provider.hash_once(HashAlgorithm::Sha256, &transcript);
     let client_hs = p.server_secrets.get("CLIENT_HANDSHAKE_TRAFFIC_SECRET");
     let verify_data = client_hs.finished_verify_data(provider.as_ref(), hash.as_ref());

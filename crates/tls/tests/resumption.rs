@@ -80,6 +80,101 @@ fn a_resumed_handshake_brings_one_new_ticket_unless_configured_otherwise() {
     }
 }
 
+/// One flight each way: the client's hello to the server, the server's flight to the
+/// client; the client's Finished is left unsent.
+fn up_to_the_clients_finished(c: &mut Connection, s: &mut Connection) {
+    transfer(c, s).unwrap();
+    transfer(s, c).unwrap();
+    assert!(!c.is_handshaking(), "the client has sent its Finished");
+    assert!(s.is_handshaking(), "the server has not read it");
+}
+
+#[test]
+fn tickets_come_with_the_servers_finished_when_it_asks_for_no_certificate() {
+    // RFC 8446 §4.6.1: the server completes the transcript itself and sends its tickets
+    // a round trip early; they must resume like tickets sent after the client's Finished.
+    let clock = Clock::new();
+    let (server, client) = configs(&clock);
+    let (server, client) = (Arc::new(server), Arc::new(client));
+    let mut c = Connection::client(client.clone(), localhost()).unwrap();
+    let mut s = Connection::server(server.clone()).unwrap();
+    up_to_the_clients_finished(&mut c, &mut s);
+    let cache = store(&client);
+    let tickets: Vec<_> = std::iter::from_fn(|| cache.take(&localhost())).collect();
+    assert_eq!(
+        tickets.len(),
+        2,
+        "both tickets before the client's Finished"
+    );
+    transfer(&mut c, &mut s).unwrap();
+    assert!(!s.is_handshaking());
+    assert!(!s.wants_write(), "no tickets after the client's Finished");
+    assert_eq!(send(&mut c, &mut s, b"ping"), b"ping");
+    for session in tickets {
+        let (c, _) = resume_with(server.clone(), client.clone(), session);
+        assert_eq!(c.handshake_kind(), Some(HandshakeKind::Resumed));
+    }
+}
+
+#[test]
+fn tickets_wait_for_the_clients_finished_when_the_server_asks_for_a_certificate() {
+    // Its certificate goes into the transcript, which the server cannot foresee.
+    let key = certified_key(KeyType::P256, &["client.test"], true);
+    let clock = Clock::new();
+    let (mut server, mut client) = configs(&clock);
+    let mut roots = RootStore::new();
+    roots.add_pem(&test_ca().cert_pem()).unwrap();
+    let verifier = WebPkiClientVerifier::new(provider(), Arc::new(roots));
+    server.client_auth = ClientAuth::Required(Arc::new(verifier));
+    client.set_client_certificate(key);
+    let (server, client) = (Arc::new(server), Arc::new(client));
+    let mut c = Connection::client(client.clone(), localhost()).unwrap();
+    let mut s = Connection::server(server.clone()).unwrap();
+    up_to_the_clients_finished(&mut c, &mut s);
+    let cache = store(&client);
+    assert!(cache.take(&localhost()).is_none(), "no ticket yet");
+    transfer(&mut c, &mut s).unwrap();
+    transfer(&mut s, &mut c).unwrap();
+    let session = cache
+        .take(&localhost())
+        .expect("a ticket after the client's Finished");
+    let (c, _) = resume_with(server, client, session);
+    assert_eq!(c.handshake_kind(), Some(HandshakeKind::Resumed));
+}
+
+#[test]
+fn tickets_sent_with_finished_after_0rtt_data_count_the_clients_end_of_early_data() {
+    // The transcript the server completes has the client's EndOfEarlyData in it (RFC 8446
+    // §4.5); a ticket made over it resumes, and takes 0-RTT data again.
+    let clock = Clock::new();
+    let (server, client) = with_zero_rtt_tickets(&clock, |_, _| {});
+    let cache = store(&client);
+    while cache.take(&localhost()).is_some() {}
+    clock.advance(1);
+    let session = {
+        let (_, s) = connect(&server, &client);
+        assert_eq!(s.handshake_kind(), Some(HandshakeKind::Full));
+        cache.take(&localhost()).unwrap()
+    };
+    let mut c = Connection::client_resuming(client.clone(), localhost(), session).unwrap();
+    c.write_early_data(b"early").unwrap();
+    let mut s = Connection::server(server.clone()).unwrap();
+    up_to_the_clients_finished(&mut c, &mut s);
+    assert_eq!(c.early_data_status(), EarlyDataStatus::Accepted);
+    let session = cache
+        .take(&localhost())
+        .expect("a ticket with the server's Finished");
+    transfer(&mut c, &mut s).unwrap();
+    assert!(!s.is_handshaking());
+    clock.advance(1);
+    let mut c = Connection::client_resuming(client, localhost(), session).unwrap();
+    c.write_early_data(b"again").unwrap();
+    let mut s = Connection::server(server).unwrap();
+    handshake(&mut c, &mut s);
+    assert_eq!(s.handshake_kind(), Some(HandshakeKind::Resumed));
+    assert_eq!(s.early_data_status(), EarlyDataStatus::Accepted);
+}
+
 #[test]
 fn a_saved_session_resumes_from_its_bytes() {
     let clock = Clock::new();

@@ -1,10 +1,11 @@
 //! The client's second flight as the server sees it: EndOfEarlyData (after accepted 0-RTT
 //! data, RFC 8446 §4.5), Certificate, CertificateVerify (mutual TLS, §4.4.2–§4.4.3) and
-//! Finished (§4.4.4) — after which the server sends its tickets (§4.6.1).
+//! Finished (§4.4.4) — after which the server sends its tickets (§4.6.1), unless it sent
+//! them with its own Finished.
 
 use std::sync::Arc;
 
-use padlock_crypto::AeadAlgorithm;
+use padlock_crypto::{AeadAlgorithm, Digest};
 
 use crate::certificate_chain::CertificateChain;
 use crate::config::{ClientAuth, ServerConfig};
@@ -15,7 +16,7 @@ use crate::record::RecordKeys;
 use crate::server::ExpectTraffic;
 use crate::tls13::key_schedule::{FinishedKey, MasterSecret, TrafficSecret};
 use crate::trace::KeyPhase;
-use crate::transcript::Remaining;
+use crate::transcript::{Remaining, Transcript};
 use crate::verify::{Authenticated, CertVerified};
 use crate::wire::enums::CipherSuite;
 use crate::wire::handshake::HandshakePayload;
@@ -27,19 +28,47 @@ use super::State;
 /// What the server keeps until the client's Finished.
 pub(crate) struct Pending {
     pub(crate) config: Arc<ServerConfig>,
-    pub(crate) transcript: Remaining,
     /// The client's handshake record keys, while they wait for its EndOfEarlyData (RFC
     /// 8446 §4.5); `None` once installed.
     pub(crate) client_handshake_keys: Option<RecordKeys>,
-    /// The client's finished_key, for its Finished (RFC 8446 §4.4.4).
-    pub(crate) client_finished: FinishedKey,
+    pub(crate) client_finished: ClientFinished,
     pub(crate) client_application_secret: TrafficSecret,
     pub(crate) server_application_secret: TrafficSecret,
     pub(crate) aead: AeadAlgorithm,
-    pub(crate) ticket: PendingTicket,
 }
 
-/// What the tickets sent after the client's Finished are made of (RFC 8446 §4.6.1).
+/// How the client's Finished (RFC 8446 §4.4.4) will be checked.
+// Held in a boxed state; boxing the larger variant would cost an allocation per handshake.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum ClientFinished {
+    /// When it comes, over the transcript as it stands then (EndOfEarlyData and a client
+    /// certificate go into it first); the tickets, if any, follow it.
+    ToCompute {
+        transcript: Remaining,
+        /// The client's finished_key.
+        key: FinishedKey,
+        ticket: PendingTicket,
+    },
+    /// Against the verify_data the server computed when it sent its Finished: it asked
+    /// for no client certificate, so it could complete the transcript itself and send its
+    /// tickets with its Finished (RFC 8446 §4.6.1). Nothing more is hashed.
+    Predicted(Digest),
+}
+
+impl ClientFinished {
+    /// The transcript, to add a client message to. An internal error when the server
+    /// completed it itself: no message was to come that it did not foresee.
+    fn transcript(&mut self) -> Result<&mut Transcript, Error> {
+        match self {
+            ClientFinished::ToCompute { transcript, .. } => transcript.going(),
+            ClientFinished::Predicted(_) => Err(Error::Internal(
+                "a client message after the server completed the transcript",
+            )),
+        }
+    }
+}
+
+/// What the tickets are made of (RFC 8446 §4.6.1).
 pub(crate) struct PendingTicket {
     /// For the resumption master secret, once the client's Finished is in the transcript.
     pub(crate) master: MasterSecret,
@@ -64,7 +93,11 @@ impl ExpectEndOfEarlyData {
         let HandshakePayload::EndOfEarlyData = message else {
             return Err(unexpected("EndOfEarlyData", message.name()));
         };
-        self.pending.transcript.going()?.add(raw);
+        // A predicted transcript has EndOfEarlyData in it: an empty message, whose bytes
+        // are known (RFC 8446 §4.5).
+        if let ClientFinished::ToCompute { transcript, .. } = &mut self.pending.client_finished {
+            transcript.going()?.add(raw);
+        }
         out.end_early_data();
         // RFC 8446 §4.5: what follows is under the client's handshake keys.
         let keys = self
@@ -107,7 +140,7 @@ impl ExpectCertificate {
         // ours asks for none that a CertificateEntry may carry.
         auth_messages::check_certificate_entry_extensions(&certificate, &[])?;
         let chain = certificate.to_chain();
-        self.pending.transcript.going()?.add(raw);
+        self.pending.client_finished.transcript()?.add(raw);
         let (verifier, required) = match &self.pending.config.client_auth {
             ClientAuth::Required(v) => (v.clone(), true),
             ClientAuth::Optional(v) => (v.clone(), false),
@@ -158,15 +191,17 @@ impl ExpectCertificateVerify {
         let signature = auth_messages::check_certificate_verify(
             &*out,
             &self.pending.config.signature_schemes,
-            self.pending.transcript.going()?,
+            self.pending.client_finished.transcript()?,
             auth_messages::CLIENT_CONTEXT,
             &self.chain,
             &cv,
         )?;
-        self.pending.transcript.going()?.add(raw);
+        self.pending.client_finished.transcript()?.add(raw);
         out.signature_scheme(cv.algorithm);
-        if self.pending.ticket.facts.wanted() {
-            self.pending.ticket.facts.client_certificates = self.chain.clone();
+        if let ClientFinished::ToCompute { ticket, .. } = &mut self.pending.client_finished {
+            if ticket.facts.wanted() {
+                ticket.facts.client_certificates = self.chain.clone();
+            }
         }
         out.peer_certificates(self.chain);
         Ok(State::Finished(Box::new(ExpectFinished {
@@ -200,11 +235,23 @@ impl ExpectFinished {
         };
         let provider = out.provider();
         let provider = provider.as_ref();
-        let mut pending = self.pending;
+        let pending = self.pending;
         // RFC 8446 §4.4.4: verify_data over Hash(CH..client CertificateVerify).
         // Without client authentication, the same hash as the application secrets'.
-        let hash = pending.transcript.hash_so_far(provider);
-        let expected = pending.client_finished.verify_data(provider, hash.as_ref());
+        let (expected, tickets) = match pending.client_finished {
+            ClientFinished::ToCompute {
+                mut transcript,
+                key,
+                ticket,
+            } => {
+                let hash = transcript.hash_so_far(provider);
+                (
+                    key.verify_data(provider, hash.as_ref()),
+                    Some((transcript, ticket)),
+                )
+            }
+            ClientFinished::Predicted(expected) => (expected, None),
+        };
         let finished = verify::verify_finished(expected.as_ref(), finished.verify_data)?;
         out.install_read_keys(
             pending
@@ -216,9 +263,8 @@ impl ExpectFinished {
         // RFC 8446 §4.6.1: tickets, keyed from the resumption master secret over
         // Hash(ClientHello..client Finished).
         // (A transcript that ended was not kept for tickets: none are sent.)
-        if let Remaining::Going(mut transcript) = pending.transcript {
+        if let Some((Remaining::Going(mut transcript), ticket)) = tickets {
             transcript.add(raw);
-            let ticket = pending.ticket;
             resume::send_tickets(
                 &pending.config,
                 &ticket.master,

@@ -17,9 +17,11 @@ use crate::state::{queue_message, queue_payload};
 use crate::suites::Suite;
 use crate::tls13::key_schedule::{EarlySecret, FinishedKey, HandshakeSecret};
 use crate::trace::{Direction, KeyPhase, TraceEvent};
-use crate::transcript::Transcript;
+use crate::transcript::{Remaining, Transcript};
 use crate::verify::{Authenticated, ClientCertVerifier};
-use crate::wire::enums::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
+use crate::wire::enums::{
+    CipherSuite, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
+};
 use crate::wire::extensions::{
     CertificateRequestExtensions, DistinguishedName, EncryptedExtensionsExtensions, ExtensionBlock,
     KeyShareEntry, ServerHelloExtensions,
@@ -31,7 +33,7 @@ use crate::wire::list::{Inline, List};
 use crate::{auth_messages, handshake_trace, state, suites};
 
 use super::client_auth::{
-    ExpectCertificate, ExpectEndOfEarlyData, ExpectFinished, Pending, PendingTicket,
+    ClientFinished, ExpectCertificate, ExpectEndOfEarlyData, ExpectFinished, Pending, PendingTicket,
 };
 use super::resume::{self, check_resumption, Resumption, TicketFacts};
 use super::retry;
@@ -416,32 +418,48 @@ pub(super) fn send_server_flight(
         app.server.record_keys(provider.as_ref(), suite.aead)?,
         KeyPhase::Application(0),
     )?;
+    let ticket = PendingTicket {
+        master,
+        suite: suite.suite,
+        facts: TicketFacts {
+            count: ticket_count,
+            random: resume::TicketRandom::new(ticket_random),
+            server_name: match tickets {
+                true => offer
+                    .hello
+                    .extensions
+                    .server_name
+                    .as_deref()
+                    .map(str::to_owned),
+                false => None,
+            },
+            alpn: alpn.filter(|_| tickets),
+            client_certificates: CertificateChain::default(),
+        },
+    };
+    let client_finished = match transcript {
+        Remaining::Going(transcript) if tickets && verifier.is_none() => {
+            send_tickets_with_finished(
+                &config,
+                transcript,
+                &secrets.client_finished,
+                early.is_some(),
+                ticket,
+                out,
+            )?
+        }
+        transcript => ClientFinished::ToCompute {
+            transcript,
+            key: secrets.client_finished,
+            ticket,
+        },
+    };
     let pending = Pending {
-        transcript,
         client_handshake_keys,
-        client_finished: secrets.client_finished,
+        client_finished,
         client_application_secret: app.client,
         server_application_secret: app.server,
         aead: suite.aead,
-        ticket: PendingTicket {
-            master,
-            suite: suite.suite,
-            facts: TicketFacts {
-                count: ticket_count,
-                random: resume::TicketRandom::new(ticket_random),
-                server_name: match tickets {
-                    true => offer
-                        .hello
-                        .extensions
-                        .server_name
-                        .as_deref()
-                        .map(str::to_owned),
-                    false => None,
-                },
-                alpn: alpn.filter(|_| tickets),
-                client_certificates: CertificateChain::default(),
-            },
-        },
         config,
     };
     Ok(match (early.is_some(), verifier) {
@@ -450,6 +468,43 @@ pub(super) fn send_server_flight(
         (false, None) => State::Finished(Box::new(ExpectFinished { pending, client })),
     }
     .into())
+}
+
+/// The tickets sent with the server's Finished (RFC 8446 §4.6.1: "a server which does not
+/// request client authentication MAY compute the remainder of the transcript
+/// independently and then send a NewSessionTicket immediately upon sending its Finished"),
+/// a round trip before the client's Finished would allow: a client that opens its next
+/// connection at once, or closes after one exchange, has them. The transcript is
+/// completed as the client will complete it — its EndOfEarlyData after accepted 0-RTT
+/// data (§4.5), then its Finished (§4.4.4) — and that Finished's verify_data is what the
+/// client's is checked against when it comes. They go under the server's application
+/// keys, installed by now.
+fn send_tickets_with_finished(
+    config: &ServerConfig,
+    mut transcript: Transcript,
+    key: &FinishedKey,
+    early_data: bool,
+    ticket: PendingTicket,
+    out: &mut dyn Output,
+) -> Result<ClientFinished, Error> {
+    let provider = out.provider();
+    let provider = provider.as_ref();
+    if early_data {
+        // RFC 8446 §4.5: its header and an empty body.
+        transcript.add(&[u8::from(HandshakeType::EndOfEarlyData), 0, 0, 0]);
+    }
+    let hash = transcript.hash_so_far(provider);
+    let expected = key.verify_data(provider, hash.as_ref());
+    state::add_finished(&mut transcript, expected.as_ref());
+    resume::send_tickets(
+        config,
+        &ticket.master,
+        transcript,
+        ticket.suite,
+        ticket.facts,
+        out,
+    )?;
+    Ok(ClientFinished::Predicted(expected))
 }
 
 /// RFC 8446 §7.1: `client_early_traffic_secret` = Derive-Secret(Early Secret,

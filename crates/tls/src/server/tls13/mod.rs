@@ -5,9 +5,10 @@
 //!     [ServerHello, EncryptedExtensions, CertificateRequest?, Certificate,
 //!      CertificateVerify, Finished]       (resumed: no CertificateRequest, Certificate,
 //!                                          CertificateVerify)
+//!     [NewSessionTicket…]                 (no CertificateRequest: with the Finished)
 //!     ──▶ ExpectEndOfEarlyData? (0-RTT accepted)
 //!     ──▶ (ExpectCertificate ──▶ ExpectCertificateVerify)? ──▶ ExpectFinished
-//!     ──[NewSessionTicket…]──▶ ExpectTraffic
+//!     ──[NewSessionTicket…]──▶ ExpectTraffic    (after a CertificateRequest)
 //! ```
 
 mod client_auth;

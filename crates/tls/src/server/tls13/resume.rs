@@ -71,7 +71,7 @@ pub(crate) struct TicketFacts {
 /// provider draws beside an X25519 key in one call.
 pub(crate) const RANDOM_AHEAD_MAX: usize = 32;
 
-/// Random bytes for the tickets a server will send after the client's Finished (RFC 8446
+/// Random bytes for the tickets a server will send with its Finished or after the client's (RFC 8446
 /// §4.6.1: each ticket's ticket_age_add, and the ticketer's share of each), drawn in the
 /// server's first call to the generator, with its ServerHello.random and key share
 /// (§4.1.3): one call per handshake rather than two. Empty when the flight needs more
@@ -448,10 +448,11 @@ pub(super) fn early_data_skip_limit(config: &ServerConfig) -> usize {
     max.saturating_add((max / crate::wire::MAX_PLAINTEXT_LEN + 1) * 256)
 }
 
-/// NewSessionTickets (RFC 8446 §4.6.1) after the client's Finished: `facts.count` of
-/// them, each with its own nonce, PSK and ticket_age_add, sealed by the ticketer straight
-/// into the send queue. `transcript` runs to the client's Finished (for the resumption
-/// master secret), and ends here.
+/// NewSessionTickets (RFC 8446 §4.6.1): `facts.count` of them, each with its own nonce,
+/// PSK and ticket_age_add, sealed by the ticketer straight into the send queue.
+/// `transcript` runs to the client's Finished (for the resumption master secret) — the
+/// one received, or the one the server foresaw when it sends its tickets with its own
+/// Finished — and ends here.
 pub(crate) fn send_tickets(
     config: &ServerConfig,
     master: &MasterSecret,
