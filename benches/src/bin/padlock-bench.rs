@@ -679,6 +679,9 @@ fn interleaved(opts: &Options, measures: &mut [Measure<'_>]) -> Vec<Vec<f64>> {
     for _ in 0..opts.runs {
         for (i, (name, measure)) in measures.iter_mut().enumerate() {
             samples[i].push(if wanted(name) { measure() } else { f64::NAN });
+            if std::env::var_os("RAW").is_some() {
+                eprintln!("RAW {i} {name} {:.0}", samples[i].last().unwrap());
+            }
         }
     }
     samples

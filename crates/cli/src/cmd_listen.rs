@@ -210,6 +210,7 @@ fn serve_one(
     Stream::new(&mut conn, &mut sock)
         .complete_handshake()
         .map_err(|e| anyhow::anyhow!("TLS handshake failed: {e}"))?;
+    padlock_https::ack_promptly(&sock);
     if let Some(log) = &log {
         log.note("the handshake's last flight (and any tickets) written to the socket");
     }

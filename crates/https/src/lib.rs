@@ -43,6 +43,7 @@ pub mod tls_server;
 pub mod trace;
 
 pub use error::Error;
+pub use listener::ack_promptly;
 pub use padlock_tokio::{TlsAcceptor, TlsConnector, TlsStream};
 pub use server::{Server, ServerOptions};
 pub use site::{ConnInfo, Mode, Site};

@@ -52,6 +52,23 @@ fn reuse_port(_: &TcpSocket) -> io::Result<()> {
     ))
 }
 
+/// Sends now the ACK Linux would hold back for its delayed-ACK timer (about 40 ms): for a
+/// server, right after the TLS handshake. The client's last handshake flight came with
+/// nothing of ours to answer it (a TLS 1.3 server that sent its tickets with its Finished
+/// has nothing more to say), and a client that writes its request after its Finished
+/// without `TCP_NODELAY` (gnutls-cli, openssl s_client, many hand-written clients) has the
+/// request held by Nagle's algorithm until that ACK comes: 44 ms per connection, measured,
+/// instead of 1.5. `TCP_QUICKACK` sends a pending ACK at once and ACKs promptly for a while
+/// after. Best effort: a socket that refuses it changes nothing; no-op off Linux.
+pub fn ack_promptly<S: std::os::fd::AsFd>(socket: &S) {
+    #[cfg(target_os = "linux")]
+    {
+        let _ = socket2::SockRef::from(socket).set_tcp_quickack(true);
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = socket;
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
@@ -105,5 +122,33 @@ mod tests {
             n += 1;
         }
         n
+    }
+
+    #[cfg(target_os = "linux")]
+    fn quickack(socket: &std::net::TcpStream) -> bool {
+        socket2::SockRef::from(socket).tcp_quickack().unwrap()
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_socket_that_answered_its_peer_acks_promptly_again_once_asked() {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (mut server, _) = listener.accept().unwrap();
+        // A few exchanges, as a handshake's: a server answering what it read is taken
+        // for an interactive one, whose ACKs wait to ride on its next answer.
+        let mut buf = [0u8; 16];
+        for _ in 0..8 {
+            client.write_all(b"hello").unwrap();
+            server.read_exact(&mut buf[..5]).unwrap();
+            server.write_all(b"world").unwrap();
+            client.read_exact(&mut buf[..5]).unwrap();
+            if !quickack(&server) {
+                break;
+            }
+        }
+        ack_promptly(&server);
+        assert!(quickack(&server));
     }
 }

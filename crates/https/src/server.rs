@@ -459,6 +459,7 @@ async fn handle_connection(tcp: TcpStream, conn: Conn, redirect_port: Option<u16
             }
         };
         conn.place.established();
+        crate::listener::ack_promptly(stream.get_ref().0.get_ref());
         // hyper flushes when it has written a response (or a batch of HTTP/2 frames): its
         // pieces then leave in one record and one system call.
         stream.set_coalesce_writes(true);

@@ -213,7 +213,11 @@ pub struct ServerConfig {
     /// most after a resumed one (see [`Self::resumed_ticket_count`]). Default 2; 0 sends
     /// none. They go with the server's Finished when it asks for no client certificate
     /// (RFC 8446 §4.6.1: the server completes the transcript itself), so a client has
-    /// them a round trip sooner; else after the client's Finished.
+    /// them a round trip sooner; else after the client's Finished. The server then has
+    /// nothing to send when the client's Finished arrives, so over TCP it should ACK it at
+    /// once (on Linux `TCP_QUICKACK` after the handshake, as `padlock_https::ack_promptly`
+    /// does): a client without `TCP_NODELAY` otherwise holds its request back for the
+    /// delayed-ACK timer, about 40 ms.
     pub ticket_count: usize,
     /// The most NewSessionTickets to send after a resumed handshake: the client spent one
     /// ticket to resume, so one new ticket keeps its supply as it was (OpenSSL's rule:
