@@ -152,21 +152,8 @@ fn forged(secret: &TrafficSecret, typ: ContentType, payload: &[u8], padding: usi
 
 /// The contents of the protected records among `bytes`, opened with `secret`.
 fn opened(secret: &TrafficSecret, bytes: &[u8]) -> Vec<u8> {
-    let p = provider();
-    let keys = secret
-        .record_keys(p.as_ref(), AeadAlgorithm::Aes128Gcm)
-        .unwrap();
-    let mut opener = RecordOpener::new();
-    opener.install(p.as_ref(), &keys).unwrap();
-    let mut content = Vec::new();
-    for record in records(bytes) {
-        if record[0] != ContentType::ApplicationData.to_wire() {
-            continue;
-        }
-        let mut record = record.to_vec();
-        let o = opener.open_in_place(&mut record).unwrap();
-        content.extend_from_slice(&record[o.content]);
-    }
+    let (content, all) = open_leading(secret, bytes);
+    assert!(all, "a record did not open");
     content
 }
 
@@ -174,6 +161,12 @@ fn opened(secret: &TrafficSecret, bytes: &[u8]) -> Vec<u8> {
 /// `secret`: a server's flight under its handshake keys, without the tickets it sends with
 /// its Finished under its application keys (RFC 8446 §4.6.1).
 fn opened_while_they_open(secret: &TrafficSecret, bytes: &[u8]) -> Vec<u8> {
+    open_leading(secret, bytes).0
+}
+
+/// The contents of the protected records among `bytes` up to the first that does not
+/// open with `secret`, and whether all did.
+fn open_leading(secret: &TrafficSecret, bytes: &[u8]) -> (Vec<u8>, bool) {
     let p = provider();
     let keys = secret
         .record_keys(p.as_ref(), AeadAlgorithm::Aes128Gcm)
@@ -187,11 +180,11 @@ fn opened_while_they_open(secret: &TrafficSecret, bytes: &[u8]) -> Vec<u8> {
         }
         let mut record = record.to_vec();
         let Ok(o) = opener.open_in_place(&mut record) else {
-            break;
+            return (content, false);
         };
         content.extend_from_slice(&record[o.content]);
     }
-    content
+    (content, true)
 }
 
 /// Runs the handshake up to the client's last flight, which is returned unsent.

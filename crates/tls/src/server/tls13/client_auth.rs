@@ -76,6 +76,26 @@ pub(crate) struct PendingTicket {
     pub(crate) facts: TicketFacts,
 }
 
+impl PendingTicket {
+    /// Sends the tickets ([`resume::send_tickets`]); `transcript` runs to the client's
+    /// Finished.
+    pub(super) fn send(
+        self,
+        config: &ServerConfig,
+        transcript: Transcript,
+        out: &mut dyn Output,
+    ) -> Result<(), Error> {
+        resume::send_tickets(
+            config,
+            &self.master,
+            transcript,
+            self.suite,
+            self.facts,
+            out,
+        )
+    }
+}
+
 /// Waiting for the client's EndOfEarlyData (RFC 8446 §4.5): 0-RTT data was accepted, and
 /// its records (under the client's early traffic keys) may come first.
 pub(crate) struct ExpectEndOfEarlyData {
@@ -265,14 +285,7 @@ impl ExpectFinished {
         // (A transcript that ended was not kept for tickets: none are sent.)
         if let Some((Remaining::Going(mut transcript), ticket)) = tickets {
             transcript.add(raw);
-            resume::send_tickets(
-                &pending.config,
-                &ticket.master,
-                transcript,
-                ticket.suite,
-                ticket.facts,
-                out,
-            )?;
+            ticket.send(&pending.config, transcript, out)?;
         }
         Ok(crate::server::State::Traffic(ExpectTraffic {
             _client: self.client,

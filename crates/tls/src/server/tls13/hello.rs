@@ -496,14 +496,7 @@ fn send_tickets_with_finished(
     let hash = transcript.hash_so_far(provider);
     let expected = key.verify_data(provider, hash.as_ref());
     state::add_finished(&mut transcript, expected.as_ref());
-    resume::send_tickets(
-        config,
-        &ticket.master,
-        transcript,
-        ticket.suite,
-        ticket.facts,
-        out,
-    )?;
+    ticket.send(config, transcript, out)?;
     Ok(ClientFinished::Predicted(expected))
 }
 
