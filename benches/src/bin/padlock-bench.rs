@@ -30,6 +30,9 @@ struct Options {
     runs: usize,
     mib: usize,
     handshake_secs: f64,
+    /// Print every run's figure to stderr (`--show-runs`): how far the runs behind a
+    /// median spread on this noisy machine.
+    show_runs: bool,
 }
 
 fn main() {
@@ -678,10 +681,11 @@ fn interleaved(opts: &Options, measures: &mut [Measure<'_>]) -> Vec<Vec<f64>> {
     let mut samples = vec![Vec::new(); measures.len()];
     for _ in 0..opts.runs {
         for (i, (name, measure)) in measures.iter_mut().enumerate() {
-            samples[i].push(if wanted(name) { measure() } else { f64::NAN });
-            if std::env::var_os("RAW").is_some() {
-                eprintln!("RAW {i} {name} {:.0}", samples[i].last().unwrap());
+            let sample = if wanted(name) { measure() } else { f64::NAN };
+            if opts.show_runs {
+                eprintln!("run: measure {i} ({name}) {sample:.1}");
             }
+            samples[i].push(sample);
         }
     }
     samples
@@ -840,6 +844,7 @@ fn parse_args() -> Options {
         runs: 5,
         mib: 64,
         handshake_secs: 1.0,
+        show_runs: false,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -858,12 +863,18 @@ fn parse_args() -> Options {
                     runs: 3,
                     mib: 8,
                     handshake_secs: 0.3,
+                    show_runs: opts.show_runs,
                 };
                 i += 1;
                 continue;
             }
+            "--show-runs" => {
+                opts.show_runs = true;
+                i += 1;
+                continue;
+            }
             other => panic!(
-                "unknown argument {other}; use --runs N --mib M --secs S --only LIB --part handshakes|ceiling|post-quantum|resumption|bulk|one-way|tls12 or --quick"
+                "unknown argument {other}; use --runs N --mib M --secs S --only LIB --part handshakes|ceiling|post-quantum|resumption|bulk|one-way|tls12 --show-runs or --quick"
             ),
         }
         i += 2;
