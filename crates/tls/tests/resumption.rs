@@ -396,6 +396,13 @@ fn a_resumed_mutual_tls_session_keeps_the_clients_certificate() {
     let (_, s) = connect(&server, &client);
     assert_eq!(s.handshake_kind(), Some(HandshakeKind::Resumed));
     assert_eq!(s.peer_certificates().unwrap()[0], key.chain[0]);
+    // The tickets of a resumed connection carry the certificate on: each later
+    // connection resumes too (the server requires a certificate).
+    for _ in 0..3 {
+        let (_, s) = connect(&server, &client);
+        assert_eq!(s.handshake_kind(), Some(HandshakeKind::Resumed));
+        assert_eq!(s.peer_certificates().unwrap()[0], key.chain[0]);
+    }
 }
 
 #[test]

@@ -344,20 +344,27 @@ pub(super) fn send_server_flight(
         &mut transcript,
         out,
     )?;
-    // The fields it hands on, not the whole resumption.
-    let (early_secret, client) = match chosen.resumption {
+    // The fields it hands on, not the whole resumption. A resumed session's client
+    // certificate goes on into the tickets this connection issues: without it, a server
+    // that requires one would refuse them (`check_resumption`) and every other
+    // connection of a mutual-TLS client would pay a full handshake.
+    let (early_secret, client, resumed_certificates) = match chosen.resumption {
         Some(Resumption {
             early_secret,
             proof,
-            ref state,
+            state,
             ..
         }) => {
             if !state.client_certificates.is_empty() {
                 out.peer_certificates(state.client_certificates.clone());
             }
-            (Some(early_secret), Some(Authenticated::Psk(proof)))
+            (
+                Some(early_secret),
+                Some(Authenticated::Psk(proof)),
+                state.client_certificates,
+            )
         }
-        None => (None, None),
+        None => (None, None, CertificateChain::default()),
     };
     let resumed = client.is_some();
     // RFC 8446 §7.1: without (EC)DHE (psk_ke), the input is HashLen zeros.
@@ -434,7 +441,10 @@ pub(super) fn send_server_flight(
                 false => None,
             },
             alpn: alpn.filter(|_| tickets),
-            client_certificates: CertificateChain::default(),
+            client_certificates: match tickets {
+                true => resumed_certificates,
+                false => CertificateChain::default(),
+            },
         },
     };
     let client_finished = match transcript {
