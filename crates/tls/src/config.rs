@@ -230,7 +230,11 @@ pub struct ServerConfig {
     /// [`Self::ticket_count`] to send as many after a resumption as after a full handshake.
     pub resumed_ticket_count: usize,
     /// The lifetime tickets announce (RFC 8446 §4.6.1), at most 7 days; the ticketer's
-    /// [`Ticketer::lifetime`] caps it further. Default 12 hours.
+    /// [`Ticketer::lifetime`] caps it further. Default 12 hours. It is a session's
+    /// lifetime, counted from its full handshake: resuming never extends it (a TLS 1.3
+    /// ticket issued on a resumed connection expires when the session it resumed does;
+    /// TLS 1.2's renewed tickets keep their issue time), so the certificates are checked
+    /// again at least that often.
     pub ticket_lifetime: Duration,
     /// Whether to resume with `psk_ke` (RFC 8446 §4.2.9) when the client offers only that
     /// mode. Its cost: such a session has no (EC)DHE, so whoever later learns the ticket key

@@ -406,6 +406,43 @@ fn a_resumed_mutual_tls_session_keeps_the_clients_certificate() {
 }
 
 #[test]
+fn resuming_never_extends_a_session_past_the_lifetime_of_its_full_handshake() {
+    // Tickets issued on a resumed connection expire when its session does (as TLS 1.2's
+    // renewed tickets keep their issue time): a client resuming every so often still
+    // meets a full handshake — the certificates checked again — once the lifetime is up.
+    let clock = Clock::new();
+    let (server, client) = with_tickets(&clock, |s, _| {
+        s.ticket_lifetime = Duration::from_secs(3600);
+    });
+    let cache = store(&client);
+    let first = cache.take(&localhost()).unwrap();
+    let full_expiry = first.expires_at();
+    while cache.take(&localhost()).is_some() {}
+    clock.advance(3000);
+    let (c, _) = resume_with(server.clone(), client.clone(), first);
+    assert_eq!(c.handshake_kind(), Some(HandshakeKind::Resumed));
+    let renewed = cache
+        .take(&localhost())
+        .expect("a ticket after the resumption");
+    assert_eq!(
+        renewed.expires_at(),
+        full_expiry,
+        "600 s left, not a new hour"
+    );
+    clock.advance(599);
+    let (c, _) = resume_with(server.clone(), client.clone(), renewed);
+    assert_eq!(c.handshake_kind(), Some(HandshakeKind::Resumed));
+    let last = cache
+        .take(&localhost())
+        .expect("a ticket 1 s before the end");
+    clock.advance(1);
+    let mut c = Connection::client_resuming(client, localhost(), last).unwrap();
+    let mut s = Connection::server(server).unwrap();
+    handshake(&mut c, &mut s);
+    assert_eq!(s.handshake_kind(), Some(HandshakeKind::Full));
+}
+
+#[test]
 fn a_fleet_sharing_ticket_keys_resumes_anywhere_and_takes_0rtt_only_where_issued() {
     let clock = Clock::new();
     // Two servers, each with its own key ring read from the same key bytes and its own

@@ -348,7 +348,7 @@ pub(super) fn send_server_flight(
     // certificate goes on into the tickets this connection issues: without it, a server
     // that requires one would refuse them (`check_resumption`) and every other
     // connection of a mutual-TLS client would pay a full handshake.
-    let (early_secret, client, resumed_certificates) = match chosen.resumption {
+    let (early_secret, client, resumed_session) = match chosen.resumption {
         Some(Resumption {
             early_secret,
             proof,
@@ -358,13 +358,18 @@ pub(super) fn send_server_flight(
             if !state.client_certificates.is_empty() {
                 out.peer_certificates(state.client_certificates.clone());
             }
+            let expires_at = state.issued_at.saturating_add(u64::from(state.lifetime));
             (
                 Some(early_secret),
                 Some(Authenticated::Psk(proof)),
-                state.client_certificates,
+                Some((state.client_certificates, expires_at)),
             )
         }
-        None => (None, None, CertificateChain::default()),
+        None => (None, None, None),
+    };
+    let (resumed_certificates, session_expires_at) = match resumed_session {
+        Some((certificates, expires_at)) => (certificates, Some(expires_at)),
+        None => (CertificateChain::default(), None),
     };
     let resumed = client.is_some();
     // RFC 8446 §7.1: without (EC)DHE (psk_ke), the input is HashLen zeros.
@@ -445,6 +450,7 @@ pub(super) fn send_server_flight(
                 true => resumed_certificates,
                 false => CertificateChain::default(),
             },
+            session_expires_at,
         },
     };
     let client_finished = match transcript {

@@ -61,6 +61,11 @@ pub(crate) struct TicketFacts {
     pub(crate) server_name: Option<String>,
     pub(crate) alpn: Option<Vec<u8>>,
     pub(crate) client_certificates: CertificateChain,
+    /// For a resumed connection, when its session expires (seconds on the configuration's
+    /// clock): its tickets expire then too, so resuming never extends a session past the
+    /// lifetime its full handshake was given (as TLS 1.2's renewed tickets keep their
+    /// issue time). `None` after a full handshake.
+    pub(crate) session_expires_at: Option<u64>,
     /// The flight's random bytes, drawn with the ServerHello's ([`random_ahead_len`]).
     pub(crate) random: TicketRandom,
 }
@@ -465,11 +470,16 @@ pub(crate) fn send_tickets(
         return Ok(());
     };
     let count = facts.count.min(MAX_TICKETS);
+    let now = (config.time)();
+    let remaining = facts
+        .session_expires_at
+        .map_or(u64::MAX, |expiry| expiry.saturating_sub(now.0));
     let lifetime = config
         .ticket_lifetime
         .min(ticketer.lifetime())
         .min(MAX_TICKET_LIFETIME)
-        .as_secs();
+        .as_secs()
+        .min(remaining);
     // A ticketer asking for more randomness than the engine hands out gets no call.
     let Some(flight_len) = flight_random_len(ticketer, count) else {
         return Ok(());
@@ -483,7 +493,6 @@ pub(crate) fn send_tickets(
     let provider = provider.as_ref();
     let hash = transcript.finish(provider);
     let resumption = master.resumption_master_secret(provider, hash.as_ref());
-    let now = (config.time)();
     let max_early_data_size = config.max_early_data_size;
     // What every ticket of this connection records; each has its own PSK and age_add.
     let mut state = SessionState {
