@@ -243,6 +243,11 @@ pub(crate) struct TicketReceiver {
     pub(crate) suite: Suite,
     pub(crate) alpn: Option<Vec<u8>>,
     pub(crate) peer_certificates: CertificateChain,
+    /// On a resumed connection, when the session it resumed expires: its tickets are kept
+    /// no longer, so a server that gives each resumption a fresh lifetime still meets a
+    /// full handshake — its certificate checked again — once the first one is up (RFC
+    /// 8446 §4.6.1: a client "MAY delete tickets earlier based on local policy").
+    pub(crate) session_expires_at: Option<u64>,
 }
 
 impl TicketReceiver {
@@ -262,8 +267,14 @@ impl TicketReceiver {
             lifetime: ticket.ticket_lifetime,
             max_early_data_size: Some(max_early_data_size),
         });
+        let now = (self.config.time)().0;
+        let left = self
+            .session_expires_at
+            .map_or(u64::MAX, |expiry| expiry.saturating_sub(now));
+        // At most the ticket's own u32 lifetime, so it fits.
+        let lifetime = u64::from(ticket.ticket_lifetime).min(left) as u32;
         // §4.6.1: a lifetime of zero means the ticket must not be used.
-        if ticket.ticket_lifetime == 0 {
+        if lifetime == 0 {
             return Ok(());
         }
         let provider = out.provider();
@@ -278,8 +289,8 @@ impl TicketReceiver {
             ticket: ticket.ticket.to_vec(),
             session_id: Vec::new(),
             ticket_age_add: ticket.ticket_age_add,
-            received_at: (self.config.time)().0,
-            lifetime: ticket.ticket_lifetime,
+            received_at: now,
+            lifetime,
             max_early_data_size,
             alpn: self.alpn.clone(),
             peer_certificates: self.peer_certificates.clone(),

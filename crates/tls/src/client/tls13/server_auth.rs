@@ -404,6 +404,7 @@ impl ExpectFinished {
             KeyPhase::Application(0),
         )?;
         out.exporter(exporter);
+        let session_expires_at = resumed.as_ref().map(|session| session.expires_at().0);
         // The connection and every ticket of it share one copy of the chain.
         let ticket_chain = match &resumed {
             Some(session) => session.peer_certificates.clone(),
@@ -453,6 +454,7 @@ impl ExpectFinished {
                 suite,
                 alpn,
                 peer_certificates: ticket_chain,
+                session_expires_at,
             })
         });
         Ok(crate::client::State::Traffic(ExpectTraffic {
