@@ -8,14 +8,14 @@ use std::sync::Arc;
 
 use padlock_crypto::{ShareBytes, SharedSecret};
 
-use crate::certificate_chain::CertificateChain;
 use crate::config::{CertifiedKey, ClientAuth, ClientHelloInfo, ServerConfig};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::output::{trace, Output};
 use crate::record::RecordKeys;
 use crate::state::{queue_message, queue_payload};
 use crate::suites::Suite;
-use crate::tls13::key_schedule::{EarlySecret, FinishedKey, HandshakeSecret};
+use crate::ticket::state::SessionState;
+use crate::tls13::key_schedule::{EarlySecret, FinishedKey, HandshakeSecret, MasterSecret};
 use crate::trace::{Direction, KeyPhase, TraceEvent};
 use crate::transcript::{Remaining, Transcript};
 use crate::verify::{Authenticated, ClientCertVerifier};
@@ -344,11 +344,9 @@ pub(super) fn send_server_flight(
         &mut transcript,
         out,
     )?;
-    // The fields it hands on, not the whole resumption. A resumed session's client
-    // certificate goes on into the tickets this connection issues: without it, a server
-    // that requires one would refuse them (`check_resumption`) and every other
-    // connection of a mutual-TLS client would pay a full handshake.
-    let (early_secret, client, resumed_session) = match chosen.resumption {
+    // The fields it hands on, not the whole resumption; the session's client certificate
+    // and expiry go on into this connection's tickets (`pending_ticket`).
+    let (early_secret, client, session) = match chosen.resumption {
         Some(Resumption {
             early_secret,
             proof,
@@ -358,18 +356,13 @@ pub(super) fn send_server_flight(
             if !state.client_certificates.is_empty() {
                 out.peer_certificates(state.client_certificates.clone());
             }
-            let expires_at = state.issued_at.saturating_add(u64::from(state.lifetime));
             (
                 Some(early_secret),
                 Some(Authenticated::Psk(proof)),
-                Some((state.client_certificates, expires_at)),
+                Some(state),
             )
         }
         None => (None, None, None),
-    };
-    let (resumed_certificates, session_expires_at) = match resumed_session {
-        Some((certificates, expires_at)) => (certificates, Some(expires_at)),
-        None => (CertificateChain::default(), None),
     };
     let resumed = client.is_some();
     // RFC 8446 §7.1: without (EC)DHE (psk_ke), the input is HashLen zeros.
@@ -430,29 +423,15 @@ pub(super) fn send_server_flight(
         app.server.record_keys(provider.as_ref(), suite.aead)?,
         KeyPhase::Application(0),
     )?;
-    let ticket = PendingTicket {
+    let ticket = pending_ticket(
+        offer,
         master,
-        suite: suite.suite,
-        facts: TicketFacts {
-            count: ticket_count,
-            random: resume::TicketRandom::new(ticket_random),
-            server_name: match tickets {
-                true => offer
-                    .hello
-                    .extensions
-                    .server_name
-                    .as_deref()
-                    .map(str::to_owned),
-                false => None,
-            },
-            alpn: alpn.filter(|_| tickets),
-            client_certificates: match tickets {
-                true => resumed_certificates,
-                false => CertificateChain::default(),
-            },
-            session_expires_at,
-        },
-    };
+        suite,
+        ticket_count,
+        ticket_random,
+        alpn,
+        session,
+    );
     let client_finished = match transcript {
         Remaining::Going(transcript) if tickets && verifier.is_none() => {
             send_tickets_with_finished(
@@ -484,6 +463,46 @@ pub(super) fn send_server_flight(
         (false, None) => State::Finished(Box::new(ExpectFinished { pending, client })),
     }
     .into())
+}
+
+/// What this connection's tickets will record (RFC 8446 §4.6.1), if it sends any
+/// (`count`): the ClientHello's server name, the ALPN protocol, and for a resumed
+/// connection the session's client certificate and expiry. Without the certificate a
+/// server that requires one would refuse the tickets and every other connection of a
+/// mutual-TLS client would pay a full handshake; without the expiry each resumption would
+/// extend the session, and its certificates would never be checked again.
+fn pending_ticket(
+    offer: &Offer<'_>,
+    master: MasterSecret,
+    suite: Suite,
+    count: usize,
+    random: &[u8],
+    alpn: Option<Vec<u8>>,
+    session: Option<SessionState>,
+) -> PendingTicket {
+    let facts = match count {
+        0 => TicketFacts::default(),
+        _ => TicketFacts {
+            count,
+            random: resume::TicketRandom::new(random),
+            server_name: offer
+                .hello
+                .extensions
+                .server_name
+                .as_deref()
+                .map(str::to_owned),
+            alpn,
+            session_expires_at: session
+                .as_ref()
+                .map(|s| s.issued_at.saturating_add(u64::from(s.lifetime))),
+            client_certificates: session.map(|s| s.client_certificates).unwrap_or_default(),
+        },
+    };
+    PendingTicket {
+        master,
+        suite: suite.suite,
+        facts,
+    }
 }
 
 /// The tickets sent with the server's Finished (RFC 8446 §4.6.1: "a server which does not
