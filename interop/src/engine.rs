@@ -129,6 +129,60 @@ pub fn client_config(ca_pem: &Path) -> ClientConfig {
     ClientConfig::new(p, verifier)
 }
 
+/// A clock a test moves, for a padlock client's `ClientConfig::time`; it starts now.
+#[derive(Clone)]
+pub struct TestClock(Arc<std::sync::atomic::AtomicU64>);
+
+impl Default for TestClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TestClock {
+    /// A clock at the present time.
+    pub fn new() -> Self {
+        let now = padlock_tls::UnixTime::now().0;
+        TestClock(Arc::new(std::sync::atomic::AtomicU64::new(now)))
+    }
+
+    /// Its reading, in seconds since the epoch.
+    pub fn now(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Moves it on.
+    pub fn advance(&self, seconds: u64) {
+        self.0
+            .fetch_add(seconds, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The time source to put in a configuration.
+    pub fn source(&self) -> padlock_tls::TimeSource {
+        let clock = self.0.clone();
+        Arc::new(move || padlock_tls::UnixTime(clock.load(std::sync::atomic::Ordering::SeqCst)))
+    }
+}
+
+/// Keeps one of the sessions `store` holds for `name` (dropping the others) and moves
+/// `clock` to `left` seconds before it expires; returns when it expires. For tests of
+/// what a client keeps from a resumption near a session's end.
+pub fn near_the_end_of_a_session(
+    store: &dyn padlock_tls::ticket::SessionStore,
+    name: &padlock_tls::ServerName,
+    clock: &TestClock,
+    left: u64,
+) -> padlock_tls::UnixTime {
+    let session = store.take(name).expect("a session kept");
+    while store.take(name).is_some() {}
+    let expiry = session.expires_at();
+    store.insert(name, session);
+    let lifetime = expiry.0 - clock.now();
+    assert!(lifetime > left, "the session lives {lifetime} s");
+    clock.advance(lifetime - left);
+    expiry
+}
+
 /// A server presenting `issued`, otherwise padlock's defaults.
 pub fn server_config(issued: &Issued) -> ServerConfig {
     ServerConfig::new(provider(), certified_key(issued))

@@ -528,13 +528,9 @@ fn padlock_client_keeps_tickets_from_a_resumption_no_longer_than_the_session_it_
     let mut server = rustls_server_config(&fx.ecdsa_server, rustls_defaults());
     server.ticketer = rustls::crypto::aws_lc_rs::Ticketer::new().unwrap();
     let server = Arc::new(server);
-    let clock = Arc::new(std::sync::atomic::AtomicU64::new(
-        padlock_tls::UnixTime::now().0,
-    ));
+    let clock = engine::TestClock::new();
     let mut client = engine::client_config(&fx.ecdsa_ca.cert);
-    let time = clock.clone();
-    client.time =
-        Arc::new(move || padlock_tls::UnixTime(time.load(std::sync::atomic::Ordering::SeqCst)));
+    client.time = clock.source();
     let client = Arc::new(client);
     let store = client.session_store.clone().unwrap();
     let localhost = || ServerName::try_from("localhost").unwrap();
@@ -545,15 +541,9 @@ fn padlock_client_keeps_tickets_from_a_resumption_no_longer_than_the_session_it_
         p.handshake_kind()
     };
     assert_eq!(connect(), Some(HandshakeKind::Full));
-    let first = store.take(&localhost()).unwrap();
-    while store.take(&localhost()).is_some() {}
-    let expiry = first.expires_at();
-    store.insert(&localhost(), first);
     // Ten minutes before the ticket's end (on the client's clock; rustls' is real time,
     // so to it the ticket is new).
-    let lifetime = expiry.0 - clock.load(std::sync::atomic::Ordering::SeqCst);
-    assert!(lifetime > 600, "{lifetime}");
-    clock.fetch_add(lifetime - 600, std::sync::atomic::Ordering::SeqCst);
+    let expiry = engine::near_the_end_of_a_session(&*store, &localhost(), &clock, 600);
     assert_eq!(connect(), Some(HandshakeKind::Resumed));
     let renewed: Vec<_> = std::iter::from_fn(|| store.take(&localhost())).collect();
     assert!(

@@ -624,17 +624,20 @@ fn a_gnutls_client_without_the_extended_master_secret_and_the_require_switch() {
 fn twice(
     mut connect: impl FnMut() -> (Connection, rustls::Connection),
 ) -> Vec<(Option<HandshakeKind>, Option<rustls::HandshakeKind>)> {
-    (0..2)
-        .map(|_| {
-            let (mut p, mut r) = connect();
-            p.write_plaintext(b"ping").unwrap();
-            let (mut pg, mut rg) = (Vec::new(), Vec::new());
-            pump(&mut p, &mut r, &mut pg, &mut rg).unwrap();
-            assert_eq!(rg, b"ping");
-            assert_eq!(r.protocol_version(), Some(rustls::ProtocolVersion::TLSv1_2));
-            (p.handshake_kind(), r.handshake_kind())
-        })
-        .collect()
+    (0..2).map(|_| once(connect())).collect()
+}
+
+/// One connection, pumped to the end of its handshake and a "ping" from padlock: the
+/// handshake kinds both sides report.
+fn once(
+    (mut p, mut r): (Connection, rustls::Connection),
+) -> (Option<HandshakeKind>, Option<rustls::HandshakeKind>) {
+    p.write_plaintext(b"ping").unwrap();
+    let (mut pg, mut rg) = (Vec::new(), Vec::new());
+    pump(&mut p, &mut r, &mut pg, &mut rg).unwrap();
+    assert_eq!(rg, b"ping");
+    assert_eq!(r.protocol_version(), Some(rustls::ProtocolVersion::TLSv1_2));
+    (p.handshake_kind(), r.handshake_kind())
 }
 
 const FULL_THEN_RESUMED: [(Option<HandshakeKind>, Option<rustls::HandshakeKind>); 2] = [
@@ -694,4 +697,35 @@ fn padlock_tls12_client_resumes_on_rustls_tickets_and_session_ids() {
         });
         assert_eq!(kinds, FULL_THEN_RESUMED, "tickets: {tickets}");
     }
+}
+
+#[test]
+fn padlock_tls12_client_keeps_a_renewed_ticket_no_longer_than_the_session_it_renews() {
+    // rustls renews a resumed TLS 1.2 session's ticket with a fresh lifetime hint; padlock's
+    // client keeps it only until the session it renewed expires, so it meets a full
+    // handshake (the server's certificate checked again) once the first lifetime is up.
+    let Some(fx) = Fixtures::get() else { return };
+    let suite = suites_for(KeyType::P256)[0];
+    let mut server = rustls_server_config(&fx.ecdsa_server, suite, GROUPS[0]);
+    server.ticketer = rustls::crypto::aws_lc_rs::Ticketer::new().unwrap();
+    let server = Arc::new(server);
+    let clock = engine::TestClock::new();
+    let mut client = engine::client_config(&fx.ecdsa_ca.cert);
+    client.versions = tls12_only();
+    client.time = clock.source();
+    let client = Arc::new(client);
+    let store = client.session_store.clone().unwrap();
+    let localhost = || ServerName::try_from("localhost").unwrap();
+    let connect = || {
+        let client = Connection::client(client.clone(), localhost()).unwrap();
+        once((client, rustls_server_from(&server))).0
+    };
+    assert_eq!(connect(), Some(HandshakeKind::Full));
+    // Ten minutes before the ticket's end on the client's clock (rustls' is real time).
+    let expiry = engine::near_the_end_of_a_session(&*store, &localhost(), &clock, 600);
+    assert_eq!(connect(), Some(HandshakeKind::Resumed));
+    let renewed = store
+        .take(&localhost())
+        .expect("the session kept after resuming");
+    assert_eq!(renewed.expires_at(), expiry);
 }

@@ -97,7 +97,7 @@ pub(crate) fn resume(
     out.peer_certificates(session.peer_certificates.clone());
     let alpn = extensions.alpn.map(<[u8]>::to_vec);
     let keeper = SessionKeeper::new(&offer, suite, session.session_id.clone(), alpn)
-        .map(|k| k.with_certificates(session.peer_certificates.clone()));
+        .map(|k| k.renewing(&session));
     let resumed = ExpectResumedChangeCipherSpec {
         transcript,
         keys,
@@ -251,6 +251,11 @@ pub(crate) struct SessionKeeper {
     alpn: Option<Vec<u8>>,
     received_at: u64,
     peer_certificates: CertificateChain,
+    /// For a resumed session, when it expires: a ticket the server renews it with is kept
+    /// no longer (as for TLS 1.3's, `TicketReceiver::session_expires_at`), so a server
+    /// that gives each renewal a fresh lifetime still meets a full handshake — its
+    /// certificate checked again — once the first is up.
+    expires_at: Option<u64>,
 }
 
 impl SessionKeeper {
@@ -271,7 +276,16 @@ impl SessionKeeper {
             alpn,
             received_at: (offer.config.time)().0,
             peer_certificates: CertificateChain::default(),
+            expires_at: None,
         })
+    }
+
+    /// The session being resumed: what it renews into keeps its certificates and expires
+    /// no later than it does.
+    pub(crate) fn renewing(mut self, session: &ClientSession) -> Self {
+        self.peer_certificates = session.peer_certificates.clone();
+        self.expires_at = Some(session.expires_at().0);
+        self
     }
 
     /// The ALPN protocol the handshake settled.
@@ -300,8 +314,16 @@ impl SessionKeeper {
             0 => DEFAULT_SESSION_LIFETIME,
             hint => hint,
         };
+        let left = self
+            .expires_at
+            .map_or(u64::MAX, |expiry| expiry.saturating_sub(self.received_at));
         // At most 7 days, which fits a u32.
-        let lifetime = u64::from(lifetime).min(MAX_TICKET_LIFETIME.as_secs()) as u32;
+        let lifetime = u64::from(lifetime)
+            .min(MAX_TICKET_LIFETIME.as_secs())
+            .min(left) as u32;
+        if lifetime == 0 {
+            return;
+        }
         let session = ClientSession {
             version: ProtocolVersion::TLSv1_2,
             server_name: self.server_name.as_str().into_owned(),
