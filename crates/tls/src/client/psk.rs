@@ -268,11 +268,10 @@ impl TicketReceiver {
             max_early_data_size: Some(max_early_data_size),
         });
         let now = (self.config.time)().0;
-        let left = self
-            .session_expires_at
-            .map_or(u64::MAX, |expiry| expiry.saturating_sub(now));
+        let lifetime = u64::from(ticket.ticket_lifetime);
         // At most the ticket's own u32 lifetime, so it fits.
-        let lifetime = u64::from(ticket.ticket_lifetime).min(left) as u32;
+        let lifetime =
+            crate::ticket::lifetime_within(lifetime, self.session_expires_at, now) as u32;
         // §4.6.1: a lifetime of zero means the ticket must not be used.
         if lifetime == 0 {
             return Ok(());

@@ -152,6 +152,14 @@ pub use strike::StrikeRegister;
 /// greater than 604800 seconds (7 days)").
 pub const MAX_TICKET_LIFETIME: Duration = Duration::from_secs(604_800);
 
+/// How long a ticket may live, in seconds from `now`: `lifetime`, but never past
+/// `session_expires_at`, the end of the session a resumption continues (`None` after a
+/// full handshake). One rule for both versions and both sides: resuming never extends a
+/// session, so its certificates are checked again when its first lifetime is up.
+pub(crate) fn lifetime_within(lifetime: u64, session_expires_at: Option<u64>, now: u64) -> u64 {
+    session_expires_at.map_or(lifetime, |expiry| lifetime.min(expiry.saturating_sub(now)))
+}
+
 /// Length of a [`TicketKey`]'s encoding: a 16-byte key id, then a 32-byte secret.
 pub const TICKET_KEY_LEN: usize = KEY_ID_LEN + KEY_SECRET_LEN;
 
@@ -313,6 +321,14 @@ mod tests {
     use padlock_crypto::AwsLcProvider;
 
     use super::*;
+
+    #[test]
+    fn a_ticket_lives_its_lifetime_but_never_past_the_session_it_continues() {
+        assert_eq!(lifetime_within(3600, None, 1_000), 3600);
+        assert_eq!(lifetime_within(3600, Some(1_600), 1_000), 600);
+        assert_eq!(lifetime_within(3600, Some(9_000), 1_000), 3600);
+        assert_eq!(lifetime_within(3600, Some(900), 1_000), 0, "already over");
+    }
 
     #[test]
     fn a_ticket_key_round_trips_through_bytes() {

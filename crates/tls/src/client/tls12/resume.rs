@@ -314,13 +314,10 @@ impl SessionKeeper {
             0 => DEFAULT_SESSION_LIFETIME,
             hint => hint,
         };
-        let left = self
-            .expires_at
-            .map_or(u64::MAX, |expiry| expiry.saturating_sub(self.received_at));
+        let lifetime = u64::from(lifetime).min(MAX_TICKET_LIFETIME.as_secs());
         // At most 7 days, which fits a u32.
-        let lifetime = u64::from(lifetime)
-            .min(MAX_TICKET_LIFETIME.as_secs())
-            .min(left) as u32;
+        let lifetime =
+            crate::ticket::lifetime_within(lifetime, self.expires_at, self.received_at) as u32;
         if lifetime == 0 {
             return;
         }

@@ -325,15 +325,12 @@ fn send_ticket(
         .as_deref()
         .and_then(|t| t.seal(&state.encode(), now))
         .unwrap_or_default();
-    let remaining = state
-        .issued_at
-        .saturating_add(u64::from(state.lifetime))
-        .saturating_sub(now.0);
+    let expiry = state.issued_at.saturating_add(u64::from(state.lifetime));
     // At most the lifetime, which fits a u32.
     let lifetime_hint = if ticket.is_empty() {
         0
     } else {
-        remaining.min(u64::from(state.lifetime)) as u32
+        crate::ticket::lifetime_within(u64::from(state.lifetime), Some(expiry), now.0) as u32
     };
     let message = encode(&HandshakePayload::NewSessionTicket12(NewSessionTicket12 {
         lifetime_hint,

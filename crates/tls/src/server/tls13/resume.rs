@@ -471,15 +471,12 @@ pub(crate) fn send_tickets(
     };
     let count = facts.count.min(MAX_TICKETS);
     let now = (config.time)();
-    let remaining = facts
-        .session_expires_at
-        .map_or(u64::MAX, |expiry| expiry.saturating_sub(now.0));
     let lifetime = config
         .ticket_lifetime
         .min(ticketer.lifetime())
         .min(MAX_TICKET_LIFETIME)
-        .as_secs()
-        .min(remaining);
+        .as_secs();
+    let lifetime = crate::ticket::lifetime_within(lifetime, facts.session_expires_at, now.0);
     // A ticketer asking for more randomness than the engine hands out gets no call.
     let Some(flight_len) = flight_random_len(ticketer, count) else {
         return Ok(());
